@@ -1,0 +1,35 @@
+// The HTTP routes of the coordinator, named once for the server, the runtime and the tests.
+// Researcher routes take `Authorization: Bearer <project token>`; volunteer routes take
+// `Authorization: Bearer <volunteer token>` obtained from the challenge/token exchange.
+export const API = {
+  health: '/healthz',
+  wellKnown: '/.well-known/bricolage.json',
+  openapi: '/api/openapi.json',
+
+  // public
+  projects: '/v1/projects', // GET: public list of projects
+  blob: (hash: string) => `/v1/blobs/${hash}`, // GET public; PUT with a project token
+  treeHead: '/v1/log/tree-head',
+  inclusion: '/v1/log/inclusion', // ?index=&size=
+  consistency: '/v1/log/consistency', // ?from=&to=
+  entries: '/v1/log/entries', // ?start=&end=
+
+  // researcher
+  jobs: '/v1/jobs', // POST create; GET list (project token)
+  job: (job: string) => `/v1/jobs/${job}`, // GET: definition + progress
+  workUnits: (job: string) => `/v1/jobs/${job}/workunits`, // POST NDJSON stream of WorkUnitLine
+  events: (job: string) => `/v1/jobs/${job}/events`, // GET SSE of JobProgress
+  results: (job: string) => `/v1/jobs/${job}/results`, // GET NDJSON of ResultLine, ?after=cursor&limit=
+  pause: (job: string) => `/v1/jobs/${job}/pause`,
+  resume: (job: string) => `/v1/jobs/${job}/resume`,
+  cancel: (job: string) => `/v1/jobs/${job}/cancel`,
+
+  // volunteer
+  challenge: '/v1/auth/challenge',
+  token: '/v1/auth/token',
+  lease: '/v1/volunteer/lease',
+  heartbeat: '/v1/volunteer/heartbeat',
+  submit: '/v1/volunteer/submit',
+  receipts: '/v1/volunteer/receipts', // ?after=index
+  me: '/v1/volunteer/me',
+} as const;

@@ -1,0 +1,47 @@
+// Branded identifiers: a JobId cannot be passed where a WorkUnitId is expected.
+import { z } from 'zod';
+
+export const ProjectId = z
+  .string()
+  .regex(/^prj_[a-z0-9]{16}$/, 'expected a project id like prj_0123456789abcdef')
+  .brand<'ProjectId'>();
+export type ProjectId = z.infer<typeof ProjectId>;
+
+export const JobId = z
+  .string()
+  .regex(/^job_[a-z0-9]{16}$/, 'expected a job id like job_0123456789abcdef')
+  .brand<'JobId'>();
+export type JobId = z.infer<typeof JobId>;
+
+/** Work units are numbered densely by the coordinator; the wire form is `wu_<n>`. */
+export const WorkUnitId = z
+  .string()
+  .regex(/^wu_[1-9][0-9]{0,14}$/, 'expected a work unit id like wu_42')
+  .brand<'WorkUnitId'>();
+export type WorkUnitId = z.infer<typeof WorkUnitId>;
+
+/** A lease is one replica of one work unit issued to one volunteer; the wire form is `ls_<n>`. */
+export const LeaseId = z
+  .string()
+  .regex(/^ls_[1-9][0-9]{0,14}$/, 'expected a lease id like ls_42')
+  .brand<'LeaseId'>();
+export type LeaseId = z.infer<typeof LeaseId>;
+
+/** A volunteer is its Ed25519 public key: 32 raw bytes as unpadded base64url (43 characters). */
+export const VolunteerKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, 'expected a 32-byte Ed25519 public key in base64url')
+  .brand<'VolunteerKey'>();
+export type VolunteerKey = z.infer<typeof VolunteerKey>;
+
+/** Content address of a blob: lowercase hex SHA-256. */
+export const BlobHash = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'expected a lowercase hex SHA-256')
+  .brand<'BlobHash'>();
+export type BlobHash = z.infer<typeof BlobHash>;
+
+export const workUnitId = (n: number): WorkUnitId => `wu_${n}` as WorkUnitId;
+export const leaseId = (n: number): LeaseId => `ls_${n}` as LeaseId;
+export const workUnitNumber = (id: WorkUnitId): number => Number(id.slice(3));
+export const leaseNumber = (id: LeaseId): number => Number(id.slice(3));

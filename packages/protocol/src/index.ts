@@ -1,0 +1,10 @@
+// @bricolage/protocol: the wire contract shared by the coordinator and the browser.
+export * from './ids';
+export * from './bytes';
+export * from './canonical';
+export * from './signing';
+export * from './errors';
+export * from './job';
+export * from './volunteer';
+export * from './receipt';
+export * from './api';

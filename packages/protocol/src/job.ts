@@ -1,0 +1,258 @@
+// Jobs: what a researcher asks the grid to compute, and how results are judged.
+import { z } from 'zod';
+import { BlobHash, JobId, ProjectId } from './ids';
+
+export const JOB_STATES = ['active', 'paused', 'cancelled', 'completed'] as const;
+export const JobState = z.enum(JOB_STATES);
+export type JobState = z.infer<typeof JobState>;
+
+export const WORK_UNIT_STATES = ['unsent', 'in_progress', 'validated', 'failed', 'cancelled'] as const;
+export const WorkUnitState = z.enum(WORK_UNIT_STATES);
+export type WorkUnitState = z.infer<typeof WorkUnitState>;
+
+/** How one replica of a work unit ended up. */
+export const REPLICA_STATES = ['leased', 'returned', 'valid', 'invalid', 'error', 'expired', 'superseded'] as const;
+export const ReplicaState = z.enum(REPLICA_STATES);
+export type ReplicaState = z.infer<typeof ReplicaState>;
+
+/** The execution backend a result came from; homogeneous redundancy forms quorums within one class. */
+export const BACKEND_CLASSES = ['webgpu', 'wasm', 'onnx-wasm', 'onnx-webgpu'] as const;
+export const BackendClass = z.enum(BACKEND_CLASSES);
+export type BackendClass = z.infer<typeof BackendClass>;
+
+const Name = z.string().trim().min(1).max(120);
+const Bytes = z
+  .number()
+  .int()
+  .positive()
+  .max(1 << 30);
+
+/** One WGSL binding. Input bindings are filled, in binding order, from the work unit's input bytes. */
+export const WgslBinding = z.object({
+  binding: z.number().int().min(0).max(15),
+  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
+  /** `uniform` and `read` are inputs; `read_write` with role `output` is read back. */
+  type: z.enum(['uniform', 'read', 'read_write']),
+  role: z.enum(['input', 'output', 'scratch']),
+  size: Bytes,
+});
+export type WgslBinding = z.infer<typeof WgslBinding>;
+
+/** A WebAssembly module with no imports implementing the same function (see docs/WASM_ABI.md). */
+export const WasmImplementation = z.object({ module: BlobHash, export: z.string().min(1).max(64).default('run') });
+export type WasmImplementation = z.infer<typeof WasmImplementation>;
+
+const Dims3 = z.tuple([
+  z.number().int().min(1).max(65535),
+  z.number().int().min(1).max(65535),
+  z.number().int().min(1).max(65535),
+]);
+
+export const WgslSpec = z
+  .object({
+    kind: z.literal('wgsl'),
+    shader: BlobHash,
+    entryPoint: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
+    bindings: z.array(WgslBinding).min(1).max(16),
+    dispatch: Dims3,
+    wasm: WasmImplementation.optional(),
+    /** Reject outputs containing NaN when the output is read as f32. */
+    forbidNaN: z.boolean().default(false),
+  })
+  .superRefine((spec, ctx) => {
+    const seen = new Set<number>();
+    for (const b of spec.bindings) {
+      if (seen.has(b.binding)) ctx.addIssue({ code: 'custom', message: `binding ${b.binding} declared twice` });
+      seen.add(b.binding);
+      if (b.role === 'output' && b.type !== 'read_write')
+        ctx.addIssue({ code: 'custom', message: `output binding ${b.name} must be read_write` });
+      if (b.role === 'input' && b.type === 'read_write')
+        ctx.addIssue({ code: 'custom', message: `input binding ${b.name} must be uniform or read` });
+    }
+    if (!spec.bindings.some((b) => b.role === 'output'))
+      ctx.addIssue({ code: 'custom', message: 'a wgsl job needs at least one output binding' });
+  });
+export type WgslSpec = z.infer<typeof WgslSpec>;
+
+export const TensorDType = z.enum(['float32', 'int32', 'uint8', 'int8']);
+export type TensorDType = z.infer<typeof TensorDType>;
+export const TensorSpec = z.object({
+  name: z.string().min(1).max(128),
+  dtype: TensorDType,
+  shape: z
+    .array(
+      z
+        .number()
+        .int()
+        .positive()
+        .max(1 << 24),
+    )
+    .min(0)
+    .max(8),
+});
+export type TensorSpec = z.infer<typeof TensorSpec>;
+
+export const OnnxSpec = z.object({
+  kind: z.literal('onnx'),
+  model: BlobHash,
+  inputs: z.array(TensorSpec).min(1).max(16),
+  outputs: z.array(TensorSpec).min(1).max(16),
+  forbidNaN: z.boolean().default(false),
+});
+export type OnnxSpec = z.infer<typeof OnnxSpec>;
+
+export const JobSpec = z.discriminatedUnion('kind', [WgslSpec, OnnxSpec]);
+export type JobSpec = z.infer<typeof JobSpec>;
+
+export const Comparator = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('exact') }),
+  z.object({
+    kind: z.literal('float'),
+    /** Outputs are read as little-endian f32 and compared element by element. */
+    rtol: z.number().min(0).max(1),
+    atol: z.number().min(0),
+  }),
+]);
+export type Comparator = z.infer<typeof Comparator>;
+
+export const Redundancy = z
+  .object({
+    /** BOINC's min_quorum: agreeing results needed for a canonical result. */
+    minQuorum: z.number().int().min(1).max(16).default(2),
+    /** BOINC's max_total_results: replicas issued before the work unit fails. */
+    maxTotalResults: z.number().int().min(1).max(64).default(6),
+    /** BOINC's max_error_results: error replicas tolerated before the work unit fails. */
+    maxErrorResults: z.number().int().min(0).max(64).default(3),
+    /** Quorums may only be formed by results of one backend class. */
+    homogeneous: z.boolean().default(false),
+  })
+  .refine((r) => r.maxTotalResults >= r.minQuorum, { message: 'maxTotalResults must be at least minQuorum' });
+export type Redundancy = z.infer<typeof Redundancy>;
+
+export const AdaptiveReplication = z.object({
+  enabled: z.boolean().default(true),
+  /** Consecutive validated results before a volunteer's work may go unreplicated. */
+  trustAfter: z.number().int().min(1).max(100_000).default(10),
+  /** Floor on the replication probability of a trusted volunteer's work units: the spot-check rate. */
+  spotCheckRate: z.number().min(0.01).max(1).default(0.1),
+});
+export type AdaptiveReplication = z.infer<typeof AdaptiveReplication>;
+
+export const CreateJobRequest = z.object({
+  name: Name,
+  description: z.string().max(2000).default(''),
+  spec: JobSpec,
+  comparator: Comparator,
+  redundancy: Redundancy.default({ minQuorum: 2, maxTotalResults: 6, maxErrorResults: 3, homogeneous: false }),
+  adaptive: AdaptiveReplication.default({ enabled: true, trustAfter: 10, spotCheckRate: 0.1 }),
+  /** Fraction of leases that are known-answer work units, when the job has any. */
+  knownAnswerRate: z.number().min(0).max(1).default(0.05),
+  leaseSeconds: z
+    .number()
+    .int()
+    .min(5)
+    .max(7 * 24 * 3600)
+    .default(600),
+  /** Credit earned by each volunteer whose result is part of a canonical quorum. */
+  costPerWorkUnit: z.number().positive().max(1_000_000),
+  /** Compute budget per work unit on the volunteer's device, after which the worker is killed. */
+  timeBudgetMs: z.number().int().min(100).max(3_600_000).default(60_000),
+});
+export type CreateJobRequest = z.input<typeof CreateJobRequest>;
+export type JobDefinition = z.output<typeof CreateJobRequest>;
+
+export const WorkUnitCounts = z.object(
+  Object.fromEntries(WORK_UNIT_STATES.map((s) => [s, z.number().int().nonnegative()])) as Record<
+    WorkUnitState,
+    z.ZodNumber
+  >,
+);
+export type WorkUnitCounts = z.infer<typeof WorkUnitCounts>;
+
+export const Job = z.object({
+  id: JobId,
+  project: ProjectId,
+  state: JobState,
+  createdAt: z.number().int(),
+  definition: CreateJobRequest,
+});
+export type Job = z.infer<typeof Job>;
+
+export const JobProgress = z.object({
+  job: JobId,
+  state: JobState,
+  counts: WorkUnitCounts,
+  knownAnswer: z.number().int().nonnegative(),
+  credit: z.number().nonnegative(),
+  at: z.number().int(),
+});
+export type JobProgress = z.infer<typeof JobProgress>;
+
+/** One line of the NDJSON work-unit upload. */
+export const WorkUnitLine = z.object({
+  /** Input bytes, base64: the concatenation of the job's inputs in declared order. */
+  input: z.string().max(64 * 1024 * 1024),
+  /** Known-answer work unit: the expected output, base64. Never part of the job's results. */
+  expected: z
+    .string()
+    .max(64 * 1024 * 1024)
+    .optional(),
+  /** The researcher's own label, returned with the result. */
+  tag: z.string().max(200).optional(),
+});
+export type WorkUnitLine = z.infer<typeof WorkUnitLine>;
+
+export const AddWorkUnitsResponse = z.object({
+  job: JobId,
+  added: z.number().int().nonnegative(),
+  knownAnswer: z.number().int().nonnegative(),
+  firstWorkUnit: z.string().nullable(),
+  lastWorkUnit: z.string().nullable(),
+});
+export type AddWorkUnitsResponse = z.infer<typeof AddWorkUnitsResponse>;
+
+/** One line of the NDJSON results download. `cursor` resumes the download after this line. */
+export const ResultLine = z.object({
+  cursor: z.number().int().positive(),
+  workUnit: z.string(),
+  tag: z.string().nullable(),
+  state: z.enum(['validated', 'failed']),
+  outputHash: BlobHash.nullable(),
+  output: z.string().nullable(),
+  reason: z.string().nullable(),
+  at: z.number().int(),
+});
+export type ResultLine = z.infer<typeof ResultLine>;
+
+export const CreateProjectRequest = z.object({
+  name: Name,
+  description: z.string().max(2000).default(''),
+  owner: z.string().max(200).default(''),
+});
+export const Project = z.object({
+  id: ProjectId,
+  name: z.string(),
+  description: z.string(),
+  owner: z.string(),
+  createdAt: z.number().int(),
+});
+export type Project = z.infer<typeof Project>;
+
+/** Byte sizes of a job's inputs and outputs, derived from its spec: the work-unit ABI. */
+export function ioSizes(spec: JobSpec): { input: number; output: number } {
+  switch (spec.kind) {
+    case 'wgsl': {
+      const ordered = [...spec.bindings].sort((a, b) => a.binding - b.binding);
+      const sum = (role: WgslBinding['role']) => ordered.filter((b) => b.role === role).reduce((n, b) => n + b.size, 0);
+      return { input: sum('input'), output: sum('output') };
+    }
+    case 'onnx': {
+      const size = (t: TensorSpec) =>
+        t.shape.reduce((n, d) => n * d, 1) * (t.dtype === 'uint8' || t.dtype === 'int8' ? 1 : 4);
+      return {
+        input: spec.inputs.reduce((n, t) => n + size(t), 0),
+        output: spec.outputs.reduce((n, t) => n + size(t), 0),
+      };
+    }
+  }
+}

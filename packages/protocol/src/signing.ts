@@ -1,0 +1,59 @@
+// Ed25519 through WebCrypto, available in Node 20 and in browsers. Keys travel as raw bytes in base64url.
+import { fromBase64Url, toBase64Url, utf8 } from './bytes';
+import { webCrypto } from './canonical';
+
+export interface Ed25519KeyPair {
+  readonly publicKey: CryptoKey;
+  readonly privateKey: CryptoKey;
+  /** Raw public key, base64url: the volunteer id or the coordinator's published key. */
+  readonly publicKeyText: string;
+}
+
+export async function generateSigningKeyPair(extractable = false): Promise<Ed25519KeyPair> {
+  const pair = (await webCrypto().generateKey({ name: 'Ed25519' }, extractable, ['sign', 'verify'])) as CryptoKeyPair;
+  const raw = new Uint8Array(await webCrypto().exportKey('raw', pair.publicKey));
+  return { publicKey: pair.publicKey, privateKey: pair.privateKey, publicKeyText: toBase64Url(raw) };
+}
+
+export async function importPublicKey(publicKeyText: string): Promise<CryptoKey> {
+  const raw = fromBase64Url(publicKeyText);
+  if (raw.length !== 32) throw new TypeError('an Ed25519 public key is 32 bytes');
+  return webCrypto().importKey('raw', raw as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, true, ['verify']);
+}
+
+export async function sign(privateKey: CryptoKey, message: Uint8Array): Promise<string> {
+  const signature = await webCrypto().sign({ name: 'Ed25519' }, privateKey, message as Uint8Array<ArrayBuffer>);
+  return toBase64Url(new Uint8Array(signature));
+}
+
+/** Never throws: a malformed key or signature is simply not valid. */
+export async function verify(publicKeyText: string, message: Uint8Array, signatureText: string): Promise<boolean> {
+  try {
+    const key = await importPublicKey(publicKeyText);
+    const signature = fromBase64Url(signatureText);
+    if (signature.length !== 64) return false;
+    return await webCrypto().verify(
+      { name: 'Ed25519' },
+      key,
+      signature as Uint8Array<ArrayBuffer>,
+      message as Uint8Array<ArrayBuffer>,
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Messages are prefixed with a purpose string so that a signature made for one purpose
+ * (an auth challenge) can never be replayed as another (a receipt, a tree head).
+ */
+export const SIGNING_DOMAINS = {
+  auth: 'bricolage/auth/v1\n',
+  receipt: 'bricolage/receipt/v1\n',
+  treeHead: 'bricolage/tree-head/v1\n',
+} as const;
+export type SigningDomain = keyof typeof SIGNING_DOMAINS;
+
+export function domainMessage(domain: SigningDomain, body: string): Uint8Array {
+  return utf8(SIGNING_DOMAINS[domain] + body);
+}

@@ -1,0 +1,41 @@
+// Enforces the dependency direction: apps -> packages, protocol imports nothing of ours,
+// only runtime touches WebGPU/onnxruntime-web, only peer touches yjs, no package imports an app.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const rules = [
+  { where: 'packages/protocol/', forbid: [/^@bricolage\//], why: 'protocol imports nothing of ours' },
+  { where: 'packages/', forbid: [/^@bricolage\/(coordinator|web|farm)$/], why: 'packages never import apps' },
+  { whereNot: 'packages/runtime/', forbid: [/^onnxruntime-web/], why: 'only packages/runtime touches onnxruntime-web' },
+  { whereNot: 'packages/peer/', forbid: [/^y-webrtc/, /^yjs/], why: 'only packages/peer imports yjs / y-webrtc' },
+];
+
+function* files(dir) {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) yield* files(path);
+    else if (/\.(ts|tsx|mts)$/.test(name)) yield path;
+  }
+}
+
+const problems = [];
+for (const top of ['apps', 'packages']) {
+  for (const file of files(join(root, top))) {
+    const rel = relative(root, file);
+    const source = readFileSync(file, 'utf8');
+    for (const m of source.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
+      const spec = m[1];
+      for (const rule of rules) {
+        const applies = rule.where ? rel.startsWith(rule.where) : !rel.startsWith(rule.whereNot);
+        if (applies && rule.forbid.some((re) => re.test(spec))) problems.push(`${rel}: imports ${spec} (${rule.why})`);
+      }
+    }
+  }
+}
+if (problems.length > 0) {
+  console.error(`Dependency direction violated:\n${problems.join('\n')}`);
+  process.exit(1);
+}
+console.log('dependency direction: ok');
