@@ -8,3 +8,5 @@ export * from './job';
 export * from './volunteer';
 export * from './receipt';
 export * from './api';
+export * from './merkle';
+export * from './verifier';

@@ -1,0 +1,97 @@
+// The whole cycle over real HTTP on a loopback port, with a real SQLite file:
+// project → job → work units → volunteers lease, compute, submit → canonical results, credit, proven receipts.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { API, type SignedTreeHead, fromBase64, verifyConsistentHeads, verifyReceipt } from '@bricolage/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { seededRandom } from './clock';
+import { type Coordinator, startCoordinator } from './server';
+import { Researcher, square, squareInput } from './testing/fixtures';
+import { SimVolunteer } from './testing/sim-volunteer';
+
+describe('full cycle over HTTP', () => {
+  let dir: string;
+  let coordinator: Coordinator;
+  let researcher: Researcher;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bricolage-cycle-'));
+    coordinator = await startCoordinator({ dataDir: dir, port: 0, random: seededRandom(1) });
+    const { token } = await coordinator.createProject('cycle');
+    researcher = new Researcher(coordinator.url, token);
+  });
+
+  afterEach(async () => {
+    await coordinator.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('validates every work unit by quorum, credits both volunteers and proves every receipt', async () => {
+    const job = await researcher.createSquareJob();
+    const added = await researcher.addSquares(job, 1, 20);
+    expect(added.status).toBe(200);
+    expect(await added.json()).toMatchObject({ added: 20, firstWorkUnit: 'wu_1', lastWorkUnit: 'wu_20' });
+
+    const alice = await SimVolunteer.create(coordinator.url);
+    const bob = await SimVolunteer.create(coordinator.url);
+    const a = await alice.lease(50);
+    const b = await bob.lease(50);
+    expect(a.leases).toHaveLength(20);
+    expect(b.leases).toHaveLength(20);
+    expect(a.jobs[0]?.spec.kind).toBe('wgsl');
+    expect((await alice.computeAndSubmit(a.leases, square)).status).toBe(200);
+    expect((await researcher.progress(job)).counts.validated).toBe(0);
+    expect((await bob.computeAndSubmit(b.leases, square)).status).toBe(200);
+
+    const progress = await researcher.progress(job);
+    expect(progress.counts).toMatchObject({ validated: 20, unsent: 0, in_progress: 0, failed: 0 });
+    expect(progress.credit).toBe(20 * 10 * 2);
+
+    const results = await researcher.results(job);
+    expect(results).toHaveLength(20);
+    for (const r of results) {
+      const n = Number(String(r.tag).slice(2));
+      expect(fromBase64(String(r.output))).toEqual(square(squareInput(n)));
+    }
+    const resumed = await researcher.results(job, Number(results[9]?.cursor));
+    expect(resumed.map((r) => r.workUnit)).toEqual(results.slice(10).map((r) => r.workUnit));
+
+    for (const v of [alice, bob]) {
+      const stats = await v.stats();
+      expect(stats).toMatchObject({ valid: 20, invalid: 0, credit: 200 });
+      const { receipts } = await v.receipts();
+      expect(receipts).toHaveLength(20);
+      for (const r of receipts) {
+        const verdict = await verifyReceipt(r, coordinator.publicKey);
+        expect(verdict).toMatchObject({ ok: true });
+        expect(r.receipt.body.volunteer).toBe(v.key);
+      }
+    }
+
+    const wellKnown = (await (await fetch(coordinator.url + API.wellKnown)).json()) as { publicKey: string };
+    expect(wellKnown.publicKey).toBe(coordinator.publicKey);
+  });
+
+  it('serves consistency proofs between tree heads as the log grows', async () => {
+    const job = await researcher.createSquareJob();
+    await researcher.addSquares(job, 1, 6);
+    const [alice, bob] = [await SimVolunteer.create(coordinator.url), await SimVolunteer.create(coordinator.url)];
+    const head = async () => (await (await fetch(coordinator.url + API.treeHead)).json()) as SignedTreeHead;
+
+    const a = await alice.lease(3);
+    const b = await bob.lease(3);
+    await alice.computeAndSubmit(a.leases, square);
+    await bob.computeAndSubmit(b.leases, square);
+    const older = await head();
+    expect(older.head.size).toBe(6);
+    const a2 = await alice.lease(3);
+    const b2 = await bob.lease(3);
+    await alice.computeAndSubmit(a2.leases, square);
+    await bob.computeAndSubmit(b2.leases, square);
+    const newer = await head();
+    expect(newer.head.size).toBe(12);
+    const proof = await (await fetch(`${coordinator.url}${API.consistency}?from=6&to=12`)).json();
+    expect(await verifyConsistentHeads(older, newer, proof, coordinator.publicKey)).toMatchObject({ ok: true });
+  });
+});

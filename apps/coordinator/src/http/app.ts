@@ -1,0 +1,54 @@
+// The coordinator's HTTP surface: routes, the OpenAPI document, the volunteer page, and error mapping.
+import { serveStatic } from '@hono/node-server/serve-static';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { API } from '@bricolage/protocol';
+import { errorResponse, handleError } from './errors';
+import type { Deps, Env } from './env';
+import { publicRoutes } from './public';
+import { researcherRoutes } from './researcher';
+import { volunteerRoutes } from './volunteer';
+
+export function createApp(deps: Deps, webRoot?: string): OpenAPIHono<Env> {
+  const app = new OpenAPIHono<Env>();
+  app.onError((err, c) => handleError(err, c, deps.logError));
+  app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
+
+  // Cross-origin isolation lets the volunteer page run multithreaded WebAssembly (SharedArrayBuffer),
+  // and nothing else may embed our resources.
+  app.use('*', async (c, next) => {
+    await next();
+    c.res.headers.set('Cross-Origin-Opener-Policy', 'same-origin');
+    c.res.headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
+    c.res.headers.set('Cross-Origin-Resource-Policy', 'same-origin');
+    c.res.headers.set('X-Content-Type-Options', 'nosniff');
+  });
+
+  publicRoutes(app, deps);
+  researcherRoutes(app, deps);
+  volunteerRoutes(app, deps);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'projectToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A project token, printed by `npm run coordinator -- project create NAME`',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'volunteerToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A short-lived token from POST /v1/auth/token (a signed single-use challenge)',
+  });
+  app.doc31(API.openapi, {
+    openapi: '3.1.0',
+    info: {
+      title: 'Bricolage coordinator',
+      version: deps.version,
+      description: 'Jobs, work units, leases, replicated validation, credits and a public receipt log.',
+    },
+  });
+
+  if (webRoot) {
+    app.use('/*', serveStatic({ root: webRoot }));
+    app.get('/', serveStatic({ path: `${webRoot}/index.html` }));
+  }
+  return app;
+}

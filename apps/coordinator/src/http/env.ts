@@ -1,0 +1,29 @@
+// What every request handler is given: the request's identity, and the coordinator's parts.
+import type { Project } from '@bricolage/protocol';
+import type { Clock } from '../clock';
+import type { CoordinatorConfig } from '../config';
+import type { CoordinatorKey } from '../log/keys';
+import type { ReceiptLog } from '../log/receipt-log';
+import type { Store } from '../store/store';
+import type { RateLimiter } from './rate-limit';
+import type { VolunteerTokens } from './tokens';
+
+export interface Deps {
+  readonly store: Store;
+  readonly log: ReceiptLog;
+  readonly key: CoordinatorKey;
+  readonly clock: Clock;
+  readonly config: CoordinatorConfig;
+  readonly tokens: VolunteerTokens;
+  readonly perAddress: RateLimiter;
+  readonly perVolunteer: RateLimiter;
+  readonly version: string;
+  readonly logError: (message: string) => void;
+}
+
+export interface Env {
+  Variables: {
+    project: Project;
+    volunteer: string;
+  };
+}

@@ -1,0 +1,166 @@
+// Public routes: health, discovery, projects, blobs by hash, and the receipt log.
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import {
+  API,
+  BlobHash,
+  ConsistencyProof,
+  InclusionProof,
+  Project,
+  Receipt,
+  SignedTreeHead,
+  WellKnown,
+} from '@bricolage/protocol';
+import { z } from 'zod';
+import { ApiError } from './errors';
+import type { Deps, Env } from './env';
+import { perAddressLimit } from './middleware';
+import { parseWith, route } from './route';
+
+export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
+  const byAddress = perAddressLimit(deps);
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: API.health,
+      summary: 'Liveness',
+      tag: 'public',
+      response: { schema: z.object({ ok: z.literal(true) }), description: 'Alive' },
+    },
+    [],
+    (c) => c.json({ ok: true as const }),
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: API.wellKnown,
+      summary: "The coordinator's public key and where its log lives",
+      tag: 'public',
+      response: { schema: WellKnown, description: 'Discovery document' },
+    },
+    [],
+    (c) =>
+      c.json({
+        name: 'Bricolage coordinator',
+        version: deps.version,
+        publicKey: deps.key.publicKey,
+        api: API.openapi,
+        log: { treeHead: API.treeHead, inclusion: API.inclusion, consistency: API.consistency },
+      }),
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: API.projects,
+      summary: 'The projects this grid serves',
+      tag: 'public',
+      response: { schema: z.object({ projects: z.array(Project) }), description: 'Projects' },
+    },
+    [byAddress],
+    async (c) => c.json({ projects: await deps.store.listProjects() }),
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: '/v1/blobs/:hash',
+      summary: 'A blob by its SHA-256; immutable',
+      tag: 'public',
+      response: { contentType: 'application/octet-stream', description: 'The bytes' },
+    },
+    [byAddress],
+    async (c) => {
+      const hash = parseWith(BlobHash, c.req.param('hash'), 'blob hash');
+      const bytes = await deps.store.getBlob(hash);
+      if (!bytes) throw new ApiError('not_found', `no blob ${hash}`);
+      return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+        'content-type': 'application/octet-stream',
+        'cache-control': 'public, max-age=31536000, immutable',
+        etag: `"${hash}"`,
+      });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: API.treeHead,
+      summary: 'The newest signed tree head of the receipt log',
+      tag: 'log',
+      response: { schema: SignedTreeHead, description: 'Signed tree head' },
+    },
+    [byAddress],
+    async (c) => c.json(await deps.log.treeHead()),
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: API.inclusion,
+      summary: 'Inclusion proof of the receipt at `index` in the tree of `size` leaves',
+      tag: 'log',
+      query: z.object({ index: z.coerce.number().int().nonnegative(), size: z.coerce.number().int().positive() }),
+      response: { schema: InclusionProof, description: 'Audit path, leaf to root' },
+    },
+    [byAddress],
+    async (c, { query }) => {
+      const size = await deps.store.logSize();
+      if (query.size > size) throw new ApiError('bad_request', `the log has only ${size} entries`);
+      if (query.index >= query.size) throw new ApiError('bad_request', 'index must be below size');
+      return c.json({ index: query.index, size: query.size, path: await deps.log.inclusion(query.index, query.size) });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: API.consistency,
+      summary: 'Consistency proof between the trees of `from` and `to` leaves',
+      tag: 'log',
+      query: z.object({ from: z.coerce.number().int().nonnegative(), to: z.coerce.number().int().nonnegative() }),
+      response: { schema: ConsistencyProof, description: 'Consistency proof' },
+    },
+    [byAddress],
+    async (c, { query }) => {
+      const size = await deps.store.logSize();
+      if (query.to > size) throw new ApiError('bad_request', `the log has only ${size} entries`);
+      if (query.from > query.to) throw new ApiError('bad_request', 'from must not exceed to');
+      return c.json({ from: query.from, to: query.to, path: await deps.log.consistency(query.from, query.to) });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: API.entries,
+      summary: 'Log entries [start, end): signed receipts, at most 1000',
+      tag: 'log',
+      query: z
+        .object({ start: z.coerce.number().int().nonnegative(), end: z.coerce.number().int().positive() })
+        .refine((q) => q.end > q.start && q.end - q.start <= 1000, 'need start < end and at most 1000 entries'),
+      response: { schema: z.object({ entries: z.array(Receipt) }), description: 'Receipts in log order' },
+    },
+    [byAddress],
+    async (c, { query }) => {
+      const size = await deps.store.logSize();
+      const end = Math.min(query.end, size);
+      const stored = [];
+      for (let i = query.start; i < end; i++) {
+        const r = await deps.store.receiptAt(i);
+        if (r) stored.push(r);
+      }
+      const proven = await deps.log.prove(stored);
+      return c.json({ entries: proven.map((p) => p.receipt) });
+    },
+  );
+}

@@ -1,0 +1,348 @@
+// Researcher routes: blobs, jobs, work-unit uploads, progress, results, pause/resume/cancel.
+import { randomBytes } from 'node:crypto';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import {
+  API,
+  AddWorkUnitsResponse,
+  BlobHash,
+  CreateJobRequest,
+  Job,
+  JobId,
+  JobProgress,
+  type JobSpec,
+  ResultLine,
+  WorkUnitLine,
+  fromBase64,
+  ioSizes,
+  toBase64,
+  workUnitId,
+} from '@bricolage/protocol';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import { sha256Hex } from '../hash';
+import type { JobRecord, StagedWorkUnit } from '../store/store';
+import { ApiError } from './errors';
+import type { Deps, Env } from './env';
+import { limitBody, projectAuth } from './middleware';
+import { ndjsonLines } from './ndjson';
+import { parseWith, route } from './route';
+
+const hono = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+const CHUNK = 1000;
+
+export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
+  const auth = projectAuth(deps);
+  const json = limitBody(deps.config.maxJsonBytes);
+
+  const ownJob = async (project: string, raw: string | undefined): Promise<JobRecord> => {
+    const id = parseWith(JobId, raw, 'job id');
+    const job = await deps.store.getJob(id);
+    if (!job || job.project !== project) throw new ApiError('not_found', `no job ${id} in this project`);
+    return job;
+  };
+
+  route(
+    app,
+    {
+      method: 'put',
+      path: hono(API.blob('{hash}')),
+      summary: 'Upload a content-addressed blob (WGSL source, wasm module, ONNX model); idempotent',
+      tag: 'researcher',
+      auth: 'project',
+      rawBody: { contentType: 'application/octet-stream', description: 'the bytes; their SHA-256 must equal {hash}' },
+      response: { schema: z.object({ hash: BlobHash, size: z.number().int() }), description: 'Stored' },
+    },
+    [auth, limitBody(deps.config.maxBlobBytes)],
+    async (c) => {
+      const hash = parseWith(BlobHash, c.req.param('hash'), 'blob hash');
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      const actual = sha256Hex(bytes);
+      if (actual !== hash) throw new ApiError('hash_mismatch', `body hashes to ${actual}, not ${hash}`);
+      await deps.store.putBlob(hash, bytes);
+      return c.json({ hash, size: bytes.length });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'post',
+      path: API.jobs,
+      summary: 'Create a job',
+      tag: 'researcher',
+      auth: 'project',
+      body: CreateJobRequest,
+      response: { schema: Job, description: 'The created job' },
+    },
+    [auth, json],
+    async (c, { body }) => {
+      for (const hash of assetHashes(body.spec))
+        if (!(await deps.store.hasBlob(hash)))
+          throw new ApiError('bad_request', `asset ${hash} has not been uploaded (PUT ${API.blob(hash)})`);
+      const job: JobRecord = {
+        id: `job_${randomBytes(10).toString('hex').slice(0, 16)}` as JobId,
+        project: c.get('project').id,
+        state: 'active',
+        definition: body,
+        createdAt: deps.clock.now(),
+      };
+      await deps.store.createJob(job);
+      return c.json(toWire(job));
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: API.jobs,
+      summary: "List this project's jobs",
+      tag: 'researcher',
+      auth: 'project',
+      response: { schema: z.object({ jobs: z.array(Job) }), description: 'Jobs' },
+    },
+    [auth],
+    async (c) => c.json({ jobs: (await deps.store.listJobs(c.get('project').id)).map(toWire) }),
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: hono(API.job('{job}')),
+      summary: 'A job with its progress: work units per state, known-answer units, credit granted',
+      tag: 'researcher',
+      auth: 'project',
+      response: { schema: z.object({ job: Job, progress: JobProgress }), description: 'Job and progress' },
+    },
+    [auth],
+    async (c) => {
+      const job = await ownJob(c.get('project').id, c.req.param('job'));
+      return c.json({ job: toWire(job), progress: await progressOf(deps, job) });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'post',
+      path: hono(API.workUnits('{job}')),
+      summary: 'Add work units: a streamed NDJSON body, one WorkUnitLine per line; all or nothing',
+      tag: 'researcher',
+      auth: 'project',
+      rawBody: {
+        contentType: 'application/x-ndjson',
+        description: 'One JSON object per line: {"input": base64, "tag"?: string, "expected"?: base64}',
+      },
+      response: { schema: AddWorkUnitsResponse, description: 'How many work units were added' },
+    },
+    [auth],
+    async (c) => {
+      const job = await ownJob(c.get('project').id, c.req.param('job'));
+      if (job.state === 'cancelled') throw new ApiError('job_not_active', `job ${job.id} was cancelled`);
+      const sizes = ioSizes(job.definition.spec);
+      const batch = randomBytes(12).toString('hex');
+      let chunk: StagedWorkUnit[] = [];
+      try {
+        for await (const { line, number } of ndjsonLines(
+          c.req.raw.body,
+          deps.config.maxLineBytes,
+          deps.config.maxUploadBytes,
+        )) {
+          chunk.push(parseLine(line, number, sizes));
+          if (chunk.length >= CHUNK) {
+            await deps.store.stageWorkUnits(job.id, batch, chunk);
+            chunk = [];
+          }
+        }
+        if (chunk.length > 0) await deps.store.stageWorkUnits(job.id, batch, chunk);
+        const summary = await deps.store.commitBatch(job.id, batch);
+        return c.json({
+          job: job.id,
+          added: summary.added,
+          knownAnswer: summary.knownAnswer,
+          firstWorkUnit: summary.first === null ? null : workUnitId(summary.first),
+          lastWorkUnit: summary.last === null ? null : workUnitId(summary.last),
+        });
+      } catch (e) {
+        await deps.store.abortBatch(job.id, batch);
+        throw e;
+      }
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: hono(API.events('{job}')),
+      summary: 'Server-Sent Events: a `progress` event (JobProgress) whenever the counts change',
+      tag: 'researcher',
+      auth: 'project',
+      response: { contentType: 'text/event-stream', schema: JobProgress, description: 'progress events' },
+    },
+    [auth],
+    async (c) => {
+      const job = await ownJob(c.get('project').id, c.req.param('job'));
+      return streamSSE(c, async (stream) => {
+        let last = '';
+        let quietTicks = 0;
+        while (!stream.aborted && !stream.closed) {
+          const current = await deps.store.getJob(job.id);
+          const progress = await progressOf(deps, current ?? job);
+          const key = JSON.stringify({ ...progress, at: 0 });
+          if (key !== last) {
+            await stream.writeSSE({ event: 'progress', data: JSON.stringify(progress) });
+            last = key;
+            quietTicks = 0;
+          } else if (++quietTicks % 30 === 0) {
+            await stream.write(': keep-alive\n\n');
+          }
+          await stream.sleep(500);
+        }
+      });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: hono(API.results('{job}')),
+      summary:
+        'Download finished work units as NDJSON (ResultLine per line, output base64), in cursor order; resume with ?after=<cursor>',
+      tag: 'researcher',
+      auth: 'project',
+      query: z.object({
+        after: z.coerce.number().int().nonnegative().default(0),
+        limit: z.coerce.number().int().positive().max(10_000_000).optional(),
+      }),
+      response: { contentType: 'application/x-ndjson', schema: ResultLine, description: 'One ResultLine per line' },
+    },
+    [auth],
+    async (c, { query }) => {
+      const job = await ownJob(c.get('project').id, c.req.param('job'));
+      let after = query.after;
+      let left = query.limit ?? Number.POSITIVE_INFINITY;
+      const encoder = new TextEncoder();
+      const stream = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          const page = left <= 0 ? [] : await deps.store.results(job.id, after, Math.min(500, left));
+          if (page.length === 0) {
+            controller.close();
+            return;
+          }
+          let text = '';
+          for (const r of page) {
+            const line: ResultLine = {
+              cursor: r.cursor,
+              workUnit: workUnitId(r.workUnit),
+              tag: r.tag,
+              state: r.state,
+              outputHash: r.outputHash as ResultLine['outputHash'],
+              output: r.output ? toBase64(r.output) : null,
+              reason: r.reason,
+              at: r.at,
+            };
+            text += `${JSON.stringify(line)}\n`;
+            after = r.cursor;
+          }
+          left -= page.length;
+          controller.enqueue(encoder.encode(text));
+        },
+      });
+      return c.body(stream, 200, { 'content-type': 'application/x-ndjson' });
+    },
+  );
+
+  for (const action of ['pause', 'resume', 'cancel'] as const) {
+    route(
+      app,
+      {
+        method: 'post',
+        path: hono(API[action]('{job}')),
+        summary:
+          action === 'cancel'
+            ? 'Cancel a job: unfinished work units stop; accepted results are kept'
+            : action === 'pause'
+              ? 'Pause a job: no new leases; results in flight are still accepted'
+              : 'Resume a paused job',
+        tag: 'researcher',
+        auth: 'project',
+        response: { schema: Job, description: 'The job in its new state' },
+      },
+      [auth],
+      async (c) => {
+        const job = await ownJob(c.get('project').id, c.req.param('job'));
+        const next = transition(job, action);
+        await deps.store.setJobState(job.id, next);
+        return c.json(toWire({ ...job, state: next }));
+      },
+    );
+  }
+}
+
+function transition(job: JobRecord, action: 'pause' | 'resume' | 'cancel'): JobRecord['state'] {
+  if (job.state === 'cancelled') throw new ApiError('job_not_active', `job ${job.id} was cancelled`);
+  if (action === 'cancel') return 'cancelled';
+  if (action === 'pause') return 'paused';
+  return 'active';
+}
+
+function parseLine(line: string, number: number, sizes: { input: number; output: number }): StagedWorkUnit {
+  const fail = (message: string): never => {
+    throw new ApiError('bad_request', `line ${number}: ${message}`, number - 1);
+  };
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    return fail('not valid JSON');
+  }
+  const parsed = WorkUnitLine.safeParse(json);
+  if (!parsed.success) return fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const decode = (text: string, field: string): Uint8Array => {
+    try {
+      return fromBase64(text);
+    } catch {
+      return fail(`${field} is not base64`);
+    }
+  };
+  const input = decode(parsed.data.input, 'input');
+  if (input.length !== sizes.input) fail(`input is ${input.length} bytes; the job's inputs total ${sizes.input}`);
+  const expected = parsed.data.expected === undefined ? null : decode(parsed.data.expected, 'expected');
+  if (expected && expected.length !== sizes.output)
+    fail(`expected is ${expected.length} bytes; the job's outputs total ${sizes.output}`);
+  return {
+    input,
+    inputHash: sha256Hex(input),
+    expected,
+    expectedHash: expected ? sha256Hex(expected) : null,
+    tag: parsed.data.tag ?? null,
+  };
+}
+
+function assetHashes(spec: JobSpec): string[] {
+  if (spec.kind === 'wgsl') return spec.wasm ? [spec.shader, spec.wasm.module] : [spec.shader];
+  return [spec.model];
+}
+
+async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgress> {
+  const p = await deps.store.progress(job.id);
+  return {
+    job: job.id,
+    state: job.state,
+    counts: p.counts,
+    knownAnswer: p.knownAnswer,
+    credit: p.credit,
+    at: deps.clock.now(),
+  };
+}
+
+export const toWire = (job: JobRecord): Job => ({
+  id: job.id,
+  project: job.project,
+  state: job.state,
+  createdAt: job.createdAt,
+  definition: job.definition,
+});

@@ -1,0 +1,41 @@
+// Credentials. Project tokens are random and stored hashed; volunteer tokens are stateless HMACs
+// of (volunteer key, expiry), minted only after the volunteer signs a single-use challenge.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { fromBase64Url, toBase64Url } from '@bricolage/protocol';
+import { sha256Hex } from '../hash';
+
+export function newProjectToken(): { token: string; hash: string } {
+  const token = `brk_${toBase64Url(randomBytes(32))}`;
+  return { token, hash: projectTokenHash(token) };
+}
+
+export const projectTokenHash = (token: string): string => sha256Hex(new TextEncoder().encode(token));
+
+export const newChallenge = (): string => toBase64Url(randomBytes(32));
+
+export class VolunteerTokens {
+  constructor(private readonly key: Uint8Array) {}
+
+  mint(volunteer: string, expiresAt: number): string {
+    const payload = `${volunteer}.${expiresAt.toString(36)}`;
+    return `${payload}.${this.mac(payload)}`;
+  }
+
+  /** The volunteer key, or why the token is refused. */
+  check(token: string, now: number): { ok: true; volunteer: string } | { ok: false; expired: boolean } {
+    const parts = token.split('.');
+    if (parts.length !== 3) return { ok: false, expired: false };
+    const [volunteer, expiry, mac] = parts as [string, string, string];
+    const expected = Buffer.from(this.mac(`${volunteer}.${expiry}`));
+    const given = Buffer.from(mac);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, expired: false };
+    if (Number.parseInt(expiry, 36) < now) return { ok: false, expired: true };
+    return { ok: true, volunteer };
+  }
+
+  private mac(payload: string): string {
+    return toBase64Url(createHmac('sha256', this.key).update(payload).digest());
+  }
+}
+
+export { fromBase64Url };

@@ -1,0 +1,220 @@
+// Volunteer routes: challenge/token authentication, lease, heartbeat, submit, stats, receipts.
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import {
+  API,
+  ChallengeRequest,
+  ChallengeResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  type LeasedJob,
+  LeaseRequest,
+  LeaseResponse,
+  ReceiptsPage,
+  SubmitRequest,
+  SubmitResponse,
+  TokenRequest,
+  TokenResponse,
+  VolunteerStats,
+  authMessageBody,
+  domainMessage,
+  fromBase64,
+  leaseId,
+  leaseNumber,
+  toBase64,
+  verify,
+  workUnitId,
+} from '@bricolage/protocol';
+import { z } from 'zod';
+import { sha256Hex } from '../hash';
+import type { SubmitItem } from '../store/store';
+import { ApiError } from './errors';
+import type { Deps, Env } from './env';
+import { limitBody, perAddressLimit, volunteerAuth } from './middleware';
+import { route } from './route';
+import { newChallenge } from './tokens';
+
+export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
+  const json = limitBody(deps.config.maxJsonBytes);
+  const auth = volunteerAuth(deps);
+  const byAddress = perAddressLimit(deps);
+
+  route(
+    app,
+    {
+      method: 'post',
+      path: API.challenge,
+      summary: 'Ask for a single-use challenge to sign with the volunteer key',
+      tag: 'volunteer',
+      body: ChallengeRequest,
+      response: { schema: ChallengeResponse, description: 'The challenge and when it expires' },
+    },
+    [byAddress, json],
+    async (c, { body }) => {
+      const challenge = newChallenge();
+      const expiresAt = deps.clock.now() + deps.config.challengeSeconds * 1000;
+      await deps.store.putChallenge(challenge, body.volunteer, expiresAt);
+      return c.json({ challenge, expiresAt });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'post',
+      path: API.token,
+      summary: 'Trade a signed challenge for a short-lived bearer token; each challenge works once',
+      tag: 'volunteer',
+      body: TokenRequest,
+      response: { schema: TokenResponse, description: 'A bearer token for the volunteer routes' },
+    },
+    [byAddress, json],
+    async (c, { body }) => {
+      const message = domainMessage('auth', authMessageBody(body.challenge, body.volunteer));
+      if (!(await verify(body.volunteer, message, body.signature)))
+        throw new ApiError('bad_signature', 'the signature does not verify with this volunteer key');
+      // Consumed only after the signature checks out, so a forger cannot burn someone else's challenge.
+      if (!(await deps.store.consumeChallenge(body.challenge, body.volunteer, deps.clock.now())))
+        throw new ApiError('replayed', 'unknown, expired or already used challenge');
+      const expiresAt = deps.clock.now() + deps.config.tokenSeconds * 1000;
+      return c.json({ token: deps.tokens.mint(body.volunteer, expiresAt), expiresAt });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'post',
+      path: API.lease,
+      summary: 'Lease up to `max` work units this device can run',
+      tag: 'volunteer',
+      auth: 'volunteer',
+      body: LeaseRequest,
+      response: { schema: LeaseResponse, description: 'Leases, the jobs they belong to, or when to retry' },
+    },
+    [byAddress, auth, json],
+    async (c, { body }) => {
+      const now = deps.clock.now();
+      const granted = await deps.store.lease(
+        {
+          volunteer: c.get('volunteer'),
+          capabilities: body.capabilities,
+          max: body.max,
+          ...(body.project ? { project: body.project as never } : {}),
+        },
+        now,
+      );
+      const jobs: LeasedJob[] = [];
+      for (const id of new Set(granted.map((g) => g.job))) {
+        const job = await deps.store.getJob(id);
+        if (job)
+          jobs.push({
+            id: job.id,
+            project: job.project,
+            name: job.definition.name,
+            spec: job.definition.spec,
+            comparator: job.definition.comparator,
+            timeBudgetMs: job.definition.timeBudgetMs,
+          });
+      }
+      return c.json({
+        leases: granted.map((g) => ({
+          lease: leaseId(g.lease),
+          workUnit: workUnitId(g.workUnit),
+          job: g.job,
+          deadline: g.deadline,
+          inputHash: g.inputHash as never,
+          input: g.input ? toBase64(g.input) : null,
+        })),
+        jobs,
+        retryAfter: granted.length === 0 ? 10 : null,
+      });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'post',
+      path: API.heartbeat,
+      summary: 'Extend the deadlines of leases still being computed',
+      tag: 'volunteer',
+      auth: 'volunteer',
+      body: HeartbeatRequest,
+      response: { schema: HeartbeatResponse, description: 'New deadlines, or the state of leases that ended' },
+    },
+    [byAddress, auth, json],
+    async (c, { body }) => {
+      const rows = await deps.store.heartbeat(c.get('volunteer'), body.leases.map(leaseNumber), deps.clock.now());
+      return c.json({ leases: rows.map((r) => ({ lease: leaseId(r.lease), deadline: r.deadline, state: r.state })) });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'post',
+      path: API.submit,
+      summary:
+        'Return results for leases. All or nothing: a rejected item rejects the batch and the error names its index; repeating an identical result is harmless',
+      tag: 'volunteer',
+      auth: 'volunteer',
+      body: SubmitRequest,
+      response: { schema: SubmitResponse, description: 'How many results were accepted' },
+    },
+    [byAddress, auth, json],
+    async (c, { body }) => {
+      const items: SubmitItem[] = body.results.map((r, index) => {
+        if (r.kind === 'error') return { kind: 'error', lease: leaseNumber(r.lease), code: r.code, message: r.message };
+        let output: Uint8Array;
+        try {
+          output = fromBase64(r.output);
+        } catch {
+          throw new ApiError('bad_request', `results[${index}]: output is not base64`, index);
+        }
+        if (sha256Hex(output) !== r.outputHash)
+          throw new ApiError('hash_mismatch', `results[${index}]: output does not hash to outputHash`, index);
+        return { kind: 'ok', lease: leaseNumber(r.lease), output, outputHash: r.outputHash, backend: r.backend };
+      });
+      const result = await deps.store.submit(c.get('volunteer'), items, deps.clock.now());
+      if (!result.ok) throw ApiError.from(result.error);
+      return c.json(result.value);
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: API.me,
+      summary: "The volunteer's own counters and trust",
+      tag: 'volunteer',
+      auth: 'volunteer',
+      response: { schema: VolunteerStats, description: 'Counters' },
+    },
+    [byAddress, auth],
+    async (c) => c.json(await deps.store.volunteerStats(c.get('volunteer'))),
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: API.receipts,
+      summary: "The volunteer's receipts after log index `after`, each with its inclusion proof and a signed tree head",
+      tag: 'volunteer',
+      auth: 'volunteer',
+      query: z.object({
+        after: z.coerce.number().int().min(-1).default(-1),
+        limit: z.coerce.number().int().min(1).max(1000).default(100),
+      }),
+      response: { schema: ReceiptsPage, description: 'A page of proven receipts' },
+    },
+    [byAddress, auth],
+    async (c, { query }) => {
+      const stored = await deps.store.receiptsFor(c.get('volunteer'), query.after, query.limit);
+      const receipts = await deps.log.prove(stored);
+      const last = stored.at(-1);
+      return c.json({ receipts, next: last ? last.index : null });
+    },
+  );
+}

@@ -1,0 +1,45 @@
+// `npm start`: the grid on one machine — coordinator, volunteer page and a seeded demo project.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { seedDemo } from './seed';
+import { startCoordinator } from './server';
+
+const port = Number(process.env.PORT ?? 8787);
+const dataDir = resolve(process.env.DATA_DIR ?? resolve(import.meta.dirname, '../../../data'));
+const host = process.env.HOST ?? '127.0.0.1';
+const webDist = resolve(import.meta.dirname, '../../web/dist');
+
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`PORT must be a port number, got ${process.env.PORT}`);
+  process.exit(2);
+}
+
+const coordinator = await startCoordinator({
+  dataDir,
+  port,
+  host,
+  ...(existsSync(webDist) ? { webRoot: webDist } : {}),
+});
+const seeded = await seedDemo(coordinator);
+const shown = host === '127.0.0.1' ? `http://localhost:${coordinator.port}` : coordinator.url;
+console.log(`Bricolage coordinator listening on ${shown}`);
+console.log(`  data:        ${dataDir}${seeded.seeded ? ` (seeded the demo project, job ${seeded.job})` : ''}`);
+console.log(`  public key:  ${coordinator.publicKey}`);
+console.log(`  api:         ${shown}/api/openapi.json`);
+if (!existsSync(webDist)) console.log('  volunteer page not built (apps/web/dist missing)');
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: shutting down`);
+    coordinator.close().then(
+      () => process.exit(0),
+      (e: Error) => {
+        console.error(`shutdown failed: ${e.message}`);
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,36 @@
+// Adaptive replication (BOINC's): volunteers earn trust through consecutive validated results,
+// and a trusted volunteer's work is replicated with decreasing probability, never below the spot-check rate.
+import type { AdaptiveReplication } from '@bricolage/protocol';
+import type { Random } from '../clock';
+
+export interface TrustRecord {
+  readonly consecutiveValid: number;
+  readonly flagged: boolean;
+}
+
+/** Probability that a work unit first leased to this volunteer is replicated to a full quorum. */
+export function replicationProbability(trust: TrustRecord, policy: AdaptiveReplication): number {
+  if (!policy.enabled || trust.flagged || trust.consecutiveValid < policy.trustAfter) return 1;
+  return Math.max(policy.spotCheckRate, policy.trustAfter / trust.consecutiveValid);
+}
+
+/** The quorum for a work unit whose first replica goes to this volunteer. */
+export function quorumFor(trust: TrustRecord, policy: AdaptiveReplication, minQuorum: number, random: Random): number {
+  if (minQuorum <= 1) return minQuorum;
+  return random() < replicationProbability(trust, policy) ? minQuorum : 1;
+}
+
+export type TrustEvent = 'valid' | 'invalid' | 'error' | 'known_answer_failed';
+
+/** One invalid result, error or failed known-answer resets trust; a failed known answer also flags. */
+export function nextTrust(trust: TrustRecord, event: TrustEvent): TrustRecord {
+  switch (event) {
+    case 'valid':
+      return { consecutiveValid: trust.consecutiveValid + 1, flagged: trust.flagged };
+    case 'invalid':
+    case 'error':
+      return { consecutiveValid: 0, flagged: trust.flagged };
+    case 'known_answer_failed':
+      return { consecutiveValid: 0, flagged: true };
+  }
+}

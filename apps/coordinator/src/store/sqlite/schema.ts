@@ -1,0 +1,49 @@
+// The SQLite schema. Versioned through `PRAGMA user_version`; each step runs once, in order.
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+  CREATE TABLE projects (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL, owner TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL
+  );
+  CREATE TABLE blobs (hash TEXT PRIMARY KEY, bytes BLOB NOT NULL) WITHOUT ROWID;
+  CREATE TABLE jobs (
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, project TEXT NOT NULL REFERENCES projects(id),
+    state TEXT NOT NULL, definition TEXT NOT NULL, credit REAL NOT NULL DEFAULT 0, created_at INTEGER NOT NULL
+  );
+  -- state: staged | unsent | in_progress | validated | failed | cancelled | probe (known answer)
+  CREATE TABLE work_units (
+    id INTEGER PRIMARY KEY, job TEXT NOT NULL, state TEXT NOT NULL, batch TEXT,
+    input_hash TEXT NOT NULL, expected_hash TEXT, tag TEXT,
+    quorum INTEGER NOT NULL, need INTEGER NOT NULL, in_flight INTEGER NOT NULL DEFAULT 0,
+    issued INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0, agree INTEGER NOT NULL DEFAULT 0,
+    hr_class TEXT, canonical_replica INTEGER, output_hash TEXT, reason TEXT,
+    finished_at INTEGER, result_seq INTEGER
+  );
+  CREATE INDEX work_units_need ON work_units(job, id) WHERE need > 0;
+  CREATE INDEX work_units_state ON work_units(job, state);
+  CREATE INDEX work_units_batch ON work_units(batch) WHERE batch IS NOT NULL;
+  CREATE UNIQUE INDEX work_units_results ON work_units(job, result_seq) WHERE result_seq IS NOT NULL;
+  -- one row per replica: the lease, then its result. state: leased | returned | valid | invalid | error | expired | superseded
+  CREATE TABLE replicas (
+    id INTEGER PRIMARY KEY, wu INTEGER NOT NULL, job TEXT NOT NULL, volunteer TEXT NOT NULL,
+    state TEXT NOT NULL, leased_at INTEGER NOT NULL, deadline INTEGER NOT NULL,
+    returned_at INTEGER, output_hash TEXT, output BLOB, backend TEXT, error_code TEXT, error_message TEXT,
+    UNIQUE (wu, volunteer)
+  );
+  CREATE INDEX replicas_leased ON replicas(deadline) WHERE state = 'leased';
+  CREATE INDEX replicas_returned ON replicas(wu) WHERE state = 'returned';
+  CREATE INDEX replicas_volunteer_leased ON replicas(volunteer) WHERE state = 'leased';
+  CREATE TABLE volunteers (
+    key TEXT PRIMARY KEY, consecutive_valid INTEGER NOT NULL DEFAULT 0, flagged INTEGER NOT NULL DEFAULT 0,
+    leased INTEGER NOT NULL DEFAULT 0, returned INTEGER NOT NULL DEFAULT 0, valid INTEGER NOT NULL DEFAULT 0,
+    invalid INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0, credit REAL NOT NULL DEFAULT 0
+  ) WITHOUT ROWID;
+  CREATE TABLE receipts (
+    idx INTEGER PRIMARY KEY, volunteer TEXT NOT NULL, body TEXT NOT NULL, signature TEXT
+  );
+  CREATE INDEX receipts_volunteer ON receipts(volunteer, idx);
+  CREATE TABLE merkle_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
+  CREATE TABLE challenges (challenge TEXT PRIMARY KEY, volunteer TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+  `,
+];

@@ -1,0 +1,855 @@
+// The embedded default store: better-sqlite3 in WAL mode. Every state change is one transaction;
+// the decisions inside them are the pure rules in ../../rules.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  type Failure,
+  type JobId,
+  type JobState,
+  type Project,
+  type ProjectId,
+  type ReceiptBody,
+  type Result,
+  type SubmitResponse,
+  type VolunteerStats,
+  WORK_UNIT_STATES,
+  type WorkUnitCounts,
+  canonicalJson,
+  ok,
+  workUnitId,
+} from '@bricolage/protocol';
+import Database from 'better-sqlite3';
+import type { Random } from '../../clock';
+import {
+  appendLeaf,
+  consistencyPath,
+  inclusionPath,
+  leafHashSync,
+  type MerkleNodeStore,
+  rootAt,
+} from '../../log/merkle-tree';
+import { agree } from '../../rules/compare';
+import { eligibility } from '../../rules/eligibility';
+import { type TrustEvent, nextTrust, quorumFor } from '../../rules/trust';
+import { failureReason, replicasWanted, type ReturnedResult, validate } from '../../rules/validation';
+import type {
+  BatchSummary,
+  GrantedLease,
+  HeartbeatRow,
+  JobRecord,
+  LeaseQuery,
+  ResultRow,
+  StagedWorkUnit,
+  Store,
+  StoredReceipt,
+  SubmitItem,
+} from '../store';
+import { MIGRATIONS } from './schema';
+
+export interface SqliteStoreOptions {
+  readonly path: string;
+  readonly random: Random;
+  /** Upper bound on leases one volunteer may hold at once. */
+  readonly maxLeasesPerVolunteer: number;
+  /** Inputs up to this size are inlined in lease responses. */
+  readonly inlineInputBytes: number;
+}
+
+interface WorkUnitRow {
+  id: number;
+  job: string;
+  state: string;
+  input_hash: string;
+  expected_hash: string | null;
+  quorum: number;
+  need: number;
+  in_flight: number;
+  issued: number;
+  errors: number;
+  agree: number;
+  hr_class: string | null;
+  canonical_replica: number | null;
+  output_hash: string | null;
+}
+
+interface ReplicaRow {
+  id: number;
+  wu: number;
+  job: string;
+  volunteer: string;
+  state: string;
+  deadline: number;
+  output_hash: string | null;
+  error_code: string | null;
+}
+
+/** Thrown inside a transaction to roll it back and report a failure value. */
+class Rejection extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.message);
+  }
+}
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly jobs = new Map<string, JobRecord>();
+  private logKey = '';
+  private logCount = 0;
+  private resultSeq = 0;
+  private readonly merkle: MerkleNodeStore;
+  private readonly s: ReturnType<SqliteStore['prepare']>;
+
+  constructor(private readonly options: SqliteStoreOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: a result acknowledged to a volunteer survives power loss, not only a process crash.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    this.s = this.prepare();
+    this.merkle = {
+      getNode: (level, index) => {
+        const row = this.s.getNode.get(level, index) as { hash: Buffer } | undefined;
+        return row ? new Uint8Array(row.hash) : undefined;
+      },
+      putNode: (level, index, hash) => {
+        this.s.putNode.run(level, index, hash);
+      },
+    };
+    for (const row of this.db.prepare('SELECT * FROM jobs').all() as JobSqlRow[]) {
+      const job = toJobRecord(row);
+      this.jobs.set(job.id, job);
+    }
+    this.logCount = (this.db.prepare('SELECT COALESCE(MAX(idx) + 1, 0) AS n FROM receipts').get() as { n: number }).n;
+    this.resultSeq = (
+      this.db.prepare('SELECT COALESCE(MAX(result_seq), 0) AS n FROM work_units').get() as { n: number }
+    ).n;
+    // A crash mid-upload leaves staged rows that were never committed: they were never visible, drop them.
+    this.db.prepare("DELETE FROM work_units WHERE state = 'staged'").run();
+  }
+
+  setLogKey(key: string): void {
+    this.logKey = key;
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v] as string);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      getNode: db.prepare('SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?'),
+      putNode: db.prepare('INSERT OR REPLACE INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)'),
+      putBlob: db.prepare('INSERT OR IGNORE INTO blobs (hash, bytes) VALUES (?, ?)'),
+      getBlob: db.prepare('SELECT bytes FROM blobs WHERE hash = ?'),
+      hasBlob: db.prepare('SELECT 1 FROM blobs WHERE hash = ?'),
+      stage: db.prepare(
+        `INSERT INTO work_units (job, state, batch, input_hash, expected_hash, tag, quorum, need)
+         VALUES (?, 'staged', ?, ?, ?, ?, ?, 0)`,
+      ),
+      inFlightOf: db.prepare("SELECT COUNT(*) AS n FROM replicas WHERE volunteer = ? AND state = 'leased'"),
+      candidates: db.prepare(
+        `SELECT * FROM work_units w WHERE w.job = ? AND w.need > 0
+           AND (w.hr_class IS NULL OR w.hr_class = ?)
+           AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?)
+         ORDER BY w.id LIMIT ?`,
+      ),
+      probes: db.prepare(
+        `SELECT * FROM work_units w WHERE w.job = ? AND w.state = 'probe'
+           AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?)
+         LIMIT 64`,
+      ),
+      insertReplica: db.prepare(
+        `INSERT INTO replicas (wu, job, volunteer, state, leased_at, deadline, backend)
+         VALUES (?, ?, ?, 'leased', ?, ?, ?)`,
+      ),
+      wu: db.prepare('SELECT * FROM work_units WHERE id = ?'),
+      updateWu: db.prepare(
+        `UPDATE work_units SET state = ?, quorum = ?, need = ?, in_flight = ?, issued = ?, errors = ?, agree = ?,
+           hr_class = ?, canonical_replica = ?, output_hash = ?, reason = ?, finished_at = ?, result_seq = ?
+         WHERE id = ?`,
+      ),
+      replica: db.prepare(
+        'SELECT id, wu, job, volunteer, state, deadline, output_hash, error_code FROM replicas WHERE id = ?',
+      ),
+      returned: db.prepare(
+        "SELECT id, volunteer, backend, output_hash, output FROM replicas WHERE wu = ? AND state = 'returned' ORDER BY returned_at, id",
+      ),
+      replicaOutput: db.prepare('SELECT output FROM replicas WHERE id = ?'),
+      setReturned: db.prepare(
+        "UPDATE replicas SET state = 'returned', returned_at = ?, output_hash = ?, output = ?, backend = ? WHERE id = ?",
+      ),
+      setError: db.prepare(
+        "UPDATE replicas SET state = 'error', returned_at = ?, error_code = ?, error_message = ? WHERE id = ?",
+      ),
+      setReplicaState: db.prepare('UPDATE replicas SET state = ? WHERE id = ?'),
+      dropOutput: db.prepare('UPDATE replicas SET output = NULL WHERE id = ?'),
+      expired: db.prepare("SELECT id, wu, volunteer FROM replicas WHERE state = 'leased' AND deadline < ? LIMIT 1000"),
+      volunteer: db.prepare('SELECT * FROM volunteers WHERE key = ?'),
+      ensureVolunteer: db.prepare('INSERT OR IGNORE INTO volunteers (key) VALUES (?)'),
+      trust: db.prepare('UPDATE volunteers SET consecutive_valid = ?, flagged = ? WHERE key = ?'),
+      countLeased: db.prepare('UPDATE volunteers SET leased = leased + ? WHERE key = ?'),
+      countReturned: db.prepare('UPDATE volunteers SET returned = returned + 1, errors = errors + ? WHERE key = ?'),
+      countVerdict: db.prepare(
+        'UPDATE volunteers SET valid = valid + ?, invalid = invalid + ?, credit = credit + ? WHERE key = ?',
+      ),
+      jobCredit: db.prepare('UPDATE jobs SET credit = credit + ? WHERE id = ?'),
+      insertReceipt: db.prepare('INSERT INTO receipts (idx, volunteer, body) VALUES (?, ?, ?)'),
+    };
+  }
+
+  // ---- projects and blobs ----
+
+  async createProject(p: Project, tokenHash: string): Promise<void> {
+    this.db
+      .prepare('INSERT INTO projects (id, name, description, owner, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(p.id, p.name, p.description, p.owner, tokenHash, p.createdAt);
+  }
+
+  async projectByTokenHash(tokenHash: string): Promise<Project | null> {
+    const row = this.db
+      .prepare('SELECT id, name, description, owner, created_at FROM projects WHERE token_hash = ?')
+      .get(tokenHash) as ProjectSqlRow | undefined;
+    return row ? toProject(row) : null;
+  }
+
+  async listProjects(): Promise<Project[]> {
+    const rows = this.db
+      .prepare('SELECT id, name, description, owner, created_at FROM projects ORDER BY created_at')
+      .all() as ProjectSqlRow[];
+    return rows.map(toProject);
+  }
+
+  async putBlob(hash: string, bytes: Uint8Array): Promise<void> {
+    this.s.putBlob.run(hash, bytes);
+  }
+
+  async getBlob(hash: string): Promise<Uint8Array | null> {
+    const row = this.s.getBlob.get(hash) as { bytes: Buffer } | undefined;
+    return row ? new Uint8Array(row.bytes) : null;
+  }
+
+  async hasBlob(hash: string): Promise<boolean> {
+    return this.s.hasBlob.get(hash) !== undefined;
+  }
+
+  // ---- jobs ----
+
+  async createJob(job: JobRecord): Promise<void> {
+    this.db
+      .prepare('INSERT INTO jobs (id, project, state, definition, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(job.id, job.project, job.state, JSON.stringify(job.definition), job.createdAt);
+    this.jobs.set(job.id, job);
+  }
+
+  async getJob(id: JobId): Promise<JobRecord | null> {
+    return this.jobs.get(id) ?? null;
+  }
+
+  async listJobs(project: ProjectId): Promise<JobRecord[]> {
+    return [...this.jobs.values()].filter((j) => j.project === project);
+  }
+
+  async setJobState(id: JobId, state: JobState): Promise<void> {
+    const job = this.jobs.get(id);
+    if (!job) return;
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE jobs SET state = ? WHERE id = ?').run(state, id);
+      if (state === 'cancelled') {
+        // Accepted results stay; only work that has not validated stops.
+        this.db
+          .prepare(
+            "UPDATE work_units SET state = 'cancelled', need = 0 WHERE job = ? AND state IN ('unsent', 'in_progress')",
+          )
+          .run(id);
+      }
+    })();
+    this.jobs.set(id, { ...job, state });
+  }
+
+  async progress(id: JobId): Promise<{ counts: WorkUnitCounts; knownAnswer: number; credit: number }> {
+    const counts = Object.fromEntries(WORK_UNIT_STATES.map((s) => [s, 0])) as Record<string, number>;
+    let knownAnswer = 0;
+    const rows = this.db
+      .prepare('SELECT state, COUNT(*) AS n FROM work_units WHERE job = ? GROUP BY state')
+      .all(id) as { state: string; n: number }[];
+    for (const r of rows) {
+      if (r.state === 'probe') knownAnswer = r.n;
+      else if (r.state in counts) counts[r.state] = r.n;
+    }
+    const credit = (this.db.prepare('SELECT credit FROM jobs WHERE id = ?').get(id) as { credit: number } | undefined)
+      ?.credit;
+    return { counts: counts as WorkUnitCounts, knownAnswer, credit: credit ?? 0 };
+  }
+
+  // ---- work units ----
+
+  async stageWorkUnits(job: JobId, batch: string, units: readonly StagedWorkUnit[]): Promise<void> {
+    const record = this.requireJob(job);
+    const quorum = record.definition.redundancy.minQuorum;
+    this.db.transaction(() => {
+      for (const u of units) {
+        this.s.putBlob.run(u.inputHash, u.input);
+        if (u.expected && u.expectedHash) this.s.putBlob.run(u.expectedHash, u.expected);
+        this.s.stage.run(job, batch, u.inputHash, u.expectedHash, u.tag, quorum);
+      }
+    })();
+  }
+
+  async commitBatch(job: JobId, batch: string): Promise<BatchSummary> {
+    const record = this.requireJob(job);
+    const need = record.state === 'cancelled' ? 0 : record.definition.redundancy.minQuorum;
+    return this.db.transaction(() => {
+      const range = this.db
+        .prepare(
+          `SELECT MIN(id) AS first, MAX(id) AS last, COUNT(*) AS n, SUM(expected_hash IS NOT NULL) AS k
+           FROM work_units WHERE batch = ? AND expected_hash IS NULL`,
+        )
+        .get(batch) as { first: number | null; last: number | null; n: number };
+      const known = this.db
+        .prepare("UPDATE work_units SET state = 'probe', batch = NULL WHERE batch = ? AND expected_hash IS NOT NULL")
+        .run(batch).changes;
+      this.db
+        .prepare('UPDATE work_units SET state = ?, need = ?, batch = NULL WHERE batch = ?')
+        .run(record.state === 'cancelled' ? 'cancelled' : 'unsent', need, batch);
+      return { added: range.n, knownAnswer: known, first: range.first, last: range.last };
+    })();
+  }
+
+  async abortBatch(_job: JobId, batch: string): Promise<void> {
+    this.db.prepare("DELETE FROM work_units WHERE batch = ? AND state = 'staged'").run(batch);
+  }
+
+  // ---- leasing ----
+
+  async lease(q: LeaseQuery, now: number): Promise<GrantedLease[]> {
+    return this.db.transaction(() => {
+      this.s.ensureVolunteer.run(q.volunteer);
+      const inFlight = (this.s.inFlightOf.get(q.volunteer) as { n: number }).n;
+      let room = Math.min(q.max, this.options.maxLeasesPerVolunteer - inFlight);
+      const granted: GrantedLease[] = [];
+      if (room <= 0) return granted;
+      const trust = this.trustOf(q.volunteer);
+      for (const job of this.jobs.values()) {
+        if (room <= 0) break;
+        if (job.state !== 'active' || (q.project && job.project !== q.project)) continue;
+        const fit = eligibility(job.definition.spec, q.capabilities);
+        if (!fit.ok) continue;
+        const def = job.definition;
+        const deadline = now + def.leaseSeconds * 1000;
+        const grant = (wu: WorkUnitRow, probe: boolean) => {
+          const leaseId = Number(
+            this.s.insertReplica.run(wu.id, wu.job, q.volunteer, now, deadline, fit.backend).lastInsertRowid,
+          );
+          if (!probe) {
+            const quorum =
+              wu.issued === 0
+                ? quorumFor(trust, def.adaptive, def.redundancy.minQuorum, this.options.random)
+                : wu.quorum;
+            const next = { ...wu, quorum, in_flight: wu.in_flight + 1, issued: wu.issued + 1, state: 'in_progress' };
+            next.need = replicasWanted(counts(next), def.redundancy);
+            if (def.redundancy.homogeneous && next.hr_class === null) next.hr_class = fit.backend;
+            this.writeWu(next);
+          }
+          granted.push({
+            lease: leaseId,
+            workUnit: wu.id,
+            job: job.id,
+            deadline,
+            inputHash: wu.input_hash,
+            input: this.inlineInput(wu.input_hash),
+          });
+          room--;
+        };
+        if (def.knownAnswerRate > 0) {
+          let probes: WorkUnitRow[] | null = null;
+          for (let i = 0; i < room; i++) {
+            if (this.options.random() >= def.knownAnswerRate) continue;
+            probes ??= this.s.probes.all(job.id, q.volunteer) as WorkUnitRow[];
+            const pick = probes.splice(Math.floor(this.options.random() * probes.length), 1)[0];
+            if (pick) grant(pick, true);
+          }
+        }
+        if (room <= 0) break;
+        const rows = this.s.candidates.all(job.id, fit.backend, q.volunteer, room) as WorkUnitRow[];
+        for (const wu of rows) grant(wu, false);
+      }
+      if (granted.length > 0) this.s.countLeased.run(granted.length, q.volunteer);
+      return granted;
+    })();
+  }
+
+  private inlineInput(hash: string): Uint8Array | null {
+    const row = this.s.getBlob.get(hash) as { bytes: Buffer } | undefined;
+    if (!row || row.bytes.length > this.options.inlineInputBytes) return null;
+    return new Uint8Array(row.bytes);
+  }
+
+  async heartbeat(volunteer: string, leases: readonly number[], now: number): Promise<HeartbeatRow[]> {
+    return this.db.transaction(() =>
+      leases.map((id) => {
+        const r = this.s.replica.get(id) as ReplicaRow | undefined;
+        if (!r || r.volunteer !== volunteer) return { lease: id, deadline: null, state: 'unknown' };
+        if (r.state !== 'leased' || r.deadline < now)
+          return { lease: id, deadline: null, state: r.deadline < now && r.state === 'leased' ? 'expired' : r.state };
+        const job = this.requireJob(r.job as JobId);
+        const deadline = now + job.definition.leaseSeconds * 1000;
+        this.db.prepare('UPDATE replicas SET deadline = ? WHERE id = ?').run(deadline, id);
+        return { lease: id, deadline, state: 'leased' };
+      }),
+    )();
+  }
+
+  // ---- results ----
+
+  async submit(volunteer: string, items: readonly SubmitItem[], now: number): Promise<Result<SubmitResponse>> {
+    let log = this.logCount;
+    let seq = this.resultSeq;
+    const tx = this.db.transaction(() => {
+      let accepted = 0;
+      let repeated = 0;
+      for (const [index, item] of items.entries()) {
+        const r = this.s.replica.get(item.lease) as ReplicaRow | undefined;
+        const reject: (code: Failure['code'], message: string) => never = (code, message) => {
+          throw new Rejection({ code, message: `results[${index}]: ${message}`, index });
+        };
+        if (!r) reject('not_found', `no lease ls_${item.lease}`);
+        if (r.volunteer !== volunteer) reject('lease_foreign', `lease ls_${item.lease} belongs to another volunteer`);
+        if (r.state !== 'leased') {
+          if (r.state === 'expired')
+            reject('lease_expired', `lease ls_${item.lease} expired before its result arrived`);
+          const same = item.kind === 'ok' ? r.output_hash === item.outputHash : r.error_code === item.code;
+          if (same) {
+            repeated++;
+            continue;
+          }
+          reject('duplicate_result', `lease ls_${item.lease} already returned a different result`);
+        }
+        if (r.deadline < now) reject('lease_expired', `lease ls_${item.lease} expired before its result arrived`);
+        const job = this.requireJob(r.job as JobId);
+        if (job.state === 'cancelled') reject('job_not_active', `job ${job.id} was cancelled`);
+        const wu = this.s.wu.get(r.wu) as WorkUnitRow;
+        this.s.countReturned.run(item.kind === 'error' ? 1 : 0, volunteer);
+        if (item.kind === 'error') {
+          this.s.setError.run(now, item.code, item.message, r.id);
+          this.onError(job, wu, volunteer, now, () => ++seq);
+        } else {
+          this.s.setReturned.run(now, item.outputHash, item.output, item.backend, r.id);
+          const ctx = { job, now, nextLog: () => log++, nextSeq: () => ++seq };
+          if (wu.state === 'probe') this.judgeProbe(ctx, wu, r.id, volunteer, item);
+          else if (wu.state === 'validated') this.judgeLate(ctx, wu, r.id, volunteer, item);
+          else if (wu.state === 'in_progress' || wu.state === 'unsent') this.judgeQuorum(ctx, wu);
+          else {
+            this.s.setReplicaState.run('superseded', r.id);
+            this.writeWu({ ...wu, in_flight: wu.in_flight - 1 });
+          }
+        }
+        accepted++;
+      }
+      return { accepted, repeated };
+    });
+    try {
+      const value = tx();
+      this.logCount = log;
+      this.resultSeq = seq;
+      return ok(value);
+    } catch (e) {
+      if (e instanceof Rejection) return { ok: false, error: e.failure };
+      throw e;
+    }
+  }
+
+  private judgeQuorum(ctx: VerdictContext, wu: WorkUnitRow): void {
+    const def = ctx.job.definition;
+    const results = (this.s.returned.all(wu.id) as ReturnedSqlRow[]).map(toReturned);
+    const outcome = validate(results, wu.quorum, def.comparator, def.redundancy.homogeneous);
+    const inFlight = wu.in_flight - 1;
+    if (outcome.kind === 'canonical') {
+      const c = outcome.canonical;
+      for (const id of outcome.valid) {
+        const r = results.find((x) => x.replica === id) as ReturnedResult;
+        this.credit(ctx, wu.id, id, r.volunteer, c.outputHash);
+        if (id !== c.replica) this.s.dropOutput.run(id);
+      }
+      for (const id of outcome.invalid) {
+        const r = results.find((x) => x.replica === id) as ReturnedResult;
+        this.discredit(id, r.volunteer, 'invalid');
+        this.s.dropOutput.run(id);
+      }
+      this.writeWu({
+        ...wu,
+        state: 'validated',
+        in_flight: inFlight,
+        need: 0,
+        agree: outcome.valid.length,
+        canonical_replica: c.replica,
+        output_hash: c.outputHash,
+        finished_at: ctx.now,
+        result_seq: ctx.nextSeq(),
+      });
+      return;
+    }
+    const next = { ...wu, in_flight: inFlight, agree: outcome.largestGroup };
+    this.settle(ctx.job, next, ctx.now, ctx.nextSeq);
+  }
+
+  /** After a replica ends without validating the work unit: issue more, or fail it for good. */
+  private settle(job: JobRecord, wu: WorkUnitRow, now: number, nextSeq: () => number): void {
+    const limits = job.definition.redundancy;
+    const reason = failureReason(counts(wu), limits);
+    if (reason) {
+      for (const r of this.s.returned.all(wu.id) as ReturnedSqlRow[]) this.s.setReplicaState.run('superseded', r.id);
+      this.writeWu({ ...wu, state: 'failed', need: 0, reason, finished_at: now, result_seq: nextSeq() });
+      return;
+    }
+    this.writeWu({ ...wu, need: replicasWanted(counts(wu), limits) });
+  }
+
+  private onError(job: JobRecord, wu: WorkUnitRow, volunteer: string, now: number, nextSeq: () => number): void {
+    this.applyTrust(volunteer, 'error');
+    if (wu.state === 'probe') return;
+    if (wu.state !== 'in_progress' && wu.state !== 'unsent') {
+      this.writeWu({ ...wu, in_flight: wu.in_flight - 1 });
+      return;
+    }
+    // A trusted volunteer's unreplicated work unit that errs goes back to a full quorum.
+    const quorum = Math.max(wu.quorum, job.definition.redundancy.minQuorum);
+    this.settle(job, { ...wu, quorum, in_flight: wu.in_flight - 1, errors: wu.errors + 1 }, now, nextSeq);
+  }
+
+  private judgeProbe(ctx: VerdictContext, wu: WorkUnitRow, replica: number, volunteer: string, item: OkItem): void {
+    const expected = this.s.getBlob.get(wu.expected_hash) as { bytes: Buffer };
+    const good = agree(
+      ctx.job.definition.comparator,
+      { outputHash: item.outputHash, output: item.output },
+      { outputHash: wu.expected_hash as string, output: new Uint8Array(expected.bytes) },
+    );
+    this.s.dropOutput.run(replica);
+    if (good) this.credit(ctx, wu.id, replica, volunteer, item.outputHash);
+    else this.discredit(replica, volunteer, 'known_answer_failed');
+  }
+
+  /** A replica returned after its work unit validated: judged against the canonical result. */
+  private judgeLate(ctx: VerdictContext, wu: WorkUnitRow, replica: number, volunteer: string, item: OkItem): void {
+    const canonical = this.s.replicaOutput.get(wu.canonical_replica) as { output: Buffer | null };
+    const good =
+      canonical.output !== null &&
+      agree(
+        ctx.job.definition.comparator,
+        { outputHash: item.outputHash, output: item.output },
+        { outputHash: wu.output_hash as string, output: new Uint8Array(canonical.output) },
+      );
+    this.s.dropOutput.run(replica);
+    this.writeWu({ ...wu, in_flight: wu.in_flight - 1 });
+    if (good) this.credit(ctx, wu.id, replica, volunteer, wu.output_hash as string);
+    else this.discredit(replica, volunteer, 'invalid');
+  }
+
+  private credit(ctx: VerdictContext, wu: number, replica: number, volunteer: string, outputHash: string): void {
+    const amount = ctx.job.definition.costPerWorkUnit;
+    this.s.setReplicaState.run('valid', replica);
+    this.s.countVerdict.run(1, 0, amount, volunteer);
+    this.s.jobCredit.run(amount, ctx.job.id);
+    this.applyTrust(volunteer, 'valid');
+    const index = ctx.nextLog();
+    const body: ReceiptBody = {
+      v: 1,
+      type: 'credit',
+      log: this.logKey,
+      index,
+      volunteer: volunteer as ReceiptBody['volunteer'],
+      project: ctx.job.project,
+      job: ctx.job.id,
+      workUnit: workUnitId(wu),
+      outputHash: outputHash as ReceiptBody['outputHash'],
+      credit: amount,
+      at: ctx.now,
+    };
+    const json = canonicalJson(body);
+    this.s.insertReceipt.run(index, volunteer, json);
+    appendLeaf(this.merkle, index, leafHashSync(Buffer.from(json, 'utf8')));
+  }
+
+  private discredit(replica: number, volunteer: string, event: TrustEvent): void {
+    this.s.setReplicaState.run('invalid', replica);
+    this.s.countVerdict.run(0, 1, 0, volunteer);
+    this.applyTrust(volunteer, event);
+  }
+
+  private trustOf(volunteer: string): { consecutiveValid: number; flagged: boolean } {
+    const v = this.s.volunteer.get(volunteer) as { consecutive_valid: number; flagged: number } | undefined;
+    return { consecutiveValid: v?.consecutive_valid ?? 0, flagged: (v?.flagged ?? 0) === 1 };
+  }
+
+  private applyTrust(volunteer: string, event: TrustEvent): void {
+    const t = nextTrust(this.trustOf(volunteer), event);
+    this.s.trust.run(t.consecutiveValid, t.flagged ? 1 : 0, volunteer);
+  }
+
+  async expireLeases(now: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      let seq = this.resultSeq;
+      const n = this.db.transaction(() => {
+        const rows = this.s.expired.all(now) as { id: number; wu: number; volunteer: string }[];
+        for (const r of rows) {
+          this.s.setReplicaState.run('expired', r.id);
+          const wu = this.s.wu.get(r.wu) as WorkUnitRow;
+          const job = this.requireJob(wu.job as JobId);
+          this.s.countReturned.run(1, r.volunteer);
+          // A lease that runs out counts as an error result, as BOINC counts "no reply".
+          this.onError(job, wu, r.volunteer, now, () => ++seq);
+        }
+        return rows.length;
+      })();
+      this.resultSeq = seq;
+      total += n;
+      if (n < 1000) return total;
+    }
+  }
+
+  async volunteerStats(volunteer: string): Promise<VolunteerStats> {
+    const v = this.s.volunteer.get(volunteer) as VolunteerSqlRow | undefined;
+    const pending = (
+      this.db
+        .prepare("SELECT COUNT(*) AS n FROM replicas WHERE volunteer = ? AND state = 'returned'")
+        .get(volunteer) as {
+        n: number;
+      }
+    ).n;
+    return {
+      volunteer: volunteer as VolunteerStats['volunteer'],
+      leased: v?.leased ?? 0,
+      returned: v?.returned ?? 0,
+      valid: v?.valid ?? 0,
+      invalid: v?.invalid ?? 0,
+      errors: v?.errors ?? 0,
+      pending,
+      credit: v?.credit ?? 0,
+      consecutiveValid: v?.consecutive_valid ?? 0,
+      flagged: (v?.flagged ?? 0) === 1,
+    };
+  }
+
+  async putChallenge(challenge: string, volunteer: string, expiresAt: number): Promise<void> {
+    this.db
+      .prepare('INSERT INTO challenges (challenge, volunteer, expires_at) VALUES (?, ?, ?)')
+      .run(challenge, volunteer, expiresAt);
+  }
+
+  async consumeChallenge(challenge: string, volunteer: string, now: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM challenges WHERE expires_at < ?').run(now);
+      const row = this.db.prepare('SELECT volunteer, expires_at FROM challenges WHERE challenge = ?').get(challenge) as
+        | { volunteer: string; expires_at: number }
+        | undefined;
+      if (!row || row.volunteer !== volunteer) return false;
+      this.db.prepare('DELETE FROM challenges WHERE challenge = ?').run(challenge);
+      this.s.ensureVolunteer.run(volunteer);
+      return true;
+    })();
+  }
+
+  // ---- results and the log ----
+
+  async results(job: JobId, after: number, limit: number): Promise<ResultRow[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT w.id, w.tag, w.state, w.output_hash, r.output, w.reason, w.finished_at, w.result_seq
+         FROM work_units w LEFT JOIN replicas r ON r.id = w.canonical_replica
+         WHERE w.job = ? AND w.result_seq > ? ORDER BY w.result_seq LIMIT ?`,
+      )
+      .all(job, after, limit) as ResultSqlRow[];
+    return rows.map((r) => ({
+      cursor: r.result_seq,
+      workUnit: r.id,
+      tag: r.tag,
+      state: r.state === 'validated' ? 'validated' : 'failed',
+      outputHash: r.output_hash,
+      output: r.output ? new Uint8Array(r.output) : null,
+      reason: r.reason,
+      at: r.finished_at,
+    }));
+  }
+
+  async receiptsFor(volunteer: string, after: number, limit: number): Promise<StoredReceipt[]> {
+    const rows = this.db
+      .prepare('SELECT idx, body, signature FROM receipts WHERE volunteer = ? AND idx > ? ORDER BY idx LIMIT ?')
+      .all(volunteer, after, limit) as ReceiptSqlRow[];
+    return rows.map(toStoredReceipt);
+  }
+
+  async receiptAt(index: number): Promise<StoredReceipt | null> {
+    const row = this.db.prepare('SELECT idx, body, signature FROM receipts WHERE idx = ?').get(index) as
+      | ReceiptSqlRow
+      | undefined;
+    return row ? toStoredReceipt(row) : null;
+  }
+
+  async setReceiptSignatures(signatures: ReadonlyMap<number, string>): Promise<void> {
+    const set = this.db.prepare('UPDATE receipts SET signature = ? WHERE idx = ? AND signature IS NULL');
+    this.db.transaction(() => {
+      for (const [idx, sig] of signatures) set.run(sig, idx);
+    })();
+  }
+
+  async logSize(): Promise<number> {
+    return this.logCount;
+  }
+
+  async logRoot(size: number): Promise<Uint8Array> {
+    return rootAt(this.merkle, size);
+  }
+
+  async inclusionPath(index: number, size: number): Promise<Uint8Array[]> {
+    return inclusionPath(this.merkle, index, size);
+  }
+
+  async consistencyPath(from: number, to: number): Promise<Uint8Array[]> {
+    return consistencyPath(this.merkle, from, to);
+  }
+
+  async getMeta(key: string): Promise<Uint8Array | null> {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: Buffer } | undefined;
+    return row ? new Uint8Array(row.value) : null;
+  }
+
+  async putMetaIfAbsent(key: string, value: Uint8Array): Promise<Uint8Array> {
+    this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run(key, value);
+    return (await this.getMeta(key)) as Uint8Array;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  private requireJob(id: JobId): JobRecord {
+    const job = this.jobs.get(id);
+    if (!job) throw new Error(`unknown job ${id}`);
+    return job;
+  }
+
+  private writeWu(
+    w: WorkUnitRow & { reason?: string | null; finished_at?: number | null; result_seq?: number | null },
+  ): void {
+    this.s.updateWu.run(
+      w.state,
+      w.quorum,
+      w.need,
+      w.in_flight,
+      w.issued,
+      w.errors,
+      w.agree,
+      w.hr_class,
+      w.canonical_replica,
+      w.output_hash,
+      w.reason ?? null,
+      w.finished_at ?? null,
+      w.result_seq ?? null,
+      w.id,
+    );
+  }
+}
+
+interface VerdictContext {
+  readonly job: JobRecord;
+  readonly now: number;
+  readonly nextLog: () => number;
+  readonly nextSeq: () => number;
+}
+type OkItem = Extract<SubmitItem, { kind: 'ok' }>;
+
+interface JobSqlRow {
+  id: string;
+  project: string;
+  state: string;
+  definition: string;
+  created_at: number;
+}
+interface ProjectSqlRow {
+  id: string;
+  name: string;
+  description: string;
+  owner: string;
+  created_at: number;
+}
+interface ReturnedSqlRow {
+  id: number;
+  volunteer: string;
+  backend: string;
+  output_hash: string;
+  output: Buffer;
+}
+interface ResultSqlRow {
+  id: number;
+  tag: string | null;
+  state: string;
+  output_hash: string | null;
+  output: Buffer | null;
+  reason: string | null;
+  finished_at: number;
+  result_seq: number;
+}
+interface ReceiptSqlRow {
+  idx: number;
+  body: string;
+  signature: string | null;
+}
+interface VolunteerSqlRow {
+  consecutive_valid: number;
+  flagged: number;
+  leased: number;
+  returned: number;
+  valid: number;
+  invalid: number;
+  errors: number;
+  credit: number;
+}
+
+const counts = (w: WorkUnitRow) => ({
+  quorum: w.quorum,
+  inFlight: w.in_flight,
+  largestGroup: w.agree,
+  issued: w.issued,
+  errors: w.errors,
+});
+
+const toJobRecord = (row: JobSqlRow): JobRecord => ({
+  id: row.id as JobId,
+  project: row.project as ProjectId,
+  state: row.state as JobState,
+  definition: JSON.parse(row.definition),
+  createdAt: row.created_at,
+});
+
+const toProject = (row: ProjectSqlRow): Project => ({
+  id: row.id as ProjectId,
+  name: row.name,
+  description: row.description,
+  owner: row.owner,
+  createdAt: row.created_at,
+});
+
+const toReturned = (row: ReturnedSqlRow): ReturnedResult => ({
+  replica: row.id,
+  volunteer: row.volunteer,
+  backend: row.backend as ReturnedResult['backend'],
+  outputHash: row.output_hash,
+  output: new Uint8Array(row.output.buffer, row.output.byteOffset, row.output.byteLength),
+});
+
+const toStoredReceipt = (row: ReceiptSqlRow): StoredReceipt => ({
+  index: row.idx,
+  body: JSON.parse(row.body) as ReceiptBody,
+  bodyJson: row.body,
+  signature: row.signature,
+});

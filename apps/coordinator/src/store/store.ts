@@ -1,0 +1,139 @@
+// The one narrow storage interface. Each method is one state change in one transaction; the
+// scheduling rules it applies live in ../rules and are shared by every implementation.
+import type {
+  Capabilities,
+  JobDefinition,
+  JobId,
+  JobState,
+  Project,
+  ProjectId,
+  ReceiptBody,
+  SubmitResponse,
+  VolunteerStats,
+  WorkUnitCounts,
+} from '@bricolage/protocol';
+import type { Result } from '@bricolage/protocol';
+
+export interface JobRecord {
+  readonly id: JobId;
+  readonly project: ProjectId;
+  readonly state: JobState;
+  readonly definition: JobDefinition;
+  readonly createdAt: number;
+}
+
+export interface StagedWorkUnit {
+  readonly input: Uint8Array;
+  readonly inputHash: string;
+  readonly expected: Uint8Array | null;
+  readonly expectedHash: string | null;
+  readonly tag: string | null;
+}
+
+export interface BatchSummary {
+  readonly added: number;
+  readonly knownAnswer: number;
+  readonly first: number | null;
+  readonly last: number | null;
+}
+
+export interface GrantedLease {
+  readonly lease: number;
+  readonly workUnit: number;
+  readonly job: JobId;
+  readonly deadline: number;
+  readonly inputHash: string;
+  readonly input: Uint8Array | null;
+}
+
+export interface LeaseQuery {
+  readonly volunteer: string;
+  readonly capabilities: Capabilities;
+  readonly max: number;
+  readonly project?: ProjectId;
+}
+
+export type SubmitItem =
+  | {
+      readonly kind: 'ok';
+      readonly lease: number;
+      readonly output: Uint8Array;
+      readonly outputHash: string;
+      readonly backend: string;
+    }
+  | { readonly kind: 'error'; readonly lease: number; readonly code: string; readonly message: string };
+
+export interface ResultRow {
+  readonly cursor: number;
+  readonly workUnit: number;
+  readonly tag: string | null;
+  readonly state: 'validated' | 'failed';
+  readonly outputHash: string | null;
+  readonly output: Uint8Array | null;
+  readonly reason: string | null;
+  readonly at: number;
+}
+
+export interface StoredReceipt {
+  readonly index: number;
+  readonly body: ReceiptBody;
+  readonly bodyJson: string;
+  readonly signature: string | null;
+}
+
+export interface HeartbeatRow {
+  readonly lease: number;
+  readonly deadline: number | null;
+  readonly state: string;
+}
+
+export interface Store {
+  /** The coordinator's public key, written into every receipt body. */
+  setLogKey(key: string): void;
+
+  // projects and blobs
+  createProject(p: Project, tokenHash: string): Promise<void>;
+  projectByTokenHash(tokenHash: string): Promise<Project | null>;
+  listProjects(): Promise<Project[]>;
+  putBlob(hash: string, bytes: Uint8Array): Promise<void>;
+  getBlob(hash: string): Promise<Uint8Array | null>;
+  hasBlob(hash: string): Promise<boolean>;
+
+  // jobs
+  createJob(job: JobRecord): Promise<void>;
+  getJob(id: JobId): Promise<JobRecord | null>;
+  listJobs(project: ProjectId): Promise<JobRecord[]>;
+  setJobState(id: JobId, state: JobState): Promise<void>;
+  progress(id: JobId): Promise<{ counts: WorkUnitCounts; knownAnswer: number; credit: number }>;
+
+  // work units: staged in chunks, made visible all at once, so a broken upload adds nothing
+  stageWorkUnits(job: JobId, batch: string, units: readonly StagedWorkUnit[]): Promise<void>;
+  commitBatch(job: JobId, batch: string): Promise<BatchSummary>;
+  abortBatch(job: JobId, batch: string): Promise<void>;
+
+  // volunteers
+  lease(q: LeaseQuery, now: number): Promise<GrantedLease[]>;
+  heartbeat(volunteer: string, leases: readonly number[], now: number): Promise<HeartbeatRow[]>;
+  submit(volunteer: string, items: readonly SubmitItem[], now: number): Promise<Result<SubmitResponse>>;
+  expireLeases(now: number): Promise<number>;
+  volunteerStats(volunteer: string): Promise<VolunteerStats>;
+  putChallenge(challenge: string, volunteer: string, expiresAt: number): Promise<void>;
+  /** Deletes the challenge; true only if it existed, belonged to the volunteer and had not expired. */
+  consumeChallenge(challenge: string, volunteer: string, now: number): Promise<boolean>;
+
+  // results and the receipt log
+  results(job: JobId, after: number, limit: number): Promise<ResultRow[]>;
+  receiptsFor(volunteer: string, after: number, limit: number): Promise<StoredReceipt[]>;
+  receiptAt(index: number): Promise<StoredReceipt | null>;
+  setReceiptSignatures(signatures: ReadonlyMap<number, string>): Promise<void>;
+  logSize(): Promise<number>;
+  logRoot(size: number): Promise<Uint8Array>;
+  inclusionPath(index: number, size: number): Promise<Uint8Array[]>;
+  consistencyPath(from: number, to: number): Promise<Uint8Array[]>;
+
+  // the coordinator's own secrets (signing key seed, token key), created once
+  getMeta(key: string): Promise<Uint8Array | null>;
+  putMetaIfAbsent(key: string, value: Uint8Array): Promise<Uint8Array>;
+
+  close(): Promise<void>;
+}
