@@ -20,10 +20,11 @@ const coordinator = await startCoordinator({
   host,
   ...(existsSync(webDist) ? { webRoot: webDist } : {}),
 });
-const seeded = await seedDemo(coordinator);
+// SEED_DEMO=0 starts an empty grid (tests, benchmarks, operators who bring their own projects).
+const seeded = process.env.SEED_DEMO === '0' ? { seeded: false } : await seedDemo(coordinator);
 const shown = host === '127.0.0.1' ? `http://localhost:${coordinator.port}` : coordinator.url;
 console.log(`Bricolage coordinator listening on ${shown}`);
-console.log(`  data:        ${dataDir}${seeded.seeded ? ` (seeded the demo project, job ${seeded.job})` : ''}`);
+console.log(`  data:        ${dataDir}${'job' in seeded ? ` (seeded the demo project, job ${seeded.job})` : ''}`);
 console.log(`  public key:  ${coordinator.publicKey}`);
 console.log(`  api:         ${shown}/api/openapi.json`);
 if (!existsSync(webDist)) console.log('  volunteer page not built (apps/web/dist missing)');

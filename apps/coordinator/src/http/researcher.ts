@@ -12,14 +12,13 @@ import {
   type JobSpec,
   ResultLine,
   WorkUnitLine,
-  fromBase64,
   ioSizes,
   toBase64,
   workUnitId,
 } from '@bricolage/protocol';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import { sha256Hex } from '../hash';
+import { decodeBase64, sha256Hex } from '../hash';
 import type { JobRecord, StagedWorkUnit } from '../store/store';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
@@ -301,13 +300,7 @@ function parseLine(line: string, number: number, sizes: { input: number; output:
   }
   const parsed = WorkUnitLine.safeParse(json);
   if (!parsed.success) return fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  const decode = (text: string, field: string): Uint8Array => {
-    try {
-      return fromBase64(text);
-    } catch {
-      return fail(`${field} is not base64`);
-    }
-  };
+  const decode = (text: string, field: string): Uint8Array => decodeBase64(text) ?? fail(`${field} is not base64`);
   const input = decode(parsed.data.input, 'input');
   if (input.length !== sizes.input) fail(`input is ${input.length} bytes; the job's inputs total ${sizes.input}`);
   const expected = parsed.data.expected === undefined ? null : decode(parsed.data.expected, 'expected');

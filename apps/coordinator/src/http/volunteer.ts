@@ -17,7 +17,6 @@ import {
   VolunteerStats,
   authMessageBody,
   domainMessage,
-  fromBase64,
   leaseId,
   leaseNumber,
   toBase64,
@@ -25,7 +24,7 @@ import {
   workUnitId,
 } from '@bricolage/protocol';
 import { z } from 'zod';
-import { sha256Hex } from '../hash';
+import { decodeBase64, sha256Hex } from '../hash';
 import type { SubmitItem } from '../store/store';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
@@ -165,12 +164,8 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     async (c, { body }) => {
       const items: SubmitItem[] = body.results.map((r, index) => {
         if (r.kind === 'error') return { kind: 'error', lease: leaseNumber(r.lease), code: r.code, message: r.message };
-        let output: Uint8Array;
-        try {
-          output = fromBase64(r.output);
-        } catch {
-          throw new ApiError('bad_request', `results[${index}]: output is not base64`, index);
-        }
+        const output = decodeBase64(r.output);
+        if (!output) throw new ApiError('bad_request', `results[${index}]: output is not base64`, index);
         if (sha256Hex(output) !== r.outputHash)
           throw new ApiError('hash_mismatch', `results[${index}]: output does not hash to outputHash`, index);
         return { kind: 'ok', lease: leaseNumber(r.lease), output, outputHash: r.outputHash, backend: r.backend };

@@ -11,7 +11,8 @@ export interface TrustRecord {
 /** Probability that a work unit first leased to this volunteer is replicated to a full quorum. */
 export function replicationProbability(trust: TrustRecord, policy: AdaptiveReplication): number {
   if (!policy.enabled || trust.flagged || trust.consecutiveValid < policy.trustAfter) return 1;
-  return Math.max(policy.spotCheckRate, policy.trustAfter / trust.consecutiveValid);
+  // One half on earning trust, halving each time the record doubles.
+  return Math.max(policy.spotCheckRate, policy.trustAfter / (2 * trust.consecutiveValid));
 }
 
 /** The quorum for a work unit whose first replica goes to this volunteer. */

@@ -1,6 +1,6 @@
 // A small job for tests: "square each u32", four numbers in, four out. Its WGSL is real, though the
 // simulated volunteers compute it in JavaScript.
-import { API, type CreateJobRequest, toBase64 } from '@bricolage/protocol';
+import { API, type CreateJobRequest, type WorkUnitCounts, toBase64 } from '@bricolage/protocol';
 import { sha256Hex } from '../hash';
 
 export const SQUARE_WGSL = `@group(0) @binding(0) var<storage, read> xs: array<u32, 4>;
@@ -74,9 +74,9 @@ export class Researcher {
     return this.request('POST', API.workUnits(job), body, 'application/x-ndjson');
   }
 
-  async progress(job: string): Promise<{ counts: Record<string, number>; knownAnswer: number; credit: number }> {
+  async progress(job: string): Promise<{ counts: WorkUnitCounts; knownAnswer: number; credit: number }> {
     const res = await this.request('GET', API.job(job));
-    return ((await res.json()) as { progress: { counts: Record<string, number>; knownAnswer: number; credit: number } })
+    return ((await res.json()) as { progress: { counts: WorkUnitCounts; knownAnswer: number; credit: number } })
       .progress;
   }
 

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../clock';
+import { nextTrust, quorumFor, replicationProbability } from './trust';
+
+const policy = { enabled: true, trustAfter: 10, spotCheckRate: 0.1 };
+
+describe('adaptive replication', () => {
+  it('replicates everything from a volunteer without a record', () => {
+    expect(replicationProbability({ consecutiveValid: 9, flagged: false }, policy)).toBe(1);
+  });
+
+  it('replicates less as the record grows, never below the spot-check rate', () => {
+    expect(replicationProbability({ consecutiveValid: 10, flagged: false }, policy)).toBe(0.5);
+    expect(replicationProbability({ consecutiveValid: 20, flagged: false }, policy)).toBe(0.25);
+    expect(replicationProbability({ consecutiveValid: 1000, flagged: false }, policy)).toBe(0.1);
+  });
+
+  it('gives a flagged volunteer no trust whatever its record', () => {
+    expect(replicationProbability({ consecutiveValid: 1000, flagged: true }, policy)).toBe(1);
+  });
+
+  it('draws single replicas at roughly the expected rate, replayably', () => {
+    const draw = (seed: number) => {
+      const random = seededRandom(seed);
+      let single = 0;
+      for (let i = 0; i < 10_000; i++)
+        if (quorumFor({ consecutiveValid: 40, flagged: false }, policy, 2, random) === 1) single++;
+      return single;
+    };
+    expect(draw(7)).toBe(draw(7));
+    expect(draw(7) / 10_000).toBeGreaterThan(0.85);
+    expect(draw(7) / 10_000).toBeLessThan(0.9);
+  });
+
+  it('resets on an invalid result or an error, and flags on a failed known answer', () => {
+    const trusted = { consecutiveValid: 50, flagged: false };
+    expect(nextTrust(trusted, 'valid')).toEqual({ consecutiveValid: 51, flagged: false });
+    expect(nextTrust(trusted, 'invalid')).toEqual({ consecutiveValid: 0, flagged: false });
+    expect(nextTrust(trusted, 'error')).toEqual({ consecutiveValid: 0, flagged: false });
+    expect(nextTrust(trusted, 'known_answer_failed')).toEqual({ consecutiveValid: 0, flagged: true });
+  });
+});

@@ -1,0 +1,280 @@
+// Validation scenarios over real HTTP with a manual clock and seeded chance: disagreement, expiry,
+// errors, known answers and adaptive replication.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Lease, SubmittedResult } from '@bricolage/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock, seededRandom } from './clock';
+import { type Coordinator, startCoordinator } from './server';
+import { Researcher, square } from './testing/fixtures';
+import { SimVolunteer, okResult } from './testing/sim-volunteer';
+
+const wrong = (input: Uint8Array) => {
+  const out = square(input);
+  out[0] = (out[0] ?? 0) ^ 1;
+  return out;
+};
+const errorResult = (l: Lease): SubmittedResult => ({
+  kind: 'error',
+  lease: l.lease,
+  code: 'runtime_error',
+  message: 'boom',
+});
+
+describe('scheduling', () => {
+  let dir: string;
+  let clock: ManualClock;
+  let coordinator: Coordinator;
+  let researcher: Researcher;
+  const volunteers = (n: number) => Promise.all(Array.from({ length: n }, () => SimVolunteer.create(coordinator.url)));
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bricolage-sched-'));
+    clock = new ManualClock();
+    coordinator = await startCoordinator({ dataDir: dir, port: 0, clock, random: seededRandom(42) });
+    researcher = new Researcher(coordinator.url, (await coordinator.createProject('sched')).token);
+  });
+
+  afterEach(async () => {
+    await coordinator.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reissues a work unit whose replicas disagree until a quorum agrees, and marks the dissenter invalid', async () => {
+    const job = await researcher.createSquareJob();
+    await researcher.addSquares(job, 1, 1);
+    const [honest, liar, third] = await volunteers(3);
+    const h = await honest!.lease(1);
+    const l = await liar!.lease(1);
+    expect((await third!.lease(1)).leases).toHaveLength(0); // both replicas are out
+    await honest!.computeAndSubmit(h.leases, square);
+    await liar!.computeAndSubmit(l.leases, wrong);
+    expect((await researcher.progress(job)).counts.in_progress).toBe(1);
+    const t = await third!.lease(1);
+    expect(t.leases).toHaveLength(1);
+    await third!.computeAndSubmit(t.leases, square);
+    expect((await researcher.progress(job)).counts.validated).toBe(1);
+    expect(await liar!.stats()).toMatchObject({ valid: 0, invalid: 1, credit: 0 });
+    expect(await honest!.stats()).toMatchObject({ valid: 1, credit: 10 });
+    expect((await liar!.receipts()).receipts).toHaveLength(0);
+  });
+
+  it('never leases two replicas of one work unit to the same volunteer', async () => {
+    const job = await researcher.createSquareJob();
+    await researcher.addSquares(job, 1, 3);
+    const [v] = await volunteers(1);
+    expect((await v!.lease(10)).leases).toHaveLength(3);
+    expect((await v!.lease(10)).leases).toHaveLength(0);
+  });
+
+  it('takes back an expired lease and gives the work unit to someone else; the late result is refused', async () => {
+    const job = await researcher.createSquareJob({ leaseSeconds: 60 });
+    await researcher.addSquares(job, 1, 1);
+    const [slow, a, b] = await volunteers(3);
+    const s = await slow!.lease(1);
+    await a!.lease(1).then((r) => a!.computeAndSubmit(r.leases, square));
+    expect((await b!.lease(1)).leases).toHaveLength(0);
+    clock.advance(61_000);
+    expect(await coordinator.sweep()).toBe(1);
+    const late = await slow!.computeAndSubmit(s.leases, square);
+    expect(late.status).toBe(410);
+    expect(late.body).toMatchObject({ error: { code: 'lease_expired' } });
+    const r = await b!.lease(1);
+    expect(r.leases).toHaveLength(1);
+    await b!.computeAndSubmit(r.leases, square);
+    expect((await researcher.progress(job)).counts.validated).toBe(1);
+  });
+
+  it('keeps a lease alive with heartbeats', async () => {
+    const job = await researcher.createSquareJob({ leaseSeconds: 60 });
+    await researcher.addSquares(job, 1, 1);
+    const [v] = await volunteers(1);
+    const { leases } = await v!.lease(1);
+    clock.advance(50_000);
+    const hb = await v!.post<{ leases: { deadline: number }[] }>('/v1/volunteer/heartbeat', {
+      leases: [leases[0]!.lease],
+    });
+    expect(hb.body.leases[0]?.deadline).toBe(clock.now() + 60_000);
+    clock.advance(50_000);
+    await coordinator.sweep();
+    expect((await v!.computeAndSubmit(leases, square)).status).toBe(200);
+  });
+
+  it('fails a work unit after too many error results, with the reason recorded', async () => {
+    const job = await researcher.createSquareJob({
+      redundancy: { minQuorum: 2, maxTotalResults: 6, maxErrorResults: 1, homogeneous: false },
+    });
+    await researcher.addSquares(job, 1, 1);
+    const vs = await volunteers(2);
+    for (const v of vs) {
+      const { leases } = await v.lease(1);
+      expect((await v.submit(leases.map(errorResult))).status).toBe(200);
+    }
+    const results = await researcher.results(job);
+    expect(results).toMatchObject([{ state: 'failed', output: null }]);
+    expect(String(results[0]?.reason)).toMatch(/too many error results/);
+  });
+
+  it('fails a work unit when maxTotalResults replicas never reach a quorum', async () => {
+    const job = await researcher.createSquareJob({
+      redundancy: { minQuorum: 2, maxTotalResults: 3, maxErrorResults: 3, homogeneous: false },
+    });
+    await researcher.addSquares(job, 1, 1);
+    const vs = await volunteers(4);
+    let k = 0;
+    for (const v of vs.slice(0, 3)) {
+      const { leases } = await v.lease(1);
+      const salt = ++k;
+      await v.computeAndSubmit(leases, (input) => {
+        const out = square(input);
+        out[0] = (out[0] ?? 0) + salt;
+        return out;
+      });
+    }
+    expect((await vs[3]!.lease(1)).leases).toHaveLength(0);
+    const [line] = await researcher.results(job);
+    expect(line).toMatchObject({ state: 'failed' });
+    expect(String(line?.reason)).toMatch(/no quorum of 2 after 3 results/);
+  });
+
+  it('catches a wrong volunteer with a known-answer work unit and flags it', async () => {
+    const job = await researcher.createSquareJob({ knownAnswerRate: 1 });
+    await researcher.addSquares(job, 1, 2, 1);
+    expect(await researcher.progress(job)).toMatchObject({ knownAnswer: 1 });
+    const [liar, honest] = await volunteers(2);
+    const bad = await liar!.lease(1);
+    expect(bad.leases[0]?.workUnit).toBe('wu_3'); // the known-answer unit, by rate 1
+    await liar!.computeAndSubmit(bad.leases, wrong);
+    expect(await liar!.stats()).toMatchObject({ invalid: 1, flagged: true, consecutiveValid: 0 });
+    const good = await honest!.lease(1);
+    await honest!.computeAndSubmit(good.leases, square);
+    expect(await honest!.stats()).toMatchObject({ valid: 1, flagged: false, credit: 10 });
+    // Known-answer units never appear in the job's results.
+    expect(await researcher.results(job)).toHaveLength(0);
+  });
+
+  it('lowers replication for a trusted volunteer and resets it on an error', async () => {
+    const job = await researcher.createSquareJob({ adaptive: { enabled: true, trustAfter: 5, spotCheckRate: 0.1 } });
+    await researcher.addSquares(job, 1, 400);
+    const [trusted, partner, auditor] = await volunteers(3);
+    // Earn trust: five work units validated together with a partner.
+    for (let i = 0; i < 5; i++) {
+      const a = await trusted!.lease(1);
+      const b = await partner!.lease(1);
+      await trusted!.computeAndSubmit(a.leases, square);
+      await partner!.computeAndSubmit(b.leases, square);
+    }
+    expect(await trusted!.stats()).toMatchObject({ consecutiveValid: 5 });
+    // Now most of its first replicas go unreplicated: they validate on its result alone.
+    const batch = await trusted!.lease(100);
+    await trusted!.computeAndSubmit(batch.leases, square);
+    const alone = (await researcher.progress(job)).counts.validated - 5;
+    expect(alone).toBeGreaterThan(30);
+    expect(alone).toBeLessThan(100); // spot checks still replicate some
+    // The spot-checked ones are waiting for a second replica, which the auditor can take.
+    // Lowest ids lease first, so exactly the spot-checked units come back.
+    const audit = await auditor!.lease(100 - alone);
+    expect(audit.leases.every((l) => Number(l.workUnit.slice(3)) <= 105)).toBe(true);
+    await auditor!.computeAndSubmit(audit.leases, square);
+    expect((await researcher.progress(job)).counts.validated).toBe(105);
+    // One error resets its trust: the next work unit it takes is fully replicated.
+    const e = await trusted!.lease(1);
+    await trusted!.submit(e.leases.map(errorResult));
+    expect(await trusted!.stats()).toMatchObject({ consecutiveValid: 0 });
+    const next = await trusted!.lease(1);
+    await trusted!.computeAndSubmit(next.leases, square);
+    expect((await researcher.progress(job)).counts.validated).toBe(105);
+    expect((await partner!.lease(10)).leases.map((l) => l.workUnit)).toContain(next.leases[0]?.workUnit);
+  });
+
+  it('accepts an identical resubmission idempotently and refuses a different one', async () => {
+    const job = await researcher.createSquareJob();
+    await researcher.addSquares(job, 1, 1);
+    const [v] = await volunteers(1);
+    const { leases } = await v!.lease(1);
+    const first = okResult(leases[0]!, square(Buffer.from(leases[0]!.input!, 'base64')));
+    expect((await v!.submit([first])).body).toEqual({ accepted: 1, repeated: 0 });
+    expect((await v!.submit([first])).body).toEqual({ accepted: 0, repeated: 1 });
+    const other = okResult(leases[0]!, new Uint8Array(16));
+    const dup = await v!.submit([other]);
+    expect(dup.status).toBe(409);
+    expect(dup.body).toMatchObject({ error: { code: 'duplicate_result', index: 0 } });
+  });
+
+  it('pauses, resumes and cancels a job without losing accepted results', async () => {
+    const job = await researcher.createSquareJob();
+    await researcher.addSquares(job, 1, 4);
+    const [a, b] = await volunteers(2);
+    const la = await a!.lease(2);
+    const lb = await b!.lease(2);
+    await a!.computeAndSubmit(la.leases, square);
+    await b!.computeAndSubmit(lb.leases, square);
+    expect((await researcher.request('POST', `/v1/jobs/${job}/pause`)).status).toBe(200);
+    expect((await a!.lease(10)).leases).toHaveLength(0);
+    expect((await researcher.request('POST', `/v1/jobs/${job}/resume`)).status).toBe(200);
+    const again = await a!.lease(10);
+    expect(again.leases).toHaveLength(2);
+    expect((await researcher.request('POST', `/v1/jobs/${job}/cancel`)).status).toBe(200);
+    const late = await a!.computeAndSubmit(again.leases, square);
+    expect(late.body).toMatchObject({ error: { code: 'job_not_active' } });
+    const progress = await researcher.progress(job);
+    expect(progress.counts).toMatchObject({ validated: 2, cancelled: 2 });
+    expect(await researcher.results(job)).toHaveLength(2);
+    expect((await researcher.request('POST', `/v1/jobs/${job}/resume`)).status).toBe(409);
+  });
+
+  it('streams progress over Server-Sent Events as results validate', async () => {
+    const job = await researcher.createSquareJob();
+    await researcher.addSquares(job, 1, 2);
+    const controller = new AbortController();
+    const res = await fetch(`${coordinator.url}/v1/jobs/${job}/events`, {
+      headers: { authorization: `Bearer ${researcher.token}` },
+      signal: controller.signal,
+    });
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const until = async (pattern: RegExp) => {
+      while (!pattern.test(text)) text += decoder.decode((await reader.read()).value);
+    };
+    await until(/"unsent":2/);
+    const [a, b] = await volunteers(2);
+    await a!.lease(2).then((r) => a!.computeAndSubmit(r.leases, square));
+    await b!.lease(2).then((r) => b!.computeAndSubmit(r.leases, square));
+    await until(/"validated":2/);
+    expect(text).toMatch(/event: progress/);
+    controller.abort();
+  });
+
+  it('accepts 100,000 work units in one streamed request', async () => {
+    const job = await researcher.createSquareJob();
+    const lines = 100_000;
+    const encoder = new TextEncoder();
+    let i = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (i >= lines) return c.close();
+        let chunk = '';
+        for (let k = 0; k < 5000 && i < lines; k++, i++) {
+          const input = Buffer.from(new Uint32Array([i, i, i, i]).buffer).toString('base64');
+          chunk += `{"input":"${input}","tag":"${i}"}\n`;
+        }
+        c.enqueue(encoder.encode(chunk));
+      },
+    });
+    const before = process.memoryUsage().rss;
+    const res = await fetch(`${coordinator.url}/v1/jobs/${job}/workunits`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${researcher.token}`, 'content-type': 'application/x-ndjson' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ added: lines, firstWorkUnit: 'wu_1', lastWorkUnit: `wu_${lines}` });
+    expect((await researcher.progress(job)).counts.unsent).toBe(lines);
+    // The body is ~6 MB; the server keeps one chunk of lines at a time, not the whole upload.
+    expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
+  });
+});
