@@ -9,7 +9,10 @@ const USAGE = `usage:
   npm run coordinator -- project list
 environment: DATA_DIR (default ./data)`;
 
-const dataDir = resolve(process.env.DATA_DIR ?? resolve(import.meta.dirname, '../../../data'));
+// npm runs workspace scripts from the workspace folder; relative paths are the caller's (INIT_CWD).
+const dataDir = process.env.DATA_DIR
+  ? resolve(process.env.INIT_CWD ?? process.cwd(), process.env.DATA_DIR)
+  : resolve(import.meta.dirname, '../../../data');
 const [noun, verb, ...rest] = process.argv.slice(2);
 
 function option(name: string): string | undefined {

@@ -5,7 +5,10 @@ import { seedDemo } from './seed';
 import { startCoordinator } from './server';
 
 const port = Number(process.env.PORT ?? 8787);
-const dataDir = resolve(process.env.DATA_DIR ?? resolve(import.meta.dirname, '../../../data'));
+// npm runs workspace scripts from the workspace folder; relative paths are the caller's (INIT_CWD).
+const dataDir = process.env.DATA_DIR
+  ? resolve(process.env.INIT_CWD ?? process.cwd(), process.env.DATA_DIR)
+  : resolve(import.meta.dirname, '../../../data');
 const host = process.env.HOST ?? '127.0.0.1';
 const webDist = resolve(import.meta.dirname, '../../web/dist');
 
