@@ -1,5 +1,6 @@
 // Validation scenarios over real HTTP with a manual clock and seeded chance: disagreement, expiry,
 // errors, known answers and adaptive replication.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,8 +8,8 @@ import type { Lease, SubmittedResult } from '@bricolage/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
 import { type Coordinator, startCoordinator } from './server';
-import { Researcher, square } from './testing/fixtures';
-import { SimVolunteer, okResult } from './testing/sim-volunteer';
+import { Researcher, square, squareJob } from './testing/fixtures';
+import { GPU_CAPABILITIES, SimVolunteer, okResult } from './testing/sim-volunteer';
 
 const wrong = (input: Uint8Array) => {
   const out = square(input);
@@ -186,6 +187,31 @@ describe('scheduling', () => {
     await trusted!.computeAndSubmit(next.leases, square);
     expect((await researcher.progress(job)).counts.validated).toBe(105);
     expect((await partner!.lease(10)).leases.map((l) => l.workUnit)).toContain(next.leases[0]?.workUnit);
+  });
+
+  it('forms quorums within one backend class under homogeneous redundancy', async () => {
+    const twin = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
+    const twinHash = createHash('sha256').update(twin).digest('hex');
+    await researcher.request('PUT', `/v1/blobs/${twinHash}`, twin, 'application/octet-stream');
+    await researcher.createSquareJob(); // uploads the shader
+    const base = squareJob();
+    if (base.spec.kind !== 'wgsl') throw new Error('unreachable');
+    const jobWithTwin = await researcher.request(
+      'POST',
+      '/v1/jobs',
+      JSON.stringify({
+        ...base,
+        redundancy: { minQuorum: 2, homogeneous: true },
+        spec: { ...base.spec, wasm: { module: twinHash } },
+      }),
+    );
+    const twinJob = ((await jobWithTwin.json()) as { id: string }).id;
+    await researcher.addSquares(twinJob, 1, 1);
+    const cpu = { ...GPU_CAPABILITIES, webgpu: null, backends: { wgsl: 'wasm' as const, onnx: null } };
+    const [gpu1, wasm1, gpu2] = await volunteers(3);
+    expect((await gpu1!.lease(1)).leases).toHaveLength(1); // locks the unit to the webgpu class
+    expect((await wasm1!.lease(1, cpu)).leases).toHaveLength(0);
+    expect((await gpu2!.lease(1)).leases).toHaveLength(1);
   });
 
   it('accepts an identical resubmission idempotently and refuses a different one', async () => {
