@@ -30,7 +30,11 @@ export async function seedDemo(
   const bundle = await primes.job(params);
   const auth = { authorization: `Bearer ${token}` };
   for (const blob of bundle.blobs) {
-    const res = await fetch(coordinator.url + API.blob(sha256Hex(blob)), { method: 'PUT', headers: auth, body: blob });
+    const res = await fetch(coordinator.url + API.blob(sha256Hex(blob)), {
+      method: 'PUT',
+      headers: auth,
+      body: blob as Uint8Array<ArrayBuffer>,
+    });
     if (!res.ok) throw new Error(`seeding: blob upload failed: ${await res.text()}`);
   }
   const created = await fetch(coordinator.url + API.jobs, {

@@ -30,6 +30,8 @@ export async function* ndjsonLines(
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
         number++;
+        if (line.length > maxLineBytes)
+          throw new ApiError('payload_too_large', `line ${number} exceeds ${maxLineBytes} bytes`);
         if (line.trim() !== '') yield { line, number };
         nl = pending.indexOf('\n');
       }

@@ -165,6 +165,8 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
         });
       } catch (e) {
         await deps.store.abortBatch(job.id, batch);
+        // The rest of the body is never read: tell the client not to reuse this connection.
+        c.header('Connection', 'close');
         throw e;
       }
     },

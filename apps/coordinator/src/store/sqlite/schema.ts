@@ -46,4 +46,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE merkle_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
   CREATE TABLE challenges (challenge TEXT PRIMARY KEY, volunteer TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
   `,
+  `
+  -- Inputs of a work-unit upload wait here until the upload commits, so an aborted upload leaves no blobs behind.
+  CREATE TABLE staged_blobs (batch TEXT NOT NULL, hash TEXT NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (batch, hash)) WITHOUT ROWID;
+  `,
 ];

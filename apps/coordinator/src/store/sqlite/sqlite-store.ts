@@ -15,6 +15,7 @@ import {
   WORK_UNIT_STATES,
   type WorkUnitCounts,
   canonicalJson,
+  ioSizes,
   ok,
   workUnitId,
 } from '@bricolage/protocol';
@@ -128,6 +129,7 @@ export class SqliteStore implements Store {
     ).n;
     // A crash mid-upload leaves staged rows that were never committed: they were never visible, drop them.
     this.db.prepare("DELETE FROM work_units WHERE state = 'staged'").run();
+    this.db.prepare('DELETE FROM staged_blobs').run();
   }
 
   setLogKey(key: string): void {
@@ -150,6 +152,7 @@ export class SqliteStore implements Store {
       getNode: db.prepare('SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?'),
       putNode: db.prepare('INSERT OR REPLACE INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)'),
       putBlob: db.prepare('INSERT OR IGNORE INTO blobs (hash, bytes) VALUES (?, ?)'),
+      stageBlob: db.prepare('INSERT OR IGNORE INTO staged_blobs (batch, hash, bytes) VALUES (?, ?, ?)'),
       getBlob: db.prepare('SELECT bytes FROM blobs WHERE hash = ?'),
       hasBlob: db.prepare('SELECT 1 FROM blobs WHERE hash = ?'),
       stage: db.prepare(
@@ -298,8 +301,8 @@ export class SqliteStore implements Store {
     const quorum = record.definition.redundancy.minQuorum;
     this.db.transaction(() => {
       for (const u of units) {
-        this.s.putBlob.run(u.inputHash, u.input);
-        if (u.expected && u.expectedHash) this.s.putBlob.run(u.expectedHash, u.expected);
+        this.s.stageBlob.run(batch, u.inputHash, u.input);
+        if (u.expected && u.expectedHash) this.s.stageBlob.run(batch, u.expectedHash, u.expected);
         this.s.stage.run(job, batch, u.inputHash, u.expectedHash, u.tag, quorum);
       }
     })();
@@ -315,6 +318,10 @@ export class SqliteStore implements Store {
            FROM work_units WHERE batch = ? AND expected_hash IS NULL`,
         )
         .get(batch) as { first: number | null; last: number | null; n: number };
+      this.db
+        .prepare('INSERT OR IGNORE INTO blobs (hash, bytes) SELECT hash, bytes FROM staged_blobs WHERE batch = ?')
+        .run(batch);
+      this.db.prepare('DELETE FROM staged_blobs WHERE batch = ?').run(batch);
       const known = this.db
         .prepare("UPDATE work_units SET state = 'probe', batch = NULL WHERE batch = ? AND expected_hash IS NOT NULL")
         .run(batch).changes;
@@ -326,7 +333,10 @@ export class SqliteStore implements Store {
   }
 
   async abortBatch(_job: JobId, batch: string): Promise<void> {
-    this.db.prepare("DELETE FROM work_units WHERE batch = ? AND state = 'staged'").run(batch);
+    this.db.transaction(() => {
+      this.db.prepare("DELETE FROM work_units WHERE batch = ? AND state = 'staged'").run(batch);
+      this.db.prepare('DELETE FROM staged_blobs WHERE batch = ?').run(batch);
+    })();
   }
 
   // ---- leasing ----
@@ -437,6 +447,11 @@ export class SqliteStore implements Store {
         if (r.deadline < now) reject('lease_expired', `lease ls_${item.lease} expired before its result arrived`);
         const job = this.requireJob(r.job as JobId);
         if (job.state === 'cancelled') reject('job_not_active', `job ${job.id} was cancelled`);
+        if (item.kind === 'ok') {
+          const size = ioSizes(job.definition.spec).output;
+          if (item.output.length !== size)
+            reject('bad_request', `output is ${item.output.length} bytes; the job's outputs total ${size}`);
+        }
         const wu = this.s.wu.get(r.wu) as WorkUnitRow;
         this.s.countReturned.run(item.kind === 'error' ? 1 : 0, volunteer);
         if (item.kind === 'error') {
