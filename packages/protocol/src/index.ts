@@ -10,3 +10,4 @@ export * from './receipt';
 export * from './api';
 export * from './merkle';
 export * from './verifier';
+export * from './automation';

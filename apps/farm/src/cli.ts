@@ -1,0 +1,109 @@
+// `npm run farm -- --coordinator URL --tabs N [--duration 10m | --wus K] [--throttle 100] [--project ID]`
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { findChromium } from './chromium';
+import { lineDisplay, humanSummary, terminalDisplay } from './display';
+import { EXIT, startFarm } from './farm';
+
+const USAGE = `usage: npm run farm -- --coordinator URL --tabs N [--duration 10m | --wus K] [--throttle 10-100]
+                    [--project ID] [--chromium PATH] [--profiles DIR] [--json]
+  --wus K        stop once the coordinator has validated K of the farm's results
+  --duration D   stop after D (e.g. 90s, 10m, 1h)
+  --profiles DIR where each tab keeps its browser profile, hence its identity (default ./data/farm)
+  --json         print the final summary as one JSON line
+exit codes: 0 ok, 1 a tab crashed or a result was rejected, 2 usage, 3 coordinator unreachable, 4 no Chromium`;
+
+function duration(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) return null;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * unit;
+}
+
+function fail(message: string, code: number = EXIT.usage): never {
+  console.error(`farm: ${message}`);
+  if (code === EXIT.usage) console.error(USAGE);
+  process.exit(code);
+}
+
+const { values } = parseArgs({
+  options: {
+    coordinator: { type: 'string', default: 'http://localhost:8787' },
+    tabs: { type: 'string', default: '1' },
+    duration: { type: 'string' },
+    wus: { type: 'string' },
+    throttle: { type: 'string', default: '100' },
+    project: { type: 'string' },
+    chromium: { type: 'string' },
+    profiles: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    'unreachable-timeout': { type: 'string', default: '60s' },
+    help: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const tabs = Number(values.tabs);
+if (!Number.isInteger(tabs) || tabs < 1 || tabs > 256) fail('--tabs must be an integer from 1 to 256');
+const throttle = Number(values.throttle);
+if (!(throttle >= 10 && throttle <= 100)) fail('--throttle must be a percentage from 10 to 100');
+const durationMs = values.duration === undefined ? undefined : (duration(values.duration) ?? fail('bad --duration'));
+const wus = values.wus === undefined ? undefined : Number(values.wus);
+if (wus !== undefined && (!Number.isInteger(wus) || wus < 1)) fail('--wus must be a positive integer');
+const unreachableTimeoutMs = duration(values['unreachable-timeout']) ?? fail('bad --unreachable-timeout');
+let coordinator: URL;
+try {
+  coordinator = new URL(values.coordinator);
+} catch {
+  fail(`--coordinator ${values.coordinator} is not a URL`);
+}
+const browser = findChromium(values.chromium);
+if (!browser.ok) fail(browser.message, EXIT.noChromium);
+
+// Fail fast, with the address we tried, when nothing answers there.
+const reachable = await fetch(new URL('/healthz', coordinator), { signal: AbortSignal.timeout(10_000) }).then(
+  (r) => r.ok,
+  () => false,
+);
+if (!reachable) fail(`no coordinator answers at ${coordinator.origin} (GET /healthz)`, EXIT.unreachable);
+
+const cwd = process.env.INIT_CWD ?? process.cwd();
+const profiles = resolve(cwd, values.profiles ?? 'data/farm', coordinator.host.replace(/[^A-Za-z0-9.-]/g, '_'));
+const tty = process.stdout.isTTY && !values.json;
+const events = tty ? terminalDisplay(process.stdout, wus) : lineDisplay(values.json ? process.stderr : process.stdout);
+events.message?.(`farm: ${tabs} tab(s) on ${coordinator.origin}, Chromium ${browser.path}, profiles in ${profiles}`);
+
+const farm = startFarm(
+  {
+    coordinator: coordinator.origin,
+    tabs,
+    chromium: browser.path,
+    profiles,
+    ...(durationMs === undefined ? {} : { durationMs }),
+    ...(wus === undefined ? {} : { wus }),
+    throttle,
+    ...(values.project ? { project: values.project } : {}),
+    unreachableTimeoutMs,
+    pollMs: 1000,
+    flushTimeoutMs: 30_000,
+  },
+  events,
+);
+let signals = 0;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (++signals > 1) {
+      events.message?.('second signal: exiting without waiting for the outbox');
+      process.exit(130);
+    }
+    events.message?.(`${signal}: finishing current work units, flushing results, closing browsers…`);
+    farm.stop('signal');
+  });
+}
+const summary = await farm.done;
+if (values.json) console.log(JSON.stringify(summary));
+else console.log(humanSummary(summary));
+process.exit(summary.exit_code);

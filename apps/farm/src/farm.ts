@@ -1,0 +1,360 @@
+// A farm: N headless Chromium volunteers, each its own browser profile (so its own identity), each
+// driving the real volunteer page exactly as a person would: open it, press Start.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import { CHROMIUM_ARGS } from './chromium';
+import { type ProcessUsage, allProcesses, treeUsage } from './procstats';
+import type { PageAutomation, TabSnapshot } from './snapshot';
+
+export interface FarmOptions {
+  readonly coordinator: string;
+  readonly tabs: number;
+  readonly chromium: string;
+  /** Each tab's profile lives in `<profiles>/tab-<i>`, so it keeps its identity between runs. */
+  readonly profiles: string;
+  readonly durationMs?: number;
+  /** Stop once this many of the farm's results have been validated by the coordinator. */
+  readonly wus?: number;
+  /** With `wus`: stop early when every live tab has had no work and nothing to deliver for this long. */
+  readonly idleStopMs?: number;
+  /** Duty cycle in percent, 10–100. */
+  readonly throttle: number;
+  readonly project?: string;
+  /** Give up when the coordinator has been unreachable this long. */
+  readonly unreachableTimeoutMs: number;
+  readonly pollMs: number;
+  /** How long shutdown waits for each tab's outbox to drain. */
+  readonly flushTimeoutMs: number;
+}
+
+export interface Tab {
+  readonly index: number;
+  readonly profile: string;
+  context: BrowserContext | null;
+  page: Page | null;
+  /** The page is loaded and Start was pressed: from now on it is polled. */
+  ready: boolean;
+  snapshot: TabSnapshot | null;
+  crashed: boolean;
+  error: string | null;
+  usage: ProcessUsage | null;
+}
+
+export type StopReason = 'duration' | 'wus' | 'no-work' | 'signal' | 'unreachable' | 'all-tabs-failed';
+
+export interface TabSummary {
+  readonly tab: number;
+  readonly volunteer: string | null;
+  readonly backend: string | null;
+  readonly computed: number;
+  readonly validated: number;
+  readonly rejected: number;
+  readonly errors: number;
+  readonly pending: number;
+  readonly dropped: number;
+  readonly outbox: number;
+  readonly wu_per_s: number;
+  readonly duty_cycle: number | null;
+  readonly crashed: boolean;
+  readonly error: string | null;
+  readonly cpu_s: number;
+  readonly rss_mb: number;
+}
+
+export interface FarmSummary {
+  readonly reason: StopReason;
+  readonly seconds: number;
+  readonly tabs: number;
+  readonly computed: number;
+  readonly validated: number;
+  readonly rejected: number;
+  readonly errors: number;
+  readonly dropped: number;
+  readonly pending: number;
+  readonly unflushed: number;
+  readonly crashed: number;
+  readonly wu_per_s: number;
+  readonly duty_cycle: number | null;
+  readonly browser_cpu_s: number;
+  readonly browser_cpu_share: number;
+  readonly browser_rss_mb: number;
+  readonly per_tab: readonly TabSummary[];
+  readonly exit_code: number;
+}
+
+export interface FarmEvents {
+  tabChanged?(tab: Tab, previous: TabSnapshot | null): void;
+  tick?(tabs: readonly Tab[], elapsedMs: number): void;
+  message?(text: string): void;
+}
+
+export interface Farm {
+  readonly tabs: readonly Tab[];
+  /** Resolves with the summary once the farm has stopped and every browser is closed. */
+  readonly done: Promise<FarmSummary>;
+  /** Ask the farm to stop (Ctrl-C): finish current work units, flush, close. */
+  stop(reason?: StopReason): void;
+}
+
+export const EXIT = { ok: 0, failures: 1, usage: 2, unreachable: 3, noChromium: 4 } as const;
+
+export function startFarm(options: FarmOptions, events: FarmEvents = {}): Farm {
+  const tabs: Tab[] = Array.from({ length: options.tabs }, (_, index) => ({
+    index,
+    profile: join(options.profiles, `tab-${index}`),
+    context: null,
+    page: null,
+    ready: false,
+    snapshot: null,
+    crashed: false,
+    error: null,
+    usage: null,
+  }));
+  let stopRequested: StopReason | null = null;
+  let wake: () => void = () => undefined;
+  const stop = (reason: StopReason = 'signal') => {
+    stopRequested ??= reason;
+    wake();
+  };
+  const done = run(
+    options,
+    tabs,
+    events,
+    () => stopRequested,
+    (resolve) => {
+      wake = resolve;
+    },
+  );
+  return { tabs, done, stop };
+}
+
+async function run(
+  options: FarmOptions,
+  tabs: Tab[],
+  events: FarmEvents,
+  stopRequested: () => StopReason | null,
+  onWake: (resolve: () => void) => void,
+): Promise<FarmSummary> {
+  const started = Date.now();
+  const cpuBefore = new Map<number, number>();
+  let reason: StopReason = 'signal';
+  let unreachableSince: number | null = null;
+  let idleSince: number | null = null;
+  // Tabs open in the background: a slow one (calibrating on a busy machine) must not hold up watching the others.
+  const opening = Promise.all(
+    tabs.map(async (tab) => {
+      await openTab(options, tab, events);
+      cpuBefore.set(tab.index, usageOf(tab).cpuSeconds);
+    }),
+  );
+  try {
+    for (;;) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, options.pollMs);
+        onWake(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      await poll(tabs, events);
+      const elapsed = Date.now() - started;
+      events.tick?.(tabs, elapsed);
+      const live = tabs.filter((t) => !t.crashed && !t.error);
+      const snaps = live.map((t) => t.snapshot).filter((s): s is TabSnapshot => s !== null);
+      const requested = stopRequested();
+      if (requested) {
+        reason = requested;
+        break;
+      }
+      if (live.length === 0) {
+        reason = 'all-tabs-failed';
+        break;
+      }
+      if (options.durationMs !== undefined && elapsed >= options.durationMs) {
+        reason = 'duration';
+        break;
+      }
+      // A crashed tab's results still count as far as it saw them validated.
+      if (options.wus !== undefined && sum(tabs, (t) => t.snapshot?.validated ?? 0) >= options.wus) {
+        reason = 'wus';
+        break;
+      }
+      const idle = snaps.length === live.length && snaps.every((s) => s.phase === 'waiting' && s.outbox === 0);
+      idleSince = idle ? (idleSince ?? Date.now()) : null;
+      if (options.wus !== undefined && idleSince !== null && Date.now() - idleSince > (options.idleStopMs ?? 30_000)) {
+        reason = 'no-work';
+        break;
+      }
+      const unreachable = snaps.length > 0 && snaps.every((s) => !s.reachable);
+      unreachableSince = unreachable ? (unreachableSince ?? Date.now()) : null;
+      if (unreachableSince !== null && Date.now() - unreachableSince > options.unreachableTimeoutMs) {
+        reason = 'unreachable';
+        break;
+      }
+    }
+    await opening;
+  } finally {
+    await shutdown(options, tabs, events);
+  }
+  return summarize(options, tabs, reason, (Date.now() - started) / 1000, cpuBefore);
+}
+
+async function openTab(options: FarmOptions, tab: Tab, events: FarmEvents): Promise<void> {
+  mkdirSync(tab.profile, { recursive: true });
+  try {
+    const context = await chromium.launchPersistentContext(tab.profile, {
+      executablePath: options.chromium,
+      args: [...CHROMIUM_ARGS],
+      headless: true,
+      // Ctrl-C belongs to the farm: it stops the tabs, flushes their outboxes, then closes the browsers.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+    });
+    tab.context = context;
+    const page = context.pages()[0] ?? (await context.newPage());
+    tab.page = page;
+    page.on('crash', () => {
+      tab.crashed = true;
+      tab.error = 'page crashed';
+      events.message?.(`tab ${tab.index}: page crashed`);
+    });
+    const url = new URL(options.coordinator);
+    if (options.project) url.searchParams.set('project', options.project);
+    await page.goto(url.toString());
+    await page.waitForFunction(
+      () => (window as unknown as { bricolagePage?: unknown }).bricolagePage !== undefined,
+      null,
+      {
+        timeout: 30_000,
+      },
+    );
+    await page.evaluate(
+      (t) => (window as unknown as { bricolagePage: PageAutomation }).bricolagePage.setThrottle(t),
+      options.throttle,
+    );
+    await page.getByRole('button', { name: /^Start/ }).click();
+    tab.ready = true;
+  } catch (e) {
+    tab.error = `could not start: ${(e as Error).message.split('\n')[0]}`;
+    events.message?.(`tab ${tab.index}: ${tab.error}`);
+  }
+}
+
+async function poll(tabs: readonly Tab[], events: FarmEvents): Promise<void> {
+  await Promise.all(
+    tabs.map(async (tab) => {
+      if (!tab.page || !tab.ready || tab.crashed || tab.error) return;
+      try {
+        const next = await tab.page.evaluate(
+          () => (window as unknown as { bricolagePage?: PageAutomation }).bricolagePage?.snapshot() ?? null,
+        );
+        const previous = tab.snapshot;
+        tab.snapshot = next;
+        if (next && (previous?.phase !== next.phase || previous?.backend !== next.backend))
+          events.tabChanged?.(tab, previous);
+      } catch (e) {
+        if (!tab.crashed) {
+          tab.error = `lost the page: ${(e as Error).message.split('\n')[0]}`;
+          events.message?.(`tab ${tab.index}: ${tab.error}`);
+        }
+      }
+    }),
+  );
+  const procs = allProcesses();
+  for (const tab of tabs) tab.usage = treeUsage(tab.profile, procs);
+}
+
+async function shutdown(options: FarmOptions, tabs: readonly Tab[], events: FarmEvents): Promise<void> {
+  await Promise.all(
+    tabs.map(async (tab) => {
+      try {
+        if (tab.page && tab.ready && !tab.crashed && !tab.error) {
+          const stopButton = tab.page.getByRole('button', { name: /^Stop/ });
+          if (await stopButton.isVisible()) await stopButton.click();
+          const flushed = await tab.page.evaluate(
+            (ms) => (window as unknown as { bricolagePage?: PageAutomation }).bricolagePage?.flush(ms) ?? true,
+            options.flushTimeoutMs,
+          );
+          if (!flushed) events.message?.(`tab ${tab.index}: outbox not empty after ${options.flushTimeoutMs} ms`);
+          tab.snapshot =
+            (await tab.page.evaluate(
+              () => (window as unknown as { bricolagePage?: PageAutomation }).bricolagePage?.snapshot() ?? null,
+            )) ?? tab.snapshot;
+        }
+      } catch (e) {
+        events.message?.(`tab ${tab.index}: shutdown: ${(e as Error).message.split('\n')[0]}`);
+      } finally {
+        tab.usage = usageOf(tab);
+        await tab.context?.close().catch((e: Error) => events.message?.(`tab ${tab.index}: close: ${e.message}`));
+        tab.context = null;
+        tab.page = null;
+      }
+    }),
+  );
+}
+
+const usageOf = (tab: Tab): ProcessUsage => treeUsage(tab.profile);
+
+const sum = <T>(xs: readonly T[], f: (x: T) => number) => xs.reduce((n, x) => n + f(x), 0);
+
+function summarize(
+  options: FarmOptions,
+  tabs: readonly Tab[],
+  reason: StopReason,
+  seconds: number,
+  cpuBefore: ReadonlyMap<number, number>,
+): FarmSummary {
+  const perTab: TabSummary[] = tabs.map((t) => {
+    const s = t.snapshot;
+    const cpu = Math.max(0, (t.usage?.cpuSeconds ?? 0) - (cpuBefore.get(t.index) ?? 0));
+    return {
+      tab: t.index,
+      volunteer: s?.volunteer ?? null,
+      backend: s?.backend ?? null,
+      computed: s?.computed ?? 0,
+      validated: s?.validated ?? 0,
+      rejected: s?.rejected ?? 0,
+      errors: s?.failed ?? 0,
+      pending: s?.pending ?? 0,
+      dropped: s?.dropped ?? 0,
+      outbox: s?.outbox ?? 0,
+      wu_per_s: (s?.computed ?? 0) / Math.max(seconds, 1e-3),
+      duty_cycle: s?.dutyCycle ?? null,
+      crashed: t.crashed,
+      error: t.error,
+      cpu_s: round(cpu),
+      rss_mb: round((t.usage?.rssBytes ?? 0) / 2 ** 20),
+    };
+  });
+  const duties = perTab.map((t) => t.duty_cycle).filter((d): d is number => d !== null);
+  const crashed = perTab.filter((t) => t.crashed || t.error).length;
+  const rejected = sum(perTab, (t) => t.rejected);
+  const dropped = sum(perTab, (t) => t.dropped);
+  const cpu = sum(perTab, (t) => t.cpu_s);
+  const exit =
+    reason === 'unreachable' ? EXIT.unreachable : crashed > 0 || rejected > 0 || dropped > 0 ? EXIT.failures : EXIT.ok;
+  return {
+    reason,
+    seconds: round(seconds),
+    tabs: options.tabs,
+    computed: sum(perTab, (t) => t.computed),
+    validated: sum(perTab, (t) => t.validated),
+    rejected,
+    errors: sum(perTab, (t) => t.errors),
+    dropped,
+    pending: sum(perTab, (t) => t.pending),
+    unflushed: sum(perTab, (t) => t.outbox),
+    crashed,
+    wu_per_s: round(sum(perTab, (t) => t.computed) / Math.max(seconds, 1e-3)),
+    duty_cycle: duties.length ? round(duties.reduce((a, b) => a + b, 0) / duties.length) : null,
+    browser_cpu_s: round(cpu),
+    browser_cpu_share: round(cpu / Math.max(seconds, 1e-3)),
+    browser_rss_mb: round(sum(perTab, (t) => t.rss_mb)),
+    per_tab: perTab,
+    exit_code: exit,
+  };
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;

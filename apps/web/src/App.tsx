@@ -1,0 +1,78 @@
+// The volunteer page: what runs and for whom, the controls, what it has earned, and the key that proves it.
+import { useSyncExternalStore } from 'react';
+import { ComputePanel } from './components/ComputePanel';
+import { IdentityPanel } from './components/IdentityPanel';
+import { Notices } from './components/Notices';
+import { ProjectsPanel } from './components/ProjectsPanel';
+import { ReceiptsPanel } from './components/ReceiptsPanel';
+import { SettingsPanel } from './components/SettingsPanel';
+import { shortKey } from './format';
+import type { Session } from './session';
+
+export function App({ session }: { session: Session }) {
+  const view = useSyncExternalStore(session.subscribe, session.view);
+  return (
+    <>
+      <a className="skip" href="#main">
+        Skip to the controls
+      </a>
+      <header className="top">
+        <div className="brand">
+          <span className="logo" aria-hidden="true">
+            ◧
+          </span>
+          <div>
+            <h1>Bricolage</h1>
+            <p className="tagline">
+              Donate this tab’s spare compute to open research — and keep a signed receipt for every result.
+            </p>
+          </div>
+        </div>
+        <dl className="facts">
+          <div>
+            <dt>Coordinator</dt>
+            <dd>
+              <span className={view.reachable ? 'pill ok' : 'pill bad'} data-testid="reachability">
+                {view.reachable ? 'reachable' : 'unreachable'}
+              </span>{' '}
+              {location.host}
+            </dd>
+          </div>
+          <div>
+            <dt>Your key</dt>
+            <dd data-testid="fingerprint-top">{view.identity ? view.identity.fingerprint : 'none yet'}</dd>
+          </div>
+        </dl>
+      </header>
+      <main id="main">
+        {view.fatal && (
+          <div className="notice error" role="alert">
+            <strong>This page cannot run here.</strong> {view.fatal}
+          </div>
+        )}
+        {view.keyChanged && (
+          <div className="notice error" role="alert">
+            <strong>The coordinator’s key changed.</strong> This browser first saw {shortKey(view.keyChanged.was)}; it
+            now publishes {shortKey(view.keyChanged.now)}. Receipts are checked against the key it publishes now;
+            receipts from the old key will not verify against it.
+          </div>
+        )}
+        <Notices notices={view.notices} onDismiss={(id) => session.dismiss(id)} />
+        <div className="grid">
+          <ComputePanel view={view} session={session} />
+          <SettingsPanel view={view} session={session} />
+          <ProjectsPanel view={view} />
+          <ReceiptsPanel view={view} session={session} />
+          <IdentityPanel view={view} session={session} />
+        </div>
+      </main>
+      <footer className="bottom">
+        <p>
+          This page loads nothing from anywhere but <strong>{location.host}</strong>: no fonts, no CDN, no analytics,
+          and its Content-Security-Policy forbids connections elsewhere. Work runs in a background worker, only after
+          you press Start, and stops when you press Stop or close the tab.
+        </p>
+      </footer>
+    </>
+  );
+}

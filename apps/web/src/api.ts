@@ -1,0 +1,48 @@
+// The coordinator's public routes the page reads itself (the volunteer routes go through the runtime).
+// Same origin: the page is served by the coordinator it talks to.
+import { API, type Project, type WellKnown } from '@bricolage/protocol';
+import type { LogSource } from '@bricolage/receipts';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export interface PublicApi extends LogSource {
+  projects(): Promise<Project[]>;
+  wellKnown(): Promise<WellKnown>;
+  health(): Promise<boolean>;
+}
+
+export function publicApi(base: string, fetcher: typeof fetch): PublicApi {
+  const get = async (path: string): Promise<unknown> => {
+    const response = await fetcher(base + path, { headers: { accept: 'application/json' } });
+    if (!response.ok) {
+      const text = await response.text();
+      let message = text.slice(0, 200) || `HTTP ${response.status}`;
+      try {
+        message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
+      } catch {
+        // Not the coordinator's JSON error shape (a proxy's page): keep the raw text.
+      }
+      throw new HttpError(response.status, message);
+    }
+    return response.json();
+  };
+  return {
+    projects: async () => ((await get(API.projects)) as { projects: Project[] }).projects,
+    wellKnown: async () => (await get(API.wellKnown)) as WellKnown,
+    health: async () => {
+      await get(API.health);
+      return true;
+    },
+    treeHead: () => get(API.treeHead),
+    inclusion: (index, size) => get(`${API.inclusion}?index=${index}&size=${size}`),
+    consistency: (from, to) => get(`${API.consistency}?from=${from}&to=${to}`),
+  };
+}

@@ -1,0 +1,250 @@
+// The main card: Start/Stop, what the tab is doing right now and for whom, and what it has done.
+import { formatCredit, formatDuration, formatRate } from '../format';
+import type { Session, View } from '../session';
+
+const LABELS: Record<View['phase'], string> = {
+  loading: 'Loading',
+  idle: 'Not running',
+  starting: 'Starting',
+  computing: 'Computing',
+  waiting: 'No work right now',
+  paused: 'Paused',
+  offline: 'Coordinator unreachable',
+  stopping: 'Stopping',
+  stopped: 'Stopped',
+  failed: 'Cannot run',
+};
+
+export function ComputePanel({ view, session }: { view: View; session: Session }) {
+  const { phase } = view;
+  const running = view.active;
+  const validatedCredit = view.totals.reduce((sum, t) => sum + t.credit, 0);
+  return (
+    <section className="card compute" aria-labelledby="compute-h" data-phase={phase}>
+      <div className="card-head">
+        <h2 id="compute-h">Donate this tab</h2>
+        <span className={`badge ${phase}`} data-testid="phase">
+          {LABELS[phase]}
+        </span>
+      </div>
+      <div className="actions">
+        {running ? (
+          <button
+            type="button"
+            className="primary stop"
+            onClick={() => void session.stop()}
+            disabled={phase === 'stopping'}
+          >
+            Stop
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="primary start"
+            onClick={() => void session.start()}
+            disabled={phase === 'loading' || phase === 'stopping' || phase === 'failed'}
+          >
+            {phase === 'stopped' ? 'Start again' : 'Start'}
+          </button>
+        )}
+      </div>
+      <div aria-live="polite" className="phase-text" data-testid="phase-text">
+        <PhaseText view={view} />
+      </div>
+      {view.serving?.project && (
+        <div className="serving" data-testid="serving">
+          <h3>Serving</h3>
+          <p className="project-name">{view.serving.project.name}</p>
+          <p className="muted">
+            Run by {view.serving.project.owner || 'an unnamed owner'}
+            {view.serving.jobName ? ` · job “${view.serving.jobName}”` : ''}
+          </p>
+          {view.serving.project.description && <p className="description">{view.serving.project.description}</p>}
+        </div>
+      )}
+      {view.device && <DeviceLine device={view.device} />}
+      {view.current ? (
+        <CurrentLine view={view} />
+      ) : (
+        view.last &&
+        view.active && (
+          <div className="current" data-testid="last">
+            <h3>Last work unit</h3>
+            <p>
+              <code>{view.last.workUnit}</code> computed in {formatDuration(view.last.elapsedMs)}
+            </p>
+          </div>
+        )
+      )}
+      <dl className="stats" data-testid="stats" data-in-hand={view.inHand}>
+        <Stat label="Computed (this session)" value={view.session?.computed ?? 0} testId="stat-computed" />
+        <Stat label="Validated" value={view.stats?.valid ?? '—'} testId="stat-validated" />
+        <Stat label="Pending validation" value={view.stats?.pending ?? '—'} testId="stat-pending" />
+        <Stat
+          label="Rejected"
+          value={view.stats ? view.stats.invalid + view.stats.errors : '—'}
+          testId="stat-rejected"
+          title="Results that disagreed with the quorum, or ended in an error"
+        />
+        <Stat label="Credits (verified receipts)" value={formatCredit(validatedCredit)} testId="stat-credit" />
+        <Stat label="Rate" value={formatRate(view.wuPerMinute)} testId="stat-rate" />
+        <Stat
+          label="Time spent computing"
+          value={view.dutyCycle === null ? '—' : `${Math.round(view.dutyCycle * 100)}%`}
+          testId="stat-duty"
+          title="Measured over the last few work units: compute time ÷ wall time"
+        />
+        <Stat label="Waiting to be delivered" value={view.outbox} testId="stat-outbox" />
+      </dl>
+      {view.dropped.length > 0 && (
+        <div className="dropped" data-testid="dropped">
+          <h3>
+            Results the coordinator refused:{' '}
+            <span data-testid="dropped-count">{view.session?.dropped ?? view.dropped.length}</span>
+          </h3>
+          <p className="muted">
+            These were not counted (and are not retried). Usually the lease ran out while this tab could not reach the
+            coordinator, and the work unit went to someone else.{view.dropped.length > 5 ? ' The last five:' : ''}
+          </p>
+          <ul>
+            {view.dropped.slice(-5).map((d) => (
+              <li key={d.lease}>
+                {d.lease}: <code>{d.code}</code> — {d.message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function PhaseText({ view }: { view: View }) {
+  switch (view.phase) {
+    case 'loading':
+      return <p>Loading…</p>;
+    case 'failed':
+      return <p>{view.fatal}</p>;
+    case 'idle':
+      return (
+        <p>
+          Nothing runs until you press <strong>Start</strong>. Then this tab creates a key for you (the first time),
+          spends a second or two checking whether WebGPU or WebAssembly is faster here, and computes work units for the
+          projects listed below in a background worker, at the pace you set. <strong>Stop</strong> lets the work unit
+          under way finish (usually well under a second) and stops; closing the tab stops at once.
+        </p>
+      );
+    case 'starting':
+      return <p>Checking this device and signing in with your key…</p>;
+    case 'computing':
+      return (
+        <p>
+          Computing. Each result is sent to the coordinator, checked against other volunteers’ results, and credited.
+        </p>
+      );
+    case 'waiting':
+      return (
+        <p data-testid="no-work">
+          <strong>No work right now.</strong> The coordinator has nothing to hand out at the moment: every work unit is
+          done or being computed by someone else. This tab asks again by itself every few seconds and uses no processor
+          time meanwhile.
+        </p>
+      );
+    case 'paused':
+      return view.pauseReason === 'hidden' ? (
+        <p>
+          Paused while this tab is hidden; it carries on when you come back. (Turn off “pause when hidden” to keep
+          going.)
+        </p>
+      ) : (
+        <p>Paused: this device is running on battery. It carries on when it is plugged in.</p>
+      );
+    case 'offline':
+      if (!view.active)
+        return (
+          <p data-testid="offline">
+            <strong>The coordinator cannot be reached right now.</strong> Your key and receipts are safe in this
+            browser; this page keeps checking and shows when it is back.
+          </p>
+        );
+      return (
+        <p data-testid="offline">
+          <strong>The coordinator cannot be reached</strong>
+          {view.unreachableSince ? ` (since ${new Date(view.unreachableSince).toLocaleTimeString()})` : ''}. Results
+          computed meanwhile are kept in this browser — {view.outbox} waiting — and delivered when it is back. Retrying
+          by itself.
+        </p>
+      );
+    case 'stopping':
+      return <p>Stopping after the current work unit…</p>;
+    case 'stopped':
+      return <p>Stopped. Nothing runs until you press Start again.</p>;
+  }
+}
+
+function DeviceLine({ device }: { device: View['device'] & object }) {
+  const runsOn = device.backend === 'webgpu' ? `GPU (WebGPU): ${device.adapter}` : 'CPU (WebAssembly)';
+  return (
+    <div className="device" data-testid="device">
+      <h3>Device</h3>
+      <p>
+        {runsOn}
+        {device.backend === 'webgpu' && device.fallbackAdapter && (
+          <span className="pill warn"> software fallback — no real GPU</span>
+        )}
+      </p>
+      {device.backend !== 'webgpu' && device.adapter && (
+        <p className="muted">
+          WebGPU adapter: {device.adapter}
+          {device.fallbackAdapter
+            ? ' (a software fallback, slower than the CPU here, so not used)'
+            : ' (slower here, so not used)'}
+        </p>
+      )}
+      {device.backend === null && <p className="muted">No backend for the current job kind on this device.</p>}
+    </div>
+  );
+}
+
+function CurrentLine({ view }: { view: View }) {
+  const current = view.current as NonNullable<View['current']>;
+  const elapsed = Date.now() - current.startedAt;
+  const typical = view.typicalMs;
+  // A work unit is one kernel dispatch: the runtime cannot report progress inside it, so this is an
+  // estimate from the last few, shown only when work units are long enough to watch.
+  const estimate = typical !== null && typical >= 1000 ? Math.min(0.99, elapsed / typical) : null;
+  return (
+    <div className="current" data-testid="current">
+      <h3>Current work unit</h3>
+      <p>
+        <code>{current.workUnit}</code>
+        {current.jobName ? ` of “${current.jobName}”` : ''}
+        {typical !== null && <span className="muted"> · about {formatDuration(typical)} each</span>}
+      </p>
+      {estimate === null ? (
+        <progress aria-label="Current work unit (progress not measurable)" />
+      ) : (
+        <progress aria-label="Current work unit, estimated progress" max={1} value={estimate} />
+      )}
+    </div>
+  );
+}
+
+function Stat({
+  label,
+  value,
+  testId,
+  title,
+}: {
+  label: string;
+  value: string | number;
+  testId: string;
+  title?: string;
+}) {
+  return (
+    <div title={title}>
+      <dt>{label}</dt>
+      <dd data-testid={testId}>{value}</dd>
+    </div>
+  );
+}

@@ -1,0 +1,31 @@
+// What this grid runs and who asks for it: visible before anything starts.
+import type { View } from '../session';
+
+export function ProjectsPanel({ view }: { view: View }) {
+  return (
+    <section className="card projects" aria-labelledby="projects-h">
+      <h2 id="projects-h">What runs here</h2>
+      {view.projects.length === 0 ? (
+        <p className="muted">
+          {view.reachable
+            ? 'This coordinator has no projects yet.'
+            : 'The project list is unavailable while the coordinator cannot be reached.'}
+        </p>
+      ) : (
+        <ul className="project-list">
+          {view.projects.map((p) => (
+            <li key={p.id}>
+              <p className="project-name">{p.name}</p>
+              <p className="muted">Run by {p.owner || 'an unnamed owner'}</p>
+              {p.description && <p className="description">{p.description}</p>}
+            </li>
+          ))}
+        </ul>
+      )}
+      <p className="muted small">
+        Each project’s code is a WebGPU shader or WebAssembly module with no access to the page, your files or the
+        network: the worker gets input bytes and returns output bytes.
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,157 @@
+// What this tab has earned: every receipt with its proof status, totals per project, and the file that
+// takes them elsewhere.
+import { useState } from 'react';
+import { download, formatCredit, formatTime } from '../format';
+import type { Session, View } from '../session';
+
+const SHOWN = 50;
+
+export function ReceiptsPanel({ view, session }: { view: View; session: Session }) {
+  const [all, setAll] = useState(false);
+  const names = new Map(view.projects.map((p) => [p.id as string, p.name]));
+  const rows = all ? view.receipts : view.receipts.slice(0, SHOWN);
+  const total = view.totals.reduce((sum, t) => sum + t.credit, 0);
+  const failed = view.receipts.filter((r) => !r.check.ok).length;
+
+  const onExport = async () => {
+    const file = await session.exportReceipts();
+    if (file) download(file.name, file.text);
+  };
+  const onImport = async (input: HTMLInputElement) => {
+    const file = input.files?.[0];
+    if (!file) return;
+    await session.importReceipts(await file.text(), file.name);
+    input.value = '';
+  };
+
+  return (
+    <section className="card receipts" aria-labelledby="receipts-h">
+      <div className="card-head">
+        <h2 id="receipts-h">Receipts</h2>
+        <span className="muted" data-testid="receipt-count">
+          {view.receipts.length} receipt{view.receipts.length === 1 ? '' : 's'} · {formatCredit(total)} credits
+          {failed > 0 ? ` · ${failed} failed verification` : ''}
+        </span>
+      </div>
+      <p className="muted">
+        Each credit is a receipt signed by the coordinator and entered in its public append-only log. They are kept in
+        this browser, and you can check them yourself: <strong>Verify all</strong> re-checks every signature and Merkle
+        inclusion proof against the coordinator’s published key and its current signed tree head.
+      </p>
+      <div className="actions">
+        <button
+          type="button"
+          onClick={() => void session.verifyAll()}
+          disabled={view.busy.verifying || view.receipts.length === 0}
+        >
+          {view.busy.verifying ? 'Verifying…' : 'Verify all'}
+        </button>
+        <button type="button" onClick={() => void onExport()} disabled={view.receipts.length === 0 || !view.identity}>
+          Export
+        </button>
+        <span className="file-button">
+          <input
+            id="import-receipts"
+            type="file"
+            accept=".json,application/json"
+            className="visually-hidden"
+            disabled={view.busy.importing}
+            onChange={(e) => void onImport(e.currentTarget)}
+          />
+          <label htmlFor="import-receipts" className="button">
+            {view.busy.importing ? 'Importing…' : 'Import…'}
+          </label>
+        </span>
+      </div>
+      {view.audit && (
+        <p className="muted" data-testid="audit">
+          Last check: {view.audit.passed} of {view.audit.checked} verified{' '}
+          {view.audit.against === 'current'
+            ? `against the log’s current tree head (size ${view.audit.treeSize})`
+            : 'against their stored tree heads'}
+          .
+        </p>
+      )}
+      {view.totals.length > 0 && (
+        <table className="totals">
+          <caption>Totals per project</caption>
+          <thead>
+            <tr>
+              <th scope="col">Project</th>
+              <th scope="col" className="num">
+                Receipts
+              </th>
+              <th scope="col" className="num">
+                Credits
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {view.totals.map((t) => (
+              <tr key={t.project}>
+                <th scope="row">{names.get(t.project) ?? t.project}</th>
+                <td className="num">{t.receipts}</td>
+                <td className="num">{formatCredit(t.credit)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {view.receipts.length === 0 ? (
+        <p className="empty">
+          No receipts yet. They appear once results are validated, which can take a while when a second volunteer must
+          agree.
+        </p>
+      ) : (
+        // Focusable so that keyboard users can scroll a long table.
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (WCAG 2.1.1).
+        <section className="table-scroll" tabIndex={0} aria-label="Receipts, newest first">
+          <table className="receipt-table" data-testid="receipts">
+            <caption className="visually-hidden">Receipts, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Validated</th>
+                <th scope="col">Project</th>
+                <th scope="col">Job</th>
+                <th scope="col">Work unit</th>
+                <th scope="col" className="num">
+                  Credit
+                </th>
+                <th scope="col">Proof</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.id} data-testid="receipt-row">
+                  <td>{formatTime(r.at)}</td>
+                  <td>{names.get(r.project) ?? r.project}</td>
+                  <td>
+                    <code>{r.job}</code>
+                  </td>
+                  <td>
+                    <code>{r.workUnit}</code>
+                  </td>
+                  <td className="num">{formatCredit(r.credit)}</td>
+                  <td>
+                    <span
+                      className={r.check.ok ? 'pill ok' : 'pill bad'}
+                      title={`${r.check.message} (${formatTime(r.check.at)})`}
+                    >
+                      {r.check.ok ? (r.check.against === 'current' ? 'verified (current log)' : 'verified') : 'FAILED'}
+                    </span>
+                    {!r.check.ok && <span className="failure"> {r.check.message}</span>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+      {view.receipts.length > SHOWN && (
+        <button type="button" className="quiet" onClick={() => setAll(!all)} aria-expanded={all}>
+          {all ? `Show the newest ${SHOWN}` : `Show all ${view.receipts.length}`}
+        </button>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,36 @@
+// Numbers and times as a person reads them.
+
+export const shortKey = (key: string): string => `${key.slice(0, 6)}…${key.slice(-4)}`;
+
+export function formatCredit(credit: number): string {
+  return credit.toLocaleString(undefined, { maximumFractionDigits: 3 });
+}
+
+export function formatRate(perMinute: number | null): string {
+  if (perMinute === null) return '—';
+  if (perMinute >= 100) return `${Math.round(perMinute).toLocaleString()} WU/min`;
+  return `${perMinute.toLocaleString(undefined, { maximumFractionDigits: 1 })} WU/min`;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(1, Math.round(ms))} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+export function formatTime(at: number): string {
+  return new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** Offers `text` as a file download, without leaving the page. */
+export function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -1,0 +1,172 @@
+// The farm against a real coordinator: headless tabs driving the real volunteer page.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Coordinator } from '@bricolage/coordinator';
+import { type FarmSummary, findChromium, startFarm, survivors } from '@bricolage/farm';
+import { countPrimes, decodePrimeCount } from '@bricolage/workloads';
+import { expect, test } from '@playwright/test';
+import Database from 'better-sqlite3';
+import { buildWeb, seedPrimes } from '../web/support';
+
+const chromium = findChromium();
+if (!chromium.ok) throw new Error(chromium.message);
+
+let dir: string;
+let coordinator: Coordinator;
+
+test.beforeAll(async () => {
+  await buildWeb();
+});
+
+test.beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'bricolage-farm-'));
+  const { startCoordinator } = await import('@bricolage/coordinator');
+  coordinator = await startCoordinator({
+    dataDir: join(dir, 'data'),
+    port: 0,
+    webRoot: join(process.cwd(), 'apps/web/dist'),
+  });
+});
+
+test.afterEach(async () => {
+  await coordinator.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const farmOptions = (tabs: number, wus: number) => ({
+  coordinator: coordinator.url,
+  tabs,
+  chromium: chromium.ok ? chromium.path : '',
+  profiles: join(dir, 'profiles'),
+  wus,
+  throttle: 100,
+  unreachableTimeoutMs: 30_000,
+  pollMs: 500,
+  flushTimeoutMs: 30_000,
+});
+
+function replicas(sql: string): { wu: number; volunteer: string; state: string }[] {
+  const db = new Database(join(dir, 'data', 'bricolage.sqlite'), { readonly: true });
+  try {
+    return db.prepare(sql).all() as { wu: number; volunteer: string; state: string }[];
+  } finally {
+    db.close();
+  }
+}
+
+test('three tabs compute a primes batch end to end, each quorum formed by distinct tabs', async () => {
+  const seeded = await seedPrimes(coordinator, { limit: 10_000_000, segment: 1_000_000, minQuorum: 2 });
+  const farm = startFarm(farmOptions(3, seeded.workUnits * 2));
+  const summary = await farm.done;
+  expect(summary).toMatchObject({ reason: 'wus', exit_code: 0, crashed: 0, rejected: 0, dropped: 0, unflushed: 0 });
+  expect(summary.validated).toBe(seeded.workUnits * 2);
+
+  const results = await coordinator.store.results(seeded.job as never, 0, 1000);
+  expect(results).toHaveLength(seeded.workUnits);
+  let total = 0;
+  for (const r of results) {
+    expect(r.state).toBe('validated');
+    const [a, b] = (r.tag ?? '').match(/\d+/g)?.map(Number) ?? [];
+    const count = decodePrimeCount(r.output as Uint8Array);
+    expect(count).toBe(countPrimes(a as number, b as number));
+    total += count;
+  }
+  expect(total).toBe(664_579); // π(10^7)
+
+  const tabKeys = new Set(summary.per_tab.map((t) => t.volunteer));
+  const valid = replicas("SELECT wu, volunteer, state FROM replicas WHERE state = 'valid'");
+  const byUnit = new Map<number, typeof valid>();
+  for (const r of valid) byUnit.set(r.wu, [...(byUnit.get(r.wu) ?? []), r]);
+  expect(byUnit.size).toBe(seeded.workUnits);
+  for (const quorum of byUnit.values()) {
+    expect(new Set(quorum.map((r) => r.volunteer)).size).toBe(2);
+    for (const r of quorum) expect(tabKeys.has(r.volunteer)).toBe(true);
+  }
+});
+
+test('a crashed tab is reported, and the coordinator reissues its work units to the other tabs', async () => {
+  const seeded = await seedPrimes(coordinator, {
+    limit: 100_000_000,
+    segment: 1_000_000,
+    minQuorum: 2,
+    leaseSeconds: 5,
+  });
+  // The crashed tab's last results may validate after it died, unseen by the farm: the farm then stops
+  // when the grid has no work left for the survivors.
+  // Idle volunteers ask again after the coordinator's retryAfter (10 s): give the reissue time to happen.
+  const farm = startFarm({ ...farmOptions(3, seeded.workUnits * 2), idleStopMs: 30_000 });
+  const victim = farm.tabs[0]!;
+  // Crash it while it holds leases, so there is work the coordinator must take back.
+  const held = () =>
+    replicas("SELECT wu, volunteer, state FROM replicas WHERE state = 'leased'").filter(
+      (r) => r.volunteer === victim.snapshot?.volunteer && (victim.snapshot?.computed ?? 0) > 0,
+    );
+  await expect.poll(() => held().length, { timeout: 60_000, intervals: [100] }).toBeGreaterThan(0);
+  const heldAtCrash = held();
+  const cdp = await victim.context!.newCDPSession(victim.page!);
+  await cdp.send('Page.crash').catch(() => undefined); // the session dies with the page
+  const summary: FarmSummary = await farm.done;
+  expect(['wus', 'no-work']).toContain(summary.reason);
+  expect(summary.crashed).toBe(1);
+  expect(summary.per_tab[0]).toMatchObject({ crashed: true });
+  expect(summary.exit_code).toBe(1);
+  const results = await coordinator.store.results(seeded.job as never, 0, 1000);
+  expect(results.filter((r) => r.state === 'validated')).toHaveLength(seeded.workUnits);
+  // What the crashed tab held when it died expired and was computed by the others.
+  const key = summary.per_tab[0]?.volunteer;
+  const expired = replicas("SELECT wu, volunteer, state FROM replicas WHERE state = 'expired'").filter(
+    (r) => r.volunteer === key,
+  );
+  const valid = replicas("SELECT wu, volunteer, state FROM replicas WHERE state = 'valid'");
+  for (const lost of heldAtCrash) {
+    // Either it expired and two other tabs formed the quorum, or it was returned just before the crash.
+    if (expired.some((e) => e.wu === lost.wu))
+      expect(valid.filter((v) => v.wu === lost.wu && v.volunteer !== key)).toHaveLength(2);
+  }
+  expect(expired.length).toBeGreaterThan(0);
+});
+
+test('Ctrl-C stops the CLI cleanly: results flushed, no Chromium left behind', async () => {
+  const seeded = await seedPrimes(coordinator, { limit: 200_000_000, segment: 1_000_000, minQuorum: 1 });
+  const profiles = join(dir, 'cli-profiles');
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'apps/farm/src/cli.ts',
+      '--coordinator',
+      coordinator.url,
+      '--tabs',
+      '2',
+      '--duration',
+      '10m',
+      '--json',
+      '--profiles',
+      profiles,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await expect
+    .poll(async () => (await coordinator.store.progress(seeded.job as never)).counts.validated, { timeout: 90_000 })
+    .toBeGreaterThan(3);
+  child.kill('SIGINT');
+  const code = await exited;
+  expect(code, stderr).toBe(0);
+  const summary = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as FarmSummary;
+  expect(summary, stderr).toMatchObject({ reason: 'signal', unflushed: 0, crashed: 0 });
+  // Every result the tabs computed reached the coordinator before the browsers closed.
+  expect(summary.per_tab.reduce((n, t) => n + t.validated, 0)).toBe(summary.computed);
+  expect(survivors(profiles)).toEqual([]);
+});

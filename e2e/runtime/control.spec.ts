@@ -1,0 +1,193 @@
+// Control and failure handling against a real coordinator: a kernel that never returns, a WebGPU device
+// lost mid-dispatch, a hidden page, and the throttle.
+import type { BlobHash, CreateJobRequest } from '@bricolage/protocol';
+import { fromBase64, sha256Hex, utf8 } from '@bricolage/protocol';
+import { abiModule, type RunBody } from '@bricolage/runtime/testing';
+import { primes } from '@bricolage/workloads';
+import { type Browser, expect, type Page, test } from '@playwright/test';
+import { type Grid, startGrid } from '../support/grid';
+import { waitValidated } from '../support/wait';
+import {
+  closeVolunteer,
+  openHarness,
+  type PageVolunteerOptions,
+  setPageHidden,
+  startVolunteer,
+  volunteerEvents,
+  volunteerStatus,
+} from '../support/page';
+
+let grid: Grid;
+test.beforeAll(async () => {
+  grid = await startGrid();
+});
+test.afterEach(async () => {
+  await grid.researcher.cancelAll();
+});
+test.afterAll(async () => {
+  await grid?.close();
+});
+
+const opened: Page[] = [];
+test.afterEach(async () => {
+  for (const page of opened.splice(0)) {
+    await closeVolunteer(page);
+    await page.context().close();
+  }
+});
+
+async function volunteer(browser: Browser, options: PageVolunteerOptions = {}): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  opened.push(page);
+  await openHarness(page, grid.url);
+  await startVolunteer(page, options);
+  return page;
+}
+
+/** A WGSL job whose wasm twin is a hand-assembled module: `copy` returns its input, `loop` never returns. */
+async function abiJob(run: RunBody, overrides: Partial<CreateJobRequest>) {
+  const shader = utf8(
+    '@group(0) @binding(0) var<storage, read_write> y: array<u32>;\n@compute @workgroup_size(1) fn main() { y[0] = 1u; }',
+  );
+  const module = abiModule(run);
+  const request: CreateJobRequest = {
+    name: `abi ${run}`,
+    spec: {
+      kind: 'wgsl',
+      shader: (await sha256Hex(shader)) as BlobHash,
+      entryPoint: 'main',
+      bindings: [
+        { binding: 0, name: 'x', type: 'read', role: 'input', size: 16 },
+        { binding: 1, name: 'y', type: 'read_write', role: 'output', size: 16 },
+      ],
+      dispatch: [1, 1, 1],
+      wasm: { module: (await sha256Hex(module)) as BlobHash, export: 'run' },
+      forbidNaN: false,
+    },
+    comparator: { kind: 'exact' },
+    costPerWorkUnit: 1,
+    ...overrides,
+  };
+  return grid.researcher.createJob({ request, blobs: [shader, module] });
+}
+
+const single = { minQuorum: 1, maxTotalResults: 2, maxErrorResults: 0, homogeneous: false };
+const noAdaptive = { enabled: false, trustAfter: 10, spotCheckRate: 0.1 };
+
+test('a kernel that never finishes is killed at its time budget, reported as an error, and the next WU computes', async ({
+  browser,
+}) => {
+  const stuck = await abiJob('loop', {
+    name: 'never returns',
+    timeBudgetMs: 1000,
+    redundancy: single,
+    adaptive: noAdaptive,
+  });
+  const copy = await abiJob('copy', { name: 'copies', redundancy: single, adaptive: noAdaptive });
+  await grid.researcher.addWorkUnits(stuck, [{ input: new Uint8Array(16).fill(1), tag: 'stuck' }]);
+  const inputs = [2, 3, 4].map((v) => new Uint8Array(16).fill(v));
+  await grid.researcher.addWorkUnits(
+    copy,
+    inputs.map((input, i) => ({ input, tag: `copy-${i}` })),
+  );
+
+  const page = await volunteer(browser, { backends: { wgsl: 'wasm' } });
+  await waitValidated(grid, copy, 3, [page], 60_000);
+  await expect.poll(async () => (await grid.researcher.progress(stuck)).counts.failed).toBe(1);
+
+  const failed = (await volunteerEvents(page)).filter((e) => e.type === 'failed');
+  expect(failed).toEqual([expect.objectContaining({ code: 'timeout', job: stuck })]);
+  const status = await volunteerStatus(page);
+  expect(status.workerRestarts).toBe(1);
+  expect(status.counts).toMatchObject({ computed: 3, failed: 1, dropped: 0 });
+  const [line] = await grid.researcher.results(stuck);
+  expect(line).toMatchObject({ state: 'failed', tag: 'stuck' });
+  for (const r of await grid.researcher.results(copy))
+    expect(fromBase64(r.output!)).toEqual(inputs[Number(r.tag!.split('-')[1])]);
+});
+
+test('a WebGPU device lost mid-dispatch loses no work unit and submits no wrong result', async ({ browser }) => {
+  const params = { limit: 8 * 2 ** 20, segment: 2 ** 20 };
+  const job = await grid.researcher.createJob(await primes.job(params), { name: 'primes, device loss' });
+  const units = [...primes.workUnits(params)];
+  await grid.researcher.addWorkUnits(job, units);
+
+  // The victim runs WGSL on the WebGPU adapter and loses its device during its first dispatch. A
+  // volunteer never gets two replicas of one work unit, so two more volunteers are needed to finish it.
+  const victim = await volunteer(browser, { backends: { wgsl: 'webgpu' }, start: false });
+  await victim.evaluate(async () => {
+    const v = (window as unknown as { state: { volunteer: import('@bricolage/runtime').Volunteer } }).state.volunteer;
+    await v.__testHooks.destroyDevice('during-next-run');
+    await v.start();
+  });
+  await expect.poll(async () => (await volunteerStatus(victim)).deviceLosses, { timeout: 30_000 }).toBe(1);
+  const others = [await volunteer(browser), await volunteer(browser)];
+
+  await waitValidated(grid, job, units.length, [victim, ...others]);
+  for (const r of await grid.researcher.results(job)) {
+    const unit = units.find((u) => u.tag === r.tag)!;
+    expect(fromBase64(r.output!)).toEqual(primes.reference(unit.input));
+  }
+  const failed = (await volunteerEvents(victim)).filter((e) => e.type === 'failed');
+  expect(failed.map((e) => e.code)).toEqual(['device_lost']);
+  await expect.poll(async () => (await volunteerStatus(victim)).counts.computed).toBeGreaterThan(0);
+  for (const page of [victim, ...others]) {
+    const stats = await page.evaluate(async () => {
+      const v = (window as unknown as { state: { volunteer: import('@bricolage/runtime').Volunteer } }).state.volunteer;
+      await v.flush(5000);
+      return v.stats();
+    });
+    expect(stats.ok && stats.value.invalid).toBe(0);
+  }
+});
+
+test('a hidden page pauses and a lower throttle slows the measured compute rate', async ({ browser }) => {
+  test.setTimeout(180_000);
+  const params = { limit: 2 ** 31, segment: 2 ** 24 };
+  const job = await grid.researcher.createJob(await primes.job(params), {
+    name: 'primes, control',
+    redundancy: single,
+    adaptive: noAdaptive,
+  });
+  await grid.researcher.addWorkUnits(job, primes.workUnits(params));
+  const computed = async (page: Page) => (await volunteerStatus(page)).counts.computed;
+
+  const page = await volunteer(browser, { backends: { wgsl: 'wasm' } });
+  await expect.poll(() => computed(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(8);
+  const full = await volunteerStatus(page);
+
+  // Throttle: a quarter of the time computing. The meter restarts on the change; let it refill.
+  await page.evaluate(() =>
+    (window as unknown as { state: { volunteer: import('@bricolage/runtime').Volunteer } }).state.volunteer.setThrottle(
+      25,
+    ),
+  );
+  const before = full.counts.computed;
+  await expect.poll(() => computed(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(before + 10);
+  const throttled = await volunteerStatus(page);
+  console.log(
+    `full: ${full.wuPerSecond?.toFixed(2)} WU/s at duty ${full.dutyCycle?.toFixed(2)}; ` +
+      `throttled to 25 %: ${throttled.wuPerSecond?.toFixed(2)} WU/s at duty ${throttled.dutyCycle?.toFixed(2)}`,
+  );
+  expect(throttled.dutyCycle!).toBeLessThan(0.35);
+  expect(throttled.dutyCycle!).toBeGreaterThan(0.15);
+  expect(throttled.wuPerSecond!).toBeLessThan(full.wuPerSecond! * 0.6);
+  await page.evaluate(() =>
+    (window as unknown as { state: { volunteer: import('@bricolage/runtime').Volunteer } }).state.volunteer.setThrottle(
+      100,
+    ),
+  );
+
+  // Hidden: the current work unit finishes, then nothing more while another volunteer keeps computing.
+  await setPageHidden(page, true);
+  await expect.poll(async () => (await volunteerStatus(page)).state).toBe('paused');
+  const paused = await computed(page);
+  const witness = await volunteer(browser, { backends: { wgsl: 'wasm' } });
+  await expect.poll(() => computed(witness), { timeout: 30_000 }).toBeGreaterThanOrEqual(8);
+  expect(await computed(page)).toBe(paused);
+
+  // Visible again: computing resumes.
+  await setPageHidden(page, false);
+  await expect.poll(() => computed(page), { timeout: 30_000 }).toBeGreaterThan(paused);
+  expect((await volunteerStatus(page)).state).toBe('running');
+});

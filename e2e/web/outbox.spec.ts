@@ -1,0 +1,109 @@
+// Nothing is lost: results computed while the coordinator is down wait in IndexedDB and are delivered when it
+// is back — live, or after a browser restart — and no work unit is lost or credited twice. Results whose
+// lease ran out meanwhile are refused by the coordinator, shown as such, and never counted.
+import type { Coordinator } from '@bricolage/coordinator';
+import type { Page } from '@playwright/test';
+import { expect, jobCounts, openPage, receiptCount, seedPrimes, test } from './support';
+
+// Work units of ≈ 0.1 s (2^25 integers), at a 50% duty cycle: there is always one in hand to finish offline.
+const JOB = { limit: 2 ** 30, segment: 2 ** 25 };
+const UNITS = 32;
+
+const number = async (page: Page, testId: string) => Number(await page.getByTestId(testId).textContent());
+const inHand = async (page: Page) => Number(await page.getByTestId('stats').getAttribute('data-in-hand'));
+
+/** Stops the coordinator while work is in hand, and waits until the page has computed it into the outbox. */
+async function outage(page: Page, grid: Coordinator): Promise<number> {
+  await expect.poll(() => inHand(page)).toBeGreaterThan(0);
+  await grid.close();
+  await expect(page.getByTestId('phase')).toHaveText('Coordinator unreachable');
+  await expect.poll(() => number(page, 'stat-outbox')).toBeGreaterThan(0);
+  await expect.poll(() => inHand(page)).toBe(0);
+  await expect(page.getByTestId('offline')).toContainText('waiting');
+  return number(page, 'stat-outbox');
+}
+
+test('results computed while the coordinator is down are delivered when it is back, across a browser restart', async ({
+  scratch,
+  startGrid,
+  launchProfile,
+}) => {
+  const port = 18782;
+  const data = await scratch('outbox-data');
+  const profile = await scratch('outbox-profile');
+  let grid = await startGrid({ dataDir: data, port });
+  let context = await launchProfile(profile);
+  const { job } = await seedPrimes(grid, JOB);
+  let page = await context.newPage();
+  await openPage(page, grid.url);
+  await page.getByLabel(/Use of this device/).fill('50');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect.poll(() => number(page, 'stat-computed')).toBeGreaterThanOrEqual(3);
+
+  // Outage 1: the tab keeps computing what it holds, then delivers it once the coordinator is back.
+  const waiting = await outage(page, grid);
+  const computedOffline = await number(page, 'stat-computed');
+  grid = await startGrid({ dataDir: data, port });
+  await expect(page.getByTestId('reachability')).toHaveText('reachable');
+  await expect.poll(() => number(page, 'stat-outbox')).toBe(0);
+  await expect.poll(() => number(page, 'stat-computed'), { timeout: 45_000 }).toBeGreaterThan(computedOffline);
+  expect(waiting).toBeGreaterThan(0);
+
+  // Outage 2: the browser is closed with results still waiting, and opened again once the coordinator is back.
+  const stranded = await outage(page, grid);
+  expect(stranded).toBeGreaterThan(0);
+  await context.close();
+  grid = await startGrid({ dataDir: data, port });
+  const before = await jobCounts(grid, job);
+  context = await launchProfile(profile);
+  page = await context.newPage();
+  await openPage(page, grid.url);
+  // Delivered on load, without computing anything new.
+  await expect.poll(() => number(page, 'stat-outbox')).toBe(0);
+  await expect(page.getByTestId('phase')).toHaveText('Not running');
+  await expect.poll(async () => (await jobCounts(grid, job)).validated).toBe(before.validated + stranded);
+
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('phase')).toHaveText('No work right now', { timeout: 60_000 });
+  await expect.poll(() => receiptCount(page)).toBe(UNITS);
+  expect(await jobCounts(grid, job)).toMatchObject({ validated: UNITS, unsent: 0, in_progress: 0, failed: 0 });
+  await expect(page.getByTestId('stat-validated')).toHaveText(String(UNITS));
+  await expect(page.getByTestId('stat-rejected')).toHaveText('0');
+  await expect(page.getByTestId('dropped')).toHaveCount(0);
+  const units = await page.getByTestId('receipt-row').locator('td:nth-child(4)').allInnerTexts();
+  expect(new Set(units).size).toBe(units.length);
+});
+
+test('results whose lease expired during an outage are refused, shown, and never credited', async ({
+  page,
+  scratch,
+  startGrid,
+}) => {
+  const port = 18783;
+  const data = await scratch('expired-data');
+  let grid = await startGrid({ dataDir: data, port });
+  const { job } = await seedPrimes(grid, { ...JOB, leaseSeconds: 5 });
+  await openPage(page, grid.url);
+  await page.getByLabel(/Use of this device/).fill('50');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect.poll(() => number(page, 'stat-computed')).toBeGreaterThanOrEqual(2);
+  const stranded = await outage(page, grid);
+  const closedAt = Date.now();
+  // Every lease handed out before the outage is now past its 5-second deadline (heartbeats stopped with it).
+  await expect.poll(() => Date.now() - closedAt, { timeout: 10_000, intervals: [250] }).toBeGreaterThan(6000);
+  grid = await startGrid({ dataDir: data, port });
+
+  await expect(page.getByTestId('dropped')).toContainText('lease_expired', { timeout: 30_000 });
+  await expect.poll(() => number(page, 'stat-outbox')).toBe(0);
+  await expect(page.getByTestId('phase')).toHaveText('No work right now', { timeout: 60_000 });
+  const refused = await number(page, 'dropped-count');
+  expect(refused).toBe(stranded);
+
+  // What was credited is exactly what validated; the refused units went back to the queue for others.
+  const counts = await jobCounts(grid, job);
+  await expect.poll(() => receiptCount(page)).toBe(counts.validated);
+  await expect(page.getByTestId('stat-validated')).toHaveText(String(counts.validated));
+  expect(counts.validated).toBe(UNITS - refused);
+  const units = await page.getByTestId('receipt-row').locator('td:nth-child(4)').allInnerTexts();
+  expect(new Set(units).size).toBe(units.length);
+});

@@ -1,0 +1,246 @@
+// @bricolage/receipts against Chromium's real IndexedDB: a receipt is stored only once it verifies, the
+// identity, outbox and settings persist, and a database written by an older schema version opens and upgrades.
+import type { Page } from '@playwright/test';
+import { expect, test } from './support';
+
+declare global {
+  interface Window {
+    harness: {
+      receipts: typeof import('@bricolage/receipts');
+      protocol: typeof import('@bricolage/protocol');
+      testing: typeof import('@bricolage/receipts/testing');
+    };
+    harnessReady: boolean;
+  }
+}
+
+async function open(page: Page, url: string): Promise<void> {
+  page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
+  await page.goto(`${url}/index.html`);
+  await page.waitForFunction(() => window.harnessReady === true);
+}
+
+test.beforeEach(async ({ page, storeHarnessUrl }) => {
+  await open(page, storeHarnessUrl);
+});
+
+test('stores a receipt only after it verifies, and says why the others were refused', async ({ page }) => {
+  const outcome = await page.evaluate(async () => {
+    const { receipts, testing } = window.harness;
+    const store = await receipts.VolunteerStore.open('t-verify');
+    const me = await store.ensureIdentity();
+    const log = await testing.createTestLog();
+    const forger = await testing.createTestLog();
+    const good = await log.append(me.publicKey, { credit: 2 });
+    const tampered = await log.append(me.publicKey);
+    tampered.receipt.body.credit = 3;
+    const forged = await forger.append(me.publicKey);
+    const notMine = await log.append((await window.harness.protocol.generateSigningKeyPair()).publicKeyText);
+    const result = await store.addReceipts(
+      [good, tampered, forged, notMine, { nonsense: true }],
+      log.key.publicKeyText,
+      me.publicKey,
+    );
+    const again = await store.addReceipts([good], log.key.publicKeyText, me.publicKey);
+    const kept = await store.receipts();
+    store.close();
+    return { result, again, kept: kept.map((r) => ({ workUnit: r.workUnit, credit: r.credit, ok: r.check.ok })) };
+  });
+  expect(outcome.result.added).toBe(1);
+  expect(outcome.result.rejected.map((r) => r.message)).toEqual([
+    'receipt signature does not verify',
+    'receipt belongs to another log',
+    expect.stringMatching(/credits another volunteer/),
+    expect.stringMatching(/not a proven receipt/),
+  ]);
+  expect(outcome.again).toEqual({ added: 0, alreadyHere: 1, rejected: [] });
+  expect(outcome.kept).toEqual([{ workUnit: 'wu_1', credit: 2, ok: true }]);
+});
+
+test('keeps the identity, settings and receipts across a reload; the key stays extractable for backup', async ({
+  page,
+}) => {
+  const first = await page.evaluate(async () => {
+    const { receipts, testing } = window.harness;
+    const store = await receipts.VolunteerStore.open('t-persist');
+    const me = await store.ensureIdentity();
+    const log = await testing.createTestLog();
+    await store.addReceipts(
+      [await log.append(me.publicKey, { project: 'prj_aaaaaaaaaaaaaaaa', job: 'job_aaaaaaaaaaaaaaaa' })],
+      log.key.publicKeyText,
+      me.publicKey,
+    );
+    await store.addReceipts(
+      [await log.append(me.publicKey, { project: 'prj_bbbbbbbbbbbbbbbb', credit: 4 })],
+      log.key.publicKeyText,
+      me.publicKey,
+    );
+    await store.saveSettings({ throttle: 35, pauseWhenHidden: false });
+    store.close();
+    return { key: me.publicKey, log: log.key.publicKeyText };
+  });
+  await page.reload();
+  await page.waitForFunction(() => window.harnessReady === true);
+  const second = await page.evaluate(async ({ log }) => {
+    const { receipts } = window.harness;
+    const store = await receipts.VolunteerStore.open('t-persist');
+    const me = await store.identity();
+    const again = await store.ensureIdentity();
+    const result = {
+      key: me?.publicKey,
+      same: again.publicKey === me?.publicKey,
+      extractable: me?.privateKey.extractable,
+      settings: await store.settings(),
+      totals: await store.totals(),
+      byJob: (await store.receiptsOfJob('job_aaaaaaaaaaaaaaaa')).length,
+      byProject: (await store.receiptsOfProject('prj_bbbbbbbbbbbbbbbb')).map((r) => r.credit),
+      lastIndex: await store.lastIndex(log, me?.publicKey ?? ''),
+      fingerprint: await receipts.fingerprint(me?.publicKey ?? ''),
+    };
+    store.close();
+    return result;
+  }, first);
+  expect(second.key).toBe(first.key);
+  expect(second.same).toBe(true);
+  expect(second.extractable).toBe(true);
+  expect(second.settings).toEqual({ throttle: 35, pauseWhenHidden: false, pauseOnBattery: true, coordinatorKey: null });
+  expect(second.totals).toEqual(
+    expect.arrayContaining([
+      { project: 'prj_aaaaaaaaaaaaaaaa', receipts: 1, credit: 1 },
+      { project: 'prj_bbbbbbbbbbbbbbbb', receipts: 1, credit: 4 },
+    ]),
+  );
+  expect(second.byJob).toBe(1);
+  expect(second.byProject).toEqual([4]);
+  expect(second.lastIndex).toBe(1);
+  expect(second.fingerprint).toMatch(/^[0-9a-f]{4}( [0-9a-f]{4}){3}$/);
+});
+
+test('the outbox behaves as the runtime expects: first entry per lease wins, oldest first, durable', async ({
+  page,
+}) => {
+  await page.evaluate(async () => {
+    const store = await window.harness.receipts.VolunteerStore.open('t-outbox');
+    const result = (lease: string, output: string) => ({
+      kind: 'ok' as const,
+      lease: lease as never,
+      output,
+      outputHash: '00'.repeat(32) as never,
+      backend: 'wasm' as const,
+      elapsedMs: 1,
+    });
+    await store.outbox.put({ id: 'ls_2', result: result('ls_2', 'b'), createdAt: 20 });
+    await store.outbox.put({ id: 'ls_1', result: result('ls_1', 'a'), createdAt: 10 });
+    await store.outbox.put({ id: 'ls_3', result: result('ls_3', 'c'), createdAt: 30 });
+    await store.outbox.put({ id: 'ls_1', result: result('ls_1', 'REPLACED'), createdAt: 40 });
+    store.close();
+  });
+  await page.reload();
+  await page.waitForFunction(() => window.harnessReady === true);
+  const seen = await page.evaluate(async () => {
+    const store = await window.harness.receipts.VolunteerStore.open('t-outbox');
+    const size = await store.outbox.size();
+    const firstTwo = (await store.outbox.peek(2)).map((e) => [e.id, (e.result as { output: string }).output]);
+    await store.outbox.remove(['ls_1', 'ls_404']);
+    const after = (await store.outbox.peek(10)).map((e) => e.id);
+    const none = await store.outbox.peek(0);
+    store.close();
+    return { size, firstTwo, after, none };
+  });
+  expect(seen).toEqual({
+    size: 3,
+    firstTwo: [
+      ['ls_1', 'a'],
+      ['ls_2', 'b'],
+    ],
+    after: ['ls_2', 'ls_3'],
+    none: [],
+  });
+});
+
+test('opens a database written by schema version 1 and upgrades its receipts, outbox and settings', async ({
+  page,
+}) => {
+  const written = await page.evaluate(async () => {
+    const { receipts, testing, protocol } = window.harness;
+    const log = await testing.createTestLog();
+    const pair = await protocol.generateSigningKeyPair(true);
+    const proven = [
+      await log.append(pair.publicKeyText, { job: 'job_cccccccccccccccc', credit: 1.5 }),
+      await log.append(pair.publicKeyText, { job: 'job_dddddddddddddddd', credit: 2.5 }),
+    ];
+    // Exactly what release 1 wrote: its own record shape, through raw IndexedDB.
+    const db = await receipts.openDatabase('t-upgrade', 1);
+    const tx = db.transaction(['identity', 'receipts', 'outbox', 'settings'], 'readwrite');
+    tx.objectStore('identity').put(
+      { publicKey: pair.publicKeyText, privateKey: pair.privateKey, createdAt: 5 },
+      'self',
+    );
+    proven.forEach((p, i) => {
+      const v1: import('@bricolage/receipts').ReceiptV1 = {
+        id: `r${i}`,
+        project: p.receipt.body.project,
+        proven: p,
+        storedAt: 100 + i,
+      };
+      tx.objectStore('receipts').put(v1);
+    });
+    tx.objectStore('outbox').put({
+      id: 'ls_9',
+      result: { kind: 'error', lease: 'ls_9', code: 'timeout', message: 'slow' },
+      createdAt: 7,
+    });
+    tx.objectStore('settings').put(55, 'throttle');
+    await new Promise((resolve, reject) => {
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    });
+    const version = db.version;
+    const stores = [...db.objectStoreNames];
+    const indexes = [...db.transaction('receipts').objectStore('receipts').indexNames];
+    db.close();
+    return { version, stores, indexes, log: log.key.publicKeyText, volunteer: pair.publicKeyText };
+  });
+  expect(written.version).toBe(1);
+  expect(written.indexes).toEqual(['by-project']);
+
+  await page.reload();
+  await page.waitForFunction(() => window.harnessReady === true);
+  const upgraded = await page.evaluate(async ({ log, volunteer }) => {
+    const { receipts } = window.harness;
+    const store = await receipts.VolunteerStore.open('t-upgrade');
+    const all = await store.receipts();
+    const result = {
+      identity: (await store.identity())?.publicKey,
+      receipts: all.map((r) => ({
+        id: r.id,
+        job: r.job,
+        credit: r.credit,
+        index: r.index,
+        ok: r.check.ok,
+        storedAt: r.storedAt,
+      })),
+      byJob: (await store.receiptsOfJob('job_dddddddddddddddd')).map((r) => r.index),
+      lastIndex: await store.lastIndex(log, volunteer),
+      outbox: (await store.outbox.peek(5)).map((e) => e.id),
+      settings: await store.settings(),
+    };
+    store.close();
+    const raw = await receipts.openDatabase('t-upgrade');
+    const version = raw.version;
+    const indexes = [...raw.transaction('receipts').objectStore('receipts').indexNames].sort();
+    raw.close();
+    return { ...result, version, indexes };
+  }, written);
+  expect(upgraded.version).toBe(2);
+  expect(upgraded.indexes).toEqual(['by-job', 'by-log-index', 'by-project', 'by-time']);
+  expect(upgraded.identity).toBe(written.volunteer);
+  expect(upgraded.receipts).toEqual([
+    { id: `${written.log}/1`, job: 'job_dddddddddddddddd', credit: 2.5, index: 1, ok: true, storedAt: 101 },
+    { id: `${written.log}/0`, job: 'job_cccccccccccccccc', credit: 1.5, index: 0, ok: true, storedAt: 100 },
+  ]);
+  expect(upgraded.byJob).toEqual([1]);
+  expect(upgraded.lastIndex).toBe(1);
+  expect(upgraded.outbox).toEqual(['ls_9']);
+  expect(upgraded.settings.throttle).toBe(55);
+});

@@ -1,0 +1,258 @@
+// Shared setup for the volunteer page's browser tests: builds the page (and the receipts-store test page),
+// starts real coordinators on fixed ports, and seeds them with the primes workload.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Coordinator } from '@bricolage/coordinator';
+import { API, type JobId, toBase64, type WorkUnitCounts } from '@bricolage/protocol';
+import { test as base, type BrowserContext, chromium, type Page } from '@playwright/test';
+import { build } from 'vite';
+import { serveStatic } from '../support/static-server';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+export const WEB_DIST = join(root, 'apps', 'web', 'dist');
+export const STORE_HARNESS_DIST = join(here, 'store-harness', 'dist');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Builds apps/web as `npm run build` does; BRICOLAGE_SKIP_WEB_BUILD=1 reuses an existing dist. */
+export async function buildWeb(): Promise<string> {
+  if (process.env.BRICOLAGE_SKIP_WEB_BUILD === '1' && existsSync(join(WEB_DIST, 'index.html'))) return WEB_DIST;
+  await build({ configFile: join(root, 'apps', 'web', 'vite.config.ts') });
+  return WEB_DIST;
+}
+
+export async function buildStoreHarness(): Promise<string> {
+  await build({ configFile: join(here, 'store-harness', 'vite.config.ts') });
+  return STORE_HARNESS_DIST;
+}
+
+export interface PrimesJob {
+  readonly limit: number;
+  /** Integers per work unit. */
+  readonly segment: number;
+  /** 1 lets a single test volunteer validate on its own (the demo asks for 2). */
+  readonly minQuorum?: number;
+  readonly leaseSeconds?: number;
+  readonly projectName?: string;
+}
+
+/** Starts a coordinator serving the built page (imported lazily: only the grid tests need it). Closing twice is harmless. */
+async function start(options: { dataDir: string; port: number; webRoot: string }): Promise<Coordinator> {
+  const { startCoordinator } = await import('@bricolage/coordinator');
+  const coordinator = await startCoordinator({
+    ...options,
+    log: (message) => console.error(`[coordinator] ${message}`),
+  });
+  let closing: Promise<void> | null = null;
+  return { ...coordinator, close: () => (closing ??= coordinator.close()) };
+}
+
+/** Creates a project with one primes job, through the public HTTP API like a researcher would. */
+export async function seedPrimes(
+  coordinator: Coordinator,
+  job: PrimesJob,
+): Promise<{ project: string; job: string; workUnits: number }> {
+  const { primes } = await import('@bricolage/workloads');
+  const { project, token } = await coordinator.createProject(
+    job.projectName ?? 'Prime count (test)',
+    'Counts the primes below a limit with a segmented sieve, one segment per work unit.',
+    'The Bricolage tests',
+  );
+  const params = { limit: job.limit, segment: job.segment };
+  const bundle = await primes.job(params);
+  const auth = { authorization: `Bearer ${token}` };
+  const { sha256Hex } = await import('@bricolage/protocol');
+  for (const blob of bundle.blobs) {
+    const res = await fetch(coordinator.url + API.blob(await sha256Hex(blob)), {
+      method: 'PUT',
+      headers: auth,
+      body: blob as Uint8Array<ArrayBuffer>,
+    });
+    if (!res.ok) throw new Error(`blob upload failed: ${await res.text()}`);
+  }
+  const request = {
+    ...bundle.request,
+    redundancy: { minQuorum: job.minQuorum ?? 1, maxTotalResults: 4, maxErrorResults: 2, homogeneous: false },
+    ...(job.leaseSeconds ? { leaseSeconds: job.leaseSeconds } : {}),
+  };
+  const created = await fetch(coordinator.url + API.jobs, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify(request),
+  });
+  if (!created.ok) throw new Error(`job creation failed: ${await created.text()}`);
+  const id = ((await created.json()) as { id: string }).id;
+  let body = '';
+  let workUnits = 0;
+  for (const wu of primes.workUnits(params)) {
+    body += `${JSON.stringify({ input: toBase64(wu.input), tag: wu.tag })}\n`;
+    workUnits++;
+  }
+  const added = await fetch(coordinator.url + API.workUnits(id), {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/x-ndjson' },
+    body,
+  });
+  if (!added.ok) throw new Error(`work unit upload failed: ${await added.text()}`);
+  return { project, job: id, workUnits };
+}
+
+/** Job progress as the researcher sees it. */
+export async function jobCounts(coordinator: Coordinator, job: string): Promise<WorkUnitCounts> {
+  return (await coordinator.store.progress(job as JobId)).counts;
+}
+
+/** Opens the page and waits until it has booted (store open, coordinator read). */
+export async function openPage(page: Page, url: string): Promise<void> {
+  page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
+  await page.goto(url);
+  await page.getByRole('button', { name: /^Start/ }).waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid="phase"]')?.textContent !== 'Loading');
+}
+
+/** The same flags as playwright.config.ts: headless Chromium quiet on a closed network, WebGPU on. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--enable-unsafe-webgpu',
+];
+
+function launch(dir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 900 },
+  });
+}
+
+/** Clicks `button` and returns the text of the file the page offers for download. */
+export async function downloadText(page: Page, button: string): Promise<{ name: string; text: string }> {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: button }).click(),
+  ]);
+  const stream = await download.createReadStream();
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return { name: download.suggestedFilename(), text: Buffer.concat(chunks).toString('utf8') };
+}
+
+/** Hands the page a file through a file input, as picking it in the dialog would. */
+export async function chooseFile(page: Page, label: string | RegExp, name: string, text: string): Promise<void> {
+  await page.getByLabel(label).setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
+}
+
+/** "Clear site data" for the page's origin, as a person does in the browser's settings. */
+export async function clearSiteData(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Storage.clearDataForOrigin', { origin: new URL(page.url()).origin, storageTypes: 'all' });
+  await cdp.detach();
+}
+
+/**
+ * Headless Chromium never hides a page (tab switches and minimising leave it visible), so the test
+ * overrides what the page reads and fires the event a real tab switch fires.
+ */
+export async function setHidden(page: Page, hidden: boolean): Promise<void> {
+  await page.evaluate((hidden) => {
+    Object.defineProperty(document, 'visibilityState', { value: hidden ? 'hidden' : 'visible', configurable: true });
+    Object.defineProperty(document, 'hidden', { value: hidden, configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+}
+
+/** Replaces the Battery Status API with one the test controls through `window.__battery`. */
+export async function fakeBattery(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const battery = Object.assign(new EventTarget(), { charging: true, level: 0.8 });
+    const set = (charging: boolean) => {
+      battery.charging = charging;
+      battery.dispatchEvent(new Event('chargingchange'));
+    };
+    Object.defineProperty(navigator, 'getBattery', { value: () => Promise.resolve(battery), configurable: true });
+    Object.assign(window, { __battery: { set } });
+  });
+}
+
+export async function setCharging(page: Page, charging: boolean): Promise<void> {
+  await page.evaluate((charging) => {
+    (window as unknown as { __battery: { set(charging: boolean): void } }).__battery.set(charging);
+  }, charging);
+}
+
+/** The number in the page's "N receipts" line. */
+export async function receiptCount(page: Page): Promise<number> {
+  return Number.parseInt((await page.getByTestId('receipt-count').textContent()) ?? '', 10);
+}
+
+export interface TestFixtures {
+  /** A fresh directory, removed after the test. */
+  scratch(prefix: string): Promise<string>;
+  /** A coordinator on a fixed port serving the built page; every one started is closed after the test. */
+  startGrid(options: { dataDir: string; port: number }): Promise<Coordinator>;
+  /**
+   * A browser with a profile directory that outlives it: closing it and calling this again with the same
+   * directory is a browser restart. Every one launched is closed after the test.
+   */
+  launchProfile(dir: string): Promise<BrowserContext>;
+}
+
+export const test = base.extend<TestFixtures, { webDist: string; storeHarnessUrl: string }>({
+  webDist: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright requires the fixture argument to be destructured.
+    async ({}, use) => {
+      await use(await buildWeb());
+    },
+    { scope: 'worker' },
+  ],
+  storeHarnessUrl: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright requires the fixture argument to be destructured.
+    async ({}, use) => {
+      const server = await serveStatic(await buildStoreHarness());
+      await use(server.url);
+      await server.close();
+    },
+    { scope: 'worker' },
+  ],
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright requires the fixture argument to be destructured.
+  scratch: async ({}, use) => {
+    const made: string[] = [];
+    await use(async (prefix) => {
+      const path = await mkdtemp(join(tmpdir(), `bricolage-${prefix}-`));
+      made.push(path);
+      return path;
+    });
+    await Promise.all(made.map((path) => rm(path, { recursive: true, force: true })));
+  },
+  startGrid: async ({ webDist }, use) => {
+    const started: Coordinator[] = [];
+    await use(async (options) => {
+      const grid = await start({ ...options, webRoot: webDist });
+      started.push(grid);
+      return grid;
+    });
+    for (const grid of started) await grid.close();
+  },
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright requires the fixture argument to be destructured.
+  launchProfile: async ({}, use) => {
+    const launched: BrowserContext[] = [];
+    await use(async (dir) => {
+      const context = await launch(dir);
+      launched.push(context);
+      return context;
+    });
+    for (const context of launched) await context.close();
+  },
+});
+
+export { expect } from '@playwright/test';

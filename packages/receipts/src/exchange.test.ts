@@ -1,0 +1,109 @@
+import { generateSigningKeyPair } from '@bricolage/protocol';
+import { describe, expect, it } from 'vitest';
+import { auditReceipts } from './audit';
+import { exportReceipts, parseReceiptsFile, verifyReceiptsFile } from './exchange';
+import type { StoredReceipt } from './schema';
+import { createTestLog } from './testing';
+
+const stored = (proven: Awaited<ReturnType<Awaited<ReturnType<typeof createTestLog>>['append']>>): StoredReceipt => {
+  const body = proven.receipt.body;
+  return {
+    id: `${body.log}/${body.index}`,
+    log: body.log,
+    index: body.index,
+    volunteer: body.volunteer,
+    project: body.project,
+    job: body.job,
+    workUnit: body.workUnit,
+    credit: body.credit,
+    at: body.at,
+    proven,
+    storedAt: 0,
+    check: { at: 0, ok: true, message: 'verified', against: 'stored', treeSize: proven.treeHead.head.size },
+  };
+};
+
+describe('receipts file', () => {
+  it('exports only this volunteer’s receipts of this log, each verifiable offline', async () => {
+    const log = await createTestLog();
+    const me = (await generateSigningKeyPair()).publicKeyText;
+    const someone = (await generateSigningKeyPair()).publicKeyText;
+    const records = [
+      stored(await log.append(me, { credit: 2 })),
+      stored(await log.append(someone)),
+      stored(await log.append(me, { credit: 0.5 })),
+    ];
+    const file = exportReceipts(records, log.key.publicKeyText, me);
+    expect(file.receipts).toHaveLength(2);
+    expect(file.totalCredit).toBe(2.5);
+    const checked = await verifyReceiptsFile(JSON.stringify(file), log.key.publicKeyText);
+    expect(checked).toEqual({ ok: true, value: { verified: 2, credit: 2.5, failures: [] } });
+  });
+
+  it('names what is wrong with a file that is not an export', () => {
+    expect(parseReceiptsFile('nope')).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/not JSON/) },
+    });
+    expect(parseReceiptsFile('{"format":"x"}')).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/not a receipts export/) },
+    });
+    expect(parseReceiptsFile('{"format":"bricolage-receipts","v":1}')).toMatchObject({ ok: false });
+  });
+});
+
+describe('auditReceipts', () => {
+  it('checks each receipt against the current tree head and the log’s consistency', async () => {
+    const log = await createTestLog();
+    const me = (await generateSigningKeyPair()).publicKeyText;
+    const early = stored(await log.append(me));
+    await log.append(me);
+    const late = stored(await log.append(me));
+    const report = await auditReceipts([early, late], log.key.publicKeyText, log);
+    expect(report.against).toBe('current');
+    expect(report.treeSize).toBe(3);
+    expect(report.failed).toEqual([]);
+    expect(report.passed).toBe(2);
+  });
+
+  it('falls back to the stored tree heads when the log is unreachable, and reports a tampered receipt', async () => {
+    const log = await createTestLog();
+    const me = (await generateSigningKeyPair()).publicKeyText;
+    const good = stored(await log.append(me));
+    const bad = stored(await log.append(me));
+    const tampered: StoredReceipt = {
+      ...bad,
+      proven: { ...bad.proven, receipt: { ...bad.proven.receipt, body: { ...bad.proven.receipt.body, credit: 99 } } },
+    };
+    const offline = {
+      treeHead: () => Promise.reject(new TypeError('Failed to fetch')),
+      inclusion: () => Promise.reject(new TypeError('Failed to fetch')),
+      consistency: () => Promise.reject(new TypeError('Failed to fetch')),
+    };
+    const report = await auditReceipts([good, tampered], log.key.publicKeyText, offline);
+    expect(report.against).toBe('stored');
+    expect(report.note).toMatch(/unreachable/);
+    expect(report.failed).toEqual([
+      { id: bad.id, workUnit: bad.workUnit, message: 'receipt signature does not verify' },
+    ]);
+  });
+
+  it('catches a log that rewrote history after a receipt’s tree head', async () => {
+    const log = await createTestLog();
+    const me = (await generateSigningKeyPair()).publicKeyText;
+    const mine = stored(await log.append(me));
+    await log.append(me);
+    // Same key, different history: a log that presents a fork to this volunteer.
+    const liar = {
+      treeHead: () => log.treeHead(),
+      inclusion: (i: number, s: number) => log.inclusion(i, s),
+      consistency: async (from: number, to: number) => ({
+        ...(await log.consistency(from, to)),
+        path: ['00'.repeat(32)],
+      }),
+    };
+    const report = await auditReceipts([mine], log.key.publicKeyText, liar);
+    expect(report.failed[0]?.message).toMatch(/rewrote its history/);
+  });
+});

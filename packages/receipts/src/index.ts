@@ -1,0 +1,32 @@
+// @bricolage/receipts: the volunteer's identity, receipts, outbox and settings in IndexedDB.
+export { VolunteerStore, type AddOutcome, type ProjectTotal, type Rejection } from './store';
+export {
+  DB_NAME,
+  DB_VERSION,
+  DEFAULT_SETTINGS,
+  openDatabase,
+  type ReceiptCheck,
+  type ReceiptV1,
+  type Settings,
+  type StoredIdentity,
+  type StoredOutboxEntry,
+  type StoredReceipt,
+  type VolunteerSchema,
+} from './schema';
+export {
+  BACKUP_FORMAT,
+  MIN_PASSPHRASE,
+  createKeyBackup,
+  restoreKeyBackup,
+  type KeyBackupFile,
+  type RestoredBackup,
+} from './backup';
+export {
+  RECEIPTS_FORMAT,
+  exportReceipts,
+  parseReceiptsFile,
+  verifyReceiptsFile,
+  type ReceiptsFile,
+} from './exchange';
+export { auditReceipts, type AuditReport, type LogSource, type ReceiptVerdict } from './audit';
+export { fingerprint } from './fingerprint';

@@ -1,0 +1,207 @@
+// The volunteer's database: its layout at each version and the steps that upgrade one version to the
+// next. A browser may hold a database written by any earlier release; opening it runs the missing steps
+// inside the upgrade transaction, so an interrupted upgrade leaves the old version intact.
+import type { ProvenReceipt, SubmittedResult } from '@bricolage/protocol';
+import { type DBSchema, type IDBPDatabase, type IDBPTransaction, openDB, type StoreNames, unwrap } from 'idb';
+
+export const DB_NAME = 'bricolage';
+export const DB_VERSION = 2;
+
+/** The volunteer's key pair; the private key is extractable only so that it can be backed up. */
+export interface StoredIdentity {
+  readonly publicKey: string;
+  readonly privateKey: CryptoKey;
+  readonly createdAt: number;
+  /** Set when the key came from a backup file. */
+  readonly restoredAt?: number;
+}
+
+export type CheckAgainst = 'stored' | 'current';
+
+/** The outcome of the last verification of a receipt. */
+export interface ReceiptCheck {
+  readonly at: number;
+  readonly ok: boolean;
+  readonly message: string;
+  /** `stored`: against the tree head it came with; `current`: against the log's newest signed tree head. */
+  readonly against: CheckAgainst;
+  /** Size of the tree head it was checked against. */
+  readonly treeSize: number;
+}
+
+/** A receipt as kept: the proven receipt itself, with its body's fields copied out for the indexes. */
+export interface StoredReceipt {
+  /** `${log}/${index}`: a log position holds one receipt. */
+  readonly id: string;
+  readonly log: string;
+  readonly index: number;
+  readonly volunteer: string;
+  readonly project: string;
+  readonly job: string;
+  readonly workUnit: string;
+  readonly credit: number;
+  /** When the work unit was validated (ms since the epoch). */
+  readonly at: number;
+  readonly proven: ProvenReceipt;
+  readonly storedAt: number;
+  readonly check: ReceiptCheck;
+}
+
+/** A computed result waiting for the coordinator; the shape of the runtime's `OutboxEntry`. */
+export interface StoredOutboxEntry {
+  readonly id: string;
+  readonly result: SubmittedResult;
+  readonly createdAt: number;
+}
+
+export interface Settings {
+  /** Duty cycle in percent, 10–100. */
+  readonly throttle: number;
+  readonly pauseWhenHidden: boolean;
+  readonly pauseOnBattery: boolean;
+  /** The coordinator key first seen at this origin: receipts are checked against it. */
+  readonly coordinatorKey: string | null;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  throttle: 100,
+  pauseWhenHidden: true,
+  pauseOnBattery: true,
+  coordinatorKey: null,
+};
+
+export type SettingKey = keyof Settings;
+
+/** The current layout (version 2), as `idb` types it. */
+export interface BricolageDB extends DBSchema {
+  identity: { key: 'self'; value: StoredIdentity };
+  receipts: {
+    key: string;
+    value: StoredReceipt;
+    indexes: { 'by-project': string; 'by-time': number; 'by-job': string; 'by-log-index': [string, number] };
+  };
+  outbox: { key: string; value: StoredOutboxEntry; indexes: { 'by-created': number } };
+  settings: { key: SettingKey; value: Settings[SettingKey] };
+}
+
+/** The name the package has always published the layout under. */
+export type VolunteerSchema = BricolageDB;
+
+/** Version 1 kept each receipt as `{ id, proven, storedAt }` and indexed it by project only. */
+export interface ReceiptV1 {
+  readonly id: string;
+  readonly project: string;
+  readonly proven: ProvenReceipt;
+  readonly storedAt: number;
+}
+
+type UpgradeTransaction = IDBPTransaction<BricolageDB, StoreNames<BricolageDB>[], 'versionchange'>;
+type Step = (db: IDBPDatabase<BricolageDB>, tx: UpgradeTransaction) => Promise<void>;
+
+/** `STEPS[v - 1]` upgrades version v − 1 to v. Never edit a released step: add the next one. */
+export const STEPS: readonly Step[] = [
+  // 1: identity, receipts by project, outbox, settings.
+  async (db) => {
+    db.createObjectStore('identity');
+    db.createObjectStore('receipts', { keyPath: 'id' }).createIndex('by-project', 'project');
+    db.createObjectStore('outbox', { keyPath: 'id' });
+    db.createObjectStore('settings');
+  },
+  // 2: receipts carry their body's fields and last check, indexed by time, job and log position;
+  // the outbox is read oldest first.
+  async (_db, tx) => {
+    const receipts = tx.objectStore('receipts');
+    receipts.createIndex('by-time', 'at');
+    receipts.createIndex('by-job', 'job');
+    receipts.createIndex('by-log-index', ['log', 'index'], { unique: true });
+    tx.objectStore('outbox').createIndex('by-created', 'createdAt');
+    // The records are still as version 1 wrote them: the schema type describes what they become.
+    const old = (await receipts.getAll()) as unknown as ReceiptV1[];
+    const writes: Promise<unknown>[] = [];
+    for (const record of old) {
+      const body = record.proven.receipt.body;
+      const upgraded: StoredReceipt = {
+        id: `${body.log}/${body.index}`,
+        log: body.log,
+        index: body.index,
+        volunteer: body.volunteer,
+        project: body.project,
+        job: body.job,
+        workUnit: body.workUnit,
+        credit: body.credit,
+        at: body.at,
+        proven: record.proven,
+        storedAt: record.storedAt,
+        // Version 1 stored only receipts that verified, against the head they came with.
+        check: {
+          at: record.storedAt,
+          ok: true,
+          message: 'verified when stored',
+          against: 'stored',
+          treeSize: record.proven.treeHead.head.size,
+        },
+      };
+      if (record.id !== upgraded.id) writes.push(receipts.delete(record.id));
+      writes.push(receipts.put(upgraded));
+    }
+    await Promise.all(writes);
+  },
+];
+
+/**
+ * Opens (creating or upgrading) the database through `idb`, typed by `BricolageDB`. `version` below the
+ * current one exists for the test that writes a database as an older release did.
+ */
+export function openBricolageDB(
+  name = DB_NAME,
+  version = DB_VERSION,
+  onBlocked: () => void = () => undefined,
+): Promise<IDBPDatabase<BricolageDB>> {
+  if (version < 1 || version > STEPS.length) throw new RangeError(`no schema version ${version}`);
+  // A failed step aborts the upgrade, which fails the open request with an AbortError; the step's own
+  // error is the one worth reporting.
+  let failed: { readonly error: unknown } | null = null;
+  return openDB<BricolageDB>(name, version, {
+    upgrade(db, oldVersion, newVersion, tx) {
+      runSteps(db, tx, oldVersion, newVersion ?? version).catch((error: unknown) => {
+        failed = { error };
+        // The abort is reported through the open request, below.
+        tx.done.catch(() => undefined);
+        abortUnlessFinished(tx);
+      });
+    },
+    blocked: onBlocked,
+  }).catch((error: unknown) => {
+    throw failed ? failed.error : error;
+  });
+}
+
+/**
+ * Runs the missing steps one after another inside the version-change transaction, which stays open
+ * while each step waits only on IndexedDB requests.
+ */
+async function runSteps(db: IDBPDatabase<BricolageDB>, tx: UpgradeTransaction, from: number, to: number) {
+  for (let v = from + 1; v <= to; v++) await (STEPS[v - 1] as Step)(db, tx);
+}
+
+/** Aborts `tx`; one that has already committed or aborted is left as it is. */
+export function abortUnlessFinished(tx: { abort(): void }): void {
+  try {
+    tx.abort();
+  } catch (error) {
+    // InvalidStateError: the transaction finished first, and the error that led here is the one to report.
+    if (!(error instanceof DOMException && error.name === 'InvalidStateError')) throw error;
+  }
+}
+
+/**
+ * Opens the database as `openBricolageDB` does and hands back the plain `IDBDatabase`, for callers
+ * (such as tests writing an older version's records) that work below the typed schema.
+ */
+export function openDatabase(
+  name = DB_NAME,
+  version = DB_VERSION,
+  onBlocked: () => void = () => undefined,
+): Promise<IDBDatabase> {
+  return openBricolageDB(name, version, onBlocked).then((db) => unwrap(db));
+}

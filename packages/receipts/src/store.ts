@@ -1,0 +1,265 @@
+// The volunteer's store: identity, verified receipts, the outbox of unsubmitted results and settings,
+// all in one IndexedDB database so that they survive reloads and browser restarts.
+import { generateSigningKeyPair, type ProvenReceipt, verifyReceipt } from '@bricolage/protocol';
+import type { IDBPDatabase } from 'idb';
+import {
+  abortUnlessFinished,
+  type BricolageDB,
+  type CheckAgainst,
+  DB_NAME,
+  DEFAULT_SETTINGS,
+  openBricolageDB,
+  type Settings,
+  type SettingKey,
+  type StoredIdentity,
+  type StoredOutboxEntry,
+  type StoredReceipt,
+} from './schema';
+
+/** Why a receipt was not stored: its position in what was offered, and a sentence a person can read. */
+export interface Rejection {
+  readonly position: number;
+  readonly workUnit: string | null;
+  readonly message: string;
+}
+
+export interface AddOutcome {
+  readonly added: number;
+  readonly alreadyHere: number;
+  readonly rejected: readonly Rejection[];
+}
+
+export interface ProjectTotal {
+  readonly project: string;
+  readonly receipts: number;
+  readonly credit: number;
+}
+
+export class VolunteerStore {
+  readonly #db: IDBPDatabase<BricolageDB>;
+  #closed = false;
+
+  private constructor(db: IDBPDatabase<BricolageDB>) {
+    this.#db = db;
+    // Another tab upgrading the schema, or site data being cleared: let go so it can proceed.
+    db.onversionchange = () => this.close();
+  }
+
+  /** Opens the database named `name` (one per volunteer page origin), upgrading it when it is older. */
+  static async open(name = DB_NAME): Promise<VolunteerStore> {
+    return new VolunteerStore(await openBricolageDB(name));
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  // identity
+
+  async identity(): Promise<StoredIdentity | null> {
+    return (await this.#db.get('identity', 'self')) ?? null;
+  }
+
+  /** The stored identity, or a new one (extractable, so that it can be backed up) when there is none. */
+  async ensureIdentity(now = Date.now()): Promise<StoredIdentity> {
+    const existing = await this.identity();
+    if (existing) return existing;
+    const pair = await generateSigningKeyPair(true);
+    const fresh: StoredIdentity = { publicKey: pair.publicKeyText, privateKey: pair.privateKey, createdAt: now };
+    // Two tabs may race here: the first key written wins and both use it.
+    const tx = this.#db.transaction('identity', 'readwrite');
+    return committed(tx, async () => {
+      const raced = await tx.store.get('self');
+      if (raced) return raced;
+      await tx.store.put(fresh, 'self');
+      return fresh;
+    });
+  }
+
+  /** Replaces the identity (a restored backup). Receipts of the previous key stay where they are. */
+  async replaceIdentity(identity: StoredIdentity): Promise<void> {
+    await this.#db.put('identity', identity, 'self');
+  }
+
+  // settings
+
+  async settings(): Promise<Settings> {
+    const keys = Object.keys(DEFAULT_SETTINGS) as SettingKey[];
+    const tx = this.#db.transaction('settings');
+    const values = await committed(tx, () => Promise.all(keys.map((key) => tx.store.get(key))));
+    const merged: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+    keys.forEach((key, i) => {
+      if (values[i] !== undefined) merged[key] = values[i];
+    });
+    return merged as unknown as Settings;
+  }
+
+  async saveSettings(patch: Partial<Settings>): Promise<void> {
+    const tx = this.#db.transaction('settings', 'readwrite');
+    await committed(tx, async () => {
+      for (const [key, value] of Object.entries(patch)) {
+        if (value !== undefined) await tx.store.put(value as Settings[SettingKey], key as SettingKey);
+      }
+    });
+  }
+
+  // receipts
+
+  /**
+   * Verifies each proven receipt against the coordinator's key and stores those that verify and belong
+   * to `volunteer`. Nothing unverified is ever written.
+   */
+  async addReceipts(
+    offered: readonly unknown[],
+    coordinatorKey: string,
+    volunteer: string,
+    now = Date.now(),
+  ): Promise<AddOutcome> {
+    const verified: StoredReceipt[] = [];
+    const rejected: Rejection[] = [];
+    for (const [position, item] of offered.entries()) {
+      const result = await verifyReceipt(item, coordinatorKey);
+      const workUnit = workUnitOf(item);
+      if (!result.ok) {
+        rejected.push({ position, workUnit, message: result.error.message });
+        continue;
+      }
+      const body = result.value;
+      if (body.volunteer !== volunteer) {
+        rejected.push({ position, workUnit, message: `the receipt credits another volunteer (${body.volunteer})` });
+        continue;
+      }
+      const proven = item as ProvenReceipt;
+      verified.push({
+        id: `${body.log}/${body.index}`,
+        log: body.log,
+        index: body.index,
+        volunteer: body.volunteer,
+        project: body.project,
+        job: body.job,
+        workUnit: body.workUnit,
+        credit: body.credit,
+        at: body.at,
+        // Only the schema's fields: extra keys in an imported file are not kept.
+        proven: {
+          receipt: { body, signature: proven.receipt.signature },
+          proof: proven.proof,
+          treeHead: proven.treeHead,
+        },
+        storedAt: now,
+        check: { at: now, ok: true, message: 'verified', against: 'stored', treeSize: proven.treeHead.head.size },
+      });
+    }
+    let added = 0;
+    let alreadyHere = 0;
+    if (verified.length > 0) {
+      const tx = this.#db.transaction('receipts', 'readwrite');
+      await committed(tx, async () => {
+        for (const record of verified) {
+          if (await tx.store.get(record.id)) alreadyHere++;
+          else {
+            await tx.store.put(record);
+            added++;
+          }
+        }
+      });
+    }
+    return { added, alreadyHere, rejected };
+  }
+
+  /** Receipts, newest first. */
+  async receipts(): Promise<StoredReceipt[]> {
+    return (await this.#db.getAllFromIndex('receipts', 'by-time')).reverse();
+  }
+
+  receiptsOfProject(project: string): Promise<StoredReceipt[]> {
+    return this.#db.getAllFromIndex('receipts', 'by-project', project);
+  }
+
+  receiptsOfJob(job: string): Promise<StoredReceipt[]> {
+    return this.#db.getAllFromIndex('receipts', 'by-job', job);
+  }
+
+  /** The highest log index held for `volunteer` in `log`, or -1: where to resume fetching receipts. */
+  async lastIndex(log: string, volunteer: string): Promise<number> {
+    const positions = this.#db.transaction('receipts').store.index('by-log-index');
+    const inLog = IDBKeyRange.bound([log, 0], [log, Number.MAX_SAFE_INTEGER]);
+    for await (const cursor of positions.iterate(inLog, 'prev')) {
+      if (cursor.value.volunteer === volunteer) return cursor.value.index;
+    }
+    return -1;
+  }
+
+  async totals(): Promise<ProjectTotal[]> {
+    const byProject = new Map<string, { receipts: number; credit: number }>();
+    for (const r of await this.receipts()) {
+      const t = byProject.get(r.project) ?? { receipts: 0, credit: 0 };
+      t.receipts++;
+      t.credit += r.credit;
+      byProject.set(r.project, t);
+    }
+    return [...byProject].map(([project, t]) => ({ project, ...t }));
+  }
+
+  /** Records the outcome of re-verifying receipts (see `auditReceipts`). */
+  async recordChecks(
+    checks: ReadonlyMap<string, { ok: boolean; message: string; against: CheckAgainst; treeSize: number }>,
+    now = Date.now(),
+  ): Promise<void> {
+    const tx = this.#db.transaction('receipts', 'readwrite');
+    await committed(tx, async () => {
+      for (const [id, check] of checks) {
+        const record = await tx.store.get(id);
+        if (record) await tx.store.put({ ...record, check: { ...check, at: now } });
+      }
+    });
+  }
+
+  // outbox: the runtime's `Outbox` interface, durable
+
+  readonly outbox = {
+    put: async (entry: StoredOutboxEntry): Promise<void> => {
+      const tx = this.#db.transaction('outbox', 'readwrite');
+      await committed(tx, async () => {
+        // First one wins: a result already waiting for this lease is never replaced.
+        if (!(await tx.store.get(entry.id)))
+          await tx.store.put({ id: entry.id, result: entry.result, createdAt: entry.createdAt });
+      });
+    },
+    peek: (limit: number): Promise<StoredOutboxEntry[]> =>
+      limit <= 0 ? Promise.resolve([]) : this.#db.getAllFromIndex('outbox', 'by-created', null, limit),
+    remove: async (ids: readonly string[]): Promise<void> => {
+      const tx = this.#db.transaction('outbox', 'readwrite');
+      await committed(tx, async () => {
+        for (const id of ids) await tx.store.delete(id);
+      });
+    },
+    size: (): Promise<number> => this.#db.count('outbox'),
+  };
+}
+
+/**
+ * Runs `work` inside `tx` and resolves with its value once `tx` commits. When `work` fails, `tx` is
+ * aborted, so that a call that fails part-way writes nothing.
+ */
+async function committed<T>(tx: { readonly done: Promise<void>; abort(): void }, work: () => Promise<T>): Promise<T> {
+  try {
+    // Both settle: the commit is awaited, and an abort's rejection never goes unhandled.
+    const [value] = await Promise.all([work(), tx.done]);
+    return value;
+  } catch (error) {
+    abortUnlessFinished(tx);
+    throw error;
+  }
+}
+
+function workUnitOf(item: unknown): string | null {
+  const wu = (item as { receipt?: { body?: { workUnit?: unknown } } } | null)?.receipt?.body?.workUnit;
+  return typeof wu === 'string' ? wu : null;
+}

@@ -1,0 +1,168 @@
+import {
+  API,
+  authMessageBody,
+  domainMessage,
+  generateSigningKeyPair,
+  sha256Hex,
+  toBase64,
+  verify,
+} from '@bricolage/protocol';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CoordinatorClient, renewAt, type VolunteerIdentity } from './coordinator-client';
+
+interface Call {
+  method: string;
+  path: string;
+  auth: string | null;
+  body: unknown;
+}
+
+/** A scripted coordinator: routes answer from `handlers`, every call is recorded. */
+function fakeCoordinator(handlers: Record<string, (call: Call, n: number) => Response | Promise<Response>>) {
+  const calls: Call[] = [];
+  const counts = new Map<string, number>();
+  const fetch = (async (url: string | URL, init?: RequestInit) => {
+    const u = new URL(String(url));
+    const call: Call = {
+      method: init?.method ?? 'GET',
+      path: u.pathname,
+      auth: new Headers(init?.headers).get('authorization'),
+      body: init?.body ? JSON.parse(String(init.body)) : null,
+    };
+    calls.push(call);
+    const key = `${call.method} ${call.path}`;
+    const n = (counts.get(key) ?? 0) + 1;
+    counts.set(key, n);
+    const handler = handlers[key];
+    if (!handler) return Response.json({ error: { code: 'not_found', message: key } }, { status: 404 });
+    return handler(call, n);
+  }) as typeof globalThis.fetch;
+  return { fetch, calls };
+}
+
+let identity: VolunteerIdentity;
+beforeAll(async () => {
+  identity = await generateSigningKeyPair();
+});
+
+const auth = (tokens: string[], expiresIn = 900_000) => ({
+  'POST /v1/auth/challenge': (_: Call, n: number) =>
+    Response.json({ challenge: `challenge-number-${n}-abcdef`, expiresAt: Date.now() + 60_000 }),
+  'POST /v1/auth/token': (_: Call, n: number) =>
+    Response.json({ token: tokens[n - 1] ?? 'tok-last', expiresAt: Date.now() + expiresIn }),
+});
+
+const emptyLease = () => Response.json({ leases: [], jobs: [], retryAfter: 10 });
+const capabilities = {
+  webgpu: null,
+  wasm: true,
+  onnx: { providers: ['wasm' as const] },
+  hardwareConcurrency: 2,
+  backends: { wgsl: 'wasm' as const, onnx: 'onnx-wasm' as const },
+};
+
+describe('coordinator client', () => {
+  it('signs the domain-separated challenge and then uses the bearer token', async () => {
+    const { fetch, calls } = fakeCoordinator({ ...auth(['tok-1']), 'POST /v1/volunteer/lease': emptyLease });
+    const client = new CoordinatorClient({ coordinator: 'http://coord.test/', identity, fetch });
+    const answer = await client.lease({ capabilities, max: 2 });
+    expect(answer).toMatchObject({ ok: true, value: { leases: [], retryAfter: 10 } });
+    const tokenCall = calls.find((c) => c.path === API.token)!;
+    const body = tokenCall.body as { volunteer: string; challenge: string; signature: string };
+    expect(body.volunteer).toBe(identity.publicKeyText);
+    const message = domainMessage('auth', authMessageBody(body.challenge, identity.publicKeyText));
+    expect(await verify(identity.publicKeyText, message, body.signature)).toBe(true);
+    expect(calls.at(-1)).toMatchObject({ path: API.lease, auth: 'Bearer tok-1' });
+    await client.lease({ capabilities, max: 1 });
+    expect(calls.filter((c) => c.path === API.token)).toHaveLength(1);
+  });
+
+  it('authenticates once for concurrent requests', async () => {
+    const { fetch, calls } = fakeCoordinator({ ...auth(['tok-1']), 'POST /v1/volunteer/lease': emptyLease });
+    const client = new CoordinatorClient({ coordinator: 'http://coord.test', identity, fetch });
+    await Promise.all([1, 2, 3].map(() => client.lease({ capabilities, max: 1 })));
+    expect(calls.filter((c) => c.path === API.challenge)).toHaveLength(1);
+  });
+
+  it('renews the token before it expires', async () => {
+    let now = 1_000_000;
+    const { fetch, calls } = fakeCoordinator({
+      'POST /v1/auth/challenge': () => Response.json({ challenge: 'challenge-abcdefghijkl', expiresAt: now + 1000 }),
+      'POST /v1/auth/token': (_, n) => Response.json({ token: `tok-${n}`, expiresAt: now + 600_000 }),
+      'POST /v1/volunteer/lease': emptyLease,
+    });
+    const client = new CoordinatorClient({ coordinator: 'http://coord.test', identity, fetch, now: () => now });
+    await client.lease({ capabilities, max: 1 });
+    now += 600_000 - 61_000;
+    await client.lease({ capabilities, max: 1 });
+    expect(calls.at(-1)?.auth).toBe('Bearer tok-1');
+    now += 2_000;
+    await client.lease({ capabilities, max: 1 });
+    expect(calls.at(-1)?.auth).toBe('Bearer tok-2');
+    expect(renewAt(0, 100_000)).toBe(75_000);
+  });
+
+  it('re-authenticates once when the coordinator says the token expired', async () => {
+    const { fetch, calls } = fakeCoordinator({
+      ...auth(['tok-old', 'tok-new']),
+      'POST /v1/volunteer/lease': (call) =>
+        call.auth === 'Bearer tok-old'
+          ? Response.json({ error: { code: 'token_expired', message: 'expired' } }, { status: 401 })
+          : emptyLease(),
+    });
+    const client = new CoordinatorClient({ coordinator: 'http://coord.test', identity, fetch });
+    expect((await client.lease({ capabilities, max: 1 })).ok).toBe(true);
+    expect(calls.filter((c) => c.path === API.lease).map((c) => c.auth)).toEqual(['Bearer tok-old', 'Bearer tok-new']);
+  });
+
+  it('turns error bodies into failures with code, index, status and transience', async () => {
+    const { fetch } = fakeCoordinator({
+      ...auth(['tok']),
+      'POST /v1/volunteer/submit': (_, n) =>
+        n === 1
+          ? Response.json({ error: { code: 'lease_expired', message: 'too late', index: 2 } }, { status: 410 })
+          : new Response('<html>bad gateway</html>', { status: 502 }),
+    });
+    const client = new CoordinatorClient({ coordinator: 'http://coord.test', identity, fetch });
+    expect(await client.submit([])).toEqual({
+      ok: false,
+      error: { code: 'lease_expired', message: 'too late', index: 2, status: 410, transient: false },
+    });
+    expect(await client.submit([])).toMatchObject({
+      ok: false,
+      error: { code: 'internal', status: 502, transient: true },
+    });
+  });
+
+  it('reports a network failure as transient', async () => {
+    const fetch = (async () => {
+      throw new TypeError('fetch failed');
+    }) as typeof globalThis.fetch;
+    const client = new CoordinatorClient({ coordinator: 'http://coord.test', identity, fetch });
+    expect(await client.blob('0'.repeat(64))).toMatchObject({
+      ok: false,
+      error: { code: 'network', status: 0, transient: true },
+    });
+  });
+
+  it('returns a blob only when it hashes to its name', async () => {
+    const bytes = new TextEncoder().encode('@compute fn main() {}');
+    const hash = await sha256Hex(bytes);
+    const { fetch } = fakeCoordinator({
+      [`GET ${API.blob(hash)}`]: (_, n) => new Response(n === 1 ? bytes : new Uint8Array([1, 2, 3])),
+    });
+    const client = new CoordinatorClient({ coordinator: 'http://coord.test', identity, fetch });
+    const good = await client.blob(hash);
+    expect(good.ok && toBase64(good.value)).toBe(toBase64(bytes));
+    expect(await client.blob(hash)).toMatchObject({ ok: false, error: { code: 'hash_mismatch', transient: false } });
+  });
+
+  it('rejects a response that does not match the protocol schema', async () => {
+    const { fetch } = fakeCoordinator({
+      ...auth(['tok']),
+      'POST /v1/volunteer/lease': () => Response.json({ leases: 'nope' }),
+    });
+    const client = new CoordinatorClient({ coordinator: 'http://coord.test', identity, fetch });
+    expect(await client.lease({ capabilities, max: 1 })).toMatchObject({ ok: false, error: { code: 'internal' } });
+  });
+});

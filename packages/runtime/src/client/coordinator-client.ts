@@ -1,0 +1,242 @@
+// The volunteer's HTTP client for the coordinator: Ed25519 challenge/token authentication with renewal
+// before expiry, and the lease, blob, heartbeat, submit and receipt routes, each parsed with the
+// protocol's schemas. Failures are values carrying the HTTP status and whether a retry may help.
+import {
+  API,
+  ChallengeResponse,
+  type ErrorCode,
+  ErrorBody,
+  HeartbeatResponse,
+  type LeaseRequest,
+  LeaseResponse,
+  ReceiptsPage,
+  type SubmitRequest,
+  SubmitResponse,
+  TokenResponse,
+  VolunteerStats,
+  authMessageBody,
+  domainMessage,
+  sha256Hex,
+  sign,
+} from '@bricolage/protocol';
+
+/** The part of a zod schema the client uses (zod itself stays a dependency of the protocol package). */
+interface Schema<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { message: string } };
+}
+type Parsed<S> = S extends Schema<infer T> ? T : never;
+export type HeartbeatReply = Parsed<typeof HeartbeatResponse>;
+
+/** The volunteer's key pair. `generateSigningKeyPair()` makes one; a persistent store can supply its own. */
+export interface VolunteerIdentity {
+  /** Raw Ed25519 public key, base64url: the volunteer's id. */
+  readonly publicKeyText: string;
+  readonly privateKey: CryptoKey;
+}
+
+export interface ClientFailure {
+  readonly code: ErrorCode | 'network';
+  readonly message: string;
+  /** Where in a batch the offending item sits, when the server said. */
+  readonly index?: number;
+  /** HTTP status; 0 when no response arrived. */
+  readonly status: number;
+  /** Whether the same request may succeed later (network failure, 5xx, 429). */
+  readonly transient: boolean;
+}
+
+export type ClientResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: ClientFailure };
+
+export interface ClientOptions {
+  /** Base URL of the coordinator, e.g. `https://grid.example` or `location.origin`. */
+  readonly coordinator: string;
+  readonly identity: VolunteerIdentity;
+  readonly fetch?: typeof fetch;
+  readonly now?: () => number;
+}
+
+const isTransient = (status: number) => status === 0 || status === 408 || status === 429 || status >= 500;
+
+/** Renew when less than a quarter of the token's life, or a minute, is left. */
+export const renewAt = (issuedAt: number, expiresAt: number): number =>
+  expiresAt - Math.min(60_000, Math.max(0, (expiresAt - issuedAt) / 4));
+
+export class CoordinatorClient {
+  readonly #base: string;
+  readonly #identity: VolunteerIdentity;
+  readonly #fetch: typeof fetch;
+  readonly #now: () => number;
+  #token: { value: string; renewAt: number } | null = null;
+  #authenticating: Promise<ClientResult<string>> | null = null;
+
+  constructor(options: ClientOptions) {
+    this.#base = options.coordinator.replace(/\/+$/, '');
+    this.#identity = options.identity;
+    this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#now = options.now ?? Date.now;
+  }
+
+  get volunteer(): string {
+    return this.#identity.publicKeyText;
+  }
+
+  /** A valid bearer token, authenticating (once, even when asked concurrently) when there is none. */
+  token(force = false): Promise<ClientResult<string>> {
+    if (!force && this.#token && this.#now() < this.#token.renewAt) return Promise.resolve(ok(this.#token.value));
+    this.#authenticating ??= this.#authenticate().finally(() => {
+      this.#authenticating = null;
+    });
+    return this.#authenticating;
+  }
+
+  async #authenticate(): Promise<ClientResult<string>> {
+    const volunteer = this.#identity.publicKeyText;
+    const challenge = await this.#send(API.challenge, ChallengeResponse, { method: 'POST', json: { volunteer } });
+    if (!challenge.ok) return challenge;
+    const message = domainMessage('auth', authMessageBody(challenge.value.challenge, volunteer));
+    const signature = await sign(this.#identity.privateKey, message);
+    const issuedAt = this.#now();
+    const token = await this.#send(API.token, TokenResponse, {
+      method: 'POST',
+      json: { volunteer, challenge: challenge.value.challenge, signature },
+    });
+    if (!token.ok) return token;
+    this.#token = { value: token.value.token, renewAt: renewAt(issuedAt, token.value.expiresAt) };
+    return ok(token.value.token);
+  }
+
+  lease(request: LeaseRequest): Promise<ClientResult<LeaseResponse>> {
+    return this.#authed(API.lease, LeaseResponse, { method: 'POST', json: request });
+  }
+
+  heartbeat(leases: readonly string[]): Promise<ClientResult<HeartbeatReply>> {
+    return this.#authed(API.heartbeat, HeartbeatResponse, { method: 'POST', json: { leases } });
+  }
+
+  submit(results: SubmitRequest['results']): Promise<ClientResult<SubmitResponse>> {
+    return this.#authed(API.submit, SubmitResponse, { method: 'POST', json: { results } });
+  }
+
+  receipts(after = -1, limit = 100): Promise<ClientResult<ReceiptsPage>> {
+    return this.#authed(`${API.receipts}?after=${after}&limit=${limit}`, ReceiptsPage, { method: 'GET' });
+  }
+
+  me(): Promise<ClientResult<VolunteerStats>> {
+    return this.#authed(API.me, VolunteerStats, { method: 'GET' });
+  }
+
+  /** A content-addressed blob, checked against its hash before it is returned. */
+  async blob(hash: string): Promise<ClientResult<Uint8Array>> {
+    let response: Response;
+    try {
+      response = await this.#fetch(this.#base + API.blob(hash));
+    } catch (error) {
+      return networkFailure(error);
+    }
+    if (!response.ok) return { ok: false, error: await failureOf(response) };
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if ((await sha256Hex(bytes)) !== hash)
+      return fail({ code: 'hash_mismatch', message: `blob ${hash} does not hash to its name`, status: 200 });
+    return ok(bytes);
+  }
+
+  async #authed<T>(
+    path: string,
+    schema: Schema<T>,
+    init: { method: string; json?: unknown },
+  ): Promise<ClientResult<T>> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.token(attempt > 0);
+      if (!token.ok) return token;
+      const result = await this.#send(path, schema, init, token.value);
+      // A token can expire (or the coordinator restart with a new key) between check and use: renew once.
+      if (
+        !result.ok &&
+        attempt === 0 &&
+        (result.error.code === 'token_expired' || result.error.code === 'unauthorized')
+      )
+        continue;
+      return result;
+    }
+  }
+
+  async #send<T>(
+    path: string,
+    schema: Schema<T>,
+    init: { method: string; json?: unknown },
+    token?: string,
+  ): Promise<ClientResult<T>> {
+    const headers: Record<string, string> = {};
+    if (init.json !== undefined) headers['content-type'] = 'application/json';
+    if (token) headers.authorization = `Bearer ${token}`;
+    let response: Response;
+    try {
+      response = await this.#fetch(this.#base + path, {
+        method: init.method,
+        headers,
+        ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : {}),
+      });
+    } catch (error) {
+      return networkFailure(error);
+    }
+    if (!response.ok) return { ok: false, error: await failureOf(response) };
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch (error) {
+      return fail({
+        code: 'internal',
+        message: `unreadable response: ${(error as Error).message}`,
+        status: response.status,
+        transient: true,
+      });
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success)
+      return fail({
+        code: 'internal',
+        message: `unexpected response to ${path}: ${parsed.error.message}`,
+        status: response.status,
+      });
+    return ok(parsed.data);
+  }
+}
+
+const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
+
+function fail(error: Omit<ClientFailure, 'transient'> & { transient?: boolean }): { ok: false; error: ClientFailure } {
+  return { ok: false, error: { ...error, transient: error.transient ?? isTransient(error.status) } };
+}
+
+function networkFailure(error: unknown): { ok: false; error: ClientFailure } {
+  return fail({ code: 'network', message: error instanceof Error ? error.message : String(error), status: 0 });
+}
+
+/** The `{error:{code,message,index}}` body of a failed response, or a stand-in when it has none. */
+export async function failureOf(response: Response): Promise<ClientFailure> {
+  const status = response.status;
+  let text = '';
+  try {
+    text = await response.text();
+  } catch (error) {
+    text = (error as Error).message;
+  }
+  let parsed: Parsed<typeof ErrorBody> | null = null;
+  try {
+    const result = ErrorBody.safeParse(JSON.parse(text));
+    if (result.success) parsed = result.data;
+  } catch {
+    // Not JSON (a proxy's error page): fall through to the stand-in below.
+  }
+  const fallbackCode: ErrorCode =
+    status === 429 ? 'rate_limited' : status >= 500 ? 'internal' : status === 401 ? 'unauthorized' : 'bad_request';
+  return {
+    code: parsed?.error.code ?? fallbackCode,
+    message: parsed?.error.message ?? (text.slice(0, 200) || `HTTP ${status}`),
+    ...(parsed?.error.index !== undefined ? { index: parsed.error.index } : {}),
+    status,
+    transient: isTransient(status),
+  };
+}

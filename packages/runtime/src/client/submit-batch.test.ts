@@ -1,0 +1,174 @@
+import type { BlobHash, LeaseId, SubmittedResult } from '@bricolage/protocol';
+import { describe, expect, it } from 'vitest';
+import { MemoryOutbox, type OutboxEntry } from '../outbox';
+import type { ClientFailure, ClientResult } from './coordinator-client';
+import { judgeBatch } from './submit-batch';
+import { Submitter } from './submitter';
+
+const failure = (status: number, code: ClientFailure['code'], index?: number): ClientResult<never> => ({
+  ok: false,
+  error: {
+    code,
+    message: code,
+    status,
+    transient: status === 0 || status >= 500 || status === 429,
+    ...(index !== undefined ? { index } : {}),
+  },
+});
+
+describe('judging a submitted batch', () => {
+  it('settles a batch the coordinator accepted, counting repeats', () => {
+    expect(judgeBatch(3, { ok: true, value: { accepted: 1, repeated: 2 } })).toEqual({
+      kind: 'settled',
+      accepted: 1,
+      repeated: 2,
+    });
+  });
+
+  it('drops the item a 4xx names and keeps the rest', () => {
+    expect(judgeBatch(3, failure(410, 'lease_expired', 1))).toMatchObject({ kind: 'drop', index: 1 });
+  });
+
+  it('drops a lone item rejected without an index', () => {
+    expect(judgeBatch(1, failure(409, 'duplicate_result'))).toMatchObject({ kind: 'drop', index: 0 });
+  });
+
+  it('splits a batch rejected without an index, or with an index out of range', () => {
+    expect(judgeBatch(3, failure(413, 'payload_too_large'))).toMatchObject({ kind: 'split' });
+    expect(judgeBatch(3, failure(400, 'bad_request', 7))).toMatchObject({ kind: 'split' });
+  });
+
+  it('retries the whole batch on network failures, 5xx, rate limiting and auth trouble', () => {
+    for (const f of [
+      failure(0, 'network'),
+      failure(503, 'internal'),
+      failure(429, 'rate_limited'),
+      failure(401, 'unauthorized', 0),
+    ])
+      expect(judgeBatch(2, f)).toMatchObject({ kind: 'retry' });
+  });
+});
+
+const result = (n: number): SubmittedResult => ({
+  kind: 'ok',
+  lease: `ls_${n}` as LeaseId,
+  output: 'AAAA',
+  outputHash: 'a'.repeat(64) as BlobHash,
+  backend: 'wasm',
+  elapsedMs: 1,
+});
+
+async function fill(outbox: MemoryOutbox, n: number): Promise<void> {
+  for (let i = 1; i <= n; i++) await outbox.put({ id: `ls_${i}`, result: result(i), createdAt: i });
+}
+
+function recorder() {
+  const log = { settled: [] as string[][], dropped: [] as string[], accepted: 0, repeated: 0, retries: 0 };
+  return {
+    log,
+    events: {
+      settled: (entries: readonly OutboxEntry[], accepted: number, repeated: number) => {
+        log.settled.push(entries.map((e) => e.id));
+        log.accepted += accepted;
+        log.repeated += repeated;
+      },
+      dropped: (entry: OutboxEntry, reason: ClientFailure) => log.dropped.push(`${entry.id}:${reason.code}`),
+      retrying: () => {
+        log.retries++;
+      },
+    },
+  };
+}
+
+describe('the submitter', () => {
+  it('drops the rejected item, records why, and resubmits the rest of the batch', async () => {
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 4);
+    const sent: string[][] = [];
+    const { log, events } = recorder();
+    const submitter = new Submitter({
+      outbox,
+      events,
+      transport: {
+        async submit(results) {
+          sent.push(results.map((r) => r.lease));
+          const bad = results.findIndex((r) => r.lease === 'ls_3');
+          if (bad >= 0) return failure(410, 'lease_expired', bad);
+          return { ok: true, value: { accepted: results.length - 1, repeated: 1 } };
+        },
+      },
+    });
+    await submitter.kick();
+    expect(sent).toEqual([
+      ['ls_1', 'ls_2', 'ls_3', 'ls_4'],
+      ['ls_1', 'ls_2', 'ls_4'],
+    ]);
+    expect(log.dropped).toEqual(['ls_3:lease_expired']);
+    expect(log).toMatchObject({ accepted: 2, repeated: 1 });
+    expect(await outbox.size()).toBe(0);
+  });
+
+  it('finds an unnamed bad item by sending one at a time', async () => {
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 3);
+    const { log, events } = recorder();
+    const submitter = new Submitter({
+      outbox,
+      events,
+      transport: {
+        async submit(results) {
+          if (results.some((r) => r.lease === 'ls_2')) return failure(400, 'bad_request');
+          return { ok: true, value: { accepted: results.length, repeated: 0 } };
+        },
+      },
+    });
+    await submitter.kick();
+    expect(log.dropped).toEqual(['ls_2:bad_request']);
+    expect(log.settled).toEqual([['ls_1'], ['ls_3']]);
+    expect(await outbox.size()).toBe(0);
+  });
+
+  it('keeps results through transient failures and retries with backoff until accepted', async () => {
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 2);
+    let calls = 0;
+    const { log, events } = recorder();
+    const submitter = new Submitter({
+      outbox,
+      events,
+      backoff: { baseMs: 1, maxMs: 4, factor: 2 },
+      transport: {
+        async submit(results) {
+          calls++;
+          if (calls <= 3) return failure(calls === 2 ? 503 : 0, calls === 2 ? 'internal' : 'network');
+          return { ok: true, value: { accepted: results.length, repeated: 0 } };
+        },
+      },
+    });
+    await submitter.kick();
+    expect(calls).toBe(4);
+    expect(log.retries).toBe(3);
+    expect(log.accepted).toBe(2);
+    expect(log.dropped).toEqual([]);
+  });
+
+  it('picks up results added while a batch is in flight', async () => {
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 1);
+    const sent: string[][] = [];
+    const { events } = recorder();
+    const submitter = new Submitter({
+      outbox,
+      events,
+      transport: {
+        async submit(results) {
+          sent.push(results.map((r) => r.lease));
+          if (sent.length === 1) await outbox.put({ id: 'ls_9', result: result(9), createdAt: 9 });
+          return { ok: true, value: { accepted: results.length, repeated: 0 } };
+        },
+      },
+    });
+    await submitter.kick();
+    expect(sent).toEqual([['ls_1'], ['ls_9']]);
+  });
+});

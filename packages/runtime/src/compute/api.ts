@@ -1,0 +1,65 @@
+// The typed surface of the compute worker, as the page sees it through comlink.
+import type { BackendClass, JobSpec, WebGpuCapability } from '@bricolage/protocol';
+import type { CalibrationOptions, CalibrationReport } from '../calibration/calibrate';
+import type { ComputeErrorCode } from '../executors/executor';
+
+export interface ComputeConfig {
+  /** URL prefix where onnxruntime-web's .wasm files are served; unset, where the bundler emitted them. */
+  readonly ortWasmPaths?: string;
+  /** Threads for onnxruntime's wasm EP when cross-origin isolated; defaults to hardwareConcurrency (max 4). */
+  readonly ortThreads?: number;
+}
+
+export interface DeviceProbe {
+  readonly webgpu: WebGpuCapability | null;
+  readonly wasm: boolean;
+  readonly onnxProviders: ('wasm' | 'webgpu')[];
+  readonly hardwareConcurrency: number;
+  readonly crossOriginIsolated: boolean;
+  /** Threads onnxruntime's wasm EP will use here. */
+  readonly ortThreads: number;
+}
+
+export interface PrepareRequest {
+  readonly job: string;
+  readonly spec: JobSpec;
+  readonly backend: BackendClass;
+  /** Asset bytes by SHA-256 hex; the worker checks each against its name before use. */
+  readonly assets: Map<string, Uint8Array>;
+}
+
+export type Failed = { readonly ok: false; readonly code: ComputeErrorCode; readonly message: string };
+
+export type PrepareOutcome = { readonly ok: true } | Failed;
+
+/** When the worker started and finished a work unit: `performance.timeOrigin + performance.now()`, ms. */
+export interface WorkerSpan {
+  readonly startedAt?: number;
+  readonly endedAt?: number;
+}
+
+export type ComputeOutcome =
+  | ({
+      readonly ok: true;
+      readonly output: Uint8Array;
+      /** SHA-256 of `output`, lowercase hex. */
+      readonly outputHash: string;
+      readonly backend: BackendClass;
+      /** Time spent in the executor, input upload to output read back. */
+      readonly elapsedMs: number;
+    } & WorkerSpan)
+  | (Failed & { readonly backend?: BackendClass } & WorkerSpan);
+
+export interface ComputeApi {
+  configure(config: ComputeConfig): Promise<void>;
+  probe(): Promise<DeviceProbe>;
+  calibrate(options?: CalibrationOptions): Promise<CalibrationReport>;
+  prepare(request: PrepareRequest): Promise<PrepareOutcome>;
+  /** Runs one work unit; runs are executed one at a time in the order they arrive. */
+  run(job: string, input: Uint8Array): Promise<ComputeOutcome>;
+  forget(job: string): Promise<void>;
+  /** Device losses observed by this worker so far. */
+  deviceLosses(): Promise<number>;
+  /** Test hook: `now` destroys the device at once; `during-next-run` between the next dispatch and its readback. */
+  destroyDevice(when: 'now' | 'during-next-run'): Promise<void>;
+}

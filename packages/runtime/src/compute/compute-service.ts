@@ -1,0 +1,145 @@
+// The worker's side of the compute API: owns the executors, the WebGPU device and onnxruntime.
+import type { BackendClass, JobSpec } from '@bricolage/protocol';
+import { sha256Hex } from '@bricolage/protocol';
+import { selfCheck } from '../abi';
+import { type CalibrationOptions, type CalibrationReport, calibrate } from '../calibration/calibrate';
+import { asExecutorError, assetsFor, type Executor, ExecutorError } from '../executors/executor';
+import { OnnxExecutor } from '../executors/onnx/onnx-executor';
+import { OrtLoader } from '../executors/onnx/ort';
+import { WasmExecutor } from '../executors/wasm/wasm-executor';
+import { GpuContext } from '../executors/wgsl/gpu';
+import { WgslExecutor } from '../executors/wgsl/wgsl-executor';
+import type { ComputeApi, ComputeConfig, ComputeOutcome, DeviceProbe, PrepareOutcome, PrepareRequest } from './api';
+
+interface PreparedJob {
+  readonly spec: JobSpec;
+  readonly executor: Executor;
+}
+
+/** Absolute time, comparable between the page and its worker (each has its own `performance.now()` origin). */
+const now = (): number => performance.timeOrigin + performance.now();
+
+const hardwareConcurrency = (): number =>
+  Math.max(1, (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency ?? 1);
+
+export class ComputeService implements ComputeApi {
+  #losses = 0;
+  readonly #gpu = new GpuContext(() => {
+    this.#losses++;
+  });
+  #ort = new OrtLoader({ numThreads: Math.min(4, hardwareConcurrency()) });
+  #executors = new Map<BackendClass, Executor>();
+  readonly #jobs = new Map<string, PreparedJob>();
+  #runs: Promise<void> = Promise.resolve();
+
+  async configure(config: ComputeConfig): Promise<void> {
+    this.#ort = new OrtLoader({
+      ...(config.ortWasmPaths ? { wasmPaths: config.ortWasmPaths } : {}),
+      numThreads: config.ortThreads ?? Math.min(4, hardwareConcurrency()),
+    });
+    this.#executors.delete('onnx-wasm');
+    this.#executors.delete('onnx-webgpu');
+  }
+
+  async probe(): Promise<DeviceProbe> {
+    const webgpu = await this.#gpu.capability();
+    return {
+      webgpu,
+      wasm: typeof WebAssembly === 'object',
+      onnxProviders: webgpu ? ['wasm', 'webgpu'] : ['wasm'],
+      hardwareConcurrency: hardwareConcurrency(),
+      crossOriginIsolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
+      ortThreads: this.#ort.threads,
+    };
+  }
+
+  calibrate(options?: CalibrationOptions): Promise<CalibrationReport> {
+    return calibrate(this.#gpu, this.#ort, options);
+  }
+
+  async prepare({ job, spec, backend, assets }: PrepareRequest): Promise<PrepareOutcome> {
+    try {
+      for (const hash of assetsFor(spec, backend)) {
+        const bytes = assets.get(hash);
+        if (!bytes) throw new ExecutorError('runtime_error', `asset ${hash} was not provided`);
+        if ((await sha256Hex(bytes)) !== hash)
+          throw new ExecutorError('runtime_error', `asset bytes do not hash to ${hash}`);
+      }
+      const executor = this.#executor(backend);
+      if (!executor) throw new ExecutorError('unsupported', `backend ${backend} is not available here`);
+      await executor.prepare(job, spec, assets);
+      this.#jobs.set(job, { spec, executor });
+      return { ok: true };
+    } catch (error) {
+      const e = asExecutorError(error, 'compile_failed');
+      return { ok: false, code: e.code, message: e.message };
+    }
+  }
+
+  run(job: string, input: Uint8Array): Promise<ComputeOutcome> {
+    // The page may queue the next work unit before this one finishes, so that the worker never waits on
+    // the page; runs must not interleave (a WGSL job's buffers are shared between its work units).
+    const run = this.#runs.then(() => this.#run(job, input));
+    this.#runs = run.then(() => undefined);
+    return run;
+  }
+
+  async #run(job: string, input: Uint8Array): Promise<ComputeOutcome> {
+    const startedAt = now();
+    const prepared = this.#jobs.get(job);
+    if (!prepared)
+      return { ok: false, code: 'runtime_error', message: `job ${job} was not prepared`, startedAt, endedAt: now() };
+    const { spec, executor } = prepared;
+    const backend = executor.backend;
+    try {
+      const output = await executor.run(job, input);
+      const elapsedMs = now() - startedAt;
+      const check = selfCheck(spec, output);
+      if (!check.ok)
+        return { ok: false, code: 'self_check_failed', message: check.reason, backend, startedAt, endedAt: now() };
+      const outputHash = await sha256Hex(output);
+      return { ok: true, output, outputHash, backend, elapsedMs, startedAt, endedAt: now() };
+    } catch (error) {
+      const e = asExecutorError(error);
+      return { ok: false, code: e.code, message: e.message, backend, startedAt, endedAt: now() };
+    }
+  }
+
+  async forget(job: string): Promise<void> {
+    this.#jobs.get(job)?.executor.forget(job);
+    this.#jobs.delete(job);
+  }
+
+  async deviceLosses(): Promise<number> {
+    return this.#losses;
+  }
+
+  async destroyDevice(when: 'now' | 'during-next-run'): Promise<void> {
+    if (when === 'now') this.#gpu.destroy();
+    else (this.#executor('webgpu') as WgslExecutor | undefined)?.armDestroyDuringNextRun();
+  }
+
+  #executor(backend: BackendClass): Executor | undefined {
+    let executor = this.#executors.get(backend);
+    if (!executor) {
+      switch (backend) {
+        case 'webgpu':
+          if (!GpuContext.available()) return undefined;
+          executor = new WgslExecutor(this.#gpu);
+          break;
+        case 'wasm':
+          executor = new WasmExecutor();
+          break;
+        case 'onnx-wasm':
+          executor = new OnnxExecutor('wasm', this.#ort);
+          break;
+        case 'onnx-webgpu':
+          if (!GpuContext.available()) return undefined;
+          executor = new OnnxExecutor('webgpu', this.#ort);
+          break;
+      }
+      this.#executors.set(backend, executor);
+    }
+    return executor;
+  }
+}

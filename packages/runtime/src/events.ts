@@ -1,0 +1,128 @@
+// What a volunteer reports to whoever drives it (a React page, a headless farm, a test): events as they
+// happen, and a status snapshot on demand.
+import type { BackendClass } from '@bricolage/protocol';
+import type { ComputeErrorCode } from './executors/executor';
+
+/** `pausing`: paused, but the work units already in the worker are still finishing. */
+export type VolunteerState =
+  | 'idle'
+  | 'starting'
+  | 'running'
+  | 'waiting'
+  | 'pausing'
+  | 'paused'
+  | 'stopping'
+  | 'stopped';
+
+export type VolunteerEvent =
+  | { readonly type: 'state'; readonly state: VolunteerState }
+  | { readonly type: 'leased'; readonly lease: string; readonly workUnit: string; readonly job: string }
+  | {
+      readonly type: 'computed';
+      readonly lease: string;
+      readonly workUnit: string;
+      readonly job: string;
+      readonly backend: BackendClass;
+      readonly elapsedMs: number;
+      readonly outputHash: string;
+      /** When the worker started and finished it: `performance.timeOrigin + performance.now()`, ms. */
+      readonly startedAt: number;
+      readonly endedAt: number;
+    }
+  | {
+      readonly type: 'failed';
+      readonly lease: string;
+      readonly workUnit: string;
+      readonly job: string;
+      readonly code: ComputeErrorCode;
+      readonly message: string;
+    }
+  | {
+      readonly type: 'submitted';
+      readonly leases: readonly string[];
+      readonly accepted: number;
+      readonly repeated: number;
+    }
+  | { readonly type: 'dropped'; readonly lease: string; readonly code: string; readonly message: string }
+  | { readonly type: 'worker-restarted'; readonly reason: string }
+  | { readonly type: 'warning'; readonly message: string };
+
+export type VolunteerEventType = VolunteerEvent['type'];
+export type VolunteerEventOf<T extends VolunteerEventType> = Extract<VolunteerEvent, { type: T }>;
+
+export interface DroppedResult {
+  readonly lease: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface VolunteerStatus {
+  readonly state: VolunteerState;
+  readonly volunteer: string;
+  /** Duty cycle in [0.1, 1]. */
+  readonly throttle: number;
+  readonly pauseWhenHidden: boolean;
+  readonly hidden: boolean;
+  readonly prefetch: boolean;
+  readonly current: {
+    readonly lease: string;
+    readonly workUnit: string;
+    readonly job: string;
+    readonly backend: BackendClass;
+  } | null;
+  readonly counts: {
+    readonly leased: number;
+    /** Work units computed with a result that passed its self-checks. */
+    readonly computed: number;
+    /** Work units that ended in an error result (timeout, device lost, failed self-check…). */
+    readonly failed: number;
+    readonly accepted: number;
+    readonly repeated: number;
+    readonly dropped: number;
+    readonly outbox: number;
+  };
+  /** Total time spent computing and wall time since start, in ms. */
+  readonly computeMs: number;
+  readonly wallMs: number;
+  /** Over the last few work units: compute time ÷ wall time, and work units per second. */
+  readonly dutyCycle: number | null;
+  readonly wuPerSecond: number | null;
+  /** ms from page load (performance.timeOrigin) until the first work unit started computing. */
+  readonly firstComputeMs: number | null;
+  readonly workerRestarts: number;
+  readonly deviceLosses: number;
+  readonly lastError: string | null;
+  /** The most recent results the coordinator refused, and why (the last 50). */
+  readonly dropped: readonly DroppedResult[];
+}
+
+/** A minimal typed event emitter; listeners never break the emitter. */
+export class Emitter {
+  readonly #listeners = new Map<string, Set<(event: VolunteerEvent) => void>>();
+
+  on<T extends VolunteerEventType | '*'>(
+    type: T,
+    listener: (event: T extends VolunteerEventType ? VolunteerEventOf<T> : VolunteerEvent) => void,
+  ): () => void {
+    let set = this.#listeners.get(type);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(type, set);
+    }
+    const l = listener as (event: VolunteerEvent) => void;
+    set.add(l);
+    return () => set.delete(l);
+  }
+
+  emit(event: VolunteerEvent): void {
+    for (const key of [event.type, '*']) {
+      for (const listener of this.#listeners.get(key) ?? []) {
+        try {
+          listener(event);
+        } catch (error) {
+          console.error('volunteer event listener failed', error);
+        }
+      }
+    }
+  }
+}

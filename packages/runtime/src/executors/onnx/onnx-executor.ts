@@ -1,0 +1,116 @@
+// ONNX models on onnxruntime-web: one session per (model hash, execution provider), inputs cut from
+// the WU's bytes in declared order, outputs concatenated in declared order.
+import type { BackendClass, JobSpec, OnnxSpec, TensorDType } from '@bricolage/protocol';
+import { sha256Hex } from '@bricolage/protocol';
+import type * as Ort from 'onnxruntime-web';
+import { bytesOf, splitOnnxInput, tensorBytes, typedView } from '../../abi';
+import { type AssetMap, type Executor, ExecutorError } from '../executor';
+import type { OrtLoader, OrtModule } from './ort';
+
+export type OnnxProvider = 'wasm' | 'webgpu';
+
+interface LoadedSession {
+  readonly session: Ort.InferenceSession;
+  /** The onnxruntime build the session belongs to: its tensors must come from the same build. */
+  readonly ort: OrtModule;
+}
+
+interface PreparedJob extends LoadedSession {
+  readonly spec: OnnxSpec;
+}
+
+export class OnnxExecutor implements Executor {
+  readonly backend: BackendClass;
+  readonly #provider: OnnxProvider;
+  readonly #ort: OrtLoader;
+  readonly #sessions = new Map<string, Promise<LoadedSession>>();
+  readonly #jobs = new Map<string, PreparedJob>();
+
+  constructor(provider: OnnxProvider, ort: OrtLoader) {
+    this.#provider = provider;
+    this.#ort = ort;
+    this.backend = provider === 'webgpu' ? 'onnx-webgpu' : 'onnx-wasm';
+  }
+
+  async prepare(job: string, spec: JobSpec, assets: AssetMap): Promise<void> {
+    if (spec.kind !== 'onnx') throw new ExecutorError('unsupported', 'not an onnx job');
+    const { session, ort } = await this.session(spec.model, assets);
+    const missing = spec.inputs.map((t) => t.name).filter((n) => !session.inputNames.includes(n));
+    missing.push(...spec.outputs.map((t) => t.name).filter((n) => !session.outputNames.includes(n)));
+    if (missing.length > 0)
+      throw new ExecutorError('compile_failed', `the model has no input or output named ${missing.join(', ')}`);
+    this.#jobs.set(job, { spec, session, ort });
+  }
+
+  /** The session for a model, created once; the bytes are checked against the hash that names them. */
+  session(model: string, assets: AssetMap): Promise<LoadedSession> {
+    let session = this.#sessions.get(model);
+    if (!session) {
+      session = this.#createSession(model, assets);
+      this.#sessions.set(model, session);
+      session.catch(() => this.#sessions.delete(model));
+    }
+    return session;
+  }
+
+  async #createSession(model: string, assets: AssetMap): Promise<LoadedSession> {
+    const bytes = assets.get(model);
+    if (!bytes) throw new ExecutorError('runtime_error', `model ${model} was not provided`);
+    if ((await sha256Hex(bytes)) !== model)
+      throw new ExecutorError('runtime_error', `model bytes do not hash to ${model}`);
+    const ort = await this.#ort.forProvider(this.#provider);
+    try {
+      const session = await ort.InferenceSession.create(bytes, {
+        executionProviders: [this.#provider],
+        graphOptimizationLevel: 'all',
+      });
+      return { session, ort };
+    } catch (error) {
+      throw new ExecutorError('compile_failed', `onnxruntime could not load the model: ${(error as Error).message}`);
+    }
+  }
+
+  async run(job: string, input: Uint8Array): Promise<Uint8Array> {
+    const prepared = this.#jobs.get(job);
+    if (!prepared) throw new ExecutorError('runtime_error', `job ${job} was not prepared`);
+    const { spec, session, ort } = prepared;
+    const feeds: Record<string, Ort.Tensor> = {};
+    for (const { tensor, bytes } of splitOnnxInput(spec, input))
+      feeds[tensor.name] = new ort.Tensor(tensor.dtype, typedView(tensor.dtype, bytes), tensor.shape);
+    let results: Ort.InferenceSession.ReturnType;
+    try {
+      results = await session.run(
+        feeds,
+        spec.outputs.map((t) => t.name),
+      );
+    } catch (error) {
+      throw new ExecutorError('runtime_error', `inference failed: ${(error as Error).message}`);
+    }
+    const parts: Uint8Array[] = [];
+    for (const t of spec.outputs) {
+      const tensor = results[t.name];
+      if (!tensor) throw new ExecutorError('runtime_error', `the model produced no output ${t.name}`);
+      if (tensor.type !== (t.dtype satisfies TensorDType))
+        throw new ExecutorError('self_check_failed', `output ${t.name} is ${tensor.type}, the job declares ${t.dtype}`);
+      const data = bytesOf((await tensor.getData()) as ArrayBufferView);
+      if (data.length !== tensorBytes(t))
+        throw new ExecutorError(
+          'self_check_failed',
+          `output ${t.name} is ${data.length} bytes, declared ${tensorBytes(t)}`,
+        );
+      parts.push(data);
+      tensor.dispose();
+    }
+    const output = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let offset = 0;
+    for (const p of parts) {
+      output.set(p, offset);
+      offset += p.length;
+    }
+    return output;
+  }
+
+  forget(job: string): void {
+    this.#jobs.delete(job);
+  }
+}

@@ -1,0 +1,210 @@
+// The page's handle on the compute worker. It enforces time budgets the only way a stuck kernel can be
+// stopped, by terminating the worker, and then starts a fresh one; jobs are prepared again lazily.
+import type { BackendClass, JobSpec } from '@bricolage/protocol';
+import { type Remote, transfer, wrap } from 'comlink';
+import type { CalibrationOptions, CalibrationReport } from './calibration/calibrate';
+import type { ComputeApi, ComputeConfig, ComputeOutcome, DeviceProbe, PrepareOutcome } from './compute/api';
+import { assetsFor } from './executors/executor';
+
+export type WorkerFactory = () => Worker;
+
+export const defaultWorkerFactory: WorkerFactory = () =>
+  new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'bricolage-compute' });
+
+export interface ComputeHostOptions {
+  readonly config: ComputeConfig;
+  readonly createWorker?: WorkerFactory;
+  /** Called after a worker was terminated and replaced, with the reason. */
+  readonly onRestart?: (reason: string) => void;
+}
+
+/** Fetches (and verifies) the assets a job needs, by hash. */
+export type AssetSource = (hashes: readonly string[]) => Promise<Map<string, Uint8Array>>;
+
+export class ComputeHost {
+  readonly #options: ComputeHostOptions;
+  #worker!: Worker;
+  #api!: Remote<ComputeApi>;
+  #ready!: Promise<void>;
+  /** Jobs prepared in the current worker, with the backend they were prepared for. */
+  #prepared = new Map<string, Promise<PrepareOutcome>>();
+  #restarts = 0;
+  #losses = 0;
+  #closed = false;
+  #generation = 0;
+  /** Settles when the last run started has settled: runs reach their time budgets in order. */
+  #tail: Promise<void> = Promise.resolve();
+  /** Rejects when the current worker is terminated, so nothing waits forever on a dead worker. */
+  #gone!: Promise<never>;
+  #bury: (reason: Error) => void = () => undefined;
+
+  constructor(options: ComputeHostOptions) {
+    this.#options = options;
+    this.#spawn();
+  }
+
+  get restarts(): number {
+    return this.#restarts;
+  }
+
+  /** Work units that ended with the WebGPU device lost. */
+  get deviceLosses(): number {
+    return this.#losses;
+  }
+
+  /** The worker's API, for calls that need no time budget. */
+  get api(): Remote<ComputeApi> {
+    return this.#api;
+  }
+
+  async probe(): Promise<DeviceProbe> {
+    await this.#ready;
+    return this.#api.probe();
+  }
+
+  async calibrate(options?: CalibrationOptions): Promise<CalibrationReport> {
+    await this.#ready;
+    return this.#api.calibrate(options);
+  }
+
+  /** Prepares a job once per worker; concurrent callers share the one preparation. */
+  async prepare(job: string, spec: JobSpec, backend: BackendClass, assets: AssetSource): Promise<PrepareOutcome> {
+    for (;;) {
+      const generation = this.#generation;
+      const outcome = await this.#prepareOnce(job, spec, backend, assets);
+      // The worker was replaced while preparing (another work unit timed out): prepare on the new one.
+      if (generation === this.#generation || this.#closed) return outcome;
+    }
+  }
+
+  #prepareOnce(job: string, spec: JobSpec, backend: BackendClass, assets: AssetSource): Promise<PrepareOutcome> {
+    const key = `${job}:${backend}`;
+    let prepared = this.#prepared.get(key);
+    if (!prepared) {
+      const api = this.#api;
+      const gone = this.#gone;
+      prepared = (async () => {
+        await Promise.race([this.#ready, gone]);
+        const bytes = await assets(assetsFor(spec, backend));
+        return Promise.race([api.prepare({ job, spec, backend, assets: bytes }), gone]);
+      })().catch((error: Error) => ({ ok: false as const, code: 'runtime_error' as const, message: error.message }));
+      this.#prepared.set(key, prepared);
+      prepared.then((p) => {
+        if (!p.ok && this.#prepared.get(key) === prepared) this.#prepared.delete(key);
+      });
+    }
+    return prepared;
+  }
+
+  /**
+   * Runs one work unit within `budgetMs`. Past the budget, or when `signal` aborts, the worker is
+   * terminated and replaced, and the outcome is a `timeout` (or `aborted`) failure.
+   *
+   * A run may be started while the previous one is still computing: its input is posted at once, so
+   * the worker goes straight from one work unit to the next, and its time budget starts when the
+   * previous run ends. If the worker is replaced meanwhile, it never ran: the outcome is `restarted`.
+   */
+  async run(
+    job: string,
+    input: Uint8Array,
+    budgetMs: number,
+    signal?: AbortSignal,
+  ): Promise<ComputeOutcome | Interrupted> {
+    await this.#ready;
+    const api = this.#api;
+    const gone = this.#gone;
+    const generation = this.#generation;
+    const previous = this.#tail;
+    let settle: () => void = () => undefined;
+    this.#tail = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<'aborted'>((resolve) => {
+      onAbort = () => resolve('aborted');
+      if (signal?.aborted) resolve('aborted');
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      const owned = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength ? input : input.slice();
+      const call = api.run(job, transfer(owned, [owned.buffer as ArrayBuffer]));
+      call.catch(() => undefined); // awaited below, unless the worker is replaced first
+      if ((await Promise.race([previous, aborted])) === 'aborted') return this.#abort();
+      if (generation !== this.#generation)
+        return { ok: false, code: 'restarted', message: 'the worker was replaced before this work unit started' };
+      const budget = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), budgetMs);
+      });
+      const outcome = await Promise.race([call, budget, aborted, gone]);
+      if (outcome === 'timeout') {
+        this.restart(`work unit exceeded its time budget of ${budgetMs} ms`);
+        return {
+          ok: false,
+          code: 'timeout',
+          message: `the kernel ran past its time budget of ${budgetMs} ms and was killed`,
+        };
+      }
+      if (outcome === 'aborted') return this.#abort();
+      if (!outcome.ok && outcome.code === 'device_lost') this.#losses++;
+      return outcome;
+    } catch (error) {
+      if (generation !== this.#generation)
+        return { ok: false, code: 'restarted', message: 'the worker was replaced before this work unit finished' };
+      // The worker itself failed (crashed, or a message could not be delivered): start a fresh one.
+      this.restart(`worker failed: ${(error as Error).message}`);
+      return { ok: false, code: 'runtime_error', message: (error as Error).message };
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+      settle();
+    }
+  }
+
+  #abort(): Interrupted {
+    this.restart('computation aborted');
+    return { ok: false, code: 'aborted', message: 'the computation was aborted' };
+  }
+
+  forget(job: string): void {
+    for (const key of [...this.#prepared.keys()]) if (key.startsWith(`${job}:`)) this.#prepared.delete(key);
+    this.#api.forget(job).catch((error: Error) => console.warn('forget failed', error));
+  }
+
+  /** Terminates the current worker (whatever it is doing) and starts a fresh one. */
+  restart(reason: string): void {
+    this.#worker.terminate();
+    this.#bury(new Error(`compute worker replaced: ${reason}`));
+    this.#restarts++;
+    if (this.#closed) return;
+    this.#spawn();
+    this.#options.onRestart?.(reason);
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#worker.terminate();
+    this.#bury(new Error('compute host closed'));
+  }
+
+  #spawn(): void {
+    this.#generation++;
+    this.#tail = Promise.resolve();
+    this.#gone = new Promise<never>((_, reject) => {
+      this.#bury = reject;
+    });
+    this.#gone.catch(() => undefined);
+    this.#worker = (this.#options.createWorker ?? defaultWorkerFactory)();
+    this.#api = wrap<ComputeApi>(this.#worker);
+    this.#prepared = new Map();
+    this.#ready = this.#api.configure(this.#options.config);
+    this.#ready.catch((error: Error) => console.error('compute worker failed to start', error));
+  }
+}
+
+/** A run that produced nothing to report: aborted by the caller, or never started on a replaced worker. */
+export interface Interrupted {
+  readonly ok: false;
+  readonly code: 'aborted' | 'restarted';
+  readonly message: string;
+}

@@ -1,0 +1,300 @@
+import type { BlobHash, JobId, LeaseId, LeasedJob, ProjectId, WorkUnitId } from '@bricolage/protocol';
+import { fromBase64, sha256Hex, toBase64 } from '@bricolage/protocol';
+import { describe, expect, it } from 'vitest';
+import type { ComputeOutcome } from '../compute/api';
+import type { VolunteerEvent } from '../events';
+import type { Interrupted } from '../host';
+import { MemoryOutbox } from '../outbox';
+import { Pipeline, type PipelineClient, type PipelineCompute } from './pipeline';
+
+const H = '0'.repeat(64) as BlobHash;
+const job: LeasedJob = {
+  id: 'job_aaaaaaaaaaaaaaaa' as JobId,
+  project: 'prj_aaaaaaaaaaaaaaaa' as ProjectId,
+  name: 'double',
+  spec: {
+    kind: 'wgsl',
+    shader: H,
+    entryPoint: 'main',
+    bindings: [
+      { binding: 0, name: 'x', type: 'read', role: 'input', size: 4 },
+      { binding: 1, name: 'y', type: 'read_write', role: 'output', size: 4 },
+    ],
+    dispatch: [1, 1, 1],
+    wasm: { module: H, export: 'run' },
+    forbidNaN: false,
+  },
+  comparator: { kind: 'exact' },
+  timeBudgetMs: 1000,
+};
+const capabilities = {
+  webgpu: null,
+  wasm: true,
+  onnx: { providers: ['wasm' as const] },
+  hardwareConcurrency: 2,
+  backends: { wgsl: 'wasm' as const, onnx: 'onnx-wasm' as const },
+};
+
+/** A coordinator with `n` work units whose inputs are [i, i, i, i]. */
+async function fakeClient(n: number, options: { deadline?: number } = {}) {
+  const inputs = Array.from({ length: n }, (_, i) => new Uint8Array(4).fill(i + 1));
+  const hashes = await Promise.all(inputs.map((i) => sha256Hex(i)));
+  let next = 0;
+  const log: string[] = [];
+  const client: PipelineClient = {
+    async lease({ max }) {
+      const leases = [];
+      while (leases.length < (max ?? 1) && next < n) {
+        const i = next++;
+        log.push(`lease ${i + 1}`);
+        leases.push({
+          lease: `ls_${i + 1}` as LeaseId,
+          workUnit: `wu_${i + 1}` as WorkUnitId,
+          job: job.id,
+          deadline: options.deadline ?? Date.now() + 60_000,
+          inputHash: hashes[i] as BlobHash,
+          input: toBase64(inputs[i]!),
+        });
+      }
+      return { ok: true, value: { leases, jobs: leases.length ? [job] : [], retryAfter: leases.length ? null : 1 } };
+    },
+    async blob() {
+      return { ok: false, error: { code: 'not_found', message: 'none', status: 404, transient: false } };
+    },
+    async heartbeat() {
+      return { ok: true, value: { leases: [] } };
+    },
+  };
+  return { client, log };
+}
+
+/** Compute that doubles every byte after `delayMs`, or does what `override` says for some inputs. */
+function fakeCompute(
+  log: string[],
+  options: { delayMs?: number; override?: (first: number) => ComputeOutcome | Interrupted | undefined } = {},
+): PipelineCompute {
+  return {
+    async prepare() {
+      return { ok: true };
+    },
+    async run(_job, sent) {
+      // Like the real host, which transfers the input to the worker: the caller's buffer is detached.
+      const input = sent.slice();
+      structuredClone(sent.buffer, { transfer: [sent.buffer as ArrayBuffer] });
+      const first = input[0]!;
+      log.push(`run ${first}`);
+      await new Promise((r) => setTimeout(r, options.delayMs ?? 1));
+      log.push(`done ${first}`);
+      const special = options.override?.(first);
+      if (special) return special;
+      const output = input.map((b) => b * 2);
+      return { ok: true, output, outputHash: await sha256Hex(output), backend: 'wasm', elapsedMs: 1 };
+    },
+  };
+}
+
+async function pipelineFor(
+  client: PipelineClient,
+  compute: PipelineCompute,
+  extra: { prefetch?: boolean; throttle?: number } = {},
+) {
+  const outbox = new MemoryOutbox();
+  const events: VolunteerEvent[] = [];
+  const pipeline = new Pipeline({
+    client,
+    compute,
+    assets: async () => new Map(),
+    outbox,
+    capabilities,
+    onResult: () => undefined,
+    emit: (e) => events.push(e),
+    maxIdleWaitMs: 20,
+    ...extra,
+  });
+  return { pipeline, outbox, events };
+}
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('pipeline', () => {
+  it('computes every leased work unit and puts its result in the outbox', async () => {
+    const { client, log } = await fakeClient(3);
+    const { pipeline, outbox } = await pipelineFor(client, fakeCompute(log));
+    pipeline.start();
+    await until(async () => (await outbox.size()) === 3);
+    await pipeline.stop();
+    const results = (await outbox.peek(10)).map((e) => e.result);
+    expect(results.map((r) => r.kind === 'ok' && [r.lease, [...fromBase64(r.output)], r.backend])).toEqual([
+      ['ls_1', [2, 2, 2, 2], 'wasm'],
+      ['ls_2', [4, 4, 4, 4], 'wasm'],
+      ['ls_3', [6, 6, 6, 6], 'wasm'],
+    ]);
+    expect(pipeline.counts).toEqual({ leased: 3, computed: 3, failed: 0 });
+  });
+
+  it('leases and fetches the next work unit while the current one computes', async () => {
+    const { client, log } = await fakeClient(4);
+    const { pipeline, outbox } = await pipelineFor(client, fakeCompute(log, { delayMs: 30 }));
+    pipeline.start();
+    await until(async () => (await outbox.size()) === 4);
+    await pipeline.stop();
+    // Three leased up front (the one computing, the one handed to the worker behind it, one ahead);
+    // the second is handed to the worker before the first is done, so that it goes straight on to it.
+    expect(log.slice(0, 4)).toEqual(['lease 1', 'lease 2', 'lease 3', 'run 1']);
+    expect(log.indexOf('lease 4')).toBeLessThan(log.indexOf('done 1'));
+    expect(log.indexOf('run 2')).toBeLessThan(log.indexOf('done 1'));
+  });
+
+  it('hands the worker nothing ahead when throttled, so that it can rest between work units', async () => {
+    const { client, log } = await fakeClient(3);
+    const { pipeline, outbox } = await pipelineFor(client, fakeCompute(log, { delayMs: 5 }), { throttle: 0.5 });
+    pipeline.start();
+    await until(async () => (await outbox.size()) === 3);
+    await pipeline.stop();
+    const runs = log.filter((l) => !l.startsWith('lease'));
+    expect(runs).toEqual(['run 1', 'done 1', 'run 2', 'done 2', 'run 3', 'done 3']);
+  });
+
+  it('runs again a work unit that never started because the worker was replaced', async () => {
+    const { client, log } = await fakeClient(2);
+    let replaced = false;
+    const compute = fakeCompute(log, {
+      override: (first) => {
+        if (first !== 2 || replaced) return undefined;
+        replaced = true;
+        return { ok: false, code: 'restarted', message: 'the worker was replaced before this work unit started' };
+      },
+    });
+    const { pipeline, outbox } = await pipelineFor(client, compute);
+    pipeline.start();
+    await until(async () => (await outbox.size()) === 2);
+    await pipeline.stop();
+    expect((await outbox.peek(10)).map((e) => [e.id, e.result.kind])).toEqual([
+      ['ls_1', 'ok'],
+      ['ls_2', 'ok'],
+    ]);
+    expect(log.filter((l) => l === 'run 2')).toHaveLength(2);
+  });
+
+  it('keeps more work units leased ahead when they compute faster than a lease arrives', async () => {
+    const { client, log } = await fakeClient(60);
+    const asked: number[] = [];
+    const slow: PipelineClient = {
+      ...client,
+      async lease(request) {
+        asked.push(request.max ?? 1);
+        await new Promise((r) => setTimeout(r, 30));
+        return client.lease(request);
+      },
+    };
+    const { pipeline, outbox } = await pipelineFor(slow, fakeCompute(log, { delayMs: 2 }));
+    pipeline.start();
+    await until(async () => (await outbox.size()) >= 40);
+    await pipeline.stop('now');
+    // 30 ms leases for ~2 ms work units: the buffer grows well past one.
+    expect(asked[0]).toBe(3);
+    expect(Math.max(...asked)).toBeGreaterThan(4);
+    expect(Math.max(...asked)).toBeLessThanOrEqual(16);
+  });
+
+  it('without prefetch, leases only when the previous work unit is done', async () => {
+    const { client, log } = await fakeClient(3);
+    const { pipeline, outbox } = await pipelineFor(client, fakeCompute(log), { prefetch: false });
+    pipeline.start();
+    await until(async () => (await outbox.size()) === 3);
+    await pipeline.stop();
+    expect(log).toEqual(['lease 1', 'run 1', 'done 1', 'lease 2', 'run 2', 'done 2', 'lease 3', 'run 3', 'done 3']);
+  });
+
+  it('reports a timed-out work unit as an error result and goes on with the next', async () => {
+    const { client, log } = await fakeClient(2);
+    const compute = fakeCompute(log, {
+      override: (first) => (first === 1 ? { ok: false, code: 'timeout', message: 'killed at 1000 ms' } : undefined),
+    });
+    const { pipeline, outbox, events } = await pipelineFor(client, compute);
+    pipeline.start();
+    await until(async () => (await outbox.size()) === 2);
+    await pipeline.stop();
+    const [first, second] = (await outbox.peek(10)).map((e) => e.result);
+    expect(first).toMatchObject({ kind: 'error', lease: 'ls_1', code: 'timeout', backend: 'wasm' });
+    expect(second).toMatchObject({ kind: 'ok', lease: 'ls_2' });
+    expect(events.filter((e) => e.type === 'failed')).toHaveLength(1);
+  });
+
+  it('never submits an output that fails the self-check, nor one from a lost device', async () => {
+    const { client, log } = await fakeClient(2);
+    const compute = fakeCompute(log, {
+      override: (first) =>
+        first === 1
+          ? { ok: true, output: new Uint8Array(3), outputHash: H, backend: 'webgpu', elapsedMs: 1 }
+          : { ok: false, code: 'device_lost', message: 'the WebGPU device was lost', backend: 'webgpu' },
+    });
+    const { pipeline, outbox } = await pipelineFor(client, compute);
+    pipeline.start();
+    await until(async () => (await outbox.size()) === 2);
+    await pipeline.stop();
+    const results = (await outbox.peek(10)).map((e) => e.result);
+    expect(results.map((r) => r.kind === 'error' && r.code)).toEqual(['self_check_failed', 'device_lost']);
+  });
+
+  it('submits nothing for a computation aborted by stop("now")', async () => {
+    const { client, log } = await fakeClient(1);
+    let release: (o: Interrupted) => void = () => undefined;
+    const compute: PipelineCompute = {
+      prepare: async () => ({ ok: true }),
+      run: (_job, _input, _budget, signal) =>
+        new Promise((resolve) => {
+          log.push('run');
+          release = resolve;
+          signal?.addEventListener('abort', () => resolve({ ok: false, code: 'aborted', message: 'aborted' }));
+        }),
+    };
+    const { pipeline, outbox } = await pipelineFor(client, compute);
+    pipeline.start();
+    await until(() => log.includes('run'));
+    await pipeline.stop('now');
+    release({ ok: false, code: 'aborted', message: 'late' });
+    expect(await outbox.size()).toBe(0);
+  });
+
+  it('skips a work unit whose lease expired before it could start', async () => {
+    const { client, log } = await fakeClient(1, { deadline: Date.now() - 1 });
+    const { pipeline, outbox, events } = await pipelineFor(client, fakeCompute(log));
+    pipeline.start();
+    await until(() => events.some((e) => e.type === 'warning' && e.message.includes('expired')));
+    await pipeline.stop();
+    expect(log).not.toContain('run 1');
+    expect(await outbox.size()).toBe(0);
+  });
+
+  it('rests in proportion to compute time at a lower duty cycle', async () => {
+    const { client, log } = await fakeClient(6);
+    const { pipeline, outbox } = await pipelineFor(client, fakeCompute(log, { delayMs: 20 }), { throttle: 0.25 });
+    const started = Date.now();
+    pipeline.start();
+    await until(async () => (await outbox.size()) === 4);
+    const elapsed = Date.now() - started;
+    await pipeline.stop('now');
+    // Four computes of ≥ 20 ms with three rests of ≥ 60 ms in between.
+    expect(elapsed).toBeGreaterThanOrEqual(4 * 20 + 3 * 60 - 5);
+    expect(pipeline.dutyCycle()).toBeLessThan(0.4);
+  });
+
+  it('takes no new work while paused and resumes where it stopped', async () => {
+    const { client, log } = await fakeClient(3);
+    const { pipeline, outbox } = await pipelineFor(client, fakeCompute(log, { delayMs: 10 }));
+    pipeline.pause();
+    pipeline.start();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(log.filter((l) => l.startsWith('run'))).toEqual([]);
+    pipeline.resume();
+    await until(async () => (await outbox.size()) === 3);
+    await pipeline.stop();
+  });
+});

@@ -1,0 +1,2 @@
+// @bricolage/runtime/testing: helpers for tests of the runtime and of code that drives it. Not for production.
+export { abiModule, type RunBody } from './abi-modules';

@@ -1,0 +1,363 @@
+// createVolunteer: the one object a volunteer page or a headless farm drives. It probes and calibrates
+// the device, authenticates, and runs the pipeline; results drain to the coordinator in the background.
+import type { Capabilities, ReceiptsPage, VolunteerStats } from '@bricolage/protocol';
+import { generateSigningKeyPair } from '@bricolage/protocol';
+import {
+  type CalibrationStore,
+  calibrationKey,
+  defaultCalibrationStore,
+  readCalibration,
+  writeCalibration,
+} from './calibration/cache';
+import type { CalibrationOptions, CalibrationReport } from './calibration/calibrate';
+import { type BackendOverrides, capabilitiesFrom } from './capabilities';
+import { AssetCache } from './client/assets';
+import { type ClientResult, CoordinatorClient, type VolunteerIdentity } from './client/coordinator-client';
+import { Submitter } from './client/submitter';
+import type { DeviceProbe } from './compute/api';
+import {
+  type DroppedResult,
+  Emitter,
+  type VolunteerEvent,
+  type VolunteerEventOf,
+  type VolunteerEventType,
+  type VolunteerState,
+  type VolunteerStatus,
+} from './events';
+import { ComputeHost, type WorkerFactory } from './host';
+import { MemoryOutbox, type Outbox } from './outbox';
+import { Pipeline } from './pipeline/pipeline';
+import { clampDuty } from './pipeline/throttle';
+
+/** Where the page's visibility comes from; `document` by default. */
+export interface VisibilitySource {
+  hidden(): boolean;
+  subscribe(onChange: () => void): () => void;
+}
+
+export interface VolunteerOptions {
+  /** Base URL of the coordinator. */
+  readonly coordinator: string;
+  /** The volunteer's key pair; a fresh non-extractable one when absent (a persistent store supplies its own). */
+  readonly identity?: VolunteerIdentity;
+  /** Where results wait for submission; in memory by default. */
+  readonly outbox?: Outbox;
+  /** Duty cycle, 0.1–1 (or 10–100). */
+  readonly throttle?: number;
+  /** Pause while the page is hidden (default true). */
+  readonly pauseWhenHidden?: boolean;
+  /** Lease and fetch the next work unit while the current one computes (default true). */
+  readonly prefetch?: boolean;
+  /** Only lease from this project. */
+  readonly project?: string;
+  /** URL prefix where onnxruntime-web's .wasm files are served (default: where the bundler put them). */
+  readonly ortWasmPaths?: string;
+  readonly ortThreads?: number;
+  /** Override the calibrated backend choice. */
+  readonly backends?: BackendOverrides;
+  /** Calibration settings, or false to skip measuring (then WebGPU is used when present). */
+  readonly calibration?: CalibrationOptions | false;
+  /** Where calibration results are kept between visits (default localStorage); false to measure every time. */
+  readonly calibrationCache?: CalibrationStore | false;
+  readonly createWorker?: WorkerFactory;
+  readonly fetch?: typeof fetch;
+  readonly submitBatchSize?: number;
+  /** Cap on how long to wait when the coordinator has no work (it suggests 10 s). */
+  readonly maxIdleWaitMs?: number;
+  readonly heartbeatCheckMs?: number;
+  readonly visibility?: VisibilitySource;
+}
+
+export interface Volunteer {
+  /** The volunteer's public key (base64url). */
+  readonly id: string;
+  /** Probes and calibrates the device (first time only), then computes until stopped. */
+  start(): Promise<void>;
+  /** `finish` (default) completes the current work unit first; `now` kills it. Results already computed are still submitted. */
+  stop(mode?: 'finish' | 'now'): Promise<void>;
+  pause(): void;
+  resume(): void;
+  setThrottle(duty: number): void;
+  setPauseWhenHidden(enabled: boolean): void;
+  setPrefetch(enabled: boolean): void;
+  status(): Promise<VolunteerStatus>;
+  on<T extends VolunteerEventType | '*'>(
+    type: T,
+    listener: (event: T extends VolunteerEventType ? VolunteerEventOf<T> : VolunteerEvent) => void,
+  ): () => void;
+  capabilities(): Promise<Capabilities>;
+  calibration(): Promise<CalibrationReport | null>;
+  /** Submits what is in the outbox now; true when it emptied within `timeoutMs`. */
+  flush(timeoutMs?: number): Promise<boolean>;
+  receipts(after?: number): Promise<ClientResult<ReceiptsPage>>;
+  stats(): Promise<ClientResult<VolunteerStats>>;
+  /** Stops, submits what it can within `timeoutMs`, and terminates the worker. */
+  close(timeoutMs?: number): Promise<void>;
+  /** For tests only. */
+  readonly __testHooks: TestHooks;
+}
+
+export interface TestHooks {
+  /** `during-next-run` (default) destroys the WebGPU device between the next dispatch and its readback. */
+  destroyDevice(when?: 'now' | 'during-next-run'): Promise<void>;
+  readonly host: ComputeHost;
+}
+
+const documentVisibility = (): VisibilitySource | null => {
+  if (typeof document === 'undefined') return null;
+  return {
+    hidden: () => document.visibilityState === 'hidden',
+    subscribe: (onChange) => {
+      document.addEventListener('visibilitychange', onChange);
+      return () => document.removeEventListener('visibilitychange', onChange);
+    },
+  };
+};
+
+export async function createVolunteer(options: VolunteerOptions): Promise<Volunteer> {
+  const identity = options.identity ?? (await generateSigningKeyPair(false));
+  const client = new CoordinatorClient({
+    coordinator: options.coordinator,
+    identity,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const emitter = new Emitter();
+  const outbox = options.outbox ?? new MemoryOutbox();
+  const assets = new AssetCache(client);
+  const host = new ComputeHost({
+    config: {
+      ...(options.ortWasmPaths ? { ortWasmPaths: options.ortWasmPaths } : {}),
+      ...(options.ortThreads ? { ortThreads: options.ortThreads } : {}),
+    },
+    ...(options.createWorker ? { createWorker: options.createWorker } : {}),
+    onRestart: (reason) => emit({ type: 'worker-restarted', reason }),
+  });
+  const visibility = options.visibility ?? documentVisibility();
+  const submitted = { accepted: 0, repeated: 0, dropped: 0 };
+  const dropped: DroppedResult[] = [];
+  let throttle = clampDuty(options.throttle ?? 1);
+  let pauseWhenHidden = options.pauseWhenHidden ?? true;
+  let prefetch = options.prefetch ?? true;
+  let manualPause = false;
+  let phase: 'idle' | 'starting' | 'started' | 'stopping' | 'stopped' = 'idle';
+  let lastState: VolunteerState = 'idle';
+  let pipeline: Pipeline | null = null;
+  let device: Promise<{
+    probe: DeviceProbe;
+    calibration: CalibrationReport | null;
+    capabilities: Capabilities;
+  }> | null = null;
+
+  function emit(event: VolunteerEvent): void {
+    emitter.emit(event);
+    updateState();
+  }
+
+  const hidden = () => visibility?.hidden() ?? false;
+
+  function state(): VolunteerState {
+    if (phase !== 'started') return phase;
+    if (!pipeline) return 'starting';
+    if (pipeline.paused) return pipeline.busy ? 'pausing' : 'paused';
+    if (pipeline.waiting && !pipeline.current) return 'waiting';
+    return 'running';
+  }
+
+  function updateState(): void {
+    const now = state();
+    if (now === lastState) return;
+    lastState = now;
+    emitter.emit({ type: 'state', state: now });
+  }
+
+  function applyPause(): void {
+    if (!pipeline) return;
+    if (manualPause || (pauseWhenHidden && hidden())) pipeline.pause();
+    else pipeline.resume();
+    updateState();
+  }
+
+  const unsubscribe = visibility?.subscribe(applyPause) ?? (() => undefined);
+
+  const submitter = new Submitter({
+    outbox,
+    transport: client,
+    ...(options.submitBatchSize ? { batchSize: options.submitBatchSize } : {}),
+    events: {
+      settled: (entries, accepted, repeated) => {
+        submitted.accepted += accepted;
+        submitted.repeated += repeated;
+        emit({ type: 'submitted', leases: entries.map((e) => e.id), accepted, repeated });
+      },
+      dropped: (entry, reason) => {
+        submitted.dropped++;
+        dropped.push({ lease: entry.id, code: reason.code, message: reason.message });
+        if (dropped.length > 50) dropped.shift();
+        emit({ type: 'dropped', lease: entry.id, code: reason.code, message: reason.message });
+      },
+      retrying: (reason, delayMs) =>
+        emit({ type: 'warning', message: `submit failed (${reason.message}); retrying in ${Math.round(delayMs)} ms` }),
+    },
+  });
+
+  const kick = () => {
+    submitter.kick().catch((error: Error) => emit({ type: 'warning', message: `submitter failed: ${error.message}` }));
+  };
+
+  function examine() {
+    device ??= (async () => {
+      const probe = await host.probe();
+      let calibration: CalibrationReport | null = null;
+      if (options.calibration !== false) {
+        const store =
+          options.calibrationCache === false ? null : (options.calibrationCache ?? defaultCalibrationStore());
+        const key = calibrationKey(probe, typeof navigator === 'undefined' ? '' : navigator.userAgent);
+        calibration = store ? readCalibration(store, key, Date.now()) : null;
+        if (!calibration) {
+          calibration = await host.calibrate(options.calibration ?? {});
+          if (store) writeCalibration(store, key, calibration, Date.now());
+        }
+      }
+      return { probe, calibration, capabilities: capabilitiesFrom(probe, calibration, options.backends) };
+    })();
+    return device;
+  }
+
+  const volunteer: Volunteer = {
+    id: identity.publicKeyText,
+
+    async start() {
+      if (phase === 'started' || phase === 'starting') return;
+      phase = 'starting';
+      updateState();
+      const [{ capabilities }, token] = await Promise.all([examine(), client.token()]);
+      if (!token.ok) emit({ type: 'warning', message: `authentication failed: ${token.error.message}` });
+      pipeline = new Pipeline({
+        client,
+        compute: host,
+        assets: (hashes) => assets.get(hashes),
+        outbox,
+        capabilities,
+        onResult: kick,
+        emit,
+        prefetch,
+        throttle,
+        ...(options.project ? { project: options.project } : {}),
+        ...(options.maxIdleWaitMs !== undefined ? { maxIdleWaitMs: options.maxIdleWaitMs } : {}),
+        ...(options.heartbeatCheckMs !== undefined ? { heartbeatCheckMs: options.heartbeatCheckMs } : {}),
+      });
+      phase = 'started';
+      applyPause();
+      pipeline.start();
+      kick(); // results left in a persistent outbox by an earlier session
+      updateState();
+    },
+
+    async stop(mode = 'finish') {
+      if (phase !== 'started' || !pipeline) return;
+      phase = 'stopping';
+      updateState();
+      await pipeline.stop(mode);
+      phase = 'stopped';
+      updateState();
+      kick();
+    },
+
+    pause() {
+      manualPause = true;
+      applyPause();
+    },
+
+    resume() {
+      manualPause = false;
+      applyPause();
+    },
+
+    setThrottle(duty) {
+      throttle = clampDuty(duty);
+      pipeline?.setThrottle(throttle);
+    },
+
+    setPauseWhenHidden(enabled) {
+      pauseWhenHidden = enabled;
+      applyPause();
+    },
+
+    setPrefetch(enabled) {
+      prefetch = enabled;
+      pipeline?.setPrefetch(enabled);
+    },
+
+    async status() {
+      const p = pipeline;
+      return {
+        state: state(),
+        volunteer: identity.publicKeyText,
+        throttle,
+        pauseWhenHidden,
+        hidden: hidden(),
+        prefetch,
+        current: p?.current ?? null,
+        counts: {
+          leased: p?.counts.leased ?? 0,
+          computed: p?.counts.computed ?? 0,
+          failed: p?.counts.failed ?? 0,
+          accepted: submitted.accepted,
+          repeated: submitted.repeated,
+          dropped: submitted.dropped,
+          outbox: await outbox.size(),
+        },
+        computeMs: p?.computeMs ?? 0,
+        wallMs: p?.wallMs ?? 0,
+        dutyCycle: p?.dutyCycle() ?? null,
+        wuPerSecond: p?.wuPerSecond() ?? null,
+        firstComputeMs: p?.firstComputeAt != null ? p.firstComputeAt - performance.timeOrigin : null,
+        workerRestarts: host.restarts,
+        deviceLosses: host.deviceLosses,
+        lastError: p?.lastError ?? null,
+        dropped: [...dropped],
+      };
+    },
+
+    on: (type, listener) => emitter.on(type, listener),
+
+    async capabilities() {
+      return (await examine()).capabilities;
+    },
+
+    async calibration() {
+      return (await examine()).calibration;
+    },
+
+    async flush(timeoutMs = 10_000) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = submitter.kick().then(() => true);
+      const late = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      submitter.retryNow();
+      const flushed = await Promise.race([done, late]);
+      clearTimeout(timer);
+      return flushed && (await outbox.size()) === 0;
+    },
+
+    receipts: (after) => client.receipts(after),
+    stats: () => client.me(),
+
+    async close(timeoutMs = 5000) {
+      await volunteer.stop('now');
+      await volunteer.flush(timeoutMs);
+      submitter.close();
+      unsubscribe();
+      host.close();
+      phase = 'stopped';
+      updateState();
+    },
+
+    __testHooks: {
+      destroyDevice: (when = 'during-next-run') => host.api.destroyDevice(when),
+      host,
+    },
+  };
+  return volunteer;
+}
