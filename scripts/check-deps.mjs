@@ -8,7 +8,12 @@ const rules = [
   { where: 'packages/protocol/', forbid: [/^@bricolage\//], why: 'protocol imports nothing of ours' },
   { where: 'packages/', forbid: [/^@bricolage\/(coordinator|web|farm)$/], why: 'packages never import apps' },
   // Tests may run a workload's model in the real onnxruntime-web to check it against its CPU reference.
-  { whereNot: 'packages/runtime/', exceptTests: true, forbid: [/^onnxruntime-web/], why: 'only packages/runtime touches onnxruntime-web' },
+  {
+    whereNot: 'packages/runtime/',
+    exceptTests: true,
+    forbid: [/^onnxruntime-web/],
+    why: 'only packages/runtime touches onnxruntime-web',
+  },
   { whereNot: 'packages/peer/', forbid: [/^y-webrtc/, /^yjs/], why: 'only packages/peer imports yjs / y-webrtc' },
 ];
 

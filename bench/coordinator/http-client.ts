@@ -8,6 +8,12 @@ export interface Reply<T> {
   readonly body: T;
 }
 
+class ResetOnReuse extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
 export class HttpClient {
   private readonly agent: Agent;
   private readonly host: string;
@@ -22,9 +28,25 @@ export class HttpClient {
     this.agent = new Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets, timeout: 4000 });
   }
 
+  /** Requests sent again after a keep-alive socket was reset under them (see `send`). */
+  retried = 0;
+
   /** A JSON request; `token` becomes the bearer credential. */
-  send<T>(method: 'GET' | 'POST', path: string, json?: unknown, token?: string): Promise<Reply<T>> {
+  async send<T>(method: 'GET' | 'POST', path: string, json?: unknown, token?: string): Promise<Reply<T>> {
     const body = json === undefined ? undefined : JSON.stringify(json);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once<T>(method, path, body, token);
+      } catch (e) {
+        // Node's server closes a keep-alive socket idle for 5 s; a request already on its way down it is
+        // reset unread. Node's documentation says to send it again: the server never saw it.
+        if (!(e instanceof ResetOnReuse) || attempt === 3) throw e instanceof ResetOnReuse ? e.cause : e;
+        this.retried++;
+      }
+    }
+  }
+
+  private once<T>(method: string, path: string, body: string | undefined, token?: string): Promise<Reply<T>> {
     const headers: Record<string, string | number> = {};
     if (body !== undefined) {
       headers['content-type'] = 'application/json';
@@ -32,7 +54,9 @@ export class HttpClient {
     }
     if (token) headers.authorization = `Bearer ${token}`;
     return new Promise((resolve, reject) => {
+      let answered = false;
       const req = request({ host: this.host, port: this.port, method, path, headers, agent: this.agent }, (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -44,7 +68,9 @@ export class HttpClient {
         });
         res.on('error', reject);
       });
-      req.on('error', reject);
+      req.on('error', (e: NodeJS.ErrnoException) =>
+        reject(!answered && req.reusedSocket && e.code === 'ECONNRESET' ? new ResetOnReuse(e) : e),
+      );
       req.end(body);
     });
   }

@@ -50,6 +50,8 @@ export interface RunFigures {
   readonly upload_wu_per_s: number;
   readonly seconds: number;
   readonly throttled: number;
+  /** Requests resent because a keep-alive socket was reset before the server read them. */
+  readonly reset_retries: number;
   /** Other work on the machine skews every figure: the 1-minute load average when the run began. */
   readonly load_at_start: number;
 }
@@ -230,6 +232,7 @@ async function run(target: number, batch: number, volunteerCount: number): Promi
       upload_wu_per_s: Math.round(workUnits / uploadSeconds),
       seconds: round2(seconds),
       throttled,
+      reset_retries: http.retried,
       load_at_start: round2(load),
     };
   } catch (e) {
@@ -269,6 +272,7 @@ function print(f: RunFigures): void {
   log(`  client CPU/result         ${f.client_cpu_us_per_result} µs`);
   log(`  coordinator peak RSS      ${f.peak_rss_mb} MB`);
   if (f.throttled > 0) log(`  throttled (429)           ${f.throttled} requests`);
+  if (f.reset_retries > 0) log(`  resent after a reset      ${f.reset_retries} requests (keep-alive race)`);
   log(`  load average at start     ${f.load_at_start} (2 cores)`);
 }
 

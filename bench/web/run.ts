@@ -1,6 +1,7 @@
 // `npx tsx bench/web/run.ts [--runs 5] [--no-build] [--json]`: the volunteer page's JavaScript size (gzip and
 // brotli; what loads with the page, with Start, and only for ONNX jobs) and the time from navigation to the
 // first work unit computing, in headless Chromium against an in-process coordinator seeded with the demo.
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/support/chromium';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -51,17 +52,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'bricolage-bench-web-'));
 const coordinator = await startCoordinator({ dataDir, port: 0, webRoot: dist });
 await seedDemo(coordinator, { limit: 2 ** 30, segment: 2 ** 20 });
 const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--enable-unsafe-webgpu',
-  ],
+  executablePath: CHROMIUM_PATH,
+  args: CHROMIUM_ARGS,
 });
 interface Sample {
   script: number;

@@ -15,7 +15,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 export const WEB_DIST = join(root, 'apps', 'web', 'dist');
 export const STORE_HARNESS_DIST = join(here, 'store-harness', 'dist');
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM_ARGS, CHROMIUM_PATH as CHROMIUM } from '../support/chromium';
+import { CHROMIUM_ARGS, CHROMIUM_PATH as CHROMIUM } from '../support/chromium';
 
 /** Builds apps/web as `npm run build` does; BRICOLAGE_SKIP_WEB_BUILD=1 reuses an existing dist. */
 export async function buildWeb(): Promise<string> {
@@ -112,18 +113,6 @@ export async function openPage(page: Page, url: string): Promise<void> {
   await page.getByRole('button', { name: /^Start/ }).waitFor();
   await page.waitForFunction(() => document.querySelector('[data-testid="phase"]')?.textContent !== 'Loading');
 }
-
-/** The same flags as playwright.config.ts: headless Chromium quiet on a closed network, WebGPU on. */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--enable-unsafe-webgpu',
-];
 
 function launch(dir: string): Promise<BrowserContext> {
   return chromium.launchPersistentContext(dir, {

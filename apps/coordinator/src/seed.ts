@@ -26,7 +26,13 @@ export async function seedDemo(
     'Counts the primes below one billion with a segmented sieve, one segment per work unit. Every count is computed by two volunteers and must agree; the totals are checked against the known values of π(10^k).',
     'The Bricolage project',
   );
-  const params = { limit: options.limit ?? 1_000_000_000, segment: options.segment ?? 1_000_000 };
+  // Every 25th segment is also a known-answer unit: a volunteer alone on a fresh grid still earns
+  // verified credit on those, while ordinary units wait for a second volunteer to agree.
+  const params = {
+    limit: options.limit ?? 1_000_000_000,
+    segment: options.segment ?? 1_000_000,
+    knownAnswerEvery: 25,
+  };
   const bundle = await primes.job(params);
   const auth = { authorization: `Bearer ${token}` };
   for (const blob of bundle.blobs) {
@@ -40,7 +46,7 @@ export async function seedDemo(
   const created = await fetch(coordinator.url + API.jobs, {
     method: 'POST',
     headers: { ...auth, 'content-type': 'application/json' },
-    body: JSON.stringify(bundle.request),
+    body: JSON.stringify({ ...bundle.request, knownAnswerRate: 0.1 }),
   });
   if (!created.ok) throw new Error(`seeding: job creation failed: ${await created.text()}`);
   const job = ((await created.json()) as { id: string }).id;

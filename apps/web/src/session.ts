@@ -182,7 +182,8 @@ export class Session {
   #set(patch: Partial<View>): void {
     this.#view = { ...this.#view, ...patch };
     const state = this.#runtimeState;
-    const active = state === 'starting' || state === 'running' || state === 'waiting' || state === 'paused';
+    const active =
+      state === 'starting' || state === 'running' || state === 'waiting' || state === 'paused' || state === 'pausing';
     this.#view = { ...this.#view, phase: this.#phase(), active };
     for (const listener of this.#listeners) listener();
   }
@@ -328,16 +329,17 @@ export class Session {
     const state = this.#runtimeState;
     if (state === 'starting') return 'starting';
     if (state === 'stopping') return 'stopping';
-    const running = state === 'running' || state === 'waiting' || state === 'paused';
+    const running = state === 'running' || state === 'waiting' || state === 'paused' || state === 'pausing';
     if (!v.reachable) return 'offline';
     if (!running) return state === 'stopped' ? 'stopped' : 'idle';
-    if (state === 'paused') return 'paused';
+    // 'pausing': paused, with the work unit already in the worker still finishing.
+    if (state === 'paused' || state === 'pausing') return 'paused';
     if (state === 'waiting') return 'waiting';
     return 'computing';
   }
 
   #pauseReason(status: VolunteerStatus): PauseReason {
-    if (status.state !== 'paused') return null;
+    if (status.state !== 'paused' && status.state !== 'pausing') return null;
     if (status.pauseWhenHidden && status.hidden) return 'hidden';
     return 'battery';
   }
@@ -650,7 +652,7 @@ export class Session {
   async restoreKey(text: string, passphrase: string): Promise<boolean> {
     const store = this.#store;
     if (!store) return false;
-    if (this.#runtimeState === 'running' || this.#runtimeState === 'waiting' || this.#runtimeState === 'paused') {
+    if (['running', 'waiting', 'paused', 'pausing'].includes(this.#runtimeState)) {
       this.#notify('error', 'Stop computing first', [
         'The key cannot be replaced while this tab is computing with it.',
       ]);
