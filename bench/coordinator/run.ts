@@ -134,6 +134,7 @@ async function run(target: number, batch: number, volunteerCount: number): Promi
         leaseMs.add(performance.now() - t);
         if (leased.status === 429) {
           throttled++;
+          await new Promise((r) => setTimeout(r, 10));
           continue;
         }
         if (leased.status !== 200) throw new Error(`lease: ${leased.status} ${JSON.stringify(leased.body)}`);
@@ -150,6 +151,7 @@ async function run(target: number, batch: number, volunteerCount: number): Promi
           }
           if (reply.status !== 429) throw new Error(`submit: ${reply.status} ${JSON.stringify(reply.body)}`);
           throttled++;
+          await new Promise((r) => setTimeout(r, 10));
         }
       }
     };

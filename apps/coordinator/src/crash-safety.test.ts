@@ -13,7 +13,6 @@ import {
   type SignedTreeHead,
   type SubmittedResult,
   fromBase64,
-  fromHex,
   leafHash,
   leaseNumber,
   rootFromLeafHashes,
@@ -139,12 +138,17 @@ describe('crash safety', () => {
     const { token } = await createProject(offline, systemClock, 'crash');
     await offline.close();
 
-    let { child: current, url } = await ChildCoordinator.start({ dataDir: dir });
+    // Generous: on a busy machine a start can take many seconds.
+    const startTimeoutMs = 60_000;
+    let { child: current, url } = await ChildCoordinator.start({ dataDir: dir, startTimeoutMs });
     child = current;
     const port = Number(new URL(url).port);
+    // When the coordinator last came up: a stall is only counted while it is up.
+    let upSince = performance.now();
     const restart = async () => {
-      ({ child: current, url } = await ChildCoordinator.start({ dataDir: dir, port }));
+      ({ child: current, url } = await ChildCoordinator.start({ dataDir: dir, port, startTimeoutMs }));
       child = current;
+      upSince = performance.now();
     };
     const kill = async (what: string) => {
       const exit = await current.kill('SIGKILL');
@@ -219,7 +223,10 @@ describe('crash safety', () => {
     const longOutage = Math.floor(random() * RUN_KILLS);
     const killer = (async () => {
       for (const [i, target] of targets.entries()) {
-        while (tally.acknowledged.size < target) await sleep(2);
+        while (tally.acknowledged.size < target) {
+          if (tally.done) return;
+          await sleep(2);
+        }
         await sleep(random() * 40);
         await kill(`run, after ${tally.acknowledged.size} acknowledged results`);
         await sleep(i === longOutage ? LEASE_SECONDS * 1000 + 1500 : random() * 200);
@@ -234,29 +241,41 @@ describe('crash safety', () => {
       }
     })();
 
+    let killerFailed: Error | null = null;
+    killer.catch((e: Error) => {
+      killerFailed = e;
+    });
+
     // Done when the researcher sees every work unit validated; a stall fails with what it knows.
-    let last = -1;
-    let lastChange = performance.now();
-    for (;;) {
-      await sleep(200);
-      let validated = last;
-      try {
-        validated = (await researcher.progress(job)).counts.validated ?? 0;
-      } catch {
-        // down between a kill and its restart
+    let finished = 0;
+    try {
+      let last = -1;
+      let lastChange = performance.now();
+      for (;;) {
+        await sleep(200);
+        if (killerFailed) throw killerFailed;
+        let validated = last;
+        try {
+          validated = (await researcher.progress(job)).counts.validated ?? 0;
+        } catch {
+          // down between a kill and its restart
+        }
+        if (validated === WORK_UNITS) break;
+        if (validated !== last) lastChange = performance.now();
+        last = validated;
+        if (current.running && performance.now() - Math.max(lastChange, upSince) > 30_000)
+          throw new Error(
+            `${context}: stuck at ${validated}/${WORK_UNITS} validated; kills: ${kills.join('; ')}\n${current.output}`,
+          );
       }
-      if (validated === WORK_UNITS) break;
-      if (validated !== last) lastChange = performance.now();
-      last = validated;
-      if (performance.now() - lastChange > 30_000)
-        throw new Error(
-          `${context}: stuck at ${validated}/${WORK_UNITS} validated; kills: ${kills.join('; ')}\n${current.output}`,
-        );
+      await killer;
+      finished = (performance.now() - started) / 1000;
+    } finally {
+      // Also on failure: no volunteer or restart may outlive the test.
+      tally.done = true;
+      await killer.catch(() => undefined);
+      await Promise.all(loops);
     }
-    await killer;
-    const finished = (performance.now() - started) / 1000;
-    tally.done = true;
-    await Promise.all(loops);
     expect(tally.unexpected, context).toEqual([]);
     // Only leases lost in a crash may be refused; a token must survive restarts (its key is stored).
     expect(
@@ -381,7 +400,6 @@ describe('crash safety', () => {
       );
       expect(toHex(stored), context).toBe(recomputed);
       expect([head.head.size, head.head.root], context).toEqual([receipts.length, recomputed]);
-      expect(fromHex(recomputed)).toHaveLength(32);
 
       // Credit: each volunteer's total is the sum of its receipts, and its counters match its replicas.
       const sums = new Map<string, { credit: number; n: number }>();
