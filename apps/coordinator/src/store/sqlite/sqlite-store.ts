@@ -31,7 +31,7 @@ import {
 } from '../../log/merkle-tree';
 import { agree } from '../../rules/compare';
 import { eligibility } from '../../rules/eligibility';
-import { type TrustEvent, nextTrust, quorumFor } from '../../rules/trust';
+import { type TrustEvent, type TrustRecord, nextTrust, quorumFor } from '../../rules/trust';
 import { failureReason, replicasWanted, type ReturnedResult, validate } from '../../rules/validation';
 import type {
   BatchSummary,
@@ -73,6 +73,11 @@ interface WorkUnitRow {
   output_hash: string | null;
 }
 
+/** A work unit offered for leasing, with its input bytes joined in. */
+interface CandidateRow extends WorkUnitRow {
+  input_bytes: Buffer;
+}
+
 interface ReplicaRow {
   id: number;
   wu: number;
@@ -99,6 +104,9 @@ export class SqliteStore implements Store {
   private resultSeq = 0;
   private readonly merkle: MerkleNodeStore;
   private readonly s: ReturnType<SqliteStore['prepare']>;
+  /** Counter and trust changes gathered during one transaction and written once per volunteer at its end. */
+  private tally: Map<string, VolunteerDelta> | null = null;
+  private jobCredits: Map<string, number> | null = null;
 
   constructor(private readonly options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -161,13 +169,15 @@ export class SqliteStore implements Store {
       ),
       inFlightOf: db.prepare("SELECT COUNT(*) AS n FROM replicas WHERE volunteer = ? AND state = 'leased'"),
       candidates: db.prepare(
-        `SELECT * FROM work_units w WHERE w.job = ? AND w.need > 0
+        `SELECT w.*, b.bytes AS input_bytes FROM work_units w JOIN blobs b ON b.hash = w.input_hash
+         WHERE w.job = ? AND w.need > 0
            AND (w.hr_class IS NULL OR w.hr_class = ?)
            AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?)
          ORDER BY w.id LIMIT ?`,
       ),
       probes: db.prepare(
-        `SELECT * FROM work_units w WHERE w.job = ? AND w.state = 'probe'
+        `SELECT w.*, b.bytes AS input_bytes FROM work_units w JOIN blobs b ON b.hash = w.input_hash
+         WHERE w.job = ? AND w.state = 'probe'
            AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?)
          LIMIT 64`,
       ),
@@ -199,11 +209,13 @@ export class SqliteStore implements Store {
       expired: db.prepare("SELECT id, wu, volunteer FROM replicas WHERE state = 'leased' AND deadline < ? LIMIT 1000"),
       volunteer: db.prepare('SELECT * FROM volunteers WHERE key = ?'),
       ensureVolunteer: db.prepare('INSERT OR IGNORE INTO volunteers (key) VALUES (?)'),
-      trust: db.prepare('UPDATE volunteers SET consecutive_valid = ?, flagged = ? WHERE key = ?'),
       countLeased: db.prepare('UPDATE volunteers SET leased = leased + ? WHERE key = ?'),
-      countReturned: db.prepare('UPDATE volunteers SET returned = returned + 1, errors = errors + ? WHERE key = ?'),
-      countVerdict: db.prepare(
-        'UPDATE volunteers SET valid = valid + ?, invalid = invalid + ?, credit = credit + ? WHERE key = ?',
+      flushVolunteer: db.prepare(
+        `UPDATE volunteers SET returned = returned + ?, errors = errors + ?, valid = valid + ?, invalid = invalid + ?,
+           credit = credit + ?, consecutive_valid = ?, flagged = ? WHERE key = ?`,
+      ),
+      updateProgress: db.prepare(
+        'UPDATE work_units SET state = ?, quorum = ?, need = ?, in_flight = ?, issued = ?, errors = ?, agree = ?, hr_class = ? WHERE id = ?',
       ),
       jobCredit: db.prepare('UPDATE jobs SET credit = credit + ? WHERE id = ?'),
       insertReceipt: db.prepare('INSERT INTO receipts (idx, volunteer, body) VALUES (?, ?, ?)'),
@@ -356,7 +368,7 @@ export class SqliteStore implements Store {
         if (!fit.ok) continue;
         const def = job.definition;
         const deadline = now + def.leaseSeconds * 1000;
-        const grant = (wu: WorkUnitRow, probe: boolean) => {
+        const grant = (wu: CandidateRow, probe: boolean) => {
           const leaseId = Number(
             this.s.insertReplica.run(wu.id, wu.job, q.volunteer, now, deadline, fit.backend).lastInsertRowid,
           );
@@ -368,7 +380,7 @@ export class SqliteStore implements Store {
             const next = { ...wu, quorum, in_flight: wu.in_flight + 1, issued: wu.issued + 1, state: 'in_progress' };
             next.need = replicasWanted(counts(next), def.redundancy);
             if (def.redundancy.homogeneous && next.hr_class === null) next.hr_class = fit.backend;
-            this.writeWu(next);
+            this.writeProgress(next);
           }
           granted.push({
             lease: leaseId,
@@ -376,32 +388,26 @@ export class SqliteStore implements Store {
             job: job.id,
             deadline,
             inputHash: wu.input_hash,
-            input: this.inlineInput(wu.input_hash),
+            input: wu.input_bytes.length <= this.options.inlineInputBytes ? new Uint8Array(wu.input_bytes) : null,
           });
           room--;
         };
         if (def.knownAnswerRate > 0) {
-          let probes: WorkUnitRow[] | null = null;
+          let probes: CandidateRow[] | null = null;
           for (let i = 0; i < room; i++) {
             if (this.options.random() >= def.knownAnswerRate) continue;
-            probes ??= this.s.probes.all(job.id, q.volunteer) as WorkUnitRow[];
+            probes ??= this.s.probes.all(job.id, q.volunteer) as CandidateRow[];
             const pick = probes.splice(Math.floor(this.options.random() * probes.length), 1)[0];
             if (pick) grant(pick, true);
           }
         }
         if (room <= 0) break;
-        const rows = this.s.candidates.all(job.id, fit.backend, q.volunteer, room) as WorkUnitRow[];
+        const rows = this.s.candidates.all(job.id, fit.backend, q.volunteer, room) as CandidateRow[];
         for (const wu of rows) grant(wu, false);
       }
       if (granted.length > 0) this.s.countLeased.run(granted.length, q.volunteer);
       return granted;
     })();
-  }
-
-  private inlineInput(hash: string): Uint8Array | null {
-    const row = this.s.getBlob.get(hash) as { bytes: Buffer } | undefined;
-    if (!row || row.bytes.length > this.options.inlineInputBytes) return null;
-    return new Uint8Array(row.bytes);
   }
 
   async heartbeat(volunteer: string, leases: readonly number[], now: number): Promise<HeartbeatRow[]> {
@@ -424,54 +430,58 @@ export class SqliteStore implements Store {
   async submit(volunteer: string, items: readonly SubmitItem[], now: number): Promise<Result<SubmitResponse>> {
     let log = this.logCount;
     let seq = this.resultSeq;
-    const tx = this.db.transaction(() => {
-      let accepted = 0;
-      let repeated = 0;
-      for (const [index, item] of items.entries()) {
-        const r = this.s.replica.get(item.lease) as ReplicaRow | undefined;
-        const reject: (code: Failure['code'], message: string) => never = (code, message) => {
-          throw new Rejection({ code, message: `results[${index}]: ${message}`, index });
-        };
-        if (!r) reject('not_found', `no lease ls_${item.lease}`);
-        if (r.volunteer !== volunteer) reject('lease_foreign', `lease ls_${item.lease} belongs to another volunteer`);
-        if (r.state !== 'leased') {
-          if (r.state === 'expired')
-            reject('lease_expired', `lease ls_${item.lease} expired before its result arrived`);
-          const same = item.kind === 'ok' ? r.output_hash === item.outputHash : r.error_code === item.code;
-          if (same) {
-            repeated++;
-            continue;
+    const tx = this.db.transaction(() =>
+      this.tallied(() => {
+        let accepted = 0;
+        let repeated = 0;
+        for (const [index, item] of items.entries()) {
+          const r = this.s.replica.get(item.lease) as ReplicaRow | undefined;
+          const reject: (code: Failure['code'], message: string) => never = (code, message) => {
+            throw new Rejection({ code, message: `results[${index}]: ${message}`, index });
+          };
+          if (!r) reject('not_found', `no lease ls_${item.lease}`);
+          if (r.volunteer !== volunteer) reject('lease_foreign', `lease ls_${item.lease} belongs to another volunteer`);
+          if (r.state !== 'leased') {
+            if (r.state === 'expired')
+              reject('lease_expired', `lease ls_${item.lease} expired before its result arrived`);
+            const same = item.kind === 'ok' ? r.output_hash === item.outputHash : r.error_code === item.code;
+            if (same) {
+              repeated++;
+              continue;
+            }
+            reject('duplicate_result', `lease ls_${item.lease} already returned a different result`);
           }
-          reject('duplicate_result', `lease ls_${item.lease} already returned a different result`);
-        }
-        if (r.deadline < now) reject('lease_expired', `lease ls_${item.lease} expired before its result arrived`);
-        const job = this.requireJob(r.job as JobId);
-        if (job.state === 'cancelled') reject('job_not_active', `job ${job.id} was cancelled`);
-        if (item.kind === 'ok') {
-          const size = ioSizes(job.definition.spec).output;
-          if (item.output.length !== size)
-            reject('bad_request', `output is ${item.output.length} bytes; the job's outputs total ${size}`);
-        }
-        const wu = this.s.wu.get(r.wu) as WorkUnitRow;
-        this.s.countReturned.run(item.kind === 'error' ? 1 : 0, volunteer);
-        if (item.kind === 'error') {
-          this.s.setError.run(now, item.code, item.message, r.id);
-          this.onError(job, wu, volunteer, now, () => ++seq);
-        } else {
-          this.s.setReturned.run(now, item.outputHash, item.output, item.backend, r.id);
-          const ctx = { job, now, nextLog: () => log++, nextSeq: () => ++seq };
-          if (wu.state === 'probe') this.judgeProbe(ctx, wu, r.id, volunteer, item);
-          else if (wu.state === 'validated') this.judgeLate(ctx, wu, r.id, volunteer, item);
-          else if (wu.state === 'in_progress' || wu.state === 'unsent') this.judgeQuorum(ctx, wu);
-          else {
-            this.s.setReplicaState.run('superseded', r.id);
-            this.writeWu({ ...wu, in_flight: wu.in_flight - 1 });
+          if (r.deadline < now) reject('lease_expired', `lease ls_${item.lease} expired before its result arrived`);
+          const job = this.requireJob(r.job as JobId);
+          if (job.state === 'cancelled') reject('job_not_active', `job ${job.id} was cancelled`);
+          if (item.kind === 'ok') {
+            const size = ioSizes(job.definition.spec).output;
+            if (item.output.length !== size)
+              reject('bad_request', `output is ${item.output.length} bytes; the job's outputs total ${size}`);
           }
+          const wu = this.s.wu.get(r.wu) as WorkUnitRow;
+          const account = this.account(volunteer);
+          account.returned++;
+          if (item.kind === 'error') account.errors++;
+          if (item.kind === 'error') {
+            this.s.setError.run(now, item.code, item.message, r.id);
+            this.onError(job, wu, volunteer, now, () => ++seq);
+          } else {
+            this.s.setReturned.run(now, item.outputHash, item.output, item.backend, r.id);
+            const ctx = { job, now, nextLog: () => log++, nextSeq: () => ++seq };
+            if (wu.state === 'probe') this.judgeProbe(ctx, wu, r.id, volunteer, item);
+            else if (wu.state === 'validated') this.judgeLate(ctx, wu, r.id, volunteer, item);
+            else if (wu.state === 'in_progress' || wu.state === 'unsent') this.judgeQuorum(ctx, wu);
+            else {
+              this.s.setReplicaState.run('superseded', r.id);
+              this.writeProgress({ ...wu, in_flight: wu.in_flight - 1 });
+            }
+          }
+          accepted++;
         }
-        accepted++;
-      }
-      return { accepted, repeated };
-    });
+        return { accepted, repeated };
+      }),
+    );
     try {
       const value = tx();
       this.logCount = log;
@@ -526,14 +536,14 @@ export class SqliteStore implements Store {
       this.writeWu({ ...wu, state: 'failed', need: 0, reason, finished_at: now, result_seq: nextSeq() });
       return;
     }
-    this.writeWu({ ...wu, need: replicasWanted(counts(wu), limits) });
+    this.writeProgress({ ...wu, need: replicasWanted(counts(wu), limits) });
   }
 
   private onError(job: JobRecord, wu: WorkUnitRow, volunteer: string, now: number, nextSeq: () => number): void {
     this.applyTrust(volunteer, 'error');
     if (wu.state === 'probe') return;
     if (wu.state !== 'in_progress' && wu.state !== 'unsent') {
-      this.writeWu({ ...wu, in_flight: wu.in_flight - 1 });
+      this.writeProgress({ ...wu, in_flight: wu.in_flight - 1 });
       return;
     }
     // A trusted volunteer's unreplicated work unit that errs goes back to a full quorum.
@@ -564,7 +574,7 @@ export class SqliteStore implements Store {
         { outputHash: wu.output_hash as string, output: new Uint8Array(canonical.output) },
       );
     this.s.dropOutput.run(replica);
-    this.writeWu({ ...wu, in_flight: wu.in_flight - 1 });
+    this.writeProgress({ ...wu, in_flight: wu.in_flight - 1 });
     if (good) this.credit(ctx, wu.id, replica, volunteer, wu.output_hash as string);
     else this.discredit(replica, volunteer, 'invalid');
   }
@@ -572,8 +582,11 @@ export class SqliteStore implements Store {
   private credit(ctx: VerdictContext, wu: number, replica: number, volunteer: string, outputHash: string): void {
     const amount = ctx.job.definition.costPerWorkUnit;
     this.s.setReplicaState.run('valid', replica);
-    this.s.countVerdict.run(1, 0, amount, volunteer);
-    this.s.jobCredit.run(amount, ctx.job.id);
+    const account = this.account(volunteer);
+    account.valid++;
+    account.credit += amount;
+    const credits = this.jobCredits as Map<string, number>;
+    credits.set(ctx.job.id, (credits.get(ctx.job.id) ?? 0) + amount);
     this.applyTrust(volunteer, 'valid');
     const index = ctx.nextLog();
     const body: ReceiptBody = {
@@ -596,36 +609,83 @@ export class SqliteStore implements Store {
 
   private discredit(replica: number, volunteer: string, event: TrustEvent): void {
     this.s.setReplicaState.run('invalid', replica);
-    this.s.countVerdict.run(0, 1, 0, volunteer);
+    this.account(volunteer).invalid++;
     this.applyTrust(volunteer, event);
   }
 
-  private trustOf(volunteer: string): { consecutiveValid: number; flagged: boolean } {
+  private trustOf(volunteer: string): TrustRecord {
+    const pending = this.tally?.get(volunteer);
+    if (pending) return pending.trust;
     const v = this.s.volunteer.get(volunteer) as { consecutive_valid: number; flagged: number } | undefined;
     return { consecutiveValid: v?.consecutive_valid ?? 0, flagged: (v?.flagged ?? 0) === 1 };
   }
 
+  /** This transaction's running account of a volunteer (only inside `tallied`). */
+  private account(volunteer: string): VolunteerDelta {
+    const tally = this.tally;
+    if (!tally) throw new Error('volunteer counters changed outside a tallied transaction');
+    let delta = tally.get(volunteer);
+    if (!delta) {
+      delta = { returned: 0, errors: 0, valid: 0, invalid: 0, credit: 0, trust: this.trustOf(volunteer) };
+      tally.set(volunteer, delta);
+    }
+    return delta;
+  }
+
   private applyTrust(volunteer: string, event: TrustEvent): void {
-    const t = nextTrust(this.trustOf(volunteer), event);
-    this.s.trust.run(t.consecutiveValid, t.flagged ? 1 : 0, volunteer);
+    const account = this.account(volunteer);
+    account.trust = nextTrust(account.trust, event);
+  }
+
+  /**
+   * Runs `work` (already inside a transaction) gathering counter and trust changes, then writes each
+   * volunteer's and each job's once: a batch of 200 results touches a volunteer row once, not 200 times.
+   */
+  private tallied<T>(work: () => T): T {
+    this.tally = new Map();
+    this.jobCredits = new Map();
+    try {
+      const value = work();
+      for (const [key, d] of this.tally) {
+        this.s.flushVolunteer.run(
+          d.returned,
+          d.errors,
+          d.valid,
+          d.invalid,
+          d.credit,
+          d.trust.consecutiveValid,
+          d.trust.flagged ? 1 : 0,
+          key,
+        );
+      }
+      for (const [job, credit] of this.jobCredits) this.s.jobCredit.run(credit, job);
+      return value;
+    } finally {
+      this.tally = null;
+      this.jobCredits = null;
+    }
   }
 
   async expireLeases(now: number): Promise<number> {
     let total = 0;
     for (;;) {
       let seq = this.resultSeq;
-      const n = this.db.transaction(() => {
-        const rows = this.s.expired.all(now) as { id: number; wu: number; volunteer: string }[];
-        for (const r of rows) {
-          this.s.setReplicaState.run('expired', r.id);
-          const wu = this.s.wu.get(r.wu) as WorkUnitRow;
-          const job = this.requireJob(wu.job as JobId);
-          this.s.countReturned.run(1, r.volunteer);
-          // A lease that runs out counts as an error result, as BOINC counts "no reply".
-          this.onError(job, wu, r.volunteer, now, () => ++seq);
-        }
-        return rows.length;
-      })();
+      const n = this.db.transaction(() =>
+        this.tallied(() => {
+          const rows = this.s.expired.all(now) as { id: number; wu: number; volunteer: string }[];
+          for (const r of rows) {
+            this.s.setReplicaState.run('expired', r.id);
+            const wu = this.s.wu.get(r.wu) as WorkUnitRow;
+            const job = this.requireJob(wu.job as JobId);
+            const account = this.account(r.volunteer);
+            account.returned++;
+            account.errors++;
+            // A lease that runs out counts as an error result, as BOINC counts "no reply".
+            this.onError(job, wu, r.volunteer, now, () => ++seq);
+          }
+          return rows.length;
+        }),
+      )();
       this.resultSeq = seq;
       total += n;
       if (n < 1000) return total;
@@ -753,6 +813,11 @@ export class SqliteStore implements Store {
     return job;
   }
 
+  /** The counters and state of a work unit that has not finished: its result columns stay as they are. */
+  private writeProgress(w: WorkUnitRow): void {
+    this.s.updateProgress.run(w.state, w.quorum, w.need, w.in_flight, w.issued, w.errors, w.agree, w.hr_class, w.id);
+  }
+
   private writeWu(
     w: WorkUnitRow & { reason?: string | null; finished_at?: number | null; result_seq?: number | null },
   ): void {
@@ -773,6 +838,15 @@ export class SqliteStore implements Store {
       w.id,
     );
   }
+}
+
+interface VolunteerDelta {
+  returned: number;
+  errors: number;
+  valid: number;
+  invalid: number;
+  credit: number;
+  trust: TrustRecord;
 }
 
 interface VerdictContext {
