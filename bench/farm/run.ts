@@ -1,0 +1,578 @@
+// `npm run bench:farm -- [--tabs 1,2,4,8,16] [--wus 1200] [--segment 2^24] [--soak 10m] [--soak-tabs 16] [--json]`:
+// headless farms of growing size on this machine, each point against a fresh child coordinator (so its CPU is
+// its own) given a fixed amount of primes work once every tab is up; then, optionally, a long soak that
+// samples the browsers' memory to show whether it grows.
+import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type FarmOptions, type FarmSummary, type Tab, findChromium, startFarm, survivors } from '@bricolage/farm';
+import { allProcesses, treeUsage } from '../../apps/farm/src/procstats';
+import { Grid } from './grid';
+import { type Series, fitSlope, mean } from './stats';
+
+const { values: args } = parseArgs({
+  options: {
+    tabs: { type: 'string', default: '1,2,4,8,16' },
+    /** Validated results per point, as `npm run farm -- --wus` counts them: half as many work units at quorum 2. */
+    wus: { type: 'string', default: '1200' },
+    segment: { type: 'string', default: '2^24' },
+    throttle: { type: 'string', default: '100' },
+    'point-timeout': { type: 'string', default: '10m' },
+    soak: { type: 'string' },
+    'soak-tabs': { type: 'string', default: '16' },
+    /** Only the soak, no sweep. */
+    'soak-only': { type: 'boolean', default: false },
+    chromium: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+// With --json the figures still go out as they come, on stderr, so that stdout ends with the JSON line alone.
+const log = (line: string) => (args.json ? console.error(line) : console.log(line));
+const warn = (line: string) => console.error(line);
+
+function duration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new Error(`bad duration: ${text} (e.g. 90s, 10m)`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+}
+
+function integers(text: string): number {
+  const m = /^2\^(\d+)$/.exec(text.trim());
+  return m ? 2 ** Number(m[1]) : Number(text);
+}
+
+const CORES = availableParallelism();
+const browser = findChromium(args.chromium);
+if (!browser.ok) throw new Error(browser.message);
+const segment = integers(args.segment);
+const results = Number(args.wus);
+const sweep = args['soak-only'] ? [] : args.tabs.split(',').map(Number);
+if (!(results >= 2) || results % 2 !== 0) throw new Error('--wus must be an even number of results (quorum 2)');
+if (sweep.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new Error('--tabs takes integers 1–64');
+if (!Number.isInteger(segment) || segment < 1) throw new Error('--segment takes a number of integers, e.g. 2^24');
+const segmentLabel = Number.isInteger(Math.log2(segment)) ? `2^${Math.log2(segment)}` : String(segment);
+
+const farmOptions = (grid: Grid, tabs: number): FarmOptions => ({
+  coordinator: grid.url,
+  tabs,
+  chromium: browser.path,
+  profiles: join(grid.dir, 'profiles'),
+  throttle: Number(args.throttle),
+  unreachableTimeoutMs: 60_000,
+  pollMs: 1000,
+  flushTimeoutMs: 30_000,
+});
+
+/** Every tab that started is computing (tabs that failed to start do not hold the others up). */
+const allComputing = (tabs: readonly Tab[]) =>
+  tabs.some((t) => (t.snapshot?.computed ?? 0) > 0) &&
+  tabs.every((t) => t.error !== null || t.crashed || (t.snapshot?.computed ?? 0) > 0);
+
+interface TabReading {
+  readonly computed: number;
+  readonly computeMs: number;
+  readonly wallMs: number;
+  readonly cpu: number;
+  readonly pss: number;
+}
+
+interface Reading {
+  readonly t: number;
+  readonly computed: number;
+  readonly validatedWUs: number;
+  readonly coordinatorCpu: number;
+  readonly harnessCpu: number;
+  readonly machineCpu: number;
+  readonly tabs: readonly TabReading[];
+}
+
+/**
+ * A tab's browser processes are found by their exact `--user-data-dir=` argument: the farm's own
+ * `treeUsage(tab.profile)` matches by substring, so `…/tab-1` also takes in `tab-10` … `tab-15`.
+ */
+const browserOf = (tab: Tab) => `--user-data-dir=${tab.profile} `;
+
+/** CPU seconds the whole machine has been busy (all cores, /proc/stat), to tell other work on it apart. */
+function machineBusySeconds(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+  // user nice system idle iowait irq softirq steal: everything but idle and iowait is busy.
+  const busy = cpu.slice(0, 8).reduce((n, x, i) => (i === 3 || i === 4 ? n : n + x), 0);
+  return busy / 100; // USER_HZ
+}
+
+/** The tabs as of their last poll, their processes and the coordinator's as of now. */
+function read(tabs: readonly Tab[], grid: Grid, validatedWUs: number): Reading {
+  const procs = allProcesses();
+  const harness = process.cpuUsage();
+  return {
+    t: performance.now() / 1000,
+    computed: tabs.reduce((n, t) => n + (t.snapshot?.computed ?? 0), 0),
+    validatedWUs,
+    coordinatorCpu: grid.cpuSeconds(),
+    harnessCpu: (harness.user + harness.system) / 1e6,
+    machineCpu: machineBusySeconds(),
+    tabs: tabs.map((t) => {
+      const usage = treeUsage(browserOf(t), procs);
+      return {
+        computed: t.snapshot?.computed ?? 0,
+        computeMs: t.snapshot?.computeMs ?? 0,
+        wallMs: t.snapshot?.wallMs ?? 0,
+        cpu: usage.cpuSeconds,
+        pss: usage.rssBytes / 2 ** 20,
+      };
+    }),
+  };
+}
+
+export interface PointFigures {
+  readonly tabs: number;
+  readonly quorum: number;
+  readonly results: number;
+  readonly segment: number;
+  /**
+   * Results computed per second, from every tab computing until the job was done (as the farm counts WU/s).
+   * Validated results/s runs ahead of it while second replicas catch up with the first, then converges.
+   */
+  readonly wu_per_s: number;
+  readonly validated_per_s: number;
+  readonly wu_per_s_per_tab: number;
+  /** Validated results ÷ the whole run, browser start-up included. */
+  readonly end_to_end_wu_per_s: number;
+  readonly duty_cycle_mean: number;
+  readonly duty_cycle_min: number;
+  /** Worker time per work unit (wall clock: it stretches when tabs share a core). */
+  readonly compute_ms_per_wu: number;
+  /** Mean PSS of one tab's browser (all its processes) at the end of the window. */
+  readonly rss_mb_per_tab: number;
+  readonly rss_mb_max_tab: number;
+  readonly rss_mb_total: number;
+  /** CPU time ÷ (window × cores): the share of the whole machine. */
+  readonly browser_cpu_share: number;
+  readonly coordinator_cpu_share: number;
+  readonly harness_cpu_share: number;
+  /** Everything else the machine ran meanwhile (other people's work shares it): machine busy − the above. */
+  readonly other_cpu_share: number;
+  readonly coordinator_cpu_ms_per_result: number;
+  /** Seconds from launch until the first tab, and every tab, was up (launched, calibrated, signed in). */
+  readonly first_ready_s: number;
+  readonly ready_s: number;
+  /** Seconds from launch until every tab was computing (the work goes up at `ready_s`). */
+  readonly startup_s: number;
+  readonly window_s: number;
+  readonly seconds: number;
+  /** Tabs per backend the page chose, and what those tabs computed per second in the window. */
+  readonly backends: Readonly<
+    Record<string, { readonly tabs: number; readonly computed_per_s: number; readonly cpu_share: number }>
+  >;
+  readonly failed_tabs: number;
+  readonly rejected: number;
+  readonly errors: number;
+  readonly orphans: number;
+  readonly exit_code: number;
+  readonly load_at_start: number;
+}
+
+/** Shares of the whole machine's CPU between two readings. */
+function shares(start: Reading, end: Reading) {
+  const seconds = (end.t - start.t) * CORES;
+  const browsers = end.tabs.reduce((n, e, i) => n + e.cpu - (start.tabs[i]?.cpu ?? 0), 0);
+  const coordinator = end.coordinatorCpu - start.coordinatorCpu;
+  const harness = end.harnessCpu - start.harnessCpu;
+  const other = Math.max(0, end.machineCpu - start.machineCpu - browsers - coordinator - harness);
+  return {
+    browser_cpu_share: r3(browsers / seconds),
+    coordinator_cpu_share: r3(coordinator / seconds),
+    harness_cpu_share: r3(harness / seconds),
+    other_cpu_share: r3(other / seconds),
+  };
+}
+
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+const r1 = (x: number) => Math.round(x * 10) / 10;
+
+async function point(tabs: number): Promise<PointFigures> {
+  // One tab cannot form a quorum of two distinct volunteers: it validates alone, over the same number of results.
+  const quorum = tabs === 1 ? 1 : 2;
+  const load = loadavg()[0] as number;
+  const grid = await Grid.start(segment, quorum);
+  const problems: string[] = [];
+  try {
+    const timeoutMs = duration(args['point-timeout']);
+    const t0 = performance.now() / 1000;
+    let validated = 0;
+    // Seconds from launch: an object, because the farm's callbacks set them.
+    const up: { first: number | null; all: number | null } = { first: null, all: null };
+    let start: Reading | null = null;
+    let end: Reading | null = null;
+    let shown = 0;
+    let failedWUs = 0;
+    const farm = startFarm(farmOptions(grid, tabs), {
+      message: (text) => {
+        problems.push(text);
+        warn(`  ${tabs} tab(s): ${text}`);
+      },
+      tick: (all, elapsedMs) => {
+        if (up.first === null && all.some(waiting)) up.first = elapsedMs / 1000;
+        if (up.all === null && all.some(waiting) && all.every((t) => failed(t) || waiting(t)))
+          up.all = elapsedMs / 1000;
+        if (!start && grid.workUnits > 0 && allComputing(all)) start = read(all, grid, validated);
+        if (elapsedMs - shown >= 10_000) {
+          shown = elapsedMs;
+          const started = all.filter((t) => t.snapshot !== null).length;
+          const computing = all.filter((t) => (t.snapshot?.computed ?? 0) > 0).length;
+          log(
+            `  ${(elapsedMs / 1000).toFixed(0).padStart(4)} s  ${started}/${tabs} tabs started, ${computing} computing, ` +
+              `${validated * quorum}/${results} results validated`,
+          );
+        }
+      },
+    });
+    const interrupt = () => farm.stop('signal');
+    process.once('SIGINT', interrupt);
+    let finished = false;
+    void farm.done.finally(() => {
+      finished = true;
+    });
+    let summary: FarmSummary;
+    try {
+      // The work goes up once every tab has launched, calibrated and signed in, so that all of them share
+      // it; the coordinator then says when it is done, and the farm is told to stop.
+      while (!finished) {
+        if (grid.workUnits === 0 && up.all !== null) {
+          log(`  every tab waiting for work after ${up.all.toFixed(1)} s: adding ${results / quorum} work units`);
+          await grid.addWork(results / quorum);
+        }
+        const counts = await grid.counts();
+        validated = counts.validated;
+        failedWUs = counts.failed;
+        if (grid.workUnits > 0 && counts.validated + counts.failed + counts.cancelled >= grid.workUnits) {
+          end = read(farm.tabs, grid, counts.validated);
+          break;
+        }
+        if (performance.now() / 1000 - t0 > timeoutMs / 1000) {
+          problems.push(`timed out after ${args['point-timeout']} with ${validated}/${grid.workUnits} WUs validated`);
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    } finally {
+      process.off('SIGINT', interrupt);
+      farm.stop('wus');
+      summary = await farm.done;
+    }
+    if (failedWUs > 0) problems.push(`${failedWUs} work unit(s) failed`);
+    const orphans = survivors(join(grid.dir, 'profiles')).length;
+    if (!start || !end || up.first === null || up.all === null)
+      throw new Error(`${tabs} tab(s): no measurement (${problems.join('; ') || summary.reason})`);
+    return figures(
+      tabs,
+      quorum,
+      { t0, firstReady: up.first, allReady: up.all },
+      start,
+      end,
+      summary,
+      orphans,
+      load,
+      problems,
+    );
+  } finally {
+    await grid.close();
+  }
+}
+
+const failed = (t: Tab) => t.error !== null || t.crashed;
+const waiting = (t: Tab) => t.snapshot?.phase === 'waiting';
+
+function figures(
+  tabs: number,
+  quorum: number,
+  times: { readonly t0: number; readonly firstReady: number; readonly allReady: number },
+  start: Reading,
+  end: Reading,
+  summary: FarmSummary,
+  orphans: number,
+  load: number,
+  problems: readonly string[],
+): PointFigures {
+  const window = end.t - start.t;
+  const duties = end.tabs
+    .map((e, i) => {
+      const s = start.tabs[i] as TabReading;
+      return e.wallMs > s.wallMs ? (e.computeMs - s.computeMs) / (e.wallMs - s.wallMs) : null;
+    })
+    .filter((d): d is number => d !== null);
+  const live = end.tabs.filter((t) => t.pss > 0);
+  // The tabs' counters as of their last poll (≤ 1 poll behind); the farm's summary is read after Stop.
+  const computedPerS = (end.computed - start.computed) / window;
+  const backends: Record<string, { tabs: number; computed_per_s: number; cpu_share: number }> = {};
+  summary.per_tab.forEach((t, i) => {
+    const name = t.backend ?? 'none';
+    const b = backends[name] ?? { tabs: 0, computed_per_s: 0, cpu_share: 0 };
+    const computed = (end.tabs[i]?.computed ?? 0) - (start.tabs[i]?.computed ?? 0);
+    const cpu = (end.tabs[i]?.cpu ?? 0) - (start.tabs[i]?.cpu ?? 0);
+    backends[name] = {
+      tabs: b.tabs + 1,
+      computed_per_s: r3(b.computed_per_s + computed / window),
+      cpu_share: r3(b.cpu_share + cpu / window / CORES),
+    };
+  });
+  if (problems.length > 0) warn(`  ${tabs} tab(s): ${problems.length} problem(s): ${problems.join('; ')}`);
+  return {
+    tabs,
+    quorum,
+    results,
+    segment,
+    wu_per_s: r3(computedPerS),
+    validated_per_s: r3(((end.validatedWUs - start.validatedWUs) * quorum) / window),
+    wu_per_s_per_tab: r3(computedPerS / tabs),
+    end_to_end_wu_per_s: r3((end.validatedWUs * quorum) / (end.t - times.t0)),
+    duty_cycle_mean: r3(mean(duties)),
+    duty_cycle_min: r3(Math.min(...duties)),
+    compute_ms_per_wu: r1(
+      end.tabs.reduce((n, e, i) => n + e.computeMs - (start.tabs[i] as TabReading).computeMs, 0) /
+        Math.max(1, end.computed - start.computed),
+    ),
+    rss_mb_per_tab: r1(mean(live.map((t) => t.pss))),
+    rss_mb_max_tab: r1(Math.max(...live.map((t) => t.pss))),
+    rss_mb_total: r1(live.reduce((n, t) => n + t.pss, 0)),
+    ...shares(start, end),
+    coordinator_cpu_ms_per_result: r3(
+      ((end.coordinatorCpu - start.coordinatorCpu) * 1000) / Math.max(1, summary.computed - start.computed),
+    ),
+    first_ready_s: r1(times.firstReady),
+    ready_s: r1(times.allReady),
+    startup_s: r1(start.t - times.t0),
+    window_s: r1(window),
+    seconds: r1(summary.seconds),
+    backends,
+    failed_tabs: summary.crashed,
+    rejected: summary.rejected,
+    errors: summary.errors,
+    orphans,
+    exit_code: summary.exit_code,
+    load_at_start: Math.round(load * 100) / 100,
+  };
+}
+
+const pct = (share: number) => `${(share * 100).toFixed(0)}%`;
+
+function printPoint(f: PointFigures): void {
+  log(
+    `${f.tabs} tab(s), quorum ${f.quorum}, ${f.results} results of ${segmentLabel} integers (load average ` +
+      `${f.load_at_start} at start): first tab up after ${f.first_ready_s} s, every tab after ${f.ready_s} s, ` +
+      `every tab computing after ${f.startup_s} s, then ${f.window_s} s to finish`,
+  );
+  log(
+    `  results/s        ${f.wu_per_s} computed (${f.wu_per_s_per_tab} per tab), ${f.validated_per_s} validated; ` +
+      `${f.end_to_end_wu_per_s} counting start-up`,
+  );
+  log(
+    `  duty cycle       mean ${f.duty_cycle_mean}, min ${f.duty_cycle_min} (compute ÷ wall, per tab); ` +
+      `${f.compute_ms_per_wu} ms per work unit`,
+  );
+  log(`  memory (PSS)     ${f.rss_mb_per_tab} MB per tab, max ${f.rss_mb_max_tab}, total ${f.rss_mb_total} MB`);
+  log(
+    `  CPU of ${CORES} cores   browsers ${pct(f.browser_cpu_share)}, coordinator ${pct(f.coordinator_cpu_share)} ` +
+      `(${f.coordinator_cpu_ms_per_result} ms per result), this harness ${pct(f.harness_cpu_share)}, ` +
+      `other work on the machine ${pct(f.other_cpu_share)}`,
+  );
+  log(
+    `  backends         ${Object.entries(f.backends)
+      .map(([b, n]) => `${b} ×${n.tabs} (${n.computed_per_s} results/s, ${pct(n.cpu_share)} CPU)`)
+      .join(', ')}; failed tabs ${f.failed_tabs}, rejected ${f.rejected}, errors ${f.errors}, ` +
+      `orphan processes ${f.orphans}, farm exit code ${f.exit_code}`,
+  );
+}
+
+export interface SoakFigures {
+  readonly tabs: number;
+  readonly seconds: number;
+  readonly startup_s: number;
+  readonly samples: number;
+  readonly warmup_s: number;
+  readonly pss_start_mb: number;
+  readonly pss_end_mb: number;
+  readonly pss_slope_mb_per_min: number;
+  readonly pss_slope_mb_per_min_per_tab: number;
+  readonly coordinator_rss_start_mb: number;
+  readonly coordinator_rss_end_mb: number;
+  readonly coordinator_rss_slope_mb_per_min: number;
+  readonly wu_per_s: number;
+  readonly browser_cpu_share: number;
+  readonly coordinator_cpu_share: number;
+  readonly harness_cpu_share: number;
+  readonly other_cpu_share: number;
+  readonly results: number;
+  readonly failed_tabs: number;
+  readonly rejected: number;
+  readonly orphans: number;
+  readonly exit_code: number;
+  /** [seconds since every tab was computing, total browser PSS MB, coordinator RSS MB]. */
+  readonly series: readonly (readonly [number, number, number])[];
+}
+
+const SOAK_SAMPLE_MS = 10_000;
+const SOAK_WARMUP_S = 60;
+/** Work units per top-up during the soak; one goes up whenever fewer than two are left unsent. */
+const TOP_UP = 300;
+
+async function soak(tabs: number, ms: number): Promise<SoakFigures> {
+  const grid = await Grid.start(segment, 2);
+  try {
+    await grid.addWork(3 * TOP_UP);
+    const t0 = performance.now() / 1000;
+    // Set by the farm's callbacks and the top-up, read by the sampling loop.
+    const state: { first: Reading | null; startValidated: number; validated: number } = {
+      first: null,
+      startValidated: 0,
+      validated: 0,
+    };
+    const farm = startFarm(farmOptions(grid, tabs), {
+      message: (text) => warn(`  soak: ${text}`),
+      tick: (all) => {
+        if (state.first === null && allComputing(all)) {
+          state.first = read(all, grid, state.validated);
+          state.startValidated = state.validated;
+          log(`  every tab computing after ${(state.first.t - t0).toFixed(1)} s; soaking for ${ms / 60_000} min`);
+        }
+      },
+    });
+    const interrupt = () => farm.stop('signal');
+    process.once('SIGINT', interrupt);
+    let finished = false;
+    void farm.done.finally(() => {
+      finished = true;
+    });
+    const series: [number, number, number][] = [];
+    let last: Reading | null = null;
+    let topping: Promise<void> | null = null;
+    let summary: FarmSummary;
+    try {
+      let next = performance.now();
+      while (!finished) {
+        next += SOAK_SAMPLE_MS;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
+        if (finished) break;
+        // In the background, so that a slow upload never delays a sample.
+        topping ??= topUp(grid, state)
+          .catch((e: Error) => warn(`  soak: top-up failed: ${e.message}`))
+          .finally(() => {
+            topping = null;
+          });
+        const first = state.first;
+        if (first === null) continue;
+        const procs = allProcesses();
+        const pss = farm.tabs.reduce((n, t) => n + treeUsage(browserOf(t), procs).rssBytes, 0) / 2 ** 20;
+        const rss = grid.rssBytes() / 2 ** 20;
+        const t = performance.now() / 1000 - first.t;
+        series.push([r1(t), r1(pss), r1(rss)]);
+        const late = performance.now() - next;
+        log(
+          `  ${t.toFixed(0).padStart(4)} s  browsers ${pss.toFixed(0)} MB PSS, coordinator ${rss.toFixed(0)} MB, ` +
+            `${(state.validated - state.startValidated) * 2} results validated` +
+            (late > 2000 ? ` (sample ${(late / 1000).toFixed(1)} s late: this process was starved)` : ''),
+        );
+        if (t * 1000 >= ms) {
+          state.validated = (await grid.counts()).validated;
+          last = read(farm.tabs, grid, state.validated);
+          break;
+        }
+      }
+    } finally {
+      process.off('SIGINT', interrupt);
+      farm.stop('duration');
+      summary = await farm.done;
+      await topping;
+    }
+    const orphans = survivors(join(grid.dir, 'profiles')).length;
+    const first = state.first;
+    if (first === null || last === null)
+      throw new Error(`soak: the tabs never all computed, or stopped early (${summary.reason})`);
+    const measured = last.t - first.t;
+    const fitted = series.filter(([t]) => t >= SOAK_WARMUP_S);
+    const browsers: Series = fitted.map(([t, pss]) => [t / 60, pss]);
+    const coordinator: Series = fitted.map(([t, , rss]) => [t / 60, rss]);
+    const slope = fitSlope(browsers);
+    const validated = (last.validatedWUs - first.validatedWUs) * 2;
+    return {
+      tabs,
+      seconds: r1(measured),
+      startup_s: r1(first.t - t0),
+      samples: fitted.length,
+      warmup_s: SOAK_WARMUP_S,
+      pss_start_mb: fitted[0]?.[1] ?? Number.NaN,
+      pss_end_mb: fitted.at(-1)?.[1] ?? Number.NaN,
+      pss_slope_mb_per_min: r3(slope),
+      pss_slope_mb_per_min_per_tab: r3(slope / tabs),
+      coordinator_rss_start_mb: fitted[0]?.[2] ?? Number.NaN,
+      coordinator_rss_end_mb: fitted.at(-1)?.[2] ?? Number.NaN,
+      coordinator_rss_slope_mb_per_min: r3(fitSlope(coordinator)),
+      wu_per_s: r3(validated / measured),
+      ...shares(first, last),
+      results: validated,
+      failed_tabs: summary.crashed,
+      rejected: summary.rejected,
+      orphans,
+      exit_code: summary.exit_code,
+      series,
+    };
+  } finally {
+    await grid.close();
+  }
+}
+
+async function topUp(grid: Grid, state: { validated: number }): Promise<void> {
+  const counts = await grid.counts();
+  state.validated = counts.validated;
+  if (counts.unsent < 2 * TOP_UP) await grid.addWork(TOP_UP);
+}
+
+function printSoak(s: SoakFigures): void {
+  log(`soak: ${s.tabs} tabs for ${s.seconds} s after ${s.startup_s} s of start-up, ${s.results} results validated`);
+  log(
+    `  browsers' PSS    ${s.pss_start_mb} → ${s.pss_end_mb} MB; slope ${s.pss_slope_mb_per_min} MB/min ` +
+      `(${s.pss_slope_mb_per_min_per_tab} per tab; least squares over ${s.samples} samples after ${s.warmup_s} s)`,
+  );
+  log(
+    `  coordinator RSS  ${s.coordinator_rss_start_mb} → ${s.coordinator_rss_end_mb} MB; slope ` +
+      `${s.coordinator_rss_slope_mb_per_min} MB/min`,
+  );
+  log(
+    `  ${s.wu_per_s} results/s; CPU of ${CORES} cores: browsers ${pct(s.browser_cpu_share)}, coordinator ` +
+      `${pct(s.coordinator_cpu_share)}, this harness ${pct(s.harness_cpu_share)}, other work ` +
+      `${pct(s.other_cpu_share)}; failed tabs ${s.failed_tabs}, rejected ${s.rejected}, orphan processes ` +
+      `${s.orphans}, farm exit code ${s.exit_code}`,
+  );
+}
+
+log(
+  `farm benchmark on ${CORES} cores: ${results} validated results of ${segmentLabel} integers per point ` +
+    `(primes, quorum 2), tabs ${sweep.join(', ') || 'none'}${args.soak ? `; soak ${args.soak} × ${args['soak-tabs']} tabs` : ''}`,
+);
+const points: PointFigures[] = [];
+for (const tabs of sweep) {
+  log(`${tabs} tab(s):`);
+  const f = await point(tabs);
+  printPoint(f);
+  points.push(f);
+}
+if (points.length > 1) {
+  log('');
+  log('tabs  results/s  per tab  duty mean/min  PSS/tab MB  browsers CPU  coordinator CPU  start-up s');
+  for (const f of points)
+    log(
+      `${String(f.tabs).padStart(4)}  ${f.wu_per_s.toFixed(1).padStart(9)}  ${f.wu_per_s_per_tab.toFixed(2).padStart(7)}  ` +
+        `${f.duty_cycle_mean.toFixed(2)}/${f.duty_cycle_min.toFixed(2).padEnd(8)}  ${f.rss_mb_per_tab.toFixed(0).padStart(10)}  ` +
+        `${pct(f.browser_cpu_share).padStart(12)}  ${pct(f.coordinator_cpu_share).padStart(15)}  ${f.startup_s.toFixed(1).padStart(10)}`,
+    );
+}
+let soaked: SoakFigures | null = null;
+if (args.soak) {
+  log('');
+  log(`soak: ${args['soak-tabs']} tabs for ${args.soak}`);
+  soaked = await soak(Number(args['soak-tabs']), duration(args.soak));
+  printSoak(soaked);
+}
+if (args.json) console.log(JSON.stringify({ points, ...(soaked ? { soak: soaked } : {}) }));
