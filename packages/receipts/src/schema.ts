@@ -98,6 +98,25 @@ export interface ReceiptV1 {
 type UpgradeTransaction = IDBPTransaction<BricolageDB, StoreNames<BricolageDB>[], 'versionchange'>;
 type Step = (db: IDBPDatabase<BricolageDB>, tx: UpgradeTransaction) => Promise<void>;
 
+/** The stored record of a proven receipt: its body's fields copied out so they can be indexed. */
+export function receiptRecord(proven: ProvenReceipt, storedAt: number, check: ReceiptCheck): StoredReceipt {
+  const body = proven.receipt.body;
+  return {
+    id: `${body.log}/${body.index}`,
+    log: body.log,
+    index: body.index,
+    volunteer: body.volunteer,
+    project: body.project,
+    job: body.job,
+    workUnit: body.workUnit,
+    credit: body.credit,
+    at: body.at,
+    proven,
+    storedAt,
+    check,
+  };
+}
+
 /** `STEPS[v - 1]` upgrades version v − 1 to v. Never edit a released step: add the next one. */
 export const STEPS: readonly Step[] = [
   // 1: identity, receipts by project, outbox, settings.
@@ -119,28 +138,14 @@ export const STEPS: readonly Step[] = [
     const old = (await receipts.getAll()) as unknown as ReceiptV1[];
     const writes: Promise<unknown>[] = [];
     for (const record of old) {
-      const body = record.proven.receipt.body;
-      const upgraded: StoredReceipt = {
-        id: `${body.log}/${body.index}`,
-        log: body.log,
-        index: body.index,
-        volunteer: body.volunteer,
-        project: body.project,
-        job: body.job,
-        workUnit: body.workUnit,
-        credit: body.credit,
-        at: body.at,
-        proven: record.proven,
-        storedAt: record.storedAt,
-        // Version 1 stored only receipts that verified, against the head they came with.
-        check: {
-          at: record.storedAt,
-          ok: true,
-          message: 'verified when stored',
-          against: 'stored',
-          treeSize: record.proven.treeHead.head.size,
-        },
-      };
+      // Version 1 stored only receipts that verified, against the head they came with.
+      const upgraded = receiptRecord(record.proven, record.storedAt, {
+        at: record.storedAt,
+        ok: true,
+        message: 'verified when stored',
+        against: 'stored',
+        treeSize: record.proven.treeHead.head.size,
+      });
       if (record.id !== upgraded.id) writes.push(receipts.delete(record.id));
       writes.push(receipts.put(upgraded));
     }

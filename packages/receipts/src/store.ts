@@ -14,6 +14,7 @@ import {
   type StoredIdentity,
   type StoredOutboxEntry,
   type StoredReceipt,
+  receiptRecord,
 } from './schema';
 
 /** Why a receipt was not stored: its position in what was offered, and a sentence a person can read. */
@@ -136,25 +137,14 @@ export class VolunteerStore {
         continue;
       }
       const proven = item as ProvenReceipt;
-      verified.push({
-        id: `${body.log}/${body.index}`,
-        log: body.log,
-        index: body.index,
-        volunteer: body.volunteer,
-        project: body.project,
-        job: body.job,
-        workUnit: body.workUnit,
-        credit: body.credit,
-        at: body.at,
-        // Only the schema's fields: extra keys in an imported file are not kept.
-        proven: {
-          receipt: { body, signature: proven.receipt.signature },
-          proof: proven.proof,
-          treeHead: proven.treeHead,
-        },
-        storedAt: now,
-        check: { at: now, ok: true, message: 'verified', against: 'stored', treeSize: proven.treeHead.head.size },
-      });
+      verified.push(
+        receiptRecord(
+          // Only the schema's fields: extra keys in an imported file are not kept.
+          { receipt: { body, signature: proven.receipt.signature }, proof: proven.proof, treeHead: proven.treeHead },
+          now,
+          { at: now, ok: true, message: 'verified', against: 'stored', treeSize: proven.treeHead.head.size },
+        ),
+      );
     }
     let added = 0;
     let alreadyHere = 0;
