@@ -10,11 +10,15 @@ import { type FarmOptions, type FarmSummary, type Tab, findChromium, startFarm, 
 import { allProcesses, treeUsage } from '../../apps/farm/src/procstats';
 import { Grid } from './grid';
 import { type Series, fitSlope, mean } from './stats';
+import { browserProcesses, pssByKind, threadCpu, topDeltas } from './breakdown';
 
 const { values: args } = parseArgs({
   options: {
     tabs: { type: 'string', default: '1,2,4,8,16' },
-    /** Validated results per point, as `npm run farm -- --wus` counts them: half as many work units at quorum 2. */
+    /**
+     * Validated results measured per point (as `npm run farm -- --wus` counts them: half as many work units at
+     * quorum 2), from the moment every tab is computing.
+     */
     wus: { type: 'string', default: '1200' },
     segment: { type: 'string', default: '2^24' },
     throttle: { type: 'string', default: '100' },
@@ -85,6 +89,8 @@ interface Reading {
   readonly coordinatorCpu: number;
   readonly harnessCpu: number;
   readonly machineCpu: number;
+  /** CPU seconds by browser process type and thread name, all tabs together. */
+  readonly threads: ReadonlyMap<string, number>;
   readonly tabs: readonly TabReading[];
 }
 
@@ -113,6 +119,7 @@ function read(tabs: readonly Tab[], grid: Grid, validatedWUs: number): Reading {
     coordinatorCpu: grid.cpuSeconds(),
     harnessCpu: (harness.user + harness.system) / 1e6,
     machineCpu: machineBusySeconds(),
+    threads: threadCpu(browserProcesses(tabs.map(browserOf))),
     tabs: tabs.map((t) => {
       const usage = treeUsage(browserOf(t), procs);
       return {
@@ -138,7 +145,7 @@ export interface PointFigures {
   readonly wu_per_s: number;
   readonly validated_per_s: number;
   readonly wu_per_s_per_tab: number;
-  /** Validated results ÷ the whole run, browser start-up included. */
+  /** All validated results ÷ the whole run until the end of the measurement, browser start-up included. */
   readonly end_to_end_wu_per_s: number;
   readonly duty_cycle_mean: number;
   readonly duty_cycle_min: number;
@@ -148,17 +155,19 @@ export interface PointFigures {
   readonly rss_mb_per_tab: number;
   readonly rss_mb_max_tab: number;
   readonly rss_mb_total: number;
+  /** The same per tab by Chromium process type (`renderer`, `gpu-process`, `browser`, …). */
+  readonly rss_mb_per_tab_by_kind: Readonly<Record<string, number>>;
   /** CPU time ÷ (window × cores): the share of the whole machine. */
   readonly browser_cpu_share: number;
   readonly coordinator_cpu_share: number;
   readonly harness_cpu_share: number;
   /** Everything else the machine ran meanwhile (other people's work shares it): machine busy − the above. */
   readonly other_cpu_share: number;
+  /** The browsers' busiest threads (process type/thread name) as shares of the machine. */
+  readonly cpu_by_thread: Readonly<Record<string, number>>;
   readonly coordinator_cpu_ms_per_result: number;
-  /** Seconds from launch until the first tab, and every tab, was up (launched, calibrated, signed in). */
-  readonly first_ready_s: number;
-  readonly ready_s: number;
-  /** Seconds from launch until every tab was computing (the work goes up at `ready_s`). */
+  /** Seconds from launch until the first tab, and every tab, was computing (the measurement starts then). */
+  readonly first_tab_s: number;
   readonly startup_s: number;
   readonly window_s: number;
   readonly seconds: number;
@@ -186,6 +195,7 @@ function shares(start: Reading, end: Reading) {
     coordinator_cpu_share: r3(coordinator / seconds),
     harness_cpu_share: r3(harness / seconds),
     other_cpu_share: r3(other / seconds),
+    cpu_by_thread: topDeltas(start.threads, end.threads, seconds),
   };
 }
 
@@ -198,14 +208,20 @@ async function point(tabs: number): Promise<PointFigures> {
   const load = loadavg()[0] as number;
   const grid = await Grid.start(segment, quorum);
   const problems: string[] = [];
+  // Work is kept ahead of the tabs throughout, so that none waits for it: this many work units unsent at least.
+  const low = Math.max(100, 8 * tabs);
   try {
+    await grid.addWork(2 * low);
     const timeoutMs = duration(args['point-timeout']);
     const t0 = performance.now() / 1000;
-    let validated = 0;
-    // Seconds from launch: an object, because the farm's callbacks set them.
-    const up: { first: number | null; all: number | null } = { first: null, all: null };
-    let start: Reading | null = null;
+    // Set by the farm's callbacks (an object, so that the loop below sees them change).
+    const state: { validated: number; first: number | null; start: Reading | null } = {
+      validated: 0,
+      first: null,
+      start: null,
+    };
     let end: Reading | null = null;
+    let memory = new Map<string, number>();
     let shown = 0;
     let failedWUs = 0;
     const farm = startFarm(farmOptions(grid, tabs), {
@@ -214,17 +230,18 @@ async function point(tabs: number): Promise<PointFigures> {
         warn(`  ${tabs} tab(s): ${text}`);
       },
       tick: (all, elapsedMs) => {
-        if (up.first === null && all.some(waiting)) up.first = elapsedMs / 1000;
-        if (up.all === null && all.some(waiting) && all.every((t) => failed(t) || waiting(t)))
-          up.all = elapsedMs / 1000;
-        if (!start && grid.workUnits > 0 && allComputing(all)) start = read(all, grid, validated);
+        if (state.first === null && all.some((t) => (t.snapshot?.computed ?? 0) > 0)) state.first = elapsedMs / 1000;
+        if (state.start === null && allComputing(all)) {
+          state.start = read(all, grid, state.validated);
+          log(`  every tab computing after ${(elapsedMs / 1000).toFixed(1)} s: measuring the next ${results} results`);
+        }
         if (elapsedMs - shown >= 10_000) {
           shown = elapsedMs;
-          const started = all.filter((t) => t.snapshot !== null).length;
           const computing = all.filter((t) => (t.snapshot?.computed ?? 0) > 0).length;
+          const done = state.start ? (state.validated - state.start.validatedWUs) * quorum : 0;
           log(
-            `  ${(elapsedMs / 1000).toFixed(0).padStart(4)} s  ${started}/${tabs} tabs started, ${computing} computing, ` +
-              `${validated * quorum}/${results} results validated`,
+            `  ${(elapsedMs / 1000).toFixed(0).padStart(4)} s  ${computing}/${tabs} tabs computing, ` +
+              `${done}/${results} measured results validated`,
           );
         }
       },
@@ -235,24 +252,26 @@ async function point(tabs: number): Promise<PointFigures> {
     void farm.done.finally(() => {
       finished = true;
     });
+    let topping: Promise<void> | null = null;
     let summary: FarmSummary;
     try {
-      // The work goes up once every tab has launched, calibrated and signed in, so that all of them share
-      // it; the coordinator then says when it is done, and the farm is told to stop.
+      // The measurement runs from the moment every tab is computing until `results` more have been validated.
       while (!finished) {
-        if (grid.workUnits === 0 && up.all !== null) {
-          log(`  every tab waiting for work after ${up.all.toFixed(1)} s: adding ${results / quorum} work units`);
-          await grid.addWork(results / quorum);
-        }
         const counts = await grid.counts();
-        validated = counts.validated;
+        state.validated = counts.validated;
         failedWUs = counts.failed;
-        if (grid.workUnits > 0 && counts.validated + counts.failed + counts.cancelled >= grid.workUnits) {
+        const start = state.start;
+        if (start && (counts.validated - start.validatedWUs) * quorum >= results) {
           end = read(farm.tabs, grid, counts.validated);
+          memory = pssByKind(browserProcesses(farm.tabs.map(browserOf)));
           break;
         }
+        if (counts.unsent < low)
+          topping ??= grid.addWork(2 * low).finally(() => {
+            topping = null;
+          });
         if (performance.now() / 1000 - t0 > timeoutMs / 1000) {
-          problems.push(`timed out after ${args['point-timeout']} with ${validated}/${grid.workUnits} WUs validated`);
+          problems.push(`timed out after ${args['point-timeout']}`);
           break;
         }
         await new Promise((resolve) => setTimeout(resolve, 250));
@@ -261,17 +280,19 @@ async function point(tabs: number): Promise<PointFigures> {
       process.off('SIGINT', interrupt);
       farm.stop('wus');
       summary = await farm.done;
+      await topping;
     }
     if (failedWUs > 0) problems.push(`${failedWUs} work unit(s) failed`);
     const orphans = survivors(join(grid.dir, 'profiles')).length;
-    if (!start || !end || up.first === null || up.all === null)
+    if (!state.start || !end || state.first === null)
       throw new Error(`${tabs} tab(s): no measurement (${problems.join('; ') || summary.reason})`);
     return figures(
       tabs,
       quorum,
-      { t0, firstReady: up.first, allReady: up.all },
-      start,
+      { t0, first: state.first },
+      state.start,
       end,
+      memory,
       summary,
       orphans,
       load,
@@ -282,15 +303,13 @@ async function point(tabs: number): Promise<PointFigures> {
   }
 }
 
-const failed = (t: Tab) => t.error !== null || t.crashed;
-const waiting = (t: Tab) => t.snapshot?.phase === 'waiting';
-
 function figures(
   tabs: number,
   quorum: number,
-  times: { readonly t0: number; readonly firstReady: number; readonly allReady: number },
+  times: { readonly t0: number; readonly first: number },
   start: Reading,
   end: Reading,
+  memory: ReadonlyMap<string, number>,
   summary: FarmSummary,
   orphans: number,
   load: number,
@@ -337,12 +356,14 @@ function figures(
     rss_mb_per_tab: r1(mean(live.map((t) => t.pss))),
     rss_mb_max_tab: r1(Math.max(...live.map((t) => t.pss))),
     rss_mb_total: r1(live.reduce((n, t) => n + t.pss, 0)),
+    rss_mb_per_tab_by_kind: Object.fromEntries(
+      [...memory].sort((a, b) => b[1] - a[1]).map(([kind, mb]) => [kind, r1(mb / Math.max(1, live.length))]),
+    ),
     ...shares(start, end),
     coordinator_cpu_ms_per_result: r3(
       ((end.coordinatorCpu - start.coordinatorCpu) * 1000) / Math.max(1, summary.computed - start.computed),
     ),
-    first_ready_s: r1(times.firstReady),
-    ready_s: r1(times.allReady),
+    first_tab_s: r1(times.first),
     startup_s: r1(start.t - times.t0),
     window_s: r1(window),
     seconds: r1(summary.seconds),
@@ -361,8 +382,8 @@ const pct = (share: number) => `${(share * 100).toFixed(0)}%`;
 function printPoint(f: PointFigures): void {
   log(
     `${f.tabs} tab(s), quorum ${f.quorum}, ${f.results} results of ${segmentLabel} integers (load average ` +
-      `${f.load_at_start} at start): first tab up after ${f.first_ready_s} s, every tab after ${f.ready_s} s, ` +
-      `every tab computing after ${f.startup_s} s, then ${f.window_s} s to finish`,
+      `${f.load_at_start} at start): first tab computing after ${f.first_tab_s} s, every tab after ` +
+      `${f.startup_s} s; then ${f.window_s} s for the measured results`,
   );
   log(
     `  results/s        ${f.wu_per_s} computed (${f.wu_per_s_per_tab} per tab), ${f.validated_per_s} validated; ` +
@@ -372,12 +393,18 @@ function printPoint(f: PointFigures): void {
     `  duty cycle       mean ${f.duty_cycle_mean}, min ${f.duty_cycle_min} (compute ÷ wall, per tab); ` +
       `${f.compute_ms_per_wu} ms per work unit`,
   );
-  log(`  memory (PSS)     ${f.rss_mb_per_tab} MB per tab, max ${f.rss_mb_max_tab}, total ${f.rss_mb_total} MB`);
+  log(
+    `  memory (PSS)     ${f.rss_mb_per_tab} MB per tab, max ${f.rss_mb_max_tab}, total ${f.rss_mb_total} MB; per tab: ` +
+      Object.entries(f.rss_mb_per_tab_by_kind)
+        .map(([kind, mb]) => `${kind} ${mb}`)
+        .join(', '),
+  );
   log(
     `  CPU of ${CORES} cores   browsers ${pct(f.browser_cpu_share)}, coordinator ${pct(f.coordinator_cpu_share)} ` +
       `(${f.coordinator_cpu_ms_per_result} ms per result), this harness ${pct(f.harness_cpu_share)}, ` +
       `other work on the machine ${pct(f.other_cpu_share)}`,
   );
+  log(`  browser threads  ${threadList(f.cpu_by_thread)}`);
   log(
     `  backends         ${Object.entries(f.backends)
       .map(([b, n]) => `${b} ×${n.tabs} (${n.computed_per_s} results/s, ${pct(n.cpu_share)} CPU)`)
@@ -396,6 +423,10 @@ export interface SoakFigures {
   readonly pss_end_mb: number;
   readonly pss_slope_mb_per_min: number;
   readonly pss_slope_mb_per_min_per_tab: number;
+  /** The same by Chromium process type, all tabs together: which process grows. */
+  readonly pss_by_kind: Readonly<
+    Record<string, { readonly start_mb: number; readonly end_mb: number; readonly slope_mb_per_min: number }>
+  >;
   readonly coordinator_rss_start_mb: number;
   readonly coordinator_rss_end_mb: number;
   readonly coordinator_rss_slope_mb_per_min: number;
@@ -404,6 +435,7 @@ export interface SoakFigures {
   readonly coordinator_cpu_share: number;
   readonly harness_cpu_share: number;
   readonly other_cpu_share: number;
+  readonly cpu_by_thread: Readonly<Record<string, number>>;
   readonly results: number;
   readonly failed_tabs: number;
   readonly rejected: number;
@@ -446,14 +478,16 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
       finished = true;
     });
     const series: [number, number, number][] = [];
+    const byKind: [number, ReadonlyMap<string, number>][] = [];
     let last: Reading | null = null;
     let topping: Promise<void> | null = null;
     let summary: FarmSummary;
     try {
       let next = performance.now();
       while (!finished) {
-        next += SOAK_SAMPLE_MS;
-        await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
+        // Every SOAK_SAMPLE_MS, or as soon as the last sample is done when it took longer than that.
+        next = Math.max(next + SOAK_SAMPLE_MS, performance.now());
+        await new Promise((resolve) => setTimeout(resolve, next - performance.now()));
         if (finished) break;
         // In the background, so that a slow upload never delays a sample.
         topping ??= topUp(grid, state)
@@ -463,16 +497,15 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
           });
         const first = state.first;
         if (first === null) continue;
-        const procs = allProcesses();
-        const pss = farm.tabs.reduce((n, t) => n + treeUsage(browserOf(t), procs).rssBytes, 0) / 2 ** 20;
+        const kinds = pssByKind(browserProcesses(farm.tabs.map(browserOf)));
+        const pss = [...kinds.values()].reduce((a, b) => a + b, 0);
         const rss = grid.rssBytes() / 2 ** 20;
         const t = performance.now() / 1000 - first.t;
         series.push([r1(t), r1(pss), r1(rss)]);
-        const late = performance.now() - next;
+        byKind.push([t, kinds]);
         log(
           `  ${t.toFixed(0).padStart(4)} s  browsers ${pss.toFixed(0)} MB PSS, coordinator ${rss.toFixed(0)} MB, ` +
-            `${(state.validated - state.startValidated) * 2} results validated` +
-            (late > 2000 ? ` (sample ${(late / 1000).toFixed(1)} s late: this process was starved)` : ''),
+            `${(state.validated - state.startValidated) * 2} results validated`,
         );
         if (t * 1000 >= ms) {
           state.validated = (await grid.counts()).validated;
@@ -495,6 +528,21 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
     const browsers: Series = fitted.map(([t, pss]) => [t / 60, pss]);
     const coordinator: Series = fitted.map(([t, , rss]) => [t / 60, rss]);
     const slope = fitSlope(browsers);
+    const kinds = new Set(byKind.flatMap(([, m]) => [...m.keys()]));
+    const fittedKinds = byKind.filter(([t]) => t >= SOAK_WARMUP_S);
+    const pssByKindFigures = Object.fromEntries(
+      [...kinds].map((kind) => {
+        const points: Series = fittedKinds.map(([t, m]) => [t / 60, m.get(kind) ?? 0]);
+        return [
+          kind,
+          {
+            start_mb: r1(points[0]?.[1] ?? Number.NaN),
+            end_mb: r1(points.at(-1)?.[1] ?? Number.NaN),
+            slope_mb_per_min: r3(fitSlope(points)),
+          },
+        ];
+      }),
+    );
     const validated = (last.validatedWUs - first.validatedWUs) * 2;
     return {
       tabs,
@@ -506,6 +554,7 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
       pss_end_mb: fitted.at(-1)?.[1] ?? Number.NaN,
       pss_slope_mb_per_min: r3(slope),
       pss_slope_mb_per_min_per_tab: r3(slope / tabs),
+      pss_by_kind: pssByKindFigures,
       coordinator_rss_start_mb: fitted[0]?.[2] ?? Number.NaN,
       coordinator_rss_end_mb: fitted.at(-1)?.[2] ?? Number.NaN,
       coordinator_rss_slope_mb_per_min: r3(fitSlope(coordinator)),
@@ -529,11 +578,22 @@ async function topUp(grid: Grid, state: { validated: number }): Promise<void> {
   if (counts.unsent < 2 * TOP_UP) await grid.addWork(TOP_UP);
 }
 
+const threadList = (shares: Readonly<Record<string, number>>) =>
+  Object.entries(shares)
+    .map(([key, share]) => `${key} ${pct(share)}`)
+    .join(', ');
+
 function printSoak(s: SoakFigures): void {
   log(`soak: ${s.tabs} tabs for ${s.seconds} s after ${s.startup_s} s of start-up, ${s.results} results validated`);
   log(
     `  browsers' PSS    ${s.pss_start_mb} → ${s.pss_end_mb} MB; slope ${s.pss_slope_mb_per_min} MB/min ` +
       `(${s.pss_slope_mb_per_min_per_tab} per tab; least squares over ${s.samples} samples after ${s.warmup_s} s)`,
+  );
+  log(
+    `  by process type  ${Object.entries(s.pss_by_kind)
+      .sort((a, b) => b[1].end_mb - a[1].end_mb)
+      .map(([kind, k]) => `${kind} ${k.start_mb} → ${k.end_mb} MB (${k.slope_mb_per_min} MB/min)`)
+      .join(', ')}`,
   );
   log(
     `  coordinator RSS  ${s.coordinator_rss_start_mb} → ${s.coordinator_rss_end_mb} MB; slope ` +
@@ -545,6 +605,7 @@ function printSoak(s: SoakFigures): void {
       `${pct(s.other_cpu_share)}; failed tabs ${s.failed_tabs}, rejected ${s.rejected}, orphan processes ` +
       `${s.orphans}, farm exit code ${s.exit_code}`,
   );
+  log(`  browser threads  ${threadList(s.cpu_by_thread)}`);
 }
 
 log(

@@ -1,0 +1,88 @@
+// Where the browsers' CPU and memory go: every process of the given browser trees by Chromium process type
+// (`renderer`, `gpu-process`, `utility:NetworkService`, …) and every thread by type and name
+// (`renderer/DedicatedWorker`, `browser/CrBrowserMain`, …), from /proc.
+import { readFileSync, readdirSync } from 'node:fs';
+import { allProcesses } from '../../apps/farm/src/procstats';
+
+const TICKS = 100; // USER_HZ
+
+export interface BrowserProcess {
+  readonly pid: number;
+  /** The Chromium process type, `browser` for the main process. */
+  readonly kind: string;
+}
+
+/** The processes whose command line holds one of `markers` (a browser's `--user-data-dir=…`), and their children. */
+export function browserProcesses(markers: readonly string[]): BrowserProcess[] {
+  const procs = allProcesses();
+  const members = new Set(procs.filter((p) => markers.some((m) => p.cmdline.includes(m))).map((p) => p.pid));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of procs)
+      if (!members.has(p.pid) && members.has(p.ppid)) {
+        members.add(p.pid);
+        grew = true;
+      }
+  }
+  return procs
+    .filter((p) => members.has(p.pid))
+    .map((p) => {
+      const type = /--type=(\S+)/.exec(p.cmdline)?.[1] ?? 'browser';
+      const sub = /--utility-sub-type=(\S+)/.exec(p.cmdline)?.[1]?.split('.').at(-1);
+      return { pid: p.pid, kind: sub ? `${type}:${sub}` : type };
+    });
+}
+
+const gone = (e: unknown) => ['ENOENT', 'ESRCH'].includes((e as NodeJS.ErrnoException).code ?? '');
+
+/** CPU seconds so far by `kind/thread name`. */
+export function threadCpu(procs: readonly BrowserProcess[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of procs) {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${p.pid}/task`);
+    } catch (e) {
+      if (gone(e)) continue;
+      throw e;
+    }
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${p.pid}/task/${tid}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const key = `${p.kind}/${name}`;
+        out.set(key, (out.get(key) ?? 0) + (Number(fields[11]) + Number(fields[12])) / TICKS);
+      } catch (e) {
+        if (!gone(e)) throw e; // a thread may end between listing and reading
+      }
+    }
+  }
+  return out;
+}
+
+/** Proportional set size in MB by process kind (reading smaps_rollup is not cheap: ~3 ms a process here). */
+export function pssByKind(procs: readonly BrowserProcess[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of procs) {
+    try {
+      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p.pid}/smaps_rollup`, 'utf8'));
+      if (m) out.set(p.kind, (out.get(p.kind) ?? 0) + Number(m[1]) / 1024);
+    } catch (e) {
+      if (!gone(e)) throw e;
+    }
+  }
+  return out;
+}
+
+/** The biggest `count` growths between two readings keyed alike, divided by `per`. */
+export function topDeltas(
+  before: ReadonlyMap<string, number>,
+  after: ReadonlyMap<string, number>,
+  per: number,
+  count = 8,
+): Record<string, number> {
+  const deltas = [...after].map(([key, v]) => [key, Math.max(0, v - (before.get(key) ?? 0))] as const);
+  deltas.sort((a, b) => b[1] - a[1]);
+  return Object.fromEntries(deltas.slice(0, count).map(([key, v]) => [key, Math.round((v / per) * 1000) / 1000]));
+}
