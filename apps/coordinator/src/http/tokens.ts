@@ -1,7 +1,7 @@
 // Credentials. Project tokens are random and stored hashed; volunteer tokens are stateless HMACs
 // of (volunteer key, expiry), minted only after the volunteer signs a single-use challenge.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { fromBase64Url, toBase64Url } from '@bricolage/protocol';
+import { toBase64Url } from '@bricolage/protocol';
 import { sha256Hex } from '../hash';
 
 export function newProjectToken(): { token: string; hash: string } {
@@ -37,5 +37,3 @@ export class VolunteerTokens {
     return toBase64Url(createHmac('sha256', this.key).update(payload).digest());
   }
 }
-
-export { fromBase64Url };
