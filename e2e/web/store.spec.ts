@@ -106,8 +106,8 @@ test('keeps the identity, settings and receipts across a reload; the key stays e
   expect(second.settings).toEqual({ throttle: 35, pauseWhenHidden: false, pauseOnBattery: true, coordinatorKey: null });
   expect(second.totals).toEqual(
     expect.arrayContaining([
-      { project: 'prj_aaaaaaaaaaaaaaaa', receipts: 1, credit: 1 },
-      { project: 'prj_bbbbbbbbbbbbbbbb', receipts: 1, credit: 4 },
+      { project: 'prj_aaaaaaaaaaaaaaaa', receipts: 1, credit: 1, failed: 0 },
+      { project: 'prj_bbbbbbbbbbbbbbbb', receipts: 1, credit: 4, failed: 0 },
     ]),
   );
   expect(second.byJob).toBe(1);
@@ -224,6 +224,7 @@ test('opens a database written by schema version 1 and upgrades its receipts, ou
       lastIndex: await store.lastIndex(log, volunteer),
       outbox: (await store.outbox.peek(5)).map((e) => e.id),
       settings: await store.settings(),
+      totals: await store.totals(),
     };
     store.close();
     const raw = await receipts.openDatabase('t-upgrade');
@@ -232,7 +233,7 @@ test('opens a database written by schema version 1 and upgrades its receipts, ou
     raw.close();
     return { ...result, version, indexes };
   }, written);
-  expect(upgraded.version).toBe(2);
+  expect(upgraded.version).toBe(3);
   expect(upgraded.indexes).toEqual(['by-job', 'by-log-index', 'by-project', 'by-time']);
   expect(upgraded.identity).toBe(written.volunteer);
   expect(upgraded.receipts).toEqual([
@@ -243,4 +244,54 @@ test('opens a database written by schema version 1 and upgrades its receipts, ou
   expect(upgraded.lastIndex).toBe(1);
   expect(upgraded.outbox).toEqual(['ls_9']);
   expect(upgraded.settings.throttle).toBe(55);
+  // Version 3's tallies are counted from the receipts version 1 left.
+  expect(upgraded.totals).toEqual([{ project: expect.stringMatching(/^prj_/), receipts: 2, credit: 4, failed: 0 }]);
+});
+
+test('keeps per-project tallies with the receipts: added once, failed checks counted, newest read first', async ({
+  page,
+}) => {
+  const seen = await page.evaluate(async () => {
+    const { receipts, testing } = window.harness;
+    const store = await receipts.VolunteerStore.open('t-tallies');
+    const me = await store.ensureIdentity();
+    const log = await testing.createTestLog();
+    const key = log.key.publicKeyText;
+    const a = 'prj_aaaaaaaaaaaaaaaa';
+    const b = 'prj_bbbbbbbbbbbbbbbb';
+    const offered = [
+      await log.append(me.publicKey, { project: a, credit: 1, at: 1000 }),
+      await log.append(me.publicKey, { project: a, credit: 2, at: 3000 }),
+      await log.append(me.publicKey, { project: b, credit: 4, at: 2000 }),
+    ];
+    await store.addReceipts(offered, key, me.publicKey);
+    // Offered again (a sync that overlaps the last one): nothing is counted twice.
+    await store.addReceipts(offered.slice(1), key, me.publicKey);
+    const sorted = (t: { project: string }[]) => [...t].sort((x, y) => x.project.localeCompare(y.project));
+    const afterAdd = sorted(await store.totals());
+    const newest = (await store.recentReceipts(2)).map((r) => r.credit);
+    const none = await store.recentReceipts(0);
+    const id = (await store.recentReceipts(1))[0]?.id ?? '';
+    const check = (ok: boolean) => ({
+      ok,
+      message: ok ? 'verified' : 'bad proof',
+      against: 'current' as const,
+      treeSize: 3,
+    });
+    await store.recordChecks(new Map([[id, check(false)]]));
+    await store.recordChecks(new Map([[id, check(false)]]));
+    const afterFail = sorted(await store.totals());
+    await store.recordChecks(new Map([[id, check(true)]]));
+    const afterPass = sorted(await store.totals());
+    store.close();
+    return { afterAdd, newest, none, afterFail, afterPass };
+  });
+  expect(seen.afterAdd).toEqual([
+    { project: 'prj_aaaaaaaaaaaaaaaa', receipts: 2, credit: 3, failed: 0 },
+    { project: 'prj_bbbbbbbbbbbbbbbb', receipts: 1, credit: 4, failed: 0 },
+  ]);
+  expect(seen.newest).toEqual([2, 4]);
+  expect(seen.none).toEqual([]);
+  expect(seen.afterFail[0]).toEqual({ project: 'prj_aaaaaaaaaaaaaaaa', receipts: 2, credit: 3, failed: 1 });
+  expect(seen.afterPass[0]).toEqual({ project: 'prj_aaaaaaaaaaaaaaaa', receipts: 2, credit: 3, failed: 0 });
 });

@@ -8,7 +8,7 @@ import {
   exportReceipts,
   fingerprint,
   parseReceiptsFile,
-  type ProjectTotal,
+  type ProjectTally,
   type Rejection,
   restoreKeyBackup,
   type Settings,
@@ -88,8 +88,11 @@ export interface View {
   readonly stats: VolunteerStats | null;
   readonly wuPerMinute: number | null;
   readonly dutyCycle: number | null;
+  /** The newest receipts, at most `receiptsShown`: a long-running volunteer holds far more than a page should. */
   readonly receipts: readonly StoredReceipt[];
-  readonly totals: readonly ProjectTotal[];
+  readonly receiptsShown: number;
+  /** Receipts, credit and failed checks per project, over every receipt kept. */
+  readonly totals: readonly ProjectTally[];
   readonly audit: AuditReport | null;
   readonly busy: {
     readonly verifying: boolean;
@@ -101,6 +104,9 @@ export interface View {
   /** `performance.now()` (ms since the page started loading) when Start was pressed and when the first WU began. */
   readonly timing: { readonly startPressed: number | null; readonly firstCompute: number | null };
 }
+
+/** Receipts listed at first. */
+export const RECEIPTS_SHOWN = 50;
 
 const INITIAL: View = {
   phase: 'loading',
@@ -128,6 +134,7 @@ const INITIAL: View = {
   wuPerMinute: null,
   dutyCycle: null,
   receipts: [],
+  receiptsShown: RECEIPTS_SHOWN,
   totals: [],
   audit: null,
   busy: { verifying: false, importing: false, backup: false, restoring: false },
@@ -525,8 +532,14 @@ export class Session {
   async #refreshReceipts(): Promise<void> {
     const store = this.#store;
     if (!store || store.closed) return;
-    const [receipts, totals] = await Promise.all([store.receipts(), store.totals()]);
+    const [receipts, totals] = await Promise.all([store.recentReceipts(this.#view.receiptsShown), store.totals()]);
     this.#set({ receipts, totals });
+  }
+
+  /** Lists the newest `count` receipts (at least RECEIPTS_SHOWN). */
+  async showReceipts(count: number): Promise<void> {
+    this.#set({ receiptsShown: Math.max(RECEIPTS_SHOWN, Math.round(count)) });
+    await this.#refreshReceipts();
   }
 
   /** Re-checks every kept receipt against the coordinator's key and the log's current signed tree head. */
@@ -762,17 +775,14 @@ export class Session {
     return { status, stats: stats.ok ? stats.value : null };
   }
 
-  /** Submits what the outbox holds; true when it emptied within `timeoutMs`. */
-  async flush(timeoutMs: number): Promise<boolean> {
-    return this.#volunteer ? this.#volunteer.flush(timeoutMs) : true;
+  /** The coordinator's counters for this volunteer just before this page first computed, if they were read. */
+  statsAtStart(): { validated: number; rejected: number; errors: number } | null {
+    const s = this.#statsAtStart;
+    return s ? { validated: s.valid, rejected: s.invalid, errors: s.errors } : null;
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
-    this.#stopPolling();
-    for (const timer of this.#timers) clearInterval(timer);
-    if (this.#healthTimer) clearTimeout(this.#healthTimer);
-    if (this.#syncSoon) clearTimeout(this.#syncSoon);
+  /** Submits what the outbox holds; true when it emptied within `timeoutMs`. */
+  async flush(timeoutMs: number): PromearTimeout(this.#syncSoon);
     this.#stopBattery();
     await this.#volunteer?.close(2000);
     this.#store?.close();

@@ -1,10 +1,11 @@
 // @bricolage/receipts: the volunteer's identity, receipts, outbox and settings in IndexedDB.
-export { VolunteerStore, type AddOutcome, type ProjectTotal, type Rejection } from './store';
+export { VolunteerStore, type AddOutcome, type Rejection } from './store';
 export {
   DB_NAME,
   DB_VERSION,
   DEFAULT_SETTINGS,
   openDatabase,
+  type ProjectTally,
   type ReceiptCheck,
   type ReceiptV1,
   type Settings,

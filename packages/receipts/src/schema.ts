@@ -5,7 +5,7 @@ import type { ProvenReceipt, SubmittedResult } from '@bricolage/protocol';
 import { type DBSchema, type IDBPDatabase, type IDBPTransaction, openDB, type StoreNames, unwrap } from 'idb';
 
 export const DB_NAME = 'bricolage';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 /** The volunteer's key pair; the private key is extractable only so that it can be backed up. */
 export interface StoredIdentity {
@@ -72,7 +72,19 @@ export const DEFAULT_SETTINGS: Settings = {
 
 export type SettingKey = keyof Settings;
 
-/** The current layout (version 2), as `idb` types it. */
+/**
+ * Running sums over one project's receipts, written in the same transaction as the receipts they count, so
+ * that the page can show totals without reading every receipt (a volunteer may hold hundreds of thousands).
+ */
+export interface ProjectTally {
+  readonly project: string;
+  readonly receipts: number;
+  readonly credit: number;
+  /** Receipts whose last verification failed. */
+  readonly failed: number;
+}
+
+/** The current layout (version 3), as `idb` types it. */
 export interface BricolageDB extends DBSchema {
   identity: { key: 'self'; value: StoredIdentity };
   receipts: {
@@ -82,6 +94,7 @@ export interface BricolageDB extends DBSchema {
   };
   outbox: { key: string; value: StoredOutboxEntry; indexes: { 'by-created': number } };
   settings: { key: SettingKey; value: Settings[SettingKey] };
+  tallies: { key: string; value: ProjectTally };
 }
 
 /** The name the package has always published the layout under. */
@@ -151,7 +164,25 @@ export const STEPS: readonly Step[] = [
     }
     await Promise.all(writes);
   },
+  // 3: per-project tallies of receipts, credit and failed checks, counted once from the receipts already kept.
+  async (db, tx) => {
+    db.createObjectStore('tallies', { keyPath: 'project' });
+    const tallies = new Map<string, ProjectTally>();
+    for (const record of await tx.objectStore('receipts').getAll())
+      tallies.set(record.project, tallied(tallies.get(record.project), record, 1));
+    await Promise.all([...tallies.values()].map((t) => tx.objectStore('tallies').put(t)));
+  },
 ];
+
+/** `tally` (or an empty one for the receipt's project) with `receipt` added (`sign` 1) or taken away (−1). */
+export function tallied(tally: ProjectTally | undefined, receipt: StoredReceipt, sign: 1 | -1): ProjectTally {
+  return {
+    project: receipt.project,
+    receipts: (tally?.receipts ?? 0) + sign,
+    credit: (tally?.credit ?? 0) + sign * receipt.credit,
+    failed: (tally?.failed ?? 0) + (receipt.check.ok ? 0 : sign),
+  };
+}
 
 /**
  * Opens (creating or upgrading) the database through `idb`, typed by `BricolageDB`. `version` below the

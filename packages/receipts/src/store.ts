@@ -9,12 +9,14 @@ import {
   DB_NAME,
   DEFAULT_SETTINGS,
   openBricolageDB,
+  type ProjectTally,
   type Settings,
   type SettingKey,
   type StoredIdentity,
   type StoredOutboxEntry,
   type StoredReceipt,
   receiptRecord,
+  tallied,
 } from './schema';
 
 /** Why a receipt was not stored: its position in what was offered, and a sentence a person can read. */
@@ -28,12 +30,6 @@ export interface AddOutcome {
   readonly added: number;
   readonly alreadyHere: number;
   readonly rejected: readonly Rejection[];
-}
-
-export interface ProjectTotal {
-  readonly project: string;
-  readonly receipts: number;
-  readonly credit: number;
 }
 
 export class VolunteerStore {
@@ -149,23 +145,42 @@ export class VolunteerStore {
     let added = 0;
     let alreadyHere = 0;
     if (verified.length > 0) {
-      const tx = this.#db.transaction('receipts', 'readwrite');
+      const tx = this.#db.transaction(['receipts', 'tallies'], 'readwrite');
+      const receipts = tx.objectStore('receipts');
+      const tallies = tx.objectStore('tallies');
       await committed(tx, async () => {
+        const changed = new Map<string, ProjectTally | undefined>();
         for (const record of verified) {
-          if (await tx.store.get(record.id)) alreadyHere++;
-          else {
-            await tx.store.put(record);
-            added++;
+          if (await receipts.get(record.id)) {
+            alreadyHere++;
+            continue;
           }
+          await receipts.put(record);
+          added++;
+          const before = changed.has(record.project) ? changed.get(record.project) : await tallies.get(record.project);
+          changed.set(record.project, tallied(before, record, 1));
         }
+        for (const tally of changed.values()) if (tally) await tallies.put(tally);
       });
     }
     return { added, alreadyHere, rejected };
   }
 
-  /** Receipts, newest first. */
+  /** Every receipt, newest first: for exports, backups and audits, which need them all. */
   async receipts(): Promise<StoredReceipt[]> {
     return (await this.#db.getAllFromIndex('receipts', 'by-time')).reverse();
+  }
+
+  /** The newest `limit` receipts, newest first, read without touching the others. */
+  async recentReceipts(limit: number): Promise<StoredReceipt[]> {
+    const out: StoredReceipt[] = [];
+    if (limit <= 0) return out;
+    const byTime = this.#db.transaction('receipts').store.index('by-time');
+    for await (const cursor of byTime.iterate(null, 'prev')) {
+      out.push(cursor.value);
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   receiptsOfProject(project: string): Promise<StoredReceipt[]> {
@@ -186,15 +201,9 @@ export class VolunteerStore {
     return -1;
   }
 
-  async totals(): Promise<ProjectTotal[]> {
-    const byProject = new Map<string, { receipts: number; credit: number }>();
-    for (const r of await this.receipts()) {
-      const t = byProject.get(r.project) ?? { receipts: 0, credit: 0 };
-      t.receipts++;
-      t.credit += r.credit;
-      byProject.set(r.project, t);
-    }
-    return [...byProject].map(([project, t]) => ({ project, ...t }));
+  /** Receipts, credit and failed checks per project, kept as receipts are added and checked. */
+  totals(): Promise<ProjectTally[]> {
+    return this.#db.getAll('tallies');
   }
 
   /** Records the outcome of re-verifying receipts (see `auditReceipts`). */
@@ -202,11 +211,19 @@ export class VolunteerStore {
     checks: ReadonlyMap<string, { ok: boolean; message: string; against: CheckAgainst; treeSize: number }>,
     now = Date.now(),
   ): Promise<void> {
-    const tx = this.#db.transaction('receipts', 'readwrite');
+    const tx = this.#db.transaction(['receipts', 'tallies'], 'readwrite');
+    const receipts = tx.objectStore('receipts');
+    const tallies = tx.objectStore('tallies');
     await committed(tx, async () => {
       for (const [id, check] of checks) {
-        const record = await tx.store.get(id);
-        if (record) await tx.store.put({ ...record, check: { ...check, at: now } });
+        const record = await receipts.get(id);
+        if (!record) continue;
+        const updated: StoredReceipt = { ...record, check: { ...check, at: now } };
+        await receipts.put(updated);
+        if (record.check.ok !== updated.check.ok) {
+          const tally = tallied(tallied(await tallies.get(record.project), record, -1), updated, 1);
+          await tallies.put(tally);
+        }
       }
     });
   }

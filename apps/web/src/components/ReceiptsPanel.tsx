@@ -1,17 +1,18 @@
 // What this tab has earned: every receipt with its proof status, totals per project, and the file that
 // takes them elsewhere.
-import { useState } from 'react';
 import { download, formatCredit, formatTime } from '../format';
-import type { Session, View } from '../session';
+import { RECEIPTS_SHOWN, type Session, type View } from '../session';
 
-const SHOWN = 50;
+/** Rows each "show more" adds. */
+const MORE = 200;
 
 export function ReceiptsPanel({ view, session }: { view: View; session: Session }) {
-  const [all, setAll] = useState(false);
   const names = new Map(view.projects.map((p) => [p.id as string, p.name]));
-  const rows = all ? view.receipts : view.receipts.slice(0, SHOWN);
+  const rows = view.receipts;
+  const count = view.totals.reduce((sum, t) => sum + t.receipts, 0);
   const total = view.totals.reduce((sum, t) => sum + t.credit, 0);
-  const failed = view.receipts.filter((r) => !r.check.ok).length;
+  const failed = view.totals.reduce((sum, t) => sum + t.failed, 0);
+  const hidden = count - rows.length;
 
   const onExport = async () => {
     const file = await session.exportReceipts();
@@ -29,7 +30,7 @@ export function ReceiptsPanel({ view, session }: { view: View; session: Session 
       <div className="card-head">
         <h2 id="receipts-h">Receipts</h2>
         <span className="muted" data-testid="receipt-count">
-          {view.receipts.length} receipt{view.receipts.length === 1 ? '' : 's'} · {formatCredit(total)} credits
+          {count} receipt{count === 1 ? '' : 's'} · {formatCredit(total)} credits
           {failed > 0 ? ` · ${failed} failed verification` : ''}
         </span>
       </div>
@@ -39,14 +40,10 @@ export function ReceiptsPanel({ view, session }: { view: View; session: Session 
         inclusion proof against the coordinator’s published key and its current signed tree head.
       </p>
       <div className="actions">
-        <button
-          type="button"
-          onClick={() => void session.verifyAll()}
-          disabled={view.busy.verifying || view.receipts.length === 0}
-        >
+        <button type="button" onClick={() => void session.verifyAll()} disabled={view.busy.verifying || count === 0}>
           {view.busy.verifying ? 'Verifying…' : 'Verify all'}
         </button>
-        <button type="button" onClick={() => void onExport()} disabled={view.receipts.length === 0 || !view.identity}>
+        <button type="button" onClick={() => void onExport()} disabled={count === 0 || !view.identity}>
           Export
         </button>
         <span className="file-button">
@@ -97,7 +94,7 @@ export function ReceiptsPanel({ view, session }: { view: View; session: Session 
           </tbody>
         </table>
       )}
-      {view.receipts.length === 0 ? (
+      {rows.length === 0 ? (
         <p className="empty">
           No receipts yet. They appear once results are validated, which can take a while when a second volunteer must
           agree.
@@ -147,10 +144,23 @@ export function ReceiptsPanel({ view, session }: { view: View; session: Session 
           </table>
         </section>
       )}
-      {view.receipts.length > SHOWN && (
-        <button type="button" className="quiet" onClick={() => setAll(!all)} aria-expanded={all}>
-          {all ? `Show the newest ${SHOWN}` : `Show all ${view.receipts.length}`}
-        </button>
+      {(hidden > 0 || view.receiptsShown > RECEIPTS_SHOWN) && (
+        <p className="actions">
+          {hidden > 0 && (
+            <button
+              type="button"
+              className="quiet"
+              onClick={() => void session.showReceipts(view.receiptsShown + MORE)}
+            >
+              Show {Math.min(MORE, hidden)} more (of {hidden} older)
+            </button>
+          )}
+          {view.receiptsShown > RECEIPTS_SHOWN && (
+            <button type="button" className="quiet" onClick={() => void session.showReceipts(RECEIPTS_SHOWN)}>
+              Show the newest {RECEIPTS_SHOWN}
+            </button>
+          )}
+        </p>
       )}
     </section>
   );
