@@ -5,6 +5,7 @@ import { type Remote, transfer, wrap } from 'comlink';
 import type { CalibrationOptions, CalibrationReport } from './calibration/calibrate';
 import type { ComputeApi, ComputeConfig, ComputeOutcome, DeviceProbe, PrepareOutcome } from './compute/api';
 import { assetsFor } from './executors/executor';
+import { endGeneration, type GenerationEnd, newGeneration, watchEnd } from './generation-end';
 
 export type WorkerFactory = () => Worker;
 
@@ -34,9 +35,8 @@ export class ComputeHost {
   #generation = 0;
   /** Settles when the last run started has settled: runs reach their time budgets in order. */
   #tail: Promise<void> = Promise.resolve();
-  /** Rejects when the current worker is terminated, so nothing waits forever on a dead worker. */
-  #gone!: Promise<never>;
-  #bury: (reason: Error) => void = () => undefined;
+  /** The current worker's mourners: told when it is terminated, so nothing waits forever on a dead worker. */
+  #generationEnd!: GenerationEnd;
 
   constructor(options: ComputeHostOptions) {
     this.#options = options;
@@ -82,12 +82,14 @@ export class ComputeHost {
     let prepared = this.#prepared.get(key);
     if (!prepared) {
       const api = this.#api;
-      const gone = this.#gone;
+      const gone = watchEnd(this.#generationEnd);
       prepared = (async () => {
-        await Promise.race([this.#ready, gone]);
+        await Promise.race([this.#ready, gone.promise]);
         const bytes = await assets(assetsFor(spec, backend));
-        return Promise.race([api.prepare({ job, spec, backend, assets: bytes }), gone]);
-      })().catch((error: Error) => ({ ok: false as const, code: 'runtime_error' as const, message: error.message }));
+        return Promise.race([api.prepare({ job, spec, backend, assets: bytes }), gone.promise]);
+      })()
+        .catch((error: Error) => ({ ok: false as const, code: 'runtime_error' as const, message: error.message }))
+        .finally(gone.release);
       this.#prepared.set(key, prepared);
       prepared.then((p) => {
         if (!p.ok && this.#prepared.get(key) === prepared) this.#prepared.delete(key);
@@ -112,7 +114,7 @@ export class ComputeHost {
   ): Promise<ComputeOutcome | Interrupted> {
     await this.#ready;
     const api = this.#api;
-    const gone = this.#gone;
+    const gone = watchEnd(this.#generationEnd);
     const generation = this.#generation;
     const previous = this.#tail;
     let settle: () => void = () => undefined;
@@ -136,7 +138,7 @@ export class ComputeHost {
       const budget = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), budgetMs);
       });
-      const outcome = await Promise.race([call, budget, aborted, gone]);
+      const outcome = await Promise.race([call, budget, aborted, gone.promise]);
       if (outcome === 'timeout') {
         this.restart(`work unit exceeded its time budget of ${budgetMs} ms`);
         return {
@@ -157,6 +159,7 @@ export class ComputeHost {
     } finally {
       clearTimeout(timer);
       if (onAbort) signal?.removeEventListener('abort', onAbort);
+      gone.release();
       settle();
     }
   }
@@ -174,7 +177,7 @@ export class ComputeHost {
   /** Terminates the current worker (whatever it is doing) and starts a fresh one. */
   restart(reason: string): void {
     this.#worker.terminate();
-    this.#bury(new Error(`compute worker replaced: ${reason}`));
+    endGeneration(this.#generationEnd, new Error(`compute worker replaced: ${reason}`));
     this.#restarts++;
     if (this.#closed) return;
     this.#spawn();
@@ -184,16 +187,13 @@ export class ComputeHost {
   close(): void {
     this.#closed = true;
     this.#worker.terminate();
-    this.#bury(new Error('compute host closed'));
+    endGeneration(this.#generationEnd, new Error('compute host closed'));
   }
 
   #spawn(): void {
     this.#generation++;
     this.#tail = Promise.resolve();
-    this.#gone = new Promise<never>((_, reject) => {
-      this.#bury = reject;
-    });
-    this.#gone.catch(() => undefined);
+    this.#generationEnd = newGeneration();
     this.#worker = (this.#options.createWorker ?? defaultWorkerFactory)();
     this.#api = wrap<ComputeApi>(this.#worker);
     this.#prepared = new Map();
