@@ -101,7 +101,11 @@ test('a crashed tab is reported, and the coordinator reissues its work units to 
   await expect.poll(() => victim.ready, { timeout: 60_000 }).toBe(true);
   // Its results stop reaching the coordinator, so when it crashes it surely holds leases that only
   // the coordinator's expiry can take back.
-  await victim.page!.route('**/v1/volunteer/submit', (route) => route.abort());
+  const browser = victim.browser!;
+  browser.on('Fetch.requestPaused', (e) => {
+    void browser.send('Fetch.failRequest', { requestId: e.requestId, errorReason: 'Failed' }).catch(() => undefined);
+  });
+  await browser.send('Fetch.enable', { patterns: [{ urlPattern: '*/v1/volunteer/submit*' }] });
   const held = () =>
     replicas("SELECT wu, volunteer, state FROM replicas WHERE state = 'leased'").filter(
       (r) => r.volunteer === victim.snapshot?.volunteer,
@@ -109,8 +113,7 @@ test('a crashed tab is reported, and the coordinator reissues its work units to 
   await expect.poll(() => victim.snapshot?.outbox ?? 0, { timeout: 60_000, intervals: [100] }).toBeGreaterThan(0);
   const heldAtCrash = held();
   expect(heldAtCrash.length).toBeGreaterThan(0);
-  const cdp = await victim.context!.newCDPSession(victim.page!);
-  await cdp.send('Page.crash').catch(() => undefined); // the session dies with the page
+  await browser.send('Page.crash').catch(() => undefined); // the session dies with the page
   const summary: FarmSummary = await farm.done;
   expect(['wus', 'no-work']).toContain(summary.reason);
   expect(summary.crashed).toBe(1);

@@ -1,9 +1,7 @@
 // A farm: N headless Chromium volunteers, each its own browser profile (so its own identity), each
 // driving the real volunteer page exactly as a person would: open it, press Start.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
-import { CHROMIUM_ARGS } from './chromium';
+import { BrowserTab } from './browser-tab';
 import { type ProcessUsage, allProcesses, treeUsage } from './procstats';
 import type { PageAutomation, TabSnapshot } from './snapshot';
 
@@ -31,8 +29,8 @@ export interface FarmOptions {
 export interface Tab {
   readonly index: number;
   readonly profile: string;
-  context: BrowserContext | null;
-  page: Page | null;
+  /** The tab's browser, from launch until shutdown closes it. */
+  browser: BrowserTab | null;
   /** The page is loaded and Start was pressed: from now on it is polled. */
   ready: boolean;
   snapshot: TabSnapshot | null;
@@ -103,8 +101,7 @@ export function startFarm(options: FarmOptions, events: FarmEvents = {}): Farm {
   const tabs: Tab[] = Array.from({ length: options.tabs }, (_, index) => ({
     index,
     profile: join(options.profiles, `tab-${index}`),
-    context: null,
-    page: null,
+    browser: null,
     ready: false,
     snapshot: null,
     crashed: false,
@@ -201,55 +198,68 @@ async function run(
 }
 
 async function openTab(options: FarmOptions, tab: Tab, events: FarmEvents): Promise<void> {
-  mkdirSync(tab.profile, { recursive: true });
   try {
-    const context = await chromium.launchPersistentContext(tab.profile, {
-      executablePath: options.chromium,
-      args: [...CHROMIUM_ARGS],
-      headless: true,
-      // Ctrl-C belongs to the farm: it stops the tabs, flushes their outboxes, then closes the browsers.
-      handleSIGINT: false,
-      handleSIGTERM: false,
-      handleSIGHUP: false,
+    const browser = await BrowserTab.launch({
+      chromium: options.chromium,
+      profile: tab.profile,
+      onLost: (why) => {
+        tab.crashed = true;
+        tab.error = why === 'crashed' ? 'page crashed' : 'browser exited';
+        events.message?.(`tab ${tab.index}: ${tab.error}`);
+      },
     });
-    tab.context = context;
-    const page = context.pages()[0] ?? (await context.newPage());
-    tab.page = page;
-    page.on('crash', () => {
-      tab.crashed = true;
-      tab.error = 'page crashed';
-      events.message?.(`tab ${tab.index}: page crashed`);
-    });
+    tab.browser = browser;
     const url = new URL(options.coordinator);
     if (options.project) url.searchParams.set('project', options.project);
-    await page.goto(url.toString());
-    await page.waitForFunction(
+    await browser.navigate(url.toString());
+    await browser.waitFor(
       () => (window as unknown as { bricolagePage?: unknown }).bricolagePage !== undefined,
       null,
-      {
-        timeout: 30_000,
-      },
+      30_000,
     );
-    await page.evaluate(
+    await browser.evaluate(
       (t) => (window as unknown as { bricolagePage: PageAutomation }).bricolagePage.setThrottle(t),
       options.throttle,
     );
-    await page.getByRole('button', { name: /^Start/ }).click();
+    await pressStart(browser);
     tab.ready = true;
   } catch (e) {
-    tab.error = `could not start: ${(e as Error).message.split('\n')[0]}`;
-    events.message?.(`tab ${tab.index}: ${tab.error}`);
+    if (!tab.crashed) {
+      tab.error = `could not start: ${(e as Error).message.split('\n')[0]}`;
+      events.message?.(`tab ${tab.index}: ${tab.error}`);
+    }
   }
 }
+
+const phaseOf = () =>
+  (window as unknown as { bricolagePage: PageAutomation }).bricolagePage.snapshot().then((s) => s.phase);
+
+/** Presses Start as a person would, once the page shows it, and waits until the page has taken it. */
+async function pressStart(browser: BrowserTab): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const phase = await browser.evaluate(phaseOf, null);
+    if (phase === 'failed') throw new Error('the page failed to start (see its notices)');
+    if (phase !== 'idle' && phase !== 'loading') return;
+    if (phase === 'idle' && (await browser.clickButton('Start'))) {
+      for (let i = 0; i < 50; i++) {
+        if ((await browser.evaluate(phaseOf, null)) !== 'idle') return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error('the page did not start computing within 60 s');
+}
+
+const snapshotOf = () => (window as unknown as { bricolagePage?: PageAutomation }).bricolagePage?.snapshot() ?? null;
 
 async function poll(tabs: readonly Tab[], events: FarmEvents): Promise<void> {
   await Promise.all(
     tabs.map(async (tab) => {
-      if (!tab.page || !tab.ready || tab.crashed || tab.error) return;
+      if (!tab.browser || !tab.ready || tab.crashed || tab.error) return;
       try {
-        const next = await tab.page.evaluate(
-          () => (window as unknown as { bricolagePage?: PageAutomation }).bricolagePage?.snapshot() ?? null,
-        );
+        const next = await tab.browser.evaluate(snapshotOf, null);
         const previous = tab.snapshot;
         tab.snapshot = next;
         if (next && (previous?.phase !== next.phase || previous?.backend !== next.backend))
@@ -269,27 +279,23 @@ async function poll(tabs: readonly Tab[], events: FarmEvents): Promise<void> {
 async function shutdown(options: FarmOptions, tabs: readonly Tab[], events: FarmEvents): Promise<void> {
   await Promise.all(
     tabs.map(async (tab) => {
+      const browser = tab.browser;
       try {
-        if (tab.page && tab.ready && !tab.crashed && !tab.error) {
-          const stopButton = tab.page.getByRole('button', { name: /^Stop/ });
-          if (await stopButton.isVisible()) await stopButton.click();
-          const flushed = await tab.page.evaluate(
+        if (browser && tab.ready && !tab.crashed && !tab.error) {
+          await browser.clickButton('Stop');
+          const flushed = await browser.evaluate(
             (ms) => (window as unknown as { bricolagePage?: PageAutomation }).bricolagePage?.flush(ms) ?? true,
             options.flushTimeoutMs,
           );
           if (!flushed) events.message?.(`tab ${tab.index}: outbox not empty after ${options.flushTimeoutMs} ms`);
-          tab.snapshot =
-            (await tab.page.evaluate(
-              () => (window as unknown as { bricolagePage?: PageAutomation }).bricolagePage?.snapshot() ?? null,
-            )) ?? tab.snapshot;
+          tab.snapshot = (await browser.evaluate(snapshotOf, null)) ?? tab.snapshot;
         }
       } catch (e) {
         events.message?.(`tab ${tab.index}: shutdown: ${(e as Error).message.split('\n')[0]}`);
       } finally {
         tab.usage = usageOf(tab);
-        await tab.context?.close().catch((e: Error) => events.message?.(`tab ${tab.index}: close: ${e.message}`));
-        tab.context = null;
-        tab.page = null;
+        await browser?.close().catch((e: Error) => events.message?.(`tab ${tab.index}: close: ${e.message}`));
+        tab.browser = null;
       }
     }),
   );

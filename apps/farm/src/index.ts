@@ -1,5 +1,6 @@
 // @bricolage/farm: many headless Chromium volunteers from one command, and the launch code every
 // browser test and benchmark here shares.
+export { BrowserTab } from './browser-tab';
 export { CHROMIUM_ARGS, DEFAULT_CHROMIUM, findChromium } from './chromium';
 export { EXIT, type Farm, type FarmOptions, type FarmSummary, type Tab, startFarm } from './farm';
 export type { PageAutomation, TabSnapshot } from './snapshot';

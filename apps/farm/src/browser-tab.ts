@@ -1,0 +1,202 @@
+// One headless Chromium with one page, driven over the DevTools pipe with only the protocol domains the
+// farm needs. Playwright would do the same job, but it keeps the Network domain enabled on every page it
+// drives, and then Chromium keeps a copy of every response body the page fetches, up to ~200 MB per page
+// (measured: +280 MB PSS per tab after 200 MB fetched, against +90 MB, then flat, with no DevTools session).
+// A farm tab runs for hours, so it is driven here the way a person's tab runs: with nothing recording it.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { CHROMIUM_ARGS } from './chromium';
+import { CdpConnection, CdpError, type CdpParams } from './cdp';
+
+/** Flags Playwright passes as well: a headless tab must not be throttled or nagged. */
+const DRIVEN_ARGS = [
+  '--remote-debugging-pipe',
+  '--no-default-browser-check',
+  '--disable-hang-monitor',
+  '--disable-background-timer-throttling',
+  '--disable-backgrounding-occluded-windows',
+  '--disable-renderer-backgrounding',
+  '--password-store=basic',
+  '--use-mock-keychain',
+];
+
+export interface BrowserTabOptions {
+  readonly chromium: string;
+  /** The profile directory: the tab's IndexedDB (its identity and receipts) lives there between runs. */
+  readonly profile: string;
+  /** More Chromium flags (benchmarks use `--js-flags=--expose-gc`). */
+  readonly extraArgs?: readonly string[];
+  /** Called once if the page's renderer crashes or the browser exits on its own. */
+  readonly onLost?: (why: 'crashed' | 'exited') => void;
+}
+
+interface EvaluateReply {
+  readonly result?: { readonly value?: unknown };
+  readonly exceptionDetails?: { readonly text?: string; readonly exception?: { readonly description?: string } };
+}
+
+export class BrowserTab {
+  readonly #process: ChildProcess;
+  readonly #cdp: CdpConnection;
+  readonly #session: string;
+  readonly #exited: Promise<void>;
+  #closing = false;
+
+  private constructor(process: ChildProcess, cdp: CdpConnection, session: string, exited: Promise<void>) {
+    this.#process = process;
+    this.#cdp = cdp;
+    this.#session = session;
+    this.#exited = exited;
+  }
+
+  /** Starts the browser on a blank page and attaches to that page. */
+  static async launch(options: BrowserTabOptions): Promise<BrowserTab> {
+    mkdirSync(options.profile, { recursive: true });
+    const child = spawn(
+      options.chromium,
+      [
+        ...CHROMIUM_ARGS,
+        ...DRIVEN_ARGS,
+        ...(options.extraArgs ?? []),
+        `--user-data-dir=${options.profile}`,
+        'about:blank',
+      ],
+      // Its own process group: Ctrl-C in a terminal reaches the farm, which stops the tabs in order,
+      // and not the browsers, which would otherwise die before their results were flushed.
+      { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], detached: true },
+    );
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-2000);
+    });
+    const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
+    spawnError.catch(() => undefined);
+    const cdp = new CdpConnection(child.stdio[4] as Readable, child.stdio[3] as Writable);
+    try {
+      const target = await Promise.race([firstPage(cdp), spawnError]);
+      const { sessionId } = await cdp.send<{ sessionId: string }>('Target.attachToTarget', {
+        targetId: target,
+        flatten: true,
+      });
+      const tab = new BrowserTab(child, cdp, sessionId, exited);
+      tab.#watch(target, options.onLost);
+      await tab.send('Page.enable');
+      return tab;
+    } catch (error) {
+      child.kill('SIGKILL');
+      const why =
+        error instanceof CdpError && stderr.trim()
+          ? `${error.message}; the browser said: ${stderr.trim()}`
+          : String((error as Error).message);
+      throw new Error(`could not start Chromium: ${why}`);
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.#process.pid;
+  }
+
+  /** Sends a DevTools command to the page (the tests use it to block requests and crash the page). */
+  send<T = CdpParams>(method: string, params: CdpParams = {}): Promise<T> {
+    return this.#cdp.send<T>(method, params, this.#session);
+  }
+
+  /** Calls `handler` for the page's `method` events. */
+  on(method: string, handler: (params: CdpParams) => void): () => void {
+    return this.#cdp.on(method, (params, sessionId) => {
+      if (sessionId === this.#session) handler(params);
+    });
+  }
+
+  async navigate(url: string): Promise<void> {
+    const reply = await this.send<{ errorText?: string }>('Page.navigate', { url });
+    if (reply.errorText) throw new Error(`could not load ${url}: ${reply.errorText}`);
+  }
+
+  /**
+   * Evaluates `fn(arg)` in the page, awaiting a promise it returns, and resolves with its JSON value.
+   * `fn` is sent as source text: it must not close over anything.
+   */
+  async evaluate<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> {
+    const reply = await this.send<EvaluateReply>('Runtime.evaluate', {
+      // `__name`: the helper a bundler that keeps function names (tsx does) may have written into `fn`.
+      expression: `((__name) => (${fn.toString()})(${JSON.stringify(arg) ?? 'undefined'}))((f) => f)`,
+      awaitPromise: true,
+      returnByValue: true,
+    });
+    if (reply.exceptionDetails) {
+      const d = reply.exceptionDetails;
+      throw new Error(`in the page: ${d.exception?.description?.split('\n')[0] ?? d.text ?? 'exception'}`);
+    }
+    return reply.result?.value as R;
+  }
+
+  /** Resolves once `fn(arg)` is truthy in the page, polling every 100 ms; rejects after `timeoutMs`. */
+  async waitFor<A>(fn: (arg: A) => unknown, arg: A, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      // A page still loading has no context to evaluate in yet: that is a "not yet", not a failure.
+      if (await this.evaluate(fn, arg).catch(() => false)) return;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for the page`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /**
+   * Clicks the visible button whose text starts with `label` the way a person does: a real (trusted) mouse
+   * press and release at its centre. False when there is no such button.
+   */
+  async clickButton(label: string): Promise<boolean> {
+    const at = await this.evaluate((text: string) => {
+      const button = [...document.querySelectorAll('button')].find(
+        (b) => (b.textContent ?? '').trim().startsWith(text) && !b.disabled && b.offsetParent !== null,
+      );
+      if (!button) return null;
+      button.scrollIntoView({ block: 'center' });
+      const r = button.getBoundingClientRect();
+      return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+    }, label);
+    if (!at) return false;
+    for (const type of ['mousePressed', 'mouseReleased'])
+      await this.send('Input.dispatchMouseEvent', { type, x: at.x, y: at.y, button: 'left', clickCount: 1 });
+    return true;
+  }
+
+  /** Closes the browser, and kills it when it has not exited after `graceMs`. */
+  async close(graceMs = 5_000): Promise<void> {
+    this.#closing = true;
+    if (this.#process.exitCode !== null || this.#process.signalCode !== null) return;
+    await this.#cdp.send('Browser.close').catch(() => undefined);
+    const timer = setTimeout(() => this.#process.kill('SIGKILL'), graceMs);
+    await this.#exited;
+    clearTimeout(timer);
+  }
+
+  #watch(target: string, onLost: BrowserTabOptions['onLost']): void {
+    let told = false;
+    const lost = (why: 'crashed' | 'exited') => {
+      if (told || this.#closing) return;
+      told = true;
+      onLost?.(why);
+    };
+    this.#cdp.on('Target.targetCrashed', (params) => {
+      if (params.targetId === target) lost('crashed');
+    });
+    this.#cdp.onClose(() => lost('exited'));
+  }
+}
+
+/** The target id of the browser's first page, once it exists. */
+async function firstPage(cdp: CdpConnection): Promise<string> {
+  // Target events (crashes among them) are reported from here on.
+  await cdp.send('Target.setDiscoverTargets', { discover: true });
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const { targetInfos } = await cdp.send<{ targetInfos: { targetId: string; type: string }[] }>('Target.getTargets');
+    const page = targetInfos.find((t) => t.type === 'page');
+    if (page) return page.targetId;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new CdpError('the browser opened no page');
+}
