@@ -86,6 +86,19 @@ test('three tabs compute a primes batch end to end, each quorum formed by distin
   }
 });
 
+test('a farm run again on the same profiles keeps its identities and counts only its own results', async () => {
+  // Few units, so that no tab earns the trust that would let it validate alone (trustAfter 10).
+  const first = await seedPrimes(coordinator, { limit: 2_000_000, segment: 1_000_000, minQuorum: 2 });
+  const before = await startFarm(farmOptions(2, first.workUnits * 2)).done;
+  expect(before).toMatchObject({ reason: 'wus', exit_code: 0, validated: first.workUnits * 2 });
+  const second = await seedPrimes(coordinator, { limit: 3_000_000, segment: 1_000_000, minQuorum: 2 });
+  const again = await startFarm(farmOptions(2, second.workUnits * 2)).done;
+  expect(again).toMatchObject({ reason: 'wus', exit_code: 0, validated: second.workUnits * 2 });
+  // It ran until its own results were in, not until its identities' lifetime counts reached the target.
+  expect((await coordinator.store.progress(second.job as never)).counts.validated).toBe(second.workUnits);
+  expect(again.per_tab.map((t) => t.volunteer)).toEqual(before.per_tab.map((t) => t.volunteer));
+});
+
 test('a crashed tab is reported, and the coordinator reissues its work units to the other tabs', async () => {
   const seeded = await seedPrimes(coordinator, {
     limit: 100_000_000,

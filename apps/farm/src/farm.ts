@@ -33,7 +33,13 @@ export interface Tab {
   browser: BrowserTab | null;
   /** The page is loaded and Start was pressed: from now on it is polled. */
   ready: boolean;
+  /** The page's last snapshot, its coordinator counters counted from this run's start (see `baseline`). */
   snapshot: TabSnapshot | null;
+  /**
+   * The coordinator's lifetime counters for this tab's volunteer when the run began: a profile kept from an
+   * earlier run brings its identity, and its counters, along.
+   */
+  baseline: Pick<TabSnapshot, 'validated' | 'rejected' | 'errors'> | null;
   crashed: boolean;
   error: string | null;
   usage: ProcessUsage | null;
@@ -104,6 +110,7 @@ export function startFarm(options: FarmOptions, events: FarmEvents = {}): Farm {
     browser: null,
     ready: false,
     snapshot: null,
+    baseline: null,
     crashed: false,
     error: null,
     usage: null,
@@ -259,7 +266,7 @@ async function poll(tabs: readonly Tab[], events: FarmEvents): Promise<void> {
     tabs.map(async (tab) => {
       if (!tab.browser || !tab.ready || tab.crashed || tab.error) return;
       try {
-        const next = await tab.browser.evaluate(snapshotOf, null);
+        const next = sinceStart(tab, await tab.browser.evaluate(snapshotOf, null));
         const previous = tab.snapshot;
         tab.snapshot = next;
         if (next && (previous?.phase !== next.phase || previous?.backend !== next.backend))
@@ -276,6 +283,27 @@ async function poll(tabs: readonly Tab[], events: FarmEvents): Promise<void> {
   for (const tab of tabs) tab.usage = treeUsage(tab.profile, procs);
 }
 
+/**
+ * The snapshot with the coordinator's counters counted from this run's start: from what the page read just
+ * before it first computed, or, when it could not read them then, from the first time they were read.
+ */
+function sinceStart(tab: Tab, snapshot: TabSnapshot | null): TabSnapshot | null {
+  if (!snapshot) return null;
+  if (!snapshot.counted) return { ...snapshot, validated: 0, rejected: 0, errors: 0 };
+  tab.baseline ??= snapshot.countedAtStart ?? {
+    validated: snapshot.validated,
+    rejected: snapshot.rejected,
+    errors: snapshot.errors,
+  };
+  const b = tab.baseline;
+  return {
+    ...snapshot,
+    validated: snapshot.validated - b.validated,
+    rejected: snapshot.rejected - b.rejected,
+    errors: snapshot.errors - b.errors,
+  };
+}
+
 async function shutdown(options: FarmOptions, tabs: readonly Tab[], events: FarmEvents): Promise<void> {
   await Promise.all(
     tabs.map(async (tab) => {
@@ -288,7 +316,7 @@ async function shutdown(options: FarmOptions, tabs: readonly Tab[], events: Farm
             options.flushTimeoutMs,
           );
           if (!flushed) events.message?.(`tab ${tab.index}: outbox not empty after ${options.flushTimeoutMs} ms`);
-          tab.snapshot = (await browser.evaluate(snapshotOf, null)) ?? tab.snapshot;
+          tab.snapshot = sinceStart(tab, await browser.evaluate(snapshotOf, null)) ?? tab.snapshot;
         }
       } catch (e) {
         events.message?.(`tab ${tab.index}: shutdown: ${(e as Error).message.split('\n')[0]}`);

@@ -18,6 +18,8 @@ export function publishAutomation(session: Session): void {
         accepted: status?.counts.accepted ?? 0,
         dropped: status?.counts.dropped ?? 0,
         outbox: status?.counts.outbox ?? view.outbox,
+        counted: stats !== null,
+        countedAtStart: session.statsAtStart(),
         validated: stats?.valid ?? 0,
         rejected: stats?.invalid ?? 0,
         pending: stats?.pending ?? 0,

@@ -167,6 +167,8 @@ export class Session {
   #unsubscribe: (() => void)[] = [];
   #noticeId = 0;
   #currentLease: string | null = null;
+  /** The coordinator's counters for this volunteer when Start was first pressed; undefined before. */
+  #statsAtStart: VolunteerStats | null | undefined = undefined;
   #closed = false;
   #booted = false;
 
@@ -423,6 +425,11 @@ export class Session {
       this.#runtimeState = 'starting';
       this.#set({});
       this.#startPolling();
+      // What this identity had earned before this page computed anything (farms count their run from it).
+      if (this.#statsAtStart === undefined) {
+        const before = await volunteer.stats();
+        this.#statsAtStart = before.ok ? before.value : null;
+      }
       await volunteer.start();
       this.#applyBattery();
       const capabilities = await volunteer.capabilities();
@@ -782,7 +789,16 @@ export class Session {
   }
 
   /** Submits what the outbox holds; true when it emptied within `timeoutMs`. */
-  async flush(timeoutMs: number): PromearTimeout(this.#syncSoon);
+  async flush(timeoutMs: number): Promise<boolean> {
+    return this.#volunteer ? this.#volunteer.flush(timeoutMs) : true;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#stopPolling();
+    for (const timer of this.#timers) clearInterval(timer);
+    if (this.#healthTimer) clearTimeout(this.#healthTimer);
+    if (this.#syncSoon) clearTimeout(this.#syncSoon);
     this.#stopBattery();
     await this.#volunteer?.close(2000);
     this.#store?.close();

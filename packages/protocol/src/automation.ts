@@ -15,7 +15,14 @@ export interface TabSnapshot {
   readonly dropped: number;
   /** Computed results not yet acknowledged. */
   readonly outbox: number;
-  /** From the coordinator's counters for this volunteer. */
+  /** Whether the coordinator's counters below were read (until then they are 0). */
+  readonly counted: boolean;
+  /**
+   * The same counters as read just before this page first started computing (null when they could not be
+   * read then): what earlier runs of this identity had already earned.
+   */
+  readonly countedAtStart: { readonly validated: number; readonly rejected: number; readonly errors: number } | null;
+  /** From the coordinator's counters for this volunteer, over its whole life (earlier runs included). */
   readonly validated: number;
   readonly rejected: number;
   readonly pending: number;
