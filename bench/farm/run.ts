@@ -178,6 +178,8 @@ export interface PointFigures {
   readonly failed_tabs: number;
   readonly rejected: number;
   readonly errors: number;
+  /** Results still in a tab's outbox when the farm closed it (the farm waits 30 s for each to drain). */
+  readonly unflushed: number;
   readonly orphans: number;
   readonly exit_code: number;
   readonly load_at_start: number;
@@ -215,9 +217,12 @@ async function point(tabs: number): Promise<PointFigures> {
     const timeoutMs = duration(args['point-timeout']);
     const t0 = performance.now() / 1000;
     // Set by the farm's callbacks (an object, so that the loop below sees them change).
-    const state: { validated: number; first: number | null; start: Reading | null } = {
+    // `ready`: every tab is computing; the main loop then takes the start reading with counts fetched at that
+    // moment (a count from the loop's last poll can be seconds old on a loaded machine).
+    const state: { validated: number; first: number | null; ready: number | null; start: Reading | null } = {
       validated: 0,
       first: null,
+      ready: null,
       start: null,
     };
     let end: Reading | null = null;
@@ -231,9 +236,9 @@ async function point(tabs: number): Promise<PointFigures> {
       },
       tick: (all, elapsedMs) => {
         if (state.first === null && all.some((t) => (t.snapshot?.computed ?? 0) > 0)) state.first = elapsedMs / 1000;
-        if (state.start === null && allComputing(all)) {
-          state.start = read(all, grid, state.validated);
-          log(`  every tab computing after ${(elapsedMs / 1000).toFixed(1)} s: measuring the next ${results} results`);
+        if (state.ready === null && allComputing(all)) {
+          state.ready = elapsedMs / 1000;
+          log(`  every tab computing after ${state.ready.toFixed(1)} s: measuring the next ${results} results`);
         }
         if (elapsedMs - shown >= 10_000) {
           shown = elapsedMs;
@@ -260,6 +265,7 @@ async function point(tabs: number): Promise<PointFigures> {
         const counts = await grid.counts();
         state.validated = counts.validated;
         failedWUs = counts.failed;
+        if (state.ready !== null && state.start === null) state.start = read(farm.tabs, grid, counts.validated);
         const start = state.start;
         if (start && (counts.validated - start.validatedWUs) * quorum >= results) {
           end = read(farm.tabs, grid, counts.validated);
@@ -371,6 +377,7 @@ function figures(
     failed_tabs: summary.crashed,
     rejected: summary.rejected,
     errors: summary.errors,
+    unflushed: summary.unflushed,
     orphans,
     exit_code: summary.exit_code,
     load_at_start: Math.round(load * 100) / 100,
@@ -409,6 +416,7 @@ function printPoint(f: PointFigures): void {
     `  backends         ${Object.entries(f.backends)
       .map(([b, n]) => `${b} ×${n.tabs} (${n.computed_per_s} results/s, ${pct(n.cpu_share)} CPU)`)
       .join(', ')}; failed tabs ${f.failed_tabs}, rejected ${f.rejected}, errors ${f.errors}, ` +
+      `unflushed ${f.unflushed}, ` +
       `orphan processes ${f.orphans}, farm exit code ${f.exit_code}`,
   );
 }
@@ -436,13 +444,20 @@ export interface SoakFigures {
   readonly harness_cpu_share: number;
   readonly other_cpu_share: number;
   readonly cpu_by_thread: Readonly<Record<string, number>>;
+  /** Results/s over the first THREAD_WINDOW_S after the warm-up, and over the last: does throughput hold? */
+  readonly wu_per_s_early: number;
+  readonly wu_per_s_late: number;
+  /** The same for CPU by thread: does a thread's cost grow? */
+  readonly cpu_by_thread_early: Readonly<Record<string, number>>;
+  readonly cpu_by_thread_late: Readonly<Record<string, number>>;
   readonly results: number;
   readonly failed_tabs: number;
   readonly rejected: number;
+  readonly unflushed: number;
   readonly orphans: number;
   readonly exit_code: number;
-  /** [seconds since every tab was computing, total browser PSS MB, coordinator RSS MB]. */
-  readonly series: readonly (readonly [number, number, number])[];
+  /** [seconds since every tab was computing, total browser PSS MB, coordinator RSS MB, results validated]. */
+  readonly series: readonly (readonly [number, number, number, number])[];
 }
 
 const SOAK_SAMPLE_MS = 10_000;
@@ -451,12 +466,15 @@ const SOAK_WARMUP_S = 60;
 const TOP_UP = 300;
 
 async function soak(tabs: number, ms: number): Promise<SoakFigures> {
-  const grid = await Grid.start(segment, 2);
+  const quorum = tabs === 1 ? 1 : 2;
+  const grid = await Grid.start(segment, quorum);
   try {
     await grid.addWork(3 * TOP_UP);
     const t0 = performance.now() / 1000;
     // Set by the farm's callbacks and the top-up, read by the sampling loop.
-    const state: { first: Reading | null; startValidated: number; validated: number } = {
+    // `ready`: every tab is computing; the sampling loop then takes the first reading with fresh counts.
+    const state: { ready: boolean; first: Reading | null; startValidated: number; validated: number } = {
+      ready: false,
       first: null,
       startValidated: 0,
       validated: 0,
@@ -464,11 +482,7 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
     const farm = startFarm(farmOptions(grid, tabs), {
       message: (text) => warn(`  soak: ${text}`),
       tick: (all) => {
-        if (state.first === null && allComputing(all)) {
-          state.first = read(all, grid, state.validated);
-          state.startValidated = state.validated;
-          log(`  every tab computing after ${(state.first.t - t0).toFixed(1)} s; soaking for ${ms / 60_000} min`);
-        }
+        state.ready ||= allComputing(all);
       },
     });
     const interrupt = () => farm.stop('signal');
@@ -477,8 +491,10 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
     void farm.done.finally(() => {
       finished = true;
     });
-    const series: [number, number, number][] = [];
+    const series: [number, number, number, number][] = [];
     const byKind: [number, ReadonlyMap<string, number>][] = [];
+    // CPU by thread at each sample, to compare the soak's first minutes after warm-up with its last.
+    const threadSeries: [number, ReadonlyMap<string, number>][] = [];
     let last: Reading | null = null;
     let topping: Promise<void> | null = null;
     let summary: FarmSummary;
@@ -495,17 +511,25 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
           .finally(() => {
             topping = null;
           });
+        if (state.first === null && state.ready) {
+          state.validated = (await grid.counts()).validated;
+          state.startValidated = state.validated;
+          state.first = read(farm.tabs, grid, state.validated);
+          log(`  every tab computing after ${(state.first.t - t0).toFixed(1)} s; soaking for ${ms / 60_000} min`);
+        }
         const first = state.first;
         if (first === null) continue;
-        const kinds = pssByKind(browserProcesses(farm.tabs.map(browserOf)));
+        const procs = browserProcesses(farm.tabs.map(browserOf));
+        const kinds = pssByKind(procs);
         const pss = [...kinds.values()].reduce((a, b) => a + b, 0);
         const rss = grid.rssBytes() / 2 ** 20;
         const t = performance.now() / 1000 - first.t;
-        series.push([r1(t), r1(pss), r1(rss)]);
+        series.push([r1(t), r1(pss), r1(rss), (state.validated - state.startValidated) * quorum]);
         byKind.push([t, kinds]);
+        threadSeries.push([t, threadCpu(procs)]);
         log(
           `  ${t.toFixed(0).padStart(4)} s  browsers ${pss.toFixed(0)} MB PSS, coordinator ${rss.toFixed(0)} MB, ` +
-            `${(state.validated - state.startValidated) * 2} results validated`,
+            `${(state.validated - state.startValidated) * quorum} results validated`,
         );
         if (t * 1000 >= ms) {
           state.validated = (await grid.counts()).validated;
@@ -543,7 +567,7 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
         ];
       }),
     );
-    const validated = (last.validatedWUs - first.validatedWUs) * 2;
+    const validated = (last.validatedWUs - first.validatedWUs) * quorum;
     return {
       tabs,
       seconds: r1(measured),
@@ -560,9 +584,14 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
       coordinator_rss_slope_mb_per_min: r3(fitSlope(coordinator)),
       wu_per_s: r3(validated / measured),
       ...shares(first, last),
+      wu_per_s_early: rateWindow(series, SOAK_WARMUP_S, SOAK_WARMUP_S + THREAD_WINDOW_S),
+      wu_per_s_late: rateWindow(series, measured - THREAD_WINDOW_S, measured),
+      cpu_by_thread_early: threadWindow(threadSeries, SOAK_WARMUP_S, SOAK_WARMUP_S + THREAD_WINDOW_S),
+      cpu_by_thread_late: threadWindow(threadSeries, measured - THREAD_WINDOW_S, measured),
       results: validated,
       failed_tabs: summary.crashed,
       rejected: summary.rejected,
+      unflushed: summary.unflushed,
       orphans,
       exit_code: summary.exit_code,
       series,
@@ -570,6 +599,30 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
   } finally {
     await grid.close();
   }
+}
+
+const THREAD_WINDOW_S = 120;
+
+/** Shares of the machine by thread between the samples nearest `from` and `to` seconds. */
+function threadWindow(
+  series: readonly [number, ReadonlyMap<string, number>][],
+  from: number,
+  to: number,
+): Record<string, number> {
+  const at = (t: number) => series.reduce((best, s) => (Math.abs(s[0] - t) < Math.abs(best[0] - t) ? s : best));
+  if (series.length < 2) return {};
+  const a = at(from);
+  const b = at(to);
+  return b[0] > a[0] ? topDeltas(a[1], b[1], (b[0] - a[0]) * CORES, 4) : {};
+}
+
+/** Results validated per second between the samples nearest `from` and `to` seconds. */
+function rateWindow(series: readonly (readonly [number, number, number, number])[], from: number, to: number): number {
+  if (series.length < 2) return Number.NaN;
+  const at = (t: number) => series.reduce((best, s) => (Math.abs(s[0] - t) < Math.abs(best[0] - t) ? s : best));
+  const a = at(from);
+  const b = at(to);
+  return b[0] > a[0] ? r3((b[3] - a[3]) / (b[0] - a[0])) : Number.NaN;
 }
 
 async function topUp(grid: Grid, state: { validated: number }): Promise<void> {
@@ -602,10 +655,14 @@ function printSoak(s: SoakFigures): void {
   log(
     `  ${s.wu_per_s} results/s; CPU of ${CORES} cores: browsers ${pct(s.browser_cpu_share)}, coordinator ` +
       `${pct(s.coordinator_cpu_share)}, this harness ${pct(s.harness_cpu_share)}, other work ` +
-      `${pct(s.other_cpu_share)}; failed tabs ${s.failed_tabs}, rejected ${s.rejected}, orphan processes ` +
+      `${pct(s.other_cpu_share)}; failed tabs ${s.failed_tabs}, rejected ${s.rejected}, unflushed ${s.unflushed}, orphan processes ` +
       `${s.orphans}, farm exit code ${s.exit_code}`,
   );
   log(`  browser threads  ${threadList(s.cpu_by_thread)}`);
+  log(
+    `    first ${THREAD_WINDOW_S} s after warm-up: ${s.wu_per_s_early} results/s; ${threadList(s.cpu_by_thread_early)}`,
+  );
+  log(`    last ${THREAD_WINDOW_S} s: ${s.wu_per_s_late} results/s; ${threadList(s.cpu_by_thread_late)}`);
 }
 
 log(
