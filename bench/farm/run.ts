@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { type FarmOptions, type FarmSummary, type Tab, findChromium, startFarm, survivors } from '@bricolage/farm';
 import { allProcesses, treeUsage } from '../../apps/farm/src/procstats';
 import { Grid } from './grid';
-import { type Series, fitSlope, mean } from './stats';
+import { type Series, fitSlope, mean, slopeError } from './stats';
 import { browserProcesses, pssByKind, threadCpu, topDeltas } from './breakdown';
 
 const { values: args } = parseArgs({
@@ -431,9 +431,19 @@ export interface SoakFigures {
   readonly pss_end_mb: number;
   readonly pss_slope_mb_per_min: number;
   readonly pss_slope_mb_per_min_per_tab: number;
+  /** The slope's standard error: a slope within about two of it from zero is no evidence of growth. */
+  readonly pss_slope_error_mb_per_min: number;
   /** The same by Chromium process type, all tabs together: which process grows. */
   readonly pss_by_kind: Readonly<
-    Record<string, { readonly start_mb: number; readonly end_mb: number; readonly slope_mb_per_min: number }>
+    Record<
+      string,
+      {
+        readonly start_mb: number;
+        readonly end_mb: number;
+        readonly slope_mb_per_min: number;
+        readonly slope_error_mb_per_min: number;
+      }
+    >
   >;
   readonly coordinator_rss_start_mb: number;
   readonly coordinator_rss_end_mb: number;
@@ -563,6 +573,7 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
             start_mb: r1(points[0]?.[1] ?? Number.NaN),
             end_mb: r1(points.at(-1)?.[1] ?? Number.NaN),
             slope_mb_per_min: r3(fitSlope(points)),
+            slope_error_mb_per_min: r3(slopeError(points)),
           },
         ];
       }),
@@ -578,6 +589,7 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
       pss_end_mb: fitted.at(-1)?.[1] ?? Number.NaN,
       pss_slope_mb_per_min: r3(slope),
       pss_slope_mb_per_min_per_tab: r3(slope / tabs),
+      pss_slope_error_mb_per_min: r3(slopeError(browsers)),
       pss_by_kind: pssByKindFigures,
       coordinator_rss_start_mb: fitted[0]?.[2] ?? Number.NaN,
       coordinator_rss_end_mb: fitted.at(-1)?.[2] ?? Number.NaN,
@@ -639,13 +651,17 @@ const threadList = (shares: Readonly<Record<string, number>>) =>
 function printSoak(s: SoakFigures): void {
   log(`soak: ${s.tabs} tabs for ${s.seconds} s after ${s.startup_s} s of start-up, ${s.results} results validated`);
   log(
-    `  browsers' PSS    ${s.pss_start_mb} → ${s.pss_end_mb} MB; slope ${s.pss_slope_mb_per_min} MB/min ` +
+    `  browsers' PSS    ${s.pss_start_mb} → ${s.pss_end_mb} MB; slope ${s.pss_slope_mb_per_min} ± ` +
+      `${s.pss_slope_error_mb_per_min} MB/min ` +
       `(${s.pss_slope_mb_per_min_per_tab} per tab; least squares over ${s.samples} samples after ${s.warmup_s} s)`,
   );
   log(
     `  by process type  ${Object.entries(s.pss_by_kind)
       .sort((a, b) => b[1].end_mb - a[1].end_mb)
-      .map(([kind, k]) => `${kind} ${k.start_mb} → ${k.end_mb} MB (${k.slope_mb_per_min} MB/min)`)
+      .map(
+        ([kind, k]) =>
+          `${kind} ${k.start_mb} → ${k.end_mb} MB (${k.slope_mb_per_min} ± ${k.slope_error_mb_per_min} MB/min)`,
+      )
       .join(', ')}`,
   );
   log(

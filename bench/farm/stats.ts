@@ -18,3 +18,19 @@ export function fitSlope(points: Series): number {
   }
   return sxx > 0 ? sxy / sxx : Number.NaN;
 }
+
+/** The standard error of `fitSlope(points)`; NaN with fewer than three points. */
+export function slopeError(points: Series): number {
+  const n = points.length;
+  if (n < 3) return Number.NaN;
+  const slope = fitSlope(points);
+  const mx = mean(points.map(([x]) => x));
+  const my = mean(points.map(([, y]) => y));
+  let residuals = 0;
+  let sxx = 0;
+  for (const [x, y] of points) {
+    residuals += (y - my - slope * (x - mx)) ** 2;
+    sxx += (x - mx) ** 2;
+  }
+  return sxx > 0 ? Math.sqrt(residuals / (n - 2) / sxx) : Number.NaN;
+}
