@@ -1,5 +1,8 @@
 // What this tab has earned: every receipt with its proof status, totals per project, and the file that
 // takes them elsewhere.
+import type { Project } from '@bricolage/protocol';
+import type { StoredReceipt } from '@bricolage/receipts';
+import { memo, useMemo } from 'react';
 import { download, formatCredit, formatTime } from '../format';
 import { RECEIPTS_SHOWN, type Session, type View } from '../session';
 
@@ -7,7 +10,7 @@ import { RECEIPTS_SHOWN, type Session, type View } from '../session';
 const MORE = 200;
 
 export function ReceiptsPanel({ view, session }: { view: View; session: Session }) {
-  const names = new Map(view.projects.map((p) => [p.id as string, p.name]));
+  const names = useProjectNames(view.projects);
   const rows = view.receipts;
   const count = view.totals.reduce((sum, t) => sum + t.receipts, 0);
   const total = view.totals.reduce((sum, t) => sum + t.credit, 0);
@@ -117,30 +120,7 @@ export function ReceiptsPanel({ view, session }: { view: View; session: Session 
                 <th scope="col">Proof</th>
               </tr>
             </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.id} data-testid="receipt-row">
-                  <td>{formatTime(r.at)}</td>
-                  <td>{names.get(r.project) ?? r.project}</td>
-                  <td>
-                    <code>{r.job}</code>
-                  </td>
-                  <td>
-                    <code>{r.workUnit}</code>
-                  </td>
-                  <td className="num">{formatCredit(r.credit)}</td>
-                  <td>
-                    <span
-                      className={r.check.ok ? 'pill ok' : 'pill bad'}
-                      title={`${r.check.message} (${formatTime(r.check.at)})`}
-                    >
-                      {r.check.ok ? (r.check.against === 'current' ? 'verified (current log)' : 'verified') : 'FAILED'}
-                    </span>
-                    {!r.check.ok && <span className="failure"> {r.check.message}</span>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
+            <ReceiptRows receipts={rows} names={names} />
           </table>
         </section>
       )}
@@ -165,3 +145,47 @@ export function ReceiptsPanel({ view, session }: { view: View; session: Session 
     </section>
   );
 }
+
+/** Project names by id, the same Map for as long as the project list is the same. */
+function useProjectNames(projects: readonly Project[]): ReadonlyMap<string, string> {
+  return useMemo(() => new Map(projects.map((p) => [p.id as string, p.name])), [projects]);
+}
+
+/**
+ * The rows, rendered again only when the receipts or the names change: the view changes several times a
+ * second while computing, and the receipts only when some arrive.
+ */
+const ReceiptRows = memo(function ReceiptRows({
+  receipts,
+  names,
+}: {
+  receipts: readonly StoredReceipt[];
+  names: ReadonlyMap<string, string>;
+}) {
+  return (
+    <tbody>
+      {receipts.map((r) => (
+        <tr key={r.id} data-testid="receipt-row">
+          <td>{formatTime(r.at)}</td>
+          <td>{names.get(r.project) ?? r.project}</td>
+          <td>
+            <code>{r.job}</code>
+          </td>
+          <td>
+            <code>{r.workUnit}</code>
+          </td>
+          <td className="num">{formatCredit(r.credit)}</td>
+          <td>
+            <span
+              className={r.check.ok ? 'pill ok' : 'pill bad'}
+              title={`${r.check.message} (${formatTime(r.check.at)})`}
+            >
+              {r.check.ok ? (r.check.against === 'current' ? 'verified (current log)' : 'verified') : 'FAILED'}
+            </span>
+            {!r.check.ok && <span className="failure"> {r.check.message}</span>}
+          </td>
+        </tr>
+      ))}
+    </tbody>
+  );
+});
