@@ -73,24 +73,34 @@ export class BrowserTab {
     });
     const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
     spawnError.catch(() => undefined);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tooSlow = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CdpError(`no answer within ${LAUNCH_TIMEOUT_MS} ms`)), LAUNCH_TIMEOUT_MS);
+    });
     const cdp = new CdpConnection(child.stdio[4] as Readable, child.stdio[3] as Writable);
     try {
-      const target = await Promise.race([firstPage(cdp), spawnError]);
-      const { sessionId } = await cdp.send<{ sessionId: string }>('Target.attachToTarget', {
-        targetId: target,
-        flatten: true,
-      });
+      const attach = async () => {
+        const target = await firstPage(cdp);
+        const { sessionId } = await cdp.send<{ sessionId: string }>('Target.attachToTarget', {
+          targetId: target,
+          flatten: true,
+        });
+        return { target, sessionId };
+      };
+      const { target, sessionId } = await Promise.race([attach(), spawnError, tooSlow]);
       const tab = new BrowserTab(child, cdp, sessionId, exited);
       tab.#watch(target, options.onLost);
       await tab.send('Page.enable');
       return tab;
     } catch (error) {
-      child.kill('SIGKILL');
+      killGroup(child);
       const why =
         error instanceof CdpError && stderr.trim()
           ? `${error.message}; the browser said: ${stderr.trim()}`
           : String((error as Error).message);
       throw new Error(`could not start Chromium: ${why}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -169,7 +179,7 @@ export class BrowserTab {
     this.#closing = true;
     if (this.#process.exitCode !== null || this.#process.signalCode !== null) return;
     await this.#cdp.send('Browser.close').catch(() => undefined);
-    const timer = setTimeout(() => this.#process.kill('SIGKILL'), graceMs);
+    const timer = setTimeout(() => killGroup(this.#process), graceMs);
     await this.#exited;
     clearTimeout(timer);
   }
@@ -185,6 +195,18 @@ export class BrowserTab {
       if (params.targetId === target) lost('crashed');
     });
     this.#cdp.onClose(() => lost('exited'));
+  }
+}
+
+const LAUNCH_TIMEOUT_MS = 60_000;
+
+/** Kills the browser and every process it started (its process group: it was spawned detached). */
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL'); // the group is gone already, or was never made
   }
 }
 
