@@ -283,6 +283,16 @@ async function poll(tabs: readonly Tab[], events: FarmEvents): Promise<void> {
   for (const tab of tabs) tab.usage = treeUsage(tab.profile, procs);
 }
 
+/** Waits until the page has stopped computing (its last work unit done), for at most `timeoutMs`. */
+async function untilStopped(browser: BrowserTab, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const phase = await browser.evaluate(phaseOf, null);
+    if (phase !== 'stopping' && phase !== 'computing' && phase !== 'waiting' && phase !== 'paused') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /**
  * The snapshot with the coordinator's counters counted from this run's start: from what the page read just
  * before it first computed, or, when it could not read them then, from the first time they were read.
@@ -310,7 +320,8 @@ async function shutdown(options: FarmOptions, tabs: readonly Tab[], events: Farm
       const browser = tab.browser;
       try {
         if (browser && tab.ready && !tab.crashed && !tab.error) {
-          await browser.clickButton('Stop');
+          // Stop lets the work unit in hand finish; its result is flushed with the rest once it has.
+          if (await browser.clickButton('Stop')) await untilStopped(browser, options.flushTimeoutMs);
           const flushed = await browser.evaluate(
             (ms) => (window as unknown as { bricolagePage?: PageAutomation }).bricolagePage?.flush(ms) ?? true,
             options.flushTimeoutMs,

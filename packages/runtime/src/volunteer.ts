@@ -330,15 +330,23 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
     },
 
     async flush(timeoutMs = 10_000) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const done = submitter.kick().then(() => true);
-      const late = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      });
-      submitter.retryNow();
-      const flushed = await Promise.race([done, late]);
-      clearTimeout(timer);
-      return flushed && (await outbox.size()) === 0;
+      const deadline = Date.now() + timeoutMs;
+      // A result may reach the outbox after a drain found it empty (a work unit finishing as Stop takes
+      // effect): drain again until the outbox is seen empty, or the time is up.
+      for (;;) {
+        const left = deadline - Date.now();
+        if (left <= 0) return (await outbox.size()) === 0;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const drained = submitter.kick().then(() => true);
+        const late = new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), left);
+        });
+        submitter.retryNow();
+        const finished = await Promise.race([drained, late]);
+        clearTimeout(timer);
+        if ((await outbox.size()) === 0) return true;
+        if (!finished) return false;
+      }
     },
 
     receipts: (after) => client.receipts(after),
