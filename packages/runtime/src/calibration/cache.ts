@@ -13,7 +13,8 @@ const MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 
 export function calibrationKey(probe: DeviceProbe, userAgent: string): string {
   const gpu = probe.webgpu;
-  return `bricolage:calibration:v1:${JSON.stringify([
+  // v2: a software adapter must win by 2× (SOFTWARE_ADAPTER_MARGIN); choices cached under v1 are made again.
+  return `bricolage:calibration:v2:${JSON.stringify([
     gpu?.vendor ?? null,
     gpu?.architecture ?? null,
     gpu?.description ?? null,

@@ -29,10 +29,12 @@ describe('calibration kernels', () => {
 });
 
 describe('backend choice from calibration', () => {
-  it('keeps wasm on a software adapter unless WebGPU wins by more than the margin', () => {
+  it('keeps wasm on a software adapter unless WebGPU is more than twice as fast', () => {
     expect(pickWgsl(12, 9, true)).toBe('wasm');
     expect(pickWgsl(8.5, 9, true)).toBe('wasm');
-    expect(pickWgsl(5, 9, true)).toBe('webgpu');
+    // 30% faster on the spin kernel is not enough: it runs on the same CPU, on more threads.
+    expect(pickWgsl(6.3, 9, true)).toBe('wasm');
+    expect(pickWgsl(4, 9, true)).toBe('webgpu');
   });
 
   it('keeps WebGPU on a real GPU unless wasm wins by more than the margin', () => {
