@@ -1,4 +1,5 @@
-// `npm run bench:farm -- [--tabs 1,2,4,8,16] [--wus 1200] [--segment 2^24] [--soak 10m] [--soak-tabs 16] [--json]`:
+// `npm run bench:farm -- [--tabs 1,2,4,8,16] [--wus 1200] [--segment 2^24] [--soak 10m] [--soak-tabs 16]
+// [--soak-only] [--soak-gc] [--json]`:
 // headless farms of growing size on this machine, each point against a fresh child coordinator (so its CPU is
 // its own) given a fixed amount of primes work once every tab is up; then, optionally, a long soak that
 // samples the browsers' memory to show whether it grows.
@@ -27,6 +28,11 @@ const { values: args } = parseArgs({
     'soak-tabs': { type: 'string', default: '16' },
     /** Only the soak, no sweep. */
     'soak-only': { type: 'boolean', default: false },
+    /**
+     * Collect garbage in every page before each soak sample, so that the soak measures what the pages retain
+     * rather than when V8 chose to collect (it postpones collection on a machine with no idle time).
+     */
+    'soak-gc': { type: 'boolean', default: false },
     chromium: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
@@ -433,6 +439,8 @@ export interface SoakFigures {
   readonly pss_slope_mb_per_min_per_tab: number;
   /** The slope's standard error: a slope within about two of it from zero is no evidence of growth. */
   readonly pss_slope_error_mb_per_min: number;
+  /** Whether garbage was collected in every page before each sample (--soak-gc). */
+  readonly collected_before_samples: boolean;
   /** The same by Chromium process type, all tabs together: which process grows. */
   readonly pss_by_kind: Readonly<
     Record<
@@ -529,6 +537,13 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
         }
         const first = state.first;
         if (first === null) continue;
+        if (args['soak-gc']) {
+          await Promise.all(
+            farm.tabs.map((t) => t.browser?.send('HeapProfiler.collectGarbage').catch(() => undefined)),
+          );
+          // The collector frees array buffers and decommits pages after it returns.
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
         const procs = browserProcesses(farm.tabs.map(browserOf));
         const kinds = pssByKind(procs);
         const pss = [...kinds.values()].reduce((a, b) => a + b, 0);
@@ -590,6 +605,7 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
       pss_slope_mb_per_min: r3(slope),
       pss_slope_mb_per_min_per_tab: r3(slope / tabs),
       pss_slope_error_mb_per_min: r3(slopeError(browsers)),
+      collected_before_samples: args['soak-gc'],
       pss_by_kind: pssByKindFigures,
       coordinator_rss_start_mb: fitted[0]?.[2] ?? Number.NaN,
       coordinator_rss_end_mb: fitted.at(-1)?.[2] ?? Number.NaN,
@@ -649,7 +665,10 @@ const threadList = (shares: Readonly<Record<string, number>>) =>
     .join(', ');
 
 function printSoak(s: SoakFigures): void {
-  log(`soak: ${s.tabs} tabs for ${s.seconds} s after ${s.startup_s} s of start-up, ${s.results} results validated`);
+  log(
+    `soak: ${s.tabs} tabs for ${s.seconds} s after ${s.startup_s} s of start-up, ${s.results} results validated` +
+      (s.collected_before_samples ? '; garbage collected in every page before each sample' : ''),
+  );
   log(
     `  browsers' PSS    ${s.pss_start_mb} → ${s.pss_end_mb} MB; slope ${s.pss_slope_mb_per_min} ± ` +
       `${s.pss_slope_error_mb_per_min} MB/min ` +
