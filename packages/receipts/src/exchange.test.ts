@@ -2,26 +2,17 @@ import { generateSigningKeyPair } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
 import { auditReceipts } from './audit';
 import { exportReceipts, parseReceiptsFile, verifyReceiptsFile } from './exchange';
-import type { StoredReceipt } from './schema';
+import { receiptRecord, type StoredReceipt } from './schema';
 import { createTestLog } from './testing';
 
-const stored = (proven: Awaited<ReturnType<Awaited<ReturnType<typeof createTestLog>>['append']>>): StoredReceipt => {
-  const body = proven.receipt.body;
-  return {
-    id: `${body.log}/${body.index}`,
-    log: body.log,
-    index: body.index,
-    volunteer: body.volunteer,
-    project: body.project,
-    job: body.job,
-    workUnit: body.workUnit,
-    credit: body.credit,
-    at: body.at,
-    proven,
-    storedAt: 0,
-    check: { at: 0, ok: true, message: 'verified', against: 'stored', treeSize: proven.treeHead.head.size },
-  };
-};
+const stored = (proven: Awaited<ReturnType<Awaited<ReturnType<typeof createTestLog>>['append']>>): StoredReceipt =>
+  receiptRecord(proven, 0, {
+    at: 0,
+    ok: true,
+    message: 'verified',
+    against: 'stored',
+    treeSize: proven.treeHead.head.size,
+  });
 
 describe('receipts file', () => {
   it('exports only this volunteer’s receipts of this log, each verifiable offline', async () => {
