@@ -631,25 +631,27 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
 
 const THREAD_WINDOW_S = 120;
 
+/** The sample whose time (its first element, in seconds) is nearest `t`; `series` must not be empty. */
+const nearest = <S extends readonly [number, ...unknown[]]>(series: readonly S[], t: number): S =>
+  series.reduce((best, s) => (Math.abs(s[0] - t) < Math.abs(best[0] - t) ? s : best));
+
 /** Shares of the machine by thread between the samples nearest `from` and `to` seconds. */
 function threadWindow(
   series: readonly [number, ReadonlyMap<string, number>][],
   from: number,
   to: number,
 ): Record<string, number> {
-  const at = (t: number) => series.reduce((best, s) => (Math.abs(s[0] - t) < Math.abs(best[0] - t) ? s : best));
   if (series.length < 2) return {};
-  const a = at(from);
-  const b = at(to);
+  const a = nearest(series, from);
+  const b = nearest(series, to);
   return b[0] > a[0] ? topDeltas(a[1], b[1], (b[0] - a[0]) * CORES, 4) : {};
 }
 
 /** Results validated per second between the samples nearest `from` and `to` seconds. */
 function rateWindow(series: readonly (readonly [number, number, number, number])[], from: number, to: number): number {
   if (series.length < 2) return Number.NaN;
-  const at = (t: number) => series.reduce((best, s) => (Math.abs(s[0] - t) < Math.abs(best[0] - t) ? s : best));
-  const a = at(from);
-  const b = at(to);
+  const a = nearest(series, from);
+  const b = nearest(series, to);
   return b[0] > a[0] ? r3((b[3] - a[3]) / (b[0] - a[0])) : Number.NaN;
 }
 
