@@ -21,6 +21,32 @@ const DRIVEN_ARGS = [
   '--use-mock-keychain',
 ];
 
+/**
+ * What a headless Chromium starts that a farm tab never uses, found with memory-infra dumps of a computing
+ * farm (bench/farm/memory-infra.ts). Playwright, which the tests use, passes a --disable-features list of
+ * its own, and a second one would replace it: these are for the farm's browsers only.
+ */
+const LEAN_ARGS = [
+  // One renderer, the page's: Chromium otherwise keeps a spare one warm (~20 MB) for a next navigation
+  // that never comes.
+  '--renderer-process-limit=1',
+  `--disable-features=${[
+    // The omnibox popups, built as WebUI pages in a renderer of their own (~60 MB) in a window nobody sees.
+    'WebUIOmniboxPopup',
+    'WebUIOmniboxAimPopup',
+    'WebUIOmniboxFullPopup',
+    // Background services with nothing to do in a farm, and calls to Google at startup.
+    'OptimizationHints',
+    'OptimizationGuideModelExecution',
+    'OptimizationGuideOnDeviceModel',
+    'MediaRouter',
+    'Translate',
+    'NetworkTimeServiceQuerying',
+    'AimEnabled',
+    'PreconnectToSearch',
+  ].join(',')}`,
+];
+
 export interface BrowserTabOptions {
   readonly chromium: string;
   /** The profile directory: the tab's IndexedDB (its identity and receipts) lives there between runs. */
@@ -58,6 +84,7 @@ export class BrowserTab {
       [
         ...CHROMIUM_ARGS,
         ...DRIVEN_ARGS,
+        ...LEAN_ARGS,
         ...(options.extraArgs ?? []),
         `--user-data-dir=${options.profile}`,
         'about:blank',
@@ -111,6 +138,18 @@ export class BrowserTab {
   /** Sends a DevTools command to the page (the tests use it to block requests and crash the page). */
   send<T = CdpParams>(method: string, params: CdpParams = {}): Promise<T> {
     return this.#cdp.send<T>(method, params, this.#session);
+  }
+
+  /** Sends a DevTools command to the browser itself (benchmarks use it to trace memory). */
+  sendToBrowser<T = CdpParams>(method: string, params: CdpParams = {}): Promise<T> {
+    return this.#cdp.send<T>(method, params);
+  }
+
+  /** Calls `handler` for the browser's own `method` events (those not from the page's session). */
+  onBrowser(method: string, handler: (params: CdpParams) => void): () => void {
+    return this.#cdp.on(method, (params, sessionId) => {
+      if (sessionId === undefined) handler(params);
+    });
   }
 
   /** Calls `handler` for the page's `method` events. */
