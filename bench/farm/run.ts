@@ -26,6 +26,12 @@ const { values: args } = parseArgs({
     'point-timeout': { type: 'string', default: '10m' },
     soak: { type: 'string' },
     'soak-tabs': { type: 'string', default: '16' },
+    /**
+     * How long the soak runs, once every tab computes, before its measured window (`--soak`) starts. It covers
+     * what Chromium starts late on its own: an on-device-model service ≈ 3 minutes after launch that no
+     * switch of this build turns off (see BENCHMARKS.md).
+     */
+    'soak-warmup': { type: 'string', default: '4m' },
     /** Only the soak, no sweep. */
     'soak-only': { type: 'boolean', default: false },
     /**
@@ -62,6 +68,7 @@ const sweep = args['soak-only'] ? [] : args.tabs.split(',').map(Number);
 if (!(results >= 2) || results % 2 !== 0) throw new Error('--wus must be an even number of results (quorum 2)');
 if (sweep.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) throw new Error('--tabs takes integers 1–64');
 if (!Number.isInteger(segment) || segment < 1) throw new Error('--segment takes a number of integers, e.g. 2^24');
+const soakWarmupS = duration(args['soak-warmup']) / 1000;
 const segmentLabel = Number.isInteger(Math.log2(segment)) ? `2^${Math.log2(segment)}` : String(segment);
 
 const farmOptions = (grid: Grid, tabs: number): FarmOptions => ({
@@ -439,6 +446,9 @@ export interface SoakFigures {
   readonly pss_slope_mb_per_min_per_tab: number;
   /** The slope's standard error: a slope within about two of it from zero is no evidence of growth. */
   readonly pss_slope_error_mb_per_min: number;
+  /** The same over the window's second half: growth into a bounded cache levels off, a leak does not. */
+  readonly pss_slope_second_half_mb_per_min: number;
+  readonly pss_slope_second_half_error_mb_per_min: number;
   /** Whether garbage was collected in every page before each sample (--soak-gc). */
   readonly collected_before_samples: boolean;
   /** The same by Chromium process type, all tabs together: which process grows. */
@@ -479,7 +489,6 @@ export interface SoakFigures {
 }
 
 const SOAK_SAMPLE_MS = 10_000;
-const SOAK_WARMUP_S = 60;
 /** Work units per top-up during the soak; one goes up whenever fewer than two are left unsent. */
 const TOP_UP = 300;
 
@@ -533,7 +542,9 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
           state.validated = (await grid.counts()).validated;
           state.startValidated = state.validated;
           state.first = read(farm.tabs, grid, state.validated);
-          log(`  every tab computing after ${(state.first.t - t0).toFixed(1)} s; soaking for ${ms / 60_000} min`);
+          log(
+            `  every tab computing after ${(state.first.t - t0).toFixed(1)} s; warming up for ${soakWarmupS} s, then measuring ${ms / 60_000} min`,
+          );
         }
         const first = state.first;
         if (first === null) continue;
@@ -556,7 +567,7 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
           `  ${t.toFixed(0).padStart(4)} s  browsers ${pss.toFixed(0)} MB PSS, coordinator ${rss.toFixed(0)} MB, ` +
             `${(state.validated - state.startValidated) * quorum} results validated`,
         );
-        if (t * 1000 >= ms) {
+        if (t * 1000 >= soakWarmupS * 1000 + ms) {
           state.validated = (await grid.counts()).validated;
           last = read(farm.tabs, grid, state.validated);
           break;
@@ -573,12 +584,14 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
     if (first === null || last === null)
       throw new Error(`soak: the tabs never all computed, or stopped early (${summary.reason})`);
     const measured = last.t - first.t;
-    const fitted = series.filter(([t]) => t >= SOAK_WARMUP_S);
+    const fitted = series.filter(([t]) => t >= soakWarmupS);
     const browsers: Series = fitted.map(([t, pss]) => [t / 60, pss]);
     const coordinator: Series = fitted.map(([t, , rss]) => [t / 60, rss]);
     const slope = fitSlope(browsers);
+    const midpoint = (browsers[0]?.[0] ?? 0) + ((browsers.at(-1)?.[0] ?? 0) - (browsers[0]?.[0] ?? 0)) / 2;
+    const secondHalf = browsers.filter(([minute]) => minute >= midpoint);
     const kinds = new Set(byKind.flatMap(([, m]) => [...m.keys()]));
-    const fittedKinds = byKind.filter(([t]) => t >= SOAK_WARMUP_S);
+    const fittedKinds = byKind.filter(([t]) => t >= soakWarmupS);
     const pssByKindFigures = Object.fromEntries(
       [...kinds].map((kind) => {
         const points: Series = fittedKinds.map(([t, m]) => [t / 60, m.get(kind) ?? 0]);
@@ -599,12 +612,14 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
       seconds: r1(measured),
       startup_s: r1(first.t - t0),
       samples: fitted.length,
-      warmup_s: SOAK_WARMUP_S,
+      warmup_s: soakWarmupS,
       pss_start_mb: fitted[0]?.[1] ?? Number.NaN,
       pss_end_mb: fitted.at(-1)?.[1] ?? Number.NaN,
       pss_slope_mb_per_min: r3(slope),
       pss_slope_mb_per_min_per_tab: r3(slope / tabs),
       pss_slope_error_mb_per_min: r3(slopeError(browsers)),
+      pss_slope_second_half_mb_per_min: r3(fitSlope(secondHalf)),
+      pss_slope_second_half_error_mb_per_min: r3(slopeError(secondHalf)),
       collected_before_samples: args['soak-gc'],
       pss_by_kind: pssByKindFigures,
       coordinator_rss_start_mb: fitted[0]?.[2] ?? Number.NaN,
@@ -612,9 +627,9 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
       coordinator_rss_slope_mb_per_min: r3(fitSlope(coordinator)),
       wu_per_s: r3(validated / measured),
       ...shares(first, last),
-      wu_per_s_early: rateWindow(series, SOAK_WARMUP_S, SOAK_WARMUP_S + THREAD_WINDOW_S),
+      wu_per_s_early: rateWindow(series, soakWarmupS, soakWarmupS + THREAD_WINDOW_S),
       wu_per_s_late: rateWindow(series, measured - THREAD_WINDOW_S, measured),
-      cpu_by_thread_early: threadWindow(threadSeries, SOAK_WARMUP_S, SOAK_WARMUP_S + THREAD_WINDOW_S),
+      cpu_by_thread_early: threadWindow(threadSeries, soakWarmupS, soakWarmupS + THREAD_WINDOW_S),
       cpu_by_thread_late: threadWindow(threadSeries, measured - THREAD_WINDOW_S, measured),
       results: validated,
       failed_tabs: summary.crashed,
@@ -674,7 +689,8 @@ function printSoak(s: SoakFigures): void {
   log(
     `  browsers' PSS    ${s.pss_start_mb} → ${s.pss_end_mb} MB; slope ${s.pss_slope_mb_per_min} ± ` +
       `${s.pss_slope_error_mb_per_min} MB/min ` +
-      `(${s.pss_slope_mb_per_min_per_tab} per tab; least squares over ${s.samples} samples after ${s.warmup_s} s)`,
+      `(${s.pss_slope_mb_per_min_per_tab} per tab; least squares over ${s.samples} samples after ${s.warmup_s} s); ` +
+      `second half ${s.pss_slope_second_half_mb_per_min} ± ${s.pss_slope_second_half_error_mb_per_min} MB/min`,
   );
   log(
     `  by process type  ${Object.entries(s.pss_by_kind)

@@ -27,11 +27,11 @@ const DRIVEN_ARGS = [
  * its own, and a second one would replace it: these are for the farm's browsers only.
  */
 const LEAN_ARGS = [
-  // One renderer, the page's: Chromium otherwise keeps a spare one warm (~20 MB) for a next navigation
+  // One renderer, the page's: Chromium otherwise keeps a spare one warm (~20 MB private) for a navigation
   // that never comes.
   '--renderer-process-limit=1',
   `--disable-features=${[
-    // The omnibox popups, built as WebUI pages in a renderer of their own (~60 MB) in a window nobody sees.
+    // The omnibox popups, built as WebUI pages in a renderer of their own (~30 MB) for a window nobody sees.
     'WebUIOmniboxPopup',
     'WebUIOmniboxAimPopup',
     'WebUIOmniboxFullPopup',
