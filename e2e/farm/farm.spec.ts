@@ -1,10 +1,11 @@
 // The farm against a real coordinator: headless tabs driving the real volunteer page.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Coordinator } from '@bricolage/coordinator';
-import { type FarmSummary, findChromium, startFarm, survivors } from '@bricolage/farm';
+import { BrowserTab, type FarmSummary, findChromium, startFarm, survivors } from '@bricolage/farm';
 import { countPrimes, decodePrimeCount } from '@bricolage/workloads';
 import { expect, test } from '@playwright/test';
 import Database from 'better-sqlite3';
@@ -187,4 +188,29 @@ test('Ctrl-C stops the CLI cleanly: results flushed, no Chromium left behind', a
   // Every result the tabs computed reached the coordinator before the browsers closed.
   expect(summary.per_tab.reduce((n, t) => n + t.validated, 0)).toBe(summary.computed);
   expect(survivors(profiles)).toEqual([]);
+});
+
+test('a farm browser runs its page in one renderer: no spare renderer, no omnibox pages', async () => {
+  const profile = join(dir, 'lean');
+  const tab = await BrowserTab.launch({ chromium: chromium.ok ? chromium.path : '', profile });
+  try {
+    await tab.navigate(coordinator.url);
+    await tab.waitFor(() => document.readyState === 'complete', null, 30_000);
+    // Chromium warms its spare renderer, and builds the omnibox's pages, within moments of a navigation.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const { targetInfos } = await tab.sendToBrowser<{ targetInfos: { type: string; url: string }[] }>(
+      'Target.getTargets',
+    );
+    expect(targetInfos.map((t) => t.type)).toEqual(['page']);
+    const renderers = survivors(profile).filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer');
+      } catch {
+        return false; // exited since it was listed
+      }
+    });
+    expect(renderers).toHaveLength(1);
+  } finally {
+    await tab.close();
+  }
 });
