@@ -6,10 +6,10 @@
 //
 // --gc collects garbage in every page before each dump, so that what is left is what is kept.
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BrowserTab, findChromium, startFarm } from '@bricolage/farm';
 import { Grid } from './grid';
+import { allComputing, benchFarmOptions, collectGarbage } from './tabs';
 
 const { values: args } = parseArgs({
   options: {
@@ -117,24 +117,12 @@ const dumps: { minute: number; tabs: ProcessDump[][] }[] = [];
 try {
   await grid.addWork(3000);
   let ready = false;
-  const farm = startFarm(
-    {
-      coordinator: grid.url,
-      tabs,
-      chromium: chromium.path,
-      profiles: join(grid.dir, 'profiles'),
-      throttle: 100,
-      unreachableTimeoutMs: 60_000,
-      pollMs: 1000,
-      flushTimeoutMs: 30_000,
+  const farm = startFarm(benchFarmOptions(grid, tabs, chromium.path), {
+    message: (text) => console.error(`  ${text}`),
+    tick: (all) => {
+      ready ||= allComputing(all);
     },
-    {
-      message: (text) => console.error(`  ${text}`),
-      tick: (all) => {
-        ready ||= all.every((t) => (t.snapshot?.computed ?? 0) > 0);
-      },
-    },
-  );
+  });
   while (!ready) await new Promise((r) => setTimeout(r, 1000));
   // Work never runs out: a tab with nothing to do collects its garbage, and the point is one that never idles.
   let topping = false;
@@ -156,10 +144,7 @@ try {
   for (let minute = 0; minute <= minutes; minute += every) {
     const wait = t0 + minute * 60_000 - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    if (args.gc) {
-      await Promise.all(farm.tabs.map((t) => t.browser?.send('HeapProfiler.collectGarbage').catch(() => undefined)));
-      await new Promise((r) => setTimeout(r, 1000)); // the collector frees and decommits after it returns
-    }
+    if (args.gc) await collectGarbage(farm.tabs);
     const perTab: ProcessDump[][] = [];
     for (const t of farm.tabs) if (t.browser) perTab.push(await dump(t.browser));
     dumps.push({ minute, tabs: perTab });

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { type FarmOptions, type FarmSummary, type Tab, findChromium, startFarm, survivors } from '@bricolage/farm';
 import { allProcesses, treeUsage } from '../../apps/farm/src/procstats';
 import { Grid } from './grid';
+import { allComputing, benchFarmOptions, collectGarbage } from './tabs';
 import { type Series, fitSlope, mean, slopeError } from './stats';
 import { browserProcesses, pssByKind, threadCpu, topDeltas } from './breakdown';
 
@@ -71,21 +72,8 @@ if (!Number.isInteger(segment) || segment < 1) throw new Error('--segment takes 
 const soakWarmupS = duration(args['soak-warmup']) / 1000;
 const segmentLabel = Number.isInteger(Math.log2(segment)) ? `2^${Math.log2(segment)}` : String(segment);
 
-const farmOptions = (grid: Grid, tabs: number): FarmOptions => ({
-  coordinator: grid.url,
-  tabs,
-  chromium: browser.path,
-  profiles: join(grid.dir, 'profiles'),
-  throttle: Number(args.throttle),
-  unreachableTimeoutMs: 60_000,
-  pollMs: 1000,
-  flushTimeoutMs: 30_000,
-});
-
-/** Every tab that started is computing (tabs that failed to start do not hold the others up). */
-const allComputing = (tabs: readonly Tab[]) =>
-  tabs.some((t) => (t.snapshot?.computed ?? 0) > 0) &&
-  tabs.every((t) => t.error !== null || t.crashed || (t.snapshot?.computed ?? 0) > 0);
+const farmOptions = (grid: Grid, tabs: number): FarmOptions =>
+  benchFarmOptions(grid, tabs, browser.path, Number(args.throttle));
 
 interface TabReading {
   readonly computed: number;
@@ -548,13 +536,7 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
         }
         const first = state.first;
         if (first === null) continue;
-        if (args['soak-gc']) {
-          await Promise.all(
-            farm.tabs.map((t) => t.browser?.send('HeapProfiler.collectGarbage').catch(() => undefined)),
-          );
-          // The collector frees array buffers and decommits pages after it returns.
-          await new Promise((resolve) => setTimeout(resolve, 1000));
-        }
+        if (args['soak-gc']) await collectGarbage(farm.tabs);
         const procs = browserProcesses(farm.tabs.map(browserOf));
         const kinds = pssByKind(procs);
         const pss = [...kinds.values()].reduce((a, b) => a + b, 0);
@@ -588,7 +570,7 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
     const browsers: Series = fitted.map(([t, pss]) => [t / 60, pss]);
     const coordinator: Series = fitted.map(([t, , rss]) => [t / 60, rss]);
     const slope = fitSlope(browsers);
-    const midpoint = (browsers[0]?.[0] ?? 0) + ((browsers.at(-1)?.[0] ?? 0) - (browsers[0]?.[0] ?? 0)) / 2;
+    const midpoint = ((browsers[0]?.[0] ?? 0) + (browsers.at(-1)?.[0] ?? 0)) / 2;
     const secondHalf = browsers.filter(([minute]) => minute >= midpoint);
     const kinds = new Set(byKind.flatMap(([, m]) => [...m.keys()]));
     const fittedKinds = byKind.filter(([t]) => t >= soakWarmupS);
