@@ -61,18 +61,35 @@ export function threadCpu(procs: readonly BrowserProcess[]): Map<string, number>
   return out;
 }
 
-/** Proportional set size in MB by process kind (reading smaps_rollup is not cheap: ~3 ms a process here). */
-export function pssByKind(procs: readonly BrowserProcess[]): Map<string, number> {
-  const out = new Map<string, number>();
+/**
+ * Proportional set size in MB by process kind, and the same split by what backs it (`<kind>/anon`,
+ * `<kind>/file`, `<kind>/shmem`): a process's own heaps are anonymous memory, while shared memory (the
+ * renderer's buffers shared with the GPU process, IPC) and mapped files are counted apart, so a growth can be
+ * told apart from one in the heaps. Reading smaps_rollup is not cheap: ~3 ms a process here.
+ */
+export function pssByKind(procs: readonly BrowserProcess[]): {
+  total: Map<string, number>;
+  parts: Map<string, number>;
+} {
+  const total = new Map<string, number>();
+  const parts = new Map<string, number>();
+  const add = (into: Map<string, number>, key: string, kb: string | undefined) =>
+    into.set(key, (into.get(key) ?? 0) + Number(kb ?? 0) / 1024);
   for (const p of procs) {
     try {
-      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p.pid}/smaps_rollup`, 'utf8'));
-      if (m) out.set(p.kind, (out.get(p.kind) ?? 0) + Number(m[1]) / 1024);
+      const rollup = readFileSync(`/proc/${p.pid}/smaps_rollup`, 'utf8');
+      const field = (name: string) => new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1];
+      const pss = field('Pss');
+      if (pss === undefined) continue;
+      add(total, p.kind, pss);
+      add(parts, `${p.kind}/anon`, field('Pss_Anon'));
+      add(parts, `${p.kind}/file`, field('Pss_File'));
+      add(parts, `${p.kind}/shmem`, field('Pss_Shmem'));
     } catch (e) {
       if (!gone(e)) throw e;
     }
   }
-  return out;
+  return { total, parts };
 }
 
 /** The biggest `count` growths between two readings keyed alike, divided by `per`. */

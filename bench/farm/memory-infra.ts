@@ -4,12 +4,13 @@
 //
 //   npm run bench:farm-memory -- --tabs 4 --minutes 16 --every 4 [--gc] [--raw FILE] [--json]
 //
-// --gc collects garbage in every page before each dump, so that what is left is what is kept.
+// --gc collects garbage in every page and worker, and has every process collect its own, before each dump, so
+// that what is left is what is kept; without it a dump sees what V8 and Blink have not collected yet as well.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type BrowserTab, findChromium, startFarm } from '@bricolage/farm';
 import { Grid } from './grid';
-import { allComputing, benchFarmOptions, collectGarbage } from './tabs';
+import { Heaps, allComputing, benchFarmOptions } from './tabs';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,7 +44,7 @@ interface TraceEvent {
 }
 
 /** One detailed memory dump of every process of `browser`. */
-async function dump(browser: BrowserTab): Promise<ProcessDump[]> {
+async function dump(browser: BrowserTab, collect: boolean): Promise<ProcessDump[]> {
   const events: TraceEvent[] = [];
   const offData = browser.onBrowser('Tracing.dataCollected', (p) => events.push(...(p.value as TraceEvent[])));
   const complete = new Promise<void>((resolve) => {
@@ -61,7 +62,8 @@ async function dump(browser: BrowserTab): Promise<ProcessDump[]> {
     },
   });
   const reply = await browser.sendToBrowser<{ success: boolean }>('Tracing.requestMemoryDump', {
-    deterministic: true,
+    // `deterministic` has every process collect its garbage first: only with --gc.
+    deterministic: collect,
     levelOfDetail: 'detailed',
   });
   await browser.sendToBrowser('Tracing.end');
@@ -124,6 +126,7 @@ try {
     },
   });
   while (!ready) await new Promise((r) => setTimeout(r, 1000));
+  const heaps = await Heaps.follow(farm.tabs);
   // Work never runs out: a tab with nothing to do collects its garbage, and the point is one that never idles.
   let topping = false;
   const topUp = setInterval(() => {
@@ -139,14 +142,14 @@ try {
   }, 10_000);
   console.log(`every tab computing: a dump of every browser every ${every} min for ${minutes} min`);
   // Once, not kept: the first trace sets tracing itself up in every process.
-  for (const t of farm.tabs) if (t.browser) await dump(t.browser);
+  for (const t of farm.tabs) if (t.browser) await dump(t.browser, args.gc);
   const t0 = performance.now();
   for (let minute = 0; minute <= minutes; minute += every) {
     const wait = t0 + minute * 60_000 - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    if (args.gc) await collectGarbage(farm.tabs);
+    if (args.gc) await heaps.collect(farm.tabs);
     const perTab: ProcessDump[][] = [];
-    for (const t of farm.tabs) if (t.browser) perTab.push(await dump(t.browser));
+    for (const t of farm.tabs) if (t.browser) perTab.push(await dump(t.browser, args.gc));
     dumps.push({ minute, tabs: perTab });
     const { validated } = await grid.counts();
     console.log(

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { type FarmOptions, type FarmSummary, type Tab, findChromium, startFarm, survivors } from '@bricolage/farm';
 import { allProcesses, treeUsage } from '../../apps/farm/src/procstats';
 import { Grid } from './grid';
-import { allComputing, benchFarmOptions, collectGarbage } from './tabs';
+import { Heaps, allComputing, benchFarmOptions } from './tabs';
 import { type Series, fitSlope, mean, slopeError } from './stats';
 import { browserProcesses, pssByKind, threadCpu, topDeltas } from './breakdown';
 
@@ -270,7 +270,7 @@ async function point(tabs: number): Promise<PointFigures> {
         const start = state.start;
         if (start && (counts.validated - start.validatedWUs) * quorum >= results) {
           end = read(farm.tabs, grid, counts.validated);
-          memory = pssByKind(browserProcesses(farm.tabs.map(browserOf)));
+          memory = pssByKind(browserProcesses(farm.tabs.map(browserOf))).total;
           break;
         }
         if (counts.unsent < low)
@@ -422,6 +422,32 @@ function printPoint(f: PointFigures): void {
   );
 }
 
+/** A memory series over the soak's measured window, fitted by least squares. */
+interface Fitted {
+  readonly start_mb: number;
+  readonly end_mb: number;
+  readonly slope_mb_per_min: number;
+  readonly slope_error_mb_per_min: number;
+}
+
+/** Fits each key of `samples` (seconds, MB by key) from `fromS` on. */
+function fitByKey(samples: readonly [number, ReadonlyMap<string, number>][], fromS: number): Record<string, Fitted> {
+  const keys = new Set(samples.flatMap(([, m]) => [...m.keys()]));
+  const window = samples.filter(([t]) => t >= fromS);
+  return Object.fromEntries(
+    [...keys].map((key) => {
+      const points: Series = window.map(([t, m]) => [t / 60, m.get(key) ?? 0]);
+      const fitted: Fitted = {
+        start_mb: r1(points[0]?.[1] ?? Number.NaN),
+        end_mb: r1(points.at(-1)?.[1] ?? Number.NaN),
+        slope_mb_per_min: r3(fitSlope(points)),
+        slope_error_mb_per_min: r3(slopeError(points)),
+      };
+      return [key, fitted];
+    }),
+  );
+}
+
 export interface SoakFigures {
   readonly tabs: number;
   readonly seconds: number;
@@ -440,17 +466,14 @@ export interface SoakFigures {
   /** Whether garbage was collected in every page before each sample (--soak-gc). */
   readonly collected_before_samples: boolean;
   /** The same by Chromium process type, all tabs together: which process grows. */
-  readonly pss_by_kind: Readonly<
-    Record<
-      string,
-      {
-        readonly start_mb: number;
-        readonly end_mb: number;
-        readonly slope_mb_per_min: number;
-        readonly slope_error_mb_per_min: number;
-      }
-    >
-  >;
+  readonly pss_by_kind: Readonly<Record<string, Fitted>>;
+  /** By process type and what backs the memory (`renderer/anon`, `renderer/shmem`, `renderer/file`, …). */
+  readonly pss_by_backing: Readonly<Record<string, Fitted>>;
+  /**
+   * V8's heaps in use, all tabs together, read without collecting garbage (unless --soak-gc): `pages`, the
+   * pages' main threads; `workers`, the workers the runtime computes in.
+   */
+  readonly v8_used: Readonly<Record<'pages' | 'workers', Fitted>>;
   readonly coordinator_rss_start_mb: number;
   readonly coordinator_rss_end_mb: number;
   readonly coordinator_rss_slope_mb_per_min: number;
@@ -508,6 +531,9 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
     });
     const series: [number, number, number, number][] = [];
     const byKind: [number, ReadonlyMap<string, number>][] = [];
+    const byBacking: [number, ReadonlyMap<string, number>][] = [];
+    const v8: [number, ReadonlyMap<string, number>][] = [];
+    let heaps: Heaps | null = null;
     // CPU by thread at each sample, to compare the soak's first minutes after warm-up with its last.
     const threadSeries: [number, ReadonlyMap<string, number>][] = [];
     let last: Reading | null = null;
@@ -536,14 +562,24 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
         }
         const first = state.first;
         if (first === null) continue;
-        if (args['soak-gc']) await collectGarbage(farm.tabs);
+        heaps ??= await Heaps.follow(farm.tabs);
+        if (args['soak-gc']) await heaps.collect(farm.tabs);
+        const used = await heaps.used(farm.tabs);
         const procs = browserProcesses(farm.tabs.map(browserOf));
-        const kinds = pssByKind(procs);
+        const { total: kinds, parts } = pssByKind(procs);
         const pss = [...kinds.values()].reduce((a, b) => a + b, 0);
         const rss = grid.rssBytes() / 2 ** 20;
         const t = performance.now() / 1000 - first.t;
         series.push([r1(t), r1(pss), r1(rss), (state.validated - state.startValidated) * quorum]);
         byKind.push([t, kinds]);
+        byBacking.push([t, parts]);
+        v8.push([
+          t,
+          new Map([
+            ['pages', used.pages / 2 ** 20],
+            ['workers', used.workers / 2 ** 20],
+          ]),
+        ]);
         threadSeries.push([t, threadCpu(procs)]);
         log(
           `  ${t.toFixed(0).padStart(4)} s  browsers ${pss.toFixed(0)} MB PSS, coordinator ${rss.toFixed(0)} MB, ` +
@@ -572,22 +608,6 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
     const slope = fitSlope(browsers);
     const midpoint = ((browsers[0]?.[0] ?? 0) + (browsers.at(-1)?.[0] ?? 0)) / 2;
     const secondHalf = browsers.filter(([minute]) => minute >= midpoint);
-    const kinds = new Set(byKind.flatMap(([, m]) => [...m.keys()]));
-    const fittedKinds = byKind.filter(([t]) => t >= soakWarmupS);
-    const pssByKindFigures = Object.fromEntries(
-      [...kinds].map((kind) => {
-        const points: Series = fittedKinds.map(([t, m]) => [t / 60, m.get(kind) ?? 0]);
-        return [
-          kind,
-          {
-            start_mb: r1(points[0]?.[1] ?? Number.NaN),
-            end_mb: r1(points.at(-1)?.[1] ?? Number.NaN),
-            slope_mb_per_min: r3(fitSlope(points)),
-            slope_error_mb_per_min: r3(slopeError(points)),
-          },
-        ];
-      }),
-    );
     const validated = (last.validatedWUs - first.validatedWUs) * quorum;
     return {
       tabs,
@@ -603,7 +623,9 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
       pss_slope_second_half_mb_per_min: r3(fitSlope(secondHalf)),
       pss_slope_second_half_error_mb_per_min: r3(slopeError(secondHalf)),
       collected_before_samples: args['soak-gc'],
-      pss_by_kind: pssByKindFigures,
+      pss_by_kind: fitByKey(byKind, soakWarmupS),
+      pss_by_backing: fitByKey(byBacking, soakWarmupS),
+      v8_used: fitByKey(v8, soakWarmupS) as Record<'pages' | 'workers', Fitted>,
       coordinator_rss_start_mb: fitted[0]?.[2] ?? Number.NaN,
       coordinator_rss_end_mb: fitted.at(-1)?.[2] ?? Number.NaN,
       coordinator_rss_slope_mb_per_min: r3(fitSlope(coordinator)),
@@ -680,6 +702,25 @@ function printSoak(s: SoakFigures): void {
       .map(
         ([kind, k]) =>
           `${kind} ${k.start_mb} → ${k.end_mb} MB (${k.slope_mb_per_min} ± ${k.slope_error_mb_per_min} MB/min)`,
+      )
+      .join(', ')}`,
+  );
+  const growing = Object.entries(s.pss_by_backing).filter(([, k]) => Math.abs(k.slope_mb_per_min) >= 0.2);
+  log(
+    `  by backing       ${
+      growing
+        .sort((a, b) => b[1].slope_mb_per_min - a[1].slope_mb_per_min)
+        .map(
+          ([key, k]) => `${key} ${k.start_mb} → ${k.end_mb} MB (${k.slope_mb_per_min} ± ${k.slope_error_mb_per_min})`,
+        )
+        .join(', ') || 'nothing moves by 0.2 MB/min or more'
+    }`,
+  );
+  log(
+    `  V8 heaps in use  ${Object.entries(s.v8_used)
+      .map(
+        ([key, k]) =>
+          `${key} ${k.start_mb} → ${k.end_mb} MB (${k.slope_mb_per_min} ± ${k.slope_error_mb_per_min} MB/min)`,
       )
       .join(', ')}`,
   );

@@ -140,6 +140,11 @@ export class BrowserTab {
     return this.#cdp.send<T>(method, params, this.#session);
   }
 
+  /** Sends a DevTools command to another session: a worker of the page, once auto-attached (benchmarks). */
+  sendToSession<T = CdpParams>(sessionId: string, method: string, params: CdpParams = {}): Promise<T> {
+    return this.#cdp.send<T>(method, params, sessionId);
+  }
+
   /** Sends a DevTools command to the browser itself (benchmarks use it to trace memory). */
   sendToBrowser<T = CdpParams>(method: string, params: CdpParams = {}): Promise<T> {
     return this.#cdp.send<T>(method, params);
