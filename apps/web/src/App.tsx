@@ -60,10 +60,25 @@ export function App({ session }: { session: Session }) {
         <Notices notices={view.notices} onDismiss={(id) => session.dismiss(id)} />
         <div className="grid">
           <ComputePanel view={view} session={session} />
-          <SettingsPanel view={view} session={session} />
-          <ProjectsPanel view={view} />
-          <ReceiptsPanel view={view} session={session} />
-          <IdentityPanel view={view} session={session} />
+          <SettingsPanel settings={view.settings} battery={view.battery} session={session} />
+          <ProjectsPanel projects={view.projects} reachable={view.reachable} />
+          <ReceiptsPanel
+            audit={view.audit}
+            busy={view.busy}
+            identity={view.identity}
+            projects={view.projects}
+            receipts={view.receipts}
+            receiptsShown={view.receiptsShown}
+            totals={view.totals}
+            session={session}
+          />
+          <IdentityPanel
+            active={view.active}
+            busy={view.busy}
+            identity={view.identity}
+            stats={view.stats}
+            session={session}
+          />
         </div>
       </main>
       <footer className="bottom">

@@ -1,6 +1,6 @@
 // The page's controller: owns the volunteer store and the runtime's volunteer, turns their events into one
 // immutable view for React, and carries out what the person asks for. Nothing here computes until start().
-import { API, type Capabilities, type Project, type VolunteerStats } from '@bricolage/protocol';
+import type { Capabilities, Project, VolunteerStats } from '@bricolage/protocol';
 import {
   type AuditReport,
   createKeyBackup,
@@ -20,6 +20,7 @@ import {
 import type { DroppedResult, Volunteer, VolunteerStatus } from '@bricolage/runtime';
 import { type PublicApi, publicApi } from './api';
 import { type BatteryView, NO_BATTERY_API, watchBattery } from './battery';
+import { sameData } from './same-data';
 
 export type Phase =
   | 'loading'
@@ -143,6 +144,8 @@ const INITIAL: View = {
 };
 
 const POLL_MS = 500;
+/** Receipts asked for at a time; a shorter page is the last one there is for now. */
+const RECEIPTS_PAGE = 100;
 const SYNC_MS = 15_000;
 const HEALTH_MS = 2_000;
 const PROJECTS_MS = 60_000;
@@ -188,12 +191,27 @@ export class Session {
   };
   readonly view = (): View => this.#view;
 
+  /**
+   * Applies `patch`, keeping every value that did not change as it was, and tells the listeners only when
+   * something did: the status is polled twice a second and most polls change nothing, and a page that renders
+   * for nothing makes garbage for nothing (a farm runs many such pages for hours).
+   */
   #set(patch: Partial<View>): void {
-    this.#view = { ...this.#view, ...patch };
+    const before = this.#view;
+    const changed: Partial<Record<keyof View, unknown>> = {};
+    let any = false;
+    for (const key of Object.keys(patch) as (keyof View)[]) {
+      if (sameData(before[key], patch[key])) continue;
+      changed[key] = patch[key];
+      any = true;
+    }
+    if (any) this.#view = { ...before, ...(changed as Partial<View>) };
     const state = this.#runtimeState;
     const active =
       state === 'starting' || state === 'running' || state === 'waiting' || state === 'paused' || state === 'pausing';
-    this.#view = { ...this.#view, phase: this.#phase(), active };
+    const phase = this.#phase();
+    if (phase !== this.#view.phase || active !== this.#view.active) this.#view = { ...this.#view, phase, active };
+    if (this.#view === before) return;
     for (const listener of this.#listeners) listener();
   }
 
@@ -278,7 +296,7 @@ export class Session {
     }
   }
 
-  /** Every request goes through here: it tells reachable from unreachable, and learns which project a job serves. */
+  /** Every request goes through here: it tells reachable from unreachable. */
   readonly #fetch: typeof fetch = async (input, init) => {
     let response: Response;
     try {
@@ -288,16 +306,6 @@ export class Session {
       throw error;
     }
     this.#markReachable();
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (response.ok && url.endsWith(API.lease)) {
-      // Read before the runtime sees the response, so its `leased` event finds the job already known.
-      try {
-        const body = (await response.clone().json()) as { jobs?: { id: string; project: string; name: string }[] };
-        for (const job of body.jobs ?? []) this.#jobs.set(job.id, { project: job.project, name: job.name });
-      } catch (error) {
-        console.warn('lease response unreadable', error);
-      }
-    }
     return response;
   };
 
@@ -377,7 +385,10 @@ export class Session {
           this.#runtimeState = e.state;
           void this.#refreshStatus();
         }),
-        volunteer.on('leased', (e) => this.#serve(e.job)),
+        volunteer.on('leased', (e) => {
+          this.#jobs.set(e.job, { project: e.project, name: e.jobName });
+          this.#serve(e.job);
+        }),
         volunteer.on('computed', (e) => {
           this.#recentMs.push(e.elapsedMs);
           if (this.#recentMs.length > 8) this.#recentMs.shift();
@@ -506,12 +517,15 @@ export class Session {
     const volunteer = await this.#ensureVolunteer();
     let after = await store.lastIndex(key, volunteer.id);
     const rejected: Rejection[] = [];
+    let added = 0;
     for (let pages = 0; pages < 100; pages++) {
-      const page = await volunteer.receipts(after);
+      const page = await volunteer.receipts(after, RECEIPTS_PAGE);
       if (!page.ok) break;
       if (page.value.receipts.length === 0) break;
       const outcome = await store.addReceipts(page.value.receipts, key, volunteer.id);
       rejected.push(...outcome.rejected);
+      added += outcome.added;
+      if (page.value.receipts.length < RECEIPTS_PAGE) break;
       if (page.value.next === null || page.value.next <= after) break;
       after = page.value.next;
     }
@@ -523,7 +537,8 @@ export class Session {
       );
     const stats = await volunteer.stats();
     if (stats.ok) this.#set({ stats: stats.value });
-    await this.#refreshReceipts();
+    // The list and totals change only with new receipts: a sync that stored none reads nothing back.
+    if (added > 0) await this.#refreshReceipts();
   }
 
   /** Syncs within `delayMs`; a sync already due sooner is kept, so a stream of submissions cannot starve it. */

@@ -16,7 +16,15 @@ export type VolunteerState =
 
 export type VolunteerEvent =
   | { readonly type: 'state'; readonly state: VolunteerState }
-  | { readonly type: 'leased'; readonly lease: string; readonly workUnit: string; readonly job: string }
+  | {
+      readonly type: 'leased';
+      readonly lease: string;
+      readonly workUnit: string;
+      readonly job: string;
+      /** The job's project and name, as the lease carried them: what a page shows of whom it serves. */
+      readonly project: string;
+      readonly jobName: string;
+    }
   | {
       readonly type: 'computed';
       readonly lease: string;

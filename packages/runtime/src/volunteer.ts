@@ -89,7 +89,8 @@ export interface Volunteer {
   calibration(): Promise<CalibrationReport | null>;
   /** Submits what is in the outbox now; true when it emptied within `timeoutMs`. */
   flush(timeoutMs?: number): Promise<boolean>;
-  receipts(after?: number): Promise<ClientResult<ReceiptsPage>>;
+  /** This volunteer's receipts logged after index `after`, at most `limit` (the coordinator's default: 100). */
+  receipts(after?: number, limit?: number): Promise<ClientResult<ReceiptsPage>>;
   stats(): Promise<ClientResult<VolunteerStats>>;
   /** Stops, submits what it can within `timeoutMs`, and terminates the worker. */
   close(timeoutMs?: number): Promise<void>;
@@ -349,7 +350,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
       }
     },
 
-    receipts: (after) => client.receipts(after),
+    receipts: (after, limit) => client.receipts(after, limit),
     stats: () => client.me(),
 
     async close(timeoutMs = 5000) {

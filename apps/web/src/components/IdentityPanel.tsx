@@ -1,10 +1,13 @@
 // The volunteer's key: its fingerprint, and a passphrase-encrypted backup so credits survive a cleared browser.
 import { MIN_PASSPHRASE } from '@bricolage/receipts';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, memo, useState } from 'react';
 import { download } from '../format';
 import type { Session, View } from '../session';
 
-export function IdentityPanel({ view, session }: { view: View; session: Session }) {
+/** What the panel shows of the view; it renders again only when one of these changes. */
+export type IdentityView = Pick<View, 'active' | 'busy' | 'identity' | 'stats'>;
+
+export const IdentityPanel = memo(function IdentityPanel({ session, ...view }: IdentityView & { session: Session }) {
   const [pass, setPass] = useState('');
   const [again, setAgain] = useState('');
   const [restorePass, setRestorePass] = useState('');
@@ -138,4 +141,4 @@ export function IdentityPanel({ view, session }: { view: View; session: Session 
       )}
     </section>
   );
-}
+});

@@ -1,7 +1,8 @@
 // What this grid runs and who asks for it: visible before anything starts.
+import { memo } from 'react';
 import type { View } from '../session';
 
-export function ProjectsPanel({ view }: { view: View }) {
+export const ProjectsPanel = memo(function ProjectsPanel(view: Pick<View, 'projects' | 'reachable'>) {
   return (
     <section className="card projects" aria-labelledby="projects-h">
       <h2 id="projects-h">What runs here</h2>
@@ -28,4 +29,4 @@ export function ProjectsPanel({ view }: { view: View }) {
       </p>
     </section>
   );
-}
+});

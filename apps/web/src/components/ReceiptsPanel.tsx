@@ -9,7 +9,13 @@ import { RECEIPTS_SHOWN, type Session, type View } from '../session';
 /** Rows each "show more" adds. */
 const MORE = 200;
 
-export function ReceiptsPanel({ view, session }: { view: View; session: Session }) {
+/** What the panel shows of the view; it renders again only when one of these changes. */
+export type ReceiptsView = Pick<
+  View,
+  'audit' | 'busy' | 'identity' | 'projects' | 'receipts' | 'receiptsShown' | 'totals'
+>;
+
+export const ReceiptsPanel = memo(function ReceiptsPanel({ session, ...view }: ReceiptsView & { session: Session }) {
   const names = useProjectNames(view.projects);
   const rows = view.receipts;
   const count = view.totals.reduce((sum, t) => sum + t.receipts, 0);
@@ -144,7 +150,7 @@ export function ReceiptsPanel({ view, session }: { view: View; session: Session 
       )}
     </section>
   );
-}
+});
 
 /** Project names by id, the same Map for as long as the project list is the same. */
 function useProjectNames(projects: readonly Project[]): ReadonlyMap<string, string> {

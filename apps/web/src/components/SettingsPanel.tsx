@@ -1,8 +1,12 @@
 // How hard the tab works and when it holds back; every choice is remembered in this browser.
+import { memo } from 'react';
 import type { Session, View } from '../session';
 
-export function SettingsPanel({ view, session }: { view: View; session: Session }) {
-  const { settings, battery } = view;
+export const SettingsPanel = memo(function SettingsPanel({
+  settings,
+  battery,
+  session,
+}: Pick<View, 'settings' | 'battery'> & { session: Session }) {
   const batteryNote = !battery.supported
     ? 'This browser does not tell pages about its battery, so this cannot apply here.'
     : battery.charging === false
@@ -56,4 +60,4 @@ export function SettingsPanel({ view, session }: { view: View; session: Session 
       </div>
     </section>
   );
-}
+});

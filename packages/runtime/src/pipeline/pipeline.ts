@@ -363,7 +363,14 @@ export class Pipeline {
         continue;
       }
       this.counts.leased++;
-      this.#o.emit({ type: 'leased', lease: lease.lease, workUnit: lease.workUnit, job: job.id });
+      this.#o.emit({
+        type: 'leased',
+        lease: lease.lease,
+        workUnit: lease.workUnit,
+        job: job.id,
+        project: job.project,
+        jobName: job.name,
+      });
       const work: Work = {
         lease,
         job,
