@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type BrowserTab, findChromium, startFarm } from '@bricolage/farm';
 import { Grid } from './grid';
-import { Heaps, allComputing, benchFarmOptions } from './tabs';
+import { allComputing, benchFarmOptions, collectGarbage } from './tabs';
 
 const { values: args } = parseArgs({
   options: {
@@ -126,7 +126,6 @@ try {
     },
   });
   while (!ready) await new Promise((r) => setTimeout(r, 1000));
-  const heaps = await Heaps.follow(farm.tabs);
   // Work never runs out: a tab with nothing to do collects its garbage, and the point is one that never idles.
   let topping = false;
   const topUp = setInterval(() => {
@@ -147,7 +146,7 @@ try {
   for (let minute = 0; minute <= minutes; minute += every) {
     const wait = t0 + minute * 60_000 - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    if (args.gc) await heaps.collect(farm.tabs);
+    if (args.gc) await collectGarbage(farm.tabs);
     const perTab: ProcessDump[][] = [];
     for (const t of farm.tabs) if (t.browser) perTab.push(await dump(t.browser, args.gc));
     dumps.push({ minute, tabs: perTab });

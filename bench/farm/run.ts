@@ -1,5 +1,5 @@
 // `npm run bench:farm -- [--tabs 1,2,4,8,16] [--wus 1200] [--segment 2^24] [--soak 10m] [--soak-tabs 16]
-// [--soak-only] [--soak-gc] [--json]`:
+// [--soak-only] [--soak-gc] [--collect-every 1m] [--json]`:
 // headless farms of growing size on this machine, each point against a fresh child coordinator (so its CPU is
 // its own) given a fixed amount of primes work once every tab is up; then, optionally, a long soak that
 // samples the browsers' memory to show whether it grows.
@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { type FarmOptions, type FarmSummary, type Tab, findChromium, startFarm, survivors } from '@bricolage/farm';
 import { allProcesses, treeUsage } from '../../apps/farm/src/procstats';
 import { Grid } from './grid';
-import { Heaps, allComputing, benchFarmOptions } from './tabs';
+import { allComputing, benchFarmOptions, collectGarbage, readHeaps } from './tabs';
 import { type Series, fitSlope, mean, slopeError } from './stats';
 import { browserProcesses, pssByKind, threadCpu, topDeltas } from './breakdown';
 
@@ -40,6 +40,8 @@ const { values: args } = parseArgs({
      * rather than when V8 chose to collect (it postpones collection on a machine with no idle time).
      */
     'soak-gc': { type: 'boolean', default: false },
+    /** How often the farm has each tab collect its garbage (its --collect-every; 0 never). */
+    'collect-every': { type: 'string', default: '1m' },
     chromium: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
@@ -72,8 +74,9 @@ if (!Number.isInteger(segment) || segment < 1) throw new Error('--segment takes 
 const soakWarmupS = duration(args['soak-warmup']) / 1000;
 const segmentLabel = Number.isInteger(Math.log2(segment)) ? `2^${Math.log2(segment)}` : String(segment);
 
+const collectEveryMs = duration(args['collect-every']);
 const farmOptions = (grid: Grid, tabs: number): FarmOptions =>
-  benchFarmOptions(grid, tabs, browser.path, Number(args.throttle));
+  benchFarmOptions(grid, tabs, browser.path, Number(args.throttle), collectEveryMs);
 
 interface TabReading {
   readonly computed: number;
@@ -465,15 +468,17 @@ export interface SoakFigures {
   readonly pss_slope_second_half_error_mb_per_min: number;
   /** Whether garbage was collected in every page before each sample (--soak-gc). */
   readonly collected_before_samples: boolean;
+  /** How often the farm had each tab collect its garbage, in seconds (0: never). */
+  readonly collect_every_s: number;
   /** The same by Chromium process type, all tabs together: which process grows. */
   readonly pss_by_kind: Readonly<Record<string, Fitted>>;
   /** By process type and what backs the memory (`renderer/anon`, `renderer/shmem`, `renderer/file`, …). */
   readonly pss_by_backing: Readonly<Record<string, Fitted>>;
   /**
-   * V8's heaps in use, all tabs together, read without collecting garbage (unless --soak-gc): `pages`, the
-   * pages' main threads; `workers`, the workers the runtime computes in.
+   * V8's heaps, all tabs together, read without collecting garbage (unless --soak-gc): objects (`used`) and
+   * the heap that holds them (`heap`), in the pages' main threads and in the workers the runtime computes in.
    */
-  readonly v8_used: Readonly<Record<'pages' | 'workers', Fitted>>;
+  readonly v8_heaps: Readonly<Record<string, Fitted>>;
   readonly coordinator_rss_start_mb: number;
   readonly coordinator_rss_end_mb: number;
   readonly coordinator_rss_slope_mb_per_min: number;
@@ -533,7 +538,6 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
     const byKind: [number, ReadonlyMap<string, number>][] = [];
     const byBacking: [number, ReadonlyMap<string, number>][] = [];
     const v8: [number, ReadonlyMap<string, number>][] = [];
-    let heaps: Heaps | null = null;
     // CPU by thread at each sample, to compare the soak's first minutes after warm-up with its last.
     const threadSeries: [number, ReadonlyMap<string, number>][] = [];
     let last: Reading | null = null;
@@ -562,9 +566,8 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
         }
         const first = state.first;
         if (first === null) continue;
-        heaps ??= await Heaps.follow(farm.tabs);
-        if (args['soak-gc']) await heaps.collect(farm.tabs);
-        const used = await heaps.used(farm.tabs);
+        if (args['soak-gc']) await collectGarbage(farm.tabs);
+        const v8Heaps = await readHeaps(farm.tabs);
         const procs = browserProcesses(farm.tabs.map(browserOf));
         const { total: kinds, parts } = pssByKind(procs);
         const pss = [...kinds.values()].reduce((a, b) => a + b, 0);
@@ -573,13 +576,7 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
         series.push([r1(t), r1(pss), r1(rss), (state.validated - state.startValidated) * quorum]);
         byKind.push([t, kinds]);
         byBacking.push([t, parts]);
-        v8.push([
-          t,
-          new Map([
-            ['pages', used.pages / 2 ** 20],
-            ['workers', used.workers / 2 ** 20],
-          ]),
-        ]);
+        v8.push([t, v8Heaps]);
         threadSeries.push([t, threadCpu(procs)]);
         log(
           `  ${t.toFixed(0).padStart(4)} s  browsers ${pss.toFixed(0)} MB PSS, coordinator ${rss.toFixed(0)} MB, ` +
@@ -623,9 +620,10 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
       pss_slope_second_half_mb_per_min: r3(fitSlope(secondHalf)),
       pss_slope_second_half_error_mb_per_min: r3(slopeError(secondHalf)),
       collected_before_samples: args['soak-gc'],
+      collect_every_s: collectEveryMs / 1000,
       pss_by_kind: fitByKey(byKind, soakWarmupS),
       pss_by_backing: fitByKey(byBacking, soakWarmupS),
-      v8_used: fitByKey(v8, soakWarmupS) as Record<'pages' | 'workers', Fitted>,
+      v8_heaps: fitByKey(v8, soakWarmupS),
       coordinator_rss_start_mb: fitted[0]?.[2] ?? Number.NaN,
       coordinator_rss_end_mb: fitted.at(-1)?.[2] ?? Number.NaN,
       coordinator_rss_slope_mb_per_min: r3(fitSlope(coordinator)),
@@ -688,7 +686,10 @@ const threadList = (shares: Readonly<Record<string, number>>) =>
 function printSoak(s: SoakFigures): void {
   log(
     `soak: ${s.tabs} tabs for ${s.seconds} s after ${s.startup_s} s of start-up, ${s.results} results validated` +
-      (s.collected_before_samples ? '; garbage collected in every page before each sample' : ''),
+      (s.collected_before_samples ? '; garbage collected in every page before each sample' : '') +
+      (s.collect_every_s > 0
+        ? `; the farm has each tab collect every ${s.collect_every_s} s`
+        : '; no periodic collection'),
   );
   log(
     `  browsers' PSS    ${s.pss_start_mb} → ${s.pss_end_mb} MB; slope ${s.pss_slope_mb_per_min} ± ` +
@@ -717,7 +718,7 @@ function printSoak(s: SoakFigures): void {
     }`,
   );
   log(
-    `  V8 heaps in use  ${Object.entries(s.v8_used)
+    `  V8 heaps         ${Object.entries(s.v8_heaps)
       .map(
         ([key, k]) =>
           `${key} ${k.start_mb} → ${k.end_mb} MB (${k.slope_mb_per_min} ± ${k.slope_error_mb_per_min} MB/min)`,

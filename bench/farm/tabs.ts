@@ -1,10 +1,16 @@
 // What the farm benchmarks share about a farm's tabs: the options they run it with, when its tabs all compute,
 // and their V8 heaps (read, or collected).
 import { join } from 'node:path';
-import type { BrowserTab, FarmOptions, Tab } from '@bricolage/farm';
+import { type BrowserTab, DEFAULT_COLLECT_EVERY_MS, type FarmOptions, type Tab } from '@bricolage/farm';
 import type { Grid } from './grid';
 
-export const benchFarmOptions = (grid: Grid, tabs: number, chromium: string, throttle = 100): FarmOptions => ({
+export const benchFarmOptions = (
+  grid: Grid,
+  tabs: number,
+  chromium: string,
+  throttle = 100,
+  collectEveryMs = DEFAULT_COLLECT_EVERY_MS,
+): FarmOptions => ({
   coordinator: grid.url,
   tabs,
   chromium,
@@ -13,6 +19,7 @@ export const benchFarmOptions = (grid: Grid, tabs: number, chromium: string, thr
   unreachableTimeoutMs: 60_000,
   pollMs: 1000,
   flushTimeoutMs: 30_000,
+  collectEveryMs,
 });
 
 /** Every tab that started is computing (tabs that failed to start do not hold the others up). */
@@ -20,72 +27,44 @@ export const allComputing = (tabs: readonly Tab[]) =>
   tabs.some((t) => (t.snapshot?.computed ?? 0) > 0) &&
   tabs.every((t) => t.error !== null || t.crashed || (t.snapshot?.computed ?? 0) > 0);
 
+interface HeapUsage {
+  readonly usedSize: number;
+  readonly totalSize: number;
+}
+
 /**
- * The V8 heaps of each tab's page and of the page's workers (where the runtime computes), read without
- * collecting garbage: what a heap holds between collections, live or not yet collected.
+ * MB of V8 heap summed over `tabs`, read without collecting garbage: `pages used` and `workers used` (objects,
+ * live or not yet collected), `pages heap` and `workers heap` (what the heaps hold from the system for them).
  */
-export class Heaps {
-  readonly #workers = new Map<BrowserTab, Set<string>>();
+export async function readHeaps(tabs: readonly Tab[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const add = (key: string, bytes: number | undefined) => out.set(key, (out.get(key) ?? 0) + (bytes ?? 0) / 2 ** 20);
+  const usage = (browser: BrowserTab, worker?: string) =>
+    (worker === undefined
+      ? browser.send<HeapUsage>('Runtime.getHeapUsage')
+      : browser.sendToWorker<HeapUsage>(worker, 'Runtime.getHeapUsage')
+    ).catch(() => undefined);
+  await Promise.all(
+    tabs.map(async ({ browser }) => {
+      if (!browser) return;
+      const [page, ...workers] = await Promise.all([
+        usage(browser),
+        ...browser.workers().map((w) => usage(browser, w)),
+      ]);
+      add('pages used', page?.usedSize);
+      add('pages heap', page?.totalSize);
+      for (const w of workers) {
+        add('workers used', w?.usedSize);
+        add('workers heap', w?.totalSize);
+      }
+    }),
+  );
+  return out;
+}
 
-  /** Starts following `tabs`' workers: the page's session attaches to each as it starts. */
-  static async follow(tabs: readonly Tab[]): Promise<Heaps> {
-    const heaps = new Heaps();
-    await Promise.all(tabs.map((t) => (t.browser ? heaps.#follow(t.browser) : undefined)));
-    return heaps;
-  }
-
-  async #follow(browser: BrowserTab): Promise<void> {
-    const sessions = new Set<string>();
-    this.#workers.set(browser, sessions);
-    browser.on('Target.attachedToTarget', (p) => {
-      const info = p.targetInfo as { type?: string } | undefined;
-      if (info?.type === 'worker') sessions.add(p.sessionId as string);
-    });
-    browser.on('Target.detachedFromTarget', (p) => sessions.delete(p.sessionId as string));
-    await browser
-      .send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true })
-      .catch(() => undefined);
-  }
-
-  #sessions(tab: Tab): [BrowserTab, string[]] | null {
-    const browser = tab.browser;
-    return browser ? [browser, [...(this.#workers.get(browser) ?? [])]] : null;
-  }
-
-  /** Bytes in use in every page's heap and in every worker's heap, summed over `tabs`. */
-  async used(tabs: readonly Tab[]): Promise<{ pages: number; workers: number }> {
-    const usedOf = (r: { usedSize?: number } | undefined) => r?.usedSize ?? 0;
-    const per = await Promise.all(
-      tabs.map(async (t) => {
-        const found = this.#sessions(t);
-        if (!found) return [0, 0];
-        const [browser, workers] = found;
-        const page = await browser.send<{ usedSize: number }>('Runtime.getHeapUsage').catch(() => undefined);
-        const inWorkers = await Promise.all(
-          workers.map((s) =>
-            browser.sendToSession<{ usedSize: number }>(s, 'Runtime.getHeapUsage').catch(() => undefined),
-          ),
-        );
-        return [usedOf(page), inWorkers.reduce((n, r) => n + usedOf(r), 0)];
-      }),
-    );
-    return { pages: per.reduce((n, [p]) => n + (p ?? 0), 0), workers: per.reduce((n, [, w]) => n + (w ?? 0), 0) };
-  }
-
-  /** Collects garbage in every page and every worker, so that what a reading then sees is what they keep. */
-  async collect(tabs: readonly Tab[]): Promise<void> {
-    await Promise.all(
-      tabs.map((t) => {
-        const found = this.#sessions(t);
-        if (!found) return undefined;
-        const [browser, workers] = found;
-        return Promise.all([
-          browser.send('HeapProfiler.collectGarbage').catch(() => undefined),
-          ...workers.map((s) => browser.sendToSession(s, 'HeapProfiler.collectGarbage').catch(() => undefined)),
-        ]);
-      }),
-    );
-    // The collector frees array buffers and decommits pages after it returns.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
+/** Collects garbage in every page and its workers, so that what a reading then sees is what they keep. */
+export async function collectGarbage(tabs: readonly Tab[]): Promise<void> {
+  await Promise.all(tabs.map((t) => t.browser?.collectGarbage().catch(() => undefined)));
+  // The collector frees array buffers and decommits pages after it returns.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
 }

@@ -1,5 +1,7 @@
 // The farm against a real coordinator: headless tabs driving the real volunteer page.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -59,10 +61,12 @@ function replicas(sql: string): { wu: number; volunteer: string; state: string }
 
 test('three tabs compute a primes batch end to end, each quorum formed by distinct tabs', async () => {
   const seeded = await seedPrimes(coordinator, { limit: 10_000_000, segment: 1_000_000, minQuorum: 2 });
-  const farm = startFarm(farmOptions(3, seeded.workUnits * 2));
+  // Garbage collected often, so that collections run while the tabs compute.
+  const farm = startFarm({ ...farmOptions(3, seeded.workUnits * 2), collectEveryMs: 200 });
   const summary = await farm.done;
   expect(summary).toMatchObject({ reason: 'wus', exit_code: 0, crashed: 0, rejected: 0, dropped: 0, unflushed: 0 });
   expect(summary.validated).toBe(seeded.workUnits * 2);
+  expect(farm.tabs.reduce((n, t) => n + t.collections, 0)).toBeGreaterThan(0);
 
   const results = await coordinator.store.results(seeded.job as never, 0, 1000);
   expect(results).toHaveLength(seeded.workUnits);
@@ -212,5 +216,36 @@ test('a farm browser runs its page in one renderer: no spare renderer, no omnibo
     expect(renderers).toHaveLength(1);
   } finally {
     await tab.close();
+  }
+});
+
+test("a farm browser collects the garbage of its page's workers, where a tab computes", async () => {
+  // A page of its own on loopback: one worker that idles, so nothing but the test allocates in it.
+  const server = createServer((req, res) => {
+    const worker = req.url === '/worker.js';
+    res.writeHead(200, { 'content-type': worker ? 'text/javascript' : 'text/html' });
+    res.end(worker ? 'setInterval(() => {}, 1000);' : "<script>new Worker('/worker.js')</script>");
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const tab = await BrowserTab.launch({ chromium: chromium.ok ? chromium.path : '', profile: join(dir, 'gc') });
+  try {
+    await tab.navigate(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await expect.poll(() => tab.workers().length, { timeout: 15_000 }).toBe(1);
+    const [worker] = tab.workers() as [string];
+    const used = async () =>
+      (await tab.sendToWorker<{ usedSize: number }>(worker, 'Runtime.getHeapUsage')).usedSize / 2 ** 20;
+    // Enough small objects to outlive the young generation, then dropped: garbage only a full collection frees.
+    await tab.sendToWorker(worker, 'Runtime.evaluate', {
+      expression:
+        "globalThis.junk = Array.from({ length: 400000 }, (_, i) => ({ i, s: 'x' + i })); globalThis.junk = null;",
+    });
+    const before = await used();
+    await tab.collectGarbage();
+    const after = await used();
+    expect(before).toBeGreaterThan(10);
+    expect(after).toBeLessThan(before / 4);
+  } finally {
+    await tab.close();
+    server.close();
   }
 });

@@ -6,10 +6,12 @@ import { lineDisplay, humanSummary, terminalDisplay } from './display';
 import { EXIT, startFarm } from './farm';
 
 const USAGE = `usage: npm run farm -- --coordinator URL --tabs N [--duration 10m | --wus K] [--throttle 10-100]
-                    [--project ID] [--chromium PATH] [--profiles DIR] [--json]
+                    [--project ID] [--chromium PATH] [--profiles DIR] [--collect-every 1m] [--json]
   --wus K        stop once the coordinator has validated K of the farm's results
   --duration D   stop after D (e.g. 90s, 10m, 1h)
   --profiles DIR where each tab keeps its browser profile, hence its identity (default ./data/farm)
+  --collect-every D  how often each tab collects its garbage (default 1m; 0 never): a tab that
+                 never idles otherwise holds garbage for a long time before V8 collects it
   --json         print the final summary as one JSON line
 exit codes: 0 ok, 1 a tab crashed or a result was rejected, 2 usage, 3 coordinator unreachable, 4 no Chromium`;
 
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     profiles: { type: 'string' },
     json: { type: 'boolean', default: false },
     'unreachable-timeout': { type: 'string', default: '60s' },
+    'collect-every': { type: 'string', default: '1m' },
     help: { type: 'boolean', default: false },
   },
   strict: true,
@@ -54,6 +57,7 @@ const durationMs = values.duration === undefined ? undefined : (duration(values.
 const wus = values.wus === undefined ? undefined : Number(values.wus);
 if (wus !== undefined && (!Number.isInteger(wus) || wus < 1)) fail('--wus must be a positive integer');
 const unreachableTimeoutMs = duration(values['unreachable-timeout']) ?? fail('bad --unreachable-timeout');
+const collectEveryMs = duration(values['collect-every']) ?? fail('bad --collect-every');
 let coordinator: URL;
 try {
   coordinator = new URL(values.coordinator);
@@ -89,6 +93,7 @@ const farm = startFarm(
     unreachableTimeoutMs,
     pollMs: 1000,
     flushTimeoutMs: 30_000,
+    collectEveryMs,
   },
   events,
 );

@@ -24,7 +24,17 @@ export interface FarmOptions {
   readonly pollMs: number;
   /** How long shutdown waits for each tab's outbox to drain. */
   readonly flushTimeoutMs: number;
+  /**
+   * How often each tab's page and workers collect their garbage, in ms; 0 never. Default DEFAULT_COLLECT_EVERY_MS.
+   * V8 collects mostly when a page is idle and Linux sends Chromium no memory-pressure signal, so a tab that
+   * computes without a pause on a busy machine otherwise holds garbage outside V8's heap (buffers, Blink
+   * objects) for hours: its memory grows, then drops, long after (BENCHMARKS.md, farm soaks).
+   */
+  readonly collectEveryMs?: number;
 }
+
+/** Once a minute: a full collection of a tab's small heaps takes milliseconds. */
+export const DEFAULT_COLLECT_EVERY_MS = 60_000;
 
 export interface Tab {
   readonly index: number;
@@ -43,6 +53,10 @@ export interface Tab {
   crashed: boolean;
   error: string | null;
   usage: ProcessUsage | null;
+  /** When the tab next collects its garbage (see `FarmOptions.collectEveryMs`); null before the first is due. */
+  nextCollection: number | null;
+  /** Garbage collections the tab has completed. */
+  collections: number;
 }
 
 export type StopReason = 'duration' | 'wus' | 'no-work' | 'signal' | 'unreachable' | 'all-tabs-failed';
@@ -114,6 +128,8 @@ export function startFarm(options: FarmOptions, events: FarmEvents = {}): Farm {
     crashed: false,
     error: null,
     usage: null,
+    nextCollection: null,
+    collections: 0,
   }));
   let stopRequested: StopReason | null = null;
   let wake: () => void = () => undefined;
@@ -162,6 +178,7 @@ async function run(
         });
       });
       await poll(tabs, events);
+      collectDue(tabs, options.collectEveryMs ?? DEFAULT_COLLECT_EVERY_MS);
       const elapsed = Date.now() - started;
       events.tick?.(tabs, elapsed);
       const live = tabs.filter((t) => !t.crashed && !t.error);
@@ -281,6 +298,24 @@ async function poll(tabs: readonly Tab[], events: FarmEvents): Promise<void> {
   );
   const procs = allProcesses();
   for (const tab of tabs) tab.usage = treeUsage(tab.profile, procs);
+}
+
+/** Has each tab whose collection is due collect its garbage, in the background. */
+function collectDue(tabs: readonly Tab[], everyMs: number): void {
+  if (everyMs <= 0) return;
+  const now = Date.now();
+  for (const tab of tabs) {
+    if (!tab.browser || !tab.ready || tab.crashed || tab.error) continue;
+    // The first ones spread over an interval, so that the tabs do not all collect at once.
+    tab.nextCollection ??= now + everyMs * (1 + tab.index / tabs.length);
+    if (now < tab.nextCollection) continue;
+    tab.nextCollection = now + everyMs;
+    // A page lost meanwhile is the poll's to report.
+    tab.browser.collectGarbage().then(
+      () => tab.collections++,
+      () => undefined,
+    );
+  }
 }
 
 /** Waits until the page has stopped computing (its last work unit done), for at most `timeoutMs`. */

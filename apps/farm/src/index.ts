@@ -2,6 +2,14 @@
 // browser test and benchmark here shares.
 export { BrowserTab } from './browser-tab';
 export { CHROMIUM_ARGS, DEFAULT_CHROMIUM, findChromium } from './chromium';
-export { EXIT, type Farm, type FarmOptions, type FarmSummary, type Tab, startFarm } from './farm';
+export {
+  DEFAULT_COLLECT_EVERY_MS,
+  EXIT,
+  type Farm,
+  type FarmOptions,
+  type FarmSummary,
+  type Tab,
+  startFarm,
+} from './farm';
 export type { PageAutomation, TabSnapshot } from './snapshot';
 export { survivors, treeUsage } from './procstats';
