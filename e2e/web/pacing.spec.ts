@@ -2,7 +2,17 @@
 // device on battery pauses (all on by default, all the volunteer's to change).
 import type { Coordinator } from '@bricolage/coordinator';
 import type { Page } from '@playwright/test';
-import { expect, fakeBattery, openPage, seedPrimes, setCharging, setHidden, type TestFixtures, test } from './support';
+import {
+  expect,
+  fakeBattery,
+  openPage,
+  seedMandelbrot,
+  seedPrimes,
+  setCharging,
+  setHidden,
+  type TestFixtures,
+  test,
+} from './support';
 
 // ≈ 0.2 s per work unit (2^26 integers in WebAssembly here), 32 of them.
 const JOB = { limit: 2 ** 31, segment: 2 ** 26 };
@@ -121,4 +131,35 @@ test('on battery it pauses by default, and carries on when plugged in', async ({
   await expect(page.getByTestId('phase')).toHaveText('Paused');
   await page.getByLabel('Pause on battery').uncheck();
   await expect(page.getByTestId('phase')).toHaveText('Computing');
+});
+
+test('the estimate of a long work unit moves while it runs, though nothing else on the page changes', async ({
+  page,
+  scratch,
+  startGrid,
+}) => {
+  const grid = await startGrid({ dataDir: await scratch('pacing-estimate'), port: 18789 });
+  // Tiles inside the set, where no pixel escapes: every one runs all its steps, ≈ 1–3 s a tile here, long
+  // enough for the page to show an estimate (from 1 s).
+  await seedMandelbrot(grid, { width: 256, height: 256, centerX: -0.1, centerY: 0, span: 0.05, maxIter: 20_000 });
+  await openPage(page, grid.url);
+  await page.getByRole('button', { name: 'Start' }).click();
+  const bar = page.getByRole('progressbar', { name: 'Current work unit, estimated progress' });
+  await expect(bar).toBeVisible({ timeout: 60_000 });
+  // Two readings 700 ms apart within one work unit: the second is further along.
+  const reading = async () => ({
+    unit: await page.getByTestId('current').locator('code').textContent(),
+    value: Number(await bar.getAttribute('value')),
+  });
+  await expect
+    .poll(
+      async () => {
+        const first = await reading();
+        await page.waitForTimeout(700);
+        const second = await reading();
+        return second.unit === first.unit && second.value > first.value;
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(true);
 });

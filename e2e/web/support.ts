@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Coordinator } from '@bricolage/coordinator';
 import { API, type JobId, toBase64, type WorkUnitCounts } from '@bricolage/protocol';
+import type { MandelbrotParams, Workload } from '@bricolage/workloads';
 import { test as base, type BrowserContext, chromium, type Page } from '@playwright/test';
 import { build } from 'vite';
 import { serveStatic } from '../support/static-server';
@@ -57,13 +58,42 @@ export async function seedPrimes(
   job: PrimesJob,
 ): Promise<{ project: string; job: string; workUnits: number }> {
   const { primes } = await import('@bricolage/workloads');
+  return seedJob(
+    coordinator,
+    primes,
+    { limit: job.limit, segment: job.segment },
+    {
+      projectName: job.projectName ?? 'Prime count (test)',
+      description: 'Counts the primes below a limit with a segmented sieve, one segment per work unit.',
+      ...job,
+    },
+  );
+}
+
+/** Creates a project with one mandelbrot job of `frame`, one 64×64 tile per work unit. */
+export async function seedMandelbrot(
+  coordinator: Coordinator,
+  frame: MandelbrotParams,
+): Promise<{ project: string; job: string; workUnits: number }> {
+  const { mandelbrot } = await import('@bricolage/workloads');
+  return seedJob(coordinator, mandelbrot, frame, {
+    projectName: 'Mandelbrot (test)',
+    description: 'Renders a frame of the Mandelbrot set, one tile per work unit.',
+  });
+}
+
+async function seedJob<P>(
+  coordinator: Coordinator,
+  workload: Workload<P>,
+  params: P,
+  options: { projectName: string; description: string; minQuorum?: number; leaseSeconds?: number },
+): Promise<{ project: string; job: string; workUnits: number }> {
   const { project, token } = await coordinator.createProject(
-    job.projectName ?? 'Prime count (test)',
-    'Counts the primes below a limit with a segmented sieve, one segment per work unit.',
+    options.projectName,
+    options.description,
     'The Bricolage tests',
   );
-  const params = { limit: job.limit, segment: job.segment };
-  const bundle = await primes.job(params);
+  const bundle = await workload.job(params);
   const auth = { authorization: `Bearer ${token}` };
   const { sha256Hex } = await import('@bricolage/protocol');
   for (const blob of bundle.blobs) {
@@ -76,8 +106,8 @@ export async function seedPrimes(
   }
   const request = {
     ...bundle.request,
-    redundancy: { minQuorum: job.minQuorum ?? 1, maxTotalResults: 4, maxErrorResults: 2, homogeneous: false },
-    ...(job.leaseSeconds ? { leaseSeconds: job.leaseSeconds } : {}),
+    redundancy: { minQuorum: options.minQuorum ?? 1, maxTotalResults: 4, maxErrorResults: 2, homogeneous: false },
+    ...(options.leaseSeconds ? { leaseSeconds: options.leaseSeconds } : {}),
   };
   const created = await fetch(coordinator.url + API.jobs, {
     method: 'POST',
@@ -88,7 +118,7 @@ export async function seedPrimes(
   const id = ((await created.json()) as { id: string }).id;
   let body = '';
   let workUnits = 0;
-  for (const wu of primes.workUnits(params)) {
+  for (const wu of workload.workUnits(params)) {
     body += `${JSON.stringify({ input: toBase64(wu.input), tag: wu.tag })}\n`;
     workUnits++;
   }

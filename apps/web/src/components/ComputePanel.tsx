@@ -1,4 +1,5 @@
 // The main card: Start/Stop, what the tab is doing right now and for whom, and what it has done.
+import { useEffect, useState } from 'react';
 import { formatCredit, formatDuration, formatRate } from '../format';
 import type { Session, View } from '../session';
 
@@ -208,11 +209,14 @@ function DeviceLine({ device }: { device: View['device'] & object }) {
 
 function CurrentLine({ view }: { view: View }) {
   const current = view.current as NonNullable<View['current']>;
-  const elapsed = Date.now() - current.startedAt;
   const typical = view.typicalMs;
   // A work unit is one kernel dispatch: the runtime cannot report progress inside it, so this is an
-  // estimate from the last few, shown only when work units are long enough to watch.
-  const estimate = typical !== null && typical >= 1000 ? Math.min(0.99, elapsed / typical) : null;
+  // estimate from the last few, shown only when work units are long enough to watch. The view does not change
+  // while one runs, so the estimate moves on a clock of its own.
+  const estimating = typical !== null && typical >= 1000;
+  useRerenderEvery(ESTIMATE_MS, estimating);
+  const elapsed = Date.now() - current.startedAt;
+  const estimate = estimating ? Math.min(0.99, Math.max(0, elapsed / typical)) : null;
   return (
     <div className="current" data-testid="current">
       <h3>Current work unit</h3>
@@ -228,6 +232,18 @@ function CurrentLine({ view }: { view: View }) {
       )}
     </div>
   );
+}
+
+const ESTIMATE_MS = 500;
+
+/** Renders the component again every `ms` while `on`: for what follows the clock rather than the view. */
+function useRerenderEvery(ms: number, on: boolean): void {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (!on) return;
+    const timer = setInterval(() => setTick((n) => n + 1), ms);
+    return () => clearInterval(timer);
+  }, [ms, on]);
 }
 
 function Stat({
