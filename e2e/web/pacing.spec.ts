@@ -138,7 +138,7 @@ test('the estimate of a long work unit moves while it runs, though nothing else 
   scratch,
   startGrid,
 }) => {
-  const grid = await startGrid({ dataDir: await scratch('pacing-estimate'), port: 18789 });
+  const grid = await startGrid({ dataDir: await scratch('pacing-estimate'), port: 18790 });
   // Tiles inside the set, where no pixel escapes: every one runs all its steps, ≈ 1–3 s a tile here, long
   // enough for the page to show an estimate (from 1 s).
   await seedMandelbrot(grid, { width: 256, height: 256, centerX: -0.1, centerY: 0, span: 0.05, maxIter: 20_000 });
