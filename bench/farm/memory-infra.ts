@@ -6,6 +6,8 @@
 //
 // --gc collects garbage in every page and worker, and has every process collect its own, before each dump, so
 // that what is left is what is kept; without it a dump sees what V8 and Blink have not collected yet as well.
+// The farm runs as it ships, so each tab also collects its garbage once a minute (the farm's --collect-every):
+// without --gc a dump sees at most a minute's uncollected garbage.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type BrowserTab, findChromium, startFarm } from '@bricolage/farm';
