@@ -2,6 +2,7 @@
 // driving the real volunteer page exactly as a person would: open it, press Start.
 import { join } from 'node:path';
 import { BrowserTab } from './browser-tab';
+import { dueForCollection } from './collection';
 import { type ProcessUsage, allProcesses, treeUsage } from './procstats';
 import type { PageAutomation, TabSnapshot } from './snapshot';
 
@@ -300,18 +301,12 @@ async function poll(tabs: readonly Tab[], events: FarmEvents): Promise<void> {
   for (const tab of tabs) tab.usage = treeUsage(tab.profile, procs);
 }
 
-/** Has each tab whose collection is due collect its garbage, in the background. */
+/** Has each live tab whose collection is due collect its garbage, in the background. */
 function collectDue(tabs: readonly Tab[], everyMs: number): void {
-  if (everyMs <= 0) return;
-  const now = Date.now();
-  for (const tab of tabs) {
-    if (!tab.browser || !tab.ready || tab.crashed || tab.error) continue;
-    // The first ones spread over an interval, so that the tabs do not all collect at once.
-    tab.nextCollection ??= now + everyMs * (1 + tab.index / tabs.length);
-    if (now < tab.nextCollection) continue;
-    tab.nextCollection = now + everyMs;
+  const live = tabs.filter((t) => t.browser && t.ready && !t.crashed && !t.error);
+  for (const tab of dueForCollection(live, tabs.length, everyMs, Date.now())) {
     // A page lost meanwhile is the poll's to report.
-    tab.browser.collectGarbage().then(
+    tab.browser?.collectGarbage().then(
       () => tab.collections++,
       () => undefined,
     );
