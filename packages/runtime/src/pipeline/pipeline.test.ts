@@ -5,7 +5,8 @@ import type { ComputeOutcome } from '../compute/api';
 import type { VolunteerEvent } from '../events';
 import type { Interrupted } from '../host';
 import { MemoryOutbox } from '../outbox';
-import { Pipeline, type PipelineClient, type PipelineCompute } from './pipeline';
+import { MAX_PREFETCH, Pipeline, type PipelineClient, type PipelineClock, type PipelineCompute } from './pipeline';
+import { restAfter } from './throttle';
 
 const H = '0'.repeat(64) as BlobHash;
 const job: LeasedJob = {
@@ -96,7 +97,7 @@ function fakeCompute(
 async function pipelineFor(
   client: PipelineClient,
   compute: PipelineCompute,
-  extra: { prefetch?: boolean; throttle?: number } = {},
+  extra: { prefetch?: boolean; throttle?: number; clock?: PipelineClock } = {},
 ) {
   const outbox = new MemoryOutbox();
   const events: VolunteerEvent[] = [];
@@ -114,7 +115,8 @@ async function pipelineFor(
   return { pipeline, outbox, events };
 }
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+/** Waits for a condition; the time limit only ends a test that would otherwise hang, it never decides one. */
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > end) throw new Error('condition not reached in time');
@@ -183,24 +185,37 @@ describe('pipeline', () => {
   });
 
   it('keeps more work units leased ahead when they compute faster than a lease arrives', async () => {
+    // Durations on a clock the test moves: a lease takes 30 ms, a work unit 2 ms, whatever this machine's load.
+    let t = 0;
+    const clock = { now: () => Date.now(), monotonic: () => t };
     const { client, log } = await fakeClient(60);
     const asked: number[] = [];
     const slow: PipelineClient = {
       ...client,
       async lease(request) {
         asked.push(request.max ?? 1);
-        await new Promise((r) => setTimeout(r, 30));
+        t += 30;
         return client.lease(request);
       },
     };
-    const { pipeline, outbox } = await pipelineFor(slow, fakeCompute(log, { delayMs: 2 }));
+    const timed: PipelineCompute = {
+      prepare: async () => ({ ok: true }),
+      async run(jobId, input, budget, signal) {
+        const startedAt = t;
+        t += 2;
+        const outcome = await fakeCompute(log).run(jobId, input, budget, signal);
+        return outcome.ok ? { ...outcome, startedAt, endedAt: startedAt + 2 } : outcome;
+      },
+    };
+    const { pipeline, outbox } = await pipelineFor(slow, timed, { clock });
     pipeline.start();
     await until(async () => (await outbox.size()) >= 40);
     await pipeline.stop('now');
-    // 30 ms leases for ~2 ms work units: the buffer grows well past one.
+    // Before anything is measured: the one to run, one handed to the worker ahead, one more.
     expect(asked[0]).toBe(3);
-    expect(Math.max(...asked)).toBeGreaterThan(4);
-    expect(Math.max(...asked)).toBeLessThanOrEqual(16);
+    // 30 ms leases for 2 ms work units: the buffer grows to its cap (plus the one to run now), never past it.
+    expect(Math.max(...asked)).toBeGreaterThanOrEqual(MAX_PREFETCH - 1);
+    expect(Math.max(...asked)).toBeLessThanOrEqual(MAX_PREFETCH + 1);
   });
 
   it('without prefetch, leases only when the previous work unit is done', async () => {
@@ -273,17 +288,23 @@ describe('pipeline', () => {
     expect(await outbox.size()).toBe(0);
   });
 
-  it('rests in proportion to compute time at a lower duty cycle', async () => {
+  it('rests after each work unit in proportion to its compute time at a lower duty cycle', async () => {
     const { client, log } = await fakeClient(6);
-    const { pipeline, outbox } = await pipelineFor(client, fakeCompute(log, { delayMs: 20 }), { throttle: 0.25 });
-    const started = Date.now();
+    const { pipeline, outbox, events } = await pipelineFor(client, fakeCompute(log, { delayMs: 20 }), {
+      throttle: 0.25,
+    });
     pipeline.start();
     await until(async () => (await outbox.size()) === 4);
-    const elapsed = Date.now() - started;
     await pipeline.stop('now');
-    // Four computes of ≥ 20 ms with three rests of ≥ 60 ms in between.
-    expect(elapsed).toBeGreaterThanOrEqual(4 * 20 + 3 * 60 - 5);
-    expect(pipeline.dutyCycle()).toBeLessThan(0.4);
+    // However slow the machine, each work unit starts no sooner than three times the last one's compute time
+    // after it ended: a timer can fire late, never early.
+    const spans = events.flatMap((e) => (e.type === 'computed' ? [{ start: e.startedAt, end: e.endedAt }] : []));
+    expect(spans.length).toBeGreaterThanOrEqual(4);
+    for (const [i, span] of spans.slice(1).entries()) {
+      const previous = spans[i]!;
+      expect(previous.end - previous.start).toBeGreaterThan(0);
+      expect(span.start - previous.end).toBeGreaterThanOrEqual(restAfter(previous.end - previous.start, 0.25) - 1e-6);
+    }
   });
 
   it('takes no new work while paused and resumes where it stopped', async () => {
