@@ -9,6 +9,7 @@ import { type Grid, startGrid } from '../support/grid';
 import { waitValidated } from '../support/wait';
 import {
   closeVolunteer,
+  type HarnessWindow,
   openHarness,
   type PageVolunteerOptions,
   setPageHidden,
@@ -141,7 +142,7 @@ test('a WebGPU device lost mid-dispatch loses no work unit and submits no wrong 
   }
 });
 
-test('a hidden page pauses and a lower throttle slows the measured compute rate', async ({ browser }) => {
+test('a lower throttle rests in proportion to compute time, and a hidden page pauses', async ({ browser }) => {
   test.setTimeout(180_000);
   const params = { limit: 2 ** 31, segment: 2 ** 24 };
   const job = await grid.researcher.createJob(await primes.job(params), {
@@ -156,22 +157,32 @@ test('a hidden page pauses and a lower throttle slows the measured compute rate'
   await expect.poll(() => computed(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(8);
   const full = await volunteerStatus(page);
 
-  // Throttle: a quarter of the time computing. The meter restarts on the change; let it refill.
-  await page.evaluate(() =>
-    (window as unknown as { state: { volunteer: import('@bricolage/runtime').Volunteer } }).state.volunteer.setThrottle(
-      25,
-    ),
-  );
-  const before = full.counts.computed;
-  await expect.poll(() => computed(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(before + 10);
+  // Throttle to a quarter, counting in the same turn of the page what had been computed before the change.
+  const before = await page.evaluate(() => {
+    const w = window as unknown as HarnessWindow;
+    const n = (w.state.events as { type: string }[]).filter((e) => e.type === 'computed').length;
+    (w.state.volunteer as import('@bricolage/runtime').Volunteer).setThrottle(25);
+    return n;
+  });
+  const spans = async () =>
+    (await volunteerEvents(page)).flatMap((e) =>
+      e.type === 'computed' ? [{ start: e.startedAt as number, end: e.endedAt as number }] : [],
+    );
+  await expect.poll(async () => (await spans()).length, { timeout: 60_000 }).toBeGreaterThanOrEqual(before + 8);
+  // The work unit in the worker at the change and the one handed to it ahead at full speed may run back to
+  // back; after those, each starts no sooner than three times the previous one's compute time after it ended,
+  // however loaded the machine (a timer fires late, never early; 2 ms for the worker's and the page's clocks).
+  const throttledSpans = (await spans()).slice(before + 1);
+  for (const [i, span] of throttledSpans.slice(1).entries()) {
+    const previous = throttledSpans[i]!;
+    const compute = previous.end - previous.start;
+    expect(span.start - previous.end, `rest after work unit ${before + 1 + i}`).toBeGreaterThanOrEqual(3 * compute - 2);
+  }
   const throttled = await volunteerStatus(page);
   console.log(
     `full: ${full.wuPerSecond?.toFixed(2)} WU/s at duty ${full.dutyCycle?.toFixed(2)}; ` +
       `throttled to 25 %: ${throttled.wuPerSecond?.toFixed(2)} WU/s at duty ${throttled.dutyCycle?.toFixed(2)}`,
   );
-  expect(throttled.dutyCycle!).toBeLessThan(0.35);
-  expect(throttled.dutyCycle!).toBeGreaterThan(0.15);
-  expect(throttled.wuPerSecond!).toBeLessThan(full.wuPerSecond! * 0.6);
   await page.evaluate(() =>
     (window as unknown as { state: { volunteer: import('@bricolage/runtime').Volunteer } }).state.volunteer.setThrottle(
       100,

@@ -27,6 +27,7 @@ export function publishAutomation(session: Session): void {
         credit: stats?.credit ?? 0,
         wuPerSecond: status?.wuPerSecond ?? null,
         dutyCycle: status?.dutyCycle ?? null,
+        throttle: status?.throttle ?? null,
         computeMs: status?.computeMs ?? 0,
         wallMs: status?.wallMs ?? 0,
         reachable: view.reachable,

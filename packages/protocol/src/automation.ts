@@ -30,6 +30,8 @@ export interface TabSnapshot {
   readonly credit: number;
   readonly wuPerSecond: number | null;
   readonly dutyCycle: number | null;
+  /** The duty cycle the runtime is set to keep, 0.1–1 (null before Start): what the throttle asks for. */
+  readonly throttle: number | null;
   readonly computeMs: number;
   readonly wallMs: number;
   readonly reachable: boolean;
