@@ -4,6 +4,7 @@ import type { BlobHash, CreateJobRequest } from '@bricolage/protocol';
 import { fromBase64, sha256Hex, utf8 } from '@bricolage/protocol';
 import { abiModule, type RunBody } from '@bricolage/runtime/testing';
 import { primes } from '@bricolage/workloads';
+import { buildJob } from '@bricolage/workloads/node';
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import { type Grid, startGrid } from '../support/grid';
 import { waitValidated } from '../support/wait';
@@ -108,7 +109,7 @@ test('a kernel that never finishes is killed at its time budget, reported as an 
 
 test('a WebGPU device lost mid-dispatch loses no work unit and submits no wrong result', async ({ browser }) => {
   const params = { limit: 8 * 2 ** 20, segment: 2 ** 20 };
-  const job = await grid.researcher.createJob(await primes.job(params), { name: 'primes, device loss' });
+  const job = await grid.researcher.createJob(await buildJob(primes, params), { name: 'primes, device loss' });
   const units = [...primes.workUnits(params)];
   await grid.researcher.addWorkUnits(job, units);
 
@@ -144,7 +145,7 @@ test('a WebGPU device lost mid-dispatch loses no work unit and submits no wrong 
 test('a hidden page pauses and a lower throttle slows the measured compute rate', async ({ browser }) => {
   test.setTimeout(180_000);
   const params = { limit: 2 ** 31, segment: 2 ** 24 };
-  const job = await grid.researcher.createJob(await primes.job(params), {
+  const job = await grid.researcher.createJob(await buildJob(primes, params), {
     name: 'primes, control',
     redundancy: single,
     adaptive: noAdaptive,

@@ -3,6 +3,7 @@
 // compared with the workload's CPU reference.
 import type { Browser, Page } from '@playwright/test';
 import { cnn, decodePrimeCount, MANDELBROT_DEEP_ZOOM, mandelbrot, physics, primes } from '@bricolage/workloads';
+import { buildJob } from '@bricolage/workloads/node';
 import { fromBase64 } from '@bricolage/protocol';
 import { expect, test } from '@playwright/test';
 import { type Grid, startGrid } from '../support/grid';
@@ -76,7 +77,7 @@ for (const { workload, backends } of [
     browser,
   }) => {
     const params = { workUnits: 3, seed: 7 };
-    const bundle = await workload.job(params);
+    const bundle = await buildJob(workload, params);
     const job = await grid.researcher.createJob(bundle, { name: `${workload.name} e2e` });
     const units = [...workload.workUnits(params)];
     await grid.researcher.addWorkUnits(job, units);
@@ -127,7 +128,7 @@ test('primes: the validated counts of the demo batch equal the known values of Ï
     // The smallest segment (2^17) for small limits, 2^24 (â‰ˆ 60 ms of wasm) above: 71 work units in all.
     const segment = Math.min(2 ** 24, Math.max(2 ** 17, 2 ** Math.ceil(Math.log2(limit))));
     const params = { limit, segment };
-    const job = await grid.researcher.createJob(await primes.job(params), { name: `primes below 10^${k}` });
+    const job = await grid.researcher.createJob(await buildJob(primes, params), { name: `primes below 10^${k}` });
     const units = [...primes.workUnits(params)];
     await grid.researcher.addWorkUnits(job, units);
     jobs.push({ k, job, units });
@@ -161,7 +162,7 @@ test('mandelbrot: deep-zoom tiles rendered by two volunteers agree with the CPU 
     span: MANDELBROT_DEEP_ZOOM.span / 8,
     maxIter: 1024,
   };
-  const bundle = await mandelbrot.job(params);
+  const bundle = await buildJob(mandelbrot, params);
   const job = await grid.researcher.createJob(bundle, { name: 'mandelbrot e2e' });
   const units = [...mandelbrot.workUnits(params)];
   await grid.researcher.addWorkUnits(job, units);

@@ -4,11 +4,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { CreateJobRequest, ioSizes, sha256Hex } from '@bricolage/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildJob, readPrimesWgsl } from '../kernel-files';
 import { compileAbi, runAbi } from '../wasm-abi/host';
 import { readWasm } from '../wasm-abi/node';
 import { basePrimes, decodePrimeCount, encodeInput, GROUP_SPAN } from './layout';
 import { countPrimes, primesReference } from './reference';
-import { readPrimesWgsl } from './shader';
 import { primes } from './workload';
 
 interface Cases {
@@ -100,7 +100,7 @@ describe('primes workload', () => {
   const params = { limit: 10_000_000, segment: 2 ** 22, knownAnswerEvery: 2 };
 
   it('submits a valid wgsl job whose sizes match its work units and whose hashes match its blobs', async () => {
-    const { request, blobs } = await primes.job(params);
+    const { request, blobs } = await buildJob(primes, params);
     const job = CreateJobRequest.parse(request);
     expect(job.spec.kind).toBe('wgsl');
     if (job.spec.kind !== 'wgsl') return;
@@ -115,6 +115,10 @@ describe('primes workload', () => {
       expect(wu.input.length).toBe(sizes.input);
       expect(primes.reference(wu.input).length).toBe(sizes.output);
     }
+  });
+
+  it('needs its kernel files to build a job, and says where to get them', async () => {
+    await expect(primes.job(params)).rejects.toThrow(/buildJob\(primes, params\) from @bricolage\/workloads\/node/);
   });
 
   it('covers [0, limit) in tagged segments, with known-answer copies that carry the reference', () => {

@@ -1,11 +1,9 @@
 // The `primes` workload, the grid's demo project: count the primes below `limit` in segments,
 // each work unit a segmented sieve of one segment on WebGPU (primes.wgsl) or WebAssembly.
 import { sha256Hex, utf8 } from '@bricolage/protocol';
-import { readWasm } from '../wasm-abi/node';
-import type { JobBundle, WorkUnitInput, Workload } from '../workload';
+import { type JobBundle, type KernelFiles, requireKernel, type WorkUnitInput, type Workload } from '../workload';
 import { basePrimes, encodeInput, GROUP_SPAN, MAX_LIMIT, MAX_SEGMENT, PARAMS_BYTES } from './layout';
 import { primesReference } from './reference';
-import { readPrimesWgsl } from './shader';
 
 export interface PrimesParams {
   /** Count the primes in [0, limit); at most 2^31. */
@@ -42,10 +40,10 @@ const groupsFor = (segment: number): number => Math.ceil((segment + (segment % 2
 export const primes: Workload<PrimesParams> = {
   name: 'primes',
 
-  async job(params: PrimesParams): Promise<JobBundle> {
+  async job(params: PrimesParams, kernel?: KernelFiles): Promise<JobBundle> {
     check(params);
-    const shader = utf8(readPrimesWgsl());
-    const wasm = readWasm('primes');
+    const { wgsl, wasm } = requireKernel('primes', kernel);
+    const shader = utf8(wgsl);
     const groups = groupsFor(params.segment);
     return {
       request: {
