@@ -4,7 +4,7 @@
 import type { Browser, Page } from '@playwright/test';
 import { cnn, decodePrimeCount, MANDELBROT_DEEP_ZOOM, mandelbrot, physics, primes } from '@bricolage/workloads';
 import { buildJob } from '@bricolage/workloads/node';
-import { fromBase64 } from '@bricolage/protocol';
+import { fromBase64, sha256Hex } from '@bricolage/protocol';
 import { expect, test } from '@playwright/test';
 import { type Grid, startGrid } from '../support/grid';
 import { waitValidated } from '../support/wait';
@@ -148,6 +148,46 @@ test('primes: the validated counts of the demo batch equal the known values of �
     }
     expect(await backendsOf(pages[0]!)).toEqual(['webgpu']);
     expect(await backendsOf(pages[1]!)).toEqual(['wasm']);
+  } finally {
+    await closeAll(pages);
+  }
+});
+
+test('a WGSL-only job runs on volunteers that prefer wasm, on their software adapter, and validates', async ({
+  browser,
+}) => {
+  // Both volunteers' calibration (forced here, as SwiftShader's own would choose) prefers the wasm twin.
+  // A primes job stripped of its twin used to be leased to neither; a job with a twin still runs on wasm.
+  const params = { limit: 2_000_000, segment: 2 ** 18 };
+  const bundle = await buildJob(primes, params);
+  if (bundle.request.spec.kind !== 'wgsl' || !bundle.request.spec.wasm) throw new Error('primes has a wasm twin');
+  const { wasm: twin, ...wgslOnly } = bundle.request.spec;
+  const onlyWgsl = await grid.researcher.createJob(
+    { request: { ...bundle.request, spec: wgslOnly }, blobs: bundle.blobs.filter((_, i) => i !== 1) },
+    { name: 'primes, WGSL only' },
+  );
+  const withTwin = await grid.researcher.createJob(bundle, { name: 'primes, with its twin' });
+  expect(twin.module).toBe(await sha256Hex(bundle.blobs[1]!));
+  const units = [...primes.workUnits(params)];
+  for (const job of [onlyWgsl, withTwin]) await grid.researcher.addWorkUnits(job, units);
+  const pages = await twoVolunteers(browser, [WASM, WASM]);
+  try {
+    for (const job of [onlyWgsl, withTwin]) {
+      await waitValidated(grid, job, units.length, pages);
+      let total = 0;
+      for (const r of await grid.researcher.results(job)) {
+        const output = fromBase64(r.output!);
+        expect(output).toEqual(primes.reference(units.find((u) => u.tag === r.tag)!.input));
+        total += decodePrimeCount(output);
+      }
+      expect(total).toBe(148_933); // π(2·10^6)
+    }
+    for (const page of pages) {
+      const computed = (await volunteerEvents(page)).filter((e) => e.type === 'computed');
+      const backends = (job: string) => [...new Set(computed.filter((e) => e.job === job).map((e) => e.backend))];
+      expect(backends(onlyWgsl)).toEqual(['webgpu']);
+      expect(backends(withTwin)).toEqual(['wasm']);
+    }
   } finally {
     await closeAll(pages);
   }

@@ -61,6 +61,23 @@ describe('scheduling', () => {
     expect((await liar!.receipts()).receipts).toHaveLength(0);
   });
 
+  it('leases a job without a wasm twin to a software adapter that prefers wasm, and names WebGPU in the lease', async () => {
+    const job = await researcher.createSquareJob();
+    await researcher.addSquares(job, 1, 2);
+    const software = {
+      ...GPU_CAPABILITIES,
+      webgpu: { ...GPU_CAPABILITIES.webgpu!, isFallbackAdapter: true },
+      backends: { wgsl: 'wasm' as const, onnx: 'onnx-wasm' as const },
+    };
+    const [v] = await volunteers(1);
+    const granted = await v!.lease(10, software);
+    expect(granted.leases).toHaveLength(2);
+    expect(granted.jobs.map((j) => [j.id, j.backend])).toEqual([[job, 'webgpu']]);
+    // Without an adapter it cannot run at all, and is told to come back later.
+    const [cpu] = await volunteers(1);
+    expect(await cpu!.lease(10, { ...software, webgpu: null })).toMatchObject({ leases: [], retryAfter: 10 });
+  });
+
   it('never leases two replicas of one work unit to the same volunteer', async () => {
     const job = await researcher.createSquareJob();
     await researcher.addSquares(job, 1, 3);

@@ -75,6 +75,9 @@ export {
   WebGpuCapability,
 } from './volunteer';
 
+// which backend a device runs a job on (the coordinator before leasing, the volunteer before computing)
+export { type BackendChoice, backendProblem, chooseBackend, type GpuLimits, wgslLimitViolation } from './backend';
+
 // receipts and the transparency log
 export {
   ConsistencyProof,

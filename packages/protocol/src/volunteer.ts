@@ -66,6 +66,11 @@ export const LeasedJob = z.object({
   spec: JobSpec,
   comparator: Comparator,
   timeBudgetMs: z.number().int(),
+  /**
+   * The backend the coordinator chose for this device (protocol's chooseBackend on the capabilities it
+   * sent): usually its calibrated path, or WebGPU for a job without a wasm twin on a device that prefers wasm.
+   */
+  backend: BackendClass,
 });
 export type LeasedJob = z.infer<typeof LeasedJob>;
 

@@ -103,7 +103,8 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
         now,
       );
       const jobs: LeasedJob[] = [];
-      for (const id of new Set(granted.map((g) => g.job))) {
+      const backends = new Map(granted.map((g) => [g.job, g.backend]));
+      for (const [id, backend] of backends) {
         const job = await deps.store.getJob(id);
         if (job)
           jobs.push({
@@ -113,6 +114,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
             spec: job.definition.spec,
             comparator: job.definition.comparator,
             timeBudgetMs: job.definition.timeBudgetMs,
+            backend,
           });
       }
       return c.json({

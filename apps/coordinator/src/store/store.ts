@@ -1,6 +1,7 @@
 // The one narrow storage interface. Each method is one state change in one transaction; the
 // scheduling rules it applies live in ../rules and are shared by every implementation.
 import type {
+  BackendClass,
   Capabilities,
   JobDefinition,
   JobId,
@@ -41,6 +42,8 @@ export interface GrantedLease {
   readonly lease: number;
   readonly workUnit: number;
   readonly job: JobId;
+  /** The backend chosen for this device and job (every lease of one job in one answer has the same). */
+  readonly backend: BackendClass;
   readonly deadline: number;
   readonly inputHash: string;
   readonly input: Uint8Array | null;

@@ -30,7 +30,7 @@ import {
   rootAt,
 } from '../../log/merkle-tree';
 import { agree } from '../../rules/compare';
-import { eligibility } from '../../rules/eligibility';
+import { eligibility, leaseOrder } from '../../rules/eligibility';
 import { type TrustEvent, type TrustRecord, nextTrust, quorumFor } from '../../rules/trust';
 import { failureReason, replicasWanted, type ReturnedResult, validate } from '../../rules/validation';
 import type {
@@ -361,11 +361,12 @@ export class SqliteStore implements Store {
       const granted: GrantedLease[] = [];
       if (room <= 0) return granted;
       const trust = this.trustOf(q.volunteer);
-      for (const job of this.jobs.values()) {
+      const open = [...this.jobs.values()].filter(
+        (job) => job.state === 'active' && (!q.project || job.project === q.project),
+      );
+      for (const fit of leaseOrder(open, (job) => eligibility(job.definition.spec, q.capabilities))) {
         if (room <= 0) break;
-        if (job.state !== 'active' || (q.project && job.project !== q.project)) continue;
-        const fit = eligibility(job.definition.spec, q.capabilities);
-        if (!fit.ok) continue;
+        const { job } = fit;
         const def = job.definition;
         const deadline = now + def.leaseSeconds * 1000;
         const grant = (wu: CandidateRow, probe: boolean) => {
@@ -386,6 +387,7 @@ export class SqliteStore implements Store {
             lease: leaseId,
             workUnit: wu.id,
             job: job.id,
+            backend: fit.backend,
             deadline,
             inputHash: wu.input_hash,
             input: wu.input_bytes.length <= this.options.inlineInputBytes ? new Uint8Array(wu.input_bytes) : null,

@@ -1,7 +1,7 @@
 // WebGPU compute: one compiled pipeline per (shader hash, entry point, binding layout), labelled and
 // cached; input bindings filled from the WU's bytes, output bindings read back and concatenated.
-import type { JobSpec, WgslBinding, WgslSpec } from '@bricolage/protocol';
-import { paddedSize, splitWgslInput, wgslLimitViolation, wgslOutputLayout } from '../../abi';
+import { type JobSpec, type WgslBinding, type WgslSpec, wgslLimitViolation } from '@bricolage/protocol';
+import { paddedSize, splitWgslInput, wgslOutputLayout } from '../../abi';
 import { type AssetMap, type Executor, ExecutorError } from '../executor';
 import type { DeviceHandle, GpuContext } from './gpu';
 
