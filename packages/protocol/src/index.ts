@@ -28,6 +28,7 @@ export {
   BACKEND_CLASSES,
   BackendClass,
   Comparator,
+  constantBindings,
   CreateJobRequest,
   CreateProjectRequest,
   ioSizes,
@@ -37,6 +38,7 @@ export {
   JobProgress,
   JobSpec,
   JobState,
+  jobBlobs,
   OnnxSpec,
   Project,
   REPLICA_STATES,
@@ -77,6 +79,9 @@ export {
 
 // which backend a device runs a job on (the coordinator before leasing, the volunteer before computing)
 export { type BackendChoice, backendProblem, chooseBackend, type GpuLimits, wgslLimitViolation } from './backend';
+
+// the import-free WebAssembly work-unit ABI
+export { type WasmAbiShape, wasmAbiProblem, wasmAbiShape } from './wasm-abi';
 
 // receipts and the transparency log
 export {

@@ -27,14 +27,19 @@ const Bytes = z
   .positive()
   .max(1 << 30);
 
-/** One WGSL binding. Input bindings are filled, in binding order, from the work unit's input bytes. */
+/**
+ * One WGSL binding (group 0). Input bindings are filled, in binding order, from the work unit's input
+ * bytes; constant bindings from a blob shared by every work unit of the job, fetched once per job.
+ */
 export const WgslBinding = z.object({
   binding: z.number().int().min(0).max(15),
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
-  /** `uniform` and `read` are inputs; `read_write` with role `output` is read back. */
+  /** `uniform` and `read` are inputs or constants; `read_write` with role `output` is read back. */
   type: z.enum(['uniform', 'read', 'read_write']),
-  role: z.enum(['input', 'output', 'scratch']),
+  role: z.enum(['input', 'output', 'scratch', 'constant']),
   size: Bytes,
+  /** Role `constant` only: the blob holding the binding's bytes, exactly `size` of them. */
+  blob: BlobHash.optional(),
 });
 export type WgslBinding = z.infer<typeof WgslBinding>;
 
@@ -66,8 +71,12 @@ export const WgslSpec = z
       seen.add(b.binding);
       if (b.role === 'output' && b.type !== 'read_write')
         ctx.addIssue({ code: 'custom', message: `output binding ${b.name} must be read_write` });
-      if (b.role === 'input' && b.type === 'read_write')
-        ctx.addIssue({ code: 'custom', message: `input binding ${b.name} must be uniform or read` });
+      if ((b.role === 'input' || b.role === 'constant') && b.type === 'read_write')
+        ctx.addIssue({ code: 'custom', message: `${b.role} binding ${b.name} must be uniform or read` });
+      if (b.role === 'constant' && b.blob === undefined)
+        ctx.addIssue({ code: 'custom', message: `constant binding ${b.name} needs a blob (the SHA-256 of its bytes)` });
+      if (b.role !== 'constant' && b.blob !== undefined)
+        ctx.addIssue({ code: 'custom', message: `only a constant binding has a blob; ${b.name} is ${b.role}` });
     }
     if (!spec.bindings.some((b) => b.role === 'output'))
       ctx.addIssue({ code: 'custom', message: 'a wgsl job needs at least one output binding' });
@@ -238,7 +247,21 @@ export const Project = z.object({
 });
 export type Project = z.infer<typeof Project>;
 
-/** Byte sizes of a job's inputs and outputs, derived from its spec: the work-unit ABI. */
+/** A WGSL job's constant bindings in binding-number order: the order of `const_ptr(i)` in docs/WASM_ABI.md. */
+export const constantBindings = (spec: WgslSpec): WgslBinding[] =>
+  spec.bindings.filter((b) => b.role === 'constant').sort((a, b) => a.binding - b.binding);
+
+/** The blobs a job refers to: its kernel, wasm twin and constants, or its model. */
+export function jobBlobs(spec: JobSpec): BlobHash[] {
+  if (spec.kind === 'onnx') return [spec.model];
+  return [
+    spec.shader,
+    ...(spec.wasm ? [spec.wasm.module] : []),
+    ...constantBindings(spec).map((b) => b.blob as BlobHash),
+  ];
+}
+
+/** Byte sizes of a job's inputs and outputs, derived from its spec: the work-unit ABI (constants are neither). */
 export function ioSizes(spec: JobSpec): { input: number; output: number } {
   switch (spec.kind) {
     case 'wgsl': {

@@ -9,7 +9,6 @@ import {
   Job,
   JobId,
   JobProgress,
-  type JobSpec,
   ResultLine,
   WorkUnitLine,
   ioSizes,
@@ -18,6 +17,7 @@ import {
 } from '@bricolage/protocol';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
+import { admitJob } from '../admission/admit';
 import { decodeBase64, sha256Hex } from '../hash';
 import type { JobRecord, StagedWorkUnit } from '../store/store';
 import { ApiError } from './errors';
@@ -75,9 +75,8 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     },
     [auth, json],
     async (c, { body }) => {
-      for (const hash of assetHashes(body.spec))
-        if (!(await deps.store.hasBlob(hash)))
-          throw new ApiError('bad_request', `asset ${hash} has not been uploaded (PUT ${API.blob(hash)})`);
+      const refused = await admitJob(body.spec, deps.store);
+      if (refused) throw ApiError.from(refused);
       const job: JobRecord = {
         id: `job_${randomBytes(10).toString('hex').slice(0, 16)}` as JobId,
         project: c.get('project').id,
@@ -315,11 +314,6 @@ function parseLine(line: string, number: number, sizes: { input: number; output:
     expectedHash: expected ? sha256Hex(expected) : null,
     tag: parsed.data.tag ?? null,
   };
-}
-
-function assetHashes(spec: JobSpec): string[] {
-  if (spec.kind === 'wgsl') return spec.wasm ? [spec.shader, spec.wasm.module] : [spec.shader];
-  return [spec.model];
 }
 
 async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgress> {

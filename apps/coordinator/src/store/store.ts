@@ -101,6 +101,8 @@ export interface Store {
   putBlob(hash: string, bytes: Uint8Array): Promise<void>;
   getBlob(hash: string): Promise<Uint8Array | null>;
   hasBlob(hash: string): Promise<boolean>;
+  /** The blob's length in bytes, or null when there is no such blob. */
+  blobSize(hash: string): Promise<number | null>;
 
   // jobs
   createJob(job: JobRecord): Promise<void>;

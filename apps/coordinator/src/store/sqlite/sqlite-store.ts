@@ -163,6 +163,7 @@ export class SqliteStore implements Store {
       stageBlob: db.prepare('INSERT OR IGNORE INTO staged_blobs (batch, hash, bytes) VALUES (?, ?, ?)'),
       getBlob: db.prepare('SELECT bytes FROM blobs WHERE hash = ?'),
       hasBlob: db.prepare('SELECT 1 FROM blobs WHERE hash = ?'),
+      blobSize: db.prepare('SELECT length(bytes) AS n FROM blobs WHERE hash = ?'),
       stage: db.prepare(
         `INSERT INTO work_units (job, state, batch, input_hash, expected_hash, tag, quorum, need)
          VALUES (?, 'staged', ?, ?, ?, ?, ?, 0)`,
@@ -255,6 +256,10 @@ export class SqliteStore implements Store {
 
   async hasBlob(hash: string): Promise<boolean> {
     return this.s.hasBlob.get(hash) !== undefined;
+  }
+
+  async blobSize(hash: string): Promise<number | null> {
+    return (this.s.blobSize.get(hash) as { n: number } | undefined)?.n ?? null;
   }
 
   // ---- jobs ----
