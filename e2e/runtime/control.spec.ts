@@ -48,7 +48,7 @@ async function volunteer(browser: Browser, options: PageVolunteerOptions = {}): 
 /** A WGSL job whose wasm twin is a hand-assembled module: `copy` returns its input, `loop` never returns. */
 async function abiJob(run: RunBody, overrides: Partial<CreateJobRequest>) {
   const shader = utf8(
-    '@group(0) @binding(0) var<storage, read_write> y: array<u32>;\n@compute @workgroup_size(1) fn main() { y[0] = 1u; }',
+    '@group(0) @binding(0) var<storage, read> x: array<u32>;\n@group(0) @binding(1) var<storage, read_write> y: array<u32>;\n@compute @workgroup_size(1) fn main() { y[0] = x[0]; }',
   );
   const module = abiModule(run);
   const request: CreateJobRequest = {

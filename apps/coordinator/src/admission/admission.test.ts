@@ -4,10 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API, type CreateJobRequest, toBase64 } from '@bricolage/protocol';
+import { abiModule } from '@bricolage/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../hash';
 import { type Coordinator, startCoordinator } from '../server';
-import { Researcher } from '../testing/fixtures';
+import { Researcher, SQUARE_WGSL, squareJob } from '../testing/fixtures';
 import { SimVolunteer } from '../testing/sim-volunteer';
 
 /** ys = xs · k, with k a constant binding shared by every work unit. */
@@ -144,6 +145,90 @@ describe('job admission', () => {
         spec: { ...job.spec, bindings: [job.spec.bindings[0], writable, job.spec.bindings[2]] },
       });
       expect(rw.body.error?.message).toMatch(/constant binding k must be uniform or read/);
+    });
+  });
+
+  describe('WGSL', () => {
+    it('refuses a source that does not parse, naming the line, and creates nothing', async () => {
+      const broken = utf8(SQUARE_WGSL.replace('xs[id.x] * xs[id.x];', 'xs[id.x] * xs[id.x]\n  ys[0] = 0u;'));
+      await put(broken);
+      const before = await jobCount();
+      const created = await create({ ...squareJob(), spec: { ...squareJob().spec, shader: sha256Hex(broken) } });
+      expect(created).toMatchObject({
+        status: 400,
+        body: { error: { code: 'bad_request', message: "spec.shader: WGSL line 5: Expected ';' after statement" } },
+      });
+      expect(await jobCount()).toBe(before);
+    });
+
+    it('refuses a spec whose entry point or bindings do not match the source', async () => {
+      await put(utf8(SQUARE_WGSL));
+      const spec = squareJob().spec;
+      if (spec.kind !== 'wgsl') throw new Error('wgsl');
+      const entry = await create({ ...squareJob(), spec: { ...spec, entryPoint: 'square' } });
+      expect(entry.body.error?.message).toBe('spec.shader: WGSL has no @compute entry point square (it has main)');
+      const [xs, ys] = spec.bindings as [(typeof spec.bindings)[0], (typeof spec.bindings)[0]];
+      const typed = await create({ ...squareJob(), spec: { ...spec, bindings: [xs, { ...ys, binding: 2 }] } });
+      expect(typed.status).toBe(400);
+      expect(typed.body.error?.message).toBe(
+        'spec.shader: ys at WGSL line 2 (@binding(1)) is used by main but not declared in spec.bindings',
+      );
+      const uniform = await create({ ...squareJob(), spec: { ...spec, bindings: [{ ...xs, type: 'uniform' }, ys] } });
+      expect(uniform.body.error?.message).toBe(
+        'spec.shader: spec.bindings: binding 0 (xs) is uniform in the spec but var<storage, read> xs at WGSL line 1',
+      );
+    });
+
+    it('refuses a shader blob that is not text', async () => {
+      const binary = await put(Uint8Array.from([0xff, 0xfe, 0x00, 0x80]));
+      const created = await create({ ...squareJob(), spec: { ...squareJob().spec, shader: binary } });
+      expect(created.body.error?.message).toBe(`spec.shader: blob ${binary} is not UTF-8 text, so not WGSL`);
+    });
+  });
+
+  describe('wasm twin', () => {
+    const withTwin = async (module: Uint8Array) => {
+      const hash = await put(module);
+      const spec = squareJob().spec;
+      return create({ ...squareJob(), spec: { ...spec, wasm: { module: hash, export: 'run' } } });
+    };
+
+    it('accepts an import-free module with the ABI exports', async () => {
+      const created = await withTwin(abiModule('copy'));
+      expect(created.status, JSON.stringify(created.body)).toBe(200);
+      await researcher.request('POST', API.cancel(created.body.id as string));
+    });
+
+    it('refuses bytes that are not WebAssembly, a module with imports, and one without the entry point', async () => {
+      expect((await withTwin(utf8('not wasm'))).body.error?.message).toMatch(
+        /^spec\.wasm\.module: not a valid WebAssembly module: /,
+      );
+      expect((await withTwin(abiModule('copy', { importMemory: true }))).body.error?.message).toBe(
+        'spec.wasm.module: a work-unit module must have no imports; it imports env.memory',
+      );
+      const hash = await put(abiModule('copy'));
+      const renamed = await create({
+        ...squareJob(),
+        spec: { ...squareJob().spec, wasm: { module: hash, export: 'go' } },
+      });
+      expect(renamed).toMatchObject({
+        status: 400,
+        body: { error: { message: 'spec.wasm.module: the module must export function go' } },
+      });
+    });
+
+    it('refuses a twin without const_ptr for a job with constants, and accepts one with it', async () => {
+      const blob = await put(K);
+      const job = scaleJob({ blob, size: 16 });
+      if (job.spec.kind !== 'wgsl') throw new Error('wgsl');
+      const twin = async (module: Uint8Array) =>
+        create({ ...job, spec: { ...job.spec, wasm: { module: await put(module), export: 'run' } } });
+      expect((await twin(abiModule('copy'))).body.error?.message).toBe(
+        'spec.wasm.module: the module must export function const_ptr (the job has 1 constant binding)',
+      );
+      const good = await twin(abiModule('copy', { constPtr: 1024 }));
+      expect(good.status, JSON.stringify(good.body)).toBe(200);
+      await researcher.request('POST', API.cancel(good.body.id as string));
     });
   });
 });
