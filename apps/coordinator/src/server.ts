@@ -12,6 +12,7 @@ import { VolunteerTokens, newProjectToken } from './http/tokens';
 import { loadOrCreateKey } from './log/keys';
 import { ReceiptLog } from './log/receipt-log';
 import { SqliteStore } from './store/sqlite/sqlite-store';
+import { RecentVolunteers } from './volunteers/recent';
 import type { Store } from './store/store';
 
 export const VERSION = '0.1.0';
@@ -86,6 +87,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     tokens: new VolunteerTokens(tokenKey),
     perAddress: new RateLimiter(config.perAddress, clock),
     perVolunteer: new RateLimiter(config.perVolunteer, clock),
+    recent: new RecentVolunteers(),
     version: VERSION,
     logError,
   };

@@ -187,12 +187,35 @@ export const Job = z.object({
 });
 export type Job = z.infer<typeof Job>;
 
+/** Why a job is where it is; `stalled` when it cannot progress without someone acting. */
+export const DIAGNOSIS_CODES = [
+  'running', // eligible volunteers are online and there is work for them
+  'waiting_for_results', // every unit that wants a replica has one out: results are on their way
+  'completed',
+  'cancelled',
+  'paused',
+  'no_work_units',
+  'no_volunteers', // no volunteer has asked for work lately
+  'no_eligible_volunteer', // volunteers are online, none can run this job
+  'waiting_for_volunteers', // the eligible volunteers online already hold or returned every unit that wants one
+] as const;
+export const JobDiagnosis = z.object({
+  code: z.enum(DIAGNOSIS_CODES),
+  stalled: z.boolean(),
+  /** One sentence for a person, e.g. "no eligible volunteer online: 4 connected, 0 can run this job's WGSL". */
+  why: z.string(),
+  /** Volunteers that asked for work lately, and how many of those can run this job. */
+  volunteers: z.object({ connected: z.number().int().nonnegative(), eligible: z.number().int().nonnegative() }),
+});
+export type JobDiagnosis = z.infer<typeof JobDiagnosis>;
+
 export const JobProgress = z.object({
   job: JobId,
   state: JobState,
   counts: WorkUnitCounts,
   knownAnswer: z.number().int().nonnegative(),
   credit: z.number().nonnegative(),
+  diagnosis: JobDiagnosis,
   at: z.number().int(),
 });
 export type JobProgress = z.infer<typeof JobProgress>;
@@ -233,6 +256,16 @@ export const ResultLine = z.object({
 });
 export type ResultLine = z.infer<typeof ResultLine>;
 
+/** A job as anyone may see it on `GET /v1/projects/{project}/status`: no definition, no results. */
+export const JobStatus = z.object({
+  id: JobId,
+  name: z.string(),
+  state: JobState,
+  counts: WorkUnitCounts,
+  diagnosis: JobDiagnosis,
+});
+export type JobStatus = z.infer<typeof JobStatus>;
+
 export const CreateProjectRequest = z.object({
   name: Name,
   description: z.string().max(2000).default(''),
@@ -246,6 +279,9 @@ export const Project = z.object({
   createdAt: z.number().int(),
 });
 export type Project = z.infer<typeof Project>;
+
+export const ProjectStatus = z.object({ project: Project, jobs: z.array(JobStatus) });
+export type ProjectStatus = z.infer<typeof ProjectStatus>;
 
 /** A WGSL job's constant bindings in binding-number order: the order of `const_ptr(i)` in docs/WASM_ABI.md. */
 export const constantBindings = (spec: WgslSpec): WgslBinding[] =>

@@ -4,6 +4,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { API } from '@bricolage/protocol';
 import { errorResponse, handleError } from './errors';
 import type { Deps, Env } from './env';
+import { projectRoutes } from './projects';
 import { publicRoutes } from './public';
 import { researcherRoutes } from './researcher';
 import { volunteerRoutes } from './volunteer';
@@ -24,6 +25,7 @@ export function createApp(deps: Deps, webRoot?: string): OpenAPIHono<Env> {
   });
 
   publicRoutes(app, deps);
+  projectRoutes(app, deps);
   researcherRoutes(app, deps);
   volunteerRoutes(app, deps);
 

@@ -52,7 +52,11 @@ const JSON_BODIES: Record<string, ZodObject> = {
 const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 /** A well-formed value for each path parameter that names nothing, so a probe changes nothing. */
-const PLACEHOLDERS: Record<string, string> = { job: 'job_0000000000000000', hash: '0'.repeat(64) };
+const PLACEHOLDERS: Record<string, string> = {
+  job: 'job_0000000000000000',
+  hash: '0'.repeat(64),
+  project: 'prj_0000000000000000',
+};
 const fillPath = (path: string) =>
   path.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = PLACEHOLDERS[name];

@@ -18,12 +18,14 @@ import {
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { admitJob } from '../admission/admit';
+import { nextJobState } from '../rules/lifecycle';
 import { decodeBase64, sha256Hex } from '../hash';
 import type { JobRecord, StagedWorkUnit } from '../store/store';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
 import { limitBody, projectAuth } from './middleware';
 import { ndjsonLines } from './ndjson';
+import { progressOf } from './progress';
 import { parseWith, route } from './route';
 
 const hono = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
@@ -176,7 +178,8 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: hono(API.events('{job}')),
-      summary: 'Server-Sent Events: a `progress` event (JobProgress) whenever the counts change',
+      summary:
+        'Server-Sent Events: a `progress` event (JobProgress) whenever the counts or the diagnosis change, and a `completed` event (JobProgress) when the job completes',
       tag: 'researcher',
       auth: 'project',
       response: { contentType: 'text/event-stream', schema: JobProgress, description: 'progress events' },
@@ -186,6 +189,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       const job = await ownJob(c.get('project').id, c.req.param('job'));
       return streamSSE(c, async (stream) => {
         let last = '';
+        let lastState: string | null = null;
         let quietTicks = 0;
         while (!stream.aborted && !stream.closed) {
           const current = await deps.store.getJob(job.id);
@@ -193,7 +197,11 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
           const key = JSON.stringify({ ...progress, at: 0 });
           if (key !== last) {
             await stream.writeSSE({ event: 'progress', data: JSON.stringify(progress) });
+            // Once per completion (a job reopened by new work units may complete again), after its progress.
+            if (progress.state === 'completed' && lastState !== 'completed')
+              await stream.writeSSE({ event: 'completed', data: JSON.stringify(progress) });
             last = key;
+            lastState = progress.state;
             quietTicks = 0;
           } else if (++quietTicks % 30 === 0) {
             await stream.write(': keep-alive\n\n');
@@ -274,19 +282,13 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       [auth],
       async (c) => {
         const job = await ownJob(c.get('project').id, c.req.param('job'));
-        const next = transition(job, action);
-        await deps.store.setJobState(job.id, next);
-        return c.json(toWire({ ...job, state: next }));
+        const next = nextJobState(job.state, action);
+        if (!next.ok) throw ApiError.from(next.error);
+        const state = await deps.store.setJobState(job.id, next.value);
+        return c.json(toWire({ ...job, state }));
       },
     );
   }
-}
-
-function transition(job: JobRecord, action: 'pause' | 'resume' | 'cancel'): JobRecord['state'] {
-  if (job.state === 'cancelled') throw new ApiError('job_not_active', `job ${job.id} was cancelled`);
-  if (action === 'cancel') return 'cancelled';
-  if (action === 'pause') return 'paused';
-  return 'active';
 }
 
 function parseLine(line: string, number: number, sizes: { input: number; output: number }): StagedWorkUnit {
@@ -313,18 +315,6 @@ function parseLine(line: string, number: number, sizes: { input: number; output:
     expected,
     expectedHash: expected ? sha256Hex(expected) : null,
     tag: parsed.data.tag ?? null,
-  };
-}
-
-async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgress> {
-  const p = await deps.store.progress(job.id);
-  return {
-    job: job.id,
-    state: job.state,
-    counts: p.counts,
-    knownAnswer: p.knownAnswer,
-    credit: p.credit,
-    at: deps.clock.now(),
   };
 }
 

@@ -93,6 +93,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     [byAddress, auth, json],
     async (c, { body }) => {
       const now = deps.clock.now();
+      deps.recent.seen(c.get('volunteer'), body.capabilities, body.project ?? null, now);
       const granted = await deps.store.lease(
         {
           volunteer: c.get('volunteer'),

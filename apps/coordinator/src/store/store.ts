@@ -23,6 +23,15 @@ export interface JobRecord {
   readonly createdAt: number;
 }
 
+export interface JobCounts {
+  readonly counts: WorkUnitCounts;
+  /** Known-answer work units. */
+  readonly knownAnswer: number;
+  readonly credit: number;
+  /** Work units that want another replica now. */
+  readonly wanting: number;
+}
+
 export interface StagedWorkUnit {
   readonly input: Uint8Array;
   readonly inputHash: string;
@@ -108,8 +117,11 @@ export interface Store {
   createJob(job: JobRecord): Promise<void>;
   getJob(id: JobId): Promise<JobRecord | null>;
   listJobs(project: ProjectId): Promise<JobRecord[]>;
-  setJobState(id: JobId, state: JobState): Promise<void>;
-  progress(id: JobId): Promise<{ counts: WorkUnitCounts; knownAnswer: number; credit: number }>;
+  /** Sets the state; a job made active with every work unit finished becomes `completed`. Returns the state set. */
+  setJobState(id: JobId, state: JobState): Promise<JobState>;
+  progress(id: JobId): Promise<JobCounts>;
+  /** Whether the volunteer could be leased a work unit of the job now (one it never held), on this backend class. */
+  hasWorkFor(job: JobId, volunteer: string, backend: string): Promise<boolean>;
 
   // work units: staged in chunks, made visible all at once, so a broken upload adds nothing
   stageWorkUnits(job: JobId, batch: string, units: readonly StagedWorkUnit[]): Promise<void>;

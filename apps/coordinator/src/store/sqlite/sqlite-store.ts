@@ -37,6 +37,7 @@ import type {
   BatchSummary,
   GrantedLease,
   HeartbeatRow,
+  JobCounts,
   JobRecord,
   LeaseQuery,
   ResultRow,
@@ -107,6 +108,8 @@ export class SqliteStore implements Store {
   /** Counter and trust changes gathered during one transaction and written once per volunteer at its end. */
   private tally: Map<string, VolunteerDelta> | null = null;
   private jobCredits: Map<string, number> | null = null;
+  /** Jobs one of whose work units finished in the current transaction: candidates for `completed`. */
+  private finished = new Set<string>();
 
   constructor(private readonly options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -219,6 +222,18 @@ export class SqliteStore implements Store {
         'UPDATE work_units SET state = ?, quorum = ?, need = ?, in_flight = ?, issued = ?, errors = ?, agree = ?, hr_class = ? WHERE id = ?',
       ),
       jobCredit: db.prepare('UPDATE jobs SET credit = credit + ? WHERE id = ?'),
+      jobState: db.prepare('SELECT state FROM jobs WHERE id = ?'),
+      setJobState: db.prepare('UPDATE jobs SET state = ? WHERE id = ?'),
+      // Non-probe units by whether they are finished; the work_units_state index answers it.
+      unitTally: db.prepare(
+        `SELECT SUM(state IN ('unsent', 'in_progress')) AS unfinished,
+                SUM(state IN ('validated', 'failed', 'cancelled')) AS finished
+         FROM work_units WHERE job = ?`,
+      ),
+      hasWorkFor: db.prepare(
+        `SELECT 1 FROM work_units w WHERE w.job = ? AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = ?)
+           AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?) LIMIT 1`,
+      ),
       insertReceipt: db.prepare('INSERT INTO receipts (idx, volunteer, body) VALUES (?, ?, ?)'),
     };
   }
@@ -279,11 +294,13 @@ export class SqliteStore implements Store {
     return [...this.jobs.values()].filter((j) => j.project === project);
   }
 
-  async setJobState(id: JobId, state: JobState): Promise<void> {
+  async setJobState(id: JobId, wanted: JobState): Promise<JobState> {
     const job = this.jobs.get(id);
-    if (!job) return;
+    if (!job) return wanted;
+    // A job made active with nothing left to do is completed at once.
+    const state = wanted === 'active' && this.isComplete(id) ? 'completed' : wanted;
     this.db.transaction(() => {
-      this.db.prepare('UPDATE jobs SET state = ? WHERE id = ?').run(state, id);
+      this.s.setJobState.run(state, id);
       if (state === 'cancelled') {
         // Accepted results stay; only work that has not validated stops.
         this.db
@@ -294,21 +311,61 @@ export class SqliteStore implements Store {
       }
     })();
     this.jobs.set(id, { ...job, state });
+    return state;
   }
 
-  async progress(id: JobId): Promise<{ counts: WorkUnitCounts; knownAnswer: number; credit: number }> {
+  /** At least one work unit (known-answer units aside), and none left unsent or in progress. */
+  private isComplete(job: string): boolean {
+    const t = this.s.unitTally.get(job) as { unfinished: number | null; finished: number | null };
+    return (t.unfinished ?? 0) === 0 && (t.finished ?? 0) > 0;
+  }
+
+  /**
+   * Inside the transaction that finished their last units: active jobs with nothing left become
+   * `completed`. Returns them; the caller updates its cache once the transaction has committed.
+   */
+  private completeFinished(): string[] {
+    const completed: string[] = [];
+    for (const id of this.finished) {
+      const row = this.s.jobState.get(id) as { state: string } | undefined;
+      if (row?.state === 'active' && this.isComplete(id)) {
+        this.s.setJobState.run('completed', id);
+        completed.push(id);
+      }
+    }
+    return completed;
+  }
+
+  /** Re-reads the state of these jobs into the cache (after a commit, or a rollback). */
+  private refreshStates(ids: Iterable<string>): void {
+    for (const id of ids) {
+      const job = this.jobs.get(id);
+      const row = this.s.jobState.get(id) as { state: JobState } | undefined;
+      if (job && row) this.jobs.set(id, { ...job, state: row.state });
+    }
+  }
+
+  async hasWorkFor(job: JobId, volunteer: string, backend: string): Promise<boolean> {
+    return this.s.hasWorkFor.get(job, backend, volunteer) !== undefined;
+  }
+
+  async progress(id: JobId): Promise<JobCounts> {
     const counts = Object.fromEntries(WORK_UNIT_STATES.map((s) => [s, 0])) as Record<string, number>;
     let knownAnswer = 0;
+    let wanting = 0;
     const rows = this.db
-      .prepare('SELECT state, COUNT(*) AS n FROM work_units WHERE job = ? GROUP BY state')
-      .all(id) as { state: string; n: number }[];
+      .prepare('SELECT state, COUNT(*) AS n, SUM(need > 0) AS wanting FROM work_units WHERE job = ? GROUP BY state')
+      .all(id) as { state: string; n: number; wanting: number }[];
     for (const r of rows) {
       if (r.state === 'probe') knownAnswer = r.n;
-      else if (r.state in counts) counts[r.state] = r.n;
+      else if (r.state in counts) {
+        counts[r.state] = r.n;
+        wanting += r.wanting;
+      }
     }
     const credit = (this.db.prepare('SELECT credit FROM jobs WHERE id = ?').get(id) as { credit: number } | undefined)
       ?.credit;
-    return { counts: counts as WorkUnitCounts, knownAnswer, credit: credit ?? 0 };
+    return { counts: counts as WorkUnitCounts, knownAnswer, credit: credit ?? 0, wanting };
   }
 
   // ---- work units ----
@@ -328,7 +385,7 @@ export class SqliteStore implements Store {
   async commitBatch(job: JobId, batch: string): Promise<BatchSummary> {
     const record = this.requireJob(job);
     const need = record.state === 'cancelled' ? 0 : record.definition.redundancy.minQuorum;
-    return this.db.transaction(() => {
+    const summary = this.db.transaction(() => {
       const range = this.db
         .prepare(
           `SELECT MIN(id) AS first, MAX(id) AS last, COUNT(*) AS n, SUM(expected_hash IS NOT NULL) AS k
@@ -345,8 +402,13 @@ export class SqliteStore implements Store {
       this.db
         .prepare('UPDATE work_units SET state = ?, need = ?, batch = NULL WHERE batch = ?')
         .run(record.state === 'cancelled' ? 'cancelled' : 'unsent', need, batch);
+      // New work reopens a completed job: it is active again until these units finish too.
+      const current = (this.s.jobState.get(job) as { state: string }).state;
+      if (current === 'completed' && range.n > 0) this.s.setJobState.run('active', job);
       return { added: range.n, knownAnswer: known, first: range.first, last: range.last };
     })();
+    this.refreshStates([job]);
+    return summary;
   }
 
   async abortBatch(_job: JobId, batch: string): Promise<void> {
@@ -497,6 +559,8 @@ export class SqliteStore implements Store {
     } catch (e) {
       if (e instanceof Rejection) return { ok: false, error: e.failure };
       throw e;
+    } finally {
+      this.refreshStates(this.finished);
     }
   }
 
@@ -651,8 +715,10 @@ export class SqliteStore implements Store {
   private tallied<T>(work: () => T): T {
     this.tally = new Map();
     this.jobCredits = new Map();
+    this.finished = new Set();
     try {
       const value = work();
+      this.completeFinished();
       for (const [key, d] of this.tally) {
         this.s.flushVolunteer.run(
           d.returned,
@@ -694,6 +760,7 @@ export class SqliteStore implements Store {
         }),
       )();
       this.resultSeq = seq;
+      this.refreshStates(this.finished);
       total += n;
       if (n < 1000) return total;
     }
@@ -828,6 +895,7 @@ export class SqliteStore implements Store {
   private writeWu(
     w: WorkUnitRow & { reason?: string | null; finished_at?: number | null; result_seq?: number | null },
   ): void {
+    if (w.state === 'validated' || w.state === 'failed') this.finished.add(w.job);
     this.s.updateWu.run(
       w.state,
       w.quorum,

@@ -1,0 +1,35 @@
+// Project routes beyond the public list: each project's public status (per-job counts and diagnosis,
+// which a farm reads to say why it found no work).
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { API, ProjectId, ProjectStatus } from '@bricolage/protocol';
+import { ApiError } from './errors';
+import type { Deps, Env } from './env';
+import { perAddressLimit } from './middleware';
+import { statusOf } from './progress';
+import { parseWith, route } from './route';
+
+const hono = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+
+export function projectRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
+  const byAddress = perAddressLimit(deps);
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: hono(API.projectStatus('{project}')),
+      summary:
+        "A project's jobs with their counts per state and why each is where it is (no definitions, no results): public, so that volunteers and farms can see why there is no work",
+      tag: 'public',
+      response: { schema: ProjectStatus, description: 'The project and its jobs' },
+    },
+    [byAddress],
+    async (c) => {
+      const id = parseWith(ProjectId, c.req.param('project'), 'project id');
+      const project = (await deps.store.listProjects()).find((p) => p.id === id);
+      if (!project) throw new ApiError('not_found', `no project ${id}`);
+      const jobs = await Promise.all((await deps.store.listJobs(id)).map((job) => statusOf(deps, job)));
+      return c.json({ project, jobs });
+    },
+  );
+}
