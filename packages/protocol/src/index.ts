@@ -28,6 +28,7 @@ export {
   BACKEND_CLASSES,
   BackendClass,
   Comparator,
+  CreatedProject,
   constantBindings,
   CreateJobRequest,
   CreateProjectRequest,

@@ -281,6 +281,10 @@ export const Project = z.object({
 export type Project = z.infer<typeof Project>;
 
 export const ProjectStatus = z.object({ project: Project, jobs: z.array(JobStatus) });
+
+/** What `POST /v1/projects` returns: the project and its token, shown this once (stored hashed). */
+export const CreatedProject = z.object({ project: Project, token: z.string() });
+export type CreatedProject = z.infer<typeof CreatedProject>;
 export type ProjectStatus = z.infer<typeof ProjectStatus>;
 
 /** A WGSL job's constant bindings in binding-number order: the order of `const_ptr(i)` in docs/WASM_ABI.md. */

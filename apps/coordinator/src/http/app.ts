@@ -32,7 +32,13 @@ export function createApp(deps: Deps, webRoot?: string): OpenAPIHono<Env> {
   app.openAPIRegistry.registerComponent('securitySchemes', 'projectToken', {
     type: 'http',
     scheme: 'bearer',
-    description: 'A project token, printed by `npm run coordinator -- project create NAME`',
+    description: 'A project token, returned once by POST /v1/projects (`npm run coordinator -- project create NAME`)',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'operatorToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      "The operator token in the coordinator's data directory (DATA_DIR/operator-token), printed at its first start; `npm run coordinator -- operator-token` shows it",
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'volunteerToken', {
     type: 'http',

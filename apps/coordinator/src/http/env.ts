@@ -18,6 +18,8 @@ export interface Deps {
   readonly tokens: VolunteerTokens;
   readonly perAddress: RateLimiter;
   readonly perVolunteer: RateLimiter;
+  /** Checks an operator token against the one in the data directory (read per request: rotation needs no restart). */
+  readonly isOperator: (token: string) => boolean;
   /** Volunteers that asked for work lately, for the jobs' diagnoses. */
   readonly recent: RecentVolunteers;
   readonly version: string;

@@ -13,8 +13,8 @@ export interface RouteSpec<Body extends ZodType | undefined, Query extends ZodTy
   /** Hono style: `/v1/jobs/:job`. */
   readonly path: string;
   readonly summary: string;
-  readonly tag: 'public' | 'researcher' | 'volunteer' | 'log';
-  readonly auth?: 'project' | 'volunteer';
+  readonly tag: 'public' | 'researcher' | 'volunteer' | 'log' | 'operator';
+  readonly auth?: 'project' | 'volunteer' | 'operator';
   readonly body?: Body;
   /** For bodies that are not JSON (NDJSON, raw bytes): documented, read by the handler itself. */
   readonly rawBody?: { readonly contentType: string; readonly description: string };
@@ -57,7 +57,7 @@ export function route<Body extends ZodType | undefined = undefined, Query extend
     path: spec.path.replace(/:([A-Za-z]+)/g, '{$1}'),
     summary: spec.summary,
     tags: [spec.tag],
-    ...(spec.auth ? { security: [{ [spec.auth === 'project' ? 'projectToken' : 'volunteerToken']: [] }] } : {}),
+    ...(spec.auth ? { security: [{ [`${spec.auth}Token`]: [] }] } : {}),
     request: {
       ...(params.length ? { params: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) } : {}),
       ...(spec.query ? { query: spec.query as never } : {}),
