@@ -51,7 +51,27 @@ export function createApp(deps: Deps, webRoot?: string): OpenAPIHono<Env> {
       title: 'Bricolage coordinator',
       version: deps.version,
       description: 'Jobs, work units, leases, replicated validation, credits and a public receipt log.',
+      license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
     },
+    // Relative: the document describes whichever coordinator serves it, and stays byte-identical
+    // between coordinators (a typed client is generated from it and checked for drift).
+    servers: [{ url: '/', description: 'The coordinator that serves this document' }],
+    tags: [
+      {
+        name: 'public',
+        description: 'Health, discovery, the projects and their status, blobs by hash: no credentials',
+      },
+      {
+        name: 'researcher',
+        description: "A project's jobs, work units, progress and results, with its project token",
+      },
+      {
+        name: 'volunteer',
+        description: 'Challenge and token, leases, heartbeats, results and receipts, with a volunteer token',
+      },
+      { name: 'log', description: 'The public append-only receipt log: tree heads, proofs, entries' },
+      { name: 'operator', description: "The grid's operator: creating projects, with the operator token" },
+    ],
   });
 
   if (webRoot) {

@@ -20,6 +20,7 @@ export function projectRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'post',
       path: API.projects,
+      operationId: 'createProject',
       summary: 'Create a project; its token is in the answer, and only there (it is stored hashed)',
       tag: 'operator',
       auth: 'operator',
@@ -38,6 +39,7 @@ export function projectRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: API.myProject,
+      operationId: 'getMyProject',
       summary: 'The project this project token belongs to',
       tag: 'researcher',
       auth: 'project',
@@ -52,6 +54,7 @@ export function projectRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: hono(API.projectStatus('{project}')),
+      operationId: 'getProjectStatus',
       summary:
         "A project's jobs with their counts per state and why each is where it is (no definitions, no results): public, so that volunteers and farms can see why there is no work",
       tag: 'public',

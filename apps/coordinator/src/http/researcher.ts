@@ -47,6 +47,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'put',
       path: hono(API.blob('{hash}')),
+      operationId: 'putBlob',
       summary: 'Upload a content-addressed blob (WGSL source, wasm module, ONNX model); idempotent',
       tag: 'researcher',
       auth: 'project',
@@ -69,6 +70,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'post',
       path: API.jobs,
+      operationId: 'createJob',
       summary: 'Create a job',
       tag: 'researcher',
       auth: 'project',
@@ -96,6 +98,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: API.jobs,
+      operationId: 'listJobs',
       summary: "List this project's jobs",
       tag: 'researcher',
       auth: 'project',
@@ -110,6 +113,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: hono(API.job('{job}')),
+      operationId: 'getJob',
       summary: 'A job with its progress: work units per state, known-answer units, credit granted',
       tag: 'researcher',
       auth: 'project',
@@ -127,6 +131,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'post',
       path: hono(API.workUnits('{job}')),
+      operationId: 'addWorkUnits',
       summary: 'Add work units: a streamed NDJSON body, one WorkUnitLine per line; all or nothing',
       tag: 'researcher',
       auth: 'project',
@@ -178,6 +183,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: hono(API.events('{job}')),
+      operationId: 'streamJobEvents',
       summary:
         'Server-Sent Events: a `progress` event (JobProgress) whenever the counts or the diagnosis change, and a `completed` event (JobProgress) when the job completes',
       tag: 'researcher',
@@ -217,6 +223,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: hono(API.results('{job}')),
+      operationId: 'downloadResults',
       summary:
         'Download finished work units as NDJSON (ResultLine per line, output base64), in cursor order; resume with ?after=<cursor>',
       tag: 'researcher',
@@ -269,6 +276,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       {
         method: 'post',
         path: hono(API[action]('{job}')),
+        operationId: `${action}Job`,
         summary:
           action === 'cancel'
             ? 'Cancel a job: unfinished work units stop; accepted results are kept'
