@@ -224,11 +224,12 @@ export class SqliteStore implements Store {
       jobCredit: db.prepare('UPDATE jobs SET credit = credit + ? WHERE id = ?'),
       jobState: db.prepare('SELECT state FROM jobs WHERE id = ?'),
       setJobState: db.prepare('UPDATE jobs SET state = ? WHERE id = ?'),
-      // Non-probe units by whether they are finished; the work_units_state index answers it.
-      unitTally: db.prepare(
-        `SELECT SUM(state IN ('unsent', 'in_progress')) AS unfinished,
-                SUM(state IN ('validated', 'failed', 'cancelled')) AS finished
-         FROM work_units WHERE job = ?`,
+      // Point lookups in the work_units_state index, so that the check costs the same for a job of any size.
+      anyUnfinished: db.prepare(
+        "SELECT 1 FROM work_units WHERE job = ? AND state IN ('unsent', 'in_progress') LIMIT 1",
+      ),
+      anyFinished: db.prepare(
+        "SELECT 1 FROM work_units WHERE job = ? AND state IN ('validated', 'failed', 'cancelled') LIMIT 1",
       ),
       hasWorkFor: db.prepare(
         `SELECT 1 FROM work_units w WHERE w.job = ? AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = ?)
@@ -316,8 +317,7 @@ export class SqliteStore implements Store {
 
   /** At least one work unit (known-answer units aside), and none left unsent or in progress. */
   private isComplete(job: string): boolean {
-    const t = this.s.unitTally.get(job) as { unfinished: number | null; finished: number | null };
-    return (t.unfinished ?? 0) === 0 && (t.finished ?? 0) > 0;
+    return this.s.anyUnfinished.get(job) === undefined && this.s.anyFinished.get(job) !== undefined;
   }
 
   /**
