@@ -1,7 +1,8 @@
 // Enforces the dependency direction: apps -> packages, protocol imports nothing of ours,
-// only runtime touches WebGPU/onnxruntime-web, only peer touches yjs, no package imports an app.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+// only runtime touches WebGPU/onnxruntime-web, only peer touches yjs, no package imports an app,
+// and nothing a browser bundle imports from a package (its "." export) reaches a node: module.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const rules = [
@@ -41,6 +42,37 @@ for (const top of ['apps', 'packages']) {
     }
   }
 }
+// Packages a page bundles: every file reachable from their main entry must run in a browser. Node-only
+// helpers live behind a subpath (e.g. @bricolage/workloads/node).
+const BROWSER_ENTRIES = ['protocol', 'receipts', 'runtime', 'workloads'].map((p) => `packages/${p}/src/index.ts`);
+
+function resolveRelative(from, spec) {
+  const base = resolve(dirname(from), spec);
+  for (const candidate of [base, `${base}.ts`, `${base}.tsx`, join(base, 'index.ts')])
+    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
+  return null;
+}
+
+for (const entry of BROWSER_ENTRIES) {
+  const seen = new Set();
+  const queue = [join(root, entry)];
+  while (queue.length > 0) {
+    const file = queue.pop();
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const source = readFileSync(file, 'utf8');
+    for (const m of source.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
+      const spec = m[1];
+      if (spec.startsWith('node:'))
+        problems.push(`${relative(root, file)}: imports ${spec}, and a browser bundle reaches it from ${entry}`);
+      else if (spec.startsWith('.') && !spec.includes('?')) {
+        const next = resolveRelative(file, spec);
+        if (next && /\.(ts|tsx)$/.test(next)) queue.push(next);
+      }
+    }
+  }
+}
+
 if (problems.length > 0) {
   console.error(`Dependency direction violated:\n${problems.join('\n')}`);
   process.exit(1);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API, type WorkUnitCounts, sha256Hex, toBase64 } from '@bricolage/protocol';
 import { primes } from '@bricolage/workloads';
+import { buildJob } from '@bricolage/workloads/node';
 import { systemClock } from '../../apps/coordinator/src/clock';
 import { DEFAULT_CONFIG } from '../../apps/coordinator/src/config';
 import { createProject, openStore } from '../../apps/coordinator/src/server';
@@ -48,7 +49,7 @@ export class Grid {
       const started = await ChildCoordinator.start({ dataDir: join(dir, 'data') });
       child = started.child;
       const researcher = new Researcher(started.url, token);
-      const bundle = await primes.job({ limit: LIMIT, segment });
+      const bundle = await buildJob(primes, { limit: LIMIT, segment });
       for (const blob of bundle.blobs) {
         const put = await researcher.request('PUT', API.blob(await sha256Hex(blob)), blob as Uint8Array<ArrayBuffer>);
         if (!put.ok) throw new Error(`blob upload failed: ${await put.text()}`);

@@ -7,6 +7,7 @@ import { loadavg } from 'node:os';
 import type { JobSpec } from '@bricolage/protocol';
 import type { WorkUnitInput } from '@bricolage/workloads';
 import { cnn, MANDELBROT_DEEP_ZOOM, mandelbrot, physics, primes } from '@bricolage/workloads';
+import { buildJob } from '@bricolage/workloads/node';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/support/chromium';
 import { type Grid, type JobBundleLike, startGrid } from '../../e2e/support/grid';
@@ -35,14 +36,14 @@ const mandelbrotParams = { ...MANDELBROT_DEEP_ZOOM, maxIter: 1024 };
 const WORKLOADS: BenchWorkload[] = [
   {
     name: 'primes',
-    bundle: () => primes.job(primesParams),
+    bundle: () => buildJob(primes, primesParams),
     units: () => [...primes.workUnits(primesParams)],
     warm: 3,
     measure: QUICK ? 10 : 30,
   },
   {
     name: 'mandelbrot',
-    bundle: () => mandelbrot.job(mandelbrotParams),
+    bundle: () => buildJob(mandelbrot, mandelbrotParams),
     units: () => [...mandelbrot.workUnits(mandelbrotParams)],
     warm: 2,
     measure: QUICK ? 6 : 16,

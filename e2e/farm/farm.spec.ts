@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Coordinator } from '@bricolage/coordinator';
-import { BrowserTab, type FarmSummary, findChromium, startFarm, survivors } from '@bricolage/farm';
+import { BrowserTab, type FarmSummary, findChromium, humanSummary, startFarm, survivors } from '@bricolage/farm';
 import { countPrimes, decodePrimeCount } from '@bricolage/workloads';
 import { expect, test } from '@playwright/test';
 import Database from 'better-sqlite3';
@@ -92,6 +92,23 @@ test('three tabs collect their garbage while they serve, and compute a primes ba
     expect(new Set(quorum.map((r) => r.volunteer)).size).toBe(2);
     for (const r of quorum) expect(tabKeys.has(r.volunteer)).toBe(true);
   }
+});
+
+test('a farm that finds no work while the grid has some says why, and exits non-zero', async () => {
+  // Every unit needs three volunteers to agree; a farm of two tabs does its part and then has nothing to do.
+  const seeded = await seedPrimes(coordinator, { limit: 2_000_000, segment: 1_000_000, minQuorum: 3 });
+  const summary = await startFarm({ ...farmOptions(2, seeded.workUnits), idleStopMs: 5000 }).done;
+  expect(summary).toMatchObject({ reason: 'no-work', exit_code: 5, crashed: 0, rejected: 0 });
+  expect(summary.unfinished_jobs).toEqual([
+    {
+      project: 'Prime count (test)',
+      job: seeded.job,
+      name: expect.any(String),
+      unfinished: seeded.workUnits,
+      why: `${seeded.workUnits} work units wait for more volunteers: each needs 3 distinct volunteers to agree, and the eligible volunteers online (2) already hold or returned them`,
+    },
+  ]);
+  expect(humanSummary(summary)).toContain('The grid still has 2 unfinished work units, but none for this farm:');
 });
 
 test('a farm run again on the same profiles keeps its identities and counts only its own results', async () => {

@@ -4,6 +4,7 @@ import type { BlobHash, CreateJobRequest } from '@bricolage/protocol';
 import { fromBase64, sha256Hex, utf8 } from '@bricolage/protocol';
 import { abiModule, type RunBody } from '@bricolage/runtime/testing';
 import { primes } from '@bricolage/workloads';
+import { buildJob } from '@bricolage/workloads/node';
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import { type Grid, startGrid } from '../support/grid';
 import { waitValidated } from '../support/wait';
@@ -48,7 +49,7 @@ async function volunteer(browser: Browser, options: PageVolunteerOptions = {}): 
 /** A WGSL job whose wasm twin is a hand-assembled module: `copy` returns its input, `loop` never returns. */
 async function abiJob(run: RunBody, overrides: Partial<CreateJobRequest>) {
   const shader = utf8(
-    '@group(0) @binding(0) var<storage, read_write> y: array<u32>;\n@compute @workgroup_size(1) fn main() { y[0] = 1u; }',
+    '@group(0) @binding(0) var<storage, read> x: array<u32>;\n@group(0) @binding(1) var<storage, read_write> y: array<u32>;\n@compute @workgroup_size(1) fn main() { y[0] = x[0]; }',
   );
   const module = abiModule(run);
   const request: CreateJobRequest = {
@@ -109,7 +110,7 @@ test('a kernel that never finishes is killed at its time budget, reported as an 
 
 test('a WebGPU device lost mid-dispatch loses no work unit and submits no wrong result', async ({ browser }) => {
   const params = { limit: 8 * 2 ** 20, segment: 2 ** 20 };
-  const job = await grid.researcher.createJob(await primes.job(params), { name: 'primes, device loss' });
+  const job = await grid.researcher.createJob(await buildJob(primes, params), { name: 'primes, device loss' });
   const units = [...primes.workUnits(params)];
   await grid.researcher.addWorkUnits(job, units);
 
@@ -145,7 +146,7 @@ test('a WebGPU device lost mid-dispatch loses no work unit and submits no wrong 
 test('a lower throttle rests in proportion to compute time, and a hidden page pauses', async ({ browser }) => {
   test.setTimeout(180_000);
   const params = { limit: 2 ** 31, segment: 2 ** 24 };
-  const job = await grid.researcher.createJob(await primes.job(params), {
+  const job = await grid.researcher.createJob(await buildJob(primes, params), {
     name: 'primes, control',
     redundancy: single,
     adaptive: noAdaptive,

@@ -3,7 +3,8 @@
 // compared with the workload's CPU reference.
 import type { Browser, Page } from '@playwright/test';
 import { cnn, decodePrimeCount, MANDELBROT_DEEP_ZOOM, mandelbrot, physics, primes } from '@bricolage/workloads';
-import { fromBase64 } from '@bricolage/protocol';
+import { buildJob } from '@bricolage/workloads/node';
+import { fromBase64, sha256Hex } from '@bricolage/protocol';
 import { expect, test } from '@playwright/test';
 import { type Grid, startGrid } from '../support/grid';
 import { waitValidated } from '../support/wait';
@@ -76,7 +77,7 @@ for (const { workload, backends } of [
     browser,
   }) => {
     const params = { workUnits: 3, seed: 7 };
-    const bundle = await workload.job(params);
+    const bundle = await buildJob(workload, params);
     const job = await grid.researcher.createJob(bundle, { name: `${workload.name} e2e` });
     const units = [...workload.workUnits(params)];
     await grid.researcher.addWorkUnits(job, units);
@@ -127,7 +128,7 @@ test('primes: the validated counts of the demo batch equal the known values of Ï
     // The smallest segment (2^17) for small limits, 2^24 (â‰ˆ 60 ms of wasm) above: 71 work units in all.
     const segment = Math.min(2 ** 24, Math.max(2 ** 17, 2 ** Math.ceil(Math.log2(limit))));
     const params = { limit, segment };
-    const job = await grid.researcher.createJob(await primes.job(params), { name: `primes below 10^${k}` });
+    const job = await grid.researcher.createJob(await buildJob(primes, params), { name: `primes below 10^${k}` });
     const units = [...primes.workUnits(params)];
     await grid.researcher.addWorkUnits(job, units);
     jobs.push({ k, job, units });
@@ -152,6 +153,46 @@ test('primes: the validated counts of the demo batch equal the known values of Ï
   }
 });
 
+test('a WGSL-only job runs on volunteers that prefer wasm, on their software adapter, and validates', async ({
+  browser,
+}) => {
+  // Both volunteers' calibration (forced here, as SwiftShader's own would choose) prefers the wasm twin.
+  // A primes job stripped of its twin used to be leased to neither; a job with a twin still runs on wasm.
+  const params = { limit: 2_000_000, segment: 2 ** 18 };
+  const bundle = await buildJob(primes, params);
+  if (bundle.request.spec.kind !== 'wgsl' || !bundle.request.spec.wasm) throw new Error('primes has a wasm twin');
+  const { wasm: twin, ...wgslOnly } = bundle.request.spec;
+  const onlyWgsl = await grid.researcher.createJob(
+    { request: { ...bundle.request, spec: wgslOnly }, blobs: bundle.blobs.filter((_, i) => i !== 1) },
+    { name: 'primes, WGSL only' },
+  );
+  const withTwin = await grid.researcher.createJob(bundle, { name: 'primes, with its twin' });
+  expect(twin.module).toBe(await sha256Hex(bundle.blobs[1]!));
+  const units = [...primes.workUnits(params)];
+  for (const job of [onlyWgsl, withTwin]) await grid.researcher.addWorkUnits(job, units);
+  const pages = await twoVolunteers(browser, [WASM, WASM]);
+  try {
+    for (const job of [onlyWgsl, withTwin]) {
+      await waitValidated(grid, job, units.length, pages);
+      let total = 0;
+      for (const r of await grid.researcher.results(job)) {
+        const output = fromBase64(r.output!);
+        expect(output).toEqual(primes.reference(units.find((u) => u.tag === r.tag)!.input));
+        total += decodePrimeCount(output);
+      }
+      expect(total).toBe(148_933); // Ï€(2Â·10^6)
+    }
+    for (const page of pages) {
+      const computed = (await volunteerEvents(page)).filter((e) => e.type === 'computed');
+      const backends = (job: string) => [...new Set(computed.filter((e) => e.job === job).map((e) => e.backend))];
+      expect(backends(onlyWgsl)).toEqual(['webgpu']);
+      expect(backends(withTwin)).toEqual(['wasm']);
+    }
+  } finally {
+    await closeAll(pages);
+  }
+});
+
 test('mandelbrot: deep-zoom tiles rendered by two volunteers agree with the CPU reference', async ({ browser }) => {
   // Four tiles of the deep-zoom frame's centre, at fewer iterations to keep the test short.
   const params = {
@@ -161,7 +202,7 @@ test('mandelbrot: deep-zoom tiles rendered by two volunteers agree with the CPU 
     span: MANDELBROT_DEEP_ZOOM.span / 8,
     maxIter: 1024,
   };
-  const bundle = await mandelbrot.job(params);
+  const bundle = await buildJob(mandelbrot, params);
   const job = await grid.researcher.createJob(bundle, { name: 'mandelbrot e2e' });
   const units = [...mandelbrot.workUnits(params)];
   await grid.researcher.addWorkUnits(job, units);

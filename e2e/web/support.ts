@@ -93,7 +93,8 @@ async function seedJob<P>(
     options.description,
     'The Bricolage tests',
   );
-  const bundle = await workload.job(params);
+  const { buildJob } = await import('@bricolage/workloads/node');
+  const bundle = await buildJob(workload, params);
   const auth = { authorization: `Bearer ${token}` };
   const { sha256Hex } = await import('@bricolage/protocol');
   for (const blob of bundle.blobs) {

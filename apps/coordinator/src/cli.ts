@@ -1,44 +1,120 @@
-// `npm run coordinator -- project create NAME`: operator commands against the data directory.
+// `npm run coordinator -- …`: operator commands. Projects are created over HTTP by the running
+// coordinator, authorised by the operator token in its data directory, so the command can never write
+// to another database than the one the coordinator serves: with another DATA_DIR it finds no token, or
+// one that coordinator refuses, and says so.
 import { resolve } from 'node:path';
-import { systemClock } from './clock';
-import { DEFAULT_CONFIG } from './config';
-import { createProject, openStore } from './server';
+import { parseArgs } from 'node:util';
+import { API, type CreatedProject, type Project } from '@bricolage/protocol';
+import { operatorTokenPath, readOperatorToken, rotateOperatorToken } from './operator-token';
 
 const USAGE = `usage:
-  npm run coordinator -- project create NAME [--description TEXT] [--owner TEXT]
-  npm run coordinator -- project list
-environment: DATA_DIR (default ./data)`;
+  npm run coordinator -- project create NAME [--description TEXT] [--owner TEXT] [--url URL]
+  npm run coordinator -- project list [--url URL]
+  npm run coordinator -- operator-token [--rotate]
+environment: DATA_DIR, the running coordinator's data directory (default ./data), holds the operator
+token; --url defaults to http://localhost:$PORT (PORT default 8787). BRICOLAGE_OPERATOR_TOKEN
+overrides the token file. Exit codes: 0 ok, 1 refused or unreachable, 2 usage.`;
 
 // npm runs workspace scripts from the workspace folder; relative paths are the caller's (INIT_CWD).
 const dataDir = process.env.DATA_DIR
   ? resolve(process.env.INIT_CWD ?? process.cwd(), process.env.DATA_DIR)
   : resolve(import.meta.dirname, '../../../data');
-const [noun, verb, ...rest] = process.argv.slice(2);
 
-function option(name: string): string | undefined {
-  const i = rest.indexOf(`--${name}`);
-  return i >= 0 ? rest[i + 1] : undefined;
-}
-
-if (noun !== 'project' || (verb !== 'create' && verb !== 'list')) {
+function usage(message?: string): never {
+  if (message) console.error(`coordinator: ${message}`);
   console.error(USAGE);
   process.exit(2);
 }
-const store = await openStore(dataDir, DEFAULT_CONFIG, Math.random);
+
+function fail(message: string): never {
+  console.error(`coordinator: ${message}`);
+  process.exit(1);
+}
+
+let parsed: ReturnType<typeof parse>;
+function parse() {
+  return parseArgs({
+    args: process.argv.slice(2),
+    allowPositionals: true,
+    options: {
+      description: { type: 'string', default: '' },
+      owner: { type: 'string', default: '' },
+      url: { type: 'string', default: `http://localhost:${process.env.PORT ?? 8787}` },
+      rotate: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+}
 try {
-  if (verb === 'list') {
-    for (const p of await store.listProjects()) console.log(`${p.id}  ${p.name}`);
-  } else {
-    const name = rest.find((a, i) => !a.startsWith('--') && !rest[i - 1]?.startsWith('--'));
-    if (!name) {
-      console.error(USAGE);
-      process.exit(2);
-    }
-    const { project, token } = await createProject(store, systemClock, name, option('description'), option('owner'));
-    console.log(`project ${project} created`);
-    console.log(`token   ${token}`);
-    console.log('Keep the token: it is shown once and is the only way to manage this project.');
+  parsed = parse();
+} catch (e) {
+  usage((e as Error).message);
+}
+const { values, positionals } = parsed;
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const [noun, verb, name, ...extra] = positionals;
+
+/** A request to the running coordinator; unreachable is a clear failure, not a stack trace. */
+async function call(path: string, init: RequestInit = {}): Promise<Response> {
+  const url = new URL(path, values.url);
+  try {
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
+  } catch (e) {
+    return fail(
+      `no coordinator answers at ${url.origin} (${(e as Error).message}): start it with \`npm start\` (same DATA_DIR), or pass --url`,
+    );
   }
-} finally {
-  await store.close();
+}
+
+async function errorOf(res: Response): Promise<string> {
+  const text = await res.text();
+  try {
+    return (JSON.parse(text) as { error: { message: string } }).error.message;
+  } catch {
+    return `${res.status} ${text.slice(0, 200)}`;
+  }
+}
+
+if (noun === 'operator-token' && verb === undefined) {
+  if (values.rotate) {
+    const token = rotateOperatorToken(dataDir);
+    console.log(token);
+    console.error(`operator token replaced in ${operatorTokenPath(dataDir)}; the old one no longer works`);
+  } else {
+    const token = readOperatorToken(dataDir);
+    if (!token)
+      fail(`no operator token in ${operatorTokenPath(dataDir)}: the coordinator makes one at its first start there`);
+    console.log(token);
+  }
+} else if (noun === 'project' && verb === 'list' && name === undefined) {
+  const res = await call(API.projects);
+  if (!res.ok) fail(await errorOf(res));
+  for (const p of ((await res.json()) as { projects: Project[] }).projects) console.log(`${p.id}  ${p.name}`);
+} else if (noun === 'project' && verb === 'create' && name !== undefined && extra.length === 0) {
+  const tokenPath = operatorTokenPath(dataDir);
+  const token = process.env.BRICOLAGE_OPERATOR_TOKEN || readOperatorToken(dataDir);
+  if (!token)
+    fail(
+      `no operator token in ${tokenPath}: set DATA_DIR to the running coordinator's data directory (or BRICOLAGE_OPERATOR_TOKEN)`,
+    );
+  const res = await call(API.projects, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name, description: values.description, owner: values.owner }),
+  });
+  if (res.status === 401)
+    fail(
+      `the coordinator at ${new URL(values.url).origin} refused the operator token ${process.env.BRICOLAGE_OPERATOR_TOKEN ? 'in BRICOLAGE_OPERATOR_TOKEN' : `from ${tokenPath}`}: ` +
+        'it runs with another DATA_DIR, or the token was rotated. Nothing was created.',
+    );
+  if (!res.ok) fail(await errorOf(res));
+  const created = (await res.json()) as CreatedProject;
+  console.log(`project ${created.project.id} created`);
+  console.log(`token   ${created.token}`);
+  console.log('Keep the token: it is shown once and is the only way to manage this project.');
+} else {
+  usage();
 }

@@ -29,6 +29,11 @@ const shown = host === '127.0.0.1' ? `http://localhost:${coordinator.port}` : co
 console.log(`Bricolage coordinator listening on ${shown}`);
 console.log(`  data:        ${dataDir}${'job' in seeded ? ` (seeded the demo project, job ${seeded.job})` : ''}`);
 console.log(`  public key:  ${coordinator.publicKey}`);
+if (coordinator.operator.created) {
+  // Shown this once; `npm run coordinator -- operator-token` reads it from the data directory again.
+  console.log(`  operator:    ${coordinator.operator.token}`);
+  console.log(`               (new: kept in ${coordinator.operator.path}, mode 0600; it creates projects)`);
+}
 console.log(`  api:         ${shown}/api/openapi.json`);
 if (!existsSync(webDist)) console.log('  volunteer page not built (apps/web/dist missing)');
 

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lease, SubmittedResult } from '@bricolage/protocol';
+import { abiModule } from '@bricolage/runtime/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
 import { type Coordinator, startCoordinator } from './server';
@@ -59,6 +60,59 @@ describe('scheduling', () => {
     expect(await liar!.stats()).toMatchObject({ valid: 0, invalid: 1, credit: 0 });
     expect(await honest!.stats()).toMatchObject({ valid: 1, credit: 10 });
     expect((await liar!.receipts()).receipts).toHaveLength(0);
+  });
+
+  it('leases a job without a wasm twin to a software adapter that prefers wasm, and names WebGPU in the lease', async () => {
+    const job = await researcher.createSquareJob();
+    await researcher.addSquares(job, 1, 2);
+    const software = {
+      ...GPU_CAPABILITIES,
+      webgpu: { ...GPU_CAPABILITIES.webgpu!, isFallbackAdapter: true },
+      backends: { wgsl: 'wasm' as const, onnx: 'onnx-wasm' as const },
+    };
+    const [v] = await volunteers(1);
+    const granted = await v!.lease(10, software);
+    expect(granted.leases).toHaveLength(2);
+    expect(granted.jobs.map((j) => [j.id, j.backend])).toEqual([[job, 'webgpu']]);
+    // Without an adapter it cannot run at all, and is told to come back later.
+    const [cpu] = await volunteers(1);
+    expect(await cpu!.lease(10, { ...software, webgpu: null })).toMatchObject({ leases: [], retryAfter: 10 });
+  });
+
+  it('offers a software adapter the jobs it runs on wasm before the WGSL-only ones it can only run on WebGPU', async () => {
+    const wgslOnly = await researcher.createSquareJob({ name: 'older, WGSL only' });
+    const twin = abiModule('copy') as Uint8Array<ArrayBuffer>;
+    await researcher.request(
+      'PUT',
+      `/v1/blobs/${createHash('sha256').update(twin).digest('hex')}`,
+      twin,
+      'application/octet-stream',
+    );
+    const base = squareJob({ name: 'newer, with a twin' });
+    if (base.spec.kind !== 'wgsl') throw new Error('unreachable');
+    const created = await researcher.request(
+      'POST',
+      '/v1/jobs',
+      JSON.stringify({
+        ...base,
+        spec: { ...base.spec, wasm: { module: createHash('sha256').update(twin).digest('hex') } },
+      }),
+    );
+    const withTwin = ((await created.json()) as { id: string }).id;
+    await researcher.addSquares(wgslOnly, 1, 2);
+    await researcher.addSquares(withTwin, 1, 2);
+    const software = {
+      ...GPU_CAPABILITIES,
+      webgpu: { ...GPU_CAPABILITIES.webgpu!, isFallbackAdapter: true },
+      backends: { wgsl: 'wasm' as const, onnx: 'onnx-wasm' as const },
+    };
+    const [v] = await volunteers(1);
+    const first = await v!.lease(2, software);
+    expect(first.leases.map((l) => l.job)).toEqual([withTwin, withTwin]);
+    expect(first.jobs.map((j) => j.backend)).toEqual(['wasm']);
+    const then = await v!.lease(2, software);
+    expect(then.leases.map((l) => l.job)).toEqual([wgslOnly, wgslOnly]);
+    expect(then.jobs.map((j) => j.backend)).toEqual(['webgpu']);
   });
 
   it('never leases two replicas of one work unit to the same volunteer', async () => {
@@ -190,7 +244,7 @@ describe('scheduling', () => {
   });
 
   it('forms quorums within one backend class under homogeneous redundancy', async () => {
-    const twin = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
+    const twin = abiModule('copy') as Uint8Array<ArrayBuffer>;
     const twinHash = createHash('sha256').update(twin).digest('hex');
     await researcher.request('PUT', `/v1/blobs/${twinHash}`, twin, 'application/octet-stream');
     await researcher.createSquareJob(); // uploads the shader

@@ -3,6 +3,7 @@
 // so the demo is validated exactly as a researcher's job would be.
 import { API, toBase64 } from '@bricolage/protocol';
 import { primes } from '@bricolage/workloads';
+import { buildJob } from '@bricolage/workloads/node';
 import { sha256Hex } from './hash';
 import type { Coordinator } from './server';
 
@@ -33,7 +34,7 @@ export async function seedDemo(
     segment: options.segment ?? 1_000_000,
     knownAnswerEvery: 25,
   };
-  const bundle = await primes.job(params);
+  const bundle = await buildJob(primes, params);
   const auth = { authorization: `Bearer ${token}` };
   for (const blob of bundle.blobs) {
     const res = await fetch(coordinator.url + API.blob(sha256Hex(blob)), {

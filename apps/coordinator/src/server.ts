@@ -2,16 +2,19 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
-import type { Project, ProjectId } from '@bricolage/protocol';
+import type { ProjectId } from '@bricolage/protocol';
 import { type Clock, type Random, systemClock } from './clock';
 import { type CoordinatorConfig, DEFAULT_CONFIG } from './config';
 import { createApp } from './http/app';
 import type { Deps } from './http/env';
 import { RateLimiter } from './http/rate-limit';
-import { VolunteerTokens, newProjectToken } from './http/tokens';
+import { VolunteerTokens } from './http/tokens';
 import { loadOrCreateKey } from './log/keys';
+import { newProject } from './new-project';
 import { ReceiptLog } from './log/receipt-log';
+import { ensureOperatorToken, isOperatorToken, operatorTokenPath } from './operator-token';
 import { SqliteStore } from './store/sqlite/sqlite-store';
+import { RecentVolunteers } from './volunteers/recent';
 import type { Store } from './store/store';
 
 export const VERSION = '0.1.0';
@@ -35,6 +38,8 @@ export interface Coordinator {
   readonly publicKey: string;
   readonly store: Store;
   readonly deps: Deps;
+  /** The operator token, and whether this start made it (then it is printed, once). */
+  readonly operator: { readonly token: string; readonly created: boolean; readonly path: string };
   createProject(name: string, description?: string, owner?: string): Promise<{ project: ProjectId; token: string }>;
   /** Runs the lease sweeper now (tests drive it with a manual clock). */
   sweep(): Promise<number>;
@@ -57,15 +62,7 @@ export async function createProject(
   description = '',
   owner = '',
 ): Promise<{ project: ProjectId; token: string }> {
-  const { token, hash } = newProjectToken();
-  const project: Project = {
-    id: `prj_${randomBytes(10).toString('hex').slice(0, 16)}` as ProjectId,
-    name,
-    description,
-    owner,
-    createdAt: clock.now(),
-  };
-  await store.createProject(project, hash);
+  const { project, token } = await newProject(store, clock, { name, description, owner });
   return { project: project.id, token };
 }
 
@@ -74,6 +71,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const clock = options.clock ?? systemClock;
   const logError = options.log ?? ((m: string) => console.error(m));
   const store = await openStore(options.dataDir, config, options.random ?? Math.random);
+  const operator = { ...ensureOperatorToken(options.dataDir), path: operatorTokenPath(options.dataDir) };
   const key = await loadOrCreateKey(store);
   store.setLogKey(key.publicKey);
   const tokenKey = await store.putMetaIfAbsent('token_key', randomBytes(32));
@@ -86,6 +84,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     tokens: new VolunteerTokens(tokenKey),
     perAddress: new RateLimiter(config.perAddress, clock),
     perVolunteer: new RateLimiter(config.perVolunteer, clock),
+    recent: new RecentVolunteers(),
+    isOperator: (token) => isOperatorToken(options.dataDir, token),
     version: VERSION,
     logError,
   };
@@ -119,6 +119,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     publicKey: key.publicKey,
     store,
     deps,
+    operator,
     createProject: (name, description, owner) => createProject(store, clock, name, description, owner),
     sweep,
     close: async () => {

@@ -13,7 +13,8 @@ const USAGE = `usage: npm run farm -- --coordinator URL --tabs N [--duration 10m
   --collect-every D  how often each tab collects its garbage (default 1m; 0 never): a tab that
                  never idles otherwise holds garbage for a long time before V8 collects it
   --json         print the final summary as one JSON line
-exit codes: 0 ok, 1 a tab crashed or a result was rejected, 2 usage, 3 coordinator unreachable, 4 no Chromium`;
+exit codes: 0 ok, 1 a tab crashed or a result was rejected, 2 usage, 3 coordinator unreachable, 4 no Chromium,
+            5 no work for the farm while the grid still has unfinished work units (the summary says why)`;
 
 function duration(text: string): number | null {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());

@@ -1,5 +1,6 @@
 // What the farm prints while it runs: a live table on a terminal, one line per event otherwise.
 import type { FarmEvents, FarmSummary, Tab } from './farm';
+import { describeUnfinished } from './grid-status';
 
 const pad = (s: string, n: number) => (s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length));
 const num = (n: number | null | undefined, digits = 0) => (n === null || n === undefined ? '-' : n.toFixed(digits));
@@ -68,5 +69,6 @@ export function humanSummary(s: FarmSummary): string {
     lines.push(
       `  tab ${t.tab}: ${t.crashed ? 'CRASHED ' : t.error ? `FAILED (${t.error}) ` : ''}${t.backend ?? '-'} computed ${t.computed} validated ${t.validated} rejected ${t.rejected} ${t.wu_per_s.toFixed(2)} WU/s ${t.rss_mb.toFixed(0)} MB`,
     );
+  if (s.unfinished_jobs && s.unfinished_jobs.length > 0) lines.push(...describeUnfinished(s.unfinished_jobs));
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { BrowserTab } from './browser-tab';
 import { dueForCollection } from './collection';
+import { readGridStatus, type UnfinishedJob, unfinishedJobs } from './grid-status';
 import { type ProcessUsage, allProcesses, treeUsage } from './procstats';
 import type { PageAutomation, TabSnapshot } from './snapshot';
 
@@ -99,6 +100,11 @@ export interface FarmSummary {
   readonly browser_cpu_share: number;
   readonly browser_rss_mb: number;
   readonly per_tab: readonly TabSummary[];
+  /**
+   * Read when the farm stopped for lack of work: the jobs that still had unfinished work units, with the
+   * coordinator's diagnosis of why (null when it was not read, or could not be).
+   */
+  readonly unfinished_jobs: readonly UnfinishedJob[] | null;
   readonly exit_code: number;
 }
 
@@ -116,7 +122,7 @@ export interface Farm {
   stop(reason?: StopReason): void;
 }
 
-export const EXIT = { ok: 0, failures: 1, usage: 2, unreachable: 3, noChromium: 4 } as const;
+export const EXIT = { ok: 0, failures: 1, usage: 2, unreachable: 3, noChromium: 4, stalled: 5 } as const;
 
 export function startFarm(options: FarmOptions, events: FarmEvents = {}): Farm {
   const tabs: Tab[] = Array.from({ length: options.tabs }, (_, index) => ({
@@ -219,7 +225,10 @@ async function run(
   } finally {
     await shutdown(options, tabs, events);
   }
-  return summarize(options, tabs, reason, (Date.now() - started) / 1000, cpuBefore);
+  // No work for the farm while the grid has work left is a problem someone must fix: say which, and why.
+  const status = reason === 'no-work' ? await readGridStatus(options.coordinator, options.project) : null;
+  const unfinished = status ? unfinishedJobs(status) : null;
+  return summarize(options, tabs, reason, (Date.now() - started) / 1000, cpuBefore, unfinished);
 }
 
 async function openTab(options: FarmOptions, tab: Tab, events: FarmEvents): Promise<void> {
@@ -380,6 +389,7 @@ function summarize(
   reason: StopReason,
   seconds: number,
   cpuBefore: ReadonlyMap<number, number>,
+  unfinished: readonly UnfinishedJob[] | null,
 ): FarmSummary {
   const perTab: TabSummary[] = tabs.map((t) => {
     const s = t.snapshot;
@@ -409,7 +419,13 @@ function summarize(
   const dropped = sum(perTab, (t) => t.dropped);
   const cpu = sum(perTab, (t) => t.cpu_s);
   const exit =
-    reason === 'unreachable' ? EXIT.unreachable : crashed > 0 || rejected > 0 || dropped > 0 ? EXIT.failures : EXIT.ok;
+    reason === 'unreachable'
+      ? EXIT.unreachable
+      : crashed > 0 || rejected > 0 || dropped > 0
+        ? EXIT.failures
+        : unfinished && unfinished.length > 0
+          ? EXIT.stalled
+          : EXIT.ok;
   return {
     reason,
     seconds: round(seconds),
@@ -428,6 +444,7 @@ function summarize(
     browser_cpu_share: round(cpu / Math.max(seconds, 1e-3)),
     browser_rss_mb: round(sum(perTab, (t) => t.rss_mb)),
     per_tab: perTab,
+    unfinished_jobs: unfinished,
     exit_code: exit,
   };
 }

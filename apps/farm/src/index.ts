@@ -2,6 +2,7 @@
 // browser test and benchmark here shares.
 export { BrowserTab } from './browser-tab';
 export { CHROMIUM_ARGS, DEFAULT_CHROMIUM, findChromium } from './chromium';
+export { humanSummary } from './display';
 export {
   DEFAULT_COLLECT_EVERY_MS,
   EXIT,
@@ -11,5 +12,6 @@ export {
   type Tab,
   startFarm,
 } from './farm';
+export type { UnfinishedJob } from './grid-status';
 export type { PageAutomation, TabSnapshot } from './snapshot';
 export { survivors, treeUsage } from './procstats';

@@ -7,7 +7,9 @@ export const API = {
   openapi: '/api/openapi.json',
 
   // public
-  projects: '/v1/projects', // GET: public list of projects
+  projects: '/v1/projects', // GET: public list of projects; POST: create one (operator token)
+  projectStatus: (project: string) => `/v1/projects/${project}/status`, // GET: public per-job counts and diagnosis
+  myProject: '/v1/projects/mine', // GET: the project a project token belongs to
   blob: (hash: string) => `/v1/blobs/${hash}`, // GET public; PUT with a project token
   treeHead: '/v1/log/tree-head',
   inclusion: '/v1/log/inclusion', // ?index=&size=
@@ -18,7 +20,7 @@ export const API = {
   jobs: '/v1/jobs', // POST create; GET list (project token)
   job: (job: string) => `/v1/jobs/${job}`, // GET: definition + progress
   workUnits: (job: string) => `/v1/jobs/${job}/workunits`, // POST NDJSON stream of WorkUnitLine
-  events: (job: string) => `/v1/jobs/${job}/events`, // GET SSE of JobProgress
+  events: (job: string) => `/v1/jobs/${job}/events`, // GET SSE: `progress` (JobProgress), `completed`
   results: (job: string) => `/v1/jobs/${job}/results`, // GET NDJSON of ResultLine, ?after=cursor&limit=
   pause: (job: string) => `/v1/jobs/${job}/pause`,
   resume: (job: string) => `/v1/jobs/${job}/resume`,

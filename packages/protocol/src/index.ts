@@ -1,13 +1,108 @@
-// @bricolage/protocol: the wire contract shared by the coordinator and the browser.
-export * from './ids';
-export * from './bytes';
-export * from './canonical';
-export * from './signing';
-export * from './errors';
-export * from './job';
-export * from './volunteer';
-export * from './receipt';
-export * from './api';
-export * from './merkle';
-export * from './verifier';
-export * from './automation';
+// @bricolage/protocol: the wire contract shared by the coordinator and the browser. Everything public is
+// named here; helpers the modules share among themselves (Merkle node hashing, byte concatenation) stay private.
+
+// identifiers
+export { BlobHash, JobId, LeaseId, ProjectId, VolunteerKey, WorkUnitId } from './ids';
+export { leaseId, leaseNumber, workUnitId, workUnitNumber } from './ids';
+
+// bytes, canonical JSON, hashing, signatures
+export { fromBase64, fromBase64Url, fromHex, toBase64, toBase64Url, toHex, utf8 } from './bytes';
+export { type CanonicalValue, canonicalBytes, canonicalJson, sha256, sha256Hex, webCrypto } from './canonical';
+export {
+  type Ed25519KeyPair,
+  type SigningDomain,
+  domainMessage,
+  generateSigningKeyPair,
+  importPublicKey,
+  sign,
+  verify,
+} from './signing';
+
+// errors
+export { ERROR_CODES, ErrorBody, ErrorCode, type Failure, type Result, fail, ok } from './errors';
+
+// jobs, work units, results (researcher side)
+export {
+  AdaptiveReplication,
+  AddWorkUnitsResponse,
+  BACKEND_CLASSES,
+  BackendClass,
+  Comparator,
+  CreatedProject,
+  constantBindings,
+  CreateJobRequest,
+  CreateProjectRequest,
+  DIAGNOSIS_CODES,
+  ioSizes,
+  JOB_STATES,
+  Job,
+  type JobDefinition,
+  JobProgress,
+  JobSpec,
+  JobState,
+  jobBlobs,
+  JobDiagnosis,
+  JobStatus,
+  OnnxSpec,
+  Project,
+  ProjectStatus,
+  REPLICA_STATES,
+  Redundancy,
+  ReplicaState,
+  ResultLine,
+  TensorDType,
+  TensorSpec,
+  WasmImplementation,
+  WgslBinding,
+  WgslSpec,
+  WORK_UNIT_STATES,
+  WorkUnitCounts,
+  WorkUnitLine,
+  WorkUnitState,
+} from './job';
+
+// volunteers: authentication, capabilities, leases, results
+export {
+  authMessageBody,
+  Capabilities,
+  ChallengeRequest,
+  ChallengeResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  Lease,
+  LeasedJob,
+  LeaseRequest,
+  LeaseResponse,
+  SubmitRequest,
+  SubmitResponse,
+  SubmittedResult,
+  TokenRequest,
+  TokenResponse,
+  VolunteerStats,
+  WebGpuCapability,
+} from './volunteer';
+
+// which backend a device runs a job on (the coordinator before leasing, the volunteer before computing)
+export { type BackendChoice, backendProblem, chooseBackend, type GpuLimits, wgslLimitViolation } from './backend';
+
+// the import-free WebAssembly work-unit ABI
+export { type WasmAbiShape, wasmAbiProblem, wasmAbiShape } from './wasm-abi';
+
+// receipts and the transparency log
+export {
+  ConsistencyProof,
+  InclusionProof,
+  ProvenReceipt,
+  Receipt,
+  ReceiptBody,
+  ReceiptsPage,
+  SignedTreeHead,
+  TreeHead,
+  WellKnown,
+} from './receipt';
+export { leafHash, rootFromLeafHashes, verifyConsistency, verifyInclusion } from './merkle';
+export { signReceiptBody, signTreeHead, verifyConsistentHeads, verifyReceipt, verifyTreeHead } from './verifier';
+
+// routes, and the volunteer page's automation contract
+export { API } from './api';
+export { AUTOMATION_GLOBAL, type PageAutomation, type TabSnapshot } from './automation';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { BlobHash, JobId, ProjectId } from './ids';
 
 export const JOB_STATES = ['active', 'paused', 'cancelled', 'completed'] as const;
-export const JobState = z.enum(JOB_STATES);
+export const JobState = z.enum(JOB_STATES).meta({ id: 'JobState' });
 export type JobState = z.infer<typeof JobState>;
 
 export const WORK_UNIT_STATES = ['unsent', 'in_progress', 'validated', 'failed', 'cancelled'] as const;
@@ -17,7 +17,7 @@ export type ReplicaState = z.infer<typeof ReplicaState>;
 
 /** The execution backend a result came from; homogeneous redundancy forms quorums within one class. */
 export const BACKEND_CLASSES = ['webgpu', 'wasm', 'onnx-wasm', 'onnx-webgpu'] as const;
-export const BackendClass = z.enum(BACKEND_CLASSES);
+export const BackendClass = z.enum(BACKEND_CLASSES).meta({ id: 'BackendClass' });
 export type BackendClass = z.infer<typeof BackendClass>;
 
 const Name = z.string().trim().min(1).max(120);
@@ -27,19 +27,28 @@ const Bytes = z
   .positive()
   .max(1 << 30);
 
-/** One WGSL binding. Input bindings are filled, in binding order, from the work unit's input bytes. */
-export const WgslBinding = z.object({
-  binding: z.number().int().min(0).max(15),
-  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
-  /** `uniform` and `read` are inputs; `read_write` with role `output` is read back. */
-  type: z.enum(['uniform', 'read', 'read_write']),
-  role: z.enum(['input', 'output', 'scratch']),
-  size: Bytes,
-});
+/**
+ * One WGSL binding (group 0). Input bindings are filled, in binding order, from the work unit's input
+ * bytes; constant bindings from a blob shared by every work unit of the job, fetched once per job.
+ */
+export const WgslBinding = z
+  .object({
+    binding: z.number().int().min(0).max(15),
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
+    /** `uniform` and `read` are inputs or constants; `read_write` with role `output` is read back. */
+    type: z.enum(['uniform', 'read', 'read_write']),
+    role: z.enum(['input', 'output', 'scratch', 'constant']),
+    size: Bytes,
+    /** Role `constant` only: the blob holding the binding's bytes, exactly `size` of them. */
+    blob: BlobHash.optional(),
+  })
+  .meta({ id: 'WgslBinding' });
 export type WgslBinding = z.infer<typeof WgslBinding>;
 
 /** A WebAssembly module with no imports implementing the same function (see docs/WASM_ABI.md). */
-export const WasmImplementation = z.object({ module: BlobHash, export: z.string().min(1).max(64).default('run') });
+export const WasmImplementation = z
+  .object({ module: BlobHash, export: z.string().min(1).max(64).default('run') })
+  .meta({ id: 'WasmImplementation' });
 export type WasmImplementation = z.infer<typeof WasmImplementation>;
 
 const Dims3 = z.tuple([
@@ -66,53 +75,64 @@ export const WgslSpec = z
       seen.add(b.binding);
       if (b.role === 'output' && b.type !== 'read_write')
         ctx.addIssue({ code: 'custom', message: `output binding ${b.name} must be read_write` });
-      if (b.role === 'input' && b.type === 'read_write')
-        ctx.addIssue({ code: 'custom', message: `input binding ${b.name} must be uniform or read` });
+      if ((b.role === 'input' || b.role === 'constant') && b.type === 'read_write')
+        ctx.addIssue({ code: 'custom', message: `${b.role} binding ${b.name} must be uniform or read` });
+      if (b.role === 'constant' && b.blob === undefined)
+        ctx.addIssue({ code: 'custom', message: `constant binding ${b.name} needs a blob (the SHA-256 of its bytes)` });
+      if (b.role !== 'constant' && b.blob !== undefined)
+        ctx.addIssue({ code: 'custom', message: `only a constant binding has a blob; ${b.name} is ${b.role}` });
     }
     if (!spec.bindings.some((b) => b.role === 'output'))
       ctx.addIssue({ code: 'custom', message: 'a wgsl job needs at least one output binding' });
-  });
+  })
+  .meta({ id: 'WgslSpec' });
 export type WgslSpec = z.infer<typeof WgslSpec>;
 
-export const TensorDType = z.enum(['float32', 'int32', 'uint8', 'int8']);
+export const TensorDType = z.enum(['float32', 'int32', 'uint8', 'int8']).meta({ id: 'TensorDType' });
 export type TensorDType = z.infer<typeof TensorDType>;
-export const TensorSpec = z.object({
-  name: z.string().min(1).max(128),
-  dtype: TensorDType,
-  shape: z
-    .array(
-      z
-        .number()
-        .int()
-        .positive()
-        .max(1 << 24),
-    )
-    .min(0)
-    .max(8),
-});
+export const TensorSpec = z
+  .object({
+    name: z.string().min(1).max(128),
+    dtype: TensorDType,
+    shape: z
+      .array(
+        z
+          .number()
+          .int()
+          .positive()
+          .max(1 << 24),
+      )
+      .min(0)
+      .max(8),
+  })
+  .meta({ id: 'TensorSpec' });
 export type TensorSpec = z.infer<typeof TensorSpec>;
 
-export const OnnxSpec = z.object({
-  kind: z.literal('onnx'),
-  model: BlobHash,
-  inputs: z.array(TensorSpec).min(1).max(16),
-  outputs: z.array(TensorSpec).min(1).max(16),
-  forbidNaN: z.boolean().default(false),
-});
+export const OnnxSpec = z
+  .object({
+    kind: z.literal('onnx'),
+    model: BlobHash,
+    inputs: z.array(TensorSpec).min(1).max(16),
+    outputs: z.array(TensorSpec).min(1).max(16),
+    forbidNaN: z.boolean().default(false),
+  })
+  .meta({ id: 'OnnxSpec' });
 export type OnnxSpec = z.infer<typeof OnnxSpec>;
 
-export const JobSpec = z.discriminatedUnion('kind', [WgslSpec, OnnxSpec]);
+export const JobSpec = z.discriminatedUnion('kind', [WgslSpec, OnnxSpec]).meta({ id: 'JobSpec' });
 export type JobSpec = z.infer<typeof JobSpec>;
 
-export const Comparator = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('exact') }),
-  z.object({
-    kind: z.literal('float'),
-    /** Outputs are read as little-endian f32 and compared element by element. */
-    rtol: z.number().min(0).max(1),
-    atol: z.number().min(0),
-  }),
-]);
+export const Comparator = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('exact') }),
+    z.object({
+      kind: z.literal('float'),
+      /** Outputs are read as little-endian f32 and compared element by element. */
+      rtol: z.number().min(0).max(1),
+      atol: z.number().min(0),
+    }),
+  ])
+  .meta({ id: 'Comparator' });
 export type Comparator = z.infer<typeof Comparator>;
 
 export const Redundancy = z
@@ -126,119 +146,198 @@ export const Redundancy = z
     /** Quorums may only be formed by results of one backend class. */
     homogeneous: z.boolean().default(false),
   })
-  .refine((r) => r.maxTotalResults >= r.minQuorum, { message: 'maxTotalResults must be at least minQuorum' });
+  .refine((r) => r.maxTotalResults >= r.minQuorum, { message: 'maxTotalResults must be at least minQuorum' })
+  .meta({ id: 'Redundancy' });
 export type Redundancy = z.infer<typeof Redundancy>;
 
-export const AdaptiveReplication = z.object({
-  enabled: z.boolean().default(true),
-  /** Consecutive validated results before a volunteer's work may go unreplicated. */
-  trustAfter: z.number().int().min(1).max(100_000).default(10),
-  /** Floor on the replication probability of a trusted volunteer's work units: the spot-check rate. */
-  spotCheckRate: z.number().min(0.01).max(1).default(0.1),
-});
+export const AdaptiveReplication = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Consecutive validated results before a volunteer's work may go unreplicated. */
+    trustAfter: z.number().int().min(1).max(100_000).default(10),
+    /** Floor on the replication probability of a trusted volunteer's work units: the spot-check rate. */
+    spotCheckRate: z.number().min(0.01).max(1).default(0.1),
+  })
+  .meta({ id: 'AdaptiveReplication' });
 export type AdaptiveReplication = z.infer<typeof AdaptiveReplication>;
 
-export const CreateJobRequest = z.object({
-  name: Name,
-  description: z.string().max(2000).default(''),
-  spec: JobSpec,
-  comparator: Comparator,
-  redundancy: Redundancy.default({ minQuorum: 2, maxTotalResults: 6, maxErrorResults: 3, homogeneous: false }),
-  adaptive: AdaptiveReplication.default({ enabled: true, trustAfter: 10, spotCheckRate: 0.1 }),
-  /** Fraction of leases that are known-answer work units, when the job has any. */
-  knownAnswerRate: z.number().min(0).max(1).default(0.05),
-  leaseSeconds: z
-    .number()
-    .int()
-    .min(5)
-    .max(7 * 24 * 3600)
-    .default(600),
-  /** Credit earned by each volunteer whose result is part of a canonical quorum. */
-  costPerWorkUnit: z.number().positive().max(1_000_000),
-  /** Compute budget per work unit on the volunteer's device, after which the worker is killed. */
-  timeBudgetMs: z.number().int().min(100).max(3_600_000).default(60_000),
-});
+export const CreateJobRequest = z
+  .object({
+    name: Name,
+    description: z.string().max(2000).default(''),
+    spec: JobSpec,
+    comparator: Comparator,
+    redundancy: Redundancy.default({ minQuorum: 2, maxTotalResults: 6, maxErrorResults: 3, homogeneous: false }),
+    adaptive: AdaptiveReplication.default({ enabled: true, trustAfter: 10, spotCheckRate: 0.1 }),
+    /** Fraction of leases that are known-answer work units, when the job has any. */
+    knownAnswerRate: z.number().min(0).max(1).default(0.05),
+    leaseSeconds: z
+      .number()
+      .int()
+      .min(5)
+      .max(7 * 24 * 3600)
+      .default(600),
+    /** Credit earned by each volunteer whose result is part of a canonical quorum. */
+    costPerWorkUnit: z.number().positive().max(1_000_000),
+    /** Compute budget per work unit on the volunteer's device, after which the worker is killed. */
+    timeBudgetMs: z.number().int().min(100).max(3_600_000).default(60_000),
+  })
+  .meta({ id: 'CreateJobRequest' });
 export type CreateJobRequest = z.input<typeof CreateJobRequest>;
 export type JobDefinition = z.output<typeof CreateJobRequest>;
 
-export const WorkUnitCounts = z.object(
-  Object.fromEntries(WORK_UNIT_STATES.map((s) => [s, z.number().int().nonnegative()])) as Record<
-    WorkUnitState,
-    z.ZodNumber
-  >,
-);
+export const WorkUnitCounts = z
+  .object(
+    Object.fromEntries(WORK_UNIT_STATES.map((s) => [s, z.number().int().nonnegative()])) as Record<
+      WorkUnitState,
+      z.ZodNumber
+    >,
+  )
+  .meta({ id: 'WorkUnitCounts' });
 export type WorkUnitCounts = z.infer<typeof WorkUnitCounts>;
 
-export const Job = z.object({
-  id: JobId,
-  project: ProjectId,
-  state: JobState,
-  createdAt: z.number().int(),
-  definition: CreateJobRequest,
-});
+export const Job = z
+  .object({
+    id: JobId,
+    project: ProjectId,
+    state: JobState,
+    createdAt: z.number().int(),
+    definition: CreateJobRequest,
+  })
+  .meta({ id: 'Job' });
 export type Job = z.infer<typeof Job>;
 
-export const JobProgress = z.object({
-  job: JobId,
-  state: JobState,
-  counts: WorkUnitCounts,
-  knownAnswer: z.number().int().nonnegative(),
-  credit: z.number().nonnegative(),
-  at: z.number().int(),
-});
+/** Why a job is where it is; `stalled` when it cannot progress without someone acting. */
+export const DIAGNOSIS_CODES = [
+  'running', // eligible volunteers are online and there is work for them
+  'waiting_for_results', // every unit that wants a replica has one out: results are on their way
+  'completed',
+  'cancelled',
+  'paused',
+  'no_work_units',
+  'no_volunteers', // no volunteer has asked for work lately
+  'no_eligible_volunteer', // volunteers are online, none can run this job
+  'waiting_for_volunteers', // the eligible volunteers online already hold or returned every unit that wants one
+] as const;
+export const JobDiagnosis = z
+  .object({
+    code: z.enum(DIAGNOSIS_CODES),
+    stalled: z.boolean(),
+    /** One sentence for a person, e.g. "no eligible volunteer online: 4 connected, 0 can run this job's WGSL". */
+    why: z.string(),
+    /** Volunteers that asked for work lately, and how many of those can run this job. */
+    volunteers: z.object({ connected: z.number().int().nonnegative(), eligible: z.number().int().nonnegative() }),
+  })
+  .meta({ id: 'JobDiagnosis' });
+export type JobDiagnosis = z.infer<typeof JobDiagnosis>;
+
+export const JobProgress = z
+  .object({
+    job: JobId,
+    state: JobState,
+    counts: WorkUnitCounts,
+    knownAnswer: z.number().int().nonnegative(),
+    credit: z.number().nonnegative(),
+    diagnosis: JobDiagnosis,
+    at: z.number().int(),
+  })
+  .meta({ id: 'JobProgress' });
 export type JobProgress = z.infer<typeof JobProgress>;
 
 /** One line of the NDJSON work-unit upload. */
-export const WorkUnitLine = z.object({
-  /** Input bytes, base64: the concatenation of the job's inputs in declared order. */
-  input: z.string().max(64 * 1024 * 1024),
-  /** Known-answer work unit: the expected output, base64. Never part of the job's results. */
-  expected: z
-    .string()
-    .max(64 * 1024 * 1024)
-    .optional(),
-  /** The researcher's own label, returned with the result. */
-  tag: z.string().max(200).optional(),
-});
+export const WorkUnitLine = z
+  .object({
+    /** Input bytes, base64: the concatenation of the job's inputs in declared order. */
+    input: z.string().max(64 * 1024 * 1024),
+    /** Known-answer work unit: the expected output, base64. Never part of the job's results. */
+    expected: z
+      .string()
+      .max(64 * 1024 * 1024)
+      .optional(),
+    /** The researcher's own label, returned with the result. */
+    tag: z.string().max(200).optional(),
+  })
+  .meta({ id: 'WorkUnitLine' });
 export type WorkUnitLine = z.infer<typeof WorkUnitLine>;
 
-export const AddWorkUnitsResponse = z.object({
-  job: JobId,
-  added: z.number().int().nonnegative(),
-  knownAnswer: z.number().int().nonnegative(),
-  firstWorkUnit: z.string().nullable(),
-  lastWorkUnit: z.string().nullable(),
-});
+export const AddWorkUnitsResponse = z
+  .object({
+    job: JobId,
+    added: z.number().int().nonnegative(),
+    knownAnswer: z.number().int().nonnegative(),
+    firstWorkUnit: z.string().nullable(),
+    lastWorkUnit: z.string().nullable(),
+  })
+  .meta({ id: 'AddWorkUnitsResponse' });
 export type AddWorkUnitsResponse = z.infer<typeof AddWorkUnitsResponse>;
 
 /** One line of the NDJSON results download. `cursor` resumes the download after this line. */
-export const ResultLine = z.object({
-  cursor: z.number().int().positive(),
-  workUnit: z.string(),
-  tag: z.string().nullable(),
-  state: z.enum(['validated', 'failed']),
-  outputHash: BlobHash.nullable(),
-  output: z.string().nullable(),
-  reason: z.string().nullable(),
-  at: z.number().int(),
-});
+export const ResultLine = z
+  .object({
+    cursor: z.number().int().positive(),
+    workUnit: z.string(),
+    tag: z.string().nullable(),
+    state: z.enum(['validated', 'failed']),
+    outputHash: BlobHash.nullable(),
+    output: z.string().nullable(),
+    reason: z.string().nullable(),
+    at: z.number().int(),
+  })
+  .meta({ id: 'ResultLine' });
 export type ResultLine = z.infer<typeof ResultLine>;
 
-export const CreateProjectRequest = z.object({
-  name: Name,
-  description: z.string().max(2000).default(''),
-  owner: z.string().max(200).default(''),
-});
-export const Project = z.object({
-  id: ProjectId,
-  name: z.string(),
-  description: z.string(),
-  owner: z.string(),
-  createdAt: z.number().int(),
-});
+/** A job as anyone may see it on `GET /v1/projects/{project}/status`: no definition, no results. */
+export const JobStatus = z
+  .object({
+    id: JobId,
+    name: z.string(),
+    state: JobState,
+    counts: WorkUnitCounts,
+    diagnosis: JobDiagnosis,
+  })
+  .meta({ id: 'JobStatus' });
+export type JobStatus = z.infer<typeof JobStatus>;
+
+export const CreateProjectRequest = z
+  .object({
+    name: Name,
+    description: z.string().max(2000).default(''),
+    owner: z.string().max(200).default(''),
+  })
+  .meta({ id: 'CreateProjectRequest' });
+export const Project = z
+  .object({
+    id: ProjectId,
+    name: z.string(),
+    description: z.string(),
+    owner: z.string(),
+    createdAt: z.number().int(),
+  })
+  .meta({ id: 'Project' });
 export type Project = z.infer<typeof Project>;
 
-/** Byte sizes of a job's inputs and outputs, derived from its spec: the work-unit ABI. */
+export const ProjectStatus = z.object({ project: Project, jobs: z.array(JobStatus) }).meta({ id: 'ProjectStatus' });
+
+/** What `POST /v1/projects` returns: the project and its token, shown this once (stored hashed). */
+export const CreatedProject = z.object({ project: Project, token: z.string() }).meta({ id: 'CreatedProject' });
+export type CreatedProject = z.infer<typeof CreatedProject>;
+export type ProjectStatus = z.infer<typeof ProjectStatus>;
+
+/** A WGSL job's constant bindings in binding-number order: the order of `const_ptr(i)` in docs/WASM_ABI.md. */
+export const constantBindings = (spec: WgslSpec): WgslBinding[] =>
+  spec.bindings.filter((b) => b.role === 'constant').sort((a, b) => a.binding - b.binding);
+
+/** The blobs a job refers to: its kernel, wasm twin and constants, or its model. */
+export function jobBlobs(spec: JobSpec): BlobHash[] {
+  if (spec.kind === 'onnx') return [spec.model];
+  return [
+    spec.shader,
+    ...(spec.wasm ? [spec.wasm.module] : []),
+    ...constantBindings(spec).map((b) => b.blob as BlobHash),
+  ];
+}
+
+/** Byte sizes of a job's inputs and outputs, derived from its spec: the work-unit ABI (constants are neither). */
 export function ioSizes(spec: JobSpec): { input: number; output: number } {
   switch (spec.kind) {
     case 'wgsl': {

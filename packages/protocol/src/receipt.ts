@@ -6,71 +6,85 @@ const Signature = z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'expected a 64-byte Ed
 const Hash = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** The signed body. Its canonical JSON is both what is signed and what the Merkle leaf hashes. */
-export const ReceiptBody = z.object({
-  v: z.literal(1),
-  type: z.literal('credit'),
-  /** The coordinator's public key: which log this receipt belongs to. */
-  log: z.string(),
-  /** Position in the log; the leaf index of its inclusion proof. */
-  index: z.number().int().nonnegative(),
-  volunteer: VolunteerKey,
-  project: ProjectId,
-  job: JobId,
-  workUnit: WorkUnitId,
-  outputHash: BlobHash,
-  credit: z.number().positive(),
-  /** Milliseconds since the epoch at which the work unit was validated. */
-  at: z.number().int(),
-});
+export const ReceiptBody = z
+  .object({
+    v: z.literal(1),
+    type: z.literal('credit'),
+    /** The coordinator's public key: which log this receipt belongs to. */
+    log: z.string(),
+    /** Position in the log; the leaf index of its inclusion proof. */
+    index: z.number().int().nonnegative(),
+    volunteer: VolunteerKey,
+    project: ProjectId,
+    job: JobId,
+    workUnit: WorkUnitId,
+    outputHash: BlobHash,
+    credit: z.number().positive(),
+    /** Milliseconds since the epoch at which the work unit was validated. */
+    at: z.number().int(),
+  })
+  .meta({ id: 'ReceiptBody' });
 export type ReceiptBody = z.infer<typeof ReceiptBody>;
 
-export const Receipt = z.object({ body: ReceiptBody, signature: Signature });
+export const Receipt = z.object({ body: ReceiptBody, signature: Signature }).meta({ id: 'Receipt' });
 export type Receipt = z.infer<typeof Receipt>;
 
-export const TreeHead = z.object({
-  log: z.string(),
-  size: z.number().int().nonnegative(),
-  root: Hash,
-  at: z.number().int(),
-});
+export const TreeHead = z
+  .object({
+    log: z.string(),
+    size: z.number().int().nonnegative(),
+    root: Hash,
+    at: z.number().int(),
+  })
+  .meta({ id: 'TreeHead' });
 export type TreeHead = z.infer<typeof TreeHead>;
-export const SignedTreeHead = z.object({ head: TreeHead, signature: Signature });
+export const SignedTreeHead = z.object({ head: TreeHead, signature: Signature }).meta({ id: 'SignedTreeHead' });
 export type SignedTreeHead = z.infer<typeof SignedTreeHead>;
 
-export const InclusionProof = z.object({
-  index: z.number().int().nonnegative(),
-  size: z.number().int().positive(),
-  path: z.array(Hash).max(64),
-});
+export const InclusionProof = z
+  .object({
+    index: z.number().int().nonnegative(),
+    size: z.number().int().positive(),
+    path: z.array(Hash).max(64),
+  })
+  .meta({ id: 'InclusionProof' });
 export type InclusionProof = z.infer<typeof InclusionProof>;
 
-export const ConsistencyProof = z.object({
-  from: z.number().int().nonnegative(),
-  to: z.number().int().nonnegative(),
-  path: z.array(Hash).max(128),
-});
+export const ConsistencyProof = z
+  .object({
+    from: z.number().int().nonnegative(),
+    to: z.number().int().nonnegative(),
+    path: z.array(Hash).max(128),
+  })
+  .meta({ id: 'ConsistencyProof' });
 export type ConsistencyProof = z.infer<typeof ConsistencyProof>;
 
 /** A receipt with everything needed to check it offline: the one file a volunteer keeps or exports. */
-export const ProvenReceipt = z.object({
-  receipt: Receipt,
-  proof: InclusionProof,
-  treeHead: SignedTreeHead,
-});
+export const ProvenReceipt = z
+  .object({
+    receipt: Receipt,
+    proof: InclusionProof,
+    treeHead: SignedTreeHead,
+  })
+  .meta({ id: 'ProvenReceipt' });
 export type ProvenReceipt = z.infer<typeof ProvenReceipt>;
 
-export const ReceiptsPage = z.object({
-  receipts: z.array(ProvenReceipt),
-  /** Pass as `after` to get the next page; null when there is none yet. */
-  next: z.number().int().nullable(),
-});
+export const ReceiptsPage = z
+  .object({
+    receipts: z.array(ProvenReceipt),
+    /** Pass as `after` to get the next page; null when there is none yet. */
+    next: z.number().int().nullable(),
+  })
+  .meta({ id: 'ReceiptsPage' });
 export type ReceiptsPage = z.infer<typeof ReceiptsPage>;
 
-export const WellKnown = z.object({
-  name: z.string(),
-  version: z.string(),
-  publicKey: z.string(),
-  api: z.string(),
-  log: z.object({ treeHead: z.string(), inclusion: z.string(), consistency: z.string() }),
-});
+export const WellKnown = z
+  .object({
+    name: z.string(),
+    version: z.string(),
+    publicKey: z.string(),
+    api: z.string(),
+    log: z.object({ treeHead: z.string(), inclusion: z.string(), consistency: z.string() }),
+  })
+  .meta({ id: 'WellKnown' });
 export type WellKnown = z.infer<typeof WellKnown>;

@@ -4,136 +4,169 @@ import { BackendClass, Comparator, JobSpec } from './job';
 import { BlobHash, JobId, LeaseId, ProjectId, VolunteerKey, WorkUnitId } from './ids';
 
 /** Step 1 of authentication: ask for a single-use challenge. */
-export const ChallengeRequest = z.object({ volunteer: VolunteerKey });
-export const ChallengeResponse = z.object({ challenge: z.string(), expiresAt: z.number().int() });
+export const ChallengeRequest = z.object({ volunteer: VolunteerKey }).meta({ id: 'ChallengeRequest' });
+export const ChallengeResponse = z
+  .object({ challenge: z.string(), expiresAt: z.number().int() })
+  .meta({ id: 'ChallengeResponse' });
 export type ChallengeResponse = z.infer<typeof ChallengeResponse>;
 
 /**
  * Step 2: sign `authMessage(challenge, volunteer)` with the volunteer's key and trade it for a short-lived
  * bearer token. A challenge is consumed by its first use, so a captured signature cannot be replayed.
  */
-export const TokenRequest = z.object({
-  volunteer: VolunteerKey,
-  challenge: z.string().min(16).max(128),
-  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'expected a 64-byte Ed25519 signature in base64url'),
-});
+export const TokenRequest = z
+  .object({
+    volunteer: VolunteerKey,
+    challenge: z.string().min(16).max(128),
+    signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'expected a 64-byte Ed25519 signature in base64url'),
+  })
+  .meta({ id: 'TokenRequest' });
 export type TokenRequest = z.infer<typeof TokenRequest>;
-export const TokenResponse = z.object({ token: z.string(), expiresAt: z.number().int() });
+export const TokenResponse = z.object({ token: z.string(), expiresAt: z.number().int() }).meta({ id: 'TokenResponse' });
 export type TokenResponse = z.infer<typeof TokenResponse>;
 
 export const authMessageBody = (challenge: string, volunteer: string): string => `${challenge}\n${volunteer}`;
 
-export const WebGpuCapability = z.object({
-  vendor: z.string().max(200).default(''),
-  architecture: z.string().max(200).default(''),
-  description: z.string().max(400).default(''),
-  isFallbackAdapter: z.boolean(),
-  limits: z.object({
-    maxStorageBufferBindingSize: z.number().int().nonnegative(),
-    maxBufferSize: z.number().int().nonnegative(),
-    maxUniformBufferBindingSize: z.number().int().nonnegative().default(65536),
-    maxComputeWorkgroupsPerDimension: z.number().int().nonnegative().default(65535),
-    maxComputeInvocationsPerWorkgroup: z.number().int().nonnegative().default(256),
-    maxComputeWorkgroupStorageSize: z.number().int().nonnegative().default(16384),
-    maxStorageBuffersPerShaderStage: z.number().int().nonnegative().default(8),
-  }),
-  features: z.array(z.string().max(64)).max(64).default([]),
-});
+export const WebGpuCapability = z
+  .object({
+    vendor: z.string().max(200).default(''),
+    architecture: z.string().max(200).default(''),
+    description: z.string().max(400).default(''),
+    isFallbackAdapter: z.boolean(),
+    limits: z.object({
+      maxStorageBufferBindingSize: z.number().int().nonnegative(),
+      maxBufferSize: z.number().int().nonnegative(),
+      maxUniformBufferBindingSize: z.number().int().nonnegative().default(65536),
+      maxComputeWorkgroupsPerDimension: z.number().int().nonnegative().default(65535),
+      maxComputeInvocationsPerWorkgroup: z.number().int().nonnegative().default(256),
+      maxComputeWorkgroupStorageSize: z.number().int().nonnegative().default(16384),
+      maxStorageBuffersPerShaderStage: z.number().int().nonnegative().default(8),
+    }),
+    features: z.array(z.string().max(64)).max(64).default([]),
+  })
+  .meta({ id: 'WebGpuCapability' });
 export type WebGpuCapability = z.infer<typeof WebGpuCapability>;
 
-export const Capabilities = z.object({
-  webgpu: WebGpuCapability.nullable(),
-  wasm: z.boolean(),
-  onnx: z.object({ providers: z.array(z.enum(['wasm', 'webgpu'])).max(4) }).nullable(),
-  hardwareConcurrency: z.number().int().min(1).max(1024).default(1),
-  /** The backend this device will use for each job kind, decided by calibration on the device. */
-  backends: z.object({ wgsl: BackendClass.nullable(), onnx: BackendClass.nullable() }),
-});
+export const Capabilities = z
+  .object({
+    webgpu: WebGpuCapability.nullable(),
+    wasm: z.boolean(),
+    onnx: z.object({ providers: z.array(z.enum(['wasm', 'webgpu'])).max(4) }).nullable(),
+    hardwareConcurrency: z.number().int().min(1).max(1024).default(1),
+    /** The backend this device will use for each job kind, decided by calibration on the device. */
+    backends: z.object({ wgsl: BackendClass.nullable(), onnx: BackendClass.nullable() }),
+  })
+  .meta({ id: 'Capabilities' });
 export type Capabilities = z.infer<typeof Capabilities>;
 
-export const LeaseRequest = z.object({
-  capabilities: Capabilities,
-  max: z.number().int().min(1).max(1000).default(1),
-  project: z.string().optional(),
-});
+export const LeaseRequest = z
+  .object({
+    capabilities: Capabilities,
+    max: z.number().int().min(1).max(1000).default(1),
+    project: z.string().optional(),
+  })
+  .meta({ id: 'LeaseRequest' });
 export type LeaseRequest = z.input<typeof LeaseRequest>;
 
 /** What a volunteer needs to know of a job to run it; the rest of the job stays with the researcher. */
-export const LeasedJob = z.object({
-  id: JobId,
-  project: ProjectId,
-  name: z.string(),
-  spec: JobSpec,
-  comparator: Comparator,
-  timeBudgetMs: z.number().int(),
-});
+export const LeasedJob = z
+  .object({
+    id: JobId,
+    project: ProjectId,
+    name: z.string(),
+    spec: JobSpec,
+    comparator: Comparator,
+    timeBudgetMs: z.number().int(),
+    /**
+     * The backend the coordinator chose for this device (protocol's chooseBackend on the capabilities it
+     * sent): usually its calibrated path, or WebGPU for a job without a wasm twin on a device that prefers wasm.
+     */
+    backend: BackendClass,
+  })
+  .meta({ id: 'LeasedJob' });
 export type LeasedJob = z.infer<typeof LeasedJob>;
 
-export const Lease = z.object({
-  lease: LeaseId,
-  workUnit: WorkUnitId,
-  job: JobId,
-  deadline: z.number().int(),
-  inputHash: BlobHash,
-  /** The input bytes, base64, inlined when small; otherwise fetch `/v1/blobs/{inputHash}`. */
-  input: z.string().nullable(),
-});
+export const Lease = z
+  .object({
+    lease: LeaseId,
+    workUnit: WorkUnitId,
+    job: JobId,
+    deadline: z.number().int(),
+    inputHash: BlobHash,
+    /** The input bytes, base64, inlined when small; otherwise fetch `/v1/blobs/{inputHash}`. */
+    input: z.string().nullable(),
+  })
+  .meta({ id: 'Lease' });
 export type Lease = z.infer<typeof Lease>;
 
-export const LeaseResponse = z.object({
-  leases: z.array(Lease),
-  jobs: z.array(LeasedJob),
-  /** When nothing could be leased: seconds to wait before asking again. */
-  retryAfter: z.number().int().nonnegative().nullable(),
-});
+export const LeaseResponse = z
+  .object({
+    leases: z.array(Lease),
+    jobs: z.array(LeasedJob),
+    /** When nothing could be leased: seconds to wait before asking again. */
+    retryAfter: z.number().int().nonnegative().nullable(),
+  })
+  .meta({ id: 'LeaseResponse' });
 export type LeaseResponse = z.infer<typeof LeaseResponse>;
 
-export const HeartbeatRequest = z.object({ leases: z.array(LeaseId).min(1).max(1000) });
-export const HeartbeatResponse = z.object({
-  leases: z.array(z.object({ lease: LeaseId, deadline: z.number().int().nullable(), state: z.string() })),
-});
+export const HeartbeatRequest = z
+  .object({ leases: z.array(LeaseId).min(1).max(1000) })
+  .meta({ id: 'HeartbeatRequest' });
+export const HeartbeatResponse = z
+  .object({
+    leases: z.array(z.object({ lease: LeaseId, deadline: z.number().int().nullable(), state: z.string() })),
+  })
+  .meta({ id: 'HeartbeatResponse' });
 
-export const SubmittedResult = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('ok'),
-    lease: LeaseId,
-    output: z.string().max(64 * 1024 * 1024),
-    outputHash: BlobHash,
-    backend: BackendClass,
-    elapsedMs: z.number().nonnegative().max(1e9).default(0),
-  }),
-  z.object({
-    kind: z.literal('error'),
-    lease: LeaseId,
-    code: z.enum(['timeout', 'device_lost', 'self_check_failed', 'compile_failed', 'runtime_error', 'unsupported']),
-    message: z.string().max(2000),
-    backend: BackendClass.optional(),
-  }),
-]);
+export const SubmittedResult = z
+  .discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('ok'),
+      lease: LeaseId,
+      output: z.string().max(64 * 1024 * 1024),
+      outputHash: BlobHash,
+      backend: BackendClass,
+      elapsedMs: z.number().nonnegative().max(1e9).default(0),
+    }),
+    z.object({
+      kind: z.literal('error'),
+      lease: LeaseId,
+      code: z.enum(['timeout', 'device_lost', 'self_check_failed', 'compile_failed', 'runtime_error', 'unsupported']),
+      message: z.string().max(2000),
+      backend: BackendClass.optional(),
+    }),
+  ])
+  .meta({ id: 'SubmittedResult' });
 export type SubmittedResult = z.infer<typeof SubmittedResult>;
 
 /** A batch is all-or-nothing: one rejected item rejects the batch, and the error names its index. */
-export const SubmitRequest = z.object({ results: z.array(SubmittedResult).min(1).max(1000) });
+export const SubmitRequest = z
+  .object({ results: z.array(SubmittedResult).min(1).max(1000) })
+  .meta({ id: 'SubmitRequest' });
 export type SubmitRequest = z.input<typeof SubmitRequest>;
-export const SubmitResponse = z.object({
-  accepted: z.number().int().nonnegative(),
-  /** Items that repeated an identical earlier submission: accepted before, nothing changed now. */
-  repeated: z.number().int().nonnegative(),
-});
+export const SubmitResponse = z
+  .object({
+    accepted: z.number().int().nonnegative(),
+    /** Items that repeated an identical earlier submission: accepted before, nothing changed now. */
+    repeated: z.number().int().nonnegative(),
+  })
+  .meta({ id: 'SubmitResponse' });
 export type SubmitResponse = z.infer<typeof SubmitResponse>;
 
-export const VolunteerStats = z.object({
-  volunteer: VolunteerKey,
-  leased: z.number().int().nonnegative(),
-  returned: z.number().int().nonnegative(),
-  valid: z.number().int().nonnegative(),
-  invalid: z.number().int().nonnegative(),
-  errors: z.number().int().nonnegative(),
-  pending: z.number().int().nonnegative(),
-  credit: z.number().nonnegative(),
-  consecutiveValid: z.number().int().nonnegative(),
-  flagged: z.boolean(),
-});
+export const VolunteerStats = z
+  .object({
+    volunteer: VolunteerKey,
+    leased: z.number().int().nonnegative(),
+    returned: z.number().int().nonnegative(),
+    valid: z.number().int().nonnegative(),
+    invalid: z.number().int().nonnegative(),
+    errors: z.number().int().nonnegative(),
+    pending: z.number().int().nonnegative(),
+    credit: z.number().nonnegative(),
+    consecutiveValid: z.number().int().nonnegative(),
+    flagged: z.boolean(),
+  })
+  .meta({ id: 'VolunteerStats' });
 export type VolunteerStats = z.infer<typeof VolunteerStats>;
 
 export { WorkUnitId };

@@ -1,6 +1,6 @@
 import type { BlobHash, OnnxSpec, WgslSpec } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
-import { containsNaN, selfCheck, splitOnnxInput, splitWgslInput, wgslLimitViolation, wgslOutputLayout } from './abi';
+import { containsNaN, selfCheck, splitOnnxInput, splitWgslInput, wgslOutputLayout } from './abi';
 
 const HASH = '0'.repeat(64) as BlobHash;
 
@@ -18,14 +18,6 @@ const spec: WgslSpec = {
   ],
   dispatch: [1, 1, 1],
   forbidNaN: true,
-};
-
-const limits = {
-  maxStorageBufferBindingSize: 1024,
-  maxBufferSize: 2048,
-  maxUniformBufferBindingSize: 16,
-  maxComputeWorkgroupsPerDimension: 100,
-  maxStorageBuffersPerShaderStage: 8,
 };
 
 describe('WGSL work-unit ABI', () => {
@@ -46,18 +38,6 @@ describe('WGSL work-unit ABI', () => {
       ['out_b', 0],
       ['out_a', 4],
     ]);
-  });
-
-  it('checks declared buffer sizes against adapter limits', () => {
-    expect(wgslLimitViolation(spec, limits)).toBeNull();
-    expect(wgslLimitViolation(spec, { ...limits, maxUniformBufferBindingSize: 1 })).toMatch(
-      /maxUniformBufferBindingSize/,
-    );
-    expect(wgslLimitViolation(spec, { ...limits, maxStorageBufferBindingSize: 32 })).toMatch(
-      /scratch.*maxStorageBufferBindingSize/,
-    );
-    expect(wgslLimitViolation(spec, { ...limits, maxStorageBuffersPerShaderStage: 3 })).toMatch(/4 storage bindings/);
-    expect(wgslLimitViolation({ ...spec, dispatch: [101, 1, 1] }, limits)).toMatch(/dispatch/);
   });
 });
 

@@ -94,38 +94,6 @@ export function containsNaN(bytes: Uint8Array): boolean {
 /** Binding sizes rounded up to WebGPU's 4-byte copy granularity. */
 export const paddedSize = (size: number): number => Math.ceil(size / 4) * 4;
 
-export interface GpuLimits {
-  readonly maxStorageBufferBindingSize: number;
-  readonly maxBufferSize: number;
-  readonly maxUniformBufferBindingSize: number;
-  readonly maxComputeWorkgroupsPerDimension: number;
-  readonly maxStorageBuffersPerShaderStage: number;
-}
-
-/** Why this adapter cannot run the job, or null when it can: checked before any compute is attempted. */
-export function wgslLimitViolation(spec: WgslSpec, limits: GpuLimits): string | null {
-  let storage = 0;
-  for (const b of spec.bindings) {
-    const size = paddedSize(b.size);
-    if (size > limits.maxBufferSize)
-      return `binding ${b.name} is ${b.size} bytes > maxBufferSize ${limits.maxBufferSize}`;
-    if (b.type === 'uniform') {
-      if (size > limits.maxUniformBufferBindingSize)
-        return `binding ${b.name} is ${b.size} bytes > maxUniformBufferBindingSize ${limits.maxUniformBufferBindingSize}`;
-    } else {
-      storage++;
-      if (size > limits.maxStorageBufferBindingSize)
-        return `binding ${b.name} is ${b.size} bytes > maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}`;
-    }
-  }
-  if (storage > limits.maxStorageBuffersPerShaderStage)
-    return `${storage} storage bindings > maxStorageBuffersPerShaderStage ${limits.maxStorageBuffersPerShaderStage}`;
-  for (const d of spec.dispatch)
-    if (d > limits.maxComputeWorkgroupsPerDimension)
-      return `dispatch ${spec.dispatch.join('x')} > maxComputeWorkgroupsPerDimension ${limits.maxComputeWorkgroupsPerDimension}`;
-  return null;
-}
-
 export class AbiError extends Error {
   override readonly name = 'AbiError';
 }

@@ -1,7 +1,7 @@
-import type { BlobHash, Capabilities, JobSpec } from '@bricolage/protocol';
+import type { BlobHash, JobId, JobSpec, LeasedJob, ProjectId } from '@bricolage/protocol';
 import { Capabilities as CapabilitiesSchema } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
-import { capabilitiesFrom, chooseBackend } from './capabilities';
+import { capabilitiesFrom, leasedBackend } from './capabilities';
 import type { DeviceProbe } from './compute/api';
 
 const limits = {
@@ -62,20 +62,32 @@ describe('capability report', () => {
   });
 });
 
-describe('backend per job', () => {
-  const caps = (wgslBackend: 'webgpu' | 'wasm'): Capabilities => ({
-    ...capabilitiesFrom(probe, calibration),
-    backends: { wgsl: wgslBackend, onnx: 'onnx-wasm' },
+describe('the backend a lease names', () => {
+  const caps = capabilitiesFrom(probe, calibration);
+  const leased = (spec: JobSpec, backend: LeasedJob['backend']): LeasedJob => ({
+    id: 'job_aaaaaaaaaaaaaaaa' as JobId,
+    project: 'prj_aaaaaaaaaaaaaaaa' as ProjectId,
+    name: 'j',
+    spec,
+    comparator: { kind: 'exact' },
+    timeBudgetMs: 1000,
+    backend,
   });
 
-  it('runs the wasm twin when calibration chose wasm, WGSL otherwise', () => {
-    expect(chooseBackend(wgsl(64, true), caps('wasm'))).toEqual({ ok: true, backend: 'wasm' });
-    expect(chooseBackend(wgsl(64, true), caps('webgpu'))).toEqual({ ok: true, backend: 'webgpu' });
-    expect(chooseBackend(wgsl(64, false), caps('wasm'))).toEqual({ ok: true, backend: 'webgpu' });
+  it('is followed when the device can run it, on or off its calibrated path', () => {
+    expect(leasedBackend(leased(wgsl(64, true), 'wasm'), caps)).toEqual({ ok: true, backend: 'wasm', preferred: true });
+    expect(leasedBackend(leased(wgsl(64, false), 'webgpu'), caps)).toEqual({
+      ok: true,
+      backend: 'webgpu',
+      preferred: false,
+    });
   });
 
-  it('refuses a job whose buffers exceed the adapter, unless a wasm twin can run it', () => {
-    expect(chooseBackend(wgsl(2 << 20, false), caps('webgpu'))).toMatchObject({ ok: false, reason: /maxBufferSize/ });
-    expect(chooseBackend(wgsl(2 << 20, true), caps('webgpu'))).toEqual({ ok: true, backend: 'wasm' });
+  it('is refused, with the reason, when the device cannot run it', () => {
+    expect(leasedBackend(leased(wgsl(64, false), 'wasm'), caps)).toMatchObject({ ok: false, why: /no wasm twin/ });
+    expect(leasedBackend(leased(wgsl(2 << 20, false), 'webgpu'), caps)).toMatchObject({
+      ok: false,
+      why: /maxBufferSize/,
+    });
   });
 });

@@ -1,8 +1,13 @@
-// The capability report sent with every lease request, and the per-job backend choice that follows
-// from it: the coordinator leases only what this device can run, and the device runs it where
-// calibration said it is fastest.
-import type { BackendClass, Capabilities, JobSpec } from '@bricolage/protocol';
-import { wgslLimitViolation } from './abi';
+// The capability report sent with every lease request, and the check of the backend the coordinator
+// chose from it: the coordinator leases only what this device can run (protocol's chooseBackend), and the
+// device runs each job where the lease says, after checking it can.
+import {
+  type BackendChoice,
+  type BackendClass,
+  backendProblem,
+  type Capabilities,
+  type LeasedJob,
+} from '@bricolage/protocol';
 import type { CalibrationReport } from './calibration/calibrate';
 import type { DeviceProbe } from './compute/api';
 
@@ -32,24 +37,13 @@ export function capabilitiesFrom(
   };
 }
 
-export type BackendChoice =
-  | { readonly ok: true; readonly backend: BackendClass }
-  | { readonly ok: false; readonly reason: string };
-
-/** Where this device runs a job, or why it cannot: checked again locally whatever the coordinator leased. */
-export function chooseBackend(spec: JobSpec, caps: Capabilities): BackendChoice {
-  if (spec.kind === 'onnx') {
-    const backend = caps.backends.onnx;
-    return backend ? { ok: true, backend } : { ok: false, reason: 'this device runs no onnx backend' };
-  }
-  const wantWasm = caps.backends.wgsl === 'wasm';
-  if (wantWasm && spec.wasm && caps.wasm) return { ok: true, backend: 'wasm' };
-  if (caps.webgpu) {
-    const violation = wgslLimitViolation(spec, caps.webgpu.limits);
-    if (!violation) return { ok: true, backend: 'webgpu' };
-    if (spec.wasm && caps.wasm) return { ok: true, backend: 'wasm' };
-    return { ok: false, reason: violation };
-  }
-  if (spec.wasm && caps.wasm) return { ok: true, backend: 'wasm' };
-  return { ok: false, reason: 'this device has no WebGPU and the job has no wasm implementation' };
+/**
+ * The backend the coordinator chose for a leased job, checked against this device: the volunteer runs the
+ * job there (a WGSL-only job on a software adapter, say, although calibration prefers wasm) or refuses it.
+ */
+export function leasedBackend(job: LeasedJob, caps: Capabilities): BackendChoice {
+  const problem = backendProblem(job.spec, job.backend, caps);
+  if (problem) return { ok: false, why: `the coordinator chose ${job.backend}, but ${problem}` };
+  const preferred = job.spec.kind === 'wgsl' ? caps.backends.wgsl === job.backend : caps.backends.onnx === job.backend;
+  return { ok: true, backend: job.backend, preferred };
 }

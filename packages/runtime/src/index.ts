@@ -13,5 +13,5 @@ export type { VolunteerIdentity, ClientFailure, ClientResult } from './client/co
 export { ComputeHost, type ComputeHostOptions, type WorkerFactory } from './host';
 export type { ComputeOutcome, DeviceProbe } from './compute/api';
 export type { CalibrationOptions, CalibrationReport } from './calibration/calibrate';
-export { type BackendOverrides, capabilitiesFrom, chooseBackend } from './capabilities';
+export { type BackendOverrides, capabilitiesFrom, leasedBackend } from './capabilities';
 export type { ComputeErrorCode } from './executors/executor';

@@ -4,6 +4,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { API } from '@bricolage/protocol';
 import { errorResponse, handleError } from './errors';
 import type { Deps, Env } from './env';
+import { projectRoutes } from './projects';
 import { publicRoutes } from './public';
 import { researcherRoutes } from './researcher';
 import { volunteerRoutes } from './volunteer';
@@ -24,13 +25,20 @@ export function createApp(deps: Deps, webRoot?: string): OpenAPIHono<Env> {
   });
 
   publicRoutes(app, deps);
+  projectRoutes(app, deps);
   researcherRoutes(app, deps);
   volunteerRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'projectToken', {
     type: 'http',
     scheme: 'bearer',
-    description: 'A project token, printed by `npm run coordinator -- project create NAME`',
+    description: 'A project token, returned once by POST /v1/projects (`npm run coordinator -- project create NAME`)',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'operatorToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      "The operator token in the coordinator's data directory (DATA_DIR/operator-token), printed at its first start; `npm run coordinator -- operator-token` shows it",
   });
   app.openAPIRegistry.registerComponent('securitySchemes', 'volunteerToken', {
     type: 'http',
@@ -43,7 +51,27 @@ export function createApp(deps: Deps, webRoot?: string): OpenAPIHono<Env> {
       title: 'Bricolage coordinator',
       version: deps.version,
       description: 'Jobs, work units, leases, replicated validation, credits and a public receipt log.',
+      license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
     },
+    // Relative: the document describes whichever coordinator serves it, and stays byte-identical
+    // between coordinators (a typed client is generated from it and checked for drift).
+    servers: [{ url: '/', description: 'The coordinator that serves this document' }],
+    tags: [
+      {
+        name: 'public',
+        description: 'Health, discovery, the projects and their status, blobs by hash: no credentials',
+      },
+      {
+        name: 'researcher',
+        description: "A project's jobs, work units, progress and results, with its project token",
+      },
+      {
+        name: 'volunteer',
+        description: 'Challenge and token, leases, heartbeats, results and receipts, with a volunteer token',
+      },
+      { name: 'log', description: 'The public append-only receipt log: tree heads, proofs, entries' },
+      { name: 'operator', description: "The grid's operator: creating projects, with the operator token" },
+    ],
   });
 
   if (webRoot) {

@@ -5,6 +5,7 @@ import type { CoordinatorConfig } from '../config';
 import type { CoordinatorKey } from '../log/keys';
 import type { ReceiptLog } from '../log/receipt-log';
 import type { Store } from '../store/store';
+import type { RecentVolunteers } from '../volunteers/recent';
 import type { RateLimiter } from './rate-limit';
 import type { VolunteerTokens } from './tokens';
 
@@ -17,6 +18,10 @@ export interface Deps {
   readonly tokens: VolunteerTokens;
   readonly perAddress: RateLimiter;
   readonly perVolunteer: RateLimiter;
+  /** Checks an operator token against the one in the data directory (read per request: rotation needs no restart). */
+  readonly isOperator: (token: string) => boolean;
+  /** Volunteers that asked for work lately, for the jobs' diagnoses. */
+  readonly recent: RecentVolunteers;
   readonly version: string;
   readonly logError: (message: string) => void;
 }

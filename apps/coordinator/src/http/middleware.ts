@@ -39,6 +39,19 @@ export const projectAuth =
     await next();
   };
 
+export const operatorAuth =
+  (deps: Deps): MiddlewareHandler<Env> =>
+  async (c, next) => {
+    const token = bearer(c.req.header('authorization'));
+    if (!token)
+      throw new ApiError(
+        'unauthorized',
+        'missing operator token (Authorization: Bearer bro_...; see DATA_DIR/operator-token)',
+      );
+    if (!deps.isOperator(token)) throw new ApiError('unauthorized', 'not the operator token of this coordinator');
+    await next();
+  };
+
 export const volunteerAuth =
   (deps: Deps): MiddlewareHandler<Env> =>
   async (c, next) => {

@@ -7,6 +7,7 @@ import {
   API,
   ChallengeRequest,
   CreateJobRequest,
+  CreateProjectRequest,
   HeartbeatRequest,
   LeaseRequest,
   SubmitRequest,
@@ -41,6 +42,7 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 /** The JSON bodies the server parses, with the shared schema each must be documented from. */
 const JSON_BODIES: Record<string, ZodObject> = {
   [`POST ${API.jobs}`]: CreateJobRequest,
+  [`POST ${API.projects}`]: CreateProjectRequest,
   [`POST ${API.challenge}`]: ChallengeRequest,
   [`POST ${API.token}`]: TokenRequest,
   [`POST ${API.lease}`]: LeaseRequest,
@@ -52,7 +54,11 @@ const JSON_BODIES: Record<string, ZodObject> = {
 const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 /** A well-formed value for each path parameter that names nothing, so a probe changes nothing. */
-const PLACEHOLDERS: Record<string, string> = { job: 'job_0000000000000000', hash: '0'.repeat(64) };
+const PLACEHOLDERS: Record<string, string> = {
+  job: 'job_0000000000000000',
+  hash: '0'.repeat(64),
+  project: 'prj_0000000000000000',
+};
 const fillPath = (path: string) =>
   path.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = PLACEHOLDERS[name];
@@ -155,7 +161,14 @@ describe('OpenAPI document', () => {
       const [method, path] = key.split(' ') as [string, string];
       if (method !== 'POST' && method !== 'PUT') continue;
       const scheme = Object.keys(operation.security?.[0] ?? {})[0];
-      const bearer = scheme === 'projectToken' ? token : scheme === 'volunteerToken' ? volunteer.bearer : null;
+      const bearer =
+        scheme === 'projectToken'
+          ? token
+          : scheme === 'volunteerToken'
+            ? volunteer.bearer
+            : scheme === 'operatorToken'
+              ? coordinator.operator.token
+              : null;
       const res = await fetch(coordinator.url + fillPath(path), {
         method,
         headers: { 'content-type': 'text/plain', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },

@@ -24,6 +24,7 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: API.health,
+      operationId: 'getHealth',
       summary: 'Liveness',
       tag: 'public',
       response: { schema: z.object({ ok: z.literal(true) }), description: 'Alive' },
@@ -37,6 +38,7 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: API.wellKnown,
+      operationId: 'getWellKnown',
       summary: "The coordinator's public key and where its log lives",
       tag: 'public',
       response: { schema: WellKnown, description: 'Discovery document' },
@@ -57,6 +59,7 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: API.projects,
+      operationId: 'listProjects',
       summary: 'The projects this grid serves',
       tag: 'public',
       response: { schema: z.object({ projects: z.array(Project) }), description: 'Projects' },
@@ -70,6 +73,7 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: '/v1/blobs/:hash',
+      operationId: 'getBlob',
       summary: 'A blob by its SHA-256; immutable',
       tag: 'public',
       response: { contentType: 'application/octet-stream', description: 'The bytes' },
@@ -92,6 +96,7 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: API.treeHead,
+      operationId: 'getTreeHead',
       summary: 'The newest signed tree head of the receipt log',
       tag: 'log',
       response: { schema: SignedTreeHead, description: 'Signed tree head' },
@@ -105,6 +110,7 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: API.inclusion,
+      operationId: 'getInclusionProof',
       summary: 'Inclusion proof of the receipt at `index` in the tree of `size` leaves',
       tag: 'log',
       query: z.object({ index: z.coerce.number().int().nonnegative(), size: z.coerce.number().int().positive() }),
@@ -124,6 +130,7 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: API.consistency,
+      operationId: 'getConsistencyProof',
       summary: 'Consistency proof between the trees of `from` and `to` leaves',
       tag: 'log',
       query: z.object({ from: z.coerce.number().int().nonnegative(), to: z.coerce.number().int().nonnegative() }),
@@ -143,6 +150,7 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: API.entries,
+      operationId: 'getLogEntries',
       summary: 'Log entries [start, end): signed receipts, at most 1000',
       tag: 'log',
       query: z

@@ -9,7 +9,6 @@ import {
   Job,
   JobId,
   JobProgress,
-  type JobSpec,
   ResultLine,
   WorkUnitLine,
   ioSizes,
@@ -18,12 +17,15 @@ import {
 } from '@bricolage/protocol';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
+import { admitJob } from '../admission/admit';
+import { nextJobState } from '../rules/lifecycle';
 import { decodeBase64, sha256Hex } from '../hash';
 import type { JobRecord, StagedWorkUnit } from '../store/store';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
 import { limitBody, projectAuth } from './middleware';
 import { ndjsonLines } from './ndjson';
+import { progressOf } from './progress';
 import { parseWith, route } from './route';
 
 const hono = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
@@ -45,6 +47,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'put',
       path: hono(API.blob('{hash}')),
+      operationId: 'putBlob',
       summary: 'Upload a content-addressed blob (WGSL source, wasm module, ONNX model); idempotent',
       tag: 'researcher',
       auth: 'project',
@@ -67,6 +70,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'post',
       path: API.jobs,
+      operationId: 'createJob',
       summary: 'Create a job',
       tag: 'researcher',
       auth: 'project',
@@ -75,9 +79,8 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     },
     [auth, json],
     async (c, { body }) => {
-      for (const hash of assetHashes(body.spec))
-        if (!(await deps.store.hasBlob(hash)))
-          throw new ApiError('bad_request', `asset ${hash} has not been uploaded (PUT ${API.blob(hash)})`);
+      const refused = await admitJob(body.spec, deps.store);
+      if (refused) throw ApiError.from(refused);
       const job: JobRecord = {
         id: `job_${randomBytes(10).toString('hex').slice(0, 16)}` as JobId,
         project: c.get('project').id,
@@ -95,6 +98,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: API.jobs,
+      operationId: 'listJobs',
       summary: "List this project's jobs",
       tag: 'researcher',
       auth: 'project',
@@ -109,6 +113,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: hono(API.job('{job}')),
+      operationId: 'getJob',
       summary: 'A job with its progress: work units per state, known-answer units, credit granted',
       tag: 'researcher',
       auth: 'project',
@@ -126,6 +131,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'post',
       path: hono(API.workUnits('{job}')),
+      operationId: 'addWorkUnits',
       summary: 'Add work units: a streamed NDJSON body, one WorkUnitLine per line; all or nothing',
       tag: 'researcher',
       auth: 'project',
@@ -177,7 +183,9 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: hono(API.events('{job}')),
-      summary: 'Server-Sent Events: a `progress` event (JobProgress) whenever the counts change',
+      operationId: 'streamJobEvents',
+      summary:
+        'Server-Sent Events: a `progress` event (JobProgress) whenever the counts or the diagnosis change, and a `completed` event (JobProgress) when the job completes',
       tag: 'researcher',
       auth: 'project',
       response: { contentType: 'text/event-stream', schema: JobProgress, description: 'progress events' },
@@ -187,6 +195,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       const job = await ownJob(c.get('project').id, c.req.param('job'));
       return streamSSE(c, async (stream) => {
         let last = '';
+        let lastState: string | null = null;
         let quietTicks = 0;
         while (!stream.aborted && !stream.closed) {
           const current = await deps.store.getJob(job.id);
@@ -194,7 +203,11 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
           const key = JSON.stringify({ ...progress, at: 0 });
           if (key !== last) {
             await stream.writeSSE({ event: 'progress', data: JSON.stringify(progress) });
+            // Once per completion (a job reopened by new work units may complete again), after its progress.
+            if (progress.state === 'completed' && lastState !== 'completed')
+              await stream.writeSSE({ event: 'completed', data: JSON.stringify(progress) });
             last = key;
+            lastState = progress.state;
             quietTicks = 0;
           } else if (++quietTicks % 30 === 0) {
             await stream.write(': keep-alive\n\n');
@@ -210,6 +223,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: hono(API.results('{job}')),
+      operationId: 'downloadResults',
       summary:
         'Download finished work units as NDJSON (ResultLine per line, output base64), in cursor order; resume with ?after=<cursor>',
       tag: 'researcher',
@@ -262,6 +276,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       {
         method: 'post',
         path: hono(API[action]('{job}')),
+        operationId: `${action}Job`,
         summary:
           action === 'cancel'
             ? 'Cancel a job: unfinished work units stop; accepted results are kept'
@@ -275,19 +290,13 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       [auth],
       async (c) => {
         const job = await ownJob(c.get('project').id, c.req.param('job'));
-        const next = transition(job, action);
-        await deps.store.setJobState(job.id, next);
-        return c.json(toWire({ ...job, state: next }));
+        const next = nextJobState(job.state, action);
+        if (!next.ok) throw ApiError.from(next.error);
+        const state = await deps.store.setJobState(job.id, next.value);
+        return c.json(toWire({ ...job, state }));
       },
     );
   }
-}
-
-function transition(job: JobRecord, action: 'pause' | 'resume' | 'cancel'): JobRecord['state'] {
-  if (job.state === 'cancelled') throw new ApiError('job_not_active', `job ${job.id} was cancelled`);
-  if (action === 'cancel') return 'cancelled';
-  if (action === 'pause') return 'paused';
-  return 'active';
 }
 
 function parseLine(line: string, number: number, sizes: { input: number; output: number }): StagedWorkUnit {
@@ -314,23 +323,6 @@ function parseLine(line: string, number: number, sizes: { input: number; output:
     expected,
     expectedHash: expected ? sha256Hex(expected) : null,
     tag: parsed.data.tag ?? null,
-  };
-}
-
-function assetHashes(spec: JobSpec): string[] {
-  if (spec.kind === 'wgsl') return spec.wasm ? [spec.shader, spec.wasm.module] : [spec.shader];
-  return [spec.model];
-}
-
-async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgress> {
-  const p = await deps.store.progress(job.id);
-  return {
-    job: job.id,
-    state: job.state,
-    counts: p.counts,
-    knownAnswer: p.knownAnswer,
-    credit: p.credit,
-    at: deps.clock.now(),
   };
 }
 

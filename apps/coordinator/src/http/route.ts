@@ -1,5 +1,6 @@
 // Declares a route once: the same zod schemas validate the request and generate its OpenAPI entry,
 // so the document cannot drift from what the server accepts.
+import { ErrorBody } from '@bricolage/protocol';
 import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { type ZodType, z } from 'zod';
@@ -10,11 +11,13 @@ type Method = 'get' | 'post' | 'put';
 
 export interface RouteSpec<Body extends ZodType | undefined, Query extends ZodType | undefined> {
   readonly method: Method;
+  /** Unique, camelCase: what generated clients and documentation call the operation. */
+  readonly operationId: string;
   /** Hono style: `/v1/jobs/:job`. */
   readonly path: string;
   readonly summary: string;
-  readonly tag: 'public' | 'researcher' | 'volunteer' | 'log';
-  readonly auth?: 'project' | 'volunteer';
+  readonly tag: 'public' | 'researcher' | 'volunteer' | 'log' | 'operator';
+  readonly auth?: 'project' | 'volunteer' | 'operator';
   readonly body?: Body;
   /** For bodies that are not JSON (NDJSON, raw bytes): documented, read by the handler itself. */
   readonly rawBody?: { readonly contentType: string; readonly description: string };
@@ -27,10 +30,6 @@ export type Handler<Body, Query> = (
   c: Context<Env>,
   input: { body: Parsed<Body>; query: Parsed<Query> },
 ) => Promise<Response> | Response;
-
-const ErrorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), index: z.number().int().optional() }),
-});
 
 export function describeZodError(error: z.ZodError): string {
   return error.issues
@@ -55,9 +54,11 @@ export function route<Body extends ZodType | undefined = undefined, Query extend
   const config: RouteConfig = {
     method: spec.method,
     path: spec.path.replace(/:([A-Za-z]+)/g, '{$1}'),
+    operationId: spec.operationId,
     summary: spec.summary,
     tags: [spec.tag],
-    ...(spec.auth ? { security: [{ [spec.auth === 'project' ? 'projectToken' : 'volunteerToken']: [] }] } : {}),
+    // Public routes say so explicitly: no credentials at all.
+    security: spec.auth ? [{ [`${spec.auth}Token`]: [] }] : [],
     request: {
       ...(params.length ? { params: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) } : {}),
       ...(spec.query ? { query: spec.query as never } : {}),
@@ -80,7 +81,7 @@ export function route<Body extends ZodType | undefined = undefined, Query extend
           ? { content: { [spec.response.contentType ?? 'application/json']: { schema: spec.response.schema } } }
           : {}),
       },
-      '4XX': { description: 'Rejected request', content: { 'application/json': { schema: ErrorSchema } } },
+      '4XX': { description: 'Rejected request', content: { 'application/json': { schema: ErrorBody } } },
     },
   };
   app.openAPIRegistry.registerPath(config);

@@ -42,6 +42,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'post',
       path: API.challenge,
+      operationId: 'requestChallenge',
       summary: 'Ask for a single-use challenge to sign with the volunteer key',
       tag: 'volunteer',
       body: ChallengeRequest,
@@ -61,6 +62,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'post',
       path: API.token,
+      operationId: 'requestToken',
       summary: 'Trade a signed challenge for a short-lived bearer token; each challenge works once',
       tag: 'volunteer',
       body: TokenRequest,
@@ -84,6 +86,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'post',
       path: API.lease,
+      operationId: 'leaseWorkUnits',
       summary: 'Lease up to `max` work units this device can run',
       tag: 'volunteer',
       auth: 'volunteer',
@@ -93,6 +96,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     [byAddress, auth, json],
     async (c, { body }) => {
       const now = deps.clock.now();
+      deps.recent.seen(c.get('volunteer'), body.capabilities, body.project ?? null, now);
       const granted = await deps.store.lease(
         {
           volunteer: c.get('volunteer'),
@@ -103,7 +107,8 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
         now,
       );
       const jobs: LeasedJob[] = [];
-      for (const id of new Set(granted.map((g) => g.job))) {
+      const backends = new Map(granted.map((g) => [g.job, g.backend]));
+      for (const [id, backend] of backends) {
         const job = await deps.store.getJob(id);
         if (job)
           jobs.push({
@@ -113,6 +118,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
             spec: job.definition.spec,
             comparator: job.definition.comparator,
             timeBudgetMs: job.definition.timeBudgetMs,
+            backend,
           });
       }
       return c.json({
@@ -135,6 +141,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'post',
       path: API.heartbeat,
+      operationId: 'renewLeases',
       summary: 'Extend the deadlines of leases still being computed',
       tag: 'volunteer',
       auth: 'volunteer',
@@ -153,6 +160,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'post',
       path: API.submit,
+      operationId: 'submitResults',
       summary:
         'Return results for leases. All or nothing: a rejected item rejects the batch and the error names its index; repeating an identical result is harmless',
       tag: 'volunteer',
@@ -181,6 +189,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: API.me,
+      operationId: 'getVolunteerStats',
       summary: "The volunteer's own counters and trust",
       tag: 'volunteer',
       auth: 'volunteer',
@@ -195,6 +204,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     {
       method: 'get',
       path: API.receipts,
+      operationId: 'listReceipts',
       summary: "The volunteer's receipts after log index `after`, each with its inclusion proof and a signed tree head",
       tag: 'volunteer',
       auth: 'volunteer',

@@ -1,6 +1,7 @@
 // The one narrow storage interface. Each method is one state change in one transaction; the
 // scheduling rules it applies live in ../rules and are shared by every implementation.
 import type {
+  BackendClass,
   Capabilities,
   JobDefinition,
   JobId,
@@ -22,6 +23,15 @@ export interface JobRecord {
   readonly createdAt: number;
 }
 
+export interface JobCounts {
+  readonly counts: WorkUnitCounts;
+  /** Known-answer work units. */
+  readonly knownAnswer: number;
+  readonly credit: number;
+  /** Work units that want another replica now. */
+  readonly wanting: number;
+}
+
 export interface StagedWorkUnit {
   readonly input: Uint8Array;
   readonly inputHash: string;
@@ -41,6 +51,8 @@ export interface GrantedLease {
   readonly lease: number;
   readonly workUnit: number;
   readonly job: JobId;
+  /** The backend chosen for this device and job (every lease of one job in one answer has the same). */
+  readonly backend: BackendClass;
   readonly deadline: number;
   readonly inputHash: string;
   readonly input: Uint8Array | null;
@@ -98,13 +110,18 @@ export interface Store {
   putBlob(hash: string, bytes: Uint8Array): Promise<void>;
   getBlob(hash: string): Promise<Uint8Array | null>;
   hasBlob(hash: string): Promise<boolean>;
+  /** The blob's length in bytes, or null when there is no such blob. */
+  blobSize(hash: string): Promise<number | null>;
 
   // jobs
   createJob(job: JobRecord): Promise<void>;
   getJob(id: JobId): Promise<JobRecord | null>;
   listJobs(project: ProjectId): Promise<JobRecord[]>;
-  setJobState(id: JobId, state: JobState): Promise<void>;
-  progress(id: JobId): Promise<{ counts: WorkUnitCounts; knownAnswer: number; credit: number }>;
+  /** Sets the state; a job made active with every work unit finished becomes `completed`. Returns the state set. */
+  setJobState(id: JobId, state: JobState): Promise<JobState>;
+  progress(id: JobId): Promise<JobCounts>;
+  /** Whether the volunteer could be leased a work unit of the job now (one it never held), on this backend class. */
+  hasWorkFor(job: JobId, volunteer: string, backend: string): Promise<boolean>;
 
   // work units: staged in chunks, made visible all at once, so a broken upload adds nothing
   stageWorkUnits(job: JobId, batch: string, units: readonly StagedWorkUnit[]): Promise<void>;

@@ -1,5 +1,5 @@
 // The one interface every compute backend implements; the worker picks an executor per job.
-import type { BackendClass, JobSpec } from '@bricolage/protocol';
+import { type BackendClass, constantBindings, type JobSpec } from '@bricolage/protocol';
 
 /** Why a computation produced no result: the `code` of the error result reported to the coordinator. */
 export type ComputeErrorCode =
@@ -38,9 +38,25 @@ export const asExecutorError = (error: unknown, code: ComputeErrorCode = 'runtim
     ? error
     : new ExecutorError(code, error instanceof Error ? error.message : String(error));
 
-/** The asset hashes a job needs on a backend. */
+/** The asset hashes a job needs on a backend: its kernel (or twin, or model) and its constants. */
 export function assetsFor(spec: JobSpec, backend: BackendClass): string[] {
   if (spec.kind === 'onnx') return [spec.model];
-  if (backend === 'wasm') return spec.wasm ? [spec.wasm.module] : [];
-  return [spec.shader];
+  const constants = constantBindings(spec).map((b) => b.blob as string);
+  if (backend === 'wasm') return spec.wasm ? [spec.wasm.module, ...constants] : constants;
+  return [spec.shader, ...constants];
+}
+
+/** A WGSL job's constants in binding-number order, each checked against its declared size. */
+export function constantBytes(spec: JobSpec, assets: AssetMap): Uint8Array[] {
+  if (spec.kind !== 'wgsl') return [];
+  return constantBindings(spec).map((b) => {
+    const bytes = assets.get(b.blob as string);
+    if (!bytes) throw new ExecutorError('runtime_error', `constant ${b.name} (${b.blob}) was not provided`);
+    if (bytes.length !== b.size)
+      throw new ExecutorError(
+        'runtime_error',
+        `constant ${b.name} is ${bytes.length} bytes; the job declares ${b.size}`,
+      );
+    return bytes;
+  });
 }

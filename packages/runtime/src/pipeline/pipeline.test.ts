@@ -1,4 +1,4 @@
-import type { BlobHash, JobId, LeaseId, LeasedJob, ProjectId, WorkUnitId } from '@bricolage/protocol';
+import type { BlobHash, Capabilities, JobId, LeaseId, LeasedJob, ProjectId, WorkUnitId } from '@bricolage/protocol';
 import { fromBase64, sha256Hex, toBase64 } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ComputeOutcome } from '../compute/api';
@@ -27,6 +27,7 @@ const job: LeasedJob = {
   },
   comparator: { kind: 'exact' },
   timeBudgetMs: 1000,
+  backend: 'wasm',
 };
 const capabilities = {
   webgpu: null,
@@ -37,7 +38,8 @@ const capabilities = {
 };
 
 /** A coordinator with `n` work units whose inputs are [i, i, i, i]. */
-async function fakeClient(n: number, options: { deadline?: number } = {}) {
+async function fakeClient(n: number, options: { deadline?: number; job?: LeasedJob } = {}) {
+  const leased = options.job ?? job;
   const inputs = Array.from({ length: n }, (_, i) => new Uint8Array(4).fill(i + 1));
   const hashes = await Promise.all(inputs.map((i) => sha256Hex(i)));
   let next = 0;
@@ -51,13 +53,13 @@ async function fakeClient(n: number, options: { deadline?: number } = {}) {
         leases.push({
           lease: `ls_${i + 1}` as LeaseId,
           workUnit: `wu_${i + 1}` as WorkUnitId,
-          job: job.id,
+          job: leased.id,
           deadline: options.deadline ?? Date.now() + 60_000,
           inputHash: hashes[i] as BlobHash,
           input: toBase64(inputs[i]!),
         });
       }
-      return { ok: true, value: { leases, jobs: leases.length ? [job] : [], retryAfter: leases.length ? null : 1 } };
+      return { ok: true, value: { leases, jobs: leases.length ? [leased] : [], retryAfter: leases.length ? null : 1 } };
     },
     async blob() {
       return { ok: false, error: { code: 'not_found', message: 'none', status: 404, transient: false } };
@@ -72,10 +74,16 @@ async function fakeClient(n: number, options: { deadline?: number } = {}) {
 /** Compute that doubles every byte after `delayMs`, or does what `override` says for some inputs. */
 function fakeCompute(
   log: string[],
-  options: { delayMs?: number; override?: (first: number) => ComputeOutcome | Interrupted | undefined } = {},
+  options: {
+    delayMs?: number;
+    override?: (first: number) => ComputeOutcome | Interrupted | undefined;
+    /** Where the backend of each prepare() goes. */
+    prepared?: string[];
+  } = {},
 ): PipelineCompute {
   return {
-    async prepare() {
+    async prepare(_job, _spec, backend) {
+      options.prepared?.push(backend);
       return { ok: true };
     },
     async run(_job, sent) {
@@ -97,7 +105,7 @@ function fakeCompute(
 async function pipelineFor(
   client: PipelineClient,
   compute: PipelineCompute,
-  extra: { prefetch?: boolean; throttle?: number; clock?: PipelineClock } = {},
+  extra: { prefetch?: boolean; throttle?: number; clock?: PipelineClock; capabilities?: Capabilities } = {},
 ) {
   const outbox = new MemoryOutbox();
   const events: VolunteerEvent[] = [];
@@ -106,7 +114,7 @@ async function pipelineFor(
     compute,
     assets: async () => new Map(),
     outbox,
-    capabilities,
+    capabilities: extra.capabilities ?? capabilities,
     onResult: () => undefined,
     emit: (e) => events.push(e),
     maxIdleWaitMs: 20,
@@ -125,6 +133,53 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 30
 }
 
 describe('pipeline', () => {
+  // A software adapter whose calibration prefers the wasm twin, and a job that has none.
+  const softwareAdapter: Capabilities = {
+    ...capabilities,
+    webgpu: {
+      vendor: 'google',
+      architecture: 'swiftshader',
+      description: '',
+      isFallbackAdapter: true,
+      limits: {
+        maxStorageBufferBindingSize: 1 << 30,
+        maxBufferSize: 1 << 30,
+        maxUniformBufferBindingSize: 65536,
+        maxComputeWorkgroupsPerDimension: 65535,
+        maxComputeInvocationsPerWorkgroup: 256,
+        maxComputeWorkgroupStorageSize: 32768,
+        maxStorageBuffersPerShaderStage: 8,
+      },
+      features: [],
+    },
+  };
+  const { wasm: _twin, ...wgslOnly } = job.spec as Extract<LeasedJob['spec'], { kind: 'wgsl' }>;
+
+  it('runs a job on the backend its lease names, even where calibration prefers another', async () => {
+    const { client, log } = await fakeClient(2, { job: { ...job, spec: wgslOnly, backend: 'webgpu' } });
+    const prepared: string[] = [];
+    const compute = fakeCompute(log, { prepared });
+    const { pipeline, outbox } = await pipelineFor(client, compute, { capabilities: softwareAdapter });
+    pipeline.start();
+    await until(async () => (await outbox.size()) === 2);
+    await pipeline.stop();
+    expect((await outbox.peek(10)).map((e) => e.result.kind)).toEqual(['ok', 'ok']);
+    expect(new Set(prepared)).toEqual(new Set(['webgpu']));
+  });
+
+  it('reports a leased backend this device cannot run as unsupported, and computes nothing', async () => {
+    const { client, log } = await fakeClient(1, { job: { ...job, spec: wgslOnly, backend: 'webgpu' } });
+    const prepared: string[] = [];
+    const { pipeline, outbox } = await pipelineFor(client, fakeCompute(log, { prepared }));
+    pipeline.start();
+    await until(async () => (await outbox.size()) === 1);
+    await pipeline.stop();
+    const [entry] = await outbox.peek(10);
+    expect(entry?.result).toMatchObject({ kind: 'error', code: 'unsupported', message: /has no WebGPU/ });
+    expect(prepared).toEqual([]);
+    expect(log.filter((l) => l.startsWith('run'))).toEqual([]);
+  });
+
   it('computes every leased work unit and puts its result in the outbox', async () => {
     const { client, log } = await fakeClient(3);
     const { pipeline, outbox } = await pipelineFor(client, fakeCompute(log));

@@ -12,7 +12,7 @@ import type {
 } from '@bricolage/protocol';
 import { fromBase64, sha256Hex, toBase64 } from '@bricolage/protocol';
 import { selfCheck } from '../abi';
-import { chooseBackend } from '../capabilities';
+import { leasedBackend } from '../capabilities';
 import type { ClientResult, HeartbeatReply } from '../client/coordinator-client';
 import type { ComputeOutcome, PrepareOutcome } from '../compute/api';
 import type { VolunteerEvent } from '../events';
@@ -388,8 +388,8 @@ export class Pipeline {
 
   /** Fetches the input and assets and prepares the job in the worker: all of it while another WU computes. */
   async #ready(lease: Lease, job: LeasedJob): Promise<Ready> {
-    const choice = chooseBackend(job.spec, this.#capabilities);
-    if (!choice.ok) return { ok: false, code: 'unsupported', message: choice.reason };
+    const choice = leasedBackend(job, this.#capabilities);
+    if (!choice.ok) return { ok: false, code: 'unsupported', message: choice.why };
     const { backend } = choice;
     let input: Uint8Array;
     if (lease.input !== null) {

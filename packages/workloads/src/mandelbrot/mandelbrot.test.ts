@@ -4,11 +4,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { CreateJobRequest, ioSizes, sha256Hex } from '@bricolage/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildJob, readMandelbrotWgsl } from '../kernel-files';
 import { compileAbi, runAbi } from '../wasm-abi/host';
 import { readWasm } from '../wasm-abi/node';
 import { encodeTile, frameProblem, frameTile, TILE, type TileParams, toQ } from './layout';
 import { mandelbrotReference, smoothCount } from './reference';
-import { readMandelbrotWgsl } from './shader';
 import { MANDELBROT_COMPARATOR, MANDELBROT_DEEP_ZOOM, mandelbrot } from './workload';
 
 interface Cases {
@@ -142,7 +142,7 @@ describe('mandelbrot workload', () => {
   });
 
   it('submits a valid wgsl job whose sizes match its work units and whose hashes match its blobs', async () => {
-    const { request, blobs } = await mandelbrot.job(params);
+    const { request, blobs } = await buildJob(mandelbrot, params);
     const job = CreateJobRequest.parse(request);
     if (job.spec.kind !== 'wgsl') throw new Error('expected a wgsl job');
     expect(job.comparator).toEqual(MANDELBROT_COMPARATOR);

@@ -2,11 +2,9 @@
 // escape counts of one 64×64 tile in Q8.56 fixed point, on WebGPU (mandelbrot.wgsl) or WebAssembly.
 import type { Comparator } from '@bricolage/protocol';
 import { sha256Hex, utf8 } from '@bricolage/protocol';
-import { readWasm } from '../wasm-abi/node';
-import type { JobBundle, WorkUnitInput, Workload } from '../workload';
+import { type JobBundle, type KernelFiles, requireKernel, type WorkUnitInput, type Workload } from '../workload';
 import { encodeTile, type Frame, frameProblem, frameTile, OUTPUT_BYTES, PARAMS_BYTES, TILE } from './layout';
 import { mandelbrotReference } from './reference';
-import { readMandelbrotWgsl } from './shader';
 
 export interface MandelbrotParams extends Frame {
   /** Every k-th tile is also issued as a known-answer copy (tag suffix `:known`), as for primes. */
@@ -49,10 +47,10 @@ function check(params: MandelbrotParams): void {
 export const mandelbrot: Workload<MandelbrotParams> = {
   name: 'mandelbrot',
 
-  async job(params: MandelbrotParams): Promise<JobBundle> {
+  async job(params: MandelbrotParams, kernel?: KernelFiles): Promise<JobBundle> {
     check(params);
-    const shader = utf8(readMandelbrotWgsl());
-    const wasm = readWasm('mandelbrot');
+    const { wgsl, wasm } = requireKernel('mandelbrot', kernel);
+    const shader = utf8(wgsl);
     return {
       request: {
         name: `Mandelbrot ${params.width}×${params.height} at ${params.centerX} + ${params.centerY}i, width ${params.span}`,

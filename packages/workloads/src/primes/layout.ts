@@ -1,5 +1,6 @@
-// The primes work-unit layout shared by the job, the work-unit generator and the reference:
-// params (16 bytes) ‖ odd base primes (u32 each) in, one u32 count per workgroup out.
+// The primes work-unit layout shared by the job, the work-unit generator and the reference: params
+// (16 bytes) in, one u32 count per workgroup out; the odd base primes (u32 each) are the job's one
+// constant binding, a blob every work unit shares rather than a copy in each input.
 
 /** Invocations per workgroup and integers per workgroup; must match primes.wgsl. */
 export const WORKGROUP_SIZE = 64;
@@ -32,14 +33,22 @@ export function basePrimes(limit: number): Uint32Array {
   return Uint32Array.from(found);
 }
 
-export function encodeInput(params: PrimesParamsBlock, primes: Uint32Array): Uint8Array {
-  const bytes = new Uint8Array(PARAMS_BYTES + primes.length * 4);
+/** A work unit's input: the segment and how many of the job's base primes to use. */
+export function encodeParams(params: PrimesParamsBlock, nprimes: number): Uint8Array {
+  const bytes = new Uint8Array(PARAMS_BYTES);
   const view = new DataView(bytes.buffer);
   view.setUint32(0, params.a, true);
   view.setUint32(4, params.b, true);
-  view.setUint32(8, primes.length, true);
+  view.setUint32(8, nprimes, true);
   view.setUint32(12, params.groups, true);
-  for (let i = 0; i < primes.length; i++) view.setUint32(PARAMS_BYTES + i * 4, primes[i] as number, true);
+  return bytes;
+}
+
+/** The base_primes constant: each prime as a little-endian u32. */
+export function encodeBasePrimes(primes: Uint32Array): Uint8Array {
+  const bytes = new Uint8Array(primes.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < primes.length; i++) view.setUint32(i * 4, primes[i] as number, true);
   return bytes;
 }
 

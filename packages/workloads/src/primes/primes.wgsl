@@ -13,6 +13,7 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> params: Params;
 // Odd primes in increasing order, including every prime p with p * p < b; entries < 3 are skipped.
+// A constant binding: one blob for the whole job, written once, not part of each work unit's input.
 @group(0) @binding(1) var<storage, read> base_primes: array<u32>;
 @group(0) @binding(2) var<storage, read_write> counts: array<u32>;
 

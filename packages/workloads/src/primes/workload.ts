@@ -1,11 +1,9 @@
 // The `primes` workload, the grid's demo project: count the primes below `limit` in segments,
 // each work unit a segmented sieve of one segment on WebGPU (primes.wgsl) or WebAssembly.
 import { sha256Hex, utf8 } from '@bricolage/protocol';
-import { readWasm } from '../wasm-abi/node';
-import type { JobBundle, WorkUnitInput, Workload } from '../workload';
-import { basePrimes, encodeInput, GROUP_SPAN, MAX_LIMIT, MAX_SEGMENT, PARAMS_BYTES } from './layout';
+import { type JobBundle, type KernelFiles, requireKernel, type WorkUnitInput, type Workload } from '../workload';
+import { basePrimes, encodeBasePrimes, encodeParams, GROUP_SPAN, MAX_LIMIT, MAX_SEGMENT, PARAMS_BYTES } from './layout';
 import { primesReference } from './reference';
-import { readPrimesWgsl } from './shader';
 
 export interface PrimesParams {
   /** Count the primes in [0, limit); at most 2^31. */
@@ -42,11 +40,13 @@ const groupsFor = (segment: number): number => Math.ceil((segment + (segment % 2
 export const primes: Workload<PrimesParams> = {
   name: 'primes',
 
-  async job(params: PrimesParams): Promise<JobBundle> {
+  async job(params: PrimesParams, kernel?: KernelFiles): Promise<JobBundle> {
     check(params);
-    const shader = utf8(readPrimesWgsl());
-    const wasm = readWasm('primes');
+    const { wgsl, wasm } = requireKernel('primes', kernel);
+    const shader = utf8(wgsl);
     const groups = groupsFor(params.segment);
+    // Shared by every work unit of the job: fetched once by each volunteer, not carried in each input.
+    const base = encodeBasePrimes(basePrimes(params.limit));
     return {
       request: {
         name: `Primes below ${params.limit}`,
@@ -59,7 +59,14 @@ export const primes: Workload<PrimesParams> = {
           entryPoint: 'main',
           bindings: [
             { binding: 0, name: 'params', type: 'uniform', role: 'input', size: PARAMS_BYTES },
-            { binding: 1, name: 'base_primes', type: 'read', role: 'input', size: basePrimes(params.limit).length * 4 },
+            {
+              binding: 1,
+              name: 'base_primes',
+              type: 'read',
+              role: 'constant',
+              size: base.length,
+              blob: await sha256Hex(base),
+            },
             { binding: 2, name: 'counts', type: 'read_write', role: 'output', size: groups * 4 },
           ],
           dispatch: [groups, 1, 1],
@@ -71,7 +78,7 @@ export const primes: Workload<PrimesParams> = {
         // One credit per 2^20 integers sieved: the work grows (slightly more than) linearly with the segment.
         costPerWorkUnit: params.segment / 2 ** 20,
       },
-      blobs: [shader, wasm],
+      blobs: [shader, wasm, base],
     };
   },
 
@@ -82,7 +89,7 @@ export const primes: Workload<PrimesParams> = {
     let index = 0;
     for (let a = 0; a < params.limit; a += params.segment, index++) {
       const b = Math.min(a + params.segment, params.limit);
-      const input = encodeInput({ a, b, groups }, base);
+      const input = encodeParams({ a, b, groups }, base.length);
       const tag = `primes:[${a},${b})`;
       yield { input, tag };
       if (params.knownAnswerEvery && index % params.knownAnswerEvery === 0)

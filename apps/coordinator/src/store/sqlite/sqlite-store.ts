@@ -30,13 +30,14 @@ import {
   rootAt,
 } from '../../log/merkle-tree';
 import { agree } from '../../rules/compare';
-import { eligibility } from '../../rules/eligibility';
+import { eligibility, leaseOrder } from '../../rules/eligibility';
 import { type TrustEvent, type TrustRecord, nextTrust, quorumFor } from '../../rules/trust';
 import { failureReason, replicasWanted, type ReturnedResult, validate } from '../../rules/validation';
 import type {
   BatchSummary,
   GrantedLease,
   HeartbeatRow,
+  JobCounts,
   JobRecord,
   LeaseQuery,
   ResultRow,
@@ -107,6 +108,8 @@ export class SqliteStore implements Store {
   /** Counter and trust changes gathered during one transaction and written once per volunteer at its end. */
   private tally: Map<string, VolunteerDelta> | null = null;
   private jobCredits: Map<string, number> | null = null;
+  /** Jobs one of whose work units finished in the current transaction: candidates for `completed`. */
+  private finished = new Set<string>();
 
   constructor(private readonly options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -163,6 +166,7 @@ export class SqliteStore implements Store {
       stageBlob: db.prepare('INSERT OR IGNORE INTO staged_blobs (batch, hash, bytes) VALUES (?, ?, ?)'),
       getBlob: db.prepare('SELECT bytes FROM blobs WHERE hash = ?'),
       hasBlob: db.prepare('SELECT 1 FROM blobs WHERE hash = ?'),
+      blobSize: db.prepare('SELECT length(bytes) AS n FROM blobs WHERE hash = ?'),
       stage: db.prepare(
         `INSERT INTO work_units (job, state, batch, input_hash, expected_hash, tag, quorum, need)
          VALUES (?, 'staged', ?, ?, ?, ?, ?, 0)`,
@@ -218,6 +222,19 @@ export class SqliteStore implements Store {
         'UPDATE work_units SET state = ?, quorum = ?, need = ?, in_flight = ?, issued = ?, errors = ?, agree = ?, hr_class = ? WHERE id = ?',
       ),
       jobCredit: db.prepare('UPDATE jobs SET credit = credit + ? WHERE id = ?'),
+      jobState: db.prepare('SELECT state FROM jobs WHERE id = ?'),
+      setJobState: db.prepare('UPDATE jobs SET state = ? WHERE id = ?'),
+      // Point lookups in the work_units_state index, so that the check costs the same for a job of any size.
+      anyUnfinished: db.prepare(
+        "SELECT 1 FROM work_units WHERE job = ? AND state IN ('unsent', 'in_progress') LIMIT 1",
+      ),
+      anyFinished: db.prepare(
+        "SELECT 1 FROM work_units WHERE job = ? AND state IN ('validated', 'failed', 'cancelled') LIMIT 1",
+      ),
+      hasWorkFor: db.prepare(
+        `SELECT 1 FROM work_units w WHERE w.job = ? AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = ?)
+           AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?) LIMIT 1`,
+      ),
       insertReceipt: db.prepare('INSERT INTO receipts (idx, volunteer, body) VALUES (?, ?, ?)'),
     };
   }
@@ -257,6 +274,10 @@ export class SqliteStore implements Store {
     return this.s.hasBlob.get(hash) !== undefined;
   }
 
+  async blobSize(hash: string): Promise<number | null> {
+    return (this.s.blobSize.get(hash) as { n: number } | undefined)?.n ?? null;
+  }
+
   // ---- jobs ----
 
   async createJob(job: JobRecord): Promise<void> {
@@ -274,11 +295,13 @@ export class SqliteStore implements Store {
     return [...this.jobs.values()].filter((j) => j.project === project);
   }
 
-  async setJobState(id: JobId, state: JobState): Promise<void> {
+  async setJobState(id: JobId, wanted: JobState): Promise<JobState> {
     const job = this.jobs.get(id);
-    if (!job) return;
+    if (!job) return wanted;
+    // A job made active with nothing left to do is completed at once.
+    const state = wanted === 'active' && this.isComplete(id) ? 'completed' : wanted;
     this.db.transaction(() => {
-      this.db.prepare('UPDATE jobs SET state = ? WHERE id = ?').run(state, id);
+      this.s.setJobState.run(state, id);
       if (state === 'cancelled') {
         // Accepted results stay; only work that has not validated stops.
         this.db
@@ -289,21 +312,60 @@ export class SqliteStore implements Store {
       }
     })();
     this.jobs.set(id, { ...job, state });
+    return state;
   }
 
-  async progress(id: JobId): Promise<{ counts: WorkUnitCounts; knownAnswer: number; credit: number }> {
+  /** At least one work unit (known-answer units aside), and none left unsent or in progress. */
+  private isComplete(job: string): boolean {
+    return this.s.anyUnfinished.get(job) === undefined && this.s.anyFinished.get(job) !== undefined;
+  }
+
+  /**
+   * Inside the transaction that finished their last units: active jobs with nothing left become
+   * `completed`. Returns them; the caller updates its cache once the transaction has committed.
+   */
+  private completeFinished(): string[] {
+    const completed: string[] = [];
+    for (const id of this.finished) {
+      const row = this.s.jobState.get(id) as { state: string } | undefined;
+      if (row?.state === 'active' && this.isComplete(id)) {
+        this.s.setJobState.run('completed', id);
+        completed.push(id);
+      }
+    }
+    return completed;
+  }
+
+  /** Re-reads the state of these jobs into the cache (after a commit, or a rollback). */
+  private refreshStates(ids: Iterable<string>): void {
+    for (const id of ids) {
+      const job = this.jobs.get(id);
+      const row = this.s.jobState.get(id) as { state: JobState } | undefined;
+      if (job && row) this.jobs.set(id, { ...job, state: row.state });
+    }
+  }
+
+  async hasWorkFor(job: JobId, volunteer: string, backend: string): Promise<boolean> {
+    return this.s.hasWorkFor.get(job, backend, volunteer) !== undefined;
+  }
+
+  async progress(id: JobId): Promise<JobCounts> {
     const counts = Object.fromEntries(WORK_UNIT_STATES.map((s) => [s, 0])) as Record<string, number>;
     let knownAnswer = 0;
+    let wanting = 0;
     const rows = this.db
-      .prepare('SELECT state, COUNT(*) AS n FROM work_units WHERE job = ? GROUP BY state')
-      .all(id) as { state: string; n: number }[];
+      .prepare('SELECT state, COUNT(*) AS n, SUM(need > 0) AS wanting FROM work_units WHERE job = ? GROUP BY state')
+      .all(id) as { state: string; n: number; wanting: number }[];
     for (const r of rows) {
       if (r.state === 'probe') knownAnswer = r.n;
-      else if (r.state in counts) counts[r.state] = r.n;
+      else if (r.state in counts) {
+        counts[r.state] = r.n;
+        wanting += r.wanting;
+      }
     }
     const credit = (this.db.prepare('SELECT credit FROM jobs WHERE id = ?').get(id) as { credit: number } | undefined)
       ?.credit;
-    return { counts: counts as WorkUnitCounts, knownAnswer, credit: credit ?? 0 };
+    return { counts: counts as WorkUnitCounts, knownAnswer, credit: credit ?? 0, wanting };
   }
 
   // ---- work units ----
@@ -323,7 +385,7 @@ export class SqliteStore implements Store {
   async commitBatch(job: JobId, batch: string): Promise<BatchSummary> {
     const record = this.requireJob(job);
     const need = record.state === 'cancelled' ? 0 : record.definition.redundancy.minQuorum;
-    return this.db.transaction(() => {
+    const summary = this.db.transaction(() => {
       const range = this.db
         .prepare(
           `SELECT MIN(id) AS first, MAX(id) AS last, COUNT(*) AS n, SUM(expected_hash IS NOT NULL) AS k
@@ -340,8 +402,13 @@ export class SqliteStore implements Store {
       this.db
         .prepare('UPDATE work_units SET state = ?, need = ?, batch = NULL WHERE batch = ?')
         .run(record.state === 'cancelled' ? 'cancelled' : 'unsent', need, batch);
+      // New work reopens a completed job: it is active again until these units finish too.
+      const current = (this.s.jobState.get(job) as { state: string }).state;
+      if (current === 'completed' && range.n > 0) this.s.setJobState.run('active', job);
       return { added: range.n, knownAnswer: known, first: range.first, last: range.last };
     })();
+    this.refreshStates([job]);
+    return summary;
   }
 
   async abortBatch(_job: JobId, batch: string): Promise<void> {
@@ -361,11 +428,12 @@ export class SqliteStore implements Store {
       const granted: GrantedLease[] = [];
       if (room <= 0) return granted;
       const trust = this.trustOf(q.volunteer);
-      for (const job of this.jobs.values()) {
+      const open = [...this.jobs.values()].filter(
+        (job) => job.state === 'active' && (!q.project || job.project === q.project),
+      );
+      for (const fit of leaseOrder(open, (job) => eligibility(job.definition.spec, q.capabilities))) {
         if (room <= 0) break;
-        if (job.state !== 'active' || (q.project && job.project !== q.project)) continue;
-        const fit = eligibility(job.definition.spec, q.capabilities);
-        if (!fit.ok) continue;
+        const { job } = fit;
         const def = job.definition;
         const deadline = now + def.leaseSeconds * 1000;
         const grant = (wu: CandidateRow, probe: boolean) => {
@@ -386,6 +454,7 @@ export class SqliteStore implements Store {
             lease: leaseId,
             workUnit: wu.id,
             job: job.id,
+            backend: fit.backend,
             deadline,
             inputHash: wu.input_hash,
             input: wu.input_bytes.length <= this.options.inlineInputBytes ? new Uint8Array(wu.input_bytes) : null,
@@ -490,6 +559,8 @@ export class SqliteStore implements Store {
     } catch (e) {
       if (e instanceof Rejection) return { ok: false, error: e.failure };
       throw e;
+    } finally {
+      this.refreshStates(this.finished);
     }
   }
 
@@ -644,8 +715,10 @@ export class SqliteStore implements Store {
   private tallied<T>(work: () => T): T {
     this.tally = new Map();
     this.jobCredits = new Map();
+    this.finished = new Set();
     try {
       const value = work();
+      this.completeFinished();
       for (const [key, d] of this.tally) {
         this.s.flushVolunteer.run(
           d.returned,
@@ -687,6 +760,7 @@ export class SqliteStore implements Store {
         }),
       )();
       this.resultSeq = seq;
+      this.refreshStates(this.finished);
       total += n;
       if (n < 1000) return total;
     }
@@ -821,6 +895,7 @@ export class SqliteStore implements Store {
   private writeWu(
     w: WorkUnitRow & { reason?: string | null; finished_at?: number | null; result_seq?: number | null },
   ): void {
+    if (w.state === 'validated' || w.state === 'failed') this.finished.add(w.job);
     this.s.updateWu.run(
       w.state,
       w.quorum,

@@ -1,8 +1,15 @@
 // WebGPU compute: one compiled pipeline per (shader hash, entry point, binding layout), labelled and
-// cached; input bindings filled from the WU's bytes, output bindings read back and concatenated.
-import type { JobSpec, WgslBinding, WgslSpec } from '@bricolage/protocol';
-import { paddedSize, splitWgslInput, wgslLimitViolation, wgslOutputLayout } from '../../abi';
-import { type AssetMap, type Executor, ExecutorError } from '../executor';
+// cached; constant bindings written once per job (and device), input bindings filled from each WU's
+// bytes, output bindings read back and concatenated.
+import {
+  constantBindings,
+  type JobSpec,
+  type WgslBinding,
+  type WgslSpec,
+  wgslLimitViolation,
+} from '@bricolage/protocol';
+import { paddedSize, splitWgslInput, wgslOutputLayout } from '../../abi';
+import { type AssetMap, constantBytes, type Executor, ExecutorError } from '../executor';
 import type { DeviceHandle, GpuContext } from './gpu';
 
 interface CompiledPipeline {
@@ -21,6 +28,8 @@ interface JobBuffers {
 interface PreparedJob {
   readonly spec: WgslSpec;
   readonly source: string;
+  /** Constant bytes by binding number, written when the job's buffers are made. */
+  readonly constants: ReadonlyMap<number, Uint8Array>;
   readonly key: string;
   buffers: JobBuffers | null;
 }
@@ -53,9 +62,11 @@ export class WgslExecutor implements Executor {
     const handle = await this.#device();
     const violation = wgslLimitViolation(spec, handle.device.limits);
     if (violation) throw new ExecutorError('unsupported', violation);
+    const constants = constantBytes(spec, assets);
     const prepared: PreparedJob = {
       spec,
       source: new TextDecoder().decode(shader),
+      constants: new Map(constantBindings(spec).map((b, i) => [b.binding, constants[i] as Uint8Array])),
       key: pipelineKey(spec),
       buffers: null,
     };
@@ -81,7 +92,9 @@ export class WgslExecutor implements Executor {
       device.queue.writeBuffer(target, 0, padded as Uint8Array<ArrayBuffer>);
     }
     const encoder = device.createCommandEncoder({ label: `bricolage:${job}` });
-    for (const b of spec.bindings) if (b.role !== 'input') encoder.clearBuffer(job_.buffers.get(b.binding)!);
+    // Outputs and scratch start zeroed; inputs were just written, constants when the buffers were made.
+    for (const b of spec.bindings)
+      if (b.role === 'output' || b.role === 'scratch') encoder.clearBuffer(job_.buffers.get(b.binding)!);
     const pass = encoder.beginComputePass({ label: `bricolage:${job}` });
     pass.setPipeline(compiled.pipeline);
     pass.setBindGroup(0, job_.bindGroup);
@@ -167,7 +180,13 @@ export class WgslExecutor implements Executor {
         b.type === 'uniform'
           ? GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST
           : GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
-      buffers.set(b.binding, device.createBuffer({ label: `bricolage:${b.name}`, size: bufferSize(b), usage }));
+      const buffer = device.createBuffer({ label: `bricolage:${b.name}`, size: bufferSize(b), usage });
+      buffers.set(b.binding, buffer);
+      const constant = prepared.constants.get(b.binding);
+      if (constant) {
+        const padded = constant.length % 4 === 0 ? constant : padTo(constant, paddedSize(constant.length));
+        device.queue.writeBuffer(buffer, 0, padded as Uint8Array<ArrayBuffer>);
+      }
     }
     const outputBytes = wgslOutputLayout(prepared.spec).reduce((n, l) => n + paddedSize(l.binding.size), 0);
     const staging = device.createBuffer({

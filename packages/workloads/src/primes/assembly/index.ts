@@ -1,6 +1,7 @@
 // @ts-nocheck: AssemblyScript (u32, load<T>, memory.data), built by scripts/build-wasm.mjs, not by tsc.
 // The primes WebAssembly twin: primes.wgsl mirrored line for line, each workgroup's invocations run
-// one after another, behind the import-free work-unit ABI of docs/WASM_ABI.md.
+// one after another, behind the import-free work-unit ABI of docs/WASM_ABI.md: the params are the
+// input, the base primes the job's constant 0 (written at const_ptr(0) before each work unit).
 
 const WORKGROUP_SIZE: u32 = 64;
 const SPAN_WORDS: u32 = 2048;
@@ -12,10 +13,10 @@ const PARAMS_BYTES: u32 = 16;
 const MAX_PRIMES: u32 = 8192;
 // 512 workgroups of 2^17 integers: segments up to 2^26.
 const MAX_GROUPS: u32 = 512;
-const INPUT_CAPACITY: u32 = PARAMS_BYTES + MAX_PRIMES * 4;
 
-// Static buffers: the host writes the input before run(), so it must already lie in memory.
-const input: usize = memory.data(INPUT_CAPACITY, 16);
+// Static buffers: the host writes the constants and the input before run(), so they must already lie in memory.
+const input: usize = memory.data(PARAMS_BYTES, 16);
+const primes: usize = memory.data(MAX_PRIMES * 4, 16);
 const output: usize = memory.data(MAX_GROUPS * 4, 16);
 // The workgroup's shared bitmap.
 const bitmap: usize = memory.data(SPAN_WORDS * 4, 16);
@@ -26,6 +27,11 @@ export function input_ptr(): usize {
 
 export function output_ptr(): usize {
   return output;
+}
+
+/** The job has one constant, the base primes; any other index lies outside memory, which the host refuses. */
+export function const_ptr(index: i32): usize {
+  return index === 0 ? primes : <usize>0xffffffff;
 }
 
 function lowBits(k: u32): u32 {
@@ -57,7 +63,7 @@ function sieveGroup(g: u32, a: u32, b: u32, nprimes: u32): u32 {
 
   for (let lid: u32 = 0; lid < WORKGROUP_SIZE; lid++) {
     for (let i = lid; i < nprimes; i += WORKGROUP_SIZE) {
-      const p = load<u32>(input + PARAMS_BYTES + ((<usize>i) << 2));
+      const p = load<u32>(primes + ((<usize>i) << 2));
       if (p < 3) continue;
       if (p > 0xffff || p * p >= end) break;
       const lowest = max32(p * p, start);
@@ -87,14 +93,14 @@ function sieveGroup(g: u32, a: u32, b: u32, nprimes: u32): u32 {
   return groupCount;
 }
 
-/** Errors: -1 input length outside [16, capacity], -2 nprimes beyond the input, -3 bad groups. */
+/** Errors: -1 input length not 16, -2 nprimes beyond the base primes' capacity, -3 bad groups. */
 export function run(inputLen: i32): i32 {
-  if (inputLen < <i32>PARAMS_BYTES || inputLen > <i32>INPUT_CAPACITY) return -1;
+  if (inputLen !== <i32>PARAMS_BYTES) return -1;
   const a = load<u32>(input);
   const b = load<u32>(input, 4);
   const nprimes = load<u32>(input, 8);
   const groups = load<u32>(input, 12);
-  if (nprimes > (<u32>inputLen - PARAMS_BYTES) >> 2) return -2;
+  if (nprimes > MAX_PRIMES) return -2;
   if (groups === 0 || groups > MAX_GROUPS) return -3;
   for (let g: u32 = 0; g < groups; g++) store<u32>(output + ((<usize>g) << 2), sieveGroup(g, a, b, nprimes));
   return <i32>(groups << 2);

@@ -1,0 +1,50 @@
+// A job's progress as the API reports it: counts from the store, and the diagnosis (rules/diagnosis.ts)
+// from them and the volunteers seen lately.
+import type { JobProgress, JobStatus } from '@bricolage/protocol';
+import { diagnose, eligibleVolunteers, needsWorkCheck } from '../rules/diagnosis';
+import type { JobRecord } from '../store/store';
+import type { Deps } from './env';
+
+/** Eligible volunteers asked whether they could be leased a unit: enough to tell "none" from "some". */
+const MAX_ASKED = 20;
+
+export async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgress> {
+  const p = await deps.store.progress(job.id);
+  const now = deps.clock.now();
+  const online = deps.recent.online(now);
+  const { eligible } = eligibleVolunteers(job.definition.spec, job.project, online);
+  let anyEligibleHasWork = true;
+  if (p.counts.unsent + p.counts.in_progress > 0 && needsWorkCheck(job.state, p.wanting, eligible.length)) {
+    anyEligibleHasWork = false;
+    for (const e of eligible.slice(-MAX_ASKED))
+      if (await deps.store.hasWorkFor(job.id, e.volunteer.key, e.backend)) {
+        anyEligibleHasWork = true;
+        break;
+      }
+  }
+  return {
+    job: job.id,
+    state: job.state,
+    counts: p.counts,
+    knownAnswer: p.knownAnswer,
+    credit: p.credit,
+    diagnosis: diagnose({
+      state: job.state,
+      spec: job.definition.spec,
+      project: job.project,
+      minQuorum: job.definition.redundancy.minQuorum,
+      counts: p.counts,
+      wanting: p.wanting,
+      online,
+      windowMinutes: Math.round(deps.recent.windowMs / 60_000),
+      anyEligibleHasWork,
+    }),
+    at: now,
+  };
+}
+
+/** What anyone may see of a job: its name, state, counts and diagnosis. */
+export async function statusOf(deps: Deps, job: JobRecord): Promise<JobStatus> {
+  const p = await progressOf(deps, job);
+  return { id: job.id, name: job.definition.name, state: job.state, counts: p.counts, diagnosis: p.diagnosis };
+}

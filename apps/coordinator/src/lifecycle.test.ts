@@ -1,0 +1,186 @@
+// A job's lifecycle over real HTTP: it completes in the transaction that finishes its last work unit,
+// says so on its event stream, reopens when work is added, and says why when it cannot progress.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { API, type JobDiagnosis, type JobProgress, type ProjectStatus } from '@bricolage/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock, seededRandom } from './clock';
+import { type Coordinator, startCoordinator } from './server';
+import { Researcher, square } from './testing/fixtures';
+import { GPU_CAPABILITIES, SimVolunteer } from './testing/sim-volunteer';
+
+const single = { minQuorum: 1, maxTotalResults: 2, maxErrorResults: 0, homogeneous: false };
+const cpuOnly = { ...GPU_CAPABILITIES, webgpu: null, backends: { wgsl: 'wasm' as const, onnx: 'onnx-wasm' as const } };
+
+/** Reads an SSE stream's events until `until` says stop; returns them as [event, data]. */
+async function readEvents(
+  url: string,
+  token: string,
+  until: (events: [string, JobProgress][]) => boolean,
+): Promise<[string, JobProgress][]> {
+  const controller = new AbortController();
+  const res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const events: [string, JobProgress][] = [];
+  let text = '';
+  try {
+    while (!until(events)) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+      let end = text.indexOf('\n\n');
+      while (end >= 0) {
+        const block = text.slice(0, end);
+        text = text.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event && data) events.push([event, JSON.parse(data) as JobProgress]);
+        end = text.indexOf('\n\n');
+      }
+    }
+  } finally {
+    controller.abort();
+  }
+  return events;
+}
+
+describe('job lifecycle', () => {
+  let dir: string;
+  let clock: ManualClock;
+  let coordinator: Coordinator;
+  let researcher: Researcher;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bricolage-lifecycle-'));
+    clock = new ManualClock();
+    coordinator = await startCoordinator({ dataDir: dir, port: 0, clock, random: seededRandom(7) });
+    researcher = new Researcher(coordinator.url, (await coordinator.createProject('lifecycle')).token);
+  });
+
+  afterEach(async () => {
+    await coordinator.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const jobState = async (job: string) =>
+    ((await (await researcher.request('GET', API.job(job))).json()) as { job: { state: string } }).job.state;
+  const diagnosis = async (job: string) =>
+    ((await (await researcher.request('GET', API.job(job))).json()) as { progress: JobProgress }).progress.diagnosis;
+
+  it('completes in the transaction that validates the last unit, with a completed event, and reopens on new work', async () => {
+    const job = await researcher.createSquareJob({ redundancy: single });
+    await researcher.addSquares(job, 1, 2, 1); // and a known-answer unit, which never holds the job open
+    const events = readEvents(coordinator.url + API.events(job), researcher.token, (e) =>
+      e.some(([name]) => name === 'completed'),
+    );
+    const v = await SimVolunteer.create(coordinator.url);
+    const first = await v.lease(1);
+    await v.computeAndSubmit(first.leases, square);
+    expect(await jobState(job)).toBe('active');
+    const second = await v.lease(10);
+    await v.computeAndSubmit(second.leases, square);
+    expect(await jobState(job)).toBe('completed');
+    const seen = await events;
+    expect(seen.at(-1)?.[0]).toBe('completed');
+    expect(seen.at(-1)?.[1]).toMatchObject({ state: 'completed', counts: { validated: 2 } });
+    expect(seen.at(-2)).toEqual(['progress', seen.at(-1)?.[1]]);
+    expect(await diagnosis(job)).toMatchObject({ code: 'completed', why: 'completed: 2 validated, 0 failed' });
+
+    // More work reopens it; finishing that completes it again.
+    await researcher.addSquares(job, 10, 1);
+    expect(await jobState(job)).toBe('active');
+    const third = await v.lease(10);
+    expect(third.leases).toHaveLength(1);
+    await v.computeAndSubmit(third.leases, square);
+    expect(await jobState(job)).toBe('completed');
+  });
+
+  it('completes when its last unit fails, including by a lease that expired', async () => {
+    const job = await researcher.createSquareJob({ redundancy: single, leaseSeconds: 5 });
+    await researcher.addSquares(job, 1, 1);
+    const v = await SimVolunteer.create(coordinator.url);
+    expect((await v.lease(1)).leases).toHaveLength(1);
+    clock.advance(6000);
+    await coordinator.sweep();
+    expect(await researcher.progress(job)).toMatchObject({ counts: { failed: 1 } });
+    expect(await jobState(job)).toBe('completed');
+  });
+
+  it('leaves a paused job paused when its last unit finishes, and completes it on resume', async () => {
+    const job = await researcher.createSquareJob({ redundancy: single });
+    await researcher.addSquares(job, 1, 1);
+    const v = await SimVolunteer.create(coordinator.url);
+    const leased = await v.lease(1);
+    expect((await researcher.request('POST', API.pause(job))).status).toBe(200);
+    await v.computeAndSubmit(leased.leases, square);
+    expect(await jobState(job)).toBe('paused');
+    const resumed = await researcher.request('POST', API.resume(job));
+    expect(((await resumed.json()) as { state: string }).state).toBe('completed');
+    const pause = await researcher.request('POST', API.pause(job));
+    expect(pause.status).toBe(409);
+    expect(((await pause.json()) as { error: { code: string } }).error.code).toBe('conflict');
+  });
+
+  it('says why a job does not progress, on the job and on the public project status', async () => {
+    const job = await researcher.createSquareJob();
+    const project = ((await (await researcher.request('GET', API.job(job))).json()) as { job: { project: string } }).job
+      .project;
+    const publicDiagnosis = async (): Promise<JobDiagnosis | undefined> => {
+      const res = await fetch(coordinator.url + API.projectStatus(project));
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as ProjectStatus;
+      expect(Object.keys(body.jobs[0] ?? {}).sort()).toEqual(['counts', 'diagnosis', 'id', 'name', 'state']);
+      return body.jobs.find((j) => j.id === job)?.diagnosis;
+    };
+    expect(await diagnosis(job)).toMatchObject({ code: 'no_work_units', stalled: true });
+    await researcher.addSquares(job, 1, 2);
+    expect(await diagnosis(job)).toMatchObject({ code: 'no_volunteers', stalled: true });
+
+    // Four devices without WebGPU ask for work: none can run a WGSL job that has no wasm twin.
+    for (let i = 0; i < 4; i++) await (await SimVolunteer.create(coordinator.url)).lease(1, cpuOnly);
+    const none = {
+      code: 'no_eligible_volunteer',
+      stalled: true,
+      why: "no eligible volunteer online: 4 connected, 0 can run this job's WGSL (4: the job has no wasm twin, and the device has no WebGPU)",
+      volunteers: { connected: 4, eligible: 0 },
+    };
+    expect(await diagnosis(job)).toEqual(none);
+    expect(await publicDiagnosis()).toEqual(none);
+
+    // One that can: it takes a replica of each unit; each needs a second volunteer (quorum 2).
+    const gpu = await SimVolunteer.create(coordinator.url);
+    const leased = await gpu.lease(10);
+    expect(leased.leases).toHaveLength(2);
+    await gpu.computeAndSubmit(leased.leases, square);
+    expect(await diagnosis(job)).toEqual({
+      code: 'waiting_for_volunteers',
+      stalled: true,
+      why: '2 work units wait for more volunteers: each needs 2 distinct volunteers to agree, and the eligible volunteers online (1) already hold or returned them',
+      volunteers: { connected: 5, eligible: 1 },
+    });
+    // A second one arrives and takes one unit: there is work for it.
+    const second = await SimVolunteer.create(coordinator.url);
+    expect((await second.lease(1)).leases).toHaveLength(1);
+    expect(await diagnosis(job)).toMatchObject({
+      code: 'running',
+      stalled: false,
+      why: 'running: 2 of 6 connected volunteers can run it',
+    });
+    expect((await second.lease(1)).leases).toHaveLength(1);
+    expect(await diagnosis(job)).toMatchObject({
+      code: 'waiting_for_results',
+      stalled: false,
+      why: 'all units leased, waiting for results: 2 work units in progress',
+    });
+
+    expect((await researcher.request('POST', API.pause(job))).status).toBe(200);
+    expect(await publicDiagnosis()).toMatchObject({ code: 'paused', stalled: true });
+  });
+
+  it('answers 404 for an unknown project and 400 for a malformed id on the public status', async () => {
+    expect((await fetch(coordinator.url + API.projectStatus('prj_0000000000000000'))).status).toBe(404);
+    expect((await fetch(coordinator.url + API.projectStatus('nope'))).status).toBe(400);
+  });
+});

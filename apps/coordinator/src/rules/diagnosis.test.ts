@@ -1,0 +1,117 @@
+import type { Capabilities, JobSpec, WorkUnitCounts } from '@bricolage/protocol';
+import { describe, expect, it } from 'vitest';
+import { GPU_CAPABILITIES } from '../testing/sim-volunteer';
+import type { SeenVolunteer } from '../volunteers/recent';
+import { type DiagnosisFacts, diagnose, needsWorkCheck } from './diagnosis';
+
+const H = 'a'.repeat(64) as never;
+const spec: JobSpec = {
+  kind: 'wgsl',
+  shader: H,
+  entryPoint: 'main',
+  bindings: [{ binding: 0, name: 'y', type: 'read_write', role: 'output', size: 4 }],
+  dispatch: [1, 1, 1],
+  forbidNaN: false,
+};
+const cpuOnly: Capabilities = { ...GPU_CAPABILITIES, webgpu: null, backends: { wgsl: 'wasm', onnx: 'onnx-wasm' } };
+const seen = (key: string, capabilities: Capabilities, project: string | null = null): SeenVolunteer => ({
+  key,
+  capabilities,
+  project,
+  seenAt: 0,
+});
+const counts = (c: Partial<WorkUnitCounts>): WorkUnitCounts => ({
+  unsent: 0,
+  in_progress: 0,
+  validated: 0,
+  failed: 0,
+  cancelled: 0,
+  ...c,
+});
+const facts = (f: Partial<DiagnosisFacts>): DiagnosisFacts => ({
+  state: 'active',
+  spec,
+  project: 'prj_a',
+  minQuorum: 2,
+  counts: counts({ unsent: 10 }),
+  wanting: 10,
+  online: [seen('g', GPU_CAPABILITIES)],
+  windowMinutes: 5,
+  anyEligibleHasWork: true,
+  ...f,
+});
+
+describe('diagnose', () => {
+  it('says a job with eligible volunteers and work for them is running', () => {
+    expect(diagnose(facts({}))).toEqual({
+      code: 'running',
+      stalled: false,
+      why: 'running: 1 of 1 connected volunteers can run it',
+      volunteers: { connected: 1, eligible: 1 },
+    });
+  });
+
+  it('names how many volunteers are connected and why none can run the job', () => {
+    const online = [seen('a', cpuOnly), seen('b', cpuOnly), seen('c', cpuOnly), seen('d', GPU_CAPABILITIES, 'prj_b')];
+    expect(diagnose(facts({ online }))).toEqual({
+      code: 'no_eligible_volunteer',
+      stalled: true,
+      why: "no eligible volunteer online: 4 connected, 0 can run this job's WGSL (3: the job has no wasm twin, and the device has no WebGPU)",
+      volunteers: { connected: 4, eligible: 0 },
+    });
+  });
+
+  it('says when nobody is online at all', () => {
+    expect(diagnose(facts({ online: [] }))).toMatchObject({
+      code: 'no_volunteers',
+      stalled: true,
+      why: 'no volunteer online: none has asked for work in the last 5 minutes',
+    });
+  });
+
+  it('waits for results, not volunteers, when every unit that wants a replica has one out', () => {
+    expect(diagnose(facts({ counts: counts({ in_progress: 4, validated: 6 }), wanting: 0, online: [] }))).toMatchObject(
+      {
+        code: 'waiting_for_results',
+        stalled: false,
+        why: 'all units leased, waiting for results: 4 work units in progress',
+      },
+    );
+  });
+
+  it('says when the eligible volunteers online have already done their part of every unit', () => {
+    expect(
+      diagnose(facts({ counts: counts({ in_progress: 3 }), wanting: 3, anyEligibleHasWork: false })),
+    ).toMatchObject({
+      code: 'waiting_for_volunteers',
+      stalled: true,
+      why: '3 work units wait for more volunteers: each needs 2 distinct volunteers to agree, and the eligible volunteers online (1) already hold or returned them',
+    });
+  });
+
+  it('reports paused, empty, completed and cancelled jobs for what they are', () => {
+    expect(diagnose(facts({ state: 'paused' }))).toMatchObject({
+      code: 'paused',
+      stalled: true,
+      why: 'paused: 10 work units wait; resume the job to lease them',
+    });
+    expect(diagnose(facts({ counts: counts({}), wanting: 0 }))).toMatchObject({ code: 'no_work_units', stalled: true });
+    const done = counts({ validated: 9, failed: 1 });
+    expect(diagnose(facts({ state: 'completed', counts: done, wanting: 0 }))).toMatchObject({
+      code: 'completed',
+      stalled: false,
+      why: 'completed: 9 validated, 1 failed',
+    });
+    expect(diagnose(facts({ state: 'cancelled', counts: counts({ validated: 2, cancelled: 8 }) }))).toMatchObject({
+      code: 'cancelled',
+      stalled: false,
+    });
+  });
+
+  it('asks the store about the eligible volunteers only for an active job with units wanting replicas', () => {
+    expect(needsWorkCheck('active', 3, 1)).toBe(true);
+    expect(needsWorkCheck('paused', 3, 1)).toBe(false);
+    expect(needsWorkCheck('active', 0, 1)).toBe(false);
+    expect(needsWorkCheck('active', 3, 0)).toBe(false);
+  });
+});

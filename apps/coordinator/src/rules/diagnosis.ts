@@ -1,0 +1,115 @@
+// Why a job is where it is, as one sentence a researcher (or a farm) can act on: a pure function of the
+// job's state and counts and of the volunteers seen lately. The shell gathers the facts (http/progress.ts).
+import {
+  type BackendClass,
+  chooseBackend,
+  type JobDiagnosis,
+  type JobSpec,
+  type JobState,
+  type WorkUnitCounts,
+} from '@bricolage/protocol';
+import type { SeenVolunteer } from '../volunteers/recent';
+
+export interface DiagnosisFacts {
+  readonly state: JobState;
+  readonly spec: JobSpec;
+  readonly project: string;
+  readonly minQuorum: number;
+  readonly counts: WorkUnitCounts;
+  /** Units that want another replica now (need > 0). */
+  readonly wanting: number;
+  /** Volunteers seen within the last `windowMinutes`. */
+  readonly online: readonly SeenVolunteer[];
+  readonly windowMinutes: number;
+  /**
+   * Whether any eligible volunteer online could be leased a unit of this job now (one it has never
+   * held): the shell asks the store only when `needsWorkCheck` says the answer matters.
+   */
+  readonly anyEligibleHasWork: boolean;
+}
+
+export interface EligibleVolunteer {
+  readonly volunteer: SeenVolunteer;
+  readonly backend: BackendClass;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The volunteers online that would be leased this job: same project (when they asked for one), and able to run it. */
+export function eligibleVolunteers(
+  spec: JobSpec,
+  project: string,
+  online: readonly SeenVolunteer[],
+): { eligible: EligibleVolunteer[]; reasons: Map<string, number> } {
+  const eligible: EligibleVolunteer[] = [];
+  const reasons = new Map<string, number>();
+  const count = (why: string) => reasons.set(why, (reasons.get(why) ?? 0) + 1);
+  for (const v of online) {
+    if (v.project !== null && v.project !== project) {
+      count('only works for another project');
+      continue;
+    }
+    const fit = chooseBackend(spec, v.capabilities);
+    if (fit.ok) eligible.push({ volunteer: v, backend: fit.backend });
+    else count(fit.why);
+  }
+  return { eligible, reasons };
+}
+
+/** Whether the diagnosis turns on `anyEligibleHasWork`: an active job with units that want replicas and eligible volunteers online. */
+export const needsWorkCheck = (state: JobState, wanting: number, eligible: number): boolean =>
+  state === 'active' && wanting > 0 && eligible > 0;
+
+export function diagnose(f: DiagnosisFacts): JobDiagnosis {
+  const { eligible, reasons } = eligibleVolunteers(f.spec, f.project, f.online);
+  const volunteers = { connected: f.online.length, eligible: eligible.length };
+  const result = (code: JobDiagnosis['code'], stalled: boolean, why: string): JobDiagnosis => ({
+    code,
+    stalled,
+    why,
+    volunteers,
+  });
+  const c = f.counts;
+  const unfinished = c.unsent + c.in_progress;
+  const finished = c.validated + c.failed + c.cancelled;
+  if (f.state === 'cancelled') return result('cancelled', false, `cancelled: ${c.validated} validated before it was`);
+  if (f.state === 'completed' || (unfinished === 0 && finished > 0))
+    return result('completed', false, `completed: ${c.validated} validated, ${c.failed} failed`);
+  if (f.state === 'paused')
+    return result(
+      'paused',
+      unfinished > 0,
+      `paused: ${plural(unfinished, 'work unit')} wait; resume the job to lease them`,
+    );
+  if (unfinished === 0) return result('no_work_units', true, 'no work units: add some to the job');
+  if (f.wanting === 0)
+    return result(
+      'waiting_for_results',
+      false,
+      `all units leased, waiting for results: ${plural(c.in_progress, 'work unit')} in progress`,
+    );
+  if (f.online.length === 0)
+    return result(
+      'no_volunteers',
+      true,
+      `no volunteer online: none has asked for work in the last ${plural(f.windowMinutes, 'minute')}`,
+    );
+  if (eligible.length === 0) {
+    const kind = f.spec.kind === 'wgsl' ? 'WGSL' : 'ONNX model';
+    const top = [...reasons].sort((a, b) => b[1] - a[1])[0];
+    return result(
+      'no_eligible_volunteer',
+      true,
+      `no eligible volunteer online: ${f.online.length} connected, 0 can run this job's ${kind}` +
+        (top ? ` (${top[1]}: ${top[0]})` : ''),
+    );
+  }
+  if (!f.anyEligibleHasWork)
+    return result(
+      'waiting_for_volunteers',
+      true,
+      `${plural(f.wanting, 'work unit')} wait for more volunteers: each needs ${f.minQuorum} distinct volunteers to agree, ` +
+        `and the eligible volunteers online (${eligible.length}) already hold or returned them`,
+    );
+  return result('running', false, `running: ${eligible.length} of ${f.online.length} connected volunteers can run it`);
+}
