@@ -11,3 +11,4 @@ export * from './api';
 export * from './merkle';
 export * from './verifier';
 export * from './automation';
+export * from './widget';
