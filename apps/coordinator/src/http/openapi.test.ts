@@ -9,6 +9,7 @@ import {
   CreateJobRequest,
   HeartbeatRequest,
   LeaseRequest,
+  ProjectEmbedding,
   SubmitRequest,
   TokenRequest,
 } from '@bricolage/protocol';
@@ -46,13 +47,18 @@ const JSON_BODIES: Record<string, ZodObject> = {
   [`POST ${API.lease}`]: LeaseRequest,
   [`POST ${API.heartbeat}`]: HeartbeatRequest,
   [`POST ${API.submit}`]: SubmitRequest,
+  [`PUT ${API.embedding}`]: ProjectEmbedding,
 };
 
 /** Hono `/v1/jobs/:job` is OpenAPI `/v1/jobs/{job}`. */
 const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 /** A well-formed value for each path parameter that names nothing, so a probe changes nothing. */
-const PLACEHOLDERS: Record<string, string> = { job: 'job_0000000000000000', hash: '0'.repeat(64) };
+const PLACEHOLDERS: Record<string, string> = {
+  job: 'job_0000000000000000',
+  hash: '0'.repeat(64),
+  project: 'prj_0000000000000000',
+};
 const fillPath = (path: string) =>
   path.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = PLACEHOLDERS[name];
