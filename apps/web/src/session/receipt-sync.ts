@@ -1,7 +1,7 @@
 // Receipts: fetched from the coordinator as results validate and kept only once they verify; listed, totalled,
 // re-verified against the log's current tree head, exported as a file and imported from one.
 import type { Rejection, VolunteerStore } from '@bricolage/receipts';
-import { type AuditReport, auditReceipts, exportReceipts, parseReceiptsFile } from '@bricolage/receipts';
+import { type AuditReport, auditReceipts, exportReceipts, readReceiptsFile } from '@bricolage/receipts';
 import type { Volunteer } from '@bricolage/runtime';
 import type { PublicApi } from '../api';
 import { RECEIPTS_SHOWN, type ViewModel } from './view';
@@ -149,15 +149,13 @@ export class ReceiptSync {
     };
   }
 
+  /**
+   * Keeps the receipts of a file that verify and credit this identity, or, when the file carries its holder's
+   * signature, the key that signed it (receipts the widget earned on some site with a key of its own).
+   */
   async importFile(text: string, fileName: string): Promise<void> {
     const { model, store } = this.#o;
     const { identity, coordinatorKey } = model.view();
-    if (!identity) {
-      model.notify('error', `Nothing imported from ${fileName}`, [
-        'There is no volunteer key in this browser yet: restore your key backup first (or press Start to create a key).',
-      ]);
-      return;
-    }
     if (!coordinatorKey) {
       model.notify('error', `Nothing imported from ${fileName}`, [
         'The coordinator’s public key is not known yet, so nothing can be verified.',
@@ -166,18 +164,31 @@ export class ReceiptSync {
     }
     model.set({ busy: { ...model.view().busy, importing: true } });
     try {
-      const parsed = parseReceiptsFile(text);
+      const parsed = await readReceiptsFile(text);
       if (!parsed.ok) {
         model.notify('error', `Nothing imported from ${fileName}`, [parsed.error.message]);
         return;
       }
-      const outcome = await store.addReceipts(parsed.value.receipts, coordinatorKey, identity.publicKey);
+      const { heldBy } = parsed.value;
+      const owner = heldBy ?? identity?.publicKey;
+      if (!owner) {
+        model.notify('error', `Nothing imported from ${fileName}`, [
+          'There is no volunteer key in this browser yet: restore your key backup first (or press Start to create a key).',
+        ]);
+        return;
+      }
+      const outcome = await store.addReceipts(parsed.value.receipts, coordinatorKey, owner);
       await this.refresh();
       const summary = `${outcome.added} added, ${outcome.alreadyHere} already here, ${outcome.rejected.length} rejected`;
-      if (outcome.rejected.length === 0) model.notify('success', `Imported ${fileName}`, [summary]);
+      const whose =
+        heldBy && heldBy !== identity?.publicKey
+          ? [`They were earned with another key of yours (${heldBy.slice(0, 12)}…), which signed the file.`]
+          : [];
+      if (outcome.rejected.length === 0) model.notify('success', `Imported ${fileName}`, [summary, ...whose]);
       else
         model.notify('error', `Imported ${fileName} with ${outcome.rejected.length} rejected receipt(s)`, [
           summary,
+          ...whose,
           ...outcome.rejected
             .slice(0, 8)
             .map((r) => `Rejected entry ${r.position + 1}${r.workUnit ? ` (${r.workUnit})` : ''}: ${r.message}`),
