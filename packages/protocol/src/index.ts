@@ -1,4 +1,5 @@
-// @bricolage/protocol: the wire contract shared by the coordinator and the browser.
+// @bricolage/protocol: the wire contract shared by the coordinator and the browser. The embeddable widget's
+// contracts are the subpath `@bricolage/protocol/widget`, so that the volunteer page does not carry them.
 export * from './ids';
 export * from './bytes';
 export * from './canonical';
@@ -11,4 +12,3 @@ export * from './api';
 export * from './merkle';
 export * from './verifier';
 export * from './automation';
-export * from './widget';

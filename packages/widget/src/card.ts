@@ -1,6 +1,7 @@
-// The card widget.js draws on the host page, in a closed shadow root so the host's styles neither break it nor
-// style it by accident. No inline script or style: its stylesheet is a constructed one, which a strict host
-// CSP allows.
+// The card widget.js draws on the host page, in a shadow root so the host's styles neither break it nor style it
+// by accident. Open, not closed: the host page owns this DOM anyway (it could patch attachShadow), so closing it
+// would protect nothing; what the host must not touch lives in the coordinator's frame. No inline script or
+// style: its stylesheet is a constructed one, which a strict host CSP allows.
 const CSS = `
 :host{display:block;max-width:32rem;font:14px/1.4 system-ui,sans-serif;color:#1d2330}
 .card{border:1px solid #c9cfdb;border-radius:8px;padding:12px 14px;background:#fbfcfe}
@@ -30,7 +31,7 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, t
 }
 
 export function drawCard(host: HTMLElement): CardParts {
-  const root = host.attachShadow({ mode: 'closed' });
+  const root = host.attachShadow({ mode: 'open' });
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(CSS);
   root.adoptedStyleSheets = [sheet];

@@ -1,4 +1,5 @@
-import { API, FrameMessage } from '@bricolage/protocol';
+import { API } from '@bricolage/protocol';
+import { FrameMessage } from '@bricolage/protocol/widget';
 import { describe, expect, it } from 'vitest';
 import { FRAME_PATH, frameMessage, frameUrl, projectPath, widgetProject } from './messages';
 

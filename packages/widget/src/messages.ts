@@ -1,7 +1,7 @@
 // What widget.js says to the coordinator and to its frame, and how it checks what comes back: by hand rather
 // than with the protocol's zod schemas, which would not fit the script's size budget (the types are the
 // protocol's; messages.test.ts holds both to the same cases).
-import type { FrameMessage, FrameStatus, HostCommand, WidgetProject } from '@bricolage/protocol';
+import type { FrameMessage, FrameStatus, HostCommand, WidgetProject } from '@bricolage/protocol/widget';
 
 /** The coordinator's routes the script uses (API.widgetProject and API.widgetFrame; checked in the test). */
 export const projectPath = (project: string) => `/v1/widget/projects/${encodeURIComponent(project)}`;

@@ -1,7 +1,7 @@
 // widget.js: `<script src="https://COORDINATOR/widget.js" data-project="prj_…" async integrity="sha384-…"
 // crossorigin>` or `<bricolage-widget project="prj_…">`. It draws a card and, only after the reader's click,
 // loads the coordinator's frame, where the reader consents and the work runs. The host page gets counts only.
-import type { FrameStatus } from '@bricolage/protocol';
+import type { FrameStatus } from '@bricolage/protocol/widget';
 import { type CardParts, drawCard } from './card';
 import { command, frameMessage, frameUrl, hintKey, projectPath, widgetProject } from './messages';
 

@@ -9,10 +9,10 @@ import {
   CreateJobRequest,
   HeartbeatRequest,
   LeaseRequest,
-  ProjectEmbedding,
   SubmitRequest,
   TokenRequest,
 } from '@bricolage/protocol';
+import { ProjectEmbedding } from '@bricolage/protocol/widget';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ZodObject } from 'zod';
 import { type Coordinator, startCoordinator } from '../server';

@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { API, ProjectEmbedding, ProjectId, WidgetManifest, WidgetProject } from '@bricolage/protocol';
+import { API, ProjectId } from '@bricolage/protocol';
+import { ProjectEmbedding, WidgetManifest, WidgetProject } from '@bricolage/protocol/widget';
 import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { ApiError, errorResponse } from './errors';
