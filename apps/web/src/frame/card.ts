@@ -142,7 +142,8 @@ export function drawCard(
         description.textContent = project.description;
       }
       const asking = status.state === 'consent' || status.state === 'revoked';
-      consent.hidden = !asking || status.state === 'revoked';
+      // After a no, the question again: a host that keeps the frame lets the reader change their mind.
+      consent.hidden = !asking;
       startButton.disabled = startable === false || !view.booted;
       running.hidden = asking || status.state === 'failed';
       state.textContent = LABELS[status.state];

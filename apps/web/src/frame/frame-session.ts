@@ -79,6 +79,8 @@ export class FrameSession {
   readonly #connectivity: Connectivity;
   #parts: Parts | null = null;
   #consented = false;
+  /** Whether #consented has been read from the database yet: until then nothing is said about consent. */
+  #consentKnown = false;
   #persistent = true;
   /** Withdrawn (or declined) in this frame, and forgotten in the database. */
   #revoked = false;
@@ -131,6 +133,7 @@ export class FrameSession {
     this.#parts = parts;
     const [settings, identity] = await Promise.all([store.settings(), store.identity()]);
     this.#consented = settings.consentedAt !== null;
+    this.#consentKnown = true;
     // A reader new to this site starts at the widget's default; one who chose otherwise here keeps that.
     model.set({
       settings: identity ? settings : { ...settings, throttle: WIDGET_THROTTLE },
@@ -230,13 +233,15 @@ export class FrameSession {
       type: 'bricolage:status',
       state: view.fatal
         ? 'failed'
-        : this.#revoked
-          ? 'revoked'
-          : this.#revoking
-            ? 'stopped'
-            : !this.#consented
-              ? 'consent'
-              : STATE_OF[view.phase],
+        : !this.#consentKnown
+          ? 'starting'
+          : this.#revoked
+            ? 'revoked'
+            : this.#revoking
+              ? 'stopped'
+              : !this.#consented
+                ? 'consent'
+                : STATE_OF[view.phase],
       pauseReason: view.pauseReason,
       computed: view.session?.computed ?? 0,
       credited: totals.reduce((n, t) => n + t.receipts, 0),

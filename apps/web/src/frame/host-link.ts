@@ -23,8 +23,13 @@ export class HostLink {
   }
 
   readonly #onMessage = (event: MessageEvent): void => {
-    if (event.source !== window.parent || event.origin !== this.#host) return;
-    const command = HostCommand.safeParse(event.data);
-    if (command.success) this.#onCommand(command.data);
+    const command =
+      event.source === window.parent && event.origin === this.#host ? HostCommand.safeParse(event.data) : null;
+    if (command?.success) this.#onCommand(command.data);
+    // Counted where a person (or a test) can see it: a message ignored is an event too, and proving that nothing
+    // happened needs one.
+    else document.documentElement.dataset.ignoredMessages = String(++this.#ignored);
   };
+
+  #ignored = 0;
 }

@@ -43,7 +43,11 @@ if (!place.ok) {
       decline: () => session.decline(),
       stop: () => void session.stop(),
       start: () => void session.start(),
-      revoke: () => void session.revoke(),
+      revoke: () => {
+        // Marks for the browser's performance tools (and the revoke test): how long withdrawing took here.
+        performance.mark('bricolage:revoke');
+        void session.revoke().then(() => performance.mark('bricolage:revoked'));
+      },
       setThrottle: (percent) => void session.setThrottle(percent),
       saveReceipts: () =>
         void session.exportReceipts().then((file) => {
