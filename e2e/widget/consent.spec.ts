@@ -1,6 +1,8 @@
 // The widget on a host page from another site: nothing runs and no volunteer request is made before the reader
 // says yes inside the coordinator's frame; after it, work units are computed and credited, and the host page hears
 // counts only. The host pins widget.js with the SRI hash the coordinator publishes, and a wrong hash is refused.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { FrameMessage } from '@bricolage/protocol/widget';
 import {
   expect,
@@ -13,6 +15,23 @@ import {
   watchHost,
   widgetFrame,
 } from './support';
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's serious and critical findings in a frame (run through the debugging protocol, past its CSP). */
+async function axeFindings(frame: import('@playwright/test').Frame): Promise<string[]> {
+  await frame.evaluate(AXE);
+  return frame.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: { run(d: Document): Promise<{ violations: { id: string; impact: string | null }[] }> };
+      }
+    ).axe;
+    return (await axe.run(document)).violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.impact} ${v.id}`);
+  });
+}
 
 test('nothing runs before the reader’s yes; after it, units are computed and credited and the host sees counts only', async ({
   page,
@@ -47,6 +66,7 @@ test('nothing runs before the reader’s yes; after it, units are computed and c
   expect(grid.log.filter(isVolunteerRequest)).toEqual([]);
   expect(workers).toEqual([]);
   await expect.poll(async () => (await hostEvents(page)).map((e) => e.state)).toContain('consent');
+  expect(await axeFindings(await frameOf(page, grid))).toEqual([]);
 
   const yes = Date.now();
   await start.click();
@@ -59,6 +79,7 @@ test('nothing runs before the reader’s yes; after it, units are computed and c
   const firstVolunteerRequest = grid.log.find(isVolunteerRequest);
   expect(firstVolunteerRequest?.at).toBeGreaterThanOrEqual(yes);
   await expect(frame.getByTestId('widget-counts')).toContainText(/credited on this site/);
+  expect(await axeFindings(await frameOf(page, grid))).toEqual([]);
 
   // Credited by the coordinator, in its log, to a key the host page never saw.
   const progress = await grid.coordinator.store.progress(grid.job as never);

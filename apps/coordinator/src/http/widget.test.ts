@@ -117,6 +117,7 @@ describe('widget routes', () => {
       'frame-ancestors http://localhost:9000 https://news.example.org',
     );
     expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
     expect(await res.text()).toBe(FRAME_HTML);
 
     const none = await frame(other.project);

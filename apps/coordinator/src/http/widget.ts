@@ -144,6 +144,8 @@ export function widgetRoutes(app: OpenAPIHono<Env>, deps: Deps, files: WidgetFil
       return c.body(frame as Uint8Array<ArrayBuffer>, 200, {
         'content-type': 'text/html; charset=utf-8',
         'content-security-policy': frameAncestors(await deps.store.embeddingOrigins(project.id)),
+        // A cross-origin-isolated host (COEP require-corp) may frame it only with this; frame-ancestors decides who.
+        'cross-origin-resource-policy': 'cross-origin',
         // A list changed by the researcher applies to the next load; nothing keeps the old header.
         'cache-control': 'no-store',
       });
