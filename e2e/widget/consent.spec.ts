@@ -98,9 +98,14 @@ test('nothing runs before the reader’s yes; after it, units are computed and c
   }
   const last = (await hostEvents(page)).findLast((e) => e.type === 'bricolage:status');
   expect(Object.keys(last ?? {}).sort()).toEqual(
-    ['at', 'computed', 'credit', 'credited', 'pauseReason', 'state', 'type'].sort(),
+    ['at', 'computed', 'credit', 'credited', 'pauseReason', 'remembered', 'state', 'type'].sort(),
   );
   expect((await frameOf(page, grid)).url()).toContain(`host=${encodeURIComponent(host.origin)}`);
+  // This Chromium keeps nothing for a cross-site frame: the frame says its yes will not last, and widget.js keeps
+  // no reminder that would reopen it on the next visit.
+  expect(last?.remembered).toBe(false);
+  await expect(frame.getByText('kept only while this page is open')).toBeVisible();
+  expect(await page.evaluate(() => localStorage.length)).toBe(0);
 });
 
 test('a widget.js whose bytes do not match the integrity the host pinned is not run', async ({

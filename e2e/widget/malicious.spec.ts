@@ -121,6 +121,7 @@ test('the host cannot read the frame, and a third party on its page can neither 
       computed: 999,
       credited: 9,
       credit: 9,
+      remembered: true,
     };
     window.parent.postMessage(fake, '*');
   });

@@ -29,6 +29,7 @@ test('the yes is remembered per host site, and revoking forgets it', async ({ st
   await expect(frame.getByText('kept only while this page is open')).toBeHidden();
   await expect.poll(async () => (await lastStatus(page))?.credited ?? 0, { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
   const credited = (await lastStatus(page))?.credited ?? 0;
+  expect((await lastStatus(page))?.remembered).toBe(true);
 
   // The next visit: the frame opens and computes with no click, and this site's receipts are still there.
   await page.reload();

@@ -206,6 +206,7 @@ export interface HostEvent {
   readonly computed?: number;
   readonly credited?: number;
   readonly credit?: number;
+  readonly remembered?: boolean;
   readonly command?: string;
   readonly reason?: string;
 }

@@ -70,9 +70,18 @@ describe('widget messages', () => {
       computed: 3,
       credited: 2,
       credit: 20,
+      remembered: true,
       volunteer: 'a key the frame must not send',
       receipts: [{}],
     });
-    expect(Object.keys(status).sort()).toEqual(['computed', 'credit', 'credited', 'pauseReason', 'state', 'type']);
+    expect(Object.keys(status).sort()).toEqual([
+      'computed',
+      'credit',
+      'credited',
+      'pauseReason',
+      'remembered',
+      'state',
+      'type',
+    ]);
   });
 });

@@ -87,6 +87,8 @@ export const FrameMessage = z.discriminatedUnion('type', [
     /** Receipts held for this site, and their credit. */
     credited: z.number().int().nonnegative(),
     credit: z.number().nonnegative(),
+    /** Whether the frame keeps the reader's yes for the next visit (not where the browser refuses it storage). */
+    remembered: z.boolean(),
   }),
   /** A command the frame would not carry out, and why. */
   z.object({ type: z.literal('bricolage:refused'), command: z.string().max(64), reason: z.string().max(300) }),

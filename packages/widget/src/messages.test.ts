@@ -12,6 +12,7 @@ const status = {
   computed: 4,
   credited: 2,
   credit: 20,
+  remembered: true,
 };
 
 describe('frameMessage', () => {
@@ -44,6 +45,7 @@ describe('frameMessage', () => {
       { ...status, credited: 1.5 },
       { ...status, credit: Number.NaN },
       { ...status, pauseReason: 'tired' },
+      { ...status, remembered: 'yes' },
       { type: 'bricolage:resize', height: 1e9 },
       { type: 'bricolage:hello' },
     ]) {

@@ -47,10 +47,11 @@ export function frameMessage(
   const m = event.data as Record<string, unknown> | null;
   if (typeof m !== 'object' || m === null) return null;
   if (m.type === 'bricolage:status') {
-    const { state, pauseReason, computed, credited, credit } = m;
+    const { state, pauseReason, computed, credited, credit, remembered } = m;
     if (!STATES.includes(state as FrameStatus['state'])) return null;
     if (!REASONS.includes(pauseReason as FrameStatus['pauseReason'])) return null;
     if (!count(computed) || !count(credited) || typeof credit !== 'number' || !(credit >= 0)) return null;
+    if (typeof remembered !== 'boolean') return null;
     // Only these fields go on: whatever else a message carried is not handed to the host page.
     return {
       type: m.type,
@@ -59,6 +60,7 @@ export function frameMessage(
       computed,
       credited,
       credit,
+      remembered,
     };
   }
   if (m.type === 'bricolage:resize')

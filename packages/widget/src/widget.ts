@@ -131,7 +131,7 @@ function define(base: string): void {
             remembered(this.#key(), false);
             this.#close('Nothing runs until you agree in the next step.');
           }
-        } else if (message.state !== 'failed') remembered(this.#key(), true);
+        } else if (message.state !== 'failed') remembered(this.#key(), message.remembered);
       }
       this.dispatchEvent(new CustomEvent(message.type, { detail: message }));
     };

@@ -246,6 +246,7 @@ export class FrameSession {
       computed: view.session?.computed ?? 0,
       credited: totals.reduce((n, t) => n + t.receipts, 0),
       credit: totals.reduce((n, t) => n + t.credit, 0),
+      remembered: this.#persistent,
     };
   }
 
