@@ -1,0 +1,48 @@
+// One HTTP request on a connection of its own, for tests that send hostile or oversized bodies: a server
+// that answers before reading the whole body may then drop the connection, and a pooled client (fetch)
+// would report the cut write instead of the answer, or send the next request down a dead socket.
+import { request as httpRequest } from 'node:http';
+
+export interface RawRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly token?: string;
+  readonly type?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string | Uint8Array;
+}
+
+export interface RawReply {
+  readonly status: number;
+  readonly contentType: string;
+  readonly text: string;
+}
+
+export function sendRaw(url: string, r: RawRequest): Promise<RawReply> {
+  const headers: Record<string, string> = { ...r.headers };
+  if (r.token !== undefined) headers.authorization = `Bearer ${r.token}`;
+  if (r.type !== undefined) headers['content-type'] = r.type;
+  const body = r.body === undefined ? null : typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : r.body;
+  if (body) headers['content-length'] = String(body.byteLength);
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = httpRequest(url + r.path, { method: r.method, headers, agent: false }, (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: res.headers['content-type'] ?? '',
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+    });
+    // Once the answer is in, a write cut short by the server closing early is no failure of the request.
+    req.on('error', (e) => {
+      if (!answered) reject(e);
+    });
+    req.end(body ?? undefined);
+  });
+}
