@@ -14,12 +14,12 @@ import { domainMessage, sign, verify } from './signing';
 
 /** Signs exactly the schema's fields: extra keys are stripped first, or the receipt could never verify. */
 export async function signReceiptBody(privateKey: CryptoKey, body: ReceiptBody): Promise<Receipt> {
-  const clean = ReceiptBody.parse(body);
+  const clean = ReceiptBody.strip().parse(body);
   return { body: clean, signature: await sign(privateKey, domainMessage('receipt', canonicalJson(clean))) };
 }
 
 export async function signTreeHead(privateKey: CryptoKey, head: TreeHead): Promise<SignedTreeHead> {
-  const clean = TreeHead.parse(head);
+  const clean = TreeHead.strip().parse(head);
   return { head: clean, signature: await sign(privateKey, domainMessage('treeHead', canonicalJson(clean))) };
 }
 
