@@ -277,7 +277,7 @@ describe('verifyConsistentHeads', () => {
 
   it('accepts heads linked by a consistency proof', async () => {
     for (const [from, to] of [
-      [0, 5],
+      [0, 0],
       [1, 5],
       [2, 5],
       [3, 5],
@@ -320,6 +320,11 @@ describe('verifyConsistentHeads', () => {
       await verifyConsistentHeads(await headOf(3, other), head5, await proofHex(3, 5), log.publicKeyText),
       'bad_request',
       'older tree head belongs to another log',
+    );
+    expectFailure(
+      await verifyConsistentHeads(await headOf(0), head5, await proofHex(0, 5), log.publicKeyText),
+      'bad_request',
+      'there is no consistency proof from the empty tree (RFC 9162)',
     );
     const garbage = await verifyConsistentHeads(head3, head5, { from: 3 }, log.publicKeyText);
     expect(garbage.ok).toBe(false);

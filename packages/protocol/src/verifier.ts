@@ -80,6 +80,8 @@ export async function verifyConsistentHeads(
   if (!parsed.success) return fail('bad_request', `not a consistency proof: ${describe(parsed.error)}`);
   const { from, to } = parsed.data;
   if (a.value.size > b.value.size) return fail('bad_request', 'the older tree head is larger than the newer one');
+  if (a.value.size === 0 && b.value.size > 0)
+    return fail('bad_request', 'there is no consistency proof from the empty tree (RFC 9162)');
   if (from !== a.value.size || to !== b.value.size) {
     return fail(
       'bad_request',
