@@ -1,15 +1,16 @@
 // Starts a coordinator: opens the store, loads the key, serves HTTP, sweeps expired leases.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Project, ProjectId } from '@bricolage/protocol';
 import { type Clock, type Random, systemClock } from './clock';
 import { type CoordinatorConfig, DEFAULT_CONFIG } from './config';
+import { layoutOf, privateDatabase, privateDirectory } from './data-dir/layout';
+import { loadSecret } from './data-dir/secrets';
 import { createApp } from './http/app';
 import type { Deps } from './http/env';
 import { RateLimiter } from './http/rate-limit';
 import { VolunteerTokens, newProjectToken } from './http/tokens';
-import { loadOrCreateKey } from './log/keys';
+import { type CoordinatorKey, loadOrCreateKey } from './log/keys';
 import { ReceiptLog } from './log/receipt-log';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import type { Store } from './store/store';
@@ -41,13 +42,18 @@ export interface Coordinator {
   close(): Promise<void>;
 }
 
+/** Opens the store of `dataDir`, creating the directory (0700) and the database (0600) when they are new. */
 export async function openStore(dataDir: string, config: CoordinatorConfig, random: Random): Promise<SqliteStore> {
-  return new SqliteStore({
-    path: join(dataDir, 'bricolage.sqlite'),
+  const layout = layoutOf(dataDir);
+  privateDirectory(dataDir);
+  const store = new SqliteStore({
+    path: layout.database,
     random,
     maxLeasesPerVolunteer: config.maxLeasesPerVolunteer,
     inlineInputBytes: config.inlineInputBytes,
   });
+  privateDatabase(layout.database);
+  return store;
 }
 
 export async function createProject(
@@ -74,9 +80,17 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const clock = options.clock ?? systemClock;
   const logError = options.log ?? ((m: string) => console.error(m));
   const store = await openStore(options.dataDir, config, options.random ?? Math.random);
-  const key = await loadOrCreateKey(store);
+  const { keys } = layoutOf(options.dataDir);
+  let key: CoordinatorKey;
+  let tokenKey: Uint8Array;
+  try {
+    key = await loadOrCreateKey(keys, store);
+    tokenKey = await loadSecret(keys, 'token.key', store, 'token_key');
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   store.setLogKey(key.publicKey);
-  const tokenKey = await store.putMetaIfAbsent('token_key', randomBytes(32));
   const deps: Deps = {
     store,
     log: new ReceiptLog(store, key, clock),

@@ -131,9 +131,10 @@ export interface Store {
   inclusionPath(index: number, size: number): Promise<Uint8Array[]>;
   consistencyPath(from: number, to: number): Promise<Uint8Array[]>;
 
-  // the coordinator's own secrets (signing key seed, token key), created once
+  // facts about the store itself; earlier releases also kept the coordinator's secrets here
   getMeta(key: string): Promise<Uint8Array | null>;
-  putMetaIfAbsent(key: string, value: Uint8Array): Promise<Uint8Array>;
+  /** Removes an entry and overwrites its bytes in the file, so that a secret moved elsewhere leaves no copy. */
+  deleteMeta(key: string): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -798,9 +798,15 @@ export class SqliteStore implements Store {
     return row ? new Uint8Array(row.value) : null;
   }
 
-  async putMetaIfAbsent(key: string, value: Uint8Array): Promise<Uint8Array> {
-    this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run(key, value);
-    return (await this.getMeta(key)) as Uint8Array;
+  async deleteMeta(key: string): Promise<void> {
+    this.db.pragma('secure_delete = ON');
+    try {
+      this.db.prepare('DELETE FROM meta WHERE key = ?').run(key);
+    } finally {
+      this.db.pragma('secure_delete = OFF');
+    }
+    // The WAL may still hold pages as they were: copy it into the scrubbed file and empty it.
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   async close(): Promise<void> {
