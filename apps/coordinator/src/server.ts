@@ -5,6 +5,7 @@ import type { Project, ProjectId } from '@bricolage/protocol';
 import { type Clock, type Random, systemClock } from './clock';
 import { type CoordinatorConfig, DEFAULT_CONFIG } from './config';
 import { layoutOf, privateDatabase, privateDirectory } from './data-dir/layout';
+import { lockDataDir } from './data-dir/lock';
 import { loadSecret } from './data-dir/secrets';
 import { createApp } from './http/app';
 import type { Deps } from './http/env';
@@ -42,8 +43,17 @@ export interface Coordinator {
   close(): Promise<void>;
 }
 
-/** Opens the store of `dataDir`, creating the directory (0700) and the database (0600) when they are new. */
-export async function openStore(dataDir: string, config: CoordinatorConfig, random: Random): Promise<SqliteStore> {
+/**
+ * Opens the store of `dataDir` for an operator command or a test, beside a running coordinator if there is
+ * one: it never cleans up after a crash (only the coordinator holding the directory's lock does). Creates
+ * the directory (0700) and the database (0600) when they are new.
+ */
+export async function openStore(
+  dataDir: string,
+  config: CoordinatorConfig,
+  random: Random,
+  owner = false,
+): Promise<SqliteStore> {
   const layout = layoutOf(dataDir);
   privateDirectory(dataDir);
   const store = new SqliteStore({
@@ -51,6 +61,7 @@ export async function openStore(dataDir: string, config: CoordinatorConfig, rand
     random,
     maxLeasesPerVolunteer: config.maxLeasesPerVolunteer,
     inlineInputBytes: config.inlineInputBytes,
+    owner,
   });
   privateDatabase(layout.database);
   return store;
@@ -79,15 +90,20 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const config = { ...DEFAULT_CONFIG, ...options.config };
   const clock = options.clock ?? systemClock;
   const logError = options.log ?? ((m: string) => console.error(m));
-  const store = await openStore(options.dataDir, config, options.random ?? Math.random);
-  const { keys } = layoutOf(options.dataDir);
+  const layout = layoutOf(options.dataDir);
+  privateDirectory(options.dataDir);
+  // Before the store opens: as the directory's owner, it drops what a crashed run left staged.
+  const lock = lockDataDir(layout.lock);
+  let store: SqliteStore | null = null;
   let key: CoordinatorKey;
   let tokenKey: Uint8Array;
   try {
-    key = await loadOrCreateKey(keys, store);
-    tokenKey = await loadSecret(keys, 'token.key', store, 'token_key');
+    store = await openStore(options.dataDir, config, options.random ?? Math.random, true);
+    key = await loadOrCreateKey(layout.keys, store);
+    tokenKey = await loadSecret(layout.keys, 'token.key', store, 'token_key');
   } catch (e) {
-    await store.close();
+    await store?.close();
+    lock.release();
     throw e;
   }
   store.setLogKey(key.publicKey);
@@ -143,6 +159,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
       await store.close();
+      lock.release();
     },
   };
 }

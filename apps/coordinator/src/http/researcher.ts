@@ -142,6 +142,12 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       const sizes = ioSizes(job.definition.spec);
       const batch = randomBytes(12).toString('hex');
       let chunk: StagedWorkUnit[] = [];
+      let staged = 0;
+      const stage = async () => {
+        await deps.store.stageWorkUnits(job.id, batch, chunk);
+        staged += chunk.length;
+        chunk = [];
+      };
       try {
         for await (const { line, number } of ndjsonLines(
           c.req.raw.body,
@@ -149,13 +155,12 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
           deps.config.maxUploadBytes,
         )) {
           chunk.push(parseLine(line, number, sizes));
-          if (chunk.length >= CHUNK) {
-            await deps.store.stageWorkUnits(job.id, batch, chunk);
-            chunk = [];
-          }
+          if (chunk.length >= CHUNK) await stage();
         }
-        if (chunk.length > 0) await deps.store.stageWorkUnits(job.id, batch, chunk);
-        const summary = await deps.store.commitBatch(job.id, batch);
+        if (chunk.length > 0) await stage();
+        const committed = await deps.store.commitBatch(job.id, batch, staged);
+        if (!committed.ok) throw ApiError.from(committed.error);
+        const summary = committed.value;
         return c.json({
           job: job.id,
           added: summary.added,

@@ -108,7 +108,11 @@ export interface Store {
 
   // work units: staged in chunks, made visible all at once, so a broken upload adds nothing
   stageWorkUnits(job: JobId, batch: string, units: readonly StagedWorkUnit[]): Promise<void>;
-  commitBatch(job: JobId, batch: string): Promise<BatchSummary>;
+  /**
+   * Makes the batch visible if all `staged` of its rows are still there; otherwise (`conflict`) commits
+   * nothing, so an upload is never silently cut short.
+   */
+  commitBatch(job: JobId, batch: string, staged: number): Promise<Result<BatchSummary>>;
   abortBatch(job: JobId, batch: string): Promise<void>;
 
   // volunteers

@@ -54,6 +54,11 @@ export interface SqliteStoreOptions {
   readonly maxLeasesPerVolunteer: number;
   /** Inputs up to this size are inlined in lease responses. */
   readonly inlineInputBytes: number;
+  /**
+   * Opened by the owner of the data directory (the coordinator holding its lock), which alone may drop
+   * the staged rows a crashed run left: anyone else could be deleting an upload still in flight.
+   */
+  readonly owner?: boolean;
 }
 
 interface WorkUnitRow {
@@ -135,9 +140,11 @@ export class SqliteStore implements Store {
     this.resultSeq = (
       this.db.prepare('SELECT COALESCE(MAX(result_seq), 0) AS n FROM work_units').get() as { n: number }
     ).n;
-    // A crash mid-upload leaves staged rows that were never committed: they were never visible, drop them.
-    this.db.prepare("DELETE FROM work_units WHERE state = 'staged'").run();
-    this.db.prepare('DELETE FROM staged_blobs').run();
+    if (options.owner) {
+      // A crash mid-upload leaves staged rows that were never committed: they were never visible, drop them.
+      this.db.prepare("DELETE FROM work_units WHERE state = 'staged'").run();
+      this.db.prepare('DELETE FROM staged_blobs').run();
+    }
   }
 
   setLogKey(key: string): void {
@@ -320,10 +327,23 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async commitBatch(job: JobId, batch: string): Promise<BatchSummary> {
+  async commitBatch(job: JobId, batch: string, staged: number): Promise<Result<BatchSummary>> {
     const record = this.requireJob(job);
     const need = record.state === 'cancelled' ? 0 : record.definition.redundancy.minQuorum;
-    return this.db.transaction(() => {
+    return this.db.transaction((): Result<BatchSummary> => {
+      const present = (
+        this.db.prepare("SELECT COUNT(*) AS n FROM work_units WHERE batch = ? AND state = 'staged'").get(batch) as {
+          n: number;
+        }
+      ).n;
+      if (present !== staged)
+        return {
+          ok: false,
+          error: {
+            code: 'conflict',
+            message: `only ${present} of the ${staged} work units staged by this upload are still there; nothing was added, send it again`,
+          },
+        };
       const range = this.db
         .prepare(
           `SELECT MIN(id) AS first, MAX(id) AS last, COUNT(*) AS n, SUM(expected_hash IS NOT NULL) AS k
@@ -340,7 +360,7 @@ export class SqliteStore implements Store {
       this.db
         .prepare('UPDATE work_units SET state = ?, need = ?, batch = NULL WHERE batch = ?')
         .run(record.state === 'cancelled' ? 'cancelled' : 'unsent', need, batch);
-      return { added: range.n, knownAnswer: known, first: range.first, last: range.last };
+      return ok({ added: range.n, knownAnswer: known, first: range.first, last: range.last });
     })();
   }
 
