@@ -13,7 +13,7 @@ import { layoutOf } from '../data-dir/layout';
 import { type Coordinator, openStore, startCoordinator } from '../server';
 import { Researcher, squareInput } from '../testing/fixtures';
 import { operatorCommand } from '../testing/operator-command';
-import { type StreamingRequest, streamRaw } from '../testing/raw-http';
+import { type StreamingRequest, sendRaw, streamRaw } from '../testing/raw-http';
 
 const lines = (from: number, count: number) =>
   Array.from({ length: count }, (_, i) => `${JSON.stringify({ input: toBase64(squareInput(from + i)) })}\n`).join('');
@@ -30,12 +30,22 @@ describe('uploads under interference', () => {
   const staged = () => count("SELECT COUNT(*) AS n FROM work_units WHERE state = 'staged'");
   const visible = (job: string) =>
     count("SELECT COUNT(*) AS n FROM work_units WHERE job = ? AND state = 'unsent'", job);
-  const upload = (job: string): StreamingRequest =>
+  const upload = (job: string, key?: string): StreamingRequest =>
     streamRaw(coordinator.url, {
       method: 'POST',
       path: API.workUnits(job),
       token: researcher.token,
       type: 'application/x-ndjson',
+      ...(key === undefined ? {} : { headers: { 'idempotency-key': key } }),
+    });
+  const uploadWhole = (job: string, body: string, key?: string) =>
+    sendRaw(coordinator.url, {
+      method: 'POST',
+      path: API.workUnits(job),
+      token: researcher.token,
+      type: 'application/x-ndjson',
+      body,
+      ...(key === undefined ? {} : { headers: { 'idempotency-key': key } }),
     });
 
   beforeAll(async () => {
@@ -94,5 +104,59 @@ describe('uploads under interference', () => {
     expect(visible(job)).toBe(0);
     expect(staged()).toBe(0);
     expect(count('SELECT COUNT(*) AS n FROM staged_blobs')).toBe(0);
+  });
+
+  it('answers the retry of a committed upload with the same Idempotency-Key with its summary, adding nothing', async () => {
+    const job = await researcher.createSquareJob({ name: 'idempotent' });
+    const body = lines(20_000, 30);
+    const first = await uploadWhole(job, body, 'batch-2026-01');
+    expect(first.status, first.text).toBe(200);
+    expect(JSON.parse(first.text)).toMatchObject({ added: 30 });
+    // The reply was lost, say, and the researcher sends the same request again.
+    const retry = await uploadWhole(job, body, 'batch-2026-01');
+    expect(retry.status, retry.text).toBe(200);
+    expect(retry.text).toBe(first.text);
+    expect([first.headers['idempotent-replayed'], retry.headers['idempotent-replayed']]).toEqual([undefined, 'true']);
+    expect(visible(job)).toBe(30);
+
+    // The key names that batch: a different body under it is refused, and nothing is added.
+    const other = await uploadWhole(job, lines(20_100, 5), 'batch-2026-01');
+    expect(other.status, other.text).toBe(409);
+    expect(ErrorBody.parse(JSON.parse(other.text)).error.code).toBe('conflict');
+    expect(visible(job)).toBe(30);
+    // Keys are per job, and a request without one is never deduplicated.
+    const elsewhere = await researcher.createSquareJob({ name: 'elsewhere' });
+    expect((await uploadWhole(elsewhere, body, 'batch-2026-01')).status).toBe(200);
+    expect(visible(elsewhere)).toBe(30);
+    expect((await uploadWhole(elsewhere, body)).status).toBe(200);
+    expect(visible(elsewhere)).toBe(60);
+  });
+
+  it('commits one of two concurrent uploads under one key, and answers the other with its summary', async () => {
+    const job = await researcher.createSquareJob({ name: 'concurrent' });
+    const a = upload(job, 'same');
+    const b = upload(job, 'same');
+    await a.write(lines(30_000, 1500));
+    await b.write(lines(30_000, 1500));
+    await expect.poll(staged, { timeout: 30_000 }).toBe(2000);
+    const first = await a.end();
+    const second = await b.end();
+    expect([first.status, second.status], first.text + second.text).toEqual([200, 200]);
+    expect(second.text).toBe(first.text);
+    expect(second.headers['idempotent-replayed']).toBe('true');
+    expect(visible(job)).toBe(1500);
+    expect(staged()).toBe(0);
+  });
+
+  it('refuses a malformed Idempotency-Key, and documents the header', async () => {
+    const job = await researcher.createSquareJob({ name: 'bad keys' });
+    for (const key of ['x'.repeat(201), 'two words', '\u00e9t\u00e9'])
+      expect((await uploadWhole(job, lines(40_000, 1), key)).status, key).toBe(400);
+    expect(visible(job)).toBe(0);
+    const doc = (await (await fetch(coordinator.url + API.openapi)).json()) as {
+      paths: Record<string, { post?: { parameters?: { in: string; name: string }[] } }>;
+    };
+    const parameters = doc.paths['/v1/jobs/{job}/workunits']?.post?.parameters ?? [];
+    expect(parameters).toContainEqual(expect.objectContaining({ in: 'header', name: 'Idempotency-Key' }));
   });
 });

@@ -19,9 +19,10 @@ import {
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { decodeBase64, sha256Hex } from '../hash';
-import type { JobRecord, StagedWorkUnit } from '../store/store';
+import { type BatchSummary, type JobRecord, type StagedWorkUnit, uploadKeyReused } from '../store/store';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
+import { drain, hashedBody } from './hashed-body';
 import { limitBody, projectAuth } from './middleware';
 import { ndjsonLines } from './ndjson';
 import { parseWith, route } from './route';
@@ -127,8 +128,16 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       method: 'post',
       path: hono(API.workUnits('{job}')),
       summary: 'Add work units: a streamed NDJSON body, one WorkUnitLine per line; all or nothing',
+      description:
+        'With an `Idempotency-Key` header (1 to 200 visible ASCII characters, bare or as a quoted string), the ' +
+        'upload is committed once per job and key: sending the same body again under the same key adds nothing ' +
+        "and answers with the first upload's summary (and `Idempotent-Replayed: true`), so a client that lost " +
+        'the reply can simply retry; another body under a used key is refused with 409 `conflict`.',
       tag: 'researcher',
       auth: 'project',
+      headers: z.object({
+        'Idempotency-Key': z.string().optional().openapi({ description: "The client's name for this upload" }),
+      }),
       rawBody: {
         contentType: 'application/x-ndjson',
         description: 'One JSON object per line: {"input": base64, "tag"?: string, "expected"?: base64}',
@@ -138,6 +147,21 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     [auth],
     async (c) => {
       const job = await ownJob(c.get('project').id, c.req.param('job'));
+      const key = idempotencyKey(c.req.header('idempotency-key'));
+      const body = hashedBody(c.req.raw.body);
+      const answer = (summary: BatchSummary, replayed: boolean) => {
+        if (replayed) c.header('Idempotent-Replayed', 'true');
+        return c.json(addedWire(job.id, summary));
+      };
+      if (key) {
+        const earlier = await deps.store.uploadByKey(job.id, key);
+        if (earlier) {
+          // Read only to be hashed: the same body again adds nothing; another body under the key is refused.
+          await drain(body.stream, deps.config.maxUploadBytes);
+          if (body.digest() !== earlier.bodyHash) throw ApiError.from(uploadKeyReused(key));
+          return answer(earlier.summary, true);
+        }
+      }
       if (job.state === 'cancelled') throw new ApiError('job_not_active', `job ${job.id} was cancelled`);
       const sizes = ioSizes(job.definition.spec);
       const batch = randomBytes(12).toString('hex');
@@ -150,7 +174,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       };
       try {
         for await (const { line, number } of ndjsonLines(
-          c.req.raw.body,
+          body.stream,
           deps.config.maxLineBytes,
           deps.config.maxUploadBytes,
         )) {
@@ -158,16 +182,14 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
           if (chunk.length >= CHUNK) await stage();
         }
         if (chunk.length > 0) await stage();
-        const committed = await deps.store.commitBatch(job.id, batch, staged);
+        const committed = await deps.store.commitBatch(
+          job.id,
+          batch,
+          staged,
+          key ? { key, bodyHash: body.digest(), at: deps.clock.now() } : undefined,
+        );
         if (!committed.ok) throw ApiError.from(committed.error);
-        const summary = committed.value;
-        return c.json({
-          job: job.id,
-          added: summary.added,
-          knownAnswer: summary.knownAnswer,
-          firstWorkUnit: summary.first === null ? null : workUnitId(summary.first),
-          lastWorkUnit: summary.last === null ? null : workUnitId(summary.last),
-        });
+        return answer(committed.value.summary, committed.value.replayed);
       } catch (e) {
         await deps.store.abortBatch(job.id, batch);
         // The rest of the body is never read: tell the client not to reuse this connection.
@@ -286,6 +308,23 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       },
     );
   }
+}
+
+const addedWire = (job: JobId, summary: BatchSummary): AddWorkUnitsResponse => ({
+  job,
+  added: summary.added,
+  knownAnswer: summary.knownAnswer,
+  firstWorkUnit: summary.first === null ? null : workUnitId(summary.first),
+  lastWorkUnit: summary.last === null ? null : workUnitId(summary.last),
+});
+
+/** The `Idempotency-Key` header, bare or as the structured-field string its draft standard sends. */
+function idempotencyKey(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  const key = header.length >= 2 && header.startsWith('"') && header.endsWith('"') ? header.slice(1, -1) : header;
+  if (!/^[\x21-\x7e]{1,200}$/.test(key))
+    throw new ApiError('bad_request', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
+  return key;
 }
 
 function transition(job: JobRecord, action: 'pause' | 'resume' | 'cancel'): JobRecord['state'] {

@@ -13,12 +13,16 @@ export interface RouteSpec<Body extends ZodType | undefined, Query extends ZodTy
   /** Hono style: `/v1/jobs/:job`. */
   readonly path: string;
   readonly summary: string;
+  /** The longer explanation, when the summary cannot carry it. */
+  readonly description?: string;
   readonly tag: 'public' | 'researcher' | 'volunteer' | 'log';
   readonly auth?: 'project' | 'volunteer';
   readonly body?: Body;
   /** For bodies that are not JSON (NDJSON, raw bytes): documented, read by the handler itself. */
   readonly rawBody?: { readonly contentType: string; readonly description: string };
   readonly query?: Query;
+  /** Request headers the handler reads itself: documented only. */
+  readonly headers?: ZodType;
   readonly response: { readonly contentType?: string; readonly schema?: ZodType; readonly description: string };
 }
 
@@ -56,11 +60,13 @@ export function route<Body extends ZodType | undefined = undefined, Query extend
     method: spec.method,
     path: spec.path.replace(/:([A-Za-z]+)/g, '{$1}'),
     summary: spec.summary,
+    ...(spec.description ? { description: spec.description } : {}),
     tags: [spec.tag],
     ...(spec.auth ? { security: [{ [spec.auth === 'project' ? 'projectToken' : 'volunteerToken']: [] }] } : {}),
     request: {
       ...(params.length ? { params: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) } : {}),
       ...(spec.query ? { query: spec.query as never } : {}),
+      ...(spec.headers ? { headers: spec.headers as never } : {}),
       ...(spec.body
         ? { body: { required: true, content: { 'application/json': { schema: spec.body as ZodType } } } }
         : spec.rawBody

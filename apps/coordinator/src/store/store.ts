@@ -12,7 +12,7 @@ import type {
   VolunteerStats,
   WorkUnitCounts,
 } from '@bricolage/protocol';
-import type { Result } from '@bricolage/protocol';
+import type { Failure, Result } from '@bricolage/protocol';
 
 export interface JobRecord {
   readonly id: JobId;
@@ -35,6 +35,24 @@ export interface BatchSummary {
   readonly knownAnswer: number;
   readonly first: number | null;
   readonly last: number | null;
+}
+
+/** A client's name for one upload (its Idempotency-Key), and the SHA-256 of the body sent under it. */
+export interface UploadKey {
+  readonly key: string;
+  readonly bodyHash: string;
+}
+
+/** Why an upload under a key already used for another body adds nothing: for every store and the route. */
+export const uploadKeyReused = (key: string): Failure => ({
+  code: 'conflict',
+  message: `Idempotency-Key ${JSON.stringify(key)} was already used for an upload with another body; nothing was added`,
+});
+
+export interface CommittedUpload {
+  readonly summary: BatchSummary;
+  /** True when an earlier upload under the same key had committed: this one added nothing. */
+  readonly replayed: boolean;
 }
 
 export interface GrantedLease {
@@ -110,9 +128,17 @@ export interface Store {
   stageWorkUnits(job: JobId, batch: string, units: readonly StagedWorkUnit[]): Promise<void>;
   /**
    * Makes the batch visible if all `staged` of its rows are still there; otherwise (`conflict`) commits
-   * nothing, so an upload is never silently cut short.
+   * nothing, so an upload is never silently cut short. Under a key already committed for this job, drops
+   * the batch and answers with that upload's summary (the same body) or `conflict` (another body).
    */
-  commitBatch(job: JobId, batch: string, staged: number): Promise<Result<BatchSummary>>;
+  commitBatch(
+    job: JobId,
+    batch: string,
+    staged: number,
+    key?: UploadKey & { readonly at: number },
+  ): Promise<Result<CommittedUpload>>;
+  /** The upload committed under `key` for this job, if any. */
+  uploadByKey(job: JobId, key: string): Promise<(UploadKey & { readonly summary: BatchSummary }) | null>;
   abortBatch(job: JobId, batch: string): Promise<void>;
 
   // volunteers

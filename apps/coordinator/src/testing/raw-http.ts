@@ -1,7 +1,7 @@
 // One HTTP request on a connection of its own, for tests that send hostile or oversized bodies: a server
 // that answers before reading the whole body may then drop the connection, and a pooled client (fetch)
 // would report the cut write instead of the answer, or send the next request down a dead socket.
-import { type ClientRequest, request as httpRequest } from 'node:http';
+import { type ClientRequest, type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 
 export interface RawRequest {
   readonly method: string;
@@ -15,6 +15,7 @@ export interface RawRequest {
 export interface RawReply {
   readonly status: number;
   readonly contentType: string;
+  readonly headers: IncomingHttpHeaders;
   readonly text: string;
 }
 
@@ -60,6 +61,7 @@ function openRaw(url: string, r: Omit<RawRequest, 'body'>, length: number | null
         resolve({
           status: res.statusCode ?? 0,
           contentType: res.headers['content-type'] ?? '',
+          headers: res.headers,
           text: Buffer.concat(chunks).toString('utf8'),
         }),
       );

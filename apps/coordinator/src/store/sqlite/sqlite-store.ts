@@ -33,17 +33,20 @@ import { agree } from '../../rules/compare';
 import { eligibility } from '../../rules/eligibility';
 import { type TrustEvent, type TrustRecord, nextTrust, quorumFor } from '../../rules/trust';
 import { failureReason, replicasWanted, type ReturnedResult, validate } from '../../rules/validation';
-import type {
-  BatchSummary,
-  GrantedLease,
-  HeartbeatRow,
-  JobRecord,
-  LeaseQuery,
-  ResultRow,
-  StagedWorkUnit,
-  Store,
-  StoredReceipt,
-  SubmitItem,
+import {
+  type BatchSummary,
+  type CommittedUpload,
+  type GrantedLease,
+  type HeartbeatRow,
+  type JobRecord,
+  type LeaseQuery,
+  type ResultRow,
+  type StagedWorkUnit,
+  type Store,
+  type StoredReceipt,
+  type SubmitItem,
+  type UploadKey,
+  uploadKeyReused,
 } from '../store';
 import { MIGRATIONS } from './schema';
 
@@ -327,10 +330,22 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async commitBatch(job: JobId, batch: string, staged: number): Promise<Result<BatchSummary>> {
+  async commitBatch(
+    job: JobId,
+    batch: string,
+    staged: number,
+    key?: UploadKey & { readonly at: number },
+  ): Promise<Result<CommittedUpload>> {
     const record = this.requireJob(job);
     const need = record.state === 'cancelled' ? 0 : record.definition.redundancy.minQuorum;
-    return this.db.transaction((): Result<BatchSummary> => {
+    return this.db.transaction((): Result<CommittedUpload> => {
+      // Inside the transaction, so that of two uploads racing under one key exactly one commits.
+      const earlier = key ? this.uploadKeyRow(job, key.key) : undefined;
+      if (key && earlier) {
+        this.dropBatch(batch);
+        if (earlier.body_hash !== key.bodyHash) return { ok: false, error: uploadKeyReused(key.key) };
+        return ok({ summary: summaryOf(earlier), replayed: true });
+      }
       const present = (
         this.db.prepare("SELECT COUNT(*) AS n FROM work_units WHERE batch = ? AND state = 'staged'").get(batch) as {
           n: number;
@@ -360,15 +375,36 @@ export class SqliteStore implements Store {
       this.db
         .prepare('UPDATE work_units SET state = ?, need = ?, batch = NULL WHERE batch = ?')
         .run(record.state === 'cancelled' ? 'cancelled' : 'unsent', need, batch);
-      return ok({ added: range.n, knownAnswer: known, first: range.first, last: range.last });
+      const summary = { added: range.n, knownAnswer: known, first: range.first, last: range.last };
+      if (key)
+        this.db
+          .prepare(
+            `INSERT INTO upload_keys (job, key, body_hash, added, known_answer, first, last, committed_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(job, key.key, key.bodyHash, summary.added, summary.knownAnswer, summary.first, summary.last, key.at);
+      return ok({ summary, replayed: false });
     })();
   }
 
+  async uploadByKey(job: JobId, key: string): Promise<(UploadKey & { readonly summary: BatchSummary }) | null> {
+    const row = this.uploadKeyRow(job, key);
+    return row ? { key, bodyHash: row.body_hash, summary: summaryOf(row) } : null;
+  }
+
+  private uploadKeyRow(job: JobId, key: string): UploadKeySqlRow | undefined {
+    return this.db.prepare('SELECT * FROM upload_keys WHERE job = ? AND key = ?').get(job, key) as
+      | UploadKeySqlRow
+      | undefined;
+  }
+
   async abortBatch(_job: JobId, batch: string): Promise<void> {
-    this.db.transaction(() => {
-      this.db.prepare("DELETE FROM work_units WHERE batch = ? AND state = 'staged'").run(batch);
-      this.db.prepare('DELETE FROM staged_blobs WHERE batch = ?').run(batch);
-    })();
+    this.db.transaction(() => this.dropBatch(batch))();
+  }
+
+  private dropBatch(batch: string): void {
+    this.db.prepare("DELETE FROM work_units WHERE batch = ? AND state = 'staged'").run(batch);
+    this.db.prepare('DELETE FROM staged_blobs WHERE batch = ?').run(batch);
   }
 
   // ---- leasing ----
@@ -914,6 +950,13 @@ interface ResultSqlRow {
   finished_at: number;
   result_seq: number;
 }
+interface UploadKeySqlRow {
+  body_hash: string;
+  added: number;
+  known_answer: number;
+  first: number | null;
+  last: number | null;
+}
 interface ReceiptSqlRow {
   idx: number;
   body: string;
@@ -960,6 +1003,13 @@ const toReturned = (row: ReturnedSqlRow): ReturnedResult => ({
   backend: row.backend as ReturnedResult['backend'],
   outputHash: row.output_hash,
   output: new Uint8Array(row.output.buffer, row.output.byteOffset, row.output.byteLength),
+});
+
+const summaryOf = (row: UploadKeySqlRow): BatchSummary => ({
+  added: row.added,
+  knownAnswer: row.known_answer,
+  first: row.first,
+  last: row.last,
 });
 
 const toStoredReceipt = (row: ReceiptSqlRow): StoredReceipt => ({
