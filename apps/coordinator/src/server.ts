@@ -119,7 +119,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     version: VERSION,
     logError,
   };
-  // Leases that ran out while we were down go back into the queue before anyone asks for work.
+  // The time we were down is not the volunteers' to lose: leases live when we stopped get it back, and
+  // only those that ran out while we were alive go back into the queue, before anyone asks for work.
+  await store.resumeLeases(clock.now());
   await store.expireLeases(clock.now());
   const app = createApp(deps, options.webRoot);
   const host = options.host ?? '127.0.0.1';
@@ -133,7 +135,10 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     if (sweeping) return 0;
     sweeping = true;
     try {
-      return await store.expireLeases(clock.now());
+      const now = clock.now();
+      const expired = await store.expireLeases(now);
+      await store.markAlive(now);
+      return expired;
     } finally {
       sweeping = false;
     }
@@ -158,6 +163,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         // SSE streams and keep-alive sockets would hold close() open forever.
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
+      await store.markAlive(clock.now());
       await store.close();
       lock.release();
     },

@@ -49,7 +49,8 @@ describe('the data directory and the coordinator keys', () => {
       expect(mode(join(layout.keys, file))).toBe(0o600);
       expect(readFileSync(join(layout.keys, file))).toHaveLength(32);
     }
-    expect(metaKeys(layout.database)).toEqual([]);
+    // Only the coordinator's heartbeat is left there.
+    expect(metaKeys(layout.database)).toEqual(['alive_at']);
     const seed = readFileSync(join(layout.keys, 'coordinator.key'));
     expect(first.publicKey).toBe(coordinatorKeyFromSeed(seed).publicKey);
     const again = await startCoordinator({ dataDir, log: () => undefined });
@@ -90,7 +91,8 @@ describe('the data directory and the coordinator keys', () => {
     expect(readFileSync(join(layout.keys, 'coordinator.key'))).toEqual(Buffer.from(seed));
     expect(readFileSync(join(layout.keys, 'token.key'))).toEqual(Buffer.from(tokenKey));
     expect([mode(dataDir), mode(layout.database)]).toEqual([0o700, 0o600]);
-    expect(metaKeys(layout.database)).toEqual([]);
+    // Only the coordinator's heartbeat is left there.
+    expect(metaKeys(layout.database)).toEqual(['alive_at']);
     expect(inDatabaseFiles(layout.database, seed)).toBe(false);
     expect(inDatabaseFiles(layout.database, tokenKey)).toBe(false);
 

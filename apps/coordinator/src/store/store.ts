@@ -146,6 +146,13 @@ export interface Store {
   heartbeat(volunteer: string, leases: readonly number[], now: number): Promise<HeartbeatRow[]>;
   submit(volunteer: string, items: readonly SubmitItem[], now: number): Promise<Result<SubmitResponse>>;
   expireLeases(now: number): Promise<number>;
+  /** Records that the coordinator is running at `now` (the sweeper's heartbeat, and the last act of a clean stop). */
+  markAlive(now: number): Promise<void>;
+  /**
+   * At start, before any lease expires: the leases that were live when the coordinator was last alive get
+   * the time it was down added to their deadlines, as if the clock had stopped with it.
+   */
+  resumeLeases(now: number): Promise<{ readonly downtimeMs: number; readonly extended: number }>;
   volunteerStats(volunteer: string): Promise<VolunteerStats>;
   putChallenge(challenge: string, volunteer: string, expiresAt: number): Promise<void>;
   /** Deletes the challenge; true only if it existed, belonged to the volunteer and had not expired. */

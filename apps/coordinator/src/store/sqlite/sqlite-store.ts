@@ -97,6 +97,9 @@ interface ReplicaRow {
   error_code: string | null;
 }
 
+/** The meta entry holding when the coordinator was last known to run (ms since the epoch, as decimal text). */
+const ALIVE_AT = 'alive_at';
+
 /** Thrown inside a transaction to roll it back and report a failure value. */
 class Rejection extends Error {
   constructor(readonly failure: Failure) {
@@ -229,6 +232,9 @@ export class SqliteStore implements Store {
       ),
       jobCredit: db.prepare('UPDATE jobs SET credit = credit + ? WHERE id = ?'),
       insertReceipt: db.prepare('INSERT INTO receipts (idx, volunteer, body) VALUES (?, ?, ?)'),
+      putMeta: db.prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
     };
   }
 
@@ -746,6 +752,27 @@ export class SqliteStore implements Store {
       total += n;
       if (n < 1000) return total;
     }
+  }
+
+  async markAlive(now: number): Promise<void> {
+    this.s.putMeta.run(ALIVE_AT, Buffer.from(String(now)));
+  }
+
+  async resumeLeases(now: number): Promise<{ readonly downtimeMs: number; readonly extended: number }> {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(ALIVE_AT) as
+        | { value: Buffer }
+        | undefined;
+      const aliveAt = row ? Number(row.value.toString()) : Number.NaN;
+      // Recorded at once, so that a crash before the first sweep cannot make the next start add it again.
+      this.s.putMeta.run(ALIVE_AT, Buffer.from(String(now)));
+      const downtimeMs = now - aliveAt;
+      if (!Number.isSafeInteger(aliveAt) || !(downtimeMs > 0)) return { downtimeMs: 0, extended: 0 };
+      const extended = this.db
+        .prepare("UPDATE replicas SET deadline = deadline + ? WHERE state = 'leased' AND deadline >= ?")
+        .run(downtimeMs, aliveAt).changes;
+      return { downtimeMs, extended };
+    })();
   }
 
   async volunteerStats(volunteer: string): Promise<VolunteerStats> {
