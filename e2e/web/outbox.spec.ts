@@ -2,6 +2,7 @@
 // is back — live, or after a browser restart — and no work unit is lost or credited twice. Results whose
 // lease ran out meanwhile (the tab was offline while the coordinator ran on: a coordinator's own downtime is
 // given back to the leases) are refused by the coordinator, shown as such, and never counted.
+import { API } from '@bricolage/protocol';
 import type { Page } from '@playwright/test';
 import { expect, jobCounts, openPage, receiptCount, seedPrimes, test } from './support';
 
@@ -107,4 +108,40 @@ test('results whose lease expired while the tab was offline are refused, shown, 
   expect(counts.validated).toBe(UNITS - refused);
   const units = await page.getByTestId('receipt-row').locator('td:nth-child(4)').allInnerTexts();
   expect(new Set(units).size).toBe(units.length);
+});
+
+test('a result the coordinator keeps failing on is set aside and shown, and every result after it is delivered', async ({
+  page,
+  scratch,
+  startGrid,
+}) => {
+  const port = 18791;
+  const grid = await startGrid({ dataDir: await scratch('poison-data'), port });
+  const { job } = await seedPrimes(grid, JOB);
+  // The coordinator fails (500) on the tab's first result whenever it is sent, as it did on outputs over
+  // 3.35 MB before its base64 decoder was fixed, and handles every other result as usual.
+  let poison: string | null = null;
+  let failedOnPoison = 0;
+  await page.route(`**${API.submit}`, async (route) => {
+    const { results } = route.request().postDataJSON() as { results: { lease: string }[] };
+    poison ??= results[0]?.lease ?? null;
+    if (!results.some((r) => r.lease === poison)) return route.continue();
+    failedOnPoison++;
+    return route.fulfill({ status: 500, json: { error: { code: 'internal', message: 'internal error' } } });
+  });
+  await openPage(page, grid.url);
+  await page.getByLabel(/Use of this device/).fill('50');
+  await page.getByRole('button', { name: 'Start' }).click();
+
+  const setAside = page.getByTestId('dropped').locator('li[data-kind="set-aside"]');
+  await expect(setAside).toHaveCount(1, { timeout: 60_000 });
+  await expect(setAside).toContainText(`${poison} set aside: internal`);
+  // Every other work unit is delivered and validated; the poisoned one's lease is still out.
+  await expect.poll(async () => (await jobCounts(grid, job)).validated, { timeout: 60_000 }).toBe(UNITS - 1);
+  expect(await jobCounts(grid, job)).toMatchObject({ in_progress: 1, failed: 0 });
+  await expect(page.getByTestId('phase')).toHaveText('No work right now', { timeout: 60_000 });
+  await expect.poll(() => number(page, 'stat-outbox')).toBe(0);
+  await expect(page.getByTestId('dropped-count')).toHaveText('1');
+  await expect(page.getByTestId('stat-validated')).toHaveText(String(UNITS - 1));
+  expect(failedOnPoison).toBeGreaterThanOrEqual(5);
 });

@@ -396,6 +396,7 @@ export class Session {
         }),
         volunteer.on('submitted', () => this.#scheduleSync(500)),
         volunteer.on('dropped', () => void this.#refreshStatus()),
+        volunteer.on('set-aside', () => void this.#refreshStatus()),
       ];
       this.#volunteer = volunteer;
       return volunteer;
