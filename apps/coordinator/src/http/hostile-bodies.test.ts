@@ -116,6 +116,34 @@ describe('bodies of 4, 8 and 32 MiB, at the default caps', () => {
     expect(await counts()).toEqual({ unsent: 1, knownAnswer: 1 });
   });
 
+  it('stages an upload of large inputs in chunks of bounded size, not 1,000 lines at a time', async () => {
+    const staged: number[] = [];
+    const store = coordinator.store;
+    const stage = store.stageWorkUnits.bind(store);
+    store.stageWorkUnits = async (job, batch, units) => {
+      staged.push(units.reduce((n, u) => n + u.input.length + (u.expected?.length ?? 0), 0));
+      return stage(job, batch, units);
+    };
+    try {
+      const body = Array.from({ length: 20 }, (_, i) => JSON.stringify({ input: payload(SIZE, `many-${i}`).base64 }));
+      const reply = await sendRaw(coordinator.url, {
+        method: 'POST',
+        path: API.workUnits(job),
+        token: researcher.token,
+        type: 'application/x-ndjson',
+        body: `${body.join('\n')}\n`,
+      });
+      expect(reply.status, reply.text).toBe(200);
+      expect(JSON.parse(reply.text)).toMatchObject({ added: 20 });
+    } finally {
+      store.stageWorkUnits = stage;
+    }
+    // 80 MiB of inputs: held and written a few lines at a time, never all at once.
+    expect(staged.reduce((a, b) => a + b, 0)).toBe(20 * SIZE);
+    expect(Math.max(...staged)).toBeLessThanOrEqual(32 * MiB);
+    expect(await counts()).toEqual({ unsent: 21, knownAnswer: 1 });
+  });
+
   it('results: 8 MiB is the wrong size, 32 MiB is over the JSON cap, 4 MiB is accepted and downloaded', async () => {
     const [lease] = (await volunteer.lease(1)).leases as [Lease];
     const result = (p: { bytes: Buffer; base64: string }) => ({

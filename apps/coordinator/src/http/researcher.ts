@@ -28,7 +28,9 @@ import { ndjsonLines } from './ndjson';
 import { parseWith, route } from './route';
 
 const hono = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+/** Lines staged per transaction; and bytes, so that large inputs are not held a thousand at a time. */
 const CHUNK = 1000;
+const CHUNK_BYTES = 16 * 1024 * 1024;
 
 export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
   const auth = projectAuth(deps);
@@ -166,11 +168,13 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       const sizes = ioSizes(job.definition.spec);
       const batch = randomBytes(12).toString('hex');
       let chunk: StagedWorkUnit[] = [];
+      let chunkBytes = 0;
       let staged = 0;
       const stage = async () => {
         await deps.store.stageWorkUnits(job.id, batch, chunk);
         staged += chunk.length;
         chunk = [];
+        chunkBytes = 0;
       };
       try {
         for await (const { line, number } of ndjsonLines(
@@ -178,8 +182,10 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
           deps.config.maxLineBytes,
           deps.config.maxUploadBytes,
         )) {
-          chunk.push(parseLine(line, number, sizes));
-          if (chunk.length >= CHUNK) await stage();
+          const unit = parseLine(line, number, sizes);
+          chunk.push(unit);
+          chunkBytes += unit.input.length + (unit.expected?.length ?? 0);
+          if (chunk.length >= CHUNK || chunkBytes >= CHUNK_BYTES) await stage();
         }
         if (chunk.length > 0) await stage();
         const committed = await deps.store.commitBatch(
