@@ -1,5 +1,4 @@
 // Starts a coordinator: opens the store, loads the key, serves HTTP, sweeps expired leases.
-import { randomBytes } from 'node:crypto';
 import { type ServerType, serve } from '@hono/node-server';
 import type { ProjectId } from '@bricolage/protocol';
 import { type Clock, type Random, systemClock } from './clock';
