@@ -10,8 +10,19 @@ export interface CoordinatorConfig {
   readonly maxLineBytes: number;
   /** A whole NDJSON work-unit upload. */
   readonly maxUploadBytes: number;
+  /**
+   * Which peers' X-Forwarded-For to believe: addresses and CIDR blocks, or `loopback` / `private`, comma
+   * separated (TRUST_PROXY). Empty: none, and the client is the socket's peer.
+   */
+  readonly trustProxy: string;
+  /** Requests that prove no identity (public routes, challenges, tokens, failed sign-ins), per client address. */
   readonly perAddress: RateLimit;
+  /** Requests of a signed-in volunteer, per volunteer key. */
   readonly perVolunteer: RateLimit;
+  /** Requests of a researcher, per project. */
+  readonly perProject: RateLimit;
+  /** Volunteer keys seen for the first time (a token for a key never seen before), per client address. */
+  readonly newIdentities: RateLimit;
   readonly maxLeasesPerVolunteer: number;
   readonly inlineInputBytes: number;
   readonly tokenSeconds: number;
@@ -25,8 +36,29 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   maxBlobBytes: 256 * 1024 * 1024,
   maxLineBytes: 32 * 1024 * 1024,
   maxUploadBytes: 8 * 1024 * 1024 * 1024,
-  perAddress: { perSecond: 5000, burst: 10000 },
-  perVolunteer: { perSecond: 200, burst: 400 },
+  trustProxy: '',
+  // The limits are derived from what the shipped page and runtime send (apps/web/src/session.ts,
+  // packages/runtime/src/pipeline), for the case the issue names: a farm of 16 tabs behind one NAT address.
+  //
+  // Per address, the anonymous surface. A tab polls /healthz every 2 s (not limited: it is answered from
+  // memory, like the page's static files), lists projects once a minute, trades a challenge for a token
+  // once per ~11 minutes (2 requests), reads the well-known document and log heads when verifying, and
+  // GETs each job's assets once and each input over `inlineInputBytes` once per work unit (up to 16 leased
+  // ahead). A tab starting up makes about 23 such requests; 16 at once, 368: burst 400. Steady state is a
+  // request or two a second per tab even on large-input jobs: 16 tabs fit in 50/s.
+  perAddress: { perSecond: 50, burst: 400 },
+  // Per volunteer: the pipeline has at most one lease and one submit in flight and sends at most one of
+  // each per work unit, so a tab sends ≤ 2 requests per work unit, plus a heartbeat every 5 s, a receipt
+  // sync every 15 s and the page's counters. The fastest shipped workload ran 119 work units/s in one tab
+  // (cnn on onnx-wasm, BENCHMARKS.md, browser runtime): 238/s. A receipt resync pages 100 at a time.
+  perVolunteer: { perSecond: 250, burst: 500 },
+  // Per project: a researcher's tools upload in streamed batches (one request each), PUT a few blobs, poll
+  // progress (or hold one SSE stream) and stream results in one request. A script polling every 100 ms
+  // sends 10/s; uploading a job's assets and its batches back to back is a burst of tens.
+  perProject: { perSecond: 20, burst: 200 },
+  // New identities per address: the 16-tab farm's first start is 16, a re-run on fresh profiles 16 more.
+  // 64 at once, then 32 an hour: the audit measured 388 a second.
+  newIdentities: { perSecond: 32 / 3600, burst: 64 },
   maxLeasesPerVolunteer: 256,
   inlineInputBytes: 256 * 1024,
   tokenSeconds: 15 * 60,

@@ -1,6 +1,7 @@
 // `npm start`: the grid on one machine — coordinator, volunteer page and a seeded demo project.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseTrustedProxies } from './http/client-address';
 import { seedDemo } from './seed';
 import { startCoordinator } from './server';
 
@@ -16,12 +17,18 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a port number, got ${process.env.PORT}`);
   process.exit(2);
 }
+const trustProxy = parseTrustedProxies(process.env.TRUST_PROXY ?? '');
+if (!trustProxy.ok) {
+  console.error(trustProxy.error.message);
+  process.exit(2);
+}
 
 const coordinator = await startCoordinator({
   dataDir,
   port,
   host,
   ...(existsSync(webDist) ? { webRoot: webDist } : {}),
+  config: { trustProxy: process.env.TRUST_PROXY ?? '' },
 });
 // SEED_DEMO=0 starts an empty grid (tests, benchmarks, operators who bring their own projects).
 const seeded = process.env.SEED_DEMO === '0' ? { seeded: false } : await seedDemo(coordinator);

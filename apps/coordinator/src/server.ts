@@ -7,6 +7,8 @@ import { type Clock, type Random, systemClock } from './clock';
 import { type CoordinatorConfig, DEFAULT_CONFIG } from './config';
 import { createApp } from './http/app';
 import type { Deps } from './http/env';
+import { Challenges } from './http/challenges';
+import { parseTrustedProxies } from './http/client-address';
 import { RateLimiter } from './http/rate-limit';
 import { VolunteerTokens, newProjectToken } from './http/tokens';
 import { loadOrCreateKey } from './log/keys';
@@ -73,6 +75,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const config = { ...DEFAULT_CONFIG, ...options.config };
   const clock = options.clock ?? systemClock;
   const logError = options.log ?? ((m: string) => console.error(m));
+  const proxies = parseTrustedProxies(config.trustProxy);
+  if (!proxies.ok) throw new Error(proxies.error.message);
   const store = await openStore(options.dataDir, config, options.random ?? Math.random);
   const key = await loadOrCreateKey(store);
   store.setLogKey(key.publicKey);
@@ -84,8 +88,12 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     clock,
     config,
     tokens: new VolunteerTokens(tokenKey),
+    challenges: new Challenges(tokenKey),
+    proxies: proxies.value,
     perAddress: new RateLimiter(config.perAddress, clock),
     perVolunteer: new RateLimiter(config.perVolunteer, clock),
+    perProject: new RateLimiter(config.perProject, clock),
+    newIdentities: new RateLimiter(config.newIdentities, clock),
     version: VERSION,
     logError,
   };

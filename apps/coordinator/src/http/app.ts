@@ -4,6 +4,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { API } from '@bricolage/protocol';
 import { errorResponse, handleError } from './errors';
 import type { Deps, Env } from './env';
+import { resolveClient } from './middleware';
 import { publicRoutes } from './public';
 import { researcherRoutes } from './researcher';
 import { volunteerRoutes } from './volunteer';
@@ -12,6 +13,7 @@ export function createApp(deps: Deps, webRoot?: string): OpenAPIHono<Env> {
   const app = new OpenAPIHono<Env>();
   app.onError((err, c) => handleError(err, c, deps.logError));
   app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
+  app.use('*', resolveClient(deps));
 
   // Cross-origin isolation lets the volunteer page run multithreaded WebAssembly (SharedArrayBuffer),
   // and nothing else may embed our resources.

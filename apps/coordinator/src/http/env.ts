@@ -5,6 +5,8 @@ import type { CoordinatorConfig } from '../config';
 import type { CoordinatorKey } from '../log/keys';
 import type { ReceiptLog } from '../log/receipt-log';
 import type { Store } from '../store/store';
+import type { Challenges } from './challenges';
+import type { TrustedProxies } from './client-address';
 import type { RateLimiter } from './rate-limit';
 import type { VolunteerTokens } from './tokens';
 
@@ -15,8 +17,12 @@ export interface Deps {
   readonly clock: Clock;
   readonly config: CoordinatorConfig;
   readonly tokens: VolunteerTokens;
+  readonly challenges: Challenges;
+  readonly proxies: TrustedProxies;
   readonly perAddress: RateLimiter;
   readonly perVolunteer: RateLimiter;
+  readonly perProject: RateLimiter;
+  readonly newIdentities: RateLimiter;
   readonly version: string;
   readonly logError: (message: string) => void;
 }
@@ -25,5 +31,7 @@ export interface Env {
   Variables: {
     project: Project;
     volunteer: string;
+    /** The client's address (see client-address.ts), set before any route runs. */
+    client: string;
   };
 }

@@ -25,6 +25,9 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
 };
 
 export class ApiError extends Error {
+  /** Seconds after which the same request may succeed (429s): sent as Retry-After. */
+  retryAfter?: number;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -36,6 +39,11 @@ export class ApiError extends Error {
   static from(f: Failure): ApiError {
     return new ApiError(f.code, f.message, f.index);
   }
+  static rateLimited(message: string, retryAfter: number): ApiError {
+    const e = new ApiError('rate_limited', message);
+    e.retryAfter = retryAfter;
+    return e;
+  }
 }
 
 export function errorResponse(c: Context, code: ErrorCode, message: string, index?: number): Response {
@@ -45,7 +53,10 @@ export function errorResponse(c: Context, code: ErrorCode, message: string, inde
 
 /** Hono's onError: known errors keep their code; anything else is our bug, logged and reported as 500. */
 export function handleError(err: Error, c: Context, log: (msg: string) => void): Response {
-  if (err instanceof ApiError) return errorResponse(c, err.code, err.message, err.index);
+  if (err instanceof ApiError) {
+    if (err.retryAfter !== undefined) c.header('Retry-After', String(err.retryAfter));
+    return errorResponse(c, err.code, err.message, err.index);
+  }
   if (err instanceof HTTPException) {
     const status = err.status;
     const code: ErrorCode =

@@ -117,9 +117,13 @@ export interface Store {
   submit(volunteer: string, items: readonly SubmitItem[], now: number): Promise<Result<SubmitResponse>>;
   expireLeases(now: number): Promise<number>;
   volunteerStats(volunteer: string): Promise<VolunteerStats>;
-  putChallenge(challenge: string, volunteer: string, expiresAt: number): Promise<void>;
-  /** Deletes the challenge; true only if it existed, belonged to the volunteer and had not expired. */
-  consumeChallenge(challenge: string, volunteer: string, now: number): Promise<boolean>;
+  /** Whether this key has ever traded a challenge for a token. */
+  isVolunteer(volunteer: string): Promise<boolean>;
+  /**
+   * Records the nonce of a (stateless, already verified) challenge as used, and the volunteer as known; false
+   * when it was used before. Records are kept until `expiresAt`, after which the challenge is refused anyway.
+   */
+  consumeChallenge(nonce: string, volunteer: string, expiresAt: number, now: number): Promise<boolean>;
 
   // results and the receipt log
   results(job: JobId, after: number, limit: number): Promise<ResultRow[]>;

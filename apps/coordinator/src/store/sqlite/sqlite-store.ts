@@ -715,20 +715,19 @@ export class SqliteStore implements Store {
     };
   }
 
-  async putChallenge(challenge: string, volunteer: string, expiresAt: number): Promise<void> {
-    this.db
-      .prepare('INSERT INTO challenges (challenge, volunteer, expires_at) VALUES (?, ?, ?)')
-      .run(challenge, volunteer, expiresAt);
+  async isVolunteer(volunteer: string): Promise<boolean> {
+    return this.s.volunteer.get(volunteer) !== undefined;
   }
 
-  async consumeChallenge(challenge: string, volunteer: string, now: number): Promise<boolean> {
+  // The `challenges` table once held issued challenges; challenges are stateless now (http/challenges.ts)
+  // and it holds the nonces of used ones. Rows an older version left are pruned like any other at expiry.
+  async consumeChallenge(nonce: string, volunteer: string, expiresAt: number, now: number): Promise<boolean> {
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM challenges WHERE expires_at < ?').run(now);
-      const row = this.db.prepare('SELECT volunteer, expires_at FROM challenges WHERE challenge = ?').get(challenge) as
-        | { volunteer: string; expires_at: number }
-        | undefined;
-      if (!row || row.volunteer !== volunteer) return false;
-      this.db.prepare('DELETE FROM challenges WHERE challenge = ?').run(challenge);
+      const fresh = this.db
+        .prepare('INSERT OR IGNORE INTO challenges (challenge, volunteer, expires_at) VALUES (?, ?, ?)')
+        .run(nonce, volunteer, expiresAt).changes;
+      if (fresh === 0) return false;
       this.s.ensureVolunteer.run(volunteer);
       return true;
     })();
