@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseTrustedProxies } from './http/client-address';
+import { LOG_LEVELS, createLogger, isLogLevel } from './logger';
 import { seedDemo } from './seed';
 import { startCoordinator } from './server';
 
@@ -13,8 +14,14 @@ const dataDir = process.env.DATA_DIR
 const host = process.env.HOST ?? '127.0.0.1';
 const webDist = resolve(import.meta.dirname, '../../web/dist');
 
+const logLevel = process.env.LOG_LEVEL ?? 'info';
+
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a port number, got ${process.env.PORT}`);
+  process.exit(2);
+}
+if (!isLogLevel(logLevel)) {
+  console.error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
   process.exit(2);
 }
 const trustProxy = parseTrustedProxies(process.env.TRUST_PROXY ?? '');
@@ -28,6 +35,7 @@ const coordinator = await startCoordinator({
   port,
   host,
   ...(existsSync(webDist) ? { webRoot: webDist } : {}),
+  logger: createLogger(logLevel),
   config: { trustProxy: process.env.TRUST_PROXY ?? '' },
 });
 // SEED_DEMO=0 starts an empty grid (tests, benchmarks, operators who bring their own projects).

@@ -13,6 +13,7 @@ import { RateLimiter } from './http/rate-limit';
 import { VolunteerTokens, newProjectToken } from './http/tokens';
 import { loadOrCreateKey } from './log/keys';
 import { ReceiptLog } from './log/receipt-log';
+import { createLogger, type Logger, messageLogger } from './logger';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import type { Store } from './store/store';
 
@@ -28,6 +29,9 @@ export interface CoordinatorOptions {
   readonly clock?: Clock;
   readonly random?: Random;
   readonly config?: Partial<CoordinatorConfig>;
+  /** Where structured logs go; a pino logger on stdout at `info` by default. */
+  readonly logger?: Logger;
+  /** Instead of `logger`: only warnings and errors, as text (tests, embedders that print elsewhere). */
   readonly log?: (message: string) => void;
 }
 
@@ -74,7 +78,8 @@ export async function createProject(
 export async function startCoordinator(options: CoordinatorOptions): Promise<Coordinator> {
   const config = { ...DEFAULT_CONFIG, ...options.config };
   const clock = options.clock ?? systemClock;
-  const logError = options.log ?? ((m: string) => console.error(m));
+  const logger = options.logger ?? (options.log ? messageLogger(options.log) : createLogger());
+  const logError = (message: string) => logger.error({}, message);
   const proxies = parseTrustedProxies(config.trustProxy);
   if (!proxies.ok) throw new Error(proxies.error.message);
   const store = await openStore(options.dataDir, config, options.random ?? Math.random);
@@ -95,6 +100,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     perProject: new RateLimiter(config.perProject, clock),
     newIdentities: new RateLimiter(config.newIdentities, clock),
     version: VERSION,
+    logger,
     logError,
   };
   // Leases that ran out while we were down go back into the queue before anyone asks for work.

@@ -6,14 +6,16 @@ import { errorResponse, handleError } from './errors';
 import type { Deps, Env } from './env';
 import { resolveClient } from './middleware';
 import { publicRoutes } from './public';
+import { requestLog } from './request-log';
 import { researcherRoutes } from './researcher';
 import { volunteerRoutes } from './volunteer';
 
 export function createApp(deps: Deps, webRoot?: string): OpenAPIHono<Env> {
   const app = new OpenAPIHono<Env>();
-  app.onError((err, c) => handleError(err, c, deps.logError));
+  app.onError((err, c) => handleError(err, c, deps.logger));
   app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.use('*', resolveClient(deps));
+  app.use('*', requestLog(deps.logger));
 
   // Cross-origin isolation lets the volunteer page run multithreaded WebAssembly (SharedArrayBuffer),
   // and nothing else may embed our resources.

@@ -4,6 +4,7 @@ import type { Clock } from '../clock';
 import type { CoordinatorConfig } from '../config';
 import type { CoordinatorKey } from '../log/keys';
 import type { ReceiptLog } from '../log/receipt-log';
+import type { Logger } from '../logger';
 import type { Store } from '../store/store';
 import type { Challenges } from './challenges';
 import type { TrustedProxies } from './client-address';
@@ -24,6 +25,8 @@ export interface Deps {
   readonly perProject: RateLimiter;
   readonly newIdentities: RateLimiter;
   readonly version: string;
+  readonly logger: Logger;
+  /** An error that is our fault (the logger's `error`, with the message alone). */
   readonly logError: (message: string) => void;
 }
 
