@@ -1,7 +1,8 @@
 // Operator-tunable limits. Defaults suit one small machine; every cap is a reason to answer 4xx, not to fall over.
+import type { ConnectionLimits } from './http/connections';
 import type { RateLimit } from './http/rate-limit';
 
-export interface CoordinatorConfig {
+export interface CoordinatorConfig extends ConnectionLimits {
   /** JSON request bodies. */
   readonly maxJsonBytes: number;
   /** One blob upload (WGSL, wasm, ONNX model). */
@@ -64,4 +65,15 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   tokenSeconds: 15 * 60,
   challengeSeconds: 120,
   sweepMs: 1000,
+  // Slow clients. A request head is a few hundred bytes: 10 s is ample on any link. A whole request gets 5
+  // minutes: a researcher's NDJSON upload at 100 Mbit/s moves ~3.7 GB in that time; bigger batches are
+  // split. A socket silent both ways for 30 s is dropped (an SSE stream sends a comment at least every
+  // 15 s). A browser opens at most 6 connections per origin and profile, so the 16-tab farm behind one
+  // address holds at most 96: 128.
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 300_000,
+  idleTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  connectionsCheckMs: 1_000,
+  maxConnectionsPerAddress: 128,
 };

@@ -1,5 +1,6 @@
 // Starts a coordinator: opens the store, loads the key, serves HTTP, sweeps expired leases.
 import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Project, ProjectId } from '@bricolage/protocol';
@@ -9,6 +10,7 @@ import { createApp } from './http/app';
 import type { Deps } from './http/env';
 import { Challenges } from './http/challenges';
 import { parseTrustedProxies } from './http/client-address';
+import { guardConnections, serverOptions } from './http/connections';
 import { RateLimiter } from './http/rate-limit';
 import { VolunteerTokens, newProjectToken } from './http/tokens';
 import { loadOrCreateKey } from './log/keys';
@@ -108,8 +110,12 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const app = createApp(deps, options.webRoot);
   const host = options.host ?? '127.0.0.1';
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host }, () => resolve(s));
+    const s = serve(
+      { fetch: app.fetch, port: options.port ?? 0, hostname: host, serverOptions: serverOptions(config) },
+      () => resolve(s),
+    );
   });
+  guardConnections(server as Server, config, proxies.value, logger);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   let sweeping = false;

@@ -67,9 +67,10 @@ export function normalizeAddress(address: string): string {
   return mapped ? (mapped[1] as string) : bare.toLowerCase();
 }
 
-function trusted(list: BlockList, address: string): boolean {
+/** Whether `address` (normalized) is one of the trusted proxies. */
+export function isTrustedProxy(proxies: TrustedProxies, address: string): boolean {
   const family = isIP(address);
-  return family !== 0 && list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+  return proxies !== null && family !== 0 && proxies.check(address, family === 6 ? 'ipv6' : 'ipv4');
 }
 
 /**
@@ -80,13 +81,13 @@ function trusted(list: BlockList, address: string): boolean {
  */
 export function clientAddress(peer: string, forwardedFor: string | undefined, proxies: TrustedProxies): string {
   let client = normalizeAddress(peer);
-  if (!proxies || !forwardedFor || !trusted(proxies, client)) return client;
+  if (!forwardedFor || !isTrustedProxy(proxies, client)) return client;
   const hops = forwardedFor.split(',');
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = normalizeAddress((hops[i] as string).trim());
     if (isIP(hop) === 0) return client;
     client = hop;
-    if (!trusted(proxies, hop)) return client;
+    if (!isTrustedProxy(proxies, hop)) return client;
   }
   return client;
 }
