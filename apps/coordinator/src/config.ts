@@ -30,6 +30,8 @@ export interface CoordinatorConfig extends ConnectionLimits {
   readonly challengeSeconds: number;
   /** How often expired leases are swept back into the queue. */
   readonly sweepMs: number;
+  /** How often a job's progress is read for its SSE streams (once per job, whatever the number of streams). */
+  readonly progressEveryMs: number;
 }
 
 export const DEFAULT_CONFIG: CoordinatorConfig = {
@@ -65,6 +67,7 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   tokenSeconds: 15 * 60,
   challengeSeconds: 120,
   sweepMs: 1000,
+  progressEveryMs: 500,
   // Slow clients. A request head is a few hundred bytes: 10 s is ample on any link. A whole request gets 5
   // minutes: a researcher's NDJSON upload at 100 Mbit/s moves ~3.7 GB in that time; bigger batches are
   // split. A socket silent both ways for 30 s is dropped (an SSE stream sends a comment at least every

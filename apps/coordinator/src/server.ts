@@ -11,6 +11,7 @@ import type { Deps } from './http/env';
 import { Challenges } from './http/challenges';
 import { parseTrustedProxies } from './http/client-address';
 import { guardConnections, serverOptions } from './http/connections';
+import { ProgressFeeds, readProgress } from './http/progress-feed';
 import { RateLimiter } from './http/rate-limit';
 import { VolunteerTokens, newProjectToken } from './http/tokens';
 import { loadOrCreateKey } from './log/keys';
@@ -101,6 +102,15 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     perVolunteer: new RateLimiter(config.perVolunteer, clock),
     perProject: new RateLimiter(config.perProject, clock),
     newIdentities: new RateLimiter(config.newIdentities, clock),
+    progress: new ProgressFeeds(
+      async (id) => {
+        const job = await store.getJob(id);
+        if (!job) throw new Error(`job ${id} vanished while streaming its progress`);
+        return readProgress(store, clock, job);
+      },
+      config.progressEveryMs,
+      (e) => logError(`progress feed failed: ${e.stack ?? e.message}`),
+    ),
     version: VERSION,
     logger,
     logError,
@@ -143,6 +153,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     sweep,
     close: async () => {
       clearInterval(timer);
+      deps.progress.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // SSE streams and keep-alive sockets would hold close() open forever.

@@ -8,6 +8,7 @@ import type { Logger } from '../logger';
 import type { Store } from '../store/store';
 import type { Challenges } from './challenges';
 import type { TrustedProxies } from './client-address';
+import type { ProgressFeeds } from './progress-feed';
 import type { RateLimiter } from './rate-limit';
 import type { VolunteerTokens } from './tokens';
 
@@ -24,6 +25,8 @@ export interface Deps {
   readonly perVolunteer: RateLimiter;
   readonly perProject: RateLimiter;
   readonly newIdentities: RateLimiter;
+  /** Job progress for SSE streams, read once per job and tick. */
+  readonly progress: ProgressFeeds;
   readonly version: string;
   readonly logger: Logger;
   /** An error that is our fault (the logger's `error`, with the message alone). */

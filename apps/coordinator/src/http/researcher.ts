@@ -24,6 +24,7 @@ import { ApiError } from './errors';
 import type { Deps, Env } from './env';
 import { limitBody, projectAuth } from './middleware';
 import { ndjsonLines } from './ndjson';
+import { readProgress } from './progress-feed';
 import { parseWith, route } from './route';
 
 const hono = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
@@ -32,6 +33,7 @@ const CHUNK = 1000;
 export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
   const auth = projectAuth(deps);
   const json = limitBody(deps.config.maxJsonBytes);
+  const progressEveryMs = deps.config.progressEveryMs;
 
   const ownJob = async (project: string, raw: string | undefined): Promise<JobRecord> => {
     const id = parseWith(JobId, raw, 'job id');
@@ -117,7 +119,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     [auth],
     async (c) => {
       const job = await ownJob(c.get('project').id, c.req.param('job'));
-      return c.json({ job: toWire(job), progress: await progressOf(deps, job) });
+      return c.json({ job: toWire(job), progress: await readProgress(deps.store, deps.clock, job) });
     },
   );
 
@@ -185,21 +187,29 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     [auth],
     async (c) => {
       const job = await ownJob(c.get('project').id, c.req.param('job'));
+      // A comment after 15 s without news keeps proxies (and our own idle timeout) from closing the stream.
+      const keepAliveTicks = Math.max(1, Math.floor(Math.min(15_000, deps.config.idleTimeoutMs / 2) / progressEveryMs));
       return streamSSE(c, async (stream) => {
         let last = '';
         let quietTicks = 0;
-        while (!stream.aborted && !stream.closed) {
-          const current = await deps.store.getJob(job.id);
-          const progress = await progressOf(deps, current ?? job);
-          const key = JSON.stringify({ ...progress, at: 0 });
-          if (key !== last) {
-            await stream.writeSSE({ event: 'progress', data: JSON.stringify(progress) });
-            last = key;
-            quietTicks = 0;
-          } else if (++quietTicks % 30 === 0) {
-            await stream.write(': keep-alive\n\n');
-          }
-          await stream.sleep(500);
+        let writing = Promise.resolve();
+        const ended = new Promise<void>((resolve) => stream.onAbort(resolve));
+        const unsubscribe = deps.progress.subscribe(job.id, ({ progress, key }) => {
+          writing = writing.then(async () => {
+            if (stream.aborted || stream.closed) return;
+            if (key !== last) {
+              await stream.writeSSE({ event: 'progress', data: JSON.stringify(progress) });
+              last = key;
+              quietTicks = 0;
+            } else if (++quietTicks % keepAliveTicks === 0) {
+              await stream.write(': keep-alive\n\n');
+            }
+          });
+        });
+        try {
+          await ended;
+        } finally {
+          unsubscribe();
         }
       });
     },
@@ -320,18 +330,6 @@ function parseLine(line: string, number: number, sizes: { input: number; output:
 function assetHashes(spec: JobSpec): string[] {
   if (spec.kind === 'wgsl') return spec.wasm ? [spec.shader, spec.wasm.module] : [spec.shader];
   return [spec.model];
-}
-
-async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgress> {
-  const p = await deps.store.progress(job.id);
-  return {
-    job: job.id,
-    state: job.state,
-    counts: p.counts,
-    knownAnswer: p.knownAnswer,
-    credit: p.credit,
-    at: deps.clock.now(),
-  };
 }
 
 export const toWire = (job: JobRecord): Job => ({
