@@ -7,6 +7,12 @@ export interface CoordinatorConfig extends ConnectionLimits {
   readonly maxJsonBytes: number;
   /** One blob upload (WGSL, wasm, ONNX model). */
   readonly maxBlobBytes: number;
+  /** A blob in SQLite (a work-unit input, an asset from an older data directory) above this moves to the blob store when first read. */
+  readonly blobFileThreshold: number;
+  /** A response body above this holds one of `maxLargeResponses` slots while it is sent. */
+  readonly largeResponseBytes: number;
+  /** Large responses in flight at once; the next asks for a retry (429). */
+  readonly maxLargeResponses: number;
   /** One line of an NDJSON work-unit upload. */
   readonly maxLineBytes: number;
   /** A whole NDJSON work-unit upload. */
@@ -37,6 +43,12 @@ export interface CoordinatorConfig extends ConnectionLimits {
 export const DEFAULT_CONFIG: CoordinatorConfig = {
   maxJsonBytes: 16 * 1024 * 1024,
   maxBlobBytes: 256 * 1024 * 1024,
+  // Blobs stream from disk a chunk at a time, so a large response costs a file handle and ~256 KiB, not its
+  // size. 32 at once covers the 16-tab farm fetching a model each (their inputs above 1 MiB come one per
+  // work unit); past that, a 429 with Retry-After: 1 spreads the burst out.
+  blobFileThreshold: 1024 * 1024,
+  largeResponseBytes: 1024 * 1024,
+  maxLargeResponses: 32,
   maxLineBytes: 32 * 1024 * 1024,
   maxUploadBytes: 8 * 1024 * 1024 * 1024,
   trustProxy: '',

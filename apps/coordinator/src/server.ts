@@ -8,11 +8,13 @@ import { type Clock, type Random, systemClock } from './clock';
 import { type CoordinatorConfig, DEFAULT_CONFIG } from './config';
 import { createApp } from './http/app';
 import type { Deps } from './http/env';
+import { FileBlobStore } from './blobs/files/file-blob-store';
 import { Challenges } from './http/challenges';
 import { parseTrustedProxies } from './http/client-address';
 import { guardConnections, serverOptions } from './http/connections';
 import { ProgressFeeds, readProgress } from './http/progress-feed';
 import { RateLimiter } from './http/rate-limit';
+import { Slots } from './http/slots';
 import { VolunteerTokens, newProjectToken } from './http/tokens';
 import { loadOrCreateKey } from './log/keys';
 import { ReceiptLog } from './log/receipt-log';
@@ -91,6 +93,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const tokenKey = await store.putMetaIfAbsent('token_key', randomBytes(32));
   const deps: Deps = {
     store,
+    blobs: new FileBlobStore(join(options.dataDir, 'blobs')),
     log: new ReceiptLog(store, key, clock),
     key,
     clock,
@@ -111,6 +114,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       config.progressEveryMs,
       (e) => logError(`progress feed failed: ${e.stack ?? e.message}`),
     ),
+    largeResponses: new Slots(config.maxLargeResponses),
     version: VERSION,
     logger,
     logError,

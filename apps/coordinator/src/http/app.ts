@@ -2,6 +2,7 @@
 import { serveStatic } from '@hono/node-server/serve-static';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { API } from '@bricolage/protocol';
+import { blobRoutes } from './blobs';
 import { errorResponse, handleError } from './errors';
 import type { Deps, Env } from './env';
 import { resolveClient } from './middleware';
@@ -29,6 +30,7 @@ export function createApp(deps: Deps, webRoot?: string): OpenAPIHono<Env> {
 
   publicRoutes(app, deps);
   researcherRoutes(app, deps);
+  blobRoutes(app, deps);
   volunteerRoutes(app, deps);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'projectToken', {

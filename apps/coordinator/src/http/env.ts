@@ -4,16 +4,19 @@ import type { Clock } from '../clock';
 import type { CoordinatorConfig } from '../config';
 import type { CoordinatorKey } from '../log/keys';
 import type { ReceiptLog } from '../log/receipt-log';
+import type { BlobStore } from '../blobs/blob-store';
 import type { Logger } from '../logger';
 import type { Store } from '../store/store';
 import type { Challenges } from './challenges';
 import type { TrustedProxies } from './client-address';
 import type { ProgressFeeds } from './progress-feed';
 import type { RateLimiter } from './rate-limit';
+import type { Slots } from './slots';
 import type { VolunteerTokens } from './tokens';
 
 export interface Deps {
   readonly store: Store;
+  readonly blobs: BlobStore;
   readonly log: ReceiptLog;
   readonly key: CoordinatorKey;
   readonly clock: Clock;
@@ -27,6 +30,8 @@ export interface Deps {
   readonly newIdentities: RateLimiter;
   /** Job progress for SSE streams, read once per job and tick. */
   readonly progress: ProgressFeeds;
+  /** Responses over `largeResponseBytes` in flight. */
+  readonly largeResponses: Slots;
   readonly version: string;
   readonly logger: Logger;
   /** An error that is our fault (the logger's `error`, with the message alone). */

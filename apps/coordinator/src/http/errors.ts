@@ -21,6 +21,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   job_not_active: 409,
   conflict: 409,
   hash_mismatch: 422,
+  range_not_satisfiable: 416,
   rate_limited: 429,
   internal: 500,
 };

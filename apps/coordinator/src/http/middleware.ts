@@ -82,6 +82,24 @@ export const volunteerAuth =
     await next();
   };
 
+/**
+ * Refuses a body whose declared Content-Length is over `maxSize`, without reading it, and leaves a body of
+ * unknown length to the handler, which streams it and counts. (Hono's bodyLimit reads such a body into
+ * memory whole to count it: right for JSON, which is parsed whole anyway, wrong for a 256 MiB blob.)
+ */
+export const limitDeclaredBody =
+  (maxSize: number): MiddlewareHandler<Env> =>
+  async (c, next) => {
+    const declared = c.req.header('content-length');
+    if (declared !== undefined && !c.req.header('transfer-encoding') && Number(declared) > maxSize) {
+      c.header('Connection', 'close');
+      return errorResponse(c, 'payload_too_large', `request body exceeds ${maxSize} bytes`);
+    }
+    await next();
+    return undefined;
+  };
+
+/** For bodies parsed whole (JSON): counts them as they arrive, up to `maxSize`. */
 export const limitBody = (maxSize: number): MiddlewareHandler<Env> =>
   bodyLimit({
     maxSize,

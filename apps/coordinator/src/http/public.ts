@@ -1,8 +1,7 @@
-// Public routes: health, discovery, projects, blobs by hash, and the receipt log.
+// Public routes: health, discovery, projects, and the receipt log (blobs by hash: blobs.ts).
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import {
   API,
-  BlobHash,
   ConsistencyProof,
   InclusionProof,
   Project,
@@ -14,7 +13,7 @@ import { z } from 'zod';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
 import { perAddressLimit } from './middleware';
-import { parseWith, route } from './route';
+import { route } from './route';
 
 export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
   const byAddress = perAddressLimit(deps);
@@ -63,28 +62,6 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     },
     [byAddress],
     async (c) => c.json({ projects: await deps.store.listProjects() }),
-  );
-
-  route(
-    app,
-    {
-      method: 'get',
-      path: '/v1/blobs/:hash',
-      summary: 'A blob by its SHA-256; immutable',
-      tag: 'public',
-      response: { contentType: 'application/octet-stream', description: 'The bytes' },
-    },
-    [byAddress],
-    async (c) => {
-      const hash = parseWith(BlobHash, c.req.param('hash'), 'blob hash');
-      const bytes = await deps.store.getBlob(hash);
-      if (!bytes) throw new ApiError('not_found', `no blob ${hash}`);
-      return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
-        'content-type': 'application/octet-stream',
-        'cache-control': 'public, max-age=31536000, immutable',
-        etag: `"${hash}"`,
-      });
-    },
   );
 
   route(

@@ -1,10 +1,9 @@
-// Researcher routes: blobs, jobs, work-unit uploads, progress, results, pause/resume/cancel.
+// Researcher routes: jobs, work-unit uploads, progress, results, pause/resume/cancel (blob uploads: blobs.ts).
 import { randomBytes } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import {
   API,
   AddWorkUnitsResponse,
-  BlobHash,
   CreateJobRequest,
   Job,
   JobId,
@@ -20,6 +19,7 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { decodeBase64, sha256Hex } from '../hash';
 import type { JobRecord, StagedWorkUnit } from '../store/store';
+import { hasBlob } from './blobs';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
 import { limitBody, projectAuth } from './middleware';
@@ -45,28 +45,6 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
   route(
     app,
     {
-      method: 'put',
-      path: hono(API.blob('{hash}')),
-      summary: 'Upload a content-addressed blob (WGSL source, wasm module, ONNX model); idempotent',
-      tag: 'researcher',
-      auth: 'project',
-      rawBody: { contentType: 'application/octet-stream', description: 'the bytes; their SHA-256 must equal {hash}' },
-      response: { schema: z.object({ hash: BlobHash, size: z.number().int() }), description: 'Stored' },
-    },
-    [auth, limitBody(deps.config.maxBlobBytes)],
-    async (c) => {
-      const hash = parseWith(BlobHash, c.req.param('hash'), 'blob hash');
-      const bytes = new Uint8Array(await c.req.arrayBuffer());
-      const actual = sha256Hex(bytes);
-      if (actual !== hash) throw new ApiError('hash_mismatch', `body hashes to ${actual}, not ${hash}`);
-      await deps.store.putBlob(hash, bytes);
-      return c.json({ hash, size: bytes.length });
-    },
-  );
-
-  route(
-    app,
-    {
       method: 'post',
       path: API.jobs,
       summary: 'Create a job',
@@ -78,7 +56,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     [auth, json],
     async (c, { body }) => {
       for (const hash of assetHashes(body.spec))
-        if (!(await deps.store.hasBlob(hash)))
+        if (!(await hasBlob(deps, hash)))
           throw new ApiError('bad_request', `asset ${hash} has not been uploaded (PUT ${API.blob(hash)})`);
       const job: JobRecord = {
         id: `job_${randomBytes(10).toString('hex').slice(0, 16)}` as JobId,

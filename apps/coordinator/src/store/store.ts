@@ -95,7 +95,7 @@ export interface Store {
   createProject(p: Project, tokenHash: string): Promise<void>;
   projectByTokenHash(tokenHash: string): Promise<Project | null>;
   listProjects(): Promise<Project[]>;
-  putBlob(hash: string, bytes: Uint8Array): Promise<void>;
+  /** Blobs kept in the database: work-unit inputs, and assets uploaded before the blob store (../blobs). */
   getBlob(hash: string): Promise<Uint8Array | null>;
   hasBlob(hash: string): Promise<boolean>;
 

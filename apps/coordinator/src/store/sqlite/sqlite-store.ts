@@ -159,7 +159,6 @@ export class SqliteStore implements Store {
     return {
       getNode: db.prepare('SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?'),
       putNode: db.prepare('INSERT OR REPLACE INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)'),
-      putBlob: db.prepare('INSERT OR IGNORE INTO blobs (hash, bytes) VALUES (?, ?)'),
       stageBlob: db.prepare('INSERT OR IGNORE INTO staged_blobs (batch, hash, bytes) VALUES (?, ?, ?)'),
       getBlob: db.prepare('SELECT bytes FROM blobs WHERE hash = ?'),
       hasBlob: db.prepare('SELECT 1 FROM blobs WHERE hash = ?'),
@@ -242,10 +241,6 @@ export class SqliteStore implements Store {
       .prepare('SELECT id, name, description, owner, created_at FROM projects ORDER BY created_at')
       .all() as ProjectSqlRow[];
     return rows.map(toProject);
-  }
-
-  async putBlob(hash: string, bytes: Uint8Array): Promise<void> {
-    this.s.putBlob.run(hash, bytes);
   }
 
   async getBlob(hash: string): Promise<Uint8Array | null> {
