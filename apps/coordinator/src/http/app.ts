@@ -3,6 +3,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { API } from '@bricolage/protocol';
 import { blobRoutes } from './blobs';
+import { applyBrowserHeaders } from './browser-headers';
 import { errorResponse, handleError } from './errors';
 import type { Deps, Env } from './env';
 import { resolveClient } from './middleware';
@@ -18,15 +19,7 @@ export function createApp(deps: Deps, webRoot?: string): OpenAPIHono<Env> {
   app.use('*', resolveClient(deps));
   app.use('*', requestLog(deps.logger));
 
-  // Cross-origin isolation lets the volunteer page run multithreaded WebAssembly (SharedArrayBuffer),
-  // and nothing else may embed our resources.
-  app.use('*', async (c, next) => {
-    await next();
-    c.res.headers.set('Cross-Origin-Opener-Policy', 'same-origin');
-    c.res.headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
-    c.res.headers.set('Cross-Origin-Resource-Policy', 'same-origin');
-    c.res.headers.set('X-Content-Type-Options', 'nosniff');
-  });
+  app.use('*', applyBrowserHeaders());
 
   publicRoutes(app, deps);
   researcherRoutes(app, deps);

@@ -1,0 +1,8 @@
+// `import '@bricolage/protocol/jitless'` first thing in a page whose Content-Security-Policy forbids
+// eval (the volunteer page): zod then never compiles parsers with `new Function`, and never probes whether
+// it may. The probe's failure is caught, but the browser still reports it as a policy violation, once per
+// schema module loaded. It must run before any schema is built, hence a module of its own, imported first.
+// The coordinator and the compute worker keep the compiled parsers: they run under no such policy.
+import { z } from 'zod';
+
+z.config({ jitless: true });
