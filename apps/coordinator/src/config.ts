@@ -24,6 +24,8 @@ export interface CoordinatorConfig extends ConnectionLimits {
   readonly trustProxy: string;
   /** Requests that prove no identity (public routes, challenges, tokens, failed sign-ins), per client address. */
   readonly perAddress: RateLimit;
+  /** Reads of the public log (tree head, proofs, entries), per client address. */
+  readonly logReads: RateLimit;
   /** Requests of a signed-in volunteer, per volunteer key. */
   readonly perVolunteer: RateLimit;
   /** Requests of a researcher, per project. */
@@ -62,6 +64,11 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   // ahead). A tab starting up makes about 23 such requests; 16 at once, 368: burst 400. Steady state is a
   // request or two a second per tab even on large-input jobs: 16 tabs fit in 50/s.
   perAddress: { perSecond: 50, burst: 400 },
+  // Per address, the log. Verify all fetches one inclusion proof per kept receipt, one after another, and a
+  // consistency proof per tree head it stored (packages/receipts/src/audit.ts): a tab holding 20,000
+  // receipts verifies them on the burst, and 500/s is faster than one tab checks them (a round trip plus
+  // an Ed25519 and a Merkle check each). Reads only, O(log n) each; an entries page costs 1 per 10 receipts.
+  logReads: { perSecond: 500, burst: 20_000 },
   // Per volunteer: the pipeline has at most one lease and one submit in flight and sends at most one of
   // each per work unit, so a tab sends ≤ 2 requests per work unit, plus a heartbeat every 5 s, a receipt
   // sync every 15 s and the page's counters. The fastest shipped workload ran 119 work units/s in one tab

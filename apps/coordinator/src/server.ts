@@ -102,6 +102,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     challenges: new Challenges(tokenKey),
     proxies: proxies.value,
     perAddress: new RateLimiter(config.perAddress, clock),
+    logReads: new RateLimiter(config.logReads, clock),
     perVolunteer: new RateLimiter(config.perVolunteer, clock),
     perProject: new RateLimiter(config.perProject, clock),
     newIdentities: new RateLimiter(config.newIdentities, clock),

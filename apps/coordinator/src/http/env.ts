@@ -25,6 +25,7 @@ export interface Deps {
   readonly challenges: Challenges;
   readonly proxies: TrustedProxies;
   readonly perAddress: RateLimiter;
+  readonly logReads: RateLimiter;
   readonly perVolunteer: RateLimiter;
   readonly perProject: RateLimiter;
   readonly newIdentities: RateLimiter;

@@ -32,8 +32,8 @@ export const resolveClient =
     await next();
   };
 
-function charge(limiter: RateLimiter, key: string, who: string): void {
-  const decision = limiter.take(key);
+function charge(limiter: RateLimiter, key: string, who: string, cost = 1): void {
+  const decision = limiter.take(key, cost);
   if (!decision.ok) throw ApiError.rateLimited(`too many requests from this ${who}`, decision.retryAfter);
 }
 
@@ -43,6 +43,17 @@ export const perAddressLimit =
   (deps: Deps): MiddlewareHandler<Env> =>
   async (c, next) => {
     chargeAddress(deps, c);
+    await next();
+  };
+
+/** Charges reads of the public log to the address's log budget, `cost` requests' worth. */
+export const chargeLogReads = (deps: Deps, c: Context<Env>, cost = 1): void =>
+  charge(deps.logReads, bucketOf(c.get('client')), 'address', cost);
+
+export const logReadLimit =
+  (deps: Deps): MiddlewareHandler<Env> =>
+  async (c, next) => {
+    chargeLogReads(deps, c);
     await next();
   };
 

@@ -12,11 +12,12 @@ import {
 import { z } from 'zod';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
-import { perAddressLimit } from './middleware';
+import { chargeLogReads, logReadLimit, perAddressLimit } from './middleware';
 import { route } from './route';
 
 export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
   const byAddress = perAddressLimit(deps);
+  const logReads = logReadLimit(deps);
 
   route(
     app,
@@ -73,7 +74,7 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       tag: 'log',
       response: { schema: SignedTreeHead, description: 'Signed tree head' },
     },
-    [byAddress],
+    [logReads],
     async (c) => c.json(await deps.log.treeHead()),
   );
 
@@ -87,7 +88,7 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       query: z.object({ index: z.coerce.number().int().nonnegative(), size: z.coerce.number().int().positive() }),
       response: { schema: InclusionProof, description: 'Audit path, leaf to root' },
     },
-    [byAddress],
+    [logReads],
     async (c, { query }) => {
       const size = await deps.store.logSize();
       if (query.size > size) throw new ApiError('bad_request', `the log has only ${size} entries`);
@@ -106,7 +107,7 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       query: z.object({ from: z.coerce.number().int().nonnegative(), to: z.coerce.number().int().nonnegative() }),
       response: { schema: ConsistencyProof, description: 'Consistency proof' },
     },
-    [byAddress],
+    [logReads],
     async (c, { query }) => {
       const size = await deps.store.logSize();
       if (query.to > size) throw new ApiError('bad_request', `the log has only ${size} entries`);
@@ -127,8 +128,11 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
         .refine((q) => q.end > q.start && q.end - q.start <= 1000, 'need start < end and at most 1000 entries'),
       response: { schema: z.object({ entries: z.array(Receipt) }), description: 'Receipts in log order' },
     },
-    [byAddress],
+    [logReads],
     async (c, { query }) => {
+      // A page of entries is the work of many reads: 1 per 10 receipts asked for, beyond the first.
+      const extra = Math.ceil((query.end - query.start) / 10) - 1;
+      if (extra > 0) chargeLogReads(deps, c, extra);
       const size = await deps.store.logSize();
       const end = Math.min(query.end, size);
       const stored = [];

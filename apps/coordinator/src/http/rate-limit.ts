@@ -20,11 +20,13 @@ export class RateLimiter {
     private readonly clock: Clock,
   ) {}
 
-  /** Takes one token from `key`'s bucket. */
-  take(key: string): RateDecision {
+  /** Takes `cost` tokens from `key`'s bucket (a request that does the work of many costs more than one). */
+  take(key: string, cost = 1): RateDecision {
     const b = this.refilled(key);
-    if (b.tokens < 1) return { ok: false, retryAfter: Math.max(1, Math.ceil((1 - b.tokens) / this.limit.perSecond)) };
-    b.tokens -= 1;
+    const needed = Math.min(cost, this.limit.burst);
+    if (b.tokens < needed)
+      return { ok: false, retryAfter: Math.max(1, Math.ceil((needed - b.tokens) / this.limit.perSecond)) };
+    b.tokens -= needed;
     return { ok: true };
   }
 
