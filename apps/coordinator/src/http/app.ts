@@ -18,7 +18,6 @@ export function createApp(deps: Deps, webRoot?: string): OpenAPIHono<Env> {
   app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
   app.use('*', resolveClient(deps));
   app.use('*', requestLog(deps.logger));
-
   app.use('*', applyBrowserHeaders());
 
   publicRoutes(app, deps);
