@@ -53,6 +53,8 @@ const CONFIG: Partial<CoordinatorConfig> = {
   blobFileThreshold: 64 * 1024,
   largeResponseBytes: 64 * 1024,
   maxLargeResponses: 2,
+  // The downloads held open below must outlast any stall of a loaded machine.
+  idleTimeoutMs: 600_000,
 };
 
 describe('blobs', () => {

@@ -135,11 +135,11 @@ describe('connections per address', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bricolage-conns-'));
-    // Default timeouts: the sockets held below must not time out while the test counts them.
+    // Long timeouts: the sockets held below must not time out while the test counts them, however slow the machine.
     coordinator = await startCoordinator({
       dataDir: dir,
       port: 0,
-      config: { maxConnectionsPerAddress: 4 },
+      config: { maxConnectionsPerAddress: 4, keepAliveTimeoutMs: 600_000, idleTimeoutMs: 600_000 },
       log: () => undefined,
     });
   });
