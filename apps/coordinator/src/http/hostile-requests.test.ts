@@ -202,6 +202,9 @@ const CONFIG: Partial<CoordinatorConfig> = {
   // The manual clock never refills token buckets, so the main coordinator gets buckets it cannot empty.
   perAddress: UNLIMITED,
   perVolunteer: UNLIMITED,
+  perProject: UNLIMITED,
+  logReads: UNLIMITED,
+  newIdentities: UNLIMITED,
   tokenSeconds: 60,
   // Long enough that no challenge expires during the table: the token route garbage-collects expired ones.
   challengeSeconds: 3600,
