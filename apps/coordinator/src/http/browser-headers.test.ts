@@ -4,9 +4,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { API } from '@bricolage/protocol';
+import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Coordinator, startCoordinator } from '../server';
-import { PAGE_POLICY } from './browser-headers';
+import { applyBrowserHeaders, PAGE_POLICY } from './browser-headers';
+import type { Env } from './env';
 
 const AUDITOR = { origin: 'https://auditor.example' };
 
@@ -78,5 +80,25 @@ describe('browser headers', () => {
       expect(res.headers.get('access-control-allow-origin'), res.url).toBeNull();
       expect(res.headers.get('cross-origin-resource-policy'), res.url).toBe('same-origin');
     }
+  });
+});
+
+describe('a route that decides for itself', () => {
+  it('keeps its own Content-Security-Policy (with no X-Frame-Options) and its own Cross-Origin-Resource-Policy', async () => {
+    const app = new Hono<Env>();
+    app.use('*', applyBrowserHeaders());
+    app.get('/framed', (c) =>
+      c.html('<p>hi</p>', 200, { 'content-security-policy': 'frame-ancestors https://host.example' }),
+    );
+    app.get('/shared.js', (c) =>
+      c.body('export {}', 200, { 'content-type': 'text/javascript', 'cross-origin-resource-policy': 'cross-origin' }),
+    );
+    const framed = await app.request('/framed');
+    expect(framed.headers.get('content-security-policy')).toBe('frame-ancestors https://host.example');
+    expect(framed.headers.get('x-frame-options')).toBeNull();
+    expect(framed.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+    const shared = await app.request('/shared.js');
+    expect(shared.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    expect(shared.headers.get('x-content-type-options')).toBe('nosniff');
   });
 });

@@ -1,6 +1,6 @@
 // What browsers are told about each response, decided in one place: isolation and embedding for
 // everything, a Content-Security-Policy for pages, and CORS for the public log so that an auditor's page
-// on another origin can read it. (The embeddable widget will add its own frame-ancestors here, per route.)
+// on another origin can read it. A route that needs otherwise (a page some sites may frame) sets its own.
 import { API } from '@bricolage/protocol';
 import type { MiddlewareHandler } from 'hono';
 import type { Env } from './env';
@@ -56,12 +56,18 @@ export function browserHeaders(r: ResponseFacts): Record<string, string> {
   return headers;
 }
 
+/**
+ * Sets `browserHeaders` on every response, except where the route decided for itself: a response that
+ * already carries a Content-Security-Policy keeps it (and gets no X-Frame-Options, which would contradict
+ * its frame-ancestors), and one that already carries a Cross-Origin-Resource-Policy keeps that. This is
+ * the hook for a page that some sites may frame, or a resource other origins may load.
+ */
 export const applyBrowserHeaders = (): MiddlewareHandler<Env> => async (c, next) => {
   await next();
-  const headers = browserHeaders({
-    method: c.req.method,
-    path: c.req.path,
-    contentType: c.res.headers.get('content-type'),
-  });
-  for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+  const own = c.res.headers;
+  const headers = browserHeaders({ method: c.req.method, path: c.req.path, contentType: own.get('content-type') });
+  const kept = new Set<string>();
+  if (own.has('Content-Security-Policy')) kept.add('Content-Security-Policy').add('X-Frame-Options');
+  if (own.has('Cross-Origin-Resource-Policy')) kept.add('Cross-Origin-Resource-Policy');
+  for (const [name, value] of Object.entries(headers)) if (!kept.has(name)) own.set(name, value);
 };
