@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoordinatorConfig } from '../config';
 import { type Coordinator, startCoordinator } from '../server';
-import { Researcher, squareJob } from '../testing/fixtures';
+import { Researcher, SQUARE_WGSL, squareJob } from '../testing/fixtures';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 /** Byte equality without vitest's element-by-element diff, which takes seconds on megabytes. */
@@ -238,6 +238,8 @@ describe('blobs', () => {
   describe('blobs kept in SQLite by an older data directory', () => {
     const large = bytesOf(300_000, 9);
     const small = bytesOf(1000, 10);
+    // A kernel an older release stored in SQLite: real WGSL (job admission parses it), not in the blob store.
+    const kernel = new TextEncoder().encode(`${SQUARE_WGSL}\n// kept in SQLite\n`);
 
     beforeAll(() => {
       const db = new Database(join(dir, 'bricolage.sqlite'));
@@ -245,6 +247,7 @@ describe('blobs', () => {
         const insert = db.prepare('INSERT INTO blobs (hash, bytes) VALUES (?, ?)');
         insert.run(sha256(large), large);
         insert.run(sha256(small), small);
+        insert.run(sha256(kernel), kernel);
       } finally {
         db.close();
       }
@@ -266,8 +269,8 @@ describe('blobs', () => {
       expect(files.some((f) => f.endsWith(sha256(small).slice(2)))).toBe(false);
     });
 
-    it('counts them as uploaded when a job names them', async () => {
-      const shader = sha256(large);
+    it('counts them as uploaded when a job names them, and admits the kernel they hold', async () => {
+      const shader = sha256(kernel);
       const res = await researcher.request(
         'POST',
         API.jobs,
