@@ -33,22 +33,24 @@ describe('reputation', () => {
     const noProbes = earn(NEW_KEY, 100, 0, Number.POSITIVE_INFINITY);
     expect(noProbes.probesPassed).toBe(1); // i = 0 counts as a probe with any modulus
     expect(isTrusted(noProbes, 100_000, policy)).toBe(false);
-    const withProbes = earn(NEW_KEY, 30, 0, 10);
-    expect(withProbes.probesPassed).toBe(3);
-    expect(isTrusted(withProbes, 30_000, policy)).toBe(true);
-    // Trusted at the 21st result, the third known answer.
-    expect(withProbes.trustedSince).toBe(20_000);
+    const withProbes = earn(NEW_KEY, 50, 0, 10);
+    expect(withProbes.probesPassed).toBe(5);
+    expect(isTrusted(withProbes, 50_000, policy)).toBe(true);
+    // Trusted at the 41st result: forty, a second apart, have faded a hair below 40.
+    expect(withProbes.trustedSince).toBe(40_000);
   });
 
   it('fades when the key stops earning it', () => {
-    const trusted = earn(NEW_KEY, 30, 0);
-    expect(decayedRecord(trusted, 29_000 + 7 * DAY, policy)).toBeCloseTo(15, 2);
-    expect(isTrusted(trusted, 29_000 + 7 * DAY, policy)).toBe(false);
+    const trusted = earn(NEW_KEY, 60, 0);
+    expect(isTrusted(trusted, 59_000, policy)).toBe(true);
+    expect(decayedRecord(trusted, 59_000 + 7 * DAY, policy)).toBeCloseTo(30, 2);
+    expect(isTrusted(trusted, 59_000 + 7 * DAY, policy)).toBe(false);
   });
 
   it('replicates a trusted key less as its record grows, never below the spot-check rate', () => {
-    const trusted = earn(NEW_KEY, 40, 0);
-    expect(replicationProbability(trusted, 40_000, policy)).toBeCloseTo(0.25, 2);
+    // ½ on earning trust at 40, halving every 10 more: a quarter at 50.
+    const trusted = earn(NEW_KEY, 50, 0);
+    expect(replicationProbability(trusted, 49_000, policy)).toBeCloseTo(0.25, 2);
     const veteran = earn(NEW_KEY, 1000, 0);
     expect(replicationProbability(veteran, 1_000_000, policy)).toBe(policy.spotCheckRate);
     const random = seededRandom(5);
@@ -59,7 +61,7 @@ describe('reputation', () => {
   });
 
   it('loses trust at once on a wrong answer, and says since when to re-check', () => {
-    const trusted = earn(NEW_KEY, 40, 0);
+    const trusted = earn(NEW_KEY, 50, 0);
     const loss = afterWrong(trusted, 50_000, policy, 'invalid');
     expect(loss.recheckSince).toBe(trusted.trustedSince);
     expect(isTrusted(loss.reputation, 50_000, policy)).toBe(false);

@@ -28,6 +28,8 @@ export interface TrustPolicy {
   readonly minProbes: number;
   /** The record halves every `halfLifeMs` without new validated work. */
   readonly halfLifeMs: number;
+  /** A trusted key's units are replicated with probability ½ on earning trust, halving every `halveEvery` results. */
+  readonly halveEvery: number;
   /** Floor on the probability that a trusted key's unit is replicated anyway: the spot-check rate. */
   readonly spotCheckRate: number;
   /** Invalid results after which a key stops voting (a failed known answer stops it at once). */
@@ -36,10 +38,14 @@ export interface TrustPolicy {
 
 export const DEFAULT_TRUST: TrustPolicy = {
   // Today's rule trusted a key after 10 agreeing results, which two Sybil keys earn from each other in
-  // seconds; with separation (assignment.ts) they must earn it beside strangers, and 20 plus 3 known
-  // answers makes a saboteur who is wrong one time in ten need ~70 results per try (0.9^20 ≈ 0.12).
-  trustAfter: 20,
+  // seconds. With separation (assignment.ts) they must earn it beside strangers, and 40 in a row plus 3
+  // known answers makes a saboteur who is wrong one time in ten succeed once per ~700 results (0.9^40 ≈
+  // 1.5 %). Figures for these choices, and for saboteurs wrong less often: BENCHMARKS.md, adversary simulation.
+  trustAfter: 40,
   minProbes: 3,
+  // From ½ on earning trust to the 10 % floor within 25 more results: a volunteer with a long record costs
+  // little more than one result per unit.
+  halveEvery: 10,
   halfLifeMs: 7 * 24 * 3600_000,
   spotCheckRate: 0.1,
   // An honest device is wrong rarely (a flaky GPU, a cosmic ray); twice is a pattern.
@@ -61,8 +67,9 @@ export function isTrusted(rep: Reputation, now: number, policy: TrustPolicy): bo
 /** Probability that a unit first leased to this key is replicated to a full quorum. */
 export function replicationProbability(rep: Reputation, now: number, policy: TrustPolicy): number {
   if (!isTrusted(rep, now, policy)) return 1;
-  // As BOINC's adaptive replication: one half on earning trust, halving as the record doubles.
-  return Math.max(policy.spotCheckRate, policy.trustAfter / (2 * decayedRecord(rep, now, policy)));
+  // One half on earning trust, as BOINC's adaptive replication, then halving every `halveEvery` results more.
+  const beyond = decayedRecord(rep, now, policy) - policy.trustAfter;
+  return Math.max(policy.spotCheckRate, 0.5 * 0.5 ** (beyond / policy.halveEvery));
 }
 
 /** The quorum of a work unit whose first replica goes to this key. */
