@@ -84,6 +84,9 @@ export {
   WebGpuCapability,
 } from './volunteer';
 
+// the operator's ban list of volunteer keys
+export { Ban, BanList, BanRequest, BanResponse, UnbanResponse } from './operator';
+
 // which backend a device runs a job on (the coordinator before leasing, the volunteer before computing)
 export { type BackendChoice, backendProblem, chooseBackend, type GpuLimits, wgslLimitViolation } from './backend';
 

@@ -29,7 +29,7 @@ import type { SubmitItem } from '../store/store';
 import { bucketOf } from './client-address';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
-import { limitBody, perAddressLimit, volunteerAuth } from './middleware';
+import { limitBody, perAddressLimit, refuseBanned, volunteerAuth } from './middleware';
 import { route } from './route';
 
 export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
@@ -75,6 +75,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       const message = domainMessage('auth', authMessageBody(body.challenge, body.volunteer));
       if (!(await verify(body.volunteer, message, body.signature)))
         throw new ApiError('bad_signature', 'the signature does not verify with this volunteer key');
+      await refuseBanned(deps, body.volunteer);
       // A key never seen before is a new identity: each address may bring only so many into existence.
       if (!(await deps.store.isVolunteer(body.volunteer))) {
         const decision = deps.newIdentities.take(bucketOf(c.get('client')));

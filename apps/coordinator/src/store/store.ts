@@ -1,6 +1,7 @@
 // The one narrow storage interface. Each method is one state change in one transaction; the
 // scheduling rules it applies live in ../rules and are shared by every implementation.
 import type {
+  Ban,
   BackendClass,
   Capabilities,
   JobDefinition,
@@ -178,6 +179,22 @@ export interface Store {
   volunteerStats(volunteer: string): Promise<VolunteerStats>;
   /** Whether this key has ever traded a challenge for a token. */
   isVolunteer(volunteer: string): Promise<boolean>;
+
+  // the operator's ban list: a banned key gets no token and no answer but 403
+  /**
+   * Bans the key (or updates the reason of its ban) and ends its open leases, in one transaction: they expire
+   * as a lease that ran out does, and their units go back to the queue. Returns how many were open.
+   */
+  banVolunteer(
+    volunteer: string,
+    reason: string,
+    now: number,
+  ): Promise<{ readonly ban: Ban; readonly released: number }>;
+  /** Lifts a ban; false when the key was not banned. */
+  unbanVolunteer(volunteer: string): Promise<boolean>;
+  /** The ban of this key, or null. */
+  banOf(volunteer: string): Promise<Ban | null>;
+  bans(): Promise<Ban[]>;
   /**
    * Records the nonce of a (stateless, already verified) challenge as used, and the volunteer as known; false
    * when it was used before. Records are kept until `expiresAt`, after which the challenge is refused anyway.

@@ -60,6 +60,11 @@ export class SimVolunteer {
     return v;
   }
 
+  /** The same key, talking to another coordinator (or the same one restarted on another port). */
+  at(url: string): SimVolunteer {
+    return new SimVolunteer(url, this.key, this.privateKey);
+  }
+
   async authenticate(): Promise<void> {
     const { body } = await this.post<{ challenge: string }>(API.challenge, { volunteer: this.key }, false);
     const signature = await sign(this.privateKey, domainMessage('auth', authMessageBody(body.challenge, this.key)));

@@ -65,4 +65,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job, key)
   ) WITHOUT ROWID;
   `,
+  `
+  -- The operator's ban list: keys refused at the token exchange and on every volunteer request.
+  CREATE TABLE bans (volunteer TEXT PRIMARY KEY, reason TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
+  `,
 ];

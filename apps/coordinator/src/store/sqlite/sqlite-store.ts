@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
+  type Ban,
   type Failure,
   type JobId,
   type JobState,
@@ -248,6 +249,7 @@ export class SqliteStore implements Store {
            AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?) LIMIT 1`,
       ),
       insertReceipt: db.prepare('INSERT INTO receipts (idx, volunteer, body) VALUES (?, ?, ?)'),
+      banOf: db.prepare('SELECT volunteer, reason, at FROM bans WHERE volunteer = ?'),
       putMeta: db.prepare(
         'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
       ),
@@ -892,6 +894,34 @@ export class SqliteStore implements Store {
 
   async isVolunteer(volunteer: string): Promise<boolean> {
     return this.s.volunteer.get(volunteer) !== undefined;
+  }
+
+  async banVolunteer(volunteer: string, reason: string, now: number): Promise<{ ban: Ban; released: number }> {
+    const released = this.db.transaction(() => {
+      this.db
+        .prepare(
+          'INSERT INTO bans (volunteer, reason, at) VALUES (?, ?, ?) ON CONFLICT (volunteer) DO UPDATE SET reason = excluded.reason',
+        )
+        .run(volunteer, reason, now);
+      // Due at once: the sweep below (or, after a crash, the next start's) ends them as it ends any late lease.
+      return this.db
+        .prepare("UPDATE replicas SET deadline = ? WHERE volunteer = ? AND state = 'leased' AND deadline >= ?")
+        .run(now - 1, volunteer, now).changes;
+    })();
+    await this.expireLeases(now);
+    return { ban: (await this.banOf(volunteer)) as Ban, released };
+  }
+
+  async unbanVolunteer(volunteer: string): Promise<boolean> {
+    return this.db.prepare('DELETE FROM bans WHERE volunteer = ?').run(volunteer).changes > 0;
+  }
+
+  async banOf(volunteer: string): Promise<Ban | null> {
+    return (this.s.banOf.get(volunteer) as Ban | undefined) ?? null;
+  }
+
+  async bans(): Promise<Ban[]> {
+    return this.db.prepare('SELECT volunteer, reason, at FROM bans ORDER BY at, volunteer').all() as Ban[];
   }
 
   // The `challenges` table once held issued challenges; challenges are stateless now (http/challenges.ts)
