@@ -1,6 +1,7 @@
 // Operator-tunable limits. Defaults suit one small machine; every cap is a reason to answer 4xx, not to fall over.
 import type { ConnectionLimits } from './http/connections';
 import type { RateLimit } from './http/rate-limit';
+import { type CreditPolicy, DEFAULT_CREDIT } from './rules/credit';
 
 export interface CoordinatorConfig extends ConnectionLimits {
   /** JSON request bodies. */
@@ -34,6 +35,8 @@ export interface CoordinatorConfig extends ConnectionLimits {
   readonly newIdentities: RateLimit;
   readonly maxLeasesPerVolunteer: number;
   readonly inlineInputBytes: number;
+  /** What a validated result may earn, whatever the job's price (rules/credit.ts). */
+  readonly credit: CreditPolicy;
   readonly tokenSeconds: number;
   readonly challengeSeconds: number;
   /** How often expired leases are swept back into the queue. */
@@ -83,6 +86,7 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   newIdentities: { perSecond: 32 / 3600, burst: 64 },
   maxLeasesPerVolunteer: 256,
   inlineInputBytes: 256 * 1024,
+  credit: DEFAULT_CREDIT,
   tokenSeconds: 15 * 60,
   challengeSeconds: 120,
   sweepMs: 1000,

@@ -81,6 +81,7 @@ export async function openStore(
     random,
     maxLeasesPerVolunteer: config.maxLeasesPerVolunteer,
     inlineInputBytes: config.inlineInputBytes,
+    credit: config.credit,
     owner,
   });
   privateDatabase(layout.database);

@@ -17,6 +17,7 @@ import {
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { admitJob } from '../admission/admit';
+import { priceProblem } from '../admission/price';
 import { nextJobState } from '../rules/lifecycle';
 import { decodeBase64, sha256Hex } from '../hash';
 import { type BatchSummary, type JobRecord, type StagedWorkUnit, uploadKeyReused } from '../store/store';
@@ -60,6 +61,8 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     },
     [auth, json],
     async (c, { body }) => {
+      const overpriced = priceProblem(body.costPerWorkUnit, body.timeBudgetMs, deps.config.credit);
+      if (overpriced) throw ApiError.from(overpriced);
       const refused = await admitJob(body.spec, blobReader(deps));
       if (refused) throw ApiError.from(refused);
       const job: JobRecord = {

@@ -31,6 +31,7 @@ import {
   rootAt,
 } from '../../log/merkle-tree';
 import { agree } from '../../rules/compare';
+import { type CreditPolicy, creditFor } from '../../rules/credit';
 import { eligibility, leaseOrder } from '../../rules/eligibility';
 import { type TrustEvent, type TrustRecord, nextTrust, quorumFor } from '../../rules/trust';
 import { failureReason, replicasWanted, type ReturnedResult, validate } from '../../rules/validation';
@@ -59,6 +60,8 @@ export interface SqliteStoreOptions {
   readonly maxLeasesPerVolunteer: number;
   /** Inputs up to this size are inlined in lease responses. */
   readonly inlineInputBytes: number;
+  /** Bounds what a validated result earns by the time its lease was held (rules/credit.ts). */
+  readonly credit: CreditPolicy;
   /**
    * Opened by the owner of the data directory (the coordinator holding its lock), which alone may drop
    * the staged rows a crashed run left: anyone else could be deleting an upload still in flight.
@@ -249,6 +252,7 @@ export class SqliteStore implements Store {
            AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?) LIMIT 1`,
       ),
       insertReceipt: db.prepare('INSERT INTO receipts (idx, volunteer, body) VALUES (?, ?, ?)'),
+      held: db.prepare('SELECT leased_at, returned_at FROM replicas WHERE id = ?'),
       banOf: db.prepare('SELECT volunteer, reason, at FROM bans WHERE volunteer = ?'),
       putMeta: db.prepare(
         'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -733,7 +737,12 @@ export class SqliteStore implements Store {
   }
 
   private credit(ctx: VerdictContext, wu: number, replica: number, volunteer: string, outputHash: string): void {
-    const amount = ctx.job.definition.costPerWorkUnit;
+    const held = this.s.held.get(replica) as { leased_at: number; returned_at: number };
+    const amount = creditFor(
+      ctx.job.definition.costPerWorkUnit,
+      { leasedAt: held.leased_at, returnedAt: held.returned_at, timeBudgetMs: ctx.job.definition.timeBudgetMs },
+      this.options.credit,
+    );
     this.s.setReplicaState.run('valid', replica);
     const account = this.account(volunteer);
     account.valid++;
