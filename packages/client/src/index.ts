@@ -1,0 +1,25 @@
+// @bricolage/client: the coordinator's researcher API, typed from its OpenAPI document. Browser-safe (the
+// dashboard imports it).
+export {
+  type AddedWorkUnits,
+  type BricolageClient,
+  type CallOptions,
+  type ClientOptions,
+  createClient,
+  type JobEvent,
+  type ResultItem,
+} from './client';
+export type { ClientError, ClientErrorCode, ClientResult } from './errors';
+export type { components, operations, paths } from './generated/openapi';
+export {
+  batches,
+  type CommittedBatch,
+  DEFAULT_BATCH_BYTES,
+  DEFAULT_BATCH_UNITS,
+  newUploadId,
+  type UploadOptions,
+  type UploadOutcome,
+  type UploadProgress,
+  uploadWorkUnits,
+} from './upload';
+export { type WorkUnit, workUnitLine, workUnitProblem } from './work-units';
