@@ -9,7 +9,9 @@ export type ClientErrorCode =
   /** The caller's AbortSignal fired. */
   | 'aborted'
   /** An answer that is not what the API document promises (another server, or another version). */
-  | 'bad_response';
+  | 'bad_response'
+  /** Checked before anything was sent: a manifest, a file or a work-unit line that cannot be right. */
+  | 'invalid_input';
 
 export interface ClientError {
   readonly code: ClientErrorCode;

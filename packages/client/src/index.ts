@@ -1,5 +1,5 @@
 // @bricolage/client: the coordinator's researcher API, typed from its OpenAPI document. Browser-safe (the
-// dashboard imports it).
+// dashboard imports it); what reads files or the user's config dir is in `@bricolage/client/node`.
 export {
   type AddedWorkUnits,
   type BricolageClient,
@@ -23,3 +23,4 @@ export {
   uploadWorkUnits,
 } from './upload';
 export { type WorkUnit, workUnitLine, workUnitProblem } from './work-units';
+export { type JobAssets, type JobFiles, jobFromManifest, MANIFEST_FILE } from './manifest';
