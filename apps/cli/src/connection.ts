@@ -5,6 +5,9 @@ import type { Io } from './io';
 
 export const DEFAULT_URL = 'http://localhost:8787';
 
+/** An environment variable, an empty one counting as unset (as `VAR= command` means). */
+export const envVar = (io: Io, name: string): string | undefined => io.env[name] || undefined;
+
 export interface ConnectionFlags {
   readonly url?: string | undefined;
   readonly token?: string | undefined;
@@ -17,7 +20,7 @@ export function login(io: Io): ClientResult<Config | null> {
 
 /** --url, else BRICOLAGE_URL, else the login's coordinator, else http://localhost:8787. */
 export function coordinatorUrl(io: Io, flags: ConnectionFlags, config: Config | null): string {
-  return flags.url ?? io.env.BRICOLAGE_URL ?? config?.url ?? DEFAULT_URL;
+  return flags.url ?? envVar(io, 'BRICOLAGE_URL') ?? config?.url ?? DEFAULT_URL;
 }
 
 /** A client for a project's routes: --token, else BRICOLAGE_TOKEN, else the login's token. */
@@ -25,7 +28,7 @@ export function researcher(io: Io, flags: ConnectionFlags): ClientResult<Bricola
   const config = login(io);
   if (!config.ok) return config;
   const url = coordinatorUrl(io, flags, config.value);
-  const token = flags.token ?? io.env.BRICOLAGE_TOKEN ?? config.value?.token;
+  const token = flags.token ?? envVar(io, 'BRICOLAGE_TOKEN') ?? config.value?.token;
   if (!token)
     return {
       ok: false,

@@ -100,7 +100,7 @@ export async function uploadWorkUnits(
         return {
           ok: false,
           error: {
-            code: 'conflict',
+            code: 'invalid_input',
             message: `the input differs from the interrupted upload ${options.uploadId} at batch ${index + 1} (its units ${progress.units + 1}–${done.units}): resuming it would add other units than the ones it stopped in`,
           },
           progress,
@@ -144,7 +144,7 @@ export async function uploadWorkUnits(
     return {
       ok: false,
       error: {
-        code: 'conflict',
+        code: 'invalid_input',
         message: `the input is shorter than the interrupted upload ${options.uploadId}, which had committed ${committed.length} batches`,
       },
       progress,

@@ -2,7 +2,7 @@
 import { createClient } from '@bricolage/client';
 import { configDir, configPath, writeConfig } from '@bricolage/client/node';
 import { createInterface } from 'node:readline/promises';
-import { explain } from '../connection';
+import { envVar, explain } from '../connection';
 import type { ExitCode } from '../exit';
 import type { Io, Output } from '../io';
 
@@ -29,7 +29,7 @@ export async function loginCommand(
   } catch {
     return out.fail({ code: 'invalid_input', message: `${url} is not a URL (e.g. http://localhost:8787)` });
   }
-  const token = flags.token ?? io.env.BRICOLAGE_TOKEN ?? (await readToken(io));
+  const token = flags.token ?? envVar(io, 'BRICOLAGE_TOKEN') ?? (await readToken(io));
   if (!token)
     return out.fail({ code: 'unauthorized', message: 'no project token given (--token, BRICOLAGE_TOKEN or stdin)' });
   const client = createClient({ url, token });

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createClient } from '@bricolage/client';
 import { configDir, configPath, writeConfig } from '@bricolage/client/node';
-import { coordinatorUrl, login } from '../connection';
+import { coordinatorUrl, envVar, login } from '../connection';
 import type { ExitCode } from '../exit';
 import type { Output } from '../io';
 
@@ -21,9 +21,9 @@ export interface ProjectFlags {
 function operatorToken(out: Output, flags: ProjectFlags): { token: string; from: string } | { missing: string } {
   const io = out.io;
   if (flags['operator-token']) return { token: flags['operator-token'], from: '--operator-token' };
-  if (io.env.BRICOLAGE_OPERATOR_TOKEN)
-    return { token: io.env.BRICOLAGE_OPERATOR_TOKEN, from: 'BRICOLAGE_OPERATOR_TOKEN' };
-  const file = join(resolve(io.cwd, flags['data-dir'] ?? io.env.DATA_DIR ?? 'data'), 'operator-token');
+  const fromEnv = envVar(io, 'BRICOLAGE_OPERATOR_TOKEN');
+  if (fromEnv) return { token: fromEnv, from: 'BRICOLAGE_OPERATOR_TOKEN' };
+  const file = join(resolve(io.cwd, flags['data-dir'] ?? envVar(io, 'DATA_DIR') ?? 'data'), 'operator-token');
   try {
     const token = readFileSync(file, 'utf8').trim();
     if (token) return { token, from: file };

@@ -106,7 +106,7 @@ export async function wusAdd(
       const hint =
         outcome.error.code === 'network' || outcome.error.code === 'aborted'
           ? `The upload was cut: ${where}. Run the same command again to resume; nothing is added twice.`
-          : outcome.error.code === 'conflict'
+          : outcome.error.code === 'invalid_input'
             ? `Run with --restart to upload this input as a new upload (the ${state.units} units already added stay).`
             : `${explain(outcome.error, client.url) ?? ''} ${where}; the refused batch added nothing.`.trim();
       return out.fail(outcome.error, hint);
