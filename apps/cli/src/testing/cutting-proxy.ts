@@ -48,7 +48,7 @@ export async function cuttingProxy(target: string, at: number, how: Cut): Promis
     const answer = await fetch(new URL(req.url ?? '/', target), {
       method: req.method ?? 'GET',
       headers,
-      ...(bytes.length > 0 ? { body: bytes } : {}),
+      ...(bytes.length > 0 ? { body: new Uint8Array(bytes) } : {}),
     });
     const reply = Buffer.from(await answer.arrayBuffer());
     // The coordinator has answered, so it committed the batch; the client never hears it.
