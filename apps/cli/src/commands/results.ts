@@ -12,6 +12,8 @@ import { progress } from '../progress';
 import { finished } from './watch';
 
 const CHUNK = 1 << 20;
+/** How the coordinator begins every result line (ResultLine's first field). */
+const RESULT_START = '{"cursor":';
 
 /**
  * Where a download into `path` resumes: the cursor of its last complete line (0 when it is empty or missing),
@@ -40,13 +42,23 @@ export function resumePoint(path: string): { cursor: number; lines: number } | {
           lastNewline = at + i;
         }
     }
+    // What follows the last newline is a line cut mid-write, when it starts as every result line does; anything
+    // else means this is not a results file, and it is left as it is.
+    const tailLength = Math.min(size - (lastNewline + 1), RESULT_START.length);
+    const tail = new Uint8Array(tailLength);
+    readSync(fd, tail, 0, tailLength, lastNewline + 1);
+    if (tailLength > 0 && !RESULT_START.startsWith(new TextDecoder().decode(tail)))
+      return { problem: `${path} does not end with a result line` };
+    let cursor = 0;
+    if (lastNewline >= 0) {
+      const length = lastNewline - previousNewline - 1;
+      const last = new Uint8Array(length);
+      readSync(fd, last, 0, length, previousNewline + 1);
+      const parsed = (JSON.parse(new TextDecoder().decode(last)) as { cursor?: unknown }).cursor;
+      if (typeof parsed !== 'number') return { problem: `${path} does not end with a result line (no cursor)` };
+      cursor = parsed;
+    }
     if (lastNewline + 1 < size) truncateSync(path, lastNewline + 1);
-    if (lastNewline < 0) return { cursor: 0, lines: 0 };
-    const length = lastNewline - previousNewline - 1;
-    const tail = new Uint8Array(length);
-    readSync(fd, tail, 0, length, previousNewline + 1);
-    const cursor = (JSON.parse(new TextDecoder().decode(tail)) as { cursor?: unknown }).cursor;
-    if (typeof cursor !== 'number') return { problem: `${path} does not end with a result line (no cursor)` };
     return { cursor, lines };
   } catch (e) {
     return { problem: `${path} does not end with a result line: ${(e as Error).message}` };
