@@ -1,5 +1,6 @@
-// Builds the volunteer page into apps/web/dist, which the coordinator serves at `/` (same origin as the
-// API, cross-origin isolated). Everything is bundled: no CDN, no external font, nothing fetched elsewhere.
+// Builds the volunteer page and the widget's frame into apps/web/dist, which the coordinator serves at `/` and
+// at /widget/frame (same origin as the API). Everything is bundled: no CDN, no external font, nothing fetched
+// elsewhere. The two pages share the session's modules and the runtime's lazy chunks.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
@@ -20,7 +21,10 @@ export default defineConfig({
     // onnxruntime-web's chunks are large and load only inside the compute worker, when a job needs them.
     chunkSizeWarningLimit: 1024,
     // The worker-URL transform is slow on two cores; that is known and not worth a warning each build.
-    rolldownOptions: { checks: { bundlerTimings: false } },
+    rolldownOptions: {
+      checks: { bundlerTimings: false },
+      input: { main: join(here, 'index.html'), frame: join(here, 'widget-frame.html') },
+    },
   },
   worker: { format: 'es' },
   server: {

@@ -5,7 +5,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import type { ProjectId } from '@bricolage/protocol';
 import { type Clock, type Random, systemClock } from './clock';
 import { type CoordinatorConfig, DEFAULT_CONFIG } from './config';
-import { createApp } from './http/app';
+import { createApp, type RequestRecord } from './http/app';
 import type { Deps } from './http/env';
 import { RateLimiter } from './http/rate-limit';
 import { VolunteerTokens } from './http/tokens';
@@ -24,8 +24,12 @@ export interface CoordinatorOptions {
   /** 0 picks a free port. */
   readonly port?: number;
   readonly host?: string;
-  /** A directory served at `/` (the volunteer page). */
+  /** A directory served at `/` (the volunteer page, and the widget's frame). */
   readonly webRoot?: string;
+  /** The built widget.js, served at /widget.js (packages/widget/dist/widget.js). */
+  readonly widgetScript?: string;
+  /** Called with each request as it arrives, before anything else sees it (tests watch the traffic with it). */
+  readonly onRequest?: (request: RequestRecord) => void;
   readonly clock?: Clock;
   readonly random?: Random;
   readonly config?: Partial<CoordinatorConfig>;
@@ -91,7 +95,11 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   };
   // Leases that ran out while we were down go back into the queue before anyone asks for work.
   await store.expireLeases(clock.now());
-  const app = createApp(deps, options.webRoot);
+  const app = createApp(deps, {
+    ...(options.webRoot ? { webRoot: options.webRoot } : {}),
+    ...(options.widgetScript ? { widgetScript: options.widgetScript } : {}),
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+  });
   const host = options.host ?? '127.0.0.1';
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host }, () => resolve(s));

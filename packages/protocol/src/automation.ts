@@ -45,5 +45,9 @@ export interface PageAutomation {
   flush(timeoutMs: number): Promise<boolean>;
 }
 
-/** The page publishes its automation hook under this name on `window`. */
-export const AUTOMATION_GLOBAL = 'bricolagePage';
+declare global {
+  interface Window {
+    /** The volunteer page's automation hook, published by the page (undefined until its script has run). */
+    bricolagePage?: PageAutomation;
+  }
+}

@@ -51,6 +51,8 @@ export const SIGNING_DOMAINS = {
   auth: 'bricolage/auth/v1\n',
   receipt: 'bricolage/receipt/v1\n',
   treeHead: 'bricolage/tree-head/v1\n',
+  /** A volunteer's signature on a receipts file it exported: proof that it holds the key its receipts credit. */
+  receiptsHolder: 'bricolage/receipts-holder/v1\n',
 } as const;
 export type SigningDomain = keyof typeof SIGNING_DOMAINS;
 

@@ -26,7 +26,10 @@ export {
   RECEIPTS_FORMAT,
   exportReceipts,
   parseReceiptsFile,
+  readReceiptsFile,
+  signReceiptsFile,
   verifyReceiptsFile,
+  type ParsedReceiptsFile,
   type ReceiptsFile,
 } from './exchange';
 export { auditReceipts, type AuditReport, type LogSource, type ReceiptVerdict } from './audit';

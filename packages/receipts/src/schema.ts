@@ -61,6 +61,11 @@ export interface Settings {
   readonly pauseOnBattery: boolean;
   /** The coordinator key first seen at this origin: receipts are checked against it. */
   readonly coordinatorKey: string | null;
+  /**
+   * When the reader agreed to compute for the site that embeds the widget (ms since the epoch); null when they
+   * have not, or withdrew. Only the widget's frame sets it: its database is one per host site.
+   */
+  readonly consentedAt: number | null;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -68,6 +73,7 @@ export const DEFAULT_SETTINGS: Settings = {
   pauseWhenHidden: true,
   pauseOnBattery: true,
   coordinatorKey: null,
+  consentedAt: null,
 };
 
 export type SettingKey = keyof Settings;

@@ -107,6 +107,11 @@ export interface Store {
   createProject(p: Project, tokenHash: string): Promise<void>;
   projectByTokenHash(tokenHash: string): Promise<Project | null>;
   listProjects(): Promise<Project[]>;
+  getProject(id: ProjectId): Promise<Project | null>;
+  /** The host origins that may embed the project's widget, sorted. */
+  embeddingOrigins(project: ProjectId): Promise<string[]>;
+  /** Replaces the project's list of embedding origins in one transaction. */
+  setEmbeddingOrigins(project: ProjectId, origins: readonly string[]): Promise<void>;
   putBlob(hash: string, bytes: Uint8Array): Promise<void>;
   getBlob(hash: string): Promise<Uint8Array | null>;
   hasBlob(hash: string): Promise<boolean>;

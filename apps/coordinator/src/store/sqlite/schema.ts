@@ -50,4 +50,10 @@ export const MIGRATIONS: readonly string[] = [
   -- Inputs of a work-unit upload wait here until the upload commits, so an aborted upload leaves no blobs behind.
   CREATE TABLE staged_blobs (batch TEXT NOT NULL, hash TEXT NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (batch, hash)) WITHOUT ROWID;
   `,
+  `
+  -- The host origins whose pages may frame a project's widget (written into its frame-ancestors).
+  CREATE TABLE project_embedding (
+    project TEXT NOT NULL REFERENCES projects(id), origin TEXT NOT NULL, PRIMARY KEY (project, origin)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -261,6 +261,29 @@ export class SqliteStore implements Store {
     return rows.map(toProject);
   }
 
+  async getProject(id: ProjectId): Promise<Project | null> {
+    const row = this.db.prepare('SELECT id, name, description, owner, created_at FROM projects WHERE id = ?').get(id) as
+      | ProjectSqlRow
+      | undefined;
+    return row ? toProject(row) : null;
+  }
+
+  async embeddingOrigins(project: ProjectId): Promise<string[]> {
+    const rows = this.db
+      .prepare('SELECT origin FROM project_embedding WHERE project = ? ORDER BY origin')
+      .all(project) as { origin: string }[];
+    return rows.map((r) => r.origin);
+  }
+
+  async setEmbeddingOrigins(project: ProjectId, origins: readonly string[]): Promise<void> {
+    const remove = this.db.prepare('DELETE FROM project_embedding WHERE project = ?');
+    const add = this.db.prepare('INSERT OR IGNORE INTO project_embedding (project, origin) VALUES (?, ?)');
+    this.db.transaction(() => {
+      remove.run(project);
+      for (const origin of origins) add.run(project, origin);
+    })();
+  }
+
   async putBlob(hash: string, bytes: Uint8Array): Promise<void> {
     this.s.putBlob.run(hash, bytes);
   }
