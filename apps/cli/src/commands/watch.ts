@@ -66,7 +66,8 @@ export async function watch(
       total(p),
       `· ${p.counts.validated} validated · ${p.counts.failed} failed · ${r === null ? '–' : r.toFixed(1)}/s · ETA ${eta}`,
     );
-    const why = `${p.diagnosis.stalled ? 'stalled' : p.diagnosis.code}: ${p.diagnosis.why}`;
+    // The diagnosis names its own state ("running: …", "completed: …"); a stall is said outright.
+    const why = p.diagnosis.stalled ? `stalled: ${p.diagnosis.why}` : p.diagnosis.why;
     if (why !== diagnosis) {
       bar.log(why);
       diagnosis = why;
