@@ -1,6 +1,7 @@
 // `npm start`: the grid on one machine — coordinator, volunteer page and a seeded demo project.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DataDirectoryInUse } from './data-dir/lock';
 import { seedDemo } from './seed';
 import { startCoordinator } from './server';
 
@@ -24,6 +25,13 @@ const coordinator = await startCoordinator({
   host,
   ...(existsSync(webDist) ? { webRoot: webDist } : {}),
   ...(existsSync(widgetScript) ? { widgetScript } : {}),
+}).catch((e: Error) => {
+  // A second coordinator on the same data directory is an operator's mistake, not a crash: say so plainly.
+  if (e instanceof DataDirectoryInUse) {
+    console.error(`${e.message}; stop it first, or give this one another DATA_DIR`);
+    process.exit(1);
+  }
+  throw e;
 });
 // SEED_DEMO=0 starts an empty grid (tests, benchmarks, operators who bring their own projects).
 const seeded = process.env.SEED_DEMO === '0' ? { seeded: false } : await seedDemo(coordinator);

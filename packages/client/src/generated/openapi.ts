@@ -217,7 +217,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add work units: a streamed NDJSON body, one WorkUnitLine per line; all or nothing */
+        /**
+         * Add work units: a streamed NDJSON body, one WorkUnitLine per line; all or nothing
+         * @description With an `Idempotency-Key` header (1 to 200 visible ASCII characters, bare or as a quoted string), the upload is committed once per job and key: sending the same body again under the same key adds nothing and answers with the first upload's summary (and `Idempotent-Replayed: true`), so a client that lost the reply can simply retry; another body under a used key is refused with 409 `conflict`.
+         */
         post: operations["addWorkUnits"];
         delete?: never;
         options?: never;
@@ -1400,7 +1403,10 @@ export interface operations {
     addWorkUnits: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The client's name for this upload */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 job: string;
             };
