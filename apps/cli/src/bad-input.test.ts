@@ -8,12 +8,7 @@ import { sha256Hex } from '@bricolage/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT } from './exit';
 import { type Cut, cuttingProxy } from './testing/cutting-proxy';
-import { type Grid, REPO, SQUARES, startGrid } from './testing/grid';
-
-/** Whether the coordinator's API (as the typed client was generated from it) takes an Idempotency-Key on uploads. */
-const IDEMPOTENT_UPLOADS = readFileSync(join(REPO, 'packages/client/src/generated/openapi.ts'), 'utf8').includes(
-  '"Idempotency-Key"',
-);
+import { type Grid, SQUARES, startGrid } from './testing/grid';
 
 const units = (n: number) =>
   execFileSync(process.execPath, [join(SQUARES, 'make-units.mjs'), String(n)], { encoding: 'utf8' });
@@ -165,30 +160,25 @@ describe('work units', () => {
   });
 
   for (const how of ['mid-body', 'reply-lost'] as Cut[]) {
-    // A lost reply needs the coordinator to honour Idempotency-Key (issue 11): until its API says so, the retry
-    // of the committed batch would add it again, and this case waits for it.
-    it.skipIf(how === 'reply-lost' && !IDEMPOTENT_UPLOADS)(
-      `an upload cut ${how === 'mid-body' ? 'mid-body' : 'after the coordinator committed a batch'} resumes where it stopped, adding nothing twice`,
-      async () => {
-        const proxy = await cuttingProxy(grid.url, 3, how);
-        try {
-          const input = units(100);
-          const cut = await grid.cli(['wus', 'add', job, '-', '--batch', '10', '--url', proxy.url], { stdin: input });
-          expect(cut.exit).toBe(EXIT.unreachable);
-          expect(cut.stderr).toContain('The upload was cut: 20 of 100 units are committed (2 batches).');
-          expect(cut.stderr).toContain('Run the same command again to resume; nothing is added twice.');
-          const resumed = await grid.cli(['wus', 'add', job, '-', '--batch', '10', '--json'], { stdin: input });
-          expect(resumed.exit, resumed.stderr).toBe(EXIT.ok);
-          expect(resumed.json()).toMatchObject({ units: 100, resumed: 20, batches: 10 });
-          // The batch the cut hit was committed once: by the resume, or, when only its reply was lost, before it
-          // (the resume's retry under the same Idempotency-Key is answered from the first commit).
-          expect(resumed.json()).toMatchObject({ replayedBatches: how === 'reply-lost' ? 1 : 0 });
-          expect(await counts()).toMatchObject({ unsent: 100 });
-        } finally {
-          await proxy.close();
-        }
-      },
-    );
+    it(`an upload cut ${how === 'mid-body' ? 'mid-body' : 'after the coordinator committed a batch'} resumes where it stopped, adding nothing twice`, async () => {
+      const proxy = await cuttingProxy(grid.url, 3, how);
+      try {
+        const input = units(100);
+        const cut = await grid.cli(['wus', 'add', job, '-', '--batch', '10', '--url', proxy.url], { stdin: input });
+        expect(cut.exit).toBe(EXIT.unreachable);
+        expect(cut.stderr).toContain('The upload was cut: 20 of 100 units are committed (2 batches).');
+        expect(cut.stderr).toContain('Run the same command again to resume; nothing is added twice.');
+        const resumed = await grid.cli(['wus', 'add', job, '-', '--batch', '10', '--json'], { stdin: input });
+        expect(resumed.exit, resumed.stderr).toBe(EXIT.ok);
+        expect(resumed.json()).toMatchObject({ units: 100, resumed: 20, batches: 10 });
+        // The batch the cut hit was committed once: by the resume, or, when only its reply was lost, before it
+        // (the resume's retry under the same Idempotency-Key is answered from the first commit).
+        expect(resumed.json()).toMatchObject({ replayedBatches: how === 'reply-lost' ? 1 : 0 });
+        expect(await counts()).toMatchObject({ unsent: 100 });
+      } finally {
+        await proxy.close();
+      }
+    });
   }
 
   it('a resume refuses an input that differs from the one that was cut', async () => {
