@@ -93,6 +93,18 @@ describe('job commands', () => {
   });
 });
 
+describe('login', () => {
+  it('reads the token from stdin when it is not given, checks it, and stores it for the next commands', async () => {
+    const made = await grid.cli(['project', 'create', 'Second', '--url', grid.url, '--json']);
+    const { token, project } = made.json<{ token: string; project: { id: string } }>();
+    const login = await grid.cli(['login', grid.url], { stdin: `${token}\n` });
+    expect(login.exit, login.stderr).toBe(EXIT.ok);
+    expect(login.stdout).toContain(`as project Second (${project.id})`);
+    // The stored login is the second project's: the first project's job is not there.
+    expect((await grid.cli(['job', 'list', '--json'])).json()).toMatchObject({ jobs: [] });
+  });
+});
+
 describe('the bricolage process', () => {
   it('exits with the code it documents', () => {
     const bin = join(REPO, 'apps/cli/bin/bricolage.mjs');
