@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Coordinator } from '@bricolage/coordinator';
 import { compileAbi, runAbi } from '@bricolage/workloads';
-import { GPU_CAPABILITIES, SimVolunteer } from '../../../coordinator/src/testing/sim-volunteer';
+import { API, fromBase64, type LeaseResponse } from '@bricolage/protocol';
+import { GPU_CAPABILITIES, okResult, SimVolunteer } from '../../../coordinator/src/testing/sim-volunteer';
 import type { Io } from '../io';
 import { runCli } from '../run';
 
@@ -90,14 +91,23 @@ export async function volunteer(url: string, count: number, done: () => Promise<
   while (!(await done())) {
     let leased = 0;
     for (const v of volunteers) {
-      const { leases } = await v.lease(200, GPU_CAPABILITIES);
+      const lease = await v.post<LeaseResponse>(API.lease, { capabilities: GPU_CAPABILITIES, max: 200 });
+      // A rate limit is the coordinator asking for a pause, not a failure of the test.
+      if (lease.status === 429) continue;
+      if (lease.status !== 200) throw new Error(`lease refused: ${JSON.stringify(lease.body)}`);
+      const { leases } = lease.body;
       if (leases.length === 0) continue;
-      const reply = await v.computeAndSubmit(leases, compute);
+      const results = leases.map((l) => okResult(l, compute(fromBase64(l.input ?? ''))));
+      let reply = await v.submit(results);
+      while (reply.status === 429) {
+        await new Promise((r) => setTimeout(r, 200));
+        reply = await v.submit(results);
+      }
       if (reply.status !== 200) throw new Error(`submit refused: ${JSON.stringify(reply.body)}`);
       leased += leases.length;
       submitted += leases.length;
     }
-    // Nothing to lease yet (units still uploading): ask again a moment later.
+    // Nothing leased (units still uploading, or a rate limit): ask again a moment later.
     if (leased === 0) await new Promise((r) => setTimeout(r, 50));
   }
   return submitted;
