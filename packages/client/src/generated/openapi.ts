@@ -53,24 +53,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/blobs/{hash}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A blob by its SHA-256; immutable */
-        get: operations["getBlob"];
-        /** Upload a content-addressed blob (WGSL source, wasm module, ONNX model); idempotent */
-        put: operations["putBlob"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/log/tree-head": {
         parameters: {
             query?: never;
@@ -313,6 +295,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/blobs/{hash}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A blob by its SHA-256; immutable. Honours one byte range (206, 416 when none of it exists) and If-None-Match (304) */
+        get: operations["getBlob"];
+        /** Upload a content-addressed blob (WGSL source, wasm module, ONNX model), streamed; idempotent */
+        put: operations["putBlob"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/challenge": {
         parameters: {
             query?: never;
@@ -525,7 +525,7 @@ export interface components {
         ErrorBody: {
             error: {
                 /** @enum {string} */
-                code: "bad_request" | "payload_too_large" | "unsupported_media_type" | "unauthorized" | "bad_signature" | "replayed" | "token_expired" | "forbidden" | "not_found" | "lease_expired" | "lease_foreign" | "duplicate_result" | "job_not_active" | "conflict" | "hash_mismatch" | "rate_limited" | "internal";
+                code: "bad_request" | "payload_too_large" | "unsupported_media_type" | "unauthorized" | "bad_signature" | "replayed" | "token_expired" | "forbidden" | "not_found" | "lease_expired" | "lease_foreign" | "duplicate_result" | "job_not_active" | "conflict" | "hash_mismatch" | "range_not_satisfiable" | "rate_limited" | "internal";
                 message: string;
                 index?: number;
             };
@@ -1047,74 +1047,6 @@ export interface operations {
             };
         };
     };
-    getBlob: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                hash: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The bytes */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Rejected request */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    putBlob: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                hash: string;
-            };
-            cookie?: never;
-        };
-        /** @description the bytes; their SHA-256 must equal {hash} */
-        requestBody: {
-            content: {
-                "application/octet-stream": string;
-            };
-        };
-        responses: {
-            /** @description Stored */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        hash: string;
-                        size: number;
-                    };
-                };
-            };
-            /** @description Rejected request */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     getTreeHead: {
         parameters: {
             query?: never;
@@ -1584,6 +1516,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Rejected request */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getBlob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hash: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Rejected request */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    putBlob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hash: string;
+            };
+            cookie?: never;
+        };
+        /** @description the bytes; their SHA-256 must equal {hash} */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        hash: string;
+                        size: number;
+                    };
                 };
             };
             /** @description Rejected request */
