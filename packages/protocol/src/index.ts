@@ -45,6 +45,8 @@ export {
   jobBlobs,
   JobDiagnosis,
   JobStatus,
+  ListedJob,
+  ListedProject,
   OnnxSpec,
   Project,
   ProjectStatus,
@@ -62,6 +64,9 @@ export {
   WorkUnitLine,
   WorkUnitState,
 } from './job';
+
+// how a job's results are checked, in settings and in words
+export { CheckingPolicy, checkingOf, describeChecking } from './checking';
 
 // volunteers: authentication, capabilities, leases, results
 export {

@@ -1,5 +1,6 @@
 // Jobs: what a researcher asks the grid to compute, and how results are judged.
 import { z } from 'zod';
+import { CheckingPolicy } from './checking';
 import { BlobHash, JobId, ProjectId } from './ids';
 
 export const JOB_STATES = ['active', 'paused', 'cancelled', 'completed'] as const;
@@ -294,6 +295,8 @@ export const JobStatus = z
     state: JobState,
     counts: WorkUnitCounts,
     diagnosis: JobDiagnosis,
+    /** How its results are checked, from its own settings (`describeChecking` says it in words). */
+    checking: CheckingPolicy,
   })
   .meta({ id: 'JobStatus' });
 export type JobStatus = z.infer<typeof JobStatus>;
@@ -317,6 +320,22 @@ export const Project = z
 export type Project = z.infer<typeof Project>;
 
 export const ProjectStatus = z.object({ project: Project, jobs: z.array(JobStatus) }).meta({ id: 'ProjectStatus' });
+
+/** A job a volunteer may be given, as the public project list shows it: what it is and how it is checked. */
+export const ListedJob = z
+  .object({
+    id: JobId,
+    name: z.string(),
+    state: JobState,
+    /** From the job's own settings; `describeChecking` says it in words, on the page and in the README. */
+    checking: CheckingPolicy,
+  })
+  .meta({ id: 'ListedJob' });
+export type ListedJob = z.infer<typeof ListedJob>;
+
+/** A project in the public list (`GET /v1/projects`), with its active and paused jobs. */
+export const ListedProject = Project.extend({ jobs: z.array(ListedJob) }).meta({ id: 'ListedProject' });
+export type ListedProject = z.infer<typeof ListedProject>;
 
 /** What `POST /v1/projects` returns: the project and its token, shown this once (stored hashed). */
 export const CreatedProject = z.object({ project: Project, token: z.string() }).meta({ id: 'CreatedProject' });

@@ -4,7 +4,7 @@ import {
   API,
   ConsistencyProof,
   InclusionProof,
-  Project,
+  ListedProject,
   Receipt,
   SignedTreeHead,
   WellKnown,
@@ -12,6 +12,7 @@ import {
 import { z } from 'zod';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
+import { listedProjects } from './progress';
 import { chargeLogReads, logReadLimit, perAddressLimit } from './middleware';
 import { route } from './route';
 
@@ -60,12 +61,12 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       method: 'get',
       path: API.projects,
       operationId: 'listProjects',
-      summary: 'The projects this grid serves',
+      summary: 'The projects this grid serves, each with its active and paused jobs and how their results are checked',
       tag: 'public',
-      response: { schema: z.object({ projects: z.array(Project) }), description: 'Projects' },
+      response: { schema: z.object({ projects: z.array(ListedProject) }), description: 'Projects' },
     },
     [byAddress],
-    async (c) => c.json({ projects: await deps.store.listProjects() }),
+    async (c) => c.json({ projects: await listedProjects(deps) }),
   );
 
   route(

@@ -1,4 +1,5 @@
 // What this grid runs and who asks for it: visible before anything starts.
+import { describeChecking } from '@bricolage/protocol';
 import { memo } from 'react';
 import type { View } from '../session';
 
@@ -19,6 +20,16 @@ export const ProjectsPanel = memo(function ProjectsPanel(view: Pick<View, 'proje
               <p className="project-name">{p.name}</p>
               <p className="muted">Run by {p.owner || 'an unnamed owner'}</p>
               {p.description && <p className="description">{p.description}</p>}
+              {p.jobs.length > 0 && (
+                <ul className="job-list">
+                  {p.jobs.map((j) => (
+                    <li key={j.id} data-testid="job-checking" data-job={j.id}>
+                      <span className="job-name">{j.name}</span>
+                      {j.state === 'paused' ? ' (paused)' : ''}: {describeChecking(j.checking)}
+                    </li>
+                  ))}
+                </ul>
+              )}
             </li>
           ))}
         </ul>

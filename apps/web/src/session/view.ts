@@ -1,6 +1,6 @@
 // The view model: one immutable view of a volunteer session for whoever draws it (the volunteer page's React
 // tree, the widget's frame), changed only through `set`, with listeners told only when something changed.
-import type { Project, VolunteerStats } from '@bricolage/protocol';
+import type { ListedProject, Project, VolunteerStats } from '@bricolage/protocol';
 import {
   type AuditReport,
   DEFAULT_SETTINGS,
@@ -64,7 +64,7 @@ export interface View {
   readonly unreachableSince: number | null;
   readonly coordinatorKey: string | null;
   readonly keyChanged: { readonly was: string; readonly now: string } | null;
-  readonly projects: readonly Project[];
+  readonly projects: readonly ListedProject[];
   readonly identity: { readonly publicKey: string; readonly fingerprint: string; readonly restored: boolean } | null;
   readonly settings: Settings;
   readonly battery: BatteryView;

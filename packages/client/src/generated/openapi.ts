@@ -42,7 +42,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The projects this grid serves */
+        /** The projects this grid serves, each with its active and paused jobs and how their results are checked */
         get: operations["listProjects"];
         put?: never;
         /** Create a project; its token is in the answer, and only there (it is stored hashed) */
@@ -147,6 +147,57 @@ export interface paths {
         };
         /** A project's jobs with their counts per state and why each is where it is (no definitions, no results): public, so that volunteers and farms can see why there is no work */
         get: operations["getProjectStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/volunteers/{volunteer}/ban": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ban a volunteer key: no token, 403 on every request, its open leases released at once */
+        post: operations["banVolunteer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/volunteers/{volunteer}/unban": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lift the ban of a volunteer key */
+        post: operations["unbanVolunteer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/volunteers/bans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The banned volunteer keys, oldest ban first */
+        get: operations["listBans"];
         put?: never;
         post?: never;
         delete?: never;
@@ -541,12 +592,30 @@ export interface components {
                 consistency: string;
             };
         };
-        Project: {
+        ListedProject: {
             id: string;
             name: string;
             description: string;
             owner: string;
             createdAt: number;
+            jobs: components["schemas"]["ListedJob"][];
+        };
+        ListedJob: {
+            id: string;
+            name: string;
+            state: components["schemas"]["JobState"];
+            checking: components["schemas"]["CheckingPolicy"];
+        };
+        /** @enum {string} */
+        JobState: "active" | "paused" | "cancelled" | "completed";
+        CheckingPolicy: {
+            minQuorum: number;
+            adaptive: {
+                enabled: boolean;
+                trustAfter: number;
+                spotCheckRate: number;
+            };
+            knownAnswerRate: number;
         };
         SignedTreeHead: {
             head: components["schemas"]["TreeHead"];
@@ -591,6 +660,13 @@ export interface components {
             project: components["schemas"]["Project"];
             token: string;
         };
+        Project: {
+            id: string;
+            name: string;
+            description: string;
+            owner: string;
+            createdAt: number;
+        };
         CreateProjectRequest: {
             name: string;
             /** @default  */
@@ -608,9 +684,8 @@ export interface components {
             state: components["schemas"]["JobState"];
             counts: components["schemas"]["WorkUnitCounts"];
             diagnosis: components["schemas"]["JobDiagnosis"];
+            checking: components["schemas"]["CheckingPolicy"];
         };
-        /** @enum {string} */
-        JobState: "active" | "paused" | "cancelled" | "completed";
         WorkUnitCounts: {
             unsent: number;
             in_progress: number;
@@ -627,6 +702,25 @@ export interface components {
                 connected: number;
                 eligible: number;
             };
+        };
+        BanResponse: {
+            ban: components["schemas"]["Ban"];
+            released: number;
+        };
+        Ban: {
+            volunteer: string;
+            reason: string;
+            at: number;
+        };
+        BanRequest: {
+            reason: string;
+        };
+        UnbanResponse: {
+            volunteer: string;
+            wasBanned: boolean;
+        };
+        BanList: {
+            bans: components["schemas"]["Ban"][];
         };
         Job: {
             id: string;
@@ -999,7 +1093,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        projects: components["schemas"]["Project"][];
+                        projects: components["schemas"]["ListedProject"][];
                     };
                 };
             };
@@ -1221,6 +1315,101 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectStatus"];
+                };
+            };
+            /** @description Rejected request */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    banVolunteer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                volunteer: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BanRequest"];
+            };
+        };
+        responses: {
+            /** @description The ban, and how many leases it released */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BanResponse"];
+                };
+            };
+            /** @description Rejected request */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unbanVolunteer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                volunteer: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether the key had been banned */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnbanResponse"];
+                };
+            };
+            /** @description Rejected request */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listBans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bans */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BanList"];
                 };
             };
             /** @description Rejected request */
