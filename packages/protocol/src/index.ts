@@ -14,11 +14,21 @@ export {
   type Ed25519KeyPair,
   type SigningDomain,
   domainMessage,
+  exportPrivateKey,
   generateSigningKeyPair,
+  importPrivateKey,
   importPublicKey,
+  publicKeyOf,
   sign,
   verify,
 } from './signing';
+export {
+  jobSignatureProblem,
+  jobSigningMessage,
+  keyFingerprint,
+  type SignedJobContent,
+  signJob,
+} from './job-signing';
 
 // errors
 export { ERROR_CODES, ErrorBody, ErrorCode, type Failure, type Result, fail, ok } from './errors';
@@ -45,10 +55,13 @@ export {
   jobBlobs,
   JobDiagnosis,
   JobStatus,
+  JobSignature,
   ListedJob,
   ListedProject,
+  SigningKey,
   OnnxSpec,
   Project,
+  ProjectList,
   ProjectStatus,
   REPLICA_STATES,
   Redundancy,

@@ -162,6 +162,21 @@ export const AdaptiveReplication = z
   .meta({ id: 'AdaptiveReplication' });
 export type AdaptiveReplication = z.infer<typeof AdaptiveReplication>;
 
+/** A project's Ed25519 public key, as `generateSigningKeyPair` gives it. */
+export const SigningKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, 'an Ed25519 public key, 32 bytes in unpadded base64url');
+
+export const JobSignature = z
+  .object({
+    /** The project's public key that made the signature. */
+    key: SigningKey,
+    /** Ed25519 over `jobSigningMessage`, unpadded base64url. */
+    signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'an Ed25519 signature, 64 bytes in unpadded base64url'),
+  })
+  .meta({ id: 'JobSignature' });
+export type JobSignature = z.infer<typeof JobSignature>;
+
 export const CreateJobRequest = z
   .object({
     name: Name,
@@ -182,6 +197,11 @@ export const CreateJobRequest = z
     costPerWorkUnit: z.number().positive().max(1_000_000),
     /** Compute budget per work unit on the volunteer's device, after which the worker is killed. */
     timeBudgetMs: z.number().int().min(100).max(3_600_000).default(60_000),
+    /**
+     * The project's signature on the job's code (`signJob`). Once a project has a signed job, every job it
+     * creates must be signed by the same key: the key its public listing publishes.
+     */
+    signature: JobSignature.optional(),
   })
   .meta({ id: 'CreateJobRequest' });
 export type CreateJobRequest = z.input<typeof CreateJobRequest>;
@@ -334,8 +354,13 @@ export const ListedJob = z
 export type ListedJob = z.infer<typeof ListedJob>;
 
 /** A project in the public list (`GET /v1/projects`), with its active and paused jobs. */
-export const ListedProject = Project.extend({ jobs: z.array(ListedJob) }).meta({ id: 'ListedProject' });
+export const ListedProject = Project.extend({
+  /** The key the project's jobs are signed with (the one its first signed job used), or null: unsigned. */
+  signingKey: SigningKey.nullable(),
+  jobs: z.array(ListedJob),
+}).meta({ id: 'ListedProject' });
 export type ListedProject = z.infer<typeof ListedProject>;
+export const ProjectList = z.object({ projects: z.array(ListedProject) }).meta({ id: 'ProjectList' });
 
 /** What `POST /v1/projects` returns: the project and its token, shown this once (stored hashed). */
 export const CreatedProject = z.object({ project: Project, token: z.string() }).meta({ id: 'CreatedProject' });

@@ -25,6 +25,8 @@ export type VolunteerEvent =
       readonly project: string;
       readonly jobName: string;
     }
+  /** A job's signature held against its project's key (`signer`), or the project signs nothing (null). */
+  | { readonly type: 'verified'; readonly job: string; readonly project: string; readonly signer: string | null }
   | {
       readonly type: 'computed';
       readonly lease: string;

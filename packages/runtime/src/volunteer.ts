@@ -13,6 +13,7 @@ import type { CalibrationOptions, CalibrationReport } from './calibration/calibr
 import { type BackendOverrides, capabilitiesFrom } from './capabilities';
 import { AssetCache } from './client/assets';
 import { type ClientResult, CoordinatorClient, type VolunteerIdentity } from './client/coordinator-client';
+import { JobVerifier } from './client/job-verifier';
 import { Submitter } from './client/submitter';
 import type { DeviceProbe } from './compute/api';
 import {
@@ -50,6 +51,11 @@ export interface VolunteerOptions {
   readonly prefetch?: boolean;
   /** Only lease from this project. */
   readonly project?: string;
+  /**
+   * Project keys the volunteer already trusts (project id → key): a job of such a project runs only when signed
+   * by that key, whatever the coordinator's list says. Other projects' keys are read from the list.
+   */
+  readonly projectKeys?: ReadonlyMap<string, string>;
   /** URL prefix where onnxruntime-web's .wasm files are served (default: where the bundler put them). */
   readonly ortWasmPaths?: string;
   readonly ortThreads?: number;
@@ -125,6 +131,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
   const emitter = new Emitter();
   const outbox = options.outbox ?? new MemoryOutbox();
   const assets = new AssetCache(client);
+  const verifier = new JobVerifier(client, options.projectKeys);
   const host = new ComputeHost({
     config: {
       ...(options.ortWasmPaths ? { ortWasmPaths: options.ortWasmPaths } : {}),
@@ -252,6 +259,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
         capabilities,
         onResult: kick,
         emit,
+        verify: (job) => verifier.check(job),
         prefetch,
         throttle,
         ...(options.project ? { project: options.project } : {}),

@@ -1,6 +1,7 @@
 // A job's progress as the API reports it: counts from the store, and the diagnosis (rules/diagnosis.ts)
 // from them and the volunteers seen lately.
 import { checkingOf, type JobProgress, type JobStatus, type ListedProject } from '@bricolage/protocol';
+import { projectSigningKey } from '../admission/signature';
 import { diagnose, eligibleVolunteers, needsWorkCheck } from '../rules/diagnosis';
 import type { JobRecord } from '../store/store';
 import type { Deps } from './env';
@@ -60,7 +61,8 @@ export async function statusOf(deps: Deps, job: JobRecord): Promise<JobStatus> {
 export async function listedProjects(deps: Deps): Promise<ListedProject[]> {
   return Promise.all(
     (await deps.store.listProjects()).map(async (project) => {
-      const open = (await deps.store.listJobs(project.id)).filter((j) => j.state === 'active' || j.state === 'paused');
+      const all = await deps.store.listJobs(project.id);
+      const open = all.filter((j) => j.state === 'active' || j.state === 'paused');
       const jobs = await Promise.all(
         open.map(async (job) => ({
           id: job.id,
@@ -69,7 +71,7 @@ export async function listedProjects(deps: Deps): Promise<ListedProject[]> {
           checking: checkingOf(job.definition, (await deps.store.progress(job.id)).knownAnswer),
         })),
       );
-      return { ...project, jobs };
+      return { ...project, signingKey: projectSigningKey(all), jobs };
     }),
   );
 }

@@ -17,6 +17,7 @@ import {
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { admitJob } from '../admission/admit';
+import { signatureProblem } from '../admission/signature';
 import { priceProblem } from '../admission/price';
 import { nextJobState } from '../rules/lifecycle';
 import { decodeBase64, sha256Hex } from '../hash';
@@ -65,9 +66,12 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       if (overpriced) throw ApiError.from(overpriced);
       const refused = await admitJob(body.spec, blobReader(deps));
       if (refused) throw ApiError.from(refused);
+      const project = c.get('project').id;
+      const unsigned = await signatureProblem(project, body, await deps.store.listJobs(project));
+      if (unsigned) throw ApiError.from(unsigned);
       const job: JobRecord = {
         id: `job_${randomBytes(10).toString('hex').slice(0, 16)}` as JobId,
-        project: c.get('project').id,
+        project,
         state: 'active',
         definition: body,
         createdAt: deps.clock.now(),

@@ -127,6 +127,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
             comparator: job.definition.comparator,
             timeBudgetMs: job.definition.timeBudgetMs,
             backend,
+            signature: job.definition.signature ?? null,
           });
       }
       return c.json({

@@ -1,5 +1,5 @@
 // What this grid runs and who asks for it: visible before anything starts.
-import { describeChecking } from '@bricolage/protocol';
+import { describeChecking, keyFingerprint } from '@bricolage/protocol';
 import { memo } from 'react';
 import type { View } from '../session';
 
@@ -19,6 +19,11 @@ export const ProjectsPanel = memo(function ProjectsPanel(view: Pick<View, 'proje
             <li key={p.id}>
               <p className="project-name">{p.name}</p>
               <p className="muted">Run by {p.owner || 'an unnamed owner'}</p>
+              <p className="muted small" data-testid="project-key">
+                {p.signingKey
+                  ? `Jobs signed with the project’s key ${keyFingerprint(p.signingKey)}`
+                  : 'Jobs not signed by the project'}
+              </p>
               {p.description && <p className="description">{p.description}</p>}
               {p.jobs.length > 0 && (
                 <ul className="job-list">

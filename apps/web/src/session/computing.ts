@@ -35,6 +35,10 @@ export async function identityView(identity: StoredIdentity) {
 export class Computing {
   readonly #o: ComputingOptions;
   readonly #jobs = new Map<string, { project: string; name: string }>();
+  /** Signers of the jobs checked this session (the runtime checks each lease; it announces a job once). */
+  readonly #signers = new Map<string, string | null>();
+  /** Jobs refused for their signature, told once each. */
+  readonly #refused = new Set<string>();
   readonly #recentMs: number[] = [];
   #volunteer: Volunteer | null = null;
   #creating: Promise<Volunteer> | null = null;
@@ -87,6 +91,15 @@ export class Computing {
         this.#jobs.set(e.job, { project: e.project, name: e.jobName });
         this.#serve(e.job);
       }),
+      volunteer.on('verified', (e) => {
+        this.#signers.set(e.job, e.signer);
+        this.#serve(e.job);
+      }),
+      volunteer.on('failed', (e) => {
+        if (e.code !== 'untrusted_job' || this.#refused.has(e.job)) return;
+        this.#refused.add(e.job);
+        model.notify('error', 'A job was refused', [e.message, 'Nothing of it ran on this device.']);
+      }),
       volunteer.on('computed', (e) => {
         this.#recentMs.push(e.elapsedMs);
         if (this.#recentMs.length > 8) this.#recentMs.shift();
@@ -105,12 +118,13 @@ export class Computing {
     const { model } = this.#o;
     const known = this.#jobs.get(job);
     const project = model.view().projects.find((p) => p.id === known?.project) ?? null;
-    if (project || known) model.set({ serving: { project, jobName: known?.name ?? null } });
+    const signed = this.#signers.has(job) ? { signer: this.#signers.get(job) ?? null } : {};
+    if (project || known) model.set({ serving: { project, jobName: known?.name ?? null, ...signed } });
     // A project created since the list was loaded: fetch the list again.
     if (known && !project)
       void this.#o.reloadProjects().then(() => {
         const found = model.view().projects.find((p) => p.id === known.project);
-        if (found) model.set({ serving: { project: found, jobName: known.name } });
+        if (found) model.set({ serving: { project: found, jobName: known.name, ...signed } });
       });
   }
 

@@ -75,7 +75,12 @@ export interface View {
   /** Leased and not yet computed or failed. */
   readonly inHand: number;
   /** The project and job of the last work unit, kept between work units. */
-  readonly serving: { readonly project: Project | null; readonly jobName: string | null } | null;
+  readonly serving: {
+    readonly project: Project | null;
+    readonly jobName: string | null;
+    /** The key the job's signature held against; null: its project signs nothing; undefined: not checked yet. */
+    readonly signer?: string | null;
+  } | null;
   /** Recent per-WU compute times, for the progress estimate. */
   readonly typicalMs: number | null;
   readonly session: VolunteerStatus['counts'] | null;

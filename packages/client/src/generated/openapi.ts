@@ -592,12 +592,16 @@ export interface components {
                 consistency: string;
             };
         };
+        ProjectList: {
+            projects: components["schemas"]["ListedProject"][];
+        };
         ListedProject: {
             id: string;
             name: string;
             description: string;
             owner: string;
             createdAt: number;
+            signingKey: string | null;
             jobs: components["schemas"]["ListedJob"][];
         };
         ListedJob: {
@@ -744,6 +748,7 @@ export interface components {
             costPerWorkUnit: number;
             /** @default 60000 */
             timeBudgetMs?: number;
+            signature?: components["schemas"]["JobSignature"];
         };
         JobSpec: components["schemas"]["WgslSpec"] | components["schemas"]["OnnxSpec"];
         WgslSpec: {
@@ -840,6 +845,10 @@ export interface components {
             /** @default 0.1 */
             spotCheckRate?: number;
         };
+        JobSignature: {
+            key: string;
+            signature: string;
+        };
         JobProgress: {
             job: string;
             state: components["schemas"]["JobState"];
@@ -904,6 +913,7 @@ export interface components {
             comparator: components["schemas"]["Comparator"];
             timeBudgetMs: number;
             backend: components["schemas"]["BackendClass"];
+            signature: components["schemas"]["JobSignature"] & (Record<string, never> | null);
         };
         /** @enum {string} */
         BackendClass: "webgpu" | "wasm" | "onnx-wasm" | "onnx-webgpu";
@@ -982,7 +992,7 @@ export interface components {
             kind: "error";
             lease: string;
             /** @enum {string} */
-            code: "timeout" | "device_lost" | "self_check_failed" | "compile_failed" | "runtime_error" | "unsupported";
+            code: "timeout" | "device_lost" | "self_check_failed" | "compile_failed" | "runtime_error" | "unsupported" | "untrusted_job";
             message: string;
             backend?: components["schemas"]["BackendClass"];
         };
@@ -1092,9 +1102,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        projects: components["schemas"]["ListedProject"][];
-                    };
+                    "application/json": components["schemas"]["ProjectList"];
                 };
             };
             /** @description Rejected request */

@@ -8,7 +8,9 @@ export type ComputeErrorCode =
   | 'self_check_failed'
   | 'compile_failed'
   | 'runtime_error'
-  | 'unsupported';
+  | 'unsupported'
+  /** Refused before anything ran: the job's signature does not hold against its project's key. */
+  | 'untrusted_job';
 
 /** Asset bytes by lowercase hex SHA-256, already verified against their hash. */
 export type AssetMap = ReadonlyMap<string, Uint8Array>;

@@ -17,6 +17,7 @@ import type { ClientResult, HeartbeatReply } from '../client/coordinator-client'
 import type { ComputeOutcome, PrepareOutcome } from '../compute/api';
 import type { VolunteerEvent } from '../events';
 import type { ComputeErrorCode } from '../executors/executor';
+import type { JobCheck } from '../client/job-verifier';
 import type { AssetSource, Interrupted } from '../host';
 import type { Outbox } from '../outbox';
 import { backoffDelay } from './backoff';
@@ -58,6 +59,8 @@ export interface PipelineOptions {
   /** How often held leases are checked for renewal. */
   readonly heartbeatCheckMs?: number;
   readonly clock?: PipelineClock;
+  /** Checks a job's signature before anything of it is fetched or run (client/job-verifier.ts). */
+  readonly verify?: (job: LeasedJob) => Promise<JobCheck>;
 }
 
 interface Work {
@@ -142,6 +145,8 @@ export class Pipeline {
   /** Moving averages: compute time per work unit, and time from asking for a lease to being ready to run. */
   #computeEma: number | null = null;
   #readyEma: number | null = null;
+  /** Jobs whose signer was announced (each lease is checked; the event is sent once a job). */
+  readonly #announced = new Set<string>();
   #computeMs = 0;
   #startedAt = 0;
   #firstComputeAt: number | null = null;
@@ -388,6 +393,15 @@ export class Pipeline {
 
   /** Fetches the input and assets and prepares the job in the worker: all of it while another WU computes. */
   async #ready(lease: Lease, job: LeasedJob): Promise<Ready> {
+    if (this.#o.verify) {
+      const checked = await this.#o.verify(job);
+      if (!checked.ok)
+        return { ok: false, code: checked.transient ? 'skip' : 'untrusted_job', message: checked.message };
+      if (!this.#announced.has(job.id)) {
+        this.#announced.add(job.id);
+        this.#o.emit({ type: 'verified', job: job.id, project: job.project, signer: checked.signer });
+      }
+    }
     const choice = leasedBackend(job, this.#capabilities);
     if (!choice.ok) return { ok: false, code: 'unsupported', message: choice.why };
     const { backend } = choice;
