@@ -32,10 +32,11 @@ async function seedSigned(
   key: Awaited<ReturnType<typeof generateSigningKeyPair>>,
   settings: readonly Partial<CreateJobRequest>[],
   units: number,
+  name = 'Signed primes (test)',
 ): Promise<Seeded> {
   const { primes } = await import('@bricolage/workloads');
   const { buildJob } = await import('@bricolage/workloads/node');
-  const { project, token } = await grid.createProject('Signed primes (test)', 'Primes, signed.', 'The Bricolage tests');
+  const { project, token } = await grid.createProject(name, 'Primes, signed.', 'The Bricolage tests');
   const auth = { authorization: `Bearer ${token}` };
   const params = { limit: units * 131072, segment: 131072 };
   const bundle = await buildJob(primes, params);
@@ -83,7 +84,7 @@ const quorum = (minQuorum: number) => ({
   redundancy: { minQuorum, maxTotalResults: Math.max(2, minQuorum), maxErrorResults: 2, homogeneous: false },
 });
 
-test('the page describes each job’s checking from its settings, and names the key a job was signed with', async ({
+test('the page describes each job’s checking from its settings, names the key a job was signed with, and serves only the projects ticked', async ({
   page,
   scratch,
   startGrid,
@@ -103,11 +104,15 @@ test('the page describes each job’s checking from its settings, and names the 
   // The quorum-1 job first in line; the others paused, so the tab computes the first alone.
   for (const job of seeded.jobs.slice(1))
     await fetch(grid.url + API.pause(job), { method: 'POST', headers: { authorization: `Bearer ${seeded.token}` } });
+  // Another project, with work this volunteer could run, that it unticks.
+  const other = await seedSigned(grid, await generateSigningKeyPair(), [quorum(1)], 4, 'Not for me (test)');
   await openPage(page, grid.url);
   const region = page.getByRole('region', { name: 'What runs here' });
-  await expect(region.getByTestId('project-key')).toHaveText(
+  await expect(region.getByTestId('project-key').first()).toHaveText(
     `Jobs signed with the project’s key ${keyFingerprint(key.publicKeyText)}`,
   );
+  await region.getByLabel('Not for me (test)').uncheck();
+  await expect(region.getByLabel('Signed primes (test)')).toBeChecked();
   for (const job of seeded.jobs) {
     const sentence = await settingsSentence(grid, seeded.token, job);
     await expect(region.locator(`[data-job="${job}"]`)).toContainText(sentence);
@@ -122,6 +127,8 @@ test('the page describes each job’s checking from its settings, and names the 
   );
   await expect(page.getByTestId('stat-validated')).toHaveText('4', { timeout: 60_000 });
   expect(await jobCounts(grid, seeded.jobs[0]!)).toMatchObject({ validated: 4 });
+  await expect(page.getByTestId('phase')).toHaveText('No work right now');
+  expect(await jobCounts(grid, other.jobs[0]!)).toMatchObject({ unsent: 4, in_progress: 0, validated: 0 });
 });
 
 async function volunteerPage(browser: Browser, url: string): Promise<Page> {

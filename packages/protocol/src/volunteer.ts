@@ -64,6 +64,11 @@ export const LeaseRequest = z
     capabilities: Capabilities,
     max: z.number().int().min(1).max(1000).default(1),
     project: z.string().optional(),
+    /**
+     * The projects this volunteer chose to serve (its page's per-project choice): only their jobs are leased,
+     * and none when the list is empty. Absent: every project.
+     */
+    projects: z.array(ProjectId).max(100).optional(),
   })
   .meta({ id: 'LeaseRequest' });
 export type LeaseRequest = z.input<typeof LeaseRequest>;

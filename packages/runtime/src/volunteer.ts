@@ -51,6 +51,8 @@ export interface VolunteerOptions {
   readonly prefetch?: boolean;
   /** Only lease from this project. */
   readonly project?: string;
+  /** Only lease from these projects (the volunteer's choice; null or absent: every project). */
+  readonly projects?: readonly string[] | null;
   /**
    * Project keys the volunteer already trusts (project id → key): a job of such a project runs only when signed
    * by that key, whatever the coordinator's list says. Other projects' keys are read from the list.
@@ -86,6 +88,8 @@ export interface Volunteer {
   setThrottle(duty: number): void;
   setPauseWhenHidden(enabled: boolean): void;
   setPrefetch(enabled: boolean): void;
+  /** Serves only these projects from the next lease on (null: every project). */
+  setProjects(projects: readonly string[] | null): void;
   status(): Promise<VolunteerStatus>;
   on<T extends VolunteerEventType | '*'>(
     type: T,
@@ -144,6 +148,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
   const submitted = { accepted: 0, repeated: 0, dropped: 0, setAside: 0 };
   const dropped: DroppedResult[] = [];
   let throttle = clampDuty(options.throttle ?? 1);
+  let projects = options.projects ?? null;
   let pauseWhenHidden = options.pauseWhenHidden ?? true;
   let prefetch = options.prefetch ?? true;
   let manualPause = false;
@@ -260,6 +265,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
         onResult: kick,
         emit,
         verify: (job) => verifier.check(job),
+        projects,
         prefetch,
         throttle,
         ...(options.project ? { project: options.project } : {}),
@@ -296,6 +302,11 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
     setThrottle(duty) {
       throttle = clampDuty(duty);
       pipeline?.setThrottle(throttle);
+    },
+
+    setProjects(list) {
+      projects = list;
+      pipeline?.setProjects(list);
     },
 
     setPauseWhenHidden(enabled) {

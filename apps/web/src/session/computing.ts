@@ -78,6 +78,7 @@ export class Computing {
       outbox: store.outbox,
       throttle: settings.throttle / 100,
       pauseWhenHidden: settings.pauseWhenHidden,
+      projects: settings.servedProjects,
       fetch: this.#o.fetch,
       ...(this.#o.project ? { project: this.#o.project } : {}),
       ...(this.#o.visibility ? { visibility: this.#o.visibility } : {}),
@@ -179,6 +180,17 @@ export class Computing {
     model.set({ settings: { ...model.view().settings, pauseWhenHidden: enabled } });
     this.#volunteer?.setPauseWhenHidden(enabled);
     await store.saveSettings({ pauseWhenHidden: enabled });
+  }
+
+  /** Serves the project or stops serving it; the first choice turns "every project" into a list. */
+  async setServed(project: string, serve: boolean): Promise<void> {
+    const { model, store } = this.#o;
+    const { settings, projects } = model.view();
+    const current = settings.servedProjects ?? projects.map((p) => p.id as string);
+    const servedProjects = serve ? [...new Set([...current, project])] : current.filter((p) => p !== project);
+    model.set({ settings: { ...settings, servedProjects } });
+    this.#volunteer?.setProjects(servedProjects);
+    await store.saveSettings({ servedProjects });
   }
 
   async setPauseOnBattery(enabled: boolean): Promise<void> {

@@ -59,6 +59,8 @@ export interface PipelineOptions {
   /** How often held leases are checked for renewal. */
   readonly heartbeatCheckMs?: number;
   readonly clock?: PipelineClock;
+  /** The projects chosen to serve (null: every project); `setProjects` changes it. */
+  readonly projects?: readonly string[] | null;
   /** Checks a job's signature before anything of it is fetched or run (client/job-verifier.ts). */
   readonly verify?: (job: LeasedJob) => Promise<JobCheck>;
 }
@@ -145,6 +147,7 @@ export class Pipeline {
   /** Moving averages: compute time per work unit, and time from asking for a lease to being ready to run. */
   #computeEma: number | null = null;
   #readyEma: number | null = null;
+  #projects: readonly string[] | null;
   /** Jobs whose signer was announced (each lease is checked; the event is sent once a job). */
   readonly #announced = new Set<string>();
   #computeMs = 0;
@@ -157,6 +160,7 @@ export class Pipeline {
     this.#clock = options.clock ?? systemClock;
     this.#capabilities = options.capabilities;
     this.#duty = clampDuty(options.throttle ?? 1);
+    this.#projects = options.projects ?? null;
     this.#prefetch = options.prefetch ?? true;
   }
 
@@ -212,6 +216,13 @@ export class Pipeline {
   setThrottle(duty: number): void {
     this.#duty = clampDuty(duty);
     this.#meter.reset();
+    this.#wake();
+  }
+
+  /** Serves only these projects' jobs from the next lease on (null: every project); leases held are kept. */
+  setProjects(projects: readonly string[] | null): void {
+    this.#projects = projects;
+    this.#noWorkUntil = 0;
     this.#wake();
   }
 
@@ -343,6 +354,7 @@ export class Pipeline {
       capabilities: this.#capabilities,
       max,
       ...(this.#o.project ? { project: this.#o.project } : {}),
+      ...(this.#projects ? { projects: [...this.#projects] } : {}),
     });
     if (!answer.ok) {
       const delay = backoffDelay(this.#leaseFailures++);
