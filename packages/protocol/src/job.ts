@@ -231,14 +231,52 @@ export const JobDiagnosis = z
   .meta({ id: 'JobDiagnosis' });
 export type JobDiagnosis = z.infer<typeof JobDiagnosis>;
 
+const Count = z.number().int().nonnegative();
+
+/** Volunteers' failures of one kind on a job: a volunteer's error code, or `lease_expired` for no reply in time. */
+export const ErrorTally = z
+  .object({
+    code: z.string(),
+    count: Count,
+    /** The latest such failure, so a person can look at one. */
+    example: z.object({ workUnit: z.string(), message: z.string() }),
+  })
+  .meta({ id: 'ErrorTally' });
+export type ErrorTally = z.infer<typeof ErrorTally>;
+
+/** What the job's replicas did: the figures behind agreement rate, reissues and errors. Known-answer units included. */
+export const ReplicaTally = z
+  .object({
+    /** Replicas leased out so far. */
+    issued: Count,
+    /** Replicas issued beyond each work unit's quorum: to replace one that erred, expired or disagreed. */
+    reissued: Count,
+    /** Results that agreed with the canonical result (or the known answer). */
+    valid: Count,
+    /** Results that disagreed with it. */
+    invalid: Count,
+    /** Error results and leases that expired without a result. */
+    errors: Count,
+  })
+  .meta({ id: 'ReplicaTally' });
+export type ReplicaTally = z.infer<typeof ReplicaTally>;
+
+/** How many error codes a progress report lists (the most frequent first). */
+export const MAX_ERROR_TALLIES = 10;
+
 export const JobProgress = z
   .object({
     job: JobId,
     state: JobState,
     counts: WorkUnitCounts,
-    knownAnswer: z.number().int().nonnegative(),
+    knownAnswer: Count,
     credit: z.number().nonnegative(),
     diagnosis: JobDiagnosis,
+    /** Distinct volunteers holding a lease of this job now. */
+    activeVolunteers: Count,
+    replicas: ReplicaTally,
+    /** Failures by code, most frequent first, at most MAX_ERROR_TALLIES of them. */
+    errors: z.array(ErrorTally).max(MAX_ERROR_TALLIES),
     at: z.number().int(),
   })
   .meta({ id: 'JobProgress' });
