@@ -1,11 +1,12 @@
-// Builds the volunteer page into apps/web/dist, which the coordinator serves at `/` (same origin as the
-// API, cross-origin isolated), then the researcher dashboard into the same folder, served at `/dashboard`.
-// Everything is bundled: no CDN, no external font, nothing fetched elsewhere.
+// Builds the volunteer page and the widget's frame into apps/web/dist, which the coordinator serves at `/` and
+// at /widget/frame (same origin as the API), then the researcher dashboard into the same folder, served at
+// `/dashboard`. Everything is bundled: no CDN, no external font, nothing fetched elsewhere. The page and the
+// frame share the session's modules and the runtime's lazy chunks.
 //
-// Two builds, not one multi-page build: in one build the pages share their common modules (React, the
-// protocol) through a chunk cut for both, and the volunteer page then loaded 1.5 KB (gzip) more than alone:
-// the split costs compression, and the shared chunk carries the protocol exports only the dashboard uses.
-// Built apart, the volunteer page's JavaScript is what it was before the dashboard existed.
+// The dashboard is a build of its own, not a third input of the same build: in one build it shared a chunk
+// with the volunteer page (React, the protocol), and the page then loaded 1.5 KB (gzip) more than alone: the
+// split costs compression, and the shared chunk carries protocol exports only the dashboard uses. Built apart,
+// the volunteer page's JavaScript is what it was before the dashboard existed.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
@@ -56,7 +57,10 @@ export default defineConfig({
     // onnxruntime-web's chunks are large and load only inside the compute worker, when a job needs them.
     chunkSizeWarningLimit: 1024,
     // The worker-URL transform is slow on two cores; that is known and not worth a warning each build.
-    rolldownOptions: { checks: { bundlerTimings: false } },
+    rolldownOptions: {
+      checks: { bundlerTimings: false },
+      input: { main: join(here, 'index.html'), frame: join(here, 'widget-frame.html') },
+    },
   },
   worker: { format: 'es' },
   server: {

@@ -32,7 +32,22 @@ const html = readFileSync(join(dist, 'index.html'), 'utf8');
 const entry = files.filter((f) => html.includes(`/assets/${f}`));
 const worker = files.filter((f) => f.startsWith('worker-'));
 const onnx = files.filter((f) => f.startsWith('ort.'));
-const rest = files.filter((f) => !entry.includes(f) && !worker.includes(f) && !onnx.includes(f));
+// The widget's frame is built alongside (widget-frame.html); what only it loads is not the volunteer page's.
+const importsOf = (name: string) =>
+  [...readFileSync(join(assets, name), 'utf8').matchAll(/["'`]\.\/([\w.-]+\.js)["'`]/g)].map((m) => m[1] as string);
+const reachable = (from: string[]) => {
+  const seen = new Set(from);
+  for (const name of seen) for (const next of importsOf(name)) if (files.includes(next)) seen.add(next);
+  return seen;
+};
+const frameHtml = readFileSync(join(dist, 'widget-frame.html'), 'utf8');
+const fromPage = reachable([...entry, ...files.filter((f) => f.startsWith('worker-'))]);
+const frameOnly = [...reachable(files.filter((f) => frameHtml.includes(`/assets/${f}`)))].filter(
+  (f) => !fromPage.has(f),
+);
+const rest = files.filter(
+  (f) => !entry.includes(f) && !worker.includes(f) && !onnx.includes(f) && !frameOnly.includes(f),
+);
 const size = (names: string[]) => {
   let raw = 0;
   let gzip = 0;

@@ -1,7 +1,7 @@
 // How hard the tab works: the throttle sets the duty cycle the runtime keeps, a hidden tab stops leasing, and a
 // device on battery pauses (all on by default, all the volunteer's to change).
 import type { Coordinator } from '@bricolage/coordinator';
-import type { PageAutomation, TabSnapshot } from '@bricolage/protocol';
+import type { TabSnapshot } from '@bricolage/protocol';
 import type { Page } from '@playwright/test';
 import {
   expect,
@@ -45,7 +45,10 @@ const rate = (times: number[]) => (times.length - 1) / (((times.at(-1) as number
 const computed = async (page: Page) => Number(await page.getByTestId('stat-computed').textContent());
 
 const snapshot = (page: Page): Promise<TabSnapshot> =>
-  page.evaluate(() => (window as unknown as { bricolagePage: PageAutomation }).bricolagePage.snapshot());
+  page.evaluate(() => {
+    if (!window.bricolagePage) throw new Error('the page has not published its automation hook');
+    return window.bricolagePage.snapshot();
+  });
 
 test('the throttle slider sets the duty cycle the runtime keeps, and the tab goes on computing', async ({
   page,

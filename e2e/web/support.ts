@@ -56,7 +56,7 @@ async function start(options: { dataDir: string; port: number; webRoot: string }
 export async function seedPrimes(
   coordinator: Coordinator,
   job: PrimesJob,
-): Promise<{ project: string; job: string; workUnits: number }> {
+): Promise<{ project: string; token: string; job: string; workUnits: number }> {
   const { primes } = await import('@bricolage/workloads');
   return seedJob(
     coordinator,
@@ -74,7 +74,7 @@ export async function seedPrimes(
 export async function seedMandelbrot(
   coordinator: Coordinator,
   frame: MandelbrotParams,
-): Promise<{ project: string; job: string; workUnits: number }> {
+): Promise<{ project: string; token: string; job: string; workUnits: number }> {
   const { mandelbrot } = await import('@bricolage/workloads');
   return seedJob(coordinator, mandelbrot, frame, {
     projectName: 'Mandelbrot (test)',
@@ -87,7 +87,7 @@ async function seedJob<P>(
   workload: Workload<P>,
   params: P,
   options: { projectName: string; description: string; minQuorum?: number; leaseSeconds?: number },
-): Promise<{ project: string; job: string; workUnits: number }> {
+): Promise<{ project: string; token: string; job: string; workUnits: number }> {
   const { project, token } = await coordinator.createProject(
     options.projectName,
     options.description,
@@ -129,7 +129,7 @@ async function seedJob<P>(
     body,
   });
   if (!added.ok) throw new Error(`work unit upload failed: ${await added.text()}`);
-  return { project, job: id, workUnits };
+  return { project, token, job: id, workUnits };
 }
 
 /** Job progress as the researcher sees it. */

@@ -2,3 +2,4 @@
 export { startCoordinator, type Coordinator, type CoordinatorOptions } from './server';
 export { ManualClock, seededRandom, type Clock } from './clock';
 export { seedDemo } from './seed';
+export type { RequestRecord } from './http/app';

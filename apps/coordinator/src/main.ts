@@ -1,6 +1,7 @@
 // `npm start`: the grid on one machine — coordinator, volunteer page and a seeded demo project.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DataDirectoryInUse } from './data-dir/lock';
 import { seedDemo } from './seed';
 import { startCoordinator } from './server';
 
@@ -11,6 +12,7 @@ const dataDir = process.env.DATA_DIR
   : resolve(import.meta.dirname, '../../../data');
 const host = process.env.HOST ?? '127.0.0.1';
 const webDist = resolve(import.meta.dirname, '../../web/dist');
+const widgetScript = resolve(import.meta.dirname, '../../../packages/widget/dist/widget.js');
 
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a port number, got ${process.env.PORT}`);
@@ -22,6 +24,14 @@ const coordinator = await startCoordinator({
   port,
   host,
   ...(existsSync(webDist) ? { webRoot: webDist } : {}),
+  ...(existsSync(widgetScript) ? { widgetScript } : {}),
+}).catch((e: Error) => {
+  // A second coordinator on the same data directory is an operator's mistake, not a crash: say so plainly.
+  if (e instanceof DataDirectoryInUse) {
+    console.error(`${e.message}; stop it first, or give this one another DATA_DIR`);
+    process.exit(1);
+  }
+  throw e;
 });
 // SEED_DEMO=0 starts an empty grid (tests, benchmarks, operators who bring their own projects).
 const seeded = process.env.SEED_DEMO === '0' ? { seeded: false } : await seedDemo(coordinator);
@@ -36,6 +46,8 @@ if (coordinator.operator.created) {
 }
 console.log(`  api:         ${shown}/api/openapi.json`);
 if (!existsSync(webDist)) console.log('  volunteer page not built (apps/web/dist missing)');
+if (existsSync(widgetScript)) console.log(`  widget:      ${shown}/widget.js (integrity in ${shown}/widget.json)`);
+else console.log('  widget not built (packages/widget/dist/widget.js missing)');
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

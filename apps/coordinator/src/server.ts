@@ -1,15 +1,17 @@
 // Starts a coordinator: opens the store, loads the key, serves HTTP, sweeps expired leases.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import type { ProjectId } from '@bricolage/protocol';
 import { type Clock, type Random, systemClock } from './clock';
 import { type CoordinatorConfig, DEFAULT_CONFIG } from './config';
-import { createApp } from './http/app';
+import { layoutOf, privateDatabase, privateDirectory } from './data-dir/layout';
+import { lockDataDir } from './data-dir/lock';
+import { loadSecret } from './data-dir/secrets';
+import { createApp, type RequestRecord } from './http/app';
 import type { Deps } from './http/env';
 import { RateLimiter } from './http/rate-limit';
 import { VolunteerTokens } from './http/tokens';
-import { loadOrCreateKey } from './log/keys';
+import { type CoordinatorKey, loadOrCreateKey } from './log/keys';
 import { newProject } from './new-project';
 import { ReceiptLog } from './log/receipt-log';
 import { ensureOperatorToken, isOperatorToken, operatorTokenPath } from './operator-token';
@@ -24,8 +26,12 @@ export interface CoordinatorOptions {
   /** 0 picks a free port. */
   readonly port?: number;
   readonly host?: string;
-  /** A directory served at `/` (the volunteer page). */
+  /** A directory served at `/` (the volunteer page, and the widget's frame). */
   readonly webRoot?: string;
+  /** The built widget.js, served at /widget.js (packages/widget/dist/widget.js). */
+  readonly widgetScript?: string;
+  /** Called with each request as it arrives, before anything else sees it (tests watch the traffic with it). */
+  readonly onRequest?: (request: RequestRecord) => void;
   readonly clock?: Clock;
   readonly random?: Random;
   readonly config?: Partial<CoordinatorConfig>;
@@ -46,13 +52,28 @@ export interface Coordinator {
   close(): Promise<void>;
 }
 
-export async function openStore(dataDir: string, config: CoordinatorConfig, random: Random): Promise<SqliteStore> {
-  return new SqliteStore({
-    path: join(dataDir, 'bricolage.sqlite'),
+/**
+ * Opens the store of `dataDir` for an operator command or a test, beside a running coordinator if there is
+ * one: it never cleans up after a crash (only the coordinator holding the directory's lock does). Creates
+ * the directory (0700) and the database (0600) when they are new.
+ */
+export async function openStore(
+  dataDir: string,
+  config: CoordinatorConfig,
+  random: Random,
+  owner = false,
+): Promise<SqliteStore> {
+  const layout = layoutOf(dataDir);
+  privateDirectory(dataDir);
+  const store = new SqliteStore({
+    path: layout.database,
     random,
     maxLeasesPerVolunteer: config.maxLeasesPerVolunteer,
     inlineInputBytes: config.inlineInputBytes,
+    owner,
   });
+  privateDatabase(layout.database);
+  return store;
 }
 
 export async function createProject(
@@ -70,11 +91,24 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const config = { ...DEFAULT_CONFIG, ...options.config };
   const clock = options.clock ?? systemClock;
   const logError = options.log ?? ((m: string) => console.error(m));
-  const store = await openStore(options.dataDir, config, options.random ?? Math.random);
+  const layout = layoutOf(options.dataDir);
+  privateDirectory(options.dataDir);
+  // Before the store opens: as the directory's owner, it drops what a crashed run left staged.
+  const lock = lockDataDir(layout.lock);
   const operator = { ...ensureOperatorToken(options.dataDir), path: operatorTokenPath(options.dataDir) };
-  const key = await loadOrCreateKey(store);
+  let store: SqliteStore | null = null;
+  let key: CoordinatorKey;
+  let tokenKey: Uint8Array;
+  try {
+    store = await openStore(options.dataDir, config, options.random ?? Math.random, true);
+    key = await loadOrCreateKey(layout.keys, store);
+    tokenKey = await loadSecret(layout.keys, 'token.key', store, 'token_key');
+  } catch (e) {
+    await store?.close();
+    lock.release();
+    throw e;
+  }
   store.setLogKey(key.publicKey);
-  const tokenKey = await store.putMetaIfAbsent('token_key', randomBytes(32));
   const deps: Deps = {
     store,
     log: new ReceiptLog(store, key, clock),
@@ -89,9 +123,15 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     version: VERSION,
     logError,
   };
-  // Leases that ran out while we were down go back into the queue before anyone asks for work.
+  // The time we were down is not the volunteers' to lose: leases live when we stopped get it back, and
+  // only those that ran out while we were alive go back into the queue, before anyone asks for work.
+  await store.resumeLeases(clock.now());
   await store.expireLeases(clock.now());
-  const app = createApp(deps, options.webRoot);
+  const app = createApp(deps, {
+    ...(options.webRoot ? { webRoot: options.webRoot } : {}),
+    ...(options.widgetScript ? { widgetScript: options.widgetScript } : {}),
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+  });
   const host = options.host ?? '127.0.0.1';
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host }, () => resolve(s));
@@ -103,7 +143,10 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     if (sweeping) return 0;
     sweeping = true;
     try {
-      return await store.expireLeases(clock.now());
+      const now = clock.now();
+      const expired = await store.expireLeases(now);
+      await store.markAlive(now);
+      return expired;
     } finally {
       sweeping = false;
     }
@@ -129,7 +172,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         // SSE streams and keep-alive sockets would hold close() open forever.
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
+      await store.markAlive(clock.now());
       await store.close();
+      lock.release();
     },
   };
 }

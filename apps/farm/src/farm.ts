@@ -5,7 +5,7 @@ import { BrowserTab } from './browser-tab';
 import { dueForCollection } from './collection';
 import { readGridStatus, type UnfinishedJob, unfinishedJobs } from './grid-status';
 import { type ProcessUsage, allProcesses, treeUsage } from './procstats';
-import type { PageAutomation, TabSnapshot } from './snapshot';
+import type { TabSnapshot } from './snapshot';
 
 export interface FarmOptions {
   readonly coordinator: string;
@@ -246,15 +246,8 @@ async function openTab(options: FarmOptions, tab: Tab, events: FarmEvents): Prom
     const url = new URL(options.coordinator);
     if (options.project) url.searchParams.set('project', options.project);
     await browser.navigate(url.toString());
-    await browser.waitFor(
-      () => (window as unknown as { bricolagePage?: unknown }).bricolagePage !== undefined,
-      null,
-      30_000,
-    );
-    await browser.evaluate(
-      (t) => (window as unknown as { bricolagePage: PageAutomation }).bricolagePage.setThrottle(t),
-      options.throttle,
-    );
+    await browser.waitFor(() => window.bricolagePage !== undefined, null, 30_000);
+    await browser.evaluate((t) => window.bricolagePage?.setThrottle(t), options.throttle);
     await pressStart(browser);
     tab.ready = true;
   } catch (e) {
@@ -265,8 +258,7 @@ async function openTab(options: FarmOptions, tab: Tab, events: FarmEvents): Prom
   }
 }
 
-const phaseOf = () =>
-  (window as unknown as { bricolagePage: PageAutomation }).bricolagePage.snapshot().then((s) => s.phase);
+const phaseOf = () => window.bricolagePage?.snapshot().then((s) => s.phase) ?? 'loading';
 
 /** Presses Start as a person would, once the page shows it, and waits until the page has taken it. */
 async function pressStart(browser: BrowserTab): Promise<void> {
@@ -286,7 +278,7 @@ async function pressStart(browser: BrowserTab): Promise<void> {
   throw new Error('the page did not start computing within 60 s');
 }
 
-const snapshotOf = () => (window as unknown as { bricolagePage?: PageAutomation }).bricolagePage?.snapshot() ?? null;
+const snapshotOf = () => window.bricolagePage?.snapshot() ?? null;
 
 async function poll(tabs: readonly Tab[], events: FarmEvents): Promise<void> {
   await Promise.all(
@@ -362,7 +354,7 @@ async function shutdown(options: FarmOptions, tabs: readonly Tab[], events: Farm
           // Stop lets the work unit in hand finish; its result is flushed with the rest once it has.
           if (await browser.clickButton('Stop')) await untilStopped(browser, options.flushTimeoutMs);
           const flushed = await browser.evaluate(
-            (ms) => (window as unknown as { bricolagePage?: PageAutomation }).bricolagePage?.flush(ms) ?? true,
+            (ms) => window.bricolagePage?.flush(ms) ?? true,
             options.flushTimeoutMs,
           );
           if (!flushed) events.message?.(`tab ${tab.index}: outbox not empty after ${options.flushTimeoutMs} ms`);

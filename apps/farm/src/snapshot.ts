@@ -1,2 +1,2 @@
 // The page-automation contract lives in packages/protocol; re-exported for the farm's modules.
-export { AUTOMATION_GLOBAL, type PageAutomation, type TabSnapshot } from '@bricolage/protocol';
+export type { PageAutomation, TabSnapshot } from '@bricolage/protocol';

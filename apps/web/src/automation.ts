@@ -41,5 +41,5 @@ export function publishAutomation(session: Session): void {
       return session.flush(timeoutMs);
     },
   };
-  (window as unknown as { bricolagePage: PageAutomation }).bricolagePage = hook;
+  window.bricolagePage = hook;
 }

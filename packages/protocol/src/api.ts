@@ -25,6 +25,13 @@ export const API = {
   pause: (job: string) => `/v1/jobs/${job}/pause`,
   resume: (job: string) => `/v1/jobs/${job}/resume`,
   cancel: (job: string) => `/v1/jobs/${job}/cancel`,
+  embedding: '/v1/project/embedding', // GET / PUT: the host origins that may embed the project's widget
+
+  // the embeddable widget (public, readable from any origin)
+  widgetScript: '/widget.js',
+  widgetManifest: '/widget.json', // where widget.js is and its SRI hash
+  widgetProject: (project: string) => `/v1/widget/projects/${project}`, // what the card shows
+  widgetFrame: '/widget/frame', // ?project=&host=[&offscreen=pause]: the iframe, framable by the project's origins
 
   // volunteer
   challenge: '/v1/auth/challenge',

@@ -11,7 +11,7 @@ export interface TabSnapshot {
   readonly failed: number;
   /** Results the coordinator accepted (acknowledged submits). */
   readonly accepted: number;
-  /** Results dropped because the coordinator refused them (expired lease, …). */
+  /** Results that will not be delivered: the coordinator refused them (expired lease, …), or kept failing on them. */
   readonly dropped: number;
   /** Computed results not yet acknowledged. */
   readonly outbox: number;
@@ -45,5 +45,9 @@ export interface PageAutomation {
   flush(timeoutMs: number): Promise<boolean>;
 }
 
-/** The page publishes its automation hook under this name on `window`. */
-export const AUTOMATION_GLOBAL = 'bricolagePage';
+declare global {
+  interface Window {
+    /** The volunteer page's automation hook, published by the page (undefined until its script has run). */
+    bricolagePage?: PageAutomation;
+  }
+}

@@ -1,5 +1,7 @@
 // @bricolage/protocol: the wire contract shared by the coordinator and the browser. Everything public is
 // named here; helpers the modules share among themselves (Merkle node hashing, byte concatenation) stay private.
+// The embeddable widget's contracts are the subpath `@bricolage/protocol/widget`, so that the volunteer page does
+// not carry them.
 
 // identifiers
 export { BlobHash, JobId, LeaseId, ProjectId, VolunteerKey, WorkUnitId } from './ids';
@@ -118,4 +120,4 @@ export { signReceiptBody, signTreeHead, verifyConsistentHeads, verifyReceipt, ve
 
 // routes, and the volunteer page's automation contract
 export { API } from './api';
-export { AUTOMATION_GLOBAL, type PageAutomation, type TabSnapshot } from './automation';
+export type { PageAutomation, TabSnapshot } from './automation';

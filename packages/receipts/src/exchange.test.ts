@@ -1,7 +1,7 @@
 import { generateSigningKeyPair } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
 import { auditReceipts } from './audit';
-import { exportReceipts, parseReceiptsFile, verifyReceiptsFile } from './exchange';
+import { exportReceipts, parseReceiptsFile, readReceiptsFile, signReceiptsFile, verifyReceiptsFile } from './exchange';
 import { receiptRecord, type StoredReceipt } from './schema';
 import { createTestLog } from './testing';
 
@@ -41,6 +41,46 @@ describe('receipts file', () => {
       error: { message: expect.stringMatching(/not a receipts export/) },
     });
     expect(parseReceiptsFile('{"format":"bricolage-receipts","v":1}')).toMatchObject({ ok: false });
+  });
+});
+
+describe('holder signature', () => {
+  async function signedExport() {
+    const log = await createTestLog();
+    const widget = await generateSigningKeyPair();
+    const records = [
+      stored(await log.append(widget.publicKeyText, { credit: 3 })),
+      stored(await log.append(widget.publicKeyText)),
+    ];
+    const file = await signReceiptsFile(
+      exportReceipts(records, log.key.publicKeyText, widget.publicKeyText),
+      widget.privateKey,
+    );
+    return { log, widget, file };
+  }
+
+  it('proves that the exporter holds the key the receipts credit', async () => {
+    const { widget, file } = await signedExport();
+    const read = await readReceiptsFile(JSON.stringify(file, null, 1));
+    expect(read).toMatchObject({ ok: true, value: { heldBy: widget.publicKeyText } });
+    if (read.ok) expect(read.value.receipts).toHaveLength(2);
+  });
+
+  it('proves nothing for an unsigned file, a changed one, or one signed by another key', async () => {
+    const { file } = await signedExport();
+    const heldBy = async (f: unknown) => {
+      const read = await readReceiptsFile(JSON.stringify(f));
+      return read.ok ? read.value.heldBy : 'unreadable';
+    };
+    const { holder: _, ...unsigned } = file;
+    expect(await heldBy(unsigned)).toBe(null);
+    expect(await heldBy({ ...file, receipts: file.receipts.slice(1) })).toBe(null);
+    expect(await heldBy({ ...file, exportedAt: file.exportedAt + 1 })).toBe(null);
+    expect(await heldBy({ ...file, holder: { signature: 'x' } })).toBe(null);
+    const someone = await generateSigningKeyPair();
+    // Someone else's receipts (they are public in the log) signed with one's own key.
+    const claimed = await signReceiptsFile(unsigned, someone.privateKey);
+    expect(await heldBy(claimed)).toBe(null);
   });
 });
 

@@ -1,6 +1,17 @@
 // The receipts file a volunteer exports and imports: one JSON document whose every entry is a proven
 // receipt that `verifyReceipt(entry, file.log)` from @bricolage/protocol checks offline.
-import { fail, ok, type ProvenReceipt, type Result, verifyReceipt } from '@bricolage/protocol';
+import {
+  type CanonicalValue,
+  canonicalJson,
+  domainMessage,
+  fail,
+  ok,
+  type ProvenReceipt,
+  type Result,
+  sign,
+  verify,
+  verifyReceipt,
+} from '@bricolage/protocol';
 import type { StoredReceipt } from './schema';
 
 export const RECEIPTS_FORMAT = 'bricolage-receipts';
@@ -14,6 +25,11 @@ export interface ReceiptsFile {
   readonly exportedAt: number;
   readonly totalCredit: number;
   readonly receipts: readonly ProvenReceipt[];
+  /**
+   * The volunteer's own signature over the rest of the file (`signReceiptsFile`): proof that whoever exported it
+   * holds the key its receipts credit. It lets another identity of the same person (the volunteer page) keep them.
+   */
+  readonly holder?: { readonly signature: string };
 }
 
 export function exportReceipts(
@@ -32,6 +48,44 @@ export function exportReceipts(
     totalCredit: mine.reduce((sum, r) => sum + r.credit, 0),
     receipts: mine.map((r) => r.proven),
   };
+}
+
+/** What the holder signs: the file without its `holder`, as canonical JSON. */
+function holderMessage(file: Record<string, unknown>): Uint8Array {
+  const { holder: _, ...rest } = file;
+  return domainMessage('receiptsHolder', canonicalJson(rest as CanonicalValue));
+}
+
+/** Signs `file` with the private key of the volunteer its receipts credit. */
+export async function signReceiptsFile(file: ReceiptsFile, privateKey: CryptoKey): Promise<ReceiptsFile> {
+  const signature = await sign(privateKey, holderMessage(file as unknown as Record<string, unknown>));
+  return { ...file, holder: { signature } };
+}
+
+export interface ParsedReceiptsFile {
+  readonly log: string | null;
+  readonly receipts: readonly unknown[];
+  /** The volunteer the file says it is for, when its holder signature proves the exporter held that key. */
+  readonly heldBy: string | null;
+}
+
+/** Reads a receipts file far enough to hand its entries to verification; says clearly what is wrong. */
+export async function readReceiptsFile(text: string): Promise<Result<ParsedReceiptsFile>> {
+  const parsed = parseReceiptsFile(text);
+  if (!parsed.ok) return parsed;
+  const file = JSON.parse(text) as Record<string, unknown>;
+  const signature = (file.holder as { signature?: unknown } | undefined)?.signature;
+  let heldBy: string | null = null;
+  if (typeof file.volunteer === 'string' && typeof signature === 'string') {
+    let message: Uint8Array | null = null;
+    try {
+      message = holderMessage(file);
+    } catch (error) {
+      void error; // Not canonical JSON (a non-finite number): not signed by anyone.
+    }
+    if (message && (await verify(file.volunteer, message, signature))) heldBy = file.volunteer;
+  }
+  return ok({ ...parsed.value, heldBy });
 }
 
 /** Reads a receipts file far enough to hand its entries to verification; says clearly what is wrong. */

@@ -12,6 +12,7 @@ export {
   type StoredIdentity,
   type StoredOutboxEntry,
   type StoredReceipt,
+  type StoredSetAsideEntry,
   type VolunteerSchema,
 } from './schema';
 export {
@@ -26,7 +27,10 @@ export {
   RECEIPTS_FORMAT,
   exportReceipts,
   parseReceiptsFile,
+  readReceiptsFile,
+  signReceiptsFile,
   verifyReceiptsFile,
+  type ParsedReceiptsFile,
   type ReceiptsFile,
 } from './exchange';
 export { auditReceipts, type AuditReport, type LogSource, type ReceiptVerdict } from './audit';

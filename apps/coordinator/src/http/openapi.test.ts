@@ -13,6 +13,7 @@ import {
   SubmitRequest,
   TokenRequest,
 } from '@bricolage/protocol';
+import { ProjectEmbedding } from '@bricolage/protocol/widget';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ZodObject } from 'zod';
 import { type Coordinator, startCoordinator } from '../server';
@@ -48,6 +49,7 @@ const JSON_BODIES: Record<string, ZodObject> = {
   [`POST ${API.lease}`]: LeaseRequest,
   [`POST ${API.heartbeat}`]: HeartbeatRequest,
   [`POST ${API.submit}`]: SubmitRequest,
+  [`PUT ${API.embedding}`]: ProjectEmbedding,
 };
 
 /** Hono `/v1/jobs/:job` is OpenAPI `/v1/jobs/{job}`. */

@@ -141,6 +141,8 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       const size = await deps.store.logSize();
       if (query.to > size) throw new ApiError('bad_request', `the log has only ${size} entries`);
       if (query.from > query.to) throw new ApiError('bad_request', 'from must not exceed to');
+      // As transparency-dev/merkle: no proof from the empty tree, which every tree trivially extends.
+      if (query.from === 0 && query.to > 0) throw new ApiError('bad_request', 'from must be at least 1');
       return c.json({ from: query.from, to: query.to, path: await deps.log.consistency(query.from, query.to) });
     },
   );

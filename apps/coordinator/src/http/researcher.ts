@@ -20,16 +20,19 @@ import { z } from 'zod';
 import { admitJob } from '../admission/admit';
 import { nextJobState } from '../rules/lifecycle';
 import { decodeBase64, sha256Hex } from '../hash';
-import type { JobRecord, StagedWorkUnit } from '../store/store';
+import { type BatchSummary, type JobRecord, type StagedWorkUnit, uploadKeyReused } from '../store/store';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
+import { drain, hashedBody } from './hashed-body';
 import { limitBody, projectAuth } from './middleware';
 import { ndjsonLines } from './ndjson';
 import { progressOf } from './progress';
 import { parseWith, route } from './route';
 
 const hono = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+/** Lines staged per transaction; and bytes, so that large inputs are not held a thousand at a time. */
 const CHUNK = 1000;
+const CHUNK_BYTES = 16 * 1024 * 1024;
 
 export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
   const auth = projectAuth(deps);
@@ -133,8 +136,16 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       path: hono(API.workUnits('{job}')),
       operationId: 'addWorkUnits',
       summary: 'Add work units: a streamed NDJSON body, one WorkUnitLine per line; all or nothing',
+      description:
+        'With an `Idempotency-Key` header (1 to 200 visible ASCII characters, bare or as a quoted string), the ' +
+        'upload is committed once per job and key: sending the same body again under the same key adds nothing ' +
+        "and answers with the first upload's summary (and `Idempotent-Replayed: true`), so a client that lost " +
+        'the reply can simply retry; another body under a used key is refused with 409 `conflict`.',
       tag: 'researcher',
       auth: 'project',
+      headers: z.object({
+        'Idempotency-Key': z.string().optional().openapi({ description: "The client's name for this upload" }),
+      }),
       rawBody: {
         contentType: 'application/x-ndjson',
         description: 'One JSON object per line: {"input": base64, "tag"?: string, "expected"?: base64}',
@@ -144,31 +155,53 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     [auth],
     async (c) => {
       const job = await ownJob(c.get('project').id, c.req.param('job'));
+      const key = idempotencyKey(c.req.header('idempotency-key'));
+      const body = hashedBody(c.req.raw.body);
+      const answer = (summary: BatchSummary, replayed: boolean) => {
+        if (replayed) c.header('Idempotent-Replayed', 'true');
+        return c.json(addedWire(job.id, summary));
+      };
+      if (key) {
+        const earlier = await deps.store.uploadByKey(job.id, key);
+        if (earlier) {
+          // Read only to be hashed: the same body again adds nothing; another body under the key is refused.
+          await drain(body.stream, deps.config.maxUploadBytes);
+          if (body.digest() !== earlier.bodyHash) throw ApiError.from(uploadKeyReused(key));
+          return answer(earlier.summary, true);
+        }
+      }
       if (job.state === 'cancelled') throw new ApiError('job_not_active', `job ${job.id} was cancelled`);
       const sizes = ioSizes(job.definition.spec);
       const batch = randomBytes(12).toString('hex');
       let chunk: StagedWorkUnit[] = [];
+      let chunkBytes = 0;
+      let staged = 0;
+      const stage = async () => {
+        await deps.store.stageWorkUnits(job.id, batch, chunk);
+        staged += chunk.length;
+        chunk = [];
+        chunkBytes = 0;
+      };
       try {
         for await (const { line, number } of ndjsonLines(
-          c.req.raw.body,
+          body.stream,
           deps.config.maxLineBytes,
           deps.config.maxUploadBytes,
         )) {
-          chunk.push(parseLine(line, number, sizes));
-          if (chunk.length >= CHUNK) {
-            await deps.store.stageWorkUnits(job.id, batch, chunk);
-            chunk = [];
-          }
+          const unit = parseLine(line, number, sizes);
+          chunk.push(unit);
+          chunkBytes += unit.input.length + (unit.expected?.length ?? 0);
+          if (chunk.length >= CHUNK || chunkBytes >= CHUNK_BYTES) await stage();
         }
-        if (chunk.length > 0) await deps.store.stageWorkUnits(job.id, batch, chunk);
-        const summary = await deps.store.commitBatch(job.id, batch);
-        return c.json({
-          job: job.id,
-          added: summary.added,
-          knownAnswer: summary.knownAnswer,
-          firstWorkUnit: summary.first === null ? null : workUnitId(summary.first),
-          lastWorkUnit: summary.last === null ? null : workUnitId(summary.last),
-        });
+        if (chunk.length > 0) await stage();
+        const committed = await deps.store.commitBatch(
+          job.id,
+          batch,
+          staged,
+          key ? { key, bodyHash: body.digest(), at: deps.clock.now() } : undefined,
+        );
+        if (!committed.ok) throw ApiError.from(committed.error);
+        return answer(committed.value.summary, committed.value.replayed);
       } catch (e) {
         await deps.store.abortBatch(job.id, batch);
         // The rest of the body is never read: tell the client not to reuse this connection.
@@ -297,6 +330,23 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       },
     );
   }
+}
+
+const addedWire = (job: JobId, summary: BatchSummary): AddWorkUnitsResponse => ({
+  job,
+  added: summary.added,
+  knownAnswer: summary.knownAnswer,
+  firstWorkUnit: summary.first === null ? null : workUnitId(summary.first),
+  lastWorkUnit: summary.last === null ? null : workUnitId(summary.last),
+});
+
+/** The `Idempotency-Key` header, bare or as the structured-field string its draft standard sends. */
+function idempotencyKey(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  const key = header.length >= 2 && header.startsWith('"') && header.endsWith('"') ? header.slice(1, -1) : header;
+  if (!/^[\x21-\x7e]{1,200}$/.test(key))
+    throw new ApiError('bad_request', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
+  return key;
 }
 
 function parseLine(line: string, number: number, sizes: { input: number; output: number }): StagedWorkUnit {

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 export const COORDINATOR_MAIN = resolve(import.meta.dirname, '../main.ts');
 
 // The loader itself, not the tsx CLI: the CLI runs the script in a grandchild that a SIGKILL would orphan.
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+export const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface ChildOptions {
   readonly dataDir: string;

@@ -51,6 +51,21 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE staged_blobs (batch TEXT NOT NULL, hash TEXT NOT NULL, bytes BLOB NOT NULL, PRIMARY KEY (batch, hash)) WITHOUT ROWID;
   `,
   `
+  -- The host origins whose pages may frame a project's widget (written into its frame-ancestors).
+  CREATE TABLE project_embedding (
+    project TEXT NOT NULL REFERENCES projects(id), origin TEXT NOT NULL, PRIMARY KEY (project, origin)
+  ) WITHOUT ROWID;
+  `,
+  `
+  -- Uploads committed under a client's Idempotency-Key, with the SHA-256 of their body and what they added,
+  -- so that the retry of a committed upload adds nothing and gets the same answer.
+  CREATE TABLE upload_keys (
+    job TEXT NOT NULL, key TEXT NOT NULL, body_hash TEXT NOT NULL,
+    added INTEGER NOT NULL, known_answer INTEGER NOT NULL, first INTEGER, last INTEGER, committed_at INTEGER NOT NULL,
+    PRIMARY KEY (job, key)
+  ) WITHOUT ROWID;
+  `,
+  `
   -- A job's replicas by state and its failures by code, for its progress reports. Triggers keep them in the
   -- transaction of every replica change, so that a report reads a few rows however many replicas the job
   -- has (counting 200,000 replicas' states took ~200 ms; a report is made every 500 ms for each watched job).

@@ -1,0 +1,317 @@
+// Computing: the runtime's volunteer for the stored identity, created on first need (Start, delivery,
+// receipts), and what it is doing turned into the view: state, current work unit, counts, pauses.
+import type { Capabilities, VolunteerStats } from '@bricolage/protocol';
+import { fingerprint, type StoredIdentity, type VolunteerStore } from '@bricolage/receipts';
+import type { VisibilitySource, Volunteer, VolunteerStatus } from '@bricolage/runtime';
+import { type BatteryView, watchBattery } from '../battery';
+import type { CurrentWork, DeviceView, PauseReason, ViewModel } from './view';
+
+const POLL_MS = 500;
+
+export interface ComputingOptions {
+  readonly base: string;
+  /** Lease only from this project (farms' `?project=`, the widget's project). */
+  readonly project: string | null;
+  readonly model: ViewModel;
+  readonly store: VolunteerStore;
+  /** The connectivity's fetch, so that the runtime's requests tell reachable from unreachable too. */
+  readonly fetch: typeof fetch;
+  /** Asks for the receipts to be fetched within `delayMs`. */
+  readonly syncSoon: (delayMs: number) => void;
+  /** Reads the project list again (a lease named a project created since it was read). */
+  readonly reloadProjects: () => Promise<void>;
+  /** What counts as hidden; the document's visibility by default (the widget adds its card being out of view). */
+  readonly visibility?: VisibilitySource & { readonly reason?: () => PauseReason };
+}
+
+export async function identityView(identity: StoredIdentity) {
+  return {
+    publicKey: identity.publicKey,
+    fingerprint: await fingerprint(identity.publicKey),
+    restored: identity.restoredAt !== undefined,
+  };
+}
+
+export class Computing {
+  readonly #o: ComputingOptions;
+  readonly #jobs = new Map<string, { project: string; name: string }>();
+  readonly #recentMs: number[] = [];
+  #volunteer: Volunteer | null = null;
+  #creating: Promise<Volunteer> | null = null;
+  #unsubscribe: (() => void)[] = [];
+  #poll: ReturnType<typeof setInterval> | null = null;
+  #currentLease: string | null = null;
+  /** The coordinator's counters for this volunteer when Start was first pressed; undefined before. */
+  #statsAtStart: VolunteerStats | null | undefined = undefined;
+
+  constructor(options: ComputingOptions) {
+    this.#o = options;
+  }
+
+  get volunteer(): Volunteer | null {
+    return this.#volunteer;
+  }
+
+  /** The runtime's volunteer for the stored identity, created on first need (Start, delivery, receipts). */
+  ensureVolunteer(): Promise<Volunteer> {
+    if (this.#volunteer) return Promise.resolve(this.#volunteer);
+    this.#creating ??= this.#create().finally(() => {
+      this.#creating = null;
+    });
+    return this.#creating;
+  }
+
+  async #create(): Promise<Volunteer> {
+    const { model, store } = this.#o;
+    const identity = await store.ensureIdentity();
+    model.set({ identity: await identityView(identity) });
+    const { settings } = model.view();
+    // The runtime loads with the first Start (or delivery), not with the page.
+    const { createVolunteer } = await import('@bricolage/runtime');
+    const volunteer = await createVolunteer({
+      coordinator: this.#o.base,
+      identity: { publicKeyText: identity.publicKey, privateKey: identity.privateKey },
+      outbox: store.outbox,
+      throttle: settings.throttle / 100,
+      pauseWhenHidden: settings.pauseWhenHidden,
+      fetch: this.#o.fetch,
+      ...(this.#o.project ? { project: this.#o.project } : {}),
+      ...(this.#o.visibility ? { visibility: this.#o.visibility } : {}),
+    });
+    this.#unsubscribe = [
+      volunteer.on('state', (e) => {
+        model.set({ runtimeState: e.state });
+        void this.refreshStatus();
+      }),
+      volunteer.on('leased', (e) => {
+        this.#jobs.set(e.job, { project: e.project, name: e.jobName });
+        this.#serve(e.job);
+      }),
+      volunteer.on('computed', (e) => {
+        this.#recentMs.push(e.elapsedMs);
+        if (this.#recentMs.length > 8) this.#recentMs.shift();
+        model.set({ last: { workUnit: e.workUnit, elapsedMs: e.elapsedMs } });
+      }),
+      volunteer.on('submitted', () => this.#o.syncSoon(500)),
+      volunteer.on('dropped', () => void this.refreshStatus()),
+      volunteer.on('set-aside', () => void this.refreshStatus()),
+    ];
+    this.#volunteer = volunteer;
+    return volunteer;
+  }
+
+  /** Which project the tab is serving, from the job of the latest lease. */
+  #serve(job: string): void {
+    const { model } = this.#o;
+    const known = this.#jobs.get(job);
+    const project = model.view().projects.find((p) => p.id === known?.project) ?? null;
+    if (project || known) model.set({ serving: { project, jobName: known?.name ?? null } });
+    // A project created since the list was loaded: fetch the list again.
+    if (known && !project)
+      void this.#o.reloadProjects().then(() => {
+        const found = model.view().projects.find((p) => p.id === known.project);
+        if (found) model.set({ serving: { project: found, jobName: known.name } });
+      });
+  }
+
+  async start(): Promise<void> {
+    const { model } = this.#o;
+    const state = model.view().runtimeState;
+    if (state === 'running' || state === 'starting') return;
+    if (model.view().timing.startPressed === null) {
+      model.set({ timing: { ...model.view().timing, startPressed: performance.now() } });
+      performance.mark('bricolage:start');
+    }
+    try {
+      const volunteer = await this.ensureVolunteer();
+      model.set({ runtimeState: 'starting' });
+      this.#startPolling();
+      // What this identity had earned before this page computed anything (farms count their run from it).
+      if (this.#statsAtStart === undefined) {
+        const before = await volunteer.stats();
+        this.#statsAtStart = before.ok ? before.value : null;
+      }
+      await volunteer.start();
+      this.applyBattery();
+      const capabilities = await volunteer.capabilities();
+      model.set({ device: deviceView(capabilities) });
+      this.#o.syncSoon(0);
+    } catch (error) {
+      model.notify('error', 'Could not start', [(error as Error).message]);
+      model.set({ runtimeState: 'stopped' });
+    }
+  }
+
+  /** `finish` lets the work unit in the worker complete; `now` ends it at once (the widget's Stop and revoke). */
+  async stop(mode: 'finish' | 'now' = 'finish'): Promise<void> {
+    const volunteer = this.#volunteer;
+    if (!volunteer) return;
+    await volunteer.stop(mode);
+    await this.refreshStatus();
+    this.#stopPolling();
+    this.#o.syncSoon(0);
+  }
+
+  async setThrottle(percent: number): Promise<void> {
+    const { model, store } = this.#o;
+    const throttle = Math.min(100, Math.max(10, Math.round(percent)));
+    model.set({ settings: { ...model.view().settings, throttle } });
+    this.#volunteer?.setThrottle(throttle / 100);
+    await store.saveSettings({ throttle });
+  }
+
+  async setPauseWhenHidden(enabled: boolean): Promise<void> {
+    const { model, store } = this.#o;
+    model.set({ settings: { ...model.view().settings, pauseWhenHidden: enabled } });
+    this.#volunteer?.setPauseWhenHidden(enabled);
+    await store.saveSettings({ pauseWhenHidden: enabled });
+  }
+
+  async setPauseOnBattery(enabled: boolean): Promise<void> {
+    const { model, store } = this.#o;
+    model.set({ settings: { ...model.view().settings, pauseOnBattery: enabled } });
+    this.applyBattery();
+    await store.saveSettings({ pauseOnBattery: enabled });
+  }
+
+  /** Follows the battery (where the browser reports it) and pauses on it when the settings say so. */
+  watchBattery(): Promise<() => void> {
+    return watchBattery((battery: BatteryView) => {
+      this.#o.model.set({ battery });
+      this.applyBattery();
+    });
+  }
+
+  /** Re-evaluates what pauses the volunteer: the battery here; visibility is the runtime's own. */
+  applyBattery(): void {
+    const volunteer = this.#volunteer;
+    if (!volunteer) return;
+    const { battery, settings } = this.#o.model.view();
+    if (settings.pauseOnBattery && battery.supported && battery.charging === false) volunteer.pause();
+    else volunteer.resume();
+    void this.refreshStatus();
+  }
+
+  /** Submits what waits in the outbox now (after a reload or when the coordinator is back). */
+  async deliver(): Promise<void> {
+    try {
+      const volunteer = await this.ensureVolunteer();
+      await volunteer.flush(15_000);
+      await this.refreshStatus();
+      this.#o.syncSoon(0);
+    } catch (error) {
+      this.#o.model.notify('error', 'Could not deliver waiting results', [(error as Error).message]);
+    }
+  }
+
+  /** The coordinator is back: deliver what waited, without sitting out the submitter's backoff. */
+  redeliver(): void {
+    if (this.#volunteer) void this.#volunteer.flush(15_000).then(() => this.#o.syncSoon(0));
+  }
+
+  /**
+   * Retires the volunteer bound to an identity that is being replaced (a restored key backup); its outbox
+   * stays and is still delivered by the next one.
+   */
+  async retire(keepKey: string): Promise<void> {
+    if (!this.#volunteer || this.#volunteer.id === keepKey) return;
+    const old = this.#volunteer;
+    this.#volunteer = null;
+    for (const off of this.#unsubscribe) off();
+    await old.close(2000);
+  }
+
+  async refreshStatus(): Promise<void> {
+    const volunteer = this.#volunteer;
+    const { model, store } = this.#o;
+    if (!volunteer || store.closed) return;
+    const status = await volunteer.status();
+    const view = model.view();
+    let current: CurrentWork | null = null;
+    if (status.current) {
+      const job = this.#jobs.get(status.current.job);
+      const previous = view.current;
+      current = {
+        workUnit: status.current.workUnit,
+        job: status.current.job,
+        jobName: job?.name ?? null,
+        project: view.projects.find((p) => p.id === job?.project) ?? null,
+        startedAt: previous && this.#currentLease === status.current.lease ? previous.startedAt : Date.now(),
+      };
+      this.#currentLease = status.current.lease;
+    }
+    const recent = this.#recentMs;
+    const { counts } = status;
+    if (view.timing.firstCompute === null && status.firstComputeMs !== null)
+      performance.mark('bricolage:first-compute', { startTime: status.firstComputeMs });
+    model.set({
+      runtimeState: status.state,
+      inHand: Math.max(0, counts.leased - counts.computed - counts.failed),
+      pauseReason: this.#pauseReason(status),
+      current,
+      typicalMs: recent.length > 0 ? recent.reduce((a, b) => a + b, 0) / recent.length : null,
+      session: status.counts,
+      outbox: status.counts.outbox,
+      dropped: status.dropped,
+      wuPerMinute: status.wuPerSecond === null ? null : status.wuPerSecond * 60,
+      dutyCycle: status.dutyCycle,
+      // The runtime stamps the first compute with performance.now(): ms since this page started loading.
+      timing: { ...view.timing, firstCompute: view.timing.firstCompute ?? status.firstComputeMs },
+    });
+  }
+
+  #pauseReason(status: VolunteerStatus): PauseReason {
+    if (status.state !== 'paused' && status.state !== 'pausing') return null;
+    if (status.pauseWhenHidden && status.hidden) return this.#o.visibility?.reason?.() ?? 'hidden';
+    return 'battery';
+  }
+
+  /** The runtime's live status and the coordinator's counters, for automation (headless farms). */
+  async live(): Promise<{ status: VolunteerStatus | null; stats: VolunteerStats | null }> {
+    const volunteer = this.#volunteer;
+    if (!volunteer) return { status: null, stats: null };
+    const [status, stats] = await Promise.all([volunteer.status(), volunteer.stats()]);
+    return { status, stats: stats.ok ? stats.value : null };
+  }
+
+  /** The coordinator's counters for this volunteer just before this page first computed, if they were read. */
+  statsAtStart(): { validated: number; rejected: number; errors: number } | null {
+    const s = this.#statsAtStart;
+    return s ? { validated: s.valid, rejected: s.invalid, errors: s.errors } : null;
+  }
+
+  /** Submits what the outbox holds; true when it emptied within `timeoutMs`. */
+  async flush(timeoutMs: number): Promise<boolean> {
+    return this.#volunteer ? this.#volunteer.flush(timeoutMs) : true;
+  }
+
+  /** Stops polling and closes the volunteer, submitting what it can within `timeoutMs`. */
+  async close(timeoutMs = 2000): Promise<void> {
+    this.#stopPolling();
+    await this.#volunteer?.close(timeoutMs);
+  }
+
+  #startPolling(): void {
+    if (this.#poll) return;
+    this.#poll = setInterval(() => void this.refreshStatus(), POLL_MS);
+  }
+
+  #stopPolling(): void {
+    if (this.#poll) clearInterval(this.#poll);
+    this.#poll = null;
+  }
+}
+
+function deviceView(capabilities: Capabilities): DeviceView {
+  const gpu = capabilities.webgpu;
+  const adapter = gpu
+    ? [gpu.vendor, gpu.architecture, gpu.description].filter(Boolean).join(' ') || 'WebGPU adapter'
+    : null;
+  const backend = capabilities.backends.wgsl;
+  return {
+    backend: backend === 'webgpu' || backend === 'wasm' ? backend : null,
+    adapter,
+    fallbackAdapter: gpu?.isFallbackAdapter ?? false,
+    cores: capabilities.hardwareConcurrency,
+  };
+}

@@ -1,0 +1,81 @@
+// Key backup and restore: the identity and its receipts in one passphrase-encrypted file, and that file
+// made this browser's identity again (the volunteer bound to the old key is retired first).
+import { createKeyBackup, fingerprint, restoreKeyBackup, type VolunteerStore } from '@bricolage/receipts';
+import { type Computing, identityView } from './computing';
+import type { ReceiptSync } from './receipt-sync';
+import type { ViewModel } from './view';
+
+export interface KeyBackupOptions {
+  readonly model: ViewModel;
+  readonly store: VolunteerStore;
+  readonly computing: Computing;
+  readonly receipts: ReceiptSync;
+}
+
+export class KeyBackup {
+  readonly #o: KeyBackupOptions;
+
+  constructor(options: KeyBackupOptions) {
+    this.#o = options;
+  }
+
+  async backup(passphrase: string): Promise<{ name: string; text: string } | null> {
+    const { model, store } = this.#o;
+    const identity = await store.identity();
+    if (!identity) {
+      model.notify('error', 'No key to back up', ['A key is created when you first press Start.']);
+      return null;
+    }
+    model.set({ busy: { ...model.view().busy, backup: true } });
+    try {
+      const receipts = (await store.receipts()).filter((r) => r.volunteer === identity.publicKey).map((r) => r.proven);
+      const backup = await createKeyBackup(identity, passphrase, receipts);
+      if (!backup.ok) {
+        model.notify('error', 'No backup made', [backup.error.message]);
+        return null;
+      }
+      const fp = (await fingerprint(identity.publicKey)).replace(/ /g, '');
+      model.notify('success', 'Key backup ready', [
+        `It holds your key and ${receipts.length} receipt(s), encrypted with your passphrase. Keep the file and the passphrase apart.`,
+      ]);
+      return { name: `bricolage-key-${fp}.json`, text: `${JSON.stringify(backup.value, null, 1)}\n` };
+    } finally {
+      model.set({ busy: { ...model.view().busy, backup: false } });
+    }
+  }
+
+  async restore(text: string, passphrase: string): Promise<boolean> {
+    const { model, store, computing, receipts } = this.#o;
+    if (['running', 'waiting', 'paused', 'pausing'].includes(model.view().runtimeState)) {
+      model.notify('error', 'Stop computing first', [
+        'The key cannot be replaced while this tab is computing with it.',
+      ]);
+      return false;
+    }
+    model.set({ busy: { ...model.view().busy, restoring: true } });
+    try {
+      const restored = await restoreKeyBackup(text, passphrase);
+      if (!restored.ok) {
+        model.notify('error', 'Key not restored', [restored.error.message]);
+        return false;
+      }
+      const { identity } = restored.value;
+      // The old volunteer is bound to the old key: retire it (its outbox stays and is still delivered).
+      await computing.retire(identity.publicKey);
+      await store.replaceIdentity(identity);
+      model.set({ identity: await identityView(identity) });
+      const key = model.view().coordinatorKey;
+      const added = key ? await store.addReceipts(restored.value.receipts, key, identity.publicKey) : null;
+      await receipts.refresh();
+      model.notify('success', `Key ${model.view().identity?.fingerprint} restored`, [
+        added
+          ? `${added.added} receipt(s) restored from the backup${added.rejected.length ? `, ${added.rejected.length} did not verify and were left out` : ''}.`
+          : 'Receipts will be checked once the coordinator is reachable.',
+      ]);
+      if (model.view().reachable) receipts.schedule(0);
+      return true;
+    } finally {
+      model.set({ busy: { ...model.view().busy, restoring: false } });
+    }
+  }
+}

@@ -1,0 +1,208 @@
+// Receipts: fetched from the coordinator as results validate and kept only once they verify; listed, totalled,
+// re-verified against the log's current tree head, exported as a file and imported from one.
+import type { Rejection, VolunteerStore } from '@bricolage/receipts';
+import { type AuditReport, auditReceipts, exportReceipts, readReceiptsFile } from '@bricolage/receipts';
+import type { Volunteer } from '@bricolage/runtime';
+import type { PublicApi } from '../api';
+import { RECEIPTS_SHOWN, type ViewModel } from './view';
+
+/** Receipts asked for at a time; a shorter page is the last one there is for now. */
+const RECEIPTS_PAGE = 100;
+const SYNC_MS = 15_000;
+
+export interface ReceiptSyncOptions {
+  readonly model: ViewModel;
+  readonly store: VolunteerStore;
+  readonly api: PublicApi;
+  /** The volunteer whose receipts these are (the runtime's client signs the request). */
+  readonly volunteer: () => Promise<Volunteer>;
+}
+
+export class ReceiptSync {
+  readonly #o: ReceiptSyncOptions;
+  #syncing: Promise<void> | null = null;
+  #syncSoon: ReturnType<typeof setTimeout> | null = null;
+  #periodic: ReturnType<typeof setInterval> | null = null;
+
+  constructor(options: ReceiptSyncOptions) {
+    this.#o = options;
+  }
+
+  /** Receipts arrive when results validate, which may be long after they were sent (a quorum of two). */
+  syncPeriodically(): void {
+    this.#periodic ??= setInterval(() => {
+      const view = this.#o.model.view();
+      if (view.active && view.reachable) this.schedule(0);
+    }, SYNC_MS);
+  }
+
+  /** Fetches new receipts from the coordinator; each is stored only once it verifies. */
+  sync(): Promise<void> {
+    this.#syncing ??= this.#sync().finally(() => {
+      this.#syncing = null;
+    });
+    return this.#syncing;
+  }
+
+  async #sync(): Promise<void> {
+    const { model, store } = this.#o;
+    const key = model.view().coordinatorKey;
+    if (!key || !model.view().identity) return;
+    const volunteer = await this.#o.volunteer();
+    let after = await store.lastIndex(key, volunteer.id);
+    const rejected: Rejection[] = [];
+    let added = 0;
+    for (let pages = 0; pages < 100; pages++) {
+      const page = await volunteer.receipts(after, RECEIPTS_PAGE);
+      if (!page.ok) break;
+      if (page.value.receipts.length === 0) break;
+      const outcome = await store.addReceipts(page.value.receipts, key, volunteer.id);
+      rejected.push(...outcome.rejected);
+      added += outcome.added;
+      if (page.value.receipts.length < RECEIPTS_PAGE) break;
+      if (page.value.next === null || page.value.next <= after) break;
+      after = page.value.next;
+    }
+    if (rejected.length > 0)
+      model.notify(
+        'error',
+        `The coordinator sent ${rejected.length} receipt(s) that do not verify; they were not kept`,
+        rejected.slice(0, 5).map((r) => `${r.workUnit ?? `#${r.position}`}: ${r.message}`),
+      );
+    const stats = await volunteer.stats();
+    if (stats.ok) model.set({ stats: stats.value });
+    // The list and totals change only with new receipts: a sync that stored none reads nothing back.
+    if (added > 0) await this.refresh();
+  }
+
+  /** Syncs within `delayMs`; a sync already due sooner is kept, so a stream of submissions cannot starve it. */
+  readonly schedule = (delayMs: number): void => {
+    if (this.#syncSoon && delayMs > 0) return;
+    if (this.#syncSoon) clearTimeout(this.#syncSoon);
+    this.#syncSoon = setTimeout(() => {
+      this.#syncSoon = null;
+      this.sync().catch((error: Error) => console.warn('receipt sync failed', error));
+    }, delayMs);
+  };
+
+  /** Reads the newest receipts and the totals back from the store into the view. */
+  async refresh(): Promise<void> {
+    const { model, store } = this.#o;
+    if (store.closed) return;
+    const [receipts, totals] = await Promise.all([store.recentReceipts(model.view().receiptsShown), store.totals()]);
+    model.set({ receipts, totals });
+  }
+
+  /** Lists the newest `count` receipts (at least RECEIPTS_SHOWN). */
+  async show(count: number): Promise<void> {
+    this.#o.model.set({ receiptsShown: Math.max(RECEIPTS_SHOWN, Math.round(count)) });
+    await this.refresh();
+  }
+
+  /** Re-checks every kept receipt against the coordinator's key and the log's current signed tree head. */
+  async verifyAll(): Promise<AuditReport | null> {
+    const { model, store } = this.#o;
+    const key = model.view().coordinatorKey;
+    if (!key) {
+      model.notify('error', 'Cannot verify yet', [
+        'The coordinator’s public key is not known: it has never been reachable from this browser.',
+      ]);
+      return null;
+    }
+    model.set({ busy: { ...model.view().busy, verifying: true } });
+    try {
+      if (model.view().reachable && model.view().identity) await this.sync();
+      const records = await store.receipts();
+      const report = await auditReceipts(records, key, model.view().reachable ? this.#o.api : null);
+      await store.recordChecks(report.verdicts);
+      await this.refresh();
+      model.set({ audit: report });
+      const where =
+        report.against === 'current'
+          ? `against the log’s current tree head (size ${report.treeSize})`
+          : 'against the tree heads stored with them';
+      if (report.failed.length === 0)
+        model.notify('success', `All ${report.checked} receipts verified`, [
+          `Coordinator signatures and Merkle inclusion proofs checked ${where}.`,
+          ...(report.note ? [report.note] : []),
+        ]);
+      else
+        model.notify('error', `${report.failed.length} of ${report.checked} receipts failed verification`, [
+          ...report.failed.slice(0, 5).map((f) => `${f.workUnit}: ${f.message}`),
+          ...(report.note ? [report.note] : []),
+        ]);
+      return report;
+    } finally {
+      model.set({ busy: { ...model.view().busy, verifying: false } });
+    }
+  }
+
+  /** The receipts file: every receipt of this identity with its proof and signed tree head. */
+  async exportFile(): Promise<{ name: string; text: string } | null> {
+    const { identity, coordinatorKey } = this.#o.model.view();
+    if (!identity || !coordinatorKey) return null;
+    const file = exportReceipts(await this.#o.store.receipts(), coordinatorKey, identity.publicKey);
+    const day = new Date().toISOString().slice(0, 10);
+    return {
+      name: `bricolage-receipts-${identity.fingerprint.replace(/ /g, '')}-${day}.json`,
+      text: `${JSON.stringify(file, null, 1)}\n`,
+    };
+  }
+
+  /**
+   * Keeps the receipts of a file that verify and credit this identity, or, when the file carries its holder's
+   * signature, the key that signed it (receipts the widget earned on some site with a key of its own).
+   */
+  async importFile(text: string, fileName: string): Promise<void> {
+    const { model, store } = this.#o;
+    const { identity, coordinatorKey } = model.view();
+    if (!coordinatorKey) {
+      model.notify('error', `Nothing imported from ${fileName}`, [
+        'The coordinator’s public key is not known yet, so nothing can be verified.',
+      ]);
+      return;
+    }
+    model.set({ busy: { ...model.view().busy, importing: true } });
+    try {
+      const parsed = await readReceiptsFile(text);
+      if (!parsed.ok) {
+        model.notify('error', `Nothing imported from ${fileName}`, [parsed.error.message]);
+        return;
+      }
+      const { heldBy } = parsed.value;
+      const owner = heldBy ?? identity?.publicKey;
+      if (!owner) {
+        model.notify('error', `Nothing imported from ${fileName}`, [
+          'There is no volunteer key in this browser yet: restore your key backup first (or press Start to create a key).',
+        ]);
+        return;
+      }
+      const outcome = await store.addReceipts(parsed.value.receipts, coordinatorKey, owner);
+      await this.refresh();
+      const summary = `${outcome.added} added, ${outcome.alreadyHere} already here, ${outcome.rejected.length} rejected`;
+      const whose =
+        heldBy && heldBy !== identity?.publicKey
+          ? [`They were earned with another key of yours (${heldBy.slice(0, 12)}…), which signed the file.`]
+          : [];
+      if (outcome.rejected.length === 0) model.notify('success', `Imported ${fileName}`, [summary, ...whose]);
+      else
+        model.notify('error', `Imported ${fileName} with ${outcome.rejected.length} rejected receipt(s)`, [
+          summary,
+          ...whose,
+          ...outcome.rejected
+            .slice(0, 8)
+            .map((r) => `Rejected entry ${r.position + 1}${r.workUnit ? ` (${r.workUnit})` : ''}: ${r.message}`),
+          ...(parsed.value.log && parsed.value.log !== coordinatorKey
+            ? [`The file says its receipts come from another coordinator (key ${parsed.value.log.slice(0, 12)}…).`]
+            : []),
+        ]);
+    } finally {
+      model.set({ busy: { ...model.view().busy, importing: false } });
+    }
+  }
+
+  close(): void {
+    if (this.#syncSoon) clearTimeout(this.#syncSoon);
+    if (this.#periodic) clearInterval(this.#periodic);
+  }
+}

@@ -1,0 +1,50 @@
+// The card widget.js draws on the host page, in a shadow root so the host's styles neither break it nor style it
+// by accident. Open, not closed: the host page owns this DOM anyway (it could patch attachShadow), so closing it
+// would protect nothing; what the host must not touch lives in the coordinator's frame. No inline script or
+// style: its stylesheet is a constructed one, which a strict host CSP allows.
+const CSS = `
+:host{display:block;max-width:32rem;font:14px/1.4 system-ui,sans-serif;color:#1d2330}
+.card{border:1px solid #c9cfdb;border-radius:8px;padding:12px 14px;background:#fbfcfe}
+.by{margin:0;font-size:12px;color:#5a6478}
+h2{margin:2px 0 4px;font-size:16px}
+p{margin:0 0 8px}
+button{font:inherit;padding:6px 12px;border-radius:6px;border:1px solid #2553b8;background:#2f62d4;color:#fff;cursor:pointer}
+button:focus-visible{outline:3px solid #f2b01e;outline-offset:2px}
+.note{font-size:12px;color:#5a6478;margin-top:8px}
+iframe{display:block;width:100%;height:200px;border:0;margin-top:4px}
+`;
+
+export interface CardParts {
+  readonly root: ShadowRoot;
+  readonly title: HTMLElement;
+  readonly text: HTMLElement;
+  readonly button: HTMLButtonElement;
+  readonly note: HTMLElement;
+  readonly slot: HTMLElement;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string) {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text) e.textContent = text;
+  return e;
+}
+
+export function drawCard(host: HTMLElement): CardParts {
+  const root = host.attachShadow({ mode: 'open' });
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(CSS);
+  root.adoptedStyleSheets = [sheet];
+  const card = el('div', 'card');
+  const by = el('p', 'by', 'Bricolage · volunteer computing');
+  const title = el('h2', '', 'Loading…');
+  const text = el('p');
+  const button = el('button', '', 'Contribute while I read…');
+  button.type = 'button';
+  button.hidden = true;
+  const note = el('p', 'note');
+  const slot = el('div');
+  card.append(by, title, text, button, note, slot);
+  root.append(card);
+  return { root, title, text, button, note, slot };
+}
