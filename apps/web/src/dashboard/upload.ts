@@ -152,7 +152,10 @@ export class Upload {
         // No answer, or the coordinator failing: the batch may or may not have been committed; its key makes
         // sending it again safe. A 4xx is the coordinator refusing the batch: sending it again would not help.
         if (reply.error.status === 0 || reply.error.status >= 500)
-          return this.#set({ state: 'interrupted', message: `The upload stopped ${where}: ${reply.error.message}.` });
+          return this.#set({
+            state: 'interrupted',
+            message: `The upload stopped ${where}: ${reply.error.message}. Resume sends the rest; the batch that was on its way goes again under the same key, so the coordinator adds it once even if it had arrived.`,
+          });
         return this.#set({
           state: 'refused',
           message: `The coordinator refused batch ${batch.index + 1} (${where}): ${inFileTerms(reply.error, batch, this.#source.label)}`,

@@ -195,7 +195,7 @@ function WgslReport({ check, shader }: { check: WgslCheck; shader: string }) {
               </strong>{' '}
               — {m.message}
               {m.excerpt && (
-                <pre className="diagnostic">
+                <pre className="excerpt">
                   {`${String(m.line).padStart(4)} | ${m.excerpt}\n     | ${' '.repeat(Math.max(0, m.column - 1))}^`}
                 </pre>
               )}
