@@ -66,16 +66,6 @@ export {
   WorkUnitState,
 } from './job';
 
-// job manifests: a folder of files (kernel, twin or model, constants, job.json) as a job
-export {
-  describeIssues,
-  JobManifest,
-  type ManifestFile,
-  type ResolvedAsset,
-  type ResolvedJob,
-  resolveManifest,
-} from './manifest';
-
 // volunteers: authentication, capabilities, leases, results
 export {
   authMessageBody,

@@ -1,6 +1,7 @@
-// A job manifest (`job.json`): the job a researcher asks for, with its assets named by file rather than by
-// hash, so that a folder of files (a .wgsl with its optional .wasm twin, or an .onnx model, constant data,
-// and job.json) is a job. The dashboard and the CLI both turn one into a CreateJobRequest here.
+// @bricolage/protocol/manifest: a job manifest (`job.json`), the job a researcher asks for with its assets
+// named by file rather than by hash, so that a folder of files (a .wgsl with its optional .wasm twin, or an
+// .onnx model, constant data, and job.json) is a job. The dashboard and the CLI both turn one into a
+// CreateJobRequest here. A subpath of its own: its schemas would otherwise ride along in the volunteer page.
 import { z } from 'zod';
 import { sha256Hex } from './canonical';
 import { type Failure, fail, ok, type Result } from './errors';
@@ -37,9 +38,10 @@ const OnnxManifestSpec = z.object({
   model: AssetRef.optional(),
 });
 
-export const JobManifest = z
-  .object({ ...CreateJobRequest.shape, spec: z.discriminatedUnion('kind', [WgslManifestSpec, OnnxManifestSpec]) })
-  .meta({ id: 'JobManifest' });
+export const JobManifest = z.object({
+  ...CreateJobRequest.shape,
+  spec: z.discriminatedUnion('kind', [WgslManifestSpec, OnnxManifestSpec]),
+});
 export type JobManifest = z.input<typeof JobManifest>;
 
 /** A file given with a manifest; `name` may carry folders (`squares/job.json`): assets match by base name. */

@@ -1,6 +1,7 @@
 // Making a job from files: find and read the manifest, resolve it against the files (protocol's
 // resolveManifest), compile the WGSL in this browser, and only then upload the assets and create the job.
-import { type Job, type ManifestFile, type ResolvedJob, resolveManifest } from '@bricolage/protocol';
+import type { Job } from '@bricolage/protocol';
+import { type ManifestFile, type ResolvedJob, resolveManifest } from '@bricolage/protocol/manifest';
 import type { WgslCheck } from '@bricolage/runtime/wgsl-check';
 import type { ApiResult, ResearcherApi } from './api';
 import { baseName, type Picked } from './files';
