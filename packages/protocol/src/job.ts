@@ -181,6 +181,12 @@ export const CreateJobRequest = z
     costPerWorkUnit: z.number().positive().max(1_000_000),
     /** Compute budget per work unit on the volunteer's device, after which the worker is killed. */
     timeBudgetMs: z.number().int().min(100).max(3_600_000).default(60_000),
+    /**
+     * Anyone may read the job's finished work units (GET /v1/jobs/{job}/public-results, no token): for a job
+     * meant to be watched, like the demo whose picture volunteers see fill in. Off by default: results are the
+     * researcher's.
+     */
+    publicResults: z.boolean().default(false),
   })
   .meta({ id: 'CreateJobRequest' });
 export type CreateJobRequest = z.input<typeof CreateJobRequest>;
@@ -332,6 +338,8 @@ export const JobStatus = z
     state: JobState,
     counts: WorkUnitCounts,
     diagnosis: JobDiagnosis,
+    /** Its finished work units can be read by anyone at GET /v1/jobs/{job}/public-results. */
+    publicResults: z.boolean(),
   })
   .meta({ id: 'JobStatus' });
 export type JobStatus = z.infer<typeof JobStatus>;

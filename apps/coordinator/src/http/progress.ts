@@ -60,5 +60,13 @@ export async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgres
 /** What anyone may see of a job: its name, state, counts and diagnosis. */
 export async function statusOf(deps: Deps, job: JobRecord): Promise<JobStatus> {
   const p = await progressOf(deps, job);
-  return { id: job.id, name: job.definition.name, state: job.state, counts: p.counts, diagnosis: p.diagnosis };
+  return {
+    id: job.id,
+    name: job.definition.name,
+    state: job.state,
+    counts: p.counts,
+    diagnosis: p.diagnosis,
+    // Jobs stored before the flag existed have none: their results are private.
+    publicResults: job.definition.publicResults === true,
+  };
 }
