@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { API, fromBase64, type ProjectStatus, type ResultLine } from '@bricolage/protocol';
+import { API, fromBase64, type ProjectStatus, type ResultLine, toBase64 } from '@bricolage/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Coordinator, startCoordinator } from '../server';
 import { Researcher, square, squareInput } from '../testing/fixtures';
@@ -52,6 +52,28 @@ describe('public results', () => {
       .project;
     const status = (await (await fetch(coordinator.url + API.projectStatus(project))).json()) as ProjectStatus;
     expect(status.jobs.find((j) => j.id === job)?.publicResults).toBe(true);
+  });
+
+  it('sends tags with leases of a publishing job only, and never the tag of a known-answer unit', async () => {
+    const open = await researcher.createSquareJob({ redundancy: single, publicResults: true, knownAnswerRate: 1 });
+    await researcher.addSquares(open, 1, 2);
+    // Known-answer units with tags of their own: sending those would tell a volunteer which units check it.
+    const known = [100, 200]
+      .map((n) => ({ input: toBase64(squareInput(n)), expected: toBase64(square(squareInput(n))), tag: `k=${n}` }))
+      .map((line) => `${JSON.stringify(line)}\n`)
+      .join('');
+    expect((await researcher.request('POST', API.workUnits(open), known, 'application/x-ndjson')).status).toBe(200);
+    const v = await SimVolunteer.create(coordinator.url);
+    const leases = (await v.lease(4)).leases;
+    expect(leases).toHaveLength(4);
+    expect(leases.map((l) => l.tag ?? null).sort()).toEqual(['n=1', 'n=2', null, null]);
+
+    const closed = await researcher.createSquareJob({ redundancy: single });
+    await researcher.addSquares(closed, 10, 2);
+    const other = await SimVolunteer.create(coordinator.url);
+    const plain = (await other.lease(10)).leases.filter((l) => l.job === closed);
+    expect(plain).toHaveLength(2);
+    for (const lease of plain) expect(lease).not.toHaveProperty('tag');
   });
 
   it("keeps every other job's results private: 403, and 404 for no such job", async () => {

@@ -97,6 +97,8 @@ export interface GrantedLease {
   readonly deadline: number;
   readonly inputHash: string;
   readonly input: Uint8Array | null;
+  /** The work unit's tag; null for a known-answer unit, whose tag would tell it apart. */
+  readonly tag: string | null;
 }
 
 export interface LeaseQuery {

@@ -70,6 +70,7 @@ interface WorkUnitRow {
   id: number;
   job: string;
   state: string;
+  tag: string | null;
   input_hash: string;
   expected_hash: string | null;
   quorum: number;
@@ -579,6 +580,7 @@ export class SqliteStore implements Store {
             deadline,
             inputHash: wu.input_hash,
             input: wu.input_bytes.length <= this.options.inlineInputBytes ? new Uint8Array(wu.input_bytes) : null,
+            tag: probe ? null : wu.tag,
           });
           room--;
         };
