@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { seedDemo, startCoordinator } from '@bricolage/coordinator';
+import { seedPrimesDemo, startCoordinator } from '@bricolage/coordinator';
 import { chromium } from '@playwright/test';
 import { build } from 'vite';
 
@@ -74,7 +74,7 @@ const sizes = {
 // Timing: a fresh browser profile each run, so it includes creating the key and calibrating the device.
 const dataDir = mkdtempSync(join(tmpdir(), 'bricolage-bench-web-'));
 const coordinator = await startCoordinator({ dataDir, port: 0, webRoot: dist });
-await seedDemo(coordinator, { limit: 2 ** 30, segment: 2 ** 20 });
+await seedPrimesDemo(coordinator, { limit: 2 ** 30, segment: 2 ** 20 });
 const browser = await chromium.launch({
   executablePath: CHROMIUM_PATH,
   args: CHROMIUM_ARGS,
