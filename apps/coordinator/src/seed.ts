@@ -36,6 +36,8 @@ export const DEMO_FRAME: MandelbrotParams = {
 export interface DemoOptions {
   /** The frame to render; DEMO_FRAME unless given (tests and benchmarks seed smaller ones). */
   readonly frame?: MandelbrotParams;
+  /** What the frame shows, for its name and description: "Seahorse valley" for DEMO_FRAME. */
+  readonly title?: string;
 }
 
 export interface PrimesDemoOptions {
@@ -54,10 +56,11 @@ export interface Seeded {
 /** The deep-zoom demo, unless a project of its name exists already. */
 export async function seedDemo(coordinator: Coordinator, options: DemoOptions = {}): Promise<Seeded> {
   const frame = options.frame ?? DEMO_FRAME;
+  const title = options.title ?? (options.frame ? 'A frame of the Mandelbrot set' : 'Seahorse valley');
   const bundle = await buildJob(mandelbrot, frame);
   const request: CreateJobRequest = {
     ...bundle.request,
-    name: `Seahorse valley, ${frame.width} × ${frame.height}`,
+    name: `${title}, ${frame.width} × ${frame.height}`,
     // Its picture is the point: anyone may read the validated tiles (the volunteer page shows them).
     publicResults: true,
     knownAnswerRate: 0,
@@ -66,8 +69,8 @@ export async function seedDemo(coordinator: Coordinator, options: DemoOptions = 
   };
   const tiles = (frame.width / 64) * (frame.height / 64);
   const description =
-    `Renders the Mandelbrot set deep in seahorse valley, ${frame.span.toExponential()} wide at ${frame.centerX} + ${frame.centerY}i, ` +
-    `${tiles.toLocaleString('en')} tiles of 64 × 64 pixels, up to ${frame.maxIter.toLocaleString('en')} iterations each in ` +
+    `${title}: the Mandelbrot set ${frame.span} wide around ${frame.centerX} + ${frame.centerY}i, in ` +
+    `${tiles.toLocaleString('en')} tiles of 64 × 64 pixels, up to ${frame.maxIter.toLocaleString('en')} iterations a pixel in ` +
     `fixed-point arithmetic. Watch the picture fill in: tiles this tab computed are outlined. ` +
     describeChecking(CreateJobRequest.parse(request), 'tile', false);
   return seed(coordinator, DEMO_PROJECT, description, { blobs: bundle.blobs, request }, mandelbrot.workUnits(frame));

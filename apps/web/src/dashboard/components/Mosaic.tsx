@@ -17,7 +17,8 @@ export const Mosaic = forwardRef<MosaicHandle, { tiles: number; total: number | 
   useImperativeHandle(ref, () => ({
     paint(list) {
       if (!canvas.current) return;
-      painter.current ??= new TileCanvas(canvas.current);
+      // At most 32 pixels a tile: the demo's 80 × 60 tiles then make a 2560 × 1920 picture.
+      painter.current ??= new TileCanvas(canvas.current, 32);
       for (const t of list) painter.current.paint(t.position, t.side, t.values);
     },
   }));
