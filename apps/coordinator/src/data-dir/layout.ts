@@ -9,12 +9,15 @@ export interface DataDirLayout {
   readonly lock: string;
   /** The coordinator's secrets, one file each (secrets.ts). */
   readonly keys: string;
+  /** Researcher assets, content-addressed files (../blobs/files). */
+  readonly blobs: string;
 }
 
 export const layoutOf = (dataDir: string): DataDirLayout => ({
   database: join(dataDir, 'bricolage.sqlite'),
   lock: join(dataDir, 'coordinator.lock'),
   keys: join(dataDir, 'keys'),
+  blobs: join(dataDir, 'blobs'),
 });
 
 /** Creates a directory readable by its owner alone, or narrows an existing one (earlier releases made 0755). */

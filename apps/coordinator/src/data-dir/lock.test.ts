@@ -46,7 +46,7 @@ describe("the data directory's owner", () => {
     dir = mkdtempSync(join(tmpdir(), 'bricolage-lock-'));
     const coordinator = await startCoordinator({ dataDir: dir, log: () => undefined });
     try {
-      const created = await operatorCommand(dir, ['project', 'create', 'beside']);
+      const created = await operatorCommand(dir, ['project', 'create', 'beside', '--url', coordinator.url]);
       expect(created, created.stderr).toMatchObject({ code: 0 });
       const token = /token\s+(brk_\S+)/.exec(created.stdout)?.[1];
       expect(token).toBeDefined();

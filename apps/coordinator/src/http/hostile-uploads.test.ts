@@ -70,7 +70,7 @@ describe('uploads under interference', () => {
     // Two chunks of 1,000 are staged, not yet visible: what the operator's store open used to delete.
     await expect.poll(staged, { timeout: 30_000 }).toBe(2000);
 
-    const listed = await operatorCommand(dir, ['project', 'list']);
+    const listed = await operatorCommand(dir, ['project', 'list', '--url', coordinator.url]);
     expect(listed, listed.stderr).toMatchObject({ code: 0 });
     expect(listed.stdout).toContain(project);
     const operator = await openStore(dir, DEFAULT_CONFIG, Math.random);

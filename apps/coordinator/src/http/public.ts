@@ -1,8 +1,7 @@
-// Public routes: health, discovery, projects, blobs by hash, published results, and the receipt log.
+// Public routes: health, discovery, projects, published results, and the receipt log (blobs by hash: blobs.ts).
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import {
   API,
-  BlobHash,
   ConsistencyProof,
   InclusionProof,
   JobId,
@@ -15,12 +14,13 @@ import {
 import { z } from 'zod';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
-import { perAddressLimit } from './middleware';
+import { chargeLogReads, logReadLimit, perAddressLimit } from './middleware';
 import { resultsStream } from './results-stream';
 import { parseWith, route } from './route';
 
 export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
   const byAddress = perAddressLimit(deps);
+  const logReads = logReadLimit(deps);
 
   route(
     app,
@@ -105,36 +105,13 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     app,
     {
       method: 'get',
-      path: '/v1/blobs/:hash',
-      operationId: 'getBlob',
-      summary: 'A blob by its SHA-256; immutable',
-      tag: 'public',
-      response: { contentType: 'application/octet-stream', description: 'The bytes' },
-    },
-    [byAddress],
-    async (c) => {
-      const hash = parseWith(BlobHash, c.req.param('hash'), 'blob hash');
-      const bytes = await deps.store.getBlob(hash);
-      if (!bytes) throw new ApiError('not_found', `no blob ${hash}`);
-      return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
-        'content-type': 'application/octet-stream',
-        'cache-control': 'public, max-age=31536000, immutable',
-        etag: `"${hash}"`,
-      });
-    },
-  );
-
-  route(
-    app,
-    {
-      method: 'get',
       path: API.treeHead,
       operationId: 'getTreeHead',
       summary: 'The newest signed tree head of the receipt log',
       tag: 'log',
       response: { schema: SignedTreeHead, description: 'Signed tree head' },
     },
-    [byAddress],
+    [logReads],
     async (c) => c.json(await deps.log.treeHead()),
   );
 
@@ -149,7 +126,7 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       query: z.object({ index: z.coerce.number().int().nonnegative(), size: z.coerce.number().int().positive() }),
       response: { schema: InclusionProof, description: 'Audit path, leaf to root' },
     },
-    [byAddress],
+    [logReads],
     async (c, { query }) => {
       const size = await deps.store.logSize();
       if (query.size > size) throw new ApiError('bad_request', `the log has only ${size} entries`);
@@ -169,7 +146,7 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       query: z.object({ from: z.coerce.number().int().nonnegative(), to: z.coerce.number().int().nonnegative() }),
       response: { schema: ConsistencyProof, description: 'Consistency proof' },
     },
-    [byAddress],
+    [logReads],
     async (c, { query }) => {
       const size = await deps.store.logSize();
       if (query.to > size) throw new ApiError('bad_request', `the log has only ${size} entries`);
@@ -193,8 +170,11 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
         .refine((q) => q.end > q.start && q.end - q.start <= 1000, 'need start < end and at most 1000 entries'),
       response: { schema: z.object({ entries: z.array(Receipt) }), description: 'Receipts in log order' },
     },
-    [byAddress],
+    [logReads],
     async (c, { query }) => {
+      // A page of entries is the work of many reads: 1 per 10 receipts asked for, beyond the first.
+      const extra = Math.ceil((query.end - query.start) / 10) - 1;
+      if (extra > 0) chargeLogReads(deps, c, extra);
       const size = await deps.store.logSize();
       const end = Math.min(query.end, size);
       const stored = [];

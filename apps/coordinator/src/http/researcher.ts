@@ -1,10 +1,9 @@
-// Researcher routes: blobs, jobs, work-unit uploads, progress, results, pause/resume/cancel.
+// Researcher routes: jobs, work-unit uploads, progress, results, pause/resume/cancel (blob uploads: blobs.ts).
 import { randomBytes } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import {
   API,
   AddWorkUnitsResponse,
-  BlobHash,
   CreateJobRequest,
   Job,
   JobId,
@@ -20,6 +19,7 @@ import { admitJob } from '../admission/admit';
 import { nextJobState } from '../rules/lifecycle';
 import { decodeBase64, sha256Hex } from '../hash';
 import { type BatchSummary, type JobRecord, type StagedWorkUnit, uploadKeyReused } from '../store/store';
+import { blobReader } from './blobs';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
 import { drain, hashedBody } from './hashed-body';
@@ -37,6 +37,7 @@ const CHUNK_BYTES = 16 * 1024 * 1024;
 export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
   const auth = projectAuth(deps);
   const json = limitBody(deps.config.maxJsonBytes);
+  const progressEveryMs = deps.config.progressEveryMs;
 
   const ownJob = async (project: string, raw: string | undefined): Promise<JobRecord> => {
     const id = parseWith(JobId, raw, 'job id');
@@ -44,29 +45,6 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     if (!job || job.project !== project) throw new ApiError('not_found', `no job ${id} in this project`);
     return job;
   };
-
-  route(
-    app,
-    {
-      method: 'put',
-      path: hono(API.blob('{hash}')),
-      operationId: 'putBlob',
-      summary: 'Upload a content-addressed blob (WGSL source, wasm module, ONNX model); idempotent',
-      tag: 'researcher',
-      auth: 'project',
-      rawBody: { contentType: 'application/octet-stream', description: 'the bytes; their SHA-256 must equal {hash}' },
-      response: { schema: z.object({ hash: BlobHash, size: z.number().int() }), description: 'Stored' },
-    },
-    [auth, limitBody(deps.config.maxBlobBytes)],
-    async (c) => {
-      const hash = parseWith(BlobHash, c.req.param('hash'), 'blob hash');
-      const bytes = new Uint8Array(await c.req.arrayBuffer());
-      const actual = sha256Hex(bytes);
-      if (actual !== hash) throw new ApiError('hash_mismatch', `body hashes to ${actual}, not ${hash}`);
-      await deps.store.putBlob(hash, bytes);
-      return c.json({ hash, size: bytes.length });
-    },
-  );
 
   route(
     app,
@@ -82,7 +60,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     },
     [auth, json],
     async (c, { body }) => {
-      const refused = await admitJob(body.spec, deps.store);
+      const refused = await admitJob(body.spec, blobReader(deps));
       if (refused) throw ApiError.from(refused);
       const job: JobRecord = {
         id: `job_${randomBytes(10).toString('hex').slice(0, 16)}` as JobId,
@@ -226,26 +204,34 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     [auth],
     async (c) => {
       const job = await ownJob(c.get('project').id, c.req.param('job'));
+      // A comment after 15 s without news keeps proxies (and our own idle timeout) from closing the stream.
+      const keepAliveTicks = Math.max(1, Math.floor(Math.min(15_000, deps.config.idleTimeoutMs / 2) / progressEveryMs));
       return streamSSE(c, async (stream) => {
         let last = '';
         let lastState: string | null = null;
         let quietTicks = 0;
-        while (!stream.aborted && !stream.closed) {
-          const current = await deps.store.getJob(job.id);
-          const progress = await progressOf(deps, current ?? job);
-          const key = JSON.stringify({ ...progress, at: 0 });
-          if (key !== last) {
-            await stream.writeSSE({ event: 'progress', data: JSON.stringify(progress) });
-            // Once per completion (a job reopened by new work units may complete again), after its progress.
-            if (progress.state === 'completed' && lastState !== 'completed')
-              await stream.writeSSE({ event: 'completed', data: JSON.stringify(progress) });
-            last = key;
-            lastState = progress.state;
-            quietTicks = 0;
-          } else if (++quietTicks % 30 === 0) {
-            await stream.write(': keep-alive\n\n');
-          }
-          await stream.sleep(500);
+        let writing = Promise.resolve();
+        const ended = new Promise<void>((resolve) => stream.onAbort(resolve));
+        const unsubscribe = deps.progress.subscribe(job.id, ({ progress, key }) => {
+          writing = writing.then(async () => {
+            if (stream.aborted || stream.closed) return;
+            if (key !== last) {
+              await stream.writeSSE({ event: 'progress', data: JSON.stringify(progress) });
+              // Once per completion (a job reopened by new work units may complete again), after its progress.
+              if (progress.state === 'completed' && lastState !== 'completed')
+                await stream.writeSSE({ event: 'completed', data: JSON.stringify(progress) });
+              last = key;
+              lastState = progress.state;
+              quietTicks = 0;
+            } else if (++quietTicks % keepAliveTicks === 0) {
+              await stream.write(': keep-alive\n\n');
+            }
+          });
+        });
+        try {
+          await ended;
+        } finally {
+          unsubscribe();
         }
       });
     },

@@ -1,5 +1,5 @@
 // Credentials. Project tokens are random and stored hashed; volunteer tokens are stateless HMACs
-// of (volunteer key, expiry), minted only after the volunteer signs a single-use challenge.
+// of (volunteer key, expiry), minted only after the volunteer signs a single-use challenge (challenges.ts).
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { toBase64Url } from '@bricolage/protocol';
 import { sha256Hex } from '../hash';
@@ -10,8 +10,6 @@ export function newProjectToken(): { token: string; hash: string } {
 }
 
 export const projectTokenHash = (token: string): string => sha256Hex(new TextEncoder().encode(token));
-
-export const newChallenge = (): string => toBase64Url(randomBytes(32));
 
 export class VolunteerTokens {
   constructor(private readonly key: Uint8Array) {}

@@ -155,7 +155,7 @@ export interface Store {
   embeddingOrigins(project: ProjectId): Promise<string[]>;
   /** Replaces the project's list of embedding origins in one transaction. */
   setEmbeddingOrigins(project: ProjectId, origins: readonly string[]): Promise<void>;
-  putBlob(hash: string, bytes: Uint8Array): Promise<void>;
+  /** Blobs kept in the database: work-unit inputs, and assets uploaded before the blob store (../blobs). */
   getBlob(hash: string): Promise<Uint8Array | null>;
   hasBlob(hash: string): Promise<boolean>;
   /** The blob's length in bytes, or null when there is no such blob. */
@@ -203,9 +203,13 @@ export interface Store {
    */
   resumeLeases(now: number): Promise<{ readonly downtimeMs: number; readonly extended: number }>;
   volunteerStats(volunteer: string): Promise<VolunteerStats>;
-  putChallenge(challenge: string, volunteer: string, expiresAt: number): Promise<void>;
-  /** Deletes the challenge; true only if it existed, belonged to the volunteer and had not expired. */
-  consumeChallenge(challenge: string, volunteer: string, now: number): Promise<boolean>;
+  /** Whether this key has ever traded a challenge for a token. */
+  isVolunteer(volunteer: string): Promise<boolean>;
+  /**
+   * Records the nonce of a (stateless, already verified) challenge as used, and the volunteer as known; false
+   * when it was used before. Records are kept until `expiresAt`, after which the challenge is refused anyway.
+   */
+  consumeChallenge(nonce: string, volunteer: string, expiresAt: number, now: number): Promise<boolean>;
 
   // results and the receipt log
   results(job: JobId, after: number, limit: number): Promise<ResultRow[]>;

@@ -142,7 +142,16 @@ export class ChildCoordinator {
 
   /** Peak resident set size so far (VmHWM), in bytes (Linux /proc). */
   peakRssBytes(): number {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+    return this.status('VmHWM');
+  }
+
+  /** Resident set size now (VmRSS), in bytes (Linux /proc). */
+  rssBytes(): number {
+    return this.status('VmRSS');
+  }
+
+  private status(field: string): number {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
     return m ? Number(m[1]) * 1024 : Number.NaN;
   }
 }

@@ -177,7 +177,6 @@ export class SqliteStore implements Store {
     return {
       getNode: db.prepare('SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?'),
       putNode: db.prepare('INSERT OR REPLACE INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)'),
-      putBlob: db.prepare('INSERT OR IGNORE INTO blobs (hash, bytes) VALUES (?, ?)'),
       stageBlob: db.prepare('INSERT OR IGNORE INTO staged_blobs (batch, hash, bytes) VALUES (?, ?, ?)'),
       getBlob: db.prepare('SELECT bytes FROM blobs WHERE hash = ?'),
       hasBlob: db.prepare('SELECT 1 FROM blobs WHERE hash = ?'),
@@ -313,10 +312,6 @@ export class SqliteStore implements Store {
       remove.run(project);
       for (const origin of origins) add.run(project, origin);
     })();
-  }
-
-  async putBlob(hash: string, bytes: Uint8Array): Promise<void> {
-    this.s.putBlob.run(hash, bytes);
   }
 
   async getBlob(hash: string): Promise<Uint8Array | null> {
@@ -933,20 +928,19 @@ export class SqliteStore implements Store {
     };
   }
 
-  async putChallenge(challenge: string, volunteer: string, expiresAt: number): Promise<void> {
-    this.db
-      .prepare('INSERT INTO challenges (challenge, volunteer, expires_at) VALUES (?, ?, ?)')
-      .run(challenge, volunteer, expiresAt);
+  async isVolunteer(volunteer: string): Promise<boolean> {
+    return this.s.volunteer.get(volunteer) !== undefined;
   }
 
-  async consumeChallenge(challenge: string, volunteer: string, now: number): Promise<boolean> {
+  // The `challenges` table once held issued challenges; challenges are stateless now (http/challenges.ts)
+  // and it holds the nonces of used ones. Rows an older version left are pruned like any other at expiry.
+  async consumeChallenge(nonce: string, volunteer: string, expiresAt: number, now: number): Promise<boolean> {
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM challenges WHERE expires_at < ?').run(now);
-      const row = this.db.prepare('SELECT volunteer, expires_at FROM challenges WHERE challenge = ?').get(challenge) as
-        | { volunteer: string; expires_at: number }
-        | undefined;
-      if (!row || row.volunteer !== volunteer) return false;
-      this.db.prepare('DELETE FROM challenges WHERE challenge = ?').run(challenge);
+      const fresh = this.db
+        .prepare('INSERT OR IGNORE INTO challenges (challenge, volunteer, expires_at) VALUES (?, ?, ?)')
+        .run(nonce, volunteer, expiresAt).changes;
+      if (fresh === 0) return false;
       this.s.ensureVolunteer.run(volunteer);
       return true;
     })();
