@@ -47,7 +47,6 @@ for (const top of ['apps', 'packages']) {
 const BROWSER_ENTRIES = [
   ...['client', 'protocol', 'receipts', 'runtime', 'workloads'].map((p) => `packages/${p}/src/index.ts`),
   'packages/runtime/src/wgsl-check/index.ts',
-  'packages/protocol/src/manifest.ts',
 ];
 
 function resolveRelative(from, spec) {

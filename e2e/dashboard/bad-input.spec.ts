@@ -111,7 +111,7 @@ test('bindings that do not fit the kernel: caught in the browser, or refused by 
 
   // A manifest that names a file that was not given, or is not JSON: said before anything else happens.
   await page.getByTestId('job-files-files').setInputFiles([extraBinding.manifest, extraBinding.wasm]);
-  await expect(page.getByTestId('manifest-problem')).toContainText('spec.shader: no .wgsl file was given');
+  await expect(page.getByTestId('manifest-problem')).toContainText('spec.shader is missing, and there is no .wgsl file');
   writeFileSync(join(dir, 'job.json'), '{"name": "x",');
   await page.getByTestId('job-files-files').setInputFiles([join(dir, 'job.json')]);
   await expect(page.getByTestId('manifest-problem')).toContainText('job.json is not valid JSON');

@@ -1,7 +1,8 @@
-// Making a job from files: find and read the manifest, resolve it against the files (protocol's
-// resolveManifest), compile the WGSL in this browser, and only then upload the assets and create the job.
+// Making a job from files: find and read job.json, turn it and the files beside it into the request (the
+// typed client's jobFromManifest, the same rules as `bricolage job create`), compile the WGSL in this
+// browser, and only then upload the assets and create the job.
+import { type JobAssets, jobFromManifest, MANIFEST_FILE } from '@bricolage/client';
 import type { Job } from '@bricolage/protocol';
-import { type ManifestFile, type ResolvedJob, resolveManifest } from '@bricolage/protocol/manifest';
 import type { WgslCheck } from '@bricolage/runtime/wgsl-check';
 import type { ApiResult, ResearcherApi } from './api';
 import { baseName, type Picked } from './files';
@@ -13,7 +14,7 @@ export type Analysis =
   | {
       readonly status: 'resolved';
       readonly manifest: string;
-      readonly resolved: ResolvedJob;
+      readonly job: JobAssets;
       readonly shader: string | null;
       readonly wgsl: WgslCheck | null;
     };
@@ -22,27 +23,21 @@ export type Analysis =
 export const creatable = (a: Analysis): boolean =>
   a.status === 'resolved' && (a.wgsl === null || a.wgsl.status === 'ok' || a.wgsl.status === 'unavailable');
 
+const folderOf = (path: string) => path.slice(0, path.lastIndexOf('/') + 1);
+
 function findManifest(files: readonly Picked[]): Picked | string {
-  const named = files.filter((f) => baseName(f.path) === 'job.json');
+  const named = files.filter((f) => baseName(f.path) === MANIFEST_FILE);
   if (named.length === 1) return named[0] as Picked;
-  if (named.length > 1) return `${named.length} job.json files were given; give one job's folder at a time`;
-  const json = files.filter((f) => f.path.endsWith('.json'));
-  if (json.length === 1) return json[0] as Picked;
-  return json.length === 0
-    ? 'no job manifest: add a job.json (the job, with its assets named by file)'
-    : `${json.length} .json files and none named job.json: which is the manifest?`;
+  if (named.length > 1) return `${named.length} ${MANIFEST_FILE} files were given; give one job's folder at a time`;
+  return `no job manifest: add a ${MANIFEST_FILE} (the job, with its assets named by file)`;
 }
 
-export async function analyse(
-  files: readonly Picked[],
-  check: (
-    source: string,
-    spec: {
-      entryPoint: string;
-      bindings: { binding: number; type: 'uniform' | 'read' | 'read_write'; size: number }[];
-    },
-  ) => Promise<WgslCheck>,
-): Promise<Analysis> {
+type Check = (
+  source: string,
+  spec: { entryPoint: string; bindings: { binding: number; type: 'uniform' | 'read' | 'read_write'; size: number }[] },
+) => Promise<WgslCheck>;
+
+export async function analyse(files: readonly Picked[], check: Check): Promise<Analysis> {
   const manifest = findManifest(files);
   if (typeof manifest === 'string') return { status: 'invalid', problem: manifest };
   let json: unknown;
@@ -51,24 +46,30 @@ export async function analyse(
   } catch (e) {
     return { status: 'invalid', problem: `${manifest.path} is not valid JSON: ${(e as Error).message}` };
   }
-  // Inputs dropped along with the job (NDJSON, data files) are not assets: only what the manifest names is read.
-  const assets: ManifestFile[] = await Promise.all(
+  // The files beside job.json, by their names relative to it, as the CLI sees a job's folder.
+  const folder = folderOf(manifest.path);
+  const beside = new Map(
     files
-      .filter((f) => f !== manifest && !f.path.endsWith('.ndjson'))
-      .map(async (f) => ({ name: f.path, bytes: new Uint8Array(await f.file.arrayBuffer()) })),
+      .filter((f) => f !== manifest && f.path.startsWith(folder))
+      .map((f) => [f.path.slice(folder.length), f.file] as const),
   );
-  const resolved = await resolveManifest(json, assets);
-  if (!resolved.ok)
-    return { status: 'invalid', problem: `${manifest.path}: ${resolved.error.message.replace(/^job manifest: /, '')}` };
-  const spec = resolved.value.request.spec;
-  if (spec.kind !== 'wgsl')
-    return { status: 'resolved', manifest: manifest.path, resolved: resolved.value, shader: null, wgsl: null };
-  const shader = resolved.value.assets.find((a) => a.role === 'spec.shader')?.file ?? null;
-  if (!shader)
-    return { status: 'resolved', manifest: manifest.path, resolved: resolved.value, shader: null, wgsl: null };
-  const source = new TextDecoder().decode(shader.bytes);
-  const wgsl = await check(source, { entryPoint: spec.entryPoint, bindings: spec.bindings });
-  return { status: 'resolved', manifest: manifest.path, resolved: resolved.value, shader: shader.name, wgsl };
+  const job = await jobFromManifest(json, {
+    names: [...beside.keys()],
+    read: async (name) => {
+      const file = beside.get(name);
+      return file ? new Uint8Array(await file.arrayBuffer()) : null;
+    },
+  });
+  if (!job.ok) return { status: 'invalid', problem: job.error.message };
+  const spec = job.value.request.spec;
+  const shader = spec.kind === 'wgsl' ? job.value.files.find((f) => f.hash === spec.shader) : undefined;
+  if (spec.kind !== 'wgsl' || !shader)
+    return { status: 'resolved', manifest: manifest.path, job: job.value, shader: null, wgsl: null };
+  const wgsl = await check(new TextDecoder().decode(shader.bytes), {
+    entryPoint: spec.entryPoint,
+    bindings: spec.bindings,
+  });
+  return { status: 'resolved', manifest: manifest.path, job: job.value, shader: shader.name, wgsl };
 }
 
 export interface CreateStep {
@@ -77,19 +78,17 @@ export interface CreateStep {
   readonly what: string;
 }
 
-/** Uploads the job's assets (content-addressed: a blob already there is simply stored again), then creates it. */
+/** Uploads the job's files (content-addressed: a blob already there is simply stored again), then creates it. */
 export async function createFromFiles(
   api: ResearcherApi,
-  resolved: ResolvedJob,
+  job: JobAssets,
   onStep: (step: CreateStep) => void,
 ): Promise<ApiResult<Job>> {
-  const uploads = resolved.assets.filter((a) => a.file !== null);
-  for (const [i, asset] of uploads.entries()) {
-    const file = asset.file as ManifestFile;
-    onStep({ done: i, of: uploads.length + 1, what: `uploading ${baseName(file.name)}` });
-    const put = await api.putBlob(asset.hash, file.bytes);
+  for (const [i, file] of job.files.entries()) {
+    onStep({ done: i, of: job.files.length + 1, what: `uploading ${baseName(file.name)}` });
+    const put = await api.putBlob(file.hash, file.bytes);
     if (!put.ok) return { ok: false, error: { ...put.error, message: `${baseName(file.name)}: ${put.error.message}` } };
   }
-  onStep({ done: uploads.length, of: uploads.length + 1, what: 'creating the job' });
-  return api.createJob(resolved.request);
+  onStep({ done: job.files.length, of: job.files.length + 1, what: 'creating the job' });
+  return api.createJob(job.request);
 }

@@ -3,6 +3,8 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 
+const clock = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
 export interface ChartProps {
   readonly title: string;
   /** The latest value in words, shown under the chart and read by screen readers. */
@@ -35,7 +37,13 @@ export function Chart({ title, summary, times, values, unit, colour, testId }: C
           y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
         },
         axes: [
-          { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' } },
+          {
+            stroke: 'currentColor',
+            grid: { stroke: 'rgba(128,128,128,0.2)' },
+            // One line of wall-clock time per tick: uPlot's default adds a date line that collides with it.
+            space: 70,
+            values: (_u, ticks) => ticks.map((t) => clock.format(t * 1000)),
+          },
           { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' }, label: unit, size: 60 },
         ],
         series: [{}, { label: title, stroke: colour, width: 2, fill: `${colour}22`, spanGaps: true }],

@@ -28,7 +28,7 @@ export function CreateJob({ api }: { api: ResearcherApi }) {
   const create = async () => {
     if (analysis?.status !== 'resolved') return;
     setRefusal(null);
-    const made = await createFromFiles(api, analysis.resolved, setStep);
+    const made = await createFromFiles(api, analysis.job, setStep);
     setStep(null);
     if (!made.ok) {
       setRefusal(made.error.message);
@@ -108,7 +108,7 @@ function AnalysisView({ analysis }: { analysis: Analysis }) {
         </div>
       </div>
     );
-  const { request } = analysis.resolved;
+  const { request } = analysis.job;
   const spec = request.spec;
   return (
     <div className="analysis">
@@ -142,13 +142,9 @@ function AnalysisView({ analysis }: { analysis: Analysis }) {
         </dd>
         <dt>Assets</dt>
         <dd>
-          {analysis.resolved.assets
-            .map((a) =>
-              a.file
-                ? `${baseName(a.file.name)} (${bytes(a.file.bytes.length)})`
-                : `stored blob ${a.hash.slice(0, 12)}…`,
-            )
-            .join(', ')}
+          {analysis.job.files.length === 0
+            ? 'only blobs already stored, named by hash'
+            : analysis.job.files.map((f) => `${baseName(f.name)} (${bytes(f.bytes.length)})`).join(', ')}
         </dd>
       </dl>
     </div>
