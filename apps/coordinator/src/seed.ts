@@ -22,8 +22,8 @@ export const PRIMES_DEMO_PROJECT = 'Prime count (demo)';
 /**
  * Deep in seahorse valley: 2e-11 wide (pixels 3.9e-15 apart, about as fine as the kernel's Q8.56 numbers
  * go), 5120 × 3840 pixels in 4,800 tiles, escape counts around 2,500. One tab alone computes every tile once
- * (a second replica always goes to someone else): 0.9 s of CPU a tile, over 1.2 hours on an idle core and
- * longer on a busy one (a sample of 80 tiles, in BENCHMARKS.md).
+ * (a second replica always goes to someone else): 0.8–0.9 s of CPU a tile, 1.1–1.2 hours on an idle core
+ * and longer on a busy one (`npm run bench:demo`; BENCHMARKS.md, Demo).
  */
 export const DEMO_FRAME: MandelbrotParams = {
   ...MANDELBROT_DEEP_ZOOM,
