@@ -87,6 +87,8 @@ const node = (script: string, ...args: string[]): Promise<Run> =>
   });
 
 test('the CLI alone takes a WGSL job with a twin and a WGSL-only one from files to results a 2-tab farm computed', async () => {
+  // About a minute on a quiet machine; the limit only ends a hung run.
+  test.setTimeout(360_000);
   const project = await bricolage(['project', 'create', 'Squares (e2e)', '--login']);
   expect(project.code, project.stderr).toBe(0);
 
