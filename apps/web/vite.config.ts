@@ -15,7 +15,7 @@ import { build, defineConfig, type InlineConfig, type Plugin } from 'vite';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** The researcher dashboard: dashboard.html into the same dist, beside the volunteer page built first. */
-const dashboardConfig: InlineConfig = {
+export const dashboardConfig: InlineConfig = {
   configFile: false,
   root: here,
   base: '/',
@@ -44,10 +44,15 @@ function buildDashboard(): Plugin {
   };
 }
 
-export default defineConfig({
+/**
+ * The volunteer page and the widget's frame alone (page-size.test.ts builds this to measure what the page loads;
+ * `vite build` builds it and then the dashboard).
+ */
+export const pageConfig: InlineConfig = {
+  configFile: false,
   root: here,
   base: '/',
-  plugins: [react(), buildDashboard()],
+  plugins: [react()],
   logLevel: 'warn',
   build: {
     outDir: join(here, 'dist'),
@@ -74,4 +79,7 @@ export default defineConfig({
     },
     headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
   },
-});
+};
+
+const { configFile: _, ...page } = pageConfig;
+export default defineConfig({ ...page, plugins: [...(page.plugins ?? []), buildDashboard()] });
