@@ -28,7 +28,7 @@ export interface WatchView {
 export interface WatchOptions {
   /** How long to wait before reconnecting a dropped stream. */
   readonly retryMs?: number;
-  /** How often a quiet stream still adds a sample, so a stalled job's throughput falls to zero. */
+  /** How often a quiet stream still adds a sample, so a stalled or paused job's throughput falls to zero. */
   readonly tickMs?: number;
   readonly now?: () => number;
 }
@@ -119,7 +119,10 @@ export class JobWatch {
   }
 
   #tick(): void {
-    if (this.#view.progress?.state !== 'active') return;
+    // A paused job may still finish the units already leased, then nothing: its rate must fall as it does. A
+    // completed or cancelled job finishes nothing more; its chart keeps the run it had.
+    const state = this.#view.progress?.state;
+    if (state !== 'active' && state !== 'paused') return;
     const last = this.#view.samples.at(-1);
     if (!last) return;
     const at = Math.max(last.at, this.#now() + this.#skew);

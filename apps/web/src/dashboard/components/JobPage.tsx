@@ -201,7 +201,9 @@ function Figures({ progress, samples }: { progress: JobProgress; samples: Parame
   const active = useMemo(() => samples.map((s) => s.active), [samples]);
   const remaining = c.unsent + c.in_progress;
   const left = progress.state === 'active' ? eta(samples, remaining) : null;
-  const rate = rates.at(-1) ?? null;
+  // Once a job is completed or cancelled nothing is computing: its last rate is history, shown by the chart.
+  const running = progress.state === 'active' || progress.state === 'paused';
+  const rate = running ? (rates.at(-1) ?? null) : null;
   const r = progress.replicas;
   return (
     <section className="card" aria-labelledby="progress-h">
@@ -275,7 +277,11 @@ function Figures({ progress, samples }: { progress: JobProgress; samples: Parame
       <div className="charts">
         <Chart
           title="Throughput"
-          summary={`${perMinute(rate)} work units finished, over the last 15 s`}
+          summary={
+            running
+              ? `${perMinute(rate)} work units finished, over the last 15 s`
+              : `the job is ${progress.state}: the chart shows its run`
+          }
           times={times}
           values={rates}
           unit="units / min"
