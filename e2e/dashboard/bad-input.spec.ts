@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Coordinator } from '@bricolage/coordinator';
-import { sha256Hex, toBase64 } from '@bricolage/protocol';
+import { type ProjectId, sha256Hex, toBase64 } from '@bricolage/protocol';
 import { expect, type Page, test } from '@playwright/test';
 import { expectAccessible } from '../support/axe';
 import { buildWeb, WEB_DIST } from '../web/support';
@@ -111,7 +111,9 @@ test('bindings that do not fit the kernel: caught in the browser, or refused by 
 
   // A manifest that names a file that was not given, or is not JSON: said before anything else happens.
   await page.getByTestId('job-files-files').setInputFiles([extraBinding.manifest, extraBinding.wasm]);
-  await expect(page.getByTestId('manifest-problem')).toContainText('spec.shader is missing, and there is no .wgsl file');
+  await expect(page.getByTestId('manifest-problem')).toContainText(
+    'spec.shader is missing, and there is no .wgsl file',
+  );
   writeFileSync(join(dir, 'job.json'), '{"name": "x",');
   await page.getByTestId('job-files-files').setInputFiles([join(dir, 'job.json')]);
   await expect(page.getByTestId('manifest-problem')).toContainText('job.json is not valid JSON');
@@ -166,4 +168,60 @@ test('an upload cut in the middle resumes where it stopped: every unit once', as
   expect(batches).toBe(11);
   expect((await unitsOf(coordinator, project)).unsent).toBe(1000);
   await shooter(page, info, SHOTS)('upload-resumed');
+});
+
+test('Cancel stops an upload after the batches already committed, Resume sends the rest; a cancelled job keeps its units', async ({
+  page,
+}, info) => {
+  const folder = writeJobFolder(join(dir, 'job'));
+  await signIn(page, coordinator.url, token);
+  await createJob(page, [folder.manifest, folder.wgsl, folder.wasm]);
+  await page.getByRole('button', { name: 'Create job' }).click();
+  await expect(page.getByTestId('job-state')).toHaveText('active');
+
+  // The 3rd batch is held in the browser; Cancel is clicked while it waits, so it never reaches the coordinator.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let batches = 0;
+  await page.route('**/v1/jobs/*/workunits', async (route) => {
+    if (++batches === 3) {
+      await held;
+      // The page aborted this request: there is nothing left to continue.
+      return route.abort().catch(() => undefined);
+    }
+    await route.continue();
+  });
+  await page.getByTestId('inputs-files').setInputFiles(folder.inputs);
+  await expect(page.locator('label[for="upload-progress"]')).toContainText('200 of 1,000 work units added');
+  await expect.poll(() => batches).toBe(3);
+  await page.getByRole('button', { name: 'Cancel upload' }).click();
+  await expect(page.getByTestId('upload')).toHaveAttribute('data-state', 'cancelled');
+  await expect(page.getByTestId('upload-status')).toContainText(
+    'Cancelled: 200 of 1,000 work units were added; Resume sends the rest.',
+  );
+  release();
+  expect((await unitsOf(coordinator, project)).unsent).toBe(200);
+  await shooter(page, info, SHOTS)('upload-cancelled');
+  await expectAccessible(page, 'upload cancelled');
+
+  await page.getByRole('button', { name: 'Resume upload' }).click();
+  await expect(page.getByTestId('upload-status')).toContainText('Added 1,000 work units, resuming after the first 200');
+  expect(batches).toBe(11);
+  expect((await unitsOf(coordinator, project)).unsent).toBe(1000);
+
+  // Cancelling the job asks first; then its unfinished units stop, and nothing is deleted.
+  await page.getByRole('button', { name: 'Cancel job…' }).click();
+  await page.getByRole('button', { name: 'Keep it' }).click();
+  await expect(page.getByTestId('job-state')).toHaveText('active');
+  await page.getByRole('button', { name: 'Cancel job…' }).click();
+  await page.getByRole('button', { name: 'Yes, cancel the job' }).click();
+  await expect(page.getByTestId('job-state')).toHaveText('cancelled');
+  await expect(page.getByText('Cancelled: its accepted results are kept and can be downloaded.')).toBeVisible();
+  const [job] = await coordinator.store.listJobs(project as ProjectId);
+  expect(job?.state).toBe('cancelled');
+  expect(await jobsOf(coordinator, project)).toBe(1);
+  await shooter(page, info, SHOTS)('job-cancelled');
+  await expectAccessible(page, 'job cancelled');
 });

@@ -78,6 +78,7 @@ test('a WGSL job from files: 1,000 units uploaded, computed by a 2-tab farm whil
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('project-name')).toHaveText('Fractal survey');
   await expect(page.getByText('No jobs yet.')).toBeVisible();
+  await shot('jobs-empty');
 
   // A new job from its files: the kernel is compiled in this browser before anything is uploaded.
   await page.getByRole('link', { name: 'New job', exact: true }).first().click();
@@ -154,6 +155,11 @@ test('a WGSL job from files: 1,000 units uploaded, computed by a 2-tab farm whil
     await expect(page.getByTestId('count-validated')).toHaveText('1,000');
     await expect.poll(async () => Number(await mosaic.getAttribute('data-tiles'))).toBe(1000);
     await expect(page.getByTestId('eta')).toHaveText('done');
+    // Nothing computes any more: no current rate, and the chart keeps the run.
+    await expect(page.getByTestId('throughput')).toHaveText('—');
+    await expect(page.getByTestId('chart-throughput-summary')).toHaveText(
+      'the job is completed: the chart shows its run',
+    );
     await shot('completed', { keep: true });
     await expectAccessible(page, 'completed');
     // On a phone: one column, nothing wider than the screen.
@@ -190,5 +196,13 @@ test('a WGSL job from files: 1,000 units uploaded, computed by a 2-tab farm whil
   expect(wrong.map((l) => l.tag)).toEqual([]);
   expect(new Set(lines.map((l) => l.tag)).size).toBe(1000);
   expect(await jobsOf(coordinator, project)).toBe(1);
-  expect(job).toMatch(/^job_/);
+
+  // The project's jobs, from the keyboard-reachable tab: this one, completed, and why.
+  await page.getByRole('link', { name: 'Jobs', exact: true }).click();
+  const row = page.getByTestId('job-list').getByRole('row', { name: /Mandelbrot overview/ });
+  await expect(row).toContainText('completed');
+  await expect(row).toContainText('1,000');
+  await expect(row.getByRole('link')).toHaveAttribute('href', `#/jobs/${job}`);
+  await shot('jobs');
+  await expectAccessible(page, 'jobs');
 });
