@@ -1,8 +1,9 @@
 // The README's Dashboard paragraph, as written: the folder examples/squares picked as it stands (job.json, its
 // kernel, wasm twin, constant offset.bin, and the twin's source beside them), then the units that
-// `node examples/squares/make-units.mjs 1000` prints, uploaded as an NDJSON file.
+// `node examples/squares/make-units.mjs 1000` prints, uploaded as an NDJSON file. And the same files dropped on
+// the page (dragover, drop with a DataTransfer), as a researcher drags them from a file manager.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,4 +54,41 @@ test('the README example: examples/squares picked as a folder, 1,000 units from 
   await page.getByTestId('inputs-files').setInputFiles(units);
   await expect(page.getByTestId('upload-status')).toContainText('Added 1,000 work units');
   expect((await unitsOf(coordinator, project)).unsent).toBe(1000);
+});
+
+test('the example’s files dropped onto the page: the same job, and the NDJSON dropped the same way', async ({
+  page,
+}) => {
+  /** Drops files on a drop zone as a drag from the desktop does: dragover, then drop with a DataTransfer. */
+  const drop = async (testId: string, paths: string[]) => {
+    const files = paths.map((p) => ({
+      name: p.slice(p.lastIndexOf('/') + 1),
+      base64: readFileSync(p).toString('base64'),
+    }));
+    const data = await page.evaluateHandle((list) => {
+      const transfer = new DataTransfer();
+      for (const f of list)
+        transfer.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name));
+      return transfer;
+    }, files);
+    const zone = page.getByTestId(testId);
+    await zone.dispatchEvent('dragover', { dataTransfer: data });
+    await expect(zone).toHaveClass(/\bover\b/);
+    await zone.dispatchEvent('drop', { dataTransfer: data });
+  };
+  await signIn(page, coordinator.url, token);
+  await page.getByRole('link', { name: 'New job', exact: true }).first().click();
+  await drop(
+    'job-files',
+    ['job.json', 'squares.wgsl', 'squares.wasm', 'offset.bin'].map((f) => join(EXAMPLE, f)),
+  );
+  await expect(page.getByTestId('wgsl-check')).toContainText('squares.wgsl compiles in this browser');
+  await page.getByRole('button', { name: 'Create job' }).click();
+  await expect(page.getByTestId('job-state')).toHaveText('active');
+
+  const units = join(dir, 'squares-units.ndjson');
+  writeFileSync(units, execFileSync(process.execPath, [join(EXAMPLE, 'make-units.mjs'), '300']));
+  await drop('inputs', [units]);
+  await expect(page.getByTestId('upload-status')).toContainText('Added 300 work units');
+  expect((await unitsOf(coordinator, project)).unsent).toBe(300);
 });
