@@ -38,6 +38,9 @@ function stream() {
   return { api, send };
 }
 
+/** These jobs' results are never image tiles. */
+const noTiles = () => undefined;
+
 describe('JobWatch', () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: 1_000_000 });
@@ -50,7 +53,7 @@ describe('JobWatch', () => {
 
   it('a paused job’s throughput falls to zero while the stream is quiet', () => {
     const { api, send } = stream();
-    const watch = new JobWatch(api, 'job_0123456789abcdef', () => {}, { tickMs: 5000 });
+    const watch = new JobWatch(api, 'job_0123456789abcdef', noTiles, { tickMs: 5000 });
     watch.start();
     send(progress('active', 0, 1_000_000));
     vi.advanceTimersByTime(10_000);
@@ -64,7 +67,7 @@ describe('JobWatch', () => {
 
   it('a completed job adds no samples: its chart keeps the run it had', () => {
     const { api, send } = stream();
-    const watch = new JobWatch(api, 'job_0123456789abcdef', () => {}, { tickMs: 5000 });
+    const watch = new JobWatch(api, 'job_0123456789abcdef', noTiles, { tickMs: 5000 });
     watch.start();
     send(progress('active', 0, 1_000_000));
     vi.advanceTimersByTime(10_000);
