@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API, type CreateJobRequest, describeChecking, type ListedProject } from '@bricolage/protocol';
-import { primesReference } from '@bricolage/workloads';
+import { MANDELBROT_DEEP_ZOOM, mandelbrotReference } from '@bricolage/workloads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seededRandom } from './clock';
 import { DEMO_PROJECT, seedDemo } from './seed';
@@ -67,30 +67,37 @@ describe('claims about checking', () => {
     ]);
   });
 
-  it('quotes in the README what the page says of the demo, and a lone tab is credited only on known answers', async () => {
-    // The demo at a small size: 64 segments, every 25th also a known-answer unit.
-    const { job } = await seedDemo(coordinator, { limit: 2 ** 20, segment: 2 ** 14 });
+  it('quotes in the README what the page says of the demo, and no tile is ever accepted on one result', async () => {
+    // The demo at a small size: 24 tiles, few iterations.
+    const frame = { ...MANDELBROT_DEEP_ZOOM, width: 384, height: 256, maxIter: 64 };
+    const { job } = await seedDemo(coordinator, { frame });
     const demo = (await listed(coordinator.url)).find((p) => p.name === DEMO_PROJECT)!;
     const sentence = describeChecking(demo.jobs.find((j) => j.id === job)!.checking);
+    expect(sentence).toBe('Every result is checked by two volunteers, who must agree.');
     const readme = readFileSync(README, 'utf8').replace(/\s+/g, ' ');
-    expect(readme).toContain(`it says: “${sentence}”`);
+    expect(readme).toContain(`of the demo it says: “${sentence}”`);
 
-    const alone = await SimVolunteer.create(coordinator.url);
-    for (;;) {
-      const { leases } = await alone.lease(16);
-      if (leases.length === 0) break;
-      expect((await alone.computeAndSubmit(leases, primesReference)).status).toBe(200);
-    }
-    // Credited on some units (the known answers it passed), while every ordinary unit waits for a second volunteer.
-    const stats = await alone.stats();
-    expect(stats.valid).toBeGreaterThan(0);
-    expect(stats.credit).toBeGreaterThan(0);
-    expect(stats.pending).toBe(stats.returned - stats.valid);
-    const status = await fetch(coordinator.url + API.projectStatus(demo.id));
-    const [counts] = ((await status.json()) as { jobs: { counts: Record<string, number> }[] }).jobs.map(
-      (j) => j.counts,
-    );
-    expect(counts).toMatchObject({ validated: 0, in_progress: 64, unsent: 0 });
-    expect(stats.pending).toBe(64);
+    const counts = async () => {
+      const status = await fetch(coordinator.url + API.projectStatus(demo.id));
+      return ((await status.json()) as { jobs: { counts: Record<string, number> }[] }).jobs[0]!.counts;
+    };
+    const [alice, bob] = [await SimVolunteer.create(coordinator.url), await SimVolunteer.create(coordinator.url)];
+    const computeAll = async (v: SimVolunteer, max: number) => {
+      const { leases } = await v.lease(max);
+      expect(leases).toHaveLength(max);
+      expect((await v.computeAndSubmit(leases, mandelbrotReference)).status).toBe(200);
+    };
+    // A tab alone: its results wait, uncredited.
+    await computeAll(alice, 12);
+    expect(await alice.stats()).toMatchObject({ returned: 12, valid: 0, credit: 0, pending: 12 });
+    // A second volunteer agrees on the same tiles: both are credited, with more confirmed results in a row than
+    // the default adaptive replication asks before it trusts a volunteer alone (10).
+    await computeAll(bob, 12);
+    expect((await counts()).validated).toBe(12);
+    expect((await alice.stats()).consecutiveValid).toBe(12);
+    // Still, the next tiles alice computes wait for a second volunteer: none is accepted on her result alone.
+    await computeAll(alice, 12);
+    expect(await counts()).toMatchObject({ validated: 12, in_progress: 12 });
+    expect((await alice.stats()).pending).toBe(12);
   });
 });

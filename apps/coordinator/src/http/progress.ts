@@ -1,6 +1,13 @@
-// A job's progress as the API reports it: counts from the store, and the diagnosis (rules/diagnosis.ts)
-// from them and the volunteers seen lately.
-import { checkingOf, type JobProgress, type JobStatus, type ListedProject } from '@bricolage/protocol';
+// A job's progress as the API reports it: counts and replica activity from the store, and the diagnosis
+// (rules/diagnosis.ts) from them and the volunteers seen lately.
+import {
+  checkingOf,
+  type JobProgress,
+  type JobStatus,
+  type ListedProject,
+  MAX_ERROR_TALLIES,
+  workUnitId,
+} from '@bricolage/protocol';
 import { projectSigningKey } from '../admission/signature';
 import { diagnose, eligibleVolunteers, needsWorkCheck } from '../rules/diagnosis';
 import type { JobRecord } from '../store/store';
@@ -11,6 +18,7 @@ const MAX_ASKED = 20;
 
 export async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgress> {
   const p = await deps.store.progress(job.id);
+  const activity = await deps.store.activity(job.id, MAX_ERROR_TALLIES);
   const now = deps.clock.now();
   const online = deps.recent.online(now);
   const { eligible } = eligibleVolunteers(job.definition.spec, job.project, online);
@@ -40,6 +48,19 @@ export async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgres
       windowMinutes: Math.round(deps.recent.windowMs / 60_000),
       anyEligibleHasWork,
     }),
+    activeVolunteers: activity.activeVolunteers,
+    replicas: {
+      issued: activity.issued,
+      reissued: p.reissued,
+      valid: activity.valid,
+      invalid: activity.invalid,
+      errors: activity.errors,
+    },
+    errors: activity.errorCodes.map((e) => ({
+      code: e.code,
+      count: e.count,
+      example: { workUnit: workUnitId(e.workUnit), message: e.message },
+    })),
     at: now,
   };
 }
@@ -54,6 +75,8 @@ export async function statusOf(deps: Deps, job: JobRecord): Promise<JobStatus> {
     counts: p.counts,
     diagnosis: p.diagnosis,
     checking: checkingOf(job.definition, p.knownAnswer),
+    // Jobs stored before the flag existed have none: their results are private.
+    publicResults: job.definition.publicResults === true,
   };
 }
 

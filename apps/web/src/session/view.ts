@@ -81,6 +81,8 @@ export interface View {
     /** The key the job's signature held against; null: its project signs nothing; undefined: not checked yet. */
     readonly signer?: string | null;
   } | null;
+  /** A job this tab computes for that publishes its results (the demo): its picture can be shown. */
+  readonly picture: { readonly job: string; readonly name: string } | null;
   /** Recent per-WU compute times, for the progress estimate. */
   readonly typicalMs: number | null;
   readonly session: VolunteerStatus['counts'] | null;
@@ -127,6 +129,7 @@ export const INITIAL_VIEW: View = {
   device: null,
   current: null,
   serving: null,
+  picture: null,
   last: null,
   inHand: 0,
   typicalMs: null,
