@@ -132,6 +132,7 @@ describe('job lifecycle', () => {
       expect(res.status).toBe(200);
       const body = (await res.json()) as ProjectStatus;
       expect(Object.keys(body.jobs[0] ?? {}).sort()).toEqual([
+        'checking',
         'counts',
         'diagnosis',
         'id',
