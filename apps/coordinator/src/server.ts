@@ -23,7 +23,8 @@ import { ReceiptLog } from './log/receipt-log';
 import { createLogger, type Logger, messageLogger } from './logger';
 import { newProject } from './new-project';
 import { ensureOperatorToken, isOperatorToken, operatorTokenPath } from './operator-token';
-import { SqliteStore } from './store/sqlite/sqlite-store';
+import { CoordinatorStore } from './store/coordinator-store';
+import { SqlitePersistence } from './store/sqlite/sqlite-persistence';
 import { RecentVolunteers } from './volunteers/recent';
 import type { Store } from './store/store';
 
@@ -73,18 +74,18 @@ export async function openStore(
   config: CoordinatorConfig,
   random: Random,
   owner = false,
-): Promise<SqliteStore> {
+): Promise<CoordinatorStore> {
   const layout = layoutOf(dataDir);
   privateDirectory(dataDir);
-  const store = new SqliteStore({
-    path: layout.database,
+  const persistence = new SqlitePersistence({ path: layout.database, owner });
+  privateDatabase(layout.database);
+  return new CoordinatorStore(persistence, {
     random,
     maxLeasesPerVolunteer: config.maxLeasesPerVolunteer,
     inlineInputBytes: config.inlineInputBytes,
-    owner,
+    // No request lives longer than requestTimeoutMs: a staged upload older than that (and a minute) is a crash's.
+    staleUploadMs: config.requestTimeoutMs + 60_000,
   });
-  privateDatabase(layout.database);
-  return store;
 }
 
 export async function createProject(
@@ -110,7 +111,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   // Before the store opens: as the directory's owner, it drops what a crashed run left staged.
   const lock = lockDataDir(layout.lock);
   const operator = { ...ensureOperatorToken(options.dataDir), path: operatorTokenPath(options.dataDir) };
-  let store: SqliteStore | null = null;
+  let store: CoordinatorStore | null = null;
   let key: CoordinatorKey;
   let tokenKey: Uint8Array;
   try {

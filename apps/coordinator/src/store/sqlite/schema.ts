@@ -65,4 +65,23 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job, key)
   ) WITHOUT ROWID;
   `,
+  `
+  -- Issue 16: the state machine moved out of the store; what it needs from the schema.
+  -- Each job hands out its own result places (the download cursor) from its row, so that cursors follow
+  -- commit order with several coordinators on one database; they continue from the places already taken.
+  ALTER TABLE jobs ADD COLUMN result_seq INTEGER NOT NULL DEFAULT 0;
+  UPDATE jobs SET result_seq = COALESCE((SELECT MAX(w.result_seq) FROM work_units w WHERE w.job = jobs.id), 0);
+  -- The log's head: size, the frontier of its tree (the perfect subtrees its size names, 32 bytes each,
+  -- largest first), root, and when it last grew. Filled from the stored tree once (sqlite-persistence.ts).
+  CREATE TABLE log_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, frontier BLOB NOT NULL, root BLOB NOT NULL,
+    at INTEGER NOT NULL
+  );
+  -- When each upload began staging, so that one a crash cut short can be dropped once no request can be that old.
+  CREATE TABLE upload_batches (batch TEXT PRIMARY KEY, job TEXT NOT NULL, started_at INTEGER NOT NULL) WITHOUT ROWID;
+  -- A volunteer's leases in flight are its counters' difference (leased - returned) now, not a count; its
+  -- results waiting for a verdict are still counted, through this index.
+  DROP INDEX replicas_volunteer_leased;
+  CREATE INDEX replicas_volunteer_returned ON replicas(volunteer) WHERE state = 'returned';
+  `,
 ];
