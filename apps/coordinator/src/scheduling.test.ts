@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lease, SubmittedResult } from '@bricolage/protocol';
 import { abiModule } from '@bricolage/runtime/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
 import { type Coordinator, startCoordinator } from './server';
+import { describeBackends, type TestDatabase } from './testing/backends';
 import { Researcher, square, squareJob } from './testing/fixtures';
 import { GPU_CAPABILITIES, SimVolunteer, okResult } from './testing/sim-volunteer';
 
@@ -24,8 +25,9 @@ const errorResult = (l: Lease): SubmittedResult => ({
   message: 'boom',
 });
 
-describe('scheduling', () => {
+describeBackends('scheduling', (backend) => {
   let dir: string;
+  let db: TestDatabase;
   let clock: ManualClock;
   let coordinator: Coordinator;
   let researcher: Researcher;
@@ -33,13 +35,21 @@ describe('scheduling', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bricolage-sched-'));
+    db = await backend.open(dir);
     clock = new ManualClock();
-    coordinator = await startCoordinator({ dataDir: dir, port: 0, clock, random: seededRandom(42) });
+    coordinator = await startCoordinator({
+      dataDir: dir,
+      databaseUrl: db.databaseUrl,
+      port: 0,
+      clock,
+      random: seededRandom(42),
+    });
     researcher = new Researcher(coordinator.url, (await coordinator.createProject('sched')).token);
   });
 
   afterEach(async () => {
     await coordinator.close();
+    await db.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

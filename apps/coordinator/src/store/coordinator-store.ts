@@ -243,6 +243,10 @@ export class CoordinatorStore implements Store {
     }
   }
 
+  lead(): Promise<boolean> {
+    return this.#db.lead('sweep');
+  }
+
   async sweep(now: number): Promise<number | null> {
     if (!(await this.#db.lead('sweep'))) return null;
     const expired = await this.expireLeases(now);

@@ -176,6 +176,8 @@ export interface Store {
   lease(q: LeaseQuery, now: number): Promise<GrantedLease[]>;
   heartbeat(volunteer: VolunteerKey, leases: readonly LeaseNumber[], now: number): Promise<HeartbeatRow[]>;
   submit(volunteer: VolunteerKey, items: readonly SubmitItem[], now: number): Promise<Result<SubmitResponse>>;
+  /** Whether this coordinator is the one of its grid that sweeps (always, alone on SQLite). */
+  lead(): Promise<boolean>;
   /** Expired leases back into the queue; returns how many. */
   expireLeases(now: number): Promise<number>;
   /**
