@@ -153,7 +153,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const deps: Deps = {
     store,
     blobs: new FileBlobStore(layout.blobs),
-    log: new ReceiptLog(store, key, clock),
+    log: new ReceiptLog(store, key),
     key,
     clock,
     config,
