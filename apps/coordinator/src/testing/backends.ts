@@ -12,6 +12,8 @@ export interface TestDatabase {
   /** For startCoordinator/openStore: undefined for SQLite (the data directory's file). */
   readonly databaseUrl: string | undefined;
   query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** A write behind the coordinator's back, as another process would make it; returns the rows changed. */
+  execute(sql: string, params?: readonly unknown[]): Promise<number>;
   /** Every row of every table, rows sorted, so that two dumps compare equal when nothing was written. */
   dump(): Promise<Map<string, string[]>>;
   close(): Promise<void>;
@@ -34,6 +36,7 @@ const sqlite: Backend = {
   open: async (dataDir) => {
     const path = join(dataDir, 'bricolage.sqlite');
     let db: Database.Database | null = null;
+    let writer: Database.Database | null = null;
     // Opened on first use: the coordinator creates the file when it starts.
     const open = () => {
       db ??= new Database(path, { readonly: true, fileMustExist: true });
@@ -45,6 +48,10 @@ const sqlite: Backend = {
         open()
           .prepare(sql)
           .all(...params) as T[],
+      execute: async (sql, params = []) => {
+        writer ??= new Database(path, { fileMustExist: true, timeout: 5000 });
+        return writer.prepare(sql).run(...params).changes;
+      },
       dump: async () => {
         const d = open();
         const rows = (sql: string) => (d.prepare(sql).raw().all() as unknown[][]).map(rowText).sort();
@@ -58,6 +65,7 @@ const sqlite: Backend = {
       },
       close: async () => {
         db?.close();
+        writer?.close();
       },
     };
   },
@@ -87,14 +95,16 @@ const postgres: Backend = {
       },
     });
     await client.connect();
-    const query = async <T>(sql: string, params: readonly unknown[] = []) => {
+    const run = (sql: string, params: readonly unknown[]) => {
       let n = 0;
       const text = sql.replace(/\?/g, () => `$${++n}`);
-      return (await client.query({ text, values: params as unknown[] })).rows as T[];
+      return client.query({ text, values: params as unknown[] });
     };
+    const query = async <T>(sql: string, params: readonly unknown[] = []) => (await run(sql, params)).rows as T[];
     return {
       databaseUrl,
       query,
+      execute: async (sql, params = []) => (await run(sql, params)).rowCount ?? 0,
       dump: async () => {
         const dump = new Map<string, string[]>();
         const tables = await query<{ name: string }>(
