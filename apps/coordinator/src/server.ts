@@ -175,6 +175,11 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       },
       config.progressEveryMs,
       (e) => logError(`progress feed failed: ${e.stack ?? e.message}`),
+      // Read when any coordinator of the grid announces a change to the job (and now and then anyway).
+      {
+        changes: (listener) => store.onJobChange(listener),
+        quietReadTicks: Math.max(1, Math.round(config.progressQuietMs / config.progressEveryMs)),
+      },
     ),
     largeResponses: new Slots(config.maxLargeResponses),
     version: VERSION,
@@ -203,14 +208,15 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   guardConnections(server as Server, config, proxies.value, logger);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
-  let sweeping = false;
+  /** The sweep under way, which a close waits for before it closes the store. */
+  let sweeping: Promise<number> | null = null;
   const sweep = async () => {
     if (sweeping) return 0;
-    sweeping = true;
+    sweeping = store.sweep(clock.now()).then((n) => n ?? 0);
     try {
-      return (await store.sweep(clock.now())) ?? 0;
+      return await sweeping;
     } finally {
-      sweeping = false;
+      sweeping = null;
     }
   };
   const timer = setInterval(() => {
@@ -229,6 +235,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     sweep,
     close: async () => {
       clearInterval(timer);
+      await (sweeping as Promise<number> | null)?.catch(() => 0);
       deps.progress.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
