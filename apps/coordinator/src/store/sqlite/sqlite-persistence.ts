@@ -1,9 +1,11 @@
-// The embedded default backend: better-sqlite3 in WAL mode with `synchronous = FULL`, one process per
-// database. Transactions are committed in groups: those that arrive while a group runs wait for the next,
-// which runs each in a SAVEPOINT (one that fails rolls back alone) and commits them all with one fsync,
-// then answers every one of them. A result is acknowledged only after the commit that made it durable; the
-// grid pays one disk flush per group instead of one per request. Everything goes through the group, reads
-// too, so nothing is ever answered from a write that is not yet committed.
+// The embedded default backend: better-sqlite3 in WAL mode, one process per database. Transactions are
+// committed in groups: those that arrive while a group runs wait for the next, which runs each in a
+// SAVEPOINT (one that fails rolls back alone) and commits them all at once. A commit is made durable by an
+// fdatasync of the WAL in libuv's thread pool (wal-sync.ts), and every transaction of the group is answered
+// only once that flush is done: a result acknowledged to a volunteer survives power loss, as with
+// `synchronous = FULL`, but the event loop never waits for the disk, and one flush covers every group
+// committed while the one before it ran. Everything goes through the groups, reads too, so nothing is
+// ever answered from a write that is not yet durable.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -13,6 +15,7 @@ import { frontierAt, type MerkleNodeStore, rootOfFrontier } from '../../log/merk
 import type { Persistence, Tx } from '../persistence';
 import { MIGRATIONS } from './schema';
 import { SqliteTx, packFrontier } from './sqlite-tx';
+import { WalSync, fileSync } from './wal-sync';
 
 export interface SqlitePersistenceOptions {
   readonly path: string;
@@ -22,8 +25,11 @@ export interface SqlitePersistenceOptions {
    */
   readonly owner?: boolean;
   readonly onError?: (e: Error) => void;
-  /** What-if measurements only (bench/coordinator/store-cost.ts): NORMAL survives kill -9 but not power loss. */
-  readonly synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * False for what-if measurements only (bench/coordinator/store-cost.ts): commits are never flushed, so
+   * they survive a kill -9 but not a power loss.
+   */
+  readonly durable?: boolean;
 }
 
 /** Transactions in one group at most, so that a flood cannot hold every answer back for long. */
@@ -39,11 +45,13 @@ export class SqlitePersistence implements Persistence {
   readonly backend = 'sqlite';
   readonly broadcast: Broadcast;
   readonly #db: Database.Database;
+  readonly #onError: (e: Error) => void;
   readonly #tx: SqliteTx;
   readonly #queue: Queued[] = [];
   #scheduled = false;
   #running = false;
   #closed = false;
+  readonly #wal: { sync: WalSync; close: () => void } | null;
   readonly #control: {
     begin: Database.Statement;
     commit: Database.Statement;
@@ -54,11 +62,14 @@ export class SqlitePersistence implements Persistence {
   };
 
   constructor(options: SqlitePersistenceOptions) {
+    this.#onError = options.onError ?? (() => undefined);
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.#db = new Database(options.path);
     this.#db.pragma('journal_mode = WAL');
     // FULL: a result acknowledged to a volunteer survives power loss, not only a process crash.
-    this.#db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    // NORMAL: SQLite writes the WAL at commit and syncs it only at checkpoints; wal-sync.ts flushes it
+    // before any answer leaves.
+    this.#db.pragma('synchronous = NORMAL');
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     this.#migrate();
@@ -72,6 +83,8 @@ export class SqlitePersistence implements Persistence {
       rollbackTo: this.#db.prepare('ROLLBACK TO tx'),
     };
     this.broadcast = new LocalBroadcast(options.onError ?? (() => undefined));
+    const file = options.path !== ':memory:' && options.durable !== false ? fileSync(`${options.path}-wal`) : null;
+    this.#wal = file ? { sync: new WalSync(file.flush), close: file.close } : null;
     // A crash mid-upload leaves staged rows that were never committed: they were never visible, drop them.
     if (options.owner) this.#db.transaction(() => this.#tx.dropStagedSync())();
   }
@@ -154,7 +167,16 @@ export class SqlitePersistence implements Persistence {
         for (const s of settled) s.item.reject(e);
         return;
       }
-      for (const s of settled) (s.ok ? s.item.resolve : s.item.reject)(s.value);
+      const answer = () => {
+        for (const s of settled) (s.ok ? s.item.resolve : s.item.reject)(s.value);
+      };
+      // The next group runs while the disk flushes this one.
+      if (this.#wal)
+        this.#wal.sync.durable().then(answer, (e: Error) => {
+          this.#onError(e);
+          for (const s of settled) s.item.reject(e);
+        });
+      else answer();
     } catch (e) {
       for (const s of settled) s.item.reject(e);
       for (const item of this.#queue.splice(0)) item.reject(e);
@@ -199,6 +221,8 @@ export class SqlitePersistence implements Persistence {
     do await this.transaction(async () => undefined);
     while (this.#running || this.#queue.length > 0);
     this.#closed = true;
+    await this.#wal?.sync.settled();
+    this.#wal?.close();
     await this.broadcast.close();
     this.#db.close();
   }
