@@ -63,12 +63,16 @@ describeBackends('scheduling', (backend) => {
     await honest!.computeAndSubmit(h.leases, square);
     await liar!.computeAndSubmit(l.leases, wrong);
     expect((await researcher.progress(job)).counts.in_progress).toBe(1);
+    // Both results wait for a verdict until the third one decides it.
+    expect(await honest!.stats()).toMatchObject({ pending: 1 });
+    expect(await liar!.stats()).toMatchObject({ pending: 1 });
     const t = await third!.lease(1);
     expect(t.leases).toHaveLength(1);
     await third!.computeAndSubmit(t.leases, square);
     expect((await researcher.progress(job)).counts.validated).toBe(1);
-    expect(await liar!.stats()).toMatchObject({ valid: 0, invalid: 1, credit: 0 });
-    expect(await honest!.stats()).toMatchObject({ valid: 1, credit: 10 });
+    expect(await liar!.stats()).toMatchObject({ valid: 0, invalid: 1, credit: 0, pending: 0 });
+    expect(await honest!.stats()).toMatchObject({ valid: 1, credit: 10, pending: 0 });
+    expect(await third!.stats()).toMatchObject({ pending: 0 });
     expect((await liar!.receipts()).receipts).toHaveLength(0);
   });
 
@@ -201,6 +205,8 @@ describeBackends('scheduling', (backend) => {
     const [line] = await researcher.results(job);
     expect(line).toMatchObject({ state: 'failed' });
     expect(String(line?.reason)).toMatch(/no quorum of 2 after 3 results/);
+    // The failed unit's results, the last one included, no longer wait for a verdict.
+    for (const v of vs.slice(0, 3)) expect(await v.stats()).toMatchObject({ pending: 0, returned: 1 });
   });
 
   it('catches a wrong volunteer with a known-answer work unit and flags it', async () => {

@@ -11,6 +11,8 @@ import { appendReceipts, type Credit } from './receipt';
 interface VolunteerTally {
   leased: number;
   returned: number;
+  /** Results left waiting for a verdict by this transaction, less the waiting ones it judged. */
+  pending: number;
   errors: number;
   valid: number;
   invalid: number;
@@ -57,7 +59,16 @@ export class Changes {
   volunteer(key: VolunteerKey): VolunteerTally {
     let tally = this.#volunteers.get(key);
     if (!tally) {
-      tally = { leased: 0, returned: 0, errors: 0, valid: 0, invalid: 0, credit: 0, trust: NO_TRUST_CHANGE };
+      tally = {
+        leased: 0,
+        returned: 0,
+        pending: 0,
+        errors: 0,
+        valid: 0,
+        invalid: 0,
+        credit: 0,
+        trust: NO_TRUST_CHANGE,
+      };
       this.#volunteers.set(key, tally);
     }
     return tally;
@@ -120,6 +131,7 @@ export class Changes {
         key,
         leased: t.leased,
         returned: t.returned,
+        pending: t.pending,
         errors: t.errors,
         valid: t.valid,
         invalid: t.invalid,

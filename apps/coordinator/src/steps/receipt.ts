@@ -49,14 +49,16 @@ export async function appendReceipts(ctx: StepContext, credits: readonly Credit[
       at: now,
     };
     const json = canonicalJson(body);
-    const appended = appendToFrontier(frontier, size, leafHashSync(utf8.encode(json)));
-    receipts.push({ index: size, volunteer: c.volunteer, body: json });
-    nodes.push(...appended.nodes);
+    const leaf = leafHashSync(utf8.encode(json));
+    const appended = appendToFrontier(frontier, size, leaf);
+    receipts.push({ index: size, volunteer: c.volunteer, body: json, leaf });
+    // Level 0 is the leaf, which the receipt's row carries.
+    for (const n of appended.nodes) if (n.level > 0) nodes.push(n);
     frontier = appended.frontier;
     size++;
   }
   await tx.insertReceipts(receipts);
-  await tx.insertMerkleNodes(nodes);
+  if (nodes.length > 0) await tx.insertMerkleNodes(nodes);
   // Never earlier than the head it extends, whatever the clocks of the processes appending.
   await tx.setLogHead({ size, frontier, root: rootOfFrontier(frontier), at: Math.max(head.at, now) });
 }

@@ -38,6 +38,8 @@ export function judgeQuorum(
   const inFlight = wu.inFlight - 1;
   if (outcome.kind === 'canonical') {
     const c = outcome.canonical;
+    // The results that were waiting wait no more.
+    for (const r of earlier) ctx.changes.volunteer(r.volunteer).pending--;
     for (const id of outcome.valid) {
       const r = results.find((x) => x.replica === id) as ReturnedResult;
       credit(ctx, job, wu.id, id, r.volunteer, c.outputHash);
@@ -60,25 +62,39 @@ export function judgeQuorum(
     });
     return;
   }
-  const waiting = settle(ctx, job, ctx.changes.setUnit(wu, { inFlight, agree: outcome.largestGroup }), results);
-  if (waiting) ctx.changes.setReplica(current.replica, { output: current.output });
+  const waiting = settle(
+    ctx,
+    job,
+    ctx.changes.setUnit(wu, { inFlight, agree: outcome.largestGroup }),
+    earlier,
+    current,
+  );
+  if (waiting) {
+    ctx.changes.setReplica(current.replica, { output: current.output });
+    ctx.changes.volunteer(current.volunteer).pending++;
+  }
 }
 
 /**
  * After a replica ends without validating its unit: fail the unit for good if it can no longer validate
- * (its waiting results are superseded), else ask for as many replicas as could still make a quorum.
- * Returns whether the unit still waits.
+ * (its waiting results, and `current` if one just came back, are superseded), else ask for as many
+ * replicas as could still make a quorum. Returns whether the unit still waits.
  */
 export function settle(
   ctx: StepContext,
   job: JobFacts,
   wu: WorkUnitRecord,
-  returned: readonly ReturnedResult[],
+  earlier: readonly ReturnedResult[],
+  current?: ReturnedResult,
 ): boolean {
   const limits = job.definition.redundancy;
   const reason = failureReason(counts(wu), limits);
   if (reason) {
-    for (const r of returned) ctx.changes.setReplica(r.replica, { state: 'superseded' });
+    for (const r of earlier) {
+      ctx.changes.setReplica(r.replica, { state: 'superseded' });
+      ctx.changes.volunteer(r.volunteer).pending--;
+    }
+    if (current) ctx.changes.setReplica(current.replica, { state: 'superseded' });
     ctx.changes.setUnit(wu, { state: 'failed', need: 0, reason, finishedAt: ctx.now });
     return false;
   }

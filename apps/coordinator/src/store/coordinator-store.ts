@@ -281,7 +281,7 @@ export class CoordinatorStore implements Store {
         valid: v?.valid ?? 0,
         invalid: v?.invalid ?? 0,
         errors: v?.errors ?? 0,
-        pending: await tx.pendingCount(volunteer),
+        pending: v?.pending ?? 0,
         credit: v?.credit ?? 0,
         consecutiveValid: v?.trust.consecutiveValid ?? 0,
         flagged: v?.trust.flagged ?? false,

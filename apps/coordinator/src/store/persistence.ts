@@ -131,7 +131,6 @@ export interface ResultRows {
   addVolunteerCounts(deltas: readonly VolunteerDelta[]): Promise<void>;
   /** Adds `by` to the deadline of every lease still live at `since`; returns how many. */
   extendLiveLeases(since: number, by: number): Promise<number>;
-  pendingCount(volunteer: VolunteerKey): Promise<number>;
   results(job: JobId, after: number, limit: number): Promise<ResultRow[]>;
 }
 
@@ -140,9 +139,11 @@ export interface LogRows {
   /** The head, locked until commit: the log has one appender at a time. */
   lockLogHead(): Promise<LogHead>;
   setLogHead(head: LogHead): Promise<void>;
+  /** Receipts with their leaf hashes: the tree's level 0. */
   insertReceipts(rows: readonly NewReceipt[]): Promise<void>;
+  /** Nodes above level 0. */
   insertMerkleNodes(nodes: readonly MerkleNode[]): Promise<void>;
-  /** The stored nodes among these (all of them, in a consistent log). */
+  /** The stored nodes among these, level 0 from the receipts (all of them, in a consistent log). */
   merkleNodes(keys: readonly { readonly level: number; readonly index: number }[]): Promise<MerkleNode[]>;
   receiptsFor(volunteer: VolunteerKey, after: number, limit: number): Promise<StoredReceipt[]>;
   receiptsBetween(start: number, end: number): Promise<StoredReceipt[]>;

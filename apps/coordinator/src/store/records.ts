@@ -120,6 +120,8 @@ export interface VolunteerRecord {
   readonly trust: TrustRecord;
   readonly leased: number;
   readonly returned: number;
+  /** Results returned and waiting for their unit's verdict. */
+  readonly pending: number;
   readonly valid: number;
   readonly invalid: number;
   readonly errors: number;
@@ -134,6 +136,7 @@ export interface VolunteerDelta {
   readonly key: VolunteerKey;
   readonly leased: number;
   readonly returned: number;
+  readonly pending: number;
   readonly errors: number;
   readonly valid: number;
   readonly invalid: number;
@@ -179,4 +182,6 @@ export interface NewReceipt {
   readonly volunteer: VolunteerKey;
   /** The canonical JSON of the receipt's body: what the log's leaf hashes and the signature covers. */
   readonly body: string;
+  /** Its Merkle leaf hash: the tree's level 0, kept with the receipt. */
+  readonly leaf: Uint8Array;
 }

@@ -145,6 +145,7 @@ export const toVolunteer = (r: QueryResultRow): VolunteerRecord => ({
   trust: { consecutiveValid: r.consecutive_valid, flagged: r.flagged },
   leased: r.leased,
   returned: r.returned,
+  pending: r.pending,
   valid: r.valid,
   invalid: r.invalid,
   errors: r.errors,

@@ -504,13 +504,13 @@ export class PgTx implements Tx {
   async addVolunteerCounts(deltas: readonly VolunteerDelta[]): Promise<void> {
     await this.#q(
       `UPDATE volunteers v SET leased = v.leased + d.leased, returned = v.returned + d.returned,
-         errors = v.errors + d.errors, valid = v.valid + d.valid, invalid = v.invalid + d.invalid,
+         pending = v.pending + d.pending, errors = v.errors + d.errors, valid = v.valid + d.valid, invalid = v.invalid + d.invalid,
          credit = v.credit + d.credit,
          consecutive_valid = CASE WHEN d.reset THEN d.after ELSE v.consecutive_valid + d.after END,
          flagged = v.flagged OR d.flag
        FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
-                   $7::float8[], $8::bool[], $9::int[], $10::bool[])
-         AS d(key, leased, returned, errors, valid, invalid, credit, reset, after, flag)
+                   $7::float8[], $8::bool[], $9::int[], $10::bool[], $11::bigint[])
+         AS d(key, leased, returned, errors, valid, invalid, credit, reset, after, flag, pending)
        WHERE v.key = d.key`,
       [
         deltas.map((d) => d.key),
@@ -523,6 +523,7 @@ export class PgTx implements Tx {
         deltas.map((d) => d.trustReset),
         deltas.map((d) => d.validAfterReset),
         deltas.map((d) => d.flag),
+        deltas.map((d) => d.pending),
       ],
     );
   }
@@ -533,17 +534,6 @@ export class PgTx implements Tx {
       [by, since],
     );
     return rows.length;
-  }
-
-  async pendingCount(volunteer: VolunteerKey): Promise<number> {
-    return (
-      (
-        await this.#one<{ n: number }>(
-          "SELECT COUNT(*)::int AS n FROM replicas WHERE volunteer = $1 AND state = 'returned'",
-          [volunteer],
-        )
-      )?.n ?? 0
-    );
   }
 
   async results(job: JobId, after: number, limit: number): Promise<ResultRow[]> {
@@ -605,8 +595,8 @@ export class PgTx implements Tx {
 
   async insertReceipts(rows: readonly NewReceipt[]): Promise<void> {
     await this.#q(
-      'INSERT INTO receipts (idx, volunteer, body) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])',
-      [rows.map((r) => r.index), rows.map((r) => r.volunteer), rows.map((r) => r.body)],
+      'INSERT INTO receipts (idx, volunteer, body, leaf) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[])',
+      [rows.map((r) => r.index), rows.map((r) => r.volunteer), rows.map((r) => r.body), rows.map((r) => r.leaf)],
     );
   }
 
@@ -620,8 +610,12 @@ export class PgTx implements Tx {
 
   async merkleNodes(keys: readonly { level: number; index: number }[]): Promise<MerkleNode[]> {
     const rows = await this.#q<{ level: number; idx: number; hash: Buffer }>(
+      // Level 0 is kept with the receipts; the levels above as nodes.
       `SELECT m.level, m.idx, m.hash FROM merkle_nodes m
-       JOIN unnest($1::int[], $2::bigint[]) AS k(level, idx) ON m.level = k.level AND m.idx = k.idx`,
+       JOIN unnest($1::int[], $2::bigint[]) AS k(level, idx) ON m.level = k.level AND m.idx = k.idx
+       UNION ALL
+       SELECT 0 AS level, r.idx, r.leaf AS hash FROM receipts r
+       JOIN unnest($1::int[], $2::bigint[]) AS k(level, idx) ON k.level = 0 AND r.idx = k.idx`,
       [keys.map((k) => k.level), keys.map((k) => k.index)],
     );
     return rows.map((r) => ({ level: r.level, index: r.idx, hash: view(r.hash) }));

@@ -35,14 +35,16 @@ export const PG_MIGRATIONS: readonly string[] = [
     UNIQUE (wu, volunteer)
   );
   CREATE INDEX replicas_leased ON replicas(deadline) WHERE state = 'leased';
-  CREATE INDEX replicas_returned ON replicas(wu) WHERE state = 'returned';
-  CREATE INDEX replicas_volunteer_returned ON replicas(volunteer) WHERE state = 'returned';
   CREATE TABLE volunteers (
     key TEXT PRIMARY KEY, consecutive_valid INTEGER NOT NULL DEFAULT 0, flagged BOOLEAN NOT NULL DEFAULT false,
     leased BIGINT NOT NULL DEFAULT 0, returned BIGINT NOT NULL DEFAULT 0, valid BIGINT NOT NULL DEFAULT 0,
-    invalid BIGINT NOT NULL DEFAULT 0, errors BIGINT NOT NULL DEFAULT 0, credit DOUBLE PRECISION NOT NULL DEFAULT 0
+    invalid BIGINT NOT NULL DEFAULT 0, errors BIGINT NOT NULL DEFAULT 0, credit DOUBLE PRECISION NOT NULL DEFAULT 0,
+    pending BIGINT NOT NULL DEFAULT 0
   );
-  CREATE TABLE receipts (idx BIGINT PRIMARY KEY, volunteer TEXT NOT NULL, body TEXT NOT NULL, signature TEXT);
+  -- leaf: the receipt's Merkle leaf hash, the tree's level 0 (merkle_nodes holds the levels above).
+  CREATE TABLE receipts (
+    idx BIGINT PRIMARY KEY, volunteer TEXT NOT NULL, body TEXT NOT NULL, signature TEXT, leaf BYTEA NOT NULL
+  );
   CREATE INDEX receipts_volunteer ON receipts(volunteer, idx);
   CREATE TABLE merkle_nodes (level INTEGER NOT NULL, idx BIGINT NOT NULL, hash BYTEA NOT NULL, PRIMARY KEY (level, idx));
   CREATE TABLE challenges (challenge TEXT PRIMARY KEY, volunteer TEXT NOT NULL, expires_at BIGINT NOT NULL);

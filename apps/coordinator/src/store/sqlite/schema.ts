@@ -79,9 +79,14 @@ export const MIGRATIONS: readonly string[] = [
   );
   -- When each upload began staging, so that one a crash cut short can be dropped once no request can be that old.
   CREATE TABLE upload_batches (batch TEXT PRIMARY KEY, job TEXT NOT NULL, started_at INTEGER NOT NULL) WITHOUT ROWID;
-  -- A volunteer's leases in flight are its counters' difference (leased - returned) now, not a count; its
-  -- results waiting for a verdict are still counted, through this index.
+  -- A volunteer's leases in flight are its counters' difference (leased - returned), and its results waiting
+  -- for a verdict a counter of their own: no index follows a replica's state any more but the one the sweep
+  -- reads (leases by deadline), and a unit's waiting results are found through (wu, volunteer).
+  ALTER TABLE volunteers ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+  UPDATE volunteers SET pending = (SELECT COUNT(*) FROM replicas r WHERE r.volunteer = volunteers.key AND r.state = 'returned');
   DROP INDEX replicas_volunteer_leased;
-  CREATE INDEX replicas_volunteer_returned ON replicas(volunteer) WHERE state = 'returned';
+  DROP INDEX replicas_returned;
+  -- Each receipt carries its Merkle leaf hash: the tree's level 0 is no longer a row of its own.
+  ALTER TABLE receipts ADD COLUMN leaf BLOB;
   `,
 ];
