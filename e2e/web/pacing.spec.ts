@@ -28,6 +28,21 @@ async function gridWithJob(
   return grid;
 }
 
+/**
+ * A coordinator on `port` with work that cannot run out before a test that says "Computing" at its end is over,
+ * however fast the machine: the deep-zoom frame, 192 tiles of 0.4–0.9 s each on 2 cores. (A primes job of 32
+ * short units ran dry on a quick CI machine, and the page then rightly said "No work right now".)
+ */
+async function gridWithWorkThatLasts(
+  { scratch, startGrid }: Pick<TestFixtures, 'scratch' | 'startGrid'>,
+  port: number,
+): Promise<Coordinator> {
+  const grid = await startGrid({ dataDir: await scratch(`pacing-${port}`), port });
+  const { MANDELBROT_DEEP_ZOOM } = await import('@bricolage/workloads');
+  await seedMandelbrot(grid, MANDELBROT_DEEP_ZOOM);
+  return grid;
+}
+
 /** Validation times of every receipt in the log: with a quorum of one, each is the moment its result arrived. */
 async function creditedAt(grid: Coordinator): Promise<number[]> {
   const times: number[] = [];
@@ -79,7 +94,7 @@ test('a hidden tab pauses and stops leasing, unless the volunteer says otherwise
   scratch,
   startGrid,
 }) => {
-  const grid = await gridWithJob({ scratch, startGrid }, 18787);
+  const grid = await gridWithWorkThatLasts({ scratch, startGrid }, 18787);
   const leases: number[] = [];
   page.on('request', (r) => {
     if (r.url().endsWith('/v1/volunteer/lease')) leases.push(Date.now());
@@ -90,11 +105,12 @@ test('a hidden tab pauses and stops leasing, unless the volunteer says otherwise
 
   await setHidden(page, true);
   await expect(page.getByTestId('phase')).toHaveText('Paused');
-  await expect(page.getByTestId('phase-text')).toContainText('Paused while this tab is hidden');
-  // The work unit under way when the tab was hidden is finished first.
-  await expect(page.getByTestId('current')).toHaveCount(0);
+  // The work units already in the worker when the tab was hidden are finished first ("Pausing: …"); the
+  // page says "Paused" only once none is left. The count is the runtime's own, read through the automation
+  // hook, not the page's figure (which is redrawn a moment later).
+  await expect(page.getByTestId('phase-text')).toContainText('Paused while this tab is hidden', { timeout: 30_000 });
   const leasedWhenPaused = leases.length;
-  const computedWhenPaused = await computed(page);
+  const computedWhenPaused = (await snapshot(page)).computed;
   // A negative claim needs a span of time: several work units' worth, measured by a second volunteer (a
   // browser context of its own, so an identity of its own) that computes them meanwhile, however fast.
   const witness = await (await browser.newContext()).newPage();
@@ -106,7 +122,7 @@ test('a hidden tab pauses and stops leasing, unless the volunteer says otherwise
     await witness.context().close();
   }
   expect(leases.length).toBe(leasedWhenPaused);
-  expect(await computed(page)).toBe(computedWhenPaused);
+  expect((await snapshot(page)).computed).toBe(computedWhenPaused);
 
   await setHidden(page, false);
   await expect(page.getByTestId('phase')).toHaveText('Computing');
@@ -121,7 +137,7 @@ test('a hidden tab pauses and stops leasing, unless the volunteer says otherwise
 });
 
 test('on battery it pauses by default, and carries on when plugged in', async ({ page, scratch, startGrid }) => {
-  const grid = await gridWithJob({ scratch, startGrid }, 18788);
+  const grid = await gridWithWorkThatLasts({ scratch, startGrid }, 18788);
   await fakeBattery(page);
   await openPage(page, grid.url);
   await expect(page.getByTestId('battery-note')).toHaveText('Plugged in now.');
@@ -147,6 +163,8 @@ test('the estimate of a long work unit moves while it runs, though nothing else 
   scratch,
   startGrid,
 }) => {
+  // The limits below only end a hung test: a first tile can take a minute on a heavily loaded machine.
+  test.setTimeout(300_000);
   const grid = await startGrid({ dataDir: await scratch('pacing-estimate'), port: 18790 });
   // Tiles inside the set, where no pixel escapes: every one runs all its steps, ≈ 1–3 s a tile here, long
   // enough for the page to show an estimate (from 1 s).
@@ -154,7 +172,7 @@ test('the estimate of a long work unit moves while it runs, though nothing else 
   await openPage(page, grid.url);
   await page.getByRole('button', { name: 'Start' }).click();
   const bar = page.getByRole('progressbar', { name: 'Current work unit, estimated progress' });
-  await expect(bar).toBeVisible({ timeout: 60_000 });
+  await expect(bar).toBeVisible({ timeout: 180_000 });
   // Two readings within one work unit: the second further along. Readings are taken as fast as the poll goes,
   // and a new work unit starts the comparison over, so no reading depends on how long a unit takes here.
   const reading = async () => ({

@@ -103,7 +103,13 @@ test('keeps the identity, settings and receipts across a reload; the key stays e
   expect(second.key).toBe(first.key);
   expect(second.same).toBe(true);
   expect(second.extractable).toBe(true);
-  expect(second.settings).toEqual({ throttle: 35, pauseWhenHidden: false, pauseOnBattery: true, coordinatorKey: null });
+  expect(second.settings).toEqual({
+    throttle: 35,
+    pauseWhenHidden: false,
+    pauseOnBattery: true,
+    coordinatorKey: null,
+    consentedAt: null,
+  });
   expect(second.totals).toEqual(
     expect.arrayContaining([
       { project: 'prj_aaaaaaaaaaaaaaaa', receipts: 1, credit: 1, failed: 0 },

@@ -154,6 +154,15 @@ function PhaseText({ view }: { view: View }) {
         </p>
       );
     case 'paused':
+      // Pausing lets the work unit already in the worker finish: say so until it has, so no one waits for a quiet
+      // device that is still computing.
+      if (view.runtimeState === 'pausing')
+        return (
+          <p data-testid="pausing">
+            Pausing: finishing the work unit in hand first (
+            {view.pauseReason === 'hidden' ? 'this tab is hidden' : 'this device is on battery'}).
+          </p>
+        );
       return view.pauseReason === 'hidden' ? (
         <p>
           Paused while this tab is hidden; it carries on when you come back. (Turn off “pause when hidden” to keep
