@@ -34,12 +34,15 @@ interface Cost {
 
 async function measure(synchronous: 'FULL' | 'NORMAL', results: number, batch: number): Promise<Cost> {
   const dir = mkdtempSync(join(tmpdir(), 'bricolage-store-cost-'));
-  const store = new CoordinatorStore(new SqlitePersistence({ path: join(dir, 'bricolage.sqlite'), durable: synchronous === 'FULL' }), {
-    random: seededRandom(1),
-    maxLeasesPerVolunteer: DEFAULT_CONFIG.maxLeasesPerVolunteer,
-    inlineInputBytes: DEFAULT_CONFIG.inlineInputBytes,
-    staleUploadMs: DEFAULT_CONFIG.requestTimeoutMs,
-  });
+  const store = new CoordinatorStore(
+    new SqlitePersistence({ path: join(dir, 'bricolage.sqlite'), durable: synchronous === 'FULL' }),
+    {
+      random: seededRandom(1),
+      maxLeasesPerVolunteer: DEFAULT_CONFIG.maxLeasesPerVolunteer,
+      inlineInputBytes: DEFAULT_CONFIG.inlineInputBytes,
+      staleUploadMs: DEFAULT_CONFIG.requestTimeoutMs,
+    },
+  );
   try {
     store.setLogKey('A'.repeat(43));
     const { project } = await createProject(store, systemClock, 'store-cost');
