@@ -65,9 +65,8 @@ export interface RunFigures {
   readonly load_at_start: number;
 }
 
-const log = (line: string) => {
-  if (!args.json) console.log(line);
-};
+// With --json, stdout carries only the final JSON line; the human-readable figures go to stderr.
+const log = (line: string) => (args.json ? console.error(line) : console.log(line));
 
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return Number.NaN;
