@@ -22,12 +22,14 @@ export async function progress(ctx: StepContext, id: JobId): Promise<JobCounts> 
   const counts = Object.fromEntries(WORK_UNIT_STATES.map((s) => [s, 0])) as Record<string, number>;
   let knownAnswer = 0;
   let wanting = 0;
+  let reissued = 0;
   for (const r of await ctx.tx.countByState(id)) {
+    reissued += r.reissued;
     if (r.state === 'probe') knownAnswer = r.n;
     else if (r.state in counts) {
       counts[r.state] = r.n;
       wanting += r.wanting;
     }
   }
-  return { counts: counts as WorkUnitCounts, knownAnswer, credit: await ctx.tx.jobCredit(id), wanting };
+  return { counts: counts as WorkUnitCounts, knownAnswer, credit: await ctx.tx.jobCredit(id), wanting, reissued };
 }

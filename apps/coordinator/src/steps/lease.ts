@@ -24,7 +24,7 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<GrantedLea
   const open: JobFacts[] = [];
   for (const id of await tx.jobIds({ state: 'active', ...(q.project ? { project: q.project } : {}) }))
     open.push(await ctx.catalog.require(tx, id));
-  const grants: { candidate: Candidate; replica: NewReplica }[] = [];
+  const grants: { candidate: Candidate; replica: NewReplica; probe: boolean }[] = [];
   for (const fit of leaseOrder(open, (job) => eligibility(job.definition.spec, q.capabilities))) {
     if (room <= 0) break;
     const { job, backend } = fit;
@@ -44,6 +44,7 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<GrantedLea
         });
       }
       grants.push({
+        probe,
         candidate,
         replica: { workUnit: wu.id, job: job.id, volunteer: q.volunteer, leasedAt: now, deadline, backend },
       });
@@ -73,5 +74,7 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<GrantedLea
     deadline: g.replica.deadline,
     inputHash: g.candidate.workUnit.inputHash,
     input: g.candidate.input,
+    // A known-answer unit's tag would tell it apart.
+    tag: g.probe ? null : g.candidate.tag,
   }));
 }

@@ -30,6 +30,7 @@ import type {
   CommittedUpload,
   GrantedLease,
   HeartbeatRow,
+  JobActivity,
   JobCounts,
   LeaseQuery,
   LogState,
@@ -174,6 +175,26 @@ export class CoordinatorStore implements Store {
 
   progress(id: JobId): Promise<JobCounts> {
     return this.#step(0, (ctx) => progress(ctx, id));
+  }
+
+  activity(id: JobId, limit: number): Promise<JobActivity> {
+    return this.#read(async (tx) => {
+      const byState = new Map((await tx.replicaStates(id)).map((r) => [r.state, r.n] as const));
+      const n = (state: string) => byState.get(state) ?? 0;
+      return {
+        activeVolunteers: await tx.activeVolunteers(id),
+        issued: [...byState.values()].reduce((a, b) => a + b, 0),
+        valid: n('valid'),
+        invalid: n('invalid'),
+        errors: n('error') + n('expired'),
+        errorCodes: (await tx.failures(id, limit)).map((f) => ({
+          code: f.code,
+          count: f.count,
+          workUnit: f.workUnit,
+          message: f.message ?? 'no result arrived before the lease ran out',
+        })),
+      };
+    });
   }
 
   hasWorkFor(job: JobId, volunteer: VolunteerKey, backend: string): Promise<boolean> {

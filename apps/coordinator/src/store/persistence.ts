@@ -13,6 +13,7 @@ import type {
 } from '@bricolage/protocol';
 import type { Broadcast } from '../broadcast/broadcast';
 import type {
+  FailureRow,
   Candidate,
   JobDelta,
   JobRecord,
@@ -61,7 +62,14 @@ export interface JobRows {
   /** Cancels the job's unsent and in-progress units; their accepted results stay. */
   cancelUnfinished(job: JobId): Promise<void>;
   /** Work units per stored state, and how many of each want a replica now. */
-  countByState(job: JobId): Promise<{ state: StoredWorkUnitState; n: number; wanting: number }[]>;
+  /** Per state: units, those wanting a replica, and replicas issued beyond each unit's quorum. */
+  countByState(job: JobId): Promise<{ state: StoredWorkUnitState; n: number; wanting: number; reissued: number }[]>;
+  /** The job's replicas by state (known-answer units included). */
+  replicaStates(job: JobId): Promise<{ state: string; n: number }[]>;
+  /** Distinct volunteers holding a lease of the job now. */
+  activeVolunteers(job: JobId): Promise<number>;
+  /** Error results and expired leases by code (`lease_expired`), most frequent first, with the latest of each. */
+  failures(job: JobId, limit: number): Promise<FailureRow[]>;
   jobCredit(job: JobId): Promise<number>;
   /** Point lookups in an index, so that they cost the same for a job of any size. */
   hasUnfinished(job: JobId): Promise<boolean>;

@@ -104,6 +104,15 @@ export interface ReturnedRow {
 export interface Candidate {
   readonly workUnit: WorkUnitRecord;
   readonly input: Uint8Array | null;
+  readonly tag: string | null;
+}
+
+/** A job's volunteers' failures of one code, with the latest one as an example. */
+export interface FailureRow {
+  readonly code: string;
+  readonly count: number;
+  readonly workUnit: WorkUnitNumber;
+  readonly message: string | null;
 }
 
 export interface NewReplica {

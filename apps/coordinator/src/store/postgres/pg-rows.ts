@@ -103,6 +103,7 @@ export const toUnit = (r: QueryResultRow): WorkUnitRecord => ({
 export const toCandidate = (r: QueryResultRow): Candidate => ({
   workUnit: toUnit(r),
   input: r.input ? view(r.input as Buffer) : null,
+  tag: r.tag ?? null,
 });
 
 export const toInContext = (r: QueryResultRow): ReplicaInContext => ({

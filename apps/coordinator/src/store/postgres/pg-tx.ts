@@ -14,6 +14,7 @@ import type {
 import type { PoolClient, QueryResultRow } from 'pg';
 import type { Tx } from '../persistence';
 import type {
+  FailureRow,
   Candidate,
   JobDelta,
   JobRecord,
@@ -189,12 +190,43 @@ export class PgTx implements Tx {
     );
   }
 
-  async countByState(job: JobId): Promise<{ state: StoredWorkUnitState; n: number; wanting: number }[]> {
+  async countByState(
+    job: JobId,
+  ): Promise<{ state: StoredWorkUnitState; n: number; wanting: number; reissued: number }[]> {
     return this.#q(
-      `SELECT state, COUNT(*)::int AS n, (COUNT(*) FILTER (WHERE need > 0))::int AS wanting
+      `SELECT state, COUNT(*)::int AS n, (COUNT(*) FILTER (WHERE need > 0))::int AS wanting,
+         COALESCE(SUM(GREATEST(issued - quorum, 0)), 0)::int AS reissued
        FROM work_units WHERE job = $1 GROUP BY state`,
       [job],
     );
+  }
+
+  // Counted from the replicas (replicas_job index): Postgres has no counters kept by triggers here yet.
+  async replicaStates(job: JobId): Promise<{ state: string; n: number }[]> {
+    return this.#q('SELECT state, COUNT(*)::int AS n FROM replicas WHERE job = $1 GROUP BY state', [job]);
+  }
+
+  async activeVolunteers(job: JobId): Promise<number> {
+    return (
+      (
+        await this.#one<{ n: number }>(
+          "SELECT COUNT(DISTINCT volunteer)::int AS n FROM replicas WHERE job = $1 AND state = 'leased'",
+          [job],
+        )
+      )?.n ?? 0
+    );
+  }
+
+  async failures(job: JobId, limit: number): Promise<FailureRow[]> {
+    const rows = await this.#q<{ code: string; n: number; wu: number; message: string | null }>(
+      `SELECT f.code, f.n, r.wu, r.error_message AS message
+       FROM (SELECT COALESCE(error_code, 'lease_expired') AS code, COUNT(*)::int AS n, MAX(id) AS latest
+             FROM replicas WHERE job = $1 AND state IN ('error', 'expired')
+             GROUP BY COALESCE(error_code, 'lease_expired')) f
+       JOIN replicas r ON r.id = f.latest ORDER BY f.n DESC, f.code LIMIT $2`,
+      [job, limit],
+    );
+    return rows.map((r) => ({ code: r.code, count: r.n, workUnit: r.wu as WorkUnitNumber, message: r.message }));
   }
 
   async jobCredit(job: JobId): Promise<number> {
@@ -374,7 +406,7 @@ export class PgTx implements Tx {
     inline: number,
   ): Promise<Candidate[]> {
     const rows = await this.#q(
-      `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= $5 THEN b.bytes END AS input
+      `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= $5 THEN b.bytes END AS input, w.tag AS tag
        FROM work_units w JOIN blobs b ON b.hash = w.input_hash
        WHERE w.job = $1 AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = $2)
          AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = $3)
@@ -386,7 +418,7 @@ export class PgTx implements Tx {
 
   async probeCandidates(job: JobId, volunteer: VolunteerKey, limit: number, inline: number): Promise<Candidate[]> {
     const rows = await this.#q(
-      `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= $4 THEN b.bytes END AS input
+      `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= $4 THEN b.bytes END AS input, w.tag AS tag
        FROM work_units w JOIN blobs b ON b.hash = w.input_hash
        WHERE w.job = $1 AND w.state = 'probe'
          AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = $2)

@@ -17,6 +17,7 @@ import type {
 import type Database from 'better-sqlite3';
 import type { Tx } from '../persistence';
 import type {
+  FailureRow,
   Candidate,
   JobDelta,
   JobRecord,
@@ -217,10 +218,32 @@ export class SqliteTx implements Tx {
     ).run(job);
   }
 
-  async countByState(job: JobId): Promise<{ state: StoredWorkUnitState; n: number; wanting: number }[]> {
+  async countByState(
+    job: JobId,
+  ): Promise<{ state: StoredWorkUnitState; n: number; wanting: number; reissued: number }[]> {
     return this.#s(
-      'SELECT state, COUNT(*) AS n, SUM(need > 0) AS wanting FROM work_units WHERE job = ? GROUP BY state',
-    ).all(job) as { state: StoredWorkUnitState; n: number; wanting: number }[];
+      `SELECT state, COUNT(*) AS n, SUM(need > 0) AS wanting, SUM(MAX(issued - quorum, 0)) AS reissued
+       FROM work_units WHERE job = ? GROUP BY state`,
+    ).all(job) as { state: StoredWorkUnitState; n: number; wanting: number; reissued: number }[];
+  }
+
+  // job_replica_states and job_failures are kept by triggers (schema.ts): a few rows per job.
+  async replicaStates(job: JobId): Promise<{ state: string; n: number }[]> {
+    return this.#s('SELECT state, n FROM job_replica_states WHERE job = ?').all(job) as { state: string; n: number }[];
+  }
+
+  async activeVolunteers(job: JobId): Promise<number> {
+    return this.#s("SELECT COUNT(DISTINCT volunteer) FROM replicas WHERE job = ? AND state = 'leased'")
+      .pluck()
+      .get(job) as number;
+  }
+
+  async failures(job: JobId, limit: number): Promise<FailureRow[]> {
+    const rows = this.#s(
+      `SELECT f.code, f.n, r.wu, r.error_message AS message FROM job_failures f JOIN replicas r ON r.id = f.latest
+       WHERE f.job = ? ORDER BY f.n DESC, f.code LIMIT ?`,
+    ).all(job, limit) as { code: string; n: number; wu: number; message: string | null }[];
+    return rows.map((r) => ({ code: r.code, count: r.n, workUnit: r.wu as WorkUnitNumber, message: r.message }));
   }
 
   async jobCredit(job: JobId): Promise<number> {
@@ -367,7 +390,7 @@ export class SqliteTx implements Tx {
     inline: number,
   ): Promise<Candidate[]> {
     const rows = this.#s(
-      `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= ? THEN b.bytes END AS input
+      `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= ? THEN b.bytes END AS input, w.tag AS tag
        FROM work_units w JOIN blobs b ON b.hash = w.input_hash
        WHERE w.job = ? AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = ?)
          AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?)
@@ -378,7 +401,7 @@ export class SqliteTx implements Tx {
 
   async probeCandidates(job: JobId, volunteer: VolunteerKey, limit: number, inline: number): Promise<Candidate[]> {
     const rows = this.#s(
-      `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= ? THEN b.bytes END AS input
+      `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= ? THEN b.bytes END AS input, w.tag AS tag
        FROM work_units w JOIN blobs b ON b.hash = w.input_hash
        WHERE w.job = ? AND w.state = 'probe'
          AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?)
@@ -716,6 +739,7 @@ interface UnitRow {
 }
 interface CandidateRow extends UnitRow {
   input: Buffer | null;
+  tag: string | null;
 }
 interface InContextRow extends UnitRow {
   r_id: number;
@@ -825,6 +849,7 @@ const toUnit = (r: UnitRow): WorkUnitRecord => ({
 const toCandidate = (r: CandidateRow): Candidate => ({
   workUnit: toUnit(r),
   input: r.input ? new Uint8Array(r.input) : null,
+  tag: r.tag,
 });
 
 const toInContext = (r: InContextRow): ReplicaInContext => ({
