@@ -4,14 +4,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API, type BanList, type BanResponse } from '@bricolage/protocol';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { seededRandom } from './clock';
 import { type Coordinator, startCoordinator } from './server';
+import { describeBackends, type TestDatabase } from './testing/backends';
 import { Researcher, square } from './testing/fixtures';
 import { operatorCommand } from './testing/operator-command';
 import { GPU_CAPABILITIES, SimVolunteer } from './testing/sim-volunteer';
 
-describe('banned volunteer keys', () => {
+describeBackends('banned volunteer keys', (backend) => {
+  let db: TestDatabase | null = null;
   let dir: string;
   let coordinator: Coordinator;
   let researcher: Researcher;
@@ -28,12 +30,20 @@ describe('banned volunteer keys', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bricolage-bans-'));
-    coordinator = await startCoordinator({ dataDir: dir, port: 0, random: seededRandom(1) });
+    db = await backend.open(dir);
+    coordinator = await startCoordinator({
+      dataDir: dir,
+      databaseUrl: db?.databaseUrl,
+      port: 0,
+      random: seededRandom(1),
+    });
     researcher = new Researcher(coordinator.url, (await coordinator.createProject('bans')).token);
   });
 
   afterEach(async () => {
     await coordinator.close();
+    await db?.close();
+    db = null;
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -86,7 +96,12 @@ describe('banned volunteer keys', () => {
     expect((await operator('POST', API.ban(v.key), { reason: 'spam' })).status).toBe(200);
 
     await coordinator.close();
-    coordinator = await startCoordinator({ dataDir: dir, port: 0, random: seededRandom(1) });
+    coordinator = await startCoordinator({
+      dataDir: dir,
+      databaseUrl: db?.databaseUrl,
+      port: 0,
+      random: seededRandom(1),
+    });
     const list = (await (await operator('GET', API.bans)).json()) as BanList;
     expect(list.bans.map((b) => [b.volunteer, b.reason])).toEqual([[v.key, 'spam']]);
     // Other keys still sign in; the banned one does not, even at the new coordinator.

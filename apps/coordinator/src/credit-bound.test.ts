@@ -4,13 +4,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API, verifyReceipt } from '@bricolage/protocol';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
 import { type Coordinator, startCoordinator } from './server';
+import { describeBackends, type TestDatabase } from './testing/backends';
 import { Researcher, square, squareJob } from './testing/fixtures';
 import { SimVolunteer } from './testing/sim-volunteer';
 
-describe('credit per result', () => {
+describeBackends('credit per result', (backend) => {
+  let db: TestDatabase | null = null;
   let dir: string;
   let coordinator: Coordinator;
   let researcher: Researcher;
@@ -18,12 +20,21 @@ describe('credit per result', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bricolage-credit-'));
-    coordinator = await startCoordinator({ dataDir: dir, port: 0, clock, random: seededRandom(3) });
+    db = await backend.open(dir);
+    coordinator = await startCoordinator({
+      dataDir: dir,
+      databaseUrl: db?.databaseUrl,
+      port: 0,
+      clock,
+      random: seededRandom(3),
+    });
     researcher = new Researcher(coordinator.url, (await coordinator.createProject('credit')).token);
   });
 
   afterEach(async () => {
     await coordinator.close();
+    await db?.close();
+    db = null;
     rmSync(dir, { recursive: true, force: true });
   });
 

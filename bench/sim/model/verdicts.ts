@@ -2,6 +2,7 @@
 // key, under each policy. Today's policies follow sqlite-store.ts step by step (validate, replicasWanted,
 // failureReason, quorumFor/nextTrust); the phase-2 policies apply rules/reputation, rules/credibility and
 // rules/error-budget. The model knows the right answer only to count what got through, never to decide.
+import type { LeaseNumber, VolunteerKey } from '@bricolage/protocol';
 import type { Random } from '../../../apps/coordinator/src/clock';
 import { credibleGroup, volunteerCredibility } from '../../../apps/coordinator/src/rules/credibility';
 import { chargeError, creditValid } from '../../../apps/coordinator/src/rules/error-budget';
@@ -100,8 +101,8 @@ export function decide(ctx: VerdictContext, unit: MUnit): void {
     return;
   }
   const results: ReturnedResult[] = ballots.map((r) => ({
-    replica: r.id,
-    volunteer: r.key.key,
+    replica: r.id as LeaseNumber,
+    volunteer: r.key.key as VolunteerKey,
     backend: 'webgpu',
     outputHash: hex(r.output as Uint8Array),
     output: r.output as Uint8Array,
@@ -111,7 +112,7 @@ export function decide(ctx: VerdictContext, unit: MUnit): void {
     settle(ctx, unit, outcome.largestGroup);
     return;
   }
-  const valid = new Set(outcome.valid);
+  const valid = new Set<number>(outcome.valid);
   validated(
     ctx,
     unit,

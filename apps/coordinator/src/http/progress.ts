@@ -6,6 +6,7 @@ import {
   type JobStatus,
   type ListedProject,
   MAX_ERROR_TALLIES,
+  type VolunteerKey,
   workUnitId,
 } from '@bricolage/protocol';
 import { projectSigningKey } from '../admission/signature';
@@ -26,7 +27,7 @@ export async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgres
   if (p.counts.unsent + p.counts.in_progress > 0 && needsWorkCheck(job.state, p.wanting, eligible.length)) {
     anyEligibleHasWork = false;
     for (const e of eligible.slice(-MAX_ASKED))
-      if (await deps.store.hasWorkFor(job.id, e.volunteer.key, e.backend)) {
+      if (await deps.store.hasWorkFor(job.id, e.volunteer.key as VolunteerKey, e.backend)) {
         anyEligibleHasWork = true;
         break;
       }

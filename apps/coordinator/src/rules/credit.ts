@@ -26,9 +26,9 @@ export const maxCostPerUnit = (timeBudgetMs: number, policy: CreditPolicy): numb
  */
 export function creditFor(
   cost: number,
-  held: { readonly leasedAt: number; readonly returnedAt: number; readonly timeBudgetMs: number },
+  held: { readonly heldMs: number; readonly timeBudgetMs: number },
   policy: CreditPolicy,
 ): number {
-  const seconds = Math.min(held.timeBudgetMs, Math.max(1000, held.returnedAt - held.leasedAt)) / 1000;
+  const seconds = Math.min(held.timeBudgetMs, Math.max(1000, held.heldMs)) / 1000;
   return Math.min(cost, policy.perSecond * seconds);
 }

@@ -60,11 +60,6 @@ export class SimVolunteer {
     return v;
   }
 
-  /** The same key, talking to another coordinator (or the same one restarted on another port). */
-  at(url: string): SimVolunteer {
-    return new SimVolunteer(url, this.key, this.privateKey);
-  }
-
   async authenticate(): Promise<void> {
     const { body } = await this.post<{ challenge: string }>(API.challenge, { volunteer: this.key }, false);
     const signature = await sign(this.privateKey, domainMessage('auth', authMessageBody(body.challenge, this.key)));
@@ -83,6 +78,13 @@ export class SimVolunteer {
 
   get bearer(): string {
     return this.token;
+  }
+
+  /** The same volunteer, key and token, talking to another coordinator of the grid. */
+  at(url: string): SimVolunteer {
+    const other = new SimVolunteer(url, this.key, this.privateKey);
+    other.token = this.token;
+    return other;
   }
 
   async lease(max: number, capabilities: Capabilities = GPU_CAPABILITIES): Promise<LeaseResponse> {

@@ -8,7 +8,8 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from './schema';
 import { DEFAULT_CREDIT } from '../../rules/credit';
-import { SqliteStore } from './sqlite-store';
+import { CoordinatorStore } from '../coordinator-store';
+import { SqlitePersistence } from './sqlite-persistence';
 
 const COUNTERS = MIGRATIONS.findIndex((m) => m.includes('job_replica_states'));
 
@@ -23,11 +24,11 @@ describe('replica counters', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const open = () =>
-    new SqliteStore({
-      path,
+    new CoordinatorStore(new SqlitePersistence({ path }), {
       random: Math.random,
       maxLeasesPerVolunteer: 8,
       inlineInputBytes: 1024,
+      staleUploadMs: 60_000,
       credit: DEFAULT_CREDIT,
     });
 
