@@ -1,6 +1,7 @@
 // The sentence the page and the README show for a job's checking, for each kind of setting.
 import { describe, expect, it } from 'vitest';
-import { type CheckingPolicy, checkingOf, describeChecking } from './checking';
+import { type CheckingPolicy, checkingOf } from './checking';
+import { describeChecking } from './describe-checking';
 
 const policy = (over: Partial<CheckingPolicy> = {}): CheckingPolicy => ({
   minQuorum: 2,

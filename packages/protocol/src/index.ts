@@ -25,10 +25,10 @@ export {
 export {
   jobSignatureProblem,
   jobSigningMessage,
-  keyFingerprint,
   type SignedJobContent,
   signJob,
 } from './job-signing';
+export { keyFingerprint } from './key-fingerprint';
 
 // errors
 export { ERROR_CODES, ErrorBody, ErrorCode, type Failure, type Result, fail, ok } from './errors';
@@ -82,7 +82,8 @@ export {
 } from './job';
 
 // how a job's results are checked, in settings and in words
-export { CheckingPolicy, checkingOf, describeChecking } from './checking';
+export { CheckingPolicy, checkingOf } from './checking';
+export { describeChecking } from './describe-checking';
 
 // volunteers: authentication, capabilities, leases, results
 export {

@@ -1,7 +1,8 @@
 // A job's signature: what it covers, and each way a job fails the check against its project's key.
 import { describe, expect, it } from 'vitest';
 import { CreateJobRequest } from './job';
-import { jobSignatureProblem, keyFingerprint, signJob } from './job-signing';
+import { jobSignatureProblem, signJob } from './job-signing';
+import { keyFingerprint } from './key-fingerprint';
 import { exportPrivateKey, generateSigningKeyPair, importPrivateKey, publicKeyOf } from './signing';
 
 const H = (c: string) => c.repeat(64);

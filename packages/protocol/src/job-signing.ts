@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { canonicalJson } from './canonical';
 import { Comparator, type JobSignature, JobSpec } from './job';
+import { keyFingerprint } from './key-fingerprint';
 import { domainMessage, sign, verify } from './signing';
 
 /** What is signed of a job: the project it runs for, its name, and the code and judgement volunteers apply. */
@@ -52,6 +53,3 @@ export async function jobSignatureProblem(
     ? null
     : `its code or settings are not what its project signed (the signature by ${keyFingerprint(projectKey)} does not verify)`;
 }
-
-/** A key as people compare it: its first 16 characters in groups of four. */
-export const keyFingerprint = (key: string): string => key.slice(0, 16).replace(/(.{4})(?=.)/g, '$1 ');
