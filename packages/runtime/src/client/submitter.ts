@@ -2,7 +2,7 @@
 // records) the items the coordinator will never accept.
 import type { SubmitResponse, SubmittedResult } from '@bricolage/protocol';
 import type { Outbox, OutboxEntry } from '../outbox';
-import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF } from '../pipeline/backoff';
+import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF } from './backoff';
 import type { ClientFailure, ClientResult } from './coordinator-client';
 import { judgeBatch } from './submit-batch';
 

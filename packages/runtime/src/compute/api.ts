@@ -1,23 +1,16 @@
 // The typed surface of the compute worker, as the page sees it through comlink.
-import type { BackendClass, JobSpec, WebGpuCapability } from '@bricolage/protocol';
+import type { BackendClass, JobSpec } from '@bricolage/protocol';
 import type { CalibrationOptions, CalibrationReport } from '../calibration/calibrate';
+import type { DeviceProbe } from '../executors/device-probe';
 import type { ComputeErrorCode } from '../executors/executor';
+
+export type { DeviceProbe };
 
 export interface ComputeConfig {
   /** URL prefix where onnxruntime-web's .wasm files are served; unset, where the bundler emitted them. */
   readonly ortWasmPaths?: string;
   /** Threads for onnxruntime's wasm EP when cross-origin isolated; defaults to hardwareConcurrency (max 4). */
   readonly ortThreads?: number;
-}
-
-export interface DeviceProbe {
-  readonly webgpu: WebGpuCapability | null;
-  readonly wasm: boolean;
-  readonly onnxProviders: ('wasm' | 'webgpu')[];
-  readonly hardwareConcurrency: number;
-  readonly crossOriginIsolated: boolean;
-  /** Threads onnxruntime's wasm EP will use here. */
-  readonly ortThreads: number;
 }
 
 export interface PrepareRequest {

@@ -1,32 +1,17 @@
 // lease → fetch inputs → compute → outbox, with the next work unit leased, fetched and prepared while
 // the current one computes. Runs on the page, so that a stuck kernel can be killed with its worker.
-import type {
-  BackendClass,
-  BlobHash,
-  Capabilities,
-  Lease,
-  LeaseRequest,
-  LeaseResponse,
-  LeasedJob,
-  SubmittedResult,
-} from '@bricolage/protocol';
-import { fromBase64, sha256Hex, toBase64 } from '@bricolage/protocol';
+import type { BackendClass, BlobHash, Capabilities, LeasedJob, SubmittedResult } from '@bricolage/protocol';
+import { toBase64 } from '@bricolage/protocol';
 import { selfCheck } from '../abi';
-import { leasedBackend } from '../capabilities';
-import type { ClientResult, HeartbeatReply } from '../client/coordinator-client';
 import type { ComputeOutcome, PrepareOutcome } from '../compute/api';
 import type { VolunteerEvent } from '../events';
 import type { ComputeErrorCode } from '../executors/executor';
 import type { AssetSource, Interrupted } from '../host';
 import type { Outbox } from '../outbox';
-import { backoffDelay } from './backoff';
+import { type LeaseClient, type LeaseClock, LeaseQueue, type Work } from './lease-queue';
 import { DutyMeter, clampDuty, restAfter } from './throttle';
 
-export interface PipelineClient {
-  lease(request: LeaseRequest): Promise<ClientResult<LeaseResponse>>;
-  blob(hash: string): Promise<ClientResult<Uint8Array>>;
-  heartbeat(leases: readonly string[]): Promise<ClientResult<HeartbeatReply>>;
-}
+export type PipelineClient = LeaseClient;
 
 export interface PipelineCompute {
   prepare(job: string, spec: LeasedJob['spec'], backend: BackendClass, assets: AssetSource): Promise<PrepareOutcome>;
@@ -34,9 +19,7 @@ export interface PipelineCompute {
   run(job: string, input: Uint8Array, budgetMs: number, signal?: AbortSignal): Promise<ComputeOutcome | Interrupted>;
 }
 
-export interface PipelineClock {
-  /** Wall-clock epoch ms, comparable with lease deadlines. */
-  now(): number;
+export interface PipelineClock extends LeaseClock {
   /** Monotonic ms for durations, on the scale of the worker's `startedAt`/`endedAt` (timeOrigin + now()). */
   monotonic(): number;
 }
@@ -59,26 +42,6 @@ export interface PipelineOptions {
   readonly heartbeatCheckMs?: number;
   readonly clock?: PipelineClock;
 }
-
-interface Work {
-  readonly lease: Lease;
-  readonly job: LeasedJob;
-  /** When the lease was granted or last renewed (epoch ms). */
-  leasedAt: number;
-  deadline: number;
-  /** Set when a heartbeat says the lease is no longer ours to compute. */
-  gone: string | null;
-  readonly ready: Promise<Ready>;
-}
-
-type Ready =
-  | { readonly ok: true; readonly backend: BackendClass; readonly input: Uint8Array }
-  | {
-      readonly ok: false;
-      readonly code: ComputeErrorCode | 'skip';
-      readonly message: string;
-      readonly backend?: BackendClass;
-    };
 
 export interface PipelineCounts {
   leased: number;
@@ -121,7 +84,7 @@ export class Pipeline {
   readonly #o: PipelineOptions;
   readonly #clock: PipelineClock;
   readonly #meter = new DutyMeter(8);
-  readonly #queue: Work[] = [];
+  readonly #queue: LeaseQueue;
   readonly #sleepers = new Set<() => void>();
   readonly counts: PipelineCounts = { leased: 0, computed: 0, failed: 0 };
   #capabilities: Capabilities;
@@ -129,19 +92,14 @@ export class Pipeline {
   #prefetch: boolean;
   #running = false;
   #paused = false;
-  #waiting = false;
   #loop: Promise<void> | null = null;
-  #leasing: Promise<void> | null = null;
-  #noWorkUntil = 0;
-  #leaseFailures = 0;
   #abort = new AbortController();
   #heartbeat: ReturnType<typeof setInterval> | null = null;
   #current: (Work & { backend: BackendClass }) | null = null;
   /** Work units handed to the worker and not yet finished (the current one and the one queued behind it). */
   readonly #inWorker = new Set<Work>();
-  /** Moving averages: compute time per work unit, and time from asking for a lease to being ready to run. */
+  /** Moving average of the compute time per work unit. */
   #computeEma: number | null = null;
-  #readyEma: number | null = null;
   #computeMs = 0;
   #startedAt = 0;
   #firstComputeAt: number | null = null;
@@ -153,6 +111,25 @@ export class Pipeline {
     this.#capabilities = options.capabilities;
     this.#duty = clampDuty(options.throttle ?? 1);
     this.#prefetch = options.prefetch ?? true;
+    this.#queue = new LeaseQueue({
+      client: options.client,
+      compute: options.compute,
+      assets: options.assets,
+      capabilities: () => this.#capabilities,
+      ...(options.project ? { project: options.project } : {}),
+      emit: options.emit,
+      clock: this.#clock,
+      ...(options.maxIdleWaitMs !== undefined ? { maxIdleWaitMs: options.maxIdleWaitMs } : {}),
+      sleep: (ms) => this.#sleep(ms),
+      running: () => this.#running,
+      onError: (message) => {
+        this.#lastError = message;
+      },
+      onLeased: () => {
+        this.counts.leased++;
+      },
+      ahead: () => this.#depth(),
+    });
   }
 
   get running(): boolean {
@@ -163,7 +140,7 @@ export class Pipeline {
   }
   /** True while the coordinator has had nothing for us. */
   get waiting(): boolean {
-    return this.#waiting;
+    return this.#queue.waiting;
   }
   get throttle(): number {
     return this.#duty;
@@ -255,7 +232,7 @@ export class Pipeline {
     if (mode === 'now') this.#abort.abort();
     this.#wake();
     await this.#loop;
-    this.#queue.length = 0;
+    this.#queue.clear();
   }
 
   async #run(): Promise<void> {
@@ -295,12 +272,12 @@ export class Pipeline {
     while (this.#running && !this.#paused) {
       const next = this.#queue.shift();
       if (next) return next;
-      const wait = this.#noWorkUntil - this.#clock.monotonic();
+      const wait = this.#queue.holdOffMs;
       if (wait > 0) {
         await this.#sleep(wait);
         continue;
       }
-      await this.#leaseMore(this.#prefetch ? this.#depth() + 1 : 1);
+      await this.#queue.leaseMore(this.#prefetch ? this.#depth() + 1 : 1);
     }
     return null;
   }
@@ -313,116 +290,21 @@ export class Pipeline {
   #depth(): number {
     if (!this.#prefetch) return 0;
     const handoff = this.#duty >= 1 ? 1 : 0;
-    if (this.#computeEma === null || this.#readyEma === null) return 1 + handoff;
+    const readyMs = this.#queue.readyMs;
+    if (this.#computeEma === null || readyMs === null) return 1 + handoff;
     // Twice the mean: lease latency varies far more than compute time does.
-    const cover = Math.ceil((2 * this.#readyEma) / Math.max(this.#computeEma, 0.5));
+    const cover = Math.ceil((2 * readyMs) / Math.max(this.#computeEma, 0.5));
     return Math.min(MAX_PREFETCH, Math.max(1, cover) + handoff);
   }
 
   #refill(): void {
-    const want = this.#depth() - this.#queue.length;
-    if (want <= 0 || this.#leasing || this.#clock.monotonic() < this.#noWorkUntil) return;
-    void this.#leaseMore(want);
-  }
-
-  #leaseMore(max: number): Promise<void> {
-    this.#leasing ??= this.#lease(max).finally(() => {
-      this.#leasing = null;
-    });
-    return this.#leasing;
-  }
-
-  async #lease(max: number): Promise<void> {
-    const asked = this.#clock.monotonic();
-    const answer = await this.#o.client.lease({
-      capabilities: this.#capabilities,
-      max,
-      ...(this.#o.project ? { project: this.#o.project } : {}),
-    });
-    if (!answer.ok) {
-      const delay = backoffDelay(this.#leaseFailures++);
-      this.#noWorkUntil = this.#clock.monotonic() + delay;
-      this.#lastError = `lease failed: ${answer.error.message}`;
-      this.#o.emit({ type: 'warning', message: `${this.#lastError}; retrying in ${Math.round(delay)} ms` });
-      return;
-    }
-    this.#leaseFailures = 0;
-    const { leases, jobs, retryAfter } = answer.value;
-    if (leases.length === 0) {
-      const wait = Math.min((retryAfter ?? 5) * 1000, this.#o.maxIdleWaitMs ?? Number.POSITIVE_INFINITY);
-      this.#noWorkUntil = this.#clock.monotonic() + Math.max(100, wait);
-      this.#waiting = true;
-      return;
-    }
-    this.#waiting = false;
-    const byId = new Map(jobs.map((j) => [j.id as string, j]));
-    for (const lease of leases) {
-      const job = byId.get(lease.job);
-      if (!job) {
-        this.#o.emit({ type: 'warning', message: `lease ${lease.lease} names job ${lease.job}, which was not sent` });
-        continue;
-      }
-      this.counts.leased++;
-      this.#o.emit({
-        type: 'leased',
-        lease: lease.lease,
-        workUnit: lease.workUnit,
-        job: job.id,
-        project: job.project,
-        jobName: job.name,
-      });
-      const work: Work = {
-        lease,
-        job,
-        leasedAt: this.#clock.now(),
-        deadline: lease.deadline,
-        gone: null,
-        ready: this.#ready(lease, job).then((ready) => {
-          this.#readyEma = ema(this.#readyEma, this.#clock.monotonic() - asked);
-          return ready;
-        }),
-      };
-      this.#queue.push(work);
-    }
-  }
-
-  /** Fetches the input and assets and prepares the job in the worker: all of it while another WU computes. */
-  async #ready(lease: Lease, job: LeasedJob): Promise<Ready> {
-    const choice = leasedBackend(job, this.#capabilities);
-    if (!choice.ok) return { ok: false, code: 'unsupported', message: choice.why };
-    const { backend } = choice;
-    let input: Uint8Array;
-    if (lease.input !== null) {
-      input = fromBase64(lease.input);
-      if ((await sha256Hex(input)) !== lease.inputHash)
-        return { ok: false, code: 'runtime_error', message: 'the inline input does not match its hash', backend };
-    } else {
-      const fetched = await this.#fetchWithRetry(lease.inputHash);
-      if (!fetched.ok) return fetched;
-      input = fetched.bytes;
-    }
-    const prepared = await this.#o.compute.prepare(job.id, job.spec, backend, this.#o.assets);
-    if (!prepared.ok) return { ...prepared, backend };
-    return { ok: true, backend, input };
-  }
-
-  async #fetchWithRetry(hash: string): Promise<{ ok: true; bytes: Uint8Array } | (Ready & { ok: false })> {
-    for (let attempt = 0; ; attempt++) {
-      const blob = await this.#o.client.blob(hash);
-      if (blob.ok) return { ok: true, bytes: blob.value };
-      if (!blob.error.transient)
-        return { ok: false, code: 'runtime_error', message: `input ${hash} unavailable: ${blob.error.message}` };
-      // Offline or overloaded: give up quietly after a few tries and let the lease expire.
-      if (attempt >= 4 || !this.#running)
-        return { ok: false, code: 'skip', message: `input ${hash} unavailable: ${blob.error.message}` };
-      await this.#sleep(backoffDelay(attempt));
-    }
+    this.#queue.refill(this.#depth() - this.#queue.length);
   }
 
   /** Checks a work unit is still ours and ready, and posts it to the worker (which runs it after any before it). */
   async #begin(work: Work): Promise<Started> {
     const { job } = work;
-    let ready = await work.ready;
+    let ready = await this.#queue.ready(work);
     if (work.gone) return { kind: 'skip', work, reason: work.gone };
     if (this.#clock.now() > work.deadline)
       return { kind: 'skip', work, reason: 'the lease expired before it could start' };
@@ -557,24 +439,7 @@ export class Pipeline {
   /** Renews leases past half their life, and forgets those the coordinator no longer holds for us. */
   async #renewLeases(): Promise<void> {
     if (this.#paused) return;
-    const now = this.#clock.now();
-    const held = [...this.#queue, ...this.#inWorker].filter(
-      (w) => !w.gone && now > w.leasedAt + (w.deadline - w.leasedAt) / 2,
-    );
-    if (held.length === 0) return;
-    const answer = await this.#o.client.heartbeat(held.map((w) => w.lease.lease));
-    if (!answer.ok) {
-      this.#o.emit({ type: 'warning', message: `heartbeat failed: ${answer.error.message}` });
-      return;
-    }
-    const rows = new Map(answer.value.leases.map((r) => [r.lease as string, r]));
-    for (const work of held) {
-      const row = rows.get(work.lease.lease);
-      if (row?.deadline != null) {
-        work.leasedAt = now;
-        work.deadline = row.deadline;
-      } else if (row) work.gone = `the coordinator reports the lease as ${row.state}`;
-    }
+    await this.#queue.renew([...this.#queue.held, ...this.#inWorker]);
   }
 
   #sleep(ms: number): Promise<void> {
