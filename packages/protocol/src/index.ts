@@ -35,6 +35,8 @@ export {
   CreateJobRequest,
   CreateProjectRequest,
   DIAGNOSIS_CODES,
+  InputCheck,
+  inputCheckProblem,
   ioSizes,
   JOB_STATES,
   Job,
