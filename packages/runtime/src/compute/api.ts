@@ -2,9 +2,17 @@
 import type { BackendClass, JobSpec } from '@bricolage/protocol';
 import type { CalibrationOptions, CalibrationReport } from '../calibration/calibrate';
 import type { DeviceProbe } from '../executors/device-probe';
-import type { ComputeErrorCode } from '../executors/executor';
+import { type ComputeErrorCode, WGSL_RING } from '../executors/executor';
 
 export type { DeviceProbe };
+
+/** Work units the worker computes at once on each backend: WebGPU keeps a ring of them in flight. */
+export const IN_FLIGHT: Readonly<Record<BackendClass, number>> = {
+  webgpu: WGSL_RING,
+  wasm: 1,
+  'onnx-wasm': 1,
+  'onnx-webgpu': 1,
+};
 
 export interface ComputeConfig {
   /** URL prefix where onnxruntime-web's .wasm files are served; unset, where the bundler emitted them. */

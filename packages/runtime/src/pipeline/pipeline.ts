@@ -3,7 +3,7 @@
 import type { BackendClass, BlobHash, Capabilities, LeasedJob, SubmittedResult } from '@bricolage/protocol';
 import { toBase64 } from '@bricolage/protocol';
 import { selfCheck } from '../abi';
-import type { ComputeOutcome, PrepareOutcome } from '../compute/api';
+import { type ComputeOutcome, IN_FLIGHT, type PrepareOutcome } from '../compute/api';
 import type { VolunteerEvent } from '../events';
 import type { ComputeErrorCode } from '../executors/executor';
 import type { AssetSource, Interrupted } from '../host';
@@ -101,6 +101,8 @@ export class Pipeline {
   /** Moving average of the compute time per work unit. */
   #computeEma: number | null = null;
   #computeMs = 0;
+  /** When the last unit to finish ended (monotonic): the end of the busy time so far. */
+  #busyUntil = 0;
   #startedAt = 0;
   #firstComputeAt: number | null = null;
   #lastError: string | null = null;
@@ -236,35 +238,42 @@ export class Pipeline {
   }
 
   async #run(): Promise<void> {
-    let next: Promise<Started | null> | null = null;
+    /** Units handed to the worker, oldest first; each is posted only after the one before it. */
+    const inWorker: Promise<Started>[] = [];
+    let posted: Promise<unknown> = Promise.resolve();
+    const post = (work: Work) => {
+      const started = posted.then(() => this.#begin(work));
+      posted = started;
+      inWorker.push(started);
+      this.#refill();
+    };
     while (this.#running) {
-      if (this.#paused && !next) {
-        await this.#sleep(60_000);
-        continue;
+      if (inWorker.length === 0) {
+        if (this.#paused) {
+          await this.#sleep(60_000);
+          continue;
+        }
+        const work = await this.#take();
+        if (!work) continue;
+        post(work);
       }
-      const current = next ? await next : await this.#startNext(true);
-      next = null;
-      if (!current) continue;
-      // Hand the worker its next work unit now, so that it starts the moment this one ends: only at a
-      // full duty cycle (a throttled volunteer rests in between) and while not paused.
-      if (this.#prefetch && this.#duty >= 1 && !this.#paused && this.#running && this.#queue.length > 0)
-        next = this.#startNext(false);
-      const computeMs = await this.#finish(current);
-      if (computeMs > 0 && !next) await this.#rest(computeMs);
+      // Hand the worker its next units now, so that it starts each the moment it can (WebGPU computes
+      // several at once): only at a full duty cycle (a throttled volunteer rests in between) and while
+      // not paused.
+      while (this.#handoff() > inWorker.length - 1 && !this.#paused && this.#running && this.#queue.length > 0)
+        post(this.#queue.shift()!);
+      const computeMs = await this.#finish(await inWorker.shift()!);
+      if (computeMs > 0 && inWorker.length === 0) await this.#rest(computeMs);
     }
-    // Stopped with a work unit already in the worker: finish it (stop('now') has aborted it).
-    if (next) {
-      const pending = await next;
-      if (pending) await this.#finish(pending);
-    }
+    // Stopped with work units already in the worker: finish them (stop('now') has aborted them).
+    for (const started of inWorker) await this.#finish(await started);
   }
 
-  /** Takes the next leased work unit (waiting for one when `wait`) and hands it to the worker. */
-  async #startNext(wait: boolean): Promise<Started | null> {
-    const work = wait ? await this.#take() : (this.#queue.shift() ?? null);
-    if (!work) return null;
-    this.#refill();
-    return this.#begin(work);
+  /** Units to hand the worker beyond the one it computes: as many as it runs at once, at a full duty cycle. */
+  #handoff(): number {
+    if (!this.#prefetch || this.#duty < 1) return 0;
+    const next = this.#queue.held[0] ?? this.#current;
+    return next ? IN_FLIGHT[next.job.backend] : 1;
   }
 
   /** The next work unit to compute, leasing when the queue is empty; null when stopped or paused. */
@@ -285,11 +294,11 @@ export class Pipeline {
   /**
    * Work units to keep leased and fetched ahead: enough to cover (twice) the time a lease takes to
    * become ready, measured against the time a work unit takes to compute (one for long work units, more for
-   * tiny ones), plus the one handed to the worker ahead of time when running at a full duty cycle.
+   * tiny ones), plus those handed to the worker ahead of time when running at a full duty cycle.
    */
   #depth(): number {
     if (!this.#prefetch) return 0;
-    const handoff = this.#duty >= 1 ? 1 : 0;
+    const handoff = this.#handoff();
     const readyMs = this.#queue.readyMs;
     if (this.#computeEma === null || readyMs === null) return 1 + handoff;
     // Twice the mean: lease latency varies far more than compute time does.
@@ -360,9 +369,13 @@ export class Pipeline {
     const start = outcome.startedAt ?? started.issuedAt;
     const end = outcome.endedAt ?? ended;
     const computeMs = Math.max(0, end - start);
+    // With several units in flight their spans overlap: count only the time this one added to the busy
+    // time, which is also the time per unit that the device's throughput implies.
+    const added = Math.max(0, end - Math.max(start, this.#busyUntil));
+    this.#busyUntil = Math.max(this.#busyUntil, end);
     this.#meter.record(start, end);
-    this.#computeMs += computeMs;
-    this.#computeEma = ema(this.#computeEma, computeMs);
+    this.#computeMs += added;
+    this.#computeEma = ema(this.#computeEma, added);
     this.#firstComputeAt ??= start;
     if (!outcome.ok) {
       await this.#report(work, outcome.code, outcome.message, outcome.backend ?? backend);
