@@ -62,7 +62,7 @@ export async function benchCase(c: GpuCase, budget: GpuBudget, gpu = new GpuCont
   let started = performance.now();
   const ringOutputs = await Promise.all(inputs.map((input) => executor.run(c.name, input)));
   const ringRate = inputs.length / seconds(started);
-  ringOutputs.forEach((output, i) => check(`unit ${i} (ring)`, inputs[i]!, output));
+  for (const [i, output] of ringOutputs.entries()) check(`unit ${i} (ring)`, inputs[i]!, output);
 
   started = performance.now();
   for (const [i, input] of inputs.entries()) {

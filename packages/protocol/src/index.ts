@@ -73,6 +73,7 @@ export {
   ChallengeResponse,
   HeartbeatRequest,
   HeartbeatResponse,
+  JobSpeed,
   Lease,
   LeasedJob,
   LeaseRequest,

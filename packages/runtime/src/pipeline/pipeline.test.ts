@@ -208,6 +208,29 @@ describe('pipeline', () => {
     expect(log.indexOf('run 2')).toBeLessThan(log.indexOf('done 1'));
   });
 
+  it('reports its measured speed on a job with the lease requests that follow, scaled by the throttle', async () => {
+    const { client, log } = await fakeClient(12);
+    const asked: (readonly { job: string; unitsPerSecond: number }[] | undefined)[] = [];
+    const recording: PipelineClient = {
+      ...client,
+      lease: (request) => {
+        asked.push(request.capabilities.speeds);
+        return client.lease(request);
+      },
+    };
+    const { pipeline, outbox } = await pipelineFor(recording, fakeCompute(log, { delayMs: 10 }), { throttle: 0.5 });
+    pipeline.start();
+    await until(async () => (await outbox.size()) === 12);
+    await pipeline.stop();
+    expect(asked[0]).toBeUndefined();
+    const last = asked.at(-1);
+    expect(last?.map((s) => s.job)).toEqual([job.id]);
+    // Each unit takes its 10 ms or more (Node's timers may fire a fraction of a millisecond early): at half
+    // duty, about 50 units/s at most; the scaling itself is speeds.test.ts's.
+    expect(last![0]!.unitsPerSecond).toBeGreaterThan(0);
+    expect(last![0]!.unitsPerSecond).toBeLessThan(60);
+  });
+
   it('hands the worker a ring of WebGPU units at once, and one at a time behind a wasm unit', async () => {
     for (const [backend, spec, want] of [
       ['webgpu', wgslOnly, IN_FLIGHT.webgpu + 1],

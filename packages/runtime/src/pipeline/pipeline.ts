@@ -9,6 +9,7 @@ import type { ComputeErrorCode } from '../executors/executor';
 import type { AssetSource, Interrupted } from '../host';
 import type { Outbox } from '../outbox';
 import { type LeaseClient, type LeaseClock, LeaseQueue, type Work } from './lease-queue';
+import { JobSpeeds } from './speeds';
 import { DutyMeter, clampDuty, restAfter } from './throttle';
 
 export type PipelineClient = LeaseClient;
@@ -84,6 +85,7 @@ export class Pipeline {
   readonly #o: PipelineOptions;
   readonly #clock: PipelineClock;
   readonly #meter = new DutyMeter(8);
+  readonly #speeds = new JobSpeeds();
   readonly #queue: LeaseQueue;
   readonly #sleepers = new Set<() => void>();
   readonly counts: PipelineCounts = { leased: 0, computed: 0, failed: 0 };
@@ -117,7 +119,7 @@ export class Pipeline {
       client: options.client,
       compute: options.compute,
       assets: options.assets,
-      capabilities: () => this.#capabilities,
+      capabilities: () => this.#capabilityReport(),
       ...(options.project ? { project: options.project } : {}),
       emit: options.emit,
       clock: this.#clock,
@@ -176,6 +178,12 @@ export class Pipeline {
   }
   wuPerSecond(): number | null {
     return this.#meter.rate(this.#clock.monotonic());
+  }
+
+  /** The capability report sent with a lease request: the device, and its measured speed on recent jobs. */
+  #capabilityReport(): Capabilities {
+    const speeds = this.#speeds.report(this.#duty);
+    return speeds.length > 0 ? { ...this.#capabilities, speeds } : this.#capabilities;
   }
 
   setCapabilities(capabilities: Capabilities): void {
@@ -376,6 +384,7 @@ export class Pipeline {
     this.#meter.record(start, end);
     this.#computeMs += added;
     this.#computeEma = ema(this.#computeEma, added);
+    this.#speeds.record(job.id, added);
     this.#firstComputeAt ??= start;
     if (!outcome.ok) {
       await this.#report(work, outcome.code, outcome.message, outcome.backend ?? backend);

@@ -31,6 +31,7 @@ import {
 } from '../../log/merkle-tree';
 import { agree } from '../../rules/compare';
 import { eligibility, leaseOrder } from '../../rules/eligibility';
+import { DEFAULT_SIZING, leaseSize, speedOf } from '../../rules/lease-size';
 import { type TrustEvent, type TrustRecord, nextTrust, quorumFor } from '../../rules/trust';
 import { failureReason, replicasWanted, type ReturnedResult, validate } from '../../rules/validation';
 import type {
@@ -447,7 +448,10 @@ export class SqliteStore implements Store {
     return this.db.transaction(() => {
       this.s.ensureVolunteer.run(q.volunteer);
       const inFlight = (this.s.inFlightOf.get(q.volunteer) as { n: number }).n;
-      let room = Math.min(q.max, this.options.maxLeasesPerVolunteer - inFlight);
+      let room = this.options.maxLeasesPerVolunteer - inFlight;
+      // Units of jobs it reported no speed for, and seconds of work on those it did (rules/lease-size.ts).
+      let wanted = q.max;
+      let seconds = DEFAULT_SIZING.targetSeconds;
       const granted: GrantedLease[] = [];
       if (room <= 0) return granted;
       const trust = this.trustOf(q.volunteer);
@@ -458,7 +462,11 @@ export class SqliteStore implements Store {
         if (room <= 0) break;
         const { job } = fit;
         const def = job.definition;
-        const deadline = now + def.leaseSeconds * 1000;
+        const speed = speedOf(q.capabilities.speeds, job.id);
+        const size = leaseSize({ speed, leaseSeconds: def.leaseSeconds, room, wanted, seconds });
+        if (size.count <= 0) continue;
+        let jobRoom = size.count;
+        const deadline = now + size.leaseMs;
         const grant = (wu: CandidateRow, probe: boolean) => {
           const leaseId = Number(
             this.s.insertReplica.run(wu.id, wu.job, q.volunteer, now, deadline, fit.backend).lastInsertRowid,
@@ -483,19 +491,24 @@ export class SqliteStore implements Store {
             input: wu.input_bytes.length <= this.options.inlineInputBytes ? new Uint8Array(wu.input_bytes) : null,
           });
           room--;
+          jobRoom--;
         };
         if (def.knownAnswerRate > 0) {
           let probes: CandidateRow[] | null = null;
-          for (let i = 0; i < room; i++) {
+          for (let i = 0; i < jobRoom; i++) {
             if (this.options.random() >= def.knownAnswerRate) continue;
             probes ??= this.s.probes.all(job.id, q.volunteer) as CandidateRow[];
             const pick = probes.splice(Math.floor(this.options.random() * probes.length), 1)[0];
             if (pick) grant(pick, true);
           }
         }
-        if (room <= 0) break;
-        const rows = this.s.candidates.all(job.id, fit.backend, q.volunteer, room) as CandidateRow[];
-        for (const wu of rows) grant(wu, false);
+        if (jobRoom > 0) {
+          const rows = this.s.candidates.all(job.id, fit.backend, q.volunteer, jobRoom) as CandidateRow[];
+          for (const wu of rows) grant(wu, false);
+        }
+        const n = size.count - jobRoom;
+        if (speed === null) wanted -= n;
+        else seconds -= n / speed;
       }
       if (granted.length > 0) this.s.countLeased.run(granted.length, q.volunteer);
       return granted;
