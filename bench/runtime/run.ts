@@ -16,6 +16,12 @@ import { computeInPage, openHarness, type PageVolunteerStatus } from '../../e2e/
 
 const JSON_OUTPUT = process.argv.includes('--json');
 const QUICK = process.argv.includes('--quick');
+/** `--only cnn,physics`: just those workloads; `--no-compare`: skip the same-WU backend comparison. */
+const ONLY = (() => {
+  const i = process.argv.indexOf('--only');
+  return i >= 0 ? new Set((process.argv[i + 1] ?? '').split(',')) : null;
+})();
+const COMPARE = !process.argv.includes('--no-compare');
 const log = (line: string) => {
   if (!JSON_OUTPUT) console.log(line);
   else console.error(line);
@@ -211,6 +217,7 @@ async function main(): Promise<void> {
     results.calibration = report;
 
     for (const w of WORKLOADS) {
+      if (ONLY && !ONLY.has(w.name)) continue;
       log(`\n${w.name}`);
       const withPrefetch = await pipelineRun(browser, grid, w, true);
       const withoutPrefetch = await pipelineRun(browser, grid, w, false);
@@ -226,7 +233,9 @@ async function main(): Promise<void> {
       const isOnnx = w.name === 'cnn' || w.name === 'physics';
       const backends = isOnnx ? (['onnx-wasm', 'onnx-webgpu'] as const) : (['wasm', 'webgpu'] as const);
       // physics on onnxruntime's WebGPU EP over SwiftShader takes ≈ 20 s a work unit: one timed run.
-      const compared = await compareBackends(probePage, w, backends, w.name === 'physics' ? 1 : QUICK ? 3 : 6);
+      const compared = COMPARE
+        ? await compareBackends(probePage, w, backends, w.name === 'physics' ? 1 : QUICK ? 3 : 6)
+        : {};
       const [cpu, gpu] = [compared[backends[0]], compared[backends[1]]];
       const ratio = cpu && gpu ? cpu.wu_per_s / gpu.wu_per_s : null;
       log(
@@ -244,7 +253,7 @@ async function main(): Promise<void> {
     await browser.close();
     await grid.close();
   }
-  const headline = results.primes as { prefetch: PipelineFigures };
+  const headline = (results.primes ?? Object.values(results).at(-1)) as { prefetch: PipelineFigures };
   if (JSON_OUTPUT)
     console.log(
       JSON.stringify({

@@ -114,15 +114,18 @@ test('a WebGPU device lost mid-dispatch loses no work unit and submits no wrong 
   const units = [...primes.workUnits(params)];
   await grid.researcher.addWorkUnits(job, units);
 
-  // The victim runs WGSL on the WebGPU adapter and loses its device during its first dispatch. A
-  // volunteer never gets two replicas of one work unit, so two more volunteers are needed to finish it.
+  // The victim runs WGSL on the WebGPU adapter and loses its device during its first dispatch, with the
+  // units after it already in flight (the ring): each of those ends device_lost, none with an output. A
+  // volunteer never gets two replicas of one work unit, so two more volunteers are needed to finish them.
   const victim = await volunteer(browser, { backends: { wgsl: 'webgpu' }, start: false });
   await victim.evaluate(async () => {
     const v = (window as unknown as { state: { volunteer: import('@bricolage/runtime').Volunteer } }).state.volunteer;
     await v.__testHooks.destroyDevice('during-next-run');
     await v.start();
   });
-  await expect.poll(async () => (await volunteerStatus(victim)).deviceLosses, { timeout: 30_000 }).toBe(1);
+  await expect
+    .poll(async () => (await volunteerStatus(victim)).deviceLosses, { timeout: 30_000 })
+    .toBeGreaterThanOrEqual(1);
   const others = [await volunteer(browser), await volunteer(browser)];
 
   await waitValidated(grid, job, units.length, [victim, ...others]);
@@ -131,7 +134,9 @@ test('a WebGPU device lost mid-dispatch loses no work unit and submits no wrong 
     expect(fromBase64(r.output!)).toEqual(primes.reference(unit.input));
   }
   const failed = (await volunteerEvents(victim)).filter((e) => e.type === 'failed');
-  expect(failed.map((e) => e.code)).toEqual(['device_lost']);
+  const { deviceLosses } = await volunteerStatus(victim);
+  expect(deviceLosses).toBeLessThanOrEqual(5); // the ring of 4 and the unit handed over behind it
+  expect(failed.map((e) => e.code)).toEqual(Array(deviceLosses).fill('device_lost'));
   await expect.poll(async () => (await volunteerStatus(victim)).counts.computed).toBeGreaterThan(0);
   for (const page of [victim, ...others]) {
     const stats = await page.evaluate(async () => {
