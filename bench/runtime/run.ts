@@ -57,16 +57,17 @@ const WORKLOADS: BenchWorkload[] = [
   {
     name: 'cnn',
     bundle: () => cnn.job({ workUnits: 1 }),
-    units: () => [...cnn.workUnits({ workUnits: 80, seed: 3 })],
-    warm: 3,
-    measure: QUICK ? 15 : 40,
+    // Units of about a millisecond: the window must hold seconds of work, not tens of milliseconds.
+    units: () => [...cnn.workUnits({ workUnits: QUICK ? 700 : 2000, seed: 3 })],
+    warm: QUICK ? 100 : 300,
+    measure: QUICK ? 500 : 1500,
   },
   {
     name: 'physics',
     bundle: () => physics.job({ workUnits: 1 }),
-    units: () => [...physics.workUnits({ workUnits: 40, seed: 3 })],
-    warm: 2,
-    measure: QUICK ? 6 : 16,
+    units: () => [...physics.workUnits({ workUnits: QUICK ? 50 : 110, seed: 3 })],
+    warm: QUICK ? 5 : 10,
+    measure: QUICK ? 30 : 80,
   },
 ];
 
@@ -129,6 +130,22 @@ async function pipelineRun(
     const steady = spans.slice(w.warm, w.warm + w.measure);
     const wall = steady.at(-1)!.endedAt - spans[w.warm - 1]!.endedAt;
     const busy = steady.reduce((n, s) => n + (s.endedAt - s.startedAt), 0);
+    if (process.argv.includes('--gaps')) {
+      const idle = steady.map((s, i) => ({
+        i: i + w.warm,
+        ms: s.startedAt - (i === 0 ? spans[w.warm - 1]! : steady[i - 1]!).endedAt,
+      }));
+      const worst = [...idle].sort((a, b) => b.ms - a.ms).slice(0, 8);
+      log(
+        `  ${w.name}: largest idle gaps (unit index: ms) ${worst.map((g) => `${g.i}: ${g.ms.toFixed(1)}`).join(', ')}`,
+      );
+      log(
+        `  ${w.name}: compute per unit median ${steady
+          .map((s) => s.endedAt - s.startedAt)
+          .sort((a, b) => a - b)
+          [Math.floor(steady.length / 2)]!.toFixed(2)} ms`,
+      );
+    }
     // Idle time in the worker between one work unit and the next.
     const gaps = steady
       .map((s, i) => s.startedAt - (i === 0 ? spans[w.warm - 1]! : steady[i - 1]!).endedAt)

@@ -73,4 +73,29 @@ describe('leases sized to the device', () => {
     const more = await gpu!.lease(1, measured(big, 1000));
     expect(more.leases).toHaveLength(1000 - 5);
   });
+
+  it('carries inputs inline only up to the budget of a response; the rest are fetched by hash', async () => {
+    const smallDir = mkdtempSync(join(tmpdir(), 'bricolage-inline-'));
+    const small = await startCoordinator({
+      dataDir: smallDir,
+      port: 0,
+      clock,
+      config: { maxLeasesPerVolunteer: 1000, inlineLeaseBytes: 10 * 16 },
+    });
+    try {
+      const owner = new Researcher(small.url, (await small.createProject('inline')).token);
+      const job = await owner.createSquareJob({ leaseSeconds: 600 });
+      await owner.addSquares(job, 1, 100);
+      const gpu = await SimVolunteer.create(small.url);
+      const { leases } = await gpu.lease(1, measured(job, 1000));
+      expect(leases).toHaveLength(100);
+      expect(leases.filter((l) => l.input !== null)).toHaveLength(10);
+      const fetched = await fetch(`${small.url}/v1/blobs/${leases[50]!.inputHash}`);
+      expect(fetched.status).toBe(200);
+      expect(new Uint8Array(await fetched.arrayBuffer())).toHaveLength(16);
+    } finally {
+      await small.close();
+      rmSync(smallDir, { recursive: true, force: true });
+    }
+  });
 });

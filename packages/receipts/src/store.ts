@@ -231,12 +231,15 @@ export class VolunteerStore {
   // outbox: the runtime's `Outbox` interface, durable
 
   readonly outbox = {
-    put: async (entry: StoredOutboxEntry): Promise<void> => {
+    put: (entry: StoredOutboxEntry): Promise<void> => this.outbox.putMany([entry]),
+    /** One transaction for many results: short work units finish faster than a transaction each commits. */
+    putMany: async (entries: readonly StoredOutboxEntry[]): Promise<void> => {
       const tx = this.#db.transaction('outbox', 'readwrite');
       await committed(tx, async () => {
         // First one wins: a result already waiting for this lease is never replaced.
-        if (!(await tx.store.get(entry.id)))
-          await tx.store.put({ id: entry.id, result: entry.result, createdAt: entry.createdAt });
+        for (const entry of entries)
+          if (!(await tx.store.get(entry.id)))
+            await tx.store.put({ id: entry.id, result: entry.result, createdAt: entry.createdAt });
       });
     },
     peek: (limit: number): Promise<StoredOutboxEntry[]> =>

@@ -121,15 +121,21 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
             backend,
           });
       }
+      // Inputs past the response's inline budget are fetched by hash, as the volunteer comes to them.
+      let inline = deps.config.inlineLeaseBytes;
       return c.json({
-        leases: granted.map((g) => ({
-          lease: leaseId(g.lease),
-          workUnit: workUnitId(g.workUnit),
-          job: g.job,
-          deadline: g.deadline,
-          inputHash: g.inputHash as never,
-          input: g.input ? toBase64(g.input) : null,
-        })),
+        leases: granted.map((g) => {
+          const carried = g.input !== null && g.input.length <= inline;
+          if (carried) inline -= g.input!.length;
+          return {
+            lease: leaseId(g.lease),
+            workUnit: workUnitId(g.workUnit),
+            job: g.job,
+            deadline: g.deadline,
+            inputHash: g.inputHash as never,
+            input: carried ? toBase64(g.input!) : null,
+          };
+        }),
         jobs,
         retryAfter: granted.length === 0 ? 10 : null,
       });

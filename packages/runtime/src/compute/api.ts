@@ -56,8 +56,17 @@ export interface ComputeApi {
   probe(): Promise<DeviceProbe>;
   calibrate(options?: CalibrationOptions): Promise<CalibrationReport>;
   prepare(request: PrepareRequest): Promise<PrepareOutcome>;
-  /** Runs one work unit; runs are executed one at a time in the order they arrive. */
+  /** Runs one work unit; runs start in the order they arrive (several at once only on WebGPU's ring). */
   run(job: string, input: Uint8Array): Promise<ComputeOutcome>;
+  /**
+   * Runs several work units of one job back to back in one call, telling `onOutcome` each one's outcome as
+   * it ends (so that the page can hold each to its own time budget); resolves when all have run.
+   */
+  runMany(
+    job: string,
+    inputs: Uint8Array[],
+    onOutcome: (index: number, outcome: ComputeOutcome) => void,
+  ): Promise<void>;
   forget(job: string): Promise<void>;
   /** Device losses observed by this worker so far. */
   deviceLosses(): Promise<number>;

@@ -85,21 +85,41 @@ export class ComputeService implements ComputeApi {
    * (WebGPU's ring of slots), never across executors.
    */
   run(job: string, input: Uint8Array): Promise<ComputeOutcome> {
-    const executor = this.#jobs.get(job)?.executor;
     return new Promise<ComputeOutcome>((resolve) => {
-      this.#queued.push({
-        executor,
-        start: () => {
-          this.#run(job, input)
-            .then(resolve)
-            .finally(() => {
-              this.#active--;
-              this.#pump();
-            });
-        },
-      });
-      this.#pump();
+      this.#enqueue(job, () => this.#run(job, input).then(resolve));
     });
+  }
+
+  /** Several units of one job in one turn of the queue: no message between them, no other run among them. */
+  runMany(
+    job: string,
+    inputs: Uint8Array[],
+    onOutcome: (index: number, outcome: ComputeOutcome) => void,
+  ): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#enqueue(job, async () => {
+        for (const [index, input] of inputs.entries()) {
+          const told: unknown = onOutcome(index, await this.#run(job, input));
+          // Through comlink the callback is the page's: its promise is not waited for, and a page that
+          // went away meanwhile is no error of this run.
+          if (told instanceof Promise) told.catch(() => undefined);
+        }
+        resolve();
+      });
+    });
+  }
+
+  #enqueue(job: string, work: () => Promise<unknown>): void {
+    this.#queued.push({
+      executor: this.#jobs.get(job)?.executor,
+      start: () => {
+        work().finally(() => {
+          this.#active--;
+          this.#pump();
+        });
+      },
+    });
+    this.#pump();
   }
 
   /** Starts queued runs while the one at the front may overlap with those computing. */

@@ -7,8 +7,9 @@ import { type ComputeOutcome, IN_FLIGHT, type PrepareOutcome } from '../compute/
 import type { VolunteerEvent } from '../events';
 import type { ComputeErrorCode } from '../executors/executor';
 import type { AssetSource, Interrupted } from '../host';
-import type { Outbox } from '../outbox';
+import type { Outbox, OutboxEntry } from '../outbox';
 import { type LeaseClient, type LeaseClock, LeaseQueue, type Work } from './lease-queue';
+import { ResultWriter } from './result-writer';
 import { JobSpeeds } from './speeds';
 import { DutyMeter, clampDuty, restAfter } from './throttle';
 
@@ -18,6 +19,13 @@ export interface PipelineCompute {
   prepare(job: string, spec: LeasedJob['spec'], backend: BackendClass, assets: AssetSource): Promise<PrepareOutcome>;
   /** May be called again before the previous run settled: runs execute in call order. */
   run(job: string, input: Uint8Array, budgetMs: number, signal?: AbortSignal): Promise<ComputeOutcome | Interrupted>;
+  /** Several units of one job in one call, each with its own outcome and budget (ComputeHost.runMany). */
+  runMany?(
+    job: string,
+    inputs: readonly Uint8Array[],
+    budgetMs: number,
+    signal?: AbortSignal,
+  ): Promise<ComputeOutcome | Interrupted>[];
 }
 
 export interface PipelineClock extends LeaseClock {
@@ -55,8 +63,14 @@ const systemClock: PipelineClock = {
   monotonic: () => performance.timeOrigin + performance.now(),
 };
 
-/** Most work units kept leased ahead, however small they are. */
+/** Most work units kept leased ahead beyond those handed to the worker, however small they are. */
 export const MAX_PREFETCH = 16;
+/** Compute time the units handed to the worker ahead should cover, and their most. */
+const HANDOFF_MS = 1000;
+export const MAX_HANDOFF = 64;
+/** Compute time one call to the worker should hold, and the most units in it. */
+const BATCH_MS = 25;
+const MAX_BATCH = 64;
 
 /** A work unit on its way through the worker, or the reason it never got there. */
 type Started =
@@ -76,6 +90,12 @@ type Started =
       readonly outcome: Promise<ComputeOutcome | Interrupted>;
     };
 
+interface Runnable {
+  readonly work: Work;
+  readonly backend: BackendClass;
+  readonly input: Uint8Array;
+}
+
 const isInterrupted = (o: ComputeOutcome | Interrupted): o is Interrupted =>
   !o.ok && (o.code === 'aborted' || o.code === 'restarted');
 
@@ -86,6 +106,7 @@ export class Pipeline {
   readonly #clock: PipelineClock;
   readonly #meter = new DutyMeter(8);
   readonly #speeds = new JobSpeeds();
+  readonly #writer: ResultWriter;
   readonly #queue: LeaseQueue;
   readonly #sleepers = new Set<() => void>();
   readonly counts: PipelineCounts = { leased: 0, computed: 0, failed: 0 };
@@ -115,6 +136,7 @@ export class Pipeline {
     this.#capabilities = options.capabilities;
     this.#duty = clampDuty(options.throttle ?? 1);
     this.#prefetch = options.prefetch ?? true;
+    this.#writer = new ResultWriter(options.outbox);
     this.#queue = new LeaseQueue({
       client: options.client,
       compute: options.compute,
@@ -246,13 +268,13 @@ export class Pipeline {
   }
 
   async #run(): Promise<void> {
-    /** Units handed to the worker, oldest first; each is posted only after the one before it. */
+    /** Units handed to the worker, oldest first; each batch is posted only after the one before it. */
     const inWorker: Promise<Started>[] = [];
     let posted: Promise<unknown> = Promise.resolve();
-    const post = (work: Work) => {
-      const started = posted.then(() => this.#begin(work));
+    const post = (works: Work[]) => {
+      const started = posted.then(() => this.#begin(works));
       posted = started;
-      inWorker.push(started);
+      for (const i of works.keys()) inWorker.push(started.then((all) => all[i]!));
       this.#refill();
     };
     while (this.#running) {
@@ -263,25 +285,47 @@ export class Pipeline {
         }
         const work = await this.#take();
         if (!work) continue;
-        post(work);
+        post([work]);
       }
       // Hand the worker its next units now, so that it starts each the moment it can (WebGPU computes
       // several at once): only at a full duty cycle (a throttled volunteer rests in between) and while
       // not paused.
-      while (this.#handoff() > inWorker.length - 1 && !this.#paused && this.#running && this.#queue.length > 0)
-        post(this.#queue.shift()!);
+      while (this.#handoff() > inWorker.length - 1 && !this.#paused && this.#running && this.#queue.length > 0) {
+        const batch = [this.#queue.shift()!];
+        const size = Math.min(this.#batchSize(batch[0]!), this.#handoff() + 1 - inWorker.length);
+        while (batch.length < size && this.#queue.held[0]?.job.id === batch[0]!.job.id)
+          batch.push(this.#queue.shift()!);
+        post(batch);
+      }
       const computeMs = await this.#finish(await inWorker.shift()!);
       if (computeMs > 0 && inWorker.length === 0) await this.#rest(computeMs);
     }
     // Stopped with work units already in the worker: finish them (stop('now') has aborted them).
     for (const started of inWorker) await this.#finish(await started);
+    await this.#writer.flush();
   }
 
-  /** Units to hand the worker beyond the one it computes: as many as it runs at once, at a full duty cycle. */
+  /**
+   * Units to hand the worker beyond the one it computes, at a full duty cycle: as many as it runs at once,
+   * and for short units enough to cover HANDOFF_MS of compute, so that the worker goes from one to the
+   * next without waiting on the page (whose work per result, a millisecond or so, would otherwise set the
+   * pace of units that compute in one).
+   */
   #handoff(): number {
     if (!this.#prefetch || this.#duty < 1) return 0;
     const next = this.#queue.held[0] ?? this.#current;
-    return next ? IN_FLIGHT[next.job.backend] : 1;
+    const atOnce = next ? IN_FLIGHT[next.job.backend] : 1;
+    const cover = this.#computeEma === null ? 0 : Math.ceil(HANDOFF_MS / Math.max(this.#computeEma, 0.05));
+    return Math.min(MAX_HANDOFF, Math.max(atOnce, cover));
+  }
+
+  /**
+   * Units of a job to post in one call: one at a time on a backend that runs several at once (WebGPU's
+   * ring), otherwise as many short units as BATCH_MS of compute.
+   */
+  #batchSize(work: Work): number {
+    if (IN_FLIGHT[work.job.backend] > 1 || this.#computeEma === null) return 1;
+    return Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_MS / Math.max(this.#computeEma, 0.05))));
   }
 
   /** The next work unit to compute, leasing when the queue is empty; null when stopped or paused. */
@@ -311,15 +355,39 @@ export class Pipeline {
     if (this.#computeEma === null || readyMs === null) return 1 + handoff;
     // Twice the mean: lease latency varies far more than compute time does.
     const cover = Math.ceil((2 * readyMs) / Math.max(this.#computeEma, 0.5));
-    return Math.min(MAX_PREFETCH, Math.max(1, cover) + handoff);
+    return Math.min(MAX_PREFETCH, Math.max(1, cover)) + handoff;
   }
 
   #refill(): void {
     this.#queue.refill(this.#depth() - this.#queue.length);
   }
 
-  /** Checks a work unit is still ours and ready, and posts it to the worker (which runs it after any before it). */
-  async #begin(work: Work): Promise<Started> {
+  /**
+   * Checks that work units (of one job) are still ours and ready, and posts them to the worker, which runs
+   * them after any before them: several in one call when the compute side can, so that the worker goes
+   * from one to the next without a message in between.
+   */
+  async #begin(works: readonly Work[]): Promise<Started[]> {
+    const checked = await Promise.all(works.map((work) => this.#check(work)));
+    const runnable = checked.filter((c): c is Runnable => 'input' in c);
+    const issuedAt = this.#clock.monotonic();
+    for (const r of runnable) this.#inWorker.add(r.work);
+    // Copies go to the worker (transferred, so detached here): the originals stay for a re-run.
+    const inputs = runnable.map((r) => r.input.slice());
+    const job = works[0]!.job;
+    const { compute } = this.#o;
+    const outcomes =
+      runnable.length > 1 && compute.runMany
+        ? compute.runMany(job.id, inputs, job.timeBudgetMs, this.#abort.signal)
+        : inputs.map((input) => compute.run(job.id, input, job.timeBudgetMs, this.#abort.signal));
+    let next = 0;
+    return checked.map((c) =>
+      'input' in c ? { kind: 'run', work: c.work, backend: c.backend, issuedAt, outcome: outcomes[next++]! } : c,
+    );
+  }
+
+  /** A work unit ready to post, or the reason it will not run. */
+  async #check(work: Work): Promise<Runnable | Exclude<Started, { kind: 'run' }>> {
     const { job } = work;
     let ready = await this.#queue.ready(work);
     if (work.gone) return { kind: 'skip', work, reason: work.gone };
@@ -346,11 +414,7 @@ export class Pipeline {
         message: ready.message,
         backend: ready.backend!,
       };
-    this.#inWorker.add(work);
-    const issuedAt = this.#clock.monotonic();
-    // A copy goes to the worker (transferred, so detached here): the original stays for a re-run.
-    const outcome = this.#o.compute.run(job.id, ready.input.slice(), job.timeBudgetMs, this.#abort.signal);
-    return { kind: 'run', work, backend: ready.backend, issuedAt, outcome };
+    return { work, backend: ready.backend, input: ready.input };
   }
 
   /** Waits for a work unit's outcome and puts its result, or its error result, in the outbox. Returns compute time. */
@@ -404,21 +468,33 @@ export class Pipeline {
       backend: outcome.backend,
       elapsedMs: Math.round(outcome.elapsedMs * 1000) / 1000,
     };
-    await this.#o.outbox.put({ id: lease.lease, result, createdAt: this.#clock.now() });
-    this.counts.computed++;
-    this.#o.emit({
-      type: 'computed',
-      lease: lease.lease,
-      workUnit: lease.workUnit,
-      job: job.id,
-      backend: outcome.backend,
-      elapsedMs: outcome.elapsedMs,
-      outputHash: outcome.outputHash,
-      startedAt: start,
-      endedAt: end,
+    this.#store({ id: lease.lease, result, createdAt: this.#clock.now() }, () => {
+      this.counts.computed++;
+      this.#o.emit({
+        type: 'computed',
+        lease: lease.lease,
+        workUnit: lease.workUnit,
+        job: job.id,
+        backend: outcome.backend,
+        elapsedMs: outcome.elapsedMs,
+        outputHash: outcome.outputHash,
+        startedAt: start,
+        endedAt: end,
+      });
+      this.#o.onResult();
     });
-    this.#o.onResult();
     return computeMs;
+  }
+
+  /**
+   * Puts a result in the outbox without waiting for it: results that finish while a write is under way
+   * go in the next write together. `then` runs once it is stored.
+   */
+  #store(entry: OutboxEntry, then: () => void): void {
+    this.#writer.add(entry).then(then, (error: Error) => {
+      this.#lastError = `outbox write failed: ${error.message}`;
+      this.#o.emit({ type: 'warning', message: `the result for lease ${entry.id} was not stored: ${error.message}` });
+    });
   }
 
   #skip(work: Work, why: string): number {
@@ -434,18 +510,19 @@ export class Pipeline {
       message: message.slice(0, 2000),
       ...(backend ? { backend } : {}),
     };
-    await this.#o.outbox.put({ id: work.lease.lease, result, createdAt: this.#clock.now() });
-    this.counts.failed++;
     this.#lastError = `${code}: ${message}`;
-    this.#o.emit({
-      type: 'failed',
-      lease: work.lease.lease,
-      workUnit: work.lease.workUnit,
-      job: work.job.id,
-      code,
-      message,
+    this.#store({ id: work.lease.lease, result, createdAt: this.#clock.now() }, () => {
+      this.counts.failed++;
+      this.#o.emit({
+        type: 'failed',
+        lease: work.lease.lease,
+        workUnit: work.lease.workUnit,
+        job: work.job.id,
+        code,
+        message,
+      });
+      this.#o.onResult();
     });
-    this.#o.onResult();
   }
 
   /** Rests after a work unit so that compute ÷ wall time matches the duty cycle; re-evaluated on change. */
