@@ -5,7 +5,7 @@
 
 /** Invocations per workgroup and integers per workgroup; must match primes.wgsl. */
 export const WORKGROUP_SIZE = 256;
-export const GROUP_SPAN = 65536;
+export const GROUP_SPAN = 131072;
 export const PARAMS_BYTES = 32;
 /**
  * Ranges count exactly up to b = 2^48 on every backend. The kernels carry 64-bit values, but past 2^48
@@ -15,7 +15,7 @@ export const PARAMS_BYTES = 32;
  */
 export const MAX_LIMIT = 2 ** 48;
 /** Most workgroups per work unit (the wasm twin's output buffer); 2^26 integers. */
-export const MAX_GROUPS = 1024;
+export const MAX_GROUPS = 512;
 export const MAX_SEGMENT = MAX_GROUPS * GROUP_SPAN;
 /** The count the shader writes in every slot of an input it refuses (no workgroup can count 2^32 primes). */
 export const PRIMES_REFUSED = 0xffffffff;

@@ -162,7 +162,7 @@ describe('primes workload', () => {
     if (job.spec.kind !== 'wgsl') return;
     expect(job.comparator).toEqual({ kind: 'exact' });
     expect(job.redundancy.minQuorum).toBe(2);
-    expect(job.spec.dispatch).toEqual([64, 1, 1]);
+    expect(job.spec.dispatch).toEqual([32, 1, 1]);
     expect(job.spec.shader).toBe(await sha256Hex(new TextEncoder().encode(readPrimesWgsl())));
     expect(job.spec.wasm?.module).toBe(await sha256Hex(readWasm('primes')));
     const base = job.spec.bindings.find((b) => b.name === 'base_primes');
@@ -211,17 +211,17 @@ describe('primes workload', () => {
     expect(() => [...primes.workUnits({ limit: 100, segment: 2 ** 26 + 1 })]).toThrow(RangeError);
     expect(() => [...primes.workUnits({ limit: 2 ** 48 + 1, segment: 2 ** 20 })]).toThrow(/2\^48/);
     expect(() => [...primes.workUnits({ limit: 100, from: 100, segment: 10 })]).toThrow(RangeError);
-    // An odd start needs one integer more than the segment: a whole 2^26 no longer fits 1024 workgroups.
-    expect(() => [...primes.workUnits({ limit: 2 ** 30, from: 1, segment: 2 ** 26 })]).toThrow(/1025 workgroups/);
+    // An odd start needs one integer more than the segment: a whole 2^26 no longer fits 512 workgroups.
+    expect(() => [...primes.workUnits({ limit: 2 ** 30, from: 1, segment: 2 ** 26 })]).toThrow(/513 workgroups/);
   });
 
   it('encodes a range past 2^32 exactly, and refuses one it cannot encode instead of wrapping it', () => {
     const a = 2 ** 32 - 1e6 - 1;
-    expect(decodeParams(encodeParams({ a, b: a + 2 ** 26 - 1, groups: 1024 }, 7))).toEqual({
+    expect(decodeParams(encodeParams({ a, b: a + 2 ** 26 - 1, groups: 512 }, 7))).toEqual({
       a,
       b: a + 2 ** 26 - 1,
       nprimes: 7,
-      groups: 1024,
+      groups: 512,
     });
     expect(() => encodeParams({ a: 0, b: 2 ** 48 + 2, groups: 1 }, 1)).toThrow(/not an integer in \[0, 2\^48\]/);
     expect(() => encodeParams({ a: 2 ** 53, b: 2 ** 53 + 2, groups: 1 }, 1)).toThrow(RangeError);
@@ -238,7 +238,7 @@ describe('primes workload', () => {
       { name: 'a', offset: 0, type: 'u64', max: String(2 ** 40) },
       { name: 'b', offset: 8, type: 'u64', max: String(2 ** 40) },
       { name: 'nprimes', offset: 16, type: 'u32', min: n, max: n },
-      { name: 'groups', offset: 20, type: 'u32', min: '16', max: '16' },
+      { name: 'groups', offset: 20, type: 'u32', min: '8', max: '8' },
     ]);
     for (const wu of primes.workUnits({ limit: 2 ** 32 + 2 ** 21, from: 2 ** 32, segment: 2 ** 20 }))
       expect(decodeParams(wu.input).b).toBeGreaterThan(2 ** 32);

@@ -23,11 +23,11 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> counts: array<u32>;
 
 const WORKGROUP_SIZE: u32 = 256u;
-// 4 KiB of bitmap, well inside the 16 KiB of workgroup storage every WebGPU device offers.
-const SPAN_WORDS: u32 = 1024u;
-const SPAN_BITS: u32 = 32768u;
+// 8 KiB of bitmap, well inside the 16 KiB of workgroup storage every WebGPU device offers.
+const SPAN_WORDS: u32 = 2048u;
+const SPAN_BITS: u32 = 65536u;
 // Integers per workgroup: a bit stands for an odd number, so a word covers 64 integers.
-const SPAN: u32 = 65536u;
+const SPAN: u32 = 131072u;
 // The first COOPERATIVE base primes (3 … 317) strike most of the bits: all invocations share out each
 // one's multiples. The rest are dealt out one prime per invocation.
 const COOPERATIVE: u32 = 64u;
@@ -37,6 +37,8 @@ const REFUSED: u32 = 0xffffffffu;
 
 var<workgroup> bitmap: array<atomic<u32>, SPAN_WORDS>;
 var<workgroup> group_count: atomic<u32>;
+// The first multiple of each cooperative prime, found once per workgroup (by invocation i for prime i).
+var<workgroup> firsts: array<u32, COOPERATIVE>;
 
 // Bits [0, k) set, for k in [0, 32]; a shift by 32 is not defined, hence the select.
 fn low_bits(k: u32) -> u32 {
@@ -68,6 +70,9 @@ fn mul64(x: u32, y: u32) -> vec2<u32> {
 
 // x mod p for p < 2^24: the remainder stays below 2^24, so shifting in a byte never overflows.
 fn mod64(x: vec2<u32>, p: u32) -> u32 {
+  if (x.y == 0u) {
+    return x.x % p;
+  }
   var r = x.y % p;
   r = ((r << 8u) | (x.x >> 24u)) % p;
   r = ((r << 8u) | ((x.x >> 16u) & 0xffu)) % p;
@@ -160,24 +165,28 @@ fn main(
   if (lid == 0u) {
     atomicStore(&group_count, 0u);
   }
+  let limit = add64(start, len);
+  let together = min(params.nprimes, COOPERATIVE);
+  if (lid < COOPERATIVE) {
+    var first = len;
+    if (lid < together && base_primes[lid] >= 3u && lt64(mul64(base_primes[lid], base_primes[lid]), limit)) {
+      first = first_multiple(base_primes[lid], start, len);
+    }
+    firsts[lid] = first;
+  }
   workgroupBarrier();
 
   if (len > 0u) {
-    let limit = add64(start, len);
-    let together = min(params.nprimes, COOPERATIVE);
-    // Small primes: invocation lid strikes multiples lid, lid + 256, … of each (counted from the first).
+    // Small primes: invocation lid strikes multiples lid, lid + 256, … of each (counted from the first);
+    // a prime with nothing to strike here has len as its first.
     for (var i = 0u; i < together; i++) {
+      let first = firsts[i];
       let p = base_primes[i];
-      if (p < 3u) {
-        continue;
-      }
-      if (!lt64(mul64(p, p), limit)) {
-        break;
-      }
-      let first = first_multiple(p, start, len);
       let skip = mul64(2u * p, lid);
-      if (skip.y == 0u && skip.x < len - min(first, len)) {
-        strike(first + skip.x, 2u * p * WORKGROUP_SIZE, len);
+      // Past 2^23 the stride would not fit a u32; such a prime strikes at most once here anyway.
+      let stride = select(2u * p * WORKGROUP_SIZE, len, p >= 0x800000u);
+      if (first < len && skip.y == 0u && skip.x < len - first) {
+        strike(first + skip.x, stride, len);
       }
     }
     // The others: invocation lid takes primes COOPERATIVE + lid, + 256, …

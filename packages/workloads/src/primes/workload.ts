@@ -21,7 +21,7 @@ export interface PrimesParams {
   /** First integer counted (default 0): a job may count a range high up, e.g. [2^40, 2^40 + 10^9). */
   readonly from?: number;
   /**
-   * Integers per work unit, up to 2^26; multiples of 2^16 waste no workgroups. 2^24 takes ≈ 50 ms in
+   * Integers per work unit, up to 2^26; multiples of 2^17 waste no workgroups. 2^24 takes ≈ 50 ms in
    * wasm on 2 cores, 2^22 ≈ 12 ms (near 0; higher up, more base primes make it slower).
    */
   readonly segment: number;

@@ -5,17 +5,17 @@
 // const_ptr(0) before each work unit). An input it cannot count exactly is refused (-4), never counted.
 
 const WORKGROUP_SIZE: u32 = 256;
-const SPAN_WORDS: u32 = 1024;
-const SPAN_BITS: u32 = 32768;
-const SPAN: u32 = 65536;
+const SPAN_WORDS: u32 = 2048;
+const SPAN_BITS: u32 = 65536;
+const SPAN: u32 = 131072;
 const COOPERATIVE: u32 = 64;
 const MAX_LIMIT: u64 = 1 << 48;
 
 const PARAMS_BYTES: u32 = 32;
 // Odd primes below 2^24 (π(2^24) − 1 = 1,077,870) and the one after: the table for any b ≤ 2^48.
 const MAX_PRIMES: u32 = 1077871;
-// 1024 workgroups of 2^16 integers: segments up to 2^26.
-const MAX_GROUPS: u32 = 1024;
+// 512 workgroups of 2^17 integers: segments up to 2^26.
+const MAX_GROUPS: u32 = 512;
 
 // Static buffers: the host writes the constants and the input before run(), so they must already lie in memory.
 const input: usize = memory.data(PARAMS_BYTES, 16);
@@ -151,7 +151,7 @@ function accepted(a: u64, b: u64, nprimes: u32, groups: u32): bool {
 
 /**
  * Errors: -1 input length not 32, -2 nprimes beyond the base primes' capacity, -3 groups not in
- * [1, 1024], -4 a range it cannot count exactly (b past 2^48, too few workgroups for [a, b), or base
+ * [1, 512], -4 a range it cannot count exactly (b past 2^48, too few workgroups for [a, b), or base
  * primes that do not reach √b).
  */
 export function run(inputLen: i32): i32 {
