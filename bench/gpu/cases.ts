@@ -16,7 +16,7 @@ export type BudgetName = 'tiny' | 'software' | 'gpu';
 /** tiny: the CI smoke test; software: SwiftShader's few units a second; gpu: GPU.md's figures on an H200. */
 export const BUDGETS: Record<BudgetName, GpuBudget & { segment: number; maxIter: number }> = {
   tiny: { units: 3, dispatches: 3, wasmUnits: 1, segment: 2 ** 18, maxIter: 64 },
-  software: { units: 12, dispatches: 12, wasmUnits: 4, segment: 2 ** 24, maxIter: 1024 },
+  software: { units: 8, dispatches: 8, wasmUnits: 8, segment: 2 ** 22, maxIter: 256 },
   gpu: { units: 400, dispatches: 200, wasmUnits: 8, segment: 2 ** 24, maxIter: 4096 },
 };
 
