@@ -223,7 +223,10 @@ export class Pipeline {
     this.#prefetch = prefetch;
   }
 
-  /** Finishes the current work unit, then waits until resumed. Leases are not renewed while paused. */
+  /**
+   * Finishes the work units already in the worker (the one computing, and those handed over behind it:
+   * at most about a second of short units), then waits until resumed. Leases are not renewed while paused.
+   */
   pause(): void {
     this.#paused = true;
     this.#wake();
@@ -253,7 +256,7 @@ export class Pipeline {
   }
 
   /**
-   * Stops leasing. `finish` lets the current work unit complete and enter the outbox; `now` kills it.
+   * Stops leasing. `finish` lets the work units in the worker complete and enter the outbox; `now` kills them.
    * Leases fetched ahead and not started are left to expire on the coordinator.
    */
   async stop(mode: 'finish' | 'now' = 'finish'): Promise<void> {
