@@ -11,7 +11,7 @@ export interface TabSnapshot {
   readonly failed: number;
   /** Results the coordinator accepted (acknowledged submits). */
   readonly accepted: number;
-  /** Results dropped because the coordinator refused them (expired lease, …). */
+  /** Results that will not be delivered: the coordinator refused them (expired lease, …), or kept failing on them. */
   readonly dropped: number;
   /** Computed results not yet acknowledged. */
   readonly outbox: number;

@@ -119,7 +119,10 @@ export class Pipeline {
   #abort = new AbortController();
   #heartbeat: ReturnType<typeof setInterval> | null = null;
   #current: (Work & { backend: BackendClass }) | null = null;
-  /** Work units handed to the worker and not yet finished (the current one and the one queued behind it). */
+  /**
+   * Work units handed to the worker whose results are not yet recorded (the one computing, those queued or
+   * in flight behind it, and those finished whose result is still on its way into the outbox).
+   */
   readonly #inWorker = new Set<Work>();
   /** Moving average of the compute time per work unit. */
   #computeEma: number | null = null;
@@ -178,7 +181,7 @@ export class Pipeline {
     const c = this.#current;
     return c ? { lease: c.lease.lease, workUnit: c.lease.workUnit, job: c.job.id, backend: c.backend } : null;
   }
-  /** Whether a work unit is in the worker (computing, or queued there behind the one computing). */
+  /** Whether a work unit is in the worker (computing, queued there, or finished with its result not yet recorded). */
   get busy(): boolean {
     return this.#inWorker.size > 0;
   }
@@ -433,9 +436,9 @@ export class Pipeline {
     this.#current = Object.assign(work, { backend });
     const outcome = await started.outcome;
     const ended = this.#clock.monotonic();
-    this.#inWorker.delete(work);
     if (this.#current === work) this.#current = null;
     if (isInterrupted(outcome)) {
+      this.#inWorker.delete(work);
       // Never ran (another work unit's timeout replaced the worker): run it again on the new worker.
       if (outcome.code === 'restarted' && this.#running) this.#queue.unshift(work);
       return 0;
@@ -471,7 +474,7 @@ export class Pipeline {
       backend: outcome.backend,
       elapsedMs: Math.round(outcome.elapsedMs * 1000) / 1000,
     };
-    this.#store({ id: lease.lease, result, createdAt: this.#clock.now() }, () => {
+    this.#store(work, { id: lease.lease, result, createdAt: this.#clock.now() }, () => {
       this.counts.computed++;
       this.#o.emit({
         type: 'computed',
@@ -491,13 +494,21 @@ export class Pipeline {
 
   /**
    * Puts a result in the outbox without waiting for it: results that finish while a write is under way
-   * go in the next write together. `then` runs once it is stored.
+   * go in the next write together. `then` runs once it is stored. The unit counts as in the worker until
+   * then: a paused volunteer is 'pausing', not 'paused', while any of its results is not yet recorded.
    */
-  #store(entry: OutboxEntry, then: () => void): void {
-    this.#writer.add(entry).then(then, (error: Error) => {
-      this.#lastError = `outbox write failed: ${error.message}`;
-      this.#o.emit({ type: 'warning', message: `the result for lease ${entry.id} was not stored: ${error.message}` });
-    });
+  #store(work: Work, entry: OutboxEntry, then: () => void): void {
+    this.#writer.add(entry).then(
+      () => {
+        this.#inWorker.delete(work);
+        then();
+      },
+      (error: Error) => {
+        this.#inWorker.delete(work);
+        this.#lastError = `outbox write failed: ${error.message}`;
+        this.#o.emit({ type: 'warning', message: `the result for lease ${entry.id} was not stored: ${error.message}` });
+      },
+    );
   }
 
   #skip(work: Work, why: string): number {
@@ -514,7 +525,7 @@ export class Pipeline {
       ...(backend ? { backend } : {}),
     };
     this.#lastError = `${code}: ${message}`;
-    this.#store({ id: work.lease.lease, result, createdAt: this.#clock.now() }, () => {
+    this.#store(work, { id: work.lease.lease, result, createdAt: this.#clock.now() }, () => {
       this.counts.failed++;
       this.#o.emit({
         type: 'failed',
