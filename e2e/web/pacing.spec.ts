@@ -15,10 +15,8 @@ import {
   test,
 } from './support';
 
-// ≈ 0.2 s per work unit (2^26 integers in WebAssembly here), 128 of them. Leases are sized to a tab's measured
-// speed (30 s of work each), bounded by what it can finish in the job's leaseSeconds: short leases here, so that a
-// tab that pauses or closes holds a few dozen units for half a minute, not the whole job for ten.
-const JOB = { limit: 2 ** 33, segment: 2 ** 26, leaseSeconds: 30 };
+// ≈ 0.2 s per work unit (2^26 integers in WebAssembly here), 32 of them.
+const JOB = { limit: 2 ** 31, segment: 2 ** 26 };
 
 /** A coordinator on `port` with a fresh primes job of its own (a job finished by one volunteer has no work left). */
 async function gridWithJob(
