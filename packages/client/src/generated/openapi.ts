@@ -669,6 +669,8 @@ export interface components {
             wasm?: components["schemas"]["WasmImplementation"];
             /** @default false */
             forbidNaN?: boolean;
+            errorWord?: number;
+            inputChecks?: components["schemas"]["InputCheck"][];
         };
         WgslBinding: {
             binding: number;
@@ -684,6 +686,14 @@ export interface components {
             module: string;
             /** @default run */
             export?: string;
+        };
+        InputCheck: {
+            name: string;
+            offset: number;
+            /** @enum {string} */
+            type: "u32" | "u64";
+            min?: string;
+            max?: string;
         };
         OnnxSpec: {
             /**
@@ -831,6 +841,7 @@ export interface components {
                 wgsl: components["schemas"]["BackendClass"] & (string | null);
                 onnx: components["schemas"]["BackendClass"] & (string | null);
             };
+            speeds?: components["schemas"]["JobSpeed"][];
         };
         WebGpuCapability: {
             /** @default  */
@@ -857,6 +868,10 @@ export interface components {
             /** @default [] */
             features?: string[];
         } | null;
+        JobSpeed: {
+            job: string;
+            unitsPerSecond: number;
+        };
         HeartbeatResponse: {
             leases: {
                 lease: string;
