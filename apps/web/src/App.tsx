@@ -1,5 +1,5 @@
 // The volunteer page: what runs and for whom, the controls, what it has earned, and the key that proves it.
-import { useSyncExternalStore } from 'react';
+import { lazy, Suspense, useSyncExternalStore } from 'react';
 import { ComputePanel } from './components/ComputePanel';
 import { IdentityPanel } from './components/IdentityPanel';
 import { Notices } from './components/Notices';
@@ -8,6 +8,9 @@ import { ReceiptsPanel } from './components/ReceiptsPanel';
 import { SettingsPanel } from './components/SettingsPanel';
 import { shortKey } from './format';
 import type { Session } from './session';
+
+// Only for a job that publishes its picture (the demo): its own chunk, loaded when one is served.
+const PicturePanel = lazy(() => import('./components/PicturePanel'));
 
 export function App({ session }: { session: Session }) {
   const view = useSyncExternalStore(session.subscribe, session.view);
@@ -60,6 +63,17 @@ export function App({ session }: { session: Session }) {
         <Notices notices={view.notices} onDismiss={(id) => session.dismiss(id)} />
         <div className="grid">
           <ComputePanel view={view} session={session} />
+          {view.picture && (
+            <Suspense fallback={null}>
+              <PicturePanel
+                key={view.picture.job}
+                session={session}
+                job={view.picture.job}
+                name={view.picture.name}
+                active={view.active}
+              />
+            </Suspense>
+          )}
           <SettingsPanel settings={view.settings} battery={view.battery} session={session} />
           <ProjectsPanel projects={view.projects} reachable={view.reachable} />
           <ReceiptsPanel

@@ -189,6 +189,7 @@ export class LeaseQueue {
         job: job.id,
         project: job.project,
         jobName: job.name,
+        ...(lease.tag !== undefined ? { tag: lease.tag } : {}),
       });
       this.#queue.push({
         lease,

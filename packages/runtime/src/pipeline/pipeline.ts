@@ -484,6 +484,7 @@ export class Pipeline {
         backend: outcome.backend,
         elapsedMs: outcome.elapsedMs,
         outputHash: outcome.outputHash,
+        output: outcome.output,
         startedAt: start,
         endedAt: end,
       });
