@@ -34,6 +34,8 @@ export interface CoordinatorConfig extends ConnectionLimits {
   readonly newIdentities: RateLimit;
   readonly maxLeasesPerVolunteer: number;
   readonly inlineInputBytes: number;
+  /** Inline inputs in one lease response, in all: a lease sized to a fast device holds hundreds of units. */
+  readonly inlineLeaseBytes: number;
   readonly tokenSeconds: number;
   readonly challengeSeconds: number;
   /** How often expired leases are swept back into the queue. */
@@ -88,6 +90,7 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   newIdentities: { perSecond: 32 / 3600, burst: 64 },
   maxLeasesPerVolunteer: 256,
   inlineInputBytes: 256 * 1024,
+  inlineLeaseBytes: 4 * 1024 * 1024,
   tokenSeconds: 15 * 60,
   challengeSeconds: 120,
   sweepMs: 1000,

@@ -703,6 +703,8 @@ export interface components {
             wasm?: components["schemas"]["WasmImplementation"];
             /** @default false */
             forbidNaN?: boolean;
+            errorWord?: number;
+            inputChecks?: components["schemas"]["InputCheck"][];
         };
         WgslBinding: {
             binding: number;
@@ -718,6 +720,14 @@ export interface components {
             module: string;
             /** @default run */
             export?: string;
+        };
+        InputCheck: {
+            name: string;
+            offset: number;
+            /** @enum {string} */
+            type: "u32" | "u64";
+            min?: string;
+            max?: string;
         };
         OnnxSpec: {
             /**
@@ -873,6 +883,7 @@ export interface components {
                 wgsl: components["schemas"]["BackendClass"] & (string | null);
                 onnx: components["schemas"]["BackendClass"] & (string | null);
             };
+            speeds?: components["schemas"]["JobSpeed"][];
         };
         WebGpuCapability: {
             /** @default  */
@@ -899,6 +910,10 @@ export interface components {
             /** @default [] */
             features?: string[];
         } | null;
+        JobSpeed: {
+            job: string;
+            unitsPerSecond: number;
+        };
         HeartbeatResponse: {
             leases: {
                 lease: string;
