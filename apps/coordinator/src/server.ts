@@ -1,5 +1,6 @@
 // Starts a coordinator: opens the store, loads the key, serves HTTP, sweeps expired leases.
 import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import type { ProjectId } from '@bricolage/protocol';
@@ -13,6 +14,8 @@ import { loadOrCreateKey } from './log/keys';
 import { newProject } from './new-project';
 import { ReceiptLog } from './log/receipt-log';
 import { ensureOperatorToken, isOperatorToken, operatorTokenPath } from './operator-token';
+import { PeerKeys } from './peers/peer-keys';
+import { attachSignaling, type Signaling } from './signal/signal-server';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import { RecentVolunteers } from './volunteers/recent';
 import type { Store } from './store/store';
@@ -42,6 +45,8 @@ export interface Coordinator {
   readonly publicKey: string;
   readonly store: Store;
   readonly deps: Deps;
+  /** The signaling WebSocket at /signal (its counters are what tests and operators read). */
+  readonly signaling: Signaling;
   /** The operator token, and whether this start made it (then it is printed, once). */
   readonly operator: { readonly token: string; readonly created: boolean; readonly path: string };
   createProject(name: string, description?: string, owner?: string): Promise<{ project: ProjectId; token: string }>;
@@ -86,6 +91,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     clock,
     config,
     tokens: new VolunteerTokens(tokenKey),
+    peers: new PeerKeys(tokenKey),
     perAddress: new RateLimiter(config.perAddress, clock),
     perVolunteer: new RateLimiter(config.perVolunteer, clock),
     recent: new RecentVolunteers(),
@@ -103,6 +109,14 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const host = options.host ?? '127.0.0.1';
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host }, () => resolve(s));
+  });
+  // The one place the signaling WebSocket meets the HTTP server: it takes the `upgrade` requests for /signal.
+  const signaling = attachSignaling(server as Server, {
+    limits: config.signal,
+    tickets: deps.peers.tickets,
+    projectExists: async (project) => (await store.getProject(project as ProjectId)) !== null,
+    clock,
+    log: logError,
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
@@ -127,11 +141,13 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     publicKey: key.publicKey,
     store,
     deps,
+    signaling,
     operator,
     createProject: (name, description, owner) => createProject(store, clock, name, description, owner),
     sweep,
     close: async () => {
       clearInterval(timer);
+      await signaling.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // SSE streams and keep-alive sockets would hold close() open forever.

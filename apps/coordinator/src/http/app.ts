@@ -5,6 +5,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { API } from '@bricolage/protocol';
 import { errorResponse, handleError } from './errors';
 import type { Deps, Env } from './env';
+import { peerRoutes } from './peers';
 import { projectRoutes } from './projects';
 import { publicRoutes } from './public';
 import { researcherRoutes } from './researcher';
@@ -58,6 +59,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): OpenAPIHono<Env
   projectRoutes(app, deps);
   researcherRoutes(app, deps);
   volunteerRoutes(app, deps);
+  peerRoutes(app, deps);
   widgetRoutes(app, deps, {
     ...(options.widgetScript ? { script: options.widgetScript } : {}),
     ...(webRoot ? { frame: join(webRoot, FRAME_FILE) } : {}),
@@ -101,7 +103,8 @@ export function createApp(deps: Deps, options: AppOptions = {}): OpenAPIHono<Env
       },
       {
         name: 'volunteer',
-        description: 'Challenge and token, leases, heartbeats, results and receipts, with a volunteer token',
+        description:
+          'Challenge and token, leases, heartbeats, results and receipts, peer rooms, with a volunteer token',
       },
       { name: 'log', description: 'The public append-only receipt log: tree heads, proofs, entries' },
       { name: 'operator', description: "The grid's operator: creating projects, with the operator token" },

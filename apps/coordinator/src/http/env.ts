@@ -4,6 +4,7 @@ import type { Clock } from '../clock';
 import type { CoordinatorConfig } from '../config';
 import type { CoordinatorKey } from '../log/keys';
 import type { ReceiptLog } from '../log/receipt-log';
+import type { PeerKeys } from '../peers/peer-keys';
 import type { Store } from '../store/store';
 import type { RecentVolunteers } from '../volunteers/recent';
 import type { RateLimiter } from './rate-limit';
@@ -16,6 +17,8 @@ export interface Deps {
   readonly clock: Clock;
   readonly config: CoordinatorConfig;
   readonly tokens: VolunteerTokens;
+  /** Signaling tickets and room secrets. */
+  readonly peers: PeerKeys;
   readonly perAddress: RateLimiter;
   readonly perVolunteer: RateLimiter;
   /** Checks an operator token against the one in the data directory (read per request: rotation needs no restart). */

@@ -24,6 +24,9 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   internal: 500,
 };
 
+/** The HTTP status of an error code, for answers that do not go through Hono (a refused WebSocket handshake). */
+export const httpStatus = (code: ErrorCode): ContentfulStatusCode => STATUS[code];
+
 export class ApiError extends Error {
   constructor(
     readonly code: ErrorCode,

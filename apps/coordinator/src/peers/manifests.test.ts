@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { API, type BlobHash } from '@bricolage/protocol';
+import { BLOB_CHUNK_BYTES, BlobManifest } from '@bricolage/protocol/peer';
+import { describe, expect, it } from 'vitest';
+import { startCoordinator } from '../server';
+import { ManifestCache, manifestOf } from './manifests';
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const bytesOf = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+
+describe('chunk manifests', () => {
+  it('hash each 64 KiB chunk, the last one short', () => {
+    const bytes = bytesOf(2 * BLOB_CHUNK_BYTES + 5, 1);
+    const m = manifestOf(sha(bytes) as BlobHash, bytes);
+    expect(m.size).toBe(bytes.length);
+    expect(m.chunks).toEqual([
+      sha(bytes.subarray(0, BLOB_CHUNK_BYTES)),
+      sha(bytes.subarray(BLOB_CHUNK_BYTES, 2 * BLOB_CHUNK_BYTES)),
+      sha(bytes.subarray(2 * BLOB_CHUNK_BYTES)),
+    ]);
+    expect(manifestOf(sha(new Uint8Array()) as BlobHash, new Uint8Array()).chunks).toEqual([]);
+  });
+
+  it('are computed once per blob and kept within a budget of chunk hashes', async () => {
+    const cache = new ManifestCache(3);
+    let loads = 0;
+    const load = (bytes: Uint8Array) => async () => {
+      loads++;
+      return bytes;
+    };
+    const two = bytesOf(2 * BLOB_CHUNK_BYTES, 2);
+    const one = bytesOf(10, 3);
+    await cache.get(sha(two) as BlobHash, load(two));
+    await cache.get(sha(two) as BlobHash, load(two));
+    expect(loads).toBe(1);
+    await cache.get(sha(one) as BlobHash, load(one));
+    // 2 + 1 chunks fit; another 2 push the least recently used out.
+    const other = bytesOf(2 * BLOB_CHUNK_BYTES, 4);
+    await cache.get(sha(other) as BlobHash, load(other));
+    await cache.get(sha(two) as BlobHash, load(two));
+    expect(loads).toBe(4);
+    expect(await cache.get('ab'.repeat(32) as BlobHash, async () => null)).toBeNull();
+  });
+
+  it('are served at /v1/blobs/{hash}/manifest, and refused for an unknown or malformed hash', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bricolage-manifest-'));
+    const coordinator = await startCoordinator({ dataDir, log: () => undefined });
+    try {
+      const bytes = bytesOf(3 * BLOB_CHUNK_BYTES + 1, 5);
+      await coordinator.store.putBlob(sha(bytes), bytes);
+      const reply = await fetch(coordinator.url + API.blobManifest(sha(bytes)));
+      expect(reply.status).toBe(200);
+      expect(reply.headers.get('cache-control')).toContain('immutable');
+      const manifest = BlobManifest.parse(await reply.json());
+      expect(manifest).toEqual(manifestOf(sha(bytes) as BlobHash, bytes));
+      const unknown = await fetch(coordinator.url + API.blobManifest('cd'.repeat(32)));
+      expect([unknown.status, ((await unknown.json()) as { error: { code: string } }).error.code]).toEqual([
+        404,
+        'not_found',
+      ]);
+      expect((await fetch(coordinator.url + API.blobManifest('nope'))).status).toBe(400);
+    } finally {
+      await coordinator.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

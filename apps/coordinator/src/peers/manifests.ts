@@ -1,0 +1,41 @@
+// Chunk manifests of blobs: the SHA-256 of each chunk, so that a volunteer fetching a blob from peers checks
+// every chunk as it arrives and knows which peer sent a wrong one. Blobs are immutable, so a manifest is
+// computed once and kept (bounded by the number of chunk hashes held).
+import { BLOB_CHUNK_BYTES, type BlobManifest } from '@bricolage/protocol/peer';
+import type { BlobHash } from '@bricolage/protocol';
+import { sha256Hex } from '../hash';
+
+export function manifestOf(hash: BlobHash, bytes: Uint8Array, chunkSize = BLOB_CHUNK_BYTES): BlobManifest {
+  const chunks: string[] = [];
+  for (let at = 0; at < bytes.length; at += chunkSize) chunks.push(sha256Hex(bytes.subarray(at, at + chunkSize)));
+  return { hash, size: bytes.length, chunkSize, chunks };
+}
+
+export class ManifestCache {
+  readonly #entries = new Map<string, BlobManifest>();
+  #chunks = 0;
+
+  /** `maxChunks` hashes in all: 65,536 is 4 GiB of blobs in 64 KiB chunks, ≈ 4 MB of hex held. */
+  constructor(private readonly maxChunks = 65_536) {}
+
+  async get(hash: BlobHash, load: () => Promise<Uint8Array | null>): Promise<BlobManifest | null> {
+    const cached = this.#entries.get(hash);
+    if (cached) {
+      this.#entries.delete(hash);
+      this.#entries.set(hash, cached);
+      return cached;
+    }
+    const bytes = await load();
+    if (!bytes) return null;
+    const manifest = manifestOf(hash, bytes);
+    this.#entries.set(hash, manifest);
+    this.#chunks += manifest.chunks.length;
+    // Least recently used first; one manifest larger than the whole budget is served but not kept.
+    for (const [key, old] of this.#entries) {
+      if (this.#chunks <= this.maxChunks) break;
+      this.#entries.delete(key);
+      this.#chunks -= old.chunks.length;
+    }
+    return manifest;
+  }
+}
