@@ -19,6 +19,7 @@ import {
   sha256Hex,
   sign,
 } from '@bricolage/protocol';
+import { PeerRoom } from '@bricolage/protocol/peer';
 
 /** The part of a zod schema the client uses (zod itself stays a dependency of the protocol package). */
 interface Schema<T> {
@@ -125,6 +126,11 @@ export class CoordinatorClient {
 
   me(): Promise<ClientResult<VolunteerStats>> {
     return this.#authed(API.me, VolunteerStats, { method: 'GET' });
+  }
+
+  /** A project's peer room: its secret and a signaling ticket for this volunteer. */
+  peerRoom(project: string): Promise<ClientResult<PeerRoom>> {
+    return this.#authed(`${API.peerRoom}?project=${encodeURIComponent(project)}`, PeerRoom, { method: 'GET' });
   }
 
   /** A content-addressed blob, checked against its hash before it is returned. */
