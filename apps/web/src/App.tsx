@@ -6,6 +6,7 @@ import { Notices } from './components/Notices';
 import { ProjectsPanel } from './components/ProjectsPanel';
 import { ReceiptsPanel } from './components/ReceiptsPanel';
 import { SettingsPanel } from './components/SettingsPanel';
+import { SwarmPanel } from './components/SwarmPanel';
 import { shortKey } from './format';
 import type { Session } from './session';
 
@@ -60,6 +61,7 @@ export function App({ session }: { session: Session }) {
         <Notices notices={view.notices} onDismiss={(id) => session.dismiss(id)} />
         <div className="grid">
           <ComputePanel view={view} session={session} />
+          <SwarmPanel swarms={view.swarms} projects={view.projects} />
           <SettingsPanel settings={view.settings} battery={view.battery} session={session} />
           <ProjectsPanel projects={view.projects} reachable={view.reachable} />
           <ReceiptsPanel

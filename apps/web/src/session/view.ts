@@ -1,5 +1,6 @@
 // The view model: one immutable view of a volunteer session for whoever draws it (the volunteer page's React
 // tree, the widget's frame), changed only through `set`, with listeners told only when something changed.
+import type { SwarmView } from '@bricolage/peer';
 import type { Project, VolunteerStats } from '@bricolage/protocol';
 import {
   type AuditReport,
@@ -97,6 +98,8 @@ export interface View {
     readonly restoring: boolean;
   };
   readonly notices: readonly Notice[];
+  /** The rooms of the projects this tab serves, once it has joined them (after Start). */
+  readonly swarms: readonly SwarmView[];
   /** `performance.now()` (ms since the page started loading) when Start was pressed and when the first WU began. */
   readonly timing: { readonly startPressed: number | null; readonly firstCompute: number | null };
 }
@@ -137,6 +140,7 @@ export const INITIAL_VIEW: View = {
   audit: null,
   busy: { verifying: false, importing: false, backup: false, restoring: false },
   notices: [],
+  swarms: [],
   timing: { startPressed: null, firstCompute: null },
 };
 
