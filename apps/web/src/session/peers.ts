@@ -12,6 +12,8 @@ import type { View, ViewModel } from './view';
 
 /** How often the log's tree head is read while in a room (each peer announces the newest it read). */
 const HEAD_MS = 10_000;
+/** After results were accepted the log has grown: its head is read again this soon (once for a burst of them). */
+const HEAD_AFTER_SUBMIT_MS = 1_000;
 /** How often this tab's presence is refreshed (rates change continually; the room need not hear each change). */
 const PRESENCE_MS = 2_000;
 /** Rooms one tab joins at most, when it serves every project of the grid. */
@@ -37,6 +39,7 @@ export class Peers {
   #timers: ReturnType<typeof setInterval>[] = [];
   #unsubscribe: (() => void)[] = [];
   #viewQueued = false;
+  #headSoon: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: PeersOptions) {
     this.#o = options;
@@ -111,6 +114,8 @@ export class Peers {
   /** Leaves every room (Stop, or the page closing). */
   leave(): void {
     for (const timer of this.#timers) clearInterval(timer);
+    if (this.#headSoon) clearTimeout(this.#headSoon);
+    this.#headSoon = null;
     for (const off of this.#unsubscribe) off();
     for (const swarm of this.#swarms.values()) swarm.leave();
     this.#timers = [];
@@ -140,6 +145,10 @@ export class Peers {
           swarmOf(lease)?.release(lease);
           projectOf.delete(lease);
         }
+        this.#headSoon ??= setTimeout(() => {
+          this.#headSoon = null;
+          void this.#readHead();
+        }, HEAD_AFTER_SUBMIT_MS);
       }),
       volunteer.on('dropped', (e) => {
         swarmOf(e.lease)?.release(e.lease);
