@@ -71,6 +71,8 @@ export interface Swarm {
   /** Called whenever the view may have changed. */
   subscribe(listener: () => void): () => void;
   setPresence(presence: OwnPresence): void;
+  /** Resolves once the room is known (peers found and synced, or nobody there), or after `settleMs`. */
+  ready(): Promise<void>;
   /** The blob from peers (checked chunk by chunk), or null: then ask the coordinator, and `keep` what it sends. */
   fetchBlob(hash: string): Promise<Uint8Array | null>;
   /** A blob this volunteer got from the coordinator (already checked against its hash): served to peers. */
@@ -87,6 +89,7 @@ export interface Swarm {
 const SWEEP_MS = 30_000;
 const TICK_MS = 1000;
 const MAX_ANNOUNCED_BLOBS = 64;
+const LINK_WAIT_MS = 2000;
 
 /** simple-peer's RTCPeerConnection, reached to close a peer dropped by the blob exchange. */
 interface ConnWithPeer {
@@ -272,6 +275,32 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     return new Set(readPeers(provider.awareness.getStates(), project, doc.clientID).peers.map((p) => p.id));
   }
 
+  /**
+   * Whether a peer that says it holds the blob has its blob channel open. One whose presence says so but whose
+   * channel is still opening (it opens just after the room syncs) is waited for, up to LINK_WAIT_MS.
+   */
+  async function linkedHolder(hash: string): Promise<boolean> {
+    const holds = (peer: number) => presenceOf(peer)?.blobs.includes(hash as never) ?? false;
+    const linked = () => exchange.peers().some(holds);
+    if (linked()) return true;
+    const connected = readPeers(provider.awareness.getStates(), project, doc.clientID).peers.some(
+      (p) => !p.self && !exchange.denied(p.id) && p.presence.blobs.includes(hash as never),
+    );
+    if (!connected) return false;
+    return new Promise((resolve) => {
+      const done = (found: boolean) => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        resolve(found);
+      };
+      const check = () => {
+        if (linked()) done(true);
+      };
+      const timer = setTimeout(() => done(linked()), LINK_WAIT_MS);
+      listeners.add(check);
+    });
+  }
+
   let settled: Promise<void> | null = null;
   const joinedAt = Date.now();
   /** Until the room is known: peers found and synced, or the signaling up a second with nobody, or settleMs. */
@@ -317,12 +346,12 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       own = presence;
       publish();
     },
+    ready: settle,
     async fetchBlob(hash) {
       const cached = shelf.get(hash);
       if (cached) return cached;
       await settle();
-      const holders = exchange.peers().filter((p) => presenceOf(p)?.blobs.includes(hash as never));
-      if (holders.length === 0) return null;
+      if (!(await linkedHolder(hash))) return null;
       const manifest = await options.manifest(hash);
       if (!manifest) return null;
       const result = await exchange.fetch(hash, manifest);
