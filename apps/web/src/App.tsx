@@ -61,7 +61,7 @@ export function App({ session }: { session: Session }) {
         <Notices notices={view.notices} onDismiss={(id) => session.dismiss(id)} />
         <div className="grid">
           <ComputePanel view={view} session={session} />
-          <SwarmPanel swarms={view.swarms} projects={view.projects} />
+          <SwarmPanel swarms={view.swarms} projects={view.projects} fetches={view.assetFetches} />
           <SettingsPanel settings={view.settings} battery={view.battery} session={session} />
           <ProjectsPanel projects={view.projects} reachable={view.reachable} />
           <ReceiptsPanel

@@ -13,6 +13,7 @@ import { ReceiptSync } from './session/receipt-sync';
 import { ViewModel } from './session/view';
 
 export {
+  type AssetFetch,
   type CurrentWork,
   type DeviceView,
   type Notice,

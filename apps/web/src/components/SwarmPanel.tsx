@@ -4,7 +4,8 @@
 import type { SwarmView } from '@bricolage/peer';
 import type { Project } from '@bricolage/protocol';
 import { memo } from 'react';
-import { formatRate, shortKey } from '../format';
+import { formatDuration, formatRate, shortKey } from '../format';
+import type { AssetFetch } from '../session';
 
 const megabytes = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
 const mb = (bytes: number) => `${megabytes.format(bytes / 1_000_000)} MB`;
@@ -14,9 +15,11 @@ const DEVICE: Record<string, string> = { gpu: 'GPU', 'software-gpu': 'software G
 export const SwarmPanel = memo(function SwarmPanel({
   swarms,
   projects,
+  fetches,
 }: {
   swarms: readonly SwarmView[];
   projects: readonly Project[];
+  fetches: readonly AssetFetch[];
 }) {
   if (swarms.length === 0) return null;
   return (
@@ -25,6 +28,26 @@ export const SwarmPanel = memo(function SwarmPanel({
       {swarms.map((swarm) => (
         <Swarm key={swarm.project} swarm={swarm} project={projects.find((p) => p.id === swarm.project) ?? null} />
       ))}
+      {fetches.length > 0 && (
+        <div className="asset-fetches">
+          <h3>Job assets fetched</h3>
+          <ul>
+            {fetches.map((f, i) => (
+              <li
+                // biome-ignore lint/suspicious/noArrayIndexKey: a fetch list has no other identity (one hash may repeat).
+                key={i}
+                data-testid="asset-fetch"
+                data-from={f.from}
+                data-bytes={f.bytes}
+                data-ms={Math.round(f.ms)}
+              >
+                <code>{f.hash.slice(0, 12)}…</code> {mb(f.bytes)} from{' '}
+                {f.from === 'peers' ? 'peers' : 'the coordinator'} in {formatDuration(f.ms)}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <p className="muted small">
         Volunteers of a project see each other directly (WebRTC, introduced by the coordinator) and share job assets,
         each piece checked against the coordinator’s hashes. They never trust each other’s results: only the coordinator

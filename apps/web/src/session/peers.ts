@@ -8,7 +8,7 @@ import { API } from '@bricolage/protocol';
 import { BlobManifest, type PeerRoom } from '@bricolage/protocol/peer';
 import type { BlobSource, ClientResult, Volunteer } from '@bricolage/runtime';
 import { HttpError, type PublicApi } from '../api';
-import type { View, ViewModel } from './view';
+import type { AssetFetch, View, ViewModel } from './view';
 
 /** How often the log's tree head is read while in a room (each peer announces the newest it read). */
 const HEAD_MS = 10_000;
@@ -20,6 +20,8 @@ const PRESENCE_MS = 2_000;
 const MAX_ROOMS = 4;
 /** How long an asset fetch waits for the rooms being joined before it asks the coordinator. */
 const JOIN_WAIT_MS = 5_000;
+/** Asset fetches listed in the view. */
+const FETCHES_SHOWN = 8;
 
 export interface PeersOptions {
   readonly base: string;
@@ -95,15 +97,29 @@ export class Peers {
     blob: async (hash): Promise<ClientResult<Uint8Array>> => {
       if (this.#joining)
         await Promise.race([this.#joining, new Promise((resolve) => setTimeout(resolve, JOIN_WAIT_MS))]);
+      await Promise.all([...this.#swarms.values()].map((s) => s.ready()));
+      // Timed from here: the transfer (and its checks), not the wait for the room.
+      const started = performance.now();
       for (const swarm of this.#swarms.values()) {
         const bytes = await swarm.fetchBlob(hash);
-        if (bytes) return { ok: true, value: bytes };
+        if (bytes) {
+          this.#fetched({ hash, bytes: bytes.length, ms: performance.now() - started, from: 'peers' });
+          return { ok: true, value: bytes };
+        }
       }
       const fetched = await coordinator.blob(hash);
-      if (fetched.ok) for (const swarm of this.#swarms.values()) swarm.keep(hash, fetched.value);
+      if (fetched.ok) {
+        for (const swarm of this.#swarms.values()) swarm.keep(hash, fetched.value);
+        this.#fetched({ hash, bytes: fetched.value.length, ms: performance.now() - started, from: 'coordinator' });
+      }
       return fetched;
     },
   });
+
+  #fetched(fetch: AssetFetch): void {
+    const { model } = this.#o;
+    model.set({ assetFetches: [...model.view().assetFetches, fetch].slice(-FETCHES_SHOWN) });
+  }
 
   /** The coordinator answers again: the witness checks what it could not. */
   coordinatorBack(): void {

@@ -44,6 +44,14 @@ export interface CurrentWork {
   readonly startedAt: number;
 }
 
+/** A job asset this tab fetched, from where, and how long it took (the Peers panel lists the last few). */
+export interface AssetFetch {
+  readonly hash: string;
+  readonly bytes: number;
+  readonly ms: number;
+  readonly from: 'peers' | 'coordinator';
+}
+
 export interface Notice {
   readonly id: number;
   readonly kind: 'info' | 'success' | 'error';
@@ -100,6 +108,8 @@ export interface View {
   readonly notices: readonly Notice[];
   /** The rooms of the projects this tab serves, once it has joined them (after Start). */
   readonly swarms: readonly SwarmView[];
+  /** The last few job assets fetched, newest last. */
+  readonly assetFetches: readonly AssetFetch[];
   /** `performance.now()` (ms since the page started loading) when Start was pressed and when the first WU began. */
   readonly timing: { readonly startPressed: number | null; readonly firstCompute: number | null };
 }
@@ -141,6 +151,7 @@ export const INITIAL_VIEW: View = {
   busy: { verifying: false, importing: false, backup: false, restoring: false },
   notices: [],
   swarms: [],
+  assetFetches: [],
   timing: { startPressed: null, firstCompute: null },
 };
 
