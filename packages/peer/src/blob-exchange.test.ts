@@ -209,6 +209,23 @@ describe('the blob exchange', () => {
     expect(me.drops).toEqual([]);
   });
 
+  it('does not give up on a peer that is slow but keeps delivering (a busy link is not a dead one)', async () => {
+    const net = new SimNetwork(10);
+    const presence = new Presence();
+    const bytes = randomBlob(16 * BLOB_CHUNK_BYTES, 12);
+    const manifest = manifestOf(bytes);
+    const me = makeNode(net, 1, presence);
+    const busy = makeNode(net, 2, presence);
+    busy.shelf.put(manifest.hash, bytes);
+    presence.say(2, manifest.hash);
+    // 400 ms per chunk on the wire: the 8th chunk asked at once arrives long after the 1 s timeout,
+    // but a chunk arrives every 400 ms.
+    connect(net, busy, me, { bytesPerMs: BLOB_CHUNK_BYTES / 400 });
+    await net.advance(100);
+    const result = await net.run(me.exchange.fetch(manifest.hash, manifest));
+    expect(result.ok && Buffer.from(result.bytes).equals(Buffer.from(bytes))).toBe(true);
+  });
+
   it('asks the others when a peer no longer has the blob, or leaves mid-fetch', async () => {
     const net = new SimNetwork(6);
     const presence = new Presence();

@@ -5,6 +5,7 @@
 // the swarm hands it channels, the tests hand it a simulated network.
 import type { BlobManifest } from '@bricolage/protocol/peer';
 import { BLOB_CHUNK_BYTES } from '@bricolage/protocol/peer';
+import { BlobFetch, manifestProblem } from './blob-fetch';
 import { type Decoded, decodeFrame, encodeFrame } from './frames';
 import type { BlobShelf } from './shelf';
 
@@ -85,6 +86,8 @@ interface Request {
 export class Link {
   peer: number | null = null;
   dead = false;
+  /** When anything last arrived from this peer: a peer still delivering is busy, not gone. */
+  heardAt = 0;
   readonly requests = new Map<number, Request>();
   serving: Promise<void> = Promise.resolve();
   queued = 0;
@@ -170,6 +173,7 @@ export class BlobExchange {
   /** @internal A message from `link`, decoded (or why it could not be). */
   receive(link: Link, decoded: Decoded): void {
     if (link.dead) return;
+    link.heardAt = this.#now();
     if (!decoded.ok) {
       this.drop(link, `sent ${decoded.reason}`);
       return;
@@ -256,9 +260,20 @@ export class BlobExchange {
     if (link.dead) return false;
     const id = this.#nextId++;
     const request: Request = { id, index, fetch, timer: null };
-    request.timer = this.#timers.set(() => {
-      if (link.requests.delete(id)) fetch.timedOut(link, index);
-    }, this.#o.chunkTimeoutMs ?? 10_000);
+    const timeout = this.#o.chunkTimeoutMs ?? 10_000;
+    // A chunk late behind others on a busy link is waited for as long as the link keeps delivering; only a peer
+    // silent for the whole timeout loses the chunk to another peer (and, twice, its place in the fetch).
+    const arm = (): unknown =>
+      this.#timers.set(() => {
+        if (!link.requests.has(id)) return;
+        if (this.#now() - link.heardAt < timeout) {
+          request.timer = arm();
+          return;
+        }
+        link.requests.delete(id);
+        fetch.timedOut(link, index);
+      }, timeout);
+    request.timer = arm();
     link.requests.set(id, request);
     if (this.#send(link, encodeFrame({ t: 'get', id, hash: fetch.manifest.hash, index }))) return true;
     link.requests.delete(id);
@@ -308,123 +323,4 @@ export class BlobExchange {
       return false;
     }
   }
-}
-
-/** One blob being fetched from several peers at once. */
-class BlobFetch {
-  readonly #bytes: Uint8Array;
-  readonly #have: Uint8Array;
-  readonly #todo: number[];
-  readonly #inFlight = new Map<Link, number>();
-  readonly #strikes = new Map<Link, number>();
-  readonly #candidates: Set<Link>;
-  readonly #from = new Set<number>();
-  #left: number;
-  #done: ((result: FetchResult) => void) | null = null;
-
-  constructor(
-    private readonly exchange: BlobExchange,
-    readonly manifest: BlobManifest,
-    candidates: readonly Link[],
-    private readonly window: number,
-  ) {
-    this.#bytes = new Uint8Array(manifest.size);
-    this.#have = new Uint8Array(manifest.chunks.length);
-    this.#todo = manifest.chunks.map((_, i) => i);
-    this.#left = manifest.chunks.length;
-    this.#candidates = new Set(candidates);
-  }
-
-  run(): Promise<FetchResult> {
-    if (this.#left === 0) return Promise.resolve({ ok: true, bytes: this.#bytes, peers: [] });
-    return new Promise((resolve) => {
-      this.#done = resolve;
-      this.#pump();
-    });
-  }
-
-  received(link: Link, index: number, payload: Uint8Array): void {
-    this.#settle(link);
-    // A chunk asked twice (the first peer was slow) is kept once.
-    if (!this.#done || this.#have[index]) return;
-    this.#have[index] = 1;
-    this.#bytes.set(payload, index * this.manifest.chunkSize);
-    this.#from.add(link.peer as number);
-    if (--this.#left === 0) {
-      this.#finish({ ok: true, bytes: this.#bytes, peers: [...this.#from] });
-      return;
-    }
-    this.#pump();
-  }
-
-  /** The peer does not have it (any more): ask the others. */
-  refused(link: Link, index: number): void {
-    this.#settle(link);
-    this.#candidates.delete(link);
-    this.retry(index);
-  }
-
-  timedOut(link: Link, index: number): void {
-    this.#settle(link);
-    const strikes = (this.#strikes.get(link) ?? 0) + 1;
-    this.#strikes.set(link, strikes);
-    if (strikes >= 2) this.#candidates.delete(link);
-    this.retry(index);
-  }
-
-  /** The link closed or was dropped with this chunk asked of it. */
-  lost(link: Link, index: number): void {
-    this.#inFlight.delete(link);
-    this.#candidates.delete(link);
-    this.retry(index);
-  }
-
-  retry(index: number): void {
-    if (!this.#done || this.#have[index] || this.#todo.includes(index)) return;
-    this.#todo.unshift(index);
-    this.#pump();
-  }
-
-  #settle(link: Link): void {
-    const n = (this.#inFlight.get(link) ?? 1) - 1;
-    if (n > 0) this.#inFlight.set(link, n);
-    else this.#inFlight.delete(link);
-  }
-
-  #pump(): void {
-    if (!this.#done) return;
-    for (const link of this.#candidates) if (link.dead) this.#candidates.delete(link);
-    // Round robin: one chunk per peer per turn, until every peer's window is full or nothing is left to ask.
-    let asked = true;
-    while (this.#todo.length > 0 && asked) {
-      asked = false;
-      for (const link of this.#candidates) {
-        const index = this.#todo[0];
-        if (index === undefined) break;
-        if ((this.#inFlight.get(link) ?? 0) >= this.window) continue;
-        if (!this.exchange.request(link, this, index)) {
-          this.#candidates.delete(link);
-          continue;
-        }
-        this.#todo.shift();
-        this.#inFlight.set(link, (this.#inFlight.get(link) ?? 0) + 1);
-        asked = true;
-      }
-    }
-    if (this.#candidates.size === 0 && this.#left > 0)
-      this.#finish({ ok: false, reason: 'every peer that held it failed or left' });
-  }
-
-  #finish(result: FetchResult): void {
-    const done = this.#done;
-    this.#done = null;
-    done?.(result);
-  }
-}
-
-function manifestProblem(hash: string, m: BlobManifest): string | null {
-  if (m.hash !== hash) return 'the manifest is for another blob';
-  if (m.chunkSize > BLOB_CHUNK_BYTES) return `chunks of ${m.chunkSize} bytes are over the ${BLOB_CHUNK_BYTES} limit`;
-  if (m.chunks.length !== Math.ceil(m.size / m.chunkSize)) return 'the manifest has the wrong number of chunks';
-  return null;
 }

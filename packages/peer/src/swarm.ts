@@ -3,18 +3,12 @@
 // presence, the held units, the blob exchange on each connection, the log witness, and a watchdog for stuck
 // connections. Everything peers say is parsed and checked here before the page sees it.
 import { sha256Hex } from '@bricolage/protocol';
-import type {
-  BlobManifest,
-  HeldUnit,
-  PeerPresence,
-  PeerRoom,
-  SplitViewEvidence as Evidence,
-} from '@bricolage/protocol/peer';
-import { SplitViewEvidence } from '@bricolage/protocol/peer';
+import type { BlobManifest, HeldUnit, PeerPresence, PeerRoom } from '@bricolage/protocol/peer';
 import { WebrtcProvider } from 'y-webrtc';
 import * as Y from 'yjs';
 import { tappedWebRtc } from './blob-channel';
 import { BlobExchange, type Channel, type ExchangeStats } from './blob-exchange';
+import { HeadGossip } from './head-gossip';
 import { type HeldCounts, HeldUnits } from './held-units';
 import { combinedRate, type PeerView, readPeers } from './presence';
 import { BlobShelf } from './shelf';
@@ -90,6 +84,7 @@ const SWEEP_MS = 30_000;
 const TICK_MS = 1000;
 const MAX_ANNOUNCED_BLOBS = 64;
 const LINK_WAIT_MS = 2000;
+const ALONE_MS = 500;
 
 /** simple-peer's RTCPeerConnection, reached to close a peer dropped by the blob exchange. */
 interface ConnWithPeer {
@@ -109,7 +104,6 @@ export function joinSwarm(options: SwarmOptions): Swarm {
   };
   const shelf = new BlobShelf(options.shelfBytes);
   const held = new HeldUnits(doc.getMap('units'), doc.clientID, Date.now);
-  const evidence = doc.getMap<unknown>('evidence');
   let room = options.room;
   let own: OwnPresence | null = null;
   let bytesFromCoordinator = 0;
@@ -197,49 +191,12 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       provider.awareness.setLocalState(state);
   }
 
+  const gossip = new HeadGossip(witness, doc.getMap<unknown>('evidence'), changed);
   const onAwareness = () => {
-    void checkHeads();
+    void gossip.heard(readPeers(provider.awareness.getStates(), project, doc.clientID).peers);
     changed();
   };
   provider.awareness.on('change', onAwareness);
-
-  /** The signature of the head each peer announced last: a head is checked once, not at every awareness change. */
-  const heard = new Map<number, string>();
-
-  /** Every head a peer announces goes to the witness; a split view found becomes evidence for every page. */
-  async function checkHeads(): Promise<void> {
-    const before = witness.alarms().length;
-    for (const peer of readPeers(provider.awareness.getStates(), project, doc.clientID).peers) {
-      const head = peer.presence.head;
-      if (peer.self || !head || heard.get(peer.id) === head.signature) continue;
-      heard.set(peer.id, head.signature);
-      if (heard.size > 1024) heard.clear();
-      await witness.observe(head, peer.id);
-    }
-    if (witness.alarms().length !== before) share();
-  }
-
-  function share(): void {
-    for (const alarm of witness.alarms()) {
-      if (alarm.kind !== 'split-view') continue;
-      const id = [alarm.a.head.root, alarm.b.head.root].sort().join(':');
-      if (!evidence.has(id)) evidence.set(id, { a: alarm.a, b: alarm.b } satisfies Evidence);
-    }
-    changed();
-  }
-
-  const onEvidence = async () => {
-    const before = witness.alarms().length;
-    for (const value of evidence.values()) {
-      const parsed = SplitViewEvidence.safeParse(value);
-      if (!parsed.success) continue;
-      // Checked like any head: a forged piece of evidence fails its signature and is ignored.
-      await witness.observe(parsed.data.a, 'evidence');
-      await witness.observe(parsed.data.b, 'evidence');
-    }
-    if (witness.alarms().length !== before) changed();
-  };
-  evidence.observe(() => void onEvidence());
   doc.getMap('units').observe(changed);
 
   const watchdog = new Watchdog({ conns: () => conns().entries(), now: Date.now, onReset: changed });
@@ -303,17 +260,22 @@ export function joinSwarm(options: SwarmOptions): Swarm {
 
   let settled: Promise<void> | null = null;
   const joinedAt = Date.now();
-  /** Until the room is known: peers found and synced, or the signaling up a second with nobody, or settleMs. */
+  /**
+   * Until the room is known: its peers found and synced, or nobody there ALONE_MS after the signaling connected
+   * (peers answer an announcement within a round trip or two), or settleMs. A lone volunteer's first asset
+   * fetch waits that long for nothing; one with peers waits until they can serve it.
+   */
   function settle(): Promise<void> {
     settled ??= (async () => {
       const deadline = joinedAt + (options.settleMs ?? 3000);
-      let alone = 0;
+      let aloneSince: number | null = null;
       while (Date.now() < deadline && !left) {
         const open = [...conns().values()];
         if (open.length > 0 && open.every((c) => c.synced)) return;
-        alone = open.length === 0 && provider.signalingConns.some((c) => c.connected) ? alone + 1 : 0;
-        if (alone >= 10) return;
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        const alone = open.length === 0 && provider.signalingConns.some((c) => c.connected);
+        aloneSince = alone ? (aloneSince ?? Date.now()) : null;
+        if (aloneSince !== null && Date.now() - aloneSince >= ALONE_MS) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })();
     return settled;
@@ -371,13 +333,16 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     hold: (lease, unit) => held.hold(lease, unit),
     release: (lease) => held.release(lease),
     async observeHead(sth) {
-      const before = witness.newestOwn();
+      const newest = witness.newestOwn();
+      const alarms = witness.alarms().length;
       await witness.observe(sth, 'self');
-      if (witness.newestOwn() !== before) publish();
-      await checkHeads();
+      if (witness.newestOwn() !== newest) publish();
+      await gossip.heard(readPeers(provider.awareness.getStates(), project, doc.clientID).peers);
+      // A split view found against this volunteer's own head is evidence for the room too.
+      if (witness.alarms().length !== alarms) gossip.share();
     },
     coordinatorBack() {
-      void witness.recheck().then(() => share());
+      void witness.recheck().then(() => gossip.share());
     },
     leave() {
       if (left) return;

@@ -35,6 +35,8 @@ export interface PairOptions {
   readonly tamperA?: (bytes: Uint8Array) => Uint8Array | null;
   /** Latency range in ms (default 1–20). */
   readonly latency?: readonly [number, number];
+  /** Bandwidth of each direction, in bytes per ms: messages queue behind each other (default: unlimited). */
+  readonly bytesPerMs?: number;
 }
 
 export class SimNetwork {
@@ -82,8 +84,9 @@ export class SimNetwork {
           end.sent.push(bytes);
           const out = tamper ? tamper(bytes.slice()) : bytes.slice();
           if (!out) return;
-          // In order: never before the message sent ahead of it.
-          const at = Math.max(end.last, this.#now + lo + Math.floor(this.random() * (hi - lo + 1)));
+          // In order: never before the message sent ahead of it, and after its own bytes crossed the link.
+          const transfer = options.bytesPerMs ? Math.ceil(out.length / options.bytesPerMs) : 0;
+          const at = Math.max(end.last, this.#now + lo + Math.floor(this.random() * (hi - lo + 1))) + transfer;
           end.last = at;
           const other = end.peer as SimEnd;
           this.#schedule(at - this.#now, () => {
