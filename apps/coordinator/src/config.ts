@@ -41,6 +41,11 @@ export interface CoordinatorConfig {
   readonly challengeSeconds: number;
   /** How often expired leases are swept back into the queue. */
   readonly sweepMs: number;
+  /**
+   * Whether volunteers may meet each other: the signaling WebSocket at /signal and the peer rooms. Off, they
+   * work alone, each asset from the coordinator (tests outside a network namespace turn it off: see README).
+   */
+  readonly peers: boolean;
   readonly signal: SignalLimits;
 }
 
@@ -56,6 +61,7 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   tokenSeconds: 15 * 60,
   challengeSeconds: 120,
   sweepMs: 1000,
+  peers: true,
   signal: {
     maxMessageBytes: 64 * 1024,
     maxTopicsPerConnection: 8,

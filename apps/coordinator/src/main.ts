@@ -22,6 +22,8 @@ const coordinator = await startCoordinator({
   dataDir,
   port,
   host,
+  // PEERS=0: volunteers work alone (no /signal, no rooms).
+  ...(process.env.PEERS === '0' ? { config: { peers: false } } : {}),
   ...(existsSync(webDist) ? { webRoot: webDist } : {}),
   ...(existsSync(widgetScript) ? { widgetScript } : {}),
 });

@@ -15,7 +15,7 @@ import { newProject } from './new-project';
 import { ReceiptLog } from './log/receipt-log';
 import { ensureOperatorToken, isOperatorToken, operatorTokenPath } from './operator-token';
 import { PeerKeys } from './peers/peer-keys';
-import { attachSignaling, type Signaling } from './signal/signal-server';
+import { attachSignaling, NO_SIGNALING, type Signaling } from './signal/signal-server';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import { RecentVolunteers } from './volunteers/recent';
 import type { Store } from './store/store';
@@ -111,13 +111,15 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host }, () => resolve(s));
   });
   // The one place the signaling WebSocket meets the HTTP server: it takes the `upgrade` requests for /signal.
-  const signaling = attachSignaling(server as Server, {
-    limits: config.signal,
-    tickets: deps.peers.tickets,
-    projectExists: async (project) => (await store.getProject(project as ProjectId)) !== null,
-    clock,
-    log: logError,
-  });
+  const signaling = config.peers
+    ? attachSignaling(server as Server, {
+        limits: config.signal,
+        tickets: deps.peers.tickets,
+        projectExists: async (project) => (await store.getProject(project as ProjectId)) !== null,
+        clock,
+        log: logError,
+      })
+    : NO_SIGNALING;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   let sweeping = false;

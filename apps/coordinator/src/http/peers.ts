@@ -30,6 +30,7 @@ export function peerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     },
     [byAddress, auth],
     async (c, { query }) => {
+      if (!deps.config.peers) throw new ApiError('forbidden', 'peers are turned off on this coordinator');
       if (!(await deps.store.getProject(query.project))) throw new ApiError('not_found', `no project ${query.project}`);
       const ticketExpiresAt = deps.clock.now() + deps.config.signal.ticketSeconds * 1000;
       const ticket = deps.peers.tickets.mint(c.get('volunteer'), ticketExpiresAt);

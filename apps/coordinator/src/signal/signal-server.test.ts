@@ -316,6 +316,29 @@ describe('the signaling server', () => {
   });
 });
 
+describe('a coordinator with peers turned off', () => {
+  it('hands out no room and answers no WebSocket at /signal', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bricolage-nopeers-'));
+    const coordinator = await startCoordinator({ dataDir, log: () => undefined, config: { peers: false } });
+    try {
+      const { project } = await coordinator.createProject('alone');
+      const volunteer = await SimVolunteer.create(coordinator.url);
+      const room = await volunteer.get<{ error: { code: string } }>(`${API.peerRoom}?project=${project}`);
+      expect([room.status, room.body.error.code]).toEqual([403, 'forbidden']);
+      const refused = await new Promise<string>((resolve) => {
+        const ws = new WebSocket(`${coordinator.url.replace(/^http/, 'ws')}${API.signal}?ticket=x`);
+        ws.on('open', () => resolve('opened'));
+        ws.on('error', () => resolve('refused'));
+      });
+      expect(refused).toBe('refused');
+      expect((await fetch(coordinator.url + API.health)).status).toBe(200);
+    } finally {
+      await coordinator.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the signaling server and silent clients', () => {
   it('closes a connection that does not answer its pings with 4408, and keeps an answering one', async () => {
     const s = await start({ pingMs: 50 });

@@ -46,6 +46,19 @@ export interface Signaling {
   close(): Promise<void>;
 }
 
+/** A coordinator with peers turned off: nothing listens for /signal (an upgrade request finds no handler). */
+export const NO_SIGNALING: Signaling = {
+  stats: () => ({
+    connections: 0,
+    accepted: 0,
+    refused: { not_found: 0, unauthorized: 0, too_many_connections: 0 },
+    closed: { bad_message: 0, forbidden_topic: 0, too_large: 0, too_many: 0, timeout: 0 },
+    relayed: 0,
+    dropped: { unsubscribed: 0, slowReceiver: 0 },
+  }),
+  close: async () => undefined,
+};
+
 const CLOSE_CODE: Record<Closure, SignalCloseCode> = {
   bad_message: SIGNAL_CLOSE.badMessage,
   forbidden_topic: SIGNAL_CLOSE.forbiddenTopic,

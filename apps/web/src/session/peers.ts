@@ -65,12 +65,14 @@ export class Peers {
     if (!key) throw new Error("the coordinator's key is not known yet, so its log could not be witnessed");
     const projects = this.#o.project ? [this.#o.project] : model.view().projects.map((p) => p.id);
     const volunteer = await this.#o.volunteer();
-    // The peer layer (yjs, y-webrtc) loads only now.
-    const { joinSwarm } = await import('@bricolage/peer');
     for (const project of projects.slice(0, MAX_ROOMS)) {
       if (this.#swarms.has(project)) continue;
       const room = await volunteer.peerRoom(project);
+      // The operator turned peers off: this tab works alone, as it would have before there were peers.
+      if (!room.ok && room.error.code === 'forbidden') return;
       if (!room.ok) throw new Error(`the coordinator did not hand out the room of ${project}: ${room.error.message}`);
+      // The peer layer (yjs, y-webrtc) loads only now, once there is a room to join.
+      const { joinSwarm } = await import('@bricolage/peer');
       const swarm = joinSwarm({
         room: room.value,
         coordinator: this.#o.base,
