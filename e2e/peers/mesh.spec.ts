@@ -2,8 +2,11 @@
 // a 5 MB job asset is served to two of them by the third, so the coordinator's blob endpoint is hit once for
 // it, not three times; and a peer serving corrupted chunks is caught, dropped and reported while the asset still
 // arrives intact. The kernel's results are checked against the table in Node: a byte wrong anywhere would show.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { API, fromBase64 } from '@bricolage/protocol';
 import type { Page } from '@playwright/test';
+import { axe, expectAccessible } from '../support/axe';
 import {
   bytesFromPeers,
   bytesServed,
@@ -71,6 +74,13 @@ test('three pages form a WebRTC mesh, and one serves a 5 MB asset to the other t
 
   // Results computed with the table from peers are right, to the bit.
   expect(await allCorrect(coordinator.url, seeded.token, seeded.job)).toBeGreaterThanOrEqual(3);
+
+  // The Peers panel: a review artefact, and no serious accessibility problem in it.
+  await pages[1].getByTestId('swarm').screenshot({
+    path: join(dirname(fileURLToPath(import.meta.url)), '__screenshots__', 'peers.png'),
+    animations: 'disabled',
+  });
+  expectAccessible(await axe(pages[1]), 'peers');
   for (const v of volunteers) await v.context.close();
 });
 

@@ -1,43 +1,12 @@
 // Review artefacts and accessibility: screenshots of the page's main states (kept in __screenshots__/),
 // axe-core on the page with no serious or critical violations, and Start reachable from the keyboard.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
+import { axe, expectAccessible } from '../support/axe';
 import { expect, openPage, receiptCount, seedPrimes, test } from './support';
 
 const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '__screenshots__');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/** Runs axe-core in the page (through the debugging protocol, which the page's CSP does not govern). */
-async function axe(page: Page): Promise<AxeViolation[]> {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const run = (window as unknown as { axe: { run(ctx: Document): Promise<{ violations: AxeViolation[] }> } }).axe.run;
-    return (await run(document)).violations.map(({ id, impact, help, nodes }) => ({
-      id,
-      impact,
-      help,
-      nodes: nodes.map((n) => ({ target: n.target })),
-    }));
-  });
-}
-
-function expectAccessible(violations: AxeViolation[], state: string): void {
-  for (const v of violations)
-    console.log(
-      `axe (${state}): ${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-    );
-  expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
-}
 
 const shot = (page: Page, name: string) =>
   page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true, animations: 'disabled' });

@@ -83,7 +83,7 @@ export interface Swarm {
 const SWEEP_MS = 30_000;
 const TICK_MS = 1000;
 const MAX_ANNOUNCED_BLOBS = 64;
-const LINK_WAIT_MS = 2000;
+const LINK_WAIT_MS = 10_000;
 const ALONE_MS = 500;
 
 /** simple-peer's RTCPeerConnection, reached to close a peer dropped by the blob exchange. */
@@ -233,8 +233,10 @@ export function joinSwarm(options: SwarmOptions): Swarm {
   }
 
   /**
-   * Whether a peer that says it holds the blob has its blob channel open. One whose presence says so but whose
-   * channel is still opening (it opens just after the room syncs) is waited for, up to LINK_WAIT_MS.
+   * Whether a peer that says it holds the blob has its blob channel open. One whose presence says so (heard
+   * through any peer: awareness is relayed) but whose connection is still forming is waited for, up to
+   * LINK_WAIT_MS: in a room of eight the mesh takes seconds to form here, and the wait is what saves the
+   * coordinator sending the blob again.
    */
   async function linkedHolder(hash: string): Promise<boolean> {
     const holds = (peer: number) => presenceOf(peer)?.blobs.includes(hash as never) ?? false;

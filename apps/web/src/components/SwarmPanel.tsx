@@ -7,8 +7,14 @@ import { memo } from 'react';
 import { formatDuration, formatRate, shortKey } from '../format';
 import type { AssetFetch } from '../session';
 
-const megabytes = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
-const mb = (bytes: number) => `${megabytes.format(bytes / 1_000_000)} MB`;
+const decimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+/** Bytes as a person reads them: a kernel of a few hundred bytes is not "0 MB". */
+const mb = (bytes: number) =>
+  bytes < 1000
+    ? `${bytes} B`
+    : bytes < 1_000_000
+      ? `${decimal.format(bytes / 1000)} kB`
+      : `${decimal.format(bytes / 1_000_000)} MB`;
 
 const DEVICE: Record<string, string> = { gpu: 'GPU', 'software-gpu': 'software GPU', cpu: 'CPU' };
 
@@ -73,9 +79,10 @@ function Swarm({ swarm, project }: { swarm: SwarmView; project: Project | null }
           {swarm.signaling ? 'introductions open' : 'no introductions: coordinator unreachable'}
         </span>
       </p>
-      <div className="table-scroll">
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (WCAG 2.1.1). */}
+      <section className="table-scroll" tabIndex={0} aria-label="Volunteers in this room">
         <table>
-          <caption className="sr-only">Volunteers in this room</caption>
+          <caption className="visually-hidden">Volunteers in this room</caption>
           <thead>
             <tr>
               <th scope="col">Volunteer</th>
@@ -105,7 +112,7 @@ function Swarm({ swarm, project }: { swarm: SwarmView; project: Project | null }
             ))}
           </tbody>
         </table>
-      </div>
+      </section>
       <dl className="stats swarm-stats">
         <div>
           <dt>Work units held in the room</dt>
