@@ -42,6 +42,8 @@ export class Peers {
   #unsubscribe: (() => void)[] = [];
   #viewQueued = false;
   #headSoon: ReturnType<typeof setTimeout> | null = null;
+  /** Started and not stopped: a join that failed (the coordinator was unreachable) is tried again when it is back. */
+  #wanted = false;
 
   constructor(options: PeersOptions) {
     this.#o = options;
@@ -49,6 +51,7 @@ export class Peers {
 
   /** Joins the rooms (after Start): returns at once; asset fetches wait for it, up to a few seconds. */
   start(): void {
+    this.#wanted = true;
     this.#joining ??= this.#join()
       .catch((error: Error) => {
         console.warn('could not join the peers', error);
@@ -69,7 +72,10 @@ export class Peers {
       if (this.#swarms.has(project)) continue;
       const room = await volunteer.peerRoom(project);
       // The operator turned peers off: this tab works alone, as it would have before there were peers.
-      if (!room.ok && room.error.code === 'forbidden') return;
+      if (!room.ok && room.error.code === 'forbidden') {
+        this.#wanted = false;
+        return;
+      }
       if (!room.ok) throw new Error(`the coordinator did not hand out the room of ${project}: ${room.error.message}`);
       // The peer layer (yjs, y-webrtc) loads only now, once there is a room to join.
       const { joinSwarm } = await import('@bricolage/peer');
@@ -125,12 +131,14 @@ export class Peers {
 
   /** The coordinator answers again: the witness checks what it could not. */
   coordinatorBack(): void {
+    if (this.#wanted && this.#swarms.size === 0 && !this.#joining) this.start();
     for (const swarm of this.#swarms.values()) swarm.coordinatorBack();
     void this.#readHead();
   }
 
   /** Leaves every room (Stop, or the page closing). */
   leave(): void {
+    this.#wanted = false;
     for (const timer of this.#timers) clearInterval(timer);
     if (this.#headSoon) clearTimeout(this.#headSoon);
     this.#headSoon = null;
