@@ -32,7 +32,10 @@ export interface SwarmOptions {
   readonly maxConns?: number;
   /** Bytes of verified blobs kept to serve (default 128 MiB). */
   readonly shelfBytes?: number;
-  /** How long the first fetch waits for the room to settle: peers found and synced (default 3 s). */
+  /**
+   * How long the first fetch waits at most for the room to settle, its peers found and synced (default 10 s: a
+   * room of eight took seconds to form on a busy machine, and every fetch that gives up costs the coordinator).
+   */
   readonly settleMs?: number;
 }
 
@@ -269,7 +272,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
    */
   function settle(): Promise<void> {
     settled ??= (async () => {
-      const deadline = joinedAt + (options.settleMs ?? 3000);
+      const deadline = joinedAt + (options.settleMs ?? 10_000);
       let aloneSince: number | null = null;
       while (Date.now() < deadline && !left) {
         const open = [...conns().values()];
