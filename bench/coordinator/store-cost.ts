@@ -55,7 +55,8 @@ async function measure(synchronous: 'FULL' | 'NORMAL', results: number, batch: n
       });
       await store.stageWorkUnits(job, 'b', chunk);
     }
-    await store.commitBatch(job, 'b');
+    const committed = await store.commitBatch(job, 'b', units);
+    if (!committed.ok) throw new Error(committed.error.message);
 
     let leaseUs = 0;
     let submitUs = 0;

@@ -2,7 +2,7 @@
 // (`renderer`, `gpu-process`, `utility:NetworkService`, …) and every thread by type and name
 // (`renderer/DedicatedWorker`, `browser/CrBrowserMain`, …), from /proc.
 import { readFileSync, readdirSync } from 'node:fs';
-import { allProcesses } from '../../apps/farm/src/procstats';
+import { allProcesses, browserTrees } from '../../apps/farm/src/procstats';
 
 const TICKS = 100; // USER_HZ
 
@@ -12,25 +12,13 @@ export interface BrowserProcess {
   readonly kind: string;
 }
 
-/** The processes whose command line holds one of `markers` (a browser's `--user-data-dir=…`), and their children. */
-export function browserProcesses(markers: readonly string[]): BrowserProcess[] {
-  const procs = allProcesses();
-  const members = new Set(procs.filter((p) => markers.some((m) => p.cmdline.includes(m))).map((p) => p.pid));
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of procs)
-      if (!members.has(p.pid) && members.has(p.ppid)) {
-        members.add(p.pid);
-        grew = true;
-      }
-  }
-  return procs
-    .filter((p) => members.has(p.pid))
-    .map((p) => {
-      const type = /--type=(\S+)/.exec(p.cmdline)?.[1] ?? 'browser';
-      const sub = /--utility-sub-type=(\S+)/.exec(p.cmdline)?.[1]?.split('.').at(-1);
-      return { pid: p.pid, kind: sub ? `${type}:${sub}` : type };
-    });
+/** The processes of the browsers using these profile directories, and their children. */
+export function browserProcesses(profiles: readonly string[]): BrowserProcess[] {
+  return browserTrees(profiles, allProcesses()).map((p) => {
+    const type = /--type=(\S+)/.exec(p.cmdline)?.[1] ?? 'browser';
+    const sub = /--utility-sub-type=(\S+)/.exec(p.cmdline)?.[1]?.split('.').at(-1);
+    return { pid: p.pid, kind: sub ? `${type}:${sub}` : type };
+  });
 }
 
 const gone = (e: unknown) => ['ENOENT', 'ESRCH'].includes((e as NodeJS.ErrnoException).code ?? '');

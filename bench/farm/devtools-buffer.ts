@@ -51,8 +51,7 @@ interface Driven {
 
 async function measure(name: string, open: (profile: string) => Promise<Driven>) {
   const profile = mkdtempSync(join(tmpdir(), 'bricolage-devtools-'));
-  const rendererMb = () =>
-    pssByKind(browserProcesses([`--user-data-dir=${profile} `])).total.get('renderer') ?? Number.NaN;
+  const rendererMb = () => pssByKind(browserProcesses([profile])).total.get('renderer') ?? Number.NaN;
   const settle = async (page: Driven) => {
     await page.evaluate(collect, null);
     await new Promise((resolve) => setTimeout(resolve, 1500));

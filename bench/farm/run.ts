@@ -98,12 +98,6 @@ interface Reading {
   readonly tabs: readonly TabReading[];
 }
 
-/**
- * A tab's browser processes are found by their exact `--user-data-dir=` argument: the farm's own
- * `treeUsage(tab.profile)` matches by substring, so `…/tab-1` also takes in `tab-10` … `tab-15`.
- */
-const browserOf = (tab: Tab) => `--user-data-dir=${tab.profile} `;
-
 /** CPU seconds the whole machine has been busy (all cores, /proc/stat), to tell other work on it apart. */
 function machineBusySeconds(): number {
   const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
@@ -123,9 +117,9 @@ function read(tabs: readonly Tab[], grid: Grid, validatedWUs: number): Reading {
     coordinatorCpu: grid.cpuSeconds(),
     harnessCpu: (harness.user + harness.system) / 1e6,
     machineCpu: machineBusySeconds(),
-    threads: threadCpu(browserProcesses(tabs.map(browserOf))),
+    threads: threadCpu(browserProcesses(tabs.map((t) => t.profile))),
     tabs: tabs.map((t) => {
-      const usage = treeUsage(browserOf(t), procs);
+      const usage = treeUsage(t.profile, procs);
       return {
         computed: t.snapshot?.computed ?? 0,
         computeMs: t.snapshot?.computeMs ?? 0,
@@ -273,7 +267,7 @@ async function point(tabs: number): Promise<PointFigures> {
         const start = state.start;
         if (start && (counts.validated - start.validatedWUs) * quorum >= results) {
           end = read(farm.tabs, grid, counts.validated);
-          memory = pssByKind(browserProcesses(farm.tabs.map(browserOf))).total;
+          memory = pssByKind(browserProcesses(farm.tabs.map((t) => t.profile))).total;
           break;
         }
         if (counts.unsent < low)
@@ -568,7 +562,7 @@ async function soak(tabs: number, ms: number): Promise<SoakFigures> {
         if (first === null) continue;
         if (args['soak-gc']) await collectGarbage(farm.tabs);
         const v8Heaps = await readHeaps(farm.tabs);
-        const procs = browserProcesses(farm.tabs.map(browserOf));
+        const procs = browserProcesses(farm.tabs.map((t) => t.profile));
         const { total: kinds, parts } = pssByKind(procs);
         const pss = [...kinds.values()].reduce((a, b) => a + b, 0);
         const rss = grid.rssBytes() / 2 ** 20;

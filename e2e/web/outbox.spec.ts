@@ -1,7 +1,8 @@
 // Nothing is lost: results computed while the coordinator is down wait in IndexedDB and are delivered when it
 // is back — live, or after a browser restart — and no work unit is lost or credited twice. Results whose
-// lease ran out meanwhile are refused by the coordinator, shown as such, and never counted.
-import type { Coordinator } from '@bricolage/coordinator';
+// lease ran out meanwhile (the tab was offline while the coordinator ran on: a coordinator's own downtime is
+// given back to the leases) are refused by the coordinator, shown as such, and never counted.
+import { API } from '@bricolage/protocol';
 import type { Page } from '@playwright/test';
 import { expect, jobCounts, openPage, receiptCount, seedPrimes, test } from './support';
 
@@ -12,10 +13,10 @@ const UNITS = 32;
 const number = async (page: Page, testId: string) => Number(await page.getByTestId(testId).textContent());
 const inHand = async (page: Page) => Number(await page.getByTestId('stats').getAttribute('data-in-hand'));
 
-/** Stops the coordinator while work is in hand, and waits until the page has computed it into the outbox. */
-async function outage(page: Page, grid: Coordinator): Promise<number> {
+/** Cuts the tab off while work is in hand, and waits until the page has computed it into the outbox. */
+async function outage(page: Page, cut: () => Promise<void>): Promise<number> {
   await expect.poll(() => inHand(page)).toBeGreaterThan(0);
-  await grid.close();
+  await cut();
   await expect(page.getByTestId('phase')).toHaveText('Coordinator unreachable');
   await expect.poll(() => number(page, 'stat-outbox')).toBeGreaterThan(0);
   await expect.poll(() => inHand(page)).toBe(0);
@@ -41,7 +42,7 @@ test('results computed while the coordinator is down are delivered when it is ba
   await expect.poll(() => number(page, 'stat-computed')).toBeGreaterThanOrEqual(3);
 
   // Outage 1: the tab keeps computing what it holds, then delivers it once the coordinator is back.
-  const waiting = await outage(page, grid);
+  const waiting = await outage(page, () => grid.close());
   const computedOffline = await number(page, 'stat-computed');
   grid = await startGrid({ dataDir: data, port });
   await expect(page.getByTestId('reachability')).toHaveText('reachable');
@@ -50,7 +51,7 @@ test('results computed while the coordinator is down are delivered when it is ba
   expect(waiting).toBeGreaterThan(0);
 
   // Outage 2: the browser is closed with results still waiting, and opened again once the coordinator is back.
-  const stranded = await outage(page, grid);
+  const stranded = await outage(page, () => grid.close());
   expect(stranded).toBeGreaterThan(0);
   await context.close();
   grid = await startGrid({ dataDir: data, port });
@@ -74,24 +75,25 @@ test('results computed while the coordinator is down are delivered when it is ba
   expect(new Set(units).size).toBe(units.length);
 });
 
-test('results whose lease expired during an outage are refused, shown, and never credited', async ({
+test('results whose lease expired while the tab was offline are refused, shown, and never credited', async ({
   page,
   scratch,
   startGrid,
 }) => {
   const port = 18783;
   const data = await scratch('expired-data');
-  let grid = await startGrid({ dataDir: data, port });
+  const grid = await startGrid({ dataDir: data, port });
   const { job } = await seedPrimes(grid, { ...JOB, leaseSeconds: 5 });
   await openPage(page, grid.url);
   await page.getByLabel(/Use of this device/).fill('50');
   await page.getByRole('button', { name: 'Start' }).click();
   await expect.poll(() => number(page, 'stat-computed')).toBeGreaterThanOrEqual(2);
-  const stranded = await outage(page, grid);
-  const closedAt = Date.now();
-  // Every lease handed out before the outage is now past its 5-second deadline (heartbeats stopped with it).
-  await expect.poll(() => Date.now() - closedAt, { timeout: 10_000, intervals: [250] }).toBeGreaterThan(6000);
-  grid = await startGrid({ dataDir: data, port });
+  // The coordinator runs on and sweeps: its own downtime would be given back to the leases, the tab's is not.
+  const stranded = await outage(page, () => page.context().setOffline(true));
+  const cutAt = Date.now();
+  // Every lease the tab held is now past its 5-second deadline, and swept (heartbeats stopped with the network).
+  await expect.poll(() => Date.now() - cutAt, { timeout: 10_000, intervals: [250] }).toBeGreaterThan(6500);
+  await page.context().setOffline(false);
 
   await expect(page.getByTestId('dropped')).toContainText('lease_expired', { timeout: 30_000 });
   await expect.poll(() => number(page, 'stat-outbox')).toBe(0);
@@ -106,4 +108,40 @@ test('results whose lease expired during an outage are refused, shown, and never
   expect(counts.validated).toBe(UNITS - refused);
   const units = await page.getByTestId('receipt-row').locator('td:nth-child(4)').allInnerTexts();
   expect(new Set(units).size).toBe(units.length);
+});
+
+test('a result the coordinator keeps failing on is set aside and shown, and every result after it is delivered', async ({
+  page,
+  scratch,
+  startGrid,
+}) => {
+  const port = 18791;
+  const grid = await startGrid({ dataDir: await scratch('poison-data'), port });
+  const { job } = await seedPrimes(grid, JOB);
+  // The coordinator fails (500) on the tab's first result whenever it is sent, as it did on outputs over
+  // 3.35 MB before its base64 decoder was fixed, and handles every other result as usual.
+  let poison: string | null = null;
+  let failedOnPoison = 0;
+  await page.route(`**${API.submit}`, async (route) => {
+    const { results } = route.request().postDataJSON() as { results: { lease: string }[] };
+    poison ??= results[0]?.lease ?? null;
+    if (!results.some((r) => r.lease === poison)) return route.continue();
+    failedOnPoison++;
+    return route.fulfill({ status: 500, json: { error: { code: 'internal', message: 'internal error' } } });
+  });
+  await openPage(page, grid.url);
+  await page.getByLabel(/Use of this device/).fill('50');
+  await page.getByRole('button', { name: 'Start' }).click();
+
+  const setAside = page.getByTestId('dropped').locator('li[data-kind="set-aside"]');
+  await expect(setAside).toHaveCount(1, { timeout: 60_000 });
+  await expect(setAside).toContainText(`${poison} set aside: internal`);
+  // Every other work unit is delivered and validated; the poisoned one's lease is still out.
+  await expect.poll(async () => (await jobCounts(grid, job)).validated, { timeout: 60_000 }).toBe(UNITS - 1);
+  expect(await jobCounts(grid, job)).toMatchObject({ in_progress: 1, failed: 0 });
+  await expect(page.getByTestId('phase')).toHaveText('No work right now', { timeout: 60_000 });
+  await expect.poll(() => number(page, 'stat-outbox')).toBe(0);
+  await expect(page.getByTestId('dropped-count')).toHaveText('1');
+  await expect(page.getByTestId('stat-validated')).toHaveText(String(UNITS - 1));
+  expect(failedOnPoison).toBeGreaterThanOrEqual(5);
 });

@@ -93,11 +93,12 @@ test('a hidden tab pauses and stops leasing, unless the volunteer says otherwise
 
   await setHidden(page, true);
   await expect(page.getByTestId('phase')).toHaveText('Paused');
-  await expect(page.getByTestId('phase-text')).toContainText('Paused while this tab is hidden');
-  // The work unit under way when the tab was hidden is finished first.
-  await expect(page.getByTestId('current')).toHaveCount(0);
+  // The work units already in the worker when the tab was hidden are finished first ("Pausing: …"); the
+  // page says "Paused" only once none is left. The count is the runtime's own, read through the automation
+  // hook, not the page's figure (which is redrawn a moment later).
+  await expect(page.getByTestId('phase-text')).toContainText('Paused while this tab is hidden', { timeout: 30_000 });
   const leasedWhenPaused = leases.length;
-  const computedWhenPaused = await computed(page);
+  const computedWhenPaused = (await snapshot(page)).computed;
   // A negative claim needs a span of time: several work units' worth, measured by a second volunteer (a
   // browser context of its own, so an identity of its own) that computes them meanwhile, however fast.
   const witness = await (await browser.newContext()).newPage();
@@ -109,7 +110,7 @@ test('a hidden tab pauses and stops leasing, unless the volunteer says otherwise
     await witness.context().close();
   }
   expect(leases.length).toBe(leasedWhenPaused);
-  expect(await computed(page)).toBe(computedWhenPaused);
+  expect((await snapshot(page)).computed).toBe(computedWhenPaused);
 
   await setHidden(page, false);
   await expect(page.getByTestId('phase')).toHaveText('Computing');
@@ -150,6 +151,8 @@ test('the estimate of a long work unit moves while it runs, though nothing else 
   scratch,
   startGrid,
 }) => {
+  // The limits below only end a hung test: a first tile can take a minute on a heavily loaded machine.
+  test.setTimeout(300_000);
   const grid = await startGrid({ dataDir: await scratch('pacing-estimate'), port: 18790 });
   // Tiles inside the set, where no pixel escapes: every one runs all its steps, ≈ 1–3 s a tile here, long
   // enough for the page to show an estimate (from 1 s).
@@ -157,7 +160,7 @@ test('the estimate of a long work unit moves while it runs, though nothing else 
   await openPage(page, grid.url);
   await page.getByRole('button', { name: 'Start' }).click();
   const bar = page.getByRole('progressbar', { name: 'Current work unit, estimated progress' });
-  await expect(bar).toBeVisible({ timeout: 60_000 });
+  await expect(bar).toBeVisible({ timeout: 180_000 });
   // Two readings within one work unit: the second further along. Readings are taken as fast as the poll goes,
   // and a new work unit starts the comparison over, so no reading depends on how long a unit takes here.
   const reading = async () => ({

@@ -103,7 +103,13 @@ test('keeps the identity, settings and receipts across a reload; the key stays e
   expect(second.key).toBe(first.key);
   expect(second.same).toBe(true);
   expect(second.extractable).toBe(true);
-  expect(second.settings).toEqual({ throttle: 35, pauseWhenHidden: false, pauseOnBattery: true, coordinatorKey: null });
+  expect(second.settings).toEqual({
+    throttle: 35,
+    pauseWhenHidden: false,
+    pauseOnBattery: true,
+    coordinatorKey: null,
+    consentedAt: null,
+  });
   expect(second.totals).toEqual(
     expect.arrayContaining([
       { project: 'prj_aaaaaaaaaaaaaaaa', receipts: 1, credit: 1, failed: 0 },
@@ -233,7 +239,7 @@ test('opens a database written by schema version 1 and upgrades its receipts, ou
     raw.close();
     return { ...result, version, indexes };
   }, written);
-  expect(upgraded.version).toBe(3);
+  expect(upgraded.version).toBe(4);
   expect(upgraded.indexes).toEqual(['by-job', 'by-log-index', 'by-project', 'by-time']);
   expect(upgraded.identity).toBe(written.volunteer);
   expect(upgraded.receipts).toEqual([
@@ -246,6 +252,93 @@ test('opens a database written by schema version 1 and upgrades its receipts, ou
   expect(upgraded.settings.throttle).toBe(55);
   // Version 3's tallies are counted from the receipts version 1 left.
   expect(upgraded.totals).toEqual([{ project: expect.stringMatching(/^prj_/), receipts: 2, credit: 4, failed: 0 }]);
+});
+
+test('keeps an outbox written by schema version 3, counts its failures and sets results aside, durably', async ({
+  page,
+}) => {
+  await page.evaluate(async () => {
+    const { receipts } = window.harness;
+    // Exactly what release 3 wrote: outbox entries without a failure count, through raw IndexedDB.
+    const db = await receipts.openDatabase('t-aside', 3);
+    const tx = db.transaction('outbox', 'readwrite');
+    for (const [id, createdAt] of [
+      ['ls_1', 10],
+      ['ls_2', 20],
+      ['ls_3', 30],
+    ] as const)
+      tx.objectStore('outbox').put({
+        id,
+        result: { kind: 'error', lease: id, code: 'timeout', message: 'slow' },
+        createdAt,
+      });
+    await new Promise((resolve, reject) => {
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+  });
+  await page.reload();
+  await page.waitForFunction(() => window.harnessReady === true);
+  const first = await page.evaluate(async () => {
+    const store = await window.harness.receipts.VolunteerStore.open('t-aside');
+    const before = (await store.outbox.peek(10)).map((e) => [e.id, e.failures ?? 0]);
+    const counts = [await store.outbox.recordFailure('ls_1'), await store.outbox.recordFailure('ls_1')];
+    await store.outbox.recordFailure('ls_2');
+    await store.outbox.setAside('ls_1', { code: 'internal', message: 'internal error' }, 1234);
+    // Set aside is never re-added by a late put for the same lease, and a gone entry counts nothing.
+    await store.outbox.put({
+      id: 'ls_1',
+      result: { kind: 'error', lease: 'ls_1' as never, code: 'timeout', message: 'again' },
+      createdAt: 40,
+    });
+    const gone = await store.outbox.recordFailure('ls_404');
+    store.close();
+    return { before, counts, gone };
+  });
+  expect(first).toEqual({
+    before: [
+      ['ls_1', 0],
+      ['ls_2', 0],
+      ['ls_3', 0],
+    ],
+    counts: [1, 2],
+    gone: 0,
+  });
+  await page.reload();
+  await page.waitForFunction(() => window.harnessReady === true);
+  const second = await page.evaluate(async () => {
+    const store = await window.harness.receipts.VolunteerStore.open('t-aside');
+    const result = {
+      size: await store.outbox.size(),
+      waiting: (await store.outbox.peek(10)).map((e) => [e.id, e.failures ?? 0]),
+      aside: (await store.outbox.setAsideEntries()).map((e) => ({
+        id: e.id,
+        failures: e.failures,
+        reason: e.reason,
+        setAsideAt: e.setAsideAt,
+        createdAt: e.createdAt,
+      })),
+    };
+    store.close();
+    return result;
+  });
+  expect(second).toEqual({
+    size: 2,
+    waiting: [
+      ['ls_2', 1],
+      ['ls_3', 0],
+    ],
+    aside: [
+      {
+        id: 'ls_1',
+        failures: 2,
+        reason: { code: 'internal', message: 'internal error' },
+        setAsideAt: 1234,
+        createdAt: 10,
+      },
+    ],
+  });
 });
 
 test('keeps per-project tallies with the receipts: added once, failed checks counted, newest read first', async ({

@@ -85,6 +85,21 @@ export async function seedMandelbrot(
   });
 }
 
+/** Creates a project with one ONNX job (`cnn` or `physics`) of `workUnits` batches. */
+export async function seedOnnx(
+  coordinator: Coordinator,
+  model: 'cnn' | 'physics',
+  workUnits: number,
+): Promise<{ project: string; job: string; workUnits: number }> {
+  const workloads = await import('@bricolage/workloads');
+  return seedJob(
+    coordinator,
+    workloads[model],
+    { workUnits },
+    { projectName: `${model} (test)`, description: `Runs the ${model} ONNX model on batches of inputs.` },
+  );
+}
+
 async function seedJob<P>(
   coordinator: Coordinator,
   workload: Workload<P>,

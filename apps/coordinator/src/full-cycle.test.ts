@@ -93,5 +93,9 @@ describe('full cycle over HTTP', () => {
     expect(newer.head.size).toBe(12);
     const proof = await (await fetch(`${coordinator.url}${API.consistency}?from=6&to=12`)).json();
     expect(await verifyConsistentHeads(older, newer, proof, coordinator.publicKey)).toMatchObject({ ok: true });
+    // The verifier takes no proof from the empty tree, and the route offers none.
+    const fromEmpty = await fetch(`${coordinator.url}${API.consistency}?from=0&to=12`);
+    expect(fromEmpty.status).toBe(400);
+    expect(await fromEmpty.json()).toEqual({ error: { code: 'bad_request', message: 'from must be at least 1' } });
   });
 });

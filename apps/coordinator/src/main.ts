@@ -1,6 +1,9 @@
 // `npm start`: the grid on one machine — coordinator, volunteer page and a seeded demo project.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DataDirectoryInUse } from './data-dir/lock';
+import { parseTrustedProxies } from './http/client-address';
+import { LOG_LEVELS, createLogger, isLogLevel } from './logger';
 import { seedDemo } from './seed';
 import { startCoordinator } from './server';
 
@@ -13,8 +16,19 @@ const host = process.env.HOST ?? '127.0.0.1';
 const webDist = resolve(import.meta.dirname, '../../web/dist');
 const widgetScript = resolve(import.meta.dirname, '../../../packages/widget/dist/widget.js');
 
+const logLevel = process.env.LOG_LEVEL ?? 'info';
+
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a port number, got ${process.env.PORT}`);
+  process.exit(2);
+}
+if (!isLogLevel(logLevel)) {
+  console.error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
+  process.exit(2);
+}
+const trustProxy = parseTrustedProxies(process.env.TRUST_PROXY ?? '');
+if (!trustProxy.ok) {
+  console.error(trustProxy.error.message);
   process.exit(2);
 }
 
@@ -25,7 +39,16 @@ const coordinator = await startCoordinator({
   // PEERS=0: volunteers work alone (no /signal, no rooms).
   ...(process.env.PEERS === '0' ? { config: { peers: false } } : {}),
   ...(existsSync(webDist) ? { webRoot: webDist } : {}),
+  logger: createLogger(logLevel),
+  config: { trustProxy: process.env.TRUST_PROXY ?? '' },
   ...(existsSync(widgetScript) ? { widgetScript } : {}),
+}).catch((e: Error) => {
+  // A second coordinator on the same data directory is an operator's mistake, not a crash: say so plainly.
+  if (e instanceof DataDirectoryInUse) {
+    console.error(`${e.message}; stop it first, or give this one another DATA_DIR`);
+    process.exit(1);
+  }
+  throw e;
 });
 // SEED_DEMO=0 starts an empty grid (tests, benchmarks, operators who bring their own projects).
 const seeded = process.env.SEED_DEMO === '0' ? { seeded: false } : await seedDemo(coordinator);

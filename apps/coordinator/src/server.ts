@@ -1,18 +1,27 @@
 // Starts a coordinator: opens the store, loads the key, serves HTTP, sweeps expired leases.
-import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import type { ProjectId } from '@bricolage/protocol';
 import { type Clock, type Random, systemClock } from './clock';
 import { type CoordinatorConfig, DEFAULT_CONFIG } from './config';
+import { layoutOf, privateDatabase, privateDirectory } from './data-dir/layout';
+import { lockDataDir } from './data-dir/lock';
+import { loadSecret } from './data-dir/secrets';
 import { createApp, type RequestRecord } from './http/app';
 import type { Deps } from './http/env';
+import { FileBlobStore } from './blobs/files/file-blob-store';
+import { Challenges } from './http/challenges';
+import { parseTrustedProxies } from './http/client-address';
+import { guardConnections, serverOptions } from './http/connections';
+import { progressOf } from './http/progress';
+import { ProgressFeeds } from './http/progress-feed';
 import { RateLimiter } from './http/rate-limit';
+import { Slots } from './http/slots';
 import { VolunteerTokens } from './http/tokens';
-import { loadOrCreateKey } from './log/keys';
-import { newProject } from './new-project';
+import { type CoordinatorKey, loadOrCreateKey } from './log/keys';
 import { ReceiptLog } from './log/receipt-log';
+import { createLogger, type Logger, messageLogger } from './logger';
+import { newProject } from './new-project';
 import { ensureOperatorToken, isOperatorToken, operatorTokenPath } from './operator-token';
 import { PeerKeys } from './peers/peer-keys';
 import { attachSignaling, NO_SIGNALING, type Signaling } from './signal/signal-server';
@@ -36,6 +45,9 @@ export interface CoordinatorOptions {
   readonly clock?: Clock;
   readonly random?: Random;
   readonly config?: Partial<CoordinatorConfig>;
+  /** Where structured logs go; a pino logger on stdout at `info` by default. */
+  readonly logger?: Logger;
+  /** Instead of `logger`: only warnings and errors, as text (tests, embedders that print elsewhere). */
   readonly log?: (message: string) => void;
 }
 
@@ -55,13 +67,28 @@ export interface Coordinator {
   close(): Promise<void>;
 }
 
-export async function openStore(dataDir: string, config: CoordinatorConfig, random: Random): Promise<SqliteStore> {
-  return new SqliteStore({
-    path: join(dataDir, 'bricolage.sqlite'),
+/**
+ * Opens the store of `dataDir` for an operator command or a test, beside a running coordinator if there is
+ * one: it never cleans up after a crash (only the coordinator holding the directory's lock does). Creates
+ * the directory (0700) and the database (0600) when they are new.
+ */
+export async function openStore(
+  dataDir: string,
+  config: CoordinatorConfig,
+  random: Random,
+  owner = false,
+): Promise<SqliteStore> {
+  const layout = layoutOf(dataDir);
+  privateDirectory(dataDir);
+  const store = new SqliteStore({
+    path: layout.database,
     random,
     maxLeasesPerVolunteer: config.maxLeasesPerVolunteer,
     inlineInputBytes: config.inlineInputBytes,
+    owner,
   });
+  privateDatabase(layout.database);
+  return store;
 }
 
 export async function createProject(
@@ -78,28 +105,63 @@ export async function createProject(
 export async function startCoordinator(options: CoordinatorOptions): Promise<Coordinator> {
   const config = { ...DEFAULT_CONFIG, ...options.config };
   const clock = options.clock ?? systemClock;
-  const logError = options.log ?? ((m: string) => console.error(m));
-  const store = await openStore(options.dataDir, config, options.random ?? Math.random);
+  const logger = options.logger ?? (options.log ? messageLogger(options.log) : createLogger());
+  const logError = (message: string) => logger.error({}, message);
+  const proxies = parseTrustedProxies(config.trustProxy);
+  if (!proxies.ok) throw new Error(proxies.error.message);
+  const layout = layoutOf(options.dataDir);
+  privateDirectory(options.dataDir);
+  // Before the store opens: as the directory's owner, it drops what a crashed run left staged.
+  const lock = lockDataDir(layout.lock);
   const operator = { ...ensureOperatorToken(options.dataDir), path: operatorTokenPath(options.dataDir) };
-  const key = await loadOrCreateKey(store);
+  let store: SqliteStore | null = null;
+  let key: CoordinatorKey;
+  let tokenKey: Uint8Array;
+  try {
+    store = await openStore(options.dataDir, config, options.random ?? Math.random, true);
+    key = await loadOrCreateKey(layout.keys, store);
+    tokenKey = await loadSecret(layout.keys, 'token.key', store, 'token_key');
+  } catch (e) {
+    await store?.close();
+    lock.release();
+    throw e;
+  }
   store.setLogKey(key.publicKey);
-  const tokenKey = await store.putMetaIfAbsent('token_key', randomBytes(32));
   const deps: Deps = {
     store,
+    blobs: new FileBlobStore(layout.blobs),
     log: new ReceiptLog(store, key, clock),
     key,
     clock,
     config,
     tokens: new VolunteerTokens(tokenKey),
     peers: new PeerKeys(tokenKey),
+    challenges: new Challenges(tokenKey),
+    proxies: proxies.value,
     perAddress: new RateLimiter(config.perAddress, clock),
+    logReads: new RateLimiter(config.logReads, clock),
     perVolunteer: new RateLimiter(config.perVolunteer, clock),
     recent: new RecentVolunteers(),
     isOperator: (token) => isOperatorToken(options.dataDir, token),
+    perProject: new RateLimiter(config.perProject, clock),
+    newIdentities: new RateLimiter(config.newIdentities, clock),
+    progress: new ProgressFeeds(
+      async (id) => {
+        const job = await store.getJob(id);
+        if (!job) throw new Error(`job ${id} vanished while streaming its progress`);
+        return progressOf(deps, job);
+      },
+      config.progressEveryMs,
+      (e) => logError(`progress feed failed: ${e.stack ?? e.message}`),
+    ),
+    largeResponses: new Slots(config.maxLargeResponses),
     version: VERSION,
+    logger,
     logError,
   };
-  // Leases that ran out while we were down go back into the queue before anyone asks for work.
+  // The time we were down is not the volunteers' to lose: leases live when we stopped get it back, and
+  // only those that ran out while we were alive go back into the queue, before anyone asks for work.
+  await store.resumeLeases(clock.now());
   await store.expireLeases(clock.now());
   const app = createApp(deps, {
     ...(options.webRoot ? { webRoot: options.webRoot } : {}),
@@ -108,8 +170,12 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   });
   const host = options.host ?? '127.0.0.1';
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host }, () => resolve(s));
+    const s = serve(
+      { fetch: app.fetch, port: options.port ?? 0, hostname: host, serverOptions: serverOptions(config) },
+      () => resolve(s),
+    );
   });
+  guardConnections(server as Server, config, proxies.value, logger);
   // The one place the signaling WebSocket meets the HTTP server: it takes the `upgrade` requests for /signal.
   const signaling = config.peers
     ? attachSignaling(server as Server, {
@@ -127,7 +193,10 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     if (sweeping) return 0;
     sweeping = true;
     try {
-      return await store.expireLeases(clock.now());
+      const now = clock.now();
+      const expired = await store.expireLeases(now);
+      await store.markAlive(now);
+      return expired;
     } finally {
       sweeping = false;
     }
@@ -150,12 +219,15 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     close: async () => {
       clearInterval(timer);
       await signaling.close();
+      deps.progress.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // SSE streams and keep-alive sockets would hold close() open forever.
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
+      await store.markAlive(clock.now());
       await store.close();
+      lock.release();
     },
   };
 }

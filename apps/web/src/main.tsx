@@ -1,4 +1,6 @@
 // Entry point of the volunteer page.
+// First: the page's policy forbids eval, and zod must know before any schema is built (see the module).
+import '@bricolage/protocol/jitless';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';

@@ -16,7 +16,7 @@ export interface TabSnapshot {
    * its reply). Acknowledged, never counted twice.
    */
   readonly repeated: number;
-  /** Results dropped because the coordinator refused them (expired lease, …). */
+  /** Results that will not be delivered: the coordinator refused them (expired lease, …), or kept failing on them. */
   readonly dropped: number;
   /** Computed results not yet acknowledged. */
   readonly outbox: number;

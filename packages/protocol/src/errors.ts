@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'job_not_active', // paused or cancelled job
   'conflict',
   'hash_mismatch',
+  'range_not_satisfiable', // a byte range none of whose bytes exist
   'rate_limited',
   'internal',
 ] as const;

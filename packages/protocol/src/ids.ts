@@ -34,6 +34,15 @@ export const VolunteerKey = z
   .brand<'VolunteerKey'>();
 export type VolunteerKey = z.infer<typeof VolunteerKey>;
 
+/**
+ * An Ed25519 signature: 64 bytes in canonical unpadded base64url, 86 characters, the last carrying 2 bits
+ * of the signature and 4 zero bits. A decoder ignores those 4 bits, so without the rule one signature
+ * would have 16 spellings.
+ */
+export const Ed25519Signature = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{85}[AQgw]$/, 'expected a 64-byte Ed25519 signature in canonical base64url');
+
 /** Content address of a blob: lowercase hex SHA-256. */
 export const BlobHash = z
   .string()

@@ -124,12 +124,14 @@ describe('verifyConsistency', () => {
     expect(await verifyConsistency({ from: 8, to: 8, path: [CT_ROOTS[0] as string] }, root8, root8)).toBe(false);
   });
 
-  it('accepts growth from the empty tree only with an empty path and the empty root', async () => {
+  // transparency-dev/merkle's proof.VerifyConsistency: "consistency proof from empty tree is meaningless"
+  // when 0 == size1 < size2; size1 == size2 == 0 is the equal-sizes case.
+  it('rejects any proof from the empty tree to a larger one, as transparency-dev/merkle does', async () => {
     const empty = fromHex(EMPTY_ROOT);
-    expect(await verifyConsistency({ from: 0, to: 8, path: [] }, empty, root8)).toBe(true);
-    expect(await verifyConsistency({ from: 0, to: 0, path: [] }, empty, empty)).toBe(true);
+    expect(await verifyConsistency({ from: 0, to: 8, path: [] }, empty, root8)).toBe(false);
     expect(await verifyConsistency({ from: 0, to: 8, path: proof68 }, empty, root8)).toBe(false);
     expect(await verifyConsistency({ from: 0, to: 8, path: [] }, root(1), root8)).toBe(false);
+    expect(await verifyConsistency({ from: 0, to: 0, path: [] }, empty, empty)).toBe(true);
   });
 
   it('rejects swapped roots, wrong sizes, tampered and truncated paths, and hostile input', async () => {

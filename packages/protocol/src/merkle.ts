@@ -55,9 +55,9 @@ export async function verifyInclusion(leaf: Uint8Array, proof: InclusionProof, r
 }
 
 /**
- * RFC 9162 §2.1.4.2, plus the edge cases the RFC leaves to the caller (as transparency-dev/merkle does):
- * from == to needs an empty path and equal roots; from == 0 needs an empty path and the empty-tree
- * root as the old root. Never throws.
+ * RFC 9162 §2.1.4.2, plus the edge cases the RFC leaves to the caller, as transparency-dev/merkle's
+ * proof.VerifyConsistency decides them: from == to needs an empty path and equal roots; 0 == from < to
+ * is never valid (the RFC defines no proof from the empty tree). Never throws.
  */
 export async function verifyConsistency(
   proof: ConsistencyProof,
@@ -70,7 +70,7 @@ export async function verifyConsistency(
   const path = parsed.data.path.map(fromHex);
   if (!Number.isSafeInteger(to) || from > to) return false;
   if (from === to) return path.length === 0 && bytesEqual(oldRoot, newRoot);
-  if (from === 0) return path.length === 0 && bytesEqual(oldRoot, await sha256(new Uint8Array(0)));
+  if (from === 0) return false;
   if (path.length === 0) return false;
 
   // When the old tree is a perfect subtree of the new one, its root is the proof's implicit first node.

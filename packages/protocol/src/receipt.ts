@@ -1,13 +1,13 @@
-// Receipts: the signed record of one credit, kept by the volunteer and logged publicly.
+// Receipts: the signed record of one credit, kept by the volunteer and logged publicly. Every object here
+// is strict: a field the schema does not name would be covered by no signature, yet travel with a document
+// that verified, so it is refused rather than dropped.
 import { z } from 'zod';
-import { BlobHash, JobId, ProjectId, VolunteerKey, WorkUnitId } from './ids';
-
-const Signature = z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'expected a 64-byte Ed25519 signature in base64url');
+import { BlobHash, Ed25519Signature as Signature, JobId, ProjectId, VolunteerKey, WorkUnitId } from './ids';
 const Hash = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** The signed body. Its canonical JSON is both what is signed and what the Merkle leaf hashes. */
 export const ReceiptBody = z
-  .object({
+  .strictObject({
     v: z.literal(1),
     type: z.literal('credit'),
     /** The coordinator's public key: which log this receipt belongs to. */
@@ -26,11 +26,11 @@ export const ReceiptBody = z
   .meta({ id: 'ReceiptBody' });
 export type ReceiptBody = z.infer<typeof ReceiptBody>;
 
-export const Receipt = z.object({ body: ReceiptBody, signature: Signature }).meta({ id: 'Receipt' });
+export const Receipt = z.strictObject({ body: ReceiptBody, signature: Signature }).meta({ id: 'Receipt' });
 export type Receipt = z.infer<typeof Receipt>;
 
 export const TreeHead = z
-  .object({
+  .strictObject({
     log: z.string(),
     size: z.number().int().nonnegative(),
     root: Hash,
@@ -38,11 +38,11 @@ export const TreeHead = z
   })
   .meta({ id: 'TreeHead' });
 export type TreeHead = z.infer<typeof TreeHead>;
-export const SignedTreeHead = z.object({ head: TreeHead, signature: Signature }).meta({ id: 'SignedTreeHead' });
+export const SignedTreeHead = z.strictObject({ head: TreeHead, signature: Signature }).meta({ id: 'SignedTreeHead' });
 export type SignedTreeHead = z.infer<typeof SignedTreeHead>;
 
 export const InclusionProof = z
-  .object({
+  .strictObject({
     index: z.number().int().nonnegative(),
     size: z.number().int().positive(),
     path: z.array(Hash).max(64),
@@ -51,7 +51,7 @@ export const InclusionProof = z
 export type InclusionProof = z.infer<typeof InclusionProof>;
 
 export const ConsistencyProof = z
-  .object({
+  .strictObject({
     from: z.number().int().nonnegative(),
     to: z.number().int().nonnegative(),
     path: z.array(Hash).max(128),
@@ -61,7 +61,7 @@ export type ConsistencyProof = z.infer<typeof ConsistencyProof>;
 
 /** A receipt with everything needed to check it offline: the one file a volunteer keeps or exports. */
 export const ProvenReceipt = z
-  .object({
+  .strictObject({
     receipt: Receipt,
     proof: InclusionProof,
     treeHead: SignedTreeHead,

@@ -26,12 +26,16 @@ export async function sign(privateKey: CryptoKey, message: Uint8Array): Promise<
   return toBase64Url(new Uint8Array(signature));
 }
 
-/** Never throws: a malformed key or signature is simply not valid. */
+/**
+ * Never throws: a malformed key or signature is simply not valid. Both must be in canonical unpadded
+ * base64url, so that one key or signature has exactly one spelling.
+ */
 export async function verify(publicKeyText: string, message: Uint8Array, signatureText: string): Promise<boolean> {
   try {
+    if (toBase64Url(fromBase64Url(publicKeyText)) !== publicKeyText) return false;
     const key = await importPublicKey(publicKeyText);
     const signature = fromBase64Url(signatureText);
-    if (signature.length !== 64) return false;
+    if (signature.length !== 64 || toBase64Url(signature) !== signatureText) return false;
     return await webCrypto().verify(
       { name: 'Ed25519' },
       key,

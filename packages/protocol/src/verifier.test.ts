@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { toHex } from './bytes';
+import { fromBase64Url, toHex, utf8 } from './bytes';
 import { canonicalBytes } from './canonical';
 import { BlobHash, JobId, ProjectId, VolunteerKey, WorkUnitId } from './ids';
 import { leafHash, nodeHash, rootFromLeafHashes } from './merkle';
 import type { ProvenReceipt, Receipt, ReceiptBody, SignedTreeHead } from './receipt';
-import { type Ed25519KeyPair, generateSigningKeyPair } from './signing';
+import { type Ed25519KeyPair, domainMessage, generateSigningKeyPair, sign, verify } from './signing';
 import { signReceiptBody, signTreeHead, verifyConsistentHeads, verifyReceipt, verifyTreeHead } from './verifier';
 
 // Test-only proof builders (RFC 9162 PATH and PROOF over the reference tree); the coordinator has the real ones.
@@ -174,6 +174,70 @@ describe('verifyReceipt', () => {
   });
 });
 
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * The same bytes in a non-canonical spelling: the last of 86 characters carries 2 bits of the signature
+ * and 4 that must be zero, and a decoder that ignores them reads this twin as the very same signature.
+ */
+function twinOf(signature: string): string {
+  const last = B64URL.indexOf(signature.at(-1) as string);
+  const twin = `${signature.slice(0, -1)}${B64URL[last | 1]}`;
+  expect(fromBase64Url(twin)).toEqual(fromBase64Url(signature));
+  return twin;
+}
+
+describe('strict parsing: nothing unsigned or non-canonical passes as verified', () => {
+  it('rejects a receipt carrying a field its signature does not cover, wherever it is', async () => {
+    const p = await proven(1);
+    const padded: [unknown, RegExp][] = [
+      [{ ...p, receipt: { ...p.receipt, body: { ...p.receipt.body, bonus: 1000 } } }, /^receipt\.body: .*"bonus"/],
+      [{ ...p, receipt: { ...p.receipt, note: 'x' } }, /^receipt: .*"note"/],
+      [{ ...p, proof: { ...p.proof, note: 'x' } }, /^proof: .*"note"/],
+      [{ ...p, treeHead: { ...p.treeHead, head: { ...p.treeHead.head, note: 'x' } } }, /^treeHead\.head: .*"note"/],
+      [{ ...p, treeHead: { ...p.treeHead, note: 'x' } }, /^treeHead: .*"note"/],
+      [{ ...p, note: 'x' }, /"note"/],
+    ];
+    for (const [input, where] of padded) {
+      const result = await verifyReceipt(input, log.publicKeyText);
+      expect(result.ok).toBe(false);
+      if (!result.ok) {
+        expect(result.error.code).toBe('bad_request');
+        expect(result.error.message.replace('not a proven receipt: ', '')).toMatch(where);
+      }
+    }
+  });
+
+  it('rejects a tree head carrying a field its signature does not cover', async () => {
+    const result = await verifyTreeHead({ ...head5, head: { ...head5.head, note: 'x' } }, log.publicKeyText);
+    expect(result).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+  });
+
+  it('rejects receipt and tree head signatures in a non-canonical base64url spelling', async () => {
+    const p = await proven(1);
+    const receipt = await verifyReceipt(
+      { ...p, receipt: { ...p.receipt, signature: twinOf(p.receipt.signature) } },
+      log.publicKeyText,
+    );
+    expect(receipt).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    const head = await verifyTreeHead({ ...head5, signature: twinOf(head5.signature) }, log.publicKeyText);
+    expect(head).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+  });
+
+  it('verify() itself accepts only the canonical spelling of a signature and of a key', async () => {
+    const message = domainMessage('auth', 'challenge');
+    const signature = await sign(log.privateKey, message);
+    expect(await verify(log.publicKeyText, message, signature)).toBe(true);
+    expect(await verify(log.publicKeyText, message, twinOf(signature))).toBe(false);
+    expect(await verify(log.publicKeyText, message, `${signature}==`)).toBe(false);
+    const key = log.publicKeyText;
+    const keyTwin = `${key.slice(0, -1)}${B64URL[B64URL.indexOf(key.at(-1) as string) | 1]}`;
+    expect(fromBase64Url(keyTwin)).toEqual(fromBase64Url(key));
+    expect(await verify(keyTwin, message, signature)).toBe(false);
+    expect(await verify(key, utf8('another message'), signature)).toBe(false);
+  });
+});
+
 describe('signReceiptBody', () => {
   it('signs only the schema fields, so extra keys cannot make a receipt unverifiable', async () => {
     const body = { ...bodyAt(0, log.publicKeyText, other.publicKeyText), extra: 'dropped' };
@@ -213,7 +277,7 @@ describe('verifyConsistentHeads', () => {
 
   it('accepts heads linked by a consistency proof', async () => {
     for (const [from, to] of [
-      [0, 5],
+      [0, 0],
       [1, 5],
       [2, 5],
       [3, 5],
@@ -256,6 +320,11 @@ describe('verifyConsistentHeads', () => {
       await verifyConsistentHeads(await headOf(3, other), head5, await proofHex(3, 5), log.publicKeyText),
       'bad_request',
       'older tree head belongs to another log',
+    );
+    expectFailure(
+      await verifyConsistentHeads(await headOf(0), head5, await proofHex(0, 5), log.publicKeyText),
+      'bad_request',
+      'there is no consistency proof from the empty tree (RFC 9162)',
     );
     const garbage = await verifyConsistentHeads(head3, head5, { from: 3 }, log.publicKeyText);
     expect(garbage.ok).toBe(false);

@@ -14,12 +14,12 @@ import { domainMessage, sign, verify } from './signing';
 
 /** Signs exactly the schema's fields: extra keys are stripped first, or the receipt could never verify. */
 export async function signReceiptBody(privateKey: CryptoKey, body: ReceiptBody): Promise<Receipt> {
-  const clean = ReceiptBody.parse(body);
+  const clean = ReceiptBody.strip().parse(body);
   return { body: clean, signature: await sign(privateKey, domainMessage('receipt', canonicalJson(clean))) };
 }
 
 export async function signTreeHead(privateKey: CryptoKey, head: TreeHead): Promise<SignedTreeHead> {
-  const clean = TreeHead.parse(head);
+  const clean = TreeHead.strip().parse(head);
   return { head: clean, signature: await sign(privateKey, domainMessage('treeHead', canonicalJson(clean))) };
 }
 
@@ -80,6 +80,8 @@ export async function verifyConsistentHeads(
   if (!parsed.success) return fail('bad_request', `not a consistency proof: ${describe(parsed.error)}`);
   const { from, to } = parsed.data;
   if (a.value.size > b.value.size) return fail('bad_request', 'the older tree head is larger than the newer one');
+  if (a.value.size === 0 && b.value.size > 0)
+    return fail('bad_request', 'there is no consistency proof from the empty tree (RFC 9162)');
   if (from !== a.value.size || to !== b.value.size) {
     return fail(
       'bad_request',

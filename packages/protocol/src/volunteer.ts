@@ -1,7 +1,7 @@
 // The volunteer side of the wire: authentication, capabilities, leases, results.
 import { z } from 'zod';
 import { BackendClass, Comparator, JobSpec } from './job';
-import { BlobHash, JobId, LeaseId, ProjectId, VolunteerKey, WorkUnitId } from './ids';
+import { BlobHash, Ed25519Signature, JobId, LeaseId, ProjectId, VolunteerKey, WorkUnitId } from './ids';
 
 /** Step 1 of authentication: ask for a single-use challenge. */
 export const ChallengeRequest = z.object({ volunteer: VolunteerKey }).meta({ id: 'ChallengeRequest' });
@@ -18,7 +18,7 @@ export const TokenRequest = z
   .object({
     volunteer: VolunteerKey,
     challenge: z.string().min(16).max(128),
-    signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'expected a 64-byte Ed25519 signature in base64url'),
+    signature: Ed25519Signature,
   })
   .meta({ id: 'TokenRequest' });
 export type TokenRequest = z.infer<typeof TokenRequest>;

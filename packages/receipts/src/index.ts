@@ -12,6 +12,7 @@ export {
   type StoredIdentity,
   type StoredOutboxEntry,
   type StoredReceipt,
+  type StoredSetAsideEntry,
   type VolunteerSchema,
 } from './schema';
 export {

@@ -5,7 +5,7 @@ import type { ProvenReceipt, SubmittedResult } from '@bricolage/protocol';
 import { type DBSchema, type IDBPDatabase, type IDBPTransaction, openDB, type StoreNames, unwrap } from 'idb';
 
 export const DB_NAME = 'bricolage';
-export const DB_VERSION = 3;
+export const DB_VERSION = 4;
 
 /** The volunteer's key pair; the private key is extractable only so that it can be backed up. */
 export interface StoredIdentity {
@@ -52,6 +52,14 @@ export interface StoredOutboxEntry {
   readonly id: string;
   readonly result: SubmittedResult;
   readonly createdAt: number;
+  /** Deliveries that failed because of this entry alone; absent (as version 3 wrote it) means none. */
+  readonly failures?: number;
+}
+
+/** A result taken out of delivery after failing too often; the shape of the runtime's `SetAsideEntry`. */
+export interface StoredSetAsideEntry extends StoredOutboxEntry {
+  readonly reason: { readonly code: string; readonly message: string };
+  readonly setAsideAt: number;
 }
 
 export interface Settings {
@@ -90,7 +98,7 @@ export interface ProjectTally {
   readonly failed: number;
 }
 
-/** The current layout (version 3), as `idb` types it. */
+/** The current layout (version 4), as `idb` types it. */
 export interface BricolageDB extends DBSchema {
   identity: { key: 'self'; value: StoredIdentity };
   receipts: {
@@ -99,6 +107,8 @@ export interface BricolageDB extends DBSchema {
     indexes: { 'by-project': string; 'by-time': number; 'by-job': string; 'by-log-index': [string, number] };
   };
   outbox: { key: string; value: StoredOutboxEntry; indexes: { 'by-created': number } };
+  /** Results set aside from the outbox: kept, with why, never delivered again. */
+  'set-aside': { key: string; value: StoredSetAsideEntry; indexes: { 'by-set-aside': number } };
   settings: { key: SettingKey; value: Settings[SettingKey] };
   tallies: { key: string; value: ProjectTally };
 }
@@ -177,6 +187,11 @@ export const STEPS: readonly Step[] = [
     for (const record of await tx.objectStore('receipts').getAll())
       tallies.set(record.project, tallied(tallies.get(record.project), record, 1));
     await Promise.all([...tallies.values()].map((t) => tx.objectStore('tallies').put(t)));
+  },
+  // 4: results the coordinator kept failing on are set aside here, out of the outbox's queue. The outbox's
+  // entries stay as they are: one without a failure count has had none.
+  async (db) => {
+    db.createObjectStore('set-aside', { keyPath: 'id' }).createIndex('by-set-aside', 'setAsideAt');
   },
 ];
 

@@ -15,6 +15,7 @@ import {
   type StoredIdentity,
   type StoredOutboxEntry,
   type StoredReceipt,
+  type StoredSetAsideEntry,
   receiptRecord,
   tallied,
 } from './schema';
@@ -232,11 +233,12 @@ export class VolunteerStore {
 
   readonly outbox = {
     put: async (entry: StoredOutboxEntry): Promise<void> => {
-      const tx = this.#db.transaction('outbox', 'readwrite');
+      const tx = this.#db.transaction(['outbox', 'set-aside'], 'readwrite');
+      const outbox = tx.objectStore('outbox');
       await committed(tx, async () => {
-        // First one wins: a result already waiting for this lease is never replaced.
-        if (!(await tx.store.get(entry.id)))
-          await tx.store.put({ id: entry.id, result: entry.result, createdAt: entry.createdAt });
+        // First one wins: a result already waiting (or set aside) for this lease is never replaced.
+        if (!(await outbox.get(entry.id)) && !(await tx.objectStore('set-aside').get(entry.id)))
+          await outbox.put({ id: entry.id, result: entry.result, createdAt: entry.createdAt });
       });
     },
     peek: (limit: number): Promise<StoredOutboxEntry[]> =>
@@ -248,6 +250,28 @@ export class VolunteerStore {
       });
     },
     size: (): Promise<number> => this.#db.count('outbox'),
+    recordFailure: async (id: string): Promise<number> => {
+      const tx = this.#db.transaction('outbox', 'readwrite');
+      return committed(tx, async () => {
+        const entry = await tx.store.get(id);
+        if (!entry) return 0;
+        const failures = (entry.failures ?? 0) + 1;
+        await tx.store.put({ ...entry, failures });
+        return failures;
+      });
+    },
+    setAside: async (id: string, reason: StoredSetAsideEntry['reason'], at: number): Promise<void> => {
+      const tx = this.#db.transaction(['outbox', 'set-aside'], 'readwrite');
+      const outbox = tx.objectStore('outbox');
+      await committed(tx, async () => {
+        const entry = await outbox.get(id);
+        if (!entry) return;
+        // One transaction: the result is in exactly one of the two stores, whatever happens.
+        await tx.objectStore('set-aside').put({ ...entry, reason, setAsideAt: at });
+        await outbox.delete(id);
+      });
+    },
+    setAsideEntries: (): Promise<StoredSetAsideEntry[]> => this.#db.getAllFromIndex('set-aside', 'by-set-aside'),
   };
 }
 

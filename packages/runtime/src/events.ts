@@ -52,16 +52,26 @@ export type VolunteerEvent =
       readonly repeated: number;
     }
   | { readonly type: 'dropped'; readonly lease: string; readonly code: string; readonly message: string }
+  /** A result the coordinator failed on `failures` times on its own, moved out of delivery (kept in the outbox's set-aside entries). */
+  | {
+      readonly type: 'set-aside';
+      readonly lease: string;
+      readonly code: string;
+      readonly message: string;
+      readonly failures: number;
+    }
   | { readonly type: 'worker-restarted'; readonly reason: string }
   | { readonly type: 'warning'; readonly message: string };
 
 export type VolunteerEventType = VolunteerEvent['type'];
 export type VolunteerEventOf<T extends VolunteerEventType> = Extract<VolunteerEvent, { type: T }>;
 
+/** A result that will not be delivered: refused by the coordinator, or set aside after failing too often. */
 export interface DroppedResult {
   readonly lease: string;
   readonly code: string;
   readonly message: string;
+  readonly kind: 'refused' | 'set-aside';
 }
 
 export interface VolunteerStatus {
@@ -86,7 +96,10 @@ export interface VolunteerStatus {
     readonly failed: number;
     readonly accepted: number;
     readonly repeated: number;
+    /** Results that will not be delivered: refused, or set aside. */
     readonly dropped: number;
+    /** Of those, the ones set aside after failing too often. */
+    readonly setAside: number;
     readonly outbox: number;
   };
   /** Total time spent computing and wall time since start, in ms. */
@@ -100,7 +113,7 @@ export interface VolunteerStatus {
   readonly workerRestarts: number;
   readonly deviceLosses: number;
   readonly lastError: string | null;
-  /** The most recent results the coordinator refused, and why (the last 50). */
+  /** The most recent results that will not be delivered, and why (the last 50). */
   readonly dropped: readonly DroppedResult[];
 }
 

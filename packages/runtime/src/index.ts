@@ -8,7 +8,7 @@ export {
   type VolunteerOptions,
 } from './volunteer';
 export type { DroppedResult, VolunteerEvent, VolunteerState, VolunteerStatus } from './events';
-export { type Outbox, type OutboxEntry, MemoryOutbox } from './outbox';
+export { type Outbox, type OutboxEntry, type SetAsideEntry, MemoryOutbox } from './outbox';
 export type { VolunteerIdentity, ClientFailure, ClientResult } from './client/coordinator-client';
 export type { BlobSource } from './client/assets';
 export { ComputeHost, type ComputeHostOptions, type WorkerFactory } from './host';

@@ -1,5 +1,6 @@
 // Results waiting to be submitted. In memory here; a durable IndexedDB implementation can replace it
-// (packages/receipts) because the pipeline only sees this interface.
+// (packages/receipts) because the pipeline only sees this interface. An entry the coordinator keeps failing
+// on can be set aside: kept, with why, but no longer delivered, so that it cannot hold up the ones after it.
 import type { SubmittedResult } from '@bricolage/protocol';
 
 export interface OutboxEntry {
@@ -7,22 +8,38 @@ export interface OutboxEntry {
   readonly id: string;
   readonly result: SubmittedResult;
   readonly createdAt: number;
+  /** Deliveries that failed because of this entry alone (see the submitter); absent means none. */
+  readonly failures?: number;
+}
+
+/** An entry taken out of delivery after it failed too often, and the last failure. */
+export interface SetAsideEntry extends OutboxEntry {
+  readonly reason: { readonly code: string; readonly message: string };
+  readonly setAsideAt: number;
 }
 
 export interface Outbox {
   /** Adds an entry; an entry with the same id replaces nothing (first one wins). */
   put(entry: OutboxEntry): Promise<void>;
-  /** Up to `limit` entries, oldest first. */
+  /** Up to `limit` entries still to deliver, oldest first. */
   peek(limit: number): Promise<OutboxEntry[]>;
   remove(ids: readonly string[]): Promise<void>;
+  /** How many entries are still to deliver. */
   size(): Promise<number>;
+  /** Counts one more failed delivery against the entry; resolves with its count (0 when it is gone). */
+  recordFailure(id: string): Promise<number>;
+  /** Moves the entry out of delivery into the set-aside entries, with why; nothing when it is gone. */
+  setAside(id: string, reason: SetAsideEntry['reason'], at: number): Promise<void>;
+  /** The entries set aside, oldest first. */
+  setAsideEntries(): Promise<SetAsideEntry[]>;
 }
 
 export class MemoryOutbox implements Outbox {
   readonly #entries = new Map<string, OutboxEntry>();
+  readonly #aside = new Map<string, SetAsideEntry>();
 
   async put(entry: OutboxEntry): Promise<void> {
-    if (!this.#entries.has(entry.id)) this.#entries.set(entry.id, entry);
+    if (!this.#entries.has(entry.id) && !this.#aside.has(entry.id)) this.#entries.set(entry.id, entry);
   }
 
   async peek(limit: number): Promise<OutboxEntry[]> {
@@ -35,5 +52,24 @@ export class MemoryOutbox implements Outbox {
 
   async size(): Promise<number> {
     return this.#entries.size;
+  }
+
+  async recordFailure(id: string): Promise<number> {
+    const entry = this.#entries.get(id);
+    if (!entry) return 0;
+    const failures = (entry.failures ?? 0) + 1;
+    this.#entries.set(id, { ...entry, failures });
+    return failures;
+  }
+
+  async setAside(id: string, reason: SetAsideEntry['reason'], at: number): Promise<void> {
+    const entry = this.#entries.get(id);
+    if (!entry) return;
+    this.#entries.delete(id);
+    this.#aside.set(id, { ...entry, reason, setAsideAt: at });
+  }
+
+  async setAsideEntries(): Promise<SetAsideEntry[]> {
+    return [...this.#aside.values()];
   }
 }

@@ -142,7 +142,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
     onRestart: (reason) => emit({ type: 'worker-restarted', reason }),
   });
   const visibility = options.visibility ?? documentVisibility();
-  const submitted = { accepted: 0, repeated: 0, dropped: 0 };
+  const submitted = { accepted: 0, repeated: 0, dropped: 0, setAside: 0 };
   const dropped: DroppedResult[] = [];
   let throttle = clampDuty(options.throttle ?? 1);
   let pauseWhenHidden = options.pauseWhenHidden ?? true;
@@ -200,14 +200,25 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
       },
       dropped: (entry, reason) => {
         submitted.dropped++;
-        dropped.push({ lease: entry.id, code: reason.code, message: reason.message });
-        if (dropped.length > 50) dropped.shift();
+        remember({ lease: entry.id, code: reason.code, message: reason.message, kind: 'refused' });
         emit({ type: 'dropped', lease: entry.id, code: reason.code, message: reason.message });
+      },
+      setAside: (entry, reason, failures) => {
+        submitted.dropped++;
+        submitted.setAside++;
+        const message = `${reason.message} (failed ${failures} times; kept aside in this browser)`;
+        remember({ lease: entry.id, code: reason.code, message, kind: 'set-aside' });
+        emit({ type: 'set-aside', lease: entry.id, code: reason.code, message: reason.message, failures });
       },
       retrying: (reason, delayMs) =>
         emit({ type: 'warning', message: `submit failed (${reason.message}); retrying in ${Math.round(delayMs)} ms` }),
     },
   });
+
+  function remember(result: DroppedResult): void {
+    dropped.push(result);
+    if (dropped.length > 50) dropped.shift();
+  }
 
   const kick = () => {
     submitter.kick().catch((error: Error) => emit({ type: 'warning', message: `submitter failed: ${error.message}` }));
@@ -314,6 +325,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
           accepted: submitted.accepted,
           repeated: submitted.repeated,
           dropped: submitted.dropped,
+          setAside: submitted.setAside,
           outbox: await outbox.size(),
         },
         computeMs: p?.computeMs ?? 0,

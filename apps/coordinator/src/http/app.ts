@@ -3,14 +3,18 @@ import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { API } from '@bricolage/protocol';
+import { blobRoutes } from './blobs';
+import { applyBrowserHeaders } from './browser-headers';
 import { errorResponse, handleError } from './errors';
 import type { Deps, Env } from './env';
+import { resolveClient } from './middleware';
 import { peerRoutes } from './peers';
 import { projectRoutes } from './projects';
 import { publicRoutes } from './public';
+import { requestLog } from './request-log';
 import { researcherRoutes } from './researcher';
 import { volunteerRoutes } from './volunteer';
-import { FRAME_FILE, frameAncestors, hideFrameFile, widgetRoutes } from './widget';
+import { FRAME_FILE, hideFrameFile, widgetRoutes } from './widget';
 
 /** A request as it arrived, for whoever watches the coordinator's traffic (the widget's tests do). */
 export interface RequestRecord {
@@ -31,7 +35,7 @@ export interface AppOptions {
 export function createApp(deps: Deps, options: AppOptions = {}): OpenAPIHono<Env> {
   const { webRoot, onRequest } = options;
   const app = new OpenAPIHono<Env>();
-  app.onError((err, c) => handleError(err, c, deps.logError));
+  app.onError((err, c) => handleError(err, c, deps.logger));
   app.notFound((c) => errorResponse(c, 'not_found', `no route for ${c.req.method} ${c.req.path}`));
 
   if (onRequest)
@@ -40,24 +44,14 @@ export function createApp(deps: Deps, options: AppOptions = {}): OpenAPIHono<Env
       await next();
     });
 
-  // Cross-origin isolation lets the volunteer page run multithreaded WebAssembly (SharedArrayBuffer),
-  // and nothing else may embed our resources: only the widget's script and card facts say otherwise.
-  app.use('*', async (c, next) => {
-    await next();
-    c.res.headers.set('Cross-Origin-Opener-Policy', 'same-origin');
-    c.res.headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
-    if (!c.res.headers.has('Cross-Origin-Resource-Policy'))
-      c.res.headers.set('Cross-Origin-Resource-Policy', 'same-origin');
-    c.res.headers.set('X-Content-Type-Options', 'nosniff');
-    // No page of ours may be framed (clickjacking the volunteer page's Start), except the widget's frame,
-    // which carries its project's own frame-ancestors. A <meta> CSP cannot say this: it must be a header.
-    if (!c.res.headers.has('Content-Security-Policy') && /^text\/html\b/i.test(c.res.headers.get('content-type') ?? ''))
-      c.res.headers.set('Content-Security-Policy', frameAncestors([]));
-  });
+  app.use('*', resolveClient(deps));
+  app.use('*', requestLog(deps.logger));
+  app.use('*', applyBrowserHeaders());
 
   publicRoutes(app, deps);
   projectRoutes(app, deps);
   researcherRoutes(app, deps);
+  blobRoutes(app, deps);
   volunteerRoutes(app, deps);
   peerRoutes(app, deps);
   widgetRoutes(app, deps, {

@@ -3,6 +3,7 @@ import type { ErrorCode, Failure } from '@bricolage/protocol';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { Logger } from '../logger';
 
 const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   bad_request: 400,
@@ -20,6 +21,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   job_not_active: 409,
   conflict: 409,
   hash_mismatch: 422,
+  range_not_satisfiable: 416,
   rate_limited: 429,
   internal: 500,
 };
@@ -28,6 +30,9 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
 export const httpStatus = (code: ErrorCode): ContentfulStatusCode => STATUS[code];
 
 export class ApiError extends Error {
+  /** Seconds after which the same request may succeed (429s): sent as Retry-After. */
+  retryAfter?: number;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -39,6 +44,11 @@ export class ApiError extends Error {
   static from(f: Failure): ApiError {
     return new ApiError(f.code, f.message, f.index);
   }
+  static rateLimited(message: string, retryAfter: number): ApiError {
+    const e = new ApiError('rate_limited', message);
+    e.retryAfter = retryAfter;
+    return e;
+  }
 }
 
 export function errorResponse(c: Context, code: ErrorCode, message: string, index?: number): Response {
@@ -46,9 +56,22 @@ export function errorResponse(c: Context, code: ErrorCode, message: string, inde
   return c.json({ error }, STATUS[code]);
 }
 
-/** Hono's onError: known errors keep their code; anything else is our bug, logged and reported as 500. */
-export function handleError(err: Error, c: Context, log: (msg: string) => void): Response {
-  if (err instanceof ApiError) return errorResponse(c, err.code, err.message, err.index);
+/** The client hung up: nobody will read the answer, and it is no fault of ours. */
+function clientGone(c: Context): boolean {
+  if (c.req.raw.signal.aborted) return true;
+  const incoming = (c.env as { incoming?: { destroyed?: boolean } } | undefined)?.incoming;
+  return incoming?.destroyed === true;
+}
+
+/**
+ * Hono's onError: known errors keep their code; a request whose client went away is answered quietly (the
+ * request line records it); anything else is our bug, logged and reported as 500.
+ */
+export function handleError(err: Error, c: Context, logger: Logger): Response {
+  if (err instanceof ApiError) {
+    if (err.retryAfter !== undefined) c.header('Retry-After', String(err.retryAfter));
+    return errorResponse(c, err.code, err.message, err.index);
+  }
   if (err instanceof HTTPException) {
     const status = err.status;
     const code: ErrorCode =
@@ -61,6 +84,10 @@ export function handleError(err: Error, c: Context, log: (msg: string) => void):
             : 'bad_request';
     return errorResponse(c, code, err.message || 'bad request');
   }
-  log(`internal error on ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}`);
+  if (clientGone(c)) {
+    logger.debug({ method: c.req.method, path: c.req.path, error: err.message }, 'client went away');
+    return errorResponse(c, 'bad_request', 'the client closed the connection');
+  }
+  logger.error({ method: c.req.method, path: c.req.path, error: err.stack ?? err.message }, 'internal error');
   return errorResponse(c, 'internal', 'internal error');
 }

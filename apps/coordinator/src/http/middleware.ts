@@ -1,9 +1,13 @@
-// Authentication, rate limits and body caps, applied per route.
+// Who is asking, what they may spend, and how much they may send: client address, authentication, rate
+// limits and body caps, applied per route. Each request is charged to the identity it proves: a volunteer
+// key, a project, or else its client address.
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { bucketOf, clientAddress } from './client-address';
 import { ApiError, errorResponse } from './errors';
 import type { Deps, Env } from './env';
+import type { RateLimiter } from './rate-limit';
 import { projectTokenHash } from './tokens';
 
 function bearer(header: string | undefined): string | null {
@@ -11,7 +15,7 @@ function bearer(header: string | undefined): string | null {
   return m ? (m[1] as string) : null;
 }
 
-export function clientAddress(c: Parameters<MiddlewareHandler>[0]): string {
+function peerAddress(c: Context): string {
   try {
     return getConnInfo(c).remote.address ?? 'unknown';
   } catch (e) {
@@ -20,11 +24,36 @@ export function clientAddress(c: Parameters<MiddlewareHandler>[0]): string {
   }
 }
 
+/** Sets `client` for everything after it: the peer, or whom a trusted proxy forwarded for. */
+export const resolveClient =
+  (deps: Deps): MiddlewareHandler<Env> =>
+  async (c, next) => {
+    c.set('client', clientAddress(peerAddress(c), c.req.header('x-forwarded-for'), deps.proxies));
+    await next();
+  };
+
+function charge(limiter: RateLimiter, key: string, who: string, cost = 1): void {
+  const decision = limiter.take(key, cost);
+  if (!decision.ok) throw ApiError.rateLimited(`too many requests from this ${who}`, decision.retryAfter);
+}
+
+const chargeAddress = (deps: Deps, c: Context<Env>) => charge(deps.perAddress, bucketOf(c.get('client')), 'address');
+
 export const perAddressLimit =
   (deps: Deps): MiddlewareHandler<Env> =>
   async (c, next) => {
-    if (!deps.perAddress.take(clientAddress(c)))
-      throw new ApiError('rate_limited', 'too many requests from this address');
+    chargeAddress(deps, c);
+    await next();
+  };
+
+/** Charges reads of the public log to the address's log budget, `cost` requests' worth. */
+export const chargeLogReads = (deps: Deps, c: Context<Env>, cost = 1): void =>
+  charge(deps.logReads, bucketOf(c.get('client')), 'address', cost);
+
+export const logReadLimit =
+  (deps: Deps): MiddlewareHandler<Env> =>
+  async (c, next) => {
+    chargeLogReads(deps, c);
     await next();
   };
 
@@ -32,9 +61,16 @@ export const projectAuth =
   (deps: Deps): MiddlewareHandler<Env> =>
   async (c, next) => {
     const token = bearer(c.req.header('authorization'));
-    if (!token) throw new ApiError('unauthorized', 'missing project token (Authorization: Bearer brk_...)');
-    const project = await deps.store.projectByTokenHash(projectTokenHash(token));
-    if (!project) throw new ApiError('unauthorized', 'unknown project token');
+    const project = token ? await deps.store.projectByTokenHash(projectTokenHash(token)) : null;
+    if (!project) {
+      // Guessing tokens is anonymous traffic: it spends the address's budget.
+      chargeAddress(deps, c);
+      throw new ApiError(
+        'unauthorized',
+        token ? 'unknown project token' : 'missing project token (Authorization: Bearer brk_...)',
+      );
+    }
+    charge(deps.perProject, project.id, 'project');
     c.set('project', project);
     await next();
   };
@@ -56,18 +92,38 @@ export const volunteerAuth =
   (deps: Deps): MiddlewareHandler<Env> =>
   async (c, next) => {
     const token = bearer(c.req.header('authorization'));
-    if (!token) throw new ApiError('unauthorized', 'missing volunteer token: sign a challenge at /v1/auth/token first');
-    const checked = deps.tokens.check(token, deps.clock.now());
-    if (!checked.ok)
+    const checked = token ? deps.tokens.check(token, deps.clock.now()) : null;
+    if (!checked?.ok) {
+      chargeAddress(deps, c);
+      if (!checked)
+        throw new ApiError('unauthorized', 'missing volunteer token: sign a challenge at /v1/auth/token first');
       throw checked.expired
         ? new ApiError('token_expired', 'volunteer token expired: sign a new challenge')
         : new ApiError('unauthorized', 'invalid volunteer token');
-    if (!deps.perVolunteer.take(checked.volunteer))
-      throw new ApiError('rate_limited', 'too many requests from this volunteer');
+    }
+    charge(deps.perVolunteer, checked.volunteer, 'volunteer');
     c.set('volunteer', checked.volunteer);
     await next();
   };
 
+/**
+ * Refuses a body whose declared Content-Length is over `maxSize`, without reading it, and leaves a body of
+ * unknown length to the handler, which streams it and counts. (Hono's bodyLimit reads such a body into
+ * memory whole to count it: right for JSON, which is parsed whole anyway, wrong for a 256 MiB blob.)
+ */
+export const limitDeclaredBody =
+  (maxSize: number): MiddlewareHandler<Env> =>
+  async (c, next) => {
+    const declared = c.req.header('content-length');
+    if (declared !== undefined && !c.req.header('transfer-encoding') && Number(declared) > maxSize) {
+      c.header('Connection', 'close');
+      return errorResponse(c, 'payload_too_large', `request body exceeds ${maxSize} bytes`);
+    }
+    await next();
+    return undefined;
+  };
+
+/** For bodies parsed whole (JSON): counts them as they arrive, up to `maxSize`. */
 export const limitBody = (maxSize: number): MiddlewareHandler<Env> =>
   bodyLimit({
     maxSize,

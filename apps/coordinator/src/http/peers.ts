@@ -4,7 +4,8 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { API, BlobHash, ProjectId } from '@bricolage/protocol';
 import { BlobManifest, PeerRoom, roomName } from '@bricolage/protocol/peer';
 import { z } from 'zod';
-import { ManifestCache } from '../peers/manifests';
+import type { BlobHandle } from '../blobs/blob-store';
+import { ManifestCache, manifestOf, manifestOfStream } from '../peers/manifests';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
 import { perAddressLimit, volunteerAuth } from './middleware';
@@ -58,9 +59,21 @@ export function peerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     [byAddress],
     async (c) => {
       const hash = parseWith(BlobHash, c.req.param('hash'), 'blob hash');
-      const manifest = await manifests.get(hash, () => deps.store.getBlob(hash));
+      const manifest = await manifests.get(hash, async () => {
+        // Assets live in the blob store; work-unit inputs and assets of older data directories in SQLite.
+        const file = await deps.blobs.open(hash);
+        if (file) return manifestOfStream(hash, file.size === 0 ? emptyStream(file) : file.stream(0, file.size - 1));
+        const bytes = await deps.store.getBlob(hash);
+        return bytes ? manifestOf(hash, bytes) : null;
+      });
       if (!manifest) throw new ApiError('not_found', `no blob ${hash}`);
       return c.json(manifest, 200, { 'cache-control': 'public, max-age=31536000, immutable' });
     },
   );
+}
+
+/** An empty blob has no byte range to stream: close its handle and hash nothing. */
+function emptyStream(file: BlobHandle): ReadableStream<Uint8Array> {
+  void file.close();
+  return new ReadableStream({ start: (controller) => controller.close() });
 }

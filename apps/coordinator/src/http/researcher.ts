@@ -1,10 +1,9 @@
-// Researcher routes: blobs, jobs, work-unit uploads, progress, results, pause/resume/cancel.
+// Researcher routes: jobs, work-unit uploads, progress, results, pause/resume/cancel (blob uploads: blobs.ts).
 import { randomBytes } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import {
   API,
   AddWorkUnitsResponse,
-  BlobHash,
   CreateJobRequest,
   Job,
   JobId,
@@ -20,20 +19,25 @@ import { z } from 'zod';
 import { admitJob } from '../admission/admit';
 import { nextJobState } from '../rules/lifecycle';
 import { decodeBase64, sha256Hex } from '../hash';
-import type { JobRecord, StagedWorkUnit } from '../store/store';
+import { type BatchSummary, type JobRecord, type StagedWorkUnit, uploadKeyReused } from '../store/store';
+import { blobReader } from './blobs';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
+import { drain, hashedBody } from './hashed-body';
 import { limitBody, projectAuth } from './middleware';
 import { ndjsonLines } from './ndjson';
 import { progressOf } from './progress';
 import { parseWith, route } from './route';
 
 const hono = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+/** Lines staged per transaction; and bytes, so that large inputs are not held a thousand at a time. */
 const CHUNK = 1000;
+const CHUNK_BYTES = 16 * 1024 * 1024;
 
 export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
   const auth = projectAuth(deps);
   const json = limitBody(deps.config.maxJsonBytes);
+  const progressEveryMs = deps.config.progressEveryMs;
 
   const ownJob = async (project: string, raw: string | undefined): Promise<JobRecord> => {
     const id = parseWith(JobId, raw, 'job id');
@@ -41,29 +45,6 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     if (!job || job.project !== project) throw new ApiError('not_found', `no job ${id} in this project`);
     return job;
   };
-
-  route(
-    app,
-    {
-      method: 'put',
-      path: hono(API.blob('{hash}')),
-      operationId: 'putBlob',
-      summary: 'Upload a content-addressed blob (WGSL source, wasm module, ONNX model); idempotent',
-      tag: 'researcher',
-      auth: 'project',
-      rawBody: { contentType: 'application/octet-stream', description: 'the bytes; their SHA-256 must equal {hash}' },
-      response: { schema: z.object({ hash: BlobHash, size: z.number().int() }), description: 'Stored' },
-    },
-    [auth, limitBody(deps.config.maxBlobBytes)],
-    async (c) => {
-      const hash = parseWith(BlobHash, c.req.param('hash'), 'blob hash');
-      const bytes = new Uint8Array(await c.req.arrayBuffer());
-      const actual = sha256Hex(bytes);
-      if (actual !== hash) throw new ApiError('hash_mismatch', `body hashes to ${actual}, not ${hash}`);
-      await deps.store.putBlob(hash, bytes);
-      return c.json({ hash, size: bytes.length });
-    },
-  );
 
   route(
     app,
@@ -79,7 +60,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     },
     [auth, json],
     async (c, { body }) => {
-      const refused = await admitJob(body.spec, deps.store);
+      const refused = await admitJob(body.spec, blobReader(deps));
       if (refused) throw ApiError.from(refused);
       const job: JobRecord = {
         id: `job_${randomBytes(10).toString('hex').slice(0, 16)}` as JobId,
@@ -133,8 +114,16 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       path: hono(API.workUnits('{job}')),
       operationId: 'addWorkUnits',
       summary: 'Add work units: a streamed NDJSON body, one WorkUnitLine per line; all or nothing',
+      description:
+        'With an `Idempotency-Key` header (1 to 200 visible ASCII characters, bare or as a quoted string), the ' +
+        'upload is committed once per job and key: sending the same body again under the same key adds nothing ' +
+        "and answers with the first upload's summary (and `Idempotent-Replayed: true`), so a client that lost " +
+        'the reply can simply retry; another body under a used key is refused with 409 `conflict`.',
       tag: 'researcher',
       auth: 'project',
+      headers: z.object({
+        'Idempotency-Key': z.string().optional().openapi({ description: "The client's name for this upload" }),
+      }),
       rawBody: {
         contentType: 'application/x-ndjson',
         description: 'One JSON object per line: {"input": base64, "tag"?: string, "expected"?: base64}',
@@ -144,31 +133,53 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     [auth],
     async (c) => {
       const job = await ownJob(c.get('project').id, c.req.param('job'));
+      const key = idempotencyKey(c.req.header('idempotency-key'));
+      const body = hashedBody(c.req.raw.body);
+      const answer = (summary: BatchSummary, replayed: boolean) => {
+        if (replayed) c.header('Idempotent-Replayed', 'true');
+        return c.json(addedWire(job.id, summary));
+      };
+      if (key) {
+        const earlier = await deps.store.uploadByKey(job.id, key);
+        if (earlier) {
+          // Read only to be hashed: the same body again adds nothing; another body under the key is refused.
+          await drain(body.stream, deps.config.maxUploadBytes);
+          if (body.digest() !== earlier.bodyHash) throw ApiError.from(uploadKeyReused(key));
+          return answer(earlier.summary, true);
+        }
+      }
       if (job.state === 'cancelled') throw new ApiError('job_not_active', `job ${job.id} was cancelled`);
       const sizes = ioSizes(job.definition.spec);
       const batch = randomBytes(12).toString('hex');
       let chunk: StagedWorkUnit[] = [];
+      let chunkBytes = 0;
+      let staged = 0;
+      const stage = async () => {
+        await deps.store.stageWorkUnits(job.id, batch, chunk);
+        staged += chunk.length;
+        chunk = [];
+        chunkBytes = 0;
+      };
       try {
         for await (const { line, number } of ndjsonLines(
-          c.req.raw.body,
+          body.stream,
           deps.config.maxLineBytes,
           deps.config.maxUploadBytes,
         )) {
-          chunk.push(parseLine(line, number, sizes));
-          if (chunk.length >= CHUNK) {
-            await deps.store.stageWorkUnits(job.id, batch, chunk);
-            chunk = [];
-          }
+          const unit = parseLine(line, number, sizes);
+          chunk.push(unit);
+          chunkBytes += unit.input.length + (unit.expected?.length ?? 0);
+          if (chunk.length >= CHUNK || chunkBytes >= CHUNK_BYTES) await stage();
         }
-        if (chunk.length > 0) await deps.store.stageWorkUnits(job.id, batch, chunk);
-        const summary = await deps.store.commitBatch(job.id, batch);
-        return c.json({
-          job: job.id,
-          added: summary.added,
-          knownAnswer: summary.knownAnswer,
-          firstWorkUnit: summary.first === null ? null : workUnitId(summary.first),
-          lastWorkUnit: summary.last === null ? null : workUnitId(summary.last),
-        });
+        if (chunk.length > 0) await stage();
+        const committed = await deps.store.commitBatch(
+          job.id,
+          batch,
+          staged,
+          key ? { key, bodyHash: body.digest(), at: deps.clock.now() } : undefined,
+        );
+        if (!committed.ok) throw ApiError.from(committed.error);
+        return answer(committed.value.summary, committed.value.replayed);
       } catch (e) {
         await deps.store.abortBatch(job.id, batch);
         // The rest of the body is never read: tell the client not to reuse this connection.
@@ -193,26 +204,34 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     [auth],
     async (c) => {
       const job = await ownJob(c.get('project').id, c.req.param('job'));
+      // A comment after 15 s without news keeps proxies (and our own idle timeout) from closing the stream.
+      const keepAliveTicks = Math.max(1, Math.floor(Math.min(15_000, deps.config.idleTimeoutMs / 2) / progressEveryMs));
       return streamSSE(c, async (stream) => {
         let last = '';
         let lastState: string | null = null;
         let quietTicks = 0;
-        while (!stream.aborted && !stream.closed) {
-          const current = await deps.store.getJob(job.id);
-          const progress = await progressOf(deps, current ?? job);
-          const key = JSON.stringify({ ...progress, at: 0 });
-          if (key !== last) {
-            await stream.writeSSE({ event: 'progress', data: JSON.stringify(progress) });
-            // Once per completion (a job reopened by new work units may complete again), after its progress.
-            if (progress.state === 'completed' && lastState !== 'completed')
-              await stream.writeSSE({ event: 'completed', data: JSON.stringify(progress) });
-            last = key;
-            lastState = progress.state;
-            quietTicks = 0;
-          } else if (++quietTicks % 30 === 0) {
-            await stream.write(': keep-alive\n\n');
-          }
-          await stream.sleep(500);
+        let writing = Promise.resolve();
+        const ended = new Promise<void>((resolve) => stream.onAbort(resolve));
+        const unsubscribe = deps.progress.subscribe(job.id, ({ progress, key }) => {
+          writing = writing.then(async () => {
+            if (stream.aborted || stream.closed) return;
+            if (key !== last) {
+              await stream.writeSSE({ event: 'progress', data: JSON.stringify(progress) });
+              // Once per completion (a job reopened by new work units may complete again), after its progress.
+              if (progress.state === 'completed' && lastState !== 'completed')
+                await stream.writeSSE({ event: 'completed', data: JSON.stringify(progress) });
+              last = key;
+              lastState = progress.state;
+              quietTicks = 0;
+            } else if (++quietTicks % keepAliveTicks === 0) {
+              await stream.write(': keep-alive\n\n');
+            }
+          });
+        });
+        try {
+          await ended;
+        } finally {
+          unsubscribe();
         }
       });
     },
@@ -297,6 +316,23 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       },
     );
   }
+}
+
+const addedWire = (job: JobId, summary: BatchSummary): AddWorkUnitsResponse => ({
+  job,
+  added: summary.added,
+  knownAnswer: summary.knownAnswer,
+  firstWorkUnit: summary.first === null ? null : workUnitId(summary.first),
+  lastWorkUnit: summary.last === null ? null : workUnitId(summary.last),
+});
+
+/** The `Idempotency-Key` header, bare or as the structured-field string its draft standard sends. */
+function idempotencyKey(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  const key = header.length >= 2 && header.startsWith('"') && header.endsWith('"') ? header.slice(1, -1) : header;
+  if (!/^[\x21-\x7e]{1,200}$/.test(key))
+    throw new ApiError('bad_request', 'Idempotency-Key must be 1 to 200 visible ASCII characters');
+  return key;
 }
 
 function parseLine(line: string, number: number, sizes: { input: number; output: number }): StagedWorkUnit {

@@ -16,12 +16,16 @@ export interface RouteSpec<Body extends ZodType | undefined, Query extends ZodTy
   /** Hono style: `/v1/jobs/:job`. */
   readonly path: string;
   readonly summary: string;
+  /** The longer explanation, when the summary cannot carry it. */
+  readonly description?: string;
   readonly tag: 'public' | 'researcher' | 'volunteer' | 'log' | 'operator';
   readonly auth?: 'project' | 'volunteer' | 'operator';
   readonly body?: Body;
   /** For bodies that are not JSON (NDJSON, raw bytes): documented, read by the handler itself. */
   readonly rawBody?: { readonly contentType: string; readonly description: string };
   readonly query?: Query;
+  /** Request headers the handler reads itself: documented only. */
+  readonly headers?: ZodType;
   readonly response: { readonly contentType?: string; readonly schema?: ZodType; readonly description: string };
 }
 
@@ -56,12 +60,14 @@ export function route<Body extends ZodType | undefined = undefined, Query extend
     path: spec.path.replace(/:([A-Za-z]+)/g, '{$1}'),
     operationId: spec.operationId,
     summary: spec.summary,
+    ...(spec.description ? { description: spec.description } : {}),
     tags: [spec.tag],
     // Public routes say so explicitly: no credentials at all.
     security: spec.auth ? [{ [`${spec.auth}Token`]: [] }] : [],
     request: {
       ...(params.length ? { params: z.object(Object.fromEntries(params.map((p) => [p, z.string()]))) } : {}),
       ...(spec.query ? { query: spec.query as never } : {}),
+      ...(spec.headers ? { headers: spec.headers as never } : {}),
       ...(spec.body
         ? { body: { required: true, content: { 'application/json': { schema: spec.body as ZodType } } } }
         : spec.rawBody

@@ -1,5 +1,5 @@
 // Credentials. Project tokens are random and stored hashed; volunteer tokens are stateless HMACs
-// of (volunteer key, expiry), minted only after the volunteer signs a single-use challenge.
+// of (volunteer key, expiry), minted only after the volunteer signs a single-use challenge (challenges.ts).
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { toBase64Url } from '@bricolage/protocol';
 import { sha256Hex } from '../hash';
@@ -10,8 +10,6 @@ export function newProjectToken(): { token: string; hash: string } {
 }
 
 export const projectTokenHash = (token: string): string => sha256Hex(new TextEncoder().encode(token));
-
-export const newChallenge = (): string => toBase64Url(randomBytes(32));
 
 export class VolunteerTokens {
   constructor(private readonly key: Uint8Array) {}
@@ -29,11 +27,23 @@ export class VolunteerTokens {
     const expected = Buffer.from(this.mac(`${volunteer}.${expiry}`));
     const given = Buffer.from(mac);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, expired: false };
-    if (Number.parseInt(expiry, 36) < now) return { ok: false, expired: true };
+    const expiresAt = parseExpiry(expiry);
+    if (expiresAt === null) return { ok: false, expired: false };
+    if (expiresAt < now) return { ok: false, expired: true };
     return { ok: true, volunteer };
   }
 
   private mac(payload: string): string {
     return toBase64Url(createHmac('sha256', this.key).update(payload).digest());
   }
+}
+
+/**
+ * The expiry exactly as `mint` writes it: lowercase base 36, at most 11 digits (a safe integer). parseInt
+ * alone reads '' as NaN, which compares false with every time, and would make such a token never expire.
+ */
+function parseExpiry(text: string): number | null {
+  if (!/^[0-9a-z]{1,11}$/.test(text)) return null;
+  const value = Number.parseInt(text, 36);
+  return Number.isSafeInteger(value) ? value : null;
 }

@@ -26,11 +26,11 @@ import {
 import { z } from 'zod';
 import { decodeBase64, sha256Hex } from '../hash';
 import type { SubmitItem } from '../store/store';
+import { bucketOf } from './client-address';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
 import { limitBody, perAddressLimit, volunteerAuth } from './middleware';
 import { route } from './route';
-import { newChallenge } from './tokens';
 
 export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
   const json = limitBody(deps.config.maxJsonBytes);
@@ -50,10 +50,8 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     },
     [byAddress, json],
     async (c, { body }) => {
-      const challenge = newChallenge();
       const expiresAt = deps.clock.now() + deps.config.challengeSeconds * 1000;
-      await deps.store.putChallenge(challenge, body.volunteer, expiresAt);
-      return c.json({ challenge, expiresAt });
+      return c.json({ challenge: deps.challenges.issue(body.volunteer, expiresAt), expiresAt });
     },
   );
 
@@ -70,12 +68,21 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     },
     [byAddress, json],
     async (c, { body }) => {
+      const now = deps.clock.now();
+      const replayed = () => new ApiError('replayed', 'unknown, expired or already used challenge');
+      const opened = deps.challenges.open(body.challenge, body.volunteer, now);
+      if (!opened.ok) throw replayed();
       const message = domainMessage('auth', authMessageBody(body.challenge, body.volunteer));
       if (!(await verify(body.volunteer, message, body.signature)))
         throw new ApiError('bad_signature', 'the signature does not verify with this volunteer key');
+      // A key never seen before is a new identity: each address may bring only so many into existence.
+      if (!(await deps.store.isVolunteer(body.volunteer))) {
+        const decision = deps.newIdentities.take(bucketOf(c.get('client')));
+        if (!decision.ok)
+          throw ApiError.rateLimited('too many new volunteer keys from this address', decision.retryAfter);
+      }
       // Consumed only after the signature checks out, so a forger cannot burn someone else's challenge.
-      if (!(await deps.store.consumeChallenge(body.challenge, body.volunteer, deps.clock.now())))
-        throw new ApiError('replayed', 'unknown, expired or already used challenge');
+      if (!(await deps.store.consumeChallenge(opened.nonce, body.volunteer, opened.expiresAt, now))) throw replayed();
       const expiresAt = deps.clock.now() + deps.config.tokenSeconds * 1000;
       return c.json({ token: deps.tokens.mint(body.volunteer, expiresAt), expiresAt });
     },
@@ -93,7 +100,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       body: LeaseRequest,
       response: { schema: LeaseResponse, description: 'Leases, the jobs they belong to, or when to retry' },
     },
-    [byAddress, auth, json],
+    [auth, json],
     async (c, { body }) => {
       const now = deps.clock.now();
       deps.recent.seen(c.get('volunteer'), body.capabilities, body.project ?? null, now);
@@ -148,7 +155,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       body: HeartbeatRequest,
       response: { schema: HeartbeatResponse, description: 'New deadlines, or the state of leases that ended' },
     },
-    [byAddress, auth, json],
+    [auth, json],
     async (c, { body }) => {
       const rows = await deps.store.heartbeat(c.get('volunteer'), body.leases.map(leaseNumber), deps.clock.now());
       return c.json({ leases: rows.map((r) => ({ lease: leaseId(r.lease), deadline: r.deadline, state: r.state })) });
@@ -168,7 +175,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       body: SubmitRequest,
       response: { schema: SubmitResponse, description: 'How many results were accepted' },
     },
-    [byAddress, auth, json],
+    [auth, json],
     async (c, { body }) => {
       const items: SubmitItem[] = body.results.map((r, index) => {
         if (r.kind === 'error') return { kind: 'error', lease: leaseNumber(r.lease), code: r.code, message: r.message };
@@ -195,7 +202,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       auth: 'volunteer',
       response: { schema: VolunteerStats, description: 'Counters' },
     },
-    [byAddress, auth],
+    [auth],
     async (c) => c.json(await deps.store.volunteerStats(c.get('volunteer'))),
   );
 
@@ -214,7 +221,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       }),
       response: { schema: ReceiptsPage, description: 'A page of proven receipts' },
     },
-    [byAddress, auth],
+    [auth],
     async (c, { query }) => {
       const stored = await deps.store.receiptsFor(c.get('volunteer'), query.after, query.limit);
       const receipts = await deps.log.prove(stored);

@@ -8,6 +8,7 @@ import { API, ProjectId } from '@bricolage/protocol';
 import { ProjectEmbedding, WidgetManifest, WidgetProject } from '@bricolage/protocol/widget';
 import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
+import { PAGE_POLICY } from './browser-headers';
 import { ApiError, errorResponse } from './errors';
 import type { Deps, Env } from './env';
 import { limitBody, perAddressLimit, projectAuth } from './middleware';
@@ -147,7 +148,10 @@ export function widgetRoutes(app: OpenAPIHono<Env>, deps: Deps, files: WidgetFil
       // The browser refuses to render the frame inside any page whose origin is not on the list.
       return c.body(frame as Uint8Array<ArrayBuffer>, 200, {
         'content-type': 'text/html; charset=utf-8',
-        'content-security-policy': frameAncestors(await deps.store.embeddingOrigins(project.id)),
+        // The volunteer page's own policy, framable only by the project's origins.
+        'content-security-policy': [...PAGE_POLICY, frameAncestors(await deps.store.embeddingOrigins(project.id))].join(
+          '; ',
+        ),
         // A cross-origin-isolated host (COEP require-corp) may frame it only with this; frame-ancestors decides who.
         'cross-origin-resource-policy': 'cross-origin',
         // A list changed by the researcher applies to the next load; nothing keeps the old header.

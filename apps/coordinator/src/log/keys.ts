@@ -1,6 +1,7 @@
-// The coordinator's Ed25519 identity: created on first start, kept in the store, never leaves the server.
-import { type KeyObject, createPrivateKey, createPublicKey, randomBytes, sign } from 'node:crypto';
+// The coordinator's Ed25519 identity: created on first start, kept in DATA_DIR/keys, never leaves the server.
+import { type KeyObject, createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import { type SigningDomain, domainMessage, toBase64Url } from '@bricolage/protocol';
+import { loadSecret } from '../data-dir/secrets';
 import type { Store } from '../store/store';
 
 // DER prefix of a PKCS#8 Ed25519 private key; the 32-byte seed follows it.
@@ -12,8 +13,7 @@ export interface CoordinatorKey {
   sign(domain: SigningDomain, body: string): string;
 }
 
-export async function loadOrCreateKey(store: Store): Promise<CoordinatorKey> {
-  const seed = await store.putMetaIfAbsent('signing_key_seed', randomBytes(32));
+export function coordinatorKeyFromSeed(seed: Uint8Array): CoordinatorKey {
   const privateKey: KeyObject = createPrivateKey({
     key: Buffer.concat([PKCS8_ED25519, seed]),
     format: 'der',
@@ -25,4 +25,9 @@ export async function loadOrCreateKey(store: Store): Promise<CoordinatorKey> {
     publicKey,
     sign: (domain, body) => toBase64Url(sign(null, domainMessage(domain, body), privateKey)),
   };
+}
+
+/** The key in `keysDir/coordinator.key` (moved there from the store by the first start of this release). */
+export async function loadOrCreateKey(keysDir: string, store: Store): Promise<CoordinatorKey> {
+  return coordinatorKeyFromSeed(await loadSecret(keysDir, 'coordinator.key', store, 'signing_key_seed'));
 }

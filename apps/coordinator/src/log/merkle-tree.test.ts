@@ -88,7 +88,8 @@ describe('Merkle tree over a node store', () => {
 
   it('gives consistency proofs the browser verifier accepts for every pair up to 40', async () => {
     for (let to = 0; to <= 40; to++) {
-      for (let from = 0; from <= to; from++) {
+      // From the empty tree only to itself: the RFC has no proof from it to a larger tree.
+      for (let from = to === 0 ? 0 : 1; from <= to; from++) {
         const proof = { from, to, path: hex(consistencyPath(store, from, to)) };
         expect(await verifyConsistency(proof, rootAt(store, from), rootAt(store, to))).toBe(true);
       }
@@ -99,7 +100,7 @@ describe('Merkle tree over a node store', () => {
     const random = lcg(7);
     for (let i = 0; i < 200; i++) {
       const to = 1 + Math.floor(random() * 1000);
-      const from = Math.floor(random() * (to + 1));
+      const from = 1 + Math.floor(random() * to);
       const proof = { from, to, path: hex(consistencyPath(store, from, to)) };
       expect(await verifyConsistency(proof, rootAt(store, from), rootAt(store, to))).toBe(true);
     }

@@ -86,13 +86,14 @@ export function inclusionPath(store: MerkleNodeStore, index: number, size: numbe
 }
 
 /**
- * RFC 9162 §2.1.4.1 PROOF(from, D[0:to]). Empty when from == to, and when from == 0 (anything is
- * consistent with the empty tree), matching `verifyConsistency` in @bricolage/protocol.
+ * RFC 9162 §2.1.4.1 PROOF(from, D[0:to]), empty when from == to. The RFC defines none from the empty
+ * tree to a larger one, and `verifyConsistency` in @bricolage/protocol rejects it, so neither is made.
  */
 export function consistencyPath(store: MerkleNodeStore, from: number, to: number): Uint8Array[] {
   checkIndex(to, Number.MAX_SAFE_INTEGER, 'to');
   checkIndex(from, to, 'from');
-  if (from === 0 || from === to) return [];
+  if (from === to) return [];
+  if (from === 0) throw new RangeError('there is no consistency proof from the empty tree');
   const path: Uint8Array[] = [];
   // SUBPROOF(m, D[start:end], b) unrolled: m is `from` relative to `start`.
   let m = from;

@@ -6,7 +6,7 @@ import { API, type BlobHash } from '@bricolage/protocol';
 import { BLOB_CHUNK_BYTES, BlobManifest } from '@bricolage/protocol/peer';
 import { describe, expect, it } from 'vitest';
 import { startCoordinator } from '../server';
-import { ManifestCache, manifestOf } from './manifests';
+import { ManifestCache, manifestOf, manifestOfStream } from './manifests';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const bytesOf = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
@@ -24,12 +24,26 @@ describe('chunk manifests', () => {
     expect(manifestOf(sha(new Uint8Array()) as BlobHash, new Uint8Array()).chunks).toEqual([]);
   });
 
+  it('come out the same from a stream cut at any boundary', async () => {
+    const bytes = bytesOf(2 * BLOB_CHUNK_BYTES + 7, 6);
+    const hash = sha(bytes) as BlobHash;
+    for (const piece of [1000, BLOB_CHUNK_BYTES, BLOB_CHUNK_BYTES + 1, bytes.length]) {
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let at = 0; at < bytes.length; at += piece) controller.enqueue(bytes.slice(at, at + piece));
+          controller.close();
+        },
+      });
+      expect(await manifestOfStream(hash, stream)).toEqual(manifestOf(hash, bytes));
+    }
+  });
+
   it('are computed once per blob and kept within a budget of chunk hashes', async () => {
     const cache = new ManifestCache(3);
     let loads = 0;
     const load = (bytes: Uint8Array) => async () => {
       loads++;
-      return bytes;
+      return manifestOf(sha(bytes) as BlobHash, bytes);
     };
     const two = bytesOf(2 * BLOB_CHUNK_BYTES, 2);
     const one = bytesOf(10, 3);
@@ -50,7 +64,9 @@ describe('chunk manifests', () => {
     const coordinator = await startCoordinator({ dataDir, log: () => undefined });
     try {
       const bytes = bytesOf(3 * BLOB_CHUNK_BYTES + 1, 5);
-      await coordinator.store.putBlob(sha(bytes), bytes);
+      // An asset as a researcher's PUT stores it: in the blob store (files), not in SQLite.
+      const stored = await coordinator.deps.blobs.put(sha(bytes), new Response(bytes).body!, Number.POSITIVE_INFINITY);
+      expect(stored.ok).toBe(true);
       const reply = await fetch(coordinator.url + API.blobManifest(sha(bytes)));
       expect(reply.status).toBe(200);
       expect(reply.headers.get('cache-control')).toContain('immutable');

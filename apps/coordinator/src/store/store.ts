@@ -13,7 +13,7 @@ import type {
   VolunteerStats,
   WorkUnitCounts,
 } from '@bricolage/protocol';
-import type { Result } from '@bricolage/protocol';
+import type { Failure, Result } from '@bricolage/protocol';
 
 export interface JobRecord {
   readonly id: JobId;
@@ -45,6 +45,24 @@ export interface BatchSummary {
   readonly knownAnswer: number;
   readonly first: number | null;
   readonly last: number | null;
+}
+
+/** A client's name for one upload (its Idempotency-Key), and the SHA-256 of the body sent under it. */
+export interface UploadKey {
+  readonly key: string;
+  readonly bodyHash: string;
+}
+
+/** Why an upload under a key already used for another body adds nothing: for every store and the route. */
+export const uploadKeyReused = (key: string): Failure => ({
+  code: 'conflict',
+  message: `Idempotency-Key ${JSON.stringify(key)} was already used for an upload with another body; nothing was added`,
+});
+
+export interface CommittedUpload {
+  readonly summary: BatchSummary;
+  /** True when an earlier upload under the same key had committed: this one added nothing. */
+  readonly replayed: boolean;
 }
 
 export interface GrantedLease {
@@ -112,7 +130,7 @@ export interface Store {
   embeddingOrigins(project: ProjectId): Promise<string[]>;
   /** Replaces the project's list of embedding origins in one transaction. */
   setEmbeddingOrigins(project: ProjectId, origins: readonly string[]): Promise<void>;
-  putBlob(hash: string, bytes: Uint8Array): Promise<void>;
+  /** Blobs kept in the database: work-unit inputs, and assets uploaded before the blob store (../blobs). */
   getBlob(hash: string): Promise<Uint8Array | null>;
   hasBlob(hash: string): Promise<boolean>;
   /** The blob's length in bytes, or null when there is no such blob. */
@@ -130,7 +148,19 @@ export interface Store {
 
   // work units: staged in chunks, made visible all at once, so a broken upload adds nothing
   stageWorkUnits(job: JobId, batch: string, units: readonly StagedWorkUnit[]): Promise<void>;
-  commitBatch(job: JobId, batch: string): Promise<BatchSummary>;
+  /**
+   * Makes the batch visible if all `staged` of its rows are still there; otherwise (`conflict`) commits
+   * nothing, so an upload is never silently cut short. Under a key already committed for this job, drops
+   * the batch and answers with that upload's summary (the same body) or `conflict` (another body).
+   */
+  commitBatch(
+    job: JobId,
+    batch: string,
+    staged: number,
+    key?: UploadKey & { readonly at: number },
+  ): Promise<Result<CommittedUpload>>;
+  /** The upload committed under `key` for this job, if any. */
+  uploadByKey(job: JobId, key: string): Promise<(UploadKey & { readonly summary: BatchSummary }) | null>;
   abortBatch(job: JobId, batch: string): Promise<void>;
 
   // volunteers
@@ -138,10 +168,21 @@ export interface Store {
   heartbeat(volunteer: string, leases: readonly number[], now: number): Promise<HeartbeatRow[]>;
   submit(volunteer: string, items: readonly SubmitItem[], now: number): Promise<Result<SubmitResponse>>;
   expireLeases(now: number): Promise<number>;
+  /** Records that the coordinator is running at `now` (the sweeper's heartbeat, and the last act of a clean stop). */
+  markAlive(now: number): Promise<void>;
+  /**
+   * At start, before any lease expires: the leases that were live when the coordinator was last alive get
+   * the time it was down added to their deadlines, as if the clock had stopped with it.
+   */
+  resumeLeases(now: number): Promise<{ readonly downtimeMs: number; readonly extended: number }>;
   volunteerStats(volunteer: string): Promise<VolunteerStats>;
-  putChallenge(challenge: string, volunteer: string, expiresAt: number): Promise<void>;
-  /** Deletes the challenge; true only if it existed, belonged to the volunteer and had not expired. */
-  consumeChallenge(challenge: string, volunteer: string, now: number): Promise<boolean>;
+  /** Whether this key has ever traded a challenge for a token. */
+  isVolunteer(volunteer: string): Promise<boolean>;
+  /**
+   * Records the nonce of a (stateless, already verified) challenge as used, and the volunteer as known; false
+   * when it was used before. Records are kept until `expiresAt`, after which the challenge is refused anyway.
+   */
+  consumeChallenge(nonce: string, volunteer: string, expiresAt: number, now: number): Promise<boolean>;
 
   // results and the receipt log
   results(job: JobId, after: number, limit: number): Promise<ResultRow[]>;
@@ -153,9 +194,10 @@ export interface Store {
   inclusionPath(index: number, size: number): Promise<Uint8Array[]>;
   consistencyPath(from: number, to: number): Promise<Uint8Array[]>;
 
-  // the coordinator's own secrets (signing key seed, token key), created once
+  // facts about the store itself; earlier releases also kept the coordinator's secrets here
   getMeta(key: string): Promise<Uint8Array | null>;
-  putMetaIfAbsent(key: string, value: Uint8Array): Promise<Uint8Array>;
+  /** Removes an entry and overwrites its bytes in the file, so that a secret moved elsewhere leaves no copy. */
+  deleteMeta(key: string): Promise<void>;
 
   close(): Promise<void>;
 }

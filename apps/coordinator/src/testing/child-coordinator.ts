@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 export const COORDINATOR_MAIN = resolve(import.meta.dirname, '../main.ts');
 
 // The loader itself, not the tsx CLI: the CLI runs the script in a grandchild that a SIGKILL would orphan.
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+export const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface ChildOptions {
   readonly dataDir: string;
@@ -142,7 +142,16 @@ export class ChildCoordinator {
 
   /** Peak resident set size so far (VmHWM), in bytes (Linux /proc). */
   peakRssBytes(): number {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+    return this.status('VmHWM');
+  }
+
+  /** Resident set size now (VmRSS), in bytes (Linux /proc). */
+  rssBytes(): number {
+    return this.status('VmRSS');
+  }
+
+  private status(field: string): number {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
     return m ? Number(m[1]) * 1024 : Number.NaN;
   }
 }

@@ -100,17 +100,19 @@ export function ComputePanel({ view, session }: { view: View; session: Session }
       {view.dropped.length > 0 && (
         <div className="dropped" data-testid="dropped">
           <h3>
-            Results the coordinator refused:{' '}
+            Results not delivered:{' '}
             <span data-testid="dropped-count">{view.session?.dropped ?? view.dropped.length}</span>
           </h3>
           <p className="muted">
-            These were not counted (and are not retried). Usually the lease ran out while this tab could not reach the
-            coordinator, and the work unit went to someone else.{view.dropped.length > 5 ? ' The last five:' : ''}
+            These were not counted (and are not retried). Usually the coordinator refused a result because its lease ran
+            out while this tab could not reach it, and the work unit went to someone else. A result the coordinator
+            failed on again and again is set aside, kept in this browser, so that the results after it still go through.
+            {view.dropped.length > 5 ? ' The last five:' : ''}
           </p>
           <ul>
             {view.dropped.slice(-5).map((d) => (
-              <li key={d.lease}>
-                {d.lease}: <code>{d.code}</code> — {d.message}
+              <li key={d.lease} data-kind={d.kind}>
+                {d.lease} {d.kind === 'set-aside' ? 'set aside' : 'refused'}: <code>{d.code}</code> — {d.message}
               </li>
             ))}
           </ul>
@@ -152,6 +154,15 @@ function PhaseText({ view }: { view: View }) {
         </p>
       );
     case 'paused':
+      // Pausing lets the work unit already in the worker finish: say so until it has, so no one waits for a quiet
+      // device that is still computing.
+      if (view.runtimeState === 'pausing')
+        return (
+          <p data-testid="pausing">
+            Pausing: finishing the work unit in hand first (
+            {view.pauseReason === 'hidden' ? 'this tab is hidden' : 'this device is on battery'}).
+          </p>
+        );
       return view.pauseReason === 'hidden' ? (
         <p>
           Paused while this tab is hidden; it carries on when you come back. (Turn off “pause when hidden” to keep

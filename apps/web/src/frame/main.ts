@@ -1,5 +1,8 @@
 // Entry point of the widget's frame (/widget/frame?project=&host=): checks where it is, then composes the
 // volunteer session's modules around the reader's consent for this site, and talks to its host page.
+// First, as in the volunteer page: zod must never try eval under the frame's policy (see protocol/jitless), and
+// being imported by both entries puts it at the head of the chunk they share.
+import '@bricolage/protocol/jitless';
 import { placement } from './placement';
 import { drawCard } from './card';
 import { FrameSession } from './frame-session';

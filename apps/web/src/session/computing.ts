@@ -97,6 +97,7 @@ export class Computing {
       }),
       volunteer.on('submitted', () => this.#o.syncSoon(500)),
       volunteer.on('dropped', () => void this.refreshStatus()),
+      volunteer.on('set-aside', () => void this.refreshStatus()),
     ];
     this.#volunteer = volunteer;
     return volunteer;

@@ -1,4 +1,4 @@
-import type { BlobHash, LeaseId, SubmittedResult } from '@bricolage/protocol';
+import type { BlobHash, LeaseId, SubmitResponse, SubmittedResult } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
 import { MemoryOutbox, type OutboxEntry } from '../outbox';
 import type { ClientFailure, ClientResult } from './coordinator-client';
@@ -38,14 +38,22 @@ describe('judging a submitted batch', () => {
     expect(judgeBatch(3, failure(400, 'bad_request', 7))).toMatchObject({ kind: 'split' });
   });
 
-  it('retries the whole batch on network failures, 5xx, rate limiting and auth trouble', () => {
+  it('retries the whole batch on network failures, gateway errors, unavailability, rate limiting and auth trouble', () => {
     for (const f of [
       failure(0, 'network'),
+      failure(502, 'internal'),
       failure(503, 'internal'),
+      failure(504, 'internal'),
       failure(429, 'rate_limited'),
       failure(401, 'unauthorized', 0),
     ])
       expect(judgeBatch(2, f)).toMatchObject({ kind: 'retry' });
+  });
+
+  it('suspects the items of a batch the coordinator failed on itself (500), alone or not', () => {
+    for (const size of [1, 2, 50])
+      expect(judgeBatch(size, failure(500, 'internal'))).toMatchObject({ kind: 'suspect' });
+    expect(judgeBatch(2, failure(507, 'internal'))).toMatchObject({ kind: 'suspect' });
   });
 });
 
@@ -63,10 +71,19 @@ async function fill(outbox: MemoryOutbox, n: number): Promise<void> {
 }
 
 function recorder() {
-  const log = { settled: [] as string[][], dropped: [] as string[], accepted: 0, repeated: 0, retries: 0 };
+  const log = {
+    settled: [] as string[][],
+    dropped: [] as string[],
+    setAside: [] as string[],
+    accepted: 0,
+    repeated: 0,
+    retries: 0,
+  };
   return {
     log,
     events: {
+      setAside: (entry: OutboxEntry, reason: ClientFailure, failures: number) =>
+        log.setAside.push(`${entry.id}:${reason.code}:${failures}`),
       settled: (entries: readonly OutboxEntry[], accepted: number, repeated: number) => {
         log.settled.push(entries.map((e) => e.id));
         log.accepted += accepted;
@@ -170,5 +187,137 @@ describe('the submitter', () => {
     });
     await submitter.kick();
     expect(sent).toEqual([['ls_1'], ['ls_9']]);
+  });
+
+  /** A coordinator that answers 500 to every batch holding one of `poisoned`, and accepts every other batch. */
+  const poisonedBy =
+    (poisoned: string | readonly string[], sent: string[][], limit: { calls: number; onExceeded: () => void }) =>
+    async (results: SubmittedResult[]): Promise<ClientResult<SubmitResponse>> => {
+      sent.push(results.map((r) => r.lease));
+      // Ends a drain that would otherwise never end, so that a submitter without the rule fails, not hangs.
+      if (sent.length > limit.calls) limit.onExceeded();
+      const bad = typeof poisoned === 'string' ? [poisoned] : poisoned;
+      if (results.some((r) => bad.includes(r.lease))) return failure(500, 'internal');
+      return { ok: true, value: { accepted: results.length, repeated: 0 } };
+    };
+
+  it('sets aside an item the coordinator keeps failing on, and delivers every other one', async () => {
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 50);
+    const sent: string[][] = [];
+    const { log, events } = recorder();
+    let submitter: Submitter | null = null;
+    const transport = {
+      submit: poisonedBy('ls_17', sent, { calls: 200, onExceeded: () => submitter?.close() }),
+    };
+    submitter = new Submitter({
+      outbox,
+      events,
+      transport,
+      maxFailures: 3,
+      backoff: { baseMs: 1, maxMs: 2, factor: 2 },
+    });
+    await submitter.kick();
+    expect(log.setAside).toEqual(['ls_17:internal:3']);
+    expect(log.accepted).toBe(49);
+    expect(log.dropped).toEqual([]);
+    expect(await outbox.size()).toBe(0);
+    const aside = await outbox.setAsideEntries();
+    expect(aside.map((e) => [e.id, e.failures, e.reason.code])).toEqual([['ls_17', 3, 'internal']]);
+    // Halving finds it: the first pass costs about two requests per halving, not one per item.
+    expect(sent.length).toBeLessThan(40);
+  });
+
+  it('sets aside a run of bad items at the head of the outbox, and delivers the items behind them', async () => {
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 20);
+    const sent: string[][] = [];
+    const { log, events } = recorder();
+    let submitter: Submitter | null = null;
+    const bad = ['ls_1', 'ls_2', 'ls_3', 'ls_4'];
+    const transport = { submit: poisonedBy(bad, sent, { calls: 300, onExceeded: () => submitter?.close() }) };
+    submitter = new Submitter({
+      outbox,
+      events,
+      transport,
+      maxFailures: 2,
+      backoff: { baseMs: 1, maxMs: 2, factor: 2 },
+    });
+    await submitter.kick();
+    expect(log.accepted).toBe(16);
+    expect(log.setAside.sort()).toEqual(bad.map((id) => `${id}:internal:2`));
+    expect(await outbox.size()).toBe(0);
+  });
+
+  it('counts failures in the outbox, so that a reload goes on from where the last page stopped', async () => {
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 4);
+    const sent: string[][] = [];
+    const first = recorder();
+    let submitter: Submitter | null = null;
+    const transport = { submit: poisonedBy('ls_1', sent, { calls: 1000, onExceeded: () => undefined }) };
+    submitter = new Submitter({
+      outbox,
+      events: {
+        ...first.events,
+        retrying: () => {
+          // The page is closed after the first pass that blamed ls_1.
+          submitter?.close();
+        },
+      },
+      transport,
+      maxFailures: 2,
+      backoff: { baseMs: 1, maxMs: 2, factor: 2 },
+    });
+    await submitter.kick();
+    expect(first.log.setAside).toEqual([]);
+    expect((await outbox.peek(10)).map((e) => [e.id, e.failures ?? 0])).toEqual([['ls_1', 1]]);
+    await outbox.put({ id: 'ls_9', result: result(9), createdAt: 9 });
+
+    const second = recorder();
+    const reloaded = new Submitter({
+      outbox,
+      events: second.events,
+      transport,
+      maxFailures: 2,
+      backoff: { baseMs: 1, maxMs: 2, factor: 2 },
+    });
+    await reloaded.kick();
+    expect(second.log.setAside).toEqual(['ls_1:internal:2']);
+    expect(second.log.settled.flat()).toEqual(['ls_9']);
+    expect(await outbox.size()).toBe(0);
+  });
+
+  it('blames no item while the coordinator fails for everyone, and delivers them all once it is back', async () => {
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 20);
+    let calls = 0;
+    const { log, events } = recorder();
+    const passes: number[] = [];
+    const submitter = new Submitter({
+      outbox,
+      events: {
+        ...events,
+        retrying: () => {
+          passes.push(calls);
+        },
+      },
+      maxFailures: 2,
+      backoff: { baseMs: 1, maxMs: 2, factor: 2 },
+      transport: {
+        async submit(results) {
+          // A full disk, say: 500 to everything for a good while.
+          if (++calls <= 60) return failure(500, 'internal');
+          return { ok: true, value: { accepted: results.length, repeated: 0 } };
+        },
+      },
+    });
+    await submitter.kick();
+    expect(log.setAside).toEqual([]);
+    expect(log.accepted).toBe(20);
+    expect(await outbox.setAsideEntries()).toEqual([]);
+    expect((await outbox.peek(20)).length).toBe(0);
+    // Each failing pass stops after a handful of requests: halvings down to one entry, its neighbour, one probe.
+    expect(passes[0]).toBeLessThanOrEqual(8);
   });
 });

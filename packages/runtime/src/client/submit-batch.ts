@@ -12,12 +12,21 @@ export type BatchVerdict =
   /** Rejected without naming an item: resubmit the items one by one to find it. */
   | { readonly kind: 'split'; readonly reason: ClientFailure }
   /** Nothing is wrong with the items: try the same batch again later. */
-  | { readonly kind: 'retry'; readonly reason: ClientFailure };
+  | { readonly kind: 'retry'; readonly reason: ClientFailure }
+  /**
+   * The coordinator failed while handling the batch (a 5xx of its own): maybe because of one item in it,
+   * maybe not. Worth finding out which, without blaming any item on this answer alone.
+   */
+  | { readonly kind: 'suspect'; readonly reason: ClientFailure };
+
+/** 502, 503 and 504 come from a gateway or an overloaded or restarting coordinator: they say nothing of the items. */
+const SAYS_NOTHING_OF_THE_ITEMS = new Set([502, 503, 504]);
 
 export function judgeBatch(size: number, answer: ClientResult<SubmitResponse>): BatchVerdict {
   if (answer.ok) return { kind: 'settled', accepted: answer.value.accepted, repeated: answer.value.repeated };
   const reason = answer.error;
-  // Network failures, 5xx, rate limiting, and credentials the client could not renew: the items are fine.
+  if (reason.status >= 500 && !SAYS_NOTHING_OF_THE_ITEMS.has(reason.status)) return { kind: 'suspect', reason };
+  // Network failures, gateways, rate limiting, and credentials the client could not renew: the items are fine.
   if (reason.transient || reason.status === 401 || (reason.status === 403 && reason.code !== 'lease_foreign'))
     return { kind: 'retry', reason };
   if (reason.index !== undefined && reason.index >= 0 && reason.index < size)

@@ -1,5 +1,6 @@
 // Drains the outbox to the coordinator in the background: batches, retries with backoff, drops (and
-// records) the items the coordinator will never accept.
+// records) the items the coordinator will never accept, and sets aside an item it keeps failing on, so
+// that one poisoned result cannot hold up every result after it, across reloads.
 import type { SubmitResponse, SubmittedResult } from '@bricolage/protocol';
 import type { Outbox, OutboxEntry } from '../outbox';
 import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF } from '../pipeline/backoff';
@@ -13,17 +14,27 @@ export interface SubmitTransport {
 export interface SubmitterEvents {
   settled(entries: readonly OutboxEntry[], accepted: number, repeated: number): void;
   dropped(entry: OutboxEntry, reason: ClientFailure): void;
+  /** The entry failed `failures` deliveries of its own and was moved out of the outbox's queue. */
+  setAside(entry: OutboxEntry, reason: ClientFailure, failures: number): void;
   retrying(reason: ClientFailure, delayMs: number): void;
 }
+
+/** How many failed deliveries of its own an entry is allowed before it is set aside. */
+export const DEFAULT_MAX_FAILURES = 5;
 
 export interface SubmitterOptions {
   readonly outbox: Outbox;
   readonly transport: SubmitTransport;
   readonly events: SubmitterEvents;
   readonly batchSize?: number;
+  readonly maxFailures?: number;
   readonly backoff?: BackoffPolicy;
   readonly random?: () => number;
+  readonly now?: () => number;
 }
+
+/** Entries that, sent alone during one pass over a batch, met a server error; with that error. */
+type Suspects = { readonly entry: OutboxEntry; readonly reason: ClientFailure }[];
 
 export class Submitter {
   readonly #o: SubmitterOptions;
@@ -31,6 +42,13 @@ export class Submitter {
   #again = false;
   #closed = false;
   #wake: (() => void) | null = null;
+  /**
+   * Whether the coordinator was working, as its latest telling answer showed: true after it accepted or
+   * refused results, false after a batch of several failed or it could not be reached, unknown before
+   * either. A lone entry failing tells nothing of the coordinator (it may be the entry), so it changes
+   * nothing here.
+   */
+  #working: boolean | null = null;
 
   constructor(options: SubmitterOptions) {
     this.#o = options;
@@ -65,7 +83,11 @@ export class Submitter {
         if (this.#again) continue;
         return;
       }
-      const outcome = await this.#send(batch);
+      const suspects: Suspects = [];
+      let outcome = await this.#send(batch, suspects);
+      // Suspects still in the outbox are tried again only after a pause, like any other failure.
+      if (suspects.length > 0 && (await this.#judge(suspects)) && outcome === 'done')
+        outcome = (suspects[0] as Suspects[number]).reason;
       if (outcome !== 'done') {
         const delay = backoffDelay(failures++, this.#o.backoff ?? DEFAULT_BACKOFF, this.#o.random);
         this.#o.events.retrying(outcome, delay);
@@ -81,34 +103,97 @@ export class Submitter {
     }
   }
 
-  /** Sends one batch until every item in it is settled or dropped, or a retry is needed. */
-  async #send(entries: OutboxEntry[]): Promise<'done' | ClientFailure> {
-    let pending = entries;
-    while (pending.length > 0 && !this.#closed) {
-      const answer = await this.#o.transport.submit(pending.map((e) => e.result));
-      const verdict = judgeBatch(pending.length, answer);
+  /**
+   * Counts a failure against each suspect that earned it, and sets aside those that reached the limit.
+   * A lone failure counts when the coordinator was seen working at the end of the pass (it handled other
+   * results), or against an entry that already failed so: a coordinator failing for everyone (a full
+   * disk, a bad release) must not condemn the results it fails on, while an entry once shown to be bad
+   * is not cleared by being all that is left to send. True when some suspect is still in the outbox.
+   */
+  async #judge(suspects: Suspects): Promise<boolean> {
+    let waiting = false;
+    for (const { entry, reason } of suspects) {
+      if (this.#working !== true && !((entry.failures ?? 0) > 0)) {
+        waiting = true;
+        continue;
+      }
+      const failures = await this.#o.outbox.recordFailure(entry.id);
+      if (failures >= (this.#o.maxFailures ?? DEFAULT_MAX_FAILURES)) {
+        await this.#o.outbox.setAside(entry.id, { code: reason.code, message: reason.message }, this.#now());
+        this.#o.events.setAside(entry, reason, failures);
+      } else if (failures > 0) waiting = true;
+    }
+    return waiting;
+  }
+
+  #now(): number {
+    return (this.#o.now ?? Date.now)();
+  }
+
+  /**
+   * Sends one batch until every item in it is settled, dropped or suspect, or a retry is needed. A batch
+   * the coordinator fails on is halved until the entry it fails on is alone, so that one bad entry among
+   * 50 is found in a dozen requests and the rest are delivered in the same pass.
+   */
+  async #send(batch: OutboxEntry[], suspects: Suspects): Promise<'done' | ClientFailure> {
+    // The parts still to send, front first.
+    const parts: OutboxEntry[][] = [batch];
+    let probe: OutboxEntry | null = null;
+    let probeFailed = false;
+    while (parts.length > 0 && !this.#closed) {
+      const part = parts.shift() as OutboxEntry[];
+      const answer = await this.#o.transport.submit(part.map((e) => e.result));
+      const verdict = judgeBatch(part.length, answer);
       switch (verdict.kind) {
         case 'settled':
-          await this.#o.outbox.remove(pending.map((e) => e.id));
-          this.#o.events.settled(pending, verdict.accepted, verdict.repeated);
-          return 'done';
+          this.#working = true;
+          await this.#o.outbox.remove(part.map((e) => e.id));
+          this.#o.events.settled(part, verdict.accepted, verdict.repeated);
+          break;
         case 'drop': {
-          const bad = pending[verdict.index]!;
+          this.#working = true;
+          const bad = part[verdict.index] as OutboxEntry;
           await this.#o.outbox.remove([bad.id]);
           this.#o.events.dropped(bad, verdict.reason);
-          pending = pending.filter((_, i) => i !== verdict.index);
+          const rest = part.filter((_, i) => i !== verdict.index);
+          if (rest.length > 0) parts.unshift(rest);
           break;
         }
         case 'split':
-          for (const entry of pending) {
-            const single = await this.#send([entry]);
-            if (single !== 'done') return single;
-          }
-          return 'done';
+          this.#working = true;
+          parts.unshift(...part.map((e) => [e]));
+          break;
         case 'retry':
+          this.#working = false;
           return verdict.reason;
+        case 'suspect': {
+          if (part.length > 1) {
+            this.#working = false;
+            const half = Math.ceil(part.length / 2);
+            parts.unshift(part.slice(0, half), part.slice(half));
+            break;
+          }
+          const entry = part[0] as OutboxEntry;
+          suspects.push({ entry, reason: verdict.reason });
+          if (entry === probe) probeFailed = true;
+          if (suspects.length < 2 || this.#working === true) break;
+          // Two lone entries failed with nothing answered since a batch failed: either they are bad, or the
+          // coordinator is failing for everyone. One probe tells: the last entry of the batch, alone.
+          if (probeFailed || parts.length === 0) return verdict.reason;
+          probe = takeLast(parts);
+          parts.unshift([probe]);
+          break;
+        }
       }
     }
     return 'done';
   }
+}
+
+/** Removes and returns the last entry of the last part (dropping the part if it empties). */
+function takeLast(parts: OutboxEntry[][]): OutboxEntry {
+  const last = parts[parts.length - 1] as OutboxEntry[];
+  const entry = last.pop() as OutboxEntry;
+  if (last.length === 0) parts.pop();
+  return entry;
 }

@@ -467,9 +467,9 @@ export class Pipeline {
     this.#current = Object.assign(work, { backend });
     const outcome = await started.outcome;
     const ended = this.#clock.monotonic();
-    this.#inWorker.delete(work);
     if (this.#current === work) this.#current = null;
     if (isInterrupted(outcome)) {
+      this.#inWorker.delete(work);
       // Never ran (another work unit's timeout replaced the worker): run it again on the new worker.
       if (outcome.code === 'restarted' && this.#running) this.#queue.unshift(work);
       return 0;
@@ -501,6 +501,8 @@ export class Pipeline {
       elapsedMs: Math.round(outcome.elapsedMs * 1000) / 1000,
     };
     await this.#o.outbox.put({ id: lease.lease, result, createdAt: this.#clock.now() });
+    // Busy until its result is recorded and counted: a paused volunteer is 'paused' only once nothing is left.
+    this.#inWorker.delete(work);
     this.counts.computed++;
     this.#o.emit({
       type: 'computed',
@@ -531,6 +533,7 @@ export class Pipeline {
       ...(backend ? { backend } : {}),
     };
     await this.#o.outbox.put({ id: work.lease.lease, result, createdAt: this.#clock.now() });
+    this.#inWorker.delete(work);
     this.counts.failed++;
     this.#lastError = `${code}: ${message}`;
     this.#o.emit({

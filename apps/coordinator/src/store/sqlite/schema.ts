@@ -56,4 +56,13 @@ export const MIGRATIONS: readonly string[] = [
     project TEXT NOT NULL REFERENCES projects(id), origin TEXT NOT NULL, PRIMARY KEY (project, origin)
   ) WITHOUT ROWID;
   `,
+  `
+  -- Uploads committed under a client's Idempotency-Key, with the SHA-256 of their body and what they added,
+  -- so that the retry of a committed upload adds nothing and gets the same answer.
+  CREATE TABLE upload_keys (
+    job TEXT NOT NULL, key TEXT NOT NULL, body_hash TEXT NOT NULL,
+    added INTEGER NOT NULL, known_answer INTEGER NOT NULL, first INTEGER, last INTEGER, committed_at INTEGER NOT NULL,
+    PRIMARY KEY (job, key)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -33,18 +33,21 @@ import { agree } from '../../rules/compare';
 import { eligibility, leaseOrder } from '../../rules/eligibility';
 import { type TrustEvent, type TrustRecord, nextTrust, quorumFor } from '../../rules/trust';
 import { failureReason, replicasWanted, type ReturnedResult, validate } from '../../rules/validation';
-import type {
-  BatchSummary,
-  GrantedLease,
-  HeartbeatRow,
-  JobCounts,
-  JobRecord,
-  LeaseQuery,
-  ResultRow,
-  StagedWorkUnit,
-  Store,
-  StoredReceipt,
-  SubmitItem,
+import {
+  type BatchSummary,
+  type CommittedUpload,
+  type GrantedLease,
+  type HeartbeatRow,
+  type JobCounts,
+  type JobRecord,
+  type LeaseQuery,
+  type ResultRow,
+  type StagedWorkUnit,
+  type Store,
+  type StoredReceipt,
+  type SubmitItem,
+  type UploadKey,
+  uploadKeyReused,
 } from '../store';
 import { MIGRATIONS } from './schema';
 
@@ -55,6 +58,11 @@ export interface SqliteStoreOptions {
   readonly maxLeasesPerVolunteer: number;
   /** Inputs up to this size are inlined in lease responses. */
   readonly inlineInputBytes: number;
+  /**
+   * Opened by the owner of the data directory (the coordinator holding its lock), which alone may drop
+   * the staged rows a crashed run left: anyone else could be deleting an upload still in flight.
+   */
+  readonly owner?: boolean;
 }
 
 interface WorkUnitRow {
@@ -89,6 +97,9 @@ interface ReplicaRow {
   output_hash: string | null;
   error_code: string | null;
 }
+
+/** The meta entry holding when the coordinator was last known to run (ms since the epoch, as decimal text). */
+const ALIVE_AT = 'alive_at';
 
 /** Thrown inside a transaction to roll it back and report a failure value. */
 class Rejection extends Error {
@@ -138,9 +149,11 @@ export class SqliteStore implements Store {
     this.resultSeq = (
       this.db.prepare('SELECT COALESCE(MAX(result_seq), 0) AS n FROM work_units').get() as { n: number }
     ).n;
-    // A crash mid-upload leaves staged rows that were never committed: they were never visible, drop them.
-    this.db.prepare("DELETE FROM work_units WHERE state = 'staged'").run();
-    this.db.prepare('DELETE FROM staged_blobs').run();
+    if (options.owner) {
+      // A crash mid-upload leaves staged rows that were never committed: they were never visible, drop them.
+      this.db.prepare("DELETE FROM work_units WHERE state = 'staged'").run();
+      this.db.prepare('DELETE FROM staged_blobs').run();
+    }
   }
 
   setLogKey(key: string): void {
@@ -162,7 +175,6 @@ export class SqliteStore implements Store {
     return {
       getNode: db.prepare('SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?'),
       putNode: db.prepare('INSERT OR REPLACE INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)'),
-      putBlob: db.prepare('INSERT OR IGNORE INTO blobs (hash, bytes) VALUES (?, ?)'),
       stageBlob: db.prepare('INSERT OR IGNORE INTO staged_blobs (batch, hash, bytes) VALUES (?, ?, ?)'),
       getBlob: db.prepare('SELECT bytes FROM blobs WHERE hash = ?'),
       hasBlob: db.prepare('SELECT 1 FROM blobs WHERE hash = ?'),
@@ -236,6 +248,9 @@ export class SqliteStore implements Store {
            AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?) LIMIT 1`,
       ),
       insertReceipt: db.prepare('INSERT INTO receipts (idx, volunteer, body) VALUES (?, ?, ?)'),
+      putMeta: db.prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
     };
   }
 
@@ -282,10 +297,6 @@ export class SqliteStore implements Store {
       remove.run(project);
       for (const origin of origins) add.run(project, origin);
     })();
-  }
-
-  async putBlob(hash: string, bytes: Uint8Array): Promise<void> {
-    this.s.putBlob.run(hash, bytes);
   }
 
   async getBlob(hash: string): Promise<Uint8Array | null> {
@@ -405,10 +416,35 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async commitBatch(job: JobId, batch: string): Promise<BatchSummary> {
+  async commitBatch(
+    job: JobId,
+    batch: string,
+    staged: number,
+    key?: UploadKey & { readonly at: number },
+  ): Promise<Result<CommittedUpload>> {
     const record = this.requireJob(job);
     const need = record.state === 'cancelled' ? 0 : record.definition.redundancy.minQuorum;
-    const summary = this.db.transaction(() => {
+    const result = this.db.transaction((): Result<CommittedUpload> => {
+      // Inside the transaction, so that of two uploads racing under one key exactly one commits.
+      const earlier = key ? this.uploadKeyRow(job, key.key) : undefined;
+      if (key && earlier) {
+        this.dropBatch(batch);
+        if (earlier.body_hash !== key.bodyHash) return { ok: false, error: uploadKeyReused(key.key) };
+        return ok({ summary: summaryOf(earlier), replayed: true });
+      }
+      const present = (
+        this.db.prepare("SELECT COUNT(*) AS n FROM work_units WHERE batch = ? AND state = 'staged'").get(batch) as {
+          n: number;
+        }
+      ).n;
+      if (present !== staged)
+        return {
+          ok: false,
+          error: {
+            code: 'conflict',
+            message: `only ${present} of the ${staged} work units staged by this upload are still there; nothing was added, send it again`,
+          },
+        };
       const range = this.db
         .prepare(
           `SELECT MIN(id) AS first, MAX(id) AS last, COUNT(*) AS n, SUM(expected_hash IS NOT NULL) AS k
@@ -428,17 +464,38 @@ export class SqliteStore implements Store {
       // New work reopens a completed job: it is active again until these units finish too.
       const current = (this.s.jobState.get(job) as { state: string }).state;
       if (current === 'completed' && range.n > 0) this.s.setJobState.run('active', job);
-      return { added: range.n, knownAnswer: known, first: range.first, last: range.last };
+      const summary = { added: range.n, knownAnswer: known, first: range.first, last: range.last };
+      if (key)
+        this.db
+          .prepare(
+            `INSERT INTO upload_keys (job, key, body_hash, added, known_answer, first, last, committed_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(job, key.key, key.bodyHash, summary.added, summary.knownAnswer, summary.first, summary.last, key.at);
+      return ok({ summary, replayed: false });
     })();
     this.refreshStates([job]);
-    return summary;
+    return result;
+  }
+
+  async uploadByKey(job: JobId, key: string): Promise<(UploadKey & { readonly summary: BatchSummary }) | null> {
+    const row = this.uploadKeyRow(job, key);
+    return row ? { key, bodyHash: row.body_hash, summary: summaryOf(row) } : null;
+  }
+
+  private uploadKeyRow(job: JobId, key: string): UploadKeySqlRow | undefined {
+    return this.db.prepare('SELECT * FROM upload_keys WHERE job = ? AND key = ?').get(job, key) as
+      | UploadKeySqlRow
+      | undefined;
   }
 
   async abortBatch(_job: JobId, batch: string): Promise<void> {
-    this.db.transaction(() => {
-      this.db.prepare("DELETE FROM work_units WHERE batch = ? AND state = 'staged'").run(batch);
-      this.db.prepare('DELETE FROM staged_blobs WHERE batch = ?').run(batch);
-    })();
+    this.db.transaction(() => this.dropBatch(batch))();
+  }
+
+  private dropBatch(batch: string): void {
+    this.db.prepare("DELETE FROM work_units WHERE batch = ? AND state = 'staged'").run(batch);
+    this.db.prepare('DELETE FROM staged_blobs WHERE batch = ?').run(batch);
   }
 
   // ---- leasing ----
@@ -789,6 +846,27 @@ export class SqliteStore implements Store {
     }
   }
 
+  async markAlive(now: number): Promise<void> {
+    this.s.putMeta.run(ALIVE_AT, Buffer.from(String(now)));
+  }
+
+  async resumeLeases(now: number): Promise<{ readonly downtimeMs: number; readonly extended: number }> {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(ALIVE_AT) as
+        | { value: Buffer }
+        | undefined;
+      const aliveAt = row ? Number(row.value.toString()) : Number.NaN;
+      // Recorded at once, so that a crash before the first sweep cannot make the next start add it again.
+      this.s.putMeta.run(ALIVE_AT, Buffer.from(String(now)));
+      const downtimeMs = now - aliveAt;
+      if (!Number.isSafeInteger(aliveAt) || !(downtimeMs > 0)) return { downtimeMs: 0, extended: 0 };
+      const extended = this.db
+        .prepare("UPDATE replicas SET deadline = deadline + ? WHERE state = 'leased' AND deadline >= ?")
+        .run(downtimeMs, aliveAt).changes;
+      return { downtimeMs, extended };
+    })();
+  }
+
   async volunteerStats(volunteer: string): Promise<VolunteerStats> {
     const v = this.s.volunteer.get(volunteer) as VolunteerSqlRow | undefined;
     const pending = (
@@ -812,20 +890,19 @@ export class SqliteStore implements Store {
     };
   }
 
-  async putChallenge(challenge: string, volunteer: string, expiresAt: number): Promise<void> {
-    this.db
-      .prepare('INSERT INTO challenges (challenge, volunteer, expires_at) VALUES (?, ?, ?)')
-      .run(challenge, volunteer, expiresAt);
+  async isVolunteer(volunteer: string): Promise<boolean> {
+    return this.s.volunteer.get(volunteer) !== undefined;
   }
 
-  async consumeChallenge(challenge: string, volunteer: string, now: number): Promise<boolean> {
+  // The `challenges` table once held issued challenges; challenges are stateless now (http/challenges.ts)
+  // and it holds the nonces of used ones. Rows an older version left are pruned like any other at expiry.
+  async consumeChallenge(nonce: string, volunteer: string, expiresAt: number, now: number): Promise<boolean> {
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM challenges WHERE expires_at < ?').run(now);
-      const row = this.db.prepare('SELECT volunteer, expires_at FROM challenges WHERE challenge = ?').get(challenge) as
-        | { volunteer: string; expires_at: number }
-        | undefined;
-      if (!row || row.volunteer !== volunteer) return false;
-      this.db.prepare('DELETE FROM challenges WHERE challenge = ?').run(challenge);
+      const fresh = this.db
+        .prepare('INSERT OR IGNORE INTO challenges (challenge, volunteer, expires_at) VALUES (?, ?, ?)')
+        .run(nonce, volunteer, expiresAt).changes;
+      if (fresh === 0) return false;
       this.s.ensureVolunteer.run(volunteer);
       return true;
     })();
@@ -895,9 +972,15 @@ export class SqliteStore implements Store {
     return row ? new Uint8Array(row.value) : null;
   }
 
-  async putMetaIfAbsent(key: string, value: Uint8Array): Promise<Uint8Array> {
-    this.db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run(key, value);
-    return (await this.getMeta(key)) as Uint8Array;
+  async deleteMeta(key: string): Promise<void> {
+    this.db.pragma('secure_delete = ON');
+    try {
+      this.db.prepare('DELETE FROM meta WHERE key = ?').run(key);
+    } finally {
+      this.db.pragma('secure_delete = OFF');
+    }
+    // The WAL may still hold pages as they were: copy it into the scrubbed file and empty it.
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   async close(): Promise<void> {
@@ -986,6 +1069,13 @@ interface ResultSqlRow {
   finished_at: number;
   result_seq: number;
 }
+interface UploadKeySqlRow {
+  body_hash: string;
+  added: number;
+  known_answer: number;
+  first: number | null;
+  last: number | null;
+}
 interface ReceiptSqlRow {
   idx: number;
   body: string;
@@ -1032,6 +1122,13 @@ const toReturned = (row: ReturnedSqlRow): ReturnedResult => ({
   backend: row.backend as ReturnedResult['backend'],
   outputHash: row.output_hash,
   output: new Uint8Array(row.output.buffer, row.output.byteOffset, row.output.byteLength),
+});
+
+const summaryOf = (row: UploadKeySqlRow): BatchSummary => ({
+  added: row.added,
+  knownAnswer: row.known_answer,
+  first: row.first,
+  last: row.last,
 });
 
 const toStoredReceipt = (row: ReceiptSqlRow): StoredReceipt => ({

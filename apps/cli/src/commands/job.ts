@@ -1,0 +1,98 @@
+// `bricolage job create|list|show|pause|resume|cancel`.
+import { resolve } from 'node:path';
+import type { BricolageClient, ClientError } from '@bricolage/client';
+import { readJob } from '@bricolage/client/node';
+import { ioSizes, type Job, type JobId, type JobProgress } from '@bricolage/protocol';
+import { explain } from '../connection';
+import type { ExitCode } from '../exit';
+import type { Output } from '../io';
+
+const call = (out: Output) => (out.io.signal ? { signal: out.io.signal } : {});
+
+/** The definition in one line: what runs, on what, with what redundancy. */
+function describe(job: Job): string {
+  const d = job.definition;
+  const sizes = ioSizes(d.spec);
+  const kernel =
+    d.spec.kind === 'wgsl'
+      ? `WGSL ${d.spec.entryPoint}${d.spec.wasm ? ' + wasm twin' : ' (no wasm twin: WebGPU only)'}`
+      : 'ONNX model';
+  return `${kernel}, ${sizes.input} bytes in, ${sizes.output} out, quorum ${d.redundancy.minQuorum}`;
+}
+
+export const total = (p: JobProgress): number =>
+  p.counts.unsent + p.counts.in_progress + p.counts.validated + p.counts.failed + p.counts.cancelled;
+
+export async function jobCreate(
+  out: Output,
+  client: BricolageClient,
+  path: string,
+  flags: { readonly quiet?: boolean | undefined },
+): Promise<ExitCode> {
+  const job = await readJob(resolve(out.io.cwd, path));
+  if (!job.ok) return out.fail(job.error, 'Nothing was sent.');
+  const names = new Map(job.value.files.map((f) => [f.hash as string, f.name]));
+  /** The server names assets by hash; the researcher knows them by file name. */
+  const named = (error: ClientError): ClientError => ({
+    ...error,
+    message: error.message.replace(/\b[0-9a-f]{64}\b/g, (hash) => names.get(hash) ?? hash),
+  });
+  for (const file of job.value.files) {
+    const stored = await client.putBlob(file.bytes, call(out));
+    if (!stored.ok)
+      return out.fail(
+        named(stored.error),
+        `${explain(stored.error, client.url) ?? `Uploading ${file.name} failed.`} No job was created.`,
+      );
+    out.note(`uploaded ${file.name} (${file.bytes.length} bytes, sha256 ${file.hash.slice(0, 12)}…)`);
+  }
+  const created = await client.createJob(job.value.request, call(out));
+  if (!created.ok) {
+    const hint = explain(created.error, client.url) ?? `The coordinator refused ${job.value.manifest}.`;
+    return out.fail(named(created.error), `${hint} No job was created.`);
+  }
+  const made = created.value;
+  if (flags.quiet) {
+    out.io.stdout.write(`${made.id}\n`);
+    return 0;
+  }
+  return out.done({ job: made, files: job.value.files.map((f) => ({ name: f.name, hash: f.hash })) }, [
+    `job ${made.id} created: ${made.definition.name}`,
+    `  ${describe(made)}`,
+    `next: bricolage wus add ${made.id} FILE|DIR|-   then: bricolage watch ${made.id}`,
+  ]);
+}
+
+export async function jobList(out: Output, client: BricolageClient): Promise<ExitCode> {
+  const jobs = await client.listJobs(call(out));
+  if (!jobs.ok) return out.fail(jobs.error, explain(jobs.error, client.url));
+  const lines = jobs.value.map(
+    (j) => `${j.id}  ${j.state.padEnd(9)}  ${new Date(j.createdAt).toISOString().slice(0, 16)}  ${j.definition.name}`,
+  );
+  return out.done({ jobs: jobs.value }, lines.length > 0 ? lines : ['no jobs yet: bricolage job create DIR']);
+}
+
+export async function jobShow(out: Output, client: BricolageClient, id: JobId): Promise<ExitCode> {
+  const shown = await client.getJob(id, call(out));
+  if (!shown.ok) return out.fail(shown.error, explain(shown.error, client.url));
+  const { job, progress } = shown.value;
+  const c = progress.counts;
+  return out.done({ job, progress }, [
+    `${job.id}  ${job.definition.name}  (${job.state})`,
+    `  ${describe(job)}`,
+    `  ${total(progress)} work units: ${c.validated} validated, ${c.failed} failed, ${c.in_progress} in progress, ${c.unsent} waiting, ${c.cancelled} cancelled`,
+    `  ${progress.diagnosis.stalled ? 'stalled: ' : ''}${progress.diagnosis.why}`,
+  ]);
+}
+
+export async function jobAction(
+  out: Output,
+  client: BricolageClient,
+  action: 'pause' | 'resume' | 'cancel',
+  id: JobId,
+): Promise<ExitCode> {
+  const run = { pause: client.pauseJob, resume: client.resumeJob, cancel: client.cancelJob }[action];
+  const done = await run(id, call(out));
+  if (!done.ok) return out.fail(done.error, explain(done.error, client.url));
+  return out.done({ job: done.value }, [`${done.value.id} is ${done.value.state}`]);
+}

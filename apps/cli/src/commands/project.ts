@@ -1,0 +1,69 @@
+// `bricolage project create NAME`: over HTTP against the running coordinator, with its operator token, so
+// the project is made in the database that coordinator serves and nowhere else.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createClient } from '@bricolage/client';
+import { configDir, configPath, writeConfig } from '@bricolage/client/node';
+import { coordinatorUrl, envVar, login } from '../connection';
+import type { ExitCode } from '../exit';
+import type { Output } from '../io';
+
+export interface ProjectFlags {
+  readonly url?: string | undefined;
+  readonly 'operator-token'?: string | undefined;
+  readonly 'data-dir'?: string | undefined;
+  readonly description?: string | undefined;
+  readonly owner?: string | undefined;
+  readonly login?: boolean | undefined;
+}
+
+/** --operator-token, BRICOLAGE_OPERATOR_TOKEN, or the operator-token file of --data-dir / DATA_DIR / ./data. */
+function operatorToken(out: Output, flags: ProjectFlags): { token: string; from: string } | { missing: string } {
+  const io = out.io;
+  if (flags['operator-token']) return { token: flags['operator-token'], from: '--operator-token' };
+  const fromEnv = envVar(io, 'BRICOLAGE_OPERATOR_TOKEN');
+  if (fromEnv) return { token: fromEnv, from: 'BRICOLAGE_OPERATOR_TOKEN' };
+  const file = join(resolve(io.cwd, flags['data-dir'] ?? envVar(io, 'DATA_DIR') ?? 'data'), 'operator-token');
+  try {
+    const token = readFileSync(file, 'utf8').trim();
+    if (token) return { token, from: file };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return { missing: `${file}: ${(e as Error).message}` };
+  }
+  return { missing: file };
+}
+
+export async function projectCreate(out: Output, name: string, flags: ProjectFlags): Promise<ExitCode> {
+  const io = out.io;
+  const config = login(io);
+  if (!config.ok) return out.fail(config.error);
+  const url = coordinatorUrl(io, flags, config.value);
+  const operator = operatorToken(out, flags);
+  if ('missing' in operator)
+    return out.fail(
+      { code: 'unauthorized', message: `no operator token: ${operator.missing} not found` },
+      "Pass --data-dir with the coordinator's data directory, --operator-token, or set BRICOLAGE_OPERATOR_TOKEN (`npm run coordinator -- operator-token` prints it). Nothing was created.",
+    );
+  const client = createClient({ url });
+  const created = await client.createProject(
+    { name, description: flags.description ?? '', owner: flags.owner ?? '' },
+    operator.token,
+    io.signal ? { signal: io.signal } : {},
+  );
+  if (!created.ok) {
+    const hint =
+      created.error.code === 'unauthorized'
+        ? `The coordinator at ${client.url} refused the operator token from ${operator.from}: it runs with another data directory, or the token was rotated. Nothing was created.`
+        : created.error.code === 'network'
+          ? `Is the coordinator running at ${client.url}? (--url or BRICOLAGE_URL.) Nothing was created.`
+          : undefined;
+    return out.fail(created.error, hint);
+  }
+  const { project, token } = created.value;
+  const lines = [`project ${project.id} created (${project.name})`, `token   ${token}`];
+  if (flags.login) {
+    writeConfig(configDir(io.env), { url: client.url, token, project: { id: project.id, name: project.name } });
+    lines.push(`logged in to ${client.url} as this project (${configPath(configDir(io.env))})`);
+  } else lines.push(`Keep the token: it is shown once. Log in with: bricolage login ${client.url} --token ${token}`);
+  return out.done({ project, token, loggedIn: flags.login === true }, lines);
+}

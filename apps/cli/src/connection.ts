@@ -1,0 +1,49 @@
+// Which coordinator and which token a command uses: the flags, then the environment, then the login.
+import { type BricolageClient, type ClientError, type ClientResult, createClient } from '@bricolage/client';
+import { type Config, configDir, readConfig } from '@bricolage/client/node';
+import type { Io } from './io';
+
+export const DEFAULT_URL = 'http://localhost:8787';
+
+/** An environment variable, an empty one counting as unset (as `VAR= command` means). */
+export const envVar = (io: Io, name: string): string | undefined => io.env[name] || undefined;
+
+export interface ConnectionFlags {
+  readonly url?: string | undefined;
+  readonly token?: string | undefined;
+}
+
+/** The stored login, or null; an unreadable config file is an error rather than silently ignored. */
+export function login(io: Io): ClientResult<Config | null> {
+  return readConfig(configDir(io.env));
+}
+
+/** --url, else BRICOLAGE_URL, else the login's coordinator, else http://localhost:8787. */
+export function coordinatorUrl(io: Io, flags: ConnectionFlags, config: Config | null): string {
+  return flags.url ?? envVar(io, 'BRICOLAGE_URL') ?? config?.url ?? DEFAULT_URL;
+}
+
+/** A client for a project's routes: --token, else BRICOLAGE_TOKEN, else the login's token. */
+export function researcher(io: Io, flags: ConnectionFlags): ClientResult<BricolageClient> {
+  const config = login(io);
+  if (!config.ok) return config;
+  const url = coordinatorUrl(io, flags, config.value);
+  const token = flags.token ?? envVar(io, 'BRICOLAGE_TOKEN') ?? config.value?.token;
+  if (!token)
+    return {
+      ok: false,
+      error: {
+        code: 'unauthorized',
+        message: 'not logged in: run `bricolage login URL --token brk_…` (or pass --token, or set BRICOLAGE_TOKEN)',
+      },
+    };
+  return { ok: true, value: createClient({ url, token }) };
+}
+
+/** A refused project token, said so that the fix is obvious. */
+export function explain(error: ClientError, url: string): string | undefined {
+  if (error.code === 'unauthorized')
+    return `The coordinator at ${url} refused the project token: log in again with \`bricolage login ${url} --token brk_…\`.`;
+  if (error.code === 'network') return `Is the coordinator running at ${url}? (--url, BRICOLAGE_URL, or log in.)`;
+  return undefined;
+}

@@ -1,0 +1,112 @@
+// `bricolage …`: parses the command line (node:util parseArgs) and runs one command; returns its exit code.
+import { parseArgs } from 'node:util';
+import { JobId } from '@bricolage/protocol';
+import { researcher } from './connection';
+import { EXIT, EXIT_HELP, type ExitCode } from './exit';
+import { type Io, Output } from './io';
+import { jobAction, jobCreate, jobList, jobShow } from './commands/job';
+import { loginCommand } from './commands/login';
+import { projectCreate } from './commands/project';
+import { results } from './commands/results';
+import { watch } from './commands/watch';
+import { wusAdd } from './commands/wus';
+
+export const USAGE = `usage: bricolage COMMAND [options]
+
+  login URL [--token T]           check a project token with the coordinator at URL and store both
+  project create NAME [--login]   create a project on the running coordinator with its operator token
+                                  (--operator-token T, BRICOLAGE_OPERATOR_TOKEN, or --data-dir DIR's
+                                  operator-token; default DATA_DIR or ./data); --login stores its token
+  job create DIR|job.json         upload a job's files (a .wgsl with its optional .wasm twin, or an .onnx
+                                  model, and constant bindings' files) and create it; --quiet: the id only
+  job list | job show JOB         the project's jobs; one job's definition, counts and diagnosis
+  job pause|resume|cancel JOB
+  wus add JOB FILE|DIR|-          add work units: an NDJSON file, a folder of binary input files (one unit
+                                  per file, tag = file name) or stdin; resumes after a cut (--restart: don't)
+                                  [--batch N units per request, default 1000]
+  watch JOB                       live progress until the job completes
+  results JOB --out FILE          download finished units as NDJSON; appends after FILE's last cursor
+
+options: --url URL (else BRICOLAGE_URL, else the login's, else http://localhost:8787)
+         --token T (else BRICOLAGE_TOKEN, else the login's)   --json (one JSON line per command)
+login is stored in $XDG_CONFIG_HOME/bricolage (else ~/.config/bricolage), mode 0600.
+
+${EXIT_HELP}`;
+
+const OPTIONS = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+  'operator-token': { type: 'string' },
+  'data-dir': { type: 'string' },
+  description: { type: 'string' },
+  owner: { type: 'string' },
+  login: { type: 'boolean' },
+  batch: { type: 'string' },
+  restart: { type: 'boolean' },
+  out: { type: 'string', short: 'o' },
+} as const;
+
+export async function runCli(argv: readonly string[], io: Io): Promise<ExitCode> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    return new Output(io, argv.includes('--json')).usage((e as Error).message, USAGE);
+  }
+  const { values: flags, positionals } = parsed;
+  const out = new Output(io, flags.json === true, flags.quiet === true);
+  if (flags.help || positionals.length === 0) {
+    io.stdout.write(`${USAGE}\n`);
+    return flags.help ? EXIT.ok : EXIT.usage;
+  }
+  const [noun, verb, ...rest] = positionals;
+  const wrong = () => out.usage(`unknown command: ${positionals.join(' ')}`, USAGE);
+  const jobArg = (text: string | undefined): JobId | null => {
+    const id = JobId.safeParse(text);
+    return id.success ? id.data : null;
+  };
+
+  if (noun === 'login') {
+    if (verb === undefined || rest.length > 0) return out.usage('login takes one URL', USAGE);
+    return loginCommand(out, verb, flags);
+  }
+  if (noun === 'project') {
+    if (verb !== 'create' || rest.length !== 1) return wrong();
+    return projectCreate(out, rest[0] as string, flags);
+  }
+
+  // Every other command works on the project of the token.
+  const commands: Record<string, number> = { job: 1, wus: 1, watch: 0, results: 0 };
+  if (noun === undefined || !(noun in commands)) return wrong();
+  const client = researcher(io, flags);
+  if (!client.ok) return out.fail(client.error);
+  const c = client.value;
+
+  if (noun === 'job') {
+    if (verb === 'create' && rest.length === 1) return jobCreate(out, c, rest[0] as string, flags);
+    if (verb === 'list' && rest.length === 0) return jobList(out, c);
+    if ((verb === 'show' || verb === 'pause' || verb === 'resume' || verb === 'cancel') && rest.length === 1) {
+      const id = jobArg(rest[0]);
+      if (!id) return out.usage(`not a job id: ${rest[0]} (job ids look like job_0123456789abcdef)`, USAGE);
+      return verb === 'show' ? jobShow(out, c, id) : jobAction(out, c, verb, id);
+    }
+    return wrong();
+  }
+  if (noun === 'wus') {
+    if (verb !== 'add' || rest.length !== 2) return wrong();
+    const id = jobArg(rest[0]);
+    if (!id) return out.usage(`not a job id: ${rest[0]}`, USAGE);
+    const batch = flags.batch === undefined ? undefined : Number(flags.batch);
+    if (batch !== undefined && !(Number.isInteger(batch) && batch >= 1 && batch <= 100_000))
+      return out.usage(`--batch must be a whole number of units from 1 to 100000, not ${flags.batch}`, USAGE);
+    return wusAdd(out, c, id, rest[1] as string, { batch, restart: flags.restart });
+  }
+  const id = jobArg(verb);
+  if (!id || rest.length > 0) return out.usage(`${noun} takes one job id`, USAGE);
+  if (noun === 'watch') return watch(out, c, id);
+  if (!flags.out) return out.usage('results needs --out FILE (it appends, and resumes from the last line)', USAGE);
+  return results(out, c, id, flags.out);
+}

@@ -1,0 +1,122 @@
+// Leases do not run out while the coordinator is down: a restart gives the leases that were live when it
+// stopped the time it was away. On a manual clock with a clean stop, and in a child process killed with
+// SIGKILL, each reopening the same SQLite file.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Lease, fromBase64 } from '@bricolage/protocol';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock, seededRandom, systemClock } from './clock';
+import { DEFAULT_CONFIG } from './config';
+import { layoutOf } from './data-dir/layout';
+import { createProject, openStore, startCoordinator } from './server';
+import { ChildCoordinator } from './testing/child-coordinator';
+import { Researcher, square } from './testing/fixtures';
+import { SimVolunteer, okResult } from './testing/sim-volunteer';
+
+const quiet = () => undefined;
+const resultsFor = (leases: readonly Lease[]) => leases.map((l) => okResult(l, square(fromBase64(l.input ?? ''))));
+
+describe('leases across a restart', () => {
+  let dir = '';
+  let child: ChildCoordinator | null = null;
+
+  afterEach(async () => {
+    await child?.kill();
+    child = null;
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives the leases live at a clean stop the downtime, and none to a lease that ran out before it', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bricolage-grace-'));
+    const clock = new ManualClock();
+    // No sweeps of its own: the test sweeps, so the clock alone says what happened when.
+    const config = { sweepMs: 3_600_000 };
+    let coordinator = await startCoordinator({ dataDir: dir, clock, random: seededRandom(3), config, log: quiet });
+    const { token } = await coordinator.createProject('grace');
+    const researcher = new Researcher(coordinator.url, token);
+    const long = await researcher.createSquareJob({ name: 'long', leaseSeconds: 60 });
+    expect((await researcher.addSquares(long, 1, 2)).status).toBe(200);
+    const volunteer = await SimVolunteer.create(coordinator.url);
+    const [early] = (await volunteer.lease(1)).leases as [Lease];
+    clock.advance(30_000);
+    await coordinator.sweep();
+    const [late] = (await volunteer.lease(1)).leases as [Lease];
+    // `early` runs out 60 s after it was leased; the coordinator stops at 70 s, and sweeps it first.
+    clock.advance(40_000);
+    expect(await coordinator.sweep()).toBe(1);
+    const token2 = volunteer.bearer;
+    await coordinator.close();
+
+    // Down for ten minutes, far past `late`'s deadline (90 s).
+    clock.advance(600_000);
+    coordinator = await startCoordinator({ dataDir: dir, clock, random: seededRandom(4), config, log: quiet });
+    try {
+      // The same volunteer, its token still valid (the token key persists), at the new address.
+      const reply = await fetch(`${coordinator.url}/v1/volunteer/heartbeat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token2}` },
+        body: JSON.stringify({ leases: [early.lease, late.lease] }),
+      });
+      const beat = (await reply.json()) as { leases: { lease: string; deadline: number | null; state: string }[] };
+      // `late` had 20 s left when the coordinator stopped, and still has them; `early` stays expired.
+      expect(beat.leases).toEqual([
+        { lease: early.lease, deadline: null, state: 'expired' },
+        { lease: late.lease, deadline: clock.now() + 60_000, state: 'leased' },
+      ]);
+      const submit = await fetch(`${coordinator.url}/v1/volunteer/submit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token2}` },
+        body: JSON.stringify({ results: resultsFor([late]) }),
+      });
+      expect(submit.status, await submit.clone().text()).toBe(200);
+      expect(await submit.json()).toEqual({ accepted: 1, repeated: 0 });
+    } finally {
+      await coordinator.close();
+    }
+    // The downtime is given once: the start that gives it records itself as alive at once.
+    const store = await openStore(dir, DEFAULT_CONFIG, Math.random);
+    try {
+      expect(await store.resumeLeases(clock.now() + 5000)).toEqual({ downtimeMs: 5000, extended: 0 });
+      expect(await store.resumeLeases(clock.now() + 5000)).toEqual({ downtimeMs: 0, extended: 0 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('counts the downtime of a crash from the last sweep before it', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bricolage-grace-'));
+    const offline = await openStore(dir, DEFAULT_CONFIG, Math.random);
+    const { token } = await createProject(offline, systemClock, 'crash grace');
+    await offline.close();
+    const aliveAt = () => {
+      const db = new Database(layoutOf(dir).database, { readonly: true });
+      try {
+        const row = db.prepare("SELECT value FROM meta WHERE key = 'alive_at'").get() as { value: Buffer } | undefined;
+        return row ? Number(row.value.toString()) : 0;
+      } finally {
+        db.close();
+      }
+    };
+
+    let started = await ChildCoordinator.start({ dataDir: dir });
+    child = started.child;
+    const researcher = new Researcher(started.url, token);
+    const job = await researcher.createSquareJob({ leaseSeconds: 5 });
+    expect((await researcher.addSquares(job, 1, 3)).status).toBe(200);
+    const volunteer = await SimVolunteer.create(started.url);
+    const { leases } = await volunteer.lease(3);
+    const leasedAt = Date.now();
+    // The sweeper's heartbeat after the leases were granted, then the power cut.
+    await expect.poll(aliveAt, { timeout: 10_000, interval: 100 }).toBeGreaterThan(leasedAt);
+    await child.kill('SIGKILL');
+    const deadline = Math.max(...leases.map((l) => l.deadline));
+    await expect.poll(() => Date.now(), { timeout: 20_000, interval: 250 }).toBeGreaterThan(deadline + 1000);
+
+    started = await ChildCoordinator.start({ dataDir: dir, port: Number(new URL(started.url).port) });
+    child = started.child;
+    expect((await volunteer.submit(resultsFor(leases))).status).toBe(200);
+    expect((await researcher.progress(job)).counts).toMatchObject({ validated: 0, in_progress: 3 });
+  });
+});

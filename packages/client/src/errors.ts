@@ -1,0 +1,62 @@
+// What a call to the coordinator can end in, as a value: the server's own error (its stable code and
+// message), or one of the client's (the network failed, the call was aborted, the answer made no sense).
+import { ErrorBody, type ErrorCode } from '@bricolage/protocol';
+
+export type ClientErrorCode =
+  | ErrorCode
+  /** No answer: the coordinator is unreachable, or the connection was cut mid-request. */
+  | 'network'
+  /** The caller's AbortSignal fired. */
+  | 'aborted'
+  /** An answer that is not what the API document promises (another server, or another version). */
+  | 'bad_response'
+  /** Checked before anything was sent: a manifest, a file or a work-unit line that cannot be right. */
+  | 'invalid_input';
+
+export interface ClientError {
+  readonly code: ClientErrorCode;
+  readonly message: string;
+  /** The HTTP status, when the coordinator answered. */
+  readonly status?: number;
+  /** Where in a batch the offending item sits, when the server said. */
+  readonly index?: number;
+}
+
+export type ClientResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: ClientError };
+
+export const success = <T>(value: T): ClientResult<T> => ({ ok: true, value });
+export const failure = (error: ClientError): { readonly ok: false; readonly error: ClientError } => ({
+  ok: false,
+  error,
+});
+
+/** A thrown fetch error as a value: an abort is the caller's doing, anything else is the network's. */
+export function thrownError(e: unknown, signal?: AbortSignal): ClientError {
+  const err = e as Error;
+  if (signal?.aborted || err?.name === 'AbortError') return { code: 'aborted', message: 'aborted' };
+  // undici puts the reason (ECONNREFUSED, socket closed, …) in `cause`.
+  const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
+  const reason = cause?.code ?? cause?.message ?? err?.message ?? String(e);
+  return { code: 'network', message: `no answer from the coordinator (${reason})` };
+}
+
+/** A non-2xx answer as a value: the server's `{ error: { code, message } }` when it sent one. */
+export function answeredError(status: number, body: unknown): ClientError {
+  const parsed = ErrorBody.safeParse(typeof body === 'string' ? tryJson(body) : body);
+  if (parsed.success) {
+    const { code, message, index } = parsed.data.error;
+    return index === undefined ? { code, message, status } : { code, message, status, index };
+  }
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  return { code: 'bad_response', message: `HTTP ${status}: ${(text ?? '').slice(0, 200)}`, status };
+}
+
+function tryJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

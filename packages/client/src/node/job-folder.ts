@@ -1,0 +1,45 @@
+// A job from disk: a folder holding job.json and the files it names (or the one .wgsl, its .wasm twin, or
+// the one .onnx), or a manifest file whose folder holds them.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { failure, type ClientResult } from '../errors';
+import { type JobAssets, jobFromManifest, MANIFEST_FILE } from '../manifest';
+
+/** Files beside a manifest bigger than this are not read: a job's assets are uploaded as blobs of at most 256 MiB. */
+const MAX_FILE_BYTES = 256 * 1024 * 1024;
+
+export async function readJob(path: string): Promise<ClientResult<JobAssets & { readonly manifest: string }>> {
+  let folder: string;
+  let manifestPath: string;
+  try {
+    const isDir = statSync(path).isDirectory();
+    folder = isDir ? path : dirname(path);
+    manifestPath = isDir ? join(path, MANIFEST_FILE) : path;
+  } catch {
+    return failure({ code: 'invalid_input', message: `${path}: no such file or folder` });
+  }
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    return failure({
+      code: 'invalid_input',
+      message: missing
+        ? `${manifestPath}: missing (a job folder holds a ${MANIFEST_FILE} manifest)`
+        : `${manifestPath}: not JSON (${(e as Error).message})`,
+    });
+  }
+  // Kernels, twins, models and constants: the regular files beside the manifest, read when the manifest names them.
+  const names = readdirSync(folder).filter((name) => {
+    if (name === basename(manifestPath)) return false;
+    const stat = statSync(join(folder, name));
+    return stat.isFile() && stat.size <= MAX_FILE_BYTES;
+  });
+  const job = await jobFromManifest(manifest, {
+    names,
+    read: async (name) => new Uint8Array(await readFile(join(folder, name))),
+  });
+  return job.ok ? { ok: true, value: { ...job.value, manifest: manifestPath } } : job;
+}

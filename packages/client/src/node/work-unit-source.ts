@@ -1,0 +1,74 @@
+// Where `wus add` reads work units from: an NDJSON file (one WorkUnitLine per line), a folder of binary
+// input files (one unit per file, in name order, its tag the file name), or stdin (spooled to a temporary
+// file first, so that it can be read twice: once to check every line, once to upload).
+import { createReadStream, createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createInterface } from 'node:readline';
+import { failure, type ClientResult, success } from '../errors';
+import { workUnitLine } from '../work-units';
+
+export interface WorkUnitSource {
+  /** How messages name the input. */
+  readonly label: string;
+  /** What identifies the input between runs, for resuming: its resolved path, or `-` for stdin. */
+  readonly key: string;
+  /** The units as NDJSON lines, from the start each time it is called; `where` names a line for messages. */
+  lines(): AsyncGenerator<{ readonly text: string; readonly where: string }>;
+}
+
+async function* ndjsonFile(path: string, label: string): AsyncGenerator<{ text: string; where: string }> {
+  const input = createReadStream(path, { encoding: 'utf8' });
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  let number = 0;
+  try {
+    for await (const line of lines) {
+      number++;
+      // Blank lines carry no unit; the coordinator skips them too.
+      if (line.trim() !== '') yield { text: line, where: `${label} line ${number}` };
+    }
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+}
+
+function folderSource(path: string): WorkUnitSource {
+  const names = readdirSync(path)
+    .filter((name) => !name.startsWith('.') && statSync(join(path, name)).isFile())
+    .sort();
+  return {
+    label: path,
+    key: resolve(path),
+    async *lines() {
+      for (const name of names)
+        yield { text: workUnitLine({ input: readFileSync(join(path, name)), tag: name }), where: join(path, name) };
+    },
+  };
+}
+
+/** `path` as a source of work units: `-` is stdin (spool it first with `spoolStdin`). */
+export function workUnitSource(path: string): ClientResult<WorkUnitSource> {
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    return failure({ code: 'invalid_input', message: `${path}: no such file or folder` });
+  }
+  if (isDir) return success(folderSource(path));
+  return success({ label: path, key: resolve(path), lines: () => ndjsonFile(path, path) });
+}
+
+/** Copies stdin to a temporary file and returns it as the source (keyed `-`), with a function that removes it. */
+export async function spoolStdin(
+  stdin: NodeJS.ReadableStream,
+): Promise<{ readonly source: WorkUnitSource; readonly remove: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bricolage-stdin-'));
+  const file = join(dir, 'stdin.ndjson');
+  await pipeline(stdin, createWriteStream(file));
+  return {
+    source: { label: 'stdin', key: '-', lines: () => ndjsonFile(file, 'stdin') },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
