@@ -11,7 +11,7 @@ import { createApp, type RequestRecord } from './http/app';
 import type { Deps } from './http/env';
 import { FileBlobStore } from './blobs/files/file-blob-store';
 import { Challenges } from './http/challenges';
-import { parseTrustedProxies } from './http/client-address';
+import { bucketOf, clientAddress, parseTrustedProxies } from './http/client-address';
 import { guardConnections, serverOptions } from './http/connections';
 import { progressOf } from './http/progress';
 import { ProgressFeeds } from './http/progress-feed';
@@ -183,7 +183,13 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         tickets: deps.peers.tickets,
         projectExists: async (project) => (await store.getProject(project as ProjectId)) !== null,
         clock,
-        log: logError,
+        addressOf: (request) => {
+          const forwarded = request.headers['x-forwarded-for'];
+          const hops = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
+          return bucketOf(clientAddress(request.socket.remoteAddress ?? '', hops, proxies.value));
+        },
+        // A client past a limit is its problem, not ours: a warning (throttled per reason by the server).
+        log: (line) => logger.warn({ component: 'signal' }, line),
       })
     : NO_SIGNALING;
   const address = server.address();

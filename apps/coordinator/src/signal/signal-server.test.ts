@@ -32,7 +32,10 @@ interface Started {
   close(): Promise<void>;
 }
 
-async function start(limits: Partial<CoordinatorConfig['signal']> = {}): Promise<Started> {
+async function start(
+  limits: Partial<CoordinatorConfig['signal']> = {},
+  config: Partial<CoordinatorConfig> = {},
+): Promise<Started> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bricolage-signal-'));
   const clock = new ManualClock(Date.now());
   const logs: string[] = [];
@@ -40,7 +43,7 @@ async function start(limits: Partial<CoordinatorConfig['signal']> = {}): Promise
     dataDir,
     clock,
     log: (line) => logs.push(line),
-    config: { signal: { ...LIMITS, ...limits } },
+    config: { ...config, signal: { ...LIMITS, ...limits } },
   });
   const projects: string[] = [];
   for (const name of ['one', 'two', 'three']) projects.push((await coordinator.createProject(name)).project);
@@ -80,7 +83,10 @@ function wsUrl(s: Started, path: string): string {
   return s.coordinator.url.replace(/^http/, 'ws') + path;
 }
 
-function connect(url: string, options: { autoPong?: boolean } = {}): Promise<Handshake> {
+function connect(
+  url: string,
+  options: { autoPong?: boolean; headers?: Record<string, string> } = {},
+): Promise<Handshake> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, options);
     const received: Record<string, unknown>[] = [];
@@ -313,6 +319,37 @@ describe('the signaling server', () => {
     await Promise.all(open.map((c) => c.closed));
     await expect.poll(() => s.coordinator.signaling.stats().connections).toBe(0);
     await stillServing(s);
+  });
+});
+
+describe('the signaling server behind a trusted proxy', () => {
+  it('counts connections per client its X-Forwarded-For names, as the HTTP edge does, not per proxy', async () => {
+    const s = await start({ maxConnectionsPerAddress: 2 }, { trustProxy: 'loopback' });
+    const open: Client[] = [];
+    try {
+      const room = await peerRoom(s, s.projects[0] as string);
+      const from = (client: string) => connect(wsUrl(s, room.signaling), { headers: { 'x-forwarded-for': client } });
+      for (const client of ['198.51.100.7', '198.51.100.7']) {
+        const accepted = await from(client);
+        if (!accepted.ok) throw new Error(`refused: ${accepted.status}`);
+        open.push(accepted.client);
+      }
+      expect(await from('198.51.100.7')).toMatchObject({ ok: false, status: 429 });
+      // Another household behind the same proxy still gets in.
+      const other = await from('203.0.113.9');
+      if (!other.ok) throw new Error(`another client was refused: ${other.status}`);
+      open.push(other.client);
+      // An IPv6 client's /64 is one address.
+      for (const client of ['2001:db8:0:1::1', '2001:db8:0:1::2']) {
+        const accepted = await from(client);
+        if (!accepted.ok) throw new Error(`refused: ${accepted.status}`);
+        open.push(accepted.client);
+      }
+      expect(await from('2001:db8:0:1::3')).toMatchObject({ ok: false, status: 429 });
+    } finally {
+      for (const c of open) c.ws.close();
+      await s.close();
+    }
   });
 });
 

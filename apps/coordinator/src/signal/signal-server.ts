@@ -20,6 +20,11 @@ export interface SignalingOptions {
   /** Whether a project exists: only its room may be joined. */
   readonly projectExists: (project: string) => Promise<boolean>;
   readonly clock: Clock;
+  /**
+   * The client a handshake comes from, as the HTTP edge counts it (a trusted proxy's X-Forwarded-For read, an
+   * IPv6 /64 as one): the per-address cap counts these.
+   */
+  readonly addressOf: (request: IncomingMessage) => string;
   readonly log: (line: string) => void;
 }
 
@@ -268,7 +273,7 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
   }
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const address = request.socket.remoteAddress ?? 'unknown';
+    const address = options.addressOf(request);
     socket.on('error', (error) => log.line('error', `signal: socket error from ${address}: ${error.message}`));
     const url = new URL(request.url ?? '/', 'http://coordinator');
     if (url.pathname !== API.signal) {
