@@ -133,6 +133,23 @@ describe('volunteers witnessing the log', () => {
     expect(b.stats().consistencyChecks).toBe(1);
   });
 
+  it('takes the empty head as the start of every log, unless its root is not the empty tree', async () => {
+    const log = await createTestLog();
+    const a = witnessOf(log);
+    await a.observe(await log.head(0), 'self');
+    for (let i = 0; i < 3; i++) await log.append('A'.repeat(43));
+    await a.observe(await log.head(3), 42);
+    expect(a.alarms()).toEqual([]);
+    expect(a.stats().consistencyChecks).toBe(1);
+    // An empty head signed over some other root is no empty log at all.
+    const b = witnessOf(log);
+    await b.observe(await log.head(3), 'self');
+    await b.observe(await forkedHead(log, 0), 42);
+    expect(b.alarms()).toMatchObject([
+      { kind: 'inconsistent', older: { head: { size: 0 } }, newer: { head: { size: 3 } } },
+    ]);
+  });
+
   it('ignores heads that are malformed, of another log, or badly signed, and counts them', async () => {
     const log = await createTestLog();
     const other = await createTestLog();

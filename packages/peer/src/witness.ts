@@ -2,7 +2,7 @@
 // head a volunteer sees (its own, and those its peers announce) is checked against the others. Two heads of the
 // same size must have the same root; of different sizes, the coordinator must prove the larger extends the
 // smaller. A coordinator that shows different logs to different volunteers (a split view) cannot pass both.
-import { type Result, type SignedTreeHead, verifyConsistentHeads, verifyTreeHead } from '@bricolage/protocol';
+import { type Result, type SignedTreeHead, toHex, verifyConsistentHeads, verifyTreeHead } from '@bricolage/protocol';
 
 /** Where a head came from: this volunteer's own reads, a peer (its awareness client id), or shared evidence. */
 export type HeadSource = 'self' | 'evidence' | number;
@@ -129,9 +129,19 @@ export class LogWitness {
   async #consistent(older: SignedTreeHead, newer: SignedTreeHead): Promise<void> {
     const id = `${key(older)}>${key(newer)}`;
     if (this.#checked.has(id)) return;
-    let proof: unknown;
-    if (older.head.size === 0) proof = { from: 0, to: newer.head.size, path: [] };
-    else
+    let result: Result<true>;
+    if (older.head.size === 0) {
+      // Every log extends the empty one, and there is no proof to ask for (RFC 9162 defines none; the coordinator
+      // refuses from=0): an empty head is consistent with anything if its root is the empty tree's.
+      result =
+        older.head.root === (await emptyRoot())
+          ? { ok: true, value: true }
+          : {
+              ok: false,
+              error: { code: 'bad_request', message: 'an empty tree head whose root is not the empty tree' },
+            };
+    } else {
+      let proof: unknown;
       try {
         proof = await this.#o.consistency(older.head.size, newer.head.size);
       } catch (error) {
@@ -140,7 +150,8 @@ export class LogWitness {
         this.#pending.set(id, [older, newer]);
         return;
       }
-    const result: Result<true> = await verifyConsistentHeads(older, newer, proof, this.#o.publicKey);
+      result = await verifyConsistentHeads(older, newer, proof, this.#o.publicKey);
+    }
     // Only a cache of work done: forgetting it costs a proof fetched again.
     if (this.#checked.size > 10_000) this.#checked.clear();
     this.#checked.add(id);
@@ -167,4 +178,9 @@ export class LogWitness {
       this.#entries.splice(victim, 1);
     }
   }
+}
+
+/** The root of the empty tree: SHA-256 of nothing, in hex. */
+async function emptyRoot(): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(0))));
 }
