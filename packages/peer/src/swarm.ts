@@ -94,7 +94,7 @@ interface ConnWithPeer {
   readonly connected: boolean;
   readonly synced: boolean;
   readonly closed: boolean;
-  readonly peer: { readonly _pc?: RTCPeerConnection };
+  readonly peer: { readonly _pc?: RTCPeerConnection; on(event: 'data', listener: () => void): void };
   destroy(): void;
 }
 
@@ -154,6 +154,17 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     return (provider.room?.webrtcConns ?? new Map()) as unknown as Map<string, ConnWithPeer>;
   }
 
+  // Connections the remote peer has sent something over: the watchdog's evidence that one is not stuck.
+  const heard = new WeakSet<object>();
+  const listening = new WeakSet<object>();
+  function listen(): void {
+    for (const conn of conns().values()) {
+      if (listening.has(conn)) continue;
+      listening.add(conn);
+      conn.peer.on('data', () => heard.add(conn));
+    }
+  }
+
   function connect(r: PeerRoom): WebrtcProvider {
     const signaling = options.coordinator.replace(/^http/, 'ws').replace(/\/+$/, '') + r.signaling;
     const next = new WebrtcProvider(r.room, doc, {
@@ -166,7 +177,11 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       // No public ICE server, ever, unless the coordinator names one: the default would reach out to Google.
       peerOpts: { config: { iceServers: [...r.iceServers] }, wrtc },
     });
-    next.on('peers', changed);
+    // A new connection is listened to before it can carry anything (y-webrtc emits this as it makes one).
+    next.on('peers', () => {
+      listen();
+      changed();
+    });
     next.on('synced', changed);
     return next;
   }
@@ -202,9 +217,15 @@ export function joinSwarm(options: SwarmOptions): Swarm {
   provider.awareness.on('change', onAwareness);
   doc.getMap('units').observe(changed);
 
-  const watchdog = new Watchdog({ conns: () => conns().entries(), now: Date.now, onReset: changed });
+  const watchdog = new Watchdog({
+    conns: () => conns().entries(),
+    now: Date.now,
+    heard: (conn) => heard.has(conn),
+    onReset: changed,
+  });
   let renewing = false;
   const tick = setInterval(() => {
+    listen();
     watchdog.tick();
     void renewIfExpired();
   }, TICK_MS);

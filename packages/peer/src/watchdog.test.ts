@@ -18,15 +18,31 @@ function setup() {
   let now = 0;
   const conns = new Map<string, FakeConn>();
   const resets: [string, string][] = [];
+  const heard = new Set<WatchedConn>();
   const dog = new Watchdog({
     conns: () => conns.entries(),
     now: () => now,
+    heard: (conn) => heard.has(conn),
     onReset: (peer, why) => resets.push([peer, why]),
   });
-  return { conns, resets, dog, advance: (ms: number) => (now += ms) };
+  return { conns, resets, dog, heard, advance: (ms: number) => (now += ms) };
 }
 
 describe('the connection watchdog', () => {
+  it('keeps a connection that carries data though y-webrtc never marked it synced (added to a synced room)', () => {
+    const { conns, resets, dog, heard, advance } = setup();
+    const late = new FakeConn();
+    conns.set('late', late);
+    late.connected = true;
+    dog.tick();
+    heard.add(late);
+    for (let i = 0; i < 60; i++) {
+      advance(1000);
+      expect(dog.tick()).toBe(0);
+    }
+    expect([late.destroyed, resets]).toEqual([0, []]);
+  });
+
   it('resets a connection that connected and never synced, once, after the sync timeout', () => {
     const { conns, resets, dog, advance } = setup();
     const stuck = new FakeConn();

@@ -18,6 +18,13 @@ export interface WatchdogOptions {
   readonly syncTimeoutMs?: number;
   /** Not connected this long after it was first seen: reset (default 15 s). */
   readonly connectTimeoutMs?: number;
+  /**
+   * Whether the peer has sent anything over this connection. y-webrtc marks a connection synced only when its
+   * sync step 2 arrives while the room as a whole is not synced (y-webrtc.js, readMessage): one added to an
+   * already synced room keeps `synced: false` for ever, though it works. A connection that has carried data is
+   * not stuck, whatever its flag says.
+   */
+  heard?(conn: WatchedConn): boolean;
   onReset?(peer: string, why: string): void;
 }
 
@@ -41,7 +48,7 @@ export class Watchdog {
     let reset = 0;
     for (const [peer, conn] of this.#o.conns()) {
       present.add(conn);
-      if (conn.closed || conn.synced) {
+      if (conn.closed || conn.synced || this.#o.heard?.(conn)) {
         this.#seen.delete(conn);
         continue;
       }
