@@ -308,6 +308,17 @@ describe('the signaling server', () => {
     await stillServing(s);
   });
 
+  it('logs nothing when a client vanishes (a tab closed, a connection reset)', async () => {
+    const before = s.logs.length;
+    const client = await enter(s, s.projects[0] as string);
+    const socket = (client.ws as unknown as { _socket: { resetAndDestroy(): void } })._socket;
+    const connected = s.coordinator.signaling.stats().connections;
+    socket.resetAndDestroy();
+    await expect.poll(() => s.coordinator.signaling.stats().connections).toBe(connected - 1);
+    expect(s.logs.slice(before)).toEqual([]);
+    await stillServing(s);
+  });
+
   it('refuses more connections from one address than the limit, with 429, and counts them', async () => {
     const open: Client[] = [];
     for (let i = 0; i < LIMITS.maxConnectionsPerAddress; i++) open.push(await enter(s, s.projects[0] as string));

@@ -261,7 +261,7 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
         // ws has already closed it with 1009; counted and logged like our own limit.
         counts.closed.too_large++;
         log.line('closed:too_large', `signal: closed ${address}: a message over ${2 * limits.maxMessageBytes} bytes`);
-      } else log.line('error', `signal: connection error from ${address}: ${error.message}`);
+      } else if (!clientGone(error)) log.line('error', `signal: connection error from ${address}: ${error.message}`);
     });
     ws.on('close', () => {
       peers.delete(peer);
@@ -274,7 +274,9 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const address = options.addressOf(request);
-    socket.on('error', (error) => log.line('error', `signal: socket error from ${address}: ${error.message}`));
+    socket.on('error', (error: Error & { code?: string }) => {
+      if (!clientGone(error)) log.line('error', `signal: socket error from ${address}: ${error.message}`);
+    });
     const url = new URL(request.url ?? '/', 'http://coordinator');
     if (url.pathname !== API.signal) {
       refuse(socket, 'not_found', 'not_found', `no WebSocket at ${url.pathname.slice(0, 60)}`, address);
@@ -358,4 +360,9 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
       wss.close();
     },
   };
+}
+
+/** A tab closed or a network dropped: the socket is gone, which is no one's fault and nothing to log. */
+function clientGone(error: Error & { code?: string }): boolean {
+  return error.code === 'ECONNRESET' || error.code === 'EPIPE';
 }
