@@ -59,6 +59,30 @@ describe('chunk manifests', () => {
     expect(await cache.get('ab'.repeat(32) as BlobHash, async () => null)).toBeNull();
   });
 
+  it('are computed once for requests that arrive together, and counted once against the budget', async () => {
+    const cache = new ManifestCache(3);
+    const two = bytesOf(2 * BLOB_CHUNK_BYTES, 7);
+    let computes = 0;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const compute = async () => {
+      computes++;
+      await gate;
+      return manifestOf(sha(two) as BlobHash, two);
+    };
+    const together = Array.from({ length: 8 }, () => cache.get(sha(two) as BlobHash, compute));
+    release();
+    for (const m of await Promise.all(together)) expect(m?.chunks).toHaveLength(2);
+    expect(computes).toBe(1);
+    // Counted once: a one-chunk manifest still fits beside it (2 + 1 of 3), so the first is not pushed out.
+    const one = bytesOf(10, 8);
+    await cache.get(sha(one) as BlobHash, async () => manifestOf(sha(one) as BlobHash, one));
+    await cache.get(sha(two) as BlobHash, compute);
+    expect(computes).toBe(1);
+  });
+
   it('are served at /v1/blobs/{hash}/manifest, and refused for an unknown or malformed hash', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'bricolage-manifest-'));
     const coordinator = await startCoordinator({ dataDir, log: () => undefined });

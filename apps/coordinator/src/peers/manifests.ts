@@ -44,6 +44,7 @@ export async function manifestOfStream(
 
 export class ManifestCache {
   readonly #entries = new Map<string, BlobManifest>();
+  readonly #computing = new Map<string, Promise<BlobManifest | null>>();
   #chunks = 0;
 
   /** `maxChunks` hashes in all: 65,536 is 4 GiB of blobs in 64 KiB chunks, ≈ 4 MB of hex held. */
@@ -57,7 +58,13 @@ export class ManifestCache {
       this.#entries.set(hash, cached);
       return cached;
     }
-    const manifest = await compute();
+    // A swarm starting a job asks for the same manifest at once: the blob is read and hashed once for all of them.
+    let computing = this.#computing.get(hash);
+    if (!computing) {
+      computing = compute().finally(() => this.#computing.delete(hash));
+      this.#computing.set(hash, computing);
+    } else return computing;
+    const manifest = await computing;
     if (!manifest) return null;
     this.#entries.set(hash, manifest);
     this.#chunks += manifest.chunks.length;
