@@ -44,9 +44,10 @@ for (const top of ['apps', 'packages']) {
 }
 // Packages a page bundles: every file reachable from their main entry must run in a browser. Node-only
 // helpers live behind a subpath (e.g. @bricolage/workloads/node).
-const BROWSER_ENTRIES = ['client', 'protocol', 'receipts', 'runtime', 'workloads', 'peer'].map(
-  (p) => `packages/${p}/src/index.ts`,
-);
+const BROWSER_ENTRIES = [
+  ...['client', 'protocol', 'receipts', 'runtime', 'workloads', 'peer'].map((p) => `packages/${p}/src/index.ts`),
+  'packages/runtime/src/wgsl-check/index.ts',
+];
 
 function resolveRelative(from, spec) {
   const base = resolve(dirname(from), spec);

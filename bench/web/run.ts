@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { seedDemo, startCoordinator } from '@bricolage/coordinator';
+import { seedPrimesDemo, startCoordinator } from '@bricolage/coordinator';
 import { chromium } from '@playwright/test';
 import { build } from 'vite';
 
@@ -32,7 +32,8 @@ const html = readFileSync(join(dist, 'index.html'), 'utf8');
 const entry = files.filter((f) => html.includes(`/assets/${f}`));
 const worker = files.filter((f) => f.startsWith('worker-'));
 const onnx = files.filter((f) => f.startsWith('ort.'));
-// The widget's frame is built alongside (widget-frame.html); what only it loads is not the volunteer page's.
+// The widget's frame and the researcher dashboard are built alongside (widget-frame.html, dashboard.html);
+// what only they load is not the volunteer page's.
 const importsOf = (name: string) =>
   [...readFileSync(join(assets, name), 'utf8').matchAll(/["'`]\.\/([\w.-]+\.js)["'`]/g)].map((m) => m[1] as string);
 const reachable = (from: string[]) => {
@@ -40,13 +41,16 @@ const reachable = (from: string[]) => {
   for (const name of seen) for (const next of importsOf(name)) if (files.includes(next)) seen.add(next);
   return seen;
 };
-const frameHtml = readFileSync(join(dist, 'widget-frame.html'), 'utf8');
 const fromPage = reachable([...entry, ...files.filter((f) => f.startsWith('worker-'))]);
-const frameOnly = [...reachable(files.filter((f) => frameHtml.includes(`/assets/${f}`)))].filter(
-  (f) => !fromPage.has(f),
-);
+const onlyFrom = (page: string) => {
+  const pageHtml = readFileSync(join(dist, page), 'utf8');
+  return [...reachable(files.filter((f) => pageHtml.includes(`/assets/${f}`)))].filter((f) => !fromPage.has(f));
+};
+const frameOnly = onlyFrom('widget-frame.html');
+const dashboard = onlyFrom('dashboard.html');
 const rest = files.filter(
-  (f) => !entry.includes(f) && !worker.includes(f) && !onnx.includes(f) && !frameOnly.includes(f),
+  (f) =>
+    !entry.includes(f) && !worker.includes(f) && !onnx.includes(f) && !frameOnly.includes(f) && !dashboard.includes(f),
 );
 const size = (names: string[]) => {
   let raw = 0;
@@ -60,12 +64,17 @@ const size = (names: string[]) => {
   }
   return { raw, gzip, brotli };
 };
-const sizes = { entry: size(entry), worker: size([...worker, ...rest]), onnx: size(onnx) };
+const sizes = {
+  entry: size(entry),
+  worker: size([...worker, ...rest]),
+  onnx: size(onnx),
+  dashboard: size(dashboard),
+};
 
 // Timing: a fresh browser profile each run, so it includes creating the key and calibrating the device.
 const dataDir = mkdtempSync(join(tmpdir(), 'bricolage-bench-web-'));
 const coordinator = await startCoordinator({ dataDir, port: 0, webRoot: dist });
-await seedDemo(coordinator, { limit: 2 ** 30, segment: 2 ** 20 });
+await seedPrimesDemo(coordinator, { limit: 2 ** 30, segment: 2 ** 20 });
 const browser = await chromium.launch({
   executablePath: CHROMIUM_PATH,
   args: CHROMIUM_ARGS,
@@ -110,6 +119,7 @@ const figures = {
   js_entry_raw_bytes: sizes.entry.raw,
   js_worker_gzip_bytes: sizes.worker.gzip,
   js_onnx_gzip_bytes: sizes.onnx.gzip,
+  js_dashboard_gzip_bytes: sizes.dashboard.gzip,
   runs,
   script_ms: Math.round(median(samples.map((s) => s.script))),
   ready_ms: Math.round(median(samples.map((s) => s.ready))),
@@ -124,6 +134,7 @@ console.log(
 );
 console.log(`runtime and compute worker (loaded on Start): ${kb(sizes.worker.gzip)} gzip`);
 console.log(`onnxruntime-web glue (ONNX jobs only): ${kb(sizes.onnx.gzip)} gzip, plus its .wasm`);
+console.log(`researcher dashboard (its own page, /dashboard): ${kb(sizes.dashboard.gzip)} gzip`);
 console.log(
   `page script running: ${figures.script_ms} ms after navigation; page ready (store open, coordinator read): ${figures.ready_ms} ms (medians of ${runs})`,
 );

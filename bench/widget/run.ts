@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { seedDemo, startCoordinator } from '@bricolage/coordinator';
+import { seedPrimesDemo, startCoordinator } from '@bricolage/coordinator';
 import { API, type ProjectId } from '@bricolage/protocol';
 import type { WidgetManifest } from '@bricolage/protocol/widget';
 import { chromium } from '@playwright/test';
@@ -38,7 +38,7 @@ const widgetBytes = readFileSync(script);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bricolage-bench-widget-'));
 const coordinator = await startCoordinator({ dataDir, port: 0, webRoot: web, widgetScript: script });
-await seedDemo(coordinator, { limit: 2 ** 30, segment: 2 ** 20 });
+await seedPrimesDemo(coordinator, { limit: 2 ** 30, segment: 2 ** 20 });
 const project = (await coordinator.store.listProjects())[0]?.id as ProjectId;
 const manifest = (await (await fetch(coordinator.url + API.widgetManifest)).json()) as WidgetManifest;
 

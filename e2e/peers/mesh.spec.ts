@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API, fromBase64 } from '@bricolage/protocol';
 import type { Page } from '@playwright/test';
-import { axe, expectAccessible } from '../support/axe';
+import { expectAccessible } from '../support/axe';
 import {
   bytesFromPeers,
   bytesServed,
@@ -80,7 +80,7 @@ test('three pages form a WebRTC mesh, and one serves a 5 MB asset to the other t
     path: join(dirname(fileURLToPath(import.meta.url)), '__screenshots__', 'peers.png'),
     animations: 'disabled',
   });
-  expectAccessible(await axe(pages[1]), 'peers');
+  await expectAccessible(pages[1], 'peers');
   for (const v of volunteers) await v.context.close();
 });
 

@@ -1,5 +1,5 @@
-// axe-core in a page, for the accessibility checks of the browser tests: run through the debugging protocol
-// (which the page's CSP does not govern); a test fails on any serious or critical violation.
+// axe-core in a page, run through the debugging protocol (which the page's CSP does not govern), and the
+// bar the pages are held to: no serious or critical violation.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { expect, type Page } from '@playwright/test';
@@ -26,7 +26,8 @@ export async function axe(page: Page): Promise<AxeViolation[]> {
   });
 }
 
-export function expectAccessible(violations: AxeViolation[], state: string): void {
+export async function expectAccessible(page: Page, state: string): Promise<void> {
+  const violations = await axe(page);
   for (const v of violations)
     console.log(
       `axe (${state}): ${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,

@@ -112,7 +112,12 @@ export async function startVolunteer(page: Page, options: PageVolunteerOptions =
       ...(o.backends ? { backends: o.backends } : {}),
     });
     volunteer.on('*', (event) => {
-      if (event.type !== 'leased' && event.type !== 'state') events.push(event);
+      if (event.type === 'leased' || event.type === 'state') return;
+      // A computed event carries its output: kept, thousands of them would fill the page and each evaluate.
+      if (event.type === 'computed') {
+        const { output, ...rest } = event;
+        events.push({ ...rest, outputBytes: output.length });
+      } else events.push(event);
     });
     w.state.volunteer = volunteer;
     w.state.events = events;

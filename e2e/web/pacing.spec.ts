@@ -28,6 +28,21 @@ async function gridWithJob(
   return grid;
 }
 
+/**
+ * A coordinator on `port` with work that cannot run out before a test that says "Computing" at its end is over,
+ * however fast the machine: the deep-zoom frame, 192 tiles of 0.4–0.9 s each on 2 cores. (A primes job of 32
+ * short units ran dry on a quick CI machine, and the page then rightly said "No work right now".)
+ */
+async function gridWithWorkThatLasts(
+  { scratch, startGrid }: Pick<TestFixtures, 'scratch' | 'startGrid'>,
+  port: number,
+): Promise<Coordinator> {
+  const grid = await startGrid({ dataDir: await scratch(`pacing-${port}`), port });
+  const { MANDELBROT_DEEP_ZOOM } = await import('@bricolage/workloads');
+  await seedMandelbrot(grid, MANDELBROT_DEEP_ZOOM);
+  return grid;
+}
+
 /** Validation times of every receipt in the log: with a quorum of one, each is the moment its result arrived. */
 async function creditedAt(grid: Coordinator): Promise<number[]> {
   const times: number[] = [];
@@ -82,7 +97,7 @@ test('a hidden tab pauses and stops leasing, unless the volunteer says otherwise
   scratch,
   startGrid,
 }) => {
-  const grid = await gridWithJob({ scratch, startGrid }, 18787);
+  const grid = await gridWithWorkThatLasts({ scratch, startGrid }, 18787);
   const leases: number[] = [];
   page.on('request', (r) => {
     if (r.url().endsWith('/v1/volunteer/lease')) leases.push(Date.now());
@@ -125,7 +140,7 @@ test('a hidden tab pauses and stops leasing, unless the volunteer says otherwise
 });
 
 test('on battery it pauses by default, and carries on when plugged in', async ({ page, scratch, startGrid }) => {
-  const grid = await gridWithJob({ scratch, startGrid }, 18788);
+  const grid = await gridWithWorkThatLasts({ scratch, startGrid }, 18788);
   await fakeBattery(page);
   await openPage(page, grid.url);
   await expect(page.getByTestId('battery-note')).toHaveText('Plugged in now.');

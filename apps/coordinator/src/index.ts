@@ -1,5 +1,5 @@
 // @bricolage/coordinator: start a coordinator in-process (tests, farms, benchmarks) or from main.ts.
 export { startCoordinator, type Coordinator, type CoordinatorOptions } from './server';
 export { ManualClock, seededRandom, type Clock } from './clock';
-export { seedDemo } from './seed';
+export { DEMO_FRAME, seedDemo, seedPrimesDemo } from './seed';
 export type { RequestRecord } from './http/app';

@@ -131,7 +131,14 @@ describe('job lifecycle', () => {
       const res = await fetch(coordinator.url + API.projectStatus(project));
       expect(res.status).toBe(200);
       const body = (await res.json()) as ProjectStatus;
-      expect(Object.keys(body.jobs[0] ?? {}).sort()).toEqual(['counts', 'diagnosis', 'id', 'name', 'state']);
+      expect(Object.keys(body.jobs[0] ?? {}).sort()).toEqual([
+        'counts',
+        'diagnosis',
+        'id',
+        'name',
+        'publicResults',
+        'state',
+      ]);
       return body.jobs.find((j) => j.id === job)?.diagnosis;
     };
     expect(await diagnosis(job)).toMatchObject({ code: 'no_work_units', stalled: true });

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findChromium } from './chromium';
 import { lineDisplay, humanSummary, terminalDisplay } from './display';
+import { GridWatch } from './progress';
 import { EXIT, startFarm } from './farm';
 
 const USAGE = `usage: npm run farm -- --coordinator URL --tabs N [--duration 10m | --wus K] [--throttle 10-100]
@@ -78,7 +79,12 @@ if (!reachable) fail(`no coordinator answers at ${coordinator.origin} (GET /heal
 const cwd = process.env.INIT_CWD ?? process.cwd();
 const profiles = resolve(cwd, values.profiles ?? 'data/farm', coordinator.host.replace(/[^A-Za-z0-9.-]/g, '_'));
 const tty = process.stdout.isTTY && !values.json;
-const events = tty ? terminalDisplay(process.stdout, wus) : lineDisplay(values.json ? process.stderr : process.stdout);
+// The grid's own progress (every volunteer's, not only this farm's), read from its public status.
+const grid = new GridWatch(coordinator.origin, values.project);
+grid.start();
+const events = tty
+  ? terminalDisplay(process.stdout, wus, grid)
+  : lineDisplay(values.json ? process.stderr : process.stdout, wus, grid);
 events.message?.(`farm: ${tabs} tab(s) on ${coordinator.origin}, Chromium ${browser.path}, profiles in ${profiles}`);
 
 const farm = startFarm(
@@ -110,6 +116,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 const summary = await farm.done;
+grid.stop();
 if (values.json) console.log(JSON.stringify(summary));
 else console.log(humanSummary(summary));
 process.exit(summary.exit_code);

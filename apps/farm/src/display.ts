@@ -1,6 +1,7 @@
 // What the farm prints while it runs: a live table on a terminal, one line per event otherwise.
 import type { FarmEvents, FarmSummary, Tab } from './farm';
 import { describeUnfinished } from './grid-status';
+import { describeOverall, type GridWatch, ProgressMeter } from './progress';
 
 const pad = (s: string, n: number) => (s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length));
 const num = (n: number | null | undefined, digits = 0) => (n === null || n === undefined ? '-' : n.toFixed(digits));
@@ -13,19 +14,40 @@ function tabLine(tab: Tab): string {
 
 function bar(done: number, total: number, width = 30): string {
   const filled = Math.min(width, Math.round((done / Math.max(total, 1)) * width));
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.min(done, total)}/${total}`;
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
-export function terminalDisplay(out: NodeJS.WriteStream, wus: number | undefined): FarmEvents {
+/**
+ * The overall lines: the farm's validated results against its --wus target, and the grid's finished work
+ * units against all it has (from `grid`), each with its rate over the last minute and an ETA at that rate.
+ */
+function overallLines(tabs: readonly Tab[], wus: number | undefined, farm: ProgressMeter, grid: GridWatch | null) {
+  const lines: string[] = [];
+  if (wus !== undefined) {
+    farm.add({ at: Date.now(), done: tabs.reduce((n, t) => n + (t.snapshot?.validated ?? 0), 0) });
+    const o = farm.overall(wus);
+    if (o) lines.push(`farm       ${bar(o.done, o.target)} ${describeOverall(o, 'validated (--wus)')}`);
+  }
+  const g = grid?.overall();
+  if (g) lines.push(`grid       ${bar(g.done, g.target)} ${describeOverall(g, 'work units finished')}`);
+  return lines;
+}
+
+export function terminalDisplay(
+  out: NodeJS.WriteStream,
+  wus: number | undefined,
+  grid: GridWatch | null = null,
+): FarmEvents {
   let drawn = 0;
+  const farm = new ProgressMeter();
   return {
     tick(tabs, elapsedMs) {
       const validated = tabs.reduce((n, t) => n + (t.snapshot?.validated ?? 0), 0);
       const computed = tabs.reduce((n, t) => n + (t.snapshot?.computed ?? 0), 0);
       const lines = tabs.map(tabLine);
       lines.push(
-        `total      ${(elapsedMs / 1000).toFixed(0)} s  computed ${computed}  validated ${validated}  ${(computed / Math.max(elapsedMs / 1000, 1e-3)).toFixed(2)} WU/s` +
-          (wus === undefined ? '' : `  ${bar(validated, wus)}`),
+        `total      ${(elapsedMs / 1000).toFixed(0)} s  computed ${computed}  validated ${validated}  ${(computed / Math.max(elapsedMs / 1000, 1e-3)).toFixed(2)} WU/s`,
+        ...overallLines(tabs, wus, farm, grid),
       );
       if (drawn > 0) out.write(`\x1b[${drawn}A`);
       for (const l of lines) out.write(`\x1b[2K${l}\n`);
@@ -39,18 +61,25 @@ export function terminalDisplay(out: NodeJS.WriteStream, wus: number | undefined
   };
 }
 
-export function lineDisplay(out: NodeJS.WritableStream): FarmEvents {
+export function lineDisplay(
+  out: NodeJS.WritableStream,
+  wus: number | undefined = undefined,
+  grid: GridWatch | null = null,
+): FarmEvents {
   let lastTotal = 0;
+  const farm = new ProgressMeter();
   return {
     tabChanged(tab) {
       out.write(`${new Date().toISOString()} ${tabLine(tab)}\n`);
     },
     tick(tabs, elapsedMs) {
+      const overall = overallLines(tabs, wus, farm, grid);
       if (elapsedMs - lastTotal < 10_000) return;
       lastTotal = elapsedMs;
       const validated = tabs.reduce((n, t) => n + (t.snapshot?.validated ?? 0), 0);
       const computed = tabs.reduce((n, t) => n + (t.snapshot?.computed ?? 0), 0);
       out.write(`${new Date().toISOString()} total computed ${computed} validated ${validated}\n`);
+      for (const l of overall) out.write(`${new Date().toISOString()} ${l.replace(/ \[[#.]*\]/, '')}\n`);
     },
     message(text) {
       out.write(`${new Date().toISOString()} ${text}\n`);

@@ -1,14 +1,18 @@
 // The volunteer page: what runs and for whom, the controls, what it has earned, and the key that proves it.
-import { useSyncExternalStore } from 'react';
+import { lazy, Suspense, useSyncExternalStore } from 'react';
 import { ComputePanel } from './components/ComputePanel';
 import { IdentityPanel } from './components/IdentityPanel';
 import { Notices } from './components/Notices';
 import { ProjectsPanel } from './components/ProjectsPanel';
 import { ReceiptsPanel } from './components/ReceiptsPanel';
 import { SettingsPanel } from './components/SettingsPanel';
-import { SwarmPanel } from './components/SwarmPanel';
 import { shortKey } from './format';
 import type { Session } from './session';
+
+// Only for a job that publishes its picture (the demo): its own chunk, loaded when one is served.
+const PicturePanel = lazy(() => import('./components/PicturePanel'));
+// Shown only once this tab is in a room (after Start): not part of what the page loads at first.
+const SwarmPanel = lazy(() => import('./components/SwarmPanel').then((m) => ({ default: m.SwarmPanel })));
 
 export function App({ session }: { session: Session }) {
   const view = useSyncExternalStore(session.subscribe, session.view);
@@ -61,7 +65,22 @@ export function App({ session }: { session: Session }) {
         <Notices notices={view.notices} onDismiss={(id) => session.dismiss(id)} />
         <div className="grid">
           <ComputePanel view={view} session={session} />
-          <SwarmPanel swarms={view.swarms} projects={view.projects} fetches={view.assetFetches} />
+          {view.picture && (
+            <Suspense fallback={null}>
+              <PicturePanel
+                key={view.picture.job}
+                session={session}
+                job={view.picture.job}
+                name={view.picture.name}
+                active={view.active}
+              />
+            </Suspense>
+          )}
+          {view.swarms.length > 0 && (
+            <Suspense fallback={null}>
+              <SwarmPanel swarms={view.swarms} projects={view.projects} fetches={view.assetFetches} />
+            </Suspense>
+          )}
           <SettingsPanel settings={view.settings} battery={view.battery} session={session} />
           <ProjectsPanel projects={view.projects} reachable={view.reachable} />
           <ReceiptsPanel

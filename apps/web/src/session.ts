@@ -5,7 +5,7 @@ import type { AuditReport } from '@bricolage/receipts';
 import { VolunteerStore } from '@bricolage/receipts';
 import type { VolunteerStats } from '@bricolage/protocol';
 import type { VolunteerStatus } from '@bricolage/runtime';
-import { Computing, identityView } from './session/computing';
+import { Computing, identityView, type OwnResult } from './session/computing';
 import { Connectivity } from './session/connectivity';
 import { KeyBackup } from './session/key-backup';
 import { Peers } from './session/peers';
@@ -141,6 +141,16 @@ export class Session {
 
   async setPauseOnBattery(enabled: boolean): Promise<void> {
     await this.#parts?.computing.setPauseOnBattery(enabled);
+  }
+
+  /** Each result this tab computes for a job that publishes its results (the picture panel paints them). */
+  onOwnResult(listener: (r: OwnResult) => void): () => void {
+    return this.#parts?.computing.onOwnResult(listener) ?? (() => undefined);
+  }
+
+  /** The coordinator this page talks to (the picture panel reads a job's published results from it). */
+  get base(): string {
+    return this.#base;
   }
 
   /** Submits what waits in the outbox now (after a reload or when the coordinator is back). */

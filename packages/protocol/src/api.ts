@@ -23,6 +23,7 @@ export const API = {
   workUnits: (job: string) => `/v1/jobs/${job}/workunits`, // POST NDJSON stream of WorkUnitLine
   events: (job: string) => `/v1/jobs/${job}/events`, // GET SSE: `progress` (JobProgress), `completed`
   results: (job: string) => `/v1/jobs/${job}/results`, // GET NDJSON of ResultLine, ?after=cursor&limit=
+  publicResults: (job: string) => `/v1/jobs/${job}/public-results`, // GET, no token: jobs with publicResults only
   pause: (job: string) => `/v1/jobs/${job}/pause`,
   resume: (job: string) => `/v1/jobs/${job}/resume`,
   cancel: (job: string) => `/v1/jobs/${job}/cancel`,

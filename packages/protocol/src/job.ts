@@ -181,6 +181,12 @@ export const CreateJobRequest = z
     costPerWorkUnit: z.number().positive().max(1_000_000),
     /** Compute budget per work unit on the volunteer's device, after which the worker is killed. */
     timeBudgetMs: z.number().int().min(100).max(3_600_000).default(60_000),
+    /**
+     * Anyone may read the job's finished work units (GET /v1/jobs/{job}/public-results, no token): for a job
+     * meant to be watched, like the demo whose picture volunteers see fill in. Off by default: results are the
+     * researcher's.
+     */
+    publicResults: z.boolean().default(false),
   })
   .meta({ id: 'CreateJobRequest' });
 export type CreateJobRequest = z.input<typeof CreateJobRequest>;
@@ -231,14 +237,52 @@ export const JobDiagnosis = z
   .meta({ id: 'JobDiagnosis' });
 export type JobDiagnosis = z.infer<typeof JobDiagnosis>;
 
+const Count = z.number().int().nonnegative();
+
+/** Volunteers' failures of one kind on a job: a volunteer's error code, or `lease_expired` for no reply in time. */
+export const ErrorTally = z
+  .object({
+    code: z.string(),
+    count: Count,
+    /** The latest such failure, so a person can look at one. */
+    example: z.object({ workUnit: z.string(), message: z.string() }),
+  })
+  .meta({ id: 'ErrorTally' });
+export type ErrorTally = z.infer<typeof ErrorTally>;
+
+/** What the job's replicas did: the figures behind agreement rate, reissues and errors. Known-answer units included. */
+export const ReplicaTally = z
+  .object({
+    /** Replicas leased out so far. */
+    issued: Count,
+    /** Replicas issued beyond each work unit's quorum: to replace one that erred, expired or disagreed. */
+    reissued: Count,
+    /** Results that agreed with the canonical result (or the known answer). */
+    valid: Count,
+    /** Results that disagreed with it. */
+    invalid: Count,
+    /** Error results and leases that expired without a result. */
+    errors: Count,
+  })
+  .meta({ id: 'ReplicaTally' });
+export type ReplicaTally = z.infer<typeof ReplicaTally>;
+
+/** How many error codes a progress report lists (the most frequent first). */
+export const MAX_ERROR_TALLIES = 10;
+
 export const JobProgress = z
   .object({
     job: JobId,
     state: JobState,
     counts: WorkUnitCounts,
-    knownAnswer: z.number().int().nonnegative(),
+    knownAnswer: Count,
     credit: z.number().nonnegative(),
     diagnosis: JobDiagnosis,
+    /** Distinct volunteers holding a lease of this job now. */
+    activeVolunteers: Count,
+    replicas: ReplicaTally,
+    /** Failures by code, most frequent first, at most MAX_ERROR_TALLIES of them. */
+    errors: z.array(ErrorTally).max(MAX_ERROR_TALLIES),
     at: z.number().int(),
   })
   .meta({ id: 'JobProgress' });
@@ -294,6 +338,8 @@ export const JobStatus = z
     state: JobState,
     counts: WorkUnitCounts,
     diagnosis: JobDiagnosis,
+    /** Its finished work units can be read by anyone at GET /v1/jobs/{job}/public-results. */
+    publicResults: z.boolean(),
   })
   .meta({ id: 'JobStatus' });
 export type JobStatus = z.infer<typeof JobStatus>;

@@ -95,6 +95,11 @@ export const Lease = z
     inputHash: BlobHash,
     /** The input bytes, base64, inlined when small; otherwise fetch `/v1/blobs/{inputHash}`. */
     input: z.string().nullable(),
+    /**
+     * The work unit's tag, for a job that publishes its results (publicResults), so that a volunteer page can
+     * show where its own result goes (a demo's picture); absent otherwise, and always for a known-answer unit.
+     */
+    tag: z.string().max(200).optional(),
   })
   .meta({ id: 'Lease' });
 export type Lease = z.infer<typeof Lease>;

@@ -24,6 +24,8 @@ export type VolunteerEvent =
       /** The job's project and name, as the lease carried them: what a page shows of whom it serves. */
       readonly project: string;
       readonly jobName: string;
+      /** The work unit's tag, when its job publishes its results (a demo's picture: where this tile goes). */
+      readonly tag?: string;
     }
   | {
       readonly type: 'computed';
@@ -33,6 +35,8 @@ export type VolunteerEvent =
       readonly backend: BackendClass;
       readonly elapsedMs: number;
       readonly outputHash: string;
+      /** The output itself, as it goes into the outbox: a page may show it (its own tile of a picture). */
+      readonly output: Uint8Array;
       /** When the worker started and finished it: `performance.timeOrigin + performance.now()`, ms. */
       readonly startedAt: number;
       readonly endedAt: number;

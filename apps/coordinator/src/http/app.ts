@@ -1,4 +1,5 @@
-// The coordinator's HTTP surface: routes, the OpenAPI document, the volunteer page, and error mapping.
+// The coordinator's HTTP surface: routes, the OpenAPI document, the volunteer page and the researcher
+// dashboard, and error mapping.
 import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { OpenAPIHono } from '@hono/zod-openapi';
@@ -109,6 +110,8 @@ export function createApp(deps: Deps, options: AppOptions = {}): OpenAPIHono<Env
     app.use(FRAME_FILE, hideFrameFile);
     app.use('/*', serveStatic({ root: webRoot }));
     app.get('/', serveStatic({ path: `${webRoot}/index.html` }));
+    // The researcher dashboard, a page of its own (apps/web/dashboard.html).
+    app.get('/dashboard', serveStatic({ path: `${webRoot}/dashboard.html` }));
   }
   return app;
 }

@@ -39,6 +39,9 @@ function progress(job: JobId, validated: number, at: number): JobProgress {
     knownAnswer: 0,
     credit: 0,
     diagnosis: { code: 'running', stalled: false, why: 'running', volunteers: { connected: 0, eligible: 0 } },
+    activeVolunteers: 0,
+    replicas: { issued: validated, reissued: 0, valid: validated, invalid: 0, errors: 0 },
+    errors: [],
     at,
   };
 }

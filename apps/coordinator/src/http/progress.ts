@@ -1,6 +1,6 @@
-// A job's progress as the API reports it: counts from the store, and the diagnosis (rules/diagnosis.ts)
-// from them and the volunteers seen lately.
-import type { JobProgress, JobStatus } from '@bricolage/protocol';
+// A job's progress as the API reports it: counts and replica activity from the store, and the diagnosis
+// (rules/diagnosis.ts) from them and the volunteers seen lately.
+import { type JobProgress, type JobStatus, MAX_ERROR_TALLIES, workUnitId } from '@bricolage/protocol';
 import { diagnose, eligibleVolunteers, needsWorkCheck } from '../rules/diagnosis';
 import type { JobRecord } from '../store/store';
 import type { Deps } from './env';
@@ -10,6 +10,7 @@ const MAX_ASKED = 20;
 
 export async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgress> {
   const p = await deps.store.progress(job.id);
+  const activity = await deps.store.activity(job.id, MAX_ERROR_TALLIES);
   const now = deps.clock.now();
   const online = deps.recent.online(now);
   const { eligible } = eligibleVolunteers(job.definition.spec, job.project, online);
@@ -39,6 +40,19 @@ export async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgres
       windowMinutes: Math.round(deps.recent.windowMs / 60_000),
       anyEligibleHasWork,
     }),
+    activeVolunteers: activity.activeVolunteers,
+    replicas: {
+      issued: activity.issued,
+      reissued: p.reissued,
+      valid: activity.valid,
+      invalid: activity.invalid,
+      errors: activity.errors,
+    },
+    errors: activity.errorCodes.map((e) => ({
+      code: e.code,
+      count: e.count,
+      example: { workUnit: workUnitId(e.workUnit), message: e.message },
+    })),
     at: now,
   };
 }
@@ -46,5 +60,13 @@ export async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgres
 /** What anyone may see of a job: its name, state, counts and diagnosis. */
 export async function statusOf(deps: Deps, job: JobRecord): Promise<JobStatus> {
   const p = await progressOf(deps, job);
-  return { id: job.id, name: job.definition.name, state: job.state, counts: p.counts, diagnosis: p.diagnosis };
+  return {
+    id: job.id,
+    name: job.definition.name,
+    state: job.state,
+    counts: p.counts,
+    diagnosis: p.diagnosis,
+    // Jobs stored before the flag existed have none: their results are private.
+    publicResults: job.definition.publicResults === true,
+  };
 }

@@ -1,11 +1,13 @@
-// Public routes: health, discovery, projects, and the receipt log (blobs by hash: blobs.ts).
+// Public routes: health, discovery, projects, published results, and the receipt log (blobs by hash: blobs.ts).
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import {
   API,
   ConsistencyProof,
   InclusionProof,
+  JobId,
   Project,
   Receipt,
+  ResultLine,
   SignedTreeHead,
   WellKnown,
 } from '@bricolage/protocol';
@@ -13,11 +15,42 @@ import { z } from 'zod';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
 import { chargeLogReads, logReadLimit, perAddressLimit } from './middleware';
-import { route } from './route';
+import { resultsStream } from './results-stream';
+import { parseWith, route } from './route';
 
 export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
   const byAddress = perAddressLimit(deps);
   const logReads = logReadLimit(deps);
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: '/v1/jobs/:job/public-results',
+      operationId: 'downloadPublicResults',
+      summary:
+        "A job's finished work units as NDJSON (ResultLine per line), for anyone, when the job publishes them (publicResults); resume with ?after=<cursor>",
+      description:
+        'What a volunteer page reads to show the picture a demo job is making. A job that does not publish its results answers 403.',
+      tag: 'public',
+      query: z.object({
+        after: z.coerce.number().int().nonnegative().default(0),
+        limit: z.coerce.number().int().positive().max(10_000).default(500),
+      }),
+      response: { contentType: 'application/x-ndjson', schema: ResultLine, description: 'One ResultLine per line' },
+    },
+    [byAddress],
+    async (c, { query }) => {
+      const id = parseWith(JobId, c.req.param('job'), 'job id');
+      const job = await deps.store.getJob(id);
+      if (!job) throw new ApiError('not_found', `no job ${id}`);
+      if (job.definition.publicResults !== true)
+        throw new ApiError('forbidden', `job ${id} does not publish its results (publicResults is off)`);
+      return c.body(resultsStream(deps.store, id, query.after, query.limit), 200, {
+        'content-type': 'application/x-ndjson',
+      });
+    },
+  );
 
   route(
     app,

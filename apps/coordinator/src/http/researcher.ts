@@ -11,7 +11,6 @@ import {
   ResultLine,
   WorkUnitLine,
   ioSizes,
-  toBase64,
   workUnitId,
 } from '@bricolage/protocol';
 import { streamSSE } from 'hono/streaming';
@@ -27,6 +26,7 @@ import { drain, hashedBody } from './hashed-body';
 import { limitBody, projectAuth } from './middleware';
 import { ndjsonLines } from './ndjson';
 import { progressOf } from './progress';
+import { resultsStream } from './results-stream';
 import { parseWith, route } from './route';
 
 const hono = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
@@ -256,35 +256,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     [auth],
     async (c, { query }) => {
       const job = await ownJob(c.get('project').id, c.req.param('job'));
-      let after = query.after;
-      let left = query.limit ?? Number.POSITIVE_INFINITY;
-      const encoder = new TextEncoder();
-      const stream = new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          const page = left <= 0 ? [] : await deps.store.results(job.id, after, Math.min(500, left));
-          if (page.length === 0) {
-            controller.close();
-            return;
-          }
-          let text = '';
-          for (const r of page) {
-            const line: ResultLine = {
-              cursor: r.cursor,
-              workUnit: workUnitId(r.workUnit),
-              tag: r.tag,
-              state: r.state,
-              outputHash: r.outputHash as ResultLine['outputHash'],
-              output: r.output ? toBase64(r.output) : null,
-              reason: r.reason,
-              at: r.at,
-            };
-            text += `${JSON.stringify(line)}\n`;
-            after = r.cursor;
-          }
-          left -= page.length;
-          controller.enqueue(encoder.encode(text));
-        },
-      });
+      const stream = resultsStream(deps.store, job.id, query.after, query.limit);
       return c.body(stream, 200, { 'content-type': 'application/x-ndjson' });
     },
   );

@@ -115,8 +115,10 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       );
       const jobs: LeasedJob[] = [];
       const backends = new Map(granted.map((g) => [g.job, g.backend]));
+      const publishing = new Set<string>();
       for (const [id, backend] of backends) {
         const job = await deps.store.getJob(id);
+        if (job?.definition.publicResults === true) publishing.add(id);
         if (job)
           jobs.push({
             id: job.id,
@@ -136,6 +138,8 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
           deadline: g.deadline,
           inputHash: g.inputHash as never,
           input: g.input ? toBase64(g.input) : null,
+          // Only where the job publishes its results anyway: a private job's labels stay the researcher's.
+          ...(publishing.has(g.job) && g.tag !== null ? { tag: g.tag } : {}),
         })),
         jobs,
         retryAfter: granted.length === 0 ? 10 : null,

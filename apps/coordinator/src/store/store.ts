@@ -30,6 +30,29 @@ export interface JobCounts {
   readonly credit: number;
   /** Work units that want another replica now. */
   readonly wanting: number;
+  /** Replicas issued beyond each work unit's quorum. */
+  readonly reissued: number;
+}
+
+/** Volunteers' failures of one code on a job, with the latest one as an example. */
+export interface ErrorRow {
+  readonly code: string;
+  readonly count: number;
+  readonly workUnit: number;
+  readonly message: string;
+}
+
+/** What a job's replicas are doing and did (known-answer units included). */
+export interface JobActivity {
+  /** Distinct volunteers holding a lease of the job now. */
+  readonly activeVolunteers: number;
+  readonly issued: number;
+  readonly valid: number;
+  readonly invalid: number;
+  /** Error results and expired leases. */
+  readonly errors: number;
+  /** The `limit` most frequent failure codes, most frequent first. */
+  readonly errorCodes: readonly ErrorRow[];
 }
 
 export interface StagedWorkUnit {
@@ -74,6 +97,8 @@ export interface GrantedLease {
   readonly deadline: number;
   readonly inputHash: string;
   readonly input: Uint8Array | null;
+  /** The work unit's tag; null for a known-answer unit, whose tag would tell it apart. */
+  readonly tag: string | null;
 }
 
 export interface LeaseQuery {
@@ -143,6 +168,8 @@ export interface Store {
   /** Sets the state; a job made active with every work unit finished becomes `completed`. Returns the state set. */
   setJobState(id: JobId, state: JobState): Promise<JobState>;
   progress(id: JobId): Promise<JobCounts>;
+  /** The job's replicas: volunteers holding its leases, results by verdict, failures by code (at most `limit`). */
+  activity(id: JobId, limit: number): Promise<JobActivity>;
   /** Whether the volunteer could be leased a work unit of the job now (one it never held), on this backend class. */
   hasWorkFor(job: JobId, volunteer: string, backend: string): Promise<boolean>;
 

@@ -26,6 +26,17 @@ export interface ComputingOptions {
   readonly blobSource?: (coordinator: BlobSource) => BlobSource;
 }
 
+/** A result this tab computed for a job that publishes its results: where it goes, and what it is. */
+export interface OwnResult {
+  readonly job: string;
+  readonly workUnit: string;
+  readonly tag: string;
+  readonly output: Uint8Array;
+}
+
+/** Tags of work units in hand, kept only until computed or failed: bounded all the same. */
+const MAX_TAGS = 1000;
+
 export async function identityView(identity: StoredIdentity) {
   return {
     publicKey: identity.publicKey,
@@ -37,6 +48,8 @@ export async function identityView(identity: StoredIdentity) {
 export class Computing {
   readonly #o: ComputingOptions;
   readonly #jobs = new Map<string, { project: string; name: string }>();
+  readonly #tags = new Map<string, string>();
+  readonly #ownResults = new Set<(r: OwnResult) => void>();
   readonly #recentMs: number[] = [];
   #volunteer: Volunteer | null = null;
   #creating: Promise<Volunteer> | null = null;
@@ -52,6 +65,12 @@ export class Computing {
 
   get volunteer(): Volunteer | null {
     return this.#volunteer;
+  }
+
+  /** Each result this tab computes for a job that publishes its results, as it is computed. */
+  onOwnResult(listener: (r: OwnResult) => void): () => void {
+    this.#ownResults.add(listener);
+    return () => this.#ownResults.delete(listener);
   }
 
   /** The runtime's volunteer for the stored identity, created on first need (Start, delivery, receipts). */
@@ -89,12 +108,23 @@ export class Computing {
       volunteer.on('leased', (e) => {
         this.#jobs.set(e.job, { project: e.project, name: e.jobName });
         this.#serve(e.job);
+        // A tag comes only with a job that publishes its results: its picture can be shown.
+        if (e.tag !== undefined) {
+          this.#tags.set(e.workUnit, e.tag);
+          if (this.#tags.size > MAX_TAGS) this.#tags.delete(this.#tags.keys().next().value as string);
+          if (model.view().picture?.job !== e.job) model.set({ picture: { job: e.job, name: e.jobName } });
+        }
       }),
       volunteer.on('computed', (e) => {
         this.#recentMs.push(e.elapsedMs);
         if (this.#recentMs.length > 8) this.#recentMs.shift();
         model.set({ last: { workUnit: e.workUnit, elapsedMs: e.elapsedMs } });
+        const tag = this.#tags.get(e.workUnit);
+        this.#tags.delete(e.workUnit);
+        if (tag !== undefined)
+          for (const l of this.#ownResults) l({ job: e.job, workUnit: e.workUnit, tag, output: e.output });
       }),
+      volunteer.on('failed', (e) => this.#tags.delete(e.workUnit)),
       volunteer.on('submitted', () => this.#o.syncSoon(500)),
       volunteer.on('dropped', () => void this.refreshStatus()),
       volunteer.on('set-aside', () => void this.refreshStatus()),

@@ -5,7 +5,7 @@
 // are checked chunk by chunk, heads by signature and proof, and results only ever go to the coordinator.
 import type { Swarm, SwarmView } from '@bricolage/peer';
 import { API } from '@bricolage/protocol';
-import { BlobManifest, type PeerRoom } from '@bricolage/protocol/peer';
+import type { BlobManifest, PeerRoom } from '@bricolage/protocol/peer';
 import type { BlobSource, ClientResult, Volunteer } from '@bricolage/runtime';
 import { HttpError, type PublicApi } from '../api';
 import type { AssetFetch, View, ViewModel } from './view';
@@ -212,6 +212,8 @@ export class Peers {
     try {
       const response = await this.#o.fetch(this.#o.base + API.blobManifest(hash));
       if (!response.ok) return null;
+      // The peer protocol's schemas load with the peer layer, not with the page.
+      const { BlobManifest } = await import('@bricolage/protocol/peer');
       const parsed = BlobManifest.safeParse(await response.json());
       return parsed.success ? parsed.data : null;
     } catch (error) {

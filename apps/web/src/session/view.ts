@@ -85,6 +85,8 @@ export interface View {
   readonly inHand: number;
   /** The project and job of the last work unit, kept between work units. */
   readonly serving: { readonly project: Project | null; readonly jobName: string | null } | null;
+  /** A job this tab computes for that publishes its results (the demo): its picture can be shown. */
+  readonly picture: { readonly job: string; readonly name: string } | null;
   /** Recent per-WU compute times, for the progress estimate. */
   readonly typicalMs: number | null;
   readonly session: VolunteerStatus['counts'] | null;
@@ -135,6 +137,7 @@ export const INITIAL_VIEW: View = {
   device: null,
   current: null,
   serving: null,
+  picture: null,
   last: null,
   inHand: 0,
   typicalMs: null,

@@ -19,7 +19,7 @@ import {
   sha256Hex,
   sign,
 } from '@bricolage/protocol';
-import { PeerRoom } from '@bricolage/protocol/peer';
+import type { PeerRoom } from '@bricolage/protocol/peer';
 
 /** The part of a zod schema the client uses (zod itself stays a dependency of the protocol package). */
 interface Schema<T> {
@@ -129,7 +129,9 @@ export class CoordinatorClient {
   }
 
   /** A project's peer room: its secret and a signaling ticket for this volunteer. */
-  peerRoom(project: string): Promise<ClientResult<PeerRoom>> {
+  async peerRoom(project: string): Promise<ClientResult<PeerRoom>> {
+    // The peer protocol's schemas are loaded when a room is asked for, not with every page that leases work.
+    const { PeerRoom } = await import('@bricolage/protocol/peer');
     return this.#authed(`${API.peerRoom}?project=${encodeURIComponent(project)}`, PeerRoom, { method: 'GET' });
   }
 

@@ -370,6 +370,7 @@ export class Pipeline {
         job: job.id,
         project: job.project,
         jobName: job.name,
+        ...(lease.tag !== undefined ? { tag: lease.tag } : {}),
       });
       const work: Work = {
         lease,
@@ -512,6 +513,7 @@ export class Pipeline {
       backend: outcome.backend,
       elapsedMs: outcome.elapsedMs,
       outputHash: outcome.outputHash,
+      output: outcome.output,
       startedAt: start,
       endedAt: end,
     });

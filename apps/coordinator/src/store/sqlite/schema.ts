@@ -65,4 +65,36 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job, key)
   ) WITHOUT ROWID;
   `,
+  `
+  -- A job's replicas by state and its failures by code, for its progress reports. Triggers keep them in the
+  -- transaction of every replica change, so that a report reads a few rows however many replicas the job
+  -- has (counting 200,000 replicas' states took ~200 ms; a report is made every 500 ms for each watched job).
+  CREATE TABLE job_replica_states (
+    job TEXT NOT NULL, state TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (job, state)
+  ) WITHOUT ROWID;
+  -- code: the volunteer's error code, or lease_expired; latest: the replica of the latest such failure.
+  CREATE TABLE job_failures (
+    job TEXT NOT NULL, code TEXT NOT NULL, n INTEGER NOT NULL, latest INTEGER NOT NULL, PRIMARY KEY (job, code)
+  ) WITHOUT ROWID;
+  INSERT INTO job_replica_states (job, state, n) SELECT job, state, COUNT(*) FROM replicas GROUP BY job, state;
+  INSERT INTO job_failures (job, code, n, latest)
+    SELECT job, COALESCE(error_code, 'lease_expired'), COUNT(*), MAX(id) FROM replicas
+    WHERE state IN ('error', 'expired') GROUP BY job, COALESCE(error_code, 'lease_expired');
+  CREATE TRIGGER replicas_count_insert AFTER INSERT ON replicas BEGIN
+    INSERT INTO job_replica_states (job, state, n) VALUES (NEW.job, NEW.state, 1)
+      ON CONFLICT (job, state) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER replicas_count_state AFTER UPDATE OF state ON replicas WHEN OLD.state <> NEW.state BEGIN
+    UPDATE job_replica_states SET n = n - 1 WHERE job = OLD.job AND state = OLD.state;
+    INSERT INTO job_replica_states (job, state, n) VALUES (NEW.job, NEW.state, 1)
+      ON CONFLICT (job, state) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER replicas_count_failure AFTER UPDATE OF state ON replicas
+    WHEN NEW.state IN ('error', 'expired') AND OLD.state NOT IN ('error', 'expired') BEGIN
+    INSERT INTO job_failures (job, code, n, latest) VALUES (NEW.job, COALESCE(NEW.error_code, 'lease_expired'), 1, NEW.id)
+      ON CONFLICT (job, code) DO UPDATE SET n = n + 1, latest = excluded.latest;
+  END;
+  -- The volunteers holding a job's leases: only leased replicas are in it, so it stays small.
+  CREATE INDEX replicas_job_leased ON replicas(job, volunteer) WHERE state = 'leased';
+  `,
 ];

@@ -38,6 +38,7 @@ import {
   type CommittedUpload,
   type GrantedLease,
   type HeartbeatRow,
+  type JobActivity,
   type JobCounts,
   type JobRecord,
   type LeaseQuery,
@@ -69,6 +70,7 @@ interface WorkUnitRow {
   id: number;
   job: string;
   state: string;
+  tag: string | null;
   input_hash: string;
   expected_hash: string | null;
   quorum: number;
@@ -248,6 +250,19 @@ export class SqliteStore implements Store {
            AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?) LIMIT 1`,
       ),
       insertReceipt: db.prepare('INSERT INTO receipts (idx, volunteer, body) VALUES (?, ?, ?)'),
+      progress: db.prepare(
+        `SELECT state, COUNT(*) AS n, SUM(need > 0) AS wanting, SUM(MAX(issued - quorum, 0)) AS reissued
+         FROM work_units WHERE job = ? GROUP BY state`,
+      ),
+      // job_replica_states and job_failures are kept by triggers (schema.ts): a few rows per job.
+      replicaStates: db.prepare('SELECT state, n FROM job_replica_states WHERE job = ?'),
+      activeVolunteers: db.prepare(
+        "SELECT COUNT(DISTINCT volunteer) AS n FROM replicas WHERE job = ? AND state = 'leased'",
+      ),
+      errorCodes: db.prepare(
+        `SELECT f.code, f.n, r.wu, r.error_message AS message FROM job_failures f JOIN replicas r ON r.id = f.latest
+         WHERE f.job = ? ORDER BY f.n DESC, f.code LIMIT ?`,
+      ),
       putMeta: db.prepare(
         'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
       ),
@@ -387,10 +402,11 @@ export class SqliteStore implements Store {
     const counts = Object.fromEntries(WORK_UNIT_STATES.map((s) => [s, 0])) as Record<string, number>;
     let knownAnswer = 0;
     let wanting = 0;
-    const rows = this.db
-      .prepare('SELECT state, COUNT(*) AS n, SUM(need > 0) AS wanting FROM work_units WHERE job = ? GROUP BY state')
-      .all(id) as { state: string; n: number; wanting: number }[];
+    let reissued = 0;
+    // The same pass over the job's rows that counts them sums the replicas issued beyond each unit's quorum.
+    const rows = this.s.progress.all(id) as { state: string; n: number; wanting: number; reissued: number }[];
     for (const r of rows) {
+      reissued += r.reissued;
       if (r.state === 'probe') knownAnswer = r.n;
       else if (r.state in counts) {
         counts[r.state] = r.n;
@@ -399,7 +415,28 @@ export class SqliteStore implements Store {
     }
     const credit = (this.db.prepare('SELECT credit FROM jobs WHERE id = ?').get(id) as { credit: number } | undefined)
       ?.credit;
-    return { counts: counts as WorkUnitCounts, knownAnswer, credit: credit ?? 0, wanting };
+    return { counts: counts as WorkUnitCounts, knownAnswer, credit: credit ?? 0, wanting, reissued };
+  }
+
+  async activity(id: JobId, limit: number): Promise<JobActivity> {
+    const byState = new Map(
+      (this.s.replicaStates.all(id) as { state: string; n: number }[]).map((r) => [r.state, r.n] as const),
+    );
+    const n = (state: string) => byState.get(state) ?? 0;
+    const errorCodes = (this.s.errorCodes.all(id, limit) as ErrorSqlRow[]).map((r) => ({
+      code: r.code,
+      count: r.n,
+      workUnit: r.wu,
+      message: r.message ?? 'no result arrived before the lease ran out',
+    }));
+    return {
+      activeVolunteers: (this.s.activeVolunteers.get(id) as { n: number }).n,
+      issued: [...byState.values()].reduce((a, b) => a + b, 0),
+      valid: n('valid'),
+      invalid: n('invalid'),
+      errors: n('error') + n('expired'),
+      errorCodes,
+    };
   }
 
   // ---- work units ----
@@ -538,6 +575,7 @@ export class SqliteStore implements Store {
             deadline,
             inputHash: wu.input_hash,
             input: wu.input_bytes.length <= this.options.inlineInputBytes ? new Uint8Array(wu.input_bytes) : null,
+            tag: probe ? null : wu.tag,
           });
           room--;
         };
@@ -1068,6 +1106,12 @@ interface ResultSqlRow {
   reason: string | null;
   finished_at: number;
   result_seq: number;
+}
+interface ErrorSqlRow {
+  code: string;
+  n: number;
+  wu: number;
+  message: string | null;
 }
 interface UploadKeySqlRow {
   body_hash: string;

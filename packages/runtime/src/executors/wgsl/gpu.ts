@@ -110,7 +110,8 @@ export class GpuContext {
   }
 }
 
-async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice | null> {
+/** A device with the adapter's own limits and the optional features it has, or null when it refuses. */
+export async function requestDevice(adapter: GPUAdapter, label = 'bricolage-compute'): Promise<GPUDevice | null> {
   const requiredLimits: Record<string, number> = {};
   for (const key of LIMIT_KEYS) {
     const value = (adapter.limits as unknown as Record<string, number | undefined>)[key];
@@ -118,7 +119,7 @@ async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice | null> {
   }
   const requiredFeatures = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f)) as GPUFeatureName[];
   try {
-    return await adapter.requestDevice({ label: 'bricolage-compute', requiredLimits, requiredFeatures });
+    return await adapter.requestDevice({ label, requiredLimits, requiredFeatures });
   } catch (error) {
     console.warn('WebGPU requestDevice failed', error);
     return null;

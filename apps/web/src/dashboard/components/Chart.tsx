@@ -1,0 +1,76 @@
+// A line chart over time (uPlot, drawn on a canvas): sized to its container, fed new points as they come.
+// The canvas is hidden from assistive technology; the figure's caption states the figure in words.
+import { useEffect, useRef } from 'react';
+import uPlot from 'uplot';
+
+const clock = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+export interface ChartProps {
+  readonly title: string;
+  /** The latest value in words, shown under the chart and read by screen readers. */
+  readonly summary: string;
+  /** Seconds since the epoch. */
+  readonly times: readonly number[];
+  readonly values: readonly (number | null)[];
+  readonly unit: string;
+  readonly colour: string;
+  readonly testId: string;
+}
+
+export function Chart({ title, summary, times, values, unit, colour, testId }: ChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+
+  useEffect(() => {
+    const target = box.current;
+    if (!target) return;
+    const width = () => Math.max(240, target.clientWidth);
+    const chart = new uPlot(
+      {
+        width: width(),
+        height: 180,
+        legend: { show: false },
+        cursor: { show: false },
+        scales: {
+          // At least the last minute, so the first seconds of a job do not read as a millisecond axis.
+          x: { time: true, range: (_u, min, max) => [Math.min(min, max - 60), max] },
+          y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
+        },
+        axes: [
+          {
+            stroke: 'currentColor',
+            grid: { stroke: 'rgba(128,128,128,0.2)' },
+            // One line of wall-clock time per tick: uPlot's default adds a date line that collides with it.
+            space: 70,
+            values: (_u, ticks) => ticks.map((t) => clock.format(t * 1000)),
+          },
+          { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' }, label: unit, size: 60 },
+        ],
+        series: [{}, { label: title, stroke: colour, width: 2, fill: `${colour}22`, spanGaps: true }],
+      },
+      [[], []],
+      target,
+    );
+    plot.current = chart;
+    const resize = new ResizeObserver(() => chart.setSize({ width: width(), height: 180 }));
+    resize.observe(target);
+    return () => {
+      resize.disconnect();
+      chart.destroy();
+      plot.current = null;
+    };
+  }, [title, unit, colour]);
+
+  useEffect(() => {
+    plot.current?.setData([times as number[], values as (number | null)[]]);
+  }, [times, values]);
+
+  return (
+    <figure className="chart" data-testid={testId} data-points={times.length}>
+      <figcaption>
+        <strong>{title}</strong> <span data-testid={`${testId}-summary`}>{summary}</span>
+      </figcaption>
+      <div ref={box} aria-hidden="true" />
+    </figure>
+  );
+}

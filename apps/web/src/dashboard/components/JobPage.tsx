@@ -1,0 +1,387 @@
+// One job, live: its state and why, the controls, units per state, throughput and volunteers over time,
+// agreement, reissues and errors, the picture its results make (for image jobs), adding work units, and
+// the results download.
+import { ioSizes, type Job, type JobProgress, WORK_UNIT_STATES, type WorkUnitState } from '@bricolage/protocol';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import type { JobAction, ResearcherApi } from '../api';
+import { at, count, duration, percent, perMinute, total } from '../format';
+import { eta, throughput } from '../series';
+import { JobWatch } from '../watch';
+import { Chart } from './Chart';
+import { Mosaic, type MosaicHandle } from './Mosaic';
+import { UploadPanel } from './UploadPanel';
+
+const STATE_LABEL: Record<WorkUnitState, string> = {
+  unsent: 'Unsent',
+  in_progress: 'In progress',
+  validated: 'Validated',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+export function JobPage({ api, id }: { api: ResearcherApi; id: string }) {
+  const [job, setJob] = useState<Job | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const mosaic = useRef<MosaicHandle>(null);
+  const watch = useMemo(() => new JobWatch(api, id, (tiles) => mosaic.current?.paint(tiles)), [api, id]);
+  const view = useSyncExternalStore(watch.subscribe, watch.view);
+
+  useEffect(() => {
+    let live = true;
+    void api.job(id).then((r) => {
+      if (!live) return;
+      if (!r.ok) setProblem(r.error.message);
+      else {
+        setJob(r.value.job);
+        watch.accept(r.value.progress);
+      }
+    });
+    watch.start();
+    return () => {
+      live = false;
+      watch.stop();
+    };
+  }, [api, id, watch]);
+
+  if (problem)
+    return (
+      <section className="card">
+        <h2 tabIndex={-1}>Job {id}</h2>
+        <p className="error-text" role="alert">
+          {problem}
+        </p>
+      </section>
+    );
+  if (!job)
+    return (
+      <section className="card">
+        <h2 tabIndex={-1}>Job {id}</h2>
+        <p className="muted">Loading…</p>
+      </section>
+    );
+
+  const p = view.progress;
+  const state = p?.state ?? job.state;
+  return (
+    <div className="job-page" data-testid="job-page" data-state={state}>
+      <section className="card" aria-labelledby="job-h">
+        <div className="card-head">
+          <h2 id="job-h" tabIndex={-1}>
+            {job.definition.name}
+          </h2>
+          <span className={`badge job-${state}`} data-testid="job-state">
+            {state}
+          </span>
+        </div>
+        <p className="muted small">
+          <code>{job.id}</code> · created {at(job.createdAt)} · {job.definition.spec.kind.toUpperCase()}
+          {job.definition.spec.kind === 'wgsl' && (job.definition.spec.wasm ? ' with a wasm twin' : ', WebGPU only')} ·{' '}
+          {job.definition.redundancy.minQuorum} agreeing result(s) per unit
+        </p>
+        {job.definition.description && <p className="description">{job.definition.description}</p>}
+        <Controls api={api} job={job} state={state} onProgress={(q) => watch.accept(q)} />
+        {p && <Diagnosis progress={p} connection={view.connection} problem={view.problem} />}
+      </section>
+      {p && <Figures progress={p} samples={view.samples} />}
+      <Mosaic ref={mosaic} tiles={view.tiles} total={p ? total(p.counts) : null} shown={view.image === true} />
+      {p && <Errors progress={p} />}
+      {state !== 'cancelled' && (
+        <UploadPanel
+          api={api}
+          job={job}
+          onAdded={() => void api.job(id).then((r) => r.ok && watch.accept(r.value.progress))}
+        />
+      )}
+      <Results api={api} job={job} progress={p} />
+    </div>
+  );
+}
+
+function Controls({
+  api,
+  job,
+  state,
+  onProgress,
+}: {
+  api: ResearcherApi;
+  job: Job;
+  state: Job['state'];
+  onProgress: (p: JobProgress) => void;
+}) {
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const act = async (action: JobAction) => {
+    setBusy(true);
+    setProblem(null);
+    setConfirming(false);
+    const r = await api.control(job.id, action);
+    if (!r.ok) setProblem(r.error.message);
+    else {
+      const fresh = await api.job(job.id);
+      if (fresh.ok) onProgress(fresh.value.progress);
+    }
+    setBusy(false);
+  };
+  if (state === 'cancelled')
+    return <p className="muted">Cancelled: its accepted results are kept and can be downloaded.</p>;
+  return (
+    <>
+      <div className="actions">
+        {state === 'active' && (
+          <button type="button" disabled={busy} onClick={() => void act('pause')}>
+            Pause
+          </button>
+        )}
+        {state === 'paused' && (
+          <button type="button" disabled={busy} onClick={() => void act('resume')}>
+            Resume
+          </button>
+        )}
+        {!confirming ? (
+          <button type="button" className="danger" disabled={busy} onClick={() => setConfirming(true)}>
+            Cancel job…
+          </button>
+        ) : (
+          <fieldset className="confirm">
+            <legend>Cancel for good? Unfinished work units stop; accepted results are kept.</legend>
+            <button type="button" className="danger" disabled={busy} onClick={() => void act('cancel')}>
+              Yes, cancel the job
+            </button>
+            <button type="button" onClick={() => setConfirming(false)}>
+              Keep it
+            </button>
+          </fieldset>
+        )}
+      </div>
+      {problem && (
+        <p className="error-text" role="alert">
+          {problem}
+        </p>
+      )}
+    </>
+  );
+}
+
+function Diagnosis({
+  progress,
+  connection,
+  problem,
+}: {
+  progress: JobProgress;
+  connection: string;
+  problem: string | null;
+}) {
+  const d = progress.diagnosis;
+  return (
+    <>
+      <p
+        className={`diagnosis${d.stalled ? ' stalled' : ''}`}
+        data-testid="diagnosis"
+        role={d.stalled ? 'alert' : 'status'}
+      >
+        {d.stalled ? <strong>Not progressing: </strong> : null}
+        {d.why}
+      </p>
+      {connection !== 'live' && (
+        <p className="muted small" data-testid="connection">
+          Live updates {connection}
+          {problem ? `: ${problem}` : ''}.
+        </p>
+      )}
+    </>
+  );
+}
+
+function Figures({ progress, samples }: { progress: JobProgress; samples: Parameters<typeof throughput>[0] }) {
+  const c = progress.counts;
+  const all = total(c);
+  const rates = useMemo(() => throughput(samples), [samples]);
+  const times = useMemo(() => samples.map((s) => s.at / 1000), [samples]);
+  const active = useMemo(() => samples.map((s) => s.active), [samples]);
+  const remaining = c.unsent + c.in_progress;
+  const left = progress.state === 'active' ? eta(samples, remaining) : null;
+  // Once a job is completed or cancelled nothing is computing: its last rate is history, shown by the chart.
+  const running = progress.state === 'active' || progress.state === 'paused';
+  const rate = running ? (rates.at(-1) ?? null) : null;
+  const r = progress.replicas;
+  return (
+    <section className="card" aria-labelledby="progress-h">
+      <h2 id="progress-h">Progress</h2>
+      <div className="state-bar" aria-hidden="true">
+        {WORK_UNIT_STATES.map((s) =>
+          c[s] > 0 ? (
+            <span key={s} className={`seg ${s}`} style={{ flexGrow: c[s] }} title={`${STATE_LABEL[s]}: ${c[s]}`} />
+          ) : null,
+        )}
+      </div>
+      <dl className="stats" data-testid="counts">
+        {WORK_UNIT_STATES.map((s) => (
+          <div key={s}>
+            <dt>
+              <span className={`swatch ${s}`} aria-hidden="true" /> {STATE_LABEL[s]}
+            </dt>
+            <dd data-testid={`count-${s}`}>{count(c[s])}</dd>
+          </div>
+        ))}
+        <div>
+          <dt>Known-answer units</dt>
+          <dd>{count(progress.knownAnswer)}</dd>
+        </div>
+      </dl>
+      <dl className="stats" data-testid="figures">
+        <div>
+          <dt>Done</dt>
+          <dd>{percent(c.validated + c.failed, all)}</dd>
+        </div>
+        <div>
+          <dt>Throughput</dt>
+          <dd data-testid="throughput">{perMinute(rate)}</dd>
+        </div>
+        <div>
+          <dt>ETA</dt>
+          <dd data-testid="eta">
+            {progress.state === 'completed' ? 'done' : progress.state === 'active' ? duration(left) : progress.state}
+          </dd>
+        </div>
+        <div>
+          <dt>Volunteers on it</dt>
+          <dd data-testid="active-volunteers">
+            {count(progress.activeVolunteers)}
+            <span className="sub">
+              of {count(progress.diagnosis.volunteers.eligible)} able, {count(progress.diagnosis.volunteers.connected)}{' '}
+              online
+            </span>
+          </dd>
+        </div>
+        <div>
+          <dt>Agreement</dt>
+          <dd data-testid="agreement">{percent(r.valid, r.valid + r.invalid)}</dd>
+        </div>
+        <div>
+          <dt>Reissued replicas</dt>
+          <dd data-testid="reissued">
+            {count(r.reissued)}
+            <span className="sub">of {count(r.issued)} issued</span>
+          </dd>
+        </div>
+        <div>
+          <dt>Errors</dt>
+          <dd data-testid="error-count">{count(r.errors)}</dd>
+        </div>
+        <div>
+          <dt>Credit granted</dt>
+          <dd>{count(Math.round(progress.credit))}</dd>
+        </div>
+      </dl>
+      <div className="charts">
+        <Chart
+          title="Throughput"
+          summary={
+            running
+              ? `${perMinute(rate)} work units finished, over the last 15 s`
+              : `the job is ${progress.state}: the chart shows its run`
+          }
+          times={times}
+          values={rates}
+          unit="units / min"
+          colour="#2f7ed8"
+          testId="chart-throughput"
+        />
+        <Chart
+          title="Volunteers"
+          summary={`${count(progress.activeVolunteers)} holding this job’s work units now`}
+          times={times}
+          values={active}
+          unit="volunteers"
+          colour="#c2410c"
+          testId="chart-volunteers"
+        />
+      </div>
+    </section>
+  );
+}
+
+function Errors({ progress }: { progress: JobProgress }) {
+  if (progress.errors.length === 0) return null;
+  return (
+    <section className="card" aria-labelledby="errors-h">
+      <h2 id="errors-h">Errors by code</h2>
+      <p className="small muted">
+        Volunteers’ error results and leases that ran out without a result; a unit is failed once{' '}
+        <code>maxErrorResults</code> of them pile up. The latest of each kind:
+      </p>
+      <div className="table-scroll">
+        <table data-testid="errors">
+          <thead>
+            <tr>
+              <th scope="col">Code</th>
+              <th scope="col" className="num">
+                Count
+              </th>
+              <th scope="col">Latest example</th>
+            </tr>
+          </thead>
+          <tbody>
+            {progress.errors.map((e) => (
+              <tr key={e.code}>
+                <td>
+                  <code>{e.code}</code>
+                </td>
+                <td className="num">{count(e.count)}</td>
+                <td className="example">
+                  <code>{e.example.workUnit}</code>: {e.example.message}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function Results({ api, job, progress }: { api: ResearcherApi; job: Job; progress: JobProgress | null }) {
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const finished = progress ? progress.counts.validated + progress.counts.failed : 0;
+  const save = async () => {
+    setBusy(true);
+    setProblem(null);
+    const file = await api.resultsFile(job.id);
+    setBusy(false);
+    if (!file.ok) {
+      setProblem(file.error.message);
+      return;
+    }
+    const url = URL.createObjectURL(file.value);
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `${job.id}-results.ndjson`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  };
+  const { output } = ioSizes(job.definition.spec);
+  return (
+    <section className="card" aria-labelledby="results-h">
+      <h2 id="results-h">Results</h2>
+      <p className="small">
+        {count(finished)} finished work unit{finished === 1 ? '' : 's'} so far, as NDJSON: one{' '}
+        <code>{'{"cursor", "workUnit", "tag", "state", "outputHash", "output", "reason", "at"}'}</code> per line,{' '}
+        <code>output</code> the {count(output)} bytes of the canonical result in base64.
+      </p>
+      <div className="actions">
+        <button type="button" disabled={busy || finished === 0} onClick={() => void save()}>
+          {busy ? 'Preparing…' : 'Download results'}
+        </button>
+      </div>
+      {problem && (
+        <p className="error-text" role="alert">
+          {problem}
+        </p>
+      )}
+    </section>
+  );
+}

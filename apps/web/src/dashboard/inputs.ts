@@ -1,0 +1,198 @@
+// Work-unit inputs as a researcher gives them: an NDJSON file (one {"input", "tag"?, "expected"?} per line,
+// as the coordinator takes them), or binary files, one work unit each, tagged with the file's name. Read
+// twice: once to check every unit against the job and count them before anything is sent, so that a bad
+// line never leaves half an upload behind; then in batches, the same batches every time, so that an upload
+// resumes by batch number.
+import { type Result, fail, ok, toBase64, WorkUnitLine } from '@bricolage/protocol';
+
+export interface InputSizes {
+  readonly input: number;
+  readonly output: number;
+}
+
+export interface Batch {
+  readonly index: number;
+  /** Work units in this batch, and how many came before it. */
+  readonly units: number;
+  readonly before: number;
+  /** Bytes of the source (file bytes) this batch covers. */
+  readonly sourceBytes: number;
+  /** The NDJSON request body. */
+  readonly body: Blob;
+  /** For an NDJSON source, the file's line number of each unit: the coordinator's "line k" is the batch's. */
+  readonly lines: readonly number[] | null;
+}
+
+export interface InputSource {
+  /** What a person recognises: `inputs.ndjson`, or `1,000 files`. */
+  readonly label: string;
+  readonly bytes: number;
+  /** Names, sizes and modification times: the same files give the same fingerprint, for resuming. */
+  readonly fingerprint: string;
+  /** Reads every unit once; the number of units, or the first problem with where it is. */
+  check(sizes: InputSizes, signal: AbortSignal): Promise<Result<number>>;
+  batches(unitsPerBatch: number, maxBytes: number): AsyncIterable<Batch>;
+}
+
+const encoder = new TextEncoder();
+
+/** Bytes a base64 text decodes to, or null when it is not canonical base64. */
+export function base64Length(text: string): number | null {
+  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return null;
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return (text.length / 4) * 3 - padding;
+}
+
+/** The problem with one NDJSON line for a job of these sizes, or null. */
+export function lineProblem(line: string, sizes: InputSizes): string | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    return 'not valid JSON';
+  }
+  const parsed = WorkUnitLine.safeParse(json);
+  if (!parsed.success) return parsed.error.issues.map((i) => `${i.path.join('.') || 'line'}: ${i.message}`).join('; ');
+  const input = base64Length(parsed.data.input);
+  if (input === null) return 'input is not base64';
+  if (input !== sizes.input) return `input is ${input} bytes; the job's inputs total ${sizes.input}`;
+  if (parsed.data.expected !== undefined) {
+    const expected = base64Length(parsed.data.expected);
+    if (expected === null) return 'expected is not base64';
+    if (expected !== sizes.output) return `expected is ${expected} bytes; the job's outputs total ${sizes.output}`;
+  }
+  return null;
+}
+
+interface Line {
+  readonly text: string;
+  readonly number: number;
+  /** Bytes of the line in the file, its newline included. */
+  readonly bytes: number;
+}
+
+/** The non-blank lines of a text file, streamed. */
+async function* linesOf(file: Blob, signal?: AbortSignal): AsyncIterable<Line> {
+  const reader = file.stream().pipeThrough(new TextDecoderStream()).getReader();
+  let rest = '';
+  let number = 0;
+  const emit = function* (text: string) {
+    number++;
+    const bytes = encoder.encode(text).length + 1;
+    const trimmed = text.endsWith('\r') ? text.slice(0, -1) : text;
+    if (trimmed.trim() !== '') yield { text: trimmed, number, bytes };
+  };
+  try {
+    for (;;) {
+      if (signal?.aborted) return;
+      const { value, done } = await reader.read();
+      if (done) break;
+      rest += value;
+      let end = rest.indexOf('\n');
+      while (end >= 0) {
+        yield* emit(rest.slice(0, end));
+        rest = rest.slice(end + 1);
+        end = rest.indexOf('\n');
+      }
+    }
+    if (rest !== '') yield* emit(rest);
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+export function ndjsonSource(file: File): InputSource {
+  return {
+    label: file.name,
+    bytes: file.size,
+    fingerprint: `ndjson:${file.name}:${file.size}:${file.lastModified}`,
+    async check(sizes, signal) {
+      let units = 0;
+      for await (const line of linesOf(file, signal)) {
+        const problem = lineProblem(line.text, sizes);
+        if (problem) return fail('bad_request', `${file.name} line ${line.number}: ${problem}`);
+        units++;
+      }
+      if (signal.aborted) return fail('bad_request', 'cancelled');
+      if (units === 0) return fail('bad_request', `${file.name} has no work units (no non-blank lines)`);
+      return ok(units);
+    },
+    async *batches(unitsPerBatch, maxBytes) {
+      let parts: Uint8Array[] = [];
+      let lines: number[] = [];
+      let bytes = 0;
+      let sourceBytes = 0;
+      let index = 0;
+      let before = 0;
+      const cut = (): Batch => {
+        const batch = { index, units: lines.length, before, sourceBytes, body: new Blob(parts as BlobPart[]), lines };
+        index++;
+        before += lines.length;
+        parts = [];
+        lines = [];
+        bytes = 0;
+        sourceBytes = 0;
+        return batch;
+      };
+      for await (const line of linesOf(file)) {
+        const encoded = encoder.encode(`${line.text}\n`);
+        if (lines.length > 0 && (lines.length >= unitsPerBatch || bytes + encoded.length > maxBytes)) yield cut();
+        parts.push(encoded);
+        lines.push(line.number);
+        bytes += encoded.length;
+        sourceBytes += line.bytes;
+      }
+      if (lines.length > 0) yield cut();
+    },
+  };
+}
+
+/** Input files with the path each is known by: its tag. */
+export interface NamedFile {
+  readonly path: string;
+  readonly file: File;
+}
+
+export function binarySource(files: readonly NamedFile[]): InputSource {
+  // One order for every reading, so that batch n is the same files on a resume.
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const bytes = sorted.reduce((n, f) => n + f.file.size, 0);
+  return {
+    label: `${sorted.length.toLocaleString('en')} file${sorted.length === 1 ? '' : 's'}`,
+    bytes,
+    fingerprint: `files:${sorted.map((f) => `${f.path}:${f.file.size}:${f.file.lastModified}`).join('|')}`,
+    async check(sizes) {
+      if (sorted.length === 0) return fail('bad_request', 'no input files');
+      for (const { path, file } of sorted) {
+        if (file.size !== sizes.input)
+          return fail('bad_request', `${path} is ${file.size} bytes; each input file must be the job's ${sizes.input}`);
+        if (path.length > 200) return fail('bad_request', `${path}: a tag (the file's path) is at most 200 characters`);
+      }
+      return ok(sorted.length);
+    },
+    async *batches(unitsPerBatch, maxBytes) {
+      let parts: string[] = [];
+      let size = 0;
+      let sourceBytes = 0;
+      let index = 0;
+      let before = 0;
+      const cut = (): Batch => {
+        const batch = { index, units: parts.length, before, sourceBytes, body: new Blob(parts), lines: null };
+        index++;
+        before += parts.length;
+        parts = [];
+        size = 0;
+        sourceBytes = 0;
+        return batch;
+      };
+      for (const { path, file } of sorted) {
+        const line = `${JSON.stringify({ input: toBase64(new Uint8Array(await file.arrayBuffer())), tag: path })}\n`;
+        if (parts.length > 0 && (parts.length >= unitsPerBatch || size + line.length > maxBytes)) yield cut();
+        parts.push(line);
+        size += line.length;
+        sourceBytes += file.size;
+      }
+      if (parts.length > 0) yield cut();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { addSample, eta, type Sample, throughput } from './series';
+
+const s = (at: number, finished: number, active = 1): Sample => ({ at, finished, active });
+
+describe('throughput', () => {
+  it('is units per minute over the window before each sample, null until a second has passed', () => {
+    const samples = [s(0, 0), s(500, 1), s(1000, 2), s(11_000, 12), s(40_000, 12)];
+    expect(throughput(samples, 15_000)).toEqual([null, null, 120, (12 / 11_000) * 60_000, 0]);
+  });
+});
+
+describe('eta', () => {
+  it('extrapolates the last minute: 30 units in 60 s leaves 90 for three minutes', () => {
+    const samples = [s(0, 0), s(30_000, 10), s(90_000, 40)];
+    expect(eta(samples, 90)).toBe(180_000);
+  });
+  it('has none without progress, and is zero when nothing remains', () => {
+    expect(eta([s(0, 5), s(60_000, 5)], 10)).toBeNull();
+    expect(eta([], 10)).toBeNull();
+    expect(eta([], 0)).toBe(0);
+  });
+});
+
+describe('addSample', () => {
+  it('replaces a sample at the same instant, drops one from the past, and thins old samples', () => {
+    expect(addSample([s(0, 0), s(5, 1)], s(5, 2))).toEqual([s(0, 0), s(5, 2)]);
+    expect(addSample([s(10, 0)], s(5, 2))).toEqual([s(10, 0)]);
+    let many: Sample[] = [];
+    for (let i = 0; i < 4001; i++) many = addSample(many, s(i, i));
+    expect(many.length).toBeLessThan(4001);
+    expect(many.at(-1)).toEqual(s(4000, 4000));
+    expect(many.slice(-2000).map((x) => x.at)).toEqual(Array.from({ length: 2000 }, (_, i) => 2001 + i));
+  });
+});

@@ -1,0 +1,89 @@
+// The volunteer page's load-time JavaScript may not grow because the researcher dashboard exists: the dashboard
+// is a page of its own (dashboard.html, its own entry chunk), and nothing of it (its modules, uPlot) may reach
+// the page's chunks. Measured on fresh builds (not on whatever dist/ holds), gzip level 9 as bench:web does.
+import { gzipSync } from 'node:zlib';
+import { build, type InlineConfig, type Rolldown } from 'vite';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dashboardConfig, pageConfig } from '../vite.config';
+
+/**
+ * The page's JS at load, gzip, on main c8f0f7e, the last build before the dashboard (bench:web, BENCHMARKS.md):
+ * 117,887 B; then 119,690 B with the peer layer's page side (issue 14: session/peers.ts and the swarm in the view;
+ * the Peers panel, packages/peer and the peer protocol's schemas load only after Start). Raise it only with a figure
+ * in BENCHMARKS.md that says what the page gained.
+ */
+const BEFORE_DASHBOARD_GZIP_BYTES = 119_690;
+
+type Output = Rolldown.OutputChunk | Rolldown.OutputAsset;
+
+async function outputOf(config: InlineConfig): Promise<Output[]> {
+  const result = (await build({
+    ...config,
+    logLevel: 'silent',
+    build: { ...config.build, write: false, emptyOutDir: false, sourcemap: false },
+  })) as Rolldown.RolldownOutput | Rolldown.RolldownOutput[];
+  return (Array.isArray(result) ? result : [result]).flatMap((o) => o.output);
+}
+
+const chunksOf = (output: Output[]) =>
+  new Map(output.filter((o): o is Rolldown.OutputChunk => o.type === 'chunk').map((c) => [c.fileName, c]));
+
+/** The chunks an HTML page loads before anything runs: its scripts and what they import statically. */
+function loadedBy(output: Output[], page: string): Rolldown.OutputChunk[] {
+  const html = output.find((o) => o.type === 'asset' && o.fileName === page);
+  if (html?.type !== 'asset') throw new Error(`the build made no ${page}`);
+  const chunks = chunksOf(output);
+  const names = new Set([...String(html.source).matchAll(/\/assets\/([\w.-]+\.js)/g)].map((m) => `assets/${m[1]}`));
+  for (const name of names) for (const next of chunks.get(name)?.imports ?? []) names.add(next);
+  return [...names].map((name) => {
+    const chunk = chunks.get(name);
+    if (!chunk) throw new Error(`${page} loads ${name}, which the build did not make`);
+    return chunk;
+  });
+}
+
+const isDashboardModule = (id: string) => /[\\/]src[\\/]dashboard[\\/]|[\\/]node_modules[\\/]uplot[\\/]/.test(id);
+
+describe('the volunteer page and the dashboard', () => {
+  let page: Output[] = [];
+  let dashboard: Output[] = [];
+
+  beforeAll(async () => {
+    // Vitest sets NODE_ENV=test, and Vite keeps a NODE_ENV it finds: React's development build would be measured.
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      page = await outputOf(pageConfig);
+      dashboard = await outputOf(dashboardConfig);
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+    }
+  }, 300_000);
+
+  it(`the page loads at most ${BEFORE_DASHBOARD_GZIP_BYTES} bytes of JS (gzip), what it loaded before the dashboard`, () => {
+    const loaded = loadedBy(page, 'index.html');
+    const gzip = loaded.reduce((sum, chunk) => sum + gzipSync(chunk.code, { level: 9 }).length, 0);
+    console.log(`volunteer page JS at load: ${loaded.map((c) => c.fileName).join(', ')}: ${gzip} bytes gzip`);
+    // The real page: React and the session are in it.
+    expect(loaded.some((c) => c.moduleIds.some((id) => id.includes('react-dom')))).toBe(true);
+    expect(gzip).toBeLessThanOrEqual(BEFORE_DASHBOARD_GZIP_BYTES);
+  });
+
+  it('nothing of the dashboard is in any chunk of the page, loaded at once or later', () => {
+    const modules = [...chunksOf(page).values()].flatMap((c) => c.moduleIds);
+    expect(modules.length).toBeGreaterThan(100);
+    expect(modules.filter(isDashboardModule)).toEqual([]);
+  });
+
+  it('the dashboard has an entry chunk of its own, with its screens and uPlot', () => {
+    const loaded = loadedBy(dashboard, 'dashboard.html');
+    const entry = loaded.find((c) => c.isEntry);
+    expect(entry?.fileName).toMatch(/^assets\/dashboard-[\w-]+\.js$/);
+    const modules = loaded.flatMap((c) => c.moduleIds);
+    expect(modules.some((id) => id.endsWith('src/dashboard/main.tsx'))).toBe(true);
+    expect(modules.some((id) => /[\\/]uplot[\\/]/.test(id))).toBe(true);
+    // Its files are not the page's: the two builds share no chunk name.
+    const pageFiles = new Set(chunksOf(page).keys());
+    expect(loaded.filter((c) => pageFiles.has(c.fileName))).toEqual([]);
+  });
+});
