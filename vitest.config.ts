@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One real Postgres server per run, for the Postgres half of the shared store suite.
+    globalSetup: ['./apps/coordinator/src/testing/postgres-setup.ts'],
   },
 });

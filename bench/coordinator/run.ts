@@ -2,6 +2,9 @@
 // set against bare `GET /healthz` requests per second from the same client in the same run.
 // The coordinator runs as a child process (its `npm start` entry, fresh data directory, no demo) so
 // its CPU time and peak RSS are its own. Simulated volunteers compute `square`, which costs nothing.
+// `--store postgres --processes 1,2,4` runs a grid of that many coordinator processes on one Postgres
+// (started here, in a temporary directory) for each count, after one SQLite coordinator as the yardstick;
+// the client sends each request to the next process in turn (no sticky sessions).
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,10 +13,11 @@ import { API, type Lease, type LeaseResponse, fromBase64 } from '@bricolage/prot
 import { systemClock } from '../../apps/coordinator/src/clock';
 import { DEFAULT_CONFIG } from '../../apps/coordinator/src/config';
 import { createProject, openStore } from '../../apps/coordinator/src/server';
-import { ChildCoordinator } from '../../apps/coordinator/src/testing/child-coordinator';
+import { ChildGrid } from '../../apps/coordinator/src/testing/child-grid';
 import { Researcher, square } from '../../apps/coordinator/src/testing/fixtures';
+import { type PostgresServer, startPostgres } from '../../apps/coordinator/src/testing/postgres-server';
 import { GPU_CAPABILITIES, SimVolunteer, okResult } from '../../apps/coordinator/src/testing/sim-volunteer';
-import { HttpClient } from './http-client';
+import { HttpClient, type Reply } from './http-client';
 import { type ProfileSummary, summarizeProfile } from './profile';
 
 const { values: args } = parseArgs({
@@ -23,6 +27,9 @@ const { values: args } = parseArgs({
     volunteers: { type: 'string', default: '32' },
     'bare-seconds': { type: 'string', default: '5' },
     profile: { type: 'boolean', default: false },
+    /** sqlite (one process), or postgres (a grid per --processes count, plus one SQLite run to compare). */
+    store: { type: 'string', default: 'sqlite' },
+    processes: { type: 'string', default: '1' },
     /** Another entry script in place of main.ts: a what-if build of the coordinator. */
     entry: { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -30,6 +37,8 @@ const { values: args } = parseArgs({
 });
 
 export interface RunFigures {
+  readonly store: 'sqlite' | 'postgres';
+  readonly processes: number;
   readonly results: number;
   readonly results_per_s: number;
   readonly bare_rps: number;
@@ -56,9 +65,8 @@ export interface RunFigures {
   readonly load_at_start: number;
 }
 
-const log = (line: string) => {
-  if (!args.json) console.log(line);
-};
+// With --json, stdout carries only the final JSON line; the human-readable figures go to stderr.
+const log = (line: string) => (args.json ? console.error(line) : console.log(line));
 
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -82,28 +90,58 @@ class Latencies {
   }
 }
 
-async function run(target: number, batch: number, volunteerCount: number): Promise<RunFigures> {
+/** One HTTP client per coordinator process; each request goes to the next process in turn. */
+class RotatingClient {
+  readonly #clients: HttpClient[];
+  #next = 0;
+  constructor(urls: readonly string[], sockets: number) {
+    this.#clients = urls.map((u) => new HttpClient(u, sockets));
+  }
+  send<T>(method: 'GET' | 'POST', path: string, json?: unknown, token?: string): Promise<Reply<T>> {
+    const client = this.#clients[this.#next++ % this.#clients.length] as HttpClient;
+    return client.send<T>(method, path, json, token);
+  }
+  get retried(): number {
+    return this.#clients.reduce((n, c) => n + c.retried, 0);
+  }
+  close(): void {
+    for (const c of this.#clients) c.close();
+  }
+}
+
+interface Target {
+  readonly store: 'sqlite' | 'postgres';
+  readonly processes: number;
+  /** A fresh database on the run's Postgres server. */
+  readonly databaseUrl?: string;
+}
+
+async function run(target: number, batch: number, volunteerCount: number, where: Target): Promise<RunFigures> {
   const workUnits = Math.ceil(target / 2);
   const load = loadavg()[0] as number;
   const dir = mkdtempSync(join(tmpdir(), 'bricolage-bench-'));
   const profileDir = args.profile ? mkdtempSync(join(PROFILES, `batch${batch}-`)) : '';
-  let child: ChildCoordinator | null = null;
+  let grid: ChildGrid | null = null;
   const onSignal = () => {
-    child?.kill();
+    grid?.killAll();
     process.exit(130);
   };
   process.once('SIGINT', onSignal);
+  const db = where.databaseUrl ? { databaseUrl: where.databaseUrl } : {};
   try {
-    const offline = await openStore(dir, DEFAULT_CONFIG, Math.random);
+    const offline = await openStore(dir, DEFAULT_CONFIG, Math.random, db);
     const { token } = await createProject(offline, systemClock, 'bench');
     await offline.close();
-    const started = await ChildCoordinator.start({
+    grid = await ChildGrid.start({
       dataDir: dir,
+      processes: where.processes,
+      ...db,
       nodeArgs: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
       ...(args.entry ? { entry: resolve(args.entry) } : {}),
     });
-    child = started.child;
-    const url = started.url;
+    const children = Array.from({ length: grid.size }, (_, i) => (grid as ChildGrid).child(i));
+    const cpuMicros = () => children.reduce((n, c) => n + c.cpuMicros(), 0);
+    const url = grid.url(0);
     const researcher = new Researcher(url, token);
     const job = await researcher.createSquareJob({ leaseSeconds: 600 });
 
@@ -121,7 +159,7 @@ async function run(target: number, batch: number, volunteerCount: number): Promi
 
     // Each volunteer leases a batch, computes it and submits it, until nothing is left to lease. Work units
     // are handed out lowest id first, so two volunteers leasing one after the other share a batch: quorum 2.
-    const http = new HttpClient(url, volunteerCount);
+    const http = new RotatingClient(grid.urls, volunteerCount);
     const volunteer = async (v: SimVolunteer) => {
       for (;;) {
         let t = performance.now();
@@ -161,7 +199,7 @@ async function run(target: number, batch: number, volunteerCount: number): Promi
     const bareMs = (Number(args['bare-seconds']) * 1000) / 2;
     const bare = { requests: 0, ms: 0, cpu: 0 };
     const measureBare = async () => {
-      const cpu = (child as ChildCoordinator).cpuMicros();
+      const cpu = cpuMicros();
       const b0 = performance.now();
       await Promise.all(
         volunteers.map(async () => {
@@ -173,11 +211,11 @@ async function run(target: number, batch: number, volunteerCount: number): Promi
         }),
       );
       bare.ms += performance.now() - b0;
-      bare.cpu += (child as ChildCoordinator).cpuMicros() - cpu;
+      bare.cpu += cpuMicros() - cpu;
     };
     await measureBare();
 
-    const cpu0 = child.cpuMicros();
+    const cpu0 = cpuMicros();
     const client0 = process.cpuUsage();
     const t0 = performance.now();
     const mono0 = process.hrtime.bigint();
@@ -192,7 +230,7 @@ async function run(target: number, batch: number, volunteerCount: number): Promi
     }
     const seconds = (performance.now() - t0) / 1000;
     const mono1 = process.hrtime.bigint();
-    const cpuResults = child.cpuMicros() - cpu0;
+    const cpuResults = cpuMicros() - cpu0;
     const client = process.cpuUsage(client0);
     const counts = (await researcher.progress(job)).counts;
     if (accepted !== workUnits * 2 || counts.validated !== workUnits)
@@ -201,12 +239,14 @@ async function run(target: number, batch: number, volunteerCount: number): Promi
       );
 
     await measureBare();
-    const peak = child.peakRssBytes();
+    // Summed over the processes: the memory the grid took.
+    const peak = children.reduce((n, c) => n + c.peakRssBytes(), 0);
     http.close();
 
-    const exit = await child.stop();
-    if (exit.code !== 0) throw new Error(`coordinator exited with ${exit.signal ?? exit.code}:\n${child.output}`);
-    child = null;
+    const exits = await grid.stop();
+    if (exits.some((e) => e.code !== 0))
+      throw new Error(`a coordinator exited with ${JSON.stringify(exits)}:\n${grid.output}`);
+    grid = null;
     if (args.profile) printProfile(summarizeProfile(profileDir, mono0 / 1000n, mono1 / 1000n));
 
     const lease = leaseMs.sorted();
@@ -215,6 +255,8 @@ async function run(target: number, batch: number, volunteerCount: number): Promi
     const resultsPerS = accepted / seconds;
     const bareRps = bare.requests / (bare.ms / 1000);
     return {
+      store: where.store,
+      processes: where.processes,
       results: accepted,
       results_per_s: Math.round(resultsPerS),
       bare_rps: Math.round(bareRps),
@@ -238,14 +280,11 @@ async function run(target: number, batch: number, volunteerCount: number): Promi
       load_at_start: round2(load),
     };
   } catch (e) {
-    if (child) {
-      const state = child.running ? 'still running' : `exited (${JSON.stringify(await child.exited)})`;
-      console.error(`coordinator ${state}; its output:\n${child.output.slice(-4000)}`);
-    }
+    if (grid) console.error(`coordinators' output:\n${grid.output}`);
     throw e;
   } finally {
     process.off('SIGINT', onSignal);
-    await child?.kill();
+    await grid?.killAll();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -264,7 +303,8 @@ function printProfile(p: ProfileSummary): void {
 }
 
 function print(f: RunFigures): void {
-  log(`batch ${f.batch}, ${f.volunteers} volunteers, ${f.results} task results in ${f.seconds} s`);
+  const on = f.store === 'sqlite' ? 'SQLite' : `Postgres, ${f.processes} process${f.processes > 1 ? 'es' : ''}`;
+  log(`${on}: batch ${f.batch}, ${f.volunteers} volunteers, ${f.results} task results in ${f.seconds} s`);
   log(`  accepted task results/s   ${f.results_per_s}`);
   log(`  bare GET /healthz req/s   ${f.bare_rps}`);
   log(`  ratio                     ${f.ratio} (by coordinator CPU alone: ${f.cpu_ratio})`);
@@ -284,13 +324,56 @@ const volunteers = Number(args.volunteers);
 const batches = String(args.batch).split(',').map(Number);
 if (!(target > 0) || !(volunteers > 0) || batches.some((b) => !(b > 0 && b <= 256)))
   throw new Error('usage: --results N --volunteers V --batch B[,B...] (1..256: the per-volunteer lease cap)');
+const counts = String(args.processes).split(',').map(Number);
+if (args.store !== 'sqlite' && args.store !== 'postgres') throw new Error('--store is sqlite or postgres');
+if (counts.some((n) => !(Number.isInteger(n) && n >= 1 && n <= 16))) throw new Error('--processes N[,N...] (1..16)');
+if (args.store === 'sqlite' && (counts.length > 1 || counts[0] !== 1))
+  throw new Error('several processes need --store postgres: SQLite is one coordinator per data directory');
 log(`coordinator benchmark: ${target} task results per run, quorum 2, ${volunteers} volunteers`);
-const runs: RunFigures[] = [];
-for (const batch of batches) {
-  const figures = await run(target, batch, volunteers);
-  print(figures);
-  runs.push(figures);
+
+if (args.store === 'postgres') {
+  const batch = batches.at(-1) as number;
+  const started = await startPostgres();
+  if (!started.ok) throw new Error(`no Postgres: ${started.why}`);
+  const server: PostgresServer = started.server;
+  try {
+    // SQLite first, in the same run: the figure the grids are held against.
+    const sqlite = await run(target, batch, volunteers, { store: 'sqlite', processes: 1 });
+    print(sqlite);
+    const grids: RunFigures[] = [];
+    for (const processes of counts) {
+      const databaseUrl = await server.createDatabase();
+      try {
+        const figures = await run(target, batch, volunteers, { store: 'postgres', processes, databaseUrl });
+        print(figures);
+        grids.push(figures);
+      } finally {
+        await server.dropDatabase(databaseUrl);
+      }
+    }
+    if (args.json) {
+      const entry = (f: RunFigures) => ({
+        store: f.store,
+        processes: f.processes,
+        results_per_s: f.results_per_s,
+        p99_ms: f.p99_ms,
+        cpu_us_per_result: f.cpu_us_per_result,
+        batch: f.batch,
+        load_at_start: f.load_at_start,
+      });
+      console.log(JSON.stringify({ sqlite: entry(sqlite), postgres: grids.map(entry) }));
+    }
+  } finally {
+    await server.stop();
+  }
+} else {
+  const runs: RunFigures[] = [];
+  for (const batch of batches) {
+    const figures = await run(target, batch, volunteers, { store: 'sqlite', processes: 1 });
+    print(figures);
+    runs.push(figures);
+  }
+  // The last run is the headline; a sweep lists every point.
+  const headline = runs.at(-1) as RunFigures;
+  if (args.json) console.log(JSON.stringify(runs.length > 1 ? { ...headline, sweep: runs } : headline));
 }
-// The last run is the headline; a sweep lists every point.
-const headline = runs.at(-1) as RunFigures;
-if (args.json) console.log(JSON.stringify(runs.length > 1 ? { ...headline, sweep: runs } : headline));

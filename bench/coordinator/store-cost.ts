@@ -5,14 +5,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CreateJobRequest, type JobId, type ProjectId } from '@bricolage/protocol';
+import { CreateJobRequest, type JobId, type ProjectId, type VolunteerKey } from '@bricolage/protocol';
 import { seededRandom, systemClock } from '../../apps/coordinator/src/clock';
 import { DEFAULT_CONFIG } from '../../apps/coordinator/src/config';
 import { sha256Hex } from '../../apps/coordinator/src/hash';
-import { createProject, openStore } from '../../apps/coordinator/src/server';
+import { createProject } from '../../apps/coordinator/src/server';
+import { CoordinatorStore } from '../../apps/coordinator/src/store/coordinator-store';
+import { SqlitePersistence } from '../../apps/coordinator/src/store/sqlite/sqlite-persistence';
 import { square, squareInput, squareJob } from '../../apps/coordinator/src/testing/fixtures';
 import { GPU_CAPABILITIES } from '../../apps/coordinator/src/testing/sim-volunteer';
-import type { SqliteStore } from '../../apps/coordinator/src/store/sqlite/sqlite-store';
 import type { SubmitItem } from '../../apps/coordinator/src/store/store';
 
 const { values: args } = parseArgs({
@@ -33,10 +34,16 @@ interface Cost {
 
 async function measure(synchronous: 'FULL' | 'NORMAL', results: number, batch: number): Promise<Cost> {
   const dir = mkdtempSync(join(tmpdir(), 'bricolage-store-cost-'));
-  const store = await openStore(dir, DEFAULT_CONFIG, seededRandom(1));
+  const store = new CoordinatorStore(
+    new SqlitePersistence({ path: join(dir, 'bricolage.sqlite'), durable: synchronous === 'FULL' }),
+    {
+      random: seededRandom(1),
+      maxLeasesPerVolunteer: DEFAULT_CONFIG.maxLeasesPerVolunteer,
+      inlineInputBytes: DEFAULT_CONFIG.inlineInputBytes,
+      staleUploadMs: DEFAULT_CONFIG.requestTimeoutMs,
+    },
+  );
   try {
-    // What-if only: the store keeps its handle private and always opens with FULL.
-    (store as unknown as { db: { pragma(s: string): unknown } }).db.pragma(`synchronous = ${synchronous}`);
     store.setLogKey('A'.repeat(43));
     const { project } = await createProject(store, systemClock, 'store-cost');
     const job = `job_${synchronous.toLowerCase()}` as JobId;
@@ -53,7 +60,7 @@ async function measure(synchronous: 'FULL' | 'NORMAL', results: number, batch: n
         const input = squareInput(from + i);
         return { input, inputHash: sha256Hex(input), expected: null, expectedHash: null, tag: `n=${from + i}` };
       });
-      await store.stageWorkUnits(job, 'b', chunk);
+      await store.stageWorkUnits(job, 'b', chunk, Date.now());
     }
     const committed = await store.commitBatch(job, 'b', units);
     if (!committed.ok) throw new Error(committed.error.message);
@@ -64,7 +71,7 @@ async function measure(synchronous: 'FULL' | 'NORMAL', results: number, batch: n
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (let round = 0; done < units * 2; round++) {
-      for (const volunteer of [`a${round % 8}`, `b${round % 8}`]) {
+      for (const volunteer of [`a${round % 8}`, `b${round % 8}`] as VolunteerKey[]) {
         let t = performance.now();
         const granted = await store.lease({ volunteer, capabilities: GPU_CAPABILITIES, max: batch }, Date.now());
         leaseUs += (performance.now() - t) * 1000;
@@ -89,7 +96,7 @@ async function measure(synchronous: 'FULL' | 'NORMAL', results: number, batch: n
       cpu_us_per_result: Math.round((cpu.user + cpu.system) / done),
     };
   } finally {
-    await (store as SqliteStore).close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

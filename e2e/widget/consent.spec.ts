@@ -88,7 +88,7 @@ test('nothing runs before the reader’s yes; after it, units are computed and c
   // Credited by the coordinator, in its log, to a key the host page never saw.
   const progress = await grid.coordinator.store.progress(grid.job as never);
   expect(progress.counts.validated).toBeGreaterThanOrEqual(5);
-  const receipt = await grid.coordinator.store.receiptAt(0);
+  const [receipt] = await grid.coordinator.store.receiptsBetween(0, 1);
   const key = receipt?.body.volunteer ?? '';
   expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
   const messages = await hostMessages(page);

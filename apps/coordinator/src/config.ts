@@ -64,6 +64,11 @@ export interface CoordinatorConfig extends ConnectionLimits {
   /** How often a job's progress is read for its SSE streams (once per job, whatever the number of streams). */
   readonly progressEveryMs: number;
   /**
+   * A job no coordinator announced a change to is read for its streams this often anyway: what no commit
+   * announces (volunteers coming and going) changes its diagnosis.
+   */
+  readonly progressQuietMs: number;
+  /**
    * Whether volunteers may meet each other: the signaling WebSocket at /signal and the peer rooms. Off, they
    * work alone, each asset from the coordinator (tests outside a network namespace turn it off: see README).
    */
@@ -116,6 +121,7 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   challengeSeconds: 120,
   sweepMs: 1000,
   progressEveryMs: 500,
+  progressQuietMs: 5000,
   // Slow clients. A request head is a few hundred bytes: 10 s is ample on any link. A whole request gets 5
   // minutes: a researcher's NDJSON upload at 100 Mbit/s moves ~3.7 GB in that time; bigger batches are
   // split. A socket silent both ways for 30 s is dropped (an SSE stream sends a comment at least every

@@ -4,26 +4,35 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API, type SignedTreeHead, fromBase64, verifyConsistentHeads, verifyReceipt } from '@bricolage/protocol';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { seededRandom } from './clock';
 import { type Coordinator, startCoordinator } from './server';
+import { describeBackends, type TestDatabase } from './testing/backends';
 import { Researcher, square, squareInput } from './testing/fixtures';
 import { SimVolunteer } from './testing/sim-volunteer';
 
-describe('full cycle over HTTP', () => {
+describeBackends('full cycle over HTTP', (backend) => {
+  let db: TestDatabase;
   let dir: string;
   let coordinator: Coordinator;
   let researcher: Researcher;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bricolage-cycle-'));
-    coordinator = await startCoordinator({ dataDir: dir, port: 0, random: seededRandom(1) });
+    db = await backend.open(dir);
+    coordinator = await startCoordinator({
+      dataDir: dir,
+      databaseUrl: db.databaseUrl,
+      port: 0,
+      random: seededRandom(1),
+    });
     const { token } = await coordinator.createProject('cycle');
     researcher = new Researcher(coordinator.url, token);
   });
 
   afterEach(async () => {
     await coordinator.close();
+    await db.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -4,29 +4,39 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API, type JobProgress, type Lease } from '@bricolage/protocol';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
 import { type Coordinator, startCoordinator } from './server';
+import { describeBackends, type TestDatabase } from './testing/backends';
 import { Researcher, square } from './testing/fixtures';
 import { okResult, SimVolunteer } from './testing/sim-volunteer';
 
 const pair = { minQuorum: 2, maxTotalResults: 6, maxErrorResults: 3, homogeneous: false };
 
-describe('job activity in progress reports', () => {
+describeBackends('job activity in progress reports', (backend) => {
   let dir: string;
+  let db: TestDatabase;
   let clock: ManualClock;
   let coordinator: Coordinator;
   let researcher: Researcher;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bricolage-activity-'));
+    db = await backend.open(dir);
     clock = new ManualClock();
-    coordinator = await startCoordinator({ dataDir: dir, port: 0, clock, random: seededRandom(3) });
+    coordinator = await startCoordinator({
+      dataDir: dir,
+      databaseUrl: db.databaseUrl,
+      port: 0,
+      clock,
+      random: seededRandom(3),
+    });
     researcher = new Researcher(coordinator.url, (await coordinator.createProject('activity')).token);
   });
 
   afterEach(async () => {
     await coordinator.close();
+    await db.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,16 +1,15 @@
 // Leases do not run out while the coordinator is down: a restart gives the leases that were live when it
 // stopped the time it was away. On a manual clock with a clean stop, and in a child process killed with
-// SIGKILL, each reopening the same SQLite file.
+// SIGKILL, each reopening the same database (SQLite or Postgres).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Lease, fromBase64 } from '@bricolage/protocol';
-import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { ManualClock, seededRandom, systemClock } from './clock';
 import { DEFAULT_CONFIG } from './config';
-import { layoutOf } from './data-dir/layout';
 import { createProject, openStore, startCoordinator } from './server';
+import { describeBackends, type TestDatabase } from './testing/backends';
 import { ChildCoordinator } from './testing/child-coordinator';
 import { Researcher, square } from './testing/fixtures';
 import { SimVolunteer, okResult } from './testing/sim-volunteer';
@@ -18,22 +17,37 @@ import { SimVolunteer, okResult } from './testing/sim-volunteer';
 const quiet = () => undefined;
 const resultsFor = (leases: readonly Lease[]) => leases.map((l) => okResult(l, square(fromBase64(l.input ?? ''))));
 
-describe('leases across a restart', () => {
+describeBackends('leases across a restart', (backend) => {
   let dir = '';
+  let db: TestDatabase | null = null;
   let child: ChildCoordinator | null = null;
+  const open = async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bricolage-grace-'));
+    db = await backend.open(dir);
+    return db;
+  };
 
   afterEach(async () => {
     await child?.kill();
     child = null;
+    await db?.close();
+    db = null;
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('gives the leases live at a clean stop the downtime, and none to a lease that ran out before it', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bricolage-grace-'));
+    const { databaseUrl } = await open();
     const clock = new ManualClock();
     // No sweeps of its own: the test sweeps, so the clock alone says what happened when.
     const config = { sweepMs: 3_600_000 };
-    let coordinator = await startCoordinator({ dataDir: dir, clock, random: seededRandom(3), config, log: quiet });
+    let coordinator = await startCoordinator({
+      dataDir: dir,
+      databaseUrl,
+      clock,
+      random: seededRandom(3),
+      config,
+      log: quiet,
+    });
     const { token } = await coordinator.createProject('grace');
     const researcher = new Researcher(coordinator.url, token);
     const long = await researcher.createSquareJob({ name: 'long', leaseSeconds: 60 });
@@ -51,7 +65,14 @@ describe('leases across a restart', () => {
 
     // Down for ten minutes, far past `late`'s deadline (90 s).
     clock.advance(600_000);
-    coordinator = await startCoordinator({ dataDir: dir, clock, random: seededRandom(4), config, log: quiet });
+    coordinator = await startCoordinator({
+      dataDir: dir,
+      databaseUrl,
+      clock,
+      random: seededRandom(4),
+      config,
+      log: quiet,
+    });
     try {
       // The same volunteer, its token still valid (the token key persists), at the new address.
       const reply = await fetch(`${coordinator.url}/v1/volunteer/heartbeat`, {
@@ -76,7 +97,7 @@ describe('leases across a restart', () => {
       await coordinator.close();
     }
     // The downtime is given once: the start that gives it records itself as alive at once.
-    const store = await openStore(dir, DEFAULT_CONFIG, Math.random);
+    const store = await openStore(dir, DEFAULT_CONFIG, Math.random, { databaseUrl });
     try {
       expect(await store.resumeLeases(clock.now() + 5000)).toEqual({ downtimeMs: 5000, extended: 0 });
       expect(await store.resumeLeases(clock.now() + 5000)).toEqual({ downtimeMs: 0, extended: 0 });
@@ -86,21 +107,18 @@ describe('leases across a restart', () => {
   });
 
   it('counts the downtime of a crash from the last sweep before it', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bricolage-grace-'));
-    const offline = await openStore(dir, DEFAULT_CONFIG, Math.random);
+    const test = await open();
+    const { databaseUrl } = test;
+    const env: Record<string, string> = databaseUrl ? { DATABASE_URL: databaseUrl } : {};
+    const offline = await openStore(dir, DEFAULT_CONFIG, Math.random, { databaseUrl });
     const { token } = await createProject(offline, systemClock, 'crash grace');
     await offline.close();
-    const aliveAt = () => {
-      const db = new Database(layoutOf(dir).database, { readonly: true });
-      try {
-        const row = db.prepare("SELECT value FROM meta WHERE key = 'alive_at'").get() as { value: Buffer } | undefined;
-        return row ? Number(row.value.toString()) : 0;
-      } finally {
-        db.close();
-      }
+    const aliveAt = async () => {
+      const [row] = await test.query<{ value: Buffer }>("SELECT value FROM meta WHERE key = 'alive_at'");
+      return row ? Number(row.value.toString()) : 0;
     };
 
-    let started = await ChildCoordinator.start({ dataDir: dir });
+    let started = await ChildCoordinator.start({ dataDir: dir, env });
     child = started.child;
     const researcher = new Researcher(started.url, token);
     const job = await researcher.createSquareJob({ leaseSeconds: 5 });
@@ -114,7 +132,7 @@ describe('leases across a restart', () => {
     const deadline = Math.max(...leases.map((l) => l.deadline));
     await expect.poll(() => Date.now(), { timeout: 20_000, interval: 250 }).toBeGreaterThan(deadline + 1000);
 
-    started = await ChildCoordinator.start({ dataDir: dir, port: Number(new URL(started.url).port) });
+    started = await ChildCoordinator.start({ dataDir: dir, env, port: Number(new URL(started.url).port) });
     child = started.child;
     expect((await volunteer.submit(resultsFor(leases))).status).toBe(200);
     expect((await researcher.progress(job)).counts).toMatchObject({ validated: 0, in_progress: 3 });

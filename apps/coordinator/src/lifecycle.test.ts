@@ -4,9 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API, type JobDiagnosis, type JobProgress, type ProjectStatus } from '@bricolage/protocol';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
 import { type Coordinator, startCoordinator } from './server';
+import { describeBackends, type TestDatabase } from './testing/backends';
 import { Researcher, square } from './testing/fixtures';
 import { GPU_CAPABILITIES, SimVolunteer } from './testing/sim-volunteer';
 
@@ -46,7 +47,8 @@ async function readEvents(
   return events;
 }
 
-describe('job lifecycle', () => {
+describeBackends('job lifecycle', (backend) => {
+  let db: TestDatabase;
   let dir: string;
   let clock: ManualClock;
   let coordinator: Coordinator;
@@ -55,12 +57,20 @@ describe('job lifecycle', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bricolage-lifecycle-'));
     clock = new ManualClock();
-    coordinator = await startCoordinator({ dataDir: dir, port: 0, clock, random: seededRandom(7) });
+    db = await backend.open(dir);
+    coordinator = await startCoordinator({
+      dataDir: dir,
+      databaseUrl: db.databaseUrl,
+      port: 0,
+      clock,
+      random: seededRandom(7),
+    });
     researcher = new Researcher(coordinator.url, (await coordinator.createProject('lifecycle')).token);
   });
 
   afterEach(async () => {
     await coordinator.close();
+    await db.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -17,6 +17,8 @@ const webDist = resolve(import.meta.dirname, '../../web/dist');
 const widgetScript = resolve(import.meta.dirname, '../../../packages/widget/dist/widget.js');
 
 const logLevel = process.env.LOG_LEVEL ?? 'info';
+// Postgres instead of the data directory's SQLite file: several coordinators may share it (README).
+const databaseUrl = process.env.DATABASE_URL || undefined;
 
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`PORT must be a port number, got ${process.env.PORT}`);
@@ -24,6 +26,10 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 if (!isLogLevel(logLevel)) {
   console.error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
+  process.exit(2);
+}
+if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+  console.error('DATABASE_URL must be a postgres:// URL (leave it unset for SQLite in DATA_DIR)');
   process.exit(2);
 }
 const trustProxy = parseTrustedProxies(process.env.TRUST_PROXY ?? '');
@@ -34,6 +40,7 @@ if (!trustProxy.ok) {
 
 const coordinator = await startCoordinator({
   dataDir,
+  ...(databaseUrl ? { databaseUrl } : {}),
   port,
   host,
   // PEERS=0: volunteers work alone (no /signal, no rooms).
@@ -55,6 +62,7 @@ const seeded = process.env.SEED_DEMO === '0' ? { seeded: false } : await seedDem
 const shown = host === '127.0.0.1' ? `http://localhost:${coordinator.port}` : coordinator.url;
 console.log(`Bricolage coordinator listening on ${shown}`);
 console.log(`  data:        ${dataDir}${'job' in seeded ? ` (seeded the demo project, job ${seeded.job})` : ''}`);
+if (databaseUrl) console.log(`  database:    ${new URL(databaseUrl).host}${new URL(databaseUrl).pathname} (Postgres)`);
 console.log(`  public key:  ${coordinator.publicKey}`);
 if (coordinator.operator.created) {
   // Shown this once; `npm run coordinator -- operator-token` reads it from the data directory again.

@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lease, SubmittedResult } from '@bricolage/protocol';
 import { abiModule } from '@bricolage/runtime/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
 import { type Coordinator, startCoordinator } from './server';
+import { describeBackends, type TestDatabase } from './testing/backends';
 import { Researcher, square, squareJob } from './testing/fixtures';
 import { GPU_CAPABILITIES, SimVolunteer, okResult } from './testing/sim-volunteer';
 
@@ -24,8 +25,9 @@ const errorResult = (l: Lease): SubmittedResult => ({
   message: 'boom',
 });
 
-describe('scheduling', () => {
+describeBackends('scheduling', (backend) => {
   let dir: string;
+  let db: TestDatabase;
   let clock: ManualClock;
   let coordinator: Coordinator;
   let researcher: Researcher;
@@ -33,13 +35,21 @@ describe('scheduling', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bricolage-sched-'));
+    db = await backend.open(dir);
     clock = new ManualClock();
-    coordinator = await startCoordinator({ dataDir: dir, port: 0, clock, random: seededRandom(42) });
+    coordinator = await startCoordinator({
+      dataDir: dir,
+      databaseUrl: db.databaseUrl,
+      port: 0,
+      clock,
+      random: seededRandom(42),
+    });
     researcher = new Researcher(coordinator.url, (await coordinator.createProject('sched')).token);
   });
 
   afterEach(async () => {
     await coordinator.close();
+    await db.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -53,12 +63,16 @@ describe('scheduling', () => {
     await honest!.computeAndSubmit(h.leases, square);
     await liar!.computeAndSubmit(l.leases, wrong);
     expect((await researcher.progress(job)).counts.in_progress).toBe(1);
+    // Both results wait for a verdict until the third one decides it.
+    expect(await honest!.stats()).toMatchObject({ pending: 1 });
+    expect(await liar!.stats()).toMatchObject({ pending: 1 });
     const t = await third!.lease(1);
     expect(t.leases).toHaveLength(1);
     await third!.computeAndSubmit(t.leases, square);
     expect((await researcher.progress(job)).counts.validated).toBe(1);
-    expect(await liar!.stats()).toMatchObject({ valid: 0, invalid: 1, credit: 0 });
-    expect(await honest!.stats()).toMatchObject({ valid: 1, credit: 10 });
+    expect(await liar!.stats()).toMatchObject({ valid: 0, invalid: 1, credit: 0, pending: 0 });
+    expect(await honest!.stats()).toMatchObject({ valid: 1, credit: 10, pending: 0 });
+    expect(await third!.stats()).toMatchObject({ pending: 0 });
     expect((await liar!.receipts()).receipts).toHaveLength(0);
   });
 
@@ -191,6 +205,8 @@ describe('scheduling', () => {
     const [line] = await researcher.results(job);
     expect(line).toMatchObject({ state: 'failed' });
     expect(String(line?.reason)).toMatch(/no quorum of 2 after 3 results/);
+    // The failed unit's results, the last one included, no longer wait for a verdict.
+    for (const v of vs.slice(0, 3)) expect(await v.stats()).toMatchObject({ pending: 0, returned: 1 });
   });
 
   it('catches a wrong volunteer with a known-answer work unit and flags it', async () => {

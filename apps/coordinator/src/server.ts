@@ -25,14 +25,23 @@ import { newProject } from './new-project';
 import { ensureOperatorToken, isOperatorToken, operatorTokenPath } from './operator-token';
 import { PeerKeys } from './peers/peer-keys';
 import { attachSignaling, NO_SIGNALING, type Signaling } from './signal/signal-server';
-import { SqliteStore } from './store/sqlite/sqlite-store';
+import { CoordinatorStore } from './store/coordinator-store';
+import { openPostgres } from './store/postgres/pg-persistence';
+import { SqlitePersistence } from './store/sqlite/sqlite-persistence';
 import { RecentVolunteers } from './volunteers/recent';
+import type { Persistence } from './store/persistence';
 import type { Store } from './store/store';
 
 export const VERSION = '0.1.0';
 
 export interface CoordinatorOptions {
+  /**
+   * Keys, blobs and the operator token, and the SQLite database unless `databaseUrl` names a Postgres one.
+   * Coordinators sharing one Postgres share this directory too (their signing key and blobs are here).
+   */
   readonly dataDir: string;
+  /** postgres://…: the Postgres backend, which several coordinators may share (DATABASE_URL in main.ts). */
+  readonly databaseUrl?: string;
   /** 0 picks a free port. */
   readonly port?: number;
   readonly host?: string;
@@ -67,28 +76,41 @@ export interface Coordinator {
   close(): Promise<void>;
 }
 
+export interface OpenStoreOptions {
+  /** The data directory's owner (holding its lock) drops the uploads a crashed run left staged in SQLite. */
+  readonly owner?: boolean;
+  /** postgres://…: that database instead of the data directory's SQLite file. */
+  readonly databaseUrl?: string;
+  readonly onError?: (e: Error) => void;
+}
+
 /**
- * Opens the store of `dataDir` for an operator command or a test, beside a running coordinator if there is
- * one: it never cleans up after a crash (only the coordinator holding the directory's lock does). Creates
- * the directory (0700) and the database (0600) when they are new.
+ * Opens the store of `dataDir` (or of `databaseUrl`) for an operator command or a test, beside a running
+ * coordinator if there is one: it never cleans up after a crash (only the coordinator holding the
+ * directory's lock does). Creates the directory (0700) and the SQLite database (0600) when they are new.
  */
 export async function openStore(
   dataDir: string,
   config: CoordinatorConfig,
   random: Random,
-  owner = false,
-): Promise<SqliteStore> {
+  options: OpenStoreOptions = {},
+): Promise<CoordinatorStore> {
   const layout = layoutOf(dataDir);
   privateDirectory(dataDir);
-  const store = new SqliteStore({
-    path: layout.database,
+  const onError = options.onError ?? ((e: Error) => console.error(`store: ${e.stack ?? e.message}`));
+  let persistence: Persistence;
+  if (options.databaseUrl) persistence = await openPostgres({ url: options.databaseUrl, onError });
+  else {
+    persistence = new SqlitePersistence({ path: layout.database, ...(options.owner ? { owner: true } : {}), onError });
+    privateDatabase(layout.database);
+  }
+  return new CoordinatorStore(persistence, {
     random,
     maxLeasesPerVolunteer: config.maxLeasesPerVolunteer,
     inlineInputBytes: config.inlineInputBytes,
-    owner,
+    // No request lives longer than requestTimeoutMs: a staged upload older than that (and a minute) is a crash's.
+    staleUploadMs: config.requestTimeoutMs + 60_000,
   });
-  privateDatabase(layout.database);
-  return store;
 }
 
 export async function createProject(
@@ -111,14 +133,19 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   if (!proxies.ok) throw new Error(proxies.error.message);
   const layout = layoutOf(options.dataDir);
   privateDirectory(options.dataDir);
-  // Before the store opens: as the directory's owner, it drops what a crashed run left staged.
-  const lock = lockDataDir(layout.lock);
+  // Before the store opens: as the directory's owner, it drops what a crashed run left staged. Coordinators
+  // sharing one Postgres share the directory too: the database, not the directory, is theirs to coordinate.
+  const lock = options.databaseUrl ? { release: () => undefined } : lockDataDir(layout.lock);
   const operator = { ...ensureOperatorToken(options.dataDir), path: operatorTokenPath(options.dataDir) };
-  let store: SqliteStore | null = null;
+  let store: CoordinatorStore | null = null;
   let key: CoordinatorKey;
   let tokenKey: Uint8Array;
   try {
-    store = await openStore(options.dataDir, config, options.random ?? Math.random, true);
+    store = await openStore(options.dataDir, config, options.random ?? Math.random, {
+      owner: true,
+      ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+      onError: (e) => logError(`store: ${e.stack ?? e.message}`),
+    });
     key = await loadOrCreateKey(layout.keys, store);
     tokenKey = await loadSecret(layout.keys, 'token.key', store, 'token_key');
   } catch (e) {
@@ -130,7 +157,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const deps: Deps = {
     store,
     blobs: new FileBlobStore(layout.blobs),
-    log: new ReceiptLog(store, key, clock),
+    log: new ReceiptLog(store, key),
     key,
     clock,
     config,
@@ -153,6 +180,11 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       },
       config.progressEveryMs,
       (e) => logError(`progress feed failed: ${e.stack ?? e.message}`),
+      // Read when any coordinator of the grid announces a change to the job (and now and then anyway).
+      {
+        changes: (listener) => store.onJobChange(listener),
+        quietReadTicks: Math.max(1, Math.round(config.progressQuietMs / config.progressEveryMs)),
+      },
     ),
     largeResponses: new Slots(config.maxLargeResponses),
     version: VERSION,
@@ -161,8 +193,11 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   };
   // The time we were down is not the volunteers' to lose: leases live when we stopped get it back, and
   // only those that ran out while we were alive go back into the queue, before anyone asks for work.
-  await store.resumeLeases(clock.now());
-  await store.expireLeases(clock.now());
+  // Only when no other coordinator of the grid is sweeping: then the grid was down, not just this process.
+  if (await store.lead()) {
+    await store.resumeLeases(clock.now());
+    await store.expireLeases(clock.now());
+  }
   const app = createApp(deps, {
     ...(options.webRoot ? { webRoot: options.webRoot } : {}),
     ...(options.widgetScript ? { widgetScript: options.widgetScript } : {}),
@@ -194,17 +229,15 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     : NO_SIGNALING;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
-  let sweeping = false;
+  /** The sweep under way, which a close waits for before it closes the store. */
+  let sweeping: Promise<number> | null = null;
   const sweep = async () => {
     if (sweeping) return 0;
-    sweeping = true;
+    sweeping = store.sweep(clock.now()).then((n) => n ?? 0);
     try {
-      const now = clock.now();
-      const expired = await store.expireLeases(now);
-      await store.markAlive(now);
-      return expired;
+      return await sweeping;
     } finally {
-      sweeping = false;
+      sweeping = null;
     }
   };
   const timer = setInterval(() => {
@@ -225,6 +258,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     close: async () => {
       clearInterval(timer);
       await signaling.close();
+      await (sweeping as Promise<number> | null)?.catch(() => 0);
       deps.progress.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

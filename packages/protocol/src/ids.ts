@@ -50,7 +50,12 @@ export const BlobHash = z
   .brand<'BlobHash'>();
 export type BlobHash = z.infer<typeof BlobHash>;
 
+/** The number inside a WorkUnitId: how the coordinator keys a work unit (its rows, its receipts' order). */
+export type WorkUnitNumber = number & { readonly __brand: 'WorkUnitNumber' };
+/** The number inside a LeaseId: how the coordinator keys a lease (one replica of one work unit). */
+export type LeaseNumber = number & { readonly __brand: 'LeaseNumber' };
+
 export const workUnitId = (n: number): WorkUnitId => `wu_${n}` as WorkUnitId;
 export const leaseId = (n: number): LeaseId => `ls_${n}` as LeaseId;
-export const workUnitNumber = (id: WorkUnitId): number => Number(id.slice(3));
-export const leaseNumber = (id: LeaseId): number => Number(id.slice(3));
+export const workUnitNumber = (id: WorkUnitId): WorkUnitNumber => Number(id.slice(3)) as WorkUnitNumber;
+export const leaseNumber = (id: LeaseId): LeaseNumber => Number(id.slice(3)) as LeaseNumber;

@@ -5,7 +5,7 @@
 
 // identifiers
 export { BlobHash, JobId, LeaseId, ProjectId, VolunteerKey, WorkUnitId } from './ids';
-export { leaseId, leaseNumber, workUnitId, workUnitNumber } from './ids';
+export { type LeaseNumber, type WorkUnitNumber, leaseId, leaseNumber, workUnitId, workUnitNumber } from './ids';
 
 // bytes, canonical JSON, hashing, signatures
 export { fromBase64, fromBase64Url, fromHex, toBase64, toBase64Url, toHex, utf8 } from './bytes';

@@ -1,5 +1,5 @@
 // What every request handler is given: the request's identity, and the coordinator's parts.
-import type { Project } from '@bricolage/protocol';
+import type { Project, VolunteerKey } from '@bricolage/protocol';
 import type { Clock } from '../clock';
 import type { CoordinatorConfig } from '../config';
 import type { CoordinatorKey } from '../log/keys';
@@ -50,7 +50,7 @@ export interface Deps {
 export interface Env {
   Variables: {
     project: Project;
-    volunteer: string;
+    volunteer: VolunteerKey;
     /** The client's address (see client-address.ts), set before any route runs. */
     client: string;
   };

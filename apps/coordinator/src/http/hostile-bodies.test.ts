@@ -120,9 +120,9 @@ describe('bodies of 4, 8 and 32 MiB, at the default caps', () => {
     const staged: number[] = [];
     const store = coordinator.store;
     const stage = store.stageWorkUnits.bind(store);
-    store.stageWorkUnits = async (job, batch, units) => {
+    store.stageWorkUnits = async (job, batch, units, now) => {
       staged.push(units.reduce((n, u) => n + u.input.length + (u.expected?.length ?? 0), 0));
-      return stage(job, batch, units);
+      return stage(job, batch, units, now);
     };
     try {
       const body = Array.from({ length: 20 }, (_, i) => JSON.stringify({ input: payload(SIZE, `many-${i}`).base64 }));

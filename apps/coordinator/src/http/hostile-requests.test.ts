@@ -1,5 +1,5 @@
 // A table of malformed and hostile requests against a real coordinator over loopback HTTP: each must get
-// its exact 4xx `{ error: { code, message } }` and leave every table of the SQLite file as it was.
+// its exact 4xx `{ error: { code, message } }` and leave every table as it was, in SQLite and in Postgres.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -21,13 +21,13 @@ import {
   toBase64Url,
   utf8,
 } from '@bricolage/protocol';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, seededRandom } from '../clock';
 import type { CoordinatorConfig } from '../config';
 import { sha256Hex } from '../hash';
 import { type Coordinator, startCoordinator } from '../server';
 import { Researcher, SQUARE_WGSL, square, squareInput, squareJob } from '../testing/fixtures';
+import { describeBackends, type TestDatabase } from '../testing/backends';
 import { GPU_CAPABILITIES, SimVolunteer, okResult } from '../testing/sim-volunteer';
 
 // ---- requests and expectations ----
@@ -134,18 +134,6 @@ const submit = (results: readonly unknown[], token?: string) => json('POST', API
 
 type Dump = Map<string, string[]>;
 
-/** Every row of every table, sqlite_master included, rows sorted so that order of storage does not matter. */
-function dumpDatabase(db: Database.Database): Dump {
-  const rows = (sql: string) =>
-    (db.prepare(sql).raw().all() as unknown[][])
-      .map((r) => JSON.stringify(r.map((v) => (Buffer.isBuffer(v) ? `x'${v.toString('hex')}'` : v))))
-      .sort();
-  const dump: Dump = new Map([['sqlite_master', rows('SELECT * FROM sqlite_master')]]);
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-  for (const t of tables as string[]) dump.set(t, rows(`SELECT * FROM "${t.replaceAll('"', '""')}"`));
-  return dump;
-}
-
 function diffDumps(before: Dump, after: Dump): string[] {
   const out: string[] = [];
   const short = (s: string) => (s.length > 160 ? `${s.slice(0, 160)}…` : s);
@@ -167,12 +155,12 @@ function diffDumps(before: Dump, after: Dump): string[] {
 
 interface Target {
   readonly url: string;
-  readonly db: Database.Database;
+  readonly db: TestDatabase;
 }
 
 /** Sends one request and holds it to the contract: its exact 4xx JSON error, and not one row changed. */
 async function expectRejected(target: Target, req: Req, expected: Expected): Promise<void> {
-  const before = dumpDatabase(target.db);
+  const before = await target.db.dump();
   const { status, contentType, text } = await send(target.url, req);
   expect(status, text).toBeLessThan(500);
   expect({ status, text }).toMatchObject({ status: expected.status });
@@ -185,12 +173,7 @@ async function expectRejected(target: Target, req: Req, expected: Expected): Pro
   expect(String(body.error.message).length).toBeGreaterThan(0);
   if (expected.index !== undefined) expect(body.error.index).toBe(expected.index);
   if (expected.message) expect(body.error.message).toMatch(expected.message);
-  expect(diffDumps(before, dumpDatabase(target.db))).toEqual([]);
-}
-
-function openReadOnly(dataDir: string): Database.Database {
-  // WAL mode lets this second, read-only connection see every committed write of the coordinator's own.
-  return new Database(join(dataDir, 'bricolage.sqlite'), { readonly: true, fileMustExist: true });
+  expect(diffDumps(before, await target.db.dump())).toEqual([]);
 }
 
 // ---- the world the hostile requests aim at ----
@@ -1441,18 +1424,20 @@ const CASES: readonly Case[] = [
   { name: 'receipts without a token', req: () => get(API.receipts), status: 401, code: 'unauthorized' },
 ];
 
-describe('hostile requests', () => {
+describeBackends('hostile requests', (backend) => {
   let dir: string;
   let coordinator: Coordinator;
-  let db: Database.Database;
+  let db: TestDatabase;
   let world: World;
   const internalErrors: string[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bricolage-hostile-'));
+    db = await backend.open(dir);
     const clock = new ManualClock();
     coordinator = await startCoordinator({
       dataDir: dir,
+      databaseUrl: db.databaseUrl,
       port: 0,
       clock,
       random: seededRandom(7),
@@ -1460,12 +1445,11 @@ describe('hostile requests', () => {
       log: (m) => internalErrors.push(m),
     });
     world = await buildWorld(coordinator, clock);
-    db = openReadOnly(dir);
   });
 
   afterAll(async () => {
-    db?.close();
     await coordinator?.close();
+    await db?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -1499,22 +1483,27 @@ describe('hostile requests', () => {
   });
 });
 
-describe('rate limits', () => {
-  const started: { coordinator: Coordinator; dir: string; db?: Database.Database }[] = [];
+describeBackends('rate limits', (backend) => {
+  const started: { coordinator: Coordinator; dir: string; db: TestDatabase }[] = [];
   const start = async (config: Partial<CoordinatorConfig>) => {
     const dir = mkdtempSync(join(tmpdir(), 'bricolage-limits-'));
+    const db = await backend.open(dir);
     const clock = new ManualClock();
-    const coordinator = await startCoordinator({ dataDir: dir, port: 0, clock, config: { ...CONFIG, ...config } });
-    const entry: (typeof started)[number] = { coordinator, dir };
-    started.push(entry);
-    entry.db = openReadOnly(dir);
-    return { coordinator, clock, target: { url: coordinator.url, db: entry.db } };
+    const coordinator = await startCoordinator({
+      dataDir: dir,
+      databaseUrl: db.databaseUrl,
+      port: 0,
+      clock,
+      config: { ...CONFIG, ...config },
+    });
+    started.push({ coordinator, dir, db });
+    return { coordinator, clock, target: { url: coordinator.url, db } };
   };
 
   afterAll(async () => {
     for (const s of started) {
-      s.db?.close();
       await s.coordinator.close();
+      await s.db.close();
       rmSync(s.dir, { recursive: true, force: true });
     }
   });
@@ -1545,27 +1534,28 @@ describe('rate limits', () => {
   });
 });
 
-describe('challenges', () => {
+describeBackends('challenges', (backend) => {
   let dir: string;
   let coordinator: Coordinator;
   let clock: ManualClock;
-  let db: Database.Database;
+  let db: TestDatabase;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bricolage-challenges-'));
+    db = await backend.open(dir);
     clock = new ManualClock();
     coordinator = await startCoordinator({
       dataDir: dir,
+      databaseUrl: db.databaseUrl,
       port: 0,
       clock,
       config: { ...CONFIG, challengeSeconds: 120 },
     });
-    db = openReadOnly(dir);
   });
 
   afterAll(async () => {
-    db?.close();
     await coordinator?.close();
+    await db?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -1590,11 +1580,11 @@ describe('challenges', () => {
   it('refuses an expired challenge, and writes nothing', async () => {
     const req = await signedChallenge();
     clock.advance(121_000);
-    const before = dumpDatabase(db);
+    const before = await db.dump();
     const res = await send(coordinator.url, req);
     expect(res.status).toBe(401);
     expect((JSON.parse(res.text) as { error: { code: string } }).error.code).toBe('replayed');
-    expect(diffDumps(before, dumpDatabase(db))).toEqual([]);
+    expect(diffDumps(before, await db.dump())).toEqual([]);
   });
 });
 

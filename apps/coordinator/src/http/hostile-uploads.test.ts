@@ -1,16 +1,15 @@
-// Work-unit uploads under interference, against a real coordinator over loopback HTTP and its SQLite file:
+// Work-unit uploads under interference, against a real coordinator over loopback HTTP and its database:
 // an operator's `project list` (its own process, and a second store in this one) while an upload is in
 // flight, and staged rows vanishing before the commit. An upload adds every line, or none and says so.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API, ErrorBody, toBase64 } from '@bricolage/protocol';
-import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { seededRandom } from '../clock';
 import { DEFAULT_CONFIG } from '../config';
-import { layoutOf } from '../data-dir/layout';
 import { type Coordinator, openStore, startCoordinator } from '../server';
+import { describeBackends, type TestDatabase } from '../testing/backends';
 import { Researcher, squareInput } from '../testing/fixtures';
 import { operatorCommand } from '../testing/operator-command';
 import { type StreamingRequest, sendRaw, streamRaw } from '../testing/raw-http';
@@ -18,15 +17,15 @@ import { type StreamingRequest, sendRaw, streamRaw } from '../testing/raw-http';
 const lines = (from: number, count: number) =>
   Array.from({ length: count }, (_, i) => `${JSON.stringify({ input: toBase64(squareInput(from + i)) })}\n`).join('');
 
-describe('uploads under interference', () => {
+describeBackends('uploads under interference', (backend) => {
   let dir = '';
   let coordinator: Coordinator;
   let researcher: Researcher;
   let project = '';
-  /** A second connection to the database file, as another process would have. */
-  let db: Database.Database;
+  /** A second connection to the database, as another process would have. */
+  let db: TestDatabase;
 
-  const count = (sql: string, ...args: unknown[]) => (db.prepare(sql).get(...args) as { n: number }).n;
+  const count = async (sql: string, ...args: unknown[]) => Number((await db.query<{ n: number }>(sql, args))[0]?.n);
   const staged = () => count("SELECT COUNT(*) AS n FROM work_units WHERE state = 'staged'");
   const visible = (job: string) =>
     count("SELECT COUNT(*) AS n FROM work_units WHERE job = ? AND state = 'unsent'", job);
@@ -50,16 +49,21 @@ describe('uploads under interference', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bricolage-uploads-'));
-    coordinator = await startCoordinator({ dataDir: dir, random: seededRandom(5), log: () => undefined });
+    db = await backend.open(dir);
+    coordinator = await startCoordinator({
+      dataDir: dir,
+      databaseUrl: db.databaseUrl,
+      random: seededRandom(5),
+      log: () => undefined,
+    });
     const created = await coordinator.createProject('uploads');
     project = created.project;
     researcher = new Researcher(coordinator.url, created.token);
-    db = new Database(layoutOf(dir).database);
   });
 
   afterAll(async () => {
-    db?.close();
     await coordinator?.close();
+    await db?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -73,17 +77,17 @@ describe('uploads under interference', () => {
     const listed = await operatorCommand(dir, ['project', 'list', '--url', coordinator.url]);
     expect(listed, listed.stderr).toMatchObject({ code: 0 });
     expect(listed.stdout).toContain(project);
-    const operator = await openStore(dir, DEFAULT_CONFIG, Math.random);
+    const operator = await openStore(dir, DEFAULT_CONFIG, Math.random, { databaseUrl: db.databaseUrl });
     expect((await operator.listProjects()).map((p) => p.id)).toEqual([project]);
     await operator.close();
-    expect(staged()).toBe(2000);
+    expect(await staged()).toBe(2000);
 
     await request.write(lines(2000, 3000));
     const reply = await request.end();
     expect(reply.status, reply.text).toBe(200);
     expect(JSON.parse(reply.text)).toMatchObject({ added: 5000 });
-    expect(visible(job)).toBe(5000);
-    expect(staged()).toBe(0);
+    expect(await visible(job)).toBe(5000);
+    expect(await staged()).toBe(0);
   });
 
   it('refuses, with a 409 and nothing added, an upload whose staged rows vanished before it committed', async () => {
@@ -92,18 +96,16 @@ describe('uploads under interference', () => {
     await request.write(lines(10_000, 2000));
     await expect.poll(staged, { timeout: 30_000 }).toBe(2000);
     // What any cleanup that does not know this upload would do (an earlier release's store open did).
-    db.prepare(
-      "DELETE FROM work_units WHERE rowid IN (SELECT rowid FROM work_units WHERE state = 'staged' LIMIT 500)",
-    ).run();
+    await db.execute("DELETE FROM work_units WHERE id IN (SELECT id FROM work_units WHERE state = 'staged' LIMIT 500)");
 
     await request.write(lines(12_000, 1000));
     const reply = await request.end();
     expect(reply.status, reply.text).toBe(409);
     const body = ErrorBody.parse(JSON.parse(reply.text));
     expect(body.error).toMatchObject({ code: 'conflict', message: expect.stringMatching(/2500 of the 3000/) });
-    expect(visible(job)).toBe(0);
-    expect(staged()).toBe(0);
-    expect(count('SELECT COUNT(*) AS n FROM staged_blobs')).toBe(0);
+    expect(await visible(job)).toBe(0);
+    expect(await staged()).toBe(0);
+    expect(await count('SELECT COUNT(*) AS n FROM staged_blobs')).toBe(0);
   });
 
   it('answers the retry of a committed upload with the same Idempotency-Key with its summary, adding nothing', async () => {
@@ -117,19 +119,19 @@ describe('uploads under interference', () => {
     expect(retry.status, retry.text).toBe(200);
     expect(retry.text).toBe(first.text);
     expect([first.headers['idempotent-replayed'], retry.headers['idempotent-replayed']]).toEqual([undefined, 'true']);
-    expect(visible(job)).toBe(30);
+    expect(await visible(job)).toBe(30);
 
     // The key names that batch: a different body under it is refused, and nothing is added.
     const other = await uploadWhole(job, lines(20_100, 5), 'batch-2026-01');
     expect(other.status, other.text).toBe(409);
     expect(ErrorBody.parse(JSON.parse(other.text)).error.code).toBe('conflict');
-    expect(visible(job)).toBe(30);
+    expect(await visible(job)).toBe(30);
     // Keys are per job, and a request without one is never deduplicated.
     const elsewhere = await researcher.createSquareJob({ name: 'elsewhere' });
     expect((await uploadWhole(elsewhere, body, 'batch-2026-01')).status).toBe(200);
-    expect(visible(elsewhere)).toBe(30);
+    expect(await visible(elsewhere)).toBe(30);
     expect((await uploadWhole(elsewhere, body)).status).toBe(200);
-    expect(visible(elsewhere)).toBe(60);
+    expect(await visible(elsewhere)).toBe(60);
   });
 
   it('commits one of two concurrent uploads under one key, and answers the other with its summary', async () => {
@@ -144,15 +146,15 @@ describe('uploads under interference', () => {
     expect([first.status, second.status], first.text + second.text).toEqual([200, 200]);
     expect(second.text).toBe(first.text);
     expect(second.headers['idempotent-replayed']).toBe('true');
-    expect(visible(job)).toBe(1500);
-    expect(staged()).toBe(0);
+    expect(await visible(job)).toBe(1500);
+    expect(await staged()).toBe(0);
   });
 
   it('refuses a malformed Idempotency-Key, and documents the header', async () => {
     const job = await researcher.createSquareJob({ name: 'bad keys' });
     for (const key of ['x'.repeat(201), 'two words', '\u00e9t\u00e9'])
       expect((await uploadWhole(job, lines(40_000, 1), key)).status, key).toBe(400);
-    expect(visible(job)).toBe(0);
+    expect(await visible(job)).toBe(0);
     const doc = (await (await fetch(coordinator.url + API.openapi)).json()) as {
       paths: Record<string, { post?: { parameters?: { in: string; name: string }[] } }>;
     };

@@ -46,10 +46,11 @@ function progress(job: JobId, validated: number, at: number): JobProgress {
   };
 }
 
-function setup() {
+function setup(options: { changes?: boolean; quietReadTicks?: number } = {}) {
   const reads: JobId[] = [];
   let validated = 0;
   const timers = new ManualTimers();
+  const listeners = new Set<(job: JobId) => void>();
   const feeds = new ProgressFeeds(
     async (job) => {
       reads.push(job);
@@ -59,9 +60,24 @@ function setup() {
     (e) => {
       throw e;
     },
-    timers,
+    {
+      timers,
+      ...(options.changes
+        ? {
+            changes: (listener: (job: JobId) => void) => {
+              listeners.add(listener);
+              return () => listeners.delete(listener);
+            },
+          }
+        : {}),
+      ...(options.quietReadTicks ? { quietReadTicks: options.quietReadTicks } : {}),
+    },
   );
-  return { feeds, timers, reads, bump: () => validated++ };
+  /** A coordinator of the grid committed a change to the job. */
+  const announce = (job: JobId) => {
+    for (const l of listeners) l(job);
+  };
+  return { feeds, timers, reads, bump: () => validated++, announce, listeners };
 }
 
 describe('ProgressFeeds', () => {
@@ -137,5 +153,40 @@ describe('ProgressFeeds', () => {
     expect(keys[2]).not.toBe(keys[1]);
     expect(keys).toHaveLength(3);
     stop();
+  });
+
+  it('reads a job again only once a change to it was announced, and hands the last reading on meanwhile', async () => {
+    const { feeds, timers, reads, bump, announce } = setup({ changes: true, quietReadTicks: 100 });
+    const seen: number[] = [];
+    const stop = feeds.subscribe(JOB, (r) => seen.push(r.progress.counts.validated));
+    await settle();
+    for (let tick = 0; tick < 3; tick++) await timers.fire();
+    expect(reads).toEqual([JOB]);
+    expect(seen).toEqual([0, 0, 0, 0]);
+    bump();
+    announce(OTHER);
+    await timers.fire();
+    expect(reads).toEqual([JOB]);
+    announce(JOB);
+    await timers.fire();
+    expect(reads).toEqual([JOB, JOB]);
+    expect(seen.at(-1)).toBe(1);
+    stop();
+  });
+
+  it('reads a quiet job anyway every so many ticks, for what no commit announces', async () => {
+    const { feeds, timers, reads } = setup({ changes: true, quietReadTicks: 3 });
+    const stop = feeds.subscribe(JOB, () => undefined);
+    await settle();
+    for (let tick = 0; tick < 6; tick++) await timers.fire();
+    expect(reads).toHaveLength(3);
+    stop();
+  });
+
+  it('stops listening for changes when closed', async () => {
+    const { feeds, listeners } = setup({ changes: true });
+    expect(listeners.size).toBe(1);
+    feeds.close();
+    expect(listeners.size).toBe(0);
   });
 });

@@ -1,6 +1,12 @@
 // A job's progress as the API reports it: counts and replica activity from the store, and the diagnosis
 // (rules/diagnosis.ts) from them and the volunteers seen lately.
-import { type JobProgress, type JobStatus, MAX_ERROR_TALLIES, workUnitId } from '@bricolage/protocol';
+import {
+  type JobProgress,
+  type JobStatus,
+  MAX_ERROR_TALLIES,
+  type VolunteerKey,
+  workUnitId,
+} from '@bricolage/protocol';
 import { diagnose, eligibleVolunteers, needsWorkCheck } from '../rules/diagnosis';
 import type { JobRecord } from '../store/store';
 import type { Deps } from './env';
@@ -18,7 +24,7 @@ export async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgres
   if (p.counts.unsent + p.counts.in_progress > 0 && needsWorkCheck(job.state, p.wanting, eligible.length)) {
     anyEligibleHasWork = false;
     for (const e of eligible.slice(-MAX_ASKED))
-      if (await deps.store.hasWorkFor(job.id, e.volunteer.key, e.backend)) {
+      if (await deps.store.hasWorkFor(job.id, e.volunteer.key as VolunteerKey, e.backend)) {
         anyEligibleHasWork = true;
         break;
       }

@@ -155,7 +155,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       let chunkBytes = 0;
       let staged = 0;
       const stage = async () => {
-        await deps.store.stageWorkUnits(job.id, batch, chunk);
+        await deps.store.stageWorkUnits(job.id, batch, chunk, deps.clock.now());
         staged += chunk.length;
         chunk = [];
         chunkBytes = 0;

@@ -1,7 +1,7 @@
 // Credentials. Project tokens are random and stored hashed; volunteer tokens are stateless HMACs
 // of (volunteer key, expiry), minted only after the volunteer signs a single-use challenge (challenges.ts).
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { toBase64Url } from '@bricolage/protocol';
+import { type VolunteerKey, toBase64Url } from '@bricolage/protocol';
 import { sha256Hex } from '../hash';
 
 export function newProjectToken(): { token: string; hash: string } {
@@ -20,7 +20,7 @@ export class VolunteerTokens {
   }
 
   /** The volunteer key, or why the token is refused. */
-  check(token: string, now: number): { ok: true; volunteer: string } | { ok: false; expired: boolean } {
+  check(token: string, now: number): { ok: true; volunteer: VolunteerKey } | { ok: false; expired: boolean } {
     const parts = token.split('.');
     if (parts.length !== 3) return { ok: false, expired: false };
     const [volunteer, expiry, mac] = parts as [string, string, string];
@@ -30,7 +30,8 @@ export class VolunteerTokens {
     const expiresAt = parseExpiry(expiry);
     if (expiresAt === null) return { ok: false, expired: false };
     if (expiresAt < now) return { ok: false, expired: true };
-    return { ok: true, volunteer };
+    // Only a key the token route checked was ever minted a token: the MAC vouches for it.
+    return { ok: true, volunteer: volunteer as VolunteerKey };
   }
 
   private mac(payload: string): string {

@@ -2,13 +2,17 @@ import { fromHex, rootFromLeafHashes, toHex, verifyConsistency, verifyInclusion 
 import { describe, expect, it } from 'vitest';
 import {
   appendLeaf,
+  appendToFrontier,
   consistencyPath,
+  frontierAt,
   InMemoryMerkleNodeStore,
   inclusionPath,
   leafHashSync,
   type MerkleNodeStore,
   nodeHashSync,
+  nodesRead,
   rootAt,
+  rootOfFrontier,
 } from './merkle-tree';
 
 function treeOf(size: number): { store: MerkleNodeStore; leaves: Uint8Array[] } {
@@ -154,5 +158,40 @@ describe('Merkle tree over a node store', () => {
     expect(() => consistencyPath(store, 6, 5)).toThrow(/out of range/);
     expect(() => rootAt(store, -1)).toThrow(/out of range/);
     expect(() => rootAt(store, 1001)).toThrow(/missing node/);
+  });
+});
+
+describe('frontier', () => {
+  it('appends without reading: the same nodes and root as the stored tree, for every size up to 300', () => {
+    const stored = new CountingStore();
+    let frontier: Uint8Array[] = [];
+    const written = new InMemoryMerkleNodeStore();
+    for (let size = 0; size < 300; size++) {
+      expect(toHex(rootOfFrontier(frontier))).toBe(toHex(rootAt(stored, size)));
+      expect(frontierAt(stored, size).map(toHex)).toEqual(frontier.map(toHex));
+      const leaf = leafHashSync(new TextEncoder().encode(`leaf ${size}`));
+      appendLeaf(stored, size, leaf);
+      const next = appendToFrontier(frontier, size, leaf);
+      for (const n of next.nodes) written.putNode(n.level, n.index, n.hash);
+      frontier = next.frontier;
+    }
+    for (let level = 0; level < 9; level++)
+      for (let index = 0; index < 300 >> level; index++)
+        expect(written.getNode(level, index) && toHex(written.getNode(level, index) as Uint8Array)).toBe(
+          stored.getNode(level, index) && toHex(stored.getNode(level, index) as Uint8Array),
+        );
+  });
+
+  it('refuses a frontier that does not fit the size', () => {
+    expect(() => appendToFrontier([], 1, new Uint8Array(32))).toThrow(/cannot describe a tree of 1 leaves/);
+  });
+
+  it('names the nodes a proof reads, so that a database can fetch them in one query', () => {
+    const { store } = treeOf(1000);
+    const needed = nodesRead((s) => inclusionPath(s, 377, 1000));
+    const fetched = new InMemoryMerkleNodeStore();
+    for (const { level, index } of needed) fetched.putNode(level, index, store.getNode(level, index) as Uint8Array);
+    expect(inclusionPath(fetched, 377, 1000).map(toHex)).toEqual(inclusionPath(store, 377, 1000).map(toHex));
+    expect(needed.length).toBeLessThanOrEqual(20);
   });
 });

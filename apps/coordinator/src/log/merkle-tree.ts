@@ -57,6 +57,90 @@ export function appendLeaf(store: MerkleNodeStore, size: number, leafHash: Uint8
   }
 }
 
+/** A stored node: the hash of the perfect subtree of 2^level leaves starting at leaf `index << level`. */
+export interface MerkleNodeAt {
+  readonly level: number;
+  readonly index: number;
+  readonly hash: Uint8Array;
+}
+
+/**
+ * Appends leaf number `size` to a tree known only by its frontier (the hashes of the perfect subtrees that
+ * `size`'s binary form names, largest first) and returns the new frontier and the nodes to store: the leaf
+ * and each subtree it completes, as `appendLeaf` stores them. Nothing is read: a log that keeps its
+ * frontier appends without reading its tree back.
+ */
+export function appendToFrontier(
+  frontier: readonly Uint8Array[],
+  size: number,
+  leafHash: Uint8Array,
+): { frontier: Uint8Array[]; nodes: MerkleNodeAt[] } {
+  checkIndex(size, Number.MAX_SAFE_INTEGER, 'size');
+  if (frontier.length !== popcount(size))
+    throw new Error(`a frontier of ${frontier.length} subtrees cannot describe a tree of ${size} leaves`);
+  const next = frontier.slice();
+  const nodes: MerkleNodeAt[] = [{ level: 0, index: size, hash: leafHash }];
+  let hash = leafHash;
+  let index = size;
+  let level = 0;
+  while (index % 2 === 1) {
+    hash = nodeHashSync(next.pop() as Uint8Array, hash);
+    index = (index - 1) / 2;
+    level++;
+    nodes.push({ level, index, hash });
+  }
+  next.push(hash);
+  return { frontier: next, nodes };
+}
+
+/** MTH of the tree whose frontier this is: its subtrees folded from the smallest up (RFC 9162 §2.1.1). */
+export function rootOfFrontier(frontier: readonly Uint8Array[]): Uint8Array {
+  let root = frontier.at(-1);
+  if (!root) return digest();
+  for (let i = frontier.length - 2; i >= 0; i--) root = nodeHashSync(frontier[i] as Uint8Array, root);
+  return root;
+}
+
+/** The frontier of the tree of `size` leaves, read from the stored perfect subtrees. */
+export function frontierAt(store: MerkleNodeStore, size: number): Uint8Array[] {
+  checkIndex(size, Number.MAX_SAFE_INTEGER, 'size');
+  const frontier: Uint8Array[] = [];
+  let start = 0;
+  for (let level = 52; level >= 0; level--) {
+    const width = 2 ** level;
+    if (Math.floor(size / width) % 2 === 0) continue;
+    frontier.push(readNode(store, level, start / width));
+    start += width;
+  }
+  return frontier;
+}
+
+/**
+ * The nodes a tree computation reads, found by running it over a store that answers every read with zeros:
+ * which nodes are read depends on the sizes alone, never on the hashes. A store that pays per query (a
+ * database server) fetches them all at once, then runs the computation again over what it fetched.
+ */
+export function nodesRead(compute: (store: MerkleNodeStore) => unknown): { level: number; index: number }[] {
+  const reads = new Map<string, { level: number; index: number }>();
+  const zero = new Uint8Array(32);
+  compute({
+    getNode: (level, index) => {
+      reads.set(`${level}:${index}`, { level, index });
+      return zero;
+    },
+    putNode: () => {
+      throw new Error('a read-only computation wrote a node');
+    },
+  });
+  return [...reads.values()];
+}
+
+function popcount(n: number): number {
+  let bits = 0;
+  for (let x = n; x > 0; x = Math.floor(x / 2)) bits += x % 2;
+  return bits;
+}
+
 /** MTH(D[0:size]), read from the perfect subtrees that `size`'s binary form names. */
 export function rootAt(store: MerkleNodeStore, size: number): Uint8Array {
   checkIndex(size, Number.MAX_SAFE_INTEGER, 'size');

@@ -9,7 +9,6 @@ import {
   canonicalJson,
   toHex,
 } from '@bricolage/protocol';
-import type { Clock } from '../clock';
 import type { Store, StoredReceipt } from '../store/store';
 import type { CoordinatorKey } from './keys';
 
@@ -19,15 +18,16 @@ export class ReceiptLog {
   constructor(
     private readonly store: Store,
     private readonly key: CoordinatorKey,
-    private readonly clock: Clock,
   ) {}
 
-  /** The newest signed tree head; re-signed only when the log has grown. */
+  /**
+   * The newest signed tree head; signed again only when the log has grown. Its time is when the log last
+   * grew, as stored with it, so every coordinator of a grid signs the same bytes for the same log.
+   */
   async treeHead(): Promise<SignedTreeHead> {
-    const size = await this.store.logSize();
-    if (this.head?.head.size === size) return this.head;
-    const root = toHex(await this.store.logRoot(size));
-    const head: TreeHead = { log: this.key.publicKey, size, root, at: this.clock.now() };
+    const state = await this.store.logState();
+    if (this.head?.head.size === state.size) return this.head;
+    const head: TreeHead = { log: this.key.publicKey, size: state.size, root: toHex(state.root), at: state.at };
     this.head = { head, signature: this.key.sign('treeHead', canonicalJson(head)) };
     return this.head;
   }

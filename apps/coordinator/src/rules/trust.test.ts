@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../clock';
-import { nextTrust, quorumFor, replicationProbability } from './trust';
+import {
+  NO_TRUST_CHANGE,
+  type TrustEvent,
+  applyTrustChange,
+  foldTrust,
+  nextTrust,
+  quorumFor,
+  replicationProbability,
+} from './trust';
 
 const policy = { enabled: true, trustAfter: 10, spotCheckRate: 0.1 };
 
@@ -38,5 +46,21 @@ describe('adaptive replication', () => {
     expect(nextTrust(trusted, 'invalid')).toEqual({ consecutiveValid: 0, flagged: false });
     expect(nextTrust(trusted, 'error')).toEqual({ consecutiveValid: 0, flagged: false });
     expect(nextTrust(trusted, 'known_answer_failed')).toEqual({ consecutiveValid: 0, flagged: true });
+  });
+
+  it("folds a transaction's events into one change that gives what applying them one by one gives", () => {
+    const events: TrustEvent[] = ['valid', 'invalid', 'error', 'known_answer_failed'];
+    const random = seededRandom(3);
+    for (let run = 0; run < 500; run++) {
+      const start = { consecutiveValid: Math.floor(random() * 30), flagged: random() < 0.2 };
+      const sequence = Array.from({ length: Math.floor(random() * 8) }, () => {
+        // Mostly valid results, as a real batch has.
+        const r = random();
+        return r < 0.7 ? 'valid' : (events[Math.floor(random() * events.length)] as TrustEvent);
+      });
+      const oneByOne = sequence.reduce(nextTrust, start);
+      const folded = applyTrustChange(start, sequence.reduce(foldTrust, NO_TRUST_CHANGE));
+      expect(folded, JSON.stringify({ start, sequence })).toEqual(oneByOne);
+    }
   });
 });

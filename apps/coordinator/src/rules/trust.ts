@@ -35,3 +35,35 @@ export function nextTrust(trust: TrustRecord, event: TrustEvent): TrustRecord {
       return { consecutiveValid: 0, flagged: true };
   }
 }
+
+/**
+ * The trust events of one transaction, folded so that a store can apply them in one statement without
+ * reading the record first: after any reset the count restarts at `validAfterReset`, else it grows by it.
+ */
+export interface TrustChange {
+  readonly reset: boolean;
+  readonly validAfterReset: number;
+  readonly flag: boolean;
+}
+
+export const NO_TRUST_CHANGE: TrustChange = { reset: false, validAfterReset: 0, flag: false };
+
+export function foldTrust(change: TrustChange, event: TrustEvent): TrustChange {
+  switch (event) {
+    case 'valid':
+      return { ...change, validAfterReset: change.validAfterReset + 1 };
+    case 'invalid':
+    case 'error':
+      return { reset: true, validAfterReset: 0, flag: change.flag };
+    case 'known_answer_failed':
+      return { reset: true, validAfterReset: 0, flag: true };
+  }
+}
+
+/** The record after a folded change: the same as applying its events one by one with `nextTrust`. */
+export function applyTrustChange(trust: TrustRecord, change: TrustChange): TrustRecord {
+  return {
+    consecutiveValid: (change.reset ? 0 : trust.consecutiveValid) + change.validAfterReset,
+    flagged: trust.flagged || change.flag,
+  };
+}

@@ -1,9 +1,16 @@
+import type { LeaseNumber, VolunteerKey } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
 import { failureReason, type ReturnedResult, replicasWanted, validate } from './validation';
 
 const result = (replica: number, value: number, backend: ReturnedResult['backend'] = 'webgpu'): ReturnedResult => {
   const output = new Uint8Array(new Float32Array([value]).buffer);
-  return { replica, volunteer: `v${replica}`, backend, output, outputHash: `h${value}` };
+  return {
+    replica: replica as LeaseNumber,
+    volunteer: `v${replica}` as VolunteerKey,
+    backend,
+    output,
+    outputHash: `h${value}`,
+  };
 };
 
 describe('validate', () => {

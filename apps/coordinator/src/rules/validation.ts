@@ -1,10 +1,10 @@
 // The validator: when enough replicas agree, one result becomes canonical (BOINC's min_quorum rule).
-import type { BackendClass, Comparator } from '@bricolage/protocol';
+import type { BackendClass, Comparator, LeaseNumber, VolunteerKey } from '@bricolage/protocol';
 import { agree, type Comparable } from './compare';
 
 export interface ReturnedResult extends Comparable {
-  readonly replica: number;
-  readonly volunteer: string;
+  readonly replica: LeaseNumber;
+  readonly volunteer: VolunteerKey;
   readonly backend: BackendClass;
 }
 
@@ -12,8 +12,8 @@ export type ValidationOutcome =
   | {
       readonly kind: 'canonical';
       readonly canonical: ReturnedResult;
-      readonly valid: readonly number[];
-      readonly invalid: readonly number[];
+      readonly valid: readonly LeaseNumber[];
+      readonly invalid: readonly LeaseNumber[];
     }
   | { readonly kind: 'pending'; readonly largestGroup: number };
 

@@ -1,27 +1,25 @@
-// The one narrow storage interface. Each method is one state change in one transaction; the
-// scheduling rules it applies live in ../rules and are shared by every implementation.
+// What the coordinator asks of its storage: each method one state change (or one read) in one transaction.
+// One implementation (coordinator-store.ts) runs the work unit's state machine (../steps) over either
+// backend's Persistence (persistence.ts); the routes see only this.
 import type {
   BackendClass,
   Capabilities,
-  JobDefinition,
   JobId,
   JobState,
+  LeaseNumber,
   Project,
   ProjectId,
   ReceiptBody,
   SubmitResponse,
+  VolunteerKey,
   VolunteerStats,
   WorkUnitCounts,
+  WorkUnitNumber,
 } from '@bricolage/protocol';
 import type { Failure, Result } from '@bricolage/protocol';
+import type { JobRecord } from './records';
 
-export interface JobRecord {
-  readonly id: JobId;
-  readonly project: ProjectId;
-  readonly state: JobState;
-  readonly definition: JobDefinition;
-  readonly createdAt: number;
-}
+export type { JobRecord } from './records';
 
 export interface JobCounts {
   readonly counts: WorkUnitCounts;
@@ -89,8 +87,8 @@ export interface CommittedUpload {
 }
 
 export interface GrantedLease {
-  readonly lease: number;
-  readonly workUnit: number;
+  readonly lease: LeaseNumber;
+  readonly workUnit: WorkUnitNumber;
   readonly job: JobId;
   /** The backend chosen for this device and job (every lease of one job in one answer has the same). */
   readonly backend: BackendClass;
@@ -102,7 +100,7 @@ export interface GrantedLease {
 }
 
 export interface LeaseQuery {
-  readonly volunteer: string;
+  readonly volunteer: VolunteerKey;
   readonly capabilities: Capabilities;
   readonly max: number;
   readonly project?: ProjectId;
@@ -111,16 +109,16 @@ export interface LeaseQuery {
 export type SubmitItem =
   | {
       readonly kind: 'ok';
-      readonly lease: number;
+      readonly lease: LeaseNumber;
       readonly output: Uint8Array;
       readonly outputHash: string;
-      readonly backend: string;
+      readonly backend: BackendClass;
     }
-  | { readonly kind: 'error'; readonly lease: number; readonly code: string; readonly message: string };
+  | { readonly kind: 'error'; readonly lease: LeaseNumber; readonly code: string; readonly message: string };
 
 export interface ResultRow {
   readonly cursor: number;
-  readonly workUnit: number;
+  readonly workUnit: WorkUnitNumber;
   readonly tag: string | null;
   readonly state: 'validated' | 'failed';
   readonly outputHash: string | null;
@@ -137,9 +135,17 @@ export interface StoredReceipt {
 }
 
 export interface HeartbeatRow {
-  readonly lease: number;
+  readonly lease: LeaseNumber;
   readonly deadline: number | null;
   readonly state: string;
+}
+
+/** The log's head as every coordinator of one grid signs it: the same size gives the same bytes. */
+export interface LogState {
+  readonly size: number;
+  readonly root: Uint8Array;
+  /** When the log last grew (the time of the tree head, so that each process signs the same head). */
+  readonly at: number;
 }
 
 export interface Store {
@@ -171,10 +177,13 @@ export interface Store {
   /** The job's replicas: volunteers holding its leases, results by verdict, failures by code (at most `limit`). */
   activity(id: JobId, limit: number): Promise<JobActivity>;
   /** Whether the volunteer could be leased a work unit of the job now (one it never held), on this backend class. */
-  hasWorkFor(job: JobId, volunteer: string, backend: string): Promise<boolean>;
+  hasWorkFor(job: JobId, volunteer: VolunteerKey, backend: string): Promise<boolean>;
+  /** Calls `listener` after any coordinator of this grid committed a change to a job's work units or state. */
+  onJobChange(listener: (job: JobId) => void): () => void;
 
   // work units: staged in chunks, made visible all at once, so a broken upload adds nothing
-  stageWorkUnits(job: JobId, batch: string, units: readonly StagedWorkUnit[]): Promise<void>;
+  /** Stages a chunk of an upload begun at about `now` (a crash's leftovers are told apart by their age). */
+  stageWorkUnits(job: JobId, batch: string, units: readonly StagedWorkUnit[], now: number): Promise<void>;
   /**
    * Makes the batch visible if all `staged` of its rows are still there; otherwise (`conflict`) commits
    * nothing, so an upload is never silently cut short. Under a key already committed for this job, drops
@@ -192,30 +201,41 @@ export interface Store {
 
   // volunteers
   lease(q: LeaseQuery, now: number): Promise<GrantedLease[]>;
-  heartbeat(volunteer: string, leases: readonly number[], now: number): Promise<HeartbeatRow[]>;
-  submit(volunteer: string, items: readonly SubmitItem[], now: number): Promise<Result<SubmitResponse>>;
+  heartbeat(volunteer: VolunteerKey, leases: readonly LeaseNumber[], now: number): Promise<HeartbeatRow[]>;
+  submit(volunteer: VolunteerKey, items: readonly SubmitItem[], now: number): Promise<Result<SubmitResponse>>;
+  /** Whether this coordinator is the one of its grid that sweeps (always, alone on SQLite). */
+  lead(): Promise<boolean>;
+  /** Expired leases back into the queue; returns how many. */
   expireLeases(now: number): Promise<number>;
-  /** Records that the coordinator is running at `now` (the sweeper's heartbeat, and the last act of a clean stop). */
+  /**
+   * The sweeper's round, done by one coordinator of the grid at a time: expired leases back into the queue,
+   * uploads a crash cut short dropped, and the grid recorded as alive at `now`. Null when another
+   * coordinator does it.
+   */
+  sweep(now: number): Promise<number | null>;
+  /** Records that the grid is running at `now` (the last act of a clean stop). */
   markAlive(now: number): Promise<void>;
   /**
-   * At start, before any lease expires: the leases that were live when the coordinator was last alive get
+   * At start, before any lease expires: the leases that were live when the grid was last alive get
    * the time it was down added to their deadlines, as if the clock had stopped with it.
    */
   resumeLeases(now: number): Promise<{ readonly downtimeMs: number; readonly extended: number }>;
-  volunteerStats(volunteer: string): Promise<VolunteerStats>;
+  volunteerStats(volunteer: VolunteerKey): Promise<VolunteerStats>;
   /** Whether this key has ever traded a challenge for a token. */
-  isVolunteer(volunteer: string): Promise<boolean>;
+  isVolunteer(volunteer: VolunteerKey): Promise<boolean>;
   /**
    * Records the nonce of a (stateless, already verified) challenge as used, and the volunteer as known; false
    * when it was used before. Records are kept until `expiresAt`, after which the challenge is refused anyway.
    */
-  consumeChallenge(nonce: string, volunteer: string, expiresAt: number, now: number): Promise<boolean>;
+  consumeChallenge(nonce: string, volunteer: VolunteerKey, expiresAt: number, now: number): Promise<boolean>;
 
   // results and the receipt log
   results(job: JobId, after: number, limit: number): Promise<ResultRow[]>;
-  receiptsFor(volunteer: string, after: number, limit: number): Promise<StoredReceipt[]>;
-  receiptAt(index: number): Promise<StoredReceipt | null>;
+  receiptsFor(volunteer: VolunteerKey, after: number, limit: number): Promise<StoredReceipt[]>;
+  /** Receipts [start, end) of the log. */
+  receiptsBetween(start: number, end: number): Promise<StoredReceipt[]>;
   setReceiptSignatures(signatures: ReadonlyMap<number, string>): Promise<void>;
+  logState(): Promise<LogState>;
   logSize(): Promise<number>;
   logRoot(size: number): Promise<Uint8Array>;
   inclusionPath(index: number, size: number): Promise<Uint8Array[]>;

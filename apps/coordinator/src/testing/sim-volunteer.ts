@@ -80,6 +80,13 @@ export class SimVolunteer {
     return this.token;
   }
 
+  /** The same volunteer, key and token, talking to another coordinator of the grid. */
+  at(url: string): SimVolunteer {
+    const other = new SimVolunteer(url, this.key, this.privateKey);
+    other.token = this.token;
+    return other;
+  }
+
   async lease(max: number, capabilities: Capabilities = GPU_CAPABILITIES): Promise<LeaseResponse> {
     const reply = await this.post<LeaseResponse>(API.lease, { capabilities, max });
     if (reply.status !== 200) throw new Error(`lease failed: ${JSON.stringify(reply.body)}`);

@@ -7,7 +7,8 @@ import type { JobId } from '@bricolage/protocol';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from './schema';
-import { SqliteStore } from './sqlite-store';
+import { CoordinatorStore } from '../coordinator-store';
+import { SqlitePersistence } from './sqlite-persistence';
 
 const COUNTERS = MIGRATIONS.findIndex((m) => m.includes('job_replica_states'));
 
@@ -21,7 +22,13 @@ describe('replica counters', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const open = () => new SqliteStore({ path, random: Math.random, maxLeasesPerVolunteer: 8, inlineInputBytes: 1024 });
+  const open = () =>
+    new CoordinatorStore(new SqlitePersistence({ path }), {
+      random: Math.random,
+      maxLeasesPerVolunteer: 8,
+      inlineInputBytes: 1024,
+      staleUploadMs: 60_000,
+    });
 
   it('are filled from the replicas of a database made before them', async () => {
     const db = new Database(path);

@@ -97,4 +97,28 @@ export const MIGRATIONS: readonly string[] = [
   -- The volunteers holding a job's leases: only leased replicas are in it, so it stays small.
   CREATE INDEX replicas_job_leased ON replicas(job, volunteer) WHERE state = 'leased';
   `,
+  `
+  -- Issue 16: the state machine moved out of the store; what it needs from the schema.
+  -- Each job hands out its own result places (the download cursor) from its row, so that cursors follow
+  -- commit order with several coordinators on one database; they continue from the places already taken.
+  ALTER TABLE jobs ADD COLUMN result_seq INTEGER NOT NULL DEFAULT 0;
+  UPDATE jobs SET result_seq = COALESCE((SELECT MAX(w.result_seq) FROM work_units w WHERE w.job = jobs.id), 0);
+  -- The log's head: size, the frontier of its tree (the perfect subtrees its size names, 32 bytes each,
+  -- largest first), root, and when it last grew. Filled from the stored tree once (sqlite-persistence.ts).
+  CREATE TABLE log_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, frontier BLOB NOT NULL, root BLOB NOT NULL,
+    at INTEGER NOT NULL
+  );
+  -- When each upload began staging, so that one a crash cut short can be dropped once no request can be that old.
+  CREATE TABLE upload_batches (batch TEXT PRIMARY KEY, job TEXT NOT NULL, started_at INTEGER NOT NULL) WITHOUT ROWID;
+  -- A volunteer's leases in flight are its counters' difference (leased - returned), and its results waiting
+  -- for a verdict a counter of their own: no index follows a replica's state any more but the one the sweep
+  -- reads (leases by deadline), and a unit's waiting results are found through (wu, volunteer).
+  ALTER TABLE volunteers ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+  UPDATE volunteers SET pending = (SELECT COUNT(*) FROM replicas r WHERE r.volunteer = volunteers.key AND r.state = 'returned');
+  DROP INDEX replicas_volunteer_leased;
+  DROP INDEX replicas_returned;
+  -- Each receipt carries its Merkle leaf hash: the tree's level 0 is no longer a row of its own.
+  ALTER TABLE receipts ADD COLUMN leaf BLOB;
+  `,
 ];

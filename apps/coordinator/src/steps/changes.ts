@@ -1,0 +1,175 @@
+// One transaction's changes, gathered while its steps decide and written once at the end (`writeChanges`):
+// each work unit and replica once with only the columns that changed, each volunteer's and each job's
+// counters in one statement, and the receipts appended to the log last, where its single appender lock is
+// held the shortest. Created per transaction and passed to every step in its StepContext.
+import type { JobId, LeaseNumber, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
+import { NO_TRUST_CHANGE, type TrustChange, type TrustEvent, foldTrust } from '../rules/trust';
+import type { JobDelta, ReplicaChange, VolunteerDelta, WorkUnitChange, WorkUnitRecord } from '../store/records';
+import type { StepContext } from './context';
+import { appendReceipts, type Credit } from './receipt';
+
+interface VolunteerTally {
+  leased: number;
+  returned: number;
+  /** Results left waiting for a verdict by this transaction, less the waiting ones it judged. */
+  pending: number;
+  errors: number;
+  valid: number;
+  invalid: number;
+  credit: number;
+  trust: TrustChange;
+}
+
+const FINISHED = new Set(['validated', 'failed']);
+
+export class Changes {
+  readonly #units = new Map<WorkUnitNumber, { record: WorkUnitRecord; set: WorkUnitChange }>();
+  readonly #replicas = new Map<LeaseNumber, ReplicaChange>();
+  readonly #volunteers = new Map<VolunteerKey, VolunteerTally>();
+  readonly #jobs = new Map<JobId, { credit: number; finished: WorkUnitNumber[] }>();
+  readonly #credits: Credit[] = [];
+  /** Jobs whose units or state this transaction changed: their progress streams are told after commit. */
+  readonly touched = new Set<JobId>();
+
+  /** The work unit as this transaction has left it so far (or as read, if untouched). */
+  unit(read: WorkUnitRecord): WorkUnitRecord {
+    return this.#units.get(read.id)?.record ?? read;
+  }
+
+  /** Changes a work unit; returns it as it now is. A unit that validates or fails takes a result place. */
+  setUnit(read: WorkUnitRecord, set: WorkUnitChange): WorkUnitRecord {
+    const entry = this.#units.get(read.id);
+    const before = entry?.record ?? read;
+    const record = { ...before, ...set } as WorkUnitRecord;
+    this.#units.set(read.id, { record, set: { ...entry?.set, ...set } });
+    if (set.state && FINISHED.has(set.state) && !FINISHED.has(before.state)) this.#job(read.job).finished.push(read.id);
+    this.touched.add(read.job);
+    return record;
+  }
+
+  setReplica(id: LeaseNumber, set: ReplicaChange): void {
+    this.#replicas.set(id, { ...this.#replicas.get(id), ...set });
+  }
+
+  replicaChange(id: LeaseNumber): ReplicaChange | undefined {
+    return this.#replicas.get(id);
+  }
+
+  /** The volunteer's running tally in this transaction. */
+  volunteer(key: VolunteerKey): VolunteerTally {
+    let tally = this.#volunteers.get(key);
+    if (!tally) {
+      tally = {
+        leased: 0,
+        returned: 0,
+        pending: 0,
+        errors: 0,
+        valid: 0,
+        invalid: 0,
+        credit: 0,
+        trust: NO_TRUST_CHANGE,
+      };
+      this.#volunteers.set(key, tally);
+    }
+    return tally;
+  }
+
+  trust(key: VolunteerKey, event: TrustEvent): void {
+    const tally = this.volunteer(key);
+    tally.trust = foldTrust(tally.trust, event);
+  }
+
+  /** A credit for the log, and the job's share of it. */
+  credit(credit: Credit): void {
+    this.#credits.push(credit);
+    this.#job(credit.job).credit += credit.amount;
+  }
+
+  #job(id: JobId) {
+    let job = this.#jobs.get(id);
+    if (!job) {
+      job = { credit: 0, finished: [] };
+      this.#jobs.set(id, job);
+    }
+    return job;
+  }
+
+  /** The jobs whose counters change: sorted, the order every transaction locks them in. */
+  jobDeltas(): JobDelta[] {
+    return [...this.#jobs]
+      .map(([job, d]) => ({ job, credit: d.credit, finished: d.finished.length }))
+      .sort((a, b) => (a.job < b.job ? -1 : a.job > b.job ? 1 : 0));
+  }
+
+  /** Gives the job's finished units the result places up to `last`, in the order they finished. */
+  placeResults(job: JobId, last: number): void {
+    const finished = this.finishedIn(job);
+    let seq = last - finished.length;
+    for (const id of finished) {
+      const entry = this.#units.get(id) as { record: WorkUnitRecord; set: WorkUnitChange };
+      entry.set = { ...entry.set, resultSeq: ++seq };
+    }
+  }
+
+  finishedIn(job: JobId): readonly WorkUnitNumber[] {
+    return this.#jobs.get(job)?.finished ?? [];
+  }
+
+  unitChanges() {
+    return [...this.#units].map(([id, e]) => ({ id, set: e.set }));
+  }
+
+  replicaChanges() {
+    return [...this.#replicas].map(([id, set]) => ({ id, set }));
+  }
+
+  /** Sorted by key: the order every transaction locks volunteers in. */
+  volunteerDeltas(): VolunteerDelta[] {
+    return [...this.#volunteers]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, t]) => ({
+        key,
+        leased: t.leased,
+        returned: t.returned,
+        pending: t.pending,
+        errors: t.errors,
+        valid: t.valid,
+        invalid: t.invalid,
+        credit: t.credit,
+        trustReset: t.trust.reset,
+        validAfterReset: t.trust.validAfterReset,
+        flag: t.trust.flag,
+      }));
+  }
+
+  get credits(): readonly Credit[] {
+    return this.#credits;
+  }
+}
+
+/**
+ * Writes what the transaction's steps decided. The order is the lock order every transaction keeps, so that
+ * coordinators sharing one Postgres cannot deadlock: (replicas and work units were locked when read) → jobs
+ * → volunteers → the log's head, last and held the shortest.
+ */
+export async function writeChanges(ctx: StepContext): Promise<void> {
+  const { tx, changes } = ctx;
+  const deltas = changes.jobDeltas();
+  const totals = deltas.length > 0 ? await tx.addJobTotals(deltas) : [];
+  // Finished units take the result places their job's row handed this transaction, in the order they finished.
+  for (const t of totals) changes.placeResults(t.job, t.resultSeq);
+  const units = changes.unitChanges();
+  if (units.length > 0) await tx.updateWorkUnits(units);
+  const replicas = changes.replicaChanges();
+  if (replicas.length > 0) await tx.updateReplicas(replicas);
+  // An active job whose last unit this transaction finished is completed, in the same transaction.
+  for (const t of totals)
+    if (t.state === 'active' && changes.finishedIn(t.job).length > 0) {
+      if (!(await tx.hasUnfinished(t.job)) && (await tx.hasFinished(t.job))) await tx.setJobState(t.job, 'completed');
+    }
+  const volunteers = changes.volunteerDeltas();
+  if (volunteers.length > 0) await tx.addVolunteerCounts(volunteers);
+  if (changes.credits.length > 0) await appendReceipts(ctx, changes.credits);
+}
+
+export type { Credit };

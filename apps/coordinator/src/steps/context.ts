@@ -1,0 +1,69 @@
+// What every step of a work unit's life is handed: the transaction it runs in, the changes it gathers
+// (written once, at the end: changes.ts), the time, chance, and the jobs' definitions. Created per
+// transaction and passed explicitly; nothing here outlives it but the catalog, which holds only what never
+// changes.
+import type { JobDefinition, JobId, ProjectId } from '@bricolage/protocol';
+import type { Random } from '../clock';
+import type { Tx } from '../store/persistence';
+import type { Changes } from './changes';
+
+export interface StepLimits {
+  /** Upper bound on leases one volunteer may hold at once. */
+  readonly maxLeasesPerVolunteer: number;
+  /** Inputs up to this size travel inside the lease. */
+  readonly inlineInputBytes: number;
+}
+
+export interface StepContext {
+  readonly tx: Tx;
+  readonly changes: Changes;
+  readonly now: number;
+  readonly random: Random;
+  readonly catalog: JobCatalog;
+  readonly limits: StepLimits;
+  /** The coordinator's public key, which every receipt names as its log. */
+  readonly logKey: string;
+}
+
+/** A job's parts that never change once it is created. */
+export interface JobFacts {
+  readonly id: JobId;
+  readonly project: ProjectId;
+  readonly definition: JobDefinition;
+  readonly createdAt: number;
+}
+
+/**
+ * Job definitions, parsed once per process: they never change, so every coordinator of a grid may cache
+ * them; a job's state does change (another process may pause it) and is always read in the transaction.
+ */
+export class JobCatalog {
+  readonly #facts = new Map<JobId, JobFacts>();
+
+  remember(facts: JobFacts): void {
+    this.#facts.set(facts.id, facts);
+  }
+
+  async facts(tx: Tx, id: JobId): Promise<JobFacts | null> {
+    const known = this.#facts.get(id);
+    if (known) return known;
+    const stored = await tx.jobDefinition(id);
+    const state = stored && (await tx.jobState(id));
+    if (!stored || !state) return null;
+    const facts: JobFacts = {
+      id,
+      project: state.project,
+      definition: JSON.parse(stored.json) as JobDefinition,
+      createdAt: stored.createdAt,
+    };
+    this.#facts.set(id, facts);
+    return facts;
+  }
+
+  /** For a job that must exist (a row of ours names it). */
+  async require(tx: Tx, id: JobId): Promise<JobFacts> {
+    const facts = await this.facts(tx, id);
+    if (!facts) throw new Error(`unknown job ${id}`);
+    return facts;
+  }
+}

@@ -1,0 +1,80 @@
+// Lease: hand a volunteer up to `max` work units it can run. Jobs are offered in the order
+// rules/eligibility.ts gives for its device; within a job, known-answer units at the job's rate, then the
+// lowest units that want a replica and that this volunteer never held. Each granted unit's counters move
+// (the first replica also draws its quorum: adaptive replication, rules/trust.ts).
+import type { JobId } from '@bricolage/protocol';
+import { eligibility, leaseOrder } from '../rules/eligibility';
+import { leaseRoom } from '../rules/lease-size';
+import { quorumFor } from '../rules/trust';
+import { replicasWanted } from '../rules/validation';
+import type { Candidate, NewReplica } from '../store/records';
+import type { GrantedLease, LeaseQuery } from '../store/store';
+import type { JobFacts, StepContext } from './context';
+
+/** Known-answer units read per job and lease, to draw from. */
+const PROBES_READ = 64;
+
+export async function lease(ctx: StepContext, q: LeaseQuery): Promise<GrantedLease[]> {
+  const { tx, changes, now, random, limits } = ctx;
+  const volunteer = await tx.lockVolunteer(q.volunteer);
+  const inFlight = volunteer.leased - volunteer.returned;
+  let room = leaseRoom({ asked: q.max, inFlight, cap: limits.maxLeasesPerVolunteer });
+  if (room <= 0) return [];
+  const trust = volunteer.trust;
+  const open: JobFacts[] = [];
+  for (const id of await tx.jobIds({ state: 'active', ...(q.project ? { project: q.project } : {}) }))
+    open.push(await ctx.catalog.require(tx, id));
+  const grants: { candidate: Candidate; replica: NewReplica; probe: boolean }[] = [];
+  for (const fit of leaseOrder(open, (job) => eligibility(job.definition.spec, q.capabilities))) {
+    if (room <= 0) break;
+    const { job, backend } = fit;
+    const def = job.definition;
+    const deadline = now + def.leaseSeconds * 1000;
+    const grant = (candidate: Candidate, probe: boolean) => {
+      const wu = candidate.workUnit;
+      if (!probe) {
+        const quorum = wu.issued === 0 ? quorumFor(trust, def.adaptive, def.redundancy.minQuorum, random) : wu.quorum;
+        const next = { quorum, inFlight: wu.inFlight + 1, issued: wu.issued + 1 };
+        const need = replicasWanted({ ...next, largestGroup: wu.agree, errors: wu.errors }, def.redundancy);
+        changes.setUnit(wu, {
+          ...next,
+          state: 'in_progress',
+          need,
+          ...(def.redundancy.homogeneous && wu.hrClass === null ? { hrClass: backend } : {}),
+        });
+      }
+      grants.push({
+        probe,
+        candidate,
+        replica: { workUnit: wu.id, job: job.id, volunteer: q.volunteer, leasedAt: now, deadline, backend },
+      });
+      room--;
+    };
+    if (def.knownAnswerRate > 0) {
+      let probes: Candidate[] | null = null;
+      for (let i = 0; i < room; i++) {
+        if (random() >= def.knownAnswerRate) continue;
+        probes ??= await tx.probeCandidates(job.id, q.volunteer, PROBES_READ, limits.inlineInputBytes);
+        const pick = probes.splice(Math.floor(random() * probes.length), 1)[0];
+        if (pick) grant(pick, true);
+      }
+    }
+    if (room <= 0) break;
+    for (const candidate of await tx.leaseCandidates(job.id, backend, q.volunteer, room, limits.inlineInputBytes))
+      grant(candidate, false);
+  }
+  if (grants.length === 0) return [];
+  const ids = await tx.insertReplicas(grants.map((g) => g.replica));
+  changes.volunteer(q.volunteer).leased += grants.length;
+  return grants.map((g, i) => ({
+    lease: ids[i] as GrantedLease['lease'],
+    workUnit: g.replica.workUnit,
+    job: g.replica.job as JobId,
+    backend: g.replica.backend,
+    deadline: g.replica.deadline,
+    inputHash: g.candidate.workUnit.inputHash,
+    input: g.candidate.input,
+    // A known-answer unit's tag would tell it apart.
+    tag: g.probe ? null : g.candidate.tag,
+  }));
+}

@@ -1,0 +1,139 @@
+// Submit: a volunteer's batch of results, all or nothing. Every lease of the batch is read at once with its
+// work unit and its job's state (and locked); each item is checked (its lease exists, is the volunteer's,
+// is live, its job is not cancelled, its output has the job's size), then judged (validate.ts). A refused
+// item refuses the batch: nothing is written until every item has passed, so the failure is a value and
+// the transaction writes nothing.
+import {
+  type Failure,
+  type LeaseNumber,
+  type Result,
+  type SubmitResponse,
+  type VolunteerKey,
+  type WorkUnitNumber,
+  ioSizes,
+  ok,
+} from '@bricolage/protocol';
+import type { ReturnedResult } from '../rules/validation';
+import type { ReplicaInContext } from '../store/records';
+import type { SubmitItem } from '../store/store';
+import type { StepContext } from './context';
+import { judgeLate, judgeProbe, judgeQuorum, mayHoldReturned, onError } from './validate';
+
+type OkItem = Extract<SubmitItem, { kind: 'ok' }>;
+
+export async function submit(
+  ctx: StepContext,
+  volunteer: VolunteerKey,
+  items: readonly SubmitItem[],
+): Promise<Result<SubmitResponse>> {
+  const { tx, changes, now } = ctx;
+  const rows = new Map<LeaseNumber, ReplicaInContext>();
+  for (const row of await tx.replicasInContext(items.map((i) => i.lease))) rows.set(row.replica.id, row);
+  const inputs = await preload(ctx, volunteer, items, rows);
+  let accepted = 0;
+  let repeated = 0;
+  for (const [index, item] of items.entries()) {
+    const reject = (code: Failure['code'], message: string): Result<SubmitResponse> => ({
+      ok: false,
+      error: { code, message: `results[${index}]: ${message}`, index },
+    });
+    const row = rows.get(item.lease);
+    if (!row) return reject('not_found', `no lease ls_${item.lease}`);
+    const r = { ...row.replica, ...changes.replicaChange(row.replica.id) };
+    if (r.volunteer !== volunteer)
+      return reject('lease_foreign', `lease ls_${item.lease} belongs to another volunteer`);
+    if (r.state !== 'leased') {
+      if (r.state === 'expired')
+        return reject('lease_expired', `lease ls_${item.lease} expired before its result arrived`);
+      const same = item.kind === 'ok' ? r.outputHash === item.outputHash : r.errorCode === item.code;
+      if (same) {
+        repeated++;
+        continue;
+      }
+      return reject('duplicate_result', `lease ls_${item.lease} already returned a different result`);
+    }
+    if (r.deadline < now) return reject('lease_expired', `lease ls_${item.lease} expired before its result arrived`);
+    const job = await ctx.catalog.require(tx, row.replica.job);
+    if (row.jobState === 'cancelled') return reject('job_not_active', `job ${job.id} was cancelled`);
+    if (item.kind === 'ok') {
+      const size = ioSizes(job.definition.spec).output;
+      if (item.output.length !== size)
+        return reject('bad_request', `output is ${item.output.length} bytes; the job's outputs total ${size}`);
+    }
+    const wu = changes.unit(row.workUnit);
+    const tally = changes.volunteer(volunteer);
+    tally.returned++;
+    const earlier = inputs.returned.get(wu.id) ?? [];
+    if (item.kind === 'error') {
+      tally.errors++;
+      changes.setReplica(r.id, { state: 'error', returnedAt: now, errorCode: item.code, errorMessage: item.message });
+      onError(ctx, job, wu, volunteer, earlier);
+      accepted++;
+      continue;
+    }
+    changes.setReplica(r.id, {
+      state: 'returned',
+      returnedAt: now,
+      outputHash: item.outputHash,
+      backend: item.backend,
+    });
+    const current = returnedOf(r.id, volunteer, item);
+    if (wu.state === 'probe')
+      judgeProbe(ctx, job, wu, current, inputs.expected.get(wu.expectedHash as string) as Uint8Array);
+    else if (wu.state === 'validated')
+      judgeLate(ctx, job, wu, current, inputs.canonical.get(wu.canonicalReplica as LeaseNumber) ?? null);
+    else if (wu.state === 'in_progress' || wu.state === 'unsent') judgeQuorum(ctx, job, wu, earlier, current);
+    else {
+      // Its unit failed or was cancelled meanwhile: the result is taken and set aside.
+      changes.setReplica(r.id, { state: 'superseded' });
+      changes.setUnit(wu, { inFlight: wu.inFlight - 1 });
+    }
+    accepted++;
+  }
+  return ok({ accepted, repeated });
+}
+
+/**
+ * What the verdicts will read besides the rows themselves, fetched in one query each: the results already
+ * waiting on these units, known answers' expected outputs, and canonical outputs for late results.
+ */
+async function preload(
+  ctx: StepContext,
+  volunteer: VolunteerKey,
+  items: readonly SubmitItem[],
+  rows: ReadonlyMap<LeaseNumber, ReplicaInContext>,
+) {
+  const waiting: WorkUnitNumber[] = [];
+  const expected = new Set<string>();
+  const canonical: LeaseNumber[] = [];
+  for (const item of items) {
+    const row = rows.get(item.lease);
+    if (!row || row.replica.volunteer !== volunteer || row.replica.state !== 'leased') continue;
+    const wu = row.workUnit;
+    if (wu.state === 'in_progress' || wu.state === 'unsent') {
+      if (mayHoldReturned(wu)) waiting.push(wu.id);
+    } else if (item.kind === 'ok' && wu.state === 'probe' && wu.expectedHash) expected.add(wu.expectedHash);
+    else if (item.kind === 'ok' && wu.state === 'validated' && wu.canonicalReplica !== null)
+      canonical.push(wu.canonicalReplica);
+  }
+  const returned = new Map<WorkUnitNumber, ReturnedResult[]>();
+  if (waiting.length > 0)
+    for (const r of await ctx.tx.returnedFor(waiting)) {
+      const list = returned.get(r.workUnit) ?? [];
+      list.push(r);
+      returned.set(r.workUnit, list);
+    }
+  return {
+    returned,
+    expected: expected.size > 0 ? await ctx.tx.blobs([...expected]) : new Map<string, Uint8Array>(),
+    canonical: canonical.length > 0 ? await ctx.tx.outputsOf(canonical) : new Map<LeaseNumber, Uint8Array>(),
+  };
+}
+
+const returnedOf = (replica: LeaseNumber, volunteer: VolunteerKey, item: OkItem): ReturnedResult => ({
+  replica,
+  volunteer,
+  backend: item.backend,
+  outputHash: item.outputHash,
+  output: item.output,
+});

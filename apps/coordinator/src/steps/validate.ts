@@ -1,0 +1,155 @@
+// Validate: the verdicts on a work unit (BOINC's validator). A returned result joins the unit's earlier ones
+// until a quorum agrees; a known-answer unit is judged against its expected output; a result that arrives
+// after its unit validated is judged against the canonical one. A unit that can no longer validate fails
+// (rules/validation.ts decides which); one that can wants replicas again.
+import type { VolunteerKey } from '@bricolage/protocol';
+import { agree } from '../rules/compare';
+import { failureReason, replicasWanted, type ReturnedResult, validate } from '../rules/validation';
+import type { WorkUnitRecord } from '../store/records';
+import type { JobFacts, StepContext } from './context';
+import { credit, discredit } from './credit';
+
+const counts = (w: WorkUnitRecord) => ({
+  quorum: w.quorum,
+  inFlight: w.inFlight,
+  largestGroup: w.agree,
+  issued: w.issued,
+  errors: w.errors,
+});
+
+/** Whether a unit that has not validated may hold results waiting for a verdict (which must be read then). */
+export const mayHoldReturned = (w: WorkUnitRecord): boolean => w.agree > 0 || w.issued - w.inFlight - w.errors > 0;
+
+/**
+ * A result for a unit still looking for its quorum. `earlier` are the unit's results already waiting;
+ * `current` has just come back and is not stored yet: its output is written only if it may be needed
+ * (the unit still waits, or it is the canonical result).
+ */
+export function judgeQuorum(
+  ctx: StepContext,
+  job: JobFacts,
+  wu: WorkUnitRecord,
+  earlier: readonly ReturnedResult[],
+  current: ReturnedResult,
+): void {
+  const def = job.definition;
+  const results = [...earlier, current];
+  const outcome = validate(results, wu.quorum, def.comparator, def.redundancy.homogeneous);
+  const inFlight = wu.inFlight - 1;
+  if (outcome.kind === 'canonical') {
+    const c = outcome.canonical;
+    // The results that were waiting wait no more.
+    for (const r of earlier) ctx.changes.volunteer(r.volunteer).pending--;
+    for (const id of outcome.valid) {
+      const r = results.find((x) => x.replica === id) as ReturnedResult;
+      credit(ctx, job, wu.id, id, r.volunteer, c.outputHash);
+      if (id === current.replica && id === c.replica) ctx.changes.setReplica(id, { output: current.output });
+      else if (id !== current.replica && id !== c.replica) ctx.changes.setReplica(id, { output: null });
+    }
+    for (const id of outcome.invalid) {
+      const r = results.find((x) => x.replica === id) as ReturnedResult;
+      discredit(ctx, id, r.volunteer, 'invalid');
+      if (id !== current.replica) ctx.changes.setReplica(id, { output: null });
+    }
+    ctx.changes.setUnit(wu, {
+      state: 'validated',
+      inFlight,
+      need: 0,
+      agree: outcome.valid.length,
+      canonicalReplica: c.replica,
+      outputHash: c.outputHash,
+      finishedAt: ctx.now,
+    });
+    return;
+  }
+  const waiting = settle(
+    ctx,
+    job,
+    ctx.changes.setUnit(wu, { inFlight, agree: outcome.largestGroup }),
+    earlier,
+    current,
+  );
+  if (waiting) {
+    ctx.changes.setReplica(current.replica, { output: current.output });
+    ctx.changes.volunteer(current.volunteer).pending++;
+  }
+}
+
+/**
+ * After a replica ends without validating its unit: fail the unit for good if it can no longer validate
+ * (its waiting results, and `current` if one just came back, are superseded), else ask for as many
+ * replicas as could still make a quorum. Returns whether the unit still waits.
+ */
+export function settle(
+  ctx: StepContext,
+  job: JobFacts,
+  wu: WorkUnitRecord,
+  earlier: readonly ReturnedResult[],
+  current?: ReturnedResult,
+): boolean {
+  const limits = job.definition.redundancy;
+  const reason = failureReason(counts(wu), limits);
+  if (reason) {
+    for (const r of earlier) {
+      ctx.changes.setReplica(r.replica, { state: 'superseded' });
+      ctx.changes.volunteer(r.volunteer).pending--;
+    }
+    if (current) ctx.changes.setReplica(current.replica, { state: 'superseded' });
+    ctx.changes.setUnit(wu, { state: 'failed', need: 0, reason, finishedAt: ctx.now });
+    return false;
+  }
+  ctx.changes.setUnit(wu, { need: replicasWanted(counts(wu), limits) });
+  return true;
+}
+
+/** An error result, or a lease that ran out (which counts as one, as BOINC counts "no reply"). */
+export function onError(
+  ctx: StepContext,
+  job: JobFacts,
+  wu: WorkUnitRecord,
+  volunteer: VolunteerKey,
+  returned: readonly ReturnedResult[],
+): void {
+  ctx.changes.trust(volunteer, 'error');
+  if (wu.state === 'probe') return;
+  if (wu.state !== 'in_progress' && wu.state !== 'unsent') {
+    ctx.changes.setUnit(wu, { inFlight: wu.inFlight - 1 });
+    return;
+  }
+  // A trusted volunteer's unreplicated work unit that errs goes back to a full quorum.
+  const quorum = Math.max(wu.quorum, job.definition.redundancy.minQuorum);
+  const next = ctx.changes.setUnit(wu, { quorum, inFlight: wu.inFlight - 1, errors: wu.errors + 1 });
+  settle(ctx, job, next, returned);
+}
+
+/** A known-answer unit: the result must agree with the expected output the researcher gave. */
+export function judgeProbe(
+  ctx: StepContext,
+  job: JobFacts,
+  wu: WorkUnitRecord,
+  current: ReturnedResult,
+  expected: Uint8Array,
+): void {
+  const good = agree(job.definition.comparator, current, {
+    outputHash: wu.expectedHash as string,
+    output: expected,
+  });
+  if (good) credit(ctx, job, wu.id, current.replica, current.volunteer, current.outputHash);
+  else discredit(ctx, current.replica, current.volunteer, 'known_answer_failed');
+}
+
+/** A replica returned after its unit validated: judged against the canonical result. */
+export function judgeLate(
+  ctx: StepContext,
+  job: JobFacts,
+  wu: WorkUnitRecord,
+  current: ReturnedResult,
+  canonical: Uint8Array | null,
+): void {
+  const good =
+    canonical !== null &&
+    agree(job.definition.comparator, current, { outputHash: wu.outputHash as string, output: canonical });
+  ctx.changes.setUnit(wu, { inFlight: wu.inFlight - 1 });
+  if (good) credit(ctx, job, wu.id, current.replica, current.volunteer, wu.outputHash as string);
+  else discredit(ctx, current.replica, current.volunteer, 'invalid');
+}

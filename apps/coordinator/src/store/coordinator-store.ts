@@ -1,0 +1,394 @@
+// The Store the routes use, for every backend: each method one transaction over the backend's Persistence,
+// running the work unit's steps (../steps) with a fresh StepContext and writing what they decided once at
+// the end. After a commit, the jobs it touched are announced on the grid's broadcast (progress streams of
+// every coordinator re-read them).
+import type {
+  JobId,
+  JobState,
+  LeaseNumber,
+  Project,
+  ProjectId,
+  Result,
+  SubmitResponse,
+  VolunteerKey,
+  VolunteerStats,
+} from '@bricolage/protocol';
+import type { Random } from '../clock';
+import { type MerkleNodeStore, consistencyPath, inclusionPath, nodesRead, rootAt } from '../log/merkle-tree';
+import { Changes, writeChanges } from '../steps/changes';
+import { JobCatalog, type StepContext, type StepLimits } from '../steps/context';
+import { expireLeases } from '../steps/expire';
+import { heartbeat } from '../steps/heartbeat';
+import { progress, setJobState } from '../steps/jobs';
+import { lease } from '../steps/lease';
+import { submit } from '../steps/submit';
+import { commitBatch, stageWorkUnits } from '../steps/upload';
+import type { Persistence, Tx } from './persistence';
+import type { JobRecord } from './records';
+import type {
+  BatchSummary,
+  CommittedUpload,
+  GrantedLease,
+  HeartbeatRow,
+  JobActivity,
+  JobCounts,
+  LeaseQuery,
+  LogState,
+  ResultRow,
+  StagedWorkUnit,
+  Store,
+  StoredReceipt,
+  SubmitItem,
+  UploadKey,
+} from './store';
+
+/** The meta entry holding when the grid was last known to run (ms since the epoch, as decimal text). */
+export const ALIVE_AT = 'alive_at';
+/** Leases expired per transaction, so that a long outage's backlog does not make one huge transaction. */
+const EXPIRE_PER_ROUND = 1000;
+/** The broadcast topic on which committed changes to a job's units or state are announced (message: its id). */
+const JOB_CHANGES = 'jobs';
+
+export interface CoordinatorStoreOptions extends StepLimits {
+  readonly random: Random;
+  /** A staged upload older than this was cut short by a crash (no request lives this long): the sweep drops it. */
+  readonly staleUploadMs: number;
+}
+
+export class CoordinatorStore implements Store {
+  readonly #db: Persistence;
+  readonly #options: CoordinatorStoreOptions;
+  readonly #catalog = new JobCatalog();
+  #logKey = '';
+
+  constructor(db: Persistence, options: CoordinatorStoreOptions) {
+    this.#db = db;
+    this.#options = options;
+  }
+
+  get persistence(): Persistence {
+    return this.#db;
+  }
+
+  setLogKey(key: string): void {
+    this.#logKey = key;
+  }
+
+  /** Runs steps in one transaction; announces the jobs they touched once it has committed. */
+  async #step<T>(now: number, work: (ctx: StepContext) => Promise<T>): Promise<T> {
+    let touched: ReadonlySet<JobId> = new Set();
+    const value = await this.#db.transaction(async (tx) => {
+      const ctx: StepContext = {
+        tx,
+        changes: new Changes(),
+        now,
+        random: this.#options.random,
+        catalog: this.#catalog,
+        limits: this.#options,
+        logKey: this.#logKey,
+      };
+      const v = await work(ctx);
+      touched = ctx.changes.touched;
+      return v;
+    });
+    for (const job of touched) this.#db.broadcast.publish(JOB_CHANGES, job);
+    return value;
+  }
+
+  #read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.#db.transaction(work);
+  }
+
+  onJobChange(listener: (job: JobId) => void): () => void {
+    return this.#db.broadcast.subscribe(JOB_CHANGES, (job) => listener(job as JobId));
+  }
+
+  // ---- projects and blobs ----
+
+  createProject(p: Project, tokenHash: string): Promise<void> {
+    return this.#read((tx) => tx.insertProject(p, tokenHash));
+  }
+
+  projectByTokenHash(tokenHash: string): Promise<Project | null> {
+    return this.#read((tx) => tx.projectByTokenHash(tokenHash));
+  }
+
+  listProjects(): Promise<Project[]> {
+    return this.#read((tx) => tx.projects());
+  }
+
+  getProject(id: ProjectId): Promise<Project | null> {
+    return this.#read((tx) => tx.project(id));
+  }
+
+  embeddingOrigins(project: ProjectId): Promise<string[]> {
+    return this.#read((tx) => tx.embeddingOrigins(project));
+  }
+
+  setEmbeddingOrigins(project: ProjectId, origins: readonly string[]): Promise<void> {
+    return this.#read((tx) => tx.replaceEmbeddingOrigins(project, origins));
+  }
+
+  getBlob(hash: string): Promise<Uint8Array | null> {
+    return this.#read((tx) => tx.blob(hash));
+  }
+
+  async hasBlob(hash: string): Promise<boolean> {
+    return (await this.blobSize(hash)) !== null;
+  }
+
+  blobSize(hash: string): Promise<number | null> {
+    return this.#read((tx) => tx.blobSize(hash));
+  }
+
+  // ---- jobs ----
+
+  async createJob(job: JobRecord): Promise<void> {
+    await this.#read((tx) => tx.insertJob(job));
+    this.#catalog.remember(job);
+  }
+
+  getJob(id: JobId): Promise<JobRecord | null> {
+    return this.#read((tx) => this.#job(tx, id));
+  }
+
+  async #job(tx: Tx, id: JobId): Promise<JobRecord | null> {
+    const state = await tx.jobState(id);
+    const facts = state && (await this.#catalog.facts(tx, id));
+    return state && facts ? { ...facts, state: state.state } : null;
+  }
+
+  listJobs(project: ProjectId): Promise<JobRecord[]> {
+    return this.#read(async (tx) => {
+      const jobs: JobRecord[] = [];
+      for (const id of await tx.jobIds({ project })) {
+        const job = await this.#job(tx, id);
+        if (job) jobs.push(job);
+      }
+      return jobs;
+    });
+  }
+
+  setJobState(id: JobId, state: JobState): Promise<JobState> {
+    return this.#step(0, (ctx) => setJobState(ctx, id, state));
+  }
+
+  progress(id: JobId): Promise<JobCounts> {
+    return this.#step(0, (ctx) => progress(ctx, id));
+  }
+
+  activity(id: JobId, limit: number): Promise<JobActivity> {
+    return this.#read(async (tx) => {
+      const byState = new Map((await tx.replicaStates(id)).map((r) => [r.state, r.n] as const));
+      const n = (state: string) => byState.get(state) ?? 0;
+      return {
+        activeVolunteers: await tx.activeVolunteers(id),
+        issued: [...byState.values()].reduce((a, b) => a + b, 0),
+        valid: n('valid'),
+        invalid: n('invalid'),
+        errors: n('error') + n('expired'),
+        errorCodes: (await tx.failures(id, limit)).map((f) => ({
+          code: f.code,
+          count: f.count,
+          workUnit: f.workUnit,
+          message: f.message ?? 'no result arrived before the lease ran out',
+        })),
+      };
+    });
+  }
+
+  hasWorkFor(job: JobId, volunteer: VolunteerKey, backend: string): Promise<boolean> {
+    return this.#read((tx) => tx.hasWorkFor(job, volunteer, backend));
+  }
+
+  // ---- work units ----
+
+  stageWorkUnits(job: JobId, batch: string, units: readonly StagedWorkUnit[], now: number): Promise<void> {
+    return this.#step(now, (ctx) => stageWorkUnits(ctx, job, batch, units));
+  }
+
+  commitBatch(
+    job: JobId,
+    batch: string,
+    staged: number,
+    key?: UploadKey & { readonly at: number },
+  ): Promise<Result<CommittedUpload>> {
+    return this.#step(0, (ctx) => commitBatch(ctx, job, batch, staged, key));
+  }
+
+  uploadByKey(job: JobId, key: string): Promise<(UploadKey & { readonly summary: BatchSummary }) | null> {
+    return this.#read((tx) => tx.uploadKey(job, key));
+  }
+
+  abortBatch(_job: JobId, batch: string): Promise<void> {
+    return this.#read((tx) => tx.dropBatch(batch));
+  }
+
+  // ---- volunteers ----
+
+  lease(q: LeaseQuery, now: number): Promise<GrantedLease[]> {
+    return this.#step(now, async (ctx) => {
+      const granted = await lease(ctx, q);
+      await writeChanges(ctx);
+      return granted;
+    });
+  }
+
+  heartbeat(volunteer: VolunteerKey, leases: readonly LeaseNumber[], now: number): Promise<HeartbeatRow[]> {
+    return this.#step(now, async (ctx) => {
+      const rows = await heartbeat(ctx, volunteer, leases);
+      await writeChanges(ctx);
+      return rows;
+    });
+  }
+
+  submit(volunteer: VolunteerKey, items: readonly SubmitItem[], now: number): Promise<Result<SubmitResponse>> {
+    return this.#step(now, async (ctx) => {
+      const result = await submit(ctx, volunteer, items);
+      // A refused batch wrote nothing and writes nothing.
+      if (result.ok) await writeChanges(ctx);
+      return result;
+    });
+  }
+
+  async expireLeases(now: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.#step(now, async (ctx) => {
+        const expired = await expireLeases(ctx, EXPIRE_PER_ROUND);
+        await writeChanges(ctx);
+        return expired;
+      });
+      total += n;
+      if (n < EXPIRE_PER_ROUND) return total;
+    }
+  }
+
+  lead(): Promise<boolean> {
+    return this.#db.lead('sweep');
+  }
+
+  async sweep(now: number): Promise<number | null> {
+    if (!(await this.#db.lead('sweep'))) return null;
+    const expired = await this.expireLeases(now);
+    await this.#read((tx) => tx.dropStagedBatches(now - this.#options.staleUploadMs));
+    await this.markAlive(now);
+    return expired;
+  }
+
+  markAlive(now: number): Promise<void> {
+    return this.#read((tx) => tx.putMeta(ALIVE_AT, new TextEncoder().encode(String(now))));
+  }
+
+  resumeLeases(now: number): Promise<{ readonly downtimeMs: number; readonly extended: number }> {
+    return this.#read(async (tx) => {
+      const stored = await tx.meta(ALIVE_AT);
+      const aliveAt = stored ? Number(new TextDecoder().decode(stored)) : Number.NaN;
+      // Recorded at once, so that a crash before the first sweep cannot make the next start add it again.
+      await tx.putMeta(ALIVE_AT, new TextEncoder().encode(String(now)));
+      const downtimeMs = now - aliveAt;
+      if (!Number.isSafeInteger(aliveAt) || !(downtimeMs > 0)) return { downtimeMs: 0, extended: 0 };
+      return { downtimeMs, extended: await tx.extendLiveLeases(aliveAt, downtimeMs) };
+    });
+  }
+
+  volunteerStats(volunteer: VolunteerKey): Promise<VolunteerStats> {
+    return this.#read(async (tx) => {
+      const v = await tx.volunteer(volunteer);
+      return {
+        volunteer,
+        leased: v?.leased ?? 0,
+        returned: v?.returned ?? 0,
+        valid: v?.valid ?? 0,
+        invalid: v?.invalid ?? 0,
+        errors: v?.errors ?? 0,
+        pending: v?.pending ?? 0,
+        credit: v?.credit ?? 0,
+        consecutiveValid: v?.trust.consecutiveValid ?? 0,
+        flagged: v?.trust.flagged ?? false,
+      };
+    });
+  }
+
+  isVolunteer(volunteer: VolunteerKey): Promise<boolean> {
+    return this.#read((tx) => tx.isVolunteer(volunteer));
+  }
+
+  // The `challenges` table once held issued challenges; challenges are stateless now (http/challenges.ts)
+  // and it holds the nonces of used ones. Rows an older version left are pruned like any other at expiry.
+  consumeChallenge(nonce: string, volunteer: VolunteerKey, expiresAt: number, now: number): Promise<boolean> {
+    return this.#read(async (tx) => {
+      await tx.pruneChallenges(now);
+      if (!(await tx.recordChallenge(nonce, volunteer, expiresAt))) return false;
+      await tx.ensureVolunteer(volunteer);
+      return true;
+    });
+  }
+
+  // ---- results and the log ----
+
+  results(job: JobId, after: number, limit: number): Promise<ResultRow[]> {
+    return this.#read((tx) => tx.results(job, after, limit));
+  }
+
+  receiptsFor(volunteer: VolunteerKey, after: number, limit: number): Promise<StoredReceipt[]> {
+    return this.#read((tx) => tx.receiptsFor(volunteer, after, limit));
+  }
+
+  receiptsBetween(start: number, end: number): Promise<StoredReceipt[]> {
+    return this.#read((tx) => tx.receiptsBetween(start, end));
+  }
+
+  setReceiptSignatures(signatures: ReadonlyMap<number, string>): Promise<void> {
+    return this.#read((tx) => tx.setReceiptSignatures(signatures));
+  }
+
+  async logState(): Promise<LogState> {
+    const head = await this.#read((tx) => tx.logHead());
+    return { size: head.size, root: head.root, at: head.at };
+  }
+
+  async logSize(): Promise<number> {
+    return (await this.logState()).size;
+  }
+
+  async logRoot(size: number): Promise<Uint8Array> {
+    const head = await this.logState();
+    if (size === head.size) return head.root;
+    return this.#tree((store) => rootAt(store, size));
+  }
+
+  inclusionPath(index: number, size: number): Promise<Uint8Array[]> {
+    return this.#tree((store) => inclusionPath(store, index, size));
+  }
+
+  consistencyPath(from: number, to: number): Promise<Uint8Array[]> {
+    return this.#tree((store) => consistencyPath(store, from, to));
+  }
+
+  /** A computation over the stored tree: the nodes it reads are fetched in one query, then it runs on them. */
+  async #tree<T>(compute: (store: MerkleNodeStore) => T): Promise<T> {
+    const nodes = await this.#read((tx) => tx.merkleNodes(nodesRead(compute)));
+    const byKey = new Map(nodes.map((n) => [`${n.level}:${n.index}`, n.hash]));
+    return compute({
+      getNode: (level, index) => byKey.get(`${level}:${index}`),
+      putNode: () => {
+        throw new Error('the stored tree is read-only here');
+      },
+    });
+  }
+
+  // ---- meta ----
+
+  getMeta(key: string): Promise<Uint8Array | null> {
+    return this.#read((tx) => tx.meta(key));
+  }
+
+  deleteMeta(key: string): Promise<void> {
+    return this.#db.deleteMeta(key);
+  }
+
+  close(): Promise<void> {
+    return this.#db.close();
+  }
+}

@@ -1,0 +1,197 @@
+// The narrow interface every storage backend implements: rows in, rows out, no decisions. The work unit's
+// state machine (../steps) runs over it, one transaction object passed explicitly to every step, so that
+// SQLite and Postgres share every rule and differ only in SQL. Set-shaped where a step touches many rows
+// (a batch of 200 results is a handful of statements on Postgres, not a thousand round trips).
+import type {
+  JobId,
+  JobState,
+  LeaseNumber,
+  Project,
+  ProjectId,
+  VolunteerKey,
+  WorkUnitNumber,
+} from '@bricolage/protocol';
+import type { Broadcast } from '../broadcast/broadcast';
+import type {
+  FailureRow,
+  Candidate,
+  JobDelta,
+  JobRecord,
+  JobTotals,
+  LogHead,
+  MerkleNode,
+  NewReceipt,
+  NewReplica,
+  ReplicaChange,
+  ReplicaInContext,
+  ReplicaRecord,
+  ReturnedRow,
+  StoredWorkUnitState,
+  VolunteerDelta,
+  VolunteerRecord,
+  WorkUnitChange,
+} from './records';
+import type { BatchSummary, ResultRow, StagedWorkUnit, StoredReceipt, UploadKey } from './store';
+
+export interface ProjectRows {
+  insertProject(p: Project, tokenHash: string): Promise<void>;
+  projectByTokenHash(tokenHash: string): Promise<Project | null>;
+  projects(): Promise<Project[]>;
+  project(id: ProjectId): Promise<Project | null>;
+  embeddingOrigins(project: ProjectId): Promise<string[]>;
+  replaceEmbeddingOrigins(project: ProjectId, origins: readonly string[]): Promise<void>;
+}
+
+export interface BlobRows {
+  blob(hash: string): Promise<Uint8Array | null>;
+  blobSize(hash: string): Promise<number | null>;
+  /** The bytes of each hash found (expected outputs of known-answer units). */
+  blobs(hashes: readonly string[]): Promise<Map<string, Uint8Array>>;
+}
+
+export interface JobRows {
+  insertJob(job: JobRecord): Promise<void>;
+  /** Jobs by id; definitions are parsed once per process and cached by the caller. */
+  jobState(id: JobId): Promise<{ readonly project: ProjectId; readonly state: JobState } | null>;
+  jobIds(filter: { readonly project?: ProjectId; readonly state?: JobState }): Promise<JobId[]>;
+  /** The stored definition as JSON text, parsed by the caller once. */
+  jobDefinition(id: JobId): Promise<{ readonly json: string; readonly createdAt: number } | null>;
+  /** The job's state, its row locked until commit; null when there is no such job. */
+  lockJob(id: JobId): Promise<JobState | null>;
+  setJobState(id: JobId, state: JobState): Promise<void>;
+  /** Cancels the job's unsent and in-progress units; their accepted results stay. */
+  cancelUnfinished(job: JobId): Promise<void>;
+  /** Work units per stored state, and how many of each want a replica now. */
+  /** Per state: units, those wanting a replica, and replicas issued beyond each unit's quorum. */
+  countByState(job: JobId): Promise<{ state: StoredWorkUnitState; n: number; wanting: number; reissued: number }[]>;
+  /** The job's replicas by state (known-answer units included). */
+  replicaStates(job: JobId): Promise<{ state: string; n: number }[]>;
+  /** Distinct volunteers holding a lease of the job now. */
+  activeVolunteers(job: JobId): Promise<number>;
+  /** Error results and expired leases by code (`lease_expired`), most frequent first, with the latest of each. */
+  failures(job: JobId, limit: number): Promise<FailureRow[]>;
+  jobCredit(job: JobId): Promise<number>;
+  /** Point lookups in an index, so that they cost the same for a job of any size. */
+  hasUnfinished(job: JobId): Promise<boolean>;
+  hasFinished(job: JobId): Promise<boolean>;
+  /**
+   * Adds credit and finished units to each job (locking its row until commit, in the order given), and
+   * returns its state and the last result place now taken: this transaction owns the `finished` places
+   * below it, so result cursors follow commit order.
+   */
+  addJobTotals(deltas: readonly JobDelta[]): Promise<JobTotals[]>;
+  hasWorkFor(job: JobId, volunteer: VolunteerKey, backend: string): Promise<boolean>;
+}
+
+export interface UploadRows {
+  stageWorkUnits(
+    job: JobId,
+    batch: string,
+    quorum: number,
+    units: readonly StagedWorkUnit[],
+    now: number,
+  ): Promise<void>;
+  stagedCount(batch: string): Promise<number>;
+  /** Makes the staged batch visible (`state` for plain units, `probe` for known-answer ones); returns what it added. */
+  publishBatch(batch: string, state: 'unsent' | 'cancelled', need: number): Promise<BatchSummary>;
+  dropBatch(batch: string): Promise<void>;
+  /** Every staged batch begun before `before` (all of them without it): uploads a crash cut short. */
+  dropStagedBatches(before?: number): Promise<number>;
+  uploadKey(job: JobId, key: string): Promise<(UploadKey & { readonly summary: BatchSummary }) | null>;
+  insertUploadKey(job: JobId, key: UploadKey, summary: BatchSummary, at: number): Promise<void>;
+}
+
+export interface LeaseRows {
+  /** The volunteer's row, created if new and locked until commit. */
+  lockVolunteer(key: VolunteerKey): Promise<VolunteerRecord>;
+  volunteer(key: VolunteerKey): Promise<VolunteerRecord | null>;
+  /**
+   * Up to `limit` units of the job that want a replica, lowest id first, of this backend class when the
+   * unit is bound to one, that this volunteer never held; locked, skipping rows another transaction holds.
+   */
+  leaseCandidates(
+    job: JobId,
+    backend: string,
+    volunteer: VolunteerKey,
+    limit: number,
+    inlineBytes: number,
+  ): Promise<Candidate[]>;
+  /** Known-answer units of the job this volunteer never held (up to `limit`). */
+  probeCandidates(job: JobId, volunteer: VolunteerKey, limit: number, inlineBytes: number): Promise<Candidate[]>;
+  /** Inserts the replicas in order and returns their lease numbers in the same order. */
+  insertReplicas(rows: readonly NewReplica[]): Promise<LeaseNumber[]>;
+}
+
+export interface ResultRows {
+  /** The replicas (those that exist) with their units and jobs' states, locked until commit, lowest unit first. */
+  replicasInContext(leases: readonly LeaseNumber[]): Promise<ReplicaInContext[]>;
+  /** Leases whose deadline passed before `now` (up to `limit`), in context and locked, skipping locked rows. */
+  expiredInContext(now: number, limit: number): Promise<ReplicaInContext[]>;
+  /** The returned results waiting for a verdict on these units, in the order they came back. */
+  returnedFor(units: readonly WorkUnitNumber[]): Promise<ReturnedRow[]>;
+  /** Stored outputs of these replicas (canonical results, for late replicas). */
+  outputsOf(replicas: readonly LeaseNumber[]): Promise<Map<LeaseNumber, Uint8Array>>;
+  /** These replicas (those that exist), locked until commit. */
+  replicas(ids: readonly LeaseNumber[]): Promise<ReplicaRecord[]>;
+  updateReplicas(changes: readonly { readonly id: LeaseNumber; readonly set: ReplicaChange }[]): Promise<void>;
+  updateWorkUnits(changes: readonly { readonly id: WorkUnitNumber; readonly set: WorkUnitChange }[]): Promise<void>;
+  /** Applies each volunteer's net change in one statement, in the order given (sorted by key: lock order). */
+  addVolunteerCounts(deltas: readonly VolunteerDelta[]): Promise<void>;
+  /** Adds `by` to the deadline of every lease still live at `since`; returns how many. */
+  extendLiveLeases(since: number, by: number): Promise<number>;
+  results(job: JobId, after: number, limit: number): Promise<ResultRow[]>;
+}
+
+export interface LogRows {
+  logHead(): Promise<LogHead>;
+  /** The head, locked until commit: the log has one appender at a time. */
+  lockLogHead(): Promise<LogHead>;
+  setLogHead(head: LogHead): Promise<void>;
+  /** Receipts with their leaf hashes: the tree's level 0. */
+  insertReceipts(rows: readonly NewReceipt[]): Promise<void>;
+  /** Nodes above level 0. */
+  insertMerkleNodes(nodes: readonly MerkleNode[]): Promise<void>;
+  /** The stored nodes among these, level 0 from the receipts (all of them, in a consistent log). */
+  merkleNodes(keys: readonly { readonly level: number; readonly index: number }[]): Promise<MerkleNode[]>;
+  receiptsFor(volunteer: VolunteerKey, after: number, limit: number): Promise<StoredReceipt[]>;
+  receiptsBetween(start: number, end: number): Promise<StoredReceipt[]>;
+  setReceiptSignatures(signatures: ReadonlyMap<number, string>): Promise<void>;
+}
+
+export interface MetaRows {
+  /** A meta entry, its row locked until commit (two coordinators starting at once read it in turn). */
+  meta(key: string): Promise<Uint8Array | null>;
+  putMeta(key: string, value: Uint8Array): Promise<void>;
+  isVolunteer(key: VolunteerKey): Promise<boolean>;
+  ensureVolunteer(key: VolunteerKey): Promise<void>;
+  pruneChallenges(now: number): Promise<void>;
+  /** False when the nonce was recorded before. */
+  recordChallenge(nonce: string, volunteer: VolunteerKey, expiresAt: number): Promise<boolean>;
+}
+
+/** One transaction: every row operation a step may use, valid until the transaction ends. */
+export interface Tx extends ProjectRows, BlobRows, JobRows, UploadRows, LeaseRows, ResultRows, LogRows, MetaRows {}
+
+export interface Persistence {
+  readonly backend: 'sqlite' | 'postgres';
+  /**
+   * Runs `work` in one transaction, committing when it resolves and rolling back when it throws; the
+   * promise settles only once the commit is durable. May run `work` again after a conflict another
+   * process caused (a deadlock Postgres broke), so `work` has no effect outside the transaction.
+   */
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Whether this process is the one coordinator of the grid that does `task` (`sweep`: expiring leases,
+   * dropping uploads a crash cut short, recording the grid as alive). It stays so until it stops; when it
+   * dies, the next to ask takes over. Always true for a backend only one process opens.
+   */
+  lead(task: 'sweep'): Promise<boolean>;
+  /**
+   * Removes a meta entry in a transaction of its own, and on a backend that keeps files, overwrites its
+   * bytes so that no copy is left (a secret moved out of the database).
+   */
+  deleteMeta(key: string): Promise<void>;
+  /** Messages to every coordinator on this database (itself included). */
+  readonly broadcast: Broadcast;
+  close(): Promise<void>;
+}

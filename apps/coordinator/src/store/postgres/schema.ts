@@ -1,0 +1,68 @@
+// The Postgres schema: the SQLite one (../sqlite/schema.ts) as it stands after its migrations, in Postgres
+// types. Versioned in `schema_version`; each step runs once, in order, under an advisory lock, so that
+// coordinators starting together migrate once.
+export const PG_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value BYTEA NOT NULL);
+  CREATE TABLE projects (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, description TEXT NOT NULL, owner TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL
+  );
+  CREATE TABLE blobs (hash TEXT PRIMARY KEY, bytes BYTEA NOT NULL);
+  CREATE TABLE jobs (
+    seq BIGSERIAL NOT NULL, id TEXT PRIMARY KEY, project TEXT NOT NULL REFERENCES projects(id),
+    state TEXT NOT NULL, definition TEXT NOT NULL, credit DOUBLE PRECISION NOT NULL DEFAULT 0,
+    result_seq BIGINT NOT NULL DEFAULT 0, created_at BIGINT NOT NULL
+  );
+  -- state: staged | unsent | in_progress | validated | failed | cancelled | probe (known answer)
+  CREATE TABLE work_units (
+    id BIGSERIAL PRIMARY KEY, job TEXT NOT NULL, state TEXT NOT NULL, batch TEXT,
+    input_hash TEXT NOT NULL, expected_hash TEXT, tag TEXT,
+    quorum INTEGER NOT NULL, need INTEGER NOT NULL, in_flight INTEGER NOT NULL DEFAULT 0,
+    issued INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0, agree INTEGER NOT NULL DEFAULT 0,
+    hr_class TEXT, canonical_replica BIGINT, output_hash TEXT, reason TEXT,
+    finished_at BIGINT, result_seq BIGINT
+  );
+  CREATE INDEX work_units_need ON work_units(job, id) WHERE need > 0;
+  CREATE INDEX work_units_state ON work_units(job, state);
+  CREATE INDEX work_units_batch ON work_units(batch) WHERE batch IS NOT NULL;
+  CREATE UNIQUE INDEX work_units_results ON work_units(job, result_seq) WHERE result_seq IS NOT NULL;
+  -- one row per replica: the lease, then its result. state: leased | returned | valid | invalid | error | expired | superseded
+  CREATE TABLE replicas (
+    id BIGSERIAL PRIMARY KEY, wu BIGINT NOT NULL, job TEXT NOT NULL, volunteer TEXT NOT NULL,
+    state TEXT NOT NULL, leased_at BIGINT NOT NULL, deadline BIGINT NOT NULL,
+    returned_at BIGINT, output_hash TEXT, output BYTEA, backend TEXT, error_code TEXT, error_message TEXT,
+    UNIQUE (wu, volunteer)
+  );
+  CREATE INDEX replicas_leased ON replicas(deadline) WHERE state = 'leased';
+  CREATE TABLE volunteers (
+    key TEXT PRIMARY KEY, consecutive_valid INTEGER NOT NULL DEFAULT 0, flagged BOOLEAN NOT NULL DEFAULT false,
+    leased BIGINT NOT NULL DEFAULT 0, returned BIGINT NOT NULL DEFAULT 0, valid BIGINT NOT NULL DEFAULT 0,
+    invalid BIGINT NOT NULL DEFAULT 0, errors BIGINT NOT NULL DEFAULT 0, credit DOUBLE PRECISION NOT NULL DEFAULT 0,
+    pending BIGINT NOT NULL DEFAULT 0
+  );
+  -- leaf: the receipt's Merkle leaf hash, the tree's level 0 (merkle_nodes holds the levels above).
+  CREATE TABLE receipts (
+    idx BIGINT PRIMARY KEY, volunteer TEXT NOT NULL, body TEXT NOT NULL, signature TEXT, leaf BYTEA NOT NULL
+  );
+  CREATE INDEX receipts_volunteer ON receipts(volunteer, idx);
+  CREATE TABLE merkle_nodes (level INTEGER NOT NULL, idx BIGINT NOT NULL, hash BYTEA NOT NULL, PRIMARY KEY (level, idx));
+  CREATE TABLE challenges (challenge TEXT PRIMARY KEY, volunteer TEXT NOT NULL, expires_at BIGINT NOT NULL);
+  CREATE TABLE staged_blobs (batch TEXT NOT NULL, hash TEXT NOT NULL, bytes BYTEA NOT NULL, PRIMARY KEY (batch, hash));
+  CREATE TABLE project_embedding (
+    project TEXT NOT NULL REFERENCES projects(id), origin TEXT NOT NULL, PRIMARY KEY (project, origin)
+  );
+  CREATE TABLE upload_keys (
+    job TEXT NOT NULL, key TEXT NOT NULL, body_hash TEXT NOT NULL,
+    added INTEGER NOT NULL, known_answer INTEGER NOT NULL, first BIGINT, last BIGINT, committed_at BIGINT NOT NULL,
+    PRIMARY KEY (job, key)
+  );
+  -- The log's head, its single appender's lock: size, frontier (32 bytes per subtree, largest first), root, when it last grew.
+  CREATE TABLE log_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1), size BIGINT NOT NULL, frontier BYTEA NOT NULL, root BYTEA NOT NULL,
+    at BIGINT NOT NULL
+  );
+  INSERT INTO log_head (id, size, frontier, root, at) VALUES (1, 0, '', sha256(''), 0);
+  CREATE TABLE upload_batches (batch TEXT PRIMARY KEY, job TEXT NOT NULL, started_at BIGINT NOT NULL);
+  `,
+];

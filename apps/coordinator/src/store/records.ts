@@ -1,0 +1,196 @@
+// The rows the state machine reads and the changes it writes, as every backend stores them: the protocol's
+// state unions and branded ids, never bare strings. Field names are the state machine's; each backend maps
+// them to its columns.
+import type {
+  BackendClass,
+  JobDefinition,
+  JobId,
+  JobState,
+  LeaseNumber,
+  ProjectId,
+  ReplicaState,
+  VolunteerKey,
+  WorkUnitNumber,
+  WorkUnitState,
+} from '@bricolage/protocol';
+import type { TrustRecord } from '../rules/trust';
+
+/**
+ * A work unit's state as stored: the wire states, plus `staged` (uploaded, not yet committed: invisible)
+ * and `probe` (a known-answer unit: leased to test volunteers, never part of the job's results).
+ */
+export type StoredWorkUnitState = WorkUnitState | 'staged' | 'probe';
+
+export interface JobRecord {
+  readonly id: JobId;
+  readonly project: ProjectId;
+  readonly state: JobState;
+  readonly definition: JobDefinition;
+  readonly createdAt: number;
+}
+
+export interface WorkUnitRecord {
+  readonly id: WorkUnitNumber;
+  readonly job: JobId;
+  readonly state: StoredWorkUnitState;
+  readonly inputHash: string;
+  readonly expectedHash: string | null;
+  /** Agreeing results needed; 1 for a trusted volunteer's unreplicated unit. */
+  readonly quorum: number;
+  /** Replicas to issue now (rules/validation.ts `replicasWanted`). */
+  readonly need: number;
+  readonly inFlight: number;
+  readonly issued: number;
+  readonly errors: number;
+  /** The largest group of agreeing results so far. */
+  readonly agree: number;
+  /** Under homogeneous redundancy, the backend class every replica must use. */
+  readonly hrClass: BackendClass | null;
+  readonly canonicalReplica: LeaseNumber | null;
+  readonly outputHash: string | null;
+}
+
+/** What a step writes to a work unit: only the columns it changed. */
+export type WorkUnitChange = Partial<
+  Pick<
+    WorkUnitRecord,
+    'state' | 'quorum' | 'need' | 'inFlight' | 'issued' | 'errors' | 'agree' | 'hrClass' | 'canonicalReplica'
+  >
+> & {
+  readonly outputHash?: string | null;
+  readonly reason?: string | null;
+  readonly finishedAt?: number | null;
+  /** The unit's place in its job's results (the download cursor); set when it finishes. */
+  readonly resultSeq?: number | null;
+};
+
+export interface ReplicaRecord {
+  readonly id: LeaseNumber;
+  readonly workUnit: WorkUnitNumber;
+  readonly job: JobId;
+  readonly volunteer: VolunteerKey;
+  readonly state: ReplicaState;
+  readonly deadline: number;
+  readonly outputHash: string | null;
+  readonly errorCode: string | null;
+}
+
+/** What a step writes to a replica. `output: null` drops a stored output nobody needs any more. */
+export type ReplicaChange = Partial<Pick<ReplicaRecord, 'state' | 'deadline' | 'outputHash' | 'errorCode'>> & {
+  readonly returnedAt?: number;
+  readonly output?: Uint8Array | null;
+  readonly backend?: BackendClass | string;
+  readonly errorMessage?: string;
+};
+
+/** A replica joined with its work unit and its job's state: all a submit or an expiry needs, in one lookup. */
+export interface ReplicaInContext {
+  readonly replica: ReplicaRecord;
+  readonly workUnit: WorkUnitRecord;
+  readonly jobState: JobState;
+}
+
+/** A result returned and waiting for its work unit's verdict. */
+export interface ReturnedRow {
+  readonly replica: LeaseNumber;
+  readonly workUnit: WorkUnitNumber;
+  readonly volunteer: VolunteerKey;
+  readonly backend: BackendClass;
+  readonly outputHash: string;
+  readonly output: Uint8Array;
+}
+
+/** A work unit offered for leasing, with its input when it is small enough to travel in the lease. */
+export interface Candidate {
+  readonly workUnit: WorkUnitRecord;
+  readonly input: Uint8Array | null;
+  readonly tag: string | null;
+}
+
+/** A job's volunteers' failures of one code, with the latest one as an example. */
+export interface FailureRow {
+  readonly code: string;
+  readonly count: number;
+  readonly workUnit: WorkUnitNumber;
+  readonly message: string | null;
+}
+
+export interface NewReplica {
+  readonly workUnit: WorkUnitNumber;
+  readonly job: JobId;
+  readonly volunteer: VolunteerKey;
+  readonly leasedAt: number;
+  readonly deadline: number;
+  readonly backend: BackendClass;
+}
+
+export interface VolunteerRecord {
+  readonly key: VolunteerKey;
+  readonly trust: TrustRecord;
+  readonly leased: number;
+  readonly returned: number;
+  /** Results returned and waiting for their unit's verdict. */
+  readonly pending: number;
+  readonly valid: number;
+  readonly invalid: number;
+  readonly errors: number;
+  readonly credit: number;
+}
+
+/**
+ * One transaction's net change to a volunteer, written in one statement. Trust folds the same way:
+ * after any reset the count restarts from `validAfterReset`, else it grows by it (rules/trust.ts).
+ */
+export interface VolunteerDelta {
+  readonly key: VolunteerKey;
+  readonly leased: number;
+  readonly returned: number;
+  readonly pending: number;
+  readonly errors: number;
+  readonly valid: number;
+  readonly invalid: number;
+  readonly credit: number;
+  readonly trustReset: boolean;
+  readonly validAfterReset: number;
+  readonly flag: boolean;
+}
+
+/** One transaction's net change to a job: credit granted and work units finished (which take result places). */
+export interface JobDelta {
+  readonly job: JobId;
+  readonly credit: number;
+  readonly finished: number;
+}
+
+/** The job as `addJobTotals` left it: its state, and the last result place now taken. */
+export interface JobTotals {
+  readonly job: JobId;
+  readonly state: JobState;
+  readonly resultSeq: number;
+}
+
+/**
+ * The receipt log's head: its size, the hashes of the perfect subtrees its size's binary form names
+ * (largest first: enough to append and to compute the root without reading the tree), and when it last grew.
+ */
+export interface LogHead {
+  readonly size: number;
+  readonly frontier: readonly Uint8Array[];
+  readonly root: Uint8Array;
+  readonly at: number;
+}
+
+export interface MerkleNode {
+  readonly level: number;
+  readonly index: number;
+  readonly hash: Uint8Array;
+}
+
+export interface NewReceipt {
+  readonly index: number;
+  readonly volunteer: VolunteerKey;
+  /** The canonical JSON of the receipt's body: what the log's leaf hashes and the signature covers. */
+  readonly body: string;
+  /** Its Merkle leaf hash: the tree's level 0, kept with the receipt. */
+  readonly leaf: Uint8Array;
+}
