@@ -44,7 +44,7 @@ test('the coordinator is killed for 60 s mid-run and restarted: every computed r
   try {
     const port = Number(new URL(coordinator.url).port);
     const operator = readFileSync(join(dataDir, 'operator-token'), 'utf8').trim();
-    const seeded = await seedTableJob(coordinator.url, operator, { units: 400, leaseSeconds: 600 });
+    const seeded = await seedTableJob(coordinator.url, operator, { units: 4000, leaseSeconds: 600 });
     const volunteers = await Promise.all(
       ['a', 'b', 'c'].map((name) => openVolunteer(browser, coordinator.url, seeded.project, { name })),
     );
