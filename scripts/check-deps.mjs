@@ -62,7 +62,7 @@ for (const file of files(runtimeSrc)) {
 // Packages a page bundles: every file reachable from their main entry must run in a browser. Node-only
 // helpers live behind a subpath (e.g. @bricolage/workloads/node).
 const BROWSER_ENTRIES = [
-  ...['client', 'protocol', 'receipts', 'runtime', 'workloads'].map((p) => `packages/${p}/src/index.ts`),
+  ...['client', 'protocol', 'receipts', 'runtime', 'workloads', 'peer'].map((p) => `packages/${p}/src/index.ts`),
   'packages/runtime/src/wgsl-check/index.ts',
 ];
 
