@@ -5,6 +5,8 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from './e2e/support/chromium';
 export default defineConfig({
   testDir: 'e2e',
   testMatch: '**/*.spec.ts',
+  // WebRTC tests need a network namespace: playwright.webrtc.config.ts, `npm run test:e2e:webrtc`.
+  testIgnore: 'peers/**',
   // Builds the runtime's harness page once per run.
   globalSetup: './e2e/support/harness.ts',
   timeout: 120_000,

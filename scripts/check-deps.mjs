@@ -42,10 +42,27 @@ for (const top of ['apps', 'packages']) {
     }
   }
 }
+// The runtime's folders are layers: a folder imports only from itself and the ones before it (files at
+// src/ itself are not ranked). So executors/ knows nothing of calibration, and client/ nothing of pipeline/.
+const RUNTIME_LAYERS = ['executors', 'calibration', 'compute', 'client', 'pipeline'];
+const runtimeSrc = join(root, 'packages/runtime/src');
+const layerOf = (file) => RUNTIME_LAYERS.indexOf(relative(runtimeSrc, file).split('/')[0]);
+for (const file of files(runtimeSrc)) {
+  const from = layerOf(file);
+  if (from < 0) continue;
+  for (const m of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*['"](\.[^'"]*)['"]/g)) {
+    const to = layerOf(resolve(dirname(file), m[1]));
+    if (to > from)
+      problems.push(
+        `${relative(root, file)}: imports ${m[1]} (runtime layers: ${RUNTIME_LAYERS.join(' < ')}; import downwards only)`,
+      );
+  }
+}
+
 // Packages a page bundles: every file reachable from their main entry must run in a browser. Node-only
 // helpers live behind a subpath (e.g. @bricolage/workloads/node).
 const BROWSER_ENTRIES = [
-  ...['client', 'protocol', 'receipts', 'runtime', 'workloads'].map((p) => `packages/${p}/src/index.ts`),
+  ...['client', 'protocol', 'receipts', 'runtime', 'workloads', 'peer'].map((p) => `packages/${p}/src/index.ts`),
   'packages/runtime/src/wgsl-check/index.ts',
 ];
 

@@ -46,7 +46,9 @@ export class Grid {
       const offline = await openStore(join(dir, 'data'), DEFAULT_CONFIG, Math.random);
       const { token } = await createProject(offline, systemClock, 'Farm benchmark');
       await offline.close();
-      const started = await ChildCoordinator.start({ dataDir: join(dir, 'data') });
+      // Peers off: the farm's tabs would look for each other on this machine's real network (bench:peers
+      // measures peers, in a network namespace of its own).
+      const started = await ChildCoordinator.start({ dataDir: join(dir, 'data'), env: { PEERS: '0' } });
       child = started.child;
       const researcher = new Researcher(started.url, token);
       const bundle = await buildJob(primes, { limit: LIMIT, segment });

@@ -16,6 +16,12 @@ import { computeInPage, openHarness, type PageVolunteerStatus } from '../../e2e/
 
 const JSON_OUTPUT = process.argv.includes('--json');
 const QUICK = process.argv.includes('--quick');
+/** `--only cnn,physics`: just those workloads; `--no-compare`: skip the same-WU backend comparison. */
+const ONLY = (() => {
+  const i = process.argv.indexOf('--only');
+  return i >= 0 ? new Set((process.argv[i + 1] ?? '').split(',')) : null;
+})();
+const COMPARE = !process.argv.includes('--no-compare');
 const log = (line: string) => {
   if (!JSON_OUTPUT) console.log(line);
   else console.error(line);
@@ -51,16 +57,17 @@ const WORKLOADS: BenchWorkload[] = [
   {
     name: 'cnn',
     bundle: () => cnn.job({ workUnits: 1 }),
-    units: () => [...cnn.workUnits({ workUnits: 80, seed: 3 })],
-    warm: 3,
-    measure: QUICK ? 15 : 40,
+    // Units of about a millisecond: the window must hold seconds of work, not tens of milliseconds.
+    units: () => [...cnn.workUnits({ workUnits: QUICK ? 700 : 2000, seed: 3 })],
+    warm: QUICK ? 100 : 300,
+    measure: QUICK ? 500 : 1500,
   },
   {
     name: 'physics',
     bundle: () => physics.job({ workUnits: 1 }),
-    units: () => [...physics.workUnits({ workUnits: 40, seed: 3 })],
-    warm: 2,
-    measure: QUICK ? 6 : 16,
+    units: () => [...physics.workUnits({ workUnits: QUICK ? 50 : 110, seed: 3 })],
+    warm: QUICK ? 5 : 10,
+    measure: QUICK ? 30 : 80,
   },
 ];
 
@@ -123,6 +130,22 @@ async function pipelineRun(
     const steady = spans.slice(w.warm, w.warm + w.measure);
     const wall = steady.at(-1)!.endedAt - spans[w.warm - 1]!.endedAt;
     const busy = steady.reduce((n, s) => n + (s.endedAt - s.startedAt), 0);
+    if (process.argv.includes('--gaps')) {
+      const idle = steady.map((s, i) => ({
+        i: i + w.warm,
+        ms: s.startedAt - (i === 0 ? spans[w.warm - 1]! : steady[i - 1]!).endedAt,
+      }));
+      const worst = [...idle].sort((a, b) => b.ms - a.ms).slice(0, 8);
+      log(
+        `  ${w.name}: largest idle gaps (unit index: ms) ${worst.map((g) => `${g.i}: ${g.ms.toFixed(1)}`).join(', ')}`,
+      );
+      log(
+        `  ${w.name}: compute per unit median ${steady
+          .map((s) => s.endedAt - s.startedAt)
+          .sort((a, b) => a - b)
+          [Math.floor(steady.length / 2)]!.toFixed(2)} ms`,
+      );
+    }
     // Idle time in the worker between one work unit and the next.
     const gaps = steady
       .map((s, i) => s.startedAt - (i === 0 ? spans[w.warm - 1]! : steady[i - 1]!).endedAt)
@@ -211,6 +234,7 @@ async function main(): Promise<void> {
     results.calibration = report;
 
     for (const w of WORKLOADS) {
+      if (ONLY && !ONLY.has(w.name)) continue;
       log(`\n${w.name}`);
       const withPrefetch = await pipelineRun(browser, grid, w, true);
       const withoutPrefetch = await pipelineRun(browser, grid, w, false);
@@ -226,7 +250,9 @@ async function main(): Promise<void> {
       const isOnnx = w.name === 'cnn' || w.name === 'physics';
       const backends = isOnnx ? (['onnx-wasm', 'onnx-webgpu'] as const) : (['wasm', 'webgpu'] as const);
       // physics on onnxruntime's WebGPU EP over SwiftShader takes ≈ 20 s a work unit: one timed run.
-      const compared = await compareBackends(probePage, w, backends, w.name === 'physics' ? 1 : QUICK ? 3 : 6);
+      const compared = COMPARE
+        ? await compareBackends(probePage, w, backends, w.name === 'physics' ? 1 : QUICK ? 3 : 6)
+        : {};
       const [cpu, gpu] = [compared[backends[0]], compared[backends[1]]];
       const ratio = cpu && gpu ? cpu.wu_per_s / gpu.wu_per_s : null;
       log(
@@ -244,7 +270,7 @@ async function main(): Promise<void> {
     await browser.close();
     await grid.close();
   }
-  const headline = results.primes as { prefetch: PipelineFigures };
+  const headline = (results.primes ?? Object.values(results).at(-1)) as { prefetch: PipelineFigures };
   if (JSON_OUTPUT)
     console.log(
       JSON.stringify({

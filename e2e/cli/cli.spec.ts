@@ -31,6 +31,8 @@ test.beforeEach(async () => {
     dataDir: join(dir, 'data'),
     port: 0,
     webRoot: join(process.cwd(), 'apps/web/dist'),
+    // No WebRTC between the farm's tabs on this machine's real network (e2e/peers/ tests peers in a namespace).
+    config: { peers: false },
   });
 });
 

@@ -2,7 +2,7 @@
 // lost mid-dispatch, a hidden page, and the throttle.
 import type { BlobHash, CreateJobRequest } from '@bricolage/protocol';
 import { fromBase64, sha256Hex, utf8 } from '@bricolage/protocol';
-import { abiModule, type RunBody } from '@bricolage/runtime/testing';
+import { abiModule, MAX_HANDOFF, type RunBody } from '@bricolage/runtime/testing';
 import { primes } from '@bricolage/workloads';
 import { buildJob } from '@bricolage/workloads/node';
 import { type Browser, expect, type Page, test } from '@playwright/test';
@@ -114,15 +114,18 @@ test('a WebGPU device lost mid-dispatch loses no work unit and submits no wrong 
   const units = [...primes.workUnits(params)];
   await grid.researcher.addWorkUnits(job, units);
 
-  // The victim runs WGSL on the WebGPU adapter and loses its device during its first dispatch. A
-  // volunteer never gets two replicas of one work unit, so two more volunteers are needed to finish it.
+  // The victim runs WGSL on the WebGPU adapter and loses its device during its first dispatch, with the
+  // units after it already in flight (the ring): each of those ends device_lost, none with an output. A
+  // volunteer never gets two replicas of one work unit, so two more volunteers are needed to finish them.
   const victim = await volunteer(browser, { backends: { wgsl: 'webgpu' }, start: false });
   await victim.evaluate(async () => {
     const v = (window as unknown as { state: { volunteer: import('@bricolage/runtime').Volunteer } }).state.volunteer;
     await v.__testHooks.destroyDevice('during-next-run');
     await v.start();
   });
-  await expect.poll(async () => (await volunteerStatus(victim)).deviceLosses, { timeout: 30_000 }).toBe(1);
+  await expect
+    .poll(async () => (await volunteerStatus(victim)).deviceLosses, { timeout: 30_000 })
+    .toBeGreaterThanOrEqual(1);
   const others = [await volunteer(browser), await volunteer(browser)];
 
   await waitValidated(grid, job, units.length, [victim, ...others]);
@@ -131,7 +134,9 @@ test('a WebGPU device lost mid-dispatch loses no work unit and submits no wrong 
     expect(fromBase64(r.output!)).toEqual(primes.reference(unit.input));
   }
   const failed = (await volunteerEvents(victim)).filter((e) => e.type === 'failed');
-  expect(failed.map((e) => e.code)).toEqual(['device_lost']);
+  const { deviceLosses } = await volunteerStatus(victim);
+  expect(deviceLosses).toBeLessThanOrEqual(5); // the ring of 4 and the unit handed over behind it
+  expect(failed.map((e) => e.code)).toEqual(Array(deviceLosses).fill('device_lost'));
   await expect.poll(async () => (await volunteerStatus(victim)).counts.computed).toBeGreaterThan(0);
   for (const page of [victim, ...others]) {
     const stats = await page.evaluate(async () => {
@@ -145,11 +150,15 @@ test('a WebGPU device lost mid-dispatch loses no work unit and submits no wrong 
 
 test('a lower throttle rests in proportion to compute time, and a hidden page pauses', async ({ browser }) => {
   test.setTimeout(180_000);
-  const params = { limit: 2 ** 31, segment: 2 ** 24 };
+  // Leases are sized to the tab's measured speed (30 s of work), bounded by what it can finish in the job's
+  // leaseSeconds: short leases, so that the paused tab holds a few dozen of the 256 units and the witness
+  // below finds work.
+  const params = { limit: 2 ** 32, segment: 2 ** 24 };
   const job = await grid.researcher.createJob(await buildJob(primes, params), {
     name: 'primes, control',
     redundancy: single,
     adaptive: noAdaptive,
+    leaseSeconds: 30,
   });
   await grid.researcher.addWorkUnits(job, primes.workUnits(params));
   const computed = async (page: Page) => (await volunteerStatus(page)).counts.computed;
@@ -169,16 +178,31 @@ test('a lower throttle rests in proportion to compute time, and a hidden page pa
     (await volunteerEvents(page)).flatMap((e) =>
       e.type === 'computed' ? [{ start: e.startedAt as number, end: e.endedAt as number }] : [],
     );
-  await expect.poll(async () => (await spans()).length, { timeout: 60_000 }).toBeGreaterThanOrEqual(before + 8);
-  // The work unit in the worker at the change and the one handed to it ahead at full speed may run back to
-  // back; after those, each starts no sooner than three times the previous one's compute time after it ended,
-  // however loaded the machine (a timer fires late, never early; 2 ms for the worker's and the page's clocks).
-  const throttledSpans = (await spans()).slice(before + 1);
-  for (const [i, span] of throttledSpans.slice(1).entries()) {
-    const previous = throttledSpans[i]!;
-    const compute = previous.end - previous.start;
-    expect(span.start - previous.end, `rest after work unit ${before + 1 + i}`).toBeGreaterThanOrEqual(3 * compute - 2);
-  }
+  // The work units in the worker at the change (the one computing, and those handed to it ahead at full
+  // speed: up to a second of compute, MAX_HANDOFF at most) run back to back. After the first rest, each
+  // starts no sooner than three times the previous one's compute time after it ended, however loaded the
+  // machine (a timer fires late, never early; 2 ms for the worker's and the page's clocks).
+  const rested = (span: { start: number }, previous: { start: number; end: number }) =>
+    span.start - previous.end >= 3 * (previous.end - previous.start) - 2;
+  const throttledSpans = async () => {
+    const after = (await spans()).slice(before);
+    const first = after.findIndex((span, i) => i > 0 && rested(span, after[i - 1]!));
+    return { after, first };
+  };
+  // At least 6 rested units: never reached if the throttle does not apply.
+  await expect
+    .poll(
+      async () => {
+        const { after, first } = await throttledSpans();
+        return first < 0 ? 0 : after.length - first;
+      },
+      { timeout: 90_000 },
+    )
+    .toBeGreaterThanOrEqual(6);
+  const { after, first } = await throttledSpans();
+  expect(first, 'units run back to back after the change').toBeLessThanOrEqual(MAX_HANDOFF + 1);
+  for (let i = first; i < after.length; i++)
+    expect(rested(after[i]!, after[i - 1]!), `rest after work unit ${before + i - 1}`).toBe(true);
   const throttled = await volunteerStatus(page);
   console.log(
     `full: ${full.wuPerSecond?.toFixed(2)} WU/s at duty ${full.dutyCycle?.toFixed(2)}; ` +

@@ -47,6 +47,9 @@ async function start(options: { dataDir: string; port: number; webRoot: string }
   const coordinator = await startCoordinator({
     ...options,
     log: (message) => console.error(`[coordinator] ${message}`),
+    // Outside a network namespace of their own, pages must not try WebRTC on the machine's real network
+    // (Chromium would look for peers with mDNS on the LAN): the peer tests are e2e/peers/.
+    config: { peers: false },
   });
   let closing: Promise<void> | null = null;
   return { ...coordinator, close: () => (closing ??= coordinator.close()) };

@@ -3,6 +3,7 @@
 // counts only. The host pins widget.js with the SRI hash the coordinator publishes, and a wrong hash is refused.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { API } from '@bricolage/protocol';
 import { FrameMessage } from '@bricolage/protocol/widget';
 import {
   expect,
@@ -78,6 +79,9 @@ test('nothing runs before the reader’s yes; after it, units are computed and c
     .toBeGreaterThanOrEqual(5);
   const firstVolunteerRequest = grid.log.find(isVolunteerRequest);
   expect(firstVolunteerRequest?.at).toBeGreaterThanOrEqual(yes);
+  // The frame computes alone: it never asks for a peer room nor opens the signaling socket (README, Peers).
+  expect(grid.log.filter((r) => r.path === API.peerRoom)).toEqual([]);
+  expect(grid.coordinator.signaling.stats()).toMatchObject({ accepted: 0, refused: { unauthorized: 0 } });
   await expect(frame.getByTestId('widget-counts')).toContainText(/credited on this site/);
   expect(await axeFindings(await frameOf(page, grid))).toEqual([]);
 

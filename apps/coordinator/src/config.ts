@@ -1,7 +1,30 @@
 // Operator-tunable limits. Defaults suit one small machine; every cap is a reason to answer 4xx, not to fall over.
+import type { IceServer } from '@bricolage/protocol/peer';
 import type { ConnectionLimits } from './http/connections';
 import type { RateLimit } from './http/rate-limit';
 import { type CreditPolicy, DEFAULT_CREDIT } from './rules/credit';
+
+/** Limits of the signaling WebSocket (/signal); hitting one closes that connection with a 4xxx code and a log line. */
+export interface SignalLimits {
+  /** One message (y-webrtc's offers and answers are a few KB, encrypted). */
+  readonly maxMessageBytes: number;
+  /** Rooms one connection may subscribe to. */
+  readonly maxTopicsPerConnection: number;
+  /** Open connections from one client address (every tab of a household shares one address behind NAT). */
+  readonly maxConnectionsPerAddress: number;
+  readonly maxConnections: number;
+  /** Messages per second one connection may send, sustained, and in a burst (forming a mesh is bursty). */
+  readonly messagesPerSecond: number;
+  readonly messageBurst: number;
+  /** How often the server pings; a connection that has not answered the previous ping by then is closed. */
+  readonly pingMs: number;
+  /** Bytes queued for one slow receiver before messages to it are dropped. */
+  readonly maxBufferedBytes: number;
+  /** How long a signaling ticket opens new connections (a connection open at expiry stays open). */
+  readonly ticketSeconds: number;
+  /** Handed to volunteers for their RTCPeerConnections: none by default (direct connections only). */
+  readonly iceServers: readonly IceServer[];
+}
 
 export interface CoordinatorConfig extends ConnectionLimits {
   /** JSON request bodies. */
@@ -37,6 +60,8 @@ export interface CoordinatorConfig extends ConnectionLimits {
   readonly inlineInputBytes: number;
   /** What a validated result may earn, whatever the job's price (rules/credit.ts). */
   readonly credit: CreditPolicy;
+  /** Inline inputs in one lease response, in all: a lease sized to a fast device holds hundreds of units. */
+  readonly inlineLeaseBytes: number;
   readonly tokenSeconds: number;
   readonly challengeSeconds: number;
   /** How often expired leases are swept back into the queue. */
@@ -48,6 +73,12 @@ export interface CoordinatorConfig extends ConnectionLimits {
    * announces (volunteers coming and going) changes its diagnosis.
    */
   readonly progressQuietMs: number;
+  /**
+   * Whether volunteers may meet each other: the signaling WebSocket at /signal and the peer rooms. Off, they
+   * work alone, each asset from the coordinator (tests outside a network namespace turn it off: see README).
+   */
+  readonly peers: boolean;
+  readonly signal: SignalLimits;
 }
 
 export const DEFAULT_CONFIG: CoordinatorConfig = {
@@ -92,6 +123,7 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   maxLeasesPerVolunteer: 256,
   inlineInputBytes: 256 * 1024,
   credit: DEFAULT_CREDIT,
+  inlineLeaseBytes: 4 * 1024 * 1024,
   tokenSeconds: 15 * 60,
   challengeSeconds: 120,
   sweepMs: 1000,
@@ -108,4 +140,17 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   keepAliveTimeoutMs: 5_000,
   connectionsCheckMs: 1_000,
   maxConnectionsPerAddress: 128,
+  peers: true,
+  signal: {
+    maxMessageBytes: 64 * 1024,
+    maxTopicsPerConnection: 8,
+    maxConnectionsPerAddress: 64,
+    maxConnections: 10_000,
+    messagesPerSecond: 50,
+    messageBurst: 400,
+    pingMs: 30_000,
+    maxBufferedBytes: 1024 * 1024,
+    ticketSeconds: 24 * 60 * 60,
+    iceServers: [],
+  },
 };

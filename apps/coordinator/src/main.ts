@@ -43,6 +43,8 @@ const coordinator = await startCoordinator({
   ...(databaseUrl ? { databaseUrl } : {}),
   port,
   host,
+  // PEERS=0: volunteers work alone (no /signal, no rooms).
+  ...(process.env.PEERS === '0' ? { config: { peers: false } } : {}),
   ...(existsSync(webDist) ? { webRoot: webDist } : {}),
   logger: createLogger(logLevel),
   config: { trustProxy: process.env.TRUST_PROXY ?? '' },

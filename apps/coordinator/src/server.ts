@@ -11,7 +11,7 @@ import { createApp, type RequestRecord } from './http/app';
 import type { Deps } from './http/env';
 import { FileBlobStore } from './blobs/files/file-blob-store';
 import { Challenges } from './http/challenges';
-import { parseTrustedProxies } from './http/client-address';
+import { bucketOf, clientAddress, parseTrustedProxies } from './http/client-address';
 import { guardConnections, serverOptions } from './http/connections';
 import { progressOf } from './http/progress';
 import { ProgressFeeds } from './http/progress-feed';
@@ -23,6 +23,8 @@ import { ReceiptLog } from './log/receipt-log';
 import { createLogger, type Logger, messageLogger } from './logger';
 import { newProject } from './new-project';
 import { ensureOperatorToken, isOperatorToken, operatorTokenPath } from './operator-token';
+import { PeerKeys } from './peers/peer-keys';
+import { attachSignaling, NO_SIGNALING, type Signaling } from './signal/signal-server';
 import { CoordinatorStore } from './store/coordinator-store';
 import { openPostgres } from './store/postgres/pg-persistence';
 import { SqlitePersistence } from './store/sqlite/sqlite-persistence';
@@ -64,6 +66,8 @@ export interface Coordinator {
   readonly publicKey: string;
   readonly store: Store;
   readonly deps: Deps;
+  /** The signaling WebSocket at /signal (its counters are what tests and operators read). */
+  readonly signaling: Signaling;
   /** The operator token, and whether this start made it (then it is printed, once). */
   readonly operator: { readonly token: string; readonly created: boolean; readonly path: string };
   createProject(name: string, description?: string, owner?: string): Promise<{ project: ProjectId; token: string }>;
@@ -159,6 +163,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     clock,
     config,
     tokens: new VolunteerTokens(tokenKey),
+    peers: new PeerKeys(tokenKey),
     challenges: new Challenges(tokenKey),
     proxies: proxies.value,
     perAddress: new RateLimiter(config.perAddress, clock),
@@ -207,6 +212,22 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     );
   });
   guardConnections(server as Server, config, proxies.value, logger);
+  // The one place the signaling WebSocket meets the HTTP server: it takes the `upgrade` requests for /signal.
+  const signaling = config.peers
+    ? attachSignaling(server as Server, {
+        limits: config.signal,
+        tickets: deps.peers.tickets,
+        projectExists: async (project) => (await store.getProject(project as ProjectId)) !== null,
+        clock,
+        addressOf: (request) => {
+          const forwarded = request.headers['x-forwarded-for'];
+          const hops = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
+          return bucketOf(clientAddress(request.socket.remoteAddress ?? '', hops, proxies.value));
+        },
+        // A client past a limit is its problem, not ours: a warning (throttled per reason by the server).
+        log: (line) => logger.warn({ component: 'signal' }, line),
+      })
+    : NO_SIGNALING;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   /** The sweep under way, which a close waits for before it closes the store. */
@@ -231,11 +252,13 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     publicKey: key.publicKey,
     store,
     deps,
+    signaling,
     operator,
     createProject: (name, description, owner) => createProject(store, clock, name, description, owner),
     sweep,
     close: async () => {
       clearInterval(timer);
+      await signaling.close();
       await (sweeping as Promise<number> | null)?.catch(() => 0);
       deps.progress.close();
       await new Promise<void>((resolve) => {

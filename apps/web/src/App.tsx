@@ -11,6 +11,8 @@ import type { Session } from './session';
 
 // Only for a job that publishes its picture (the demo): its own chunk, loaded when one is served.
 const PicturePanel = lazy(() => import('./components/PicturePanel'));
+// Shown only once this tab is in a room (after Start): not part of what the page loads at first.
+const SwarmPanel = lazy(() => import('./components/SwarmPanel').then((m) => ({ default: m.SwarmPanel })));
 
 export function App({ session }: { session: Session }) {
   const view = useSyncExternalStore(session.subscribe, session.view);
@@ -73,6 +75,11 @@ export function App({ session }: { session: Session }) {
                 name={view.picture.name}
                 active={view.active}
               />
+            </Suspense>
+          )}
+          {view.swarms.length > 0 && (
+            <Suspense fallback={null}>
+              <SwarmPanel swarms={view.swarms} projects={view.projects} fetches={view.assetFetches} />
             </Suspense>
           )}
           <SettingsPanel settings={view.settings} battery={view.battery} session={session} />

@@ -16,6 +16,7 @@ export function publishAutomation(session: Session): void {
         computed: status?.counts.computed ?? 0,
         failed: status?.counts.failed ?? 0,
         accepted: status?.counts.accepted ?? 0,
+        repeated: status?.counts.repeated ?? 0,
         dropped: status?.counts.dropped ?? 0,
         outbox: status?.counts.outbox ?? view.outbox,
         counted: stats !== null,

@@ -1,6 +1,6 @@
 // The volunteer page's session: composes the view model, the coordinator's connectivity, computing, receipt
-// sync and key backup (apps/web/src/session/) into the one object the page's React tree and its automation
-// hook drive. Nothing here computes until start().
+// sync, key backup and peers (apps/web/src/session/) into the one object the page's React tree and its automation
+// hook drive. Nothing here computes, and no peer is met, until start().
 import type { AuditReport } from '@bricolage/receipts';
 import { VolunteerStore } from '@bricolage/receipts';
 import type { VolunteerStats } from '@bricolage/protocol';
@@ -8,10 +8,12 @@ import type { VolunteerStatus } from '@bricolage/runtime';
 import { Computing, identityView, type OwnResult } from './session/computing';
 import { Connectivity } from './session/connectivity';
 import { KeyBackup } from './session/key-backup';
+import { Peers } from './session/peers';
 import { ReceiptSync } from './session/receipt-sync';
 import { ViewModel } from './session/view';
 
 export {
+  type AssetFetch,
   type CurrentWork,
   type DeviceView,
   type Notice,
@@ -29,6 +31,7 @@ interface Parts {
   readonly computing: Computing;
   readonly receipts: ReceiptSync;
   readonly keys: KeyBackup;
+  readonly peers: Peers;
 }
 
 export class Session {
@@ -70,6 +73,14 @@ export class Session {
       api: connectivity.api,
       volunteer: () => computing.ensureVolunteer(),
     });
+    const peers: Peers = new Peers({
+      base: this.#base,
+      project: this.#project,
+      model,
+      api: connectivity.api,
+      fetch: connectivity.fetch,
+      volunteer: () => computing.ensureVolunteer(),
+    });
     const computing = new Computing({
       base: this.#base,
       project: this.#project,
@@ -78,8 +89,9 @@ export class Session {
       fetch: connectivity.fetch,
       syncSoon: receipts.schedule,
       reloadProjects: () => connectivity.loadProjects(),
+      blobSource: peers.blobSource,
     });
-    this.#parts = { store, computing, receipts, keys: new KeyBackup({ model, store, computing, receipts }) };
+    this.#parts = { store, computing, receipts, keys: new KeyBackup({ model, store, computing, receipts }), peers };
     const battery = computing.watchBattery();
     const [settings, identity, outbox] = await Promise.all([store.settings(), store.identity(), store.outbox.size()]);
     model.set({ settings, identity: identity ? await identityView(identity) : null, outbox });
@@ -98,6 +110,7 @@ export class Session {
   #coordinatorBack(): void {
     const parts = this.#parts;
     parts?.computing.redeliver();
+    parts?.peers.coordinatorBack();
     if (parts && !this.#model.view().coordinatorKey)
       void this.#connectivity
         .publishedKey()
@@ -108,11 +121,14 @@ export class Session {
   // actions
 
   async start(): Promise<void> {
+    // The rooms are joined while the device is examined; the first asset fetch waits for them a moment.
+    this.#parts?.peers.start();
     await this.#parts?.computing.start();
   }
 
   async stop(): Promise<void> {
     await this.#parts?.computing.stop();
+    this.#parts?.peers.leave();
   }
 
   async setThrottle(percent: number): Promise<void> {
@@ -206,6 +222,7 @@ export class Session {
     const parts = this.#parts;
     if (!parts) return;
     parts.receipts.close();
+    parts.peers.leave();
     await parts.computing.close(2000);
     parts.store.close();
   }

@@ -11,6 +11,7 @@ export const API = {
   projectStatus: (project: string) => `/v1/projects/${project}/status`, // GET: public per-job counts and diagnosis
   myProject: '/v1/projects/mine', // GET: the project a project token belongs to
   blob: (hash: string) => `/v1/blobs/${hash}`, // GET public; PUT with a project token
+  blobManifest: (hash: string) => `/v1/blobs/${hash}/manifest`, // GET: the SHA-256 of each chunk, for peers
   treeHead: '/v1/log/tree-head',
   inclusion: '/v1/log/inclusion', // ?index=&size=
   consistency: '/v1/log/consistency', // ?from=&to=
@@ -47,4 +48,8 @@ export const API = {
   submit: '/v1/volunteer/submit',
   receipts: '/v1/volunteer/receipts', // ?after=index
   me: '/v1/volunteer/me',
+  peerRoom: '/v1/volunteer/peer-room', // ?project=: the project's room, its secret and a signaling ticket
+
+  // peers: y-webrtc's signaling protocol over a WebSocket, `?ticket=` from peerRoom
+  signal: '/signal',
 } as const;

@@ -11,6 +11,11 @@ export interface TabSnapshot {
   readonly failed: number;
   /** Results the coordinator accepted (acknowledged submits). */
   readonly accepted: number;
+  /**
+   * Results the coordinator already had: sent again because its answer was lost (an outage between its commit and
+   * its reply). Acknowledged, never counted twice.
+   */
+  readonly repeated: number;
   /** Results that will not be delivered: the coordinator refused them (expired lease, …), or kept failing on them. */
   readonly dropped: number;
   /** Computed results not yet acknowledged. */

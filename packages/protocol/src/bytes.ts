@@ -19,22 +19,15 @@ for (let i = 0; i < B64.length; i++) B64_INDEX[B64.charCodeAt(i)] = i;
 B64_INDEX['-'.charCodeAt(0)] = 62;
 B64_INDEX['_'.charCodeAt(0)] = 63;
 
+/**
+ * Standard padded base64 through the platform's btoa, a chunk of bytes at a time: building the string
+ * four characters at a time took 11 ms for a 128 KB result, on the page's thread, for every work unit.
+ */
 export function toBase64(bytes: Uint8Array): string {
-  let out = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
-    out += B64.charAt(n >> 18) + B64.charAt((n >> 12) & 63) + B64.charAt((n >> 6) & 63) + B64.charAt(n & 63);
-  }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = (bytes[i] as number) << 16;
-    out += `${B64.charAt(n >> 18)}${B64.charAt((n >> 12) & 63)}==`;
-  } else if (rest === 2) {
-    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8);
-    out += `${B64.charAt(n >> 18)}${B64.charAt((n >> 12) & 63)}${B64.charAt((n >> 6) & 63)}=`;
-  }
-  return out;
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000) as unknown as number[]);
+  return btoa(binary);
 }
 
 /** Decodes standard or url-safe base64, padded or not. Throws TypeError on anything else. */

@@ -1,7 +1,7 @@
 // @bricolage/protocol: the wire contract shared by the coordinator and the browser. Everything public is
 // named here; helpers the modules share among themselves (Merkle node hashing, byte concatenation) stay private.
 // The embeddable widget's contracts are the subpath `@bricolage/protocol/widget`, so that the volunteer page does
-// not carry them.
+// not carry them; the peer layer's are `@bricolage/protocol/peer` (the coordinator, packages/peer, the page's peers).
 
 // identifiers
 export { BlobHash, JobId, LeaseId, ProjectId, VolunteerKey, WorkUnitId } from './ids';
@@ -46,6 +46,8 @@ export {
   CreateProjectRequest,
   DIAGNOSIS_CODES,
   ErrorTally,
+  InputCheck,
+  inputCheckProblem,
   ioSizes,
   JOB_STATES,
   Job,
@@ -93,6 +95,7 @@ export {
   ChallengeResponse,
   HeartbeatRequest,
   HeartbeatResponse,
+  JobSpeed,
   Lease,
   LeasedJob,
   LeaseRequest,

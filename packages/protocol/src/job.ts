@@ -52,6 +52,37 @@ export const WasmImplementation = z
   .meta({ id: 'WasmImplementation' });
 export type WasmImplementation = z.infer<typeof WasmImplementation>;
 
+const DECIMAL = /^(0|[1-9][0-9]{0,19})$/;
+/** A decimal string as a bigint; null for anything else (zod runs refinements even after a field failed). */
+const decimal = (v: unknown): bigint | null => (typeof v === 'string' && DECIMAL.test(v) ? BigInt(v) : null);
+
+/** An unsigned integer below 2^64, in decimal (JSON numbers stop being exact at 2^53). */
+const DecimalU64 = z
+  .string()
+  .regex(DECIMAL, 'expected a decimal integer')
+  .refine((v) => (decimal(v) ?? 0n) < 2n ** 64n, 'expected an integer below 2^64');
+
+/**
+ * A bound on one little-endian unsigned field of every work unit's input: the coordinator refuses, at
+ * upload, a line whose field lies outside [min, max] (see inputCheckProblem). A kernel that can compute
+ * exactly only up to some limit declares it here, so that a work unit beyond it never reaches a volunteer.
+ */
+export const InputCheck = z
+  .object({
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
+    /** Byte offset of the field in the work unit's input. */
+    offset: z
+      .number()
+      .int()
+      .min(0)
+      .max(1 << 30),
+    type: z.enum(['u32', 'u64']),
+    min: DecimalU64.optional(),
+    max: DecimalU64.optional(),
+  })
+  .meta({ id: 'InputCheck' });
+export type InputCheck = z.infer<typeof InputCheck>;
+
 const Dims3 = z.tuple([
   z.number().int().min(1).max(65535),
   z.number().int().min(1).max(65535),
@@ -68,8 +99,27 @@ export const WgslSpec = z
     wasm: WasmImplementation.optional(),
     /** Reject outputs containing NaN when the output is read as f32. */
     forbidNaN: z.boolean().default(false),
+    /**
+     * A kernel refuses an input it cannot compute exactly by writing this value as the first u32 of its
+     * output: the volunteer then reports an error result, never the bytes.
+     */
+    errorWord: z.number().int().min(0).max(0xffffffff).optional(),
+    /** Bounds on fields of each work unit's input, checked by the coordinator at upload. */
+    inputChecks: z.array(InputCheck).max(16).optional(),
   })
   .superRefine((spec, ctx) => {
+    const inputBytes = spec.bindings.filter((b) => b.role === 'input').reduce((n, b) => n + b.size, 0);
+    for (const check of spec.inputChecks ?? []) {
+      if (check.offset + (check.type === 'u64' ? 8 : 4) > inputBytes)
+        ctx.addIssue({ code: 'custom', message: `input check ${check.name} lies past the ${inputBytes}-byte input` });
+      const top = check.type === 'u32' ? 2n ** 32n : 2n ** 64n;
+      const [min, max] = [decimal(check.min), decimal(check.max)];
+      for (const bound of [min, max])
+        if (bound !== null && bound >= top)
+          ctx.addIssue({ code: 'custom', message: `input check ${check.name}: ${bound} does not fit a ${check.type}` });
+      if (min !== null && max !== null && min > max)
+        ctx.addIssue({ code: 'custom', message: `input check ${check.name}: min is above max` });
+    }
     const seen = new Set<number>();
     for (const b of spec.bindings) {
       if (seen.has(b.binding)) ctx.addIssue({ code: 'custom', message: `binding ${b.binding} declared twice` });
@@ -444,4 +494,21 @@ export function ioSizes(spec: JobSpec): { input: number; output: number } {
       };
     }
   }
+}
+
+/** Why a work unit's input fails one of the job's input checks, or null when it passes them all (or has none). */
+export function inputCheckProblem(spec: JobSpec, input: Uint8Array): string | null {
+  if (spec.kind !== 'wgsl') return null;
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  for (const check of spec.inputChecks ?? []) {
+    const width = check.type === 'u64' ? 8 : 4;
+    if (check.offset + width > input.length) return `input check ${check.name}: the input is too short`;
+    const value =
+      check.type === 'u64' ? view.getBigUint64(check.offset, true) : BigInt(view.getUint32(check.offset, true));
+    if (check.min !== undefined && value < BigInt(check.min))
+      return `${check.name} = ${value} is below the job's minimum ${check.min}`;
+    if (check.max !== undefined && value > BigInt(check.max))
+      return `${check.name} = ${value} is above the job's maximum ${check.max}`;
+  }
+  return null;
 }

@@ -47,6 +47,12 @@ export const WebGpuCapability = z
   .meta({ id: 'WebGpuCapability' });
 export type WebGpuCapability = z.infer<typeof WebGpuCapability>;
 
+/** A device's measured throughput on one job: units it completes per second, at its current throttle. */
+export const JobSpeed = z
+  .object({ job: JobId, unitsPerSecond: z.number().positive().max(1_000_000) })
+  .meta({ id: 'JobSpeed' });
+export type JobSpeed = z.infer<typeof JobSpeed>;
+
 export const Capabilities = z
   .object({
     webgpu: WebGpuCapability.nullable(),
@@ -55,6 +61,11 @@ export const Capabilities = z
     hardwareConcurrency: z.number().int().min(1).max(1024).default(1),
     /** The backend this device will use for each job kind, decided by calibration on the device. */
     backends: z.object({ wgsl: BackendClass.nullable(), onnx: BackendClass.nullable() }),
+    /**
+     * The device's speed on the jobs it has computed lately, measured from its own work units: the
+     * coordinator sizes its leases of those jobs to that speed (BOINC's estimated-speed scheduling).
+     */
+    speeds: z.array(JobSpeed).max(64).optional(),
   })
   .meta({ id: 'Capabilities' });
 export type Capabilities = z.infer<typeof Capabilities>;
@@ -62,6 +73,10 @@ export type Capabilities = z.infer<typeof Capabilities>;
 export const LeaseRequest = z
   .object({
     capabilities: Capabilities,
+    /**
+     * Work units wanted of jobs the capabilities give no speed for. A job with a speed is sized by the
+     * coordinator instead: enough to keep the device busy for a while, within the per-volunteer cap.
+     */
     max: z.number().int().min(1).max(1000).default(1),
     project: z.string().optional(),
     /**

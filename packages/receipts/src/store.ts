@@ -232,13 +232,17 @@ export class VolunteerStore {
   // outbox: the runtime's `Outbox` interface, durable
 
   readonly outbox = {
-    put: async (entry: StoredOutboxEntry): Promise<void> => {
+    put: (entry: StoredOutboxEntry): Promise<void> => this.outbox.putMany([entry]),
+    /** One transaction for many results: short work units finish faster than a transaction each commits. */
+    putMany: async (entries: readonly StoredOutboxEntry[]): Promise<void> => {
       const tx = this.#db.transaction(['outbox', 'set-aside'], 'readwrite');
       const outbox = tx.objectStore('outbox');
+      const aside = tx.objectStore('set-aside');
       await committed(tx, async () => {
         // First one wins: a result already waiting (or set aside) for this lease is never replaced.
-        if (!(await outbox.get(entry.id)) && !(await tx.objectStore('set-aside').get(entry.id)))
-          await outbox.put({ id: entry.id, result: entry.result, createdAt: entry.createdAt });
+        for (const entry of entries)
+          if (!(await outbox.get(entry.id)) && !(await aside.get(entry.id)))
+            await outbox.put({ id: entry.id, result: entry.result, createdAt: entry.createdAt });
       });
     },
     peek: (limit: number): Promise<StoredOutboxEntry[]> =>

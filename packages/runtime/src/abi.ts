@@ -76,11 +76,22 @@ export const bytesOf = (data: ArrayBufferView): Uint8Array =>
 
 export type SelfCheck = { ok: true } | { ok: false; reason: string };
 
-/** The checks a result must pass before it may be submitted: declared size, and no NaN where forbidden. */
+/**
+ * The checks a result must pass before it may be submitted: declared size, no NaN where forbidden, and
+ * not the kernel's refusal (the job's errorWord as its first u32).
+ */
 export function selfCheck(spec: JobSpec, output: Uint8Array): SelfCheck {
   const expected = ioSizes(spec).output;
   if (output.length !== expected)
     return { ok: false, reason: `output is ${output.length} bytes, the job declares ${expected}` };
+  if (spec.kind === 'wgsl' && spec.errorWord !== undefined && output.length >= 4) {
+    const first = new DataView(output.buffer, output.byteOffset, 4).getUint32(0, true);
+    if (first === spec.errorWord)
+      return {
+        ok: false,
+        reason: `the kernel refused its input (its output starts with the job's errorWord ${first})`,
+      };
+  }
   if (spec.forbidNaN && containsNaN(output)) return { ok: false, reason: 'output contains NaN' };
   return { ok: true };
 }

@@ -1,7 +1,7 @@
 // The page's handle on the compute worker. It enforces time budgets the only way a stuck kernel can be
 // stopped, by terminating the worker, and then starts a fresh one; jobs are prepared again lazily.
 import type { BackendClass, JobSpec } from '@bricolage/protocol';
-import { type Remote, transfer, wrap } from 'comlink';
+import { proxy, type Remote, transfer, wrap } from 'comlink';
 import type { CalibrationOptions, CalibrationReport } from './calibration/calibrate';
 import type { ComputeApi, ComputeConfig, ComputeOutcome, DeviceProbe, PrepareOutcome } from './compute/api';
 import { assetsFor } from './executors/executor';
@@ -112,15 +112,80 @@ export class ComputeHost {
     budgetMs: number,
     signal?: AbortSignal,
   ): Promise<ComputeOutcome | Interrupted> {
-    await this.#ready;
-    const api = this.#api;
-    const gone = watchEnd(this.#generationEnd);
-    const generation = this.#generation;
+    const [outcome] = this.runMany(job, [input], budgetMs, signal);
+    return outcome!;
+  }
+
+  /**
+   * Runs several work units of one job in one call to the worker, which computes them back to back and
+   * tells each outcome as it ends: one outcome per input, each held to its own `budgetMs` exactly as
+   * `run` holds one (a stuck unit times out alone; those after it come back `restarted`).
+   */
+  runMany(
+    job: string,
+    inputs: readonly Uint8Array[],
+    budgetMs: number,
+    signal?: AbortSignal,
+  ): Promise<ComputeOutcome | Interrupted>[] {
+    const told = inputs.map(() => {
+      let tell: (outcome: ComputeOutcome) => void = () => undefined;
+      let fail: (error: unknown) => void = () => undefined;
+      const promise = new Promise<ComputeOutcome>((resolve, reject) => {
+        tell = resolve;
+        fail = reject;
+      });
+      promise.catch(() => undefined); // awaited by its budget below, unless the worker is replaced first
+      return { promise, tell, fail };
+    });
+    // Each unit takes its place in the chain of budgets now, in order, before anything is awaited.
+    const slots = inputs.map(() => this.#queueBudget());
+    const posted = (async () => {
+      await this.#ready;
+      const api = this.#api;
+      const sentTo = { generation: this.#generation, end: this.#generationEnd };
+      // Copies go to the worker (transferred, so detached here) unless the caller's buffer is whole.
+      const owned = inputs.map((input) =>
+        input.byteOffset === 0 && input.byteLength === input.buffer.byteLength ? input : input.slice(),
+      );
+      const onOutcome = (index: number, outcome: ComputeOutcome) => told[index]?.tell(outcome);
+      const call =
+        owned.length === 1
+          ? api.run(job, transfer(owned[0]!, [owned[0]!.buffer as ArrayBuffer])).then((o) => onOutcome(0, o))
+          : api.runMany(
+              job,
+              transfer(
+                owned,
+                owned.map((o) => o.buffer as ArrayBuffer),
+              ),
+              proxy(onOutcome),
+            );
+      call.catch((error: unknown) => {
+        for (const t of told) t.fail(error);
+      });
+      return sentTo;
+    })();
+    return told.map((t, i) => this.#budgeted(posted, t.promise, slots[i]!, budgetMs, signal));
+  }
+
+  /** A place in the chain of time budgets: `previous` settles when the unit before it has settled. */
+  #queueBudget(): BudgetSlot {
     const previous = this.#tail;
     let settle: () => void = () => undefined;
     this.#tail = new Promise<void>((resolve) => {
       settle = resolve;
     });
+    return { previous, settle };
+  }
+
+  async #budgeted(
+    posted: Promise<{ generation: number; end: GenerationEnd }>,
+    call: Promise<ComputeOutcome>,
+    { previous, settle }: BudgetSlot,
+    budgetMs: number,
+    signal?: AbortSignal,
+  ): Promise<ComputeOutcome | Interrupted> {
+    let generation = this.#generation;
+    let gone: ReturnType<typeof watchEnd> | null = null;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<'aborted'>((resolve) => {
@@ -129,9 +194,9 @@ export class ComputeHost {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      const owned = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength ? input : input.slice();
-      const call = api.run(job, transfer(owned, [owned.buffer as ArrayBuffer]));
-      call.catch(() => undefined); // awaited below, unless the worker is replaced first
+      const sent = await posted;
+      generation = sent.generation;
+      gone = watchEnd(sent.end);
       if ((await Promise.race([previous, aborted])) === 'aborted') return this.#abort();
       if (generation !== this.#generation)
         return { ok: false, code: 'restarted', message: 'the worker was replaced before this work unit started' };
@@ -159,7 +224,7 @@ export class ComputeHost {
     } finally {
       clearTimeout(timer);
       if (onAbort) signal?.removeEventListener('abort', onAbort);
-      gone.release();
+      gone?.release();
       settle();
     }
   }
@@ -200,6 +265,12 @@ export class ComputeHost {
     this.#ready = this.#api.configure(this.#options.config);
     this.#ready.catch((error: Error) => console.error('compute worker failed to start', error));
   }
+}
+
+/** A unit's place in the chain of time budgets. */
+interface BudgetSlot {
+  readonly previous: Promise<void>;
+  readonly settle: () => void;
 }
 
 /** A run that produced nothing to report: aborted by the caller, or never started on a replaced worker. */

@@ -10,6 +10,7 @@ export {
 export type { DroppedResult, VolunteerEvent, VolunteerState, VolunteerStatus } from './events';
 export { type Outbox, type OutboxEntry, type SetAsideEntry, MemoryOutbox } from './outbox';
 export type { VolunteerIdentity, ClientFailure, ClientResult } from './client/coordinator-client';
+export type { BlobSource } from './client/assets';
 export { ComputeHost, type ComputeHostOptions, type WorkerFactory } from './host';
 export type { ComputeOutcome, DeviceProbe } from './compute/api';
 export type { CalibrationOptions, CalibrationReport } from './calibration/calibrate';

@@ -21,6 +21,8 @@ export interface SetAsideEntry extends OutboxEntry {
 export interface Outbox {
   /** Adds an entry; an entry with the same id replaces nothing (first one wins). */
   put(entry: OutboxEntry): Promise<void>;
+  /** Adds entries all at once (one transaction where durable), as `put` does each. */
+  putMany(entries: readonly OutboxEntry[]): Promise<void>;
   /** Up to `limit` entries still to deliver, oldest first. */
   peek(limit: number): Promise<OutboxEntry[]>;
   remove(ids: readonly string[]): Promise<void>;
@@ -40,6 +42,10 @@ export class MemoryOutbox implements Outbox {
 
   async put(entry: OutboxEntry): Promise<void> {
     if (!this.#entries.has(entry.id) && !this.#aside.has(entry.id)) this.#entries.set(entry.id, entry);
+  }
+
+  async putMany(entries: readonly OutboxEntry[]): Promise<void> {
+    for (const entry of entries) await this.put(entry);
   }
 
   async peek(limit: number): Promise<OutboxEntry[]> {

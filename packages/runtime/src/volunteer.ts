@@ -2,6 +2,7 @@
 // the device, authenticates, and runs the pipeline; results drain to the coordinator in the background.
 import type { Capabilities, ReceiptsPage, VolunteerStats } from '@bricolage/protocol';
 import { generateSigningKeyPair } from '@bricolage/protocol';
+import type { PeerRoom } from '@bricolage/protocol/peer';
 import {
   type CalibrationStore,
   calibrationKey,
@@ -11,7 +12,7 @@ import {
 } from './calibration/cache';
 import type { CalibrationOptions, CalibrationReport } from './calibration/calibrate';
 import { type BackendOverrides, capabilitiesFrom } from './capabilities';
-import { AssetCache } from './client/assets';
+import { AssetCache, type BlobSource } from './client/assets';
 import { type ClientResult, CoordinatorClient, type VolunteerIdentity } from './client/coordinator-client';
 import { JobVerifier } from './client/job-verifier';
 import { Submitter } from './client/submitter';
@@ -68,6 +69,11 @@ export interface VolunteerOptions {
   /** Where calibration results are kept between visits (default localStorage); false to measure every time. */
   readonly calibrationCache?: CalibrationStore | false;
   readonly createWorker?: WorkerFactory;
+  /**
+   * Where job assets (kernels, twins, models, constant data) come from: given the coordinator, a source to ask
+   * first (a page passes its peers here; the runtime itself knows nothing of them). The coordinator by default.
+   */
+  readonly blobSource?: (coordinator: BlobSource) => BlobSource;
   readonly fetch?: typeof fetch;
   readonly submitBatchSize?: number;
   /** Cap on how long to wait when the coordinator has no work (it suggests 10 s). */
@@ -102,6 +108,8 @@ export interface Volunteer {
   /** This volunteer's receipts logged after index `after`, at most `limit` (the coordinator's default: 100). */
   receipts(after?: number, limit?: number): Promise<ClientResult<ReceiptsPage>>;
   stats(): Promise<ClientResult<VolunteerStats>>;
+  /** A project's peer room (its secret, a signaling ticket), asked as this volunteer. */
+  peerRoom(project: string): Promise<ClientResult<PeerRoom>>;
   /** Stops, submits what it can within `timeoutMs`, and terminates the worker. */
   close(timeoutMs?: number): Promise<void>;
   /** For tests only. */
@@ -134,7 +142,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
   });
   const emitter = new Emitter();
   const outbox = options.outbox ?? new MemoryOutbox();
-  const assets = new AssetCache(client);
+  const assets = new AssetCache(options.blobSource ? options.blobSource(client) : client);
   const verifier = new JobVerifier(client, options.projectKeys);
   const host = new ComputeHost({
     config: {
@@ -383,6 +391,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
 
     receipts: (after, limit) => client.receipts(after, limit),
     stats: () => client.me(),
+    peerRoom: (project) => client.peerRoom(project),
 
     async close(timeoutMs = 5000) {
       await volunteer.stop('now');

@@ -10,6 +10,7 @@ import { errorResponse, handleError } from './errors';
 import type { Deps, Env } from './env';
 import { resolveClient } from './middleware';
 import { operatorRoutes } from './operator';
+import { peerRoutes } from './peers';
 import { projectRoutes } from './projects';
 import { publicRoutes } from './public';
 import { requestLog } from './request-log';
@@ -55,6 +56,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): OpenAPIHono<Env
   researcherRoutes(app, deps);
   blobRoutes(app, deps);
   volunteerRoutes(app, deps);
+  peerRoutes(app, deps);
   widgetRoutes(app, deps, {
     ...(options.widgetScript ? { script: options.widgetScript } : {}),
     ...(webRoot ? { frame: join(webRoot, FRAME_FILE) } : {}),
@@ -98,7 +100,8 @@ export function createApp(deps: Deps, options: AppOptions = {}): OpenAPIHono<Env
       },
       {
         name: 'volunteer',
-        description: 'Challenge and token, leases, heartbeats, results and receipts, with a volunteer token',
+        description:
+          'Challenge and token, leases, heartbeats, results and receipts, peer rooms, with a volunteer token',
       },
       { name: 'log', description: 'The public append-only receipt log: tree heads, proofs, entries' },
       {

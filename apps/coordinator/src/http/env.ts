@@ -6,6 +6,7 @@ import type { CoordinatorKey } from '../log/keys';
 import type { ReceiptLog } from '../log/receipt-log';
 import type { BlobStore } from '../blobs/blob-store';
 import type { Logger } from '../logger';
+import type { PeerKeys } from '../peers/peer-keys';
 import type { Store } from '../store/store';
 import type { RecentVolunteers } from '../volunteers/recent';
 import type { Challenges } from './challenges';
@@ -25,6 +26,8 @@ export interface Deps {
   readonly tokens: VolunteerTokens;
   readonly challenges: Challenges;
   readonly proxies: TrustedProxies;
+  /** Signaling tickets and room secrets. */
+  readonly peers: PeerKeys;
   readonly perAddress: RateLimiter;
   readonly logReads: RateLimiter;
   readonly perVolunteer: RateLimiter;

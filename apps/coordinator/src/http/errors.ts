@@ -26,6 +26,9 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   internal: 500,
 };
 
+/** The HTTP status of an error code, for answers that do not go through Hono (a refused WebSocket handshake). */
+export const httpStatus = (code: ErrorCode): ContentfulStatusCode => STATUS[code];
+
 export class ApiError extends Error {
   /** Seconds after which the same request may succeed (429s): sent as Retry-After. */
   retryAfter?: number;

@@ -6,10 +6,12 @@ import {
   AddWorkUnitsResponse,
   CreateJobRequest,
   Job,
+  type JobSpec,
   JobId,
   JobProgress,
   ResultLine,
   WorkUnitLine,
+  inputCheckProblem,
   ioSizes,
   workUnitId,
 } from '@bricolage/protocol';
@@ -173,7 +175,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
           deps.config.maxLineBytes,
           deps.config.maxUploadBytes,
         )) {
-          const unit = parseLine(line, number, sizes);
+          const unit = parseLine(line, number, sizes, job.definition.spec);
           chunk.push(unit);
           chunkBytes += unit.input.length + (unit.expected?.length ?? 0);
           if (chunk.length >= CHUNK || chunkBytes >= CHUNK_BYTES) await stage();
@@ -314,7 +316,12 @@ function idempotencyKey(header: string | undefined): string | null {
   return key;
 }
 
-function parseLine(line: string, number: number, sizes: { input: number; output: number }): StagedWorkUnit {
+function parseLine(
+  line: string,
+  number: number,
+  sizes: { input: number; output: number },
+  spec: JobSpec,
+): StagedWorkUnit {
   const fail = (message: string): never => {
     throw new ApiError('bad_request', `line ${number}: ${message}`, number - 1);
   };
@@ -329,6 +336,9 @@ function parseLine(line: string, number: number, sizes: { input: number; output:
   const decode = (text: string, field: string): Uint8Array => decodeBase64(text) ?? fail(`${field} is not base64`);
   const input = decode(parsed.data.input, 'input');
   if (input.length !== sizes.input) fail(`input is ${input.length} bytes; the job's inputs total ${sizes.input}`);
+  // The job's own bounds on its inputs: what its kernel cannot compute exactly never reaches a volunteer.
+  const outOfBounds = inputCheckProblem(spec, input);
+  if (outOfBounds) fail(outOfBounds);
   const expected = parsed.data.expected === undefined ? null : decode(parsed.data.expected, 'expected');
   if (expected && expected.length !== sizes.output)
     fail(`expected is ${expected.length} bytes; the job's outputs total ${sizes.output}`);

@@ -137,17 +137,23 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
             signature: job.definition.signature ?? null,
           });
       }
+      // Inputs past the response's inline budget are fetched by hash, as the volunteer comes to them.
+      let inline = deps.config.inlineLeaseBytes;
       return c.json({
-        leases: granted.map((g) => ({
-          lease: leaseId(g.lease),
-          workUnit: workUnitId(g.workUnit),
-          job: g.job,
-          deadline: g.deadline,
-          inputHash: g.inputHash as never,
-          input: g.input ? toBase64(g.input) : null,
-          // Only where the job publishes its results anyway: a private job's labels stay the researcher's.
-          ...(publishing.has(g.job) && g.tag !== null ? { tag: g.tag } : {}),
-        })),
+        leases: granted.map((g) => {
+          const carried = g.input !== null && g.input.length <= inline;
+          if (carried) inline -= g.input!.length;
+          return {
+            lease: leaseId(g.lease),
+            workUnit: workUnitId(g.workUnit),
+            job: g.job,
+            deadline: g.deadline,
+            inputHash: g.inputHash as never,
+            input: carried ? toBase64(g.input!) : null,
+            // Only where the job publishes its results anyway: a private job's labels stay the researcher's.
+            ...(publishing.has(g.job) && g.tag !== null ? { tag: g.tag } : {}),
+          };
+        }),
         jobs,
         retryAfter: granted.length === 0 ? 10 : null,
       });

@@ -1,10 +1,12 @@
-// Lease: hand a volunteer up to `max` work units it can run. Jobs are offered in the order
-// rules/eligibility.ts gives for its device; within a job, known-answer units at the job's rate, then the
-// lowest units that want a replica and that this volunteer never held. Each granted unit's counters move
+// Lease: hand a volunteer work units it can run. Jobs are offered in the order rules/eligibility.ts gives for
+// its device; how many units of each, and for how long, rules/lease-size.ts decides (a device that reported its
+// speed on a job gets a target time of work; one that did not, up to the request's `max`); within a job,
+// known-answer units at the job's rate, then the lowest units that want a replica and that this volunteer
+// never held. Each granted unit's counters move
 // (the first replica also draws its quorum: adaptive replication, rules/trust.ts).
 import type { JobId } from '@bricolage/protocol';
 import { eligibility, leaseOrder } from '../rules/eligibility';
-import { leaseRoom } from '../rules/lease-size';
+import { DEFAULT_SIZING, leaseSize, speedOf, volunteerRoom } from '../rules/lease-size';
 import { quorumFor } from '../rules/trust';
 import { replicasWanted } from '../rules/validation';
 import type { Candidate, NewReplica } from '../store/records';
@@ -18,8 +20,11 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<GrantedLea
   const { tx, changes, now, random, limits } = ctx;
   const volunteer = await tx.lockVolunteer(q.volunteer);
   const inFlight = volunteer.leased - volunteer.returned;
-  let room = leaseRoom({ asked: q.max, inFlight, cap: limits.maxLeasesPerVolunteer });
+  let room = volunteerRoom(inFlight, limits.maxLeasesPerVolunteer);
   if (room <= 0) return [];
+  // Units still wanted of jobs it reported no speed for, and seconds of work still to hand out on those it did.
+  let wanted = q.max;
+  let seconds = DEFAULT_SIZING.targetSeconds;
   const trust = volunteer.trust;
   const open: JobFacts[] = [];
   for (const id of await tx.jobIds({ state: 'active', ...(q.project ? { project: q.project } : {}) }))
@@ -29,7 +34,11 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<GrantedLea
     if (room <= 0) break;
     const { job, backend } = fit;
     const def = job.definition;
-    const deadline = now + def.leaseSeconds * 1000;
+    const speed = speedOf(q.capabilities.speeds, job.id);
+    const size = leaseSize({ speed, leaseSeconds: def.leaseSeconds, room, wanted, seconds });
+    if (size.count <= 0) continue;
+    let jobRoom = size.count;
+    const deadline = now + size.leaseMs;
     const grant = (candidate: Candidate, probe: boolean) => {
       const wu = candidate.workUnit;
       if (!probe) {
@@ -49,19 +58,23 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<GrantedLea
         replica: { workUnit: wu.id, job: job.id, volunteer: q.volunteer, leasedAt: now, deadline, backend },
       });
       room--;
+      jobRoom--;
     };
     if (def.knownAnswerRate > 0) {
       let probes: Candidate[] | null = null;
-      for (let i = 0; i < room; i++) {
+      for (let i = 0; i < jobRoom; i++) {
         if (random() >= def.knownAnswerRate) continue;
         probes ??= await tx.probeCandidates(job.id, q.volunteer, PROBES_READ, limits.inlineInputBytes);
         const pick = probes.splice(Math.floor(random() * probes.length), 1)[0];
         if (pick) grant(pick, true);
       }
     }
-    if (room <= 0) break;
-    for (const candidate of await tx.leaseCandidates(job.id, backend, q.volunteer, room, limits.inlineInputBytes))
-      grant(candidate, false);
+    if (jobRoom > 0)
+      for (const candidate of await tx.leaseCandidates(job.id, backend, q.volunteer, jobRoom, limits.inlineInputBytes))
+        grant(candidate, false);
+    const n = size.count - jobRoom;
+    if (speed === null) wanted -= n;
+    else seconds -= n / speed;
   }
   if (grants.length === 0) return [];
   const ids = await tx.insertReplicas(grants.map((g) => g.replica));

@@ -2,7 +2,7 @@
 // receipts), and what it is doing turned into the view: state, current work unit, counts, pauses.
 import type { Capabilities, VolunteerStats } from '@bricolage/protocol';
 import { fingerprint, type StoredIdentity, type VolunteerStore } from '@bricolage/receipts';
-import type { VisibilitySource, Volunteer, VolunteerStatus } from '@bricolage/runtime';
+import type { BlobSource, VisibilitySource, Volunteer, VolunteerStatus } from '@bricolage/runtime';
 import { type BatteryView, watchBattery } from '../battery';
 import type { CurrentWork, DeviceView, PauseReason, ViewModel } from './view';
 
@@ -22,6 +22,8 @@ export interface ComputingOptions {
   readonly reloadProjects: () => Promise<void>;
   /** What counts as hidden; the document's visibility by default (the widget adds its card being out of view). */
   readonly visibility?: VisibilitySource & { readonly reason?: () => PauseReason };
+  /** Where job assets come from first (the page's peers); the coordinator otherwise. */
+  readonly blobSource?: (coordinator: BlobSource) => BlobSource;
 }
 
 /** A result this tab computed for a job that publishes its results: where it goes, and what it is. */
@@ -101,6 +103,7 @@ export class Computing {
       fetch: this.#o.fetch,
       ...(this.#o.project ? { project: this.#o.project } : {}),
       ...(this.#o.visibility ? { visibility: this.#o.visibility } : {}),
+      ...(this.#o.blobSource ? { blobSource: this.#o.blobSource } : {}),
     });
     this.#unsubscribe = [
       volunteer.on('state', (e) => {

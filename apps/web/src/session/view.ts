@@ -1,5 +1,6 @@
 // The view model: one immutable view of a volunteer session for whoever draws it (the volunteer page's React
 // tree, the widget's frame), changed only through `set`, with listeners told only when something changed.
+import type { SwarmView } from '@bricolage/peer';
 import type { ListedProject, Project, VolunteerStats } from '@bricolage/protocol';
 import {
   type AuditReport,
@@ -41,6 +42,14 @@ export interface CurrentWork {
   readonly jobName: string | null;
   readonly project: Project | null;
   readonly startedAt: number;
+}
+
+/** A job asset this tab fetched, from where, and how long it took (the Peers panel lists the last few). */
+export interface AssetFetch {
+  readonly hash: string;
+  readonly bytes: number;
+  readonly ms: number;
+  readonly from: 'peers' | 'coordinator';
 }
 
 export interface Notice {
@@ -104,6 +113,10 @@ export interface View {
     readonly restoring: boolean;
   };
   readonly notices: readonly Notice[];
+  /** The rooms of the projects this tab serves, once it has joined them (after Start). */
+  readonly swarms: readonly SwarmView[];
+  /** The last few job assets fetched, newest last. */
+  readonly assetFetches: readonly AssetFetch[];
   /** `performance.now()` (ms since the page started loading) when Start was pressed and when the first WU began. */
   readonly timing: { readonly startPressed: number | null; readonly firstCompute: number | null };
 }
@@ -145,6 +158,8 @@ export const INITIAL_VIEW: View = {
   audit: null,
   busy: { verifying: false, importing: false, backup: false, restoring: false },
   notices: [],
+  swarms: [],
+  assetFetches: [],
   timing: { startPressed: null, firstCompute: null },
 };
 

@@ -503,6 +503,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/volunteer/peer-room": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's peer room: its name, the secret that encrypts it, and a ticket for the signaling WebSocket at /signal */
+        get: operations["getPeerRoom"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/blobs/{hash}/manifest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The SHA-256 of each 64 KiB chunk of a blob, for checking chunks fetched from peers; immutable */
+        get: operations["getBlobManifest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/widget.js": {
         parameters: {
             query?: never;
@@ -802,6 +836,8 @@ export interface components {
             wasm?: components["schemas"]["WasmImplementation"];
             /** @default false */
             forbidNaN?: boolean;
+            errorWord?: number;
+            inputChecks?: components["schemas"]["InputCheck"][];
         };
         WgslBinding: {
             binding: number;
@@ -817,6 +853,14 @@ export interface components {
             module: string;
             /** @default run */
             export?: string;
+        };
+        InputCheck: {
+            name: string;
+            offset: number;
+            /** @enum {string} */
+            type: "u32" | "u64";
+            min?: string;
+            max?: string;
         };
         OnnxSpec: {
             /**
@@ -978,6 +1022,7 @@ export interface components {
                 wgsl: components["schemas"]["BackendClass"] & (string | null);
                 onnx: components["schemas"]["BackendClass"] & (string | null);
             };
+            speeds?: components["schemas"]["JobSpeed"][];
         };
         WebGpuCapability: {
             /** @default  */
@@ -1004,6 +1049,10 @@ export interface components {
             /** @default [] */
             features?: string[];
         } | null;
+        JobSpeed: {
+            job: string;
+            unitsPerSecond: number;
+        };
         HeartbeatResponse: {
             leases: {
                 lease: string;
@@ -1059,6 +1108,25 @@ export interface components {
             receipt: components["schemas"]["Receipt"];
             proof: components["schemas"]["InclusionProof"];
             treeHead: components["schemas"]["SignedTreeHead"];
+        };
+        PeerRoom: {
+            project: string;
+            room: string;
+            secret: string;
+            signaling: string;
+            ticketExpiresAt: number;
+            iceServers: components["schemas"]["IceServer"][];
+        };
+        IceServer: {
+            urls: string | string[];
+            username?: string;
+            credential?: string;
+        };
+        BlobManifest: {
+            hash: string;
+            size: number;
+            chunkSize: number;
+            chunks: string[];
         };
     };
     responses: never;
@@ -2084,6 +2152,68 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReceiptsPage"];
+                };
+            };
+            /** @description Rejected request */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getPeerRoom: {
+        parameters: {
+            query: {
+                project: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How to join the room */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeerRoom"];
+                };
+            };
+            /** @description Rejected request */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getBlobManifest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                hash: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Chunk hashes, in order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlobManifest"];
                 };
             };
             /** @description Rejected request */

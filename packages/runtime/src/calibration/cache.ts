@@ -1,7 +1,7 @@
 // Calibration results kept between visits (localStorage by default): a returning volunteer's tab starts
 // computing without measuring again. Keyed by everything the result depends on; kept for a week.
 import type { CalibrationReport } from './calibrate';
-import type { DeviceProbe } from '../compute/api';
+import type { DeviceProbe } from '../executors/device-probe';
 
 /** The part of `Storage` the cache uses. */
 export interface CalibrationStore {

@@ -1,7 +1,7 @@
 // Job assets (WGSL source, wasm modules, ONNX models) by content hash: fetched once, verified against
 // the hash, retried on transient failures, and kept for the next work units of the same job.
 import type { ClientResult } from './coordinator-client';
-import { backoffDelay } from '../pipeline/backoff';
+import { backoffDelay } from './backoff';
 
 export interface BlobSource {
   blob(hash: string): Promise<ClientResult<Uint8Array>>;

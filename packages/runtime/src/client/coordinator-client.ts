@@ -21,6 +21,7 @@ import {
   sha256Hex,
   sign,
 } from '@bricolage/protocol';
+import type { PeerRoom } from '@bricolage/protocol/peer';
 
 /** The part of a zod schema the client uses (zod itself stays a dependency of the protocol package). */
 interface Schema<T> {
@@ -133,6 +134,13 @@ export class CoordinatorClient {
   async projects(): Promise<ClientResult<ListedProject[]>> {
     const list = await this.#send(API.projects, ProjectList, { method: 'GET' });
     return list.ok ? ok(list.value.projects) : list;
+  }
+
+  /** A project's peer room: its secret and a signaling ticket for this volunteer. */
+  async peerRoom(project: string): Promise<ClientResult<PeerRoom>> {
+    // The peer protocol's schemas are loaded when a room is asked for, not with every page that leases work.
+    const { PeerRoom } = await import('@bricolage/protocol/peer');
+    return this.#authed(`${API.peerRoom}?project=${encodeURIComponent(project)}`, PeerRoom, { method: 'GET' });
   }
 
   /** A content-addressed blob, checked against its hash before it is returned. */

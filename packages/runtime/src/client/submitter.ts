@@ -3,7 +3,7 @@
 // that one poisoned result cannot hold up every result after it, across reloads.
 import type { SubmitResponse, SubmittedResult } from '@bricolage/protocol';
 import type { Outbox, OutboxEntry } from '../outbox';
-import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF } from '../pipeline/backoff';
+import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF } from './backoff';
 import type { ClientFailure, ClientResult } from './coordinator-client';
 import { judgeBatch } from './submit-batch';
 

@@ -1,23 +1,24 @@
 // The typed surface of the compute worker, as the page sees it through comlink.
-import type { BackendClass, JobSpec, WebGpuCapability } from '@bricolage/protocol';
+import type { BackendClass, JobSpec } from '@bricolage/protocol';
 import type { CalibrationOptions, CalibrationReport } from '../calibration/calibrate';
-import type { ComputeErrorCode } from '../executors/executor';
+import type { DeviceProbe } from '../executors/device-probe';
+import { type ComputeErrorCode, WGSL_RING } from '../executors/executor';
+
+export type { DeviceProbe };
+
+/** Work units the worker computes at once on each backend: WebGPU keeps a ring of them in flight. */
+export const IN_FLIGHT: Readonly<Record<BackendClass, number>> = {
+  webgpu: WGSL_RING,
+  wasm: 1,
+  'onnx-wasm': 1,
+  'onnx-webgpu': 1,
+};
 
 export interface ComputeConfig {
   /** URL prefix where onnxruntime-web's .wasm files are served; unset, where the bundler emitted them. */
   readonly ortWasmPaths?: string;
   /** Threads for onnxruntime's wasm EP when cross-origin isolated; defaults to hardwareConcurrency (max 4). */
   readonly ortThreads?: number;
-}
-
-export interface DeviceProbe {
-  readonly webgpu: WebGpuCapability | null;
-  readonly wasm: boolean;
-  readonly onnxProviders: ('wasm' | 'webgpu')[];
-  readonly hardwareConcurrency: number;
-  readonly crossOriginIsolated: boolean;
-  /** Threads onnxruntime's wasm EP will use here. */
-  readonly ortThreads: number;
 }
 
 export interface PrepareRequest {
@@ -55,8 +56,17 @@ export interface ComputeApi {
   probe(): Promise<DeviceProbe>;
   calibrate(options?: CalibrationOptions): Promise<CalibrationReport>;
   prepare(request: PrepareRequest): Promise<PrepareOutcome>;
-  /** Runs one work unit; runs are executed one at a time in the order they arrive. */
+  /** Runs one work unit; runs start in the order they arrive (several at once only on WebGPU's ring). */
   run(job: string, input: Uint8Array): Promise<ComputeOutcome>;
+  /**
+   * Runs several work units of one job back to back in one call, telling `onOutcome` each one's outcome as
+   * it ends (so that the page can hold each to its own time budget); resolves when all have run.
+   */
+  runMany(
+    job: string,
+    inputs: Uint8Array[],
+    onOutcome: (index: number, outcome: ComputeOutcome) => void,
+  ): Promise<void>;
   forget(job: string): Promise<void>;
   /** Device losses observed by this worker so far. */
   deviceLosses(): Promise<number>;

@@ -30,7 +30,10 @@ export class ComputeService implements ComputeApi {
   #ort = new OrtLoader({ numThreads: Math.min(4, hardwareConcurrency()) });
   #executors = new Map<BackendClass, Executor>();
   readonly #jobs = new Map<string, PreparedJob>();
-  #runs: Promise<void> = Promise.resolve();
+  /** Runs not yet started, in arrival order, and those computing now (all on one executor). */
+  readonly #queued: { readonly executor: Executor | undefined; readonly start: () => void }[] = [];
+  #active = 0;
+  #activeExecutor: Executor | undefined;
 
   async configure(config: ComputeConfig): Promise<void> {
     this.#ort = new OrtLoader({
@@ -76,12 +79,61 @@ export class ComputeService implements ComputeApi {
     }
   }
 
+  /**
+   * The page may queue the next work units before this one finishes, so that the worker never waits on the
+   * page. Runs start in arrival order; several overlap only on an executor that computes several at once
+   * (WebGPU's ring of slots), never across executors.
+   */
   run(job: string, input: Uint8Array): Promise<ComputeOutcome> {
-    // The page may queue the next work unit before this one finishes, so that the worker never waits on
-    // the page; runs must not interleave (a WGSL job's buffers are shared between its work units).
-    const run = this.#runs.then(() => this.#run(job, input));
-    this.#runs = run.then(() => undefined);
-    return run;
+    return new Promise<ComputeOutcome>((resolve) => {
+      this.#enqueue(job, () => this.#run(job, input).then(resolve));
+    });
+  }
+
+  /** Several units of one job in one turn of the queue: no message between them, no other run among them. */
+  runMany(
+    job: string,
+    inputs: Uint8Array[],
+    onOutcome: (index: number, outcome: ComputeOutcome) => void,
+  ): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#enqueue(job, async () => {
+        for (const [index, input] of inputs.entries()) {
+          const told: unknown = onOutcome(index, await this.#run(job, input));
+          // Through comlink the callback is the page's: its promise is not waited for, and a page that
+          // went away meanwhile is no error of this run.
+          if (told instanceof Promise) told.catch(() => undefined);
+        }
+        resolve();
+      });
+    });
+  }
+
+  #enqueue(job: string, work: () => Promise<unknown>): void {
+    this.#queued.push({
+      executor: this.#jobs.get(job)?.executor,
+      start: () => {
+        work().finally(() => {
+          this.#active--;
+          this.#pump();
+        });
+      },
+    });
+    this.#pump();
+  }
+
+  /** Starts queued runs while the one at the front may overlap with those computing. */
+  #pump(): void {
+    for (;;) {
+      const next = this.#queued[0];
+      if (!next) return;
+      const limit = next.executor?.concurrency ?? 1;
+      if (this.#active > 0 && (next.executor !== this.#activeExecutor || this.#active >= limit)) return;
+      this.#queued.shift();
+      this.#active++;
+      this.#activeExecutor = next.executor;
+      next.start();
+    }
   }
 
   async #run(job: string, input: Uint8Array): Promise<ComputeOutcome> {

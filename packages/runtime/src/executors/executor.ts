@@ -12,11 +12,16 @@ export type ComputeErrorCode =
   /** Refused before anything ran: the job's signature does not hold against its project's key. */
   | 'untrusted_job';
 
+/** WebGPU work units in flight per job and device: enough to overlap submit, compute and readback. */
+export const WGSL_RING = 4;
+
 /** Asset bytes by lowercase hex SHA-256, already verified against their hash. */
 export type AssetMap = ReadonlyMap<string, Uint8Array>;
 
 export interface Executor {
   readonly backend: BackendClass;
+  /** Work units `run` may compute at once (WebGPU keeps several in flight); 1 when absent. */
+  readonly concurrency?: number;
   /** Compiles or loads whatever the job needs; called once per job per worker. */
   prepare(job: string, spec: JobSpec, assets: AssetMap): Promise<void>;
   /** Computes one work unit: the output bytes, exactly as declared by the job. */

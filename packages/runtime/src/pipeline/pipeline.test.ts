@@ -1,11 +1,18 @@
 import type { BlobHash, Capabilities, JobId, LeaseId, LeasedJob, ProjectId, WorkUnitId } from '@bricolage/protocol';
 import { fromBase64, sha256Hex, toBase64 } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
-import type { ComputeOutcome } from '../compute/api';
+import { type ComputeOutcome, IN_FLIGHT } from '../compute/api';
 import type { VolunteerEvent } from '../events';
 import type { Interrupted } from '../host';
 import { MemoryOutbox } from '../outbox';
-import { MAX_PREFETCH, Pipeline, type PipelineClient, type PipelineClock, type PipelineCompute } from './pipeline';
+import {
+  MAX_HANDOFF,
+  MAX_PREFETCH,
+  Pipeline,
+  type PipelineClient,
+  type PipelineClock,
+  type PipelineCompute,
+} from './pipeline';
 import { restAfter } from './throttle';
 
 const H = '0'.repeat(64) as BlobHash;
@@ -204,9 +211,137 @@ describe('pipeline', () => {
     await pipeline.stop();
     // Three leased up front (the one computing, the one handed to the worker behind it, one ahead);
     // the second is handed to the worker before the first is done, so that it goes straight on to it.
-    expect(log.slice(0, 4)).toEqual(['lease 1', 'lease 2', 'lease 3', 'run 1']);
+    expect(log.slice(0, 3)).toEqual(['lease 1', 'lease 2', 'lease 3']);
     expect(log.indexOf('lease 4')).toBeLessThan(log.indexOf('done 1'));
     expect(log.indexOf('run 2')).toBeLessThan(log.indexOf('done 1'));
+  });
+
+  it('reports its measured speed on a job with the lease requests that follow, scaled by the throttle', async () => {
+    const { client, log } = await fakeClient(12);
+    const asked: (readonly { job: string; unitsPerSecond: number }[] | undefined)[] = [];
+    const recording: PipelineClient = {
+      ...client,
+      lease: (request) => {
+        asked.push(request.capabilities.speeds);
+        return client.lease(request);
+      },
+    };
+    const { pipeline, outbox } = await pipelineFor(recording, fakeCompute(log, { delayMs: 10 }), { throttle: 0.5 });
+    pipeline.start();
+    await until(async () => (await outbox.size()) === 12);
+    await pipeline.stop();
+    expect(asked[0]).toBeUndefined();
+    const last = asked.at(-1);
+    expect(last?.map((s) => s.job)).toEqual([job.id]);
+    // Each unit takes its 10 ms or more (Node's timers may fire a fraction of a millisecond early): at half
+    // duty, about 50 units/s at most; the scaling itself is speeds.test.ts's.
+    expect(last![0]!.unitsPerSecond).toBeGreaterThan(0);
+    expect(last![0]!.unitsPerSecond).toBeLessThan(60);
+  });
+
+  /** `inner`, computing at most `atOnce` units at a time like the real worker, counting how many it holds. */
+  function workerLike(inner: PipelineCompute, atOnce: number) {
+    let held = 0;
+    let running = 0;
+    const stats = { most: 0 };
+    const waiting: (() => void)[] = [];
+    const compute: PipelineCompute = {
+      prepare: inner.prepare,
+      async run(...args) {
+        stats.most = Math.max(stats.most, ++held);
+        if (running >= atOnce) await new Promise<void>((r) => waiting.push(r));
+        running++;
+        try {
+          return await inner.run(...args);
+        } finally {
+          running--;
+          held--;
+          waiting.shift()?.();
+        }
+      },
+    };
+    return { compute, stats };
+  }
+
+  /** Compute whose units take `ms` each on a clock the test moves (whatever this machine's load). */
+  function timedCompute(log: string[], ms: number, clock: { t: number }): PipelineCompute {
+    const inner = fakeCompute(log);
+    return {
+      prepare: inner.prepare,
+      async run(...args) {
+        const outcome = await inner.run(...args);
+        const startedAt = clock.t;
+        clock.t += ms;
+        return outcome.ok ? { ...outcome, startedAt, endedAt: clock.t } : outcome;
+      },
+    };
+  }
+
+  it('hands the worker one unit behind a long wasm unit, and a WebGPU job at least its ring', async () => {
+    for (const [backend, spec, atLeast, atMost] of [
+      ['wasm', job.spec, 2, 2],
+      ['webgpu', wgslOnly, IN_FLIGHT.webgpu + 1, MAX_HANDOFF + 1],
+    ] as const) {
+      const t = { t: 0 };
+      const { client, log } = await fakeClient(12, { job: { ...job, spec, backend } });
+      const { compute, stats } = workerLike(timedCompute(log, 1500, t), IN_FLIGHT[backend]);
+      const clock = { now: () => Date.now(), monotonic: () => t.t };
+      const { pipeline, outbox } = await pipelineFor(client, compute, { capabilities: softwareAdapter, clock });
+      pipeline.start();
+      await until(async () => (await outbox.size()) === 12);
+      await pipeline.stop();
+      expect(stats.most, backend).toBeGreaterThanOrEqual(atLeast);
+      expect(stats.most, backend).toBeLessThanOrEqual(atMost);
+      // Results still land in lease order.
+      expect((await outbox.peek(20)).map((e) => e.id)).toEqual(Array.from({ length: 12 }, (_, i) => `ls_${i + 1}`));
+    }
+  });
+
+  it('posts short units to the worker several to a call, and each still gets its own result', async () => {
+    const t = { t: 0 };
+    const { client, log } = await fakeClient(120);
+    const single = timedCompute(log, 1, t);
+    const batches: number[] = [];
+    const compute: PipelineCompute = {
+      ...single,
+      runMany(jobId, inputs, budget, signal) {
+        batches.push(inputs.length);
+        return inputs.map((input) => single.run(jobId, input, budget, signal));
+      },
+    };
+    const clock = { now: () => Date.now(), monotonic: () => t.t };
+    const { pipeline, outbox } = await pipelineFor(client, compute, { clock });
+    pipeline.start();
+    await until(async () => (await outbox.size()) === 120);
+    await pipeline.stop();
+    // 25 ms of 1 ms units to a call once measured (the first calls, before that, hold one).
+    expect(Math.max(...batches)).toBe(25);
+    const results = (await outbox.peek(200)).map((e) => e.result);
+    expect(results.map((r) => r.lease)).toEqual(Array.from({ length: 120 }, (_, i) => `ls_${i + 1}`));
+    expect(results.every((r, i) => r.kind === 'ok' && fromBase64(r.output)[0] === 2 * (i + 1))).toBe(true);
+  });
+
+  it('hands the worker units of a millisecond by the dozen, so that it never waits on the page', async () => {
+    // Each unit takes 1 ms on a clock the test moves, whatever this machine's load.
+    let t = 0;
+    const clock = { now: () => Date.now(), monotonic: () => t };
+    const { client, log } = await fakeClient(200);
+    const inner = fakeCompute(log);
+    const timed: PipelineCompute = {
+      prepare: inner.prepare,
+      async run(...args) {
+        const outcome = await inner.run(...args);
+        const startedAt = t++;
+        return outcome.ok ? { ...outcome, startedAt, endedAt: t } : outcome;
+      },
+    };
+    const { compute, stats } = workerLike(timed, 1);
+    const { pipeline, outbox } = await pipelineFor(client, compute, { clock });
+    pipeline.start();
+    await until(async () => (await outbox.size()) === 200);
+    await pipeline.stop();
+    // A second of 1 ms units, as many as the handoff's cap, and the one computing: not the 2 of long units.
+    expect(stats.most).toBe(MAX_HANDOFF + 1);
   });
 
   it('hands the worker nothing ahead when throttled, so that it can rest between work units', async () => {
@@ -269,9 +404,10 @@ describe('pipeline', () => {
     await pipeline.stop('now');
     // Before anything is measured: the one to run, one handed to the worker ahead, one more.
     expect(asked[0]).toBe(3);
-    // 30 ms leases for 2 ms work units: the buffer grows to its cap (plus the one to run now), never past it.
+    // 30 ms leases for 2 ms work units: the buffer grows to its cap, plus the units handed to the worker
+    // (250 ms of them: 125) and the one to run now, never past that.
     expect(Math.max(...asked)).toBeGreaterThanOrEqual(MAX_PREFETCH - 1);
-    expect(Math.max(...asked)).toBeLessThanOrEqual(MAX_PREFETCH + 1);
+    expect(Math.max(...asked)).toBeLessThanOrEqual(MAX_PREFETCH + 125 + 1);
   });
 
   it('without prefetch, leases only when the previous work unit is done', async () => {
@@ -361,6 +497,45 @@ describe('pipeline', () => {
       expect(previous.end - previous.start).toBeGreaterThan(0);
       expect(span.start - previous.end).toBeGreaterThanOrEqual(restAfter(previous.end - previous.start, 0.25) - 1e-6);
     }
+  });
+
+  it('stays busy after a pause until every unit in the worker has its result recorded', async () => {
+    // The outbox holds its writes until released: a unit that finished computing is still the pipeline's
+    // until its result is stored, so a paused volunteer reads 'pausing', not 'paused', meanwhile.
+    const { client, log } = await fakeClient(4);
+    const outbox = new MemoryOutbox();
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const putMany = outbox.putMany.bind(outbox);
+    outbox.putMany = async (entries) => {
+      await held;
+      return putMany(entries);
+    };
+    const pipeline = new Pipeline({
+      client,
+      compute: fakeCompute(log),
+      assets: async () => new Map(),
+      outbox,
+      capabilities,
+      onResult: () => undefined,
+      emit: () => undefined,
+      maxIdleWaitMs: 20,
+    });
+    pipeline.start();
+    await until(() => log.includes('done 1'));
+    pipeline.pause();
+    // Every unit handed to the worker finishes computing; none is recorded yet.
+    await until(() => log.filter((l) => l.startsWith('run')).length === log.filter((l) => l.startsWith('done')).length);
+    expect(pipeline.busy).toBe(true);
+    expect(pipeline.counts.computed).toBe(0);
+    release();
+    await until(() => !pipeline.busy);
+    const ran = log.filter((l) => l.startsWith('done')).length;
+    expect(pipeline.counts.computed).toBe(ran);
+    expect(await outbox.size()).toBe(ran);
+    await pipeline.stop();
   });
 
   it('takes no new work while paused and resumes where it stopped', async () => {

@@ -1,43 +1,35 @@
 // lease → fetch inputs → compute → outbox, with the next work unit leased, fetched and prepared while
 // the current one computes. Runs on the page, so that a stuck kernel can be killed with its worker.
-import type {
-  BackendClass,
-  BlobHash,
-  Capabilities,
-  Lease,
-  LeaseRequest,
-  LeaseResponse,
-  LeasedJob,
-  SubmittedResult,
-} from '@bricolage/protocol';
-import { fromBase64, sha256Hex, toBase64 } from '@bricolage/protocol';
+import type { BackendClass, BlobHash, Capabilities, LeasedJob, SubmittedResult } from '@bricolage/protocol';
+import { toBase64 } from '@bricolage/protocol';
 import { selfCheck } from '../abi';
-import { leasedBackend } from '../capabilities';
-import type { ClientResult, HeartbeatReply } from '../client/coordinator-client';
-import type { ComputeOutcome, PrepareOutcome } from '../compute/api';
+import { type ComputeOutcome, IN_FLIGHT, type PrepareOutcome } from '../compute/api';
+import type { JobCheck } from '../client/job-verifier';
 import type { VolunteerEvent } from '../events';
 import type { ComputeErrorCode } from '../executors/executor';
-import type { JobCheck } from '../client/job-verifier';
 import type { AssetSource, Interrupted } from '../host';
-import type { Outbox } from '../outbox';
-import { backoffDelay } from './backoff';
+import type { Outbox, OutboxEntry } from '../outbox';
+import { type LeaseClient, type LeaseClock, LeaseQueue, type Work } from './lease-queue';
+import { ResultWriter } from './result-writer';
+import { JobSpeeds } from './speeds';
 import { DutyMeter, clampDuty, restAfter } from './throttle';
 
-export interface PipelineClient {
-  lease(request: LeaseRequest): Promise<ClientResult<LeaseResponse>>;
-  blob(hash: string): Promise<ClientResult<Uint8Array>>;
-  heartbeat(leases: readonly string[]): Promise<ClientResult<HeartbeatReply>>;
-}
+export type PipelineClient = LeaseClient;
 
 export interface PipelineCompute {
   prepare(job: string, spec: LeasedJob['spec'], backend: BackendClass, assets: AssetSource): Promise<PrepareOutcome>;
   /** May be called again before the previous run settled: runs execute in call order. */
   run(job: string, input: Uint8Array, budgetMs: number, signal?: AbortSignal): Promise<ComputeOutcome | Interrupted>;
+  /** Several units of one job in one call, each with its own outcome and budget (ComputeHost.runMany). */
+  runMany?(
+    job: string,
+    inputs: readonly Uint8Array[],
+    budgetMs: number,
+    signal?: AbortSignal,
+  ): Promise<ComputeOutcome | Interrupted>[];
 }
 
-export interface PipelineClock {
-  /** Wall-clock epoch ms, comparable with lease deadlines. */
-  now(): number;
+export interface PipelineClock extends LeaseClock {
   /** Monotonic ms for durations, on the scale of the worker's `startedAt`/`endedAt` (timeOrigin + now()). */
   monotonic(): number;
 }
@@ -65,26 +57,6 @@ export interface PipelineOptions {
   readonly verify?: (job: LeasedJob) => Promise<JobCheck>;
 }
 
-interface Work {
-  readonly lease: Lease;
-  readonly job: LeasedJob;
-  /** When the lease was granted or last renewed (epoch ms). */
-  leasedAt: number;
-  deadline: number;
-  /** Set when a heartbeat says the lease is no longer ours to compute. */
-  gone: string | null;
-  readonly ready: Promise<Ready>;
-}
-
-type Ready =
-  | { readonly ok: true; readonly backend: BackendClass; readonly input: Uint8Array }
-  | {
-      readonly ok: false;
-      readonly code: ComputeErrorCode | 'skip';
-      readonly message: string;
-      readonly backend?: BackendClass;
-    };
-
 export interface PipelineCounts {
   leased: number;
   computed: number;
@@ -96,8 +68,14 @@ const systemClock: PipelineClock = {
   monotonic: () => performance.timeOrigin + performance.now(),
 };
 
-/** Most work units kept leased ahead, however small they are. */
+/** Most work units kept leased ahead beyond those handed to the worker, however small they are. */
 export const MAX_PREFETCH = 16;
+/** Compute time the units handed to the worker ahead should cover, and their most. */
+const HANDOFF_MS = 1000;
+export const MAX_HANDOFF = 64;
+/** Compute time one call to the worker should hold, and the most units in it. */
+const BATCH_MS = 25;
+const MAX_BATCH = 64;
 
 /** A work unit on its way through the worker, or the reason it never got there. */
 type Started =
@@ -117,6 +95,12 @@ type Started =
       readonly outcome: Promise<ComputeOutcome | Interrupted>;
     };
 
+interface Runnable {
+  readonly work: Work;
+  readonly backend: BackendClass;
+  readonly input: Uint8Array;
+}
+
 const isInterrupted = (o: ComputeOutcome | Interrupted): o is Interrupted =>
   !o.ok && (o.code === 'aborted' || o.code === 'restarted');
 
@@ -126,31 +110,31 @@ export class Pipeline {
   readonly #o: PipelineOptions;
   readonly #clock: PipelineClock;
   readonly #meter = new DutyMeter(8);
-  readonly #queue: Work[] = [];
+  readonly #speeds = new JobSpeeds();
+  readonly #writer: ResultWriter;
+  readonly #queue: LeaseQueue;
   readonly #sleepers = new Set<() => void>();
   readonly counts: PipelineCounts = { leased: 0, computed: 0, failed: 0 };
   #capabilities: Capabilities;
   #duty: number;
+  #projects: readonly string[] | null;
   #prefetch: boolean;
   #running = false;
   #paused = false;
-  #waiting = false;
   #loop: Promise<void> | null = null;
-  #leasing: Promise<void> | null = null;
-  #noWorkUntil = 0;
-  #leaseFailures = 0;
   #abort = new AbortController();
   #heartbeat: ReturnType<typeof setInterval> | null = null;
   #current: (Work & { backend: BackendClass }) | null = null;
-  /** Work units handed to the worker and not yet finished (the current one and the one queued behind it). */
+  /**
+   * Work units handed to the worker whose results are not yet recorded (the one computing, those queued or
+   * in flight behind it, and those finished whose result is still on its way into the outbox).
+   */
   readonly #inWorker = new Set<Work>();
-  /** Moving averages: compute time per work unit, and time from asking for a lease to being ready to run. */
+  /** Moving average of the compute time per work unit. */
   #computeEma: number | null = null;
-  #readyEma: number | null = null;
-  #projects: readonly string[] | null;
-  /** Jobs whose signer was announced (each lease is checked; the event is sent once a job). */
-  readonly #announced = new Set<string>();
   #computeMs = 0;
+  /** When the last unit to finish ended (monotonic): the end of the busy time so far. */
+  #busyUntil = 0;
   #startedAt = 0;
   #firstComputeAt: number | null = null;
   #lastError: string | null = null;
@@ -162,6 +146,28 @@ export class Pipeline {
     this.#duty = clampDuty(options.throttle ?? 1);
     this.#projects = options.projects ?? null;
     this.#prefetch = options.prefetch ?? true;
+    this.#writer = new ResultWriter(options.outbox);
+    this.#queue = new LeaseQueue({
+      client: options.client,
+      compute: options.compute,
+      assets: options.assets,
+      capabilities: () => this.#capabilityReport(),
+      ...(options.project ? { project: options.project } : {}),
+      projects: () => this.#projects,
+      ...(options.verify ? { verify: options.verify } : {}),
+      emit: options.emit,
+      clock: this.#clock,
+      ...(options.maxIdleWaitMs !== undefined ? { maxIdleWaitMs: options.maxIdleWaitMs } : {}),
+      sleep: (ms) => this.#sleep(ms),
+      running: () => this.#running,
+      onError: (message) => {
+        this.#lastError = message;
+      },
+      onLeased: () => {
+        this.counts.leased++;
+      },
+      ahead: () => this.#depth(),
+    });
   }
 
   get running(): boolean {
@@ -172,7 +178,7 @@ export class Pipeline {
   }
   /** True while the coordinator has had nothing for us. */
   get waiting(): boolean {
-    return this.#waiting;
+    return this.#queue.waiting;
   }
   get throttle(): number {
     return this.#duty;
@@ -184,7 +190,7 @@ export class Pipeline {
     const c = this.#current;
     return c ? { lease: c.lease.lease, workUnit: c.lease.workUnit, job: c.job.id, backend: c.backend } : null;
   }
-  /** Whether a work unit is in the worker (computing, or queued there behind the one computing). */
+  /** Whether a work unit is in the worker (computing, queued there, or finished with its result not yet recorded). */
   get busy(): boolean {
     return this.#inWorker.size > 0;
   }
@@ -208,6 +214,12 @@ export class Pipeline {
     return this.#meter.rate(this.#clock.monotonic());
   }
 
+  /** The capability report sent with a lease request: the device, and its measured speed on recent jobs. */
+  #capabilityReport(): Capabilities {
+    const speeds = this.#speeds.report(this.#duty);
+    return speeds.length > 0 ? { ...this.#capabilities, speeds } : this.#capabilities;
+  }
+
   setCapabilities(capabilities: Capabilities): void {
     this.#capabilities = capabilities;
   }
@@ -222,7 +234,7 @@ export class Pipeline {
   /** Serves only these projects' jobs from the next lease on (null: every project); leases held are kept. */
   setProjects(projects: readonly string[] | null): void {
     this.#projects = projects;
-    this.#noWorkUntil = 0;
+    this.#queue.wake();
     this.#wake();
   }
 
@@ -230,7 +242,10 @@ export class Pipeline {
     this.#prefetch = prefetch;
   }
 
-  /** Finishes the current work unit, then waits until resumed. Leases are not renewed while paused. */
+  /**
+   * Finishes the work units already in the worker (the one computing, and those handed over behind it:
+   * at most about a second of short units), then waits until resumed. Leases are not renewed while paused.
+   */
   pause(): void {
     this.#paused = true;
     this.#wake();
@@ -260,7 +275,7 @@ export class Pipeline {
   }
 
   /**
-   * Stops leasing. `finish` lets the current work unit complete and enter the outbox; `now` kills it.
+   * Stops leasing. `finish` lets the work units in the worker complete and enter the outbox; `now` kills them.
    * Leases fetched ahead and not started are left to expire on the coordinator.
    */
   async stop(mode: 'finish' | 'now' = 'finish'): Promise<void> {
@@ -271,39 +286,68 @@ export class Pipeline {
     if (mode === 'now') this.#abort.abort();
     this.#wake();
     await this.#loop;
-    this.#queue.length = 0;
+    this.#queue.clear();
   }
 
   async #run(): Promise<void> {
-    let next: Promise<Started | null> | null = null;
+    /** Units handed to the worker, oldest first; each batch is posted only after the one before it. */
+    const inWorker: Promise<Started>[] = [];
+    let posted: Promise<unknown> = Promise.resolve();
+    const post = (works: Work[]) => {
+      const started = posted.then(() => this.#begin(works));
+      posted = started;
+      for (const i of works.keys()) inWorker.push(started.then((all) => all[i]!));
+      this.#refill();
+    };
     while (this.#running) {
-      if (this.#paused && !next) {
-        await this.#sleep(60_000);
-        continue;
+      if (inWorker.length === 0) {
+        if (this.#paused) {
+          await this.#sleep(60_000);
+          continue;
+        }
+        const work = await this.#take();
+        if (!work) continue;
+        post([work]);
       }
-      const current = next ? await next : await this.#startNext(true);
-      next = null;
-      if (!current) continue;
-      // Hand the worker its next work unit now, so that it starts the moment this one ends: only at a
-      // full duty cycle (a throttled volunteer rests in between) and while not paused.
-      if (this.#prefetch && this.#duty >= 1 && !this.#paused && this.#running && this.#queue.length > 0)
-        next = this.#startNext(false);
-      const computeMs = await this.#finish(current);
-      if (computeMs > 0 && !next) await this.#rest(computeMs);
+      // Hand the worker its next units now, so that it starts each the moment it can (WebGPU computes
+      // several at once): only at a full duty cycle (a throttled volunteer rests in between) and while
+      // not paused.
+      while (this.#handoff() > inWorker.length - 1 && !this.#paused && this.#running && this.#queue.length > 0) {
+        const batch = [this.#queue.shift()!];
+        const size = Math.min(this.#batchSize(batch[0]!), this.#handoff() + 1 - inWorker.length);
+        while (batch.length < size && this.#queue.held[0]?.job.id === batch[0]!.job.id)
+          batch.push(this.#queue.shift()!);
+        post(batch);
+      }
+      const computeMs = await this.#finish(await inWorker.shift()!);
+      if (computeMs > 0 && inWorker.length === 0) await this.#rest(computeMs);
     }
-    // Stopped with a work unit already in the worker: finish it (stop('now') has aborted it).
-    if (next) {
-      const pending = await next;
-      if (pending) await this.#finish(pending);
-    }
+    // Stopped with work units already in the worker: finish them (stop('now') has aborted them).
+    for (const started of inWorker) await this.#finish(await started);
+    await this.#writer.flush();
   }
 
-  /** Takes the next leased work unit (waiting for one when `wait`) and hands it to the worker. */
-  async #startNext(wait: boolean): Promise<Started | null> {
-    const work = wait ? await this.#take() : (this.#queue.shift() ?? null);
-    if (!work) return null;
-    this.#refill();
-    return this.#begin(work);
+  /**
+   * Units to hand the worker beyond the one it computes, at a full duty cycle: as many as it runs at once,
+   * and for short units enough to cover HANDOFF_MS of compute, so that the worker goes from one to the
+   * next without waiting on the page (whose work per result, a millisecond or so, would otherwise set the
+   * pace of units that compute in one).
+   */
+  #handoff(): number {
+    if (!this.#prefetch || this.#duty < 1) return 0;
+    const next = this.#queue.held[0] ?? this.#current;
+    const atOnce = next ? IN_FLIGHT[next.job.backend] : 1;
+    const cover = this.#computeEma === null ? 0 : Math.ceil(HANDOFF_MS / Math.max(this.#computeEma, 0.05));
+    return Math.min(MAX_HANDOFF, Math.max(atOnce, cover));
+  }
+
+  /**
+   * Units of a job to post in one call: one at a time on a backend that runs several at once (WebGPU's
+   * ring), otherwise as many short units as BATCH_MS of compute.
+   */
+  #batchSize(work: Work): number {
+    if (IN_FLIGHT[work.job.backend] > 1 || this.#computeEma === null) return 1;
+    return Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_MS / Math.max(this.#computeEma, 0.05))));
   }
 
   /** The next work unit to compute, leasing when the queue is empty; null when stopped or paused. */
@@ -311,12 +355,12 @@ export class Pipeline {
     while (this.#running && !this.#paused) {
       const next = this.#queue.shift();
       if (next) return next;
-      const wait = this.#noWorkUntil - this.#clock.monotonic();
+      const wait = this.#queue.holdOffMs;
       if (wait > 0) {
         await this.#sleep(wait);
         continue;
       }
-      await this.#leaseMore(this.#prefetch ? this.#depth() + 1 : 1);
+      await this.#queue.leaseMore(this.#prefetch ? this.#depth() + 1 : 1);
     }
     return null;
   }
@@ -324,132 +368,50 @@ export class Pipeline {
   /**
    * Work units to keep leased and fetched ahead: enough to cover (twice) the time a lease takes to
    * become ready, measured against the time a work unit takes to compute (one for long work units, more for
-   * tiny ones), plus the one handed to the worker ahead of time when running at a full duty cycle.
+   * tiny ones), plus those handed to the worker ahead of time when running at a full duty cycle.
    */
   #depth(): number {
     if (!this.#prefetch) return 0;
-    const handoff = this.#duty >= 1 ? 1 : 0;
-    if (this.#computeEma === null || this.#readyEma === null) return 1 + handoff;
+    const handoff = this.#handoff();
+    const readyMs = this.#queue.readyMs;
+    if (this.#computeEma === null || readyMs === null) return 1 + handoff;
     // Twice the mean: lease latency varies far more than compute time does.
-    const cover = Math.ceil((2 * this.#readyEma) / Math.max(this.#computeEma, 0.5));
-    return Math.min(MAX_PREFETCH, Math.max(1, cover) + handoff);
+    const cover = Math.ceil((2 * readyMs) / Math.max(this.#computeEma, 0.5));
+    return Math.min(MAX_PREFETCH, Math.max(1, cover)) + handoff;
   }
 
   #refill(): void {
-    const want = this.#depth() - this.#queue.length;
-    if (want <= 0 || this.#leasing || this.#clock.monotonic() < this.#noWorkUntil) return;
-    void this.#leaseMore(want);
+    this.#queue.refill(this.#depth() - this.#queue.length);
   }
 
-  #leaseMore(max: number): Promise<void> {
-    this.#leasing ??= this.#lease(max).finally(() => {
-      this.#leasing = null;
-    });
-    return this.#leasing;
+  /**
+   * Checks that work units (of one job) are still ours and ready, and posts them to the worker, which runs
+   * them after any before them: several in one call when the compute side can, so that the worker goes
+   * from one to the next without a message in between.
+   */
+  async #begin(works: readonly Work[]): Promise<Started[]> {
+    const checked = await Promise.all(works.map((work) => this.#check(work)));
+    const runnable = checked.filter((c): c is Runnable => 'input' in c);
+    const issuedAt = this.#clock.monotonic();
+    for (const r of runnable) this.#inWorker.add(r.work);
+    // Copies go to the worker (transferred, so detached here): the originals stay for a re-run.
+    const inputs = runnable.map((r) => r.input.slice());
+    const job = works[0]!.job;
+    const { compute } = this.#o;
+    const outcomes =
+      runnable.length > 1 && compute.runMany
+        ? compute.runMany(job.id, inputs, job.timeBudgetMs, this.#abort.signal)
+        : inputs.map((input) => compute.run(job.id, input, job.timeBudgetMs, this.#abort.signal));
+    let next = 0;
+    return checked.map((c) =>
+      'input' in c ? { kind: 'run', work: c.work, backend: c.backend, issuedAt, outcome: outcomes[next++]! } : c,
+    );
   }
 
-  async #lease(max: number): Promise<void> {
-    const asked = this.#clock.monotonic();
-    const answer = await this.#o.client.lease({
-      capabilities: this.#capabilities,
-      max,
-      ...(this.#o.project ? { project: this.#o.project } : {}),
-      ...(this.#projects ? { projects: [...this.#projects] } : {}),
-    });
-    if (!answer.ok) {
-      const delay = backoffDelay(this.#leaseFailures++);
-      this.#noWorkUntil = this.#clock.monotonic() + delay;
-      this.#lastError = `lease failed: ${answer.error.message}`;
-      this.#o.emit({ type: 'warning', message: `${this.#lastError}; retrying in ${Math.round(delay)} ms` });
-      return;
-    }
-    this.#leaseFailures = 0;
-    const { leases, jobs, retryAfter } = answer.value;
-    if (leases.length === 0) {
-      const wait = Math.min((retryAfter ?? 5) * 1000, this.#o.maxIdleWaitMs ?? Number.POSITIVE_INFINITY);
-      this.#noWorkUntil = this.#clock.monotonic() + Math.max(100, wait);
-      this.#waiting = true;
-      return;
-    }
-    this.#waiting = false;
-    const byId = new Map(jobs.map((j) => [j.id as string, j]));
-    for (const lease of leases) {
-      const job = byId.get(lease.job);
-      if (!job) {
-        this.#o.emit({ type: 'warning', message: `lease ${lease.lease} names job ${lease.job}, which was not sent` });
-        continue;
-      }
-      this.counts.leased++;
-      this.#o.emit({
-        type: 'leased',
-        lease: lease.lease,
-        workUnit: lease.workUnit,
-        job: job.id,
-        project: job.project,
-        jobName: job.name,
-        ...(lease.tag !== undefined ? { tag: lease.tag } : {}),
-      });
-      const work: Work = {
-        lease,
-        job,
-        leasedAt: this.#clock.now(),
-        deadline: lease.deadline,
-        gone: null,
-        ready: this.#ready(lease, job).then((ready) => {
-          this.#readyEma = ema(this.#readyEma, this.#clock.monotonic() - asked);
-          return ready;
-        }),
-      };
-      this.#queue.push(work);
-    }
-  }
-
-  /** Fetches the input and assets and prepares the job in the worker: all of it while another WU computes. */
-  async #ready(lease: Lease, job: LeasedJob): Promise<Ready> {
-    if (this.#o.verify) {
-      const checked = await this.#o.verify(job);
-      if (!checked.ok)
-        return { ok: false, code: checked.transient ? 'skip' : 'untrusted_job', message: checked.message };
-      if (!this.#announced.has(job.id)) {
-        this.#announced.add(job.id);
-        this.#o.emit({ type: 'verified', job: job.id, project: job.project, signer: checked.signer });
-      }
-    }
-    const choice = leasedBackend(job, this.#capabilities);
-    if (!choice.ok) return { ok: false, code: 'unsupported', message: choice.why };
-    const { backend } = choice;
-    let input: Uint8Array;
-    if (lease.input !== null) {
-      input = fromBase64(lease.input);
-      if ((await sha256Hex(input)) !== lease.inputHash)
-        return { ok: false, code: 'runtime_error', message: 'the inline input does not match its hash', backend };
-    } else {
-      const fetched = await this.#fetchWithRetry(lease.inputHash);
-      if (!fetched.ok) return fetched;
-      input = fetched.bytes;
-    }
-    const prepared = await this.#o.compute.prepare(job.id, job.spec, backend, this.#o.assets);
-    if (!prepared.ok) return { ...prepared, backend };
-    return { ok: true, backend, input };
-  }
-
-  async #fetchWithRetry(hash: string): Promise<{ ok: true; bytes: Uint8Array } | (Ready & { ok: false })> {
-    for (let attempt = 0; ; attempt++) {
-      const blob = await this.#o.client.blob(hash);
-      if (blob.ok) return { ok: true, bytes: blob.value };
-      if (!blob.error.transient)
-        return { ok: false, code: 'runtime_error', message: `input ${hash} unavailable: ${blob.error.message}` };
-      // Offline or overloaded: give up quietly after a few tries and let the lease expire.
-      if (attempt >= 4 || !this.#running)
-        return { ok: false, code: 'skip', message: `input ${hash} unavailable: ${blob.error.message}` };
-      await this.#sleep(backoffDelay(attempt));
-    }
-  }
-
-  /** Checks a work unit is still ours and ready, and posts it to the worker (which runs it after any before it). */
-  async #begin(work: Work): Promise<Started> {
+  /** A work unit ready to post, or the reason it will not run. */
+  async #check(work: Work): Promise<Runnable | Exclude<Started, { kind: 'run' }>> {
     const { job } = work;
-    let ready = await work.ready;
+    let ready = await this.#queue.ready(work);
     if (work.gone) return { kind: 'skip', work, reason: work.gone };
     if (this.#clock.now() > work.deadline)
       return { kind: 'skip', work, reason: 'the lease expired before it could start' };
@@ -474,11 +436,7 @@ export class Pipeline {
         message: ready.message,
         backend: ready.backend!,
       };
-    this.#inWorker.add(work);
-    const issuedAt = this.#clock.monotonic();
-    // A copy goes to the worker (transferred, so detached here): the original stays for a re-run.
-    const outcome = this.#o.compute.run(job.id, ready.input.slice(), job.timeBudgetMs, this.#abort.signal);
-    return { kind: 'run', work, backend: ready.backend, issuedAt, outcome };
+    return { work, backend: ready.backend, input: ready.input };
   }
 
   /** Waits for a work unit's outcome and puts its result, or its error result, in the outbox. Returns compute time. */
@@ -505,9 +463,14 @@ export class Pipeline {
     const start = outcome.startedAt ?? started.issuedAt;
     const end = outcome.endedAt ?? ended;
     const computeMs = Math.max(0, end - start);
+    // With several units in flight their spans overlap: count only the time this one added to the busy
+    // time, which is also the time per unit that the device's throughput implies.
+    const added = Math.max(0, end - Math.max(start, this.#busyUntil));
+    this.#busyUntil = Math.max(this.#busyUntil, end);
     this.#meter.record(start, end);
-    this.#computeMs += computeMs;
-    this.#computeEma = ema(this.#computeEma, computeMs);
+    this.#computeMs += added;
+    this.#computeEma = ema(this.#computeEma, added);
+    this.#speeds.record(job.id, added);
     this.#firstComputeAt ??= start;
     if (!outcome.ok) {
       await this.#report(work, outcome.code, outcome.message, outcome.backend ?? backend);
@@ -527,24 +490,42 @@ export class Pipeline {
       backend: outcome.backend,
       elapsedMs: Math.round(outcome.elapsedMs * 1000) / 1000,
     };
-    await this.#o.outbox.put({ id: lease.lease, result, createdAt: this.#clock.now() });
-    // Busy until its result is recorded and counted: a paused volunteer is 'paused' only once nothing is left.
-    this.#inWorker.delete(work);
-    this.counts.computed++;
-    this.#o.emit({
-      type: 'computed',
-      lease: lease.lease,
-      workUnit: lease.workUnit,
-      job: job.id,
-      backend: outcome.backend,
-      elapsedMs: outcome.elapsedMs,
-      outputHash: outcome.outputHash,
-      output: outcome.output,
-      startedAt: start,
-      endedAt: end,
+    this.#store(work, { id: lease.lease, result, createdAt: this.#clock.now() }, () => {
+      this.counts.computed++;
+      this.#o.emit({
+        type: 'computed',
+        lease: lease.lease,
+        workUnit: lease.workUnit,
+        job: job.id,
+        backend: outcome.backend,
+        elapsedMs: outcome.elapsedMs,
+        outputHash: outcome.outputHash,
+        output: outcome.output,
+        startedAt: start,
+        endedAt: end,
+      });
+      this.#o.onResult();
     });
-    this.#o.onResult();
     return computeMs;
+  }
+
+  /**
+   * Puts a result in the outbox without waiting for it: results that finish while a write is under way
+   * go in the next write together. `then` runs once it is stored. The unit counts as in the worker until
+   * then: a paused volunteer is 'pausing', not 'paused', while any of its results is not yet recorded.
+   */
+  #store(work: Work, entry: OutboxEntry, then: () => void): void {
+    this.#writer.add(entry).then(
+      () => {
+        this.#inWorker.delete(work);
+        then();
+      },
+      (error: Error) => {
+        this.#inWorker.delete(work);
+        this.#lastError = `outbox write failed: ${error.message}`;
+        this.#o.emit({ type: 'warning', message: `the result for lease ${entry.id} was not stored: ${error.message}` });
+      },
+    );
   }
 
   #skip(work: Work, why: string): number {
@@ -560,19 +541,19 @@ export class Pipeline {
       message: message.slice(0, 2000),
       ...(backend ? { backend } : {}),
     };
-    await this.#o.outbox.put({ id: work.lease.lease, result, createdAt: this.#clock.now() });
-    this.#inWorker.delete(work);
-    this.counts.failed++;
     this.#lastError = `${code}: ${message}`;
-    this.#o.emit({
-      type: 'failed',
-      lease: work.lease.lease,
-      workUnit: work.lease.workUnit,
-      job: work.job.id,
-      code,
-      message,
+    this.#store(work, { id: work.lease.lease, result, createdAt: this.#clock.now() }, () => {
+      this.counts.failed++;
+      this.#o.emit({
+        type: 'failed',
+        lease: work.lease.lease,
+        workUnit: work.lease.workUnit,
+        job: work.job.id,
+        code,
+        message,
+      });
+      this.#o.onResult();
     });
-    this.#o.onResult();
   }
 
   /** Rests after a work unit so that compute ÷ wall time matches the duty cycle; re-evaluated on change. */
@@ -588,24 +569,7 @@ export class Pipeline {
   /** Renews leases past half their life, and forgets those the coordinator no longer holds for us. */
   async #renewLeases(): Promise<void> {
     if (this.#paused) return;
-    const now = this.#clock.now();
-    const held = [...this.#queue, ...this.#inWorker].filter(
-      (w) => !w.gone && now > w.leasedAt + (w.deadline - w.leasedAt) / 2,
-    );
-    if (held.length === 0) return;
-    const answer = await this.#o.client.heartbeat(held.map((w) => w.lease.lease));
-    if (!answer.ok) {
-      this.#o.emit({ type: 'warning', message: `heartbeat failed: ${answer.error.message}` });
-      return;
-    }
-    const rows = new Map(answer.value.leases.map((r) => [r.lease as string, r]));
-    for (const work of held) {
-      const row = rows.get(work.lease.lease);
-      if (row?.deadline != null) {
-        work.leasedAt = now;
-        work.deadline = row.deadline;
-      } else if (row) work.gone = `the coordinator reports the lease as ${row.state}`;
-    }
+    await this.#queue.renew([...this.#queue.held, ...this.#inWorker]);
   }
 
   #sleep(ms: number): Promise<void> {

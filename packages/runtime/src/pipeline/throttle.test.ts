@@ -43,4 +43,13 @@ describe('measured compute rate', () => {
     meter.reset();
     expect(meter.rate(2000)).toBeNull();
   });
+
+  it('counts overlapping work units (several in flight) once in the busy time', () => {
+    const meter = new DutyMeter(8);
+    // Four units in flight, each 400 ms from submit to readback, one finishing every 100 ms, with a gap.
+    for (let i = 0; i < 4; i++) meter.record(i * 100, i * 100 + 400);
+    meter.record(900, 1000);
+    // Busy [0, 700) and [900, 1000) of [0, 2000): 0.4, not the 0.85 that summing the spans gives.
+    expect(meter.dutyCycle(2000)).toBeCloseTo(0.4);
+  });
 });

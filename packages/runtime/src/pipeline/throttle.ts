@@ -22,6 +22,17 @@ interface Span {
   readonly end: number;
 }
 
+/** The length of the union of the spans: units in flight at once overlap, and count once. */
+function busyTime(spans: readonly Span[]): number {
+  let busy = 0;
+  let until = Number.NEGATIVE_INFINITY;
+  for (const { start, end } of [...spans].sort((a, b) => a.start - b.start)) {
+    busy += Math.max(0, end - Math.max(start, until));
+    until = Math.max(until, end);
+  }
+  return busy;
+}
+
 /**
  * Measured compute rate over the last `window` work units: duty cycle (compute ÷ wall time) and work
  * units per second. The wall time runs from the first counted start to now, but never less than the
@@ -58,8 +69,7 @@ export class DutyMeter {
     if (this.#spans.length === 0) return null;
     const wall = this.#wall(now);
     if (wall <= 0) return null;
-    const busy = this.#spans.reduce((n, s) => n + (s.end - s.start), 0);
-    return Math.min(1, busy / wall);
+    return Math.min(1, busyTime(this.#spans) / wall);
   }
 
   /** Work units per second, or null before any work unit. */

@@ -7,7 +7,17 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildJob, readPrimesWgsl } from '../kernel-files';
 import { compileAbi, runAbi } from '../wasm-abi/host';
 import { readWasm } from '../wasm-abi/node';
-import { basePrimes, decodePrimeCount, encodeBasePrimes, encodeParams, GROUP_SPAN } from './layout';
+import {
+  basePrimes,
+  decodeParams,
+  decodePrimeCount,
+  encodeBasePrimes,
+  encodeParams,
+  GROUP_SPAN,
+  MAX_LIMIT,
+  PARAMS_BYTES,
+  PRIMES_REFUSED,
+} from './layout';
 import { countPrimes, primesReference } from './reference';
 import { primes } from './workload';
 
@@ -73,39 +83,72 @@ describe('primes wasm twin', () => {
     expect(total).toBe(count);
   });
 
-  it('matches the reference byte for byte on 60 random segments', () => {
-    let seed = 0x5eed;
+  it.each([
+    ['below 2^31', 0, 2 ** 31, 30],
+    ['between 2^31 and 2^40', 2 ** 31, 2 ** 40, 20],
+    ['between 2^40 and 2^48', 2 ** 40, 2 ** 48, 8],
+  ])('matches the reference byte for byte on random segments %s', (_, lo, hi, segments) => {
+    let seed = 0x5eed + lo;
     const next = () => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
       return seed / 2 ** 32;
     };
-    for (let k = 0; k < 60; k++) {
+    // One table for the band, as a job over [lo, hi) has: it reaches √b for every segment in it.
+    const table = constants(hi);
+    const nprimes = basePrimes(hi).length;
+    for (let k = 0; k < segments; k++) {
       const groups = 1 + Math.floor(next() * 4);
-      const a = Math.floor(next() * (2 ** 31 - groups * GROUP_SPAN));
+      const a = lo + Math.floor(next() * (hi - lo - groups * GROUP_SPAN));
       // Mostly whole or nearly whole segments, sometimes tiny ones.
       const length = next() < 0.2 ? Math.floor(next() * 100) : Math.floor((0.5 + next() / 2) * groups * GROUP_SPAN);
-      const limit = Math.min(a + length, 2 ** 31);
-      const input = encodeParams({ a, b: limit, groups }, basePrimes(limit).length);
-      expect(runAbi(wasm, input, constants(limit)), `[${a}, ${limit})`).toEqual(primesReference(input));
+      const limit = Math.min(a + length, hi);
+      const input = encodeParams({ a, b: limit, groups }, nprimes);
+      expect(runAbi(wasm, input, table), `[${a}, ${limit})`).toEqual(primesReference(input));
     }
   });
 
   it('reports malformed input as a negative code', () => {
     const good = caseInput(0, 1000);
     const badPrimes = good.slice();
-    new DataView(badPrimes.buffer).setUint32(8, 10_000, true);
+    new DataView(badPrimes.buffer).setUint32(16, 2_000_000, true);
+    const badGroups = good.slice();
+    new DataView(badGroups.buffer).setUint32(20, 0, true);
     const k = constants(1000);
-    expect(() => runAbi(wasm, good.subarray(0, 8), k)).toThrow(/error -1/);
-    expect(() => runAbi(wasm, new Uint8Array(20), k)).toThrow(/error -1/);
+    expect(() => runAbi(wasm, good.subarray(0, 16), k)).toThrow(/error -1/);
+    expect(() => runAbi(wasm, new Uint8Array(PARAMS_BYTES + 4), k)).toThrow(/error -1/);
     expect(() => runAbi(wasm, badPrimes, k)).toThrow(/error -2/);
-    expect(() => runAbi(wasm, encodeParams({ a: 0, b: 10, groups: 0 }, 1), k)).toThrow(/error -3/);
+    expect(() => runAbi(wasm, badGroups, k)).toThrow(/error -3/);
+  });
+
+  it('refuses (-4), never counts, a range it cannot count exactly', () => {
+    // Params written by hand: the encoder refuses every one of these.
+    const raw = (a: bigint, b: bigint, nprimes: number, groups: number) => {
+      const bytes = new Uint8Array(PARAMS_BYTES);
+      const view = new DataView(bytes.buffer);
+      view.setBigUint64(0, a, true);
+      view.setBigUint64(8, b, true);
+      view.setUint32(16, nprimes, true);
+      view.setUint32(20, groups, true);
+      return bytes;
+    };
+    const top = BigInt(MAX_LIMIT);
+    const k = constants(MAX_LIMIT);
+    const n = basePrimes(MAX_LIMIT).length;
+    expect(decodePrimeCount(runAbi(wasm, raw(top - 100n, top, n, 1), k))).toBe(4);
+    // Past 2^48: b one beyond, and the range the issue found counted wrong, shifted past 2^64's reach.
+    expect(() => runAbi(wasm, raw(top - 100n, top + 1n, n, 1), k)).toThrow(/error -4/);
+    expect(() => runAbi(wasm, raw(2n ** 63n, 2n ** 63n + 1000n, n, 1), k)).toThrow(/error -4/);
+    // Too few workgroups for the range: counting only the first would quietly undercount.
+    expect(() => runAbi(wasm, raw(0n, BigInt(3 * GROUP_SPAN), 10, 2), constants(3 * GROUP_SPAN))).toThrow(/error -4/);
+    // Base primes that do not reach √b: the job's table is for 10^6, the segment lies at 10^12.
+    expect(() => runAbi(wasm, raw(10n ** 12n, 10n ** 12n + 1000n, 168, 1), constants(10 ** 6))).toThrow(/error -4/);
   });
 
   it('reads its base primes from the constant, not from the input', () => {
-    // Without the constant the twin sieves with no primes at all: every odd number counts as prime.
+    // Without the constant the table reads as zeros, which reach no √b: the twin refuses rather than count.
     const input = caseInput(0, 1000);
     expect(decodePrimeCount(runAbi(wasm, input, constants(1000)))).toBe(168);
-    expect(decodePrimeCount(runAbi(wasm, input))).toBeGreaterThan(168);
+    expect(() => runAbi(wasm, input)).toThrow(/error -4/);
   });
 });
 
@@ -166,6 +209,38 @@ describe('primes workload', () => {
   it('rejects parameters the kernel cannot cover', () => {
     expect(() => [...primes.workUnits({ limit: 100, segment: 0 })]).toThrow(RangeError);
     expect(() => [...primes.workUnits({ limit: 100, segment: 2 ** 26 + 1 })]).toThrow(RangeError);
-    expect(() => [...primes.workUnits({ limit: 2 ** 32, segment: 2 ** 20 })]).toThrow(RangeError);
+    expect(() => [...primes.workUnits({ limit: 2 ** 48 + 1, segment: 2 ** 20 })]).toThrow(/2\^48/);
+    expect(() => [...primes.workUnits({ limit: 100, from: 100, segment: 10 })]).toThrow(RangeError);
+    // An odd start needs one integer more than the segment: a whole 2^26 no longer fits 512 workgroups.
+    expect(() => [...primes.workUnits({ limit: 2 ** 30, from: 1, segment: 2 ** 26 })]).toThrow(/513 workgroups/);
+  });
+
+  it('encodes a range past 2^32 exactly, and refuses one it cannot encode instead of wrapping it', () => {
+    const a = 2 ** 32 - 1e6 - 1;
+    expect(decodeParams(encodeParams({ a, b: a + 2 ** 26 - 1, groups: 512 }, 7))).toEqual({
+      a,
+      b: a + 2 ** 26 - 1,
+      nprimes: 7,
+      groups: 512,
+    });
+    expect(() => encodeParams({ a: 0, b: 2 ** 48 + 2, groups: 1 }, 1)).toThrow(/not an integer in \[0, 2\^48\]/);
+    expect(() => encodeParams({ a: 2 ** 53, b: 2 ** 53 + 2, groups: 1 }, 1)).toThrow(RangeError);
+    expect(() => encodeParams({ a: 10, b: 5, groups: 1 }, 1)).toThrow(/past b/);
+    expect(() => encodeParams({ a: 0, b: GROUP_SPAN + 1, groups: 1 }, 1)).toThrow(/needs 2 workgroups, not 1/);
+  });
+
+  it('declares its limits to the coordinator: inputChecks on a, b, nprimes and groups, and its refusal word', async () => {
+    const { request } = await buildJob(primes, { limit: 2 ** 40, from: 2 ** 32, segment: 2 ** 20 });
+    if (request.spec.kind !== 'wgsl') throw new Error('primes is a wgsl job');
+    expect(request.spec.errorWord).toBe(PRIMES_REFUSED);
+    const n = String(basePrimes(2 ** 40).length);
+    expect(request.spec.inputChecks).toEqual([
+      { name: 'a', offset: 0, type: 'u64', max: String(2 ** 40) },
+      { name: 'b', offset: 8, type: 'u64', max: String(2 ** 40) },
+      { name: 'nprimes', offset: 16, type: 'u32', min: n, max: n },
+      { name: 'groups', offset: 20, type: 'u32', min: '8', max: '8' },
+    ]);
+    for (const wu of primes.workUnits({ limit: 2 ** 32 + 2 ** 21, from: 2 ** 32, segment: 2 ** 20 }))
+      expect(decodeParams(wu.input).b).toBeGreaterThan(2 ** 32);
   });
 });

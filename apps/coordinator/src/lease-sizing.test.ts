@@ -1,0 +1,101 @@
+// Leases sized to the device over real HTTP, with a manual clock: a device that reports its speed on a job
+// gets units for a target time of work and a deadline that follows its speed (rules/lease-size.ts).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Capabilities } from '@bricolage/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock, seededRandom } from './clock';
+import { type Coordinator, startCoordinator } from './server';
+import { Researcher, square } from './testing/fixtures';
+import { GPU_CAPABILITIES, SimVolunteer } from './testing/sim-volunteer';
+
+describe('leases sized to the device', () => {
+  let dir: string;
+  let clock: ManualClock;
+  let coordinator: Coordinator;
+  let researcher: Researcher;
+  const measured = (job: string, unitsPerSecond: number): Capabilities => ({
+    ...GPU_CAPABILITIES,
+    speeds: [{ job: job as never, unitsPerSecond }],
+  });
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bricolage-sizing-'));
+    clock = new ManualClock();
+    coordinator = await startCoordinator({
+      dataDir: dir,
+      port: 0,
+      clock,
+      random: seededRandom(7),
+      config: { maxLeasesPerVolunteer: 1000 },
+    });
+    researcher = new Researcher(coordinator.url, (await coordinator.createProject('sizing')).token);
+  });
+
+  afterEach(async () => {
+    await coordinator.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('leases a device measured 100× faster 100× the units, each until its own speed says', async () => {
+    const job = await researcher.createSquareJob({ leaseSeconds: 600 });
+    await researcher.addSquares(job, 1, 1000);
+    const [phone, gpu, unmeasured] = await Promise.all([1, 2, 3].map(() => SimVolunteer.create(coordinator.url)));
+    const slow = await phone!.lease(1, measured(job, 0.1));
+    const fast = await gpu!.lease(1, measured(job, 10));
+    expect(slow.leases).toHaveLength(3);
+    expect(fast.leases).toHaveLength(300);
+    // 30 s of work each: both leases last 2 · 30 + 15 s, not the job's 600 s.
+    for (const l of [...slow.leases, ...fast.leases]) expect(l.deadline).toBe(clock.now() + 75_000);
+    // A device that reports no speed gets what it asked for, for the job's leaseSeconds.
+    const asked = await unmeasured!.lease(4);
+    expect(asked.leases).toHaveLength(4);
+    expect(asked.leases[0]!.deadline).toBe(clock.now() + 600_000);
+
+    // The fast device vanishes: its 300 units come back after 75 s, not 10 minutes.
+    await gpu!.computeAndSubmit(fast.leases.slice(0, 10), square);
+    clock.advance(76_000);
+    expect(await coordinator.sweep()).toBe(290 + 3);
+    expect(await unmeasured!.computeAndSubmit(asked.leases, square)).toMatchObject({ status: 200 });
+  });
+
+  it('gives a fast device the few units left with a short deadline, and never more than the cap', async () => {
+    const job = await researcher.createSquareJob({ leaseSeconds: 600 });
+    await researcher.addSquares(job, 1, 5);
+    const [gpu] = await Promise.all([SimVolunteer.create(coordinator.url)]);
+    const { leases } = await gpu!.lease(1, measured(job, 1000));
+    expect(leases).toHaveLength(5);
+    // The lease is planned for the 1000 units the cap allows, 1 s of work at 1000/s: 2 · 1 + 15 s, not 600 s.
+    expect(leases[0]!.deadline).toBe(clock.now() + 17_000);
+    const big = await researcher.createSquareJob({ leaseSeconds: 600, name: 'big' });
+    await researcher.addSquares(big, 1, 2000);
+    const more = await gpu!.lease(1, measured(big, 1000));
+    expect(more.leases).toHaveLength(1000 - 5);
+  });
+
+  it('carries inputs inline only up to the budget of a response; the rest are fetched by hash', async () => {
+    const smallDir = mkdtempSync(join(tmpdir(), 'bricolage-inline-'));
+    const small = await startCoordinator({
+      dataDir: smallDir,
+      port: 0,
+      clock,
+      config: { maxLeasesPerVolunteer: 1000, inlineLeaseBytes: 10 * 16 },
+    });
+    try {
+      const owner = new Researcher(small.url, (await small.createProject('inline')).token);
+      const job = await owner.createSquareJob({ leaseSeconds: 600 });
+      await owner.addSquares(job, 1, 100);
+      const gpu = await SimVolunteer.create(small.url);
+      const { leases } = await gpu.lease(1, measured(job, 1000));
+      expect(leases).toHaveLength(100);
+      expect(leases.filter((l) => l.input !== null)).toHaveLength(10);
+      const fetched = await fetch(`${small.url}/v1/blobs/${leases[50]!.inputHash}`);
+      expect(fetched.status).toBe(200);
+      expect(new Uint8Array(await fetched.arrayBuffer())).toHaveLength(16);
+    } finally {
+      await small.close();
+      rmSync(smallDir, { recursive: true, force: true });
+    }
+  });
+});

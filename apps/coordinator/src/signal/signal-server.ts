@@ -1,0 +1,368 @@
+// /signal: y-webrtc's signaling protocol (subscribe, unsubscribe, publish, ping → pong; a publish relayed to
+// every other subscriber of its topic), spoken by the coordinator on its own HTTP port so that the stock y-webrtc
+// client finds peers through it unmodified. Unlike the package's own server it admits only signed-in volunteers
+// (a ticket in the URL, checked at the handshake), only the rooms of this grid's projects, and within limits:
+// a client past one is closed with a 4xxx code and a log line, and everyone else is served on.
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { API, type ErrorCode } from '@bricolage/protocol';
+import { projectOfRoom, SIGNAL_CLOSE, SignalMessage, type SignalCloseCode } from '@bricolage/protocol/peer';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import type { Clock } from '../clock';
+import type { SignalLimits } from '../config';
+import { httpStatus } from '../http/errors';
+import type { VolunteerTokens } from '../http/tokens';
+import { LogThrottle } from './log-throttle';
+
+export interface SignalingOptions {
+  readonly limits: SignalLimits;
+  readonly tickets: VolunteerTokens;
+  /** Whether a project exists: only its room may be joined. */
+  readonly projectExists: (project: string) => Promise<boolean>;
+  readonly clock: Clock;
+  /**
+   * The client a handshake comes from, as the HTTP edge counts it (a trusted proxy's X-Forwarded-For read, an
+   * IPv6 /64 as one): the per-address cap counts these.
+   */
+  readonly addressOf: (request: IncomingMessage) => string;
+  readonly log: (line: string) => void;
+}
+
+type Refusal = 'not_found' | 'unauthorized' | 'too_many_connections';
+type Closure = 'bad_message' | 'forbidden_topic' | 'too_large' | 'too_many' | 'timeout';
+
+/** What the signaling server has done since it started: tests and operators read it. */
+export interface SignalStats {
+  readonly connections: number;
+  readonly accepted: number;
+  /** Handshakes answered with an HTTP 4xx instead of a WebSocket. */
+  readonly refused: Readonly<Record<Refusal, number>>;
+  /** Connections the server closed because a limit or a rule was broken. */
+  readonly closed: Readonly<Record<Closure, number>>;
+  /** Messages delivered to a subscriber. */
+  readonly relayed: number;
+  /** Publishes not relayed: to a room the sender left, or to a receiver too slow to keep up. */
+  readonly dropped: Readonly<{ unsubscribed: number; slowReceiver: number }>;
+}
+
+export interface Signaling {
+  stats(): SignalStats;
+  /** Closes every connection (1001) and stops accepting new ones. */
+  close(): Promise<void>;
+}
+
+/** A coordinator with peers turned off: nothing listens for /signal (an upgrade request finds no handler). */
+export const NO_SIGNALING: Signaling = {
+  stats: () => ({
+    connections: 0,
+    accepted: 0,
+    refused: { not_found: 0, unauthorized: 0, too_many_connections: 0 },
+    closed: { bad_message: 0, forbidden_topic: 0, too_large: 0, too_many: 0, timeout: 0 },
+    relayed: 0,
+    dropped: { unsubscribed: 0, slowReceiver: 0 },
+  }),
+  close: async () => undefined,
+};
+
+const CLOSE_CODE: Record<Closure, SignalCloseCode> = {
+  bad_message: SIGNAL_CLOSE.badMessage,
+  forbidden_topic: SIGNAL_CLOSE.forbiddenTopic,
+  too_large: SIGNAL_CLOSE.tooLarge,
+  too_many: SIGNAL_CLOSE.tooMany,
+  timeout: SIGNAL_CLOSE.timeout,
+};
+
+interface Peer {
+  readonly ws: WebSocket;
+  readonly volunteer: string;
+  readonly address: string;
+  readonly topics: Set<string>;
+  /** Token bucket for messages per second. */
+  tokens: number;
+  refilledAt: number;
+  /** Answered the last ping. */
+  alive: boolean;
+  closing: boolean;
+  /** Messages are handled one after another: a subscribe must take effect before the publish behind it. */
+  queue: Promise<void>;
+}
+
+export function attachSignaling(server: Server, options: SignalingOptions): Signaling {
+  const { limits, tickets, clock } = options;
+  const log = new LogThrottle(options.log, clock);
+  // Twice the limit: a message between the two is read and refused with our own close code; a larger one is
+  // cut off by ws itself (1009) before it is buffered whole.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 2 * limits.maxMessageBytes, perMessageDeflate: false });
+  const topics = new Map<string, Set<Peer>>();
+  const perAddress = new Map<string, number>();
+  const peers = new Set<Peer>();
+  const counts = {
+    accepted: 0,
+    refused: { not_found: 0, unauthorized: 0, too_many_connections: 0 },
+    closed: { bad_message: 0, forbidden_topic: 0, too_large: 0, too_many: 0, timeout: 0 },
+    relayed: 0,
+    dropped: { unsubscribed: 0, slowReceiver: 0 },
+  };
+
+  function refuse(socket: Duplex, reason: Refusal, code: ErrorCode, message: string, address: string): void {
+    counts.refused[reason]++;
+    log.line(`refused:${reason}`, `signal: refused a connection from ${address}: ${message}`);
+    const body = JSON.stringify({ error: { code, message } });
+    socket.end(
+      `HTTP/1.1 ${httpStatus(code)} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+
+  function shut(peer: Peer, reason: Closure, detail: string): void {
+    if (peer.closing) return;
+    peer.closing = true;
+    counts.closed[reason]++;
+    log.line(
+      `closed:${reason}`,
+      `signal: closed ${peer.address} (volunteer ${peer.volunteer.slice(0, 8)}…) with ${CLOSE_CODE[reason]}: ${detail}`,
+    );
+    // A close reason is at most 123 bytes.
+    peer.ws.close(CLOSE_CODE[reason], Buffer.from(detail).subarray(0, 120).toString());
+  }
+
+  function leave(peer: Peer, topic: string): void {
+    peer.topics.delete(topic);
+    const subscribers = topics.get(topic);
+    subscribers?.delete(peer);
+    if (subscribers?.size === 0) topics.delete(topic);
+  }
+
+  function take(peer: Peer): boolean {
+    const now = clock.now();
+    peer.tokens = Math.min(
+      limits.messageBurst,
+      peer.tokens + ((now - peer.refilledAt) / 1000) * limits.messagesPerSecond,
+    );
+    peer.refilledAt = now;
+    if (peer.tokens < 1) return false;
+    peer.tokens -= 1;
+    return true;
+  }
+
+  async function handle(peer: Peer, message: SignalMessage): Promise<void> {
+    switch (message.type) {
+      case 'subscribe':
+        for (const topic of message.topics) {
+          if (peer.topics.has(topic)) continue;
+          const project = projectOfRoom(topic);
+          if (!project) {
+            shut(peer, 'forbidden_topic', `"${topic.slice(0, 40)}" is not a project's room`);
+            return;
+          }
+          if (peer.topics.size >= limits.maxTopicsPerConnection) {
+            shut(peer, 'too_many', `more than ${limits.maxTopicsPerConnection} rooms on one connection`);
+            return;
+          }
+          if (!(await options.projectExists(project))) {
+            shut(peer, 'forbidden_topic', `no project ${project}`);
+            return;
+          }
+          if (peer.closing) return;
+          peer.topics.add(topic);
+          const subscribers = topics.get(topic) ?? new Set<Peer>();
+          topics.set(topic, subscribers);
+          subscribers.add(peer);
+        }
+        return;
+      case 'unsubscribe':
+        for (const topic of message.topics) leave(peer, topic);
+        return;
+      case 'publish': {
+        if (!projectOfRoom(message.topic)) {
+          shut(peer, 'forbidden_topic', `"${message.topic.slice(0, 40)}" is not a project's room`);
+          return;
+        }
+        // y-webrtc may still send a signal for a room it has just left: not relayed, but no reason to close.
+        if (!peer.topics.has(message.topic)) {
+          counts.dropped.unsubscribed++;
+          return;
+        }
+        // Re-serialised from the parsed message: nothing but the protocol's fields is passed on.
+        const text = JSON.stringify({ type: 'publish', topic: message.topic, data: message.data });
+        for (const receiver of topics.get(message.topic) ?? []) {
+          if (receiver === peer || receiver.closing || receiver.ws.readyState !== WebSocket.OPEN) continue;
+          if (receiver.ws.bufferedAmount > limits.maxBufferedBytes) {
+            counts.dropped.slowReceiver++;
+            continue;
+          }
+          receiver.ws.send(text);
+          counts.relayed++;
+        }
+        return;
+      }
+      case 'ping':
+        peer.ws.send(JSON.stringify({ type: 'pong' }));
+        return;
+    }
+  }
+
+  function receive(peer: Peer, data: RawData, isBinary: boolean): void {
+    if (peer.closing) return;
+    if (isBinary) {
+      shut(peer, 'bad_message', 'a binary frame (the protocol is JSON text)');
+      return;
+    }
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    if (bytes.length > limits.maxMessageBytes) {
+      shut(peer, 'too_large', `a ${bytes.length}-byte message (limit ${limits.maxMessageBytes})`);
+      return;
+    }
+    if (!take(peer)) {
+      shut(peer, 'too_many', `more than ${limits.messagesPerSecond} messages per second`);
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(bytes.toString('utf8'));
+    } catch (error) {
+      shut(peer, 'bad_message', `not JSON (${(error as Error).message.slice(0, 60)})`);
+      return;
+    }
+    const parsed = SignalMessage.safeParse(json);
+    if (!parsed.success) {
+      const type = (json as { type?: unknown } | null)?.type;
+      shut(peer, 'bad_message', `not a signaling message (type ${JSON.stringify(type)?.slice(0, 30)})`);
+      return;
+    }
+    peer.queue = peer.queue
+      .then(() => handle(peer, parsed.data))
+      .catch((error: Error) => {
+        options.log(`signal: failed to handle a ${parsed.data.type} message: ${error.stack ?? error.message}`);
+        peer.ws.terminate();
+      });
+  }
+
+  function connected(ws: WebSocket, volunteer: string, address: string): void {
+    const peer: Peer = {
+      ws,
+      volunteer,
+      address,
+      topics: new Set(),
+      tokens: limits.messageBurst,
+      refilledAt: clock.now(),
+      alive: true,
+      closing: false,
+      queue: Promise.resolve(),
+    };
+    peers.add(peer);
+    perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+    counts.accepted++;
+    ws.on('message', (data, isBinary) => receive(peer, data, isBinary));
+    ws.on('pong', () => {
+      peer.alive = true;
+    });
+    ws.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        // ws has already closed it with 1009; counted and logged like our own limit.
+        counts.closed.too_large++;
+        log.line('closed:too_large', `signal: closed ${address}: a message over ${2 * limits.maxMessageBytes} bytes`);
+      } else if (!clientGone(error)) log.line('error', `signal: connection error from ${address}: ${error.message}`);
+    });
+    ws.on('close', () => {
+      peers.delete(peer);
+      for (const topic of [...peer.topics]) leave(peer, topic);
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left > 0) perAddress.set(address, left);
+      else perAddress.delete(address);
+    });
+  }
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const address = options.addressOf(request);
+    socket.on('error', (error: Error & { code?: string }) => {
+      if (!clientGone(error)) log.line('error', `signal: socket error from ${address}: ${error.message}`);
+    });
+    const url = new URL(request.url ?? '/', 'http://coordinator');
+    if (url.pathname !== API.signal) {
+      refuse(socket, 'not_found', 'not_found', `no WebSocket at ${url.pathname.slice(0, 60)}`, address);
+      return;
+    }
+    const ticket = url.searchParams.get('ticket');
+    const checked = ticket ? tickets.check(ticket, clock.now()) : null;
+    if (!checked?.ok) {
+      const expired = checked !== null && !checked.ok && checked.expired;
+      refuse(
+        socket,
+        'unauthorized',
+        expired ? 'token_expired' : 'unauthorized',
+        ticket === null
+          ? 'missing ticket: GET /v1/volunteer/peer-room hands one to signed-in volunteers'
+          : expired
+            ? 'signaling ticket expired: ask /v1/volunteer/peer-room for a new one'
+            : 'invalid signaling ticket',
+        address,
+      );
+      return;
+    }
+    if ((perAddress.get(address) ?? 0) >= limits.maxConnectionsPerAddress) {
+      refuse(
+        socket,
+        'too_many_connections',
+        'rate_limited',
+        `more than ${limits.maxConnectionsPerAddress} signaling connections from this address`,
+        address,
+      );
+      return;
+    }
+    if (peers.size >= limits.maxConnections) {
+      refuse(socket, 'too_many_connections', 'rate_limited', 'the signaling server is full', address);
+      return;
+    }
+    // Synchronous up to the callback (no extensions, no async verifyClient): no other handshake can slip
+    // past the counts checked above before this one is counted.
+    wss.handleUpgrade(request, socket, head, (ws) => connected(ws, checked.volunteer, address));
+  };
+  server.on('upgrade', onUpgrade);
+
+  const pinger = setInterval(() => {
+    for (const peer of peers) {
+      if (peer.closing) continue;
+      if (!peer.alive) {
+        shut(peer, 'timeout', `no answer to a ping in ${limits.pingMs} ms`);
+        continue;
+      }
+      peer.alive = false;
+      peer.ws.ping();
+    }
+  }, limits.pingMs);
+  pinger.unref();
+
+  return {
+    stats: () => ({
+      connections: peers.size,
+      accepted: counts.accepted,
+      refused: { ...counts.refused },
+      closed: { ...counts.closed },
+      relayed: counts.relayed,
+      dropped: { ...counts.dropped },
+    }),
+    async close() {
+      server.off('upgrade', onUpgrade);
+      clearInterval(pinger);
+      const closed = [...peers].map(
+        (peer) =>
+          new Promise<void>((resolve) => {
+            peer.ws.once('close', () => resolve());
+            peer.closing = true;
+            peer.ws.close(SIGNAL_CLOSE.goingAway, 'coordinator shutting down');
+          }),
+      );
+      // Peers get a second to answer the close; the rest are cut off.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([Promise.all(closed), new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
+      clearTimeout(timer);
+      for (const peer of peers) peer.ws.terminate();
+      wss.close();
+    },
+  };
+}
+
+/** A tab closed or a network dropped: the socket is gone, which is no one's fault and nothing to log. */
+function clientGone(error: Error & { code?: string }): boolean {
+  return error.code === 'ECONNRESET' || error.code === 'EPIPE';
+}

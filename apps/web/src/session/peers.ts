@@ -1,0 +1,268 @@
+// Peers: after Start, the page joins its project's room (packages/peer, loaded then) and stays in it until Stop,
+// through coordinator outages too. It tells the room what this tab is (presence) and which work units it holds,
+// asks peers first for job assets (the runtime's blob source; the coordinator is the fallback), reads the log's
+// tree head so that the room witnesses it, and puts the swarm in the view. Nothing peers say is trusted: assets
+// are checked chunk by chunk, heads by signature and proof, and results only ever go to the coordinator.
+import type { Swarm, SwarmView } from '@bricolage/peer';
+import { API } from '@bricolage/protocol';
+import type { BlobManifest, PeerRoom } from '@bricolage/protocol/peer';
+import type { BlobSource, ClientResult, Volunteer } from '@bricolage/runtime';
+import { HttpError, type PublicApi } from '../api';
+import type { AssetFetch, View, ViewModel } from './view';
+
+/** How often the log's tree head is read while in a room (each peer announces the newest it read). */
+const HEAD_MS = 10_000;
+/** After results were accepted the log has grown: its head is read again this soon (once for a burst of them). */
+const HEAD_AFTER_SUBMIT_MS = 1_000;
+/** How often this tab's presence is refreshed (rates change continually; the room need not hear each change). */
+const PRESENCE_MS = 2_000;
+/** Rooms one tab joins at most, when it serves every project of the grid. */
+const MAX_ROOMS = 4;
+/** How long an asset fetch waits for the rooms being joined before it asks the coordinator. */
+const JOIN_WAIT_MS = 5_000;
+/** Asset fetches listed in the view. */
+const FETCHES_SHOWN = 8;
+
+export interface PeersOptions {
+  readonly base: string;
+  /** `?project=`: the one project this tab serves; otherwise the grid's projects (at most four rooms). */
+  readonly project: string | null;
+  readonly model: ViewModel;
+  readonly api: PublicApi;
+  /** The connectivity's fetch: the peer layer's requests count towards reachable and unreachable too. */
+  readonly fetch: typeof fetch;
+  readonly volunteer: () => Promise<Volunteer>;
+}
+
+export class Peers {
+  readonly #o: PeersOptions;
+  readonly #swarms = new Map<string, Swarm>();
+  #joining: Promise<void> | null = null;
+  #timers: ReturnType<typeof setInterval>[] = [];
+  #unsubscribe: (() => void)[] = [];
+  #viewQueued = false;
+  #headSoon: ReturnType<typeof setTimeout> | null = null;
+  /** Started and not stopped: a join that failed (the coordinator was unreachable) is tried again when it is back. */
+  #wanted = false;
+
+  constructor(options: PeersOptions) {
+    this.#o = options;
+  }
+
+  /** Joins the rooms (after Start): returns at once; asset fetches wait for it, up to a few seconds. */
+  start(): void {
+    this.#wanted = true;
+    this.#joining ??= this.#join()
+      .catch((error: Error) => {
+        console.warn('could not join the peers', error);
+        this.#o.model.notify('info', 'Working without peers', [error.message]);
+      })
+      .finally(() => {
+        if (this.#swarms.size === 0) this.#joining = null;
+      });
+  }
+
+  async #join(): Promise<void> {
+    const { model } = this.#o;
+    const key = model.view().coordinatorKey;
+    if (!key) throw new Error("the coordinator's key is not known yet, so its log could not be witnessed");
+    const projects = this.#o.project ? [this.#o.project] : model.view().projects.map((p) => p.id);
+    const volunteer = await this.#o.volunteer();
+    for (const project of projects.slice(0, MAX_ROOMS)) {
+      if (this.#swarms.has(project)) continue;
+      const room = await volunteer.peerRoom(project);
+      // The operator turned peers off: this tab works alone, as it would have before there were peers.
+      if (!room.ok && room.error.code === 'forbidden') {
+        this.#wanted = false;
+        return;
+      }
+      if (!room.ok) throw new Error(`the coordinator did not hand out the room of ${project}: ${room.error.message}`);
+      // The peer layer (yjs, y-webrtc) loads only now, once there is a room to join.
+      const { joinSwarm } = await import('@bricolage/peer');
+      const swarm = joinSwarm({
+        room: room.value,
+        coordinator: this.#o.base,
+        coordinatorKey: key,
+        manifest: (hash) => this.#manifest(hash),
+        consistency: (from, to) => this.#consistency(from, to),
+        renewRoom: async () => this.#renew(volunteer, project),
+      });
+      this.#swarms.set(project, swarm);
+      this.#unsubscribe.push(swarm.subscribe(() => this.#queueView()));
+    }
+    this.#unsubscribe.push(...this.#watch(volunteer));
+    this.#timers.push(
+      setInterval(() => this.#publish(), PRESENCE_MS),
+      setInterval(() => void this.#readHead(), HEAD_MS),
+    );
+    this.#publish();
+    void this.#readHead();
+    this.#queueView();
+  }
+
+  /** The runtime's asset source: peers first, the coordinator when no peer has it (then peers get it from us). */
+  blobSource = (coordinator: BlobSource): BlobSource => ({
+    blob: async (hash): Promise<ClientResult<Uint8Array>> => {
+      if (this.#joining)
+        await Promise.race([this.#joining, new Promise((resolve) => setTimeout(resolve, JOIN_WAIT_MS))]);
+      await Promise.all([...this.#swarms.values()].map((s) => s.ready()));
+      // Timed from here: the transfer (and its checks), not the wait for the room.
+      const started = performance.now();
+      for (const swarm of this.#swarms.values()) {
+        const bytes = await swarm.fetchBlob(hash);
+        if (bytes) {
+          this.#fetched({ hash, bytes: bytes.length, ms: performance.now() - started, from: 'peers' });
+          return { ok: true, value: bytes };
+        }
+      }
+      const fetched = await coordinator.blob(hash);
+      if (fetched.ok) {
+        for (const swarm of this.#swarms.values()) swarm.keep(hash, fetched.value);
+        this.#fetched({ hash, bytes: fetched.value.length, ms: performance.now() - started, from: 'coordinator' });
+      }
+      return fetched;
+    },
+  });
+
+  #fetched(fetch: AssetFetch): void {
+    const { model } = this.#o;
+    model.set({ assetFetches: [...model.view().assetFetches, fetch].slice(-FETCHES_SHOWN) });
+  }
+
+  /** The coordinator answers again: the witness checks what it could not. */
+  coordinatorBack(): void {
+    if (this.#wanted && this.#swarms.size === 0 && !this.#joining) this.start();
+    for (const swarm of this.#swarms.values()) swarm.coordinatorBack();
+    void this.#readHead();
+  }
+
+  /** Leaves every room (Stop, or the page closing). */
+  leave(): void {
+    this.#wanted = false;
+    for (const timer of this.#timers) clearInterval(timer);
+    if (this.#headSoon) clearTimeout(this.#headSoon);
+    this.#headSoon = null;
+    for (const off of this.#unsubscribe) off();
+    for (const swarm of this.#swarms.values()) swarm.leave();
+    this.#timers = [];
+    this.#unsubscribe = [];
+    this.#swarms.clear();
+    this.#joining = null;
+    this.#o.model.set({ swarms: [] });
+  }
+
+  /** Which units this tab holds, from the runtime's events, in the room of the unit's project. */
+  #watch(volunteer: Volunteer): (() => void)[] {
+    const projectOf = new Map<string, string>();
+    const swarmOf = (lease: string) => this.#swarms.get(projectOf.get(lease) ?? '');
+    return [
+      volunteer.on('leased', (e) => {
+        projectOf.set(e.lease, e.project);
+        swarmOf(e.lease)?.hold(e.lease, { workUnit: e.workUnit, job: e.job, state: 'computing' });
+      }),
+      volunteer.on('computed', (e) =>
+        swarmOf(e.lease)?.hold(e.lease, { workUnit: e.workUnit, job: e.job, state: 'computed' }),
+      ),
+      volunteer.on('failed', (e) =>
+        swarmOf(e.lease)?.hold(e.lease, { workUnit: e.workUnit, job: e.job, state: 'computed' }),
+      ),
+      volunteer.on('submitted', (e) => {
+        for (const lease of e.leases) {
+          swarmOf(lease)?.release(lease);
+          projectOf.delete(lease);
+        }
+        this.#headSoon ??= setTimeout(() => {
+          this.#headSoon = null;
+          void this.#readHead();
+        }, HEAD_AFTER_SUBMIT_MS);
+      }),
+      volunteer.on('dropped', (e) => {
+        swarmOf(e.lease)?.release(e.lease);
+        projectOf.delete(e.lease);
+      }),
+    ];
+  }
+
+  /** What this tab tells its peers about itself. */
+  #publish(): void {
+    const view = this.#o.model.view();
+    for (const swarm of this.#swarms.values())
+      swarm.setPresence({
+        volunteer: (view.identity?.publicKey ?? null) as never,
+        device: deviceClass(view),
+        backend: view.device?.backend ?? null,
+        rate: view.wuPerMinute ?? 0,
+        state: STATE[view.phase] ?? 'idle',
+      });
+  }
+
+  async #readHead(): Promise<void> {
+    if (this.#swarms.size === 0) return;
+    let head: unknown;
+    try {
+      head = await this.#o.api.treeHead();
+    } catch (error) {
+      void error; // Unreachable: the peers still have the heads read before.
+      return;
+    }
+    for (const swarm of this.#swarms.values()) await swarm.observeHead(head);
+  }
+
+  async #manifest(hash: string): Promise<BlobManifest | null> {
+    try {
+      const response = await this.#o.fetch(this.#o.base + API.blobManifest(hash));
+      if (!response.ok) return null;
+      // The peer protocol's schemas load with the peer layer, not with the page.
+      const { BlobManifest } = await import('@bricolage/protocol/peer');
+      const parsed = BlobManifest.safeParse(await response.json());
+      return parsed.success ? parsed.data : null;
+    } catch (error) {
+      void error; // Unreachable: the asset cannot be checked chunk by chunk, so it is not taken from peers.
+      return null;
+    }
+  }
+
+  /**
+   * A consistency proof. Unreachable, overloaded or failing: throws, and the check waits. Any other refusal is
+   * returned as the "proof" and fails to verify: an honest coordinator can prove every pair of heads it signed.
+   */
+  async #consistency(from: number, to: number): Promise<unknown> {
+    try {
+      return await this.#o.api.consistency(from, to);
+    } catch (error) {
+      if (error instanceof HttpError && error.status >= 400 && error.status < 500 && error.status !== 429)
+        return { refused: error.message };
+      throw error;
+    }
+  }
+
+  async #renew(volunteer: Volunteer, project: string): Promise<PeerRoom | null> {
+    const room = await volunteer.peerRoom(project);
+    return room.ok ? room.value : null;
+  }
+
+  /** Swarm views change with every message in the room: the view model takes them at most once a frame. */
+  #queueView(): void {
+    if (this.#viewQueued) return;
+    this.#viewQueued = true;
+    setTimeout(() => {
+      this.#viewQueued = false;
+      const swarms: SwarmView[] = [...this.#swarms.values()].map((s) => s.view());
+      this.#o.model.set({ swarms });
+    }, 50);
+  }
+}
+
+const STATE: Partial<Record<View['phase'], 'computing' | 'waiting' | 'paused' | 'offline' | 'idle'>> = {
+  computing: 'computing',
+  waiting: 'waiting',
+  paused: 'paused',
+  offline: 'offline',
+};
+
+function deviceClass(view: View): 'gpu' | 'software-gpu' | 'cpu' | null {
+  const device = view.device;
+  if (!device) return null;
+  if (device.adapter === null) return 'cpu';
+  return device.fallbackAdapter ? 'software-gpu' : 'gpu';
+}

@@ -1,0 +1,131 @@
+// Volunteers that see each other, over real WebRTC between separate browser contexts: three pages form a mesh;
+// a 5 MB job asset is served to two of them by the third, so the coordinator's blob endpoint is hit once for
+// it, not three times; and a peer serving corrupted chunks is caught, dropped and reported while the asset still
+// arrives intact. The kernel's results are checked against the table in Node: a byte wrong anywhere would show.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { API, fromBase64 } from '@bricolage/protocol';
+import type { Page } from '@playwright/test';
+import { expectAccessible } from '../support/axe';
+import {
+  bytesFromPeers,
+  bytesServed,
+  computed,
+  expect,
+  meshFormed,
+  openVolunteer,
+  outsideNamespace,
+  results,
+  seedTableJob,
+  TABLE_BYTES,
+  table,
+  tableInput,
+  tableReference,
+  test,
+  throttle,
+} from './support';
+
+test.skip(outsideNamespace() !== null, outsideNamespace() ?? '');
+
+const start = (page: Page) => page.getByRole('button', { name: 'Start' }).click();
+
+/** Every result the coordinator holds is what the kernel gives with the true table; how many there are. */
+async function allCorrect(url: string, token: string, job: string): Promise<number> {
+  const bytes = table();
+  const lines = await results(url, token, job);
+  for (const line of lines) {
+    const unit = Number(line.tag.replace('unit-', ''));
+    expect(Buffer.from(fromBase64(line.output)).equals(Buffer.from(tableReference(tableInput(unit), bytes)))).toBe(
+      true,
+    );
+  }
+  return lines.length;
+}
+
+test('three pages form a WebRTC mesh, and one serves a 5 MB asset to the other two: the coordinator sends it once', async ({
+  browser,
+  grid,
+}) => {
+  const { coordinator, traffic } = grid;
+  const seeded = await seedTableJob(coordinator.url, coordinator.operator.token, { units: 400 });
+  const tablePath = API.blob(seeded.tableHash);
+  const volunteers = await Promise.all(
+    ['a', 'b', 'c'].map((name) => openVolunteer(browser, coordinator.url, seeded.project, { name })),
+  );
+  const pages = volunteers.map((v) => v.page) as [Page, Page, Page];
+
+  // The first volunteer gets the table from the coordinator, and then holds it for its peers; it computes slowly,
+  // so that there is work left for the others when they come.
+  await throttle(pages[0], 10);
+  await start(pages[0]);
+  await expect.poll(() => computed(pages[0]), { timeout: 60_000 }).toBeGreaterThan(0);
+  expect(traffic.count('GET', tablePath)).toBe(1);
+
+  await Promise.all([start(pages[1]), start(pages[2])]);
+  await meshFormed(pages);
+  for (const page of pages.slice(1)) {
+    await expect.poll(() => computed(page), { timeout: 60_000 }).toBeGreaterThan(0);
+    expect(await bytesFromPeers(page)).toBeGreaterThanOrEqual(TABLE_BYTES);
+  }
+  expect(await bytesServed(pages[0])).toBeGreaterThanOrEqual(TABLE_BYTES);
+  // Once, for three volunteers; their manifests (a few KB each) came from the coordinator.
+  expect(traffic.count('GET', tablePath)).toBe(1);
+  expect(traffic.count('GET', API.blobManifest(seeded.tableHash))).toBeGreaterThanOrEqual(1);
+
+  // Results computed with the table from peers are right, to the bit.
+  expect(await allCorrect(coordinator.url, seeded.token, seeded.job)).toBeGreaterThanOrEqual(3);
+
+  // The Peers panel: a review artefact, and no serious accessibility problem in it.
+  await pages[1].getByTestId('swarm').screenshot({
+    path: join(dirname(fileURLToPath(import.meta.url)), '__screenshots__', 'peers.png'),
+    animations: 'disabled',
+  });
+  await expectAccessible(pages[1], 'peers');
+  for (const v of volunteers) await v.context.close();
+});
+
+test('a peer that serves corrupted chunks is dropped and reported, and the asset still arrives intact', async ({
+  browser,
+  grid,
+}) => {
+  const { coordinator, traffic } = grid;
+  const seeded = await seedTableJob(coordinator.url, coordinator.operator.token, { units: 400 });
+  const tablePath = API.blob(seeded.tableHash);
+  const honest = await openVolunteer(browser, coordinator.url, seeded.project, { name: 'honest' });
+  // The liar runs the real page; the test flips the last byte of every chunk it sends on the blob channel.
+  const liar = await openVolunteer(browser, coordinator.url, seeded.project, {
+    name: 'liar',
+    initScript: () => {
+      const send = RTCDataChannel.prototype.send;
+      RTCDataChannel.prototype.send = function (this: RTCDataChannel, data: never) {
+        const bytes = data as unknown;
+        if (this.label === 'bricolage-blobs' && bytes instanceof Uint8Array && bytes.length > 1024) {
+          const bad = bytes.slice();
+          bad[bad.length - 1] = (bad[bad.length - 1] as number) ^ 0xff;
+          return send.call(this, bad as never);
+        }
+        return send.call(this, data);
+      };
+    },
+  });
+  const victim = await openVolunteer(browser, coordinator.url, seeded.project, { name: 'victim' });
+
+  for (const v of [honest, liar]) await throttle(v.page, 10);
+  await start(honest.page);
+  await expect.poll(() => computed(honest.page), { timeout: 60_000 }).toBeGreaterThan(0);
+  await start(liar.page);
+  await expect.poll(() => computed(liar.page), { timeout: 60_000 }).toBeGreaterThan(0);
+  // Both now say they hold the table; the victim asks both for chunks.
+  await start(victim.page);
+  await expect.poll(() => computed(victim.page), { timeout: 60_000 }).toBeGreaterThan(0);
+  const dropped = victim.page.getByTestId('dropped-peers');
+  await expect(dropped).toHaveAttribute('data-count', '1');
+  await expect(dropped).toContainText('wrong chunk');
+  await expect(victim.page.locator('[data-testid="swarm-peer"] .pill.bad')).toHaveCount(1);
+  expect(await bytesFromPeers(victim.page)).toBeGreaterThanOrEqual(TABLE_BYTES);
+  // The honest peer served the table twice over; the coordinator sent it once in all.
+  expect(traffic.count('GET', tablePath)).toBe(1);
+
+  expect(await allCorrect(coordinator.url, seeded.token, seeded.job)).toBeGreaterThanOrEqual(3);
+  for (const v of [honest, liar, victim]) await v.context.close();
+});

@@ -1,0 +1,258 @@
+// Shared setup for the WebRTC browser tests: they must run in the network namespace that
+// `npm run test:e2e:webrtc` makes (scripts/in-netns.mjs), never on a machine's real network. A job whose kernel
+// reads a 5 MB table (a constant binding: a job asset, fetched once per job by each volunteer), the volunteer page
+// opened in separate browser contexts (separate profiles: no BroadcastChannel between them, only WebRTC), and
+// readers for the swarm view.
+import { networkInterfaces } from 'node:os';
+import type { Coordinator, RequestRecord } from '@bricolage/coordinator';
+import { API, type CreateJobRequest, sha256Hex, toBase64, utf8 } from '@bricolage/protocol';
+import { type Browser, type BrowserContext, expect, type Page, test as base } from '@playwright/test';
+import { buildWeb } from '../web/support';
+
+export { expect } from '@playwright/test';
+
+/** The interfaces the namespace has; anything else means this is not it. */
+const NAMESPACE_INTERFACES = new Set(['lo', 't0', 't1']);
+
+/** Why these tests must not run here, or null inside the namespace. */
+export function outsideNamespace(): string | null {
+  const found = Object.keys(networkInterfaces()).filter((name) => !NAMESPACE_INTERFACES.has(name));
+  return found.length === 0
+    ? null
+    : `not in the test's network namespace (this machine has ${found.join(', ')}): run npm run test:e2e:webrtc`;
+}
+
+/** 5 MB of table, as the issue asks: the asset peers serve each other. */
+export const TABLE_BYTES = 5 * 1024 * 1024;
+const LANES = 64;
+/** Lookups per lane: enough that a work unit takes tens of milliseconds, so that volunteers are mid-job together. */
+const ROUNDS = 4096;
+
+const TABLE_WGSL = `@group(0) @binding(0) var<storage, read> table: array<u32>;
+@group(0) @binding(1) var<storage, read> xs: array<u32, ${LANES}>;
+@group(0) @binding(2) var<storage, read_write> ys: array<u32, ${LANES}>;
+@compute @workgroup_size(${LANES}) fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+  let n = arrayLength(&table);
+  var acc = xs[id.x];
+  for (var i = 0u; i < ${ROUNDS}u; i++) {
+    acc = table[(acc ^ (i * 2654435761u)) % n] ^ (acc >> 1u);
+  }
+  ys[id.x] = acc;
+}
+`;
+
+/** The table: every byte of it matters to some work unit's answer. */
+export function table(): Uint8Array {
+  const words = new Uint32Array(TABLE_BYTES / 4);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < words.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    words[i] = x >>> 0;
+  }
+  return new Uint8Array(words.buffer);
+}
+
+/** Inputs that between them look up entries all over the table. */
+export function tableInput(unit: number): Uint8Array {
+  const xs = new Uint32Array(LANES);
+  for (let i = 0; i < LANES; i++) xs[i] = (unit * 7919 + i * 20_483) % (TABLE_BYTES / 4);
+  return new Uint8Array(xs.buffer);
+}
+
+/** What the kernel computes, in JavaScript: the check that the table arrived intact. */
+export function tableReference(input: Uint8Array, bytes: Uint8Array): Uint8Array {
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  const xs = new Uint32Array(input.buffer.slice(input.byteOffset, input.byteOffset + input.byteLength));
+  return new Uint8Array(
+    xs.map((x) => {
+      let acc = x;
+      for (let i = 0; i < ROUNDS; i++)
+        acc = ((words[((acc ^ Math.imul(i, 2654435761)) >>> 0) % words.length] as number) ^ (acc >>> 1)) >>> 0;
+      return acc;
+    }).buffer,
+  );
+}
+
+export interface SeededJob {
+  readonly project: string;
+  readonly token: string;
+  readonly job: string;
+  /** The table's blob hash: requests for it are what the tests count. */
+  readonly tableHash: string;
+  readonly units: number;
+}
+
+/** The researcher's side over HTTP: a project (operator token), blobs, a job, its work units. */
+export async function seedTableJob(
+  url: string,
+  operatorToken: string,
+  options: { units: number; leaseSeconds?: number; name?: string },
+): Promise<SeededJob> {
+  const created = await fetch(url + API.projects, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: options.name ?? 'Table lookups (peers test)', description: 'e2e', owner: 'tests' }),
+  });
+  if (!created.ok) throw new Error(`project: ${created.status} ${await created.text()}`);
+  const { project, token } = (await created.json()) as { project: { id: string }; token: string };
+  const auth = { authorization: `Bearer ${token}` };
+  const shader = utf8(TABLE_WGSL);
+  const bytes = table();
+  for (const blob of [shader, bytes]) {
+    const put = await fetch(url + API.blob(await sha256Hex(blob)), {
+      method: 'PUT',
+      headers: auth,
+      body: blob as Uint8Array<ArrayBuffer>,
+    });
+    if (!put.ok) throw new Error(`blob: ${put.status} ${await put.text()}`);
+  }
+  const tableHash = await sha256Hex(bytes);
+  const request: CreateJobRequest = {
+    name: 'Table lookups',
+    spec: {
+      kind: 'wgsl',
+      shader: (await sha256Hex(shader)) as never,
+      entryPoint: 'main',
+      bindings: [
+        { binding: 0, name: 'table', type: 'read', role: 'constant', size: TABLE_BYTES, blob: tableHash as never },
+        { binding: 1, name: 'xs', type: 'read', role: 'input', size: LANES * 4 },
+        { binding: 2, name: 'ys', type: 'read_write', role: 'output', size: LANES * 4 },
+      ],
+      dispatch: [1, 1, 1],
+    },
+    comparator: { kind: 'exact' },
+    // One result validates a unit: each test volunteer's own results are what is counted.
+    redundancy: { minQuorum: 1, maxTotalResults: 2, maxErrorResults: 1, homogeneous: false },
+    adaptive: { enabled: false, trustAfter: 10, spotCheckRate: 0.1 },
+    knownAnswerRate: 0,
+    costPerWorkUnit: 1,
+    leaseSeconds: options.leaseSeconds ?? 600,
+  };
+  const job = await fetch(url + API.jobs, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify(request),
+  });
+  if (!job.ok) throw new Error(`job: ${job.status} ${await job.text()}`);
+  const { id } = (await job.json()) as { id: string };
+  let body = '';
+  for (let unit = 0; unit < options.units; unit++)
+    body += `${JSON.stringify({ input: toBase64(tableInput(unit)), tag: `unit-${unit}` })}\n`;
+  const added = await fetch(url + API.workUnits(id), {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/x-ndjson' },
+    body,
+  });
+  if (!added.ok) throw new Error(`work units: ${added.status} ${await added.text()}`);
+  return { project: project.id, token, job: id, tableHash, units: options.units };
+}
+
+/** The job's results as the researcher downloads them. */
+export async function results(
+  url: string,
+  token: string,
+  job: string,
+): Promise<{ workUnit: string; tag: string; output: string }[]> {
+  const response = await fetch(url + API.results(job), { headers: { authorization: `Bearer ${token}` } });
+  const text = await response.text();
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as { workUnit: string; tag: string; output: string });
+}
+
+/** Opens the volunteer page for one project in a context of its own, and waits until it has booted. */
+export async function openVolunteer(
+  browser: Browser,
+  url: string,
+  project: string,
+  options: { initScript?: () => void; name: string },
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  if (options.initScript) await context.addInitScript(options.initScript);
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error(`[${options.name} page error] ${error.message}`));
+  page.on('console', (message) => {
+    // While a test holds the coordinator down, every tab's signaling socket retries and fails: not news.
+    if (message.type() === 'error' && !/WebSocket connection to .*\/signal/.test(message.text()))
+      console.error(`[${options.name} console] ${message.text()}`);
+  });
+  await page.goto(`${url}/?project=${project}`);
+  await page.getByRole('button', { name: /^Start/ }).waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid="phase"]')?.textContent !== 'Loading');
+  return { context, page };
+}
+
+const attribute = async (page: Page, testId: string, name: string): Promise<number> =>
+  Number(
+    (await page
+      .getByTestId(testId)
+      .first()
+      .getAttribute(name, { timeout: 1000 })
+      .catch(() => null)) ?? -1,
+  );
+
+/** Volunteers the page's swarm view shows (-1 before it shows any). */
+export const swarmPeers = (page: Page) => attribute(page, 'swarm-online', 'data-peers');
+/** WebRTC connections the page has open. */
+export const swarmConnections = (page: Page) => attribute(page, 'swarm-online', 'data-connections');
+export const bytesFromPeers = (page: Page) => attribute(page, 'swarm-from-peers', 'data-bytes');
+export const bytesServed = (page: Page) => attribute(page, 'swarm-served', 'data-bytes');
+export const computed = async (page: Page) => Number(await page.getByTestId('stat-computed').textContent());
+
+/** Sets the page's "Use of this device" (10–100%). */
+export const throttle = (page: Page, percent: number) => page.getByLabel(/Use of this device/).fill(String(percent));
+
+/** Waits until every page sees all of them in its swarm, over a WebRTC connection to each of the others. */
+export async function meshFormed(pages: readonly Page[], timeout = 60_000): Promise<void> {
+  for (const page of pages) {
+    await expect.poll(() => swarmPeers(page), { timeout }).toBe(pages.length);
+    await expect.poll(() => swarmConnections(page), { timeout }).toBe(pages.length - 1);
+  }
+}
+
+/** Records the requests a coordinator receives (its `onRequest` hook). */
+export class Traffic {
+  readonly requests: RequestRecord[] = [];
+  readonly record = (request: RequestRecord): void => {
+    this.requests.push(request);
+  };
+  count(method: string, path: string): number {
+    return this.requests.filter((r) => r.method === method && r.path === path).length;
+  }
+}
+
+interface Fixtures {
+  webDist: string;
+  /** An in-process coordinator serving the built page, with its traffic recorded; closed after the test. */
+  grid: { coordinator: Coordinator; traffic: Traffic };
+}
+
+export const test = base.extend<{ grid: Fixtures['grid'] }, { webDist: string }>({
+  webDist: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright requires the fixture argument to be destructured.
+    async ({}, use) => {
+      await use(await buildWeb());
+    },
+    { scope: 'worker' },
+  ],
+  grid: async ({ webDist }, use) => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { startCoordinator } = await import('@bricolage/coordinator');
+    const dataDir = await mkdtemp(join(tmpdir(), 'bricolage-peers-'));
+    const traffic = new Traffic();
+    const coordinator = await startCoordinator({
+      dataDir,
+      webRoot: webDist,
+      onRequest: traffic.record,
+      log: (line) => console.error(`[coordinator] ${line}`),
+    });
+    await use({ coordinator, traffic });
+    await coordinator.close();
+    await rm(dataDir, { recursive: true, force: true });
+  },
+});

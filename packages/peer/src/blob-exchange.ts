@@ -1,0 +1,326 @@
+// The peer-to-peer blob cache's protocol over one data channel per peer: serve chunks of the blobs on the shelf,
+// and fetch a blob's chunks from the peers that hold it, a few requests in flight per peer, each chunk checked
+// against the coordinator's manifest before it is kept. A peer that sends a wrong chunk (or anything outside
+// the protocol) is dropped and reported, and its chunks are asked of another peer. Knows nothing of WebRTC:
+// the swarm hands it channels, the tests hand it a simulated network.
+import type { BlobManifest } from '@bricolage/protocol/peer';
+import { BLOB_CHUNK_BYTES } from '@bricolage/protocol/peer';
+import { BlobFetch, manifestProblem } from './blob-fetch';
+import { type Decoded, decodeFrame, encodeFrame } from './frames';
+import type { BlobShelf } from './shelf';
+
+/** A message channel to one peer (an RTCDataChannel in the browser). */
+export interface Channel {
+  send(bytes: Uint8Array): void;
+  readonly bufferedAmount: number;
+  /** Resolves once the bytes queued to send have fallen low again. */
+  drained(): Promise<void>;
+  close(): void;
+}
+
+export interface Timers {
+  set(callback: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+export const realTimers: Timers = {
+  set: (callback, ms) => setTimeout(callback, ms),
+  clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** A peer dropped for misbehaving: shown on the page, never acted on beyond this volunteer. */
+export interface PeerReport {
+  /** Its awareness client id as it said in its hello (null when it never said). */
+  readonly peer: number | null;
+  readonly reason: string;
+  readonly at: number;
+}
+
+export interface ExchangeStats {
+  /** Bytes received from peers in chunks that verified, and bytes sent to peers. */
+  readonly bytesFromPeers: number;
+  readonly bytesServed: number;
+  /** Blobs fetched whole from peers, and fetches that had to fall back. */
+  readonly fetched: number;
+  readonly fellBack: number;
+  readonly rejectedChunks: number;
+  readonly dropped: readonly PeerReport[];
+}
+
+export type FetchResult =
+  | { readonly ok: true; readonly bytes: Uint8Array; readonly peers: readonly number[] }
+  | { readonly ok: false; readonly reason: string };
+
+export interface ExchangeOptions {
+  /** This volunteer's awareness client id, sent in its hello. */
+  readonly self: number;
+  readonly shelf: BlobShelf;
+  /** Whether a peer's presence says it holds a blob. */
+  holds(peer: number, hash: string): boolean;
+  sha256Hex(bytes: Uint8Array): Promise<string>;
+  readonly timers?: Timers;
+  readonly now?: () => number;
+  /** A chunk not answered in this time is asked of another peer; a peer that times out twice is not asked again. */
+  readonly chunkTimeoutMs?: number;
+  /** Requests in flight per peer. */
+  readonly window?: number;
+  /** A peer was dropped: the swarm closes its connection. */
+  onDrop?(peer: number | null, channel: Channel, reason: string): void;
+  /** A peer said hello, left, or was dropped. */
+  onChange?(): void;
+}
+
+/** Queued bytes above which the server side waits for the channel to drain. */
+const HIGH_WATER = 1024 * 1024;
+/** Requests a peer may have queued with us; beyond it they are answered `none`. */
+const MAX_SERVING_QUEUE = 64;
+
+interface Request {
+  readonly id: number;
+  readonly index: number;
+  readonly fetch: BlobFetch;
+  timer: unknown;
+}
+
+/** One peer's end of the exchange, created when its channel opens. */
+export class Link {
+  peer: number | null = null;
+  dead = false;
+  /** When anything last arrived from this peer: a peer still delivering is busy, not gone. */
+  heardAt = 0;
+  readonly requests = new Map<number, Request>();
+  serving: Promise<void> = Promise.resolve();
+  queued = 0;
+
+  constructor(
+    readonly channel: Channel,
+    private readonly exchange: BlobExchange,
+  ) {}
+
+  /** Hands the exchange a message the channel received. */
+  receive(bytes: Uint8Array): void {
+    this.exchange.receive(this, decodeFrame(bytes));
+  }
+
+  /** The channel closed: whatever was asked of this peer is asked of another. */
+  closed(): void {
+    this.exchange.closed(this);
+  }
+}
+
+export class BlobExchange {
+  readonly #o: ExchangeOptions;
+  readonly #timers: Timers;
+  readonly #now: () => number;
+  readonly #links = new Set<Link>();
+  readonly #denied = new Set<number>();
+  readonly #dropped: PeerReport[] = [];
+  #nextId = 1;
+  #stats = { bytesFromPeers: 0, bytesServed: 0, fetched: 0, fellBack: 0, rejectedChunks: 0 };
+
+  constructor(options: ExchangeOptions) {
+    this.#o = options;
+    this.#timers = options.timers ?? realTimers;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** A channel to a peer opened: say who we are, and take its messages. */
+  connect(channel: Channel): Link {
+    const link = new Link(channel, this);
+    this.#links.add(link);
+    this.#send(link, encodeFrame({ t: 'hello', peer: this.#o.self }));
+    return link;
+  }
+
+  /** Peers that said hello and were not dropped. */
+  peers(): number[] {
+    return [...this.#links].filter((l) => !l.dead && l.peer !== null).map((l) => l.peer as number);
+  }
+
+  denied(peer: number): boolean {
+    return this.#denied.has(peer);
+  }
+
+  stats(): ExchangeStats {
+    return { ...this.#stats, dropped: [...this.#dropped] };
+  }
+
+  /** Counts a blob that had to come from the coordinator after all (for the egress figures). */
+  fellBack(): void {
+    this.#stats.fellBack++;
+  }
+
+  /**
+   * The blob, from the peers whose presence says they hold it, each chunk checked against `manifest`;
+   * or why not (no peer holds it, or every peer that did failed), so that the caller asks the coordinator.
+   */
+  async fetch(hash: string, manifest: BlobManifest): Promise<FetchResult> {
+    const problem = manifestProblem(hash, manifest);
+    if (problem) return { ok: false, reason: problem };
+    const candidates = [...this.#links].filter(
+      (l) => !l.dead && l.peer !== null && !this.#denied.has(l.peer) && this.#o.holds(l.peer, hash),
+    );
+    if (candidates.length === 0) return { ok: false, reason: 'no peer holds it' };
+    const result = await new BlobFetch(this, manifest, candidates, this.#o.window ?? 8).run();
+    if (!result.ok) return result;
+    // The manifest came from the coordinator and every chunk matched it; this catches a wrong manifest.
+    if ((await this.#o.sha256Hex(result.bytes)) !== hash)
+      return { ok: false, reason: 'the chunks matched the manifest but not the blob hash' };
+    this.#stats.fetched++;
+    return result;
+  }
+
+  /** @internal A message from `link`, decoded (or why it could not be). */
+  receive(link: Link, decoded: Decoded): void {
+    if (link.dead) return;
+    link.heardAt = this.#now();
+    if (!decoded.ok) {
+      this.drop(link, `sent ${decoded.reason}`);
+      return;
+    }
+    const { header, payload } = decoded;
+    if (header.t === 'hello') {
+      if (link.peer !== null) {
+        this.drop(link, 'said hello twice');
+        return;
+      }
+      link.peer = header.peer;
+      if (this.#denied.has(header.peer)) {
+        this.drop(link, 'was dropped before', false);
+        return;
+      }
+      this.#o.onChange?.();
+      return;
+    }
+    if (link.peer === null) {
+      this.drop(link, `sent ${header.t} before hello`);
+      return;
+    }
+    switch (header.t) {
+      case 'get':
+        this.#serve(link, header.id, header.hash, header.index);
+        return;
+      case 'chunk':
+      case 'none': {
+        const request = link.requests.get(header.id);
+        // A late answer to a request already asked of another peer (it timed out): nothing to do.
+        if (!request) return;
+        link.requests.delete(header.id);
+        this.#timers.clear(request.timer);
+        if (header.t === 'none' || header.hash !== request.fetch.manifest.hash) {
+          request.fetch.refused(link, request.index);
+          return;
+        }
+        if (header.index !== request.index) {
+          this.drop(link, `answered chunk ${request.index} with another`);
+          return;
+        }
+        void this.#check(link, request, payload);
+        return;
+      }
+    }
+  }
+
+  async #check(link: Link, request: Request, payload: Uint8Array): Promise<void> {
+    const { fetch, index } = request;
+    const { manifest } = fetch;
+    const expected = Math.min(manifest.chunkSize, manifest.size - index * manifest.chunkSize);
+    const good = payload.length === expected && (await this.#o.sha256Hex(payload)) === manifest.chunks[index];
+    if (!good) {
+      this.#stats.rejectedChunks++;
+      // Dropped first, so that the chunk is not asked of it again.
+      this.drop(link, `sent a wrong chunk (${index} of ${manifest.hash.slice(0, 12)}…)`);
+      fetch.retry(index);
+      return;
+    }
+    this.#stats.bytesFromPeers += payload.length;
+    fetch.received(link, index, payload);
+  }
+
+  #serve(link: Link, id: number, hash: string, index: number): void {
+    const blob = this.#o.shelf.get(hash);
+    const chunkSize = BLOB_CHUNK_BYTES;
+    if (!blob || index * chunkSize >= Math.max(blob.length, 1) || link.queued >= MAX_SERVING_QUEUE) {
+      this.#send(link, encodeFrame({ t: 'none', id, hash: hash as never }));
+      return;
+    }
+    link.queued++;
+    link.serving = link.serving.then(async () => {
+      link.queued--;
+      if (link.dead) return;
+      if (link.channel.bufferedAmount > HIGH_WATER) await link.channel.drained();
+      const payload = blob.subarray(index * chunkSize, (index + 1) * chunkSize);
+      if (this.#send(link, encodeFrame({ t: 'chunk', id, hash: hash as never, index }, payload)))
+        this.#stats.bytesServed += payload.length;
+    });
+  }
+
+  /** @internal Asks `link` for a chunk; false when the link is gone. */
+  request(link: Link, fetch: BlobFetch, index: number): boolean {
+    if (link.dead) return false;
+    const id = this.#nextId++;
+    const request: Request = { id, index, fetch, timer: null };
+    const timeout = this.#o.chunkTimeoutMs ?? 10_000;
+    // A chunk late behind others on a busy link is waited for as long as the link keeps delivering; only a peer
+    // silent for the whole timeout loses the chunk to another peer (and, twice, its place in the fetch).
+    const arm = (): unknown =>
+      this.#timers.set(() => {
+        if (!link.requests.has(id)) return;
+        if (this.#now() - link.heardAt < timeout) {
+          request.timer = arm();
+          return;
+        }
+        link.requests.delete(id);
+        fetch.timedOut(link, index);
+      }, timeout);
+    request.timer = arm();
+    link.requests.set(id, request);
+    if (this.#send(link, encodeFrame({ t: 'get', id, hash: fetch.manifest.hash, index }))) return true;
+    link.requests.delete(id);
+    this.#timers.clear(request.timer);
+    return false;
+  }
+
+  /** Drops a peer for good: its channel closes, its requests go elsewhere, and it is reported. */
+  drop(link: Link, reason: string, report = true): void {
+    if (link.dead) return;
+    this.#forget(link);
+    if (link.peer !== null) this.#denied.add(link.peer);
+    if (report) {
+      this.#dropped.push({ peer: link.peer, reason, at: this.#now() });
+      if (this.#dropped.length > 20) this.#dropped.shift();
+    }
+    link.channel.close();
+    this.#o.onDrop?.(link.peer, link.channel, reason);
+    this.#o.onChange?.();
+  }
+
+  /** @internal */
+  closed(link: Link): void {
+    if (link.dead) return;
+    this.#forget(link);
+    this.#o.onChange?.();
+  }
+
+  #forget(link: Link): void {
+    link.dead = true;
+    this.#links.delete(link);
+    const requests = [...link.requests.values()];
+    link.requests.clear();
+    for (const r of requests) {
+      this.#timers.clear(r.timer);
+      r.fetch.lost(link, r.index);
+    }
+  }
+
+  #send(link: Link, bytes: Uint8Array): boolean {
+    try {
+      link.channel.send(bytes);
+      return true;
+    } catch (error) {
+      // The channel closed under us; its close event will follow.
+      void error;
+      return false;
+    }
+  }
+}

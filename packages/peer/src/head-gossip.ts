@@ -1,0 +1,57 @@
+// The witness's part of the room: every head a peer announces in its presence goes to the log witness once, and
+// a split view found becomes evidence in the shared doc, which every page checks for itself (two heads, each with
+// the coordinator's signature): the pages that did not hear both heads see it too.
+import type { SplitViewEvidence as Evidence } from '@bricolage/protocol/peer';
+import { SplitViewEvidence } from '@bricolage/protocol/peer';
+import type * as Y from 'yjs';
+import type { PeerView } from './presence';
+import type { LogWitness } from './witness';
+
+export class HeadGossip {
+  /** The signature of the head each peer announced last: a head is checked once, not at every awareness change. */
+  readonly #heard = new Map<number, string>();
+
+  constructor(
+    private readonly witness: LogWitness,
+    private readonly evidence: Y.Map<unknown>,
+    /** Called when the alarms changed. */
+    private readonly onAlarm: () => void,
+  ) {
+    evidence.observe(() => void this.#readEvidence());
+  }
+
+  /** Checks the heads peers announce (their presence, parsed). */
+  async heard(peers: readonly PeerView[]): Promise<void> {
+    const before = this.witness.alarms().length;
+    for (const peer of peers) {
+      const head = peer.presence.head;
+      if (peer.self || !head || this.#heard.get(peer.id) === head.signature) continue;
+      this.#heard.set(peer.id, head.signature);
+      if (this.#heard.size > 1024) this.#heard.clear();
+      await this.witness.observe(head, peer.id);
+    }
+    if (this.witness.alarms().length !== before) this.share();
+  }
+
+  /** Puts each split view the witness found in the doc, as evidence for every page. */
+  share(): void {
+    for (const alarm of this.witness.alarms()) {
+      if (alarm.kind !== 'split-view') continue;
+      const id = [alarm.a.head.root, alarm.b.head.root].sort().join(':');
+      if (!this.evidence.has(id)) this.evidence.set(id, { a: alarm.a, b: alarm.b } satisfies Evidence);
+    }
+    this.onAlarm();
+  }
+
+  async #readEvidence(): Promise<void> {
+    const before = this.witness.alarms().length;
+    for (const value of this.evidence.values()) {
+      const parsed = SplitViewEvidence.safeParse(value);
+      if (!parsed.success) continue;
+      // Checked like any head: a forged piece of evidence fails its signature and is ignored.
+      await this.witness.observe(parsed.data.a, 'evidence');
+      await this.witness.observe(parsed.data.b, 'evidence');
+    }
+    if (this.witness.alarms().length !== before) this.onAlarm();
+  }
+}

@@ -1,0 +1,385 @@
+// One project's room: a Yjs doc and its awareness, shared over the stock y-webrtc provider, signaled through the
+// coordinator's /signal, encrypted with the room secret the coordinator hands signed-in volunteers. Around it:
+// presence, the held units, the blob exchange on each connection, the log witness, and a watchdog for stuck
+// connections. Everything peers say is parsed and checked here before the page sees it.
+import { sha256Hex } from '@bricolage/protocol';
+import type { BlobManifest, HeldUnit, PeerPresence, PeerRoom } from '@bricolage/protocol/peer';
+import { WebrtcProvider } from 'y-webrtc';
+import * as Y from 'yjs';
+import { tappedWebRtc } from './blob-channel';
+import { BlobExchange, type Channel, type ExchangeStats } from './blob-exchange';
+import { HeadGossip } from './head-gossip';
+import { type HeldCounts, HeldUnits } from './held-units';
+import { combinedRate, type PeerView, readPeers } from './presence';
+import { BlobShelf } from './shelf';
+import { Watchdog } from './watchdog';
+import { LogWitness, type WitnessAlarm, type WitnessStats } from './witness';
+
+export interface SwarmOptions {
+  /** The room as the coordinator handed it (`GET /v1/volunteer/peer-room`). */
+  readonly room: PeerRoom;
+  /** The coordinator's origin: the signaling WebSocket is there, at `room.signaling`. */
+  readonly coordinator: string;
+  /** The coordinator's public key, as this volunteer trusts it: tree heads are checked against it. */
+  readonly coordinatorKey: string;
+  /** The chunk manifest of a blob from the coordinator; null when it cannot be had. */
+  manifest(hash: string): Promise<BlobManifest | null>;
+  /** A consistency proof from the coordinator; throws when it cannot be had. */
+  consistency(from: number, to: number): Promise<unknown>;
+  /** A fresh room (with a new ticket) from the coordinator, when the old ticket expired; null when unreachable. */
+  renewRoom(): Promise<PeerRoom | null>;
+  /** Most WebRTC connections (default 16). */
+  readonly maxConns?: number;
+  /** Bytes of verified blobs kept to serve (default 128 MiB). */
+  readonly shelfBytes?: number;
+  /**
+   * How long the first fetch waits at most for the room to settle, its peers found and synced (default 10 s: a
+   * room of eight took seconds to form on a busy machine, and every fetch that gives up costs the coordinator).
+   */
+  readonly settleMs?: number;
+}
+
+/** What this volunteer says about itself; the swarm adds the project, its blobs and its newest tree head. */
+export type OwnPresence = Omit<PeerPresence, 'v' | 'project' | 'blobs' | 'head'>;
+
+export interface SwarmView {
+  readonly project: string;
+  /** This volunteer's awareness client id. */
+  readonly self: number;
+  /** Every peer whose presence parsed, this volunteer first. */
+  readonly peers: readonly PeerView[];
+  readonly combinedRate: number;
+  /** WebRTC connections open now, and whether the signaling WebSocket is. */
+  readonly connections: number;
+  readonly signaling: boolean;
+  readonly units: HeldCounts;
+  readonly blobs: ExchangeStats & { readonly bytesFromCoordinator: number };
+  readonly alarms: readonly WitnessAlarm[];
+  readonly witness: WitnessStats;
+  /** Connections the watchdog reset. */
+  readonly resets: number;
+  /** Presence states that did not parse (ignored). */
+  readonly invalidPresence: number;
+}
+
+export interface Swarm {
+  readonly project: string;
+  view(): SwarmView;
+  /** Called whenever the view may have changed. */
+  subscribe(listener: () => void): () => void;
+  setPresence(presence: OwnPresence): void;
+  /** Resolves once the room is known (peers found and synced, or nobody there), or after `settleMs`. */
+  ready(): Promise<void>;
+  /** The blob from peers (checked chunk by chunk), or null: then ask the coordinator, and `keep` what it sends. */
+  fetchBlob(hash: string): Promise<Uint8Array | null>;
+  /** A blob this volunteer got from the coordinator (already checked against its hash): served to peers. */
+  keep(hash: string, bytes: Uint8Array): void;
+  hold(lease: string, unit: { workUnit: string | null; job: string | null; state: HeldUnit['state'] }): void;
+  release(lease: string): void;
+  /** A signed tree head this volunteer read from the coordinator. */
+  observeHead(sth: unknown): Promise<void>;
+  /** The coordinator answers again: check what could not be checked. */
+  coordinatorBack(): void;
+  leave(): void;
+}
+
+const SWEEP_MS = 30_000;
+const TICK_MS = 1000;
+const MAX_ANNOUNCED_BLOBS = 64;
+const LINK_WAIT_MS = 10_000;
+const ALONE_MS = 500;
+
+/** simple-peer's RTCPeerConnection, reached to close a peer dropped by the blob exchange. */
+interface ConnWithPeer {
+  readonly connected: boolean;
+  readonly synced: boolean;
+  readonly closed: boolean;
+  readonly peer: { readonly _pc?: RTCPeerConnection; on(event: 'data', listener: () => void): void };
+  destroy(): void;
+}
+
+export function joinSwarm(options: SwarmOptions): Swarm {
+  const doc = new Y.Doc();
+  const project = options.room.project;
+  const listeners = new Set<() => void>();
+  const changed = () => {
+    for (const listener of listeners) listener();
+  };
+  const shelf = new BlobShelf(options.shelfBytes);
+  const held = new HeldUnits(doc.getMap('units'), doc.clientID, Date.now);
+  let room = options.room;
+  let own: OwnPresence | null = null;
+  let bytesFromCoordinator = 0;
+  let left = false;
+  let provider: WebrtcProvider;
+
+  const witness = new LogWitness({ publicKey: options.coordinatorKey, consistency: options.consistency });
+  const exchange = new BlobExchange({
+    self: doc.clientID,
+    shelf,
+    holds: (peer, hash) => presenceOf(peer)?.blobs.includes(hash as never) ?? false,
+    sha256Hex,
+    onDrop: (_peer, channel) => closeConnection(channel),
+    onChange: changed,
+  });
+  const pcs = new Map<Channel, RTCPeerConnection>();
+  const wrtc = tappedWebRtc({
+    open(channel, pc) {
+      pcs.set(channel, pc);
+      const link = exchange.connect(channel);
+      return {
+        receive: (bytes) => link.receive(bytes),
+        closed: () => {
+          pcs.delete(channel);
+          link.closed();
+        },
+      };
+    },
+  });
+
+  /** Closes the WebRTC connection a dropped peer's channel belongs to, through y-webrtc so that it forgets it. */
+  function closeConnection(channel: Channel): void {
+    const pc = pcs.get(channel);
+    pcs.delete(channel);
+    if (!pc) return;
+    for (const conn of conns().values())
+      if (conn.peer._pc === pc) {
+        conn.destroy();
+        return;
+      }
+    pc.close();
+  }
+
+  function conns(): Map<string, ConnWithPeer> {
+    return (provider.room?.webrtcConns ?? new Map()) as unknown as Map<string, ConnWithPeer>;
+  }
+
+  // Connections the remote peer has sent something over: the watchdog's evidence that one is not stuck.
+  const heard = new WeakSet<object>();
+  const listening = new WeakSet<object>();
+  function listen(): void {
+    for (const conn of conns().values()) {
+      if (listening.has(conn)) continue;
+      listening.add(conn);
+      conn.peer.on('data', () => heard.add(conn));
+    }
+  }
+
+  function connect(r: PeerRoom): WebrtcProvider {
+    const signaling = options.coordinator.replace(/^http/, 'ws').replace(/\/+$/, '') + r.signaling;
+    const next = new WebrtcProvider(r.room, doc, {
+      signaling: [signaling],
+      password: r.secret,
+      maxConns: options.maxConns ?? 16,
+      // Tabs of one browser profile share a BroadcastChannel room; they still get a WebRTC connection each.
+      filterBcConns: true,
+      ...(provider ? { awareness: provider.awareness } : {}),
+      // No public ICE server, ever, unless the coordinator names one: the default would reach out to Google.
+      peerOpts: { config: { iceServers: [...r.iceServers] }, wrtc },
+    });
+    // A new connection is listened to before it can carry anything (y-webrtc emits this as it makes one).
+    next.on('peers', () => {
+      listen();
+      changed();
+    });
+    next.on('synced', changed);
+    return next;
+  }
+  provider = connect(room);
+
+  function presenceOf(peer: number): PeerPresence | null {
+    return (
+      readPeers(new Map([[peer, provider.awareness.getStates().get(peer)]]), project, doc.clientID).peers[0]
+        ?.presence ?? null
+    );
+  }
+
+  function publish(): void {
+    if (!own || left) return;
+    const state: PeerPresence = {
+      v: 1,
+      project: project as PeerPresence['project'],
+      ...own,
+      rate: Math.round(own.rate * 10) / 10,
+      blobs: shelf.hashes(MAX_ANNOUNCED_BLOBS) as PeerPresence['blobs'],
+      head: witness.newestOwn(),
+    };
+    // Awareness sends every change to every peer: send only real ones.
+    if (JSON.stringify(provider.awareness.getLocalState()) !== JSON.stringify(state))
+      provider.awareness.setLocalState(state);
+  }
+
+  const gossip = new HeadGossip(witness, doc.getMap<unknown>('evidence'), changed);
+  const onAwareness = () => {
+    void gossip.heard(readPeers(provider.awareness.getStates(), project, doc.clientID).peers);
+    changed();
+  };
+  provider.awareness.on('change', onAwareness);
+  doc.getMap('units').observe(changed);
+
+  const watchdog = new Watchdog({
+    conns: () => conns().entries(),
+    now: Date.now,
+    heard: (conn) => heard.has(conn),
+    onReset: changed,
+  });
+  let renewing = false;
+  const tick = setInterval(() => {
+    listen();
+    watchdog.tick();
+    void renewIfExpired();
+  }, TICK_MS);
+  const sweep = setInterval(() => held.sweep(present()), SWEEP_MS);
+
+  /** A ticket opens new signaling connections only until it expires: after that, rejoin with a fresh one. */
+  async function renewIfExpired(): Promise<void> {
+    const signalingUp = provider.signalingConns.some((c) => c.connected);
+    if (renewing || signalingUp || Date.now() < room.ticketExpiresAt - 60_000) return;
+    renewing = true;
+    try {
+      const fresh = await options.renewRoom();
+      if (!fresh || left) return;
+      room = fresh;
+      // The doc and the awareness carry over to the new provider; only the signaling URL changes.
+      provider.awareness.off('change', onAwareness);
+      provider.disconnect();
+      provider.destroy();
+      provider = connect(room);
+      provider.awareness.on('change', onAwareness);
+      publish();
+    } finally {
+      renewing = false;
+    }
+  }
+
+  function present(): Set<number> {
+    return new Set(readPeers(provider.awareness.getStates(), project, doc.clientID).peers.map((p) => p.id));
+  }
+
+  /**
+   * Whether a peer that says it holds the blob has its blob channel open. One whose presence says so (heard
+   * through any peer: awareness is relayed) but whose connection is still forming is waited for, up to
+   * LINK_WAIT_MS: in a room of eight the mesh takes seconds to form here, and the wait is what saves the
+   * coordinator sending the blob again.
+   */
+  async function linkedHolder(hash: string): Promise<boolean> {
+    const holds = (peer: number) => presenceOf(peer)?.blobs.includes(hash as never) ?? false;
+    const linked = () => exchange.peers().some(holds);
+    if (linked()) return true;
+    const connected = readPeers(provider.awareness.getStates(), project, doc.clientID).peers.some(
+      (p) => !p.self && !exchange.denied(p.id) && p.presence.blobs.includes(hash as never),
+    );
+    if (!connected) return false;
+    return new Promise((resolve) => {
+      const done = (found: boolean) => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        resolve(found);
+      };
+      const check = () => {
+        if (linked()) done(true);
+      };
+      const timer = setTimeout(() => done(linked()), LINK_WAIT_MS);
+      listeners.add(check);
+    });
+  }
+
+  let settled: Promise<void> | null = null;
+  const joinedAt = Date.now();
+  /**
+   * Until the room is known: its peers found and synced, or nobody there ALONE_MS after the signaling connected
+   * (peers answer an announcement within a round trip or two), or settleMs. A lone volunteer's first asset
+   * fetch waits that long for nothing; one with peers waits until they can serve it.
+   */
+  function settle(): Promise<void> {
+    settled ??= (async () => {
+      const deadline = joinedAt + (options.settleMs ?? 10_000);
+      let aloneSince: number | null = null;
+      while (Date.now() < deadline && !left) {
+        const open = [...conns().values()];
+        if (open.length > 0 && open.every((c) => c.synced)) return;
+        const alone = open.length === 0 && provider.signalingConns.some((c) => c.connected);
+        aloneSince = alone ? (aloneSince ?? Date.now()) : null;
+        if (aloneSince !== null && Date.now() - aloneSince >= ALONE_MS) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    })();
+    return settled;
+  }
+
+  return {
+    project,
+    view() {
+      const { peers, invalid } = readPeers(provider.awareness.getStates(), project, doc.clientID);
+      return {
+        project,
+        self: doc.clientID,
+        peers,
+        combinedRate: combinedRate(peers),
+        connections: [...conns().values()].filter((c) => c.connected).length,
+        signaling: provider.signalingConns.some((c) => c.connected),
+        units: held.counts(new Set(peers.map((p) => p.id))).total,
+        blobs: { ...exchange.stats(), bytesFromCoordinator },
+        alarms: witness.alarms(),
+        witness: witness.stats(),
+        resets: watchdog.resets,
+        invalidPresence: invalid,
+      };
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    setPresence(presence) {
+      own = presence;
+      publish();
+    },
+    ready: settle,
+    async fetchBlob(hash) {
+      const cached = shelf.get(hash);
+      if (cached) return cached;
+      await settle();
+      if (!(await linkedHolder(hash))) return null;
+      const manifest = await options.manifest(hash);
+      if (!manifest) return null;
+      const result = await exchange.fetch(hash, manifest);
+      if (!result.ok) return null;
+      shelf.put(hash, result.bytes);
+      publish();
+      return result.bytes;
+    },
+    keep(hash, bytes) {
+      if (shelf.has(hash)) return;
+      bytesFromCoordinator += bytes.length;
+      exchange.fellBack();
+      shelf.put(hash, bytes);
+      publish();
+      changed();
+    },
+    hold: (lease, unit) => held.hold(lease, unit),
+    release: (lease) => held.release(lease),
+    async observeHead(sth) {
+      const newest = witness.newestOwn();
+      const alarms = witness.alarms().length;
+      await witness.observe(sth, 'self');
+      if (witness.newestOwn() !== newest) publish();
+      await gossip.heard(readPeers(provider.awareness.getStates(), project, doc.clientID).peers);
+      // A split view found against this volunteer's own head is evidence for the room too.
+      if (witness.alarms().length !== alarms) gossip.share();
+    },
+    coordinatorBack() {
+      void witness.recheck().then(() => gossip.share());
+    },
+    leave() {
+      if (left) return;
+      left = true;
+      clearInterval(tick);
+      clearInterval(sweep);
+      provider.awareness.off('change', onAwareness);
+      provider.disconnect();
+      provider.destroy();
+      doc.destroy();
+      listeners.clear();
+    },
+  };
+}

@@ -1,0 +1,156 @@
+// The peer layer's contracts: the signaling wire the coordinator speaks at /signal (y-webrtc's own JSON
+// protocol), the room a signed-in volunteer is handed, what peers announce to each other (presence, held units,
+// tree heads), the blob cache's chunk manifest, and the frames of its data channel. Everything a peer hears from
+// another peer is parsed with these schemas first: peers never trust peers.
+import { z } from 'zod';
+import { BlobHash, ProjectId, VolunteerKey } from './ids';
+import { SignedTreeHead } from './receipt';
+
+// signaling
+
+/**
+ * What a client may send to /signal: exactly the messages of y-webrtc's signaling protocol. `publish` carries
+ * the room's data (encrypted with the room secret by y-webrtc, so opaque here); the coordinator relays it to
+ * every other subscriber of the topic.
+ */
+export const SignalMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('subscribe'), topics: z.array(z.string().max(256)).max(64) }),
+  z.object({ type: z.literal('unsubscribe'), topics: z.array(z.string().max(256)).max(64) }),
+  z.object({ type: z.literal('publish'), topic: z.string().max(256), data: z.unknown() }),
+  z.object({ type: z.literal('ping') }),
+]);
+export type SignalMessage = z.infer<typeof SignalMessage>;
+
+/**
+ * Close codes of /signal (the 4000–4999 range is the application's): the WebSocket form of a 4xx. A refused
+ * handshake (no or bad ticket, too many connections) is an HTTP 4xx with the usual JSON error instead.
+ */
+export const SIGNAL_CLOSE = {
+  /** Not JSON, not an object, or not one of the four message types. */
+  badMessage: 4400,
+  /** A topic that is not the room of a project of this grid, or publishing to a topic not subscribed. */
+  forbiddenTopic: 4403,
+  /** No pong to the server's ping within the ping interval. */
+  timeout: 4408,
+  /** One message larger than the limit. */
+  tooLarge: 4413,
+  /** More messages per second, or more topics, than the limits allow. */
+  tooMany: 4429,
+  /** The coordinator is shutting down. */
+  goingAway: 1001,
+} as const;
+export type SignalCloseCode = (typeof SIGNAL_CLOSE)[keyof typeof SIGNAL_CLOSE];
+
+const ROOM_PREFIX = 'bricolage/v1/';
+
+/** The y-webrtc room (and signaling topic) of a project: the only topics /signal lets anyone use. */
+export const roomName = (project: string): string => `${ROOM_PREFIX}${project}`;
+
+/** The project a room name belongs to, or null when it is not a room of ours. */
+export function projectOfRoom(topic: string): ProjectId | null {
+  if (!topic.startsWith(ROOM_PREFIX)) return null;
+  const parsed = ProjectId.safeParse(topic.slice(ROOM_PREFIX.length));
+  return parsed.success ? parsed.data : null;
+}
+
+/** An ICE server as RTCPeerConnection takes it. None by default: volunteers connect directly or not at all. */
+export const IceServer = z
+  .object({
+    urls: z.union([z.string().max(512), z.array(z.string().max(512)).max(8)]),
+    username: z.string().max(256).optional(),
+    credential: z.string().max(256).optional(),
+  })
+  .meta({ id: 'IceServer' });
+export type IceServer = z.infer<typeof IceServer>;
+
+/** What a signed-in volunteer is handed to join a project's room (`GET /v1/volunteer/peer-room?project=`). */
+export const PeerRoom = z
+  .object({
+    project: ProjectId,
+    /** The y-webrtc room name, also the signaling topic. */
+    room: z.string(),
+    /** The room's password: y-webrtc derives the key that encrypts signaling and every peer message from it. */
+    secret: z.string(),
+    /**
+     * Path and query of the signaling WebSocket on this coordinator, ticket included (a browser's WebSocket
+     * cannot send an Authorization header). The ticket is checked once, when the socket connects.
+     */
+    signaling: z.string(),
+    /** When the ticket in `signaling` stops being accepted for new connections (epoch ms). */
+    ticketExpiresAt: z.number().int(),
+    iceServers: z.array(IceServer).max(8),
+  })
+  .meta({ id: 'PeerRoom' });
+export type PeerRoom = z.infer<typeof PeerRoom>;
+
+// the blob cache
+
+/** Bytes per chunk: one data-channel message each, well under every browser's SCTP message limit. */
+export const BLOB_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * The SHA-256 of each chunk of a blob, from the coordinator: with it a volunteer checks every chunk a peer
+ * sends as it arrives, and knows which peer sent a wrong one. About 0.1% of the blob's size.
+ */
+export const BlobManifest = z
+  .object({
+    hash: BlobHash,
+    size: z.number().int().nonnegative(),
+    chunkSize: z.number().int().positive(),
+    chunks: z.array(z.string().regex(/^[0-9a-f]{64}$/)),
+  })
+  .meta({ id: 'BlobManifest' });
+export type BlobManifest = z.infer<typeof BlobManifest>;
+
+/** The header of a frame on the blob channel; a chunk's bytes follow its header in the same message. */
+export const BlobFrame = z.discriminatedUnion('t', [
+  /** Who is at the other end: its awareness client id, so its presence says what it holds. */
+  z.object({ t: z.literal('hello'), peer: z.number().int().nonnegative() }),
+  z.object({ t: z.literal('get'), id: z.number().int().nonnegative(), hash: BlobHash, index: z.number().int().min(0) }),
+  z.object({ t: z.literal('chunk'), id: z.number().int().nonnegative(), hash: BlobHash, index: z.number().int() }),
+  z.object({ t: z.literal('none'), id: z.number().int().nonnegative(), hash: BlobHash }),
+]);
+export type BlobFrame = z.infer<typeof BlobFrame>;
+
+// what peers tell each other
+
+export const DEVICE_CLASSES = ['gpu', 'software-gpu', 'cpu'] as const;
+/** `software-gpu`: a WebGPU adapter that is a CPU fallback (SwiftShader). */
+export const DeviceClass = z.enum(DEVICE_CLASSES);
+export type DeviceClass = z.infer<typeof DeviceClass>;
+
+/** What each peer says about itself (y-webrtc awareness). A claim, shown as such: nothing here is verified. */
+export const PeerPresence = z.object({
+  v: z.literal(1),
+  project: ProjectId,
+  /** The volunteer key it says it computes as (shown shortened; unverified). */
+  volunteer: VolunteerKey.nullable(),
+  device: DeviceClass.nullable(),
+  backend: z.string().max(32).nullable(),
+  /** Work units per minute over its last few. */
+  rate: z.number().min(0).max(1e7),
+  state: z.enum(['computing', 'waiting', 'paused', 'offline', 'idle']),
+  /** Blobs it holds, verified, and serves to peers. */
+  blobs: z.array(BlobHash).max(64),
+  /** The newest signed tree head of the receipt log it has seen (checked by every peer that hears it). */
+  head: SignedTreeHead.nullable(),
+});
+export type PeerPresence = z.infer<typeof PeerPresence>;
+
+/** A work unit a peer holds, in the shared doc under its lease id: leased and computing, or computed and waiting. */
+export const HeldUnit = z.object({
+  workUnit: z.string().max(32).nullable(),
+  job: z.string().max(32).nullable(),
+  /** The awareness client id of the holder. */
+  holder: z.number().int().nonnegative(),
+  state: z.enum(['computing', 'computed']),
+  at: z.number().int(),
+});
+export type HeldUnit = z.infer<typeof HeldUnit>;
+
+/**
+ * Proof that the coordinator showed two different logs: two tree heads it signed with the same size and
+ * different roots. Anyone with its public key can check it; peers put it in the shared doc for every page.
+ */
+export const SplitViewEvidence = z.object({ a: SignedTreeHead, b: SignedTreeHead });
+export type SplitViewEvidence = z.infer<typeof SplitViewEvidence>;

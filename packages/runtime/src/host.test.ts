@@ -1,0 +1,78 @@
+// The page's handle on the worker, against a worker stand-in on a MessageChannel (comlink on both ends, as
+// in the browser): several units in one call, each held to its own time budget.
+import { expose } from 'comlink';
+import { describe, expect, it } from 'vitest';
+import type { ComputeApi, ComputeOutcome } from './compute/api';
+import { ComputeHost } from './host';
+
+const ok = (input: Uint8Array): ComputeOutcome => ({
+  ok: true,
+  output: input.map((b) => b * 2),
+  outputHash: '0'.repeat(64),
+  backend: 'wasm',
+  elapsedMs: 1,
+});
+
+/** A worker whose units double their bytes, except that a unit starting with 99 never ends. */
+function standIn(calls: string[]) {
+  return () => {
+    const { port1, port2 } = new MessageChannel();
+    const api: Partial<ComputeApi> = {
+      configure: async () => undefined,
+      async run(_job, input) {
+        calls.push(`run ${input[0]}`);
+        return ok(input);
+      },
+      async runMany(_job, inputs, onOutcome) {
+        calls.push(`runMany ${inputs.map((i) => i[0]).join(',')}`);
+        for (const [i, input] of inputs.entries()) {
+          if (input[0] === 99) await new Promise(() => undefined);
+          onOutcome(i, ok(input));
+        }
+      },
+    };
+    expose(api, port2);
+    return Object.assign(port1, { terminate: () => port1.close() }) as unknown as Worker;
+  };
+}
+
+describe('compute host', () => {
+  it('runs several units in one call to the worker, one outcome each', async () => {
+    const calls: string[] = [];
+    const host = new ComputeHost({ config: {}, createWorker: standIn(calls) });
+    const outcomes = await Promise.all(
+      host.runMany(
+        'job',
+        [1, 2, 3].map((n) => new Uint8Array([n, n])),
+        5000,
+      ),
+    );
+    expect(outcomes.map((o) => o.ok && [...o.output])).toEqual([
+      [2, 2],
+      [4, 4],
+      [6, 6],
+    ]);
+    expect(calls).toEqual(['runMany 1,2,3']);
+    host.close();
+  });
+
+  it('times out the stuck unit of a batch alone: those before it are done, those after never ran', async () => {
+    const calls: string[] = [];
+    const restarts: string[] = [];
+    const host = new ComputeHost({ config: {}, createWorker: standIn(calls), onRestart: (r) => restarts.push(r) });
+    const outcomes = await Promise.all(
+      host.runMany(
+        'job',
+        [1, 99, 3].map((n) => new Uint8Array([n])),
+        200,
+      ),
+    );
+    expect(outcomes.map((o) => (o.ok ? 'ok' : o.code))).toEqual(['ok', 'timeout', 'restarted']);
+    expect(restarts).toEqual(['work unit exceeded its time budget of 200 ms']);
+    // The fresh worker takes the next call.
+    const [again] = host.runMany('job', [new Uint8Array([3])], 5000);
+    expect(await again).toMatchObject({ ok: true });
+    expect(calls.at(-1)).toBe('run 3');
+    host.close();
+  });
+});

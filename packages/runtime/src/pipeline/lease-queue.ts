@@ -1,0 +1,288 @@
+// The work units leased ahead of the compute loop: asking the coordinator for more when the queue runs
+// low, getting the first few ready (input fetched, job prepared in the worker) while others compute,
+// and renewing the leases held. The compute loop (pipeline.ts) takes them from the front.
+import type { BackendClass, Capabilities, Lease, LeaseRequest, LeaseResponse, LeasedJob } from '@bricolage/protocol';
+import { fromBase64, sha256Hex } from '@bricolage/protocol';
+import { leasedBackend } from '../capabilities';
+import { backoffDelay } from '../client/backoff';
+import type { ClientResult, HeartbeatReply } from '../client/coordinator-client';
+import type { JobCheck } from '../client/job-verifier';
+import type { PrepareOutcome } from '../compute/api';
+import type { VolunteerEvent } from '../events';
+import type { ComputeErrorCode } from '../executors/executor';
+import type { AssetSource } from '../host';
+
+export interface LeaseClient {
+  lease(request: LeaseRequest): Promise<ClientResult<LeaseResponse>>;
+  blob(hash: string): Promise<ClientResult<Uint8Array>>;
+  heartbeat(leases: readonly string[]): Promise<ClientResult<HeartbeatReply>>;
+}
+
+export interface Preparer {
+  prepare(job: string, spec: LeasedJob['spec'], backend: BackendClass, assets: AssetSource): Promise<PrepareOutcome>;
+}
+
+export interface LeaseClock {
+  /** Wall-clock epoch ms, comparable with lease deadlines. */
+  now(): number;
+  /** Monotonic ms for durations. */
+  monotonic(): number;
+}
+
+export type Ready =
+  | { readonly ok: true; readonly backend: BackendClass; readonly input: Uint8Array }
+  | {
+      readonly ok: false;
+      readonly code: ComputeErrorCode | 'skip';
+      readonly message: string;
+      readonly backend?: BackendClass;
+    };
+
+export interface Work {
+  readonly lease: Lease;
+  readonly job: LeasedJob;
+  /** When the lease was granted or last renewed (epoch ms). */
+  leasedAt: number;
+  deadline: number;
+  /** Set when a heartbeat says the lease is no longer ours to compute. */
+  gone: string | null;
+  /** When the lease was asked for (monotonic ms): the start of its time to become ready. */
+  readonly askedAt: number;
+  /** Input fetched and job prepared; started when the unit comes near the front of the queue. */
+  ready: Promise<Ready> | null;
+}
+
+export interface LeaseQueueOptions {
+  readonly client: LeaseClient;
+  readonly compute: Preparer;
+  readonly assets: AssetSource;
+  readonly capabilities: () => Capabilities;
+  readonly project?: string;
+  /** The projects chosen to serve (null: every project), read at each lease request. */
+  readonly projects?: () => readonly string[] | null;
+  /** Checks a job's signature before anything of it is fetched or run (client/job-verifier.ts). */
+  readonly verify?: (job: LeasedJob) => Promise<JobCheck>;
+  readonly emit: (event: VolunteerEvent) => void;
+  readonly clock: LeaseClock;
+  /** Upper bound on the coordinator's `retryAfter` when it has no work (it asks for 10 s). */
+  readonly maxIdleWaitMs?: number;
+  /** A sleep the owner can cut short (on stop). */
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly running: () => boolean;
+  /** Called with each lease or fetch problem, for the owner's `lastError`. */
+  readonly onError: (message: string) => void;
+  /** Called for each work unit leased. */
+  readonly onLeased: () => void;
+  /** How many units at the front of the queue to keep getting ready. */
+  readonly ahead: () => number;
+}
+
+const ema = (previous: number | null, sample: number) => (previous === null ? sample : previous * 0.7 + sample * 0.3);
+
+export class LeaseQueue {
+  readonly #o: LeaseQueueOptions;
+  readonly #queue: Work[] = [];
+  #leasing: Promise<void> | null = null;
+  #noWorkUntil = 0;
+  #failures = 0;
+  #waiting = false;
+  /** Moving average of the time from asking for a lease to its work unit being ready to run. */
+  #readyEma: number | null = null;
+  /** Jobs whose signer was announced (each lease is checked; the event is sent once a job). */
+  readonly #announced = new Set<string>();
+
+  constructor(options: LeaseQueueOptions) {
+    this.#o = options;
+  }
+
+  get length(): number {
+    return this.#queue.length;
+  }
+  /** True while the coordinator has had nothing for us. */
+  get waiting(): boolean {
+    return this.#waiting;
+  }
+  get readyMs(): number | null {
+    return this.#readyEma;
+  }
+  /** Milliseconds until asking for leases is worth it again (after "no work" or a failure). */
+  get holdOffMs(): number {
+    return Math.max(0, this.#noWorkUntil - this.#o.clock.monotonic());
+  }
+  /** The units held and not yet taken. */
+  get held(): readonly Work[] {
+    return this.#queue;
+  }
+
+  shift(): Work | undefined {
+    const work = this.#queue.shift();
+    this.prime(this.#o.ahead());
+    return work;
+  }
+
+  /** Puts back a unit that never ran (its worker was replaced), to be taken first. */
+  unshift(work: Work): void {
+    this.#queue.unshift(work);
+  }
+
+  clear(): void {
+    this.#queue.length = 0;
+  }
+
+  /** Asks for leases again at once (the projects chosen changed): a "no work" wait no longer holds. */
+  wake(): void {
+    this.#noWorkUntil = 0;
+  }
+
+  /** Starts getting the first `n` units ready, so that each is ready by the time it is taken. */
+  prime(n: number): void {
+    for (const work of this.#queue.slice(0, n)) this.ready(work);
+  }
+
+  /** The unit's input and prepared job, fetched at most once. */
+  ready(work: Work): Promise<Ready> {
+    work.ready ??= this.#ready(work.lease, work.job).then((ready) => {
+      this.#readyEma = ema(this.#readyEma, this.#o.clock.monotonic() - work.askedAt);
+      return ready;
+    });
+    return work.ready;
+  }
+
+  /** Asks for more leases unless a request is already out or the coordinator asked us to hold off. */
+  refill(want: number): void {
+    if (want <= 0 || this.#leasing || this.holdOffMs > 0) return;
+    void this.leaseMore(want);
+  }
+
+  /** One lease request at a time: concurrent callers share it. */
+  leaseMore(max: number): Promise<void> {
+    this.#leasing ??= this.#lease(max).finally(() => {
+      this.#leasing = null;
+    });
+    return this.#leasing;
+  }
+
+  async #lease(max: number): Promise<void> {
+    const asked = this.#o.clock.monotonic();
+    const chosen = this.#o.projects?.() ?? null;
+    const answer = await this.#o.client.lease({
+      capabilities: this.#o.capabilities(),
+      max,
+      ...(this.#o.project ? { project: this.#o.project } : {}),
+      ...(chosen ? { projects: [...chosen] } : {}),
+    });
+    if (!answer.ok) {
+      const delay = backoffDelay(this.#failures++);
+      this.#noWorkUntil = this.#o.clock.monotonic() + delay;
+      const message = `lease failed: ${answer.error.message}`;
+      this.#o.onError(message);
+      this.#o.emit({ type: 'warning', message: `${message}; retrying in ${Math.round(delay)} ms` });
+      return;
+    }
+    this.#failures = 0;
+    const { leases, jobs, retryAfter } = answer.value;
+    if (leases.length === 0) {
+      const wait = Math.min((retryAfter ?? 5) * 1000, this.#o.maxIdleWaitMs ?? Number.POSITIVE_INFINITY);
+      this.#noWorkUntil = this.#o.clock.monotonic() + Math.max(100, wait);
+      this.#waiting = true;
+      return;
+    }
+    this.#waiting = false;
+    const byId = new Map(jobs.map((j) => [j.id as string, j]));
+    for (const lease of leases) {
+      const job = byId.get(lease.job);
+      if (!job) {
+        this.#o.emit({ type: 'warning', message: `lease ${lease.lease} names job ${lease.job}, which was not sent` });
+        continue;
+      }
+      this.#o.onLeased();
+      this.#o.emit({
+        type: 'leased',
+        lease: lease.lease,
+        workUnit: lease.workUnit,
+        job: job.id,
+        project: job.project,
+        jobName: job.name,
+        ...(lease.tag !== undefined ? { tag: lease.tag } : {}),
+      });
+      this.#queue.push({
+        lease,
+        job,
+        leasedAt: this.#o.clock.now(),
+        deadline: lease.deadline,
+        gone: null,
+        askedAt: asked,
+        ready: null,
+      });
+    }
+    this.prime(this.#o.ahead());
+  }
+
+  /** Fetches the input and assets and prepares the job in the worker: all of it while another WU computes. */
+  async #ready(lease: Lease, job: LeasedJob): Promise<Ready> {
+    if (this.#o.verify) {
+      const checked = await this.#o.verify(job);
+      if (!checked.ok)
+        return { ok: false, code: checked.transient ? 'skip' : 'untrusted_job', message: checked.message };
+      if (!this.#announced.has(job.id)) {
+        this.#announced.add(job.id);
+        this.#o.emit({ type: 'verified', job: job.id, project: job.project, signer: checked.signer });
+      }
+    }
+    const choice = leasedBackend(job, this.#o.capabilities());
+    if (!choice.ok) return { ok: false, code: 'unsupported', message: choice.why };
+    const { backend } = choice;
+    let input: Uint8Array;
+    if (lease.input !== null) {
+      input = fromBase64(lease.input);
+      if ((await sha256Hex(input)) !== lease.inputHash)
+        return { ok: false, code: 'runtime_error', message: 'the inline input does not match its hash', backend };
+    } else {
+      const fetched = await this.#fetchWithRetry(lease.inputHash);
+      if (!fetched.ok) return fetched;
+      input = fetched.bytes;
+    }
+    const prepared = await this.#o.compute.prepare(job.id, job.spec, backend, this.#o.assets);
+    if (!prepared.ok) return { ...prepared, backend };
+    return { ok: true, backend, input };
+  }
+
+  async #fetchWithRetry(hash: string): Promise<{ ok: true; bytes: Uint8Array } | (Ready & { ok: false })> {
+    for (let attempt = 0; ; attempt++) {
+      const blob = await this.#o.client.blob(hash);
+      if (blob.ok) return { ok: true, bytes: blob.value };
+      if (!blob.error.transient)
+        return { ok: false, code: 'runtime_error', message: `input ${hash} unavailable: ${blob.error.message}` };
+      // Offline or overloaded: give up quietly after a few tries and let the lease expire.
+      if (attempt >= 4 || !this.#o.running())
+        return { ok: false, code: 'skip', message: `input ${hash} unavailable: ${blob.error.message}` };
+      await this.#o.sleep(backoffDelay(attempt));
+    }
+  }
+
+  /**
+   * Renews those of `held` past half their life, and marks those the coordinator no longer holds for
+   * us as gone.
+   */
+  async renew(held: Iterable<Work>): Promise<void> {
+    const now = this.#o.clock.now();
+    const due = [...held].filter((w) => !w.gone && now > w.leasedAt + (w.deadline - w.leasedAt) / 2);
+    // The coordinator takes at most 1000 leases per heartbeat.
+    for (let i = 0; i < due.length; i += 1000) {
+      const batch = due.slice(i, i + 1000);
+      const answer = await this.#o.client.heartbeat(batch.map((w) => w.lease.lease));
+      if (!answer.ok) {
+        this.#o.emit({ type: 'warning', message: `heartbeat failed: ${answer.error.message}` });
+        return;
+      }
+      const rows = new Map(answer.value.leases.map((r) => [r.lease as string, r]));
+      for (const work of batch) {
+        const row = rows.get(work.lease.lease);
+        if (row?.deadline != null) {
+          work.leasedAt = now;
+          work.deadline = row.deadline;
+        } else if (row) work.gone = `the coordinator reports the lease as ${row.state}`;
+      }
+    }
+  }
+}
