@@ -1,10 +1,11 @@
 // Volunteers that see each other, over real WebRTC between separate browser contexts: three pages form a mesh;
 // a 5 MB job asset is served to two of them by the third, so the coordinator's blob endpoint is hit once for
-// it, not three times; and a peer serving corrupted chunks is caught, dropped and reported while the asset still
-// arrives intact. The kernel's results are checked against the table in Node: a byte wrong anywhere would show.
+// it, not three times; onnxruntime's own .wasm (≈ 14 MB) likewise, for an ONNX job; and a peer serving corrupted
+// chunks is caught, dropped and reported while the asset still arrives intact. The kernel's results are checked against the table in Node: a byte wrong anywhere would show.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API, fromBase64 } from '@bricolage/protocol';
+import { OrtWasmFiles } from '@bricolage/protocol/peer';
 import type { Page } from '@playwright/test';
 import { expectAccessible } from '../support/axe';
 import {
@@ -16,6 +17,7 @@ import {
   openVolunteer,
   outsideNamespace,
   results,
+  seedOnnxJob,
   seedTableJob,
   TABLE_BYTES,
   table,
@@ -128,4 +130,36 @@ test('a peer that serves corrupted chunks is dropped and reported, and the asset
 
   expect(await allCorrect(coordinator.url, seeded.token, seeded.job)).toBeGreaterThanOrEqual(3);
   for (const v of [honest, liar, victim]) await v.context.close();
+});
+
+test("onnxruntime's .wasm goes peer to peer like any asset: for three pages running an ONNX job, the coordinator sends it once", async ({
+  browser,
+  grid,
+}) => {
+  const { coordinator, traffic } = grid;
+  const published = OrtWasmFiles.parse(await (await fetch(coordinator.url + API.ortWasm)).json());
+  const wasm = published.files.find((f) => f.name === 'ort-wasm-simd-threaded.wasm');
+  expect(wasm).toBeDefined();
+  const wasmPath = API.blob(wasm!.hash);
+  const seeded = await seedOnnxJob(coordinator.url, coordinator.operator.token, 2000);
+  const volunteers = await Promise.all(
+    ['a', 'b', 'c'].map((name) => openVolunteer(browser, coordinator.url, seeded.project, { name })),
+  );
+  const pages = volunteers.map((v) => v.page) as [Page, Page, Page];
+
+  await throttle(pages[0], 10);
+  await start(pages[0]);
+  await expect.poll(() => computed(pages[0]), { timeout: 60_000 }).toBeGreaterThan(0);
+  expect(traffic.count('GET', wasmPath)).toBe(1);
+
+  await Promise.all([start(pages[1]), start(pages[2])]);
+  await meshFormed(pages);
+  for (const page of pages.slice(1)) {
+    await expect.poll(() => computed(page), { timeout: 60_000 }).toBeGreaterThan(0);
+    expect(await bytesFromPeers(page)).toBeGreaterThanOrEqual(wasm!.size);
+  }
+  expect(traffic.count('GET', wasmPath)).toBe(1);
+  // No worker fetched the .wasm by its URL among the page's static files.
+  expect(traffic.requests.filter((r) => r.path.startsWith('/assets/ort-wasm') && r.path.endsWith('.wasm'))).toEqual([]);
+  for (const v of volunteers) await v.context.close();
 });

@@ -6,6 +6,8 @@
 import { networkInterfaces } from 'node:os';
 import type { Coordinator, RequestRecord } from '@bricolage/coordinator';
 import { API, type CreateJobRequest, sha256Hex, toBase64, utf8 } from '@bricolage/protocol';
+import { cnn } from '@bricolage/workloads';
+import { buildJob } from '@bricolage/workloads/node';
 import { type Browser, type BrowserContext, expect, type Page, test as base } from '@playwright/test';
 import { buildWeb } from '../web/support';
 
@@ -90,24 +92,11 @@ export async function seedTableJob(
   operatorToken: string,
   options: { units: number; leaseSeconds?: number; name?: string },
 ): Promise<SeededJob> {
-  const created = await fetch(url + API.projects, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: options.name ?? 'Table lookups (peers test)', description: 'e2e', owner: 'tests' }),
-  });
-  if (!created.ok) throw new Error(`project: ${created.status} ${await created.text()}`);
-  const { project, token } = (await created.json()) as { project: { id: string }; token: string };
+  const { project, token } = await newProject(url, operatorToken, options.name ?? 'Table lookups (peers test)');
   const auth = { authorization: `Bearer ${token}` };
   const shader = utf8(TABLE_WGSL);
   const bytes = table();
-  for (const blob of [shader, bytes]) {
-    const put = await fetch(url + API.blob(await sha256Hex(blob)), {
-      method: 'PUT',
-      headers: auth,
-      body: blob as Uint8Array<ArrayBuffer>,
-    });
-    if (!put.ok) throw new Error(`blob: ${put.status} ${await put.text()}`);
-  }
+  await putBlobs(url, token, [shader, bytes]);
   const tableHash = await sha256Hex(bytes);
   const request: CreateJobRequest = {
     name: 'Table lookups',
@@ -137,16 +126,74 @@ export async function seedTableJob(
   });
   if (!job.ok) throw new Error(`job: ${job.status} ${await job.text()}`);
   const { id } = (await job.json()) as { id: string };
-  let body = '';
-  for (let unit = 0; unit < options.units; unit++)
-    body += `${JSON.stringify({ input: toBase64(tableInput(unit)), tag: `unit-${unit}` })}\n`;
-  const added = await fetch(url + API.workUnits(id), {
+  await addWorkUnits(
+    url,
+    token,
+    id,
+    Array.from({ length: options.units }, (_, unit) => ({ input: tableInput(unit), tag: `unit-${unit}` })),
+  );
+  return { project: project.id, token, job: id, tableHash, units: options.units };
+}
+
+/** An ONNX job (the small CNN, on onnxruntime-web): what makes a volunteer load onnxruntime's .wasm. */
+export async function seedOnnxJob(
+  url: string,
+  operatorToken: string,
+  units: number,
+): Promise<{ project: string; token: string; job: string }> {
+  const { project, token } = await newProject(url, operatorToken, 'CNN (peers test)');
+  const params = { workUnits: units, seed: 3 };
+  const bundle = await buildJob(cnn, params);
+  await putBlobs(url, token, bundle.blobs);
+  const job = await fetch(url + API.jobs, {
     method: 'POST',
-    headers: { ...auth, 'content-type': 'application/x-ndjson' },
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(bundle.request),
+  });
+  if (!job.ok) throw new Error(`job: ${job.status} ${await job.text()}`);
+  const { id } = (await job.json()) as { id: string };
+  await addWorkUnits(url, token, id, [...cnn.workUnits(params)]);
+  return { project: project.id, token, job: id };
+}
+
+async function newProject(
+  url: string,
+  operatorToken: string,
+  name: string,
+): Promise<{ project: { id: string }; token: string }> {
+  const created = await fetch(url + API.projects, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${operatorToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name, description: 'e2e', owner: 'tests' }),
+  });
+  if (!created.ok) throw new Error(`project: ${created.status} ${await created.text()}`);
+  return (await created.json()) as { project: { id: string }; token: string };
+}
+
+async function putBlobs(url: string, token: string, blobs: readonly Uint8Array[]): Promise<void> {
+  for (const blob of blobs) {
+    const put = await fetch(url + API.blob(await sha256Hex(blob)), {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}` },
+      body: blob as Uint8Array<ArrayBuffer>,
+    });
+    if (!put.ok) throw new Error(`blob: ${put.status} ${await put.text()}`);
+  }
+}
+
+async function addWorkUnits(
+  url: string,
+  token: string,
+  job: string,
+  units: readonly { input: Uint8Array; tag?: string }[],
+): Promise<void> {
+  const body = units.map((u) => `${JSON.stringify({ input: toBase64(u.input), tag: u.tag })}\n`).join('');
+  const added = await fetch(url + API.workUnits(job), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
     body,
   });
   if (!added.ok) throw new Error(`work units: ${added.status} ${await added.text()}`);
-  return { project: project.id, token, job: id, tableHash, units: options.units };
 }
 
 /** The job's results as the researcher downloads them. */

@@ -4,7 +4,7 @@
 import type { Browser, Page } from '@playwright/test';
 import { cnn, decodePrimeCount, MANDELBROT_DEEP_ZOOM, mandelbrot, physics, primes } from '@bricolage/workloads';
 import { buildJob } from '@bricolage/workloads/node';
-import { fromBase64, sha256Hex } from '@bricolage/protocol';
+import { API, fromBase64, sha256Hex } from '@bricolage/protocol';
 import { expect, test } from '@playwright/test';
 import { type Grid, startGrid } from '../support/grid';
 import { waitValidated } from '../support/wait';
@@ -105,6 +105,17 @@ for (const { workload, backends } of [
       }
       expect(await backendsOf(pages[0]!)).toEqual([backends[0]]);
       expect(await backendsOf(pages[1]!)).toEqual([backends[1]]);
+      // onnxruntime's .wasm came as a blob by its hash (checked), never by its URL among the page's files.
+      const ort = (await (await fetch(grid.url + API.ortWasm)).json()) as { files: { name: string; hash: string }[] };
+      const wanted = backends.map((b) =>
+        b === 'onnx-webgpu' ? 'ort-wasm-simd-threaded.asyncify.wasm' : 'ort-wasm-simd-threaded.wasm',
+      );
+      for (const name of wanted) {
+        const hash = ort.files.find((f) => f.name === name)?.hash;
+        expect(hash, name).toBeDefined();
+        expect(grid.gets).toContain(API.blob(hash!));
+      }
+      expect(grid.gets.filter((path) => /\/ort-wasm[^/]*\.wasm$/.test(path))).toEqual([]);
     } finally {
       await closeAll(pages);
     }

@@ -105,21 +105,28 @@ export class Researcher {
 export interface Grid {
   readonly url: string;
   readonly researcher: Researcher;
+  /** The paths of the GET requests the coordinator received, in order. */
+  readonly gets: string[];
   close(): Promise<void>;
 }
 
 /** Starts a coordinator with a fresh data directory, serving the harness page, with one project. */
 export async function startGrid(): Promise<Grid> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bricolage-e2e-'));
+  const gets: string[] = [];
   const coordinator = await startCoordinator({
     dataDir,
     webRoot: HARNESS_DIST,
+    onRequest: (r) => {
+      if (r.method === 'GET') gets.push(r.path);
+    },
     log: (message) => console.error(`[coordinator] ${message}`),
   });
   const { token } = await coordinator.createProject('e2e runtime');
   return {
     url: coordinator.url,
     researcher: new Researcher(coordinator.url, token),
+    gets,
     close: async () => {
       await coordinator.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { loadSecret } from './data-dir/secrets';
 import { createApp, type RequestRecord } from './http/app';
 import type { Deps } from './http/env';
 import { FileBlobStore } from './blobs/files/file-blob-store';
+import { ortWasmFiles, WithPublishedFiles } from './blobs/published/published-files';
 import { Challenges } from './http/challenges';
 import { bucketOf, clientAddress, parseTrustedProxies } from './http/client-address';
 import { guardConnections, serverOptions } from './http/connections';
@@ -134,6 +135,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   if (!proxies.ok) throw new Error(proxies.error.message);
   const layout = layoutOf(options.dataDir);
   privateDirectory(options.dataDir);
+  // Hashed once here (≈ 40 MB, a fraction of a second), before anything is opened that would need closing.
+  const ortWasm = options.webRoot ? await ortWasmFiles(options.webRoot) : [];
   // Before the store opens: as the directory's owner, it drops what a crashed run left staged. Coordinators
   // sharing one Postgres share the directory too: the database, not the directory, is theirs to coordinate.
   const lock = options.databaseUrl ? { release: () => undefined } : lockDataDir(layout.lock);
@@ -157,7 +160,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   store.setLogKey(key.publicKey);
   const deps: Deps = {
     store,
-    blobs: new FileBlobStore(layout.blobs),
+    blobs: new WithPublishedFiles(new FileBlobStore(layout.blobs), ortWasm),
+    ortWasm,
     log: new ReceiptLog(store, key),
     key,
     clock,

@@ -12,6 +12,7 @@ export const API = {
   myProject: '/v1/projects/mine', // GET: the project a project token belongs to
   blob: (hash: string) => `/v1/blobs/${hash}`, // GET public; PUT with a project token
   blobManifest: (hash: string) => `/v1/blobs/${hash}/manifest`, // GET: the SHA-256 of each chunk, for peers
+  ortWasm: '/v1/ort-wasm', // GET: onnxruntime-web's .wasm files the page uses, published as blobs
   treeHead: '/v1/log/tree-head',
   inclusion: '/v1/log/inclusion', // ?index=&size=
   consistency: '/v1/log/consistency', // ?from=&to=

@@ -102,6 +102,24 @@ export const BlobManifest = z
   .meta({ id: 'BlobManifest' });
 export type BlobManifest = z.infer<typeof BlobManifest>;
 
+/**
+ * onnxruntime-web's .wasm files that the coordinator's page uses, published as blobs (`GET /v1/blobs/{hash}`)
+ * so that volunteers can fetch them from each other like any job asset. `name` is the file onnxruntime asks for
+ * (`ort-wasm-simd-threaded.wasm`), not the bundler's hashed file name.
+ */
+export const OrtWasmFiles = z
+  .object({
+    files: z.array(
+      z.object({
+        name: z.string().regex(/^ort-wasm[\w.-]*\.wasm$/),
+        hash: BlobHash,
+        size: z.number().int().nonnegative(),
+      }),
+    ),
+  })
+  .meta({ id: 'OrtWasmFiles' });
+export type OrtWasmFiles = z.infer<typeof OrtWasmFiles>;
+
 /** The header of a frame on the blob channel; a chunk's bytes follow its header in the same message. */
 export const BlobFrame = z.discriminatedUnion('t', [
   /** Who is at the other end: its awareness client id, so its presence says what it holds. */

@@ -75,4 +75,30 @@ describe('compute host', () => {
     expect(calls.at(-1)).toBe('run 3');
     host.close();
   });
+
+  it("gives each worker the page's source of onnxruntime's .wasm, which the worker calls across the channel", async () => {
+    const { port1, port2 } = new MessageChannel();
+    let got: Promise<unknown> | undefined;
+    expose(
+      {
+        configure: async (_config: unknown, ortWasm?: (file: string) => Promise<unknown>) => {
+          got = ortWasm?.('ort-wasm-simd-threaded.wasm');
+        },
+      },
+      port2,
+    );
+    const asked: string[] = [];
+    const host = new ComputeHost({
+      config: {},
+      createWorker: () => Object.assign(port1, { terminate: () => port1.close() }) as unknown as Worker,
+      ortWasm: async (file) => {
+        asked.push(file);
+        return { hash: 'h', bytes: Uint8Array.of(7) };
+      },
+    });
+    await expect.poll(() => got).toBeDefined();
+    expect(await got).toEqual({ hash: 'h', bytes: Uint8Array.of(7) });
+    expect(asked).toEqual(['ort-wasm-simd-threaded.wasm']);
+    host.close();
+  });
 });

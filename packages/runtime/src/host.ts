@@ -5,6 +5,7 @@ import { proxy, type Remote, transfer, wrap } from 'comlink';
 import type { CalibrationOptions, CalibrationReport } from './calibration/calibrate';
 import type { ComputeApi, ComputeConfig, ComputeOutcome, DeviceProbe, PrepareOutcome } from './compute/api';
 import { assetsFor } from './executors/executor';
+import type { OrtWasmSource } from './executors/onnx/ort-wasm';
 import { endGeneration, type GenerationEnd, newGeneration, watchEnd } from './generation-end';
 
 export type WorkerFactory = () => Worker;
@@ -17,6 +18,8 @@ export interface ComputeHostOptions {
   readonly createWorker?: WorkerFactory;
   /** Called after a worker was terminated and replaced, with the reason. */
   readonly onRestart?: (reason: string) => void;
+  /** Where each worker gets onnxruntime's .wasm bytes (instead of fetching them by URL). */
+  readonly ortWasm?: OrtWasmSource;
 }
 
 /** Fetches (and verifies) the assets a job needs, by hash. */
@@ -262,7 +265,10 @@ export class ComputeHost {
     this.#worker = (this.#options.createWorker ?? defaultWorkerFactory)();
     this.#api = wrap<ComputeApi>(this.#worker);
     this.#prepared = new Map();
-    this.#ready = this.#api.configure(this.#options.config);
+    const { ortWasm } = this.#options;
+    this.#ready = ortWasm
+      ? this.#api.configure(this.#options.config, proxy(ortWasm))
+      : this.#api.configure(this.#options.config);
     this.#ready.catch((error: Error) => console.error('compute worker failed to start', error));
   }
 }

@@ -15,6 +15,7 @@ import { type BackendOverrides, capabilitiesFrom } from './capabilities';
 import { AssetCache, type BlobSource } from './client/assets';
 import { type ClientResult, CoordinatorClient, type VolunteerIdentity } from './client/coordinator-client';
 import { JobVerifier } from './client/job-verifier';
+import { ortWasmSource } from './client/ort-wasm-source';
 import { Submitter } from './client/submitter';
 import type { DeviceProbe } from './compute/api';
 import {
@@ -150,6 +151,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
       ...(options.ortThreads ? { ortThreads: options.ortThreads } : {}),
     },
     ...(options.createWorker ? { createWorker: options.createWorker } : {}),
+    ortWasm: ortWasmSource(() => client.ortWasm(), assets),
     onRestart: (reason) => emit({ type: 'worker-restarted', reason }),
   });
   const visibility = options.visibility ?? documentVisibility();

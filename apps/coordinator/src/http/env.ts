@@ -5,6 +5,7 @@ import type { CoordinatorConfig } from '../config';
 import type { CoordinatorKey } from '../log/keys';
 import type { ReceiptLog } from '../log/receipt-log';
 import type { BlobStore } from '../blobs/blob-store';
+import type { PublishedFile } from '../blobs/published/published-files';
 import type { Logger } from '../logger';
 import type { PeerKeys } from '../peers/peer-keys';
 import type { Store } from '../store/store';
@@ -19,6 +20,8 @@ import type { VolunteerTokens } from './tokens';
 export interface Deps {
   readonly store: Store;
   readonly blobs: BlobStore;
+  /** onnxruntime-web's .wasm files of the page served here, which `blobs` serves too (by hash). */
+  readonly ortWasm: readonly PublishedFile[];
   readonly log: ReceiptLog;
   readonly key: CoordinatorKey;
   readonly clock: Clock;

@@ -9,18 +9,43 @@ export interface HashedBody {
   digest(): string;
 }
 
-export function hashedBody(body: ReadableStream<Uint8Array> | null): HashedBody {
+/**
+ * `declaredLength` is the request's Content-Length, when it has one: a body that ends short of it is an error,
+ * never a shorter upload. (A client that went away mid-body can reach the handler as a body that simply ended:
+ * the node adapter reads a socket already closed as an empty stream. Seen as an empty batch committed under
+ * the cut upload's Idempotency-Key, which then refused the client's resume.)
+ */
+export function hashedBody(body: ReadableStream<Uint8Array> | null, declaredLength?: number): HashedBody {
   const hash = createHash('sha256');
+  let read = 0;
   const stream =
     body?.pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {
           hash.update(chunk);
+          read += chunk.byteLength;
           controller.enqueue(chunk);
+        },
+        flush(controller) {
+          if (declaredLength !== undefined && read !== declaredLength)
+            controller.error(incomplete(read, declaredLength));
         },
       }),
     ) ?? null;
   return { stream, digest: () => hash.copy().digest('hex') };
+}
+
+const incomplete = (read: number, declared: number) =>
+  new ApiError(
+    'bad_request',
+    `the request body ended after ${read} of its declared ${declared} bytes (the connection was cut?); nothing was added`,
+  );
+
+/** The Content-Length a request declares, if it declares a valid one. */
+export function declaredLength(header: string | undefined): number | undefined {
+  if (header === undefined || !/^\d+$/.test(header)) return undefined;
+  const n = Number(header);
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 /** Reads the rest of `body` (to hash it), refusing more than `maxBytes`. */

@@ -1,8 +1,9 @@
-// Peer routes: the room of a project for a signed-in volunteer (its secret and a signaling ticket), and the chunk
-// manifest of a blob, with which volunteers check the chunks their peers send.
+// Peer routes: the room of a project for a signed-in volunteer (its secret and a signaling ticket), the chunk
+// manifest of a blob, with which volunteers check the chunks their peers send, and the hashes of onnxruntime's
+// .wasm files, which volunteers then fetch as blobs (from their peers first).
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { API, BlobHash, ProjectId } from '@bricolage/protocol';
-import { BlobManifest, PeerRoom, roomName } from '@bricolage/protocol/peer';
+import { BlobManifest, OrtWasmFiles, PeerRoom, roomName } from '@bricolage/protocol/peer';
 import { z } from 'zod';
 import type { BlobHandle } from '../blobs/blob-store';
 import { ManifestCache, manifestOf, manifestOfStream } from '../peers/manifests';
@@ -69,6 +70,21 @@ export function peerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       if (!manifest) throw new ApiError('not_found', `no blob ${hash}`);
       return c.json(manifest, 200, { 'cache-control': 'public, max-age=31536000, immutable' });
     },
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: API.ortWasm,
+      operationId: 'getOrtWasm',
+      summary:
+        "onnxruntime-web's .wasm files that this coordinator's page uses, by SHA-256: fetch them as blobs (GET /v1/blobs/{hash})",
+      tag: 'public',
+      response: { schema: OrtWasmFiles, description: 'The files onnxruntime asks for, each with its hash and size' },
+    },
+    [byAddress],
+    (c) => c.json({ files: deps.ortWasm.map(({ name, hash, size }) => ({ name, hash, size })) }),
   );
 }
 

@@ -1,5 +1,6 @@
 // Researcher routes: jobs, work-unit uploads, progress, results, pause/resume/cancel (blob uploads: blobs.ts).
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import {
   API,
@@ -26,7 +27,7 @@ import { type BatchSummary, type JobRecord, type StagedWorkUnit, uploadKeyReused
 import { blobReader } from './blobs';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
-import { drain, hashedBody } from './hashed-body';
+import { declaredLength, drain, hashedBody } from './hashed-body';
 import { limitBody, projectAuth } from './middleware';
 import { ndjsonLines } from './ndjson';
 import { progressOf } from './progress';
@@ -143,7 +144,10 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     async (c) => {
       const job = await ownJob(c.get('project').id, c.req.param('job'));
       const key = idempotencyKey(c.req.header('idempotency-key'));
-      const body = hashedBody(c.req.raw.body);
+      const body = hashedBody(
+        c.req.raw.body,
+        c.req.header('transfer-encoding') ? undefined : declaredLength(c.req.header('content-length')),
+      );
       const answer = (summary: BatchSummary, replayed: boolean) => {
         if (replayed) c.header('Idempotent-Replayed', 'true');
         return c.json(addedWire(job.id, summary));
@@ -181,6 +185,9 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
           if (chunk.length >= CHUNK || chunkBytes >= CHUNK_BYTES) await stage();
         }
         if (chunk.length > 0) await stage();
+        // A chunked body has no declared length to hold it to: Node's parser says whether it ended properly.
+        if ((c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.complete === false)
+          throw new ApiError('bad_request', 'the request body was cut before its end; nothing was added');
         const committed = await deps.store.commitBatch(
           job.id,
           batch,

@@ -537,6 +537,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/ort-wasm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** onnxruntime-web's .wasm files that this coordinator's page uses, by SHA-256: fetch them as blobs (GET /v1/blobs/{hash}) */
+        get: operations["getOrtWasm"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/widget.js": {
         parameters: {
             query?: never;
@@ -1127,6 +1144,13 @@ export interface components {
             size: number;
             chunkSize: number;
             chunks: string[];
+        };
+        OrtWasmFiles: {
+            files: {
+                name: string;
+                hash: string;
+                size: number;
+            }[];
         };
     };
     responses: never;
@@ -2214,6 +2238,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BlobManifest"];
+                };
+            };
+            /** @description Rejected request */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getOrtWasm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The files onnxruntime asks for, each with its hash and size */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrtWasmFiles"];
                 };
             };
             /** @description Rejected request */

@@ -21,7 +21,7 @@ import {
   sha256Hex,
   sign,
 } from '@bricolage/protocol';
-import type { PeerRoom } from '@bricolage/protocol/peer';
+import type { OrtWasmFiles, PeerRoom } from '@bricolage/protocol/peer';
 
 /** The part of a zod schema the client uses (zod itself stays a dependency of the protocol package). */
 interface Schema<T> {
@@ -141,6 +141,12 @@ export class CoordinatorClient {
     // The peer protocol's schemas are loaded when a room is asked for, not with every page that leases work.
     const { PeerRoom } = await import('@bricolage/protocol/peer');
     return this.#authed(`${API.peerRoom}?project=${encodeURIComponent(project)}`, PeerRoom, { method: 'GET' });
+  }
+
+  /** onnxruntime's .wasm files this coordinator publishes as blobs (asked when an ONNX job first loads it). */
+  async ortWasm(): Promise<ClientResult<OrtWasmFiles>> {
+    const { OrtWasmFiles } = await import('@bricolage/protocol/peer');
+    return this.#send(API.ortWasm, OrtWasmFiles, { method: 'GET' });
   }
 
   /** A content-addressed blob, checked against its hash before it is returned. */

@@ -3,6 +3,7 @@ import type { BackendClass, JobSpec } from '@bricolage/protocol';
 import type { CalibrationOptions, CalibrationReport } from '../calibration/calibrate';
 import type { DeviceProbe } from '../executors/device-probe';
 import { type ComputeErrorCode, WGSL_RING } from '../executors/executor';
+import type { OrtWasmSource } from '../executors/onnx/ort-wasm';
 
 export type { DeviceProbe };
 
@@ -52,7 +53,8 @@ export type ComputeOutcome =
   | (Failed & { readonly backend?: BackendClass } & WorkerSpan);
 
 export interface ComputeApi {
-  configure(config: ComputeConfig): Promise<void>;
+  /** `ortWasm`: the page's source of onnxruntime's .wasm bytes (a comlink proxy), asked when a build loads. */
+  configure(config: ComputeConfig, ortWasm?: OrtWasmSource): Promise<void>;
   probe(): Promise<DeviceProbe>;
   calibrate(options?: CalibrationOptions): Promise<CalibrationReport>;
   prepare(request: PrepareRequest): Promise<PrepareOutcome>;

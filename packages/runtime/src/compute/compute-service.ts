@@ -6,6 +6,7 @@ import { type CalibrationOptions, type CalibrationReport, calibrate } from '../c
 import { asExecutorError, assetsFor, type Executor, ExecutorError } from '../executors/executor';
 import { OnnxExecutor } from '../executors/onnx/onnx-executor';
 import { OrtLoader } from '../executors/onnx/ort';
+import type { OrtWasmSource } from '../executors/onnx/ort-wasm';
 import { WasmExecutor } from '../executors/wasm/wasm-executor';
 import { GpuContext } from '../executors/wgsl/gpu';
 import { WgslExecutor } from '../executors/wgsl/wgsl-executor';
@@ -35,9 +36,10 @@ export class ComputeService implements ComputeApi {
   #active = 0;
   #activeExecutor: Executor | undefined;
 
-  async configure(config: ComputeConfig): Promise<void> {
+  async configure(config: ComputeConfig, ortWasm?: OrtWasmSource): Promise<void> {
     this.#ort = new OrtLoader({
       ...(config.ortWasmPaths ? { wasmPaths: config.ortWasmPaths } : {}),
+      ...(ortWasm ? { wasmBinary: ortWasm } : {}),
       numThreads: config.ortThreads ?? Math.min(4, hardwareConcurrency()),
     });
     this.#executors.delete('onnx-wasm');

@@ -118,7 +118,8 @@ async function syncDirectory(path: string): Promise<void> {
   }
 }
 
-function fileHandle(hash: string, fh: FileHandle, size: number): BlobHandle {
+/** A handle on an open file, streamed a chunk at a time; exported for files published from elsewhere. */
+export function fileHandle(hash: string, fh: FileHandle, size: number): BlobHandle {
   let closed = false;
   const close = async () => {
     if (closed) return;

@@ -1,6 +1,7 @@
 // Loads onnxruntime-web on first use: the wasm-only build (≈14 MB of wasm) unless the WebGPU execution
 // provider is wanted, which needs the larger WebGPU build. Each build is loaded and configured once.
 import type * as Ort from 'onnxruntime-web';
+import { type OrtWasmSource, ortWasmBinary } from './ort-wasm';
 
 export type OrtModule = typeof Ort;
 export type OrtBuild = 'wasm' | 'webgpu';
@@ -13,6 +14,11 @@ export interface OrtConfig {
   readonly wasmPaths?: string;
   /** Threads for the wasm EP; only honoured when the page is cross-origin isolated. */
   readonly numThreads: number;
+  /**
+   * The .wasm bytes, from the page (peers first, then the coordinator): with them onnxruntime fetches no
+   * .wasm itself. Unset, or null for a file, and it fetches the file by URL as before.
+   */
+  readonly wasmBinary?: OrtWasmSource;
 }
 
 export class OrtLoader {
@@ -35,8 +41,13 @@ export class OrtLoader {
   load(build: OrtBuild): Promise<OrtModule> {
     let loading = this.#builds.get(build);
     if (!loading) {
-      loading = (build === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm')).then((ort) => {
+      loading = Promise.all([
+        build === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm'),
+        ortWasmBinary(this.#config.wasmBinary, build),
+      ]).then(([ort, binary]) => {
         if (this.#config.wasmPaths) ort.env.wasm.wasmPaths = this.#config.wasmPaths;
+        // Read when onnxruntime first initialises (the first session), which is after this.
+        if (binary) ort.env.wasm.wasmBinary = binary;
         ort.env.wasm.numThreads = this.threads;
         ort.env.wasm.proxy = false;
         ort.env.logLevel = 'error';
