@@ -31,12 +31,18 @@ export class HttpClient {
   /** Requests sent again after a keep-alive socket was reset under them (see `send`). */
   retried = 0;
 
-  /** A JSON request; `token` becomes the bearer credential. */
-  async send<T>(method: 'GET' | 'POST', path: string, json?: unknown, token?: string): Promise<Reply<T>> {
+  /** A JSON request; `token` becomes the bearer credential; `headers` are sent as they are. */
+  async send<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    json?: unknown,
+    token?: string,
+    headers?: Record<string, string>,
+  ): Promise<Reply<T>> {
     const body = json === undefined ? undefined : JSON.stringify(json);
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.once<T>(method, path, body, token);
+        return await this.once<T>(method, path, body, token, headers);
       } catch (e) {
         // Node's server closes a keep-alive socket idle for 5 s; a request already on its way down it is
         // reset unread. Node's documentation says to send it again: the server never saw it.
@@ -46,8 +52,14 @@ export class HttpClient {
     }
   }
 
-  private once<T>(method: string, path: string, body: string | undefined, token?: string): Promise<Reply<T>> {
-    const headers: Record<string, string | number> = {};
+  private once<T>(
+    method: string,
+    path: string,
+    body: string | undefined,
+    token?: string,
+    extra?: Record<string, string>,
+  ): Promise<Reply<T>> {
+    const headers: Record<string, string | number> = { ...extra };
     if (body !== undefined) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = Buffer.byteLength(body);

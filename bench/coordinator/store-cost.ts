@@ -41,6 +41,7 @@ async function measure(synchronous: 'FULL' | 'NORMAL', results: number, batch: n
       maxLeasesPerVolunteer: DEFAULT_CONFIG.maxLeasesPerVolunteer,
       inlineInputBytes: DEFAULT_CONFIG.inlineInputBytes,
       staleUploadMs: DEFAULT_CONFIG.requestTimeoutMs,
+      credit: DEFAULT_CONFIG.credit,
     },
   );
   try {

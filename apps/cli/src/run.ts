@@ -6,7 +6,7 @@ import { EXIT, EXIT_HELP, type ExitCode } from './exit';
 import { type Io, Output } from './io';
 import { jobAction, jobCreate, jobList, jobShow } from './commands/job';
 import { loginCommand } from './commands/login';
-import { projectCreate } from './commands/project';
+import { projectCreate, projectKey } from './commands/project';
 import { results } from './commands/results';
 import { watch } from './commands/watch';
 import { wusAdd } from './commands/wus';
@@ -17,8 +17,11 @@ export const USAGE = `usage: bricolage COMMAND [options]
   project create NAME [--login]   create a project on the running coordinator with its operator token
                                   (--operator-token T, BRICOLAGE_OPERATOR_TOKEN, or --data-dir DIR's
                                   operator-token; default DATA_DIR or ./data); --login stores its token
+  project key                     make (once) and show the project's Ed25519 signing key, kept beside the
+                                  login (mode 0600); job create signs every job with it from then on
   job create DIR|job.json         upload a job's files (a .wgsl with its optional .wasm twin, or an .onnx
-                                  model, and constant bindings' files) and create it; --quiet: the id only
+                                  model, and constant bindings' files) and create it, signed with the
+                                  project key when there is one; --quiet: the id only
   job list | job show JOB         the project's jobs; one job's definition, counts and diagnosis
   job pause|resume|cancel JOB
   wus add JOB FILE|DIR|-          add work units: an NDJSON file, a folder of binary input files (one unit
@@ -73,18 +76,22 @@ export async function runCli(argv: readonly string[], io: Io): Promise<ExitCode>
     if (verb === undefined || rest.length > 0) return out.usage('login takes one URL', USAGE);
     return loginCommand(out, verb, flags);
   }
-  if (noun === 'project') {
+  if (noun === 'project' && verb !== 'key') {
     if (verb !== 'create' || rest.length !== 1) return wrong();
     return projectCreate(out, rest[0] as string, flags);
   }
 
   // Every other command works on the project of the token.
-  const commands: Record<string, number> = { job: 1, wus: 1, watch: 0, results: 0 };
+  const commands: Record<string, number> = { job: 1, wus: 1, watch: 0, results: 0, project: 1 };
   if (noun === undefined || !(noun in commands)) return wrong();
   const client = researcher(io, flags);
   if (!client.ok) return out.fail(client.error);
   const c = client.value;
 
+  if (noun === 'project') {
+    if (rest.length > 0) return wrong();
+    return projectKey(out, c);
+  }
   if (noun === 'job') {
     if (verb === 'create' && rest.length === 1) return jobCreate(out, c, rest[0] as string, flags);
     if (verb === 'list' && rest.length === 0) return jobList(out, c);

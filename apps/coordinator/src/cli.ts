@@ -4,13 +4,16 @@
 // one that coordinator refuses, and says so.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { API, type CreatedProject, type Project } from '@bricolage/protocol';
+import { API, type BanList, type BanResponse, type CreatedProject, type Project } from '@bricolage/protocol';
 import { operatorTokenPath, readOperatorToken, rotateOperatorToken } from './operator-token';
 
 const USAGE = `usage:
   npm run coordinator -- project create NAME [--description TEXT] [--owner TEXT] [--url URL]
   npm run coordinator -- project list [--url URL]
   npm run coordinator -- operator-token [--rotate]
+  npm run coordinator -- volunteer ban KEY --reason TEXT [--url URL]
+  npm run coordinator -- volunteer unban KEY [--url URL]
+  npm run coordinator -- volunteer bans [--url URL]
 environment: DATA_DIR, the running coordinator's data directory (default ./data), holds the operator
 token; --url defaults to http://localhost:$PORT (PORT default 8787). BRICOLAGE_OPERATOR_TOKEN
 overrides the token file. Exit codes: 0 ok, 1 refused or unreachable, 2 usage.`;
@@ -38,6 +41,7 @@ function parse() {
     allowPositionals: true,
     options: {
       description: { type: 'string', default: '' },
+      reason: { type: 'string', default: '' },
       owner: { type: 'string', default: '' },
       url: { type: 'string', default: `http://localhost:${process.env.PORT ?? 8787}` },
       rotate: { type: 'boolean', default: false },
@@ -94,27 +98,53 @@ if (noun === 'operator-token' && verb === undefined) {
   if (!res.ok) fail(await errorOf(res));
   for (const p of ((await res.json()) as { projects: Project[] }).projects) console.log(`${p.id}  ${p.name}`);
 } else if (noun === 'project' && verb === 'create' && name !== undefined && extra.length === 0) {
+  const res = await asOperator(API.projects, { name, description: values.description, owner: values.owner });
+  if (!res.ok) fail(await errorOf(res));
+  const created = (await res.json()) as CreatedProject;
+  console.log(`project ${created.project.id} created`);
+  console.log(`token   ${created.token}`);
+  console.log('Keep the token: it is shown once and is the only way to manage this project.');
+} else if (noun === 'volunteer' && verb === 'ban' && name !== undefined && extra.length === 0) {
+  if (!values.reason.trim())
+    usage('volunteer ban needs --reason TEXT (it is kept, and shown to the refused volunteer)');
+  const res = await asOperator(API.ban(name), { reason: values.reason });
+  if (!res.ok) fail(await errorOf(res));
+  const { ban, released } = (await res.json()) as BanResponse;
+  console.log(`volunteer ${ban.volunteer} banned (${ban.reason}); ${released} open lease(s) released`);
+} else if (noun === 'volunteer' && verb === 'unban' && name !== undefined && extra.length === 0) {
+  const res = await asOperator(API.unban(name));
+  if (!res.ok) fail(await errorOf(res));
+  const { wasBanned } = (await res.json()) as { wasBanned: boolean };
+  console.log(wasBanned ? `volunteer ${name} unbanned` : `volunteer ${name} was not banned`);
+} else if (noun === 'volunteer' && verb === 'bans' && name === undefined) {
+  const res = await asOperator(API.bans, undefined, 'GET');
+  if (!res.ok) fail(await errorOf(res));
+  for (const b of ((await res.json()) as BanList).bans)
+    console.log(`${b.volunteer}  ${new Date(b.at).toISOString()}  ${b.reason}`);
+} else {
+  usage();
+}
+
+/** A request to the running coordinator with the operator token of DATA_DIR (or BRICOLAGE_OPERATOR_TOKEN). */
+async function asOperator(path: string, body?: unknown, method = 'POST'): Promise<Response> {
   const tokenPath = operatorTokenPath(dataDir);
   const token = process.env.BRICOLAGE_OPERATOR_TOKEN || readOperatorToken(dataDir);
   if (!token)
     fail(
       `no operator token in ${tokenPath}: set DATA_DIR to the running coordinator's data directory (or BRICOLAGE_OPERATOR_TOKEN)`,
     );
-  const res = await call(API.projects, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name, description: values.description, owner: values.owner }),
+  const res = await call(path, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   if (res.status === 401)
     fail(
       `the coordinator at ${new URL(values.url).origin} refused the operator token ${process.env.BRICOLAGE_OPERATOR_TOKEN ? 'in BRICOLAGE_OPERATOR_TOKEN' : `from ${tokenPath}`}: ` +
-        'it runs with another DATA_DIR, or the token was rotated. Nothing was created.',
+        'it runs with another DATA_DIR, or the token was rotated. Nothing was changed.',
     );
-  if (!res.ok) fail(await errorOf(res));
-  const created = (await res.json()) as CreatedProject;
-  console.log(`project ${created.project.id} created`);
-  console.log(`token   ${created.token}`);
-  console.log('Keep the token: it is shown once and is the only way to manage this project.');
-} else {
-  usage();
+  return res;
 }

@@ -2,6 +2,7 @@
 import type { IceServer } from '@bricolage/protocol/peer';
 import type { ConnectionLimits } from './http/connections';
 import type { RateLimit } from './http/rate-limit';
+import { type CreditPolicy, DEFAULT_CREDIT } from './rules/credit';
 
 /** Limits of the signaling WebSocket (/signal); hitting one closes that connection with a 4xxx code and a log line. */
 export interface SignalLimits {
@@ -57,6 +58,8 @@ export interface CoordinatorConfig extends ConnectionLimits {
   readonly newIdentities: RateLimit;
   readonly maxLeasesPerVolunteer: number;
   readonly inlineInputBytes: number;
+  /** What a validated result may earn, whatever the job's price (rules/credit.ts). */
+  readonly credit: CreditPolicy;
   /** Inline inputs in one lease response, in all: a lease sized to a fast device holds hundreds of units. */
   readonly inlineLeaseBytes: number;
   readonly tokenSeconds: number;
@@ -119,6 +122,7 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   newIdentities: { perSecond: 32 / 3600, burst: 64 },
   maxLeasesPerVolunteer: 256,
   inlineInputBytes: 256 * 1024,
+  credit: DEFAULT_CREDIT,
   inlineLeaseBytes: 4 * 1024 * 1024,
   tokenSeconds: 15 * 60,
   challengeSeconds: 120,

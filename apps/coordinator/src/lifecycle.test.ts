@@ -142,6 +142,7 @@ describeBackends('job lifecycle', (backend) => {
       expect(res.status).toBe(200);
       const body = (await res.json()) as ProjectStatus;
       expect(Object.keys(body.jobs[0] ?? {}).sort()).toEqual([
+        'checking',
         'counts',
         'diagnosis',
         'id',

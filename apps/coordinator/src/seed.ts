@@ -33,6 +33,16 @@ export const DEMO_FRAME: MandelbrotParams = {
   maxIter: 16384,
 };
 
+/**
+ * How the demo's tiles are checked: always by two volunteers, no trust that lets one alone be accepted (the
+ * default adaptive replication would, once a key has ten confirmed results). The README's Quick start says
+ * what this does and quotes what the page derives from it; checking-claims.test.ts holds them together.
+ */
+export const DEMO_CHECKING = {
+  adaptive: { enabled: false, trustAfter: 10, spotCheckRate: 0.1 },
+  knownAnswerRate: 0,
+} as const;
+
 export interface DemoOptions {
   /** The frame to render; DEMO_FRAME unless given (tests and benchmarks seed smaller ones). */
   readonly frame?: MandelbrotParams;
@@ -63,7 +73,7 @@ export async function seedDemo(coordinator: Coordinator, options: DemoOptions = 
     name: `${title}, ${frame.width} × ${frame.height}`,
     // Its picture is the point: anyone may read the validated tiles (the volunteer page shows them).
     publicResults: true,
-    knownAnswerRate: 0,
+    ...DEMO_CHECKING,
     // A tile takes a second or two; a tab that went away gives its tiles back within ten minutes.
     leaseSeconds: 600,
   };

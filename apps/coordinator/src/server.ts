@@ -111,6 +111,7 @@ export async function openStore(
     inlineInputBytes: config.inlineInputBytes,
     // No request lives longer than requestTimeoutMs: a staged upload older than that (and a minute) is a crash's.
     staleUploadMs: config.requestTimeoutMs + 60_000,
+    credit: config.credit,
   });
 }
 

@@ -1,5 +1,5 @@
 // The volunteer page: what runs and for whom, the controls, what it has earned, and the key that proves it.
-import { lazy, Suspense, useSyncExternalStore } from 'react';
+import { lazy, Suspense, useCallback, useSyncExternalStore } from 'react';
 import { ComputePanel } from './components/ComputePanel';
 import { IdentityPanel } from './components/IdentityPanel';
 import { Notices } from './components/Notices';
@@ -16,6 +16,7 @@ const SwarmPanel = lazy(() => import('./components/SwarmPanel').then((m) => ({ d
 
 export function App({ session }: { session: Session }) {
   const view = useSyncExternalStore(session.subscribe, session.view);
+  const onServe = useCallback((project: string, serve: boolean) => void session.setServed(project, serve), [session]);
   return (
     <>
       <a className="skip" href="#main">
@@ -82,7 +83,12 @@ export function App({ session }: { session: Session }) {
             </Suspense>
           )}
           <SettingsPanel settings={view.settings} battery={view.battery} session={session} />
-          <ProjectsPanel projects={view.projects} reachable={view.reachable} />
+          <ProjectsPanel
+            projects={view.projects}
+            reachable={view.reachable}
+            served={view.settings.servedProjects}
+            onServe={onServe}
+          />
           <ReceiptsPanel
             audit={view.audit}
             busy={view.busy}

@@ -1,6 +1,6 @@
 // The coordinator's public routes the page reads itself (the volunteer routes go through the runtime).
 // Same origin: the page is served by the coordinator it talks to.
-import { API, type Project, type WellKnown } from '@bricolage/protocol';
+import { API, type ListedProject, type WellKnown } from '@bricolage/protocol';
 import type { LogSource } from '@bricolage/receipts';
 
 export class HttpError extends Error {
@@ -14,7 +14,7 @@ export class HttpError extends Error {
 }
 
 export interface PublicApi extends LogSource {
-  projects(): Promise<Project[]>;
+  projects(): Promise<ListedProject[]>;
   wellKnown(): Promise<WellKnown>;
   health(): Promise<boolean>;
 }
@@ -35,7 +35,7 @@ export function publicApi(base: string, fetcher: typeof fetch): PublicApi {
     return response.json();
   };
   return {
-    projects: async () => ((await get(API.projects)) as { projects: Project[] }).projects,
+    projects: async () => ((await get(API.projects)) as { projects: ListedProject[] }).projects,
     wellKnown: async () => (await get(API.wellKnown)) as WellKnown,
     health: async () => {
       await get(API.health);

@@ -139,6 +139,10 @@ export class Session {
     await this.#parts?.computing.setPauseWhenHidden(enabled);
   }
 
+  async setServed(project: string, serve: boolean): Promise<void> {
+    await this.#parts?.computing.setServed(project, serve);
+  }
+
   async setPauseOnBattery(enabled: boolean): Promise<void> {
     await this.#parts?.computing.setPauseOnBattery(enabled);
   }

@@ -8,6 +8,7 @@ export {
   writeConfig,
 } from './node/config';
 export { readJob } from './node/job-folder';
+export { ensureProjectKey, type ProjectKey, projectKeyPath, readProjectKey } from './node/project-key';
 export {
   type UploadState,
   clearUploadState,

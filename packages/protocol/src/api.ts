@@ -36,6 +36,11 @@ export const API = {
   widgetProject: (project: string) => `/v1/widget/projects/${project}`, // what the card shows
   widgetFrame: '/widget/frame', // ?project=&host=[&offscreen=pause]: the iframe, framable by the project's origins
 
+  // operator
+  bans: '/v1/volunteers/bans', // GET: the ban list (operator token)
+  ban: (volunteer: string) => `/v1/volunteers/${volunteer}/ban`, // POST {reason}: refuse the key, release its leases
+  unban: (volunteer: string) => `/v1/volunteers/${volunteer}/unban`, // POST
+
   // volunteer
   challenge: '/v1/auth/challenge',
   token: '/v1/auth/token',

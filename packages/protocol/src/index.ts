@@ -14,11 +14,21 @@ export {
   type Ed25519KeyPair,
   type SigningDomain,
   domainMessage,
+  exportPrivateKey,
   generateSigningKeyPair,
+  importPrivateKey,
   importPublicKey,
+  publicKeyOf,
   sign,
   verify,
 } from './signing';
+export {
+  jobSignatureProblem,
+  jobSigningMessage,
+  type SignedJobContent,
+  signJob,
+} from './job-signing';
+export { keyFingerprint } from './key-fingerprint';
 
 // errors
 export { ERROR_CODES, ErrorBody, ErrorCode, type Failure, type Result, fail, ok } from './errors';
@@ -48,9 +58,14 @@ export {
   jobBlobs,
   JobDiagnosis,
   JobStatus,
+  JobSignature,
+  ListedJob,
+  ListedProject,
+  SigningKey,
   MAX_ERROR_TALLIES,
   OnnxSpec,
   Project,
+  ProjectList,
   ProjectStatus,
   REPLICA_STATES,
   Redundancy,
@@ -67,6 +82,10 @@ export {
   WorkUnitLine,
   WorkUnitState,
 } from './job';
+
+// how a job's results are checked, in settings and in words
+export { CheckingPolicy, checkingOf } from './checking';
+export { describeChecking } from './describe-checking';
 
 // volunteers: authentication, capabilities, leases, results
 export {
@@ -89,6 +108,9 @@ export {
   VolunteerStats,
   WebGpuCapability,
 } from './volunteer';
+
+// the operator's ban list of volunteer keys
+export { Ban, BanList, BanRequest, BanResponse, UnbanResponse } from './operator';
 
 // which backend a device runs a job on (the coordinator before leasing, the volunteer before computing)
 export { type BackendChoice, backendProblem, chooseBackend, type GpuLimits, wgslLimitViolation } from './backend';

@@ -1,5 +1,6 @@
 // Jobs: what a researcher asks the grid to compute, and how results are judged.
 import { z } from 'zod';
+import { CheckingPolicy } from './checking';
 import { BlobHash, JobId, ProjectId } from './ids';
 
 export const JOB_STATES = ['active', 'paused', 'cancelled', 'completed'] as const;
@@ -211,6 +212,21 @@ export const AdaptiveReplication = z
   .meta({ id: 'AdaptiveReplication' });
 export type AdaptiveReplication = z.infer<typeof AdaptiveReplication>;
 
+/** A project's Ed25519 public key, as `generateSigningKeyPair` gives it. */
+export const SigningKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, 'an Ed25519 public key, 32 bytes in unpadded base64url');
+
+export const JobSignature = z
+  .object({
+    /** The project's public key that made the signature. */
+    key: SigningKey,
+    /** Ed25519 over `jobSigningMessage`, unpadded base64url. */
+    signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'an Ed25519 signature, 64 bytes in unpadded base64url'),
+  })
+  .meta({ id: 'JobSignature' });
+export type JobSignature = z.infer<typeof JobSignature>;
+
 export const CreateJobRequest = z
   .object({
     name: Name,
@@ -231,6 +247,11 @@ export const CreateJobRequest = z
     costPerWorkUnit: z.number().positive().max(1_000_000),
     /** Compute budget per work unit on the volunteer's device, after which the worker is killed. */
     timeBudgetMs: z.number().int().min(100).max(3_600_000).default(60_000),
+    /**
+     * The project's signature on the job's code (`signJob`). Once a project has a signed job, every job it
+     * creates must be signed by the same key: the key its public listing publishes.
+     */
+    signature: JobSignature.optional(),
     /**
      * Anyone may read the job's finished work units (GET /v1/jobs/{job}/public-results, no token): for a job
      * meant to be watched, like the demo whose picture volunteers see fill in. Off by default: results are the
@@ -388,6 +409,8 @@ export const JobStatus = z
     state: JobState,
     counts: WorkUnitCounts,
     diagnosis: JobDiagnosis,
+    /** How its results are checked, from its own settings (`describeChecking` says it in words). */
+    checking: CheckingPolicy,
     /** Its finished work units can be read by anyone at GET /v1/jobs/{job}/public-results. */
     publicResults: z.boolean(),
   })
@@ -413,6 +436,27 @@ export const Project = z
 export type Project = z.infer<typeof Project>;
 
 export const ProjectStatus = z.object({ project: Project, jobs: z.array(JobStatus) }).meta({ id: 'ProjectStatus' });
+
+/** A job a volunteer may be given, as the public project list shows it: what it is and how it is checked. */
+export const ListedJob = z
+  .object({
+    id: JobId,
+    name: z.string(),
+    state: JobState,
+    /** From the job's own settings; `describeChecking` says it in words, on the page and in the README. */
+    checking: CheckingPolicy,
+  })
+  .meta({ id: 'ListedJob' });
+export type ListedJob = z.infer<typeof ListedJob>;
+
+/** A project in the public list (`GET /v1/projects`), with its active and paused jobs. */
+export const ListedProject = Project.extend({
+  /** The key the project's jobs are signed with (the one its first signed job used), or null: unsigned. */
+  signingKey: SigningKey.nullable(),
+  jobs: z.array(ListedJob),
+}).meta({ id: 'ListedProject' });
+export type ListedProject = z.infer<typeof ListedProject>;
+export const ProjectList = z.object({ projects: z.array(ListedProject) }).meta({ id: 'ProjectList' });
 
 /** What `POST /v1/projects` returns: the project and its token, shown this once (stored hashed). */
 export const CreatedProject = z.object({ project: Project, token: z.string() }).meta({ id: 'CreatedProject' });

@@ -15,6 +15,32 @@ export async function generateSigningKeyPair(extractable = false): Promise<Ed255
   return { publicKey: pair.publicKey, privateKey: pair.privateKey, publicKeyText: toBase64Url(raw) };
 }
 
+/** A private key as text (PKCS #8, base64url), for a file only its owner can read. */
+export async function exportPrivateKey(privateKey: CryptoKey): Promise<string> {
+  return toBase64Url(new Uint8Array(await webCrypto().exportKey('pkcs8', privateKey)));
+}
+
+export async function importPrivateKey(text: string): Promise<CryptoKey> {
+  const pkcs8 = fromBase64Url(text) as Uint8Array<ArrayBuffer>;
+  return webCrypto().importKey('pkcs8', pkcs8, { name: 'Ed25519' }, false, ['sign']);
+}
+
+/** The public half of a private key, as the text `generateSigningKeyPair` gives it. */
+export async function publicKeyOf(privateKeyText: string): Promise<string> {
+  const jwk = await webCrypto().exportKey(
+    'jwk',
+    await webCrypto().importKey(
+      'pkcs8',
+      fromBase64Url(privateKeyText) as Uint8Array<ArrayBuffer>,
+      { name: 'Ed25519' },
+      true,
+      ['sign'],
+    ),
+  );
+  if (typeof jwk.x !== 'string') throw new TypeError('not an Ed25519 private key');
+  return jwk.x;
+}
+
 export async function importPublicKey(publicKeyText: string): Promise<CryptoKey> {
   const raw = fromBase64Url(publicKeyText);
   if (raw.length !== 32) throw new TypeError('an Ed25519 public key is 32 bytes');
@@ -57,6 +83,8 @@ export const SIGNING_DOMAINS = {
   treeHead: 'bricolage/tree-head/v1\n',
   /** A volunteer's signature on a receipts file it exported: proof that it holds the key its receipts credit. */
   receiptsHolder: 'bricolage/receipts-holder/v1\n',
+  /** A project's signature on a job's code: its spec (every asset named by hash) and comparator. */
+  job: 'bricolage/job/v1\n',
 } as const;
 export type SigningDomain = keyof typeof SIGNING_DOMAINS;
 

@@ -1,6 +1,6 @@
 // The volunteer side of the wire: authentication, capabilities, leases, results.
 import { z } from 'zod';
-import { BackendClass, Comparator, JobSpec } from './job';
+import { BackendClass, Comparator, JobSignature, JobSpec } from './job';
 import { BlobHash, Ed25519Signature, JobId, LeaseId, ProjectId, VolunteerKey, WorkUnitId } from './ids';
 
 /** Step 1 of authentication: ask for a single-use challenge. */
@@ -79,6 +79,11 @@ export const LeaseRequest = z
      */
     max: z.number().int().min(1).max(1000).default(1),
     project: z.string().optional(),
+    /**
+     * The projects this volunteer chose to serve (its page's per-project choice): only their jobs are leased,
+     * and none when the list is empty. Absent: every project.
+     */
+    projects: z.array(ProjectId).max(100).optional(),
   })
   .meta({ id: 'LeaseRequest' });
 export type LeaseRequest = z.input<typeof LeaseRequest>;
@@ -97,6 +102,8 @@ export const LeasedJob = z
      * sent): usually its calibrated path, or WebGPU for a job without a wasm twin on a device that prefers wasm.
      */
     backend: BackendClass,
+    /** The project's signature on the spec and comparator: the volunteer checks it before running anything. */
+    signature: JobSignature.nullable(),
   })
   .meta({ id: 'LeasedJob' });
 export type LeasedJob = z.infer<typeof LeasedJob>;
@@ -151,7 +158,16 @@ export const SubmittedResult = z
     z.object({
       kind: z.literal('error'),
       lease: LeaseId,
-      code: z.enum(['timeout', 'device_lost', 'self_check_failed', 'compile_failed', 'runtime_error', 'unsupported']),
+      // `untrusted_job`: the job's signature does not hold against its project's published key (job-signing.ts).
+      code: z.enum([
+        'timeout',
+        'device_lost',
+        'self_check_failed',
+        'compile_failed',
+        'runtime_error',
+        'unsupported',
+        'untrusted_job',
+      ]),
       message: z.string().max(2000),
       backend: BackendClass.optional(),
     }),

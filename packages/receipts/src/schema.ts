@@ -74,6 +74,11 @@ export interface Settings {
    * have not, or withdrew. Only the widget's frame sets it: its database is one per host site.
    */
   readonly consentedAt: number | null;
+  /**
+   * The projects this volunteer chose to serve; null until it first chooses: every project. Once it has
+   * chosen, a project that appears later is not served until it is ticked.
+   */
+  readonly servedProjects: readonly string[] | null;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -82,6 +87,7 @@ export const DEFAULT_SETTINGS: Settings = {
   pauseOnBattery: true,
   coordinatorKey: null,
   consentedAt: null,
+  servedProjects: null,
 };
 
 export type SettingKey = keyof Settings;

@@ -72,6 +72,7 @@ describe('the backend a lease names', () => {
     comparator: { kind: 'exact' },
     timeBudgetMs: 1000,
     backend,
+    signature: null,
   });
 
   it('is followed when the device can run it, on or off its calibrated path', () => {

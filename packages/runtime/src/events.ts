@@ -27,6 +27,8 @@ export type VolunteerEvent =
       /** The work unit's tag, when its job publishes its results (a demo's picture: where this tile goes). */
       readonly tag?: string;
     }
+  /** A job's signature held against its project's key (`signer`), or the project signs nothing (null). */
+  | { readonly type: 'verified'; readonly job: string; readonly project: string; readonly signer: string | null }
   | {
       readonly type: 'computed';
       readonly lease: string;

@@ -14,6 +14,7 @@ import type { CalibrationOptions, CalibrationReport } from './calibration/calibr
 import { type BackendOverrides, capabilitiesFrom } from './capabilities';
 import { AssetCache, type BlobSource } from './client/assets';
 import { type ClientResult, CoordinatorClient, type VolunteerIdentity } from './client/coordinator-client';
+import { JobVerifier } from './client/job-verifier';
 import { ortWasmSource } from './client/ort-wasm-source';
 import { Submitter } from './client/submitter';
 import type { DeviceProbe } from './compute/api';
@@ -52,6 +53,13 @@ export interface VolunteerOptions {
   readonly prefetch?: boolean;
   /** Only lease from this project. */
   readonly project?: string;
+  /** Only lease from these projects (the volunteer's choice; null or absent: every project). */
+  readonly projects?: readonly string[] | null;
+  /**
+   * Project keys the volunteer already trusts (project id → key): a job of such a project runs only when signed
+   * by that key, whatever the coordinator's list says. Other projects' keys are read from the list.
+   */
+  readonly projectKeys?: ReadonlyMap<string, string>;
   /** URL prefix where onnxruntime-web's .wasm files are served (default: where the bundler put them). */
   readonly ortWasmPaths?: string;
   readonly ortThreads?: number;
@@ -87,6 +95,8 @@ export interface Volunteer {
   setThrottle(duty: number): void;
   setPauseWhenHidden(enabled: boolean): void;
   setPrefetch(enabled: boolean): void;
+  /** Serves only these projects from the next lease on (null: every project). */
+  setProjects(projects: readonly string[] | null): void;
   status(): Promise<VolunteerStatus>;
   on<T extends VolunteerEventType | '*'>(
     type: T,
@@ -134,6 +144,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
   const emitter = new Emitter();
   const outbox = options.outbox ?? new MemoryOutbox();
   const assets = new AssetCache(options.blobSource ? options.blobSource(client) : client);
+  const verifier = new JobVerifier(client, options.projectKeys);
   const host = new ComputeHost({
     config: {
       ...(options.ortWasmPaths ? { ortWasmPaths: options.ortWasmPaths } : {}),
@@ -147,6 +158,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
   const submitted = { accepted: 0, repeated: 0, dropped: 0, setAside: 0 };
   const dropped: DroppedResult[] = [];
   let throttle = clampDuty(options.throttle ?? 1);
+  let projects = options.projects ?? null;
   let pauseWhenHidden = options.pauseWhenHidden ?? true;
   let prefetch = options.prefetch ?? true;
   let manualPause = false;
@@ -262,6 +274,8 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
         capabilities,
         onResult: kick,
         emit,
+        verify: (job) => verifier.check(job),
+        projects,
         prefetch,
         throttle,
         ...(options.project ? { project: options.project } : {}),
@@ -298,6 +312,11 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
     setThrottle(duty) {
       throttle = clampDuty(duty);
       pipeline?.setThrottle(throttle);
+    },
+
+    setProjects(list) {
+      projects = list;
+      pipeline?.setProjects(list);
     },
 
     setPauseWhenHidden(enabled) {

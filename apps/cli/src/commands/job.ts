@@ -1,8 +1,8 @@
 // `bricolage job create|list|show|pause|resume|cancel`.
 import { resolve } from 'node:path';
 import type { BricolageClient, ClientError } from '@bricolage/client';
-import { readJob } from '@bricolage/client/node';
-import { ioSizes, type Job, type JobId, type JobProgress } from '@bricolage/protocol';
+import { configDir, readJob, readProjectKey } from '@bricolage/client/node';
+import { ioSizes, type Job, type JobId, type JobProgress, keyFingerprint } from '@bricolage/protocol';
 import { explain } from '../connection';
 import type { ExitCode } from '../exit';
 import type { Output } from '../io';
@@ -46,7 +46,18 @@ export async function jobCreate(
       );
     out.note(`uploaded ${file.name} (${file.bytes.length} bytes, sha256 ${file.hash.slice(0, 12)}…)`);
   }
-  const created = await client.createJob(job.value.request, call(out));
+  // Signed with the project's key when the researcher made one (`bricolage project key`).
+  const project = await client.myProject(call(out));
+  if (!project.ok)
+    return out.fail(project.error, `${explain(project.error, client.url) ?? ''} No job was created.`.trim());
+  const key = await readProjectKey(configDir(out.io.env), project.value.id);
+  if (!key.ok) return out.fail(key.error, 'No job was created.');
+  const request = key.value
+    ? { ...job.value.request, signature: await key.value.sign(job.value.request) }
+    : job.value.request;
+  if (key.value) out.note(`signed with the project's key ${keyFingerprint(key.value.publicKey)}`);
+  else out.note('not signed: `bricolage project key` makes the project a key, and jobs created after it are signed');
+  const created = await client.createJob(request, call(out));
   if (!created.ok) {
     const hint = explain(created.error, client.url) ?? `The coordinator refused ${job.value.manifest}.`;
     return out.fail(named(created.error), `${hint} No job was created.`);

@@ -3,8 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createClient } from '@bricolage/client';
-import { configDir, configPath, writeConfig } from '@bricolage/client/node';
-import { coordinatorUrl, envVar, login } from '../connection';
+import { configDir, configPath, ensureProjectKey, projectKeyPath, writeConfig } from '@bricolage/client/node';
+import type { BricolageClient } from '@bricolage/client';
+import { keyFingerprint } from '@bricolage/protocol';
+import { coordinatorUrl, envVar, explain, login } from '../connection';
 import type { ExitCode } from '../exit';
 import type { Output } from '../io';
 
@@ -66,4 +68,29 @@ export async function projectCreate(out: Output, name: string, flags: ProjectFla
     lines.push(`logged in to ${client.url} as this project (${configPath(configDir(io.env))})`);
   } else lines.push(`Keep the token: it is shown once. Log in with: bricolage login ${client.url} --token ${token}`);
   return out.done({ project, token, loggedIn: flags.login === true }, lines);
+}
+
+/**
+ * `bricolage project key`: the project's Ed25519 signing key, made on first use and kept beside the login
+ * (mode 0600). `job create` signs every job with it; the coordinator publishes its public half with the project
+ * once the first signed job exists, and from then on refuses jobs not signed by it.
+ */
+export async function projectKey(out: Output, client: BricolageClient): Promise<ExitCode> {
+  const project = await client.myProject(out.io.signal ? { signal: out.io.signal } : {});
+  if (!project.ok) return out.fail(project.error, explain(project.error, client.url));
+  const dir = configDir(out.io.env);
+  const made = await ensureProjectKey(dir, project.value.id);
+  if (!made.ok)
+    return out.fail(
+      made.error,
+      'Move the file away to make a new key (jobs signed with the old one stay valid only with it).',
+    );
+  const { key, created } = made.value;
+  const path = projectKeyPath(dir, project.value.id);
+  return out.done({ project: project.value.id, publicKey: key.publicKey, file: path, created }, [
+    `${created ? 'made' : 'using'} the signing key of project ${project.value.id} (${project.value.name})`,
+    `public key  ${key.publicKey}`,
+    `fingerprint ${keyFingerprint(key.publicKey)}   (volunteers' pages show this)`,
+    `private key ${path} (mode 0600: keep it, back it up; it is the only way to sign this project's jobs)`,
+  ]);
 }

@@ -9,6 +9,7 @@ import { applyBrowserHeaders } from './browser-headers';
 import { errorResponse, handleError } from './errors';
 import type { Deps, Env } from './env';
 import { resolveClient } from './middleware';
+import { operatorRoutes } from './operator';
 import { peerRoutes } from './peers';
 import { projectRoutes } from './projects';
 import { publicRoutes } from './public';
@@ -51,6 +52,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): OpenAPIHono<Env
 
   publicRoutes(app, deps);
   projectRoutes(app, deps);
+  operatorRoutes(app, deps);
   researcherRoutes(app, deps);
   blobRoutes(app, deps);
   volunteerRoutes(app, deps);
@@ -102,7 +104,10 @@ export function createApp(deps: Deps, options: AppOptions = {}): OpenAPIHono<Env
           'Challenge and token, leases, heartbeats, results and receipts, peer rooms, with a volunteer token',
       },
       { name: 'log', description: 'The public append-only receipt log: tree heads, proofs, entries' },
-      { name: 'operator', description: "The grid's operator: creating projects, with the operator token" },
+      {
+        name: 'operator',
+        description: "The grid's operator: creating projects and banning volunteer keys, with the operator token",
+      },
     ],
   });
 

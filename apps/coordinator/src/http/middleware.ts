@@ -9,6 +9,7 @@ import { ApiError, errorResponse } from './errors';
 import type { Deps, Env } from './env';
 import type { RateLimiter } from './rate-limit';
 import { projectTokenHash } from './tokens';
+import type { VolunteerKey } from '@bricolage/protocol';
 
 function bearer(header: string | undefined): string | null {
   const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
@@ -102,9 +103,17 @@ export const volunteerAuth =
         : new ApiError('unauthorized', 'invalid volunteer token');
     }
     charge(deps.perVolunteer, checked.volunteer, 'volunteer');
+    // Checked on every request, not only at the token exchange: a ban takes effect on the next request.
+    await refuseBanned(deps, checked.volunteer);
     c.set('volunteer', checked.volunteer);
     await next();
   };
+
+/** Throws 403 `forbidden` when the operator banned this volunteer key. */
+export async function refuseBanned(deps: Deps, volunteer: string): Promise<void> {
+  const ban = await deps.store.banOf(volunteer as VolunteerKey);
+  if (ban) throw new ApiError('forbidden', `this volunteer key is banned by the grid's operator: ${ban.reason}`);
+}
 
 /**
  * Refuses a body whose declared Content-Length is over `maxSize`, without reading it, and leaves a body of

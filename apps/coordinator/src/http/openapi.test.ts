@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  BanRequest,
   API,
   ChallengeRequest,
   CreateJobRequest,
@@ -50,6 +51,7 @@ const JSON_BODIES: Record<string, ZodObject> = {
   [`POST ${API.heartbeat}`]: HeartbeatRequest,
   [`POST ${API.submit}`]: SubmitRequest,
   [`PUT ${API.embedding}`]: ProjectEmbedding,
+  [`POST ${API.ban('{volunteer}')}`]: BanRequest,
 };
 
 /** Hono `/v1/jobs/:job` is OpenAPI `/v1/jobs/{job}`. */
@@ -60,6 +62,7 @@ const PLACEHOLDERS: Record<string, string> = {
   job: 'job_0000000000000000',
   hash: '0'.repeat(64),
   project: 'prj_0000000000000000',
+  volunteer: 'A'.repeat(43),
 };
 const fillPath = (path: string) =>
   path.replace(/\{(\w+)\}/g, (_, name: string) => {

@@ -1,12 +1,15 @@
 // A job's progress as the API reports it: counts and replica activity from the store, and the diagnosis
 // (rules/diagnosis.ts) from them and the volunteers seen lately.
 import {
+  checkingOf,
   type JobProgress,
   type JobStatus,
+  type ListedProject,
   MAX_ERROR_TALLIES,
   type VolunteerKey,
   workUnitId,
 } from '@bricolage/protocol';
+import { projectSigningKey } from '../admission/signature';
 import { diagnose, eligibleVolunteers, needsWorkCheck } from '../rules/diagnosis';
 import type { JobRecord } from '../store/store';
 import type { Deps } from './env';
@@ -63,7 +66,7 @@ export async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgres
   };
 }
 
-/** What anyone may see of a job: its name, state, counts and diagnosis. */
+/** What anyone may see of a job: its name, state, counts, diagnosis, and how its results are checked. */
 export async function statusOf(deps: Deps, job: JobRecord): Promise<JobStatus> {
   const p = await progressOf(deps, job);
   return {
@@ -72,7 +75,27 @@ export async function statusOf(deps: Deps, job: JobRecord): Promise<JobStatus> {
     state: job.state,
     counts: p.counts,
     diagnosis: p.diagnosis,
+    checking: checkingOf(job.definition, p.knownAnswer),
     // Jobs stored before the flag existed have none: their results are private.
     publicResults: job.definition.publicResults === true,
   };
+}
+
+/** The public project list: every project with the jobs a volunteer may be given (active or paused) and their checking. */
+export async function listedProjects(deps: Deps): Promise<ListedProject[]> {
+  return Promise.all(
+    (await deps.store.listProjects()).map(async (project) => {
+      const all = await deps.store.listJobs(project.id);
+      const open = all.filter((j) => j.state === 'active' || j.state === 'paused');
+      const jobs = await Promise.all(
+        open.map(async (job) => ({
+          id: job.id,
+          name: job.definition.name,
+          state: job.state,
+          checking: checkingOf(job.definition, (await deps.store.progress(job.id)).knownAnswer),
+        })),
+      );
+      return { ...project, signingKey: projectSigningKey(all), jobs };
+    }),
+  );
 }

@@ -4,8 +4,8 @@ import {
   API,
   ConsistencyProof,
   InclusionProof,
+  ProjectList,
   JobId,
-  Project,
   Receipt,
   ResultLine,
   SignedTreeHead,
@@ -14,6 +14,7 @@ import {
 import { z } from 'zod';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
+import { listedProjects } from './progress';
 import { chargeLogReads, logReadLimit, perAddressLimit } from './middleware';
 import { resultsStream } from './results-stream';
 import { parseWith, route } from './route';
@@ -93,12 +94,12 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       method: 'get',
       path: API.projects,
       operationId: 'listProjects',
-      summary: 'The projects this grid serves',
+      summary: 'The projects this grid serves, each with its active and paused jobs and how their results are checked',
       tag: 'public',
-      response: { schema: z.object({ projects: z.array(Project) }), description: 'Projects' },
+      response: { schema: ProjectList, description: 'Projects' },
     },
     [byAddress],
-    async (c) => c.json({ projects: await deps.store.listProjects() }),
+    async (c) => c.json({ projects: await listedProjects(deps) }),
   );
 
   route(

@@ -19,6 +19,8 @@ import {
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import { admitJob } from '../admission/admit';
+import { signatureProblem } from '../admission/signature';
+import { priceProblem } from '../admission/price';
 import { nextJobState } from '../rules/lifecycle';
 import { decodeBase64, sha256Hex } from '../hash';
 import { type BatchSummary, type JobRecord, type StagedWorkUnit, uploadKeyReused } from '../store/store';
@@ -63,11 +65,16 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     },
     [auth, json],
     async (c, { body }) => {
+      const overpriced = priceProblem(body.costPerWorkUnit, body.timeBudgetMs, deps.config.credit);
+      if (overpriced) throw ApiError.from(overpriced);
       const refused = await admitJob(body.spec, blobReader(deps));
       if (refused) throw ApiError.from(refused);
+      const project = c.get('project').id;
+      const unsigned = await signatureProblem(project, body, await deps.store.listJobs(project));
+      if (unsigned) throw ApiError.from(unsigned);
       const job: JobRecord = {
         id: `job_${randomBytes(10).toString('hex').slice(0, 16)}` as JobId,
-        project: c.get('project').id,
+        project,
         state: 'active',
         definition: body,
         createdAt: deps.clock.now(),

@@ -7,6 +7,7 @@ import {
   HeartbeatRequest,
   HeartbeatResponse,
   type LeasedJob,
+  type ProjectId,
   LeaseRequest,
   LeaseResponse,
   ReceiptsPage,
@@ -25,11 +26,11 @@ import {
 } from '@bricolage/protocol';
 import { z } from 'zod';
 import { decodeBase64, sha256Hex } from '../hash';
-import type { SubmitItem } from '../store/store';
+import type { GrantedLease, SubmitItem } from '../store/store';
 import { bucketOf } from './client-address';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
-import { limitBody, perAddressLimit, volunteerAuth } from './middleware';
+import { limitBody, perAddressLimit, refuseBanned, volunteerAuth } from './middleware';
 import { route } from './route';
 
 export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
@@ -75,6 +76,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       const message = domainMessage('auth', authMessageBody(body.challenge, body.volunteer));
       if (!(await verify(body.volunteer, message, body.signature)))
         throw new ApiError('bad_signature', 'the signature does not verify with this volunteer key');
+      await refuseBanned(deps, body.volunteer);
       // A key never seen before is a new identity: each address may bring only so many into existence.
       if (!(await deps.store.isVolunteer(body.volunteer))) {
         const decision = deps.newIdentities.take(bucketOf(c.get('client')));
@@ -103,16 +105,20 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     [auth, json],
     async (c, { body }) => {
       const now = deps.clock.now();
-      deps.recent.seen(c.get('volunteer'), body.capabilities, body.project ?? null, now);
-      const granted = await deps.store.lease(
-        {
+      const scopes = leaseScopes(body.project, body.projects);
+      deps.recent.seen(c.get('volunteer'), body.capabilities, scopes.length === 1 ? (scopes[0] ?? null) : null, now);
+      // One store lease per chosen project, until `max` are granted: the choice needs nothing of the store.
+      const granted: GrantedLease[] = [];
+      for (const project of scopes) {
+        if (granted.length >= body.max) break;
+        const query = {
           volunteer: c.get('volunteer'),
           capabilities: body.capabilities,
-          max: body.max,
-          ...(body.project ? { project: body.project as never } : {}),
-        },
-        now,
-      );
+          max: body.max - granted.length,
+          ...(project ? { project: project as ProjectId } : {}),
+        };
+        granted.push(...(await deps.store.lease(query, now)));
+      }
       const jobs: LeasedJob[] = [];
       const backends = new Map(granted.map((g) => [g.job, g.backend]));
       const publishing = new Set<string>();
@@ -128,6 +134,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
             comparator: job.definition.comparator,
             timeBudgetMs: job.definition.timeBudgetMs,
             backend,
+            signature: job.definition.signature ?? null,
           });
       }
       // Inputs past the response's inline budget are fetched by hash, as the volunteer comes to them.
@@ -239,4 +246,17 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       return c.json({ receipts, next: last ? last.index : null });
     },
   );
+}
+
+/**
+ * The projects to lease from, one store lease each: the one named (`project`), those chosen (`projects`),
+ * both (their intersection), or every project (`undefined`, one lease over all).
+ */
+export function leaseScopes(
+  project: string | undefined,
+  projects: readonly string[] | undefined,
+): (string | undefined)[] {
+  if (projects === undefined) return [project];
+  const chosen = [...new Set(projects)];
+  return project === undefined ? chosen : chosen.filter((p) => p === project);
 }

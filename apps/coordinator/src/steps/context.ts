@@ -4,6 +4,7 @@
 // changes.
 import type { JobDefinition, JobId, ProjectId } from '@bricolage/protocol';
 import type { Random } from '../clock';
+import type { CreditPolicy } from '../rules/credit';
 import type { Tx } from '../store/persistence';
 import type { Changes } from './changes';
 
@@ -12,6 +13,8 @@ export interface StepLimits {
   readonly maxLeasesPerVolunteer: number;
   /** Inputs up to this size travel inside the lease. */
   readonly inlineInputBytes: number;
+  /** What a validated result may earn per second its lease was held (rules/credit.ts). */
+  readonly credit: CreditPolicy;
 }
 
 export interface StepContext {

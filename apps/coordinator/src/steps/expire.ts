@@ -1,7 +1,7 @@
 // Expire: leases whose deadline passed go back into the queue. A lease that runs out counts as an error
 // result of its volunteer (validate.ts `onError`), so its unit is reissued or, past its limits, failed.
 import type { WorkUnitNumber } from '@bricolage/protocol';
-import type { ReturnedResult } from '../rules/validation';
+import type { Ballot } from './credit';
 import type { StepContext } from './context';
 import { mayHoldReturned, onError } from './validate';
 
@@ -10,7 +10,7 @@ export async function expireLeases(ctx: StepContext, limit: number): Promise<num
   const { tx, changes, now } = ctx;
   const rows = await tx.expiredInContext(now, limit);
   const waiting = [...new Set(rows.filter((r) => mayHoldReturned(r.workUnit)).map((r) => r.workUnit.id))];
-  const returned = new Map<WorkUnitNumber, ReturnedResult[]>();
+  const returned = new Map<WorkUnitNumber, Ballot[]>();
   if (waiting.length > 0)
     for (const r of await tx.returnedFor(waiting)) returned.set(r.workUnit, [...(returned.get(r.workUnit) ?? []), r]);
   for (const row of rows) {

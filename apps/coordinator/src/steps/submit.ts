@@ -13,7 +13,7 @@ import {
   ioSizes,
   ok,
 } from '@bricolage/protocol';
-import type { ReturnedResult } from '../rules/validation';
+import type { Ballot } from './credit';
 import type { ReplicaInContext } from '../store/records';
 import type { SubmitItem } from '../store/store';
 import type { StepContext } from './context';
@@ -77,7 +77,7 @@ export async function submit(
       outputHash: item.outputHash,
       backend: item.backend,
     });
-    const current = returnedOf(r.id, volunteer, item);
+    const current = returnedOf(r.id, volunteer, item, now - row.leasedAt);
     if (wu.state === 'probe')
       judgeProbe(ctx, job, wu, current, inputs.expected.get(wu.expectedHash as string) as Uint8Array);
     else if (wu.state === 'validated')
@@ -116,7 +116,7 @@ async function preload(
     else if (item.kind === 'ok' && wu.state === 'validated' && wu.canonicalReplica !== null)
       canonical.push(wu.canonicalReplica);
   }
-  const returned = new Map<WorkUnitNumber, ReturnedResult[]>();
+  const returned = new Map<WorkUnitNumber, Ballot[]>();
   if (waiting.length > 0)
     for (const r of await ctx.tx.returnedFor(waiting)) {
       const list = returned.get(r.workUnit) ?? [];
@@ -130,8 +130,9 @@ async function preload(
   };
 }
 
-const returnedOf = (replica: LeaseNumber, volunteer: VolunteerKey, item: OkItem): ReturnedResult => ({
+const returnedOf = (replica: LeaseNumber, volunteer: VolunteerKey, item: OkItem, heldMs: number): Ballot => ({
   replica,
+  heldMs,
   volunteer,
   backend: item.backend,
   outputHash: item.outputHash,

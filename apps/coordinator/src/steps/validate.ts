@@ -4,10 +4,10 @@
 // (rules/validation.ts decides which); one that can wants replicas again.
 import type { VolunteerKey } from '@bricolage/protocol';
 import { agree } from '../rules/compare';
-import { failureReason, replicasWanted, type ReturnedResult, validate } from '../rules/validation';
+import { failureReason, replicasWanted, validate } from '../rules/validation';
 import type { WorkUnitRecord } from '../store/records';
 import type { JobFacts, StepContext } from './context';
-import { credit, discredit } from './credit';
+import { type Ballot, credit, discredit } from './credit';
 
 const counts = (w: WorkUnitRecord) => ({
   quorum: w.quorum,
@@ -29,8 +29,8 @@ export function judgeQuorum(
   ctx: StepContext,
   job: JobFacts,
   wu: WorkUnitRecord,
-  earlier: readonly ReturnedResult[],
-  current: ReturnedResult,
+  earlier: readonly Ballot[],
+  current: Ballot,
 ): void {
   const def = job.definition;
   const results = [...earlier, current];
@@ -41,13 +41,13 @@ export function judgeQuorum(
     // The results that were waiting wait no more.
     for (const r of earlier) ctx.changes.volunteer(r.volunteer).pending--;
     for (const id of outcome.valid) {
-      const r = results.find((x) => x.replica === id) as ReturnedResult;
-      credit(ctx, job, wu.id, id, r.volunteer, c.outputHash);
+      const r = results.find((x) => x.replica === id) as Ballot;
+      credit(ctx, job, wu.id, r, c.outputHash);
       if (id === current.replica && id === c.replica) ctx.changes.setReplica(id, { output: current.output });
       else if (id !== current.replica && id !== c.replica) ctx.changes.setReplica(id, { output: null });
     }
     for (const id of outcome.invalid) {
-      const r = results.find((x) => x.replica === id) as ReturnedResult;
+      const r = results.find((x) => x.replica === id) as Ballot;
       discredit(ctx, id, r.volunteer, 'invalid');
       if (id !== current.replica) ctx.changes.setReplica(id, { output: null });
     }
@@ -84,8 +84,8 @@ export function settle(
   ctx: StepContext,
   job: JobFacts,
   wu: WorkUnitRecord,
-  earlier: readonly ReturnedResult[],
-  current?: ReturnedResult,
+  earlier: readonly Ballot[],
+  current?: Ballot,
 ): boolean {
   const limits = job.definition.redundancy;
   const reason = failureReason(counts(wu), limits);
@@ -108,7 +108,7 @@ export function onError(
   job: JobFacts,
   wu: WorkUnitRecord,
   volunteer: VolunteerKey,
-  returned: readonly ReturnedResult[],
+  returned: readonly Ballot[],
 ): void {
   ctx.changes.trust(volunteer, 'error');
   if (wu.state === 'probe') return;
@@ -127,14 +127,14 @@ export function judgeProbe(
   ctx: StepContext,
   job: JobFacts,
   wu: WorkUnitRecord,
-  current: ReturnedResult,
+  current: Ballot,
   expected: Uint8Array,
 ): void {
   const good = agree(job.definition.comparator, current, {
     outputHash: wu.expectedHash as string,
     output: expected,
   });
-  if (good) credit(ctx, job, wu.id, current.replica, current.volunteer, current.outputHash);
+  if (good) credit(ctx, job, wu.id, current, current.outputHash);
   else discredit(ctx, current.replica, current.volunteer, 'known_answer_failed');
 }
 
@@ -143,13 +143,13 @@ export function judgeLate(
   ctx: StepContext,
   job: JobFacts,
   wu: WorkUnitRecord,
-  current: ReturnedResult,
+  current: Ballot,
   canonical: Uint8Array | null,
 ): void {
   const good =
     canonical !== null &&
     agree(job.definition.comparator, current, { outputHash: wu.outputHash as string, output: canonical });
   ctx.changes.setUnit(wu, { inFlight: wu.inFlight - 1 });
-  if (good) credit(ctx, job, wu.id, current.replica, current.volunteer, wu.outputHash as string);
+  if (good) credit(ctx, job, wu.id, current, wu.outputHash as string);
   else discredit(ctx, current.replica, current.volunteer, 'invalid');
 }

@@ -3,6 +3,7 @@
 // the end. After a commit, the jobs it touched are announced on the grid's broadcast (progress streams of
 // every coordinator re-read them).
 import type {
+  Ban,
   JobId,
   JobState,
   LeaseNumber,
@@ -312,6 +313,33 @@ export class CoordinatorStore implements Store {
 
   isVolunteer(volunteer: VolunteerKey): Promise<boolean> {
     return this.#read((tx) => tx.isVolunteer(volunteer));
+  }
+
+  async banVolunteer(
+    volunteer: VolunteerKey,
+    reason: string,
+    now: number,
+  ): Promise<{ readonly ban: Ban; readonly released: number }> {
+    const { ban, released } = await this.#read(async (tx) => {
+      await tx.putBan(volunteer, reason, now);
+      // Due at once: the expiry below (or, after a crash, the next sweep) ends them as it ends any late lease.
+      const released = await tx.endLeasesOf(volunteer, now);
+      return { ban: (await tx.ban(volunteer)) as Ban, released };
+    });
+    await this.expireLeases(now);
+    return { ban, released };
+  }
+
+  unbanVolunteer(volunteer: VolunteerKey): Promise<boolean> {
+    return this.#read((tx) => tx.deleteBan(volunteer));
+  }
+
+  banOf(volunteer: VolunteerKey): Promise<Ban | null> {
+    return this.#read((tx) => tx.ban(volunteer));
+  }
+
+  bans(): Promise<Ban[]> {
+    return this.#read((tx) => tx.bans());
   }
 
   // The `challenges` table once held issued challenges; challenges are stateless now (http/challenges.ts)

@@ -3,6 +3,7 @@
 // SQLite and Postgres share every rule and differ only in SQL. Set-shaped where a step touches many rows
 // (a batch of 200 results is a handful of statements on Postgres, not a thousand round trips).
 import type {
+  Ban,
   JobId,
   JobState,
   LeaseNumber,
@@ -169,8 +170,29 @@ export interface MetaRows {
   recordChallenge(nonce: string, volunteer: VolunteerKey, expiresAt: number): Promise<boolean>;
 }
 
+/** The operator's ban list (issue 17). */
+export interface BanRows {
+  /** Bans the key, or updates the reason of its ban (keeping when it was first banned). */
+  putBan(volunteer: VolunteerKey, reason: string, at: number): Promise<void>;
+  /** False when the key was not banned. */
+  deleteBan(volunteer: VolunteerKey): Promise<boolean>;
+  ban(volunteer: VolunteerKey): Promise<Ban | null>;
+  bans(): Promise<Ban[]>;
+  /** Makes the key's live leases due at `now - 1`, for the sweep to end as it ends any late lease; how many. */
+  endLeasesOf(volunteer: VolunteerKey, now: number): Promise<number>;
+}
+
 /** One transaction: every row operation a step may use, valid until the transaction ends. */
-export interface Tx extends ProjectRows, BlobRows, JobRows, UploadRows, LeaseRows, ResultRows, LogRows, MetaRows {}
+export interface Tx
+  extends ProjectRows,
+    BlobRows,
+    JobRows,
+    UploadRows,
+    LeaseRows,
+    ResultRows,
+    LogRows,
+    MetaRows,
+    BanRows {}
 
 export interface Persistence {
   readonly backend: 'sqlite' | 'postgres';

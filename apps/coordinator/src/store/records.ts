@@ -86,6 +86,8 @@ export type ReplicaChange = Partial<Pick<ReplicaRecord, 'state' | 'deadline' | '
 /** A replica joined with its work unit and its job's state: all a submit or an expiry needs, in one lookup. */
 export interface ReplicaInContext {
   readonly replica: ReplicaRecord;
+  /** When the lease was granted: what the credit of its result is bounded by (rules/credit.ts). */
+  readonly leasedAt: number;
   readonly workUnit: WorkUnitRecord;
   readonly jobState: JobState;
 }
@@ -93,6 +95,8 @@ export interface ReplicaInContext {
 /** A result returned and waiting for its work unit's verdict. */
 export interface ReturnedRow {
   readonly replica: LeaseNumber;
+  /** How long the lease was held, from its grant to its result (rules/credit.ts). */
+  readonly heldMs: number;
   readonly workUnit: WorkUnitNumber;
   readonly volunteer: VolunteerKey;
   readonly backend: BackendClass;

@@ -2,6 +2,7 @@
 // One implementation (coordinator-store.ts) runs the work unit's state machine (../steps) over either
 // backend's Persistence (persistence.ts); the routes see only this.
 import type {
+  Ban,
   BackendClass,
   Capabilities,
   JobId,
@@ -223,6 +224,22 @@ export interface Store {
   volunteerStats(volunteer: VolunteerKey): Promise<VolunteerStats>;
   /** Whether this key has ever traded a challenge for a token. */
   isVolunteer(volunteer: VolunteerKey): Promise<boolean>;
+
+  // the operator's ban list: a banned key gets no token and no answer but 403
+  /**
+   * Bans the key (or updates the reason of its ban) and ends its open leases, in one transaction: they expire
+   * as a lease that ran out does, and their units go back to the queue. Returns how many were open.
+   */
+  banVolunteer(
+    volunteer: VolunteerKey,
+    reason: string,
+    now: number,
+  ): Promise<{ readonly ban: Ban; readonly released: number }>;
+  /** Lifts a ban; false when the key was not banned. */
+  unbanVolunteer(volunteer: VolunteerKey): Promise<boolean>;
+  /** The ban of this key, or null. */
+  banOf(volunteer: VolunteerKey): Promise<Ban | null>;
+  bans(): Promise<Ban[]>;
   /**
    * Records the nonce of a (stateless, already verified) challenge as used, and the volunteer as known; false
    * when it was used before. Records are kept until `expiresAt`, after which the challenge is refused anyway.

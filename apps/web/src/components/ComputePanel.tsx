@@ -1,4 +1,5 @@
 // The main card: Start/Stop, what the tab is doing right now and for whom, and what it has done.
+import { keyFingerprint } from '@bricolage/protocol';
 import { useEffect, useState } from 'react';
 import { formatCredit, formatDuration, formatRate } from '../format';
 import type { Session, View } from '../session';
@@ -61,6 +62,13 @@ export function ComputePanel({ view, session }: { view: View; session: Session }
             {view.serving.jobName ? ` · job “${view.serving.jobName}”` : ''}
           </p>
           {view.serving.project.description && <p className="description">{view.serving.project.description}</p>}
+          {view.serving.signer !== undefined && (
+            <p className="muted small" data-testid="signer">
+              {view.serving.signer === null
+                ? 'Its project does not sign its jobs: what runs is what the coordinator sends.'
+                : `Code signed by the project’s key ${keyFingerprint(view.serving.signer)}, checked before it ran.`}
+            </p>
+          )}
         </div>
       )}
       {view.device && <DeviceLine device={view.device} />}

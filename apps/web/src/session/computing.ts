@@ -48,6 +48,10 @@ export async function identityView(identity: StoredIdentity) {
 export class Computing {
   readonly #o: ComputingOptions;
   readonly #jobs = new Map<string, { project: string; name: string }>();
+  /** Signers of the jobs checked this session (the runtime checks each lease; it announces a job once). */
+  readonly #signers = new Map<string, string | null>();
+  /** Jobs refused for their signature, told once each. */
+  readonly #refused = new Set<string>();
   readonly #tags = new Map<string, string>();
   readonly #ownResults = new Set<(r: OwnResult) => void>();
   readonly #recentMs: number[] = [];
@@ -95,6 +99,7 @@ export class Computing {
       outbox: store.outbox,
       throttle: settings.throttle / 100,
       pauseWhenHidden: settings.pauseWhenHidden,
+      projects: settings.servedProjects,
       fetch: this.#o.fetch,
       ...(this.#o.project ? { project: this.#o.project } : {}),
       ...(this.#o.visibility ? { visibility: this.#o.visibility } : {}),
@@ -114,6 +119,15 @@ export class Computing {
           if (this.#tags.size > MAX_TAGS) this.#tags.delete(this.#tags.keys().next().value as string);
           if (model.view().picture?.job !== e.job) model.set({ picture: { job: e.job, name: e.jobName } });
         }
+      }),
+      volunteer.on('verified', (e) => {
+        this.#signers.set(e.job, e.signer);
+        this.#serve(e.job);
+      }),
+      volunteer.on('failed', (e) => {
+        if (e.code !== 'untrusted_job' || this.#refused.has(e.job)) return;
+        this.#refused.add(e.job);
+        model.notify('error', 'A job was refused', [e.message, 'Nothing of it ran on this device.']);
       }),
       volunteer.on('computed', (e) => {
         this.#recentMs.push(e.elapsedMs);
@@ -138,12 +152,13 @@ export class Computing {
     const { model } = this.#o;
     const known = this.#jobs.get(job);
     const project = model.view().projects.find((p) => p.id === known?.project) ?? null;
-    if (project || known) model.set({ serving: { project, jobName: known?.name ?? null } });
+    const signed = this.#signers.has(job) ? { signer: this.#signers.get(job) ?? null } : {};
+    if (project || known) model.set({ serving: { project, jobName: known?.name ?? null, ...signed } });
     // A project created since the list was loaded: fetch the list again.
     if (known && !project)
       void this.#o.reloadProjects().then(() => {
         const found = model.view().projects.find((p) => p.id === known.project);
-        if (found) model.set({ serving: { project: found, jobName: known.name } });
+        if (found) model.set({ serving: { project: found, jobName: known.name, ...signed } });
       });
   }
 
@@ -198,6 +213,17 @@ export class Computing {
     model.set({ settings: { ...model.view().settings, pauseWhenHidden: enabled } });
     this.#volunteer?.setPauseWhenHidden(enabled);
     await store.saveSettings({ pauseWhenHidden: enabled });
+  }
+
+  /** Serves the project or stops serving it; the first choice turns "every project" into a list. */
+  async setServed(project: string, serve: boolean): Promise<void> {
+    const { model, store } = this.#o;
+    const { settings, projects } = model.view();
+    const current = settings.servedProjects ?? projects.map((p) => p.id as string);
+    const servedProjects = serve ? [...new Set([...current, project])] : current.filter((p) => p !== project);
+    model.set({ settings: { ...settings, servedProjects } });
+    this.#volunteer?.setProjects(servedProjects);
+    await store.saveSettings({ servedProjects });
   }
 
   async setPauseOnBattery(enabled: boolean): Promise<void> {

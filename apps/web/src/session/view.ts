@@ -1,7 +1,7 @@
 // The view model: one immutable view of a volunteer session for whoever draws it (the volunteer page's React
 // tree, the widget's frame), changed only through `set`, with listeners told only when something changed.
 import type { SwarmView } from '@bricolage/peer';
-import type { Project, VolunteerStats } from '@bricolage/protocol';
+import type { ListedProject, Project, VolunteerStats } from '@bricolage/protocol';
 import {
   type AuditReport,
   DEFAULT_SETTINGS,
@@ -73,7 +73,7 @@ export interface View {
   readonly unreachableSince: number | null;
   readonly coordinatorKey: string | null;
   readonly keyChanged: { readonly was: string; readonly now: string } | null;
-  readonly projects: readonly Project[];
+  readonly projects: readonly ListedProject[];
   readonly identity: { readonly publicKey: string; readonly fingerprint: string; readonly restored: boolean } | null;
   readonly settings: Settings;
   readonly battery: BatteryView;
@@ -84,7 +84,12 @@ export interface View {
   /** Leased and not yet computed or failed. */
   readonly inHand: number;
   /** The project and job of the last work unit, kept between work units. */
-  readonly serving: { readonly project: Project | null; readonly jobName: string | null } | null;
+  readonly serving: {
+    readonly project: Project | null;
+    readonly jobName: string | null;
+    /** The key the job's signature held against; null: its project signs nothing; undefined: not checked yet. */
+    readonly signer?: string | null;
+  } | null;
   /** A job this tab computes for that publishes its results (the demo): its picture can be shown. */
   readonly picture: { readonly job: string; readonly name: string } | null;
   /** Recent per-WU compute times, for the progress estimate. */

@@ -62,7 +62,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The projects this grid serves */
+        /** The projects this grid serves, each with its active and paused jobs and how their results are checked */
         get: operations["listProjects"];
         put?: never;
         /** Create a project; its token is in the answer, and only there (it is stored hashed) */
@@ -167,6 +167,57 @@ export interface paths {
         };
         /** A project's jobs with their counts per state and why each is where it is (no definitions, no results): public, so that volunteers and farms can see why there is no work */
         get: operations["getProjectStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/volunteers/{volunteer}/ban": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ban a volunteer key: no token, 403 on every request, its open leases released at once */
+        post: operations["banVolunteer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/volunteers/{volunteer}/unban": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lift the ban of a volunteer key */
+        post: operations["unbanVolunteer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/volunteers/bans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The banned volunteer keys, oldest ban first */
+        get: operations["listBans"];
         put?: never;
         post?: never;
         delete?: never;
@@ -623,12 +674,34 @@ export interface components {
                 consistency: string;
             };
         };
-        Project: {
+        ProjectList: {
+            projects: components["schemas"]["ListedProject"][];
+        };
+        ListedProject: {
             id: string;
             name: string;
             description: string;
             owner: string;
             createdAt: number;
+            signingKey: string | null;
+            jobs: components["schemas"]["ListedJob"][];
+        };
+        ListedJob: {
+            id: string;
+            name: string;
+            state: components["schemas"]["JobState"];
+            checking: components["schemas"]["CheckingPolicy"];
+        };
+        /** @enum {string} */
+        JobState: "active" | "paused" | "cancelled" | "completed";
+        CheckingPolicy: {
+            minQuorum: number;
+            adaptive: {
+                enabled: boolean;
+                trustAfter: number;
+                spotCheckRate: number;
+            };
+            knownAnswerRate: number;
         };
         SignedTreeHead: {
             head: components["schemas"]["TreeHead"];
@@ -673,6 +746,13 @@ export interface components {
             project: components["schemas"]["Project"];
             token: string;
         };
+        Project: {
+            id: string;
+            name: string;
+            description: string;
+            owner: string;
+            createdAt: number;
+        };
         CreateProjectRequest: {
             name: string;
             /** @default  */
@@ -690,10 +770,9 @@ export interface components {
             state: components["schemas"]["JobState"];
             counts: components["schemas"]["WorkUnitCounts"];
             diagnosis: components["schemas"]["JobDiagnosis"];
+            checking: components["schemas"]["CheckingPolicy"];
             publicResults: boolean;
         };
-        /** @enum {string} */
-        JobState: "active" | "paused" | "cancelled" | "completed";
         WorkUnitCounts: {
             unsent: number;
             in_progress: number;
@@ -710,6 +789,25 @@ export interface components {
                 connected: number;
                 eligible: number;
             };
+        };
+        BanResponse: {
+            ban: components["schemas"]["Ban"];
+            released: number;
+        };
+        Ban: {
+            volunteer: string;
+            reason: string;
+            at: number;
+        };
+        BanRequest: {
+            reason: string;
+        };
+        UnbanResponse: {
+            volunteer: string;
+            wasBanned: boolean;
+        };
+        BanList: {
+            bans: components["schemas"]["Ban"][];
         };
         Job: {
             id: string;
@@ -733,6 +831,7 @@ export interface components {
             costPerWorkUnit: number;
             /** @default 60000 */
             timeBudgetMs?: number;
+            signature?: components["schemas"]["JobSignature"];
             /** @default false */
             publicResults?: boolean;
         };
@@ -841,6 +940,10 @@ export interface components {
             /** @default 0.1 */
             spotCheckRate?: number;
         };
+        JobSignature: {
+            key: string;
+            signature: string;
+        };
         JobProgress: {
             job: string;
             state: components["schemas"]["JobState"];
@@ -913,6 +1016,7 @@ export interface components {
             comparator: components["schemas"]["Comparator"];
             timeBudgetMs: number;
             backend: components["schemas"]["BackendClass"];
+            signature: components["schemas"]["JobSignature"] & (Record<string, never> | null);
         };
         /** @enum {string} */
         BackendClass: "webgpu" | "wasm" | "onnx-wasm" | "onnx-webgpu";
@@ -921,6 +1025,7 @@ export interface components {
             /** @default 1 */
             max?: number;
             project?: string;
+            projects?: string[];
         };
         Capabilities: {
             webgpu: components["schemas"]["WebGpuCapability"];
@@ -996,7 +1101,7 @@ export interface components {
             kind: "error";
             lease: string;
             /** @enum {string} */
-            code: "timeout" | "device_lost" | "self_check_failed" | "compile_failed" | "runtime_error" | "unsupported";
+            code: "timeout" | "device_lost" | "self_check_failed" | "compile_failed" | "runtime_error" | "unsupported" | "untrusted_job";
             message: string;
             backend?: components["schemas"]["BackendClass"];
         };
@@ -1166,9 +1271,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        projects: components["schemas"]["Project"][];
-                    };
+                    "application/json": components["schemas"]["ProjectList"];
                 };
             };
             /** @description Rejected request */
@@ -1389,6 +1492,101 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectStatus"];
+                };
+            };
+            /** @description Rejected request */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    banVolunteer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                volunteer: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BanRequest"];
+            };
+        };
+        responses: {
+            /** @description The ban, and how many leases it released */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BanResponse"];
+                };
+            };
+            /** @description Rejected request */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    unbanVolunteer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                volunteer: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether the key had been banned */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnbanResponse"];
+                };
+            };
+            /** @description Rejected request */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listBans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bans */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BanList"];
                 };
             };
             /** @description Rejected request */

@@ -9,6 +9,8 @@ import {
   HeartbeatResponse,
   type LeaseRequest,
   LeaseResponse,
+  type ListedProject,
+  ProjectList,
   ReceiptsPage,
   type SubmitRequest,
   SubmitResponse,
@@ -126,6 +128,12 @@ export class CoordinatorClient {
 
   me(): Promise<ClientResult<VolunteerStats>> {
     return this.#authed(API.me, VolunteerStats, { method: 'GET' });
+  }
+
+  /** The public project list: each project's published signing key and open jobs. */
+  async projects(): Promise<ClientResult<ListedProject[]>> {
+    const list = await this.#send(API.projects, ProjectList, { method: 'GET' });
+    return list.ok ? ok(list.value.projects) : list;
   }
 
   /** A project's peer room: its secret and a signaling ticket for this volunteer. */

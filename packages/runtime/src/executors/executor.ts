@@ -8,7 +8,9 @@ export type ComputeErrorCode =
   | 'self_check_failed'
   | 'compile_failed'
   | 'runtime_error'
-  | 'unsupported';
+  | 'unsupported'
+  /** Refused before anything ran: the job's signature does not hold against its project's key. */
+  | 'untrusted_job';
 
 /** WebGPU work units in flight per job and device: enough to overlap submit, compute and readback. */
 export const WGSL_RING = 4;

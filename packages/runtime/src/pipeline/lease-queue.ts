@@ -6,6 +6,7 @@ import { fromBase64, sha256Hex } from '@bricolage/protocol';
 import { leasedBackend } from '../capabilities';
 import { backoffDelay } from '../client/backoff';
 import type { ClientResult, HeartbeatReply } from '../client/coordinator-client';
+import type { JobCheck } from '../client/job-verifier';
 import type { PrepareOutcome } from '../compute/api';
 import type { VolunteerEvent } from '../events';
 import type { ComputeErrorCode } from '../executors/executor';
@@ -57,6 +58,10 @@ export interface LeaseQueueOptions {
   readonly assets: AssetSource;
   readonly capabilities: () => Capabilities;
   readonly project?: string;
+  /** The projects chosen to serve (null: every project), read at each lease request. */
+  readonly projects?: () => readonly string[] | null;
+  /** Checks a job's signature before anything of it is fetched or run (client/job-verifier.ts). */
+  readonly verify?: (job: LeasedJob) => Promise<JobCheck>;
   readonly emit: (event: VolunteerEvent) => void;
   readonly clock: LeaseClock;
   /** Upper bound on the coordinator's `retryAfter` when it has no work (it asks for 10 s). */
@@ -83,6 +88,8 @@ export class LeaseQueue {
   #waiting = false;
   /** Moving average of the time from asking for a lease to its work unit being ready to run. */
   #readyEma: number | null = null;
+  /** Jobs whose signer was announced (each lease is checked; the event is sent once a job). */
+  readonly #announced = new Set<string>();
 
   constructor(options: LeaseQueueOptions) {
     this.#o = options;
@@ -122,6 +129,11 @@ export class LeaseQueue {
     this.#queue.length = 0;
   }
 
+  /** Asks for leases again at once (the projects chosen changed): a "no work" wait no longer holds. */
+  wake(): void {
+    this.#noWorkUntil = 0;
+  }
+
   /** Starts getting the first `n` units ready, so that each is ready by the time it is taken. */
   prime(n: number): void {
     for (const work of this.#queue.slice(0, n)) this.ready(work);
@@ -152,10 +164,12 @@ export class LeaseQueue {
 
   async #lease(max: number): Promise<void> {
     const asked = this.#o.clock.monotonic();
+    const chosen = this.#o.projects?.() ?? null;
     const answer = await this.#o.client.lease({
       capabilities: this.#o.capabilities(),
       max,
       ...(this.#o.project ? { project: this.#o.project } : {}),
+      ...(chosen ? { projects: [...chosen] } : {}),
     });
     if (!answer.ok) {
       const delay = backoffDelay(this.#failures++);
@@ -206,6 +220,15 @@ export class LeaseQueue {
 
   /** Fetches the input and assets and prepares the job in the worker: all of it while another WU computes. */
   async #ready(lease: Lease, job: LeasedJob): Promise<Ready> {
+    if (this.#o.verify) {
+      const checked = await this.#o.verify(job);
+      if (!checked.ok)
+        return { ok: false, code: checked.transient ? 'skip' : 'untrusted_job', message: checked.message };
+      if (!this.#announced.has(job.id)) {
+        this.#announced.add(job.id);
+        this.#o.emit({ type: 'verified', job: job.id, project: job.project, signer: checked.signer });
+      }
+    }
     const choice = leasedBackend(job, this.#o.capabilities());
     if (!choice.ok) return { ok: false, code: 'unsupported', message: choice.why };
     const { backend } = choice;

@@ -35,6 +35,7 @@ const job: LeasedJob = {
   comparator: { kind: 'exact' },
   timeBudgetMs: 1000,
   backend: 'wasm',
+  signature: null,
 };
 const capabilities = {
   webgpu: null,

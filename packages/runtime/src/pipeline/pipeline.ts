@@ -4,6 +4,7 @@ import type { BackendClass, BlobHash, Capabilities, LeasedJob, SubmittedResult }
 import { toBase64 } from '@bricolage/protocol';
 import { selfCheck } from '../abi';
 import { type ComputeOutcome, IN_FLIGHT, type PrepareOutcome } from '../compute/api';
+import type { JobCheck } from '../client/job-verifier';
 import type { VolunteerEvent } from '../events';
 import type { ComputeErrorCode } from '../executors/executor';
 import type { AssetSource, Interrupted } from '../host';
@@ -50,6 +51,10 @@ export interface PipelineOptions {
   /** How often held leases are checked for renewal. */
   readonly heartbeatCheckMs?: number;
   readonly clock?: PipelineClock;
+  /** The projects chosen to serve (null: every project); `setProjects` changes it. */
+  readonly projects?: readonly string[] | null;
+  /** Checks a job's signature before anything of it is fetched or run (client/job-verifier.ts). */
+  readonly verify?: (job: LeasedJob) => Promise<JobCheck>;
 }
 
 export interface PipelineCounts {
@@ -112,6 +117,7 @@ export class Pipeline {
   readonly counts: PipelineCounts = { leased: 0, computed: 0, failed: 0 };
   #capabilities: Capabilities;
   #duty: number;
+  #projects: readonly string[] | null;
   #prefetch: boolean;
   #running = false;
   #paused = false;
@@ -138,6 +144,7 @@ export class Pipeline {
     this.#clock = options.clock ?? systemClock;
     this.#capabilities = options.capabilities;
     this.#duty = clampDuty(options.throttle ?? 1);
+    this.#projects = options.projects ?? null;
     this.#prefetch = options.prefetch ?? true;
     this.#writer = new ResultWriter(options.outbox);
     this.#queue = new LeaseQueue({
@@ -146,6 +153,8 @@ export class Pipeline {
       assets: options.assets,
       capabilities: () => this.#capabilityReport(),
       ...(options.project ? { project: options.project } : {}),
+      projects: () => this.#projects,
+      ...(options.verify ? { verify: options.verify } : {}),
       emit: options.emit,
       clock: this.#clock,
       ...(options.maxIdleWaitMs !== undefined ? { maxIdleWaitMs: options.maxIdleWaitMs } : {}),
@@ -219,6 +228,13 @@ export class Pipeline {
   setThrottle(duty: number): void {
     this.#duty = clampDuty(duty);
     this.#meter.reset();
+    this.#wake();
+  }
+
+  /** Serves only these projects' jobs from the next lease on (null: every project); leases held are kept. */
+  setProjects(projects: readonly string[] | null): void {
+    this.#projects = projects;
+    this.#queue.wake();
     this.#wake();
   }
 

@@ -61,7 +61,7 @@ export const PROJECT = 'SELECT id, name, description, owner, created_at FROM pro
 export const UNIT = `w.id, w.job, w.state, w.input_hash, w.expected_hash, w.quorum, w.need, w.in_flight, w.issued,
   w.errors, w.agree, w.hr_class, w.canonical_replica, w.output_hash`;
 export const IN_CONTEXT = `SELECT r.id AS r_id, r.volunteer AS r_volunteer, r.state AS r_state, r.deadline AS r_deadline,
-  r.output_hash AS r_output_hash, r.error_code AS r_error_code, j.state AS job_state, ${UNIT}
+  r.leased_at AS r_leased_at, r.output_hash AS r_output_hash, r.error_code AS r_error_code, j.state AS job_state, ${UNIT}
   FROM replicas r JOIN work_units w ON w.id = r.wu JOIN jobs j ON j.id = r.job`;
 
 const view = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -117,6 +117,7 @@ export const toInContext = (r: QueryResultRow): ReplicaInContext => ({
     outputHash: r.r_output_hash,
     errorCode: r.r_error_code,
   },
+  leasedAt: Number(r.r_leased_at),
   workUnit: toUnit(r),
   jobState: r.job_state as JobState,
 });
@@ -134,6 +135,7 @@ export const toReplica = (r: QueryResultRow): ReplicaRecord => ({
 
 export const toReturned = (r: QueryResultRow): ReturnedRow => ({
   replica: r.id as LeaseNumber,
+  heldMs: Number(r.held),
   workUnit: r.wu as WorkUnitNumber,
   volunteer: r.volunteer as VolunteerKey,
   backend: r.backend as BackendClass,

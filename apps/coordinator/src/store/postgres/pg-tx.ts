@@ -3,6 +3,7 @@
 // and rows a step will change are locked as they are read (FOR UPDATE; SKIP LOCKED where another
 // coordinator's rows can simply be passed over: leasing, the sweep).
 import type {
+  Ban,
   JobId,
   JobState,
   LeaseNumber,
@@ -468,7 +469,7 @@ export class PgTx implements Tx {
 
   async returnedFor(units: readonly WorkUnitNumber[]): Promise<ReturnedRow[]> {
     const rows = await this.#q(
-      `SELECT id, wu, volunteer, backend, output_hash, output FROM replicas
+      `SELECT id, wu, volunteer, backend, output_hash, output, returned_at - leased_at AS held FROM replicas
        WHERE wu = ANY($1::bigint[]) AND state = 'returned' ORDER BY wu, returned_at, id`,
       [units],
     );
@@ -709,6 +710,40 @@ export class PgTx implements Tx {
       [nonce, volunteer, expiresAt],
     );
     return rows.length === 1;
+  }
+
+  async putBan(volunteer: VolunteerKey, reason: string, at: number): Promise<void> {
+    await this.#q(
+      'INSERT INTO bans (volunteer, reason, at) VALUES ($1, $2, $3) ON CONFLICT (volunteer) DO UPDATE SET reason = EXCLUDED.reason',
+      [volunteer, reason, at],
+    );
+  }
+
+  async deleteBan(volunteer: VolunteerKey): Promise<boolean> {
+    return (await this.#q('DELETE FROM bans WHERE volunteer = $1 RETURNING 1', [volunteer])).length > 0;
+  }
+
+  async ban(volunteer: VolunteerKey): Promise<Ban | null> {
+    const row = await this.#one<{ volunteer: string; reason: string; at: string }>(
+      'SELECT volunteer, reason, at FROM bans WHERE volunteer = $1',
+      [volunteer],
+    );
+    return row ? { volunteer: row.volunteer as VolunteerKey, reason: row.reason, at: Number(row.at) } : null;
+  }
+
+  async bans(): Promise<Ban[]> {
+    const rows = await this.#q<{ volunteer: string; reason: string; at: string }>(
+      'SELECT volunteer, reason, at FROM bans ORDER BY at, volunteer',
+    );
+    return rows.map((r) => ({ volunteer: r.volunteer as VolunteerKey, reason: r.reason, at: Number(r.at) }));
+  }
+
+  async endLeasesOf(volunteer: VolunteerKey, now: number): Promise<number> {
+    const rows = await this.#q(
+      "UPDATE replicas SET deadline = $1 WHERE volunteer = $2 AND state = 'leased' AND deadline >= $3 RETURNING id",
+      [now - 1, volunteer, now],
+    );
+    return rows.length;
   }
 }
 

@@ -65,4 +65,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   INSERT INTO log_head (id, size, frontier, root, at) VALUES (1, 0, '', sha256(''), 0);
   CREATE TABLE upload_batches (batch TEXT PRIMARY KEY, job TEXT NOT NULL, started_at BIGINT NOT NULL);
   `,
+  `
+  -- The operator's ban list: keys refused at the token exchange and on every volunteer request.
+  CREATE TABLE bans (volunteer TEXT PRIMARY KEY, reason TEXT NOT NULL, at BIGINT NOT NULL);
+  `,
 ];

@@ -7,6 +7,7 @@ import type { JobId } from '@bricolage/protocol';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from './schema';
+import { DEFAULT_CREDIT } from '../../rules/credit';
 import { CoordinatorStore } from '../coordinator-store';
 import { SqlitePersistence } from './sqlite-persistence';
 
@@ -28,6 +29,7 @@ describe('replica counters', () => {
       maxLeasesPerVolunteer: 8,
       inlineInputBytes: 1024,
       staleUploadMs: 60_000,
+      credit: DEFAULT_CREDIT,
     });
 
   it('are filled from the replicas of a database made before them', async () => {

@@ -121,4 +121,8 @@ export const MIGRATIONS: readonly string[] = [
   -- Each receipt carries its Merkle leaf hash: the tree's level 0 is no longer a row of its own.
   ALTER TABLE receipts ADD COLUMN leaf BLOB;
   `,
+  `
+  -- The operator's ban list: keys refused at the token exchange and on every volunteer request.
+  CREATE TABLE bans (volunteer TEXT PRIMARY KEY, reason TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
+  `,
 ];

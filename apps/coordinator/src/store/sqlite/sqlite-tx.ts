@@ -4,6 +4,7 @@
 // only the columns its change names (one statement per set of columns), so SQLite leaves every index on
 // the others alone.
 import type {
+  Ban,
   BackendClass,
   JobId,
   JobState,
@@ -68,7 +69,7 @@ const REPLICA_COLUMNS: Record<keyof ReplicaChange, string> = {
 const UNIT = `w.id, w.job, w.state, w.input_hash, w.expected_hash, w.quorum, w.need, w.in_flight, w.issued,
   w.errors, w.agree, w.hr_class, w.canonical_replica, w.output_hash`;
 const IN_CONTEXT = `SELECT r.id AS r_id, r.volunteer AS r_volunteer, r.state AS r_state, r.deadline AS r_deadline,
-  r.output_hash AS r_output_hash, r.error_code AS r_error_code, j.state AS job_state, ${UNIT}
+  r.leased_at AS r_leased_at, r.output_hash AS r_output_hash, r.error_code AS r_error_code, j.state AS job_state, ${UNIT}
   FROM replicas r JOIN work_units w ON w.id = r.wu JOIN jobs j ON j.id = r.job`;
 
 /** Rows per statement at most: enough to make a batch a few statements, few enough to cache one per size. */
@@ -450,11 +451,12 @@ export class SqliteTx implements Tx {
       for (const r of this.#sized(
         'returnedFor',
         chunk.length,
-        `SELECT id, wu, volunteer, backend, output_hash, output FROM replicas
+        `SELECT id, wu, volunteer, backend, output_hash, output, returned_at - leased_at AS held FROM replicas
          WHERE wu IN ($ROWS) AND state = 'returned' ORDER BY wu, returned_at, id`,
       ).all(...chunk) as ReturnedSqlRow[])
         rows.push({
           replica: r.id as LeaseNumber,
+          heldMs: r.held,
           workUnit: r.wu as WorkUnitNumber,
           volunteer: r.volunteer as VolunteerKey,
           backend: r.backend as BackendClass,
@@ -708,6 +710,34 @@ export class SqliteTx implements Tx {
       ).changes === 1
     );
   }
+
+  async putBan(volunteer: VolunteerKey, reason: string, at: number): Promise<void> {
+    this.#s(
+      'INSERT INTO bans (volunteer, reason, at) VALUES (?, ?, ?) ON CONFLICT (volunteer) DO UPDATE SET reason = excluded.reason',
+    ).run(volunteer, reason, at);
+  }
+
+  async deleteBan(volunteer: VolunteerKey): Promise<boolean> {
+    return this.#s('DELETE FROM bans WHERE volunteer = ?').run(volunteer).changes > 0;
+  }
+
+  async ban(volunteer: VolunteerKey): Promise<Ban | null> {
+    return (
+      (this.#s('SELECT volunteer, reason, at FROM bans WHERE volunteer = ?').get(volunteer) as Ban | undefined) ?? null
+    );
+  }
+
+  async bans(): Promise<Ban[]> {
+    return this.#s('SELECT volunteer, reason, at FROM bans ORDER BY at, volunteer').all() as Ban[];
+  }
+
+  async endLeasesOf(volunteer: VolunteerKey, now: number): Promise<number> {
+    return this.#s("UPDATE replicas SET deadline = ? WHERE volunteer = ? AND state = 'leased' AND deadline >= ?").run(
+      now - 1,
+      volunteer,
+      now,
+    ).changes;
+  }
 }
 
 // ---- rows ----
@@ -746,6 +776,7 @@ interface InContextRow extends UnitRow {
   r_volunteer: string;
   r_state: string;
   r_deadline: number;
+  r_leased_at: number;
   r_output_hash: string | null;
   r_error_code: string | null;
   job_state: string;
@@ -762,6 +793,7 @@ interface ReplicaSqlRow {
 }
 interface ReturnedSqlRow {
   id: number;
+  held: number;
   wu: number;
   volunteer: string;
   backend: string;
@@ -863,6 +895,7 @@ const toInContext = (r: InContextRow): ReplicaInContext => ({
     outputHash: r.r_output_hash,
     errorCode: r.r_error_code,
   },
+  leasedAt: r.r_leased_at,
   workUnit: toUnit(r),
   jobState: r.job_state as JobState,
 });

@@ -1,0 +1,80 @@
+// Who may hold which replica (issue 17, wired into leasing in its phase 2): work units drawn at random from
+// the wanting ones rather than in id order, and never two replicas of one unit to keys that share an address
+// or arrived in one burst from one network. In id order, two keys leasing back to back receive the same
+// replicas: a cabal needs nothing more to vote on its own answers.
+import type { Random } from '../clock';
+
+/** A volunteer key as the separation rule sees it. */
+export interface Holder {
+  readonly volunteer: string;
+  /** The client address's rate-limit bucket (an IPv6 /64 counts as one), as `http/client-address.ts` makes it. */
+  readonly address: string;
+  /** Its network: the /24 of an IPv4 address, the /48 of an IPv6 one (`networkOf`). */
+  readonly network: string;
+  /** When the coordinator first saw the key (its first token), ms since the epoch. */
+  readonly firstSeen: number;
+}
+
+export interface SeparationPolicy {
+  /** Keys from one network first seen within this many ms of each other belong to one burst. */
+  readonly burstMs: number;
+  /** A burst is only a reason while the younger key is at most this old: a year-old pair is not a burst. */
+  readonly recentMs: number;
+  /**
+   * Addresses whose keys may validate each other: the operator's own farm behind one NAT, or loopback on a
+   * developer's machine. Empty in production.
+   */
+  readonly exempt: ReadonlySet<string>;
+}
+
+export const DEFAULT_SEPARATION: SeparationPolicy = {
+  // The audit's 3,007 keys arrived in 7.7 s from one address; an attacker with a block of addresses rotates
+  // through it. A burst is counted within one network only: readers of a popular page that embeds the widget
+  // arrive by the thousand in a minute too, but from everywhere, and must be able to check each other.
+  burstMs: 10 * 60_000,
+  recentMs: 24 * 3600_000,
+  exempt: new Set(),
+};
+
+/** Why two keys may not both hold replicas of one work unit, or null when they may. */
+export function conflict(a: Holder, b: Holder, now: number, policy: SeparationPolicy): string | null {
+  if (a.volunteer === b.volunteer) return 'same key';
+  if (policy.exempt.has(a.address) && a.address === b.address) return null;
+  if (a.address === b.address) return 'same address';
+  const younger = Math.max(a.firstSeen, b.firstSeen);
+  if (
+    a.network === b.network &&
+    Math.abs(a.firstSeen - b.firstSeen) < policy.burstMs &&
+    now - younger <= policy.recentMs
+  )
+    return 'same burst of new keys from one network';
+  return null;
+}
+
+/** The network an address belongs to for the burst rule: its /24 (IPv4) or /48 (IPv6). */
+export function networkOf(address: string): string {
+  if (address.includes(':')) return address.split(':').slice(0, 3).join(':');
+  return address.split('.').slice(0, 3).join('.');
+}
+
+/** Whether `candidate` may be leased a replica of a unit whose replicas `holders` hold (or returned). */
+export function mayHold(holders: readonly Holder[], candidate: Holder, now: number, policy: SeparationPolicy): boolean {
+  return holders.every((h) => conflict(h, candidate, now, policy) === null);
+}
+
+/**
+ * Up to `count` items drawn uniformly without replacement, in draw order; the input is left as it was.
+ * Leasing draws from a window of wanting units several times larger than the request, so that which units a
+ * key receives cannot be predicted from which another key received.
+ */
+export function sample<T>(items: readonly T[], count: number, random: Random): T[] {
+  const pool = [...items];
+  const n = Math.min(count, pool.length);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(random() * (pool.length - i));
+    const swap = pool[i] as T;
+    pool[i] = pool[j] as T;
+    pool[j] = swap;
+  }
+  return pool.slice(0, n);
+}

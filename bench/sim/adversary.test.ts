@@ -1,0 +1,64 @@
+// The adversary simulation's smoke run, part of `npm test`: a few seconds of the real coordinator over HTTP
+// and of the model, small enough to stay cheap, large enough that the audit's findings show.
+import { describe, expect, it } from 'vitest';
+import { runScenario } from './engine';
+import type { Grid } from './grid';
+import { ModelGrid } from './model/model-grid';
+import { POLICIES, type Policy } from './policies';
+import { CoordinatorGrid } from './real-grid';
+import { jsonLine } from './report';
+import { scenarios } from './scenarios';
+
+const scale = { volunteers: 40, units: 120, warmup: 20 };
+const policy = (name: string) => POLICIES.find((p) => p.name === name) as Policy;
+const scenario = (name: string) => scenarios(scale).find((s) => s.name === name)!;
+
+async function run(name: string, p: Policy, grid: Grid) {
+  try {
+    return await runScenario({ scenario: scenario(name), policy: p, grid, scale, seed: 7 });
+  } finally {
+    await grid.close();
+  }
+}
+
+describe('adversary simulation', () => {
+  it('lets colluders leasing back to back through a quorum of two on the real coordinator, as the audit found', async () => {
+    const real = await run('colluders', policy('quorum-2'), await CoordinatorGrid.start(policy('quorum-2'), 7));
+    expect(real.grid).toBe('coordinator');
+    expect(real.validated).toBe(scale.units);
+    // Four colluders of 40, leasing back to back: every unit the first leases, the second leases too.
+    expect(real.wrong).toBeGreaterThan(0);
+    const model = await run('colluders', policy('quorum-2'), new ModelGrid(policy('quorum-2'), 7));
+    expect(model.wrong).toBeGreaterThan(0);
+    // The model of today's store and the store itself agree on the order of magnitude.
+    expect(model.accepted_error_rate).toBeGreaterThan(real.accepted_error_rate / 3);
+    expect(model.accepted_error_rate).toBeLessThan(real.accepted_error_rate * 3);
+  });
+
+  it('costs exactly two results per unit on the real coordinator when everyone is honest', async () => {
+    const real = await run('cold', policy('quorum-2'), await CoordinatorGrid.start(policy('quorum-2'), 7));
+    expect(real.wrong).toBe(0);
+    expect(real.failed).toBe(0);
+    expect(real.results_per_validated).toBe(2);
+    expect(real.minutes).not.toBeNull();
+  });
+
+  it('keeps the colluders out under the phase-2 rules (on the model)', async () => {
+    const hardened = await run('colluders', policy('hardened'), new ModelGrid(policy('hardened'), 7));
+    expect(hardened.validated).toBe(scale.units);
+    expect(hardened.wrong).toBe(0);
+  });
+
+  it('prints one JSON line with the figures the issue asks for', async () => {
+    const result = await run('cold', policy('hardened'), new ModelGrid(policy('hardened'), 7));
+    const line = JSON.parse(jsonLine([result])) as { scenarios: Record<string, unknown>[] };
+    expect(line.scenarios[0]).toMatchObject({
+      scenario: 'cold',
+      policy: 'hardened',
+      grid: 'model',
+      accepted_error_rate: 0,
+      units: scale.units,
+    });
+    expect(line.scenarios[0]?.results_per_validated).toBeGreaterThanOrEqual(2);
+  });
+});

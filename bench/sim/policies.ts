@@ -1,0 +1,145 @@
+// The checking policies compared. The first four are job settings the coordinator runs today, and run on the
+// real coordinator; `credibility` (Sarmenta) and `hardened` (issue 17's phase 2) exist only as pure rules in
+// apps/coordinator/src/rules and run on the model of the store. Every policy also runs on the model, so that
+// the model can be held against the coordinator where both run.
+import type { CreateJobRequest } from '@bricolage/protocol';
+import { type SeparationPolicy, DEFAULT_SEPARATION } from '../../apps/coordinator/src/rules/assignment';
+import type { CredibilityPolicy } from '../../apps/coordinator/src/rules/credibility';
+import { DEFAULT_ERROR_BUDGET, type ErrorBudgetPolicy } from '../../apps/coordinator/src/rules/error-budget';
+import { DEFAULT_LEASE_ROOM, type LeaseRoomPolicy } from '../../apps/coordinator/src/rules/lease-limits';
+import { DEFAULT_TRUST, type TrustPolicy } from '../../apps/coordinator/src/rules/reputation';
+
+export type Trust =
+  | { readonly kind: 'none' }
+  /** Today's adaptive replication: rules/trust.ts. */
+  | { readonly kind: 'adaptive'; readonly trustAfter: number; readonly spotCheckRate: number }
+  /** Phase 2: rules/reputation.ts. */
+  | { readonly kind: 'reputation'; readonly policy: TrustPolicy }
+  /** Sarmenta's credibility-based voting: rules/credibility.ts. */
+  | { readonly kind: 'credibility'; readonly policy: CredibilityPolicy };
+
+export interface Policy {
+  readonly name: string;
+  readonly about: string;
+  /** Whether the coordinator can run it today: then it runs there, and on the model too. */
+  readonly shipped: boolean;
+  readonly minQuorum: number;
+  readonly maxTotalResults: number;
+  readonly maxErrorResults: number;
+  readonly trust: Trust;
+  /** Fraction of leases that are known-answer units (when the job has some). */
+  readonly knownAnswerRate: number;
+  /**
+   * Known-answer units: none; copies of every 25th ordinary unit's input (as the demo and today's workloads
+   * make them: a cabal that saw both can tell); or fresh inputs, indistinguishable from ordinary ones.
+   */
+  readonly probes: 'none' | 'copies' | 'fresh';
+  /** The store's leasing as it is: units in id order, 256 leases a key, heartbeats renew without limit. */
+  readonly leasing: 'today' | 'hardened';
+  /** Phase 2 only. */
+  readonly separation?: SeparationPolicy;
+  readonly errorBudget?: ErrorBudgetPolicy;
+  readonly leaseRoom?: LeaseRoomPolicy;
+  /** Phase 2: results validated by a key that stops voting, since it was trusted, checked again (at most this many). */
+  readonly recheck?: number;
+}
+
+const today = { leasing: 'today' as const, maxTotalResults: 6, maxErrorResults: 3 };
+
+export const POLICIES: readonly Policy[] = [
+  {
+    name: 'quorum-2',
+    about: 'two agreeing results, always',
+    shipped: true,
+    ...today,
+    minQuorum: 2,
+    trust: { kind: 'none' },
+    knownAnswerRate: 0,
+    probes: 'none',
+  },
+  {
+    name: 'quorum-3',
+    about: 'three agreeing results, always',
+    shipped: true,
+    ...today,
+    maxTotalResults: 8,
+    minQuorum: 3,
+    trust: { kind: 'none' },
+    knownAnswerRate: 0,
+    probes: 'none',
+  },
+  {
+    name: 'adaptive',
+    about:
+      "today's defaults as the demo uses them: quorum 2, adaptive replication, known answers (copies) in 10 % of leases",
+    shipped: true,
+    ...today,
+    minQuorum: 2,
+    trust: { kind: 'adaptive', trustAfter: 10, spotCheckRate: 0.1 },
+    knownAnswerRate: 0.1,
+    probes: 'copies',
+  },
+  {
+    name: 'spot-check',
+    about: 'one result per unit, known answers (copies) in 10 % of leases',
+    shipped: true,
+    ...today,
+    minQuorum: 1,
+    trust: { kind: 'none' },
+    knownAnswerRate: 0.1,
+    probes: 'copies',
+  },
+  {
+    name: 'credibility',
+    about:
+      "Sarmenta's credibility-based voting (f = 0.2, error ≤ 10^-4), fresh known answers in 10 % of leases, blacklisting",
+    shipped: false,
+    leasing: 'hardened',
+    minQuorum: 1,
+    maxTotalResults: 12,
+    maxErrorResults: 3,
+    trust: { kind: 'credibility', policy: { saboteurs: 0.2, threshold: 0.9999 } },
+    knownAnswerRate: 0.1,
+    probes: 'fresh',
+    separation: DEFAULT_SEPARATION,
+    errorBudget: DEFAULT_ERROR_BUDGET,
+    leaseRoom: DEFAULT_LEASE_ROOM,
+    recheck: 1000,
+  },
+  {
+    name: 'hardened',
+    about:
+      'phase 2 default: quorum 2, trust from known answers that fades and is lost at once, re-checks, separation, error budget, lease limits',
+    shipped: false,
+    leasing: 'hardened',
+    minQuorum: 2,
+    maxTotalResults: 6,
+    maxErrorResults: 3,
+    trust: { kind: 'reputation', policy: DEFAULT_TRUST },
+    // Twice this for keys not yet trusted: 8 % of their leases, which keeps a cold grid under 2.2 results a unit.
+    knownAnswerRate: 0.04,
+    probes: 'fresh',
+    separation: DEFAULT_SEPARATION,
+    errorBudget: DEFAULT_ERROR_BUDGET,
+    leaseRoom: DEFAULT_LEASE_ROOM,
+    recheck: 1000,
+  },
+];
+
+/** The job a shipped policy is on the real coordinator (square's spec and price come from the fixture). */
+export function jobSettings(p: Policy): Partial<CreateJobRequest> {
+  return {
+    redundancy: {
+      minQuorum: p.minQuorum,
+      maxTotalResults: p.maxTotalResults,
+      maxErrorResults: p.maxErrorResults,
+      homogeneous: false,
+    },
+    adaptive:
+      p.trust.kind === 'adaptive'
+        ? { enabled: true, trustAfter: p.trust.trustAfter, spotCheckRate: p.trust.spotCheckRate }
+        : { enabled: false, trustAfter: 10, spotCheckRate: 0.1 },
+    knownAnswerRate: p.knownAnswerRate,
+    leaseSeconds: 600,
+  };
+}

@@ -1,0 +1,115 @@
+// The default scenarios of `npm run sim:adversary`: who the volunteers are, how many units the measured job
+// has, and whether the grid is cold or has a history (a warm-up job before the measured one, in which trust is
+// earned — and farmed).
+import type { Role } from './behaviours';
+
+export interface Scenario {
+  readonly name: string;
+  /** One line for the report. */
+  readonly about: string;
+  /** Fractions of the volunteers by role; the rest are honest. */
+  readonly mix: Partial<Record<Role, number>>;
+  /** Results each volunteer returns in the warm-up job before the measured one; 0: a cold grid. */
+  readonly warmup: number;
+  /** Saboteurs are wrong this often. */
+  readonly sabotageRate: number;
+  /** Sybils, hoarders and griefers each come from one address (the attacker's); others have one each. */
+  readonly oneAddress: readonly Role[];
+  /** Keys the attacker tries to bring from its one address, when that is a count rather than a fraction. */
+  readonly attackerKeys?: number;
+  /** An honest volunteer arrives in this round of the measured job and asks for work once. */
+  readonly newcomerRound?: number;
+}
+
+export interface Scale {
+  readonly volunteers: number;
+  /** Units of the measured job. */
+  readonly units: number;
+  /** Results per volunteer in the warm-up of scenarios with a history. */
+  readonly warmup: number;
+}
+
+export const DEFAULT_SCALE: Scale = { volunteers: 1000, units: 10_000, warmup: 100 };
+
+/** The scenarios at a scale; `only` picks some by name. */
+export function scenarios(scale: Scale): Scenario[] {
+  const w = scale.warmup;
+  return [
+    { name: 'cold', about: 'honest volunteers, a fresh grid', mix: {}, warmup: 0, sabotageRate: 0, oneAddress: [] },
+    {
+      name: 'trusted',
+      about: `honest volunteers with ${w} results each behind them`,
+      mix: {},
+      warmup: w,
+      sabotageRate: 0,
+      oneAddress: [],
+    },
+    {
+      name: 'saboteurs',
+      about: '20 % random saboteurs, wrong 10 % of the time, in a grid with a history',
+      mix: { saboteur: 0.2 },
+      warmup: w,
+      sabotageRate: 0.1,
+      oneAddress: [],
+    },
+    {
+      name: 'colluders',
+      about: '10 % colluders: one wrong answer per unit, leasing back to back, known answers dodged',
+      mix: { colluder: 0.1 },
+      warmup: w,
+      sabotageRate: 0,
+      oneAddress: [],
+    },
+    {
+      name: 'lazy',
+      about: '10 % lazy volunteers: half return zeros, half replay their previous output',
+      mix: { lazy: 0.1 },
+      warmup: w,
+      sabotageRate: 0,
+      oneAddress: [],
+    },
+    {
+      name: 'flakers',
+      about: '20 % flakers that abandon half of their leases, a fresh grid',
+      mix: { flaker: 0.2 },
+      warmup: 0,
+      sabotageRate: 0,
+      oneAddress: [],
+    },
+    {
+      name: 'sybils',
+      about: 'one address brings 10 % of the keys, farming trust by agreeing with itself, never computing',
+      mix: { sybil: 0.1 },
+      warmup: w,
+      sabotageRate: 0,
+      oneAddress: ['sybil'],
+    },
+    {
+      name: 'defectors',
+      about: '10 % of the keys compute honestly through the warm-up, then cheat as a cabal',
+      mix: { defector: 0.1 },
+      warmup: w,
+      sabotageRate: 0,
+      oneAddress: [],
+    },
+    {
+      name: 'griefers',
+      about: '20 % of the keys answer every lease with an error, a fresh grid',
+      mix: { griefer: 0.2 },
+      warmup: 0,
+      sabotageRate: 0,
+      oneAddress: [],
+    },
+    {
+      name: 'hoarders',
+      about: 'keys of one address lease all they may and keep it; a newcomer asks in round 2',
+      mix: {},
+      // Enough keys to hold every unit at today's 256 leases a key, as the audit's ten held the demo's 1,000.
+      attackerKeys: Math.max(10, Math.ceil(scale.units / 256)),
+      warmup: 0,
+      sabotageRate: 0,
+      oneAddress: ['hoarder'],
+      newcomerRound: 2,
+    },
+  ];
+}
