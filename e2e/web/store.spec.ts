@@ -109,6 +109,8 @@ test('keeps the identity, settings and receipts across a reload; the key stays e
     pauseOnBattery: true,
     coordinatorKey: null,
     consentedAt: null,
+    // Every project, until the volunteer first unticks one (issue 17's per-project choice).
+    servedProjects: null,
   });
   expect(second.totals).toEqual(
     expect.arrayContaining([
