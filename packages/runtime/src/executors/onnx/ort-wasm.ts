@@ -1,7 +1,9 @@
 // onnxruntime's .wasm file as bytes the page obtained (from peers first, else the coordinator), checked against
 // the SHA-256 that names it before onnxruntime may compile it; no bytes, and onnxruntime fetches it by URL.
 import { sha256Hex } from '@bricolage/protocol';
-import type { OrtBuild } from './ort';
+
+/** The onnxruntime-web builds the worker loads: plain wasm, or the one with the WebGPU execution provider. */
+export type OrtBuild = 'wasm' | 'webgpu';
 
 /** The .wasm file onnxruntime-web 1.30 asks for in each build (its `locateFile` names). */
 export const ORT_WASM_FILE: Readonly<Record<OrtBuild, string>> = {

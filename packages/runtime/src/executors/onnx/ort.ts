@@ -1,10 +1,10 @@
 // Loads onnxruntime-web on first use: the wasm-only build (≈14 MB of wasm) unless the WebGPU execution
 // provider is wanted, which needs the larger WebGPU build. Each build is loaded and configured once.
 import type * as Ort from 'onnxruntime-web';
-import { type OrtWasmSource, ortWasmBinary } from './ort-wasm';
+import { type OrtBuild, type OrtWasmSource, ortWasmBinary } from './ort-wasm';
 
 export type OrtModule = typeof Ort;
-export type OrtBuild = 'wasm' | 'webgpu';
+export type { OrtBuild };
 
 export interface OrtConfig {
   /**
