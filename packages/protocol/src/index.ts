@@ -40,10 +40,8 @@ export {
   BACKEND_CLASSES,
   BackendClass,
   Comparator,
-  CreatedProject,
   constantBindings,
   CreateJobRequest,
-  CreateProjectRequest,
   DIAGNOSIS_CODES,
   ErrorTally,
   InputCheck,
@@ -59,14 +57,9 @@ export {
   JobDiagnosis,
   JobStatus,
   JobSignature,
-  ListedJob,
-  ListedProject,
   SigningKey,
   MAX_ERROR_TALLIES,
   OnnxSpec,
-  Project,
-  ProjectList,
-  ProjectStatus,
   REPLICA_STATES,
   Redundancy,
   ReplicaTally,
@@ -82,6 +75,15 @@ export {
   WorkUnitLine,
   WorkUnitState,
 } from './job';
+export {
+  CreateProjectRequest,
+  CreatedProject,
+  ListedJob,
+  ListedProject,
+  Project,
+  ProjectList,
+  ProjectStatus,
+} from './project';
 
 // how a job's results are checked, in settings and in words
 export { CheckingPolicy, checkingOf } from './checking';

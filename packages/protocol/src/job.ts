@@ -21,7 +21,8 @@ export const BACKEND_CLASSES = ['webgpu', 'wasm', 'onnx-wasm', 'onnx-webgpu'] as
 export const BackendClass = z.enum(BACKEND_CLASSES).meta({ id: 'BackendClass' });
 export type BackendClass = z.infer<typeof BackendClass>;
 
-const Name = z.string().trim().min(1).max(120);
+/** A name a researcher gives (a job's, a project's). */
+export const Name = z.string().trim().min(1).max(120);
 const Bytes = z
   .number()
   .int()
@@ -416,52 +417,6 @@ export const JobStatus = z
   })
   .meta({ id: 'JobStatus' });
 export type JobStatus = z.infer<typeof JobStatus>;
-
-export const CreateProjectRequest = z
-  .object({
-    name: Name,
-    description: z.string().max(2000).default(''),
-    owner: z.string().max(200).default(''),
-  })
-  .meta({ id: 'CreateProjectRequest' });
-export const Project = z
-  .object({
-    id: ProjectId,
-    name: z.string(),
-    description: z.string(),
-    owner: z.string(),
-    createdAt: z.number().int(),
-  })
-  .meta({ id: 'Project' });
-export type Project = z.infer<typeof Project>;
-
-export const ProjectStatus = z.object({ project: Project, jobs: z.array(JobStatus) }).meta({ id: 'ProjectStatus' });
-
-/** A job a volunteer may be given, as the public project list shows it: what it is and how it is checked. */
-export const ListedJob = z
-  .object({
-    id: JobId,
-    name: z.string(),
-    state: JobState,
-    /** From the job's own settings; `describeChecking` says it in words, on the page and in the README. */
-    checking: CheckingPolicy,
-  })
-  .meta({ id: 'ListedJob' });
-export type ListedJob = z.infer<typeof ListedJob>;
-
-/** A project in the public list (`GET /v1/projects`), with its active and paused jobs. */
-export const ListedProject = Project.extend({
-  /** The key the project's jobs are signed with (the one its first signed job used), or null: unsigned. */
-  signingKey: SigningKey.nullable(),
-  jobs: z.array(ListedJob),
-}).meta({ id: 'ListedProject' });
-export type ListedProject = z.infer<typeof ListedProject>;
-export const ProjectList = z.object({ projects: z.array(ListedProject) }).meta({ id: 'ProjectList' });
-
-/** What `POST /v1/projects` returns: the project and its token, shown this once (stored hashed). */
-export const CreatedProject = z.object({ project: Project, token: z.string() }).meta({ id: 'CreatedProject' });
-export type CreatedProject = z.infer<typeof CreatedProject>;
-export type ProjectStatus = z.infer<typeof ProjectStatus>;
 
 /** A WGSL job's constant bindings in binding-number order: the order of `const_ptr(i)` in docs/WASM_ABI.md. */
 export const constantBindings = (spec: WgslSpec): WgslBinding[] =>
