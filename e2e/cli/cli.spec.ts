@@ -124,9 +124,10 @@ test('the CLI alone takes a WGSL job with a twin and a WGSL-only one from files 
     chromium: chromium.ok ? chromium.path : '',
     profiles: join(dir, 'profiles'),
     wus: 2 * (1000 + 100),
-    // The farm's default. With 5 s the farm stopped mid-job after ~260 units, both tabs having been answered
-    // "no work" for 5 s with 700 units unsent (since issue 15's merge; the cause is not yet understood: see the
-    // session note). A stall of a real volunteer would still fail this test: the watchers wait for completion.
+    // The farm's default, and longer than the 10 s a tab waits after "no work" (the other tab may hold the last
+    // units, and free second replicas later). A 5 s window once stopped this farm with 700 units unsent: a tab
+    // holding the most leases it may was told "no work, 10 s" (now "1 s": http/volunteer.ts FULL_RETRY_S).
+    // A stall of a real volunteer would still fail this test: the watchers wait for completion.
     idleStopMs: 30_000,
     throttle: 100,
     unreachableTimeoutMs: 30_000,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Capabilities } from '@bricolage/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
+import { FULL_RETRY_S, NO_WORK_RETRY_S } from './http/volunteer';
 import { type Coordinator, startCoordinator } from './server';
 import { Researcher, square } from './testing/fixtures';
 import { GPU_CAPABILITIES, SimVolunteer } from './testing/sim-volunteer';
@@ -72,6 +73,23 @@ describe('leases sized to the device', () => {
     await researcher.addSquares(big, 1, 2000);
     const more = await gpu!.lease(1, measured(big, 1000));
     expect(more.leases).toHaveLength(1000 - 5);
+  });
+
+  it('tells a device holding the most leases it may to ask again in a second, and one without work in ten s', async () => {
+    const job = await researcher.createSquareJob({ leaseSeconds: 600 });
+    await researcher.addSquares(job, 1, 1200);
+    const [gpu, other] = await Promise.all([1, 2].map(() => SimVolunteer.create(coordinator.url)));
+    const held = await gpu!.lease(1000);
+    expect(held.leases).toHaveLength(1000);
+    // Its own results in flight free room within moments: "no work, come back in 10 s" would idle a fast tab.
+    expect(await gpu!.lease(1)).toMatchObject({ leases: [], retryAfter: FULL_RETRY_S });
+    await gpu!.computeAndSubmit(held.leases.slice(0, 10), square);
+    expect((await gpu!.lease(100)).leases).toHaveLength(10);
+    // A device that cannot run the job is told the grid has nothing for it (no adapter, no wasm twin).
+    expect(await other!.lease(1, { ...GPU_CAPABILITIES, webgpu: null })).toMatchObject({
+      leases: [],
+      retryAfter: NO_WORK_RETRY_S,
+    });
   });
 
   it('carries inputs inline only up to the budget of a response; the rest are fetched by hash', async () => {

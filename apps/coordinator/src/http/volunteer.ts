@@ -16,6 +16,7 @@ import {
   TokenRequest,
   TokenResponse,
   VolunteerStats,
+  type VolunteerKey,
   authMessageBody,
   domainMessage,
   leaseId,
@@ -155,7 +156,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
           };
         }),
         jobs,
-        retryAfter: granted.length === 0 ? 10 : null,
+        retryAfter: granted.length === 0 ? await retryAfter(deps, c.get('volunteer')) : null,
       });
     },
   );
@@ -246,6 +247,20 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       return c.json({ receipts, next: last ? last.index : null });
     },
   );
+}
+
+/** Seconds a volunteer given nothing waits before asking again when the grid has no work for it. */
+export const NO_WORK_RETRY_S = 10;
+/**
+ * ... and when it holds as many leases as a volunteer may: its own results in flight free that room within
+ * moments, and a fast tab told "10 s" sat idle that long with work left (a 2-tab farm stopped as "no work"
+ * with 700 units unsent).
+ */
+export const FULL_RETRY_S = 1;
+
+async function retryAfter(deps: Deps, volunteer: VolunteerKey): Promise<number> {
+  const held = await deps.store.volunteerStats(volunteer);
+  return held.leased - held.returned >= deps.config.maxLeasesPerVolunteer ? FULL_RETRY_S : NO_WORK_RETRY_S;
 }
 
 /**
