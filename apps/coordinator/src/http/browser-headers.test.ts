@@ -1,5 +1,5 @@
 // The headers browsers act on, as a real coordinator sends them: the page's policy and framing ban, and CORS
-// on the public log alone.
+// on the public log and the volunteer API alone.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -65,20 +65,75 @@ describe('browser headers', () => {
     }
   });
 
-  it('opens nothing else to other origins: projects, blobs, researcher and volunteer routes', async () => {
-    const volunteerGet = (path: string) =>
-      fetch(coordinator.url + path, { headers: { ...AUDITOR, authorization: 'Bearer x' } });
+  it('lets any origin read the project list and blobs, and preflights them for GET only', async () => {
+    const hash = '0'.repeat(64);
+    for (const path of [API.projects, API.blob(hash), API.blobManifest(hash), API.ortWasm, API.health]) {
+      const res = await fetch(coordinator.url + path, { headers: AUDITOR });
+      expect(res.headers.get('access-control-allow-origin'), path).toBe('*');
+      expect(res.headers.get('cross-origin-resource-policy'), path).toBe('cross-origin');
+    }
+    const preflight = await fetch(coordinator.url + API.blob(hash), {
+      method: 'OPTIONS',
+      headers: { ...AUDITOR, 'access-control-request-method': 'PUT' },
+    });
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, HEAD');
+  });
+
+  it("answers a volunteer page on another origin: preflight, then the volunteer's own requests", async () => {
+    for (const path of [API.challenge, API.token, API.lease, API.heartbeat, API.submit, API.receipts, API.me]) {
+      const preflight = await fetch(coordinator.url + path, {
+        method: 'OPTIONS',
+        headers: {
+          ...AUDITOR,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization, content-type',
+        },
+      });
+      expect(preflight.status, path).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin'), path).toBe('*');
+      expect(preflight.headers.get('access-control-allow-headers'), path).toBe(
+        'Authorization, Content-Type, Idempotency-Key',
+      );
+      // Bearer tokens only: a browser must never be told to send cookies along.
+      expect(preflight.headers.get('access-control-allow-credentials'), path).toBeNull();
+    }
+    // The actual requests: a challenge, and a refused token, both readable by the other origin.
+    const challenge = await fetch(coordinator.url + API.challenge, {
+      method: 'POST',
+      headers: { ...AUDITOR, 'content-type': 'application/json' },
+      body: JSON.stringify({ volunteer: 'x' }),
+    });
+    expect(challenge.headers.get('access-control-allow-origin')).toBe('*');
+    const me = await fetch(coordinator.url + API.me, { headers: { ...AUDITOR, authorization: 'Bearer x' } });
+    expect(me.status).toBe(401);
+    expect(me.headers.get('access-control-allow-origin')).toBe('*');
+    expect(me.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+  });
+
+  it('opens nothing else to other origins: researcher and operator routes, writes of public reads', async () => {
     const responses = [
-      await fetch(coordinator.url + API.projects, { headers: AUDITOR }),
-      await fetch(coordinator.url + API.blob('0'.repeat(64)), { headers: AUDITOR }),
       await fetch(coordinator.url + API.jobs, { headers: { ...AUDITOR, authorization: `Bearer ${projectToken}` } }),
-      await volunteerGet(API.me),
-      await volunteerGet(API.receipts),
+      await fetch(coordinator.url + API.myProject, {
+        headers: { ...AUDITOR, authorization: `Bearer ${projectToken}` },
+      }),
+      await fetch(coordinator.url + API.bans, { headers: { ...AUDITOR, authorization: 'Bearer x' } }),
+      await fetch(coordinator.url + API.projects, { method: 'POST', headers: AUDITOR }),
       await fetch(coordinator.url + API.treeHead, { method: 'POST', headers: AUDITOR }),
+      await fetch(coordinator.url + API.peerRoom, { headers: { ...AUDITOR, authorization: 'Bearer x' } }),
+      await fetch(`${coordinator.url}/`, { headers: AUDITOR }),
     ];
     for (const res of responses) {
       expect(res.headers.get('access-control-allow-origin'), res.url).toBeNull();
       expect(res.headers.get('cross-origin-resource-policy'), res.url).toBe('same-origin');
+    }
+    // No preflight passes for them: the browser then never sends the request.
+    for (const path of [API.jobs, API.workUnits('job_x'), API.bans, API.embedding, API.pause('job_x')]) {
+      const preflight = await fetch(coordinator.url + path, {
+        method: 'OPTIONS',
+        headers: { ...AUDITOR, 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.headers.get('access-control-allow-origin'), path).toBeNull();
+      expect(preflight.status, path).toBe(404);
     }
   });
 });

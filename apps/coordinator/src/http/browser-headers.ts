@@ -1,6 +1,7 @@
 // What browsers are told about each response, decided in one place: isolation and embedding for
-// everything, a Content-Security-Policy for pages, and CORS for the public log so that an auditor's page
-// on another origin can read it. A route that needs otherwise (a page some sites may frame) sets its own.
+// everything, a Content-Security-Policy for pages, and CORS for what a page on another origin may use: the
+// public log (an auditor's page), and the volunteer API with what it reads (a volunteer page that serves
+// several grids). A route that needs otherwise (a page some sites may frame) sets its own.
 import { API } from '@bricolage/protocol';
 import type { MiddlewareHandler } from 'hono';
 import type { Env } from './env';
@@ -16,7 +17,9 @@ export const PAGE_POLICY: readonly string[] = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval'",
   "worker-src 'self'",
-  "connect-src 'self'",
+  // Other coordinators the volunteer adds by URL (several grids): any https origin, and loopback while
+  // developing. A page served over https cannot reach http anyway (mixed content).
+  "connect-src 'self' https: http://localhost:* http://127.0.0.1:*",
   "img-src 'self' data:",
   "style-src 'self'",
   "object-src 'none'",
@@ -27,8 +30,36 @@ export const PAGE_POLICY: readonly string[] = [
 /** No one may frame our pages: a framed page invites clicking Start on someone else's behalf. */
 const FRAME_ANCESTORS = "frame-ancestors 'none'";
 
-/** GET routes anyone may read from any origin: the log and what describes it. Never a credentialed route. */
-const PUBLIC_READS: readonly string[] = [API.wellKnown, API.treeHead, API.inclusion, API.consistency, API.entries];
+const READ = ['GET', 'HEAD'] as const;
+
+/**
+ * What any origin may do, and with which methods: read the log and what describes it, the public project list
+ * and status, blobs by hash (a job's assets) and the onnxruntime files; and the volunteer API, whose
+ * credential is a bearer token the page holds (never a cookie), so that `Access-Control-Allow-Origin: *`
+ * without credentials opens nothing a script elsewhere could not already do with that token. Researcher and
+ * operator routes (creating projects, putting blobs, jobs) are not here: they stay same-origin.
+ */
+const CROSS_ORIGIN: readonly { readonly path: string | RegExp; readonly methods: readonly string[] }[] = [
+  ...[API.health, API.wellKnown, API.treeHead, API.inclusion, API.consistency, API.entries].map((path) => ({
+    path,
+    methods: READ,
+  })),
+  { path: API.projects, methods: READ },
+  { path: /^\/v1\/projects\/[^/]+\/status$/, methods: READ },
+  { path: /^\/v1\/blobs\/[^/]+(\/manifest)?$/, methods: READ },
+  { path: API.ortWasm, methods: READ },
+  ...[API.challenge, API.token, API.lease, API.heartbeat, API.submit].map((path) => ({ path, methods: ['POST'] })),
+  ...[API.receipts, API.me].map((path) => ({ path, methods: READ })),
+];
+
+/** The request headers a cross-origin volunteer or reader may send. */
+const ALLOWED_HEADERS = 'Authorization, Content-Type, Idempotency-Key';
+
+/** The methods any origin may use on `path`; empty when it is same-origin only. */
+export function crossOriginMethods(path: string): readonly string[] {
+  const entry = CROSS_ORIGIN.find((e) => (typeof e.path === 'string' ? e.path === path : e.path.test(path)));
+  return entry?.methods ?? [];
+}
 
 export interface ResponseFacts {
   readonly method: string;
@@ -39,7 +70,7 @@ export interface ResponseFacts {
 
 /** The headers a response gets, from what it is. */
 export function browserHeaders(r: ResponseFacts): Record<string, string> {
-  const crossOrigin = (r.method === 'GET' || r.method === 'HEAD') && PUBLIC_READS.includes(r.path);
+  const crossOrigin = crossOriginMethods(r.path).includes(r.method);
   const headers: Record<string, string> = {
     // Cross-origin isolation lets the volunteer page run multithreaded WebAssembly (SharedArrayBuffer).
     'Cross-Origin-Opener-Policy': 'same-origin',
@@ -63,6 +94,8 @@ export function browserHeaders(r: ResponseFacts): Record<string, string> {
  * the hook for a page that some sites may frame, or a resource other origins may load.
  */
 export const applyBrowserHeaders = (): MiddlewareHandler<Env> => async (c, next) => {
+  const preflight = c.req.method === 'OPTIONS' ? preflightHeaders(c.req.path) : null;
+  if (preflight) return c.body(null, 204, preflight);
   await next();
   const own = c.res.headers;
   const headers = browserHeaders({ method: c.req.method, path: c.req.path, contentType: own.get('content-type') });
@@ -71,3 +104,17 @@ export const applyBrowserHeaders = (): MiddlewareHandler<Env> => async (c, next)
   if (own.has('Cross-Origin-Resource-Policy')) kept.add('Cross-Origin-Resource-Policy');
   for (const [name, value] of Object.entries(headers)) if (!kept.has(name)) own.set(name, value);
 };
+
+/** The answer to a CORS preflight for `path`, or null when no other origin may use it (then it is a 404). */
+function preflightHeaders(path: string): Record<string, string> | null {
+  const methods = crossOriginMethods(path);
+  if (methods.length === 0) return null;
+  return {
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Allow-Methods': methods.join(', '),
+    'Access-Control-Allow-Headers': ALLOWED_HEADERS,
+    'Access-Control-Max-Age': '600',
+    'Cross-Origin-Resource-Policy': 'cross-origin',
+    'X-Content-Type-Options': 'nosniff',
+  };
+}
