@@ -4,6 +4,7 @@ export {
   DB_NAME,
   DB_VERSION,
   DEFAULT_SETTINGS,
+  type GridSetting,
   openDatabase,
   type ProjectTally,
   type ReceiptCheck,

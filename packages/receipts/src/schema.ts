@@ -62,6 +62,18 @@ export interface StoredSetAsideEntry extends StoredOutboxEntry {
   readonly setAsideAt: number;
 }
 
+/** Another coordinator this volunteer serves from the same tab (several grids), as the volunteer added it. */
+export interface GridSetting {
+  /** Its origin (`https://host[:port]`): also names the database that keeps its outbox and receipts. */
+  readonly url: string;
+  /** Its public key as first read (trusted on first use): its receipts are verified against this key. */
+  readonly key: string;
+  /** Resource share, a positive integer weight (the home coordinator's is `homeShare`). */
+  readonly share: number;
+  /** The projects served there; null: every project. */
+  readonly servedProjects: readonly string[] | null;
+}
+
 export interface Settings {
   /** Duty cycle in percent, 10–100. */
   readonly throttle: number;
@@ -79,6 +91,10 @@ export interface Settings {
    * chosen, a project that appears later is not served until it is ticked.
    */
   readonly servedProjects: readonly string[] | null;
+  /** Other coordinators served from this tab, in the order added. */
+  readonly grids: readonly GridSetting[];
+  /** The home coordinator's resource share (the one that served the page). */
+  readonly homeShare: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -88,6 +104,8 @@ export const DEFAULT_SETTINGS: Settings = {
   coordinatorKey: null,
   consentedAt: null,
   servedProjects: null,
+  grids: [],
+  homeShare: 100,
 };
 
 export type SettingKey = keyof Settings;
