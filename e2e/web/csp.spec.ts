@@ -1,6 +1,6 @@
 // The volunteer page under its Content-Security-Policy, in real Chromium: computing a WebAssembly job and an
 // ONNX job and verifying receipts trips no violation; a page on another origin cannot frame it, yet can
-// read the public log (CORS) and nothing else.
+// read the public log and the project list (CORS), and no researcher route.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { API } from '@bricolage/protocol';
@@ -93,7 +93,9 @@ test('a page on another origin cannot frame the volunteer page, but can read the
     expect(head).toMatchObject({ status: 200 });
     expect(JSON.parse((head as { body: string }).body)).toMatchObject({ head: { size: 0 } });
     expect(await read(API.wellKnown)).toMatchObject({ status: 200 });
-    expect(await read(API.projects)).toEqual({ error: 'TypeError' });
+    expect(await read(API.projects)).toMatchObject({ status: 200 });
+    expect(await read(API.jobs)).toEqual({ error: 'TypeError' });
+    expect(await read(API.bans)).toEqual({ error: 'TypeError' });
   } finally {
     await auditor.close();
   }

@@ -1,6 +1,7 @@
 // The volunteer page: what runs and for whom, the controls, what it has earned, and the key that proves it.
 import { lazy, Suspense, useCallback, useSyncExternalStore } from 'react';
 import { ComputePanel } from './components/ComputePanel';
+import { GridsPanel } from './components/GridsPanel';
 import { IdentityPanel } from './components/IdentityPanel';
 import { Notices } from './components/Notices';
 import { ProjectsPanel } from './components/ProjectsPanel';
@@ -89,6 +90,7 @@ export function App({ session }: { session: Session }) {
             served={view.settings.servedProjects}
             onServe={onServe}
           />
+          <GridsPanel session={session} />
           <ReceiptsPanel
             audit={view.audit}
             busy={view.busy}
@@ -110,9 +112,9 @@ export function App({ session }: { session: Session }) {
       </main>
       <footer className="bottom">
         <p>
-          This page loads nothing from anywhere but <strong>{location.host}</strong>: no fonts, no CDN, no analytics,
-          and its Content-Security-Policy forbids connections elsewhere. Work runs in a background worker, only after
-          you press Start, and stops when you press Stop or close the tab.
+          This page loads nothing from anywhere but <strong>{location.host}</strong>: no fonts, no CDN, no analytics; it
+          connects to no other site but the grids you add. Work runs in a background worker, only after you press Start,
+          and stops when you press Stop or close the tab.
         </p>
       </footer>
     </>

@@ -7,11 +7,14 @@ import type { VolunteerStats } from '@bricolage/protocol';
 import type { VolunteerStatus } from '@bricolage/runtime';
 import { Computing, identityView, type OwnResult } from './session/computing';
 import { Connectivity } from './session/connectivity';
+import { Grids, type GridsView } from './session/grids';
 import { KeyBackup } from './session/key-backup';
 import { Peers } from './session/peers';
 import { ReceiptSync } from './session/receipt-sync';
 import { ViewModel } from './session/view';
 
+export { HOME, type GridsView } from './session/grids';
+export type { GridView } from './session/grid';
 export {
   type AssetFetch,
   type CurrentWork,
@@ -24,6 +27,7 @@ export {
 } from './session/view';
 
 const PROJECTS_MS = 60_000;
+const NO_GRIDS: GridsView = { grids: [], homeShare: 100, adding: false, error: null };
 
 /** The parts that need the open store. */
 interface Parts {
@@ -32,6 +36,7 @@ interface Parts {
   readonly receipts: ReceiptSync;
   readonly keys: KeyBackup;
   readonly peers: Peers;
+  readonly grids: Grids;
 }
 
 export class Session {
@@ -43,6 +48,7 @@ export class Session {
   #parts: Parts | null = null;
   #projectsTimer: ReturnType<typeof setInterval> | null = null;
   #stopBattery: () => void = () => undefined;
+  readonly #gridListeners = new Set<() => void>();
 
   constructor(base = location.origin, project: string | null = null) {
     this.#base = base;
@@ -91,12 +97,22 @@ export class Session {
       reloadProjects: () => connectivity.loadProjects(),
       blobSource: peers.blobSource,
     });
-    this.#parts = { store, computing, receipts, keys: new KeyBackup({ model, store, computing, receipts }), peers };
+    const grids = new Grids({ home: this.#base, store, model, setHomeDuty: (duty) => computing.setDuty(duty) });
+    this.#parts = {
+      store,
+      computing,
+      receipts,
+      keys: new KeyBackup({ model, store, computing, receipts }),
+      peers,
+      grids,
+    };
     const battery = computing.watchBattery();
     const [settings, identity, outbox] = await Promise.all([store.settings(), store.identity(), store.outbox.size()]);
     model.set({ settings, identity: identity ? await identityView(identity) : null, outbox });
     await Promise.all([receipts.refresh(), connectivity.adoptCoordinatorKey(store, await discovery), projects]);
     this.#stopBattery = await battery;
+    await grids.boot();
+    this.#publishGrids();
     this.#projectsTimer = setInterval(() => void connectivity.loadProjects(), PROJECTS_MS);
     receipts.syncPeriodically();
     model.set({ booted: true });
@@ -124,10 +140,11 @@ export class Session {
     // The rooms are joined while the device is examined; the first asset fetch waits for them a moment.
     this.#parts?.peers.start();
     await this.#parts?.computing.start();
+    await this.#parts?.grids.start();
   }
 
   async stop(): Promise<void> {
-    await this.#parts?.computing.stop();
+    await Promise.all([this.#parts?.computing.stop(), this.#parts?.grids.stop()]);
     this.#parts?.peers.leave();
   }
 
@@ -137,6 +154,41 @@ export class Session {
 
   async setPauseWhenHidden(enabled: boolean): Promise<void> {
     await this.#parts?.computing.setPauseWhenHidden(enabled);
+    this.#parts?.grids.setPauseWhenHidden(enabled);
+  }
+
+  // other grids (coordinators added by URL)
+
+  /** The other grids' view; empty until the store is open. */
+  readonly gridsView = (): GridsView => this.#parts?.grids.view() ?? NO_GRIDS;
+
+  readonly subscribeGrids = (listener: () => void): (() => void) => {
+    this.#gridListeners.add(listener);
+    return () => this.#gridListeners.delete(listener);
+  };
+
+  async addGrid(url: string): Promise<boolean> {
+    return (await this.#parts?.grids.add(url)) ?? false;
+  }
+
+  async removeGrid(url: string): Promise<void> {
+    await this.#parts?.grids.remove(url);
+  }
+
+  /** `url` is a grid's origin, or `HOME` for this page's coordinator. */
+  async setGridShare(url: string, share: number): Promise<void> {
+    await this.#parts?.grids.setShare(url, share);
+  }
+
+  async setGridServed(url: string, project: string, serve: boolean): Promise<void> {
+    await this.#parts?.grids.setServed(url, project, serve);
+  }
+
+  #publishGrids(): void {
+    this.#parts?.grids.subscribe(() => {
+      for (const listener of this.#gridListeners) listener();
+    });
+    for (const listener of this.#gridListeners) listener();
   }
 
   async setServed(project: string, serve: boolean): Promise<void> {
@@ -223,7 +275,7 @@ export class Session {
     if (!parts) return;
     parts.receipts.close();
     parts.peers.leave();
-    await parts.computing.close(2000);
+    await Promise.all([parts.computing.close(2000), parts.grids.close()]);
     parts.store.close();
   }
 }

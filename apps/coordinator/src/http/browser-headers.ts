@@ -103,6 +103,7 @@ export const applyBrowserHeaders = (): MiddlewareHandler<Env> => async (c, next)
   if (own.has('Content-Security-Policy')) kept.add('Content-Security-Policy').add('X-Frame-Options');
   if (own.has('Cross-Origin-Resource-Policy')) kept.add('Cross-Origin-Resource-Policy');
   for (const [name, value] of Object.entries(headers)) if (!kept.has(name)) own.set(name, value);
+  return undefined;
 };
 
 /** The answer to a CORS preflight for `path`, or null when no other origin may use it (then it is a 404). */

@@ -208,6 +208,11 @@ export class Computing {
     await store.saveSettings({ throttle });
   }
 
+  /** The pipeline's duty cycle alone, not the setting: the volunteer's share when the tab serves several grids. */
+  setDuty(duty: number): void {
+    this.#volunteer?.setThrottle(duty);
+  }
+
   async setPauseWhenHidden(enabled: boolean): Promise<void> {
     const { model, store } = this.#o;
     model.set({ settings: { ...model.view().settings, pauseWhenHidden: enabled } });

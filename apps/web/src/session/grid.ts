@@ -1,0 +1,258 @@
+// One more coordinator served from this tab (several grids): its public state, its own runtime volunteer
+// (client, outbox, compute worker) for the tab's one key, and its receipts, kept in a database of its own and
+// verified against the key first read from it. Nothing computes before start().
+import type { ListedProject } from '@bricolage/protocol';
+import { type GridSetting, type StoredIdentity, VolunteerStore } from '@bricolage/receipts';
+import type { Volunteer, VolunteerState } from '@bricolage/runtime';
+import { type PublicApi, publicApi } from '../api';
+
+/** How often a grid is asked for news: receipts and counters while computing, its health otherwise. */
+const POLL_MS = 3_000;
+const RECEIPTS_PAGE = 100;
+
+/** What the page shows of a grid. */
+export interface GridView {
+  readonly url: string;
+  /** The key its receipts are verified against (first read, kept). */
+  readonly key: string;
+  /** The key it publishes now, when that is not `key`. */
+  readonly keyChanged: string | null;
+  /** null until it was first asked. */
+  readonly online: boolean | null;
+  readonly projects: readonly ListedProject[];
+  readonly servedProjects: readonly string[] | null;
+  readonly share: number;
+  readonly state: VolunteerState;
+  /** Receipts verified against `key` and kept, and their credit. */
+  readonly receipts: number;
+  readonly credit: number;
+  /** Receipts it sent that did not verify (not kept). */
+  readonly rejected: number;
+  /** Its own count of this volunteer's validated results, when read. */
+  readonly validated: number | null;
+  readonly duty: number | null;
+}
+
+/** The database that keeps one grid's outbox and receipts: results for one coordinator never go to another. */
+export const gridDatabase = (url: string): string => `bricolage grid ${url}`;
+
+/** `https://host[:port]` of what the volunteer typed, or null when it is no http(s) URL. */
+export function gridOrigin(text: string): string | null {
+  try {
+    const url = new URL(text.trim());
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface GridOptions {
+  readonly setting: GridSetting;
+  /** The tab's one key (the home store's): every grid issues its own token for it. */
+  readonly identity: () => Promise<StoredIdentity>;
+  readonly pauseWhenHidden: () => boolean;
+  readonly onChange: () => void;
+}
+
+export class Grid {
+  readonly #o: GridOptions;
+  readonly api: PublicApi;
+  #setting: GridSetting;
+  #store: VolunteerStore | null = null;
+  #volunteer: Volunteer | null = null;
+  #creating: Promise<Volunteer> | null = null;
+  #timer: ReturnType<typeof setInterval> | null = null;
+  #started = false;
+  #closed = false;
+  #view: GridView;
+
+  constructor(options: GridOptions) {
+    this.#o = options;
+    this.#setting = options.setting;
+    this.api = publicApi(options.setting.url, this.#fetch);
+    const { url, key, share, servedProjects } = options.setting;
+    this.#view = {
+      url,
+      key,
+      keyChanged: null,
+      online: null,
+      projects: [],
+      servedProjects,
+      share,
+      state: 'idle',
+      receipts: 0,
+      credit: 0,
+      rejected: 0,
+      validated: null,
+      duty: null,
+    };
+  }
+
+  get view(): GridView {
+    return this.#view;
+  }
+
+  get setting(): GridSetting {
+    return this.#setting;
+  }
+
+  /** Computing now: started, answering, and holding work. */
+  get busy(): boolean {
+    return this.#started && this.#view.online === true && this.#view.state === 'running';
+  }
+
+  /** Opens its database, shows what it kept, and reads its public state; computes nothing. */
+  async open(): Promise<void> {
+    this.#store = await VolunteerStore.open(gridDatabase(this.#setting.url));
+    await this.#readTotals();
+    this.#timer = setInterval(() => void this.#poll(), POLL_MS);
+    // Not awaited: a grid that does not answer must not hold up the page (or the other grids).
+    void this.readPublic();
+  }
+
+  /** Its published key and projects; a failure only marks it offline. */
+  async readPublic(): Promise<void> {
+    try {
+      const [known, projects] = await Promise.all([this.api.wellKnown(), this.api.projects()]);
+      this.#set({ keyChanged: known.publicKey === this.#setting.key ? null : known.publicKey, projects });
+    } catch (error) {
+      console.warn(`grid ${this.#setting.url} did not answer`, error);
+    }
+  }
+
+  update(setting: GridSetting): void {
+    this.#setting = setting;
+    this.#volunteer?.setProjects(setting.servedProjects);
+    this.#set({ share: setting.share, servedProjects: setting.servedProjects });
+  }
+
+  async start(): Promise<void> {
+    if (this.#closed) return;
+    this.#started = true;
+    const volunteer = await this.#ensureVolunteer();
+    await volunteer.start();
+    void this.#poll();
+  }
+
+  async stop(): Promise<void> {
+    this.#started = false;
+    await this.#volunteer?.stop();
+  }
+
+  setDuty(duty: number): void {
+    this.#volunteer?.setThrottle(duty);
+    if (this.#view.duty !== duty) this.#set({ duty });
+  }
+
+  setPaused(paused: boolean): void {
+    if (paused) this.#volunteer?.pause();
+    else this.#volunteer?.resume();
+  }
+
+  setPauseWhenHidden(enabled: boolean): void {
+    this.#volunteer?.setPauseWhenHidden(enabled);
+  }
+
+  /** Stops, delivers what it can within `timeoutMs`, and closes its database (which stays, with its receipts). */
+  async close(timeoutMs = 2000): Promise<void> {
+    this.#closed = true;
+    this.#started = false;
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#volunteer?.close(timeoutMs);
+    this.#store?.close();
+  }
+
+  /** Every request to the grid goes through here: it tells online from offline. */
+  readonly #fetch: typeof fetch = async (input, init) => {
+    try {
+      const response = await fetch(input, init);
+      if (this.#view.online !== true) {
+        this.#set({ online: true });
+        // Back: deliver what waited without sitting out the submitter's backoff.
+        if (this.#volunteer) void this.#volunteer.flush(15_000);
+      }
+      return response;
+    } catch (error) {
+      if (this.#view.online !== false) this.#set({ online: false });
+      throw error;
+    }
+  };
+
+  #ensureVolunteer(): Promise<Volunteer> {
+    if (this.#volunteer) return Promise.resolve(this.#volunteer);
+    this.#creating ??= this.#create().finally(() => {
+      this.#creating = null;
+    });
+    return this.#creating;
+  }
+
+  async #create(): Promise<Volunteer> {
+    const store = this.#store;
+    if (!store) throw new Error('the grid is not open');
+    const identity = await this.#o.identity();
+    const { createVolunteer } = await import('@bricolage/runtime');
+    const volunteer = await createVolunteer({
+      coordinator: this.#setting.url,
+      identity: { publicKeyText: identity.publicKey, privateKey: identity.privateKey },
+      outbox: store.outbox,
+      throttle: this.#view.duty ?? 1,
+      pauseWhenHidden: this.#o.pauseWhenHidden(),
+      projects: this.#setting.servedProjects,
+      fetch: this.#fetch,
+    });
+    volunteer.on('state', (e) => this.#set({ state: e.state }));
+    this.#volunteer = volunteer;
+    return volunteer;
+  }
+
+  async #poll(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      if (this.#started && this.#volunteer) await this.#sync(this.#volunteer);
+      else if (this.#view.online !== true) await this.readPublic();
+    } catch (error) {
+      void error; // Offline, or a refused request: `#fetch` has recorded which; the next poll asks again.
+    }
+  }
+
+  /** New receipts, each kept only once it verifies against the key first read from this grid; its counters. */
+  async #sync(volunteer: Volunteer): Promise<void> {
+    const store = this.#store;
+    if (!store || store.closed) return;
+    const key = this.#setting.key;
+    let after = await store.lastIndex(key, volunteer.id);
+    let rejected = 0;
+    let added = 0;
+    for (let pages = 0; pages < 100; pages++) {
+      const page = await volunteer.receipts(after, RECEIPTS_PAGE);
+      if (!page.ok || page.value.receipts.length === 0) break;
+      const outcome = await store.addReceipts(page.value.receipts, key, volunteer.id);
+      rejected += outcome.rejected.length;
+      added += outcome.added;
+      if (page.value.receipts.length < RECEIPTS_PAGE || page.value.next === null || page.value.next <= after) break;
+      after = page.value.next;
+    }
+    if (rejected > 0) {
+      console.warn(`${rejected} receipt(s) from ${this.#setting.url} did not verify against its key; not kept`);
+      this.#set({ rejected: this.#view.rejected + rejected });
+    }
+    if (added > 0) await this.#readTotals();
+    const stats = await volunteer.stats();
+    if (stats.ok && stats.value.valid !== this.#view.validated) this.#set({ validated: stats.value.valid });
+  }
+
+  async #readTotals(): Promise<void> {
+    const store = this.#store;
+    if (!store || store.closed) return;
+    const totals = await store.totals();
+    this.#set({
+      receipts: totals.reduce((sum, t) => sum + t.receipts - t.failed, 0),
+      credit: totals.reduce((sum, t) => sum + t.credit, 0),
+    });
+  }
+
+  #set(patch: Partial<GridView>): void {
+    this.#view = { ...this.#view, ...patch };
+    this.#o.onChange();
+  }
+}

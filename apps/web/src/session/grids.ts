@@ -1,0 +1,201 @@
+// Several grids in one tab: the coordinators the volunteer added by URL besides the one that served the page
+// (the home grid), kept in the home store's settings, each run as a `Grid`, and the volunteer's throttle split
+// between them all by their resource shares (`dutyShares`). Nothing computes for any of them before Start.
+import type { GridSetting, StoredIdentity, VolunteerStore } from '@bricolage/receipts';
+import type { Grid, GridView } from './grid';
+import { dutyShares } from './shares';
+import type { ViewModel } from './view';
+
+const REBALANCE_MS = 500;
+export const HOME = 'home';
+
+export interface GridsView {
+  readonly grids: readonly GridView[];
+  readonly homeShare: number;
+  /** Adding a grid: reading its key and projects. */
+  readonly adding: boolean;
+  /** Why the last grid could not be added. */
+  readonly error: string | null;
+}
+
+export interface GridsOptions {
+  /** The home grid's origin (the page's). */
+  readonly home: string;
+  readonly store: VolunteerStore;
+  readonly model: ViewModel;
+  /** Sets the home volunteer's duty cycle (its pipeline only: the volunteer's throttle setting stays). */
+  readonly setHomeDuty: (duty: number) => void;
+}
+
+export class Grids {
+  readonly #o: GridsOptions;
+  readonly #grids = new Map<string, Grid>();
+  readonly #listeners = new Set<() => void>();
+  #view: GridsView = { grids: [], homeShare: 100, adding: false, error: null };
+  #started = false;
+  #timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(options: GridsOptions) {
+    this.#o = options;
+  }
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  readonly view = (): GridsView => this.#view;
+
+  /** Opens the grids kept in the settings: their databases and public state. Computes nothing. */
+  async boot(): Promise<void> {
+    const { grids, homeShare } = this.#o.model.view().settings;
+    this.#set({ homeShare });
+    await Promise.all(grids.map((setting) => this.#open(setting)));
+  }
+
+  /** Adds the coordinator at `text`: reads its key (kept from now on) and projects, then serves it. */
+  async add(text: string): Promise<boolean> {
+    const { gridOrigin } = await import('./grid');
+    const url = gridOrigin(text);
+    if (url === null) return this.#refuse('That is not an http(s) address.');
+    if (url === new URL(this.#o.home).origin) return this.#refuse('That is the coordinator this page came from.');
+    if (this.#grids.has(url)) return this.#refuse('That grid is already here.');
+    this.#set({ adding: true, error: null });
+    try {
+      const { publicApi } = await import('../api');
+      const known = await publicApi(url, fetch).wellKnown();
+      if (typeof known.publicKey !== 'string' || known.publicKey === '')
+        return this.#refuse(`${url} publishes no key.`);
+      const setting: GridSetting = { url, key: known.publicKey, share: 100, servedProjects: null };
+      await this.#save([...this.#settings(), setting]);
+      const grid = await this.#open(setting);
+      if (this.#started) await grid.start();
+      return true;
+    } catch (error) {
+      return this.#refuse(`${url} did not answer as a coordinator: ${(error as Error).message}`);
+    } finally {
+      this.#set({ adding: false });
+    }
+  }
+
+  /** Stops serving a grid and forgets it; its database (receipts, undelivered results) stays in the browser. */
+  async remove(url: string): Promise<void> {
+    const grid = this.#grids.get(url);
+    this.#grids.delete(url);
+    await this.#save(this.#settings().filter((s) => s.url !== url));
+    this.#publish();
+    await grid?.close();
+  }
+
+  /** A grid's share (`HOME` for the home grid): a positive integer weight. */
+  async setShare(url: string, share: number): Promise<void> {
+    const weight = Math.max(1, Math.min(10_000, Math.round(share)));
+    if (!Number.isFinite(weight)) return;
+    if (url === HOME) {
+      this.#set({ homeShare: weight });
+      await this.#o.store.saveSettings({ homeShare: weight });
+    } else await this.#change(url, (s) => ({ ...s, share: weight }));
+    this.#rebalance();
+  }
+
+  async setServed(url: string, project: string, serve: boolean): Promise<void> {
+    const grid = this.#grids.get(url);
+    if (!grid) return;
+    await this.#change(url, (s) => {
+      const current = s.servedProjects ?? grid.view.projects.map((p) => p.id as string);
+      const servedProjects = serve ? [...new Set([...current, project])] : current.filter((p) => p !== project);
+      return { ...s, servedProjects };
+    });
+  }
+
+  setPauseWhenHidden(enabled: boolean): void {
+    for (const grid of this.#grids.values()) grid.setPauseWhenHidden(enabled);
+  }
+
+  /** The volunteer pressed Start: every grid computes from now on. */
+  async start(): Promise<void> {
+    this.#started = true;
+    this.#timer ??= setInterval(() => this.#rebalance(), REBALANCE_MS);
+    this.#rebalance();
+    await Promise.all([...this.#grids.values()].map((g) => g.start()));
+  }
+
+  async stop(): Promise<void> {
+    this.#started = false;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await Promise.all([...this.#grids.values()].map((g) => g.stop()));
+  }
+
+  async close(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    await Promise.all([...this.#grids.values()].map((g) => g.close()));
+  }
+
+  /** The shares applied to every pipeline; with no other grid the home one keeps the whole throttle as before. */
+  #rebalance(): void {
+    if (this.#grids.size === 0) return;
+    const { settings, runtimeState, battery } = this.#o.model.view();
+    const demands = [
+      { id: HOME, share: this.#view.homeShare, busy: runtimeState === 'running' },
+      ...[...this.#grids.values()].map((g) => ({ id: g.setting.url, share: g.setting.share, busy: g.busy })),
+    ];
+    const duties = dutyShares(settings.throttle / 100, demands);
+    this.#o.setHomeDuty(duties.get(HOME) ?? 1);
+    const onBattery = settings.pauseOnBattery && battery.supported && battery.charging === false;
+    for (const grid of this.#grids.values()) {
+      grid.setDuty(duties.get(grid.setting.url) ?? 0);
+      grid.setPaused(onBattery);
+    }
+  }
+
+  async #open(setting: GridSetting): Promise<Grid> {
+    const { Grid } = await import('./grid');
+    const grid = new Grid({
+      setting,
+      identity: () => this.#identity(),
+      pauseWhenHidden: () => this.#o.model.view().settings.pauseWhenHidden,
+      onChange: () => this.#publish(),
+    });
+    this.#grids.set(setting.url, grid);
+    this.#publish();
+    await grid.open();
+    return grid;
+  }
+
+  /** The tab's one key, made on the first Start like the home grid's (the same record). */
+  async #identity(): Promise<StoredIdentity> {
+    return this.#o.store.ensureIdentity();
+  }
+
+  #settings(): GridSetting[] {
+    return [...this.#grids.values()].map((g) => g.setting);
+  }
+
+  async #change(url: string, change: (s: GridSetting) => GridSetting): Promise<void> {
+    const grid = this.#grids.get(url);
+    if (!grid) return;
+    grid.update(change(grid.setting));
+    await this.#save(this.#settings());
+  }
+
+  async #save(grids: readonly GridSetting[]): Promise<void> {
+    const { model, store } = this.#o;
+    model.set({ settings: { ...model.view().settings, grids } });
+    await store.saveSettings({ grids });
+  }
+
+  #refuse(error: string): false {
+    this.#set({ error });
+    return false;
+  }
+
+  #publish(): void {
+    this.#set({ grids: [...this.#grids.values()].map((g) => g.view) });
+  }
+
+  #set(patch: Partial<GridsView>): void {
+    this.#view = { ...this.#view, ...patch };
+    for (const listener of this.#listeners) listener();
+  }
+}

@@ -1,0 +1,125 @@
+// One volunteer tab serving two grids: a page served by one coordinator adds a second (another port, so
+// another origin) by URL, computes for both with one key, keeps each grid's receipts verified against that
+// grid's own key, and carries on with the first when the second goes away.
+import { keyFingerprint, verifyReceipt } from '@bricolage/protocol';
+import { expect, openPage, seedPrimes, test } from './support';
+
+const SEGMENT = 131072;
+/** Enough that neither grid runs out while the test watches. */
+const UNITS = 2000;
+
+test('one page serves two coordinators, each receipt verified against its own key, and survives losing one', async ({
+  scratch,
+  startGrid,
+  launchProfile,
+}) => {
+  const home = await startGrid({ dataDir: await scratch('grids-home'), port: 0 });
+  const other = await startGrid({ dataDir: await scratch('grids-other'), port: 0 });
+  expect(new URL(home.url).origin).not.toBe(new URL(other.url).origin);
+  await seedPrimes(home, { limit: UNITS * SEGMENT, segment: SEGMENT, projectName: 'Home primes' });
+  await seedPrimes(other, { limit: UNITS * SEGMENT, segment: SEGMENT, projectName: 'Other primes' });
+
+  const context = await launchProfile(await scratch('grids-profile'));
+  const page = await context.newPage();
+  const toOther: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().startsWith(other.url) && /\/v1\/(auth|volunteer)\//.test(r.url())) toOther.push(r.url());
+  });
+  await openPage(page, home.url);
+
+  // Added by URL: its key and projects are shown, and nothing is asked of it as a volunteer before Start.
+  await page.getByLabel('Coordinator URL').fill(`${other.url}/`);
+  await page.getByRole('button', { name: 'Add grid' }).click();
+  const grid = page.getByTestId('grid');
+  await expect(grid).toHaveAttribute('data-url', other.url);
+  await expect(grid.getByTestId('grid-key')).toContainText(keyFingerprint(other.publicKey));
+  await expect(grid).toContainText('Other primes');
+  await expect(grid.getByTestId('grid-status')).toHaveText('online');
+  await grid.getByLabel('Share').fill('100');
+  expect(toOther).toEqual([]);
+
+  // The grid is kept: after a reload it is still there, still not computing.
+  await page.reload();
+  await openPage(page, home.url);
+  await expect(page.getByTestId('grid')).toHaveAttribute('data-url', other.url);
+  expect(toOther).toEqual([]);
+
+  await page.getByRole('button', { name: 'Start' }).click();
+  // Both compute: receipts from the home grid in the receipts panel, and from the other in its own line.
+  await expect.poll(() => receiptsOf(page), { timeout: 90_000 }).toBeGreaterThanOrEqual(2);
+  await expect
+    .poll(async () => Number(await grid.getByTestId('grid-receipts').textContent()), { timeout: 90_000 })
+    .toBeGreaterThanOrEqual(2);
+
+  // One key for both grids: each credits the same volunteer.
+  const key = await volunteerKey(page);
+  const homeReceipts = await storedReceipts(page, 'bricolage');
+  const otherReceipts = await storedReceipts(page, `bricolage grid ${other.url}`);
+  expect(homeReceipts.length).toBeGreaterThanOrEqual(2);
+  expect(otherReceipts.length).toBeGreaterThanOrEqual(2);
+  for (const receipt of homeReceipts) {
+    expect(await verifyReceipt(receipt, home.publicKey)).toMatchObject({ ok: true, value: { volunteer: key } });
+    expect((await verifyReceipt(receipt, other.publicKey)).ok).toBe(false);
+  }
+  for (const receipt of otherReceipts) {
+    expect(await verifyReceipt(receipt, other.publicKey)).toMatchObject({ ok: true, value: { volunteer: key } });
+    expect((await verifyReceipt(receipt, home.publicKey)).ok).toBe(false);
+  }
+
+  // The second coordinator goes away: it shows as offline, and the home grid's validated count keeps rising.
+  await other.close();
+  await expect(grid.getByTestId('grid-status')).toHaveText('offline', { timeout: 30_000 });
+  const before = await validatedAtHome(page);
+  await expect.poll(() => validatedAtHome(page), { timeout: 60_000 }).toBeGreaterThan(before);
+  await expect(page.getByTestId('reachability')).toHaveText('reachable');
+
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.getByTestId('phase')).toHaveText('Stopped');
+});
+
+async function receiptsOf(page: import('@playwright/test').Page): Promise<number> {
+  return Number.parseInt((await page.getByTestId('receipt-count').textContent()) ?? '', 10) || 0;
+}
+
+async function validatedAtHome(page: import('@playwright/test').Page): Promise<number> {
+  return Number.parseInt((await page.getByTestId('stat-validated').textContent()) ?? '', 10) || 0;
+}
+
+/** The one key of the page's store (the home database's identity). */
+async function volunteerKey(page: import('@playwright/test').Page): Promise<string> {
+  return page.evaluate(
+    () =>
+      new Promise<string>((resolve, reject) => {
+        const open = indexedDB.open('bricolage');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const get = open.result.transaction('identity').objectStore('identity').get('self');
+          get.onsuccess = () => {
+            open.result.close();
+            resolve((get.result as { publicKey: string }).publicKey);
+          };
+          get.onerror = () => reject(get.error);
+        };
+      }),
+  );
+}
+
+/** The proven receipts kept in the database `name`, as they are stored. */
+async function storedReceipts(page: import('@playwright/test').Page, name: string): Promise<unknown[]> {
+  return page.evaluate(
+    (name) =>
+      new Promise<unknown[]>((resolve, reject) => {
+        const open = indexedDB.open(name);
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const all = open.result.transaction('receipts').objectStore('receipts').getAll();
+          all.onsuccess = () => {
+            open.result.close();
+            resolve((all.result as { proven: unknown }[]).map((r) => r.proven));
+          };
+          all.onerror = () => reject(all.error);
+        };
+      }),
+    name,
+  );
+}
