@@ -1,7 +1,6 @@
 // The volunteer page: what runs and for whom, the controls, what it has earned, and the key that proves it.
 import { lazy, Suspense, useCallback, useSyncExternalStore } from 'react';
 import { ComputePanel } from './components/ComputePanel';
-import { GridsPanel } from './components/GridsPanel';
 import { IdentityPanel } from './components/IdentityPanel';
 import { Notices } from './components/Notices';
 import { ProjectsPanel } from './components/ProjectsPanel';
@@ -12,6 +11,8 @@ import type { Session } from './session';
 
 // Only for a job that publishes its picture (the demo): its own chunk, loaded when one is served.
 const PicturePanel = lazy(() => import('./components/PicturePanel'));
+// Other grids: not needed for the first paint, so not part of what the page loads at first.
+const GridsPanel = lazy(() => import('./components/GridsPanel').then((m) => ({ default: m.GridsPanel })));
 // Shown only once this tab is in a room (after Start): not part of what the page loads at first.
 const SwarmPanel = lazy(() => import('./components/SwarmPanel').then((m) => ({ default: m.SwarmPanel })));
 
@@ -90,7 +91,11 @@ export function App({ session }: { session: Session }) {
             served={view.settings.servedProjects}
             onServe={onServe}
           />
-          <GridsPanel session={session} />
+          {view.booted && session.grids && (
+            <Suspense fallback={null}>
+              <GridsPanel grids={session.grids} />
+            </Suspense>
+          )}
           <ReceiptsPanel
             audit={view.audit}
             busy={view.busy}

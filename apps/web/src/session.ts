@@ -5,16 +5,15 @@ import type { AuditReport } from '@bricolage/receipts';
 import { VolunteerStore } from '@bricolage/receipts';
 import type { VolunteerStats } from '@bricolage/protocol';
 import type { VolunteerStatus } from '@bricolage/runtime';
+import { publicApi } from './api';
 import { Computing, identityView, type OwnResult } from './session/computing';
 import { Connectivity } from './session/connectivity';
-import { Grids, type GridsView } from './session/grids';
+import type { Grids } from './session/grids';
 import { KeyBackup } from './session/key-backup';
 import { Peers } from './session/peers';
 import { ReceiptSync } from './session/receipt-sync';
 import { ViewModel } from './session/view';
 
-export { HOME, type GridsView } from './session/grids';
-export type { GridView } from './session/grid';
 export {
   type AssetFetch,
   type CurrentWork,
@@ -27,7 +26,6 @@ export {
 } from './session/view';
 
 const PROJECTS_MS = 60_000;
-const NO_GRIDS: GridsView = { grids: [], homeShare: 100, adding: false, error: null };
 
 /** The parts that need the open store. */
 interface Parts {
@@ -48,7 +46,6 @@ export class Session {
   #parts: Parts | null = null;
   #projectsTimer: ReturnType<typeof setInterval> | null = null;
   #stopBattery: () => void = () => undefined;
-  readonly #gridListeners = new Set<() => void>();
 
   constructor(base = location.origin, project: string | null = null) {
     this.#base = base;
@@ -97,7 +94,16 @@ export class Session {
       reloadProjects: () => connectivity.loadProjects(),
       blobSource: peers.blobSource,
     });
-    const grids = new Grids({ home: this.#base, store, model, setHomeDuty: (duty) => computing.setDuty(duty) });
+    // The other grids' code is its own chunk: the first paint does not wait for it.
+    const { Grids } = await import('./session/grids');
+    const grids: Grids = new Grids({
+      home: this.#base,
+      store,
+      model,
+      setHomeDuty: (duty) => computing.setDuty(duty),
+      publicApi,
+      openStore: (name) => VolunteerStore.open(name),
+    });
     this.#parts = {
       store,
       computing,
@@ -112,7 +118,6 @@ export class Session {
     await Promise.all([receipts.refresh(), connectivity.adoptCoordinatorKey(store, await discovery), projects]);
     this.#stopBattery = await battery;
     await grids.boot();
-    this.#publishGrids();
     this.#projectsTimer = setInterval(() => void connectivity.loadProjects(), PROJECTS_MS);
     receipts.syncPeriodically();
     model.set({ booted: true });
@@ -157,38 +162,9 @@ export class Session {
     this.#parts?.grids.setPauseWhenHidden(enabled);
   }
 
-  // other grids (coordinators added by URL)
-
-  /** The other grids' view; empty until the store is open. */
-  readonly gridsView = (): GridsView => this.#parts?.grids.view() ?? NO_GRIDS;
-
-  readonly subscribeGrids = (listener: () => void): (() => void) => {
-    this.#gridListeners.add(listener);
-    return () => this.#gridListeners.delete(listener);
-  };
-
-  async addGrid(url: string): Promise<boolean> {
-    return (await this.#parts?.grids.add(url)) ?? false;
-  }
-
-  async removeGrid(url: string): Promise<void> {
-    await this.#parts?.grids.remove(url);
-  }
-
-  /** `url` is a grid's origin, or `HOME` for this page's coordinator. */
-  async setGridShare(url: string, share: number): Promise<void> {
-    await this.#parts?.grids.setShare(url, share);
-  }
-
-  async setGridServed(url: string, project: string, serve: boolean): Promise<void> {
-    await this.#parts?.grids.setServed(url, project, serve);
-  }
-
-  #publishGrids(): void {
-    this.#parts?.grids.subscribe(() => {
-      for (const listener of this.#gridListeners) listener();
-    });
-    for (const listener of this.#gridListeners) listener();
+  /** The other grids (coordinators added by URL), once the store is open. */
+  get grids(): Grids | null {
+    return this.#parts?.grids ?? null;
   }
 
   async setServed(project: string, serve: boolean): Promise<void> {

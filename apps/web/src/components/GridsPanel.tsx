@@ -2,15 +2,15 @@
 // tab's time, and the receipts it issued (verified against its own key).
 import { keyFingerprint } from '@bricolage/protocol';
 import { type FormEvent, useState, useSyncExternalStore } from 'react';
-import { formatCredit } from '../format';
-import { type GridView, HOME, type Session } from '../session';
+import type { GridView } from '../session/grid';
+import { type Grids, HOME } from '../session/grids';
 
-export function GridsPanel({ session }: { session: Session }) {
-  const grids = useSyncExternalStore(session.subscribeGrids, session.gridsView);
+export function GridsPanel({ grids: session }: { grids: Grids }) {
+  const grids = useSyncExternalStore(session.subscribe, session.view);
   const [url, setUrl] = useState('');
   const add = (e: FormEvent) => {
     e.preventDefault();
-    void session.addGrid(url).then((added) => added && setUrl(''));
+    void session.add(url).then((added) => added && setUrl(''));
   };
   return (
     <section className="card grids" aria-labelledby="grids-h">
@@ -21,7 +21,7 @@ export function GridsPanel({ session }: { session: Session }) {
       </p>
       <div className="field">
         <label htmlFor="home-share">This coordinator’s share</label>
-        <ShareInput id="home-share" value={grids.homeShare} onChange={(n) => void session.setGridShare(HOME, n)} />
+        <ShareInput id="home-share" value={grids.homeShare} onChange={(n) => void session.setShare(HOME, n)} />
       </div>
       <form className="field" onSubmit={add}>
         <label htmlFor="grid-url">Coordinator URL</label>
@@ -50,7 +50,7 @@ export function GridsPanel({ session }: { session: Session }) {
   );
 }
 
-function GridItem({ grid, session }: { grid: GridView; session: Session }) {
+function GridItem({ grid, session }: { grid: GridView; session: Grids }) {
   const status = grid.online === null ? 'asking' : grid.online ? 'online' : 'offline';
   const id = (s: string) => `${grid.url.replace(/[^a-z0-9]/gi, '-')}-${s}`;
   return (
@@ -73,13 +73,14 @@ function GridItem({ grid, session }: { grid: GridView; session: Session }) {
         </p>
       )}
       <p data-testid="grid-counts">
-        <span data-testid="grid-receipts">{grid.receipts}</span> verified receipts ({formatCredit(grid.credit)} credit),{' '}
+        <span data-testid="grid-receipts">{grid.receipts}</span> verified receipts (
+        {grid.credit.toLocaleString(undefined, { maximumFractionDigits: 3 })} credit),{' '}
         <span data-testid="grid-validated">{grid.validated ?? 0}</span> validated results
         {grid.rejected > 0 && <span className="bad"> · {grid.rejected} refused: did not verify</span>}
       </p>
       <div className="field">
         <label htmlFor={id('share')}>Share</label>
-        <ShareInput id={id('share')} value={grid.share} onChange={(n) => void session.setGridShare(grid.url, n)} />
+        <ShareInput id={id('share')} value={grid.share} onChange={(n) => void session.setShare(grid.url, n)} />
       </div>
       <ul className="project-list">
         {grid.projects.map((p) => (
@@ -88,7 +89,7 @@ function GridItem({ grid, session }: { grid: GridView; session: Session }) {
               id={id(p.id)}
               type="checkbox"
               checked={grid.servedProjects === null || grid.servedProjects.includes(p.id)}
-              onChange={(e) => void session.setGridServed(grid.url, p.id, e.currentTarget.checked)}
+              onChange={(e) => void session.setServed(grid.url, p.id, e.currentTarget.checked)}
             />
             <label htmlFor={id(p.id)} className="project-name">
               {p.name}
@@ -96,7 +97,7 @@ function GridItem({ grid, session }: { grid: GridView; session: Session }) {
           </li>
         ))}
       </ul>
-      <button type="button" onClick={() => void session.removeGrid(grid.url)}>
+      <button type="button" onClick={() => void session.remove(grid.url)}>
         Remove {grid.url}
       </button>
     </li>

@@ -2,9 +2,9 @@
 // (client, outbox, compute worker) for the tab's one key, and its receipts, kept in a database of its own and
 // verified against the key first read from it. Nothing computes before start().
 import type { ListedProject } from '@bricolage/protocol';
-import { type GridSetting, type StoredIdentity, VolunteerStore } from '@bricolage/receipts';
+import type { GridSetting, StoredIdentity, VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer, VolunteerState } from '@bricolage/runtime';
-import { type PublicApi, publicApi } from '../api';
+import type { PublicApi } from '../api';
 
 /** How often a grid is asked for news: receipts and counters while computing, its health otherwise. */
 const POLL_MS = 3_000;
@@ -46,7 +46,17 @@ export function gridOrigin(text: string): string | null {
   }
 }
 
+/**
+ * What a grid is given by the page rather than importing it, so that this lazily loaded code shares no module
+ * with the page's first load (each shared one would become a chunk of its own, and the page heavier).
+ */
+export interface GridDeps {
+  readonly publicApi: (base: string, fetcher: typeof fetch) => PublicApi;
+  readonly openStore: (name: string) => Promise<VolunteerStore>;
+}
+
 export interface GridOptions {
+  readonly deps: GridDeps;
   readonly setting: GridSetting;
   /** The tab's one key (the home store's): every grid issues its own token for it. */
   readonly identity: () => Promise<StoredIdentity>;
@@ -69,7 +79,7 @@ export class Grid {
   constructor(options: GridOptions) {
     this.#o = options;
     this.#setting = options.setting;
-    this.api = publicApi(options.setting.url, this.#fetch);
+    this.api = options.deps.publicApi(options.setting.url, this.#fetch);
     const { url, key, share, servedProjects } = options.setting;
     this.#view = {
       url,
@@ -103,7 +113,7 @@ export class Grid {
 
   /** Opens its database, shows what it kept, and reads its public state; computes nothing. */
   async open(): Promise<void> {
-    this.#store = await VolunteerStore.open(gridDatabase(this.#setting.url));
+    this.#store = await this.#o.deps.openStore(gridDatabase(this.#setting.url));
     await this.#readTotals();
     this.#timer = setInterval(() => void this.#poll(), POLL_MS);
     // Not awaited: a grid that does not answer must not hold up the page (or the other grids).

@@ -2,7 +2,7 @@
 // (the home grid), kept in the home store's settings, each run as a `Grid`, and the volunteer's throttle split
 // between them all by their resource shares (`dutyShares`). Nothing computes for any of them before Start.
 import type { GridSetting, StoredIdentity, VolunteerStore } from '@bricolage/receipts';
-import type { Grid, GridView } from './grid';
+import type { Grid, GridDeps, GridView } from './grid';
 import { dutyShares } from './shares';
 import type { ViewModel } from './view';
 
@@ -18,7 +18,7 @@ export interface GridsView {
   readonly error: string | null;
 }
 
-export interface GridsOptions {
+export interface GridsOptions extends GridDeps {
   /** The home grid's origin (the page's). */
   readonly home: string;
   readonly store: VolunteerStore;
@@ -62,8 +62,7 @@ export class Grids {
     if (this.#grids.has(url)) return this.#refuse('That grid is already here.');
     this.#set({ adding: true, error: null });
     try {
-      const { publicApi } = await import('../api');
-      const known = await publicApi(url, fetch).wellKnown();
+      const known = await this.#o.publicApi(url, fetch).wellKnown();
       if (typeof known.publicKey !== 'string' || known.publicKey === '')
         return this.#refuse(`${url} publishes no key.`);
       const setting: GridSetting = { url, key: known.publicKey, share: 100, servedProjects: null };
@@ -152,6 +151,7 @@ export class Grids {
   async #open(setting: GridSetting): Promise<Grid> {
     const { Grid } = await import('./grid');
     const grid = new Grid({
+      deps: this.#o,
       setting,
       identity: () => this.#identity(),
       pauseWhenHidden: () => this.#o.model.view().settings.pauseWhenHidden,
