@@ -58,6 +58,8 @@ test('the main states, screenshotted and checked with axe-core; Start works from
   await page.setViewportSize({ width: 1280, height: 900 });
   await openPage(page, grid.url);
   await expect(page.getByTestId('phase')).toHaveText('Not running');
+  // A panel of its own chunk, shown once it has loaded.
+  await expect(page.getByRole('heading', { name: 'Other grids' })).toBeVisible();
   await shot(page, 'idle');
   expectAccessible(await axe(page), 'idle');
 

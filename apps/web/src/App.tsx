@@ -11,8 +11,10 @@ import type { Session } from './session';
 
 // Only for a job that publishes its picture (the demo): its own chunk, loaded when one is served.
 const PicturePanel = lazy(() => import('./components/PicturePanel'));
-// Other grids: not needed for the first paint, so not part of what the page loads at first.
-const GridsPanel = lazy(() => import('./components/GridsPanel').then((m) => ({ default: m.GridsPanel })));
+// Other grids: not needed for the first paint, so not part of what the page loads at first; fetched at once
+// all the same, so that it is there when the page has booted (it is shown from then on).
+const gridsPanel = import('./components/GridsPanel');
+const GridsPanel = lazy(() => gridsPanel.then((m) => ({ default: m.GridsPanel })));
 // Shown only once this tab is in a room (after Start): not part of what the page loads at first.
 const SwarmPanel = lazy(() => import('./components/SwarmPanel').then((m) => ({ default: m.SwarmPanel })));
 
