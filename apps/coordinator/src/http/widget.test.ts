@@ -151,7 +151,8 @@ describe('widget routes', () => {
     expect(frameAncestorsOf(page)).toBe("frame-ancestors 'none'");
     const index = await fetch(coordinator.url + '/index.html');
     expect(frameAncestorsOf(index)).toBe("frame-ancestors 'none'");
-    const json = await fetch(coordinator.url + API.health);
+    // The OpenAPI document: a JSON response that is neither a page nor readable from other origins.
+    const json = await fetch(coordinator.url + API.openapi);
     expect(json.headers.get('content-security-policy')).toBeNull();
     expect(json.headers.get('cross-origin-resource-policy')).toBe('same-origin');
   });
