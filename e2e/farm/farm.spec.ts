@@ -113,6 +113,46 @@ test('a farm that finds no work while the grid has some says why, and exits non-
   expect(humanSummary(summary)).toContain('The grid still has 2 unfinished work units, but none for this farm:');
 });
 
+test('a farm given a second coordinator serves it too from every tab, with the same key', async () => {
+  const { startCoordinator } = await import('@bricolage/coordinator');
+  const other = await startCoordinator({
+    dataDir: join(dir, 'other'),
+    port: 0,
+    webRoot: join(process.cwd(), 'apps/web/dist'),
+    config: { peers: false },
+  });
+  try {
+    const home = await seedPrimes(coordinator, { limit: 2_000_000, segment: 1_000_000 });
+    const away = await seedPrimes(other, { limit: 3_000_000, segment: 1_000_000, projectName: 'Other primes' });
+    // No --wus target it could reach: the test stops it once both grids' work is validated.
+    const farm = startFarm({ ...farmOptions(1, 1_000), grids: [other.url] });
+    const validated = async (c: Coordinator, job: string) => (await c.store.progress(job as never)).counts.validated;
+    await expect.poll(() => validated(other, away.job), { timeout: 120_000 }).toBe(away.workUnits);
+    await expect.poll(() => validated(coordinator, home.job), { timeout: 120_000 }).toBe(home.workUnits);
+    // The page reads the other grid's counters for its key (every few seconds) and the farm reports them.
+    await expect.poll(() => farm.tabs[0]?.snapshot?.grids[0]?.validated, { timeout: 30_000 }).toBe(away.workUnits);
+    farm.stop();
+    const summary = await farm.done;
+    expect(summary).toMatchObject({ exit_code: 0, crashed: 0, rejected: 0, validated: home.workUnits });
+    expect(summary.grids).toEqual([{ url: other.url, validated: away.workUnits, receipts: expect.any(Number) }]);
+    expect(humanSummary(summary)).toContain(`grid ${other.url}: validated ${away.workUnits}`);
+    // One key for both grids: the tab's volunteer is who each coordinator validated.
+    const key = summary.per_tab[0]?.volunteer;
+    const db = new Database(join(dir, 'other', 'bricolage.sqlite'), { readonly: true });
+    try {
+      const volunteers = db.prepare("SELECT DISTINCT volunteer FROM replicas WHERE state = 'valid'").all();
+      expect(volunteers).toEqual([{ volunteer: key }]);
+    } finally {
+      db.close();
+    }
+    expect(
+      new Set(replicas("SELECT wu, volunteer, state FROM replicas WHERE state = 'valid'").map((r) => r.volunteer)),
+    ).toEqual(new Set([key]));
+  } finally {
+    await other.close();
+  }
+});
+
 test('a farm run again on the same profiles keeps its identities and counts only its own results', async () => {
   // Few units, so that no tab earns the trust that would let it validate alone (trustAfter 10).
   const first = await seedPrimes(coordinator, { limit: 2_000_000, segment: 1_000_000, minQuorum: 2 });

@@ -1,4 +1,5 @@
-// `npm run farm -- --coordinator URL --tabs N [--duration 10m | --wus K] [--throttle 100] [--project ID]`
+// `npm run farm -- --coordinator URL [--coordinator URL2 …] --tabs N [--duration 10m | --wus K] [--throttle 100]
+// [--project ID]`
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findChromium } from './chromium';
@@ -6,8 +7,10 @@ import { lineDisplay, humanSummary, terminalDisplay } from './display';
 import { GridWatch } from './progress';
 import { EXIT, startFarm } from './farm';
 
-const USAGE = `usage: npm run farm -- --coordinator URL --tabs N [--duration 10m | --wus K] [--throttle 10-100]
-                    [--project ID] [--chromium PATH] [--profiles DIR] [--collect-every 1m] [--json]
+const USAGE = `usage: npm run farm -- --coordinator URL [--coordinator URL2 …] --tabs N [--duration 10m | --wus K]
+                    [--throttle 10-100] [--project ID] [--chromium PATH] [--profiles DIR] [--collect-every 1m] [--json]
+  --coordinator  the first serves the page (and counts for --wus, --project); each further one is added in
+                 every tab as another grid, served with the same key at an equal share
   --wus K        stop once the coordinator has validated K of the farm's results
   --duration D   stop after D (e.g. 90s, 10m, 1h)
   --profiles DIR where each tab keeps its browser profile, hence its identity (default ./data/farm)
@@ -32,7 +35,7 @@ function fail(message: string, code: number = EXIT.usage): never {
 
 const { values } = parseArgs({
   options: {
-    coordinator: { type: 'string', default: 'http://localhost:8787' },
+    coordinator: { type: 'string', multiple: true, default: ['http://localhost:8787'] },
     tabs: { type: 'string', default: '1' },
     duration: { type: 'string' },
     wus: { type: 'string' },
@@ -60,21 +63,25 @@ const wus = values.wus === undefined ? undefined : Number(values.wus);
 if (wus !== undefined && (!Number.isInteger(wus) || wus < 1)) fail('--wus must be a positive integer');
 const unreachableTimeoutMs = duration(values['unreachable-timeout']) ?? fail('bad --unreachable-timeout');
 const collectEveryMs = duration(values['collect-every']) ?? fail('bad --collect-every');
-let coordinator: URL;
-try {
-  coordinator = new URL(values.coordinator);
-} catch {
-  fail(`--coordinator ${values.coordinator} is not a URL`);
-}
+const coordinators = values.coordinator.map((text) => {
+  try {
+    return new URL(text);
+  } catch {
+    return fail(`--coordinator ${text} is not a URL`);
+  }
+});
+const [coordinator = fail('--coordinator is required'), ...others] = coordinators;
 const browser = findChromium(values.chromium);
 if (!browser.ok) fail(browser.message, EXIT.noChromium);
 
 // Fail fast, with the address we tried, when nothing answers there.
-const reachable = await fetch(new URL('/healthz', coordinator), { signal: AbortSignal.timeout(10_000) }).then(
-  (r) => r.ok,
-  () => false,
-);
-if (!reachable) fail(`no coordinator answers at ${coordinator.origin} (GET /healthz)`, EXIT.unreachable);
+for (const url of coordinators) {
+  const reachable = await fetch(new URL('/healthz', url), { signal: AbortSignal.timeout(10_000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
+  if (!reachable) fail(`no coordinator answers at ${url.origin} (GET /healthz)`, EXIT.unreachable);
+}
 
 const cwd = process.env.INIT_CWD ?? process.cwd();
 const profiles = resolve(cwd, values.profiles ?? 'data/farm', coordinator.host.replace(/[^A-Za-z0-9.-]/g, '_'));
@@ -85,7 +92,9 @@ grid.start();
 const events = tty
   ? terminalDisplay(process.stdout, wus, grid)
   : lineDisplay(values.json ? process.stderr : process.stdout, wus, grid);
-events.message?.(`farm: ${tabs} tab(s) on ${coordinator.origin}, Chromium ${browser.path}, profiles in ${profiles}`);
+events.message?.(
+  `farm: ${tabs} tab(s) on ${[coordinator, ...others].map((u) => u.origin).join(' + ')}, Chromium ${browser.path}, profiles in ${profiles}`,
+);
 
 const farm = startFarm(
   {
@@ -97,6 +106,7 @@ const farm = startFarm(
     ...(wus === undefined ? {} : { wus }),
     throttle,
     ...(values.project ? { project: values.project } : {}),
+    grids: others.map((url) => url.origin),
     unreachableTimeoutMs,
     pollMs: 1000,
     flushTimeoutMs: 30_000,

@@ -98,6 +98,7 @@ export function humanSummary(s: FarmSummary): string {
     lines.push(
       `  tab ${t.tab}: ${t.crashed ? 'CRASHED ' : t.error ? `FAILED (${t.error}) ` : ''}${t.backend ?? '-'} computed ${t.computed} validated ${t.validated} rejected ${t.rejected} ${t.wu_per_s.toFixed(2)} WU/s ${t.rss_mb.toFixed(0)} MB`,
     );
+  for (const g of s.grids) lines.push(`  grid ${g.url}: validated ${g.validated}, ${g.receipts} verified receipts`);
   if (s.unfinished_jobs && s.unfinished_jobs.length > 0) lines.push(...describeUnfinished(s.unfinished_jobs));
   return lines.join('\n');
 }

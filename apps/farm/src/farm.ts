@@ -21,6 +21,8 @@ export interface FarmOptions {
   /** Duty cycle in percent, 10–100. */
   readonly throttle: number;
   readonly project?: string;
+  /** Other coordinators each tab serves too, added through the page as its Other grids panel adds them. */
+  readonly grids?: readonly string[];
   /** Give up when the coordinator has been unreachable this long. */
   readonly unreachableTimeoutMs: number;
   readonly pollMs: number;
@@ -105,6 +107,8 @@ export interface FarmSummary {
    * coordinator's diagnosis of why (null when it was not read, or could not be).
    */
   readonly unfinished_jobs: readonly UnfinishedJob[] | null;
+  /** Each other grid: its counts over the tabs, each tab's from that grid's own counters for its key (lifetime). */
+  readonly grids: readonly { readonly url: string; readonly validated: number; readonly receipts: number }[];
   readonly exit_code: number;
 }
 
@@ -248,6 +252,12 @@ async function openTab(options: FarmOptions, tab: Tab, events: FarmEvents): Prom
     await browser.navigate(url.toString());
     await browser.waitFor(() => window.bricolagePage !== undefined, null, 30_000);
     await browser.evaluate((t) => window.bricolagePage?.setThrottle(t), options.throttle);
+    for (const grid of options.grids ?? []) {
+      // The page adds grids once its store is open (after it leaves `loading`).
+      await browser.waitFor(() => window.bricolagePage?.snapshot().then((s) => s.phase !== 'loading'), null, 30_000);
+      if (!(await browser.evaluate((url) => window.bricolagePage?.addGrid(url) ?? false, grid)))
+        throw new Error(`the page would not add the grid ${grid}`);
+    }
     await pressStart(browser);
     tab.ready = true;
   } catch (e) {
@@ -437,6 +447,14 @@ function summarize(
     browser_rss_mb: round(sum(perTab, (t) => t.rss_mb)),
     per_tab: perTab,
     unfinished_jobs: unfinished,
+    grids: (options.grids ?? []).map((url) => {
+      const own = tabs.flatMap((t) => t.snapshot?.grids?.filter((g) => g.url === new URL(url).origin) ?? []);
+      return {
+        url: new URL(url).origin,
+        validated: sum(own, (g) => g.validated),
+        receipts: sum(own, (g) => g.receipts),
+      };
+    }),
     exit_code: exit,
   };
 }

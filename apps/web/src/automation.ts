@@ -1,5 +1,6 @@
 // The hook headless farms drive this page through (`window.bricolagePage`; the contract is
-// packages/protocol/src/automation.ts). It reads state and sets the throttle; starting still takes a click on Start.
+// packages/protocol/src/automation.ts). It reads state, sets the throttle and adds other grids; starting still takes
+// a click on Start.
 import type { PageAutomation, TabSnapshot } from '@bricolage/protocol';
 import type { Session } from './session';
 
@@ -33,6 +34,12 @@ export function publishAutomation(session: Session): void {
         wallMs: status?.wallMs ?? 0,
         reachable: view.reachable,
         lastError: status?.lastError ?? null,
+        grids: (session.grids?.view().grids ?? []).map((g) => ({
+          url: g.url,
+          online: g.online,
+          validated: g.validated ?? 0,
+          receipts: g.receipts,
+        })),
       };
     },
     setThrottle(percent: number): void {
@@ -40,6 +47,13 @@ export function publishAutomation(session: Session): void {
     },
     flush(timeoutMs: number): Promise<boolean> {
       return session.flush(timeoutMs);
+    },
+    async addGrid(url: string): Promise<boolean> {
+      const grids = session.grids;
+      if (!grids) return false;
+      // A kept profile already serves it: that is what was asked.
+      if (grids.view().grids.some((g) => URL.canParse(url) && g.url === new URL(url).origin)) return true;
+      return grids.add(url);
     },
   };
   window.bricolagePage = hook;

@@ -41,6 +41,20 @@ export interface TabSnapshot {
   readonly wallMs: number;
   readonly reachable: boolean;
   readonly lastError: string | null;
+  /** The other grids the tab serves besides the page's own coordinator (the page's Other grids). */
+  readonly grids: readonly GridSnapshot[];
+}
+
+/** Another coordinator served by the tab, with that grid's own counters for the tab's key. */
+export interface GridSnapshot {
+  /** Its origin. */
+  readonly url: string;
+  /** null until it was first asked. */
+  readonly online: boolean | null;
+  /** That grid's count of this volunteer's validated results, over its whole life (0 until read). */
+  readonly validated: number;
+  /** Its receipts kept in the tab, each verified against that grid's key. */
+  readonly receipts: number;
 }
 
 export interface PageAutomation {
@@ -48,6 +62,11 @@ export interface PageAutomation {
   setThrottle(percent: number): void;
   /** Resolves when every computed result was acknowledged, or false after `timeoutMs`. */
   flush(timeoutMs: number): Promise<boolean>;
+  /**
+   * Serves the coordinator at `url` too, as the Other grids panel's Add does (it computes once Start is pressed);
+   * true when the tab serves it, added now or before.
+   */
+  addGrid(url: string): Promise<boolean>;
 }
 
 declare global {

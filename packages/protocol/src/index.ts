@@ -137,4 +137,4 @@ export { signReceiptBody, signTreeHead, verifyConsistentHeads, verifyReceipt, ve
 
 // routes, and the volunteer page's automation contract
 export { API } from './api';
-export type { PageAutomation, TabSnapshot } from './automation';
+export type { GridSnapshot, PageAutomation, TabSnapshot } from './automation';
