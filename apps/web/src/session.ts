@@ -108,7 +108,7 @@ export class Session {
       store,
       computing,
       receipts,
-      keys: new KeyBackup({ model, store, computing, receipts }),
+      keys: new KeyBackup({ model, store, computing, receipts, grids }),
       peers,
       grids,
     };

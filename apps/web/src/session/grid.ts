@@ -71,6 +71,7 @@ export class Grid {
   #store: VolunteerStore | null = null;
   #volunteer: Volunteer | null = null;
   #creating: Promise<Volunteer> | null = null;
+  #offState: () => void = () => undefined;
   #timer: ReturnType<typeof setInterval> | null = null;
   #started = false;
   #closed = false;
@@ -163,6 +164,16 @@ export class Grid {
     this.#volunteer?.setPauseWhenHidden(enabled);
   }
 
+  /** Lets go of a volunteer bound to another key (a restored backup); the next Start makes one for the new key. */
+  async retire(keepKey: string): Promise<void> {
+    const old = this.#volunteer;
+    if (!old || old.id === keepKey) return;
+    this.#volunteer = null;
+    this.#offState();
+    // Its outbox stays: the next volunteer of this grid delivers what the old key computed, as the home grid does.
+    await old.close(2000);
+  }
+
   /** Stops, delivers what it can within `timeoutMs`, and closes its database (which stays, with its receipts). */
   async close(timeoutMs = 2000): Promise<void> {
     this.#closed = true;
@@ -210,7 +221,7 @@ export class Grid {
       projects: this.#setting.servedProjects,
       fetch: this.#fetch,
     });
-    volunteer.on('state', (e) => this.#set({ state: e.state }));
+    this.#offState = volunteer.on('state', (e) => this.#set({ state: e.state }));
     this.#volunteer = volunteer;
     return volunteer;
   }

@@ -126,6 +126,11 @@ export class Grids {
     await Promise.all([...this.#grids.values()].map((g) => g.stop()));
   }
 
+  /** Retires every grid's volunteer bound to another key than `keepKey` (a restored key backup). */
+  async retire(keepKey: string): Promise<void> {
+    await Promise.all([...this.#grids.values()].map((g) => g.retire(keepKey)));
+  }
+
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     await Promise.all([...this.#grids.values()].map((g) => g.close()));

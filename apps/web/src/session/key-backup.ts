@@ -10,6 +10,8 @@ export interface KeyBackupOptions {
   readonly store: VolunteerStore;
   readonly computing: Computing;
   readonly receipts: ReceiptSync;
+  /** The other grids' volunteers, bound to the key too (several grids). */
+  readonly grids?: { retire(keepKey: string): Promise<void> };
 }
 
 export class KeyBackup {
@@ -45,7 +47,7 @@ export class KeyBackup {
   }
 
   async restore(text: string, passphrase: string): Promise<boolean> {
-    const { model, store, computing, receipts } = this.#o;
+    const { model, store, computing, receipts, grids } = this.#o;
     if (['running', 'waiting', 'paused', 'pausing'].includes(model.view().runtimeState)) {
       model.notify('error', 'Stop computing first', [
         'The key cannot be replaced while this tab is computing with it.',
@@ -61,7 +63,7 @@ export class KeyBackup {
       }
       const { identity } = restored.value;
       // The old volunteer is bound to the old key: retire it (its outbox stays and is still delivered).
-      await computing.retire(identity.publicKey);
+      await Promise.all([computing.retire(identity.publicKey), grids?.retire(identity.publicKey)]);
       await store.replaceIdentity(identity);
       model.set({ identity: await identityView(identity) });
       const key = model.view().coordinatorKey;
