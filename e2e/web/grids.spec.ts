@@ -35,7 +35,8 @@ test('one page serves two coordinators, each receipt verified against its own ke
   await expect(grid.getByTestId('grid-key')).toContainText(keyFingerprint(other.publicKey));
   await expect(grid).toContainText('Other primes');
   await expect(grid.getByTestId('grid-status')).toHaveText('online');
-  await grid.getByLabel('Share').fill('100');
+  // Shares: this grid 300 to the home grid's 100, so while both compute the home pipeline keeps a quarter.
+  await grid.getByLabel('Share').fill('300');
   expect(toOther).toEqual([]);
 
   // The grid is kept: after a reload it is still there, still not computing.
@@ -50,6 +51,8 @@ test('one page serves two coordinators, each receipt verified against its own ke
   await expect
     .poll(async () => Number(await grid.getByTestId('grid-receipts').textContent()), { timeout: 90_000 })
     .toBeGreaterThanOrEqual(2);
+
+  await expect.poll(() => homeDuty(page), { timeout: 30_000 }).toBe(0.25);
 
   // One key for both grids: each credits the same volunteer.
   const key = await volunteerKey(page);
@@ -72,10 +75,17 @@ test('one page serves two coordinators, each receipt verified against its own ke
   const before = await validatedAtHome(page);
   await expect.poll(() => validatedAtHome(page), { timeout: 60_000 }).toBeGreaterThan(before);
   await expect(page.getByTestId('reachability')).toHaveText('reachable');
+  // A grid that does not answer leaves its time to the others: the home pipeline has the whole throttle again.
+  await expect.poll(() => homeDuty(page)).toBe(1);
 
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByTestId('phase')).toHaveText('Stopped');
 });
+
+/** The duty cycle the home grid's pipeline is set to keep, as the page's automation hook reports it. */
+async function homeDuty(page: import('@playwright/test').Page): Promise<number | null> {
+  return page.evaluate(async () => (await window.bricolagePage?.snapshot())?.throttle ?? null);
+}
 
 async function receiptsOf(page: import('@playwright/test').Page): Promise<number> {
   return Number.parseInt((await page.getByTestId('receipt-count').textContent()) ?? '', 10) || 0;
