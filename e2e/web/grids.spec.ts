@@ -4,9 +4,13 @@
 import { keyFingerprint, verifyReceipt } from '@bricolage/protocol';
 import { expect, openPage, seedPrimes, test } from './support';
 
-const SEGMENT = 131072;
-/** Enough that neither grid runs out while the test watches. */
-const UNITS = 2000;
+const SEGMENT = 1_000_000;
+/**
+ * Enough that the home grid does not run out while the test watches (its duty rises to the whole throttle when
+ * the other goes, and it would fall back with no work left); the other grid goes away early.
+ */
+const HOME_UNITS = 20_000;
+const OTHER_UNITS = 2_000;
 
 test('one page serves two coordinators, each receipt verified against its own key, and survives losing one', async ({
   scratch,
@@ -16,8 +20,8 @@ test('one page serves two coordinators, each receipt verified against its own ke
   const home = await startGrid({ dataDir: await scratch('grids-home'), port: 0 });
   const other = await startGrid({ dataDir: await scratch('grids-other'), port: 0 });
   expect(new URL(home.url).origin).not.toBe(new URL(other.url).origin);
-  await seedPrimes(home, { limit: UNITS * SEGMENT, segment: SEGMENT, projectName: 'Home primes' });
-  await seedPrimes(other, { limit: UNITS * SEGMENT, segment: SEGMENT, projectName: 'Other primes' });
+  await seedPrimes(home, { limit: HOME_UNITS * SEGMENT, segment: SEGMENT, projectName: 'Home primes' });
+  await seedPrimes(other, { limit: OTHER_UNITS * SEGMENT, segment: SEGMENT, projectName: 'Other primes' });
 
   const context = await launchProfile(await scratch('grids-profile'));
   const page = await context.newPage();

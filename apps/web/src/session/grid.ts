@@ -33,6 +33,12 @@ export interface GridView {
   readonly duty: number | null;
 }
 
+/**
+ * Whether a pipeline in `state` holding work units counts as having work: computing, or resting between units at
+ * its duty cycle (`waiting` then only means its last lease request got nothing more, e.g. it holds all it may).
+ */
+export const hasWork = (state: VolunteerState): boolean => state === 'running' || state === 'waiting';
+
 /** The database that keeps one grid's outbox and receipts: results for one coordinator never go to another. */
 export const gridDatabase = (url: string): string => `bricolage grid ${url}`;
 
@@ -72,6 +78,7 @@ export class Grid {
   #volunteer: Volunteer | null = null;
   #creating: Promise<Volunteer> | null = null;
   #offState: () => void = () => undefined;
+  #inHand = 0;
   #timer: ReturnType<typeof setInterval> | null = null;
   #started = false;
   #closed = false;
@@ -107,9 +114,17 @@ export class Grid {
     return this.#setting;
   }
 
-  /** Computing now: started, answering, and holding work. */
+  /** Has work: started, answering, and holding work units (as of the last `readStatus`). */
   get busy(): boolean {
-    return this.#started && this.#view.online === true && this.#view.state === 'running';
+    return this.#started && this.#view.online === true && this.#inHand > 0 && hasWork(this.#view.state);
+  }
+
+  /** Reads what its pipeline holds now (for the shares). */
+  async readStatus(): Promise<void> {
+    const volunteer = this.#volunteer;
+    if (!volunteer) return;
+    const { counts } = await volunteer.status();
+    this.#inHand = counts.leased - counts.computed - counts.failed;
   }
 
   /** Opens its database, shows what it kept, and reads its public state; computes nothing. */

@@ -2,7 +2,7 @@
 // (the home grid), kept in the home store's settings, each run as a `Grid`, and the volunteer's throttle split
 // between them all by their resource shares (`dutyShares`). Nothing computes for any of them before Start.
 import type { GridSetting, StoredIdentity, VolunteerStore } from '@bricolage/receipts';
-import type { Grid, GridDeps, GridView } from './grid';
+import { Grid, type GridDeps, type GridView, gridOrigin, hasWork } from './grid';
 import { dutyShares } from './shares';
 import type { ViewModel } from './view';
 
@@ -34,6 +34,7 @@ export class Grids {
   #view: GridsView = { grids: [], homeShare: 100, adding: false, error: null };
   #started = false;
   #timer: ReturnType<typeof setInterval> | null = null;
+  #rebalancing = false;
 
   constructor(options: GridsOptions) {
     this.#o = options;
@@ -55,7 +56,6 @@ export class Grids {
 
   /** Adds the coordinator at `text`: reads its key (kept from now on) and projects, then serves it. */
   async add(text: string): Promise<boolean> {
-    const { gridOrigin } = await import('./grid');
     const url = gridOrigin(text);
     if (url === null) return this.#refuse('That is not an http(s) address.');
     if (url === new URL(this.#o.home).origin) return this.#refuse('That is the coordinator this page came from.');
@@ -94,7 +94,7 @@ export class Grids {
       this.#set({ homeShare: weight });
       await this.#o.store.saveSettings({ homeShare: weight });
     } else await this.#change(url, (s) => ({ ...s, share: weight }));
-    this.#rebalance();
+    if (this.#started) void this.#rebalance();
   }
 
   async setServed(url: string, project: string, serve: boolean): Promise<void> {
@@ -114,8 +114,8 @@ export class Grids {
   /** The volunteer pressed Start: every grid computes from now on. */
   async start(): Promise<void> {
     this.#started = true;
-    this.#timer ??= setInterval(() => this.#rebalance(), REBALANCE_MS);
-    this.#rebalance();
+    this.#timer ??= setInterval(() => void this.#rebalance(), REBALANCE_MS);
+    void this.#rebalance();
     await Promise.all([...this.#grids.values()].map((g) => g.start()));
   }
 
@@ -137,24 +137,30 @@ export class Grids {
   }
 
   /** The shares applied to every pipeline; with no other grid the home one keeps the whole throttle as before. */
-  #rebalance(): void {
-    if (this.#grids.size === 0) return;
-    const { settings, runtimeState, battery } = this.#o.model.view();
-    const demands = [
-      { id: HOME, share: this.#view.homeShare, busy: runtimeState === 'running' },
-      ...[...this.#grids.values()].map((g) => ({ id: g.setting.url, share: g.setting.share, busy: g.busy })),
-    ];
-    const duties = dutyShares(settings.throttle / 100, demands);
-    this.#o.setHomeDuty(duties.get(HOME) ?? 1);
-    const onBattery = settings.pauseOnBattery && battery.supported && battery.charging === false;
-    for (const grid of this.#grids.values()) {
-      grid.setDuty(duties.get(grid.setting.url) ?? 0);
-      grid.setPaused(onBattery);
+  async #rebalance(): Promise<void> {
+    if (this.#grids.size === 0 || this.#rebalancing) return;
+    this.#rebalancing = true;
+    try {
+      const grids = [...this.#grids.values()];
+      await Promise.all(grids.map((g) => g.readStatus()));
+      const { settings, runtimeState, inHand, battery } = this.#o.model.view();
+      const demands = [
+        { id: HOME, share: this.#view.homeShare, busy: inHand > 0 && hasWork(runtimeState) },
+        ...grids.map((g) => ({ id: g.setting.url, share: g.setting.share, busy: g.busy })),
+      ];
+      const duties = dutyShares(settings.throttle / 100, demands);
+      this.#o.setHomeDuty(duties.get(HOME) ?? 1);
+      const onBattery = settings.pauseOnBattery && battery.supported && battery.charging === false;
+      for (const grid of grids) {
+        grid.setDuty(duties.get(grid.setting.url) ?? 0);
+        grid.setPaused(onBattery);
+      }
+    } finally {
+      this.#rebalancing = false;
     }
   }
 
   async #open(setting: GridSetting): Promise<Grid> {
-    const { Grid } = await import('./grid');
     const grid = new Grid({
       deps: this.#o,
       setting,

@@ -5,7 +5,11 @@ export interface GridDemand {
   readonly id: string;
   /** The volunteer's weight for the grid, a positive integer (anything else counts as 0). */
   readonly share: number;
-  /** Whether the grid is computing now: false while it has no work for this device, or does not answer. */
+  /**
+   * Whether the grid has work: its pipeline holds work units. False while it has none for this device, or does
+   * not answer. (Not "is computing this instant": a pipeline resting at a low duty cycle would then look idle,
+   * be given less, and rest more.)
+   */
   readonly busy: boolean;
 }
 
