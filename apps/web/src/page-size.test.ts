@@ -12,10 +12,11 @@ import { dashboardConfig, pageConfig } from '../vite.config';
  * the Peers panel, packages/peer and the peer protocol's schemas load only after Start); then 120,698 B with what
  * the page says about integrity (issue 17: each job's checking, project keys and signers, a tick per project);
  * then 120,742 B with zod's jitless setting made to run first (public/zod-jitless.js, a classic script, and
- * `@bricolage/protocol/jitless` no longer dropped by `"sideEffects": false`).
+ * `@bricolage/protocol/jitless` no longer dropped by `"sideEffects": false`); then 121,841 B with the wallet
+ * (issue 19: earned, spent, balance recomputed from the verified entries, and the key's personal project).
  * Raise it only with a figure in BENCHMARKS.md that says what the page gained.
  */
-const BEFORE_DASHBOARD_GZIP_BYTES = 120_742;
+const BEFORE_DASHBOARD_GZIP_BYTES = 121_841;
 
 type Output = Rolldown.OutputChunk | Rolldown.OutputAsset;
 
