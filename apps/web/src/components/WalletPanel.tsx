@@ -45,19 +45,31 @@ export const WalletPanel = memo(function WalletPanel({ session, ...view }: Walle
       <dl className="stats" data-testid="wallet">
         <div>
           <dt>Earned</dt>
-          <dd data-testid="wallet-earned">{stats ? formatCredit(stats.credit) : '—'}</dd>
+          <dd data-testid="wallet-earned" data-value={stats?.credit}>
+            {stats ? formatCredit(stats.credit) : '—'}
+          </dd>
         </div>
         <div>
           <dt>Spent</dt>
-          <dd data-testid="wallet-spent">{stats ? formatCredit(stats.spent) : '—'}</dd>
+          <dd data-testid="wallet-spent" data-value={stats?.spent}>
+            {stats ? formatCredit(stats.spent) : '—'}
+          </dd>
         </div>
         <div>
           <dt>Balance</dt>
-          <dd data-testid="wallet-balance">{stats ? formatCredit(stats.balance) : '—'}</dd>
+          <dd data-testid="wallet-balance" data-value={stats?.balance}>
+            {stats ? formatCredit(stats.balance) : '—'}
+          </dd>
         </div>
       </dl>
       {local && (
-        <p className="muted" data-testid="wallet-local" data-balance={local.balance} data-spent={local.spent}>
+        <p
+          className="muted"
+          data-testid="wallet-local"
+          data-earned={local.earned}
+          data-spent={local.spent}
+          data-balance={local.balance}
+        >
           From the {local.entries} verified entr{local.entries === 1 ? 'y' : 'ies'} in this browser: earned{' '}
           {formatCredit(local.earned)}
           {local.unspendable > 0 ? ` (${formatCredit(local.unspendable)} on your own jobs)` : ''}, spent{' '}
@@ -66,6 +78,9 @@ export const WalletPanel = memo(function WalletPanel({ session, ...view }: Walle
         </p>
       )}
       <div className="actions">
+        <button type="button" onClick={() => void session.syncReceipts()} disabled={!view.identity}>
+          Update
+        </button>
         <button type="button" onClick={() => void onOpen()} disabled={opening || !view.identity}>
           {stats?.fundedProject ? 'Open my project' : 'Spend my credit: open my project'}
         </button>
