@@ -150,10 +150,10 @@ test('a WebGPU device lost mid-dispatch loses no work unit and submits no wrong 
 
 test('a lower throttle rests in proportion to compute time, and a hidden page pauses', async ({ browser }) => {
   test.setTimeout(180_000);
-  // Leases are sized to the tab's measured speed (30 s of work), bounded by what it can finish in the job's
-  // leaseSeconds: short leases, so that the paused tab holds a few dozen of the 256 units and the witness
-  // below finds work.
-  const params = { limit: 2 ** 32, segment: 2 ** 24 };
+  // 1,024 units, four times what one volunteer may hold (256): however fast this machine and however many
+  // units the paused tab leased ahead, the witness below finds work. (With 256 units, a tab measured at 25 WU/s
+  // was leased ~190 of them and the witness, on a loaded machine, none within its 30 s.)
+  const params = { limit: 2 ** 34, segment: 2 ** 24 };
   const job = await grid.researcher.createJob(await buildJob(primes, params), {
     name: 'primes, control',
     redundancy: single,

@@ -1,6 +1,6 @@
 // Import merges only what verifies: a receipt with one byte changed, one signed by another key, and a file that
 // is not an export are each refused with a message that says why.
-import { type ProvenReceipt, signReceiptBody } from '@bricolage/protocol';
+import { type CreditBody, type ProvenReceipt, signReceiptBody } from '@bricolage/protocol';
 import { createTestLog } from '@bricolage/receipts/testing';
 import { chooseFile, downloadText, expect, openPage, receiptCount, seedPrimes, test } from './support';
 
@@ -40,7 +40,7 @@ test('import rejects a tampered receipt and receipts signed by another key, and 
   const real = file.receipts[0] as ProvenReceipt;
   const forged: ProvenReceipt = {
     ...real,
-    receipt: await signReceiptBody(impostor.key.privateKey, { ...real.receipt.body, credit: 1000 }),
+    receipt: await signReceiptBody(impostor.key.privateKey, { ...(real.receipt.body as CreditBody), credit: 1000 }),
   };
   await chooseFile(
     page,

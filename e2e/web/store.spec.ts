@@ -33,7 +33,7 @@ test('stores a receipt only after it verifies, and says why the others were refu
     const forger = await testing.createTestLog();
     const good = await log.append(me.publicKey, { credit: 2 });
     const tampered = await log.append(me.publicKey);
-    tampered.receipt.body.credit = 3;
+    (tampered.receipt.body as import('@bricolage/protocol').CreditBody).credit = 3;
     const forged = await forger.append(me.publicKey);
     const notMine = await log.append((await window.harness.protocol.generateSigningKeyPair()).publicKeyText);
     const result = await store.addReceipts(

@@ -6,6 +6,7 @@ import { EXIT, EXIT_HELP, type ExitCode } from './exit';
 import { type Io, Output } from './io';
 import { jobAction, jobCreate, jobList, jobShow } from './commands/job';
 import { loginCommand } from './commands/login';
+import { projectOpen } from './commands/funded-project';
 import { projectCreate, projectKey } from './commands/project';
 import { results } from './commands/results';
 import { watch } from './commands/watch';
@@ -17,6 +18,9 @@ export const USAGE = `usage: bricolage COMMAND [options]
   project create NAME [--login]   create a project on the running coordinator with its operator token
                                   (--operator-token T, BRICOLAGE_OPERATOR_TOKEN, or --data-dir DIR's
                                   operator-token; default DATA_DIR or ./data); --login stores its token
+  project open --key-backup FILE  open your volunteer key's own project, paid from its credit, and log in
+                                  to it (FILE: the page's key backup; passphrase in BRICOLAGE_KEY_PASSPHRASE)
+                                  [--name NAME]
   project key                     make (once) and show the project's Ed25519 signing key, kept beside the
                                   login (mode 0600); job create signs every job with it from then on
   job create DIR|job.json         upload a job's files (a .wgsl with its optional .wasm twin, or an .onnx
@@ -50,6 +54,8 @@ const OPTIONS = {
   batch: { type: 'string' },
   restart: { type: 'boolean' },
   out: { type: 'string', short: 'o' },
+  'key-backup': { type: 'string' },
+  name: { type: 'string' },
 } as const;
 
 export async function runCli(argv: readonly string[], io: Io): Promise<ExitCode> {
@@ -75,6 +81,10 @@ export async function runCli(argv: readonly string[], io: Io): Promise<ExitCode>
   if (noun === 'login') {
     if (verb === undefined || rest.length > 0) return out.usage('login takes one URL', USAGE);
     return loginCommand(out, verb, flags);
+  }
+  if (noun === 'project' && verb === 'open') {
+    if (rest.length > 0) return wrong();
+    return projectOpen(out, flags);
   }
   if (noun === 'project' && verb !== 'key') {
     if (verb !== 'create' || rest.length !== 1) return wrong();

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { API, verifyReceipt } from '@bricolage/protocol';
+import { API, netCredit, verifyReceipt } from '@bricolage/protocol';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
 import { type Coordinator, startCoordinator } from './server';
@@ -66,7 +66,7 @@ describeBackends('credit per result', (backend) => {
     expect((await researcher.progress(job)).counts.validated).toBe(2);
     for (const v of [alice, mallory]) {
       const { receipts } = await v.receipts();
-      expect(receipts.map((r) => r.receipt.body.credit)).toEqual([10, 300]);
+      expect(receipts.map((r) => netCredit(r.receipt.body))).toEqual([10, 300]);
       for (const r of receipts) expect((await verifyReceipt(r, coordinator.publicKey)).ok).toBe(true);
       expect((await v.stats()).credit).toBe(310);
     }

@@ -2,6 +2,7 @@
 import { lazy, Suspense, useCallback, useSyncExternalStore } from 'react';
 import { ComputePanel } from './components/ComputePanel';
 import { IdentityPanel } from './components/IdentityPanel';
+import { WalletPanel } from './components/WalletPanel';
 import { Notices } from './components/Notices';
 import { ProjectsPanel } from './components/ProjectsPanel';
 import { ReceiptsPanel } from './components/ReceiptsPanel';
@@ -108,6 +109,7 @@ export function App({ session }: { session: Session }) {
             totals={view.totals}
             session={session}
           />
+          <WalletPanel identity={view.identity} stats={view.stats} totals={view.totals} session={session} />
           <IdentityPanel
             active={view.active}
             busy={view.busy}

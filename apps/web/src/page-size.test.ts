@@ -12,11 +12,13 @@ import { dashboardConfig, pageConfig } from '../vite.config';
  * the Peers panel, packages/peer and the peer protocol's schemas load only after Start); then 120,698 B with what
  * the page says about integrity (issue 17: each job's checking, project keys and signers, a tick per project);
  * then 120,742 B with zod's jitless setting made to run first (public/zod-jitless.js, a classic script, and
- * `@bricolage/protocol/jitless` no longer dropped by `"sideEffects": false`); then 121,104 B with several grids
- * (issue 19: the session's hooks for them and the farm's, addGrid and the grids in the snapshot; the Other grids panel and its code load in a chunk of their own).
+ * `@bricolage/protocol/jitless` no longer dropped by `"sideEffects": false`); then 121,841 B with the wallet
+ * (issue 19: earned, spent, balance recomputed from the verified entries, and the key's personal project); then
+ * 122,254 B with several grids (issue 19: the session's hooks for them and the farm's; the Other grids panel and the
+ * grids' code load in a chunk of their own).
  * Raise it only with a figure in BENCHMARKS.md that says what the page gained.
  */
-const BEFORE_DASHBOARD_GZIP_BYTES = 121_104;
+const BEFORE_DASHBOARD_GZIP_BYTES = 122_254;
 
 type Output = Rolldown.OutputChunk | Rolldown.OutputAsset;
 

@@ -13,6 +13,7 @@ import { KeyBackup } from './session/key-backup';
 import { Peers } from './session/peers';
 import { ReceiptSync } from './session/receipt-sync';
 import { ViewModel } from './session/view';
+import { type LocalWallet, localWallet, openFundedProject } from './session/wallet';
 
 export {
   type AssetFetch,
@@ -24,6 +25,7 @@ export {
   RECEIPTS_SHOWN,
   type View,
 } from './session/view';
+export type { LocalWallet } from './session/wallet';
 
 const PROJECTS_MS = 60_000;
 
@@ -208,6 +210,19 @@ export class Session {
   /** The receipts file: every receipt of this identity with its proof and signed tree head. */
   async exportReceipts(): Promise<{ name: string; text: string } | null> {
     return (await this.#parts?.receipts.exportFile()) ?? null;
+  }
+
+  /** The wallet recomputed from the verified entries kept here, or null before there is a key and a log. */
+  async wallet(): Promise<LocalWallet | null> {
+    const view = this.#model.view();
+    if (!this.#parts || !view.identity || !view.coordinatorKey) return null;
+    return localWallet(this.#parts.store, view.identity.publicKey, view.coordinatorKey);
+  }
+
+  /** Opens this key's personal project (its credit pays for its jobs) and logs the dashboard of this tab in to it. */
+  async openFundedProject(name: string): Promise<{ ok: true; project: string } | { ok: false; message: string }> {
+    if (!this.#parts) return { ok: false, message: 'the page is still starting' };
+    return openFundedProject(await this.#parts.computing.ensureVolunteer(), name);
   }
 
   async importReceipts(text: string, fileName: string): Promise<void> {

@@ -2,7 +2,9 @@
 // generated `paths`), with every answer checked against the protocol's schemas and every failure a value.
 import {
   AddWorkUnitsResponse,
+  authMessageBody,
   type BlobHash,
+  ChallengeResponse,
   CreatedProject,
   type CreateJobRequest,
   type CreateProjectRequest,
@@ -13,7 +15,12 @@ import {
   type ProjectId,
   ProjectStatus,
   ResultLine,
+  type OpenFundedProjectRequest,
+  domainMessage,
   sha256Hex,
+  sign,
+  TokenResponse,
+  type VolunteerKey,
 } from '@bricolage/protocol';
 import createFetchClient, { type Client } from 'openapi-fetch';
 import { z } from 'zod';
@@ -64,6 +71,15 @@ export interface BricolageClient {
     operatorToken: string,
     options?: CallOptions,
   ): Promise<ClientResult<CreatedProject>>;
+  /**
+   * Signs in with a volunteer key (challenge, signature, token) and opens its personal project, whose jobs the
+   * key's credit pays for: the project and a new project token for it (issue 19).
+   */
+  openFundedProject(
+    key: VolunteerSigningKey,
+    request: z.input<typeof OpenFundedProjectRequest>,
+    options?: CallOptions,
+  ): Promise<ClientResult<CreatedProject>>;
   projectStatus(project: ProjectId, options?: CallOptions): Promise<ClientResult<ProjectStatus>>;
   listJobs(options?: CallOptions): Promise<ClientResult<Job[]>>;
   getJob(job: JobId, options?: CallOptions): Promise<ClientResult<{ job: Job; progress: JobProgress }>>;
@@ -83,6 +99,12 @@ export interface BricolageClient {
   events(job: JobId, options?: CallOptions): AsyncGenerator<JobEvent>;
   /** Finished work units in cursor order, after `after` (0: from the start); an `error` item ends the iteration. */
   results(job: JobId, options?: CallOptions & { readonly after?: number }): AsyncGenerator<ResultItem>;
+}
+
+/** A volunteer key: its public half as the coordinator names it, and the private half that signs. */
+export interface VolunteerSigningKey {
+  readonly publicKey: string;
+  readonly privateKey: CryptoKey;
 }
 
 const StoredBlob = z.object({ hash: z.string(), size: z.number() });
@@ -154,6 +176,41 @@ export function createClient(options: ClientOptions): BricolageClient {
         CreatedProject,
         'new project',
       ),
+
+    openFundedProject: async (key, request, o = {}) => {
+      const volunteer = key.publicKey as VolunteerKey;
+      const challenge = await call(
+        o.signal,
+        () => api.POST('/v1/auth/challenge', { body: { volunteer }, signal: o.signal }),
+        ChallengeResponse,
+        'challenge',
+      );
+      if (!challenge.ok) return challenge;
+      const message = domainMessage('auth', authMessageBody(challenge.value.challenge, volunteer));
+      const signature = await sign(key.privateKey, message);
+      const token = await call(
+        o.signal,
+        () =>
+          api.POST('/v1/auth/token', {
+            body: { volunteer, challenge: challenge.value.challenge, signature },
+            signal: o.signal,
+          }),
+        TokenResponse,
+        'volunteer token',
+      );
+      if (!token.ok) return token;
+      return call(
+        o.signal,
+        () =>
+          api.POST('/v1/volunteer/project', {
+            body: request,
+            headers: { authorization: `Bearer ${token.value.token}` },
+            signal: o.signal,
+          }),
+        CreatedProject,
+        'personal project',
+      );
+    },
 
     projectStatus: (project, o = {}) =>
       call(

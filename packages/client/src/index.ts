@@ -8,6 +8,7 @@ export {
   createClient,
   type JobEvent,
   type ResultItem,
+  type VolunteerSigningKey,
 } from './client';
 export type { ClientError, ClientErrorCode, ClientResult } from './errors';
 export type { components, operations, paths } from './generated/openapi';

@@ -78,6 +78,7 @@ export {
 export {
   CreateProjectRequest,
   CreatedProject,
+  OpenFundedProjectRequest,
   ListedJob,
   ListedProject,
   Project,
@@ -127,12 +128,15 @@ export {
   ProvenReceipt,
   Receipt,
   ReceiptBody,
+  CreditBody,
+  DebitBody,
   ReceiptsPage,
   SignedTreeHead,
   TreeHead,
   WellKnown,
 } from './receipt';
 export { leafHash, rootFromLeafHashes, verifyConsistency, verifyInclusion } from './merkle';
+export { netCredit, type Wallet, walletOf } from './wallet';
 export { signReceiptBody, signTreeHead, verifyConsistentHeads, verifyReceipt, verifyTreeHead } from './verifier';
 
 // routes, and the volunteer page's automation contract

@@ -47,6 +47,12 @@ export type ListedProject = z.infer<typeof ListedProject>;
 export const ProjectList = z.object({ projects: z.array(ListedProject) }).meta({ id: 'ProjectList' });
 
 /** What `POST /v1/projects` returns: the project and its token, shown this once (stored hashed). */
+/** A volunteer key's personal project: what it is called (the key pays for its jobs from its credit). */
+export const OpenFundedProjectRequest = z
+  .object({ name: Name.default('My project'), description: z.string().max(2000).default('') })
+  .meta({ id: 'OpenFundedProjectRequest' });
+export type OpenFundedProjectRequest = z.infer<typeof OpenFundedProjectRequest>;
+
 export const CreatedProject = z.object({ project: Project, token: z.string() }).meta({ id: 'CreatedProject' });
 export type CreatedProject = z.infer<typeof CreatedProject>;
 export type ProjectStatus = z.infer<typeof ProjectStatus>;

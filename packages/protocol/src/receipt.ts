@@ -5,8 +5,11 @@ import { z } from 'zod';
 import { BlobHash, Ed25519Signature as Signature, JobId, ProjectId, VolunteerKey, WorkUnitId } from './ids';
 const Hash = z.string().regex(/^[0-9a-f]{64}$/);
 
-/** The signed body. Its canonical JSON is both what is signed and what the Merkle leaf hashes. */
-export const ReceiptBody = z
+/**
+ * A credit: a validated result earned its volunteer `credit`. Its canonical JSON is both what is signed and
+ * what the Merkle leaf hashes.
+ */
+export const CreditBody = z
   .strictObject({
     v: z.literal(1),
     type: z.literal('credit'),
@@ -22,8 +25,40 @@ export const ReceiptBody = z
     credit: z.number().positive(),
     /** Milliseconds since the epoch at which the work unit was validated. */
     at: z.number().int(),
+    /**
+     * The volunteer key that paid for the job, when a volunteer did (a personal project). Credit for work on
+     * a job the same key paid for is kept but cannot be spent (`wallet.ts`).
+     */
+    funder: VolunteerKey.optional(),
   })
-  .meta({ id: 'ReceiptBody' });
+  .meta({ id: 'CreditBody' });
+export type CreditBody = z.infer<typeof CreditBody>;
+
+/**
+ * A debit: a validated work unit of a volunteer-funded job cost its funder (`volunteer`) `debit`, the job's
+ * cost per work unit for each of the `replicas` it took. In the same log as the credits, signed the same way,
+ * so that a balance is a fact anyone can recompute from the log.
+ */
+export const DebitBody = z
+  .strictObject({
+    v: z.literal(1),
+    type: z.literal('debit'),
+    log: z.string(),
+    index: z.number().int().nonnegative(),
+    /** The funder: the key whose balance paid. */
+    volunteer: VolunteerKey,
+    project: ProjectId,
+    job: JobId,
+    workUnit: WorkUnitId,
+    replicas: z.number().int().positive(),
+    debit: z.number().positive(),
+    at: z.number().int(),
+  })
+  .meta({ id: 'DebitBody' });
+export type DebitBody = z.infer<typeof DebitBody>;
+
+/** The signed body of a log entry: a credit or a debit. */
+export const ReceiptBody = z.discriminatedUnion('type', [CreditBody, DebitBody]).meta({ id: 'ReceiptBody' });
 export type ReceiptBody = z.infer<typeof ReceiptBody>;
 
 export const Receipt = z.strictObject({ body: ReceiptBody, signature: Signature }).meta({ id: 'Receipt' });

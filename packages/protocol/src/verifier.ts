@@ -6,7 +6,16 @@ import { fromHex } from './bytes';
 import { canonicalBytes, canonicalJson } from './canonical';
 import { fail, ok, type Result } from './errors';
 import { leafHash, verifyConsistency, verifyInclusion } from './merkle';
-import { ConsistencyProof, ProvenReceipt, type Receipt, ReceiptBody, SignedTreeHead, TreeHead } from './receipt';
+import {
+  ConsistencyProof,
+  CreditBody,
+  DebitBody,
+  ProvenReceipt,
+  type Receipt,
+  type ReceiptBody,
+  SignedTreeHead,
+  TreeHead,
+} from './receipt';
 import { domainMessage, sign, verify } from './signing';
 
 // Codes: `bad_request` when the document is malformed or does not fit together (schema, wrong log,
@@ -14,7 +23,7 @@ import { domainMessage, sign, verify } from './signing';
 
 /** Signs exactly the schema's fields: extra keys are stripped first, or the receipt could never verify. */
 export async function signReceiptBody(privateKey: CryptoKey, body: ReceiptBody): Promise<Receipt> {
-  const clean = ReceiptBody.strip().parse(body);
+  const clean = (body.type === 'debit' ? DebitBody : CreditBody).strip().parse(body);
   return { body: clean, signature: await sign(privateKey, domainMessage('receipt', canonicalJson(clean))) };
 }
 

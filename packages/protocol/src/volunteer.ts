@@ -199,6 +199,14 @@ export const VolunteerStats = z
     errors: z.number().int().nonnegative(),
     pending: z.number().int().nonnegative(),
     credit: z.number().nonnegative(),
+    /** What the key's own jobs cost it so far (its debits in the log). */
+    spent: z.number().nonnegative(),
+    /** Credit earned on jobs the key paid for itself: kept, not spendable. */
+    unspendable: z.number().nonnegative(),
+    /** credit − unspendable − spent: what the key's jobs may still cost. */
+    balance: z.number(),
+    /** The key's personal project, whose jobs its balance pays for; null until it opens one. */
+    fundedProject: ProjectId.nullable(),
     consecutiveValid: z.number().int().nonnegative(),
     flagged: z.boolean(),
   })

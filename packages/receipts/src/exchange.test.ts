@@ -1,4 +1,4 @@
-import { generateSigningKeyPair } from '@bricolage/protocol';
+import { type CreditBody, generateSigningKeyPair } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
 import { auditReceipts } from './audit';
 import { exportReceipts, parseReceiptsFile, readReceiptsFile, signReceiptsFile, verifyReceiptsFile } from './exchange';
@@ -105,7 +105,10 @@ describe('auditReceipts', () => {
     const bad = stored(await log.append(me));
     const tampered: StoredReceipt = {
       ...bad,
-      proven: { ...bad.proven, receipt: { ...bad.proven.receipt, body: { ...bad.proven.receipt.body, credit: 99 } } },
+      proven: {
+        ...bad.proven,
+        receipt: { ...bad.proven.receipt, body: { ...(bad.proven.receipt.body as CreditBody), credit: 99 } },
+      },
     };
     const offline = {
       treeHead: () => Promise.reject(new TypeError('Failed to fetch')),

@@ -11,6 +11,7 @@ import {
   sign,
   verify,
   verifyReceipt,
+  netCredit,
 } from '@bricolage/protocol';
 import type { StoredReceipt } from './schema';
 
@@ -119,7 +120,7 @@ export async function verifyReceiptsFile(
     const result = await verifyReceipt(entry, publicKey);
     if (result.ok) {
       verified++;
-      credit += result.value.credit;
+      credit += netCredit(result.value);
     } else failures.push({ position, message: result.error.message });
   }
   return ok({ verified, credit, failures });

@@ -1,7 +1,7 @@
 // The volunteer's database: its layout at each version and the steps that upgrade one version to the
 // next. A browser may hold a database written by any earlier release; opening it runs the missing steps
 // inside the upgrade transaction, so an interrupted upgrade leaves the old version intact.
-import type { ProvenReceipt, SubmittedResult } from '@bricolage/protocol';
+import { netCredit, type ProvenReceipt, type SubmittedResult } from '@bricolage/protocol';
 import { type DBSchema, type IDBPDatabase, type IDBPTransaction, openDB, type StoreNames, unwrap } from 'idb';
 
 export const DB_NAME = 'bricolage';
@@ -162,7 +162,8 @@ export function receiptRecord(proven: ProvenReceipt, storedAt: number, check: Re
     project: body.project,
     job: body.job,
     workUnit: body.workUnit,
-    credit: body.credit,
+    // A debit (the volunteer's own job paid) counts against the credit.
+    credit: netCredit(body),
     at: body.at,
     proven,
     storedAt,

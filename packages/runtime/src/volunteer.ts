@@ -1,6 +1,6 @@
 // createVolunteer: the one object a volunteer page or a headless farm drives. It probes and calibrates
 // the device, authenticates, and runs the pipeline; results drain to the coordinator in the background.
-import type { Capabilities, ReceiptsPage, VolunteerStats } from '@bricolage/protocol';
+import type { Capabilities, CreatedProject, ReceiptsPage, VolunteerStats } from '@bricolage/protocol';
 import { generateSigningKeyPair } from '@bricolage/protocol';
 import type { PeerRoom } from '@bricolage/protocol/peer';
 import {
@@ -109,6 +109,8 @@ export interface Volunteer {
   /** This volunteer's receipts logged after index `after`, at most `limit` (the coordinator's default: 100). */
   receipts(after?: number, limit?: number): Promise<ClientResult<ReceiptsPage>>;
   stats(): Promise<ClientResult<VolunteerStats>>;
+  /** Opens this key's personal project (its credit pays for its jobs): the project and a new project token. */
+  openFundedProject(name: string): Promise<ClientResult<CreatedProject>>;
   /** A project's peer room (its secret, a signaling ticket), asked as this volunteer. */
   peerRoom(project: string): Promise<ClientResult<PeerRoom>>;
   /** Stops, submits what it can within `timeoutMs`, and terminates the worker. */
@@ -393,6 +395,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
 
     receipts: (after, limit) => client.receipts(after, limit),
     stats: () => client.me(),
+    openFundedProject: (name) => client.openFundedProject(name),
     peerRoom: (project) => client.peerRoom(project),
 
     async close(timeoutMs = 5000) {

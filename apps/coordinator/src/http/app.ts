@@ -11,6 +11,7 @@ import type { Deps, Env } from './env';
 import { resolveClient } from './middleware';
 import { operatorRoutes } from './operator';
 import { peerRoutes } from './peers';
+import { fundedProjectRoutes } from './funded-projects';
 import { projectRoutes } from './projects';
 import { publicRoutes } from './public';
 import { requestLog } from './request-log';
@@ -56,6 +57,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): OpenAPIHono<Env
   researcherRoutes(app, deps);
   blobRoutes(app, deps);
   volunteerRoutes(app, deps);
+  fundedProjectRoutes(app, deps);
   peerRoutes(app, deps);
   widgetRoutes(app, deps, {
     ...(options.widgetScript ? { script: options.widgetScript } : {}),

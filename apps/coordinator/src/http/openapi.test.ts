@@ -9,6 +9,7 @@ import {
   ChallengeRequest,
   CreateJobRequest,
   CreateProjectRequest,
+  OpenFundedProjectRequest,
   HeartbeatRequest,
   LeaseRequest,
   SubmitRequest,
@@ -45,6 +46,7 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 const JSON_BODIES: Record<string, ZodObject> = {
   [`POST ${API.jobs}`]: CreateJobRequest,
   [`POST ${API.projects}`]: CreateProjectRequest,
+  [`POST ${API.myFundedProject}`]: OpenFundedProjectRequest,
   [`POST ${API.challenge}`]: ChallengeRequest,
   [`POST ${API.token}`]: TokenRequest,
   [`POST ${API.lease}`]: LeaseRequest,

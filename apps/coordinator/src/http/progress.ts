@@ -45,6 +45,7 @@ export async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgres
       minQuorum: job.definition.redundancy.minQuorum,
       counts: p.counts,
       wanting: p.wanting,
+      unfunded: p.unfunded,
       online,
       windowMinutes: Math.round(deps.recent.windowMs / 60_000),
       anyEligibleHasWork,

@@ -18,6 +18,8 @@ export interface DiagnosisFacts {
   readonly counts: WorkUnitCounts;
   /** Units that want another replica now (need > 0). */
   readonly wanting: number;
+  /** Why the job's funder cannot pay for another replica (a volunteer-funded job), or null. */
+  readonly unfunded?: string | null;
   /** Volunteers seen within the last `windowMinutes`. */
   readonly online: readonly SeenVolunteer[];
   readonly windowMinutes: number;
@@ -75,6 +77,8 @@ export function diagnose(f: DiagnosisFacts): JobDiagnosis {
   if (f.state === 'cancelled') return result('cancelled', false, `cancelled: ${c.validated} validated before it was`);
   if (f.state === 'completed' || (unfinished === 0 && finished > 0))
     return result('completed', false, `completed: ${c.validated} validated, ${c.failed} failed`);
+  if (f.state === 'paused' && f.unfunded && unfinished > 0)
+    return result('paused', true, `paused: ${f.unfunded}; earn credit, then resume the job`);
   if (f.state === 'paused')
     return result(
       'paused',

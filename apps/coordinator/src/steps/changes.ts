@@ -6,7 +6,7 @@ import type { JobId, LeaseNumber, VolunteerKey, WorkUnitNumber } from '@bricolag
 import { NO_TRUST_CHANGE, type TrustChange, type TrustEvent, foldTrust } from '../rules/trust';
 import type { JobDelta, ReplicaChange, VolunteerDelta, WorkUnitChange, WorkUnitRecord } from '../store/records';
 import type { StepContext } from './context';
-import { appendReceipts, type Credit } from './receipt';
+import { appendReceipts, type Credit, type Debit, type LogEntry } from './receipt';
 
 interface VolunteerTally {
   leased: number;
@@ -17,6 +17,10 @@ interface VolunteerTally {
   valid: number;
   invalid: number;
   credit: number;
+  /** Debits of the key's own jobs. */
+  spent: number;
+  /** Credit earned on jobs the key itself pays for. */
+  ownCredit: number;
   trust: TrustChange;
 }
 
@@ -27,7 +31,7 @@ export class Changes {
   readonly #replicas = new Map<LeaseNumber, ReplicaChange>();
   readonly #volunteers = new Map<VolunteerKey, VolunteerTally>();
   readonly #jobs = new Map<JobId, { credit: number; finished: WorkUnitNumber[] }>();
-  readonly #credits: Credit[] = [];
+  readonly #entries: LogEntry[] = [];
   /** Jobs whose units or state this transaction changed: their progress streams are told after commit. */
   readonly touched = new Set<JobId>();
 
@@ -67,6 +71,8 @@ export class Changes {
         valid: 0,
         invalid: 0,
         credit: 0,
+        spent: 0,
+        ownCredit: 0,
         trust: NO_TRUST_CHANGE,
       };
       this.#volunteers.set(key, tally);
@@ -80,9 +86,15 @@ export class Changes {
   }
 
   /** A credit for the log, and the job's share of it. */
-  credit(credit: Credit): void {
-    this.#credits.push(credit);
+  credit(credit: Omit<Credit, 'kind'>): void {
+    this.#entries.push({ kind: 'credit', ...credit });
     this.#job(credit.job).credit += credit.amount;
+  }
+
+  /** A debit of a volunteer-funded job's funder, for the log and its counters. */
+  debit(debit: Omit<Debit, 'kind'>): void {
+    this.#entries.push({ kind: 'debit', ...debit });
+    this.volunteer(debit.funder).spent += debit.amount;
   }
 
   #job(id: JobId) {
@@ -136,14 +148,16 @@ export class Changes {
         valid: t.valid,
         invalid: t.invalid,
         credit: t.credit,
+        spent: t.spent,
+        ownCredit: t.ownCredit,
         trustReset: t.trust.reset,
         validAfterReset: t.trust.validAfterReset,
         flag: t.trust.flag,
       }));
   }
 
-  get credits(): readonly Credit[] {
-    return this.#credits;
+  get entries(): readonly LogEntry[] {
+    return this.#entries;
   }
 }
 
@@ -169,7 +183,7 @@ export async function writeChanges(ctx: StepContext): Promise<void> {
     }
   const volunteers = changes.volunteerDeltas();
   if (volunteers.length > 0) await tx.addVolunteerCounts(volunteers);
-  if (changes.credits.length > 0) await appendReceipts(ctx, changes.credits);
+  if (changes.entries.length > 0) await appendReceipts(ctx, changes.entries);
 }
 
-export type { Credit };
+export type { Credit, Debit };

@@ -2,7 +2,7 @@
 // (written once, at the end: changes.ts), the time, chance, and the jobs' definitions. Created per
 // transaction and passed explicitly; nothing here outlives it but the catalog, which holds only what never
 // changes.
-import type { JobDefinition, JobId, ProjectId } from '@bricolage/protocol';
+import type { JobDefinition, JobId, ProjectId, VolunteerKey } from '@bricolage/protocol';
 import type { Random } from '../clock';
 import type { CreditPolicy } from '../rules/credit';
 import type { Tx } from '../store/persistence';
@@ -34,6 +34,8 @@ export interface JobFacts {
   readonly project: ProjectId;
   readonly definition: JobDefinition;
   readonly createdAt: number;
+  /** The volunteer key paying for the job (its project is the key's personal project), or null. */
+  readonly funder: VolunteerKey | null;
 }
 
 /**
@@ -42,10 +44,6 @@ export interface JobFacts {
  */
 export class JobCatalog {
   readonly #facts = new Map<JobId, JobFacts>();
-
-  remember(facts: JobFacts): void {
-    this.#facts.set(facts.id, facts);
-  }
 
   async facts(tx: Tx, id: JobId): Promise<JobFacts | null> {
     const known = this.#facts.get(id);
@@ -58,6 +56,7 @@ export class JobCatalog {
       project: state.project,
       definition: JSON.parse(stored.json) as JobDefinition,
       createdAt: stored.createdAt,
+      funder: await tx.funderOf(state.project),
     };
     this.#facts.set(id, facts);
     return facts;

@@ -25,8 +25,18 @@ export function credit(
   const tally = ctx.changes.volunteer(volunteer);
   tally.valid++;
   tally.credit += amount;
+  // Kept, but not spendable: a key cannot pay its own jobs with credit those jobs minted it.
+  if (job.funder === volunteer) tally.ownCredit += amount;
   ctx.changes.trust(volunteer, 'valid');
-  ctx.changes.credit({ job: job.id, project: job.project, workUnit, volunteer, outputHash, amount });
+  ctx.changes.credit({
+    job: job.id,
+    project: job.project,
+    workUnit,
+    volunteer,
+    outputHash,
+    amount,
+    funder: job.funder,
+  });
 }
 
 export function discredit(

@@ -4,6 +4,7 @@
 import { type JobId, type JobState, WORK_UNIT_STATES, type WorkUnitCounts } from '@bricolage/protocol';
 import type { JobCounts } from '../store/store';
 import type { StepContext } from './context';
+import { unfundedReason } from './fund';
 
 /** Sets the state a researcher asked for; a job made active with nothing left to do is completed at once. */
 export async function setJobState(ctx: StepContext, id: JobId, wanted: JobState): Promise<JobState> {
@@ -31,5 +32,14 @@ export async function progress(ctx: StepContext, id: JobId): Promise<JobCounts> 
       wanting += r.wanting;
     }
   }
-  return { counts: counts as WorkUnitCounts, knownAnswer, credit: await ctx.tx.jobCredit(id), wanting, reissued };
+  const facts = await ctx.catalog.facts(ctx.tx, id);
+  const unfunded = facts ? await unfundedReason(ctx, facts) : null;
+  return {
+    counts: counts as WorkUnitCounts,
+    knownAnswer,
+    credit: await ctx.tx.jobCredit(id),
+    wanting,
+    reissued,
+    unfunded,
+  };
 }

@@ -8,6 +8,7 @@ import type { JobId } from '@bricolage/protocol';
 import { eligibility, leaseOrder } from '../rules/eligibility';
 import { DEFAULT_SIZING, leaseSize, speedOf, volunteerRoom } from '../rules/lease-size';
 import { quorumFor } from '../rules/trust';
+import { uncommitted } from './fund';
 import { replicasWanted } from '../rules/validation';
 import type { Candidate, NewReplica } from '../store/records';
 import type { GrantedLease, LeaseQuery } from '../store/store';
@@ -30,6 +31,8 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<GrantedLea
   for (const id of await tx.jobIds({ state: 'active', ...(q.project ? { project: q.project } : {}) }))
     open.push(await ctx.catalog.require(tx, id));
   const grants: { candidate: Candidate; replica: NewReplica; probe: boolean }[] = [];
+  /** Credit committed by this lease to replicas of funded jobs, per funder. */
+  const committedHere = new Map<string, number>();
   for (const fit of leaseOrder(open, (job) => eligibility(job.definition.spec, q.capabilities))) {
     if (room <= 0) break;
     const { job, backend } = fit;
@@ -38,6 +41,14 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<GrantedLea
     const size = leaseSize({ speed, leaseSeconds: def.leaseSeconds, room, wanted, seconds });
     if (size.count <= 0) continue;
     let jobRoom = size.count;
+    if (job.funder) {
+      // Only the replicas its funder can still pay for, counting those out already and those granted above.
+      await tx.lockVolunteer(job.funder);
+      const left = (await uncommitted(ctx, job.funder, job.project)) - (committedHere.get(job.funder) ?? 0);
+      jobRoom = Math.min(jobRoom, Math.floor(left / def.costPerWorkUnit));
+      if (jobRoom <= 0) continue;
+    }
+    const planned = jobRoom;
     const deadline = now + size.leaseMs;
     const grant = (candidate: Candidate, probe: boolean) => {
       const wu = candidate.workUnit;
@@ -72,7 +83,8 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<GrantedLea
     if (jobRoom > 0)
       for (const candidate of await tx.leaseCandidates(job.id, backend, q.volunteer, jobRoom, limits.inlineInputBytes))
         grant(candidate, false);
-    const n = size.count - jobRoom;
+    const n = planned - jobRoom;
+    if (job.funder) committedHere.set(job.funder, (committedHere.get(job.funder) ?? 0) + n * def.costPerWorkUnit);
     if (speed === null) wanted -= n;
     else seconds -= n / speed;
   }

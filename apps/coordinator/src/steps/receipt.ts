@@ -1,8 +1,9 @@
-// Receipt: each credit becomes a receipt appended to the public Merkle log, in the transaction that grants
+// Receipt: each credit (and each debit of a volunteer-funded job) becomes an entry appended to the public Merkle log, in the transaction that grants
 // it. The log has one appender at a time (its head is locked until commit), and its head carries the tree's
 // frontier, so an append reads one row and writes its receipts, their nodes and the new head: nothing of the
 // tree is read back.
 import {
+  type CreditBody,
   type JobId,
   type ProjectId,
   type ReceiptBody,
@@ -17,41 +18,60 @@ import type { StepContext } from './context';
 
 /** A credit granted by a verdict, waiting for its place in the log. */
 export interface Credit {
+  readonly kind: 'credit';
   readonly job: JobId;
   readonly project: ProjectId;
   readonly workUnit: WorkUnitNumber;
   readonly volunteer: VolunteerKey;
   readonly outputHash: string;
   readonly amount: number;
+  /** The key that pays for the job, when a volunteer does. */
+  readonly funder: VolunteerKey | null;
 }
+
+/** What a validated unit of a volunteer-funded job cost its funder, waiting for its place in the log. */
+export interface Debit {
+  readonly kind: 'debit';
+  readonly job: JobId;
+  readonly project: ProjectId;
+  readonly workUnit: WorkUnitNumber;
+  readonly funder: VolunteerKey;
+  readonly replicas: number;
+  readonly amount: number;
+}
+
+export type LogEntry = Credit | Debit;
 
 const utf8 = new TextEncoder();
 
-export async function appendReceipts(ctx: StepContext, credits: readonly Credit[]): Promise<void> {
+function bodyOf(e: LogEntry, log: string, index: number, at: number): ReceiptBody {
+  const common = { v: 1 as const, log, index, project: e.project, job: e.job, workUnit: workUnitId(e.workUnit) };
+  if (e.kind === 'debit')
+    return { ...common, type: 'debit', volunteer: e.funder, replicas: e.replicas, debit: e.amount, at };
+  return {
+    ...common,
+    type: 'credit',
+    volunteer: e.volunteer,
+    outputHash: e.outputHash as CreditBody['outputHash'],
+    credit: e.amount,
+    at,
+    ...(e.funder ? { funder: e.funder } : {}),
+  };
+}
+
+export async function appendReceipts(ctx: StepContext, entries: readonly LogEntry[]): Promise<void> {
   const { tx, now } = ctx;
   const head = await tx.lockLogHead();
   let frontier = head.frontier.slice();
   let size = head.size;
   const receipts: NewReceipt[] = [];
   const nodes: MerkleNode[] = [];
-  for (const c of credits) {
-    const body: ReceiptBody = {
-      v: 1,
-      type: 'credit',
-      log: ctx.logKey,
-      index: size,
-      volunteer: c.volunteer,
-      project: c.project,
-      job: c.job,
-      workUnit: workUnitId(c.workUnit),
-      outputHash: c.outputHash as ReceiptBody['outputHash'],
-      credit: c.amount,
-      at: now,
-    };
+  for (const e of entries) {
+    const body = bodyOf(e, ctx.logKey, size, now);
     const json = canonicalJson(body);
     const leaf = leafHashSync(utf8.encode(json));
     const appended = appendToFrontier(frontier, size, leaf);
-    receipts.push({ index: size, volunteer: c.volunteer, body: json, leaf });
+    receipts.push({ index: size, volunteer: body.volunteer, body: json, leaf });
     // Level 0 is the leaf, which the receipt's row carries.
     for (const n of appended.nodes) if (n.level > 0) nodes.push(n);
     frontier = appended.frontier;

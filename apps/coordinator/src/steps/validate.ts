@@ -8,6 +8,7 @@ import { failureReason, replicasWanted, validate } from '../rules/validation';
 import type { WorkUnitRecord } from '../store/records';
 import type { JobFacts, StepContext } from './context';
 import { type Ballot, credit, discredit } from './credit';
+import { chargeFunder } from './fund';
 
 const counts = (w: WorkUnitRecord) => ({
   quorum: w.quorum,
@@ -51,6 +52,8 @@ export function judgeQuorum(
       discredit(ctx, id, r.volunteer, 'invalid');
       if (id !== current.replica) ctx.changes.setReplica(id, { output: null });
     }
+    // Every replica the unit took is paid for, whatever became of it.
+    chargeFunder(ctx, job, wu.id, wu.issued);
     ctx.changes.setUnit(wu, {
       state: 'validated',
       inFlight,
@@ -134,8 +137,10 @@ export function judgeProbe(
     outputHash: wu.expectedHash as string,
     output: expected,
   });
-  if (good) credit(ctx, job, wu.id, current, current.outputHash);
-  else discredit(ctx, current.replica, current.volunteer, 'known_answer_failed');
+  if (good) {
+    credit(ctx, job, wu.id, current, current.outputHash);
+    chargeFunder(ctx, job, wu.id, 1);
+  } else discredit(ctx, current.replica, current.volunteer, 'known_answer_failed');
 }
 
 /** A replica returned after its unit validated: judged against the canonical result. */

@@ -21,6 +21,7 @@ import { JobCatalog, type StepContext, type StepLimits } from '../steps/context'
 import { expireLeases } from '../steps/expire';
 import { heartbeat } from '../steps/heartbeat';
 import { progress, setJobState } from '../steps/jobs';
+import { balanceOf, pauseUnfunded } from '../steps/fund';
 import { lease } from '../steps/lease';
 import { submit } from '../steps/submit';
 import { commitBatch, stageWorkUnits } from '../steps/upload';
@@ -110,6 +111,20 @@ export class CoordinatorStore implements Store {
     return this.#read((tx) => tx.insertProject(p, tokenHash));
   }
 
+  openFundedProject(funder: VolunteerKey, fresh: Project, tokenHash: string): Promise<Project> {
+    return this.#read(async (tx) => {
+      await tx.lockVolunteer(funder);
+      const existing = await tx.projectFundedBy(funder);
+      if (existing) {
+        await tx.setProjectTokenHash(existing, tokenHash);
+        return (await tx.project(existing)) as Project;
+      }
+      await tx.insertProject(fresh, tokenHash);
+      await tx.insertProjectFunder(fresh.id, funder);
+      return fresh;
+    });
+  }
+
   projectByTokenHash(tokenHash: string): Promise<Project | null> {
     return this.#read((tx) => tx.projectByTokenHash(tokenHash));
   }
@@ -145,8 +160,8 @@ export class CoordinatorStore implements Store {
   // ---- jobs ----
 
   async createJob(job: JobRecord): Promise<void> {
+    // Not remembered here: the catalog reads the job back once, with its project's funder.
     await this.#read((tx) => tx.insertJob(job));
-    this.#catalog.remember(job);
   }
 
   getJob(id: JobId): Promise<JobRecord | null> {
@@ -272,6 +287,7 @@ export class CoordinatorStore implements Store {
   async sweep(now: number): Promise<number | null> {
     if (!(await this.#db.lead('sweep'))) return null;
     const expired = await this.expireLeases(now);
+    await this.#step(now, (ctx) => pauseUnfunded(ctx));
     await this.#read((tx) => tx.dropStagedBatches(now - this.#options.staleUploadMs));
     await this.markAlive(now);
     return expired;
@@ -305,6 +321,10 @@ export class CoordinatorStore implements Store {
         errors: v?.errors ?? 0,
         pending: v?.pending ?? 0,
         credit: v?.credit ?? 0,
+        spent: v?.spent ?? 0,
+        unspendable: v?.ownCredit ?? 0,
+        balance: balanceOf(v),
+        fundedProject: await tx.projectFundedBy(volunteer),
         consecutiveValid: v?.trust.consecutiveValid ?? 0,
         flagged: v?.trust.flagged ?? false,
       };

@@ -40,6 +40,15 @@ export interface ProjectRows {
   projects(): Promise<Project[]>;
   project(id: ProjectId): Promise<Project | null>;
   embeddingOrigins(project: ProjectId): Promise<string[]>;
+  /** Makes `project` the personal project of `funder`, whose balance pays for its jobs. */
+  insertProjectFunder(project: ProjectId, funder: VolunteerKey): Promise<void>;
+  /** Replaces the project's token (the old one stops working). */
+  setProjectTokenHash(project: ProjectId, tokenHash: string): Promise<void>;
+  projectFundedBy(funder: VolunteerKey): Promise<ProjectId | null>;
+  /** The volunteer key paying for the project's jobs, or null: an operator's project. */
+  funderOf(project: ProjectId): Promise<VolunteerKey | null>;
+  /** Replicas issued so far of the jobs' unfinished work units: what the funder may still be debited. */
+  issuedUnfinished(jobs: readonly JobId[]): Promise<number>;
   replaceEmbeddingOrigins(project: ProjectId, origins: readonly string[]): Promise<void>;
 }
 

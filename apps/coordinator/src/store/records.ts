@@ -139,6 +139,10 @@ export interface VolunteerRecord {
   readonly invalid: number;
   readonly errors: number;
   readonly credit: number;
+  /** What the key's own jobs cost it (debits). */
+  readonly spent: number;
+  /** The part of `credit` earned on jobs the key itself paid for: not spendable. */
+  readonly ownCredit: number;
 }
 
 /**
@@ -154,6 +158,8 @@ export interface VolunteerDelta {
   readonly valid: number;
   readonly invalid: number;
   readonly credit: number;
+  readonly spent: number;
+  readonly ownCredit: number;
   readonly trustReset: boolean;
   readonly validAfterReset: number;
   readonly flag: boolean;

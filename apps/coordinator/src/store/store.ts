@@ -31,6 +31,8 @@ export interface JobCounts {
   readonly wanting: number;
   /** Replicas issued beyond each work unit's quorum. */
   readonly reissued: number;
+  /** Why its funder cannot pay for another replica (a volunteer-funded job), or null. */
+  readonly unfunded: string | null;
 }
 
 /** Volunteers' failures of one code on a job, with the latest one as an example. */
@@ -155,6 +157,11 @@ export interface Store {
 
   // projects and blobs
   createProject(p: Project, tokenHash: string): Promise<void>;
+  /**
+   * The funder's personal project with a new token (`tokenHash`): `fresh` is created when the key has none;
+   * the project it already has otherwise, whose old token stops working.
+   */
+  openFundedProject(funder: VolunteerKey, fresh: Project, tokenHash: string): Promise<Project>;
   projectByTokenHash(tokenHash: string): Promise<Project | null>;
   listProjects(): Promise<Project[]>;
   getProject(id: ProjectId): Promise<Project | null>;

@@ -22,6 +22,7 @@ import {
   verifyReceipt,
   verifyTreeHead,
   workUnitNumber,
+  netCredit,
 } from '@bricolage/protocol';
 import { type Random, seededRandom, systemClock } from '../clock';
 import { DEFAULT_CONFIG } from '../config';
@@ -524,7 +525,7 @@ async function checkRows(
   const sums = new Map<string, { credit: number; n: number }>();
   for (const b of bodies) {
     const s = sums.get(b.volunteer) ?? { credit: 0, n: 0 };
-    sums.set(b.volunteer, { credit: s.credit + b.credit, n: s.n + 1 });
+    sums.set(b.volunteer, { credit: s.credit + netCredit(b), n: s.n + 1 });
   }
   const rows = await q<{
     key: string;

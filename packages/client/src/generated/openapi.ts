@@ -503,6 +503,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/volunteer/project": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open the volunteer key's personal project, whose jobs its credit pays for (or the one it has), with a new project token */
+        post: operations["openFundedProject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/volunteer/peer-room": {
         parameters: {
             query?: never;
@@ -727,10 +744,14 @@ export interface components {
             body: components["schemas"]["ReceiptBody"];
             signature: string;
         };
-        ReceiptBody: {
+        ReceiptBody: components["schemas"]["CreditBody"] | components["schemas"]["DebitBody"];
+        CreditBody: {
             /** @enum {number} */
             v: 1;
-            /** @enum {string} */
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
             type: "credit";
             log: string;
             index: number;
@@ -740,6 +761,25 @@ export interface components {
             workUnit: string;
             outputHash: string;
             credit: number;
+            at: number;
+            funder?: string;
+        };
+        DebitBody: {
+            /** @enum {number} */
+            v: 1;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "debit";
+            log: string;
+            index: number;
+            volunteer: string;
+            project: string;
+            job: string;
+            workUnit: string;
+            replicas: number;
+            debit: number;
             at: number;
         };
         CreatedProject: {
@@ -1114,6 +1154,10 @@ export interface components {
             errors: number;
             pending: number;
             credit: number;
+            spent: number;
+            unspendable: number;
+            balance: number;
+            fundedProject: string | null;
             consecutiveValid: number;
             flagged: boolean;
         };
@@ -1125,6 +1169,12 @@ export interface components {
             receipt: components["schemas"]["Receipt"];
             proof: components["schemas"]["InclusionProof"];
             treeHead: components["schemas"]["SignedTreeHead"];
+        };
+        OpenFundedProjectRequest: {
+            /** @default My project */
+            name?: string;
+            /** @default  */
+            description?: string;
         };
         PeerRoom: {
             project: string;
@@ -2176,6 +2226,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReceiptsPage"];
+                };
+            };
+            /** @description Rejected request */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    openFundedProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenFundedProjectRequest"];
+            };
+        };
+        responses: {
+            /** @description The project and a new token for it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedProject"];
                 };
             };
             /** @description Rejected request */

@@ -16,6 +16,7 @@ import {
   SubmitResponse,
   TokenResponse,
   VolunteerStats,
+  CreatedProject,
   authMessageBody,
   domainMessage,
   sha256Hex,
@@ -128,6 +129,11 @@ export class CoordinatorClient {
 
   me(): Promise<ClientResult<VolunteerStats>> {
     return this.#authed(API.me, VolunteerStats, { method: 'GET' });
+  }
+
+  /** This key's personal project, whose jobs its credit pays for, with a new project token. */
+  openFundedProject(name: string): Promise<ClientResult<CreatedProject>> {
+    return this.#authed(API.myFundedProject, CreatedProject, { method: 'POST', json: { name } });
   }
 
   /** The public project list: each project's published signing key and open jobs. */

@@ -153,6 +153,8 @@ export const toVolunteer = (r: QueryResultRow): VolunteerRecord => ({
   invalid: r.invalid,
   errors: r.errors,
   credit: r.credit,
+  spent: r.spent,
+  ownCredit: r.own_credit,
 });
 
 export const toStoredReceipt = (r: QueryResultRow): StoredReceipt => ({

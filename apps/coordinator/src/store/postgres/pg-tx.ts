@@ -101,6 +101,37 @@ export class PgTx implements Tx {
     return row ? toProject(row) : null;
   }
 
+  async insertProjectFunder(project: ProjectId, funder: VolunteerKey): Promise<void> {
+    await this.#q('INSERT INTO project_funders (project, funder) VALUES ($1, $2)', [project, funder]);
+  }
+
+  async setProjectTokenHash(project: ProjectId, tokenHash: string): Promise<void> {
+    await this.#q('UPDATE projects SET token_hash = $1 WHERE id = $2', [tokenHash, project]);
+  }
+
+  async projectFundedBy(funder: VolunteerKey): Promise<ProjectId | null> {
+    return (
+      (await this.#one<{ project: ProjectId }>('SELECT project FROM project_funders WHERE funder = $1', [funder]))
+        ?.project ?? null
+    );
+  }
+
+  async funderOf(project: ProjectId): Promise<VolunteerKey | null> {
+    return (
+      (await this.#one<{ funder: VolunteerKey }>('SELECT funder FROM project_funders WHERE project = $1', [project]))
+        ?.funder ?? null
+    );
+  }
+
+  async issuedUnfinished(jobs: readonly JobId[]): Promise<number> {
+    if (jobs.length === 0) return 0;
+    const row = await this.#one<{ n: string }>(
+      `SELECT COALESCE(SUM(issued), 0) AS n FROM work_units WHERE job = ANY($1::text[]) AND state IN ('unsent', 'in_progress')`,
+      [jobs],
+    );
+    return Number(row?.n ?? 0);
+  }
+
   async embeddingOrigins(project: ProjectId): Promise<string[]> {
     const rows = await this.#q<{ origin: string }>(
       'SELECT origin FROM project_embedding WHERE project = $1 ORDER BY origin COLLATE "C"',
@@ -538,12 +569,12 @@ export class PgTx implements Tx {
     await this.#q(
       `UPDATE volunteers v SET leased = v.leased + d.leased, returned = v.returned + d.returned,
          pending = v.pending + d.pending, errors = v.errors + d.errors, valid = v.valid + d.valid, invalid = v.invalid + d.invalid,
-         credit = v.credit + d.credit,
+         credit = v.credit + d.credit, spent = v.spent + d.spent, own_credit = v.own_credit + d.own,
          consecutive_valid = CASE WHEN d.reset THEN d.after ELSE v.consecutive_valid + d.after END,
          flagged = v.flagged OR d.flag
        FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
-                   $7::float8[], $8::bool[], $9::int[], $10::bool[], $11::bigint[])
-         AS d(key, leased, returned, errors, valid, invalid, credit, reset, after, flag, pending)
+                   $7::float8[], $8::bool[], $9::int[], $10::bool[], $11::bigint[], $12::float8[], $13::float8[])
+         AS d(key, leased, returned, errors, valid, invalid, credit, reset, after, flag, pending, spent, own)
        WHERE v.key = d.key`,
       [
         deltas.map((d) => d.key),
@@ -557,6 +588,8 @@ export class PgTx implements Tx {
         deltas.map((d) => d.validAfterReset),
         deltas.map((d) => d.flag),
         deltas.map((d) => d.pending),
+        deltas.map((d) => d.spent),
+        deltas.map((d) => d.ownCredit),
       ],
     );
   }

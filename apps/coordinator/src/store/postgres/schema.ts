@@ -69,4 +69,10 @@ export const PG_MIGRATIONS: readonly string[] = [
   -- The operator's ban list: keys refused at the token exchange and on every volunteer request.
   CREATE TABLE bans (volunteer TEXT PRIMARY KEY, reason TEXT NOT NULL, at BIGINT NOT NULL);
   `,
+  `
+  -- Issue 19: credits buy compute (see the SQLite schema).
+  CREATE TABLE project_funders (project TEXT PRIMARY KEY REFERENCES projects(id), funder TEXT NOT NULL UNIQUE);
+  ALTER TABLE volunteers ADD COLUMN spent DOUBLE PRECISION NOT NULL DEFAULT 0;
+  ALTER TABLE volunteers ADD COLUMN own_credit DOUBLE PRECISION NOT NULL DEFAULT 0;
+  `,
 ];

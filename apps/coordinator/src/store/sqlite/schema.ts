@@ -125,4 +125,11 @@ export const MIGRATIONS: readonly string[] = [
   -- The operator's ban list: keys refused at the token exchange and on every volunteer request.
   CREATE TABLE bans (volunteer TEXT PRIMARY KEY, reason TEXT NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;
   `,
+  `
+  -- Issue 19: credits buy compute. A volunteer key's personal project (one per key), whose jobs it pays for;
+  -- and what a key spent, and earned on jobs it paid for itself (kept, not spendable: steps/fund.ts).
+  CREATE TABLE project_funders (project TEXT PRIMARY KEY REFERENCES projects(id), funder TEXT NOT NULL UNIQUE) WITHOUT ROWID;
+  ALTER TABLE volunteers ADD COLUMN spent REAL NOT NULL DEFAULT 0;
+  ALTER TABLE volunteers ADD COLUMN own_credit REAL NOT NULL DEFAULT 0;
+  `,
 ];

@@ -131,6 +131,33 @@ export class SqliteTx implements Tx {
     return row ? toProject(row) : null;
   }
 
+  async insertProjectFunder(project: ProjectId, funder: VolunteerKey): Promise<void> {
+    this.#s('INSERT INTO project_funders (project, funder) VALUES (?, ?)').run(project, funder);
+  }
+
+  async setProjectTokenHash(project: ProjectId, tokenHash: string): Promise<void> {
+    this.#s('UPDATE projects SET token_hash = ? WHERE id = ?').run(tokenHash, project);
+  }
+
+  async projectFundedBy(funder: VolunteerKey): Promise<ProjectId | null> {
+    return (this.#s('SELECT project FROM project_funders WHERE funder = ?').pluck().get(funder) as ProjectId) ?? null;
+  }
+
+  async funderOf(project: ProjectId): Promise<VolunteerKey | null> {
+    return (
+      (this.#s('SELECT funder FROM project_funders WHERE project = ?').pluck().get(project) as VolunteerKey) ?? null
+    );
+  }
+
+  async issuedUnfinished(jobs: readonly JobId[]): Promise<number> {
+    const sum = this.#s(
+      `SELECT COALESCE(SUM(issued), 0) FROM work_units WHERE job = ? AND state IN ('unsent', 'in_progress')`,
+    ).pluck();
+    let total = 0;
+    for (const job of jobs) total += sum.get(job) as number;
+    return total;
+  }
+
   async embeddingOrigins(project: ProjectId): Promise<string[]> {
     return this.#s('SELECT origin FROM project_embedding WHERE project = ? ORDER BY origin')
       .pluck()
@@ -553,7 +580,7 @@ export class SqliteTx implements Tx {
   async addVolunteerCounts(deltas: readonly VolunteerDelta[]): Promise<void> {
     const add = this.#s(
       `UPDATE volunteers SET leased = leased + ?, returned = returned + ?, pending = pending + ?, errors = errors + ?,
-         valid = valid + ?, invalid = invalid + ?, credit = credit + ?,
+         valid = valid + ?, invalid = invalid + ?, credit = credit + ?, spent = spent + ?, own_credit = own_credit + ?,
          consecutive_valid = CASE WHEN ? THEN ? ELSE consecutive_valid + ? END, flagged = flagged | ?
        WHERE key = ?`,
     );
@@ -566,6 +593,8 @@ export class SqliteTx implements Tx {
         d.valid,
         d.invalid,
         d.credit,
+        d.spent,
+        d.ownCredit,
         d.trustReset ? 1 : 0,
         d.validAfterReset,
         d.validAfterReset,
@@ -811,6 +840,8 @@ interface VolunteerRow {
   invalid: number;
   errors: number;
   credit: number;
+  spent: number;
+  own_credit: number;
 }
 interface ResultSqlRow {
   id: number;
@@ -910,6 +941,8 @@ const toVolunteer = (r: VolunteerRow): VolunteerRecord => ({
   invalid: r.invalid,
   errors: r.errors,
   credit: r.credit,
+  spent: r.spent,
+  ownCredit: r.own_credit,
 });
 
 const toStoredReceipt = (row: ReceiptRow): StoredReceipt => ({

@@ -3,7 +3,7 @@ import type { Project } from '@bricolage/protocol';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { type ResearcherApi, researcherApi } from '../api';
 import { href, parseRoute, type Route } from '../route';
-import { forgetToken, storedToken, storeToken } from '../token';
+import { forgetToken, storedToken, storeToken } from '../../dashboard-token';
 import { CreateJob } from './CreateJob';
 import { JobList } from './JobList';
 import { JobPage } from './JobPage';

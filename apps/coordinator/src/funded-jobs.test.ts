@@ -1,0 +1,147 @@
+// Credits that buy compute (issue 19), over real HTTP with a manual clock: a volunteer earns credit on an
+// operator's job, opens its own project with its key, and its job runs only as far as its balance pays;
+// each validated unit debits it in the log, and the balance recomputed from its own entries, verified offline,
+// is the coordinator's.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  API,
+  type CreatedProject,
+  type JobProgress,
+  type ReceiptBody,
+  verifyReceipt,
+  walletOf,
+} from '@bricolage/protocol';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { ManualClock, seededRandom } from './clock';
+import { type Coordinator, startCoordinator } from './server';
+import { describeBackends, type TestDatabase } from './testing/backends';
+import { Researcher, square } from './testing/fixtures';
+import { SimVolunteer } from './testing/sim-volunteer';
+
+describeBackends('jobs paid from a volunteer’s credit', (backend) => {
+  let db: TestDatabase | null = null;
+  let dir: string;
+  let coordinator: Coordinator;
+  let operatorJobs: Researcher;
+  const clock = new ManualClock();
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bricolage-funded-'));
+    db = await backend.open(dir);
+    coordinator = await startCoordinator({
+      dataDir: dir,
+      databaseUrl: db?.databaseUrl,
+      port: 0,
+      clock,
+      random: seededRandom(19),
+    });
+    operatorJobs = new Researcher(coordinator.url, (await coordinator.createProject('demo')).token);
+  });
+
+  afterEach(async () => {
+    await coordinator.close();
+    await db?.close();
+    db = null;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** `a` and `b` compute `n` units of a new operator job together (quorum 2): each earns 10 a unit. */
+  async function earn(a: SimVolunteer, b: SimVolunteer, n: number): Promise<void> {
+    const job = await operatorJobs.createSquareJob({ name: `earn ${n}` });
+    await operatorJobs.addSquares(job, 1, n);
+    for (const v of [a, b]) await v.computeAndSubmit((await v.lease(n)).leases, square);
+    expect((await operatorJobs.progress(job)).counts.validated).toBe(n);
+  }
+
+  async function openProject(funder: SimVolunteer, name = 'mine'): Promise<Researcher> {
+    const opened = await funder.post<CreatedProject>(API.myFundedProject, { name });
+    expect(opened.status).toBe(200);
+    return new Researcher(coordinator.url, opened.body.token);
+  }
+
+  const progressOf = async (r: Researcher, job: string) =>
+    ((await (await r.request('GET', API.job(job))).json()) as { progress: JobProgress }).progress;
+
+  it('runs a funded job only as far as the balance pays, debits each unit in the log, and pauses it', async () => {
+    const [funder, x, y] = await Promise.all([1, 2, 3].map(() => SimVolunteer.create(coordinator.url)));
+    await earn(funder!, x!, 6);
+    expect(await funder!.stats()).toMatchObject({ credit: 60, spent: 0, balance: 60, fundedProject: null });
+
+    const mine = await openProject(funder!);
+    const job = await mine.createSquareJob({ name: 'paid by my credit' });
+    await mine.addSquares(job, 100, 5);
+    // Quorum 2 at 10 a replica: 60 pays for 6 replicas, whoever takes them.
+    const first = await x!.lease(10);
+    expect(first.leases).toHaveLength(5);
+    const second = await y!.lease(10);
+    expect(second.leases).toHaveLength(1);
+    expect((await y!.lease(10)).leases).toHaveLength(0);
+    await x!.computeAndSubmit(first.leases, square);
+    await y!.computeAndSubmit(second.leases, square);
+    expect((await mine.progress(job)).counts.validated).toBe(1);
+    expect(await funder!.stats()).toMatchObject({ spent: 20, balance: 40 });
+
+    // The other four units hold a replica each, 40 committed: nothing is left to lease on, and the sweep
+    // pauses the job with that reason.
+    await coordinator.sweep();
+    const paused = await progressOf(mine, job);
+    expect(paused.state).toBe('paused');
+    expect(paused.diagnosis).toMatchObject({ code: 'paused', stalled: true });
+    expect(paused.diagnosis.why).toMatch(/funder's balance is spent.*earn credit, then resume/);
+
+    // Earning more and resuming finishes it: 5 units × 2 replicas × 10.
+    await earn(funder!, x!, 4);
+    expect((await mine.request('POST', API.resume(job))).status).toBe(200);
+    await y!.computeAndSubmit((await y!.lease(10)).leases, square);
+    expect((await mine.progress(job)).counts.validated).toBe(5);
+    const stats = await funder!.stats();
+    expect(stats).toMatchObject({ credit: 100, spent: 100, unspendable: 0, balance: 0 });
+
+    // The funder's own entries, each verified offline against the log's key, give the same wallet.
+    const { receipts } = await funder!.receipts();
+    const bodies: ReceiptBody[] = [];
+    for (const r of receipts) {
+      const checked = await verifyReceipt(r, coordinator.publicKey);
+      expect(checked.ok).toBe(true);
+      if (checked.ok) bodies.push(checked.value);
+    }
+    const debits = bodies.filter((b) => b.type === 'debit');
+    expect(debits).toHaveLength(5);
+    for (const d of debits) expect(d).toMatchObject({ job, replicas: 2, debit: 20 });
+    expect(walletOf(bodies, funder!.key)).toEqual({ earned: 100, unspendable: 0, spent: 100, balance: 0 });
+    // Those who computed it hold receipts that name who paid.
+    const paidFor = (await x!.receipts()).receipts.map((r) => r.receipt.body).filter((b) => b.job === job);
+    expect(paidFor.length).toBeGreaterThan(0);
+    for (const b of paidFor) expect(b).toMatchObject({ type: 'credit', funder: funder!.key });
+  });
+
+  it('keeps credit a key earned on its own job out of its balance', async () => {
+    const [funder, x] = await Promise.all([1, 2].map(() => SimVolunteer.create(coordinator.url)));
+    await earn(funder!, x!, 4);
+    const mine = await openProject(funder!);
+    const job = await mine.createSquareJob({ name: 'my own' });
+    await mine.addSquares(job, 100, 2);
+    for (const v of [funder!, x!]) await v.computeAndSubmit((await v.lease(2)).leases, square);
+    expect((await mine.progress(job)).counts.validated).toBe(2);
+    // Earned 40 + 20 on its own job; spent 2 units × 2 replicas × 10; only the 40 was spendable.
+    expect(await funder!.stats()).toMatchObject({ credit: 60, unspendable: 20, spent: 40, balance: 0 });
+  });
+
+  it('gives a key one personal project, a new token each time it asks, and refuses one without a key', async () => {
+    const [funder] = await Promise.all([SimVolunteer.create(coordinator.url)]);
+    const first = await funder!.post<CreatedProject>(API.myFundedProject, { name: 'mine' });
+    const again = await funder!.post<CreatedProject>(API.myFundedProject, { name: 'renamed?' });
+    expect(again.body.project).toEqual(first.body.project);
+    expect(again.body.token).not.toBe(first.body.token);
+    const old = new Researcher(coordinator.url, first.body.token);
+    expect((await old.request('GET', API.myProject)).status).toBe(401);
+    expect(await funder!.stats()).toMatchObject({ fundedProject: first.body.project.id });
+    const anonymous = await funder!.post(API.myFundedProject, { name: 'x' }, false);
+    expect(anonymous.status).toBe(401);
+    const bad = await funder!.post<{ error: { code: string } }>(API.myFundedProject, { name: 42 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('bad_request');
+  });
+});

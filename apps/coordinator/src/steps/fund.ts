@@ -1,0 +1,70 @@
+// Fund: jobs a volunteer pays for with its credit (issue 19). Each validated work unit of such a job debits
+// its funder the job's cost per work unit for every replica the unit took, in the log like a credit; a lease
+// hands out only the replicas the funder's balance still covers, counting those already out; a job whose
+// funder cannot pay for one more replica is paused with that reason by the sweep.
+//
+// Balance = credit earned − credit earned on the key's own jobs (not spendable) − debits. Credit is only ever
+// minted by operators' jobs: a funded unit debits its cost for every replica and credits each valid one at
+// most that cost, so moving credit between keys through funded jobs never creates any.
+import type { JobId, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
+import type { VolunteerRecord } from '../store/records';
+import type { JobFacts, StepContext } from './context';
+
+/** What a key may still spend. */
+export const balanceOf = (v: Pick<VolunteerRecord, 'credit' | 'ownCredit' | 'spent'> | null): number =>
+  v ? v.credit - v.ownCredit - v.spent : 0;
+
+/** Debits the funder of `job` (if a volunteer funds it) for a unit that validated after taking `replicas`. */
+export function chargeFunder(ctx: StepContext, job: JobFacts, workUnit: WorkUnitNumber, replicas: number): void {
+  if (!job.funder || replicas <= 0) return;
+  ctx.changes.debit({
+    job: job.id,
+    project: job.project,
+    workUnit,
+    funder: job.funder,
+    replicas,
+    amount: job.definition.costPerWorkUnit * replicas,
+  });
+}
+
+/** What the funder's balance still covers once every replica already out on its jobs is paid for. */
+export async function uncommitted(
+  ctx: StepContext,
+  funder: VolunteerKey,
+  project: JobFacts['project'],
+): Promise<number> {
+  const { tx } = ctx;
+  const balance = balanceOf(await tx.volunteer(funder));
+  let committed = 0;
+  for (const id of await tx.jobIds({ project })) {
+    const job = await ctx.catalog.require(tx, id);
+    committed += job.definition.costPerWorkUnit * (await tx.issuedUnfinished([id]));
+  }
+  return balance - committed;
+}
+
+/** Why a funded job cannot lease another replica now, or null when it can (or is not funded). */
+export async function unfundedReason(ctx: StepContext, job: JobFacts): Promise<string | null> {
+  if (!job.funder) return null;
+  const left = await uncommitted(ctx, job.funder, job.project);
+  const cost = job.definition.costPerWorkUnit;
+  if (left >= cost) return null;
+  return `its funder's balance is spent: ${round(left)} credit left uncommitted, a replica costs ${cost}`;
+}
+
+/** Pauses the active funded jobs whose funder cannot pay for another replica; returns them. */
+export async function pauseUnfunded(ctx: StepContext): Promise<JobId[]> {
+  const paused: JobId[] = [];
+  for (const id of await ctx.tx.jobIds({ state: 'active' })) {
+    const job = await ctx.catalog.require(ctx.tx, id);
+    if (!job.funder || (await unfundedReason(ctx, job)) === null) continue;
+    if (!(await ctx.tx.hasUnfinished(id))) continue;
+    if ((await ctx.tx.lockJob(id)) !== 'active') continue;
+    await ctx.tx.setJobState(id, 'paused');
+    ctx.changes.touched.add(id);
+    paused.push(id);
+  }
+  return paused;
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
