@@ -84,6 +84,17 @@ test('one page serves two coordinators, each receipt verified against its own ke
 
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByTestId('phase')).toHaveText('Stopped');
+
+  // Removed, it stays removed; its receipts stay in the browser.
+  await page.getByRole('button', { name: `Remove ${other.url}` }).click();
+  await expect(page.getByTestId('grid')).toHaveCount(0);
+  await page.reload();
+  await openPage(page, home.url);
+  await expect(page.getByRole('heading', { name: 'Other grids' })).toBeVisible();
+  await expect(page.getByTestId('grid')).toHaveCount(0);
+  expect((await storedReceipts(page, `bricolage grid ${other.url}`)).length).toBeGreaterThanOrEqual(
+    otherReceipts.length,
+  );
 });
 
 /** The duty cycle the home grid's pipeline is set to keep, as the page's automation hook reports it. */

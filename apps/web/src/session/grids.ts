@@ -68,7 +68,7 @@ export class Grids {
       const setting: GridSetting = { url, key: known.publicKey, share: 100, servedProjects: null };
       await this.#save([...this.#settings(), setting]);
       const grid = await this.#open(setting);
-      if (this.#started) await grid.start();
+      if (this.#started) await this.#startGrid(grid);
       return true;
     } catch (error) {
       return this.#refuse(`${url} did not answer as a coordinator: ${(error as Error).message}`);
@@ -83,6 +83,8 @@ export class Grids {
     this.#grids.delete(url);
     await this.#save(this.#settings().filter((s) => s.url !== url));
     this.#publish();
+    // The last other grid gone: the home pipeline has the whole throttle again (rebalancing stops with none).
+    if (this.#grids.size === 0) this.#o.setHomeDuty(this.#o.model.view().settings.throttle / 100);
     await grid?.close();
   }
 
@@ -116,7 +118,7 @@ export class Grids {
     this.#started = true;
     this.#timer ??= setInterval(() => void this.#rebalance(), REBALANCE_MS);
     void this.#rebalance();
-    await Promise.all([...this.#grids.values()].map((g) => g.start()));
+    await Promise.all([...this.#grids.values()].map((g) => this.#startGrid(g)));
   }
 
   async stop(): Promise<void> {
@@ -157,6 +159,16 @@ export class Grids {
       }
     } finally {
       this.#rebalancing = false;
+    }
+  }
+
+  /** One grid failing to start (its worker, its first request) must not stop the others, nor the home grid. */
+  async #startGrid(grid: Grid): Promise<void> {
+    try {
+      await grid.start();
+    } catch (error) {
+      console.warn(`could not start computing for ${grid.setting.url}`, error);
+      this.#o.model.notify('error', `Could not start computing for ${grid.setting.url}`, [(error as Error).message]);
     }
   }
 
