@@ -111,6 +111,9 @@ test('keeps the identity, settings and receipts across a reload; the key stays e
     consentedAt: null,
     // Every project, until the volunteer first unticks one (issue 17's per-project choice).
     servedProjects: null,
+    // No other grid, and the home grid's default share (issue 19's several grids).
+    grids: [],
+    homeShare: 100,
   });
   expect(second.totals).toEqual(
     expect.arrayContaining([
