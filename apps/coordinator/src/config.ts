@@ -46,6 +46,11 @@ export interface CoordinatorConfig extends ConnectionLimits {
    * separated (TRUST_PROXY). Empty: none, and the client is the socket's peer.
    */
   readonly trustProxy: string;
+  /**
+   * Other grids' logs (their coordinators' public keys) whose credit receipts this one honours: a volunteer
+   * presents one once and it is credited here (HONOURED_LOGS, comma separated). Empty: none.
+   */
+  readonly honouredLogs: readonly string[];
   /** Requests that prove no identity (public routes, challenges, tokens, failed sign-ins), per client address. */
   readonly perAddress: RateLimit;
   /** Reads of the public log (tree head, proofs, entries), per client address. */
@@ -121,6 +126,7 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   // 64 at once, then 32 an hour: the audit measured 388 a second.
   newIdentities: { perSecond: 32 / 3600, burst: 64 },
   maxLeasesPerVolunteer: 256,
+  honouredLogs: [],
   inlineInputBytes: 256 * 1024,
   credit: DEFAULT_CREDIT,
   inlineLeaseBytes: 4 * 1024 * 1024,

@@ -43,11 +43,18 @@ const coordinator = await startCoordinator({
   ...(databaseUrl ? { databaseUrl } : {}),
   port,
   host,
-  // PEERS=0: volunteers work alone (no /signal, no rooms).
-  ...(process.env.PEERS === '0' ? { config: { peers: false } } : {}),
   ...(existsSync(webDist) ? { webRoot: webDist } : {}),
   logger: createLogger(logLevel),
-  config: { trustProxy: process.env.TRUST_PROXY ?? '' },
+  config: {
+    trustProxy: process.env.TRUST_PROXY ?? '',
+    // PEERS=0: volunteers work alone (no /signal, no rooms). (One config object: a second `config` key
+    // used to replace this one and PEERS=0 was ignored.)
+    ...(process.env.PEERS === '0' ? { peers: false } : {}),
+    honouredLogs: (process.env.HONOURED_LOGS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter((k) => k !== ''),
+  },
   ...(existsSync(widgetScript) ? { widgetScript } : {}),
 }).catch((e: Error) => {
   // A second coordinator on the same data directory is an operator's mistake, not a crash: say so plainly.

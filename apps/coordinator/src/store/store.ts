@@ -11,6 +11,8 @@ import type {
   Project,
   ProjectId,
   ReceiptBody,
+  CreditBody,
+  ImportResponse,
   SubmitResponse,
   VolunteerKey,
   VolunteerStats,
@@ -229,6 +231,11 @@ export interface Store {
    */
   resumeLeases(now: number): Promise<{ readonly downtimeMs: number; readonly extended: number }>;
   volunteerStats(volunteer: VolunteerKey): Promise<VolunteerStats>;
+  /**
+   * Credits `holder` with other grids' credit receipts, verified by the caller: all of them, or none when one
+   * was credited here before (`conflict`, naming it).
+   */
+  importCredits(holder: VolunteerKey, receipts: readonly CreditBody[], now: number): Promise<Result<ImportResponse>>;
   /** Whether this key has ever traded a challenge for a token. */
   isVolunteer(volunteer: VolunteerKey): Promise<boolean>;
 

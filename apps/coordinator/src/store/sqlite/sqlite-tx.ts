@@ -32,6 +32,7 @@ import type {
   ReplicaRecord,
   ReturnedRow,
   StoredWorkUnitState,
+  ImportClaim,
   VolunteerDelta,
   VolunteerRecord,
   WorkUnitChange,
@@ -147,6 +148,11 @@ export class SqliteTx implements Tx {
     return (
       (this.#s('SELECT funder FROM project_funders WHERE project = ?').pluck().get(project) as VolunteerKey) ?? null
     );
+  }
+
+  async claimImports(rows: readonly ImportClaim[]): Promise<ImportClaim[]> {
+    const insert = this.#s('INSERT OR IGNORE INTO imported_receipts (log, idx, volunteer, at) VALUES (?, ?, ?, ?)');
+    return rows.filter((r) => insert.run(r.log, r.index, r.volunteer, r.at).changes === 1);
   }
 
   async issuedUnfinished(jobs: readonly JobId[]): Promise<number> {
