@@ -71,6 +71,11 @@ export interface CoordinatorConfig extends ConnectionLimits {
   readonly challengeSeconds: number;
   /** How often expired leases are swept back into the queue. */
   readonly sweepMs: number;
+  /**
+   * After the grid was down, what its leases get besides the downtime: time for volunteers to find it back
+   * (a page probes every 2 s; a browser closed meanwhile must be reopened before it delivers what it computed).
+   */
+  readonly reconnectGraceMs: number;
   /** How often a job's progress is read for its SSE streams (once per job, whatever the number of streams). */
   readonly progressEveryMs: number;
   /**
@@ -133,6 +138,9 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   tokenSeconds: 15 * 60,
   challengeSeconds: 120,
   sweepMs: 1000,
+  // A stranded result of a short lease (a measured device's lasts its compute time twice plus 15 s) was refused
+  // as expired when a loaded machine took longer than that to reopen the browser after the coordinator's restart.
+  reconnectGraceMs: 60_000,
   progressEveryMs: 500,
   progressQuietMs: 5000,
   // Slow clients. A request head is a few hundred bytes: 10 s is ample on any link. A whole request gets 5

@@ -302,7 +302,7 @@ export class CoordinatorStore implements Store {
     return this.#read((tx) => tx.putMeta(ALIVE_AT, new TextEncoder().encode(String(now))));
   }
 
-  resumeLeases(now: number): Promise<{ readonly downtimeMs: number; readonly extended: number }> {
+  resumeLeases(now: number, graceMs = 0): Promise<{ readonly downtimeMs: number; readonly extended: number }> {
     return this.#read(async (tx) => {
       const stored = await tx.meta(ALIVE_AT);
       const aliveAt = stored ? Number(new TextDecoder().decode(stored)) : Number.NaN;
@@ -310,7 +310,7 @@ export class CoordinatorStore implements Store {
       await tx.putMeta(ALIVE_AT, new TextEncoder().encode(String(now)));
       const downtimeMs = now - aliveAt;
       if (!Number.isSafeInteger(aliveAt) || !(downtimeMs > 0)) return { downtimeMs: 0, extended: 0 };
-      return { downtimeMs, extended: await tx.extendLiveLeases(aliveAt, downtimeMs) };
+      return { downtimeMs, extended: await tx.extendLiveLeases(aliveAt, downtimeMs + graceMs) };
     });
   }
 
