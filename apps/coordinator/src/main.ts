@@ -1,6 +1,7 @@
 // `npm start`: the grid on one machine — coordinator, volunteer page and a seeded demo project.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DEFAULT_CONFIG } from './config';
 import { DataDirectoryInUse } from './data-dir/lock';
 import { parseTrustedProxies } from './http/client-address';
 import { LOG_LEVELS, createLogger, isLogLevel } from './logger';
@@ -32,6 +33,11 @@ if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
   console.error('DATABASE_URL must be a postgres:// URL (leave it unset for SQLite in DATA_DIR)');
   process.exit(2);
 }
+const reconnectGraceMs = Number(process.env.RECONNECT_GRACE_MS ?? DEFAULT_CONFIG.reconnectGraceMs);
+if (!Number.isSafeInteger(reconnectGraceMs) || reconnectGraceMs < 0) {
+  console.error(`RECONNECT_GRACE_MS must be a whole number of milliseconds, got ${process.env.RECONNECT_GRACE_MS}`);
+  process.exit(2);
+}
 const trustProxy = parseTrustedProxies(process.env.TRUST_PROXY ?? '');
 if (!trustProxy.ok) {
   console.error(trustProxy.error.message);
@@ -47,6 +53,7 @@ const coordinator = await startCoordinator({
   logger: createLogger(logLevel),
   config: {
     trustProxy: process.env.TRUST_PROXY ?? '',
+    reconnectGraceMs,
     // PEERS=0: volunteers work alone (no /signal, no rooms). (One config object: a second `config` key
     // used to replace this one and PEERS=0 was ignored.)
     ...(process.env.PEERS === '0' ? { peers: false } : {}),
