@@ -37,7 +37,9 @@ test('results computed while the coordinator is down are delivered when it is ba
   // Leases of 15 s hold one unit each whatever the device's measured speed (rules/lease-size.ts gives a measured
   // device as much work as it can finish within the lease, less 15 s of grace), so the tab holds only what it
   // prefetches and work is left for both outages: with the default 600 s, one lease took all 32 units on a quick
-  // machine. Heartbeats renew the leases while the tab runs; the coordinator's downtime is given back to them.
+  // machine. Heartbeats renew the leases while the tab runs; the coordinator's downtime is given back to them,
+  // with a minute to find it back (reconnectGraceMs): without it, one result stranded by the second outage was
+  // refused as expired when a loaded machine took longer than its lease's last seconds to reopen the browser.
   const { job } = await seedPrimes(grid, { ...JOB, leaseSeconds: 15 });
   let page = await context.newPage();
   await openPage(page, grid.url);

@@ -46,6 +46,11 @@ export interface CoordinatorConfig extends ConnectionLimits {
    * separated (TRUST_PROXY). Empty: none, and the client is the socket's peer.
    */
   readonly trustProxy: string;
+  /**
+   * Other grids' logs (their coordinators' public keys) whose credit receipts this one honours: a volunteer
+   * presents one once and it is credited here (HONOURED_LOGS, comma separated). Empty: none.
+   */
+  readonly honouredLogs: readonly string[];
   /** Requests that prove no identity (public routes, challenges, tokens, failed sign-ins), per client address. */
   readonly perAddress: RateLimit;
   /** Reads of the public log (tree head, proofs, entries), per client address. */
@@ -66,6 +71,11 @@ export interface CoordinatorConfig extends ConnectionLimits {
   readonly challengeSeconds: number;
   /** How often expired leases are swept back into the queue. */
   readonly sweepMs: number;
+  /**
+   * After the grid was down, what its leases get besides the downtime: time for volunteers to find it back
+   * (a page probes every 2 s; a browser closed meanwhile must be reopened before it delivers what it computed).
+   */
+  readonly reconnectGraceMs: number;
   /** How often a job's progress is read for its SSE streams (once per job, whatever the number of streams). */
   readonly progressEveryMs: number;
   /**
@@ -121,12 +131,16 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   // 64 at once, then 32 an hour: the audit measured 388 a second.
   newIdentities: { perSecond: 32 / 3600, burst: 64 },
   maxLeasesPerVolunteer: 256,
+  honouredLogs: [],
   inlineInputBytes: 256 * 1024,
   credit: DEFAULT_CREDIT,
   inlineLeaseBytes: 4 * 1024 * 1024,
   tokenSeconds: 15 * 60,
   challengeSeconds: 120,
   sweepMs: 1000,
+  // A stranded result of a short lease (a measured device's lasts its compute time twice plus 15 s) was refused
+  // as expired when a loaded machine took longer than that to reopen the browser after the coordinator's restart.
+  reconnectGraceMs: 60_000,
   progressEveryMs: 500,
   progressQuietMs: 5000,
   // Slow clients. A request head is a few hundred bytes: 10 s is ample on any link. A whole request gets 5

@@ -38,8 +38,9 @@ describeBackends('leases across a restart', (backend) => {
   it('gives the leases live at a clean stop the downtime, and none to a lease that ran out before it', async () => {
     const { databaseUrl } = await open();
     const clock = new ManualClock();
-    // No sweeps of its own: the test sweeps, so the clock alone says what happened when.
-    const config = { sweepMs: 3_600_000 };
+    // No sweeps of its own: the test sweeps, so the clock alone says what happened when. After a restart, 30 s
+    // more for volunteers to find the grid back.
+    const config = { sweepMs: 3_600_000, reconnectGraceMs: 30_000 };
     let coordinator = await startCoordinator({
       dataDir: dir,
       databaseUrl,
@@ -74,6 +75,9 @@ describeBackends('leases across a restart', (backend) => {
       log: quiet,
     });
     try {
+      // 40 s after the restart: past the 20 s `late` had left, within them plus the 30 s grace.
+      clock.advance(40_000);
+      expect(await coordinator.sweep()).toBe(0);
       // The same volunteer, its token still valid (the token key persists), at the new address.
       const reply = await fetch(`${coordinator.url}/v1/volunteer/heartbeat`, {
         method: 'POST',
@@ -81,7 +85,7 @@ describeBackends('leases across a restart', (backend) => {
         body: JSON.stringify({ leases: [early.lease, late.lease] }),
       });
       const beat = (await reply.json()) as { leases: { lease: string; deadline: number | null; state: string }[] };
-      // `late` had 20 s left when the coordinator stopped, and still has them; `early` stays expired.
+      // `late` had 20 s left when the coordinator stopped, and got them back with the grace; `early` stays expired.
       expect(beat.leases).toEqual([
         { lease: early.lease, deadline: null, state: 'expired' },
         { lease: late.lease, deadline: clock.now() + 60_000, state: 'leased' },

@@ -1,6 +1,7 @@
 // `npm start`: the grid on one machine — coordinator, volunteer page and a seeded demo project.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DEFAULT_CONFIG } from './config';
 import { DataDirectoryInUse } from './data-dir/lock';
 import { parseTrustedProxies } from './http/client-address';
 import { LOG_LEVELS, createLogger, isLogLevel } from './logger';
@@ -32,6 +33,11 @@ if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
   console.error('DATABASE_URL must be a postgres:// URL (leave it unset for SQLite in DATA_DIR)');
   process.exit(2);
 }
+const reconnectGraceMs = Number(process.env.RECONNECT_GRACE_MS ?? DEFAULT_CONFIG.reconnectGraceMs);
+if (!Number.isSafeInteger(reconnectGraceMs) || reconnectGraceMs < 0) {
+  console.error(`RECONNECT_GRACE_MS must be a whole number of milliseconds, got ${process.env.RECONNECT_GRACE_MS}`);
+  process.exit(2);
+}
 const trustProxy = parseTrustedProxies(process.env.TRUST_PROXY ?? '');
 if (!trustProxy.ok) {
   console.error(trustProxy.error.message);
@@ -43,11 +49,19 @@ const coordinator = await startCoordinator({
   ...(databaseUrl ? { databaseUrl } : {}),
   port,
   host,
-  // PEERS=0: volunteers work alone (no /signal, no rooms).
-  ...(process.env.PEERS === '0' ? { config: { peers: false } } : {}),
   ...(existsSync(webDist) ? { webRoot: webDist } : {}),
   logger: createLogger(logLevel),
-  config: { trustProxy: process.env.TRUST_PROXY ?? '' },
+  config: {
+    trustProxy: process.env.TRUST_PROXY ?? '',
+    reconnectGraceMs,
+    // PEERS=0: volunteers work alone (no /signal, no rooms). (One config object: a second `config` key
+    // used to replace this one and PEERS=0 was ignored.)
+    ...(process.env.PEERS === '0' ? { peers: false } : {}),
+    honouredLogs: (process.env.HONOURED_LOGS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter((k) => k !== ''),
+  },
   ...(existsSync(widgetScript) ? { widgetScript } : {}),
 }).catch((e: Error) => {
   // A second coordinator on the same data directory is an operator's mistake, not a crash: say so plainly.

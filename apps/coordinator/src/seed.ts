@@ -3,7 +3,7 @@
 // volunteer page and the dashboard (the job publishes its results). Goes through the HTTP API, so the demo is
 // validated exactly as a researcher's job would be. The primes demo it replaced stays for the benchmarks,
 // whose figures are in its terms.
-import { API, CreateJobRequest, toBase64 } from '@bricolage/protocol';
+import { API, type CreateJobRequest, toBase64 } from '@bricolage/protocol';
 import {
   MANDELBROT_DEEP_ZOOM,
   type MandelbrotParams,
@@ -13,7 +13,6 @@ import {
 } from '@bricolage/workloads';
 import { buildJob } from '@bricolage/workloads/node';
 import { sha256Hex } from './hash';
-import { describeChecking } from './rules/checking';
 import type { Coordinator } from './server';
 
 export const DEMO_PROJECT = 'Deep zoom (demo)';
@@ -81,8 +80,8 @@ export async function seedDemo(coordinator: Coordinator, options: DemoOptions = 
   const description =
     `${title}: the Mandelbrot set ${frame.span} wide around ${frame.centerX} + ${frame.centerY}i, in ` +
     `${tiles.toLocaleString('en')} tiles of 64 × 64 pixels, up to ${frame.maxIter.toLocaleString('en')} iterations a pixel in ` +
-    `fixed-point arithmetic. Watch the picture fill in: tiles this tab computed are outlined. ` +
-    describeChecking(CreateJobRequest.parse(request), 'tile', false);
+    // How its tiles are checked is not said here: the page says it of each job, from the job's own settings.
+    'fixed-point arithmetic. Watch the picture fill in: tiles this tab computed are outlined.';
   return seed(coordinator, DEMO_PROJECT, description, { blobs: bundle.blobs, request }, mandelbrot.workUnits(frame));
 }
 
@@ -91,7 +90,7 @@ export async function seedPrimesDemo(coordinator: Coordinator, options: PrimesDe
   const params = { limit: options.limit ?? 1_000_000_000, segment: options.segment ?? 1_000_000, knownAnswerEvery: 25 };
   const bundle = await buildJob(primes, params);
   const request: CreateJobRequest = { ...bundle.request, knownAnswerRate: 0.1 };
-  const description = `Counts the primes below ${params.limit.toLocaleString('en')} with a segmented sieve, one segment per work unit. ${describeChecking(CreateJobRequest.parse(request), 'segment', true)}`;
+  const description = `Counts the primes below ${params.limit.toLocaleString('en')} with a segmented sieve, one segment per work unit.`;
   return seed(
     coordinator,
     PRIMES_DEMO_PROJECT,

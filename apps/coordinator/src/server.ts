@@ -200,7 +200,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   // only those that ran out while we were alive go back into the queue, before anyone asks for work.
   // Only when no other coordinator of the grid is sweeping: then the grid was down, not just this process.
   if (await store.lead()) {
-    await store.resumeLeases(clock.now());
+    await store.resumeLeases(clock.now(), config.reconnectGraceMs);
     await store.expireLeases(clock.now());
   }
   const app = createApp(deps, {

@@ -49,6 +49,7 @@ export const API = {
   submit: '/v1/volunteer/submit',
   receipts: '/v1/volunteer/receipts', // ?after=index
   me: '/v1/volunteer/me',
+  imports: '/v1/volunteer/imports', // POST {receipts}: other grids' receipts this coordinator honours, credited once
   myFundedProject: '/v1/volunteer/project', // POST {name}: the key's personal project, paid from its credit; a new token
   peerRoom: '/v1/volunteer/peer-room', // ?project=: the project's room, its secret and a signaling ticket
 

@@ -108,6 +108,8 @@ export {
   SubmittedResult,
   TokenRequest,
   TokenResponse,
+  ImportRequest,
+  ImportResponse,
   VolunteerStats,
   WebGpuCapability,
 } from './volunteer';
@@ -130,6 +132,7 @@ export {
   ReceiptBody,
   CreditBody,
   DebitBody,
+  ImportBody,
   ReceiptsPage,
   SignedTreeHead,
   TreeHead,

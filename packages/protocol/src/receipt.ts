@@ -57,8 +57,34 @@ export const DebitBody = z
   .meta({ id: 'DebitBody' });
 export type DebitBody = z.infer<typeof DebitBody>;
 
-/** The signed body of a log entry: a credit or a debit. */
-export const ReceiptBody = z.discriminatedUnion('type', [CreditBody, DebitBody]).meta({ id: 'ReceiptBody' });
+/**
+ * An import: a credit receipt of another grid's log, which this coordinator honours, credited here once to the
+ * volunteer it names (`volunteer`). `from` and `fromIndex` name the receipt in its own log, where anyone can
+ * check that it exists; `project`, `job`, `workUnit` and `credit` are the original's.
+ */
+export const ImportBody = z
+  .strictObject({
+    v: z.literal(1),
+    type: z.literal('import'),
+    log: z.string(),
+    index: z.number().int().nonnegative(),
+    volunteer: VolunteerKey,
+    /** The other grid's log (its coordinator's public key). */
+    from: z.string(),
+    fromIndex: z.number().int().nonnegative(),
+    project: ProjectId,
+    job: JobId,
+    workUnit: WorkUnitId,
+    credit: z.number().positive(),
+    at: z.number().int(),
+  })
+  .meta({ id: 'ImportBody' });
+export type ImportBody = z.infer<typeof ImportBody>;
+
+/** The signed body of a log entry: a credit, a debit, or a credit imported from another grid. */
+export const ReceiptBody = z
+  .discriminatedUnion('type', [CreditBody, DebitBody, ImportBody])
+  .meta({ id: 'ReceiptBody' });
 export type ReceiptBody = z.infer<typeof ReceiptBody>;
 
 export const Receipt = z.strictObject({ body: ReceiptBody, signature: Signature }).meta({ id: 'Receipt' });

@@ -10,6 +10,7 @@ import {
   ConsistencyProof,
   CreditBody,
   DebitBody,
+  ImportBody,
   ProvenReceipt,
   type Receipt,
   type ReceiptBody,
@@ -23,7 +24,8 @@ import { domainMessage, sign, verify } from './signing';
 
 /** Signs exactly the schema's fields: extra keys are stripped first, or the receipt could never verify. */
 export async function signReceiptBody(privateKey: CryptoKey, body: ReceiptBody): Promise<Receipt> {
-  const clean = (body.type === 'debit' ? DebitBody : CreditBody).strip().parse(body);
+  const schema = body.type === 'debit' ? DebitBody : body.type === 'import' ? ImportBody : CreditBody;
+  const clean = schema.strip().parse(body);
   return { body: clean, signature: await sign(privateKey, domainMessage('receipt', canonicalJson(clean))) };
 }
 

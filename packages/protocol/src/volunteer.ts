@@ -189,6 +189,21 @@ export const SubmitResponse = z
   .meta({ id: 'SubmitResponse' });
 export type SubmitResponse = z.infer<typeof SubmitResponse>;
 
+/** Other grids' proven credit receipts, presented by the volunteer they credit (issue 19). */
+export const ImportRequest = z
+  .object({ receipts: z.array(z.unknown()).min(1).max(1000) })
+  .meta({ id: 'ImportRequest' });
+export type ImportRequest = z.infer<typeof ImportRequest>;
+
+export const ImportResponse = z
+  .object({
+    accepted: z.number().int().nonnegative(),
+    /** The credit they added to the volunteer's balance here. */
+    credit: z.number().nonnegative(),
+  })
+  .meta({ id: 'ImportResponse' });
+export type ImportResponse = z.infer<typeof ImportResponse>;
+
 export const VolunteerStats = z
   .object({
     volunteer: VolunteerKey,

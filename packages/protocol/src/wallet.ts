@@ -4,7 +4,7 @@
 import type { ReceiptBody } from './receipt';
 
 export interface Wallet {
-  /** Credit of every validated result of the key's. */
+  /** Credit of every validated result of the key's, and credit imported from other grids. */
   readonly earned: number;
   /** The part of `earned` made on jobs the key itself paid for: kept, but not spendable. */
   readonly unspendable: number;
@@ -22,6 +22,7 @@ export function walletOf(entries: Iterable<ReceiptBody>, key: string): Wallet {
   for (const e of entries) {
     if (e.volunteer !== key) continue;
     if (e.type === 'debit') spent += e.debit;
+    else if (e.type === 'import') earned += e.credit;
     else {
       earned += e.credit;
       if (e.funder === key) unspendable += e.credit;

@@ -12,6 +12,7 @@ import { resolveClient } from './middleware';
 import { operatorRoutes } from './operator';
 import { peerRoutes } from './peers';
 import { fundedProjectRoutes } from './funded-projects';
+import { importRoutes } from './imports';
 import { projectRoutes } from './projects';
 import { publicRoutes } from './public';
 import { requestLog } from './request-log';
@@ -58,6 +59,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): OpenAPIHono<Env
   blobRoutes(app, deps);
   volunteerRoutes(app, deps);
   fundedProjectRoutes(app, deps);
+  importRoutes(app, deps);
   peerRoutes(app, deps);
   widgetRoutes(app, deps, {
     ...(options.widgetScript ? { script: options.widgetScript } : {}),

@@ -6,7 +6,7 @@ import type { JobId, LeaseNumber, VolunteerKey, WorkUnitNumber } from '@bricolag
 import { NO_TRUST_CHANGE, type TrustChange, type TrustEvent, foldTrust } from '../rules/trust';
 import type { JobDelta, ReplicaChange, VolunteerDelta, WorkUnitChange, WorkUnitRecord } from '../store/records';
 import type { StepContext } from './context';
-import { appendReceipts, type Credit, type Debit, type LogEntry } from './receipt';
+import { appendReceipts, type Credit, type Debit, type Import, type LogEntry } from './receipt';
 
 interface VolunteerTally {
   leased: number;
@@ -89,6 +89,12 @@ export class Changes {
   credit(credit: Omit<Credit, 'kind'>): void {
     this.#entries.push({ kind: 'credit', ...credit });
     this.#job(credit.job).credit += credit.amount;
+  }
+
+  /** Another grid's credit, honoured here: for the log and its volunteer's credit. */
+  imported(entry: Omit<Import, 'kind'>): void {
+    this.#entries.push({ kind: 'import', ...entry });
+    this.volunteer(entry.volunteer).credit += entry.amount;
   }
 
   /** A debit of a volunteer-funded job's funder, for the log and its counters. */

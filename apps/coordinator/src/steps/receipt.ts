@@ -40,11 +40,38 @@ export interface Debit {
   readonly amount: number;
 }
 
-export type LogEntry = Credit | Debit;
+/** Another grid's credit receipt, honoured here once: credited to its volunteer. */
+export interface Import {
+  readonly kind: 'import';
+  readonly volunteer: VolunteerKey;
+  readonly from: string;
+  readonly fromIndex: number;
+  readonly project: ProjectId;
+  readonly job: JobId;
+  readonly workUnit: string;
+  readonly amount: number;
+}
+
+export type LogEntry = Credit | Debit | Import;
 
 const utf8 = new TextEncoder();
 
 function bodyOf(e: LogEntry, log: string, index: number, at: number): ReceiptBody {
+  if (e.kind === 'import')
+    return {
+      v: 1,
+      type: 'import',
+      log,
+      index,
+      volunteer: e.volunteer,
+      from: e.from,
+      fromIndex: e.fromIndex,
+      project: e.project,
+      job: e.job,
+      workUnit: e.workUnit as CreditBody['workUnit'],
+      credit: e.amount,
+      at,
+    };
   const common = { v: 1 as const, log, index, project: e.project, job: e.job, workUnit: workUnitId(e.workUnit) };
   if (e.kind === 'debit')
     return { ...common, type: 'debit', volunteer: e.funder, replicas: e.replicas, debit: e.amount, at };

@@ -2,17 +2,21 @@
 // running the work unit's steps (../steps) with a fresh StepContext and writing what they decided once at
 // the end. After a commit, the jobs it touched are announced on the grid's broadcast (progress streams of
 // every coordinator re-read them).
-import type {
-  Ban,
-  JobId,
-  JobState,
-  LeaseNumber,
-  Project,
-  ProjectId,
-  Result,
-  SubmitResponse,
-  VolunteerKey,
-  VolunteerStats,
+import {
+  type Ban,
+  type CreditBody,
+  fail,
+  type ImportResponse,
+  type JobId,
+  type JobState,
+  type LeaseNumber,
+  ok,
+  type Project,
+  type ProjectId,
+  type Result,
+  type SubmitResponse,
+  type VolunteerKey,
+  type VolunteerStats,
 } from '@bricolage/protocol';
 import type { Random } from '../clock';
 import { type MerkleNodeStore, consistencyPath, inclusionPath, nodesRead, rootAt } from '../log/merkle-tree';
@@ -22,6 +26,7 @@ import { expireLeases } from '../steps/expire';
 import { heartbeat } from '../steps/heartbeat';
 import { progress, setJobState } from '../steps/jobs';
 import { balanceOf, pauseUnfunded } from '../steps/fund';
+import { AlreadyImported, importCredits } from '../steps/import';
 import { lease } from '../steps/lease';
 import { submit } from '../steps/submit';
 import { commitBatch, stageWorkUnits } from '../steps/upload';
@@ -297,7 +302,7 @@ export class CoordinatorStore implements Store {
     return this.#read((tx) => tx.putMeta(ALIVE_AT, new TextEncoder().encode(String(now))));
   }
 
-  resumeLeases(now: number): Promise<{ readonly downtimeMs: number; readonly extended: number }> {
+  resumeLeases(now: number, graceMs = 0): Promise<{ readonly downtimeMs: number; readonly extended: number }> {
     return this.#read(async (tx) => {
       const stored = await tx.meta(ALIVE_AT);
       const aliveAt = stored ? Number(new TextDecoder().decode(stored)) : Number.NaN;
@@ -305,8 +310,28 @@ export class CoordinatorStore implements Store {
       await tx.putMeta(ALIVE_AT, new TextEncoder().encode(String(now)));
       const downtimeMs = now - aliveAt;
       if (!Number.isSafeInteger(aliveAt) || !(downtimeMs > 0)) return { downtimeMs: 0, extended: 0 };
-      return { downtimeMs, extended: await tx.extendLiveLeases(aliveAt, downtimeMs) };
+      return { downtimeMs, extended: await tx.extendLiveLeases(aliveAt, downtimeMs + graceMs) };
     });
+  }
+
+  async importCredits(
+    holder: VolunteerKey,
+    receipts: readonly CreditBody[],
+    now: number,
+  ): Promise<Result<ImportResponse>> {
+    try {
+      return ok(
+        await this.#step(now, async (ctx) => {
+          const imported = await importCredits(ctx, holder, receipts);
+          await writeChanges(ctx);
+          return imported;
+        }),
+      );
+    } catch (e) {
+      // Thrown so that the transaction's claims roll back; a value from here on.
+      if (e instanceof AlreadyImported) return fail('conflict', e.message, e.position);
+      throw e;
+    }
   }
 
   volunteerStats(volunteer: VolunteerKey): Promise<VolunteerStats> {

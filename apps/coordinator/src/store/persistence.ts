@@ -29,6 +29,7 @@ import type {
   ReturnedRow,
   StoredWorkUnitState,
   VolunteerDelta,
+  ImportClaim,
   VolunteerRecord,
   WorkUnitChange,
 } from './records';
@@ -47,6 +48,11 @@ export interface ProjectRows {
   projectFundedBy(funder: VolunteerKey): Promise<ProjectId | null>;
   /** The volunteer key paying for the project's jobs, or null: an operator's project. */
   funderOf(project: ProjectId): Promise<VolunteerKey | null>;
+  /**
+   * Records other grids' receipts as credited here; returns those that were not already (a receipt is claimed
+   * once, whichever transaction gets there first).
+   */
+  claimImports(rows: readonly ImportClaim[]): Promise<ImportClaim[]>;
   /** Replicas issued so far of the jobs' unfinished work units: what the funder may still be debited. */
   issuedUnfinished(jobs: readonly JobId[]): Promise<number>;
   replaceEmbeddingOrigins(project: ProjectId, origins: readonly string[]): Promise<void>;

@@ -128,6 +128,14 @@ export interface NewReplica {
   readonly backend: BackendClass;
 }
 
+/** Another grid's receipt credited here: its log's key and its index there. */
+export interface ImportClaim {
+  readonly log: string;
+  readonly index: number;
+  readonly volunteer: VolunteerKey;
+  readonly at: number;
+}
+
 export interface VolunteerRecord {
   readonly key: VolunteerKey;
   readonly trust: TrustRecord;

@@ -11,6 +11,8 @@ import type {
   Project,
   ProjectId,
   ReceiptBody,
+  CreditBody,
+  ImportResponse,
   SubmitResponse,
   VolunteerKey,
   VolunteerStats,
@@ -227,8 +229,17 @@ export interface Store {
    * At start, before any lease expires: the leases that were live when the grid was last alive get
    * the time it was down added to their deadlines, as if the clock had stopped with it.
    */
-  resumeLeases(now: number): Promise<{ readonly downtimeMs: number; readonly extended: number }>;
+  /**
+   * Gives the leases live when the grid stopped the time it was down, plus `graceMs` for their volunteers to
+   * find it back; once per downtime.
+   */
+  resumeLeases(now: number, graceMs?: number): Promise<{ readonly downtimeMs: number; readonly extended: number }>;
   volunteerStats(volunteer: VolunteerKey): Promise<VolunteerStats>;
+  /**
+   * Credits `holder` with other grids' credit receipts, verified by the caller: all of them, or none when one
+   * was credited here before (`conflict`, naming it).
+   */
+  importCredits(holder: VolunteerKey, receipts: readonly CreditBody[], now: number): Promise<Result<ImportResponse>>;
   /** Whether this key has ever traded a challenge for a token. */
   isVolunteer(volunteer: VolunteerKey): Promise<boolean>;
 

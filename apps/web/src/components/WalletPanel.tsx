@@ -93,6 +93,7 @@ export const WalletPanel = memo(function WalletPanel({ session, ...view }: Walle
               {formatTime(e.at)} · {e.type === 'debit' ? `−${formatCredit(e.debit)}` : `+${formatCredit(e.credit)}`} ·{' '}
               {e.job}
               {e.type === 'debit' ? ` · ${e.replicas} replica${e.replicas === 1 ? '' : 's'}` : ''}
+              {e.type === 'import' ? ' · earned on another grid' : ''}
             </li>
           ))}
         </ul>

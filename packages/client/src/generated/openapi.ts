@@ -520,6 +520,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/volunteer/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Credit this volunteer with its credit receipts from other grids this coordinator honours: each once, all or none */
+        post: operations["importReceipts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/volunteer/peer-room": {
         parameters: {
             query?: never;
@@ -744,7 +761,7 @@ export interface components {
             body: components["schemas"]["ReceiptBody"];
             signature: string;
         };
-        ReceiptBody: components["schemas"]["CreditBody"] | components["schemas"]["DebitBody"];
+        ReceiptBody: components["schemas"]["CreditBody"] | components["schemas"]["DebitBody"] | components["schemas"]["ImportBody"];
         CreditBody: {
             /** @enum {number} */
             v: 1;
@@ -780,6 +797,25 @@ export interface components {
             workUnit: string;
             replicas: number;
             debit: number;
+            at: number;
+        };
+        ImportBody: {
+            /** @enum {number} */
+            v: 1;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "import";
+            log: string;
+            index: number;
+            volunteer: string;
+            from: string;
+            fromIndex: number;
+            project: string;
+            job: string;
+            workUnit: string;
+            credit: number;
             at: number;
         };
         CreatedProject: {
@@ -1175,6 +1211,13 @@ export interface components {
             name?: string;
             /** @default  */
             description?: string;
+        };
+        ImportResponse: {
+            accepted: number;
+            credit: number;
+        };
+        ImportRequest: {
+            receipts: unknown[];
         };
         PeerRoom: {
             project: string;
@@ -2259,6 +2302,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CreatedProject"];
+                };
+            };
+            /** @description Rejected request */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    importReceipts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportRequest"];
+            };
+        };
+        responses: {
+            /** @description How many were credited, and how much */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResponse"];
                 };
             };
             /** @description Rejected request */

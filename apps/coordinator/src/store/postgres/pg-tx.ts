@@ -29,6 +29,7 @@ import type {
   ReplicaRecord,
   ReturnedRow,
   StoredWorkUnitState,
+  ImportClaim,
   VolunteerDelta,
   VolunteerRecord,
   WorkUnitChange,
@@ -121,6 +122,18 @@ export class PgTx implements Tx {
       (await this.#one<{ funder: VolunteerKey }>('SELECT funder FROM project_funders WHERE project = $1', [project]))
         ?.funder ?? null
     );
+  }
+
+  async claimImports(rows: readonly ImportClaim[]): Promise<ImportClaim[]> {
+    if (rows.length === 0) return [];
+    const claimed = await this.#q<{ log: string; idx: string }>(
+      `INSERT INTO imported_receipts (log, idx, volunteer, at)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[])
+       ON CONFLICT DO NOTHING RETURNING log, idx`,
+      [rows.map((r) => r.log), rows.map((r) => r.index), rows.map((r) => r.volunteer), rows.map((r) => r.at)],
+    );
+    const got = new Set(claimed.map((c) => `${c.log}/${Number(c.idx)}`));
+    return rows.filter((r) => got.has(`${r.log}/${r.index}`));
   }
 
   async issuedUnfinished(jobs: readonly JobId[]): Promise<number> {

@@ -75,4 +75,10 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE volunteers ADD COLUMN spent DOUBLE PRECISION NOT NULL DEFAULT 0;
   ALTER TABLE volunteers ADD COLUMN own_credit DOUBLE PRECISION NOT NULL DEFAULT 0;
   `,
+  `
+  -- Issue 19: other grids' receipts credited here, each once.
+  CREATE TABLE imported_receipts (
+    log TEXT NOT NULL, idx BIGINT NOT NULL, volunteer TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (log, idx)
+  );
+  `,
 ];

@@ -132,4 +132,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE volunteers ADD COLUMN spent REAL NOT NULL DEFAULT 0;
   ALTER TABLE volunteers ADD COLUMN own_credit REAL NOT NULL DEFAULT 0;
   `,
+  `
+  -- Issue 19: other grids' receipts credited here, each once (log = that grid's public key, idx its index).
+  CREATE TABLE imported_receipts (
+    log TEXT NOT NULL, idx INTEGER NOT NULL, volunteer TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (log, idx)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -14,7 +14,8 @@ import { LocalBroadcast } from '../../broadcast/local-broadcast';
 import { frontierAt, type MerkleNodeStore, rootOfFrontier } from '../../log/merkle-tree';
 import type { Persistence, Tx } from '../persistence';
 import { MIGRATIONS } from './schema';
-import { SqliteTx, packFrontier } from './sqlite-tx';
+import { packFrontier } from './sqlite-rows';
+import { SqliteTx } from './sqlite-tx';
 import { WalSync, fileSync } from './wal-sync';
 
 export interface SqlitePersistenceOptions {

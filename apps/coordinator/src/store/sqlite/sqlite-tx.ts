@@ -11,7 +11,6 @@ import type {
   LeaseNumber,
   Project,
   ProjectId,
-  ReceiptBody,
   VolunteerKey,
   WorkUnitNumber,
 } from '@bricolage/protocol';
@@ -32,12 +31,35 @@ import type {
   ReplicaRecord,
   ReturnedRow,
   StoredWorkUnitState,
+  ImportClaim,
   VolunteerDelta,
   VolunteerRecord,
   WorkUnitChange,
-  WorkUnitRecord,
 } from '../records';
 import type { BatchSummary, ResultRow, StagedWorkUnit, StoredReceipt, UploadKey } from '../store';
+import {
+  type ProjectRow,
+  type CandidateRow,
+  type InContextRow,
+  type ReplicaSqlRow,
+  type ReturnedSqlRow,
+  type VolunteerRow,
+  type ResultSqlRow,
+  type UploadKeyRow,
+  type ReceiptRow,
+  type LogHeadRow,
+  PROJECT,
+  bytes,
+  buffer,
+  bindable,
+  packFrontier,
+  unpackFrontier,
+  toProject,
+  toCandidate,
+  toInContext,
+  toVolunteer,
+  toStoredReceipt,
+} from './sqlite-rows';
 
 /** The columns behind each field a change may name. */
 const UNIT_COLUMNS: Record<keyof WorkUnitChange, string> = {
@@ -147,6 +169,11 @@ export class SqliteTx implements Tx {
     return (
       (this.#s('SELECT funder FROM project_funders WHERE project = ?').pluck().get(project) as VolunteerKey) ?? null
     );
+  }
+
+  async claimImports(rows: readonly ImportClaim[]): Promise<ImportClaim[]> {
+    const insert = this.#s('INSERT OR IGNORE INTO imported_receipts (log, idx, volunteer, at) VALUES (?, ?, ?, ?)');
+    return rows.filter((r) => insert.run(r.log, r.index, r.volunteer, r.at).changes === 1);
   }
 
   async issuedUnfinished(jobs: readonly JobId[]): Promise<number> {
@@ -768,186 +795,3 @@ export class SqliteTx implements Tx {
     ).changes;
   }
 }
-
-// ---- rows ----
-
-const PROJECT = 'SELECT id, name, description, owner, created_at FROM projects';
-
-interface ProjectRow {
-  id: string;
-  name: string;
-  description: string;
-  owner: string;
-  created_at: number;
-}
-interface UnitRow {
-  id: number;
-  job: string;
-  state: string;
-  input_hash: string;
-  expected_hash: string | null;
-  quorum: number;
-  need: number;
-  in_flight: number;
-  issued: number;
-  errors: number;
-  agree: number;
-  hr_class: string | null;
-  canonical_replica: number | null;
-  output_hash: string | null;
-}
-interface CandidateRow extends UnitRow {
-  input: Buffer | null;
-  tag: string | null;
-}
-interface InContextRow extends UnitRow {
-  r_id: number;
-  r_volunteer: string;
-  r_state: string;
-  r_deadline: number;
-  r_leased_at: number;
-  r_output_hash: string | null;
-  r_error_code: string | null;
-  job_state: string;
-}
-interface ReplicaSqlRow {
-  id: number;
-  wu: number;
-  job: string;
-  volunteer: string;
-  state: string;
-  deadline: number;
-  output_hash: string | null;
-  error_code: string | null;
-}
-interface ReturnedSqlRow {
-  id: number;
-  held: number;
-  wu: number;
-  volunteer: string;
-  backend: string;
-  output_hash: string;
-  output: Buffer;
-}
-interface VolunteerRow {
-  key: string;
-  consecutive_valid: number;
-  flagged: number;
-  leased: number;
-  returned: number;
-  pending: number;
-  valid: number;
-  invalid: number;
-  errors: number;
-  credit: number;
-  spent: number;
-  own_credit: number;
-}
-interface ResultSqlRow {
-  id: number;
-  tag: string | null;
-  state: string;
-  output_hash: string | null;
-  output: Buffer | null;
-  reason: string | null;
-  finished_at: number;
-  result_seq: number;
-}
-interface UploadKeyRow {
-  body_hash: string;
-  added: number;
-  known_answer: number;
-  first: number | null;
-  last: number | null;
-}
-interface ReceiptRow {
-  idx: number;
-  body: string;
-  signature: string | null;
-}
-interface LogHeadRow {
-  size: number;
-  frontier: Buffer;
-  root: Buffer;
-  at: number;
-}
-
-/** A view of the bytes better-sqlite3 handed back (a Buffer), as the plain Uint8Array the code compares. */
-const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-const buffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-const bindable = (v: unknown): unknown => (v instanceof Uint8Array ? buffer(v) : v);
-
-export const packFrontier = (frontier: readonly Uint8Array[]): Buffer => Buffer.concat(frontier.map(buffer));
-const unpackFrontier = (packed: Buffer): Uint8Array[] => {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < packed.length; i += 32) out.push(new Uint8Array(packed.subarray(i, i + 32)));
-  return out;
-};
-
-const toProject = (row: ProjectRow): Project => ({
-  id: row.id as ProjectId,
-  name: row.name,
-  description: row.description,
-  owner: row.owner,
-  createdAt: row.created_at,
-});
-
-const toUnit = (r: UnitRow): WorkUnitRecord => ({
-  id: r.id as WorkUnitNumber,
-  job: r.job as JobId,
-  state: r.state as StoredWorkUnitState,
-  inputHash: r.input_hash,
-  expectedHash: r.expected_hash,
-  quorum: r.quorum,
-  need: r.need,
-  inFlight: r.in_flight,
-  issued: r.issued,
-  errors: r.errors,
-  agree: r.agree,
-  hrClass: r.hr_class as BackendClass | null,
-  canonicalReplica: r.canonical_replica as LeaseNumber | null,
-  outputHash: r.output_hash,
-});
-
-const toCandidate = (r: CandidateRow): Candidate => ({
-  workUnit: toUnit(r),
-  input: r.input ? new Uint8Array(r.input) : null,
-  tag: r.tag,
-});
-
-const toInContext = (r: InContextRow): ReplicaInContext => ({
-  replica: {
-    id: r.r_id as LeaseNumber,
-    workUnit: r.id as WorkUnitNumber,
-    job: r.job as JobId,
-    volunteer: r.r_volunteer as VolunteerKey,
-    state: r.r_state as ReplicaRecord['state'],
-    deadline: r.r_deadline,
-    outputHash: r.r_output_hash,
-    errorCode: r.r_error_code,
-  },
-  leasedAt: r.r_leased_at,
-  workUnit: toUnit(r),
-  jobState: r.job_state as JobState,
-});
-
-const toVolunteer = (r: VolunteerRow): VolunteerRecord => ({
-  key: r.key as VolunteerKey,
-  trust: { consecutiveValid: r.consecutive_valid, flagged: r.flagged === 1 },
-  leased: r.leased,
-  returned: r.returned,
-  pending: r.pending,
-  valid: r.valid,
-  invalid: r.invalid,
-  errors: r.errors,
-  credit: r.credit,
-  spent: r.spent,
-  ownCredit: r.own_credit,
-});
-
-const toStoredReceipt = (row: ReceiptRow): StoredReceipt => ({
-  index: row.idx,
-  body: JSON.parse(row.body) as ReceiptBody,
-  bodyJson: row.body,
-  signature: row.signature,
-});

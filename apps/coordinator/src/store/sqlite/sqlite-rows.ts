@@ -1,0 +1,203 @@
+// Rows of the SQLite schema as the store's records: the mappers, and the row shapes the queries of
+// sqlite-tx.ts read (the same job as ../postgres/pg-rows.ts).
+import type {
+  BackendClass,
+  JobId,
+  JobState,
+  LeaseNumber,
+  Project,
+  ProjectId,
+  ReceiptBody,
+  VolunteerKey,
+  WorkUnitNumber,
+} from '@bricolage/protocol';
+import type {
+  Candidate,
+  ReplicaInContext,
+  ReplicaRecord,
+  StoredWorkUnitState,
+  VolunteerRecord,
+  WorkUnitRecord,
+} from '../records';
+import type { StoredReceipt } from '../store';
+
+export const PROJECT = 'SELECT id, name, description, owner, created_at FROM projects';
+
+export interface ProjectRow {
+  id: string;
+  name: string;
+  description: string;
+  owner: string;
+  created_at: number;
+}
+export interface UnitRow {
+  id: number;
+  job: string;
+  state: string;
+  input_hash: string;
+  expected_hash: string | null;
+  quorum: number;
+  need: number;
+  in_flight: number;
+  issued: number;
+  errors: number;
+  agree: number;
+  hr_class: string | null;
+  canonical_replica: number | null;
+  output_hash: string | null;
+}
+export interface CandidateRow extends UnitRow {
+  input: Buffer | null;
+  tag: string | null;
+}
+export interface InContextRow extends UnitRow {
+  r_id: number;
+  r_volunteer: string;
+  r_state: string;
+  r_deadline: number;
+  r_leased_at: number;
+  r_output_hash: string | null;
+  r_error_code: string | null;
+  job_state: string;
+}
+export interface ReplicaSqlRow {
+  id: number;
+  wu: number;
+  job: string;
+  volunteer: string;
+  state: string;
+  deadline: number;
+  output_hash: string | null;
+  error_code: string | null;
+}
+export interface ReturnedSqlRow {
+  id: number;
+  held: number;
+  wu: number;
+  volunteer: string;
+  backend: string;
+  output_hash: string;
+  output: Buffer;
+}
+export interface VolunteerRow {
+  key: string;
+  consecutive_valid: number;
+  flagged: number;
+  leased: number;
+  returned: number;
+  pending: number;
+  valid: number;
+  invalid: number;
+  errors: number;
+  credit: number;
+  spent: number;
+  own_credit: number;
+}
+export interface ResultSqlRow {
+  id: number;
+  tag: string | null;
+  state: string;
+  output_hash: string | null;
+  output: Buffer | null;
+  reason: string | null;
+  finished_at: number;
+  result_seq: number;
+}
+export interface UploadKeyRow {
+  body_hash: string;
+  added: number;
+  known_answer: number;
+  first: number | null;
+  last: number | null;
+}
+export interface ReceiptRow {
+  idx: number;
+  body: string;
+  signature: string | null;
+}
+export interface LogHeadRow {
+  size: number;
+  frontier: Buffer;
+  root: Buffer;
+  at: number;
+}
+
+/** A view of the bytes better-sqlite3 handed back (a Buffer), as the plain Uint8Array the code compares. */
+export const bytes = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+export const buffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+export const bindable = (v: unknown): unknown => (v instanceof Uint8Array ? buffer(v) : v);
+
+export const packFrontier = (frontier: readonly Uint8Array[]): Buffer => Buffer.concat(frontier.map(buffer));
+export const unpackFrontier = (packed: Buffer): Uint8Array[] => {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < packed.length; i += 32) out.push(new Uint8Array(packed.subarray(i, i + 32)));
+  return out;
+};
+
+export const toProject = (row: ProjectRow): Project => ({
+  id: row.id as ProjectId,
+  name: row.name,
+  description: row.description,
+  owner: row.owner,
+  createdAt: row.created_at,
+});
+
+export const toUnit = (r: UnitRow): WorkUnitRecord => ({
+  id: r.id as WorkUnitNumber,
+  job: r.job as JobId,
+  state: r.state as StoredWorkUnitState,
+  inputHash: r.input_hash,
+  expectedHash: r.expected_hash,
+  quorum: r.quorum,
+  need: r.need,
+  inFlight: r.in_flight,
+  issued: r.issued,
+  errors: r.errors,
+  agree: r.agree,
+  hrClass: r.hr_class as BackendClass | null,
+  canonicalReplica: r.canonical_replica as LeaseNumber | null,
+  outputHash: r.output_hash,
+});
+
+export const toCandidate = (r: CandidateRow): Candidate => ({
+  workUnit: toUnit(r),
+  input: r.input ? new Uint8Array(r.input) : null,
+  tag: r.tag,
+});
+
+export const toInContext = (r: InContextRow): ReplicaInContext => ({
+  replica: {
+    id: r.r_id as LeaseNumber,
+    workUnit: r.id as WorkUnitNumber,
+    job: r.job as JobId,
+    volunteer: r.r_volunteer as VolunteerKey,
+    state: r.r_state as ReplicaRecord['state'],
+    deadline: r.r_deadline,
+    outputHash: r.r_output_hash,
+    errorCode: r.r_error_code,
+  },
+  leasedAt: r.r_leased_at,
+  workUnit: toUnit(r),
+  jobState: r.job_state as JobState,
+});
+
+export const toVolunteer = (r: VolunteerRow): VolunteerRecord => ({
+  key: r.key as VolunteerKey,
+  trust: { consecutiveValid: r.consecutive_valid, flagged: r.flagged === 1 },
+  leased: r.leased,
+  returned: r.returned,
+  pending: r.pending,
+  valid: r.valid,
+  invalid: r.invalid,
+  errors: r.errors,
+  credit: r.credit,
+  spent: r.spent,
+  ownCredit: r.own_credit,
+});
+
+export const toStoredReceipt = (row: ReceiptRow): StoredReceipt => ({
+  index: row.idx,
+  body: JSON.parse(row.body) as ReceiptBody,
+  bodyJson: row.body,
+  signature: row.signature,
+});
