@@ -2,8 +2,10 @@
 // is back — live, or after a browser restart — and no work unit is lost or credited twice. Results whose
 // lease ran out meanwhile (the tab was offline while the coordinator ran on: a coordinator's own downtime is
 // given back to the leases) are refused by the coordinator, shown as such, and never counted.
+import { join } from 'node:path';
 import { API } from '@bricolage/protocol';
 import type { Page } from '@playwright/test';
+import Database from 'better-sqlite3';
 import { expect, jobCounts, openPage, receiptCount, seedPrimes, test } from './support';
 
 // Work units of ≈ 0.1 s (2^25 integers), at a 50% duty cycle: there is always one in hand to finish offline.
@@ -12,6 +14,35 @@ const UNITS = 32;
 
 const number = async (page: Page, testId: string) => Number(await page.getByTestId(testId).textContent());
 const inHand = async (page: Page) => Number(await page.getByTestId('stats').getAttribute('data-in-hand'));
+
+/** The leases of the results waiting in the page's outbox (IndexedDB `bricolage`, store `outbox`). */
+const outboxLeases = (page: Page): Promise<string[]> =>
+  page.evaluate(
+    () =>
+      new Promise<string[]>((resolve, reject) => {
+        const open = indexedDB.open('bricolage');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const all = open.result.transaction('outbox').objectStore('outbox').getAll();
+          all.onerror = () => reject(all.error);
+          all.onsuccess = () => {
+            resolve((all.result as { result: { lease: string } }[]).map((e) => e.result.lease));
+            open.result.close();
+          };
+        };
+      }),
+  );
+
+/** The coordinator's state of each lease (`ls_<n>`), read from its SQLite file. */
+function replicaStates(dataDir: string, leases: readonly string[]): string[] {
+  const db = new Database(join(dataDir, 'bricolage.sqlite'), { readonly: true });
+  try {
+    const read = db.prepare('SELECT state FROM replicas WHERE id = ?').pluck();
+    return leases.map((l) => read.get(Number(l.slice(3))) as string);
+  } finally {
+    db.close();
+  }
+}
 
 /** Cuts the tab off while work is in hand, and waits until the page has computed it into the outbox. */
 async function outage(page: Page, cut: () => Promise<void>): Promise<number> {
@@ -59,16 +90,23 @@ test('results computed while the coordinator is down are delivered when it is ba
   // Outage 2: the browser is closed with results still waiting, and opened again once the coordinator is back.
   const stranded = await outage(page, () => grid.close());
   expect(stranded).toBeGreaterThan(0);
+  const held = await outboxLeases(page);
+  expect(held).toHaveLength(stranded);
   await context.close();
   grid = await startGrid({ dataDir: data, port });
   const before = await jobCounts(grid, job);
+  // A result the coordinator took as it closed, whose answer never reached the tab, is in the outbox too: its
+  // delivery is a harmless repeat. The others still wait on their leases.
+  const unanswered = replicaStates(data, held).filter((s) => s === 'leased').length;
   context = await launchProfile(profile);
   page = await context.newPage();
   await openPage(page, grid.url);
   // Delivered on load, without computing anything new.
   await expect.poll(() => number(page, 'stat-outbox')).toBe(0);
   await expect(page.getByTestId('phase')).toHaveText('Not running');
-  await expect.poll(async () => (await jobCounts(grid, job)).validated).toBe(before.validated + stranded);
+  await expect.poll(async () => (await jobCounts(grid, job)).validated).toBe(before.validated + unanswered);
+  // Every result that waited in the outbox counts, once (quorum 1: a returned result is valid).
+  expect(replicaStates(data, held)).toEqual(held.map(() => 'valid'));
 
   await page.getByRole('button', { name: 'Start' }).click();
   await expect(page.getByTestId('phase')).toHaveText('No work right now', { timeout: 60_000 });
