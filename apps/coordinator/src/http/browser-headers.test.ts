@@ -80,7 +80,16 @@ describe('browser headers', () => {
   });
 
   it("answers a volunteer page on another origin: preflight, then the volunteer's own requests", async () => {
-    for (const path of [API.challenge, API.token, API.lease, API.heartbeat, API.submit, API.receipts, API.me]) {
+    for (const path of [
+      API.challenge,
+      API.token,
+      API.lease,
+      API.heartbeat,
+      API.submit,
+      API.imports,
+      API.receipts,
+      API.me,
+    ]) {
       const preflight = await fetch(coordinator.url + path, {
         method: 'OPTIONS',
         headers: {

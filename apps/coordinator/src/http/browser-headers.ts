@@ -48,7 +48,11 @@ const CROSS_ORIGIN: readonly { readonly path: string | RegExp; readonly methods:
   { path: /^\/v1\/projects\/[^/]+\/status$/, methods: READ },
   { path: /^\/v1\/blobs\/[^/]+(\/manifest)?$/, methods: READ },
   { path: API.ortWasm, methods: READ },
-  ...[API.challenge, API.token, API.lease, API.heartbeat, API.submit].map((path) => ({ path, methods: ['POST'] })),
+  // Imports: a page of another grid presents that grid's receipts here (portable credit, http/imports.ts).
+  ...[API.challenge, API.token, API.lease, API.heartbeat, API.submit, API.imports].map((path) => ({
+    path,
+    methods: ['POST'],
+  })),
   ...[API.receipts, API.me].map((path) => ({ path, methods: READ })),
 ];
 
