@@ -301,12 +301,20 @@ describe('pipeline', () => {
     const t = { t: 0 };
     const { client, log } = await fakeClient(120);
     const single = timedCompute(log, 1, t);
+    const inner = fakeCompute(log);
     const batches: number[] = [];
     const compute: PipelineCompute = {
       ...single,
       runMany(jobId, inputs, budget, signal) {
         batches.push(inputs.length);
-        return inputs.map((input) => single.run(jobId, input, budget, signal));
+        // Each unit's 1 ms span is given in the order of the call, as a worker runs them, not in the order the
+        // fake's hashing happens to finish (under load it did not, and spans out of order shrank the measure).
+        return inputs.map(async (input) => {
+          const startedAt = t.t;
+          t.t += 1;
+          const outcome = await inner.run(jobId, input, budget, signal);
+          return outcome.ok ? { ...outcome, startedAt, endedAt: startedAt + 1 } : outcome;
+        });
       },
     };
     const clock = { now: () => Date.now(), monotonic: () => t.t };
