@@ -263,16 +263,20 @@ describe('pipeline', () => {
     return { compute, stats };
   }
 
-  /** Compute whose units take `ms` each on a clock the test moves (whatever this machine's load). */
+  /**
+   * Compute whose units take `ms` each on a clock the test moves (whatever this machine's load). Each span is
+   * given when the unit is handed over, in the order a worker runs them, not in the order the fake's hashing
+   * happens to finish: under load it did not, and spans out of order shrank the pipeline's measure.
+   */
   function timedCompute(log: string[], ms: number, clock: { t: number }): PipelineCompute {
     const inner = fakeCompute(log);
     return {
       prepare: inner.prepare,
       async run(...args) {
-        const outcome = await inner.run(...args);
         const startedAt = clock.t;
         clock.t += ms;
-        return outcome.ok ? { ...outcome, startedAt, endedAt: clock.t } : outcome;
+        const outcome = await inner.run(...args);
+        return outcome.ok ? { ...outcome, startedAt, endedAt: startedAt + ms } : outcome;
       },
     };
   }
