@@ -77,7 +77,6 @@ export interface JobRows {
   setJobState(id: JobId, state: JobState): Promise<void>;
   /** Cancels the job's unsent and in-progress units; their accepted results stay. */
   cancelUnfinished(job: JobId): Promise<void>;
-  /** Work units per stored state, and how many of each want a replica now. */
   /** Per state: units, those wanting a replica, and replicas issued beyond each unit's quorum. */
   countByState(job: JobId): Promise<{ state: StoredWorkUnitState; n: number; wanting: number; reissued: number }[]>;
   /** The job's replicas by state (known-answer units included). */

@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { Broadcast } from '../../broadcast/broadcast';
 import type { Persistence, Tx } from '../persistence';
 import { PgBroadcast } from './pg-broadcast';
-import { PgTx } from './pg-tx';
+import { pgTx } from './pg-tx';
 import { PG_MIGRATIONS } from './schema';
 
 export interface PgPersistenceOptions {
@@ -100,7 +100,7 @@ export class PgPersistence implements Persistence {
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
-        const value = await work(new PgTx(client));
+        const value = await work(pgTx(client));
         await client.query('COMMIT');
         return value;
       } catch (e) {

@@ -64,7 +64,7 @@ export const IN_CONTEXT = `SELECT r.id AS r_id, r.volunteer AS r_volunteer, r.st
   r.leased_at AS r_leased_at, r.output_hash AS r_output_hash, r.error_code AS r_error_code, j.state AS job_state, ${UNIT}
   FROM replicas r JOIN work_units w ON w.id = r.wu JOIN jobs j ON j.id = r.job`;
 
-const view = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+export const view = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
 export const packFrontier = (frontier: readonly Uint8Array[]): Buffer =>
   Buffer.concat(frontier.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength)));

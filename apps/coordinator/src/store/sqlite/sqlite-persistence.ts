@@ -15,7 +15,7 @@ import { frontierAt, type MerkleNodeStore, rootOfFrontier } from '../../log/merk
 import type { Persistence, Tx } from '../persistence';
 import { MIGRATIONS } from './schema';
 import { packFrontier } from './sqlite-rows';
-import { SqliteTx } from './sqlite-tx';
+import { type SqliteTx, sqliteTx } from './sqlite-tx';
 import { WalSync, fileSync } from './wal-sync';
 
 export interface SqlitePersistenceOptions {
@@ -74,7 +74,7 @@ export class SqlitePersistence implements Persistence {
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     this.#migrate();
-    this.#tx = new SqliteTx(this.#db);
+    this.#tx = sqliteTx(this.#db);
     this.#control = {
       begin: this.#db.prepare('BEGIN IMMEDIATE'),
       commit: this.#db.prepare('COMMIT'),

@@ -1,5 +1,5 @@
-// Rows of the SQLite schema as the store's records: the mappers, and the row shapes the queries of
-// sqlite-tx.ts read (the same job as ../postgres/pg-rows.ts).
+// Rows of the SQLite schema as the store's records: the mappers, the row shapes and shared column lists the
+// queries of the tx-*.ts modules read (the same job as ../postgres/pg-rows.ts).
 import type {
   BackendClass,
   JobId,
@@ -13,15 +13,50 @@ import type {
 } from '@bricolage/protocol';
 import type {
   Candidate,
+  ReplicaChange,
   ReplicaInContext,
   ReplicaRecord,
   StoredWorkUnitState,
   VolunteerRecord,
+  WorkUnitChange,
   WorkUnitRecord,
 } from '../records';
 import type { StoredReceipt } from '../store';
 
 export const PROJECT = 'SELECT id, name, description, owner, created_at FROM projects';
+
+/** The columns behind each field a change may name. */
+export const UNIT_COLUMNS: Record<keyof WorkUnitChange, string> = {
+  state: 'state',
+  quorum: 'quorum',
+  need: 'need',
+  inFlight: 'in_flight',
+  issued: 'issued',
+  errors: 'errors',
+  agree: 'agree',
+  hrClass: 'hr_class',
+  canonicalReplica: 'canonical_replica',
+  outputHash: 'output_hash',
+  reason: 'reason',
+  finishedAt: 'finished_at',
+  resultSeq: 'result_seq',
+};
+export const REPLICA_COLUMNS: Record<keyof ReplicaChange, string> = {
+  state: 'state',
+  deadline: 'deadline',
+  outputHash: 'output_hash',
+  errorCode: 'error_code',
+  returnedAt: 'returned_at',
+  output: 'output',
+  backend: 'backend',
+  errorMessage: 'error_message',
+};
+
+export const UNIT = `w.id, w.job, w.state, w.input_hash, w.expected_hash, w.quorum, w.need, w.in_flight, w.issued,
+  w.errors, w.agree, w.hr_class, w.canonical_replica, w.output_hash`;
+export const IN_CONTEXT = `SELECT r.id AS r_id, r.volunteer AS r_volunteer, r.state AS r_state, r.deadline AS r_deadline,
+  r.leased_at AS r_leased_at, r.output_hash AS r_output_hash, r.error_code AS r_error_code, j.state AS job_state, ${UNIT}
+  FROM replicas r JOIN work_units w ON w.id = r.wu JOIN jobs j ON j.id = r.job`;
 
 export interface ProjectRow {
   id: string;

@@ -1,0 +1,245 @@
+import type { JobId, LeaseNumber, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
+import type { QueryResultRow } from 'pg';
+import type {
+  Candidate,
+  NewReplica,
+  ReplicaChange,
+  ReplicaInContext,
+  ReplicaRecord,
+  ReturnedRow,
+  VolunteerDelta,
+  VolunteerRecord,
+  WorkUnitChange,
+} from '../records';
+import type { ResultRow } from '../store';
+import {
+  IN_CONTEXT,
+  REPLICA_COLUMNS,
+  UNIT,
+  UNIT_COLUMNS,
+  type Column,
+  toCandidate,
+  toInContext,
+  toReplica,
+  toReturned,
+  toVolunteer,
+  view,
+} from './pg-rows';
+import type { LeaseRows, ResultRows } from '../persistence';
+import type { PgQueries } from './queries';
+
+export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
+  async lockVolunteer(key: VolunteerKey): Promise<VolunteerRecord> {
+    // An upsert that always updates: it locks the row whether it was there or not.
+    return toVolunteer(
+      (await db.one(
+        'INSERT INTO volunteers (key) VALUES ($1) ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key RETURNING *',
+        [key],
+      )) as QueryResultRow,
+    );
+  },
+
+  async volunteer(key: VolunteerKey): Promise<VolunteerRecord | null> {
+    const row = await db.one('SELECT * FROM volunteers WHERE key = $1', [key]);
+    return row ? toVolunteer(row) : null;
+  },
+
+  async leaseCandidates(
+    job: JobId,
+    backend: string,
+    volunteer: VolunteerKey,
+    limit: number,
+    inline: number,
+  ): Promise<Candidate[]> {
+    const rows = await db.q(
+      `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= $5 THEN b.bytes END AS input, w.tag AS tag
+       FROM work_units w JOIN blobs b ON b.hash = w.input_hash
+       WHERE w.job = $1 AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = $2)
+         AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = $3)
+       ORDER BY w.id LIMIT $4 FOR UPDATE OF w SKIP LOCKED`,
+      [job, backend, volunteer, limit, inline],
+    );
+    return rows.map(toCandidate);
+  },
+
+  async probeCandidates(job: JobId, volunteer: VolunteerKey, limit: number, inline: number): Promise<Candidate[]> {
+    const rows = await db.q(
+      `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= $4 THEN b.bytes END AS input, w.tag AS tag
+       FROM work_units w JOIN blobs b ON b.hash = w.input_hash
+       WHERE w.job = $1 AND w.state = 'probe'
+         AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = $2)
+       LIMIT $3`,
+      [job, volunteer, limit, inline],
+    );
+    return rows.map(toCandidate);
+  },
+
+  async insertReplicas(rows: readonly NewReplica[]): Promise<LeaseNumber[]> {
+    const inserted = await db.q<{ id: number; wu: number }>(
+      `INSERT INTO replicas (wu, job, volunteer, state, leased_at, deadline, backend)
+       SELECT wu, job, volunteer, 'leased', leased_at, deadline, backend
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[])
+         AS s(wu, job, volunteer, leased_at, deadline, backend)
+       RETURNING id, wu`,
+      [
+        rows.map((r) => r.workUnit),
+        rows.map((r) => r.job),
+        rows.map((r) => r.volunteer),
+        rows.map((r) => r.leasedAt),
+        rows.map((r) => r.deadline),
+        rows.map((r) => r.backend),
+      ],
+    );
+    // One volunteer's leases name each unit once: the unit tells which id is whose, whatever the order.
+    const byUnit = new Map(inserted.map((r) => [r.wu, r.id as LeaseNumber]));
+    return rows.map((r) => byUnit.get(r.workUnit) as LeaseNumber);
+  },
+
+  async replicasInContext(leases: readonly LeaseNumber[]): Promise<ReplicaInContext[]> {
+    const rows = await db.q(`${IN_CONTEXT} WHERE r.id = ANY($1::bigint[]) ORDER BY w.id, r.id FOR UPDATE OF r, w`, [
+      [...new Set(leases)],
+    ]);
+    return rows.map(toInContext);
+  },
+
+  async expiredInContext(now: number, limit: number): Promise<ReplicaInContext[]> {
+    const rows = await db.q(
+      `${IN_CONTEXT} WHERE r.state = 'leased' AND r.deadline < $1 ORDER BY w.id, r.id LIMIT $2 FOR UPDATE OF r, w SKIP LOCKED`,
+      [now, limit],
+    );
+    return rows.map(toInContext);
+  },
+
+  async returnedFor(units: readonly WorkUnitNumber[]): Promise<ReturnedRow[]> {
+    const rows = await db.q(
+      `SELECT id, wu, volunteer, backend, output_hash, output, returned_at - leased_at AS held FROM replicas
+       WHERE wu = ANY($1::bigint[]) AND state = 'returned' ORDER BY wu, returned_at, id`,
+      [units],
+    );
+    return rows.map(toReturned);
+  },
+
+  async outputsOf(replicas: readonly LeaseNumber[]): Promise<Map<LeaseNumber, Uint8Array>> {
+    const rows = await db.q<{ id: number; output: Buffer | null }>(
+      'SELECT id, output FROM replicas WHERE id = ANY($1::bigint[])',
+      [replicas],
+    );
+    const found = new Map<LeaseNumber, Uint8Array>();
+    for (const r of rows) if (r.output) found.set(r.id as LeaseNumber, view(r.output));
+    return found;
+  },
+
+  async replicas(ids: readonly LeaseNumber[]): Promise<ReplicaRecord[]> {
+    const rows = await db.q(
+      `SELECT id, wu, job, volunteer, state, deadline, output_hash, error_code FROM replicas
+       WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
+      [[...new Set(ids)]],
+    );
+    return rows.map(toReplica);
+  },
+
+  async updateReplicas(changes: readonly { id: LeaseNumber; set: ReplicaChange }[]): Promise<void> {
+    await updateByShape(db, 'replicas', REPLICA_COLUMNS, changes);
+  },
+
+  async updateWorkUnits(changes: readonly { id: WorkUnitNumber; set: WorkUnitChange }[]): Promise<void> {
+    await updateByShape(db, 'work_units', UNIT_COLUMNS, changes);
+  },
+
+  async addVolunteerCounts(deltas: readonly VolunteerDelta[]): Promise<void> {
+    await db.q(
+      `UPDATE volunteers v SET leased = v.leased + d.leased, returned = v.returned + d.returned,
+         pending = v.pending + d.pending, errors = v.errors + d.errors, valid = v.valid + d.valid, invalid = v.invalid + d.invalid,
+         credit = v.credit + d.credit, spent = v.spent + d.spent, own_credit = v.own_credit + d.own,
+         consecutive_valid = CASE WHEN d.reset THEN d.after ELSE v.consecutive_valid + d.after END,
+         flagged = v.flagged OR d.flag
+       FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
+                   $7::float8[], $8::bool[], $9::int[], $10::bool[], $11::bigint[], $12::float8[], $13::float8[])
+         AS d(key, leased, returned, errors, valid, invalid, credit, reset, after, flag, pending, spent, own)
+       WHERE v.key = d.key`,
+      [
+        deltas.map((d) => d.key),
+        deltas.map((d) => d.leased),
+        deltas.map((d) => d.returned),
+        deltas.map((d) => d.errors),
+        deltas.map((d) => d.valid),
+        deltas.map((d) => d.invalid),
+        deltas.map((d) => d.credit),
+        deltas.map((d) => d.trustReset),
+        deltas.map((d) => d.validAfterReset),
+        deltas.map((d) => d.flag),
+        deltas.map((d) => d.pending),
+        deltas.map((d) => d.spent),
+        deltas.map((d) => d.ownCredit),
+      ],
+    );
+  },
+
+  async extendLiveLeases(since: number, by: number): Promise<number> {
+    const rows = await db.q(
+      "UPDATE replicas SET deadline = deadline + $1 WHERE state = 'leased' AND deadline >= $2 RETURNING id",
+      [by, since],
+    );
+    return rows.length;
+  },
+
+  async results(job: JobId, after: number, limit: number): Promise<ResultRow[]> {
+    const rows = await db.q<{
+      id: number;
+      tag: string | null;
+      state: string;
+      output_hash: string | null;
+      output: Buffer | null;
+      reason: string | null;
+      finished_at: number;
+      result_seq: number;
+    }>(
+      `SELECT w.id, w.tag, w.state, w.output_hash, r.output, w.reason, w.finished_at, w.result_seq
+       FROM work_units w LEFT JOIN replicas r ON r.id = w.canonical_replica
+       WHERE w.job = $1 AND w.result_seq > $2 ORDER BY w.result_seq LIMIT $3`,
+      [job, after, limit],
+    );
+    return rows.map((r) => ({
+      cursor: r.result_seq,
+      workUnit: r.id as WorkUnitNumber,
+      tag: r.tag,
+      state: r.state === 'validated' ? 'validated' : 'failed',
+      outputHash: r.output_hash,
+      output: r.output ? view(r.output) : null,
+      reason: r.reason,
+      at: r.finished_at,
+    }));
+  },
+});
+
+/**
+ * One UPDATE per set of changed columns, over arrays: a batch's hundreds of changes are a few statements,
+ * and each writes only its columns.
+ */
+async function updateByShape<C extends object>(
+  db: PgQueries,
+  table: string,
+  columns: Record<keyof C, Column>,
+  changes: readonly { id: number; set: C }[],
+): Promise<void> {
+  const shapes = new Map<string, { fields: (keyof C)[]; rows: { id: number; set: C }[] }>();
+  for (const change of changes) {
+    const fields = (Object.keys(change.set) as (keyof C)[]).filter((k) => change.set[k] !== undefined).sort();
+    if (fields.length === 0) continue;
+    const key = fields.join(',');
+    let shape = shapes.get(key);
+    if (!shape) {
+      shape = { fields, rows: [] };
+      shapes.set(key, shape);
+    }
+    shape.rows.push(change);
+  }
+  for (const { fields, rows } of shapes.values()) {
+    const cols = fields.map((f) => columns[f]);
+    const text =
+      `UPDATE ${table} t SET ${cols.map((c) => `${c.name} = u.${c.name}`).join(', ')} ` +
+      `FROM unnest($1::bigint[], ${cols.map((c, i) => `$${i + 2}::${c.type}[]`).join(', ')}) ` +
+      `AS u(id, ${cols.map((c) => c.name).join(', ')}) WHERE t.id = u.id`;
+    await db.q(text, [rows.map((r) => r.id), ...fields.map((f) => rows.map((r) => r.set[f] ?? null))]);
+  }
+}

@@ -1,0 +1,106 @@
+import type { JobId, Project, ProjectId, VolunteerKey } from '@bricolage/protocol';
+import type { ImportClaim } from '../records';
+import { PROJECT, toProject, view } from './pg-rows';
+import type { ProjectRows, BlobRows } from '../persistence';
+import type { PgQueries } from './queries';
+
+export const projectRows = (db: PgQueries): ProjectRows & BlobRows => ({
+  async insertProject(p: Project, tokenHash: string): Promise<void> {
+    await db.q(
+      'INSERT INTO projects (id, name, description, owner, token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [p.id, p.name, p.description, p.owner, tokenHash, p.createdAt],
+    );
+  },
+
+  async projectByTokenHash(tokenHash: string): Promise<Project | null> {
+    const row = await db.one(`${PROJECT} WHERE token_hash = $1`, [tokenHash]);
+    return row ? toProject(row) : null;
+  },
+
+  async projects(): Promise<Project[]> {
+    return (await db.q(`${PROJECT} ORDER BY created_at`)).map(toProject);
+  },
+
+  async project(id: ProjectId): Promise<Project | null> {
+    const row = await db.one(`${PROJECT} WHERE id = $1`, [id]);
+    return row ? toProject(row) : null;
+  },
+
+  async insertProjectFunder(project: ProjectId, funder: VolunteerKey): Promise<void> {
+    await db.q('INSERT INTO project_funders (project, funder) VALUES ($1, $2)', [project, funder]);
+  },
+
+  async setProjectTokenHash(project: ProjectId, tokenHash: string): Promise<void> {
+    await db.q('UPDATE projects SET token_hash = $1 WHERE id = $2', [tokenHash, project]);
+  },
+
+  async projectFundedBy(funder: VolunteerKey): Promise<ProjectId | null> {
+    return (
+      (await db.one<{ project: ProjectId }>('SELECT project FROM project_funders WHERE funder = $1', [funder]))
+        ?.project ?? null
+    );
+  },
+
+  async funderOf(project: ProjectId): Promise<VolunteerKey | null> {
+    return (
+      (await db.one<{ funder: VolunteerKey }>('SELECT funder FROM project_funders WHERE project = $1', [project]))
+        ?.funder ?? null
+    );
+  },
+
+  async claimImports(rows: readonly ImportClaim[]): Promise<ImportClaim[]> {
+    if (rows.length === 0) return [];
+    const claimed = await db.q<{ log: string; idx: string }>(
+      `INSERT INTO imported_receipts (log, idx, volunteer, at)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[])
+       ON CONFLICT DO NOTHING RETURNING log, idx`,
+      [rows.map((r) => r.log), rows.map((r) => r.index), rows.map((r) => r.volunteer), rows.map((r) => r.at)],
+    );
+    const got = new Set(claimed.map((c) => `${c.log}/${Number(c.idx)}`));
+    return rows.filter((r) => got.has(`${r.log}/${r.index}`));
+  },
+
+  async issuedUnfinished(jobs: readonly JobId[]): Promise<number> {
+    if (jobs.length === 0) return 0;
+    const row = await db.one<{ n: string }>(
+      `SELECT COALESCE(SUM(issued), 0) AS n FROM work_units WHERE job = ANY($1::text[]) AND state IN ('unsent', 'in_progress')`,
+      [jobs],
+    );
+    return Number(row?.n ?? 0);
+  },
+
+  async embeddingOrigins(project: ProjectId): Promise<string[]> {
+    const rows = await db.q<{ origin: string }>(
+      'SELECT origin FROM project_embedding WHERE project = $1 ORDER BY origin COLLATE "C"',
+      [project],
+    );
+    return rows.map((r) => r.origin);
+  },
+
+  async replaceEmbeddingOrigins(project: ProjectId, origins: readonly string[]): Promise<void> {
+    await db.q('DELETE FROM project_embedding WHERE project = $1', [project]);
+    await db.q(
+      `INSERT INTO project_embedding (project, origin) SELECT $1, o FROM unnest($2::text[]) AS o
+       ON CONFLICT DO NOTHING`,
+      [project, origins],
+    );
+  },
+
+  async blob(hash: string): Promise<Uint8Array | null> {
+    const row = await db.one<{ bytes: Buffer }>('SELECT bytes FROM blobs WHERE hash = $1', [hash]);
+    return row ? view(row.bytes) : null;
+  },
+
+  async blobSize(hash: string): Promise<number | null> {
+    const row = await db.one<{ n: number }>('SELECT length(bytes) AS n FROM blobs WHERE hash = $1', [hash]);
+    return row?.n ?? null;
+  },
+
+  async blobs(hashes: readonly string[]): Promise<Map<string, Uint8Array>> {
+    const rows = await db.q<{ hash: string; bytes: Buffer }>(
+      'SELECT hash, bytes FROM blobs WHERE hash = ANY($1::text[])',
+      [hashes],
+    );
+    return new Map(rows.map((r) => [r.hash, view(r.bytes)]));
+  },
+});

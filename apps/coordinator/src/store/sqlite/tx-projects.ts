@@ -1,0 +1,99 @@
+import type { JobId, Project, ProjectId, VolunteerKey } from '@bricolage/protocol';
+import type { ImportClaim } from '../records';
+import { type ProjectRow, PROJECT, bytes, toProject } from './sqlite-rows';
+import { chunks, type SqliteStatements } from './statements';
+import type { ProjectRows, BlobRows } from '../persistence';
+
+export const projectRows = (db: SqliteStatements): ProjectRows & BlobRows => ({
+  async insertProject(p: Project, tokenHash: string): Promise<void> {
+    db.statement(
+      'INSERT INTO projects (id, name, description, owner, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(p.id, p.name, p.description, p.owner, tokenHash, p.createdAt);
+  },
+
+  async projectByTokenHash(tokenHash: string): Promise<Project | null> {
+    const row = db.statement(`${PROJECT} WHERE token_hash = ?`).get(tokenHash) as ProjectRow | undefined;
+    return row ? toProject(row) : null;
+  },
+
+  async projects(): Promise<Project[]> {
+    return (db.statement(`${PROJECT} ORDER BY created_at`).all() as ProjectRow[]).map(toProject);
+  },
+
+  async project(id: ProjectId): Promise<Project | null> {
+    const row = db.statement(`${PROJECT} WHERE id = ?`).get(id) as ProjectRow | undefined;
+    return row ? toProject(row) : null;
+  },
+
+  async insertProjectFunder(project: ProjectId, funder: VolunteerKey): Promise<void> {
+    db.statement('INSERT INTO project_funders (project, funder) VALUES (?, ?)').run(project, funder);
+  },
+
+  async setProjectTokenHash(project: ProjectId, tokenHash: string): Promise<void> {
+    db.statement('UPDATE projects SET token_hash = ? WHERE id = ?').run(tokenHash, project);
+  },
+
+  async projectFundedBy(funder: VolunteerKey): Promise<ProjectId | null> {
+    return (
+      (db.statement('SELECT project FROM project_funders WHERE funder = ?').pluck().get(funder) as ProjectId) ?? null
+    );
+  },
+
+  async funderOf(project: ProjectId): Promise<VolunteerKey | null> {
+    return (
+      (db.statement('SELECT funder FROM project_funders WHERE project = ?').pluck().get(project) as VolunteerKey) ??
+      null
+    );
+  },
+
+  async claimImports(rows: readonly ImportClaim[]): Promise<ImportClaim[]> {
+    const insert = db.statement(
+      'INSERT OR IGNORE INTO imported_receipts (log, idx, volunteer, at) VALUES (?, ?, ?, ?)',
+    );
+    return rows.filter((r) => insert.run(r.log, r.index, r.volunteer, r.at).changes === 1);
+  },
+
+  async issuedUnfinished(jobs: readonly JobId[]): Promise<number> {
+    const sum = db
+      .statement(`SELECT COALESCE(SUM(issued), 0) FROM work_units WHERE job = ? AND state IN ('unsent', 'in_progress')`)
+      .pluck();
+    let total = 0;
+    for (const job of jobs) total += sum.get(job) as number;
+    return total;
+  },
+
+  async embeddingOrigins(project: ProjectId): Promise<string[]> {
+    return db
+      .statement('SELECT origin FROM project_embedding WHERE project = ? ORDER BY origin')
+      .pluck()
+      .all(project) as string[];
+  },
+
+  async replaceEmbeddingOrigins(project: ProjectId, origins: readonly string[]): Promise<void> {
+    db.statement('DELETE FROM project_embedding WHERE project = ?').run(project);
+    const add = db.statement('INSERT OR IGNORE INTO project_embedding (project, origin) VALUES (?, ?)');
+    for (const origin of origins) add.run(project, origin);
+  },
+
+  async blob(hash: string): Promise<Uint8Array | null> {
+    const row = db.statement('SELECT bytes FROM blobs WHERE hash = ?').get(hash) as { bytes: Buffer } | undefined;
+    return row ? bytes(row.bytes) : null;
+  },
+
+  async blobSize(hash: string): Promise<number | null> {
+    return (
+      (db.statement('SELECT length(bytes) AS n FROM blobs WHERE hash = ?').get(hash) as { n: number } | undefined)?.n ??
+      null
+    );
+  },
+
+  async blobs(hashes: readonly string[]): Promise<Map<string, Uint8Array>> {
+    const found = new Map<string, Uint8Array>();
+    for (const chunk of chunks(hashes))
+      for (const r of db
+        .sized('blobs', chunk.length, 'SELECT hash, bytes FROM blobs WHERE hash IN ($ROWS)')
+        .all(...chunk) as { hash: string; bytes: Buffer }[])
+        found.set(r.hash, bytes(r.bytes));
+    return found;
+  },
+});
