@@ -222,7 +222,9 @@ export const VolunteerStats = z
     balance: z.number(),
     /** The key's personal project, whose jobs its balance pays for; null until it opens one. */
     fundedProject: ProjectId.nullable(),
+    /** Validated results since the key last lost trust, as of the latest (they fade with time: the coordinator's rules/reputation.ts). */
     consecutiveValid: z.number().int().nonnegative(),
+    /** The key no longer votes: it failed a known answer, or was wrong too often; its results count towards no quorum. */
     flagged: z.boolean(),
   })
   .meta({ id: 'VolunteerStats' });

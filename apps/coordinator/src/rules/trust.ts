@@ -1,5 +1,7 @@
-// Adaptive replication (BOINC's): volunteers earn trust through consecutive validated results,
-// and a trusted volunteer's work is replicated with decreasing probability, never below the spot-check rate.
+// Adaptive replication as the coordinator ran it before issue 17's phase 2 (BOINC's), kept for the simulation's
+// comparison (bench/sim/model); the coordinator now runs rules/reputation.ts. Volunteers earn trust through
+// consecutive validated results, and a trusted volunteer's work is replicated with decreasing probability,
+// never below the spot-check rate.
 import type { AdaptiveReplication } from '@bricolage/protocol';
 import type { Random } from '../clock';
 

@@ -3,9 +3,18 @@
 // counters in one statement, and the receipts appended to the log last, where its single appender lock is
 // held the shortest. Created per transaction and passed to every step in its StepContext.
 import type { JobId, LeaseNumber, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
-import { NO_TRUST_CHANGE, type TrustChange, type TrustEvent, foldTrust } from '../rules/trust';
-import type { JobDelta, ReplicaChange, VolunteerDelta, WorkUnitChange, WorkUnitRecord } from '../store/records';
+import { type Folded, fold, type Standing, type StandingEvent, standingAt } from '../rules/standing';
+import type {
+  JobDelta,
+  ReplicaChange,
+  StoredStanding,
+  VolunteerDelta,
+  VolunteerRecord,
+  WorkUnitChange,
+  WorkUnitRecord,
+} from '../store/records';
 import type { StepContext } from './context';
+import { foldStandings } from './recheck';
 import { appendReceipts, type Credit, type Debit, type Import, type LogEntry } from './receipt';
 
 interface VolunteerTally {
@@ -21,7 +30,10 @@ interface VolunteerTally {
   spent: number;
   /** Credit earned on jobs the key itself pays for. */
   ownCredit: number;
-  trust: TrustChange;
+  /** What this transaction's verdicts said of the key, in order (rules/standing.ts). */
+  events: StandingEvent[];
+  /** Its standing as folded on its row locked at commit (`foldStandings`). */
+  standing: Standing | null;
 }
 
 const FINISHED = new Set(['validated', 'failed']);
@@ -30,7 +42,11 @@ export class Changes {
   readonly #units = new Map<WorkUnitNumber, { record: WorkUnitRecord; set: WorkUnitChange }>();
   readonly #replicas = new Map<LeaseNumber, ReplicaChange>();
   readonly #volunteers = new Map<VolunteerKey, VolunteerTally>();
-  readonly #jobs = new Map<JobId, { credit: number; finished: WorkUnitNumber[] }>();
+  /** Standings read in this transaction, before its own verdicts. */
+  readonly #stored = new Map<VolunteerKey, StoredStanding>();
+  /** Keys that failed a known answer in this transaction: they stopped voting, whatever their row says yet. */
+  readonly #silenced = new Set<VolunteerKey>();
+  readonly #jobs = new Map<JobId, { credit: number; finished: WorkUnitNumber[]; withdrawn: number }>();
   readonly #entries: LogEntry[] = [];
   /** Jobs whose units or state this transaction changed: their progress streams are told after commit. */
   readonly touched = new Set<JobId>();
@@ -73,16 +89,41 @@ export class Changes {
         credit: 0,
         spent: 0,
         ownCredit: 0,
-        trust: NO_TRUST_CHANGE,
+        events: [],
+        standing: null,
       };
       this.#volunteers.set(key, tally);
     }
     return tally;
   }
 
-  trust(key: VolunteerKey, event: TrustEvent): void {
+  /** Makes a key's stored standing known, so that verdicts on it can consult it (`standing`). */
+  know(record: VolunteerRecord): void {
+    if (!this.#stored.has(record.key)) this.#stored.set(record.key, record.standing);
+  }
+
+  /** Records a verdict on the key; returns its standing after this transaction's verdicts so far, if known. */
+  verdict(key: VolunteerKey, event: StandingEvent, now: number): Folded | null {
     const tally = this.volunteer(key);
-    tally.trust = foldTrust(tally.trust, event);
+    tally.events.push(event);
+    if (event.kind === 'known_answer_failed') this.#silenced.add(key);
+    const stored = this.#stored.get(key);
+    return stored ? fold(standingAt(stored, now), tally.events, now) : null;
+  }
+
+  /** Whether the key's results count towards quorums: `stored`, as its row said, unless it stopped here. */
+  votes(key: VolunteerKey, stored: boolean, now: number): boolean {
+    if (this.#silenced.has(key)) return false;
+    const known = this.#stored.get(key);
+    if (!known) return stored;
+    return fold(standingAt(known, now), this.volunteer(key).events, now).standing.reputation.voting;
+  }
+
+  /** Keys whose standing this transaction's verdicts moved, sorted (the lock order), with their events. */
+  judged(): [VolunteerKey, VolunteerTally][] {
+    return [...this.#volunteers]
+      .filter(([, t]) => t.events.length > 0)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
   /** A credit for the log, and the job's share of it. */
@@ -106,7 +147,7 @@ export class Changes {
   #job(id: JobId) {
     let job = this.#jobs.get(id);
     if (!job) {
-      job = { credit: 0, finished: [] };
+      job = { credit: 0, finished: [], withdrawn: 0 };
       this.#jobs.set(id, job);
     }
     return job;
@@ -127,6 +168,16 @@ export class Changes {
       const entry = this.#units.get(id) as { record: WorkUnitRecord; set: WorkUnitChange };
       entry.set = { ...entry.set, resultSeq: ++seq };
     }
+  }
+
+  /** A validated unit of the job taken back from its results (validate.ts `withdraw`): the job is open again. */
+  withdrawn(job: JobId): void {
+    this.#job(job).withdrawn++;
+    this.touched.add(job);
+  }
+
+  withdrawnIn(job: JobId): number {
+    return this.#jobs.get(job)?.withdrawn ?? 0;
   }
 
   finishedIn(job: JobId): readonly WorkUnitNumber[] {
@@ -156,9 +207,7 @@ export class Changes {
         credit: t.credit,
         spent: t.spent,
         ownCredit: t.ownCredit,
-        trustReset: t.trust.reset,
-        validAfterReset: t.trust.validAfterReset,
-        flag: t.trust.flag,
+        standing: t.standing,
       }));
   }
 
@@ -182,6 +231,11 @@ export async function writeChanges(ctx: StepContext): Promise<void> {
   if (units.length > 0) await tx.updateWorkUnits(units);
   const replicas = changes.replicaChanges();
   if (replicas.length > 0) await tx.updateReplicas(replicas);
+  // After the units: a key's loss of trust re-checks what it validated alone, this transaction's units included.
+  await foldStandings(ctx);
+  // A completed job one of whose units was taken back from its results has work again.
+  for (const t of totals)
+    if (t.state === 'completed' && changes.withdrawnIn(t.job) > 0) await tx.setJobState(t.job, 'active');
   // An active job whose last unit this transaction finished is completed, in the same transaction.
   for (const t of totals)
     if (t.state === 'active' && changes.finishedIn(t.job).length > 0) {

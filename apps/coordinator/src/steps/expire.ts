@@ -1,5 +1,6 @@
 // Expire: leases whose deadline passed go back into the queue. A lease that runs out counts as an error
-// result of its volunteer (validate.ts `onError`), so its unit is reissued or, past its limits, failed.
+// result of its volunteer (validate.ts `onError`: its error budget first), so its unit is reissued or, past
+// its limits, failed.
 import type { WorkUnitNumber } from '@bricolage/protocol';
 import type { Ballot } from './credit';
 import type { StepContext } from './context';
@@ -13,6 +14,11 @@ export async function expireLeases(ctx: StepContext, limit: number): Promise<num
   const returned = new Map<WorkUnitNumber, Ballot[]>();
   if (waiting.length > 0)
     for (const r of await tx.returnedFor(waiting)) returned.set(r.workUnit, [...(returned.get(r.workUnit) ?? []), r]);
+  // Each key's standing, for its error budget.
+  for (const key of new Set(rows.map((r) => r.replica.volunteer))) {
+    const v = await tx.volunteer(key);
+    if (v) changes.know(v);
+  }
   for (const row of rows) {
     const r = row.replica;
     changes.setReplica(r.id, { state: 'expired' });

@@ -3,11 +3,14 @@
 // speed on a job gets a target time of work; one that did not, up to the request's `max`); within a job,
 // known-answer units at the job's rate, then the lowest units that want a replica and that this volunteer
 // never held. Each granted unit's counters move
-// (the first replica also draws its quorum: adaptive replication, rules/trust.ts).
+// (the first replica also draws its quorum: adaptive replication, rules/reputation.ts). A key past its error
+// allowance gets nothing until it refills (rules/error-budget.ts).
 import type { JobId } from '@bricolage/protocol';
 import { eligibility, leaseOrder } from '../rules/eligibility';
 import { DEFAULT_SIZING, leaseSize, speedOf, volunteerRoom } from '../rules/lease-size';
-import { quorumFor } from '../rules/trust';
+import { DEFAULT_ERROR_BUDGET, mayLease } from '../rules/error-budget';
+import { quorumFor } from '../rules/reputation';
+import { standingAt, trustPolicyOf } from '../rules/standing';
 import { uncommitted } from './fund';
 import { replicasWanted } from '../rules/validation';
 import type { Candidate, NewReplica } from '../store/records';
@@ -23,10 +26,11 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<GrantedLea
   const inFlight = volunteer.leased - volunteer.returned;
   let room = volunteerRoom(inFlight, limits.maxLeasesPerVolunteer);
   if (room <= 0) return [];
+  const standing = standingAt(volunteer.standing, now);
+  if (!mayLease(standing.budget, now, DEFAULT_ERROR_BUDGET)) return [];
   // Units still wanted of jobs it reported no speed for, and seconds of work still to hand out on those it did.
   let wanted = q.max;
   let seconds = DEFAULT_SIZING.targetSeconds;
-  const trust = volunteer.trust;
   const open: JobFacts[] = [];
   for (const id of await tx.jobIds({ state: 'active', ...(q.project ? { project: q.project } : {}) }))
     open.push(await ctx.catalog.require(tx, id));
@@ -53,12 +57,19 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<GrantedLea
     const grant = (candidate: Candidate, probe: boolean) => {
       const wu = candidate.workUnit;
       if (!probe) {
-        const quorum = wu.issued === 0 ? quorumFor(trust, def.adaptive, def.redundancy.minQuorum, random) : wu.quorum;
+        const trust = trustPolicyOf(def.adaptive);
+        const quorum =
+          wu.issued === 0 && trust
+            ? quorumFor(standing.reputation, now, trust, def.redundancy.minQuorum, random)
+            : wu.issued === 0
+              ? def.redundancy.minQuorum
+              : wu.quorum;
         const next = { quorum, inFlight: wu.inFlight + 1, issued: wu.issued + 1 };
         const need = replicasWanted({ ...next, largestGroup: wu.agree, errors: wu.errors }, def.redundancy);
         changes.setUnit(wu, {
           ...next,
-          state: 'in_progress',
+          // A validated unit leased again is being re-checked (recheck.ts): it keeps its result meanwhile.
+          state: wu.state === 'validated' ? 'validated' : 'in_progress',
           need,
           ...(def.redundancy.homogeneous && wu.hrClass === null ? { hrClass: backend } : {}),
         });

@@ -30,6 +30,9 @@ export async function submit(
   const rows = new Map<LeaseNumber, ReplicaInContext>();
   for (const row of await tx.replicasInContext(items.map((i) => i.lease))) rows.set(row.replica.id, row);
   const inputs = await preload(ctx, volunteer, items, rows);
+  // Its standing: whether its results still vote, and how much of its error budget is left.
+  const own = await tx.volunteer(volunteer);
+  if (own) changes.know(own);
   let accepted = 0;
   let repeated = 0;
   for (const [index, item] of items.entries()) {
@@ -77,7 +80,7 @@ export async function submit(
       outputHash: item.outputHash,
       backend: item.backend,
     });
-    const current = returnedOf(r.id, volunteer, item, now - row.leasedAt);
+    const current = returnedOf(r.id, volunteer, item, now - row.leasedAt, own?.standing.reputation.voting ?? true);
     if (wu.state === 'probe')
       judgeProbe(ctx, job, wu, current, inputs.expected.get(wu.expectedHash as string) as Uint8Array);
     else if (wu.state === 'validated')
@@ -130,9 +133,16 @@ async function preload(
   };
 }
 
-const returnedOf = (replica: LeaseNumber, volunteer: VolunteerKey, item: OkItem, heldMs: number): Ballot => ({
+const returnedOf = (
+  replica: LeaseNumber,
+  volunteer: VolunteerKey,
+  item: OkItem,
+  heldMs: number,
+  voting: boolean,
+): Ballot => ({
   replica,
   heldMs,
+  voting,
   volunteer,
   backend: item.backend,
   outputHash: item.outputHash,

@@ -1,16 +1,18 @@
 // Validate: the verdicts on a work unit (BOINC's validator). A returned result joins the unit's earlier ones
 // until a quorum agrees; a known-answer unit is judged against its expected output; a result that arrives
-// after its unit validated is judged against the canonical one. A unit that can no longer validate fails
-// (rules/validation.ts decides which); one that can wants replicas again.
+// after its unit validated is judged against the canonical one, and one that re-checks a unit validated on a
+// suspect key's result alone (recheck.ts) takes that unit back from the results when it disagrees. Results of
+// a key that stopped voting (rules/reputation.ts) count towards no quorum. A unit that can no longer validate
+// fails (rules/validation.ts decides which); one that can wants replicas again.
 import type { VolunteerKey } from '@bricolage/protocol';
 import { agree } from '../rules/compare';
 import { failureReason, replicasWanted, validate } from '../rules/validation';
 import type { WorkUnitRecord } from '../store/records';
 import type { JobFacts, StepContext } from './context';
-import { type Ballot, credit, discredit } from './credit';
+import { type Ballot, counts as votes, credit, discredit } from './credit';
 import { chargeFunder } from './fund';
 
-const counts = (w: WorkUnitRecord) => ({
+const countsOf = (w: WorkUnitRecord) => ({
   quorum: w.quorum,
   inFlight: w.inFlight,
   largestGroup: w.agree,
@@ -34,13 +36,19 @@ export function judgeQuorum(
   current: Ballot,
 ): void {
   const def = job.definition;
-  const results = [...earlier, current];
+  const voting = votes(ctx, current);
+  // A silenced key's result is taken and set aside: it neither helps nor hinders a quorum.
+  if (!voting) ctx.changes.setReplica(current.replica, { state: 'superseded' });
+  const results = [...earlier.filter((b) => votes(ctx, b)), ...(voting ? [current] : [])];
   const outcome = validate(results, wu.quorum, def.comparator, def.redundancy.homogeneous);
   const inFlight = wu.inFlight - 1;
   if (outcome.kind === 'canonical') {
     const c = outcome.canonical;
-    // The results that were waiting wait no more.
-    for (const r of earlier) ctx.changes.volunteer(r.volunteer).pending--;
+    // The results that were waiting wait no more; those of silenced keys are set aside.
+    for (const r of earlier) {
+      ctx.changes.volunteer(r.volunteer).pending--;
+      if (!results.includes(r)) ctx.changes.setReplica(r.replica, { state: 'superseded', output: null });
+    }
     for (const id of outcome.valid) {
       const r = results.find((x) => x.replica === id) as Ballot;
       credit(ctx, job, wu.id, r, c.outputHash);
@@ -49,7 +57,7 @@ export function judgeQuorum(
     }
     for (const id of outcome.invalid) {
       const r = results.find((x) => x.replica === id) as Ballot;
-      discredit(ctx, id, r.volunteer, 'invalid');
+      discredit(ctx, job, id, r.volunteer, 'invalid');
       if (id !== current.replica) ctx.changes.setReplica(id, { output: null });
     }
     // Every replica the unit took is paid for, whatever became of it.
@@ -70,9 +78,9 @@ export function judgeQuorum(
     job,
     ctx.changes.setUnit(wu, { inFlight, agree: outcome.largestGroup }),
     earlier,
-    current,
+    voting ? current : undefined,
   );
-  if (waiting) {
+  if (waiting && voting) {
     ctx.changes.setReplica(current.replica, { output: current.output });
     ctx.changes.volunteer(current.volunteer).pending++;
   }
@@ -91,7 +99,7 @@ export function settle(
   current?: Ballot,
 ): boolean {
   const limits = job.definition.redundancy;
-  const reason = failureReason(counts(wu), limits);
+  const reason = failureReason(countsOf(wu), limits);
   if (reason) {
     for (const r of earlier) {
       ctx.changes.setReplica(r.replica, { state: 'superseded' });
@@ -101,11 +109,15 @@ export function settle(
     ctx.changes.setUnit(wu, { state: 'failed', need: 0, reason, finishedAt: ctx.now });
     return false;
   }
-  ctx.changes.setUnit(wu, { need: replicasWanted(counts(wu), limits) });
+  ctx.changes.setUnit(wu, { need: replicasWanted(countsOf(wu), limits) });
   return true;
 }
 
-/** An error result, or a lease that ran out (which counts as one, as BOINC counts "no reply"). */
+/**
+ * An error result, or a lease that ran out (which counts as one, as BOINC counts "no reply"). It costs the
+ * volunteer's error budget first (rules/error-budget.ts): only an error within its allowance counts towards
+ * the unit's `maxErrorResults`; past it, the unit takes back the replica as if it had never been issued.
+ */
 export function onError(
   ctx: StepContext,
   job: JobFacts,
@@ -113,15 +125,23 @@ export function onError(
   volunteer: VolunteerKey,
   returned: readonly Ballot[],
 ): void {
-  ctx.changes.trust(volunteer, 'error');
+  const charged = ctx.changes.verdict(volunteer, { kind: 'error' }, ctx.now);
+  const countsForUnit = charged?.errorCountsForUnit ?? true;
   if (wu.state === 'probe') return;
   if (wu.state !== 'in_progress' && wu.state !== 'unsent') {
-    ctx.changes.setUnit(wu, { inFlight: wu.inFlight - 1 });
+    const next = ctx.changes.setUnit(wu, { inFlight: wu.inFlight - 1 });
+    // A re-check that did not come back is asked for again.
+    if (next.state === 'validated' && next.agree < next.quorum)
+      ctx.changes.setUnit(next, { need: replicasWanted(countsOf(next), job.definition.redundancy) });
     return;
   }
   // A trusted volunteer's unreplicated work unit that errs goes back to a full quorum.
   const quorum = Math.max(wu.quorum, job.definition.redundancy.minQuorum);
-  const next = ctx.changes.setUnit(wu, { quorum, inFlight: wu.inFlight - 1, errors: wu.errors + 1 });
+  const next = ctx.changes.setUnit(wu, {
+    quorum,
+    inFlight: wu.inFlight - 1,
+    ...(countsForUnit ? { errors: wu.errors + 1 } : { issued: wu.issued - 1 }),
+  });
   settle(ctx, job, next, returned);
 }
 
@@ -138,12 +158,16 @@ export function judgeProbe(
     output: expected,
   });
   if (good) {
-    credit(ctx, job, wu.id, current, current.outputHash);
+    credit(ctx, job, wu.id, current, current.outputHash, true);
     chargeFunder(ctx, job, wu.id, 1);
-  } else discredit(ctx, current.replica, current.volunteer, 'known_answer_failed');
+  } else discredit(ctx, job, current.replica, current.volunteer, 'known_answer_failed');
 }
 
-/** A replica returned after its unit validated: judged against the canonical result. */
+/**
+ * A replica returned after its unit validated: judged against the canonical result. On a unit under re-check
+ * (validated on one key's result alone, that key's trust since lost: recheck.ts) the canonical result is the
+ * suspect one: agreement confirms it, disagreement takes the unit back (`withdraw`).
+ */
 export function judgeLate(
   ctx: StepContext,
   job: JobFacts,
@@ -151,10 +175,43 @@ export function judgeLate(
   current: Ballot,
   canonical: Uint8Array | null,
 ): void {
+  const unit = ctx.changes.setUnit(wu, { inFlight: wu.inFlight - 1 });
+  if (!votes(ctx, current)) {
+    ctx.changes.setReplica(current.replica, { state: 'superseded' });
+    if (unit.agree < unit.quorum)
+      ctx.changes.setUnit(unit, { need: replicasWanted(countsOf(unit), job.definition.redundancy) });
+    return;
+  }
   const good =
     canonical !== null &&
     agree(job.definition.comparator, current, { outputHash: wu.outputHash as string, output: canonical });
-  ctx.changes.setUnit(wu, { inFlight: wu.inFlight - 1 });
-  if (good) credit(ctx, job, wu.id, current, wu.outputHash as string);
-  else discredit(ctx, current.replica, current.volunteer, 'invalid');
+  const recheck = unit.agree < unit.quorum;
+  if (good) {
+    credit(ctx, job, wu.id, current, wu.outputHash as string);
+    if (recheck) ctx.changes.setUnit(unit, { agree: unit.agree + 1 });
+  } else if (recheck) withdraw(ctx, job, unit, current);
+  else discredit(ctx, job, current.replica, current.volunteer, 'invalid');
+}
+
+/**
+ * Takes a unit under re-check back from the job's results: its result, from a key that has since lost trust,
+ * is disputed by `current`. The unit is in progress again, without a place in the results (a researcher
+ * following the results sees it again, at a later place, when it validates anew); the suspect's result is set
+ * aside, its credit (already signed in the log) stays; `current` waits as the first vote of a new quorum.
+ */
+function withdraw(ctx: StepContext, job: JobFacts, wu: WorkUnitRecord, current: Ballot): void {
+  if (wu.canonicalReplica !== null) ctx.changes.setReplica(wu.canonicalReplica, { state: 'superseded', output: null });
+  ctx.changes.withdrawn(job.id);
+  const unit = ctx.changes.setUnit(wu, {
+    state: 'in_progress',
+    agree: 1,
+    canonicalReplica: null,
+    outputHash: null,
+    finishedAt: null,
+    resultSeq: null,
+  });
+  if (settle(ctx, job, unit, [], current)) {
+    ctx.changes.setReplica(current.replica, { output: current.output });
+    ctx.changes.volunteer(current.volunteer).pending++;
+  }
 }

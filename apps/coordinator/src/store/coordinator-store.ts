@@ -350,8 +350,10 @@ export class CoordinatorStore implements Store {
         unspendable: v?.ownCredit ?? 0,
         balance: balanceOf(v),
         fundedProject: await tx.projectFundedBy(volunteer),
-        consecutiveValid: v?.trust.consecutiveValid ?? 0,
-        flagged: v?.trust.flagged ?? false,
+        // Its validated results since trust was last lost, as of the last one (rules/reputation.ts fades them
+        // with time), and whether it stopped voting (a failed known answer, or too many wrong answers).
+        consecutiveValid: Math.round(v?.standing.reputation.record ?? 0),
+        flagged: v ? !v.standing.reputation.voting : false,
       };
     });
   }

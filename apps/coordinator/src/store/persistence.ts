@@ -27,6 +27,7 @@ import type {
   ReplicaInContext,
   ReplicaRecord,
   ReturnedRow,
+  SingleResult,
   StoredWorkUnitState,
   VolunteerDelta,
   ImportClaim,
@@ -144,6 +145,11 @@ export interface ResultRows {
   expiredInContext(now: number, limit: number): Promise<ReplicaInContext[]>;
   /** The returned results waiting for a verdict on these units, in the order they came back. */
   returnedFor(units: readonly WorkUnitNumber[]): Promise<ReturnedRow[]>;
+  /**
+   * Work units of active or paused jobs validated on this key's result alone (quorum 1) at `since` or later, newest first,
+   * up to `limit`, locked until commit: what a loss of its trust checks again (steps/recheck.ts).
+   */
+  singleResultsOf(volunteer: VolunteerKey, since: number, limit: number): Promise<SingleResult[]>;
   /** Stored outputs of these replicas (canonical results, for late replicas). */
   outputsOf(replicas: readonly LeaseNumber[]): Promise<Map<LeaseNumber, Uint8Array>>;
   /** These replicas (those that exist), locked until commit. */

@@ -13,7 +13,7 @@ import type {
   WorkUnitNumber,
   WorkUnitState,
 } from '@bricolage/protocol';
-import type { TrustRecord } from '../rules/trust';
+import type { Standing } from '../rules/standing';
 
 /**
  * A work unit's state as stored: the wire states, plus `staged` (uploaded, not yet committed: invisible)
@@ -102,6 +102,8 @@ export interface ReturnedRow {
   readonly backend: BackendClass;
   readonly outputHash: string;
   readonly output: Uint8Array;
+  /** Whether its volunteer still votes (rules/reputation.ts): a result of a key that stopped counts for nothing. */
+  readonly voting: boolean;
 }
 
 /** A work unit offered for leasing, with its input when it is small enough to travel in the lease. */
@@ -138,7 +140,11 @@ export interface ImportClaim {
 
 export interface VolunteerRecord {
   readonly key: VolunteerKey;
-  readonly trust: TrustRecord;
+  /**
+   * Its reputation and error budget. A key never charged an error has a budget dated null: it holds the
+   * initial allowance as of whenever it is first read (a key cannot refill an allowance by waiting unseen).
+   */
+  readonly standing: StoredStanding;
   readonly leased: number;
   readonly returned: number;
   /** Results returned and waiting for their unit's verdict. */
@@ -153,9 +159,14 @@ export interface VolunteerRecord {
   readonly ownCredit: number;
 }
 
+export interface StoredStanding {
+  readonly reputation: Standing['reputation'];
+  readonly budget: { readonly allowance: number; readonly at: number | null };
+}
+
 /**
- * One transaction's net change to a volunteer, written in one statement. Trust folds the same way:
- * after any reset the count restarts from `validAfterReset`, else it grows by it (rules/trust.ts).
+ * One transaction's net change to a volunteer, written in one statement: counters added, and its standing as
+ * folded on the row locked at commit (rules/standing.ts), or null when no verdict of this transaction moved it.
  */
 export interface VolunteerDelta {
   readonly key: VolunteerKey;
@@ -168,9 +179,13 @@ export interface VolunteerDelta {
   readonly credit: number;
   readonly spent: number;
   readonly ownCredit: number;
-  readonly trustReset: boolean;
-  readonly validAfterReset: number;
-  readonly flag: boolean;
+  readonly standing: Standing | null;
+}
+
+/** A work unit validated on one key's result alone: what a loss of that key's trust checks again. */
+export interface SingleResult {
+  readonly workUnit: WorkUnitRecord;
+  readonly validatedAt: number;
 }
 
 /** One transaction's net change to a job: credit granted and work units finished (which take result places). */

@@ -141,11 +141,25 @@ export const toReturned = (r: QueryResultRow): ReturnedRow => ({
   backend: r.backend as BackendClass,
   outputHash: r.output_hash,
   output: view(r.output as Buffer),
+  voting: r.voting !== false,
 });
 
 export const toVolunteer = (r: QueryResultRow): VolunteerRecord => ({
   key: r.key as VolunteerKey,
-  trust: { consecutiveValid: r.consecutive_valid, flagged: r.flagged },
+  standing: {
+    reputation: {
+      record: Number(r.rep_record),
+      probesPassed: Number(r.rep_probes),
+      at: Number(r.rep_at),
+      trustedSince: r.trusted_since === null ? null : Number(r.trusted_since),
+      strikes: Number(r.strikes),
+      voting: r.voting === true,
+    },
+    budget: {
+      allowance: Number(r.error_allowance),
+      at: r.error_allowance_at === null ? null : Number(r.error_allowance_at),
+    },
+  },
   leased: r.leased,
   returned: r.returned,
   pending: r.pending,

@@ -81,4 +81,17 @@ export const PG_MIGRATIONS: readonly string[] = [
     log TEXT NOT NULL, idx BIGINT NOT NULL, volunteer TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (log, idx)
   );
   `,
+  `
+  -- Issue 17, phase 2: a volunteer key's standing in place of its consecutive valid results (see the SQLite schema).
+  ALTER TABLE volunteers ADD COLUMN rep_record DOUBLE PRECISION NOT NULL DEFAULT 0;
+  ALTER TABLE volunteers ADD COLUMN rep_probes INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE volunteers ADD COLUMN rep_at BIGINT NOT NULL DEFAULT 0;
+  ALTER TABLE volunteers ADD COLUMN trusted_since BIGINT;
+  ALTER TABLE volunteers ADD COLUMN strikes INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE volunteers ADD COLUMN voting BOOLEAN NOT NULL DEFAULT true;
+  ALTER TABLE volunteers ADD COLUMN error_allowance DOUBLE PRECISION NOT NULL DEFAULT 1;
+  ALTER TABLE volunteers ADD COLUMN error_allowance_at BIGINT;
+  UPDATE volunteers SET voting = false, strikes = 2 WHERE flagged;
+  CREATE INDEX work_units_single ON work_units(canonical_replica) WHERE quorum = 1 AND state = 'validated';
+  `,
 ];

@@ -7,6 +7,7 @@ import type {
   ReplicaInContext,
   ReplicaRecord,
   ReturnedRow,
+  SingleResult,
   VolunteerDelta,
   VolunteerRecord,
   WorkUnitChange,
@@ -22,6 +23,7 @@ import {
   toInContext,
   toReplica,
   toReturned,
+  toUnit,
   toVolunteer,
   view,
 } from './pg-rows';
@@ -112,11 +114,24 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
 
   async returnedFor(units: readonly WorkUnitNumber[]): Promise<ReturnedRow[]> {
     const rows = await db.q(
-      `SELECT id, wu, volunteer, backend, output_hash, output, returned_at - leased_at AS held FROM replicas
-       WHERE wu = ANY($1::bigint[]) AND state = 'returned' ORDER BY wu, returned_at, id`,
+      `SELECT r.id, r.wu, r.volunteer, r.backend, r.output_hash, r.output, r.returned_at - r.leased_at AS held,
+         COALESCE(v.voting, true) AS voting
+       FROM replicas r LEFT JOIN volunteers v ON v.key = r.volunteer
+       WHERE r.wu = ANY($1::bigint[]) AND r.state = 'returned' ORDER BY r.wu, r.returned_at, r.id`,
       [units],
     );
     return rows.map(toReturned);
+  },
+
+  async singleResultsOf(volunteer: VolunteerKey, since: number, limit: number): Promise<SingleResult[]> {
+    const rows = await db.q(
+      `SELECT ${UNIT}, w.finished_at AS validated_at
+       FROM work_units w JOIN replicas r ON r.id = w.canonical_replica JOIN jobs j ON j.id = w.job
+       WHERE w.quorum = 1 AND w.state = 'validated' AND r.volunteer = $1 AND w.finished_at >= $2 AND j.state IN ('active', 'paused')
+       ORDER BY w.finished_at DESC LIMIT $3 FOR UPDATE OF w`,
+      [volunteer, since, limit],
+    );
+    return rows.map((r) => ({ workUnit: toUnit(r), validatedAt: Number(r.validated_at) }));
   },
 
   async outputsOf(replicas: readonly LeaseNumber[]): Promise<Map<LeaseNumber, Uint8Array>> {
@@ -151,11 +166,19 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
       `UPDATE volunteers v SET leased = v.leased + d.leased, returned = v.returned + d.returned,
          pending = v.pending + d.pending, errors = v.errors + d.errors, valid = v.valid + d.valid, invalid = v.invalid + d.invalid,
          credit = v.credit + d.credit, spent = v.spent + d.spent, own_credit = v.own_credit + d.own,
-         consecutive_valid = CASE WHEN d.reset THEN d.after ELSE v.consecutive_valid + d.after END,
-         flagged = v.flagged OR d.flag
+         rep_record = CASE WHEN d.stand THEN d.record ELSE v.rep_record END,
+         rep_probes = CASE WHEN d.stand THEN d.probes ELSE v.rep_probes END,
+         rep_at = CASE WHEN d.stand THEN d.rep_at ELSE v.rep_at END,
+         trusted_since = CASE WHEN d.stand THEN d.trusted_since ELSE v.trusted_since END,
+         strikes = CASE WHEN d.stand THEN d.strikes ELSE v.strikes END,
+         voting = CASE WHEN d.stand THEN d.voting ELSE v.voting END,
+         error_allowance = CASE WHEN d.stand THEN d.allowance ELSE v.error_allowance END,
+         error_allowance_at = CASE WHEN d.stand THEN d.allowance_at ELSE v.error_allowance_at END
        FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
-                   $7::float8[], $8::bool[], $9::int[], $10::bool[], $11::bigint[], $12::float8[], $13::float8[])
-         AS d(key, leased, returned, errors, valid, invalid, credit, reset, after, flag, pending, spent, own)
+                   $7::float8[], $8::bigint[], $9::float8[], $10::float8[], $11::bool[], $12::float8[], $13::int[],
+                   $14::bigint[], $15::bigint[], $16::int[], $17::bool[], $18::float8[], $19::bigint[])
+         AS d(key, leased, returned, errors, valid, invalid, credit, pending, spent, own,
+              stand, record, probes, rep_at, trusted_since, strikes, voting, allowance, allowance_at)
        WHERE v.key = d.key`,
       [
         deltas.map((d) => d.key),
@@ -165,12 +188,19 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
         deltas.map((d) => d.valid),
         deltas.map((d) => d.invalid),
         deltas.map((d) => d.credit),
-        deltas.map((d) => d.trustReset),
-        deltas.map((d) => d.validAfterReset),
-        deltas.map((d) => d.flag),
         deltas.map((d) => d.pending),
         deltas.map((d) => d.spent),
         deltas.map((d) => d.ownCredit),
+        // The standing as folded on the row this transaction holds (steps/recheck.ts): written whole, or kept.
+        deltas.map((d) => d.standing !== null),
+        deltas.map((d) => d.standing?.reputation.record ?? 0),
+        deltas.map((d) => d.standing?.reputation.probesPassed ?? 0),
+        deltas.map((d) => d.standing?.reputation.at ?? 0),
+        deltas.map((d) => d.standing?.reputation.trustedSince ?? null),
+        deltas.map((d) => d.standing?.reputation.strikes ?? 0),
+        deltas.map((d) => d.standing?.reputation.voting ?? true),
+        deltas.map((d) => d.standing?.budget.allowance ?? 0),
+        deltas.map((d) => d.standing?.budget.at ?? null),
       ],
     );
   },

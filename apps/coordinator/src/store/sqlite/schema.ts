@@ -138,4 +138,23 @@ export const MIGRATIONS: readonly string[] = [
     log TEXT NOT NULL, idx INTEGER NOT NULL, volunteer TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (log, idx)
   ) WITHOUT ROWID;
   `,
+  `
+  -- Issue 17, phase 2: a volunteer key's standing (rules/standing.ts) in place of its consecutive valid results.
+  -- Reputation: validated results since trust was last lost (fading with age from rep_at), known answers passed,
+  -- when it was last trusted, wrong answers ever, and whether its results still count towards quorums. Error
+  -- budget: what is left of its allowance, and when it was last refilled (NULL: never charged). Trust earned
+  -- under the old rule (agreeing results alone, no known answers) is not carried over; a flagged key (one that
+  -- failed a known answer) no longer votes. The old columns stay, unread.
+  ALTER TABLE volunteers ADD COLUMN rep_record REAL NOT NULL DEFAULT 0;
+  ALTER TABLE volunteers ADD COLUMN rep_probes INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE volunteers ADD COLUMN rep_at INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE volunteers ADD COLUMN trusted_since INTEGER;
+  ALTER TABLE volunteers ADD COLUMN strikes INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE volunteers ADD COLUMN voting INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE volunteers ADD COLUMN error_allowance REAL NOT NULL DEFAULT 1;
+  ALTER TABLE volunteers ADD COLUMN error_allowance_at INTEGER;
+  UPDATE volunteers SET voting = 0, strikes = 2 WHERE flagged = 1;
+  -- The units validated on one key's result alone, found when that key loses trust (steps/recheck.ts).
+  CREATE INDEX work_units_single ON work_units(canonical_replica) WHERE quorum = 1 AND state = 'validated';
+  `,
 ];

@@ -107,6 +107,7 @@ export interface ReplicaSqlRow {
 }
 export interface ReturnedSqlRow {
   id: number;
+  voting: number;
   held: number;
   wu: number;
   volunteer: string;
@@ -116,8 +117,14 @@ export interface ReturnedSqlRow {
 }
 export interface VolunteerRow {
   key: string;
-  consecutive_valid: number;
-  flagged: number;
+  rep_record: number;
+  rep_probes: number;
+  rep_at: number;
+  trusted_since: number | null;
+  strikes: number;
+  voting: number;
+  error_allowance: number;
+  error_allowance_at: number | null;
   leased: number;
   returned: number;
   pending: number;
@@ -218,7 +225,17 @@ export const toInContext = (r: InContextRow): ReplicaInContext => ({
 
 export const toVolunteer = (r: VolunteerRow): VolunteerRecord => ({
   key: r.key as VolunteerKey,
-  trust: { consecutiveValid: r.consecutive_valid, flagged: r.flagged === 1 },
+  standing: {
+    reputation: {
+      record: r.rep_record,
+      probesPassed: r.rep_probes,
+      at: r.rep_at,
+      trustedSince: r.trusted_since,
+      strikes: r.strikes,
+      voting: r.voting === 1,
+    },
+    budget: { allowance: r.error_allowance, at: r.error_allowance_at },
+  },
   leased: r.leased,
   returned: r.returned,
   pending: r.pending,

@@ -6,6 +6,7 @@ import type {
   ReplicaInContext,
   ReplicaRecord,
   ReturnedRow,
+  SingleResult,
   VolunteerDelta,
   VolunteerRecord,
   WorkUnitChange,
@@ -18,10 +19,12 @@ import {
   type ReturnedSqlRow,
   type VolunteerRow,
   type ResultSqlRow,
+  type UnitRow,
   bytes,
   bindable,
   toCandidate,
   toInContext,
+  toUnit,
   toVolunteer,
   UNIT_COLUMNS,
   REPLICA_COLUMNS,
@@ -115,8 +118,10 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
         .sized(
           'returnedFor',
           chunk.length,
-          `SELECT id, wu, volunteer, backend, output_hash, output, returned_at - leased_at AS held FROM replicas
-         WHERE wu IN ($ROWS) AND state = 'returned' ORDER BY wu, returned_at, id`,
+          `SELECT r.id, r.wu, r.volunteer, r.backend, r.output_hash, r.output, r.returned_at - r.leased_at AS held,
+           COALESCE(v.voting, 1) AS voting
+         FROM replicas r LEFT JOIN volunteers v ON v.key = r.volunteer
+         WHERE r.wu IN ($ROWS) AND r.state = 'returned' ORDER BY r.wu, r.returned_at, r.id`,
         )
         .all(...chunk) as ReturnedSqlRow[])
         rows.push({
@@ -127,8 +132,22 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
           backend: r.backend as BackendClass,
           outputHash: r.output_hash,
           output: bytes(r.output),
+          voting: r.voting === 1,
         });
     return rows;
+  },
+
+  async singleResultsOf(volunteer: VolunteerKey, since: number, limit: number): Promise<SingleResult[]> {
+    const rows = db
+      .statement(
+        `SELECT ${UNIT}, w.finished_at AS validated_at
+       FROM work_units w
+         JOIN replicas r ON r.id = w.canonical_replica JOIN jobs j ON j.id = w.job
+       WHERE w.quorum = 1 AND w.state = 'validated' AND r.volunteer = ? AND w.finished_at >= ? AND j.state IN ('active', 'paused')
+       ORDER BY w.finished_at DESC LIMIT ?`,
+      )
+      .all(volunteer, since, limit) as (UnitRow & { validated_at: number })[];
+    return rows.map((r) => ({ workUnit: toUnit(r), validatedAt: r.validated_at }));
   },
 
   async outputsOf(replicas: readonly LeaseNumber[]): Promise<Map<LeaseNumber, Uint8Array>> {
@@ -174,27 +193,32 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
   async addVolunteerCounts(deltas: readonly VolunteerDelta[]): Promise<void> {
     const add = db.statement(
       `UPDATE volunteers SET leased = leased + ?, returned = returned + ?, pending = pending + ?, errors = errors + ?,
-         valid = valid + ?, invalid = invalid + ?, credit = credit + ?, spent = spent + ?, own_credit = own_credit + ?,
-         consecutive_valid = CASE WHEN ? THEN ? ELSE consecutive_valid + ? END, flagged = flagged | ?
+         valid = valid + ?, invalid = invalid + ?, credit = credit + ?, spent = spent + ?, own_credit = own_credit + ?
        WHERE key = ?`,
     );
-    for (const d of deltas)
-      add.run(
-        d.leased,
-        d.returned,
-        d.pending,
-        d.errors,
-        d.valid,
-        d.invalid,
-        d.credit,
-        d.spent,
-        d.ownCredit,
-        d.trustReset ? 1 : 0,
-        d.validAfterReset,
-        d.validAfterReset,
-        d.flag ? 1 : 0,
-        d.key,
-      );
+    // The standing as folded on the row this transaction holds (steps/recheck.ts): written whole.
+    const stand = db.statement(
+      `UPDATE volunteers SET rep_record = ?, rep_probes = ?, rep_at = ?, trusted_since = ?, strikes = ?, voting = ?,
+         error_allowance = ?, error_allowance_at = ? WHERE key = ?`,
+    );
+    for (const d of deltas) {
+      add.run(d.leased, d.returned, d.pending, d.errors, d.valid, d.invalid, d.credit, d.spent, d.ownCredit, d.key);
+      const s = d.standing;
+      if (s) {
+        const r = s.reputation;
+        stand.run(
+          r.record,
+          r.probesPassed,
+          r.at,
+          r.trustedSince,
+          r.strikes,
+          r.voting ? 1 : 0,
+          s.budget.allowance,
+          s.budget.at,
+          d.key,
+        );
+      }
+    }
   },
 
   async extendLiveLeases(since: number, by: number): Promise<number> {
