@@ -59,8 +59,9 @@ describe('claims about checking', () => {
     const described = jobs.map((id) => describeChecking(byId.get(id)!.checking));
     expect(described).toEqual([
       'Each result is accepted from a single volunteer, without a second opinion.',
-      'Every result is checked by two volunteers, who must agree, or by one trusted volunteer (25 agreeing results ' +
-        'in a row) with at least 5 % re-checked at random.',
+      'Every result is checked by two volunteers, who must agree, or by one trusted volunteer (25 confirmed ' +
+        'results, known answers among them) with at least 5 % re-checked at random; trust fades when unused, and a ' +
+        "wrong answer ends it and has that volunteer's results checked again.",
       'Every result is checked by three volunteers, who must agree. About 20 % of the work handed out has a known ' +
         'answer, to check the volunteers themselves.',
       'Every result is checked by two volunteers, who must agree.',
@@ -99,8 +100,8 @@ describe('claims about checking', () => {
     // A tab alone: its results wait, uncredited.
     await computeAll(alice, 12);
     expect(await alice.stats()).toMatchObject({ returned: 12, valid: 0, credit: 0, pending: 12 });
-    // A second volunteer agrees on the same tiles: both are credited, with more confirmed results in a row than
-    // the default adaptive replication asks before it trusts a volunteer alone (10).
+    // A second volunteer agrees on the same tiles: both are credited, with more confirmed results than the
+    // default adaptive replication asks before it trusts a volunteer alone (10, known answers among them).
     await computeAll(bob, 12);
     expect((await counts()).validated).toBe(12);
     expect((await alice.stats()).consecutiveValid).toBe(12);

@@ -1,5 +1,5 @@
 // Validation scenarios over real HTTP with a manual clock and seeded chance: disagreement, expiry,
-// errors, known answers and adaptive replication.
+// errors, known answers and adaptive replication (a key's standing in full: standing.test.ts).
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -225,38 +225,41 @@ describeBackends('scheduling', (backend) => {
     expect(await researcher.results(job)).toHaveLength(0);
   });
 
-  it('lowers replication for a trusted volunteer and resets it on an error', async () => {
-    const job = await researcher.createSquareJob({ adaptive: { enabled: true, trustAfter: 5, spotCheckRate: 0.1 } });
+  it('lowers replication only for a volunteer whose validated work includes known answers', async () => {
+    const job = await researcher.createSquareJob({
+      adaptive: { enabled: true, trustAfter: 5, spotCheckRate: 0.1 },
+      knownAnswerRate: 1,
+    });
     await researcher.addSquares(job, 1, 400);
-    const [trusted, partner, auditor] = await volunteers(3);
-    // Earn trust: five work units validated together with a partner.
-    for (let i = 0; i < 5; i++) {
-      const a = await trusted!.lease(1);
-      const b = await partner!.lease(1);
-      await trusted!.computeAndSubmit(a.leases, square);
-      await partner!.computeAndSubmit(b.leases, square);
-    }
-    expect(await trusted!.stats()).toMatchObject({ consecutiveValid: 5 });
-    // Now most of its first replicas go unreplicated: they validate on its result alone.
+    const [trusted, partner] = await volunteers(2);
+    const validated = async () => (await researcher.progress(job)).counts.validated;
+    // Twenty results confirmed by a partner, four times the threshold, but no known answer: no trust yet.
+    for (const v of [trusted!, partner!]) await v.computeAndSubmit((await v.lease(20)).leases, square);
+    expect(await validated()).toBe(20);
+    await trusted!.computeAndSubmit((await trusted!.lease(20)).leases, square);
+    expect(await validated()).toBe(20);
+    await partner!.computeAndSubmit((await partner!.lease(20)).leases, square);
+    expect(await validated()).toBe(40);
+    // Three known answers passed (a job with known answers at rate 1 hands them out first), and seven more
+    // units confirmed by the partner (who passes the known answers too): trusted now, most of its first
+    // replicas go unreplicated and validate on its result alone.
+    await researcher.addSquares(job, 1000, 0, 3);
+    const probes = await trusted!.lease(10);
+    expect(probes.leases.filter((l) => Number(l.workUnit.slice(3)) > 400)).toHaveLength(3);
+    await trusted!.computeAndSubmit(probes.leases, square);
+    await partner!.computeAndSubmit((await partner!.lease(10)).leases, square);
+    expect(await validated()).toBe(47);
     const batch = await trusted!.lease(100);
     await trusted!.computeAndSubmit(batch.leases, square);
-    const alone = (await researcher.progress(job)).counts.validated - 5;
+    const alone = (await validated()) - 47;
     expect(alone).toBeGreaterThan(30);
     expect(alone).toBeLessThan(100); // spot checks still replicate some
-    // The spot-checked ones are waiting for a second replica, which the auditor can take.
-    // Lowest ids lease first, so exactly the spot-checked units come back.
-    const audit = await auditor!.lease(100 - alone);
-    expect(audit.leases.every((l) => Number(l.workUnit.slice(3)) <= 105)).toBe(true);
-    await auditor!.computeAndSubmit(audit.leases, square);
-    expect((await researcher.progress(job)).counts.validated).toBe(105);
-    // One error resets its trust: the next work unit it takes is fully replicated.
-    const e = await trusted!.lease(1);
-    await trusted!.submit(e.leases.map(errorResult));
-    expect(await trusted!.stats()).toMatchObject({ consecutiveValid: 0 });
-    const next = await trusted!.lease(1);
-    await trusted!.computeAndSubmit(next.leases, square);
-    expect((await researcher.progress(job)).counts.validated).toBe(105);
-    expect((await partner!.lease(10)).leases.map((l) => l.workUnit)).toContain(next.leases[0]?.workUnit);
+    // The spot-checked ones are waiting for a second replica, which the partner can take. Lowest ids lease
+    // first, so exactly the spot-checked units come back.
+    const audit = await partner!.lease(100 - alone);
+    expect(audit.leases.every((l) => Number(l.workUnit.slice(3)) <= 147)).toBe(true);
+    await partner!.computeAndSubmit(audit.leases, square);
+    expect(await validated()).toBe(147);
   });
 
   it('forms quorums within one backend class under homogeneous redundancy', async () => {

@@ -21,7 +21,8 @@ describe('describeChecking', () => {
   it('says when one trusted volunteer may be enough, with its threshold and re-check rate', () => {
     expect(describeChecking(policy({ adaptive: { enabled: true, trustAfter: 25, spotCheckRate: 0.05 } }))).toBe(
       'Every result is checked by two volunteers, who must agree, or by one trusted volunteer ' +
-        '(25 agreeing results in a row) with at least 5 % re-checked at random.',
+        '(25 confirmed results, known answers among them) with at least 5 % re-checked at random; trust fades ' +
+        "when unused, and a wrong answer ends it and has that volunteer's results checked again.",
     );
   });
 
