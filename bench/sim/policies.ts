@@ -1,7 +1,10 @@
 // The checking policies compared. The first four are job settings the coordinator runs today, and run on the
 // real coordinator; `credibility` (Sarmenta) and `hardened` (issue 17's phase 2) exist only as pure rules in
 // apps/coordinator/src/rules and run on the model of the store. Every policy also runs on the model, so that
-// the model can be held against the coordinator where both run.
+// the model can be held against the coordinator where both run. Since phase 2's results side, the coordinator
+// charges every policy's errors to the key's budget first (rules/error-budget.ts) and earns `adaptive`'s trust by
+// rules/reputation.ts (known answers needed, fading, lost with re-checks); the model still runs the shipped
+// policies as the coordinator did before (rules/trust.ts, no error budget), so there the two differ.
 import type { CreateJobRequest } from '@bricolage/protocol';
 import { type SeparationPolicy, DEFAULT_SEPARATION } from '../../apps/coordinator/src/rules/assignment';
 import type { CredibilityPolicy } from '../../apps/coordinator/src/rules/credibility';
