@@ -10,6 +10,7 @@ import {
   describeChecking,
   generateSigningKeyPair,
   type Job,
+  type JobId,
   type JobProgress,
   keyFingerprint,
   sha256Hex,
@@ -175,9 +176,12 @@ test('a job whose shader the coordinator swapped after signing is refused by eve
     await expect(notice).toContainText('its code or settings are not what its project signed');
     await expect(notice).toContainText('Nothing of it ran on this device.');
   }
-  // Every unit refused by both volunteers until its error budget ran out: none computed, no asset fetched.
-  await expect.poll(async () => (await jobCounts(grid, job)).failed, { timeout: 60_000 }).toBe(4);
-  expect(await jobCounts(grid, job)).toMatchObject({ validated: 0, failed: 4 });
+  // Every unit refused by both volunteers: none computed, no asset fetched. A refusal is the job's fault, not
+  // the volunteer's, and costs the unit nothing either (steps/validate.ts `onRefusal`): the units stay
+  // unfinished, their refusals listed by code for the researcher.
+  await expect.poll(async () => (await grid.store.activity(job as JobId, 10)).errors, { timeout: 60_000 }).toBe(8);
+  expect((await grid.store.activity(job as JobId, 10)).errorCodes).toMatchObject([{ code: 'untrusted_job', count: 8 }]);
+  expect(await jobCounts(grid, job)).toMatchObject({ validated: 0, failed: 0 });
   for (const page of pages) await expect(page.getByTestId('stat-computed')).toHaveText('0');
   expect(blobReads).toEqual([]);
   for (const page of pages) await page.context().close();

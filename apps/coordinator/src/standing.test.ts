@@ -191,4 +191,32 @@ describeBackends('a volunteer’s standing', (backend) => {
     for (const v of [a!, b!]) await v.computeAndSubmit((await v.lease(10)).leases, square);
     expect((await researcher.progress(job)).counts).toMatchObject({ validated: 10, failed: 0 });
   });
+
+  it('takes a refusal of a job whose signature does not hold as no error of the key and no attempt at the unit', async () => {
+    const job = await researcher.createSquareJob();
+    await researcher.addSquares(job, 1, 3);
+    const refuse = (l: Lease): SubmittedResult => ({
+      kind: 'error',
+      lease: l.lease,
+      code: 'untrusted_job',
+      message: 'not what its project signed',
+    });
+    const refusers = await volunteers(4);
+    for (const v of refusers) {
+      const { leases } = await v.lease(3);
+      expect(leases).toHaveLength(3);
+      expect((await v.submit(leases.map(refuse))).status).toBe(200);
+    }
+    expect((await researcher.progress(job)).counts).toMatchObject({ validated: 0, failed: 0 });
+    // The refusers may still work on other jobs; two others compute this one.
+    const other = await researcher.createSquareJob({ name: 'other' });
+    await researcher.addSquares(other, 10, 1);
+    expect((await refusers[0]!.lease(1)).leases).toHaveLength(1);
+    const [a, b] = await volunteers(2);
+    for (const v of [a!, b!]) {
+      const leases = (await v.lease(4)).leases.filter((l) => unitNumber(l.workUnit) <= 3);
+      await v.computeAndSubmit(leases, square);
+    }
+    expect((await researcher.progress(job)).counts).toMatchObject({ validated: 3, failed: 0 });
+  });
 });

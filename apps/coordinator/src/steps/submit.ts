@@ -17,7 +17,7 @@ import type { Ballot } from './credit';
 import type { ReplicaInContext } from '../store/records';
 import type { SubmitItem } from '../store/store';
 import type { StepContext } from './context';
-import { judgeLate, judgeProbe, judgeQuorum, mayHoldReturned, onError } from './validate';
+import { judgeLate, judgeProbe, judgeQuorum, mayHoldReturned, onError, onRefusal } from './validate';
 
 type OkItem = Extract<SubmitItem, { kind: 'ok' }>;
 
@@ -70,7 +70,8 @@ export async function submit(
     if (item.kind === 'error') {
       tally.errors++;
       changes.setReplica(r.id, { state: 'error', returnedAt: now, errorCode: item.code, errorMessage: item.message });
-      onError(ctx, job, wu, volunteer, earlier);
+      if (item.code === 'untrusted_job') onRefusal(ctx, job, wu, earlier);
+      else onError(ctx, job, wu, volunteer, earlier);
       accepted++;
       continue;
     }

@@ -145,6 +145,25 @@ export function onError(
   settle(ctx, job, next, returned);
 }
 
+/**
+ * A volunteer's refusal of a job whose signature does not hold against its project's key (`untrusted_job`):
+ * the fault of the job or of the coordinator that serves it, never the volunteer's, so it costs the key's
+ * error budget nothing (else every honest volunteer that met a tampered job would be shut out of the whole
+ * grid); and since the coordinator cannot tell a true refusal from a false one, it costs the unit nothing
+ * either: the replica is taken back as if it had never been issued. A job every volunteer refuses stays
+ * unfinished, its refusals listed by code in its progress, rather than failing unit by unit.
+ */
+export function onRefusal(ctx: StepContext, job: JobFacts, wu: WorkUnitRecord, returned: readonly Ballot[]): void {
+  if (wu.state === 'probe') return;
+  if (wu.state !== 'in_progress' && wu.state !== 'unsent') {
+    const next = ctx.changes.setUnit(wu, { inFlight: wu.inFlight - 1 });
+    if (next.state === 'validated' && next.agree < next.quorum)
+      ctx.changes.setUnit(next, { need: replicasWanted(countsOf(next), job.definition.redundancy) });
+    return;
+  }
+  settle(ctx, job, ctx.changes.setUnit(wu, { inFlight: wu.inFlight - 1, issued: wu.issued - 1 }), returned);
+}
+
 /** A known-answer unit: the result must agree with the expected output the researcher gave. */
 export function judgeProbe(
   ctx: StepContext,
