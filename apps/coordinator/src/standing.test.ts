@@ -187,6 +187,14 @@ describeBackends('a volunteer’s standing', (backend) => {
       expect((await griefer.lease(5)).leases).toHaveLength(0);
     }
     expect((await researcher.progress(job)).counts.failed).toBe(0);
+    // An hour later a griefer may lease again (however many errors it made, it is out an hour at most), and
+    // its errors still cost no unit anything: its allowance is spent.
+    clock.advance(3_600_000);
+    await griefers[0]!.authenticate();
+    const again = (await griefers[0]!.lease(5)).leases;
+    expect(again.map((l) => l.workUnit)).toEqual(['wu_6', 'wu_7', 'wu_8', 'wu_9', 'wu_10']);
+    expect((await griefers[0]!.submit(again.map(errorResult))).status).toBe(200);
+    expect((await researcher.progress(job)).counts.failed).toBe(0);
     const [a, b] = await volunteers(2);
     for (const v of [a!, b!]) await v.computeAndSubmit((await v.lease(10)).leases, square);
     expect((await researcher.progress(job)).counts).toMatchObject({ validated: 10, failed: 0 });

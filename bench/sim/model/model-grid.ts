@@ -58,7 +58,7 @@ export class ModelGrid implements Grid {
       firstSeen: this.now,
       trust: { consecutiveValid: 0, flagged: false },
       reputation: { ...NEW_KEY, at: this.now },
-      budget: newBudget(this.now, this.policy.errorBudget ?? { initial: 0, max: 0, perValid: 0, perHour: 0 }),
+      budget: newBudget(this.now, this.policy.errorBudget ?? { initial: 0, max: 0, perValid: 0, perHour: 0, floor: 0 }),
       validated: 0,
       spotChecks: 0,
       held: new Set(),

@@ -45,4 +45,17 @@ describe('error budget', () => {
     }
     expect(counted).toBe(policy.max);
   });
+
+  it('shuts a key out for at most an hour, however many errors it made at once', () => {
+    let budget = newBudget(0, policy);
+    let counted = 0;
+    for (let i = 0; i < 256; i++) {
+      const charge = chargeError(budget, 0, policy);
+      budget = charge.budget;
+      if (charge.countsForUnit) counted++;
+    }
+    expect(counted).toBe(1);
+    expect(mayLease(budget, HOUR - 1, policy)).toBe(false);
+    expect(mayLease(budget, HOUR, policy)).toBe(true);
+  });
 });

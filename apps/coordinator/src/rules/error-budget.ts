@@ -20,6 +20,11 @@ export interface ErrorBudgetPolicy {
   readonly perValid: number;
   /** Allowance earned per hour, whatever the key did, so that a device that had a bad day is not shut out. */
   readonly perHour: number;
+  /**
+   * The lowest the allowance falls: a key past it is out for at most −floor / perHour hours after its last
+   * error, however many errors it made at once (a tab closed with 256 leases would otherwise wait 256 hours).
+   */
+  readonly floor: number;
 }
 
 export const DEFAULT_ERROR_BUDGET: ErrorBudgetPolicy = {
@@ -29,6 +34,8 @@ export const DEFAULT_ERROR_BUDGET: ErrorBudgetPolicy = {
   // An honest device erring up to one time in nine keeps its allowance.
   perValid: 0.125,
   perHour: 1,
+  // An hour out at most: past its allowance a key's errors cost no unit anything anyway.
+  floor: -1,
 };
 
 export const newBudget = (now: number, policy: ErrorBudgetPolicy): ErrorBudget => ({
@@ -51,8 +58,8 @@ export interface ErrorCharge {
 /** Charges one error result or expired lease to the key. */
 export function chargeError(budget: ErrorBudget, now: number, policy: ErrorBudgetPolicy): ErrorCharge {
   const current = refilled(budget, now, policy);
-  if (current.allowance >= 1) return { budget: { ...current, allowance: current.allowance - 1 }, countsForUnit: true };
-  return { budget: { ...current, allowance: current.allowance - 1 }, countsForUnit: false };
+  const allowance = Math.max(policy.floor, current.allowance - 1);
+  return { budget: { ...current, allowance }, countsForUnit: current.allowance >= 1 };
 }
 
 /** After a validated result of the key. */
