@@ -11,6 +11,7 @@ import type {
   VolunteerRecord,
   WorkUnitChange,
 } from '../records';
+import { byShape } from '../change-shapes';
 import type { ResultRow } from '../store';
 import {
   IN_CONTEXT,
@@ -222,19 +223,7 @@ async function updateByShape<C extends object>(
   columns: Record<keyof C, Column>,
   changes: readonly { id: number; set: C }[],
 ): Promise<void> {
-  const shapes = new Map<string, { fields: (keyof C)[]; rows: { id: number; set: C }[] }>();
-  for (const change of changes) {
-    const fields = (Object.keys(change.set) as (keyof C)[]).filter((k) => change.set[k] !== undefined).sort();
-    if (fields.length === 0) continue;
-    const key = fields.join(',');
-    let shape = shapes.get(key);
-    if (!shape) {
-      shape = { fields, rows: [] };
-      shapes.set(key, shape);
-    }
-    shape.rows.push(change);
-  }
-  for (const { fields, rows } of shapes.values()) {
+  for (const { fields, rows } of byShape(changes).values()) {
     const cols = fields.map((f) => columns[f]);
     const text =
       `UPDATE ${table} t SET ${cols.map((c) => `${c.name} = u.${c.name}`).join(', ')} ` +

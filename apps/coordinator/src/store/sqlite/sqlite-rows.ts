@@ -200,6 +200,17 @@ export const toCandidate = (r: CandidateRow): Candidate => ({
   tag: r.tag,
 });
 
+export const toReplica = (r: ReplicaSqlRow): ReplicaRecord => ({
+  id: r.id as LeaseNumber,
+  workUnit: r.wu as WorkUnitNumber,
+  job: r.job as JobId,
+  volunteer: r.volunteer as VolunteerKey,
+  state: r.state as ReplicaRecord['state'],
+  deadline: r.deadline,
+  outputHash: r.output_hash,
+  errorCode: r.error_code,
+});
+
 export const toInContext = (r: InContextRow): ReplicaInContext => ({
   replica: {
     id: r.r_id as LeaseNumber,

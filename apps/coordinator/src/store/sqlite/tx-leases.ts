@@ -10,6 +10,7 @@ import type {
   VolunteerRecord,
   WorkUnitChange,
 } from '../records';
+import { byShape } from '../change-shapes';
 import type { ResultRow } from '../store';
 import {
   type CandidateRow,
@@ -22,6 +23,7 @@ import {
   bindable,
   toCandidate,
   toInContext,
+  toReplica,
   toVolunteer,
   UNIT_COLUMNS,
   REPLICA_COLUMNS,
@@ -148,17 +150,7 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
     const rows: ReplicaRecord[] = [];
     for (const id of new Set(ids)) {
       const r = of.get(id) as ReplicaSqlRow | undefined;
-      if (r)
-        rows.push({
-          id: r.id as LeaseNumber,
-          workUnit: r.wu as WorkUnitNumber,
-          job: r.job as JobId,
-          volunteer: r.volunteer as VolunteerKey,
-          state: r.state as ReplicaRecord['state'],
-          deadline: r.deadline,
-          outputHash: r.output_hash,
-          errorCode: r.error_code,
-        });
+      if (r) rows.push(toReplica(r));
     }
     return rows;
   },
@@ -231,19 +223,7 @@ function updateByShape<C extends object>(
   columns: Record<keyof C, string>,
   changes: readonly { id: number; set: C }[],
 ): void {
-  const shapes = new Map<string, { fields: (keyof C)[]; rows: { id: number; set: C }[] }>();
-  for (const change of changes) {
-    const fields = (Object.keys(change.set) as (keyof C)[]).filter((k) => change.set[k] !== undefined).sort();
-    if (fields.length === 0) continue;
-    const key = fields.join(',');
-    let shape = shapes.get(key);
-    if (!shape) {
-      shape = { fields, rows: [] };
-      shapes.set(key, shape);
-    }
-    shape.rows.push(change);
-  }
-  for (const [key, { fields, rows }] of shapes) {
+  for (const [key, { fields, rows }] of byShape(changes)) {
     // VALUES columns are column1, column2, …: the id first, then the fields in order.
     const set = fields.map((f, i) => `${columns[f]} = v.column${i + 2}`).join(', ');
     const row = `(${Array(fields.length + 1)
