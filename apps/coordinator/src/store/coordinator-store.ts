@@ -20,7 +20,8 @@ import {
 } from '@bricolage/protocol';
 import type { Random } from '../clock';
 import { type MerkleNodeStore, consistencyPath, inclusionPath, nodesRead, rootAt } from '../log/merkle-tree';
-import { Changes, writeChanges } from '../steps/changes';
+import { Changes } from '../steps/changes';
+import { writeChanges } from '../steps/write';
 import { JobCatalog, type StepContext, type StepLimits } from '../steps/context';
 import { expireLeases } from '../steps/expire';
 import { heartbeat } from '../steps/heartbeat';
