@@ -236,16 +236,26 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   /** The sweep under way, which a close waits for before it closes the store. */
   let sweeping: Promise<number> | null = null;
-  const sweep = async () => {
-    if (sweeping) return 0;
-    sweeping = store.sweep(clock.now()).then((n) => n ?? 0);
+  let closing = false;
+  /**
+   * One sweep at a time. A call while one is under way waits for it and then sweeps again: the running one may
+   * have read the rows before its caller's last change (a test's explicit sweep found the timer's under way,
+   * returned at once, and the job it expected paused was still active).
+   */
+  const sweep = async (): Promise<number> => {
+    while (sweeping) await sweeping.catch(() => 0);
+    if (closing) return 0;
+    const run = store.sweep(clock.now()).then((n) => n ?? 0);
+    sweeping = run;
     try {
-      return await sweeping;
+      return await run;
     } finally {
       sweeping = null;
     }
   };
+  // The timer's sweeps never queue behind one another: a slow sweep is simply followed by the next tick's.
   const timer = setInterval(() => {
+    if (sweeping) return;
     sweep().catch((e: Error) => logError(`lease sweep failed: ${e.stack ?? e.message}`));
   }, config.sweepMs);
   timer.unref();
@@ -261,6 +271,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     createProject: (name, description, owner) => createProject(store, clock, name, description, owner),
     sweep,
     close: async () => {
+      closing = true;
       clearInterval(timer);
       await signaling.close();
       await (sweeping as Promise<number> | null)?.catch(() => 0);
