@@ -19,6 +19,7 @@ import type {
   ReplicaRecord,
   ReturnedRow,
   StoredWorkUnitState,
+  VolunteerOrigin,
   VolunteerRecord,
   WorkUnitChange,
   WorkUnitRecord,
@@ -113,6 +114,7 @@ export const toInContext = (r: QueryResultRow): ReplicaInContext => ({
     job: r.job as JobId,
     volunteer: r.r_volunteer as VolunteerKey,
     state: r.r_state as ReplicaRecord['state'],
+    leasedAt: Number(r.r_leased_at),
     deadline: r.r_deadline,
     outputHash: r.r_output_hash,
     errorCode: r.r_error_code,
@@ -128,6 +130,7 @@ export const toReplica = (r: QueryResultRow): ReplicaRecord => ({
   job: r.job as JobId,
   volunteer: r.volunteer as VolunteerKey,
   state: r.state as ReplicaRecord['state'],
+  leasedAt: r.leased_at,
   deadline: r.deadline,
   outputHash: r.output_hash,
   errorCode: r.error_code,
@@ -155,7 +158,14 @@ export const toVolunteer = (r: QueryResultRow): VolunteerRecord => ({
   credit: r.credit,
   spent: r.spent,
   ownCredit: r.own_credit,
+  origin: toOrigin(r),
 });
+
+/** A key's origin from its row's columns; null for a key that never took a token (they are written together). */
+export const toOrigin = (r: QueryResultRow): VolunteerOrigin | null =>
+  r.address !== null && r.bucket !== null && r.first_seen !== null
+    ? { address: r.address, bucket: r.bucket, firstSeen: r.first_seen }
+    : null;
 
 export const toStoredReceipt = (r: QueryResultRow): StoredReceipt => ({
   index: r.idx,

@@ -17,6 +17,7 @@ import type {
   ReplicaInContext,
   ReplicaRecord,
   StoredWorkUnitState,
+  VolunteerOrigin,
   VolunteerRecord,
   WorkUnitChange,
   WorkUnitRecord,
@@ -101,6 +102,7 @@ export interface ReplicaSqlRow {
   job: string;
   volunteer: string;
   state: string;
+  leased_at: number;
   deadline: number;
   output_hash: string | null;
   error_code: string | null;
@@ -113,6 +115,13 @@ export interface ReturnedSqlRow {
   backend: string;
   output_hash: string;
   output: Buffer;
+}
+export interface HolderSqlRow {
+  wu: number;
+  volunteer: string;
+  address: string | null;
+  bucket: string | null;
+  first_seen: number | null;
 }
 export interface VolunteerRow {
   key: string;
@@ -127,6 +136,9 @@ export interface VolunteerRow {
   credit: number;
   spent: number;
   own_credit: number;
+  address: string | null;
+  bucket: string | null;
+  first_seen: number | null;
 }
 export interface ResultSqlRow {
   id: number;
@@ -207,6 +219,7 @@ export const toInContext = (r: InContextRow): ReplicaInContext => ({
     job: r.job as JobId,
     volunteer: r.r_volunteer as VolunteerKey,
     state: r.r_state as ReplicaRecord['state'],
+    leasedAt: r.r_leased_at,
     deadline: r.r_deadline,
     outputHash: r.r_output_hash,
     errorCode: r.r_error_code,
@@ -228,7 +241,18 @@ export const toVolunteer = (r: VolunteerRow): VolunteerRecord => ({
   credit: r.credit,
   spent: r.spent,
   ownCredit: r.own_credit,
+  origin: toOrigin(r),
 });
+
+/** A key's origin from its row's columns; null for a key that never took a token (they are written together). */
+export const toOrigin = (r: {
+  address: string | null;
+  bucket: string | null;
+  first_seen: number | null;
+}): VolunteerOrigin | null =>
+  r.address !== null && r.bucket !== null && r.first_seen !== null
+    ? { address: r.address, bucket: r.bucket, firstSeen: r.first_seen }
+    : null;
 
 export const toStoredReceipt = (row: ReceiptRow): StoredReceipt => ({
   index: row.idx,
