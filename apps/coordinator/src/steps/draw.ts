@@ -53,7 +53,8 @@ export async function drawUnits(
     drawn.push(...sample(allowed, want - drawn.length, random));
     if (window.length < size) break;
   }
-  return drawn;
+  // Which units is chance; in what order they are handed out need not be (lease numbers follow unit ids).
+  return drawn.sort((x, y) => x.workUnit.id - y.workUnit.id);
 }
 
 function byUnit(rows: readonly UnitHolder[], limits: StepLimits): Map<WorkUnitNumber, Holder[]> {

@@ -22,8 +22,9 @@ export async function heartbeat(
       answer.push({ lease: id, deadline: null, state: r.state === 'leased' ? 'expired' : r.state });
     else {
       const { leaseSeconds, timeBudgetMs } = (await ctx.catalog.require(tx, r.job)).definition;
-      // Never shortened: a lease's first deadline, or the downtime a restart added to it, stands.
-      const deadline = Math.max(r.deadline, renewedDeadline({ leasedAt: r.leasedAt, leaseSeconds, timeBudgetMs }, now));
+      // Its lifetime counts no time the grid was down (nor the grace after); a deadline is never shortened.
+      const lifetime = { leasedAt: r.leasedAt + r.pausedMs, leaseSeconds, timeBudgetMs };
+      const deadline = Math.max(r.deadline, renewedDeadline(lifetime, now));
       if (deadline !== r.deadline) changes.setReplica(id, { deadline });
       answer.push({ lease: id, deadline, state: 'leased' });
     }

@@ -72,6 +72,8 @@ export interface ReplicaRecord {
   readonly state: ReplicaState;
   /** When it was leased: a heartbeat never keeps it alive past a lifetime counted from then (rules/lease-limits.ts). */
   readonly leasedAt: number;
+  /** What restarts added to its deadline (downtime and grace): its lifetime is counted without it. */
+  readonly pausedMs: number;
   readonly deadline: number;
   readonly outputHash: string | null;
   readonly errorCode: string | null;

@@ -87,5 +87,6 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE volunteers ADD COLUMN bucket TEXT;
   ALTER TABLE volunteers ADD COLUMN first_seen BIGINT;
   CREATE INDEX volunteers_bucket ON volunteers(bucket) WHERE bucket IS NOT NULL;
+  ALTER TABLE replicas ADD COLUMN paused_ms BIGINT NOT NULL DEFAULT 0;
   `,
 ];

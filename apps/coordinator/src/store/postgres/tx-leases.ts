@@ -157,7 +157,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
 
   async replicas(ids: readonly LeaseNumber[]): Promise<ReplicaRecord[]> {
     const rows = await db.q(
-      `SELECT id, wu, job, volunteer, state, leased_at, deadline, output_hash, error_code FROM replicas
+      `SELECT id, wu, job, volunteer, state, leased_at, paused_ms, deadline, output_hash, error_code FROM replicas
        WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
       [[...new Set(ids)]],
     );
@@ -203,7 +203,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
 
   async extendLiveLeases(since: number, by: number): Promise<number> {
     const rows = await db.q(
-      "UPDATE replicas SET deadline = deadline + $1 WHERE state = 'leased' AND deadline >= $2 RETURNING id",
+      "UPDATE replicas SET deadline = deadline + $1, paused_ms = paused_ms + $1 WHERE state = 'leased' AND deadline >= $2 RETURNING id",
       [by, since],
     );
     return rows.length;

@@ -147,5 +147,8 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE volunteers ADD COLUMN bucket TEXT;
   ALTER TABLE volunteers ADD COLUMN first_seen INTEGER;
   CREATE INDEX volunteers_bucket ON volunteers(bucket) WHERE bucket IS NOT NULL;
+  -- What restarts added to a live lease's deadline (the grid's downtime and the grace after it): a lease's total
+  -- lifetime, which heartbeats never extend, is counted without it, as if the clock had stopped with the grid.
+  ALTER TABLE replicas ADD COLUMN paused_ms INTEGER NOT NULL DEFAULT 0;
   `,
 ];

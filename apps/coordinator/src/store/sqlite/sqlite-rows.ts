@@ -56,7 +56,7 @@ export const REPLICA_COLUMNS: Record<keyof ReplicaChange, string> = {
 export const UNIT = `w.id, w.job, w.state, w.input_hash, w.expected_hash, w.quorum, w.need, w.in_flight, w.issued,
   w.errors, w.agree, w.hr_class, w.canonical_replica, w.output_hash`;
 export const IN_CONTEXT = `SELECT r.id AS r_id, r.volunteer AS r_volunteer, r.state AS r_state, r.deadline AS r_deadline,
-  r.leased_at AS r_leased_at, r.output_hash AS r_output_hash, r.error_code AS r_error_code, j.state AS job_state, ${UNIT}
+  r.leased_at AS r_leased_at, r.paused_ms AS r_paused_ms, r.output_hash AS r_output_hash, r.error_code AS r_error_code, j.state AS job_state, ${UNIT}
   FROM replicas r JOIN work_units w ON w.id = r.wu JOIN jobs j ON j.id = r.job`;
 
 export interface ProjectRow {
@@ -92,6 +92,7 @@ export interface InContextRow extends UnitRow {
   r_state: string;
   r_deadline: number;
   r_leased_at: number;
+  r_paused_ms: number;
   r_output_hash: string | null;
   r_error_code: string | null;
   job_state: string;
@@ -103,6 +104,7 @@ export interface ReplicaSqlRow {
   volunteer: string;
   state: string;
   leased_at: number;
+  paused_ms: number;
   deadline: number;
   output_hash: string | null;
   error_code: string | null;
@@ -220,6 +222,7 @@ export const toInContext = (r: InContextRow): ReplicaInContext => ({
     volunteer: r.r_volunteer as VolunteerKey,
     state: r.r_state as ReplicaRecord['state'],
     leasedAt: r.r_leased_at,
+    pausedMs: r.r_paused_ms,
     deadline: r.r_deadline,
     outputHash: r.r_output_hash,
     errorCode: r.r_error_code,

@@ -170,7 +170,7 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
 
   async replicas(ids: readonly LeaseNumber[]): Promise<ReplicaRecord[]> {
     const of = db.statement(
-      'SELECT id, wu, job, volunteer, state, leased_at, deadline, output_hash, error_code FROM replicas WHERE id = ?',
+      'SELECT id, wu, job, volunteer, state, leased_at, paused_ms, deadline, output_hash, error_code FROM replicas WHERE id = ?',
     );
     const rows: ReplicaRecord[] = [];
     for (const id of new Set(ids)) {
@@ -183,6 +183,7 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
           volunteer: r.volunteer as VolunteerKey,
           state: r.state as ReplicaRecord['state'],
           leasedAt: r.leased_at,
+          pausedMs: r.paused_ms,
           deadline: r.deadline,
           outputHash: r.output_hash,
           errorCode: r.error_code,
@@ -227,8 +228,10 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
 
   async extendLiveLeases(since: number, by: number): Promise<number> {
     return db
-      .statement("UPDATE replicas SET deadline = deadline + ? WHERE state = 'leased' AND deadline >= ?")
-      .run(by, since).changes;
+      .statement(
+        "UPDATE replicas SET deadline = deadline + ?, paused_ms = paused_ms + ? WHERE state = 'leased' AND deadline >= ?",
+      )
+      .run(by, by, since).changes;
   },
 
   async results(job: JobId, after: number, limit: number): Promise<ResultRow[]> {
