@@ -242,7 +242,7 @@ export class ModelGrid implements Grid {
     const separate = (unit: MUnit) =>
       !policy.separation ||
       mayHold(
-        unit.replicas.filter(votedOrHolds).map((r) => holder(r.key)),
+        unit.replicas.map((r) => holder(r.key)),
         holder(key),
         now,
         policy.separation,
@@ -319,10 +319,6 @@ export class ModelGrid implements Grid {
 
 const heldBy = (unit: MUnit, key: MKey): boolean =>
   unit.state === 'probe' ? key.probed.has(unit) : unit.replicas.some((r) => r.key === key);
-
-/** The replicas the separation rule counts, as the store reads them: leased, or a result returned. */
-const votedOrHolds = (r: MReplica): boolean =>
-  r.state === 'leased' || r.state === 'returned' || r.state === 'valid' || r.state === 'invalid';
 
 const holder = (key: MKey): Holder => ({
   volunteer: key.key,

@@ -134,7 +134,11 @@ export interface LeaseRows {
     inlineBytes: number,
     after: WorkUnitNumber | 0,
   ): Promise<Candidate[]>;
-  /** The keys holding a live lease of, or having returned a result (judged or not) for, these units, with their origins. */
+  /**
+   * The keys that were ever given a replica of these units (leased, returned, judged, failed or expired), with
+   * their origins: a lease that ran out still keeps its address off the unit, so that keys of one address
+   * cannot take turns holding it until its error budget is spent.
+   */
   holdersOf(units: readonly WorkUnitNumber[]): Promise<UnitHolder[]>;
   /** Leases held now by all the keys whose origin is in this bucket (rules/lease-limits.ts' per-address ceiling). */
   heldByBucket(bucket: string): Promise<number>;

@@ -70,7 +70,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
     const rows = await db.q(
       `SELECT r.wu, r.volunteer, v.address, v.bucket, v.first_seen
        FROM replicas r LEFT JOIN volunteers v ON v.key = r.volunteer
-       WHERE r.wu = ANY($1::bigint[]) AND r.state IN ('leased', 'returned', 'valid', 'invalid')`,
+       WHERE r.wu = ANY($1::bigint[])`,
       [units],
     );
     return rows.map((r) => ({

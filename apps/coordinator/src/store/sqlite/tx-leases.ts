@@ -74,7 +74,7 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
           chunk.length,
           `SELECT r.wu, r.volunteer, v.address, v.bucket, v.first_seen
          FROM replicas r LEFT JOIN volunteers v ON v.key = r.volunteer
-         WHERE r.wu IN ($ROWS) AND r.state IN ('leased', 'returned', 'valid', 'invalid')`,
+         WHERE r.wu IN ($ROWS)`,
         )
         .all(...chunk) as HolderSqlRow[])
         rows.push({ workUnit: r.wu as WorkUnitNumber, volunteer: r.volunteer as VolunteerKey, origin: toOrigin(r) });
