@@ -85,7 +85,10 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
           throw ApiError.rateLimited('too many new volunteer keys from this address', decision.retryAfter);
       }
       // Consumed only after the signature checks out, so a forger cannot burn someone else's challenge.
-      if (!(await deps.store.consumeChallenge(opened.nonce, body.volunteer, opened.expiresAt, now))) throw replayed();
+      // It records where the key comes from too: leasing keeps keys of one address off the same units.
+      const from = { address: c.get('client'), bucket: bucketOf(c.get('client')) };
+      if (!(await deps.store.consumeChallenge(opened.nonce, body.volunteer, opened.expiresAt, now, from)))
+        throw replayed();
       const expiresAt = deps.clock.now() + deps.config.tokenSeconds * 1000;
       return c.json({ token: deps.tokens.mint(body.volunteer, expiresAt), expiresAt });
     },
@@ -252,15 +255,18 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
 /** Seconds a volunteer given nothing waits before asking again when the grid has no work for it. */
 export const NO_WORK_RETRY_S = 10;
 /**
- * ... and when it holds as many leases as a volunteer may: its own results in flight free that room within
- * moments, and a fast tab told "10 s" sat idle that long with work left (a 2-tab farm stopped as "no work"
- * with 700 units unsent).
+ * ... and when it holds as many leases as it may: its own results in flight free that room within moments,
+ * and a fast tab told "10 s" sat idle that long with work left (a 2-tab farm stopped as "no work" with 700
+ * units unsent). A new key's room is small (rules/lease-limits.ts), so it is full often: counted from its
+ * validated results, whether or not its address is exempt from the ramp (then a second's retry is all it costs).
  */
 export const FULL_RETRY_S = 1;
 
 async function retryAfter(deps: Deps, volunteer: VolunteerKey): Promise<number> {
   const held = await deps.store.volunteerStats(volunteer);
-  return held.leased - held.returned >= deps.config.maxLeasesPerVolunteer ? FULL_RETRY_S : NO_WORK_RETRY_S;
+  const { newKey, perValid } = deps.config.leaseRoom;
+  const room = Math.min(deps.config.maxLeasesPerVolunteer, newKey + perValid * held.valid);
+  return held.leased - held.returned >= room ? FULL_RETRY_S : NO_WORK_RETRY_S;
 }
 
 /**

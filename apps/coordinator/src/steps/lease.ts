@@ -1,18 +1,21 @@
 // Lease: hand a volunteer work units it can run. Jobs are offered in the order rules/eligibility.ts gives for
 // its device; how many units of each, and for how long, rules/lease-size.ts decides (a device that reported its
-// speed on a job gets a target time of work; one that did not, up to the request's `max`); within a job,
-// known-answer units at the job's rate, then the lowest units that want a replica and that this volunteer
-// never held. Each granted unit's counters move
-// (the first replica also draws its quorum: adaptive replication, rules/trust.ts).
+// speed on a job gets a target time of work; one that did not, up to the request's `max`), within the key's
+// lease room (rules/lease-limits.ts); within a job, known-answer units at the job's rate, then units that want
+// a replica, that this volunteer never held and that the separation rule lets it hold, drawn at random
+// (draw.ts). Each granted unit's counters move (the first replica also draws its quorum: adaptive
+// replication, rules/trust.ts).
 import type { JobId } from '@bricolage/protocol';
 import { eligibility, leaseOrder } from '../rules/eligibility';
+import { leaseRoom } from '../rules/lease-limits';
 import { DEFAULT_SIZING, leaseSize, speedOf, volunteerRoom } from '../rules/lease-size';
 import { quorumFor } from '../rules/trust';
 import { uncommitted } from './fund';
 import { replicasWanted } from '../rules/validation';
-import type { Candidate, NewReplica } from '../store/records';
+import type { Candidate, NewReplica, VolunteerRecord } from '../store/records';
 import type { GrantedLease, LeaseQuery } from '../store/store';
 import type { JobFacts, StepContext } from './context';
+import { drawUnits, holderOf } from './draw';
 
 /** Known-answer units read per job and lease, to draw from. */
 const PROBES_READ = 64;
@@ -20,8 +23,8 @@ const PROBES_READ = 64;
 export async function lease(ctx: StepContext, q: LeaseQuery): Promise<GrantedLease[]> {
   const { tx, changes, now, random, limits } = ctx;
   const volunteer = await tx.lockVolunteer(q.volunteer);
-  const inFlight = volunteer.leased - volunteer.returned;
-  let room = volunteerRoom(inFlight, limits.maxLeasesPerVolunteer);
+  const me = holderOf(q.volunteer, volunteer.origin, limits);
+  let room = await roomOf(ctx, volunteer, me.exempt === true);
   if (room <= 0) return [];
   // Units still wanted of jobs it reported no speed for, and seconds of work still to hand out on those it did.
   let wanted = q.max;
@@ -81,8 +84,7 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<GrantedLea
       }
     }
     if (jobRoom > 0)
-      for (const candidate of await tx.leaseCandidates(job.id, backend, q.volunteer, jobRoom, limits.inlineInputBytes))
-        grant(candidate, false);
+      for (const candidate of await drawUnits(ctx, job.id, backend, me, jobRoom)) grant(candidate, false);
     const n = planned - jobRoom;
     if (job.funder) committedHere.set(job.funder, (committedHere.get(job.funder) ?? 0) + n * def.costPerWorkUnit);
     if (speed === null) wanted -= n;
@@ -102,4 +104,21 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<GrantedLea
     // A known-answer unit's tag would tell it apart.
     tag: g.probe ? null : g.candidate.tag,
   }));
+}
+
+/**
+ * How many more leases the key may hold: its room grows with its validated results, under a ceiling over all
+ * keys of its address. The operator's own addresses (SEPARATION_EXEMPT), and a key the token route never saw
+ * (a caller of the store itself), have only the per-key cap.
+ */
+async function roomOf(ctx: StepContext, volunteer: VolunteerRecord, exempt: boolean): Promise<number> {
+  const { limits } = ctx;
+  const inFlight = volunteer.leased - volunteer.returned;
+  if (exempt || !volunteer.origin) return volunteerRoom(inFlight, limits.maxLeasesPerVolunteer);
+  const held = {
+    key: inFlight,
+    address: await ctx.tx.heldByBucket(volunteer.origin.bucket),
+    validated: volunteer.valid,
+  };
+  return leaseRoom(Number.POSITIVE_INFINITY, held, { ...limits.leaseRoom, perKey: limits.maxLeasesPerVolunteer });
 }

@@ -390,11 +390,17 @@ export class CoordinatorStore implements Store {
 
   // The `challenges` table once held issued challenges; challenges are stateless now (http/challenges.ts)
   // and it holds the nonces of used ones. Rows an older version left are pruned like any other at expiry.
-  consumeChallenge(nonce: string, volunteer: VolunteerKey, expiresAt: number, now: number): Promise<boolean> {
+  consumeChallenge(
+    nonce: string,
+    volunteer: VolunteerKey,
+    expiresAt: number,
+    now: number,
+    from: { readonly address: string; readonly bucket: string },
+  ): Promise<boolean> {
     return this.#read(async (tx) => {
       await tx.pruneChallenges(now);
       if (!(await tx.recordChallenge(nonce, volunteer, expiresAt))) return false;
-      await tx.ensureVolunteer(volunteer);
+      await tx.ensureVolunteer(volunteer, from.address, from.bucket, now);
       return true;
     });
   }

@@ -259,10 +259,17 @@ export interface Store {
   banOf(volunteer: VolunteerKey): Promise<Ban | null>;
   bans(): Promise<Ban[]>;
   /**
-   * Records the nonce of a (stateless, already verified) challenge as used, and the volunteer as known; false
-   * when it was used before. Records are kept until `expiresAt`, after which the challenge is refused anyway.
+   * Records the nonce of a (stateless, already verified) challenge as used, and the volunteer as known, coming
+   * from `from` (its origin, for replica separation); false when it was used before. Records are kept until
+   * `expiresAt`, after which the challenge is refused anyway.
    */
-  consumeChallenge(nonce: string, volunteer: VolunteerKey, expiresAt: number, now: number): Promise<boolean>;
+  consumeChallenge(
+    nonce: string,
+    volunteer: VolunteerKey,
+    expiresAt: number,
+    now: number,
+    from: { readonly address: string; readonly bucket: string },
+  ): Promise<boolean>;
 
   // results and the receipt log
   results(job: JobId, after: number, limit: number): Promise<ResultRow[]>;

@@ -81,4 +81,12 @@ export const PG_MIGRATIONS: readonly string[] = [
     log TEXT NOT NULL, idx BIGINT NOT NULL, volunteer TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (log, idx)
   );
   `,
+  `
+  -- Issue 17: where each volunteer key comes from, and when it was first seen (see the SQLite schema).
+  ALTER TABLE volunteers ADD COLUMN address TEXT;
+  ALTER TABLE volunteers ADD COLUMN bucket TEXT;
+  ALTER TABLE volunteers ADD COLUMN first_seen BIGINT;
+  CREATE INDEX volunteers_bucket ON volunteers(bucket) WHERE bucket IS NOT NULL;
+  ALTER TABLE replicas ADD COLUMN paused_ms BIGINT NOT NULL DEFAULT 0;
+  `,
 ];

@@ -6,6 +6,7 @@ import type {
   ReplicaInContext,
   ReplicaRecord,
   ReturnedRow,
+  UnitHolder,
   VolunteerDelta,
   VolunteerRecord,
   WorkUnitChange,
@@ -23,8 +24,10 @@ import {
   bindable,
   toCandidate,
   toInContext,
+  toOrigin,
   toReplica,
   toVolunteer,
+  type HolderSqlRow,
   UNIT_COLUMNS,
   REPLICA_COLUMNS,
   UNIT,
@@ -50,17 +53,41 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
     volunteer: VolunteerKey,
     limit: number,
     inline: number,
+    after: WorkUnitNumber | 0,
   ): Promise<Candidate[]> {
     const rows = db
       .statement(
         `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= ? THEN b.bytes END AS input, w.tag AS tag
        FROM work_units w JOIN blobs b ON b.hash = w.input_hash
-       WHERE w.job = ? AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = ?)
+       WHERE w.job = ? AND w.id > ? AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = ?)
          AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?)
        ORDER BY w.id LIMIT ?`,
       )
-      .all(inline, job, backend, volunteer, limit) as CandidateRow[];
+      .all(inline, job, after, backend, volunteer, limit) as CandidateRow[];
     return rows.map(toCandidate);
+  },
+
+  async holdersOf(units: readonly WorkUnitNumber[]): Promise<UnitHolder[]> {
+    const rows: UnitHolder[] = [];
+    for (const chunk of chunks(units))
+      for (const r of db
+        .sized(
+          'holdersOf',
+          chunk.length,
+          `SELECT r.wu, r.volunteer, v.address, v.bucket, v.first_seen
+         FROM replicas r LEFT JOIN volunteers v ON v.key = r.volunteer
+         WHERE r.wu IN ($ROWS)`,
+        )
+        .all(...chunk) as HolderSqlRow[])
+        rows.push({ workUnit: r.wu as WorkUnitNumber, volunteer: r.volunteer as VolunteerKey, origin: toOrigin(r) });
+    return rows;
+  },
+
+  async heldByBucket(bucket: string): Promise<number> {
+    const row = db
+      .statement('SELECT COALESCE(SUM(leased - returned), 0) AS n FROM volunteers WHERE bucket = ?')
+      .get(bucket) as { n: number };
+    return row.n;
   },
 
   async probeCandidates(job: JobId, volunteer: VolunteerKey, limit: number, inline: number): Promise<Candidate[]> {
@@ -145,7 +172,7 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
 
   async replicas(ids: readonly LeaseNumber[]): Promise<ReplicaRecord[]> {
     const of = db.statement(
-      'SELECT id, wu, job, volunteer, state, deadline, output_hash, error_code FROM replicas WHERE id = ?',
+      'SELECT id, wu, job, volunteer, state, leased_at, paused_ms, deadline, output_hash, error_code FROM replicas WHERE id = ?',
     );
     const rows: ReplicaRecord[] = [];
     for (const id of new Set(ids)) {
@@ -191,8 +218,10 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
 
   async extendLiveLeases(since: number, by: number): Promise<number> {
     return db
-      .statement("UPDATE replicas SET deadline = deadline + ? WHERE state = 'leased' AND deadline >= ?")
-      .run(by, since).changes;
+      .statement(
+        "UPDATE replicas SET deadline = deadline + ?, paused_ms = paused_ms + ? WHERE state = 'leased' AND deadline >= ?",
+      )
+      .run(by, by, since).changes;
   },
 
   async results(job: JobId, after: number, limit: number): Promise<ResultRow[]> {
