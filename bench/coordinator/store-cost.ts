@@ -9,7 +9,7 @@ import { CreateJobRequest, type JobId, type ProjectId, type VolunteerKey } from 
 import { seededRandom, systemClock } from '../../apps/coordinator/src/clock';
 import { DEFAULT_CONFIG } from '../../apps/coordinator/src/config';
 import { sha256Hex } from '../../apps/coordinator/src/hash';
-import { createProject } from '../../apps/coordinator/src/server';
+import { createProject, stepLimits } from '../../apps/coordinator/src/server';
 import { CoordinatorStore } from '../../apps/coordinator/src/store/coordinator-store';
 import { SqlitePersistence } from '../../apps/coordinator/src/store/sqlite/sqlite-persistence';
 import { square, squareInput, squareJob } from '../../apps/coordinator/src/testing/fixtures';
@@ -38,10 +38,8 @@ async function measure(synchronous: 'FULL' | 'NORMAL', results: number, batch: n
     new SqlitePersistence({ path: join(dir, 'bricolage.sqlite'), durable: synchronous === 'FULL' }),
     {
       random: seededRandom(1),
-      maxLeasesPerVolunteer: DEFAULT_CONFIG.maxLeasesPerVolunteer,
-      inlineInputBytes: DEFAULT_CONFIG.inlineInputBytes,
+      ...stepLimits(DEFAULT_CONFIG),
       staleUploadMs: DEFAULT_CONFIG.requestTimeoutMs,
-      credit: DEFAULT_CONFIG.credit,
     },
   );
   try {
@@ -74,7 +72,7 @@ async function measure(synchronous: 'FULL' | 'NORMAL', results: number, batch: n
     for (let round = 0; done < units * 2; round++) {
       for (const volunteer of [`a${round % 8}`, `b${round % 8}`] as VolunteerKey[]) {
         let t = performance.now();
-        const granted = await store.lease({ volunteer, capabilities: GPU_CAPABILITIES, max: batch }, Date.now());
+        const { granted } = await store.lease({ volunteer, capabilities: GPU_CAPABILITIES, max: batch }, Date.now());
         leaseUs += (performance.now() - t) * 1000;
         const items: SubmitItem[] = granted.map((g) => {
           const output = square(g.input as Uint8Array);

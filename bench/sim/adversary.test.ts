@@ -22,17 +22,19 @@ async function run(name: string, p: Policy, grid: Grid) {
 }
 
 describe('adversary simulation', () => {
-  it('lets colluders leasing back to back through a quorum of two on the real coordinator, as the audit found', async () => {
+  it('lets fewer colluders leasing back to back through on the real coordinator than units in id order did', async () => {
     const real = await run('colluders', policy('quorum-2'), await CoordinatorGrid.start(policy('quorum-2'), 7));
     expect(real.grid).toBe('coordinator');
     expect(real.validated).toBe(scale.units);
-    // Four colluders of 40, leasing back to back: every unit the first leases, the second leases too.
-    expect(real.wrong).toBeGreaterThan(0);
+    // In id order (the leasing the audit measured) every unit the first colluder leases, the second leases
+    // too; drawn at random they meet on a unit only by chance (quorum 2 alone lets those through).
+    const before = await run('colluders', policy('id-order'), new ModelGrid(policy('id-order'), 7));
+    expect(before.wrong).toBeGreaterThan(real.wrong);
     const model = await run('colluders', policy('quorum-2'), new ModelGrid(policy('quorum-2'), 7));
+    // The model leases as the coordinator does, but judges as it did before phase 2's results side (no error
+    // budget; a key outvoted twice still votes and leases): the coordinator lets no more through than it.
     expect(model.wrong).toBeGreaterThan(0);
-    // The model of today's store and the store itself agree on the order of magnitude.
-    expect(model.accepted_error_rate).toBeGreaterThan(real.accepted_error_rate / 3);
-    expect(model.accepted_error_rate).toBeLessThan(real.accepted_error_rate * 3);
+    expect(real.wrong).toBeLessThanOrEqual(model.wrong);
   });
 
   it('costs exactly two results per unit on the real coordinator when everyone is honest', async () => {

@@ -1,10 +1,13 @@
 // The checking policies compared. The first four are job settings the coordinator runs today, and run on the
-// real coordinator; `credibility` (Sarmenta) and `hardened` (issue 17's phase 2) exist only as pure rules in
-// apps/coordinator/src/rules and run on the model of the store. Every policy also runs on the model, so that
-// the model can be held against the coordinator where both run. Since phase 2's results side, the coordinator
-// charges every policy's errors to the key's budget first (rules/error-budget.ts) and earns `adaptive`'s trust by
-// rules/reputation.ts (known answers needed, fading, lost with re-checks); the model still runs the shipped
-// policies as the coordinator did before (rules/trust.ts, no error budget), so there the two differ.
+// real coordinator, whose leasing is issue 17's (units drawn at random, separated by address and burst, a lease
+// room that grows with delivered work, a lifetime whatever the heartbeats); `id-order` is quorum 2 under the
+// leasing the audit measured, on the model only; `credibility` (Sarmenta) and `hardened` (the rest of issue
+// 17's phase 2) exist only as pure rules in apps/coordinator/src/rules and run on the model of the store.
+// Every policy also runs on the model, so that the model can be held against the coordinator where both run.
+// Since phase 2's results side, the coordinator charges every policy's errors to the key's budget first
+// (rules/error-budget.ts) and earns `adaptive`'s trust by rules/reputation.ts (known answers needed, fading,
+// lost with re-checks); the model still runs the shipped policies' results side as the coordinator did before
+// (rules/trust.ts, no error budget), so there the two differ.
 import type { CreateJobRequest } from '@bricolage/protocol';
 import { type SeparationPolicy, DEFAULT_SEPARATION } from '../../apps/coordinator/src/rules/assignment';
 import type { CredibilityPolicy } from '../../apps/coordinator/src/rules/credibility';
@@ -37,17 +40,28 @@ export interface Policy {
    * make them: a cabal that saw both can tell); or fresh inputs, indistinguishable from ordinary ones.
    */
   readonly probes: 'none' | 'copies' | 'fresh';
-  /** The store's leasing as it is: units in id order, 256 leases a key, heartbeats renew without limit. */
-  readonly leasing: 'today' | 'hardened';
-  /** Phase 2 only. */
+  /**
+   * `id-order`: the store's leasing before issue 17's phase 2 (units in id order, 256 leases a key, heartbeats
+   * renewing without limit). `hardened`: units drawn at random, kept apart by `separation`, within `leaseRoom`,
+   * lease lifetimes capped: the coordinator's leasing since, for every job.
+   */
+  readonly leasing: 'id-order' | 'hardened';
   readonly separation?: SeparationPolicy;
-  readonly errorBudget?: ErrorBudgetPolicy;
   readonly leaseRoom?: LeaseRoomPolicy;
+  /** Phase 2 only. */
+  readonly errorBudget?: ErrorBudgetPolicy;
   /** Phase 2: results validated by a key that stops voting, since it was trusted, checked again (at most this many). */
   readonly recheck?: number;
 }
 
-const today = { leasing: 'today' as const, maxTotalResults: 6, maxErrorResults: 3 };
+/** The coordinator's leasing (steps/lease.ts, steps/draw.ts, steps/heartbeat.ts), with its default settings. */
+const today = {
+  leasing: 'hardened' as const,
+  separation: DEFAULT_SEPARATION,
+  leaseRoom: DEFAULT_LEASE_ROOM,
+  maxTotalResults: 6,
+  maxErrorResults: 3,
+};
 
 export const POLICIES: readonly Policy[] = [
   {
@@ -91,6 +105,18 @@ export const POLICIES: readonly Policy[] = [
     trust: { kind: 'none' },
     knownAnswerRate: 0.1,
     probes: 'copies',
+  },
+  {
+    name: 'id-order',
+    about: 'quorum 2 under the leasing the audit measured: units in id order, 256 leases a key, endless heartbeats',
+    shipped: false,
+    leasing: 'id-order',
+    maxTotalResults: 6,
+    maxErrorResults: 3,
+    minQuorum: 2,
+    trust: { kind: 'none' },
+    knownAnswerRate: 0,
+    probes: 'none',
   },
   {
     name: 'credibility',

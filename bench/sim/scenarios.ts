@@ -104,7 +104,8 @@ export function scenarios(scale: Scale): Scenario[] {
       name: 'hoarders',
       about: 'keys of one address lease all they may and keep it; a newcomer asks in round 2',
       mix: {},
-      // Enough keys to hold every unit at today's 256 leases a key, as the audit's ten held the demo's 1,000.
+      // Enough keys to hold every unit at 256 leases a key (the per-key cap; what the audit's ten held of the
+      // demo's 1,000), were it not for the lease room's ramp and per-address ceiling.
       attackerKeys: Math.max(10, Math.ceil(scale.units / 256)),
       warmup: 0,
       sabotageRate: 0,

@@ -6,17 +6,21 @@ import { expect, openPage, seedPrimes, test } from './support';
 
 const SEGMENT = 1_000_000;
 /**
- * Enough that the home grid does not run out while the test watches (its duty rises to the whole throttle when
- * the other goes, and it would fall back with no work left); the other grid goes away early.
+ * Enough that neither grid runs out while the test watches, however fast this machine computes: the shares are
+ * checked while both grids hold work (a grid with none leaves its time to the other), and the home grid's duty
+ * rises to the whole throttle when the other goes. 2,000 units for the other grid ran out within ~35 s on a quick
+ * machine, before the shares could be checked on a slow one.
  */
 const HOME_UNITS = 20_000;
-const OTHER_UNITS = 2_000;
+const OTHER_UNITS = 20_000;
 
 test('one page serves two coordinators, each receipt verified against its own key, and survives losing one', async ({
   scratch,
   startGrid,
   launchProfile,
 }) => {
+  // Its waits add up to 5 minutes on a loaded machine (two grids' workers starting, each waiting for receipts).
+  test.setTimeout(360_000);
   const home = await startGrid({ dataDir: await scratch('grids-home'), port: 0 });
   const other = await startGrid({ dataDir: await scratch('grids-other'), port: 0 });
   expect(new URL(home.url).origin).not.toBe(new URL(other.url).origin);

@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { API, type CreateJobRequest, describeChecking, type ListedProject } from '@bricolage/protocol';
+import { API, type CreateJobRequest, describeChecking, type Lease, type ListedProject } from '@bricolage/protocol';
 import { MANDELBROT_DEEP_ZOOM, mandelbrotReference } from '@bricolage/workloads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seededRandom } from './clock';
@@ -92,17 +92,25 @@ describe('claims about checking', () => {
       return ((await status.json()) as { jobs: { counts: Record<string, number> }[] }).jobs[0]!.counts;
     };
     const [alice, bob] = [await SimVolunteer.create(coordinator.url), await SimVolunteer.create(coordinator.url)];
+    const compute = async (v: SimVolunteer, leases: readonly Lease[]) =>
+      expect((await v.computeAndSubmit(leases, mandelbrotReference)).status).toBe(200);
     const computeAll = async (v: SimVolunteer, max: number) => {
       const { leases } = await v.lease(max);
       expect(leases).toHaveLength(max);
-      expect((await v.computeAndSubmit(leases, mandelbrotReference)).status).toBe(200);
+      await compute(v, leases);
+      return new Set(leases.map((l) => l.workUnit));
     };
     // A tab alone: its results wait, uncredited.
-    await computeAll(alice, 12);
+    const hers = await computeAll(alice, 12);
     expect(await alice.stats()).toMatchObject({ returned: 12, valid: 0, credit: 0, pending: 12 });
-    // A second volunteer agrees on the same tiles: both are credited, with more confirmed results than the
-    // default adaptive replication asks before it trusts a volunteer alone (10, known answers among them).
-    await computeAll(bob, 12);
+    // A second volunteer agrees on the same tiles (units are drawn at random: it takes all 24 and computes hers):
+    // both are credited, with more confirmed results than the default adaptive replication asks before it
+    // trusts a volunteer alone (10, known answers among them).
+    const { leases: his } = await bob.lease(24);
+    await compute(
+      bob,
+      his.filter((l) => hers.has(l.workUnit)),
+    );
     expect((await counts()).validated).toBe(12);
     expect((await alice.stats()).consecutiveValid).toBe(12);
     // Still, the next tiles alice computes wait for a second volunteer: none is accepted on her result alone.

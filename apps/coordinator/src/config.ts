@@ -3,6 +3,7 @@ import type { IceServer } from '@bricolage/protocol/peer';
 import type { ConnectionLimits } from './http/connections';
 import type { RateLimit } from './http/rate-limit';
 import { type CreditPolicy, DEFAULT_CREDIT } from './rules/credit';
+import { DEFAULT_LEASE_ROOM, type LeaseRoomPolicy } from './rules/lease-limits';
 
 /** Limits of the signaling WebSocket (/signal); hitting one closes that connection with a 4xxx code and a log line. */
 export interface SignalLimits {
@@ -47,6 +48,13 @@ export interface CoordinatorConfig extends ConnectionLimits {
    */
   readonly trustProxy: string;
   /**
+   * Client addresses whose volunteer keys may hold replicas of one work unit together and that the lease room's
+   * new-key ramp and per-address ceiling leave alone (rules/assignment.ts, rules/lease-limits.ts): the
+   * operator's own machines. Written as TRUST_PROXY is (SEPARATION_EXEMPT); empty: none. Behind a proxy
+   * TRUST_PROXY must name it, or every volunteer has the proxy's address.
+   */
+  readonly separationExempt: string;
+  /**
    * Other grids' logs (their coordinators' public keys) whose credit receipts this one honours: a volunteer
    * presents one once and it is credited here (HONOURED_LOGS, comma separated). Empty: none.
    */
@@ -61,7 +69,10 @@ export interface CoordinatorConfig extends ConnectionLimits {
   readonly perProject: RateLimit;
   /** Volunteer keys seen for the first time (a token for a key never seen before), per client address. */
   readonly newIdentities: RateLimit;
+  /** Leases one key may hold at once, however much it has delivered (rules/lease-limits.ts `perKey`). */
   readonly maxLeasesPerVolunteer: number;
+  /** The rest of the lease room: a new key's, its growth per validated result, and one address's ceiling. */
+  readonly leaseRoom: Omit<LeaseRoomPolicy, 'perKey'>;
   readonly inlineInputBytes: number;
   /** What a validated result may earn, whatever the job's price (rules/credit.ts). */
   readonly credit: CreditPolicy;
@@ -103,6 +114,10 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   maxLineBytes: 32 * 1024 * 1024,
   maxUploadBytes: 8 * 1024 * 1024 * 1024,
   trustProxy: '',
+  // A developer's `npm start` with two tabs, the farm (apps/farm) and every test run their volunteers from
+  // loopback: they must still reach quorum. A public coordinator sees no volunteer there unless a proxy on its
+  // own host forwards them, and then TRUST_PROXY must be set (README).
+  separationExempt: 'loopback',
   // The limits are derived from what the shipped page and runtime send (apps/web/src/session.ts,
   // packages/runtime/src/pipeline), for the case the issue names: a farm of 16 tabs behind one NAT address.
   //
@@ -131,6 +146,11 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   // 64 at once, then 32 an hour: the audit measured 388 a second.
   newIdentities: { perSecond: 32 / 3600, burst: 64 },
   maxLeasesPerVolunteer: 256,
+  leaseRoom: {
+    newKey: DEFAULT_LEASE_ROOM.newKey,
+    perValid: DEFAULT_LEASE_ROOM.perValid,
+    perAddress: DEFAULT_LEASE_ROOM.perAddress,
+  },
   honouredLogs: [],
   inlineInputBytes: 256 * 1024,
   credit: DEFAULT_CREDIT,

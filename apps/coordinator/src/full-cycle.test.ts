@@ -83,8 +83,9 @@ describeBackends('full cycle over HTTP', (backend) => {
   });
 
   it('serves consistency proofs between tree heads as the log grows', async () => {
-    const job = await researcher.createSquareJob();
-    await researcher.addSquares(job, 1, 6);
+    // Units are drawn at random: three to a job, so that both volunteers compute the same three.
+    const job = await researcher.createSquareJob({ name: 'first' });
+    await researcher.addSquares(job, 1, 3);
     const [alice, bob] = [await SimVolunteer.create(coordinator.url), await SimVolunteer.create(coordinator.url)];
     const head = async () => (await (await fetch(coordinator.url + API.treeHead)).json()) as SignedTreeHead;
 
@@ -94,6 +95,8 @@ describeBackends('full cycle over HTTP', (backend) => {
     await bob.computeAndSubmit(b.leases, square);
     const older = await head();
     expect(older.head.size).toBe(6);
+    const second = await researcher.createSquareJob({ name: 'second' });
+    await researcher.addSquares(second, 4, 3);
     const a2 = await alice.lease(3);
     const b2 = await bob.lease(3);
     await alice.computeAndSubmit(a2.leases, square);

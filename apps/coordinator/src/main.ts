@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_CONFIG } from './config';
 import { DataDirectoryInUse } from './data-dir/lock';
-import { parseTrustedProxies } from './http/client-address';
+import { parseAddressList, parseTrustedProxies } from './http/client-address';
 import { LOG_LEVELS, createLogger, isLogLevel } from './logger';
 import { seedDemo } from './seed';
 import { startCoordinator } from './server';
@@ -43,6 +43,13 @@ if (!trustProxy.ok) {
   console.error(trustProxy.error.message);
   process.exit(2);
 }
+// Unset: loopback (DEFAULT_CONFIG). Set, it replaces the list: `loopback,10.1.0.0/16` adds, empty exempts none.
+const separationExempt = process.env.SEPARATION_EXEMPT ?? DEFAULT_CONFIG.separationExempt;
+const exempt = parseAddressList(separationExempt, 'SEPARATION_EXEMPT');
+if (!exempt.ok) {
+  console.error(exempt.error.message);
+  process.exit(2);
+}
 
 const coordinator = await startCoordinator({
   dataDir,
@@ -53,6 +60,7 @@ const coordinator = await startCoordinator({
   logger: createLogger(logLevel),
   config: {
     trustProxy: process.env.TRUST_PROXY ?? '',
+    separationExempt,
     reconnectGraceMs,
     // PEERS=0: volunteers work alone (no /signal, no rooms). (One config object: a second `config` key
     // used to replace this one and PEERS=0 was ignored.)

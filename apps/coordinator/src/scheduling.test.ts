@@ -226,40 +226,43 @@ describeBackends('scheduling', (backend) => {
   });
 
   it('lowers replication only for a volunteer whose validated work includes known answers', async () => {
-    const job = await researcher.createSquareJob({
-      adaptive: { enabled: true, trustAfter: 5, spotCheckRate: 0.1 },
-      knownAnswerRate: 1,
-    });
-    await researcher.addSquares(job, 1, 400);
-    const [trusted, partner] = await volunteers(2);
-    const validated = async () => (await researcher.progress(job)).counts.validated;
-    // Twenty results confirmed by a partner, four times the threshold, but no known answer: no trust yet.
+    const adaptive = { adaptive: { enabled: true, trustAfter: 5, spotCheckRate: 0.1 } };
+    // Units are drawn at random: each stage has a job of its own, so that who gets which unit is known.
+    const [trusted, partner, auditor] = await volunteers(3);
+    // Forty results confirmed by a partner, eight times the threshold, but no known answer: no trust yet.
+    const earn = await researcher.createSquareJob({ name: 'earn', ...adaptive });
+    await researcher.addSquares(earn, 1, 20);
     for (const v of [trusted!, partner!]) await v.computeAndSubmit((await v.lease(20)).leases, square);
-    expect(await validated()).toBe(20);
+    expect((await researcher.progress(earn)).counts.validated).toBe(20);
+    const untrusted = await researcher.createSquareJob({ name: 'untrusted', ...adaptive });
+    await researcher.addSquares(untrusted, 100, 20);
     await trusted!.computeAndSubmit((await trusted!.lease(20)).leases, square);
-    expect(await validated()).toBe(20);
+    expect((await researcher.progress(untrusted)).counts.validated).toBe(0);
     await partner!.computeAndSubmit((await partner!.lease(20)).leases, square);
-    expect(await validated()).toBe(40);
-    // Three known answers passed (a job with known answers at rate 1 hands them out first), and seven more
-    // units confirmed by the partner (who passes the known answers too): trusted now, most of its first
-    // replicas go unreplicated and validate on its result alone.
-    await researcher.addSquares(job, 1000, 0, 3);
-    const probes = await trusted!.lease(10);
-    expect(probes.leases.filter((l) => Number(l.workUnit.slice(3)) > 400)).toHaveLength(3);
-    await trusted!.computeAndSubmit(probes.leases, square);
+    expect((await researcher.progress(untrusted)).counts.validated).toBe(20);
+    // Three known answers passed (a job with known answers at rate 1 hands them out first), beside seven
+    // units the partner confirms: trusted now.
+    const probes = await researcher.createSquareJob({ name: 'probes', ...adaptive, knownAnswerRate: 1 });
+    await researcher.addSquares(probes, 200, 7, 3);
+    const mine = await trusted!.lease(10);
+    expect(mine.leases).toHaveLength(10);
+    await trusted!.computeAndSubmit(mine.leases, square);
     await partner!.computeAndSubmit((await partner!.lease(10)).leases, square);
-    expect(await validated()).toBe(47);
+    expect((await researcher.progress(probes)).counts.validated).toBe(7);
+    // Most of its first replicas now go unreplicated: they validate on its result alone.
+    const job = await researcher.createSquareJob({ name: 'trusted', ...adaptive });
+    await researcher.addSquares(job, 300, 100);
     const batch = await trusted!.lease(100);
+    expect(batch.leases).toHaveLength(100);
     await trusted!.computeAndSubmit(batch.leases, square);
-    const alone = (await validated()) - 47;
+    const alone = (await researcher.progress(job)).counts.validated;
     expect(alone).toBeGreaterThan(30);
     expect(alone).toBeLessThan(100); // spot checks still replicate some
-    // The spot-checked ones are waiting for a second replica, which the partner can take. Lowest ids lease
-    // first, so exactly the spot-checked units come back.
-    const audit = await partner!.lease(100 - alone);
-    expect(audit.leases.every((l) => Number(l.workUnit.slice(3)) <= 147)).toBe(true);
-    await partner!.computeAndSubmit(audit.leases, square);
-    expect(await validated()).toBe(147);
+    // The spot-checked ones are the only units still waiting for a second replica, which the auditor takes.
+    const audit = await auditor!.lease(100);
+    expect(audit.leases).toHaveLength(100 - alone);
+    await auditor!.computeAndSubmit(audit.leases, square);
+    expect((await researcher.progress(job)).counts.validated).toBe(100);
   });
 
   it('forms quorums within one backend class under homogeneous redundancy', async () => {
@@ -305,10 +308,15 @@ describeBackends('scheduling', (backend) => {
     const job = await researcher.createSquareJob();
     await researcher.addSquares(job, 1, 4);
     const [a, b] = await volunteers(2);
+    // Units are drawn at random: b takes all four and returns the two that a took.
     const la = await a!.lease(2);
-    const lb = await b!.lease(2);
+    const mine = new Set(la.leases.map((l) => l.workUnit));
+    const lb = await b!.lease(4);
     await a!.computeAndSubmit(la.leases, square);
-    await b!.computeAndSubmit(lb.leases, square);
+    await b!.computeAndSubmit(
+      lb.leases.filter((l) => mine.has(l.workUnit)),
+      square,
+    );
     expect((await researcher.request('POST', `/v1/jobs/${job}/pause`)).status).toBe(200);
     expect((await a!.lease(10)).leases).toHaveLength(0);
     expect((await researcher.request('POST', `/v1/jobs/${job}/resume`)).status).toBe(200);

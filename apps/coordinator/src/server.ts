@@ -12,7 +12,7 @@ import type { Deps } from './http/env';
 import { FileBlobStore } from './blobs/files/file-blob-store';
 import { ortWasmFiles, WithPublishedFiles } from './blobs/published/published-files';
 import { Challenges } from './http/challenges';
-import { bucketOf, clientAddress, parseTrustedProxies } from './http/client-address';
+import { bucketOf, clientAddress, inList, parseAddressList, parseTrustedProxies } from './http/client-address';
 import { guardConnections, serverOptions } from './http/connections';
 import { progressOf } from './http/progress';
 import { ProgressFeeds } from './http/progress-feed';
@@ -26,6 +26,8 @@ import { newProject } from './new-project';
 import { ensureOperatorToken, isOperatorToken, operatorTokenPath } from './operator-token';
 import { PeerKeys } from './peers/peer-keys';
 import { attachSignaling, NO_SIGNALING, type Signaling } from './signal/signal-server';
+import { DEFAULT_SEPARATION } from './rules/assignment';
+import type { StepLimits } from './steps/context';
 import { CoordinatorStore } from './store/coordinator-store';
 import { openPostgres } from './store/postgres/pg-persistence';
 import { SqlitePersistence } from './store/sqlite/sqlite-persistence';
@@ -107,12 +109,24 @@ export async function openStore(
   }
   return new CoordinatorStore(persistence, {
     random,
-    maxLeasesPerVolunteer: config.maxLeasesPerVolunteer,
-    inlineInputBytes: config.inlineInputBytes,
+    ...stepLimits(config),
     // No request lives longer than requestTimeoutMs: a staged upload older than that (and a minute) is a crash's.
     staleUploadMs: config.requestTimeoutMs + 60_000,
-    credit: config.credit,
   });
+}
+
+/** The limits the coordinator's steps run under, from its config; throws on a SEPARATION_EXEMPT it cannot read. */
+export function stepLimits(config: CoordinatorConfig): StepLimits {
+  const exempt = parseAddressList(config.separationExempt, 'SEPARATION_EXEMPT');
+  if (!exempt.ok) throw new Error(exempt.error.message);
+  return {
+    maxLeasesPerVolunteer: config.maxLeasesPerVolunteer,
+    leaseRoom: config.leaseRoom,
+    separation: DEFAULT_SEPARATION,
+    exempt: (address) => inList(exempt.value, address),
+    inlineInputBytes: config.inlineInputBytes,
+    credit: config.credit,
+  };
 }
 
 export async function createProject(
@@ -133,6 +147,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const logError = (message: string) => logger.error({}, message);
   const proxies = parseTrustedProxies(config.trustProxy);
   if (!proxies.ok) throw new Error(proxies.error.message);
+  const exempt = parseAddressList(config.separationExempt, 'SEPARATION_EXEMPT');
+  if (!exempt.ok) throw new Error(exempt.error.message);
   const layout = layoutOf(options.dataDir);
   privateDirectory(options.dataDir);
   // Hashed once here (≈ 40 MB, a fraction of a second), before anything is opened that would need closing.
@@ -236,16 +252,26 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   /** The sweep under way, which a close waits for before it closes the store. */
   let sweeping: Promise<number> | null = null;
-  const sweep = async () => {
-    if (sweeping) return 0;
-    sweeping = store.sweep(clock.now()).then((n) => n ?? 0);
+  let closing = false;
+  /**
+   * One sweep at a time. A call while one is under way waits for it and then sweeps again: the running one may
+   * have read the rows before its caller's last change (a test's explicit sweep found the timer's under way,
+   * returned at once, and the job it expected paused was still active).
+   */
+  const sweep = async (): Promise<number> => {
+    while (sweeping) await sweeping.catch(() => 0);
+    if (closing) return 0;
+    const run = store.sweep(clock.now()).then((n) => n ?? 0);
+    sweeping = run;
     try {
-      return await sweeping;
+      return await run;
     } finally {
       sweeping = null;
     }
   };
+  // The timer's sweeps never queue behind one another: a slow sweep is simply followed by the next tick's.
   const timer = setInterval(() => {
+    if (sweeping) return;
     sweep().catch((e: Error) => logError(`lease sweep failed: ${e.stack ?? e.message}`));
   }, config.sweepMs);
   timer.unref();
@@ -261,6 +287,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     createProject: (name, description, owner) => createProject(store, clock, name, description, owner),
     sweep,
     close: async () => {
+      closing = true;
       clearInterval(timer);
       await signaling.close();
       await (sweeping as Promise<number> | null)?.catch(() => 0);

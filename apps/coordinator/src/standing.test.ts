@@ -1,13 +1,14 @@
 // A volunteer key's standing in the real coordinator (issue 17, phase 2), over HTTP with a manual clock, on
 // every store backend: a key caught by a known answer stops voting; a trusted key's wrong answer has what it
 // validated alone checked again, and a re-check that disagrees takes the unit back from the results; trust
-// fades with time; errors cost the key's budget before the unit's.
+// fades with time; errors cost the key's budget before the unit's, and expired leases never shut it out.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API, type Lease, type SubmittedResult } from '@bricolage/protocol';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
+import { NOT_VOTING_RETRY_S } from './http/volunteer';
 import { DEFAULT_TRUST } from './rules/reputation';
 import { type Coordinator, startCoordinator } from './server';
 import { describeBackends, type TestDatabase } from './testing/backends';
@@ -61,10 +62,13 @@ describeBackends('a volunteer’s standing', (backend) => {
     (await researcher.results(job)).filter((r) => r.state === 'validated').map((r) => String(r.workUnit));
 
   /**
-   * `key` passes the job's three known answers (knownAnswerRate 1 hands them out first) and five units
-   * validated with `partner`: eight validated results with three known answers, trusted under ADAPTIVE.
+   * On a job of its own, `key` passes three known answers (knownAnswerRate 1 hands them out first) and five
+   * units validated with `partner`: eight validated results with three known answers, trusted under ADAPTIVE.
+   * The job completes, so that the test's next leases go to the jobs it makes next (units are drawn at random).
    */
-  async function earnTrust(job: string, key: SimVolunteer, partner: SimVolunteer): Promise<void> {
+  async function earnTrust(key: SimVolunteer, partner: SimVolunteer): Promise<void> {
+    const job = await researcher.createSquareJob({ name: 'earn', adaptive: ADAPTIVE, knownAnswerRate: 1 });
+    await researcher.addSquares(job, 1, 5, 3);
     const mine = await key.lease(8);
     expect(mine.leases).toHaveLength(8);
     await key.computeAndSubmit(mine.leases, square);
@@ -82,6 +86,11 @@ describeBackends('a volunteer’s standing', (backend) => {
     expect(l.leases.map((x) => x.workUnit)).toEqual(['wu_2', 'wu_1']);
     await liar!.computeAndSubmit(l.leases, wrong);
     expect(await liar!.stats()).toMatchObject({ flagged: true });
+    // It gets no more work: its results would count for nothing.
+    const next = await researcher.createSquareJob({ name: 'next' });
+    await researcher.addSquares(next, 10, 1);
+    expect(await liar!.lease(1)).toMatchObject({ leases: [], retryAfter: NOT_VOTING_RETRY_S });
+    expect((await researcher.request('POST', API.pause(next))).ok).toBe(true);
     // Its accomplice passes the known answer and gives the liar's wrong answer on wu_1: alone, it is no quorum.
     const a = await accomplice!.lease(2);
     await accomplice!.computeAndSubmit(a.leases, (input, lease) =>
@@ -101,18 +110,21 @@ describeBackends('a volunteer’s standing', (backend) => {
   });
 
   it('re-checks what a trusted key validated alone once it gives a wrong answer, and takes back a unit the re-check disputes', async () => {
-    const job = await researcher.createSquareJob({ adaptive: ADAPTIVE, knownAnswerRate: 1 });
-    await researcher.addSquares(job, 1, 300, 3); // wu_1..300, known answers wu_301..303
     const [trusted, partner, auditor, other, third] = await volunteers(5);
-    await earnTrust(job, trusted!, partner!);
+    await earnTrust(trusted!, partner!);
     // Trusted now: many of its units validate on its result alone; the partner checks the rest.
+    const job = await researcher.createSquareJob({ adaptive: ADAPTIVE });
+    await researcher.addSquares(job, 10, 100);
     const batch = await trusted!.lease(100);
+    expect(batch.leases).toHaveLength(100);
     await trusted!.computeAndSubmit(batch.leases, square);
-    const alone = (await validatedIds(job)).filter((id) => unitNumber(id) > 5);
+    const alone = await validatedIds(job);
     expect(alone.length).toBeGreaterThan(20);
-    const rest = await partner!.lease(100 - alone.length);
-    await partner!.computeAndSubmit(rest.leases, square);
-    expect(await validatedIds(job)).toHaveLength(105);
+    // It keeps one of them in hand: the job stays active (re-checks look at active and paused jobs).
+    const rest = await partner!.lease(100);
+    expect(rest.leases).toHaveLength(100 - alone.length);
+    await partner!.computeAndSubmit(rest.leases.slice(1), square);
+    expect(await validatedIds(job)).toHaveLength(99);
 
     // A wrong answer on another job (quorum 2 there; the first paused meanwhile, so that the leases go to the
     // other one), outvoted by two others: its trust is gone, its vote kept.
@@ -125,7 +137,7 @@ describeBackends('a volunteer’s standing', (backend) => {
     expect((await researcher.request('POST', API.resume(job))).ok).toBe(true);
 
     // Every unit it validated alone wants one more replica now, ahead of the units never sent.
-    const audit = (await auditor!.lease(alone.length + 3)).leases.filter((l) => unitNumber(l.workUnit) <= 300);
+    const audit = (await auditor!.lease(alone.length + 3)).leases;
     expect(audit.map((l) => l.workUnit).sort()).toEqual([...alone].sort());
     // Each stays in the results meanwhile; one the auditor disputes is taken back, the others are confirmed.
     const disputed = alone[0] as string;
@@ -134,7 +146,7 @@ describeBackends('a volunteer’s standing', (backend) => {
     );
     const now = await researcher.results(job);
     expect(now.map((r) => r.workUnit)).not.toContain(disputed);
-    expect(now).toHaveLength(104);
+    expect(now).toHaveLength(98);
     expect((await researcher.progress(job)).counts.in_progress).toBeGreaterThanOrEqual(1);
     // Two more volunteers settle it; it comes back at a later place, with the right answer.
     const cursor = Math.max(...now.map((r) => Number(r.cursor)));
@@ -150,25 +162,28 @@ describeBackends('a volunteer’s standing', (backend) => {
   });
 
   it('lets trust fade: a trusted key idle for a half-life has its units replicated again', async () => {
-    const job = await researcher.createSquareJob({ adaptive: ADAPTIVE, knownAnswerRate: 1 });
-    await researcher.addSquares(job, 1, 400, 3);
     const [trusted, partner] = await volunteers(2);
-    await earnTrust(job, trusted!, partner!);
+    await earnTrust(trusted!, partner!);
+    const job = await researcher.createSquareJob({ adaptive: ADAPTIVE });
+    await researcher.addSquares(job, 10, 20);
     const first = await trusted!.lease(20);
+    expect(first.leases).toHaveLength(20);
     await trusted!.computeAndSubmit(first.leases, square);
-    const alone = (await validatedIds(job)).length - 5;
+    const alone = (await validatedIds(job)).length;
     expect(alone).toBeGreaterThan(0);
     // Its record, 28 validated results once the partner has checked the rest, halves every half-life: three
     // later (3.5) it is below the threshold of 5, and not trusted any more.
-    const rest = await partner!.lease(20 - alone);
+    const rest = await partner!.lease(20);
+    expect(rest.leases).toHaveLength(20 - alone);
     await partner!.computeAndSubmit(rest.leases, square);
     clock.advance(DEFAULT_TRUST.halfLifeMs * 3);
     await trusted!.authenticate();
-    const before = (await validatedIds(job)).length;
+    const later = await researcher.createSquareJob({ name: 'later', adaptive: ADAPTIVE });
+    await researcher.addSquares(later, 100, 50);
     const next = await trusted!.lease(50);
     expect(next.leases).toHaveLength(50);
     await trusted!.computeAndSubmit(next.leases, square);
-    expect(await validatedIds(job)).toHaveLength(before);
+    expect(await validatedIds(later)).toHaveLength(0);
   });
 
   it('charges errors to each key’s budget first, so that keys answering every lease with an error fail no unit', async () => {
@@ -177,27 +192,52 @@ describeBackends('a volunteer’s standing', (backend) => {
     });
     await researcher.addSquares(job, 1, 10);
     const griefers = await volunteers(5);
-    for (const [g, griefer] of griefers.entries()) {
+    // Units are drawn at random; each griefer starts its errors at a unit no griefer's first error hit yet, so
+    // that no unit fails on errors within the keys' allowances alone (one each: five on five units).
+    const firstHit = new Set<string>();
+    for (const griefer of griefers) {
       const { leases } = await griefer.lease(5);
-      expect(leases.map((l) => l.workUnit)).toEqual(['wu_1', 'wu_2', 'wu_3', 'wu_4', 'wu_5']);
-      // Each starts its errors at a different unit: its first error is the one its allowance lets count.
-      const order = [...leases.slice(g % leases.length), ...leases.slice(0, g % leases.length)];
+      expect(leases).toHaveLength(5);
+      const start = leases.findIndex((l) => !firstHit.has(l.workUnit));
+      firstHit.add(leases[start]!.workUnit);
+      const order = [...leases.slice(start), ...leases.slice(0, start)];
       expect((await griefer.submit(order.map(errorResult))).status).toBe(200);
-      // Past its allowance it gets no more work (wu_6…10 are there).
-      expect((await griefer.lease(5)).leases).toHaveLength(0);
+      // Past its allowance it gets no more work (units are there), and is told to come back in an hour.
+      expect(await griefer.lease(5)).toMatchObject({ leases: [], retryAfter: 3600 });
     }
     expect((await researcher.progress(job)).counts.failed).toBe(0);
     // An hour later a griefer may lease again (however many errors it made, it is out an hour at most), and
     // its errors still cost no unit anything: its allowance is spent.
     clock.advance(3_600_000);
     await griefers[0]!.authenticate();
-    const again = (await griefers[0]!.lease(5)).leases;
-    expect(again.map((l) => l.workUnit)).toEqual(['wu_6', 'wu_7', 'wu_8', 'wu_9', 'wu_10']);
+    // It gets the five units it never held.
+    const again = (await griefers[0]!.lease(10)).leases;
+    expect(again).toHaveLength(5);
     expect((await griefers[0]!.submit(again.map(errorResult))).status).toBe(200);
     expect((await researcher.progress(job)).counts.failed).toBe(0);
     const [a, b] = await volunteers(2);
     for (const v of [a!, b!]) await v.computeAndSubmit((await v.lease(10)).leases, square);
     expect((await researcher.progress(job)).counts).toMatchObject({ validated: 10, failed: 0 });
+  });
+
+  it('lets a key whose leases ran out (a tab closed) lease again at once; only its first expiry costs a unit', async () => {
+    const job = await researcher.createSquareJob({
+      leaseSeconds: 60,
+      redundancy: { minQuorum: 2, maxTotalResults: 12, maxErrorResults: 0, homogeneous: false },
+    });
+    await researcher.addSquares(job, 1, 16);
+    const [closer] = await volunteers(1);
+    const { leases } = await closer!.lease(16);
+    expect(leases).toHaveLength(16);
+    clock.advance(3_600_000);
+    expect(await coordinator.sweep()).toBe(16);
+    // Within its allowance one expiry counted against its unit (maxErrorResults 0 fails it); the others cost
+    // their units nothing, and the key is not shut out.
+    expect((await researcher.progress(job)).counts.failed).toBe(1);
+    // It never holds a unit twice: new units for it.
+    await researcher.addSquares(job, 100, 4);
+    await closer!.authenticate();
+    expect((await closer!.lease(4)).leases).toHaveLength(4);
   });
 
   it('takes a refusal of a job whose signature does not hold as no error of the key and no attempt at the unit', async () => {

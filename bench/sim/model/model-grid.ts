@@ -1,8 +1,9 @@
 // A model of the coordinator's store, in memory, for the simulation: leasing, heartbeats, results and expiry
-// as sqlite-store.ts does them under today's policies (units in id order, probes drawn per lease slot, 256
-// leases a key, heartbeats that renew without limit), and as issue 17's phase 2 will under the hardened ones
-// (rules/assignment, rules/lease-limits, rules/error-budget, rules/reputation). It is a model, labelled so in
-// every report: the real coordinator's runs are the truth for what is shipped.
+// as the coordinator's steps do them (units drawn at random and separated, lease room and lifetimes:
+// rules/assignment, rules/lease-limits), as the store did before issue 17's phase 2 (`id-order`: units in id
+// order, probes drawn per lease slot, 256 leases a key, heartbeats that renew without limit), and as the rest
+// of phase 2 will under the hardened policies (rules/error-budget, rules/reputation). It is a model, labelled
+// so in every report: the real coordinator's runs are the truth for what is shipped.
 import { type Random, seededRandom } from '../../../apps/coordinator/src/clock';
 import { DEFAULT_CONFIG } from '../../../apps/coordinator/src/config';
 import { RateLimiter } from '../../../apps/coordinator/src/http/rate-limit';
@@ -70,7 +71,7 @@ export class ModelGrid implements Grid {
 
   async lease(member: Member, max: number): Promise<LeasedUnit[]> {
     const key = this.requireKey(member);
-    const granted = this.policy.leasing === 'today' ? this.leaseToday(key, max) : this.leaseHardened(key, max);
+    const granted = this.policy.leasing === 'id-order' ? this.leaseInIdOrder(key, max) : this.leaseHardened(key, max);
     return granted.map((r) => ({
       lease: String(r.id),
       unit: `${r.unit.state === 'probe' ? 'p' : 'u'}${r.unit.index}`,
@@ -84,7 +85,7 @@ export class ModelGrid implements Grid {
       const r = this.replicas.get(id);
       if (!r || r.key !== key || r.state !== 'leased' || r.deadline < this.now) continue;
       r.deadline =
-        this.policy.leasing === 'today'
+        this.policy.leasing === 'id-order'
           ? this.now + LEASE_SECONDS * 1000
           : renewedDeadline(
               { leasedAt: r.leasedAt, leaseSeconds: LEASE_SECONDS, timeBudgetMs: TIME_BUDGET_MS },
@@ -183,7 +184,7 @@ export class ModelGrid implements Grid {
   }
 
   /** sqlite-store.ts's lease(): probes drawn per slot at the job's rate, then wanting units in id order. */
-  private leaseToday(key: MKey, max: number): MReplica[] {
+  private leaseInIdOrder(key: MKey, max: number): MReplica[] {
     let room = Math.min(max, TODAY_MAX_LEASES - key.held.size);
     const granted: MReplica[] = [];
     if (room <= 0) return granted;
@@ -207,7 +208,10 @@ export class ModelGrid implements Grid {
     return granted;
   }
 
-  /** Phase 2: the key's lease room, probes (more for keys not yet trusted), units drawn at random, separated. */
+  /**
+   * The coordinator's leasing: the key's lease room, probes (under phase 2's trust, more for keys not yet
+   * trusted), units drawn at random, separated.
+   */
   private leaseHardened(key: MKey, max: number): MReplica[] {
     const { policy, now } = this;
     if (policy.errorBudget && !mayLease(key.budget, now, policy.errorBudget)) return [];
@@ -223,7 +227,12 @@ export class ModelGrid implements Grid {
     // A key that no longer votes is given known answers only: it cannot tell, and wastes no real replica.
     const silenced = !votes(policy, key);
     const trusted = policy.trust.kind === 'reputation' && isTrusted(key.reputation, now, policy.trust.policy);
-    const rate = silenced ? 1 : trusted ? policy.knownAnswerRate : policy.knownAnswerRate * UNTRUSTED_PROBE_FACTOR;
+    const phase2Trust = policy.trust.kind === 'reputation' || policy.trust.kind === 'credibility';
+    const rate = silenced
+      ? 1
+      : phase2Trust && !trusted
+        ? policy.knownAnswerRate * UNTRUSTED_PROBE_FACTOR
+        : policy.knownAnswerRate;
     for (let i = 0; i < room; i++) {
       if (this.random() >= rate) continue;
       const probe = this.freshProbe(key);
@@ -243,6 +252,8 @@ export class ModelGrid implements Grid {
     for (const unit of sample(window, want, this.random)) {
       if (unit.issued === 0 && policy.trust.kind === 'reputation')
         unit.quorum = reputationQuorum(key.reputation, now, policy.trust.policy, policy.minQuorum, this.random);
+      if (unit.issued === 0 && policy.trust.kind === 'adaptive')
+        unit.quorum = quorumFor(key.trust, { enabled: true, ...policy.trust }, policy.minQuorum, this.random);
       granted.push(this.grant(unit, key));
     }
     return granted;

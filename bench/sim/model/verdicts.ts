@@ -28,8 +28,9 @@ export interface VerdictContext {
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
-/** Whether the key's results count in quorums: phase 2 silences a key; today every key votes. */
-export const votes = (policy: Policy, key: MKey): boolean => policy.leasing === 'today' || key.reputation.voting;
+/** Whether the key's results count in quorums: phase 2's trust silences a key; otherwise every key votes. */
+export const votes = (policy: Policy, key: MKey): boolean =>
+  (policy.trust.kind !== 'reputation' && policy.trust.kind !== 'credibility') || key.reputation.voting;
 
 /** A returned result. */
 export function judge(ctx: VerdictContext, replica: MReplica, output: Uint8Array): void {

@@ -5,7 +5,7 @@
 // the swarm hands it channels, the tests hand it a simulated network.
 import type { BlobManifest } from '@bricolage/protocol/peer';
 import { BLOB_CHUNK_BYTES } from '@bricolage/protocol/peer';
-import { BlobFetch, manifestProblem } from './blob-fetch';
+import { BlobFetch, type ChunkRequests, type FetchResult, manifestProblem } from './blob-fetch';
 import { type Decoded, decodeFrame, encodeFrame } from './frames';
 import type { BlobShelf } from './shelf';
 
@@ -46,10 +46,6 @@ export interface ExchangeStats {
   readonly rejectedChunks: number;
   readonly dropped: readonly PeerReport[];
 }
-
-export type FetchResult =
-  | { readonly ok: true; readonly bytes: Uint8Array; readonly peers: readonly number[] }
-  | { readonly ok: false; readonly reason: string };
 
 export interface ExchangeOptions {
   /** This volunteer's awareness client id, sent in its hello. */
@@ -108,7 +104,7 @@ export class Link {
   }
 }
 
-export class BlobExchange {
+export class BlobExchange implements ChunkRequests {
   readonly #o: ExchangeOptions;
   readonly #timers: Timers;
   readonly #now: () => number;

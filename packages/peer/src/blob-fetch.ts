@@ -3,24 +3,38 @@
 // leaves or lies. The exchange sends the requests and checks the answers; this keeps the bookkeeping.
 import type { BlobManifest } from '@bricolage/protocol/peer';
 import { BLOB_CHUNK_BYTES } from '@bricolage/protocol/peer';
-import type { BlobExchange, FetchResult, Link } from './blob-exchange';
+
+export type FetchResult =
+  | { readonly ok: true; readonly bytes: Uint8Array; readonly peers: readonly number[] }
+  | { readonly ok: false; readonly reason: string };
+
+/** A peer as a fetch sees it (blob-exchange.ts's `Link`): who it said it is, and whether it is gone. */
+export interface FetchPeer {
+  readonly peer: number | null;
+  readonly dead: boolean;
+}
+
+/** What a fetch asks of the exchange: send a peer a request for a chunk; false when that cannot be done now. */
+export interface ChunkRequests {
+  request(link: FetchPeer, fetch: BlobFetch, index: number): boolean;
+}
 
 /** One blob being fetched from several peers at once. */
 export class BlobFetch {
   readonly #bytes: Uint8Array;
   readonly #have: Uint8Array;
   readonly #todo: number[];
-  readonly #inFlight = new Map<Link, number>();
-  readonly #strikes = new Map<Link, number>();
-  readonly #candidates: Set<Link>;
+  readonly #inFlight = new Map<FetchPeer, number>();
+  readonly #strikes = new Map<FetchPeer, number>();
+  readonly #candidates: Set<FetchPeer>;
   readonly #from = new Set<number>();
   #left: number;
   #done: ((result: FetchResult) => void) | null = null;
 
   constructor(
-    private readonly exchange: BlobExchange,
+    private readonly exchange: ChunkRequests,
     readonly manifest: BlobManifest,
-    candidates: readonly Link[],
+    candidates: readonly FetchPeer[],
     private readonly window: number,
   ) {
     this.#bytes = new Uint8Array(manifest.size);
@@ -38,7 +52,7 @@ export class BlobFetch {
     });
   }
 
-  received(link: Link, index: number, payload: Uint8Array): void {
+  received(link: FetchPeer, index: number, payload: Uint8Array): void {
     this.#settle(link);
     // A chunk asked twice (the first peer was slow) is kept once.
     if (!this.#done || this.#have[index]) return;
@@ -53,13 +67,13 @@ export class BlobFetch {
   }
 
   /** The peer does not have it (any more): ask the others. */
-  refused(link: Link, index: number): void {
+  refused(link: FetchPeer, index: number): void {
     this.#settle(link);
     this.#candidates.delete(link);
     this.retry(index);
   }
 
-  timedOut(link: Link, index: number): void {
+  timedOut(link: FetchPeer, index: number): void {
     this.#settle(link);
     const strikes = (this.#strikes.get(link) ?? 0) + 1;
     this.#strikes.set(link, strikes);
@@ -68,7 +82,7 @@ export class BlobFetch {
   }
 
   /** The link closed or was dropped with this chunk asked of it. */
-  lost(link: Link, index: number): void {
+  lost(link: FetchPeer, index: number): void {
     this.#inFlight.delete(link);
     this.#candidates.delete(link);
     this.retry(index);
@@ -80,7 +94,7 @@ export class BlobFetch {
     this.#pump();
   }
 
-  #settle(link: Link): void {
+  #settle(link: FetchPeer): void {
     const n = (this.#inFlight.get(link) ?? 1) - 1;
     if (n > 0) this.#inFlight.set(link, n);
     else this.#inFlight.delete(link);

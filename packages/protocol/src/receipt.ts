@@ -5,26 +5,32 @@ import { z } from 'zod';
 import { BlobHash, Ed25519Signature as Signature, JobId, ProjectId, VolunteerKey, WorkUnitId } from './ids';
 const Hash = z.string().regex(/^[0-9a-f]{64}$/);
 
+/** What every entry of the log starts with: its kind, and where it sits. */
+const entry = <T extends string>(type: T) => ({
+  v: z.literal(1),
+  type: z.literal(type),
+  /** The coordinator's public key: which log this entry belongs to. */
+  log: z.string(),
+  /** Position in the log; the leaf index of its inclusion proof. */
+  index: z.number().int().nonnegative(),
+});
+/** The work unit an entry is about. */
+const unit = { project: ProjectId, job: JobId, workUnit: WorkUnitId };
+/** Milliseconds since the epoch at which the entry was made (for a credit or a debit: the unit was validated). */
+const at = z.number().int();
+
 /**
  * A credit: a validated result earned its volunteer `credit`. Its canonical JSON is both what is signed and
  * what the Merkle leaf hashes.
  */
 export const CreditBody = z
   .strictObject({
-    v: z.literal(1),
-    type: z.literal('credit'),
-    /** The coordinator's public key: which log this receipt belongs to. */
-    log: z.string(),
-    /** Position in the log; the leaf index of its inclusion proof. */
-    index: z.number().int().nonnegative(),
+    ...entry('credit'),
     volunteer: VolunteerKey,
-    project: ProjectId,
-    job: JobId,
-    workUnit: WorkUnitId,
+    ...unit,
     outputHash: BlobHash,
     credit: z.number().positive(),
-    /** Milliseconds since the epoch at which the work unit was validated. */
-    at: z.number().int(),
+    at,
     /**
      * The volunteer key that paid for the job, when a volunteer did (a personal project). Credit for work on
      * a job the same key paid for is kept but cannot be spent (`wallet.ts`).
@@ -41,18 +47,13 @@ export type CreditBody = z.infer<typeof CreditBody>;
  */
 export const DebitBody = z
   .strictObject({
-    v: z.literal(1),
-    type: z.literal('debit'),
-    log: z.string(),
-    index: z.number().int().nonnegative(),
+    ...entry('debit'),
     /** The funder: the key whose balance paid. */
     volunteer: VolunteerKey,
-    project: ProjectId,
-    job: JobId,
-    workUnit: WorkUnitId,
+    ...unit,
     replicas: z.number().int().positive(),
     debit: z.number().positive(),
-    at: z.number().int(),
+    at,
   })
   .meta({ id: 'DebitBody' });
 export type DebitBody = z.infer<typeof DebitBody>;
@@ -64,19 +65,14 @@ export type DebitBody = z.infer<typeof DebitBody>;
  */
 export const ImportBody = z
   .strictObject({
-    v: z.literal(1),
-    type: z.literal('import'),
-    log: z.string(),
-    index: z.number().int().nonnegative(),
+    ...entry('import'),
     volunteer: VolunteerKey,
     /** The other grid's log (its coordinator's public key). */
     from: z.string(),
     fromIndex: z.number().int().nonnegative(),
-    project: ProjectId,
-    job: JobId,
-    workUnit: WorkUnitId,
+    ...unit,
     credit: z.number().positive(),
-    at: z.number().int(),
+    at,
   })
   .meta({ id: 'ImportBody' });
 export type ImportBody = z.infer<typeof ImportBody>;

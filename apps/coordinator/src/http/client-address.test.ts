@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { bucketOf, clientAddress, normalizeAddress, parseTrustedProxies, type TrustedProxies } from './client-address';
+import {
+  bucketOf,
+  clientAddress,
+  inList,
+  normalizeAddress,
+  parseAddressList,
+  parseTrustedProxies,
+  type TrustedProxies,
+} from './client-address';
 
 const proxies = (spec: string): TrustedProxies => {
   const parsed = parseTrustedProxies(spec);
@@ -56,6 +64,18 @@ describe('parseTrustedProxies', () => {
       expect(parsed.ok).toBe(false);
       if (!parsed.ok) expect(parsed.error.message).toContain(bad);
     }
+  });
+
+  it('reads SEPARATION_EXEMPT the same way, its errors naming that setting', () => {
+    const parsed = parseAddressList('loopback, 10.1.0.0/16', 'SEPARATION_EXEMPT');
+    expect(parsed.ok && inList(parsed.value, '10.1.2.3')).toBe(true);
+    expect(parsed.ok && inList(parsed.value, '::1')).toBe(true);
+    expect(parsed.ok && inList(parsed.value, '10.2.0.1')).toBe(false);
+    expect(parseAddressList('', 'SEPARATION_EXEMPT')).toEqual({ ok: true, value: null });
+    const bad = parseAddressList('farm.local', 'SEPARATION_EXEMPT');
+    expect(bad.ok === false && bad.error.message).toBe(
+      'SEPARATION_EXEMPT: "farm.local" is not an address, a CIDR block, loopback or private',
+    );
   });
 });
 

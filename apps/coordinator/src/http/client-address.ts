@@ -7,11 +7,17 @@ import type { Result } from '@bricolage/protocol';
 /** The proxies whose X-Forwarded-For is believed; `null` believes none (the default). */
 export type TrustedProxies = BlockList | null;
 
+/** A set of addresses an operator named (TRUST_PROXY, SEPARATION_EXEMPT); `null` is none. */
+export type AddressList = BlockList | null;
+
 /**
  * Parses TRUST_PROXY: a comma-separated list of addresses and CIDR blocks (`10.0.0.0/8, ::1`), or the words
  * `loopback` (127.0.0.0/8 and ::1) and `private` (RFC 1918 and fc00::/7 blocks). Empty means none.
  */
-export function parseTrustedProxies(spec: string): Result<TrustedProxies> {
+export const parseTrustedProxies = (spec: string): Result<TrustedProxies> => parseAddressList(spec, 'TRUST_PROXY');
+
+/** Parses a list of addresses as TRUST_PROXY is written; errors name `setting`. */
+export function parseAddressList(spec: string, setting: string): Result<AddressList> {
   const items = spec
     .split(',')
     .map((s) => s.trim())
@@ -37,7 +43,7 @@ export function parseTrustedProxies(spec: string): Result<TrustedProxies> {
         ok: false,
         error: {
           code: 'bad_request',
-          message: `TRUST_PROXY: "${item}" is not an address, a CIDR block, loopback or private`,
+          message: `${setting}: "${item}" is not an address, a CIDR block, loopback or private`,
         },
       };
     const type = family === 6 ? 'ipv6' : 'ipv4';
@@ -67,11 +73,14 @@ export function normalizeAddress(address: string): string {
   return mapped ? (mapped[1] as string) : bare.toLowerCase();
 }
 
-/** Whether `address` (normalized) is one of the trusted proxies. */
-export function isTrustedProxy(proxies: TrustedProxies, address: string): boolean {
+/** Whether `address` (normalized) is in the list. */
+export function inList(list: AddressList, address: string): boolean {
   const family = isIP(address);
-  return proxies !== null && family !== 0 && proxies.check(address, family === 6 ? 'ipv6' : 'ipv4');
+  return list !== null && family !== 0 && list.check(address, family === 6 ? 'ipv6' : 'ipv4');
 }
+
+/** Whether `address` (normalized) is one of the trusted proxies. */
+export const isTrustedProxy = (proxies: TrustedProxies, address: string): boolean => inList(proxies, address);
 
 /**
  * The client's address. With no trusted proxies it is the peer. When the peer is a trusted proxy, the

@@ -16,7 +16,6 @@ import {
   TokenRequest,
   TokenResponse,
   VolunteerStats,
-  type VolunteerKey,
   authMessageBody,
   domainMessage,
   leaseId,
@@ -27,7 +26,7 @@ import {
 } from '@bricolage/protocol';
 import { z } from 'zod';
 import { decodeBase64, sha256Hex } from '../hash';
-import type { GrantedLease, SubmitItem } from '../store/store';
+import type { GrantedLease, NoLease, SubmitItem } from '../store/store';
 import { bucketOf } from './client-address';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
@@ -85,7 +84,10 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
           throw ApiError.rateLimited('too many new volunteer keys from this address', decision.retryAfter);
       }
       // Consumed only after the signature checks out, so a forger cannot burn someone else's challenge.
-      if (!(await deps.store.consumeChallenge(opened.nonce, body.volunteer, opened.expiresAt, now))) throw replayed();
+      // It records where the key comes from too: leasing keeps keys of one address off the same units.
+      const from = { address: c.get('client'), bucket: bucketOf(c.get('client')) };
+      if (!(await deps.store.consumeChallenge(opened.nonce, body.volunteer, opened.expiresAt, now, from)))
+        throw replayed();
       const expiresAt = deps.clock.now() + deps.config.tokenSeconds * 1000;
       return c.json({ token: deps.tokens.mint(body.volunteer, expiresAt), expiresAt });
     },
@@ -110,6 +112,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       deps.recent.seen(c.get('volunteer'), body.capabilities, scopes.length === 1 ? (scopes[0] ?? null) : null, now);
       // One store lease per chosen project, until `max` are granted: the choice needs nothing of the store.
       const granted: GrantedLease[] = [];
+      const refusals: NoLease[] = [];
       for (const project of scopes) {
         if (granted.length >= body.max) break;
         const query = {
@@ -118,7 +121,9 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
           max: body.max - granted.length,
           ...(project ? { project: project as ProjectId } : {}),
         };
-        granted.push(...(await deps.store.lease(query, now)));
+        const outcome = await deps.store.lease(query, now);
+        granted.push(...outcome.granted);
+        if (outcome.none) refusals.push(outcome.none);
       }
       const jobs: LeasedJob[] = [];
       const backends = new Map(granted.map((g) => [g.job, g.backend]));
@@ -156,7 +161,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
           };
         }),
         jobs,
-        retryAfter: granted.length === 0 ? await retryAfter(deps, c.get('volunteer')) : null,
+        retryAfter: granted.length === 0 ? retryAfter(refusals, now) : null,
       });
     },
   );
@@ -252,15 +257,26 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
 /** Seconds a volunteer given nothing waits before asking again when the grid has no work for it. */
 export const NO_WORK_RETRY_S = 10;
 /**
- * ... and when it holds as many leases as a volunteer may: its own results in flight free that room within
- * moments, and a fast tab told "10 s" sat idle that long with work left (a 2-tab farm stopped as "no work"
- * with 700 units unsent).
+ * ... and when it holds as many leases as it may: its own results in flight free that room within moments,
+ * and a fast tab told "10 s" sat idle that long with work left (a 2-tab farm stopped as "no work" with 700
+ * units unsent). A new key's room is small (rules/lease-limits.ts), so it is full often.
  */
 export const FULL_RETRY_S = 1;
+/** ... and when it stopped voting: nothing will change for it, so it need not ask often. */
+export const NOT_VOTING_RETRY_S = 3600;
 
-async function retryAfter(deps: Deps, volunteer: VolunteerKey): Promise<number> {
-  const held = await deps.store.volunteerStats(volunteer);
-  return held.leased - held.returned >= deps.config.maxLeasesPerVolunteer ? FULL_RETRY_S : NO_WORK_RETRY_S;
+/** When to ask again, from why each scope leased nothing: the soonest any of them may change. */
+function retryAfter(refusals: readonly NoLease[], now: number): number {
+  const seconds = refusals.map((r) =>
+    r.why === 'full'
+      ? FULL_RETRY_S
+      : r.why === 'out_of_allowance'
+        ? Math.max(1, Math.ceil((r.until - now) / 1000))
+        : r.why === 'not_voting'
+          ? NOT_VOTING_RETRY_S
+          : NO_WORK_RETRY_S,
+  );
+  return seconds.length > 0 ? Math.min(...seconds) : NO_WORK_RETRY_S;
 }
 
 /**

@@ -37,10 +37,13 @@ describe('replica separation', () => {
     ).toBeNull();
   });
 
-  it('lets the keys of an exempt address (the operator’s own farm) pair, never a key with itself', () => {
-    const policy = { ...DEFAULT_SEPARATION, exempt: new Set(['127.0.0.1']) };
-    expect(conflict(key('a', '127.0.0.1', now), key('b', '127.0.0.1', now), now, policy)).toBeNull();
-    expect(conflict(key('a', '127.0.0.1', now), key('a', '127.0.0.1', now), now, policy)).toBe('same key');
+  it('lets the keys of exempt addresses (the operator’s own farm) pair, never a key with itself', () => {
+    const farm = (volunteer: string, address: string) => ({ ...key(volunteer, address, now), exempt: true });
+    expect(conflict(farm('a', '127.0.0.1'), farm('b', '127.0.0.1'), now, DEFAULT_SEPARATION)).toBeNull();
+    expect(conflict(farm('a', '127.0.0.1'), farm('b', '127.0.0.2'), now, DEFAULT_SEPARATION)).toBeNull();
+    expect(conflict(farm('a', '127.0.0.1'), farm('a', '127.0.0.1'), now, DEFAULT_SEPARATION)).toBe('same key');
+    // An exempt key and one that is not are held to the rule: a stranger cannot pair with the farm's address.
+    expect(conflict(farm('a', '10.0.0.1'), key('b', '10.0.0.1', now), now, DEFAULT_SEPARATION)).toBe('same address');
   });
 
   it('checks a candidate against every holder of the unit', () => {

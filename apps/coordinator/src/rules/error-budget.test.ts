@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chargeError, creditValid, DEFAULT_ERROR_BUDGET, mayLease, newBudget } from './error-budget';
+import { chargeError, chargeExpiry, creditValid, DEFAULT_ERROR_BUDGET, mayLease, newBudget } from './error-budget';
 
 const policy = DEFAULT_ERROR_BUDGET;
 const HOUR = 3600_000;
@@ -57,5 +57,26 @@ describe('error budget', () => {
     expect(counted).toBe(1);
     expect(mayLease(budget, HOUR - 1, policy)).toBe(false);
     expect(mayLease(budget, HOUR, policy)).toBe(true);
+  });
+
+  it('lets expired leases cost a unit within the allowance but never shuts the key out', () => {
+    // A tab closed with sixteen leases: the first expiry is the unit's, the rest the key's, and it leases on.
+    let budget = newBudget(0, policy);
+    let counted = 0;
+    for (let i = 0; i < 16; i++) {
+      const charge = chargeExpiry(budget, 0, policy);
+      budget = charge.budget;
+      if (charge.countsForUnit) counted++;
+    }
+    expect(counted).toBe(1);
+    expect(budget.allowance).toBe(0);
+    expect(mayLease(budget, 0, policy)).toBe(true);
+    // An error result past the allowance still shuts it out, and an expiry then lifts nothing.
+    budget = chargeError(budget, 1, policy).budget;
+    expect(mayLease(budget, 1, policy)).toBe(false);
+    const after = chargeExpiry(budget, 2, policy);
+    expect(after.countsForUnit).toBe(false);
+    expect(after.budget.allowance).toBeLessThan(0);
+    expect(mayLease(after.budget, 2, policy)).toBe(false);
   });
 });

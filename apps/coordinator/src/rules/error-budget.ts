@@ -62,10 +62,29 @@ export function chargeError(budget: ErrorBudget, now: number, policy: ErrorBudge
   return { budget: { ...current, allowance }, countsForUnit: current.allowance >= 1 };
 }
 
+/**
+ * Charges one expired lease. It costs the unit an error only within the key's allowance, as an error result
+ * does, but it never takes the allowance below zero: a tab closed with its leases (or a laptop that slept)
+ * is not shut out when it comes back. Hoarding leases is bounded by the key's lease room instead
+ * (lease-limits.ts), which grows only with validated work.
+ */
+export function chargeExpiry(budget: ErrorBudget, now: number, policy: ErrorBudgetPolicy): ErrorCharge {
+  const current = refilled(budget, now, policy);
+  const allowance = current.allowance < 0 ? current.allowance : Math.max(0, current.allowance - 1);
+  return { budget: { ...current, allowance }, countsForUnit: current.allowance >= 1 };
+}
+
 /** After a validated result of the key. */
 export function creditValid(budget: ErrorBudget, now: number, policy: ErrorBudgetPolicy): ErrorBudget {
   const current = refilled(budget, now, policy);
   return { ...current, allowance: Math.min(policy.max, current.allowance + policy.perValid) };
+}
+
+/** When a key whose allowance is spent may lease again: once the hours have refilled it to zero. */
+export function leaseAgainAt(budget: ErrorBudget, now: number, policy: ErrorBudgetPolicy): number {
+  const current = refilled(budget, now, policy);
+  if (current.allowance >= 0) return now;
+  return now + Math.ceil((-current.allowance / policy.perHour) * 3600_000);
 }
 
 /** Whether the key may lease now: not while its allowance is spent (below zero: it erred past it). */

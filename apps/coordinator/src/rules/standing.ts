@@ -6,6 +6,7 @@
 import type { AdaptiveReplication } from '@bricolage/protocol';
 import {
   chargeError,
+  chargeExpiry,
   creditValid,
   DEFAULT_ERROR_BUDGET,
   type ErrorBudget,
@@ -22,7 +23,9 @@ export interface Standing {
 export type StandingEvent =
   | { readonly kind: 'valid'; readonly probe: boolean; readonly trust: TrustPolicy }
   | { readonly kind: 'invalid' | 'known_answer_failed'; readonly trust: TrustPolicy }
-  | { readonly kind: 'error' };
+  | { readonly kind: 'error' }
+  /** A lease that ran out: charged like an error, but never past the allowance (error-budget.ts `chargeExpiry`). */
+  | { readonly kind: 'expired' };
 
 /** A new key, as of `now`. */
 export const newStanding = (now: number, budget = DEFAULT_ERROR_BUDGET): Standing => ({
@@ -77,8 +80,9 @@ export function fold(
           recheckSince = recheckSince === null ? loss.recheckSince : Math.min(recheckSince, loss.recheckSince);
         break;
       }
-      case 'error': {
-        const charge = chargeError(budget, now, budgetPolicy);
+      case 'error':
+      case 'expired': {
+        const charge = (e.kind === 'error' ? chargeError : chargeExpiry)(budget, now, budgetPolicy);
         budget = charge.budget;
         errorCountsForUnit = charge.countsForUnit;
         break;

@@ -4,13 +4,21 @@
 // changes.
 import type { JobDefinition, JobId, ProjectId, VolunteerKey } from '@bricolage/protocol';
 import type { Random } from '../clock';
+import type { SeparationPolicy } from '../rules/assignment';
 import type { CreditPolicy } from '../rules/credit';
+import type { LeaseRoomPolicy } from '../rules/lease-limits';
 import type { Tx } from '../store/persistence';
 import type { Changes } from './changes';
 
 export interface StepLimits {
   /** Upper bound on leases one volunteer may hold at once. */
   readonly maxLeasesPerVolunteer: number;
+  /** What else bounds a key's leases: a new key's room, its growth with validated results, one address's ceiling. */
+  readonly leaseRoom: Omit<LeaseRoomPolicy, 'perKey'>;
+  /** Which keys may not hold replicas of one unit together (rules/assignment.ts). */
+  readonly separation: SeparationPolicy;
+  /** Whether a client address is the operator's own: exempt from separation and the lease room (SEPARATION_EXEMPT). */
+  readonly exempt: (address: string) => boolean;
   /** Inputs up to this size travel inside the lease. */
   readonly inlineInputBytes: number;
   /** What a validated result may earn per second its lease was held (rules/credit.ts). */

@@ -1,6 +1,6 @@
 // Expire: leases whose deadline passed go back into the queue. A lease that runs out counts as an error
-// result of its volunteer (validate.ts `onError`: its error budget first), so its unit is reissued or, past
-// its limits, failed.
+// result of its volunteer (validate.ts `onError`: its error budget first, though an expiry never shuts the
+// key out: rules/error-budget.ts `chargeExpiry`), so its unit is reissued or, past its limits, failed.
 import type { WorkUnitNumber } from '@bricolage/protocol';
 import type { Ballot } from './credit';
 import type { StepContext } from './context';
@@ -27,7 +27,7 @@ export async function expireLeases(ctx: StepContext, limit: number): Promise<num
     tally.errors++;
     const job = await ctx.catalog.require(tx, r.job);
     // Several leases of one unit may run out together: each sees the unit as the one before left it.
-    onError(ctx, job, changes.unit(row.workUnit), r.volunteer, returned.get(row.workUnit.id) ?? []);
+    onError(ctx, job, changes.unit(row.workUnit), r.volunteer, returned.get(row.workUnit.id) ?? [], 'expired');
   }
   return rows.length;
 }

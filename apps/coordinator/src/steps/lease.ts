@@ -1,33 +1,41 @@
 // Lease: hand a volunteer work units it can run. Jobs are offered in the order rules/eligibility.ts gives for
 // its device; how many units of each, and for how long, rules/lease-size.ts decides (a device that reported its
-// speed on a job gets a target time of work; one that did not, up to the request's `max`); within a job,
-// known-answer units at the job's rate, then the lowest units that want a replica and that this volunteer
-// never held. Each granted unit's counters move
-// (the first replica also draws its quorum: adaptive replication, rules/reputation.ts). A key past its error
-// allowance gets nothing until it refills (rules/error-budget.ts).
+// speed on a job gets a target time of work; one that did not, up to the request's `max`), within the key's
+// lease room (rules/lease-limits.ts); within a job, known-answer units at the job's rate, then units that want
+// a replica, that this volunteer never held and that the separation rule lets it hold, drawn at random
+// (draw.ts). Each granted unit's counters move (the first replica also draws its quorum: adaptive
+// replication, rules/reputation.ts). A key past its error allowance gets nothing until it refills
+// (rules/error-budget.ts), and a key that stopped voting nothing at all.
 import type { JobId } from '@bricolage/protocol';
 import { eligibility, leaseOrder } from '../rules/eligibility';
+import { leaseRoom } from '../rules/lease-limits';
 import { DEFAULT_SIZING, leaseSize, speedOf, volunteerRoom } from '../rules/lease-size';
-import { DEFAULT_ERROR_BUDGET, mayLease } from '../rules/error-budget';
+import { DEFAULT_ERROR_BUDGET, leaseAgainAt, mayLease } from '../rules/error-budget';
 import { quorumFor } from '../rules/reputation';
 import { standingAt, trustPolicyOf } from '../rules/standing';
 import { uncommitted } from './fund';
 import { replicasWanted } from '../rules/validation';
-import type { Candidate, NewReplica } from '../store/records';
-import type { GrantedLease, LeaseQuery } from '../store/store';
+import type { Candidate, NewReplica, VolunteerRecord } from '../store/records';
+import type { GrantedLease, LeaseOutcome, LeaseQuery } from '../store/store';
 import type { JobFacts, StepContext } from './context';
+import { drawUnits, holderOf } from './draw';
 
 /** Known-answer units read per job and lease, to draw from. */
 const PROBES_READ = 64;
 
-export async function lease(ctx: StepContext, q: LeaseQuery): Promise<GrantedLease[]> {
+export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutcome> {
   const { tx, changes, now, random, limits } = ctx;
   const volunteer = await tx.lockVolunteer(q.volunteer);
-  const inFlight = volunteer.leased - volunteer.returned;
-  let room = volunteerRoom(inFlight, limits.maxLeasesPerVolunteer);
-  if (room <= 0) return [];
+  const me = holderOf(q.volunteer, volunteer.origin, limits);
+  let room = await roomOf(ctx, volunteer, me.exempt === true);
   const standing = standingAt(volunteer.standing, now);
-  if (!mayLease(standing.budget, now, DEFAULT_ERROR_BUDGET)) return [];
+  // A key that stopped voting gets nothing: its results would be set aside, the replicas wasted.
+  if (!standing.reputation.voting) return { granted: [], none: { why: 'not_voting' } };
+  if (!mayLease(standing.budget, now, DEFAULT_ERROR_BUDGET)) {
+    const until = leaseAgainAt(standing.budget, now, DEFAULT_ERROR_BUDGET);
+    return { granted: [], none: { why: 'out_of_allowance', until } };
+  }
+  if (room <= 0) return { granted: [], none: { why: 'full' } };
   // Units still wanted of jobs it reported no speed for, and seconds of work still to hand out on those it did.
   let wanted = q.max;
   let seconds = DEFAULT_SIZING.targetSeconds;
@@ -92,17 +100,16 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<GrantedLea
       }
     }
     if (jobRoom > 0)
-      for (const candidate of await tx.leaseCandidates(job.id, backend, q.volunteer, jobRoom, limits.inlineInputBytes))
-        grant(candidate, false);
+      for (const candidate of await drawUnits(ctx, job.id, backend, me, jobRoom)) grant(candidate, false);
     const n = planned - jobRoom;
     if (job.funder) committedHere.set(job.funder, (committedHere.get(job.funder) ?? 0) + n * def.costPerWorkUnit);
     if (speed === null) wanted -= n;
     else seconds -= n / speed;
   }
-  if (grants.length === 0) return [];
+  if (grants.length === 0) return { granted: [], none: { why: 'no_work' } };
   const ids = await tx.insertReplicas(grants.map((g) => g.replica));
   changes.volunteer(q.volunteer).leased += grants.length;
-  return grants.map((g, i) => ({
+  const granted = grants.map((g, i) => ({
     lease: ids[i] as GrantedLease['lease'],
     workUnit: g.replica.workUnit,
     job: g.replica.job as JobId,
@@ -113,4 +120,22 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<GrantedLea
     // A known-answer unit's tag would tell it apart.
     tag: g.probe ? null : g.candidate.tag,
   }));
+  return { granted, none: null };
+}
+
+/**
+ * How many more leases the key may hold: its room grows with its validated results, under a ceiling over all
+ * keys of its address. The operator's own addresses (SEPARATION_EXEMPT), and a key the token route never saw
+ * (a caller of the store itself), have only the per-key cap.
+ */
+async function roomOf(ctx: StepContext, volunteer: VolunteerRecord, exempt: boolean): Promise<number> {
+  const { limits } = ctx;
+  const inFlight = volunteer.leased - volunteer.returned;
+  if (exempt || !volunteer.origin) return volunteerRoom(inFlight, limits.maxLeasesPerVolunteer);
+  const held = {
+    key: inFlight,
+    address: await ctx.tx.heldByBucket(volunteer.origin.bucket),
+    validated: volunteer.valid,
+  };
+  return leaseRoom(Number.POSITIVE_INFINITY, held, { ...limits.leaseRoom, perKey: limits.maxLeasesPerVolunteer });
 }

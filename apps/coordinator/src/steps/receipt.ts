@@ -2,57 +2,11 @@
 // it. The log has one appender at a time (its head is locked until commit), and its head carries the tree's
 // frontier, so an append reads one row and writes its receipts, their nodes and the new head: nothing of the
 // tree is read back.
-import {
-  type CreditBody,
-  type JobId,
-  type ProjectId,
-  type ReceiptBody,
-  type VolunteerKey,
-  type WorkUnitNumber,
-  canonicalJson,
-  workUnitId,
-} from '@bricolage/protocol';
+import { type CreditBody, type ReceiptBody, canonicalJson, workUnitId } from '@bricolage/protocol';
 import { appendToFrontier, leafHashSync, rootOfFrontier } from '../log/merkle-tree';
 import type { MerkleNode, NewReceipt } from '../store/records';
 import type { StepContext } from './context';
-
-/** A credit granted by a verdict, waiting for its place in the log. */
-export interface Credit {
-  readonly kind: 'credit';
-  readonly job: JobId;
-  readonly project: ProjectId;
-  readonly workUnit: WorkUnitNumber;
-  readonly volunteer: VolunteerKey;
-  readonly outputHash: string;
-  readonly amount: number;
-  /** The key that pays for the job, when a volunteer does. */
-  readonly funder: VolunteerKey | null;
-}
-
-/** What a validated unit of a volunteer-funded job cost its funder, waiting for its place in the log. */
-export interface Debit {
-  readonly kind: 'debit';
-  readonly job: JobId;
-  readonly project: ProjectId;
-  readonly workUnit: WorkUnitNumber;
-  readonly funder: VolunteerKey;
-  readonly replicas: number;
-  readonly amount: number;
-}
-
-/** Another grid's credit receipt, honoured here once: credited to its volunteer. */
-export interface Import {
-  readonly kind: 'import';
-  readonly volunteer: VolunteerKey;
-  readonly from: string;
-  readonly fromIndex: number;
-  readonly project: ProjectId;
-  readonly job: JobId;
-  readonly workUnit: string;
-  readonly amount: number;
-}
-
-export type LogEntry = Credit | Debit | Import;
+import type { LogEntry } from './log-entries';
 
 const utf8 = new TextEncoder();
 

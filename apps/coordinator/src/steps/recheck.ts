@@ -1,5 +1,5 @@
 // Standing at commit: each key a verdict of this transaction judged is locked (in key order, after the jobs:
-// the lock order of changes.ts), its verdicts folded on the row as it is now (rules/standing.ts), and when a
+// the lock order of write.ts), its verdicts folded on the row as it is now (rules/standing.ts), and when a
 // trusted key gave a wrong answer, the units it validated alone since it was trusted are checked again: each
 // stays validated, with its result, and wants one more replica from someone else (validate.ts `judgeLate`
 // decides what that replica's result means).

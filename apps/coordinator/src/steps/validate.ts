@@ -124,8 +124,9 @@ export function onError(
   wu: WorkUnitRecord,
   volunteer: VolunteerKey,
   returned: readonly Ballot[],
+  kind: 'error' | 'expired' = 'error',
 ): void {
-  const charged = ctx.changes.verdict(volunteer, { kind: 'error' }, ctx.now);
+  const charged = ctx.changes.verdict(volunteer, { kind }, ctx.now);
   const countsForUnit = charged?.errorCountsForUnit ?? true;
   if (wu.state === 'probe') return;
   if (wu.state !== 'in_progress' && wu.state !== 'unsent') {

@@ -20,7 +20,8 @@ import {
 } from '@bricolage/protocol';
 import type { Random } from '../clock';
 import { type MerkleNodeStore, consistencyPath, inclusionPath, nodesRead, rootAt } from '../log/merkle-tree';
-import { Changes, writeChanges } from '../steps/changes';
+import { Changes } from '../steps/changes';
+import { writeChanges } from '../steps/write';
 import { JobCatalog, type StepContext, type StepLimits } from '../steps/context';
 import { expireLeases } from '../steps/expire';
 import { heartbeat } from '../steps/heartbeat';
@@ -35,7 +36,7 @@ import type { JobRecord } from './records';
 import type {
   BatchSummary,
   CommittedUpload,
-  GrantedLease,
+  LeaseOutcome,
   HeartbeatRow,
   JobActivity,
   JobCounts,
@@ -247,11 +248,11 @@ export class CoordinatorStore implements Store {
 
   // ---- volunteers ----
 
-  lease(q: LeaseQuery, now: number): Promise<GrantedLease[]> {
+  lease(q: LeaseQuery, now: number): Promise<LeaseOutcome> {
     return this.#step(now, async (ctx) => {
-      const granted = await lease(ctx, q);
+      const outcome = await lease(ctx, q);
       await writeChanges(ctx);
-      return granted;
+      return outcome;
     });
   }
 
@@ -391,11 +392,17 @@ export class CoordinatorStore implements Store {
 
   // The `challenges` table once held issued challenges; challenges are stateless now (http/challenges.ts)
   // and it holds the nonces of used ones. Rows an older version left are pruned like any other at expiry.
-  consumeChallenge(nonce: string, volunteer: VolunteerKey, expiresAt: number, now: number): Promise<boolean> {
+  consumeChallenge(
+    nonce: string,
+    volunteer: VolunteerKey,
+    expiresAt: number,
+    now: number,
+    from: { readonly address: string; readonly bucket: string },
+  ): Promise<boolean> {
     return this.#read(async (tx) => {
       await tx.pruneChallenges(now);
       if (!(await tx.recordChallenge(nonce, volunteer, expiresAt))) return false;
-      await tx.ensureVolunteer(volunteer);
+      await tx.ensureVolunteer(volunteer, from.address, from.bucket, now);
       return true;
     });
   }

@@ -32,6 +32,7 @@ import type {
   VolunteerDelta,
   ImportClaim,
   VolunteerRecord,
+  UnitHolder,
   WorkUnitChange,
 } from './records';
 import type { BatchSummary, ResultRow, StagedWorkUnit, StoredReceipt, UploadKey } from './store';
@@ -122,8 +123,9 @@ export interface LeaseRows {
   lockVolunteer(key: VolunteerKey): Promise<VolunteerRecord>;
   volunteer(key: VolunteerKey): Promise<VolunteerRecord | null>;
   /**
-   * Up to `limit` units of the job that want a replica, lowest id first, of this backend class when the
-   * unit is bound to one, that this volunteer never held; locked, skipping rows another transaction holds.
+   * Up to `limit` units of the job above `after` that want a replica, lowest id first, of this backend class
+   * when the unit is bound to one, that this volunteer never held; locked, skipping rows another transaction
+   * holds. Leasing draws from them at random (rules/assignment.ts `sample`).
    */
   leaseCandidates(
     job: JobId,
@@ -131,7 +133,16 @@ export interface LeaseRows {
     volunteer: VolunteerKey,
     limit: number,
     inlineBytes: number,
+    after: WorkUnitNumber | 0,
   ): Promise<Candidate[]>;
+  /**
+   * The keys that were ever given a replica of these units (leased, returned, judged, failed or expired), with
+   * their origins: a lease that ran out still keeps its address off the unit, so that keys of one address
+   * cannot take turns holding it until its error budget is spent.
+   */
+  holdersOf(units: readonly WorkUnitNumber[]): Promise<UnitHolder[]>;
+  /** Leases held now by all the keys whose origin is in this bucket (rules/lease-limits.ts' per-address ceiling). */
+  heldByBucket(bucket: string): Promise<number>;
   /** Known-answer units of the job this volunteer never held (up to `limit`). */
   probeCandidates(job: JobId, volunteer: VolunteerKey, limit: number, inlineBytes: number): Promise<Candidate[]>;
   /** Inserts the replicas in order and returns their lease numbers in the same order. */
@@ -184,7 +195,8 @@ export interface MetaRows {
   meta(key: string): Promise<Uint8Array | null>;
   putMeta(key: string, value: Uint8Array): Promise<void>;
   isVolunteer(key: VolunteerKey): Promise<boolean>;
-  ensureVolunteer(key: VolunteerKey): Promise<void>;
+  /** Creates the key's row if new; records the address of this token and, the first time, when it was seen. */
+  ensureVolunteer(key: VolunteerKey, address: string, bucket: string, now: number): Promise<void>;
   pruneChallenges(now: number): Promise<void>;
   /** False when the nonce was recorded before. */
   recordChallenge(nonce: string, volunteer: VolunteerKey, expiresAt: number): Promise<boolean>;

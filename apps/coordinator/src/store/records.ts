@@ -70,6 +70,10 @@ export interface ReplicaRecord {
   readonly job: JobId;
   readonly volunteer: VolunteerKey;
   readonly state: ReplicaState;
+  /** When it was leased: a heartbeat never keeps it alive past a lifetime counted from then (rules/lease-limits.ts). */
+  readonly leasedAt: number;
+  /** What restarts added to its deadline (downtime and grace): its lifetime is counted without it. */
+  readonly pausedMs: number;
   readonly deadline: number;
   readonly outputHash: string | null;
   readonly errorCode: string | null;
@@ -157,6 +161,28 @@ export interface VolunteerRecord {
   readonly spent: number;
   /** The part of `credit` earned on jobs the key itself paid for: not spendable. */
   readonly ownCredit: number;
+  /** Where the key comes from, or null for a key that never traded a challenge for a token (a funder, say). */
+  readonly origin: VolunteerOrigin | null;
+}
+
+/**
+ * Where a volunteer key comes from, as the token route saw it (issue 17): replicas of one unit are never given
+ * to keys of one address or of one burst of new keys from one network (rules/assignment.ts).
+ */
+export interface VolunteerOrigin {
+  /** The client address of its latest token (http/client-address.ts `clientAddress`). */
+  readonly address: string;
+  /** That address's bucket (`bucketOf`: an IPv6 /64 is one): what separation and per-address ceilings count by. */
+  readonly bucket: string;
+  /** When it first traded a challenge for a token (ms since the epoch). */
+  readonly firstSeen: number;
+}
+
+/** A key holding (or having returned) a replica of a unit, for the separation rule. */
+export interface UnitHolder {
+  readonly workUnit: WorkUnitNumber;
+  readonly volunteer: VolunteerKey;
+  readonly origin: VolunteerOrigin | null;
 }
 
 export interface StoredStanding {

@@ -104,6 +104,23 @@ export interface GrantedLease {
   readonly tag: string | null;
 }
 
+/** Why a lease request got nothing, as the lease step saw it (so that the route need not guess). */
+export type NoLease =
+  /** The key holds all the leases it may; its own results in flight free room within moments. */
+  | { readonly why: 'full' }
+  /** Its error results spent its allowance (rules/error-budget.ts): nothing until `until`. */
+  | { readonly why: 'out_of_allowance'; readonly until: number }
+  /** It stopped voting (rules/reputation.ts): its results would be set aside. */
+  | { readonly why: 'not_voting' }
+  /** Nothing it can run and may hold wants a replica now. */
+  | { readonly why: 'no_work' };
+
+export interface LeaseOutcome {
+  readonly granted: readonly GrantedLease[];
+  /** Why none were granted; null when some were. */
+  readonly none: NoLease | null;
+}
+
 export interface LeaseQuery {
   readonly volunteer: VolunteerKey;
   readonly capabilities: Capabilities;
@@ -210,7 +227,7 @@ export interface Store {
   abortBatch(job: JobId, batch: string): Promise<void>;
 
   // volunteers
-  lease(q: LeaseQuery, now: number): Promise<GrantedLease[]>;
+  lease(q: LeaseQuery, now: number): Promise<LeaseOutcome>;
   heartbeat(volunteer: VolunteerKey, leases: readonly LeaseNumber[], now: number): Promise<HeartbeatRow[]>;
   submit(volunteer: VolunteerKey, items: readonly SubmitItem[], now: number): Promise<Result<SubmitResponse>>;
   /** Whether this coordinator is the one of its grid that sweeps (always, alone on SQLite). */
@@ -259,10 +276,17 @@ export interface Store {
   banOf(volunteer: VolunteerKey): Promise<Ban | null>;
   bans(): Promise<Ban[]>;
   /**
-   * Records the nonce of a (stateless, already verified) challenge as used, and the volunteer as known; false
-   * when it was used before. Records are kept until `expiresAt`, after which the challenge is refused anyway.
+   * Records the nonce of a (stateless, already verified) challenge as used, and the volunteer as known, coming
+   * from `from` (its origin, for replica separation); false when it was used before. Records are kept until
+   * `expiresAt`, after which the challenge is refused anyway.
    */
-  consumeChallenge(nonce: string, volunteer: VolunteerKey, expiresAt: number, now: number): Promise<boolean>;
+  consumeChallenge(
+    nonce: string,
+    volunteer: VolunteerKey,
+    expiresAt: number,
+    now: number,
+    from: { readonly address: string; readonly bucket: string },
+  ): Promise<boolean>;
 
   // results and the receipt log
   results(job: JobId, after: number, limit: number): Promise<ResultRow[]>;

@@ -6,32 +6,24 @@
 // replays it. The crash test runs it small; `npm run soak:coordinators` runs it at full size.
 import {
   API,
-  type Lease,
-  type LeaseResponse,
-  type ReceiptBody,
   type SignedTreeHead,
-  type SubmittedResult,
   fromBase64,
   fromHex,
-  leafHash,
-  leaseNumber,
-  rootFromLeafHashes,
   toBase64,
   toHex,
   verifyConsistency,
   verifyReceipt,
   verifyTreeHead,
-  workUnitNumber,
-  netCredit,
 } from '@bricolage/protocol';
-import { type Random, seededRandom, systemClock } from '../clock';
+import { seededRandom, systemClock } from '../clock';
 import { DEFAULT_CONFIG } from '../config';
-import { rootAt } from '../log/merkle-tree';
 import { createProject, openStore } from '../server';
 import { ChildGrid } from './child-grid';
 import { Researcher, square, squareInput } from './fixtures';
 import { RoundRobin } from './round-robin';
-import { GPU_CAPABILITIES, type HttpReply, SimVolunteer, okResult } from './sim-volunteer';
+import { SimVolunteer } from './sim-volunteer';
+import { COST, DESERTED, checkRows } from './crash-checks';
+import { type Tally, volunteerLoop } from './crash-volunteer';
 
 export interface CrashRunOptions {
   readonly seed: number;
@@ -67,86 +59,10 @@ export interface CrashRunReport {
   readonly checkedSeconds: number;
 }
 
-/** Leases taken by a volunteer that never returns. */
-const DESERTED = 16;
-const COST = 10;
 /** Receipts fetched and verified per volunteer. */
 const RECEIPT_SAMPLE = 10;
-/** Replica states a result the coordinator acknowledged may end in; an honest one should end `valid`. */
-const TERMINAL = ['valid', 'invalid', 'superseded'];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Where the run stands: what the coordinator acknowledged, and every answer it should not have given. */
-interface Tally {
-  /** Lease number → the work unit and volunteer of every result a 200 acknowledged. */
-  readonly acknowledged: Map<number, { workUnit: number; volunteer: string }>;
-  readonly dropped: Map<string, number>;
-  readonly unexpected: string[];
-  readonly networkErrors: { n: number };
-  done: boolean;
-}
-
-/** One volunteer as the browser runtime behaves: lease, compute, submit; on a 4xx naming an item,
- * drop that item and resubmit the rest; on a network error, keep the batch and try again. */
-async function volunteerLoop(v: SimVolunteer, random: Random, tally: Tally): Promise<void> {
-  // Results not yet acknowledged, each with its work unit.
-  let pending: { result: SubmittedResult; workUnit: number }[] = [];
-  const call = async <T>(f: () => Promise<HttpReply<T>>): Promise<HttpReply<T> | null> => {
-    try {
-      return await f();
-    } catch {
-      // Refused, reset or cut off mid-answer: the coordinator is down or going down.
-      tally.networkErrors.n++;
-      await sleep(20 + random() * 30);
-      return null;
-    }
-  };
-  while (!tally.done) {
-    if (pending.length > 0) {
-      const batch = pending;
-      const reply = await call(() => v.submit(batch.map((p) => p.result)));
-      if (!reply) continue;
-      if (reply.status === 200) {
-        for (const p of batch)
-          tally.acknowledged.set(leaseNumber(p.result.lease), { workUnit: p.workUnit, volunteer: v.key });
-        pending = [];
-        continue;
-      }
-      const error = (reply.body as { error?: { code: string; index?: number } }).error;
-      if (reply.status === 429) {
-        await sleep(50);
-        continue;
-      }
-      if (reply.status >= 500 || !error) {
-        tally.unexpected.push(`submit ${reply.status}: ${JSON.stringify(reply.body)}`);
-        pending = [];
-        continue;
-      }
-      tally.dropped.set(error.code, (tally.dropped.get(error.code) ?? 0) + 1);
-      pending =
-        error.index !== undefined && error.index < batch.length ? batch.filter((_, i) => i !== error.index) : [];
-      continue;
-    }
-    const max = 1 + Math.floor(random() * 64);
-    const reply = await call(() => v.post<LeaseResponse>(API.lease, { capabilities: GPU_CAPABILITIES, max }));
-    if (!reply) continue;
-    if (reply.status !== 200) {
-      if (reply.status !== 429) tally.unexpected.push(`lease ${reply.status}: ${JSON.stringify(reply.body)}`);
-      await sleep(50);
-      continue;
-    }
-    const leases: Lease[] = reply.body.leases;
-    if (leases.length === 0) {
-      await sleep(50 + random() * 100);
-      continue;
-    }
-    pending = leases.map((l) => ({
-      result: okResult(l, square(fromBase64(l.input ?? ''))),
-      workUnit: workUnitNumber(l.workUnit),
-    }));
-  }
-}
 
 export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunReport> {
   const started = performance.now();
@@ -415,143 +331,4 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
     finishedSeconds: finished,
     checkedSeconds: (performance.now() - started) / 1000,
   };
-}
-
-/** The stored rows, read directly, against what was acknowledged. */
-async function checkRows(
-  o: CrashRunOptions,
-  tally: Tally,
-  context: string,
-  problems: string[],
-): Promise<{ expired: number; receipts: number }> {
-  const check = (ok: boolean, what: string) => {
-    if (!ok) problems.push(`${context}: ${what}`);
-  };
-  const q = o.query;
-  // No acknowledged result was lost: its replica reached a verdict, and (all volunteers being honest) a valid one.
-  const replicas = new Map(
-    (
-      await q<{ id: number; wu: number; volunteer: string; state: string }>(
-        'SELECT id, wu, volunteer, state FROM replicas',
-      )
-    ).map((r) => [Number(r.id), r]),
-  );
-  const lost: string[] = [];
-  for (const [lease, ack] of tally.acknowledged) {
-    const row = replicas.get(lease);
-    if (!row || Number(row.wu) !== ack.workUnit || row.volunteer !== ack.volunteer || !TERMINAL.includes(row.state))
-      lost.push(`ls_${lease}: ${JSON.stringify(row ?? null)}`);
-    else if (row.state !== 'valid') lost.push(`ls_${lease}: honest result ended ${row.state}`);
-  }
-  check(lost.length === 0, `${lost.length} acknowledged results lost: ${lost.slice(0, 10).join('; ')}`);
-  const count = async (sql: string) => Number((await q<{ n: number }>(sql))[0]?.n);
-  check((await count("SELECT COUNT(*) AS n FROM replicas WHERE state = 'returned'")) === 0, 'results left unjudged');
-  // The deserter's leases expired, and their work units were reissued (they all validated).
-  const expired = await count("SELECT COUNT(*) AS n FROM replicas WHERE state = 'expired'");
-  check(expired >= DESERTED, `only ${expired} leases expired`);
-
-  // Each work unit: validated, its canonical replica valid and correct, at least a quorum of distinct volunteers.
-  const wus = await q<{
-    id: number;
-    state: string;
-    in_flight: number;
-    output_hash: string;
-    rstate: string;
-    output: Buffer;
-    rhash: string;
-    agreeing: number;
-    leased: number;
-    tag: string;
-  }>(
-    `SELECT w.id, w.state, w.in_flight, w.output_hash, r.state AS rstate, r.output, r.output_hash AS rhash,
-       (SELECT COUNT(DISTINCT volunteer) FROM replicas v WHERE v.wu = w.id AND v.state = 'valid') AS agreeing,
-       (SELECT COUNT(*) FROM replicas l WHERE l.wu = w.id AND l.state = 'leased') AS leased,
-       w.tag
-     FROM work_units w LEFT JOIN replicas r ON r.id = w.canonical_replica`,
-  );
-  check(wus.length === o.workUnits, `${wus.length} work units stored, not ${o.workUnits}`);
-  for (const w of wus) {
-    const where = `wu_${w.id}`;
-    if (w.state !== 'validated' || w.rstate !== 'valid' || w.rhash !== w.output_hash)
-      problems.push(`${context}: ${where} is ${w.state}, its canonical replica ${w.rstate}`);
-    else if (toHex(new Uint8Array(w.output)) !== toHex(square(squareInput(Number(w.tag.slice(2))))))
-      problems.push(`${context}: ${where} has a wrong canonical output`);
-    if (Number(w.agreeing) < 2) problems.push(`${context}: ${where} validated by ${w.agreeing} volunteers`);
-    // The counter a crash could tear from the rows it counts.
-    if (Number(w.in_flight) !== Number(w.leased))
-      problems.push(`${context}: ${where} counts ${w.in_flight} in flight, has ${w.leased} leased`);
-  }
-
-  // The log: contiguous, one receipt per valid replica (so no credit twice), and its root recomputed from
-  // the bodies alone equals the stored tree's root.
-  const receipts = await q<{ idx: number; volunteer: string; body: string }>(
-    'SELECT idx, volunteer, body FROM receipts ORDER BY idx',
-  );
-  const bodies = receipts.map((r) => JSON.parse(r.body) as ReceiptBody);
-  check(
-    receipts.every((r, i) => Number(r.idx) === i),
-    'the log has gaps',
-  );
-  check(
-    bodies.every((b, i) => b.index === i && b.volunteer === receipts[i]?.volunteer),
-    'a receipt names another index or volunteer than its row',
-  );
-  const valid = await q<{ wu: number; volunteer: string }>(
-    "SELECT wu, volunteer FROM replicas WHERE state = 'valid' ORDER BY wu, volunteer",
-  );
-  const key = (wu: number, volunteer: string) => `${wu}:${volunteer}`;
-  const credited = bodies.map((b) => key(workUnitNumber(b.workUnit), b.volunteer)).sort();
-  const expected = valid.map((r) => key(Number(r.wu), r.volunteer)).sort();
-  check(new Set(credited).size === credited.length, `${credited.length - new Set(credited).size} credits given twice`);
-  check(JSON.stringify(credited) === JSON.stringify(expected), 'receipts and valid replicas differ');
-  const recomputed = toHex(
-    await rootFromLeafHashes(await Promise.all(receipts.map((r) => leafHash(new TextEncoder().encode(r.body))))),
-  );
-  const nodes = new Map(
-    (await q<{ level: number; idx: number; hash: Buffer }>('SELECT level, idx, hash FROM merkle_nodes')).map((n) => [
-      `${n.level}:${n.idx}`,
-      new Uint8Array(n.hash),
-    ]),
-  );
-  const stored = rootAt(
-    {
-      getNode: (level, index) => nodes.get(`${level}:${index}`),
-      putNode: () => {
-        throw new Error('read-only');
-      },
-    },
-    receipts.length,
-  );
-  check(toHex(stored) === recomputed, 'the stored tree is not the tree of the receipts');
-
-  // Credit: each volunteer's total is the sum of its receipts, and its counters match its replicas.
-  const sums = new Map<string, { credit: number; n: number }>();
-  for (const b of bodies) {
-    const s = sums.get(b.volunteer) ?? { credit: 0, n: 0 };
-    sums.set(b.volunteer, { credit: s.credit + netCredit(b), n: s.n + 1 });
-  }
-  const rows = await q<{
-    key: string;
-    credit: number;
-    valid: number;
-    leased: number;
-    returned: number;
-    replicas: number;
-    ended: number;
-  }>(
-    `SELECT v.key, v.credit, v.valid, v.leased, v.returned,
-       (SELECT COUNT(*) FROM replicas r WHERE r.volunteer = v.key) AS replicas,
-       (SELECT COUNT(*) FROM replicas r WHERE r.volunteer = v.key AND r.state <> 'leased') AS ended
-     FROM volunteers v`,
-  );
-  check(rows.length === o.volunteers + 1, `${rows.length} volunteers stored`);
-  for (const r of rows) {
-    const s = sums.get(r.key) ?? { credit: 0, n: 0 };
-    const got = [r.credit, r.valid, r.leased, r.returned].map(Number);
-    const want = [s.credit, s.n, Number(r.replicas), Number(r.ended)];
-    check(JSON.stringify(got) === JSON.stringify(want), `volunteer ${r.key}: ${got} where ${want}`);
-  }
-  const total = Number((await q<{ c: number }>('SELECT SUM(credit) AS c FROM jobs'))[0]?.c);
-  check(total === receipts.length * COST, `jobs credited ${total} for ${receipts.length} receipts`);
-  return { expired, receipts: receipts.length };
 }

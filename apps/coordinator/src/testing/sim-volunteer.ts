@@ -51,11 +51,13 @@ export class SimVolunteer {
     readonly url: string,
     readonly key: string,
     private readonly privateKey: CryptoKey,
+    /** The client address it claims through X-Forwarded-For (a coordinator that trusts loopback believes it). */
+    readonly from: string | null = null,
   ) {}
 
-  static async create(url: string): Promise<SimVolunteer> {
+  static async create(url: string, from: string | null = null): Promise<SimVolunteer> {
     const pair = await generateSigningKeyPair();
-    const v = new SimVolunteer(url, pair.publicKeyText, pair.privateKey);
+    const v = new SimVolunteer(url, pair.publicKeyText, pair.privateKey, from);
     await v.authenticate();
     return v;
   }
@@ -82,7 +84,7 @@ export class SimVolunteer {
 
   /** The same volunteer, key and token, talking to another coordinator of the grid. */
   at(url: string): SimVolunteer {
-    const other = new SimVolunteer(url, this.key, this.privateKey);
+    const other = new SimVolunteer(url, this.key, this.privateKey, this.from);
     other.token = this.token;
     return other;
   }
@@ -119,15 +121,25 @@ export class SimVolunteer {
   async post<T>(path: string, body: unknown, auth = true): Promise<HttpReply<T>> {
     const res = await fetch(this.url + path, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${this.token}` } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(auth ? { authorization: `Bearer ${this.token}` } : {}),
+        ...this.forwarded(),
+      },
       body: JSON.stringify(body),
     });
     return { status: res.status, body: (await res.json()) as T };
   }
 
   async get<T>(path: string): Promise<HttpReply<T>> {
-    const res = await fetch(this.url + path, { headers: { authorization: `Bearer ${this.token}` } });
+    const res = await fetch(this.url + path, {
+      headers: { authorization: `Bearer ${this.token}`, ...this.forwarded() },
+    });
     return { status: res.status, body: (await res.json()) as T };
+  }
+
+  private forwarded(): Record<string, string> {
+    return this.from === null ? {} : { 'x-forwarded-for': this.from };
   }
 }
 

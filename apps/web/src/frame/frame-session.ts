@@ -127,7 +127,8 @@ export class FrameSession {
       model,
       store,
       api: connectivity.api,
-      volunteer: () => parts.computing.ensureVolunteer(),
+      // Only while the reader's yes stands: a sync scheduled while computing must not sign in after a withdrawal.
+      volunteer: async () => (this.#consented ? parts.computing.ensureVolunteer() : null),
     });
     const parts: Parts = { store, receipts, computing: this.#newComputing(store, receipts) };
     this.#parts = parts;

@@ -82,6 +82,8 @@ export class Grid {
   #timer: ReturnType<typeof setInterval> | null = null;
   #started = false;
   #closed = false;
+  /** The database opening (`open`): a Start given before it is done waits for it. */
+  #opened: Promise<void> | null = null;
   #view: GridView;
 
   constructor(options: GridOptions) {
@@ -128,7 +130,12 @@ export class Grid {
   }
 
   /** Opens its database, shows what it kept, and reads its public state; computes nothing. */
-  async open(): Promise<void> {
+  open(): Promise<void> {
+    this.#opened ??= this.#open();
+    return this.#opened;
+  }
+
+  async #open(): Promise<void> {
     this.#store = await this.#o.deps.openStore(gridDatabase(this.#setting.url));
     await this.#readTotals();
     this.#timer = setInterval(() => void this.#poll(), POLL_MS);
@@ -223,6 +230,9 @@ export class Grid {
   }
 
   async #create(): Promise<Volunteer> {
+    // Shown as soon as it is added, the grid may be started before its database is open (a Start pressed right
+    // after the page loaded, on a busy machine): that Start waits for it rather than failing.
+    await this.#opened;
     const store = this.#store;
     if (!store) throw new Error('the grid is not open');
     const identity = await this.#o.identity();

@@ -14,8 +14,11 @@ export interface ReceiptSyncOptions {
   readonly model: ViewModel;
   readonly store: VolunteerStore;
   readonly api: PublicApi;
-  /** The volunteer whose receipts these are (the runtime's client signs the request). */
-  readonly volunteer: () => Promise<Volunteer>;
+  /**
+   * The volunteer whose receipts these are (the runtime's client signs the request), or null when it may not
+   * sign in now (a widget whose reader withdrew: nothing is asked of the coordinator in its name).
+   */
+  readonly volunteer: () => Promise<Volunteer | null>;
 }
 
 export class ReceiptSync {
@@ -49,6 +52,7 @@ export class ReceiptSync {
     const key = model.view().coordinatorKey;
     if (!key || !model.view().identity) return;
     const volunteer = await this.#o.volunteer();
+    if (!volunteer) return;
     let after = await store.lastIndex(key, volunteer.id);
     const rejected: Rejection[] = [];
     let added = 0;

@@ -5,14 +5,8 @@ import { type ComputeOutcome, IN_FLIGHT } from '../compute/api';
 import type { VolunteerEvent } from '../events';
 import type { Interrupted } from '../host';
 import { MemoryOutbox } from '../outbox';
-import {
-  MAX_HANDOFF,
-  MAX_PREFETCH,
-  Pipeline,
-  type PipelineClient,
-  type PipelineClock,
-  type PipelineCompute,
-} from './pipeline';
+import { MAX_HANDOFF, MAX_PREFETCH } from './pacing';
+import { Pipeline, type PipelineClient, type PipelineClock, type PipelineCompute } from './pipeline';
 import { restAfter } from './throttle';
 
 const H = '0'.repeat(64) as BlobHash;

@@ -11,6 +11,7 @@ import type { AssetSource, Interrupted } from '../host';
 import type { Outbox, OutboxEntry } from '../outbox';
 import { type LeaseClient, type LeaseClock, LeaseQueue, type Work } from './lease-queue';
 import { ResultWriter } from './result-writer';
+import { batchSize, ema, handoffSize, prefetchDepth } from './pacing';
 import { JobSpeeds } from './speeds';
 import { DutyMeter, clampDuty, restAfter } from './throttle';
 
@@ -68,15 +69,6 @@ const systemClock: PipelineClock = {
   monotonic: () => performance.timeOrigin + performance.now(),
 };
 
-/** Most work units kept leased ahead beyond those handed to the worker, however small they are. */
-export const MAX_PREFETCH = 16;
-/** Compute time the units handed to the worker ahead should cover, and their most. */
-const HANDOFF_MS = 1000;
-export const MAX_HANDOFF = 64;
-/** Compute time one call to the worker should hold, and the most units in it. */
-const BATCH_MS = 25;
-const MAX_BATCH = 64;
-
 /** A work unit on its way through the worker, or the reason it never got there. */
 type Started =
   | { readonly kind: 'skip'; readonly work: Work; readonly reason: string }
@@ -103,8 +95,6 @@ interface Runnable {
 
 const isInterrupted = (o: ComputeOutcome | Interrupted): o is Interrupted =>
   !o.ok && (o.code === 'aborted' || o.code === 'restarted');
-
-const ema = (previous: number | null, sample: number) => (previous === null ? sample : previous * 0.7 + sample * 0.3);
 
 export class Pipeline {
   readonly #o: PipelineOptions;
@@ -314,7 +304,10 @@ export class Pipeline {
       // not paused.
       while (this.#handoff() > inWorker.length - 1 && !this.#paused && this.#running && this.#queue.length > 0) {
         const batch = [this.#queue.shift()!];
-        const size = Math.min(this.#batchSize(batch[0]!), this.#handoff() + 1 - inWorker.length);
+        const size = Math.min(
+          batchSize(this.#computeEma, IN_FLIGHT[batch[0]!.job.backend]),
+          this.#handoff() + 1 - inWorker.length,
+        );
         while (batch.length < size && this.#queue.held[0]?.job.id === batch[0]!.job.id)
           batch.push(this.#queue.shift()!);
         post(batch);
@@ -327,27 +320,11 @@ export class Pipeline {
     await this.#writer.flush();
   }
 
-  /**
-   * Units to hand the worker beyond the one it computes, at a full duty cycle: as many as it runs at once,
-   * and for short units enough to cover HANDOFF_MS of compute, so that the worker goes from one to the
-   * next without waiting on the page (whose work per result, a millisecond or so, would otherwise set the
-   * pace of units that compute in one).
-   */
+  /** Units to hand the worker beyond the one it computes: none when throttled or not prefetching. */
   #handoff(): number {
     if (!this.#prefetch || this.#duty < 1) return 0;
     const next = this.#queue.held[0] ?? this.#current;
-    const atOnce = next ? IN_FLIGHT[next.job.backend] : 1;
-    const cover = this.#computeEma === null ? 0 : Math.ceil(HANDOFF_MS / Math.max(this.#computeEma, 0.05));
-    return Math.min(MAX_HANDOFF, Math.max(atOnce, cover));
-  }
-
-  /**
-   * Units of a job to post in one call: one at a time on a backend that runs several at once (WebGPU's
-   * ring), otherwise as many short units as BATCH_MS of compute.
-   */
-  #batchSize(work: Work): number {
-    if (IN_FLIGHT[work.job.backend] > 1 || this.#computeEma === null) return 1;
-    return Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_MS / Math.max(this.#computeEma, 0.05))));
+    return handoffSize(this.#computeEma, next ? IN_FLIGHT[next.job.backend] : 1);
   }
 
   /** The next work unit to compute, leasing when the queue is empty; null when stopped or paused. */
@@ -365,19 +342,10 @@ export class Pipeline {
     return null;
   }
 
-  /**
-   * Work units to keep leased and fetched ahead: enough to cover (twice) the time a lease takes to
-   * become ready, measured against the time a work unit takes to compute (one for long work units, more for
-   * tiny ones), plus those handed to the worker ahead of time when running at a full duty cycle.
-   */
+  /** Work units to keep leased and fetched ahead, those handed to the worker included. */
   #depth(): number {
     if (!this.#prefetch) return 0;
-    const handoff = this.#handoff();
-    const readyMs = this.#queue.readyMs;
-    if (this.#computeEma === null || readyMs === null) return 1 + handoff;
-    // Twice the mean: lease latency varies far more than compute time does.
-    const cover = Math.ceil((2 * readyMs) / Math.max(this.#computeEma, 0.5));
-    return Math.min(MAX_PREFETCH, Math.max(1, cover)) + handoff;
+    return prefetchDepth(this.#computeEma, this.#queue.readyMs, this.#handoff());
   }
 
   #refill(): void {

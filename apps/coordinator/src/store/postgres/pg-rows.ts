@@ -19,6 +19,7 @@ import type {
   ReplicaRecord,
   ReturnedRow,
   StoredWorkUnitState,
+  VolunteerOrigin,
   VolunteerRecord,
   WorkUnitChange,
   WorkUnitRecord,
@@ -61,7 +62,7 @@ export const PROJECT = 'SELECT id, name, description, owner, created_at FROM pro
 export const UNIT = `w.id, w.job, w.state, w.input_hash, w.expected_hash, w.quorum, w.need, w.in_flight, w.issued,
   w.errors, w.agree, w.hr_class, w.canonical_replica, w.output_hash`;
 export const IN_CONTEXT = `SELECT r.id AS r_id, r.volunteer AS r_volunteer, r.state AS r_state, r.deadline AS r_deadline,
-  r.leased_at AS r_leased_at, r.output_hash AS r_output_hash, r.error_code AS r_error_code, j.state AS job_state, ${UNIT}
+  r.leased_at AS r_leased_at, r.paused_ms AS r_paused_ms, r.output_hash AS r_output_hash, r.error_code AS r_error_code, j.state AS job_state, ${UNIT}
   FROM replicas r JOIN work_units w ON w.id = r.wu JOIN jobs j ON j.id = r.job`;
 
 export const view = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
@@ -113,6 +114,8 @@ export const toInContext = (r: QueryResultRow): ReplicaInContext => ({
     job: r.job as JobId,
     volunteer: r.r_volunteer as VolunteerKey,
     state: r.r_state as ReplicaRecord['state'],
+    leasedAt: Number(r.r_leased_at),
+    pausedMs: Number(r.r_paused_ms),
     deadline: r.r_deadline,
     outputHash: r.r_output_hash,
     errorCode: r.r_error_code,
@@ -128,6 +131,8 @@ export const toReplica = (r: QueryResultRow): ReplicaRecord => ({
   job: r.job as JobId,
   volunteer: r.volunteer as VolunteerKey,
   state: r.state as ReplicaRecord['state'],
+  leasedAt: r.leased_at,
+  pausedMs: r.paused_ms,
   deadline: r.deadline,
   outputHash: r.output_hash,
   errorCode: r.error_code,
@@ -169,7 +174,14 @@ export const toVolunteer = (r: QueryResultRow): VolunteerRecord => ({
   credit: r.credit,
   spent: r.spent,
   ownCredit: r.own_credit,
+  origin: toOrigin(r),
 });
+
+/** A key's origin from its row's columns; null for a key that never took a token (they are written together). */
+export const toOrigin = (r: QueryResultRow): VolunteerOrigin | null =>
+  r.address !== null && r.bucket !== null && r.first_seen !== null
+    ? { address: r.address, bucket: r.bucket, firstSeen: r.first_seen }
+    : null;
 
 export const toStoredReceipt = (r: QueryResultRow): StoredReceipt => ({
   index: r.idx,

@@ -82,6 +82,14 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   `,
   `
+  -- Issue 17: where each volunteer key comes from, and when it was first seen (see the SQLite schema).
+  ALTER TABLE volunteers ADD COLUMN address TEXT;
+  ALTER TABLE volunteers ADD COLUMN bucket TEXT;
+  ALTER TABLE volunteers ADD COLUMN first_seen BIGINT;
+  CREATE INDEX volunteers_bucket ON volunteers(bucket) WHERE bucket IS NOT NULL;
+  ALTER TABLE replicas ADD COLUMN paused_ms BIGINT NOT NULL DEFAULT 0;
+  `,
+  `
   -- Issue 17, phase 2: a volunteer key's standing in place of its consecutive valid results (see the SQLite schema).
   ALTER TABLE volunteers ADD COLUMN rep_record DOUBLE PRECISION NOT NULL DEFAULT 0;
   ALTER TABLE volunteers ADD COLUMN rep_probes INTEGER NOT NULL DEFAULT 0;

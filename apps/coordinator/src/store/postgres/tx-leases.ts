@@ -8,10 +8,12 @@ import type {
   ReplicaRecord,
   ReturnedRow,
   SingleResult,
+  UnitHolder,
   VolunteerDelta,
   VolunteerRecord,
   WorkUnitChange,
 } from '../records';
+import { byShape } from '../change-shapes';
 import type { ResultRow } from '../store';
 import {
   IN_CONTEXT,
@@ -21,6 +23,7 @@ import {
   type Column,
   toCandidate,
   toInContext,
+  toOrigin,
   toReplica,
   toReturned,
   toUnit,
@@ -52,16 +55,40 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
     volunteer: VolunteerKey,
     limit: number,
     inline: number,
+    after: WorkUnitNumber | 0,
   ): Promise<Candidate[]> {
     const rows = await db.q(
       `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= $5 THEN b.bytes END AS input, w.tag AS tag
        FROM work_units w JOIN blobs b ON b.hash = w.input_hash
-       WHERE w.job = $1 AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = $2)
+       WHERE w.job = $1 AND w.id > $6 AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = $2)
          AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = $3)
        ORDER BY w.id LIMIT $4 FOR UPDATE OF w SKIP LOCKED`,
-      [job, backend, volunteer, limit, inline],
+      [job, backend, volunteer, limit, inline, after],
     );
     return rows.map(toCandidate);
+  },
+
+  async holdersOf(units: readonly WorkUnitNumber[]): Promise<UnitHolder[]> {
+    // The candidate units are locked already (leaseCandidates): their replicas cannot change under us.
+    const rows = await db.q(
+      `SELECT r.wu, r.volunteer, v.address, v.bucket, v.first_seen
+       FROM replicas r LEFT JOIN volunteers v ON v.key = r.volunteer
+       WHERE r.wu = ANY($1::bigint[])`,
+      [units],
+    );
+    return rows.map((r) => ({
+      workUnit: r.wu as WorkUnitNumber,
+      volunteer: r.volunteer as VolunteerKey,
+      origin: toOrigin(r),
+    }));
+  },
+
+  async heldByBucket(bucket: string): Promise<number> {
+    const row = await db.one<{ n: number }>(
+      'SELECT COALESCE(SUM(leased - returned), 0)::bigint AS n FROM volunteers WHERE bucket = $1',
+      [bucket],
+    );
+    return row?.n ?? 0;
   },
 
   async probeCandidates(job: JobId, volunteer: VolunteerKey, limit: number, inline: number): Promise<Candidate[]> {
@@ -146,7 +173,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
 
   async replicas(ids: readonly LeaseNumber[]): Promise<ReplicaRecord[]> {
     const rows = await db.q(
-      `SELECT id, wu, job, volunteer, state, deadline, output_hash, error_code FROM replicas
+      `SELECT id, wu, job, volunteer, state, leased_at, paused_ms, deadline, output_hash, error_code FROM replicas
        WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
       [[...new Set(ids)]],
     );
@@ -207,7 +234,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
 
   async extendLiveLeases(since: number, by: number): Promise<number> {
     const rows = await db.q(
-      "UPDATE replicas SET deadline = deadline + $1 WHERE state = 'leased' AND deadline >= $2 RETURNING id",
+      "UPDATE replicas SET deadline = deadline + $1, paused_ms = paused_ms + $1 WHERE state = 'leased' AND deadline >= $2 RETURNING id",
       [by, since],
     );
     return rows.length;
@@ -252,19 +279,7 @@ async function updateByShape<C extends object>(
   columns: Record<keyof C, Column>,
   changes: readonly { id: number; set: C }[],
 ): Promise<void> {
-  const shapes = new Map<string, { fields: (keyof C)[]; rows: { id: number; set: C }[] }>();
-  for (const change of changes) {
-    const fields = (Object.keys(change.set) as (keyof C)[]).filter((k) => change.set[k] !== undefined).sort();
-    if (fields.length === 0) continue;
-    const key = fields.join(',');
-    let shape = shapes.get(key);
-    if (!shape) {
-      shape = { fields, rows: [] };
-      shapes.set(key, shape);
-    }
-    shape.rows.push(change);
-  }
-  for (const { fields, rows } of shapes.values()) {
+  for (const { fields, rows } of byShape(changes).values()) {
     const cols = fields.map((f) => columns[f]);
     const text =
       `UPDATE ${table} t SET ${cols.map((c) => `${c.name} = u.${c.name}`).join(', ')} ` +

@@ -20,8 +20,13 @@ export const metaRows = (db: PgQueries): MetaRows & BanRows => ({
     return (await db.one('SELECT 1 FROM volunteers WHERE key = $1', [key])) !== undefined;
   },
 
-  async ensureVolunteer(key: VolunteerKey): Promise<void> {
-    await db.q('INSERT INTO volunteers (key) VALUES ($1) ON CONFLICT DO NOTHING', [key]);
+  async ensureVolunteer(key: VolunteerKey, address: string, bucket: string, now: number): Promise<void> {
+    await db.q(
+      `INSERT INTO volunteers (key, address, bucket, first_seen) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (key) DO UPDATE SET address = EXCLUDED.address, bucket = EXCLUDED.bucket,
+         first_seen = COALESCE(volunteers.first_seen, EXCLUDED.first_seen)`,
+      [key, address, bucket, now],
+    );
   },
 
   async pruneChallenges(now: number): Promise<void> {

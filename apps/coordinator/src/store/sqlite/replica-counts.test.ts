@@ -7,7 +7,8 @@ import type { JobId } from '@bricolage/protocol';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from './schema';
-import { DEFAULT_CREDIT } from '../../rules/credit';
+import { DEFAULT_CONFIG } from '../../config';
+import { stepLimits } from '../../server';
 import { CoordinatorStore } from '../coordinator-store';
 import { SqlitePersistence } from './sqlite-persistence';
 
@@ -26,10 +27,8 @@ describe('replica counters', () => {
   const open = () =>
     new CoordinatorStore(new SqlitePersistence({ path }), {
       random: Math.random,
-      maxLeasesPerVolunteer: 8,
-      inlineInputBytes: 1024,
+      ...stepLimits({ ...DEFAULT_CONFIG, maxLeasesPerVolunteer: 8, inlineInputBytes: 1024 }),
       staleUploadMs: 60_000,
-      credit: DEFAULT_CREDIT,
     });
 
   it('are filled from the replicas of a database made before them', async () => {

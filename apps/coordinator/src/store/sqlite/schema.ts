@@ -139,6 +139,19 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   `,
   `
+  -- Issue 17: where each volunteer key comes from, as the token route saw it (the client address of its latest
+  -- token and that address's rate-limit bucket), and when it first traded a challenge for a token: leasing never
+  -- gives replicas of one unit to keys of one address or of one burst from one network, and caps the leases of
+  -- all keys of one address (rules/assignment.ts, rules/lease-limits.ts). Null for keys never seen there.
+  ALTER TABLE volunteers ADD COLUMN address TEXT;
+  ALTER TABLE volunteers ADD COLUMN bucket TEXT;
+  ALTER TABLE volunteers ADD COLUMN first_seen INTEGER;
+  CREATE INDEX volunteers_bucket ON volunteers(bucket) WHERE bucket IS NOT NULL;
+  -- What restarts added to a live lease's deadline (the grid's downtime and the grace after it): a lease's total
+  -- lifetime, which heartbeats never extend, is counted without it, as if the clock had stopped with the grid.
+  ALTER TABLE replicas ADD COLUMN paused_ms INTEGER NOT NULL DEFAULT 0;
+  `,
+  `
   -- Issue 17, phase 2: a volunteer key's standing (rules/standing.ts) in place of its consecutive valid results.
   -- Reputation: validated results since trust was last lost (fading with age from rep_at), known answers passed,
   -- when it was last trusted, wrong answers ever, and whether its results still count towards quorums. Error

@@ -17,6 +17,7 @@ import type {
   ReplicaInContext,
   ReplicaRecord,
   StoredWorkUnitState,
+  VolunteerOrigin,
   VolunteerRecord,
   WorkUnitChange,
   WorkUnitRecord,
@@ -55,7 +56,7 @@ export const REPLICA_COLUMNS: Record<keyof ReplicaChange, string> = {
 export const UNIT = `w.id, w.job, w.state, w.input_hash, w.expected_hash, w.quorum, w.need, w.in_flight, w.issued,
   w.errors, w.agree, w.hr_class, w.canonical_replica, w.output_hash`;
 export const IN_CONTEXT = `SELECT r.id AS r_id, r.volunteer AS r_volunteer, r.state AS r_state, r.deadline AS r_deadline,
-  r.leased_at AS r_leased_at, r.output_hash AS r_output_hash, r.error_code AS r_error_code, j.state AS job_state, ${UNIT}
+  r.leased_at AS r_leased_at, r.paused_ms AS r_paused_ms, r.output_hash AS r_output_hash, r.error_code AS r_error_code, j.state AS job_state, ${UNIT}
   FROM replicas r JOIN work_units w ON w.id = r.wu JOIN jobs j ON j.id = r.job`;
 
 export interface ProjectRow {
@@ -91,6 +92,7 @@ export interface InContextRow extends UnitRow {
   r_state: string;
   r_deadline: number;
   r_leased_at: number;
+  r_paused_ms: number;
   r_output_hash: string | null;
   r_error_code: string | null;
   job_state: string;
@@ -101,6 +103,8 @@ export interface ReplicaSqlRow {
   job: string;
   volunteer: string;
   state: string;
+  leased_at: number;
+  paused_ms: number;
   deadline: number;
   output_hash: string | null;
   error_code: string | null;
@@ -114,6 +118,13 @@ export interface ReturnedSqlRow {
   backend: string;
   output_hash: string;
   output: Buffer;
+}
+export interface HolderSqlRow {
+  wu: number;
+  volunteer: string;
+  address: string | null;
+  bucket: string | null;
+  first_seen: number | null;
 }
 export interface VolunteerRow {
   key: string;
@@ -134,6 +145,9 @@ export interface VolunteerRow {
   credit: number;
   spent: number;
   own_credit: number;
+  address: string | null;
+  bucket: string | null;
+  first_seen: number | null;
 }
 export interface ResultSqlRow {
   id: number;
@@ -207,6 +221,19 @@ export const toCandidate = (r: CandidateRow): Candidate => ({
   tag: r.tag,
 });
 
+export const toReplica = (r: ReplicaSqlRow): ReplicaRecord => ({
+  id: r.id as LeaseNumber,
+  workUnit: r.wu as WorkUnitNumber,
+  job: r.job as JobId,
+  volunteer: r.volunteer as VolunteerKey,
+  state: r.state as ReplicaRecord['state'],
+  leasedAt: r.leased_at,
+  pausedMs: r.paused_ms,
+  deadline: r.deadline,
+  outputHash: r.output_hash,
+  errorCode: r.error_code,
+});
+
 export const toInContext = (r: InContextRow): ReplicaInContext => ({
   replica: {
     id: r.r_id as LeaseNumber,
@@ -214,6 +241,8 @@ export const toInContext = (r: InContextRow): ReplicaInContext => ({
     job: r.job as JobId,
     volunteer: r.r_volunteer as VolunteerKey,
     state: r.r_state as ReplicaRecord['state'],
+    leasedAt: r.r_leased_at,
+    pausedMs: r.r_paused_ms,
     deadline: r.r_deadline,
     outputHash: r.r_output_hash,
     errorCode: r.r_error_code,
@@ -245,7 +274,18 @@ export const toVolunteer = (r: VolunteerRow): VolunteerRecord => ({
   credit: r.credit,
   spent: r.spent,
   ownCredit: r.own_credit,
+  origin: toOrigin(r),
 });
+
+/** A key's origin from its row's columns; null for a key that never took a token (they are written together). */
+export const toOrigin = (r: {
+  address: string | null;
+  bucket: string | null;
+  first_seen: number | null;
+}): VolunteerOrigin | null =>
+  r.address !== null && r.bucket !== null && r.first_seen !== null
+    ? { address: r.address, bucket: r.bucket, firstSeen: r.first_seen }
+    : null;
 
 export const toStoredReceipt = (row: ReceiptRow): StoredReceipt => ({
   index: row.idx,

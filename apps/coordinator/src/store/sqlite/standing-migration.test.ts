@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { VolunteerKey } from '@bricolage/protocol';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_CREDIT } from '../../rules/credit';
+import { DEFAULT_CONFIG } from '../../config';
+import { stepLimits } from '../../server';
 import { CoordinatorStore } from '../coordinator-store';
 import { MIGRATIONS } from './schema';
 import { SqlitePersistence } from './sqlite-persistence';
@@ -36,10 +37,8 @@ describe('the standing migration', () => {
 
     const store = new CoordinatorStore(new SqlitePersistence({ path }), {
       random: Math.random,
-      maxLeasesPerVolunteer: 8,
-      inlineInputBytes: 1024,
+      ...stepLimits({ ...DEFAULT_CONFIG, maxLeasesPerVolunteer: 8, inlineInputBytes: 1024 }),
       staleUploadMs: 60_000,
-      credit: DEFAULT_CREDIT,
     });
     try {
       expect(await store.volunteerStats('trusted' as VolunteerKey)).toMatchObject({

@@ -7,10 +7,12 @@ import type {
   ReplicaRecord,
   ReturnedRow,
   SingleResult,
+  UnitHolder,
   VolunteerDelta,
   VolunteerRecord,
   WorkUnitChange,
 } from '../records';
+import { byShape } from '../change-shapes';
 import type { ResultRow } from '../store';
 import {
   type CandidateRow,
@@ -25,7 +27,10 @@ import {
   toCandidate,
   toInContext,
   toUnit,
+  toOrigin,
+  toReplica,
   toVolunteer,
+  type HolderSqlRow,
   UNIT_COLUMNS,
   REPLICA_COLUMNS,
   UNIT,
@@ -51,17 +56,41 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
     volunteer: VolunteerKey,
     limit: number,
     inline: number,
+    after: WorkUnitNumber | 0,
   ): Promise<Candidate[]> {
     const rows = db
       .statement(
         `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= ? THEN b.bytes END AS input, w.tag AS tag
        FROM work_units w JOIN blobs b ON b.hash = w.input_hash
-       WHERE w.job = ? AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = ?)
+       WHERE w.job = ? AND w.id > ? AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = ?)
          AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?)
        ORDER BY w.id LIMIT ?`,
       )
-      .all(inline, job, backend, volunteer, limit) as CandidateRow[];
+      .all(inline, job, after, backend, volunteer, limit) as CandidateRow[];
     return rows.map(toCandidate);
+  },
+
+  async holdersOf(units: readonly WorkUnitNumber[]): Promise<UnitHolder[]> {
+    const rows: UnitHolder[] = [];
+    for (const chunk of chunks(units))
+      for (const r of db
+        .sized(
+          'holdersOf',
+          chunk.length,
+          `SELECT r.wu, r.volunteer, v.address, v.bucket, v.first_seen
+         FROM replicas r LEFT JOIN volunteers v ON v.key = r.volunteer
+         WHERE r.wu IN ($ROWS)`,
+        )
+        .all(...chunk) as HolderSqlRow[])
+        rows.push({ workUnit: r.wu as WorkUnitNumber, volunteer: r.volunteer as VolunteerKey, origin: toOrigin(r) });
+    return rows;
+  },
+
+  async heldByBucket(bucket: string): Promise<number> {
+    const row = db
+      .statement('SELECT COALESCE(SUM(leased - returned), 0) AS n FROM volunteers WHERE bucket = ?')
+      .get(bucket) as { n: number };
+    return row.n;
   },
 
   async probeCandidates(job: JobId, volunteer: VolunteerKey, limit: number, inline: number): Promise<Candidate[]> {
@@ -162,22 +191,12 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
 
   async replicas(ids: readonly LeaseNumber[]): Promise<ReplicaRecord[]> {
     const of = db.statement(
-      'SELECT id, wu, job, volunteer, state, deadline, output_hash, error_code FROM replicas WHERE id = ?',
+      'SELECT id, wu, job, volunteer, state, leased_at, paused_ms, deadline, output_hash, error_code FROM replicas WHERE id = ?',
     );
     const rows: ReplicaRecord[] = [];
     for (const id of new Set(ids)) {
       const r = of.get(id) as ReplicaSqlRow | undefined;
-      if (r)
-        rows.push({
-          id: r.id as LeaseNumber,
-          workUnit: r.wu as WorkUnitNumber,
-          job: r.job as JobId,
-          volunteer: r.volunteer as VolunteerKey,
-          state: r.state as ReplicaRecord['state'],
-          deadline: r.deadline,
-          outputHash: r.output_hash,
-          errorCode: r.error_code,
-        });
+      if (r) rows.push(toReplica(r));
     }
     return rows;
   },
@@ -223,8 +242,10 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
 
   async extendLiveLeases(since: number, by: number): Promise<number> {
     return db
-      .statement("UPDATE replicas SET deadline = deadline + ? WHERE state = 'leased' AND deadline >= ?")
-      .run(by, since).changes;
+      .statement(
+        "UPDATE replicas SET deadline = deadline + ?, paused_ms = paused_ms + ? WHERE state = 'leased' AND deadline >= ?",
+      )
+      .run(by, by, since).changes;
   },
 
   async results(job: JobId, after: number, limit: number): Promise<ResultRow[]> {
@@ -255,19 +276,7 @@ function updateByShape<C extends object>(
   columns: Record<keyof C, string>,
   changes: readonly { id: number; set: C }[],
 ): void {
-  const shapes = new Map<string, { fields: (keyof C)[]; rows: { id: number; set: C }[] }>();
-  for (const change of changes) {
-    const fields = (Object.keys(change.set) as (keyof C)[]).filter((k) => change.set[k] !== undefined).sort();
-    if (fields.length === 0) continue;
-    const key = fields.join(',');
-    let shape = shapes.get(key);
-    if (!shape) {
-      shape = { fields, rows: [] };
-      shapes.set(key, shape);
-    }
-    shape.rows.push(change);
-  }
-  for (const [key, { fields, rows }] of shapes) {
+  for (const [key, { fields, rows }] of byShape(changes)) {
     // VALUES columns are column1, column2, …: the id first, then the fields in order.
     const set = fields.map((f, i) => `${columns[f]} = v.column${i + 2}`).join(', ');
     const row = `(${Array(fields.length + 1)

@@ -19,8 +19,12 @@ export const metaRows = (db: SqliteStatements): MetaRows & BanRows => ({
     return db.statement('SELECT 1 FROM volunteers WHERE key = ?').get(key) !== undefined;
   },
 
-  async ensureVolunteer(key: VolunteerKey): Promise<void> {
-    db.statement('INSERT OR IGNORE INTO volunteers (key) VALUES (?)').run(key);
+  async ensureVolunteer(key: VolunteerKey, address: string, bucket: string, now: number): Promise<void> {
+    db.statement(
+      `INSERT INTO volunteers (key, address, bucket, first_seen) VALUES (?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET address = excluded.address, bucket = excluded.bucket,
+         first_seen = COALESCE(volunteers.first_seen, excluded.first_seen)`,
+    ).run(key, address, bucket, now);
   },
 
   async pruneChallenges(now: number): Promise<void> {

@@ -1,0 +1,68 @@
+// Which wanting units of a job a key is leased (issue 17): drawn at random from a window of the lowest ones,
+// never a unit whose other replicas are held by keys the separation rule keeps apart from this one. In id
+// order, two keys leasing back to back received the same replicas: a cabal needed nothing more.
+import type { JobId, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
+import { type Holder, mayHold, networkOf, sample } from '../rules/assignment';
+import type { Candidate, UnitHolder, VolunteerOrigin } from '../store/records';
+import type { StepContext, StepLimits } from './context';
+
+/** A window is this many times the units wanted, and at least WINDOW_MIN: room to draw from, not a scan. */
+const WINDOW_FACTOR = 4;
+const WINDOW_MIN = 64;
+/** Windows read per job and lease at most: past them, the job has little this key may hold now. */
+const WINDOWS = 4;
+
+/** The key as the separation rule sees it; a key the token route never saw is only ever itself. */
+export function holderOf(volunteer: VolunteerKey, origin: VolunteerOrigin | null, limits: StepLimits): Holder {
+  if (!origin) return { volunteer, address: `key:${volunteer}`, network: `key:${volunteer}`, firstSeen: 0 };
+  return {
+    volunteer,
+    address: origin.bucket,
+    network: networkOf(origin.bucket),
+    firstSeen: origin.firstSeen,
+    exempt: limits.exempt(origin.address),
+  };
+}
+
+/** Up to `want` units of the job `me` may hold, drawn at random; each window's holders read in one statement. */
+export async function drawUnits(
+  ctx: StepContext,
+  job: JobId,
+  backend: string,
+  me: Holder,
+  want: number,
+): Promise<Candidate[]> {
+  const { tx, limits, now, random } = ctx;
+  const size = Math.max(WINDOW_MIN, WINDOW_FACTOR * want);
+  const drawn: Candidate[] = [];
+  let after: WorkUnitNumber | 0 = 0;
+  for (let i = 0; i < WINDOWS && drawn.length < want; i++) {
+    const window = await tx.leaseCandidates(
+      job,
+      backend,
+      me.volunteer as VolunteerKey,
+      size,
+      limits.inlineInputBytes,
+      after,
+    );
+    const last = window[window.length - 1];
+    if (!last) break;
+    after = last.workUnit.id;
+    const holders = byUnit(await tx.holdersOf(window.map((c) => c.workUnit.id)), limits);
+    const allowed = window.filter((c) => mayHold(holders.get(c.workUnit.id) ?? [], me, now, limits.separation));
+    drawn.push(...sample(allowed, want - drawn.length, random));
+    if (window.length < size) break;
+  }
+  // Which units is chance; in what order they are handed out need not be (lease numbers follow unit ids).
+  return drawn.sort((x, y) => x.workUnit.id - y.workUnit.id);
+}
+
+function byUnit(rows: readonly UnitHolder[], limits: StepLimits): Map<WorkUnitNumber, Holder[]> {
+  const holders = new Map<WorkUnitNumber, Holder[]>();
+  for (const r of rows) {
+    const list = holders.get(r.workUnit) ?? [];
+    list.push(holderOf(r.volunteer, r.origin, limits));
+    holders.set(r.workUnit, list);
+  }
+  return holders;
+}

@@ -1,0 +1,62 @@
+import type { VolunteerStore } from '@bricolage/receipts';
+import type { Volunteer } from '@bricolage/runtime';
+import { describe, expect, it } from 'vitest';
+import type { PublicApi } from '../api';
+import { ReceiptSync } from './receipt-sync';
+import { ViewModel } from './view';
+
+/** A store or client that fails the test if anything of it is used. */
+const untouchable = <T extends object>(what: string): T =>
+  new Proxy({} as T, {
+    get: (_, name) => {
+      throw new Error(`${what}.${String(name)} was used`);
+    },
+  });
+
+describe('ReceiptSync', () => {
+  it('asks the coordinator nothing while its volunteer may not sign in (a widget whose reader withdrew)', async () => {
+    const model = new ViewModel();
+    model.set({
+      coordinatorKey: 'k'.repeat(64),
+      identity: { publicKey: 'p', fingerprint: 'f', restored: false },
+    });
+    let asked = 0;
+    const sync = new ReceiptSync({
+      model,
+      store: untouchable<VolunteerStore>('store'),
+      api: untouchable<PublicApi>('api'),
+      volunteer: async () => {
+        asked++;
+        return null;
+      },
+    });
+    await sync.sync();
+    expect(asked).toBe(1);
+  });
+
+  it('syncs with the volunteer it is given, from the last receipt it keeps', async () => {
+    const model = new ViewModel();
+    model.set({ coordinatorKey: 'k'.repeat(64), identity: { publicKey: 'p', fingerprint: 'f', restored: false } });
+    const calls: string[] = [];
+    const volunteer = {
+      id: 'p',
+      receipts: async (after: number) => {
+        calls.push(`receipts after ${after}`);
+        return { ok: true, value: { receipts: [], next: null } };
+      },
+      stats: async () => {
+        calls.push('stats');
+        return { ok: false, error: { code: 'unavailable', message: 'down' } };
+      },
+    } as unknown as Volunteer;
+    const store = { lastIndex: async () => 41 } as unknown as VolunteerStore;
+    const sync = new ReceiptSync({
+      model,
+      store,
+      api: untouchable<PublicApi>('api'),
+      volunteer: async () => volunteer,
+    });
+    await sync.sync();
+    expect(calls).toEqual(['receipts after 41', 'stats']);
+  });
+});

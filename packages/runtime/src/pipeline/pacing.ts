@@ -1,0 +1,48 @@
+// How far ahead of the worker the pipeline works, from the measured compute time per unit: how many units to
+// hand the worker beyond the one it computes, how many to post in one call, and how many to keep leased and
+// fetched. Pure, so that the pipeline's loop only asks.
+
+/** Most work units kept leased ahead beyond those handed to the worker, however small they are. */
+export const MAX_PREFETCH = 16;
+/** Compute time the units handed to the worker ahead should cover, and their most. */
+const HANDOFF_MS = 1000;
+export const MAX_HANDOFF = 64;
+/** Compute time one call to the worker should hold, and the most units in it. */
+const BATCH_MS = 25;
+const MAX_BATCH = 64;
+
+/** The moving average of compute time per unit the sizes below are read from. */
+export const ema = (previous: number | null, sample: number): number =>
+  previous === null ? sample : previous * 0.7 + sample * 0.3;
+
+/**
+ * Units to hand the worker beyond the one it computes, at a full duty cycle: as many as it runs at once
+ * (`atOnce`), and for short units enough to cover HANDOFF_MS of compute, so that the worker goes from one to
+ * the next without waiting on the page (whose work per result, a millisecond or so, would otherwise set the
+ * pace of units that compute in one). `unitMs` is null before the first unit was measured.
+ */
+export function handoffSize(unitMs: number | null, atOnce: number): number {
+  const cover = unitMs === null ? 0 : Math.ceil(HANDOFF_MS / Math.max(unitMs, 0.05));
+  return Math.min(MAX_HANDOFF, Math.max(atOnce, cover));
+}
+
+/**
+ * Units of a job to post in one call: one at a time on a backend that runs several at once (WebGPU's
+ * ring), otherwise as many short units as BATCH_MS of compute.
+ */
+export function batchSize(unitMs: number | null, atOnce: number): number {
+  if (atOnce > 1 || unitMs === null) return 1;
+  return Math.max(1, Math.min(MAX_BATCH, Math.floor(BATCH_MS / Math.max(unitMs, 0.05))));
+}
+
+/**
+ * Work units to keep leased and fetched ahead: enough to cover (twice) the time a lease takes to become
+ * ready (`readyMs`), measured against the time a work unit takes to compute (one for long work units, more
+ * for tiny ones), plus the `handoff` handed to the worker ahead of time.
+ */
+export function prefetchDepth(unitMs: number | null, readyMs: number | null, handoff: number): number {
+  if (unitMs === null || readyMs === null) return 1 + handoff;
+  // Twice the mean: lease latency varies far more than compute time does.
+  const cover = Math.ceil((2 * readyMs) / Math.max(unitMs, 0.5));
+  return Math.min(MAX_PREFETCH, Math.max(1, cover)) + handoff;
+}
