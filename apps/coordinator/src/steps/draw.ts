@@ -37,14 +37,7 @@ export async function drawUnits(
   const drawn: Candidate[] = [];
   let after: WorkUnitNumber | 0 = 0;
   for (let i = 0; i < WINDOWS && drawn.length < want; i++) {
-    const window = await tx.leaseCandidates(
-      job,
-      backend,
-      me.volunteer as VolunteerKey,
-      size,
-      limits.inlineInputBytes,
-      after,
-    );
+    const window = await tx.leaseCandidates(job, backend, me.volunteer as VolunteerKey, size, after);
     const last = window[window.length - 1];
     if (!last) break;
     after = last.workUnit.id;
@@ -54,7 +47,14 @@ export async function drawUnits(
     if (window.length < size) break;
   }
   // Which units is chance; in what order they are handed out need not be (lease numbers follow unit ids).
-  return drawn.sort((x, y) => x.workUnit.id - y.workUnit.id);
+  drawn.sort((x, y) => x.workUnit.id - y.workUnit.id);
+  if (drawn.length === 0) return drawn;
+  // Inputs only for the units drawn, a fraction of the windows read.
+  const inputs = await tx.inlineInputs(
+    drawn.map((c) => c.workUnit.id),
+    limits.inlineInputBytes,
+  );
+  return drawn.map((c) => ({ ...c, input: inputs.get(c.workUnit.id) ?? null }));
 }
 
 function byUnit(rows: readonly UnitHolder[], limits: StepLimits): Map<WorkUnitNumber, Holder[]> {

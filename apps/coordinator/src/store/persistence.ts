@@ -132,9 +132,13 @@ export interface LeaseRows {
     backend: string,
     volunteer: VolunteerKey,
     limit: number,
-    inlineBytes: number,
     after: WorkUnitNumber | 0,
   ): Promise<Candidate[]>;
+  /**
+   * The inputs of these units that are at most `inlineBytes` long, to travel in the lease: read for the units
+   * drawn, not for the whole window they were drawn from (`leaseCandidates` gives no inputs).
+   */
+  inlineInputs(units: readonly WorkUnitNumber[], inlineBytes: number): Promise<Map<WorkUnitNumber, Uint8Array>>;
   /**
    * The keys that were ever given a replica of these units (leased, returned, judged, failed or expired), with
    * their origins: a lease that ran out still keeps its address off the unit, so that keys of one address

@@ -54,18 +54,26 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
     backend: string,
     volunteer: VolunteerKey,
     limit: number,
-    inline: number,
     after: WorkUnitNumber | 0,
   ): Promise<Candidate[]> {
     const rows = await db.q(
-      `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= $5 THEN b.bytes END AS input, w.tag AS tag
-       FROM work_units w JOIN blobs b ON b.hash = w.input_hash
-       WHERE w.job = $1 AND w.id > $6 AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = $2)
+      `SELECT ${UNIT}, NULL::bytea AS input, w.tag AS tag
+       FROM work_units w
+       WHERE w.job = $1 AND w.id > $5 AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = $2)
          AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = $3)
        ORDER BY w.id LIMIT $4 FOR UPDATE OF w SKIP LOCKED`,
-      [job, backend, volunteer, limit, inline, after],
+      [job, backend, volunteer, limit, after],
     );
     return rows.map(toCandidate);
+  },
+
+  async inlineInputs(units: readonly WorkUnitNumber[], inline: number): Promise<Map<WorkUnitNumber, Uint8Array>> {
+    const rows = await db.q<{ id: number; bytes: Buffer }>(
+      `SELECT w.id, b.bytes FROM work_units w JOIN blobs b ON b.hash = w.input_hash
+       WHERE w.id = ANY($1::bigint[]) AND length(b.bytes) <= $2`,
+      [units, inline],
+    );
+    return new Map(rows.map((r) => [r.id as WorkUnitNumber, view(r.bytes)]));
   },
 
   async holdersOf(units: readonly WorkUnitNumber[]): Promise<UnitHolder[]> {

@@ -55,19 +55,33 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
     backend: string,
     volunteer: VolunteerKey,
     limit: number,
-    inline: number,
     after: WorkUnitNumber | 0,
   ): Promise<Candidate[]> {
     const rows = db
       .statement(
-        `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= ? THEN b.bytes END AS input, w.tag AS tag
-       FROM work_units w JOIN blobs b ON b.hash = w.input_hash
+        `SELECT ${UNIT}, NULL AS input, w.tag AS tag
+       FROM work_units w
        WHERE w.job = ? AND w.id > ? AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = ?)
          AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?)
        ORDER BY w.id LIMIT ?`,
       )
-      .all(inline, job, after, backend, volunteer, limit) as CandidateRow[];
+      .all(job, after, backend, volunteer, limit) as CandidateRow[];
     return rows.map(toCandidate);
+  },
+
+  async inlineInputs(units: readonly WorkUnitNumber[], inline: number): Promise<Map<WorkUnitNumber, Uint8Array>> {
+    const found = new Map<WorkUnitNumber, Uint8Array>();
+    for (const chunk of chunks(units))
+      for (const r of db
+        .sized(
+          'inlineInputs',
+          chunk.length,
+          `SELECT w.id, b.bytes FROM work_units w JOIN blobs b ON b.hash = w.input_hash
+         WHERE w.id IN ($ROWS) AND length(b.bytes) <= ?`,
+        )
+        .all(...chunk, inline) as { id: number; bytes: Buffer }[])
+        found.set(r.id as WorkUnitNumber, new Uint8Array(r.bytes));
+    return found;
   },
 
   async holdersOf(units: readonly WorkUnitNumber[]): Promise<UnitHolder[]> {
