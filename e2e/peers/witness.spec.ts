@@ -44,6 +44,9 @@ test('a coordinator that signs two different trees of the same size for two volu
   // The first volunteer computes the whole job: the log holds 5 receipts.
   const a = await openVolunteer(browser, coordinator.url, seeded.project, { name: 'a' });
   await start(a.page);
+  // Its results reach the log after it has computed them (the outbox submits them): wait for the log itself.
+  const logged = async () => (await coordinator.deps.log.treeHead()).head.size;
+  await expect.poll(logged, { timeout: 60_000 }).toBe(seeded.units);
   await expect(a.page.getByTestId('phase')).toHaveText('No work right now', { timeout: 60_000 });
   const honest = await coordinator.deps.log.treeHead();
   expect(honest.head.size).toBe(seeded.units);

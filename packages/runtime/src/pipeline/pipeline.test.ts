@@ -544,6 +544,37 @@ describe('pipeline', () => {
     await pipeline.stop();
   });
 
+  it('is not waiting for work while leased units are still to run, though the coordinator had no more', async () => {
+    // The page shows "No work right now" while the pipeline is waiting and nothing computes: between two
+    // queued units it must not, just because a prefetch found the coordinator empty.
+    const { client, log } = await fakeClient(3);
+    let empty = 0;
+    const lease = client.lease.bind(client);
+    client.lease = async (request) => {
+      const answer = await lease(request);
+      if (answer.ok && answer.value.leases.length === 0) empty++;
+      return answer;
+    };
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const compute = fakeCompute(log);
+    const run = compute.run.bind(compute);
+    compute.run = async (job, input, budgetMs) => {
+      await gate;
+      return run(job, input, budgetMs);
+    };
+    const { pipeline, outbox } = await pipelineFor(client, compute);
+    pipeline.start();
+    await until(() => log.includes('lease 3') && empty > 0);
+    expect(pipeline.waiting).toBe(false);
+    release();
+    await until(async () => (await outbox.size()) === 3);
+    await until(() => pipeline.waiting);
+    await pipeline.stop();
+  });
+
   it('takes no new work while paused and resumes where it stopped', async () => {
     const { client, log } = await fakeClient(3);
     const { pipeline, outbox } = await pipelineFor(client, fakeCompute(log, { delayMs: 10 }));

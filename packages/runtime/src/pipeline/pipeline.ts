@@ -167,8 +167,12 @@ export class Pipeline {
     return this.#paused;
   }
   /** True while the coordinator has had nothing for us. */
+  /**
+   * Waiting for work: the coordinator had none for us, and nothing of ours is left to run (none queued, none in
+   * the worker). A prefetch that found the coordinator empty while leased units remain is not "no work".
+   */
   get waiting(): boolean {
-    return this.#queue.waiting;
+    return this.#queue.waiting && this.#queue.length === 0 && !this.busy;
   }
   get throttle(): number {
     return this.#duty;
