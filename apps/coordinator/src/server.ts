@@ -36,6 +36,8 @@ import type { Persistence } from './store/persistence';
 import type { Store } from './store/store';
 
 export const VERSION = '0.1.0';
+/** How long close() lets requests under way finish before it cuts their connections. */
+const DRAIN_MS = 3000;
 
 export interface CoordinatorOptions {
   /**
@@ -294,8 +296,11 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       deps.progress.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        // SSE streams and keep-alive sockets would hold close() open forever.
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        // Requests under way finish first, so that their answers reach the volunteers: a lease granted whose
+        // answer was cut off is a unit a lone volunteer can never take again (it held a replica). Idle
+        // keep-alive sockets go now; whatever is still open after DRAIN_MS (a stuck client) is cut.
+        (server as Server).closeIdleConnections();
+        setTimeout(() => (server as Server).closeAllConnections(), DRAIN_MS).unref();
       });
       await store.markAlive(clock.now());
       await store.close();
