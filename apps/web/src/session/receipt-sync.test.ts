@@ -59,4 +59,49 @@ describe('ReceiptSync', () => {
     await sync.sync();
     expect(calls).toEqual(['receipts after 41', 'stats']);
   });
+
+  it('shows the counters while a sync is still verifying new receipts, and reads them again once they are stored', async () => {
+    const model = new ViewModel();
+    model.set({ coordinatorKey: 'k'.repeat(64), identity: { publicKey: 'p', fingerprint: 'f', restored: false } });
+    let valid = 10;
+    const volunteer = {
+      id: 'p',
+      receipts: async () => ({ ok: true, value: { receipts: [{}], next: null } }),
+      stats: async () => ({ ok: true, value: { valid } }),
+    } as unknown as Volunteer;
+    let release: () => void = () => undefined;
+    const verifying = new Promise<void>((r) => {
+      release = r;
+    });
+    let storing = false;
+    const store = {
+      closed: false,
+      lastIndex: async () => -1,
+      addReceipts: async () => {
+        storing = true;
+        await verifying;
+        return { added: 1, rejected: [] };
+      },
+      recentReceipts: async () => [],
+      totals: async () => [],
+    } as unknown as VolunteerStore;
+    const sync = new ReceiptSync({
+      model,
+      store,
+      api: untouchable<PublicApi>('api'),
+      volunteer: async () => volunteer,
+    });
+    // Results were submitted: a sync is due, and it is slow to store what it fetched.
+    sync.schedule(0);
+    await expect.poll(() => storing).toBe(true);
+    await expect.poll(() => model.view().stats).toMatchObject({ valid: 10 });
+    // More validate meanwhile; the next submission's schedule reads them though the sync is still running.
+    valid = 11;
+    sync.schedule(0);
+    await expect.poll(() => model.view().stats).toMatchObject({ valid: 11 });
+    valid = 12;
+    release();
+    await sync.sync();
+    expect(model.view().stats).toMatchObject({ valid: 12 });
+  });
 });

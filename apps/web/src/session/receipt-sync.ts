@@ -25,6 +25,7 @@ export class ReceiptSync {
   readonly #o: ReceiptSyncOptions;
   #syncing: Promise<void> | null = null;
   #syncSoon: ReturnType<typeof setTimeout> | null = null;
+  #counting: Promise<void> | null = null;
   #periodic: ReturnType<typeof setInterval> | null = null;
 
   constructor(options: ReceiptSyncOptions) {
@@ -73,10 +74,34 @@ export class ReceiptSync {
         `The coordinator sent ${rejected.length} receipt(s) that do not verify; they were not kept`,
         rejected.slice(0, 5).map((r) => `${r.workUnit ?? `#${r.position}`}: ${r.message}`),
       );
-    const stats = await volunteer.stats();
-    if (stats.ok) model.set({ stats: stats.value });
+    // The counters once the entries are stored: the wallet compares the two, which must be as new.
+    await this.#readStats(volunteer);
     // The list and totals change only with new receipts: a sync that stored none reads nothing back.
     if (added > 0) await this.refresh();
+  }
+
+  /**
+   * The coordinator's counters alone, one request at a time. A sync stores each new receipt only once it has
+   * verified it, which on a busy machine takes minutes for the thousands a quick job earns: the page's
+   * Validated count, read at the sync's end, stood still that long while the count rose by thousands.
+   */
+  counters(): Promise<void> {
+    this.#counting ??= this.#counters().finally(() => {
+      this.#counting = null;
+    });
+    return this.#counting;
+  }
+
+  async #counters(): Promise<void> {
+    const { model } = this.#o;
+    if (!model.view().coordinatorKey || !model.view().identity) return;
+    const volunteer = await this.#o.volunteer();
+    if (volunteer) await this.#readStats(volunteer);
+  }
+
+  async #readStats(volunteer: Volunteer): Promise<void> {
+    const stats = await volunteer.stats();
+    if (stats.ok) this.#o.model.set({ stats: stats.value });
   }
 
   /** Syncs within `delayMs`; a sync already due sooner is kept, so a stream of submissions cannot starve it. */
@@ -85,6 +110,7 @@ export class ReceiptSync {
     if (this.#syncSoon) clearTimeout(this.#syncSoon);
     this.#syncSoon = setTimeout(() => {
       this.#syncSoon = null;
+      this.counters().catch((error: Error) => console.warn('reading the counters failed', error));
       this.sync().catch((error: Error) => console.warn('receipt sync failed', error));
     }, delayMs);
   };
