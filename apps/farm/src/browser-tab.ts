@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { CHROMIUM_ARGS } from './chromium';
 import { CdpConnection, CdpError, type CdpParams } from './cdp';
+import { groupMembers } from './procstats';
 
 /** Flags Playwright passes as well: a headless tab must not be throttled or nagged. */
 const DRIVEN_ARGS = [
@@ -241,11 +242,15 @@ export class BrowserTab {
   /** Closes the browser, and kills it when it has not exited after `graceMs`. */
   async close(graceMs = 5_000): Promise<void> {
     this.#closing = true;
-    if (this.#process.exitCode !== null || this.#process.signalCode !== null) return;
-    await this.#cdp.send('Browser.close').catch(() => undefined);
-    const timer = setTimeout(() => killGroup(this.#process), graceMs);
-    await this.#exited;
-    clearTimeout(timer);
+    if (this.#process.exitCode === null && this.#process.signalCode === null) {
+      await this.#cdp.send('Browser.close').catch(() => undefined);
+      const timer = setTimeout(() => killGroup(this.#process), graceMs);
+      await this.#exited;
+      clearTimeout(timer);
+    }
+    // The browser's helpers (zygote, renderers, GPU and utility processes) leave moments after it does,
+    // each once it sees its channel close: closed means none of them is left.
+    await groupGone(this.#process, graceMs);
   }
 
   /** Attaches to each worker the page starts, without pausing it, so that it can be reached (see `workers`). */
@@ -280,6 +285,30 @@ function killGroup(child: ChildProcess): void {
     process.kill(-child.pid, 'SIGKILL');
   } catch {
     child.kill('SIGKILL'); // the group is gone already, or was never made
+  }
+}
+
+/**
+ * Resolves once no process of the browser's group is left running, killing the group when some still are
+ * after `graceMs`. Read from /proc, where an exited helper that nobody reaped yet is only a zombie.
+ */
+async function groupGone(child: ChildProcess, graceMs: number): Promise<void> {
+  const group = child.pid;
+  if (group === undefined) return;
+  const deadline = Date.now() + graceMs;
+  let killed = false;
+  while (groupMembers(group).length > 0) {
+    if (!killed && Date.now() >= deadline) {
+      killed = true;
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        return; // it emptied in between
+      }
+    } else if (killed && Date.now() >= deadline + graceMs) {
+      return; // SIGKILL cannot be refused: what is listed still is on its way out
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 

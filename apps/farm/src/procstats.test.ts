@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Proc, survivors, treeUsage } from './procstats';
+import { groupMembers, type Proc, survivors, treeUsage } from './procstats';
 
 // Above Linux's largest possible pid_max (2^22), so no real /proc entry is ever read for them.
 let nextPid = 4_200_000;
@@ -9,9 +9,13 @@ let nextPid = 4_200_000;
  * children whose command line Chromium rewrote as one space-joined string; a switch's value has spaces.
  */
 function browser(dir: string, cpu: number): Proc[] {
+  // The farm starts each browser as the leader of its own process group, which its helpers join.
+  const group = nextPid;
   const proc = (ppid: number, argv: string[]): Proc => ({
     pid: nextPid++,
     ppid,
+    pgrp: group,
+    state: 'S',
     cpu,
     rss: 1024,
     argv,
@@ -34,6 +38,8 @@ describe('per-browser process figures', () => {
   const unrelated: Proc = {
     pid: nextPid++,
     ppid: 1,
+    pgrp: 1,
+    state: 'S',
     cpu: 100,
     rss: 1024,
     argv: ['node', 'tail', '/farm/profiles/tab-1/log'],
@@ -54,5 +60,24 @@ describe('per-browser process figures', () => {
     expect(survivors('/farm/profiles', all)).toHaveLength(60);
     expect(survivors('/farm/profiles/tab-1', all)).toHaveLength(4);
     expect(survivors('/farm/prof', all)).toHaveLength(0);
+  });
+
+  it("lists a browser's process group while any of it runs, zombies aside", () => {
+    const pids = survivors('/farm/profiles/tab-3', all);
+    const tab = all.filter((p) => pids.includes(p.pid));
+    const group = tab[0]!.pgrp;
+    expect(groupMembers(group, all)).toEqual(tab.map((p) => p.pid));
+    // The browser exited and was reaped; its renderer exited and waits as a zombie: two helpers still run.
+    const later = all.filter((p) => p.pid !== group).map((p) => (p === tab[2] ? { ...p, state: 'Z' } : p));
+    expect(groupMembers(group, later)).toEqual([tab[1]!.pid, tab[3]!.pid]);
+    // Only the zombie is left: nothing of the browser runs.
+    expect(
+      groupMembers(
+        group,
+        later
+          .filter((p) => p === tab[2] || p.pgrp !== group)
+          .map((p) => (p.pid === tab[2]!.pid ? { ...p, state: 'Z' } : p)),
+      ),
+    ).toEqual([]);
   });
 });

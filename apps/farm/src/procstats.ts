@@ -18,6 +18,10 @@ const PAGE = 4096;
 export interface Proc {
   readonly pid: number;
   readonly ppid: number;
+  /** The process group: a browser the farm starts leads its own, which its helpers join. */
+  readonly pgrp: number;
+  /** `Z` for a zombie: exited, not yet reaped, nothing left of it but its entry. */
+  readonly state: string;
   readonly cpu: number;
   readonly rss: number;
   /** The arguments as given (an argument may contain spaces). */
@@ -36,6 +40,8 @@ function readProc(pid: number): Proc | null {
     return {
       pid,
       ppid: Number(fields[1]),
+      pgrp: Number(fields[2]),
+      state: fields[0] ?? '',
       cpu: (Number(fields[11]) + Number(fields[12])) / TICKS,
       rss: Number(fields[21]) * PAGE,
       argv,
@@ -131,4 +137,9 @@ export function survivors(dir: string, procs: readonly Proc[] = allProcesses()):
       return profile !== null && isWithin(profile, dir);
     })
     .map((p) => p.pid);
+}
+
+/** The processes of process group `pgrp` still running (zombies are not: they only wait to be reaped). */
+export function groupMembers(pgrp: number, procs: readonly Proc[] = allProcesses()): number[] {
+  return procs.filter((p) => p.pgrp === pgrp && p.state !== 'Z').map((p) => p.pid);
 }
