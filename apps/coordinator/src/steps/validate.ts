@@ -130,10 +130,7 @@ export function onError(
   const countsForUnit = charged?.errorCountsForUnit ?? true;
   if (wu.state === 'probe') return;
   if (wu.state !== 'in_progress' && wu.state !== 'unsent') {
-    const next = ctx.changes.setUnit(wu, { inFlight: wu.inFlight - 1 });
-    // A re-check that did not come back is asked for again.
-    if (next.state === 'validated' && next.agree < next.quorum)
-      ctx.changes.setUnit(next, { need: replicasWanted(countsOf(next), job.definition.redundancy) });
+    releaseSettled(ctx, job, wu);
     return;
   }
   // A trusted volunteer's unreplicated work unit that errs goes back to a full quorum.
@@ -157,12 +154,20 @@ export function onError(
 export function onRefusal(ctx: StepContext, job: JobFacts, wu: WorkUnitRecord, returned: readonly Ballot[]): void {
   if (wu.state === 'probe') return;
   if (wu.state !== 'in_progress' && wu.state !== 'unsent') {
-    const next = ctx.changes.setUnit(wu, { inFlight: wu.inFlight - 1 });
-    if (next.state === 'validated' && next.agree < next.quorum)
-      ctx.changes.setUnit(next, { need: replicasWanted(countsOf(next), job.definition.redundancy) });
+    releaseSettled(ctx, job, wu);
     return;
   }
   settle(ctx, job, ctx.changes.setUnit(wu, { inFlight: wu.inFlight - 1, issued: wu.issued - 1 }), returned);
+}
+
+/**
+ * A replica of a unit already settled that came back without a result (an error, an expiry, a refusal):
+ * it leaves the unit's flight; a re-check that did not come back is asked for again.
+ */
+function releaseSettled(ctx: StepContext, job: JobFacts, wu: WorkUnitRecord): void {
+  const next = ctx.changes.setUnit(wu, { inFlight: wu.inFlight - 1 });
+  if (next.state === 'validated' && next.agree < next.quorum)
+    ctx.changes.setUnit(next, { need: replicasWanted(countsOf(next), job.definition.redundancy) });
 }
 
 /** A known-answer unit: the result must agree with the expected output the researcher gave. */
