@@ -149,7 +149,9 @@ test('a WGSL job from files: 1,000 units uploaded, computed by a 2-tab farm whil
     await shot('running-paused', { keep: true });
     await expectAccessible(page, 'running');
     await page.getByRole('button', { name: 'Resume' }).click();
-    await expect(page.getByTestId('job-state')).toHaveText('active');
+    // Pausing stops leasing, not the units the tabs already hold: when those were all that was left (a farm
+    // that leased far ahead of a slow machine's picture), the job completes the moment it is resumed.
+    await expect(page.getByTestId('job-state')).toHaveText(/^(active|completed)$/);
 
     await expect(page.getByTestId('job-state')).toHaveText('completed', { timeout: 240_000 });
     await expect(page.getByTestId('count-validated')).toHaveText('1,000');

@@ -1,5 +1,5 @@
 import type { VolunteerStore } from '@bricolage/receipts';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PublicApi } from '../api';
 import { Grid, gridDatabase, gridOrigin } from './grid';
 
@@ -49,6 +49,46 @@ describe('Grid', () => {
     release({ closed: false, totals: async () => [], close: () => undefined } as unknown as VolunteerStore);
     await opening;
     expect(await started).toBe('asked for the key');
+    await grid.close();
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('asks one thing at a time: a poll that outlasts the interval is not joined by the next ones', async () => {
+    vi.useFakeTimers();
+    let asked = 0;
+    let answer: () => void = () => undefined;
+    // A grid that answers slowly: each question waits until the test lets it through.
+    const slow = () => {
+      asked++;
+      return new Promise<never>((_, reject) => {
+        answer = () => reject(new Error('offline'));
+      });
+    };
+    const grid = new Grid({
+      deps: {
+        publicApi: () => ({ wellKnown: slow, projects: slow }) as unknown as PublicApi,
+        openStore: async () =>
+          ({ closed: false, totals: async () => [], close: () => undefined }) as unknown as VolunteerStore,
+      },
+      setting: { url: 'https://slow.example', key: 'k', share: 100, servedProjects: null },
+      identity: async () => {
+        throw new Error('not started');
+      },
+      pauseWhenHidden: () => false,
+      onChange: () => undefined,
+    });
+    await grid.open();
+    expect(asked).toBe(2); // its public state on opening: the key and the projects
+    answer();
+    // Three intervals pass while the first poll's questions wait: only that poll asked.
+    await vi.advanceTimersByTimeAsync(3 * 3_000 + 100);
+    expect(asked).toBe(4);
+    answer();
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(asked).toBe(6);
     await grid.close();
   });
 });

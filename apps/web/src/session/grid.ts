@@ -84,6 +84,8 @@ export class Grid {
   #closed = false;
   /** The database opening (`open`): a Start given before it is done waits for it. */
   #opened: Promise<void> | null = null;
+  /** A poll is under way (`#poll`). */
+  #polling = false;
   #view: GridView;
 
   constructor(options: GridOptions) {
@@ -252,12 +254,17 @@ export class Grid {
   }
 
   async #poll(): Promise<void> {
-    if (this.#closed) return;
+    // One at a time: on a busy machine a sync (verifying pages of receipts) outlasts the interval, and syncs
+    // started side by side would each verify the same receipts again, none of them getting anywhere.
+    if (this.#closed || this.#polling) return;
+    this.#polling = true;
     try {
       if (this.#started && this.#volunteer) await this.#sync(this.#volunteer);
       else if (this.#view.online !== true) await this.readPublic();
     } catch (error) {
       void error; // Offline, or a refused request: `#fetch` has recorded which; the next poll asks again.
+    } finally {
+      this.#polling = false;
     }
   }
 
