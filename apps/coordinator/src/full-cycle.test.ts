@@ -3,7 +3,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { API, type SignedTreeHead, fromBase64, verifyConsistentHeads, verifyReceipt } from '@bricolage/protocol';
+import {
+  API,
+  fromBase64,
+  type SignedTreeHead,
+  toBase64,
+  verifyConsistentHeads,
+  verifyReceipt,
+} from '@bricolage/protocol';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { seededRandom } from './clock';
 import { type Coordinator, startCoordinator } from './server';
@@ -109,5 +116,44 @@ describeBackends('full cycle over HTTP', (backend) => {
     const fromEmpty = await fetch(`${coordinator.url}${API.consistency}?from=0&to=12`);
     expect(fromEmpty.status).toBe(400);
     expect(await fromEmpty.json()).toEqual({ error: { code: 'bad_request', message: 'from must be at least 1' } });
+  });
+
+  it("gives a known-answer unit's expected output as its result, in its place among the job's results", async () => {
+    const job = await researcher.createSquareJob({ knownAnswerRate: 0.5 });
+    expect((await researcher.addSquares(job, 1, 3)).status).toBe(200);
+    // Two units whose answers the researcher computed: units of the job like the rest, with tags of theirs.
+    const known = [4, 5]
+      .map((n) => ({ input: toBase64(squareInput(n)), expected: toBase64(square(squareInput(n))), tag: `n=${n}` }))
+      .map((line) => `${JSON.stringify(line)}\n`)
+      .join('');
+    const added = await researcher.request('POST', API.workUnits(job), known, 'application/x-ndjson');
+    expect(await added.json()).toMatchObject({ added: 0, knownAnswer: 2 });
+    // Finished as they arrive: the first results, before any volunteer computed anything.
+    const first = await researcher.results(job);
+    expect(first.map((r) => [r.cursor, r.tag, r.state])).toEqual([
+      [1, 'n=4', 'validated'],
+      [2, 'n=5', 'validated'],
+    ]);
+    for (const r of first)
+      expect(fromBase64(String(r.output))).toEqual(square(squareInput(Number(String(r.tag).slice(2)))));
+
+    // Volunteers compute the rest, known-answer units among their leases; each unit's result is there once.
+    const volunteers = await Promise.all([1, 2, 3].map(() => SimVolunteer.create(coordinator.url)));
+    let leasedKnown = 0;
+    for (const v of volunteers) {
+      const { leases } = await v.lease(10);
+      if (leases.length === 0) continue;
+      leasedKnown += leases.filter((l) => first.some((r) => r.workUnit === l.workUnit)).length;
+      expect((await v.computeAndSubmit(leases, square)).status).toBe(200);
+    }
+    expect(leasedKnown).toBeGreaterThan(0);
+    const progress = await researcher.progress(job);
+    expect(progress).toMatchObject({ knownAnswer: 2, counts: { validated: 3, unsent: 0, in_progress: 0 } });
+    const all = await researcher.results(job);
+    expect(all.map((r) => r.cursor)).toEqual([1, 2, 3, 4, 5]);
+    expect(all.map((r) => r.tag).sort()).toEqual(['n=1', 'n=2', 'n=3', 'n=4', 'n=5']);
+    expect(all.slice(2).map((r) => r.state)).toEqual(['validated', 'validated', 'validated']);
+    const status = (await (await researcher.request('GET', API.job(job))).json()) as { job: { state: string } };
+    expect(status.job.state).toBe('completed');
   });
 });

@@ -4,13 +4,13 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Lease, SubmittedResult } from '@bricolage/protocol';
+import { fromBase64, type Lease, type SubmittedResult } from '@bricolage/protocol';
 import { abiModule } from '@bricolage/runtime/testing';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
 import { type Coordinator, startCoordinator } from './server';
 import { describeBackends, type TestDatabase } from './testing/backends';
-import { Researcher, square, squareJob } from './testing/fixtures';
+import { Researcher, square, squareInput, squareJob } from './testing/fixtures';
 import { GPU_CAPABILITIES, SimVolunteer, okResult } from './testing/sim-volunteer';
 
 const wrong = (input: Uint8Array) => {
@@ -221,8 +221,10 @@ describeBackends('scheduling', (backend) => {
     const good = await honest!.lease(1);
     await honest!.computeAndSubmit(good.leases, square);
     expect(await honest!.stats()).toMatchObject({ valid: 1, flagged: false, credit: 10 });
-    // Known-answer units never appear in the job's results.
-    expect(await researcher.results(job)).toHaveLength(0);
+    // The known-answer unit's result is the researcher's expected output, whatever volunteers answered.
+    const results = await researcher.results(job);
+    expect(results.map((r) => [r.workUnit, r.state])).toEqual([['wu_3', 'validated']]);
+    expect(fromBase64(String(results[0]?.output))).toEqual(square(squareInput(1_000_000)));
   });
 
   it('lowers replication only for a volunteer whose validated work includes known answers', async () => {

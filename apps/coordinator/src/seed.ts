@@ -85,7 +85,7 @@ export async function seedDemo(coordinator: Coordinator, options: DemoOptions = 
   return seed(coordinator, DEMO_PROJECT, description, { blobs: bundle.blobs, request }, mandelbrot.workUnits(frame));
 }
 
-/** Counting the primes below `limit`, one segment per unit, every 25th also a known-answer unit. */
+/** Counting the primes below `limit`, one segment per unit, about one in 25 drawn as a known-answer unit. */
 export async function seedPrimesDemo(coordinator: Coordinator, options: PrimesDemoOptions = {}): Promise<Seeded> {
   const params = { limit: options.limit ?? 1_000_000_000, segment: options.segment ?? 1_000_000, knownAnswerEvery: 25 };
   const bundle = await buildJob(primes, params);

@@ -365,7 +365,10 @@ export const WorkUnitLine = z
   .object({
     /** Input bytes, base64: the concatenation of the job's inputs in declared order. */
     input: z.string().max(64 * 1024 * 1024),
-    /** Known-answer work unit: the expected output, base64. Never part of the job's results. */
+    /**
+     * Known-answer work unit: the expected output, base64. A unit of the job like any other, handed out to
+     * check volunteers; its result is this output, among the job's results from the moment it is added.
+     */
     expected: z
       .string()
       .max(64 * 1024 * 1024)

@@ -1,5 +1,6 @@
 // @bricolage/workloads: the workloads shipped with the grid. Browser-safe: whatever reads files from
 // disk is in `@bricolage/workloads/node` (src/node.ts).
+export type { KnownAnswerOptions } from './known-answers';
 export type { JobBundle, KernelFiles, WorkUnitInput, Workload } from './workload';
 export { buildCnnModel, cnnGraph } from './onnx/cnn';
 export { decodeModel } from './onnx/codec';

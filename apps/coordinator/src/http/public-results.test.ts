@@ -54,10 +54,10 @@ describe('public results', () => {
     expect(status.jobs.find((j) => j.id === job)?.publicResults).toBe(true);
   });
 
-  it('sends tags with leases of a publishing job only, and never the tag of a known-answer unit', async () => {
+  it('sends tags with leases of a publishing job only, a known-answer unit’s like any other', async () => {
     const open = await researcher.createSquareJob({ redundancy: single, publicResults: true, knownAnswerRate: 1 });
     await researcher.addSquares(open, 1, 2);
-    // Known-answer units with tags of their own: sending those would tell a volunteer which units check it.
+    // Known-answer units are units of the job with tags of the job's kind: a lease without one would name them.
     const known = [100, 200]
       .map((n) => ({ input: toBase64(squareInput(n)), expected: toBase64(square(squareInput(n))), tag: `k=${n}` }))
       .map((line) => `${JSON.stringify(line)}\n`)
@@ -66,7 +66,7 @@ describe('public results', () => {
     const v = await SimVolunteer.create(coordinator.url);
     const leases = (await v.lease(4)).leases;
     expect(leases).toHaveLength(4);
-    expect(leases.map((l) => l.tag ?? null).sort()).toEqual(['n=1', 'n=2', null, null]);
+    expect(leases.map((l) => l.tag ?? null).sort()).toEqual(['k=100', 'k=200', 'n=1', 'n=2']);
 
     const closed = await researcher.createSquareJob({ redundancy: single });
     await researcher.addSquares(closed, 10, 2);

@@ -117,8 +117,9 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
     deadline: g.replica.deadline,
     inputHash: g.candidate.workUnit.inputHash,
     input: g.candidate.input,
-    // A known-answer unit's tag would tell it apart.
-    tag: g.probe ? null : g.candidate.tag,
+    // A known-answer unit is a unit of the job like any other (its result is its expected output): its tag
+    // is one of the job's, sent on the same terms (a publishing job's) as the rest.
+    tag: g.candidate.tag,
   }));
   return { granted, none: null };
 }

@@ -48,6 +48,7 @@ export async function commitBatch(
     batch,
     cancelled ? 'cancelled' : 'unsent',
     cancelled ? 0 : facts.definition.redundancy.minQuorum,
+    ctx.now,
   );
   // New work reopens a completed job: it is active again until these units finish too.
   if (state === 'completed' && summary.added > 0) await tx.setJobState(job, 'active');

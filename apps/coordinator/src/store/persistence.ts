@@ -109,8 +109,12 @@ export interface UploadRows {
     now: number,
   ): Promise<void>;
   stagedCount(batch: string): Promise<number>;
-  /** Makes the staged batch visible (`state` for plain units, `probe` for known-answer ones); returns what it added. */
-  publishBatch(batch: string, state: 'unsent' | 'cancelled', need: number): Promise<BatchSummary>;
+  /**
+   * Makes the staged batch visible (`state` for plain units, `probe` for known-answer ones); returns what it
+   * added. A known-answer unit is finished at `now` with its expected output as its result: it takes the job's
+   * next result places, in id order, as a unit that validates does.
+   */
+  publishBatch(batch: string, state: 'unsent' | 'cancelled', need: number, now: number): Promise<BatchSummary>;
   dropBatch(batch: string): Promise<void>;
   /** Every staged batch begun before `before` (all of them without it): uploads a crash cut short. */
   dropStagedBatches(before?: number): Promise<number>;

@@ -7,7 +7,7 @@ export interface TilePosition {
   readonly y: number;
 }
 
-/** `mandelbrot:12,3` → column 12, row 3; a known-answer copy (`…:known`) or any other tag is no tile. */
+/** `mandelbrot:12,3` → column 12, row 3; any other tag is no tile. */
 export function tileOf(tag: string | null): TilePosition | null {
   const m = tag === null ? null : /(?:^|[:/_ -])(\d{1,5}),(\d{1,5})$/.exec(tag);
   return m ? { x: Number(m[1]), y: Number(m[2]) } : null;

@@ -2,14 +2,13 @@
 // escape counts of one 64×64 tile in Q8.56 fixed point, on WebGPU (mandelbrot.wgsl) or WebAssembly.
 import type { Comparator } from '@bricolage/protocol';
 import { sha256Hex, utf8 } from '@bricolage/protocol';
+import { checkKnownAnswers, type KnownAnswerOptions, knownAnswerDraw } from '../known-answers';
 import { type JobBundle, type KernelFiles, requireKernel, type WorkUnitInput, type Workload } from '../workload';
 import { encodeTile, type Frame, frameProblem, frameTile, OUTPUT_BYTES, PARAMS_BYTES, TILE } from './layout';
 import { mandelbrotReference } from './reference';
 
-export interface MandelbrotParams extends Frame {
-  /** Every k-th tile is also issued as a known-answer copy (tag suffix `:known`), as for primes. */
-  readonly knownAnswerEvery?: number;
-}
+/** Known-answer units (`knownAnswerEvery`): tiles drawn at random, see known-answers.ts. */
+export interface MandelbrotParams extends Frame, KnownAnswerOptions {}
 
 /**
  * Seahorse valley at a width of 1e-9: pixels 1e-12 apart, where f32 (spacing 6e-8 near 0.74)
@@ -39,9 +38,7 @@ export const MANDELBROT_COMPARATOR: Comparator = { kind: 'float', rtol: 1e-6, at
 function check(params: MandelbrotParams): void {
   const problem = frameProblem(params);
   if (problem) throw new RangeError(problem);
-  const k = params.knownAnswerEvery;
-  if (k !== undefined && (!Number.isInteger(k) || k < 1))
-    throw new RangeError(`knownAnswerEvery must be a positive integer, got ${k}`);
+  checkKnownAnswers(params);
 }
 
 export const mandelbrot: Workload<MandelbrotParams> = {
@@ -80,14 +77,12 @@ export const mandelbrot: Workload<MandelbrotParams> = {
 
   *workUnits(params: MandelbrotParams): Iterable<WorkUnitInput> {
     check(params);
-    let index = 0;
+    const known = knownAnswerDraw(params);
     for (let ty = 0; ty < params.height / TILE; ty++)
-      for (let tx = 0; tx < params.width / TILE; tx++, index++) {
+      for (let tx = 0; tx < params.width / TILE; tx++) {
         const input = encodeTile(frameTile(params, tx, ty));
         const tag = `mandelbrot:${tx},${ty}`;
-        yield { input, tag };
-        if (params.knownAnswerEvery && index % params.knownAnswerEvery === 0)
-          yield { input, tag: `${tag}:known`, expected: mandelbrotReference(input) };
+        yield known() ? { input, tag, expected: mandelbrotReference(input) } : { input, tag };
       }
   },
 

@@ -1,6 +1,7 @@
 // The `primes` workload, the grid's demo project: count the primes below `limit` in segments,
 // each work unit a segmented sieve of one segment on WebGPU (primes.wgsl) or WebAssembly.
 import { sha256Hex, utf8 } from '@bricolage/protocol';
+import { checkKnownAnswers, type KnownAnswerOptions, knownAnswerDraw } from '../known-answers';
 import { type JobBundle, type KernelFiles, requireKernel, type WorkUnitInput, type Workload } from '../workload';
 import {
   basePrimes,
@@ -15,7 +16,8 @@ import {
 } from './layout';
 import { primesReference } from './reference';
 
-export interface PrimesParams {
+/** Known-answer units (`knownAnswerEvery`): segments drawn at random, see known-answers.ts. */
+export interface PrimesParams extends KnownAnswerOptions {
   /** Count the primes in [from, limit); limit at most 2^48. */
   readonly limit: number;
   /** First integer counted (default 0): a job may count a range high up, e.g. [2^40, 2^40 + 10^9). */
@@ -25,16 +27,10 @@ export interface PrimesParams {
    * wasm on 2 cores, 2^22 ≈ 12 ms (near 0; higher up, more base primes make it slower).
    */
   readonly segment: number;
-  /**
-   * Every k-th segment is also issued a second time as a known-answer work unit (tag suffix
-   * `:known`). Copies rather than replacements, because known-answer results are not part of the
-   * job's results and every segment must be counted.
-   */
-  readonly knownAnswerEvery?: number;
 }
 
 function check(params: PrimesParams): void {
-  const { limit, segment, knownAnswerEvery, from = 0 } = params;
+  const { limit, segment, from = 0 } = params;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT)
     throw new RangeError(`limit must be an integer in [1, 2^48], got ${limit}`);
   if (!Number.isSafeInteger(from) || from < 0 || from >= limit)
@@ -43,8 +39,7 @@ function check(params: PrimesParams): void {
     throw new RangeError(`segment must be an integer in [1, 2^26], got ${segment}`);
   if (groupsFor(params) > MAX_GROUPS)
     throw new RangeError(`an odd segment start needs ${groupsFor(params)} workgroups, more than ${MAX_GROUPS}`);
-  if (knownAnswerEvery !== undefined && (!Number.isInteger(knownAnswerEvery) || knownAnswerEvery < 1))
-    throw new RangeError(`knownAnswerEvery must be a positive integer, got ${knownAnswerEvery}`);
+  checkKnownAnswers(params);
 }
 
 /**
@@ -113,14 +108,12 @@ export const primes: Workload<PrimesParams> = {
     check(params);
     const base = basePrimes(params.limit);
     const groups = groupsFor(params);
-    let index = 0;
-    for (let a = params.from ?? 0; a < params.limit; a += params.segment, index++) {
+    const known = knownAnswerDraw(params);
+    for (let a = params.from ?? 0; a < params.limit; a += params.segment) {
       const b = Math.min(a + params.segment, params.limit);
       const input = encodeParams({ a, b, groups }, base.length);
       const tag = `primes:[${a},${b})`;
-      yield { input, tag };
-      if (params.knownAnswerEvery && index % params.knownAnswerEvery === 0)
-        yield { input, tag: `${tag}:known`, expected: primesReference(input) };
+      yield known() ? { input, tag, expected: primesReference(input) } : { input, tag };
     }
   },
 

@@ -192,7 +192,7 @@ export const jobRows = (db: PgQueries): JobRows & UploadRows => {
       );
     },
 
-    async publishBatch(batch: string, state: 'unsent' | 'cancelled', need: number): Promise<BatchSummary> {
+    async publishBatch(batch: string, state: 'unsent' | 'cancelled', need: number, now: number): Promise<BatchSummary> {
       const range = (await db.one<{ first: number | null; last: number | null; n: number }>(
         `SELECT MIN(id) AS first, MAX(id) AS last, COUNT(*)::int AS n FROM work_units
        WHERE batch = $1 AND expected_hash IS NULL`,
@@ -203,10 +203,28 @@ export const jobRows = (db: PgQueries): JobRows & UploadRows => {
         [batch],
       );
       await db.q('DELETE FROM staged_blobs WHERE batch = $1', [batch]);
-      const known = await db.q(
-        "UPDATE work_units SET state = 'probe', batch = NULL WHERE batch = $1 AND expected_hash IS NOT NULL RETURNING id",
-        [batch],
-      );
+      // The batch's units are locked before the job's row: the order in which a submit locks them.
+      const probes = (
+        await db.q<{ id: number; job: string }>(
+          'SELECT id, job FROM work_units WHERE batch = $1 AND expected_hash IS NOT NULL ORDER BY id FOR UPDATE',
+          [batch],
+        )
+      ).map((r) => ({ id: Number(r.id), job: r.job }));
+      const known: number[] = [];
+      if (probes.length > 0) {
+        const placed = await db.one<{ result_seq: number }>(
+          'UPDATE jobs SET result_seq = result_seq + $1 WHERE id = $2 RETURNING result_seq',
+          [probes.length, probes[0]?.job],
+        );
+        const first = Number(placed?.result_seq) - probes.length + 1;
+        const rows = await db.q<{ id: number }>(
+          `UPDATE work_units w SET state = 'probe', batch = NULL, output_hash = w.expected_hash, finished_at = $1,
+             result_seq = p.seq
+           FROM unnest($2::bigint[], $3::bigint[]) AS p(id, seq) WHERE w.id = p.id RETURNING w.id`,
+          [now, probes.map((p) => p.id), probes.map((_, i) => first + i)],
+        );
+        known.push(...rows.map((r) => Number(r.id)));
+      }
       await db.q('UPDATE work_units SET state = $1, need = $2, batch = NULL WHERE batch = $3', [state, need, batch]);
       await db.q('DELETE FROM upload_batches WHERE batch = $1', [batch]);
       return { added: range.n, knownAnswer: known.length, first: range.first, last: range.last };

@@ -14,6 +14,7 @@ import type {
   WorkUnitChange,
 } from '../records';
 import { byShape } from '../change-shapes';
+import { RESULTS_SQL, type ResultSqlRow, toResultRow } from '../result-rows';
 import type { ResultRow } from '../store';
 import {
   IN_CONTEXT,
@@ -249,31 +250,8 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
   },
 
   async results(job: JobId, after: number, limit: number): Promise<ResultRow[]> {
-    const rows = await db.q<{
-      id: number;
-      tag: string | null;
-      state: string;
-      output_hash: string | null;
-      output: Buffer | null;
-      reason: string | null;
-      finished_at: number;
-      result_seq: number;
-    }>(
-      `SELECT w.id, w.tag, w.state, w.output_hash, r.output, w.reason, w.finished_at, w.result_seq
-       FROM work_units w LEFT JOIN replicas r ON r.id = w.canonical_replica
-       WHERE w.job = $1 AND w.result_seq > $2 ORDER BY w.result_seq LIMIT $3`,
-      [job, after, limit],
-    );
-    return rows.map((r) => ({
-      cursor: r.result_seq,
-      workUnit: r.id as WorkUnitNumber,
-      tag: r.tag,
-      state: r.state === 'validated' ? 'validated' : 'failed',
-      outputHash: r.output_hash,
-      output: r.output ? view(r.output) : null,
-      reason: r.reason,
-      at: r.finished_at,
-    }));
+    const rows = await db.q<ResultSqlRow<Buffer>>(RESULTS_SQL(['$1', '$2', '$3']), [job, after, limit]);
+    return rows.map((r) => toResultRow(r, view));
   },
 });
 

@@ -149,16 +149,6 @@ export interface VolunteerRow {
   bucket: string | null;
   first_seen: number | null;
 }
-export interface ResultSqlRow {
-  id: number;
-  tag: string | null;
-  state: string;
-  output_hash: string | null;
-  output: Buffer | null;
-  reason: string | null;
-  finished_at: number;
-  result_seq: number;
-}
 export interface UploadKeyRow {
   body_hash: string;
   added: number;

@@ -188,7 +188,7 @@ export const jobRows = (db: SqliteStatements): JobRows & UploadRows & { dropStag
         .get(batch) as number;
     },
 
-    async publishBatch(batch: string, state: 'unsent' | 'cancelled', need: number): Promise<BatchSummary> {
+    async publishBatch(batch: string, state: 'unsent' | 'cancelled', need: number, now: number): Promise<BatchSummary> {
       const range = db
         .statement(
           'SELECT MIN(id) AS first, MAX(id) AS last, COUNT(*) AS n FROM work_units WHERE batch = ? AND expected_hash IS NULL',
@@ -198,9 +198,23 @@ export const jobRows = (db: SqliteStatements): JobRows & UploadRows & { dropStag
         'INSERT OR IGNORE INTO blobs (hash, bytes) SELECT hash, bytes FROM staged_blobs WHERE batch = ?',
       ).run(batch);
       db.statement('DELETE FROM staged_blobs WHERE batch = ?').run(batch);
-      const known = db
-        .statement("UPDATE work_units SET state = 'probe', batch = NULL WHERE batch = ? AND expected_hash IS NOT NULL")
-        .run(batch).changes;
+      const probes = db
+        .statement('SELECT id FROM work_units WHERE batch = ? AND expected_hash IS NOT NULL ORDER BY id')
+        .pluck()
+        .all(batch) as number[];
+      let known = 0;
+      if (probes.length > 0) {
+        const { job } = db.statement('SELECT job FROM upload_batches WHERE batch = ?').get(batch) as { job: string };
+        const last = db
+          .statement('UPDATE jobs SET result_seq = result_seq + ? WHERE id = ? RETURNING result_seq')
+          .pluck()
+          .get(probes.length, job) as number;
+        const finish = db.statement(
+          `UPDATE work_units SET state = 'probe', batch = NULL, output_hash = expected_hash, finished_at = ?,
+             result_seq = ? WHERE id = ?`,
+        );
+        for (const id of probes) known += finish.run(now, last - probes.length + known + 1, id).changes;
+      }
       db.statement('UPDATE work_units SET state = ?, need = ?, batch = NULL WHERE batch = ?').run(state, need, batch);
       db.statement('DELETE FROM upload_batches WHERE batch = ?').run(batch);
       return { added: range.n, knownAnswer: known, first: range.first, last: range.last };

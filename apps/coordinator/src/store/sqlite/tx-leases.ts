@@ -13,6 +13,7 @@ import type {
   WorkUnitChange,
 } from '../records';
 import { byShape } from '../change-shapes';
+import { RESULTS_SQL, type ResultSqlRow, toResultRow } from '../result-rows';
 import type { ResultRow } from '../store';
 import {
   type CandidateRow,
@@ -20,7 +21,6 @@ import {
   type ReplicaSqlRow,
   type ReturnedSqlRow,
   type VolunteerRow,
-  type ResultSqlRow,
   type UnitRow,
   bytes,
   bindable,
@@ -263,23 +263,8 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
   },
 
   async results(job: JobId, after: number, limit: number): Promise<ResultRow[]> {
-    const rows = db
-      .statement(
-        `SELECT w.id, w.tag, w.state, w.output_hash, r.output, w.reason, w.finished_at, w.result_seq
-       FROM work_units w LEFT JOIN replicas r ON r.id = w.canonical_replica
-       WHERE w.job = ? AND w.result_seq > ? ORDER BY w.result_seq LIMIT ?`,
-      )
-      .all(job, after, limit) as ResultSqlRow[];
-    return rows.map((r) => ({
-      cursor: r.result_seq,
-      workUnit: r.id as WorkUnitNumber,
-      tag: r.tag,
-      state: r.state === 'validated' ? 'validated' : 'failed',
-      outputHash: r.output_hash,
-      output: r.output ? bytes(r.output) : null,
-      reason: r.reason,
-      at: r.finished_at,
-    }));
+    const rows = db.statement(RESULTS_SQL(['?', '?', '?'])).all(job, after, limit) as ResultSqlRow<Buffer>[];
+    return rows.map((r) => toResultRow(r, bytes));
   },
 });
 
