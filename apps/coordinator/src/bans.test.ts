@@ -1,25 +1,22 @@
 // Revoking a volunteer key: the operator bans it over HTTP (or with `npm run coordinator -- volunteer ban`),
 // and from the next request on it gets 403, no new token, and its open leases are back in the queue.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { API, type BanList, type BanResponse } from '@bricolage/protocol';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { seededRandom } from './clock';
-import { type Coordinator, startCoordinator } from './server';
-import { describeBackends, type TestDatabase } from './testing/backends';
-import { Researcher, square } from './testing/fixtures';
+import { describeBackends } from './testing/backends';
+import { square } from './testing/fixtures';
+import { useGrid } from './testing/grid-fixture';
 import { operatorCommand } from './testing/operator-command';
 import { GPU_CAPABILITIES, SimVolunteer } from './testing/sim-volunteer';
 
 describeBackends('banned volunteer keys', (backend) => {
-  let db: TestDatabase | null = null;
-  let dir: string;
-  let coordinator: Coordinator;
-  let researcher: Researcher;
+  const grid = useGrid(backend, {
+    name: 'bans',
+    start: () => ({ random: seededRandom(1), project: 'bans' }),
+  });
 
-  const operator = (method: string, path: string, body?: unknown, token = coordinator.operator.token) =>
-    fetch(coordinator.url + path, {
+  const operator = (method: string, path: string, body?: unknown, token = grid.coordinator.operator.token) =>
+    fetch(grid.coordinator.url + path, {
       method,
       headers: {
         ...(token ? { authorization: `Bearer ${token}` } : {}),
@@ -28,34 +25,15 @@ describeBackends('banned volunteer keys', (backend) => {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
 
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bricolage-bans-'));
-    db = await backend.open(dir);
-    coordinator = await startCoordinator({
-      dataDir: dir,
-      databaseUrl: db?.databaseUrl,
-      port: 0,
-      random: seededRandom(1),
-    });
-    researcher = new Researcher(coordinator.url, (await coordinator.createProject('bans')).token);
-  });
-
-  afterEach(async () => {
-    await coordinator.close();
-    await db?.close();
-    db = null;
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   it('refuses a banned key on every request and gives its leases to others at once', async () => {
-    const job = await researcher.createSquareJob({
+    const job = await grid.researcher.createSquareJob({
       redundancy: { minQuorum: 1, maxTotalResults: 4, maxErrorResults: 3, homogeneous: false },
     });
-    await researcher.addSquares(job, 1, 4);
-    const cheat = await SimVolunteer.create(coordinator.url);
+    await grid.researcher.addSquares(job, 1, 4);
+    const cheat = await SimVolunteer.create(grid.coordinator.url);
     const held = await cheat.lease(10);
     expect(held.leases).toHaveLength(4);
-    const honest = await SimVolunteer.create(coordinator.url);
+    const honest = await SimVolunteer.create(grid.coordinator.url);
     expect((await honest.lease(10)).leases).toHaveLength(0);
 
     const res = await operator('POST', API.ban(cheat.key), { reason: 'returned made-up results' });
@@ -82,12 +60,12 @@ describeBackends('banned volunteer keys', (backend) => {
     const freed = await honest.lease(10);
     expect(freed.leases).toHaveLength(4);
     expect((await honest.computeAndSubmit(freed.leases, square)).status).toBe(200);
-    expect((await researcher.progress(job)).counts.validated).toBe(4);
+    expect((await grid.researcher.progress(job)).counts.validated).toBe(4);
   });
 
   it('is kept across restarts, listed, and lifted by the operator alone', async () => {
-    const v = await SimVolunteer.create(coordinator.url);
-    for (const token of [null, 'bro_wrong', researcher.token]) {
+    const v = await SimVolunteer.create(grid.coordinator.url);
+    for (const token of [null, 'bro_wrong', grid.researcher.token]) {
       const res = await operator('POST', API.ban(v.key), { reason: 'x' }, token as string);
       expect(res.status).toBe(401);
     }
@@ -95,18 +73,12 @@ describeBackends('banned volunteer keys', (backend) => {
     expect((await operator('POST', API.ban(v.key), { reason: '' })).status).toBe(400);
     expect((await operator('POST', API.ban(v.key), { reason: 'spam' })).status).toBe(200);
 
-    await coordinator.close();
-    coordinator = await startCoordinator({
-      dataDir: dir,
-      databaseUrl: db?.databaseUrl,
-      port: 0,
-      random: seededRandom(1),
-    });
+    await grid.restart({ random: seededRandom(1) });
     const list = (await (await operator('GET', API.bans)).json()) as BanList;
     expect(list.bans.map((b) => [b.volunteer, b.reason])).toEqual([[v.key, 'spam']]);
     // Other keys still sign in; the banned one does not, even at the new coordinator.
-    expect(await SimVolunteer.create(coordinator.url)).toBeInstanceOf(SimVolunteer);
-    const banned = v.at(coordinator.url);
+    expect(await SimVolunteer.create(grid.coordinator.url)).toBeInstanceOf(SimVolunteer);
+    const banned = v.at(grid.coordinator.url);
     await expect(banned.authenticate()).rejects.toThrow(/banned/);
 
     expect(await (await operator('POST', API.unban(v.key))).json()).toEqual({ volunteer: v.key, wasBanned: true });
@@ -116,19 +88,19 @@ describeBackends('banned volunteer keys', (backend) => {
   });
 
   it('bans and lifts bans from the command line, against the running coordinator', async () => {
-    const v = await SimVolunteer.create(coordinator.url);
-    const url = ['--url', coordinator.url];
-    const noReason = await operatorCommand(dir, ['volunteer', 'ban', v.key, ...url]);
+    const v = await SimVolunteer.create(grid.coordinator.url);
+    const url = ['--url', grid.coordinator.url];
+    const noReason = await operatorCommand(grid.dir, ['volunteer', 'ban', v.key, ...url]);
     expect(noReason.code).toBe(2);
     expect(noReason.stderr).toMatch(/--reason/);
-    const banned = await operatorCommand(dir, ['volunteer', 'ban', v.key, '--reason', 'lease hoarding', ...url]);
+    const banned = await operatorCommand(grid.dir, ['volunteer', 'ban', v.key, '--reason', 'lease hoarding', ...url]);
     expect(banned.stderr).toBe('');
     expect(banned.code).toBe(0);
     expect(banned.stdout).toMatch(new RegExp(`volunteer ${v.key} banned \\(lease hoarding\\); 0 open lease`));
-    const listed = await operatorCommand(dir, ['volunteer', 'bans', ...url]);
+    const listed = await operatorCommand(grid.dir, ['volunteer', 'bans', ...url]);
     expect(listed.stdout).toMatch(new RegExp(`^${v.key} .* lease hoarding$`, 'm'));
     expect((await v.get(API.me)).status).toBe(403);
-    const lifted = await operatorCommand(dir, ['volunteer', 'unban', v.key, ...url]);
+    const lifted = await operatorCommand(grid.dir, ['volunteer', 'unban', v.key, ...url]);
     expect(lifted.stdout.trim()).toBe(`volunteer ${v.key} unbanned`);
     expect((await v.get(API.me)).status).toBe(200);
   });

@@ -3,29 +3,21 @@
 // Postgres killed and restarted while the other two keep serving (testing/crash-run.ts). Kill points are
 // drawn from a seed (CRASH_SEED) so that a failure names the run that replays it. A small run here; the
 // full one (10 kills in 10,000 work units) is `npm run soak:coordinators`.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
-import { describeBackends, type TestDatabase } from './testing/backends';
+import { expect, it } from 'vitest';
+import { describeBackends } from './testing/backends';
 import { runCrashScenario } from './testing/crash-run';
+import { useGrid } from './testing/grid-fixture';
 
 const SEED = Number(process.env.CRASH_SEED ?? 0x5eed);
 
 describeBackends('crash safety', (backend) => {
-  let dir = '';
-  let db: TestDatabase | null = null;
-
-  afterEach(async () => {
-    await db?.close();
-    db = null;
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  // The coordinators are child processes that the scenario starts, kills and restarts: the grid gives it the
+  // data directory and the database.
+  const grid = useGrid(backend, { name: 'crash' });
 
   const processes = backend.name === 'postgres' ? 3 : 1;
   it(`loses no work unit and no acknowledged result across repeated kill -9 of ${processes === 1 ? 'the coordinator' : `one of ${processes} coordinators`}`, async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bricolage-crash-'));
-    db = await backend.open(dir);
+    const { dir, db } = grid;
     const report = await runCrashScenario({
       seed: SEED,
       dataDir: dir,
@@ -34,7 +26,7 @@ describeBackends('crash safety', (backend) => {
       workUnits: 2000,
       volunteers: 12,
       kills: 4,
-      query: (sql, params) => (db as TestDatabase).query(sql, params),
+      query: (sql, params) => db.query(sql, params),
     });
     expect(report.problems).toEqual([]);
     console.log(

@@ -1,8 +1,5 @@
 // The whole cycle over real HTTP on a loopback port, with a real SQLite file:
 // project → job → work units → volunteers lease, compute, submit → canonical results, credit, proven receipts.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   API,
   fromBase64,
@@ -11,66 +8,44 @@ import {
   verifyConsistentHeads,
   verifyReceipt,
 } from '@bricolage/protocol';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { seededRandom } from './clock';
-import { type Coordinator, startCoordinator } from './server';
-import { describeBackends, type TestDatabase } from './testing/backends';
-import { Researcher, square, squareInput } from './testing/fixtures';
+import { describeBackends } from './testing/backends';
+import { square, squareInput } from './testing/fixtures';
+import { useGrid } from './testing/grid-fixture';
 import { SimVolunteer } from './testing/sim-volunteer';
 
 describeBackends('full cycle over HTTP', (backend) => {
-  let db: TestDatabase;
-  let dir: string;
-  let coordinator: Coordinator;
-  let researcher: Researcher;
-
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bricolage-cycle-'));
-    db = await backend.open(dir);
-    coordinator = await startCoordinator({
-      dataDir: dir,
-      databaseUrl: db.databaseUrl,
-      port: 0,
-      random: seededRandom(1),
-    });
-    const { token } = await coordinator.createProject('cycle');
-    researcher = new Researcher(coordinator.url, token);
-  });
-
-  afterEach(async () => {
-    await coordinator.close();
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const grid = useGrid(backend, { name: 'cycle', start: () => ({ random: seededRandom(1), project: 'cycle' }) });
 
   it('validates every work unit by quorum, credits both volunteers and proves every receipt', async () => {
-    const job = await researcher.createSquareJob();
-    const added = await researcher.addSquares(job, 1, 20);
+    const job = await grid.researcher.createSquareJob();
+    const added = await grid.researcher.addSquares(job, 1, 20);
     expect(added.status).toBe(200);
     expect(await added.json()).toMatchObject({ added: 20, firstWorkUnit: 'wu_1', lastWorkUnit: 'wu_20' });
 
-    const alice = await SimVolunteer.create(coordinator.url);
-    const bob = await SimVolunteer.create(coordinator.url);
+    const alice = await SimVolunteer.create(grid.coordinator.url);
+    const bob = await SimVolunteer.create(grid.coordinator.url);
     const a = await alice.lease(50);
     const b = await bob.lease(50);
     expect(a.leases).toHaveLength(20);
     expect(b.leases).toHaveLength(20);
     expect(a.jobs[0]?.spec.kind).toBe('wgsl');
     expect((await alice.computeAndSubmit(a.leases, square)).status).toBe(200);
-    expect((await researcher.progress(job)).counts.validated).toBe(0);
+    expect((await grid.researcher.progress(job)).counts.validated).toBe(0);
     expect((await bob.computeAndSubmit(b.leases, square)).status).toBe(200);
 
-    const progress = await researcher.progress(job);
+    const progress = await grid.researcher.progress(job);
     expect(progress.counts).toMatchObject({ validated: 20, unsent: 0, in_progress: 0, failed: 0 });
     expect(progress.credit).toBe(20 * 10 * 2);
 
-    const results = await researcher.results(job);
+    const results = await grid.researcher.results(job);
     expect(results).toHaveLength(20);
     for (const r of results) {
       const n = Number(String(r.tag).slice(2));
       expect(fromBase64(String(r.output))).toEqual(square(squareInput(n)));
     }
-    const resumed = await researcher.results(job, Number(results[9]?.cursor));
+    const resumed = await grid.researcher.results(job, Number(results[9]?.cursor));
     expect(resumed.map((r) => r.workUnit)).toEqual(results.slice(10).map((r) => r.workUnit));
 
     for (const v of [alice, bob]) {
@@ -79,22 +54,25 @@ describeBackends('full cycle over HTTP', (backend) => {
       const { receipts } = await v.receipts();
       expect(receipts).toHaveLength(20);
       for (const r of receipts) {
-        const verdict = await verifyReceipt(r, coordinator.publicKey);
+        const verdict = await verifyReceipt(r, grid.coordinator.publicKey);
         expect(verdict).toMatchObject({ ok: true });
         expect(r.receipt.body.volunteer).toBe(v.key);
       }
     }
 
-    const wellKnown = (await (await fetch(coordinator.url + API.wellKnown)).json()) as { publicKey: string };
-    expect(wellKnown.publicKey).toBe(coordinator.publicKey);
+    const wellKnown = (await (await fetch(grid.coordinator.url + API.wellKnown)).json()) as { publicKey: string };
+    expect(wellKnown.publicKey).toBe(grid.coordinator.publicKey);
   });
 
   it('serves consistency proofs between tree heads as the log grows', async () => {
     // Units are drawn at random: three to a job, so that both volunteers compute the same three.
-    const job = await researcher.createSquareJob({ name: 'first' });
-    await researcher.addSquares(job, 1, 3);
-    const [alice, bob] = [await SimVolunteer.create(coordinator.url), await SimVolunteer.create(coordinator.url)];
-    const head = async () => (await (await fetch(coordinator.url + API.treeHead)).json()) as SignedTreeHead;
+    const job = await grid.researcher.createSquareJob({ name: 'first' });
+    await grid.researcher.addSquares(job, 1, 3);
+    const [alice, bob] = [
+      await SimVolunteer.create(grid.coordinator.url),
+      await SimVolunteer.create(grid.coordinator.url),
+    ];
+    const head = async () => (await (await fetch(grid.coordinator.url + API.treeHead)).json()) as SignedTreeHead;
 
     const a = await alice.lease(3);
     const b = await bob.lease(3);
@@ -102,34 +80,34 @@ describeBackends('full cycle over HTTP', (backend) => {
     await bob.computeAndSubmit(b.leases, square);
     const older = await head();
     expect(older.head.size).toBe(6);
-    const second = await researcher.createSquareJob({ name: 'second' });
-    await researcher.addSquares(second, 4, 3);
+    const second = await grid.researcher.createSquareJob({ name: 'second' });
+    await grid.researcher.addSquares(second, 4, 3);
     const a2 = await alice.lease(3);
     const b2 = await bob.lease(3);
     await alice.computeAndSubmit(a2.leases, square);
     await bob.computeAndSubmit(b2.leases, square);
     const newer = await head();
     expect(newer.head.size).toBe(12);
-    const proof = await (await fetch(`${coordinator.url}${API.consistency}?from=6&to=12`)).json();
-    expect(await verifyConsistentHeads(older, newer, proof, coordinator.publicKey)).toMatchObject({ ok: true });
+    const proof = await (await fetch(`${grid.coordinator.url}${API.consistency}?from=6&to=12`)).json();
+    expect(await verifyConsistentHeads(older, newer, proof, grid.coordinator.publicKey)).toMatchObject({ ok: true });
     // The verifier takes no proof from the empty tree, and the route offers none.
-    const fromEmpty = await fetch(`${coordinator.url}${API.consistency}?from=0&to=12`);
+    const fromEmpty = await fetch(`${grid.coordinator.url}${API.consistency}?from=0&to=12`);
     expect(fromEmpty.status).toBe(400);
     expect(await fromEmpty.json()).toEqual({ error: { code: 'bad_request', message: 'from must be at least 1' } });
   });
 
   it("gives a known-answer unit's expected output as its result, in its place among the job's results", async () => {
-    const job = await researcher.createSquareJob({ knownAnswerRate: 0.5 });
-    expect((await researcher.addSquares(job, 1, 3)).status).toBe(200);
+    const job = await grid.researcher.createSquareJob({ knownAnswerRate: 0.5 });
+    expect((await grid.researcher.addSquares(job, 1, 3)).status).toBe(200);
     // Two units whose answers the researcher computed: units of the job like the rest, with tags of theirs.
     const known = [4, 5]
       .map((n) => ({ input: toBase64(squareInput(n)), expected: toBase64(square(squareInput(n))), tag: `n=${n}` }))
       .map((line) => `${JSON.stringify(line)}\n`)
       .join('');
-    const added = await researcher.request('POST', API.workUnits(job), known, 'application/x-ndjson');
+    const added = await grid.researcher.request('POST', API.workUnits(job), known, 'application/x-ndjson');
     expect(await added.json()).toMatchObject({ added: 0, knownAnswer: 2 });
     // Finished as they arrive: the first results, before any volunteer computed anything.
-    const first = await researcher.results(job);
+    const first = await grid.researcher.results(job);
     expect(first.map((r) => [r.cursor, r.tag, r.state])).toEqual([
       [1, 'n=4', 'validated'],
       [2, 'n=5', 'validated'],
@@ -138,7 +116,7 @@ describeBackends('full cycle over HTTP', (backend) => {
       expect(fromBase64(String(r.output))).toEqual(square(squareInput(Number(String(r.tag).slice(2)))));
 
     // Volunteers compute the rest, known-answer units among their leases; each unit's result is there once.
-    const volunteers = await Promise.all([1, 2, 3].map(() => SimVolunteer.create(coordinator.url)));
+    const volunteers = await Promise.all([1, 2, 3].map(() => SimVolunteer.create(grid.coordinator.url)));
     let leasedKnown = 0;
     for (const v of volunteers) {
       const { leases } = await v.lease(10);
@@ -147,13 +125,13 @@ describeBackends('full cycle over HTTP', (backend) => {
       expect((await v.computeAndSubmit(leases, square)).status).toBe(200);
     }
     expect(leasedKnown).toBeGreaterThan(0);
-    const progress = await researcher.progress(job);
+    const progress = await grid.researcher.progress(job);
     expect(progress).toMatchObject({ knownAnswer: 2, counts: { validated: 3, unsent: 0, in_progress: 0 } });
-    const all = await researcher.results(job);
+    const all = await grid.researcher.results(job);
     expect(all.map((r) => r.cursor)).toEqual([1, 2, 3, 4, 5]);
     expect(all.map((r) => r.tag).sort()).toEqual(['n=1', 'n=2', 'n=3', 'n=4', 'n=5']);
     expect(all.slice(2).map((r) => r.state)).toEqual(['validated', 'validated', 'validated']);
-    const status = (await (await researcher.request('GET', API.job(job))).json()) as { job: { state: string } };
+    const status = (await (await grid.researcher.request('GET', API.job(job))).json()) as { job: { state: string } };
     expect(status.job.state).toBe('completed');
   });
 });

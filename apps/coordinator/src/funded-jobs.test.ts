@@ -2,9 +2,6 @@
 // operator's job, opens its own project with its key, and its job runs only as far as its balance pays;
 // each validated unit debits it in the log, and the balance recomputed from its own entries, verified offline,
 // is the coordinator's.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   API,
   type CreatedProject,
@@ -13,59 +10,40 @@ import {
   verifyReceipt,
   walletOf,
 } from '@bricolage/protocol';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
-import { type Coordinator, startCoordinator } from './server';
-import { describeBackends, type TestDatabase } from './testing/backends';
+import { describeBackends } from './testing/backends';
 import { Researcher, square } from './testing/fixtures';
+import { useGrid } from './testing/grid-fixture';
 import { SimVolunteer } from './testing/sim-volunteer';
 
 describeBackends('jobs paid from a volunteer’s credit', (backend) => {
-  let db: TestDatabase | null = null;
-  let dir: string;
-  let coordinator: Coordinator;
-  let operatorJobs: Researcher;
   const clock = new ManualClock();
-
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bricolage-funded-'));
-    db = await backend.open(dir);
-    coordinator = await startCoordinator({
-      dataDir: dir,
-      databaseUrl: db?.databaseUrl,
-      port: 0,
-      clock,
-      random: seededRandom(19),
-    });
-    operatorJobs = new Researcher(coordinator.url, (await coordinator.createProject('demo')).token);
-  });
-
-  afterEach(async () => {
-    await coordinator.close();
-    await db?.close();
-    db = null;
-    rmSync(dir, { recursive: true, force: true });
+  // The operator's own project, whose jobs volunteers earn their credit on.
+  const grid = useGrid(backend, {
+    name: 'funded',
+    start: () => ({ clock, random: seededRandom(19), project: 'demo' }),
   });
 
   /** `a` and `b` compute `n` units of a new operator job together (quorum 2): each earns 10 a unit. */
   async function earn(a: SimVolunteer, b: SimVolunteer, n: number): Promise<void> {
-    const job = await operatorJobs.createSquareJob({ name: `earn ${n}` });
-    await operatorJobs.addSquares(job, 1, n);
+    const job = await grid.researcher.createSquareJob({ name: `earn ${n}` });
+    await grid.researcher.addSquares(job, 1, n);
     for (const v of [a, b]) await v.computeAndSubmit((await v.lease(n)).leases, square);
-    expect((await operatorJobs.progress(job)).counts.validated).toBe(n);
+    expect((await grid.researcher.progress(job)).counts.validated).toBe(n);
   }
 
   async function openProject(funder: SimVolunteer, name = 'mine'): Promise<Researcher> {
     const opened = await funder.post<CreatedProject>(API.myFundedProject, { name });
     expect(opened.status).toBe(200);
-    return new Researcher(coordinator.url, opened.body.token);
+    return new Researcher(grid.coordinator.url, opened.body.token);
   }
 
   const progressOf = async (r: Researcher, job: string) =>
     ((await (await r.request('GET', API.job(job))).json()) as { progress: JobProgress }).progress;
 
   it('runs a funded job only as far as the balance pays, debits each unit in the log, and pauses it', async () => {
-    const [funder, x, y] = await Promise.all([1, 2, 3].map(() => SimVolunteer.create(coordinator.url)));
+    const [funder, x, y] = await Promise.all([1, 2, 3].map(() => SimVolunteer.create(grid.coordinator.url)));
     await earn(funder!, x!, 6);
     expect(await funder!.stats()).toMatchObject({ credit: 60, spent: 0, balance: 60, fundedProject: null });
 
@@ -85,7 +63,7 @@ describeBackends('jobs paid from a volunteer’s credit', (backend) => {
 
     // The other four units hold a replica each, 40 committed: nothing is left to lease on, and the sweep
     // pauses the job with that reason.
-    await coordinator.sweep();
+    await grid.coordinator.sweep();
     const paused = await progressOf(mine, job);
     expect(paused.state).toBe('paused');
     expect(paused.diagnosis).toMatchObject({ code: 'paused', stalled: true });
@@ -103,7 +81,7 @@ describeBackends('jobs paid from a volunteer’s credit', (backend) => {
     const { receipts } = await funder!.receipts();
     const bodies: ReceiptBody[] = [];
     for (const r of receipts) {
-      const checked = await verifyReceipt(r, coordinator.publicKey);
+      const checked = await verifyReceipt(r, grid.coordinator.publicKey);
       expect(checked.ok).toBe(true);
       if (checked.ok) bodies.push(checked.value);
     }
@@ -118,7 +96,7 @@ describeBackends('jobs paid from a volunteer’s credit', (backend) => {
   });
 
   it('keeps credit a key earned on its own job out of its balance', async () => {
-    const [funder, x] = await Promise.all([1, 2].map(() => SimVolunteer.create(coordinator.url)));
+    const [funder, x] = await Promise.all([1, 2].map(() => SimVolunteer.create(grid.coordinator.url)));
     await earn(funder!, x!, 4);
     const mine = await openProject(funder!);
     const job = await mine.createSquareJob({ name: 'my own' });
@@ -130,12 +108,12 @@ describeBackends('jobs paid from a volunteer’s credit', (backend) => {
   });
 
   it('gives a key one personal project, a new token each time it asks, and refuses one without a key', async () => {
-    const [funder] = await Promise.all([SimVolunteer.create(coordinator.url)]);
+    const [funder] = await Promise.all([SimVolunteer.create(grid.coordinator.url)]);
     const first = await funder!.post<CreatedProject>(API.myFundedProject, { name: 'mine' });
     const again = await funder!.post<CreatedProject>(API.myFundedProject, { name: 'renamed?' });
     expect(again.body.project).toEqual(first.body.project);
     expect(again.body.token).not.toBe(first.body.token);
-    const old = new Researcher(coordinator.url, first.body.token);
+    const old = new Researcher(grid.coordinator.url, first.body.token);
     expect((await old.request('GET', API.myProject)).status).toBe(401);
     expect(await funder!.stats()).toMatchObject({ fundedProject: first.body.project.id });
     const anonymous = await funder!.post(API.myFundedProject, { name: 'x' }, false);

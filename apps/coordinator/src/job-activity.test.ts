@@ -1,47 +1,27 @@
 // What a job's progress says about its replicas, over real HTTP: the volunteers holding its leases, results
 // by verdict (the agreement rate), replicas reissued, and failures by code with the latest one as an example.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { API, type JobProgress, type Lease } from '@bricolage/protocol';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
-import { type Coordinator, startCoordinator } from './server';
-import { describeBackends, type TestDatabase } from './testing/backends';
-import { Researcher, square } from './testing/fixtures';
+import { describeBackends } from './testing/backends';
+import { square } from './testing/fixtures';
+import { useGrid } from './testing/grid-fixture';
 import { okResult, SimVolunteer } from './testing/sim-volunteer';
 
 const pair = { minQuorum: 2, maxTotalResults: 6, maxErrorResults: 3, homogeneous: false };
 
 describeBackends('job activity in progress reports', (backend) => {
-  let dir: string;
-  let db: TestDatabase;
   let clock: ManualClock;
-  let coordinator: Coordinator;
-  let researcher: Researcher;
-
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bricolage-activity-'));
-    db = await backend.open(dir);
-    clock = new ManualClock();
-    coordinator = await startCoordinator({
-      dataDir: dir,
-      databaseUrl: db.databaseUrl,
-      port: 0,
-      clock,
-      random: seededRandom(3),
-    });
-    researcher = new Researcher(coordinator.url, (await coordinator.createProject('activity')).token);
-  });
-
-  afterEach(async () => {
-    await coordinator.close();
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
+  const grid = useGrid(backend, {
+    name: 'activity',
+    start: () => {
+      clock = new ManualClock();
+      return { clock, random: seededRandom(3), project: 'activity' };
+    },
   });
 
   const progress = async (job: string): Promise<JobProgress> =>
-    ((await (await researcher.request('GET', API.job(job))).json()) as { progress: JobProgress }).progress;
+    ((await (await grid.researcher.request('GET', API.job(job))).json()) as { progress: JobProgress }).progress;
 
   /** The lease of `v`'s batch for the nth work unit of the job (1-based, in upload order). */
   const nth = (leases: readonly Lease[], first: number, n: number): Lease => {
@@ -51,8 +31,8 @@ describeBackends('job activity in progress reports', (backend) => {
   };
 
   it('counts active volunteers, verdicts, reissues and errors by code with an example', async () => {
-    const job = await researcher.createSquareJob({ redundancy: pair });
-    const added = (await (await researcher.addSquares(job, 1, 3)).json()) as { firstWorkUnit: string };
+    const job = await grid.researcher.createSquareJob({ redundancy: pair });
+    const added = (await (await grid.researcher.addSquares(job, 1, 3)).json()) as { firstWorkUnit: string };
     const first = Number(added.firstWorkUnit.slice(3));
     expect(await progress(job)).toMatchObject({
       activeVolunteers: 0,
@@ -60,7 +40,7 @@ describeBackends('job activity in progress reports', (backend) => {
       errors: [],
     });
 
-    const [a, b, c, d] = await Promise.all([1, 2, 3, 4].map(() => SimVolunteer.create(coordinator.url)));
+    const [a, b, c, d] = await Promise.all([1, 2, 3, 4].map(() => SimVolunteer.create(grid.coordinator.url)));
     if (!a || !b || !c || !d) throw new Error('four volunteers');
     const aLeases = (await a.lease(3)).leases;
     expect((await progress(job)).activeVolunteers).toBe(1);
@@ -92,7 +72,7 @@ describeBackends('job activity in progress reports', (backend) => {
     expect((await c.lease(3)).leases).toHaveLength(2);
     expect((await progress(job)).activeVolunteers).toBe(1);
     clock.advance(601_000);
-    await coordinator.sweep();
+    await grid.coordinator.sweep();
     const expired = await progress(job);
     expect(expired.activeVolunteers).toBe(0);
     // c's first expiry is within its error allowance and counts against unit 2; its second is past it and costs
@@ -117,13 +97,13 @@ describeBackends('job activity in progress reports', (backend) => {
   });
 
   it('sends the same figures on the event stream', async () => {
-    const job = await researcher.createSquareJob({ redundancy: pair });
-    await researcher.addSquares(job, 1, 2);
-    const v = await SimVolunteer.create(coordinator.url);
+    const job = await grid.researcher.createSquareJob({ redundancy: pair });
+    await grid.researcher.addSquares(job, 1, 2);
+    const v = await SimVolunteer.create(grid.coordinator.url);
     await v.lease(2);
     const controller = new AbortController();
-    const res = await fetch(coordinator.url + API.events(job), {
-      headers: { authorization: `Bearer ${researcher.token}` },
+    const res = await fetch(grid.coordinator.url + API.events(job), {
+      headers: { authorization: `Bearer ${grid.researcher.token}` },
       signal: controller.signal,
     });
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();

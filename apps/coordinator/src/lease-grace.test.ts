@@ -1,56 +1,37 @@
 // Leases do not run out while the coordinator is down: a restart gives the leases that were live when it
 // stopped the time it was away. On a manual clock with a clean stop, and in a child process killed with
 // SIGKILL, each reopening the same database (SQLite or Postgres).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Lease, fromBase64 } from '@bricolage/protocol';
 import { afterEach, expect, it } from 'vitest';
 import { ManualClock, seededRandom, systemClock } from './clock';
 import { DEFAULT_CONFIG } from './config';
-import { createProject, openStore, startCoordinator } from './server';
-import { describeBackends, type TestDatabase } from './testing/backends';
+import { createProject, openStore } from './server';
+import { describeBackends } from './testing/backends';
 import { ChildCoordinator } from './testing/child-coordinator';
 import { Researcher, square } from './testing/fixtures';
+import { useGrid } from './testing/grid-fixture';
 import { SimVolunteer, okResult } from './testing/sim-volunteer';
 
 const quiet = () => undefined;
 const resultsFor = (leases: readonly Lease[]) => leases.map((l) => okResult(l, square(fromBase64(l.input ?? ''))));
 
 describeBackends('leases across a restart', (backend) => {
-  let dir = '';
-  let db: TestDatabase | null = null;
+  // Each test starts its own coordinators, in this process or a child one, on the grid's directory and database.
+  const grid = useGrid(backend, { name: 'grace' });
   let child: ChildCoordinator | null = null;
-  const open = async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bricolage-grace-'));
-    db = await backend.open(dir);
-    return db;
-  };
 
   afterEach(async () => {
     await child?.kill();
     child = null;
-    await db?.close();
-    db = null;
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('gives the leases live at a clean stop the downtime, and none to a lease that ran out before it', async () => {
-    const { databaseUrl } = await open();
     const clock = new ManualClock();
     // No sweeps of its own: the test sweeps, so the clock alone says what happened when. After a restart, 30 s
     // more for volunteers to find the grid back.
     const config = { sweepMs: 3_600_000, reconnectGraceMs: 30_000 };
-    let coordinator = await startCoordinator({
-      dataDir: dir,
-      databaseUrl,
-      clock,
-      random: seededRandom(3),
-      config,
-      log: quiet,
-    });
-    const { token } = await coordinator.createProject('grace');
-    const researcher = new Researcher(coordinator.url, token);
+    let coordinator = await grid.start({ clock, random: seededRandom(3), config, log: quiet, project: 'grace' });
+    const researcher = grid.researcher;
     const long = await researcher.createSquareJob({ name: 'long', leaseSeconds: 60 });
     expect((await researcher.addSquares(long, 1, 2)).status).toBe(200);
     const volunteer = await SimVolunteer.create(coordinator.url);
@@ -62,18 +43,11 @@ describeBackends('leases across a restart', (backend) => {
     clock.advance(40_000);
     expect(await coordinator.sweep()).toBe(1);
     const token2 = volunteer.bearer;
-    await coordinator.close();
+    await grid.stop();
 
     // Down for ten minutes, far past `late`'s deadline (90 s).
     clock.advance(600_000);
-    coordinator = await startCoordinator({
-      dataDir: dir,
-      databaseUrl,
-      clock,
-      random: seededRandom(4),
-      config,
-      log: quiet,
-    });
+    coordinator = await grid.start({ clock, random: seededRandom(4), config, log: quiet });
     try {
       // 40 s after the restart: past the 20 s `late` had left, within them plus the 30 s grace.
       clock.advance(40_000);
@@ -98,10 +72,10 @@ describeBackends('leases across a restart', (backend) => {
       expect(submit.status, await submit.clone().text()).toBe(200);
       expect(await submit.json()).toEqual({ accepted: 1, repeated: 0 });
     } finally {
-      await coordinator.close();
+      await grid.stop();
     }
     // The downtime is given once: the start that gives it records itself as alive at once.
-    const store = await openStore(dir, DEFAULT_CONFIG, Math.random, { databaseUrl });
+    const store = await openStore(grid.dir, DEFAULT_CONFIG, Math.random, { databaseUrl: grid.db.databaseUrl });
     try {
       expect(await store.resumeLeases(clock.now() + 5000)).toEqual({ downtimeMs: 5000, extended: 0 });
       expect(await store.resumeLeases(clock.now() + 5000)).toEqual({ downtimeMs: 0, extended: 0 });
@@ -111,14 +85,14 @@ describeBackends('leases across a restart', (backend) => {
   });
 
   it('counts the downtime of a crash from the last sweep before it', async () => {
-    const test = await open();
-    const { databaseUrl } = test;
+    const { dir, db } = grid;
+    const { databaseUrl } = db;
     const env: Record<string, string> = databaseUrl ? { DATABASE_URL: databaseUrl } : {};
     const offline = await openStore(dir, DEFAULT_CONFIG, Math.random, { databaseUrl });
     const { token } = await createProject(offline, systemClock, 'crash grace');
     await offline.close();
     const aliveAt = async () => {
-      const [row] = await test.query<{ value: Buffer }>("SELECT value FROM meta WHERE key = 'alive_at'");
+      const [row] = await db.query<{ value: Buffer }>("SELECT value FROM meta WHERE key = 'alive_at'");
       return row ? Number(row.value.toString()) : 0;
     };
 

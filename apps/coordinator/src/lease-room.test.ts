@@ -2,26 +2,21 @@
 // clock: heartbeats never keep a lease past its total lifetime, a new key's room grows with its validated
 // results, and all keys of one client address share a ceiling. Volunteers claim their addresses through
 // X-Forwarded-For (the coordinator trusts loopback as a proxy); loopback itself is the operator's and exempt.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { API, type Lease, fromBase64 } from '@bricolage/protocol';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
 import type { CoordinatorConfig } from './config';
 import { maxLifetimeMs } from './rules/lease-limits';
-import { type Coordinator, startCoordinator } from './server';
-import { describeBackends, type TestDatabase } from './testing/backends';
-import { Researcher, square } from './testing/fixtures';
+import { describeBackends } from './testing/backends';
+import { square } from './testing/fixtures';
+import { useGrid } from './testing/grid-fixture';
 import { SimVolunteer, okResult } from './testing/sim-volunteer';
 
 const quiet = () => undefined;
 
 describeBackends('lease room and lifetime', (backend) => {
-  let dir = '';
-  let db: TestDatabase | null = null;
-  let coordinator: Coordinator | null = null;
   const clock = new ManualClock();
+  const grid = useGrid(backend, { name: 'lease-room' });
 
   /** A coordinator believing loopback's X-Forwarded-For, with a job of `units` squares on `job`'s settings. */
   async function start(
@@ -29,36 +24,23 @@ describeBackends('lease room and lifetime', (backend) => {
     job: { leaseSeconds: number; timeBudgetMs?: number; minQuorum: number },
     config: Partial<CoordinatorConfig> = {},
   ): Promise<string> {
-    dir = mkdtempSync(join(tmpdir(), 'bricolage-lease-room-'));
-    db = await backend.open(dir);
-    coordinator = await startCoordinator({
-      dataDir: dir,
-      databaseUrl: db.databaseUrl,
-      port: 0,
+    await grid.start({
       clock,
       random: seededRandom(17),
       config: { trustProxy: 'loopback', sweepMs: 3_600_000, ...config },
       log: quiet,
+      project: 'room',
     });
-    const researcher = new Researcher(coordinator.url, (await coordinator.createProject('room')).token);
-    const id = await researcher.createSquareJob({
+    const id = await grid.researcher.createSquareJob({
       leaseSeconds: job.leaseSeconds,
       ...(job.timeBudgetMs ? { timeBudgetMs: job.timeBudgetMs } : {}),
       redundancy: { minQuorum: job.minQuorum, maxTotalResults: 6, maxErrorResults: 3, homogeneous: false },
     });
-    expect((await researcher.addSquares(id, 1, units)).status).toBe(200);
+    expect((await grid.researcher.addSquares(id, 1, units)).status).toBe(200);
     return id;
   }
 
-  afterEach(async () => {
-    await coordinator?.close();
-    coordinator = null;
-    await db?.close();
-    db = null;
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  const enrol = (from: string | null) => SimVolunteer.create((coordinator as Coordinator).url, from);
+  const enrol = (from: string | null) => SimVolunteer.create(grid.coordinator.url, from);
   const heartbeat = async (v: SimVolunteer, lease: Lease) =>
     (await v.post<{ leases: { deadline: number | null; state: string }[] }>(API.heartbeat, { leases: [lease.lease] }))
       .body.leases[0];
@@ -81,7 +63,7 @@ describeBackends('lease room and lifetime', (backend) => {
     clock.advance(end - clock.now() + 1);
     expect(await heartbeat(v, lease)).toMatchObject({ state: 'expired', deadline: null });
     // Its unit is another volunteer's to compute once the sweep took it back.
-    await (coordinator as Coordinator).sweep();
+    await grid.coordinator.sweep();
     expect((await (await enrol('198.51.100.9')).lease(1)).leases).toHaveLength(1);
   });
 

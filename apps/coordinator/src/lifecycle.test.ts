@@ -1,14 +1,11 @@
 // A job's lifecycle over real HTTP: it completes in the transaction that finishes its last work unit,
 // says so on its event stream, reopens when work is added, and says why when it cannot progress.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { API, type JobDiagnosis, type JobProgress, type ProjectStatus } from '@bricolage/protocol';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
-import { type Coordinator, startCoordinator } from './server';
-import { describeBackends, type TestDatabase } from './testing/backends';
-import { Researcher, square } from './testing/fixtures';
+import { describeBackends } from './testing/backends';
+import { square } from './testing/fixtures';
+import { useGrid } from './testing/grid-fixture';
 import { GPU_CAPABILITIES, SimVolunteer } from './testing/sim-volunteer';
 
 const single = { minQuorum: 1, maxTotalResults: 2, maxErrorResults: 0, homogeneous: false };
@@ -48,44 +45,28 @@ async function readEvents(
 }
 
 describeBackends('job lifecycle', (backend) => {
-  let db: TestDatabase;
-  let dir: string;
   let clock: ManualClock;
-  let coordinator: Coordinator;
-  let researcher: Researcher;
-
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bricolage-lifecycle-'));
-    clock = new ManualClock();
-    db = await backend.open(dir);
-    coordinator = await startCoordinator({
-      dataDir: dir,
-      databaseUrl: db.databaseUrl,
-      port: 0,
-      clock,
-      random: seededRandom(7),
-    });
-    researcher = new Researcher(coordinator.url, (await coordinator.createProject('lifecycle')).token);
-  });
-
-  afterEach(async () => {
-    await coordinator.close();
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
+  const grid = useGrid(backend, {
+    name: 'lifecycle',
+    start: () => {
+      clock = new ManualClock();
+      return { clock, random: seededRandom(7), project: 'lifecycle' };
+    },
   });
 
   const jobState = async (job: string) =>
-    ((await (await researcher.request('GET', API.job(job))).json()) as { job: { state: string } }).job.state;
+    ((await (await grid.researcher.request('GET', API.job(job))).json()) as { job: { state: string } }).job.state;
   const diagnosis = async (job: string) =>
-    ((await (await researcher.request('GET', API.job(job))).json()) as { progress: JobProgress }).progress.diagnosis;
+    ((await (await grid.researcher.request('GET', API.job(job))).json()) as { progress: JobProgress }).progress
+      .diagnosis;
 
   it('completes in the transaction that validates the last unit, with a completed event, and reopens on new work', async () => {
-    const job = await researcher.createSquareJob({ redundancy: single });
-    await researcher.addSquares(job, 1, 2, 1); // and a known-answer unit, which never holds the job open
-    const events = readEvents(coordinator.url + API.events(job), researcher.token, (e) =>
+    const job = await grid.researcher.createSquareJob({ redundancy: single });
+    await grid.researcher.addSquares(job, 1, 2, 1); // and a known-answer unit, which never holds the job open
+    const events = readEvents(grid.coordinator.url + API.events(job), grid.researcher.token, (e) =>
       e.some(([name]) => name === 'completed'),
     );
-    const v = await SimVolunteer.create(coordinator.url);
+    const v = await SimVolunteer.create(grid.coordinator.url);
     const first = await v.lease(1);
     await v.computeAndSubmit(first.leases, square);
     expect(await jobState(job)).toBe('active');
@@ -99,7 +80,7 @@ describeBackends('job lifecycle', (backend) => {
     expect(await diagnosis(job)).toMatchObject({ code: 'completed', why: 'completed: 2 validated, 0 failed' });
 
     // More work reopens it; finishing that completes it again.
-    await researcher.addSquares(job, 10, 1);
+    await grid.researcher.addSquares(job, 10, 1);
     expect(await jobState(job)).toBe('active');
     const third = await v.lease(10);
     expect(third.leases).toHaveLength(1);
@@ -108,37 +89,38 @@ describeBackends('job lifecycle', (backend) => {
   });
 
   it('completes when its last unit fails, including by a lease that expired', async () => {
-    const job = await researcher.createSquareJob({ redundancy: single, leaseSeconds: 5 });
-    await researcher.addSquares(job, 1, 1);
-    const v = await SimVolunteer.create(coordinator.url);
+    const job = await grid.researcher.createSquareJob({ redundancy: single, leaseSeconds: 5 });
+    await grid.researcher.addSquares(job, 1, 1);
+    const v = await SimVolunteer.create(grid.coordinator.url);
     expect((await v.lease(1)).leases).toHaveLength(1);
     clock.advance(6000);
-    await coordinator.sweep();
-    expect(await researcher.progress(job)).toMatchObject({ counts: { failed: 1 } });
+    await grid.coordinator.sweep();
+    expect(await grid.researcher.progress(job)).toMatchObject({ counts: { failed: 1 } });
     expect(await jobState(job)).toBe('completed');
   });
 
   it('leaves a paused job paused when its last unit finishes, and completes it on resume', async () => {
-    const job = await researcher.createSquareJob({ redundancy: single });
-    await researcher.addSquares(job, 1, 1);
-    const v = await SimVolunteer.create(coordinator.url);
+    const job = await grid.researcher.createSquareJob({ redundancy: single });
+    await grid.researcher.addSquares(job, 1, 1);
+    const v = await SimVolunteer.create(grid.coordinator.url);
     const leased = await v.lease(1);
-    expect((await researcher.request('POST', API.pause(job))).status).toBe(200);
+    expect((await grid.researcher.request('POST', API.pause(job))).status).toBe(200);
     await v.computeAndSubmit(leased.leases, square);
     expect(await jobState(job)).toBe('paused');
-    const resumed = await researcher.request('POST', API.resume(job));
+    const resumed = await grid.researcher.request('POST', API.resume(job));
     expect(((await resumed.json()) as { state: string }).state).toBe('completed');
-    const pause = await researcher.request('POST', API.pause(job));
+    const pause = await grid.researcher.request('POST', API.pause(job));
     expect(pause.status).toBe(409);
     expect(((await pause.json()) as { error: { code: string } }).error.code).toBe('conflict');
   });
 
   it('says why a job does not progress, on the job and on the public project status', async () => {
-    const job = await researcher.createSquareJob();
-    const project = ((await (await researcher.request('GET', API.job(job))).json()) as { job: { project: string } }).job
-      .project;
+    const job = await grid.researcher.createSquareJob();
+    const project = (
+      (await (await grid.researcher.request('GET', API.job(job))).json()) as { job: { project: string } }
+    ).job.project;
     const publicDiagnosis = async (): Promise<JobDiagnosis | undefined> => {
-      const res = await fetch(coordinator.url + API.projectStatus(project));
+      const res = await fetch(grid.coordinator.url + API.projectStatus(project));
       expect(res.status).toBe(200);
       const body = (await res.json()) as ProjectStatus;
       expect(Object.keys(body.jobs[0] ?? {}).sort()).toEqual([
@@ -153,11 +135,11 @@ describeBackends('job lifecycle', (backend) => {
       return body.jobs.find((j) => j.id === job)?.diagnosis;
     };
     expect(await diagnosis(job)).toMatchObject({ code: 'no_work_units', stalled: true });
-    await researcher.addSquares(job, 1, 2);
+    await grid.researcher.addSquares(job, 1, 2);
     expect(await diagnosis(job)).toMatchObject({ code: 'no_volunteers', stalled: true });
 
     // Four devices without WebGPU ask for work: none can run a WGSL job that has no wasm twin.
-    for (let i = 0; i < 4; i++) await (await SimVolunteer.create(coordinator.url)).lease(1, cpuOnly);
+    for (let i = 0; i < 4; i++) await (await SimVolunteer.create(grid.coordinator.url)).lease(1, cpuOnly);
     const none = {
       code: 'no_eligible_volunteer',
       stalled: true,
@@ -168,7 +150,7 @@ describeBackends('job lifecycle', (backend) => {
     expect(await publicDiagnosis()).toEqual(none);
 
     // One that can: it takes a replica of each unit; each needs a second volunteer (quorum 2).
-    const gpu = await SimVolunteer.create(coordinator.url);
+    const gpu = await SimVolunteer.create(grid.coordinator.url);
     const leased = await gpu.lease(10);
     expect(leased.leases).toHaveLength(2);
     await gpu.computeAndSubmit(leased.leases, square);
@@ -179,7 +161,7 @@ describeBackends('job lifecycle', (backend) => {
       volunteers: { connected: 5, eligible: 1 },
     });
     // A second one arrives and takes one unit: there is work for it.
-    const second = await SimVolunteer.create(coordinator.url);
+    const second = await SimVolunteer.create(grid.coordinator.url);
     expect((await second.lease(1)).leases).toHaveLength(1);
     expect(await diagnosis(job)).toMatchObject({
       code: 'running',
@@ -193,12 +175,12 @@ describeBackends('job lifecycle', (backend) => {
       why: 'all units leased, waiting for results: 2 work units in progress',
     });
 
-    expect((await researcher.request('POST', API.pause(job))).status).toBe(200);
+    expect((await grid.researcher.request('POST', API.pause(job))).status).toBe(200);
     expect(await publicDiagnosis()).toMatchObject({ code: 'paused', stalled: true });
   });
 
   it('answers 404 for an unknown project and 400 for a malformed id on the public status', async () => {
-    expect((await fetch(coordinator.url + API.projectStatus('prj_0000000000000000'))).status).toBe(404);
-    expect((await fetch(coordinator.url + API.projectStatus('nope'))).status).toBe(400);
+    expect((await fetch(grid.coordinator.url + API.projectStatus('prj_0000000000000000'))).status).toBe(404);
+    expect((await fetch(grid.coordinator.url + API.projectStatus('nope'))).status).toBe(400);
   });
 });

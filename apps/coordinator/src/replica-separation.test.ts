@@ -3,59 +3,39 @@
 // sees them as it would in production. Units are drawn at random (a seeded `random`), so two keys leasing back
 // to back do not receive the same replicas, and two keys of one address, or of one burst of new keys from one
 // network, never hold replicas of one unit; the operator's own addresses (loopback by default) may.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
 import type { CoordinatorConfig } from './config';
-import { type Coordinator, startCoordinator } from './server';
-import { describeBackends, type TestDatabase } from './testing/backends';
-import { Researcher } from './testing/fixtures';
+import { describeBackends } from './testing/backends';
+import { useGrid } from './testing/grid-fixture';
 import { SimVolunteer } from './testing/sim-volunteer';
 
 const quiet = () => undefined;
 const MINUTE = 60_000;
 
 describeBackends('replica separation', (backend) => {
-  let dir = '';
-  let db: TestDatabase | null = null;
-  let coordinator: Coordinator | null = null;
-  let researcher: Researcher;
   const clock = new ManualClock();
+  const grid = useGrid(backend, { name: 'separation' });
 
   /** A coordinator that believes loopback's X-Forwarded-For, with a job of `units` squares (quorum 2). */
   async function start(units: number, config: Partial<CoordinatorConfig> = {}, minQuorum = 2): Promise<string> {
-    dir = mkdtempSync(join(tmpdir(), 'bricolage-separation-'));
-    db = await backend.open(dir);
-    coordinator = await startCoordinator({
-      dataDir: dir,
-      databaseUrl: db.databaseUrl,
-      port: 0,
+    await grid.start({
       clock,
       random: seededRandom(17),
       // No sweeps of its own: nothing expires behind the test's back.
       config: { trustProxy: 'loopback', sweepMs: 3_600_000, ...config },
       log: quiet,
+      project: 'separation',
     });
-    researcher = new Researcher(coordinator.url, (await coordinator.createProject('separation')).token);
-    const job = await researcher.createSquareJob({
+    const job = await grid.researcher.createSquareJob({
       leaseSeconds: 3600,
       redundancy: { minQuorum, maxTotalResults: 8, maxErrorResults: 3, homogeneous: false },
     });
-    expect((await researcher.addSquares(job, 1, units)).status).toBe(200);
+    expect((await grid.researcher.addSquares(job, 1, units)).status).toBe(200);
     return job;
   }
 
-  afterEach(async () => {
-    await coordinator?.close();
-    coordinator = null;
-    await db?.close();
-    db = null;
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  const enrol = (from: string | null) => SimVolunteer.create((coordinator as Coordinator).url, from);
+  const enrol = (from: string | null) => SimVolunteer.create(grid.coordinator.url, from);
   const unitsOf = async (v: SimVolunteer, max: number) => (await v.lease(max)).leases.map((l) => l.workUnit);
 
   it('never gives two keys of one address replicas of one unit; a key of another network takes them', async () => {

@@ -2,17 +2,14 @@
 // every store backend: a key caught by a known answer stops voting; a trusted key's wrong answer has what it
 // validated alone checked again, and a re-check that disagrees takes the unit back from the results; trust
 // fades with time; errors cost the key's budget before the unit's, and expired leases never shut it out.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { API, type Lease, type SubmittedResult } from '@bricolage/protocol';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
 import { NOT_VOTING_RETRY_S } from './http/volunteer';
 import { DEFAULT_TRUST } from './rules/reputation';
-import { type Coordinator, startCoordinator } from './server';
-import { describeBackends, type TestDatabase } from './testing/backends';
-import { Researcher, square } from './testing/fixtures';
+import { describeBackends } from './testing/backends';
+import { square } from './testing/fixtures';
+import { useGrid } from './testing/grid-fixture';
 import { SimVolunteer } from './testing/sim-volunteer';
 
 const wrong = (input: Uint8Array) => {
@@ -31,35 +28,19 @@ const unitNumber = (id: string) => Number(id.slice(3));
 const ADAPTIVE = { enabled: true, trustAfter: 5, spotCheckRate: 0.1 };
 
 describeBackends('a volunteer’s standing', (backend) => {
-  let dir: string;
-  let db: TestDatabase;
   let clock: ManualClock;
-  let coordinator: Coordinator;
-  let researcher: Researcher;
-  const volunteers = (n: number) => Promise.all(Array.from({ length: n }, () => SimVolunteer.create(coordinator.url)));
-
-  beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bricolage-standing-'));
-    db = await backend.open(dir);
-    clock = new ManualClock();
-    coordinator = await startCoordinator({
-      dataDir: dir,
-      databaseUrl: db.databaseUrl,
-      port: 0,
-      clock,
-      random: seededRandom(17),
-    });
-    researcher = new Researcher(coordinator.url, (await coordinator.createProject('standing')).token);
+  const grid = useGrid(backend, {
+    name: 'standing',
+    start: () => {
+      clock = new ManualClock();
+      return { clock, random: seededRandom(17), project: 'standing' };
+    },
   });
-
-  afterEach(async () => {
-    await coordinator.close();
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const volunteers = (n: number) =>
+    Promise.all(Array.from({ length: n }, () => SimVolunteer.create(grid.coordinator.url)));
 
   const validatedIds = async (job: string) =>
-    (await researcher.results(job)).filter((r) => r.state === 'validated').map((r) => String(r.workUnit));
+    (await grid.researcher.results(job)).filter((r) => r.state === 'validated').map((r) => String(r.workUnit));
 
   /**
    * On a job of its own, `key` passes three known answers (knownAnswerRate 1 hands them out first) and five
@@ -67,8 +48,8 @@ describeBackends('a volunteer’s standing', (backend) => {
    * The job completes, so that the test's next leases go to the jobs it makes next (units are drawn at random).
    */
   async function earnTrust(key: SimVolunteer, partner: SimVolunteer): Promise<void> {
-    const job = await researcher.createSquareJob({ name: 'earn', adaptive: ADAPTIVE, knownAnswerRate: 1 });
-    await researcher.addSquares(job, 1, 5, 3);
+    const job = await grid.researcher.createSquareJob({ name: 'earn', adaptive: ADAPTIVE, knownAnswerRate: 1 });
+    await grid.researcher.addSquares(job, 1, 5, 3);
     const mine = await key.lease(8);
     expect(mine.leases).toHaveLength(8);
     await key.computeAndSubmit(mine.leases, square);
@@ -79,8 +60,8 @@ describeBackends('a volunteer’s standing', (backend) => {
   }
 
   it('stops counting the results of a key that failed a known answer, even where another key agrees with it', async () => {
-    const job = await researcher.createSquareJob({ knownAnswerRate: 1 });
-    await researcher.addSquares(job, 1, 1, 1); // wu_1, and the known answer wu_2
+    const job = await grid.researcher.createSquareJob({ knownAnswerRate: 1 });
+    await grid.researcher.addSquares(job, 1, 1, 1); // wu_1, and the known answer wu_2
     const [liar, accomplice, honest, second] = await volunteers(4);
     // The liar gets the known answer first, then the unit, and answers both wrong.
     const l = await liar!.lease(2);
@@ -88,23 +69,23 @@ describeBackends('a volunteer’s standing', (backend) => {
     await liar!.computeAndSubmit(l.leases, wrong);
     expect(await liar!.stats()).toMatchObject({ flagged: true });
     // It gets no more work: its results would count for nothing.
-    const next = await researcher.createSquareJob({ name: 'next' });
-    await researcher.addSquares(next, 10, 1);
+    const next = await grid.researcher.createSquareJob({ name: 'next' });
+    await grid.researcher.addSquares(next, 10, 1);
     expect(await liar!.lease(1)).toMatchObject({ leases: [], retryAfter: NOT_VOTING_RETRY_S });
-    expect((await researcher.request('POST', API.pause(next))).ok).toBe(true);
+    expect((await grid.researcher.request('POST', API.pause(next))).ok).toBe(true);
     // Its accomplice passes the known answer and gives the liar's wrong answer on wu_1: alone, it is no quorum.
     const a = await accomplice!.lease(2);
     await accomplice!.computeAndSubmit(a.leases, (input, lease) =>
       lease.workUnit === 'wu_1' ? wrong(input) : square(input),
     );
-    expect((await researcher.progress(job)).counts).toMatchObject({ validated: 0, in_progress: 1 });
+    expect((await grid.researcher.progress(job)).counts).toMatchObject({ validated: 0, in_progress: 1 });
     // Two honest keys outvote the accomplice; the researcher gets the right answer.
     for (const v of [honest!, second!]) {
       const leases = (await v.lease(2)).leases.filter((x) => x.workUnit === 'wu_1');
       await v.computeAndSubmit(leases, square);
-      if ((await researcher.progress(job)).counts.validated === 1) break;
+      if ((await grid.researcher.progress(job)).counts.validated === 1) break;
     }
-    const line = (await researcher.results(job)).find((r) => r.workUnit === 'wu_1');
+    const line = (await grid.researcher.results(job)).find((r) => r.workUnit === 'wu_1');
     expect(line).toMatchObject({ workUnit: 'wu_1', state: 'validated' });
     expect(await accomplice!.stats()).toMatchObject({ invalid: 1 });
     expect(await liar!.stats()).toMatchObject({ valid: 0, credit: 0 });
@@ -114,8 +95,8 @@ describeBackends('a volunteer’s standing', (backend) => {
     const [trusted, partner, auditor, other, third] = await volunteers(5);
     await earnTrust(trusted!, partner!);
     // Trusted now: many of its units validate on its result alone; the partner checks the rest.
-    const job = await researcher.createSquareJob({ adaptive: ADAPTIVE });
-    await researcher.addSquares(job, 10, 100);
+    const job = await grid.researcher.createSquareJob({ adaptive: ADAPTIVE });
+    await grid.researcher.addSquares(job, 10, 100);
     const batch = await trusted!.lease(100);
     expect(batch.leases).toHaveLength(100);
     await trusted!.computeAndSubmit(batch.leases, square);
@@ -129,13 +110,13 @@ describeBackends('a volunteer’s standing', (backend) => {
 
     // A wrong answer on another job (quorum 2 there; the first paused meanwhile, so that the leases go to the
     // other one), outvoted by two others: its trust is gone, its vote kept.
-    const strict = await researcher.createSquareJob({ name: 'strict', adaptive: { ...ADAPTIVE, enabled: false } });
-    await researcher.addSquares(strict, 1, 1);
-    expect((await researcher.request('POST', API.pause(job))).ok).toBe(true);
+    const strict = await grid.researcher.createSquareJob({ name: 'strict', adaptive: { ...ADAPTIVE, enabled: false } });
+    await grid.researcher.addSquares(strict, 1, 1);
+    expect((await grid.researcher.request('POST', API.pause(job))).ok).toBe(true);
     await trusted!.computeAndSubmit((await trusted!.lease(1)).leases, wrong);
     for (const v of [other!, third!]) await v.computeAndSubmit((await v.lease(1)).leases, square);
     expect(await trusted!.stats()).toMatchObject({ invalid: 1, flagged: false });
-    expect((await researcher.request('POST', API.resume(job))).ok).toBe(true);
+    expect((await grid.researcher.request('POST', API.resume(job))).ok).toBe(true);
 
     // Every unit it validated alone wants one more replica now, ahead of the units never sent.
     const audit = (await auditor!.lease(alone.length + 3)).leases;
@@ -145,10 +126,10 @@ describeBackends('a volunteer’s standing', (backend) => {
     await auditor!.computeAndSubmit(audit, (input, lease) =>
       lease.workUnit === disputed ? wrong(input) : square(input),
     );
-    const now = await researcher.results(job);
+    const now = await grid.researcher.results(job);
     expect(now.map((r) => r.workUnit)).not.toContain(disputed);
     expect(now).toHaveLength(98);
-    expect((await researcher.progress(job)).counts.in_progress).toBeGreaterThanOrEqual(1);
+    expect((await grid.researcher.progress(job)).counts.in_progress).toBeGreaterThanOrEqual(1);
     // Two more volunteers settle it; it comes back at a later place, with the right answer.
     const cursor = Math.max(...now.map((r) => Number(r.cursor)));
     for (const v of [other!, third!]) {
@@ -157,7 +138,7 @@ describeBackends('a volunteer’s standing', (backend) => {
       await v.computeAndSubmit(leases, square);
       if ((await validatedIds(job)).includes(disputed)) break;
     }
-    const later = await researcher.results(job, cursor);
+    const later = await grid.researcher.results(job, cursor);
     expect(later).toMatchObject([{ workUnit: disputed, state: 'validated' }]);
     expect(await auditor!.stats()).toMatchObject({ invalid: 1 });
   });
@@ -165,8 +146,8 @@ describeBackends('a volunteer’s standing', (backend) => {
   it('lets trust fade: a trusted key idle for a half-life has its units replicated again', async () => {
     const [trusted, partner] = await volunteers(2);
     await earnTrust(trusted!, partner!);
-    const job = await researcher.createSquareJob({ adaptive: ADAPTIVE });
-    await researcher.addSquares(job, 10, 20);
+    const job = await grid.researcher.createSquareJob({ adaptive: ADAPTIVE });
+    await grid.researcher.addSquares(job, 10, 20);
     const first = await trusted!.lease(20);
     expect(first.leases).toHaveLength(20);
     await trusted!.computeAndSubmit(first.leases, square);
@@ -179,8 +160,8 @@ describeBackends('a volunteer’s standing', (backend) => {
     await partner!.computeAndSubmit(rest.leases, square);
     clock.advance(DEFAULT_TRUST.halfLifeMs * 3);
     await trusted!.authenticate();
-    const later = await researcher.createSquareJob({ name: 'later', adaptive: ADAPTIVE });
-    await researcher.addSquares(later, 100, 50);
+    const later = await grid.researcher.createSquareJob({ name: 'later', adaptive: ADAPTIVE });
+    await grid.researcher.addSquares(later, 100, 50);
     const next = await trusted!.lease(50);
     expect(next.leases).toHaveLength(50);
     await trusted!.computeAndSubmit(next.leases, square);
@@ -188,10 +169,10 @@ describeBackends('a volunteer’s standing', (backend) => {
   });
 
   it('charges errors to each key’s budget first, so that keys answering every lease with an error fail no unit', async () => {
-    const job = await researcher.createSquareJob({
+    const job = await grid.researcher.createSquareJob({
       redundancy: { minQuorum: 2, maxTotalResults: 12, maxErrorResults: 3, homogeneous: false },
     });
-    await researcher.addSquares(job, 1, 10);
+    await grid.researcher.addSquares(job, 1, 10);
     const griefers = await volunteers(5);
     // Units are drawn at random; each griefer starts its errors at a unit no griefer's first error hit yet, so
     // that no unit fails on errors within the keys' allowances alone (one each: five on five units).
@@ -206,7 +187,7 @@ describeBackends('a volunteer’s standing', (backend) => {
       // Past its allowance it gets no more work (units are there), and is told to come back in an hour.
       expect(await griefer.lease(5)).toMatchObject({ leases: [], retryAfter: 3600 });
     }
-    expect((await researcher.progress(job)).counts.failed).toBe(0);
+    expect((await grid.researcher.progress(job)).counts.failed).toBe(0);
     // An hour later a griefer may lease again (however many errors it made, it is out an hour at most), and
     // its errors still cost no unit anything: its allowance is spent.
     clock.advance(3_600_000);
@@ -215,35 +196,35 @@ describeBackends('a volunteer’s standing', (backend) => {
     const again = (await griefers[0]!.lease(10)).leases;
     expect(again).toHaveLength(5);
     expect((await griefers[0]!.submit(again.map(errorResult))).status).toBe(200);
-    expect((await researcher.progress(job)).counts.failed).toBe(0);
+    expect((await grid.researcher.progress(job)).counts.failed).toBe(0);
     const [a, b] = await volunteers(2);
     for (const v of [a!, b!]) await v.computeAndSubmit((await v.lease(10)).leases, square);
-    expect((await researcher.progress(job)).counts).toMatchObject({ validated: 10, failed: 0 });
+    expect((await grid.researcher.progress(job)).counts).toMatchObject({ validated: 10, failed: 0 });
   });
 
   it('lets a key whose leases ran out (a tab closed) lease again at once; only its first expiry costs a unit', async () => {
-    const job = await researcher.createSquareJob({
+    const job = await grid.researcher.createSquareJob({
       leaseSeconds: 60,
       redundancy: { minQuorum: 2, maxTotalResults: 12, maxErrorResults: 0, homogeneous: false },
     });
-    await researcher.addSquares(job, 1, 16);
+    await grid.researcher.addSquares(job, 1, 16);
     const [closer] = await volunteers(1);
     const { leases } = await closer!.lease(16);
     expect(leases).toHaveLength(16);
     clock.advance(3_600_000);
-    expect(await coordinator.sweep()).toBe(16);
+    expect(await grid.coordinator.sweep()).toBe(16);
     // Within its allowance one expiry counted against its unit (maxErrorResults 0 fails it); the others cost
     // their units nothing, and the key is not shut out.
-    expect((await researcher.progress(job)).counts.failed).toBe(1);
+    expect((await grid.researcher.progress(job)).counts.failed).toBe(1);
     // It never holds a unit twice: new units for it.
-    await researcher.addSquares(job, 100, 4);
+    await grid.researcher.addSquares(job, 100, 4);
     await closer!.authenticate();
     expect((await closer!.lease(4)).leases).toHaveLength(4);
   });
 
   it('takes a refusal of a job whose signature does not hold as no error of the key and no attempt at the unit', async () => {
-    const job = await researcher.createSquareJob();
-    await researcher.addSquares(job, 1, 3);
+    const job = await grid.researcher.createSquareJob();
+    await grid.researcher.addSquares(job, 1, 3);
     const refuse = (l: Lease): SubmittedResult => ({
       kind: 'error',
       lease: l.lease,
@@ -256,16 +237,16 @@ describeBackends('a volunteer’s standing', (backend) => {
       expect(leases).toHaveLength(3);
       expect((await v.submit(leases.map(refuse))).status).toBe(200);
     }
-    expect((await researcher.progress(job)).counts).toMatchObject({ validated: 0, failed: 0 });
+    expect((await grid.researcher.progress(job)).counts).toMatchObject({ validated: 0, failed: 0 });
     // The refusers may still work on other jobs; two others compute this one.
-    const other = await researcher.createSquareJob({ name: 'other' });
-    await researcher.addSquares(other, 10, 1);
+    const other = await grid.researcher.createSquareJob({ name: 'other' });
+    await grid.researcher.addSquares(other, 10, 1);
     expect((await refusers[0]!.lease(1)).leases).toHaveLength(1);
     const [a, b] = await volunteers(2);
     for (const v of [a!, b!]) {
       const leases = (await v.lease(4)).leases.filter((l) => unitNumber(l.workUnit) <= 3);
       await v.computeAndSubmit(leases, square);
     }
-    expect((await researcher.progress(job)).counts).toMatchObject({ validated: 3, failed: 0 });
+    expect((await grid.researcher.progress(job)).counts).toMatchObject({ validated: 3, failed: 0 });
   });
 });

@@ -21,13 +21,14 @@ import {
   toBase64Url,
   utf8,
 } from '@bricolage/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, seededRandom } from '../clock';
 import type { CoordinatorConfig } from '../config';
 import { sha256Hex } from '../hash';
 import { type Coordinator, startCoordinator } from '../server';
 import { Researcher, SQUARE_WGSL, square, squareInput, squareJob } from '../testing/fixtures';
 import { describeBackends, type TestDatabase } from '../testing/backends';
+import { useGrid } from '../testing/grid-fixture';
 import { GPU_CAPABILITIES, SimVolunteer, okResult } from '../testing/sim-volunteer';
 
 // ---- requests and expectations ----
@@ -1426,32 +1427,17 @@ const CASES: readonly Case[] = [
 ];
 
 describeBackends('hostile requests', (backend) => {
-  let dir: string;
-  let coordinator: Coordinator;
-  let db: TestDatabase;
-  let world: World;
+  const clock = new ManualClock();
   const internalErrors: string[] = [];
+  const grid = useGrid(backend, {
+    name: 'hostile',
+    per: 'block',
+    start: () => ({ clock, random: seededRandom(7), config: CONFIG, log: (m) => internalErrors.push(m) }),
+  });
+  let world: World;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bricolage-hostile-'));
-    db = await backend.open(dir);
-    const clock = new ManualClock();
-    coordinator = await startCoordinator({
-      dataDir: dir,
-      databaseUrl: db.databaseUrl,
-      port: 0,
-      clock,
-      random: seededRandom(7),
-      config: CONFIG,
-      log: (m) => internalErrors.push(m),
-    });
-    world = await buildWorld(coordinator, clock);
-  });
-
-  afterAll(async () => {
-    await coordinator?.close();
-    await db?.close();
-    rmSync(dir, { recursive: true, force: true });
+    world = await buildWorld(grid.coordinator, clock);
   });
 
   it('has at least 60 cases with distinct names', () => {
@@ -1462,7 +1448,7 @@ describeBackends('hostile requests', (backend) => {
   // A loop rather than it.each, whose titles would cut the case names short.
   for (const c of CASES)
     it(`${c.name} → ${c.status} ${c.code}`, async () => {
-      await expectRejected({ url: world.url, db }, await c.req(world), c);
+      await expectRejected({ url: world.url, db: grid.db }, await c.req(world), c);
     });
 
   it('still serves good requests after the table, with the state the table left alone', async () => {
@@ -1485,29 +1471,12 @@ describeBackends('hostile requests', (backend) => {
 });
 
 describeBackends('rate limits', (backend) => {
-  const started: { coordinator: Coordinator; dir: string; db: TestDatabase }[] = [];
+  const grid = useGrid(backend, { name: 'limits' });
   const start = async (config: Partial<CoordinatorConfig>) => {
-    const dir = mkdtempSync(join(tmpdir(), 'bricolage-limits-'));
-    const db = await backend.open(dir);
     const clock = new ManualClock();
-    const coordinator = await startCoordinator({
-      dataDir: dir,
-      databaseUrl: db.databaseUrl,
-      port: 0,
-      clock,
-      config: { ...CONFIG, ...config },
-    });
-    started.push({ coordinator, dir, db });
-    return { coordinator, clock, target: { url: coordinator.url, db } };
+    const coordinator = await grid.start({ clock, config: { ...CONFIG, ...config } });
+    return { coordinator, clock, target: { url: coordinator.url, db: grid.db } };
   };
-
-  afterAll(async () => {
-    for (const s of started) {
-      await s.coordinator.close();
-      await s.db.close();
-      rmSync(s.dir, { recursive: true, force: true });
-    }
-  });
 
   it('refuses an address over its budget with 429 and writes nothing', async () => {
     const { clock, target } = await start({ perAddress: { perSecond: 1, burst: 3 } });
@@ -1536,34 +1505,17 @@ describeBackends('rate limits', (backend) => {
 });
 
 describeBackends('challenges', (backend) => {
-  let dir: string;
-  let coordinator: Coordinator;
-  let clock: ManualClock;
-  let db: TestDatabase;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bricolage-challenges-'));
-    db = await backend.open(dir);
-    clock = new ManualClock();
-    coordinator = await startCoordinator({
-      dataDir: dir,
-      databaseUrl: db.databaseUrl,
-      port: 0,
-      clock,
-      config: { ...CONFIG, challengeSeconds: 120 },
-    });
-  });
-
-  afterAll(async () => {
-    await coordinator?.close();
-    await db?.close();
-    rmSync(dir, { recursive: true, force: true });
+  const clock = new ManualClock();
+  const grid = useGrid(backend, {
+    name: 'challenges',
+    per: 'block',
+    start: () => ({ clock, config: { ...CONFIG, challengeSeconds: 120 } }),
   });
 
   const signedChallenge = async () => {
     const key = await generateSigningKeyPair();
     const { challenge } = await postOk<{ challenge: string }>(
-      coordinator.url,
+      grid.coordinator.url,
       json('POST', API.challenge, { volunteer: key.publicKeyText }),
     );
     const signature = await signAuth(key, challenge);
@@ -1572,7 +1524,7 @@ describeBackends('challenges', (backend) => {
 
   it('trades a signed challenge raced twice for exactly one token', async () => {
     const req = await signedChallenge();
-    const replies = await Promise.all([send(coordinator.url, req), send(coordinator.url, req)]);
+    const replies = await Promise.all([send(grid.coordinator.url, req), send(grid.coordinator.url, req)]);
     const bodies = replies.map((r) => JSON.parse(r.text) as { error?: { code: string } });
     expect(replies.map((r) => r.status).sort()).toEqual([200, 401]);
     expect(bodies.map((b) => b.error?.code ?? 'ok').sort()).toEqual(['ok', 'replayed']);
@@ -1581,11 +1533,11 @@ describeBackends('challenges', (backend) => {
   it('refuses an expired challenge, and writes nothing', async () => {
     const req = await signedChallenge();
     clock.advance(121_000);
-    const before = await db.dump();
-    const res = await send(coordinator.url, req);
+    const before = await grid.db.dump();
+    const res = await send(grid.coordinator.url, req);
     expect(res.status).toBe(401);
     expect((JSON.parse(res.text) as { error: { code: string } }).error.code).toBe('replayed');
-    expect(diffDumps(before, await db.dump())).toEqual([]);
+    expect(diffDumps(before, await grid.db.dump())).toEqual([]);
   });
 });
 

@@ -1,16 +1,14 @@
 // Work-unit uploads under interference, against a real coordinator over loopback HTTP and its database:
 // an operator's `project list` (its own process, and a second store in this one) while an upload is in
 // flight, and staged rows vanishing before the commit. An upload adds every line, or none and says so.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { API, ErrorBody, toBase64 } from '@bricolage/protocol';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { seededRandom } from '../clock';
 import { DEFAULT_CONFIG } from '../config';
-import { type Coordinator, openStore, startCoordinator } from '../server';
-import { describeBackends, type TestDatabase } from '../testing/backends';
-import { Researcher, squareInput } from '../testing/fixtures';
+import { openStore } from '../server';
+import { describeBackends } from '../testing/backends';
+import { squareInput } from '../testing/fixtures';
+import { useGrid } from '../testing/grid-fixture';
 import { operatorCommand } from '../testing/operator-command';
 import { type StreamingRequest, sendRaw, streamRaw } from '../testing/raw-http';
 
@@ -18,67 +16,48 @@ const lines = (from: number, count: number) =>
   Array.from({ length: count }, (_, i) => `${JSON.stringify({ input: toBase64(squareInput(from + i)) })}\n`).join('');
 
 describeBackends('uploads under interference', (backend) => {
-  let dir = '';
-  let coordinator: Coordinator;
-  let researcher: Researcher;
-  let project = '';
-  /** A second connection to the database, as another process would have. */
-  let db: TestDatabase;
+  // grid.db: a second connection to the database, as another process would have.
+  const grid = useGrid(backend, {
+    name: 'uploads',
+    per: 'block',
+    start: () => ({ random: seededRandom(5), log: () => undefined, project: 'uploads' }),
+  });
 
-  const count = async (sql: string, ...args: unknown[]) => Number((await db.query<{ n: number }>(sql, args))[0]?.n);
+  const count = async (sql: string, ...args: unknown[]) =>
+    Number((await grid.db.query<{ n: number }>(sql, args))[0]?.n);
   const staged = () => count("SELECT COUNT(*) AS n FROM work_units WHERE state = 'staged'");
   const visible = (job: string) =>
     count("SELECT COUNT(*) AS n FROM work_units WHERE job = ? AND state = 'unsent'", job);
   const upload = (job: string, key?: string): StreamingRequest =>
-    streamRaw(coordinator.url, {
+    streamRaw(grid.coordinator.url, {
       method: 'POST',
       path: API.workUnits(job),
-      token: researcher.token,
+      token: grid.researcher.token,
       type: 'application/x-ndjson',
       ...(key === undefined ? {} : { headers: { 'idempotency-key': key } }),
     });
   const uploadWhole = (job: string, body: string, key?: string) =>
-    sendRaw(coordinator.url, {
+    sendRaw(grid.coordinator.url, {
       method: 'POST',
       path: API.workUnits(job),
-      token: researcher.token,
+      token: grid.researcher.token,
       type: 'application/x-ndjson',
       body,
       ...(key === undefined ? {} : { headers: { 'idempotency-key': key } }),
     });
 
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bricolage-uploads-'));
-    db = await backend.open(dir);
-    coordinator = await startCoordinator({
-      dataDir: dir,
-      databaseUrl: db.databaseUrl,
-      random: seededRandom(5),
-      log: () => undefined,
-    });
-    const created = await coordinator.createProject('uploads');
-    project = created.project;
-    researcher = new Researcher(coordinator.url, created.token);
-  });
-
-  afterAll(async () => {
-    await coordinator?.close();
-    await db?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
   it('adds all 5,000 lines of an upload during which `project list` ran, in another process and in this one', async () => {
-    const job = await researcher.createSquareJob();
+    const job = await grid.researcher.createSquareJob();
     const request = upload(job);
     await request.write(lines(0, 2000));
     // Two chunks of 1,000 are staged, not yet visible: what the operator's store open used to delete.
     await expect.poll(staged, { timeout: 30_000 }).toBe(2000);
 
-    const listed = await operatorCommand(dir, ['project', 'list', '--url', coordinator.url]);
+    const listed = await operatorCommand(grid.dir, ['project', 'list', '--url', grid.coordinator.url]);
     expect(listed, listed.stderr).toMatchObject({ code: 0 });
-    expect(listed.stdout).toContain(project);
-    const operator = await openStore(dir, DEFAULT_CONFIG, Math.random, { databaseUrl: db.databaseUrl });
-    expect((await operator.listProjects()).map((p) => p.id)).toEqual([project]);
+    expect(listed.stdout).toContain(grid.project);
+    const operator = await openStore(grid.dir, DEFAULT_CONFIG, Math.random, { databaseUrl: grid.db.databaseUrl });
+    expect((await operator.listProjects()).map((p) => p.id)).toEqual([grid.project]);
     await operator.close();
     expect(await staged()).toBe(2000);
 
@@ -91,12 +70,14 @@ describeBackends('uploads under interference', (backend) => {
   });
 
   it('refuses, with a 409 and nothing added, an upload whose staged rows vanished before it committed', async () => {
-    const job = await researcher.createSquareJob({ name: 'vanishing' });
+    const job = await grid.researcher.createSquareJob({ name: 'vanishing' });
     const request = upload(job);
     await request.write(lines(10_000, 2000));
     await expect.poll(staged, { timeout: 30_000 }).toBe(2000);
     // What any cleanup that does not know this upload would do (an earlier release's store open did).
-    await db.execute("DELETE FROM work_units WHERE id IN (SELECT id FROM work_units WHERE state = 'staged' LIMIT 500)");
+    await grid.db.execute(
+      "DELETE FROM work_units WHERE id IN (SELECT id FROM work_units WHERE state = 'staged' LIMIT 500)",
+    );
 
     await request.write(lines(12_000, 1000));
     const reply = await request.end();
@@ -109,7 +90,7 @@ describeBackends('uploads under interference', (backend) => {
   });
 
   it('answers the retry of a committed upload with the same Idempotency-Key with its summary, adding nothing', async () => {
-    const job = await researcher.createSquareJob({ name: 'idempotent' });
+    const job = await grid.researcher.createSquareJob({ name: 'idempotent' });
     const body = lines(20_000, 30);
     const first = await uploadWhole(job, body, 'batch-2026-01');
     expect(first.status, first.text).toBe(200);
@@ -127,7 +108,7 @@ describeBackends('uploads under interference', (backend) => {
     expect(ErrorBody.parse(JSON.parse(other.text)).error.code).toBe('conflict');
     expect(await visible(job)).toBe(30);
     // Keys are per job, and a request without one is never deduplicated.
-    const elsewhere = await researcher.createSquareJob({ name: 'elsewhere' });
+    const elsewhere = await grid.researcher.createSquareJob({ name: 'elsewhere' });
     expect((await uploadWhole(elsewhere, body, 'batch-2026-01')).status).toBe(200);
     expect(await visible(elsewhere)).toBe(30);
     expect((await uploadWhole(elsewhere, body)).status).toBe(200);
@@ -135,7 +116,7 @@ describeBackends('uploads under interference', (backend) => {
   });
 
   it('commits one of two concurrent uploads under one key, and answers the other with its summary', async () => {
-    const job = await researcher.createSquareJob({ name: 'concurrent' });
+    const job = await grid.researcher.createSquareJob({ name: 'concurrent' });
     const a = upload(job, 'same');
     const b = upload(job, 'same');
     await a.write(lines(30_000, 1500));
@@ -151,11 +132,11 @@ describeBackends('uploads under interference', (backend) => {
   });
 
   it('refuses a malformed Idempotency-Key, and documents the header', async () => {
-    const job = await researcher.createSquareJob({ name: 'bad keys' });
+    const job = await grid.researcher.createSquareJob({ name: 'bad keys' });
     for (const key of ['x'.repeat(201), 'two words', '\u00e9t\u00e9'])
       expect((await uploadWhole(job, lines(40_000, 1), key)).status, key).toBe(400);
     expect(await visible(job)).toBe(0);
-    const doc = (await (await fetch(coordinator.url + API.openapi)).json()) as {
+    const doc = (await (await fetch(grid.coordinator.url + API.openapi)).json()) as {
       paths: Record<string, { post?: { parameters?: { in: string; name: string }[] } }>;
     };
     const parameters = doc.paths['/v1/jobs/{job}/workunits']?.post?.parameters ?? [];

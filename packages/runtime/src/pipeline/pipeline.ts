@@ -1,16 +1,15 @@
 // lease → fetch inputs → compute → outbox, with the next work unit leased, fetched and prepared while
 // the current one computes. Runs on the page, so that a stuck kernel can be killed with its worker.
-import type { BackendClass, BlobHash, Capabilities, LeasedJob, SubmittedResult } from '@bricolage/protocol';
-import { toBase64 } from '@bricolage/protocol';
+import type { BackendClass, Capabilities, LeasedJob } from '@bricolage/protocol';
 import { selfCheck } from '../abi';
 import { type ComputeOutcome, IN_FLIGHT, type PrepareOutcome } from '../compute/api';
 import type { JobCheck } from '../client/job-verifier';
 import type { VolunteerEvent } from '../events';
 import type { ComputeErrorCode } from '../executors/executor';
 import type { AssetSource, Interrupted } from '../host';
-import type { Outbox, OutboxEntry } from '../outbox';
+import type { Outbox } from '../outbox';
 import { type LeaseClient, type LeaseClock, LeaseQueue, type Work } from './lease-queue';
-import { ResultWriter } from './result-writer';
+import { OutcomeRecorder } from './outcome-recorder';
 import { batchSize, ema, handoffSize, prefetchDepth } from './pacing';
 import { JobSpeeds } from './speeds';
 import { DutyMeter, clampDuty, restAfter } from './throttle';
@@ -101,7 +100,7 @@ export class Pipeline {
   readonly #clock: PipelineClock;
   readonly #meter = new DutyMeter(8);
   readonly #speeds = new JobSpeeds();
-  readonly #writer: ResultWriter;
+  readonly #outcomes: OutcomeRecorder;
   readonly #queue: LeaseQueue;
   readonly #sleepers = new Set<() => void>();
   readonly counts: PipelineCounts = { leased: 0, computed: 0, failed: 0 };
@@ -136,7 +135,19 @@ export class Pipeline {
     this.#duty = clampDuty(options.throttle ?? 1);
     this.#projects = options.projects ?? null;
     this.#prefetch = options.prefetch ?? true;
-    this.#writer = new ResultWriter(options.outbox);
+    this.#outcomes = new OutcomeRecorder({
+      outbox: options.outbox,
+      clock: this.#clock,
+      emit: options.emit,
+      onResult: options.onResult,
+      counts: this.counts,
+      settled: (work) => {
+        this.#inWorker.delete(work);
+      },
+      onError: (message) => {
+        this.#lastError = message;
+      },
+    });
     this.#queue = new LeaseQueue({
       client: options.client,
       compute: options.compute,
@@ -321,7 +332,7 @@ export class Pipeline {
     }
     // Stopped with work units already in the worker: finish them (stop('now') has aborted them).
     for (const started of inWorker) await this.#finish(await started);
-    await this.#writer.flush();
+    await this.#outcomes.flush();
   }
 
   /** Units to hand the worker beyond the one it computes: none when throttled or not prefetching. */
@@ -414,10 +425,13 @@ export class Pipeline {
   /** Waits for a work unit's outcome and puts its result, or its error result, in the outbox. Returns compute time. */
   async #finish(started: Started): Promise<number> {
     const { work } = started;
-    const { lease, job } = work;
-    if (started.kind === 'skip') return this.#skip(work, started.reason);
+    const { job } = work;
+    if (started.kind === 'skip') {
+      this.#outcomes.skip(work, started.reason);
+      return 0;
+    }
     if (started.kind === 'failed') {
-      await this.#report(work, started.code, started.message, started.backend);
+      await this.#outcomes.report(work, started.code, started.message, started.backend);
       return 0;
     }
     const { backend } = started;
@@ -445,87 +459,17 @@ export class Pipeline {
     this.#speeds.record(job.id, added);
     this.#firstComputeAt ??= start;
     if (!outcome.ok) {
-      await this.#report(work, outcome.code, outcome.message, outcome.backend ?? backend);
+      await this.#outcomes.report(work, outcome.code, outcome.message, outcome.backend ?? backend);
       return computeMs;
     }
     // Checked again here, whatever the worker said: a result that fails is never submitted.
     const check = selfCheck(job.spec, outcome.output);
     if (!check.ok) {
-      await this.#report(work, 'self_check_failed', check.reason, backend);
+      await this.#outcomes.report(work, 'self_check_failed', check.reason, backend);
       return computeMs;
     }
-    const result: SubmittedResult = {
-      kind: 'ok',
-      lease: lease.lease,
-      output: toBase64(outcome.output),
-      outputHash: outcome.outputHash as BlobHash,
-      backend: outcome.backend,
-      elapsedMs: Math.round(outcome.elapsedMs * 1000) / 1000,
-    };
-    this.#store(work, { id: lease.lease, result, createdAt: this.#clock.now() }, () => {
-      this.counts.computed++;
-      this.#o.emit({
-        type: 'computed',
-        lease: lease.lease,
-        workUnit: lease.workUnit,
-        job: job.id,
-        backend: outcome.backend,
-        elapsedMs: outcome.elapsedMs,
-        outputHash: outcome.outputHash,
-        output: outcome.output,
-        startedAt: start,
-        endedAt: end,
-      });
-      this.#o.onResult();
-    });
+    this.#outcomes.result(work, outcome, start, end);
     return computeMs;
-  }
-
-  /**
-   * Puts a result in the outbox without waiting for it: results that finish while a write is under way
-   * go in the next write together. `then` runs once it is stored. The unit counts as in the worker until
-   * then: a paused volunteer is 'pausing', not 'paused', while any of its results is not yet recorded.
-   */
-  #store(work: Work, entry: OutboxEntry, then: () => void): void {
-    this.#writer.add(entry).then(
-      () => {
-        this.#inWorker.delete(work);
-        then();
-      },
-      (error: Error) => {
-        this.#inWorker.delete(work);
-        this.#lastError = `outbox write failed: ${error.message}`;
-        this.#o.emit({ type: 'warning', message: `the result for lease ${entry.id} was not stored: ${error.message}` });
-      },
-    );
-  }
-
-  #skip(work: Work, why: string): number {
-    this.#o.emit({ type: 'warning', message: `work unit ${work.lease.workUnit} skipped: ${why}` });
-    return 0;
-  }
-
-  async #report(work: Work, code: ComputeErrorCode, message: string, backend?: BackendClass): Promise<void> {
-    const result: SubmittedResult = {
-      kind: 'error',
-      lease: work.lease.lease,
-      code,
-      message: message.slice(0, 2000),
-      ...(backend ? { backend } : {}),
-    };
-    this.#lastError = `${code}: ${message}`;
-    this.#store(work, { id: work.lease.lease, result, createdAt: this.#clock.now() }, () => {
-      this.counts.failed++;
-      this.#o.emit({
-        type: 'failed',
-        lease: work.lease.lease,
-        workUnit: work.lease.workUnit,
-        job: work.job.id,
-        code,
-        message,
-      });
-      this.#o.onResult();
-    });
   }
 
   /** Rests after a work unit so that compute ÷ wall time matches the duty cycle; re-evaluated on change. */

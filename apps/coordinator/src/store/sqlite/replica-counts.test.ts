@@ -1,40 +1,18 @@
 // The per-job replica counters that triggers keep (schema.ts): a data directory from before them gets them
 // from its replicas, and afterwards they agree with a recount of the replicas table.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { JobId } from '@bricolage/protocol';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useSqliteFile } from '../../testing/sqlite-file';
 import { MIGRATIONS } from './schema';
-import { DEFAULT_CONFIG } from '../../config';
-import { stepLimits } from '../../server';
-import { CoordinatorStore } from '../coordinator-store';
-import { SqlitePersistence } from './sqlite-persistence';
 
 const COUNTERS = MIGRATIONS.findIndex((m) => m.includes('job_replica_states'));
 
 describe('replica counters', () => {
-  let dir: string;
-  let path: string;
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'bricolage-counters-'));
-    path = join(dir, 'bricolage.sqlite');
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  const open = () =>
-    new CoordinatorStore(new SqlitePersistence({ path }), {
-      random: Math.random,
-      ...stepLimits({ ...DEFAULT_CONFIG, maxLeasesPerVolunteer: 8, inlineInputBytes: 1024 }),
-      staleUploadMs: 60_000,
-    });
+  const file = useSqliteFile('counters');
 
   it('are filled from the replicas of a database made before them', async () => {
-    const db = new Database(path);
-    for (const m of MIGRATIONS.slice(0, COUNTERS)) db.exec(m);
-    db.pragma(`user_version = ${COUNTERS}`);
+    const db = file.atVersion(COUNTERS);
     const wu = db.prepare(
       "INSERT INTO work_units (job, state, input_hash, quorum, need) VALUES (?, 'in_progress', 'x', 2, 0)",
     );
@@ -52,7 +30,7 @@ describe('replica counters', () => {
     replica.run(b, 'job_b', 'v5', 'invalid', null, null);
     db.close();
 
-    const store = open();
+    const store = file.openStore();
     try {
       expect(await store.activity('job_a' as JobId, 10)).toEqual({
         activeVolunteers: 1,
@@ -72,9 +50,9 @@ describe('replica counters', () => {
   });
 
   it('follow every change of a replica state, in the same transaction', async () => {
-    const store = open();
+    const store = file.openStore();
     await store.close();
-    const db = new Database(path);
+    const db = new Database(file.path);
     const wu = Number(
       db
         .prepare("INSERT INTO work_units (job, state, input_hash, quorum, need) VALUES ('job_a', 'unsent', 'x', 2, 2)")
