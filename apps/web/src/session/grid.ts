@@ -5,10 +5,10 @@ import type { ListedProject } from '@bricolage/protocol';
 import type { GridSetting, StoredIdentity, VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer, VolunteerState } from '@bricolage/runtime';
 import type { PublicApi } from '../api';
+import { fetchNewReceipts } from './receipt-pages';
 
 /** How often a grid is asked for news: receipts and counters while computing, its health otherwise. */
 const POLL_MS = 3_000;
-const RECEIPTS_PAGE = 100;
 
 /** What the page shows of a grid. */
 export interface GridView {
@@ -272,26 +272,14 @@ export class Grid {
   async #sync(volunteer: Volunteer): Promise<void> {
     const store = this.#store;
     if (!store || store.closed) return;
-    const key = this.#setting.key;
-    let after = await store.lastIndex(key, volunteer.id);
-    let rejected = 0;
-    let added = 0;
-    for (let pages = 0; pages < 100; pages++) {
-      const page = await volunteer.receipts(after, RECEIPTS_PAGE);
-      if (!page.ok || page.value.receipts.length === 0) break;
-      const outcome = await store.addReceipts(page.value.receipts, key, volunteer.id);
-      rejected += outcome.rejected.length;
-      added += outcome.added;
-      if (page.value.receipts.length < RECEIPTS_PAGE || page.value.next === null || page.value.next <= after) break;
-      after = page.value.next;
-    }
-    if (rejected > 0) {
-      console.warn(`${rejected} receipt(s) from ${this.#setting.url} did not verify against its key; not kept`);
-      this.#set({ rejected: this.#view.rejected + rejected });
-    }
-    if (added > 0) await this.#readTotals();
+    // The counters first, on their own: one request, where the receipts behind them may take long to verify.
     const stats = await volunteer.stats();
     if (stats.ok && stats.value.valid !== this.#view.validated) this.#set({ validated: stats.value.valid });
+    const { rejected } = await fetchNewReceipts(volunteer, store, this.#setting.key, () => this.#readTotals());
+    if (rejected.length > 0) {
+      console.warn(`${rejected.length} receipt(s) from ${this.#setting.url} did not verify against its key; not kept`);
+      this.#set({ rejected: this.#view.rejected + rejected.length });
+    }
   }
 
   async #readTotals(): Promise<void> {

@@ -1,13 +1,12 @@
 // Receipts: fetched from the coordinator as results validate and kept only once they verify; listed, totalled,
 // re-verified against the log's current tree head, exported as a file and imported from one.
-import type { Rejection, VolunteerStore } from '@bricolage/receipts';
+import type { VolunteerStore } from '@bricolage/receipts';
 import { type AuditReport, auditReceipts, exportReceipts, readReceiptsFile } from '@bricolage/receipts';
 import type { Volunteer } from '@bricolage/runtime';
 import type { PublicApi } from '../api';
+import { fetchNewReceipts } from './receipt-pages';
 import { RECEIPTS_SHOWN, type ViewModel } from './view';
 
-/** Receipts asked for at a time; a shorter page is the last one there is for now. */
-const RECEIPTS_PAGE = 100;
 const SYNC_MS = 15_000;
 
 export interface ReceiptSyncOptions {
@@ -54,20 +53,8 @@ export class ReceiptSync {
     if (!key || !model.view().identity) return;
     const volunteer = await this.#o.volunteer();
     if (!volunteer) return;
-    let after = await store.lastIndex(key, volunteer.id);
-    const rejected: Rejection[] = [];
-    let added = 0;
-    for (let pages = 0; pages < 100; pages++) {
-      const page = await volunteer.receipts(after, RECEIPTS_PAGE);
-      if (!page.ok) break;
-      if (page.value.receipts.length === 0) break;
-      const outcome = await store.addReceipts(page.value.receipts, key, volunteer.id);
-      rejected.push(...outcome.rejected);
-      added += outcome.added;
-      if (page.value.receipts.length < RECEIPTS_PAGE) break;
-      if (page.value.next === null || page.value.next <= after) break;
-      after = page.value.next;
-    }
+    // The list and totals after each page kept: the count climbs as the receipts verify.
+    const { rejected, more } = await fetchNewReceipts(volunteer, store, key, () => this.refresh());
     if (rejected.length > 0)
       model.notify(
         'error',
@@ -76,8 +63,7 @@ export class ReceiptSync {
       );
     // The counters once the entries are stored: the wallet compares the two, which must be as new.
     await this.#readStats(volunteer);
-    // The list and totals change only with new receipts: a sync that stored none reads nothing back.
-    if (added > 0) await this.refresh();
+    if (more) this.schedule(0);
   }
 
   /**
