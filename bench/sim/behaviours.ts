@@ -41,8 +41,9 @@ export class Cabal {
   }
 
   /**
-   * Whether `unit` may be a known-answer unit: its input came with another unit before. The coordinator's
-   * known-answer units are copies of ordinary units' inputs, and a cabal sees a great many units.
+   * Whether `unit` may be a known-answer unit: its input came with another unit before. Known-answer units
+   * that are copies of ordinary units' inputs (`probes: 'copies'`) give themselves away so, to a cabal that sees
+   * a great many units; fresh ones do not.
    */
   suspects(unit: LeasedUnit): boolean {
     const key = Buffer.from(unit.input).toString('base64');

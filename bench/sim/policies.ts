@@ -36,8 +36,9 @@ export interface Policy {
   /** Fraction of leases that are known-answer units (when the job has some). */
   readonly knownAnswerRate: number;
   /**
-   * Known-answer units: none; copies of every 25th ordinary unit's input (as the demo and today's workloads
-   * make them: a cabal that saw both can tell); or fresh inputs, indistinguishable from ordinary ones.
+   * Known-answer units: none; copies of every 25th ordinary unit's input (as the workloads made them before
+   * 2026-11-30: a cabal that saw both can tell); or fresh inputs, indistinguishable from ordinary ones (as the
+   * workloads make them now: units of the job drawn at random, packages/workloads/src/known-answers.ts).
    */
   readonly probes: 'none' | 'copies' | 'fresh';
   /**
@@ -88,21 +89,32 @@ export const POLICIES: readonly Policy[] = [
   {
     name: 'adaptive',
     about:
-      "today's defaults as the demo uses them: quorum 2, adaptive replication, known answers (copies) in 10 % of leases",
+      "today's defaults as the demo uses them: quorum 2, adaptive replication, known answers (units of the job, not copies) in 10 % of leases",
     shipped: true,
     ...today,
     minQuorum: 2,
     trust: { kind: 'adaptive', trustAfter: 10, spotCheckRate: 0.1 },
     knownAnswerRate: 0.1,
-    probes: 'copies',
+    probes: 'fresh',
   },
   {
     name: 'spot-check',
-    about: 'one result per unit, known answers (copies) in 10 % of leases',
+    about: 'one result per unit, known answers (units of the job, not copies) in 10 % of leases',
     shipped: true,
     ...today,
     minQuorum: 1,
     trust: { kind: 'none' },
+    knownAnswerRate: 0.1,
+    probes: 'fresh',
+  },
+  {
+    name: 'adaptive-copies',
+    about:
+      'adaptive as it shipped before 2026-11-30: known answers were copies of ordinary inputs, which a cabal spots',
+    shipped: false,
+    ...today,
+    minQuorum: 2,
+    trust: { kind: 'adaptive', trustAfter: 10, spotCheckRate: 0.1 },
     knownAnswerRate: 0.1,
     probes: 'copies',
   },
