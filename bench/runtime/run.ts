@@ -6,8 +6,22 @@
 import { loadavg } from 'node:os';
 import type { JobSpec } from '@bricolage/protocol';
 import type { WorkUnitInput } from '@bricolage/workloads';
-import { cnn, MANDELBROT_DEEP_ZOOM, mandelbrot, physics, primes } from '@bricolage/workloads';
-import { buildJob } from '@bricolage/workloads/node';
+import {
+  cnn,
+  decodePng,
+  detectionInput,
+  detectionJob,
+  type GreyImage,
+  lineImage,
+  MANDELBROT_DEEP_ZOOM,
+  mandelbrot,
+  physics,
+  primes,
+  recognitionInputs,
+  recognitionJob,
+} from '@bricolage/workloads';
+import { buildJob, loadOcrModels, renderPage } from '@bricolage/workloads/node';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/support/chromium';
 import { type Grid, type JobBundleLike, startGrid } from '../../e2e/support/grid';
@@ -69,7 +83,61 @@ const WORKLOADS: BenchWorkload[] = [
     warm: QUICK ? 5 : 10,
     measure: QUICK ? 30 : 80,
   },
+  {
+    name: 'ocr-detection',
+    bundle: () => detectionJob(loadOcrModels().detection, { name: 'bench' }),
+    units: () => ocrPages(QUICK ? 6 : 12).map((page, i) => ({ input: detectionInput(page).input, tag: `page ${i}` })),
+    warm: 1,
+    measure: QUICK ? 4 : 10,
+  },
+  {
+    name: 'ocr-recognition',
+    bundle: () => recognitionJob(loadOcrModels().recognition, { name: 'bench' }),
+    units: () =>
+      recognitionInputs(
+        ocrPages(QUICK ? 3 : 6).flatMap((page) => inkLines(page).map((box) => lineImage(page, box))),
+      ).map((input, i) => ({ input, tag: `lines ${i}` })),
+    warm: 1,
+    measure: QUICK ? 2 : 5,
+  },
 ];
+
+/** Rendered pages of known text (the OCR workload's ground truth), decoded to grey. */
+function ocrPages(count: number): GreyImage[] {
+  const zlib = { inflate: (b: Uint8Array) => inflateSync(b), deflate: (b: Uint8Array) => deflateSync(b) };
+  return Array.from({ length: count }, (_, i) => {
+    const decoded = decodePng(renderPage(18, i).png, zlib, 1e8);
+    if (!decoded.ok) throw new Error(decoded.error.message);
+    return decoded.image;
+  });
+}
+
+/**
+ * The text lines of a rendered page from its ink alone (rows with dark pixels, grouped), padded: recognition
+ * units for timing without running detection first. What the grid's detection finds instead is in bench:ocr.
+ */
+function inkLines(page: GreyImage): { x0: number; y0: number; x1: number; y1: number }[] {
+  const rows: { y: number; x0: number; x1: number }[] = [];
+  for (let y = 0; y < page.height; y++) {
+    let [x0, x1] = [page.width, -1];
+    for (let x = 0; x < page.width; x++)
+      if ((page.data[y * page.width + x] as number) < 128) [x0, x1] = [Math.min(x0, x), Math.max(x1, x)];
+    if (x1 >= 0) rows.push({ y, x0, x1 });
+  }
+  const lines: { x0: number; y0: number; x1: number; y1: number }[] = [];
+  for (const r of rows) {
+    const last = lines.at(-1);
+    if (last && r.y - last.y1 <= 4)
+      Object.assign(last, { y1: r.y, x0: Math.min(last.x0, r.x0), x1: Math.max(last.x1, r.x1) });
+    else lines.push({ x0: r.x0, y0: r.y, x1: r.x1, y1: r.y });
+  }
+  return lines.map((l) => ({
+    x0: Math.max(0, l.x0 - 6),
+    y0: Math.max(0, l.y0 - 6),
+    x1: Math.min(page.width, l.x1 + 7),
+    y1: Math.min(page.height, l.y1 + 7),
+  }));
+}
 
 interface Span {
   readonly backend: string;
@@ -247,11 +315,16 @@ async function main(): Promise<void> {
           `median ${fmt(withoutPrefetch.median_gap_ms)} ms without`,
       );
       log(`  first WU computing ${fmt(withPrefetch.first_wu_ms, 0)} ms after page load`);
-      const isOnnx = w.name === 'cnn' || w.name === 'physics';
+      const isOnnx = w.name === 'cnn' || w.name === 'physics' || w.name.startsWith('ocr-');
       const backends = isOnnx ? (['onnx-wasm', 'onnx-webgpu'] as const) : (['wasm', 'webgpu'] as const);
       // physics on onnxruntime's WebGPU EP over SwiftShader takes ≈ 20 s a work unit: one timed run.
       const compared = COMPARE
-        ? await compareBackends(probePage, w, backends, w.name === 'physics' ? 1 : QUICK ? 3 : 6)
+        ? await compareBackends(
+            probePage,
+            w,
+            backends,
+            w.name === 'physics' || w.name.startsWith('ocr-') ? 1 : QUICK ? 3 : 6,
+          )
         : {};
       const [cpu, gpu] = [compared[backends[0]], compared[backends[1]]];
       const ratio = cpu && gpu ? cpu.wu_per_s / gpu.wu_per_s : null;

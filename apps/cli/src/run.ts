@@ -6,6 +6,7 @@ import { EXIT, EXIT_HELP, type ExitCode } from './exit';
 import { type Io, Output } from './io';
 import { jobAction, jobCreate, jobList, jobShow } from './commands/job';
 import { loginCommand } from './commands/login';
+import { ocr } from './commands/ocr';
 import { projectOpen } from './commands/funded-project';
 import { projectCreate, projectKey } from './commands/project';
 import { results } from './commands/results';
@@ -33,6 +34,9 @@ export const USAGE = `usage: bricolage COMMAND [options]
                                   [--batch N units per request, default 1000]
   watch JOB                       live progress until the job completes
   results JOB --out FILE          download finished units as NDJSON; appends after FILE's last cursor
+  ocr DIR [--out FILE]            read the text of a folder of page images (PNG) on the grid: a text
+                                  detection job, then a recognition job made from its validated
+                                  results; writes each page's lines and boxes as NDJSON [--name NAME]
 
 options: --url URL (else BRICOLAGE_URL, else the login's, else http://localhost:8787)
          --token T (else BRICOLAGE_TOKEN, else the login's)   --json (one JSON line per command)
@@ -92,7 +96,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<ExitCode>
   }
 
   // Every other command works on the project of the token.
-  const commands: Record<string, number> = { job: 1, wus: 1, watch: 0, results: 0, project: 1 };
+  const commands: Record<string, number> = { job: 1, wus: 1, watch: 0, results: 0, project: 1, ocr: 0 };
   if (noun === undefined || !(noun in commands)) return wrong();
   const client = researcher(io, flags);
   if (!client.ok) return out.fail(client.error);
@@ -101,6 +105,10 @@ export async function runCli(argv: readonly string[], io: Io): Promise<ExitCode>
   if (noun === 'project') {
     if (rest.length > 0) return wrong();
     return projectKey(out, c);
+  }
+  if (noun === 'ocr') {
+    if (verb === undefined || rest.length > 0) return out.usage('ocr takes one folder of page images', USAGE);
+    return ocr(out, c, verb, { out: flags.out, name: flags.name });
   }
   if (noun === 'job') {
     if (verb === 'create' && rest.length === 1) return jobCreate(out, c, rest[0] as string, flags);

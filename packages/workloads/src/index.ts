@@ -15,3 +15,24 @@ export { type Frame, frameTile } from './mandelbrot/layout';
 export { mandelbrotReference } from './mandelbrot/reference';
 export { MANDELBROT_COMPARATOR, MANDELBROT_DEEP_ZOOM, type MandelbrotParams, mandelbrot } from './mandelbrot/workload';
 export { compileAbi, runAbi } from './wasm-abi/host';
+export { extractBoxes } from './ocr/boxes';
+export { type CerTally, cerOfPage, editDistance, sumCer } from './ocr/cer';
+export { ctcDecode, parseAlphabet } from './ocr/ctc';
+export { blankImage, type Box, type GreyImage, resize } from './ocr/image';
+export {
+  decodeRecognition,
+  DET_OUTPUT_CELLS,
+  detectionInput,
+  lineImage,
+  pageBoxes,
+  recognitionInputs,
+} from './ocr/pipeline';
+export { decodePng, encodePng, type ImageProblem, isJpeg, isPng, type Zlib } from './ocr/png';
+export { DET_POOL, DET_SIZE, REC_BATCH, REC_HEIGHT, REC_STEPS, REC_WIDTH } from './ocr/surgery';
+export {
+  DETECTION_COMPARATOR,
+  detectionJob,
+  type OcrJobOptions,
+  RECOGNITION_COMPARATOR,
+  recognitionJob,
+} from './ocr/workload';

@@ -3,3 +3,5 @@
 export { buildJob, readKernelFiles, readMandelbrotWgsl, readPrimesWgsl, readWgsl } from './kernel-files';
 export { MODEL_NAMES, type ModelName, modelPath } from './onnx/node';
 export { readWasm, wasmPath } from './wasm-abi/node';
+export { loadOcrModels, OCR_SOURCES, type OcrModels, ocrAssetsDir, readOcrSource } from './ocr/models';
+export { LINES_PER_PAGE, PAGE_HEIGHT, PAGE_WIDTH, type RenderedPage, renderPage } from './ocr/render';

@@ -2,7 +2,14 @@
 import { resolve } from 'node:path';
 import type { BricolageClient, ClientError } from '@bricolage/client';
 import { configDir, readJob, readProjectKey } from '@bricolage/client/node';
-import { ioSizes, type Job, type JobId, type JobProgress, keyFingerprint } from '@bricolage/protocol';
+import {
+  type CreateJobRequest,
+  ioSizes,
+  type Job,
+  type JobId,
+  type JobProgress,
+  keyFingerprint,
+} from '@bricolage/protocol';
 import { explain } from '../connection';
 import type { ExitCode } from '../exit';
 import type { Output } from '../io';
@@ -46,21 +53,10 @@ export async function jobCreate(
       );
     out.note(`uploaded ${file.name} (${file.bytes.length} bytes, sha256 ${file.hash.slice(0, 12)}…)`);
   }
-  // Signed with the project's key when the researcher made one (`bricolage project key`).
-  const project = await client.myProject(call(out));
-  if (!project.ok)
-    return out.fail(project.error, `${explain(project.error, client.url) ?? ''} No job was created.`.trim());
-  const key = await readProjectKey(configDir(out.io.env), project.value.id);
-  if (!key.ok) return out.fail(key.error, 'No job was created.');
-  const request = key.value
-    ? { ...job.value.request, signature: await key.value.sign(job.value.request) }
-    : job.value.request;
-  if (key.value) out.note(`signed with the project's key ${keyFingerprint(key.value.publicKey)}`);
-  else out.note('not signed: `bricolage project key` makes the project a key, and jobs created after it are signed');
-  const created = await client.createJob(request, call(out));
+  const created = await createSigned(out, client, job.value.request);
   if (!created.ok) {
-    const hint = explain(created.error, client.url) ?? `The coordinator refused ${job.value.manifest}.`;
-    return out.fail(named(created.error), `${hint} No job was created.`);
+    const hint = created.hint ?? `The coordinator refused ${job.value.manifest}.`;
+    return out.fail(named(created.error), `${hint} No job was created.`.trim());
   }
   const made = created.value;
   if (flags.quiet) {
@@ -72,6 +68,28 @@ export async function jobCreate(
     `  ${describe(made)}`,
     `next: bricolage wus add ${made.id} FILE|DIR|-   then: bricolage watch ${made.id}`,
   ]);
+}
+
+/**
+ * Creates a job whose blobs are already stored, signed with the project's key when the researcher made one
+ * (`bricolage project key`). A failure comes with a hint for the person: undefined when the coordinator
+ * refused the job itself (the caller says which), '' when there is nothing to add.
+ */
+export async function createSigned(
+  out: Output,
+  client: BricolageClient,
+  request: CreateJobRequest,
+): Promise<{ ok: true; value: Job } | { ok: false; error: ClientError; hint: string | undefined }> {
+  const project = await client.myProject(call(out));
+  if (!project.ok) return { ok: false, error: project.error, hint: explain(project.error, client.url) ?? '' };
+  const key = await readProjectKey(configDir(out.io.env), project.value.id);
+  if (!key.ok) return { ok: false, error: key.error, hint: '' };
+  const signed = key.value ? { ...request, signature: await key.value.sign(request) } : request;
+  if (key.value) out.note(`signed with the project's key ${keyFingerprint(key.value.publicKey)}`);
+  else out.note('not signed: `bricolage project key` makes the project a key, and jobs created after it are signed');
+  const created = await client.createJob(signed, call(out));
+  if (!created.ok) return { ok: false, error: created.error, hint: explain(created.error, client.url) };
+  return created;
 }
 
 export async function jobList(out: Output, client: BricolageClient): Promise<ExitCode> {

@@ -1,0 +1,174 @@
+// `bricolage ocr`: a folder of rendered pages read on a real coordinator by volunteers that run the operated
+// PP-OCRv4 models in onnxruntime-web's wasm backend (the browsers' code path for ONNX, here in Node), two
+// stages made by the CLI from validated results; and the refusals: a file that is not a page image and an
+// image too large, each before anything is sent, and a corrupted model asset, by the coordinator.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
+import { API, fromBase64, type Lease, type LeaseResponse, sha256Hex } from '@bricolage/protocol';
+import { blankImage, cerOfPage, encodePng, sumCer } from '@bricolage/workloads';
+import { loadOcrModels, renderPage } from '@bricolage/workloads/node';
+import * as ort from 'onnxruntime-web';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GPU_CAPABILITIES, okResult, SimVolunteer } from '../../coordinator/src/testing/sim-volunteer';
+import type { PageText } from './commands/ocr';
+import { EXIT } from './exit';
+import { type Grid, startGrid } from './testing/grid';
+
+const zlib = { inflate: (b: Uint8Array) => inflateSync(b), deflate: (b: Uint8Array) => deflateSync(b) };
+
+/**
+ * Volunteers computing with the real models: each input is computed once (onnxruntime's wasm EP is
+ * deterministic, and the test has two cores, not two machines) and every replica returns that output.
+ */
+async function ocrVolunteers(url: string, count: number, done: () => boolean): Promise<number> {
+  ort.env.wasm.numThreads = 1;
+  const models = loadOcrModels();
+  const det = await ort.InferenceSession.create(models.detection, { executionProviders: ['wasm'] });
+  const rec = await ort.InferenceSession.create(models.recognition, { executionProviders: ['wasm'] });
+  const computed = new Map<string, Uint8Array>();
+  const compute = async (lease: Lease, input: Uint8Array): Promise<Uint8Array> => {
+    const known = computed.get(lease.inputHash);
+    if (known) return known;
+    // The two jobs' inputs differ in size: a page, or 8 lines.
+    const page = input.length === 640 * 640;
+    const out = page
+      ? (await det.run({ image: new ort.Tensor('uint8', input, [1, 640, 640]) })).prob
+      : (await rec.run({ image: new ort.Tensor('uint8', input, [8, 48, input.length / 8 / 48]) })).classes;
+    const data = out?.data as Float32Array | Int32Array;
+    const bytes = new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+    computed.set(lease.inputHash, bytes);
+    return bytes;
+  };
+  const volunteers = await Promise.all(Array.from({ length: count }, () => SimVolunteer.create(url)));
+  let submitted = 0;
+  while (!done()) {
+    let leased = 0;
+    for (const v of volunteers) {
+      const lease = await v.post<LeaseResponse>(API.lease, { capabilities: GPU_CAPABILITIES, max: 4 });
+      // Quorum 2 and a unit never goes twice to one key: each volunteer gets one replica of each unit.
+      if (lease.status === 429 || lease.body.leases.length === 0) continue;
+      const results = [];
+      for (const l of lease.body.leases) {
+        // Inputs past the lease's inline allowance are fetched by hash, as the page does.
+        const input = l.input ?? new Uint8Array(await (await fetch(`${url}/v1/blobs/${l.inputHash}`)).arrayBuffer());
+        results.push(okResult(l, await compute(l, typeof input === 'string' ? fromBase64(input) : input)));
+      }
+      // Inference blocked this process's event loop for seconds, the coordinator's with it: let the sockets'
+      // overdue keep-alive timeouts close them before a request goes out on one (else ECONNRESET, or a
+      // request the server never reads).
+      await new Promise((r) => setTimeout(r, 100));
+      const reply = await v.submit(results);
+      if (reply.status !== 200) throw new Error(`submit refused: ${JSON.stringify(reply.body)}`);
+      leased += results.length;
+      submitted += results.length;
+    }
+    if (leased === 0) await new Promise((r) => setTimeout(r, 50));
+  }
+  await Promise.all([det.release(), rec.release()]);
+  return submitted;
+}
+
+describe('bricolage ocr', () => {
+  let grid: Grid;
+  beforeEach(async () => {
+    grid = await startGrid();
+    const project = await grid.cli(['project', 'create', 'Scans', '--login', '--url', grid.url, '--json']);
+    expect(project.exit, project.stderr).toBe(EXIT.ok);
+  });
+  afterEach(async () => {
+    await grid.close();
+  });
+
+  it('reads a folder of pages through detection and recognition jobs, each unit validated by two volunteers', async () => {
+    const pages = join(grid.dir, 'pages');
+    mkdirSync(pages);
+    const truth = [0, 1].map((i) => renderPage(18, i));
+    truth.forEach((p, i) => {
+      writeFileSync(join(pages, `page-${i}.png`), p.png);
+    });
+
+    let finished = false;
+    const computing = ocrVolunteers(grid.url, 2, () => finished);
+    computing.catch(() => undefined); // awaited below; a failure must not go unhandled while the CLI runs
+    const run = await grid.cli(['ocr', 'pages', '--out', 'text.ndjson', '--json']);
+    finished = true;
+    const submitted = await computing;
+    expect(run.exit, run.stderr).toBe(EXIT.ok);
+    const summary = run.json<{ detection: string; recognition: string }>();
+
+    const read = readFileSync(join(grid.dir, 'text.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as PageText);
+    expect(read.map((p) => p.page)).toEqual(['page-0.png', 'page-1.png']);
+    for (const page of read) {
+      expect(page.failed).toBeUndefined();
+      for (const { box } of page.lines) expect(box[2]).toBeGreaterThan(box[0]);
+    }
+    const cer = sumCer(
+      read.map((p, i) =>
+        cerOfPage(
+          p.lines.map((l) => l.text),
+          truth[i]?.lines ?? [],
+        ),
+      ),
+    );
+    expect(cer.lines).toBe(20);
+    expect(cer.errors / cer.characters).toBeLessThanOrEqual(0.03);
+
+    // Quorum 2 on both stages: every unit validated, each by two agreeing results and none more.
+    for (const job of [summary.detection, summary.recognition]) {
+      const shown = await grid.cli(['job', 'show', job, '--json']);
+      const { progress } = shown.json<{
+        progress: { counts: { validated: number; failed: number }; replicas: { valid: number; invalid: number } };
+      }>();
+      expect(progress.counts.failed).toBe(0);
+      expect(progress.replicas.valid).toBe(2 * progress.counts.validated);
+      expect(progress.replicas.invalid).toBe(0);
+    }
+    // 2 pages, and 20 lines in 3 units of 8: two replicas each.
+    expect(submitted).toBe(2 * (2 + 3));
+  }, 300_000);
+
+  it('refuses a file that is not an image, naming it, and sends nothing', async () => {
+    const pages = join(grid.dir, 'pages');
+    mkdirSync(pages);
+    writeFileSync(join(pages, 'a.png'), renderPage(18, 0).png);
+    writeFileSync(join(pages, 'notes.txt'), 'the second page is missing\n');
+    const run = await grid.cli(['ocr', 'pages']);
+    expect(run.exit).toBe(EXIT.invalidInput);
+    expect(run.stderr).toContain('notes.txt: not a PNG image');
+    expect(run.stderr).toContain('Nothing was sent.');
+    const jobs = await grid.cli(['job', 'list', '--json']);
+    expect(jobs.json()).toMatchObject({ jobs: [] });
+  });
+
+  it('refuses an image too large to be a page before decoding its pixels', async () => {
+    const pages = join(grid.dir, 'pages');
+    mkdirSync(pages);
+    writeFileSync(join(pages, 'poster.png'), encodePng(blankImage(8000, 6000), zlib));
+    const run = await grid.cli(['ocr', 'pages', '--json']);
+    expect(run.exit).toBe(EXIT.invalidInput);
+    expect(run.json()).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', message: expect.stringContaining('poster.png: 8000×6000 pixels is more than') },
+    });
+  });
+
+  it('a corrupted model asset is refused by the coordinator: its bytes do not hash to its name', async () => {
+    const model = loadOcrModels().recognition;
+    const hash = await sha256Hex(model);
+    const corrupted = model.slice();
+    const middle = corrupted.length >> 1;
+    corrupted[middle] = (corrupted[middle] as number) ^ 0xff;
+    const token = JSON.parse(readFileSync(join(grid.config, 'bricolage', 'config.json'), 'utf8')).token as string;
+    const reply = await fetch(`${grid.url}/v1/blobs/${hash}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+      body: corrupted,
+    });
+    expect(reply.status).toBe(422);
+    expect(await reply.json()).toMatchObject({ error: { code: 'hash_mismatch', message: expect.any(String) } });
+  });
+});
