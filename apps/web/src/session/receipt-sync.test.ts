@@ -104,4 +104,57 @@ describe('ReceiptSync', () => {
     await sync.sync();
     expect(model.view().stats).toMatchObject({ valid: 12 });
   });
+
+  it('reads the counters before it shows each page of new entries, so the wallet never sees entries newer than them', async () => {
+    const model = new ViewModel();
+    model.set({ coordinatorKey: 'k'.repeat(64), identity: { publicKey: 'p', fingerprint: 'f', restored: false } });
+    const calls: string[] = [];
+    const page = (after: number) => ({
+      ok: true,
+      value: { receipts: after < 200 ? Array.from({ length: 100 }, () => ({})) : [], next: after + 100 },
+    });
+    const volunteer = {
+      id: 'p',
+      receipts: async (after: number) => {
+        calls.push(`receipts after ${after}`);
+        return page(after);
+      },
+      stats: async () => {
+        calls.push('stats');
+        return { ok: true, value: { valid: 200 } };
+      },
+    } as unknown as Volunteer;
+    const store = {
+      closed: false,
+      lastIndex: async () => 0,
+      addReceipts: async () => {
+        calls.push('store');
+        return { added: 100, rejected: [] };
+      },
+      recentReceipts: async () => [],
+      totals: async () => {
+        calls.push('show');
+        return [];
+      },
+    } as unknown as VolunteerStore;
+    const sync = new ReceiptSync({
+      model,
+      store,
+      api: untouchable<PublicApi>('api'),
+      volunteer: async () => volunteer,
+    });
+    await sync.sync();
+    expect(calls).toEqual([
+      'receipts after 0',
+      'store',
+      'stats',
+      'show',
+      'receipts after 100',
+      'store',
+      'stats',
+      'show',
+      'receipts after 200',
+      'stats',
+    ]);
+  });
 });

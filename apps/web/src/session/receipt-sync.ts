@@ -53,8 +53,13 @@ export class ReceiptSync {
     if (!key || !model.view().identity) return;
     const volunteer = await this.#o.volunteer();
     if (!volunteer) return;
-    // The list and totals after each page kept: the count climbs as the receipts verify.
-    const { rejected, more } = await fetchNewReceipts(volunteer, store, key, () => this.refresh());
+    // After each page kept, the counters and then the list and totals: the count climbs as the receipts verify,
+    // and the wallet, which compares the coordinator's figures with those of the entries, never shows entries
+    // newer than the figures.
+    const { rejected, more } = await fetchNewReceipts(volunteer, store, key, async () => {
+      await this.#readStats(volunteer);
+      await this.refresh();
+    });
     if (rejected.length > 0)
       model.notify(
         'error',
