@@ -2,6 +2,7 @@
 // PP-OCRv4 models in onnxruntime-web's wasm backend (the browsers' code path for ONNX, here in Node), two
 // stages made by the CLI from validated results; and the refusals: a file that is not a page image and an
 // image too large, each before anything is sent, and a corrupted model asset, by the coordinator.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
@@ -84,9 +85,12 @@ describe('bricolage ocr', () => {
     const pages = join(grid.dir, 'pages');
     mkdirSync(pages);
     const truth = [0, 1].map((i) => renderPage(18, i));
-    truth.forEach((p, i) => {
-      writeFileSync(join(pages, `page-${i}.png`), p.png);
-    });
+    // The second page as a scanner would send it: a JPEG (ImageMagick's encoder, quality 90).
+    writeFileSync(join(pages, 'page-0.png'), truth[0]!.png);
+    writeFileSync(
+      join(pages, 'page-1.jpg'),
+      execFileSync('convert', ['png:-', '-quality', '90', 'jpg:-'], { input: truth[1]!.png }),
+    );
 
     let finished = false;
     const computing = ocrVolunteers(grid.url, 2, () => finished);
@@ -101,7 +105,7 @@ describe('bricolage ocr', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as PageText);
-    expect(read.map((p) => p.page)).toEqual(['page-0.png', 'page-1.png']);
+    expect(read.map((p) => p.page)).toEqual(['page-0.png', 'page-1.jpg']);
     for (const page of read) {
       expect(page.failed).toBeUndefined();
       for (const { box } of page.lines) expect(box[2]).toBeGreaterThan(box[0]);
@@ -138,7 +142,7 @@ describe('bricolage ocr', () => {
     writeFileSync(join(pages, 'notes.txt'), 'the second page is missing\n');
     const run = await grid.cli(['ocr', 'pages']);
     expect(run.exit).toBe(EXIT.invalidInput);
-    expect(run.stderr).toContain('notes.txt: not a PNG image');
+    expect(run.stderr).toContain('notes.txt: not a PNG or JPEG image');
     expect(run.stderr).toContain('Nothing was sent.');
     const jobs = await grid.cli(['job', 'list', '--json']);
     expect(jobs.json()).toMatchObject({ jobs: [] });

@@ -27,7 +27,9 @@ export {
   pageBoxes,
   recognitionInputs,
 } from './ocr/pipeline';
-export { decodePng, encodePng, type ImageProblem, isJpeg, isPng, type Zlib } from './ocr/png';
+export { decodeJpeg, isJpeg } from './ocr/jpeg';
+export { decodePageImage } from './ocr/page-image';
+export { decodePng, encodePng, type ImageProblem, isPng, type Zlib } from './ocr/png';
 export { DET_POOL, DET_SIZE, REC_BATCH, REC_HEIGHT, REC_STEPS, REC_WIDTH } from './ocr/surgery';
 export {
   DETECTION_COMPARATOR,

@@ -10,7 +10,7 @@ import { type BricolageClient, newUploadId, uploadWorkUnits, workUnitLine } from
 import { fromBase64, type JobId } from '@bricolage/protocol';
 import {
   type Box,
-  decodePng,
+  decodePageImage,
   decodeRecognition,
   detectionInput,
   detectionJob,
@@ -71,11 +71,11 @@ function readPages(dir: string): { ok: true; pages: Page[] } | { ok: false; mess
         ok: false,
         message: `${file}: ${stat.size} bytes is more than a page image may have (${MAX_PAGE_BYTES})`,
       };
-    const decoded = decodePng(new Uint8Array(readFileSync(path)), zlib, MAX_PAGE_PIXELS);
+    const decoded = decodePageImage(new Uint8Array(readFileSync(path)), zlib, MAX_PAGE_PIXELS);
     if (!decoded.ok) return { ok: false, message: `${file}: ${decoded.error.message}` };
     pages.push({ file, image: decoded.image });
   }
-  if (pages.length === 0) return { ok: false, message: `${dir} holds no page images (PNG files)` };
+  if (pages.length === 0) return { ok: false, message: `${dir} holds no page images (PNG or JPEG files)` };
   return { ok: true, pages };
 }
 

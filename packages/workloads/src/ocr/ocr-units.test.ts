@@ -6,6 +6,7 @@ import { cerOfPage, editDistance } from './cer';
 import { ctcDecode } from './ctc';
 import { textLines } from './corpus';
 import { blankImage } from './image';
+import { decodePageImage } from './page-image';
 import { decodePng, encodePng } from './png';
 import { decodeRecognition, detectionInput, lineImage, recognitionInputs } from './pipeline';
 import { DET_SIZE, REC_BATCH, REC_HEIGHT, REC_STEPS, REC_WIDTH } from './surgery';
@@ -19,14 +20,15 @@ describe('PNG', () => {
     expect(decoded).toEqual({ ok: true, image });
   });
 
-  test('bytes that are not an image are refused as not_an_image, a JPEG as unsupported_image', () => {
-    expect(decodePng(new TextEncoder().encode('{"input": "AAAA"}'), zlib, 1e6)).toMatchObject({
+  test('bytes that are neither PNG nor JPEG are refused as not_an_image, saying what was expected', () => {
+    expect(decodePageImage(new TextEncoder().encode('{"input": "AAAA"}'), zlib, 1e6)).toMatchObject({
       ok: false,
-      error: { code: 'not_an_image' },
+      error: { code: 'not_an_image', message: /not a PNG or JPEG image/ },
     });
-    expect(decodePng(Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 0, 0), zlib, 1e6)).toMatchObject({
+    // A JPEG's first bytes and nothing after them: no frame to read.
+    expect(decodePageImage(Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 0, 0), zlib, 1e6)).toMatchObject({
       ok: false,
-      error: { code: 'unsupported_image', message: /JPEG/ },
+      error: { code: 'not_an_image', message: /JPEG without a readable frame header/ },
     });
   });
 

@@ -14,9 +14,6 @@ export type ImageProblem = { code: 'not_an_image' | 'unsupported_image' | 'image
 
 export const isPng = (bytes: Uint8Array): boolean => SIGNATURE.every((b, i) => bytes[i] === b);
 
-/** JPEG's start-of-image marker: recognised so that its refusal can say what the file is. */
-export const isJpeg = (bytes: Uint8Array): boolean => bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
-
 const crcTable = (() => {
   const t = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
@@ -45,9 +42,7 @@ export function decodePng(
   if (!isPng(bytes))
     return {
       ok: false,
-      error: isJpeg(bytes)
-        ? { code: 'unsupported_image', message: 'a JPEG: convert it to PNG first (only PNG is read)' }
-        : { code: 'not_an_image', message: 'not a PNG image (its first bytes are not the PNG signature)' },
+      error: { code: 'not_an_image', message: 'not a PNG image (its first bytes are not the PNG signature)' },
     };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = 8;

@@ -3,7 +3,7 @@
 // picks; sessions cached per model in each worker). Browser-safe: the models come in as bytes.
 //
 // Where each step lives, and why:
-// - On the researcher's side (pipeline.ts, run by the CLI): decoding the PNG, fitting a page into the
+// - On the researcher's side (pipeline.ts, run by the CLI): decoding the page (PNG or JPEG), fitting a page into the
 //   detector's canvas, cutting and scaling line images, DB's box extraction, CTC decoding with the alphabet.
 //   Each is cheap, needs the original image (crops at full resolution) or the alphabet, and is a deterministic
 //   function of validated results, so it needs no quorum of its own.
