@@ -16,6 +16,17 @@ const SUBMIT = `**${API.submit}`;
 const number = async (page: Page, testId: string) => Number(await page.getByTestId(testId).textContent());
 const inHand = async (page: Page) => Number(await page.getByTestId('stats').getAttribute('data-in-hand'));
 
+/**
+ * Closes the coordinator with no result getting through meanwhile: its close lets the requests under way finish,
+ * and on a loaded machine it closes slowly enough for the tab to deliver all it held before the cut.
+ */
+async function closeRefusingResults(page: Page, grid: { close(): Promise<void> }): Promise<void> {
+  const refuse = (route: Route) => route.abort('connectionrefused');
+  await page.context().route(SUBMIT, refuse);
+  await grid.close();
+  await page.context().unroute(SUBMIT, refuse);
+}
+
 /** The leases of the results waiting in the page's outbox (IndexedDB `bricolage`, store `outbox`). */
 const outboxLeases = (page: Page): Promise<string[]> =>
   page.evaluate(
@@ -47,13 +58,8 @@ function replicaStates(dataDir: string, leases: readonly string[]): string[] {
 
 /** Cuts the tab off while work is in hand, and waits until the page has computed it into the outbox. */
 async function outage(page: Page, cut: () => Promise<void>): Promise<number> {
-  // No result gets through from here: the coordinator's close lets the requests under way finish, and on a
-  // loaded machine it closes slowly enough for the tab to deliver all it held before the cut.
-  const refuse = (route: Route) => route.abort('connectionrefused');
-  await page.context().route(SUBMIT, refuse);
   await expect.poll(() => inHand(page)).toBeGreaterThan(0);
   await cut();
-  await page.context().unroute(SUBMIT, refuse);
   await expect(page.getByTestId('phase')).toHaveText('Coordinator unreachable');
   await expect.poll(() => number(page, 'stat-outbox')).toBeGreaterThan(0);
   await expect.poll(() => inHand(page)).toBe(0);
@@ -85,7 +91,7 @@ test('results computed while the coordinator is down are delivered when it is ba
   await expect.poll(() => number(page, 'stat-computed')).toBeGreaterThanOrEqual(3);
 
   // Outage 1: the tab keeps computing what it holds, then delivers it once the coordinator is back.
-  const waiting = await outage(page, () => grid.close());
+  const waiting = await outage(page, () => closeRefusingResults(page, grid));
   const computedOffline = await number(page, 'stat-computed');
   grid = await startGrid({ dataDir: data, port });
   await expect(page.getByTestId('reachability')).toHaveText('reachable');
@@ -94,7 +100,7 @@ test('results computed while the coordinator is down are delivered when it is ba
   expect(waiting).toBeGreaterThan(0);
 
   // Outage 2: the browser is closed with results still waiting, and opened again once the coordinator is back.
-  const stranded = await outage(page, () => grid.close());
+  const stranded = await outage(page, () => closeRefusingResults(page, grid));
   expect(stranded).toBeGreaterThan(0);
   const held = await outboxLeases(page);
   expect(held).toHaveLength(stranded);
