@@ -1,26 +1,14 @@
 // Validation scenarios over real HTTP with a manual clock and seeded chance: disagreement, expiry,
 // errors, known answers and adaptive replication (a key's standing in full: standing.test.ts).
 import { createHash } from 'node:crypto';
-import { fromBase64, type Lease, type SubmittedResult } from '@bricolage/protocol';
+import { fromBase64 } from '@bricolage/protocol';
 import { abiModule } from '@bricolage/runtime/testing';
 import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
 import { describeBackends } from './testing/backends';
-import { square, squareInput, squareJob } from './testing/fixtures';
+import { square, squareInput, squareJob, wrongSquare } from './testing/fixtures';
 import { useGrid } from './testing/grid-fixture';
-import { GPU_CAPABILITIES, SimVolunteer, okResult } from './testing/sim-volunteer';
-
-const wrong = (input: Uint8Array) => {
-  const out = square(input);
-  out[0] = (out[0] ?? 0) ^ 1;
-  return out;
-};
-const errorResult = (l: Lease): SubmittedResult => ({
-  kind: 'error',
-  lease: l.lease,
-  code: 'runtime_error',
-  message: 'boom',
-});
+import { errorResult, GPU_CAPABILITIES, SimVolunteer, okResult } from './testing/sim-volunteer';
 
 describeBackends('scheduling', (backend) => {
   let clock: ManualClock;
@@ -42,7 +30,7 @@ describeBackends('scheduling', (backend) => {
     const l = await liar!.lease(1);
     expect((await third!.lease(1)).leases).toHaveLength(0); // both replicas are out
     await honest!.computeAndSubmit(h.leases, square);
-    await liar!.computeAndSubmit(l.leases, wrong);
+    await liar!.computeAndSubmit(l.leases, wrongSquare);
     expect((await grid.researcher.progress(job)).counts.in_progress).toBe(1);
     // Both results wait for a verdict until the third one decides it.
     expect(await honest!.stats()).toMatchObject({ pending: 1 });
@@ -197,7 +185,7 @@ describeBackends('scheduling', (backend) => {
     const [liar, honest] = await volunteers(2);
     const bad = await liar!.lease(1);
     expect(bad.leases[0]?.workUnit).toBe('wu_3'); // the known-answer unit, by rate 1
-    await liar!.computeAndSubmit(bad.leases, wrong);
+    await liar!.computeAndSubmit(bad.leases, wrongSquare);
     expect(await liar!.stats()).toMatchObject({ invalid: 1, flagged: true, consecutiveValid: 0 });
     const good = await honest!.lease(1);
     await honest!.computeAndSubmit(good.leases, square);

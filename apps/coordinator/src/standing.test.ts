@@ -8,21 +8,10 @@ import { ManualClock, seededRandom } from './clock';
 import { NOT_VOTING_RETRY_S } from './http/volunteer';
 import { DEFAULT_TRUST } from './rules/reputation';
 import { describeBackends } from './testing/backends';
-import { square } from './testing/fixtures';
+import { square, wrongSquare } from './testing/fixtures';
 import { useGrid } from './testing/grid-fixture';
-import { SimVolunteer } from './testing/sim-volunteer';
+import { errorResult, SimVolunteer } from './testing/sim-volunteer';
 
-const wrong = (input: Uint8Array) => {
-  const out = square(input);
-  out[0] = (out[0] ?? 0) ^ 1;
-  return out;
-};
-const errorResult = (l: Lease): SubmittedResult => ({
-  kind: 'error',
-  lease: l.lease,
-  code: 'runtime_error',
-  message: 'x',
-});
 const unitNumber = (id: string) => Number(id.slice(3));
 /** Adaptive replication with a low threshold, so that a test earns trust in a few units. */
 const ADAPTIVE = { enabled: true, trustAfter: 5, spotCheckRate: 0.1 };
@@ -66,7 +55,7 @@ describeBackends('a volunteer’s standing', (backend) => {
     // The liar gets the known answer first, then the unit, and answers both wrong.
     const l = await liar!.lease(2);
     expect(l.leases.map((x) => x.workUnit)).toEqual(['wu_2', 'wu_1']);
-    await liar!.computeAndSubmit(l.leases, wrong);
+    await liar!.computeAndSubmit(l.leases, wrongSquare);
     expect(await liar!.stats()).toMatchObject({ flagged: true });
     // It gets no more work: its results would count for nothing.
     const next = await grid.researcher.createSquareJob({ name: 'next' });
@@ -76,7 +65,7 @@ describeBackends('a volunteer’s standing', (backend) => {
     // Its accomplice passes the known answer and gives the liar's wrong answer on wu_1: alone, it is no quorum.
     const a = await accomplice!.lease(2);
     await accomplice!.computeAndSubmit(a.leases, (input, lease) =>
-      lease.workUnit === 'wu_1' ? wrong(input) : square(input),
+      lease.workUnit === 'wu_1' ? wrongSquare(input) : square(input),
     );
     expect((await grid.researcher.progress(job)).counts).toMatchObject({ validated: 0, in_progress: 1 });
     // Two honest keys outvote the accomplice; the researcher gets the right answer.
@@ -113,7 +102,7 @@ describeBackends('a volunteer’s standing', (backend) => {
     const strict = await grid.researcher.createSquareJob({ name: 'strict', adaptive: { ...ADAPTIVE, enabled: false } });
     await grid.researcher.addSquares(strict, 1, 1);
     expect((await grid.researcher.request('POST', API.pause(job))).ok).toBe(true);
-    await trusted!.computeAndSubmit((await trusted!.lease(1)).leases, wrong);
+    await trusted!.computeAndSubmit((await trusted!.lease(1)).leases, wrongSquare);
     for (const v of [other!, third!]) await v.computeAndSubmit((await v.lease(1)).leases, square);
     expect(await trusted!.stats()).toMatchObject({ invalid: 1, flagged: false });
     expect((await grid.researcher.request('POST', API.resume(job))).ok).toBe(true);
@@ -124,7 +113,7 @@ describeBackends('a volunteer’s standing', (backend) => {
     // Each stays in the results meanwhile; one the auditor disputes is taken back, the others are confirmed.
     const disputed = alone[0] as string;
     await auditor!.computeAndSubmit(audit, (input, lease) =>
-      lease.workUnit === disputed ? wrong(input) : square(input),
+      lease.workUnit === disputed ? wrongSquare(input) : square(input),
     );
     const now = await grid.researcher.results(job);
     expect(now.map((r) => r.workUnit)).not.toContain(disputed);

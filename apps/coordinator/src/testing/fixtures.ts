@@ -19,6 +19,13 @@ export function square(input: Uint8Array): Uint8Array {
   return new Uint8Array(xs.map((x) => Math.imul(x, x) >>> 0).buffer);
 }
 
+/** `square` with one bit flipped: a wrong answer, and the same wrong answer from every key that gives it. */
+export function wrongSquare(input: Uint8Array): Uint8Array {
+  const out = square(input);
+  out[0] = (out[0] ?? 0) ^ 1;
+  return out;
+}
+
 export function squareJob(overrides: Partial<CreateJobRequest> = {}): CreateJobRequest {
   return {
     name: 'squares',

@@ -153,3 +153,8 @@ export function okResult(lease: Lease, output: Uint8Array): SubmittedResult {
     elapsedMs: 1,
   };
 }
+
+/** A volunteer's error result for the lease (its device failed the unit). */
+export function errorResult(lease: Lease): SubmittedResult {
+  return { kind: 'error', lease: lease.lease, code: 'runtime_error', message: 'boom' };
+}
