@@ -97,7 +97,7 @@ else {
     `\n${scale.volunteers} volunteers, ${scale.units} units per measured job, ${scale.warmup} results each in a warm-up; seed ${seed}`,
   );
   console.log(
-    '"model": a policy the coordinator does not run yet, simulated through its rules in a model of the store\n',
+    '"model": a model of the coordinator\'s store running the same rules (those it ships, or proposed ones: policies.ts)\n',
   );
   console.log(table(results));
 }

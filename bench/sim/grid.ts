@@ -1,7 +1,7 @@
 // What the adversary simulation talks to: a grid that volunteers join, lease from and return results to, and
 // that a researcher fills with a job and reads results from. Two implementations: the real coordinator over
-// HTTP (real-grid.ts), and a model of its store driven by the pure rules (model/), for the policies the
-// coordinator does not run yet.
+// HTTP (real-grid.ts), and a model of its store driven by the pure rules (model/): for the policies the
+// coordinator does not run, and for the ones it runs at sizes HTTP cannot reach in a session.
 
 /** One leased replica, as the volunteer sees it. */
 export interface LeasedUnit {

@@ -4,23 +4,29 @@
 // leasing the audit measured, on the model only; `credibility` (Sarmenta) and `hardened` (the rest of issue
 // 17's phase 2) exist only as pure rules in apps/coordinator/src/rules and run on the model of the store.
 // Every policy also runs on the model, so that the model can be held against the coordinator where both run.
-// Since phase 2's results side, the coordinator charges every policy's errors to the key's budget first
-// (rules/error-budget.ts) and earns `adaptive`'s trust by rules/reputation.ts (known answers needed, fading,
-// lost with re-checks); the model still runs the shipped policies' results side as the coordinator did before
-// (rules/trust.ts, no error budget), so there the two differ.
+// Since phase 2's results side, the coordinator judges every key by its standing whatever the job's policy
+// (rules/standing.ts: errors charged to the key's budget first, a key wrong twice or caught by a known answer
+// silenced, re-checks of what a key validated alone once it loses trust) and earns `adaptive`'s trust by
+// rules/reputation.ts; the shipped policies run that on the model too (`results: 'coordinator'`), so the model
+// can take the figures to sizes HTTP cannot reach. `adaptive-copies` and `id-order` keep what ran before.
 import type { CreateJobRequest } from '@bricolage/protocol';
 import { type SeparationPolicy, DEFAULT_SEPARATION } from '../../apps/coordinator/src/rules/assignment';
 import type { CredibilityPolicy } from '../../apps/coordinator/src/rules/credibility';
 import { DEFAULT_ERROR_BUDGET, type ErrorBudgetPolicy } from '../../apps/coordinator/src/rules/error-budget';
 import { DEFAULT_LEASE_ROOM, type LeaseRoomPolicy } from '../../apps/coordinator/src/rules/lease-limits';
 import { DEFAULT_TRUST, type TrustPolicy } from '../../apps/coordinator/src/rules/reputation';
+import { trustPolicyOf } from '../../apps/coordinator/src/rules/standing';
+import { RECHECK_MAX } from '../../apps/coordinator/src/steps/recheck';
 
 export type Trust =
   | { readonly kind: 'none' }
-  /** Today's adaptive replication: rules/trust.ts. */
+  /** Adaptive replication before phase 2: rules/trust.ts. */
   | { readonly kind: 'adaptive'; readonly trustAfter: number; readonly spotCheckRate: number }
-  /** Phase 2: rules/reputation.ts. */
-  | { readonly kind: 'reputation'; readonly policy: TrustPolicy }
+  /**
+   * Phase 2: keys judged by rules/reputation.ts; `replicate` false when the job replicates every unit anyway
+   * (the coordinator judges keys on such jobs too, by the grid's policy: they still lose their vote).
+   */
+  | { readonly kind: 'reputation'; readonly policy: TrustPolicy; readonly replicate: boolean }
   /** Sarmenta's credibility-based voting: rules/credibility.ts. */
   | { readonly kind: 'credibility'; readonly policy: CredibilityPolicy };
 
@@ -53,6 +59,14 @@ export interface Policy {
   readonly errorBudget?: ErrorBudgetPolicy;
   /** Phase 2: results validated by a key that stops voting, since it was trusted, checked again (at most this many). */
   readonly recheck?: number;
+  /**
+   * Phase 2's results side as the coordinator runs it (`coordinator`: a silenced key is leased nothing, a
+   * re-checked unit keeps its result until a re-check disagrees, known answers at the job's rate for every
+   * key), or as proposed for the model-only policies (`proposed`: twice the known answers for keys not yet
+   * trusted, a silenced key fed known answers only, silencing re-opening every recent vote of the key, a
+   * re-opened unit out of the results until it validates again). Absent before phase 2.
+   */
+  readonly results?: 'coordinator' | 'proposed';
 }
 
 /** The coordinator's leasing (steps/lease.ts, steps/draw.ts, steps/heartbeat.ts), with its default settings. */
@@ -62,7 +76,16 @@ const today = {
   leaseRoom: DEFAULT_LEASE_ROOM,
   maxTotalResults: 6,
   maxErrorResults: 3,
+  errorBudget: DEFAULT_ERROR_BUDGET,
+  recheck: RECHECK_MAX,
+  results: 'coordinator' as const,
 };
+
+/** How the coordinator judges keys on a job that replicates every unit: by the grid's policy (standing.ts). */
+const judgedOnly: Trust = { kind: 'reputation', policy: DEFAULT_TRUST, replicate: false };
+
+/** The demo's adaptive settings, as the coordinator turns them into a trust policy (standing.ts). */
+const DEMO_ADAPTIVE = { enabled: true, trustAfter: 10, spotCheckRate: 0.1 };
 
 export const POLICIES: readonly Policy[] = [
   {
@@ -71,7 +94,7 @@ export const POLICIES: readonly Policy[] = [
     shipped: true,
     ...today,
     minQuorum: 2,
-    trust: { kind: 'none' },
+    trust: judgedOnly,
     knownAnswerRate: 0,
     probes: 'none',
   },
@@ -82,7 +105,7 @@ export const POLICIES: readonly Policy[] = [
     ...today,
     maxTotalResults: 8,
     minQuorum: 3,
-    trust: { kind: 'none' },
+    trust: judgedOnly,
     knownAnswerRate: 0,
     probes: 'none',
   },
@@ -93,7 +116,7 @@ export const POLICIES: readonly Policy[] = [
     shipped: true,
     ...today,
     minQuorum: 2,
-    trust: { kind: 'adaptive', trustAfter: 10, spotCheckRate: 0.1 },
+    trust: { kind: 'reputation', policy: trustPolicyOf(DEMO_ADAPTIVE) as TrustPolicy, replicate: true },
     knownAnswerRate: 0.1,
     probes: 'fresh',
   },
@@ -103,16 +126,19 @@ export const POLICIES: readonly Policy[] = [
     shipped: true,
     ...today,
     minQuorum: 1,
-    trust: { kind: 'none' },
+    trust: judgedOnly,
     knownAnswerRate: 0.1,
     probes: 'fresh',
   },
   {
     name: 'adaptive-copies',
     about:
-      'adaptive as it shipped before 2026-11-30: known answers were copies of ordinary inputs, which a cabal spots',
+      'adaptive as it shipped before 2026-11-30: known answers were copies of ordinary inputs, which a cabal spots; trust by rules/trust.ts, no error budget',
     shipped: false,
     ...today,
+    errorBudget: undefined,
+    recheck: undefined,
+    results: undefined,
     minQuorum: 2,
     trust: { kind: 'adaptive', trustAfter: 10, spotCheckRate: 0.1 },
     knownAnswerRate: 0.1,
@@ -146,6 +172,7 @@ export const POLICIES: readonly Policy[] = [
     errorBudget: DEFAULT_ERROR_BUDGET,
     leaseRoom: DEFAULT_LEASE_ROOM,
     recheck: 1000,
+    results: 'proposed',
   },
   {
     name: 'hardened',
@@ -156,7 +183,7 @@ export const POLICIES: readonly Policy[] = [
     minQuorum: 2,
     maxTotalResults: 6,
     maxErrorResults: 3,
-    trust: { kind: 'reputation', policy: DEFAULT_TRUST },
+    trust: { kind: 'reputation', policy: DEFAULT_TRUST, replicate: true },
     // Twice this for keys not yet trusted: 8 % of their leases, which keeps a cold grid under 2.2 results a unit.
     knownAnswerRate: 0.04,
     probes: 'fresh',
@@ -164,6 +191,7 @@ export const POLICIES: readonly Policy[] = [
     errorBudget: DEFAULT_ERROR_BUDGET,
     leaseRoom: DEFAULT_LEASE_ROOM,
     recheck: 1000,
+    results: 'proposed',
   },
 ];
 
@@ -179,7 +207,9 @@ export function jobSettings(p: Policy): Partial<CreateJobRequest> {
     adaptive:
       p.trust.kind === 'adaptive'
         ? { enabled: true, trustAfter: p.trust.trustAfter, spotCheckRate: p.trust.spotCheckRate }
-        : { enabled: false, trustAfter: 10, spotCheckRate: 0.1 },
+        : p.trust.kind === 'reputation' && p.trust.replicate
+          ? { enabled: true, trustAfter: p.trust.policy.trustAfter, spotCheckRate: p.trust.policy.spotCheckRate }
+          : { enabled: false, trustAfter: 10, spotCheckRate: 0.1 },
     knownAnswerRate: p.knownAnswerRate,
     leaseSeconds: 600,
   };

@@ -1,9 +1,10 @@
 // A model of the coordinator's store, in memory, for the simulation: leasing, heartbeats, results and expiry
 // as the coordinator's steps do them (units drawn at random and separated, lease room and lifetimes:
 // rules/assignment, rules/lease-limits), as the store did before issue 17's phase 2 (`id-order`: units in id
-// order, probes drawn per lease slot, 256 leases a key, heartbeats that renew without limit), and as the rest
-// of phase 2 will under the hardened policies (rules/error-budget, rules/reputation). It is a model, labelled
-// so in every report: the real coordinator's runs are the truth for what is shipped.
+// order, probes drawn per lease slot, 256 leases a key, heartbeats that renew without limit); the keys'
+// standing (rules/error-budget, rules/reputation) as the coordinator judges it, or as proposed (policies.ts
+// `results`). It is a model, labelled so in every report: the real coordinator's runs are the truth for what
+// is shipped, and adversary.test.ts holds the two against each other.
 import { type Random, seededRandom } from '../../../apps/coordinator/src/clock';
 import { DEFAULT_CONFIG } from '../../../apps/coordinator/src/config';
 import { RateLimiter } from '../../../apps/coordinator/src/http/rate-limit';
@@ -224,13 +225,15 @@ export class ModelGrid implements Grid {
       : Math.min(max, TODAY_MAX_LEASES - key.held.size);
     if (room <= 0) return [];
     const granted: MReplica[] = [];
-    // A key that no longer votes is given known answers only: it cannot tell, and wastes no real replica.
     const silenced = !votes(policy, key);
+    const proposed = policy.results === 'proposed';
+    // The coordinator leases a key that no longer votes nothing; as proposed, it is given known answers only
+    // (it cannot tell, and wastes no real replica).
+    if (silenced && !proposed) return granted;
     const trusted = policy.trust.kind === 'reputation' && isTrusted(key.reputation, now, policy.trust.policy);
-    const phase2Trust = policy.trust.kind === 'reputation' || policy.trust.kind === 'credibility';
     const rate = silenced
       ? 1
-      : phase2Trust && !trusted
+      : proposed && !trusted
         ? policy.knownAnswerRate * UNTRUSTED_PROBE_FACTOR
         : policy.knownAnswerRate;
     for (let i = 0; i < room; i++) {
@@ -250,7 +253,7 @@ export class ModelGrid implements Grid {
     const want = room - granted.length;
     const window = this.wantingUnits(key, Math.max(64, 4 * want), separate);
     for (const unit of sample(window, want, this.random)) {
-      if (unit.issued === 0 && policy.trust.kind === 'reputation')
+      if (unit.issued === 0 && policy.trust.kind === 'reputation' && policy.trust.replicate)
         unit.quorum = reputationQuorum(key.reputation, now, policy.trust.policy, policy.minQuorum, this.random);
       if (unit.issued === 0 && policy.trust.kind === 'adaptive')
         unit.quorum = quorumFor(key.trust, { enabled: true, ...policy.trust }, policy.minQuorum, this.random);
@@ -268,13 +271,16 @@ export class ModelGrid implements Grid {
     return null;
   }
 
-  /** Up to `limit` units wanting a replica that this key never held and `ok` allows, in id order. */
+  /**
+   * Up to `limit` units wanting a replica that this key never held and `ok` allows, in id order (a validated
+   * unit wants one while it is re-checked).
+   */
   private wantingUnits(key: MKey, limit: number, ok: (unit: MUnit) => boolean): MUnit[] {
     const found: MUnit[] = [];
     let first = true;
     for (let i = this.lowWater; i < this.units.length && found.length < limit; i++) {
       const unit = this.units[i] as MUnit;
-      if (unit.need <= 0 || (unit.state !== 'unsent' && unit.state !== 'in_progress')) {
+      if (unit.need <= 0 || unit.state === 'failed') {
         if (first) this.lowWater = i + 1;
         continue;
       }
@@ -299,7 +305,8 @@ export class ModelGrid implements Grid {
     else {
       unit.inFlight++;
       unit.issued++;
-      unit.state = 'in_progress';
+      // A validated unit leased again is being re-checked: it keeps its result meanwhile.
+      if (unit.state !== 'validated') unit.state = 'in_progress';
       unit.need = Math.max(0, unit.quorum - unit.inFlight - agreeing(unit));
       unit.need = Math.min(unit.need, Math.max(0, this.policy.maxTotalResults - unit.issued));
     }
@@ -327,8 +334,9 @@ const holder = (key: MKey): Holder => ({
   firstSeen: key.firstSeen,
 });
 
-/** The largest group of agreeing results a unit has now. */
+/** The largest group of agreeing results a unit has now (a validated one's: those that validated it). */
 function agreeing(unit: MUnit): number {
+  if (unit.state === 'validated') return unit.replicas.filter((r) => r.state === 'valid').length;
   const outputs: Uint8Array[][] = [];
   for (const r of unit.replicas) {
     if (r.state !== 'returned' || !r.output) continue;

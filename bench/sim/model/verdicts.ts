@@ -1,11 +1,13 @@
 // The model store's verdicts: what a returned result, an error or an expired lease does to its unit and its
-// key, under each policy. Today's policies follow sqlite-store.ts step by step (validate, replicasWanted,
-// failureReason, quorumFor/nextTrust); the phase-2 policies apply rules/reputation, rules/credibility and
-// rules/error-budget. The model knows the right answer only to count what got through, never to decide.
+// key, under each policy. The shipped policies follow the coordinator's steps (steps/validate.ts, recheck.ts:
+// validate, replicasWanted, failureReason, the key's standing by rules/reputation and rules/error-budget, a
+// re-checked unit keeping its result until a re-check disagrees); the proposed ones (`results: 'proposed'`)
+// differ where policies.ts says; `adaptive-copies` and `id-order` judge as before phase 2 (rules/trust.ts).
+// The model knows the right answer only to count what got through, never to decide.
 import type { LeaseNumber, VolunteerKey } from '@bricolage/protocol';
 import type { Random } from '../../../apps/coordinator/src/clock';
 import { credibleGroup, volunteerCredibility } from '../../../apps/coordinator/src/rules/credibility';
-import { chargeError, creditValid } from '../../../apps/coordinator/src/rules/error-budget';
+import { chargeError, chargeExpiry, creditValid } from '../../../apps/coordinator/src/rules/error-budget';
 import { afterValid, afterWrong, type WrongAnswer, recheck } from '../../../apps/coordinator/src/rules/reputation';
 import { nextTrust } from '../../../apps/coordinator/src/rules/trust';
 import {
@@ -46,10 +48,7 @@ export function judge(ctx: VerdictContext, replica: MReplica, output: Uint8Array
   }
   unit.inFlight--;
   if (unit.state === 'validated') {
-    const good = sameBytes(output, (unit.canonical as MReplica).output as Uint8Array);
-    replica.state = good ? 'valid' : 'invalid';
-    if (good) onValid(ctx, key, false);
-    else onWrong(ctx, key, 'invalid');
+    judgeLate(ctx, replica, output);
     return;
   }
   if (unit.state !== 'in_progress' && unit.state !== 'unsent') {
@@ -67,12 +66,14 @@ export function onError(ctx: VerdictContext, replica: MReplica, expired: boolean
   replica.state = expired ? 'expired' : 'error';
   let countsForUnit = true;
   if (policy.errorBudget) {
-    const charge = chargeError(key.budget, ctx.now, policy.errorBudget);
+    const charge = (expired ? chargeExpiry : chargeError)(key.budget, ctx.now, policy.errorBudget);
     key.budget = charge.budget;
     countsForUnit = charge.countsForUnit;
   } else key.trust = nextTrust(key.trust, 'error');
   if (unit.state === 'probe') return;
   unit.inFlight--;
+  // A re-check that did not come back is asked for again.
+  if (unit.state === 'validated') wantAgain(ctx, unit);
   if (unit.state !== 'in_progress' && unit.state !== 'unsent') return;
   // A trusted volunteer's unreplicated unit that errs goes back to a full quorum.
   unit.quorum = Math.max(unit.quorum, policy.minQuorum);
@@ -85,7 +86,8 @@ export function onError(ctx: VerdictContext, replica: MReplica, expired: boolean
 /** Validates the unit if a group of its results qualifies; otherwise asks for more replicas or fails it. */
 export function decide(ctx: VerdictContext, unit: MUnit): void {
   const { policy } = ctx;
-  const ballots = unit.replicas.filter((r) => r.state === 'returned');
+  // Results of a key that stopped voting count towards no quorum (they are set aside when the unit validates).
+  const ballots = unit.replicas.filter((r) => r.state === 'returned' && votes(policy, r.key));
   if (policy.trust.kind === 'credibility') {
     const groups = groupsOf(ballots);
     const credibility = policy.trust.policy;
@@ -129,7 +131,8 @@ function validated(ctx: VerdictContext, unit: MUnit, group: readonly MReplica[])
   if (!sameBytes(canonical.output as Uint8Array, square(unit.input))) unit.everWrong = true;
   for (const r of unit.replicas) {
     if (r.state !== 'returned') continue;
-    if (group.includes(r)) {
+    if (!votes(ctx.policy, r.key)) r.state = 'superseded';
+    else if (group.includes(r)) {
       r.state = 'valid';
       r.key.votes.push({ unit, at: ctx.now, single: group.length === 1 });
       onValid(ctx, r.key, false);
@@ -202,12 +205,15 @@ function onWrong(ctx: VerdictContext, key: MKey, kind: WrongAnswer): void {
       const wasVoting = key.reputation.voting;
       const loss = afterWrong(key.reputation, now, policy.trust.policy, kind);
       key.reputation = loss.reputation;
-      if (wasVoting && !loss.reputation.voting) {
+      const proposed = policy.results === 'proposed';
+      if (proposed && wasVoting && !loss.reputation.voting) {
         silence(ctx, key);
         return;
       }
       const singles = key.votes.filter((v) => v.single).map((v) => ({ unit: v.unit, validatedAt: v.at }));
-      for (const unit of recheck(singles, loss.recheckSince, policy.recheck ?? 0)) reopen(ctx, unit, key);
+      for (const unit of recheck(singles, loss.recheckSince, policy.recheck ?? 0))
+        if (proposed) reopen(ctx, unit, key);
+        else recheckInPlace(ctx, unit);
       return;
     }
     case 'credibility':
@@ -220,10 +226,75 @@ function onWrong(ctx: VerdictContext, key: MKey, kind: WrongAnswer): void {
   }
 }
 
-/** A key that no longer votes: its pending results are void, and the units its vote decided are checked again. */
+/** As proposed, a key that no longer votes: the units its vote decided are checked again. */
 function silence(ctx: VerdictContext, key: MKey): void {
   for (const unit of new Set(key.votes.slice(-(ctx.policy.recheck ?? 0)).map((v) => v.unit))) reopen(ctx, unit, key);
-  for (const r of key.held) if (r.state === 'returned') r.state = 'void';
+}
+
+/**
+ * A result for a unit already validated (validate.ts `judgeLate`): judged against the canonical result. On a
+ * unit under re-check the canonical result is the suspect one: agreement confirms it, disagreement takes the
+ * unit back (`withdraw`). A key that no longer votes is not heard.
+ */
+function judgeLate(ctx: VerdictContext, replica: MReplica, output: Uint8Array): void {
+  const { unit, key } = replica;
+  const coordinator = ctx.policy.results === 'coordinator';
+  if (coordinator && !votes(ctx.policy, key)) {
+    replica.state = 'superseded';
+    wantAgain(ctx, unit);
+    return;
+  }
+  const good = sameBytes(output, (unit.canonical as MReplica).output as Uint8Array);
+  const rechecking = coordinator && validCount(unit) < unit.quorum;
+  if (good) {
+    replica.state = 'valid';
+    onValid(ctx, key, false);
+  } else if (rechecking) withdraw(ctx, unit, replica);
+  else {
+    replica.state = 'invalid';
+    onWrong(ctx, key, 'invalid');
+  }
+}
+
+const validCount = (unit: MUnit): number => unit.replicas.filter((r) => r.state === 'valid').length;
+
+/** A validated unit under re-check wants as many replicas as its quorum still lacks. */
+function wantAgain(ctx: VerdictContext, unit: MUnit): void {
+  if (unit.state !== 'validated') return;
+  unit.need = replicasWanted(
+    {
+      quorum: unit.quorum,
+      inFlight: unit.inFlight,
+      largestGroup: validCount(unit),
+      issued: unit.issued,
+      errors: unit.errors,
+    },
+    ctx.policy,
+  );
+  if (unit.need > 0) ctx.wanting(unit);
+}
+
+/**
+ * As the coordinator re-checks (recheck.ts): the unit keeps its result, its own result one vote of a full
+ * quorum (at least 2), and wants the others.
+ */
+function recheckInPlace(ctx: VerdictContext, unit: MUnit): void {
+  if (unit.state !== 'validated') return;
+  unit.quorum = Math.max(2, ctx.policy.minQuorum);
+  unit.need = Math.max(0, unit.quorum - validCount(unit) - unit.inFlight);
+  if (unit.need > 0) ctx.wanting(unit);
+}
+
+/**
+ * A re-check disagreed (validate.ts `withdraw`): the unit leaves the results, the suspect's result is set aside,
+ * and `current` waits as the first vote of a new quorum.
+ */
+function withdraw(ctx: VerdictContext, unit: MUnit, current: MReplica): void {
+  if (unit.canonical) unit.canonical.state = 'superseded';
+  unit.state = 'in_progress';
+  unit.canonical = null;
+  current.state = 'returned';
+  settle(ctx, unit, 1);
 }
 
 /** Reopens a validated unit without `suspect`'s vote: the other results vote again, and more are issued. */
