@@ -2,13 +2,13 @@
 // every store backend: a key caught by a known answer stops voting; a trusted key's wrong answer has what it
 // validated alone checked again, and a re-check that disagrees takes the unit back from the results; trust
 // fades with time; errors cost the key's budget before the unit's, and expired leases never shut it out.
-import { API, type Lease, type SubmittedResult } from '@bricolage/protocol';
+import { API, type Lease, type SubmittedResult, toBase64 } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
 import { NOT_VOTING_RETRY_S } from './http/volunteer';
 import { DEFAULT_TRUST } from './rules/reputation';
 import { describeBackends } from './testing/backends';
-import { square, wrongSquare } from './testing/fixtures';
+import { square, squareInput, wrongSquare } from './testing/fixtures';
 import { useGrid } from './testing/grid-fixture';
 import { errorResult, SimVolunteer } from './testing/sim-volunteer';
 
@@ -130,6 +130,71 @@ describeBackends('a volunteer’s standing', (backend) => {
     const later = await grid.researcher.results(job, cursor);
     expect(later).toMatchObject([{ workUnit: disputed, state: 'validated' }]);
     expect(await auditor!.stats()).toMatchObject({ invalid: 1 });
+  });
+
+  it('checks again what a key’s vote helped validate once it stops voting, and completes the job only when every re-check is in', async () => {
+    const job = await grid.researcher.createSquareJob({ adaptive: { ...ADAPTIVE, enabled: false } });
+    await grid.researcher.addSquares(job, 1, 4);
+    const [colluder, accomplice, honest, second] = await volunteers(4);
+    const jobState = async () =>
+      ((await (await grid.researcher.request('GET', API.job(job))).json()) as { job: { state: string } }).job.state;
+    // Both hold all four units: on one they give the same wrong answer, on two the right one (a quorum of two
+    // each, three validated); the fourth the colluder answers wrong and the accomplice keeps in hand.
+    const mine = (await colluder!.lease(4)).leases;
+    const theirs = (await accomplice!.lease(4)).leases;
+    const [kept, lied] = [mine[0]!.workUnit, mine[1]!.workUnit];
+    const cabal = (input: Uint8Array, lease: Lease) =>
+      lease.workUnit === lied || lease.workUnit === kept ? wrongSquare(input) : square(input);
+    await colluder!.computeAndSubmit(mine, cabal);
+    await accomplice!.computeAndSubmit(
+      theirs.filter((l) => l.workUnit !== kept),
+      cabal,
+    );
+    const decided = await validatedIds(job);
+    expect(decided.sort()).toEqual(
+      mine
+        .slice(1)
+        .map((l) => l.workUnit)
+        .sort(),
+    );
+
+    // The colluder fails a known answer on another job and stops voting.
+    const probes = await grid.researcher.createSquareJob({ name: 'probes', knownAnswerRate: 1 });
+    await grid.researcher.addSquares(probes, 100, 0, 1);
+    await colluder!.computeAndSubmit((await colluder!.lease(1)).leases, wrongSquare);
+    expect(await colluder!.stats()).toMatchObject({ flagged: true });
+    expect((await grid.researcher.request('POST', API.pause(probes))).ok).toBe(true);
+    // The accomplice answers the kept unit right: with the colluder's vote gone, one vote of two.
+    await accomplice!.computeAndSubmit(
+      theirs.filter((l) => l.workUnit === kept),
+      square,
+    );
+
+    // The three units the colluder's vote validated want one more agreeing result each, and the kept unit one.
+    const audit = (await honest!.lease(8)).leases;
+    expect(audit.map((l) => l.workUnit).sort()).toEqual([...decided, kept].sort());
+    // The honest key confirms the two right answers and settles the kept unit: every unit is validated, but the
+    // job is not complete while the lied-about unit's re-check is out.
+    await honest!.computeAndSubmit(
+      audit.filter((l) => l.workUnit !== lied),
+      square,
+    );
+    expect(await validatedIds(job)).toHaveLength(4);
+    expect(await jobState()).toBe('active');
+    // Its honest answer disputes the lie: the unit leaves the results, and a second honest key settles it.
+    await honest!.computeAndSubmit(
+      audit.filter((l) => l.workUnit === lied),
+      square,
+    );
+    expect(await validatedIds(job)).not.toContain(lied);
+    await second!.computeAndSubmit((await second!.lease(4)).leases, square);
+    expect(await jobState()).toBe('completed');
+    const lines = await grid.researcher.results(job);
+    expect(lines.filter((l) => l.state === 'validated')).toHaveLength(4);
+    for (const line of lines.filter((l) => l.state === 'validated')) {
+      const n = Number(String(line.tag).slice(2));
+      expect(line.output).toBe(toBase64(square(squareInput(n))));
+    }
   });
 
   it('lets trust fade: a trusted key idle for a half-life has its units replicated again', async () => {

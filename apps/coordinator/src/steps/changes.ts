@@ -44,7 +44,10 @@ export class Changes {
   readonly #stored = new Map<VolunteerKey, StoredStanding>();
   /** Keys that failed a known answer in this transaction: they stopped voting, whatever their row says yet. */
   readonly #silenced = new Set<VolunteerKey>();
-  readonly #jobs = new Map<JobId, { credit: number; finished: WorkUnitNumber[]; withdrawn: number }>();
+  readonly #jobs = new Map<
+    JobId,
+    { credit: number; finished: WorkUnitNumber[]; withdrawn: number; confirmed: number }
+  >();
   readonly #entries: LogEntry[] = [];
   /** Jobs whose units or state this transaction changed: their progress streams are told after commit. */
   readonly touched = new Set<JobId>();
@@ -145,7 +148,7 @@ export class Changes {
   #job(id: JobId) {
     let job = this.#jobs.get(id);
     if (!job) {
-      job = { credit: 0, finished: [], withdrawn: 0 };
+      job = { credit: 0, finished: [], withdrawn: 0, confirmed: 0 };
       this.#jobs.set(id, job);
     }
     return job;
@@ -176,6 +179,15 @@ export class Changes {
 
   withdrawnIn(job: JobId): number {
     return this.#jobs.get(job)?.withdrawn ?? 0;
+  }
+
+  /** A unit of the job under re-check got its quorum back (validate.ts `judgeLate`): the job may be complete. */
+  confirmed(job: JobId): void {
+    this.#job(job).confirmed++;
+  }
+
+  confirmedIn(job: JobId): number {
+    return this.#jobs.get(job)?.confirmed ?? 0;
   }
 
   finishedIn(job: JobId): readonly WorkUnitNumber[] {

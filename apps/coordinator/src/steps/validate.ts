@@ -213,7 +213,10 @@ export function judgeLate(
   const recheck = unit.agree < unit.quorum;
   if (good) {
     credit(ctx, job, wu.id, current, wu.outputHash as string);
-    if (recheck) ctx.changes.setUnit(unit, { agree: unit.agree + 1 });
+    if (recheck) {
+      ctx.changes.setUnit(unit, { agree: unit.agree + 1 });
+      if (unit.agree + 1 >= unit.quorum) ctx.changes.confirmed(job.id);
+    }
   } else if (recheck) withdraw(ctx, job, unit, current);
   else discredit(ctx, job, current.replica, current.volunteer, 'invalid');
 }

@@ -25,9 +25,10 @@ export async function writeChanges(ctx: StepContext): Promise<void> {
   // A completed job one of whose units was taken back from its results has work again.
   for (const t of totals)
     if (t.state === 'completed' && changes.withdrawnIn(t.job) > 0) await tx.setJobState(t.job, 'active');
-  // An active job whose last unit this transaction finished is completed, in the same transaction.
+  // An active job whose last unit this transaction finished, or whose last re-check it settled, is completed, in
+  // the same transaction.
   for (const t of totals)
-    if (t.state === 'active' && changes.finishedIn(t.job).length > 0) {
+    if (t.state === 'active' && (changes.finishedIn(t.job).length > 0 || changes.confirmedIn(t.job) > 0)) {
       if (!(await tx.hasUnfinished(t.job)) && (await tx.hasFinished(t.job))) await tx.setJobState(t.job, 'completed');
     }
   const volunteers = changes.volunteerDeltas();

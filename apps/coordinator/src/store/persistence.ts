@@ -27,7 +27,7 @@ import type {
   ReplicaInContext,
   ReplicaRecord,
   ReturnedRow,
-  SingleResult,
+  DecidedUnit,
   StoredWorkUnitState,
   VolunteerDelta,
   ImportClaim,
@@ -88,7 +88,10 @@ export interface JobRows {
   /** Error results and expired leases by code (`lease_expired`), most frequent first, with the latest of each. */
   failures(job: JobId, limit: number): Promise<FailureRow[]>;
   jobCredit(job: JobId): Promise<number>;
-  /** Point lookups in an index, so that they cost the same for a job of any size. */
+  /**
+   * Point lookups in an index, so that they cost the same for a job of any size. A unit under re-check
+   * (validated, short of its quorum: steps/recheck.ts) is unfinished: its result may yet be taken back.
+   */
   hasUnfinished(job: JobId): Promise<boolean>;
   hasFinished(job: JobId): Promise<boolean>;
   /**
@@ -168,7 +171,13 @@ export interface ResultRows {
    * Work units of active or paused jobs validated on this key's result alone (quorum 1) at `since` or later, newest first,
    * up to `limit`, locked until commit: what a loss of its trust checks again (steps/recheck.ts).
    */
-  singleResultsOf(volunteer: VolunteerKey, since: number, limit: number): Promise<SingleResult[]>;
+  singleResultsOf(volunteer: VolunteerKey, since: number, limit: number): Promise<DecidedUnit[]>;
+  /**
+   * Work units of active or paused jobs validated by a quorum of two or more in which this key's result counted,
+   * its newest results first, up to `limit`, locked until commit: what the key's silencing checks again
+   * (steps/recheck.ts).
+   */
+  quorumVotesOf(volunteer: VolunteerKey, limit: number): Promise<DecidedUnit[]>;
   /** Stored outputs of these replicas (canonical results, for late replicas). */
   outputsOf(replicas: readonly LeaseNumber[]): Promise<Map<LeaseNumber, Uint8Array>>;
   /** These replicas (those that exist), locked until commit. */

@@ -208,8 +208,11 @@ export interface VolunteerDelta {
   readonly standing: Standing | null;
 }
 
-/** A work unit validated on one key's result alone: what a loss of that key's trust checks again. */
-export interface SingleResult {
+/**
+ * A validated work unit that one key's result decided (alone, or as a vote of a quorum), and when: what a loss
+ * of that key's trust, or its silencing, checks again.
+ */
+export interface DecidedUnit {
   readonly workUnit: WorkUnitRecord;
   readonly validatedAt: number;
 }

@@ -102,4 +102,9 @@ export const PG_MIGRATIONS: readonly string[] = [
   UPDATE volunteers SET voting = false, strikes = 2 WHERE flagged;
   CREATE INDEX work_units_single ON work_units(canonical_replica) WHERE quorum = 1 AND state = 'validated';
   `,
+  `
+  -- A key's validated results, newest first: what its silencing checks again (see the SQLite schema).
+  CREATE INDEX replicas_volunteer_valid ON replicas(volunteer, id) WHERE state = 'valid';
+  CREATE INDEX work_units_rechecking ON work_units(job) WHERE state = 'validated' AND agree < quorum;
+  `,
 ];

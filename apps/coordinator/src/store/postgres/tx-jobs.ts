@@ -110,6 +110,9 @@ export const jobRows = (db: PgQueries): JobRows & UploadRows => {
       return (
         (await db.one("SELECT 1 FROM work_units WHERE job = $1 AND state IN ('unsent', 'in_progress') LIMIT 1", [
           job,
+        ])) !== undefined ||
+        (await db.one("SELECT 1 FROM work_units WHERE job = $1 AND state = 'validated' AND agree < quorum LIMIT 1", [
+          job,
         ])) !== undefined
       );
     },

@@ -7,7 +7,7 @@ import type {
   ReplicaInContext,
   ReplicaRecord,
   ReturnedRow,
-  SingleResult,
+  DecidedUnit,
   UnitHolder,
   VolunteerDelta,
   VolunteerRecord,
@@ -159,13 +159,25 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
     return rows.map(toReturned);
   },
 
-  async singleResultsOf(volunteer: VolunteerKey, since: number, limit: number): Promise<SingleResult[]> {
+  async singleResultsOf(volunteer: VolunteerKey, since: number, limit: number): Promise<DecidedUnit[]> {
     const rows = await db.q(
       `SELECT ${UNIT}, w.finished_at AS validated_at
        FROM work_units w JOIN replicas r ON r.id = w.canonical_replica JOIN jobs j ON j.id = w.job
        WHERE w.quorum = 1 AND w.state = 'validated' AND r.volunteer = $1 AND w.finished_at >= $2 AND j.state IN ('active', 'paused')
        ORDER BY w.finished_at DESC LIMIT $3 FOR UPDATE OF w`,
       [volunteer, since, limit],
+    );
+    return rows.map((r) => ({ workUnit: toUnit(r), validatedAt: Number(r.validated_at) }));
+  },
+
+  async quorumVotesOf(volunteer: VolunteerKey, limit: number): Promise<DecidedUnit[]> {
+    const rows = await db.q(
+      `SELECT ${UNIT}, w.finished_at AS validated_at
+       FROM replicas r JOIN work_units w ON w.id = r.wu JOIN jobs j ON j.id = w.job
+       WHERE r.volunteer = $1 AND r.state = 'valid' AND w.state = 'validated' AND w.quorum >= 2 AND w.agree <= w.quorum
+         AND j.state IN ('active', 'paused')
+       ORDER BY r.id DESC LIMIT $2 FOR UPDATE OF w`,
+      [volunteer, limit],
     );
     return rows.map((r) => ({ workUnit: toUnit(r), validatedAt: Number(r.validated_at) }));
   },

@@ -170,4 +170,12 @@ export const MIGRATIONS: readonly string[] = [
   -- The units validated on one key's result alone, found when that key loses trust (steps/recheck.ts).
   CREATE INDEX work_units_single ON work_units(canonical_replica) WHERE quorum = 1 AND state = 'validated';
   `,
+  `
+  -- A key's validated results, newest first: what its silencing checks again (steps/recheck.ts), found without
+  -- reading every key's replicas.
+  CREATE INDEX replicas_volunteer_valid ON replicas(volunteer, id) WHERE state = 'valid';
+  -- A job's units under re-check (validated, a vote short of their quorum since a key lost trust or its vote):
+  -- the job is not completed while any is (tx-jobs.ts hasUnfinished).
+  CREATE INDEX work_units_rechecking ON work_units(job) WHERE state = 'validated' AND agree < quorum;
+  `,
 ];

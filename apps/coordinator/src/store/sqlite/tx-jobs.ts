@@ -122,6 +122,9 @@ export const jobRows = (db: SqliteStatements): JobRows & UploadRows & { dropStag
       return (
         db
           .statement("SELECT 1 FROM work_units WHERE job = ? AND state IN ('unsent', 'in_progress') LIMIT 1")
+          .get(job) !== undefined ||
+        db
+          .statement("SELECT 1 FROM work_units WHERE job = ? AND state = 'validated' AND agree < quorum LIMIT 1")
           .get(job) !== undefined
       );
     },

@@ -6,7 +6,7 @@ import type {
   ReplicaInContext,
   ReplicaRecord,
   ReturnedRow,
-  SingleResult,
+  DecidedUnit,
   UnitHolder,
   VolunteerDelta,
   VolunteerRecord,
@@ -180,7 +180,7 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
     return rows;
   },
 
-  async singleResultsOf(volunteer: VolunteerKey, since: number, limit: number): Promise<SingleResult[]> {
+  async singleResultsOf(volunteer: VolunteerKey, since: number, limit: number): Promise<DecidedUnit[]> {
     const rows = db
       .statement(
         `SELECT ${UNIT}, w.finished_at AS validated_at
@@ -190,6 +190,19 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
        ORDER BY w.finished_at DESC LIMIT ?`,
       )
       .all(volunteer, since, limit) as (UnitRow & { validated_at: number })[];
+    return rows.map((r) => ({ workUnit: toUnit(r), validatedAt: r.validated_at }));
+  },
+
+  async quorumVotesOf(volunteer: VolunteerKey, limit: number): Promise<DecidedUnit[]> {
+    const rows = db
+      .statement(
+        `SELECT ${UNIT}, w.finished_at AS validated_at
+       FROM replicas r JOIN work_units w ON w.id = r.wu JOIN jobs j ON j.id = w.job
+       WHERE r.volunteer = ? AND r.state = 'valid' AND w.state = 'validated' AND w.quorum >= 2 AND w.agree <= w.quorum
+         AND j.state IN ('active', 'paused')
+       ORDER BY r.id DESC LIMIT ?`,
+      )
+      .all(volunteer, limit) as (UnitRow & { validated_at: number })[];
     return rows.map((r) => ({ workUnit: toUnit(r), validatedAt: r.validated_at }));
   },
 
