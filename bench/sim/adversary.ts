@@ -1,6 +1,8 @@
 // `npm run sim:adversary [-- options]`: saboteurs, colluders, lazy volunteers, flakers, Sybils, error griefers
-// and lease hoarders against each checking policy, on the real coordinator over HTTP where the policy ships
-// and on the model of its store (bench/sim/model) for all of them. Prints a table, or one JSON line (--json).
+// and lease hoarders against each checking policy, on the model of the coordinator's store (bench/sim/model,
+// the default: it runs the coordinator's rules for the policies that ship, and reaches 10^5 units in minutes)
+// and, with --grid coordinator or both, on the real coordinator over HTTP where the policy ships (hours at the
+// default scale). Prints a table, or one JSON line (--json).
 import { parseArgs } from 'node:util';
 import { type RunResult, runScenario } from './engine';
 import type { Grid } from './grid';
@@ -10,7 +12,7 @@ import { CoordinatorGrid } from './real-grid';
 import { jsonLine, table } from './report';
 import { DEFAULT_SCALE, type Scale, scenarios } from './scenarios';
 
-const USAGE = `usage: npm run sim:adversary -- [--scenarios a,b] [--policies x,y] [--grid both|coordinator|model]
+const USAGE = `usage: npm run sim:adversary -- [--scenarios a,b] [--policies x,y] [--grid model|coordinator|both]
   [--volunteers N] [--units N] [--warmup N] [--seed N] [--json]
 scenarios: ${scenarios(DEFAULT_SCALE)
   .map((s) => s.name)
@@ -21,7 +23,7 @@ const { values } = parseArgs({
   options: {
     scenarios: { type: 'string' },
     policies: { type: 'string' },
-    grid: { type: 'string', default: 'both' },
+    grid: { type: 'string', default: 'model' },
     volunteers: { type: 'string', default: String(DEFAULT_SCALE.volunteers) },
     units: { type: 'string', default: String(DEFAULT_SCALE.units) },
     warmup: { type: 'string', default: String(DEFAULT_SCALE.warmup) },

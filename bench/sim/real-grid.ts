@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   API,
-  type JobProgress,
   type LeaseResponse,
   type ResultLine,
   fromBase64,
@@ -133,10 +132,11 @@ export class CoordinatorGrid implements Grid {
       );
   }
 
+  /** The job completed: every unit validated or failed, and no re-check still out (steps/write.ts). */
   async finished(): Promise<boolean> {
     const res = await this.researcherRequest('GET', API.job(this.requireJob()));
-    const { progress } = (await res.json()) as { progress: JobProgress };
-    return progress.counts.unsent + progress.counts.in_progress === 0;
+    const { job } = (await res.json()) as { job: { state: string } };
+    return job.state === 'completed';
   }
 
   async results(): Promise<Map<string, FinishedUnit>> {

@@ -134,8 +134,11 @@ export class ModelGrid implements Grid {
     this.lowWater = 0;
   }
 
+  /** Every unit validated or failed, and (as the coordinator completes a job) no re-check still out. */
   async finished(): Promise<boolean> {
-    return this.units.every((u) => u.state === 'validated' || u.state === 'failed');
+    const rechecking = (u: MUnit) =>
+      this.policy.results === 'coordinator' && u.replicas.filter((r) => r.state === 'valid').length < u.quorum;
+    return this.units.every((u) => u.state === 'failed' || (u.state === 'validated' && !rechecking(u)));
   }
 
   async results(): Promise<Map<string, FinishedUnit>> {

@@ -214,6 +214,13 @@ function onWrong(ctx: VerdictContext, key: MKey, kind: WrongAnswer): void {
       for (const unit of recheck(singles, loss.recheckSince, policy.recheck ?? 0))
         if (proposed) reopen(ctx, unit, key);
         else recheckInPlace(ctx, unit);
+      // As the coordinator silences a key (recheck.ts): the units whose quorum counted its vote, newest first.
+      if (!proposed && wasVoting && !loss.reputation.voting)
+        for (const v of key.votes
+          .filter((x) => !x.single)
+          .slice(-(policy.recheck ?? 0))
+          .reverse())
+          recheckVote(ctx, v.unit, key);
       return;
     }
     case 'credibility':
@@ -281,6 +288,16 @@ function wantAgain(ctx: VerdictContext, unit: MUnit): void {
 function recheckInPlace(ctx: VerdictContext, unit: MUnit): void {
   if (unit.state !== 'validated') return;
   unit.quorum = Math.max(2, ctx.policy.minQuorum);
+  unit.need = Math.max(0, unit.quorum - validCount(unit) - unit.inFlight);
+  if (unit.need > 0) ctx.wanting(unit);
+}
+
+/** As the coordinator re-checks a silenced key's quorum vote: it no longer counts, and the quorum wants one more. */
+function recheckVote(ctx: VerdictContext, unit: MUnit, key: MKey): void {
+  if (unit.state !== 'validated') return;
+  const vote = unit.replicas.find((r) => r.key === key && r.state === 'valid');
+  if (!vote) return;
+  vote.state = 'void';
   unit.need = Math.max(0, unit.quorum - validCount(unit) - unit.inFlight);
   if (unit.need > 0) ctx.wanting(unit);
 }
