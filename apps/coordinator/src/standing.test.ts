@@ -197,6 +197,31 @@ describeBackends('a volunteer’s standing', (backend) => {
     }
   });
 
+  it('re-checks what a trusted key validated alone without its vote once it stops voting: two others must agree', async () => {
+    const [trusted, partner, auditor, second] = await volunteers(4);
+    await earnTrust(trusted!, partner!);
+    const job = await grid.researcher.createSquareJob({ adaptive: ADAPTIVE });
+    await grid.researcher.addSquares(job, 10, 100);
+    const batch = await trusted!.lease(100);
+    await trusted!.computeAndSubmit(batch.leases, square);
+    const alone = await validatedIds(job);
+    expect(alone.length).toBeGreaterThan(20);
+    // It fails a known answer on another job (the first paused meanwhile): it stops voting.
+    expect((await grid.researcher.request('POST', API.pause(job))).ok).toBe(true);
+    const probes = await grid.researcher.createSquareJob({ name: 'probes', knownAnswerRate: 1 });
+    await grid.researcher.addSquares(probes, 100, 0, 1);
+    await trusted!.computeAndSubmit((await trusted!.lease(1)).leases, wrongSquare);
+    expect(await trusted!.stats()).toMatchObject({ flagged: true });
+    expect((await grid.researcher.request('POST', API.pause(probes))).ok).toBe(true);
+    expect((await grid.researcher.request('POST', API.resume(job))).ok).toBe(true);
+    // Each unit it validated alone wants two results from others now; one agreeing is not enough.
+    const audit = (await auditor!.lease(200)).leases.filter((l) => alone.includes(l.workUnit));
+    expect(audit.map((l) => l.workUnit).sort()).toEqual([...alone].sort());
+    await auditor!.computeAndSubmit(audit, square);
+    const again = (await second!.lease(200)).leases.filter((l) => alone.includes(l.workUnit));
+    expect(again.map((l) => l.workUnit).sort()).toEqual([...alone].sort());
+  });
+
   it('lets trust fade: a trusted key idle for a half-life has its units replicated again', async () => {
     const [trusted, partner] = await volunteers(2);
     await earnTrust(trusted!, partner!);

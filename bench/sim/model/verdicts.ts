@@ -211,11 +211,12 @@ function onWrong(ctx: VerdictContext, key: MKey, kind: WrongAnswer): void {
         return;
       }
       const singles = key.votes.filter((v) => v.single).map((v) => ({ unit: v.unit, validatedAt: v.at }));
+      const silenced = wasVoting && !loss.reputation.voting;
       for (const unit of recheck(singles, loss.recheckSince, policy.recheck ?? 0))
         if (proposed) reopen(ctx, unit, key);
-        else recheckInPlace(ctx, unit);
+        else recheckInPlace(ctx, unit, silenced ? key : null);
       // As the coordinator silences a key (recheck.ts): the units whose quorum counted its vote, newest first.
-      if (!proposed && wasVoting && !loss.reputation.voting)
+      if (!proposed && silenced)
         for (const v of key.votes
           .filter((x) => !x.single)
           .slice(-(policy.recheck ?? 0))
@@ -255,6 +256,8 @@ function judgeLate(ctx: VerdictContext, replica: MReplica, output: Uint8Array): 
   const rechecking = coordinator && validCount(unit) < unit.quorum;
   if (good) {
     replica.state = 'valid';
+    // A re-check that confirms is a vote of the unit's quorum now: the key's silencing checks it again.
+    if (rechecking) key.votes.push({ unit, at: ctx.now, single: false });
     onValid(ctx, key, false);
   } else if (rechecking) withdraw(ctx, unit, replica);
   else {
@@ -283,10 +286,12 @@ function wantAgain(ctx: VerdictContext, unit: MUnit): void {
 
 /**
  * As the coordinator re-checks (recheck.ts): the unit keeps its result, its own result one vote of a full
- * quorum (at least 2), and wants the others.
+ * quorum (at least 2; none when `silenced`, the key that stopped voting), and wants the others.
  */
-function recheckInPlace(ctx: VerdictContext, unit: MUnit): void {
+function recheckInPlace(ctx: VerdictContext, unit: MUnit, silenced: MKey | null): void {
   if (unit.state !== 'validated') return;
+  const vote = silenced && unit.replicas.find((r) => r.key === silenced && r.state === 'valid');
+  if (vote) vote.state = 'void';
   unit.quorum = Math.max(2, ctx.policy.minQuorum);
   unit.need = Math.max(0, unit.quorum - validCount(unit) - unit.inFlight);
   if (unit.need > 0) ctx.wanting(unit);

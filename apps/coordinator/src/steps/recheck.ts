@@ -2,7 +2,8 @@
 // the lock order of write.ts), its verdicts folded on the row as it is now (rules/standing.ts), and what the
 // key's result decided is checked again by others when it can no longer be taken on trust:
 // - when a trusted key gave a wrong answer, the units it validated alone since it was trusted: each stays
-//   validated, with its result, its own result one vote of a quorum of at least two, and wants the others;
+//   validated, with its result, its own result one vote of a quorum of at least two (no vote, if the key
+//   stopped voting), and wants the others;
 // - when a key stopped voting (a failed known answer, or one strike too many), also the units whose quorum
 //   counted its result: each stays validated, its vote no longer counted, and wants one more agreeing result.
 //   A cabal that earned trust honestly and then agrees with itself is caught this way, Sarmenta's
@@ -33,10 +34,12 @@ export async function foldStandings(ctx: StepContext): Promise<void> {
       );
       for (const wu of units) {
         const job = await ctx.catalog.require(tx, wu.job);
-        // Its own result is one vote of the job's full quorum now; the others are to come.
+        // Its own result is one vote of the job's full quorum now (none, once it stopped voting); the others are
+        // to come.
         const quorum = Math.max(2, job.definition.redundancy.minQuorum);
+        const agree = folded.silenced ? wu.agree - 1 : wu.agree;
         changes.touched.add(wu.job);
-        again.set(wu.id, { quorum, need: Math.max(0, quorum - wu.agree) });
+        again.set(wu.id, { quorum, agree, need: Math.max(0, quorum - agree - wu.inFlight) });
       }
     }
     if (folded.silenced)
