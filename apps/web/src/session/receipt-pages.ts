@@ -24,11 +24,14 @@ export async function fetchNewReceipts(
   key: string,
   /** After each page that kept receipts: what it kept. */
   onPage: (added: number) => Promise<void>,
+  /** Asked before each page: whether it may still ask in the volunteer's name (a widget's reader may withdraw). */
+  mayAsk: () => Promise<boolean> = async () => true,
 ): Promise<NewReceipts> {
   let after = await store.lastIndex(key, volunteer.id);
   const rejected: Rejection[] = [];
   let added = 0;
   for (let pages = 0; pages < SYNC_PAGES; pages++) {
+    if (!(await mayAsk())) return { added, rejected, more: false };
     const page = await volunteer.receipts(after, RECEIPTS_PAGE);
     if (!page.ok || page.value.receipts.length === 0) return { added, rejected, more: false };
     const outcome = await store.addReceipts(page.value.receipts, key, volunteer.id);

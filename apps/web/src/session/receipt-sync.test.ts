@@ -2,6 +2,7 @@ import type { VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer } from '@bricolage/runtime';
 import { describe, expect, it } from 'vitest';
 import type { PublicApi } from '../api';
+import { RECEIPTS_PAGE } from './receipt-pages';
 import { ReceiptSync } from './receipt-sync';
 import { ViewModel } from './view';
 
@@ -32,6 +33,44 @@ describe('ReceiptSync', () => {
     });
     await sync.sync();
     expect(asked).toBe(1);
+  });
+
+  it('asks nothing more in the volunteer’s name once it may no longer sign in, though a sync was under way', async () => {
+    const model = new ViewModel();
+    model.set({ coordinatorKey: 'k'.repeat(64), identity: { publicKey: 'p', fingerprint: 'f', restored: false } });
+    const calls: string[] = [];
+    let signedIn = true;
+    const volunteer = {
+      id: 'p',
+      receipts: async (after: number) => {
+        calls.push(`receipts after ${after}`);
+        const receipts = Array.from({ length: RECEIPTS_PAGE }, () => ({}));
+        return { ok: true, value: { receipts, next: after + RECEIPTS_PAGE } };
+      },
+      stats: async () => {
+        calls.push('stats');
+        return { ok: true, value: { valid: 1 } };
+      },
+    } as unknown as Volunteer;
+    const store = {
+      closed: false,
+      lastIndex: async () => -1,
+      // The reader withdraws while the first page verifies.
+      addReceipts: async () => {
+        signedIn = false;
+        return { added: RECEIPTS_PAGE, rejected: [] };
+      },
+      recentReceipts: async () => [],
+      totals: async () => [],
+    } as unknown as VolunteerStore;
+    const sync = new ReceiptSync({
+      model,
+      store,
+      api: untouchable<PublicApi>('api'),
+      volunteer: async () => (signedIn ? volunteer : null),
+    });
+    await sync.sync();
+    expect(calls).toEqual(['receipts after -1']);
   });
 
   it('syncs with the volunteer it is given, from the last receipt it keeps', async () => {

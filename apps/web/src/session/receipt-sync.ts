@@ -53,13 +53,22 @@ export class ReceiptSync {
     if (!key || !model.view().identity) return;
     const volunteer = await this.#o.volunteer();
     if (!volunteer) return;
+    // A sync takes minutes on a busy machine, and a widget's reader may withdraw meanwhile: from then on nothing
+    // more is asked in the volunteer's name (the next page, the counters).
+    const mayAsk = async () => (await this.#o.volunteer()) === volunteer;
     // After each page kept, the counters and then the list and totals: the count climbs as the receipts verify,
     // and the wallet, which compares the coordinator's figures with those of the entries, never shows entries
     // newer than the figures.
-    const { rejected, more } = await fetchNewReceipts(volunteer, store, key, async () => {
-      await this.#readStats(volunteer);
-      await this.refresh();
-    });
+    const { rejected, more } = await fetchNewReceipts(
+      volunteer,
+      store,
+      key,
+      async () => {
+        if (await mayAsk()) await this.#readStats(volunteer);
+        await this.refresh();
+      },
+      mayAsk,
+    );
     if (rejected.length > 0)
       model.notify(
         'error',
@@ -67,6 +76,7 @@ export class ReceiptSync {
         rejected.slice(0, 5).map((r) => `${r.workUnit ?? `#${r.position}`}: ${r.message}`),
       );
     // The counters once the entries are stored: the wallet compares the two, which must be as new.
+    if (!(await mayAsk())) return;
     await this.#readStats(volunteer);
     if (more) this.schedule(0);
   }
