@@ -14,122 +14,108 @@ const untouchable = <T extends object>(what: string): T =>
     },
   });
 
+/** The page's model once the visitor has an identity and the coordinator's key is known. */
+const signedInModel = (): ViewModel => {
+  const model = new ViewModel();
+  model.set({ coordinatorKey: 'k'.repeat(64), identity: { publicKey: 'p', fingerprint: 'f', restored: false } });
+  return model;
+};
+
+type Answer = { ok: boolean; value?: unknown; error?: unknown };
+
+/** A volunteer whose receipt pages and counters come from the test; `calls` records what was asked, in order. */
+const fakeVolunteer = (
+  calls: string[],
+  answers: { receipts: (after: number) => Answer; stats: () => Answer },
+): Volunteer =>
+  ({
+    id: 'p',
+    receipts: async (after: number) => {
+      calls.push(`receipts after ${after}`);
+      return answers.receipts(after);
+    },
+    stats: async () => {
+      calls.push('stats');
+      return answers.stats();
+    },
+  }) as unknown as Volunteer;
+
+/** An open store holding receipts up to `lastIndex`; each method the test names replaces the default. */
+const fakeStore = (lastIndex: number, overrides: Partial<Record<keyof VolunteerStore, unknown>> = {}): VolunteerStore =>
+  ({
+    closed: false,
+    lastIndex: async () => lastIndex,
+    addReceipts: async () => ({ added: 0, rejected: [] }),
+    recentReceipts: async () => [],
+    totals: async () => [],
+    ...overrides,
+  }) as unknown as VolunteerStore;
+
+const syncFor = (model: ViewModel, store: VolunteerStore, volunteer: () => Promise<Volunteer | null>): ReceiptSync =>
+  new ReceiptSync({ model, store, api: untouchable<PublicApi>('api'), volunteer });
+
 describe('ReceiptSync', () => {
   it('asks the coordinator nothing while its volunteer may not sign in (a widget whose reader withdrew)', async () => {
-    const model = new ViewModel();
-    model.set({
-      coordinatorKey: 'k'.repeat(64),
-      identity: { publicKey: 'p', fingerprint: 'f', restored: false },
-    });
     let asked = 0;
-    const sync = new ReceiptSync({
-      model,
-      store: untouchable<VolunteerStore>('store'),
-      api: untouchable<PublicApi>('api'),
-      volunteer: async () => {
-        asked++;
-        return null;
-      },
+    const sync = syncFor(signedInModel(), untouchable<VolunteerStore>('store'), async () => {
+      asked++;
+      return null;
     });
     await sync.sync();
     expect(asked).toBe(1);
   });
 
   it('asks nothing more in the volunteer’s name once it may no longer sign in, though a sync was under way', async () => {
-    const model = new ViewModel();
-    model.set({ coordinatorKey: 'k'.repeat(64), identity: { publicKey: 'p', fingerprint: 'f', restored: false } });
     const calls: string[] = [];
     let signedIn = true;
-    const volunteer = {
-      id: 'p',
-      receipts: async (after: number) => {
-        calls.push(`receipts after ${after}`);
-        const receipts = Array.from({ length: RECEIPTS_PAGE }, () => ({}));
-        return { ok: true, value: { receipts, next: after + RECEIPTS_PAGE } };
-      },
-      stats: async () => {
-        calls.push('stats');
-        return { ok: true, value: { valid: 1 } };
-      },
-    } as unknown as Volunteer;
-    const store = {
-      closed: false,
-      lastIndex: async () => -1,
+    const volunteer = fakeVolunteer(calls, {
+      receipts: (after) => ({
+        ok: true,
+        value: { receipts: Array.from({ length: RECEIPTS_PAGE }, () => ({})), next: after + RECEIPTS_PAGE },
+      }),
+      stats: () => ({ ok: true, value: { valid: 1 } }),
+    });
+    const store = fakeStore(-1, {
       // The reader withdraws while the first page verifies.
       addReceipts: async () => {
         signedIn = false;
         return { added: RECEIPTS_PAGE, rejected: [] };
       },
-      recentReceipts: async () => [],
-      totals: async () => [],
-    } as unknown as VolunteerStore;
-    const sync = new ReceiptSync({
-      model,
-      store,
-      api: untouchable<PublicApi>('api'),
-      volunteer: async () => (signedIn ? volunteer : null),
     });
-    await sync.sync();
+    await syncFor(signedInModel(), store, async () => (signedIn ? volunteer : null)).sync();
     expect(calls).toEqual(['receipts after -1']);
   });
 
   it('syncs with the volunteer it is given, from the last receipt it keeps', async () => {
-    const model = new ViewModel();
-    model.set({ coordinatorKey: 'k'.repeat(64), identity: { publicKey: 'p', fingerprint: 'f', restored: false } });
     const calls: string[] = [];
-    const volunteer = {
-      id: 'p',
-      receipts: async (after: number) => {
-        calls.push(`receipts after ${after}`);
-        return { ok: true, value: { receipts: [], next: null } };
-      },
-      stats: async () => {
-        calls.push('stats');
-        return { ok: false, error: { code: 'unavailable', message: 'down' } };
-      },
-    } as unknown as Volunteer;
-    const store = { lastIndex: async () => 41 } as unknown as VolunteerStore;
-    const sync = new ReceiptSync({
-      model,
-      store,
-      api: untouchable<PublicApi>('api'),
-      volunteer: async () => volunteer,
+    const volunteer = fakeVolunteer(calls, {
+      receipts: () => ({ ok: true, value: { receipts: [], next: null } }),
+      stats: () => ({ ok: false, error: { code: 'unavailable', message: 'down' } }),
     });
-    await sync.sync();
+    await syncFor(signedInModel(), fakeStore(41), async () => volunteer).sync();
     expect(calls).toEqual(['receipts after 41', 'stats']);
   });
 
   it('shows the counters while a sync is still verifying new receipts, and reads them again once they are stored', async () => {
-    const model = new ViewModel();
-    model.set({ coordinatorKey: 'k'.repeat(64), identity: { publicKey: 'p', fingerprint: 'f', restored: false } });
+    const model = signedInModel();
     let valid = 10;
-    const volunteer = {
-      id: 'p',
-      receipts: async () => ({ ok: true, value: { receipts: [{}], next: null } }),
-      stats: async () => ({ ok: true, value: { valid } }),
-    } as unknown as Volunteer;
+    const volunteer = fakeVolunteer([], {
+      receipts: () => ({ ok: true, value: { receipts: [{}], next: null } }),
+      stats: () => ({ ok: true, value: { valid } }),
+    });
     let release: () => void = () => undefined;
     const verifying = new Promise<void>((r) => {
       release = r;
     });
     let storing = false;
-    const store = {
-      closed: false,
-      lastIndex: async () => -1,
+    const store = fakeStore(-1, {
       addReceipts: async () => {
         storing = true;
         await verifying;
         return { added: 1, rejected: [] };
       },
-      recentReceipts: async () => [],
-      totals: async () => [],
-    } as unknown as VolunteerStore;
-    const sync = new ReceiptSync({
-      model,
-      store,
-      api: untouchable<PublicApi>('api'),
-      volunteer: async () => volunteer,
     });
+    const sync = syncFor(model, store, async () => volunteer);
     // Results were submitted: a sync is due, and it is slow to store what it fetched.
     sync.schedule(0);
     await expect.poll(() => storing).toBe(true);
@@ -145,44 +131,25 @@ describe('ReceiptSync', () => {
   });
 
   it('reads the counters before it shows each page of new entries, so the wallet never sees entries newer than them', async () => {
-    const model = new ViewModel();
-    model.set({ coordinatorKey: 'k'.repeat(64), identity: { publicKey: 'p', fingerprint: 'f', restored: false } });
     const calls: string[] = [];
-    const page = (after: number) => ({
-      ok: true,
-      value: { receipts: after < 200 ? Array.from({ length: 100 }, () => ({})) : [], next: after + 100 },
+    const volunteer = fakeVolunteer(calls, {
+      receipts: (after) => ({
+        ok: true,
+        value: { receipts: after < 200 ? Array.from({ length: 100 }, () => ({})) : [], next: after + 100 },
+      }),
+      stats: () => ({ ok: true, value: { valid: 200 } }),
     });
-    const volunteer = {
-      id: 'p',
-      receipts: async (after: number) => {
-        calls.push(`receipts after ${after}`);
-        return page(after);
-      },
-      stats: async () => {
-        calls.push('stats');
-        return { ok: true, value: { valid: 200 } };
-      },
-    } as unknown as Volunteer;
-    const store = {
-      closed: false,
-      lastIndex: async () => 0,
+    const store = fakeStore(0, {
       addReceipts: async () => {
         calls.push('store');
         return { added: 100, rejected: [] };
       },
-      recentReceipts: async () => [],
       totals: async () => {
         calls.push('show');
         return [];
       },
-    } as unknown as VolunteerStore;
-    const sync = new ReceiptSync({
-      model,
-      store,
-      api: untouchable<PublicApi>('api'),
-      volunteer: async () => volunteer,
     });
-    await sync.sync();
+    await syncFor(signedInModel(), store, async () => volunteer).sync();
     expect(calls).toEqual([
       'receipts after 0',
       'store',
