@@ -3,7 +3,15 @@
 // counters in one statement, and the receipts appended to the log last, where its single appender lock is
 // held the shortest. Created per transaction and passed to every step in its StepContext.
 import type { JobId, LeaseNumber, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
-import { type Folded, fold, type Standing, type StandingEvent, standingAt } from '../rules/standing';
+import {
+  type Folded,
+  type Folding,
+  foldMore,
+  type Standing,
+  type StandingEvent,
+  standingAt,
+  startFolding,
+} from '../rules/standing';
 import type {
   JobDelta,
   ReplicaChange,
@@ -42,6 +50,11 @@ export class Changes {
   readonly #volunteers = new Map<VolunteerKey, VolunteerTally>();
   /** Standings read in this transaction, before its own verdicts. */
   readonly #stored = new Map<VolunteerKey, StoredStanding>();
+  /**
+   * Each key's verdicts folded so far on its stored standing, as of one moment and one count of events: a batch
+   * of a key's results then folds each verdict once (rules/standing.ts `foldMore`).
+   */
+  readonly #folded = new Map<VolunteerKey, { now: number; events: number; folding: Folding }>();
   /** Keys that failed a known answer in this transaction: they stopped voting, whatever their row says yet. */
   readonly #silenced = new Set<VolunteerKey>();
   readonly #jobs = new Map<
@@ -108,16 +121,27 @@ export class Changes {
     const tally = this.volunteer(key);
     tally.events.push(event);
     if (event.kind === 'known_answer_failed') this.#silenced.add(key);
-    const stored = this.#stored.get(key);
-    return stored ? fold(standingAt(stored, now), tally.events, now) : null;
+    return this.#fold(key, now);
   }
 
   /** Whether the key's results count towards quorums: `stored`, as its row said, unless it stopped here. */
   votes(key: VolunteerKey, stored: boolean, now: number): boolean {
     if (this.#silenced.has(key)) return false;
-    const known = this.#stored.get(key);
-    if (!known) return stored;
-    return fold(standingAt(known, now), this.volunteer(key).events, now).standing.reputation.voting;
+    return this.#fold(key, now)?.standing.reputation.voting ?? stored;
+  }
+
+  /** The key's stored standing with this transaction's verdicts on it folded at `now`; null if not known. */
+  #fold(key: VolunteerKey, now: number): Folding | null {
+    const stored = this.#stored.get(key);
+    if (!stored) return null;
+    const events = this.volunteer(key).events;
+    const cached = this.#folded.get(key);
+    const folding =
+      cached && cached.now === now && cached.events <= events.length
+        ? foldMore(cached.folding, events.slice(cached.events), now)
+        : foldMore(startFolding(standingAt(stored, now)), events, now);
+    this.#folded.set(key, { now, events: events.length, folding });
+    return folding;
   }
 
   /** Keys whose standing this transaction's verdicts moved, sorted (the lock order), with their events. */
