@@ -12,7 +12,7 @@ import type { Deps } from './http/env';
 import { FileBlobStore } from './blobs/files/file-blob-store';
 import { ortWasmFiles, WithPublishedFiles } from './blobs/published/published-files';
 import { Challenges } from './http/challenges';
-import { bucketOf, clientAddress, inList, parseAddressList, parseTrustedProxies } from './http/client-address';
+import { bucketOf, clientAddress, listCheck, parseAddressList, parseTrustedProxies } from './http/client-address';
 import { guardConnections, serverOptions } from './http/connections';
 import { progressOf } from './http/progress';
 import { ProgressFeeds } from './http/progress-feed';
@@ -125,7 +125,7 @@ export function stepLimits(config: CoordinatorConfig): StepLimits {
     maxLeasesPerVolunteer: config.maxLeasesPerVolunteer,
     leaseRoom: config.leaseRoom,
     separation: DEFAULT_SEPARATION,
-    exempt: (address) => inList(exempt.value, address),
+    exempt: listCheck(exempt.value),
     inlineInputBytes: config.inlineInputBytes,
     credit: config.credit,
   };

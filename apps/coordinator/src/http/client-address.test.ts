@@ -3,6 +3,7 @@ import {
   bucketOf,
   clientAddress,
   inList,
+  listCheck,
   normalizeAddress,
   parseAddressList,
   parseTrustedProxies,
@@ -96,5 +97,20 @@ describe('bucketOf', () => {
   it('keeps IPv4 addresses whole', () => {
     expect(bucketOf('192.0.2.1')).toBe('192.0.2.1');
     expect(bucketOf('192.0.2.2')).toBe('192.0.2.2');
+  });
+
+  it('answers a list check as inList does, however many addresses it is asked about', () => {
+    const parsed = parseAddressList('loopback, 10.1.0.0/16', 'SEPARATION_EXEMPT');
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    const exempt = listCheck(parsed.value);
+    // Twice each, and past the memory's bound, so that remembered and forgotten answers are both asked for.
+    for (let round = 0; round < 2; round++)
+      for (let i = 0; i < 5000; i++) {
+        const address = `10.${i % 3}.${(i >> 8) & 255}.${i & 255}`;
+        expect(exempt(address)).toBe(inList(parsed.value, address));
+      }
+    expect(exempt('::1')).toBe(true);
+    expect(exempt('not an address')).toBe(false);
+    expect(listCheck(null)('127.0.0.1')).toBe(false);
   });
 });

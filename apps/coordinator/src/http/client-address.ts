@@ -79,6 +79,27 @@ export function inList(list: AddressList, address: string): boolean {
   return list !== null && family !== 0 && list.check(address, family === 6 ? 'ipv6' : 'ipv4');
 }
 
+/** How many addresses `listCheck` remembers the answer for; past that it starts over. */
+const LIST_CHECK_MEMORY = 4096;
+
+/**
+ * `inList` for one list, asked many times: each address's answer is remembered (up to LIST_CHECK_MEMORY of them),
+ * since a BlockList check parses the address anew each time and a lease asks once per result it hands out.
+ */
+export function listCheck(list: AddressList): (address: string) => boolean {
+  if (list === null) return () => false;
+  const known = new Map<string, boolean>();
+  return (address) => {
+    let answer = known.get(address);
+    if (answer === undefined) {
+      answer = inList(list, address);
+      if (known.size >= LIST_CHECK_MEMORY) known.clear();
+      known.set(address, answer);
+    }
+    return answer;
+  };
+}
+
 /** Whether `address` (normalized) is one of the trusted proxies. */
 export const isTrustedProxy = (proxies: TrustedProxies, address: string): boolean => inList(proxies, address);
 
