@@ -5,14 +5,14 @@ import { selfCheck } from '../abi';
 import { type ComputeOutcome, IN_FLIGHT, type PrepareOutcome } from '../compute/api';
 import type { JobCheck } from '../client/job-verifier';
 import type { VolunteerEvent } from '../events';
-import type { ComputeErrorCode } from '../executors/executor';
 import type { AssetSource, Interrupted } from '../host';
 import type { Outbox } from '../outbox';
 import { type LeaseClient, type LeaseClock, LeaseQueue, type Work } from './lease-queue';
 import { OutcomeRecorder } from './outcome-recorder';
-import { batchSize, ema, handoffSize, prefetchDepth } from './pacing';
-import { JobSpeeds } from './speeds';
-import { DutyMeter, clampDuty, restAfter } from './throttle';
+import { ComputeTimes } from './compute-times';
+import { batchSize, handoffSize, prefetchDepth } from './pacing';
+import { clampDuty, restAfter } from './throttle';
+import { checkStart, type Runnable, type StartDeps, type Started } from './work-start';
 
 export type PipelineClient = LeaseClient;
 
@@ -68,38 +68,13 @@ const systemClock: PipelineClock = {
   monotonic: () => performance.timeOrigin + performance.now(),
 };
 
-/** A work unit on its way through the worker, or the reason it never got there. */
-type Started =
-  | { readonly kind: 'skip'; readonly work: Work; readonly reason: string }
-  | {
-      readonly kind: 'failed';
-      readonly work: Work;
-      readonly code: ComputeErrorCode;
-      readonly message: string;
-      readonly backend?: BackendClass;
-    }
-  | {
-      readonly kind: 'run';
-      readonly work: Work;
-      readonly backend: BackendClass;
-      readonly issuedAt: number;
-      readonly outcome: Promise<ComputeOutcome | Interrupted>;
-    };
-
-interface Runnable {
-  readonly work: Work;
-  readonly backend: BackendClass;
-  readonly input: Uint8Array;
-}
-
 const isInterrupted = (o: ComputeOutcome | Interrupted): o is Interrupted =>
   !o.ok && (o.code === 'aborted' || o.code === 'restarted');
 
 export class Pipeline {
   readonly #o: PipelineOptions;
   readonly #clock: PipelineClock;
-  readonly #meter = new DutyMeter(8);
-  readonly #speeds = new JobSpeeds();
+  readonly #times = new ComputeTimes();
   readonly #outcomes: OutcomeRecorder;
   readonly #queue: LeaseQueue;
   readonly #sleepers = new Set<() => void>();
@@ -119,13 +94,7 @@ export class Pipeline {
    * in flight behind it, and those finished whose result is still on its way into the outbox).
    */
   readonly #inWorker = new Set<Work>();
-  /** Moving average of the compute time per work unit. */
-  #computeEma: number | null = null;
-  #computeMs = 0;
-  /** When the last unit to finish ended (monotonic): the end of the busy time so far. */
-  #busyUntil = 0;
   #startedAt = 0;
-  #firstComputeAt: number | null = null;
   #lastError: string | null = null;
 
   constructor(options: PipelineOptions) {
@@ -200,28 +169,28 @@ export class Pipeline {
     return this.#inWorker.size > 0;
   }
   get computeMs(): number {
-    return this.#computeMs;
+    return this.#times.total;
   }
   get wallMs(): number {
     return this.#running ? this.#clock.monotonic() - this.#startedAt : 0;
   }
   /** When the first work unit started computing, on the `monotonic()` scale. */
   get firstComputeAt(): number | null {
-    return this.#firstComputeAt;
+    return this.#times.firstAt;
   }
   get lastError(): string | null {
     return this.#lastError;
   }
   dutyCycle(): number | null {
-    return this.#meter.dutyCycle(this.#clock.monotonic());
+    return this.#times.meter.dutyCycle(this.#clock.monotonic());
   }
   wuPerSecond(): number | null {
-    return this.#meter.rate(this.#clock.monotonic());
+    return this.#times.meter.rate(this.#clock.monotonic());
   }
 
   /** The capability report sent with a lease request: the device, and its measured speed on recent jobs. */
   #capabilityReport(): Capabilities {
-    const speeds = this.#speeds.report(this.#duty);
+    const speeds = this.#times.speeds.report(this.#duty);
     return speeds.length > 0 ? { ...this.#capabilities, speeds } : this.#capabilities;
   }
 
@@ -232,7 +201,7 @@ export class Pipeline {
   /** Changes the duty cycle at once, also for a rest already under way; the rate meter starts over. */
   setThrottle(duty: number): void {
     this.#duty = clampDuty(duty);
-    this.#meter.reset();
+    this.#times.meter.reset();
     this.#wake();
   }
 
@@ -259,7 +228,7 @@ export class Pipeline {
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    this.#meter.reset();
+    this.#times.meter.reset();
     this.#wake();
   }
 
@@ -320,7 +289,7 @@ export class Pipeline {
       while (this.#handoff() > inWorker.length - 1 && !this.#paused && this.#running && this.#queue.length > 0) {
         const batch = [this.#queue.shift()!];
         const size = Math.min(
-          batchSize(this.#computeEma, IN_FLIGHT[batch[0]!.job.backend]),
+          batchSize(this.#times.average, IN_FLIGHT[batch[0]!.job.backend]),
           this.#handoff() + 1 - inWorker.length,
         );
         while (batch.length < size && this.#queue.held[0]?.job.id === batch[0]!.job.id)
@@ -339,7 +308,7 @@ export class Pipeline {
   #handoff(): number {
     if (!this.#prefetch || this.#duty < 1) return 0;
     const next = this.#queue.held[0] ?? this.#current;
-    return handoffSize(this.#computeEma, next ? IN_FLIGHT[next.job.backend] : 1);
+    return handoffSize(this.#times.average, next ? IN_FLIGHT[next.job.backend] : 1);
   }
 
   /** The next work unit to compute, leasing when the queue is empty; null when stopped or paused. */
@@ -360,7 +329,7 @@ export class Pipeline {
   /** Work units to keep leased and fetched ahead, those handed to the worker included. */
   #depth(): number {
     if (!this.#prefetch) return 0;
-    return prefetchDepth(this.#computeEma, this.#queue.readyMs, this.#handoff());
+    return prefetchDepth(this.#times.average, this.#queue.readyMs, this.#handoff());
   }
 
   #refill(): void {
@@ -373,14 +342,20 @@ export class Pipeline {
    * from one to the next without a message in between.
    */
   async #begin(works: readonly Work[]): Promise<Started[]> {
-    const checked = await Promise.all(works.map((work) => this.#check(work)));
+    const { compute, assets } = this.#o;
+    const deps: StartDeps = {
+      queue: this.#queue,
+      now: () => this.#clock.now(),
+      prepare: (job, spec, backend, source) => compute.prepare(job, spec, backend, source),
+      assets,
+    };
+    const checked = await Promise.all(works.map((work) => checkStart(work, deps)));
     const runnable = checked.filter((c): c is Runnable => 'input' in c);
     const issuedAt = this.#clock.monotonic();
     for (const r of runnable) this.#inWorker.add(r.work);
     // Copies go to the worker (transferred, so detached here): the originals stay for a re-run.
     const inputs = runnable.map((r) => r.input.slice());
     const job = works[0]!.job;
-    const { compute } = this.#o;
     const outcomes =
       runnable.length > 1 && compute.runMany
         ? compute.runMany(job.id, inputs, job.timeBudgetMs, this.#abort.signal)
@@ -389,37 +364,6 @@ export class Pipeline {
     return checked.map((c) =>
       'input' in c ? { kind: 'run', work: c.work, backend: c.backend, issuedAt, outcome: outcomes[next++]! } : c,
     );
-  }
-
-  /** A work unit ready to post, or the reason it will not run. */
-  async #check(work: Work): Promise<Runnable | Exclude<Started, { kind: 'run' }>> {
-    const { job } = work;
-    let ready = await this.#queue.ready(work);
-    if (work.gone) return { kind: 'skip', work, reason: work.gone };
-    if (this.#clock.now() > work.deadline)
-      return { kind: 'skip', work, reason: 'the lease expired before it could start' };
-    if (!ready.ok) {
-      if (ready.code === 'skip') return { kind: 'skip', work, reason: ready.message };
-      return {
-        kind: 'failed',
-        work,
-        code: ready.code,
-        message: ready.message,
-        ...(ready.backend ? { backend: ready.backend } : {}),
-      };
-    }
-    // A timeout elsewhere may have replaced the worker since this job was prepared: prepare again (cached).
-    const again = await this.#o.compute.prepare(job.id, job.spec, ready.backend, this.#o.assets);
-    if (!again.ok) ready = { ...again, backend: ready.backend };
-    if (!ready.ok)
-      return {
-        kind: 'failed',
-        work,
-        code: ready.code as ComputeErrorCode,
-        message: ready.message,
-        backend: ready.backend!,
-      };
-    return { work, backend: ready.backend, input: ready.input };
   }
 
   /** Waits for a work unit's outcome and puts its result, or its error result, in the outbox. Returns compute time. */
@@ -449,15 +393,7 @@ export class Pipeline {
     const start = outcome.startedAt ?? started.issuedAt;
     const end = outcome.endedAt ?? ended;
     const computeMs = Math.max(0, end - start);
-    // With several units in flight their spans overlap: count only the time this one added to the busy
-    // time, which is also the time per unit that the device's throughput implies.
-    const added = Math.max(0, end - Math.max(start, this.#busyUntil));
-    this.#busyUntil = Math.max(this.#busyUntil, end);
-    this.#meter.record(start, end);
-    this.#computeMs += added;
-    this.#computeEma = ema(this.#computeEma, added);
-    this.#speeds.record(job.id, added);
-    this.#firstComputeAt ??= start;
+    this.#times.record(job.id, start, end);
     if (!outcome.ok) {
       await this.#outcomes.report(work, outcome.code, outcome.message, outcome.backend ?? backend);
       return computeMs;

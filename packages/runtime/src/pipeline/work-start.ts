@@ -1,0 +1,75 @@
+// The last checks before a work unit goes to the worker: still ours, its lease not run out, its input
+// fetched and its job prepared on the worker that will run it. What they find is a unit to run or the
+// reason it will not run, which the pipeline records as a skip or an error result.
+import type { BackendClass } from '@bricolage/protocol';
+import type { ComputeOutcome, PrepareOutcome } from '../compute/api';
+import type { ComputeErrorCode } from '../executors/executor';
+import type { AssetSource, Interrupted } from '../host';
+import type { LeaseQueue, Work } from './lease-queue';
+
+/** A work unit on its way through the worker, or the reason it never got there. */
+export type Started =
+  | { readonly kind: 'skip'; readonly work: Work; readonly reason: string }
+  | {
+      readonly kind: 'failed';
+      readonly work: Work;
+      readonly code: ComputeErrorCode;
+      readonly message: string;
+      readonly backend?: BackendClass;
+    }
+  | {
+      readonly kind: 'run';
+      readonly work: Work;
+      readonly backend: BackendClass;
+      readonly issuedAt: number;
+      readonly outcome: Promise<ComputeOutcome | Interrupted>;
+    };
+
+/** A work unit that passed its checks: what to post to the worker. */
+export interface Runnable {
+  readonly work: Work;
+  readonly backend: BackendClass;
+  readonly input: Uint8Array;
+}
+
+export interface StartDeps {
+  readonly queue: Pick<LeaseQueue, 'ready'>;
+  readonly now: () => number;
+  readonly prepare: (
+    job: string,
+    spec: Work['job']['spec'],
+    backend: BackendClass,
+    assets: AssetSource,
+  ) => Promise<PrepareOutcome>;
+  readonly assets: AssetSource;
+}
+
+/** A work unit ready to post, or the reason it will not run. */
+export async function checkStart(work: Work, deps: StartDeps): Promise<Runnable | Exclude<Started, { kind: 'run' }>> {
+  const { job } = work;
+  let ready = await deps.queue.ready(work);
+  if (work.gone) return { kind: 'skip', work, reason: work.gone };
+  if (deps.now() > work.deadline) return { kind: 'skip', work, reason: 'the lease expired before it could start' };
+  if (!ready.ok) {
+    if (ready.code === 'skip') return { kind: 'skip', work, reason: ready.message };
+    return {
+      kind: 'failed',
+      work,
+      code: ready.code,
+      message: ready.message,
+      ...(ready.backend ? { backend: ready.backend } : {}),
+    };
+  }
+  // A timeout elsewhere may have replaced the worker since this job was prepared: prepare again (cached).
+  const again = await deps.prepare(job.id, job.spec, ready.backend, deps.assets);
+  if (!again.ok) ready = { ...again, backend: ready.backend };
+  if (!ready.ok)
+    return {
+      kind: 'failed',
+      work,
+      code: ready.code as ComputeErrorCode,
+      message: ready.message,
+      backend: ready.backend!,
+    };
+  return { work, backend: ready.backend, input: ready.input };
+}
