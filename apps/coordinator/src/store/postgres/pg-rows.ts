@@ -12,11 +12,11 @@ import type {
   WorkUnitNumber,
 } from '@bricolage/protocol';
 import type { QueryResultRow } from 'pg';
+import { type PrefixedReplicaRow, toPrefixedReplica } from '../replica-rows';
 import type {
   Candidate,
   ReplicaChange,
   ReplicaInContext,
-  ReplicaRecord,
   ReturnedRow,
   StoredWorkUnitState,
   VolunteerOrigin,
@@ -59,11 +59,6 @@ export const REPLICA_COLUMNS: Record<keyof ReplicaChange, Column> = {
 };
 
 export const PROJECT = 'SELECT id, name, description, owner, created_at FROM projects';
-export const UNIT = `w.id, w.job, w.state, w.input_hash, w.expected_hash, w.quorum, w.need, w.in_flight, w.issued,
-  w.errors, w.agree, w.hr_class, w.canonical_replica, w.output_hash`;
-export const IN_CONTEXT = `SELECT r.id AS r_id, r.volunteer AS r_volunteer, r.state AS r_state, r.deadline AS r_deadline,
-  r.leased_at AS r_leased_at, r.paused_ms AS r_paused_ms, r.output_hash AS r_output_hash, r.error_code AS r_error_code, j.state AS job_state, ${UNIT}
-  FROM replicas r JOIN work_units w ON w.id = r.wu JOIN jobs j ON j.id = r.job`;
 
 export const view = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
@@ -108,34 +103,10 @@ export const toCandidate = (r: QueryResultRow): Candidate => ({
 });
 
 export const toInContext = (r: QueryResultRow): ReplicaInContext => ({
-  replica: {
-    id: r.r_id as LeaseNumber,
-    workUnit: r.id as WorkUnitNumber,
-    job: r.job as JobId,
-    volunteer: r.r_volunteer as VolunteerKey,
-    state: r.r_state as ReplicaRecord['state'],
-    leasedAt: Number(r.r_leased_at),
-    pausedMs: Number(r.r_paused_ms),
-    deadline: r.r_deadline,
-    outputHash: r.r_output_hash,
-    errorCode: r.r_error_code,
-  },
+  replica: toPrefixedReplica(r as PrefixedReplicaRow),
   leasedAt: Number(r.r_leased_at),
   workUnit: toUnit(r),
   jobState: r.job_state as JobState,
-});
-
-export const toReplica = (r: QueryResultRow): ReplicaRecord => ({
-  id: r.id as LeaseNumber,
-  workUnit: r.wu as WorkUnitNumber,
-  job: r.job as JobId,
-  volunteer: r.volunteer as VolunteerKey,
-  state: r.state as ReplicaRecord['state'],
-  leasedAt: r.leased_at,
-  pausedMs: r.paused_ms,
-  deadline: r.deadline,
-  outputHash: r.output_hash,
-  errorCode: r.error_code,
 });
 
 export const toReturned = (r: QueryResultRow): ReturnedRow => ({

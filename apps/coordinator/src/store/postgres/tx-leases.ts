@@ -14,18 +14,16 @@ import type {
   WorkUnitChange,
 } from '../records';
 import { byShape } from '../change-shapes';
+import { IN_CONTEXT, type ReplicaSqlRow, toReplica, UNIT } from '../replica-rows';
 import { RESULTS_SQL, type ResultSqlRow, toResultRow } from '../result-rows';
 import type { ResultRow } from '../store';
 import {
-  IN_CONTEXT,
   REPLICA_COLUMNS,
-  UNIT,
   UNIT_COLUMNS,
   type Column,
   toCandidate,
   toInContext,
   toOrigin,
-  toReplica,
   toReturned,
   toUnit,
   toVolunteer,
@@ -198,7 +196,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
        WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE`,
       [[...new Set(ids)]],
     );
-    return rows.map(toReplica);
+    return rows.map((r) => toReplica(r as ReplicaSqlRow));
   },
 
   async updateReplicas(changes: readonly { id: LeaseNumber; set: ReplicaChange }[]): Promise<void> {

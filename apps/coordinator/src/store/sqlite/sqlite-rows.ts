@@ -11,11 +11,11 @@ import type {
   VolunteerKey,
   WorkUnitNumber,
 } from '@bricolage/protocol';
+import { type PrefixedReplicaRow, toPrefixedReplica } from '../replica-rows';
 import type {
   Candidate,
   ReplicaChange,
   ReplicaInContext,
-  ReplicaRecord,
   StoredWorkUnitState,
   VolunteerOrigin,
   VolunteerRecord,
@@ -53,12 +53,6 @@ export const REPLICA_COLUMNS: Record<keyof ReplicaChange, string> = {
   errorMessage: 'error_message',
 };
 
-export const UNIT = `w.id, w.job, w.state, w.input_hash, w.expected_hash, w.quorum, w.need, w.in_flight, w.issued,
-  w.errors, w.agree, w.hr_class, w.canonical_replica, w.output_hash`;
-export const IN_CONTEXT = `SELECT r.id AS r_id, r.volunteer AS r_volunteer, r.state AS r_state, r.deadline AS r_deadline,
-  r.leased_at AS r_leased_at, r.paused_ms AS r_paused_ms, r.output_hash AS r_output_hash, r.error_code AS r_error_code, j.state AS job_state, ${UNIT}
-  FROM replicas r JOIN work_units w ON w.id = r.wu JOIN jobs j ON j.id = r.job`;
-
 export interface ProjectRow {
   id: string;
   name: string;
@@ -86,28 +80,8 @@ export interface CandidateRow extends UnitRow {
   input: Buffer | null;
   tag: string | null;
 }
-export interface InContextRow extends UnitRow {
-  r_id: number;
-  r_volunteer: string;
-  r_state: string;
-  r_deadline: number;
-  r_leased_at: number;
-  r_paused_ms: number;
-  r_output_hash: string | null;
-  r_error_code: string | null;
+export interface InContextRow extends UnitRow, PrefixedReplicaRow {
   job_state: string;
-}
-export interface ReplicaSqlRow {
-  id: number;
-  wu: number;
-  job: string;
-  volunteer: string;
-  state: string;
-  leased_at: number;
-  paused_ms: number;
-  deadline: number;
-  output_hash: string | null;
-  error_code: string | null;
 }
 export interface ReturnedSqlRow {
   id: number;
@@ -211,32 +185,8 @@ export const toCandidate = (r: CandidateRow): Candidate => ({
   tag: r.tag,
 });
 
-export const toReplica = (r: ReplicaSqlRow): ReplicaRecord => ({
-  id: r.id as LeaseNumber,
-  workUnit: r.wu as WorkUnitNumber,
-  job: r.job as JobId,
-  volunteer: r.volunteer as VolunteerKey,
-  state: r.state as ReplicaRecord['state'],
-  leasedAt: r.leased_at,
-  pausedMs: r.paused_ms,
-  deadline: r.deadline,
-  outputHash: r.output_hash,
-  errorCode: r.error_code,
-});
-
 export const toInContext = (r: InContextRow): ReplicaInContext => ({
-  replica: {
-    id: r.r_id as LeaseNumber,
-    workUnit: r.id as WorkUnitNumber,
-    job: r.job as JobId,
-    volunteer: r.r_volunteer as VolunteerKey,
-    state: r.r_state as ReplicaRecord['state'],
-    leasedAt: r.r_leased_at,
-    pausedMs: r.r_paused_ms,
-    deadline: r.r_deadline,
-    outputHash: r.r_output_hash,
-    errorCode: r.r_error_code,
-  },
+  replica: toPrefixedReplica(r),
   leasedAt: r.r_leased_at,
   workUnit: toUnit(r),
   jobState: r.job_state as JobState,

@@ -13,12 +13,12 @@ import type {
   WorkUnitChange,
 } from '../records';
 import { byShape } from '../change-shapes';
+import { IN_CONTEXT, type ReplicaSqlRow, toReplica, UNIT } from '../replica-rows';
 import { RESULTS_SQL, type ResultSqlRow, toResultRow } from '../result-rows';
 import type { ResultRow } from '../store';
 import {
   type CandidateRow,
   type InContextRow,
-  type ReplicaSqlRow,
   type ReturnedSqlRow,
   type VolunteerRow,
   type UnitRow,
@@ -28,13 +28,10 @@ import {
   toInContext,
   toUnit,
   toOrigin,
-  toReplica,
   toVolunteer,
   type HolderSqlRow,
   UNIT_COLUMNS,
   REPLICA_COLUMNS,
-  UNIT,
-  IN_CONTEXT,
 } from './sqlite-rows';
 import { chunks, type SqliteStatements } from './statements';
 import type { LeaseRows, ResultRows } from '../persistence';
