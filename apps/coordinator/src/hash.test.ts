@@ -1,6 +1,6 @@
 import { toBase64 } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
-import { decodeBase64 } from './hash';
+import { decodeBase64, encodeBase64 } from './hash';
 
 describe('decodeBase64', () => {
   it('decodes canonical padded base64 of every tail length', () => {
@@ -36,5 +36,15 @@ describe('decodeBase64', () => {
     // Compared natively: a deep equality over 32 M elements takes minutes.
     expect(decoded && Buffer.compare(decoded, bytes)).toBe(0);
     expect(decodeBase64(`${text.slice(0, -4)}AA*A`)).toBeNull();
+  });
+
+  it('encodes as the protocol does, a view of a larger buffer included', () => {
+    for (const n of [0, 1, 2, 3, 4, 5, 255, 131_072]) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 151 + 7) & 0xff);
+      expect(encodeBase64(bytes)).toBe(toBase64(bytes));
+      const inside = new Uint8Array(n + 8);
+      inside.set(bytes, 5);
+      expect(encodeBase64(inside.subarray(5, 5 + n))).toBe(toBase64(bytes));
+    }
   });
 });

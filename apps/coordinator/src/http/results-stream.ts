@@ -1,6 +1,7 @@
 // A job's finished work units as an NDJSON stream of ResultLine, in cursor order from `after`, read from the
 // store 500 at a time as the client takes them: the researcher's download and the public one both send it.
-import { type JobId, type ResultLine, toBase64, workUnitId } from '@bricolage/protocol';
+import { type JobId, type ResultLine, workUnitId } from '@bricolage/protocol';
+import { encodeBase64 } from '../hash';
 import type { Store } from '../store/store';
 
 export function resultsStream(store: Store, job: JobId, from: number, limit?: number): ReadableStream<Uint8Array> {
@@ -22,7 +23,7 @@ export function resultsStream(store: Store, job: JobId, from: number, limit?: nu
           tag: r.tag,
           state: r.state,
           outputHash: r.outputHash as ResultLine['outputHash'],
-          output: r.output ? toBase64(r.output) : null,
+          output: r.output ? encodeBase64(r.output) : null,
           reason: r.reason,
           at: r.at,
         };

@@ -20,12 +20,11 @@ import {
   domainMessage,
   leaseId,
   leaseNumber,
-  toBase64,
   verify,
   workUnitId,
 } from '@bricolage/protocol';
 import { z } from 'zod';
-import { decodeBase64, sha256Hex } from '../hash';
+import { decodeBase64, encodeBase64, sha256Hex } from '../hash';
 import type { GrantedLease, NoLease, SubmitItem } from '../store/store';
 import { bucketOf } from './client-address';
 import { ApiError } from './errors';
@@ -155,7 +154,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
             job: g.job,
             deadline: g.deadline,
             inputHash: g.inputHash as never,
-            input: carried ? toBase64(g.input!) : null,
+            input: carried ? encodeBase64(g.input!) : null,
             // Only where the job publishes its results anyway: a private job's labels stay the researcher's.
             ...(publishing.has(g.job) && g.tag !== null ? { tag: g.tag } : {}),
           };
