@@ -343,12 +343,7 @@ export class Pipeline {
    */
   async #begin(works: readonly Work[]): Promise<Started[]> {
     const { compute, assets } = this.#o;
-    const deps: StartDeps = {
-      queue: this.#queue,
-      now: () => this.#clock.now(),
-      prepare: (job, spec, backend, source) => compute.prepare(job, spec, backend, source),
-      assets,
-    };
+    const deps: StartDeps = { queue: this.#queue, clock: this.#clock, compute, assets };
     const checked = await Promise.all(works.map((work) => checkStart(work, deps)));
     const runnable = checked.filter((c): c is Runnable => 'input' in c);
     const issuedAt = this.#clock.monotonic();

@@ -2,10 +2,10 @@
 // fetched and its job prepared on the worker that will run it. What they find is a unit to run or the
 // reason it will not run, which the pipeline records as a skip or an error result.
 import type { BackendClass } from '@bricolage/protocol';
-import type { ComputeOutcome, PrepareOutcome } from '../compute/api';
+import type { ComputeOutcome } from '../compute/api';
 import type { ComputeErrorCode } from '../executors/executor';
 import type { AssetSource, Interrupted } from '../host';
-import type { LeaseQueue, Work } from './lease-queue';
+import type { LeaseQueue, Preparer, Work } from './lease-queue';
 
 /** A work unit on its way through the worker, or the reason it never got there. */
 export type Started =
@@ -34,13 +34,8 @@ export interface Runnable {
 
 export interface StartDeps {
   readonly queue: Pick<LeaseQueue, 'ready'>;
-  readonly now: () => number;
-  readonly prepare: (
-    job: string,
-    spec: Work['job']['spec'],
-    backend: BackendClass,
-    assets: AssetSource,
-  ) => Promise<PrepareOutcome>;
+  readonly clock: { now(): number };
+  readonly compute: Preparer;
   readonly assets: AssetSource;
 }
 
@@ -49,7 +44,8 @@ export async function checkStart(work: Work, deps: StartDeps): Promise<Runnable 
   const { job } = work;
   let ready = await deps.queue.ready(work);
   if (work.gone) return { kind: 'skip', work, reason: work.gone };
-  if (deps.now() > work.deadline) return { kind: 'skip', work, reason: 'the lease expired before it could start' };
+  if (deps.clock.now() > work.deadline)
+    return { kind: 'skip', work, reason: 'the lease expired before it could start' };
   if (!ready.ok) {
     if (ready.code === 'skip') return { kind: 'skip', work, reason: ready.message };
     return {
@@ -61,7 +57,7 @@ export async function checkStart(work: Work, deps: StartDeps): Promise<Runnable 
     };
   }
   // A timeout elsewhere may have replaced the worker since this job was prepared: prepare again (cached).
-  const again = await deps.prepare(job.id, job.spec, ready.backend, deps.assets);
+  const again = await deps.compute.prepare(job.id, job.spec, ready.backend, deps.assets);
   if (!again.ok) ready = { ...again, backend: ready.backend };
   if (!ready.ok)
     return {
