@@ -34,27 +34,25 @@ export async function drawUnits(
 ): Promise<Candidate[]> {
   const { tx, limits, now, random } = ctx;
   const size = Math.max(WINDOW_MIN, WINDOW_FACTOR * want);
-  const drawn: Candidate[] = [];
+  const drawn: WorkUnitNumber[] = [];
   let after: WorkUnitNumber | 0 = 0;
   for (let i = 0; i < WINDOWS && drawn.length < want; i++) {
-    const window = await tx.leaseCandidates(job, backend, me.volunteer as VolunteerKey, size, after);
+    const window = await tx.leaseWindow(job, backend, me.volunteer as VolunteerKey, size, after);
     const last = window[window.length - 1];
-    if (!last) break;
-    after = last.workUnit.id;
-    const holders = byUnit(await tx.holdersOf(window.map((c) => c.workUnit.id)), limits);
-    const allowed = window.filter((c) => mayHold(holders.get(c.workUnit.id) ?? [], me, now, limits.separation));
+    if (last === undefined) break;
+    after = last;
+    const holders = byUnit(await tx.holdersOf(window), limits);
+    const allowed = window.filter((id) => mayHold(holders.get(id) ?? [], me, now, limits.separation));
     drawn.push(...sample(allowed, want - drawn.length, random));
     if (window.length < size) break;
   }
-  // Which units is chance; in what order they are handed out need not be (lease numbers follow unit ids).
-  drawn.sort((x, y) => x.workUnit.id - y.workUnit.id);
-  if (drawn.length === 0) return drawn;
-  // Inputs only for the units drawn, a fraction of the windows read.
-  const inputs = await tx.inlineInputs(
-    drawn.map((c) => c.workUnit.id),
+  if (drawn.length === 0) return [];
+  // The rows and inputs of the units drawn alone, a fraction of the windows read; in id order, which is the
+  // order they are handed out in (which units is chance; their order need not be: lease numbers follow ids).
+  return tx.drawnUnits(
+    drawn.sort((x, y) => x - y),
     limits.inlineInputBytes,
   );
-  return drawn.map((c) => ({ ...c, input: inputs.get(c.workUnit.id) ?? null }));
 }
 
 function byUnit(rows: readonly UnitHolder[], limits: StepLimits): Map<WorkUnitNumber, Holder[]> {

@@ -130,22 +130,23 @@ export interface LeaseRows {
   lockVolunteer(key: VolunteerKey): Promise<VolunteerRecord>;
   volunteer(key: VolunteerKey): Promise<VolunteerRecord | null>;
   /**
-   * Up to `limit` units of the job above `after` that want a replica, lowest id first, of this backend class
-   * when the unit is bound to one, that this volunteer never held; locked, skipping rows another transaction
-   * holds. Leasing draws from them at random (rules/assignment.ts `sample`).
+   * The ids of up to `limit` units of the job above `after` that want a replica, lowest first, of this backend
+   * class when the unit is bound to one, that this volunteer never held; locked, skipping rows another
+   * transaction holds. Leasing draws from them at random (rules/assignment.ts `sample`): ids alone, from an
+   * index, since most of the window is not drawn.
    */
-  leaseCandidates(
+  leaseWindow(
     job: JobId,
     backend: string,
     volunteer: VolunteerKey,
     limit: number,
     after: WorkUnitNumber | 0,
-  ): Promise<Candidate[]>;
+  ): Promise<WorkUnitNumber[]>;
   /**
-   * The inputs of these units that are at most `inlineBytes` long, to travel in the lease: read for the units
-   * drawn, not for the whole window they were drawn from (`leaseCandidates` gives no inputs).
+   * The units drawn, in id order, each with its tag and its input when that is at most `inlineBytes` long (to
+   * travel in the lease).
    */
-  inlineInputs(units: readonly WorkUnitNumber[], inlineBytes: number): Promise<Map<WorkUnitNumber, Uint8Array>>;
+  drawnUnits(units: readonly WorkUnitNumber[], inlineBytes: number): Promise<Candidate[]>;
   /**
    * The keys that were ever given a replica of these units (leased, returned, judged, failed or expired), with
    * their origins: a lease that ran out still keeps its address off the unit, so that keys of one address

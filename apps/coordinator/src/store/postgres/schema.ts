@@ -107,4 +107,9 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX replicas_volunteer_valid ON replicas(volunteer, id) WHERE state = 'valid';
   CREATE INDEX work_units_rechecking ON work_units(job) WHERE state = 'validated' AND agree < quorum;
   `,
+  `
+  -- The lease window reads ids alone (see the SQLite schema).
+  CREATE INDEX work_units_window ON work_units(job, id, hr_class) WHERE need > 0;
+  DROP INDEX work_units_need;
+  `,
 ];

@@ -48,35 +48,36 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
     return row ? toVolunteer(row) : null;
   },
 
-  async leaseCandidates(
+  async leaseWindow(
     job: JobId,
     backend: string,
     volunteer: VolunteerKey,
     limit: number,
     after: WorkUnitNumber | 0,
-  ): Promise<Candidate[]> {
-    const rows = await db.q(
-      `SELECT ${UNIT}, NULL::bytea AS input, w.tag AS tag
-       FROM work_units w
+  ): Promise<WorkUnitNumber[]> {
+    const rows = await db.q<{ id: number }>(
+      `SELECT w.id FROM work_units w
        WHERE w.job = $1 AND w.id > $5 AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = $2)
          AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = $3)
        ORDER BY w.id LIMIT $4 FOR UPDATE OF w SKIP LOCKED`,
       [job, backend, volunteer, limit, after],
     );
+    return rows.map((r) => r.id as WorkUnitNumber);
+  },
+
+  async drawnUnits(units: readonly WorkUnitNumber[], inline: number): Promise<Candidate[]> {
+    // Locked already, by leaseWindow.
+    const rows = await db.q(
+      `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= $2 THEN b.bytes END AS input, w.tag AS tag
+       FROM work_units w LEFT JOIN blobs b ON b.hash = w.input_hash
+       WHERE w.id = ANY($1::bigint[]) ORDER BY w.id`,
+      [units, inline],
+    );
     return rows.map(toCandidate);
   },
 
-  async inlineInputs(units: readonly WorkUnitNumber[], inline: number): Promise<Map<WorkUnitNumber, Uint8Array>> {
-    const rows = await db.q<{ id: number; bytes: Buffer }>(
-      `SELECT w.id, b.bytes FROM work_units w JOIN blobs b ON b.hash = w.input_hash
-       WHERE w.id = ANY($1::bigint[]) AND length(b.bytes) <= $2`,
-      [units, inline],
-    );
-    return new Map(rows.map((r) => [r.id as WorkUnitNumber, view(r.bytes)]));
-  },
-
   async holdersOf(units: readonly WorkUnitNumber[]): Promise<UnitHolder[]> {
-    // The candidate units are locked already (leaseCandidates): their replicas cannot change under us.
+    // The window's units are locked already (leaseWindow): their replicas cannot change under us.
     const rows = await db.q(
       `SELECT r.wu, r.volunteer, v.address, v.bucket, v.first_seen
        FROM replicas r LEFT JOIN volunteers v ON v.key = r.volunteer

@@ -178,4 +178,11 @@ export const MIGRATIONS: readonly string[] = [
   -- the job is not completed while any is (tx-jobs.ts hasUnfinished).
   CREATE INDEX work_units_rechecking ON work_units(job) WHERE state = 'validated' AND agree < quorum;
   `,
+  `
+  -- The lease window (steps/draw.ts) reads the ids of a job's wanting units a key may take, bound to its backend
+  -- class or to none: with the class in the index it never reads a unit's row; the rows of the few units drawn
+  -- are read after. (Replaces work_units_need, of which it is a superset.)
+  CREATE INDEX work_units_window ON work_units(job, id, hr_class) WHERE need > 0;
+  DROP INDEX work_units_need;
+  `,
 ];

@@ -47,37 +47,37 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
     return row ? toVolunteer(row) : null;
   },
 
-  async leaseCandidates(
+  async leaseWindow(
     job: JobId,
     backend: string,
     volunteer: VolunteerKey,
     limit: number,
     after: WorkUnitNumber | 0,
-  ): Promise<Candidate[]> {
-    const rows = db
+  ): Promise<WorkUnitNumber[]> {
+    return db
       .statement(
-        `SELECT ${UNIT}, NULL AS input, w.tag AS tag
-       FROM work_units w
+        `SELECT w.id FROM work_units w INDEXED BY work_units_window
        WHERE w.job = ? AND w.id > ? AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = ?)
          AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?)
        ORDER BY w.id LIMIT ?`,
       )
-      .all(job, after, backend, volunteer, limit) as CandidateRow[];
-    return rows.map(toCandidate);
+      .pluck()
+      .all(job, after, backend, volunteer, limit) as WorkUnitNumber[];
   },
 
-  async inlineInputs(units: readonly WorkUnitNumber[], inline: number): Promise<Map<WorkUnitNumber, Uint8Array>> {
-    const found = new Map<WorkUnitNumber, Uint8Array>();
+  async drawnUnits(units: readonly WorkUnitNumber[], inline: number): Promise<Candidate[]> {
+    const found: Candidate[] = [];
     for (const chunk of chunks(units))
       for (const r of db
         .sized(
-          'inlineInputs',
+          'drawnUnits',
           chunk.length,
-          `SELECT w.id, b.bytes FROM work_units w JOIN blobs b ON b.hash = w.input_hash
-         WHERE w.id IN ($ROWS) AND length(b.bytes) <= ?`,
+          `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= ? THEN b.bytes END AS input, w.tag AS tag
+         FROM work_units w LEFT JOIN blobs b ON b.hash = w.input_hash
+         WHERE w.id IN ($ROWS) ORDER BY w.id`,
         )
-        .all(...chunk, inline) as { id: number; bytes: Buffer }[])
-        found.set(r.id as WorkUnitNumber, new Uint8Array(r.bytes));
+        .all(inline, ...chunk) as CandidateRow[])
+        found.push(toCandidate(r));
     return found;
   },
 
