@@ -135,9 +135,10 @@ export class Changes {
     const stored = this.#stored.get(key);
     if (!stored) return null;
     const events = this.volunteer(key).events;
+    // Events are only ever appended, so a fold at the same moment goes on from where it stopped.
     const cached = this.#folded.get(key);
     const folding =
-      cached && cached.now === now && cached.events <= events.length
+      cached?.now === now
         ? foldMore(cached.folding, events.slice(cached.events), now)
         : foldMore(startFolding(standingAt(stored, now)), events, now);
     this.#folded.set(key, { now, events: events.length, folding });
