@@ -1,5 +1,5 @@
 // `bricolage ocr`: a folder of rendered pages read on a real coordinator by volunteers that run the operated
-// PP-OCRv4 models in onnxruntime-web's wasm backend (the browsers' code path for ONNX, here in Node), two
+// PP-OCRv4 models in onnxruntime-web's wasm backend (the browsers' code path for ONNX, here in a Node worker), two
 // stages made by the CLI from validated results; and the refusals: a file that is not a page image and an
 // image too large, each before anything is sent, and a corrupted model asset, by the coordinator.
 import { execFileSync } from 'node:child_process';
@@ -9,65 +9,62 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import { API, fromBase64, type Lease, type LeaseResponse, sha256Hex } from '@bricolage/protocol';
 import { blankImage, cerOfPage, encodePng, sumCer } from '@bricolage/workloads';
 import { loadOcrModels, renderPage } from '@bricolage/workloads/node';
-import * as ort from 'onnxruntime-web';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GPU_CAPABILITIES, okResult, SimVolunteer } from '../../coordinator/src/testing/sim-volunteer';
 import type { PageText } from './commands/ocr';
 import { EXIT } from './exit';
+import { startOcrInference } from './testing/ocr-inference';
 import { type Grid, startGrid } from './testing/grid';
 
 const zlib = { inflate: (b: Uint8Array) => inflateSync(b), deflate: (b: Uint8Array) => deflateSync(b) };
 
 /**
- * Volunteers computing with the real models: each input is computed once (onnxruntime's wasm EP is
- * deterministic, and the test has two cores, not two machines) and every replica returns that output.
+ * Volunteers computing with the real models on another thread, as a browser's worker does: each input is
+ * computed once (onnxruntime's wasm EP is deterministic, and the test has two cores, not two machines) and
+ * every replica returns that output. Rejects at the first refusal or lost request, so that the test fails
+ * with the reason rather than waiting out its timeout.
  */
 async function ocrVolunteers(url: string, count: number, done: () => boolean): Promise<number> {
-  ort.env.wasm.numThreads = 1;
-  const models = loadOcrModels();
-  const det = await ort.InferenceSession.create(models.detection, { executionProviders: ['wasm'] });
-  const rec = await ort.InferenceSession.create(models.recognition, { executionProviders: ['wasm'] });
-  const computed = new Map<string, Uint8Array>();
-  const compute = async (lease: Lease, input: Uint8Array): Promise<Uint8Array> => {
+  const inference = await startOcrInference();
+  const computed = new Map<string, Promise<Uint8Array>>();
+  const compute = (lease: Lease, input: Uint8Array): Promise<Uint8Array> => {
     const known = computed.get(lease.inputHash);
     if (known) return known;
-    // The two jobs' inputs differ in size: a page, or 8 lines.
-    const page = input.length === 640 * 640;
-    const out = page
-      ? (await det.run({ image: new ort.Tensor('uint8', input, [1, 640, 640]) })).prob
-      : (await rec.run({ image: new ort.Tensor('uint8', input, [8, 48, input.length / 8 / 48]) })).classes;
-    const data = out?.data as Float32Array | Int32Array;
-    const bytes = new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
-    computed.set(lease.inputHash, bytes);
-    return bytes;
+    const output = inference.run(input);
+    computed.set(lease.inputHash, output);
+    return output;
   };
-  const volunteers = await Promise.all(Array.from({ length: count }, () => SimVolunteer.create(url)));
-  let submitted = 0;
-  while (!done()) {
-    let leased = 0;
-    for (const v of volunteers) {
-      const lease = await v.post<LeaseResponse>(API.lease, { capabilities: GPU_CAPABILITIES, max: 4 });
-      // Quorum 2 and a unit never goes twice to one key: each volunteer gets one replica of each unit.
-      if (lease.status === 429 || lease.body.leases.length === 0) continue;
-      const results = [];
-      for (const l of lease.body.leases) {
-        // Inputs past the lease's inline allowance are fetched by hash, as the page does.
-        const input = l.input ?? new Uint8Array(await (await fetch(`${url}/v1/blobs/${l.inputHash}`)).arrayBuffer());
-        results.push(okResult(l, await compute(l, typeof input === 'string' ? fromBase64(input) : input)));
+  const fetchInput = async (hash: string): Promise<Uint8Array> => {
+    const reply = await fetch(`${url}/v1/blobs/${hash}`, { signal: AbortSignal.timeout(30_000) });
+    if (reply.status !== 200) throw new Error(`input ${hash}: HTTP ${reply.status}`);
+    return new Uint8Array(await reply.arrayBuffer());
+  };
+  try {
+    const volunteers = await Promise.all(Array.from({ length: count }, () => SimVolunteer.create(url)));
+    let submitted = 0;
+    while (!done()) {
+      let leased = 0;
+      for (const v of volunteers) {
+        const lease = await v.post<LeaseResponse>(API.lease, { capabilities: GPU_CAPABILITIES, max: 4 });
+        // Quorum 2 and a unit never goes twice to one key: each volunteer gets one replica of each unit.
+        if (lease.status === 429 || lease.body.leases.length === 0) continue;
+        const results = [];
+        for (const l of lease.body.leases) {
+          // Inputs past the lease's inline allowance are fetched by hash, as the page does.
+          const input = l.input === null ? await fetchInput(l.inputHash) : fromBase64(l.input);
+          results.push(okResult(l, await compute(l, input)));
+        }
+        const reply = await v.submit(results);
+        if (reply.status !== 200) throw new Error(`submit refused: ${JSON.stringify(reply.body)}`);
+        leased += results.length;
+        submitted += results.length;
       }
-      // Inference blocked this process's event loop for seconds, the coordinator's with it: let the sockets'
-      // overdue keep-alive timeouts close them before a request goes out on one (else ECONNRESET, or a
-      // request the server never reads).
-      await new Promise((r) => setTimeout(r, 100));
-      const reply = await v.submit(results);
-      if (reply.status !== 200) throw new Error(`submit refused: ${JSON.stringify(reply.body)}`);
-      leased += results.length;
-      submitted += results.length;
+      if (leased === 0) await new Promise((r) => setTimeout(r, 50));
     }
-    if (leased === 0) await new Promise((r) => setTimeout(r, 50));
+    return submitted;
+  } finally {
+    await inference.close();
   }
-  await Promise.all([det.release(), rec.release()]);
-  return submitted;
 }
 
 describe('bricolage ocr', () => {
@@ -94,8 +91,13 @@ describe('bricolage ocr', () => {
 
     let finished = false;
     const computing = ocrVolunteers(grid.url, 2, () => finished);
-    computing.catch(() => undefined); // awaited below; a failure must not go unhandled while the CLI runs
-    const run = await grid.cli(['ocr', 'pages', '--out', 'text.ndjson', '--json']);
+    // The volunteers failing ends the test at once: the CLI would wait for them until the timeout.
+    const run = await Promise.race([
+      grid.cli(['ocr', 'pages', '--out', 'text.ndjson', '--json']),
+      computing.then(() => {
+        throw new Error('the volunteers stopped before the CLI finished');
+      }),
+    ]);
     finished = true;
     const submitted = await computing;
     expect(run.exit, run.stderr).toBe(EXIT.ok);
