@@ -27,6 +27,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/support/chromium';
 import { type Grid, type JobBundleLike, startGrid } from '../../e2e/support/grid';
 import { buildHarness } from '../../e2e/support/harness';
 import { computeInPage, openHarness, type PageVolunteerStatus } from '../../e2e/support/page';
+import { startProfile } from './profile';
 
 const JSON_OUTPUT = process.argv.includes('--json');
 const QUICK = process.argv.includes('--quick');
@@ -36,6 +37,8 @@ const ONLY = (() => {
   return i >= 0 ? new Set((process.argv[i + 1] ?? '').split(',')) : null;
 })();
 const COMPARE = !process.argv.includes('--no-compare');
+/** `--profile`: the page's main thread profiled over the steady window of each prefetch run (profile.ts). */
+const PROFILE = process.argv.includes('--profile');
 const log = (line: string) => {
   if (!JSON_OUTPUT) console.log(line);
   else console.error(line);
@@ -181,15 +184,24 @@ async function pipelineRun(
     await page.goto(`${grid.url}/index.html?autostart=1&prefetch=${prefetch ? 1 : 0}`);
     // Work units as the worker ran them (its own timestamps), recorded by the page as they complete.
     const deadline = Date.now() + 300_000;
-    let spans: Span[] = [];
-    while (spans.length < w.warm + w.measure + 1) {
-      if (Date.now() > deadline)
-        throw new Error(`${w.name}: fewer than ${w.warm + w.measure + 1} work units in 5 minutes`);
-      await new Promise((r) => setTimeout(r, 100));
-      spans = await page.evaluate(() =>
-        ((window as unknown as { state?: { spans?: Span[] } }).state?.spans ?? []).slice(),
-      );
+    // Only the count is read while the tab works: copying thousands of spans out ten times a second would
+    // be the benchmark's own load on the page's main thread.
+    const count = () =>
+      page.evaluate(() => (window as unknown as { state?: { spans?: Span[] } }).state?.spans?.length ?? 0);
+    const reach = async (n: number) => {
+      while ((await count()) < n) {
+        if (Date.now() > deadline) throw new Error(`${w.name}: fewer than ${n} work units in 5 minutes`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    let profiler: Awaited<ReturnType<typeof startProfile>> | null = null;
+    if (PROFILE && prefetch) {
+      await reach(w.warm);
+      profiler = await startProfile(page);
     }
+    await reach(w.warm + w.measure + 1);
+    if (profiler) log(await profiler.stop(`${w.name}`));
+    const spans = await page.evaluate(() => (window as unknown as { state: { spans: Span[] } }).state.spans.slice());
     const status = await page.evaluate(() =>
       (
         window as unknown as { state: { volunteer: { status(): Promise<PageVolunteerStatus> } } }
