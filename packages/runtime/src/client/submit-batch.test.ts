@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryOutbox, type OutboxEntry } from '../outbox';
 import type { ClientFailure, ClientResult } from './coordinator-client';
 import { judgeBatch } from './submit-batch';
-import { Submitter } from './submitter';
+import { DEFAULT_BATCH_SIZE, Submitter } from './submitter';
 
 const failure = (status: number, code: ClientFailure['code'], index?: number): ClientResult<never> => ({
   ok: false,
@@ -98,6 +98,31 @@ function recorder() {
 }
 
 describe('the submitter', () => {
+  it('sends the results waiting together, up to its batch size and bytes', async () => {
+    const outbox = new MemoryOutbox();
+    await fill(outbox, DEFAULT_BATCH_SIZE + 50);
+    const big = (n: number): SubmittedResult => ({ ...result(n), output: 'A'.repeat(1_000_000) });
+    for (let i = 1; i <= 5; i++) await outbox.put({ id: `big_${i}`, result: big(i), createdAt: 1000 + i });
+    // One result larger than the budget still goes, alone.
+    await outbox.put({ id: 'huge', result: { ...result(0), output: 'A'.repeat(5_000_000) }, createdAt: 2000 });
+    const sizes: number[] = [];
+    const submitter = new Submitter({
+      outbox,
+      events: recorder().events,
+      batchBytes: 4_000_000,
+      transport: {
+        async submit(results) {
+          sizes.push(results.length);
+          return { ok: true, value: { accepted: results.length, repeated: 0 } };
+        },
+      },
+    });
+    await submitter.kick();
+    // 250 small, then 5 of 1 MB: the 200 first, then 50 small with 3 big (4 MB), the last 2 big, the huge one.
+    expect(sizes).toEqual([DEFAULT_BATCH_SIZE, 53, 2, 1]);
+    expect(await outbox.size()).toBe(0);
+  });
+
   it('drops the rejected item, records why, and resubmits the rest of the batch', async () => {
     const outbox = new MemoryOutbox();
     await fill(outbox, 4);
