@@ -285,7 +285,7 @@ const fmt = (n: number | null | undefined, digits = 2) => (n == null ? 'n/a' : n
 
 async function main(): Promise<void> {
   log('building the harness page…');
-  await buildHarness();
+  await buildHarness({ readable: PROFILE });
   const grid = await startGrid();
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   const results: Record<string, unknown> = {};

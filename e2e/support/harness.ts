@@ -7,8 +7,12 @@ import { build } from 'vite';
 const here = dirname(fileURLToPath(import.meta.url));
 export const HARNESS_DIST = join(here, 'harness', 'dist');
 
-export async function buildHarness(): Promise<string> {
-  await build({ configFile: join(here, 'harness', 'vite.config.ts') });
+/** `readable`: not minified, so that a profile of the page names its functions (bench:runtime --profile). */
+export async function buildHarness(options: { readable?: boolean } = {}): Promise<string> {
+  await build({
+    configFile: join(here, 'harness', 'vite.config.ts'),
+    ...(options.readable ? { build: { minify: false } } : {}),
+  });
   if (!existsSync(join(HARNESS_DIST, 'index.html'))) throw new Error('the harness build produced no index.html');
   return HARNESS_DIST;
 }

@@ -13,6 +13,7 @@ describe('base64', () => {
   });
 
   it('refuses what is not base64', () => {
-    for (const bad of ['a', 'ab=c', 'ab c', '====', 'abc===', 'é']) expect(() => fromBase64(bad)).toThrow(TypeError);
+    for (const bad of ['a', 'ab=c', 'ab c', ' abcd', '====', 'abc===', 'é', 'ab\ncd'])
+      expect(() => fromBase64(bad)).toThrow(TypeError);
   });
 });
