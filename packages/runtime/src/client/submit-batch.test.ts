@@ -57,10 +57,10 @@ describe('judging a submitted batch', () => {
   });
 });
 
-const result = (n: number): SubmittedResult => ({
+const result = (n: number, output = 'AAAA'): SubmittedResult => ({
   kind: 'ok',
   lease: `ls_${n}` as LeaseId,
-  output: 'AAAA',
+  output,
   outputHash: 'a'.repeat(64) as BlobHash,
   backend: 'wasm',
   elapsedMs: 1,
@@ -101,10 +101,10 @@ describe('the submitter', () => {
   it('sends the results waiting together, up to its batch size and bytes', async () => {
     const outbox = new MemoryOutbox();
     await fill(outbox, DEFAULT_BATCH_SIZE + 50);
-    const big = (n: number): SubmittedResult => ({ ...result(n), output: 'A'.repeat(1_000_000) });
-    for (let i = 1; i <= 5; i++) await outbox.put({ id: `big_${i}`, result: big(i), createdAt: 1000 + i });
+    for (let i = 1; i <= 5; i++)
+      await outbox.put({ id: `big_${i}`, result: result(i, 'A'.repeat(1_000_000)), createdAt: 1000 + i });
     // One result larger than the budget still goes, alone.
-    await outbox.put({ id: 'huge', result: { ...result(0), output: 'A'.repeat(5_000_000) }, createdAt: 2000 });
+    await outbox.put({ id: 'huge', result: result(0, 'A'.repeat(5_000_000)), createdAt: 2000 });
     const sizes: number[] = [];
     const submitter = new Submitter({
       outbox,
