@@ -3,7 +3,7 @@
 // fetched. Pure, so that the pipeline's loop only asks.
 
 /** Most work units kept leased ahead beyond those handed to the worker, however small they are. */
-export const MAX_PREFETCH = 160;
+export const MAX_PREFETCH = 16;
 /** Compute time the units handed to the worker ahead should cover, and their most. */
 const HANDOFF_MS = 1000;
 export const MAX_HANDOFF = 64;
@@ -43,6 +43,6 @@ export function batchSize(unitMs: number | null, atOnce: number): number {
 export function prefetchDepth(unitMs: number | null, readyMs: number | null, handoff: number): number {
   if (unitMs === null || readyMs === null) return 1 + handoff;
   // Twice the mean: lease latency varies far more than compute time does.
-  const cover = Math.ceil((2 * readyMs) / Math.max(unitMs, 0.05));
+  const cover = Math.ceil((2 * readyMs) / Math.max(unitMs, 0.5));
   return Math.min(MAX_PREFETCH, Math.max(1, cover)) + handoff;
 }
