@@ -213,6 +213,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
         submitted.accepted += accepted;
         submitted.repeated += repeated;
         emit({ type: 'submitted', leases: entries.map((e) => e.id), accepted, repeated });
+        pipeline?.resultsAccepted();
       },
       dropped: (entry, reason) => {
         submitted.dropped++;

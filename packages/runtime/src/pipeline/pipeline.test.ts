@@ -107,7 +107,13 @@ function fakeCompute(
 async function pipelineFor(
   client: PipelineClient,
   compute: PipelineCompute,
-  extra: { prefetch?: boolean; throttle?: number; clock?: PipelineClock; capabilities?: Capabilities } = {},
+  extra: {
+    prefetch?: boolean;
+    throttle?: number;
+    clock?: PipelineClock;
+    capabilities?: Capabilities;
+    maxIdleWaitMs?: number;
+  } = {},
 ) {
   const outbox = new MemoryOutbox();
   const events: VolunteerEvent[] = [];
@@ -572,6 +578,35 @@ describe('pipeline', () => {
     release();
     await until(async () => (await outbox.size()) === 3);
     await until(() => pipeline.waiting);
+    await pipeline.stop();
+  });
+
+  it('asks for leases again as soon as results are accepted, after the coordinator said its room was full', async () => {
+    // A coordinator that lets this key hold 2 leases, results not yet accepted included, and says "ask in a
+    // minute" when they are all taken: only the acceptance of results can bring the next units in time.
+    const { client, log } = await fakeClient(4);
+    let held = 0;
+    const lease = client.lease.bind(client);
+    client.lease = async (request) => {
+      const room = 2 - held;
+      if (room <= 0) return { ok: true, value: { leases: [], jobs: [], retryAfter: 60 } };
+      const answer = await lease({ ...request, max: Math.min(request.max ?? 1, room) });
+      if (answer.ok) held += answer.value.leases.length;
+      return answer;
+    };
+    const { pipeline, outbox } = await pipelineFor(client, fakeCompute(log), { maxIdleWaitMs: 60_000 });
+    pipeline.start();
+    const accept = async () => {
+      const entries = await outbox.peek(10);
+      await outbox.remove(entries.map((e) => e.id));
+      held -= entries.length;
+      pipeline.resultsAccepted();
+    };
+    await until(async () => (await outbox.size()) === 2 && pipeline.waiting);
+    await accept();
+    await until(async () => (await outbox.size()) === 2 && log.includes('done 4'), 5_000);
+    await accept();
+    expect(log.filter((l) => l.startsWith('done'))).toEqual(['done 1', 'done 2', 'done 3', 'done 4']);
     await pipeline.stop();
   });
 

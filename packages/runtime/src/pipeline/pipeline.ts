@@ -1,72 +1,24 @@
 // lease → fetch inputs → compute → outbox, with the next work unit leased, fetched and prepared while
 // the current one computes. Runs on the page, so that a stuck kernel can be killed with its worker.
-import type { BackendClass, Capabilities, LeasedJob } from '@bricolage/protocol';
+import type { BackendClass, Capabilities } from '@bricolage/protocol';
 import { selfCheck } from '../abi';
-import { type ComputeOutcome, IN_FLIGHT, type PrepareOutcome } from '../compute/api';
-import type { JobCheck } from '../client/job-verifier';
-import type { VolunteerEvent } from '../events';
-import type { AssetSource, Interrupted } from '../host';
-import type { Outbox } from '../outbox';
-import { type LeaseClient, type LeaseClock, LeaseQueue, type Work } from './lease-queue';
+import { type ComputeOutcome, IN_FLIGHT } from '../compute/api';
+import type { Interrupted } from '../host';
+import { LeaseQueue, type Work } from './lease-queue';
 import { OutcomeRecorder } from './outcome-recorder';
 import { ComputeTimes } from './compute-times';
 import { batchSize, handoffSize, prefetchDepth } from './pacing';
+import { type PipelineClock, type PipelineCounts, type PipelineOptions, systemClock } from './pipeline-options';
 import { clampDuty, restAfter } from './throttle';
 import { checkStart, type Runnable, type StartDeps, type Started } from './work-start';
 
-export type PipelineClient = LeaseClient;
-
-export interface PipelineCompute {
-  prepare(job: string, spec: LeasedJob['spec'], backend: BackendClass, assets: AssetSource): Promise<PrepareOutcome>;
-  /** May be called again before the previous run settled: runs execute in call order. */
-  run(job: string, input: Uint8Array, budgetMs: number, signal?: AbortSignal): Promise<ComputeOutcome | Interrupted>;
-  /** Several units of one job in one call, each with its own outcome and budget (ComputeHost.runMany). */
-  runMany?(
-    job: string,
-    inputs: readonly Uint8Array[],
-    budgetMs: number,
-    signal?: AbortSignal,
-  ): Promise<ComputeOutcome | Interrupted>[];
-}
-
-export interface PipelineClock extends LeaseClock {
-  /** Monotonic ms for durations, on the scale of the worker's `startedAt`/`endedAt` (timeOrigin + now()). */
-  monotonic(): number;
-}
-
-export interface PipelineOptions {
-  readonly client: PipelineClient;
-  readonly compute: PipelineCompute;
-  readonly assets: AssetSource;
-  readonly outbox: Outbox;
-  readonly capabilities: Capabilities;
-  /** Called whenever a result lands in the outbox. */
-  readonly onResult: () => void;
-  readonly emit: (event: VolunteerEvent) => void;
-  readonly prefetch?: boolean;
-  readonly throttle?: number;
-  readonly project?: string;
-  /** Upper bound on the coordinator's `retryAfter` when it has no work (it asks for 10 s). */
-  readonly maxIdleWaitMs?: number;
-  /** How often held leases are checked for renewal. */
-  readonly heartbeatCheckMs?: number;
-  readonly clock?: PipelineClock;
-  /** The projects chosen to serve (null: every project); `setProjects` changes it. */
-  readonly projects?: readonly string[] | null;
-  /** Checks a job's signature before anything of it is fetched or run (client/job-verifier.ts). */
-  readonly verify?: (job: LeasedJob) => Promise<JobCheck>;
-}
-
-export interface PipelineCounts {
-  leased: number;
-  computed: number;
-  failed: number;
-}
-
-const systemClock: PipelineClock = {
-  now: () => Date.now(),
-  monotonic: () => performance.timeOrigin + performance.now(),
-};
+export type {
+  PipelineClient,
+  PipelineClock,
+  PipelineCompute,
+  PipelineCounts,
+  PipelineOptions,
+} from './pipeline-options';
 
 const isInterrupted = (o: ComputeOutcome | Interrupted): o is Interrupted =>
   !o.ok && (o.code === 'aborted' || o.code === 'restarted');
@@ -208,6 +160,19 @@ export class Pipeline {
   /** Serves only these projects' jobs from the next lease on (null: every project); leases held are kept. */
   setProjects(projects: readonly string[] | null): void {
     this.#projects = projects;
+    this.#queue.wake();
+    this.#wake();
+  }
+
+  /**
+   * Results were accepted: their leases no longer count against this key's room on the coordinator. After a
+   * lease answered with nothing, ask again now rather than when its wait ends: a fast tab's room fills within
+   * moments (256 cnn units are a tenth of a second), and the coordinator's "full, ask in 1 s" left it idle
+   * for the rest of that second with work waiting (bench:runtime --gaps: a gap at every 256th unit). Where
+   * the grid truly had no work, this costs one lease request per accepted submit.
+   */
+  resultsAccepted(): void {
+    if (!this.#queue.waiting) return;
     this.#queue.wake();
     this.#wake();
   }
