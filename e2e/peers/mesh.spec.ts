@@ -67,9 +67,11 @@ test('three pages form a WebRTC mesh, and one serves a 5 MB asset to the other t
   await meshFormed(pages);
   for (const page of pages.slice(1)) {
     await expect.poll(() => computed(page), { timeout: 60_000 }).toBeGreaterThan(0);
-    expect(await bytesFromPeers(page)).toBeGreaterThanOrEqual(TABLE_BYTES);
+    await expect.poll(() => bytesFromPeers(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(TABLE_BYTES);
   }
-  expect(await bytesServed(pages[0])).toBeGreaterThanOrEqual(TABLE_BYTES);
+  // Each page shows its swarm's figures once its swarm tells its view, which need not be by the time its units
+  // compute or another page shows what it received (CI, 2026-12-01: the served figure was not there yet when read once).
+  await expect.poll(() => bytesServed(pages[0]), { timeout: 30_000 }).toBeGreaterThanOrEqual(TABLE_BYTES);
   // Once, for three volunteers; their manifests (a few KB each) came from the coordinator.
   expect(traffic.count('GET', tablePath)).toBe(1);
   expect(traffic.count('GET', API.blobManifest(seeded.tableHash))).toBeGreaterThanOrEqual(1);
