@@ -48,6 +48,21 @@ describeBackends('replica separation', (backend) => {
     expect(new Set(elsewhere)).toEqual(new Set(first));
   });
 
+  it('finds the units a key may hold among many it may not, one at a time or a batch at a time', async () => {
+    await start(30);
+    const held = new Set(await unitsOf(await enrol('203.0.113.5'), 10));
+    expect(held.size).toBe(10);
+    // A third of the window is refused to this key: the draw checks units a batch at a time until it has enough.
+    const sameAddress = await enrol('203.0.113.5');
+    const one = await unitsOf(sameAddress, 1);
+    expect(one).toHaveLength(1);
+    const more = await unitsOf(sameAddress, 25);
+    // A new key's room is 16 leases (rules/lease-limits.ts): 15 more, none of them the other key's.
+    expect(more).toHaveLength(15);
+    expect([...one, ...more].filter((u) => held.has(u))).toEqual([]);
+    expect(new Set([...one, ...more]).size).toBe(16);
+  });
+
   it('keeps a burst of new keys from one network apart, and lets keys of that network that came later pair', async () => {
     await start(10);
     const first = await enrol('203.0.113.5');

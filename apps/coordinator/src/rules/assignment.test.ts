@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../clock';
-import { conflict, DEFAULT_SEPARATION, type Holder, mayHold, networkOf, sample } from './assignment';
+import { conflict, DEFAULT_SEPARATION, Draw, type Holder, mayHold, networkOf, sample } from './assignment';
 
 const HOUR = 3600_000;
 const key = (volunteer: string, address: string, firstSeen: number): Holder => ({
@@ -80,6 +80,18 @@ describe('randomised assignment', () => {
     // Expected overlap of two draws of 4 from 100: 4 × 4 / 100 = 0.16 units per pair, against 4 in id order.
     expect(shared / 1000).toBeGreaterThan(0.1);
     expect(shared / 1000).toBeLessThan(0.25);
+  });
+
+  it('draws a few at a time in the very order of one draw, the first part being what sample gives', () => {
+    const whole = new Draw(units, seededRandom(7)).take(30);
+    const parts = new Draw(units, seededRandom(7));
+    expect([...parts.take(1), ...parts.take(9), ...parts.take(20)]).toEqual(whole);
+    expect(parts.left).toBe(70);
+    expect(new Draw(units, seededRandom(9)).take(12)).toEqual(sample(units, 12, seededRandom(9)));
+    const rest = new Draw(units.slice(0, 5), seededRandom(1));
+    expect(rest.take(3)).toHaveLength(3);
+    expect(rest.take(10)).toHaveLength(2);
+    expect(rest.take(1)).toEqual([]);
   });
 
   it('draws every unit of the window about equally often', () => {

@@ -67,13 +67,41 @@ export function mayHold(holders: readonly Holder[], candidate: Holder, now: numb
  * key receives cannot be predicted from which another key received.
  */
 export function sample<T>(items: readonly T[], count: number, random: Random): T[] {
-  const pool = [...items];
-  const n = Math.min(count, pool.length);
-  for (let i = 0; i < n; i++) {
-    const j = i + Math.floor(random() * (pool.length - i));
-    const swap = pool[i] as T;
-    pool[i] = pool[j] as T;
-    pool[j] = swap;
+  return new Draw(items, random).take(count);
+}
+
+/**
+ * Items drawn uniformly without replacement a few at a time, in one draw order: taking 3 then 2 gives what
+ * taking 5 at once would. Lets a lease check the units it drew one batch at a time and stop once it has
+ * enough, instead of checking a whole window (the first `take` gives exactly what `sample` gives).
+ */
+export class Draw<T> {
+  readonly #pool: T[];
+  readonly #random: Random;
+  #next = 0;
+
+  constructor(items: readonly T[], random: Random) {
+    this.#pool = [...items];
+    this.#random = random;
   }
-  return pool.slice(0, n);
+
+  /** Items not drawn yet. */
+  get left(): number {
+    return this.#pool.length - this.#next;
+  }
+
+  /** The next `count` items of the draw (fewer when fewer are left). */
+  take(count: number): T[] {
+    const pool = this.#pool;
+    const from = this.#next;
+    const end = Math.min(pool.length, from + Math.max(0, count));
+    for (let i = from; i < end; i++) {
+      const j = i + Math.floor(this.#random() * (pool.length - i));
+      const swap = pool[i] as T;
+      pool[i] = pool[j] as T;
+      pool[j] = swap;
+    }
+    this.#next = end;
+    return pool.slice(from, end);
+  }
 }

@@ -2,7 +2,7 @@
 // never a unit whose other replicas are held by keys the separation rule keeps apart from this one. In id
 // order, two keys leasing back to back received the same replicas: a cabal needed nothing more.
 import type { JobId, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
-import { type Holder, mayHold, networkOf, sample } from '../rules/assignment';
+import { Draw, type Holder, mayHold, networkOf } from '../rules/assignment';
 import type { Candidate, UnitHolder, VolunteerOrigin } from '../store/records';
 import type { StepContext, StepLimits } from './context';
 
@@ -24,7 +24,13 @@ export function holderOf(volunteer: VolunteerKey, origin: VolunteerOrigin | null
   };
 }
 
-/** Up to `want` units of the job `me` may hold, drawn at random; each window's holders read in one statement. */
+/**
+ * Up to `want` units of the job `me` may hold, drawn at random from each window. Only the units drawn have their
+ * holders read and checked, as many as are still wanted at a time (twice as many after a round that found some
+ * it may not hold, so that a crowded window takes a few statements, not one per unit): a unit at a time had all
+ * 64 of its window's holders read (holdersOf, 7.5 % of the coordinator's time at batch 1). Which units are drawn
+ * is as uniform over those it may hold as when the whole window was checked first.
+ */
 export async function drawUnits(
   ctx: StepContext,
   job: JobId,
@@ -41,9 +47,16 @@ export async function drawUnits(
     const last = window[window.length - 1];
     if (last === undefined) break;
     after = last;
-    const holders = byUnit(await tx.holdersOf(window), limits);
-    const allowed = window.filter((id) => mayHold(holders.get(id) ?? [], me, now, limits.separation));
-    drawn.push(...sample(allowed, want - drawn.length, random));
+    const draw = new Draw(window, random);
+    for (let batch = want - drawn.length; drawn.length < want && draw.left > 0; ) {
+      const picked = draw.take(batch);
+      const holders = byUnit(await tx.holdersOf(picked), limits);
+      const before = drawn.length;
+      for (const id of picked)
+        if (drawn.length < want && mayHold(holders.get(id) ?? [], me, now, limits.separation)) drawn.push(id);
+      const refused = picked.length - (drawn.length - before);
+      batch = Math.max(want - drawn.length, refused > 0 ? 2 * batch : batch);
+    }
     if (window.length < size) break;
   }
   if (drawn.length === 0) return [];

@@ -38,8 +38,13 @@ import type { LeaseRows, ResultRows } from '../persistence';
 
 export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
   async lockVolunteer(key: VolunteerKey): Promise<VolunteerRecord> {
-    db.statement('INSERT OR IGNORE INTO volunteers (key) VALUES (?)').run(key);
-    return toVolunteer(db.statement('SELECT * FROM volunteers WHERE key = ?').get(key) as VolunteerRow);
+    // The group's transaction holds SQLite's one write lock already: reading the row is holding it. A key seen
+    // before (every request but its first) costs one statement, not an INSERT OR IGNORE before it.
+    const read = db.statement('SELECT * FROM volunteers WHERE key = ?');
+    const row = read.get(key) as VolunteerRow | undefined;
+    if (row) return toVolunteer(row);
+    db.statement('INSERT INTO volunteers (key) VALUES (?)').run(key);
+    return toVolunteer(read.get(key) as VolunteerRow);
   },
 
   async volunteer(key: VolunteerKey): Promise<VolunteerRecord | null> {
