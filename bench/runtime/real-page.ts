@@ -12,6 +12,7 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/support/chromium';
 import { Researcher } from '../../e2e/support/grid';
 import { startProfile } from './profile';
+import { shortOnnxWindows } from './windows';
 
 const WEB_DIST = join(import.meta.dirname, '../../apps/web/dist');
 const JSON_OUTPUT = process.argv.includes('--json');
@@ -19,9 +20,10 @@ const PROFILE = process.argv.includes('--profile');
 const log = (line: string) => (JSON_OUTPUT ? console.error(line) : console.log(line));
 
 /** The same jobs and windows as bench:runtime --quick: thousands of half-millisecond units, or 10-20 ms ones. */
+const WINDOWS = shortOnnxWindows(true);
 const WORKLOADS = [
-  { name: 'cnn', workload: cnn, units: 3100, warm: 500, measure: 2500 },
-  { name: 'physics', workload: physics, units: 174, warm: 20, measure: 150 },
+  { name: 'cnn', workload: cnn, ...WINDOWS.cnn },
+  { name: 'physics', workload: physics, ...WINDOWS.physics },
 ] as const;
 
 async function main(): Promise<void> {

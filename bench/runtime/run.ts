@@ -28,6 +28,7 @@ import { type Grid, type JobBundleLike, startGrid } from '../../e2e/support/grid
 import { buildHarness } from '../../e2e/support/harness';
 import { computeInPage, openHarness, type PageVolunteerStatus } from '../../e2e/support/page';
 import { startProfile } from './profile';
+import { shortOnnxWindows } from './windows';
 
 const JSON_OUTPUT = process.argv.includes('--json');
 const QUICK = process.argv.includes('--quick');
@@ -53,6 +54,7 @@ interface BenchWorkload {
   readonly warm: number;
 }
 
+const SHORT = shortOnnxWindows(QUICK);
 const primesParams = { limit: 2 ** 31, segment: 2 ** 24 };
 const mandelbrotParams = { ...MANDELBROT_DEEP_ZOOM, maxIter: 1024 };
 
@@ -74,19 +76,16 @@ const WORKLOADS: BenchWorkload[] = [
   {
     name: 'cnn',
     bundle: () => cnn.job({ workUnits: 1 }),
-    // Units of half a millisecond: the window must hold seconds of work, not tens of milliseconds, and a job
-    // of thousands of units, as a researcher's is, so that the leases' caps and refills are in it.
-    units: () => [...cnn.workUnits({ workUnits: QUICK ? 3100 : 7100, seed: 3 })],
-    warm: QUICK ? 500 : 1000,
-    measure: QUICK ? 2500 : 6000,
+    units: () => [...cnn.workUnits({ workUnits: SHORT.cnn.units, seed: 3 })],
+    warm: SHORT.cnn.warm,
+    measure: SHORT.cnn.measure,
   },
   {
     name: 'physics',
     bundle: () => physics.job({ workUnits: 1 }),
-    // Units of 10–15 ms on an idle machine: 80 of them were a second, the tail of the first leases.
-    units: () => [...physics.workUnits({ workUnits: QUICK ? 174 : 354, seed: 3 })],
-    warm: QUICK ? 20 : 50,
-    measure: QUICK ? 150 : 300,
+    units: () => [...physics.workUnits({ workUnits: SHORT.physics.units, seed: 3 })],
+    warm: SHORT.physics.warm,
+    measure: SHORT.physics.measure,
   },
   {
     name: 'ocr-detection',
