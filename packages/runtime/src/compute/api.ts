@@ -18,7 +18,7 @@ export const IN_FLIGHT: Readonly<Record<BackendClass, number>> = {
 export interface ComputeConfig {
   /** URL prefix where onnxruntime-web's .wasm files are served; unset, where the bundler emitted them. */
   readonly ortWasmPaths?: string;
-  /** Threads for onnxruntime's wasm EP when cross-origin isolated; defaults to one fewer than the cores (1 to 4). */
+  /** Threads for onnxruntime's wasm EP when cross-origin isolated; defaults to hardwareConcurrency (max 4). */
   readonly ortThreads?: number;
 }
 

@@ -5,7 +5,7 @@ import { selfCheck } from '../abi';
 import { type CalibrationOptions, type CalibrationReport, calibrate } from '../calibration/calibrate';
 import { asExecutorError, assetsFor, type Executor, ExecutorError } from '../executors/executor';
 import { OnnxExecutor } from '../executors/onnx/onnx-executor';
-import { defaultOrtThreads, OrtLoader } from '../executors/onnx/ort';
+import { OrtLoader } from '../executors/onnx/ort';
 import type { OrtWasmSource } from '../executors/onnx/ort-wasm';
 import { WasmExecutor } from '../executors/wasm/wasm-executor';
 import { GpuContext } from '../executors/wgsl/gpu';
@@ -28,7 +28,7 @@ export class ComputeService implements ComputeApi {
   readonly #gpu = new GpuContext(() => {
     this.#losses++;
   });
-  #ort = new OrtLoader({ numThreads: defaultOrtThreads(hardwareConcurrency()) });
+  #ort = new OrtLoader({ numThreads: Math.min(4, hardwareConcurrency()) });
   #executors = new Map<BackendClass, Executor>();
   readonly #jobs = new Map<string, PreparedJob>();
   /** Runs not yet started, in arrival order, and those computing now (all on one executor). */
@@ -40,7 +40,7 @@ export class ComputeService implements ComputeApi {
     this.#ort = new OrtLoader({
       ...(config.ortWasmPaths ? { wasmPaths: config.ortWasmPaths } : {}),
       ...(ortWasm ? { wasmBinary: ortWasm } : {}),
-      numThreads: config.ortThreads ?? defaultOrtThreads(hardwareConcurrency()),
+      numThreads: config.ortThreads ?? Math.min(4, hardwareConcurrency()),
     });
     this.#executors.delete('onnx-wasm');
     this.#executors.delete('onnx-webgpu');

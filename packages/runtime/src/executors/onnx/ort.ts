@@ -60,17 +60,6 @@ export class OrtLoader {
   }
 }
 
-/**
- * onnxruntime's threads when the page does not say: one core fewer than the device has (at least one, at most
- * four). The page's own thread works for every unit (its input, result, outbox and submit), and the visitor's
- * machine has more to do than this tab: with every core in onnxruntime's pool, the page waited for CPU. On the
- * 2-core development machine one thread gave 7-37 % more cnn and 3-48 % more physics units a second than two
- * (bench:runtime --quick, alternately, 2026-12-01).
- */
-export function defaultOrtThreads(cores: number): number {
-  return Math.max(1, Math.min(4, Math.floor(cores) - 1));
-}
-
 /** Multithreaded wasm needs SharedArrayBuffer, which only a cross-origin isolated page has. */
 export function threadsFor(requested: number): number {
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
