@@ -7,7 +7,7 @@ import type { Interrupted } from '../host';
 import { LeaseQueue, type Work } from './lease-queue';
 import { OutcomeRecorder } from './outcome-recorder';
 import { ComputeTimes } from './compute-times';
-import { batchSize, handoffSize, leaseDepth, readyDepth } from './pacing';
+import { batchSize, handoffSize, prefetchDepth } from './pacing';
 import { type PipelineClock, type PipelineCounts, type PipelineOptions, systemClock } from './pipeline-options';
 import { clampDuty, restAfter } from './throttle';
 import { checkStart, type Runnable, type StartDeps, type Started } from './work-start';
@@ -88,7 +88,7 @@ export class Pipeline {
       onLeased: () => {
         this.counts.leased++;
       },
-      ahead: () => this.#readyAhead(),
+      ahead: () => this.#depth(),
     });
   }
 
@@ -291,16 +291,10 @@ export class Pipeline {
     return null;
   }
 
-  /** Work units to keep leased ahead, those handed to the worker included. */
+  /** Work units to keep leased and fetched ahead, those handed to the worker included. */
   #depth(): number {
     if (!this.#prefetch) return 0;
-    return leaseDepth(this.#times.average, this.#queue.leadMs, this.#handoff());
-  }
-
-  /** Work units at the front of the queue to keep ready (fetched, prepared), those handed to the worker included. */
-  #readyAhead(): number {
-    if (!this.#prefetch) return 0;
-    return readyDepth(this.#times.average, this.#queue.readyMs, this.#handoff());
+    return prefetchDepth(this.#times.average, this.#queue.readyMs, this.#handoff());
   }
 
   #refill(): void {
