@@ -270,7 +270,9 @@ export class BrowserTab {
       onLost?.(why);
     };
     this.#cdp.on('Target.targetCrashed', (params) => {
-      if (params.targetId === target) lost('crashed');
+      if (params.targetId !== target) return;
+      this.#cdp.failSession(this.#session, new CdpError('the page crashed'));
+      lost('crashed');
     });
     this.#cdp.onClose(() => lost('exited'));
   }

@@ -63,4 +63,19 @@ describe('CDP over a pipe', () => {
     expect(cdp.closed).toBe(true);
     expect(closed).toHaveLength(1);
   });
+
+  it("fails what is in flight on a crashed page's session, and what is sent to it later, leaving other sessions be", async () => {
+    const { cdp, fromBrowser } = pipe();
+    const onPage = cdp.send('Runtime.evaluate', { expression: 'new Promise(() => {})', awaitPromise: true }, 'S1');
+    const onOther = cdp.send('Runtime.evaluate', { expression: '1' }, 'S2');
+    const onBrowser = cdp.send('Browser.getVersion');
+    cdp.failSession('S1', new Error('the page crashed'));
+    await expect(onPage).rejects.toThrow('the page crashed');
+    await expect(cdp.send('Runtime.evaluate', { expression: '2' }, 'S1')).rejects.toThrow('the page crashed');
+    fromBrowser.write(`${JSON.stringify({ id: 2, result: { result: { value: 1 } } })}\0`);
+    fromBrowser.write(`${JSON.stringify({ id: 3, result: { product: 'Chrome' } })}\0`);
+    await expect(onOther).resolves.toEqual({ result: { value: 1 } });
+    await expect(onBrowser).resolves.toEqual({ product: 'Chrome' });
+    expect(cdp.closed).toBe(false);
+  });
 });

@@ -25,7 +25,12 @@ export class CdpError extends Error {
 export class CdpConnection {
   readonly #out: Writable;
   #nextId = 1;
-  readonly #pending = new Map<number, { resolve(v: CdpParams): void; reject(e: Error): void; method: string }>();
+  readonly #pending = new Map<
+    number,
+    { resolve(v: CdpParams): void; reject(e: Error): void; method: string; sessionId: string | undefined }
+  >();
+  /** Sessions whose target is gone (a crashed page): what they were sent is never answered. */
+  readonly #failed = new Map<string, Error>();
   readonly #handlers = new Map<string, Set<Handler>>();
   #buffer = '';
   #closed: Error | null = null;
@@ -48,11 +53,27 @@ export class CdpConnection {
   /** Sends `method` (to a target's session when `sessionId` is given) and resolves with its result. */
   send<T = CdpParams>(method: string, params: CdpParams = {}, sessionId?: string): Promise<T> {
     if (this.#closed) return Promise.reject(this.#closed);
+    const failed = sessionId === undefined ? undefined : this.#failed.get(sessionId);
+    if (failed) return Promise.reject(failed);
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (v: CdpParams) => void, reject, method });
+      this.#pending.set(id, { resolve: resolve as (v: CdpParams) => void, reject, method, sessionId });
       this.#out.write(`${JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) })}\0`);
     });
+  }
+
+  /**
+   * Fails what is in flight on `sessionId`, and what is sent to it later, with `reason`. Chromium does not answer
+   * a command to a page that crashed while it ran (an evaluate awaiting a promise): without this, whoever awaits
+   * it waits forever (the farm's poll of all its tabs did).
+   */
+  failSession(sessionId: string, reason: Error): void {
+    this.#failed.set(sessionId, reason);
+    for (const [id, waiting] of this.#pending) {
+      if (waiting.sessionId !== sessionId) continue;
+      this.#pending.delete(id);
+      waiting.reject(reason);
+    }
   }
 
   /** Calls `handler` for every `method` event; returns the function that stops it. */
