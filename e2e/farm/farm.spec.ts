@@ -167,9 +167,11 @@ test('a farm run again on the same profiles keeps its identities and counts only
 });
 
 test('a crashed tab is reported, and the coordinator reissues its work units to the other tabs', async () => {
+  // Units of ~25 ms, so that the job still has work for the victim once its submits are cut, however far
+  // ahead the other tabs lease (the pipeline leases ahead a multiple of a lease's round trip in work).
   const seeded = await seedPrimes(coordinator, {
-    limit: 100_000_000,
-    segment: 1_000_000,
+    limit: 1_000_000_000,
+    segment: 10_000_000,
     minQuorum: 2,
     leaseSeconds: 5,
   });
@@ -186,14 +188,17 @@ test('a crashed tab is reported, and the coordinator reissues its work units to 
     void browser.send('Fetch.failRequest', { requestId: e.requestId, errorReason: 'Failed' }).catch(() => undefined);
   });
   await browser.send('Fetch.enable', { patterns: [{ urlPattern: '*/v1/volunteer/submit*' }] });
-  const held = () =>
-    replicas("SELECT wu, volunteer, state FROM replicas WHERE state = 'leased'").filter(
-      (r) => r.volunteer === victim.snapshot?.volunteer,
-    );
   await expect.poll(() => victim.snapshot?.outbox ?? 0, { timeout: 60_000, intervals: [100] }).toBeGreaterThan(0);
-  const heldAtCrash = held();
+  const key = victim.snapshot?.volunteer;
+  // Fails once the page is gone: its session dies with it.
+  await browser.send('Page.crash').catch(() => undefined);
+  // What it held is read once the coordinator has answered what the page sent before it died (a submit
+  // sent before the cut may still have been in flight at the crash), and well before its 5 s leases expire.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const heldAtCrash = replicas("SELECT wu, volunteer, state FROM replicas WHERE state = 'leased'").filter(
+    (r) => r.volunteer === key,
+  );
   expect(heldAtCrash.length).toBeGreaterThan(0);
-  await browser.send('Page.crash').catch(() => undefined); // the session dies with the page
   const summary: FarmSummary = await farm.done;
   expect(['wus', 'no-work']).toContain(summary.reason);
   expect(summary.crashed).toBe(1);
@@ -202,7 +207,7 @@ test('a crashed tab is reported, and the coordinator reissues its work units to 
   const results = await coordinator.store.results(seeded.job as never, 0, 1000);
   expect(results.filter((r) => r.state === 'validated')).toHaveLength(seeded.workUnits);
   // What the crashed tab held when it died expired and was computed by the others.
-  const key = summary.per_tab[0]?.volunteer;
+  expect(summary.per_tab[0]?.volunteer).toBe(key);
   const expired = replicas("SELECT wu, volunteer, state FROM replicas WHERE state = 'expired'").filter(
     (r) => r.volunteer === key,
   );
