@@ -46,8 +46,6 @@ export interface Work {
   deadline: number;
   /** Set when a heartbeat says the lease is no longer ours to compute. */
   gone: string | null;
-  /** When the lease was asked for (monotonic ms): the start of its time to become ready. */
-  readonly askedAt: number;
   /** Input fetched and job prepared; started when the unit comes near the front of the queue. */
   ready: Promise<Ready> | null;
 }
@@ -86,7 +84,9 @@ export class LeaseQueue {
   #noWorkUntil = 0;
   #failures = 0;
   #waiting = false;
-  /** Moving average of the time from asking for a lease to its work unit being ready to run. */
+  /** Moving average of a lease request's round trip (asked → answered). */
+  #leaseEma: number | null = null;
+  /** Moving average of the time a unit takes to get ready once started (its input fetched, its job prepared). */
   #readyEma: number | null = null;
   /** Jobs whose signer was announced (each lease is checked; the event is sent once a job). */
   readonly #announced = new Set<string>();
@@ -102,8 +102,17 @@ export class LeaseQueue {
   get waiting(): boolean {
     return this.#waiting;
   }
+  /** Moving average of the time a unit takes to get ready once started. */
   get readyMs(): number | null {
     return this.#readyEma;
+  }
+  /**
+   * How long new work takes to arrive once asked for: a lease's round trip, then its unit getting ready. Each
+   * is measured on its own, from its own start: a unit's time from lease to ready would count the time it
+   * waited in a long queue, and the deeper the queue, the deeper it would ask it to be.
+   */
+  get leadMs(): number | null {
+    return this.#leaseEma === null ? null : this.#leaseEma + (this.#readyEma ?? 0);
   }
   /** Milliseconds until asking for leases is worth it again (after "no work" or a failure). */
   get holdOffMs(): number {
@@ -141,8 +150,10 @@ export class LeaseQueue {
 
   /** The unit's input and prepared job, fetched at most once. */
   ready(work: Work): Promise<Ready> {
-    work.ready ??= this.#ready(work.lease, work.job).then((ready) => {
-      this.#readyEma = ema(this.#readyEma, this.#o.clock.monotonic() - work.askedAt);
+    if (work.ready) return work.ready;
+    const started = this.#o.clock.monotonic();
+    work.ready = this.#ready(work.lease, work.job).then((ready) => {
+      this.#readyEma = ema(this.#readyEma, this.#o.clock.monotonic() - started);
       return ready;
     });
     return work.ready;
@@ -180,6 +191,7 @@ export class LeaseQueue {
       return;
     }
     this.#failures = 0;
+    this.#leaseEma = ema(this.#leaseEma, this.#o.clock.monotonic() - asked);
     const { leases, jobs, retryAfter } = answer.value;
     if (leases.length === 0) {
       const wait = Math.min((retryAfter ?? 5) * 1000, this.#o.maxIdleWaitMs ?? Number.POSITIVE_INFINITY);
@@ -211,7 +223,6 @@ export class LeaseQueue {
         leasedAt: this.#o.clock.now(),
         deadline: lease.deadline,
         gone: null,
-        askedAt: asked,
         ready: null,
       });
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_HANDOFF, MAX_PREFETCH, batchSize, handoffSize, prefetchDepth } from './pacing';
+import { MAX_HANDOFF, MAX_LEASED_AHEAD, MAX_PREFETCH, batchSize, handoffSize, leaseDepth, readyDepth } from './pacing';
 
 describe('pacing', () => {
   it('hands the worker what it runs at once before the first measure, then a second of short units, capped', () => {
@@ -19,11 +19,22 @@ describe('pacing', () => {
     expect(batchSize(0.001, 1)).toBe(64);
   });
 
-  it('keeps leased ahead twice the lease latency in units, at most MAX_PREFETCH, plus the hand-off', () => {
-    expect(prefetchDepth(null, 200, 3)).toBe(4);
-    expect(prefetchDepth(100, null, 0)).toBe(1);
-    expect(prefetchDepth(100, 200, 0)).toBe(4);
-    expect(prefetchDepth(1000, 200, 0)).toBe(1);
-    expect(prefetchDepth(0.1, 200, 5)).toBe(MAX_PREFETCH + 5);
+  it('keeps ready ahead twice the time a unit takes to get ready, in units, at most MAX_PREFETCH, plus the hand-off', () => {
+    expect(readyDepth(null, 200, 3)).toBe(4);
+    expect(readyDepth(100, null, 0)).toBe(1);
+    expect(readyDepth(100, 200, 0)).toBe(4);
+    expect(readyDepth(1000, 200, 0)).toBe(1);
+    expect(readyDepth(0.1, 200, 5)).toBe(MAX_PREFETCH + 5);
+  });
+
+  it('keeps leased ahead twice the time new work takes to arrive, in units, at most MAX_LEASED_AHEAD, plus the hand-off', () => {
+    expect(leaseDepth(null, 100, 3)).toBe(4);
+    expect(leaseDepth(1, null, 0)).toBe(1);
+    expect(leaseDepth(1000, 200, 0)).toBe(1);
+    expect(leaseDepth(10, 100, 0)).toBe(20);
+    // Sub-millisecond units behind a 100 ms lease: far more than the units kept ready.
+    expect(leaseDepth(0.4, 100, 64)).toBe(MAX_LEASED_AHEAD + 64);
+    expect(leaseDepth(1, 50, 0)).toBe(100);
+    expect(leaseDepth(0.001, 100, 5)).toBe(MAX_LEASED_AHEAD + 5);
   });
 });

@@ -2,8 +2,10 @@
 // hand the worker beyond the one it computes, how many to post in one call, and how many to keep leased and
 // fetched. Pure, so that the pipeline's loop only asks.
 
-/** Most work units kept leased ahead beyond those handed to the worker, however small they are. */
+/** Most work units kept ready ahead beyond those handed to the worker, however small they are. */
 export const MAX_PREFETCH = 16;
+/** Most work units kept leased ahead beyond those handed to the worker: the coordinator's default per-key cap. */
+export const MAX_LEASED_AHEAD = 256;
 /** Compute time the units handed to the worker ahead should cover, and their most. */
 const HANDOFF_MS = 1000;
 export const MAX_HANDOFF = 64;
@@ -36,13 +38,26 @@ export function batchSize(unitMs: number | null, atOnce: number): number {
 }
 
 /**
- * Work units to keep leased and fetched ahead: enough to cover (twice) the time a lease takes to become
- * ready (`readyMs`), measured against the time a work unit takes to compute (one for long work units, more
- * for tiny ones), plus the `handoff` handed to the worker ahead of time.
+ * Work units to keep ready ahead (input fetched, job prepared): enough to cover (twice) the time a unit takes
+ * to get ready (`readyMs`), measured against the time a work unit takes to compute (one for long work units,
+ * more for tiny ones), plus the `handoff` handed to the worker ahead of time.
  */
-export function prefetchDepth(unitMs: number | null, readyMs: number | null, handoff: number): number {
+export function readyDepth(unitMs: number | null, readyMs: number | null, handoff: number): number {
   if (unitMs === null || readyMs === null) return 1 + handoff;
-  // Twice the mean: lease latency varies far more than compute time does.
+  // Twice the mean: fetch latency varies far more than compute time does.
   const cover = Math.ceil((2 * readyMs) / Math.max(unitMs, 0.5));
   return Math.min(MAX_PREFETCH, Math.max(1, cover)) + handoff;
+}
+
+/**
+ * Work units to keep leased ahead: enough to compute through twice the time new work takes to arrive once
+ * asked for (`leadMs`: a lease's round trip, then its first unit getting ready), plus the `handoff`. A lease
+ * asked for only when a few units were left came 80-150 ms after the worker ran dry on sub-millisecond cnn
+ * units (the answer carrying 200+ inline inputs): 100-200 ms idle gaps every few hundred units (bench:runtime
+ * --gaps, 2026-12-01). At most MAX_LEASED_AHEAD: the coordinator grants no more to one key by default.
+ */
+export function leaseDepth(unitMs: number | null, leadMs: number | null, handoff: number): number {
+  if (unitMs === null || leadMs === null) return 1 + handoff;
+  const cover = Math.ceil((2 * leadMs) / Math.max(unitMs, 0.05));
+  return Math.min(MAX_LEASED_AHEAD, Math.max(1, cover)) + handoff;
 }

@@ -5,7 +5,7 @@ import { type ComputeOutcome, IN_FLIGHT } from '../compute/api';
 import type { VolunteerEvent } from '../events';
 import type { Interrupted } from '../host';
 import { MemoryOutbox } from '../outbox';
-import { MAX_HANDOFF, MAX_PREFETCH } from './pacing';
+import { MAX_HANDOFF, MAX_LEASED_AHEAD, MAX_PREFETCH } from './pacing';
 import { Pipeline, type PipelineClient, type PipelineClock, type PipelineCompute } from './pipeline';
 import { restAfter } from './throttle';
 
@@ -416,10 +416,12 @@ describe('pipeline', () => {
     await pipeline.stop('now');
     // Before anything is measured: the one to run, one handed to the worker ahead, one more.
     expect(asked[0]).toBe(3);
-    // 30 ms leases for 2 ms work units: the buffer grows to its cap, plus the units handed to the worker
-    // (250 ms of them: 125) and the one to run now, never past that.
-    expect(Math.max(...asked)).toBeGreaterThanOrEqual(MAX_PREFETCH - 1);
-    expect(Math.max(...asked)).toBeLessThanOrEqual(MAX_PREFETCH + 125 + 1);
+    // 30 ms leases for 2 ms work units: at least twice the lease's 30 ms in units (30, more as units take time
+    // to get ready), beyond the units kept ready; plus those handed to the worker and the one to run now,
+    // never past MAX_LEASED_AHEAD of them.
+    expect(Math.max(...asked)).toBeGreaterThanOrEqual(30 - 1);
+    expect(Math.max(...asked)).toBeGreaterThan(MAX_PREFETCH);
+    expect(Math.max(...asked)).toBeLessThanOrEqual(MAX_LEASED_AHEAD + MAX_HANDOFF + 1);
   });
 
   it('without prefetch, leases only when the previous work unit is done', async () => {

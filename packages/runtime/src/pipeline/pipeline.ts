@@ -7,7 +7,7 @@ import type { Interrupted } from '../host';
 import { LeaseQueue, type Work } from './lease-queue';
 import { OutcomeRecorder } from './outcome-recorder';
 import { ComputeTimes } from './compute-times';
-import { batchSize, handoffSize, prefetchDepth } from './pacing';
+import { batchSize, handoffSize, leaseDepth, readyDepth } from './pacing';
 import { type PipelineClock, type PipelineCounts, type PipelineOptions, systemClock } from './pipeline-options';
 import { clampDuty, restAfter } from './throttle';
 import { checkStart, type Runnable, type StartDeps, type Started } from './work-start';
@@ -88,7 +88,7 @@ export class Pipeline {
       onLeased: () => {
         this.counts.leased++;
       },
-      ahead: () => this.#depth(),
+      ahead: () => this.#readyAhead(),
     });
   }
 
@@ -291,10 +291,16 @@ export class Pipeline {
     return null;
   }
 
-  /** Work units to keep leased and fetched ahead, those handed to the worker included. */
+  /** Work units to keep leased ahead, those handed to the worker included. */
   #depth(): number {
     if (!this.#prefetch) return 0;
-    return prefetchDepth(this.#times.average, this.#queue.readyMs, this.#handoff());
+    return leaseDepth(this.#times.average, this.#queue.leadMs, this.#handoff());
+  }
+
+  /** Work units at the front of the queue to keep ready (fetched, prepared), those handed to the worker included. */
+  #readyAhead(): number {
+    if (!this.#prefetch) return 0;
+    return readyDepth(this.#times.average, this.#queue.readyMs, this.#handoff());
   }
 
   #refill(): void {
