@@ -92,7 +92,7 @@ describe('leases sized to the device', () => {
     });
   });
 
-  it('carries inputs inline only up to the budget of a response; the rest are fetched by hash', async () => {
+  it('grants no more units with inline inputs than one answer carries; a measured device leases again for more', async () => {
     const smallDir = mkdtempSync(join(tmpdir(), 'bricolage-inline-'));
     const small = await startCoordinator({
       dataDir: smallDir,
@@ -105,15 +105,41 @@ describe('leases sized to the device', () => {
       const job = await owner.createSquareJob({ leaseSeconds: 600 });
       await owner.addSquares(job, 1, 100);
       const gpu = await SimVolunteer.create(small.url);
-      const { leases } = await gpu.lease(1, measured(job, 1000));
-      expect(leases).toHaveLength(100);
-      expect(leases.filter((l) => l.input !== null)).toHaveLength(10);
-      const fetched = await fetch(`${small.url}/v1/blobs/${leases[50]!.inputHash}`);
-      expect(fetched.status).toBe(200);
-      expect(new Uint8Array(await fetched.arrayBuffer())).toHaveLength(16);
+      // 30 s of work at 1000 units/s is the whole job, but only 10 inputs of 16 bytes fit in an answer.
+      const first = await gpu.lease(1, measured(job, 1000));
+      expect(first.leases).toHaveLength(10);
+      expect(first.leases.every((l) => l.input !== null)).toBe(true);
+      const second = await gpu.lease(1, measured(job, 1000));
+      expect(second.leases).toHaveLength(10);
+      expect(new Set([...first.leases, ...second.leases].map((l) => l.workUnit)).size).toBe(20);
     } finally {
       await small.close();
       rmSync(smallDir, { recursive: true, force: true });
+    }
+  });
+
+  it('grants units whose inputs are too large to travel inline by the device speed alone; they are fetched by hash', async () => {
+    const bigDir = mkdtempSync(join(tmpdir(), 'bricolage-inline-'));
+    const big = await startCoordinator({
+      dataDir: bigDir,
+      port: 0,
+      clock,
+      config: { maxLeasesPerVolunteer: 1000, inlineInputBytes: 8, inlineLeaseBytes: 10 * 16 },
+    });
+    try {
+      const owner = new Researcher(big.url, (await big.createProject('by hash')).token);
+      const job = await owner.createSquareJob({ leaseSeconds: 600 });
+      await owner.addSquares(job, 1, 100);
+      const gpu = await SimVolunteer.create(big.url);
+      const { leases } = await gpu.lease(1, measured(job, 1000));
+      expect(leases).toHaveLength(100);
+      expect(leases.filter((l) => l.input !== null)).toHaveLength(0);
+      const fetched = await fetch(`${big.url}/v1/blobs/${leases[50]!.inputHash}`);
+      expect(fetched.status).toBe(200);
+      expect(new Uint8Array(await fetched.arrayBuffer())).toHaveLength(16);
+    } finally {
+      await big.close();
+      rmSync(bigDir, { recursive: true, force: true });
     }
   });
 });

@@ -127,6 +127,7 @@ export function stepLimits(config: CoordinatorConfig): StepLimits {
     separation: DEFAULT_SEPARATION,
     exempt: listCheck(exempt.value),
     inlineInputBytes: config.inlineInputBytes,
+    inlineLeaseBytes: config.inlineLeaseBytes,
     credit: config.credit,
   };
 }

@@ -21,6 +21,13 @@ export interface StepLimits {
   readonly exempt: (address: string) => boolean;
   /** Inputs up to this size travel inside the lease. */
   readonly inlineInputBytes: number;
+  /**
+   * Inputs carried in one lease answer, in all. A lease grants no more units whose input travels inline than
+   * fit in it: past it each would cost the volunteer a blob GET, and the per-address limit on those is sized
+   * for inputs too large to travel inline (a fast tab given 2,048 units of 12 KB ran into it at once and
+   * skipped the units it could not fetch). A fast device leases again instead, one request per budget.
+   */
+  readonly inlineLeaseBytes: number;
   /** What a validated result may earn per second its lease was held (rules/credit.ts). */
   readonly credit: CreditPolicy;
 }

@@ -3,9 +3,9 @@
 // speed on a job gets a target time of work; one that did not, up to the request's `max`), within the key's
 // lease room (rules/lease-limits.ts); within a job, known-answer units at the job's rate, then units that want
 // a replica, that this volunteer never held and that the separation rule lets it hold, drawn at random
-// (draw.ts). Each granted unit's counters move (the first replica also draws its quorum: adaptive
-// replication, rules/reputation.ts). A key past its error allowance gets nothing until it refills
-// (rules/error-budget.ts), and a key that stopped voting nothing at all.
+// (draw.ts), no more of those with inline inputs than one answer carries. Each granted unit's counters move
+// (the first replica also draws its quorum: adaptive replication, rules/reputation.ts). A key past its error
+// allowance gets nothing until it refills (rules/error-budget.ts), and a key that stopped voting nothing at all.
 import type { JobId } from '@bricolage/protocol';
 import { eligibility, leaseOrder } from '../rules/eligibility';
 import { leaseRoom } from '../rules/lease-limits';
@@ -43,10 +43,14 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
   for (const id of await tx.jobIds({ state: 'active', ...(q.project ? { project: q.project } : {}) }))
     open.push(await ctx.catalog.require(tx, id));
   const grants: { candidate: Candidate; replica: NewReplica; probe: boolean }[] = [];
+  /** Bytes of inline inputs the answer may still carry (StepLimits.inlineLeaseBytes); the first unit always goes. */
+  let inlineLeft = limits.inlineLeaseBytes;
+  const fits = (c: Candidate) => c.input === null || c.input.length <= inlineLeft || grants.length === 0;
   /** Credit committed by this lease to replicas of funded jobs, per funder. */
   const committedHere = new Map<string, number>();
+  let answerFull = false;
   for (const fit of leaseOrder(open, (job) => eligibility(job.definition.spec, q.capabilities))) {
-    if (room <= 0) break;
+    if (room <= 0 || answerFull) break;
     const { job, backend } = fit;
     const def = job.definition;
     const speed = speedOf(q.capabilities.speeds, job.id);
@@ -62,7 +66,13 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
     }
     const planned = jobRoom;
     const deadline = now + size.leaseMs;
-    const grant = (candidate: Candidate, probe: boolean) => {
+    /** Grants `candidate`, or answers false when its input no longer fits in the answer. */
+    const grant = (candidate: Candidate, probe: boolean): boolean => {
+      if (!fits(candidate)) {
+        answerFull = true;
+        return false;
+      }
+      if (candidate.input !== null) inlineLeft -= candidate.input.length;
       const wu = candidate.workUnit;
       if (!probe) {
         const trust = trustPolicyOf(def.adaptive);
@@ -89,6 +99,7 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
       });
       room--;
       jobRoom--;
+      return true;
     };
     if (def.knownAnswerRate > 0) {
       let probes: Candidate[] | null = null;
@@ -96,11 +107,11 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
         if (random() >= def.knownAnswerRate) continue;
         probes ??= await tx.probeCandidates(job.id, q.volunteer, PROBES_READ, limits.inlineInputBytes);
         const pick = probes.splice(Math.floor(random() * probes.length), 1)[0];
-        if (pick) grant(pick, true);
+        if (pick && !grant(pick, true)) break;
       }
     }
-    if (jobRoom > 0)
-      for (const candidate of await drawUnits(ctx, job.id, backend, me, jobRoom)) grant(candidate, false);
+    if (jobRoom > 0 && !answerFull)
+      for (const candidate of await drawUnits(ctx, job.id, backend, me, jobRoom)) if (!grant(candidate, false)) break;
     const n = planned - jobRoom;
     if (job.funder) committedHere.set(job.funder, (committedHere.get(job.funder) ?? 0) + n * def.costPerWorkUnit);
     if (speed === null) wanted -= n;
