@@ -127,7 +127,7 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   // Per address, the anonymous surface. A tab polls /healthz every 2 s (not limited: it is answered from
   // memory, like the page's static files and the well-known document), lists projects on load and once a
   // minute, trades a challenge for a token on Start and then once per ~11 minutes (2 requests), GETs each
-  // job's assets once (1-2) and each input over `inlineInputBytes` once per work unit, up to 16 leased
+  // job's assets once (1-2) and each input over `inlineInputBytes` once per work unit, up to 16 fetched
   // ahead. A tab starting up makes up to ~22 such requests; 16 at once, ~350: burst 400. Steady state is a
   // request or two a second per tab even on large-input jobs: 16 tabs fit in 50/s.
   perAddress: { perSecond: 50, burst: 400 },
