@@ -76,7 +76,7 @@ describe('leases sized to the device', () => {
     const more = await gpu!.lease(1, measured(big, 1000));
     expect(more.leases).toHaveLength(DEFAULT_SIZING.maxHeld - 5);
     // The same key reporting no speed is held to the per-key cap: it is full.
-    expect(await gpu!.lease(10)).toMatchObject({ leases: [], retryAfter: FULL_RETRY_S });
+    expect(await gpu!.lease(10)).toMatchObject({ leases: [], retryAfter: FULL_RETRY_S, full: true });
   });
 
   it('tells a device holding the most leases it may to ask again in a second, and one without work in ten s', async () => {
@@ -86,13 +86,14 @@ describe('leases sized to the device', () => {
     const held = await gpu!.lease(1000);
     expect(held.leases).toHaveLength(1000);
     // Its own results in flight free room within moments: "no work, come back in 10 s" would idle a fast tab.
-    expect(await gpu!.lease(1)).toMatchObject({ leases: [], retryAfter: FULL_RETRY_S });
+    expect(await gpu!.lease(1)).toMatchObject({ leases: [], retryAfter: FULL_RETRY_S, full: true });
     await gpu!.computeAndSubmit(held.leases.slice(0, 10), square);
     expect((await gpu!.lease(100)).leases).toHaveLength(10);
     // A device that cannot run the job is told the grid has nothing for it (no adapter, no wasm twin).
     expect(await other!.lease(1, { ...GPU_CAPABILITIES, webgpu: null })).toMatchObject({
       leases: [],
       retryAfter: NO_WORK_RETRY_S,
+      full: false,
     });
   });
 

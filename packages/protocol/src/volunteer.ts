@@ -132,6 +132,12 @@ export const LeaseResponse = z
     jobs: z.array(LeasedJob),
     /** When nothing could be leased: seconds to wait before asking again. */
     retryAfter: z.number().int().nonnegative().nullable(),
+    /**
+     * When nothing could be leased: whether it is because this key holds the most leases it may (results not
+     * yet accepted count), so that it may ask again as soon as some of its results are accepted, rather than
+     * because the grid has nothing for it. Absent from coordinators that do not say.
+     */
+    full: z.boolean().optional(),
   })
   .meta({ id: 'LeaseResponse' });
 export type LeaseResponse = z.infer<typeof LeaseResponse>;

@@ -161,6 +161,8 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
         }),
         jobs,
         retryAfter: granted.length === 0 ? retryAfter(refusals, now) : null,
+        // The key's room is one over all projects: full in one scope is full in all.
+        ...(granted.length === 0 ? { full: refusals.some((r) => r.why === 'full') } : {}),
       });
     },
   );

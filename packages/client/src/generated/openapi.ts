@@ -1074,6 +1074,7 @@ export interface components {
             leases: components["schemas"]["Lease"][];
             jobs: components["schemas"]["LeasedJob"][];
             retryAfter: number | null;
+            full?: boolean;
         };
         Lease: {
             lease: string;

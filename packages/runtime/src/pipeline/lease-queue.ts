@@ -84,6 +84,7 @@ export class LeaseQueue {
   #noWorkUntil = 0;
   #failures = 0;
   #waiting = false;
+  #full = false;
   /** Moving average of a lease request's round trip (asked → answered). */
   #leaseEma: number | null = null;
   /** Moving average of the time a unit takes to get ready once started (its input fetched, its job prepared). */
@@ -101,6 +102,13 @@ export class LeaseQueue {
   /** True while the coordinator has had nothing for us. */
   get waiting(): boolean {
     return this.#waiting;
+  }
+  /**
+   * The last answer leased nothing because this key held the most leases it may: results accepted make room.
+   * A coordinator that does not say is taken to mean it may be (asking again costs one request).
+   */
+  get full(): boolean {
+    return this.#full;
   }
   /** Moving average of the time a unit takes to get ready once started. */
   get readyMs(): number | null {
@@ -192,8 +200,9 @@ export class LeaseQueue {
     }
     this.#failures = 0;
     this.#leaseEma = ema(this.#leaseEma, this.#o.clock.monotonic() - asked);
-    const { leases, jobs, retryAfter } = answer.value;
+    const { leases, jobs, retryAfter, full } = answer.value;
     if (leases.length === 0) {
+      this.#full = full !== false;
       const wait = Math.min((retryAfter ?? 5) * 1000, this.#o.maxIdleWaitMs ?? Number.POSITIVE_INFINITY);
       this.#noWorkUntil = this.#o.clock.monotonic() + Math.max(100, wait);
       this.#waiting = true;

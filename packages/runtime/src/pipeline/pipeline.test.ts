@@ -591,7 +591,7 @@ describe('pipeline', () => {
     const lease = client.lease.bind(client);
     client.lease = async (request) => {
       const room = 2 - held;
-      if (room <= 0) return { ok: true, value: { leases: [], jobs: [], retryAfter: 60 } };
+      if (room <= 0) return { ok: true, value: { leases: [], jobs: [], retryAfter: 60, full: true } };
       const answer = await lease({ ...request, max: Math.min(request.max ?? 1, room) });
       if (answer.ok) held += answer.value.leases.length;
       return answer;
@@ -609,6 +609,27 @@ describe('pipeline', () => {
     await until(async () => (await outbox.size()) === 2 && log.includes('done 4'), 5_000);
     await accept();
     expect(log.filter((l) => l.startsWith('done'))).toEqual(['done 1', 'done 2', 'done 3', 'done 4']);
+    await pipeline.stop();
+  });
+
+  it("waits out the coordinator's wait after accepted results when it said the grid had no work, not a full room", async () => {
+    const { client, log } = await fakeClient(2);
+    let asked = 0;
+    const lease = client.lease.bind(client);
+    client.lease = async (request) => {
+      asked++;
+      const answer = await lease(request);
+      if (answer.ok && answer.value.leases.length === 0)
+        return { ok: true, value: { ...answer.value, retryAfter: 60, full: false } };
+      return answer;
+    };
+    const { pipeline, outbox } = await pipelineFor(client, fakeCompute(log), { maxIdleWaitMs: 60_000 });
+    pipeline.start();
+    await until(async () => (await outbox.size()) === 2 && pipeline.waiting);
+    const before = asked;
+    pipeline.resultsAccepted();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(asked).toBe(before);
     await pipeline.stop();
   });
 

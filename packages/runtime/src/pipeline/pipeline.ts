@@ -168,11 +168,12 @@ export class Pipeline {
    * Results were accepted: their leases no longer count against this key's room on the coordinator. After a
    * lease answered with nothing, ask again now rather than when its wait ends: a fast tab's room fills within
    * moments (256 cnn units are a tenth of a second), and the coordinator's "full, ask in 1 s" left it idle
-   * for the rest of that second with work waiting (bench:runtime --gaps: a gap at every 256th unit). Where
-   * the grid truly had no work, this costs one lease request per accepted submit.
+   * for the rest of that second with work waiting (bench:runtime --gaps: a gap at every 256th unit). Only
+   * when the answer said the key was full: where the grid had no work, asking again per accepted submit
+   * would only be told so again.
    */
   resultsAccepted(): void {
-    if (!this.#queue.waiting) return;
+    if (!this.#queue.waiting || !this.#queue.full) return;
     this.#queue.wake();
     this.#wake();
   }
