@@ -59,8 +59,9 @@ export function errorResponse(c: Context, code: ErrorCode, message: string, inde
 /** The client hung up: nobody will read the answer, and it is no fault of ours. */
 function clientGone(c: Context): boolean {
   if (c.req.raw.signal.aborted) return true;
-  const incoming = (c.env as { incoming?: { destroyed?: boolean } } | undefined)?.incoming;
-  return incoming?.destroyed === true;
+  const incoming = (c.env as { incoming?: { destroyed?: boolean; complete?: boolean } } | undefined)?.incoming;
+  // A request whose body was read whole is destroyed too (Node ends it): only one cut short went away.
+  return incoming?.destroyed === true && incoming.complete !== true;
 }
 
 /**
