@@ -84,6 +84,13 @@ export const LeaseRequest = z
      * and none when the list is empty. Absent: every project.
      */
     projects: z.array(ProjectId).max(100).optional(),
+    /**
+     * This page starts without the leases its key may still hold (a reload, the next page of a site with the
+     * widget, a stop and start): the key's open leases of the jobs it may be leased come back first, before any
+     * new ones, with their deadlines unchanged; those after this lease, or from the first when null. Without it
+     * a page that left strands its key's leases until they expire, and the key's room with them.
+     */
+    resumeAfter: LeaseId.nullable().optional(),
   })
   .meta({ id: 'LeaseRequest' });
 export type LeaseRequest = z.input<typeof LeaseRequest>;
@@ -138,6 +145,13 @@ export const LeaseResponse = z
      * because the grid has nothing for it. Absent from coordinators that do not say.
      */
     full: z.boolean().optional(),
+    /** On `resumeAfter`: how many of `leases`, at the front, the key held already. */
+    resumed: z.number().int().nonnegative().optional(),
+    /**
+     * On `resumeAfter`, when the key holds more open leases than this answer could carry back: ask again with
+     * this as `resumeAfter` (no new leases come until they have all come back).
+     */
+    resumeNext: LeaseId.optional(),
   })
   .meta({ id: 'LeaseResponse' });
 export type LeaseResponse = z.infer<typeof LeaseResponse>;

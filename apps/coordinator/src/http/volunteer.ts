@@ -25,7 +25,7 @@ import {
 } from '@bricolage/protocol';
 import { z } from 'zod';
 import { decodeBase64, encodeBase64, sha256Hex } from '../hash';
-import type { GrantedLease, NoLease, SubmitItem } from '../store/store';
+import type { GrantedLease, LeaseOutcome, LeaseQuery, NoLease, SubmitItem } from '../store/store';
 import { bucketOf } from './client-address';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
@@ -112,15 +112,27 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       // One store lease per chosen project, until `max` are granted: the choice needs nothing of the store.
       const granted: GrantedLease[] = [];
       const refusals: NoLease[] = [];
+      // The key's held leases come back once, with the first scope's answer, for all the scopes chosen.
+      let resume: LeaseQuery['resume'] =
+        body.resumeAfter === undefined
+          ? undefined
+          : {
+              after: body.resumeAfter === null ? 0 : leaseNumber(body.resumeAfter),
+              projects: scopes.includes(undefined) ? null : (scopes as ProjectId[]),
+            };
+      let resumed: Pick<LeaseOutcome, 'resumed' | 'resumeNext'> = {};
       for (const project of scopes) {
-        if (granted.length >= body.max) break;
+        if (granted.length >= body.max || resumed.resumeNext !== undefined) break;
         const query = {
           volunteer: c.get('volunteer'),
           capabilities: body.capabilities,
           max: body.max - granted.length,
           ...(project ? { project: project as ProjectId } : {}),
+          ...(resume ? { resume } : {}),
         };
+        resume = undefined;
         const outcome = await deps.store.lease(query, now);
+        if (query.resume) resumed = { resumed: outcome.resumed ?? 0, resumeNext: outcome.resumeNext };
         granted.push(...outcome.granted);
         if (outcome.none) refusals.push(outcome.none);
       }
@@ -163,6 +175,8 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
         retryAfter: granted.length === 0 ? retryAfter(refusals, now) : null,
         // The key's room is one over all projects: full in one scope is full in all.
         ...(granted.length === 0 ? { full: refusals.some((r) => r.why === 'full') } : {}),
+        ...(resumed.resumed !== undefined ? { resumed: resumed.resumed } : {}),
+        ...(resumed.resumeNext !== undefined ? { resumeNext: leaseId(resumed.resumeNext) } : {}),
       });
     },
   );

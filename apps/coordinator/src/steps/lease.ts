@@ -6,7 +6,8 @@
 // (draw.ts), no more of those with inline inputs than one answer carries. Each granted unit's counters move
 // (the first replica also draws its quorum: adaptive replication, rules/reputation.ts). A key past its error
 // allowance gets nothing until it refills (rules/error-budget.ts), and a key that stopped voting nothing at all.
-import type { JobId } from '@bricolage/protocol';
+// A page starting afresh (`resume`) first takes back the key's open leases, unchanged (heldBack below).
+import type { JobId, LeaseNumber } from '@bricolage/protocol';
 import { eligibility, leaseOrder } from '../rules/eligibility';
 import { leaseRoom } from '../rules/lease-limits';
 import { DEFAULT_SIZING, leaseSize, speedOf, volunteerRoom } from '../rules/lease-size';
@@ -16,7 +17,7 @@ import { standingAt, trustPolicyOf } from '../rules/standing';
 import { uncommitted } from './fund';
 import { replicasWanted } from '../rules/validation';
 import type { Candidate, NewReplica, VolunteerRecord } from '../store/records';
-import type { GrantedLease, LeaseOutcome, LeaseQuery } from '../store/store';
+import type { GrantedLease, LeaseOutcome, LeaseQuery, NoLease } from '../store/store';
 import type { JobFacts, StepContext } from './context';
 import { drawUnits, holderOf } from './draw';
 
@@ -31,11 +32,29 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
   const standing = standingAt(volunteer.standing, now);
   // A key that stopped voting gets nothing: its results would be set aside, the replicas wasted.
   if (!standing.reputation.voting) return { granted: [], none: { why: 'not_voting' } };
+  /** Bytes of inline inputs the answer may still carry (StepLimits.inlineLeaseBytes); the first unit always goes. */
+  let inlineLeft = limits.inlineLeaseBytes;
+  let carried = 0;
+  const fits = (c: Candidate) => c.input === null || c.input.length <= inlineLeft || carried === 0;
+  const carry = (c: Candidate) => {
+    if (c.input !== null) inlineLeft -= c.input.length;
+    carried++;
+  };
+  // Leases it holds already come back first, whatever its room (they count in it already) and its error allowance
+  // (they were granted under it): a page starting afresh computes them rather than leaving them to expire.
+  const back = q.resume ? await heldBack(ctx, q, q.resume, fits, carry) : null;
+  if (back?.next != null)
+    return { granted: back.leases, none: null, resumed: back.leases.length, resumeNext: back.next };
+  const resumed = back ? { resumed: back.leases.length } : {};
+  const nothing = (none: NoLease): LeaseOutcome =>
+    back && back.leases.length > 0
+      ? { granted: back.leases, none: null, ...resumed }
+      : { granted: [], none, ...resumed };
   if (!mayLease(standing.budget, now, DEFAULT_ERROR_BUDGET)) {
     const until = leaseAgainAt(standing.budget, now, DEFAULT_ERROR_BUDGET);
-    return { granted: [], none: { why: 'out_of_allowance', until } };
+    return nothing({ why: 'out_of_allowance', until });
   }
-  if (room <= 0) return { granted: [], none: { why: 'full' } };
+  if (room <= 0) return nothing({ why: 'full' });
   // Units still wanted of jobs it reported no speed for, and seconds of work still to hand out on those it did.
   let wanted = q.max;
   let seconds = DEFAULT_SIZING.targetSeconds;
@@ -43,9 +62,6 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
   for (const id of await tx.jobIds({ state: 'active', ...(q.project ? { project: q.project } : {}) }))
     open.push(await ctx.catalog.require(tx, id));
   const grants: { candidate: Candidate; replica: NewReplica; probe: boolean }[] = [];
-  /** Bytes of inline inputs the answer may still carry (StepLimits.inlineLeaseBytes); the first unit always goes. */
-  let inlineLeft = limits.inlineLeaseBytes;
-  const fits = (c: Candidate) => c.input === null || c.input.length <= inlineLeft || grants.length === 0;
   /** Credit committed by this lease to replicas of funded jobs, per funder. */
   const committedHere = new Map<string, number>();
   let answerFull = false;
@@ -72,7 +88,7 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
         answerFull = true;
         return false;
       }
-      if (candidate.input !== null) inlineLeft -= candidate.input.length;
+      carry(candidate);
       const wu = candidate.workUnit;
       if (!probe) {
         const trust = trustPolicyOf(def.adaptive);
@@ -117,7 +133,7 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
     if (speed === null) wanted -= n;
     else seconds -= n / speed;
   }
-  if (grants.length === 0) return { granted: [], none: { why: 'no_work' } };
+  if (grants.length === 0) return nothing({ why: 'no_work' });
   const ids = await tx.insertReplicas(grants.map((g) => g.replica));
   changes.volunteer(q.volunteer).leased += grants.length;
   const granted = grants.map((g, i) => ({
@@ -132,7 +148,47 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
     // is one of the job's, sent on the same terms (a publishing job's) as the rest.
     tag: g.candidate.tag,
   }));
-  return { granted, none: null };
+  return { granted: [...(back?.leases ?? []), ...granted], none: null, ...resumed };
+}
+
+/** Held leases read per answer at most (a key's room is far below it by default). */
+const HELD_READ = 1000;
+
+/**
+ * The key's open leases after `resume.after` that a page starting afresh takes back: those of active jobs of the
+ * projects it serves that the device runs on the backend they were leased for (a lease's backend binds its
+ * result), as many as the answer carries; `next` is the last lease looked at when more may be held.
+ */
+async function heldBack(
+  ctx: StepContext,
+  q: LeaseQuery,
+  resume: NonNullable<LeaseQuery['resume']>,
+  fits: (c: Candidate) => boolean,
+  carry: (c: Candidate) => void,
+): Promise<{ leases: GrantedLease[]; next: LeaseNumber | null }> {
+  const { tx, now, limits } = ctx;
+  const rows = await tx.heldLeases(q.volunteer, resume.after, now, HELD_READ, limits.inlineInputBytes);
+  const leases: GrantedLease[] = [];
+  let last: LeaseNumber | null = null;
+  for (const held of rows) {
+    if (!fits(held)) return { leases, next: last };
+    last = held.lease;
+    if (resume.projects && !resume.projects.includes(held.project)) continue;
+    const fit = eligibility((await ctx.catalog.require(tx, held.job)).definition.spec, q.capabilities);
+    if (!fit.ok || fit.backend !== held.backend) continue;
+    carry(held);
+    leases.push({
+      lease: held.lease,
+      workUnit: held.workUnit.id,
+      job: held.job,
+      backend: held.backend,
+      deadline: held.deadline,
+      inputHash: held.workUnit.inputHash,
+      input: held.input,
+      tag: held.tag,
+    });
+  }
+  return { leases, next: rows.length === HELD_READ ? last : null };
 }
 
 /**

@@ -16,6 +16,7 @@ import type { Broadcast } from '../broadcast/broadcast';
 import type {
   FailureRow,
   Candidate,
+  HeldLease,
   JobDelta,
   JobRecord,
   JobTotals,
@@ -155,6 +156,18 @@ export interface LeaseRows {
   holdersOf(units: readonly WorkUnitNumber[]): Promise<UnitHolder[]>;
   /** Leases held now by all the keys whose origin is in this bucket (rules/lease-limits.ts' per-address ceiling). */
   heldByBucket(bucket: string): Promise<number>;
+  /**
+   * The key's open leases (leased, deadline at `now` or later) of active jobs, ids above `after`, lowest first, up
+   * to `limit`, each with its unit, tag and input when that is at most `inlineBytes` long: what a page starting
+   * afresh takes back (steps/lease.ts). Read only: nothing of them changes.
+   */
+  heldLeases(
+    volunteer: VolunteerKey,
+    after: LeaseNumber | 0,
+    now: number,
+    limit: number,
+    inlineBytes: number,
+  ): Promise<HeldLease[]>;
   /** Known-answer units of the job this volunteer never held (up to `limit`). */
   probeCandidates(job: JobId, volunteer: VolunteerKey, limit: number, inlineBytes: number): Promise<Candidate[]>;
   /** Inserts the replicas in order and returns their lease numbers in the same order. */

@@ -117,6 +117,15 @@ export interface Candidate {
   readonly tag: string | null;
 }
 
+/** A lease its key holds still (leased, its deadline not passed), with its unit as a lease answer carries it. */
+export interface HeldLease extends Candidate {
+  readonly lease: LeaseNumber;
+  readonly job: JobId;
+  readonly project: ProjectId;
+  readonly backend: BackendClass | null;
+  readonly deadline: number;
+}
+
 /** A job's volunteers' failures of one code, with the latest one as an example. */
 export interface FailureRow {
   readonly code: string;

@@ -1,7 +1,7 @@
 // A replica's row as both stores read it: the same columns, and the same record made of them (the Postgres
 // pool reads BIGINT as a number, pg-persistence.ts, so that rows of both stores are alike).
-import type { JobId, LeaseNumber, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
-import type { ReplicaRecord } from './records';
+import type { BackendClass, JobId, LeaseNumber, ProjectId, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
+import type { Candidate, HeldLease, ReplicaRecord } from './records';
 
 /** A work unit's columns, as `w`. */
 export const UNIT = `w.id, w.job, w.state, w.input_hash, w.expected_hash, w.quorum, w.need, w.in_flight, w.issued,
@@ -64,4 +64,24 @@ export const toPrefixedReplica = (r: PrefixedReplicaRow): ReplicaRecord => ({
   deadline: r.r_deadline,
   outputHash: r.r_output_hash,
   errorCode: r.r_error_code,
+});
+
+/** A held lease's own columns, beside its unit's (`UNIT`): `r` the replica, `j` its job. */
+export const HELD = 'r.id AS r_id, r.backend AS r_backend, r.deadline AS r_deadline, j.project AS j_project';
+
+export interface HeldSqlRow {
+  r_id: number;
+  r_backend: string | null;
+  r_deadline: number;
+  j_project: string;
+  job: string;
+}
+
+export const toHeld = (r: HeldSqlRow, unit: Candidate): HeldLease => ({
+  ...unit,
+  lease: r.r_id as LeaseNumber,
+  job: r.job as JobId,
+  project: r.j_project as ProjectId,
+  backend: r.r_backend as BackendClass | null,
+  deadline: r.r_deadline,
 });

@@ -119,6 +119,10 @@ export interface LeaseOutcome {
   readonly granted: readonly GrantedLease[];
   /** Why none were granted; null when some were. */
   readonly none: NoLease | null;
+  /** On a resume: how many of `granted`, at the front, the key held already. */
+  readonly resumed?: number;
+  /** On a resume that could not carry back all the key holds: the last lease it carried back. */
+  readonly resumeNext?: LeaseNumber;
 }
 
 export interface LeaseQuery {
@@ -126,6 +130,11 @@ export interface LeaseQuery {
   readonly capabilities: Capabilities;
   readonly max: number;
   readonly project?: ProjectId;
+  /**
+   * A page starting afresh: the key's open leases after `after` (0: all) of active jobs of these projects (null:
+   * any) that the device runs on the backend they were leased for come back first (steps/lease.ts).
+   */
+  readonly resume?: { readonly after: LeaseNumber | 0; readonly projects: readonly ProjectId[] | null };
 }
 
 export type SubmitItem =

@@ -1075,6 +1075,8 @@ export interface components {
             jobs: components["schemas"]["LeasedJob"][];
             retryAfter: number | null;
             full?: boolean;
+            resumed?: number;
+            resumeNext?: string;
         };
         Lease: {
             lease: string;
@@ -1103,6 +1105,7 @@ export interface components {
             max?: number;
             project?: string;
             projects?: string[];
+            resumeAfter?: string | null;
         };
         Capabilities: {
             webgpu: components["schemas"]["WebGpuCapability"];

@@ -112,4 +112,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   CREATE INDEX work_units_window ON work_units(job, id, hr_class) WHERE need > 0;
   DROP INDEX work_units_need;
   `,
+  `
+  -- A key's open leases, lowest first: what a page starting afresh takes back (steps/lease.ts heldBack).
+  CREATE INDEX replicas_volunteer_leased ON replicas(volunteer, id) WHERE state = 'leased';
+  `,
 ];

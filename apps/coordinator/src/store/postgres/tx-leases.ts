@@ -2,6 +2,7 @@ import type { JobId, LeaseNumber, VolunteerKey, WorkUnitNumber } from '@bricolag
 import type { QueryResultRow } from 'pg';
 import type {
   Candidate,
+  HeldLease,
   NewReplica,
   ReplicaChange,
   ReplicaInContext,
@@ -14,7 +15,7 @@ import type {
   WorkUnitChange,
 } from '../records';
 import { byShape } from '../change-shapes';
-import { IN_CONTEXT, type ReplicaSqlRow, toReplica, UNIT } from '../replica-rows';
+import { HELD, type HeldSqlRow, IN_CONTEXT, type ReplicaSqlRow, toHeld, toReplica, UNIT } from '../replica-rows';
 import { RESULTS_SQL, type ResultSqlRow, toResultRow } from '../result-rows';
 import type { ResultRow } from '../store';
 import {
@@ -97,6 +98,24 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
       [bucket],
     );
     return row?.n ?? 0;
+  },
+
+  async heldLeases(
+    volunteer: VolunteerKey,
+    after: LeaseNumber | 0,
+    now: number,
+    limit: number,
+    inline: number,
+  ): Promise<HeldLease[]> {
+    const rows = await db.q(
+      `SELECT ${HELD}, ${UNIT}, CASE WHEN length(b.bytes) <= $5 THEN b.bytes END AS input, w.tag AS tag
+       FROM replicas r JOIN work_units w ON w.id = r.wu JOIN jobs j ON j.id = r.job
+         LEFT JOIN blobs b ON b.hash = w.input_hash
+       WHERE r.volunteer = $1 AND r.state = 'leased' AND r.id > $2 AND r.deadline >= $3 AND j.state = 'active'
+       ORDER BY r.id LIMIT $4`,
+      [volunteer, after, now, limit, inline],
+    );
+    return rows.map((r) => toHeld(r as HeldSqlRow, toCandidate(r)));
   },
 
   async probeCandidates(job: JobId, volunteer: VolunteerKey, limit: number, inline: number): Promise<Candidate[]> {

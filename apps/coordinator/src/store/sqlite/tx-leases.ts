@@ -1,6 +1,7 @@
 import type { BackendClass, JobId, LeaseNumber, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
 import type {
   Candidate,
+  HeldLease,
   NewReplica,
   ReplicaChange,
   ReplicaInContext,
@@ -13,7 +14,7 @@ import type {
   WorkUnitChange,
 } from '../records';
 import { byShape } from '../change-shapes';
-import { IN_CONTEXT, type ReplicaSqlRow, toReplica, UNIT } from '../replica-rows';
+import { HELD, type HeldSqlRow, IN_CONTEXT, type ReplicaSqlRow, toHeld, toReplica, UNIT } from '../replica-rows';
 import { RESULTS_SQL, type ResultSqlRow, toResultRow } from '../result-rows';
 import type { ResultRow } from '../store';
 import {
@@ -107,6 +108,26 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
       .statement('SELECT COALESCE(SUM(leased - returned), 0) AS n FROM volunteers WHERE bucket = ?')
       .get(bucket) as { n: number };
     return row.n;
+  },
+
+  async heldLeases(
+    volunteer: VolunteerKey,
+    after: LeaseNumber | 0,
+    now: number,
+    limit: number,
+    inline: number,
+  ): Promise<HeldLease[]> {
+    // Through each active job's leases (job, volunteer): no index follows a key's leases alone (schema.ts).
+    const rows = db
+      .statement(
+        `SELECT ${HELD}, ${UNIT}, CASE WHEN length(b.bytes) <= ? THEN b.bytes END AS input, w.tag AS tag
+       FROM jobs j JOIN replicas r INDEXED BY replicas_job_leased ON r.job = j.id
+         JOIN work_units w ON w.id = r.wu LEFT JOIN blobs b ON b.hash = w.input_hash
+       WHERE j.state = 'active' AND r.volunteer = ? AND r.state = 'leased' AND r.id > ? AND r.deadline >= ?
+       ORDER BY r.id LIMIT ?`,
+      )
+      .all(inline, volunteer, after, now, limit) as (CandidateRow & HeldSqlRow)[];
+    return rows.map((r) => toHeld(r, toCandidate(r)));
   },
 
   async probeCandidates(job: JobId, volunteer: VolunteerKey, limit: number, inline: number): Promise<Candidate[]> {
