@@ -16,6 +16,8 @@ export type VolunteerState =
 
 export type VolunteerEvent =
   | { readonly type: 'state'; readonly state: VolunteerState }
+  /** Leases this key held already, taken back by a page starting afresh (their results not yet sent). */
+  | { readonly type: 'resumed'; readonly count: number }
   | {
       readonly type: 'leased';
       readonly lease: string;

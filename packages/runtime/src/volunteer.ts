@@ -30,6 +30,7 @@ import {
 import { ComputeHost, type WorkerFactory } from './host';
 import { MemoryOutbox, type Outbox } from './outbox';
 import { Pipeline } from './pipeline/pipeline';
+import { type KeyClaim, claimKey } from './key-claim';
 import { clampDuty } from './pipeline/throttle';
 
 /** Where the page's visibility comes from; `document` by default. */
@@ -167,6 +168,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
   let phase: 'idle' | 'starting' | 'started' | 'stopping' | 'stopped' = 'idle';
   let lastState: VolunteerState = 'idle';
   let pipeline: Pipeline | null = null;
+  let claim: KeyClaim | null = null;
   let device: Promise<{
     probe: DeviceProbe;
     calibration: CalibrationReport | null;
@@ -267,7 +269,12 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
       if (phase === 'started' || phase === 'starting') return;
       phase = 'starting';
       updateState();
-      const [{ capabilities }, token] = await Promise.all([examine(), client.token()]);
+      const [{ capabilities }, token, claimed] = await Promise.all([
+        examine(),
+        client.token(),
+        claimKey(identity.publicKeyText),
+      ]);
+      claim = claimed;
       if (!token.ok) emit({ type: 'warning', message: `authentication failed: ${token.error.message}` });
       pipeline = new Pipeline({
         client,
@@ -281,6 +288,8 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
         projects,
         prefetch,
         throttle,
+        // The one page computing for the key takes back what its earlier page left held.
+        resume: claimed.sole,
         ...(options.project ? { project: options.project } : {}),
         ...(options.maxIdleWaitMs !== undefined ? { maxIdleWaitMs: options.maxIdleWaitMs } : {}),
         ...(options.heartbeatCheckMs !== undefined ? { heartbeatCheckMs: options.heartbeatCheckMs } : {}),
@@ -297,6 +306,8 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
       phase = 'stopping';
       updateState();
       await pipeline.stop(mode);
+      claim?.release();
+      claim = null;
       phase = 'stopped';
       updateState();
       kick();

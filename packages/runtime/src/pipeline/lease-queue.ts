@@ -11,6 +11,7 @@ import type { PrepareOutcome } from '../compute/api';
 import type { VolunteerEvent } from '../events';
 import type { ComputeErrorCode } from '../executors/executor';
 import type { AssetSource } from '../host';
+import type { Outbox } from '../outbox';
 
 export interface LeaseClient {
   lease(request: LeaseRequest): Promise<ClientResult<LeaseResponse>>;
@@ -73,7 +74,16 @@ export interface LeaseQueueOptions {
   readonly onLeased: () => void;
   /** How many units at the front of the queue to keep getting ready. */
   readonly ahead: () => number;
+  /**
+   * Take back the key's open leases with the first requests (a page starting afresh: LeaseRequest.resumeAfter),
+   * less those whose results wait in this outbox. Only the one page computing for its key may (volunteer.ts
+   * `claimKey`): two would compute them twice.
+   */
+  readonly resume?: Pick<Outbox, 'peek'>;
 }
+
+/** Results in the outbox looked at when leases are taken back: more than a page computes between sends. */
+const RESUME_PEEK = 1000;
 
 const ema = (previous: number | null, sample: number) => (previous === null ? sample : previous * 0.7 + sample * 0.3);
 
@@ -91,9 +101,12 @@ export class LeaseQueue {
   #readyEma: number | null = null;
   /** Jobs whose signer was announced (each lease is checked; the event is sent once a job). */
   readonly #announced = new Set<string>();
+  /** Where taking back the key's open leases goes on (null: from the first); undefined once all came back. */
+  #resumeAfter: string | null | undefined;
 
   constructor(options: LeaseQueueOptions) {
     this.#o = options;
+    this.#resumeAfter = options.resume ? null : undefined;
   }
 
   get length(): number {
@@ -184,11 +197,13 @@ export class LeaseQueue {
   async #lease(max: number): Promise<void> {
     const asked = this.#o.clock.monotonic();
     const chosen = this.#o.projects?.() ?? null;
+    const resumeAfter = this.#resumeAfter;
     const answer = await this.#o.client.lease({
       capabilities: this.#o.capabilities(),
       max,
       ...(this.#o.project ? { project: this.#o.project } : {}),
       ...(chosen ? { projects: [...chosen] } : {}),
+      ...(resumeAfter !== undefined ? { resumeAfter } : {}),
     });
     if (!answer.ok) {
       const delay = backoffDelay(this.#failures++);
@@ -200,7 +215,10 @@ export class LeaseQueue {
     }
     this.#failures = 0;
     this.#leaseEma = ema(this.#leaseEma, this.#o.clock.monotonic() - asked);
-    const { leases, jobs, retryAfter, full } = answer.value;
+    const { jobs, retryAfter, full, resumed = 0, resumeNext } = answer.value;
+    let leases = answer.value.leases;
+    // A coordinator that does not know the field says nothing of it: nothing to go on with.
+    if (resumeAfter !== undefined) this.#resumeAfter = resumeNext;
     if (leases.length === 0) {
       this.#full = full !== false;
       const wait = Math.min((retryAfter ?? 5) * 1000, this.#o.maxIdleWaitMs ?? Number.POSITIVE_INFINITY);
@@ -209,6 +227,7 @@ export class LeaseQueue {
       return;
     }
     this.#waiting = false;
+    if (resumed > 0) leases = await this.#takenBack(leases, resumed);
     const byId = new Map(jobs.map((j) => [j.id as string, j]));
     for (const lease of leases) {
       const job = byId.get(lease.job);
@@ -236,6 +255,14 @@ export class LeaseQueue {
       });
     }
     this.prime(this.#o.ahead());
+  }
+
+  /** The answer's leases less those of the first `resumed` (held already) whose results wait in the outbox. */
+  async #takenBack(leases: readonly Lease[], resumed: number): Promise<Lease[]> {
+    const answered = new Set((await this.#o.resume?.peek(RESUME_PEEK))?.map((e) => e.id));
+    const back = leases.slice(0, resumed).filter((l) => !answered.has(l.lease));
+    this.#o.emit({ type: 'resumed', count: back.length });
+    return [...back, ...leases.slice(resumed)];
   }
 
   /** Fetches the input and assets and prepares the job in the worker: all of it while another WU computes. */

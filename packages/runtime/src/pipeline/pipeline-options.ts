@@ -49,6 +49,8 @@ export interface PipelineOptions {
   readonly projects?: readonly string[] | null;
   /** Checks a job's signature before anything of it is fetched or run (client/job-verifier.ts). */
   readonly verify?: (job: LeasedJob) => Promise<JobCheck>;
+  /** Take back the key's open leases first (lease-queue.ts): this is the one page computing for its key. */
+  readonly resume?: boolean;
 }
 
 export interface PipelineCounts {

@@ -89,6 +89,7 @@ export class Pipeline {
         this.counts.leased++;
       },
       ahead: () => this.#readyAhead(),
+      ...(options.resume ? { resume: options.outbox } : {}),
     });
   }
 

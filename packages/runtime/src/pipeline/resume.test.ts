@@ -1,0 +1,84 @@
+// A page starting afresh takes back its key's open leases (LeaseRequest.resumeAfter) before new ones, going on
+// where each answer stopped, and computes none whose result already waits in its outbox.
+import type { BlobHash, LeaseId, LeaseRequest, WorkUnitId } from '@bricolage/protocol';
+import { sha256Hex, toBase64 } from '@bricolage/protocol';
+import { expect, it } from 'vitest';
+import type { PipelineClient } from './pipeline';
+import { fakeCompute, job, pipelineFor, until } from './fakes';
+
+/** A coordinator holding leases 1–5 for the key, two per answer when taken back, then new ones from 6 to 8. */
+async function holdingClient() {
+  const requests: LeaseRequest[] = [];
+  const input = (i: number) => new Uint8Array(4).fill(i);
+  const lease = async (i: number) => ({
+    lease: `ls_${i}` as LeaseId,
+    workUnit: `wu_${i}` as WorkUnitId,
+    job: job.id,
+    deadline: Date.now() + 60_000,
+    inputHash: (await sha256Hex(input(i))) as BlobHash,
+    input: toBase64(input(i)),
+  });
+  let fresh = 6;
+  const client: PipelineClient = {
+    async lease(request) {
+      requests.push(request);
+      if (request.resumeAfter !== undefined) {
+        const after = request.resumeAfter === null ? 0 : Number(request.resumeAfter.slice(3));
+        const back = [after + 1, after + 2].filter((i) => i <= 5);
+        const next = back.at(-1) === 5 || back.length === 0 ? {} : { resumeNext: `ls_${back.at(-1)}` as LeaseId };
+        const leases = await Promise.all(back.map(lease));
+        return { ok: true, value: { leases, jobs: [job], retryAfter: null, resumed: back.length, ...next } };
+      }
+      const leases = fresh <= 8 ? [await lease(fresh++)] : [];
+      return { ok: true, value: { leases, jobs: leases.length ? [job] : [], retryAfter: leases.length ? null : 1 } };
+    },
+    async blob() {
+      return { ok: false, error: { code: 'not_found', message: 'none', status: 404, transient: false } };
+    },
+    async heartbeat() {
+      return { ok: true, value: { leases: [] } };
+    },
+  };
+  return { client, requests };
+}
+
+it('takes back the held leases first, answer after answer, then leases new ones', async () => {
+  const { client, requests } = await holdingClient();
+  const log: string[] = [];
+  const { pipeline, outbox, events } = await pipelineFor(client, fakeCompute(log), { resume: true });
+  // The earlier page computed lease 2 and left before sending it.
+  await outbox.put({
+    id: 'ls_2',
+    createdAt: 0,
+    result: { kind: 'error', lease: 'ls_2' as LeaseId, code: 'timeout', message: 'earlier page' },
+  });
+  pipeline.start();
+  await until(async () => (await outbox.size()) === 8);
+  await pipeline.stop();
+  expect(requests.slice(0, 4).map((r) => r.resumeAfter)).toEqual([null, 'ls_2', 'ls_4', undefined]);
+  expect(requests.slice(3).every((r) => r.resumeAfter === undefined)).toBe(true);
+  // Every unit computed once: 2 was not computed again.
+  expect(log.filter((l) => l.startsWith('run')).sort()).toEqual([
+    'run 1',
+    'run 3',
+    'run 4',
+    'run 5',
+    'run 6',
+    'run 7',
+    'run 8',
+  ]);
+  expect(events.filter((e) => e.type === 'resumed')).toEqual([
+    { type: 'resumed', count: 1 },
+    { type: 'resumed', count: 2 },
+    { type: 'resumed', count: 1 },
+  ]);
+});
+
+it('takes nothing back unless it is the page computing for its key', async () => {
+  const { client, requests } = await holdingClient();
+  const { pipeline, outbox } = await pipelineFor(client, fakeCompute([]));
+  pipeline.start();
+  await until(async () => (await outbox.size()) === 3);
+  await pipeline.stop();
+  expect(requests.every((r) => r.resumeAfter === undefined)).toBe(true);
+});
