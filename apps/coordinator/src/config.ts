@@ -69,7 +69,10 @@ export interface CoordinatorConfig extends ConnectionLimits {
   readonly perProject: RateLimit;
   /** Volunteer keys seen for the first time (a token for a key never seen before), per client address. */
   readonly newIdentities: RateLimit;
-  /** Leases one key may hold at once, however much it has delivered (rules/lease-limits.ts `perKey`). */
+  /**
+   * Leases one key may hold at once, however much it has delivered (rules/lease-limits.ts `perKey`); a device
+   * whose reported speed needs more may hold one speed-sized lease's worth (rules/lease-size.ts `keyCeiling`).
+   */
   readonly maxLeasesPerVolunteer: number;
   /** The rest of the lease room: a new key's, its growth per validated result, and one address's ceiling. */
   readonly leaseRoom: Omit<LeaseRoomPolicy, 'perKey'>;

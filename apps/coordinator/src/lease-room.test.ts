@@ -10,7 +10,7 @@ import { maxLifetimeMs } from './rules/lease-limits';
 import { describeBackends } from './testing/backends';
 import { square } from './testing/fixtures';
 import { useGrid } from './testing/grid-fixture';
-import { SimVolunteer, okResult } from './testing/sim-volunteer';
+import { GPU_CAPABILITIES, SimVolunteer, okResult } from './testing/sim-volunteer';
 
 const quiet = () => undefined;
 
@@ -90,6 +90,18 @@ describeBackends('lease room and lifetime', (backend) => {
     await computeAll(b, bLeases);
     expect((await a.lease(20)).leases).toHaveLength(0);
     expect((await (await enrol('203.0.113.5')).lease(20)).leases).toHaveLength(2);
+  });
+
+  it('holds a key that reports a high speed to its validated results and its address’s ceiling all the same', async () => {
+    const job = await start(
+      40,
+      { leaseSeconds: 600, minQuorum: 1 },
+      { leaseRoom: { newKey: 4, perValid: 1, perAddress: 6 } },
+    );
+    const fast = { ...GPU_CAPABILITIES, speeds: [{ job: job as never, unitsPerSecond: 1_000_000 }] };
+    const a = await enrol('203.0.113.5');
+    expect((await a.lease(20, fast)).leases).toHaveLength(4);
+    expect((await (await enrol('203.0.113.5')).lease(20, fast)).leases).toHaveLength(2);
   });
 
   it('leaves the operator’s loopback keys only the per-key cap', async () => {

@@ -7,6 +7,7 @@ import type { Capabilities } from '@bricolage/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
 import { FULL_RETRY_S, NO_WORK_RETRY_S } from './http/volunteer';
+import { DEFAULT_SIZING } from './rules/lease-size';
 import { type Coordinator, startCoordinator } from './server';
 import { Researcher, square } from './testing/fixtures';
 import { GPU_CAPABILITIES, SimVolunteer } from './testing/sim-volunteer';
@@ -61,19 +62,20 @@ describe('leases sized to the device', () => {
     expect(await unmeasured!.computeAndSubmit(asked.leases, square)).toMatchObject({ status: 200 });
   });
 
-  it('gives a fast device the few units left with a short deadline, and never more than the cap', async () => {
+  it('gives a fast device the few units left with a short deadline, and never more than it may hold', async () => {
     const job = await researcher.createSquareJob({ leaseSeconds: 600 });
     await researcher.addSquares(job, 1, 5);
     const [gpu] = await Promise.all([SimVolunteer.create(coordinator.url)]);
     const { leases } = await gpu!.lease(1, measured(job, 1000));
     expect(leases).toHaveLength(5);
-    // The lease is planned for the 1000 units the cap allows, 1 s of work at 1000/s: 2 · 1 + 15 s, not 600 s.
-    expect(leases[0]!.deadline).toBe(clock.now() + 17_000);
+    // The lease is planned for the 4096 units a device this fast may hold (DEFAULT_SIZING.maxHeld, above the
+    // per-key cap of 1000), 4.1 s of work at 1000/s: 2 · 4.096 + 15 s, not 600 s.
+    expect(leases[0]!.deadline).toBe(clock.now() + 23_192);
     const big = await researcher.createSquareJob({ leaseSeconds: 600, name: 'big' });
-    await researcher.addSquares(big, 1, 2000);
+    await researcher.addSquares(big, 1, 5000);
     const more = await gpu!.lease(1, measured(big, 1000));
-    expect(more.leases).toHaveLength(1000 - 5);
-    // It holds the most it may: an empty answer that says so.
+    expect(more.leases).toHaveLength(DEFAULT_SIZING.maxHeld - 5);
+    // The same key reporting no speed is held to the per-key cap: it is full.
     expect(await gpu!.lease(10)).toMatchObject({ leases: [], retryAfter: FULL_RETRY_S, full: true });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SIZING, leaseSize } from './lease-size';
+import { DEFAULT_SIZING, fastestSpeed, keyCeiling, leaseSize } from './lease-size';
 
 const base = { leaseSeconds: 600, room: 100_000, wanted: 4, seconds: DEFAULT_SIZING.targetSeconds };
 
@@ -35,5 +35,24 @@ describe('lease size', () => {
 
   it('hands out nothing more to a measured device once the request’s target time is spent', () => {
     expect(leaseSize({ ...base, speed: 10, seconds: 0 }).count).toBe(0);
+  });
+
+  it('lets a key hold what one lease sized to its reported speed gives, above the per-key cap, up to maxHeld', () => {
+    expect(keyCeiling(256, null)).toBe(256);
+    expect(keyCeiling(256, 0)).toBe(256);
+    // 30 s of a phone's or a CPU tab's work is less than the cap: the cap stands.
+    expect(keyCeiling(256, 0.5)).toBe(256);
+    expect(keyCeiling(256, 8)).toBe(256);
+    // cnn at 40 units/s needs 1200; a GPU at 2000/s would need 60,000 and gets maxHeld.
+    expect(keyCeiling(256, 40)).toBe(1200);
+    expect(keyCeiling(256, 2000)).toBe(DEFAULT_SIZING.maxHeld);
+    // An operator's cap above maxHeld is kept.
+    expect(keyCeiling(10_000, 2000)).toBe(10_000);
+  });
+
+  it("takes a report's fastest job as the device's speed", () => {
+    expect(fastestSpeed(undefined)).toBeNull();
+    expect(fastestSpeed([])).toBeNull();
+    expect(fastestSpeed([{ unitsPerSecond: 3 }, { unitsPerSecond: 700 }, { unitsPerSecond: 0.2 }])).toBe(700);
   });
 });

@@ -10,9 +10,11 @@ export interface LeaseSizing {
   /** A measured device's lease lasts `slack` times its expected compute time, plus `graceSeconds`. */
   readonly slack: number;
   readonly graceSeconds: number;
+  /** The most leases a measured device may hold, however fast it says it is (see `keyCeiling`). */
+  readonly maxHeld: number;
 }
 
-export const DEFAULT_SIZING: LeaseSizing = { targetSeconds: 30, slack: 2, graceSeconds: 15 };
+export const DEFAULT_SIZING: LeaseSizing = { targetSeconds: 30, slack: 2, graceSeconds: 15, maxHeld: 4096 };
 
 export interface LeaseSizeInput {
   /** The device's units per second on this job, or null when it reported none. */
@@ -50,3 +52,22 @@ export const speedOf = (speeds: readonly { job: string; unitsPerSecond: number }
 
 /** Units a volunteer may still hold: the per-volunteer cap on units in flight, less what it holds now. */
 export const volunteerRoom = (inFlight: number, cap: number): number => Math.max(0, cap - inFlight);
+
+/** The fastest speed a capability report gives on any job (units per second), or null. */
+export const fastestSpeed = (speeds: readonly { unitsPerSecond: number }[] | undefined): number | null =>
+  speeds && speeds.length > 0 ? Math.max(...speeds.map((s) => s.unitsPerSecond)) : null;
+
+/**
+ * The most leases a key may hold: the per-key cap, or, for a device whose reported speed needs more, what
+ * one lease sized to its speed gives (`targetSeconds` of its work), at most `maxHeld`. A fixed cap of 256
+ * bounded a fast device by its round trip rather than its speed: 256 cnn units are 0.1 s of one core's work,
+ * less than a lease and a submit take, and the tab stood idle between them (bench:runtime, 2026-12-01). The
+ * speed is the volunteer's own claim, so it buys little: the leases of a device that says it is fast last
+ * as long as that speed needs (`leaseSize`: twice the expected time plus 15 s), so units a liar sits on come
+ * back within seconds; and a key's room still grows only with its validated results, under its address's
+ * ceiling (rules/lease-limits.ts), which this does not raise.
+ */
+export function keyCeiling(perKey: number, speed: number | null, sizing: LeaseSizing = DEFAULT_SIZING): number {
+  if (speed === null || !(speed > 0)) return perKey;
+  return Math.max(perKey, Math.min(sizing.maxHeld, Math.ceil(speed * sizing.targetSeconds)));
+}

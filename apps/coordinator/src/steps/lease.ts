@@ -10,7 +10,7 @@
 import type { JobId, LeaseNumber } from '@bricolage/protocol';
 import { eligibility, leaseOrder } from '../rules/eligibility';
 import { leaseRoom } from '../rules/lease-limits';
-import { DEFAULT_SIZING, leaseSize, speedOf, volunteerRoom } from '../rules/lease-size';
+import { DEFAULT_SIZING, fastestSpeed, keyCeiling, leaseSize, speedOf, volunteerRoom } from '../rules/lease-size';
 import { DEFAULT_ERROR_BUDGET, leaseAgainAt, mayLease } from '../rules/error-budget';
 import { quorumFor } from '../rules/reputation';
 import { standingAt, trustPolicyOf } from '../rules/standing';
@@ -28,7 +28,7 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
   const { tx, changes, now, random, limits } = ctx;
   const volunteer = await tx.lockVolunteer(q.volunteer);
   const me = holderOf(q.volunteer, volunteer.origin, limits);
-  let room = await roomOf(ctx, volunteer, me.exempt === true);
+  let room = await roomOf(ctx, volunteer, me.exempt === true, fastestSpeed(q.capabilities.speeds));
   const standing = standingAt(volunteer.standing, now);
   // A key that stopped voting gets nothing: its results would be set aside, the replicas wasted.
   if (!standing.reputation.voting) return { granted: [], none: { why: 'not_voting' } };
@@ -194,16 +194,23 @@ async function heldBack(
 /**
  * How many more leases the key may hold: its room grows with its validated results, under a ceiling over all
  * keys of its address. The operator's own addresses (SEPARATION_EXEMPT), and a key the token route never saw
- * (a caller of the store itself), have only the per-key cap.
+ * (a caller of the store itself), have only the per-key cap. That cap is higher for a device whose reported
+ * speed needs it (`keyCeiling`).
  */
-async function roomOf(ctx: StepContext, volunteer: VolunteerRecord, exempt: boolean): Promise<number> {
+async function roomOf(
+  ctx: StepContext,
+  volunteer: VolunteerRecord,
+  exempt: boolean,
+  speed: number | null,
+): Promise<number> {
   const { limits } = ctx;
   const inFlight = volunteer.leased - volunteer.returned;
-  if (exempt || !volunteer.origin) return volunteerRoom(inFlight, limits.maxLeasesPerVolunteer);
+  const perKey = keyCeiling(limits.maxLeasesPerVolunteer, speed);
+  if (exempt || !volunteer.origin) return volunteerRoom(inFlight, perKey);
   const held = {
     key: inFlight,
     address: await ctx.tx.heldByBucket(volunteer.origin.bucket),
     validated: volunteer.valid,
   };
-  return leaseRoom(Number.POSITIVE_INFINITY, held, { ...limits.leaseRoom, perKey: limits.maxLeasesPerVolunteer });
+  return leaseRoom(Number.POSITIVE_INFINITY, held, { ...limits.leaseRoom, perKey });
 }
