@@ -7,7 +7,9 @@ describe('pacing', () => {
     expect(handoffSize(null, 4)).toBe(4);
     expect(handoffSize(1500, 1)).toBe(1);
     expect(handoffSize(100, 1)).toBe(10);
+    expect(handoffSize(10, 1)).toBe(100);
     expect(handoffSize(1, 1)).toBe(MAX_HANDOFF);
+    expect(handoffSize(0.4, 1)).toBe(MAX_HANDOFF);
   });
 
   it('posts one unit a call on a backend that runs several at once, else 25 ms of units', () => {

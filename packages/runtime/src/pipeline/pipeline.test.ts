@@ -206,7 +206,7 @@ describe('pipeline', () => {
     // Each unit takes 1 ms on a clock the test moves, whatever this machine's load.
     let t = 0;
     const clock = { now: () => Date.now(), monotonic: () => t };
-    const { client, log } = await fakeClient(200);
+    const { client, log } = await fakeClient(600);
     const inner = fakeCompute(log);
     const timed: PipelineCompute = {
       prepare: inner.prepare,
@@ -219,7 +219,7 @@ describe('pipeline', () => {
     const { compute, stats } = workerLike(timed, 1);
     const { pipeline, outbox } = await pipelineFor(client, compute, { clock });
     pipeline.start();
-    await until(async () => (await outbox.size()) === 200);
+    await until(async () => (await outbox.size()) === 600);
     await pipeline.stop();
     // A second of 1 ms units, as many as the handoff's cap, and the one computing: not the 2 of long units.
     expect(stats.most).toBe(MAX_HANDOFF + 1);
