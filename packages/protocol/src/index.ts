@@ -98,6 +98,8 @@ export {
   ChallengeResponse,
   HeartbeatRequest,
   HeartbeatResponse,
+  ReleaseRequest,
+  ReleaseResponse,
   JobSpeed,
   Lease,
   LeasedJob,

@@ -12,7 +12,17 @@ export const WorkUnitState = z.enum(WORK_UNIT_STATES);
 export type WorkUnitState = z.infer<typeof WorkUnitState>;
 
 /** How one replica of a work unit ended up. */
-export const REPLICA_STATES = ['leased', 'returned', 'valid', 'invalid', 'error', 'expired', 'superseded'] as const;
+// `released`: given back uncomputed by the page that held it (API.release): no result, and no error either.
+export const REPLICA_STATES = [
+  'leased',
+  'returned',
+  'valid',
+  'invalid',
+  'error',
+  'expired',
+  'superseded',
+  'released',
+] as const;
 export const ReplicaState = z.enum(REPLICA_STATES);
 export type ReplicaState = z.infer<typeof ReplicaState>;
 

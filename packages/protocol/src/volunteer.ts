@@ -165,6 +165,15 @@ export const HeartbeatResponse = z
   })
   .meta({ id: 'HeartbeatResponse' });
 
+/**
+ * Leases a page gives back uncomputed as it leaves (pagehide, a stop): each goes back into the queue at once,
+ * as no error of the key's or the unit's. Leases not the key's or not open are left as they are.
+ */
+export const ReleaseRequest = z.object({ leases: z.array(LeaseId).min(1).max(1000) }).meta({ id: 'ReleaseRequest' });
+export type ReleaseRequest = z.infer<typeof ReleaseRequest>;
+export const ReleaseResponse = z.object({ released: z.number().int().nonnegative() }).meta({ id: 'ReleaseResponse' });
+export type ReleaseResponse = z.infer<typeof ReleaseResponse>;
+
 export const SubmittedResult = z
   .discriminatedUnion('kind', [
     z.object({

@@ -85,6 +85,7 @@ describe('browser headers', () => {
       API.token,
       API.lease,
       API.heartbeat,
+      API.release,
       API.submit,
       API.imports,
       API.receipts,

@@ -49,7 +49,7 @@ const CROSS_ORIGIN: readonly { readonly path: string | RegExp; readonly methods:
   { path: /^\/v1\/blobs\/[^/]+(\/manifest)?$/, methods: READ },
   { path: API.ortWasm, methods: READ },
   // Imports: a page of another grid presents that grid's receipts here (portable credit, http/imports.ts).
-  ...[API.challenge, API.token, API.lease, API.heartbeat, API.submit, API.imports].map((path) => ({
+  ...[API.challenge, API.token, API.lease, API.heartbeat, API.release, API.submit, API.imports].map((path) => ({
     path,
     methods: ['POST'],
   })),

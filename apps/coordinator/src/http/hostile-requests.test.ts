@@ -1140,6 +1140,26 @@ const CASES: readonly Case[] = [
     code: 'payload_too_large',
   },
 
+  // Giving leases back.
+  {
+    name: 'release: no leases',
+    req: (w) => json('POST', API.release, { leases: [] }, w.alice.bearer),
+    status: 400,
+    code: 'bad_request',
+  },
+  {
+    name: 'release: a job id where a lease id goes',
+    req: (w) => json('POST', API.release, { leases: [A(w, 2).lease, w.job] }, w.alice.bearer),
+    status: 400,
+    code: 'bad_request',
+  },
+  {
+    name: 'release: without a token',
+    req: (w) => json('POST', API.release, { leases: [A(w, 2).lease] }),
+    status: 401,
+    code: 'unauthorized',
+  },
+
   // Heartbeats.
   {
     name: 'heartbeat: no leases',

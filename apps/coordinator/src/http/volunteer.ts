@@ -20,6 +20,8 @@ import {
   domainMessage,
   leaseId,
   leaseNumber,
+  ReleaseRequest,
+  ReleaseResponse,
   verify,
   workUnitId,
 } from '@bricolage/protocol';
@@ -197,6 +199,25 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     async (c, { body }) => {
       const rows = await deps.store.heartbeat(c.get('volunteer'), body.leases.map(leaseNumber), deps.clock.now());
       return c.json({ leases: rows.map((r) => ({ lease: leaseId(r.lease), deadline: r.deadline, state: r.state })) });
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'post',
+      path: API.release,
+      operationId: 'releaseLeases',
+      summary: 'Give back leases this page will not compute (it is leaving): they go back into the queue at once',
+      tag: 'volunteer',
+      auth: 'volunteer',
+      body: ReleaseRequest,
+      response: { schema: ReleaseResponse, description: 'How many of them were open and are given back' },
+    },
+    [auth, json],
+    async (c, { body }) => {
+      const released = await deps.store.release(c.get('volunteer'), body.leases.map(leaseNumber), deps.clock.now());
+      return c.json({ released });
     },
   );
 

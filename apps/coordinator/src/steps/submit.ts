@@ -48,6 +48,8 @@ export async function submit(
     if (r.state !== 'leased') {
       if (r.state === 'expired')
         return reject('lease_expired', `lease ls_${item.lease} expired before its result arrived`);
+      if (r.state === 'released')
+        return reject('lease_expired', `lease ls_${item.lease} was given back before its result arrived`);
       const same = item.kind === 'ok' ? r.outputHash === item.outputHash : r.errorCode === item.code;
       if (same) {
         repeated++;

@@ -25,6 +25,7 @@ import { writeChanges } from '../steps/write';
 import { JobCatalog, type StepContext, type StepLimits } from '../steps/context';
 import { expireLeases } from '../steps/expire';
 import { heartbeat } from '../steps/heartbeat';
+import { releaseLeases } from '../steps/release';
 import { progress, setJobState } from '../steps/jobs';
 import { balanceOf, pauseUnfunded } from '../steps/fund';
 import { AlreadyImported, importCredits } from '../steps/import';
@@ -261,6 +262,14 @@ export class CoordinatorStore implements Store {
       const rows = await heartbeat(ctx, volunteer, leases);
       await writeChanges(ctx);
       return rows;
+    });
+  }
+
+  release(volunteer: VolunteerKey, leases: readonly LeaseNumber[], now: number): Promise<number> {
+    return this.#step(now, async (ctx) => {
+      const released = await releaseLeases(ctx, volunteer, leases);
+      await writeChanges(ctx);
+      return released;
     });
   }
 

@@ -238,6 +238,8 @@ export interface Store {
   // volunteers
   lease(q: LeaseQuery, now: number): Promise<LeaseOutcome>;
   heartbeat(volunteer: VolunteerKey, leases: readonly LeaseNumber[], now: number): Promise<HeartbeatRow[]>;
+  /** Gives back the key's open leases among these (steps/release.ts); returns how many were. */
+  release(volunteer: VolunteerKey, leases: readonly LeaseNumber[], now: number): Promise<number>;
   submit(volunteer: VolunteerKey, items: readonly SubmitItem[], now: number): Promise<Result<SubmitResponse>>;
   /** Whether this coordinator is the one of its grid that sweeps (always, alone on SQLite). */
   lead(): Promise<boolean>;

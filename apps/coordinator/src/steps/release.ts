@@ -1,0 +1,47 @@
+// Release: a page that leaves gives back the leases it will not compute (units not started, those its worker was
+// running). Each goes back into the queue at once, where an expiry would have waited for its deadline, and it is
+// no error: the unit takes the replica back as if it had never been issued and the key's error allowance is
+// untouched (validate.ts `onRefusal`; a reader moving on is nobody's fault). It is no way to choose one's units
+// either: a key never holds a unit it held before, nor does its address (draw.ts reads every holder). A
+// known-answer unit given back counts as an expiry, as it would have: a key that could tell one must not dodge it.
+import type { LeaseNumber, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
+import type { Ballot } from './credit';
+import type { StepContext } from './context';
+import { mayHoldReturned, onError, onRefusal } from './validate';
+
+/** Gives back the key's open leases among `leases`; returns how many there were. */
+export async function releaseLeases(
+  ctx: StepContext,
+  volunteer: VolunteerKey,
+  leases: readonly LeaseNumber[],
+): Promise<number> {
+  const { tx, changes, now } = ctx;
+  const rows = (await tx.replicasInContext(leases)).filter(
+    (r) => r.replica.volunteer === volunteer && r.replica.state === 'leased' && r.replica.deadline >= now,
+  );
+  if (rows.length === 0) return 0;
+  const waiting = [...new Set(rows.filter((r) => mayHoldReturned(r.workUnit)).map((r) => r.workUnit.id))];
+  const returned = new Map<WorkUnitNumber, Ballot[]>();
+  if (waiting.length > 0)
+    for (const r of await tx.returnedFor(waiting)) returned.set(r.workUnit, [...(returned.get(r.workUnit) ?? []), r]);
+  const probes = rows.some((r) => r.workUnit.state === 'probe');
+  // Its standing, for the known-answer units among them (charged as expiries).
+  if (probes) {
+    const v = await tx.volunteer(volunteer);
+    if (v) changes.know(v);
+  }
+  const tally = changes.volunteer(volunteer);
+  for (const row of rows) {
+    const r = row.replica;
+    changes.setReplica(r.id, { state: 'released', returnedAt: now });
+    tally.returned++;
+    const job = await ctx.catalog.require(tx, r.job);
+    const wu = changes.unit(row.workUnit);
+    const earlier = returned.get(wu.id) ?? [];
+    if (wu.state === 'probe') {
+      tally.errors++;
+      onError(ctx, job, wu, volunteer, earlier, 'expired');
+    } else onRefusal(ctx, job, wu, earlier);
+  }
+  return rows.length;
+}
