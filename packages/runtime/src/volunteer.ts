@@ -169,6 +169,11 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
   let lastState: VolunteerState = 'idle';
   let pipeline: Pipeline | null = null;
   let claim: KeyClaim | null = null;
+  // A page that goes (a link followed, a reload, its tab closed) gives back what it will not compute.
+  (globalThis as { addEventListener?: (type: 'pagehide', listener: () => void) => void }).addEventListener?.(
+    'pagehide',
+    () => pipeline?.leave(),
+  );
   let device: Promise<{
     probe: DeviceProbe;
     calibration: CalibrationReport | null;

@@ -17,6 +17,8 @@ export interface LeaseClient {
   lease(request: LeaseRequest): Promise<ClientResult<LeaseResponse>>;
   blob(hash: string): Promise<ClientResult<Uint8Array>>;
   heartbeat(leases: readonly string[]): Promise<ClientResult<HeartbeatReply>>;
+  /** Gives leases back as the page goes, in a request that outlives it (coordinator-client.ts). */
+  releaseOnLeave?(leases: readonly string[]): void;
 }
 
 export interface Preparer {
@@ -157,6 +159,18 @@ export class LeaseQueue {
 
   clear(): void {
     this.#queue.length = 0;
+  }
+
+  /**
+   * The page is going (pagehide): gives back the units held and `running` (their results would go with the page)
+   * so that other volunteers get them now, not at their deadlines; nothing is held after.
+   */
+  giveBack(running: Iterable<Work>): void {
+    const given = [...this.#queue, ...running];
+    for (const work of given) work.gone = 'given back as the page went';
+    const leases = given.map((w) => w.lease.lease);
+    this.clear();
+    if (leases.length > 0) this.#o.client.releaseOnLeave?.(leases);
   }
 
   /** Asks for leases again at once (the projects chosen changed): a "no work" wait no longer holds. */

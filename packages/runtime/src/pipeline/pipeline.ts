@@ -217,7 +217,7 @@ export class Pipeline {
 
   /**
    * Stops leasing. `finish` lets the work units in the worker complete and enter the outbox; `now` kills them.
-   * Leases fetched ahead and not started are left to expire on the coordinator.
+   * Leases fetched ahead and not started are given back to the coordinator.
    */
   async stop(mode: 'finish' | 'now' = 'finish'): Promise<void> {
     if (!this.#running) return;
@@ -227,7 +227,12 @@ export class Pipeline {
     if (mode === 'now') this.#abort.abort();
     this.#wake();
     await this.#loop;
-    this.#queue.clear();
+    this.#queue.giveBack([]);
+  }
+
+  /** The page is going: what it will not compute goes back to the coordinator (LeaseQueue.giveBack). */
+  leave(): void {
+    this.#queue.giveBack(this.#inWorker);
   }
 
   async #run(): Promise<void> {
@@ -355,6 +360,12 @@ export class Pipeline {
       this.#inWorker.delete(work);
       // Never ran (another work unit's timeout replaced the worker): run it again on the new worker.
       if (outcome.code === 'restarted' && this.#running) this.#queue.unshift(work);
+      return 0;
+    }
+    if (work.gone) {
+      // Not ours any more (given back as the page went, and it came back from the back/forward cache): no result.
+      this.#inWorker.delete(work);
+      this.#outcomes.skip(work, work.gone);
       return 0;
     }
     // The worker's own timestamps, when it gave them: they leave out the page's latency in between.

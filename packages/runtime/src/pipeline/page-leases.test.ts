@@ -1,10 +1,11 @@
-// A page starting afresh takes back its key's open leases (LeaseRequest.resumeAfter) before new ones, going on
-// where each answer stopped, and computes none whose result already waits in its outbox.
+// A page's leases across its life: starting afresh, it takes back its key's open leases (resumeAfter) before new
+// ones, going on where each answer stopped, computing none whose result already waits in its outbox; going, it
+// gives back what it will not compute (API.release).
 import type { BlobHash, LeaseId, LeaseRequest, WorkUnitId } from '@bricolage/protocol';
 import { sha256Hex, toBase64 } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
 import type { PipelineClient } from './pipeline';
-import { fakeCompute, job, pipelineFor, until } from './fakes';
+import { fakeClient, fakeCompute, job, pipelineFor, until } from './fakes';
 
 /** A coordinator holding leases 1–5 for the key, two per answer when taken back, then new ones from 6 to 8. */
 async function holdingClient() {
@@ -81,4 +82,25 @@ it('takes nothing back unless it is the page computing for its key', async () =>
   await until(async () => (await outbox.size()) === 3);
   await pipeline.stop();
   expect(requests.every((r) => r.resumeAfter === undefined)).toBe(true);
+});
+
+it('gives back, as the page goes, the units leased ahead and those in the worker, and holds nothing after', async () => {
+  const { client, log } = await fakeClient(50);
+  const released: string[][] = [];
+  const { pipeline, outbox } = await pipelineFor(
+    { ...client, releaseOnLeave: (leases) => void released.push([...leases]) },
+    fakeCompute(log, { delayMs: 20 }),
+  );
+  pipeline.start();
+  await until(async () => (await outbox.size()) >= 2);
+  pipeline.leave();
+  await pipeline.stop('now');
+  expect(released).toHaveLength(1);
+  const given = released[0]!;
+  expect(given.length).toBeGreaterThan(0);
+  const leased = log.filter((l) => l.startsWith('lease')).map((l) => `ls_${l.slice(6)}`);
+  const answered = (await outbox.peek(100)).map((e) => e.id);
+  // Every lease is answered or given back, none both.
+  expect(given.filter((l) => answered.includes(l))).toEqual([]);
+  expect([...given, ...answered].sort()).toEqual([...leased].sort());
 });
