@@ -1,0 +1,72 @@
+// A page's leases outlive it no longer than they must. A page that goes gives back what it held (pagehide, a
+// keepalive request), so its units are wanted again at once rather than when their 10-minute leases run out; a
+// page that crashed (no pagehide) leaves them held, and the key's next page takes them back and computes them.
+import { execFileSync } from 'node:child_process';
+import type { Coordinator } from '@bricolage/coordinator';
+import type { JobId } from '@bricolage/protocol';
+import type { Page } from '@playwright/test';
+import { expect, jobCounts, openPage, seedPrimes, test } from './support';
+
+const PORT = 18786;
+const UNITS = 200;
+// About 0.1 s of work each here: the job lasts far longer than the test waits before it leaves.
+const SEGMENT = 4_194_304;
+// Long enough that a lease running out could never be what frees a unit during a test.
+const LEASE_SECONDS = 600;
+
+const seed = async (grid: Coordinator) =>
+  (await seedPrimes(grid, { limit: UNITS * SEGMENT, segment: SEGMENT, leaseSeconds: LEASE_SECONDS })).job;
+const validated = async (grid: Coordinator, job: string) => (await jobCounts(grid, job)).validated;
+const errors = async (grid: Coordinator, job: string) => (await grid.store.activity(job as JobId, 10)).errors;
+
+/** Opens the page and presses Start, as a volunteer does. */
+async function contribute(page: Page, url: string): Promise<void> {
+  await openPage(page, url);
+  await page.getByRole('button', { name: 'Start' }).click();
+}
+
+test('a page that goes gives back the units it held: the next reader’s page computes them at once', async ({
+  scratch,
+  startGrid,
+  launchProfile,
+}) => {
+  const grid = await startGrid({ dataDir: await scratch('leave-data'), port: PORT });
+  const job = await seed(grid);
+  const page = await (await launchProfile(await scratch('leave-profile'))).newPage();
+  await contribute(page, grid.url);
+  await expect.poll(() => validated(grid, job), { timeout: 60_000 }).toBeGreaterThan(2);
+  expect((await jobCounts(grid, job)).in_progress).toBeGreaterThan(0);
+  await page.goto('about:blank');
+
+  // Another browser, another key: only units given back (or never leased) can come its way before their deadlines.
+  await contribute(await (await launchProfile(await scratch('next-profile'))).newPage(), grid.url);
+  // All of it but the few results computed and not yet sent when the page went: those wait in that key's outbox
+  // for its next visit. Without the give-back, the ~170 units it held would wait 10 minutes.
+  await expect.poll(() => validated(grid, job), { timeout: 120_000 }).toBeGreaterThanOrEqual(UNITS - 10);
+  // Given back, not failed: the job's activity shows no error of anyone's.
+  expect(await errors(grid, job)).toBe(0);
+});
+
+test('after a crash, the key’s next page takes back the units the crashed one held and computes them', async ({
+  scratch,
+  startGrid,
+  launchProfile,
+}) => {
+  const grid = await startGrid({ dataDir: await scratch('resume-data'), port: PORT });
+  const profile = await scratch('resume-profile');
+  const context = await launchProfile(profile);
+  const job = await seed(grid);
+  await contribute(await context.newPage(), grid.url);
+  await expect.poll(() => validated(grid, job), { timeout: 60_000 }).toBeGreaterThan(2);
+
+  // The browser dies at once (SIGKILL): no pagehide, no give-back; the key (in the profile) outlives it.
+  const closed = new Promise((resolve) => context.once('close', resolve));
+  execFileSync('pkill', ['-KILL', '-f', `user-data-dir=${profile}`]);
+  await closed;
+  expect((await jobCounts(grid, job)).in_progress).toBeGreaterThan(0);
+
+  // Nothing else would lease the units it held before their 10-minute deadlines: the job ends only if they came back.
+  await contribute(await (await launchProfile(profile)).newPage(), grid.url);
+  await expect.poll(() => validated(grid, job), { timeout: 120_000 }).toBe(UNITS);
+  expect(await errors(grid, job)).toBe(0);
+});
