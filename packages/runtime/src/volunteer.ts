@@ -31,6 +31,7 @@ import { ComputeHost, type WorkerFactory } from './host';
 import { MemoryOutbox, type Outbox } from './outbox';
 import { Pipeline } from './pipeline/pipeline';
 import { type KeyClaim, claimKey } from './key-claim';
+import { UnsentResults, leavePage } from './page-leave';
 import { clampDuty } from './pipeline/throttle';
 
 /** Where the page's visibility comes from; `document` by default. */
@@ -145,7 +146,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const emitter = new Emitter();
-  const outbox = options.outbox ?? new MemoryOutbox();
+  const outbox = new UnsentResults(options.outbox ?? new MemoryOutbox());
   const assets = new AssetCache(options.blobSource ? options.blobSource(client) : client);
   const verifier = new JobVerifier(client, options.projectKeys);
   const host = new ComputeHost({
@@ -169,10 +170,10 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
   let lastState: VolunteerState = 'idle';
   let pipeline: Pipeline | null = null;
   let claim: KeyClaim | null = null;
-  // A page that goes (a link followed, a reload, its tab closed) gives back what it will not compute.
+  // A page that goes (a link followed, a reload, its tab closed) sends what it has and gives back what it will not compute.
   (globalThis as { addEventListener?: (type: 'pagehide', listener: () => void) => void }).addEventListener?.(
     'pagehide',
-    () => pipeline?.leave(),
+    () => leavePage(outbox, client, pipeline),
   );
   let device: Promise<{
     probe: DeviceProbe;

@@ -13,6 +13,7 @@ import {
   ProjectList,
   ReceiptsPage,
   type SubmitRequest,
+  type SubmittedResult,
   SubmitResponse,
   TokenResponse,
   VolunteerStats,
@@ -120,20 +121,41 @@ export class CoordinatorClient {
   }
 
   /**
-   * Gives leases back as the page goes: one request the browser still sends once the page is gone (keepalive:
-   * the bodies of a page's such requests at most 64 KiB together: 1000 leases are about 15 KB), with the token
-   * already held (a page that never got one leased nothing). Nothing is awaited: the page is going.
+   * Sends results as the page goes: as many of them, oldest first, as fit in half the budget (the leases given back
+   * after them need the rest); returns how many went. See `#sendOnLeave`.
    */
-  releaseOnLeave(leases: readonly string[]): void {
-    const token = this.#token;
-    if (!token) return;
+  submitOnLeave(results: readonly SubmittedResult[], budget: LeaveBudget): number {
+    let n = results.length;
+    let body = JSON.stringify({ results });
+    while (n > 0 && body.length > budget.bytes / 2) {
+      n = Math.floor(n / 2);
+      body = JSON.stringify({ results: results.slice(0, n) });
+    }
+    return n > 0 && this.#sendOnLeave(API.submit, body, budget) ? n : 0;
+  }
+
+  /** Gives leases back as the page goes, 1000 a request, while the budget lasts. See `#sendOnLeave`. */
+  releaseOnLeave(leases: readonly string[], budget: LeaveBudget): void {
     for (let i = 0; i < leases.length; i += 1000)
-      void this.#fetch(this.#base + API.release, {
-        method: 'POST',
-        keepalive: true,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token.value}` },
-        body: JSON.stringify({ leases: leases.slice(i, i + 1000) }),
-      }).catch(() => undefined);
+      if (!this.#sendOnLeave(API.release, JSON.stringify({ leases: leases.slice(i, i + 1000) }), budget)) return;
+  }
+
+  /**
+   * One request the browser still sends once the page is gone (keepalive: the bodies of a page's such requests
+   * at most 64 KiB together), with the token already held (a page that never got one has nothing to send).
+   * Nothing is awaited: the page is going.
+   */
+  #sendOnLeave(path: string, body: string, budget: LeaveBudget): boolean {
+    const token = this.#token;
+    if (!token || body.length > budget.bytes) return false;
+    budget.bytes -= body.length;
+    void this.#fetch(this.#base + path, {
+      method: 'POST',
+      keepalive: true,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token.value}` },
+      body,
+    }).catch(() => undefined);
+    return true;
   }
 
   submit(results: SubmitRequest['results']): Promise<ClientResult<SubmitResponse>> {
@@ -250,6 +272,12 @@ export class CoordinatorClient {
 }
 
 const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
+
+/** Bytes of keepalive bodies a page going may still send: what the browser allows, less a margin for headers. */
+export interface LeaveBudget {
+  bytes: number;
+}
+export const leaveBudget = (): LeaveBudget => ({ bytes: 60 * 1024 });
 
 /**
  * A request's JSON, large ones as a Blob: Chromium's fetch() held the page's main thread for 70-100 ms over a

@@ -5,7 +5,7 @@ import { sha256Hex, toBase64 } from '@bricolage/protocol';
 import type { ComputeOutcome } from '../compute/api';
 import type { VolunteerEvent } from '../events';
 import type { Interrupted } from '../host';
-import { MemoryOutbox } from '../outbox';
+import { MemoryOutbox, type Outbox } from '../outbox';
 import { Pipeline, type PipelineClient, type PipelineClock, type PipelineCompute } from './pipeline';
 
 export const H = '0'.repeat(64) as BlobHash;
@@ -113,9 +113,10 @@ export async function pipelineFor(
     capabilities?: Capabilities;
     maxIdleWaitMs?: number;
     resume?: boolean;
+    outbox?: Outbox;
   } = {},
 ) {
-  const outbox = new MemoryOutbox();
+  const outbox = extra.outbox ?? new MemoryOutbox();
   const events: VolunteerEvent[] = [];
   const pipeline = new Pipeline({
     client,

@@ -5,7 +5,7 @@ import type { BackendClass, Capabilities, Lease, LeaseRequest, LeaseResponse, Le
 import { fromBase64, sha256Hex } from '@bricolage/protocol';
 import { leasedBackend } from '../capabilities';
 import { backoffDelay } from '../client/backoff';
-import type { ClientResult, HeartbeatReply } from '../client/coordinator-client';
+import { type ClientResult, type HeartbeatReply, type LeaveBudget, leaveBudget } from '../client/coordinator-client';
 import type { JobCheck } from '../client/job-verifier';
 import type { PrepareOutcome } from '../compute/api';
 import type { VolunteerEvent } from '../events';
@@ -17,8 +17,8 @@ export interface LeaseClient {
   lease(request: LeaseRequest): Promise<ClientResult<LeaseResponse>>;
   blob(hash: string): Promise<ClientResult<Uint8Array>>;
   heartbeat(leases: readonly string[]): Promise<ClientResult<HeartbeatReply>>;
-  /** Gives leases back as the page goes, in a request that outlives it (coordinator-client.ts). */
-  releaseOnLeave?(leases: readonly string[]): void;
+  /** Gives leases back in requests that outlive the page (coordinator-client.ts). */
+  releaseOnLeave?(leases: readonly string[], budget: LeaveBudget): void;
 }
 
 export interface Preparer {
@@ -162,15 +162,20 @@ export class LeaseQueue {
   }
 
   /**
-   * The page is going (pagehide): gives back the units held and `running` (their results would go with the page)
-   * so that other volunteers get them now, not at their deadlines; nothing is held after.
+   * Lets go of the units held and `running`, but for those whose results were sent (`sent`): nothing is held after,
+   * and what was running yields no result. Returns their leases, for the caller to give back (page-leave.ts).
    */
-  giveBack(running: Iterable<Work>): void {
-    const given = [...this.#queue, ...running];
+  giveUp(running: Iterable<Work>, sent: ReadonlySet<string> = new Set()): string[] {
+    const given = [...this.#queue, ...running].filter((w) => !sent.has(w.lease.lease));
     for (const work of given) work.gone = 'given back as the page went';
-    const leases = given.map((w) => w.lease.lease);
     this.clear();
-    if (leases.length > 0) this.#o.client.releaseOnLeave?.(leases);
+    return given.map((w) => w.lease.lease);
+  }
+
+  /** Gives back the units held, not started (a stop): other volunteers get them now, not at their deadlines. */
+  giveBack(): void {
+    const leases = this.giveUp([]);
+    if (leases.length > 0) this.#o.client.releaseOnLeave?.(leases, leaveBudget());
   }
 
   /** Asks for leases again at once (the projects chosen changed): a "no work" wait no longer holds. */

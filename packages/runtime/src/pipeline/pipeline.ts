@@ -227,12 +227,12 @@ export class Pipeline {
     if (mode === 'now') this.#abort.abort();
     this.#wake();
     await this.#loop;
-    this.#queue.giveBack([]);
+    this.#queue.giveBack();
   }
 
-  /** The page is going: what it will not compute goes back to the coordinator (LeaseQueue.giveBack). */
-  leave(): void {
-    this.#queue.giveBack(this.#inWorker);
+  /** The page is going: the leases it will not compute, but those whose results were `sent` (page-leave.ts). */
+  leave(sent: ReadonlySet<string>): string[] {
+    return this.#queue.giveUp(this.#inWorker, sent);
   }
 
   async #run(): Promise<void> {

@@ -1,0 +1,81 @@
+// What a page does as it goes (pagehide: a link followed, a reload, its tab closed; also in the widget's frame):
+// it sends the results it computed and has not yet delivered, then gives back the leases it will not compute,
+// each in a keepalive request the browser still sends once the page is gone. Results first: they are work done,
+// and the browser allows a page's such requests 64 KiB of bodies together (coordinator-client.ts).
+import type { SubmittedResult } from '@bricolage/protocol';
+import { type LeaveBudget, leaveBudget } from './client/coordinator-client';
+import type { Outbox, OutboxEntry, SetAsideEntry } from './outbox';
+
+export interface LeavingClient {
+  submitOnLeave(results: readonly SubmittedResult[], budget: LeaveBudget): number;
+  releaseOnLeave(leases: readonly string[], budget: LeaveBudget): void;
+}
+
+/**
+ * The outbox, with the entries this page put in it and that are not yet delivered, refused or set aside kept in
+ * memory too: at pagehide there is no time to read IndexedDB.
+ */
+export class UnsentResults implements Outbox {
+  readonly #outbox: Outbox;
+  readonly #unsent = new Map<string, OutboxEntry>();
+
+  constructor(outbox: Outbox) {
+    this.#outbox = outbox;
+  }
+
+  /** The results put by this page and not yet settled, oldest first. */
+  get unsent(): readonly OutboxEntry[] {
+    return [...this.#unsent.values()];
+  }
+
+  async put(entry: OutboxEntry): Promise<void> {
+    await this.#outbox.put(entry);
+    if (!this.#unsent.has(entry.id)) this.#unsent.set(entry.id, entry);
+  }
+  async putMany(entries: readonly OutboxEntry[]): Promise<void> {
+    await this.#outbox.putMany(entries);
+    for (const e of entries) if (!this.#unsent.has(e.id)) this.#unsent.set(e.id, e);
+  }
+  peek(limit: number): Promise<OutboxEntry[]> {
+    return this.#outbox.peek(limit);
+  }
+  async remove(ids: readonly string[]): Promise<void> {
+    await this.#outbox.remove(ids);
+    for (const id of ids) this.#unsent.delete(id);
+  }
+  size(): Promise<number> {
+    return this.#outbox.size();
+  }
+  recordFailure(id: string): Promise<number> {
+    return this.#outbox.recordFailure(id);
+  }
+  async setAside(id: string, reason: SetAsideEntry['reason'], at: number): Promise<void> {
+    await this.#outbox.setAside(id, reason, at);
+    this.#unsent.delete(id);
+  }
+  setAsideEntries(): Promise<SetAsideEntry[]> {
+    return this.#outbox.setAsideEntries();
+  }
+}
+
+/**
+ * The page is going: its unsent results go first (as many as one request carries), then the leases it will not
+ * compute — all it holds but those whose results went.
+ */
+export function leavePage(
+  results: UnsentResults,
+  client: LeavingClient,
+  pipeline: { leave(sent: ReadonlySet<string>): string[] } | null,
+): void {
+  const budget = leaveBudget();
+  const unsent = results.unsent;
+  const n =
+    unsent.length > 0
+      ? client.submitOnLeave(
+          unsent.map((e) => e.result),
+          budget,
+        )
+      : 0;
+  const leases = pipeline?.leave(new Set(unsent.slice(0, n).map((e) => e.id))) ?? [];
+  if (leases.length > 0) client.releaseOnLeave(leases, budget);
+}
