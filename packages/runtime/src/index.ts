@@ -1,12 +1,7 @@
 // @bricolage/runtime: the volunteer's compute runtime — a worker running WGSL on WebGPU, import-free
 // WebAssembly and ONNX models, and the pipeline that feeds it from the coordinator.
-export {
-  createVolunteer,
-  type TestHooks,
-  type VisibilitySource,
-  type Volunteer,
-  type VolunteerOptions,
-} from './volunteer';
+export { createVolunteer } from './volunteer';
+export type { TestHooks, VisibilitySource, Volunteer, VolunteerOptions } from './volunteer-api';
 export type { DroppedResult, VolunteerEvent, VolunteerState, VolunteerStatus } from './events';
 export { type Outbox, type OutboxEntry, type SetAsideEntry, MemoryOutbox } from './outbox';
 export type { VolunteerIdentity, ClientFailure, ClientResult } from './client/coordinator-client';

@@ -1,131 +1,24 @@
 // createVolunteer: the one object a volunteer page or a headless farm drives. It probes and calibrates
 // the device, authenticates, and runs the pipeline; results drain to the coordinator in the background.
-import type { Capabilities, CreatedProject, ReceiptsPage, VolunteerStats } from '@bricolage/protocol';
+import type { Capabilities } from '@bricolage/protocol';
 import { generateSigningKeyPair } from '@bricolage/protocol';
-import type { PeerRoom } from '@bricolage/protocol/peer';
-import {
-  type CalibrationStore,
-  calibrationKey,
-  defaultCalibrationStore,
-  readCalibration,
-  writeCalibration,
-} from './calibration/cache';
-import type { CalibrationOptions, CalibrationReport } from './calibration/calibrate';
-import { type BackendOverrides, capabilitiesFrom } from './capabilities';
-import { AssetCache, type BlobSource } from './client/assets';
-import { type ClientResult, CoordinatorClient, type VolunteerIdentity } from './client/coordinator-client';
+import { calibrationKey, defaultCalibrationStore, readCalibration, writeCalibration } from './calibration/cache';
+import type { CalibrationReport } from './calibration/calibrate';
+import { capabilitiesFrom } from './capabilities';
+import { AssetCache } from './client/assets';
+import { CoordinatorClient } from './client/coordinator-client';
 import { JobVerifier } from './client/job-verifier';
 import { ortWasmSource } from './client/ort-wasm-source';
 import { Submitter } from './client/submitter';
 import type { DeviceProbe } from './compute/api';
-import {
-  type DroppedResult,
-  Emitter,
-  type VolunteerEvent,
-  type VolunteerEventOf,
-  type VolunteerEventType,
-  type VolunteerState,
-  type VolunteerStatus,
-} from './events';
-import { ComputeHost, type WorkerFactory } from './host';
-import { MemoryOutbox, type Outbox } from './outbox';
+import { type DroppedResult, Emitter, type VolunteerEvent, type VolunteerState } from './events';
+import { ComputeHost } from './host';
+import type { VisibilitySource, Volunteer, VolunteerOptions } from './volunteer-api';
+import { MemoryOutbox } from './outbox';
 import { Pipeline } from './pipeline/pipeline';
 import { type KeyClaim, claimKey } from './key-claim';
 import { UnsentResults, leavePage } from './page-leave';
 import { clampDuty } from './pipeline/throttle';
-
-/** Where the page's visibility comes from; `document` by default. */
-export interface VisibilitySource {
-  hidden(): boolean;
-  subscribe(onChange: () => void): () => void;
-}
-
-export interface VolunteerOptions {
-  /** Base URL of the coordinator. */
-  readonly coordinator: string;
-  /** The volunteer's key pair; a fresh non-extractable one when absent (a persistent store supplies its own). */
-  readonly identity?: VolunteerIdentity;
-  /** Where results wait for submission; in memory by default. */
-  readonly outbox?: Outbox;
-  /** Duty cycle, 0.1–1 (or 10–100). */
-  readonly throttle?: number;
-  /** Pause while the page is hidden (default true). */
-  readonly pauseWhenHidden?: boolean;
-  /** Lease and fetch the next work unit while the current one computes (default true). */
-  readonly prefetch?: boolean;
-  /** Only lease from this project. */
-  readonly project?: string;
-  /** Only lease from these projects (the volunteer's choice; null or absent: every project). */
-  readonly projects?: readonly string[] | null;
-  /**
-   * Project keys the volunteer already trusts (project id → key): a job of such a project runs only when signed
-   * by that key, whatever the coordinator's list says. Other projects' keys are read from the list.
-   */
-  readonly projectKeys?: ReadonlyMap<string, string>;
-  /** URL prefix where onnxruntime-web's .wasm files are served (default: where the bundler put them). */
-  readonly ortWasmPaths?: string;
-  readonly ortThreads?: number;
-  /** Override the calibrated backend choice. */
-  readonly backends?: BackendOverrides;
-  /** Calibration settings, or false to skip measuring (then WebGPU is used when present). */
-  readonly calibration?: CalibrationOptions | false;
-  /** Where calibration results are kept between visits (default localStorage); false to measure every time. */
-  readonly calibrationCache?: CalibrationStore | false;
-  readonly createWorker?: WorkerFactory;
-  /**
-   * Where job assets (kernels, twins, models, constant data) come from: given the coordinator, a source to ask
-   * first (a page passes its peers here; the runtime itself knows nothing of them). The coordinator by default.
-   */
-  readonly blobSource?: (coordinator: BlobSource) => BlobSource;
-  readonly fetch?: typeof fetch;
-  readonly submitBatchSize?: number;
-  /** Cap on how long to wait when the coordinator has no work (it suggests 10 s). */
-  readonly maxIdleWaitMs?: number;
-  readonly heartbeatCheckMs?: number;
-  readonly visibility?: VisibilitySource;
-}
-
-export interface Volunteer {
-  /** The volunteer's public key (base64url). */
-  readonly id: string;
-  /** Probes and calibrates the device (first time only), then computes until stopped. */
-  start(): Promise<void>;
-  /** `finish` (default) completes the current work unit first; `now` kills it. Results already computed are still submitted. */
-  stop(mode?: 'finish' | 'now'): Promise<void>;
-  pause(): void;
-  resume(): void;
-  setThrottle(duty: number): void;
-  setPauseWhenHidden(enabled: boolean): void;
-  setPrefetch(enabled: boolean): void;
-  /** Serves only these projects from the next lease on (null: every project). */
-  setProjects(projects: readonly string[] | null): void;
-  status(): Promise<VolunteerStatus>;
-  on<T extends VolunteerEventType | '*'>(
-    type: T,
-    listener: (event: T extends VolunteerEventType ? VolunteerEventOf<T> : VolunteerEvent) => void,
-  ): () => void;
-  capabilities(): Promise<Capabilities>;
-  calibration(): Promise<CalibrationReport | null>;
-  /** Submits what is in the outbox now; true when it emptied within `timeoutMs`. */
-  flush(timeoutMs?: number): Promise<boolean>;
-  /** This volunteer's receipts logged after index `after`, at most `limit` (the coordinator's default: 100). */
-  receipts(after?: number, limit?: number): Promise<ClientResult<ReceiptsPage>>;
-  stats(): Promise<ClientResult<VolunteerStats>>;
-  /** Opens this key's personal project (its credit pays for its jobs): the project and a new project token. */
-  openFundedProject(name: string): Promise<ClientResult<CreatedProject>>;
-  /** A project's peer room (its secret, a signaling ticket), asked as this volunteer. */
-  peerRoom(project: string): Promise<ClientResult<PeerRoom>>;
-  /** Stops, submits what it can within `timeoutMs`, and terminates the worker. */
-  close(timeoutMs?: number): Promise<void>;
-  /** For tests only. */
-  readonly __testHooks: TestHooks;
-}
-
-export interface TestHooks {
-  /** `during-next-run` (default) destroys the WebGPU device between the next dispatch and its readback. */
-  destroyDevice(when?: 'now' | 'during-next-run'): Promise<void>;
-  readonly host: ComputeHost;
-}
 
 const documentVisibility = (): VisibilitySource | null => {
   if (typeof document === 'undefined') return null;

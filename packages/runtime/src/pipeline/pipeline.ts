@@ -9,6 +9,7 @@ import { OutcomeRecorder } from './outcome-recorder';
 import { ComputeTimes } from './compute-times';
 import { batchSize, handoffSize, leaseDepth, readyDepth } from './pacing';
 import { type PipelineClock, type PipelineCounts, type PipelineOptions, systemClock } from './pipeline-options';
+import { Sleeps } from './sleeps';
 import { clampDuty, restAfter } from './throttle';
 import { checkStart, type Runnable, type StartDeps, type Started } from './work-start';
 
@@ -29,7 +30,7 @@ export class Pipeline {
   readonly #times = new ComputeTimes();
   readonly #outcomes: OutcomeRecorder;
   readonly #queue: LeaseQueue;
-  readonly #sleepers = new Set<() => void>();
+  readonly #sleeps = new Sleeps();
   readonly counts: PipelineCounts = { leased: 0, computed: 0, failed: 0 };
   #capabilities: Capabilities;
   #duty: number;
@@ -80,7 +81,7 @@ export class Pipeline {
       emit: options.emit,
       clock: this.#clock,
       ...(options.maxIdleWaitMs !== undefined ? { maxIdleWaitMs: options.maxIdleWaitMs } : {}),
-      sleep: (ms) => this.#sleep(ms),
+      sleep: (ms) => this.#sleeps.sleep(ms),
       running: () => this.#running,
       onError: (message) => {
         this.#lastError = message;
@@ -99,7 +100,6 @@ export class Pipeline {
   get paused(): boolean {
     return this.#paused;
   }
-  /** True while the coordinator has had nothing for us. */
   /**
    * Waiting for work: the coordinator had none for us, and nothing of ours is left to run (none queued, none in
    * the worker). A prefetch that found the coordinator empty while leased units remain is not "no work".
@@ -155,14 +155,14 @@ export class Pipeline {
   setThrottle(duty: number): void {
     this.#duty = clampDuty(duty);
     this.#times.meter.reset();
-    this.#wake();
+    this.#sleeps.wakeAll();
   }
 
   /** Serves only these projects' jobs from the next lease on (null: every project); leases held are kept. */
   setProjects(projects: readonly string[] | null): void {
     this.#projects = projects;
     this.#queue.wake();
-    this.#wake();
+    this.#sleeps.wakeAll();
   }
 
   /**
@@ -176,7 +176,7 @@ export class Pipeline {
   resultsAccepted(): void {
     if (!this.#queue.waiting || !this.#queue.full) return;
     this.#queue.wake();
-    this.#wake();
+    this.#sleeps.wakeAll();
   }
 
   setPrefetch(prefetch: boolean): void {
@@ -189,14 +189,14 @@ export class Pipeline {
    */
   pause(): void {
     this.#paused = true;
-    this.#wake();
+    this.#sleeps.wakeAll();
   }
 
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
     this.#times.meter.reset();
-    this.#wake();
+    this.#sleeps.wakeAll();
   }
 
   start(): void {
@@ -225,7 +225,7 @@ export class Pipeline {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = null;
     if (mode === 'now') this.#abort.abort();
-    this.#wake();
+    this.#sleeps.wakeAll();
     await this.#loop;
     this.#queue.giveBack();
   }
@@ -248,7 +248,7 @@ export class Pipeline {
     while (this.#running) {
       if (inWorker.length === 0) {
         if (this.#paused) {
-          await this.#sleep(60_000);
+          await this.#sleeps.sleep(60_000);
           continue;
         }
         const work = await this.#take();
@@ -290,7 +290,7 @@ export class Pipeline {
       if (next) return next;
       const wait = this.#queue.holdOffMs;
       if (wait > 0) {
-        await this.#sleep(wait);
+        await this.#sleeps.sleep(wait);
         continue;
       }
       await this.#queue.leaseMore(this.#prefetch ? this.#depth() + 1 : 1);
@@ -393,7 +393,7 @@ export class Pipeline {
     while (this.#running) {
       const left = ended + restAfter(computeMs, this.#duty) - this.#clock.monotonic();
       if (left <= 0) return;
-      await this.#sleep(left);
+      await this.#sleeps.sleep(left);
     }
   }
 
@@ -401,21 +401,5 @@ export class Pipeline {
   async #renewLeases(): Promise<void> {
     if (this.#paused) return;
     await this.#queue.renew([...this.#queue.held, ...this.#inWorker]);
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#sleepers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#sleepers.add(done);
-    });
-  }
-
-  #wake(): void {
-    for (const wake of [...this.#sleepers]) wake();
   }
 }
