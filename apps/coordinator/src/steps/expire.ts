@@ -1,19 +1,14 @@
-// Expire: leases whose deadline passed go back into the queue. A lease that runs out counts as an error
-// result of its volunteer (validate.ts `onError`: its error budget first, though an expiry never shuts the
-// key out: rules/error-budget.ts `chargeExpiry`), so its unit is reissued or, past its limits, failed.
-import type { WorkUnitNumber } from '@bricolage/protocol';
-import type { Ballot } from './credit';
 import type { StepContext } from './context';
-import { mayHoldReturned, onError } from './validate';
+import { onError, waitingBallots } from './validate';
 
 /** Expires up to `limit` leases; returns how many. */
 export async function expireLeases(ctx: StepContext, limit: number): Promise<number> {
   const { tx, changes, now } = ctx;
   const rows = await tx.expiredInContext(now, limit);
-  const waiting = [...new Set(rows.filter((r) => mayHoldReturned(r.workUnit)).map((r) => r.workUnit.id))];
-  const returned = new Map<WorkUnitNumber, Ballot[]>();
-  if (waiting.length > 0)
-    for (const r of await tx.returnedFor(waiting)) returned.set(r.workUnit, [...(returned.get(r.workUnit) ?? []), r]);
+  const returned = await waitingBallots(
+    ctx,
+    rows.map((r) => r.workUnit),
+  );
   // Each key's standing, for its error budget.
   for (const key of new Set(rows.map((r) => r.replica.volunteer))) {
     const v = await tx.volunteer(key);

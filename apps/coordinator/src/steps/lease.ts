@@ -43,13 +43,19 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
   // Leases it holds already come back first, whatever its room (they count in it already) and its error allowance
   // (they were granted under it): a page starting afresh computes them rather than leaving them to expire.
   const back = q.resume ? await heldBack(ctx, q, q.resume, fits, carry) : null;
-  if (back?.next != null)
-    return { granted: back.leases, none: null, resumed: back.leases.length, resumeNext: back.next };
-  const resumed = back ? { resumed: back.leases.length } : {};
-  const nothing = (none: NoLease): LeaseOutcome =>
-    back && back.leases.length > 0
-      ? { granted: back.leases, none: null, ...resumed }
-      : { granted: [], none, ...resumed };
+  /** The answer: the leases taken back, then those granted now; why none when there are none. */
+  const answer = (granted: readonly GrantedLease[], none: NoLease | null): LeaseOutcome => {
+    const all = [...(back?.leases ?? []), ...granted];
+    return {
+      granted: all,
+      none: all.length > 0 ? null : none,
+      ...(back ? { resumed: back.leases.length } : {}),
+      ...(back?.next != null ? { resumeNext: back.next } : {}),
+    };
+  };
+  const nothing = (none: NoLease) => answer([], none);
+  // More held than this answer carried: no new leases until all came back.
+  if (back?.next != null) return answer([], null);
   if (!mayLease(standing.budget, now, DEFAULT_ERROR_BUDGET)) {
     const until = leaseAgainAt(standing.budget, now, DEFAULT_ERROR_BUDGET);
     return nothing({ why: 'out_of_allowance', until });
@@ -148,7 +154,7 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
     // is one of the job's, sent on the same terms (a publishing job's) as the rest.
     tag: g.candidate.tag,
   }));
-  return { granted: [...(back?.leases ?? []), ...granted], none: null, ...resumed };
+  return answer(granted, null);
 }
 
 /** Held leases read per answer at most (a key's room is far below it by default). */

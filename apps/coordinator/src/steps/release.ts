@@ -4,10 +4,9 @@
 // untouched (validate.ts `onRefusal`; a reader moving on is nobody's fault). It is no way to choose one's units
 // either: a key never holds a unit it held before, nor does its address (draw.ts reads every holder). A
 // known-answer unit given back counts as an expiry, as it would have: a key that could tell one must not dodge it.
-import type { LeaseNumber, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
-import type { Ballot } from './credit';
+import type { LeaseNumber, VolunteerKey } from '@bricolage/protocol';
 import type { StepContext } from './context';
-import { mayHoldReturned, onError, onRefusal } from './validate';
+import { onError, onRefusal, waitingBallots } from './validate';
 
 /** Gives back the key's open leases among `leases`; returns how many there were. */
 export async function releaseLeases(
@@ -20,10 +19,10 @@ export async function releaseLeases(
     (r) => r.replica.volunteer === volunteer && r.replica.state === 'leased' && r.replica.deadline >= now,
   );
   if (rows.length === 0) return 0;
-  const waiting = [...new Set(rows.filter((r) => mayHoldReturned(r.workUnit)).map((r) => r.workUnit.id))];
-  const returned = new Map<WorkUnitNumber, Ballot[]>();
-  if (waiting.length > 0)
-    for (const r of await tx.returnedFor(waiting)) returned.set(r.workUnit, [...(returned.get(r.workUnit) ?? []), r]);
+  const returned = await waitingBallots(
+    ctx,
+    rows.map((r) => r.workUnit),
+  );
   const probes = rows.some((r) => r.workUnit.state === 'probe');
   // Its standing, for the known-answer units among them (charged as expiries).
   if (probes) {

@@ -9,15 +9,14 @@ import {
   type Result,
   type SubmitResponse,
   type VolunteerKey,
-  type WorkUnitNumber,
   ioSizes,
   ok,
 } from '@bricolage/protocol';
 import type { Ballot } from './credit';
-import type { ReplicaInContext } from '../store/records';
+import type { ReplicaInContext, WorkUnitRecord } from '../store/records';
 import type { SubmitItem } from '../store/store';
 import type { StepContext } from './context';
-import { judgeLate, judgeProbe, judgeQuorum, mayHoldReturned, onError, onRefusal } from './validate';
+import { judgeLate, judgeProbe, judgeQuorum, onError, onRefusal, waitingBallots } from './validate';
 
 type OkItem = Extract<SubmitItem, { kind: 'ok' }>;
 
@@ -109,28 +108,20 @@ async function preload(
   items: readonly SubmitItem[],
   rows: ReadonlyMap<LeaseNumber, ReplicaInContext>,
 ) {
-  const waiting: WorkUnitNumber[] = [];
+  const open: WorkUnitRecord[] = [];
   const expected = new Set<string>();
   const canonical: LeaseNumber[] = [];
   for (const item of items) {
     const row = rows.get(item.lease);
     if (!row || row.replica.volunteer !== volunteer || row.replica.state !== 'leased') continue;
     const wu = row.workUnit;
-    if (wu.state === 'in_progress' || wu.state === 'unsent') {
-      if (mayHoldReturned(wu)) waiting.push(wu.id);
-    } else if (item.kind === 'ok' && wu.state === 'probe' && wu.expectedHash) expected.add(wu.expectedHash);
+    if (wu.state === 'in_progress' || wu.state === 'unsent') open.push(wu);
+    else if (item.kind === 'ok' && wu.state === 'probe' && wu.expectedHash) expected.add(wu.expectedHash);
     else if (item.kind === 'ok' && wu.state === 'validated' && wu.canonicalReplica !== null)
       canonical.push(wu.canonicalReplica);
   }
-  const returned = new Map<WorkUnitNumber, Ballot[]>();
-  if (waiting.length > 0)
-    for (const r of await ctx.tx.returnedFor(waiting)) {
-      const list = returned.get(r.workUnit) ?? [];
-      list.push(r);
-      returned.set(r.workUnit, list);
-    }
   return {
-    returned,
+    returned: await waitingBallots(ctx, open),
     expected: expected.size > 0 ? await ctx.tx.blobs([...expected]) : new Map<string, Uint8Array>(),
     canonical: canonical.length > 0 ? await ctx.tx.outputsOf(canonical) : new Map<LeaseNumber, Uint8Array>(),
   };

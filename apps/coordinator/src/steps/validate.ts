@@ -4,7 +4,7 @@
 // suspect key's result alone (recheck.ts) takes that unit back from the results when it disagrees. Results of
 // a key that stopped voting (rules/reputation.ts) count towards no quorum. A unit that can no longer validate
 // fails (rules/validation.ts decides which); one that can wants replicas again.
-import type { VolunteerKey } from '@bricolage/protocol';
+import type { VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
 import { agree } from '../rules/compare';
 import { failureReason, replicasWanted, validate } from '../rules/validation';
 import type { WorkUnitRecord } from '../store/records';
@@ -21,7 +21,20 @@ const countsOf = (w: WorkUnitRecord) => ({
 });
 
 /** Whether a unit that has not validated may hold results waiting for a verdict (which must be read then). */
-export const mayHoldReturned = (w: WorkUnitRecord): boolean => w.agree > 0 || w.issued - w.inFlight - w.errors > 0;
+const mayHoldReturned = (w: WorkUnitRecord): boolean => w.agree > 0 || w.issued - w.inFlight - w.errors > 0;
+
+/** The results waiting for a verdict on those of `units` that may hold any, by unit, in one read. */
+export async function waitingBallots(
+  ctx: StepContext,
+  units: Iterable<WorkUnitRecord>,
+): Promise<Map<WorkUnitNumber, Ballot[]>> {
+  const waiting = [...new Set([...units].filter(mayHoldReturned).map((w) => w.id))];
+  const returned = new Map<WorkUnitNumber, Ballot[]>();
+  if (waiting.length > 0)
+    for (const r of await ctx.tx.returnedFor(waiting))
+      returned.set(r.workUnit, [...(returned.get(r.workUnit) ?? []), r]);
+  return returned;
+}
 
 /**
  * A result for a unit still looking for its quorum. `earlier` are the unit's results already waiting;

@@ -22,7 +22,10 @@ async function holdingClient() {
     input: toBase64(input(i)),
   });
   let fresh = 6;
+  // Blobs and heartbeats as the plain fake answers them.
+  const { client: plain } = await fakeClient(0);
   const client: PipelineClient = {
+    ...plain,
     async lease(request) {
       requests.push(request);
       if (request.resumeAfter !== undefined) {
@@ -34,12 +37,6 @@ async function holdingClient() {
       }
       const leases = fresh <= 8 ? [await lease(fresh++)] : [];
       return { ok: true, value: { leases, jobs: leases.length ? [job] : [], retryAfter: leases.length ? null : 1 } };
-    },
-    async blob() {
-      return { ok: false, error: { code: 'not_found', message: 'none', status: 404, transient: false } };
-    },
-    async heartbeat() {
-      return { ok: true, value: { leases: [] } };
     },
   };
   return { client, requests };
