@@ -126,7 +126,7 @@ test('a peer that serves corrupted chunks is dropped and reported, and the asset
   await expect(dropped).toHaveAttribute('data-count', '1');
   await expect(dropped).toContainText('wrong chunk');
   await expect(victim.page.locator('[data-testid="swarm-peer"] .pill.bad')).toHaveCount(1);
-  expect(await bytesFromPeers(victim.page)).toBeGreaterThanOrEqual(TABLE_BYTES);
+  await expect.poll(() => bytesFromPeers(victim.page), { timeout: 30_000 }).toBeGreaterThanOrEqual(TABLE_BYTES);
   // The honest peer served the table twice over; the coordinator sent it once in all.
   expect(traffic.count('GET', tablePath)).toBe(1);
 
@@ -158,7 +158,9 @@ test("onnxruntime's .wasm goes peer to peer like any asset: for three pages runn
   await meshFormed(pages);
   for (const page of pages.slice(1)) {
     await expect.poll(() => computed(page), { timeout: 60_000 }).toBeGreaterThan(0);
-    expect(await bytesFromPeers(page)).toBeGreaterThanOrEqual(wasm!.size);
+    // The figure shows once the page's swarm view catches up, which need not be by the time its first unit is done
+    // (CI, 2026-12-01: read once, it was not there yet, though the peer had served the .wasm to both pages).
+    await expect.poll(() => bytesFromPeers(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(wasm!.size);
   }
   expect(traffic.count('GET', wasmPath)).toBe(1);
   // No worker fetched the .wasm by its URL among the page's static files.
