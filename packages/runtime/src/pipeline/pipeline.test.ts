@@ -202,6 +202,41 @@ describe('pipeline', () => {
     expect(results.every((r, i) => r.kind === 'ok' && fromBase64(r.output)[0] === 2 * (i + 1))).toBe(true);
   });
 
+  it('tops the worker up a whole batch at a time, not one call per unit done', async () => {
+    const t = { t: 0 };
+    const { client, log } = await fakeClient(900);
+    const inner = fakeCompute(log);
+    const single = timedCompute(log, 1, t);
+    const batches: number[] = [];
+    const compute: PipelineCompute = {
+      ...single,
+      run(...args) {
+        batches.push(1);
+        return single.run(...args);
+      },
+      runMany(jobId, inputs, budget, signal) {
+        batches.push(inputs.length);
+        return inputs.map(async (input) => {
+          const startedAt = t.t;
+          t.t += 1;
+          const outcome = await inner.run(jobId, input, budget, signal);
+          return outcome.ok ? { ...outcome, startedAt, endedAt: startedAt + 1 } : outcome;
+        });
+      },
+    };
+    const clock = { now: () => Date.now(), monotonic: () => t.t };
+    const { pipeline, outbox } = await pipelineFor(client, compute, { clock });
+    pipeline.start();
+    await until(async () => (await outbox.size()) === 900);
+    await pipeline.stop();
+    expect((await outbox.peek(1000)).length).toBe(900);
+    // Once measured, every call but the last holds a whole batch (25 ms of 1 ms units): the worker holds up to 256
+    // units ahead, and topping it up one per unit done made most calls hold one.
+    const measured = batches.slice(batches.indexOf(25), -1);
+    expect(measured.length).toBeGreaterThan(30);
+    expect(measured.every((n) => n === 25)).toBe(true);
+  });
+
   it('hands the worker units of a millisecond by the dozen, so that it never waits on the page', async () => {
     // Each unit takes 1 ms on a clock the test moves, whatever this machine's load.
     let t = 0;
