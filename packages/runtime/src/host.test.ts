@@ -23,11 +23,11 @@ function standIn(calls: string[]) {
         calls.push(`run ${input[0]}`);
         return ok(input);
       },
-      async runMany(_job, inputs, onOutcome) {
+      async runMany(_job, inputs, outcomes) {
         calls.push(`runMany ${inputs.map((i) => i[0]).join(',')}`);
-        for (const [i, input] of inputs.entries()) {
+        for (const [index, input] of inputs.entries()) {
           if (input[0] === 99) await new Promise(() => undefined);
-          onOutcome(i, ok(input));
+          outcomes.postMessage({ index, outcome: ok(input) });
         }
       },
     };

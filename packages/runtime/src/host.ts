@@ -3,7 +3,14 @@
 import type { BackendClass, JobSpec } from '@bricolage/protocol';
 import { proxy, type Remote, transfer, wrap } from 'comlink';
 import type { CalibrationOptions, CalibrationReport } from './calibration/calibrate';
-import type { ComputeApi, ComputeConfig, ComputeOutcome, DeviceProbe, PrepareOutcome } from './compute/api';
+import type {
+  ComputeApi,
+  ComputeConfig,
+  ComputeOutcome,
+  DeviceProbe,
+  IndexedOutcome,
+  PrepareOutcome,
+} from './compute/api';
 import { assetsFor } from './executors/executor';
 import type { OrtWasmSource } from './executors/onnx/ort-wasm';
 import { endGeneration, type GenerationEnd, newGeneration, watchEnd } from './generation-end';
@@ -150,18 +157,29 @@ export class ComputeHost {
       const owned = inputs.map((input) =>
         input.byteOffset === 0 && input.byteLength === input.buffer.byteLength ? input : input.slice(),
       );
-      const onOutcome = (index: number, outcome: ComputeOutcome) => told[index]?.tell(outcome);
-      const call =
-        owned.length === 1
-          ? api.run(job, transfer(owned[0]!, [owned[0]!.buffer as ArrayBuffer])).then((o) => onOutcome(0, o))
-          : api.runMany(
-              job,
-              transfer(
-                owned,
-                owned.map((o) => o.buffer as ArrayBuffer),
-              ),
-              proxy(onOutcome),
-            );
+      let call: Promise<unknown>;
+      if (owned.length === 1) {
+        call = api.run(job, transfer(owned[0]!, [owned[0]!.buffer as ArrayBuffer])).then((o) => told[0]!.tell(o));
+      } else {
+        const { port1, port2 } = new MessageChannel();
+        port1.onmessage = ({ data }: MessageEvent<IndexedOutcome>) => told[data.index]?.tell(data.outcome);
+        call = api.runMany(
+          job,
+          transfer(
+            owned,
+            owned.map((o) => o.buffer as ArrayBuffer),
+          ),
+          transfer(port2, [port2]),
+        );
+        // Closed once every unit is told, or when the worker ends (replaced past a budget: it posts no more).
+        const gone = watchEnd(sentTo.end);
+        Promise.race([Promise.allSettled(told.map((t) => t.promise)), gone.promise])
+          .catch(() => undefined)
+          .finally(() => {
+            gone.release();
+            port1.close();
+          });
+      }
       call.catch((error: unknown) => {
         for (const t of told) t.fail(error);
       });

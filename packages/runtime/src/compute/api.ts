@@ -52,6 +52,12 @@ export type ComputeOutcome =
     } & WorkerSpan)
   | (Failed & { readonly backend?: BackendClass } & WorkerSpan);
 
+/** A unit's outcome as `runMany` posts it: `index` is its place in the call's inputs. */
+export interface IndexedOutcome {
+  readonly index: number;
+  readonly outcome: ComputeOutcome;
+}
+
 export interface ComputeApi {
   /** `ortWasm`: the page's source of onnxruntime's .wasm bytes (a comlink proxy), asked when a build loads. */
   configure(config: ComputeConfig, ortWasm?: OrtWasmSource): Promise<void>;
@@ -61,14 +67,12 @@ export interface ComputeApi {
   /** Runs one work unit; runs start in the order they arrive (several at once only on WebGPU's ring). */
   run(job: string, input: Uint8Array): Promise<ComputeOutcome>;
   /**
-   * Runs several work units of one job back to back in one call, telling `onOutcome` each one's outcome as
-   * it ends (so that the page can hold each to its own time budget); resolves when all have run.
+   * Runs several work units of one job back to back in one call, posting each one's outcome on `outcomes` as
+   * it ends (an `IndexedOutcome`, so that the page can hold each to its own time budget); resolves when all
+   * have run. A port, not a callback: a callback through comlink is answered, and the answer is a message the
+   * worker handles between units.
    */
-  runMany(
-    job: string,
-    inputs: Uint8Array[],
-    onOutcome: (index: number, outcome: ComputeOutcome) => void,
-  ): Promise<void>;
+  runMany(job: string, inputs: Uint8Array[], outcomes: MessagePort): Promise<void>;
   forget(job: string): Promise<void>;
   /** Device losses observed by this worker so far. */
   deviceLosses(): Promise<number>;

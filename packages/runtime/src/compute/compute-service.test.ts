@@ -3,11 +3,11 @@
 // lost with a ring of units in flight returns no output for any of them.
 import type { BlobHash, JobSpec } from '@bricolage/protocol';
 import { sha256Hex } from '@bricolage/protocol';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { WGSL_RING } from '../executors/executor';
 import { installDawn } from '../node/dawn';
 import { abiModule } from '../testing/abi-modules';
-import type { ComputeOutcome } from './api';
+import type { ComputeOutcome, IndexedOutcome } from './api';
 import { ComputeService } from './compute-service';
 
 const N = 256;
@@ -105,6 +105,22 @@ describe('compute service', () => {
       if (order[n] === 'cpu' || order[n - 1] === 'cpu') expect(now.startedAt!).toBeGreaterThanOrEqual(before.endedAt!);
     }
     expect(outcomes[2]!.output).toEqual(new Uint8Array(8).fill(2));
+  });
+
+  it('posts the outcomes of several units run in one call on the port it was given, each with its index', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const told: IndexedOutcome[] = [];
+    port1.onmessage = ({ data }: MessageEvent<IndexedOutcome>) => told.push(data);
+    await service.runMany(
+      'cpu',
+      [1, 2, 3].map((n) => new Uint8Array(8).fill(n)),
+      port2,
+    );
+    await vi.waitFor(() => expect(told).toHaveLength(3));
+    expect(told.map(({ index, outcome }) => [index, [...ok(outcome).output]])).toEqual(
+      [1, 2, 3].map((n, i) => [i, Array(8).fill(n)]),
+    );
+    port1.close();
   });
 
   it('reports device_lost for every unit in flight when the device is lost, then recovers', async () => {

@@ -10,7 +10,15 @@ import type { OrtWasmSource } from '../executors/onnx/ort-wasm';
 import { WasmExecutor } from '../executors/wasm/wasm-executor';
 import { GpuContext } from '../executors/wgsl/gpu';
 import { WgslExecutor } from '../executors/wgsl/wgsl-executor';
-import type { ComputeApi, ComputeConfig, ComputeOutcome, DeviceProbe, PrepareOutcome, PrepareRequest } from './api';
+import type {
+  ComputeApi,
+  ComputeConfig,
+  ComputeOutcome,
+  DeviceProbe,
+  IndexedOutcome,
+  PrepareOutcome,
+  PrepareRequest,
+} from './api';
 
 interface PreparedJob {
   readonly spec: JobSpec;
@@ -93,19 +101,14 @@ export class ComputeService implements ComputeApi {
   }
 
   /** Several units of one job in one turn of the queue: no message between them, no other run among them. */
-  runMany(
-    job: string,
-    inputs: Uint8Array[],
-    onOutcome: (index: number, outcome: ComputeOutcome) => void,
-  ): Promise<void> {
+  runMany(job: string, inputs: Uint8Array[], outcomes: MessagePort): Promise<void> {
     return new Promise<void>((resolve) => {
       this.#enqueue(job, async () => {
         for (const [index, input] of inputs.entries()) {
-          const told: unknown = onOutcome(index, await this.#run(job, input));
-          // Through comlink the callback is the page's: its promise is not waited for, and a page that
-          // went away meanwhile is no error of this run.
-          if (told instanceof Promise) told.catch(() => undefined);
+          const told: IndexedOutcome = { index, outcome: await this.#run(job, input) };
+          outcomes.postMessage(told);
         }
+        outcomes.close();
         resolve();
       });
     });
