@@ -150,6 +150,34 @@ describe('pipeline', () => {
     };
   }
 
+  /**
+   * A worker whose units take 1 ms of the test clock each, with `calls` the units of each call to it (1 for `run`).
+   * Each unit's span is given in the order of the call, as a worker runs them, not in the order the fake's hashing
+   * happens to finish (under load it did not, and spans out of order shrank the measure).
+   */
+  function oneMillisecondUnits(log: string[], t: { t: number }): { compute: PipelineCompute; calls: number[] } {
+    const single = timedCompute(log, 1, t);
+    const inner = fakeCompute(log);
+    const calls: number[] = [];
+    const compute: PipelineCompute = {
+      ...single,
+      run(...args) {
+        calls.push(1);
+        return single.run(...args);
+      },
+      runMany(jobId, inputs, budget, signal) {
+        calls.push(inputs.length);
+        return inputs.map(async (input) => {
+          const startedAt = t.t;
+          t.t += 1;
+          const outcome = await inner.run(jobId, input, budget, signal);
+          return outcome.ok ? { ...outcome, startedAt, endedAt: startedAt + 1 } : outcome;
+        });
+      },
+    };
+    return { compute, calls };
+  }
+
   it('hands the worker one unit behind a long wasm unit, and a WebGPU job at least its ring', async () => {
     for (const [backend, spec, atLeast, atMost] of [
       ['wasm', job.spec, 2, 2],
@@ -173,23 +201,7 @@ describe('pipeline', () => {
   it('posts short units to the worker several to a call, and each still gets its own result', async () => {
     const t = { t: 0 };
     const { client, log } = await fakeClient(120);
-    const single = timedCompute(log, 1, t);
-    const inner = fakeCompute(log);
-    const batches: number[] = [];
-    const compute: PipelineCompute = {
-      ...single,
-      runMany(jobId, inputs, budget, signal) {
-        batches.push(inputs.length);
-        // Each unit's 1 ms span is given in the order of the call, as a worker runs them, not in the order the
-        // fake's hashing happens to finish (under load it did not, and spans out of order shrank the measure).
-        return inputs.map(async (input) => {
-          const startedAt = t.t;
-          t.t += 1;
-          const outcome = await inner.run(jobId, input, budget, signal);
-          return outcome.ok ? { ...outcome, startedAt, endedAt: startedAt + 1 } : outcome;
-        });
-      },
-    };
+    const { compute, calls: batches } = oneMillisecondUnits(log, t);
     const clock = { now: () => Date.now(), monotonic: () => t.t };
     const { pipeline, outbox } = await pipelineFor(client, compute, { clock });
     pipeline.start();
@@ -205,25 +217,7 @@ describe('pipeline', () => {
   it('tops the worker up a whole batch at a time, not one call per unit done', async () => {
     const t = { t: 0 };
     const { client, log } = await fakeClient(900);
-    const inner = fakeCompute(log);
-    const single = timedCompute(log, 1, t);
-    const batches: number[] = [];
-    const compute: PipelineCompute = {
-      ...single,
-      run(...args) {
-        batches.push(1);
-        return single.run(...args);
-      },
-      runMany(jobId, inputs, budget, signal) {
-        batches.push(inputs.length);
-        return inputs.map(async (input) => {
-          const startedAt = t.t;
-          t.t += 1;
-          const outcome = await inner.run(jobId, input, budget, signal);
-          return outcome.ok ? { ...outcome, startedAt, endedAt: startedAt + 1 } : outcome;
-        });
-      },
-    };
+    const { compute, calls: batches } = oneMillisecondUnits(log, t);
     const clock = { now: () => Date.now(), monotonic: () => t.t };
     const { pipeline, outbox } = await pipelineFor(client, compute, { clock });
     pipeline.start();
