@@ -6,7 +6,8 @@
 // Balance = credit earned − credit earned on the key's own jobs (not spendable) − debits. Credit is only ever
 // minted by operators' jobs: a funded unit debits its cost for every replica and credits each valid one at
 // most that cost, so moving credit between keys through funded jobs never creates any.
-import type { JobId, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
+import type { JobId, Project, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
+import type { Tx } from '../store/persistence';
 import type { VolunteerRecord } from '../store/records';
 import type { JobFacts, StepContext } from './context';
 
@@ -68,3 +69,24 @@ export async function pauseUnfunded(ctx: StepContext): Promise<JobId[]> {
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
+
+/**
+ * The key's personal project, whose jobs its credit pays for: opened on its first ask, and on every later one
+ * the same project under a fresh token (the old token stops working). One per key, under the key's row lock.
+ */
+export async function openFundedProject(
+  tx: Tx,
+  funder: VolunteerKey,
+  fresh: Project,
+  tokenHash: string,
+): Promise<Project> {
+  await tx.lockVolunteer(funder);
+  const existing = await tx.projectFundedBy(funder);
+  if (existing) {
+    await tx.setProjectTokenHash(existing, tokenHash);
+    return (await tx.project(existing)) as Project;
+  }
+  await tx.insertProject(fresh, tokenHash);
+  await tx.insertProjectFunder(fresh.id, funder);
+  return fresh;
+}

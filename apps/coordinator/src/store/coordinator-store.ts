@@ -19,7 +19,8 @@ import {
   type VolunteerStats,
 } from '@bricolage/protocol';
 import type { Random } from '../clock';
-import { type MerkleNodeStore, consistencyPath, inclusionPath, nodesRead, rootAt } from '../log/merkle-tree';
+import { type MerkleNodeStore, consistencyPath, inclusionPath, rootAt } from '../log/merkle-tree';
+import { overStoredTree } from '../log/stored-tree';
 import { Changes } from '../steps/changes';
 import { writeChanges } from '../steps/write';
 import { JobCatalog, type StepContext, type StepLimits } from '../steps/context';
@@ -27,13 +28,16 @@ import { expireLeases } from '../steps/expire';
 import { heartbeat } from '../steps/heartbeat';
 import { releaseLeases } from '../steps/release';
 import { progress, setJobState } from '../steps/jobs';
-import { balanceOf, pauseUnfunded } from '../steps/fund';
+import { openFundedProject, pauseUnfunded } from '../steps/fund';
 import { AlreadyImported, importCredits } from '../steps/import';
 import { lease } from '../steps/lease';
+import { markAlive, resumeLeases } from '../steps/restart';
+import { consumeChallenge } from '../steps/sign-in';
 import { submit } from '../steps/submit';
 import { commitBatch, stageWorkUnits } from '../steps/upload';
 import type { Persistence, Tx } from './persistence';
 import type { JobRecord } from './records';
+import { jobActivity, volunteerStats } from './reports';
 import type {
   BatchSummary,
   CommittedUpload,
@@ -51,8 +55,6 @@ import type {
   UploadKey,
 } from './store';
 
-/** The meta entry holding when the grid was last known to run (ms since the epoch, as decimal text). */
-export const ALIVE_AT = 'alive_at';
 /** Leases expired per transaction, so that a long outage's backlog does not make one huge transaction. */
 const EXPIRE_PER_ROUND = 1000;
 /** The broadcast topic on which committed changes to a job's units or state are announced (message: its id). */
@@ -104,6 +106,15 @@ export class CoordinatorStore implements Store {
     return value;
   }
 
+  /** A step whose decisions are written at the end of its transaction; all of them, or none when `keep` says so. */
+  #write<T>(now: number, work: (ctx: StepContext) => Promise<T>, keep: (value: T) => boolean = () => true): Promise<T> {
+    return this.#step(now, async (ctx) => {
+      const value = await work(ctx);
+      if (keep(value)) await writeChanges(ctx);
+      return value;
+    });
+  }
+
   #read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return this.#db.transaction(work);
   }
@@ -119,17 +130,7 @@ export class CoordinatorStore implements Store {
   }
 
   openFundedProject(funder: VolunteerKey, fresh: Project, tokenHash: string): Promise<Project> {
-    return this.#read(async (tx) => {
-      await tx.lockVolunteer(funder);
-      const existing = await tx.projectFundedBy(funder);
-      if (existing) {
-        await tx.setProjectTokenHash(existing, tokenHash);
-        return (await tx.project(existing)) as Project;
-      }
-      await tx.insertProject(fresh, tokenHash);
-      await tx.insertProjectFunder(fresh.id, funder);
-      return fresh;
-    });
+    return this.#read((tx) => openFundedProject(tx, funder, fresh, tokenHash));
   }
 
   projectByTokenHash(tokenHash: string): Promise<Project | null> {
@@ -201,23 +202,7 @@ export class CoordinatorStore implements Store {
   }
 
   activity(id: JobId, limit: number): Promise<JobActivity> {
-    return this.#read(async (tx) => {
-      const byState = new Map((await tx.replicaStates(id)).map((r) => [r.state, r.n] as const));
-      const n = (state: string) => byState.get(state) ?? 0;
-      return {
-        activeVolunteers: await tx.activeVolunteers(id),
-        issued: [...byState.values()].reduce((a, b) => a + b, 0),
-        valid: n('valid'),
-        invalid: n('invalid'),
-        errors: n('error') + n('expired'),
-        errorCodes: (await tx.failures(id, limit)).map((f) => ({
-          code: f.code,
-          count: f.count,
-          workUnit: f.workUnit,
-          message: f.message ?? 'no result arrived before the lease ran out',
-        })),
-      };
-    });
+    return this.#read((tx) => jobActivity(tx, id, limit));
   }
 
   hasWorkFor(job: JobId, volunteer: VolunteerKey, backend: string): Promise<boolean> {
@@ -250,46 +235,30 @@ export class CoordinatorStore implements Store {
   // ---- volunteers ----
 
   lease(q: LeaseQuery, now: number): Promise<LeaseOutcome> {
-    return this.#step(now, async (ctx) => {
-      const outcome = await lease(ctx, q);
-      await writeChanges(ctx);
-      return outcome;
-    });
+    return this.#write(now, (ctx) => lease(ctx, q));
   }
 
   heartbeat(volunteer: VolunteerKey, leases: readonly LeaseNumber[], now: number): Promise<HeartbeatRow[]> {
-    return this.#step(now, async (ctx) => {
-      const rows = await heartbeat(ctx, volunteer, leases);
-      await writeChanges(ctx);
-      return rows;
-    });
+    return this.#write(now, (ctx) => heartbeat(ctx, volunteer, leases));
   }
 
   release(volunteer: VolunteerKey, leases: readonly LeaseNumber[], now: number): Promise<number> {
-    return this.#step(now, async (ctx) => {
-      const released = await releaseLeases(ctx, volunteer, leases);
-      await writeChanges(ctx);
-      return released;
-    });
+    return this.#write(now, (ctx) => releaseLeases(ctx, volunteer, leases));
   }
 
   submit(volunteer: VolunteerKey, items: readonly SubmitItem[], now: number): Promise<Result<SubmitResponse>> {
-    return this.#step(now, async (ctx) => {
-      const result = await submit(ctx, volunteer, items);
-      // A refused batch wrote nothing and writes nothing.
-      if (result.ok) await writeChanges(ctx);
-      return result;
-    });
+    // A refused batch wrote nothing and writes nothing.
+    return this.#write(
+      now,
+      (ctx) => submit(ctx, volunteer, items),
+      (result) => result.ok,
+    );
   }
 
   async expireLeases(now: number): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = await this.#step(now, async (ctx) => {
-        const expired = await expireLeases(ctx, EXPIRE_PER_ROUND);
-        await writeChanges(ctx);
-        return expired;
-      });
+      const n = await this.#write(now, (ctx) => expireLeases(ctx, EXPIRE_PER_ROUND));
       total += n;
       if (n < EXPIRE_PER_ROUND) return total;
     }
@@ -309,19 +278,11 @@ export class CoordinatorStore implements Store {
   }
 
   markAlive(now: number): Promise<void> {
-    return this.#read((tx) => tx.putMeta(ALIVE_AT, new TextEncoder().encode(String(now))));
+    return this.#read((tx) => markAlive(tx, now));
   }
 
   resumeLeases(now: number, graceMs = 0): Promise<{ readonly downtimeMs: number; readonly extended: number }> {
-    return this.#read(async (tx) => {
-      const stored = await tx.meta(ALIVE_AT);
-      const aliveAt = stored ? Number(new TextDecoder().decode(stored)) : Number.NaN;
-      // Recorded at once, so that a crash before the first sweep cannot make the next start add it again.
-      await tx.putMeta(ALIVE_AT, new TextEncoder().encode(String(now)));
-      const downtimeMs = now - aliveAt;
-      if (!Number.isSafeInteger(aliveAt) || !(downtimeMs > 0)) return { downtimeMs: 0, extended: 0 };
-      return { downtimeMs, extended: await tx.extendLiveLeases(aliveAt, downtimeMs + graceMs) };
-    });
+    return this.#read((tx) => resumeLeases(tx, now, graceMs));
   }
 
   async importCredits(
@@ -330,13 +291,7 @@ export class CoordinatorStore implements Store {
     now: number,
   ): Promise<Result<ImportResponse>> {
     try {
-      return ok(
-        await this.#step(now, async (ctx) => {
-          const imported = await importCredits(ctx, holder, receipts);
-          await writeChanges(ctx);
-          return imported;
-        }),
-      );
+      return ok(await this.#write(now, (ctx) => importCredits(ctx, holder, receipts)));
     } catch (e) {
       // Thrown so that the transaction's claims roll back; a value from here on.
       if (e instanceof AlreadyImported) return fail('conflict', e.message, e.position);
@@ -345,27 +300,7 @@ export class CoordinatorStore implements Store {
   }
 
   volunteerStats(volunteer: VolunteerKey): Promise<VolunteerStats> {
-    return this.#read(async (tx) => {
-      const v = await tx.volunteer(volunteer);
-      return {
-        volunteer,
-        leased: v?.leased ?? 0,
-        returned: v?.returned ?? 0,
-        valid: v?.valid ?? 0,
-        invalid: v?.invalid ?? 0,
-        errors: v?.errors ?? 0,
-        pending: v?.pending ?? 0,
-        credit: v?.credit ?? 0,
-        spent: v?.spent ?? 0,
-        unspendable: v?.ownCredit ?? 0,
-        balance: balanceOf(v),
-        fundedProject: await tx.projectFundedBy(volunteer),
-        // Its validated results since trust was last lost, as of the last one (rules/reputation.ts fades them
-        // with time), and whether it stopped voting (a failed known answer, or too many wrong answers).
-        consecutiveValid: Math.round(v?.standing.reputation.record ?? 0),
-        flagged: v ? !v.standing.reputation.voting : false,
-      };
-    });
+    return this.#read((tx) => volunteerStats(tx, volunteer));
   }
 
   isVolunteer(volunteer: VolunteerKey): Promise<boolean> {
@@ -399,8 +334,6 @@ export class CoordinatorStore implements Store {
     return this.#read((tx) => tx.bans());
   }
 
-  // The `challenges` table once held issued challenges; challenges are stateless now (http/challenges.ts)
-  // and it holds the nonces of used ones. Rows an older version left are pruned like any other at expiry.
   consumeChallenge(
     nonce: string,
     volunteer: VolunteerKey,
@@ -408,12 +341,7 @@ export class CoordinatorStore implements Store {
     now: number,
     from: { readonly address: string; readonly bucket: string },
   ): Promise<boolean> {
-    return this.#read(async (tx) => {
-      await tx.pruneChallenges(now);
-      if (!(await tx.recordChallenge(nonce, volunteer, expiresAt))) return false;
-      await tx.ensureVolunteer(volunteer, from.address, from.bucket, now);
-      return true;
-    });
+    return this.#read((tx) => consumeChallenge(tx, nonce, volunteer, expiresAt, now, from));
   }
 
   // ---- results and the log ----
@@ -457,16 +385,8 @@ export class CoordinatorStore implements Store {
     return this.#tree((store) => consistencyPath(store, from, to));
   }
 
-  /** A computation over the stored tree: the nodes it reads are fetched in one query, then it runs on them. */
-  async #tree<T>(compute: (store: MerkleNodeStore) => T): Promise<T> {
-    const nodes = await this.#read((tx) => tx.merkleNodes(nodesRead(compute)));
-    const byKey = new Map(nodes.map((n) => [`${n.level}:${n.index}`, n.hash]));
-    return compute({
-      getNode: (level, index) => byKey.get(`${level}:${index}`),
-      putNode: () => {
-        throw new Error('the stored tree is read-only here');
-      },
-    });
+  #tree<T>(compute: (store: MerkleNodeStore) => T): Promise<T> {
+    return overStoredTree((work) => this.#read(work), compute);
   }
 
   // ---- meta ----
