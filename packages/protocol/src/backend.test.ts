@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chooseBackend, wgslLimitViolation } from './backend';
 import type { BlobHash } from './ids';
-import type { JobSpec, WgslSpec } from './job';
+import type { JobSpec, WgslSpec } from './job-spec';
 import type { Capabilities } from './volunteer';
 
 const H = '0'.repeat(64) as BlobHash;

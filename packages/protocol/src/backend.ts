@@ -6,7 +6,7 @@
 // buffers beyond the adapter's limits — it runs on the other one: a job without a twin goes to any
 // WebGPU adapter that fits, software ones included, because slow beats never. Such a fallback is
 // marked `preferred: false`, and the coordinator leases it only after the work the device runs best.
-import type { BackendClass, JobSpec, WgslSpec } from './job';
+import type { BackendClass, JobSpec, WgslSpec } from './job-spec';
 import type { Capabilities } from './volunteer';
 
 export type BackendChoice =

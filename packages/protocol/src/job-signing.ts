@@ -4,7 +4,8 @@
 // or runs anything, and each asset against its hash as it arrives.
 import type { z } from 'zod';
 import { canonicalJson } from './canonical';
-import { Comparator, type JobSignature, JobSpec } from './job';
+import { Comparator, type JobSignature } from './job';
+import { JobSpec } from './job-spec';
 import { keyFingerprint } from './key-fingerprint';
 import { domainMessage, sign, verify } from './signing';
 

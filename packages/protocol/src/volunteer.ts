@@ -1,6 +1,7 @@
 // The volunteer side of the wire: authentication, capabilities, leases, results.
 import { z } from 'zod';
-import { BackendClass, Comparator, JobSignature, JobSpec } from './job';
+import { Comparator, JobSignature } from './job';
+import { BackendClass, JobSpec } from './job-spec';
 import { BlobHash, Ed25519Signature, JobId, LeaseId, ProjectId, VolunteerKey, WorkUnitId } from './ids';
 
 /** Step 1 of authentication: ask for a single-use challenge. */

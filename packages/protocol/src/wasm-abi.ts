@@ -1,6 +1,6 @@
 // The import-free WebAssembly work-unit ABI (docs/WASM_ABI.md), checked one way by the coordinator when a
 // job is created, by the volunteer before it runs a module, and by the workloads' own tests.
-import { constantBindings, type WgslSpec } from './job';
+import { constantBindings, type WgslSpec } from './job-spec';
 
 /** What a job needs of its wasm twin: the entry point, and how many constants it writes via `const_ptr(i)`. */
 export interface WasmAbiShape {
