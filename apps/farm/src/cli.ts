@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import { findChromium } from './chromium';
 import { lineDisplay, humanSummary, terminalDisplay } from './display';
 import { GridWatch } from './progress';
-import { EXIT, startFarm } from './farm';
+import { startFarm } from './farm';
+import { EXIT } from './summary';
 
 const USAGE = `usage: npm run farm -- --coordinator URL [--coordinator URL2 …] --tabs N [--duration 10m | --wus K]
                     [--throttle 10-100] [--project ID] [--chromium PATH] [--profiles DIR] [--collect-every 1m] [--json]

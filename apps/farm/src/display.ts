@@ -1,5 +1,7 @@
 // What the farm prints while it runs: a live table on a terminal, one line per event otherwise.
-import type { FarmEvents, FarmSummary, Tab } from './farm';
+import type { FarmEvents } from './farm';
+import type { FarmSummary } from './summary';
+import type { Tab } from './tab';
 import { describeUnfinished } from './grid-status';
 import { describeOverall, type GridWatch, ProgressMeter } from './progress';
 

@@ -3,15 +3,9 @@
 export { BrowserTab } from './browser-tab';
 export { CHROMIUM_ARGS, DEFAULT_CHROMIUM, findChromium } from './chromium';
 export { humanSummary } from './display';
-export {
-  DEFAULT_COLLECT_EVERY_MS,
-  EXIT,
-  type Farm,
-  type FarmOptions,
-  type FarmSummary,
-  type Tab,
-  startFarm,
-} from './farm';
+export { DEFAULT_COLLECT_EVERY_MS, type Farm, type FarmOptions, startFarm } from './farm';
+export { EXIT, type FarmSummary } from './summary';
+export type { Tab } from './tab';
 export type { UnfinishedJob } from './grid-status';
 export type { PageAutomation, TabSnapshot } from './snapshot';
 export { survivors, treeUsage } from './procstats';
