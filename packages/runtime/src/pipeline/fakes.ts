@@ -1,5 +1,5 @@
 // The pipeline's fakes, shared by its tests: a coordinator's lease side with `n` units, compute that doubles
-// bytes, and a pipeline over them with a memory outbox.
+// bytes, and a pipeline over them with a memory outbox; compute on a clock the test moves, and a worker's limits.
 import type { BlobHash, Capabilities, JobId, LeaseId, LeasedJob, ProjectId, WorkUnitId } from '@bricolage/protocol';
 import { sha256Hex, toBase64 } from '@bricolage/protocol';
 import type { ComputeOutcome } from '../compute/api';
@@ -139,4 +139,98 @@ export async function until(condition: () => boolean | Promise<boolean>, timeout
     if (Date.now() > end) throw new Error('condition not reached in time');
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** The double job without its wasm twin: WebGPU only. */
+export const wgslOnly = (({ wasm: _twin, ...spec }) => spec)(job.spec as Extract<LeasedJob['spec'], { kind: 'wgsl' }>);
+
+/** A software adapter, on which calibration prefers a job's wasm twin. */
+export const softwareAdapter: Capabilities = {
+  ...capabilities,
+  webgpu: {
+    vendor: 'google',
+    architecture: 'swiftshader',
+    description: '',
+    isFallbackAdapter: true,
+    limits: {
+      maxStorageBufferBindingSize: 1 << 30,
+      maxBufferSize: 1 << 30,
+      maxUniformBufferBindingSize: 65536,
+      maxComputeWorkgroupsPerDimension: 65535,
+      maxComputeInvocationsPerWorkgroup: 256,
+      maxComputeWorkgroupStorageSize: 32768,
+      maxStorageBuffersPerShaderStage: 8,
+    },
+    features: [],
+  },
+};
+
+/** `inner`, computing at most `atOnce` units at a time like the real worker, counting how many it holds. */
+export function workerLike(inner: PipelineCompute, atOnce: number) {
+  let held = 0;
+  let running = 0;
+  const stats = { most: 0 };
+  const waiting: (() => void)[] = [];
+  const compute: PipelineCompute = {
+    prepare: inner.prepare,
+    async run(...args) {
+      stats.most = Math.max(stats.most, ++held);
+      if (running >= atOnce) await new Promise<void>((r) => waiting.push(r));
+      running++;
+      try {
+        return await inner.run(...args);
+      } finally {
+        running--;
+        held--;
+        waiting.shift()?.();
+      }
+    },
+  };
+  return { compute, stats };
+}
+
+/**
+ * Compute whose units take `ms` each on a clock the test moves (whatever this machine's load). Each span is
+ * given when the unit is handed over, in the order a worker runs them, not in the order the fake's hashing
+ * happens to finish: under load it did not, and spans out of order shrank the pipeline's measure.
+ */
+export function timedCompute(log: string[], ms: number, clock: { t: number }): PipelineCompute {
+  const inner = fakeCompute(log);
+  return {
+    prepare: inner.prepare,
+    async run(...args) {
+      const startedAt = clock.t;
+      clock.t += ms;
+      const outcome = await inner.run(...args);
+      return outcome.ok ? { ...outcome, startedAt, endedAt: startedAt + ms } : outcome;
+    },
+  };
+}
+
+/**
+ * A worker whose units take 1 ms of the test clock each, with `calls` the units of each call to it (1 for `run`).
+ * Each unit's span is given in the order of the call, as a worker runs them, not in the order the fake's hashing
+ * happens to finish (under load it did not, and spans out of order shrank the measure).
+ */
+export function oneMillisecondUnits(log: string[], t: { t: number }): { compute: PipelineCompute; calls: number[] } {
+  const single = timedCompute(log, 1, t);
+  const inner = fakeCompute(log);
+  const calls: number[] = [];
+  const compute: PipelineCompute = {
+    ...single,
+    run(...args) {
+      calls.push(1);
+      return single.run(...args);
+    },
+    runMany(jobId, inputs, budget, signal) {
+      calls.push(inputs.length);
+      return inputs.map(async (input) => {
+        const startedAt = t.t;
+        t.t += 1;
+        const outcome = await inner.run(jobId, input, budget, signal);
+        return outcome.ok ? { ...outcome, startedAt, endedAt: startedAt + 1 } : outcome;
+      });
+    },
+  };
+  return { compute, calls };
 }

@@ -1,37 +1,13 @@
-import type { Capabilities, LeasedJob } from '@bricolage/protocol';
 import { fromBase64 } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
-import { IN_FLIGHT } from '../compute/api';
 import type { Interrupted } from '../host';
 import { MemoryOutbox } from '../outbox';
 import { MAX_HANDOFF, MAX_LEASED_AHEAD, MAX_PREFETCH } from './pacing';
 import { Pipeline, type PipelineClient, type PipelineCompute } from './pipeline';
 import { restAfter } from './throttle';
-import { H, capabilities, fakeClient, fakeCompute, job, pipelineFor, until } from './fakes';
+import { H, capabilities, fakeClient, fakeCompute, job, pipelineFor, softwareAdapter, until, wgslOnly } from './fakes';
 
 describe('pipeline', () => {
-  // A software adapter whose calibration prefers the wasm twin, and a job that has none.
-  const softwareAdapter: Capabilities = {
-    ...capabilities,
-    webgpu: {
-      vendor: 'google',
-      architecture: 'swiftshader',
-      description: '',
-      isFallbackAdapter: true,
-      limits: {
-        maxStorageBufferBindingSize: 1 << 30,
-        maxBufferSize: 1 << 30,
-        maxUniformBufferBindingSize: 65536,
-        maxComputeWorkgroupsPerDimension: 65535,
-        maxComputeInvocationsPerWorkgroup: 256,
-        maxComputeWorkgroupStorageSize: 32768,
-        maxStorageBuffersPerShaderStage: 8,
-      },
-      features: [],
-    },
-  };
-  const { wasm: _twin, ...wgslOnly } = job.spec as Extract<LeasedJob['spec'], { kind: 'wgsl' }>;
-
   it('runs a job on the backend its lease names, even where calibration prefers another', async () => {
     const { client, log } = await fakeClient(2, { job: { ...job, spec: wgslOnly, backend: 'webgpu' } });
     const prepared: string[] = [];
@@ -106,162 +82,6 @@ describe('pipeline', () => {
     // duty, about 50 units/s at most; the scaling itself is speeds.test.ts's.
     expect(last![0]!.unitsPerSecond).toBeGreaterThan(0);
     expect(last![0]!.unitsPerSecond).toBeLessThan(60);
-  });
-
-  /** `inner`, computing at most `atOnce` units at a time like the real worker, counting how many it holds. */
-  function workerLike(inner: PipelineCompute, atOnce: number) {
-    let held = 0;
-    let running = 0;
-    const stats = { most: 0 };
-    const waiting: (() => void)[] = [];
-    const compute: PipelineCompute = {
-      prepare: inner.prepare,
-      async run(...args) {
-        stats.most = Math.max(stats.most, ++held);
-        if (running >= atOnce) await new Promise<void>((r) => waiting.push(r));
-        running++;
-        try {
-          return await inner.run(...args);
-        } finally {
-          running--;
-          held--;
-          waiting.shift()?.();
-        }
-      },
-    };
-    return { compute, stats };
-  }
-
-  /**
-   * Compute whose units take `ms` each on a clock the test moves (whatever this machine's load). Each span is
-   * given when the unit is handed over, in the order a worker runs them, not in the order the fake's hashing
-   * happens to finish: under load it did not, and spans out of order shrank the pipeline's measure.
-   */
-  function timedCompute(log: string[], ms: number, clock: { t: number }): PipelineCompute {
-    const inner = fakeCompute(log);
-    return {
-      prepare: inner.prepare,
-      async run(...args) {
-        const startedAt = clock.t;
-        clock.t += ms;
-        const outcome = await inner.run(...args);
-        return outcome.ok ? { ...outcome, startedAt, endedAt: startedAt + ms } : outcome;
-      },
-    };
-  }
-
-  /**
-   * A worker whose units take 1 ms of the test clock each, with `calls` the units of each call to it (1 for `run`).
-   * Each unit's span is given in the order of the call, as a worker runs them, not in the order the fake's hashing
-   * happens to finish (under load it did not, and spans out of order shrank the measure).
-   */
-  function oneMillisecondUnits(log: string[], t: { t: number }): { compute: PipelineCompute; calls: number[] } {
-    const single = timedCompute(log, 1, t);
-    const inner = fakeCompute(log);
-    const calls: number[] = [];
-    const compute: PipelineCompute = {
-      ...single,
-      run(...args) {
-        calls.push(1);
-        return single.run(...args);
-      },
-      runMany(jobId, inputs, budget, signal) {
-        calls.push(inputs.length);
-        return inputs.map(async (input) => {
-          const startedAt = t.t;
-          t.t += 1;
-          const outcome = await inner.run(jobId, input, budget, signal);
-          return outcome.ok ? { ...outcome, startedAt, endedAt: startedAt + 1 } : outcome;
-        });
-      },
-    };
-    return { compute, calls };
-  }
-
-  it('hands the worker one unit behind a long wasm unit, and a WebGPU job at least its ring', async () => {
-    for (const [backend, spec, atLeast, atMost] of [
-      ['wasm', job.spec, 2, 2],
-      ['webgpu', wgslOnly, IN_FLIGHT.webgpu + 1, MAX_HANDOFF + 1],
-    ] as const) {
-      const t = { t: 0 };
-      const { client, log } = await fakeClient(12, { job: { ...job, spec, backend } });
-      const { compute, stats } = workerLike(timedCompute(log, 1500, t), IN_FLIGHT[backend]);
-      const clock = { now: () => Date.now(), monotonic: () => t.t };
-      const { pipeline, outbox } = await pipelineFor(client, compute, { capabilities: softwareAdapter, clock });
-      pipeline.start();
-      await until(async () => (await outbox.size()) === 12);
-      await pipeline.stop();
-      expect(stats.most, backend).toBeGreaterThanOrEqual(atLeast);
-      expect(stats.most, backend).toBeLessThanOrEqual(atMost);
-      // Results still land in lease order.
-      expect((await outbox.peek(20)).map((e) => e.id)).toEqual(Array.from({ length: 12 }, (_, i) => `ls_${i + 1}`));
-    }
-  });
-
-  it('posts short units to the worker several to a call, and each still gets its own result', async () => {
-    const t = { t: 0 };
-    const { client, log } = await fakeClient(120);
-    const { compute, calls: batches } = oneMillisecondUnits(log, t);
-    const clock = { now: () => Date.now(), monotonic: () => t.t };
-    const { pipeline, outbox } = await pipelineFor(client, compute, { clock });
-    pipeline.start();
-    await until(async () => (await outbox.size()) === 120);
-    await pipeline.stop();
-    // 25 ms of 1 ms units to a call once measured (the first calls, before that, hold one).
-    expect(Math.max(...batches)).toBe(25);
-    const results = (await outbox.peek(200)).map((e) => e.result);
-    expect(results.map((r) => r.lease)).toEqual(Array.from({ length: 120 }, (_, i) => `ls_${i + 1}`));
-    expect(results.every((r, i) => r.kind === 'ok' && fromBase64(r.output)[0] === 2 * (i + 1))).toBe(true);
-  });
-
-  it('tops the worker up a whole batch at a time, not one call per unit done', async () => {
-    const t = { t: 0 };
-    const { client, log } = await fakeClient(900);
-    const { compute, calls: batches } = oneMillisecondUnits(log, t);
-    const clock = { now: () => Date.now(), monotonic: () => t.t };
-    const { pipeline, outbox } = await pipelineFor(client, compute, { clock });
-    pipeline.start();
-    await until(async () => (await outbox.size()) === 900);
-    await pipeline.stop();
-    expect((await outbox.peek(1000)).length).toBe(900);
-    // Once measured, every call but the last holds a whole batch (25 ms of 1 ms units): the worker holds up to 256
-    // units ahead, and topping it up one per unit done made most calls hold one.
-    const measured = batches.slice(batches.indexOf(25), -1);
-    expect(measured.length).toBeGreaterThan(30);
-    expect(measured.every((n) => n === 25)).toBe(true);
-  });
-
-  it('hands the worker units of a millisecond by the dozen, so that it never waits on the page', async () => {
-    // Each unit takes 1 ms on a clock the test moves, whatever this machine's load.
-    let t = 0;
-    const clock = { now: () => Date.now(), monotonic: () => t };
-    const { client, log } = await fakeClient(600);
-    const inner = fakeCompute(log);
-    const timed: PipelineCompute = {
-      prepare: inner.prepare,
-      async run(...args) {
-        const outcome = await inner.run(...args);
-        const startedAt = t++;
-        return outcome.ok ? { ...outcome, startedAt, endedAt: t } : outcome;
-      },
-    };
-    const { compute, stats } = workerLike(timed, 1);
-    const { pipeline, outbox } = await pipelineFor(client, compute, { clock });
-    pipeline.start();
-    await until(async () => (await outbox.size()) === 600);
-    await pipeline.stop();
-    // A second of 1 ms units, as many as the handoff's cap, and the one computing: not the 2 of long units.
-    expect(stats.most).toBe(MAX_HANDOFF + 1);
-  });
-
-  it('hands the worker nothing ahead when throttled, so that it can rest between work units', async () => {
-    const { client, log } = await fakeClient(3);
-    const { pipeline, outbox } = await pipelineFor(client, fakeCompute(log, { delayMs: 5 }), { throttle: 0.5 });
-    pipeline.start();
-    await until(async () => (await outbox.size()) === 3);
-    await pipeline.stop();
-    const runs = log.filter((l) => !l.startsWith('lease'));
-    expect(runs).toEqual(['run 1', 'done 1', 'run 2', 'done 2', 'run 3', 'done 3']);
   });
 
   it('runs again a work unit that never started because the worker was replaced', async () => {
