@@ -10,6 +10,8 @@ export interface RawRequest {
   readonly type?: string;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string | Uint8Array;
+  /** Send the body in pieces without a Content-Length (chunked transfer encoding). */
+  readonly chunked?: boolean;
 }
 
 export interface RawReply {
@@ -21,8 +23,9 @@ export interface RawReply {
 
 export function sendRaw(url: string, r: RawRequest): Promise<RawReply> {
   const body = r.body === undefined ? null : typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : r.body;
-  const open = openRaw(url, r, body ? body.byteLength : null);
-  open.request.end(body ?? undefined);
+  const open = openRaw(url, r, body && !r.chunked ? body.byteLength : null);
+  if (body && r.chunked) for (let i = 0; i < body.length; i += 4096) open.request.write(body.subarray(i, i + 4096));
+  open.request.end(body && !r.chunked ? body : undefined);
   return open.reply;
 }
 

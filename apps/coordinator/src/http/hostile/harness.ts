@@ -1,7 +1,3 @@
-// The hostile-request table's harness: requests sent one per connection, the contract each refusal is held to
-// (its exact 4xx JSON error, and not one row changed, by a dump of every table before and after), and the world
-// the requests aim at (a project, a job, two volunteers holding leases, a challenge waiting to be traded).
-import { request as httpRequest } from 'node:http';
 import {
   API,
   type Ed25519KeyPair,
@@ -26,26 +22,13 @@ import { sha256Hex } from '../../hash';
 import type { Coordinator } from '../../server';
 import { Researcher, SQUARE_WGSL, square, squareInput, squareJob } from '../../testing/fixtures';
 import type { TestDatabase } from '../../testing/backends';
+import { type RawReply, type RawRequest, sendRaw } from '../../testing/raw-http';
 import { GPU_CAPABILITIES, SimVolunteer, okResult } from '../../testing/sim-volunteer';
 
 // ---- requests and expectations ----
 
-export interface Req {
-  readonly method: string;
-  readonly path: string;
-  readonly token?: string;
-  readonly type?: string;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: string | Uint8Array;
-  /** Send the body in pieces without a Content-Length (chunked transfer encoding). */
-  readonly chunked?: boolean;
-}
-
-export interface Reply {
-  readonly status: number;
-  readonly contentType: string;
-  readonly text: string;
-}
+export type Req = RawRequest;
+export type Reply = RawReply;
 
 export interface Expected {
   readonly status: number;
@@ -60,39 +43,8 @@ export interface Case extends Expected {
   readonly req: (w: World) => Req | Promise<Req>;
 }
 
-/**
- * One request on a connection of its own. A server that answers before reading the whole body (a rejected
- * upload) may then drop the connection, and a pooled client would send the next case down a dead socket.
- */
-export function send(url: string, r: Req): Promise<Reply> {
-  const headers: Record<string, string> = { ...r.headers };
-  if (r.token !== undefined) headers.authorization = `Bearer ${r.token}`;
-  if (r.type !== undefined) headers['content-type'] = r.type;
-  const body = r.body === undefined ? null : Buffer.from(typeof r.body === 'string' ? utf8(r.body) : r.body);
-  if (body && !r.chunked) headers['content-length'] = String(body.length);
-  return new Promise((resolve, reject) => {
-    let answered = false;
-    const req = httpRequest(url + r.path, { method: r.method, headers, agent: false }, (res) => {
-      answered = true;
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          contentType: res.headers['content-type'] ?? '',
-          text: Buffer.concat(chunks).toString('utf8'),
-        }),
-      );
-    });
-    // Once the answer is in, a write cut short by the server closing early is no failure of the case.
-    req.on('error', (e) => {
-      if (!answered) reject(e);
-    });
-    if (body && r.chunked) for (let i = 0; i < body.length; i += 4096) req.write(body.subarray(i, i + 4096));
-    req.end(body && !r.chunked ? body : undefined);
-  });
-}
+/** One request on a connection of its own (testing/raw-http.ts says why). */
+export const send = sendRaw;
 
 export const json = (method: string, path: string, body: unknown, token?: string): Req => ({
   method,
