@@ -11,6 +11,7 @@ import {
   decodeRecognition,
   detectionInput,
   lineImage,
+  DETECTION_GRAPH_OPTIMIZATION,
   pageBoxes,
   REC_BATCH,
   recognitionInputs,
@@ -37,7 +38,7 @@ const models = loadOcrModels();
 const t0 = performance.now();
 const det = await ort.InferenceSession.create(models.detection, {
   executionProviders: ['wasm'],
-  graphOptimizationLevel: 'all',
+  graphOptimizationLevel: DETECTION_GRAPH_OPTIMIZATION,
 });
 const rec = await ort.InferenceSession.create(models.recognition, {
   executionProviders: ['wasm'],

@@ -53,6 +53,34 @@ describe('signed jobs', async () => {
     );
   });
 
+  it("covers an ONNX job's graph optimisation level, and leaves a job without one as it was signed", async () => {
+    const onnx = {
+      ...manifest,
+      spec: {
+        kind: 'onnx' as const,
+        model: H('d'),
+        inputs: [{ name: 'x', dtype: 'float32' as const, shape: [1, 4] }],
+        outputs: [{ name: 'y', dtype: 'float32' as const, shape: [1, 4] }],
+      },
+    };
+    const signed = await signJob(pair.privateKey, pair.publicKeyText, onnx);
+    const kept = CreateJobRequest.parse({ ...onnx, costPerWorkUnit: 1, signature: signed });
+    // Absent stays absent (onnxruntime's 'all'): a job signed before the field existed still verifies.
+    expect(kept.spec).not.toHaveProperty('graphOptimization');
+    expect(await jobSignatureProblem({ ...kept, project: onnx.project }, pair.publicKeyText)).toBeNull();
+    const disabled = { ...kept, spec: { ...kept.spec, graphOptimization: 'disabled' as const } };
+    expect(await jobSignatureProblem({ ...disabled, project: onnx.project }, pair.publicKeyText)).toMatch(
+      /not what its project signed/,
+    );
+    const fast = { ...onnx, spec: { ...onnx.spec, graphOptimization: 'disabled' as const } };
+    const fastSigned = await signJob(pair.privateKey, pair.publicKeyText, fast);
+    expect(await jobSignatureProblem({ ...fast, signature: fastSigned }, pair.publicKeyText)).toBeNull();
+    expect(
+      CreateJobRequest.safeParse({ ...fast, costPerWorkUnit: 1, spec: { ...fast.spec, graphOptimization: 'max' } })
+        .success,
+    ).toBe(false);
+  });
+
   it('fails unsigned, or signed by another key, once the project has a key; passes anything when it has none', async () => {
     const unsigned = { ...stored, project: manifest.project, signature: null };
     expect(await jobSignatureProblem(unsigned, pair.publicKeyText)).toBe(

@@ -153,6 +153,13 @@ export const OnnxSpec = z
     inputs: z.array(TensorSpec).min(1).max(16),
     outputs: z.array(TensorSpec).min(1).max(16),
     forbidNaN: z.boolean().default(false),
+    /**
+     * onnxruntime's graph optimisations applied when a volunteer loads the model (its `graphOptimizationLevel`);
+     * absent: 'all'. They cost time once per page, before the first unit; a model already in its final form
+     * (fused when exported) gains nothing from them, and 'disabled' lets its first unit start sooner. Every
+     * volunteer applies the job's own level, so results compare as they would under any other.
+     */
+    graphOptimization: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
   })
   .meta({ id: 'OnnxSpec' });
 export type OnnxSpec = z.infer<typeof OnnxSpec>;

@@ -34,6 +34,7 @@ export { DET_POOL, DET_SIZE, REC_BATCH, REC_HEIGHT, REC_STEPS, REC_WIDTH } from 
 export {
   DETECTION_COMPARATOR,
   detectionJob,
+  DETECTION_GRAPH_OPTIMIZATION,
   type OcrJobOptions,
   RECOGNITION_COMPARATOR,
   recognitionJob,

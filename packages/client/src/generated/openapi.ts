@@ -983,6 +983,8 @@ export interface components {
             outputs: components["schemas"]["TensorSpec"][];
             /** @default false */
             forbidNaN?: boolean;
+            /** @enum {string} */
+            graphOptimization?: "disabled" | "basic" | "extended" | "all";
         };
         TensorSpec: {
             name: string;

@@ -29,6 +29,14 @@ import { DET_POOL, DET_SIZE, REC_BATCH, REC_HEIGHT, REC_STEPS, REC_WIDTH } from 
 export const DETECTION_COMPARATOR: Comparator = { kind: 'float', rtol: 0, atol: 1e-3 };
 export const RECOGNITION_COMPARATOR: Comparator = { kind: 'exact' };
 
+/**
+ * The detector loads with onnxruntime's graph optimisations off: in Chromium's wasm EP it computed a page as fast
+ * without them (1.92–2.07 units/s against 2.01–2.03) and its first unit started ~400 ms sooner (1,526–1,723
+ * against 1,960–2,028 ms after page load; BENCHMARKS.md, issue 15). The recogniser keeps them (the default, 'all'):
+ * without them its units ran 25–30 % slower there (0.68–0.72 against 0.94–0.96 units/s).
+ */
+export const DETECTION_GRAPH_OPTIMIZATION = 'disabled' as const;
+
 export interface OcrJobOptions {
   /** The job's name; the stage is appended. */
   readonly name: string;
@@ -58,6 +66,7 @@ export async function detectionJob(model: Uint8Array, o: OcrJobOptions): Promise
       inputs: [{ name: 'image', dtype: 'uint8', shape: [1, DET_SIZE, DET_SIZE] }],
       outputs: [{ name: 'prob', dtype: 'float32', shape: [1, 1, side, side] }],
       forbidNaN: true,
+      graphOptimization: DETECTION_GRAPH_OPTIMIZATION,
     },
     comparator: DETECTION_COMPARATOR,
     ...common(o),

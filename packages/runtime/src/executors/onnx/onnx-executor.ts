@@ -1,5 +1,5 @@
-// ONNX models on onnxruntime-web: one session per (model hash, execution provider), inputs cut from
-// the WU's bytes in declared order, outputs concatenated in declared order.
+// ONNX models on onnxruntime-web: one session per (model hash, graph optimisation level) on each execution
+// provider, inputs cut from the WU's bytes in declared order, outputs concatenated in declared order.
 import type { BackendClass, JobSpec, OnnxSpec, TensorDType } from '@bricolage/protocol';
 import { sha256Hex } from '@bricolage/protocol';
 import type * as Ort from 'onnxruntime-web';
@@ -8,6 +8,7 @@ import { type AssetMap, type Executor, ExecutorError } from '../executor';
 import type { OrtLoader, OrtModule } from './ort';
 
 export type OnnxProvider = 'wasm' | 'webgpu';
+type Optimization = NonNullable<OnnxSpec['graphOptimization']>;
 
 interface LoadedSession {
   readonly session: Ort.InferenceSession;
@@ -34,7 +35,7 @@ export class OnnxExecutor implements Executor {
 
   async prepare(job: string, spec: JobSpec, assets: AssetMap): Promise<void> {
     if (spec.kind !== 'onnx') throw new ExecutorError('unsupported', 'not an onnx job');
-    const { session, ort } = await this.session(spec.model, assets);
+    const { session, ort } = await this.session(spec.model, assets, spec.graphOptimization ?? 'all');
     const missing = spec.inputs.map((t) => t.name).filter((n) => !session.inputNames.includes(n));
     missing.push(...spec.outputs.map((t) => t.name).filter((n) => !session.outputNames.includes(n)));
     if (missing.length > 0)
@@ -42,18 +43,19 @@ export class OnnxExecutor implements Executor {
     this.#jobs.set(job, { spec, session, ort });
   }
 
-  /** The session for a model, created once; the bytes are checked against the hash that names them. */
-  session(model: string, assets: AssetMap): Promise<LoadedSession> {
-    let session = this.#sessions.get(model);
+  /** The session for a model at an optimisation level, created once; the bytes are checked against the hash that names them. */
+  session(model: string, assets: AssetMap, optimization: Optimization): Promise<LoadedSession> {
+    const key = `${model}:${optimization}`;
+    let session = this.#sessions.get(key);
     if (!session) {
-      session = this.#createSession(model, assets);
-      this.#sessions.set(model, session);
-      session.catch(() => this.#sessions.delete(model));
+      session = this.#createSession(model, assets, optimization);
+      this.#sessions.set(key, session);
+      session.catch(() => this.#sessions.delete(key));
     }
     return session;
   }
 
-  async #createSession(model: string, assets: AssetMap): Promise<LoadedSession> {
+  async #createSession(model: string, assets: AssetMap, optimization: Optimization): Promise<LoadedSession> {
     const bytes = assets.get(model);
     if (!bytes) throw new ExecutorError('runtime_error', `model ${model} was not provided`);
     if ((await sha256Hex(bytes)) !== model)
@@ -62,7 +64,7 @@ export class OnnxExecutor implements Executor {
     try {
       const session = await ort.InferenceSession.create(bytes, {
         executionProviders: [this.#provider],
-        graphOptimizationLevel: 'all',
+        graphOptimizationLevel: optimization,
       });
       return { session, ort };
     } catch (error) {
