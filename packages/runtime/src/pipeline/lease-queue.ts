@@ -95,6 +95,8 @@ export class LeaseQueue {
   #leasing: Promise<void> | null = null;
   #noWorkUntil = 0;
   #failures = 0;
+  /** The last lease request got no answer at all (the coordinator down, or the network): its retry waits a backoff. */
+  #unreachable = false;
   #waiting = false;
   #full = false;
   /** Moving average of a lease request's round trip (asked → answered). */
@@ -178,6 +180,19 @@ export class LeaseQueue {
     if (leases.length > 0) this.#o.client.releaseOnLeave?.(leases, leaveBudget());
   }
 
+  /**
+   * The coordinator answered another request (it accepted results): if the last lease request got no answer, ask
+   * again now rather than at the end of its backoff, which grows to 30 s over an outage. Not after an error
+   * answer (429, 5xx): those backoffs stand.
+   */
+  reachable(): boolean {
+    if (!this.#unreachable) return false;
+    this.#unreachable = false;
+    this.#failures = 0;
+    this.#noWorkUntil = 0;
+    return true;
+  }
+
   /** Asks for leases again at once (the projects chosen changed): a "no work" wait no longer holds. */
   wake(): void {
     this.#noWorkUntil = 0;
@@ -224,6 +239,7 @@ export class LeaseQueue {
       ...(chosen ? { projects: [...chosen] } : {}),
       ...(resumeAfter !== undefined ? { resumeAfter } : {}),
     });
+    this.#unreachable = !answer.ok && answer.error.status === 0;
     if (!answer.ok) {
       const delay = backoffDelay(this.#failures++);
       this.#noWorkUntil = this.#o.clock.monotonic() + delay;

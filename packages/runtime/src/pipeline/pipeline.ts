@@ -174,6 +174,11 @@ export class Pipeline {
    * would only be told so again.
    */
   resultsAccepted(): void {
+    // Or the coordinator is back after an outage: the lease retry then goes now, not at the end of its backoff.
+    if (this.#queue.reachable()) {
+      this.#sleeps.wakeAll();
+      return;
+    }
     if (!this.#queue.waiting || !this.#queue.full) return;
     this.#queue.wake();
     this.#sleeps.wakeAll();

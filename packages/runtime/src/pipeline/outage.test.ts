@@ -1,0 +1,53 @@
+// The pipeline through a coordinator outage: lease requests that get no answer back off (up to 30 s), and the
+// coordinator taking results again ends that wait; an error answer's backoff (429, 5xx) stands.
+import { describe, expect, it } from 'vitest';
+import type { ClientFailure } from '../client/coordinator-client';
+import { fakeClient, fakeCompute, pipelineFor, until } from './fakes';
+
+const UNREACHABLE: ClientFailure = { code: 'network', message: 'fetch failed', status: 0, transient: true };
+const THROTTLED: ClientFailure = { code: 'rate_limited', message: 'slow down', status: 429, transient: true };
+
+/** A coordinator that hands out one unit per lease, and fails every lease with `failure` while `down` is set. */
+async function flakyCoordinator(failure: ClientFailure) {
+  const { client, log } = await fakeClient(4);
+  const state = { down: false, asked: 0 };
+  const lease = client.lease.bind(client);
+  client.lease = async (request) => {
+    state.asked++;
+    if (state.down) return { ok: false, error: failure };
+    return lease({ ...request, max: 1 });
+  };
+  // A clock that stands still: a backoff, once begun, never ends by itself, so only a wake can end it.
+  const clock = { now: () => Date.now(), monotonic: () => 0 };
+  const { pipeline, outbox } = await pipelineFor(client, fakeCompute(log), { clock, prefetch: false });
+  return { pipeline, outbox, log, state };
+}
+
+describe('pipeline through an outage', () => {
+  it('leases again as soon as the coordinator is back and takes results, not at the end of its backoff', async () => {
+    const { pipeline, outbox, log, state } = await flakyCoordinator(UNREACHABLE);
+    state.down = true;
+    pipeline.start();
+    await until(() => state.asked >= 1);
+    // As the outbox does when the coordinator takes the results kept through the outage.
+    state.down = false;
+    pipeline.resultsAccepted();
+    await until(() => log.includes('done 1'), 5_000);
+    await until(async () => (await outbox.size()) === 1);
+    expect(state.asked).toBeGreaterThanOrEqual(2);
+    await pipeline.stop();
+  });
+
+  it("waits out an error answer's backoff (429) though results are accepted meanwhile", async () => {
+    const { pipeline, log, state } = await flakyCoordinator(THROTTLED);
+    state.down = true;
+    pipeline.start();
+    await until(() => state.asked >= 1);
+    state.down = false;
+    pipeline.resultsAccepted();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(state.asked).toBe(1);
+    expect(log.filter((l) => l.startsWith('done'))).toEqual([]);
+    await pipeline.stop('now');
+  });
+});
