@@ -33,7 +33,8 @@ describe('pipeline through an outage', () => {
     state.down = false;
     pipeline.resultsAccepted();
     await until(() => log.includes('done 1'), 5_000);
-    await until(async () => (await outbox.size()) === 1);
+    // Once back, it goes on through the rest of the job (4 units) as fast as it can: at least the first in the outbox.
+    await until(async () => (await outbox.size()) >= 1);
     expect(state.asked).toBeGreaterThanOrEqual(2);
     await pipeline.stop();
   });
