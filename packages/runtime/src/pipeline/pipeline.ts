@@ -1,9 +1,7 @@
 // lease → fetch inputs → compute → outbox, with the next work unit leased, fetched and prepared while
 // the current one computes. Runs on the page, so that a stuck kernel can be killed with its worker.
 import type { BackendClass, Capabilities } from '@bricolage/protocol';
-import { selfCheck } from '../abi';
-import { type ComputeOutcome, IN_FLIGHT } from '../compute/api';
-import type { Interrupted } from '../host';
+import { IN_FLIGHT } from '../compute/api';
 import { LeaseQueue, type Work } from './lease-queue';
 import { OutcomeRecorder } from './outcome-recorder';
 import { ComputeTimes } from './compute-times';
@@ -11,6 +9,7 @@ import { batchSize, handoffSize, leaseDepth, readyDepth } from './pacing';
 import { type PipelineClock, type PipelineCounts, type PipelineOptions, systemClock } from './pipeline-options';
 import { Sleeps } from './sleeps';
 import { clampDuty, restAfter } from './throttle';
+import { recordOutcome } from './work-finish';
 import { checkStart, type Runnable, type StartDeps, type Started } from './work-start';
 
 export type {
@@ -20,9 +19,6 @@ export type {
   PipelineCounts,
   PipelineOptions,
 } from './pipeline-options';
-
-const isInterrupted = (o: ComputeOutcome | Interrupted): o is Interrupted =>
-  !o.ok && (o.code === 'aborted' || o.code === 'restarted');
 
 export class Pipeline {
   readonly #o: PipelineOptions;
@@ -351,7 +347,6 @@ export class Pipeline {
   /** Waits for a work unit's outcome and puts its result, or its error result, in the outbox. Returns compute time. */
   async #finish(started: Started): Promise<number> {
     const { work } = started;
-    const { job } = work;
     if (started.kind === 'skip') {
       this.#outcomes.skip(work, started.reason);
       return 0;
@@ -363,37 +358,18 @@ export class Pipeline {
     const { backend } = started;
     this.#current = Object.assign(work, { backend });
     const outcome = await started.outcome;
-    const ended = this.#clock.monotonic();
+    const endedAt = this.#clock.monotonic();
     if (this.#current === work) this.#current = null;
-    if (isInterrupted(outcome)) {
-      this.#inWorker.delete(work);
-      // Never ran (another work unit's timeout replaced the worker): run it again on the new worker.
-      if (outcome.code === 'restarted' && this.#running) this.#queue.unshift(work);
-      return 0;
-    }
-    if (work.gone) {
-      // Not ours any more (given back as the page went, and it came back from the back/forward cache): no result.
-      this.#inWorker.delete(work);
-      this.#outcomes.skip(work, work.gone);
-      return 0;
-    }
-    // The worker's own timestamps, when it gave them: they leave out the page's latency in between.
-    const start = outcome.startedAt ?? started.issuedAt;
-    const end = outcome.endedAt ?? ended;
-    const computeMs = Math.max(0, end - start);
-    this.#times.record(job.id, start, end);
-    if (!outcome.ok) {
-      await this.#outcomes.report(work, outcome.code, outcome.message, outcome.backend ?? backend);
-      return computeMs;
-    }
-    // Checked again here, whatever the worker said: a result that fails is never submitted.
-    const check = selfCheck(job.spec, outcome.output);
-    if (!check.ok) {
-      await this.#outcomes.report(work, 'self_check_failed', check.reason, backend);
-      return computeMs;
-    }
-    this.#outcomes.result(work, outcome, start, end);
-    return computeMs;
+    return recordOutcome(
+      { work, backend, issuedAt: started.issuedAt, outcome, endedAt },
+      {
+        queue: this.#queue,
+        times: this.#times,
+        outcomes: this.#outcomes,
+        inWorker: this.#inWorker,
+        running: () => this.#running,
+      },
+    );
   }
 
   /** Rests after a work unit so that compute ÷ wall time matches the duty cycle; re-evaluated on change. */
