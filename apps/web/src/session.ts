@@ -132,7 +132,7 @@ export class Session {
   /** Back after being unreachable: deliver what waited, catch up on receipts, and read what may have changed. */
   #coordinatorBack(): void {
     const parts = this.#parts;
-    parts?.computing.redeliver();
+    parts?.computing.coordinatorBack();
     parts?.peers.coordinatorBack();
     if (parts && !this.#model.view().coordinatorKey)
       void this.#connectivity

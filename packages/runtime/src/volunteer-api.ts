@@ -85,6 +85,11 @@ export interface Volunteer {
   calibration(): Promise<CalibrationReport | null>;
   /** Submits what is in the outbox now; true when it emptied within `timeoutMs`. */
   flush(timeoutMs?: number): Promise<boolean>;
+  /**
+   * The coordinator answers again after an outage (the page's own check saw it): a lease request that got no
+   * answer is retried now, not at the end of its backoff (up to 30 s). `flush` delivers what waited.
+   */
+  coordinatorBack(): void;
   /** This volunteer's receipts logged after index `after`, at most `limit` (the coordinator's default: 100). */
   receipts(after?: number, limit?: number): Promise<ClientResult<ReceiptsPage>>;
   stats(): Promise<ClientResult<VolunteerStats>>;

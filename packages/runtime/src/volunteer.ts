@@ -304,6 +304,10 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
       }
     },
 
+    coordinatorBack() {
+      pipeline?.coordinatorBack();
+    },
+
     receipts: (after, limit) => client.receipts(after, limit),
     stats: () => client.me(),
     openFundedProject: (name) => client.openFundedProject(name),

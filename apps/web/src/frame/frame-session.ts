@@ -93,7 +93,7 @@ export class FrameSession {
     this.#connectivity = new Connectivity({
       base: options.base,
       model: this.model,
-      onBack: () => this.#parts?.computing.redeliver(),
+      onBack: () => this.#parts?.computing.coordinatorBack(),
     });
   }
 

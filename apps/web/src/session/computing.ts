@@ -268,9 +268,14 @@ export class Computing {
     }
   }
 
-  /** The coordinator is back: deliver what waited, without sitting out the submitter's backoff. */
-  redeliver(): void {
-    if (this.#volunteer) void this.#volunteer.flush(15_000).then(() => this.#o.syncSoon(0));
+  /**
+   * The coordinator is back: ask for work and deliver what waited now, without sitting out the lease queue's or
+   * the submitter's backoff (a tab with nothing to deliver would otherwise idle up to 30 s).
+   */
+  coordinatorBack(): void {
+    if (!this.#volunteer) return;
+    this.#volunteer.coordinatorBack();
+    void this.#volunteer.flush(15_000).then(() => this.#o.syncSoon(0));
   }
 
   /**

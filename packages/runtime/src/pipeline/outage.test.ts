@@ -1,5 +1,6 @@
 // The pipeline through a coordinator outage: lease requests that get no answer back off (up to 30 s), and the
-// coordinator taking results again ends that wait; an error answer's backoff (429, 5xx) stands.
+// coordinator answering again (the page's check saw it, or it took results) ends that wait; an error answer's
+// backoff (429, 5xx) stands.
 import { describe, expect, it } from 'vitest';
 import type { ClientFailure } from '../client/coordinator-client';
 import { fakeClient, fakeCompute, pipelineFor, until } from './fakes';
@@ -41,12 +42,27 @@ describe('pipeline through an outage', () => {
     await pipeline.stop();
   });
 
+  it('leases again as soon as the page sees the coordinator back, with no results to deliver', async () => {
+    const { pipeline, outbox, log, state, failedOnce } = await flakyCoordinator(UNREACHABLE);
+    state.down = true;
+    pipeline.start();
+    await until(failedOnce);
+    expect(await outbox.size()).toBe(0);
+    state.down = false;
+    expect(pipeline.coordinatorBack()).toBe(true);
+    await until(() => log.includes('done 1'), 5_000);
+    // Told twice (the check and an accepted submit), it wakes once: the backoff is already over.
+    expect(pipeline.coordinatorBack()).toBe(false);
+    await pipeline.stop();
+  });
+
   it("waits out an error answer's backoff (429) though results are accepted meanwhile", async () => {
     const { pipeline, log, state, failedOnce } = await flakyCoordinator(THROTTLED);
     state.down = true;
     pipeline.start();
     await until(failedOnce);
     state.down = false;
+    expect(pipeline.coordinatorBack()).toBe(false);
     pipeline.resultsAccepted();
     await new Promise((r) => setTimeout(r, 300));
     expect(state.asked).toBe(1);

@@ -170,14 +170,22 @@ export class Pipeline {
    * would only be told so again.
    */
   resultsAccepted(): void {
-    // Or the coordinator is back after an outage: the lease retry then goes now, not at the end of its backoff.
-    if (this.#queue.reachable()) {
-      this.#sleeps.wakeAll();
-      return;
-    }
+    // Also a sign that the coordinator is back after an outage (the page's own check may not have seen it yet).
+    if (this.coordinatorBack()) return;
     if (!this.#queue.waiting || !this.#queue.full) return;
     this.#queue.wake();
     this.#sleeps.wakeAll();
+  }
+
+  /**
+   * The coordinator answers again after an outage: if the last lease request got no answer, ask again now, not at
+   * the end of a backoff that grows to 30 s; an error answer's backoff (429, 5xx) stands. Whether or not any
+   * results waited to be delivered: a tab with an empty outbox has no accepted submit to wake it. True when it woke.
+   */
+  coordinatorBack(): boolean {
+    if (!this.#queue.reachable()) return false;
+    this.#sleeps.wakeAll();
+    return true;
   }
 
   setPrefetch(prefetch: boolean): void {
