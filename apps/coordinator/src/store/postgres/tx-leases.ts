@@ -1,5 +1,4 @@
 import type { JobId, LeaseNumber, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
-import type { QueryResultRow } from 'pg';
 import type {
   Candidate,
   HeldLease,
@@ -19,17 +18,21 @@ import { HELD, type HeldSqlRow, IN_CONTEXT, type ReplicaSqlRow, toHeld, toReplic
 import { RESULTS_SQL, type ResultSqlRow, toResultRow } from '../result-rows';
 import type { ResultRow } from '../store';
 import {
-  REPLICA_COLUMNS,
-  UNIT_COLUMNS,
-  type Column,
+  bytes,
+  type CandidateRow,
+  type HolderSqlRow,
+  type InContextRow,
+  type ReturnedSqlRow,
   toCandidate,
   toInContext,
   toOrigin,
   toReturned,
   toUnit,
   toVolunteer,
-  view,
-} from './pg-rows';
+  type UnitRow,
+  type VolunteerRow,
+} from '../record-rows';
+import { REPLICA_COLUMNS, UNIT_COLUMNS, type Column } from './pg-rows';
 import type { LeaseRows, ResultRows } from '../persistence';
 import type { PgQueries } from './queries';
 
@@ -37,15 +40,15 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
   async lockVolunteer(key: VolunteerKey): Promise<VolunteerRecord> {
     // An upsert that always updates: it locks the row whether it was there or not.
     return toVolunteer(
-      (await db.one(
+      (await db.one<VolunteerRow>(
         'INSERT INTO volunteers (key) VALUES ($1) ON CONFLICT (key) DO UPDATE SET key = EXCLUDED.key RETURNING *',
         [key],
-      )) as QueryResultRow,
+      )) as VolunteerRow,
     );
   },
 
   async volunteer(key: VolunteerKey): Promise<VolunteerRecord | null> {
-    const row = await db.one('SELECT * FROM volunteers WHERE key = $1', [key]);
+    const row = await db.one<VolunteerRow>('SELECT * FROM volunteers WHERE key = $1', [key]);
     return row ? toVolunteer(row) : null;
   },
 
@@ -68,7 +71,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
 
   async drawnUnits(units: readonly WorkUnitNumber[], inline: number): Promise<Candidate[]> {
     // Locked already, by leaseWindow.
-    const rows = await db.q(
+    const rows = await db.q<CandidateRow>(
       `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= $2 THEN b.bytes END AS input, w.tag AS tag
        FROM work_units w LEFT JOIN blobs b ON b.hash = w.input_hash
        WHERE w.id = ANY($1::bigint[]) ORDER BY w.id`,
@@ -79,7 +82,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
 
   async holdersOf(units: readonly WorkUnitNumber[]): Promise<UnitHolder[]> {
     // The window's units are locked already (leaseWindow): their replicas cannot change under us.
-    const rows = await db.q(
+    const rows = await db.q<HolderSqlRow>(
       `SELECT r.wu, r.volunteer, v.address, v.bucket, v.first_seen
        FROM replicas r LEFT JOIN volunteers v ON v.key = r.volunteer
        WHERE r.wu = ANY($1::bigint[])`,
@@ -107,7 +110,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
     limit: number,
     inline: number,
   ): Promise<HeldLease[]> {
-    const rows = await db.q(
+    const rows = await db.q<CandidateRow & HeldSqlRow>(
       `SELECT ${HELD}, ${UNIT}, CASE WHEN length(b.bytes) <= $5 THEN b.bytes END AS input, w.tag AS tag
        FROM replicas r JOIN work_units w ON w.id = r.wu JOIN jobs j ON j.id = r.job
          LEFT JOIN blobs b ON b.hash = w.input_hash
@@ -115,11 +118,11 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
        ORDER BY r.id LIMIT $4`,
       [volunteer, after, now, limit, inline],
     );
-    return rows.map((r) => toHeld(r as HeldSqlRow, toCandidate(r)));
+    return rows.map((r) => toHeld(r, toCandidate(r)));
   },
 
   async probeCandidates(job: JobId, volunteer: VolunteerKey, limit: number, inline: number): Promise<Candidate[]> {
-    const rows = await db.q(
+    const rows = await db.q<CandidateRow>(
       `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= $4 THEN b.bytes END AS input, w.tag AS tag
        FROM work_units w JOIN blobs b ON b.hash = w.input_hash
        WHERE w.job = $1 AND w.state = 'probe'
@@ -152,14 +155,15 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
   },
 
   async replicasInContext(leases: readonly LeaseNumber[]): Promise<ReplicaInContext[]> {
-    const rows = await db.q(`${IN_CONTEXT} WHERE r.id = ANY($1::bigint[]) ORDER BY w.id, r.id FOR UPDATE OF r, w`, [
-      [...new Set(leases)],
-    ]);
+    const rows = await db.q<InContextRow>(
+      `${IN_CONTEXT} WHERE r.id = ANY($1::bigint[]) ORDER BY w.id, r.id FOR UPDATE OF r, w`,
+      [[...new Set(leases)]],
+    );
     return rows.map(toInContext);
   },
 
   async expiredInContext(now: number, limit: number): Promise<ReplicaInContext[]> {
-    const rows = await db.q(
+    const rows = await db.q<InContextRow>(
       `${IN_CONTEXT} WHERE r.state = 'leased' AND r.deadline < $1 ORDER BY w.id, r.id LIMIT $2 FOR UPDATE OF r, w SKIP LOCKED`,
       [now, limit],
     );
@@ -167,7 +171,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
   },
 
   async returnedFor(units: readonly WorkUnitNumber[]): Promise<ReturnedRow[]> {
-    const rows = await db.q(
+    const rows = await db.q<ReturnedSqlRow>(
       `SELECT r.id, r.wu, r.volunteer, r.backend, r.output_hash, r.output, r.returned_at - r.leased_at AS held,
          COALESCE(v.voting, true) AS voting
        FROM replicas r LEFT JOIN volunteers v ON v.key = r.volunteer
@@ -178,18 +182,18 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
   },
 
   async singleResultsOf(volunteer: VolunteerKey, since: number, limit: number): Promise<DecidedUnit[]> {
-    const rows = await db.q(
+    const rows = await db.q<UnitRow & { validated_at: number }>(
       `SELECT ${UNIT}, w.finished_at AS validated_at
        FROM work_units w JOIN replicas r ON r.id = w.canonical_replica JOIN jobs j ON j.id = w.job
        WHERE w.quorum = 1 AND w.state = 'validated' AND r.volunteer = $1 AND w.finished_at >= $2 AND j.state IN ('active', 'paused')
        ORDER BY w.finished_at DESC LIMIT $3 FOR UPDATE OF w`,
       [volunteer, since, limit],
     );
-    return rows.map((r) => ({ workUnit: toUnit(r), validatedAt: Number(r.validated_at) }));
+    return rows.map((r) => ({ workUnit: toUnit(r), validatedAt: r.validated_at }));
   },
 
   async quorumVotesOf(volunteer: VolunteerKey, limit: number): Promise<DecidedUnit[]> {
-    const rows = await db.q(
+    const rows = await db.q<UnitRow & { validated_at: number }>(
       `SELECT ${UNIT}, w.finished_at AS validated_at
        FROM replicas r JOIN work_units w ON w.id = r.wu JOIN jobs j ON j.id = w.job
        WHERE r.volunteer = $1 AND r.state = 'valid' AND w.state = 'validated' AND w.quorum >= 2 AND w.agree <= w.quorum
@@ -197,7 +201,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
        ORDER BY r.id DESC LIMIT $2 FOR UPDATE OF w`,
       [volunteer, limit],
     );
-    return rows.map((r) => ({ workUnit: toUnit(r), validatedAt: Number(r.validated_at) }));
+    return rows.map((r) => ({ workUnit: toUnit(r), validatedAt: r.validated_at }));
   },
 
   async outputsOf(replicas: readonly LeaseNumber[]): Promise<Map<LeaseNumber, Uint8Array>> {
@@ -206,7 +210,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
       [replicas],
     );
     const found = new Map<LeaseNumber, Uint8Array>();
-    for (const r of rows) if (r.output) found.set(r.id as LeaseNumber, view(r.output));
+    for (const r of rows) if (r.output) found.set(r.id as LeaseNumber, bytes(r.output));
     return found;
   },
 
@@ -281,7 +285,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
 
   async results(job: JobId, after: number, limit: number): Promise<ResultRow[]> {
     const rows = await db.q<ResultSqlRow<Buffer>>(RESULTS_SQL(['$1', '$2', '$3']), [job, after, limit]);
-    return rows.map((r) => toResultRow(r, view));
+    return rows.map((r) => toResultRow(r, bytes));
   },
 });
 

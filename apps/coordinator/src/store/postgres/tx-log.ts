@@ -1,7 +1,7 @@
 import type { VolunteerKey } from '@bricolage/protocol';
 import type { LogHead, MerkleNode, NewReceipt } from '../records';
 import type { StoredReceipt } from '../store';
-import { packFrontier, toStoredReceipt, unpackFrontier, view } from './pg-rows';
+import { bytes, packFrontier, type ReceiptRow, toStoredReceipt, unpackFrontier } from '../record-rows';
 import type { LogRows } from '../persistence';
 import type { PgQueries } from './queries';
 
@@ -48,11 +48,11 @@ export const logRows = (db: PgQueries): LogRows => ({
        JOIN unnest($1::int[], $2::bigint[]) AS k(level, idx) ON k.level = 0 AND r.idx = k.idx`,
       [keys.map((k) => k.level), keys.map((k) => k.index)],
     );
-    return rows.map((r) => ({ level: r.level, index: r.idx, hash: view(r.hash) }));
+    return rows.map((r) => ({ level: r.level, index: r.idx, hash: bytes(r.hash) }));
   },
 
   async receiptsFor(volunteer: VolunteerKey, after: number, limit: number): Promise<StoredReceipt[]> {
-    const rows = await db.q(
+    const rows = await db.q<ReceiptRow>(
       'SELECT idx, body, signature FROM receipts WHERE volunteer = $1 AND idx > $2 ORDER BY idx LIMIT $3',
       [volunteer, after, limit],
     );
@@ -60,10 +60,10 @@ export const logRows = (db: PgQueries): LogRows => ({
   },
 
   async receiptsBetween(start: number, end: number): Promise<StoredReceipt[]> {
-    const rows = await db.q('SELECT idx, body, signature FROM receipts WHERE idx >= $1 AND idx < $2 ORDER BY idx', [
-      start,
-      end,
-    ]);
+    const rows = await db.q<ReceiptRow>(
+      'SELECT idx, body, signature FROM receipts WHERE idx >= $1 AND idx < $2 ORDER BY idx',
+      [start, end],
+    );
     return rows.map(toStoredReceipt);
   },
 
@@ -83,5 +83,5 @@ async function head(db: PgQueries, text: string): Promise<LogHead> {
     root: Buffer;
     at: number;
   };
-  return { size: row.size, frontier: unpackFrontier(row.frontier), root: view(row.root), at: row.at };
+  return { size: row.size, frontier: unpackFrontier(row.frontier), root: bytes(row.root), at: row.at };
 }

@@ -1,12 +1,12 @@
 import type { Ban, VolunteerKey } from '@bricolage/protocol';
 import type { MetaRows, BanRows } from '../persistence';
-import { view } from './pg-rows';
+import { bytes } from '../record-rows';
 import type { PgQueries } from './queries';
 
 export const metaRows = (db: PgQueries): MetaRows & BanRows => ({
   async meta(key: string): Promise<Uint8Array | null> {
     const row = await db.one<{ value: Buffer }>('SELECT value FROM meta WHERE key = $1 FOR UPDATE', [key]);
-    return row ? view(row.value) : null;
+    return row ? bytes(row.value) : null;
   },
 
   async putMeta(key: string, value: Uint8Array): Promise<void> {

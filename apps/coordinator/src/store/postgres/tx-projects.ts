@@ -1,6 +1,6 @@
 import type { JobId, Project, ProjectId, VolunteerKey } from '@bricolage/protocol';
 import type { ImportClaim } from '../records';
-import { PROJECT, toProject, view } from './pg-rows';
+import { bytes, PROJECT, type ProjectRow, toProject } from '../record-rows';
 import type { ProjectRows, BlobRows } from '../persistence';
 import type { PgQueries } from './queries';
 
@@ -13,16 +13,16 @@ export const projectRows = (db: PgQueries): ProjectRows & BlobRows => ({
   },
 
   async projectByTokenHash(tokenHash: string): Promise<Project | null> {
-    const row = await db.one(`${PROJECT} WHERE token_hash = $1`, [tokenHash]);
+    const row = await db.one<ProjectRow>(`${PROJECT} WHERE token_hash = $1`, [tokenHash]);
     return row ? toProject(row) : null;
   },
 
   async projects(): Promise<Project[]> {
-    return (await db.q(`${PROJECT} ORDER BY created_at`)).map(toProject);
+    return (await db.q<ProjectRow>(`${PROJECT} ORDER BY created_at`)).map(toProject);
   },
 
   async project(id: ProjectId): Promise<Project | null> {
-    const row = await db.one(`${PROJECT} WHERE id = $1`, [id]);
+    const row = await db.one<ProjectRow>(`${PROJECT} WHERE id = $1`, [id]);
     return row ? toProject(row) : null;
   },
 
@@ -88,7 +88,7 @@ export const projectRows = (db: PgQueries): ProjectRows & BlobRows => ({
 
   async blob(hash: string): Promise<Uint8Array | null> {
     const row = await db.one<{ bytes: Buffer }>('SELECT bytes FROM blobs WHERE hash = $1', [hash]);
-    return row ? view(row.bytes) : null;
+    return row ? bytes(row.bytes) : null;
   },
 
   async blobSize(hash: string): Promise<number | null> {
@@ -101,6 +101,6 @@ export const projectRows = (db: PgQueries): ProjectRows & BlobRows => ({
       'SELECT hash, bytes FROM blobs WHERE hash = ANY($1::text[])',
       [hashes],
     );
-    return new Map(rows.map((r) => [r.hash, view(r.bytes)]));
+    return new Map(rows.map((r) => [r.hash, bytes(r.bytes)]));
   },
 });

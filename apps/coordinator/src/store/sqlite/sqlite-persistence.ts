@@ -14,7 +14,7 @@ import { LocalBroadcast } from '../../broadcast/local-broadcast';
 import { frontierAt, type MerkleNodeStore, rootOfFrontier } from '../../log/merkle-tree';
 import type { Persistence, Tx } from '../persistence';
 import { MIGRATIONS } from './schema';
-import { packFrontier } from './sqlite-rows';
+import { packFrontier } from '../record-rows';
 import { type SqliteTx, sqliteTx } from './sqlite-tx';
 import { WalSync, fileSync } from './wal-sync';
 

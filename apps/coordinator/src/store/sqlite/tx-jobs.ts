@@ -1,7 +1,8 @@
 import type { JobId, JobState, ProjectId, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
 import type { FailureRow, JobDelta, JobRecord, JobTotals, StoredWorkUnitState } from '../records';
 import type { BatchSummary, StagedWorkUnit, UploadKey } from '../store';
-import { type UploadKeyRow, buffer } from './sqlite-rows';
+import { buffer } from '../record-rows';
+import type { UploadKeyRow } from './sqlite-rows';
 import { chunks, type SqliteStatements } from './statements';
 import type { JobRows, UploadRows } from '../persistence';
 

@@ -1,4 +1,4 @@
-import type { BackendClass, JobId, LeaseNumber, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
+import type { JobId, LeaseNumber, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
 import type {
   Candidate,
   HeldLease,
@@ -18,22 +18,21 @@ import { HELD, type HeldSqlRow, IN_CONTEXT, type ReplicaSqlRow, toHeld, toReplic
 import { RESULTS_SQL, type ResultSqlRow, toResultRow } from '../result-rows';
 import type { ResultRow } from '../store';
 import {
+  bytes,
   type CandidateRow,
+  type HolderSqlRow,
   type InContextRow,
   type ReturnedSqlRow,
-  type VolunteerRow,
-  type UnitRow,
-  bytes,
-  bindable,
   toCandidate,
   toInContext,
-  toUnit,
   toOrigin,
+  toReturned,
+  toUnit,
   toVolunteer,
-  type HolderSqlRow,
-  UNIT_COLUMNS,
-  REPLICA_COLUMNS,
-} from './sqlite-rows';
+  type UnitRow,
+  type VolunteerRow,
+} from '../record-rows';
+import { bindable, UNIT_COLUMNS, REPLICA_COLUMNS } from './sqlite-rows';
 import { chunks, type SqliteStatements } from './statements';
 import type { LeaseRows, ResultRows } from '../persistence';
 
@@ -190,16 +189,7 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
          WHERE r.wu IN ($ROWS) AND r.state = 'returned' ORDER BY r.wu, r.returned_at, r.id`,
         )
         .all(...chunk) as ReturnedSqlRow[])
-        rows.push({
-          replica: r.id as LeaseNumber,
-          heldMs: r.held,
-          workUnit: r.wu as WorkUnitNumber,
-          volunteer: r.volunteer as VolunteerKey,
-          backend: r.backend as BackendClass,
-          outputHash: r.output_hash,
-          output: bytes(r.output),
-          voting: r.voting === 1,
-        });
+        rows.push(toReturned(r));
     return rows;
   },
 

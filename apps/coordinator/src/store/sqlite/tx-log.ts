@@ -1,15 +1,8 @@
 import type { VolunteerKey } from '@bricolage/protocol';
 import type { LogHead, MerkleNode, NewReceipt } from '../records';
 import type { StoredReceipt } from '../store';
-import {
-  type ReceiptRow,
-  type LogHeadRow,
-  bytes,
-  buffer,
-  packFrontier,
-  unpackFrontier,
-  toStoredReceipt,
-} from './sqlite-rows';
+import { buffer, bytes, packFrontier, type ReceiptRow, toStoredReceipt, unpackFrontier } from '../record-rows';
+import type { LogHeadRow } from './sqlite-rows';
 import { chunks, type SqliteStatements } from './statements';
 import type { LogRows } from '../persistence';
 

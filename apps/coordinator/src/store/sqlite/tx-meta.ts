@@ -1,5 +1,5 @@
 import type { Ban, VolunteerKey } from '@bricolage/protocol';
-import { bytes, buffer } from './sqlite-rows';
+import { buffer, bytes } from '../record-rows';
 import type { MetaRows, BanRows } from '../persistence';
 import type { SqliteStatements } from './statements';
 

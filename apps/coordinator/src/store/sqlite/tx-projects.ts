@@ -1,6 +1,6 @@
 import type { JobId, Project, ProjectId, VolunteerKey } from '@bricolage/protocol';
 import type { ImportClaim } from '../records';
-import { type ProjectRow, PROJECT, bytes, toProject } from './sqlite-rows';
+import { bytes, PROJECT, type ProjectRow, toProject } from '../record-rows';
 import { chunks, type SqliteStatements } from './statements';
 import type { ProjectRows, BlobRows } from '../persistence';
 
