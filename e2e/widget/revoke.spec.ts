@@ -65,9 +65,13 @@ test('the frame stops within a second of the reader’s press, by its own clock'
     host.page('/bare', `<!doctype html><title>bare</title><iframe src="${src}" width="500" height="400"></iframe>`),
   );
   const frame = page.frameLocator('iframe');
+  // The question says the share Start will use: the default first, then the reader's own choice.
+  const question = frame.getByRole('region', { name: 'Before anything runs' });
+  await expect(question).toContainText("using about 25% of one core's time");
   await frame.getByRole('button', { name: 'Start contributing' }).click();
   const state = frame.getByTestId('widget-state');
   await expect(state).toHaveText(/Computing|No work right now/);
+  await frame.getByLabel('Use').selectOption('100');
   await expect(frame.getByTestId('widget-counts')).toContainText(/^([2-9]|\d\d+) work units computed/);
 
   await frame.getByRole('button', { name: 'Stop and forget this site' }).click();
@@ -83,8 +87,9 @@ test('the frame stops within a second of the reader’s press, by its own clock'
   // consent written away, on the frame's clock.
   expect(took).toBeLessThanOrEqual(1000);
   const leasesThen = grid.log.filter((r) => r.path === '/v1/volunteer/lease').length;
-  // Back at the question, with nothing running: a yes is needed again.
+  // Back at the question, with nothing running: a yes is needed again, and it says the share kept.
   await expect(frame.getByRole('button', { name: 'Start contributing' })).toBeVisible();
+  await expect(question).toContainText("using about 100% of one core's time");
   await page.reload();
   await expect(page.frameLocator('iframe').getByRole('button', { name: 'Start contributing' })).toBeEnabled();
   expect(grid.log.filter((r) => r.path === '/v1/volunteer/lease').length).toBe(leasesThen);

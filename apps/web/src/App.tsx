@@ -123,7 +123,8 @@ export function App({ session }: { session: Session }) {
         <p>
           This page loads nothing from anywhere but <strong>{location.host}</strong>: no fonts, no CDN, no analytics; it
           connects to no other site but the grids you add. Work runs in a background worker, only after you press Start,
-          and stops when you press Stop or close the tab.
+          and stops when you press Stop or close the tab; from Start to Stop it also connects directly (WebRTC) to other
+          volunteers of the same projects to share job files, each checked against its hash.
         </p>
       </footer>
     </>

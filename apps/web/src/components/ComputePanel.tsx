@@ -150,15 +150,17 @@ function PhaseText({ view }: { view: View }) {
     case 'computing':
       return (
         <p>
-          Computing. Each result is sent to the coordinator, checked against other volunteers’ results, and credited.
+          Computing. Each result is sent to the coordinator, which checks it as its job says (under What runs here) and
+          credits it once it is accepted.
         </p>
       );
     case 'waiting':
       return (
         <p data-testid="no-work">
-          <strong>No work right now.</strong> The coordinator has nothing to hand out at the moment: every work unit is
-          done or being computed by someone else. This tab asks again by itself every few seconds and uses no processor
-          time meanwhile.
+          <strong>No work right now.</strong> The coordinator has nothing to hand this tab at the moment: every work
+          unit is done or being computed by someone else, or it is holding work back from this key for a while (see Your
+          key). This tab asks again by itself when the coordinator says to (within seconds when there is simply no work)
+          and uses no processor time meanwhile.
         </p>
       );
     case 'paused':

@@ -136,7 +136,10 @@ export const IdentityPanel = memo(function IdentityPanel({ session, ...view }: I
       {view.identity && view.stats && (
         <p className="muted small">
           The coordinator counts {view.stats.valid} validated result(s) for this key
-          {view.stats.flagged ? ', and has flagged it after a failed known-answer check' : ''}.
+          {view.stats.flagged
+            ? ', and no longer counts its results (after a failed known-answer check or repeated disagreement with other volunteers), so it gets no more work'
+            : ''}
+          .
         </p>
       )}
     </section>

@@ -91,7 +91,8 @@ export default function PicturePanel({
       <h2 id="picture-h">The picture</h2>
       <canvas ref={canvas} role="img" aria-label={label} />
       <p className="muted small">
-        {label} A tile shows once this tab computes it, or once volunteers agree on it; grey ones are still to come.
+        {label} A tile shows once this tab computes it, or once the coordinator has accepted a result for it; grey ones
+        are still to come.
       </p>
       {problem && <p className="muted small">{problem}</p>}
     </section>

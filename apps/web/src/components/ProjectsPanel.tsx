@@ -57,8 +57,8 @@ export const ProjectsPanel = memo(function ProjectsPanel(
       )}
       <p className="muted small">
         Untick a project to stop serving it; once you have chosen, a project added later waits for your tick. Each
-        project’s code is a WebGPU shader or WebAssembly module with no access to the page, your files or the network:
-        the worker gets input bytes and returns output bytes.
+        project’s code is a WebGPU shader, a WebAssembly module or an ONNX model, with no access to the page, your files
+        or the network: the worker gets input bytes and returns output bytes.
       </p>
     </section>
   );

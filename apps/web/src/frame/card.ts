@@ -69,11 +69,18 @@ export function drawCard(
   startButton.disabled = true;
   const choices = el('div', '', 'row');
   choices.append(startButton, button('No thanks', actions.decline));
+  // The share is the reader's own (kept across a "Stop and forget"), so the question says what Start will use.
+  const consentShare = el('span');
+  const consentText = el(
+    'p',
+    'Your browser computes work units for this project while this page is open, using about ',
+  );
+  consentText.append(
+    consentShare,
+    ` of one core's time. It pauses while the page is hidden${context.pauseOffscreen ? ' or this card is out of view' : ''}, or on battery. You can stop at any time.`,
+  );
   consent.append(
-    el(
-      'p',
-      `Your browser computes work units for this project while this page is open, using about a quarter of one core's time. It pauses while the page is hidden${context.pauseOffscreen ? ' or this card is out of view' : ''}, or on battery. You can stop at any time.`,
-    ),
+    consentText,
     el('p', `Your key and receipts stay in this browser; ${context.host} sees only counts.`, 'muted small'),
     choices,
   );
@@ -154,6 +161,7 @@ export function drawCard(
       again.hidden = active;
       again.disabled = view.phase === 'stopping';
       share.value = String(view.settings.throttle);
+      consentShare.textContent = `${view.settings.throttle}%`;
       if (view.fatal) message.textContent = view.fatal;
     },
   };

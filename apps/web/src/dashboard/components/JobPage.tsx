@@ -308,8 +308,9 @@ function Errors({ progress }: { progress: JobProgress }) {
     <section className="card" aria-labelledby="errors-h">
       <h2 id="errors-h">Errors by code</h2>
       <p className="small muted">
-        Volunteers’ error results and leases that ran out without a result; a unit is failed once{' '}
-        <code>maxErrorResults</code> of them pile up. The latest of each kind:
+        Volunteers’ error results and leases that ran out without a result; a unit is failed once more than{' '}
+        <code>maxErrorResults</code> of them count against it (a key’s errors beyond its allowance, and refusals of a
+        job a volunteer could not verify, do not count). The latest of each kind:
       </p>
       <div className="table-scroll">
         <table data-testid="errors">
