@@ -2,106 +2,37 @@
 // wasm twin and a WGSL-only one (no twin) from files, 1,000 + 100 units, a 2-tab farm (real Chromium, whose
 // only WebGPU adapter here is SwiftShader, a software one), `watch` until each completes, and results that
 // match the CPU reference.
-import { spawn } from 'node:child_process';
 import { cpSync, rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Coordinator } from '@bricolage/coordinator';
 import { findChromium, startFarm } from '@bricolage/farm';
 import { expect, test } from '@playwright/test';
+import { bricolage, gridPerTest, type Run, runNode } from '../support/grid-per-test';
 import Database from 'better-sqlite3';
-import { buildWeb } from '../web/support';
 
 const chromium = findChromium();
 if (!chromium.ok) throw new Error(chromium.message);
 
 const SQUARES = join(process.cwd(), 'examples/squares');
-let dir: string;
-let coordinator: Coordinator;
+const grid = gridPerTest('bricolage-cli-e2e-');
 
-test.beforeAll(async () => {
-  await buildWeb();
-});
-
-test.beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'bricolage-cli-e2e-'));
-  const { startCoordinator } = await import('@bricolage/coordinator');
-  coordinator = await startCoordinator({
-    dataDir: join(dir, 'data'),
-    port: 0,
-    webRoot: join(process.cwd(), 'apps/web/dist'),
-    // No WebRTC between the farm's tabs on this machine's real network (e2e/peers/ tests peers in a namespace).
-    config: { peers: false },
-  });
-});
-
-test.afterEach(async () => {
-  await coordinator.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** The `bricolage` bin as a process, with this test's config dir and coordinator; `input` goes to its stdin. */
-function bricolage(args: readonly string[], input?: string): Promise<Run> {
-  const child = spawn(process.execPath, [join(process.cwd(), 'apps/cli/bin/bricolage.mjs'), ...args], {
-    cwd: dir,
-    env: {
-      ...process.env,
-      HOME: join(dir, 'home'),
-      XDG_CONFIG_HOME: join(dir, 'config'),
-      DATA_DIR: join(dir, 'data'),
-      BRICOLAGE_URL: coordinator.url,
-      BRICOLAGE_TOKEN: '',
-      BRICOLAGE_OPERATOR_TOKEN: '',
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d;
-  });
-  child.stdin.end(input ?? '');
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
-}
-
+/** One of the example's own scripts (make the units, check the results), in the test's directory. */
 const node = (script: string, ...args: string[]): Promise<Run> =>
-  new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(SQUARES, script), ...args], { cwd: dir });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d;
-    });
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+  runNode(join(SQUARES, script), args, { cwd: grid.dir });
 
 test('the CLI alone takes a WGSL job with a twin and a WGSL-only one from files to results a 2-tab farm computed', async () => {
   // About a minute on a quiet machine; the limit only ends a hung run.
   test.setTimeout(360_000);
-  const project = await bricolage(['project', 'create', 'Squares (e2e)', '--login']);
+  const project = await bricolage(grid, ['project', 'create', 'Squares (e2e)', '--login']);
   expect(project.code, project.stderr).toBe(0);
 
-  const twinned = await bricolage(['job', 'create', SQUARES, '--quiet']);
+  const twinned = await bricolage(grid, ['job', 'create', SQUARES, '--quiet']);
   expect(twinned.code, twinned.stderr).toBe(0);
   const job = twinned.stdout.trim();
   // The same kernel without its twin: volunteers can run it only on WebGPU, here a software adapter.
-  const wgslOnly = join(dir, 'squares-wgsl-only');
+  const wgslOnly = join(grid.dir, 'squares-wgsl-only');
   cpSync(SQUARES, wgslOnly, { recursive: true });
   rmSync(join(wgslOnly, 'squares.wasm'));
-  const bare = await bricolage(['job', 'create', wgslOnly, '--quiet']);
+  const bare = await bricolage(grid, ['job', 'create', wgslOnly, '--quiet']);
   expect(bare.code, bare.stderr).toBe(0);
   const webgpuJob = bare.stdout.trim();
 
@@ -110,19 +41,19 @@ test('the CLI alone takes a WGSL job with a twin and a WGSL-only one from files 
     [webgpuJob, 100],
   ] as const) {
     const units = await node('make-units.mjs', String(count));
-    const added = await bricolage(['wus', 'add', id, '-', '--batch', '250'], units.stdout);
+    const added = await bricolage(grid, ['wus', 'add', id, '-', '--batch', '250'], units.stdout);
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toContain(`${count} work units uploaded`);
   }
 
-  const watching = [bricolage(['watch', job]), bricolage(['watch', webgpuJob])];
+  const watching = [bricolage(grid, ['watch', job]), bricolage(grid, ['watch', webgpuJob])];
   // Quorum 2, until the tabs have earned trust (adaptive replication): then units validate on one result, so
   // the farm stops when the grid has no work left rather than at a count of results.
   const farm = startFarm({
-    coordinator: coordinator.url,
+    coordinator: grid.coordinator.url,
     tabs: 2,
     chromium: chromium.ok ? chromium.path : '',
-    profiles: join(dir, 'profiles'),
+    profiles: join(grid.dir, 'profiles'),
     wus: 2 * (1000 + 100),
     // The farm's default, and longer than the 10 s a tab waits after "no work" (the other tab may hold the last
     // units, and free second replicas later). A 5 s window once stopped this farm with 700 units unsent: a tab
@@ -149,16 +80,16 @@ test('the CLI alone takes a WGSL job with a twin and a WGSL-only one from files 
     [job, 1000],
     [webgpuJob, 100],
   ] as const) {
-    const downloaded = await bricolage(['results', id, '--out', `${id}.ndjson`]);
+    const downloaded = await bricolage(grid, ['results', id, '--out', `${id}.ndjson`]);
     expect(downloaded.code, downloaded.stderr).toBe(0);
-    const check = await node('check.mjs', join(dir, `${id}.ndjson`), String(count));
+    const check = await node('check.mjs', join(grid.dir, `${id}.ndjson`), String(count));
     expect(check.code, check.stderr).toBe(0);
     expect(check.stdout).toContain(`${count} results, all equal to the CPU reference`);
   }
 
   // The WGSL-only job's results came from WebGPU, on the tabs' SwiftShader adapter; the other job's from wasm,
   // which calibration prefers on a software adapter.
-  const db = new Database(join(dir, 'data', 'bricolage.sqlite'), { readonly: true });
+  const db = new Database(join(grid.dir, 'data', 'bricolage.sqlite'), { readonly: true });
   try {
     const backends = (id: string) =>
       (

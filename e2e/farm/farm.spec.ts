@@ -3,48 +3,25 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Coordinator } from '@bricolage/coordinator';
 import { BrowserTab, type FarmSummary, findChromium, humanSummary, startFarm, survivors } from '@bricolage/farm';
 import { countPrimes, decodePrimeCount } from '@bricolage/workloads';
 import { expect, test } from '@playwright/test';
+import { gridPerTest } from '../support/grid-per-test';
 import Database from 'better-sqlite3';
-import { buildWeb, seedPrimes } from '../web/support';
+import { seedPrimes } from '../web/support';
 
 const chromium = findChromium();
 if (!chromium.ok) throw new Error(chromium.message);
 
-let dir: string;
-let coordinator: Coordinator;
-
-test.beforeAll(async () => {
-  await buildWeb();
-});
-
-test.beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'bricolage-farm-'));
-  const { startCoordinator } = await import('@bricolage/coordinator');
-  coordinator = await startCoordinator({
-    dataDir: join(dir, 'data'),
-    port: 0,
-    webRoot: join(process.cwd(), 'apps/web/dist'),
-    // No WebRTC between the tabs on this machine's real network (e2e/peers/ tests peers in a namespace).
-    config: { peers: false },
-  });
-});
-
-test.afterEach(async () => {
-  await coordinator.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const grid = gridPerTest('bricolage-farm-');
 
 const farmOptions = (tabs: number, wus: number) => ({
-  coordinator: coordinator.url,
+  coordinator: grid.coordinator.url,
   tabs,
   chromium: chromium.ok ? chromium.path : '',
-  profiles: join(dir, 'profiles'),
+  profiles: join(grid.dir, 'profiles'),
   wus,
   throttle: 100,
   unreachableTimeoutMs: 30_000,
@@ -53,7 +30,7 @@ const farmOptions = (tabs: number, wus: number) => ({
 });
 
 function replicas(sql: string): { wu: number; volunteer: string; state: string }[] {
-  const db = new Database(join(dir, 'data', 'bricolage.sqlite'), { readonly: true });
+  const db = new Database(join(grid.dir, 'data', 'bricolage.sqlite'), { readonly: true });
   try {
     return db.prepare(sql).all() as { wu: number; volunteer: string; state: string }[];
   } finally {
@@ -62,18 +39,18 @@ function replicas(sql: string): { wu: number; volunteer: string; state: string }
 }
 
 test('three tabs collect their garbage while they serve, and compute a primes batch end to end, each quorum formed by distinct tabs', async () => {
-  const seeded = await seedPrimes(coordinator, { limit: 10_000_000, segment: 1_000_000, minQuorum: 2 });
+  const seeded = await seedPrimes(grid.coordinator, { limit: 10_000_000, segment: 1_000_000, minQuorum: 2 });
   // The work waits until every tab has collected once, so the collections cannot miss a batch that a quick
   // machine would otherwise finish before the first is due.
-  await coordinator.store.setJobState(seeded.job as never, 'paused');
+  await grid.coordinator.store.setJobState(seeded.job as never, 'paused');
   const farm = startFarm({ ...farmOptions(3, seeded.workUnits * 2), collectEveryMs: 200 });
   await expect.poll(() => farm.tabs.map((t) => t.collections > 0), { timeout: 60_000 }).toEqual([true, true, true]);
-  await coordinator.store.setJobState(seeded.job as never, 'active');
+  await grid.coordinator.store.setJobState(seeded.job as never, 'active');
   const summary = await farm.done;
   expect(summary).toMatchObject({ reason: 'wus', exit_code: 0, crashed: 0, rejected: 0, dropped: 0, unflushed: 0 });
   expect(summary.validated).toBe(seeded.workUnits * 2);
 
-  const results = await coordinator.store.results(seeded.job as never, 0, 1000);
+  const results = await grid.coordinator.store.results(seeded.job as never, 0, 1000);
   expect(results).toHaveLength(seeded.workUnits);
   let total = 0;
   for (const r of results) {
@@ -98,7 +75,7 @@ test('three tabs collect their garbage while they serve, and compute a primes ba
 
 test('a farm that finds no work while the grid has some says why, and exits non-zero', async () => {
   // Every unit needs three volunteers to agree; a farm of two tabs does its part and then has nothing to do.
-  const seeded = await seedPrimes(coordinator, { limit: 2_000_000, segment: 1_000_000, minQuorum: 3 });
+  const seeded = await seedPrimes(grid.coordinator, { limit: 2_000_000, segment: 1_000_000, minQuorum: 3 });
   const summary = await startFarm({ ...farmOptions(2, seeded.workUnits), idleStopMs: 5000 }).done;
   expect(summary).toMatchObject({ reason: 'no-work', exit_code: 5, crashed: 0, rejected: 0 });
   expect(summary.unfinished_jobs).toEqual([
@@ -116,19 +93,19 @@ test('a farm that finds no work while the grid has some says why, and exits non-
 test('a farm given a second coordinator serves it too from every tab, with the same key', async () => {
   const { startCoordinator } = await import('@bricolage/coordinator');
   const other = await startCoordinator({
-    dataDir: join(dir, 'other'),
+    dataDir: join(grid.dir, 'other'),
     port: 0,
     webRoot: join(process.cwd(), 'apps/web/dist'),
     config: { peers: false },
   });
   try {
-    const home = await seedPrimes(coordinator, { limit: 2_000_000, segment: 1_000_000 });
+    const home = await seedPrimes(grid.coordinator, { limit: 2_000_000, segment: 1_000_000 });
     const away = await seedPrimes(other, { limit: 3_000_000, segment: 1_000_000, projectName: 'Other primes' });
     // No --wus target it could reach: the test stops it once both grids' work is validated.
     const farm = startFarm({ ...farmOptions(1, 1_000), grids: [other.url] });
     const validated = async (c: Coordinator, job: string) => (await c.store.progress(job as never)).counts.validated;
     await expect.poll(() => validated(other, away.job), { timeout: 120_000 }).toBe(away.workUnits);
-    await expect.poll(() => validated(coordinator, home.job), { timeout: 120_000 }).toBe(home.workUnits);
+    await expect.poll(() => validated(grid.coordinator, home.job), { timeout: 120_000 }).toBe(home.workUnits);
     // The page reads the other grid's counters for its key (every few seconds) and the farm reports them.
     await expect.poll(() => farm.tabs[0]?.snapshot?.grids[0]?.validated, { timeout: 30_000 }).toBe(away.workUnits);
     farm.stop();
@@ -138,7 +115,7 @@ test('a farm given a second coordinator serves it too from every tab, with the s
     expect(humanSummary(summary)).toContain(`grid ${other.url}: validated ${away.workUnits}`);
     // One key for both grids: the tab's volunteer is who each coordinator validated.
     const key = summary.per_tab[0]?.volunteer;
-    const db = new Database(join(dir, 'other', 'bricolage.sqlite'), { readonly: true });
+    const db = new Database(join(grid.dir, 'other', 'bricolage.sqlite'), { readonly: true });
     try {
       const volunteers = db.prepare("SELECT DISTINCT volunteer FROM replicas WHERE state = 'valid'").all();
       expect(volunteers).toEqual([{ volunteer: key }]);
@@ -155,21 +132,21 @@ test('a farm given a second coordinator serves it too from every tab, with the s
 
 test('a farm run again on the same profiles keeps its identities and counts only its own results', async () => {
   // Few units, so that no tab earns the trust that would let it validate alone (trustAfter 10).
-  const first = await seedPrimes(coordinator, { limit: 2_000_000, segment: 1_000_000, minQuorum: 2 });
+  const first = await seedPrimes(grid.coordinator, { limit: 2_000_000, segment: 1_000_000, minQuorum: 2 });
   const before = await startFarm(farmOptions(2, first.workUnits * 2)).done;
   expect(before).toMatchObject({ reason: 'wus', exit_code: 0, validated: first.workUnits * 2 });
-  const second = await seedPrimes(coordinator, { limit: 3_000_000, segment: 1_000_000, minQuorum: 2 });
+  const second = await seedPrimes(grid.coordinator, { limit: 3_000_000, segment: 1_000_000, minQuorum: 2 });
   const again = await startFarm(farmOptions(2, second.workUnits * 2)).done;
   expect(again).toMatchObject({ reason: 'wus', exit_code: 0, validated: second.workUnits * 2 });
   // It ran until its own results were in, not until its identities' lifetime counts reached the target.
-  expect((await coordinator.store.progress(second.job as never)).counts.validated).toBe(second.workUnits);
+  expect((await grid.coordinator.store.progress(second.job as never)).counts.validated).toBe(second.workUnits);
   expect(again.per_tab.map((t) => t.volunteer)).toEqual(before.per_tab.map((t) => t.volunteer));
 });
 
 test('a crashed tab is reported, and the coordinator reissues its work units to the other tabs', async () => {
   // Units of ~25 ms, so that the job still has work for the victim once its submits are cut, however far
   // ahead the other tabs lease (the pipeline leases ahead a multiple of a lease's round trip in work).
-  const seeded = await seedPrimes(coordinator, {
+  const seeded = await seedPrimes(grid.coordinator, {
     limit: 1_000_000_000,
     segment: 10_000_000,
     minQuorum: 2,
@@ -204,7 +181,7 @@ test('a crashed tab is reported, and the coordinator reissues its work units to 
   expect(summary.crashed).toBe(1);
   expect(summary.per_tab[0]).toMatchObject({ crashed: true });
   expect(summary.exit_code).toBe(1);
-  const results = await coordinator.store.results(seeded.job as never, 0, 1000);
+  const results = await grid.coordinator.store.results(seeded.job as never, 0, 1000);
   expect(results.filter((r) => r.state === 'validated')).toHaveLength(seeded.workUnits);
   // What the crashed tab held when it died expired and was computed by the others.
   expect(summary.per_tab[0]?.volunteer).toBe(key);
@@ -219,8 +196,8 @@ test('a crashed tab is reported, and the coordinator reissues its work units to 
 });
 
 test('Ctrl-C stops the CLI cleanly: results flushed, no Chromium left behind', async () => {
-  const seeded = await seedPrimes(coordinator, { limit: 200_000_000, segment: 1_000_000, minQuorum: 1 });
-  const profiles = join(dir, 'cli-profiles');
+  const seeded = await seedPrimes(grid.coordinator, { limit: 200_000_000, segment: 1_000_000, minQuorum: 1 });
+  const profiles = join(grid.dir, 'cli-profiles');
   const child = spawn(
     process.execPath,
     [
@@ -228,7 +205,7 @@ test('Ctrl-C stops the CLI cleanly: results flushed, no Chromium left behind', a
       'tsx',
       'apps/farm/src/cli.ts',
       '--coordinator',
-      coordinator.url,
+      grid.coordinator.url,
       '--tabs',
       '2',
       '--duration',
@@ -249,7 +226,9 @@ test('Ctrl-C stops the CLI cleanly: results flushed, no Chromium left behind', a
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await expect
-    .poll(async () => (await coordinator.store.progress(seeded.job as never)).counts.validated, { timeout: 90_000 })
+    .poll(async () => (await grid.coordinator.store.progress(seeded.job as never)).counts.validated, {
+      timeout: 90_000,
+    })
     .toBeGreaterThan(3);
   child.kill('SIGINT');
   const code = await exited;
@@ -262,10 +241,10 @@ test('Ctrl-C stops the CLI cleanly: results flushed, no Chromium left behind', a
 });
 
 test('a farm browser runs its page in one renderer: no spare renderer, no omnibox pages', async () => {
-  const profile = join(dir, 'lean');
+  const profile = join(grid.dir, 'lean');
   const tab = await BrowserTab.launch({ chromium: chromium.ok ? chromium.path : '', profile });
   try {
-    await tab.navigate(coordinator.url);
+    await tab.navigate(grid.coordinator.url);
     await tab.waitFor(() => document.readyState === 'complete', null, 30_000);
     // Chromium warms its spare renderer, and builds the omnibox's pages, within moments of a navigation.
     await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -294,7 +273,7 @@ test("a farm browser collects the garbage of its page's workers, where a tab com
     res.end(worker ? 'setInterval(() => {}, 1000);' : "<script>new Worker('/worker.js')</script>");
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const tab = await BrowserTab.launch({ chromium: chromium.ok ? chromium.path : '', profile: join(dir, 'gc') });
+  const tab = await BrowserTab.launch({ chromium: chromium.ok ? chromium.path : '', profile: join(grid.dir, 'gc') });
   try {
     await tab.navigate(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
     await expect.poll(() => tab.workers().length, { timeout: 15_000 }).toBe(1);
