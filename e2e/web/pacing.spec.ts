@@ -159,6 +159,35 @@ test('on battery it pauses by default, and carries on when plugged in', async ({
   await expect(page.getByTestId('phase')).toHaveText('Computing');
 });
 
+test('a Start on battery examines the device and leases nothing until it is plugged in', async ({
+  page,
+  scratch,
+  startGrid,
+}) => {
+  const grid = await gridWithWorkThatLasts({ scratch, startGrid }, 18792);
+  const leases: number[] = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('/v1/volunteer/lease')) leases.push(Date.now());
+  });
+  await fakeBattery(page);
+  await openPage(page, grid.url);
+  await setCharging(page, false);
+  await expect(page.getByTestId('battery-note')).toHaveText('On battery now (80%).');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('phase')).toHaveText('Paused');
+  await expect(page.getByTestId('phase-text')).toContainText('running on battery');
+  // A negative claim needs a span of time: an unpaused Start here has its device examined and its first lease
+  // asked for within a second or two.
+  await page.waitForTimeout(4000);
+  expect(leases).toEqual([]);
+  await expect(page.getByTestId('device')).toHaveCount(0);
+
+  await setCharging(page, true);
+  await expect.poll(() => computed(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
+  await expect(page.getByTestId('device')).toBeVisible();
+  expect(leases.length).toBeGreaterThan(0);
+});
+
 test('the estimate of a long work unit moves while it runs, though nothing else on the page changes', async ({
   page,
   scratch,

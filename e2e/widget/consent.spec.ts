@@ -135,3 +135,30 @@ test('a widget.js whose bytes do not match the integrity the host pinned is not 
     page.locator('bricolage-widget').getByRole('button', { name: 'Contribute while I read…' }),
   ).toBeVisible();
 });
+
+test('the question says the share Start will use, and that a browser without a battery API cannot pause for it', async ({
+  page,
+  startWidgetGrid,
+  startHost,
+}) => {
+  const grid = await startWidgetGrid();
+  const host = await startHost();
+  await grid.setOrigins([host.origin]);
+  const question = widgetFrame(page).getByRole('region', { name: 'Before anything runs' });
+
+  await page.goto(host.page('/article', hostPage(grid)));
+  await page.locator('bricolage-widget').getByRole('button', { name: 'Contribute while I read…' }).click();
+  await expect(widgetFrame(page).getByRole('button', { name: 'Start contributing' })).toBeEnabled();
+  await expect(question).toContainText(
+    "using about 25% of one core's time. It pauses while the page is hidden, or on battery.",
+  );
+
+  // As in a browser that does not tell pages about its battery (Firefox, Safari): every frame of the page.
+  await page.addInitScript(() => {
+    Reflect.deleteProperty(Navigator.prototype, 'getBattery');
+  });
+  await page.reload();
+  await page.locator('bricolage-widget').getByRole('button', { name: 'Contribute while I read…' }).click();
+  await expect(widgetFrame(page).getByRole('button', { name: 'Start contributing' })).toBeEnabled();
+  await expect(question).toContainText('does not tell pages whether it runs on battery, so it cannot pause for that');
+});

@@ -8,6 +8,7 @@ import {
   hostMessages,
   hostPage,
   isVolunteerRequest,
+  lastStatus,
   optIn,
   test,
   watchHost,
@@ -50,6 +51,36 @@ test('a host that frames the widget itself and posts start gets a refusal, and n
   });
   await expect(frame.getByRole('button', { name: 'Start contributing' })).toBeVisible();
   expect(grid.log.filter(isVolunteerRequest)).toEqual([]);
+});
+
+test('a host cannot start again what the reader stopped; only the reader’s Start again does', async ({
+  page,
+  startWidgetGrid,
+  startHost,
+}) => {
+  const grid = await startWidgetGrid();
+  const host = await startHost();
+  await grid.setOrigins([host.origin]);
+  await watchHost(page);
+  const frame = await optIn(page, host.page('/article', hostPage(grid)));
+  await frame.getByRole('button', { name: 'Stop', exact: true }).click();
+  await expect.poll(async () => (await lastStatus(page))?.state).toBe('stopped');
+  const leasesThen = grid.log.filter((r) => r.path === '/v1/volunteer/lease').length;
+
+  await page.evaluate(() => (document.querySelector('bricolage-widget') as unknown as { start(): void }).start());
+  await expect
+    .poll(async () => (await hostEvents(page)).filter((e) => e.type === 'bricolage:refused'))
+    .toEqual([
+      expect.objectContaining({
+        command: 'bricolage:start',
+        reason: 'the reader stopped computing here; only they can start it again',
+      }),
+    ]);
+  expect((await lastStatus(page))?.state).toBe('stopped');
+  expect(grid.log.filter((r) => r.path === '/v1/volunteer/lease')).toHaveLength(leasesThen);
+
+  await frame.getByRole('button', { name: 'Start again' }).click();
+  await expect(frame.getByTestId('widget-state')).toHaveText(/Computing|No work right now/);
 });
 
 test('a click the host’s script makes on the card opens nothing', async ({ page, startWidgetGrid, startHost }) => {
@@ -145,7 +176,11 @@ test('the host cannot read the frame, and a third party on its page can neither 
   const plain = page.frameLocator('iframe').first();
   await plain.getByRole('button', { name: 'Start contributing' }).click();
   await expect(plain.getByTestId('widget-state')).toHaveText(/Computing|No work right now/);
-  await plain.getByRole('button', { name: 'Stop', exact: true }).click();
+  // Stopped by the host (a Stop of the reader's own is theirs to undo, and no one else's: the test above).
+  await page.evaluate(
+    (coordinator) => window.frames[0]?.postMessage({ type: 'bricolage:stop' }, coordinator),
+    grid.url,
+  );
   await expect(plain.getByTestId('widget-state')).toHaveText('Stopped');
   const leasesBefore = grid.log.filter((r) => r.path === '/v1/volunteer/lease').length;
   const adAgain = page.frames().find((f) => f.url().startsWith(adOrigin));

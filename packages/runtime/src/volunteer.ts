@@ -81,7 +81,13 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
 
   const hidden = () => visibility?.hidden() ?? false;
 
+  /** Paused by the page (battery, its own Pause) or by a hidden tab, where hidden tabs pause. */
+  const pauseWanted = () => manualPause || (pauseWhenHidden && hidden());
+  /** Starts that wait for the pause to lift before they examine the device: nothing computes while paused. */
+  const mayStart: (() => void)[] = [];
+
   function state(): VolunteerState {
+    if (phase === 'starting' && !pipeline && pauseWanted()) return 'paused';
     if (phase !== 'started') return phase;
     if (!pipeline) return 'starting';
     if (pipeline.paused) return pipeline.busy ? 'pausing' : 'paused';
@@ -97,10 +103,19 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
   }
 
   function applyPause(): void {
-    if (!pipeline) return;
-    if (manualPause || (pauseWhenHidden && hidden())) pipeline.pause();
-    else pipeline.resume();
+    if (pipeline) {
+      if (pauseWanted()) pipeline.pause();
+      else pipeline.resume();
+    } else if (!pauseWanted()) {
+      for (const go of mayStart.splice(0)) go();
+    }
     updateState();
+  }
+
+  /** Resolves once nothing pauses this volunteer, or it is stopped meanwhile (then false). */
+  async function untilMayStart(): Promise<boolean> {
+    if (pauseWanted()) await new Promise<void>((resolve) => mayStart.push(resolve));
+    return phase === 'starting';
   }
 
   const unsubscribe = visibility?.subscribe(applyPause) ?? (() => undefined);
@@ -168,11 +183,19 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
       if (phase === 'started' || phase === 'starting') return;
       phase = 'starting';
       updateState();
+      // Started while paused (on battery, or in a hidden tab): not even the device's calibration runs, and nothing
+      // is leased, until the pause lifts.
+      if (!(await untilMayStart())) return;
       const [{ capabilities }, token, claimed] = await Promise.all([
         examine(),
         client.token(),
         claimKey(identity.publicKeyText),
       ]);
+      if (phase !== 'starting') {
+        // Stopped while it examined the device and signed in.
+        claimed.release();
+        return;
+      }
       claim = claimed;
       if (!token.ok) emit({ type: 'warning', message: `authentication failed: ${token.error.message}` });
       pipeline = new Pipeline({
@@ -201,6 +224,13 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
     },
 
     async stop(mode = 'finish') {
+      if (phase === 'starting' && !pipeline) {
+        // Not started yet (waiting for a pause to lift, or examining the device): it never will be.
+        phase = 'stopped';
+        for (const go of mayStart.splice(0)) go();
+        updateState();
+        return;
+      }
       if (phase !== 'started' || !pipeline) return;
       phase = 'stopping';
       updateState();

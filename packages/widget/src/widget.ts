@@ -131,7 +131,9 @@ function define(base: string): void {
             remembered(this.#key(), false);
             this.#close('Nothing runs until you agree in the next step.');
           }
-        } else if (message.state !== 'failed') remembered(this.#key(), message.remembered);
+        } else if (message.state !== 'failed' && message.state !== 'starting')
+          // Not while starting: before the frame has read its consent, it cannot say whether it holds one.
+          remembered(this.#key(), message.remembered);
       }
       this.dispatchEvent(new CustomEvent(message.type, { detail: message }));
     };

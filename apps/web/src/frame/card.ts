@@ -70,14 +70,18 @@ export function drawCard(
   const choices = el('div', '', 'row');
   choices.append(startButton, button('No thanks', actions.decline));
   // The share is the reader's own (kept across a "Stop and forget"), so the question says what Start will use.
+  // So is the battery pause, which only a browser that tells pages about its battery can keep.
   const consentShare = el('span');
+  const consentBattery = el('span');
   const consentText = el(
     'p',
     'Your browser computes work units for this project while this page is open, using about ',
   );
   consentText.append(
     consentShare,
-    ` of one core's time. It pauses while the page is hidden${context.pauseOffscreen ? ' or this card is out of view' : ''}, or on battery. You can stop at any time.`,
+    ` of one core's time. It pauses while the page is hidden${context.pauseOffscreen ? ' or this card is out of view' : ''}`,
+    consentBattery,
+    '. You can stop at any time.',
   );
   consent.append(
     consentText,
@@ -162,6 +166,11 @@ export function drawCard(
       again.disabled = view.phase === 'stopping';
       share.value = String(view.settings.throttle);
       consentShare.textContent = `${view.settings.throttle}%`;
+      consentBattery.textContent = !view.settings.pauseOnBattery
+        ? ''
+        : view.battery.supported
+          ? ', or on battery'
+          : ' (this browser does not tell pages whether it runs on battery, so it cannot pause for that)';
       if (view.fatal) message.textContent = view.fatal;
     },
   };

@@ -85,6 +85,8 @@ export class FrameSession {
   /** Withdrawn (or declined) in this frame, and forgotten in the database. */
   #revoked = false;
   #revoking = false;
+  /** The reader pressed Stop in this page view: the host may not start it again, only the reader's Start again. */
+  #stoppedByReader = false;
   #stopBattery: Promise<() => void> | null = null;
   #refused: ((command: string, reason: string) => void) | null = null;
 
@@ -171,6 +173,7 @@ export class FrameSession {
     await parts.store.saveSettings({ consentedAt: Date.now(), throttle: this.model.view().settings.throttle });
     this.#consented = true;
     this.#revoked = false;
+    this.#stoppedByReader = false;
     await this.start();
   }
 
@@ -188,6 +191,18 @@ export class FrameSession {
   /** Stops at once: the work unit in the worker is abandoned (its lease expires and it is issued again). */
   async stop(): Promise<void> {
     await this.#parts?.computing.stop('now');
+  }
+
+  /** The reader's Stop in the card: the host's script cannot undo it (a yes is not a yes to being restarted). */
+  async stopByReader(): Promise<void> {
+    this.#stoppedByReader = true;
+    await this.stop();
+  }
+
+  /** The reader's Start again in the card. */
+  async startByReader(): Promise<void> {
+    this.#stoppedByReader = false;
+    await this.start();
   }
 
   /**
@@ -216,11 +231,16 @@ export class FrameSession {
     await this.#parts?.computing.setThrottle(percent);
   }
 
-  /** What the host may ask: start only with the reader's yes on this site (and not while it is being withdrawn); stop always. */
+  /**
+   * What the host may ask: start only with the reader's yes on this site (and not while it is being withdrawn), and
+   * not after the reader pressed Stop in this page view; stop always.
+   */
   command(command: Exclude<HostCommand, { type: 'bricolage:get-status' }>): void {
     if (command.type === 'bricolage:stop') void this.stop();
-    else if (this.#consented) void this.start();
-    else this.#refused?.(command.type, 'the reader has not agreed to compute on this site');
+    else if (!this.#consented) this.#refused?.(command.type, 'the reader has not agreed to compute on this site');
+    else if (this.#stoppedByReader)
+      this.#refused?.(command.type, 'the reader stopped computing here; only they can start it again');
+    else void this.start();
   }
 
   onRefused(listener: (command: string, reason: string) => void): void {
@@ -247,7 +267,8 @@ export class FrameSession {
       computed: view.session?.computed ?? 0,
       credited: totals.reduce((n, t) => n + t.receipts, 0),
       credit: totals.reduce((n, t) => n + t.credit, 0),
-      remembered: this.#persistent,
+      // Only a yes read from the database is one to remember: before it is read, or without one, there is none.
+      remembered: this.#persistent && this.#consented,
     };
   }
 

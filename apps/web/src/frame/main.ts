@@ -44,8 +44,8 @@ if (!place.ok) {
         void session.consent();
       },
       decline: () => session.decline(),
-      stop: () => void session.stop(),
-      start: () => void session.start(),
+      stop: () => void session.stopByReader(),
+      start: () => void session.startByReader(),
       revoke: () => {
         // Marks for the browser's performance tools (and the revoke test): how long withdrawing took here.
         performance.mark('bricolage:revoke');

@@ -179,8 +179,10 @@ export class Computing {
         const before = await volunteer.stats();
         this.#statsAtStart = before.ok ? before.value : null;
       }
-      await volunteer.start();
+      // Paused first where the battery says so: a Start on battery then examines the device and leases only once
+      // it is plugged in.
       this.applyBattery();
+      await volunteer.start();
       const capabilities = await volunteer.capabilities();
       model.set({ device: deviceView(capabilities) });
       this.#o.syncSoon(0);

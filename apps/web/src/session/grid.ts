@@ -82,6 +82,8 @@ export class Grid {
   #timer: ReturnType<typeof setInterval> | null = null;
   #started = false;
   #closed = false;
+  /** Paused by the volunteer's settings (on battery): applied before a start, too. */
+  #paused = false;
   /** The database opening (`open`): a Start given before it is done waits for it. */
   #opened: Promise<void> | null = null;
   /** A poll is under way (`#poll`). */
@@ -165,6 +167,8 @@ export class Grid {
     if (this.#closed) return;
     this.#started = true;
     const volunteer = await this.#ensureVolunteer();
+    // Paused before it starts where the battery says so: it then examines the device and leases only once it may.
+    if (this.#paused) volunteer.pause();
     await volunteer.start();
     void this.#poll();
   }
@@ -180,6 +184,7 @@ export class Grid {
   }
 
   setPaused(paused: boolean): void {
+    this.#paused = paused;
     if (paused) this.#volunteer?.pause();
     else this.#volunteer?.resume();
   }

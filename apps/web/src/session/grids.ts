@@ -145,17 +145,16 @@ export class Grids {
     try {
       const grids = [...this.#grids.values()];
       await Promise.all(grids.map((g) => g.readStatus()));
-      const { settings, runtimeState, inHand, battery } = this.#o.model.view();
+      const { settings, runtimeState, inHand } = this.#o.model.view();
       const demands = [
         { id: HOME, share: this.#view.homeShare, busy: inHand > 0 && hasWork(runtimeState) },
         ...grids.map((g) => ({ id: g.setting.url, share: g.setting.share, busy: g.busy })),
       ];
       const duties = dutyShares(settings.throttle / 100, demands);
       this.#o.setHomeDuty(duties.get(HOME) ?? 1);
-      const onBattery = settings.pauseOnBattery && battery.supported && battery.charging === false;
       for (const grid of grids) {
         grid.setDuty(duties.get(grid.setting.url) ?? 0);
-        grid.setPaused(onBattery);
+        grid.setPaused(this.#onBattery());
       }
     } finally {
       this.#rebalancing = false;
@@ -163,8 +162,15 @@ export class Grids {
   }
 
   /** One grid failing to start (its worker, its first request) must not stop the others, nor the home grid. */
+  /** Whether the volunteer's settings pause computing now, on battery (where the browser says so). */
+  #onBattery(): boolean {
+    const { settings, battery } = this.#o.model.view();
+    return settings.pauseOnBattery && battery.supported && battery.charging === false;
+  }
+
   async #startGrid(grid: Grid): Promise<void> {
     try {
+      grid.setPaused(this.#onBattery());
       await grid.start();
     } catch (error) {
       console.warn(`could not start computing for ${grid.setting.url}`, error);
