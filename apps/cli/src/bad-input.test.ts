@@ -1,7 +1,7 @@
 // Bad input through the CLI: a wrong token, a broken WGSL, wrong bindings (caught here, and caught by the
 // coordinator), a bad work-unit line, an upload cut in the middle. Each ends in a clear message and its exit
 // code, and leaves nothing half-made on the coordinator.
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { sha256Hex } from '@bricolage/protocol';
@@ -74,6 +74,45 @@ describe('a wrong token', () => {
     expect(elsewhere.exit).toBe(EXIT.unauthorized);
     expect(elsewhere.stderr).toContain(`no operator token: ${join(grid.dir, 'elsewhere', 'operator-token')} not found`);
     expect(await jobs()).toBe(0);
+  });
+});
+
+describe('addresses and files the CLI cannot use', () => {
+  it('an address without http:// is refused as bad input, not reported as a coordinator that did not answer', async () => {
+    // `localhost:PORT` parses as a URL (of the scheme `localhost:`), unlike `127.0.0.1:PORT`.
+    const host = `localhost:${new URL(grid.url).port}`;
+    const login = await grid.cli(['login', host, '--token', 'brk_x']);
+    expect(login.exit).toBe(EXIT.invalidInput);
+    expect(login.stderr).toContain(`${host} is not an http:// or https:// URL`);
+    await loggedIn();
+    const listed = await grid.cli(['job', 'list', '--url', host]);
+    expect(listed.exit).toBe(EXIT.invalidInput);
+    expect(listed.stderr).toContain('is not an http:// or https:// URL');
+  });
+
+  it('results into a folder that does not exist: a message and exit 4, no stack trace', async () => {
+    await loggedIn();
+    const job = (await grid.cli(['job', 'create', SQUARES, '--quiet'])).stdout.trim();
+    const fetched = await grid.cli(['results', job, '--out', join('no-such-folder', 'r.ndjson')]);
+    expect(fetched.exit).toBe(EXIT.invalidInput);
+    expect(fetched.stderr).toContain('cannot write no-such-folder/r.ndjson');
+    expect(fetched.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a byte-order mark before job.json and before the first work-unit line is not an error', async () => {
+    await loggedIn();
+    const dir = example((d) => {
+      writeFileSync(join(d, 'job.json'), `\uFEFF${readFileSync(join(d, 'job.json'), 'utf8')}`);
+      // A link to nothing in the folder is no file of the job's.
+      symlinkSync(join(d, 'nowhere'), join(d, 'dangling'));
+    });
+    const created = await grid.cli(['job', 'create', dir, '--quiet']);
+    expect(created.exit, created.stderr).toBe(EXIT.ok);
+    const job = created.stdout.trim();
+    writeFileSync(join(grid.dir, 'units.ndjson'), `\uFEFF${units(5)}`);
+    const added = await grid.cli(['wus', 'add', job, 'units.ndjson']);
+    expect(added.exit, added.stderr).toBe(EXIT.ok);
+    expect((await grid.coordinator.store.progress(job as never)).counts).toMatchObject({ unsent: 5 });
   });
 });
 

@@ -23,11 +23,29 @@ export function coordinatorUrl(io: Io, flags: ConnectionFlags, config: Config | 
   return flags.url ?? envVar(io, 'BRICOLAGE_URL') ?? config?.url ?? DEFAULT_URL;
 }
 
+/**
+ * Why `url` cannot be a coordinator's address, or null: it must be an http(s) URL. (`localhost:8787` parses as a
+ * URL of the scheme `localhost:`, and fetch's "unknown scheme" read as a coordinator that did not answer.)
+ */
+export function urlProblem(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `${url} is not a URL (e.g. http://localhost:8787)`;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    return `${url} is not an http:// or https:// URL (e.g. http://localhost:8787)`;
+  return null;
+}
+
 /** A client for a project's routes: --token, else BRICOLAGE_TOKEN, else the login's token. */
 export function researcher(io: Io, flags: ConnectionFlags): ClientResult<BricolageClient> {
   const config = login(io);
   if (!config.ok) return config;
   const url = coordinatorUrl(io, flags, config.value);
+  const bad = urlProblem(url);
+  if (bad) return { ok: false, error: { code: 'invalid_input', message: bad } };
   const token = flags.token ?? envVar(io, 'BRICOLAGE_TOKEN') ?? config.value?.token;
   if (!token)
     return {

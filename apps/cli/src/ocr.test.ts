@@ -3,7 +3,7 @@
 // stages made by the CLI from validated results; and the refusals: a file that is not a page image and an
 // image too large, each before anything is sent, and a corrupted model asset, by the coordinator.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { API, fromBase64, type Lease, type LeaseResponse, sha256Hex } from '@bricolage/protocol';
@@ -136,6 +136,22 @@ describe('bricolage ocr', () => {
     // 2 pages, and 20 lines in 3 units of 8: two replicas each.
     expect(submitted).toBe(2 * (2 + 3));
   }, 300_000);
+
+  it('refuses an --out it could not write before anything is sent, not once the grid has done the work', async () => {
+    const pages = join(grid.dir, 'pages');
+    mkdirSync(pages);
+    writeFileSync(join(pages, 'a.png'), renderPage(18, 0).png);
+    // And a link to nothing beside it, which is no page (and no reason to stop).
+    symlinkSync(join(grid.dir, 'nowhere.png'), join(pages, 'b.png'));
+    const run = await grid.cli(['ocr', 'pages', '--out', 'missing/text.ndjson']);
+    expect(run.exit).toBe(EXIT.invalidInput);
+    expect(run.stderr).toContain('--out');
+    expect(run.stderr).toContain('missing: no such folder');
+    expect(run.stderr).toContain('Nothing was sent.');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    const jobs = await grid.cli(['job', 'list', '--json']);
+    expect(jobs.json()).toMatchObject({ jobs: [] });
+  });
 
   it('refuses a file that is not an image, naming it, and sends nothing', async () => {
     const pages = join(grid.dir, 'pages');

@@ -34,7 +34,7 @@ export const USAGE = `usage: bricolage COMMAND [options]
                                   [--batch N units per request, default 1000]
   watch JOB                       live progress until the job completes
   results JOB --out FILE          download finished units as NDJSON; appends after FILE's last cursor
-  ocr DIR [--out FILE]            read the text of a folder of page images (PNG) on the grid: a text
+  ocr DIR [--out FILE]            read the text of a folder of page images (PNG or JPEG) on the grid: a text
                                   detection job, then a recognition job made from its validated
                                   results; writes each page's lines and boxes as NDJSON [--name NAME]
 
@@ -62,7 +62,26 @@ const OPTIONS = {
   name: { type: 'string' },
 } as const;
 
+/**
+ * Runs one command. What the commands do not turn into an answer themselves — a file that vanished or cannot be
+ * read as it was listed, a line too long to hold — ends as a message and an exit code, never a stack trace.
+ */
 export async function runCli(argv: readonly string[], io: Io): Promise<ExitCode> {
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    const out = new Output(io, argv.includes('--json'));
+    const { code, message } = error as NodeJS.ErrnoException;
+    // A file system error (ENOENT, EACCES, ERR_FS_FILE_TOO_LARGE…) or a line too long for a string: the input's.
+    const local = (typeof code === 'string' && /^E[A-Z]+$|^ERR_FS_/.test(code)) || error instanceof RangeError;
+    return out.fail(
+      { code: local ? 'invalid_input' : 'internal', message: local ? message : `unexpected error: ${message}` },
+      local ? undefined : 'This is a bug in bricolage; please report it with the command you ran.',
+    );
+  }
+}
+
+async function dispatch(argv: readonly string[], io: Io): Promise<ExitCode> {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { createClient } from '@bricolage/client';
 import { configDir, configPath, writeConfig } from '@bricolage/client/node';
 import { restoreKeyBackup } from '@bricolage/receipts';
-import { coordinatorUrl, envVar, login } from '../connection';
+import { coordinatorUrl, envVar, login, urlProblem } from '../connection';
 import type { ExitCode } from '../exit';
 import type { Output } from '../io';
 
@@ -22,26 +22,29 @@ export async function projectOpen(out: Output, flags: FundedProjectFlags): Promi
   const file = flags['key-backup'];
   if (!file)
     return out.fail(
-      { code: 'bad_request', message: 'project open needs --key-backup FILE' },
+      { code: 'invalid_input', message: 'project open needs --key-backup FILE' },
       'Back up your key on the volunteer page (Your key → Back up) and pass that file.',
     );
   const passphrase = envVar(io, 'BRICOLAGE_KEY_PASSPHRASE');
   if (!passphrase)
     return out.fail(
-      { code: 'bad_request', message: 'BRICOLAGE_KEY_PASSPHRASE is not set' },
+      { code: 'invalid_input', message: 'BRICOLAGE_KEY_PASSPHRASE is not set' },
       'Set it to the passphrase the key backup was made with. Nothing was opened.',
     );
   let text: string;
   try {
     text = readFileSync(resolve(io.cwd, file), 'utf8');
   } catch (e) {
-    return out.fail({ code: 'bad_request', message: `${file}: ${(e as Error).message}` });
+    return out.fail({ code: 'invalid_input', message: `${file}: ${(e as Error).message}` });
   }
   const restored = await restoreKeyBackup(text, passphrase);
-  if (!restored.ok) return out.fail({ code: 'bad_request', message: `${file}: ${restored.error.message}` });
+  if (!restored.ok) return out.fail({ code: 'invalid_input', message: `${file}: ${restored.error.message}` });
   const config = login(io);
   if (!config.ok) return out.fail(config.error);
-  const client = createClient({ url: coordinatorUrl(io, flags, config.value) });
+  const url = coordinatorUrl(io, flags, config.value);
+  const bad = urlProblem(url);
+  if (bad) return out.fail({ code: 'invalid_input', message: bad });
+  const client = createClient({ url });
   const { identity } = restored.value;
   const opened = await client.openFundedProject(
     { publicKey: identity.publicKey, privateKey: identity.privateKey },

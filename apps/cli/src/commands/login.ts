@@ -2,7 +2,7 @@
 import { createClient } from '@bricolage/client';
 import { configDir, configPath, writeConfig } from '@bricolage/client/node';
 import { createInterface } from 'node:readline/promises';
-import { envVar, explain } from '../connection';
+import { envVar, explain, urlProblem } from '../connection';
 import type { ExitCode } from '../exit';
 import type { Io, Output } from '../io';
 
@@ -24,11 +24,8 @@ export async function loginCommand(
   flags: { readonly token?: string | undefined },
 ): Promise<ExitCode> {
   const io = out.io;
-  try {
-    new URL(url);
-  } catch {
-    return out.fail({ code: 'invalid_input', message: `${url} is not a URL (e.g. http://localhost:8787)` });
-  }
+  const bad = urlProblem(url);
+  if (bad) return out.fail({ code: 'invalid_input', message: bad });
   const token = flags.token ?? envVar(io, 'BRICOLAGE_TOKEN') ?? (await readToken(io));
   if (!token)
     return out.fail({ code: 'unauthorized', message: 'no project token given (--token, BRICOLAGE_TOKEN or stdin)' });

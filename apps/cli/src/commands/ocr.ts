@@ -24,6 +24,7 @@ import {
 } from '@bricolage/workloads';
 import { loadOcrModels, type OcrModels } from '@bricolage/workloads/node';
 import { explain } from '../connection';
+import { outFileProblem } from '../out-file';
 import { EXIT, type ExitCode } from '../exit';
 import { Output } from '../io';
 import { createSigned } from './job';
@@ -64,8 +65,8 @@ function readPages(dir: string): { ok: true; pages: Page[] } | { ok: false; mess
   const pages: Page[] = [];
   for (const file of names) {
     const path = join(dir, file);
-    const stat = statSync(path);
-    if (!stat.isFile()) continue;
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (!stat?.isFile()) continue;
     if (stat.size > MAX_PAGE_BYTES)
       return {
         ok: false,
@@ -140,6 +141,9 @@ export async function ocr(
 ): Promise<ExitCode> {
   const read = readPages(resolve(out.io.cwd, dir));
   if (!read.ok) return out.fail({ code: 'invalid_input', message: read.message }, 'Nothing was sent.');
+  // Asked now, not when both stages are done: the grid's work (and the credit it cost) would be lost.
+  const unwritable = flags.out ? outFileProblem(resolve(out.io.cwd, flags.out)) : null;
+  if (unwritable) return out.fail({ code: 'invalid_input', message: `--out ${unwritable}` }, 'Nothing was sent.');
   let models: OcrModels;
   try {
     models = loadOcrModels();
@@ -200,7 +204,18 @@ export async function ocr(
       ...(why ? { failed: why } : {}),
     };
   });
-  if (flags.out) writeFileSync(resolve(out.io.cwd, flags.out), result.map((p) => `${JSON.stringify(p)}\n`).join(''));
+  const text = result.map((p) => `${JSON.stringify(p)}\n`).join('');
+  if (flags.out)
+    try {
+      writeFileSync(resolve(out.io.cwd, flags.out), text);
+    } catch (error) {
+      // The file could be written when the command began; the pages are not lost for it now.
+      out.io.stdout.write(text);
+      return out.fail(
+        { code: 'invalid_input', message: `could not write ${flags.out}: ${(error as Error).message}` },
+        'The pages were written to stdout instead.',
+      );
+    }
   const failedPages = result.filter((p) => p.failed).length;
   return out.done(
     { detection: detection.job, recognition, pages: flags.out ? result.length : result, out: flags.out ?? null },

@@ -6,7 +6,7 @@ import { createClient } from '@bricolage/client';
 import { configDir, configPath, ensureProjectKey, projectKeyPath, writeConfig } from '@bricolage/client/node';
 import type { BricolageClient } from '@bricolage/client';
 import { keyFingerprint } from '@bricolage/protocol';
-import { coordinatorUrl, envVar, explain, login } from '../connection';
+import { coordinatorUrl, envVar, explain, login, urlProblem } from '../connection';
 import type { ExitCode } from '../exit';
 import type { Output } from '../io';
 
@@ -40,6 +40,8 @@ export async function projectCreate(out: Output, name: string, flags: ProjectFla
   const config = login(io);
   if (!config.ok) return out.fail(config.error);
   const url = coordinatorUrl(io, flags, config.value);
+  const bad = urlProblem(url);
+  if (bad) return out.fail({ code: 'invalid_input', message: bad });
   const operator = operatorToken(out, flags);
   if ('missing' in operator)
     return out.fail(

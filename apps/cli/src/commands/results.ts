@@ -80,7 +80,15 @@ export async function results(out: Output, client: BricolageClient, job: JobId, 
 
   const expected = finished(shown.value.progress);
   const bar = progress(out, 'downloading');
-  const fd = openSync(path, 'a');
+  let fd: number;
+  try {
+    fd = openSync(path, 'a');
+  } catch (error) {
+    return out.fail(
+      { code: 'invalid_input', message: `cannot write ${file}: ${(error as Error).message}` },
+      'Pass another --out. Nothing was fetched.',
+    );
+  }
   let written = 0;
   let cursor = start.cursor;
   try {

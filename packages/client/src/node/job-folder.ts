@@ -21,7 +21,8 @@ export async function readJob(path: string): Promise<ClientResult<JobAssets & { 
   }
   let manifest: unknown;
   try {
-    manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    // A byte-order mark (as some Windows editors write) is not JSON, but no one means it as content.
+    manifest = JSON.parse(readFileSync(manifestPath, 'utf8').replace(/^\uFEFF/, ''));
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
     return failure({
@@ -34,8 +35,9 @@ export async function readJob(path: string): Promise<ClientResult<JobAssets & { 
   // Kernels, twins, models and constants: the regular files beside the manifest, read when the manifest names them.
   const names = readdirSync(folder).filter((name) => {
     if (name === basename(manifestPath)) return false;
-    const stat = statSync(join(folder, name));
-    return stat.isFile() && stat.size <= MAX_FILE_BYTES;
+    // A link to nothing is no file of the job's.
+    const stat = statSync(join(folder, name), { throwIfNoEntry: false });
+    return stat?.isFile() === true && stat.size <= MAX_FILE_BYTES;
   });
   const job = await jobFromManifest(manifest, {
     names,

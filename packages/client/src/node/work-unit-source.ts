@@ -23,8 +23,10 @@ async function* ndjsonFile(path: string, label: string): AsyncGenerator<{ text: 
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let number = 0;
   try {
-    for await (const line of lines) {
+    for await (const read of lines) {
       number++;
+      // A byte-order mark before the first line is not JSON, and the coordinator skips it too.
+      const line = number === 1 ? read.replace(/^\uFEFF/, '') : read;
       // Blank lines carry no unit; the coordinator skips them too.
       if (line.trim() !== '') yield { text: line, where: `${label} line ${number}` };
     }
@@ -35,8 +37,9 @@ async function* ndjsonFile(path: string, label: string): AsyncGenerator<{ text: 
 }
 
 function folderSource(path: string): WorkUnitSource {
+  // A link to nothing is not a unit (and no reason to stop): only regular files that are there count.
   const names = readdirSync(path)
-    .filter((name) => !name.startsWith('.') && statSync(join(path, name)).isFile())
+    .filter((name) => !name.startsWith('.') && statSync(join(path, name), { throwIfNoEntry: false })?.isFile())
     .sort();
   return {
     label: path,
