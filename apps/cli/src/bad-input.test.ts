@@ -146,6 +146,18 @@ describe('a job that cannot run', () => {
     expect(await shaderStored(dir)).toBe(false);
   });
 
+  it('a misspelt field is refused here, named, not dropped for its default', async () => {
+    await loggedIn();
+    const dir = example((d) => {
+      const manifest = JSON.parse(readFileSync(join(d, 'job.json'), 'utf8'));
+      writeFileSync(join(d, 'job.json'), JSON.stringify({ ...manifest, timeBudgetMS: 600_000 }));
+    });
+    const created = await grid.cli(['job', 'create', dir]);
+    expect(created.exit).toBe(EXIT.invalidInput);
+    expect(created.stderr).toContain('job.json: unknown field timeBudgetMS');
+    expect(await shaderStored(dir)).toBe(false);
+  });
+
   it('a constant file of the wrong size is refused here', async () => {
     const dir = example((d) => writeFileSync(join(d, 'offset.bin'), new Uint8Array(12)));
     const created = await grid.cli(['job', 'create', dir]);
@@ -185,6 +197,15 @@ describe('work units', () => {
     expect(added.stderr).toContain("stdin line 87: input is 252 bytes; the job's inputs total 256");
     expect(added.stderr).toContain('Nothing was uploaded.');
     expect(await counts()).toMatchObject({ unsent: 0, in_progress: 0 });
+  });
+
+  it('a misspelt field on a line is found before the first batch is sent', async () => {
+    const lines = units(30).split('\n');
+    lines[20] = lines[20]!.replace('"tag"', '"tga"');
+    const added = await grid.cli(['wus', 'add', job, '-', '--batch', '10'], { stdin: lines.join('\n') });
+    expect(added.exit).toBe(EXIT.invalidInput);
+    expect(added.stderr).toContain('stdin line 21: unknown field tga');
+    expect(await counts()).toMatchObject({ unsent: 0 });
   });
 
   it('a folder of binary files is one unit per file, tagged with its name', async () => {

@@ -2,7 +2,13 @@
 // a CreateJobRequest in which any blob hash may be a file name instead (relative to the manifest), and in
 // which the kernel may be left out when the files hold exactly one `.wgsl` (with its `.wasm` twin, same
 // name, when there is one) or one `.onnx` model. Everything here is checked before anything is sent.
-import { type BlobHash, CreateJobRequest, constantBindings, sha256Hex } from '@bricolage/protocol';
+import {
+  type BlobHash,
+  CreateJobRequest,
+  constantBindings,
+  sha256Hex,
+  unknownFieldsProblem,
+} from '@bricolage/protocol';
 import { failure, type ClientResult, success } from './errors';
 
 export const MANIFEST_FILE = 'job.json';
@@ -105,7 +111,8 @@ export async function jobFromManifest(manifest: unknown, files: JobFiles): Promi
     spec.model = model.value;
   }
 
-  const parsed = CreateJobRequest.safeParse({ ...manifest, spec });
+  const written = { ...manifest, spec };
+  const parsed = CreateJobRequest.safeParse(written);
   if (!parsed.success)
     return invalid(
       `${MANIFEST_FILE}: ${parsed.error.issues
@@ -113,6 +120,8 @@ export async function jobFromManifest(manifest: unknown, files: JobFiles): Promi
         .map((i) => `${i.path.length ? i.path.join('.') : '(manifest)'}: ${i.message}`)
         .join('; ')}`,
     );
+  const unknown = unknownFieldsProblem(written, parsed.data);
+  if (unknown) return invalid(`${MANIFEST_FILE}: ${unknown}`);
   const request = parsed.data;
   if (request.spec.kind === 'wgsl')
     for (const b of constantBindings(request.spec)) {

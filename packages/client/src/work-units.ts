@@ -1,6 +1,6 @@
 // One work unit as an NDJSON line, and the checks a line must pass before anything is sent, so that a bad
 // line 900 of 1,000 is found before the first batch is committed rather than after.
-import { toBase64, WorkUnitLine } from '@bricolage/protocol';
+import { toBase64, unknownFieldsProblem, WorkUnitLine } from '@bricolage/protocol';
 
 export interface WorkUnit {
   /** The concatenation of the job's inputs in declared order (docs/WASM_ABI.md). */
@@ -54,6 +54,8 @@ export function workUnitProblem(
   const parsed = WorkUnitLine.safeParse(json);
   if (!parsed.success)
     return parsed.error.issues.map((i) => `${i.path.join('.') || '(line)'}: ${i.message}`).join('; ');
+  const unknown = unknownFieldsProblem(json, parsed.data);
+  if (unknown) return unknown;
   const input = decodedLength(parsed.data.input);
   if (input === null) return 'input is not base64';
   if (input !== sizes.input) return `input is ${input} bytes; the job's inputs total ${sizes.input}`;

@@ -71,6 +71,7 @@ export {
   JobSpec,
   jobBlobs,
   OnnxSpec,
+  TENSOR_DTYPE_BYTES,
   TensorDType,
   TensorSpec,
   WasmImplementation,
@@ -149,3 +150,4 @@ export { signReceiptBody, signTreeHead, verifyConsistentHeads, verifyReceipt, ve
 // routes, and the volunteer page's automation contract
 export { API } from './api';
 export type { GridSnapshot, PageAutomation, TabSnapshot } from './automation';
+export { unknownFields, unknownFieldsProblem } from './unknown-fields';

@@ -128,6 +128,8 @@ export type WgslSpec = z.infer<typeof WgslSpec>;
 
 export const TensorDType = z.enum(['float32', 'int32', 'uint8', 'int8']).meta({ id: 'TensorDType' });
 export type TensorDType = z.infer<typeof TensorDType>;
+/** Bytes per element of each tensor type. */
+export const TENSOR_DTYPE_BYTES: Record<TensorDType, number> = { float32: 4, int32: 4, uint8: 1, int8: 1 };
 export const TensorSpec = z
   .object({
     name: z.string().min(1).max(128),
@@ -142,6 +144,11 @@ export const TensorSpec = z
       )
       .min(0)
       .max(8),
+  })
+  // Each dimension is bounded, their product was not: a shape of 2^24 eight times is 10^58 bytes, a job every
+  // unit of which is refused. A tensor is held whole in a volunteer's memory: at most a WGSL binding's bytes.
+  .refine((t) => t.shape.reduce((n, d) => n * d, 1) * TENSOR_DTYPE_BYTES[t.dtype] <= 1 << 30, {
+    message: 'the tensor is more than 1 GiB (its shape times its element size)',
   })
   .meta({ id: 'TensorSpec' });
 export type TensorSpec = z.infer<typeof TensorSpec>;
@@ -190,8 +197,7 @@ export function ioSizes(spec: JobSpec): { input: number; output: number } {
       return { input: sum('input'), output: sum('output') };
     }
     case 'onnx': {
-      const size = (t: TensorSpec) =>
-        t.shape.reduce((n, d) => n * d, 1) * (t.dtype === 'uint8' || t.dtype === 'int8' ? 1 : 4);
+      const size = (t: TensorSpec) => t.shape.reduce((n, d) => n * d, 1) * TENSOR_DTYPE_BYTES[t.dtype];
       return {
         input: spec.inputs.reduce((n, t) => n + size(t), 0),
         output: spec.outputs.reduce((n, t) => n + size(t), 0),

@@ -1,7 +1,7 @@
 // The work-unit ABI seen from the runtime: how a WU's input bytes split into bindings or tensors,
 // how outputs join back into the result bytes, and the self-checks a result must pass before submit.
 import type { JobSpec, OnnxSpec, TensorDType, TensorSpec, WgslBinding, WgslSpec } from '@bricolage/protocol';
-import { ioSizes } from '@bricolage/protocol';
+import { ioSizes, TENSOR_DTYPE_BYTES } from '@bricolage/protocol';
 
 export interface Slice {
   readonly binding: WgslBinding;
@@ -36,9 +36,7 @@ export function wgslOutputLayout(spec: WgslSpec): { binding: WgslBinding; offset
   return layout;
 }
 
-const DTYPE_BYTES: Record<TensorDType, number> = { float32: 4, int32: 4, uint8: 1, int8: 1 };
-
-export const tensorBytes = (t: TensorSpec): number => t.shape.reduce((n, d) => n * d, 1) * DTYPE_BYTES[t.dtype];
+export const tensorBytes = (t: TensorSpec): number => t.shape.reduce((n, d) => n * d, 1) * TENSOR_DTYPE_BYTES[t.dtype];
 
 export type TypedTensorData = Float32Array | Int32Array | Uint8Array | Int8Array;
 

@@ -15,6 +15,7 @@ import {
   inputCheckProblem,
   ioSizes,
   workUnitId,
+  unknownFieldsProblem,
 } from '@bricolage/protocol';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
@@ -61,6 +62,7 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       tag: 'researcher',
       auth: 'project',
       body: CreateJobRequest,
+      strict: true,
       response: { schema: Job, description: 'The created job' },
     },
     [auth, json],
@@ -340,6 +342,8 @@ function parseLine(
   }
   const parsed = WorkUnitLine.safeParse(json);
   if (!parsed.success) return fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const unknown = unknownFieldsProblem(json, parsed.data);
+  if (unknown) fail(unknown);
   const decode = (text: string, field: string): Uint8Array => decodeBase64(text) ?? fail(`${field} is not base64`);
   const input = decode(parsed.data.input, 'input');
   if (input.length !== sizes.input) fail(`input is ${input.length} bytes; the job's inputs total ${sizes.input}`);

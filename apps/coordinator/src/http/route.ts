@@ -1,6 +1,6 @@
 // Declares a route once: the same zod schemas validate the request and generate its OpenAPI entry,
 // so the document cannot drift from what the server accepts.
-import { ErrorBody } from '@bricolage/protocol';
+import { ErrorBody, unknownFieldsProblem } from '@bricolage/protocol';
 import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { type ZodType, z } from 'zod';
@@ -21,6 +21,8 @@ export interface RouteSpec<Body extends ZodType | undefined, Query extends ZodTy
   readonly tag: 'public' | 'researcher' | 'volunteer' | 'log' | 'operator';
   readonly auth?: 'project' | 'volunteer' | 'operator';
   readonly body?: Body;
+  /** A body a person writes (a job's manifest): a field the schema does not know is refused, not dropped. */
+  readonly strict?: boolean;
   /** For bodies that are not JSON (NDJSON, raw bytes): documented, read by the handler itself. */
   readonly rawBody?: { readonly contentType: string; readonly description: string };
   readonly query?: Query;
@@ -105,6 +107,8 @@ export function route<Body extends ZodType | undefined = undefined, Query extend
         throw new ApiError('bad_request', `malformed JSON: ${(e as Error).message}`);
       }
       body = parseWith(spec.body, json, 'request body');
+      const unknown = spec.strict ? unknownFieldsProblem(json, body) : null;
+      if (unknown) throw new ApiError('bad_request', `invalid request body: ${unknown}`);
     }
     const query = spec.query ? parseWith(spec.query, c.req.query(), 'query') : undefined;
     return handler(c as Context<Env>, { body, query } as { body: Parsed<Body>; query: Parsed<Query> });

@@ -238,6 +238,13 @@ export const PROJECT_CASES: readonly Case[] = [
   },
   { name: 'create a job: name a number', req: (w) => createJob(w, { name: 42 }), status: 400, code: 'bad_request' },
   {
+    name: 'create a job: a misspelt field (dropped, its default would have stood)',
+    req: (w) => createJob(w, { redundancy: { minQourum: 5, maxTotalResults: 10 } }),
+    status: 400,
+    code: 'bad_request',
+    message: /unknown field redundancy\.minQourum/,
+  },
+  {
     name: 'create a job: a 5,000-character name',
     req: (w) => createJob(w, { name: 'n'.repeat(5000) }),
     status: 400,

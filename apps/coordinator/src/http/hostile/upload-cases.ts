@@ -77,6 +77,15 @@ export const UPLOAD_CASES: readonly Case[] = [
     message: /line 1500/,
   },
   {
+    name: 'upload: a misspelt field on line 3 (a known answer that would have been an ordinary unit)',
+    req: (w) =>
+      ndjson(w.job, withBadLine(freshLines(30_000, 5), 3, wuLine(squareInput(30_002), { expceted: 'AAAA' })), w.token),
+    status: 400,
+    code: 'bad_request',
+    index: 2,
+    message: /line 3: unknown field expceted/,
+  },
+  {
     name: 'upload: invalid base64',
     req: (w) => ndjson(w.job, withBadLine(freshLines(30_000, 10), 4, '{"input":"!!not base64!!"}'), w.token),
     status: 400,
