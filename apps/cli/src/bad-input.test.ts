@@ -199,6 +199,21 @@ describe('work units', () => {
     expect(await counts()).toMatchObject({ unsent: 0, in_progress: 0 });
   });
 
+  it("a unit outside the job's own input checks is found before the first batch is sent", async () => {
+    const dir = example((d) => {
+      const manifest = JSON.parse(readFileSync(join(d, 'job.json'), 'utf8'));
+      manifest.spec.inputChecks = [{ name: 'first', offset: 0, type: 'u32', max: '100' }];
+      writeFileSync(join(d, 'job.json'), JSON.stringify(manifest));
+    });
+    const checked = (await grid.cli(['job', 'create', dir, '--quiet'])).stdout.trim();
+    // Unit i starts at 64i: unit 2 (line 3) starts at 128.
+    const added = await grid.cli(['wus', 'add', checked, '-', '--batch', '2'], { stdin: units(10) });
+    expect(added.exit).toBe(EXIT.invalidInput);
+    expect(added.stderr).toContain("stdin line 3: first = 128 is above the job's maximum 100");
+    expect(added.stderr).toContain('Nothing was uploaded.');
+    expect((await grid.coordinator.store.progress(checked as never)).counts).toMatchObject({ unsent: 0 });
+  });
+
   it('a misspelt field on a line is found before the first batch is sent', async () => {
     const lines = units(30).split('\n');
     lines[20] = lines[20]!.replace('"tag"', '"tga"');

@@ -1,6 +1,13 @@
 // One work unit as an NDJSON line, and the checks a line must pass before anything is sent, so that a bad
 // line 900 of 1,000 is found before the first batch is committed rather than after.
-import { toBase64, unknownFieldsProblem, WorkUnitLine } from '@bricolage/protocol';
+import {
+  fromBase64,
+  inputCheckProblem,
+  type JobSpec,
+  toBase64,
+  unknownFieldsProblem,
+  WorkUnitLine,
+} from '@bricolage/protocol';
 
 export interface WorkUnit {
   /** The concatenation of the job's inputs in declared order (docs/WASM_ABI.md). */
@@ -40,10 +47,15 @@ function decodedLength(text: string): number | null {
   return (text.length / 4) * 3 - pad;
 }
 
-/** Why one NDJSON line cannot be a work unit of a job with these input and output sizes; null when it can. */
+/**
+ * Why one NDJSON line cannot be a work unit of a job with these input and output sizes, or of its spec's own
+ * input checks (`spec`: the coordinator refuses those too, and a unit found out of bounds after some batches
+ * were committed would leave half an upload); null when it can.
+ */
 export function workUnitProblem(
   text: string,
   sizes: { readonly input: number; readonly output: number },
+  spec?: JobSpec,
 ): string | null {
   let json: unknown;
   try {
@@ -59,6 +71,10 @@ export function workUnitProblem(
   const input = decodedLength(parsed.data.input);
   if (input === null) return 'input is not base64';
   if (input !== sizes.input) return `input is ${input} bytes; the job's inputs total ${sizes.input}`;
+  if (spec?.kind === 'wgsl' && spec.inputChecks?.length) {
+    const outOfBounds = inputCheckProblem(spec, fromBase64(parsed.data.input));
+    if (outOfBounds) return outOfBounds;
+  }
   if (parsed.data.expected !== undefined) {
     const expected = decodedLength(parsed.data.expected);
     if (expected === null) return 'expected is not base64';

@@ -44,7 +44,8 @@ export async function wusAdd(
   const call = io.signal ? { signal: io.signal } : {};
   const shown = await client.getJob(job, call);
   if (!shown.ok) return out.fail(shown.error, explain(shown.error, client.url));
-  const sizes = ioSizes(shown.value.job.definition.spec);
+  const { spec } = shown.value.job.definition;
+  const sizes = ioSizes(spec);
 
   let spooled: { remove(): void } | null = null;
   let source: WorkUnitSource;
@@ -61,7 +62,7 @@ export async function wusAdd(
     // Every unit first: a bad one found after some batches were committed would leave half an upload.
     let units = 0;
     for await (const { text, where } of source.lines()) {
-      const problem = workUnitProblem(text, sizes);
+      const problem = workUnitProblem(text, sizes, spec);
       if (problem) return out.fail({ code: 'invalid_input', message: `${where}: ${problem}` }, 'Nothing was uploaded.');
       units++;
     }
