@@ -186,6 +186,27 @@ describe('job admission', () => {
     });
   });
 
+  describe('ONNX', () => {
+    it('refuses a model that is not ONNX, and creates nothing', async () => {
+      const notOnnx = await put(utf8('hello\n'));
+      const before = await jobCount();
+      const created = await create({
+        name: 'not a model',
+        spec: {
+          kind: 'onnx',
+          model: notOnnx as never,
+          inputs: [{ name: 'x', dtype: 'float32', shape: [1, 4] }],
+          outputs: [{ name: 'y', dtype: 'float32', shape: [1, 4] }],
+        },
+        comparator: { kind: 'exact' },
+        costPerWorkUnit: 1,
+      });
+      expect(created.status).toBe(400);
+      expect(created.body.error?.message).toMatch(/^spec\.model: not an ONNX model/);
+      expect(await jobCount()).toBe(before);
+    });
+  });
+
   describe('wasm twin', () => {
     const withTwin = async (module: Uint8Array) => {
       const hash = await put(module);

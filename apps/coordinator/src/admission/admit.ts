@@ -8,11 +8,13 @@ import {
   type JobSpec,
   jobBlobs,
   ok,
+  type OnnxSpec,
   type Result,
   wasmAbiProblem,
   wasmAbiShape,
   type WgslSpec,
 } from '@bricolage/protocol';
+import { onnxModelProblem } from './onnx';
 import { MAX_WGSL_BYTES, wgslProblem } from './wgsl';
 
 /** Read access to stored blobs. */
@@ -66,6 +68,13 @@ export async function checkTwin(spec: WgslSpec, blobs: BlobReader): Promise<Resu
   return problem ? fail('bad_request', `spec.wasm.module: ${problem}`) : ok(undefined);
 }
 
+/** The model is an ONNX model whose graph has the inputs and outputs the spec names. */
+export async function checkModel(spec: OnnxSpec, blobs: BlobReader): Promise<Result<void>> {
+  const model = await blobs.getBlob(spec.model);
+  const problem = model ? onnxModelProblem(spec, model) : null;
+  return problem ? { ok: false, error: problem } : ok(undefined);
+}
+
 /** The first reason the job cannot be admitted, or null. */
 export async function admitJob(spec: JobSpec, blobs: BlobReader): Promise<Failure | null> {
   const checks = [() => checkBlobs(spec, blobs)];
@@ -74,6 +83,7 @@ export async function admitJob(spec: JobSpec, blobs: BlobReader): Promise<Failur
       () => checkShader(spec, blobs),
       () => checkTwin(spec, blobs),
     );
+  else checks.push(() => checkModel(spec, blobs));
   for (const check of checks) {
     const checked = await check();
     if (!checked.ok) return checked.error;

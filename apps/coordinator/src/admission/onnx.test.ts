@@ -1,0 +1,38 @@
+import type { OnnxSpec } from '@bricolage/protocol';
+import { buildCnnModel } from '@bricolage/workloads';
+import { loadOcrModels } from '@bricolage/workloads/node';
+import { describe, expect, it } from 'vitest';
+import { onnxModelProblem } from './onnx';
+
+const spec = (inputs: string[], outputs: string[]): OnnxSpec => ({
+  kind: 'onnx',
+  model: 'a'.repeat(64) as never,
+  inputs: inputs.map((name) => ({ name, dtype: 'float32', shape: [1] })),
+  outputs: outputs.map((name) => ({ name, dtype: 'float32', shape: [1] })),
+  forbidNaN: false,
+});
+
+describe('an ONNX job’s model at admission', () => {
+  it('admits a model whose graph has the inputs and outputs the spec names: built here, and pretrained', () => {
+    expect(onnxModelProblem(spec(['images'], ['probabilities']), buildCnnModel())).toBeNull();
+    // The OCR jobs' models (pretrained, from npm, after the workload's surgery), with their jobs' tensor names.
+    const ocr = loadOcrModels();
+    expect(onnxModelProblem(spec(['image'], ['prob']), ocr.detection)).toBeNull();
+    expect(onnxModelProblem(spec(['image'], ['classes']), ocr.recognition)).toBeNull();
+  });
+
+  it('refuses bytes that are not an ONNX model', () => {
+    const random = new Uint8Array(4096).map((_, i) => (i * 7919 + 13) & 0xff);
+    for (const bytes of [new Uint8Array(0), new TextEncoder().encode('hello\n'), random]) {
+      expect(onnxModelProblem(spec(['images'], ['probabilities']), bytes)?.message).toMatch(
+        /^spec\.model: not an ONNX model/,
+      );
+    }
+  });
+
+  it('refuses a model without the tensors the spec names, listing what it has', () => {
+    expect(onnxModelProblem(spec(['pixels'], ['probabilities', 'logits']), buildCnnModel())?.message).toBe(
+      "spec.model: the model's graph has no input pixels, output logits (its inputs: images; its outputs: probabilities)",
+    );
+  });
+});

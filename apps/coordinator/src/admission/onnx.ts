@@ -1,0 +1,91 @@
+// An ONNX job's model, looked at before the job is admitted: bytes that are not an ONNX model (a ModelProto
+// with a graph), or a graph without the inputs and outputs the spec names, would otherwise fail on every
+// volunteer as `compile_failed`, unit by unit. A walk of the protobuf's fields, not a parse of the model: the
+// graph's tensors and nodes are skipped, not read (a model is tens of megabytes).
+import { type Failure, fail, type OnnxSpec } from '@bricolage/protocol';
+
+/** A protobuf field: its number, and for a length-delimited one the bytes it holds. */
+interface Field {
+  readonly number: number;
+  readonly wire: number;
+  readonly bytes?: Uint8Array;
+}
+
+/** The fields of one protobuf message, or null when the bytes are not one (a bad tag, a length past the end). */
+export function protobufFields(bytes: Uint8Array): Field[] | null {
+  const fields: Field[] = [];
+  let at = 0;
+  const varint = (): number | null => {
+    let value = 0;
+    for (let shift = 0; shift < 64; shift += 7) {
+      if (at >= bytes.length) return null;
+      const b = bytes[at++] as number;
+      // Past 2^53 the number is wrong, but only lengths and tags are read as numbers, and those are small.
+      value += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return value;
+    }
+    return null;
+  };
+  while (at < bytes.length) {
+    const tag = varint();
+    if (tag === null) return null;
+    const number = Math.floor(tag / 8);
+    const wire = tag % 8;
+    if (number === 0) return null;
+    if (wire === 0) {
+      if (varint() === null) return null;
+      fields.push({ number, wire });
+    } else if (wire === 1 || wire === 5) {
+      at += wire === 1 ? 8 : 4;
+      if (at > bytes.length) return null;
+      fields.push({ number, wire });
+    } else if (wire === 2) {
+      const length = varint();
+      if (length === null || at + length > bytes.length) return null;
+      fields.push({ number, wire, bytes: bytes.subarray(at, at + length) });
+      at += length;
+    } else return null;
+  }
+  return fields;
+}
+
+const text = new TextDecoder();
+/** ModelProto.graph = 7; GraphProto.input = 11, output = 12; ValueInfoProto.name = 1. */
+const MODEL_GRAPH = 7;
+const GRAPH_INPUT = 11;
+const GRAPH_OUTPUT = 12;
+const VALUE_NAME = 1;
+
+/** The names of a graph's inputs (or outputs), or null when one of them is not a message. */
+function names(graph: readonly Field[], number: number): Set<string> | null {
+  const found = new Set<string>();
+  for (const field of graph) {
+    if (field.number !== number || !field.bytes) continue;
+    const value = protobufFields(field.bytes);
+    if (!value) return null;
+    const name = value.find((f) => f.number === VALUE_NAME && f.bytes);
+    if (name?.bytes) found.add(text.decode(name.bytes));
+  }
+  return found;
+}
+
+/** Why the model cannot serve the spec, or null. */
+export function onnxModelProblem(spec: OnnxSpec, model: Uint8Array): Failure | null {
+  const refuse = (why: string) => fail('bad_request', `spec.model: ${why}`).error;
+  const top = model.length === 0 ? null : protobufFields(model);
+  const graphField = top?.find((f) => f.number === MODEL_GRAPH && f.bytes);
+  const graph = graphField?.bytes ? protobufFields(graphField.bytes) : null;
+  if (!graph) return refuse('not an ONNX model (no ModelProto with a graph in these bytes)');
+  const inputs = names(graph, GRAPH_INPUT);
+  const outputs = names(graph, GRAPH_OUTPUT);
+  if (!inputs || !outputs) return refuse("not an ONNX model (the graph's inputs or outputs do not parse)");
+  const missing = [
+    ...spec.inputs.filter((t) => !inputs.has(t.name)).map((t) => `input ${t.name}`),
+    ...spec.outputs.filter((t) => !outputs.has(t.name)).map((t) => `output ${t.name}`),
+  ];
+  if (missing.length > 0)
+    return refuse(
+      `the model's graph has no ${missing.join(', ')} (its inputs: ${[...inputs].join(', ') || 'none'}; its outputs: ${[...outputs].join(', ') || 'none'})`,
+    );
+  return null;
+}
