@@ -13,12 +13,22 @@ const ok = (input: Uint8Array): ComputeOutcome => ({
   elapsedMs: 1,
 });
 
-/** A worker whose units double their bytes, except that a unit starting with 99 never ends. */
+/**
+ * A worker whose units double their bytes, except that a unit starting with 99 never ends; a job named `broken`
+ * does not compile, and one named `flaky` fails to prepare once.
+ */
 function standIn(calls: string[]) {
+  let flaky = 0;
   return () => {
     const { port1, port2 } = new MessageChannel();
     const api: Partial<ComputeApi> = {
       configure: async () => undefined,
+      async prepare({ job }) {
+        calls.push(`prepare ${job}`);
+        if (job === 'broken') return { ok: false, code: 'compile_failed', message: 'line 1: nonsense' };
+        if (job === 'flaky' && flaky++ === 0) return { ok: false, code: 'runtime_error', message: 'fetch failed' };
+        return { ok: true };
+      },
       async run(_job, input) {
         calls.push(`run ${input[0]}`);
         return ok(input);
@@ -53,6 +63,19 @@ describe('compute host', () => {
       [6, 6],
     ]);
     expect(calls).toEqual(['runMany 1,2,3']);
+    host.close();
+  });
+
+  it('compiles a job its code cannot run on this device once, not once per unit; a passing failure is tried again', async () => {
+    const calls: string[] = [];
+    const host = new ComputeHost({ config: {}, createWorker: standIn(calls) });
+    const spec = { kind: 'onnx', model: 'm' } as never;
+    const assets = async () => new Map();
+    for (let i = 0; i < 3; i++) expect((await host.prepare('broken', spec, 'wasm', assets)).ok).toBe(false);
+    expect(calls.filter((c) => c === 'prepare broken')).toHaveLength(1);
+    expect((await host.prepare('flaky', spec, 'wasm', assets)).ok).toBe(false);
+    expect((await host.prepare('flaky', spec, 'wasm', assets)).ok).toBe(true);
+    expect(calls.filter((c) => c === 'prepare flaky')).toHaveLength(2);
     host.close();
   });
 

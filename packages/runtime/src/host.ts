@@ -101,8 +101,13 @@ export class ComputeHost {
         .catch((error: Error) => ({ ok: false as const, code: 'runtime_error' as const, message: error.message }))
         .finally(gone.release);
       this.#prepared.set(key, prepared);
+      // A preparation that failed for want of something (an asset's fetch, the worker replaced) is tried again
+      // for the next unit; one the job's code itself failed (it does not compile here, or this device cannot
+      // run it) fails the same way each time, and is kept: compiling it again for every unit leased would
+      // burn the device at any throttle, as no unit ever runs to rest after.
       prepared.then((p) => {
-        if (!p.ok && this.#prepared.get(key) === prepared) this.#prepared.delete(key);
+        const deterministic = !p.ok && (p.code === 'compile_failed' || p.code === 'unsupported');
+        if (!p.ok && !deterministic && this.#prepared.get(key) === prepared) this.#prepared.delete(key);
       });
     }
     return prepared;

@@ -34,6 +34,8 @@ function storageAllowed(): Promise<boolean> {
       const request = indexedDB.open('bricolage-widget-probe');
       request.onsuccess = () => {
         request.result.close();
+        // Nothing of the probe stays behind: before the reader's yes, the frame keeps nothing it need not.
+        indexedDB.deleteDatabase('bricolage-widget-probe');
         resolve(true);
       };
       request.onerror = () => resolve(false);
