@@ -98,6 +98,20 @@ describeBackends('scheduling', (backend) => {
     expect(then.jobs.map((j) => j.backend)).toEqual(['webgpu']);
   });
 
+  it('shares leases between an old job with many units and a new one, rather than serving the oldest first', async () => {
+    // As `npm start`'s demo (thousands of tiles) and a researcher's first job after it.
+    const old = await grid.researcher.createSquareJob({ name: 'the demo' });
+    await grid.researcher.addSquares(old, 1, 200);
+    const fresh = await grid.researcher.createSquareJob({ name: 'a researcher’s job' });
+    await grid.researcher.addSquares(fresh, 1, 60);
+    const led: (string | undefined)[] = [];
+    for (const v of await volunteers(24)) led.push((await v.lease(5)).leases[0]?.job);
+    // Each lease is filled from the job it is offered first: in creation order, all 24 from the old one. At an even
+    // share, fewer than 5 of 24 for either is a 1-in-1,000 draw.
+    expect(led.filter((j) => j === fresh).length).toBeGreaterThanOrEqual(5);
+    expect(led.filter((j) => j === old).length).toBeGreaterThanOrEqual(5);
+  });
+
   it('never leases two replicas of one work unit to the same volunteer', async () => {
     const job = await grid.researcher.createSquareJob();
     await grid.researcher.addSquares(job, 1, 3);

@@ -71,6 +71,13 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
   /** Credit committed by this lease to replicas of funded jobs, per funder. */
   const committedHere = new Map<string, number>();
   let answerFull = false;
+  // Jobs in a random order (within leaseOrder's groups): the first job fills a lease's 30 s, so in creation order a
+  // researcher's new job waited behind the seeded demo's thousands of units for as long as they lasted. Each
+  // active job now leads about as many leases as any other, as BOINC shares a host between projects.
+  for (let i = open.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [open[i], open[j]] = [open[j] as JobFacts, open[i] as JobFacts];
+  }
   for (const fit of leaseOrder(open, (job) => eligibility(job.definition.spec, q.capabilities))) {
     if (room <= 0 || answerFull) break;
     const { job, backend } = fit;
