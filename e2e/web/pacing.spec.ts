@@ -159,7 +159,7 @@ test('on battery it pauses by default, and carries on when plugged in', async ({
   await expect(page.getByTestId('phase')).toHaveText('Computing');
 });
 
-test('a Start on battery examines the device and leases nothing until it is plugged in', async ({
+test('a Start on battery examines the device and leases nothing until it is plugged in, nor after a Stop meanwhile', async ({
   page,
   scratch,
   startGrid,
@@ -182,7 +182,14 @@ test('a Start on battery examines the device and leases nothing until it is plug
   expect(leases).toEqual([]);
   await expect(page.getByTestId('device')).toHaveCount(0);
 
+  // Stopped while it waits, it stays stopped once plugged in: nothing examined, nothing leased.
+  await page.getByRole('button', { name: 'Stop' }).click();
   await setCharging(page, true);
+  await page.waitForTimeout(3000);
+  expect(leases).toEqual([]);
+  await expect(page.getByTestId('device')).toHaveCount(0);
+
+  await page.getByRole('button', { name: 'Start' }).click();
   await expect.poll(() => computed(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
   await expect(page.getByTestId('device')).toBeVisible();
   expect(leases.length).toBeGreaterThan(0);

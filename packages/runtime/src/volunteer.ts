@@ -85,6 +85,8 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
   const pauseWanted = () => manualPause || (pauseWhenHidden && hidden());
   /** Starts that wait for the pause to lift before they examine the device: nothing computes while paused. */
   const mayStart: (() => void)[] = [];
+  /** Each start's number: a start stopped while it waited must not go on once a later start is under way. */
+  let starts = 0;
 
   function state(): VolunteerState {
     if (phase === 'starting' && !pipeline && pauseWanted()) return 'paused';
@@ -182,17 +184,18 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
     async start() {
       if (phase === 'started' || phase === 'starting') return;
       phase = 'starting';
+      const attempt = ++starts;
       updateState();
       // Started while paused (on battery, or in a hidden tab): not even the device's calibration runs, and nothing
       // is leased, until the pause lifts.
-      if (!(await untilMayStart())) return;
+      if (!(await untilMayStart()) || attempt !== starts) return;
       const [{ capabilities }, token, claimed] = await Promise.all([
         examine(),
         client.token(),
         claimKey(identity.publicKeyText),
       ]);
-      if (phase !== 'starting') {
-        // Stopped while it examined the device and signed in.
+      if (phase !== 'starting' || attempt !== starts) {
+        // Stopped while it examined the device and signed in (and perhaps started again since).
         claimed.release();
         return;
       }

@@ -183,6 +183,8 @@ export class Computing {
       // it is plugged in.
       this.applyBattery();
       await volunteer.start();
+      // Stopped before it started (while it waited for the battery, say): the device is not examined now either.
+      if ((await volunteer.status()).state === 'stopped') return;
       const capabilities = await volunteer.capabilities();
       model.set({ device: deviceView(capabilities) });
       this.#o.syncSoon(0);
