@@ -161,13 +161,13 @@ export class Grids {
     }
   }
 
-  /** One grid failing to start (its worker, its first request) must not stop the others, nor the home grid. */
   /** Whether the volunteer's settings pause computing now, on battery (where the browser says so). */
   #onBattery(): boolean {
     const { settings, battery } = this.#o.model.view();
     return settings.pauseOnBattery && battery.supported && battery.charging === false;
   }
 
+  /** One grid failing to start (its worker, its first request) must not stop the others, nor the home grid. */
   async #startGrid(grid: Grid): Promise<void> {
     try {
       grid.setPaused(this.#onBattery());
