@@ -35,7 +35,7 @@ export interface TabSnapshot {
   readonly credit: number;
   readonly wuPerSecond: number | null;
   readonly dutyCycle: number | null;
-  /** The duty cycle the runtime is set to keep, 0.1–1 (null before Start): what the throttle asks for. */
+  /** The duty cycle the runtime is set to keep, 0.01–1 (null before Start): the throttle, or its share of it when the tab serves several grids. */
   readonly throttle: number | null;
   readonly computeMs: number;
   readonly wallMs: number;

@@ -24,7 +24,7 @@ export interface VolunteerOptions {
   readonly identity?: VolunteerIdentity;
   /** Where results wait for submission; in memory by default. */
   readonly outbox?: Outbox;
-  /** Duty cycle, 0.1–1 (or 10–100). */
+  /** Duty cycle, 0.01–1 (or a percentage above 1, up to 100); the page and the widget offer 10–100 %. */
   readonly throttle?: number;
   /** Pause while the page is hidden (default true). */
   readonly pauseWhenHidden?: boolean;

@@ -231,6 +231,23 @@ describe('pipeline', () => {
     }
   });
 
+  it('rests for a share below 10 % of a core, as a throttle split between several grids gives it', async () => {
+    const { client, log } = await fakeClient(4);
+    const { pipeline, outbox, events } = await pipelineFor(client, fakeCompute(log, { delayMs: 2 }), {
+      throttle: 0.1 / 3,
+    });
+    pipeline.start();
+    await until(async () => (await outbox.size()) === 2);
+    await pipeline.stop('now');
+    const spans = events.flatMap((e) => (e.type === 'computed' ? [{ start: e.startedAt, end: e.endedAt }] : []));
+    const [first, second] = spans;
+    // At the old 10 % floor the rest would have been 9 × the compute time; a third of 10 % is 29 ×.
+    expect(second!.start - first!.end).toBeGreaterThanOrEqual(restAfter(first!.end - first!.start, 0.1 / 3) - 1e-6);
+    expect(restAfter(first!.end - first!.start, 0.1 / 3)).toBeGreaterThan(
+      restAfter(first!.end - first!.start, 0.1) * 3,
+    );
+  });
+
   it('stays busy after a pause until every unit in the worker has its result recorded', async () => {
     // The outbox holds its writes until released: a unit that finished computing is still the pipeline's
     // until its result is stored, so a paused volunteer reads 'pausing', not 'paused', meanwhile.

@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { DutyMeter, clampDuty, restAfter } from './throttle';
 
 describe('duty cycle arithmetic', () => {
-  it('accepts fractions and percentages and clamps them to 10–100 %', () => {
+  it('accepts fractions and percentages and clamps them to 1–100 %', () => {
     expect(clampDuty(0.5)).toBe(0.5);
     expect(clampDuty(50)).toBe(0.5);
     expect(clampDuty(100)).toBe(1);
-    expect(clampDuty(0.01)).toBe(0.1);
-    expect(clampDuty(0)).toBe(0.1);
+    // A 10 % throttle split between three grids: each pipeline keeps its third, not a 10 % floor.
+    expect(clampDuty(0.1 / 3)).toBeCloseTo(0.0333);
+    expect(clampDuty(0.001)).toBe(0.01);
+    expect(clampDuty(0)).toBe(0.01);
     expect(clampDuty(250)).toBe(1);
     expect(clampDuty(Number.NaN)).toBe(1);
   });

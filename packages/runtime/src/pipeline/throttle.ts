@@ -1,10 +1,15 @@
 // Duty-cycle arithmetic: a volunteer's throttle is the fraction of wall time spent computing, kept by
 // resting after each work unit in proportion to the time it took.
 
-export const MIN_DUTY = 0.1;
+/**
+ * The least duty cycle a pipeline keeps. The volunteer's own setting stops at 10 % (the page, the widget and the
+ * farm refuse less); a pipeline goes lower when that throttle is split between several grids in one tab
+ * (`dutyShares`): at a 10 % floor per pipeline, three grids at a 10 % throttle computed 30 % of a core between them.
+ */
+export const MIN_DUTY = 0.01;
 export const MAX_DUTY = 1;
 
-/** A duty cycle in [0.1, 1]; accepts a fraction or a percentage (10–100). */
+/** A duty cycle in [0.01, 1]; accepts a fraction (up to 1) or a percentage (above 1, up to 100). */
 export function clampDuty(value: number): number {
   if (!Number.isFinite(value)) return MAX_DUTY;
   const fraction = value > 1 ? value / 100 : value;
