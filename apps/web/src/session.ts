@@ -12,7 +12,7 @@ import type { Grids } from './session/grids';
 import { KeyBackup } from './session/key-backup';
 import { Peers } from './session/peers';
 import { ReceiptSync } from './session/receipt-sync';
-import { ViewModel } from './session/view';
+import { pausedOnBattery, ViewModel } from './session/view';
 import { type LocalWallet, localWallet, openFundedProject } from './session/wallet';
 
 export {
@@ -48,6 +48,7 @@ export class Session {
   #parts: Parts | null = null;
   #projectsTimer: ReturnType<typeof setInterval> | null = null;
   #stopBattery: () => void = () => undefined;
+  #unwatchPeers: () => void = () => undefined;
 
   constructor(base = location.origin, project: string | null = null) {
     this.#base = base;
@@ -103,6 +104,7 @@ export class Session {
       store,
       model,
       setHomeDuty: (duty) => computing.setDuty(duty),
+      onBattery: () => pausedOnBattery(model.view()),
       publicApi,
       openStore: (name) => VolunteerStore.open(name),
     });
@@ -119,6 +121,10 @@ export class Session {
     model.set({ settings, identity: identity ? await identityView(identity) : null, outbox });
     await Promise.all([receipts.refresh(), connectivity.adoptCoordinatorKey(store, await discovery), projects]);
     this.#stopBattery = await battery;
+    // On battery the rooms are left with the computing paused, and joined again on the charger (if started).
+    const onBattery = () => peers.setPaused(pausedOnBattery(model.view()));
+    onBattery();
+    this.#unwatchPeers = model.subscribe(onBattery);
     await grids.boot();
     this.#projectsTimer = setInterval(() => void connectivity.loadProjects(), PROJECTS_MS);
     receipts.syncPeriodically();
@@ -262,6 +268,7 @@ export class Session {
     this.#connectivity.close();
     if (this.#projectsTimer) clearInterval(this.#projectsTimer);
     this.#stopBattery();
+    this.#unwatchPeers();
     const parts = this.#parts;
     if (!parts) return;
     parts.receipts.close();

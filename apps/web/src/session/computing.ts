@@ -4,7 +4,7 @@ import type { Capabilities, VolunteerStats } from '@bricolage/protocol';
 import { fingerprint, type StoredIdentity, type VolunteerStore } from '@bricolage/receipts';
 import type { BlobSource, VisibilitySource, Volunteer, VolunteerStatus } from '@bricolage/runtime';
 import { type BatteryView, watchBattery } from '../battery';
-import type { CurrentWork, DeviceView, PauseReason, ViewModel } from './view';
+import { type CurrentWork, type DeviceView, type PauseReason, pausedOnBattery, type ViewModel } from './view';
 
 const POLL_MS = 500;
 
@@ -254,8 +254,7 @@ export class Computing {
   applyBattery(): void {
     const volunteer = this.#volunteer;
     if (!volunteer) return;
-    const { battery, settings } = this.#o.model.view();
-    if (settings.pauseOnBattery && battery.supported && battery.charging === false) volunteer.pause();
+    if (pausedOnBattery(this.#o.model.view())) volunteer.pause();
     else volunteer.resume();
     void this.refreshStatus();
   }

@@ -44,6 +44,10 @@ export class Peers {
   #headSoon: ReturnType<typeof setTimeout> | null = null;
   /** Started and not stopped: a join that failed (the coordinator was unreachable) is tried again when it is back. */
   #wanted = false;
+  /** Paused on battery: out of every room until the charger is back, then joined again if still wanted. */
+  #paused = false;
+  /** Counts `leave`s: a join under way when the rooms were left (Stop, battery) must not add its rooms after. */
+  #left = 0;
 
   constructor(options: PeersOptions) {
     this.#o = options;
@@ -52,14 +56,17 @@ export class Peers {
   /** Joins the rooms (after Start): returns at once; asset fetches wait for it, up to a few seconds. */
   start(): void {
     this.#wanted = true;
-    this.#joining ??= this.#join()
+    if (this.#paused || this.#joining) return;
+    const joining: Promise<void> = this.#join()
       .catch((error: Error) => {
         console.warn('could not join the peers', error);
         this.#o.model.notify('info', 'Working without peers', [error.message]);
       })
       .finally(() => {
-        if (this.#swarms.size === 0) this.#joining = null;
+        // Not a later join's (the rooms were left and joined again meanwhile).
+        if (this.#joining === joining && this.#swarms.size === 0) this.#joining = null;
       });
+    this.#joining = joining;
   }
 
   async #join(): Promise<void> {
@@ -67,10 +74,12 @@ export class Peers {
     const key = model.view().coordinatorKey;
     if (!key) throw new Error("the coordinator's key is not known yet, so its log could not be witnessed");
     const projects = this.#o.project ? [this.#o.project] : model.view().projects.map((p) => p.id);
+    const left = this.#left;
     const volunteer = await this.#o.volunteer();
     for (const project of projects.slice(0, MAX_ROOMS)) {
       if (this.#swarms.has(project)) continue;
       const room = await volunteer.peerRoom(project);
+      if (this.#left !== left) return;
       // The operator turned peers off: this tab works alone, as it would have before there were peers.
       if (!room.ok && room.error.code === 'forbidden') {
         this.#wanted = false;
@@ -79,6 +88,7 @@ export class Peers {
       if (!room.ok) throw new Error(`the coordinator did not hand out the room of ${project}: ${room.error.message}`);
       // The peer layer (yjs, y-webrtc) loads only now, once there is a room to join.
       const { joinSwarm } = await import('@bricolage/peer');
+      if (this.#left !== left) return;
       const swarm = joinSwarm({
         room: room.value,
         coordinator: this.#o.base,
@@ -131,14 +141,30 @@ export class Peers {
 
   /** The coordinator answers again: the witness checks what it could not. */
   coordinatorBack(): void {
+    if (this.#paused) return;
     if (this.#wanted && this.#swarms.size === 0 && !this.#joining) this.start();
     for (const swarm of this.#swarms.values()) swarm.coordinatorBack();
     void this.#readHead();
   }
 
+  /**
+   * On battery (the volunteer's setting): the rooms are left — no connection kept open, no asset served to
+   * peers, no head read — as computing pauses; they are joined again when it resumes, if Stop did not come between.
+   */
+  setPaused(paused: boolean): void {
+    if (paused === this.#paused) return;
+    this.#paused = paused;
+    if (paused) {
+      const wanted = this.#wanted;
+      this.leave();
+      this.#wanted = wanted;
+    } else if (this.#wanted) this.start();
+  }
+
   /** Leaves every room (Stop, or the page closing). */
   leave(): void {
     this.#wanted = false;
+    this.#left++;
     for (const timer of this.#timers) clearInterval(timer);
     if (this.#headSoon) clearTimeout(this.#headSoon);
     this.#headSoon = null;

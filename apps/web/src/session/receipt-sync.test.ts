@@ -1,6 +1,6 @@
 import type { VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer } from '@bricolage/runtime';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { PublicApi } from '../api';
 import { RECEIPTS_PAGE } from './receipt-pages';
 import { ReceiptSync } from './receipt-sync';
@@ -162,5 +162,33 @@ describe('ReceiptSync', () => {
       'receipts after 200',
       'stats',
     ]);
+  });
+
+  it('syncs nothing of its own accord while paused on battery, and again once on the charger', async () => {
+    vi.useFakeTimers();
+    try {
+      const model = signedInModel();
+      const onBattery = { supported: true, charging: false, level: 0.4 };
+      model.set({
+        runtimeState: 'paused',
+        settings: { ...model.view().settings, pauseOnBattery: true },
+        battery: onBattery,
+      });
+      const calls: string[] = [];
+      const volunteer = fakeVolunteer(calls, {
+        receipts: () => ({ ok: true, value: { receipts: [], next: null } }),
+        stats: () => ({ ok: false, error: { code: 'unavailable', message: 'down' } }),
+      });
+      const sync = syncFor(model, fakeStore(-1), async () => volunteer);
+      sync.syncPeriodically();
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(calls).toEqual([]);
+      model.set({ battery: { ...onBattery, charging: true } });
+      await vi.advanceTimersByTimeAsync(16_000);
+      expect(calls).toContain('receipts after -1');
+      sync.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

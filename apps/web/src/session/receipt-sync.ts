@@ -5,7 +5,7 @@ import { type AuditReport, auditReceipts, exportReceipts, readReceiptsFile } fro
 import type { Volunteer } from '@bricolage/runtime';
 import type { PublicApi } from '../api';
 import { fetchNewReceipts } from './receipt-pages';
-import { RECEIPTS_SHOWN, type ViewModel } from './view';
+import { pausedOnBattery, RECEIPTS_SHOWN, type ViewModel } from './view';
 
 const SYNC_MS = 15_000;
 
@@ -35,7 +35,8 @@ export class ReceiptSync {
   syncPeriodically(): void {
     this.#periodic ??= setInterval(() => {
       const view = this.#o.model.view();
-      if (view.active && view.reachable) this.schedule(0);
+      // On battery the tab does nothing of its own accord: a sync (pages of proofs to verify) waits for the charger.
+      if (view.active && view.reachable && !pausedOnBattery(view)) this.schedule(0);
     }, SYNC_MS);
   }
 

@@ -163,6 +163,14 @@ export const INITIAL_VIEW: View = {
   timing: { startPressed: null, firstCompute: null },
 };
 
+/**
+ * Whether the volunteer's settings pause the tab now for the battery (where the browser reports one): then it
+ * computes for no grid, keeps no peer room and syncs no receipts on its own.
+ */
+export function pausedOnBattery(v: Pick<View, 'settings' | 'battery'>): boolean {
+  return v.settings.pauseOnBattery && v.battery.supported && v.battery.charging === false;
+}
+
 /** Runtime states in which the volunteer is started and not stopped. */
 export function isActive(state: VolunteerState): boolean {
   return (

@@ -1,0 +1,110 @@
+import type { Volunteer } from '@bricolage/runtime';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { PublicApi } from '../api';
+import { Peers } from './peers';
+import { ViewModel } from './view';
+
+// The peer layer (yjs, y-webrtc) is replaced by rooms that only record what was done with them: these tests are
+// about when the page joins and leaves, not about WebRTC (e2e/webrtc has that).
+const rooms = vi.hoisted(() => ({ joined: [] as string[], left: [] as string[] }));
+vi.mock('@bricolage/peer', () => ({
+  joinSwarm: (options: { room: { project: string } }) => {
+    const project = options.room.project;
+    rooms.joined.push(project);
+    return {
+      view: () => ({ project }),
+      subscribe: () => () => undefined,
+      setPresence: () => undefined,
+      observeHead: async () => undefined,
+      coordinatorBack: () => undefined,
+      leave: () => rooms.left.push(project),
+    };
+  },
+}));
+
+afterEach(() => {
+  rooms.joined.length = 0;
+  rooms.left.length = 0;
+});
+
+/** A page that knows the coordinator's key and serves one project. */
+const modelWithProject = (): ViewModel => {
+  const model = new ViewModel();
+  model.set({ coordinatorKey: 'k'.repeat(64), projects: [{ id: 'p1' } as never] });
+  return model;
+};
+
+/** A volunteer whose room answers wait for `answer` (immediate by default); `asked` counts room requests. */
+const fakeVolunteer = (answer: () => Promise<void> = async () => undefined) => {
+  const counts = { asked: 0 };
+  const volunteer = {
+    peerRoom: async (project: string) => {
+      counts.asked++;
+      await answer();
+      return { ok: true, value: { project } };
+    },
+    on: () => () => undefined,
+  } as unknown as Volunteer;
+  return { volunteer, counts };
+};
+
+const peersFor = (model: ViewModel, volunteer: Volunteer): Peers =>
+  new Peers({
+    base: 'http://127.0.0.1:1',
+    project: null,
+    model,
+    api: { treeHead: async () => ({}) } as unknown as PublicApi,
+    fetch: (() => Promise.reject(new Error('no network in this test'))) as unknown as typeof fetch,
+    volunteer: async () => volunteer,
+  });
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+describe('Peers', () => {
+  it('joins no room while paused on battery, and joins once the charger is back', async () => {
+    const { volunteer, counts } = fakeVolunteer();
+    const peers = peersFor(modelWithProject(), volunteer);
+    peers.setPaused(true);
+    peers.start();
+    await settle();
+    expect(counts.asked).toBe(0);
+    expect(rooms.joined).toEqual([]);
+    peers.setPaused(false);
+    await settle();
+    expect(rooms.joined).toEqual(['p1']);
+    peers.leave();
+  });
+
+  it('leaves its rooms on battery and joins them again after, unless stopped meanwhile', async () => {
+    const { volunteer } = fakeVolunteer();
+    const peers = peersFor(modelWithProject(), volunteer);
+    peers.start();
+    await settle();
+    expect(rooms.joined).toEqual(['p1']);
+    peers.setPaused(true);
+    expect(rooms.left).toEqual(['p1']);
+    peers.setPaused(false);
+    await settle();
+    expect(rooms.joined).toEqual(['p1', 'p1']);
+    // Stopped while on battery: the charger does not bring the rooms back.
+    peers.setPaused(true);
+    peers.leave();
+    peers.setPaused(false);
+    await settle();
+    expect(rooms.joined).toEqual(['p1', 'p1']);
+  });
+
+  it('adds no room from a join that was under way when the rooms were left', async () => {
+    let answer: () => void = () => undefined;
+    const { volunteer, counts } = fakeVolunteer(() => new Promise<void>((resolve) => (answer = resolve)));
+    const peers = peersFor(modelWithProject(), volunteer);
+    peers.start();
+    await settle();
+    expect(counts.asked).toBe(1);
+    peers.setPaused(true);
+    answer();
+    await settle();
+    expect(rooms.joined).toEqual([]);
+    peers.leave();
+  });
+});

@@ -1,0 +1,52 @@
+// A page paused on battery does nothing for the grid, peers included: it leaves its room (its peer sees it go,
+// its swarm view empties) and joins it again once plugged in, over real WebRTC between two browser contexts.
+import type { Page } from '@playwright/test';
+import {
+  expect,
+  meshFormed,
+  openVolunteer,
+  outsideNamespace,
+  seedTableJob,
+  swarmPeers,
+  test,
+  throttle,
+} from './support';
+
+test.skip(outsideNamespace() !== null, outsideNamespace() ?? '');
+
+const start = (page: Page) => page.getByRole('button', { name: 'Start' }).click();
+
+/** The Battery Status API replaced by one the test sets through `window.__battery` (plugged in at first). */
+function fakeBattery(): void {
+  const battery = Object.assign(new EventTarget(), { charging: true, level: 0.8 });
+  const set = (charging: boolean) => {
+    battery.charging = charging;
+    battery.dispatchEvent(new Event('chargingchange'));
+  };
+  Object.defineProperty(navigator, 'getBattery', { value: () => Promise.resolve(battery), configurable: true });
+  Object.assign(window, { __battery: { set } });
+}
+
+const setCharging = (page: Page, charging: boolean) =>
+  page.evaluate((charging) => {
+    (window as unknown as { __battery: { set(charging: boolean): void } }).__battery.set(charging);
+  }, charging);
+
+test('a page on battery leaves its peer room, and joins it again once plugged in', async ({ browser, grid }) => {
+  const { coordinator } = grid;
+  const seeded = await seedTableJob(coordinator.url, coordinator.operator.token, { units: 60 });
+  const a = await openVolunteer(browser, coordinator.url, seeded.project, { name: 'a', initScript: fakeBattery });
+  const b = await openVolunteer(browser, coordinator.url, seeded.project, { name: 'b' });
+  for (const page of [a.page, b.page]) await throttle(page, 30);
+  await Promise.all([start(a.page), start(b.page)]);
+  await meshFormed([a.page, b.page]);
+
+  await setCharging(a.page, false);
+  await expect(a.page.getByTestId('phase')).toHaveText(/Paused/, { timeout: 30_000 });
+  await expect(a.page.getByTestId('swarm-room')).toHaveCount(0, { timeout: 30_000 });
+  await expect.poll(() => swarmPeers(b.page), { timeout: 60_000 }).toBe(1);
+
+  await setCharging(a.page, true);
+  await meshFormed([a.page, b.page]);
+  for (const v of [a, b]) await v.context.close();
+});
