@@ -117,6 +117,8 @@ test('results computed while the coordinator is down are delivered when it is ba
   await expect.poll(() => number(page, 'stat-outbox')).toBe(0);
   await expect(page.getByTestId('phase')).toHaveText('Not running');
   await expect.poll(async () => (await jobCounts(grid, job)).validated).toBe(before.validated + unanswered);
+  // Delivering signs in and submits: no compute worker was started for it.
+  expect(page.workers()).toHaveLength(0);
   // Every result that waited in the outbox counts, once (quorum 1: a returned result is valid).
   expect(replicaStates(data, held)).toEqual(held.map(() => 'valid'));
 

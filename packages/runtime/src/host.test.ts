@@ -47,6 +47,28 @@ function standIn(calls: string[]) {
 }
 
 describe('compute host', () => {
+  it('starts no worker until something needs one: a page delivering old results computes nothing', async () => {
+    const calls: string[] = [];
+    let workers = 0;
+    const make = standIn(calls);
+    const host = new ComputeHost({
+      config: {},
+      createWorker: () => {
+        workers++;
+        return make();
+      },
+    });
+    host.forget('job');
+    expect(workers).toBe(0);
+    const [outcome] = await Promise.all(host.runMany('job', [new Uint8Array([1])], 5000));
+    expect(outcome?.ok).toBe(true);
+    expect(workers).toBe(1);
+    host.close();
+    // Closed: nothing starts a worker again, and what is asked fails rather than waits.
+    await expect(host.probe()).rejects.toThrow('closed');
+    expect(workers).toBe(1);
+  });
+
   it('runs several units in one call to the worker, one outcome each', async () => {
     const calls: string[] = [];
     const host = new ComputeHost({ config: {}, createWorker: standIn(calls) });
@@ -119,6 +141,8 @@ describe('compute host', () => {
         return { hash: 'h', bytes: Uint8Array.of(7) };
       },
     });
+    // The worker starts with the first thing asked of it (this stand-in answers only `configure`).
+    void host.probe().catch(() => undefined);
     await expect.poll(() => got).toBeDefined();
     expect(await got).toEqual({ hash: 'h', bytes: Uint8Array.of(7) });
     expect(asked).toEqual(['ort-wasm-simd-threaded.wasm']);

@@ -34,7 +34,8 @@ export type AssetSource = (hashes: readonly string[]) => Promise<Map<string, Uin
 
 export class ComputeHost {
   readonly #options: ComputeHostOptions;
-  #worker!: Worker;
+  /** Null until something needs the worker: a page that only delivers old results starts none. */
+  #worker: Worker | null = null;
   #api!: Remote<ComputeApi>;
   #ready!: Promise<void>;
   /** Jobs prepared in the current worker, with the backend they were prepared for. */
@@ -46,11 +47,10 @@ export class ComputeHost {
   /** Settles when the last run started has settled: runs reach their time budgets in order. */
   #tail: Promise<void> = Promise.resolve();
   /** The current worker's mourners: told when it is terminated, so nothing waits forever on a dead worker. */
-  #generationEnd!: GenerationEnd;
+  #generationEnd: GenerationEnd = newGeneration();
 
   constructor(options: ComputeHostOptions) {
     this.#options = options;
-    this.#spawn();
   }
 
   get restarts(): number {
@@ -64,15 +64,18 @@ export class ComputeHost {
 
   /** The worker's API, for calls that need no time budget. */
   get api(): Remote<ComputeApi> {
+    this.#started();
     return this.#api;
   }
 
   async probe(): Promise<DeviceProbe> {
+    this.#started();
     await this.#ready;
     return this.#api.probe();
   }
 
   async calibrate(options?: CalibrationOptions): Promise<CalibrationReport> {
+    this.#started();
     await this.#ready;
     return this.#api.calibrate(options);
   }
@@ -91,6 +94,7 @@ export class ComputeHost {
     const key = `${job}:${backend}`;
     let prepared = this.#prepared.get(key);
     if (!prepared) {
+      this.#started();
       const api = this.#api;
       const gone = watchEnd(this.#generationEnd);
       prepared = (async () => {
@@ -155,6 +159,7 @@ export class ComputeHost {
     // Each unit takes its place in the chain of budgets now, in order, before anything is awaited.
     const slots = inputs.map(() => this.#queueBudget());
     const posted = (async () => {
+      this.#started();
       await this.#ready;
       const api = this.#api;
       const sentTo = { generation: this.#generation, end: this.#generationEnd };
@@ -262,12 +267,13 @@ export class ComputeHost {
 
   forget(job: string): void {
     for (const key of [...this.#prepared.keys()]) if (key.startsWith(`${job}:`)) this.#prepared.delete(key);
+    if (!this.#worker) return;
     this.#api.forget(job).catch((error: Error) => console.warn('forget failed', error));
   }
 
   /** Terminates the current worker (whatever it is doing) and starts a fresh one. */
   restart(reason: string): void {
-    this.#worker.terminate();
+    this.#worker?.terminate();
     endGeneration(this.#generationEnd, new Error(`compute worker replaced: ${reason}`));
     this.#restarts++;
     if (this.#closed) return;
@@ -277,8 +283,14 @@ export class ComputeHost {
 
   close(): void {
     this.#closed = true;
-    this.#worker.terminate();
+    this.#worker?.terminate();
     endGeneration(this.#generationEnd, new Error('compute host closed'));
+  }
+
+  /** The worker, started on first need (not with the host). Closed, it fails at once: its worker answers no more. */
+  #started(): void {
+    if (this.#closed) throw new Error('compute host closed');
+    if (!this.#worker) this.#spawn();
   }
 
   #spawn(): void {
