@@ -1,7 +1,7 @@
 // Bad input through the CLI: a wrong token, a broken WGSL, wrong bindings (caught here, and caught by the
 // coordinator), a bad work-unit line, an upload cut in the middle. Each ends in a clear message and its exit
 // code, and leaves nothing half-made on the coordinator.
-import { cpSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { sha256Hex } from '@bricolage/protocol';
@@ -155,6 +155,18 @@ describe('a job that cannot run', () => {
     const created = await grid.cli(['job', 'create', dir]);
     expect(created.exit).toBe(EXIT.invalidInput);
     expect(created.stderr).toContain('job.json: unknown field timeBudgetMS');
+    expect(await shaderStored(dir)).toBe(false);
+  });
+
+  it('a file over 256 MiB is refused here by name, size and limit, exit 4', async () => {
+    // Sparse: the size is there without the bytes.
+    const dir = example((d) => truncateSync(join(d, 'squares.wasm'), 300 * 1024 * 1024));
+    const created = await grid.cli(['job', 'create', dir]);
+    expect(created.exit).toBe(EXIT.invalidInput);
+    expect(created.stderr).toContain(
+      "spec.wasm.module names squares.wasm, which is 300.0 MiB (314572800 bytes): a job's files may be at most 256 MiB each. Use a smaller file.",
+    );
+    expect(created.stderr).toContain('Nothing was sent.');
     expect(await shaderStored(dir)).toBe(false);
   });
 

@@ -12,6 +12,8 @@ import {
 import { failure, type ClientResult, success } from './errors';
 
 export const MANIFEST_FILE = 'job.json';
+/** The most a job's file may hold: each is uploaded as one blob, and the coordinator takes blobs of up to 256 MiB. */
+export const MAX_ASSET_BYTES = 256 * 1024 * 1024;
 
 export interface JobAssets {
   readonly request: CreateJobRequest;
@@ -23,6 +25,8 @@ export interface JobAssets {
 export interface JobFiles {
   readonly names: readonly string[];
   read(name: string): Promise<Uint8Array | null>;
+  /** A file's size in bytes, when it is known before reading: one over MAX_ASSET_BYTES is refused unread. */
+  size?(name: string): number | undefined;
 }
 
 const HASH = /^[0-9a-f]{64}$/;
@@ -53,6 +57,11 @@ export async function jobFromManifest(manifest: unknown, files: JobFiles): Promi
   const asset = async (value: unknown, field: string): Promise<ClientResult<string>> => {
     if (typeof value !== 'string' || value === '') return invalid(`${MANIFEST_FILE}: ${field} must name a file`);
     if (HASH.test(value)) return success(value);
+    const size = names.includes(value) ? files.size?.(value) : undefined;
+    if (size !== undefined && size > MAX_ASSET_BYTES)
+      return invalid(
+        `${MANIFEST_FILE}: ${field} names ${value}, which is ${(size / 2 ** 20).toFixed(1)} MiB (${size} bytes): a job's files may be at most ${MAX_ASSET_BYTES / 2 ** 20} MiB each. Use a smaller file.`,
+      );
     const bytes = names.includes(value) ? await files.read(value) : null;
     if (!bytes) return invalid(`${MANIFEST_FILE}: ${field} names ${value}, which is not there`);
     const hash = (await sha256Hex(bytes)) as BlobHash;

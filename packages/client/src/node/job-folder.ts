@@ -6,9 +6,6 @@ import { basename, dirname, join } from 'node:path';
 import { failure, type ClientResult } from '../errors';
 import { type JobAssets, jobFromManifest, MANIFEST_FILE } from '../manifest';
 
-/** Files beside a manifest bigger than this are not read: a job's assets are uploaded as blobs of at most 256 MiB. */
-const MAX_FILE_BYTES = 256 * 1024 * 1024;
-
 export async function readJob(path: string): Promise<ClientResult<JobAssets & { readonly manifest: string }>> {
   let folder: string;
   let manifestPath: string;
@@ -32,16 +29,19 @@ export async function readJob(path: string): Promise<ClientResult<JobAssets & { 
         : `${manifestPath}: not JSON (${(e as Error).message})`,
     });
   }
-  // Kernels, twins, models and constants: the regular files beside the manifest, read when the manifest names them.
-  const names = readdirSync(folder).filter((name) => {
-    if (name === basename(manifestPath)) return false;
+  // Kernels, twins, models and constants: the regular files beside the manifest, read when the manifest names them
+  // (and only then: a file too big to upload is named as such, unread).
+  const sizes = new Map<string, number>();
+  for (const name of readdirSync(folder)) {
+    if (name === basename(manifestPath)) continue;
     // A link to nothing is no file of the job's.
     const stat = statSync(join(folder, name), { throwIfNoEntry: false });
-    return stat?.isFile() === true && stat.size <= MAX_FILE_BYTES;
-  });
+    if (stat?.isFile()) sizes.set(name, stat.size);
+  }
   const job = await jobFromManifest(manifest, {
-    names,
+    names: [...sizes.keys()],
     read: async (name) => new Uint8Array(await readFile(join(folder, name))),
+    size: (name) => sizes.get(name),
   });
   return job.ok ? { ok: true, value: { ...job.value, manifest: manifestPath } } : job;
 }
