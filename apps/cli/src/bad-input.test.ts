@@ -226,6 +226,20 @@ describe('work units', () => {
     expect((await grid.coordinator.store.progress(checked as never)).counts).toMatchObject({ unsent: 0 });
   });
 
+  it('a line that is not JSON is named file:line:column, with the reason', async () => {
+    const lines = units(30).split('\n');
+    lines[11] = lines[11]!.replace('"tag"', "'tag'");
+    writeFileSync(join(grid.dir, 'units.ndjson'), lines.join('\n'));
+    const added = await grid.cli(['wus', 'add', job, 'units.ndjson']);
+    expect(added.exit).toBe(EXIT.invalidInput);
+    const column = lines[11]!.indexOf("'tag'") + 1;
+    expect(added.stderr).toContain(
+      `${join(grid.dir, 'units.ndjson')}:12:${column}: not JSON (Expected double-quoted property name)`,
+    );
+    expect(added.stderr).toContain('Nothing was uploaded.');
+    expect(await counts()).toMatchObject({ unsent: 0 });
+  });
+
   it('a misspelt field on a line is found before the first batch is sent', async () => {
     const lines = units(30).split('\n');
     lines[20] = lines[20]!.replace('"tag"', '"tga"');

@@ -23,5 +23,5 @@ export {
   type UploadProgress,
   uploadWorkUnits,
 } from './upload';
-export { type WorkUnit, workUnitLine, workUnitProblem } from './work-units';
+export { type LineProblem, type WorkUnit, workUnitLine, workUnitProblem } from './work-units';
 export { type JobAssets, type JobFiles, jobFromManifest, MANIFEST_FILE } from './manifest';

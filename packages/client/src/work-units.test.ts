@@ -12,22 +12,32 @@ describe('workUnitProblem', () => {
     ).toBe(null);
   });
 
-  it('names what is wrong: JSON, shape, base64, sizes', () => {
-    expect(workUnitProblem('{"input":', sizes)).toBe('not valid JSON');
-    expect(workUnitProblem('{"tag":"x"}', sizes)).toMatch(/^input: /);
-    expect(workUnitProblem('{"input":"AAAA-A=="}', sizes)).toBe('input is not base64');
+  it('names what is wrong: shape, base64, sizes', () => {
+    expect(workUnitProblem('{"tag":"x"}', sizes)?.message).toMatch(/^input: /);
+    expect(workUnitProblem('{"input":"AAAA-A=="}', sizes)?.message).toBe('input is not base64');
     // Unpadded, or with bits past the data: not canonical, which the coordinator refuses.
-    expect(workUnitProblem('{"input":"AAA"}', sizes)).toBe('input is not base64');
-    expect(workUnitProblem('{"input":"AB=="}', sizes)).toBe('input is not base64');
-    expect(workUnitProblem(JSON.stringify({ input: toBase64(new Uint8Array(15)) }), sizes)).toBe(
+    expect(workUnitProblem('{"input":"AAA"}', sizes)?.message).toBe('input is not base64');
+    expect(workUnitProblem('{"input":"AB=="}', sizes)?.message).toBe('input is not base64');
+    expect(workUnitProblem(JSON.stringify({ input: toBase64(new Uint8Array(15)) }), sizes)?.message).toBe(
       "input is 15 bytes; the job's inputs total 16",
     );
     expect(
       workUnitProblem(
         JSON.stringify({ input: toBase64(new Uint8Array(16)), expected: toBase64(new Uint8Array(4)) }),
         sizes,
-      ),
+      )?.message,
     ).toBe("expected is 4 bytes; the job's outputs total 8");
+  });
+
+  it('says where a line stops being JSON, as a column, and why', () => {
+    expect(workUnitProblem('{"input": "AAAA", "tag": undefined}', sizes)).toEqual({
+      message: "not JSON (Unexpected token 'u')",
+      column: 26,
+    });
+    expect(workUnitProblem('{"input":', sizes)).toEqual({
+      message: 'not JSON (Unexpected end of JSON input)',
+      column: 10,
+    });
   });
 
   it('checks an input of millions of characters without overflowing the stack', () => {

@@ -8,6 +8,7 @@ import {
   unknownFieldsProblem,
   WorkUnitLine,
 } from '@bricolage/protocol';
+import { jsonSyntaxError } from './json-error';
 
 export interface WorkUnit {
   /** The concatenation of the job's inputs in declared order (docs/WASM_ABI.md). */
@@ -47,6 +48,12 @@ function decodedLength(text: string): number | null {
   return (text.length / 4) * 3 - pad;
 }
 
+/** Why a line cannot be a work unit; `column` (1-based) is where it stops being JSON, when that is why. */
+export interface LineProblem {
+  readonly message: string;
+  readonly column?: number;
+}
+
 /**
  * Why one NDJSON line cannot be a work unit of a job with these input and output sizes, or of its spec's own
  * input checks (`spec`: the coordinator refuses those too, and a unit found out of bounds after some batches
@@ -56,13 +63,24 @@ export function workUnitProblem(
   text: string,
   sizes: { readonly input: number; readonly output: number },
   spec?: JobSpec,
-): string | null {
+): LineProblem | null {
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch {
-    return 'not valid JSON';
+  } catch (e) {
+    const at = jsonSyntaxError(text, e);
+    return { message: `not JSON (${at.reason})`, column: at.column };
   }
+  const problem = unitProblem(json, sizes, spec);
+  return problem === null ? null : { message: problem };
+}
+
+/** What keeps a parsed line from being a work unit of the job, or null. */
+function unitProblem(
+  json: unknown,
+  sizes: { readonly input: number; readonly output: number },
+  spec: JobSpec | undefined,
+): string | null {
   const parsed = WorkUnitLine.safeParse(json);
   if (!parsed.success)
     return parsed.error.issues.map((i) => `${i.path.join('.') || '(line)'}: ${i.message}`).join('; ');

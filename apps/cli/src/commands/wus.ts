@@ -61,9 +61,12 @@ export async function wusAdd(
   try {
     // Every unit first: a bad one found after some batches were committed would leave half an upload.
     let units = 0;
-    for await (const { text, where } of source.lines()) {
+    for await (const { text, where, at } of source.lines()) {
       const problem = workUnitProblem(text, sizes, spec);
-      if (problem) return out.fail({ code: 'invalid_input', message: `${where}: ${problem}` }, 'Nothing was uploaded.');
+      if (problem) {
+        const place = at && problem.column !== undefined ? `${at.file}:${at.line}:${problem.column}` : where;
+        return out.fail({ code: 'invalid_input', message: `${place}: ${problem.message}` }, 'Nothing was uploaded.');
+      }
       units++;
     }
     if (units === 0) return out.fail({ code: 'invalid_input', message: `${source.label} holds no work units` });

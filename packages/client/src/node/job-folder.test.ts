@@ -1,5 +1,6 @@
-// A job folder on disk: a file too big to upload is refused by name, with its size and the limit, not taken
-// for a missing one. The big files are sparse (truncated up to size), so nothing of that size is written.
+// A job folder on disk: a job.json that is not JSON is named by line and column; a file too big to upload is
+// refused by name, with its size and the limit, not taken for a missing one. The big files are sparse
+// (truncated up to size), so nothing of that size is written.
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,17 @@ afterEach(() => {
 });
 
 describe('readJob', () => {
+  it('says where job.json stops being JSON as file:line:column', async () => {
+    writeFileSync(join(dir, 'job.json'), '{\n  "name": "j",\n  "spec": { "kind": "onnx", },\n}\n');
+    expect(await readJob(dir)).toEqual({
+      ok: false,
+      error: {
+        code: 'invalid_input',
+        message: `${join(dir, 'job.json')}:3:29: not JSON (Expected double-quoted property name)`,
+      },
+    });
+  });
+
   it('names a file over 256 MiB, its size and the limit, whether job.json names it or it is found by itself', async () => {
     writeFileSync(join(dir, 'big.onnx'), '');
     truncateSync(join(dir, 'big.onnx'), 300 * 1024 * 1024);

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { failure, type ClientResult } from '../errors';
+import { jsonSyntaxError } from '../json-error';
 import { type JobAssets, jobFromManifest, MANIFEST_FILE } from '../manifest';
 
 export async function readJob(path: string): Promise<ClientResult<JobAssets & { readonly manifest: string }>> {
@@ -16,17 +17,27 @@ export async function readJob(path: string): Promise<ClientResult<JobAssets & { 
   } catch {
     return failure({ code: 'invalid_input', message: `${path}: no such file or folder` });
   }
-  let manifest: unknown;
+  let text: string;
   try {
     // A byte-order mark (as some Windows editors write) is not JSON, but no one means it as content.
-    manifest = JSON.parse(readFileSync(manifestPath, 'utf8').replace(/^\uFEFF/, ''));
+    text = readFileSync(manifestPath, 'utf8').replace(/^\uFEFF/, '');
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
     return failure({
       code: 'invalid_input',
       message: missing
         ? `${manifestPath}: missing (a job folder holds a ${MANIFEST_FILE} manifest)`
-        : `${manifestPath}: not JSON (${(e as Error).message})`,
+        : `${manifestPath}: cannot be read (${(e as Error).message})`,
+    });
+  }
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(text);
+  } catch (e) {
+    const at = jsonSyntaxError(text, e);
+    return failure({
+      code: 'invalid_input',
+      message: `${manifestPath}:${at.line}:${at.column}: not JSON (${at.reason})`,
     });
   }
   // Kernels, twins, models and constants: the regular files beside the manifest, read when the manifest names them

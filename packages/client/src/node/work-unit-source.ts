@@ -15,10 +15,17 @@ export interface WorkUnitSource {
   /** What identifies the input between runs, for resuming: its resolved path, or `-` for stdin. */
   readonly key: string;
   /** The units as NDJSON lines, from the start each time it is called; `where` names a line for messages. */
-  lines(): AsyncGenerator<{ readonly text: string; readonly where: string }>;
+  lines(): AsyncGenerator<SourceLine>;
 }
 
-async function* ndjsonFile(path: string, label: string): AsyncGenerator<{ text: string; where: string }> {
+export interface SourceLine {
+  readonly text: string;
+  readonly where: string;
+  /** The line's place in an NDJSON text, for `file:line:column` when it is not JSON. */
+  readonly at?: { readonly file: string; readonly line: number };
+}
+
+async function* ndjsonFile(path: string, label: string): AsyncGenerator<SourceLine> {
   const input = createReadStream(path, { encoding: 'utf8' });
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let number = 0;
@@ -28,7 +35,7 @@ async function* ndjsonFile(path: string, label: string): AsyncGenerator<{ text: 
       // A byte-order mark before the first line is not JSON, and the coordinator skips it too.
       const line = number === 1 ? read.replace(/^\uFEFF/, '') : read;
       // Blank lines carry no unit; the coordinator skips them too.
-      if (line.trim() !== '') yield { text: line, where: `${label} line ${number}` };
+      if (line.trim() !== '') yield { text: line, where: `${label} line ${number}`, at: { file: label, line: number } };
     }
   } finally {
     lines.close();
