@@ -1,5 +1,6 @@
-// The CLI's other commands against a real coordinator: a results download that resumes after a cut, job
-// list/show/pause/resume/cancel, watch of a cancelled job, usage errors, and exit codes from a real process.
+// The CLI's other commands against a real coordinator: a results download that resumes after a cut (and one of a
+// cancelled job), job list/show/pause/resume/cancel, watch of a cancelled job, usage errors, and exit codes from a
+// real process.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,6 +48,15 @@ describe('results --out', () => {
     const again = await grid.cli(['results', job, '--out', 'out.ndjson']);
     expect(again.stdout).toContain('0 new results, 30 in all');
     expect(statSync(file).size).toBe(whole.length);
+  });
+
+  it('of a cancelled job says that what it downloaded is all there will be, not to run it again', async () => {
+    expect((await grid.cli(['wus', 'add', job, '-'], { stdin: units(5) })).exit).toBe(EXIT.ok);
+    expect((await grid.cli(['job', 'cancel', job])).exit).toBe(EXIT.ok);
+    const fetched = await grid.cli(['results', job, '--out', 'out.ndjson']);
+    expect(fetched.exit, fetched.stderr).toBe(EXIT.ok);
+    expect(fetched.stdout).toContain(`${job} was cancelled: the 0 results in out.ndjson are all it will ever have`);
+    expect(fetched.stdout).not.toContain('run the same command');
   });
 
   it('refuses to append to a file that is not a results file, and leaves it as it was', async () => {

@@ -4,7 +4,7 @@
 import { closeSync, fsyncSync, openSync, readSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { BricolageClient } from '@bricolage/client';
-import type { JobId } from '@bricolage/protocol';
+import type { JobId, JobState } from '@bricolage/protocol';
 import { explain } from '../connection';
 import type { ExitCode } from '../exit';
 import type { Output } from '../io';
@@ -114,6 +114,12 @@ export async function results(out: Output, client: BricolageClient, job: JobId, 
   const all = start.lines + written;
   return out.done({ job, file: path, written, total: all, cursor, state }, [
     `${file}: ${written} new results, ${all} in all (cursor ${cursor})`,
-    ...(state === 'completed' ? [] : [`${job} is ${state}: run the same command later to fetch what finishes next`]),
+    ...(state === 'completed' ? [] : [stateNote(job, state, all, file)]),
   ]);
+}
+
+/** What a job that has not completed may still add: nothing, once it was cancelled. */
+function stateNote(job: JobId, state: Exclude<JobState, 'completed'>, all: number, file: string): string {
+  if (state === 'cancelled') return `${job} was cancelled: the ${all} results in ${file} are all it will ever have`;
+  return `${job} is ${state}: run the same command later to fetch what finishes next`;
 }
