@@ -36,12 +36,9 @@ async function axeFindings(frame: import('@playwright/test').Frame): Promise<str
 
 test('nothing runs before the reader’s yes; after it, units are computed and credited and the host sees counts only', async ({
   page,
-  startWidgetGrid,
-  startHost,
+  startEmbedding,
 }) => {
-  const grid = await startWidgetGrid();
-  const host = await startHost();
-  await grid.setOrigins([host.origin]);
+  const { grid, host } = await startEmbedding();
   await watchHost(page);
   const workers: string[] = [];
   page.on('worker', (w) => workers.push(w.url()));
@@ -114,12 +111,9 @@ test('nothing runs before the reader’s yes; after it, units are computed and c
 
 test('a widget.js whose bytes do not match the integrity the host pinned is not run', async ({
   page,
-  startWidgetGrid,
-  startHost,
+  startEmbedding,
 }) => {
-  const grid = await startWidgetGrid({ units: 1 });
-  const host = await startHost();
-  await grid.setOrigins([host.origin]);
+  const { grid, host } = await startEmbedding({ units: 1 });
   const errors: string[] = [];
   page.on('console', (m) => errors.push(m.text()));
   const wrong = `sha384-${Buffer.alloc(48, 7).toString('base64')}`;
@@ -138,12 +132,9 @@ test('a widget.js whose bytes do not match the integrity the host pinned is not 
 
 test('the question says the share Start will use, and that a browser without a battery API cannot pause for it', async ({
   page,
-  startWidgetGrid,
-  startHost,
+  startEmbedding,
 }) => {
-  const grid = await startWidgetGrid();
-  const host = await startHost();
-  await grid.setOrigins([host.origin]);
+  const { grid, host } = await startEmbedding();
   const question = widgetFrame(page).getByRole('region', { name: 'Before anything runs' });
 
   await page.goto(host.page('/article', hostPage(grid)));

@@ -17,12 +17,9 @@ import {
 
 test('a host that frames the widget itself and posts start gets a refusal, and nothing runs', async ({
   page,
-  startWidgetGrid,
-  startHost,
+  startEmbedding,
 }) => {
-  const grid = await startWidgetGrid({ units: 20 });
-  const host = await startHost();
-  await grid.setOrigins([host.origin]);
+  const { grid, host } = await startEmbedding({ units: 20 });
   await watchHost(page);
   const src = `${grid.url}/widget/frame?project=${grid.project}&host=${encodeURIComponent(host.origin)}`;
   await page.goto(
@@ -55,12 +52,9 @@ test('a host that frames the widget itself and posts start gets a refusal, and n
 
 test('a host cannot start again what the reader stopped; only the reader’s Start again does', async ({
   page,
-  startWidgetGrid,
-  startHost,
+  startEmbedding,
 }) => {
-  const grid = await startWidgetGrid();
-  const host = await startHost();
-  await grid.setOrigins([host.origin]);
+  const { grid, host } = await startEmbedding();
   await watchHost(page);
   const frame = await optIn(page, host.page('/article', hostPage(grid)));
   await frame.getByRole('button', { name: 'Stop', exact: true }).click();
@@ -83,10 +77,8 @@ test('a host cannot start again what the reader stopped; only the reader’s Sta
   await expect(frame.getByTestId('widget-state')).toHaveText(/Computing|No work right now/);
 });
 
-test('a click the host’s script makes on the card opens nothing', async ({ page, startWidgetGrid, startHost }) => {
-  const grid = await startWidgetGrid({ units: 1 });
-  const host = await startHost();
-  await grid.setOrigins([host.origin]);
+test('a click the host’s script makes on the card opens nothing', async ({ page, startEmbedding }) => {
+  const { grid, host } = await startEmbedding({ units: 1 });
   await page.goto(host.page('/article', hostPage(grid)));
   const offer = page.locator('bricolage-widget').getByRole('button', { name: 'Contribute while I read…' });
   await expect(offer).toBeVisible();
@@ -103,13 +95,11 @@ test('a click the host’s script makes on the card opens nothing', async ({ pag
 
 test('the host cannot read the frame, and a third party on its page can neither command the frame nor fake its status', async ({
   page,
-  startWidgetGrid,
+  startEmbedding,
   startHost,
 }) => {
-  const grid = await startWidgetGrid();
-  const host = await startHost();
+  const { grid, host } = await startEmbedding();
   const third = await startHost();
-  await grid.setOrigins([host.origin]);
   await watchHost(page);
   third.page('/ad', '<!doctype html><title>an ad</title><p>an ad</p>');
   // Another origin again (neither the host's nor the coordinator's), which the host's CSP lets it frame.
@@ -203,12 +193,9 @@ test('the host cannot read the frame, and a third party on its page can neither 
 
 test('a translucent card cannot be used to have the reader press Start unknowingly', async ({
   page,
-  startWidgetGrid,
-  startHost,
+  startEmbedding,
 }) => {
-  const grid = await startWidgetGrid({ units: 1 });
-  const host = await startHost();
-  await grid.setOrigins([host.origin]);
+  const { grid, host } = await startEmbedding({ units: 1 });
   await page.goto(host.page('/article', hostPage(grid)));
   await page.locator('bricolage-widget').getByRole('button', { name: 'Contribute while I read…' }).click();
   const start = widgetFrame(page).getByRole('button', { name: 'Start contributing' });

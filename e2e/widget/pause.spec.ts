@@ -5,14 +5,8 @@ import { expect, hostPage, LONG_ARTICLE, lastStatus, optIn, setPageHidden, test,
 
 const computedNow = async (page: import('@playwright/test').Page) => (await lastStatus(page))?.computed ?? 0;
 
-test('hiding the host page pauses the widget, and showing it again resumes', async ({
-  page,
-  startWidgetGrid,
-  startHost,
-}) => {
-  const grid = await startWidgetGrid();
-  const host = await startHost();
-  await grid.setOrigins([host.origin]);
+test('hiding the host page pauses the widget, and showing it again resumes', async ({ page, startEmbedding }) => {
+  const { grid, host } = await startEmbedding();
   await watchHost(page);
   const frame = await optIn(page, host.page('/article', hostPage(grid)));
 
@@ -30,12 +24,9 @@ test('hiding the host page pauses the widget, and showing it again resumes', asy
 
 test('with data-pause-offscreen, scrolling the card out of view pauses it; without, it does not', async ({
   page,
-  startWidgetGrid,
-  startHost,
+  startEmbedding,
 }) => {
-  const grid = await startWidgetGrid();
-  const host = await startHost();
-  await grid.setOrigins([host.origin]);
+  const { grid, host } = await startEmbedding();
   await watchHost(page);
   const frame = await optIn(
     page,
@@ -57,10 +48,8 @@ test('with data-pause-offscreen, scrolling the card out of view pauses it; witho
   await expect(plain.getByTestId('widget-state')).toHaveText(/Computing|No work right now/);
 });
 
-test('on battery it pauses, and carries on when plugged in', async ({ page, startWidgetGrid, startHost }) => {
-  const grid = await startWidgetGrid();
-  const host = await startHost();
-  await grid.setOrigins([host.origin]);
+test('on battery it pauses, and carries on when plugged in', async ({ page, startEmbedding }) => {
+  const { grid, host } = await startEmbedding();
   await watchHost(page);
   // The Battery Status API in every document of the page, the frame's included, driven by the test.
   await page.addInitScript(() => {

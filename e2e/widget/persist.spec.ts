@@ -63,14 +63,11 @@ test('the yes is remembered per host site, and revoking forgets it', async ({ st
 });
 
 test('a planted reminder on the host opens the frame, which, finding no yes, folds back without a word', async ({
-  startWidgetGrid,
-  startHost,
+  startEmbedding,
 }) => {
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: PARTITIONED_STORAGE });
   const page = await (await browser.newContext()).newPage();
-  const grid = await startWidgetGrid({ units: 1 });
-  const host = await startHost();
-  await grid.setOrigins([host.origin]);
+  const { grid, host } = await startEmbedding({ units: 1 });
   await watchHost(page);
   const url = host.page('/article', hostPage(grid));
   await page.goto(url);

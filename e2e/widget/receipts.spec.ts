@@ -8,12 +8,9 @@ import { expect, hostPage, lastStatus, optIn, test, watchHost } from './support'
 test('receipts saved from the frame are imported by the volunteer page under the widget’s key', async ({
   page,
   context,
-  startWidgetGrid,
-  startHost,
+  startEmbedding,
 }) => {
-  const grid = await startWidgetGrid();
-  const host = await startHost();
-  await grid.setOrigins([host.origin]);
+  const { grid, host } = await startEmbedding();
   await watchHost(page);
   const frame = await optIn(page, host.page('/article', hostPage(grid)));
   await expect(frame.getByText('kept only while this page is open')).toBeVisible();

@@ -4,13 +4,11 @@ import { expect, hostPage, isVolunteerRequest, test } from './support';
 
 test('a host origin not on the project’s list gets no offer, and a frame it forges is refused', async ({
   page,
-  startWidgetGrid,
+  startEmbedding,
   startHost,
 }) => {
-  const grid = await startWidgetGrid({ units: 1 });
-  const listed = await startHost();
+  const { grid, host: listed } = await startEmbedding({ units: 1 });
   const other = await startHost();
-  await grid.setOrigins([listed.origin]);
   const refusals: string[] = [];
   page.on('console', (m) => {
     if (/frame-ancestors/.test(m.text())) refusals.push(m.text());
@@ -52,10 +50,8 @@ test('a frame inside another page than the host it names does nothing', async ({
   expect(grid.log.map((r) => r.path)).not.toContain('/.well-known/bricolage.json');
 });
 
-test('the volunteer page refuses to be framed', async ({ page, startWidgetGrid, startHost }) => {
-  const grid = await startWidgetGrid({ units: 1 });
-  const host = await startHost();
-  await grid.setOrigins([host.origin]);
+test('the volunteer page refuses to be framed', async ({ page, startEmbedding }) => {
+  const { grid, host } = await startEmbedding({ units: 1 });
   await page.goto(host.page('/frames-the-page', `<!doctype html><title>x</title><iframe src="${grid.url}/"></iframe>`));
   await expect.poll(() => page.frames()[1]?.url()).toBe('chrome-error://chromewebdata/');
   expect(grid.log.filter((r) => r.path.startsWith('/assets/'))).toEqual([]);

@@ -14,12 +14,9 @@ import {
 
 test('revoking consent stops everything, folds the card, and nothing runs after a reload', async ({
   page,
-  startWidgetGrid,
-  startHost,
+  startEmbedding,
 }) => {
-  const grid = await startWidgetGrid();
-  const host = await startHost();
-  await grid.setOrigins([host.origin]);
+  const { grid, host } = await startEmbedding();
   await watchHost(page);
   const workers: { closed: boolean }[] = [];
   page.on('worker', (worker) => {
@@ -51,14 +48,8 @@ test('revoking consent stops everything, folds the card, and nothing runs after 
   expect((await hostEvents(page)).filter((e) => e.type === 'bricolage:status')).toEqual([]);
 });
 
-test('the frame stops within a second of the reader’s press, by its own clock', async ({
-  page,
-  startWidgetGrid,
-  startHost,
-}) => {
-  const grid = await startWidgetGrid();
-  const host = await startHost();
-  await grid.setOrigins([host.origin]);
+test('the frame stops within a second of the reader’s press, by its own clock', async ({ page, startEmbedding }) => {
+  const { grid, host } = await startEmbedding();
   // Framed without widget.js, which would remove the frame on `revoked` before the test could read its clock.
   const src = `${grid.url}/widget/frame?project=${grid.project}&host=${encodeURIComponent(host.origin)}`;
   await page.goto(

@@ -77,6 +77,8 @@ export interface WidgetFixtures {
   startWidgetGrid(options?: { units?: number }): Promise<WidgetGrid>;
   /** Another site; pages it serves carry a CSP that lets them load only the coordinator's script and frame. */
   startHost(): Promise<HostSite>;
+  /** Where most tests start: a grid, and a host site that is the one origin its project lets embed the widget. */
+  startEmbedding(options?: { units?: number }): Promise<{ grid: WidgetGrid; host: HostSite }>;
 }
 
 export const test = base.extend<WidgetFixtures, { widgetBuilt: string }>({
@@ -176,6 +178,15 @@ export const test = base.extend<WidgetFixtures, { widgetBuilt: string }>({
         server.close(() => resolve());
         server.closeAllConnections();
       });
+  },
+  // Closes nothing itself: the grid and the host are the fixtures' above, which close them after the test.
+  startEmbedding: async ({ startWidgetGrid, startHost }, use) => {
+    await use(async (options = {}) => {
+      const grid = await startWidgetGrid(options);
+      const host = await startHost();
+      await grid.setOrigins([host.origin]);
+      return { grid, host };
+    });
   },
 });
 
