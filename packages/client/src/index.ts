@@ -25,3 +25,4 @@ export {
 } from './upload';
 export { type LineProblem, type WorkUnit, workUnitLine, workUnitProblem } from './work-units';
 export { type JobAssets, type JobFiles, jobFromManifest, MANIFEST_FILE } from './manifest';
+export { type JsonSyntaxError, jsonSyntaxError } from './json-error';

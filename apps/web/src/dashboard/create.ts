@@ -1,7 +1,7 @@
 // Making a job from files: find and read job.json, turn it and the files beside it into the request (the
 // typed client's jobFromManifest, the same rules as `bricolage job create`), compile the WGSL in this
 // browser, and only then upload the assets and create the job.
-import { type JobAssets, jobFromManifest, MANIFEST_FILE } from '@bricolage/client';
+import { type JobAssets, jobFromManifest, jsonSyntaxError, MANIFEST_FILE } from '@bricolage/client';
 import type { Job } from '@bricolage/protocol';
 import type { WgslCheck } from '@bricolage/runtime/wgsl-check';
 import type { ApiResult, ResearcherApi } from './api';
@@ -41,10 +41,16 @@ export async function analyse(files: readonly Picked[], check: Check): Promise<A
   const manifest = findManifest(files);
   if (typeof manifest === 'string') return { status: 'invalid', problem: manifest };
   let json: unknown;
+  const text = await manifest.file.text();
   try {
-    json = JSON.parse(await manifest.file.text());
+    json = JSON.parse(text);
   } catch (e) {
-    return { status: 'invalid', problem: `${manifest.path} is not valid JSON: ${(e as Error).message}` };
+    // Where, as an editor says it (the CLI names it file:line:column), not V8's character position.
+    const at = jsonSyntaxError(text, e);
+    return {
+      status: 'invalid',
+      problem: `${manifest.path} is not valid JSON: line ${at.line}, column ${at.column}: ${at.reason}`,
+    };
   }
   // The files beside job.json, by their names relative to it, as the CLI sees a job's folder.
   const folder = folderOf(manifest.path);
@@ -59,6 +65,8 @@ export async function analyse(files: readonly Picked[], check: Check): Promise<A
       const file = beside.get(name);
       return file ? new Uint8Array(await file.arrayBuffer()) : null;
     },
+    // A file too big to upload is named as such before it is read into the tab's memory.
+    size: (name) => beside.get(name)?.size,
   });
   if (!job.ok) return { status: 'invalid', problem: job.error.message };
   const spec = job.value.request.spec;
