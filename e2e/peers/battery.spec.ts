@@ -43,6 +43,7 @@ test('a page on battery leaves its peer room, and joins it again once plugged in
 
   await setCharging(a.page, false);
   await expect(a.page.getByTestId('phase')).toHaveText(/Paused/, { timeout: 30_000 });
+  await expect(a.page.getByTestId('battery-pause')).toContainText('no peer connections');
   await expect(a.page.getByTestId('swarm-room')).toHaveCount(0, { timeout: 30_000 });
   await expect.poll(() => swarmPeers(b.page), { timeout: 60_000 }).toBe(1);
 

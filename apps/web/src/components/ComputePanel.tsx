@@ -179,7 +179,10 @@ function PhaseText({ view }: { view: View }) {
           going.)
         </p>
       ) : (
-        <p>Paused: this device is running on battery. It carries on when it is plugged in.</p>
+        <p data-testid="battery-pause">
+          Paused: this device is running on battery (no computing, no peer connections). It carries on when it is
+          plugged in.
+        </p>
       );
     case 'offline':
       if (!view.active)
