@@ -14,13 +14,15 @@ const ok = (input: Uint8Array): ComputeOutcome => ({
 });
 
 /**
- * A worker whose units double their bytes, except that a unit starting with 99 never ends; a job named `broken`
- * does not compile, and one named `flaky` fails to prepare once.
+ * A worker whose units double their bytes, except that a unit starting with 99 never ends (one with 50 takes 300 ms,
+ * alone in a call, after the calls before it); a job named `broken` does not compile, and one named `flaky`
+ * fails to prepare once.
  */
 function standIn(calls: string[]) {
   let flaky = 0;
   return () => {
     const { port1, port2 } = new MessageChannel();
+    let running: Promise<void> = Promise.resolve();
     const api: Partial<ComputeApi> = {
       configure: async () => undefined,
       async prepare({ job }) {
@@ -29,9 +31,15 @@ function standIn(calls: string[]) {
         if (job === 'flaky' && flaky++ === 0) return { ok: false, code: 'runtime_error', message: 'fetch failed' };
         return { ok: true };
       },
-      async run(_job, input) {
+      // One run at a time, as the worker's queue runs them (compute-service.ts).
+      run(_job, input) {
         calls.push(`run ${input[0]}`);
-        return ok(input);
+        const done = running.then(async () => {
+          if (input[0] === 50) await new Promise((resolve) => setTimeout(resolve, 300));
+          return ok(input);
+        });
+        running = done.then(() => undefined);
+        return done;
       },
       async runMany(_job, inputs, outcomes) {
         calls.push(`runMany ${inputs.map((i) => i[0]).join(',')}`);
@@ -63,10 +71,29 @@ describe('compute host', () => {
     const [outcome] = await Promise.all(host.runMany('job', [new Uint8Array([1])], 5000));
     expect(outcome?.ok).toBe(true);
     expect(workers).toBe(1);
+    // A stuck unit aborted (a Stop): its worker is ended, and the next starts only when asked for something.
+    const abort = new AbortController();
+    const [stuck] = host.runMany('job', [new Uint8Array([99])], 5000, abort.signal);
+    abort.abort();
+    expect(await stuck).toMatchObject({ ok: false, code: 'aborted' });
+    expect(workers).toBe(1);
+    const [again] = await Promise.all(host.runMany('job', [new Uint8Array([2])], 5000));
+    expect(again?.ok).toBe(true);
+    expect(workers).toBe(2);
     host.close();
     // Closed: nothing starts a worker again, and what is asked fails rather than waits.
     await expect(host.probe()).rejects.toThrow('closed');
-    expect(workers).toBe(1);
+    expect(workers).toBe(2);
+  });
+
+  it("starts a call's time budget when the call before it ends, on a worker just started too", async () => {
+    const host = new ComputeHost({ config: {}, createWorker: standIn([]) });
+    // The first call takes 300 ms; the second's 200 ms budget is its own unit's, not the wait behind the first.
+    const [slow] = host.runMany('job', [new Uint8Array([50])], 5000);
+    const [quick] = host.runMany('job', [new Uint8Array([1])], 200);
+    expect(await slow).toMatchObject({ ok: true });
+    expect(await quick).toMatchObject({ ok: true });
+    host.close();
   });
 
   it('runs several units in one call to the worker, one outcome each', async () => {

@@ -271,13 +271,14 @@ export class ComputeHost {
     this.#api.forget(job).catch((error: Error) => console.warn('forget failed', error));
   }
 
-  /** Terminates the current worker (whatever it is doing) and starts a fresh one. */
+  /** Terminates the current worker (whatever it is doing); a fresh one starts with what is asked next. */
   restart(reason: string): void {
     this.#worker?.terminate();
+    this.#worker = null;
     endGeneration(this.#generationEnd, new Error(`compute worker replaced: ${reason}`));
+    this.#nextGeneration();
     this.#restarts++;
     if (this.#closed) return;
-    this.#spawn();
     this.#options.onRestart?.(reason);
   }
 
@@ -293,13 +294,20 @@ export class ComputeHost {
     if (!this.#worker) this.#spawn();
   }
 
-  #spawn(): void {
+  /**
+   * What belonged to the worker just ended is forgotten: its preparations, its chain of budgets. The next worker
+   * starts when something needs it (a Stop's abort, say, spawns none only to close it at once).
+   */
+  #nextGeneration(): void {
     this.#generation++;
     this.#tail = Promise.resolve();
     this.#generationEnd = newGeneration();
+    this.#prepared = new Map();
+  }
+
+  #spawn(): void {
     this.#worker = (this.#options.createWorker ?? defaultWorkerFactory)();
     this.#api = wrap<ComputeApi>(this.#worker);
-    this.#prepared = new Map();
     const { ortWasm } = this.#options;
     this.#ready = ortWasm
       ? this.#api.configure(this.#options.config, proxy(ortWasm))
