@@ -277,7 +277,14 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     socket.on('error', (error: Error & { code?: string }) => {
       if (!clientGone(error)) log.line('error', `signal: socket error from ${address}: ${error.message}`);
     });
-    const url = new URL(request.url ?? '/', 'http://coordinator');
+    // A request target that is no URL path (`//`, say) must be refused, not thrown: nothing catches a throw in
+    // an `upgrade` listener, and it ended the process.
+    const target = request.url ?? '/';
+    const url = URL.canParse(target, 'http://coordinator') ? new URL(target, 'http://coordinator') : null;
+    if (url === null) {
+      refuse(socket, 'not_found', 'not_found', 'no WebSocket at that address', address);
+      return;
+    }
     if (url.pathname !== API.signal) {
       refuse(socket, 'not_found', 'not_found', `no WebSocket at ${url.pathname.slice(0, 60)}`, address);
       return;
@@ -317,7 +324,16 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     // past the counts checked above before this one is counted.
     wss.handleUpgrade(request, socket, head, (ws) => connected(ws, checked.volunteer, address));
   };
-  server.on('upgrade', onUpgrade);
+  const onUpgradeGuarded = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // Whatever a handshake does wrong ends that connection, never the coordinator.
+    try {
+      onUpgrade(request, socket, head);
+    } catch (error) {
+      log.line('error', `signal: a handshake failed: ${(error as Error).message}`);
+      socket.destroy();
+    }
+  };
+  server.on('upgrade', onUpgradeGuarded);
 
   const pinger = setInterval(() => {
     for (const peer of peers) {
@@ -342,7 +358,7 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
       dropped: { ...counts.dropped },
     }),
     async close() {
-      server.off('upgrade', onUpgrade);
+      server.off('upgrade', onUpgradeGuarded);
       clearInterval(pinger);
       const closed = [...peers].map(
         (peer) =>
