@@ -104,4 +104,22 @@ describeBackends('banned volunteer keys', (backend) => {
     expect(lifted.stdout.trim()).toBe(`volunteer ${v.key} unbanned`);
     expect((await v.get(API.me)).status).toBe(200);
   });
+
+  it('refuses what the operator writes with a NUL or half a surrogate pair: a 400 on every store, nothing kept', async () => {
+    const v = await SimVolunteer.create(grid.coordinator.url);
+    const projectsBefore = await (await fetch(grid.coordinator.url + API.projects)).text();
+    for (const body of [
+      { name: 'a\u0000b' },
+      { name: 'ok', description: 'd\u0000' },
+      { name: 'ok', owner: 'o\ud800' },
+    ]) {
+      const res = await operator('POST', API.projects, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('bad_request');
+    }
+    expect(await (await fetch(grid.coordinator.url + API.projects)).text()).toBe(projectsBefore);
+    const ban = await operator('POST', API.ban(v.key), { reason: 'r\u0000' });
+    expect(ban.status).toBe(400);
+    expect((await v.get(API.me)).status).toBe(200);
+  });
 });

@@ -2,6 +2,7 @@
 // [--project ID]`
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ProjectId } from '@bricolage/protocol';
 import { findChromium } from './chromium';
 import { lineDisplay, humanSummary, terminalDisplay } from './display';
 import { GridWatch } from './progress';
@@ -64,6 +65,9 @@ const wus = values.wus === undefined ? undefined : Number(values.wus);
 if (wus !== undefined && (!Number.isInteger(wus) || wus < 1)) fail('--wus must be a positive integer');
 const unreachableTimeoutMs = duration(values['unreachable-timeout']) ?? fail('bad --unreachable-timeout');
 const collectEveryMs = duration(values['collect-every']) ?? fail('bad --collect-every');
+// The coordinator refuses a lease for what is no project id; said here, before any browser starts.
+if (values.project !== undefined && !ProjectId.safeParse(values.project).success)
+  fail('--project must be a project id like prj_0123456789abcdef (GET /v1/projects lists them)');
 const coordinators = values.coordinator.map((text) => {
   try {
     return new URL(text);

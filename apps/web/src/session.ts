@@ -3,7 +3,7 @@
 // hook drive. Nothing here computes, and no peer is met, until start().
 import type { AuditReport } from '@bricolage/receipts';
 import { VolunteerStore } from '@bricolage/receipts';
-import type { VolunteerStats } from '@bricolage/protocol';
+import { ProjectId, type VolunteerStats } from '@bricolage/protocol';
 import type { VolunteerStatus } from '@bricolage/runtime';
 import { publicApi } from './api';
 import { Computing, identityView, type OwnResult } from './session/computing';
@@ -52,7 +52,14 @@ export class Session {
 
   constructor(base = location.origin, project: string | null = null) {
     this.#base = base;
-    this.#project = project;
+    // `?project=` that is no project id names no project (the coordinator refuses it in a lease): said once the
+    // page is up, and the page serves the grid's projects as it would without it. Nothing runs before Start.
+    const wellFormed = project === null || ProjectId.safeParse(project).success;
+    this.#project = wellFormed ? project : null;
+    if (!wellFormed)
+      this.#model.notify('error', 'Not a project id', [
+        `?project=${project.slice(0, 40)}: serving every project instead.`,
+      ]);
     this.#connectivity = new Connectivity({ base, model: this.#model, onBack: () => this.#coordinatorBack() });
   }
 

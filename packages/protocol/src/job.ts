@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CheckingPolicy } from './checking';
 import { BlobHash, JobId, ProjectId } from './ids';
 import { JobSpec } from './job-spec';
+import { isStorableText, STORABLE_TEXT } from './text';
 
 export const JOB_STATES = ['active', 'paused', 'cancelled', 'completed'] as const;
 export const JobState = z.enum(JOB_STATES).meta({ id: 'JobState' });
@@ -28,7 +29,9 @@ export const ReplicaState = z.enum(REPLICA_STATES);
 export type ReplicaState = z.infer<typeof ReplicaState>;
 
 /** A name a researcher gives (a job's, a project's). */
-export const Name = z.string().trim().min(1).max(120);
+export const Name = z.string().trim().min(1).max(120).refine(isStorableText, STORABLE_TEXT);
+/** Free text a researcher, an operator or a volunteer writes, at most `max` characters (see text.ts). */
+export const Text = (max: number) => z.string().max(max).refine(isStorableText, STORABLE_TEXT);
 
 export const Comparator = z
   .discriminatedUnion('kind', [
@@ -87,7 +90,7 @@ export type JobSignature = z.infer<typeof JobSignature>;
 export const CreateJobRequest = z
   .object({
     name: Name,
-    description: z.string().max(2000).default(''),
+    description: Text(2000).default(''),
     spec: JobSpec,
     comparator: Comparator,
     redundancy: Redundancy.default({ minQuorum: 2, maxTotalResults: 6, maxErrorResults: 3, homogeneous: false }),
@@ -230,7 +233,7 @@ export const WorkUnitLine = z
       .max(64 * 1024 * 1024)
       .optional(),
     /** The researcher's own label, returned with the result. */
-    tag: z.string().max(200).optional(),
+    tag: Text(200).optional(),
   })
   .meta({ id: 'WorkUnitLine' });
 export type WorkUnitLine = z.infer<typeof WorkUnitLine>;

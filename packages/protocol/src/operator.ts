@@ -1,11 +1,12 @@
 // What the grid's operator sends and receives beyond projects: the ban list of volunteer keys.
 import { z } from 'zod';
 import { VolunteerKey } from './ids';
+import { isStorableText, STORABLE_TEXT } from './text';
 
 export const BanRequest = z
   .object({
     /** Why, for the operator's own records and the refused volunteer's error message. */
-    reason: z.string().trim().min(1).max(500),
+    reason: z.string().trim().min(1).max(500).refine(isStorableText, STORABLE_TEXT),
   })
   .meta({ id: 'BanRequest' });
 export type BanRequest = z.infer<typeof BanRequest>;

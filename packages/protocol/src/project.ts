@@ -3,13 +3,13 @@
 import { z } from 'zod';
 import { CheckingPolicy } from './checking';
 import { JobId, ProjectId } from './ids';
-import { JobState, JobStatus, Name, SigningKey } from './job';
+import { JobState, JobStatus, Name, SigningKey, Text } from './job';
 
 export const CreateProjectRequest = z
   .object({
     name: Name,
-    description: z.string().max(2000).default(''),
-    owner: z.string().max(200).default(''),
+    description: Text(2000).default(''),
+    owner: Text(200).default(''),
   })
   .meta({ id: 'CreateProjectRequest' });
 export const Project = z
@@ -49,7 +49,7 @@ export const ProjectList = z.object({ projects: z.array(ListedProject) }).meta({
 /** What `POST /v1/projects` returns: the project and its token, shown this once (stored hashed). */
 /** A volunteer key's personal project: what it is called (the key pays for its jobs from its credit). */
 export const OpenFundedProjectRequest = z
-  .object({ name: Name.default('My project'), description: z.string().max(2000).default('') })
+  .object({ name: Name.default('My project'), description: Text(2000).default('') })
   .meta({ id: 'OpenFundedProjectRequest' });
 export type OpenFundedProjectRequest = z.infer<typeof OpenFundedProjectRequest>;
 

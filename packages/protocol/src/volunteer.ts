@@ -1,6 +1,6 @@
 // The volunteer side of the wire: authentication, capabilities, leases, results.
 import { z } from 'zod';
-import { Comparator, JobSignature } from './job';
+import { Comparator, JobSignature, Text } from './job';
 import { BackendClass, JobSpec } from './job-spec';
 import { BlobHash, Ed25519Signature, JobId, LeaseId, ProjectId, VolunteerKey, WorkUnitId } from './ids';
 
@@ -79,7 +79,8 @@ export const LeaseRequest = z
      * coordinator instead: enough to keep the device busy for a while, within the per-volunteer cap.
      */
     max: z.number().int().min(1).max(1000).default(1),
-    project: z.string().optional(),
+    /** Only this project's jobs (a farm's `--project`, a page's `?project=`). */
+    project: ProjectId.optional(),
     /**
      * The projects this volunteer chose to serve (its page's per-project choice): only their jobs are leased,
      * and none when the list is empty. Absent: every project.
@@ -198,7 +199,7 @@ export const SubmittedResult = z
         'unsupported',
         'untrusted_job',
       ]),
-      message: z.string().max(2000),
+      message: Text(2000),
       backend: BackendClass.optional(),
     }),
   ])

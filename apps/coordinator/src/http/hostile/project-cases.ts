@@ -238,6 +238,19 @@ export const PROJECT_CASES: readonly Case[] = [
   },
   { name: 'create a job: name a number', req: (w) => createJob(w, { name: 42 }), status: 400, code: 'bad_request' },
   {
+    name: 'create a job: a name with a NUL character',
+    req: (w) => createJob(w, { name: 'a\u0000b' }),
+    status: 400,
+    code: 'bad_request',
+    message: /NUL/,
+  },
+  {
+    name: 'create a job: a description with half of a surrogate pair',
+    req: (w) => createJob(w, { description: 'a\udc00' }),
+    status: 400,
+    code: 'bad_request',
+  },
+  {
     name: 'create a job: a misspelt field (dropped, its default would have stood)',
     req: (w) => createJob(w, { redundancy: { minQourum: 5, maxTotalResults: 10 } }),
     status: 400,

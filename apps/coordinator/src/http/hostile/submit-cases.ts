@@ -100,6 +100,15 @@ export const SUBMIT_CASES: readonly Case[] = [
     code: 'bad_request',
   },
   {
+    // Postgres's TEXT cannot hold a NUL: refused for every store alike, not a 500 on one of them.
+    name: 'submit: an error message with a NUL character',
+    req: (w) =>
+      submit([{ kind: 'error', lease: A(w, 2).lease, code: 'timeout', message: 'boom\u0000' }], w.alice.bearer),
+    status: 400,
+    code: 'bad_request',
+    message: /NUL/,
+  },
+  {
     name: 'submit: a 3,000-character error message',
     req: (w) =>
       submit([{ kind: 'error', lease: A(w, 2).lease, code: 'timeout', message: 'm'.repeat(3000) }], w.alice.bearer),

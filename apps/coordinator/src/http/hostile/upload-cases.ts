@@ -125,6 +125,18 @@ export const UPLOAD_CASES: readonly Case[] = [
     code: 'bad_request',
   },
   {
+    name: 'upload: a tag with a NUL character',
+    req: (w) => ndjson(w.job, [wuLine(squareInput(32_000), { tag: 't\u0000' })], w.token),
+    status: 400,
+    code: 'bad_request',
+  },
+  {
+    name: 'upload: a tag with half of a surrogate pair',
+    req: (w) => ndjson(w.job, [wuLine(squareInput(32_000), { tag: 'a\ud800b' })], w.token),
+    status: 400,
+    code: 'bad_request',
+  },
+  {
     name: 'upload: a 201-character tag',
     req: (w) => ndjson(w.job, [wuLine(squareInput(32_000), { tag: 't'.repeat(201) })], w.token),
     status: 400,

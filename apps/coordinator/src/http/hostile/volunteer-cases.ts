@@ -219,6 +219,12 @@ export const VOLUNTEER_CASES: readonly Case[] = [
     code: 'bad_request',
   },
   {
+    name: 'lease: a project that is not a project id',
+    req: (w) => json('POST', API.lease, { capabilities: GPU_CAPABILITIES, project: 'x\u0000y' }, w.alice.bearer),
+    status: 400,
+    code: 'bad_request',
+  },
+  {
     name: 'lease: a body over the JSON cap',
     req: (w) =>
       json(
