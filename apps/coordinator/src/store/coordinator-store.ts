@@ -5,6 +5,7 @@
 import {
   type Ban,
   type CreditBody,
+  type Failure,
   fail,
   type ImportResponse,
   type JobId,
@@ -167,9 +168,17 @@ export class CoordinatorStore implements Store {
 
   // ---- jobs ----
 
-  async createJob(job: JobRecord): Promise<void> {
-    // Not remembered here: the catalog reads the job back once, with its project's funder.
-    await this.#read((tx) => tx.insertJob(job));
+  createJob(
+    job: JobRecord,
+    admit: (existing: readonly JobRecord[]) => Promise<Failure | null> = async () => null,
+  ): Promise<Failure | null> {
+    return this.#read(async (tx) => {
+      await tx.lockProject(job.project);
+      const problem = await admit(await this.#jobsOf(tx, job.project));
+      // Not remembered here: the catalog reads the job back once, with its project's funder.
+      if (problem === null) await tx.insertJob(job);
+      return problem;
+    });
   }
 
   getJob(id: JobId): Promise<JobRecord | null> {
@@ -183,14 +192,16 @@ export class CoordinatorStore implements Store {
   }
 
   listJobs(project: ProjectId): Promise<JobRecord[]> {
-    return this.#read(async (tx) => {
-      const jobs: JobRecord[] = [];
-      for (const id of await tx.jobIds({ project })) {
-        const job = await this.#job(tx, id);
-        if (job) jobs.push(job);
-      }
-      return jobs;
-    });
+    return this.#read((tx) => this.#jobsOf(tx, project));
+  }
+
+  async #jobsOf(tx: Tx, project: ProjectId): Promise<JobRecord[]> {
+    const jobs: JobRecord[] = [];
+    for (const id of await tx.jobIds({ project })) {
+      const job = await this.#job(tx, id);
+      if (job) jobs.push(job);
+    }
+    return jobs;
   }
 
   setJobState(id: JobId, state: JobState): Promise<JobState> {

@@ -40,6 +40,11 @@ import type { BatchSummary, ResultRow, StagedWorkUnit, StoredReceipt, UploadKey 
 
 export interface ProjectRows {
   insertProject(p: Project, tokenHash: string): Promise<void>;
+  /**
+   * Holds the project until the transaction ends, so that a check of its jobs and the insert it admits are not
+   * interleaved with another's (two first signed jobs, by two keys). SQLite's transactions run one at a time.
+   */
+  lockProject(id: ProjectId): Promise<void>;
   projectByTokenHash(tokenHash: string): Promise<Project | null>;
   projects(): Promise<Project[]>;
   project(id: ProjectId): Promise<Project | null>;

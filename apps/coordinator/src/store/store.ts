@@ -204,7 +204,14 @@ export interface Store {
   blobSize(hash: string): Promise<number | null>;
 
   // jobs
-  createJob(job: JobRecord): Promise<void>;
+  /**
+   * Creates the job if `admit` (given the project's jobs, read in the same transaction, the project held) finds
+   * no problem with it; returns that problem otherwise, and creates nothing.
+   */
+  createJob(
+    job: JobRecord,
+    admit?: (existing: readonly JobRecord[]) => Promise<Failure | null>,
+  ): Promise<Failure | null>;
   getJob(id: JobId): Promise<JobRecord | null>;
   listJobs(project: ProjectId): Promise<JobRecord[]>;
   /** Sets the state; a job made active with every work unit finished becomes `completed`. Returns the state set. */

@@ -12,6 +12,10 @@ export const projectRows = (db: PgQueries): ProjectRows & BlobRows => ({
     );
   },
 
+  async lockProject(id: ProjectId): Promise<void> {
+    await db.q('SELECT id FROM projects WHERE id = $1 FOR UPDATE', [id]);
+  },
+
   async projectByTokenHash(tokenHash: string): Promise<Project | null> {
     const row = await db.one<ProjectRow>(`${PROJECT} WHERE token_hash = $1`, [tokenHash]);
     return row ? toProject(row) : null;

@@ -11,6 +11,10 @@ export const projectRows = (db: SqliteStatements): ProjectRows & BlobRows => ({
     ).run(p.id, p.name, p.description, p.owner, tokenHash, p.createdAt);
   },
 
+  async lockProject(): Promise<void> {
+    // Nothing to do: this store runs its transactions one after another.
+  },
+
   async projectByTokenHash(tokenHash: string): Promise<Project | null> {
     const row = db.statement(`${PROJECT} WHERE token_hash = ?`).get(tokenHash) as ProjectRow | undefined;
     return row ? toProject(row) : null;
