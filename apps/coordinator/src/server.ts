@@ -1,6 +1,6 @@
 // Starts a coordinator: opens the store, loads the key, serves HTTP, sweeps expired leases.
-import type { Server } from 'node:http';
-import { type ServerType, serve } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
+import { getRequestListener, type ServerType } from '@hono/node-server';
 import type { ProjectId } from '@bricolage/protocol';
 import { type Clock, type Random, systemClock } from './clock';
 import { type CoordinatorConfig, DEFAULT_CONFIG } from './config';
@@ -14,6 +14,7 @@ import { ortWasmFiles, WithPublishedFiles } from './blobs/published/published-fi
 import { Challenges } from './http/challenges';
 import { bucketOf, clientAddress, listCheck, parseAddressList, parseTrustedProxies } from './http/client-address';
 import { guardConnections, serverOptions } from './http/connections';
+import { answerClientError, requestErrorResponse } from './http/malformed';
 import { progressOf } from './http/progress';
 import { ProgressFeeds } from './http/progress-feed';
 import { RateLimiter } from './http/rate-limit';
@@ -228,11 +229,16 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),
   });
   const host = options.host ?? '127.0.0.1';
+  // The adapter's listener on Node's own server (what `serve` does), with the API's JSON error for a request that
+  // never reaches a route: one the adapter cannot build (errorHandler), one Node's parser refuses (clientError).
+  const listener = getRequestListener(app.fetch, {
+    hostname: host,
+    errorHandler: (error) => requestErrorResponse(error, logError),
+  });
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve(
-      { fetch: app.fetch, port: options.port ?? 0, hostname: host, serverOptions: serverOptions(config) },
-      () => resolve(s),
-    );
+    const s = createServer(serverOptions(config), listener);
+    s.on('clientError', answerClientError);
+    s.listen(options.port ?? 0, host, () => resolve(s));
   });
   guardConnections(server as Server, config, proxies.value, logger);
   // The one place the signaling WebSocket meets the HTTP server: it takes the `upgrade` requests for /signal.
