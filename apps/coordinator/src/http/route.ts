@@ -38,9 +38,10 @@ export type Handler<Body, Query> = (
 ) => Promise<Response> | Response;
 
 export function describeZodError(error: z.ZodError): string {
+  // A path names the field; none, the value itself (a body that is no object, a path parameter).
   return error.issues
     .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`)
+    .map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`)
     .join('; ');
 }
 
@@ -96,9 +97,11 @@ export function route<Body extends ZodType | undefined = undefined, Query extend
   app.on([spec.method.toUpperCase()], [spec.path], ...middleware, async (c) => {
     let body: unknown;
     if (spec.body) {
+      // application/json itself (not application/json-seq), in UTF-8: the body is decoded as UTF-8 whatever it says.
       const type = c.req.header('content-type') ?? '';
-      if (!/^application\/json\b/i.test(type))
-        throw new ApiError('unsupported_media_type', 'expected Content-Type: application/json');
+      const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(type)?.[1];
+      if (!/^application\/json\s*(;|$)/i.test(type) || (charset !== undefined && !/^utf-?8$/i.test(charset)))
+        throw new ApiError('unsupported_media_type', 'expected Content-Type: application/json (UTF-8)');
       const text = await c.req.text();
       let json: unknown;
       try {

@@ -217,6 +217,18 @@ export const PROJECT_CASES: readonly Case[] = [
     code: 'unsupported_media_type',
   },
   {
+    name: 'create a job: application/json-seq',
+    req: (w) => ({ ...createJob(w, {}), type: 'application/json-seq' }),
+    status: 415,
+    code: 'unsupported_media_type',
+  },
+  {
+    name: 'create a job: JSON said to be UTF-16 (it would be read as UTF-8)',
+    req: (w) => ({ ...createJob(w, {}), type: 'application/json; charset=utf-16' }),
+    status: 415,
+    code: 'unsupported_media_type',
+  },
+  {
     name: 'create a job: text/json',
     req: (w) => ({ ...createJob(w, {}), type: 'text/json' }),
     status: 415,
