@@ -1,6 +1,7 @@
 // A page paused on battery does nothing for the grid, peers included: it leaves its room (its peer sees it go,
 // its swarm view empties) and joins it again once plugged in, over real WebRTC between two browser contexts.
 import type { Page } from '@playwright/test';
+import { fakeBatteryScript, setCharging } from '../support/battery';
 import {
   expect,
   meshFormed,
@@ -16,26 +17,10 @@ test.skip(outsideNamespace() !== null, outsideNamespace() ?? '');
 
 const start = (page: Page) => page.getByRole('button', { name: 'Start' }).click();
 
-/** The Battery Status API replaced by one the test sets through `window.__battery` (plugged in at first). */
-function fakeBattery(): void {
-  const battery = Object.assign(new EventTarget(), { charging: true, level: 0.8 });
-  const set = (charging: boolean) => {
-    battery.charging = charging;
-    battery.dispatchEvent(new Event('chargingchange'));
-  };
-  Object.defineProperty(navigator, 'getBattery', { value: () => Promise.resolve(battery), configurable: true });
-  Object.assign(window, { __battery: { set } });
-}
-
-const setCharging = (page: Page, charging: boolean) =>
-  page.evaluate((charging) => {
-    (window as unknown as { __battery: { set(charging: boolean): void } }).__battery.set(charging);
-  }, charging);
-
 test('a page on battery leaves its peer room, and joins it again once plugged in', async ({ browser, grid }) => {
   const { coordinator } = grid;
   const seeded = await seedTableJob(coordinator.url, coordinator.operator.token, { units: 60 });
-  const a = await openVolunteer(browser, coordinator.url, seeded.project, { name: 'a', initScript: fakeBattery });
+  const a = await openVolunteer(browser, coordinator.url, seeded.project, { name: 'a', initScript: fakeBatteryScript });
   const b = await openVolunteer(browser, coordinator.url, seeded.project, { name: 'b' });
   for (const page of [a.page, b.page]) await throttle(page, 30);
   await Promise.all([start(a.page), start(b.page)]);

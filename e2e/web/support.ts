@@ -18,6 +18,7 @@ export const WEB_DIST = join(root, 'apps', 'web', 'dist');
 export const STORE_HARNESS_DIST = join(here, 'store-harness', 'dist');
 export { CHROMIUM_ARGS, CHROMIUM_PATH as CHROMIUM } from '../support/chromium';
 import { CHROMIUM_ARGS, CHROMIUM_PATH as CHROMIUM } from '../support/chromium';
+import { fakeBatteryScript, setCharging } from '../support/battery';
 
 /** Builds apps/web as `npm run build` does; BRICOLAGE_SKIP_WEB_BUILD=1 reuses an existing dist. */
 export async function buildWeb(): Promise<string> {
@@ -209,24 +210,12 @@ export async function setHidden(page: Page, hidden: boolean): Promise<void> {
   }, hidden);
 }
 
-/** Replaces the Battery Status API with one the test controls through `window.__battery`. */
+/** Replaces the Battery Status API with one the test controls through `window.__battery` (../support/battery.ts). */
 export async function fakeBattery(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const battery = Object.assign(new EventTarget(), { charging: true, level: 0.8 });
-    const set = (charging: boolean) => {
-      battery.charging = charging;
-      battery.dispatchEvent(new Event('chargingchange'));
-    };
-    Object.defineProperty(navigator, 'getBattery', { value: () => Promise.resolve(battery), configurable: true });
-    Object.assign(window, { __battery: { set } });
-  });
+  await page.addInitScript(fakeBatteryScript);
 }
 
-export async function setCharging(page: Page, charging: boolean): Promise<void> {
-  await page.evaluate((charging) => {
-    (window as unknown as { __battery: { set(charging: boolean): void } }).__battery.set(charging);
-  }, charging);
-}
+export { setCharging };
 
 /** The number in the page's "N receipts" line. */
 export async function receiptCount(page: Page): Promise<number> {

@@ -1,25 +1,11 @@
 // Requests that never reach a route, over a raw socket: Node's parser refuses them, or the adapter cannot make a
 // Request of them. Each gets the API's JSON error body (it was a bare status line), and the coordinator goes on.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Coordinator, startCoordinator } from '../server';
-
-/** Sends `request` as raw bytes and returns what the server wrote back before it closed. */
-function raw(port: number, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let answer = '';
-    socket.on('data', (chunk) => {
-      answer += chunk.toString();
-    });
-    socket.on('close', () => resolve(answer));
-    socket.on('error', reject);
-    socket.end(request);
-  });
-}
+import { exchangeBytes } from '../testing/raw-http';
 
 describe('a request no route sees', () => {
   let coordinator: Coordinator;
@@ -46,7 +32,7 @@ describe('a request no route sees', () => {
   ];
   for (const [name, request] of cases)
     it(`answers ${name} with a JSON 400`, async () => {
-      const answer = await raw(Number(new URL(coordinator.url).port), request);
+      const answer = await exchangeBytes(coordinator.url, request);
       expect(answer).toMatch(/^HTTP\/1\.1 400 /);
       const [, text] = answer.split('\r\n\r\n');
       expect(JSON.parse(text ?? '')).toMatchObject({ error: { code: 'bad_request', message: /malformed/ } });

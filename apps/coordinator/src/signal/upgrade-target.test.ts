@@ -2,26 +2,11 @@
 // where nothing catches a throw: one request without credentials ended the coordinator. Now it is refused like
 // any other unknown address, and the coordinator goes on serving.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Coordinator, startCoordinator } from '../server';
-
-/** Sends `request` as raw bytes and returns all the server wrote back before it closed. */
-function raw(port: number, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let answer = '';
-    socket.on('data', (chunk) => {
-      answer += chunk.toString();
-    });
-    socket.on('end', () => resolve(answer));
-    socket.on('close', () => resolve(answer));
-    socket.on('error', reject);
-    socket.write(request);
-  });
-}
+import { exchangeBytes } from '../testing/raw-http';
 
 describe('the signaling handshake', () => {
   let coordinator: Coordinator;
@@ -36,10 +21,9 @@ describe('the signaling handshake', () => {
   });
 
   it('refuses a request target that is no path with a JSON 404, and the coordinator keeps serving', async () => {
-    const port = new URL(coordinator.url).port;
     for (const target of ['//', '//x/y', '///signal', 'http://[']) {
-      const answer = await raw(
-        Number(port),
+      const answer = await exchangeBytes(
+        coordinator.url,
         `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
           'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
       );

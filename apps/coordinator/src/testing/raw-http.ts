@@ -2,6 +2,7 @@
 // that answers before reading the whole body may then drop the connection, and a pooled client (fetch)
 // would report the cut write instead of the answer, or send the next request down a dead socket.
 import { type ClientRequest, type IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 
 export interface RawRequest {
   readonly method: string;
@@ -75,4 +76,22 @@ function openRaw(url: string, r: Omit<RawRequest, 'body'>, length: number | null
     });
   });
   return { request, reply };
+}
+
+/**
+ * Writes `bytes` on a socket of their own and returns all the server wrote back before it closed: for requests
+ * node:http cannot send (a Content-Length that is no number, a Host that is no host, an upgrade to `//`).
+ */
+export function exchangeBytes(url: string, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += chunk.toString();
+    });
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+    socket.end(bytes);
+  });
 }
