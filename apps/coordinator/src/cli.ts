@@ -4,7 +4,14 @@
 // one that coordinator refuses, and says so.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { API, type BanList, type BanResponse, type CreatedProject, type Project } from '@bricolage/protocol';
+import {
+  API,
+  type BanList,
+  type BanResponse,
+  type CreatedProject,
+  type Project,
+  VolunteerKey,
+} from '@bricolage/protocol';
 import { operatorTokenPath, readOperatorToken, rotateOperatorToken } from './operator-token';
 
 const USAGE = `usage:
@@ -34,10 +41,24 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/**
+ * A volunteer key is base64url, so one in 64 begins with '-' and parseArgs would read it as an option
+ * ("Unknown option '-m'"). An argument that is a whole key is a key wherever it stands: it is moved
+ * after '--', where every argument is positional. It is the last positional of the commands that take
+ * one, so the order of the positionals is kept.
+ */
+function keysAsPositionals(args: readonly string[]): string[] {
+  const isDashedKey = (a: string) => a.startsWith('-') && VolunteerKey.safeParse(a).success;
+  const end = args.indexOf('--');
+  const options = end === -1 ? args : args.slice(0, end);
+  const after = end === -1 ? [] : args.slice(end + 1);
+  return [...options.filter((a) => !isDashedKey(a)), '--', ...options.filter(isDashedKey), ...after];
+}
+
 let parsed: ReturnType<typeof parse>;
 function parse() {
   return parseArgs({
-    args: process.argv.slice(2),
+    args: keysAsPositionals(process.argv.slice(2)),
     allowPositionals: true,
     options: {
       description: { type: 'string', default: '' },

@@ -55,8 +55,10 @@ export class SimVolunteer {
     readonly from: string | null = null,
   ) {}
 
-  static async create(url: string, from: string | null = null): Promise<SimVolunteer> {
-    const pair = await generateSigningKeyPair();
+  static async create(url: string, from: string | null = null, keyPrefix = ''): Promise<SimVolunteer> {
+    let pair = await generateSigningKeyPair();
+    // A key that begins with given characters ('-', say) is drawn again until one does: 64^n tries.
+    while (!pair.publicKeyText.startsWith(keyPrefix)) pair = await generateSigningKeyPair();
     const v = new SimVolunteer(url, pair.publicKeyText, pair.privateKey, from);
     await v.authenticate();
     return v;
