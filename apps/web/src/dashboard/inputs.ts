@@ -3,11 +3,17 @@
 // twice: once to check every unit against the job and count them before anything is sent, so that a bad
 // line never leaves half an upload behind; then in batches, the same batches every time, so that an upload
 // resumes by batch number.
-import { type Result, fail, ok, toBase64, WorkUnitLine } from '@bricolage/protocol';
+import { workUnitProblem } from '@bricolage/client';
+import { fail, inputCheckProblem, type JobSpec, ok, type Result, toBase64 } from '@bricolage/protocol';
 
-export interface InputSizes {
+/**
+ * What every work unit of a job must be: its input and output sizes, and (the spec) the input checks the
+ * coordinator applies at upload, so that a unit it would refuse is found before the first batch is sent.
+ */
+export interface UnitShape {
   readonly input: number;
   readonly output: number;
+  readonly spec?: JobSpec;
 }
 
 export interface Batch {
@@ -30,39 +36,11 @@ export interface InputSource {
   /** Names, sizes and modification times: the same files give the same fingerprint, for resuming. */
   readonly fingerprint: string;
   /** Reads every unit once; the number of units, or the first problem with where it is. */
-  check(sizes: InputSizes, signal: AbortSignal): Promise<Result<number>>;
+  check(shape: UnitShape, signal: AbortSignal): Promise<Result<number>>;
   batches(unitsPerBatch: number, maxBytes: number): AsyncIterable<Batch>;
 }
 
 const encoder = new TextEncoder();
-
-/** Bytes a base64 text decodes to, or null when it is not canonical base64. */
-export function base64Length(text: string): number | null {
-  if (text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return null;
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  return (text.length / 4) * 3 - padding;
-}
-
-/** The problem with one NDJSON line for a job of these sizes, or null. */
-export function lineProblem(line: string, sizes: InputSizes): string | null {
-  let json: unknown;
-  try {
-    json = JSON.parse(line);
-  } catch {
-    return 'not valid JSON';
-  }
-  const parsed = WorkUnitLine.safeParse(json);
-  if (!parsed.success) return parsed.error.issues.map((i) => `${i.path.join('.') || 'line'}: ${i.message}`).join('; ');
-  const input = base64Length(parsed.data.input);
-  if (input === null) return 'input is not base64';
-  if (input !== sizes.input) return `input is ${input} bytes; the job's inputs total ${sizes.input}`;
-  if (parsed.data.expected !== undefined) {
-    const expected = base64Length(parsed.data.expected);
-    if (expected === null) return 'expected is not base64';
-    if (expected !== sizes.output) return `expected is ${expected} bytes; the job's outputs total ${sizes.output}`;
-  }
-  return null;
-}
 
 interface Line {
   readonly text: string;
@@ -106,11 +84,14 @@ export function ndjsonSource(file: File): InputSource {
     label: file.name,
     bytes: file.size,
     fingerprint: `ndjson:${file.name}:${file.size}:${file.lastModified}`,
-    async check(sizes, signal) {
+    async check(shape, signal) {
       let units = 0;
       for await (const line of linesOf(file, signal)) {
-        const problem = lineProblem(line.text, sizes);
-        if (problem) return fail('bad_request', `${file.name} line ${line.number}: ${problem}`);
+        const problem = workUnitProblem(line.text, shape, shape.spec);
+        if (problem) {
+          const column = problem.column === undefined ? '' : `, column ${problem.column}`;
+          return fail('bad_request', `${file.name} line ${line.number}${column}: ${problem.message}`);
+        }
         units++;
       }
       if (signal.aborted) return fail('bad_request', 'cancelled');
@@ -161,12 +142,16 @@ export function binarySource(files: readonly NamedFile[]): InputSource {
     label: `${sorted.length.toLocaleString('en')} file${sorted.length === 1 ? '' : 's'}`,
     bytes,
     fingerprint: `files:${sorted.map((f) => `${f.path}:${f.file.size}:${f.file.lastModified}`).join('|')}`,
-    async check(sizes) {
+    async check(shape, signal) {
       if (sorted.length === 0) return fail('bad_request', 'no input files');
+      const checked = shape.spec?.kind === 'wgsl' && (shape.spec.inputChecks?.length ?? 0) > 0 ? shape.spec : null;
       for (const { path, file } of sorted) {
-        if (file.size !== sizes.input)
-          return fail('bad_request', `${path} is ${file.size} bytes; each input file must be the job's ${sizes.input}`);
+        if (signal.aborted) return fail('bad_request', 'cancelled');
+        if (file.size !== shape.input)
+          return fail('bad_request', `${path} is ${file.size} bytes; each input file must be the job's ${shape.input}`);
         if (path.length > 200) return fail('bad_request', `${path}: a tag (the file's path) is at most 200 characters`);
+        const outOfBounds = checked && inputCheckProblem(checked, new Uint8Array(await file.arrayBuffer()));
+        if (outOfBounds) return fail('bad_request', `${path}: ${outOfBounds}`);
       }
       return ok(sorted.length);
     },

@@ -1,6 +1,6 @@
 // The upload's batches, checks, cut and resume, against an in-memory coordinator that commits each batch
 // once per idempotency key, as POST /v1/jobs/{job}/workunits does (the e2e test runs the real one).
-import { type JobId, toBase64 } from '@bricolage/protocol';
+import { type JobId, JobSpec, toBase64 } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ApiResult, ResearcherApi, UploadReply } from './api';
 import { binarySource, ndjsonSource } from './inputs';
@@ -125,6 +125,55 @@ describe('Upload', () => {
     expect(await upload.run()).toMatchObject({
       state: 'refused',
       message: "inputs.ndjson line 302: input is 5 bytes; the job's inputs total 4",
+    });
+    expect(keys).toEqual([]);
+  });
+
+  it('checks a line as the coordinator and the CLI do: where it stops being JSON, unknown fields, canonical base64', async () => {
+    const refusal = async (extra: string) => {
+      const { api, keys } = coordinator();
+      const upload = new Upload(api, 'job_x', ndjsonSource(ndjson(3, extra)), SIZES, options(new MemoryStorage()));
+      const end = await upload.run();
+      expect(keys).toEqual([]);
+      return end.state === 'refused' ? end.message : end.state;
+    };
+    expect(await refusal('{"input": "AAAAAA==",}\n')).toMatch(/^inputs\.ndjson line 4, column 22: not JSON/);
+    expect(await refusal('{"input":"AAAAAA==","tga":"x"}\n')).toMatch(/^inputs\.ndjson line 4: .*tga/);
+    // 'AAAAAB==' has bits past the data: the coordinator refuses it, so the page must too.
+    expect(await refusal('{"input":"AAAAAB=="}\n')).toBe('inputs.ndjson line 4: input is not base64');
+  });
+
+  it("refuses a unit outside the job's input checks before sending anything, from a file or from NDJSON", async () => {
+    const spec = JobSpec.parse({
+      kind: 'wgsl',
+      shader: 'a'.repeat(64),
+      entryPoint: 'main',
+      bindings: [
+        { binding: 0, name: 'input', role: 'input', type: 'read', size: 4 },
+        { binding: 1, name: 'output', role: 'output', type: 'read_write', size: 4 },
+      ],
+      dispatch: [1, 1, 1],
+      inputChecks: [{ name: 'n', offset: 0, type: 'u32', max: '1000' }],
+    });
+    const shape = { ...SIZES, spec };
+    const { api, keys } = coordinator();
+    const over = new Uint8Array(new Uint32Array([1001]).buffer);
+    const files = [
+      { path: 'in/a.bin', file: new File([new Uint8Array(new Uint32Array([7]).buffer)], 'a.bin') },
+      { path: 'in/b.bin', file: new File([over], 'b.bin') },
+    ];
+    expect(
+      await new Upload(api, 'job_x', binarySource(files), shape, options(new MemoryStorage())).run(),
+    ).toMatchObject({
+      state: 'refused',
+      message: "in/b.bin: n = 1001 is above the job's maximum 1000",
+    });
+    const lines = ndjson(2, `${JSON.stringify({ input: toBase64(over) })}\n`);
+    expect(
+      await new Upload(api, 'job_x', ndjsonSource(lines), shape, options(new MemoryStorage())).run(),
+    ).toMatchObject({
+      state: 'refused',
+      message: "inputs.ndjson line 3: n = 1001 is above the job's maximum 1000",
     });
     expect(keys).toEqual([]);
   });

@@ -4,7 +4,7 @@
 // the same key, so that a batch the coordinator had committed before the cut is not added twice. How far an
 // upload got is kept in sessionStorage, so choosing the same files again after a reload resumes it too.
 import type { ApiFailure, ResearcherApi } from './api';
-import type { Batch, InputSizes, InputSource } from './inputs';
+import type { Batch, UnitShape, InputSource } from './inputs';
 
 export type UploadState = 'idle' | 'checking' | 'uploading' | 'done' | 'cancelled' | 'interrupted' | 'refused';
 
@@ -55,7 +55,7 @@ export class Upload {
   readonly #api: ResearcherApi;
   readonly #job: string;
   readonly #source: InputSource;
-  readonly #sizes: InputSizes;
+  readonly #shape: UnitShape;
   readonly #storage: Storage;
   readonly #maxBatchBytes: number;
   readonly #newId: () => string;
@@ -63,11 +63,11 @@ export class Upload {
   #controller: AbortController | null = null;
   #progress: UploadProgress;
 
-  constructor(api: ResearcherApi, job: string, source: InputSource, sizes: InputSizes, options: UploadOptions = {}) {
+  constructor(api: ResearcherApi, job: string, source: InputSource, shape: UnitShape, options: UploadOptions = {}) {
     this.#api = api;
     this.#job = job;
     this.#source = source;
-    this.#sizes = sizes;
+    this.#shape = shape;
     this.#storage = options.storage ?? sessionStorage;
     this.#maxBatchBytes = options.maxBatchBytes ?? 8 << 20;
     this.#newId = options.newId ?? (() => crypto.randomUUID());
@@ -114,7 +114,7 @@ export class Upload {
 
   async #run(signal: AbortSignal): Promise<UploadProgress> {
     this.#set({ state: 'checking', message: null, replayed: 0 });
-    const checked = await this.#source.check(this.#sizes, signal);
+    const checked = await this.#source.check(this.#shape, signal);
     if (signal.aborted) return this.#set({ state: 'cancelled', message: 'cancelled before anything was sent' });
     if (!checked.ok) return this.#set({ state: 'refused', message: checked.error.message });
     const total = checked.value;

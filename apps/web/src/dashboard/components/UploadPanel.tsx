@@ -50,7 +50,7 @@ export function UploadPanel({ api, job, onAdded }: { api: ResearcherApi; job: Jo
       return;
     }
     setProblem(null);
-    const u = new Upload(api, job.id, source, sizes);
+    const u = new Upload(api, job.id, source, { ...sizes, spec: job.definition.spec });
     setUpload(u);
     void go(u);
   };
