@@ -147,6 +147,7 @@ export type Job = z.infer<typeof Job>;
 /** Why a job is where it is; `stalled` when it cannot progress without someone acting. */
 export const DIAGNOSIS_CODES = [
   'running', // eligible volunteers are online and there is work for them
+  'queued', // as running, but no unit of the job is out yet: the volunteers take it as they ask for work
   'waiting_for_results', // every unit that wants a replica has one out: results are on their way
   'completed',
   'cancelled',

@@ -43,11 +43,26 @@ const facts = (f: Partial<DiagnosisFacts>): DiagnosisFacts => ({
 
 describe('diagnose', () => {
   it('says a job with eligible volunteers and work for them is running', () => {
-    expect(diagnose(facts({}))).toEqual({
+    expect(diagnose(facts({ counts: counts({ unsent: 8, in_progress: 2 }) }))).toEqual({
       code: 'running',
       stalled: false,
       why: 'running: 1 of 1 connected volunteers can run it',
       volunteers: { connected: 1, eligible: 1 },
+    });
+  });
+
+  it('says queued, not running, while none of its units is out: the volunteers may be busy with other jobs', () => {
+    expect(diagnose(facts({}))).toEqual({
+      code: 'queued',
+      stalled: false,
+      why: "queued: 10 work units wait and none is leased yet; the eligible volunteer online leases them as it asks for work, other jobs' units perhaps first",
+      volunteers: { connected: 1, eligible: 1 },
+    });
+    const online = [seen('a', GPU_CAPABILITIES), seen('b', GPU_CAPABILITIES)];
+    const later = counts({ unsent: 4, validated: 6 });
+    expect(diagnose(facts({ online, counts: later, wanting: 4 }))).toMatchObject({
+      code: 'queued',
+      why: "queued: 4 work units wait and none is leased yet; the 2 eligible volunteers online lease them as they ask for work, other jobs' units perhaps first",
     });
   });
 

@@ -115,5 +115,18 @@ export function diagnose(f: DiagnosisFacts): JobDiagnosis {
       `${plural(f.wanting, 'work unit')} wait for more volunteers: each needs ${f.minQuorum} distinct volunteers to agree, ` +
         `and the eligible volunteers online (${eligible.length}) already hold or returned them`,
     );
+  // Volunteers that could run it online, yet nothing of it out: they are busy with other jobs' units (a lease
+  // offers jobs in a random order), or have not asked for work since it was added. "Running" would not be true.
+  if (c.in_progress === 0) {
+    const who =
+      eligible.length === 1
+        ? 'the eligible volunteer online leases them as it asks'
+        : `the ${eligible.length} eligible volunteers online lease them as they ask`;
+    return result(
+      'queued',
+      false,
+      `queued: ${plural(f.wanting, 'work unit')} wait and none is leased yet; ${who} for work, other jobs' units perhaps first`,
+    );
+  }
   return result('running', false, `running: ${eligible.length} of ${f.online.length} connected volunteers can run it`);
 }
