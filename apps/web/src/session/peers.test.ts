@@ -34,8 +34,14 @@ const modelWithProject = (): ViewModel => {
   return model;
 };
 
-/** A volunteer whose room answers wait for `answer` (immediate by default); `asked` counts room requests. */
-const fakeVolunteer = (answer: () => Promise<void> = async () => undefined) => {
+/**
+ * The coordinator's answer to a room request is a round trip over the network: a real wait, longer than the
+ * few milliseconds a loaded machine can take to load the peer layer, so that no test passes by racing a timer.
+ */
+const roundTrip = () => new Promise<void>((resolve) => setTimeout(resolve, 30));
+
+/** A volunteer whose room answers wait for `answer` (a network round trip by default); `asked` counts room requests. */
+const fakeVolunteer = (answer: () => Promise<void> = roundTrip) => {
   const counts = { asked: 0 };
   const volunteer = {
     peerRoom: async (project: string) => {
@@ -58,7 +64,16 @@ const peersFor = (model: ViewModel, volunteer: Volunteer): Peers =>
     volunteer: async () => volunteer,
   });
 
+/** Long enough for what runs at once (no room is asked for while paused); a join itself is awaited with `joined`. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/**
+ * Waits until the rooms joined are these. A join asks the coordinator, then loads the peer layer with a dynamic
+ * import: neither has a fixed duration, and a fixed pause raced them (the import alone took 12 ms of its 20 on
+ * a busy 2-core machine).
+ */
+const joined = (expected: string[]) =>
+  vi.waitFor(() => expect(rooms.joined).toEqual(expected), { timeout: 5_000, interval: 5 });
 
 describe('Peers', () => {
   it('joins no room while paused on battery, and joins once the charger is back', async () => {
@@ -70,27 +85,25 @@ describe('Peers', () => {
     expect(counts.asked).toBe(0);
     expect(rooms.joined).toEqual([]);
     peers.setPaused(false);
-    await settle();
-    expect(rooms.joined).toEqual(['p1']);
+    await joined(['p1']);
     peers.leave();
   });
 
   it('leaves its rooms on battery and joins them again after, unless stopped meanwhile', async () => {
-    const { volunteer } = fakeVolunteer();
+    const { volunteer, counts } = fakeVolunteer();
     const peers = peersFor(modelWithProject(), volunteer);
     peers.start();
-    await settle();
-    expect(rooms.joined).toEqual(['p1']);
+    await joined(['p1']);
     peers.setPaused(true);
     expect(rooms.left).toEqual(['p1']);
     peers.setPaused(false);
-    await settle();
-    expect(rooms.joined).toEqual(['p1', 'p1']);
-    // Stopped while on battery: the charger does not bring the rooms back.
+    await joined(['p1', 'p1']);
+    // Stopped while on battery: the charger does not bring the rooms back (nor asks for them: a join begins so).
     peers.setPaused(true);
     peers.leave();
     peers.setPaused(false);
     await settle();
+    expect(counts.asked).toBe(2);
     expect(rooms.joined).toEqual(['p1', 'p1']);
   });
 
