@@ -389,12 +389,23 @@ describe('a coordinator with peers turned off', () => {
 
 describe('the signaling server and silent clients', () => {
   it('closes a connection that does not answer its pings with 4408, and keeps an answering one', async () => {
-    const s = await start({ pingMs: 50 });
+    // The answering client is in this process: its pong is read only when this process runs again, and a ping
+    // unanswered at the next tick closes it. At 50 ms between pings, any stall of 50 ms (a collection, a loaded
+    // 2-core machine) closed it too; 500 ms leaves a slow machine ten times that, and the silent one still goes
+    // within a second.
+    const s = await start({ pingMs: 500 });
     try {
       const room = await peerRoom(s, s.projects[0] as string);
       const silent = await connect(wsUrl(s, room.signaling), { autoPong: false });
       const alive = await connect(wsUrl(s, room.signaling));
       if (!silent.ok || !alive.ok) throw new Error('handshake refused');
+      // Such a stall, on purpose: the process busy for 150 ms just after the answering client was pinged.
+      let stalls = 0;
+      alive.client.ws.on('ping', () => {
+        if (stalls++ > 0) return;
+        const end = performance.now() + 150;
+        while (performance.now() < end);
+      });
       expect((await silent.client.closed).code).toBe(SIGNAL_CLOSE.timeout);
       expect(alive.client.ws.readyState).toBe(WebSocket.OPEN);
       expect(s.coordinator.signaling.stats().closed.timeout).toBe(1);
