@@ -232,13 +232,18 @@ export async function openVolunteer(
   return { context, page };
 }
 
+/**
+ * A number the page shows in an attribute, or -1 where it shows no such element. Read in one evaluation, with no
+ * timeout of its own: a page slow to answer (its main thread busy, on a loaded machine) is waited for, not read as
+ * showing nothing. Were a 1 s timeout taken for -1, one slow read among the ~180 the outage test samples during its
+ * minute would fail that test (it fails on any -1: the swarm view must stay up).
+ */
 const attribute = async (page: Page, testId: string, name: string): Promise<number> =>
   Number(
-    (await page
-      .getByTestId(testId)
-      .first()
-      .getAttribute(name, { timeout: 1000 })
-      .catch(() => null)) ?? -1,
+    (await page.evaluate(([id, attr]) => document.querySelector(`[data-testid="${id}"]`)?.getAttribute(attr) ?? null, [
+      testId,
+      name,
+    ] as const)) ?? -1,
   );
 
 /** Volunteers the page's swarm view shows (-1 before it shows any). */
