@@ -270,6 +270,38 @@ describe('the blob exchange', () => {
     }
   });
 
+  it('refuses a hello that claims the id of a peer already linked, so an impostor cannot get that peer dropped', async () => {
+    const net = new SimNetwork(12);
+    const presence = new Presence();
+    const bytes = randomBlob(3 * BLOB_CHUNK_BYTES, 6);
+    const manifest = manifestOf(bytes);
+    const me = makeNode(net, 1, presence);
+    const honest = makeNode(net, 2, presence);
+    honest.shelf.put(manifest.hash, bytes);
+    presence.say(2, manifest.hash);
+    connect(net, honest, me);
+    await net.advance(100);
+
+    // Another connection says it is peer 2 (awareness ids are anyone's to claim), then breaks the protocol.
+    for (const claimed of [2, 1]) {
+      const [impostor, mine] = net.pair();
+      const link = me.exchange.connect(mine);
+      mine.onMessage = (m) => link.receive(m);
+      impostor.send(encodeFrame({ t: 'hello', peer: claimed }));
+      impostor.send(new Uint8Array([1, 2, 3]));
+      await net.advance(100);
+      expect(mine.closed).toBe(true);
+    }
+
+    // The real peer 2 is neither denied nor blamed, and still serves the blob.
+    expect(me.exchange.denied(2)).toBe(false);
+    expect(me.exchange.denied(1)).toBe(false);
+    expect(me.exchange.stats().dropped.map((d) => d.peer)).toEqual([null, null]);
+    expect(me.exchange.stats().dropped[0]?.reason).toContain('peer 2');
+    const result = await net.run(me.exchange.fetch(manifest.hash, manifest));
+    expect(result.ok && result.peers).toEqual([2]);
+  });
+
   it('serves exact chunks of what it holds and `none` for what it does not', async () => {
     const net = new SimNetwork(8);
     const me = makeNode(net, 1, new Presence());

@@ -180,6 +180,12 @@ export class BlobExchange implements ChunkRequests {
         this.drop(link, 'said hello twice');
         return;
       }
+      // An id is only a claim: one that this volunteer or another open link already is, is refused without
+      // taking it as the link's, or an impostor's misbehaviour would get the real peer denied and blamed.
+      if (header.peer === this.#o.self || this.#claimed(header.peer)) {
+        this.drop(link, `said it was peer ${header.peer}, which another connection already is`);
+        return;
+      }
       link.peer = header.peer;
       if (this.#denied.has(header.peer)) {
         this.drop(link, 'was dropped before', false);
@@ -249,6 +255,11 @@ export class BlobExchange implements ChunkRequests {
       if (this.#send(link, encodeFrame({ t: 'chunk', id, hash: hash as never, index }, payload)))
         this.#stats.bytesServed += payload.length;
     });
+  }
+
+  #claimed(peer: number): boolean {
+    for (const l of this.#links) if (!l.dead && l.peer === peer) return true;
+    return false;
   }
 
   /** @internal Asks `link` for a chunk; false when the link is gone. */
