@@ -11,6 +11,7 @@ import { BlobExchange, type Channel, type ExchangeStats } from './blob-exchange'
 import { HeadGossip } from './head-gossip';
 import { type HeldCounts, HeldUnits } from './held-units';
 import { combinedRate, type PeerView, readPeers } from './presence';
+import { RoomAwareness } from './room-awareness';
 import { BlobShelf } from './shelf';
 import { Watchdog } from './watchdog';
 import { LogWitness, type WitnessAlarm, type WitnessStats } from './witness';
@@ -112,6 +113,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
   let bytesFromCoordinator = 0;
   let left = false;
   let provider: WebrtcProvider;
+  const awareness = new RoomAwareness(doc);
 
   const witness = new LogWitness({ publicKey: options.coordinatorKey, consistency: options.consistency });
   const exchange = new BlobExchange({
@@ -173,7 +175,8 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       maxConns: options.maxConns ?? 16,
       // Tabs of one browser profile share a BroadcastChannel room; they still get a WebRTC connection each.
       filterBcConns: true,
-      ...(provider ? { awareness: provider.awareness } : {}),
+      // One awareness for the swarm's life (it carries over to a renewed provider), guarded against peers.
+      awareness,
       // No public ICE server, ever, unless the coordinator names one: the default would reach out to Google.
       peerOpts: { config: { iceServers: [...r.iceServers] }, wrtc },
     });
