@@ -17,7 +17,12 @@ export class HeadGossip {
     /** Called when the alarms changed. */
     private readonly onAlarm: () => void,
   ) {
-    evidence.observe(() => void this.#readEvidence());
+    evidence.observe((event) => {
+      // Any peer may delete or overwrite what another put in the doc: evidence this page holds is put back, or a
+      // peer (the coordinator's accomplice) could keep the pages that join after it from ever seeing the alarm.
+      if (!event.transaction.local) this.#restore();
+      void this.#readEvidence();
+    });
   }
 
   /** Checks the heads peers announce (their presence, parsed). */
@@ -35,12 +40,23 @@ export class HeadGossip {
 
   /** Puts each split view the witness found in the doc, as evidence for every page. */
   share(): void {
+    this.#restore();
+    this.onAlarm();
+  }
+
+  /** Writes each split view found that the doc does not hold as it was found (missing, or replaced by a peer). */
+  #restore(): void {
     for (const alarm of this.witness.alarms()) {
       if (alarm.kind !== 'split-view') continue;
       const id = [alarm.a.head.root, alarm.b.head.root].sort().join(':');
-      if (!this.evidence.has(id)) this.evidence.set(id, { a: alarm.a, b: alarm.b } satisfies Evidence);
+      const held = SplitViewEvidence.safeParse(this.evidence.get(id));
+      // Either order is the same evidence: two pages that found it each way must not rewrite each other's.
+      const same =
+        held.success &&
+        [held.data.a.signature, held.data.b.signature].sort().join() ===
+          [alarm.a.signature, alarm.b.signature].sort().join();
+      if (!same) this.evidence.set(id, { a: alarm.a, b: alarm.b } satisfies Evidence);
     }
-    this.onAlarm();
   }
 
   async #readEvidence(): Promise<void> {

@@ -1,19 +1,9 @@
-import { type SignedTreeHead, signTreeHead, toHex } from '@bricolage/protocol';
+import type { SignedTreeHead } from '@bricolage/protocol';
 import { createTestLog, type TestLog } from '@bricolage/receipts/testing';
 import { describe, expect, it } from 'vitest';
+import { forkedHead } from './testing/forked-head';
 import { seededRandom } from './testing/sim-network';
 import { LogWitness } from './witness';
-
-/** A head for `size` that the coordinator signs with another root: what it shows the other half of a split view. */
-async function forkedHead(log: TestLog, size: number, salt = 'fork'): Promise<SignedTreeHead> {
-  const root = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${salt}${size}`)));
-  return signTreeHead(log.key.privateKey, {
-    log: log.key.publicKeyText,
-    size,
-    root: toHex(root),
-    at: 1_700_000_000_000,
-  });
-}
 
 const witnessOf = (log: TestLog, reachable: () => boolean = () => true) =>
   new LogWitness({

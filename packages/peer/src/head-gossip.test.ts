@@ -1,0 +1,61 @@
+import { createTestLog, type TestLog } from '@bricolage/receipts/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { HeadGossip } from './head-gossip';
+import { forkedHead } from './testing/forked-head';
+import { LogWitness } from './witness';
+
+const docs: Y.Doc[] = [];
+afterEach(() => {
+  for (const doc of docs.splice(0)) doc.destroy();
+});
+
+/** Docs that hear each other's updates at once, as a room's do once synced. */
+function room(count: number): Y.Doc[] {
+  const made = Array.from({ length: count }, () => new Y.Doc());
+  for (const doc of made)
+    doc.on('update', (update: Uint8Array, origin: unknown) => {
+      for (const other of made) if (other !== doc && origin !== 'room') Y.applyUpdate(other, update, 'room');
+    });
+  docs.push(...made);
+  return made;
+}
+
+/** A page joining later, as the swarm does: its gossip made on an empty doc, then the room's doc as it is now. */
+function joinLate(from: Y.Doc, witness: LogWitness): void {
+  const doc = new Y.Doc();
+  docs.push(doc);
+  new HeadGossip(witness, doc.getMap('evidence'), () => undefined);
+  Y.applyUpdate(doc, Y.encodeStateAsUpdate(from));
+}
+
+const witnessOf = (log: TestLog) =>
+  new LogWitness({ publicKey: log.key.publicKeyText, consistency: (from, to) => log.consistency(from, to) });
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+describe('split-view evidence in the room', () => {
+  it('is put back when a peer deletes or overwrites it, so that pages joining later still see the alarm', async () => {
+    const log = await createTestLog();
+    for (let i = 0; i < 3; i++) await log.append('A'.repeat(43));
+    const [mine, theirs] = room(2) as [Y.Doc, Y.Doc];
+    const witness = witnessOf(log);
+    const gossip = new HeadGossip(witness, mine.getMap('evidence'), () => undefined);
+    await witness.observe(await log.head(3), 'self');
+    await witness.observe(await forkedHead(log, 3), 2);
+    gossip.share();
+    const evidence = theirs.getMap('evidence');
+    expect(evidence.size).toBe(1);
+    const id = [...evidence.keys()][0] as string;
+
+    // A peer (any peer may write anything to the doc) deletes it, then overwrites it with junk.
+    for (const tamper of [() => evidence.delete(id), () => evidence.set(id, { a: 'nothing', b: 'to see' })]) {
+      tamper();
+      await settle();
+      const late = witnessOf(log);
+      joinLate(theirs, late);
+      await settle();
+      expect(late.alarms()).toMatchObject([{ kind: 'split-view' }]);
+    }
+  });
+});
