@@ -1,5 +1,5 @@
 import { createTestLog, type TestLog } from '@bricolage/receipts/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { HeadGossip } from './head-gossip';
 import { forkedHead } from './testing/forked-head';
@@ -57,5 +57,22 @@ describe('split-view evidence in the room', () => {
       await settle();
       expect(late.alarms()).toMatchObject([{ kind: 'split-view' }]);
     }
+  });
+
+  it('checks each piece of evidence once as it arrives, not all of them again at every change', async () => {
+    const log = await createTestLog();
+    await log.append('A'.repeat(43));
+    const [mine, theirs] = room(2) as [Y.Doc, Y.Doc];
+    const witness = witnessOf(log);
+    new HeadGossip(witness, mine.getMap('evidence'), () => undefined);
+    // A peer writes well-formed evidence whose signatures are wrong, one piece per update.
+    const head = await log.head(1);
+    const bad = { ...head, signature: 'A'.repeat(86) };
+    for (let i = 0; i < 50; i++)
+      theirs.getMap('evidence').set(`junk${i}`, { a: bad, b: { ...bad, head: { ...bad.head, size: i } } });
+    // Two heads a piece, each checked once: 100, and no more (every piece again at each change: 2,550).
+    await vi.waitFor(() => expect(witness.stats().invalid).toBeGreaterThanOrEqual(100), { timeout: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(witness.stats().invalid).toBe(100);
   });
 });

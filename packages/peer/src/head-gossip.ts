@@ -21,7 +21,9 @@ export class HeadGossip {
       // Any peer may delete or overwrite what another put in the doc: evidence this page holds is put back, or a
       // peer (the coordinator's accomplice) could keep the pages that join after it from ever seeing the alarm.
       if (!event.transaction.local) this.#restore();
-      void this.#readEvidence();
+      // Only what this change wrote: all of it again at every change would let a peer that writes pieces one at
+      // a time make this page check n² signatures.
+      void this.#readEvidence([...event.keysChanged]);
     });
   }
 
@@ -59,10 +61,10 @@ export class HeadGossip {
     }
   }
 
-  async #readEvidence(): Promise<void> {
+  async #readEvidence(keys: readonly string[]): Promise<void> {
     const before = this.witness.alarms().length;
-    for (const value of this.evidence.values()) {
-      const parsed = SplitViewEvidence.safeParse(value);
+    for (const key of keys) {
+      const parsed = SplitViewEvidence.safeParse(this.evidence.get(key));
       if (!parsed.success) continue;
       // Checked like any head: a forged piece of evidence fails its signature and is ignored.
       await this.witness.observe(parsed.data.a, 'evidence');
