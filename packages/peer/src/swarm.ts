@@ -10,6 +10,7 @@ import { tappedWebRtc } from './blob-channel';
 import { BlobExchange, type Channel, type ExchangeStats } from './blob-exchange';
 import { HeadGossip } from './head-gossip';
 import { type HeldCounts, HeldUnits } from './held-units';
+import { dropStuckPending, syncStep1 } from './pending-updates';
 import { combinedRate, type PeerView, readPeers } from './presence';
 import { RoomAwareness } from './room-awareness';
 import { BlobShelf } from './shelf';
@@ -95,7 +96,11 @@ interface ConnWithPeer {
   readonly connected: boolean;
   readonly synced: boolean;
   readonly closed: boolean;
-  readonly peer: { readonly _pc?: RTCPeerConnection; on(event: 'data', listener: () => void): void };
+  readonly peer: {
+    readonly _pc?: RTCPeerConnection;
+    on(event: 'data', listener: () => void): void;
+    send(data: Uint8Array): void;
+  };
   destroy(): void;
 }
 
@@ -163,8 +168,23 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     for (const conn of conns().values()) {
       if (listening.has(conn)) continue;
       listening.add(conn);
-      conn.peer.on('data', () => heard.add(conn));
+      conn.peer.on('data', () => {
+        heard.add(conn);
+        boundPending();
+      });
     }
+  }
+
+  /** Pending updates past the bound are dropped (pending-updates.ts), and what they held asked of every peer. */
+  function boundPending(): void {
+    if (!dropStuckPending(doc)) return;
+    const step1 = syncStep1(doc);
+    for (const conn of conns().values())
+      try {
+        conn.peer.send(step1);
+      } catch (error) {
+        void error; // A connection closing: it syncs afresh if it comes back.
+      }
   }
 
   function connect(r: PeerRoom): WebrtcProvider {
@@ -229,6 +249,8 @@ export function joinSwarm(options: SwarmOptions): Swarm {
   let renewing = false;
   const tick = setInterval(() => {
     listen();
+    // Also here: a message that made y-webrtc throw never reaches the listener above.
+    boundPending();
     watchdog.tick();
     void renewIfExpired();
   }, TICK_MS);
