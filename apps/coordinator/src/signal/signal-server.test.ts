@@ -415,3 +415,24 @@ describe('the signaling server and silent clients', () => {
     }
   });
 });
+
+describe('the signaling server and data it cannot pass on', () => {
+  it('closes with 4400, logging one line, a publish nested too deep to write out again, and relays the next', async () => {
+    const s = await start({ maxMessageBytes: 64 * 1024 });
+    try {
+      const project = s.projects[0] as string;
+      const a = await enter(s, project);
+      const b = await enter(s, project);
+      // 30,000 arrays in one another: 60 kB, parsed without trouble, but too deep for JSON.stringify's stack.
+      const depth = 30_000;
+      a.send(`{"type":"publish","topic":"${roomName(project)}","data":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+      expect((await a.closed).code).toBe(SIGNAL_CLOSE.badMessage);
+      expect(s.logs.filter((l) => l.includes('failed to handle'))).toEqual([]);
+      expect(s.logs.some((l) => l.includes('nested too deep'))).toBe(true);
+      b.ws.close();
+      await stillServing(s);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -183,7 +183,12 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
           return;
         }
         // Re-serialised from the parsed message: nothing but the protocol's fields is passed on.
-        const text = JSON.stringify({ type: 'publish', topic: message.topic, data: message.data });
+        const text = relayText(message.topic, message.data);
+        if (text === null) {
+          // JSON.parse takes any depth; JSON.stringify recurses, and thousands of nested arrays overflow it.
+          shut(peer, 'bad_message', 'data nested too deep to pass on');
+          return;
+        }
         for (const receiver of topics.get(message.topic) ?? []) {
           if (receiver === peer || receiver.closing || receiver.ws.readyState !== WebSocket.OPEN) continue;
           if (receiver.ws.bufferedAmount > limits.maxBufferedBytes) {
@@ -376,6 +381,16 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
       wss.close();
     },
   };
+}
+
+/** The publish as relayed, or null when its data cannot be written out again (nested past the stack's depth). */
+function relayText(topic: string, data: unknown): string | null {
+  try {
+    return JSON.stringify({ type: 'publish', topic, data });
+  } catch (error) {
+    if (error instanceof RangeError) return null;
+    throw error;
+  }
 }
 
 /** A tab closed or a network dropped: the socket is gone, which is no one's fault and nothing to log. */
