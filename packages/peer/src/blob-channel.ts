@@ -15,17 +15,38 @@ export interface BlobChannelEvents {
   open(channel: Channel, pc: RTCPeerConnection): { receive(bytes: Uint8Array): void; closed(): void };
 }
 
-/** simple-peer's `wrtc` option: browser WebRTC, with the blob channel added to every connection. */
-export function tappedWebRtc(events: BlobChannelEvents): {
+/**
+ * simple-peer's `wrtc` option: browser WebRTC, with the blob channel added to every connection, and at most
+ * `maxOpen` connections open at once. y-webrtc caps the connections it starts, not those it answers: every
+ * signaling offer addressed to this tab from a new sender gets a connection, and anyone in the room can send
+ * hundreds (Chromium refuses a page's 500th, and each one gathers ICE candidates meanwhile). A connection over the
+ * cap fails to construct, which simple-peer and y-webrtc take as a failed connection.
+ */
+export function tappedWebRtc(
+  events: BlobChannelEvents,
+  maxOpen: number,
+): {
   RTCPeerConnection: typeof RTCPeerConnection;
   RTCSessionDescription: typeof RTCSessionDescription;
   RTCIceCandidate: typeof RTCIceCandidate;
 } {
   const Base = globalThis.RTCPeerConnection;
+  const open = new Set<RTCPeerConnection>();
   class WithBlobChannel extends Base {
     constructor(config?: RTCConfiguration) {
+      if (open.size >= maxOpen) throw new Error(`${maxOpen} peer connections are open already`);
       super(config);
+      open.add(this);
+      // Closed by the remote end or the network: simple-peer then calls close() too, but not always at once.
+      this.addEventListener('connectionstatechange', () => {
+        if (this.connectionState === 'closed' || this.connectionState === 'failed') open.delete(this);
+      });
       addBlobChannel(this, events);
+    }
+
+    override close(): void {
+      open.delete(this);
+      super.close();
     }
   }
   return {

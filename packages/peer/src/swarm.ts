@@ -130,19 +130,24 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     onChange: changed,
   });
   const pcs = new Map<Channel, RTCPeerConnection>();
-  const wrtc = tappedWebRtc({
-    open(channel, pc) {
-      pcs.set(channel, pc);
-      const link = exchange.connect(channel);
-      return {
-        receive: (bytes) => link.receive(bytes),
-        closed: () => {
-          pcs.delete(channel);
-          link.closed();
-        },
-      };
+  const maxConns = options.maxConns ?? 16;
+  const wrtc = tappedWebRtc(
+    {
+      open(channel, pc) {
+        pcs.set(channel, pc);
+        const link = exchange.connect(channel);
+        return {
+          receive: (bytes) => link.receive(bytes),
+          closed: () => {
+            pcs.delete(channel);
+            link.closed();
+          },
+        };
+      },
     },
-  });
+    // y-webrtc starts maxConns itself and answers whoever offers: twice that leaves a large room its answers.
+    2 * maxConns,
+  );
 
   /** Closes the WebRTC connection a dropped peer's channel belongs to, through y-webrtc so that it forgets it. */
   function closeConnection(channel: Channel): void {
@@ -192,7 +197,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     const next = new WebrtcProvider(r.room, doc, {
       signaling: [signaling],
       password: r.secret,
-      maxConns: options.maxConns ?? 16,
+      maxConns,
       // Tabs of one browser profile share a BroadcastChannel room; they still get a WebRTC connection each.
       filterBcConns: true,
       // One awareness for the swarm's life (it carries over to a renewed provider), guarded against peers.
