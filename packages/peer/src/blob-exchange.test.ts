@@ -226,6 +226,35 @@ describe('the blob exchange', () => {
     expect(result.ok && Buffer.from(result.bytes).equals(Buffer.from(bytes))).toBe(true);
   });
 
+  it('gives up on a peer that withholds a chunk while it keeps sending other things, and the caller falls back', async () => {
+    const net = new SimNetwork(13);
+    const presence = new Presence();
+    const bytes = randomBlob(2 * BLOB_CHUNK_BYTES, 8);
+    const manifest = manifestOf(bytes);
+    const me = makeNode(net, 1, presence);
+    const staller = makeNode(net, 2, presence);
+    staller.shelf.put(manifest.hash, bytes);
+    presence.say(2, manifest.hash);
+    // Swallows the chunks it is asked for, and every 500 ms asks for something itself: it is not silent.
+    const swallow = (b: Uint8Array) => {
+      const d = decodeFrame(b);
+      return d.ok && d.header.t === 'chunk' ? null : b;
+    };
+    const [theirs] = connect(net, staller, me, { tamperA: swallow });
+    let asked = 0;
+    const chatter = () => {
+      theirs.send(encodeFrame({ t: 'get', id: 1000 + asked++, hash: 'cd'.repeat(32) as never, index: 0 }));
+      net.timers.set(chatter, 500);
+    };
+    chatter();
+    await net.advance(100);
+    const started = net.now();
+    const result = await net.run(me.exchange.fetch(manifest.hash, manifest), 50_000);
+    expect(result).toEqual({ ok: false, reason: 'every peer that held it failed or left' });
+    // Two rounds of the 1 s timeout, not for as long as it chatters.
+    expect(net.now() - started).toBeLessThan(3000);
+  });
+
   it('asks the others when a peer no longer has the blob, or leaves mid-fetch', async () => {
     const net = new SimNetwork(6);
     const presence = new Presence();

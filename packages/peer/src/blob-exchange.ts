@@ -82,7 +82,10 @@ interface Request {
 export class Link {
   peer: number | null = null;
   dead = false;
-  /** When anything last arrived from this peer: a peer still delivering is busy, not gone. */
+  /**
+   * When this peer last answered one of our requests still open: a peer still delivering is busy, not gone. Only
+   * answers count: a peer that withheld a chunk while sending anything else would have held the fetch for ever.
+   */
   heardAt = 0;
   readonly requests = new Map<number, Request>();
   serving: Promise<void> = Promise.resolve();
@@ -169,7 +172,6 @@ export class BlobExchange implements ChunkRequests {
   /** @internal A message from `link`, decoded (or why it could not be). */
   receive(link: Link, decoded: Decoded): void {
     if (link.dead) return;
-    link.heardAt = this.#now();
     if (!decoded.ok) {
       this.drop(link, `sent ${decoded.reason}`);
       return;
@@ -207,6 +209,7 @@ export class BlobExchange implements ChunkRequests {
         const request = link.requests.get(header.id);
         // A late answer to a request already asked of another peer (it timed out): nothing to do.
         if (!request) return;
+        link.heardAt = this.#now();
         link.requests.delete(header.id);
         this.#timers.clear(request.timer);
         if (header.t === 'none' || header.hash !== request.fetch.manifest.hash) {
