@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { HeldUnit } from '@bricolage/protocol/peer';
+import { describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { HeldUnits } from './held-units';
 
@@ -52,5 +53,34 @@ describe('held units in the shared doc', () => {
     expect(b.counts(present).total).toEqual({ computing: 0, computed: 0 });
     b.sweep(present);
     expect(da.getMap('units').size).toBe(0);
+  });
+
+  it('parses each entry once, not all of them at every count (any peer may write thousands)', () => {
+    const [da, db] = twoDocs();
+    da.transact(() => {
+      for (let i = 0; i < 5000; i++)
+        da.getMap('units').set(`ls_${i}`, {
+          workUnit: null,
+          job: null,
+          holder: da.clientID,
+          state: 'computing',
+          at: 1,
+        });
+    });
+    const b = new HeldUnits(db.getMap('units'), db.clientID, () => 2);
+    const present = new Set([da.clientID]);
+    const parse = vi.spyOn(HeldUnit, 'safeParse');
+    try {
+      expect(b.counts(present).total).toEqual({ computing: 5000, computed: 0 });
+      const first = parse.mock.calls.length;
+      da.getMap('units').set('ls_0', { workUnit: null, job: null, holder: da.clientID, state: 'computed', at: 2 });
+      expect(b.counts(present).total).toEqual({ computing: 4999, computed: 1 });
+      b.sweep(present);
+      // The first count parsed them all; the second only the entry that changed, the sweep none.
+      expect(first).toBe(5000);
+      expect(parse.mock.calls.length - first).toBe(1);
+    } finally {
+      parse.mockRestore();
+    }
   });
 });

@@ -13,6 +13,11 @@ export interface HeldCounts {
 export class HeldUnits {
   /** Holders seen missing at the last sweep: their entries go at the next one if they are still missing. */
   #missing = new Set<number>();
+  /**
+   * Each entry parsed once (the doc hands back the same object until it changes): the page counts them at every
+   * change in the room, and any peer may write thousands (100,000 took 150 ms to parse, each time).
+   */
+  readonly #parsed = new WeakMap<object, HeldUnit | null>();
 
   constructor(
     private readonly map: Y.Map<unknown>,
@@ -37,26 +42,37 @@ export class HeldUnits {
     const byHolder = new Map<number, { computing: number; computed: number }>();
     const total = { computing: 0, computed: 0 };
     for (const value of this.map.values()) {
-      const parsed = HeldUnit.safeParse(value);
-      if (!parsed.success || !present.has(parsed.data.holder)) continue;
-      const counts = byHolder.get(parsed.data.holder) ?? { computing: 0, computed: 0 };
-      counts[parsed.data.state]++;
-      total[parsed.data.state]++;
-      byHolder.set(parsed.data.holder, counts);
+      const unit = this.#parse(value);
+      if (!unit || !present.has(unit.holder)) continue;
+      const counts = byHolder.get(unit.holder) ?? { computing: 0, computed: 0 };
+      counts[unit.state]++;
+      total[unit.state]++;
+      byHolder.set(unit.holder, counts);
     }
     return { total, byHolder };
+  }
+
+  #parse(value: unknown): HeldUnit | null {
+    if (typeof value !== 'object' || value === null) return null;
+    let unit = this.#parsed.get(value);
+    if (unit === undefined) {
+      const parsed = HeldUnit.safeParse(value);
+      unit = parsed.success ? parsed.data : null;
+      this.#parsed.set(value, unit);
+    }
+    return unit;
   }
 
   /** Removes entries that do not parse, and those of holders missing from the room at two sweeps in a row. */
   sweep(present: ReadonlySet<number>): void {
     const missing = new Set<number>();
     for (const [lease, value] of this.map.entries()) {
-      const parsed = HeldUnit.safeParse(value);
-      if (!parsed.success) {
+      const unit = this.#parse(value);
+      if (!unit) {
         this.map.delete(lease);
         continue;
       }
-      const holder = parsed.data.holder;
+      const holder = unit.holder;
       if (present.has(holder)) continue;
       if (this.#missing.has(holder)) this.map.delete(lease);
       else missing.add(holder);
