@@ -62,6 +62,8 @@ export interface SwarmView {
   readonly resets: number;
   /** Presence states that did not parse (ignored). */
   readonly invalidPresence: number;
+  /** Presence states past the most read (presence.ts, MAX_PEERS_READ): neither listed nor counted. */
+  readonly unreadPresence: number;
 }
 
 export interface Swarm {
@@ -340,7 +342,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
   return {
     project,
     view() {
-      const { peers, invalid } = readPeers(provider.awareness.getStates(), project, doc.clientID);
+      const { peers, invalid, unread } = readPeers(provider.awareness.getStates(), project, doc.clientID);
       return {
         project,
         self: doc.clientID,
@@ -354,6 +356,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
         witness: witness.stats(),
         resets: watchdog.resets,
         invalidPresence: invalid,
+        unreadPresence: unread,
       };
     },
     subscribe(listener) {

@@ -73,7 +73,8 @@ function Swarm({ swarm, project }: { swarm: SwarmView; project: Project | null }
         <strong>
           {swarm.peers.length} {swarm.peers.length === 1 ? 'volunteer' : 'volunteers'} online
         </strong>{' '}
-        in {project?.name ?? swarm.project} (you and {others} {others === 1 ? 'other' : 'others'}), together{' '}
+        in {project?.name ?? swarm.project} (you and {others} {others === 1 ? 'other' : 'others'}
+        {swarm.unreadPresence > 0 && `, and ${swarm.unreadPresence} more not read`}), together{' '}
         <span data-testid="swarm-rate">{formatRate(swarm.combinedRate)}</span>.{' '}
         <span className={swarm.signaling ? 'pill ok' : 'pill warn'} data-testid="swarm-signaling">
           {swarm.signaling ? 'introductions open' : 'no introductions: coordinator unreachable'}
