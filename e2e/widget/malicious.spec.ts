@@ -216,3 +216,36 @@ test('a translucent card cannot be used to have the reader press Start unknowing
   });
   await expect(start).toBeEnabled();
 });
+
+test('nor to have the reader press Start again, undoing their Stop, unknowingly', async ({ page, startEmbedding }) => {
+  const { grid, host } = await startEmbedding();
+  await watchHost(page);
+  const frame = await optIn(page, host.page('/article', hostPage(grid)));
+  await frame.getByRole('button', { name: 'Stop', exact: true }).click();
+  await expect.poll(async () => (await lastStatus(page))?.state).toBe('stopped');
+  const again = frame.getByRole('button', { name: 'Start again' });
+  await expect(again).toBeEnabled();
+  const leasesThen = grid.log.filter((r) => r.path === '/v1/volunteer/lease').length;
+  const eventsThen = (await hostEvents(page)).length;
+
+  await page.evaluate(() => {
+    (document.querySelector('bricolage-widget') as HTMLElement).style.opacity = '0.05';
+  });
+  await expect(again).toBeDisabled();
+  const box = await again.boundingBox();
+  if (!box) throw new Error('Start again has no box');
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  // Shown plainly again (the frame sees it at its next report, 100 ms or more later), it can be pressed; by then a
+  // start the click had made would have been told to the host.
+  await page.evaluate(() => {
+    (document.querySelector('bricolage-widget') as HTMLElement).style.opacity = '';
+  });
+  await expect(again).toBeEnabled();
+  const since = (await hostEvents(page)).slice(eventsThen).filter((e) => e.type === 'bricolage:status');
+  expect(since.map((e) => e.state).filter((s) => s !== 'stopped')).toEqual([]);
+  await expect(frame.getByTestId('widget-state')).toHaveText('Stopped');
+  expect(grid.log.filter((r) => r.path === '/v1/volunteer/lease')).toHaveLength(leasesThen);
+
+  await again.click();
+  await expect(frame.getByTestId('widget-state')).toHaveText(/Computing|No work right now/);
+});

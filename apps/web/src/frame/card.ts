@@ -52,6 +52,9 @@ export interface Card {
   /** Whether the Start button is shown unobscured (null: the browser cannot tell). */
   readonly startButton: HTMLButtonElement;
   setStartable(seen: boolean | null): void;
+  /** The same for Start again, after the reader's Stop: a click on it undoes their Stop. */
+  readonly againButton: HTMLButtonElement;
+  setAgainStartable(seen: boolean | null): void;
   say(text: string): void;
 }
 
@@ -135,12 +138,19 @@ export function drawCard(
   root.append(title, description, consent, running, ephemeral, message);
 
   let startable: boolean | null = false;
+  let againStartable: boolean | null = false;
+  let stopping = false;
   return {
     startButton,
     setStartable(seen) {
       startable = seen;
       // A button the reader cannot see is not one they can mean to press.
       startButton.disabled = seen === false;
+    },
+    againButton: again,
+    setAgainStartable(seen) {
+      againStartable = seen;
+      again.disabled = seen === false || stopping;
     },
     say(text) {
       message.textContent = text;
@@ -163,7 +173,8 @@ export function drawCard(
       const active = view.active;
       stop.hidden = !active;
       again.hidden = active;
-      again.disabled = view.phase === 'stopping';
+      stopping = view.phase === 'stopping';
+      again.disabled = againStartable === false || stopping;
       share.value = String(view.settings.throttle);
       consentShare.textContent = `${view.settings.throttle}%`;
       consentBattery.textContent = !view.settings.pauseOnBattery

@@ -30,14 +30,18 @@ if (!place.ok) {
   });
   session.onRefused((command, reason) => link.send({ type: 'bricolage:refused', command, reason }));
 
+  const unseen = (button: string) =>
+    `${button} was not visible when it was pressed (covered or transparent), so nothing started.`;
+  // Whether each Start is shown unobscured: a host page could otherwise have the reader press one unknowingly.
   let seen: boolean | null = false;
+  let seenAgain: boolean | null = false;
   const card = drawCard(
     root,
     { ...place, base },
     {
       consent: () => {
         if (seen === false) {
-          card.say('Start was not visible when it was pressed (covered or transparent), so nothing started.');
+          card.say(unseen('Start'));
           return;
         }
         card.say('');
@@ -45,7 +49,14 @@ if (!place.ok) {
       },
       decline: () => session.decline(),
       stop: () => void session.stopByReader(),
-      start: () => void session.startByReader(),
+      start: () => {
+        if (seenAgain === false) {
+          card.say(unseen('Start again'));
+          return;
+        }
+        card.say('');
+        void session.startByReader();
+      },
       revoke: () => {
         // Marks for the browser's performance tools (and the revoke test): how long withdrawing took here.
         performance.mark('bricolage:revoke');
@@ -62,6 +73,10 @@ if (!place.ok) {
   watchUnobscured(card.startButton, (visible) => {
     seen = visible;
     card.setStartable(visible);
+  });
+  watchUnobscured(card.againButton, (visible) => {
+    seenAgain = visible;
+    card.setAgainStartable(visible);
   });
 
   // The host hears of every change of state or counts, and of the height the content needs.
