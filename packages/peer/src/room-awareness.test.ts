@@ -54,7 +54,7 @@ describe('the room awareness', () => {
     expect(mine.meta.get(mine.clientID)).toBeDefined();
   });
 
-  it("takes no peer's state or clock for this tab's own id, so the room hears only this tab say who it is", () => {
+  it("takes no peer's state or clock for this tab's own id, so it shows itself truly and its changes still go out", () => {
     const mine = awareness();
     mine.setLocalState({ me: 'real' });
     const clock = mine.meta.get(mine.clientID)?.clock as number;
