@@ -6,6 +6,7 @@ import { DataDirectoryInUse } from './data-dir/lock';
 import { parseAddressList, parseTrustedProxies } from './http/client-address';
 import { LOG_LEVELS, createLogger, isLogLevel } from './logger';
 import { seedDemo } from './seed';
+import { DatabaseUnavailable } from './store/postgres/pg-persistence';
 import { startCoordinator } from './server';
 
 const port = Number(process.env.PORT ?? 8787);
@@ -75,6 +76,11 @@ const coordinator = await startCoordinator({
   // A second coordinator on the same data directory is an operator's mistake, not a crash: say so plainly.
   if (e instanceof DataDirectoryInUse) {
     console.error(`${e.message}; stop it first, or give this one another DATA_DIR`);
+    process.exit(1);
+  }
+  // DATABASE_URL names a database this process cannot use: which, and why, in one line (README, On Postgres).
+  if (e instanceof DatabaseUnavailable) {
+    console.error(e.message);
     process.exit(1);
   }
   throw e;

@@ -32,14 +32,49 @@ const types = {
       : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
+/**
+ * The database DATABASE_URL names cannot be used: the server does not answer, the role or the database does not
+ * exist, or the role may not create the tables. Its message names the database (never the password) and why.
+ */
+export class DatabaseUnavailable extends Error {
+  override readonly name = 'DatabaseUnavailable';
+}
+
+/** What an operator can do about the errors a first setup meets most (README, On Postgres). */
+const HINTS: Record<string, string> = {
+  // insufficient_privilege: on Postgres 15+ only the database's owner may create tables in its schema public.
+  '42501': 'the role must own the database: createdb --owner=ROLE DATABASE',
+  ECONNREFUSED: 'is the server running, and listening there?',
+};
+
+function unavailable(url: string, e: unknown): DatabaseUnavailable {
+  const where = (() => {
+    try {
+      const u = new URL(url);
+      return `${u.host}${u.pathname}`;
+    } catch {
+      return 'DATABASE_URL';
+    }
+  })();
+  const { message, code } = e as { message?: string; code?: unknown };
+  // A refused connection to a name with several addresses is an AggregateError with no message, only a code.
+  const why = message || (typeof code === 'string' ? code : String(e));
+  const hint = typeof code === 'string' ? HINTS[code] : undefined;
+  const codeText = typeof code === 'string' && !why.includes(code) ? ` (${code})` : '';
+  return new DatabaseUnavailable(
+    `cannot use the Postgres database at ${where}: ${why}${codeText}${hint ? `; ${hint}` : ''}`,
+    { cause: e },
+  );
+}
+
 export async function openPostgres(options: PgPersistenceOptions): Promise<PgPersistence> {
   const persistence = new PgPersistence(options);
   try {
     await persistence.migrate();
     await persistence.start();
   } catch (e) {
-    await persistence.close();
-    throw e;
+    await persistence.close().catch(() => undefined);
+    throw unavailable(options.url, e);
   }
   return persistence;
 }
