@@ -147,4 +147,44 @@ describe('leases sized to the device', () => {
       rmSync(bigDir, { recursive: true, force: true });
     }
   });
+
+  it('holds a job the device reported no speed for to the per-key cap, however fast it is on another job', async () => {
+    // What a farm tab did on `npm start`'s grid: measured at thousands of units a second on a researcher's
+    // squares, its ceiling rose to 4,096 (keyCeiling), and the room went to the demo, whose speed it had not
+    // reported yet: 613 deep-zoom tiles (~0.9 s each) for one tab on 600 s leases, most of them to expire,
+    // while the next job waited for a second volunteer that had no room left.
+    const capDir = mkdtempSync(join(tmpdir(), 'bricolage-cap-'));
+    const capped = await startCoordinator({
+      dataDir: capDir,
+      port: 0,
+      clock,
+      random: seededRandom(7),
+      config: { maxLeasesPerVolunteer: 100 },
+    });
+    try {
+      const owner = new Researcher(capped.url, (await capped.createProject('two jobs')).token);
+      const quick = await owner.createSquareJob({ leaseSeconds: 600, name: 'quick' });
+      await owner.addSquares(quick, 1, 5);
+      const slow = await owner.createSquareJob({ leaseSeconds: 600, name: 'slow' });
+      await owner.addSquares(slow, 1, 2000);
+      const tab = await SimVolunteer.create(capped.url);
+      const first = await tab.lease(1000, measured(quick, 1000));
+      const onSlow = first.leases.filter((l) => l.job === slow);
+      expect(first.leases.filter((l) => l.job === quick)).toHaveLength(5);
+      expect(onSlow.length).toBeGreaterThan(0);
+      // The 5 measured units may come on top (their room is the speed's); the unmeasured job's stay under the cap.
+      expect(onSlow.length).toBeLessThanOrEqual(100);
+      // Full at the per-key cap for the unmeasured job, whatever the other job's speed says.
+      expect(await tab.lease(1000, measured(quick, 1000))).toMatchObject({ leases: [] });
+      // Once it reports a speed on that job too, it gets what that speed needs.
+      const sized = await tab.lease(1000, {
+        ...GPU_CAPABILITIES,
+        speeds: [{ job: slow as never, unitsPerSecond: 1000 }],
+      });
+      expect(sized.leases.length).toBeGreaterThan(100);
+    } finally {
+      await capped.close();
+      rmSync(capDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -28,7 +28,12 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
   const { tx, changes, now, random, limits } = ctx;
   const volunteer = await tx.lockVolunteer(q.volunteer);
   const me = holderOf(q.volunteer, volunteer.origin, limits);
-  let room = await roomOf(ctx, volunteer, me.exempt === true, fastestSpeed(q.capabilities.speeds));
+  const fastest = fastestSpeed(q.capabilities.speeds);
+  let room = await roomOf(ctx, volunteer, me.exempt === true, fastest);
+  // The room a reported speed raised (keyCeiling) is for the jobs that speed was measured on: a job the device
+  // reported no speed for gets no more than the per-key cap allows, or a tab measured fast on one job filled
+  // that room with another's slow units on its long leases (613 demo tiles for one farm tab).
+  let plainRoom = fastest === null ? room : await roomOf(ctx, volunteer, me.exempt === true, null);
   const standing = standingAt(volunteer.standing, now);
   // A key that stopped voting gets nothing: its results would be set aside, the replicas wasted.
   if (!standing.reputation.voting) return { granted: [], none: { why: 'not_voting' } };
@@ -83,7 +88,13 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
     const { job, backend } = fit;
     const def = job.definition;
     const speed = speedOf(q.capabilities.speeds, job.id);
-    const size = leaseSize({ speed, leaseSeconds: def.leaseSeconds, room, wanted, seconds });
+    const size = leaseSize({
+      speed,
+      leaseSeconds: def.leaseSeconds,
+      room: speed === null ? Math.min(room, plainRoom) : room,
+      wanted,
+      seconds,
+    });
     if (size.count <= 0) continue;
     let jobRoom = size.count;
     if (job.funder) {
@@ -127,6 +138,7 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
         replica: { workUnit: wu.id, job: job.id, volunteer: q.volunteer, leasedAt: now, deadline, backend },
       });
       room--;
+      plainRoom--;
       jobRoom--;
       return true;
     };
