@@ -86,6 +86,8 @@ describe('job commands', () => {
     const watched = await grid.cli(['watch', job]);
     expect(watched.exit).toBe(EXIT.cancelled);
     expect(watched.stderr).toContain(`${job} was cancelled: 0 validated, 0 failed`);
+    // The command to get its results names the job, as the completed summary does: one to copy, not a template.
+    expect(watched.stderr).toContain(`bricolage results ${job} --out`);
     const refused = await grid.cli(['job', 'resume', job, '--json']);
     expect(refused.exit).toBe(EXIT.refused);
     expect(refused.json()).toMatchObject({ ok: false, error: { code: 'job_not_active' }, exit: EXIT.refused });

@@ -101,7 +101,7 @@ export async function watch(
           const c = event.progress.counts;
           return out.fail(
             { code: 'job_not_active', message: `${job} was cancelled: ${c.validated} validated, ${c.failed} failed` },
-            'Its results so far: bricolage results JOB --out FILE',
+            `Its results so far: bricolage results ${job} --out FILE`,
             EXIT.cancelled,
           );
         }
