@@ -6,6 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readOperatorToken } from './operator-token';
+import { DatabaseUnavailable } from './store/postgres/pg-persistence';
+import { startCoordinator } from './server';
 
 const COORDINATOR = resolve(import.meta.dirname, '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'bricolage-nodb-'));
@@ -39,4 +42,16 @@ describe('npm start with a Postgres database it cannot use', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
     expect(stdout).not.toContain('listening');
   }, 60_000);
+
+  it('makes no operator token when it cannot start, so the first start that does prints it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bricolage-nodb-token-'));
+    try {
+      await expect(
+        startCoordinator({ dataDir: dir, port: 0, databaseUrl: 'postgres://bricolage@127.0.0.1:1/bricolage' }),
+      ).rejects.toThrow(DatabaseUnavailable);
+      expect(readOperatorToken(dir)).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

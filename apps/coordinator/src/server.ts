@@ -160,7 +160,6 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   // Before the store opens: as the directory's owner, it drops what a crashed run left staged. Coordinators
   // sharing one Postgres share the directory too: the database, not the directory, is theirs to coordinate.
   const lock = options.databaseUrl ? { release: () => undefined } : lockDataDir(layout.lock);
-  const operator = { ...ensureOperatorToken(options.dataDir), path: operatorTokenPath(options.dataDir) };
   let store: CoordinatorStore | null = null;
   let key: CoordinatorKey;
   let tokenKey: Uint8Array;
@@ -178,6 +177,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     throw e;
   }
   store.setLogKey(key.publicKey);
+  // Once the store is open: a start that fails (a DATABASE_URL it cannot use) leaves no token that the first
+  // start that works would then not print.
+  const operator = { ...ensureOperatorToken(options.dataDir), path: operatorTokenPath(options.dataDir) };
   const deps: Deps = {
     store,
     blobs: new WithPublishedFiles(new FileBlobStore(layout.blobs), ortWasm),
