@@ -29,11 +29,12 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
   const volunteer = await tx.lockVolunteer(q.volunteer);
   const me = holderOf(q.volunteer, volunteer.origin, limits);
   const fastest = fastestSpeed(q.capabilities.speeds);
-  let room = await roomOf(ctx, volunteer, me.exempt === true, fastest);
+  const rooms = await roomsOf(ctx, volunteer, me.exempt === true, fastest);
+  let room = rooms.raised;
   // The room a reported speed raised (keyCeiling) is for the jobs that speed was measured on: a job the device
   // reported no speed for gets no more than the per-key cap allows, or a tab measured fast on one job filled
   // that room with another's slow units on its long leases (613 demo tiles for one farm tab).
-  let plainRoom = fastest === null ? room : await roomOf(ctx, volunteer, me.exempt === true, null);
+  let plainRoom = rooms.plain;
   const standing = standingAt(volunteer.standing, now);
   // A key that stopped voting gets nothing: its results would be set aside, the replicas wasted.
   if (!standing.reputation.voting) return { granted: [], none: { why: 'not_voting' } };
@@ -220,22 +221,25 @@ async function heldBack(
  * How many more leases the key may hold: its room grows with its validated results, under a ceiling over all
  * keys of its address. The operator's own addresses (SEPARATION_EXEMPT), and a key the token route never saw
  * (a caller of the store itself), have only the per-key cap. That cap is higher for a device whose reported
- * speed needs it (`keyCeiling`).
+ * speed needs it (`keyCeiling`): `raised` with that speed, `plain` without it (for jobs it was not reported on).
  */
-async function roomOf(
+async function roomsOf(
   ctx: StepContext,
   volunteer: VolunteerRecord,
   exempt: boolean,
   speed: number | null,
-): Promise<number> {
+): Promise<{ readonly raised: number; readonly plain: number }> {
   const { limits } = ctx;
   const inFlight = volunteer.leased - volunteer.returned;
-  const perKey = keyCeiling(limits.maxLeasesPerVolunteer, speed);
-  if (exempt || !volunteer.origin) return volunteerRoom(inFlight, perKey);
-  const held = {
-    key: inFlight,
-    address: await ctx.tx.heldByBucket(volunteer.origin.bucket),
-    validated: volunteer.valid,
-  };
-  return leaseRoom(Number.POSITIVE_INFINITY, held, { ...limits.leaseRoom, perKey });
+  const address = exempt || !volunteer.origin ? null : await ctx.tx.heldByBucket(volunteer.origin.bucket);
+  const room = (perKey: number) =>
+    address === null
+      ? volunteerRoom(inFlight, perKey)
+      : leaseRoom(
+          Number.POSITIVE_INFINITY,
+          { key: inFlight, address, validated: volunteer.valid },
+          { ...limits.leaseRoom, perKey },
+        );
+  const raised = room(keyCeiling(limits.maxLeasesPerVolunteer, speed));
+  return { raised, plain: speed === null ? raised : room(keyCeiling(limits.maxLeasesPerVolunteer, null)) };
 }
