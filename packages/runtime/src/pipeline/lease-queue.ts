@@ -263,6 +263,15 @@ export class LeaseQueue {
     }
     this.#waiting = false;
     if (resumed > 0) leases = await this.#takenBack(leases, resumed);
+    if (!this.#o.running()) {
+      // Stopped while the request was out: the stop gave back what was held then, and these came after it.
+      // Queued, they would stay the key's until their deadlines (a farm stopping held hundreds for 10 minutes).
+      this.#o.client.releaseOnLeave?.(
+        leases.map((l) => l.lease),
+        leaveBudget(),
+      );
+      return;
+    }
     const byId = new Map(jobs.map((j) => [j.id as string, j]));
     for (const lease of leases) {
       const job = byId.get(lease.job);

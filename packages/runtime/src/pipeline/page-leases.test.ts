@@ -113,3 +113,31 @@ it('sends, as the page goes, its unsent results, and gives back every other unit
   // Every lease is delivered, sent or given back, and only one of them.
   expect([delivered!.id, ...sent, ...released].sort()).toEqual([...leased].sort());
 });
+
+it('gives back the leases of an answer that arrives after Stop, instead of holding them to their deadlines', async () => {
+  const { client: plain, log } = await fakeClient(50);
+  let answer: (() => void) | null = null;
+  let requests = 0;
+  const released: string[] = [];
+  const client: PipelineClient = {
+    ...plain,
+    // The second request (a refill, sent while the first units compute) is answered only when the test says.
+    async lease(request) {
+      if (requests++ === 1) await new Promise<void>((resolve) => (answer = resolve));
+      return plain.lease(request);
+    },
+    releaseOnLeave: (leases) => void released.push(...leases),
+  };
+  const { pipeline, outbox } = await pipelineFor(client, fakeCompute([], { delayMs: 50 }));
+  pipeline.start();
+  await until(() => answer !== null);
+  // Stop while the refill is out: the units computing finish, what was held is given back, and stop returns.
+  await pipeline.stop();
+  const before = released.length;
+  (answer as unknown as () => void)();
+  await until(() => log.length > 0 && released.length > before, 5_000);
+  const leased = log.map((l) => `ls_${l.slice('lease '.length)}`);
+  const sent = (await outbox.peek(100)).map((e) => e.id);
+  // Every lease leased is either computed and in the outbox or given back, none both.
+  expect([...sent, ...released].sort()).toEqual([...leased].sort());
+});
