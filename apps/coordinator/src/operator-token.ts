@@ -3,7 +3,7 @@
 // `npm run coordinator -- operator-token` prints it again, `--rotate` replaces it. The coordinator reads the
 // file on each operator request, so a rotation takes effect at once, without a restart.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toBase64Url } from '@bricolage/protocol';
 import { sha256Hex } from './hash';
@@ -25,19 +25,30 @@ export function readOperatorToken(dataDir: string): string | null {
   }
 }
 
-/** The data directory's token, made now (exclusively, mode 0600) when there is none. */
+/**
+ * The data directory's token, made now (mode 0600) when there is none. Written beside its place and linked in,
+ * so the file is never seen half-written: an earlier release wrote it in place, and a start cut off then left
+ * an empty file, which held no token and made every operator request fail. Such a file is replaced.
+ */
 export function ensureOperatorToken(dataDir: string): { token: string; created: boolean } {
   const existing = readOperatorToken(dataDir);
   if (existing) return { token: existing, created: false };
   const token = newToken();
+  const path = operatorTokenPath(dataDir);
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(tmp, `${token}\n`, { mode: 0o600, flag: 'wx' });
   try {
-    // 'wx': if another process made one meanwhile, theirs stands.
-    writeFileSync(operatorTokenPath(dataDir), `${token}\n`, { mode: 0o600, flag: 'wx' });
-    return { token, created: true };
+    linkSync(tmp, path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    return { token: readOperatorToken(dataDir) as string, created: false };
+    // Another process linked its token meanwhile (theirs stands), or the file there is empty (replaced).
+    if (readOperatorToken(dataDir) === null) renameSync(tmp, path);
+  } finally {
+    rmSync(tmp, { force: true });
   }
+  const stored = readOperatorToken(dataDir);
+  if (!stored) throw new Error(`${path} vanished while it was being made`);
+  return { token: stored, created: stored === token };
 }
 
 /** Replaces the token (written beside, then renamed over it, so no reader sees half of one). */
