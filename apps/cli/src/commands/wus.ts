@@ -61,8 +61,8 @@ export async function wusAdd(
   try {
     // Every unit first: a bad one found after some batches were committed would leave half an upload.
     let units = 0;
-    for await (const { text, where, at } of source.lines()) {
-      const problem = workUnitProblem(text, sizes, spec);
+    for await (const { text, where, at, problem: unreadable } of source.lines()) {
+      const problem = unreadable ? { message: unreadable, column: undefined } : workUnitProblem(text, sizes, spec);
       if (problem) {
         const place = at && problem.column !== undefined ? `${at.file}:${at.line}:${problem.column}` : where;
         return out.fail({ code: 'invalid_input', message: `${place}: ${problem.message}` }, 'Nothing was uploaded.');
