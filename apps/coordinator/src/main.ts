@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_CONFIG } from './config';
 import { DataDirectoryInUse } from './data-dir/lock';
+import { DataDirectoryUnusable } from './data-dir/unusable';
 import { parseAddressList, parseTrustedProxies } from './http/client-address';
 import { LOG_LEVELS, createLogger, isLogLevel } from './logger';
 import { seedDemo } from './seed';
@@ -76,6 +77,11 @@ const coordinator = await startCoordinator({
   // A second coordinator on the same data directory is an operator's mistake, not a crash: say so plainly.
   if (e instanceof DataDirectoryInUse) {
     console.error(`${e.message}; stop it first, or give this one another DATA_DIR`);
+    process.exit(1);
+  }
+  // A file of the data directory it cannot use (a truncated key, a database that is not SQLite): which, and why.
+  if (e instanceof DataDirectoryUnusable) {
+    console.error(`cannot start on the data directory ${dataDir}: ${e.message}`);
     process.exit(1);
   }
   // DATABASE_URL names a database this process cannot use: which, and why, in one line (README, On Postgres).

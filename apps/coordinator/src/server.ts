@@ -7,6 +7,7 @@ import { type CoordinatorConfig, DEFAULT_CONFIG } from './config';
 import { layoutOf, privateDatabase, privateDirectory } from './data-dir/layout';
 import { lockDataDir } from './data-dir/lock';
 import { loadSecret } from './data-dir/secrets';
+import { asUnusable } from './data-dir/unusable';
 import { createApp, type RequestRecord } from './http/app';
 import type { Deps } from './http/env';
 import { FileBlobStore } from './blobs/files/file-blob-store';
@@ -154,7 +155,11 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const exempt = parseAddressList(config.separationExempt, 'SEPARATION_EXEMPT');
   if (!exempt.ok) throw new Error(exempt.error.message);
   const layout = layoutOf(options.dataDir);
-  privateDirectory(options.dataDir);
+  try {
+    privateDirectory(options.dataDir);
+  } catch (e) {
+    throw asUnusable(e, layout.database);
+  }
   // Hashed once here (≈ 40 MB, a fraction of a second), before anything is opened that would need closing.
   const ortWasm = options.webRoot ? await ortWasmFiles(options.webRoot) : [];
   // Before the store opens: as the directory's owner, it drops what a crashed run left staged. Coordinators
@@ -174,12 +179,20 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   } catch (e) {
     await store?.close();
     lock.release();
-    throw e;
+    // Postgres's own failures are DatabaseUnavailable; the data directory's files are the operator's to fix.
+    throw options.databaseUrl ? e : asUnusable(e, layout.database);
   }
   store.setLogKey(key.publicKey);
   // Once the store is open: a start that fails (a DATABASE_URL it cannot use) leaves no token that the first
   // start that works would then not print.
-  const operator = { ...ensureOperatorToken(options.dataDir), path: operatorTokenPath(options.dataDir) };
+  let operator: { token: string; created: boolean; path: string };
+  try {
+    operator = { ...ensureOperatorToken(options.dataDir), path: operatorTokenPath(options.dataDir) };
+  } catch (e) {
+    await store.close();
+    lock.release();
+    throw asUnusable(e, layout.database);
+  }
   const deps: Deps = {
     store,
     blobs: new WithPublishedFiles(new FileBlobStore(layout.blobs), ortWasm),

@@ -7,6 +7,7 @@ import { chmodSync, closeSync, fsyncSync, linkSync, openSync, readFileSync, unli
 import { join } from 'node:path';
 import type { Store } from '../store/store';
 import { privateDirectory } from './layout';
+import { DataDirectoryUnusable } from './unusable';
 
 export const SECRET_BYTES = 32;
 
@@ -26,7 +27,7 @@ export async function loadSecret(
   const secret = readSecret(path) ?? createSecret(path, legacy ?? randomBytes(SECRET_BYTES));
   if (legacy) {
     if (Buffer.compare(legacy, secret) !== 0)
-      throw new Error(
+      throw new DataDirectoryUnusable(
         `${path} and the meta entry '${legacyKey}' of the database hold different keys; ` +
           'remove the one that is not in use and start again',
       );
@@ -46,7 +47,7 @@ function readSecret(path: string): Uint8Array | null {
     throw e;
   }
   if (bytes.length !== SECRET_BYTES)
-    throw new Error(`${path} is ${bytes.length} bytes, not a ${SECRET_BYTES}-byte key`);
+    throw new DataDirectoryUnusable(`${path} is ${bytes.length} bytes, not a ${SECRET_BYTES}-byte key`);
   return new Uint8Array(bytes);
 }
 
