@@ -47,36 +47,66 @@ interface Line {
   readonly number: number;
   /** Bytes of the line in the file, its newline included. */
   readonly bytes: number;
+  /** Its bytes are not UTF-8 (then `text` is empty): named, never sent with U+FFFD in their place. */
+  readonly notUtf8?: true;
 }
 
-/** The non-blank lines of a text file, streamed. */
+/**
+ * The non-blank lines of a text file, streamed: split on its bytes and each decoded strictly, as the CLI does, so
+ * that a line that is not UTF-8 (a Latin-1 export) is named rather than uploaded changed. A newline byte never
+ * occurs inside a UTF-8 sequence.
+ */
 async function* linesOf(file: Blob, signal?: AbortSignal): AsyncIterable<Line> {
-  const reader = file.stream().pipeThrough(new TextDecoderStream()).getReader();
-  let rest = '';
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const reader = file.stream().getReader();
+  // The start of a line not yet ended, in the chunks it came in.
+  let pending: Uint8Array[] = [];
   let number = 0;
-  const emit = function* (text: string) {
+  const emit = (parts: Uint8Array[]): Line | null => {
     number++;
-    const bytes = encoder.encode(text).length + 1;
+    const line = parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts);
+    let text: string;
+    try {
+      text = utf8.decode(line);
+    } catch {
+      return { text: '', number, bytes: line.length + 1, notUtf8: true };
+    }
+    // A byte-order mark before the first line is not JSON, and the coordinator skips it too.
+    if (number === 1) text = text.replace(/^\uFEFF/, '');
     const trimmed = text.endsWith('\r') ? text.slice(0, -1) : text;
-    if (trimmed.trim() !== '') yield { text: trimmed, number, bytes };
+    return trimmed.trim() === '' ? null : { text: trimmed, number, bytes: line.length + 1 };
   };
   try {
     for (;;) {
       if (signal?.aborted) return;
       const { value, done } = await reader.read();
       if (done) break;
-      rest += value;
-      let end = rest.indexOf('\n');
-      while (end >= 0) {
-        yield* emit(rest.slice(0, end));
-        rest = rest.slice(end + 1);
-        end = rest.indexOf('\n');
+      let start = 0;
+      for (let end = value.indexOf(10); end >= 0; end = value.indexOf(10, start)) {
+        pending.push(value.subarray(start, end));
+        const line = emit(pending);
+        pending = [];
+        start = end + 1;
+        if (line) yield line;
       }
+      if (start < value.length) pending.push(value.subarray(start));
     }
-    if (rest !== '') yield* emit(rest);
+    const last = pending.length > 0 ? emit(pending) : null;
+    if (last) yield last;
   } finally {
     reader.releaseLock();
   }
+}
+
+/** One array of the parts of a line that came in several chunks. */
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    all.set(part, at);
+    at += part.length;
+  }
+  return all;
 }
 
 export function ndjsonSource(file: File): InputSource {
@@ -87,6 +117,7 @@ export function ndjsonSource(file: File): InputSource {
     async check(shape, signal) {
       let units = 0;
       for await (const line of linesOf(file, signal)) {
+        if (line.notUtf8) return fail('bad_request', `${file.name} line ${line.number}: not UTF-8 text`);
         const problem = workUnitProblem(line.text, shape, shape.spec);
         if (problem) {
           const column = problem.column === undefined ? '' : `, column ${problem.column}`;
@@ -116,6 +147,8 @@ export function ndjsonSource(file: File): InputSource {
         return batch;
       };
       for await (const line of linesOf(file)) {
+        // check() refused the file already; a file changed since is not sent altered.
+        if (line.notUtf8) throw new Error(`${file.name} line ${line.number}: not UTF-8 text`);
         const encoded = encoder.encode(`${line.text}\n`);
         if (lines.length > 0 && (lines.length >= unitsPerBatch || bytes + encoded.length > maxBytes)) yield cut();
         parts.push(encoded);

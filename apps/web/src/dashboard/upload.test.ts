@@ -143,6 +143,29 @@ describe('Upload', () => {
     expect(await refusal('{"input":"AAAAAB=="}\n')).toBe('inputs.ndjson line 4: input is not base64');
   });
 
+  it('names a line that is not UTF-8 (a Latin-1 tag) and sends nothing, where it used to send U+FFFD', async () => {
+    const { api, keys } = coordinator();
+    const latin1 = new File(
+      [`${unit(0)}\n{"input":"AAAAAA==","tag":"caf`, new Uint8Array([0xe9]), '"}\n'],
+      'inputs.ndjson',
+    );
+    const upload = new Upload(api, 'job_x', ndjsonSource(latin1), SIZES, options(new MemoryStorage()));
+    expect(await upload.run()).toMatchObject({ state: 'refused', message: 'inputs.ndjson line 2: not UTF-8 text' });
+    expect(keys).toEqual([]);
+  });
+
+  it('reads UTF-8 lines whole across read chunks: a byte-order mark, CRLF ends, multibyte tags', async () => {
+    const { api, lines } = coordinator();
+    // ~650 KB: many chunks of the file's stream, some cut inside a line and inside an é.
+    const many = Array.from({ length: 5000 }, (_, i) =>
+      JSON.stringify({ input: 'AAAAAA==', tag: `${i}${'é'.repeat(60)}` }),
+    );
+    const file = new File([`\uFEFF${unit(1)}\r\n\r\n${many.join('\r\n')}`], 'inputs.ndjson');
+    const upload = new Upload(api, 'job_x', ndjsonSource(file), SIZES, options(new MemoryStorage()));
+    expect(await upload.run()).toMatchObject({ state: 'done', units: { sent: 5001 } });
+    expect(lines).toEqual([unit(1), ...many]);
+  });
+
   it("refuses a unit outside the job's input checks before sending anything, from a file or from NDJSON", async () => {
     const spec = JobSpec.parse({
       kind: 'wgsl',
