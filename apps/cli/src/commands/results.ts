@@ -1,7 +1,17 @@
 // `bricolage results JOB --out FILE`: appends the job's finished work units to FILE as NDJSON (one ResultLine
 // per line, as the coordinator sent it), after the last cursor already in FILE: run it again after a cut, or
 // while the job runs, and it fetches only what is new. A line cut mid-write is dropped and fetched again.
-import { closeSync, fsyncSync, openSync, readSync, statSync, truncateSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  statSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
 import { resolve } from 'node:path';
 import type { BricolageClient } from '@bricolage/client';
 import type { JobId, JobState } from '@bricolage/protocol';
@@ -67,6 +77,13 @@ export function resumePoint(path: string): { cursor: number; lines: number } | {
   }
 }
 
+const encoder = new TextEncoder();
+
+/** Writes all of `bytes`: a write to a nearly full disk may take only part of them and say so, not fail. */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+}
+
 export async function results(out: Output, client: BricolageClient, job: JobId, file: string): Promise<ExitCode> {
   const io = out.io;
   const call = io.signal ? { signal: io.signal } : {};
@@ -91,6 +108,8 @@ export async function results(out: Output, client: BricolageClient, job: JobId, 
   }
   let written = 0;
   let cursor = start.cursor;
+  // Where the last whole line ends: a write that fails (a full disk) is cut back to it.
+  let end = fstatSync(fd).size;
   try {
     for await (const item of client.results(job, { ...call, after: start.cursor })) {
       if (item.type === 'error') {
@@ -100,7 +119,23 @@ export async function results(out: Output, client: BricolageClient, job: JobId, 
           `${written} results were saved to ${file} (up to cursor ${cursor}): run the same command again to fetch the rest.`,
         );
       }
-      writeSync(fd, `${item.text}\n`);
+      const line = encoder.encode(`${item.text}\n`);
+      try {
+        writeAll(fd, line);
+      } catch (error) {
+        // No half line is left to look like a result: what the file holds is whole, and a rerun resumes after it.
+        try {
+          ftruncateSync(fd, end);
+        } catch {
+          // Not a file that can be cut (a device): nothing of a half line stays in it either.
+        }
+        bar.stop();
+        return out.fail(
+          { code: 'invalid_input', message: `cannot write ${file}: ${(error as Error).message}` },
+          `${written} results were saved to ${file} (up to cursor ${cursor}): make room, then run the same command again.`,
+        );
+      }
+      end += line.length;
       written++;
       cursor = item.line.cursor;
       bar.update(start.lines + written, Math.max(expected, start.lines + written), 'results');
