@@ -69,11 +69,17 @@ const collectEveryMs = duration(values['collect-every']) ?? fail('bad --collect-
 if (values.project !== undefined && !ProjectId.safeParse(values.project).success)
   fail('--project must be a project id like prj_0123456789abcdef (GET /v1/projects lists them)');
 const coordinators = values.coordinator.map((text) => {
+  let url: URL;
   try {
-    return new URL(text);
+    url = new URL(text);
   } catch {
     return fail(`--coordinator ${text} is not a URL`);
   }
+  // `localhost:8787` parses as a URL of the scheme `localhost:`, which cannot be the base of /healthz: the farm
+  // then ended in an uncaught TypeError's stack trace.
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return fail(`--coordinator ${text} is not an http:// or https:// URL (e.g. http://localhost:8787)`);
+  return url;
 });
 const [coordinator = fail('--coordinator is required'), ...others] = coordinators;
 const browser = findChromium(values.chromium);
