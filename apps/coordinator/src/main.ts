@@ -10,16 +10,22 @@ import { seedDemo } from './seed';
 import { DatabaseUnavailable } from './store/postgres/pg-persistence';
 import { startCoordinator } from './server';
 
-const port = Number(process.env.PORT ?? 8787);
+/**
+ * A setting from the environment, an empty one counting as unset (as `VAR= npm start`, or `VAR=` in an env file,
+ * means): an empty HOST used to listen on every interface, an empty PORT on a random port.
+ */
+const env = (name: string): string | undefined => process.env[name] || undefined;
+
+const port = Number(env('PORT') ?? 8787);
 // npm runs workspace scripts from the workspace folder; relative paths are the caller's (INIT_CWD).
 const dataDir = process.env.DATA_DIR
   ? resolve(process.env.INIT_CWD ?? process.cwd(), process.env.DATA_DIR)
   : resolve(import.meta.dirname, '../../../data');
-const host = process.env.HOST ?? '127.0.0.1';
+const host = env('HOST') ?? '127.0.0.1';
 const webDist = resolve(import.meta.dirname, '../../web/dist');
 const widgetScript = resolve(import.meta.dirname, '../../../packages/widget/dist/widget.js');
 
-const logLevel = process.env.LOG_LEVEL ?? 'info';
+const logLevel = env('LOG_LEVEL') ?? 'info';
 // Postgres instead of the data directory's SQLite file: several coordinators may share it (README).
 const databaseUrl = process.env.DATABASE_URL || undefined;
 
@@ -35,7 +41,7 @@ if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
   console.error('DATABASE_URL must be a postgres:// URL (leave it unset for SQLite in DATA_DIR)');
   process.exit(2);
 }
-const reconnectGraceMs = Number(process.env.RECONNECT_GRACE_MS ?? DEFAULT_CONFIG.reconnectGraceMs);
+const reconnectGraceMs = Number(env('RECONNECT_GRACE_MS') ?? DEFAULT_CONFIG.reconnectGraceMs);
 if (!Number.isSafeInteger(reconnectGraceMs) || reconnectGraceMs < 0) {
   console.error(`RECONNECT_GRACE_MS must be a whole number of milliseconds, got ${process.env.RECONNECT_GRACE_MS}`);
   process.exit(2);
