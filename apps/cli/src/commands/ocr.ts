@@ -3,7 +3,7 @@
 // into line boxes and line images and runs recognition as a second job; then it decodes the agreed class
 // indices into text and writes each page's lines with their boxes. Everything between the stages happens
 // here, on the researcher's machine, from validated results only (docs/ARCHITECTURE.md, Two-stage jobs).
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { type BricolageClient, newUploadId, uploadWorkUnits, workUnitLine } from '@bricolage/client';
@@ -24,7 +24,7 @@ import {
 } from '@bricolage/workloads';
 import { loadOcrModels, type OcrModels } from '@bricolage/workloads/node';
 import { explain } from '../connection';
-import { outFileProblem } from '../out-file';
+import { outFileProblem, writeWholeFile } from '../out-file';
 import { EXIT, type ExitCode } from '../exit';
 import { Output } from '../io';
 import { createSigned } from './job';
@@ -207,7 +207,7 @@ export async function ocr(
   const text = result.map((p) => `${JSON.stringify(p)}\n`).join('');
   if (flags.out)
     try {
-      writeFileSync(resolve(out.io.cwd, flags.out), text);
+      writeWholeFile(resolve(out.io.cwd, flags.out), text);
     } catch (error) {
       // The file could be written when the command began; the pages are not lost for it now.
       out.io.stdout.write(text);
