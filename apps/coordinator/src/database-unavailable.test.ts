@@ -1,35 +1,19 @@
 // `npm start` with a DATABASE_URL it cannot use (README, On Postgres): a new user's first try often names a
 // role that does not exist, a database the role may not create tables in, or a server that is not up. The
 // coordinator says which database and why in one line, and exits 1: no stack trace, no password.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readOperatorToken } from './operator-token';
 import { DatabaseUnavailable } from './store/postgres/pg-persistence';
 import { startCoordinator } from './server';
+import { runMain } from './testing/run-captured';
 
-const COORDINATOR = resolve(import.meta.dirname, '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'bricolage-nodb-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function start(env: Record<string, string>): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: COORDINATOR,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', SEED_DEMO: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d;
-  });
-  return new Promise((done) => child.on('exit', (code) => done({ code, stderr, stdout })));
-}
+const start = (env: Record<string, string>) => runMain({ DATA_DIR: dataDir, ...env });
 
 describe('npm start with a Postgres database it cannot use', () => {
   it('names the database and the reason in one line, without the password or a stack trace, and exits 1', async () => {

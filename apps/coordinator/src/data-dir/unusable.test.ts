@@ -1,31 +1,14 @@
 // `npm start` on a data directory holding a file it cannot use — a key file cut short, a database file that is
 // not SQLite, a folder where the operator token belongs — names the file and the reason in one line and exits 1:
 // no stack trace, and the file is left as it was for the operator to look at.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runMain } from '../testing/run-captured';
 import { layoutOf } from './layout';
 
-const COORDINATOR = resolve(import.meta.dirname, '../..');
-
-function start(dataDir: string): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: COORDINATOR,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', SEED_DEMO: '0', DATABASE_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d;
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d;
-  });
-  return new Promise((done) => child.on('exit', (code) => done({ code, stderr, stdout })));
-}
+const start = (dataDir: string) => runMain({ DATA_DIR: dataDir });
 
 describe('npm start on a data directory with a file it cannot use', () => {
   let dataDir = '';
