@@ -26,3 +26,4 @@ export {
 export { type LineProblem, type WorkUnit, workUnitLine, workUnitProblem } from './work-units';
 export { type JobAssets, type JobFiles, jobFromManifest, MANIFEST_FILE } from './manifest';
 export { type JsonSyntaxError, jsonSyntaxError } from './json-error';
+export { type ByteLine, utf8Lines } from './utf8-lines';

@@ -8,7 +8,7 @@ export { BlobHash, JobId, LeaseId, ProjectId, VolunteerKey, WorkUnitId } from '.
 export { type LeaseNumber, type WorkUnitNumber, leaseId, leaseNumber, workUnitId, workUnitNumber } from './ids';
 
 // bytes, canonical JSON, hashing, signatures
-export { fromBase64, fromBase64Url, fromHex, toBase64, toBase64Url, toHex, utf8 } from './bytes';
+export { concatBytes, fromBase64, fromBase64Url, fromHex, toBase64, toBase64Url, toHex, utf8 } from './bytes';
 export { type CanonicalValue, canonicalBytes, canonicalJson, sha256, sha256Hex, webCrypto } from './canonical';
 export {
   type Ed25519KeyPair,

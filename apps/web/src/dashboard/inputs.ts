@@ -3,7 +3,7 @@
 // twice: once to check every unit against the job and count them before anything is sent, so that a bad
 // line never leaves half an upload behind; then in batches, the same batches every time, so that an upload
 // resumes by batch number.
-import { workUnitProblem } from '@bricolage/client';
+import { utf8Lines, workUnitProblem } from '@bricolage/client';
 import { fail, inputCheckProblem, type JobSpec, ok, type Result, toBase64 } from '@bricolage/protocol';
 
 /**
@@ -51,62 +51,30 @@ interface Line {
   readonly notUtf8?: true;
 }
 
-/**
- * The non-blank lines of a text file, streamed: split on its bytes and each decoded strictly, as the CLI does, so
- * that a line that is not UTF-8 (a Latin-1 export) is named rather than uploaded changed. A newline byte never
- * occurs inside a UTF-8 sequence.
- */
-async function* linesOf(file: Blob, signal?: AbortSignal): AsyncIterable<Line> {
-  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** A blob's bytes, chunk by chunk, until `signal` aborts. */
+async function* chunksOf(file: Blob, signal?: AbortSignal): AsyncIterable<Uint8Array> {
   const reader = file.stream().getReader();
-  // The start of a line not yet ended, in the chunks it came in.
-  let pending: Uint8Array[] = [];
-  let number = 0;
-  const emit = (parts: Uint8Array[]): Line | null => {
-    number++;
-    const line = parts.length === 1 ? (parts[0] as Uint8Array) : concat(parts);
-    let text: string;
-    try {
-      text = utf8.decode(line);
-    } catch {
-      return { text: '', number, bytes: line.length + 1, notUtf8: true };
-    }
-    // A byte-order mark before the first line is not JSON, and the coordinator skips it too.
-    if (number === 1) text = text.replace(/^\uFEFF/, '');
-    const trimmed = text.endsWith('\r') ? text.slice(0, -1) : text;
-    return trimmed.trim() === '' ? null : { text: trimmed, number, bytes: line.length + 1 };
-  };
   try {
     for (;;) {
       if (signal?.aborted) return;
       const { value, done } = await reader.read();
-      if (done) break;
-      let start = 0;
-      for (let end = value.indexOf(10); end >= 0; end = value.indexOf(10, start)) {
-        pending.push(value.subarray(start, end));
-        const line = emit(pending);
-        pending = [];
-        start = end + 1;
-        if (line) yield line;
-      }
-      if (start < value.length) pending.push(value.subarray(start));
+      if (done) return;
+      yield value;
     }
-    const last = pending.length > 0 ? emit(pending) : null;
-    if (last) yield last;
   } finally {
     reader.releaseLock();
   }
 }
 
-/** One array of the parts of a line that came in several chunks. */
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    all.set(part, at);
-    at += part.length;
+/**
+ * The non-blank lines of a text file, streamed, each decoded strictly as the CLI does (utf8-lines.ts in the
+ * client), so that a line that is not UTF-8 (a Latin-1 export) is named rather than uploaded changed.
+ */
+async function* linesOf(file: Blob, signal?: AbortSignal): AsyncIterable<Line> {
+  for await (const { number, text, bytes } of utf8Lines(chunksOf(file, signal))) {
+    if (text === null) yield { text: '', number, bytes, notUtf8: true };
+    else if (text.trim() !== '') yield { text, number, bytes };
   }
-  return all;
 }
 
 export function ndjsonSource(file: File): InputSource {

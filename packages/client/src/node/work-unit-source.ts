@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { failure, type ClientResult, success } from '../errors';
+import { utf8Lines } from '../utf8-lines';
 import { workUnitLine } from '../work-units';
 
 export interface WorkUnitSource {
@@ -26,46 +27,17 @@ export interface SourceLine {
   readonly problem?: string;
 }
 
-/**
- * The file's lines, split on its bytes and each decoded strictly: a line that is not UTF-8 (a Latin-1 export, a
- * binary file) is named, where decoding the stream as a whole would have turned its bytes into U+FFFD and
- * uploaded a changed tag without a word. (A newline byte never occurs inside a UTF-8 sequence.)
- */
+/** The file's non-blank lines, each decoded strictly (utf8-lines.ts): one that is not UTF-8 is named, not changed. */
 async function* ndjsonFile(path: string, label: string): AsyncGenerator<SourceLine> {
-  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   const input = createReadStream(path);
-  let number = 0;
-  // The start of a line not yet ended, in the chunks it came in (concatenated once, when it ends).
-  let pending: Buffer[] = [];
-  const line = (bytes: Buffer): SourceLine | null => {
-    number++;
-    const where = `${label} line ${number}`;
-    const ended = bytes.at(-1) === 13 ? bytes.subarray(0, -1) : bytes;
-    let read: string;
-    try {
-      read = utf8.decode(ended);
-    } catch {
-      return { text: '', where, at: { file: label, line: number }, problem: 'not UTF-8 text' };
-    }
-    // A byte-order mark before the first line is not JSON, and the coordinator skips it too.
-    const text = number === 1 ? read.replace(/^\uFEFF/, '') : read;
-    // Blank lines carry no unit; the coordinator skips them too.
-    return text.trim() === '' ? null : { text, where, at: { file: label, line: number } };
-  };
   try {
-    for await (const chunk of input as AsyncIterable<Buffer>) {
-      let start = 0;
-      for (let end = chunk.indexOf(10); end !== -1; end = chunk.indexOf(10, start)) {
-        pending.push(chunk.subarray(start, end));
-        const read = line(Buffer.concat(pending));
-        pending = [];
-        start = end + 1;
-        if (read) yield read;
-      }
-      if (start < chunk.length) pending.push(chunk.subarray(start));
+    for await (const { number, text } of utf8Lines(input as AsyncIterable<Buffer>)) {
+      const where = `${label} line ${number}`;
+      const at = { file: label, line: number };
+      if (text === null) yield { text: '', where, at, problem: 'not UTF-8 text' };
+      // Blank lines carry no unit; the coordinator skips them too.
+      else if (text.trim() !== '') yield { text, where, at };
     }
-    const last = pending.length > 0 ? line(Buffer.concat(pending)) : null;
-    if (last) yield last;
   } finally {
     input.destroy();
   }
