@@ -4,7 +4,7 @@
 import type { BlobHash, LeaseId, LeaseRequest, WorkUnitId } from '@bricolage/protocol';
 import { sha256Hex, toBase64 } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
-import type { PipelineClient } from './pipeline';
+import type { PipelineClient, PipelineCompute } from './pipeline';
 import { MemoryOutbox } from '../outbox';
 import { UnsentResults, leavePage } from '../page-leave';
 import { fakeClient, fakeCompute, job, pipelineFor, until } from './fakes';
@@ -139,5 +139,38 @@ it('gives back the leases of an answer that arrives after Stop, instead of holdi
   const leased = log.map((l) => `ls_${l.slice('lease '.length)}`);
   const sent = (await outbox.peek(100)).map((e) => e.id);
   // Every lease leased is either computed and in the outbox or given back, none both.
+  expect([...sent, ...released].sort()).toEqual([...leased].sort());
+});
+
+it('gives back, as the page goes, a unit taken from the queue and not yet in the worker', async () => {
+  const { client, log } = await fakeClient(50);
+  const base = fakeCompute([]);
+  // Once the first unit is computed, getting the next one ready (checkStart prepares its job again) waits here:
+  // the unit has left the queue and is not yet in the worker when the page goes.
+  let prepares = 0;
+  let gate: (() => void) | null = null;
+  const compute: PipelineCompute = {
+    ...base,
+    async prepare(...args) {
+      if (++prepares > 1 && gate === null) await new Promise<void>((resolve) => (gate = resolve));
+      return base.prepare(...args);
+    },
+  };
+  const results = new UnsentResults(new MemoryOutbox());
+  const { pipeline } = await pipelineFor(client, compute, { outbox: results, prefetch: false });
+  pipeline.start();
+  await until(() => gate !== null);
+  const released: string[] = [];
+  leavePage(
+    results,
+    { submitOnLeave: (r) => r.length, releaseOnLeave: (leases) => void released.push(...leases) },
+    pipeline,
+  );
+  (gate as unknown as () => void)();
+  await pipeline.stop('now');
+  const leased = log.filter((l) => l.startsWith('lease')).map((l) => `ls_${l.slice(6)}`);
+  const sent = results.unsent.map((e) => e.id);
+  // The unit waiting to start is given back (it used to be in neither the queue nor the worker, and was kept).
+  expect(released.length).toBeGreaterThan(0);
   expect([...sent, ...released].sort()).toEqual([...leased].sort());
 });

@@ -39,8 +39,9 @@ export class Pipeline {
   #heartbeat: ReturnType<typeof setInterval> | null = null;
   #current: (Work & { backend: BackendClass }) | null = null;
   /**
-   * Work units handed to the worker whose results are not yet recorded (the one computing, those queued or
-   * in flight behind it, and those finished whose result is still on its way into the outbox).
+   * Work units taken from the queue whose results are not yet recorded (those being made ready, the one
+   * computing, those queued or in flight behind it, and those finished whose result is still on its way into the
+   * outbox).
    */
   readonly #inWorker = new Set<Work>();
   /** What recording an outcome touches: made once, not per unit (a cnn tab records ~1,000 a second). */
@@ -122,7 +123,7 @@ export class Pipeline {
     const c = this.#current;
     return c ? { lease: c.lease.lease, workUnit: c.lease.workUnit, job: c.job.id, backend: c.backend } : null;
   }
-  /** Whether a work unit is in the worker (computing, queued there, or finished with its result not yet recorded). */
+  /** Whether a work unit is taken (being made ready, in the worker, or finished with its result not yet recorded). */
   get busy(): boolean {
     return this.#inWorker.size > 0;
   }
@@ -258,6 +259,9 @@ export class Pipeline {
     const inWorker: Promise<Started>[] = [];
     let posted: Promise<unknown> = Promise.resolve();
     const post = (works: Work[]) => {
+      // Counted as the worker's from the moment they leave the queue: a page that goes while they are being
+      // made ready (their input checked, their job prepared) gives them back too, instead of holding them.
+      for (const work of works) this.#inWorker.add(work);
       const started = posted.then(() => this.#begin(works));
       posted = started;
       for (const i of works.keys()) inWorker.push(started.then((all) => all[i]!));
@@ -347,7 +351,6 @@ export class Pipeline {
     const checked = await Promise.all(works.map((work) => checkStart(work, deps)));
     const runnable = checked.filter((c): c is Runnable => 'input' in c);
     const issuedAt = this.#clock.monotonic();
-    for (const r of runnable) this.#inWorker.add(r.work);
     // Copies go to the worker (transferred, so detached here): the originals stay for a re-run.
     const inputs = runnable.map((r) => r.input.slice());
     const job = works[0]!.job;
@@ -365,6 +368,7 @@ export class Pipeline {
   async #finish(started: Started): Promise<number> {
     const { work } = started;
     if (started.kind === 'skip') {
+      this.#inWorker.delete(work);
       this.#outcomes.skip(work, started.reason);
       return 0;
     }
