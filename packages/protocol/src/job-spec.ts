@@ -167,6 +167,13 @@ export const OnnxSpec = z
      * volunteer applies the job's own level, so results compare as they would under any other.
      */
     graphOptimization: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
+    /**
+     * The first dimension of every input and output counts samples that the model computes each apart from the
+     * others (no op mixes them), and the model accepts any size there (a symbolic first dimension): a volunteer
+     * may then stack several units' tensors along it and compute them in one run, which for short units costs
+     * a fraction of one run each. Stacking may change the order of a sum, so it needs a `float` comparator.
+     */
+    stackable: z.boolean().optional(),
   })
   .meta({ id: 'OnnxSpec' });
 export type OnnxSpec = z.infer<typeof OnnxSpec>;

@@ -3,7 +3,7 @@
 export type { KnownAnswerOptions } from './known-answers';
 export type { JobBundle, KernelFiles, WorkUnitInput, Workload } from './workload';
 export { buildCnnModel, cnnGraph } from './onnx/cnn';
-export { decodeModel } from './onnx/codec';
+export { decodeModel, encodeModel } from './onnx/codec';
 export type { Graph } from './onnx/graph';
 export { buildPhysicsModel, physicsGraph } from './onnx/physics';
 export { evaluateGraph } from './onnx/reference';

@@ -1,5 +1,5 @@
 import type { OnnxSpec } from '@bricolage/protocol';
-import { buildCnnModel } from '@bricolage/workloads';
+import { buildCnnModel, cnnGraph, encodeModel } from '@bricolage/workloads';
 import { loadOcrModels } from '@bricolage/workloads/node';
 import { describe, expect, it } from 'vitest';
 import { onnxModelProblem } from './onnx';
@@ -19,6 +19,16 @@ describe('an ONNX job’s model at admission', () => {
     const ocr = loadOcrModels();
     expect(onnxModelProblem(spec(['image'], ['prob']), ocr.detection)).toBeNull();
     expect(onnxModelProblem(spec(['image'], ['classes']), ocr.recognition)).toBeNull();
+  });
+
+  it('admits a stackable job only on a model whose inputs and outputs take any size first', () => {
+    const stackable = { ...spec(['images'], ['probabilities']), stackable: true };
+    expect(onnxModelProblem(stackable, buildCnnModel())).toBeNull();
+    const fixed = encodeModel({ ...cnnGraph(), stacked: undefined });
+    expect(onnxModelProblem(stackable, fixed)?.message).toBe(
+      "spec.stackable: the model's input images, output probabilities have a fixed first dimension; stacking units needs a symbolic one (or set stackable to false)",
+    );
+    expect(onnxModelProblem(spec(['images'], ['probabilities']), fixed)).toBeNull();
   });
 
   it('refuses bytes that are not an ONNX model', () => {

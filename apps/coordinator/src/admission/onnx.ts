@@ -56,17 +56,38 @@ const GRAPH_INPUT = 11;
 const GRAPH_OUTPUT = 12;
 const VALUE_NAME = 1;
 
-/** The names of a graph's inputs (or outputs), or null when one of them is not a message. */
-function names(graph: readonly Field[], number: number): Set<string> | null {
-  const found = new Set<string>();
+/** ValueInfoProto.type = 2; TypeProto.tensor_type = 1; TypeProto.Tensor.shape = 2; TensorShapeProto.dim = 1. */
+const VALUE_TYPE = 2;
+const TYPE_TENSOR = 1;
+const TENSOR_SHAPE = 2;
+const SHAPE_DIM = 1;
+/** TensorShapeProto.Dimension.dim_value = 1 (a fixed size). */
+const DIM_VALUE = 1;
+
+/** The graph's inputs (or outputs) by name, each its ValueInfoProto's fields; null when one is not a message. */
+function values(graph: readonly Field[], number: number): Map<string, Field[]> | null {
+  const found = new Map<string, Field[]>();
   for (const field of graph) {
     if (field.number !== number || !field.bytes) continue;
     const value = protobufFields(field.bytes);
     if (!value) return null;
     const name = value.find((f) => f.number === VALUE_NAME && f.bytes);
-    if (name?.bytes) found.add(text.decode(name.bytes));
+    if (name?.bytes) found.set(text.decode(name.bytes), value);
   }
   return found;
+}
+
+/** The first message field `number` of a message's fields, as fields, or null. */
+function child(fields: readonly Field[] | null, number: number): Field[] | null {
+  const field = fields?.find((f) => f.number === number && f.bytes);
+  return field?.bytes ? protobufFields(field.bytes) : null;
+}
+
+/** Whether a graph input or output has a fixed size in its first dimension (no shape at all takes any). */
+function fixedFirstDimension(value: readonly Field[]): boolean {
+  const shape = child(child(child(value, VALUE_TYPE), TYPE_TENSOR), TENSOR_SHAPE);
+  const first = child(shape, SHAPE_DIM);
+  return first?.some((f) => f.number === DIM_VALUE && f.wire === 0) ?? false;
 }
 
 /** Why the model cannot serve the spec, or null. */
@@ -76,8 +97,8 @@ export function onnxModelProblem(spec: OnnxSpec, model: Uint8Array): Failure | n
   const graphField = top?.find((f) => f.number === MODEL_GRAPH && f.bytes);
   const graph = graphField?.bytes ? protobufFields(graphField.bytes) : null;
   if (!graph) return refuse('not an ONNX model (no ModelProto with a graph in these bytes)');
-  const inputs = names(graph, GRAPH_INPUT);
-  const outputs = names(graph, GRAPH_OUTPUT);
+  const inputs = values(graph, GRAPH_INPUT);
+  const outputs = values(graph, GRAPH_OUTPUT);
   if (!inputs || !outputs) return refuse("not an ONNX model (the graph's inputs or outputs do not parse)");
   const missing = [
     ...spec.inputs.filter((t) => !inputs.has(t.name)).map((t) => `input ${t.name}`),
@@ -85,7 +106,19 @@ export function onnxModelProblem(spec: OnnxSpec, model: Uint8Array): Failure | n
   ];
   if (missing.length > 0)
     return refuse(
-      `the model's graph has no ${missing.join(', ')} (its inputs: ${[...inputs].join(', ') || 'none'}; its outputs: ${[...outputs].join(', ') || 'none'})`,
+      `the model's graph has no ${missing.join(', ')} (its inputs: ${[...inputs.keys()].join(', ') || 'none'}; its outputs: ${[...outputs.keys()].join(', ') || 'none'})`,
     );
+  if (spec.stackable) {
+    // Stacked units make a run's first dimension a multiple of one unit's: a fixed size there fails every run.
+    const fixed = [
+      ...spec.inputs.filter((t) => fixedFirstDimension(inputs.get(t.name)!)).map((t) => `input ${t.name}`),
+      ...spec.outputs.filter((t) => fixedFirstDimension(outputs.get(t.name)!)).map((t) => `output ${t.name}`),
+    ];
+    if (fixed.length > 0)
+      return fail(
+        'bad_request',
+        `spec.stackable: the model's ${fixed.join(', ')} ${fixed.length > 1 ? 'have' : 'has'} a fixed first dimension; stacking units needs a symbolic one (or set stackable to false)`,
+      ).error;
+  }
   return null;
 }

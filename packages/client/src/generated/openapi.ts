@@ -985,6 +985,7 @@ export interface components {
             forbidNaN?: boolean;
             /** @enum {string} */
             graphOptimization?: "disabled" | "basic" | "extended" | "all";
+            stackable?: boolean;
         };
         TensorSpec: {
             name: string;

@@ -1,6 +1,7 @@
 // `cnn`: a small image classifier, the shape of network volunteers would run for batch inference.
 // images [8,1,16,16] → Conv 8×3×3 → Relu → MaxPool 2×2 → Conv 16×3×3 → Relu → GlobalAveragePool
 //   → Flatten → Gemm 16→10 → Softmax → probabilities [8,10]
+// Eight images a work unit; the model's first dimension is symbolic, so a run may take several units' images.
 import { encodeModel } from './codec';
 import { type Graph, type Initializer, int, ints } from './graph';
 import { mulberry32, uniform } from './prng';
@@ -36,6 +37,8 @@ export function cnnGraph(): Graph {
   ];
   const same3x3 = { kernel_shape: ints(3, 3), pads: ints(1, 1, 1, 1), strides: ints(1, 1) };
   return {
+    // Every op works on each image apart (Softmax along the classes): any number of images per run.
+    stacked: 'samples',
     name: 'bricolage_cnn',
     inputs: [{ name: 'images', dtype: 'float32', shape: [CNN_BATCH, 1, CNN_SIZE, CNN_SIZE] }],
     outputs: [{ name: 'probabilities', dtype: 'float32', shape: [CNN_BATCH, CNN_CLASSES] }],

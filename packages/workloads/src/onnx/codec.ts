@@ -17,13 +17,16 @@ function floatBytes(data: Float32Array): Uint8Array {
   return out;
 }
 
-const valueInfo = (t: Graph['inputs'][number]): Onnx.IValueInfoProto => {
-  if (t.dtype !== 'float32') throw new Error(`${t.name}: only float32 graph inputs and outputs are supported`);
-  return {
-    name: t.name,
-    type: { tensorType: { elemType: FLOAT, shape: { dim: t.shape.map((d) => ({ dimValue: d })) } } },
+const valueInfo =
+  (stacked: string | undefined) =>
+  (t: Graph['inputs'][number]): Onnx.IValueInfoProto => {
+    if (t.dtype !== 'float32') throw new Error(`${t.name}: only float32 graph inputs and outputs are supported`);
+    const dim = t.shape.map(
+      (d, i): Onnx.TensorShapeProto.IDimension =>
+        i === 0 && stacked !== undefined ? { dimParam: stacked } : { dimValue: d },
+    );
+    return { name: t.name, type: { tensorType: { elemType: FLOAT, shape: { dim } } } };
   };
-};
 
 function attribute(name: string, a: Attribute): Onnx.IAttributeProto {
   switch (a.type) {
@@ -45,8 +48,8 @@ export function encodeModel(graph: Graph): Uint8Array {
     opsetImport: [{ domain: '', version: OPSET }],
     graph: {
       name: graph.name,
-      input: graph.inputs.map(valueInfo),
-      output: graph.outputs.map(valueInfo),
+      input: graph.inputs.map(valueInfo(graph.stacked)),
+      output: graph.outputs.map(valueInfo(graph.stacked)),
       initializer: graph.initializers.map((t) => ({
         name: t.name,
         dims: [...t.dims],
@@ -98,19 +101,30 @@ function decodeInitializer(t: Onnx.ITensorProto): Initializer {
   return { name: t.name ?? '', dims, data };
 }
 
-function decodeValueInfo(v: Onnx.IValueInfoProto): Graph['inputs'][number] {
+/** A graph input or output, and the name of its symbolic first dimension if it has one. */
+function decodeValueInfo(
+  v: Onnx.IValueInfoProto,
+  sizes: Readonly<Record<string, number>>,
+): { tensor: Graph['inputs'][number]; stacked?: string } {
   const tensor = v.type?.tensorType;
   if (tensor?.elemType !== FLOAT) throw new Error(`${v.name}: only float32 graph inputs and outputs are supported`);
-  const shape = (tensor.shape?.dim ?? []).map((d) => {
-    if (d.dimValue === null || d.dimValue === undefined)
-      throw new Error(`${v.name}: symbolic dimensions are not supported`);
-    return toNumber(d.dimValue);
+  let stacked: string | undefined;
+  const shape = (tensor.shape?.dim ?? []).map((d, i) => {
+    if (d.dimValue !== null && d.dimValue !== undefined) return toNumber(d.dimValue);
+    const size = d.dimParam ? sizes[d.dimParam] : undefined;
+    if (i !== 0 || size === undefined)
+      throw new Error(`${v.name}: symbolic dimensions are supported first only, and with a size given for one unit`);
+    stacked = d.dimParam as string;
+    return size;
   });
-  return { name: v.name ?? '', dtype: 'float32', shape };
+  return { tensor: { name: v.name ?? '', dtype: 'float32', shape }, ...(stacked ? { stacked } : {}) };
 }
 
-/** Reads a model back into a graph, so the reference can evaluate exactly the bytes that ship. */
-export function decodeModel(bytes: Uint8Array): Graph {
+/**
+ * Reads a model back into a graph, so the reference can evaluate exactly the bytes that ship. `sizes` gives a
+ * symbolic first dimension its size in one unit (the graph's `stacked`, which every input and output shares).
+ */
+export function decodeModel(bytes: Uint8Array, sizes: Readonly<Record<string, number>> = {}): Graph {
   const model = onnx.ModelProto.decode(bytes);
   const g = model.graph;
   if (!g) throw new Error('model has no graph');
@@ -119,12 +133,18 @@ export function decodeModel(bytes: Uint8Array): Graph {
     for (const a of n.attribute ?? []) attributes[a.name ?? ''] = decodeAttribute(a);
     return { op: n.opType ?? '', inputs: n.input ?? [], outputs: n.output ?? [], attributes };
   });
+  const inputs = (g.input ?? []).map((v) => decodeValueInfo(v, sizes));
+  const outputs = (g.output ?? []).map((v) => decodeValueInfo(v, sizes));
+  const stacked = new Set([...inputs, ...outputs].map((t) => t.stacked));
+  if (stacked.size > 1) throw new Error('the inputs and outputs must all have one symbolic first dimension, or none');
+  const [name] = stacked;
   const graph: Graph = {
     name: g.name ?? '',
-    inputs: (g.input ?? []).map(decodeValueInfo),
-    outputs: (g.output ?? []).map(decodeValueInfo),
+    inputs: inputs.map((t) => t.tensor),
+    outputs: outputs.map((t) => t.tensor),
     initializers: (g.initializer ?? []).map(decodeInitializer),
     nodes,
+    ...(name ? { stacked: name } : {}),
   };
   checkGraph(graph);
   return graph;

@@ -30,6 +30,12 @@ export interface Graph {
   readonly initializers: readonly Initializer[];
   /** Topologically sorted, as ONNX requires. */
   readonly nodes: readonly Node[];
+  /**
+   * The name of a symbolic first dimension on every input and output: the model takes any number of samples
+   * there, so that a volunteer may stack several units in one run (the job's `stackable`). The shapes above
+   * stay one unit's.
+   */
+  readonly stacked?: string;
 }
 
 /** ONNX opset all our graphs target: every op we use exists there and in onnxruntime-web's wasm EP. */

@@ -45,6 +45,8 @@ export function physicsGraph(steps = PHYSICS_STEPS): Graph {
   }
   nodes.push({ op: 'GlobalAveragePool', inputs: ['u'], outputs: ['mean'] });
   return {
+    // Every op works on each field apart (the stencil within a field, r per field): any number per run.
+    stacked: 'samples',
     name: 'bricolage_heat2d',
     inputs: [
       { name: 'u0', dtype: 'float32', shape: [n, 1, s, s] },

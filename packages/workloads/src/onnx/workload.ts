@@ -34,9 +34,11 @@ function onnxWorkload(model: OnnxModel): Workload<OnnxWorkloadParams> {
   let cached: { bytes: Uint8Array; graph: Graph } | undefined;
   const built = () => {
     if (!cached) {
-      const bytes = encodeModel(model.graph());
+      const graph = model.graph();
+      const bytes = encodeModel(graph);
       // The reference evaluates the decoded bytes, i.e. exactly what volunteers download.
-      cached = { bytes, graph: decodeModel(bytes) };
+      const sizes = graph.stacked ? { [graph.stacked]: graph.inputs[0]!.shape[0]! } : {};
+      cached = { bytes, graph: decodeModel(bytes, sizes) };
     }
     return cached;
   };
@@ -54,6 +56,7 @@ function onnxWorkload(model: OnnxModel): Workload<OnnxWorkloadParams> {
             inputs: [...graph.inputs],
             outputs: [...graph.outputs],
             forbidNaN: true,
+            ...(graph.stacked ? { stackable: true } : {}),
           },
           comparator: model.comparator,
           costPerWorkUnit: 1,
