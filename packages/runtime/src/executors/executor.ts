@@ -26,6 +26,10 @@ export interface Executor {
   prepare(job: string, spec: JobSpec, assets: AssetMap): Promise<void>;
   /** Computes one work unit: the output bytes, exactly as declared by the job. */
   run(job: string, input: Uint8Array): Promise<Uint8Array>;
+  /** Whether `runStacked` may compute several units of the job in one run (an ONNX job's `stackable`). */
+  stacks?(job: string): boolean;
+  /** Several units of a job that stacks, computed in one run: each unit's output, in order. */
+  runStacked?(job: string, inputs: readonly Uint8Array[]): Promise<Uint8Array[]>;
   forget(job: string): void;
 }
 

@@ -1,7 +1,7 @@
 // ONNX models on onnxruntime-web: one session per (model hash, graph optimisation level) on each execution
 // provider, inputs cut from the WU's bytes in declared order, outputs concatenated in declared order.
 import type { BackendClass, JobSpec, OnnxSpec, TensorDType } from '@bricolage/protocol';
-import { sha256Hex } from '@bricolage/protocol';
+import { concatBytes, sha256Hex } from '@bricolage/protocol';
 import type * as Ort from 'onnxruntime-web';
 import { bytesOf, splitOnnxInput, tensorBytes, typedView } from '../../abi';
 import { type AssetMap, type Executor, ExecutorError } from '../executor';
@@ -73,12 +73,35 @@ export class OnnxExecutor implements Executor {
   }
 
   async run(job: string, input: Uint8Array): Promise<Uint8Array> {
+    const [output] = await this.#infer(job, [input]);
+    return output!;
+  }
+
+  stacks(job: string): boolean {
+    return this.#jobs.get(job)?.spec.stackable === true;
+  }
+
+  /**
+   * Several units in one run: each input tensor is the units' tensors one after the other along the first
+   * dimension (row-major, so their bytes concatenated), and each output is cut back into the units' parts.
+   */
+  runStacked(job: string, inputs: readonly Uint8Array[]): Promise<Uint8Array[]> {
+    if (!this.stacks(job)) throw new ExecutorError('runtime_error', `job ${job} does not stack units`);
+    return this.#infer(job, inputs);
+  }
+
+  async #infer(job: string, inputs: readonly Uint8Array[]): Promise<Uint8Array[]> {
     const prepared = this.#jobs.get(job);
     if (!prepared) throw new ExecutorError('runtime_error', `job ${job} was not prepared`);
     const { spec, session, ort } = prepared;
+    const n = inputs.length;
+    const units = inputs.map((input) => splitOnnxInput(spec, input));
     const feeds: Record<string, Ort.Tensor> = {};
-    for (const { tensor, bytes } of splitOnnxInput(spec, input))
-      feeds[tensor.name] = new ort.Tensor(tensor.dtype, typedView(tensor.dtype, bytes), tensor.shape);
+    for (const [k, tensor] of spec.inputs.entries()) {
+      const bytes = n === 1 ? units[0]![k]!.bytes : concatBytes(units.map((parts) => parts[k]!.bytes));
+      const shape = n === 1 ? tensor.shape : [tensor.shape[0]! * n, ...tensor.shape.slice(1)];
+      feeds[tensor.name] = new ort.Tensor(tensor.dtype, typedView(tensor.dtype, bytes), shape);
+    }
     let results: Ort.InferenceSession.ReturnType;
     try {
       results = await session.run(
@@ -88,28 +111,24 @@ export class OnnxExecutor implements Executor {
     } catch (error) {
       throw new ExecutorError('runtime_error', `inference failed: ${(error as Error).message}`);
     }
-    const parts: Uint8Array[] = [];
+    const parts: Uint8Array[][] = inputs.map(() => []);
     for (const t of spec.outputs) {
       const tensor = results[t.name];
       if (!tensor) throw new ExecutorError('runtime_error', `the model produced no output ${t.name}`);
       if (tensor.type !== (t.dtype satisfies TensorDType))
         throw new ExecutorError('self_check_failed', `output ${t.name} is ${tensor.type}, the job declares ${t.dtype}`);
       const data = bytesOf((await tensor.getData()) as ArrayBufferView);
-      if (data.length !== tensorBytes(t))
+      const size = tensorBytes(t);
+      if (data.length !== size * n)
         throw new ExecutorError(
           'self_check_failed',
-          `output ${t.name} is ${data.length} bytes, declared ${tensorBytes(t)}`,
+          `output ${t.name} is ${data.length} bytes, declared ${size}${n > 1 ? ` for each of ${n} units` : ''}`,
         );
-      parts.push(data);
+      // Copied out before the tensor is disposed.
+      for (const [i, unit] of parts.entries()) unit.push(n === 1 ? data : data.slice(i * size, (i + 1) * size));
       tensor.dispose();
     }
-    const output = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let offset = 0;
-    for (const p of parts) {
-      output.set(p, offset);
-      offset += p.length;
-    }
-    return output;
+    return parts.map((unit) => (unit.length === 1 ? unit[0]! : concatBytes(unit)));
   }
 
   forget(job: string): void {
