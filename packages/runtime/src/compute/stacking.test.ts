@@ -111,7 +111,7 @@ describe('stacked units', () => {
 });
 
 describe('how many units go together', () => {
-  it('is one until the job’s time is known, then what fills 10 ms, at most MAX_STACK and what waits', () => {
+  it('is one until the job’s time is known, then what fills 10 ms if that is four or more, at most MAX_STACK and what waits', () => {
     const sizes = new StackSizes();
     expect(sizes.size('j', 40)).toBe(1);
     sizes.record('j', 2);
@@ -121,7 +121,9 @@ describe('how many units go together', () => {
     expect(sizes.size('j', 40)).toBe(6);
     for (let i = 0; i < 40; i++) sizes.record('j', 0.001);
     expect(sizes.size('j', 1000)).toBe(MAX_STACK);
-    // A unit as long as the whole target is computed alone.
+    // Units of milliseconds gain nothing from a stack of two or three: computed alone.
+    sizes.record('slow', 3);
+    expect(sizes.size('slow', 40)).toBe(1);
     sizes.record('slow', 25);
     expect(sizes.size('slow', 40)).toBe(1);
     sizes.refuse('j');

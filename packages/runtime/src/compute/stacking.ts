@@ -12,6 +12,12 @@ import type { ComputeOutcome } from './api';
 const STACK_MS = 10;
 /** Most units in one run. */
 export const MAX_STACK = 64;
+/**
+ * Fewest units worth stacking: what a stack saves is a run's overhead per unit, small beside a unit of
+ * milliseconds (physics, 4.6 ms a unit, ran 0.91× as fast two at a time; cnn, 0.3 ms, 1.68× as fast 30 at a
+ * time: `npm run bench:stacking`, 2026-12-02).
+ */
+const MIN_STACK = 4;
 
 /** Per job, the moving average of compute time per unit, from which the stack size is read. */
 export class StackSizes {
@@ -23,7 +29,8 @@ export class StackSizes {
   size(job: string, waiting: number): number {
     const unitMs = this.#unitMs.get(job);
     if (unitMs === undefined || this.#refused.has(job)) return 1;
-    return Math.max(1, Math.min(waiting, MAX_STACK, Math.floor(STACK_MS / Math.max(unitMs, 0.01))));
+    const fill = Math.floor(STACK_MS / Math.max(unitMs, 0.01));
+    return fill < MIN_STACK ? 1 : Math.max(1, Math.min(waiting, MAX_STACK, fill));
   }
 
   record(job: string, unitMs: number): void {
