@@ -17,6 +17,7 @@ import { MIGRATIONS } from './schema';
 import { packFrontier } from '../record-rows';
 import { type SqliteTx, sqliteTx } from './sqlite-tx';
 import { WalSync, fileSync } from './wal-sync';
+import { Checkpointer, WRITER_CHECKPOINT_PAGES } from './checkpointer';
 
 export interface SqlitePersistenceOptions {
   readonly path: string;
@@ -53,6 +54,8 @@ export class SqlitePersistence implements Persistence {
   #running = false;
   #closed = false;
   readonly #wal: { sync: WalSync; close: () => void } | null;
+  /** Checkpoints the WAL in a thread of its own (checkpointer.ts); none for a database in memory. */
+  readonly checkpointer: Checkpointer | null;
   readonly #control: {
     begin: Database.Statement;
     commit: Database.Statement;
@@ -71,6 +74,7 @@ export class SqlitePersistence implements Persistence {
     // NORMAL: SQLite writes the WAL at commit and syncs it only at checkpoints; wal-sync.ts flushes it
     // before any answer leaves.
     this.#db.pragma('synchronous = NORMAL');
+    this.#db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 5000');
     this.#migrate();
@@ -86,6 +90,7 @@ export class SqlitePersistence implements Persistence {
     this.broadcast = new LocalBroadcast(options.onError ?? (() => undefined));
     const file = options.path !== ':memory:' && options.durable !== false ? fileSync(`${options.path}-wal`) : null;
     this.#wal = file ? { sync: new WalSync(file.flush), close: file.close } : null;
+    this.checkpointer = options.path !== ':memory:' ? new Checkpointer(options.path, this.#onError) : null;
     // A crash mid-upload leaves staged rows that were never committed: they were never visible, drop them.
     if (options.owner) this.#db.transaction(() => this.#tx.dropStagedSync())();
   }
@@ -223,6 +228,7 @@ export class SqlitePersistence implements Persistence {
     while (this.#running || this.#queue.length > 0);
     this.#closed = true;
     await this.#wal?.sync.settled();
+    await this.checkpointer?.close();
     this.#wal?.close();
     await this.broadcast.close();
     this.#db.close();
