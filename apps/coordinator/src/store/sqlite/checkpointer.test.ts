@@ -1,5 +1,5 @@
 // The WAL is checkpointed by a thread of its own, not by the commit that passes 1,000 pages on the event loop.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -39,4 +39,20 @@ it('keeps the WAL to about one round of writes, its thread copying each round in
   const count = plain.prepare("SELECT count(*) AS n FROM meta WHERE key LIKE 'r%'").get() as { n: number };
   plain.close();
   expect(count.n).toBe(8 * 32);
+});
+
+it('lets a delete that must scrub the files empty the WAL while the thread checkpoints', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'checkpointer-'));
+  dirs.push(dir);
+  const path = join(dir, 'db.sqlite');
+  const db = new SqlitePersistence({ path, owner: true });
+  const secret = (i: number) => new TextEncoder().encode(`secret-${i}-`.padEnd(64, '#'));
+  for (let i = 0; i < 20; i++) {
+    await db.transaction((tx) => tx.putMeta(`k${i}`, secret(i)));
+    // The thread checkpoints while the delete empties the WAL: SQLite answers one of them busy.
+    await Promise.all([db.checkpointer!.now(), db.deleteMeta(`k${i}`), db.checkpointer!.now()]);
+  }
+  const files = [path, `${path}-wal`].map((f) => readFileSync(f).toString('latin1'));
+  for (let i = 0; i < 20; i++) for (const f of files) expect(f.includes(`secret-${i}-`)).toBe(false);
+  await db.close();
 });

@@ -34,6 +34,21 @@ export interface SqlitePersistenceOptions {
   readonly durable?: boolean;
 }
 
+/** Copies the whole WAL into the database and empties it, waiting out another connection's checkpoint. */
+function truncateWal(db: Database.Database): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const [row] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      if (row?.busy === 0) return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+    }
+    if (attempt === 200) throw new Error('the WAL could not be emptied: another connection kept it busy for 2 s');
+    Atomics.wait(pause, 0, 0, 10);
+  }
+}
+
 /** Transactions in one group at most, so that a flood cannot hold every answer back for long. */
 const MAX_GROUP = 256;
 
@@ -205,8 +220,9 @@ export class SqlitePersistence implements Persistence {
       } finally {
         this.#db.pragma('secure_delete = OFF');
       }
-      // The WAL may still hold pages as they were: copy it into the scrubbed file and empty it.
-      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+      // The WAL may still hold pages as they were: copy it into the scrubbed file and empty it. The checkpointer
+      // thread may be checkpointing too (SQLite answers busy then): wait for it, and try again.
+      truncateWal(this.#db);
     });
   }
 
