@@ -119,20 +119,22 @@ export const CreateJobRequest = z
      */
     publicResults: z.boolean().default(false),
   })
-  // Volunteers that stack units and those that do not must agree on every result: only within a tolerance.
-  .refine((job) => !(job.spec.kind === 'onnx' && job.spec.stackable && job.comparator.kind === 'exact'), {
-    message: 'a stackable ONNX job needs a float comparator: stacking units may change the order of a sum',
-    path: ['comparator'],
+  .superRefine(({ spec, comparator }, ctx) => {
+    if (spec.kind !== 'onnx' || !spec.stackable) return;
+    // Volunteers that stack units and those that do not must agree on every result: only within a tolerance.
+    if (comparator.kind === 'exact')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['comparator'],
+        message: 'a stackable ONNX job needs a float comparator: stacking units may change the order of a sum',
+      });
+    if ([...spec.inputs, ...spec.outputs].some((t) => t.shape.length === 0))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['spec'],
+        message: 'a stackable ONNX job stacks units along the first dimension: no tensor may be a scalar',
+      });
   })
-  .refine(
-    (job) =>
-      !(job.spec.kind === 'onnx' && job.spec.stackable) ||
-      [...job.spec.inputs, ...job.spec.outputs].every((t) => t.shape.length > 0),
-    {
-      message: 'a stackable ONNX job stacks units along the first dimension: no tensor may be a scalar',
-      path: ['spec'],
-    },
-  )
   .meta({ id: 'CreateJobRequest' });
 export type CreateJobRequest = z.input<typeof CreateJobRequest>;
 export type JobDefinition = z.output<typeof CreateJobRequest>;
