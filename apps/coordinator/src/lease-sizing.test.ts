@@ -22,6 +22,21 @@ describe('leases sized to the device', () => {
     speeds: [{ job: job as never, unitsPerSecond }],
   });
 
+  /** A coordinator of its own for one test, on the suite's clock, closed and removed after `test`. */
+  const withCoordinator = async (
+    options: Omit<Parameters<typeof startCoordinator>[0], 'dataDir' | 'port' | 'clock'>,
+    test: (c: Coordinator) => Promise<void>,
+  ) => {
+    const own = mkdtempSync(join(tmpdir(), 'bricolage-sizing-'));
+    const c = await startCoordinator({ dataDir: own, port: 0, clock, ...options });
+    try {
+      await test(c);
+    } finally {
+      await c.close();
+      rmSync(own, { recursive: true, force: true });
+    }
+  };
+
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bricolage-sizing-'));
     clock = new ManualClock();
@@ -98,18 +113,11 @@ describe('leases sized to the device', () => {
   });
 
   it('grants no more units with inline inputs than one answer carries; a measured device leases again for more', async () => {
-    const smallDir = mkdtempSync(join(tmpdir(), 'bricolage-inline-'));
-    const small = await startCoordinator({
-      dataDir: smallDir,
-      port: 0,
-      clock,
-      config: { maxLeasesPerVolunteer: 1000, inlineLeaseBytes: 10 * 16 },
-    });
-    try {
-      const owner = new Researcher(small.url, (await small.createProject('inline')).token);
+    await withCoordinator({ config: { maxLeasesPerVolunteer: 1000, inlineLeaseBytes: 10 * 16 } }, async (c) => {
+      const owner = new Researcher(c.url, (await c.createProject('inline')).token);
       const job = await owner.createSquareJob({ leaseSeconds: 600 });
       await owner.addSquares(job, 1, 100);
-      const gpu = await SimVolunteer.create(small.url);
+      const gpu = await SimVolunteer.create(c.url);
       // 30 s of work at 1000 units/s is the whole job, but only 10 inputs of 16 bytes fit in an answer.
       const first = await gpu.lease(1, measured(job, 1000));
       expect(first.leases).toHaveLength(10);
@@ -117,35 +125,25 @@ describe('leases sized to the device', () => {
       const second = await gpu.lease(1, measured(job, 1000));
       expect(second.leases).toHaveLength(10);
       expect(new Set([...first.leases, ...second.leases].map((l) => l.workUnit)).size).toBe(20);
-    } finally {
-      await small.close();
-      rmSync(smallDir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('grants units whose inputs are too large to travel inline by the device speed alone; they are fetched by hash', async () => {
-    const bigDir = mkdtempSync(join(tmpdir(), 'bricolage-inline-'));
-    const big = await startCoordinator({
-      dataDir: bigDir,
-      port: 0,
-      clock,
-      config: { maxLeasesPerVolunteer: 1000, inlineInputBytes: 8, inlineLeaseBytes: 10 * 16 },
-    });
-    try {
-      const owner = new Researcher(big.url, (await big.createProject('by hash')).token);
-      const job = await owner.createSquareJob({ leaseSeconds: 600 });
-      await owner.addSquares(job, 1, 100);
-      const gpu = await SimVolunteer.create(big.url);
-      const { leases } = await gpu.lease(1, measured(job, 1000));
-      expect(leases).toHaveLength(100);
-      expect(leases.filter((l) => l.input !== null)).toHaveLength(0);
-      const fetched = await fetch(`${big.url}/v1/blobs/${leases[50]!.inputHash}`);
-      expect(fetched.status).toBe(200);
-      expect(new Uint8Array(await fetched.arrayBuffer())).toHaveLength(16);
-    } finally {
-      await big.close();
-      rmSync(bigDir, { recursive: true, force: true });
-    }
+    await withCoordinator(
+      { config: { maxLeasesPerVolunteer: 1000, inlineInputBytes: 8, inlineLeaseBytes: 10 * 16 } },
+      async (c) => {
+        const owner = new Researcher(c.url, (await c.createProject('by hash')).token);
+        const job = await owner.createSquareJob({ leaseSeconds: 600 });
+        await owner.addSquares(job, 1, 100);
+        const gpu = await SimVolunteer.create(c.url);
+        const { leases } = await gpu.lease(1, measured(job, 1000));
+        expect(leases).toHaveLength(100);
+        expect(leases.filter((l) => l.input !== null)).toHaveLength(0);
+        const fetched = await fetch(`${c.url}/v1/blobs/${leases[50]!.inputHash}`);
+        expect(fetched.status).toBe(200);
+        expect(new Uint8Array(await fetched.arrayBuffer())).toHaveLength(16);
+      },
+    );
   });
 
   it('holds a job the device reported no speed for to the per-key cap, however fast it is on another job', async () => {
@@ -153,21 +151,13 @@ describe('leases sized to the device', () => {
     // squares, its ceiling rose to 4,096 (keyCeiling), and the room went to the demo, whose speed it had not
     // reported yet: 613 deep-zoom tiles (~0.9 s each) for one tab on 600 s leases, most of them to expire,
     // while the next job waited for a second volunteer that had no room left.
-    const capDir = mkdtempSync(join(tmpdir(), 'bricolage-cap-'));
-    const capped = await startCoordinator({
-      dataDir: capDir,
-      port: 0,
-      clock,
-      random: seededRandom(7),
-      config: { maxLeasesPerVolunteer: 100 },
-    });
-    try {
-      const owner = new Researcher(capped.url, (await capped.createProject('two jobs')).token);
+    await withCoordinator({ random: seededRandom(7), config: { maxLeasesPerVolunteer: 100 } }, async (c) => {
+      const owner = new Researcher(c.url, (await c.createProject('two jobs')).token);
       const quick = await owner.createSquareJob({ leaseSeconds: 600, name: 'quick' });
       await owner.addSquares(quick, 1, 5);
       const slow = await owner.createSquareJob({ leaseSeconds: 600, name: 'slow' });
       await owner.addSquares(slow, 1, 2000);
-      const tab = await SimVolunteer.create(capped.url);
+      const tab = await SimVolunteer.create(c.url);
       const first = await tab.lease(1000, measured(quick, 1000));
       const onSlow = first.leases.filter((l) => l.job === slow);
       expect(first.leases.filter((l) => l.job === quick)).toHaveLength(5);
@@ -182,9 +172,6 @@ describe('leases sized to the device', () => {
         speeds: [{ job: slow as never, unitsPerSecond: 1000 }],
       });
       expect(sized.leases.length).toBeGreaterThan(100);
-    } finally {
-      await capped.close();
-      rmSync(capDir, { recursive: true, force: true });
-    }
+    });
   });
 });
