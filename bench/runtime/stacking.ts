@@ -12,7 +12,7 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/support/chromium';
 import { startGrid } from '../../e2e/support/grid';
 import { buildHarness } from '../../e2e/support/harness';
-import { type HarnessWindow, openHarness } from '../../e2e/support/page';
+import { type HarnessWindow, openHarness, prepareInPage } from '../../e2e/support/page';
 
 const JSON_OUTPUT = process.argv.includes('--json');
 const ROUNDS = 3;
@@ -40,22 +40,16 @@ try {
     const times: Record<'stacked' | 'unstacked', number[]> = { stacked: [], unstacked: [] };
     for (let round = 0; round < ROUNDS; round++)
       for (const stackable of [false, true]) {
+        // A job id per mode and round: each is prepared afresh and measured from nothing.
+        const id = `${workload.name}-${stackable}-${round}`;
+        const spec = { ...request.spec, stackable } as JobSpec;
+        const prepared = await prepareInPage(page, { id, spec, backend: 'onnx-wasm', assets: blobs });
+        if (!prepared.ok) throw new Error(`${prepared.code}: ${prepared.message}`);
         const msPerUnit = await page.evaluate(
-          async ({ id, spec, assets, units, total }) => {
+          async ({ id, units, total }) => {
             const w = window as unknown as HarnessWindow;
             const b = w.bricolage;
-            w.state ??= {};
-            w.state.host ??= new b.ComputeHost({ config: {} });
             const host = w.state.host as ComputeHost;
-            const bytes = new Map<string, Uint8Array>();
-            for (const a of assets) {
-              const data = b.fromBase64(a);
-              bytes.set(await b.sha256Hex(data), data);
-            }
-            const prepared = await host.prepare(id, spec, 'onnx-wasm', async (hashes) => {
-              return new Map(hashes.map((h) => [h, bytes.get(h) ?? new Uint8Array()]));
-            });
-            if (!prepared.ok) throw new Error(`${prepared.code}: ${prepared.message}`);
             const inputs = units.map((u) => b.fromBase64(u));
             // Warm: the first units measure the job's time per unit, which sets how many are stacked. (No
             // named functions in here: tsx would wrap them in a helper the page does not have.)
@@ -76,14 +70,7 @@ try {
             }
             return (performance.now() - started) / done;
           },
-          // A job id per mode and round: each is prepared afresh and measured from nothing.
-          {
-            id: `${workload.name}-${stackable}-${round}`,
-            spec: { ...request.spec, stackable } as JobSpec,
-            assets: blobs.map((x) => toBase64(x)),
-            units,
-            total,
-          },
+          { id, units, total },
         );
         times[stackable ? 'stacked' : 'unstacked'].push(msPerUnit);
         log(`${workload.name} ${stackable ? 'stacked' : 'one a run'}: ${msPerUnit.toFixed(3)} ms per unit`);

@@ -38,14 +38,16 @@ export type PageOutcome =
   | { ok: false; code: string; message: string };
 
 /** Prepares `job` on the page's compute host (created on first use) and runs each input in turn. */
-export async function computeInPage(
+/**
+ * Prepares a job on the page's compute host (made on first use and kept in `window.state.host`), its assets
+ * handed over as bytes: what a test or a benchmark does before running the job's units in the page.
+ */
+export async function prepareInPage(
   page: Page,
   job: PageJob,
-  inputs: readonly Uint8Array[],
-  options: { budgetMs?: number; destroyDeviceBefore?: number } = {},
-): Promise<{ prepared: { ok: boolean; code?: string; message?: string }; outcomes: PageOutcome[] }> {
-  const answer = await page.evaluate(
-    async ({ id, spec, backend, assets, inputs, budgetMs, destroyBefore }) => {
+): Promise<{ ok: boolean; code?: string; message?: string }> {
+  return page.evaluate(
+    async ({ id, spec, backend, assets }) => {
       const w = window as unknown as HarnessWindow;
       const b = w.bricolage;
       w.state ??= {};
@@ -56,31 +58,45 @@ export async function computeInPage(
         const data = b.fromBase64(a);
         bytes.set(await b.sha256Hex(data), data);
       }
-      const prepared = await host.prepare(id, spec, backend, async (hashes) => {
+      return host.prepare(id, spec, backend, async (hashes) => {
         return new Map(hashes.map((h) => [h, bytes.get(h) ?? new Uint8Array()]));
       });
+    },
+    { id: job.id, spec: job.spec, backend: job.backend, assets: job.assets.map((a) => toBase64(a)) },
+  );
+}
+
+export async function computeInPage(
+  page: Page,
+  job: PageJob,
+  inputs: readonly Uint8Array[],
+  options: { budgetMs?: number; destroyDeviceBefore?: number } = {},
+): Promise<{ prepared: { ok: boolean; code?: string; message?: string }; outcomes: PageOutcome[] }> {
+  const prepared = await prepareInPage(page, job);
+  if (!prepared.ok) return { prepared, outcomes: [] };
+  const outcomes = await page.evaluate(
+    async ({ id, inputs, budgetMs, destroyBefore }) => {
+      const w = window as unknown as HarnessWindow;
+      const b = w.bricolage;
+      const host = w.state.host as ComputeHost;
       const outcomes: unknown[] = [];
-      if (!prepared.ok) return { prepared, outcomes };
       for (const [index, input] of inputs.entries()) {
         if (index === destroyBefore) await host.api.destroyDevice('during-next-run');
         const o = await host.run(id, b.fromBase64(input), budgetMs);
         outcomes.push(o.ok ? { ...o, output: b.toBase64(o.output) } : o);
       }
-      return { prepared, outcomes };
+      return outcomes;
     },
     {
       id: job.id,
-      spec: job.spec,
-      backend: job.backend,
-      assets: job.assets.map((a) => toBase64(a)),
       inputs: inputs.map((i) => toBase64(i)),
       budgetMs: options.budgetMs ?? 60_000,
       destroyBefore: options.destroyDeviceBefore ?? -1,
     },
   );
   return {
-    prepared: answer.prepared,
-    outcomes: (answer.outcomes as (PageOutcome & { output?: string })[]).map((o) =>
+    prepared,
+    outcomes: (outcomes as (PageOutcome & { output?: string })[]).map((o) =>
       o.ok ? { ...o, output: fromBase64(o.output as unknown as string) } : o,
     ),
   };

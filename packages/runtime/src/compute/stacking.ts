@@ -14,8 +14,10 @@ const STACK_MS = 10;
 export const MAX_STACK = 64;
 /**
  * Fewest units worth stacking: what a stack saves is a run's overhead per unit, small beside a unit of
- * milliseconds (physics, 4.6 ms a unit, ran 0.91× as fast two at a time; cnn, 0.3 ms, 1.68× as fast 30 at a
- * time: `npm run bench:stacking`, 2026-12-02).
+ * milliseconds. cnn (0.3 ms a unit) ran 1.6–1.8× as fast 30 at a time; physics (3–6 ms) two at a time measured
+ * 0.90× in two runs, within the spread that the same code measured against itself (0.74× in a run where physics,
+ * below this floor, was not stacked at all): no gain shown, so units that long run alone (`npm run bench:stacking`,
+ * 2026-12-02).
  */
 const MIN_STACK = 4;
 
