@@ -85,8 +85,21 @@ it('takes nothing back unless it is the page computing for its key', async () =>
 
 it('sends, as the page goes, its unsent results, and gives back every other unit it held, none twice', async () => {
   const { client, log } = await fakeClient(50);
+  // Units past the third wait until the page has gone: the fake computes a batch's units at once, not one after
+  // another as the worker does, and without this the whole batch could be done (nothing left to give back) by
+  // the time the page goes (CI, twice: `released` was empty).
+  const base = fakeCompute(log, { delayMs: 20 });
+  let gone: () => void = () => undefined;
+  const leaving = new Promise<void>((resolve) => (gone = resolve));
+  const compute: PipelineCompute = {
+    ...base,
+    async run(jobId, input, budget, signal) {
+      if (input[0]! > 3) await leaving;
+      return base.run(jobId, input, budget, signal);
+    },
+  };
   const results = new UnsentResults(new MemoryOutbox());
-  const { pipeline } = await pipelineFor(client, fakeCompute(log, { delayMs: 20 }), { outbox: results });
+  const { pipeline } = await pipelineFor(client, compute, { outbox: results });
   pipeline.start();
   await until(async () => (await results.size()) >= 3);
   // The first result was delivered: only the others are unsent.
@@ -105,6 +118,7 @@ it('sends, as the page goes, its unsent results, and gives back every other unit
     },
     pipeline,
   );
+  gone();
   await pipeline.stop('now');
   const leased = log.filter((l) => l.startsWith('lease')).map((l) => `ls_${l.slice(6)}`);
   expect(sent.length).toBeGreaterThan(0);
