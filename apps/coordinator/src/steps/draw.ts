@@ -5,6 +5,7 @@ import type { JobId, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
 import { Draw, type Holder, mayHold, networkOf } from '../rules/assignment';
 import type { Candidate, UnitHolder, VolunteerOrigin } from '../store/records';
 import type { StepContext, StepLimits } from './context';
+import type { InlineBudget } from './inline-budget';
 
 /** A window is this many times the units wanted, and at least WINDOW_MIN: room to draw from, not a scan. */
 const WINDOW_FACTOR = 4;
@@ -37,7 +38,8 @@ export async function drawUnits(
   backend: string,
   me: Holder,
   want: number,
-): Promise<Candidate[]> {
+  budget: InlineBudget,
+): Promise<{ units: Candidate[]; full: boolean }> {
   const { tx, limits, now, random } = ctx;
   const size = Math.max(WINDOW_MIN, WINDOW_FACTOR * want);
   const drawn: WorkUnitNumber[] = [];
@@ -59,13 +61,15 @@ export async function drawUnits(
     }
     if (window.length < size) break;
   }
-  if (drawn.length === 0) return [];
-  // The rows and inputs of the units drawn alone, a fraction of the windows read; in id order, which is the
-  // order they are handed out in (which units is chance; their order need not be: lease numbers follow ids).
-  return tx.drawnUnits(
-    drawn.sort((x, y) => x - y),
-    limits.inlineInputBytes,
-  );
+  if (drawn.length === 0) return { units: [], full: false };
+  // In id order, which is the order they are handed out in (which units is chance; their order need not be: lease
+  // numbers follow ids). Only those whose inputs fit in the answer are read, rows and inputs: a fast device's
+  // 30 s of cnn is 4,096 units, of which one answer carries 512, and reading all their inputs was most of the
+  // lease's time (190 of 300 ms).
+  drawn.sort((x, y) => x - y);
+  const fit = budget.fitting(await tx.inlineSizes(drawn, limits.inlineInputBytes));
+  const units = await tx.drawnUnits(drawn.slice(0, fit), limits.inlineInputBytes);
+  return { units, full: fit < drawn.length };
 }
 
 function byUnit(rows: readonly UnitHolder[], limits: StepLimits): Map<WorkUnitNumber, Holder[]> {

@@ -20,6 +20,7 @@ import type { Candidate, NewReplica, VolunteerRecord } from '../store/records';
 import type { GrantedLease, LeaseOutcome, LeaseQuery, NoLease } from '../store/store';
 import type { JobFacts, StepContext } from './context';
 import { drawUnits, holderOf } from './draw';
+import { InlineBudget } from './inline-budget';
 
 /** Known-answer units read per job and lease, to draw from. */
 const PROBES_READ = 64;
@@ -39,13 +40,9 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
   // A key that stopped voting gets nothing: its results would be set aside, the replicas wasted.
   if (!standing.reputation.voting) return { granted: [], none: { why: 'not_voting' } };
   /** Bytes of inline inputs the answer may still carry (StepLimits.inlineLeaseBytes); the first unit always goes. */
-  let inlineLeft = limits.inlineLeaseBytes;
-  let carried = 0;
-  const fits = (c: Candidate) => c.input === null || c.input.length <= inlineLeft || carried === 0;
-  const carry = (c: Candidate) => {
-    if (c.input !== null) inlineLeft -= c.input.length;
-    carried++;
-  };
+  const budget = new InlineBudget(limits.inlineLeaseBytes);
+  const fits = (c: Candidate) => budget.fits(c.input?.length ?? null);
+  const carry = (c: Candidate) => budget.carry(c.input?.length ?? null);
   // Leases it holds already come back first, whatever its room (they count in it already) and its error allowance
   // (they were granted under it): a page starting afresh computes them rather than leaving them to expire.
   const back = q.resume ? await heldBack(ctx, q, q.resume, fits, carry) : null;
@@ -152,8 +149,11 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
         if (pick && !grant(pick, true)) break;
       }
     }
-    if (jobRoom > 0 && !answerFull)
-      for (const candidate of await drawUnits(ctx, job.id, backend, me, jobRoom)) if (!grant(candidate, false)) break;
+    if (jobRoom > 0 && !answerFull) {
+      const drawn = await drawUnits(ctx, job.id, backend, me, jobRoom, budget);
+      for (const candidate of drawn.units) if (!grant(candidate, false)) break;
+      if (drawn.full) answerFull = true;
+    }
     const n = planned - jobRoom;
     if (job.funder) committedHere.set(job.funder, (committedHere.get(job.funder) ?? 0) + n * def.costPerWorkUnit);
     if (speed === null) wanted -= n;

@@ -154,6 +154,11 @@ export interface LeaseRows {
    */
   drawnUnits(units: readonly WorkUnitNumber[], inlineBytes: number): Promise<Candidate[]>;
   /**
+   * The length of each unit's input, in the order given, when it is at most `inlineBytes` (it travels in the
+   * lease), else null: what decides how many drawn units one answer carries, without reading their inputs.
+   */
+  inlineSizes(units: readonly WorkUnitNumber[], inlineBytes: number): Promise<(number | null)[]>;
+  /**
    * The keys that were ever given a replica of these units (leased, returned, judged, failed or expired), with
    * their origins: a lease that ran out still keeps its address off the unit, so that keys of one address
    * cannot take turns holding it until its error budget is spent.

@@ -80,6 +80,17 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
     return rows.map(toCandidate);
   },
 
+  async inlineSizes(units: readonly WorkUnitNumber[], inline: number): Promise<(number | null)[]> {
+    // octet_length reads a stored value's length from its header: the inputs themselves are not fetched.
+    const rows = await db.q<{ id: string | number; size: number | null }>(
+      `SELECT w.id, octet_length(b.bytes) AS size FROM work_units w LEFT JOIN blobs b ON b.hash = w.input_hash
+       WHERE w.id = ANY($1::bigint[])`,
+      [units],
+    );
+    const sizes = new Map(rows.map((r) => [Number(r.id), r.size !== null && r.size <= inline ? r.size : null]));
+    return units.map((u) => sizes.get(u) ?? null);
+  },
+
   async holdersOf(units: readonly WorkUnitNumber[]): Promise<UnitHolder[]> {
     // The window's units are locked already (leaseWindow): their replicas cannot change under us.
     const rows = await db.q<HolderSqlRow>(

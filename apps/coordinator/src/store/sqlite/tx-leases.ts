@@ -86,6 +86,21 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
     return found;
   },
 
+  async inlineSizes(units: readonly WorkUnitNumber[], inline: number): Promise<(number | null)[]> {
+    const sizes = new Map<number, number | null>();
+    for (const chunk of chunks(units))
+      for (const r of db
+        .sized(
+          'inlineSizes',
+          chunk.length,
+          `SELECT w.id, length(b.bytes) AS size FROM work_units w LEFT JOIN blobs b ON b.hash = w.input_hash
+         WHERE w.id IN ($ROWS)`,
+        )
+        .all(...chunk) as { id: number; size: number | null }[])
+        sizes.set(r.id, r.size !== null && r.size <= inline ? r.size : null);
+    return units.map((u) => sizes.get(u) ?? null);
+  },
+
   async holdersOf(units: readonly WorkUnitNumber[]): Promise<UnitHolder[]> {
     const rows: UnitHolder[] = [];
     for (const chunk of chunks(units))
