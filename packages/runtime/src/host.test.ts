@@ -43,9 +43,15 @@ function standIn(calls: string[]) {
       },
       async runMany(_job, inputs, outcomes) {
         calls.push(`runMany ${inputs.map((i) => i[0]).join(',')}`);
+        // Inputs from 7 on end together, as a stacked run's do: one message for all of them.
+        const together = inputs.findIndex((i) => i[0] === 7);
         for (const [index, input] of inputs.entries()) {
+          if (index === together) {
+            outcomes.postMessage({ first: index, outcomes: inputs.slice(index).map(ok) });
+            return;
+          }
           if (input[0] === 99) await new Promise(() => undefined);
-          outcomes.postMessage({ index, outcome: ok(input) });
+          outcomes.postMessage({ first: index, outcomes: [ok(input)] });
         }
       },
     };
@@ -112,6 +118,19 @@ describe('compute host', () => {
       [6, 6],
     ]);
     expect(calls).toEqual(['runMany 1,2,3']);
+    host.close();
+  });
+
+  it('tells each unit its own outcome when the worker posts several in one message (a stacked run)', async () => {
+    const host = new ComputeHost({ config: {}, createWorker: standIn([]) });
+    const outcomes = await Promise.all(
+      host.runMany(
+        'job',
+        [1, 7, 8, 9].map((n) => new Uint8Array([n])),
+        5000,
+      ),
+    );
+    expect(outcomes.map((o) => o.ok && [...o.output])).toEqual([[2], [14], [16], [18]]);
     host.close();
   });
 

@@ -3,14 +3,7 @@
 import type { BackendClass, JobSpec } from '@bricolage/protocol';
 import { proxy, type Remote, transfer, wrap } from 'comlink';
 import type { CalibrationOptions, CalibrationReport } from './calibration/calibrate';
-import type {
-  ComputeApi,
-  ComputeConfig,
-  ComputeOutcome,
-  DeviceProbe,
-  IndexedOutcome,
-  PrepareOutcome,
-} from './compute/api';
+import type { ComputeApi, ComputeConfig, ComputeOutcome, DeviceProbe, OutcomeRun, PrepareOutcome } from './compute/api';
 import { assetsFor } from './executors/executor';
 import type { OrtWasmSource } from './executors/onnx/ort-wasm';
 import { endGeneration, type GenerationEnd, newGeneration, watchEnd } from './generation-end';
@@ -172,7 +165,9 @@ export class ComputeHost {
         call = api.run(job, transfer(owned[0]!, [owned[0]!.buffer as ArrayBuffer])).then((o) => told[0]!.tell(o));
       } else {
         const { port1, port2 } = new MessageChannel();
-        port1.onmessage = ({ data }: MessageEvent<IndexedOutcome>) => told[data.index]?.tell(data.outcome);
+        port1.onmessage = ({ data }: MessageEvent<OutcomeRun>) => {
+          for (const [i, outcome] of data.outcomes.entries()) told[data.first + i]?.tell(outcome);
+        };
         call = api.runMany(
           job,
           transfer(

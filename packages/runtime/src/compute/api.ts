@@ -52,10 +52,13 @@ export type ComputeOutcome =
     } & WorkerSpan)
   | (Failed & { readonly backend?: BackendClass } & WorkerSpan);
 
-/** A unit's outcome as `runMany` posts it: `index` is its place in the call's inputs. */
-export interface IndexedOutcome {
-  readonly index: number;
-  readonly outcome: ComputeOutcome;
+/**
+ * Outcomes as `runMany` posts them: those of the units at `first`, `first + 1`, … of the call's inputs, in one
+ * message for the units of one stacked run (one per unit otherwise).
+ */
+export interface OutcomeRun {
+  readonly first: number;
+  readonly outcomes: readonly ComputeOutcome[];
 }
 
 export interface ComputeApi {
@@ -68,9 +71,9 @@ export interface ComputeApi {
   run(job: string, input: Uint8Array): Promise<ComputeOutcome>;
   /**
    * Runs several work units of one job back to back in one call, posting each one's outcome on `outcomes` as
-   * it ends (an `IndexedOutcome`, so that the page can hold each to its own time budget); resolves when all
-   * have run. A port, not a callback: a callback through comlink is answered, and the answer is a message the
-   * worker handles between units.
+   * it ends (an `OutcomeRun`, so that the page can hold each to its own time budget: the units run together in
+   * one stacked run end together, and go in one message); resolves when all have run. A port, not a callback: a
+   * callback through comlink is answered, and the answer is a message the worker handles between units.
    */
   runMany(job: string, inputs: Uint8Array[], outcomes: MessagePort): Promise<void>;
   forget(job: string): Promise<void>;

@@ -7,7 +7,7 @@ import { sha256Hex } from '@bricolage/protocol';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tinyModel } from '../executors/onnx/onnx-bytes';
 import { OnnxExecutor } from '../executors/onnx/onnx-executor';
-import type { ComputeOutcome, IndexedOutcome } from './api';
+import type { ComputeOutcome, OutcomeRun } from './api';
 import { ComputeService } from './compute-service';
 import { MAX_STACK, StackSizes } from './stacking';
 
@@ -37,15 +37,16 @@ const spec = async (model: Uint8Array, stackable: boolean): Promise<JobSpec> => 
   };
 };
 
-/** The outcomes of one runMany call, in index order. */
-async function runMany(job: string, inputs: Uint8Array[]): Promise<ComputeOutcome[]> {
+/** The outcomes of one runMany call, in index order; `messages` counts the messages they came in. */
+async function runMany(job: string, inputs: Uint8Array[], messages: number[] = []): Promise<ComputeOutcome[]> {
   const { port1, port2 } = new MessageChannel();
-  const told: IndexedOutcome[] = [];
-  port1.onmessage = ({ data }: MessageEvent<IndexedOutcome>) => told.push(data);
+  const told: OutcomeRun[] = [];
+  port1.onmessage = ({ data }: MessageEvent<OutcomeRun>) => told.push(data);
   await service.runMany(job, inputs, port2);
-  await vi.waitFor(() => expect(told).toHaveLength(inputs.length));
+  await vi.waitFor(() => expect(told.reduce((n, t) => n + t.outcomes.length, 0)).toBe(inputs.length));
   port1.close();
-  return told.sort((a, b) => a.index - b.index).map((t) => t.outcome);
+  messages.push(told.length);
+  return told.sort((a, b) => a.first - b.first).flatMap((t) => t.outcomes);
 }
 
 const floats = (o: ComputeOutcome) => {
@@ -76,13 +77,17 @@ describe('stacked units', () => {
     // How many go together follows the measured time (its own test below); here, as for a unit of 0.5 ms.
     const size = vi.spyOn(StackSizes.prototype, 'size').mockImplementation((_, waiting) => Math.min(waiting, 20));
     const n = 50;
+    const messages: number[] = [];
     const outcomes = await runMany(
       'stacks',
       Array.from({ length: n }, (_, i) => unit(i + 10)),
+      messages,
     );
     expect(outcomes.map(floats)).toEqual(Array.from({ length: n }, (_, i) => squared(i + 10)));
     expect(size.mock.calls.map(([, waiting]) => waiting)).toEqual([50, 30, 10]);
     expect(stacked.mock.calls.map(([, inputs]) => inputs.length)).toEqual([20, 20, 10]);
+    // The units of one run end together and are told together: one message to the page per run, not per unit.
+    expect(messages).toEqual([3]);
     // Each unit's span is its share of its run: one after the other, none overlapping, none empty.
     for (const [i, o] of outcomes.entries()) {
       expect(o.endedAt!).toBeGreaterThan(o.startedAt!);
