@@ -157,14 +157,17 @@ test('a crashed tab is reported, and the coordinator reissues its work units to 
   // Idle volunteers ask again after the coordinator's retryAfter (10 s): give the reissue time to happen.
   const farm = startFarm({ ...farmOptions(3, seeded.workUnits * 2), idleStopMs: 30_000 });
   const victim = farm.tabs[0]!;
-  await expect.poll(() => victim.ready, { timeout: 60_000 }).toBe(true);
-  // Its results stop reaching the coordinator, so when it crashes it surely holds leases that only
-  // the coordinator's expiry can take back.
+  // Its results never reach the coordinator, so when it crashes it surely holds leases that only the
+  // coordinator's expiry can take back. Cut from its launch, before its page computes anything: cut once it had
+  // started, the others (measured fast, leased 30 s of work each) could already hold every unit it had not
+  // delivered, and it had nothing left to hold (CI, once: its outbox stayed empty for a minute).
+  await expect.poll(() => victim.browser !== null, { timeout: 60_000, intervals: [10] }).toBe(true);
   const browser = victim.browser!;
   browser.on('Fetch.requestPaused', (e) => {
     void browser.send('Fetch.failRequest', { requestId: e.requestId, errorReason: 'Failed' }).catch(() => undefined);
   });
   await browser.send('Fetch.enable', { patterns: [{ urlPattern: '*/v1/volunteer/submit*' }] });
+  await expect.poll(() => victim.ready, { timeout: 60_000 }).toBe(true);
   await expect.poll(() => victim.snapshot?.outbox ?? 0, { timeout: 60_000, intervals: [100] }).toBeGreaterThan(0);
   const key = victim.snapshot?.volunteer;
   // Fails once the page is gone: its session dies with it.
