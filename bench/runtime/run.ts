@@ -220,6 +220,14 @@ async function pipelineRun(
       log(
         `  ${w.name}: largest idle gaps (unit index: ms) ${worst.map((g) => `${g.i}: ${g.ms.toFixed(1)}`).join(', ')}`,
       );
+      // Where the idle time is: a little after every unit (the worker's own step from one to the next), or in
+      // the few long waits (on the page, a lease answer, the coordinator).
+      const short = idle.filter((g) => g.ms < 1).reduce((n, g) => n + Math.max(0, g.ms), 0);
+      const long = idle.filter((g) => g.ms >= 1).reduce((n, g) => n + g.ms, 0);
+      log(
+        `  ${w.name}: idle in gaps under 1 ms ${short.toFixed(0)} ms (${((100 * short) / wall).toFixed(1)} % of the window), ` +
+          `in longer gaps ${long.toFixed(0)} ms (${((100 * long) / wall).toFixed(1)} %)`,
+      );
       log(
         `  ${w.name}: compute per unit median ${steady
           .map((s) => s.endedAt - s.startedAt)
