@@ -188,7 +188,7 @@ export const MIGRATIONS: readonly string[] = [
   `
   -- Inputs in ordinary (rowid) tables, keyed by a unique index. Stored WITHOUT ROWID, each input (kilobytes: a
   -- cnn unit's is 8 KiB) sat in the key's own b-tree, interior pages included, and every lookup read the inputs
-  -- it passed on its way down: 25 µs to find one of 6,000 (0.7 µs now), a 512-unit lease answer's inputs in 16 ms
+  -- it passed on its way down: 24 µs to find one of 6,000 (1.4 µs now), a 512-unit lease answer's inputs in 16 ms
   -- (3 ms now). SQLite's guidance is the same: WITHOUT ROWID is for rows of a small fraction of a page.
   CREATE TABLE blobs_by_rowid (hash TEXT PRIMARY KEY, bytes BLOB NOT NULL);
   INSERT INTO blobs_by_rowid (hash, bytes) SELECT hash, bytes FROM blobs;
