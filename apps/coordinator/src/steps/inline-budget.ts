@@ -20,15 +20,13 @@ export class InlineBudget {
     this.#carried++;
   }
 
-  /** How many of these units, in order, fit one after another, without carrying them. */
+  /** How many of these units, in order, fit one after another: carried by a copy, this budget untouched. */
   fitting(sizes: readonly (number | null)[]): number {
-    let left = this.#left;
-    let carried = this.#carried;
-    for (let i = 0; i < sizes.length; i++) {
-      const size = sizes[i] ?? null;
-      if (size !== null && size > left && carried > 0) return i;
-      if (size !== null) left -= size;
-      carried++;
+    const trial = new InlineBudget(this.#left);
+    trial.#carried = this.#carried;
+    for (const [i, size] of sizes.entries()) {
+      if (!trial.fits(size)) return i;
+      trial.carry(size);
     }
     return sizes.length;
   }
