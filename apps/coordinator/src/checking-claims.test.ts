@@ -4,8 +4,15 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { API, type CreateJobRequest, describeChecking, type Lease, type ListedProject } from '@bricolage/protocol';
-import { MANDELBROT_DEEP_ZOOM, mandelbrotReference } from '@bricolage/workloads';
+import {
+  API,
+  type CreateJobRequest,
+  describeChecking,
+  type Lease,
+  type ListedProject,
+  sha256Hex,
+} from '@bricolage/protocol';
+import { cnn, MANDELBROT_DEEP_ZOOM, mandelbrotReference } from '@bricolage/workloads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seededRandom } from './clock';
 import { DEMO_PROJECT, seedDemo } from './seed';
@@ -66,6 +73,27 @@ describe('claims about checking', () => {
         'answer, to check the volunteers themselves.',
       'Every result is checked by two volunteers, who must agree.',
     ]);
+  });
+
+  it('says of each listed job whether it runs a kernel or a model, from the job’s own spec', async () => {
+    const researcher = new Researcher(coordinator.url, (await coordinator.createProject('kinds')).token);
+    const kernel = await researcher.createSquareJob({ name: 'squares' });
+    const { request, blobs } = await cnn.job({ workUnits: 0 });
+    for (const blob of blobs) {
+      const put = await researcher.request(
+        'PUT',
+        API.blob(await sha256Hex(blob)),
+        blob as Uint8Array<ArrayBuffer>,
+        'application/octet-stream',
+      );
+      expect(put.ok).toBe(true);
+    }
+    const created = await researcher.request('POST', API.jobs, JSON.stringify(request));
+    expect(created.status).toBe(200);
+    const model = ((await created.json()) as { id: string }).id;
+    const [project] = await listed(coordinator.url);
+    const kinds = Object.fromEntries(project!.jobs.map((j) => [j.id, j.kind]));
+    expect(kinds).toEqual({ [kernel]: 'wgsl', [model]: 'onnx' });
   });
 
   it('quotes in the README what the page says of the demo, and no tile is ever accepted on one result', async () => {

@@ -31,6 +31,11 @@ export const ListedJob = z
     id: JobId,
     name: z.string(),
     state: JobState,
+    /**
+     * What the job runs: a WGSL kernel (with its wasm twin) or an ONNX model. A page that sees ONNX work starts
+     * onnxruntime as the volunteer starts, not after the first lease names the job.
+     */
+    kind: z.enum(['wgsl', 'onnx']),
     /** From the job's own settings; `describeChecking` says it in words, on the page and in the README. */
     checking: CheckingPolicy,
   })

@@ -93,6 +93,7 @@ export async function listedProjects(deps: Deps): Promise<ListedProject[]> {
           id: job.id,
           name: job.definition.name,
           state: job.state,
+          kind: job.definition.spec.kind,
           checking: checkingOf(job.definition, (await deps.store.progress(job.id)).knownAnswer),
         })),
       );

@@ -741,6 +741,8 @@ export interface components {
             id: string;
             name: string;
             state: components["schemas"]["JobState"];
+            /** @enum {string} */
+            kind: "wgsl" | "onnx";
             checking: components["schemas"]["CheckingPolicy"];
         };
         /** @enum {string} */
