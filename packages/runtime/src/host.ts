@@ -73,6 +73,13 @@ export class ComputeHost {
     return this.#api.calibrate(options);
   }
 
+  /** Starts what every job of `backend` needs, ahead of the first (see ComputeApi.warm). */
+  async warm(backend: BackendClass): Promise<void> {
+    this.#started();
+    await this.#ready;
+    return this.#api.warm(backend);
+  }
+
   /** Prepares a job once per worker; concurrent callers share the one preparation. */
   async prepare(job: string, spec: JobSpec, backend: BackendClass, assets: AssetSource): Promise<PrepareOutcome> {
     for (;;) {

@@ -1,9 +1,10 @@
 // createVolunteer: the one object a volunteer page or a headless farm drives. It probes and calibrates
 // the device, authenticates, and runs the pipeline; results drain to the coordinator in the background.
-import type { Capabilities } from '@bricolage/protocol';
+import type { BackendClass, Capabilities } from '@bricolage/protocol';
 import { generateSigningKeyPair } from '@bricolage/protocol';
 import { calibrationKey, defaultCalibrationStore, readCalibration, writeCalibration } from './calibration/cache';
 import type { CalibrationReport } from './calibration/calibrate';
+import { measuresOnnx } from './calibration/onnx-mode';
 import { capabilitiesFrom } from './capabilities';
 import { AssetCache } from './client/assets';
 import { CoordinatorClient } from './client/coordinator-client';
@@ -13,6 +14,7 @@ import { Submitter } from './client/submitter';
 import type { DeviceProbe } from './compute/api';
 import { type DroppedResult, Emitter, type VolunteerEvent, type VolunteerState } from './events';
 import { ComputeHost } from './host';
+import { listsOnnxWork } from './listed-work';
 import type { VisibilitySource, Volunteer, VolunteerOptions } from './volunteer-api';
 import { MemoryOutbox } from './outbox';
 import { Pipeline } from './pipeline/pipeline';
@@ -68,6 +70,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
     'pagehide',
     () => leavePage(outbox, client, pipeline),
   );
+  let probing: Promise<DeviceProbe> | null = null;
   let device: Promise<{
     probe: DeviceProbe;
     calibration: CalibrationReport | null;
@@ -159,9 +162,14 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
     submitter.kick().catch((error: Error) => emit({ type: 'warning', message: `submitter failed: ${error.message}` }));
   };
 
+  function probed(): Promise<DeviceProbe> {
+    probing ??= host.probe();
+    return probing;
+  }
+
   function examine() {
     device ??= (async () => {
-      const probe = await host.probe();
+      const probe = await probed();
       let calibration: CalibrationReport | null = null;
       if (options.calibration !== false) {
         const store =
@@ -178,6 +186,31 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
     return device;
   }
 
+  /** The ONNX backend this device will use, as soon as it is known: from the probe when calibration cannot change it. */
+  async function onnxBackend(): Promise<BackendClass | null> {
+    const found = await probed();
+    const calibrated =
+      options.calibration !== false &&
+      options.backends?.onnx === undefined &&
+      measuresOnnx(found.webgpu, options.calibration?.onnx);
+    return (calibrated ? (await examine()).capabilities : capabilitiesFrom(found, null, options.backends)).backends
+      .onnx;
+  }
+
+  /**
+   * Starts onnxruntime in the worker alongside the first lease when the grid lists ONNX work this volunteer serves:
+   * loading it and starting its runtime was ~0.7 s of such a job's first unit, paid after the lease named the job.
+   */
+  async function warmForListedWork(attempt: number): Promise<void> {
+    try {
+      const [backend, listed] = await Promise.all([onnxBackend(), verifier.listed()]);
+      if (attempt !== starts || phase === 'stopped' || !backend || !listed.ok) return;
+      if (listsOnnxWork(listed.value, projects, options.project)) await host.warm(backend);
+    } catch {
+      // Closed meanwhile, or the worker failed: the first job prepares onnxruntime itself and says what fails.
+    }
+  }
+
   const volunteer: Volunteer = {
     id: identity.publicKeyText,
 
@@ -189,6 +222,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
       // Started while paused (on battery, or in a hidden tab): not even the device's calibration runs, and nothing
       // is leased, until the pause lifts.
       if (!(await untilMayStart()) || attempt !== starts) return;
+      void warmForListedWork(attempt);
       const [{ capabilities }, token, claimed] = await Promise.all([
         examine(),
         client.token(),

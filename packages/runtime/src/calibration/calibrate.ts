@@ -4,6 +4,7 @@ import type { BackendClass } from '@bricolage/protocol';
 import type { GpuContext } from '../executors/wgsl/gpu';
 import type { OrtLoader } from '../executors/onnx/ort';
 import { matmulModel } from './matmul-onnx';
+import { measuresOnnx, type OnnxCalibrationMode } from './onnx-mode';
 import { SPIN_WORKGROUP, spinWasm, spinWgsl } from './spin';
 
 export interface WgslCalibration {
@@ -29,9 +30,6 @@ export interface CalibrationReport {
   readonly tookMs: number;
 }
 
-/** `auto`: time onnxruntime's EPs only on a real (non-fallback) GPU; `always`: on any adapter. */
-export type OnnxCalibrationMode = 'auto' | 'always' | 'never';
-
 export interface CalibrationOptions {
   readonly invocations?: number;
   readonly iterations?: number;
@@ -47,10 +45,7 @@ export async function calibrate(
 ): Promise<CalibrationReport> {
   const started = performance.now();
   const wgsl = await calibrateWgsl(gpu, options);
-  const capability = await gpu.capability();
-  const mode = options.onnx ?? 'auto';
-  const measureOnnx = capability !== null && (mode === 'always' || (mode === 'auto' && !capability.isFallbackAdapter));
-  const onnx = measureOnnx
+  const onnx = measuresOnnx(await gpu.capability(), options.onnx)
     ? await calibrateOnnx(ort, options)
     : { wasmMs: null, webgpuMs: null, choice: 'onnx-wasm' as const };
   return { wgsl, onnx, tookMs: performance.now() - started };

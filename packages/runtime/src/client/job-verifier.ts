@@ -25,21 +25,31 @@ export class JobVerifier {
     for (const [project, key] of pinned) this.#keys.set(project, key);
   }
 
+  /**
+   * Reads the list now and remembers the keys it names, as `check` would: a volunteer starting reads it ahead of
+   * its first lease (to see what the grid runs), and its first job's check then needs no read of its own.
+   */
+  async listed(): Promise<ClientResult<ListedProject[]>> {
+    const listed = await this.#source.projects();
+    if (!listed.ok) return listed;
+    for (const p of listed.value) {
+      if (p.signingKey === null) {
+        if (!this.#keys.has(p.id)) this.#unsigned.add(p.id);
+      } else if (!this.#keys.has(p.id)) {
+        this.#keys.set(p.id, p.signingKey);
+        this.#unsigned.delete(p.id);
+      }
+    }
+    return listed;
+  }
+
   async check(job: LeasedJob): Promise<JobCheck> {
     let key = this.#keys.get(job.project) ?? null;
     // Unknown project, or a signed job of a project thought unsigned: read the list (once per such event).
     if (key === null && (!this.#unsigned.has(job.project) || job.signature)) {
-      const listed = await this.#source.projects();
+      const listed = await this.listed();
       if (!listed.ok)
         return { ok: false, message: `cannot read the project list: ${listed.error.message}`, transient: true };
-      for (const p of listed.value) {
-        if (p.signingKey === null) {
-          if (!this.#keys.has(p.id)) this.#unsigned.add(p.id);
-        } else if (!this.#keys.has(p.id)) {
-          this.#keys.set(p.id, p.signingKey);
-          this.#unsigned.delete(p.id);
-        }
-      }
       key = this.#keys.get(job.project) ?? null;
     }
     const problem = await jobSignatureProblem(job, key);

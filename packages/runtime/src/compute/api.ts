@@ -66,6 +66,11 @@ export interface ComputeApi {
   configure(config: ComputeConfig, ortWasm?: OrtWasmSource): Promise<void>;
   probe(): Promise<DeviceProbe>;
   calibrate(options?: CalibrationOptions): Promise<CalibrationReport>;
+  /**
+   * Starts what every job of `backend` needs before the first such job arrives (onnxruntime: its module, its
+   * wasm, its threads), so that the job's preparation pays only for its own code. Resolves when warm or failed.
+   */
+  warm(backend: BackendClass): Promise<void>;
   prepare(request: PrepareRequest): Promise<PrepareOutcome>;
   /** Runs one work unit; runs start in the order they arrive (several at once only on WebGPU's ring). */
   run(job: string, input: Uint8Array): Promise<ComputeOutcome>;

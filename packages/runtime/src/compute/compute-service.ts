@@ -72,6 +72,10 @@ export class ComputeService implements ComputeApi {
     return calibrate(this.#gpu, this.#ort, options);
   }
 
+  async warm(backend: BackendClass): Promise<void> {
+    await this.#executor(backend)?.warm?.();
+  }
+
   async prepare({ job, spec, backend, assets }: PrepareRequest): Promise<PrepareOutcome> {
     try {
       for (const hash of assetsFor(spec, backend)) {

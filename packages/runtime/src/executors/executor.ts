@@ -22,6 +22,8 @@ export interface Executor {
   readonly backend: BackendClass;
   /** Work units `run` may compute at once (WebGPU keeps several in flight); 1 when absent. */
   readonly concurrency?: number;
+  /** Starts, before any job of this backend is known, what every job of it needs (onnxruntime itself). */
+  warm?(): Promise<void>;
   /** Compiles or loads whatever the job needs; called once per job per worker. */
   prepare(job: string, spec: JobSpec, assets: AssetMap): Promise<void>;
   /** Computes one work unit: the output bytes, exactly as declared by the job. */

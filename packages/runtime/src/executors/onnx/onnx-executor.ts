@@ -5,9 +5,18 @@ import { concatBytes, sha256Hex } from '@bricolage/protocol';
 import type * as Ort from 'onnxruntime-web';
 import { bytesOf, splitOnnxInput, tensorBytes, typedView } from '../../abi';
 import { type AssetMap, type Executor, ExecutorError } from '../executor';
+import { tinyModel } from './onnx-bytes';
 import type { OrtLoader, OrtModule } from './ort';
 
 export type OnnxProvider = 'wasm' | 'webgpu';
+
+/** The least model onnxruntime will run: Y = Identity(X), one float. */
+const WARM_MODEL = tinyModel(
+  'bricolage-warm',
+  [{ op: 'Identity', inputs: ['X'], outputs: ['Y'] }],
+  [{ name: 'X', shape: [1] }],
+  [{ name: 'Y', shape: [1] }],
+);
 type Optimization = NonNullable<OnnxSpec['graphOptimization']>;
 
 interface LoadedSession {
@@ -26,6 +35,7 @@ export class OnnxExecutor implements Executor {
   readonly #ort: OrtLoader;
   readonly #sessions = new Map<string, Promise<LoadedSession>>();
   readonly #jobs = new Map<string, PreparedJob>();
+  #warm: Promise<void> | undefined;
 
   constructor(provider: OnnxProvider, ort: OrtLoader) {
     this.#provider = provider;
@@ -70,6 +80,24 @@ export class OnnxExecutor implements Executor {
     } catch (error) {
       throw new ExecutorError('compile_failed', `onnxruntime could not load the model: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * Loads onnxruntime and starts its runtime (compiling ~14 MB of wasm, starting its threads) with a one-node
+   * model, so that the first job's session pays only for its own model: ~0.7 s of every ONNX job's first unit
+   * was onnxruntime itself (BENCHMARKS.md, browser runtime). Settles once; a failure is left for prepare to meet.
+   */
+  warm(): Promise<void> {
+    this.#warm ??= (async () => {
+      try {
+        const ort = await this.#ort.forProvider(this.#provider);
+        const session = await ort.InferenceSession.create(WARM_MODEL, { executionProviders: [this.#provider] });
+        await session.release();
+      } catch {
+        // Nothing is lost: the job's own preparation loads onnxruntime again and reports what fails.
+      }
+    })();
+    return this.#warm;
   }
 
   async run(job: string, input: Uint8Array): Promise<Uint8Array> {

@@ -1,0 +1,50 @@
+// Warming onnxruntime ahead of the first ONNX job: it starts the runtime once, with a session of its own that it
+// releases, and a failure is the job's preparation's to meet, not the warm-up's.
+import type { BlobHash, JobSpec } from '@bricolage/protocol';
+import { sha256Hex } from '@bricolage/protocol';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { tinyModel } from './onnx-bytes';
+import { OnnxExecutor } from './onnx-executor';
+import { OrtLoader } from './ort';
+
+afterEach(() => vi.restoreAllMocks());
+
+const double = tinyModel(
+  'double',
+  [{ op: 'Add', inputs: ['x', 'x'], outputs: ['y'] }],
+  [{ name: 'x', shape: [4] }],
+  [{ name: 'y', shape: [4] }],
+);
+
+describe('OnnxExecutor.warm', () => {
+  it('starts onnxruntime once, with one small session it releases, and the first job then runs on it', async () => {
+    const loader = new OrtLoader({ numThreads: 1 });
+    const ort = await loader.forProvider('wasm');
+    const create = vi.spyOn(ort.InferenceSession, 'create');
+    const executor = new OnnxExecutor('wasm', loader);
+    await Promise.all([executor.warm(), executor.warm()]);
+    await executor.warm();
+    expect(create).toHaveBeenCalledTimes(1);
+    const warmSession = (await create.mock.results[0]!.value) as { release(): Promise<void> };
+    // Released: running it again fails.
+    await expect(warmSession.release()).rejects.toThrow();
+
+    const model = (await sha256Hex(double)) as BlobHash;
+    const spec: JobSpec = {
+      kind: 'onnx',
+      model,
+      inputs: [{ name: 'x', dtype: 'float32', shape: [4] }],
+      outputs: [{ name: 'y', dtype: 'float32', shape: [4] }],
+      forbidNaN: true,
+    };
+    await executor.prepare('j', spec, new Map([[model, double]]));
+    const out = await executor.run('j', new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer));
+    expect([...new Float32Array(out.buffer, out.byteOffset, 4)]).toEqual([2, 4, 6, 8]);
+  });
+
+  it('never rejects: onnxruntime that cannot load is the job’s preparation’s to report', async () => {
+    const loader = new OrtLoader({ numThreads: 1 });
+    vi.spyOn(loader, 'forProvider').mockRejectedValue(new Error('no wasm here'));
+    await expect(new OnnxExecutor('wasm', loader).warm()).resolves.toBeUndefined();
+  });
+});
