@@ -11,6 +11,11 @@ export interface SignalLimits {
   readonly maxMessageBytes: number;
   /** Rooms one connection may subscribe to. */
   readonly maxTopicsPerConnection: number;
+  /**
+   * Subscribers of one room on this process (each publish goes to all of them); past it a subscription is not
+   * taken and the client meets no peers there. y-webrtc connects each tab to 20–35 peers at most.
+   */
+  readonly maxPeersPerRoom: number;
   /** Open connections from one client address (every tab of a household shares one address behind NAT). */
   readonly maxConnectionsPerAddress: number;
   readonly maxConnections: number;
@@ -181,6 +186,7 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   signal: {
     maxMessageBytes: 64 * 1024,
     maxTopicsPerConnection: 8,
+    maxPeersPerRoom: 256,
     maxConnectionsPerAddress: 64,
     maxConnections: 10_000,
     messagesPerSecond: 50,

@@ -211,6 +211,41 @@ describe('the signaling server', () => {
     for (const client of [a, b, c, elsewhere]) client.ws.close();
   });
 
+  it('takes no subscriber past a full room: the newcomer meets nobody there, keeps its connection, and gets in once one leaves', async () => {
+    const full = await start({ maxPeersPerRoom: 2 });
+    try {
+      const project = full.projects[0] as string;
+      const topic = roomName(project);
+      const [a, b, late] = [await enter(full, project), await enter(full, project), await enter(full, project)];
+      expect(full.coordinator.signaling.stats().roomFull).toBe(1);
+      expect(full.logs.some((l) => l.includes('is full (2)'))).toBe(true);
+      a.send({ type: 'publish', topic, data: 'to b only' });
+      await b.next((m) => m.data === 'to b only');
+      late.send({ type: 'publish', topic, data: 'from outside' });
+      late.send({ type: 'ping' });
+      await late.next((m) => m.type === 'pong' && late.received.indexOf(m) > 0);
+      a.send({ type: 'ping' });
+      await a.next((m) => m.type === 'pong' && a.received.indexOf(m) > 0);
+      expect(late.received.filter((m) => m.type === 'publish')).toEqual([]);
+      expect([...a.received, ...b.received].filter((m) => m.data === 'from outside')).toEqual([]);
+      // Still open, and another room on the same connection is served.
+      expect(late.ws.readyState).toBe(WebSocket.OPEN);
+      // One leaves: the next to subscribe gets in.
+      const pongs = (c: Client) => c.received.filter((m) => m.type === 'pong').length;
+      b.send({ type: 'unsubscribe', topics: [topic] });
+      b.send({ type: 'ping' });
+      await b.next((m) => m.type === 'pong' && pongs(b) >= 2);
+      late.send({ type: 'subscribe', topics: [topic] });
+      late.send({ type: 'ping' });
+      await late.next((m) => m.type === 'pong' && pongs(late) >= 3);
+      a.send({ type: 'publish', topic, data: 'now to late' });
+      await late.next((m) => m.data === 'now to late');
+      for (const client of [a, b, late]) client.ws.close();
+    } finally {
+      await full.close();
+    }
+  });
+
   it('refuses a handshake without a ticket, with a bad one, with a bearer token, or with an expired one', async () => {
     const refusedBefore = s.coordinator.signaling.stats().refused.unauthorized;
     const room = await peerRoom(s, s.projects[0] as string);

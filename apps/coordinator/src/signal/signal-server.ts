@@ -2,7 +2,8 @@
 // every other subscriber of its topic), spoken by the coordinator on its own HTTP port so that the stock y-webrtc
 // client finds peers through it unmodified. Unlike the package's own server it admits only signed-in volunteers
 // (a ticket in the URL, checked at the handshake), only the rooms of this grid's projects, and within limits:
-// a client past one is closed with a 4xxx code and a log line, and everyone else is served on.
+// a client past one is closed with a 4xxx code and a log line (a full room is only not joined), and everyone else
+// is served on.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { API, type ErrorCode } from '@bricolage/protocol';
@@ -13,6 +14,7 @@ import type { SignalLimits } from '../config';
 import { httpStatus } from '../http/errors';
 import type { VolunteerTokens } from '../http/tokens';
 import { LogThrottle } from './log-throttle';
+import type { Closure, Refusal, Signaling } from './signaling';
 
 export interface SignalingOptions {
   readonly limits: SignalLimits;
@@ -27,42 +29,6 @@ export interface SignalingOptions {
   readonly addressOf: (request: IncomingMessage) => string;
   readonly log: (line: string) => void;
 }
-
-type Refusal = 'not_found' | 'unauthorized' | 'too_many_connections';
-type Closure = 'bad_message' | 'forbidden_topic' | 'too_large' | 'too_many' | 'timeout';
-
-/** What the signaling server has done since it started: tests and operators read it. */
-export interface SignalStats {
-  readonly connections: number;
-  readonly accepted: number;
-  /** Handshakes answered with an HTTP 4xx instead of a WebSocket. */
-  readonly refused: Readonly<Record<Refusal, number>>;
-  /** Connections the server closed because a limit or a rule was broken. */
-  readonly closed: Readonly<Record<Closure, number>>;
-  /** Messages delivered to a subscriber. */
-  readonly relayed: number;
-  /** Publishes not relayed: to a room the sender left, or to a receiver too slow to keep up. */
-  readonly dropped: Readonly<{ unsubscribed: number; slowReceiver: number }>;
-}
-
-export interface Signaling {
-  stats(): SignalStats;
-  /** Closes every connection (1001) and stops accepting new ones. */
-  close(): Promise<void>;
-}
-
-/** A coordinator with peers turned off: nothing listens for /signal (an upgrade request finds no handler). */
-export const NO_SIGNALING: Signaling = {
-  stats: () => ({
-    connections: 0,
-    accepted: 0,
-    refused: { not_found: 0, unauthorized: 0, too_many_connections: 0 },
-    closed: { bad_message: 0, forbidden_topic: 0, too_large: 0, too_many: 0, timeout: 0 },
-    relayed: 0,
-    dropped: { unsubscribed: 0, slowReceiver: 0 },
-  }),
-  close: async () => undefined,
-};
 
 const CLOSE_CODE: Record<Closure, SignalCloseCode> = {
   bad_message: SIGNAL_CLOSE.badMessage,
@@ -100,6 +66,7 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     accepted: 0,
     refused: { not_found: 0, unauthorized: 0, too_many_connections: 0 },
     closed: { bad_message: 0, forbidden_topic: 0, too_large: 0, too_many: 0, timeout: 0 },
+    roomFull: 0,
     relayed: 0,
     dropped: { unsubscribed: 0, slowReceiver: 0 },
   };
@@ -163,8 +130,19 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
             return;
           }
           if (peer.closing) return;
-          peer.topics.add(topic);
           const subscribers = topics.get(topic) ?? new Set<Peer>();
+          // Every publish goes to every other subscriber: an unbounded room is a fan-out anyone with tickets
+          // could grow without end. Past the cap the client simply meets nobody there (y-webrtc would reconnect
+          // in a loop if it were closed), and the peers already in the room are plenty to find.
+          if (subscribers.size >= limits.maxPeersPerRoom) {
+            counts.roomFull++;
+            log.line(
+              'room-full',
+              `signal: room ${topic.slice(0, 40)} is full (${limits.maxPeersPerRoom}): ${peer.address} not added`,
+            );
+            continue;
+          }
+          peer.topics.add(topic);
           topics.set(topic, subscribers);
           subscribers.add(peer);
         }
@@ -359,6 +337,7 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
       accepted: counts.accepted,
       refused: { ...counts.refused },
       closed: { ...counts.closed },
+      roomFull: counts.roomFull,
       relayed: counts.relayed,
       dropped: { ...counts.dropped },
     }),
