@@ -238,16 +238,16 @@ export class Session {
     return openFundedProject(await this.#parts.computing.ensureVolunteer(), name);
   }
 
-  async importReceipts(text: string, fileName: string): Promise<void> {
-    await this.#parts?.receipts.importFile(text, fileName);
+  async importReceipts(file: Blob, fileName: string): Promise<void> {
+    await this.#parts?.receipts.importFile(file, fileName);
   }
 
   async backupKey(passphrase: string): Promise<{ name: string; text: string } | null> {
     return (await this.#parts?.keys.backup(passphrase)) ?? null;
   }
 
-  async restoreKey(text: string, passphrase: string): Promise<boolean> {
-    return (await this.#parts?.keys.restore(text, passphrase)) ?? false;
+  async restoreKey(file: Blob, passphrase: string): Promise<boolean> {
+    return (await this.#parts?.keys.restore(file, passphrase)) ?? false;
   }
 
   dismiss(id: number): void {

@@ -27,7 +27,7 @@ export const IdentityPanel = memo(function IdentityPanel({ session, ...view }: I
   const onRestore = async (e: FormEvent) => {
     e.preventDefault();
     if (!file) return;
-    if (await session.restoreKey(await file.text(), restorePass)) setRestorePass('');
+    if (await session.restoreKey(file, restorePass)) setRestorePass('');
   };
 
   return (

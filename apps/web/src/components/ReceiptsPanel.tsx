@@ -30,7 +30,7 @@ export const ReceiptsPanel = memo(function ReceiptsPanel({ session, ...view }: R
   const onImport = async (input: HTMLInputElement) => {
     const file = input.files?.[0];
     if (!file) return;
-    await session.importReceipts(await file.text(), file.name);
+    await session.importReceipts(file, file.name);
     input.value = '';
   };
 

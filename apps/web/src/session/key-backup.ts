@@ -2,6 +2,7 @@
 // made this browser's identity again (the volunteer bound to the old key is retired first).
 import { createKeyBackup, fingerprint, restoreKeyBackup, type VolunteerStore } from '@bricolage/receipts';
 import { type Computing, identityView } from './computing';
+import { readPicked } from './picked-file';
 import type { ReceiptSync } from './receipt-sync';
 import type { ViewModel } from './view';
 
@@ -46,7 +47,7 @@ export class KeyBackup {
     }
   }
 
-  async restore(text: string, passphrase: string): Promise<boolean> {
+  async restore(file: Blob, passphrase: string): Promise<boolean> {
     const { model, store, computing, receipts, grids } = this.#o;
     if (['running', 'waiting', 'paused', 'pausing'].includes(model.view().runtimeState)) {
       model.notify('error', 'Stop computing first', [
@@ -56,7 +57,12 @@ export class KeyBackup {
     }
     model.set({ busy: { ...model.view().busy, restoring: true } });
     try {
-      const restored = await restoreKeyBackup(text, passphrase);
+      const picked = await readPicked(file);
+      if (!picked.ok) {
+        model.notify('error', 'Key not restored', [picked.message]);
+        return false;
+      }
+      const restored = await restoreKeyBackup(picked.text, passphrase);
       if (!restored.ok) {
         model.notify('error', 'Key not restored', [restored.error.message]);
         return false;

@@ -55,6 +55,19 @@ const syncFor = (model: ViewModel, store: VolunteerStore, volunteer: () => Promi
   new ReceiptSync({ model, store, api: untouchable<PublicApi>('api'), volunteer });
 
 describe('ReceiptSync', () => {
+  it('imports nothing from a file too large to read, says why, and reads none of it', async () => {
+    const model = signedInModel();
+    const sync = syncFor(model, untouchable<VolunteerStore>('store'), async () => null);
+    const huge = { size: 2 ** 31, text: () => Promise.reject(new Error('read')) } as unknown as Blob;
+    await sync.importFile(huge, 'receipts.json');
+    expect(model.view().notices.at(-1)).toMatchObject({
+      kind: 'error',
+      title: 'Nothing imported from receipts.json',
+      lines: ['The file is 2048 MiB; a key backup or receipts file is at most 128 MiB.'],
+    });
+    expect(model.view().busy.importing).toBe(false);
+  });
+
   it('asks the coordinator nothing while its volunteer may not sign in (a widget whose reader withdrew)', async () => {
     let asked = 0;
     const sync = syncFor(signedInModel(), untouchable<VolunteerStore>('store'), async () => {

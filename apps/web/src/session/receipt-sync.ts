@@ -4,6 +4,7 @@ import type { VolunteerStore } from '@bricolage/receipts';
 import { type AuditReport, auditReceipts, exportReceipts, readReceiptsFile } from '@bricolage/receipts';
 import type { Volunteer } from '@bricolage/runtime';
 import type { PublicApi } from '../api';
+import { readPicked } from './picked-file';
 import { fetchNewReceipts } from './receipt-pages';
 import { pausedOnBattery, RECEIPTS_SHOWN, type ViewModel } from './view';
 
@@ -185,7 +186,7 @@ export class ReceiptSync {
    * Keeps the receipts of a file that verify and credit this identity, or, when the file carries its holder's
    * signature, the key that signed it (receipts the widget earned on some site with a key of its own).
    */
-  async importFile(text: string, fileName: string): Promise<void> {
+  async importFile(file: Blob, fileName: string): Promise<void> {
     const { model, store } = this.#o;
     const { identity, coordinatorKey } = model.view();
     if (!coordinatorKey) {
@@ -196,7 +197,12 @@ export class ReceiptSync {
     }
     model.set({ busy: { ...model.view().busy, importing: true } });
     try {
-      const parsed = await readReceiptsFile(text);
+      const picked = await readPicked(file);
+      if (!picked.ok) {
+        model.notify('error', `Nothing imported from ${fileName}`, [picked.message]);
+        return;
+      }
+      const parsed = await readReceiptsFile(picked.text);
       if (!parsed.ok) {
         model.notify('error', `Nothing imported from ${fileName}`, [parsed.error.message]);
         return;
