@@ -33,9 +33,10 @@ export const ListedJob = z
     state: JobState,
     /**
      * What the job runs: a WGSL kernel (with its wasm twin) or an ONNX model. A page that sees ONNX work starts
-     * onnxruntime as the volunteer starts, not after the first lease names the job.
+     * onnxruntime as the volunteer starts, not after the first lease names the job. Every coordinator since
+     * 2026-12-02 sends it; optional so that a volunteer still reads an older grid's list (it then warms nothing).
      */
-    kind: z.enum(['wgsl', 'onnx']),
+    kind: z.enum(['wgsl', 'onnx']).optional(),
     /** From the job's own settings; `describeChecking` says it in words, on the page and in the README. */
     checking: CheckingPolicy,
   })

@@ -3,11 +3,11 @@ import type { JobId, ListedJob, ListedProject, ProjectId } from '@bricolage/prot
 import { describe, expect, it } from 'vitest';
 import { listsOnnxWork } from './listed-work';
 
-const job = (kind: ListedJob['kind'], state: ListedJob['state'] = 'active'): ListedJob => ({
+const job = (kind: 'wgsl' | 'onnx' | undefined, state: ListedJob['state'] = 'active'): ListedJob => ({
   id: `job_${kind}${state}`.padEnd(20, 'a') as JobId,
-  name: kind,
+  name: kind ?? 'unsaid',
   state,
-  kind,
+  ...(kind ? { kind } : {}),
   checking: {} as ListedJob['checking'],
 });
 const project = (id: string, jobs: ListedJob[]): ListedProject => ({
@@ -32,6 +32,10 @@ describe('listsOnnxWork', () => {
   it('is false for a grid of kernels, and for a paused ONNX job', () => {
     expect(listsOnnxWork([kernels], null)).toBe(false);
     expect(listsOnnxWork([], null)).toBe(false);
+  });
+
+  it('is false for a list from a coordinator that does not say what its jobs run', () => {
+    expect(listsOnnxWork([project('prj_olderaaaaaaaaaaa', [job(undefined)])], null)).toBe(false);
   });
 
   it('is false when the project with ONNX work is not served, or not the one leased from', () => {

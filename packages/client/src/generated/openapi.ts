@@ -742,7 +742,7 @@ export interface components {
             name: string;
             state: components["schemas"]["JobState"];
             /** @enum {string} */
-            kind: "wgsl" | "onnx";
+            kind?: "wgsl" | "onnx";
             checking: components["schemas"]["CheckingPolicy"];
         };
         /** @enum {string} */
