@@ -4,7 +4,7 @@ import type { BackendClass, JobSpec } from '@bricolage/protocol';
 import { proxy, type Remote, transfer, wrap } from 'comlink';
 import type { CalibrationOptions, CalibrationReport } from './calibration/calibrate';
 import type { ComputeApi, ComputeConfig, ComputeOutcome, DeviceProbe, OutcomeRun, PrepareOutcome } from './compute/api';
-import { assetsFor } from './executors/executor';
+import { assetsFor, type WarmStage } from './executors/executor';
 import type { OrtWasmSource } from './executors/onnx/ort-wasm';
 import { endGeneration, type GenerationEnd, newGeneration, watchEnd } from './generation-end';
 
@@ -73,11 +73,17 @@ export class ComputeHost {
     return this.#api.calibrate(options);
   }
 
-  /** Starts what every job of `backend` needs, ahead of the first (see ComputeApi.warm). */
-  async warm(backend: BackendClass): Promise<void> {
+  /** Readies what every job of `backend` needs, ahead of the first (ComputeApi.warm); rejects if the worker ends first. */
+  async warm(backend: BackendClass, stage: WarmStage): Promise<void> {
     this.#started();
-    await this.#ready;
-    return this.#api.warm(backend);
+    const api = this.#api;
+    const gone = watchEnd(this.#generationEnd);
+    try {
+      await Promise.race([this.#ready, gone.promise]);
+      await Promise.race([api.warm(backend, stage), gone.promise]);
+    } finally {
+      gone.release();
+    }
   }
 
   /** Prepares a job once per worker; concurrent callers share the one preparation. */

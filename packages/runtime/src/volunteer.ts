@@ -198,16 +198,23 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
   }
 
   /**
-   * Starts onnxruntime in the worker alongside the first lease when the grid lists ONNX work this volunteer serves:
-   * loading it and starting its runtime was ~0.7 s of such a job's first unit, paid after the lease named the job.
+   * Readies onnxruntime in the worker alongside the first lease when the grid lists ONNX work this volunteer
+   * serves: loading it and starting its runtime was ~0.7 s of such a job's first unit, paid after the lease named
+   * the job. Its bytes are fetched while the device is examined; its runtime (compiling, threads) starts only
+   * after, so that calibration does not time its kernels on a CPU shared with it. Stopped or paused meanwhile,
+   * it goes no further.
    */
   async function warmForListedWork(attempt: number): Promise<void> {
+    const going = () => attempt === starts && (phase === 'starting' || phase === 'started') && !pauseWanted();
     try {
       const [backend, listed] = await Promise.all([onnxBackend(), verifier.listed()]);
-      if (attempt !== starts || phase === 'stopped' || !backend || !listed.ok) return;
-      if (listsOnnxWork(listed.value, projects, options.project)) await host.warm(backend);
-    } catch {
-      // Closed meanwhile, or the worker failed: the first job prepares onnxruntime itself and says what fails.
+      if (!backend || !listed.ok || !listsOnnxWork(listed.value, projects, options.project) || !going()) return;
+      await host.warm(backend, 'load');
+      await examine();
+      if (going()) await host.warm(backend, 'start');
+    } catch (error) {
+      // The worker replaced or closed meanwhile: the first job prepares onnxruntime itself and says what fails.
+      console.warn(`onnxruntime was not readied ahead of the first job: ${(error as Error).message}`);
     }
   }
 

@@ -2,7 +2,7 @@
 import type { BackendClass, JobSpec } from '@bricolage/protocol';
 import type { CalibrationOptions, CalibrationReport } from '../calibration/calibrate';
 import type { DeviceProbe } from '../executors/device-probe';
-import { type ComputeErrorCode, WGSL_RING } from '../executors/executor';
+import { type ComputeErrorCode, WGSL_RING, type WarmStage } from '../executors/executor';
 import type { OrtWasmSource } from '../executors/onnx/ort-wasm';
 
 export type { DeviceProbe };
@@ -67,10 +67,11 @@ export interface ComputeApi {
   probe(): Promise<DeviceProbe>;
   calibrate(options?: CalibrationOptions): Promise<CalibrationReport>;
   /**
-   * Starts what every job of `backend` needs before the first such job arrives (onnxruntime: its module, its
-   * wasm, its threads), so that the job's preparation pays only for its own code. Resolves when warm or failed.
+   * Readies what every job of `backend` needs before the first such job arrives (onnxruntime: `load` its module
+   * and wasm, `start` also its runtime and threads), so that the job's preparation pays only for its own code.
+   * Resolves when done or failed (a failure is the job's preparation's to report).
    */
-  warm(backend: BackendClass): Promise<void>;
+  warm(backend: BackendClass, stage: WarmStage): Promise<void>;
   prepare(request: PrepareRequest): Promise<PrepareOutcome>;
   /** Runs one work unit; runs start in the order they arrive (several at once only on WebGPU's ring). */
   run(job: string, input: Uint8Array): Promise<ComputeOutcome>;

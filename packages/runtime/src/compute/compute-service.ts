@@ -3,7 +3,7 @@ import type { BackendClass, JobSpec } from '@bricolage/protocol';
 import { sha256Hex } from '@bricolage/protocol';
 import { selfCheck } from '../abi';
 import { type CalibrationOptions, type CalibrationReport, calibrate } from '../calibration/calibrate';
-import { asExecutorError, assetsFor, type Executor, ExecutorError } from '../executors/executor';
+import { asExecutorError, assetsFor, type Executor, ExecutorError, type WarmStage } from '../executors/executor';
 import { OnnxExecutor } from '../executors/onnx/onnx-executor';
 import { OrtLoader } from '../executors/onnx/ort';
 import type { OrtWasmSource } from '../executors/onnx/ort-wasm';
@@ -72,8 +72,8 @@ export class ComputeService implements ComputeApi {
     return calibrate(this.#gpu, this.#ort, options);
   }
 
-  async warm(backend: BackendClass): Promise<void> {
-    await this.#executor(backend)?.warm?.();
+  async warm(backend: BackendClass, stage: WarmStage): Promise<void> {
+    await this.#executor(backend)?.warm?.(stage);
   }
 
   async prepare({ job, spec, backend, assets }: PrepareRequest): Promise<PrepareOutcome> {

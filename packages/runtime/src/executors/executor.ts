@@ -18,12 +18,18 @@ export const WGSL_RING = 4;
 /** Asset bytes by lowercase hex SHA-256, already verified against their hash. */
 export type AssetMap = ReadonlyMap<string, Uint8Array>;
 
+/** How far to ready a backend ahead of its first job: its code fetched, or also started. */
+export type WarmStage = 'load' | 'start';
+
 export interface Executor {
   readonly backend: BackendClass;
   /** Work units `run` may compute at once (WebGPU keeps several in flight); 1 when absent. */
   readonly concurrency?: number;
-  /** Starts, before any job of this backend is known, what every job of it needs (onnxruntime itself). */
-  warm?(): Promise<void>;
+  /**
+   * Readies, before any job of this backend is known, what every job of it needs (onnxruntime itself): `load`
+   * fetches it, `start` also starts it. Never rejects: a job's own preparation meets and reports what fails.
+   */
+  warm?(stage: WarmStage): Promise<void>;
   /** Compiles or loads whatever the job needs; called once per job per worker. */
   prepare(job: string, spec: JobSpec, assets: AssetMap): Promise<void>;
   /** Computes one work unit: the output bytes, exactly as declared by the job. */

@@ -17,16 +17,18 @@ const double = tinyModel(
 );
 
 describe('OnnxExecutor.warm', () => {
-  it('starts onnxruntime once, with one small session it releases, and the first job then runs on it', async () => {
+  it('loads onnxruntime, then starts it once with one small session it releases, and the first job runs on it', async () => {
     const loader = new OrtLoader({ numThreads: 1 });
     const ort = await loader.forProvider('wasm');
     const create = vi.spyOn(ort.InferenceSession, 'create');
     const executor = new OnnxExecutor('wasm', loader);
-    await Promise.all([executor.warm(), executor.warm()]);
-    await executor.warm();
+    await executor.warm('load');
+    expect(create).not.toHaveBeenCalled();
+    await Promise.all([executor.warm('start'), executor.warm('start')]);
+    await executor.warm('start');
     expect(create).toHaveBeenCalledTimes(1);
     const warmSession = (await create.mock.results[0]!.value) as { release(): Promise<void> };
-    // Released: running it again fails.
+    // Released already: releasing it again fails.
     await expect(warmSession.release()).rejects.toThrow();
 
     const model = (await sha256Hex(double)) as BlobHash;
@@ -45,6 +47,10 @@ describe('OnnxExecutor.warm', () => {
   it('never rejects: onnxruntime that cannot load is the job’s preparation’s to report', async () => {
     const loader = new OrtLoader({ numThreads: 1 });
     vi.spyOn(loader, 'forProvider').mockRejectedValue(new Error('no wasm here'));
-    await expect(new OnnxExecutor('wasm', loader).warm()).resolves.toBeUndefined();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const executor = new OnnxExecutor('wasm', loader);
+    await expect(executor.warm('load')).resolves.toBeUndefined();
+    await expect(executor.warm('start')).resolves.toBeUndefined();
+    expect(warn).toHaveBeenCalledTimes(2);
   });
 });

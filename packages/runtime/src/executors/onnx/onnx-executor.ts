@@ -4,7 +4,7 @@ import type { BackendClass, JobSpec, OnnxSpec, TensorDType } from '@bricolage/pr
 import { concatBytes, sha256Hex } from '@bricolage/protocol';
 import type * as Ort from 'onnxruntime-web';
 import { bytesOf, splitOnnxInput, tensorBytes, typedView } from '../../abi';
-import { type AssetMap, type Executor, ExecutorError } from '../executor';
+import { type AssetMap, type Executor, ExecutorError, type WarmStage } from '../executor';
 import { tinyModel } from './onnx-bytes';
 import type { OrtLoader, OrtModule } from './ort';
 
@@ -35,7 +35,8 @@ export class OnnxExecutor implements Executor {
   readonly #ort: OrtLoader;
   readonly #sessions = new Map<string, Promise<LoadedSession>>();
   readonly #jobs = new Map<string, PreparedJob>();
-  #warm: Promise<void> | undefined;
+  #loaded: Promise<void> | undefined;
+  #running: Promise<void> | undefined;
 
   constructor(provider: OnnxProvider, ort: OrtLoader) {
     this.#provider = provider;
@@ -83,21 +84,28 @@ export class OnnxExecutor implements Executor {
   }
 
   /**
-   * Loads onnxruntime and starts its runtime (compiling ~14 MB of wasm, starting its threads) with a one-node
-   * model, so that the first job's session pays only for its own model: ~0.7 s of every ONNX job's first unit
-   * was onnxruntime itself (BENCHMARKS.md, browser runtime). Settles once; a failure is left for prepare to meet.
+   * Readies onnxruntime before the first job names it: `load` fetches its module and its ~14 MB of wasm; `start`
+   * also starts its runtime (compiling the wasm, starting its threads) with a one-node model, so that the first
+   * job's session pays only for its own model: ~0.7 s of every ONNX job's first unit was onnxruntime itself
+   * (BENCHMARKS.md, browser runtime). Each stage runs once.
    */
-  warm(): Promise<void> {
-    this.#warm ??= (async () => {
+  warm(stage: WarmStage): Promise<void> {
+    this.#loaded ??= this.#ort.forProvider(this.#provider).then(
+      () => undefined,
+      (error: Error) => console.warn(`onnxruntime did not load ahead of its first job: ${error.message}`),
+    );
+    if (stage === 'load') return this.#loaded;
+    this.#running ??= (async () => {
       try {
         const ort = await this.#ort.forProvider(this.#provider);
         const session = await ort.InferenceSession.create(WARM_MODEL, { executionProviders: [this.#provider] });
         await session.release();
-      } catch {
+      } catch (error) {
         // Nothing is lost: the job's own preparation loads onnxruntime again and reports what fails.
+        console.warn(`onnxruntime did not start ahead of its first job: ${(error as Error).message}`);
       }
     })();
-    return this.#warm;
+    return this.#running;
   }
 
   async run(job: string, input: Uint8Array): Promise<Uint8Array> {
