@@ -20,6 +20,14 @@ describe('readPicked', () => {
     expect((await readPicked(unreadable(PICKED_FILE_MAX_BYTES + 1))).ok).toBe(false);
   });
 
+  it('says so when the browser will not read a file within the cap (moved or changed since it was picked)', async () => {
+    const gone = { size: 10, text: () => Promise.reject(new Error('The requested file could not be read')) };
+    expect(await readPicked(gone as unknown as Blob)).toEqual({
+      ok: false,
+      message: 'The file could not be read: The requested file could not be read',
+    });
+  });
+
   it('reads a file within the cap whole', async () => {
     expect(await readPicked(new Blob(['{"receipts":[]}\n']))).toEqual({ ok: true, text: '{"receipts":[]}\n' });
     expect(await readPicked(new Blob(['abcd']), 4)).toEqual({ ok: true, text: 'abcd' });

@@ -17,5 +17,10 @@ export async function readPicked(file: Blob, maxBytes = PICKED_FILE_MAX_BYTES): 
       ok: false,
       message: `The file is ${Math.ceil(file.size / 2 ** 20)} MiB; a key backup or receipts file is at most ${maxBytes / 2 ** 20} MiB.`,
     };
-  return { ok: true, text: await file.text() };
+  try {
+    return { ok: true, text: await file.text() };
+  } catch (error) {
+    // Moved, changed or deleted since it was picked: the browser will not read it (NotReadableError).
+    return { ok: false, message: `The file could not be read: ${(error as Error).message}` };
+  }
 }
