@@ -211,7 +211,7 @@ describe('the signaling server', () => {
     for (const client of [a, b, c, elsewhere]) client.ws.close();
   });
 
-  it('takes no subscriber past a full room: the newcomer meets nobody there, keeps its connection, and gets in once one leaves', async () => {
+  it('takes no subscriber past a full room: the newcomer meets nobody there, keeps its connection and its other rooms, and a subscribe after one leaves gets in', async () => {
     const full = await start({ maxPeersPerRoom: 2 });
     try {
       const project = full.projects[0] as string;
@@ -230,14 +230,22 @@ describe('the signaling server', () => {
       expect([...a.received, ...b.received].filter((m) => m.data === 'from outside')).toEqual([]);
       // Still open, and another room on the same connection is served.
       expect(late.ws.readyState).toBe(WebSocket.OPEN);
-      // One leaves: the next to subscribe gets in.
       const pongs = (c: Client) => c.received.filter((m) => m.type === 'pong').length;
+      const elsewhere = roomName(full.projects[1] as string);
+      late.send({ type: 'subscribe', topics: [elsewhere] });
+      late.send({ type: 'ping' });
+      await late.next((m) => m.type === 'pong' && pongs(late) >= 3);
+      const neighbour = await enter(full, full.projects[1] as string);
+      neighbour.send({ type: 'publish', topic: elsewhere, data: 'next door' });
+      await late.next((m) => m.data === 'next door');
+      neighbour.ws.close();
+      // One leaves: the next subscribe gets in (y-webrtc sends one on each new connection).
       b.send({ type: 'unsubscribe', topics: [topic] });
       b.send({ type: 'ping' });
       await b.next((m) => m.type === 'pong' && pongs(b) >= 2);
       late.send({ type: 'subscribe', topics: [topic] });
       late.send({ type: 'ping' });
-      await late.next((m) => m.type === 'pong' && pongs(late) >= 3);
+      await late.next((m) => m.type === 'pong' && pongs(late) >= 4);
       a.send({ type: 'publish', topic, data: 'now to late' });
       await late.next((m) => m.data === 'now to late');
       for (const client of [a, b, late]) client.ws.close();
