@@ -44,6 +44,34 @@ describe('OnnxExecutor.warm', () => {
     expect([...new Float32Array(out.buffer, out.byteOffset, 4)]).toEqual([2, 4, 6, 8]);
   });
 
+  it('creates sessions one at a time: the warm-up’s and the first job’s never overlap', async () => {
+    const loader = new OrtLoader({ numThreads: 1 });
+    const ort = await loader.forProvider('wasm');
+    const create = ort.InferenceSession.create.bind(ort.InferenceSession);
+    let inFlight = 0;
+    let most = 0;
+    vi.spyOn(ort.InferenceSession, 'create').mockImplementation((async (...args: Parameters<typeof create>) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return await create(...args);
+      } finally {
+        inFlight--;
+      }
+    }) as typeof create);
+    const executor = new OnnxExecutor('wasm', loader);
+    const model = (await sha256Hex(double)) as BlobHash;
+    const spec: JobSpec = {
+      kind: 'onnx',
+      model,
+      inputs: [{ name: 'x', dtype: 'float32', shape: [4] }],
+      outputs: [{ name: 'y', dtype: 'float32', shape: [4] }],
+      forbidNaN: true,
+    };
+    await Promise.all([executor.warm('start'), executor.prepare('j', spec, new Map([[model, double]]))]);
+    expect(most).toBe(1);
+  });
+
   it('never rejects: onnxruntime that cannot load is the job’s preparation’s to report', async () => {
     const loader = new OrtLoader({ numThreads: 1 });
     vi.spyOn(loader, 'forProvider').mockRejectedValue(new Error('no wasm here'));

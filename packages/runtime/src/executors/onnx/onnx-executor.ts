@@ -35,6 +35,7 @@ export class OnnxExecutor implements Executor {
   readonly #ort: OrtLoader;
   readonly #sessions = new Map<string, Promise<LoadedSession>>();
   readonly #jobs = new Map<string, PreparedJob>();
+  #creating: Promise<unknown> = Promise.resolve();
   #loaded: Promise<void> | undefined;
   #running: Promise<void> | undefined;
 
@@ -73,10 +74,12 @@ export class OnnxExecutor implements Executor {
       throw new ExecutorError('runtime_error', `model bytes do not hash to ${model}`);
     const ort = await this.#ort.forProvider(this.#provider);
     try {
-      const session = await ort.InferenceSession.create(bytes, {
-        executionProviders: [this.#provider],
-        graphOptimizationLevel: optimization,
-      });
+      const session = await this.#oneAtATime(() =>
+        ort.InferenceSession.create(bytes, {
+          executionProviders: [this.#provider],
+          graphOptimizationLevel: optimization,
+        }),
+      );
       return { session, ort };
     } catch (error) {
       throw new ExecutorError('compile_failed', `onnxruntime could not load the model: ${(error as Error).message}`);
@@ -98,14 +101,27 @@ export class OnnxExecutor implements Executor {
     this.#running ??= (async () => {
       try {
         const ort = await this.#ort.forProvider(this.#provider);
-        const session = await ort.InferenceSession.create(WARM_MODEL, { executionProviders: [this.#provider] });
-        await session.release();
+        await this.#oneAtATime(async () => {
+          const session = await ort.InferenceSession.create(WARM_MODEL, { executionProviders: [this.#provider] });
+          await session.release();
+        });
       } catch (error) {
         // Nothing is lost: the job's own preparation loads onnxruntime again and reports what fails.
         console.warn(`onnxruntime did not start ahead of its first job: ${(error as Error).message}`);
       }
     })();
     return this.#running;
+  }
+
+  /**
+   * Sessions are created one after another: onnxruntime's WebGPU build (asyncify) hung for good when a second
+   * session was created while the first was still being made (the warm-up's beside the first job's:
+   * e2e/runtime/workloads.spec.ts, every time).
+   */
+  #oneAtATime<T>(create: () => Promise<T>): Promise<T> {
+    const next = this.#creating.then(create);
+    this.#creating = next.catch(() => undefined);
+    return next;
   }
 
   async run(job: string, input: Uint8Array): Promise<Uint8Array> {
