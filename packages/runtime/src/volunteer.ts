@@ -14,7 +14,7 @@ import { Submitter } from './client/submitter';
 import type { DeviceProbe } from './compute/api';
 import { type DroppedResult, Emitter, type VolunteerEvent, type VolunteerState } from './events';
 import { ComputeHost } from './host';
-import { listsOnnxWork } from './listed-work';
+import { readyOnnxForListedWork } from './onnx-warm-up';
 import type { VisibilitySource, Volunteer, VolunteerOptions } from './volunteer-api';
 import { MemoryOutbox } from './outbox';
 import { Pipeline } from './pipeline/pipeline';
@@ -197,27 +197,6 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
       .onnx;
   }
 
-  /**
-   * Readies onnxruntime in the worker alongside the first lease when the grid lists ONNX work this volunteer
-   * serves: loading it and starting its runtime was ~0.7 s of such a job's first unit, paid after the lease named
-   * the job. Its bytes are fetched while the device is examined; its runtime (compiling, threads) starts only
-   * after, so that calibration does not time its kernels on a CPU shared with it. Stopped or paused meanwhile,
-   * it goes no further.
-   */
-  async function warmForListedWork(attempt: number): Promise<void> {
-    const going = () => attempt === starts && (phase === 'starting' || phase === 'started') && !pauseWanted();
-    try {
-      const [backend, listed] = await Promise.all([onnxBackend(), verifier.listed()]);
-      if (!backend || !listed.ok || !listsOnnxWork(listed.value, projects, options.project) || !going()) return;
-      await host.warm(backend, 'load');
-      await examine();
-      if (going()) await host.warm(backend, 'start');
-    } catch (error) {
-      // The worker replaced or closed meanwhile: the first job prepares onnxruntime itself and says what fails.
-      console.warn(`onnxruntime was not readied ahead of the first job: ${(error as Error).message}`);
-    }
-  }
-
   const volunteer: Volunteer = {
     id: identity.publicKeyText,
 
@@ -229,7 +208,15 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
       // Started while paused (on battery, or in a hidden tab): not even the device's calibration runs, and nothing
       // is leased, until the pause lifts.
       if (!(await untilMayStart()) || attempt !== starts) return;
-      void warmForListedWork(attempt);
+      void readyOnnxForListedWork({
+        backend: onnxBackend,
+        listed: () => verifier.listed(),
+        served: () => projects,
+        ...(options.project ? { only: options.project } : {}),
+        examined: examine,
+        going: () => attempt === starts && (phase === 'starting' || phase === 'started') && !pauseWanted(),
+        warm: (backend, stage) => host.warm(backend, stage),
+      });
       const [{ capabilities }, token, claimed] = await Promise.all([
         examine(),
         client.token(),
