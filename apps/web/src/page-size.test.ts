@@ -40,10 +40,11 @@ import { dashboardConfig, pageConfig } from '../vite.config';
  * 123,044 B with the page saying so while paused on battery; then 123,045 B with the runtime chunk's new name;
  * then 123,124 B with `?project=` that is no project id said, not sent (the coordinator now refuses it in a lease);
  * then 123,232 B with the key-restore and receipts-import pickers refusing a file past 128 MiB by its size, before
- * reading it (`session/picked-file.ts`; `file.text()` of a multi-GB pick had failed or stalled the tab, unsaid).
+ * reading it (`session/picked-file.ts`; `file.text()` of a multi-GB pick had failed or stalled the tab, unsaid);
+ * then 123,251 B with a picked file the browser will not read (moved since it was picked) said, not thrown.
  * Raise it only with a figure in BENCHMARKS.md that says what the page gained.
  */
-const BEFORE_DASHBOARD_GZIP_BYTES = 123_232;
+const BEFORE_DASHBOARD_GZIP_BYTES = 123_251;
 
 type Output = Rolldown.OutputChunk | Rolldown.OutputAsset;
 
