@@ -14,7 +14,7 @@ import type { SignalLimits } from '../config';
 import { httpStatus } from '../http/errors';
 import type { VolunteerTokens } from '../http/tokens';
 import { LogThrottle } from './log-throttle';
-import type { Closure, Refusal, Signaling } from './signaling';
+import { type Closure, type Refusal, type Signaling, zeroSignalCounts } from './signaling';
 
 export interface SignalingOptions {
   readonly limits: SignalLimits;
@@ -62,14 +62,7 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
   const topics = new Map<string, Set<Peer>>();
   const perAddress = new Map<string, number>();
   const peers = new Set<Peer>();
-  const counts = {
-    accepted: 0,
-    refused: { not_found: 0, unauthorized: 0, too_many_connections: 0 },
-    closed: { bad_message: 0, forbidden_topic: 0, too_large: 0, too_many: 0, timeout: 0 },
-    roomFull: 0,
-    relayed: 0,
-    dropped: { unsubscribed: 0, slowReceiver: 0 },
-  };
+  const counts = zeroSignalCounts();
 
   function refuse(socket: Duplex, reason: Refusal, code: ErrorCode, message: string, address: string): void {
     counts.refused[reason]++;

@@ -29,16 +29,30 @@ export interface Signaling {
   close(): Promise<void>;
 }
 
-/** A coordinator with peers turned off: nothing listens for /signal (an upgrade request finds no handler). */
-export const NO_SIGNALING: Signaling = {
-  stats: () => ({
-    connections: 0,
+/** SignalStats' counts, as the server keeps them. */
+interface SignalCounts {
+  accepted: number;
+  refused: Record<Refusal, number>;
+  closed: Record<Closure, number>;
+  roomFull: number;
+  relayed: number;
+  dropped: { unsubscribed: number; slowReceiver: number };
+}
+
+/** What a signaling server counts, all at zero: where a server's counts start, and all a server turned off has. */
+export function zeroSignalCounts(): SignalCounts {
+  return {
     accepted: 0,
     refused: { not_found: 0, unauthorized: 0, too_many_connections: 0 },
     closed: { bad_message: 0, forbidden_topic: 0, too_large: 0, too_many: 0, timeout: 0 },
     roomFull: 0,
     relayed: 0,
     dropped: { unsubscribed: 0, slowReceiver: 0 },
-  }),
+  };
+}
+
+/** A coordinator with peers turned off: nothing listens for /signal (an upgrade request finds no handler). */
+export const NO_SIGNALING: Signaling = {
+  stats: () => ({ connections: 0, ...zeroSignalCounts() }),
   close: async () => undefined,
 };

@@ -16,6 +16,19 @@ const double = tinyModel(
   [{ name: 'y', shape: [4] }],
 );
 
+/** A job of the `double` model, and its hash. */
+async function doubleJob(): Promise<{ spec: JobSpec; model: BlobHash }> {
+  const model = (await sha256Hex(double)) as BlobHash;
+  const spec: JobSpec = {
+    kind: 'onnx',
+    model,
+    inputs: [{ name: 'x', dtype: 'float32', shape: [4] }],
+    outputs: [{ name: 'y', dtype: 'float32', shape: [4] }],
+    forbidNaN: true,
+  };
+  return { spec, model };
+}
+
 describe('OnnxExecutor.warm', () => {
   it('loads onnxruntime, then starts it once with one small session it releases, and the first job runs on it', async () => {
     const loader = new OrtLoader({ numThreads: 1 });
@@ -31,14 +44,7 @@ describe('OnnxExecutor.warm', () => {
     // Released already: releasing it again fails.
     await expect(warmSession.release()).rejects.toThrow();
 
-    const model = (await sha256Hex(double)) as BlobHash;
-    const spec: JobSpec = {
-      kind: 'onnx',
-      model,
-      inputs: [{ name: 'x', dtype: 'float32', shape: [4] }],
-      outputs: [{ name: 'y', dtype: 'float32', shape: [4] }],
-      forbidNaN: true,
-    };
+    const { spec, model } = await doubleJob();
     await executor.prepare('j', spec, new Map([[model, double]]));
     const out = await executor.run('j', new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer));
     expect([...new Float32Array(out.buffer, out.byteOffset, 4)]).toEqual([2, 4, 6, 8]);
@@ -60,14 +66,7 @@ describe('OnnxExecutor.warm', () => {
       }
     }) as typeof create);
     const executor = new OnnxExecutor('wasm', loader);
-    const model = (await sha256Hex(double)) as BlobHash;
-    const spec: JobSpec = {
-      kind: 'onnx',
-      model,
-      inputs: [{ name: 'x', dtype: 'float32', shape: [4] }],
-      outputs: [{ name: 'y', dtype: 'float32', shape: [4] }],
-      forbidNaN: true,
-    };
+    const { spec, model } = await doubleJob();
     await Promise.all([executor.warm('start'), executor.prepare('j', spec, new Map([[model, double]]))]);
     expect(most).toBe(1);
   });
