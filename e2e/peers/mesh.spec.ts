@@ -76,6 +76,13 @@ test('three pages form a WebRTC mesh, and one serves a 5 MB asset to the other t
   expect(traffic.count('GET', tablePath)).toBe(1);
   expect(traffic.count('GET', API.blobManifest(seeded.tableHash))).toBeGreaterThanOrEqual(1);
 
+  // Each page shows the three volunteers under their own keys, each proven by its tab's signature, not taken on its word.
+  for (const page of pages) {
+    const proven = page.locator('[data-testid="swarm-peer"] td[data-proven="true"]');
+    await expect(proven).toHaveCount(3, { timeout: 30_000 });
+    expect(new Set(await proven.allTextContents()).size).toBe(3);
+  }
+
   // Results computed with the table from peers are right, to the bit.
   expect(await allCorrect(coordinator.url, seeded.token, seeded.job)).toBeGreaterThanOrEqual(3);
 

@@ -3,89 +3,23 @@
 // presence, the held units, the blob exchange on each connection, the log witness, and a watchdog for stuck
 // connections. Everything peers say is parsed and checked here before the page sees it.
 import { sha256Hex } from '@bricolage/protocol';
-import type { BlobManifest, HeldUnit, PeerPresence, PeerRoom } from '@bricolage/protocol/peer';
+import { type PeerPresence, type PeerRoom, presenceClaim } from '@bricolage/protocol/peer';
 import { WebrtcProvider } from 'y-webrtc';
 import * as Y from 'yjs';
 import { tappedWebRtc } from './blob-channel';
-import { BlobExchange, type Channel, type ExchangeStats } from './blob-exchange';
+import { BlobExchange, type Channel } from './blob-exchange';
 import { HeadGossip } from './head-gossip';
-import { type HeldCounts, HeldUnits } from './held-units';
+import { HeldUnits } from './held-units';
 import { dropStuckPending, syncStep1 } from './pending-updates';
-import { combinedRate, type PeerView, readPeers } from './presence';
+import { combinedRate, readPeers } from './presence';
+import { PresenceProofs } from './presence-proofs';
 import { RoomAwareness } from './room-awareness';
 import { BlobShelf } from './shelf';
 import { Watchdog } from './watchdog';
-import { LogWitness, type WitnessAlarm, type WitnessStats } from './witness';
+import type { OwnPresence, Swarm, SwarmOptions } from './swarm-api';
+import { LogWitness } from './witness';
 
-export interface SwarmOptions {
-  /** The room as the coordinator handed it (`GET /v1/volunteer/peer-room`). */
-  readonly room: PeerRoom;
-  /** The coordinator's origin: the signaling WebSocket is there, at `room.signaling`. */
-  readonly coordinator: string;
-  /** The coordinator's public key, as this volunteer trusts it: tree heads are checked against it. */
-  readonly coordinatorKey: string;
-  /** The chunk manifest of a blob from the coordinator; null when it cannot be had. */
-  manifest(hash: string): Promise<BlobManifest | null>;
-  /** A consistency proof from the coordinator; throws when it cannot be had. */
-  consistency(from: number, to: number): Promise<unknown>;
-  /** A fresh room (with a new ticket) from the coordinator, when the old ticket expired; null when unreachable. */
-  renewRoom(): Promise<PeerRoom | null>;
-  /** Most WebRTC connections (default 16). */
-  readonly maxConns?: number;
-  /** Bytes of verified blobs kept to serve (default 128 MiB). */
-  readonly shelfBytes?: number;
-  /**
-   * How long the first fetch waits at most for the room to settle, its peers found and synced (default 10 s: a
-   * room of eight took seconds to form on a busy machine, and every fetch that gives up costs the coordinator).
-   */
-  readonly settleMs?: number;
-}
-
-/** What this volunteer says about itself; the swarm adds the project, its blobs and its newest tree head. */
-export type OwnPresence = Omit<PeerPresence, 'v' | 'project' | 'blobs' | 'head'>;
-
-export interface SwarmView {
-  readonly project: string;
-  /** This volunteer's awareness client id. */
-  readonly self: number;
-  /** Every peer whose presence parsed, this volunteer first. */
-  readonly peers: readonly PeerView[];
-  readonly combinedRate: number;
-  /** WebRTC connections open now, and whether the signaling WebSocket is. */
-  readonly connections: number;
-  readonly signaling: boolean;
-  readonly units: HeldCounts;
-  readonly blobs: ExchangeStats & { readonly bytesFromCoordinator: number };
-  readonly alarms: readonly WitnessAlarm[];
-  readonly witness: WitnessStats;
-  /** Connections the watchdog reset. */
-  readonly resets: number;
-  /** Presence states that did not parse (ignored). */
-  readonly invalidPresence: number;
-  /** Presence states past the most read (presence.ts, MAX_PEERS_READ): neither listed nor counted. */
-  readonly unreadPresence: number;
-}
-
-export interface Swarm {
-  readonly project: string;
-  view(): SwarmView;
-  /** Called whenever the view may have changed. */
-  subscribe(listener: () => void): () => void;
-  setPresence(presence: OwnPresence): void;
-  /** Resolves once the room is known (peers found and synced, or nobody there), or after `settleMs`. */
-  ready(): Promise<void>;
-  /** The blob from peers (checked chunk by chunk), or null: then ask the coordinator, and `keep` what it sends. */
-  fetchBlob(hash: string): Promise<Uint8Array | null>;
-  /** A blob this volunteer got from the coordinator (already checked against its hash): served to peers. */
-  keep(hash: string, bytes: Uint8Array): void;
-  hold(lease: string, unit: { workUnit: string | null; job: string | null; state: HeldUnit['state'] }): void;
-  release(lease: string): void;
-  /** A signed tree head this volunteer read from the coordinator. */
-  observeHead(sth: unknown): Promise<void>;
-  /** The coordinator answers again: check what could not be checked. */
-  coordinatorBack(): void;
-  leave(): void;
-}
+export type { OwnPresence, Swarm, SwarmOptions, SwarmPeer, SwarmView } from './swarm-api';
 
 const SWEEP_MS = 30_000;
 const TICK_MS = 1000;
@@ -121,6 +55,17 @@ export function joinSwarm(options: SwarmOptions): Swarm {
   let left = false;
   let provider: WebrtcProvider;
   const awareness = new RoomAwareness(doc);
+  const proofs = new PresenceProofs(project, changed);
+  // Signed once: the claim names this doc's awareness id, which lasts as long as the swarm.
+  const { identity } = options;
+  let proof: string | null = null;
+  identity?.sign(presenceClaim(project, doc.clientID, identity.key)).then(
+    (signature) => {
+      proof = signature;
+      publish();
+    },
+    (error: Error) => console.warn(`this tab's presence goes unproven: ${error.message}`),
+  );
 
   const witness = new LogWitness({ publicKey: options.coordinatorKey, consistency: options.consistency });
   const exchange = new BlobExchange({
@@ -230,6 +175,9 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       v: 1,
       project: project as PeerPresence['project'],
       ...own,
+      // The key only with its proof: peers show an unproven key as a claim, not as this volunteer.
+      volunteer: proof && identity ? (identity.key as PeerPresence['volunteer']) : null,
+      proof,
       rate: Math.round(own.rate * 10) / 10,
       blobs: shelf.hashes(MAX_ANNOUNCED_BLOBS) as PeerPresence['blobs'],
       head: witness.newestOwn(),
@@ -346,7 +294,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       return {
         project,
         self: doc.clientID,
-        peers,
+        peers: peers.map((p) => ({ ...p, proven: proofs.proven(p.id, p.presence) })),
         combinedRate: combinedRate(peers),
         connections: [...conns().values()].filter((c) => c.connected).length,
         signaling: provider.signalingConns.some((c) => c.connected),

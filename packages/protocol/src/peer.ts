@@ -3,8 +3,10 @@
 // tree heads), the blob cache's chunk manifest, and the frames of its data channel. Everything a peer hears from
 // another peer is parsed with these schemas first: peers never trust peers.
 import { z } from 'zod';
-import { BlobHash, ProjectId, VolunteerKey } from './ids';
+import { canonicalJson } from './canonical';
+import { BlobHash, Ed25519Signature, ProjectId, VolunteerKey } from './ids';
 import { SignedTreeHead } from './receipt';
+import { domainMessage } from './signing';
 
 // signaling
 
@@ -141,8 +143,15 @@ export type DeviceClass = z.infer<typeof DeviceClass>;
 export const PeerPresence = z.object({
   v: z.literal(1),
   project: ProjectId,
-  /** The volunteer key it says it computes as (shown shortened; unverified). */
+  /** The volunteer key it says it computes as: believed only with a `proof` that verifies. */
   volunteer: VolunteerKey.nullable(),
+  /**
+   * The `volunteer` key's signature on `presenceClaim(project, its awareness client id, volunteer)`. Without
+   * one that verifies, the key is a claim anyone could make (another volunteer's, to be shown as them); bound
+   * to the client id, a proof copied from its owner's presence proves nothing under another id. Optional: a
+   * page from before 2026-12-02 sends none, and is shown as unproven.
+   */
+  proof: Ed25519Signature.nullable().optional(),
   device: DeviceClass.nullable(),
   backend: z.string().max(32).nullable(),
   /** Work units per minute over its last few. */
@@ -154,6 +163,10 @@ export const PeerPresence = z.object({
   head: SignedTreeHead.nullable(),
 });
 export type PeerPresence = z.infer<typeof PeerPresence>;
+
+/** What a volunteer signs to show that an awareness client id in a project's room is its own. */
+export const presenceClaim = (project: string, client: number, volunteer: string): Uint8Array =>
+  domainMessage('presence', canonicalJson({ client, project, volunteer }));
 
 /** A work unit a peer holds, in the shared doc under its lease id: leased and computing, or computed and waiting. */
 export const HeldUnit = z.object({

@@ -85,6 +85,8 @@ export const SIGNING_DOMAINS = {
   receiptsHolder: 'bricolage/receipts-holder/v1\n',
   /** A project's signature on a job's code: its spec (every asset named by hash) and comparator. */
   job: 'bricolage/job/v1\n',
+  /** A volunteer's claim, in a peer room, that an awareness client id is its own (peer.ts `presenceClaim`). */
+  presence: 'bricolage/presence/v1\n',
 } as const;
 export type SigningDomain = keyof typeof SIGNING_DOMAINS;
 

@@ -1,7 +1,7 @@
 // The swarm: the other volunteers of the project this tab serves, seen directly (WebRTC) while it computes: who
 // is online, what they run on and how fast, what they hold, what came from them instead of the coordinator, and
 // whether the coordinator showed anyone a different log. Shown only after Start, and kept up through outages.
-import type { SwarmView } from '@bricolage/peer';
+import type { SwarmPeer, SwarmView } from '@bricolage/peer';
 import type { Project } from '@bricolage/protocol';
 import { memo } from 'react';
 import { formatDuration, formatRate, shortKey } from '../format';
@@ -98,8 +98,8 @@ function Swarm({ swarm, project }: { swarm: SwarmView; project: Project | null }
           <tbody>
             {swarm.peers.map((peer) => (
               <tr key={peer.id} data-testid="swarm-peer" data-self={peer.self} data-state={peer.presence.state}>
-                <td>
-                  {peer.presence.volunteer ? shortKey(peer.presence.volunteer) : 'unnamed'}
+                <td data-proven={String(peer.proven)}>
+                  <Volunteer peer={peer} />
                   {peer.self && <span className="pill ok"> you</span>}
                   {!peer.self && blobs.dropped.some((d) => d.peer === peer.id) && (
                     <span className="pill bad"> dropped</span>
@@ -165,6 +165,15 @@ function Swarm({ swarm, project }: { swarm: SwarmView; project: Project | null }
       )}
     </div>
   );
+}
+
+/** A peer's volunteer key, shown as theirs only when their presence proves it (anyone may name any key). */
+function Volunteer({ peer }: { peer: SwarmPeer }) {
+  const key = peer.presence.volunteer;
+  if (!key) return <>unnamed</>;
+  if (peer.proven === true) return <>{shortKey(key)}</>;
+  if (peer.proven === null) return <>{shortKey(key)} (checking)</>;
+  return <>says {shortKey(key)} (unproven)</>;
 }
 
 function SplitView({ swarm }: { swarm: SwarmView }) {

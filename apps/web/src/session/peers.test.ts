@@ -1,3 +1,4 @@
+import { generateSigningKeyPair } from '@bricolage/protocol';
 import type { Volunteer } from '@bricolage/runtime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PublicApi } from '../api';
@@ -62,6 +63,7 @@ const peersFor = (model: ViewModel, volunteer: Volunteer): Peers =>
     api: { treeHead: async () => ({}) } as unknown as PublicApi,
     fetch: (() => Promise.reject(new Error('no network in this test'))) as unknown as typeof fetch,
     volunteer: async () => volunteer,
+    privateKey: () => generateSigningKeyPair(),
   });
 
 /** Long enough for what runs at once (no room is asked for while paused); a join itself is awaited with `joined`. */

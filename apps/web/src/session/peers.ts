@@ -4,7 +4,7 @@
 // tree head so that the room witnesses it, and puts the swarm in the view. Nothing peers say is trusted: assets
 // are checked chunk by chunk, heads by signature and proof, and results only ever go to the coordinator.
 import type { Swarm, SwarmView } from '@bricolage/peer';
-import { API } from '@bricolage/protocol';
+import { API, sign } from '@bricolage/protocol';
 import type { BlobManifest, PeerRoom } from '@bricolage/protocol/peer';
 import type { BlobSource, ClientResult, Volunteer } from '@bricolage/runtime';
 import { HttpError, type PublicApi } from '../api';
@@ -32,6 +32,8 @@ export interface PeersOptions {
   /** The connectivity's fetch: the peer layer's requests count towards reachable and unreachable too. */
   readonly fetch: typeof fetch;
   readonly volunteer: () => Promise<Volunteer>;
+  /** The private half of the volunteer's key: the rooms are told its public key, signed with it as proof. */
+  readonly privateKey: () => Promise<{ readonly privateKey: CryptoKey }>;
 }
 
 export class Peers {
@@ -76,6 +78,10 @@ export class Peers {
     const projects = this.#o.project ? [this.#o.project] : model.view().projects.map((p) => p.id);
     const left = this.#left;
     const volunteer = await this.#o.volunteer();
+    const identity = {
+      key: volunteer.id,
+      sign: async (message: Uint8Array) => sign((await this.#o.privateKey()).privateKey, message),
+    };
     for (const project of projects.slice(0, MAX_ROOMS)) {
       if (this.#swarms.has(project)) continue;
       const room = await volunteer.peerRoom(project);
@@ -96,6 +102,7 @@ export class Peers {
         manifest: (hash) => this.#manifest(hash),
         consistency: (from, to) => this.#consistency(from, to),
         renewRoom: async () => this.#renew(volunteer, project),
+        identity,
       });
       this.#swarms.set(project, swarm);
       this.#unsubscribe.push(swarm.subscribe(() => this.#queueView()));
@@ -214,7 +221,6 @@ export class Peers {
     const view = this.#o.model.view();
     for (const swarm of this.#swarms.values())
       swarm.setPresence({
-        volunteer: (view.identity?.publicKey ?? null) as never,
         device: deviceClass(view),
         backend: view.device?.backend ?? null,
         rate: view.wuPerMinute ?? 0,
