@@ -14,6 +14,7 @@ import { dropStuckPending, syncStep1 } from './pending-updates';
 import { combinedRate, readPeers } from './presence';
 import { PresenceProofs } from './presence-proofs';
 import { RoomAwareness } from './room-awareness';
+import { RoomSettle } from './room-settle';
 import { BlobShelf } from './shelf';
 import { Watchdog } from './watchdog';
 import type { OwnPresence, Swarm, SwarmOptions } from './swarm-api';
@@ -25,7 +26,6 @@ const SWEEP_MS = 30_000;
 const TICK_MS = 1000;
 const MAX_ANNOUNCED_BLOBS = 64;
 const LINK_WAIT_MS = 10_000;
-const ALONE_MS = 500;
 
 /** simple-peer's RTCPeerConnection, reached to close a peer dropped by the blob exchange. */
 interface ConnWithPeer {
@@ -267,20 +267,17 @@ export function joinSwarm(options: SwarmOptions): Swarm {
   let settled: Promise<void> | null = null;
   const joinedAt = Date.now();
   /**
-   * Until the room is known: its peers found and synced, or nobody there ALONE_MS after the signaling connected
-   * (peers answer an announcement within a round trip or two), or settleMs. A lone volunteer's first asset
-   * fetch waits that long for nothing; one with peers waits until they can serve it.
+   * Until the room is known (room-settle.ts: its connections synced and none new for a while, or nobody there a
+   * while after the signaling connected), or settleMs. A lone volunteer's first asset fetch waits that long for
+   * nothing; one with peers waits until they can serve it.
    */
   function settle(): Promise<void> {
     settled ??= (async () => {
       const deadline = joinedAt + (options.settleMs ?? 10_000);
-      let aloneSince: number | null = null;
+      const room = new RoomSettle();
       while (Date.now() < deadline && !left) {
-        const open = [...conns().values()];
-        if (open.length > 0 && open.every((c) => c.synced)) return;
-        const alone = open.length === 0 && provider.signalingConns.some((c) => c.connected);
-        aloneSince = alone ? (aloneSince ?? Date.now()) : null;
-        if (aloneSince !== null && Date.now() - aloneSince >= ALONE_MS) return;
+        const signaling = provider.signalingConns.some((c) => c.connected);
+        if (room.settled(Date.now(), signaling, conns())) return;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })();

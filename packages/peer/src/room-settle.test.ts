@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { QUIET_MS, RoomSettle } from './room-settle';
+
+const conns = (...entries: [string, boolean][]) => new Map(entries.map(([id, synced]) => [id, { synced }]));
+
+describe('when a room is known well enough to ask it for an asset', () => {
+  it('alone: once nobody answered the announcement for a while after the signaling connected', () => {
+    const room = new RoomSettle();
+    expect(room.settled(0, false, conns())).toBe(false);
+    expect(room.settled(5_000, false, conns())).toBe(false);
+    expect(room.settled(5_100, true, conns())).toBe(false);
+    expect(room.settled(5_100 + QUIET_MS - 1, true, conns())).toBe(false);
+    expect(room.settled(5_100 + QUIET_MS, true, conns())).toBe(true);
+  });
+
+  it('not when the first connection synced while a second peer was still answering', () => {
+    const room = new RoomSettle();
+    room.settled(0, true, conns());
+    room.settled(100, true, conns(['b', false]));
+    expect(room.settled(300, true, conns(['b', true]))).toBe(false);
+    // The holder's connection comes after the first one synced: the room waits for it, and for it to sync.
+    room.settled(400, true, conns(['b', true], ['a', false]));
+    expect(room.settled(400 + QUIET_MS, true, conns(['b', true], ['a', false]))).toBe(false);
+    expect(room.settled(400 + QUIET_MS + 50, true, conns(['b', true], ['a', true]))).toBe(true);
+  });
+
+  it('with connections synced and the signaling down (the coordinator gone), after the same quiet', () => {
+    const room = new RoomSettle();
+    room.settled(0, false, conns(['b', true]));
+    expect(room.settled(QUIET_MS - 1, false, conns(['b', true]))).toBe(false);
+    expect(room.settled(QUIET_MS, false, conns(['b', true]))).toBe(true);
+  });
+
+  it('a connection gone counts as a change too', () => {
+    const room = new RoomSettle();
+    room.settled(0, true, conns(['a', true], ['b', true]));
+    room.settled(300, true, conns(['a', true]));
+    expect(room.settled(600, true, conns(['a', true]))).toBe(false);
+    expect(room.settled(300 + QUIET_MS, true, conns(['a', true]))).toBe(true);
+  });
+});

@@ -1,0 +1,32 @@
+// When a room is known well enough for the first asset fetch to ask it. Its peers are heard through connections
+// that form one by one as they answer this tab's announcement; each brings the presence of the peers it knows.
+// Settled as soon as the connections open were synced, a tab joining beside another had synced with that one
+// alone, and asked the coordinator for the .wasm a third peer held (the ONNX mesh test, 3 times in 7 with the join
+// a few milliseconds later): the holder's own connection came after.
+
+/** Peers answer an announcement within a round trip or two: the room is taken as known after this long unchanged. */
+export const QUIET_MS = 500;
+
+export interface SeenConnection {
+  readonly synced: boolean;
+}
+
+export class RoomSettle {
+  #since: number | null = null;
+  #ids = '';
+  #signaling = false;
+
+  /**
+   * Whether the room is settled, from what is seen at `now`: the signaling up or a connection open, every
+   * connection synced, and none added or gone for QUIET_MS (nor the signaling just come up: its announcement is
+   * still being answered). Alone, that is nobody there QUIET_MS after the signaling connected.
+   */
+  settled(now: number, signaling: boolean, conns: ReadonlyMap<string, SeenConnection>): boolean {
+    const ids = [...conns.keys()].sort().join(' ');
+    if (this.#since === null || ids !== this.#ids || (signaling && !this.#signaling)) this.#since = now;
+    this.#ids = ids;
+    this.#signaling = signaling;
+    if (!signaling && conns.size === 0) return false;
+    return [...conns.values()].every((c) => c.synced) && now - this.#since >= QUIET_MS;
+  }
+}
