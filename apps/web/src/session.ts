@@ -93,7 +93,7 @@ export class Session {
       api: connectivity.api,
       fetch: connectivity.fetch,
       volunteer: () => computing.ensureVolunteer(),
-      privateKey: () => store.ensureIdentity(),
+      identity: () => store.ensureIdentity(),
     });
     const computing = new Computing({
       base: this.#base,

@@ -63,7 +63,21 @@ describe('proofs of the volunteer key a presence names', () => {
     expect(await settled(proofs, 9, forged)).toBe(false);
   });
 
-  it('checks each claim once, and forgets the oldest past its bound', async () => {
+  it('keeps the claims still read when made-up ones churn past its bound', async () => {
+    const alice = await volunteer();
+    const verifier = vi.fn(verify);
+    const proofs = new PresenceProofs(PROJECT, () => undefined, verifier);
+    const presence = await alice.presence(7);
+    expect(await settled(proofs, 7, presence)).toBe(true);
+    // Her row is read at every view, between a churning peer's claims.
+    for (let id = 1000; id < 1000 + 2 * MAX_PROOFS_KEPT; id++) {
+      proofs.proven(id, presence);
+      expect(proofs.proven(7, presence)).toBe(true);
+    }
+    expect(verifier).toHaveBeenCalledTimes(1 + 2 * MAX_PROOFS_KEPT);
+  });
+
+  it('checks each claim once, and forgets the least recently read past its bound', async () => {
     const alice = await volunteer();
     const verifier = vi.fn(verify);
     const proofs = new PresenceProofs(PROJECT, () => undefined, verifier);

@@ -30,15 +30,22 @@ export class PresenceProofs {
     if (!volunteer || !proof) return false;
     const key = `${client} ${volunteer} ${proof}`;
     const known = this.#checked.get(key);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      // Most recently read last: a peer churning made-up claims pushes out its own, not the peers still heard.
+      this.#checked.delete(key);
+      this.#checked.set(key, known);
+      return known;
+    }
     this.#checked.set(key, null);
-    // Oldest first out; one evicted while checked is checked again if it is still heard.
+    // Least recently read first out; one evicted while checked is checked again if it is still heard.
     while (this.#checked.size > MAX_PROOFS_KEPT) this.#checked.delete(this.#checked.keys().next().value as string);
-    void this.#verify(volunteer, presenceClaim(this.#project, client, volunteer), proof).then((ok) => {
-      if (this.#checked.get(key) !== null) return;
-      this.#checked.set(key, ok);
-      this.#changed();
-    });
+    void this.#verify(volunteer, presenceClaim(this.#project, client, volunteer), proof)
+      .then((ok) => {
+        if (this.#checked.get(key) !== null) return;
+        this.#checked.set(key, ok);
+        this.#changed();
+      })
+      .catch((error: Error) => console.warn(`a presence proof's check ended badly: ${error.message}`));
     return null;
   }
 }

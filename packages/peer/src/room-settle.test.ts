@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { QUIET_MS, RoomSettle } from './room-settle';
 
-const conns = (...entries: [string, boolean][]) => new Map(entries.map(([id, synced]) => [id, { synced }]));
+const conns = (...entries: [string, boolean][]) => new Map(entries.map(([id, heard]) => [id, { heard }]));
 
 describe('when a room is known well enough to ask it for an asset', () => {
   it('alone: once nobody answered the announcement for a while after the signaling connected', () => {
@@ -18,13 +18,13 @@ describe('when a room is known well enough to ask it for an asset', () => {
     room.settled(0, true, conns());
     room.settled(100, true, conns(['b', false]));
     expect(room.settled(300, true, conns(['b', true]))).toBe(false);
-    // The holder's connection comes after the first one synced: the room waits for it, and for it to sync.
+    // The holder's connection comes after the first one synced: the room waits for it, and to hear from it.
     room.settled(400, true, conns(['b', true], ['a', false]));
     expect(room.settled(400 + QUIET_MS, true, conns(['b', true], ['a', false]))).toBe(false);
     expect(room.settled(400 + QUIET_MS + 50, true, conns(['b', true], ['a', true]))).toBe(true);
   });
 
-  it('with connections synced and the signaling down (the coordinator gone), after the same quiet', () => {
+  it('with connections heard from and the signaling down (the coordinator gone), after the same quiet', () => {
     const room = new RoomSettle();
     room.settled(0, false, conns(['b', true]));
     expect(room.settled(QUIET_MS - 1, false, conns(['b', true]))).toBe(false);

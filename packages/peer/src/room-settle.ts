@@ -8,7 +8,11 @@
 export const QUIET_MS = 500;
 
 export interface SeenConnection {
-  readonly synced: boolean;
+  /**
+   * Synced with, or heard from: y-webrtc marks a connection synced only if it was made before the room first
+   * synced (watchdog.ts), and a peer's first messages on a connection are its sync step and its awareness.
+   */
+  readonly heard: boolean;
 }
 
 export class RoomSettle {
@@ -18,7 +22,7 @@ export class RoomSettle {
 
   /**
    * Whether the room is settled, from what is seen at `now`: the signaling up or a connection open, every
-   * connection synced, and none added or gone for QUIET_MS (nor the signaling just come up: its announcement is
+   * connection heard from, and none added or gone for QUIET_MS (nor the signaling just come up: its announcement is
    * still being answered). Alone, that is nobody there QUIET_MS after the signaling connected.
    */
   settled(now: number, signaling: boolean, conns: ReadonlyMap<string, SeenConnection>): boolean {
@@ -27,6 +31,6 @@ export class RoomSettle {
     this.#ids = ids;
     this.#signaling = signaling;
     if (!signaling && conns.size === 0) return false;
-    return [...conns.values()].every((c) => c.synced) && now - this.#since >= QUIET_MS;
+    return [...conns.values()].every((c) => c.heard) && now - this.#since >= QUIET_MS;
   }
 }

@@ -56,10 +56,10 @@ export function joinSwarm(options: SwarmOptions): Swarm {
   let provider: WebrtcProvider;
   const awareness = new RoomAwareness(doc);
   const proofs = new PresenceProofs(project, changed);
-  // Signed once: the claim names this doc's awareness id, which lasts as long as the swarm.
+  // Signed once: the claim names this tab's awareness id, which lasts as long as the swarm.
   const { identity } = options;
   let proof: string | null = null;
-  identity?.sign(presenceClaim(project, doc.clientID, identity.key)).then(
+  identity?.sign(presenceClaim(project, awareness.clientID, identity.key)).then(
     (signature) => {
       proof = signature;
       publish();
@@ -277,7 +277,8 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       const room = new RoomSettle();
       while (Date.now() < deadline && !left) {
         const signaling = provider.signalingConns.some((c) => c.connected);
-        if (room.settled(Date.now(), signaling, conns())) return;
+        const seen = new Map([...conns()].map(([id, c]) => [id, { heard: c.synced || heard.has(c) }]));
+        if (room.settled(Date.now(), signaling, seen)) return;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })();

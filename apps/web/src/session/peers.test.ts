@@ -63,7 +63,10 @@ const peersFor = (model: ViewModel, volunteer: Volunteer): Peers =>
     api: { treeHead: async () => ({}) } as unknown as PublicApi,
     fetch: (() => Promise.reject(new Error('no network in this test'))) as unknown as typeof fetch,
     volunteer: async () => volunteer,
-    privateKey: () => generateSigningKeyPair(),
+    identity: async () => {
+      const pair = await generateSigningKeyPair();
+      return { publicKey: pair.publicKeyText, privateKey: pair.privateKey };
+    },
   });
 
 /** Long enough for what runs at once (no room is asked for while paused); a join itself is awaited with `joined`. */
