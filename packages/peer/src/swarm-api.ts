@@ -20,8 +20,8 @@ export interface SwarmOptions {
   /** A fresh room (with a new ticket) from the coordinator, when the old ticket expired; null when unreachable. */
   renewRoom(): Promise<PeerRoom | null>;
   /**
-   * The volunteer this tab computes as: its key is announced with a proof (its signature on the claim that this
-   * tab's awareness id is its own), so peers show it as this volunteer. Absent: announced as nobody.
+   * The volunteer this tab computes as: its key is announced with a proof (its signature on each state of this
+   * tab's presence under its awareness id: presence-publisher.ts), so peers show it as this volunteer. Absent: nobody.
    */
   readonly identity?: { readonly key: string; sign(message: Uint8Array): Promise<string> };
   /** Most WebRTC connections (default 16). */
@@ -39,7 +39,7 @@ export interface SwarmOptions {
  * What this volunteer says about itself; the swarm adds the project, its key and the proof of it (from
  * `identity`), its blobs and its newest tree head.
  */
-export type OwnPresence = Omit<PeerPresence, 'v' | 'project' | 'volunteer' | 'proof' | 'blobs' | 'head'>;
+export type OwnPresence = Omit<PeerPresence, 'v' | 'project' | 'volunteer' | 'proof' | 'at' | 'blobs' | 'head'>;
 
 /** A peer as the view lists it: its presence, and whether the volunteer key it names is proven (presence-proofs.ts). */
 export interface SwarmPeer extends PeerView {

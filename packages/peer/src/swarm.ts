@@ -3,7 +3,7 @@
 // presence, the held units, the blob exchange on each connection, the log witness, and a watchdog for stuck
 // connections. Everything peers say is parsed and checked here before the page sees it.
 import { sha256Hex } from '@bricolage/protocol';
-import { type PeerPresence, type PeerRoom, presenceClaim } from '@bricolage/protocol/peer';
+import type { PeerPresence, PeerRoom } from '@bricolage/protocol/peer';
 import { WebrtcProvider } from 'y-webrtc';
 import * as Y from 'yjs';
 import { tappedWebRtc } from './blob-channel';
@@ -11,6 +11,7 @@ import { BlobExchange, type Channel } from './blob-exchange';
 import { HeadGossip } from './head-gossip';
 import { HeldUnits } from './held-units';
 import { dropStuckPending, syncStep1 } from './pending-updates';
+import { PresencePublisher } from './presence-publisher';
 import { combinedRate, readPeers } from './presence';
 import { PresenceProofs } from './presence-proofs';
 import { RoomAwareness } from './room-awareness';
@@ -55,17 +56,13 @@ export function joinSwarm(options: SwarmOptions): Swarm {
   let left = false;
   let provider: WebrtcProvider;
   const awareness = new RoomAwareness(doc);
-  const proofs = new PresenceProofs(project, changed);
-  // Signed once: the claim names this tab's awareness id, which lasts as long as the swarm.
-  const { identity } = options;
-  let proof: string | null = null;
-  identity?.sign(presenceClaim(project, awareness.clientID, identity.key)).then(
-    (signature) => {
-      proof = signature;
-      publish();
-    },
-    (error: Error) => console.warn(`this tab's presence goes unproven: ${error.message}`),
-  );
+  const proofs = new PresenceProofs({ project, changed });
+  const presence = new PresencePublisher({
+    project,
+    client: awareness.clientID,
+    ...(options.identity ? { identity: options.identity } : {}),
+    send: (state) => provider.awareness.setLocalState(state),
+  });
 
   const witness = new LogWitness({ publicKey: options.coordinatorKey, consistency: options.consistency });
   const exchange = new BlobExchange({
@@ -171,20 +168,14 @@ export function joinSwarm(options: SwarmOptions): Swarm {
 
   function publish(): void {
     if (!own || left) return;
-    const state: PeerPresence = {
+    presence.publish({
       v: 1,
       project: project as PeerPresence['project'],
       ...own,
-      // The key only with its proof: peers show an unproven key as a claim, not as this volunteer.
-      volunteer: proof && identity ? (identity.key as PeerPresence['volunteer']) : null,
-      proof,
       rate: Math.round(own.rate * 10) / 10,
       blobs: shelf.hashes(MAX_ANNOUNCED_BLOBS) as PeerPresence['blobs'],
       head: witness.newestOwn(),
-    };
-    // Awareness sends every change to every peer: send only real ones.
-    if (JSON.stringify(provider.awareness.getLocalState()) !== JSON.stringify(state))
-      provider.awareness.setLocalState(state);
+    });
   }
 
   const gossip = new HeadGossip(witness, doc.getMap<unknown>('evidence'), changed);

@@ -3,7 +3,7 @@
 // tree heads), the blob cache's chunk manifest, and the frames of its data channel. Everything a peer hears from
 // another peer is parsed with these schemas first: peers never trust peers.
 import { z } from 'zod';
-import { canonicalJson } from './canonical';
+import { type CanonicalValue, canonicalJson } from './canonical';
 import { BlobHash, Ed25519Signature, ProjectId, VolunteerKey } from './ids';
 import { SignedTreeHead } from './receipt';
 import { domainMessage } from './signing';
@@ -146,12 +146,15 @@ export const PeerPresence = z.object({
   /** The volunteer key it says it computes as: believed only with a `proof` that verifies. */
   volunteer: VolunteerKey.nullable(),
   /**
-   * The `volunteer` key's signature on `presenceClaim(project, its awareness client id, volunteer)`. Without
-   * one that verifies, the key is a claim anyone could make (another volunteer's, to be shown as them); bound
-   * to the client id, a proof copied from its owner's presence proves nothing under another id. Optional: a
-   * page from before 2026-12-02 sends none, and is shown as unproven.
+   * The `volunteer` key's signature on `presenceClaim(project, its awareness client id, this state but the
+   * proof)`. Without one that verifies, the key is a claim anyone could make (another volunteer's, to be shown
+   * as them). Bound to the client id, a proof copied from its owner's presence proves nothing under another id;
+   * bound to the whole state, nothing beside it can be changed; bound to `at`, it is believed only while recent.
+   * Optional: a page from before 2026-12-02 sends none, and is shown as unproven.
    */
   proof: Ed25519Signature.nullable().optional(),
+  /** When the proof was made (epoch ms, by the signer's clock). */
+  at: z.number().int().nonnegative().optional(),
   device: DeviceClass.nullable(),
   backend: z.string().max(32).nullable(),
   /** Work units per minute over its last few. */
@@ -164,9 +167,12 @@ export const PeerPresence = z.object({
 });
 export type PeerPresence = z.infer<typeof PeerPresence>;
 
-/** What a volunteer signs to show that an awareness client id in a project's room is its own. */
-export const presenceClaim = (project: string, client: number, volunteer: string): Uint8Array =>
-  domainMessage('presence', canonicalJson({ client, project, volunteer }));
+/** The text a volunteer signs to show that an awareness client id in a project's room, and this state of it, are its own. */
+export const presenceClaimText = (project: string, client: number, presence: Omit<PeerPresence, 'proof'>): string =>
+  canonicalJson({ client, project, presence: { ...presence, proof: undefined } as unknown as CanonicalValue });
+
+export const presenceClaim = (project: string, client: number, presence: Omit<PeerPresence, 'proof'>): Uint8Array =>
+  domainMessage('presence', presenceClaimText(project, client, presence));
 
 /** A work unit a peer holds, in the shared doc under its lease id: leased and computing, or computed and waiting. */
 export const HeldUnit = z.object({
