@@ -1,7 +1,7 @@
 import { generateSigningKeyPair, sign, verify } from '@bricolage/protocol';
 import { PeerPresence, presenceClaim } from '@bricolage/protocol/peer';
 import { describe, expect, it, vi } from 'vitest';
-import { MAX_PROOFS_KEPT, PROOF_MAX_AGE_MS, PresenceProofs } from './presence-proofs';
+import { MAX_CHECKS, MAX_PROOFS_KEPT, PROOF_MAX_AGE_MS, PresenceProofs } from './presence-proofs';
 
 const PROJECT = 'prj_0123456789abcdef';
 const NOW = 1_800_000_000_000;
@@ -32,12 +32,16 @@ async function volunteer() {
 const proofsWith = (options: { changed?: () => void; verifier?: typeof verify } = {}) =>
   new PresenceProofs({ project: PROJECT, changed: options.changed ?? (() => undefined), now: () => NOW, ...options });
 
-/** The answer once its check has ended. */
+/** The verdict on exactly this state, once its check has ended. */
 async function settled(proofs: PresenceProofs, client: number, presence: PeerPresence): Promise<boolean | null> {
-  const first = proofs.proven(client, presence);
-  if (first !== null) return first;
-  await vi.waitFor(() => expect(proofs.proven(client, presence)).not.toBeNull());
-  return proofs.proven(client, presence);
+  const verdict = () => {
+    const read = proofs.read(client, presence);
+    // Meanwhile a row may show its last proven state: that is not this state's verdict.
+    return read.presence === presence ? read.proven : null;
+  };
+  if (verdict() !== null) return verdict();
+  await vi.waitFor(() => expect(verdict()).not.toBeNull());
+  return verdict();
 }
 
 describe('proofs of the volunteer key a presence names', () => {
@@ -46,7 +50,7 @@ describe('proofs of the volunteer key a presence names', () => {
     const changed = vi.fn();
     const proofs = proofsWith({ changed });
     const presence = await alice.presence(7);
-    expect(proofs.proven(7, presence)).toBeNull();
+    expect(proofs.read(7, presence)).toEqual({ presence, proven: null });
     expect(await settled(proofs, 7, presence)).toBe(true);
     expect(changed).toHaveBeenCalledTimes(1);
   });
@@ -55,23 +59,26 @@ describe('proofs of the volunteer key a presence names', () => {
     const alice = await volunteer();
     const proofs = proofsWith();
     const hers = await alice.presence(7);
-    expect(proofs.proven(9, { ...hers, proof: undefined })).toBe(false);
-    expect(proofs.proven(9, { ...hers, proof: null })).toBe(false);
+    expect(proofs.read(9, { ...hers, proof: undefined }).proven).toBe(false);
+    expect(proofs.read(9, { ...hers, proof: null }).proven).toBe(false);
     expect(await settled(proofs, 9, hers)).toBe(false);
     expect(await settled(proofs, 7, await alice.presence(7, { project: 'prj_ffffffffffffffff' }))).toBe(false);
   });
 
-  it("does not believe other figures beside the owner's proof, under the owner's own id", async () => {
+  it("does not believe other figures beside the owner's proof, under the owner's own id, not even while they are checked", async () => {
     const alice = await volunteer();
     const proofs = proofsWith();
     const hers = await alice.presence(7, { rate: 12 });
     expect(await settled(proofs, 7, hers)).toBe(true);
-    // Her row's last verdict stands while a new state is checked (the next test), then the new one's.
     for (const forged of [
       { ...hers, rate: 9_000 },
       { ...hers, state: 'paused' as const },
-    ])
-      await vi.waitFor(() => expect(proofs.proven(7, forged)).toBe(false));
+    ]) {
+      // While it is checked her row shows her own last proven state, never the forged figures as proven.
+      expect(proofs.read(7, forged)).toEqual({ presence: hers, proven: true });
+      expect(await settled(proofs, 7, forged)).toBe(false);
+      expect(proofs.read(7, forged)).toEqual({ presence: forged, proven: false });
+    }
   });
 
   it('does not believe a proof made by a key other than the one named', async () => {
@@ -85,22 +92,45 @@ describe('proofs of the volunteer key a presence names', () => {
     const alice = await volunteer();
     const verifier = vi.fn(verify);
     const proofs = proofsWith({ verifier });
-    expect(proofs.proven(7, await alice.presence(7, { at: NOW - PROOF_MAX_AGE_MS - 1 }))).toBe(false);
-    expect(proofs.proven(7, await alice.presence(7, { at: NOW + PROOF_MAX_AGE_MS + 1 }))).toBe(false);
+    expect(proofs.read(7, await alice.presence(7, { at: NOW - PROOF_MAX_AGE_MS - 1 })).proven).toBe(false);
+    expect(proofs.read(7, await alice.presence(7, { at: NOW + PROOF_MAX_AGE_MS + 1 })).proven).toBe(false);
     expect(await settled(proofs, 7, await alice.presence(7, { at: NOW - PROOF_MAX_AGE_MS }))).toBe(true);
     expect(verifier).toHaveBeenCalledTimes(1);
   });
 
-  it('keeps showing a row as proven while its next state is checked', async () => {
+  it('shows a row its last proven state while its next state is checked, then the next', async () => {
     const alice = await volunteer();
     const proofs = proofsWith();
-    expect(await settled(proofs, 7, await alice.presence(7, { rate: 1 }))).toBe(true);
+    const first = await alice.presence(7, { rate: 1 });
+    expect(await settled(proofs, 7, first)).toBe(true);
     const next = await alice.presence(7, { rate: 2 });
-    expect(proofs.proven(7, next)).toBe(true);
+    expect(proofs.read(7, next)).toEqual({ presence: first, proven: true });
     expect(await settled(proofs, 7, next)).toBe(true);
+    expect(proofs.read(7, next)).toEqual({ presence: next, proven: true });
   });
 
-  it('keeps the claims still read when made-up ones churn past its bound', async () => {
+  it('checks one state at a time per id, and a bounded number at once in all', async () => {
+    const alice = await volunteer();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const verifier = vi.fn(async (...args: Parameters<typeof verify>) => {
+      await gate;
+      return verify(...args);
+    });
+    const proofs = proofsWith({ verifier });
+    // One id changing its state at every read: one check.
+    for (let rate = 1; rate <= 5; rate++) proofs.read(7, await alice.presence(7, { rate }));
+    expect(verifier).toHaveBeenCalledTimes(1);
+    // Hundreds of ids at once: MAX_CHECKS in all.
+    const hers = await alice.presence(7);
+    for (let id = 100; id < 400; id++) proofs.read(id, hers);
+    expect(verifier).toHaveBeenCalledTimes(MAX_CHECKS);
+    release();
+  });
+
+  it('keeps the verdicts still read when made-up claims churn past its bound', async () => {
     const alice = await volunteer();
     const verifier = vi.fn(verify);
     const proofs = proofsWith({ verifier });
@@ -108,8 +138,8 @@ describe('proofs of the volunteer key a presence names', () => {
     expect(await settled(proofs, 7, presence)).toBe(true);
     // Her row is read at every view, between a churning peer's claims.
     for (let id = 1000; id < 1000 + 2 * MAX_PROOFS_KEPT; id++) {
-      proofs.proven(id, presence);
-      expect(proofs.proven(7, presence)).toBe(true);
+      expect(await settled(proofs, id, presence)).toBe(false);
+      expect(proofs.read(7, presence)).toEqual({ presence, proven: true });
     }
     expect(verifier).toHaveBeenCalledTimes(1 + 2 * MAX_PROOFS_KEPT);
   });
@@ -120,11 +150,11 @@ describe('proofs of the volunteer key a presence names', () => {
     const proofs = proofsWith({ verifier });
     const presence = await alice.presence(7);
     expect(await settled(proofs, 7, presence)).toBe(true);
-    for (let i = 0; i < 5; i++) proofs.proven(7, presence);
+    for (let i = 0; i < 5; i++) proofs.read(7, presence);
     expect(verifier).toHaveBeenCalledTimes(1);
     // Other ids naming the same key and proof (each a failed claim) push the first out.
-    for (let id = 1000; id < 1000 + MAX_PROOFS_KEPT; id++) proofs.proven(id, presence);
-    proofs.proven(7, presence);
+    for (let id = 1000; id < 1000 + MAX_PROOFS_KEPT; id++) await settled(proofs, id, presence);
+    expect(await settled(proofs, 7, presence)).toBe(true);
     expect(verifier).toHaveBeenCalledTimes(MAX_PROOFS_KEPT + 2);
   });
 });

@@ -1,7 +1,7 @@
-import { generateSigningKeyPair, sign } from '@bricolage/protocol';
-import type { PeerPresence } from '@bricolage/protocol/peer';
+import { generateSigningKeyPair, sign, signTreeHead } from '@bricolage/protocol';
+import { PeerPresence } from '@bricolage/protocol/peer';
 import { describe, expect, it, vi } from 'vitest';
-import { PresencePublisher, RESIGN_MS, type UnsignedPresence } from './presence-publisher';
+import { PresencePublisher, RESIGN_MS, RETRY_SIGN_MS, type UnsignedPresence } from './presence-publisher';
 import { PresenceProofs } from './presence-proofs';
 
 const PROJECT = 'prj_0123456789abcdef';
@@ -31,15 +31,27 @@ async function tab(now: { t: number }, identity = true) {
 }
 
 describe("this tab's presence", () => {
-  it('goes out with its key, the time and a proof that a peer believes', async () => {
+  it('goes out with its key, the time and a proof that a peer believes, through JSON and the schema as a peer hears it', async () => {
     const now = { t: 1_000_000 };
     const { own, sent, key } = await tab(now);
-    own.publish(body(3));
+    const coordinator = await generateSigningKeyPair();
+    const head = await signTreeHead(coordinator.privateKey, {
+      log: coordinator.publicKeyText,
+      size: 12,
+      root: 'ab'.repeat(32),
+      at: 999_000,
+    });
+    own.publish({ ...body(3.7), blobs: ['cd'.repeat(32), 'ef'.repeat(32)] as UnsignedPresence['blobs'], head });
     await vi.waitFor(() => expect(sent).toHaveLength(1));
-    expect(sent[0]).toMatchObject({ volunteer: key, at: now.t, rate: 3 });
+    expect(sent[0]).toMatchObject({ volunteer: key, at: now.t, rate: 3.7 });
+    // Awareness carries states as JSON; the peer parses what it hears.
+    const heard = PeerPresence.parse(JSON.parse(JSON.stringify(sent[0])));
     const proofs = new PresenceProofs({ project: PROJECT, changed: () => undefined, now: () => now.t });
-    proofs.proven(7, sent[0]!);
-    await vi.waitFor(() => expect(proofs.proven(7, sent[0]!)).toBe(true));
+    proofs.read(7, heard);
+    await vi.waitFor(() => expect(proofs.read(7, heard).proven).toBe(true));
+    // Under another id it proves nothing.
+    proofs.read(8, heard);
+    await vi.waitFor(() => expect(proofs.read(8, heard).proven).toBe(false));
   });
 
   it('is sent again when it changes, or unchanged when its proof grows old, and not otherwise', async () => {
@@ -57,6 +69,48 @@ describe("this tab's presence", () => {
     own.publish(body(4));
     await vi.waitFor(() => expect(sent).toHaveLength(3));
     expect(sent[2]!.at).toBe(now.t);
+  });
+
+  it('never sends a state overtaken by one back to what was sent before it', async () => {
+    const now = { t: 1_000_000 };
+    const { own, sent } = await tab(now);
+    own.publish(body(1));
+    await vi.waitFor(() => expect(sent).toHaveLength(1));
+    own.publish(body(2));
+    own.publish(body(1)); // back to what the room has, while 2 is being signed
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sent.map((s) => s.rate)).toEqual([1]);
+  });
+
+  it('tries its key again a while after it failed to sign, and a key that throws at once is a failure too', async () => {
+    const now = { t: 1_000_000 };
+    const pair = await generateSigningKeyPair();
+    let broken = true;
+    const signer = vi.fn((m: Uint8Array) => {
+      if (broken) throw new Error('the store is closing');
+      return sign(pair.privateKey, m);
+    });
+    const sent: PeerPresence[] = [];
+    const own = new PresencePublisher({
+      project: PROJECT,
+      client: 7,
+      identity: { key: pair.publicKeyText, sign: signer },
+      send: (state) => sent.push(state),
+      now: () => now.t,
+    });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    own.publish(body(1));
+    expect(sent[0]).toMatchObject({ volunteer: null, proof: null });
+    broken = false;
+    now.t += 1000;
+    own.publish(body(2));
+    expect(sent[1]).toMatchObject({ volunteer: null, rate: 2 });
+    expect(signer).toHaveBeenCalledTimes(1);
+    now.t += RETRY_SIGN_MS;
+    own.publish(body(3));
+    await vi.waitFor(() => expect(sent).toHaveLength(3));
+    expect(sent[2]).toMatchObject({ volunteer: pair.publicKeyText, rate: 3 });
+    warn.mockRestore();
   });
 
   it('never sends a state a newer one overtook while it was being signed', async () => {

@@ -199,6 +199,8 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     boundPending();
     watchdog.tick();
     void renewIfExpired();
+    // Re-signs an unchanged state as its proof ages, whether or not the page sets its presence again.
+    publish();
   }, TICK_MS);
   const sweep = setInterval(() => held.sweep(present()), SWEEP_MS);
 
@@ -279,11 +281,14 @@ export function joinSwarm(options: SwarmOptions): Swarm {
   return {
     project,
     view() {
-      const { peers, invalid, unread } = readPeers(provider.awareness.getStates(), project, doc.clientID);
+      const states = readPeers(provider.awareness.getStates(), project, doc.clientID);
+      // A row whose newest state is being checked shows its last proven state meanwhile.
+      const peers = states.peers.map((p) => ({ ...p, ...proofs.read(p.id, p.presence) }));
+      const { invalid, unread } = states;
       return {
         project,
         self: doc.clientID,
-        peers: peers.map((p) => ({ ...p, proven: proofs.proven(p.id, p.presence) })),
+        peers,
         combinedRate: combinedRate(peers),
         connections: [...conns().values()].filter((c) => c.connected).length,
         signaling: provider.signalingConns.some((c) => c.connected),
