@@ -28,6 +28,7 @@ import { type Grid, type JobBundleLike, startGrid } from '../../e2e/support/grid
 import { buildHarness } from '../../e2e/support/harness';
 import { computeInPage, openHarness, type PageVolunteerStatus } from '../../e2e/support/page';
 import { startProfile } from './profile';
+import { startTrace } from './trace';
 import { shortOnnxWindows } from './windows';
 
 const JSON_OUTPUT = process.argv.includes('--json');
@@ -40,6 +41,8 @@ const ONLY = (() => {
 const COMPARE = !process.argv.includes('--no-compare');
 /** `--profile`: the page's main thread profiled over the steady window of each prefetch run (profile.ts). */
 const PROFILE = process.argv.includes('--profile');
+/** `--trace`: a Chromium trace of the same window, with the lease and submit requests' round trips (trace.ts). */
+const TRACE = process.argv.includes('--trace');
 const log = (line: string) => {
   if (!JSON_OUTPUT) console.log(line);
   else console.error(line);
@@ -194,12 +197,15 @@ async function pipelineRun(
       }
     };
     let profiler: Awaited<ReturnType<typeof startProfile>> | null = null;
-    if (PROFILE && prefetch) {
+    let tracer: Awaited<ReturnType<typeof startTrace>> | null = null;
+    if ((PROFILE || TRACE) && prefetch) {
       await reach(w.warm);
-      profiler = await startProfile(page);
+      if (PROFILE) profiler = await startProfile(page);
+      if (TRACE) tracer = await startTrace(page, w.name);
     }
     await reach(w.warm + w.measure + 1);
     if (profiler) log(await profiler.stop(`${w.name}`));
+    if (tracer) log(await tracer.stop());
     const spans = await page.evaluate(() => (window as unknown as { state: { spans: Span[] } }).state.spans.slice());
     const status = await page.evaluate(() =>
       (

@@ -119,6 +119,16 @@ export {
   WebGpuCapability,
 } from './volunteer';
 
+// a lease answer as bytes: its JSON, then the inputs it carries (the volunteer page asks for it)
+export {
+  LEASE_FRAME_TYPE,
+  type LeaseAnswer,
+  type LeaseFrameRead,
+  type LeasedUnit,
+  readLeaseFrame,
+  writeLeaseFrame,
+} from './lease-frame';
+
 // the operator's ban list of volunteer keys
 export { Ban, BanList, BanRequest, BanResponse, UnbanResponse } from './operator';
 

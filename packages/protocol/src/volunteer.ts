@@ -127,6 +127,11 @@ export const Lease = z
     /** The input bytes, base64, inlined when small; otherwise fetch `/v1/blobs/{inputHash}`. */
     input: z.string().nullable(),
     /**
+     * In a lease answer sent as a frame (`accept: application/vnd.bricolage.lease-frame`, lease-frame.ts) only:
+     * the input is carried as bytes after the answer's JSON, this many of them, and `input` is null.
+     */
+    inlineBytes: z.number().int().nonnegative().optional(),
+    /**
      * The work unit's tag, for a job that publishes its results (publicResults), so that a volunteer page can
      * show where its own result goes (a demo's picture); absent otherwise, and always for a known-answer unit.
      */

@@ -6,6 +6,7 @@ import {
   ChallengeResponse,
   HeartbeatRequest,
   HeartbeatResponse,
+  LEASE_FRAME_TYPE,
   type LeasedJob,
   type ProjectId,
   LeaseRequest,
@@ -24,6 +25,7 @@ import {
   ReleaseResponse,
   verify,
   workUnitId,
+  writeLeaseFrame,
 } from '@bricolage/protocol';
 import { z } from 'zod';
 import { decodeBase64, encodeBase64, sha256Hex } from '../hash';
@@ -101,6 +103,11 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       path: API.lease,
       operationId: 'leaseWorkUnits',
       summary: 'Lease up to `max` work units this device can run',
+      description:
+        `Small inputs ride in the answer, base64 in \`input\`. A client that sends \`accept: ${LEASE_FRAME_TYPE}\` ` +
+        "gets the same answer as a frame instead: a 4-byte big-endian length, the answer's JSON of that many bytes " +
+        "with every `input` null, then the carried inputs' bytes back to back, in lease order, each lease that has " +
+        'one saying how many are its own (`inlineBytes`).',
       tag: 'volunteer',
       auth: 'volunteer',
       body: LeaseRequest,
@@ -158,27 +165,36 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       }
       // Inputs past the response's inline budget are fetched by hash, as the volunteer comes to them.
       let inline = deps.config.inlineLeaseBytes;
-      return c.json({
-        leases: granted.map((g) => {
-          const carried = g.input !== null && g.input.length <= inline;
-          if (carried) inline -= g.input!.length;
-          return {
-            lease: leaseId(g.lease),
-            workUnit: workUnitId(g.workUnit),
-            job: g.job,
-            deadline: g.deadline,
-            inputHash: g.inputHash as never,
-            input: carried ? encodeBase64(g.input!) : null,
-            // Only where the job publishes its results anyway: a private job's labels stay the researcher's.
-            ...(publishing.has(g.job) && g.tag !== null ? { tag: g.tag } : {}),
-          };
-        }),
+      const carried = granted.map((g) => {
+        if (g.input === null || g.input.length > inline) return null;
+        inline -= g.input.length;
+        return g.input;
+      });
+      // The volunteer page asks for its inputs as bytes after the answer's JSON (lease-frame.ts); others get
+      // them inline as base64.
+      const framed = c.req.header('accept')?.includes(LEASE_FRAME_TYPE) === true;
+      const answer: LeaseResponse = {
+        leases: granted.map((g, i) => ({
+          lease: leaseId(g.lease),
+          workUnit: workUnitId(g.workUnit),
+          job: g.job,
+          deadline: g.deadline,
+          inputHash: g.inputHash as never,
+          input: !framed && carried[i] ? encodeBase64(carried[i]) : null,
+          // Only where the job publishes its results anyway: a private job's labels stay the researcher's.
+          ...(publishing.has(g.job) && g.tag !== null ? { tag: g.tag } : {}),
+        })),
         jobs,
         retryAfter: granted.length === 0 ? retryAfter(refusals, now) : null,
         // The key's room is one over all projects: full in one scope is full in all.
         ...(granted.length === 0 ? { full: refusals.some((r) => r.why === 'full') } : {}),
         ...(resumed.resumed !== undefined ? { resumed: resumed.resumed } : {}),
         ...(resumed.resumeNext !== undefined ? { resumeNext: leaseId(resumed.resumeNext) } : {}),
+      };
+      c.header('vary', 'accept');
+      if (!framed) return c.json(answer);
+      return c.body(writeLeaseFrame(answer, carried), 200, {
+        'content-type': LEASE_FRAME_TYPE,
       });
     },
   );

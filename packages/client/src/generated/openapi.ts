@@ -427,7 +427,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Lease up to `max` work units this device can run */
+        /**
+         * Lease up to `max` work units this device can run
+         * @description Small inputs ride in the answer, base64 in `input`. A client that sends `accept: application/vnd.bricolage.lease-frame` gets the same answer as a frame instead: a 4-byte big-endian length, the answer's JSON of that many bytes with every `input` null, then the carried inputs' bytes back to back, in lease order, each lease that has one saying how many are its own (`inlineBytes`).
+         */
         post: operations["leaseWorkUnits"];
         delete?: never;
         options?: never;
@@ -1107,6 +1110,7 @@ export interface components {
             deadline: number;
             inputHash: string;
             input: string | null;
+            inlineBytes?: number;
             tag?: string;
         };
         LeasedJob: {

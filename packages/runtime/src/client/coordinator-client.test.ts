@@ -3,9 +3,12 @@ import {
   authMessageBody,
   domainMessage,
   generateSigningKeyPair,
+  LEASE_FRAME_TYPE,
+  type LeaseResponse,
   sha256Hex,
   toBase64,
   verify,
+  writeLeaseFrame,
 } from '@bricolage/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CoordinatorClient, renewAt, type VolunteerIdentity } from './coordinator-client';
@@ -14,6 +17,7 @@ interface Call {
   method: string;
   path: string;
   auth: string | null;
+  accept: string | null;
   body: unknown;
 }
 
@@ -27,6 +31,7 @@ function fakeCoordinator(handlers: Record<string, (call: Call, n: number) => Res
       method: init?.method ?? 'GET',
       path: u.pathname,
       auth: new Headers(init?.headers).get('authorization'),
+      accept: new Headers(init?.headers).get('accept'),
       body: init?.body ? JSON.parse(String(init.body)) : null,
     };
     calls.push(call);
@@ -164,5 +169,40 @@ describe('coordinator client', () => {
     });
     const client = new CoordinatorClient({ coordinator: 'http://coord.test', identity, fetch });
     expect(await client.lease({ capabilities, max: 1 })).toMatchObject({ ok: false, error: { code: 'internal' } });
+  });
+
+  it('asks for a framed lease answer and reads its inputs as bytes, or reads JSON when that is what comes', async () => {
+    const input = new Uint8Array([5, 6, 7]);
+    const lease = {
+      lease: 'ls_1',
+      workUnit: 'wu_1',
+      job: 'job_0123456789abcdef',
+      deadline: 1,
+      inputHash: await sha256Hex(input),
+      input: null,
+    };
+    const framed = writeLeaseFrame({ leases: [lease], jobs: [], retryAfter: null } as unknown as LeaseResponse, [
+      input,
+    ]);
+    const answers = [
+      () => new Response(framed, { headers: { 'content-type': LEASE_FRAME_TYPE } }),
+      () => Response.json({ leases: [{ ...lease, input: toBase64(input) }], jobs: [], retryAfter: null }),
+      // Cut short: the head says more leases' bytes than follow.
+      () => new Response(framed.subarray(0, framed.length - 1), { headers: { 'content-type': LEASE_FRAME_TYPE } }),
+    ];
+    const { fetch, calls } = fakeCoordinator({
+      ...auth(['tok']),
+      'POST /v1/volunteer/lease': (_, n) => answers[n - 1]!(),
+    });
+    const client = new CoordinatorClient({ coordinator: 'http://coord.test', identity, fetch });
+    const first = await client.lease({ capabilities, max: 1 });
+    expect(calls.at(-1)?.accept).toBe(LEASE_FRAME_TYPE);
+    expect(first.ok && first.value.leases.map((l) => [l.input, [...(l.inline ?? [])]])).toEqual([[null, [5, 6, 7]]]);
+    const second = await client.lease({ capabilities, max: 1 });
+    expect(second.ok && second.value.leases.map((l) => [l.input, l.inline])).toEqual([[toBase64(input), undefined]]);
+    expect(await client.lease({ capabilities, max: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'internal', message: expect.stringMatching(/runs past the end of the frame/) },
+    });
   });
 });

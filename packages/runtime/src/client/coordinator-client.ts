@@ -7,6 +7,8 @@ import {
   type ErrorCode,
   ErrorBody,
   HeartbeatResponse,
+  LEASE_FRAME_TYPE,
+  type LeaseAnswer,
   type LeaseRequest,
   LeaseResponse,
   type ListedProject,
@@ -20,6 +22,7 @@ import {
   CreatedProject,
   authMessageBody,
   domainMessage,
+  readLeaseFrame,
   sha256Hex,
   sign,
 } from '@bricolage/protocol';
@@ -112,8 +115,12 @@ export class CoordinatorClient {
     return ok(token.value.token);
   }
 
-  lease(request: LeaseRequest): Promise<ClientResult<LeaseResponse>> {
-    return this.#authed(API.lease, LeaseResponse, { method: 'POST', json: request });
+  /**
+   * Leases work units, their small inputs as bytes after the answer's JSON (lease-frame.ts) rather than as
+   * base64 inside it; a coordinator that answers JSON anyway is read as JSON.
+   */
+  lease(request: LeaseRequest): Promise<ClientResult<LeaseAnswer>> {
+    return this.#authed(API.lease, leaseAnswer, { method: 'POST', json: request, accept: LEASE_FRAME_TYPE });
   }
 
   heartbeat(leases: readonly string[]): Promise<ClientResult<HeartbeatReply>> {
@@ -211,13 +218,13 @@ export class CoordinatorClient {
 
   async #authed<T>(
     path: string,
-    schema: Schema<T>,
-    init: { method: string; json?: unknown },
+    read: Schema<T> | Reader<T>,
+    init: { method: string; json?: unknown; accept?: string },
   ): Promise<ClientResult<T>> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.token(attempt > 0);
       if (!token.ok) return token;
-      const result = await this.#send(path, schema, init, token.value);
+      const result = await this.#send(path, read, init, token.value);
       // A token can expire (or the coordinator restart with a new key) between check and use: renew once.
       if (
         !result.ok &&
@@ -231,12 +238,13 @@ export class CoordinatorClient {
 
   async #send<T>(
     path: string,
-    schema: Schema<T>,
-    init: { method: string; json?: unknown },
+    read: Schema<T> | Reader<T>,
+    init: { method: string; json?: unknown; accept?: string },
     token?: string,
   ): Promise<ClientResult<T>> {
     const headers: Record<string, string> = {};
     if (init.json !== undefined) headers['content-type'] = 'application/json';
+    if (init.accept) headers.accept = init.accept;
     if (token) headers.authorization = `Bearer ${token}`;
     let response: Response;
     try {
@@ -249,26 +257,58 @@ export class CoordinatorClient {
       return networkFailure(error);
     }
     if (!response.ok) return { ok: false, error: await failureOf(response) };
-    let body: unknown;
-    try {
-      body = await response.json();
-    } catch (error) {
-      return fail({
-        code: 'internal',
-        message: `unreadable response: ${(error as Error).message}`,
-        status: response.status,
-        transient: true,
-      });
-    }
-    const parsed = schema.safeParse(body);
-    if (!parsed.success)
-      return fail({
-        code: 'internal',
-        message: `unexpected response to ${path}: ${parsed.error.message}`,
-        status: response.status,
-      });
-    return ok(parsed.data);
+    return typeof read === 'function' ? read(response, path) : readJson(response, path, read);
   }
+}
+
+/** Reads a successful response into a value, or says why it cannot. */
+type Reader<T> = (response: Response, path: string) => Promise<ClientResult<T>>;
+
+async function readJson<T>(response: Response, path: string, schema: Schema<T>): Promise<ClientResult<T>> {
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch (error) {
+    return fail({
+      code: 'internal',
+      message: `unreadable response: ${(error as Error).message}`,
+      status: response.status,
+      transient: true,
+    });
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success)
+    return fail({
+      code: 'internal',
+      message: `unexpected response to ${path}: ${parsed.error.message}`,
+      status: response.status,
+    });
+  return ok(parsed.data);
+}
+
+/** A lease answer, framed (inputs as bytes) or JSON (inputs as base64), whichever the coordinator sent. */
+async function leaseAnswer(response: Response, path: string): Promise<ClientResult<LeaseAnswer>> {
+  if (response.headers.get('content-type')?.startsWith(LEASE_FRAME_TYPE) !== true)
+    return readJson(response, path, LeaseResponse);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    return fail({
+      code: 'internal',
+      message: `unreadable response: ${(error as Error).message}`,
+      status: response.status,
+      transient: true,
+    });
+  }
+  const read = readLeaseFrame(bytes);
+  if (!read.ok)
+    return fail({
+      code: 'internal',
+      message: `unexpected response to ${path}: ${read.message}`,
+      status: response.status,
+    });
+  return ok(read.answer);
 }
 
 const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });

@@ -1,7 +1,7 @@
 // The work units leased ahead of the compute loop: asking the coordinator for more when the queue runs
 // low, getting the first few ready (input fetched, job prepared in the worker) while others compute,
 // and renewing the leases held. The compute loop (pipeline.ts) takes them from the front.
-import type { BackendClass, Capabilities, Lease, LeaseRequest, LeaseResponse, LeasedJob } from '@bricolage/protocol';
+import type { BackendClass, Capabilities, LeaseAnswer, LeaseRequest, LeasedJob, LeasedUnit } from '@bricolage/protocol';
 import { fromBase64, sha256Hex } from '@bricolage/protocol';
 import { leasedBackend } from '../capabilities';
 import { backoffDelay } from '../client/backoff';
@@ -14,7 +14,7 @@ import type { AssetSource } from '../host';
 import type { Outbox } from '../outbox';
 
 export interface LeaseClient {
-  lease(request: LeaseRequest): Promise<ClientResult<LeaseResponse>>;
+  lease(request: LeaseRequest): Promise<ClientResult<LeaseAnswer>>;
   blob(hash: string): Promise<ClientResult<Uint8Array>>;
   heartbeat(leases: readonly string[]): Promise<ClientResult<HeartbeatReply>>;
   /** Gives leases back in requests that outlive the page (coordinator-client.ts). */
@@ -42,7 +42,7 @@ export type Ready =
     };
 
 export interface Work {
-  readonly lease: Lease;
+  readonly lease: LeasedUnit;
   readonly job: LeasedJob;
   /** When the lease was granted or last renewed (epoch ms). */
   leasedAt: number;
@@ -302,7 +302,7 @@ export class LeaseQueue {
   }
 
   /** The answer's leases less those of the first `resumed` (held already) whose results wait in the outbox. */
-  async #takenBack(leases: readonly Lease[], resumed: number): Promise<Lease[]> {
+  async #takenBack(leases: readonly LeasedUnit[], resumed: number): Promise<LeasedUnit[]> {
     const answered = new Set((await this.#o.resume?.peek(RESUME_PEEK))?.map((e) => e.id));
     const back = leases.slice(0, resumed).filter((l) => !answered.has(l.lease));
     this.#o.emit({ type: 'resumed', count: back.length });
@@ -310,7 +310,7 @@ export class LeaseQueue {
   }
 
   /** Fetches the input and assets and prepares the job in the worker: all of it while another WU computes. */
-  async #ready(lease: Lease, job: LeasedJob): Promise<Ready> {
+  async #ready(lease: LeasedUnit, job: LeasedJob): Promise<Ready> {
     if (this.#o.verify) {
       const checked = await this.#o.verify(job);
       if (!checked.ok)
@@ -324,8 +324,8 @@ export class LeaseQueue {
     if (!choice.ok) return { ok: false, code: 'unsupported', message: choice.why };
     const { backend } = choice;
     let input: Uint8Array;
-    if (lease.input !== null) {
-      input = fromBase64(lease.input);
+    if (lease.inline !== undefined || lease.input !== null) {
+      input = lease.inline ?? fromBase64(lease.input!);
       if ((await sha256Hex(input)) !== lease.inputHash)
         return { ok: false, code: 'runtime_error', message: 'the inline input does not match its hash', backend };
     } else {

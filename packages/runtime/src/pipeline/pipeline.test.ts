@@ -48,6 +48,37 @@ describe('pipeline', () => {
     expect(pipeline.counts).toEqual({ leased: 3, computed: 3, failed: 0 });
   });
 
+  it('computes inputs that came as bytes after the lease answer, and refuses bytes that do not hash to the input', async () => {
+    const { client, log } = await fakeClient(3);
+    // As a framed answer reads (lease-frame.ts): no base64, the bytes at hand; the second unit's arrived damaged.
+    const framed: PipelineClient = {
+      ...client,
+      async lease(request) {
+        const answer = await client.lease(request);
+        if (!answer.ok) return answer;
+        const leases = answer.value.leases.map((l) => {
+          const inline = fromBase64(l.input!);
+          if (l.lease === 'ls_2') inline[0] = 99;
+          return { ...l, input: null, inlineBytes: inline.length, inline };
+        });
+        return { ok: true, value: { ...answer.value, leases } };
+      },
+    };
+    const { pipeline, outbox } = await pipelineFor(framed, fakeCompute(log));
+    pipeline.start();
+    await until(async () => (await outbox.size()) === 3);
+    await pipeline.stop();
+    const results = (await outbox.peek(10)).map((e) => e.result);
+    expect(results.map((r) => (r.kind === 'ok' ? [r.lease, [...fromBase64(r.output)]] : [r.lease, r.message]))).toEqual(
+      [
+        ['ls_1', [2, 2, 2, 2]],
+        ['ls_2', 'the inline input does not match its hash'],
+        ['ls_3', [6, 6, 6, 6]],
+      ],
+    );
+    expect(log.filter((l) => l.startsWith('run'))).toEqual(['run 1', 'run 3']);
+  });
+
   it('leases and fetches the next work unit while the current one computes', async () => {
     const { client, log } = await fakeClient(4);
     const { pipeline, outbox } = await pipelineFor(client, fakeCompute(log, { delayMs: 30 }));
