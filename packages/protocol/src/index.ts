@@ -121,6 +121,8 @@ export {
 
 // a lease answer as bytes: its JSON, then the inputs it carries (the volunteer page asks for it)
 export {
+  acceptsLeaseFrame,
+  LEASE_FRAME_ACCEPT,
   LEASE_FRAME_TYPE,
   type LeaseAnswer,
   type LeaseFrameRead,

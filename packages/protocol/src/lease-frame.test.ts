@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readLeaseFrame, writeLeaseFrame } from './lease-frame';
+import { LEASE_FRAME_ACCEPT, acceptsLeaseFrame, readLeaseFrame, writeLeaseFrame } from './lease-frame';
 import type { LeaseResponse } from './volunteer';
 
 const lease = (i: number) => ({
@@ -43,6 +43,22 @@ describe('lease frames', () => {
     expect(read).toEqual({ ok: true, answer: { leases: [], jobs: [], retryAfter: 5, full: true } });
   });
 
+  it('are sent to a client whose accept header names them, unless it refuses them with q=0', () => {
+    const type = 'application/vnd.bricolage.lease-frame';
+    expect(acceptsLeaseFrame(LEASE_FRAME_ACCEPT)).toBe(true);
+    expect(acceptsLeaseFrame(type)).toBe(true);
+    expect(acceptsLeaseFrame(`application/json, ${type.toUpperCase()} ; q=0.2`)).toBe(true);
+    expect(acceptsLeaseFrame(undefined)).toBe(false);
+    expect(acceptsLeaseFrame('*/*')).toBe(false);
+    expect(acceptsLeaseFrame('application/json')).toBe(false);
+    expect(acceptsLeaseFrame(`${type};q=0`)).toBe(false);
+    expect(acceptsLeaseFrame(`${type}-v2`)).toBe(false);
+  });
+
+  it('are written with one input (or null) per lease, no more, no fewer', () => {
+    expect(() => writeLeaseFrame(answer(2), [null])).toThrow(RangeError);
+  });
+
   it('write the bytes given, not an input the answer also held as base64', () => {
     const withBase64 = { ...answer(1), leases: [{ ...lease(0), input: 'AAAA' }] } as unknown as LeaseResponse;
     const read = readLeaseFrame(writeLeaseFrame(withBase64, [new Uint8Array([7])]));
@@ -84,7 +100,12 @@ describe('lease frames', () => {
     [
       'an input carried twice',
       frameOf({ ...answer(1), leases: [{ ...lease(0), input: 'AQ==', inlineBytes: 1 }] }, new Uint8Array(1)),
-      /carries its input twice/,
+      /carries base64 in a frame/,
+    ],
+    [
+      'base64 beside no bytes',
+      frameOf({ ...answer(1), leases: [{ ...lease(0), input: 'AQ==' }] }),
+      /carries base64 in a frame/,
     ],
     [
       'a negative input length',

@@ -13,6 +13,20 @@ import { type Lease, LeaseResponse } from './volunteer';
 
 export const LEASE_FRAME_TYPE = 'application/vnd.bricolage.lease-frame';
 
+/** What a client that takes a frame, and JSON from a coordinator that cannot frame, sends as `accept`. */
+export const LEASE_FRAME_ACCEPT = `${LEASE_FRAME_TYPE}, application/json;q=0.5`;
+
+/** Whether an `accept` header asks for a frame: the type named as such, not refused with `q=0`. */
+export function acceptsLeaseFrame(accept: string | undefined): boolean {
+  if (!accept) return false;
+  return accept.split(',').some((range) => {
+    const [type, ...params] = range.split(';').map((p) => p.trim().toLowerCase());
+    if (type !== LEASE_FRAME_TYPE) return false;
+    const q = params.find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
+
 /** A lease as a volunteer holds it: its input's bytes at hand when the answer carried them as bytes. */
 export type LeasedUnit = Lease & { readonly inline?: Uint8Array };
 
@@ -78,11 +92,12 @@ export function readLeaseFrame(frame: Uint8Array): LeaseFrameRead {
   let at = tailAt;
   const leases: LeasedUnit[] = [];
   for (const lease of parsed.data.leases) {
+    // Inputs travel as bytes in a frame, never as base64 beside them.
+    if (lease.input !== null) return { ok: false, message: `lease ${lease.lease} carries base64 in a frame` };
     if (lease.inlineBytes === undefined) {
       leases.push(lease);
       continue;
     }
-    if (lease.input !== null) return { ok: false, message: `lease ${lease.lease} carries its input twice` };
     if (at + lease.inlineBytes > frame.length)
       return { ok: false, message: `lease ${lease.lease}'s input runs past the end of the frame` };
     leases.push({ ...lease, inline: frame.subarray(at, at + lease.inlineBytes) });

@@ -7,6 +7,7 @@ import {
   HeartbeatRequest,
   HeartbeatResponse,
   LEASE_FRAME_TYPE,
+  acceptsLeaseFrame,
   type LeasedJob,
   type ProjectId,
   LeaseRequest,
@@ -111,7 +112,16 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       tag: 'volunteer',
       auth: 'volunteer',
       body: LeaseRequest,
-      response: { schema: LeaseResponse, description: 'Leases, the jobs they belong to, or when to retry' },
+      headers: z.object({
+        accept: z
+          .string()
+          .optional()
+          .openapi({ description: `\`${LEASE_FRAME_TYPE}\` for the answer as a frame (its JSON, then the inputs)` }),
+      }),
+      response: {
+        schema: LeaseResponse,
+        description: `Leases, the jobs they belong to, or when to retry (as \`${LEASE_FRAME_TYPE}\` when asked)`,
+      },
     },
     [auth, json],
     async (c, { body }) => {
@@ -172,7 +182,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       });
       // The volunteer page asks for its inputs as bytes after the answer's JSON (lease-frame.ts); others get
       // them inline as base64.
-      const framed = c.req.header('accept')?.includes(LEASE_FRAME_TYPE) === true;
+      const framed = acceptsLeaseFrame(c.req.header('accept'));
       const answer: LeaseResponse = {
         leases: granted.map((g, i) => ({
           lease: leaseId(g.lease),

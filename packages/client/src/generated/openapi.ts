@@ -2161,7 +2161,10 @@ export interface operations {
     leaseWorkUnits: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `application/vnd.bricolage.lease-frame` for the answer as a frame (its JSON, then the inputs) */
+                accept?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2171,7 +2174,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Leases, the jobs they belong to, or when to retry */
+            /** @description Leases, the jobs they belong to, or when to retry (as `application/vnd.bricolage.lease-frame` when asked) */
             200: {
                 headers: {
                     [name: string]: unknown;

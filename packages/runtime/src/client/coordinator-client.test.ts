@@ -3,6 +3,7 @@ import {
   authMessageBody,
   domainMessage,
   generateSigningKeyPair,
+  LEASE_FRAME_ACCEPT,
   LEASE_FRAME_TYPE,
   type LeaseResponse,
   sha256Hex,
@@ -196,7 +197,7 @@ describe('coordinator client', () => {
     });
     const client = new CoordinatorClient({ coordinator: 'http://coord.test', identity, fetch });
     const first = await client.lease({ capabilities, max: 1 });
-    expect(calls.at(-1)?.accept).toBe(LEASE_FRAME_TYPE);
+    expect(calls.at(-1)?.accept).toBe(LEASE_FRAME_ACCEPT);
     expect(first.ok && first.value.leases.map((l) => [l.input, [...(l.inline ?? [])]])).toEqual([[null, [5, 6, 7]]]);
     const second = await client.lease({ capabilities, max: 1 });
     expect(second.ok && second.value.leases.map((l) => [l.input, l.inline])).toEqual([[toBase64(input), undefined]]);

@@ -7,6 +7,7 @@ import {
   type ErrorCode,
   ErrorBody,
   HeartbeatResponse,
+  LEASE_FRAME_ACCEPT,
   LEASE_FRAME_TYPE,
   type LeaseAnswer,
   type LeaseRequest,
@@ -120,7 +121,7 @@ export class CoordinatorClient {
    * base64 inside it; a coordinator that answers JSON anyway is read as JSON.
    */
   lease(request: LeaseRequest): Promise<ClientResult<LeaseAnswer>> {
-    return this.#authed(API.lease, leaseAnswer, { method: 'POST', json: request, accept: LEASE_FRAME_TYPE });
+    return this.#authed(API.lease, leaseAnswer, { method: 'POST', json: request, accept: LEASE_FRAME_ACCEPT });
   }
 
   heartbeat(leases: readonly string[]): Promise<ClientResult<HeartbeatReply>> {

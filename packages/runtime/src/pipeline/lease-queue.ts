@@ -89,6 +89,15 @@ const RESUME_PEEK = 1000;
 
 const ema = (previous: number | null, sample: number) => (previous === null ? sample : previous * 0.7 + sample * 0.3);
 
+/** Base64 as a coordinator sent it, or null where it is not (the pipeline goes on with the next unit). */
+function decoded(text: string): Uint8Array | null {
+  try {
+    return fromBase64(text);
+  } catch {
+    return null;
+  }
+}
+
 export class LeaseQueue {
   readonly #o: LeaseQueueOptions;
   readonly #queue: Work[] = [];
@@ -325,7 +334,9 @@ export class LeaseQueue {
     const { backend } = choice;
     let input: Uint8Array;
     if (lease.inline !== undefined || lease.input !== null) {
-      input = lease.inline ?? fromBase64(lease.input!);
+      const carried = lease.inline ?? decoded(lease.input!);
+      if (!carried) return { ok: false, code: 'runtime_error', message: 'the inline input is not base64', backend };
+      input = carried;
       if ((await sha256Hex(input)) !== lease.inputHash)
         return { ok: false, code: 'runtime_error', message: 'the inline input does not match its hash', backend };
     } else {

@@ -1,4 +1,4 @@
-import { fromBase64 } from '@bricolage/protocol';
+import { type LeaseResponse, fromBase64, readLeaseFrame, writeLeaseFrame } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
 import type { Interrupted } from '../host';
 import { MemoryOutbox } from '../outbox';
@@ -50,18 +50,21 @@ describe('pipeline', () => {
 
   it('computes inputs that came as bytes after the lease answer, and refuses bytes that do not hash to the input', async () => {
     const { client, log } = await fakeClient(3);
-    // As a framed answer reads (lease-frame.ts): no base64, the bytes at hand; the second unit's arrived damaged.
+    // Through a real frame, so that the inputs are views into one answer's buffer, as they arrive; the second
+    // unit's bytes arrived damaged.
     const framed: PipelineClient = {
       ...client,
       async lease(request) {
         const answer = await client.lease(request);
         if (!answer.ok) return answer;
-        const leases = answer.value.leases.map((l) => {
-          const inline = fromBase64(l.input!);
-          if (l.lease === 'ls_2') inline[0] = 99;
-          return { ...l, input: null, inlineBytes: inline.length, inline };
+        const inputs = answer.value.leases.map((l) => {
+          const bytes = fromBase64(l.input!);
+          if (l.lease === 'ls_2') bytes[0] = 99;
+          return bytes;
         });
-        return { ok: true, value: { ...answer.value, leases } };
+        const read = readLeaseFrame(writeLeaseFrame(answer.value as LeaseResponse, inputs));
+        if (!read.ok) throw new Error(read.message);
+        return { ok: true, value: read.answer };
       },
     };
     const { pipeline, outbox } = await pipelineFor(framed, fakeCompute(log));
@@ -77,6 +80,27 @@ describe('pipeline', () => {
       ],
     );
     expect(log.filter((l) => l.startsWith('run'))).toEqual(['run 1', 'run 3']);
+  });
+
+  it('reports an inline input that is not base64 as an error result and goes on', async () => {
+    const { client, log } = await fakeClient(2);
+    const garbled: PipelineClient = {
+      ...client,
+      async lease(request) {
+        const answer = await client.lease(request);
+        if (!answer.ok) return answer;
+        const leases = answer.value.leases.map((l) => (l.lease === 'ls_1' ? { ...l, input: 'A' } : l));
+        return { ok: true, value: { ...answer.value, leases } };
+      },
+    };
+    const { pipeline, outbox } = await pipelineFor(garbled, fakeCompute(log));
+    pipeline.start();
+    await until(async () => (await outbox.size()) === 2);
+    await pipeline.stop();
+    expect((await outbox.peek(10)).map((e) => [e.result.lease, e.result.kind])).toEqual([
+      ['ls_1', 'error'],
+      ['ls_2', 'ok'],
+    ]);
   });
 
   it('leases and fetches the next work unit while the current one computes', async () => {
