@@ -71,6 +71,9 @@ export const Capabilities = z
   .meta({ id: 'Capabilities' });
 export type Capabilities = z.infer<typeof Capabilities>;
 
+/** The most work units one lease request may ask for (`LeaseRequest.max`). */
+export const MAX_LEASE_REQUEST = 1000;
+
 export const LeaseRequest = z
   .object({
     capabilities: Capabilities,
@@ -78,7 +81,7 @@ export const LeaseRequest = z
      * Work units wanted of jobs the capabilities give no speed for. A job with a speed is sized by the
      * coordinator instead: enough to keep the device busy for a while, within the per-volunteer cap.
      */
-    max: z.number().int().min(1).max(1000).default(1),
+    max: z.number().int().min(1).max(MAX_LEASE_REQUEST).default(1),
     /** Only this project's jobs (a farm's `--project`, a page's `?project=`). */
     project: ProjectId.optional(),
     /**

@@ -2,7 +2,7 @@
 // low, getting the first few ready (input fetched, job prepared in the worker) while others compute,
 // and renewing the leases held. The compute loop (pipeline.ts) takes them from the front.
 import type { BackendClass, Capabilities, LeaseAnswer, LeaseRequest, LeasedJob, LeasedUnit } from '@bricolage/protocol';
-import { fromBase64, sha256Hex } from '@bricolage/protocol';
+import { MAX_LEASE_REQUEST, fromBase64, sha256Hex } from '@bricolage/protocol';
 import { leasedBackend } from '../capabilities';
 import { backoffDelay } from '../client/backoff';
 import { type ClientResult, type HeartbeatReply, type LeaveBudget, leaveBudget } from '../client/coordinator-client';
@@ -243,7 +243,8 @@ export class LeaseQueue {
     const resumeAfter = this.#resumeAfter;
     const answer = await this.#o.client.lease({
       capabilities: this.#o.capabilities(),
-      max,
+      // More is refused whole (400), and asked again, forever: a page leasing far ahead stopped computing.
+      max: Math.min(max, MAX_LEASE_REQUEST),
       ...(this.#o.project ? { project: this.#o.project } : {}),
       ...(chosen ? { projects: [...chosen] } : {}),
       ...(resumeAfter !== undefined ? { resumeAfter } : {}),
