@@ -8,7 +8,7 @@ describe('pacing', () => {
     expect(handoffSize(1500, 1)).toBe(1);
     expect(handoffSize(100, 1)).toBe(10);
     expect(handoffSize(10, 1)).toBe(100);
-    expect(handoffSize(1, 1)).toBe(MAX_HANDOFF);
+    expect(handoffSize(1, 1)).toBe(1000);
     expect(handoffSize(0.4, 1)).toBe(MAX_HANDOFF);
   });
 
@@ -35,7 +35,8 @@ describe('pacing', () => {
     expect(leaseDepth(1000, 200, 0)).toBe(1);
     expect(leaseDepth(10, 100, 0)).toBe(20);
     // Sub-millisecond units behind a 100 ms lease: far more than the units kept ready.
-    expect(leaseDepth(0.4, 100, 64)).toBe(MAX_LEASED_AHEAD + 64);
+    expect(leaseDepth(0.4, 100, 64)).toBe(500 + 64);
+    expect(leaseDepth(0.1, 100, 64)).toBe(MAX_LEASED_AHEAD + 64);
     expect(leaseDepth(1, 50, 0)).toBe(100);
     expect(leaseDepth(0.001, 100, 5)).toBe(MAX_LEASED_AHEAD + 5);
   });

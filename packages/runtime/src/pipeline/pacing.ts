@@ -4,16 +4,23 @@
 
 /** Most work units kept ready ahead beyond those handed to the worker, however small they are. */
 export const MAX_PREFETCH = 16;
-/** Most work units kept leased ahead beyond those handed to the worker: the coordinator's default per-key cap. */
-export const MAX_LEASED_AHEAD = 256;
+/**
+ * Most work units kept leased ahead beyond those handed to the worker. A device the coordinator has not
+ * measured is granted fewer (its per-key room, 256 by default); one measured fast is sized 30 s of work. At 256
+ * (with MAX_HANDOFF 256) cnn's tab ran dry before each lease answer came (a quarter of a second, queued behind
+ * the tab's own submits): duty 0.78–0.81; at 1,024, with answers of 1,024 units, 0.88–0.91 (bench:runtime,
+ * 2026-12-03, three rounds each).
+ */
+export const MAX_LEASED_AHEAD = 1024;
 /**
  * Compute time the units handed to the worker ahead should cover, and their most. The worker goes on alone
  * only as long as these last: at 64, cnn's 0.4 ms units covered 28 ms, less than the page's main thread is
  * busy parsing a lease answer of 4 MiB or writing results, and the worker idled 100-180 ms a few times a
- * window; at 256 (110 ms) its largest gaps were 15-46 ms (bench:runtime, 2026-12-01).
+ * window; at 256 (110 ms) its largest gaps were 15-46 ms (bench:runtime, 2026-12-01); at 1,024 (with
+ * MAX_LEASED_AHEAD 1,024) they cover the page's work on a lease answer of 1,024 units (2026-12-03).
  */
 const HANDOFF_MS = 1000;
-export const MAX_HANDOFF = 256;
+export const MAX_HANDOFF = 1024;
 /** Compute time one call to the worker should hold, and the most units in it. */
 const BATCH_MS = 25;
 const MAX_BATCH = 64;
@@ -59,7 +66,7 @@ export function readyDepth(unitMs: number | null, readyMs: number | null, handof
  * asked for (`leadMs`: a lease's round trip, then its first unit getting ready), plus the `handoff`. A lease
  * asked for only when a few units were left came 80-150 ms after the worker ran dry on sub-millisecond cnn
  * units (the answer carrying 200+ inline inputs): 100-200 ms idle gaps every few hundred units (bench:runtime
- * --gaps, 2026-12-01). At most MAX_LEASED_AHEAD: the coordinator grants no more to one key by default.
+ * --gaps, 2026-12-01). At most MAX_LEASED_AHEAD.
  */
 export function leaseDepth(unitMs: number | null, leadMs: number | null, handoff: number): number {
   if (unitMs === null || leadMs === null) return 1 + handoff;
