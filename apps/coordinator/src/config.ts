@@ -87,7 +87,7 @@ export interface CoordinatorConfig extends ConnectionLimits {
   /**
    * Inline inputs in one lease response, in all: a lease sized to a fast device holds hundreds of units. At 4 MiB
    * (512 cnn units, a sixth of a second of a 2-core tab's work) the tab ran dry between answers; at 8 MiB, with
-   * the page leasing 1,024 ahead, it kept busy 0.88–0.91 of the time instead of 0.78–0.81 (bench:runtime,
+   * the page leasing 1,024 ahead, it kept busy 0.80–0.91 of the time instead of 0.78–0.81 (bench:runtime,
    * 2026-12-03). An answer's bytes are held until sent: 8 MiB, or 11 MB of JSON for a client that takes base64.
    */
   readonly inlineLeaseBytes: number;

@@ -8,8 +8,8 @@ export const MAX_PREFETCH = 16;
  * Most work units kept leased ahead beyond those handed to the worker. A device the coordinator has not
  * measured is granted fewer (its per-key room, 256 by default); one measured fast is sized 30 s of work. At 256
  * (with MAX_HANDOFF 256) cnn's tab ran dry before each lease answer came (a quarter of a second, queued behind
- * the tab's own submits): duty 0.78–0.81; at 1,024, with answers of 1,024 units, 0.88–0.91 (bench:runtime,
- * 2026-12-03, three rounds each).
+ * the tab's own submits): duty 0.78–0.81; at 1,024, with answers of 1,024 units, 0.80–0.91 (bench:runtime,
+ * 2026-12-03, six runs against three).
  */
 export const MAX_LEASED_AHEAD = 1024;
 /**
