@@ -30,15 +30,8 @@ describeBackends('lease answers and their inline inputs', (backend) => {
   const clock = new ManualClock();
   const grid = useGrid(backend, { name: 'lease-inline' });
 
-  it('carries the units whose inputs fit, and those fetched by hash beside them, each unit once', async () => {
-    await grid.start({
-      clock,
-      random: seededRandom(5),
-      config: { maxLeasesPerVolunteer: 1000, inlineInputBytes: 32, inlineLeaseBytes: 5 * 16 },
-      log: quiet,
-      project: 'inline',
-    });
-    // Two jobs: one of 16-byte inputs (inline: five fill an answer), one of 64-byte inputs (fetched by hash).
+  /** A job of `smalls` 16-byte inputs (they ride inline) and one of `larges` 64-byte inputs (fetched by hash). */
+  async function smallAndLarge(smalls: number, larges: number) {
     const small = await grid.researcher.createSquareJob({ leaseSeconds: 600, name: 'small' });
     const large = await grid.researcher.createSquareJob({
       leaseSeconds: 600,
@@ -51,13 +44,26 @@ describeBackends('lease answers and their inline inputs', (backend) => {
         ],
       } as CreateJobRequest['spec'],
     });
-    for (const [job, size] of [
-      [small, 16],
-      [large, 64],
+    for (const [job, count, size] of [
+      [small, smalls, 16],
+      [large, larges, 64],
     ] as const) {
-      const up = await grid.researcher.request('POST', API.workUnits(job), ndjson(30, size), 'application/x-ndjson');
+      const up = await grid.researcher.request('POST', API.workUnits(job), ndjson(count, size), 'application/x-ndjson');
       expect(up.status, await up.clone().text()).toBe(200);
     }
+    return { small, large };
+  }
+
+  it('carries the units whose inputs fit, and those fetched by hash beside them, each unit once', async () => {
+    await grid.start({
+      clock,
+      random: seededRandom(5),
+      config: { maxLeasesPerVolunteer: 1000, inlineInputBytes: 32, inlineLeaseBytes: 5 * 16 },
+      log: quiet,
+      project: 'inline',
+    });
+    // Two jobs: one of 16-byte inputs (inline: five fill an answer), one of 64-byte inputs (fetched by hash).
+    const { small, large } = await smallAndLarge(30, 30);
     const gpu = await SimVolunteer.create(grid.coordinator.url);
     const measured: Capabilities = {
       ...GPU_CAPABILITIES,
@@ -91,25 +97,7 @@ describeBackends('lease answers and their inline inputs', (backend) => {
       log: quiet,
       project: 'framed',
     });
-    const small = await grid.researcher.createSquareJob({ leaseSeconds: 600, name: 'framed' });
-    const large = await grid.researcher.createSquareJob({
-      leaseSeconds: 600,
-      name: 'framed, large',
-      spec: {
-        ...squareJob().spec,
-        bindings: [
-          { binding: 0, name: 'xs', type: 'read', role: 'input', size: 64 },
-          { binding: 1, name: 'ys', type: 'read_write', role: 'output', size: 64 },
-        ],
-      } as CreateJobRequest['spec'],
-    });
-    for (const [job, count, size] of [
-      [small, 12, 16],
-      [large, 3, 64],
-    ] as const) {
-      const up = await grid.researcher.request('POST', API.workUnits(job), ndjson(count, size), 'application/x-ndjson');
-      expect(up.status, await up.clone().text()).toBe(200);
-    }
+    const { small, large } = await smallAndLarge(12, 3);
     const v = await SimVolunteer.create(grid.coordinator.url);
     const leaseFramed = async () => {
       const reply = await fetch(`${grid.coordinator.url}${API.lease}`, {

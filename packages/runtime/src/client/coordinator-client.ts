@@ -265,26 +265,28 @@ export class CoordinatorClient {
 /** Reads a successful response into a value, or says why it cannot. */
 type Reader<T> = (response: Response, path: string) => Promise<ClientResult<T>>;
 
+/** The body broke off or is not what its type says: worth asking again. */
+const unreadable = (response: Response, error: unknown) =>
+  fail({
+    code: 'internal',
+    message: `unreadable response: ${(error as Error).message}`,
+    status: response.status,
+    transient: true,
+  });
+
+/** A body of the right kind that is not what the protocol says. */
+const unexpected = (response: Response, path: string, why: string) =>
+  fail({ code: 'internal', message: `unexpected response to ${path}: ${why}`, status: response.status });
+
 async function readJson<T>(response: Response, path: string, schema: Schema<T>): Promise<ClientResult<T>> {
   let body: unknown;
   try {
     body = await response.json();
   } catch (error) {
-    return fail({
-      code: 'internal',
-      message: `unreadable response: ${(error as Error).message}`,
-      status: response.status,
-      transient: true,
-    });
+    return unreadable(response, error);
   }
   const parsed = schema.safeParse(body);
-  if (!parsed.success)
-    return fail({
-      code: 'internal',
-      message: `unexpected response to ${path}: ${parsed.error.message}`,
-      status: response.status,
-    });
-  return ok(parsed.data);
+  return parsed.success ? ok(parsed.data) : unexpected(response, path, parsed.error.message);
 }
 
 /** A lease answer, framed (inputs as bytes) or JSON (inputs as base64), whichever the coordinator sent. */
@@ -295,21 +297,10 @@ async function leaseAnswer(response: Response, path: string): Promise<ClientResu
   try {
     bytes = new Uint8Array(await response.arrayBuffer());
   } catch (error) {
-    return fail({
-      code: 'internal',
-      message: `unreadable response: ${(error as Error).message}`,
-      status: response.status,
-      transient: true,
-    });
+    return unreadable(response, error);
   }
   const read = readLeaseFrame(bytes);
-  if (!read.ok)
-    return fail({
-      code: 'internal',
-      message: `unexpected response to ${path}: ${read.message}`,
-      status: response.status,
-    });
-  return ok(read.answer);
+  return read.ok ? ok(read.answer) : unexpected(response, path, read.message);
 }
 
 const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
