@@ -9,6 +9,7 @@
 //
 // In the frame every lease's `input` is null; one whose input is carried says how many bytes of the tail are
 // its own (`inlineBytes`), and those bytes are the next ones. The tail holds nothing else.
+import { concatBytes } from './bytes';
 import { type Lease, LeaseResponse } from './volunteer';
 
 export const LEASE_FRAME_TYPE = 'application/vnd.bricolage.lease-frame';
@@ -50,17 +51,9 @@ export function writeLeaseFrame(
     return carried ? { ...rest, input: null, inlineBytes: carried.length } : { ...rest, input: null };
   });
   const head = new TextEncoder().encode(JSON.stringify({ ...answer, leases }));
-  const tailBytes = inputs.reduce((n, input) => n + (input?.length ?? 0), 0);
-  const frame = new Uint8Array(HEAD_LENGTH_BYTES + head.length + tailBytes);
-  new DataView(frame.buffer).setUint32(0, head.length);
-  frame.set(head, HEAD_LENGTH_BYTES);
-  let at = HEAD_LENGTH_BYTES + head.length;
-  for (const input of inputs) {
-    if (!input) continue;
-    frame.set(input, at);
-    at += input.length;
-  }
-  return frame;
+  const headLength = new Uint8Array(HEAD_LENGTH_BYTES);
+  new DataView(headLength.buffer).setUint32(0, head.length);
+  return concatBytes([headLength, head, ...inputs.filter((input) => input !== null)]);
 }
 
 export type LeaseFrameRead =
