@@ -40,6 +40,18 @@ export interface PrimesJob {
   readonly minQuorum?: number;
   readonly leaseSeconds?: number;
   readonly projectName?: string;
+  /** The last work units, not uploaded with the job: `release(n)` uploads the next n of them when the test says. */
+  readonly heldBack?: number;
+}
+
+/** A seeded job; `release(n)` uploads the next n of the work units held back (none unless the job held some). */
+export interface SeededJob {
+  readonly project: string;
+  readonly token: string;
+  readonly job: string;
+  /** Every work unit of the job, those held back included. */
+  readonly workUnits: number;
+  release(count: number): Promise<void>;
 }
 
 /** Starts a coordinator serving the built page (imported lazily: only the grid tests need it). Closing twice is harmless. */
@@ -57,10 +69,7 @@ async function start(options: { dataDir: string; port: number; webRoot: string }
 }
 
 /** Creates a project with one primes job, through the public HTTP API like a researcher would. */
-export async function seedPrimes(
-  coordinator: Coordinator,
-  job: PrimesJob,
-): Promise<{ project: string; token: string; job: string; workUnits: number }> {
+export async function seedPrimes(coordinator: Coordinator, job: PrimesJob): Promise<SeededJob> {
   const { primes } = await import('@bricolage/workloads');
   return seedJob(
     coordinator,
@@ -75,10 +84,7 @@ export async function seedPrimes(
 }
 
 /** Creates a project with one mandelbrot job of `frame`, one 64×64 tile per work unit. */
-export async function seedMandelbrot(
-  coordinator: Coordinator,
-  frame: MandelbrotParams,
-): Promise<{ project: string; token: string; job: string; workUnits: number }> {
+export async function seedMandelbrot(coordinator: Coordinator, frame: MandelbrotParams): Promise<SeededJob> {
   const { mandelbrot } = await import('@bricolage/workloads');
   return seedJob(coordinator, mandelbrot, frame, {
     projectName: 'Mandelbrot (test)',
@@ -105,8 +111,8 @@ async function seedJob<P>(
   coordinator: Coordinator,
   workload: Workload<P>,
   params: P,
-  options: { projectName: string; description: string; minQuorum?: number; leaseSeconds?: number },
-): Promise<{ project: string; token: string; job: string; workUnits: number }> {
+  options: { projectName: string; description: string; minQuorum?: number; leaseSeconds?: number; heldBack?: number },
+): Promise<SeededJob> {
   const { project, token } = await coordinator.createProject(
     options.projectName,
     options.description,
@@ -136,19 +142,27 @@ async function seedJob<P>(
   });
   if (!created.ok) throw new Error(`job creation failed: ${await created.text()}`);
   const id = ((await created.json()) as { id: string }).id;
-  let body = '';
-  let workUnits = 0;
-  for (const wu of workload.workUnits(params)) {
-    body += `${JSON.stringify({ input: toBase64(wu.input), tag: wu.tag })}\n`;
-    workUnits++;
-  }
-  const added = await fetch(coordinator.url + API.workUnits(id), {
-    method: 'POST',
-    headers: { ...auth, 'content-type': 'application/x-ndjson' },
-    body,
-  });
-  if (!added.ok) throw new Error(`work unit upload failed: ${await added.text()}`);
-  return { project, token, job: id, workUnits };
+  const lines = [...workload.workUnits(params)].map(
+    (wu) => `${JSON.stringify({ input: toBase64(wu.input), tag: wu.tag })}\n`,
+  );
+  const upload = async (batch: string[]) => {
+    if (batch.length === 0) return;
+    const added = await fetch(coordinator.url + API.workUnits(id), {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/x-ndjson' },
+      body: batch.join(''),
+    });
+    if (!added.ok) throw new Error(`work unit upload failed: ${await added.text()}`);
+  };
+  let next = lines.length - Math.min(lines.length, options.heldBack ?? 0);
+  await upload(lines.slice(0, next));
+  const release = async (count: number) => {
+    const batch = lines.slice(next, next + count);
+    if (batch.length < count) throw new Error(`only ${batch.length} work units are still held back`);
+    next += count;
+    await upload(batch);
+  };
+  return { project, token, job: id, workUnits: lines.length, release };
 }
 
 /** Job progress as the researcher sees it. */
