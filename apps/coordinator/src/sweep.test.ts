@@ -1,11 +1,15 @@
 // The coordinator's sweep runs one at a time, and an explicit sweep called while another is under way still
 // sweeps once that one is done: it must see what changed since the running one read the rows (a test's sweep
 // once returned at once, beside the timer's, and a job it expected paused stayed active).
+// It also drops what a dead upload left staged, once stale.
+import { API, toBase64 } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
+import { DEFAULT_CONFIG } from './config';
 import { describeBackends } from './testing/backends';
-import { Researcher } from './testing/fixtures';
+import { Researcher, squareInput } from './testing/fixtures';
 import { useGrid } from './testing/grid-fixture';
+import { streamRaw } from './testing/raw-http';
 import { SimVolunteer } from './testing/sim-volunteer';
 
 describeBackends('the sweep', (backend) => {
@@ -32,5 +36,40 @@ describeBackends('the sweep', (backend) => {
     // Their units are issued again.
     const other = await SimVolunteer.create(grid.coordinator.url);
     expect((await other.lease(3)).leases).toHaveLength(3);
+  });
+
+  it('drops the rows an upload staged once it is older than any request may last, and not before', async () => {
+    // A coordinator killed mid-upload leaves them (crash-safety.test.ts): where coordinators share a Postgres,
+    // none may drop them when it starts, as another may still be uploading.
+    const { token } = await grid.coordinator.createProject('stale upload');
+    const researcher = new Researcher(grid.coordinator.url, token);
+    const job = await researcher.createSquareJob();
+    const count = async (sql: string) => Number((await grid.db.query<{ n: number }>(sql))[0]?.n);
+    const staged = () => count("SELECT COUNT(*) AS n FROM work_units WHERE state = 'staged'");
+    const upload = streamRaw(grid.coordinator.url, {
+      method: 'POST',
+      path: API.workUnits(job),
+      token,
+      type: 'application/x-ndjson',
+    });
+    await upload.write(
+      Array.from({ length: 2000 }, (_, i) => `${JSON.stringify({ input: toBase64(squareInput(i)) })}\n`).join(''),
+    );
+    await expect.poll(staged, { timeout: 30_000 }).toBe(2000);
+
+    // Stale: older than the request time limit and a minute (server.ts).
+    const stale = DEFAULT_CONFIG.requestTimeoutMs + 60_000;
+    clock.advance(stale - 1000);
+    await grid.coordinator.sweep();
+    expect(await staged()).toBe(2000);
+    clock.advance(2000);
+    await grid.coordinator.sweep();
+    expect(await staged()).toBe(0);
+    expect(await count('SELECT COUNT(*) AS n FROM upload_batches')).toBe(0);
+
+    // Had the upload been alive after all, it is told that nothing was added, and to send it again.
+    const reply = await upload.end();
+    expect(reply.status, reply.text).toBe(409);
+    expect(await count("SELECT COUNT(*) AS n FROM work_units WHERE state <> 'staged'")).toBe(0);
   });
 });

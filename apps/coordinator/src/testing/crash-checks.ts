@@ -21,10 +21,22 @@ export interface CheckedRun {
   readonly volunteers: number;
 }
 
+/** The upload the run cut off by killing its coordinator: how many lines it had sent, and where its rows may stay. */
+export interface CutUpload {
+  readonly lines: number;
+  /**
+   * Whether its staged rows may still be there: a coordinator alone on its SQLite file drops them as it opens;
+   * where coordinators share a Postgres, none knows whether another is still uploading, and the sweep drops them
+   * only once they are older than any request may last (sweep.test.ts).
+   */
+  readonly mayStayStaged: boolean;
+}
+
 /** The stored rows, read directly, against what was acknowledged. */
 export async function checkRows(
   o: CheckedRun,
   tally: Tally,
+  cut: CutUpload,
   context: string,
   problems: string[],
 ): Promise<{ expired: number; receipts: number }> {
@@ -71,9 +83,18 @@ export async function checkRows(
        (SELECT COUNT(DISTINCT volunteer) FROM replicas v WHERE v.wu = w.id AND v.state = 'valid') AS agreeing,
        (SELECT COUNT(*) FROM replicas l WHERE l.wu = w.id AND l.state = 'leased') AS leased,
        w.tag
-     FROM work_units w LEFT JOIN replicas r ON r.id = w.canonical_replica`,
+     FROM work_units w LEFT JOIN replicas r ON r.id = w.canonical_replica WHERE w.state <> 'staged'`,
   );
   check(wus.length === o.workUnits, `${wus.length} work units stored, not ${o.workUnits}`);
+  // What is left of the cut upload is invisible, no more than it sent, and of that one upload alone.
+  const staged = await q<{ n: number; batches: number }>(
+    "SELECT COUNT(*) AS n, COUNT(DISTINCT batch) AS batches FROM work_units WHERE state = 'staged'",
+  );
+  const left = { n: Number(staged[0]?.n ?? 0), batches: Number(staged[0]?.batches ?? 0) };
+  check(
+    left.n === 0 || (cut.mayStayStaged && left.n <= cut.lines && left.batches === 1),
+    `${left.n} work units still staged in ${left.batches} uploads (the cut one sent ${cut.lines} lines)`,
+  );
   for (const w of wus) {
     const where = `wu_${w.id}`;
     if (w.state !== 'validated' || w.rstate !== 'valid' || w.rhash !== w.output_hash)
