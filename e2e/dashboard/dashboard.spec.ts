@@ -126,7 +126,10 @@ test('a WGSL job from files: 1,000 units uploaded, computed by a 2-tab farm whil
     profiles: join(dir, 'profiles'),
     wus: 1000,
     idleStopMs: 120_000,
-    throttle: 100,
+    // A quarter speed, so that the job is still running when the test pauses it: at full speed 24-38 % of the
+    // tiles were validated by the Pause click here (18-20 % at a quarter), and a quicker machine could have
+    // finished them all, leaving no Pause to click.
+    throttle: 25,
     unreachableTimeoutMs: 30_000,
     pollMs: 500,
     flushTimeoutMs: 30_000,
@@ -135,7 +138,7 @@ test('a WGSL job from files: 1,000 units uploaded, computed by a 2-tab farm whil
     // While it runs: the picture fills in and the throughput chart gets points. Paused part way, to look.
     const mosaic = page.getByTestId('mosaic');
     await expect
-      .poll(async () => Number(await mosaic.getAttribute('data-tiles')), { timeout: 120_000 })
+      .poll(async () => Number(await mosaic.getAttribute('data-tiles')), { timeout: 120_000, intervals: [100] })
       .toBeGreaterThan(50);
     await expect(page.getByTestId('active-volunteers')).not.toHaveText(/^0/);
     await page.getByRole('button', { name: 'Pause' }).click();

@@ -9,8 +9,10 @@ import { expect, jobCounts, openPage, seedPrimes, test } from './support';
 
 const PORT = 18786;
 const UNITS = 200;
-// About 0.1 s of work each here: the job lasts far longer than the test waits before it leaves.
-const SEGMENT = 4_194_304;
+// About 50 ms of work each (2^25 integers take ≈ 0.1 s, outbox.spec.ts): the job, ~10 s of a tab's work, lasts
+// far longer than the test waits before it leaves. With 2^22 (≈ 12 ms), the whole job was 2.5 s of work, and
+// a poll's second of lag ate a third of it.
+const SEGMENT = 2 ** 24;
 // Long enough that a lease running out could never be what frees a unit during a test.
 const LEASE_SECONDS = 600;
 
@@ -34,14 +36,14 @@ test('a page that goes gives back the units it held: the next reader’s page co
   const job = await seed(grid);
   const page = await (await launchProfile(await scratch('leave-profile'))).newPage();
   await contribute(page, grid.url);
-  await expect.poll(() => validated(grid, job), { timeout: 60_000 }).toBeGreaterThan(2);
+  await expect.poll(() => validated(grid, job), { timeout: 60_000, intervals: [50] }).toBeGreaterThan(2);
   expect((await jobCounts(grid, job)).in_progress).toBeGreaterThan(0);
   await page.goto('about:blank');
 
   // Another browser, another key: only units given back (or never leased) can come its way before their deadlines.
   await contribute(await (await launchProfile(await scratch('next-profile'))).newPage(), grid.url);
   // All of it: the results the page had not yet delivered went with it, the rest came back. Without the give-back,
-  // the ~170 units it held would wait 10 minutes.
+  // the ~195 units it held would wait 10 minutes.
   await expect.poll(() => validated(grid, job), { timeout: 120_000 }).toBe(UNITS);
   // Given back, not failed: the job's activity shows no error of anyone's.
   expect(await errors(grid, job)).toBe(0);
@@ -57,7 +59,7 @@ test('after a crash, the key’s next page takes back the units the crashed one 
   const context = await launchProfile(profile);
   const job = await seed(grid);
   await contribute(await context.newPage(), grid.url);
-  await expect.poll(() => validated(grid, job), { timeout: 60_000 }).toBeGreaterThan(2);
+  await expect.poll(() => validated(grid, job), { timeout: 60_000, intervals: [50] }).toBeGreaterThan(2);
 
   // The browser dies at once (SIGKILL): no pagehide, no give-back; the key (in the profile) outlives it.
   const closed = new Promise((resolve) => context.once('close', resolve));
