@@ -32,8 +32,6 @@ function joinLate(from: Y.Doc, witness: LogWitness): void {
 const witnessOf = (log: TestLog) =>
   new LogWitness({ publicKey: log.key.publicKeyText, consistency: (from, to) => log.consistency(from, to) });
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
-
 describe('split-view evidence in the room', () => {
   it('is put back when a peer deletes or overwrites it, so that pages joining later still see the alarm', async () => {
     const log = await createTestLog();
@@ -47,15 +45,16 @@ describe('split-view evidence in the room', () => {
     const evidence = theirs.getMap('evidence');
     expect(evidence.size).toBe(1);
     const id = [...evidence.keys()][0] as string;
+    const shared = JSON.stringify(evidence.get(id));
 
     // A peer (any peer may write anything to the doc) deletes it, then overwrites it with junk.
     for (const tamper of [() => evidence.delete(id), () => evidence.set(id, { a: 'nothing', b: 'to see' })]) {
       tamper();
-      await settle();
+      // Waited for, not slept on: verifying two heads takes a busy machine longer than a fixed 50 ms.
+      await vi.waitFor(() => expect(JSON.stringify(evidence.get(id))).toBe(shared), { timeout: 10_000 });
       const late = witnessOf(log);
       joinLate(theirs, late);
-      await settle();
-      expect(late.alarms()).toMatchObject([{ kind: 'split-view' }]);
+      await vi.waitFor(() => expect(late.alarms()).toMatchObject([{ kind: 'split-view' }]), { timeout: 10_000 });
     }
   });
 

@@ -4,6 +4,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { PresencePublisher, RESIGN_MS, RETRY_SIGN_MS, type UnsignedPresence } from './presence-publisher';
 import { PresenceProofs } from './presence-proofs';
 
+// vitest's 1 s would let a stall on a loaded 2-core machine decide the test (vitest.config.ts raises expect.poll's).
+const SOON = { timeout: 10_000, interval: 5 };
+
 const PROJECT = 'prj_0123456789abcdef';
 
 const body = (rate: number): UnsignedPresence => ({
@@ -42,16 +45,16 @@ describe("this tab's presence", () => {
       at: 999_000,
     });
     own.publish({ ...body(3.7), blobs: ['cd'.repeat(32), 'ef'.repeat(32)] as UnsignedPresence['blobs'], head });
-    await vi.waitFor(() => expect(sent).toHaveLength(1));
+    await vi.waitFor(() => expect(sent).toHaveLength(1), SOON);
     expect(sent[0]).toMatchObject({ volunteer: key, at: now.t, rate: 3.7 });
     // Awareness carries states as JSON; the peer parses what it hears.
     const heard = PeerPresence.parse(JSON.parse(JSON.stringify(sent[0])));
     const proofs = new PresenceProofs({ project: PROJECT, changed: () => undefined, now: () => now.t });
     proofs.read(7, heard);
-    await vi.waitFor(() => expect(proofs.read(7, heard).proven).toBe(true));
+    await vi.waitFor(() => expect(proofs.read(7, heard).proven).toBe(true), SOON);
     // Under another id it proves nothing.
     proofs.read(8, heard);
-    await vi.waitFor(() => expect(proofs.read(8, heard).proven).toBe(false));
+    await vi.waitFor(() => expect(proofs.read(8, heard).proven).toBe(false), SOON);
   });
 
   it('is sent again when it changes, or unchanged when its proof grows old, and not otherwise', async () => {
@@ -59,15 +62,15 @@ describe("this tab's presence", () => {
     const { own, sent } = await tab(now);
     own.publish(body(3));
     own.publish(body(3)); // while the first is being signed
-    await vi.waitFor(() => expect(sent).toHaveLength(1));
+    await vi.waitFor(() => expect(sent).toHaveLength(1), SOON);
     now.t += RESIGN_MS - 1;
     own.publish(body(3));
     own.publish(body(4));
-    await vi.waitFor(() => expect(sent).toHaveLength(2));
+    await vi.waitFor(() => expect(sent).toHaveLength(2), SOON);
     expect(sent[1]).toMatchObject({ rate: 4, at: now.t });
     now.t += RESIGN_MS;
     own.publish(body(4));
-    await vi.waitFor(() => expect(sent).toHaveLength(3));
+    await vi.waitFor(() => expect(sent).toHaveLength(3), SOON);
     expect(sent[2]!.at).toBe(now.t);
   });
 
@@ -75,7 +78,7 @@ describe("this tab's presence", () => {
     const now = { t: 1_000_000 };
     const { own, sent } = await tab(now);
     own.publish(body(1));
-    await vi.waitFor(() => expect(sent).toHaveLength(1));
+    await vi.waitFor(() => expect(sent).toHaveLength(1), SOON);
     own.publish(body(2));
     own.publish(body(1)); // back to what the room has, while 2 is being signed
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -108,7 +111,7 @@ describe("this tab's presence", () => {
     expect(signer).toHaveBeenCalledTimes(1);
     now.t += RETRY_SIGN_MS;
     own.publish(body(3));
-    await vi.waitFor(() => expect(sent).toHaveLength(3));
+    await vi.waitFor(() => expect(sent).toHaveLength(3), SOON);
     expect(sent[2]).toMatchObject({ volunteer: pair.publicKeyText, rate: 3 });
     warn.mockRestore();
   });
@@ -118,7 +121,7 @@ describe("this tab's presence", () => {
     const { own, sent } = await tab(now);
     own.publish(body(1));
     own.publish(body(2));
-    await vi.waitFor(() => expect(sent.map((s) => s.rate)).toContain(2));
+    await vi.waitFor(() => expect(sent.map((s) => s.rate)).toContain(2), SOON);
     expect(sent.map((s) => s.rate)).toEqual([2]);
   });
 
@@ -138,7 +141,7 @@ describe("this tab's presence", () => {
     });
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     other.publish(body(1));
-    await vi.waitFor(() => expect(broken).toHaveLength(1));
+    await vi.waitFor(() => expect(broken).toHaveLength(1), SOON);
     other.publish(body(2));
     expect(broken[1]).toMatchObject({ volunteer: null, proof: null, rate: 2 });
     expect(failing).toHaveBeenCalledTimes(1);

@@ -20,7 +20,14 @@ describeBackends('uploads under interference', (backend) => {
   const grid = useGrid(backend, {
     name: 'uploads',
     per: 'block',
-    start: () => ({ random: seededRandom(5), log: () => undefined, project: 'uploads' }),
+    start: () => ({
+      random: seededRandom(5),
+      log: () => undefined,
+      project: 'uploads',
+      // The uploads held open while an operator's CLI starts in its own process must outlast a loaded machine's
+      // slow start: the default 30 s of silence would close them.
+      config: { idleTimeoutMs: 600_000 },
+    }),
   });
 
   const count = async (sql: string, ...args: unknown[]) =>

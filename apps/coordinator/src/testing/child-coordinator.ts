@@ -87,7 +87,8 @@ export class ChildCoordinator {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    return new ChildCoordinator(child, options.startTimeoutMs ?? 30_000);
+    // A start on a loaded 2-core machine can take many seconds (crash-run.ts asks 60 s too).
+    return new ChildCoordinator(child, options.startTimeoutMs ?? 60_000);
   }
 
   static async start(options: ChildOptions): Promise<{ child: ChildCoordinator; url: string }> {

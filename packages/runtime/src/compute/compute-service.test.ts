@@ -10,6 +10,9 @@ import { abiModule } from '../testing/abi-modules';
 import type { ComputeOutcome, OutcomeRun } from './api';
 import { ComputeService } from './compute-service';
 
+// vitest's 1 s would let a stall on a loaded 2-core machine decide the test (vitest.config.ts raises expect.poll's).
+const SOON = { timeout: 10_000, interval: 5 };
+
 const N = 256;
 /** Each output word is its input word times three plus the constant's first word: a slot mix-up shows. */
 const TRIPLE = `@group(0) @binding(0) var<storage, read> xs: array<u32, ${N}>;
@@ -116,7 +119,7 @@ describe('compute service', () => {
       [1, 2, 3].map((n) => new Uint8Array(8).fill(n)),
       port2,
     );
-    await vi.waitFor(() => expect(told).toHaveLength(3));
+    await vi.waitFor(() => expect(told).toHaveLength(3), SOON);
     // Units that do not stack end one by one: a message each.
     expect(told.map(({ first, outcomes }) => [first, ...outcomes.map((o) => [...ok(o).output])])).toEqual(
       [1, 2, 3].map((n, i) => [i, Array(8).fill(n)]),

@@ -11,6 +11,9 @@ import type { ComputeOutcome, OutcomeRun } from './api';
 import { ComputeService } from './compute-service';
 import { MAX_STACK, StackSizes } from './stacking';
 
+// vitest's 1 s would let a stall on a loaded 2-core machine decide the test (vitest.config.ts raises expect.poll's).
+const SOON = { timeout: 10_000, interval: 5 };
+
 /** y = x·x per element over [4, 8] per unit: a unit's output shows whose input it came from. */
 const square = (first: number | string) =>
   tinyModel(
@@ -43,7 +46,7 @@ async function runMany(job: string, inputs: Uint8Array[], messages: number[] = [
   const told: OutcomeRun[] = [];
   port1.onmessage = ({ data }: MessageEvent<OutcomeRun>) => told.push(data);
   await service.runMany(job, inputs, port2);
-  await vi.waitFor(() => expect(told.reduce((n, t) => n + t.outcomes.length, 0)).toBe(inputs.length));
+  await vi.waitFor(() => expect(told.reduce((n, t) => n + t.outcomes.length, 0)).toBe(inputs.length), SOON);
   port1.close();
   messages.push(told.length);
   return told.sort((a, b) => a.first - b.first).flatMap((t) => t.outcomes);
