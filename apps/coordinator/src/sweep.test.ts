@@ -2,12 +2,12 @@
 // sweeps once that one is done: it must see what changed since the running one read the rows (a test's sweep
 // once returned at once, beside the timer's, and a job it expected paused stayed active).
 // It also drops what a dead upload left staged, once stale.
-import { API, toBase64 } from '@bricolage/protocol';
+import { API } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
 import { DEFAULT_CONFIG } from './config';
 import { describeBackends } from './testing/backends';
-import { Researcher, squareInput } from './testing/fixtures';
+import { Researcher, squareLines } from './testing/fixtures';
 import { useGrid } from './testing/grid-fixture';
 import { streamRaw } from './testing/raw-http';
 import { SimVolunteer } from './testing/sim-volunteer';
@@ -52,9 +52,7 @@ describeBackends('the sweep', (backend) => {
       token,
       type: 'application/x-ndjson',
     });
-    await upload.write(
-      Array.from({ length: 2000 }, (_, i) => `${JSON.stringify({ input: toBase64(squareInput(i)) })}\n`).join(''),
-    );
+    await upload.write(squareLines(0, 2000));
     await expect.poll(staged, { timeout: 30_000 }).toBe(2000);
 
     // Stale: older than the request time limit and a minute (server.ts).

@@ -1,19 +1,16 @@
 // Work-unit uploads under interference, against a real coordinator over loopback HTTP and its database:
 // an operator's `project list` (its own process, and a second store in this one) while an upload is in
 // flight, and staged rows vanishing before the commit. An upload adds every line, or none and says so.
-import { API, ErrorBody, toBase64 } from '@bricolage/protocol';
+import { API, ErrorBody } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
 import { seededRandom } from '../clock';
 import { DEFAULT_CONFIG } from '../config';
 import { openStore } from '../server';
 import { describeBackends } from '../testing/backends';
-import { squareInput } from '../testing/fixtures';
+import { squareLines } from '../testing/fixtures';
 import { useGrid } from '../testing/grid-fixture';
 import { operatorCommand } from '../testing/operator-command';
 import { type StreamingRequest, sendRaw, streamRaw } from '../testing/raw-http';
-
-const lines = (from: number, count: number) =>
-  Array.from({ length: count }, (_, i) => `${JSON.stringify({ input: toBase64(squareInput(from + i)) })}\n`).join('');
 
 describeBackends('uploads under interference', (backend) => {
   // grid.db: a second connection to the database, as another process would have.
@@ -56,7 +53,7 @@ describeBackends('uploads under interference', (backend) => {
   it('adds all 5,000 lines of an upload during which `project list` ran, in another process and in this one', async () => {
     const job = await grid.researcher.createSquareJob();
     const request = upload(job);
-    await request.write(lines(0, 2000));
+    await request.write(squareLines(0, 2000));
     // Two chunks of 1,000 are staged, not yet visible: what the operator's store open used to delete.
     await expect.poll(staged, { timeout: 30_000 }).toBe(2000);
 
@@ -68,7 +65,7 @@ describeBackends('uploads under interference', (backend) => {
     await operator.close();
     expect(await staged()).toBe(2000);
 
-    await request.write(lines(2000, 3000));
+    await request.write(squareLines(2000, 3000));
     const reply = await request.end();
     expect(reply.status, reply.text).toBe(200);
     expect(JSON.parse(reply.text)).toMatchObject({ added: 5000 });
@@ -79,14 +76,14 @@ describeBackends('uploads under interference', (backend) => {
   it('refuses, with a 409 and nothing added, an upload whose staged rows vanished before it committed', async () => {
     const job = await grid.researcher.createSquareJob({ name: 'vanishing' });
     const request = upload(job);
-    await request.write(lines(10_000, 2000));
+    await request.write(squareLines(10_000, 2000));
     await expect.poll(staged, { timeout: 30_000 }).toBe(2000);
     // What any cleanup that does not know this upload would do (an earlier release's store open did).
     await grid.db.execute(
       "DELETE FROM work_units WHERE id IN (SELECT id FROM work_units WHERE state = 'staged' LIMIT 500)",
     );
 
-    await request.write(lines(12_000, 1000));
+    await request.write(squareLines(12_000, 1000));
     const reply = await request.end();
     expect(reply.status, reply.text).toBe(409);
     const body = ErrorBody.parse(JSON.parse(reply.text));
@@ -98,7 +95,7 @@ describeBackends('uploads under interference', (backend) => {
 
   it('answers the retry of a committed upload with the same Idempotency-Key with its summary, adding nothing', async () => {
     const job = await grid.researcher.createSquareJob({ name: 'idempotent' });
-    const body = lines(20_000, 30);
+    const body = squareLines(20_000, 30);
     const first = await uploadWhole(job, body, 'batch-2026-01');
     expect(first.status, first.text).toBe(200);
     expect(JSON.parse(first.text)).toMatchObject({ added: 30 });
@@ -110,7 +107,7 @@ describeBackends('uploads under interference', (backend) => {
     expect(await visible(job)).toBe(30);
 
     // The key names that batch: a different body under it is refused, and nothing is added.
-    const other = await uploadWhole(job, lines(20_100, 5), 'batch-2026-01');
+    const other = await uploadWhole(job, squareLines(20_100, 5), 'batch-2026-01');
     expect(other.status, other.text).toBe(409);
     expect(ErrorBody.parse(JSON.parse(other.text)).error.code).toBe('conflict');
     expect(await visible(job)).toBe(30);
@@ -126,8 +123,8 @@ describeBackends('uploads under interference', (backend) => {
     const job = await grid.researcher.createSquareJob({ name: 'concurrent' });
     const a = upload(job, 'same');
     const b = upload(job, 'same');
-    await a.write(lines(30_000, 1500));
-    await b.write(lines(30_000, 1500));
+    await a.write(squareLines(30_000, 1500));
+    await b.write(squareLines(30_000, 1500));
     await expect.poll(staged, { timeout: 30_000 }).toBe(2000);
     const first = await a.end();
     const second = await b.end();
@@ -141,7 +138,7 @@ describeBackends('uploads under interference', (backend) => {
   it('refuses a malformed Idempotency-Key, and documents the header', async () => {
     const job = await grid.researcher.createSquareJob({ name: 'bad keys' });
     for (const key of ['x'.repeat(201), 'two words', '\u00e9t\u00e9'])
-      expect((await uploadWhole(job, lines(40_000, 1), key)).status, key).toBe(400);
+      expect((await uploadWhole(job, squareLines(40_000, 1), key)).status, key).toBe(400);
     expect(await visible(job)).toBe(0);
     const doc = (await (await fetch(grid.coordinator.url + API.openapi)).json()) as {
       paths: Record<string, { post?: { parameters?: { in: string; name: string }[] } }>;

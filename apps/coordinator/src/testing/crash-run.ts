@@ -9,7 +9,6 @@ import {
   type SignedTreeHead,
   fromBase64,
   fromHex,
-  toBase64,
   toHex,
   verifyConsistency,
   verifyReceipt,
@@ -19,7 +18,7 @@ import { seededRandom, systemClock } from '../clock';
 import { DEFAULT_CONFIG } from '../config';
 import { createProject, openStore } from '../server';
 import { ChildGrid } from './child-grid';
-import { Researcher, square, squareInput } from './fixtures';
+import { Researcher, square, squareInput, squareLines } from './fixtures';
 import { RoundRobin } from './round-robin';
 import { SimVolunteer } from './sim-volunteer';
 import { COST, DESERTED, checkRows } from './crash-checks';
@@ -142,10 +141,6 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
     });
 
     // Kill 1: in the middle of a streamed upload (to the first process). Nothing of it may become visible.
-    const lines = Array.from(
-      { length: o.workUnits },
-      (_, i) => `${JSON.stringify({ input: toBase64(squareInput(i)), tag: `n=${i}` })}\n`,
-    );
     const cutAfter = 2 + Math.floor(random() * 15);
     let sent = 0;
     const body = new ReadableStream<Uint8Array>({
@@ -155,7 +150,8 @@ export async function runCrashScenario(o: CrashRunOptions): Promise<CrashRunRepo
           controller.close();
           return;
         }
-        controller.enqueue(new TextEncoder().encode(lines.slice(sent * 100, sent * 100 + 100).join('')));
+        const from = sent * 100;
+        controller.enqueue(new TextEncoder().encode(squareLines(from, Math.min(100, o.workUnits - from))));
         sent++;
         await sleep(5);
       },

@@ -14,6 +14,14 @@ export function squareInput(n: number): Uint8Array {
   return new Uint8Array(new Uint32Array([n, n + 1, n + 2, n + 3]).buffer);
 }
 
+/** Work units `from` … `from + count - 1` as an upload's NDJSON lines, each tagged `n=<its number>`. */
+export function squareLines(from: number, count: number): string {
+  let body = '';
+  for (let i = 0; i < count; i++)
+    body += `${JSON.stringify({ input: toBase64(squareInput(from + i)), tag: `n=${from + i}` })}\n`;
+  return body;
+}
+
 export function square(input: Uint8Array): Uint8Array {
   const xs = new Uint32Array(input.buffer.slice(input.byteOffset, input.byteOffset + input.byteLength));
   return new Uint8Array(xs.map((x) => Math.imul(x, x) >>> 0).buffer);
@@ -71,9 +79,7 @@ export class Researcher {
   }
 
   async addSquares(job: string, from: number, count: number, knownAnswer = 0): Promise<Response> {
-    let body = '';
-    for (let i = 0; i < count; i++)
-      body += `${JSON.stringify({ input: toBase64(squareInput(from + i)), tag: `n=${from + i}` })}\n`;
+    let body = squareLines(from, count);
     for (let i = 0; i < knownAnswer; i++) {
       const input = squareInput(1_000_000 + i);
       body += `${JSON.stringify({ input: toBase64(input), expected: toBase64(square(input)) })}\n`;
