@@ -117,7 +117,24 @@ test('a hidden tab pauses and stops leasing, unless the volunteer says otherwise
   try {
     await openPage(witness, grid.url);
     await witness.getByRole('button', { name: 'Start' }).click();
-    await expect.poll(() => computed(witness), { timeout: 30_000 }).toBeGreaterThanOrEqual(4);
+    // ~2 s here; CI once saw none in 30 s, with nothing to say why: the witness's own words now go with a failure.
+    await expect
+      .poll(() => computed(witness), {
+        timeout: 30_000,
+        message: 'the witness computes 4 units (its phase follows if not)',
+      })
+      .toBeGreaterThanOrEqual(4)
+      .catch(async (e: Error) => {
+        const said = await witness
+          .getByTestId('phase-text')
+          .textContent({ timeout: 1000 })
+          .catch(() => null);
+        const phase = await witness
+          .getByTestId('phase')
+          .textContent({ timeout: 1000 })
+          .catch(() => null);
+        throw new Error(`${e.message}\nwitness: ${phase} — ${said}`);
+      });
   } finally {
     await witness.context().close();
   }
