@@ -112,12 +112,15 @@ test('a hidden tab pauses and stops leasing, unless the volunteer says otherwise
   const leasedWhenPaused = leases.length;
   const computedWhenPaused = (await snapshot(page)).computed;
   // A negative claim needs a span of time: several work units' worth, measured by a second volunteer (a
-  // browser context of its own, so an identity of its own) that computes them meanwhile, however fast.
+  // browser context of its own, so an identity of its own) that computes them meanwhile, however fast. Its work
+  // is a job of its own, added now: leases are sized to a device's measured speed, and on a quick machine the
+  // paused tab held every tile of the frame (CI, twice: the witness was told "No work right now" for 30 s).
+  await seedPrimes(grid, { ...JOB, projectName: 'Witness work (test)' });
   const witness = await (await browser.newContext()).newPage();
   try {
     await openPage(witness, grid.url);
     await witness.getByRole('button', { name: 'Start' }).click();
-    // ~2 s here; CI once saw none in 30 s, with nothing to say why: the witness's own words now go with a failure.
+    // ~2 s here; the witness's own words go with a failure.
     await expect
       .poll(() => computed(witness), {
         timeout: 30_000,
