@@ -172,7 +172,18 @@ test("onnxruntime's .wasm goes peer to peer like any asset: for three pages runn
     await expect.poll(() => computed(page), { timeout: 60_000 }).toBeGreaterThan(0);
     // The figure shows once the page's swarm view catches up, which need not be by the time its first unit is done
     // (CI, 2026-12-01: read once, it was not there yet, though the peer had served the .wasm to both pages).
-    await expect.poll(() => bytesFromPeers(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(wasm!.size);
+    await expect
+      .poll(() => bytesFromPeers(page), { timeout: 30_000 })
+      .toBeGreaterThanOrEqual(wasm!.size)
+      .catch(async (e: Error) => {
+        // Where the page says each asset came from, and when: what a failure here needs to be understood.
+        const fetched = await page
+          .getByRole('heading', { name: 'Job assets fetched' })
+          .locator('xpath=..')
+          .innerText({ timeout: 1000 })
+          .catch(() => null);
+        throw new Error(`${e.message}\n${fetched}`);
+      });
   }
   expect(traffic.count('GET', wasmPath)).toBe(1);
   // No worker fetched the .wasm by its URL among the page's static files.

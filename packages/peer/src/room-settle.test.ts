@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QUIET_MS, RoomSettle } from './room-settle';
+import { EXPECTED_AT_MOST, QUIET_MS, RoomSettle } from './room-settle';
 
 const conns = (...entries: [string, boolean][]) => new Map(entries.map(([id, heard]) => [id, { heard }]));
 
@@ -37,5 +37,23 @@ describe('when a room is known well enough to ask it for an asset', () => {
     room.settled(300, true, conns(['a', true]));
     expect(room.settled(600, true, conns(['a', true]))).toBe(false);
     expect(room.settled(300 + QUIET_MS, true, conns(['a', true]))).toBe(true);
+  });
+
+  it('not alone when the server said others were there, however long they take to answer', () => {
+    const room = new RoomSettle();
+    room.settled(0, true, conns(), 2);
+    // Half a second of silence on a loaded machine: alone it would be settled, here it is not.
+    expect(room.settled(10 * QUIET_MS, true, conns(), 2)).toBe(false);
+    room.settled(6_000, true, conns(['b', true]), 2);
+    expect(room.settled(6_000 + 2 * QUIET_MS, true, conns(['b', true]), 2)).toBe(false);
+    room.settled(7_000, true, conns(['b', true], ['a', true]), 2);
+    expect(room.settled(7_000 + QUIET_MS, true, conns(['b', true], ['a', true]), 2)).toBe(true);
+  });
+
+  it('waits for a few of a crowded room, not for all of it', () => {
+    const room = new RoomSettle();
+    const some = conns(...Array.from({ length: EXPECTED_AT_MOST }, (_, i): [string, boolean] => [`p${i}`, true]));
+    room.settled(0, true, some, 200);
+    expect(room.settled(QUIET_MS, true, some, 200)).toBe(true);
   });
 });

@@ -2,7 +2,14 @@
 // that form one by one as they answer this tab's announcement; each brings the presence of the peers it knows.
 // Settled as soon as the connections open were synced, a tab joining beside another had synced with that one
 // alone, and asked the coordinator for the .wasm a third peer held (the ONNX mesh test, 3 times in 7 with the join
-// a few milliseconds later): the holder's own connection came after.
+// a few milliseconds later): the holder's own connection came after. And a pause in answers is only a guess: on a
+// loaded machine the peers already there took longer than QUIET_MS to answer at all, and a tab settled alone
+// beside them (the ONNX mesh test in CI; 1 run in 4 here with the cores kept busy). So the signaling server says,
+// as it takes the subscription, how many others the room has (`SignalJoined`): the room is not known before that
+// many connections (up to EXPECTED_AT_MOST) are open and heard from, or until the swarm's deadline.
+
+/** Others waited for at most: awareness is relayed, so a few peers tell of the whole room; all may be too many. */
+export const EXPECTED_AT_MOST = 4;
 
 /** Peers answer an announcement within a round trip or two: the room is taken as known after this long unchanged. */
 export const QUIET_MS = 500;
@@ -23,14 +30,16 @@ export class RoomSettle {
   /**
    * Whether the room is settled, from what is seen at `now`: the signaling up or a connection open, every
    * connection heard from, and none added or gone for QUIET_MS (nor the signaling just come up: its announcement is
-   * still being answered). Alone, that is nobody there QUIET_MS after the signaling connected.
+   * still being answered), and at least as many connections as the server said others were there when this tab
+   * joined (`others`, up to EXPECTED_AT_MOST). Alone, that is nobody there QUIET_MS after the signaling connected.
    */
-  settled(now: number, signaling: boolean, conns: ReadonlyMap<string, SeenConnection>): boolean {
+  settled(now: number, signaling: boolean, conns: ReadonlyMap<string, SeenConnection>, others = 0): boolean {
     const ids = [...conns.keys()].sort().join(' ');
     if (this.#since === null || ids !== this.#ids || (signaling && !this.#signaling)) this.#since = now;
     this.#ids = ids;
     this.#signaling = signaling;
     if (!signaling && conns.size === 0) return false;
+    if (conns.size < Math.min(others, EXPECTED_AT_MOST)) return false;
     return [...conns.values()].every((c) => c.heard) && now - this.#since >= QUIET_MS;
   }
 }

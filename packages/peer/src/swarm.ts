@@ -3,7 +3,7 @@
 // presence, the held units, the blob exchange on each connection, the log witness, and a watchdog for stuck
 // connections. Everything peers say is parsed and checked here before the page sees it.
 import { sha256Hex } from '@bricolage/protocol';
-import type { PeerPresence, PeerRoom } from '@bricolage/protocol/peer';
+import { type PeerPresence, type PeerRoom, SignalJoined } from '@bricolage/protocol/peer';
 import { WebrtcProvider } from 'y-webrtc';
 import * as Y from 'yjs';
 import { tappedWebRtc } from './blob-channel';
@@ -22,6 +22,12 @@ import type { OwnPresence, Swarm, SwarmOptions } from './swarm-api';
 import { LogWitness } from './witness';
 
 export type { OwnPresence, Swarm, SwarmOptions, SwarmPeer, SwarmView } from './swarm-api';
+
+/** A y-webrtc signaling socket as far as it is read here (lib0's Observable; untyped in y-webrtc's .d.ts). */
+interface SignalingSocket {
+  on(name: 'message', f: (message: unknown) => void): void;
+  off(name: 'message', f: (message: unknown) => void): void;
+}
 
 const SWEEP_MS = 30_000;
 const TICK_MS = 1000;
@@ -136,6 +142,24 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       }
   }
 
+  /** How many others the room had as this tab joined, as the signaling server counted them (0 until it says). */
+  let others = 0;
+  const hearing = new WeakSet<object>();
+  const deafen: (() => void)[] = [];
+  /** Reads `joined` off the provider's signaling sockets (shared by URL, so each is listened to once). */
+  function hearJoined(next: WebrtcProvider, topic: string): void {
+    for (const socket of next.signalingConns as SignalingSocket[]) {
+      if (hearing.has(socket)) continue;
+      hearing.add(socket);
+      const onMessage = (message: unknown) => {
+        const joined = SignalJoined.safeParse(message);
+        if (joined.success && joined.data.topic === topic) others = joined.data.others;
+      };
+      socket.on('message', onMessage);
+      deafen.push(() => socket.off('message', onMessage));
+    }
+  }
+
   function connect(r: PeerRoom): WebrtcProvider {
     const signaling = options.coordinator.replace(/^http/, 'ws').replace(/\/+$/, '') + r.signaling;
     const next = new WebrtcProvider(r.room, doc, {
@@ -155,6 +179,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       changed();
     });
     next.on('synced', changed);
+    hearJoined(next, r.room);
     return next;
   }
   provider = connect(room);
@@ -215,6 +240,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       room = fresh;
       // The doc and the awareness carry over to the new provider; only the signaling URL changes.
       provider.awareness.off('change', onAwareness);
+      for (const off of deafen) off();
       provider.disconnect();
       provider.destroy();
       provider = connect(room);
@@ -260,8 +286,8 @@ export function joinSwarm(options: SwarmOptions): Swarm {
   let settled: Promise<void> | null = null;
   const joinedAt = Date.now();
   /**
-   * Until the room is known (room-settle.ts: its connections synced and none new for a while, or nobody there a
-   * while after the signaling connected), or settleMs. A lone volunteer's first asset fetch waits that long for
+   * Until the room is known (room-settle.ts: its connections synced, none new for a while, and at least as many as
+   * the signaling server said others were there; or nobody there a while after the signaling connected), or settleMs. A lone volunteer's first asset fetch waits that long for
    * nothing; one with peers waits until they can serve it.
    */
   function settle(): Promise<void> {
@@ -271,7 +297,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       while (Date.now() < deadline && !left) {
         const signaling = provider.signalingConns.some((c) => c.connected);
         const seen = new Map([...conns()].map(([id, c]) => [id, { heard: c.synced || heard.has(c) }]));
-        if (room.settled(Date.now(), signaling, seen)) return;
+        if (room.settled(Date.now(), signaling, seen, others)) return;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })();
@@ -351,6 +377,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       clearInterval(tick);
       clearInterval(sweep);
       provider.awareness.off('change', onAwareness);
+      for (const off of deafen) off();
       provider.disconnect();
       provider.destroy();
       doc.destroy();

@@ -24,6 +24,20 @@ export const SignalMessage = z.discriminatedUnion('type', [
 export type SignalMessage = z.infer<typeof SignalMessage>;
 
 /**
+ * The one message of /signal's own beyond y-webrtc's protocol (whose client ignores types it does not know): on
+ * taking a subscription, how many others the topic had on this coordinator process. A joining tab waits for that
+ * many of them (up to a few) before it takes the room as known, rather than for a pause in answers that a loaded
+ * machine stretches past (room-settle.ts). Per process, as the rooms are (signaling is not fanned out across
+ * coordinator processes).
+ */
+export const SignalJoined = z.object({
+  type: z.literal('joined'),
+  topic: z.string().max(256),
+  others: z.number().int().min(0),
+});
+export type SignalJoined = z.infer<typeof SignalJoined>;
+
+/**
  * Close codes of /signal (the 4000–4999 range is the application's): the WebSocket form of a 4xx. A refused
  * handshake (no or bad ticket, too many connections) is an HTTP 4xx with the usual JSON error instead.
  */

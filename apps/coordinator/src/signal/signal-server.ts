@@ -1,13 +1,20 @@
 // /signal: y-webrtc's signaling protocol (subscribe, unsubscribe, publish, ping → pong; a publish relayed to
 // every other subscriber of its topic), spoken by the coordinator on its own HTTP port so that the stock y-webrtc
-// client finds peers through it unmodified. Unlike the package's own server it admits only signed-in volunteers
-// (a ticket in the URL, checked at the handshake), only the rooms of this grid's projects, and within limits:
-// a client past one is closed with a 4xxx code and a log line (a full room is only not joined), and everyone else
-// is served on.
+// client finds peers through it unmodified; a subscription taken is answered with how many others the room has
+// (`joined`, which that client ignores and packages/peer reads). Unlike the package's own server it admits only
+// signed-in volunteers (a ticket in the URL, checked at the handshake), only the rooms of this grid's projects,
+// and within limits: a client past one is closed with a 4xxx code and a log line (a full room is only not
+// joined), and everyone else is served on.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { API, type ErrorCode } from '@bricolage/protocol';
-import { projectOfRoom, SIGNAL_CLOSE, SignalMessage, type SignalCloseCode } from '@bricolage/protocol/peer';
+import {
+  projectOfRoom,
+  SIGNAL_CLOSE,
+  type SignalCloseCode,
+  type SignalJoined,
+  SignalMessage,
+} from '@bricolage/protocol/peer';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Clock } from '../clock';
 import type { SignalLimits } from '../config';
@@ -138,6 +145,8 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
           peer.topics.add(topic);
           topics.set(topic, subscribers);
           subscribers.add(peer);
+          const joined: SignalJoined = { type: 'joined', topic, others: subscribers.size - 1 };
+          peer.ws.send(JSON.stringify(joined));
         }
         return;
       case 'unsubscribe':
