@@ -99,6 +99,10 @@ test('a hidden tab pauses and stops leasing, unless the volunteer says otherwise
   page.on('request', (r) => {
     if (r.url().endsWith('/v1/volunteer/lease')) leases.push(Date.now());
   });
+  const released: number[] = [];
+  page.on('response', (r) => {
+    if (r.url().endsWith('/v1/volunteer/release') && r.ok()) released.push(Date.now());
+  });
   await openPage(page, grid.url);
   await page.getByRole('button', { name: 'Start' }).click();
   await expect.poll(() => computed(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
@@ -141,6 +145,11 @@ test('a hidden tab pauses and stops leasing, unless the volunteer says otherwise
   } finally {
     await witness.context().close();
   }
+  expect(leases.length).toBe(leasedWhenPaused);
+  expect((await snapshot(page)).computed).toBe(computedWhenPaused);
+  // A pause that lasts (15 s, the runtime's PAUSED_HOLD_MS) gives back the tiles it had leased ahead, and the
+  // coordinator takes them back; still nothing leased or computed.
+  await expect.poll(() => released.length, { timeout: 30_000 }).toBeGreaterThan(0);
   expect(leases.length).toBe(leasedWhenPaused);
   expect((await snapshot(page)).computed).toBe(computedWhenPaused);
 

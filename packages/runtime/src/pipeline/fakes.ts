@@ -114,6 +114,7 @@ export async function pipelineFor(
     maxIdleWaitMs?: number;
     resume?: boolean;
     outbox?: Outbox;
+    pausedHoldMs?: number;
   } = {},
 ) {
   const outbox = extra.outbox ?? new MemoryOutbox();

@@ -1,6 +1,6 @@
 // A page's leases across its life: starting afresh, it takes back its key's open leases (resumeAfter) before new
 // ones, going on where each answer stopped, computing none whose result already waits in its outbox; going, it
-// gives back what it will not compute (API.release).
+// gives back what it will not compute (API.release); and so does a pause that lasts.
 import type { BlobHash, LeaseId, LeaseRequest, WorkUnitId } from '@bricolage/protocol';
 import { sha256Hex, toBase64 } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
@@ -187,4 +187,34 @@ it('gives back, as the page goes, a unit taken from the queue and not yet in the
   // The unit waiting to start is given back (it used to be in neither the queue nor the worker, and was kept).
   expect(released.length).toBeGreaterThan(0);
   expect([...sent, ...released].sort()).toEqual([...leased].sort());
+});
+
+it('gives back the units leased ahead when a pause lasts, keeps them through a short one, and leases again after', async () => {
+  // Enough that the pause comes long before they are all done (the fake computes a whole batch at once).
+  const { client: plain, log } = await fakeClient(20_000);
+  const released: string[] = [];
+  const client: PipelineClient = { ...plain, releaseOnLeave: (leases) => void released.push(...leases) };
+  const { pipeline, outbox } = await pipelineFor(client, fakeCompute([], { delayMs: 40 }), { pausedHoldMs: 300 });
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const leased = () => log.filter((l) => l.startsWith('lease')).map((l) => `ls_${l.slice('lease '.length)}`);
+  pipeline.start();
+  await until(async () => (await outbox.size()) >= 2);
+  // A glance at another tab: the units fetched ahead stay.
+  pipeline.pause();
+  await pause(100);
+  pipeline.resume();
+  await pause(400);
+  expect(released).toEqual([]);
+  // A pause that lasts: they go back (those in the worker when it came are finished, as with any pause).
+  pipeline.pause();
+  await until(() => released.length > 0, 5_000);
+  const computedPaused = await outbox.size();
+  const leasedPaused = leased().length;
+  // Resumed, it leases afresh and computes on.
+  pipeline.resume();
+  await until(async () => (await outbox.size()) > computedPaused && leased().length > leasedPaused, 5_000);
+  await pipeline.stop();
+  // Every unit leased was computed or given back, none both.
+  const sent = (await outbox.peek(100_000)).map((e) => e.id);
+  expect([...sent, ...released].sort()).toEqual([...leased()].sort());
 });

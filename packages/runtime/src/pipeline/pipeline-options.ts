@@ -44,6 +44,8 @@ export interface PipelineOptions {
   readonly maxIdleWaitMs?: number;
   /** How often held leases are checked for renewal. */
   readonly heartbeatCheckMs?: number;
+  /** How long a pause keeps the units fetched ahead before they are given back (default 15 s). */
+  readonly pausedHoldMs?: number;
   readonly clock?: PipelineClock;
   /** The projects chosen to serve (null: every project); `setProjects` changes it. */
   readonly projects?: readonly string[] | null;

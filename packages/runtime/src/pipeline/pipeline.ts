@@ -6,6 +6,7 @@ import { LeaseQueue, type Work } from './lease-queue';
 import { OutcomeRecorder } from './outcome-recorder';
 import { ComputeTimes } from './compute-times';
 import { batchSize, handoffSize, leaseDepth, readyDepth } from './pacing';
+import { PAUSED_HOLD_MS, PauseHold } from './pause-hold';
 import { type PipelineClock, type PipelineCounts, type PipelineOptions, systemClock } from './pipeline-options';
 import { Sleeps } from './sleeps';
 import { clampDuty, restAfter } from './throttle';
@@ -37,6 +38,7 @@ export class Pipeline {
   #loop: Promise<void> | null = null;
   #abort = new AbortController();
   #heartbeat: ReturnType<typeof setInterval> | null = null;
+  readonly #hold: PauseHold;
   #current: (Work & { backend: BackendClass }) | null = null;
   /**
    * Work units taken from the queue whose results are not yet recorded (those being made ready, the one
@@ -56,6 +58,9 @@ export class Pipeline {
     this.#duty = clampDuty(options.throttle ?? 1);
     this.#projects = options.projects ?? null;
     this.#prefetch = options.prefetch ?? true;
+    this.#hold = new PauseHold(options.pausedHoldMs ?? PAUSED_HOLD_MS, () => {
+      if (this.#paused && this.#running) this.#queue.giveBack();
+    });
     this.#outcomes = new OutcomeRecorder({
       outbox: options.outbox,
       clock: this.#clock,
@@ -204,14 +209,17 @@ export class Pipeline {
 
   /**
    * Finishes the work units already in the worker (the one computing, and those handed over behind it:
-   * at most about a second of short units), then waits until resumed. Leases are not renewed while paused.
+   * at most about a second of short units), then waits until resumed. Leases are not renewed while paused,
+   * and a pause that lasts gives back the units leased ahead (pause-hold.ts).
    */
   pause(): void {
     this.#paused = true;
     this.#sleeps.wakeAll();
+    this.#hold.begin();
   }
 
   resume(): void {
+    this.#hold.end();
     if (!this.#paused) return;
     this.#paused = false;
     this.#times.meter.reset();
@@ -243,6 +251,7 @@ export class Pipeline {
     this.#running = false;
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = null;
+    this.#hold.end();
     if (mode === 'now') this.#abort.abort();
     this.#sleeps.wakeAll();
     await this.#loop;
