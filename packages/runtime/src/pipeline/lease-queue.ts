@@ -70,6 +70,8 @@ export interface LeaseQueueOptions {
   /** A sleep the owner can cut short (on stop). */
   readonly sleep: (ms: number) => Promise<void>;
   readonly running: () => boolean;
+  /** Whether leases arriving now are kept: not once stopped, nor once a pause has given back what was held. */
+  readonly keeps?: () => boolean;
   /** Called with each lease or fetch problem, for the owner's `lastError`. */
   readonly onError: (message: string) => void;
   /** Called for each work unit leased. */
@@ -273,9 +275,10 @@ export class LeaseQueue {
     }
     this.#waiting = false;
     if (resumed > 0) leases = await this.#takenBack(leases, resumed);
-    if (!this.#o.running()) {
-      // Stopped while the request was out: the stop gave back what was held then, and these came after it.
-      // Queued, they would stay the key's until their deadlines (a farm stopping held hundreds for 10 minutes).
+    if (!this.#o.running() || this.#o.keeps?.() === false) {
+      // Stopped (or paused for long) while the request was out: what was held then went back, and these came
+      // after it. Queued, they would stay the key's until their deadlines (a farm stopping held hundreds for 10
+      // minutes).
       this.#o.client.releaseOnLeave?.(
         leases.map((l) => l.lease),
         leaveBudget(),

@@ -218,3 +218,36 @@ it('gives back the units leased ahead when a pause lasts, keeps them through a s
   const sent = (await outbox.peek(100_000)).map((e) => e.id);
   expect([...sent, ...released].sort()).toEqual([...leased()].sort());
 });
+
+it('gives back a lease answer that arrives once a lasting pause has given back what was held', async () => {
+  const { client: plain, log } = await fakeClient(20_000);
+  const released: string[] = [];
+  let answer: (() => void) | null = null;
+  let leases = 0;
+  const client: PipelineClient = {
+    ...plain,
+    releaseOnLeave: (leases) => void released.push(...leases),
+    // The second request is answered only when the test says, long after the pause began.
+    async lease(request) {
+      if (++leases === 2) await new Promise<void>((resolve) => (answer = resolve));
+      return plain.lease(request);
+    },
+  };
+  const { pipeline, outbox } = await pipelineFor(client, fakeCompute([], { delayMs: 40 }), { pausedHoldMs: 200 });
+  pipeline.start();
+  await until(() => answer !== null);
+  pipeline.pause();
+  await until(() => released.length > 0, 5_000);
+  const leasedBefore = log.length;
+  (answer as unknown as () => void)();
+  // The late answer's units go back at once: nothing renews them while paused.
+  const late = () => log.slice(leasedBefore).map((l) => `ls_${l.slice('lease '.length)}`);
+  await until(() => late().length > 0 && late().every((lease) => released.includes(lease)), 5_000);
+  const computedPaused = await outbox.size();
+  pipeline.resume();
+  await until(async () => (await outbox.size()) > computedPaused, 5_000);
+  await pipeline.stop();
+  const leased = log.map((l) => `ls_${l.slice('lease '.length)}`);
+  const sent = (await outbox.peek(100_000)).map((e) => e.id);
+  expect([...sent, ...released].sort()).toEqual([...leased].sort());
+});

@@ -7,6 +7,7 @@ export const PAUSED_HOLD_MS = 15_000;
 
 export class PauseHold {
   #timer: ReturnType<typeof setTimeout> | null = null;
+  #gaveBack = false;
 
   constructor(
     private readonly ms: number,
@@ -18,13 +19,23 @@ export class PauseHold {
   begin(): void {
     this.#timer ??= setTimeout(() => {
       this.#timer = null;
+      this.#gaveBack = true;
       this.giveBack();
     }, this.ms);
+  }
+
+  /**
+   * Whether this pause has given back what was held: leases that arrive now (a request sent before the pause,
+   * answered late) go back too, rather than sit unrenewed for the rest of it.
+   */
+  get gaveBack(): boolean {
+    return this.#gaveBack;
   }
 
   /** The pause ended (resumed or stopped). */
   end(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+    this.#gaveBack = false;
   }
 }

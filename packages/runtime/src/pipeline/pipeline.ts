@@ -87,6 +87,7 @@ export class Pipeline {
       ...(options.maxIdleWaitMs !== undefined ? { maxIdleWaitMs: options.maxIdleWaitMs } : {}),
       sleep: (ms) => this.#sleeps.sleep(ms),
       running: () => this.#running,
+      keeps: () => this.#running && !this.#hold.gaveBack,
       onError: (message) => {
         this.#lastError = message;
       },
