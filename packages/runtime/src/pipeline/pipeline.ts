@@ -11,7 +11,7 @@ import { type PipelineClock, type PipelineCounts, type PipelineOptions, systemCl
 import { Sleeps } from './sleeps';
 import { clampDuty, restAfter } from './throttle';
 import { type FinishDeps, recordOutcome } from './work-finish';
-import { checkStart, type Runnable, type StartDeps, type Started } from './work-start';
+import { type PostDeps, postWorks, type Started } from './work-start';
 
 export type {
   PipelineClient,
@@ -48,6 +48,8 @@ export class Pipeline {
   readonly #inWorker = new Set<Work>();
   /** What recording an outcome touches: made once, not per unit (a cnn tab records ~1,000 a second). */
   readonly #finishing: FinishDeps;
+  /** What posting units to the worker touches, likewise. */
+  readonly #posting: PostDeps;
   #startedAt = 0;
   #lastError: string | null = null;
 
@@ -97,6 +99,7 @@ export class Pipeline {
       ahead: () => this.#readyAhead(),
       ...(options.resume ? { resume: options.outbox } : {}),
     });
+    this.#posting = { queue: this.#queue, clock: this.#clock, compute: options.compute, assets: options.assets };
     this.#finishing = {
       queue: this.#queue,
       times: this.#times,
@@ -272,7 +275,7 @@ export class Pipeline {
       // Counted as the worker's from the moment they leave the queue: a page that goes while they are being
       // made ready (their input checked, their job prepared) gives them back too, instead of holding them.
       for (const work of works) this.#inWorker.add(work);
-      const started = posted.then(() => this.#begin(works));
+      const started = posted.then(() => postWorks(works, this.#posting, this.#abort.signal));
       posted = started;
       for (const i of works.keys()) inWorker.push(started.then((all) => all[i]!));
       this.#refill();
@@ -348,30 +351,6 @@ export class Pipeline {
 
   #refill(): void {
     this.#queue.refill(this.#depth() - this.#queue.length);
-  }
-
-  /**
-   * Checks that work units (of one job) are still ours and ready, and posts them to the worker, which runs
-   * them after any before them: several in one call when the compute side can, so that the worker goes
-   * from one to the next without a message in between.
-   */
-  async #begin(works: readonly Work[]): Promise<Started[]> {
-    const { compute, assets } = this.#o;
-    const deps: StartDeps = { queue: this.#queue, clock: this.#clock, compute, assets };
-    const checked = await Promise.all(works.map((work) => checkStart(work, deps)));
-    const runnable = checked.filter((c): c is Runnable => 'input' in c);
-    const issuedAt = this.#clock.monotonic();
-    // Copies go to the worker (transferred, so detached here): the originals stay for a re-run.
-    const inputs = runnable.map((r) => r.input.slice());
-    const job = works[0]!.job;
-    const outcomes =
-      runnable.length > 1 && compute.runMany
-        ? compute.runMany(job.id, inputs, job.timeBudgetMs, this.#abort.signal)
-        : inputs.map((input) => compute.run(job.id, input, job.timeBudgetMs, this.#abort.signal));
-    let next = 0;
-    return checked.map((c) =>
-      'input' in c ? { kind: 'run', work: c.work, backend: c.backend, issuedAt, outcome: outcomes[next++]! } : c,
-    );
   }
 
   /** Waits for a work unit's outcome and puts its result, or its error result, in the outbox. Returns compute time. */

@@ -1,11 +1,12 @@
 // The last checks before a work unit goes to the worker: still ours, its lease not run out, its input
 // fetched and its job prepared on the worker that will run it. What they find is a unit to run or the
-// reason it will not run, which the pipeline records as a skip or an error result.
+// reason it will not run, which the pipeline records as a skip or an error result; those that pass are posted.
 import type { BackendClass } from '@bricolage/protocol';
 import type { ComputeOutcome } from '../compute/api';
 import type { ComputeErrorCode } from '../executors/executor';
 import type { AssetSource, Interrupted } from '../host';
 import type { LeaseQueue, Preparer, Work } from './lease-queue';
+import type { PipelineClock, PipelineCompute } from './pipeline-options';
 
 /** A work unit on its way through the worker, or the reason it never got there. */
 export type Started =
@@ -68,4 +69,33 @@ export async function checkStart(work: Work, deps: StartDeps): Promise<Runnable 
       backend: ready.backend!,
     };
   return { work, backend: ready.backend, input: ready.input };
+}
+
+/** What posting units to the worker needs beyond their checks. */
+export interface PostDeps extends StartDeps {
+  readonly compute: PipelineCompute;
+  readonly clock: PipelineClock;
+}
+
+/**
+ * Checks that work units (of one job) are still ours and ready, and posts them to the worker, which runs
+ * them after any before them: several in one call when the compute side can, so that the worker goes
+ * from one to the next without a message in between.
+ */
+export async function postWorks(works: readonly Work[], deps: PostDeps, signal: AbortSignal): Promise<Started[]> {
+  const { compute } = deps;
+  const checked = await Promise.all(works.map((work) => checkStart(work, deps)));
+  const runnable = checked.filter((c): c is Runnable => 'input' in c);
+  const issuedAt = deps.clock.monotonic();
+  // Copies go to the worker (transferred, so detached here): the originals stay for a re-run.
+  const inputs = runnable.map((r) => r.input.slice());
+  const job = works[0]!.job;
+  const outcomes =
+    runnable.length > 1 && compute.runMany
+      ? compute.runMany(job.id, inputs, job.timeBudgetMs, signal)
+      : inputs.map((input) => compute.run(job.id, input, job.timeBudgetMs, signal));
+  let next = 0;
+  return checked.map((c) =>
+    'input' in c ? { kind: 'run', work: c.work, backend: c.backend, issuedAt, outcome: outcomes[next++]! } : c,
+  );
 }
