@@ -236,6 +236,30 @@ export async function receiptCount(page: Page): Promise<number> {
   return Number.parseInt((await page.getByTestId('receipt-count').textContent()) ?? '', 10);
 }
 
+/**
+ * A setting as the page's IndexedDB holds it (undefined while unsaved): the UI shows a change at once, and the
+ * write lands a moment later, so a test reloading right after a change waits for this first.
+ */
+export async function storedSetting(page: Page, key: string): Promise<unknown> {
+  return page.evaluate(
+    (k) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('bricolage');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const get = db.transaction('settings').objectStore('settings').get(k);
+          get.onsuccess = () => {
+            db.close();
+            resolve(get.result);
+          };
+          get.onerror = () => reject(get.error);
+        };
+      }),
+    key,
+  );
+}
+
 export interface TestFixtures {
   /** A fresh directory, removed after the test. */
   scratch(prefix: string): Promise<string>;
