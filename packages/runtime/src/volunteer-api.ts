@@ -97,7 +97,7 @@ export interface Volunteer {
   openFundedProject(name: string): Promise<ClientResult<CreatedProject>>;
   /** A project's peer room (its secret, a signaling ticket), asked as this volunteer. */
   peerRoom(project: string): Promise<ClientResult<PeerRoom>>;
-  /** Stops, submits what it can within `timeoutMs`, and terminates the worker. */
+  /** Stops, submits what it can within `timeoutMs` (0: sends nothing more, the outbox keeps it), and terminates the worker. */
   close(timeoutMs?: number): Promise<void>;
   /** For tests only. */
   readonly __testHooks: TestHooks;

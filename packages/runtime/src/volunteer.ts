@@ -375,8 +375,11 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
     peerRoom: (project) => client.peerRoom(project),
 
     async close(timeoutMs = 5000) {
+      // No time to submit (consent withdrawn): nothing more is sent. Stop's kick, or a result written as the
+      // stop takes effect, would otherwise start a submit that outlives the close; the outbox keeps them.
+      if (timeoutMs <= 0) submitter.close();
       await volunteer.stop('now');
-      await volunteer.flush(timeoutMs);
+      if (timeoutMs > 0) await volunteer.flush(timeoutMs);
       submitter.close();
       unsubscribe();
       host.close();
