@@ -2,7 +2,7 @@
 // another origin) by URL, computes for both with one key, keeps each grid's receipts verified against that
 // grid's own key, and carries on with the first when the second goes away.
 import { keyFingerprint, verifyReceipt } from '@bricolage/protocol';
-import { expect, openPage, seedPrimes, test } from './support';
+import { expect, openPage, seedPrimes, storedInPage, test } from './support';
 
 const SEGMENT = 1_000_000;
 /**
@@ -116,39 +116,10 @@ async function validatedAtHome(page: import('@playwright/test').Page): Promise<n
 
 /** The one key of the page's store (the home database's identity). */
 async function volunteerKey(page: import('@playwright/test').Page): Promise<string> {
-  return page.evaluate(
-    () =>
-      new Promise<string>((resolve, reject) => {
-        const open = indexedDB.open('bricolage');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const get = open.result.transaction('identity').objectStore('identity').get('self');
-          get.onsuccess = () => {
-            open.result.close();
-            resolve((get.result as { publicKey: string }).publicKey);
-          };
-          get.onerror = () => reject(get.error);
-        };
-      }),
-  );
+  return ((await storedInPage(page, 'bricolage', 'identity', 'self')) as { publicKey: string }).publicKey;
 }
 
 /** The proven receipts kept in the database `name`, as they are stored. */
 async function storedReceipts(page: import('@playwright/test').Page, name: string): Promise<unknown[]> {
-  return page.evaluate(
-    (name) =>
-      new Promise<unknown[]>((resolve, reject) => {
-        const open = indexedDB.open(name);
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const all = open.result.transaction('receipts').objectStore('receipts').getAll();
-          all.onsuccess = () => {
-            open.result.close();
-            resolve((all.result as { proven: unknown }[]).map((r) => r.proven));
-          };
-          all.onerror = () => reject(all.error);
-        };
-      }),
-    name,
-  );
+  return ((await storedInPage(page, name, 'receipts')) as { proven: unknown }[]).map((r) => r.proven);
 }

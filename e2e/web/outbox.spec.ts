@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { API } from '@bricolage/protocol';
 import type { Page, Route } from '@playwright/test';
 import Database from 'better-sqlite3';
-import { expect, jobCounts, openPage, receiptCount, seedPrimes, test } from './support';
+import { expect, jobCounts, openPage, receiptCount, seedPrimes, storedInPage, test } from './support';
 
 // Work units of ≈ 0.1 s (2^25 integers), at a 50% duty cycle: there is always one in hand to finish offline.
 const JOB = { limit: 2 ** 30, segment: 2 ** 25 };
@@ -31,22 +31,8 @@ async function closeRefusingResults(page: Page, grid: { close(): Promise<void> }
 }
 
 /** The leases of the results waiting in the page's outbox (IndexedDB `bricolage`, store `outbox`). */
-const outboxLeases = (page: Page): Promise<string[]> =>
-  page.evaluate(
-    () =>
-      new Promise<string[]>((resolve, reject) => {
-        const open = indexedDB.open('bricolage');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const all = open.result.transaction('outbox').objectStore('outbox').getAll();
-          all.onerror = () => reject(all.error);
-          all.onsuccess = () => {
-            resolve((all.result as { result: { lease: string } }[]).map((e) => e.result.lease));
-            open.result.close();
-          };
-        };
-      }),
-  );
+const outboxLeases = async (page: Page): Promise<string[]> =>
+  ((await storedInPage(page, 'bricolage', 'outbox')) as { result: { lease: string } }[]).map((e) => e.result.lease);
 
 /** The coordinator's state of each lease (`ls_<n>`), read from its SQLite file. */
 function replicaStates(dataDir: string, leases: readonly string[]): string[] {

@@ -237,28 +237,35 @@ export async function receiptCount(page: Page): Promise<number> {
 }
 
 /**
+ * What the page's IndexedDB database `db` holds in `store`: the value at `key`, or every value when no key is
+ * given (undefined for a key not written yet).
+ */
+export function storedInPage(page: Page, db: string, store: string, key?: string): Promise<unknown> {
+  return page.evaluate(
+    ({ db, store, key }) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open(db);
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const values = open.result.transaction(store).objectStore(store);
+          const read = key === undefined ? values.getAll() : values.get(key);
+          read.onsuccess = () => {
+            open.result.close();
+            resolve(read.result);
+          };
+          read.onerror = () => reject(read.error);
+        };
+      }),
+    { db, store, key },
+  );
+}
+
+/**
  * A setting as the page's IndexedDB holds it (undefined while unsaved): the UI shows a change at once, and the
  * write lands a moment later, so a test reloading right after a change waits for this first.
  */
-export async function storedSetting(page: Page, key: string): Promise<unknown> {
-  return page.evaluate(
-    (k) =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open('bricolage');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          const get = db.transaction('settings').objectStore('settings').get(k);
-          get.onsuccess = () => {
-            db.close();
-            resolve(get.result);
-          };
-          get.onerror = () => reject(get.error);
-        };
-      }),
-    key,
-  );
-}
+export const storedSetting = (page: Page, key: string): Promise<unknown> =>
+  storedInPage(page, 'bricolage', 'settings', key);
 
 export interface TestFixtures {
   /** A fresh directory, removed after the test. */
