@@ -8,7 +8,11 @@
 //           replicas valid, UPDATE the unit validated, INSERT a receipt per replica and the Merkle nodes
 //           above them, UPDATE the log head — one transaction per request, committed to the WAL.
 // Run on the store's own schema (every index the coordinator's reads need) and on a minimal one (primary keys
-// only): what the coordinator could reach per result by writing less, not by doing it faster.
+// only): what the coordinator could reach per result by writing less, not by doing it faster. And a third model
+// (`journal`), for issue 16's question whether a different storage model could meet its targets: the live state
+// held in memory and each request's effect appended as one journal row (the units leased, the outputs returned,
+// the receipts' places), with the receipts and the Merkle tree's hashes written as tiles of 256 once a tile is
+// full (transparency-dev's tiled logs), and the log head updated per validation: rows per request, not per result.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +43,7 @@ const MINIMAL = `
 `;
 
 interface Floor {
-  readonly schema: 'store' | 'minimal';
+  readonly schema: 'store' | 'minimal' | 'journal';
   readonly results_per_s: number;
   readonly cpu_us_per_result: number;
 }
@@ -194,7 +198,74 @@ function measure(schema: Floor['schema'], results: number): Floor {
   }
 }
 
-const floors = (['store', 'minimal'] as const).map((schema) => measure(schema, Number(args.results)));
+/** The `journal` model: one row per request, receipts and hashes as tiles of 256 (see the top of this file). */
+function measureJournal(results: number): Floor {
+  const TILE = 256;
+  const dir = mkdtempSync(join(tmpdir(), 'bricolage-sqlite-floor-'));
+  const db = new Database(join(dir, 'floor.sqlite'));
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(`
+      CREATE TABLE journal (seq INTEGER PRIMARY KEY, kind INTEGER NOT NULL, body BLOB NOT NULL);
+      CREATE TABLE receipt_tiles (tile INTEGER PRIMARY KEY, bodies BLOB NOT NULL);
+      CREATE TABLE hash_tiles (level INTEGER NOT NULL, tile INTEGER NOT NULL, hashes BLOB NOT NULL,
+        PRIMARY KEY (level, tile)) WITHOUT ROWID;
+      CREATE TABLE log_head (id INTEGER PRIMARY KEY, size INTEGER NOT NULL, frontier BLOB NOT NULL, root BLOB NOT NULL,
+        at INTEGER NOT NULL);
+      INSERT INTO log_head (id, size, frontier, root, at) VALUES (1, 0, x'', zeroblob(32), 0);`);
+    const append = db.prepare('INSERT INTO journal (kind, body) VALUES (?, ?)');
+    const receiptTile = db.prepare('INSERT INTO receipt_tiles (tile, bodies) VALUES (?, ?)');
+    const hashTile = db.prepare('INSERT INTO hash_tiles (level, tile, hashes) VALUES (?, ?, ?)');
+    const head = db.prepare('UPDATE log_head SET size = ?, frontier = ?, root = ?, at = ? WHERE id = 1');
+    const units = Math.ceil(results / 2);
+    const hash = Buffer.alloc(32, 7);
+    // A full tile's bytes, made once: what is written is the same size as the coordinator's would be.
+    const bodies = Buffer.alloc(TILE * 260, 0x61);
+    const hashes = Buffer.alloc(TILE * 32, 7);
+    let size = 0;
+
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let first = 1; first <= units; first += BATCH) {
+      const n = Math.min(BATCH, units - first + 1);
+      if (n < BATCH) break;
+      // A lease: the key, its deadline and the unit ids; a return: the lease's first id, each output's hash and bytes.
+      const leaseBody = Buffer.alloc(43 + 8 + 4 * n, 1);
+      for (const _volunteer of ['a', 'b']) db.transaction(() => append.run(1, leaseBody))();
+      for (const k of [0, 1]) {
+        db.transaction(() => {
+          append.run(2, Buffer.alloc(8 + 36 * n, 2));
+          if (k === 0) return;
+          const before = size;
+          size += 2 * n;
+          for (let tile = Math.floor(before / TILE); tile < Math.floor(size / TILE); tile++) {
+            receiptTile.run(tile, bodies);
+            // The tiles of the levels above are 1/256 as many: one row per 256 leaves stands for them all.
+            hashTile.run(0, tile, hashes);
+          }
+          head.run(size, hash, hash, Date.now());
+        })();
+      }
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const done = Math.floor(units / BATCH) * BATCH * 2;
+    return {
+      schema: 'journal',
+      results_per_s: Math.round(done / seconds),
+      cpu_us_per_result: Math.round(((cpu.user + cpu.system) / done) * 10) / 10,
+    };
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const floors = [
+  ...(['store', 'minimal'] as const).map((schema) => measure(schema, Number(args.results))),
+  measureJournal(Number(args.results)),
+];
 if (!args.json)
   for (const f of floors)
     console.log(
