@@ -28,7 +28,57 @@ describe('receipts file', () => {
     expect(file.receipts).toHaveLength(2);
     expect(file.totalCredit).toBe(2.5);
     const checked = await verifyReceiptsFile(JSON.stringify(file), log.key.publicKeyText);
-    expect(checked).toEqual({ ok: true, value: { verified: 2, credit: 2.5, failures: [] } });
+    expect(checked).toEqual({
+      ok: true,
+      value: {
+        verified: 2,
+        credit: 2.5,
+        wallet: { earned: 2.5, unspendable: 0, spent: 0, balance: 2.5 },
+        failures: [],
+      },
+    });
+  });
+
+  it('counts each log entry once, however often the file repeats it', async () => {
+    const log = await createTestLog();
+    const me = (await generateSigningKeyPair()).publicKeyText;
+    const records = [stored(await log.append(me, { credit: 2 })), stored(await log.append(me, { credit: 1 }))];
+    const file = exportReceipts(records, log.key.publicKeyText, me);
+    // The same entries again, one of them proven against a later tree head: other bytes, the same place in the log.
+    await log.append(me);
+    const copies = { ...file, receipts: [...file.receipts, ...file.receipts, await log.proven(0, 3)] };
+    const checked = await verifyReceiptsFile(JSON.stringify(copies), log.key.publicKeyText);
+    expect(checked).toMatchObject({ ok: true, value: { verified: 2, credit: 3, wallet: { balance: 3 } } });
+    if (checked.ok)
+      expect(checked.value.failures).toEqual([
+        { position: 2, message: 'log entry 0 is here already (position 0)' },
+        { position: 3, message: 'log entry 1 is here already (position 1)' },
+        { position: 4, message: 'log entry 0 is here already (position 0)' },
+      ]);
+  });
+
+  it('counts only the receipts of the key the file is for', async () => {
+    const log = await createTestLog();
+    const me = (await generateSigningKeyPair()).publicKeyText;
+    const someone = (await generateSigningKeyPair()).publicKeyText;
+    const records = [stored(await log.append(me, { credit: 2 })), stored(await log.append(someone, { credit: 5 }))];
+    const file = exportReceipts(records, log.key.publicKeyText, me);
+    const withOthers = { ...file, receipts: records.map((r) => r.proven) };
+    const checked = await verifyReceiptsFile(JSON.stringify(withOthers), log.key.publicKeyText);
+    expect(checked).toMatchObject({ ok: true, value: { verified: 1, credit: 2 } });
+    if (checked.ok)
+      expect(checked.value.failures).toEqual([{ position: 1, message: `log entry 1 is another key's (${someone})` }]);
+    // Relabelled as the other key's file, the same entries prove only the other key's credit.
+    const relabelled = await verifyReceiptsFile(
+      JSON.stringify({ ...withOthers, volunteer: someone }),
+      log.key.publicKeyText,
+    );
+    expect(relabelled).toMatchObject({ ok: true, value: { verified: 1, credit: 5 } });
+    const { volunteer: _, ...unnamed } = file;
+    expect(await verifyReceiptsFile(JSON.stringify(unnamed), log.key.publicKeyText)).toMatchObject({
+      ok: false,
+      error: { code: 'bad_request', message: 'the file does not name the volunteer it is for' },
+    });
   });
 
   it('names what is wrong with a file that is not an export', () => {

@@ -7,11 +7,14 @@ import {
   fail,
   ok,
   type ProvenReceipt,
+  type ReceiptBody,
   type Result,
   sign,
   verify,
   verifyReceipt,
   netCredit,
+  type Wallet,
+  walletOf,
 } from '@bricolage/protocol';
 import type { StoredReceipt } from './schema';
 
@@ -106,22 +109,48 @@ export function parseReceiptsFile(text: string): Result<{ log: string | null; re
   return ok({ log: typeof file.log === 'string' ? file.log : null, receipts: file.receipts });
 }
 
-/** Checks every receipt in a file against `publicKey`, as anyone holding the file can. */
-export async function verifyReceiptsFile(
-  text: string,
-  publicKey: string,
-): Promise<Result<{ verified: number; credit: number; failures: { position: number; message: string }[] }>> {
+/** What a receipts file proves, checked by `verifyReceiptsFile`. */
+export interface VerifiedReceiptsFile {
+  /** Entries that verified, each log entry counted once, all of the file's volunteer. */
+  readonly verified: number;
+  /** Their credit less their debits. */
+  readonly credit: number;
+  /** The volunteer's wallet recomputed from them alone (`walletOf`): the balance the file proves. */
+  readonly wallet: Wallet;
+  /** Entries not counted, by position in the file: not verified, a log entry seen before, or another key's. */
+  readonly failures: { position: number; message: string }[];
+}
+
+/**
+ * Checks a receipts file as anyone holding it can: every entry against `publicKey`. What it proves is one
+ * key's: an entry that credits or debits another key than the file's `volunteer`, or a log entry already counted
+ * (the same place in the log), is a failure and counts for nothing, so copies cannot make a balance grow.
+ */
+export async function verifyReceiptsFile(text: string, publicKey: string): Promise<Result<VerifiedReceiptsFile>> {
   const parsed = parseReceiptsFile(text);
   if (!parsed.ok) return parsed;
-  let verified = 0;
-  let credit = 0;
+  const volunteer = (JSON.parse(text) as { volunteer?: unknown }).volunteer;
+  if (typeof volunteer !== 'string') return fail('bad_request', 'the file does not name the volunteer it is for');
+  const counted: ReceiptBody[] = [];
+  const seen = new Map<number, number>();
   const failures: { position: number; message: string }[] = [];
   for (const [position, entry] of parsed.value.receipts.entries()) {
     const result = await verifyReceipt(entry, publicKey);
-    if (result.ok) {
-      verified++;
-      credit += netCredit(result.value);
-    } else failures.push({ position, message: result.error.message });
+    if (!result.ok) {
+      failures.push({ position, message: result.error.message });
+      continue;
+    }
+    const body = result.value;
+    const first = seen.get(body.index);
+    if (first !== undefined)
+      failures.push({ position, message: `log entry ${body.index} is here already (position ${first})` });
+    else if (body.volunteer !== volunteer)
+      failures.push({ position, message: `log entry ${body.index} is another key's (${body.volunteer})` });
+    else {
+      seen.set(body.index, position);
+      counted.push(body);
+    }
   }
-  return ok({ verified, credit, failures });
+  const credit = counted.reduce((sum, body) => sum + netCredit(body), 0);
+  return ok({ verified: counted.length, credit, wallet: walletOf(counted, volunteer), failures });
 }

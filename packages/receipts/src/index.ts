@@ -33,6 +33,7 @@ export {
   verifyReceiptsFile,
   type ParsedReceiptsFile,
   type ReceiptsFile,
+  type VerifiedReceiptsFile,
 } from './exchange';
 export { auditReceipts, type AuditReport, type LogSource, type ReceiptVerdict } from './audit';
 export { fingerprint } from './fingerprint';
