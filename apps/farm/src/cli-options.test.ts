@@ -22,3 +22,15 @@ describe('farm --coordinator', () => {
     expect(run.status).toBe(2);
   });
 });
+
+describe('farm options it does not know', () => {
+  it('are a usage mistake, said in a line with the usage and exit 2, not a stack trace', () => {
+    for (const args of [['--bogus'], ['--wus', '-3']]) {
+      const run = farm(...args, '--chromium', '/nonexistent/chromium');
+      expect(run.stderr).toMatch(/^farm: .*(--bogus|--wus)/);
+      expect(run.stderr).toContain('usage: npm run farm');
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(run.status).toBe(2);
+    }
+  });
+});

@@ -35,23 +35,32 @@ function fail(message: string, code: number = EXIT.usage): never {
   process.exit(code);
 }
 
-const { values } = parseArgs({
-  options: {
-    coordinator: { type: 'string', multiple: true, default: ['http://localhost:8787'] },
-    tabs: { type: 'string', default: '1' },
-    duration: { type: 'string' },
-    wus: { type: 'string' },
-    throttle: { type: 'string', default: '100' },
-    project: { type: 'string' },
-    chromium: { type: 'string' },
-    profiles: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    'unreachable-timeout': { type: 'string', default: '60s' },
-    'collect-every': { type: 'string', default: '1m' },
-    help: { type: 'boolean', default: false },
-  },
-  strict: true,
-});
+function options() {
+  // parseArgs throws on an option it does not know, or one missing its value (`--wus -3` reads -3 as an option):
+  // said as any other usage mistake, not as a stack trace with the exit code of a crashed tab.
+  try {
+    return parseArgs({
+      options: {
+        coordinator: { type: 'string', multiple: true, default: ['http://localhost:8787'] },
+        tabs: { type: 'string', default: '1' },
+        duration: { type: 'string' },
+        wus: { type: 'string' },
+        throttle: { type: 'string', default: '100' },
+        project: { type: 'string' },
+        chromium: { type: 'string' },
+        profiles: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        'unreachable-timeout': { type: 'string', default: '60s' },
+        'collect-every': { type: 'string', default: '1m' },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    });
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+}
+const { values } = options();
 if (values.help) {
   console.log(USAGE);
   process.exit(0);
