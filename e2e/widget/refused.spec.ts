@@ -19,6 +19,12 @@ test('a host origin not on the project’s list gets no offer, and a frame it fo
   await expect(card).toContainText('has not allowed this site to embed it');
   await expect(card.getByRole('button')).toBeHidden();
 
+  // A project id this coordinator does not have (a typo on the host's page) is said as such, not as a network fault.
+  const typo = hostPage(grid).replace(`data-project="${grid.project}"`, 'data-project="prj_0000000000000000"');
+  await page.goto(other.page('/typo', typo));
+  await expect(card).toContainText('This coordinator has no project "prj_0000000000000000"');
+  await expect(card.getByRole('button')).toBeHidden();
+
   // The same page framing the widget without widget.js: the browser refuses to render it.
   const frameUrl = `${grid.url}/widget/frame?project=${grid.project}&host=${encodeURIComponent(other.origin)}`;
   await page.goto(other.page('/forged', `<!doctype html><title>forged</title><iframe src="${frameUrl}"></iframe>`));

@@ -58,15 +58,19 @@ function define(base: string): void {
 
     async #load(card: CardParts): Promise<void> {
       let project = null;
+      let problem = 'This project could not be reached.';
       try {
         const res = await fetch(base + projectPath(this.#project), { credentials: 'omit' });
-        project = res.ok ? widgetProject(await res.json()) : null;
+        if (res.ok) project = widgetProject(await res.json());
+        // The coordinator answered that it has no such project: the page's project id is wrong, not the network.
+        else if (res.status === 400 || res.status === 404)
+          problem = `This coordinator has no project ${JSON.stringify(this.#project)}: check the page's project id.`;
       } catch {
         project = null;
       }
       if (!project) {
         card.title.textContent = 'Bricolage';
-        card.note.textContent = 'This project could not be reached.';
+        card.note.textContent = problem;
         return;
       }
       card.title.textContent = project.name;

@@ -45,6 +45,9 @@ const CROSS_ORIGIN: readonly { readonly path: string | RegExp; readonly methods:
     methods: READ,
   })),
   { path: API.projects, methods: READ },
+  // What host pages that embed the widget load and ask, errors included (an unknown project id is said to the card).
+  ...[API.widgetScript, API.widgetManifest].map((path) => ({ path, methods: READ })),
+  { path: /^\/v1\/widget\/projects\/[^/]*$/, methods: READ },
   { path: /^\/v1\/projects\/[^/]+\/status$/, methods: READ },
   { path: /^\/v1\/blobs\/[^/]+(\/manifest)?$/, methods: READ },
   { path: API.ortWasm, methods: READ },

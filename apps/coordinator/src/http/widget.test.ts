@@ -188,8 +188,17 @@ describe('widget routes', () => {
     });
     expect(((await (await ask('http://localhost:9001')).json()) as { embeddable: boolean }).embeddable).toBe(false);
     expect(((await (await ask()).json()) as { embeddable: boolean }).embeddable).toBe(false);
-    await expectError(await fetch(coordinator.url + API.widgetProject('prj_0000000000000000')), 404, 'not_found');
-    await expectError(await fetch(coordinator.url + API.widgetProject('nope')), 400, 'bad_request');
+    // Readable by the card on the host's page too, so that it can say the id is wrong rather than unreachable.
+    for (const [id, status, code] of [
+      ['prj_0000000000000000', 404, 'not_found'],
+      ['nope', 400, 'bad_request'],
+    ] as const) {
+      const res = await fetch(coordinator.url + API.widgetProject(id), {
+        headers: { origin: 'http://localhost:9000' },
+      });
+      expect(res.headers.get('access-control-allow-origin'), id).toBe('*');
+      await expectError(res, status, code);
+    }
   });
 
   it('reports each request as it arrives to the onRequest hook', async () => {

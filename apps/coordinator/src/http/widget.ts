@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { API, ProjectId } from '@bricolage/protocol';
 import { ProjectEmbedding, WidgetManifest, WidgetProject } from '@bricolage/protocol/widget';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { PAGE_POLICY } from './browser-headers';
 import { ApiError, errorResponse } from './errors';
@@ -28,12 +28,6 @@ export const FRAME_FILE = '/widget-frame.html';
 /** The `Content-Security-Policy` value that lets exactly `origins` frame a response (none when empty). */
 export function frameAncestors(origins: readonly string[]): string {
   return `frame-ancestors ${origins.length > 0 ? origins.join(' ') : "'none'"}`;
-}
-
-/** Marks a public response as readable by any page: scripts and fetches from the host pages that embed the widget. */
-export function readableFromAnyOrigin(c: Context): void {
-  c.header('Access-Control-Allow-Origin', '*');
-  c.header('Cross-Origin-Resource-Policy', 'cross-origin');
 }
 
 function load(path: string | undefined): Uint8Array | null {
@@ -65,7 +59,6 @@ export function widgetRoutes(app: OpenAPIHono<Env>, deps: Deps, files: WidgetFil
     [byAddress],
     (c) => {
       if (!script) throw new ApiError('not_found', 'the widget is not built on this coordinator (npm run build)');
-      readableFromAnyOrigin(c);
       // Not immutable: the URL stays while the file changes with the coordinator; hosts pin it with SRI.
       return c.body(script as Uint8Array<ArrayBuffer>, 200, {
         'content-type': 'text/javascript; charset=utf-8',
@@ -88,7 +81,6 @@ export function widgetRoutes(app: OpenAPIHono<Env>, deps: Deps, files: WidgetFil
     (c) => {
       if (!script || !integrity)
         throw new ApiError('not_found', 'the widget is not built on this coordinator (npm run build)');
-      readableFromAnyOrigin(c);
       c.header('cache-control', 'no-cache');
       const src = new URL(API.widgetScript, c.req.url).toString();
       return c.json({ src, integrity, bytes: script.length, version: deps.version });
@@ -112,7 +104,6 @@ export function widgetRoutes(app: OpenAPIHono<Env>, deps: Deps, files: WidgetFil
       const project = await knownProject(id.data);
       const origin = c.req.header('origin') ?? null;
       const origins = await deps.store.embeddingOrigins(project.id);
-      readableFromAnyOrigin(c);
       c.header('vary', 'Origin');
       c.header('cache-control', 'no-cache');
       return c.json({
