@@ -6,7 +6,7 @@ import { ManualClock, seededRandom } from './clock';
 import { describeBackends } from './testing/backends';
 import { square } from './testing/fixtures';
 import { useGrid } from './testing/grid-fixture';
-import { GPU_CAPABILITIES, SimVolunteer } from './testing/sim-volunteer';
+import { errorResult, GPU_CAPABILITIES, SimVolunteer } from './testing/sim-volunteer';
 
 const single = { minQuorum: 1, maxTotalResults: 2, maxErrorResults: 0, homogeneous: false };
 const cpuOnly = { ...GPU_CAPABILITIES, webgpu: null, backends: { wgsl: 'wasm' as const, onnx: 'onnx-wasm' as const } };
@@ -177,6 +177,25 @@ describeBackends('job lifecycle', (backend) => {
 
     expect((await grid.researcher.request('POST', API.pause(job))).status).toBe(200);
     expect(await publicDiagnosis()).toMatchObject({ code: 'paused', stalled: true });
+  });
+
+  it('does not call a job running while every volunteer online is shut out for its errors', async () => {
+    const job = await grid.researcher.createSquareJob();
+    await grid.researcher.addSquares(job, 1, 20);
+    const online = await Promise.all([0, 1].map(() => SimVolunteer.create(grid.coordinator.url)));
+    for (const v of online) {
+      const leased = await v.lease(4);
+      expect(leased.leases.length).toBeGreaterThan(1);
+      await v.submit(leased.leases.map(errorResult));
+      // Past its allowance (one error for a new key): its next request gets nothing, for up to an hour.
+      expect(await v.lease(4)).toMatchObject({ leases: [] });
+    }
+    expect(await diagnosis(job)).toMatchObject({
+      code: 'no_eligible_volunteer',
+      stalled: true,
+      why: "no eligible volunteer online: 2 connected, 0 can run this job's WGSL (2: returned too many errors: no leases for up to an hour)",
+      volunteers: { connected: 2, eligible: 0 },
+    });
   });
 
   it('answers 404 for an unknown project and 400 for a malformed id on the public status', async () => {

@@ -36,6 +36,7 @@ import { ApiError } from './errors';
 import type { Deps, Env } from './env';
 import { limitBody, perAddressLimit, refuseBanned, volunteerAuth } from './middleware';
 import { route } from './route';
+import type { ShutOut } from '../volunteers/recent';
 
 export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
   const json = limitBody(deps.config.maxJsonBytes);
@@ -155,6 +156,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
         granted.push(...outcome.granted);
         if (outcome.none) refusals.push(outcome.none);
       }
+      deps.recent.standing(c.get('volunteer'), granted.length > 0 ? null : shutOut(refusals));
       const jobs: LeasedJob[] = [];
       const backends = new Map(granted.map((g) => [g.job, g.backend]));
       const publishing = new Set<string>();
@@ -326,6 +328,15 @@ export const NO_WORK_RETRY_S = 10;
 export const FULL_RETRY_S = 1;
 /** ... and when it stopped voting: nothing will change for it, so it need not ask often. */
 export const NOT_VOTING_RETRY_S = 3600;
+
+/** Whether the key's own standing kept it from leasing (whichever project it asked), for job diagnoses. */
+function shutOut(refusals: readonly NoLease[]): ShutOut | null {
+  for (const r of refusals) {
+    if (r.why === 'out_of_allowance') return { why: 'errors', until: r.until };
+    if (r.why === 'not_voting') return { why: 'not_voting' };
+  }
+  return null;
+}
 
 /** When to ask again, from why each scope leased nothing: the soonest any of them may change. */
 function retryAfter(refusals: readonly NoLease[], now: number): number {

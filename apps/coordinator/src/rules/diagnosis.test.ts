@@ -14,12 +14,12 @@ const spec: JobSpec = {
   forbidNaN: false,
 };
 const cpuOnly: Capabilities = { ...GPU_CAPABILITIES, webgpu: null, backends: { wgsl: 'wasm', onnx: 'onnx-wasm' } };
-const seen = (key: string, capabilities: Capabilities, project: string | null = null): SeenVolunteer => ({
-  key,
-  capabilities,
-  project,
-  seenAt: 0,
-});
+const seen = (
+  key: string,
+  capabilities: Capabilities,
+  project: string | null = null,
+  shutOut: SeenVolunteer['shutOut'] = null,
+): SeenVolunteer => ({ key, capabilities, project, seenAt: 0, shutOut });
 const counts = (c: Partial<WorkUnitCounts>): WorkUnitCounts => ({
   unsent: 0,
   in_progress: 0,
@@ -73,6 +73,26 @@ describe('diagnose', () => {
       stalled: true,
       why: "no eligible volunteer online: 4 connected, 0 can run this job's WGSL (3: the job has no wasm twin, and the device has no WebGPU)",
       volunteers: { connected: 4, eligible: 0 },
+    });
+  });
+
+  it('does not count volunteers whose own standing keeps them from leasing as able to run it', () => {
+    const online = [
+      seen('a', GPU_CAPABILITIES, null, { why: 'errors', until: 3_600_000 }),
+      seen('b', GPU_CAPABILITIES, null, { why: 'errors', until: 3_600_000 }),
+      seen('c', GPU_CAPABILITIES, null, { why: 'not_voting' }),
+    ];
+    expect(diagnose(facts({ online, counts: counts({ unsent: 2, in_progress: 8 }) }))).toEqual({
+      code: 'no_eligible_volunteer',
+      stalled: true,
+      why: "no eligible volunteer online: 3 connected, 0 can run this job's WGSL (2: returned too many errors: no leases for up to an hour)",
+      volunteers: { connected: 3, eligible: 0 },
+    });
+    expect(
+      diagnose(facts({ online: [...online, seen('d', GPU_CAPABILITIES)], counts: counts({ in_progress: 10 }) })),
+    ).toMatchObject({
+      code: 'running',
+      why: 'running: 1 of 4 connected volunteers can run it',
     });
   });
 

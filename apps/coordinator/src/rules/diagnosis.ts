@@ -37,7 +37,10 @@ export interface EligibleVolunteer {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-/** The volunteers online that would be leased this job: same project (when they asked for one), and able to run it. */
+/**
+ * The volunteers online that would be leased this job: same project (when they asked for one), able to run it, and
+ * not shut out by their own standing (too many errors, results that no longer vote).
+ */
 export function eligibleVolunteers(
   spec: JobSpec,
   project: string,
@@ -52,8 +55,11 @@ export function eligibleVolunteers(
       continue;
     }
     const fit = chooseBackend(spec, v.capabilities);
-    if (fit.ok) eligible.push({ volunteer: v, backend: fit.backend });
-    else count(fit.why);
+    if (!fit.ok) count(fit.why);
+    // Able to run it, but its own standing keeps it from leasing anything: it will not run this job either.
+    else if (v.shutOut?.why === 'errors') count('returned too many errors: no leases for up to an hour');
+    else if (v.shutOut?.why === 'not_voting') count('its results no longer count: too many disagreed with others');
+    else eligible.push({ volunteer: v, backend: fit.backend });
   }
   return { eligible, reasons };
 }

@@ -18,4 +18,18 @@ describe('RecentVolunteers', () => {
     for (const [i, key] of ['a', 'b', 'c'].entries()) recent.seen(key, GPU_CAPABILITIES, null, i);
     expect(recent.online(3).map((v) => v.key)).toEqual(['b', 'c']);
   });
+
+  it('remembers a shut-out its lease answer reported until another answer or its end', () => {
+    const recent = new RecentVolunteers(10_000);
+    recent.seen('a', GPU_CAPABILITIES, null, 0);
+    recent.standing('a', { why: 'errors', until: 5000 });
+    // Asking again keeps it until that request's answer says otherwise.
+    recent.seen('a', GPU_CAPABILITIES, null, 1000);
+    expect(recent.online(1000).map((v) => v.shutOut)).toEqual([{ why: 'errors', until: 5000 }]);
+    expect(recent.online(5000).map((v) => v.shutOut)).toEqual([null]);
+    recent.standing('a', { why: 'not_voting' });
+    expect(recent.online(9000).map((v) => v.shutOut)).toEqual([{ why: 'not_voting' }]);
+    recent.standing('a', null);
+    expect(recent.online(9000).map((v) => v.shutOut)).toEqual([null]);
+  });
 });

@@ -3,12 +3,20 @@
 // progress can say whether anyone online could run it.
 import type { Capabilities } from '@bricolage/protocol';
 
+/**
+ * Why its last lease request got nothing whatever the jobs: the key itself may not lease (steps/lease.ts).
+ * Such a key is online but runs nothing, so a job's diagnosis does not count it as able to.
+ */
+export type ShutOut = { readonly why: 'errors'; readonly until: number } | { readonly why: 'not_voting' };
+
 export interface SeenVolunteer {
   readonly key: string;
   readonly capabilities: Capabilities;
   /** The project the volunteer asked work from, when it asked for one only. */
   readonly project: string | null;
   readonly seenAt: number;
+  /** Set while its own standing keeps it from leasing; null otherwise. */
+  readonly shutOut: ShutOut | null;
 }
 
 export class RecentVolunteers {
@@ -23,20 +31,30 @@ export class RecentVolunteers {
   ) {}
 
   seen(key: string, capabilities: Capabilities, project: string | null, now: number): void {
+    // What its last answer said of its standing holds until this request's answer says again (`standing`).
+    const shutOut = this.#seen.get(key)?.shutOut ?? null;
     this.#seen.delete(key);
-    this.#seen.set(key, { key, capabilities, project, seenAt: now });
+    this.#seen.set(key, { key, capabilities, project, seenAt: now, shutOut });
     for (const oldest of this.#seen.keys()) {
       if (this.#seen.size <= this.max) break;
       this.#seen.delete(oldest);
     }
   }
 
-  /** Those seen within the window, most recent last; forgets the rest. */
+  /** What the answer to its lease request said of the key's own standing: shut out, or not (null). */
+  standing(key: string, shutOut: ShutOut | null): void {
+    const v = this.#seen.get(key);
+    if (v) this.#seen.set(key, { ...v, shutOut });
+  }
+
+  /** Those seen within the window, most recent last (an error shut-out that has ended, ended); forgets the rest. */
   online(now: number): SeenVolunteer[] {
     for (const [key, v] of this.#seen) {
       if (v.seenAt >= now - this.windowMs) break;
       this.#seen.delete(key);
     }
-    return [...this.#seen.values()];
+    return [...this.#seen.values()].map((v) =>
+      v.shutOut?.why === 'errors' && v.shutOut.until <= now ? { ...v, shutOut: null } : v,
+    );
   }
 }
