@@ -59,6 +59,32 @@ describe('results --out', () => {
     expect(fetched.stdout).not.toContain('run the same command');
   });
 
+  it("refuses a file that holds another job's results, either way round, and writes nothing to it", async () => {
+    const other = (await grid.cli(['job', 'create', SQUARES, '--quiet'])).stdout.trim();
+    expect((await grid.cli(['wus', 'add', job, '-'], { stdin: units(5) })).exit).toBe(EXIT.ok);
+    expect((await grid.cli(['wus', 'add', other, '-'], { stdin: units(8) })).exit).toBe(EXIT.ok);
+    const completed = async (id: string) => (await grid.coordinator.store.getJob(id as never))?.state === 'completed';
+    await volunteer(grid.url, 2, async () => (await completed(job)) && (await completed(other)));
+
+    // The other job's results at cursors 1–5 exist, but are not these: resuming after cursor 5 would skip five.
+    expect((await grid.cli(['results', job, '--out', 'few.ndjson'])).exit).toBe(EXIT.ok);
+    const few = readFileSync(join(grid.dir, 'few.ndjson'), 'utf8');
+    const into = await grid.cli(['results', other, '--out', 'few.ndjson']);
+    expect(into.exit).toBe(EXIT.invalidInput);
+    expect(into.stderr).toContain(`few.ndjson holds another job's results`);
+    expect(into.stderr).toContain(`not ${other}'s result there`);
+    expect(readFileSync(join(grid.dir, 'few.ndjson'), 'utf8')).toBe(few);
+
+    // This job has no result at cursor 8: resuming there would fetch nothing and call the file complete.
+    expect((await grid.cli(['results', other, '--out', 'many.ndjson'])).exit).toBe(EXIT.ok);
+    const many = readFileSync(join(grid.dir, 'many.ndjson'), 'utf8');
+    const back = await grid.cli(['results', job, '--out', 'many.ndjson']);
+    expect(back.exit).toBe(EXIT.invalidInput);
+    expect(back.stderr).toContain(`where ${job} has no result`);
+    expect(back.stderr).toContain(`--out results-${job}.ndjson`);
+    expect(readFileSync(join(grid.dir, 'many.ndjson'), 'utf8')).toBe(many);
+  });
+
   it('refuses to append to a file that is not a results file, and leaves it as it was', async () => {
     for (const text of ['hello\n', 'notes without a newline']) {
       writeFileSync(join(grid.dir, 'notes.txt'), text);

@@ -97,8 +97,14 @@ export interface BricolageClient {
   ): Promise<ClientResult<AddedWorkUnits>>;
   /** The job's Server-Sent Events: progress, then completed; an `error` item ends the iteration. */
   events(job: JobId, options?: CallOptions): AsyncGenerator<JobEvent>;
-  /** Finished work units in cursor order, after `after` (0: from the start); an `error` item ends the iteration. */
-  results(job: JobId, options?: CallOptions & { readonly after?: number }): AsyncGenerator<ResultItem>;
+  /**
+   * Finished work units in cursor order, after `after` (0: from the start), at most `limit` of them (default: all);
+   * an `error` item ends the iteration.
+   */
+  results(
+    job: JobId,
+    options?: CallOptions & { readonly after?: number; readonly limit?: number },
+  ): AsyncGenerator<ResultItem>;
 }
 
 /** A volunteer key: its public half as the coordinator names it, and the private half that signs. */
@@ -319,7 +325,10 @@ export function createClient(options: ClientOptions): BricolageClient {
       let body: ReadableStream<Uint8Array>;
       try {
         const answer = await api.GET('/v1/jobs/{job}/results', {
-          params: { path: { job }, query: { after: o.after ?? 0 } },
+          params: {
+            path: { job },
+            query: { after: o.after ?? 0, ...(o.limit === undefined ? {} : { limit: o.limit }) },
+          },
           parseAs: 'stream',
           signal: o.signal,
         });

@@ -1,6 +1,7 @@
 // `bricolage results JOB --out FILE`: appends the job's finished work units to FILE as NDJSON (one ResultLine
 // per line, as the coordinator sent it), after the last cursor already in FILE: run it again after a cut, or
-// while the job runs, and it fetches only what is new. A line cut mid-write is dropped and fetched again.
+// while the job runs, and it fetches only what is new. A line cut mid-write is dropped and fetched again; a FILE
+// that holds another job's results is refused.
 import {
   closeSync,
   fstatSync,
@@ -13,8 +14,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { resolve } from 'node:path';
-import type { BricolageClient } from '@bricolage/client';
-import type { JobId, JobState } from '@bricolage/protocol';
+import type { BricolageClient, ClientError } from '@bricolage/client';
+import type { JobId, JobState, ResultLine } from '@bricolage/protocol';
 import { explain } from '../connection';
 import type { ExitCode } from '../exit';
 import type { Output } from '../io';
@@ -25,17 +26,28 @@ const CHUNK = 1 << 20;
 /** How the coordinator begins every result line (ResultLine's first field). */
 const RESULT_START = '{"cursor":';
 
+/** The file's last result line, as much of it as tells whose result it is. */
+export interface LastLine {
+  readonly cursor: number;
+  readonly workUnit: unknown;
+  /** Absent when the line has no such field: then it is not compared. */
+  readonly outputHash?: unknown;
+}
+
 /**
- * Where a download into `path` resumes: the cursor of its last complete line (0 when it is empty or missing),
- * and how many lines it holds. A partial last line (a cut mid-write) is cut off first. Reads in chunks: a
- * results file may be far larger than memory.
+ * Where a download into `path` resumes: its last complete line (null when it is empty or missing), how many lines
+ * it holds, and `whole`, the bytes up to the end of its last complete line: a partial last line (a cut mid-write)
+ * is to be cut off, once the file is known to be this job's. Reads in chunks: a results file may be far larger
+ * than memory.
  */
-export function resumePoint(path: string): { cursor: number; lines: number } | { problem: string } {
+export function resumePoint(
+  path: string,
+): { last: LastLine | null; lines: number; whole: number; size: number } | { problem: string } {
   let size: number;
   try {
     size = statSync(path).size;
   } catch {
-    return { cursor: 0, lines: 0 };
+    return { last: null, lines: 0, whole: 0, size: 0 };
   }
   const fd = openSync(path, 'r');
   try {
@@ -59,22 +71,63 @@ export function resumePoint(path: string): { cursor: number; lines: number } | {
     readSync(fd, tail, 0, tailLength, lastNewline + 1);
     if (tailLength > 0 && !RESULT_START.startsWith(new TextDecoder().decode(tail)))
       return { problem: `${path} does not end with a result line` };
-    let cursor = 0;
+    let last: LastLine | null = null;
     if (lastNewline >= 0) {
       const length = lastNewline - previousNewline - 1;
-      const last = new Uint8Array(length);
-      readSync(fd, last, 0, length, previousNewline + 1);
-      const parsed = (JSON.parse(new TextDecoder().decode(last)) as { cursor?: unknown }).cursor;
-      if (typeof parsed !== 'number') return { problem: `${path} does not end with a result line (no cursor)` };
-      cursor = parsed;
+      const bytes = new Uint8Array(length);
+      readSync(fd, bytes, 0, length, previousNewline + 1);
+      const parsed = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+      const cursor = parsed.cursor;
+      if (typeof cursor !== 'number' || !Number.isSafeInteger(cursor) || cursor < 1)
+        return { problem: `${path} does not end with a result line (no cursor)` };
+      last = {
+        cursor,
+        workUnit: parsed.workUnit,
+        ...('outputHash' in parsed ? { outputHash: parsed.outputHash } : {}),
+      };
     }
-    if (lastNewline + 1 < size) truncateSync(path, lastNewline + 1);
-    return { cursor, lines };
+    return { last, lines, whole: lastNewline + 1, size };
   } catch (e) {
     return { problem: `${path} does not end with a result line: ${(e as Error).message}` };
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Whether the file's last line is `job`'s result at its cursor. Cursors count each job's results from 1 and a
+ * line does not name its job: without this, a file of another job's results would make the download skip as
+ * many of this job's, or all of them, and say it was complete.
+ */
+async function checkOwner(
+  client: BricolageClient,
+  job: JobId,
+  file: string,
+  last: LastLine,
+  signal: AbortSignal | undefined,
+): Promise<{ ok: true } | { ok: false; error: ClientError; hint: string | undefined }> {
+  let found: ResultLine | null = null;
+  for await (const item of client.results(job, { after: last.cursor - 1, limit: 1, ...(signal ? { signal } : {}) })) {
+    if (item.type === 'error') return { ok: false, error: item.error, hint: explain(item.error, client.url) };
+    found ??= item.line;
+  }
+  const same =
+    found !== null &&
+    found.cursor === last.cursor &&
+    found.workUnit === last.workUnit &&
+    (last.outputHash === undefined || found.outputHash === last.outputHash);
+  if (same) return { ok: true };
+  return {
+    ok: false,
+    error: {
+      code: 'invalid_input',
+      message:
+        found === null
+          ? `${file} holds another job's results: its last line is at cursor ${last.cursor}, where ${job} has no result`
+          : `${file} holds another job's results: its last line (cursor ${last.cursor}) is not ${job}'s result there`,
+    },
+    hint: `Pass another --out, one file per job (e.g. --out results-${job}.ndjson). Nothing was fetched or written.`,
+  };
 }
 
 const encoder = new TextEncoder();
@@ -90,9 +143,16 @@ export async function results(out: Output, client: BricolageClient, job: JobId, 
   const shown = await client.getJob(job, call);
   if (!shown.ok) return out.fail(shown.error, explain(shown.error, client.url));
   const path = resolve(io.cwd, file);
-  const start = resumePoint(path);
-  if ('problem' in start)
-    return out.fail({ code: 'invalid_input', message: start.problem }, 'Pass another --out, or move that file away.');
+  const found = resumePoint(path);
+  if ('problem' in found)
+    return out.fail({ code: 'invalid_input', message: found.problem }, 'Pass another --out, or move that file away.');
+  if (found.last) {
+    const owner = await checkOwner(client, job, file, found.last, io.signal);
+    if (!owner.ok) return out.fail(owner.error, owner.hint);
+  }
+  // Only now that the file is known to be this job's is a line cut mid-write cut off.
+  if (found.whole < found.size) truncateSync(path, found.whole);
+  const start = { cursor: found.last?.cursor ?? 0, lines: found.lines };
   if (start.lines > 0) out.note(`${file} holds ${start.lines} results; fetching those after cursor ${start.cursor}`);
 
   const expected = finished(shown.value.progress);
