@@ -128,6 +128,6 @@ function summary(out: Output, p: JobProgress, ms: number): ExitCode {
   const c = p.counts;
   return out.done({ job: p.job, state: p.state, counts: c, seconds: Math.round(ms / 1000) }, [
     `${p.job} completed: ${c.validated} validated, ${c.failed} failed (watched ${duration(ms / 1000)})`,
-    `results: bricolage results ${p.job} --out results.ndjson`,
+    `results: bricolage results ${p.job} --out results-${p.job}.ndjson`,
   ]);
 }
