@@ -11,8 +11,10 @@ import {
   Job,
   type JobId,
   JobProgress,
+  type ListedProject,
   Project,
   type ProjectId,
+  ProjectList,
   ProjectStatus,
   ResultLine,
   type OpenFundedProjectRequest,
@@ -65,6 +67,8 @@ export interface BricolageClient {
   /** The typed openapi-fetch client itself, for routes the helpers do not cover. */
   readonly api: Client<paths>;
   myProject(options?: CallOptions): Promise<ClientResult<Project>>;
+  /** The public project list: each project with its open jobs and the key its jobs are signed with. */
+  listProjects(options?: CallOptions): Promise<ClientResult<ListedProject[]>>;
   /** Needs the coordinator's operator token (`bro_…`), not a project token. */
   createProject(
     request: z.input<typeof CreateProjectRequest>,
@@ -169,6 +173,11 @@ export function createClient(options: ClientOptions): BricolageClient {
     api,
 
     myProject: (o = {}) => call(o.signal, () => api.GET('/v1/projects/mine', { signal: o.signal }), Project, 'project'),
+
+    listProjects: async (o = {}) => {
+      const listed = await call(o.signal, () => api.GET('/v1/projects', { signal: o.signal }), ProjectList, 'projects');
+      return listed.ok ? success(listed.value.projects) : listed;
+    },
 
     createProject: (request, operatorToken, o = {}) =>
       call(

@@ -1,7 +1,7 @@
 // `bricolage job create|list|show|pause|resume|cancel`.
 import { resolve } from 'node:path';
 import type { BricolageClient, ClientError } from '@bricolage/client';
-import { configDir, readJob, readProjectKey } from '@bricolage/client/node';
+import { configDir, projectKeyPath, readJob, readProjectKey } from '@bricolage/client/node';
 import {
   type CreateJobRequest,
   ioSizes,
@@ -13,6 +13,7 @@ import {
 import { explain } from '../connection';
 import type { ExitCode } from '../exit';
 import type { Output } from '../io';
+import { keyMismatch, publishedKey } from '../published-key';
 
 const call = (out: Output) => (out.io.signal ? { signal: out.io.signal } : {});
 
@@ -82,13 +83,32 @@ export async function createSigned(
 ): Promise<{ ok: true; value: Job } | { ok: false; error: ClientError; hint: string | undefined }> {
   const project = await client.myProject(call(out));
   if (!project.ok) return { ok: false, error: project.error, hint: explain(project.error, client.url) ?? '' };
-  const key = await readProjectKey(configDir(out.io.env), project.value.id);
+  const dir = configDir(out.io.env);
+  const key = await readProjectKey(dir, project.value.id);
   if (!key.ok) return { ok: false, error: key.error, hint: '' };
   const signed = key.value ? { ...request, signature: await key.value.sign(request) } : request;
   if (key.value) out.note(`signed with the project's key ${keyFingerprint(key.value.publicKey)}`);
-  else out.note('not signed: `bricolage project key` makes the project a key, and jobs created after it are signed');
   const created = await client.createJob(signed, call(out));
-  if (!created.ok) return { ok: false, error: created.error, hint: explain(created.error, client.url) };
+  if (!created.ok) {
+    // Refused for its signature: the project signs with a key this machine does not have. Saying where that key
+    // is beats sending the researcher to `project key`, which cannot make it.
+    if (created.error.code === 'bad_signature') {
+      const published = await publishedKey(client, project.value.id, call(out));
+      const mismatch =
+        published.ok &&
+        keyMismatch(
+          project.value.id,
+          projectKeyPath(dir, project.value.id),
+          key.value?.publicKey ?? null,
+          published.value,
+        );
+      if (mismatch) return { ok: false, error: created.error, hint: `${mismatch.error.message}. ${mismatch.hint}` };
+    }
+    return { ok: false, error: created.error, hint: explain(created.error, client.url) };
+  }
+  // Said only once the coordinator took an unsigned job: the project has no key yet, so `project key` can make it.
+  if (!key.value)
+    out.note('not signed: `bricolage project key` makes the project a key, and jobs created after it are signed');
   return created;
 }
 

@@ -3,12 +3,20 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createClient } from '@bricolage/client';
-import { configDir, configPath, ensureProjectKey, projectKeyPath, writeConfig } from '@bricolage/client/node';
+import {
+  configDir,
+  configPath,
+  ensureProjectKey,
+  projectKeyPath,
+  readProjectKey,
+  writeConfig,
+} from '@bricolage/client/node';
 import type { BricolageClient } from '@bricolage/client';
 import { keyFingerprint } from '@bricolage/protocol';
 import { coordinatorUrl, envVar, explain, login, urlProblem } from '../connection';
 import type { ExitCode } from '../exit';
 import type { Output } from '../io';
+import { keyMismatch, publishedKey } from '../published-key';
 
 export interface ProjectFlags {
   readonly url?: string | undefined;
@@ -75,20 +83,31 @@ export async function projectCreate(out: Output, name: string, flags: ProjectFla
 /**
  * `bricolage project key`: the project's Ed25519 signing key, made on first use and kept beside the login
  * (mode 0600). `job create` signs every job with it; the coordinator publishes its public half with the project
- * once the first signed job exists, and from then on refuses jobs not signed by it.
+ * once the first signed job exists, and from then on refuses jobs not signed by it: so once it publishes one,
+ * no other is made here, and a key file that is not that one is refused.
  */
 export async function projectKey(out: Output, client: BricolageClient): Promise<ExitCode> {
-  const project = await client.myProject(out.io.signal ? { signal: out.io.signal } : {});
+  const call = out.io.signal ? { signal: out.io.signal } : {};
+  const project = await client.myProject(call);
   if (!project.ok) return out.fail(project.error, explain(project.error, client.url));
+  const published = await publishedKey(client, project.value.id, call);
+  if (!published.ok) return out.fail(published.error, explain(published.error, client.url));
   const dir = configDir(out.io.env);
+  const path = projectKeyPath(dir, project.value.id);
+  const local = await readProjectKey(dir, project.value.id);
+  if (local.ok) {
+    const mismatch = keyMismatch(project.value.id, path, local.value?.publicKey ?? null, published.value);
+    if (mismatch) return out.fail(mismatch.error, `${mismatch.hint} No key was made.`);
+  }
   const made = await ensureProjectKey(dir, project.value.id);
   if (!made.ok)
     return out.fail(
       made.error,
-      'Move the file away to make a new key (jobs signed with the old one stay valid only with it).',
+      published.value === null
+        ? 'Move the file away to make a new key (jobs signed with the old one stay valid only with it).'
+        : `Put the project's key file there instead (the one with the key ${keyFingerprint(published.value)}).`,
     );
   const { key, created } = made.value;
-  const path = projectKeyPath(dir, project.value.id);
   return out.done({ project: project.value.id, publicKey: key.publicKey, file: path, created }, [
     `${created ? 'made' : 'using'} the signing key of project ${project.value.id} (${project.value.name})`,
     `public key  ${key.publicKey}`,
