@@ -23,6 +23,6 @@ export async function signatureProblem(
   if (problem === null) return null;
   return {
     code: 'bad_signature',
-    message: `job refused: ${problem}. Sign it with the project's key (bricolage job create signs with the key of bricolage project key).`,
+    message: `job refused: ${problem}. Sign it with the project's key: bricolage job create signs with its file, on the machine where bricolage project key made it (a new key will not do).`,
   };
 }
