@@ -210,4 +210,12 @@ test('a WGSL job from files: 1,000 units uploaded, computed by a 2-tab farm whil
   await expect(row.getByRole('link')).toHaveAttribute('href', `#/jobs/${job}`);
   await shot('jobs');
   await expectAccessible(page, 'jobs');
+
+  // Opened again, the job page has watched no run of it: it says so, and draws no empty chart.
+  await row.getByRole('link').click();
+  await expect(page.getByTestId('job-state')).toHaveText('completed');
+  await expect(page.getByTestId('chart-throughput-summary')).toHaveText(
+    'the job was completed before this page opened: the charts cover only what this page watched, so there is no run to chart',
+  );
+  await expect(page.getByTestId('chart-throughput').locator('canvas')).toHaveCount(0);
 });

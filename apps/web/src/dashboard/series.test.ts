@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addSample, eta, type Sample, throughput } from './series';
+import { addSample, eta, type Sample, throughput, throughputChart } from './series';
 
 const s = (at: number, finished: number, active = 1): Sample => ({ at, finished, active });
 
@@ -31,5 +31,30 @@ describe('addSample', () => {
     expect(many.length).toBeLessThan(4001);
     expect(many.at(-1)).toEqual(s(4000, 4000));
     expect(many.slice(-2000).map((x) => x.at)).toEqual(Array.from({ length: 2000 }, (_, i) => 2001 + i));
+  });
+});
+
+describe('throughputChart', () => {
+  it('says a job that ended before the page opened has no run to chart, and draws nothing', () => {
+    for (const samples of [[], [s(0, 1000, 0)], [s(0, 1000, 0), s(900, 1000, 0)]])
+      expect(throughputChart('completed', samples, false)).toEqual({
+        drawn: false,
+        caption:
+          'the job was completed before this page opened: the charts cover only what this page watched, so there is no run to chart',
+      });
+    expect(throughputChart('cancelled', [s(0, 10, 0)], false).caption).toMatch(
+      /^the job was cancelled before this page/,
+    );
+  });
+  it('shows the run it watched once the job ended, and the current rate while it runs', () => {
+    const run = [s(0, 0), s(30_000, 600), s(60_000, 1000, 0)];
+    expect(throughputChart('completed', run, true)).toEqual({
+      drawn: true,
+      caption: 'the job is completed: the chart shows its run',
+    });
+    expect(throughputChart('active', [s(0, 0), s(15_000, 30)], true)).toEqual({
+      drawn: true,
+      caption: '120 / min work units finished, over the last 15 s',
+    });
   });
 });

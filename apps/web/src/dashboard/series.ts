@@ -1,6 +1,7 @@
 // A job's progress over time, from its event stream: throughput, active volunteers, and when it will be
 // done. Times are the coordinator's (`JobProgress.at`), so a researcher's clock never skews a rate.
-import type { JobProgress } from '@bricolage/protocol';
+import type { JobProgress, JobState } from '@bricolage/protocol';
+import { perMinute } from './format';
 
 export interface Sample {
   /** Coordinator time, ms. */
@@ -53,4 +54,27 @@ export function eta(samples: readonly Sample[], remaining: number, windowMs = 60
   const span = last.at - first.at;
   if (done <= 0 || span < 1000) return null;
   return (remaining / done) * span;
+}
+
+/**
+ * The throughput chart's caption, and whether there is a run to draw. The samples are only what this page
+ * watched: a job that ended before the page opened has no run here, and the caption says so instead of
+ * presenting an empty chart as its run.
+ */
+export function throughputChart(
+  state: JobState,
+  samples: readonly Sample[],
+  watchedRunning: boolean,
+): { readonly drawn: boolean; readonly caption: string } {
+  if (state === 'active' || state === 'paused')
+    return {
+      drawn: true,
+      caption: `${perMinute(throughput(samples).at(-1) ?? null)} work units finished, over the last 15 s`,
+    };
+  if (watchedRunning && samples.length > 1)
+    return { drawn: true, caption: `the job is ${state}: the chart shows its run` };
+  return {
+    drawn: false,
+    caption: `the job was ${state} before this page opened: the charts cover only what this page watched, so there is no run to chart`,
+  };
 }

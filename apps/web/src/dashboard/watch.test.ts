@@ -77,4 +77,23 @@ describe('JobWatch', () => {
     expect(watch.view().samples.length).toBe(samples);
     watch.stop();
   });
+
+  it('knows whether it watched the job run: not for a job that was completed when the page opened', () => {
+    const ended = stream();
+    const before = new JobWatch(ended.api, 'job_0123456789abcdef', noTiles, { tickMs: 5000 });
+    before.start();
+    before.accept(progress('completed', 1000, 1_000_000));
+    ended.send(progress('completed', 1000, 1_002_000));
+    vi.advanceTimersByTime(60_000);
+    expect(before.view().watchedRunning).toBe(false);
+    before.stop();
+
+    const live = stream();
+    const watched = new JobWatch(live.api, 'job_0123456789abcdef', noTiles, { tickMs: 5000 });
+    watched.start();
+    live.send(progress('active', 0, 1_000_000));
+    live.send(progress('completed', 1000, 1_010_000));
+    expect(watched.view().watchedRunning).toBe(true);
+    watched.stop();
+  });
 });

@@ -23,6 +23,11 @@ export interface WatchView {
   /** Null until the first finished unit says whether this job's results are image tiles. */
   readonly image: boolean | null;
   readonly tiles: number;
+  /**
+   * Whether this page saw the job active or paused. Samples only accumulate while the page watches: a job that
+   * ended before it opened has its final counts, not its run, and its charts have nothing to show.
+   */
+  readonly watchedRunning: boolean;
 }
 
 export interface WatchOptions {
@@ -43,7 +48,15 @@ export class JobWatch {
   readonly #tickMs: number;
   readonly #now: () => number;
   readonly #listeners = new Set<() => void>();
-  #view: WatchView = { progress: null, samples: [], connection: 'connecting', problem: null, image: null, tiles: 0 };
+  #view: WatchView = {
+    progress: null,
+    samples: [],
+    connection: 'connecting',
+    problem: null,
+    image: null,
+    tiles: 0,
+    watchedRunning: false,
+  };
   #controller: AbortController | null = null;
   #timer: ReturnType<typeof setInterval> | null = null;
   /** The coordinator's time minus ours, from the last event: places a quiet tick on the coordinator's clock. */
@@ -114,6 +127,7 @@ export class JobWatch {
       samples: addSample(this.#view.samples, sampleOf(p)),
       connection: this.#controller ? 'live' : this.#view.connection,
       problem: null,
+      watchedRunning: this.#view.watchedRunning || p.state === 'active' || p.state === 'paused',
     });
     if (this.#view.image !== false && p.counts.validated > 0) void this.#pump();
   }

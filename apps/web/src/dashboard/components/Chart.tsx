@@ -15,15 +15,17 @@ export interface ChartProps {
   readonly unit: string;
   readonly colour: string;
   readonly testId: string;
+  /** False when there is nothing to draw (no run watched): the caption alone, no empty axes. */
+  readonly drawn?: boolean;
 }
 
-export function Chart({ title, summary, times, values, unit, colour, testId }: ChartProps) {
+export function Chart({ title, summary, times, values, unit, colour, testId, drawn = true }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
 
   useEffect(() => {
     const target = box.current;
-    if (!target) return;
+    if (!drawn || !target) return;
     const width = () => Math.max(240, target.clientWidth);
     const chart = new uPlot(
       {
@@ -59,18 +61,18 @@ export function Chart({ title, summary, times, values, unit, colour, testId }: C
       chart.destroy();
       plot.current = null;
     };
-  }, [title, unit, colour]);
+  }, [title, unit, colour, drawn]);
 
   useEffect(() => {
     plot.current?.setData([times as number[], values as (number | null)[]]);
   }, [times, values]);
 
   return (
-    <figure className="chart" data-testid={testId} data-points={times.length}>
+    <figure className="chart" data-testid={testId} data-points={drawn ? times.length : 0} data-drawn={drawn}>
       <figcaption>
         <strong>{title}</strong> <span data-testid={`${testId}-summary`}>{summary}</span>
       </figcaption>
-      <div ref={box} aria-hidden="true" />
+      {drawn && <div ref={box} aria-hidden="true" />}
     </figure>
   );
 }

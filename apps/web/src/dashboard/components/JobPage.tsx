@@ -5,7 +5,7 @@ import { ioSizes, type Job, type JobProgress, WORK_UNIT_STATES, type WorkUnitSta
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { JobAction, ResearcherApi } from '../api';
 import { at, count, duration, percent, perMinute, total } from '../format';
-import { eta, throughput } from '../series';
+import { eta, throughput, throughputChart } from '../series';
 import { JobWatch } from '../watch';
 import { Chart } from './Chart';
 import { Mosaic, type MosaicHandle } from './Mosaic';
@@ -82,7 +82,7 @@ export function JobPage({ api, id }: { api: ResearcherApi; id: string }) {
         <Controls api={api} job={job} state={state} onProgress={(q) => watch.accept(q)} />
         {p && <Diagnosis progress={p} connection={view.connection} problem={view.problem} />}
       </section>
-      {p && <Figures progress={p} samples={view.samples} />}
+      {p && <Figures progress={p} samples={view.samples} watchedRunning={view.watchedRunning} />}
       <Mosaic ref={mosaic} tiles={view.tiles} total={p ? total(p.counts) : null} shown={view.image === true} />
       {p && <Errors progress={p} />}
       {state !== 'cancelled' && (
@@ -193,7 +193,15 @@ function Diagnosis({
   );
 }
 
-function Figures({ progress, samples }: { progress: JobProgress; samples: Parameters<typeof throughput>[0] }) {
+function Figures({
+  progress,
+  samples,
+  watchedRunning,
+}: {
+  progress: JobProgress;
+  samples: Parameters<typeof throughput>[0];
+  watchedRunning: boolean;
+}) {
   const c = progress.counts;
   const all = total(c);
   const rates = useMemo(() => throughput(samples), [samples]);
@@ -204,6 +212,7 @@ function Figures({ progress, samples }: { progress: JobProgress; samples: Parame
   // Once a job is completed or cancelled nothing is computing: its last rate is history, shown by the chart.
   const running = progress.state === 'active' || progress.state === 'paused';
   const rate = running ? (rates.at(-1) ?? null) : null;
+  const chart = throughputChart(progress.state, samples, watchedRunning);
   const r = progress.replicas;
   return (
     <section className="card" aria-labelledby="progress-h">
@@ -277,11 +286,8 @@ function Figures({ progress, samples }: { progress: JobProgress; samples: Parame
       <div className="charts">
         <Chart
           title="Throughput"
-          summary={
-            running
-              ? `${perMinute(rate)} work units finished, over the last 15 s`
-              : `the job is ${progress.state}: the chart shows its run`
-          }
+          summary={chart.caption}
+          drawn={chart.drawn}
           times={times}
           values={rates}
           unit="units / min"
@@ -291,6 +297,7 @@ function Figures({ progress, samples }: { progress: JobProgress; samples: Parame
         <Chart
           title="Volunteers"
           summary={`${count(progress.activeVolunteers)} holding this job’s work units now`}
+          drawn={chart.drawn}
           times={times}
           values={active}
           unit="volunteers"
