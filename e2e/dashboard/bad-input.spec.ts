@@ -8,7 +8,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Coordinator } from '@bricolage/coordinator';
-import { type ProjectId, sha256Hex, toBase64 } from '@bricolage/protocol';
+import { createClient, jobFromManifest } from '@bricolage/client';
+import {
+  generateSigningKeyPair,
+  keyFingerprint,
+  type ProjectId,
+  sha256Hex,
+  signJob,
+  toBase64,
+} from '@bricolage/protocol';
 import { expect, type Page, test } from '@playwright/test';
 import { expectAccessible } from '../support/axe';
 import { buildWeb, WEB_DIST } from '../web/support';
@@ -224,4 +232,33 @@ test('Cancel stops an upload after the batches already committed, Resume sends t
   expect(await jobsOf(coordinator, project)).toBe(1);
   await shooter(page, info, SHOTS)('job-cancelled');
   await expectAccessible(page, 'job cancelled');
+});
+
+test('a project whose jobs are signed: the New job panel says the CLI creates them, and offers no drop that would fail', async ({
+  page,
+}) => {
+  // The project's first signed job, as `bricolage job create` makes it with the key of `bricolage project key`.
+  const folder = writeJobFolder(join(dir, 'signed'), { units: 0 });
+  const names = ['mandelbrot.wgsl', 'mandelbrot.wasm'];
+  const job = await jobFromManifest(JSON.parse(readFileSync(folder.manifest, 'utf8')), {
+    names,
+    read: async (name) => (names.includes(name) ? new Uint8Array(readFileSync(join(folder.dir, name))) : null),
+  });
+  if (!job.ok) throw new Error(job.error.message);
+  const client = createClient({ url: coordinator.url, token });
+  for (const file of job.value.files) expect((await client.putBlob(file.bytes)).ok).toBe(true);
+  const key = await generateSigningKeyPair();
+  const signature = await signJob(key.privateKey, key.publicKeyText, { ...job.value.request, project });
+  const created = await client.createJob({ ...job.value.request, signature });
+  expect(created.ok, JSON.stringify(created)).toBe(true);
+
+  await signIn(page, coordinator.url, token);
+  await page.getByRole('link', { name: 'New job', exact: true }).first().click();
+  const notice = page.getByTestId('signed-project');
+  await expect(notice).toContainText('This project’s jobs are signed with its key');
+  await expect(notice).toContainText(keyFingerprint(key.publicKeyText));
+  await expect(notice).toContainText('bricolage job create');
+  await expect(page.getByTestId('job-files-files')).toHaveCount(0);
+  expect(await jobsOf(coordinator, project)).toBe(1);
+  await expectAccessible(page, 'signed project');
 });

@@ -35,6 +35,11 @@ export interface EventHandlers {
 export interface ResearcherApi {
   readonly base: string;
   project(): Promise<ApiResult<Project>>;
+  /**
+   * The key the project's jobs must be signed with, from the grid's public project list (the key of its first
+   * signed job), or null: its jobs may be unsigned.
+   */
+  signingKey(project: string): Promise<ApiResult<string | null>>;
   jobs(): Promise<ApiResult<Job[]>>;
   job(id: string): Promise<ApiResult<{ job: Job; progress: JobProgress }>>;
   /** Uploads bytes under their SHA-256 (which the client computes; `hash` is what the job names). */
@@ -75,6 +80,14 @@ export function researcherApi(base: string, token: string): ResearcherApi {
   return {
     base,
     project: async () => mapped(await client.myProject()),
+    signingKey: async (project) => {
+      const listed = await client.listProjects();
+      if (!listed.ok) return mapped(listed);
+      const found = listed.value.find((p) => p.id === project);
+      if (!found)
+        return { ok: false, error: { status: 200, code: 'not_found', message: `project ${project} is not listed` } };
+      return { ok: true, value: found.signingKey };
+    },
     jobs: async () => mapped(await client.listJobs()),
     job: async (id) => mapped(await client.getJob(job(id))),
     putBlob: async (hash, bytes) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyse } from './create';
+import { analyse, refusalAdvice } from './create';
 
 const picked = (path: string, text: string) => ({ path, file: new File([text], path.split('/').pop()!) });
 const noCheck = async () => {
@@ -31,5 +31,16 @@ describe('analyse', () => {
     const analysis = await analyse([picked('job/job.json', manifest), model], noCheck);
     expect(analysis).toMatchObject({ status: 'invalid' });
     expect((analysis as { problem: string }).problem).toContain('model.onnx, which is 300.0 MiB');
+  });
+});
+
+describe('refusalAdvice', () => {
+  it('does not blame the files when the job needed a signature this browser cannot make', () => {
+    const advice = refusalAdvice({ status: 401, code: 'bad_signature', message: 'job refused: it is not signed' });
+    expect(advice).not.toMatch(/Fix the files/);
+    expect(advice).toMatch(/bricolage job create/);
+    expect(refusalAdvice({ status: 400, code: 'bad_request', message: 'binding 2 is missing' })).toBe(
+      'Nothing was created. Fix the files and drop them again.',
+    );
   });
 });

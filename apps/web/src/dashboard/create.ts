@@ -4,7 +4,7 @@
 import { type JobAssets, jobFromManifest, jsonSyntaxError, MANIFEST_FILE } from '@bricolage/client';
 import type { Job } from '@bricolage/protocol';
 import type { WgslCheck } from '@bricolage/runtime/wgsl-check';
-import type { ApiResult, ResearcherApi } from './api';
+import type { ApiFailure, ApiResult, ResearcherApi } from './api';
 import { baseName, type Picked } from './files';
 
 export type Analysis =
@@ -99,4 +99,14 @@ export async function createFromFiles(
   }
   onStep({ done: job.files.length, of: job.files.length + 1, what: 'creating the job' });
   return api.createJob(job.request);
+}
+
+/**
+ * What to do after the coordinator refused a job. Mostly the files are at fault; a missing or wrong signature
+ * is not theirs: this browser cannot sign, and the job has to be created where the project's key is.
+ */
+export function refusalAdvice(error: ApiFailure): string {
+  if (error.code === 'bad_signature')
+    return "Nothing was created. The files are not at fault: this project's jobs must be signed with its key, and this dashboard cannot sign. Create the job with bricolage job create, which signs it with the key bricolage project key keeps.";
+  return 'Nothing was created. Fix the files and drop them again.';
 }

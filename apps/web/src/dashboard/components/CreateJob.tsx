@@ -1,20 +1,39 @@
 // A new job from its files: dropped or chosen, read, checked in this browser (the WGSL compiled, with its
 // errors' lines), shown, and created only when the person asks and everything checked out.
+import { keyFingerprint, type Project } from '@bricolage/protocol';
 import { checkWgsl, type WgslCheck } from '@bricolage/runtime/wgsl-check';
-import { useState } from 'react';
-import type { ResearcherApi } from '../api';
-import { type Analysis, analyse, type CreateStep, creatable, createFromFiles } from '../create';
+import { useEffect, useState } from 'react';
+import type { ApiFailure, ResearcherApi } from '../api';
+import { type Analysis, analyse, type CreateStep, creatable, createFromFiles, refusalAdvice } from '../create';
 import { baseName, type Picked } from '../files';
 import { bytes, count } from '../format';
 import { href } from '../route';
 import { DropZone } from './DropZone';
 
-export function CreateJob({ api }: { api: ResearcherApi }) {
+/** The key the project's jobs must be signed with: undefined while it is being read; null when there is none. */
+type Signing = string | null | undefined;
+
+export function CreateJob({ api, project }: { api: ResearcherApi; project: Project }) {
   const [files, setFiles] = useState<readonly Picked[]>([]);
   const [analysis, setAnalysis] = useState<Analysis | null>(null);
   const [checking, setChecking] = useState(false);
   const [step, setStep] = useState<CreateStep | null>(null);
-  const [refusal, setRefusal] = useState<string | null>(null);
+  const [refusal, setRefusal] = useState<ApiFailure | null>(null);
+  const [signingKey, setSigningKey] = useState<Signing>(undefined);
+
+  // A project with a signing key takes only signed jobs, which this browser cannot make: said before any drop.
+  useEffect(() => {
+    let live = true;
+    void api.signingKey(project.id).then((r) => {
+      if (!live) return;
+      if (!r.ok) console.warn(`could not read whether ${project.id}'s jobs are signed: ${r.error.message}`);
+      // Unknown (the list did not answer): the files may still be dropped; a refusal then says what happened.
+      setSigningKey(r.ok ? r.value : null);
+    });
+    return () => {
+      live = false;
+    };
+  }, [api, project.id]);
 
   const take = async (picked: Picked[]) => {
     setFiles(picked);
@@ -31,7 +50,7 @@ export function CreateJob({ api }: { api: ResearcherApi }) {
     const made = await createFromFiles(api, analysis.job, setStep);
     setStep(null);
     if (!made.ok) {
-      setRefusal(made.error.message);
+      setRefusal(made.error);
       return;
     }
     location.hash = href({ page: 'job', id: made.value.id });
@@ -47,13 +66,25 @@ export function CreateJob({ api }: { api: ResearcherApi }) {
         optional <code>.wasm</code> twin, or an <code>.onnx</code> model — plus any constant data. The WGSL is compiled
         in this browser first, so its errors show here with their lines before anything is uploaded.
       </p>
-      <DropZone
-        label="Drop the job’s folder or files here"
-        hint="job.json, a .wgsl (and .wasm) or an .onnx, and the files of constant bindings"
-        onFiles={(f) => void take(f)}
-        disabled={step !== null}
-        testId="job-files"
-      />
+      {signingKey === undefined && <p className="muted">Reading whether this project’s jobs are signed…</p>}
+      {signingKey && (
+        <div className="notice" data-testid="signed-project">
+          <div>
+            <strong>This project’s jobs are signed with its key</strong> (<code>{keyFingerprint(signingKey)}</code>),
+            and the coordinator takes no job without that signature. This dashboard cannot sign: create jobs with{' '}
+            <code>bricolage job create</code>, which signs them with the key <code>bricolage project key</code> keeps.
+          </div>
+        </div>
+      )}
+      {signingKey === null && (
+        <DropZone
+          label="Drop the job’s folder or files here"
+          hint="job.json, a .wgsl (and .wasm) or an .onnx, and the files of constant bindings"
+          onFiles={(f) => void take(f)}
+          disabled={step !== null}
+          testId="job-files"
+        />
+      )}
       {files.length > 0 && (
         <ul className="file-list" aria-label="Files given">
           {files.map((f) => (
@@ -90,8 +121,8 @@ export function CreateJob({ api }: { api: ResearcherApi }) {
       {refusal && (
         <div className="notice error" role="alert" data-testid="create-refused">
           <div>
-            <strong>The coordinator refused the job.</strong> {refusal}
-            <p className="small">Nothing was created. Fix the files and drop them again.</p>
+            <strong>The coordinator refused the job.</strong> {refusal.message}
+            <p className="small">{refusalAdvice(refusal)}</p>
           </div>
         </div>
       )}

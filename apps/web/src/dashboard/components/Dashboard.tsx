@@ -107,7 +107,7 @@ export function Dashboard({ origin }: { origin: string }) {
       <main id="main">
         {session.state === 'checking' && <p className="muted">Signing in…</p>}
         {session.state === 'signed-out' && <SignIn problem={session.problem} onSignIn={signIn} />}
-        {session.state === 'signed-in' && <Page route={route} api={session.api} />}
+        {session.state === 'signed-in' && <Page route={route} api={session.api} project={session.project} />}
       </main>
       <footer className="bottom">
         <p>
@@ -120,7 +120,7 @@ export function Dashboard({ origin }: { origin: string }) {
   );
 }
 
-function Page({ route, api }: { route: Route; api: ResearcherApi }) {
+function Page({ route, api, project }: { route: Route; api: ResearcherApi; project: Project }) {
   const heading = useRef<HTMLDivElement>(null);
   // A new place gets the focus, so keyboard and screen-reader users land on its heading.
   // biome-ignore lint/correctness/useExhaustiveDependencies: the route is what changes the page.
@@ -131,7 +131,7 @@ function Page({ route, api }: { route: Route; api: ResearcherApi }) {
   return (
     <div ref={heading} key={key}>
       {route.page === 'jobs' && <JobList api={api} />}
-      {route.page === 'new' && <CreateJob api={api} />}
+      {route.page === 'new' && <CreateJob api={api} project={project} />}
       {route.page === 'job' && <JobPage api={api} id={route.id} />}
     </div>
   );
