@@ -55,6 +55,10 @@ test('three pages form a WebRTC mesh, and one serves a 5 MB asset to the other t
     ['a', 'b', 'c'].map((name) => openVolunteer(browser, coordinator.url, seeded.project, { name })),
   );
   const pages = volunteers.map((v) => v.page) as [Page, Page, Page];
+  // This grid lets volunteers meet, as its discovery document says: the footer tells the volunteer so.
+  await expect(pages[0].getByTestId('footer-peers')).toContainText(
+    'From Start to Stop it also connects directly (WebRTC) to other volunteers',
+  );
 
   // The first volunteer gets the table from the coordinator, and then holds it for its peers; it computes slowly,
   // so that there is work left for the others when they come.

@@ -24,6 +24,10 @@ test('Start computes work units whose receipts verify and survive a reload and a
     if (/\/v1\/(auth|volunteer)\//.test(r.url())) volunteerCalls.push(r.url());
   });
   page.on('worker', (w) => workers.push(w.url()));
+  const consoleErrors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
   await openPage(page, grid.url);
 
   // Consent: the page shows what would run, and has asked for no work and started no worker.
@@ -42,6 +46,12 @@ test('Start computes work units whose receipts verify and survive a reload and a
   const fingerprint = (await page.getByTestId('fingerprint').textContent()) ?? '';
   expect(fingerprint).toMatch(/^[0-9a-f]{4}( [0-9a-f]{4}){3}$/);
   expect(await jobCounts(grid, job)).toMatchObject({ validated: UNITS, unsent: 0, in_progress: 0 });
+
+  // This grid runs with peers off (support.ts): the footer claims no WebRTC, and no peer room was asked for.
+  await expect(page.locator('footer')).toContainText('only after you press Start');
+  await expect(page.locator('footer')).not.toContainText('WebRTC');
+  expect(volunteerCalls.filter((url) => url.includes('/v1/volunteer/peer-room'))).toEqual([]);
+  expect(consoleErrors.filter((text) => text.includes('403'))).toEqual([]);
 
   await page.getByRole('button', { name: 'Verify all' }).click();
   await expect(page.getByTestId('notice').last()).toContainText(`All ${UNITS} receipts verified`);

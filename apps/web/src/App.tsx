@@ -123,8 +123,15 @@ export function App({ session }: { session: Session }) {
         <p>
           This page loads nothing from anywhere but <strong>{location.host}</strong>: no fonts, no CDN, no analytics; it
           connects to no other site but the grids you add. Work runs in a background worker, only after you press Start,
-          and stops when you press Stop or close the tab; from Start to Stop it also connects directly (WebRTC) to other
-          volunteers of the same projects to share job files, each checked against its hash.
+          and stops when you press Stop or close the tab.
+          {view.peersOn !== false && (
+            <span data-testid="footer-peers">
+              {' '}
+              From Start to Stop it {view.peersOn ? 'also connects' : 'may also connect'} directly (WebRTC) to other
+              volunteers of the same projects to share job files, each checked against its hash
+              {view.peersOn ? '' : ', if this grid lets volunteers meet'}.
+            </span>
+          )}
         </p>
       </footer>
     </>

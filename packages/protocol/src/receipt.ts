@@ -142,6 +142,11 @@ export const WellKnown = z
     publicKey: z.string(),
     api: z.string(),
     log: z.object({ treeHead: z.string(), inclusion: z.string(), consistency: z.string() }),
+    /**
+     * Whether volunteers may meet each other (the coordinator's PEERS setting): off, it hands out no peer room and
+     * the page neither asks for one nor says it connects to peers. Optional: older coordinators do not say.
+     */
+    peers: z.boolean().optional(),
   })
   .meta({ id: 'WellKnown' });
 export type WellKnown = z.infer<typeof WellKnown>;

@@ -85,6 +85,7 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
         publicKey: deps.key.publicKey,
         api: API.openapi,
         log: { treeHead: API.treeHead, inclusion: API.inclusion, consistency: API.consistency },
+        peers: deps.config.peers,
       }),
   );
 

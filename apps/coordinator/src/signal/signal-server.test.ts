@@ -444,6 +444,25 @@ describe('the signaling server behind a trusted proxy', () => {
 });
 
 describe('a coordinator with peers turned off', () => {
+  it('says so in its discovery document, so that pages ask for no room', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bricolage-nopeers-'));
+    const off = await startCoordinator({ dataDir, log: () => undefined, config: { peers: false } });
+    try {
+      expect(await (await fetch(off.url + API.wellKnown)).json()).toMatchObject({ peers: false });
+    } finally {
+      await off.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    const onDir = mkdtempSync(join(tmpdir(), 'bricolage-peers-'));
+    const on = await startCoordinator({ dataDir: onDir, log: () => undefined });
+    try {
+      expect(await (await fetch(on.url + API.wellKnown)).json()).toMatchObject({ peers: true });
+    } finally {
+      await on.close();
+      rmSync(onDir, { recursive: true, force: true });
+    }
+  });
+
   it('hands out no room and answers no WebSocket at /signal', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'bricolage-nopeers-'));
     const coordinator = await startCoordinator({ dataDir, log: () => undefined, config: { peers: false } });

@@ -39,10 +39,15 @@ export class Connectivity {
     return response;
   };
 
-  /** The key the coordinator publishes now, or null when it cannot be read. */
+  /**
+   * The key the coordinator publishes now, or null when it cannot be read; whether its peers are on goes into
+   * the view from the same document.
+   */
   async publishedKey(): Promise<string | null> {
     try {
-      return (await this.api.wellKnown()).publicKey;
+      const known = await this.api.wellKnown();
+      this.#model.set({ peersOn: typeof known.peers === 'boolean' ? known.peers : null });
+      return known.publicKey;
     } catch (error) {
       console.warn('coordinator discovery failed', error);
       return null;

@@ -73,6 +73,11 @@ export class Peers {
 
   async #join(): Promise<void> {
     const { model } = this.#o;
+    // The grid said its peers are off: no room to ask for (the coordinator would refuse it), this tab works alone.
+    if (model.view().peersOn === false) {
+      this.#wanted = false;
+      return;
+    }
     const key = model.view().coordinatorKey;
     if (!key) throw new Error("the coordinator's key is not known yet, so its log could not be witnessed");
     const projects = this.#o.project ? [this.#o.project] : model.view().projects.map((p) => p.id);

@@ -72,6 +72,8 @@ export interface View {
   readonly reachable: boolean;
   readonly unreachableSince: number | null;
   readonly coordinatorKey: string | null;
+  /** Whether the grid lets volunteers meet (its discovery document says): null until read, or when it does not say. */
+  readonly peersOn: boolean | null;
   readonly keyChanged: { readonly was: string; readonly now: string } | null;
   readonly projects: readonly ListedProject[];
   readonly identity: { readonly publicKey: string; readonly fingerprint: string; readonly restored: boolean } | null;
@@ -134,6 +136,7 @@ export const INITIAL_VIEW: View = {
   reachable: true,
   unreachableSince: null,
   coordinatorKey: null,
+  peersOn: null,
   keyChanged: null,
   projects: [],
   identity: null,

@@ -727,6 +727,7 @@ export interface components {
                 inclusion: string;
                 consistency: string;
             };
+            peers?: boolean;
         };
         ProjectList: {
             projects: components["schemas"]["ListedProject"][];
