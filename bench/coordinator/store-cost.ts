@@ -43,7 +43,7 @@ async function measure(synchronous: 'FULL' | 'NORMAL', results: number, batch: n
     },
   );
   try {
-    store.setLogKey('A'.repeat(43));
+    await store.claimLogKey('A'.repeat(43));
     const { project } = await createProject(store, systemClock, 'store-cost');
     const job = `job_${synchronous.toLowerCase()}` as JobId;
     await store.createJob({

@@ -7,7 +7,7 @@ import { type CoordinatorConfig, DEFAULT_CONFIG } from './config';
 import { layoutOf, privateDatabase, privateDirectory } from './data-dir/layout';
 import { lockDataDir } from './data-dir/lock';
 import { loadSecret } from './data-dir/secrets';
-import { asUnusable } from './data-dir/unusable';
+import { asUnusable, DataDirectoryUnusable } from './data-dir/unusable';
 import { createApp, type RequestRecord } from './http/app';
 import type { Deps } from './http/env';
 import { FileBlobStore } from './blobs/files/file-blob-store';
@@ -32,7 +32,7 @@ import { NO_SIGNALING, type Signaling } from './signal/signaling';
 import { DEFAULT_SEPARATION } from './rules/assignment';
 import type { StepLimits } from './steps/context';
 import { CoordinatorStore } from './store/coordinator-store';
-import { openPostgres } from './store/postgres/pg-persistence';
+import { asUnavailable, openPostgres } from './store/postgres/pg-persistence';
 import { SqlitePersistence } from './store/sqlite/sqlite-persistence';
 import { RecentVolunteers } from './volunteers/recent';
 import type { Persistence } from './store/persistence';
@@ -177,13 +177,22 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     });
     key = await loadOrCreateKey(layout.keys, store);
     tokenKey = await loadSecret(layout.keys, 'token.key', store, 'token_key');
+    // Coordinators on one database are one grid only with one DATA_DIR: a process that made keys of its own would
+    // put receipts naming its key into the one log, where they verify under neither key.
+    const held = await store.claimLogKey(key.publicKey);
+    if (held !== null)
+      throw new DataDirectoryUnusable(
+        `the database's receipt log is signed with the key ${held}, and ${layout.keys} holds the key ` +
+          `${key.publicKey}: every coordinator of a grid runs with the same DATA_DIR (its keys/)`,
+      );
   } catch (e) {
     await store?.close();
     lock.release();
-    // Postgres's own failures are DatabaseUnavailable; the data directory's files are the operator's to fix.
-    throw options.databaseUrl ? e : asUnusable(e, layout.database);
+    // Postgres's own failures say which database and why; the data directory's files are the operator's to fix.
+    throw options.databaseUrl
+      ? asUnusable(asUnavailable(options.databaseUrl, e), layout.database)
+      : asUnusable(e, layout.database);
   }
-  store.setLogKey(key.publicKey);
   // Once the store is open: a start that fails (a DATABASE_URL it cannot use) leaves no token that the first
   // start that works would then not print.
   let operator: { token: string; created: boolean; path: string };

@@ -32,6 +32,7 @@ import { progress, setJobState } from '../steps/jobs';
 import { openFundedProject, pauseUnfunded } from '../steps/fund';
 import { AlreadyImported, importCredits } from '../steps/import';
 import { lease } from '../steps/lease';
+import { claimLogKey } from '../steps/log-key';
 import { markAlive, resumeLeases } from '../steps/restart';
 import { consumeChallenge } from '../steps/sign-in';
 import { submit } from '../steps/submit';
@@ -82,8 +83,11 @@ export class CoordinatorStore implements Store {
     return this.#db;
   }
 
-  setLogKey(key: string): void {
-    this.#logKey = key;
+  /** Makes `key` the log's (the grid's) key, unless the log has another: then that one, and nothing changes. */
+  async claimLogKey(key: string): Promise<string | null> {
+    const held = await this.#db.transaction((tx) => claimLogKey(tx, key));
+    if (held === null) this.#logKey = key;
+    return held;
   }
 
   /** Runs steps in one transaction; announces the jobs they touched once it has committed. */

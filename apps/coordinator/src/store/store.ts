@@ -180,8 +180,11 @@ export interface LogState {
 }
 
 export interface Store {
-  /** The coordinator's public key, written into every receipt body. */
-  setLogKey(key: string): void;
+  /**
+   * The coordinator's public key, written into every receipt body. Makes `key` the key this store's log is signed with, recorded for the coordinators that open it later; null,
+   * or the key the log already has when that is another (nothing changes then).
+   */
+  claimLogKey(key: string): Promise<string | null>;
 
   // projects and blobs
   createProject(p: Project, tokenHash: string): Promise<void>;

@@ -67,6 +67,14 @@ function unavailable(url: string, e: unknown): DatabaseUnavailable {
   );
 }
 
+/**
+ * `error` as a DatabaseUnavailable naming the database when Postgres raised it (a role that may read but not write
+ * the tables meets it after the migration, at the first write); else `error` as it is.
+ */
+export function asUnavailable(url: string, error: unknown): unknown {
+  return error instanceof pg.DatabaseError ? unavailable(url, error) : error;
+}
+
 export async function openPostgres(options: PgPersistenceOptions): Promise<PgPersistence> {
   const persistence = new PgPersistence(options);
   try {
