@@ -152,4 +152,35 @@ describeBackends('receipts of another grid', (backend) => {
     expect(await refused({ hello: 'world' })).toMatchObject({ status: 403 });
     expect(await onB.stats()).toMatchObject({ credit: 10 });
   });
+
+  it('refuses credit a key earned on a job it paid for: not spendable where it was earned, nor here', async () => {
+    const onA = await SimVolunteer.create(a.url);
+    await earnOn(a, onA, 2);
+    // onA pays a job with its credit on A and computes it too, with another volunteer (quorum 2).
+    const opened = await onA.post<{ token: string }>(API.myFundedProject, { name: 'mine' });
+    expect(opened.status).toBe(200);
+    const mine = new Researcher(a.url, opened.body.token);
+    const job = await mine.createSquareJob();
+    await mine.addSquares(job, 100, 1);
+    const other = await SimVolunteer.create(a.url);
+    for (const v of [onA, other]) await v.computeAndSubmit((await v.lease(1)).leases, square);
+    expect(await onA.stats()).toMatchObject({ unspendable: 10 });
+    const credits = (await onA.receipts()).receipts.filter((r) => r.receipt.body.type === 'credit');
+    const own = credits.findIndex((r) => (r.receipt.body as CreditBody).funder === onA.key);
+    expect(credits).toHaveLength(3);
+    expect(own).toBeGreaterThanOrEqual(0);
+
+    const onB = onA.at(b.url);
+    await onB.authenticate();
+    const refused = await onB.post<ErrorReply>(API.imports, { receipts: credits });
+    expect(refused).toMatchObject({
+      status: 400,
+      body: { error: { code: 'bad_request', index: own, message: /a job this key paid for/ } },
+    });
+    expect(await onB.stats()).toMatchObject({ credit: 0 });
+    // The others, earned on jobs others paid for, are honoured.
+    const spendable = credits.filter((_, i) => i !== own);
+    expect(await onB.post(API.imports, { receipts: spendable })).toMatchObject({ status: 200, body: { accepted: 2 } });
+    expect(await onB.stats()).toMatchObject({ credit: 20, balance: 20 });
+  });
 });

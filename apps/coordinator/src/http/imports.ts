@@ -49,6 +49,14 @@ export function importRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
           throw new ApiError('bad_request', `receipts[${i}] is a ${b.type}: only credit receipts are honoured`, i);
         if (b.volunteer !== holder)
           throw new ApiError('forbidden', `receipts[${i}] credits another volunteer: only its own may present it`, i);
+        // Credit earned on a job the key paid for is kept but not spendable where it was earned (a key may not pay
+        // its jobs with what they paid it); honoured here it would become spendable, minting what it spent.
+        if (b.funder === holder)
+          throw new ApiError(
+            'bad_request',
+            `receipts[${i}] is credit earned on a job this key paid for: not spendable on its grid, so not honoured here`,
+            i,
+          );
         const id = `${b.log}/${b.index}`;
         const earlier = seen.get(id);
         if (earlier !== undefined) throw new ApiError('bad_request', `receipts[${i}] repeats receipts[${earlier}]`, i);
