@@ -81,10 +81,16 @@ if (values.help) {
   process.exit(0);
 }
 const [noun, verb, name, ...extra] = positionals;
+// A mistyped --url (or a PORT that makes the default one) is a usage mistake, said before any request.
+const base = ((): URL => {
+  const url = URL.canParse(values.url) ? new URL(values.url) : null;
+  if (url && (url.protocol === 'http:' || url.protocol === 'https:')) return url;
+  return usage(`--url ${values.url} is not an http:// or https:// URL (e.g. http://localhost:8787)`);
+})();
 
 /** A request to the running coordinator; unreachable is a clear failure, not a stack trace. */
 async function call(path: string, init: RequestInit = {}): Promise<Response> {
-  const url = new URL(path, values.url);
+  const url = new URL(path, base);
   try {
     return await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
   } catch (e) {

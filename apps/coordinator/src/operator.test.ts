@@ -159,4 +159,13 @@ describe('npm run coordinator -- project create, against the running coordinator
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('usage:');
   });
+
+  it('answers a --url that is not an http URL with the usage and exit code 2, not a stack trace', async () => {
+    for (const url of ['notaurl', 'localhost:8787']) {
+      const run = await cli(join(dir, 'grid'), 'project', 'list', '--url', url);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(`coordinator: --url ${url} is not an http:// or https:// URL`);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
 });
