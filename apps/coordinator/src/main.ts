@@ -1,6 +1,7 @@
 // `npm start`: the grid on one machine — coordinator, volunteer page and a seeded demo project.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { VolunteerKey } from '@bricolage/protocol';
 import { DEFAULT_CONFIG } from './config';
 import { DataDirectoryInUse } from './data-dir/lock';
 import { DataDirectoryUnusable } from './data-dir/unusable';
@@ -51,6 +52,19 @@ if (!trustProxy.ok) {
   console.error(trustProxy.error.message);
   process.exit(2);
 }
+// Other grids' log keys whose receipts this one honours (portable credit): a mistyped key would only show later,
+// as every import from that grid refused.
+const honouredLogs = (process.env.HONOURED_LOGS ?? '')
+  .split(',')
+  .map((k) => k.trim())
+  .filter((k) => k !== '');
+const notKey = honouredLogs.find((k) => !VolunteerKey.safeParse(k).success);
+if (notKey !== undefined) {
+  console.error(
+    `HONOURED_LOGS must be other coordinators' public keys (43 characters of base64url, comma separated), got ${notKey}`,
+  );
+  process.exit(2);
+}
 // Unset: loopback (DEFAULT_CONFIG). Set, it replaces the list: `loopback,10.1.0.0/16` adds, empty exempts none.
 const separationExempt = process.env.SEPARATION_EXEMPT ?? DEFAULT_CONFIG.separationExempt;
 const exempt = parseAddressList(separationExempt, 'SEPARATION_EXEMPT');
@@ -73,10 +87,7 @@ const coordinator = await startCoordinator({
     // PEERS=0: volunteers work alone (no /signal, no rooms). (One config object: a second `config` key
     // used to replace this one and PEERS=0 was ignored.)
     ...(process.env.PEERS === '0' ? { peers: false } : {}),
-    honouredLogs: (process.env.HONOURED_LOGS ?? '')
-      .split(',')
-      .map((k) => k.trim())
-      .filter((k) => k !== ''),
+    honouredLogs,
   },
   ...(existsSync(widgetScript) ? { widgetScript } : {}),
 }).catch((e: Error) => {
@@ -104,6 +115,7 @@ console.log(`Bricolage coordinator listening on ${shown}`);
 console.log(`  data:        ${dataDir}${'job' in seeded ? ` (seeded the demo project, job ${seeded.job})` : ''}`);
 if (databaseUrl) console.log(`  database:    ${new URL(databaseUrl).host}${new URL(databaseUrl).pathname} (Postgres)`);
 console.log(`  public key:  ${coordinator.publicKey}`);
+if (honouredLogs.length > 0) console.log(`  honours:     receipts of the logs ${honouredLogs.join(', ')}`);
 if (coordinator.operator.created) {
   // Shown this once; `npm run coordinator -- operator-token` reads it from the data directory again.
   console.log(`  operator:    ${coordinator.operator.token}`);
