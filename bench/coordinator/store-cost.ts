@@ -61,7 +61,7 @@ async function measure(synchronous: 'FULL' | 'NORMAL', results: number, batch: n
       });
       await store.stageWorkUnits(job, 'b', chunk, Date.now());
     }
-    const committed = await store.commitBatch(job, 'b', units);
+    const committed = await store.commitBatch(job, 'b', units, Date.now());
     if (!committed.ok) throw new Error(committed.error.message);
 
     let leaseUs = 0;

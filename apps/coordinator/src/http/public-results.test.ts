@@ -76,6 +76,30 @@ describe('public results', () => {
     for (const lease of plain) expect(lease).not.toHaveProperty('tag');
   });
 
+  it('never lists known-answer units: which units they are, and their answers, stay the researcher’s', async () => {
+    const job = await researcher.createSquareJob({ redundancy: single, publicResults: true, knownAnswerRate: 1 });
+    const uploaded = Date.now();
+    // The known answers first: they are the job's first results, finished at upload, before anyone computed.
+    const known = [100, 200, 300]
+      .map((n) => ({ input: toBase64(squareInput(n)), expected: toBase64(square(squareInput(n))), tag: `k=${n}` }))
+      .map((line) => `${JSON.stringify(line)}\n`)
+      .join('');
+    expect((await researcher.request('POST', API.workUnits(job), known, 'application/x-ndjson')).status).toBe(200);
+    await researcher.addSquares(job, 1, 2);
+    const published = async (query = '') => lines(await fetch(`${coordinator.url}${API.publicResults(job)}${query}`));
+    expect(await published()).toEqual([]);
+
+    const v = await SimVolunteer.create(coordinator.url);
+    await v.computeAndSubmit((await v.lease(10)).leases, square);
+    expect((await published()).map((l) => l.tag)).toEqual(['n=1', 'n=2']);
+    // A page is read on past them: the first result after the cursor is there, not an empty page.
+    expect((await published('?after=0&limit=1')).map((l) => l.tag)).toEqual(['n=1']);
+    // The researcher's own download has every result, the known answers as of their upload.
+    const mine = await lines(await researcher.request('GET', API.results(job)));
+    expect(mine.map((l) => l.tag)).toEqual(['k=100', 'k=200', 'k=300', 'n=1', 'n=2']);
+    for (const l of mine.slice(0, 3)) expect(l.at).toBeGreaterThanOrEqual(uploaded);
+  });
+
   it("keeps every other job's results private: 403, and 404 for no such job", async () => {
     const job = await researcher.createSquareJob({ redundancy: single });
     const res = await fetch(coordinator.url + API.publicResults(job));

@@ -47,7 +47,7 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       if (!job) throw new ApiError('not_found', `no job ${id}`);
       if (job.definition.publicResults !== true)
         throw new ApiError('forbidden', `job ${id} does not publish its results (publicResults is off)`);
-      return c.body(resultsStream(deps.store, id, query.after, query.limit), 200, {
+      return c.body(resultsStream(deps.store, id, query.after, query.limit, { knownAnswers: false }), 200, {
         'content-type': 'application/x-ndjson',
       });
     },

@@ -191,11 +191,13 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
         // A chunked body has no declared length to hold it to: Node's parser says whether it ended properly.
         if ((c.env as { incoming?: IncomingMessage } | undefined)?.incoming?.complete === false)
           throw new ApiError('bad_request', 'the request body was cut before its end; nothing was added');
+        const now = deps.clock.now();
         const committed = await deps.store.commitBatch(
           job.id,
           batch,
           staged,
-          key ? { key, bodyHash: body.digest(), at: deps.clock.now() } : undefined,
+          now,
+          key ? { key, bodyHash: body.digest(), at: now } : undefined,
         );
         if (!committed.ok) throw ApiError.from(committed.error);
         return answer(committed.value.summary, committed.value.replayed);

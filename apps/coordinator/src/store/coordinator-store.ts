@@ -234,9 +234,11 @@ export class CoordinatorStore implements Store {
     job: JobId,
     batch: string,
     staged: number,
+    now: number,
     key?: UploadKey & { readonly at: number },
   ): Promise<Result<CommittedUpload>> {
-    return this.#step(0, (ctx) => commitBatch(ctx, job, batch, staged, key));
+    // `now` is when the batch's known-answer units are finished (their results' time), as uploaded.
+    return this.#step(now, (ctx) => commitBatch(ctx, job, batch, staged, key));
   }
 
   uploadByKey(job: JobId, key: string): Promise<(UploadKey & { readonly summary: BatchSummary }) | null> {

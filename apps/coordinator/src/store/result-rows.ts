@@ -34,5 +34,6 @@ export function toResultRow<Bytes>(r: ResultSqlRow<Bytes>, bytes: (b: Bytes) => 
     output: r.output ? bytes(r.output) : null,
     reason: r.reason,
     at: r.finished_at,
+    knownAnswer: r.state === 'probe',
   };
 }

@@ -156,6 +156,8 @@ export interface ResultRow {
   readonly output: Uint8Array | null;
   readonly reason: string | null;
   readonly at: number;
+  /** A known-answer unit: its result is the answer its researcher gave (never public: results-stream.ts). */
+  readonly knownAnswer: boolean;
 }
 
 export interface StoredReceipt {
@@ -239,6 +241,7 @@ export interface Store {
     job: JobId,
     batch: string,
     staged: number,
+    now: number,
     key?: UploadKey & { readonly at: number },
   ): Promise<Result<CommittedUpload>>;
   /** The upload committed under `key` for this job, if any. */
