@@ -8,7 +8,7 @@ import { ManualClock, seededRandom } from './clock';
 import { NOT_VOTING_RETRY_S } from './http/volunteer';
 import { DEFAULT_TRUST } from './rules/reputation';
 import { describeBackends } from './testing/backends';
-import { square, squareInput, wrongSquare } from './testing/fixtures';
+import { Researcher, square, squareInput, wrongSquare } from './testing/fixtures';
 import { useGrid } from './testing/grid-fixture';
 import { errorResult, SimVolunteer } from './testing/sim-volunteer';
 
@@ -78,6 +78,33 @@ describeBackends('a volunteer’s standing', (backend) => {
     expect(line).toMatchObject({ workUnit: 'wu_1', state: 'validated' });
     expect(await accomplice!.stats()).toMatchObject({ invalid: 1 });
     expect(await liar!.stats()).toMatchObject({ valid: 0, credit: 0 });
+  });
+
+  it('refuses a result that fails a known answer of a volunteer-paid project, but keeps the key’s vote', async () => {
+    // A volunteer earns credit on the operator's job, and opens a project its credit pays for.
+    const [funder, partner, honest, other] = await volunteers(4);
+    const earn = await grid.researcher.createSquareJob({ name: 'earn' });
+    await grid.researcher.addSquares(earn, 1, 3);
+    for (const v of [funder!, partner!]) await v.computeAndSubmit((await v.lease(3)).leases, square);
+    const opened = await funder!.post<{ token: string }>(API.myFundedProject, { name: 'mine' });
+    const mine = new Researcher(grid.coordinator.url, opened.body.token);
+    // Its job's one known answer is wrong (a mistake, or meant to silence whoever computes it).
+    const job = await mine.createSquareJob({ knownAnswerRate: 1 });
+    const line = { input: toBase64(squareInput(7)), expected: toBase64(wrongSquare(squareInput(7))) };
+    expect(
+      (await mine.request('POST', API.workUnits(job), `${JSON.stringify(line)}\n`, 'application/x-ndjson')).ok,
+    ).toBe(true);
+    const probe = await honest!.lease(1);
+    expect(probe.leases).toHaveLength(1);
+    await honest!.computeAndSubmit(probe.leases, square);
+    expect(await honest!.stats()).toMatchObject({ flagged: false, valid: 0, credit: 0 });
+    // It still votes: with another key it validates the operator's next unit.
+    const next = await grid.researcher.createSquareJob({ name: 'next' });
+    await grid.researcher.addSquares(next, 20, 1);
+    expect((await mine.request('POST', API.pause(job))).ok).toBe(true);
+    for (const v of [honest!, other!]) await v.computeAndSubmit((await v.lease(1)).leases, square);
+    expect((await grid.researcher.progress(next)).counts).toMatchObject({ validated: 1 });
+    expect(await honest!.stats()).toMatchObject({ valid: 1 });
   });
 
   it('re-checks what a trusted key validated alone once it gives a wrong answer, and takes back a unit the re-check disputes', async () => {

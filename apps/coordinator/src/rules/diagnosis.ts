@@ -58,7 +58,8 @@ export function eligibleVolunteers(
     if (!fit.ok) count(fit.why);
     // Able to run it, but its own standing keeps it from leasing anything: it will not run this job either.
     else if (v.shutOut?.why === 'errors') count('returned too many errors: no leases for up to an hour');
-    else if (v.shutOut?.why === 'not_voting') count('its results no longer count: too many disagreed with others');
+    else if (v.shutOut?.why === 'not_voting')
+      count('its results no longer count: it failed a known answer or was outvoted too often');
     else eligible.push({ volunteer: v, backend: fit.backend });
   }
   return { eligible, reasons };

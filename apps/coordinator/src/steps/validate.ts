@@ -198,7 +198,12 @@ export function judgeProbe(
   if (good) {
     credit(ctx, job, wu.id, current, current.outputHash, true);
     chargeFunder(ctx, job, wu.id, 1);
-  } else discredit(ctx, job, current.replica, current.volunteer, 'known_answer_failed');
+  } else if (job.funder !== null)
+    // A volunteer-paid project is anyone's with some credit, and so are its answers: a wrong one taking away the
+    // vote of every key that computed it would let one volunteer silence the honest grid. The result is refused;
+    // the key's standing is left to the operators' projects' known answers and to quorums.
+    ctx.changes.setReplica(current.replica, { state: 'invalid', output: null });
+  else discredit(ctx, job, current.replica, current.volunteer, 'known_answer_failed');
 }
 
 /**
