@@ -4,11 +4,18 @@ import { loadOcrModels } from '@bricolage/workloads/node';
 import { describe, expect, it } from 'vitest';
 import { onnxModelProblem } from './onnx';
 
-const spec = (inputs: string[], outputs: string[]): OnnxSpec => ({
+/** Each tensor's shape as its job gives it (the cnn workload's, the OCR jobs'); [1] for names no model has. */
+const SHAPES: Record<string, number[]> = {
+  images: [1, 1, 16, 16],
+  probabilities: [1, 10],
+  image: [1, 640, 640],
+  prob: [1, 1, 160, 160],
+};
+const spec = (inputs: string[], outputs: string[], shapes: Record<string, number[]> = SHAPES): OnnxSpec => ({
   kind: 'onnx',
   model: 'a'.repeat(64) as never,
-  inputs: inputs.map((name) => ({ name, dtype: 'float32', shape: [1] })),
-  outputs: outputs.map((name) => ({ name, dtype: 'float32', shape: [1] })),
+  inputs: inputs.map((name) => ({ name, dtype: 'float32', shape: shapes[name] ?? [1] })),
+  outputs: outputs.map((name) => ({ name, dtype: 'float32', shape: shapes[name] ?? [1] })),
   forbidNaN: false,
 });
 
@@ -18,7 +25,26 @@ describe('an ONNX job’s model at admission', () => {
     // The OCR jobs' models (pretrained, from npm, after the workload's surgery), with their jobs' tensor names.
     const ocr = loadOcrModels();
     expect(onnxModelProblem(spec(['image'], ['prob']), ocr.detection)).toBeNull();
-    expect(onnxModelProblem(spec(['image'], ['classes']), ocr.recognition)).toBeNull();
+    const recognition = { image: [8, 48, 640], classes: [8, 40] };
+    expect(onnxModelProblem(spec(['image'], ['classes'], recognition), ocr.recognition)).toBeNull();
+  });
+
+  it('refuses shapes the model contradicts, which would fail every unit at the volunteers', () => {
+    // The model's images are [?, 1, 16, 16]: any number of them, each 1 × 16 × 16.
+    expect(
+      onnxModelProblem(
+        spec(['images'], ['probabilities'], { images: [8, 1, 16, 16], probabilities: [8, 10] }),
+        buildCnnModel(),
+      ),
+    ).toBeNull();
+    expect(
+      onnxModelProblem(
+        spec(['images'], ['probabilities'], { images: [8, 1, 8, 8], probabilities: [8, 10, 1] }),
+        buildCnnModel(),
+      )?.message,
+    ).toBe(
+      "spec.model: the spec's shapes do not fit the model: input images is [?, 1, 16, 16] in the model, not [8, 1, 8, 8]; output probabilities is [?, 10] in the model, not [8, 10, 1]",
+    );
   });
 
   it('admits a stackable job only on a model whose inputs and outputs take any size first', () => {
@@ -28,7 +54,9 @@ describe('an ONNX job’s model at admission', () => {
     expect(onnxModelProblem(stackable, fixed)?.message).toBe(
       "spec.stackable: the model's input images, output probabilities have a fixed first dimension; stacking units needs a symbolic one (or set stackable to false)",
     );
-    expect(onnxModelProblem(spec(['images'], ['probabilities']), fixed)).toBeNull();
+    expect(
+      onnxModelProblem(spec(['images'], ['probabilities'], { images: [8, 1, 16, 16], probabilities: [8, 10] }), fixed),
+    ).toBeNull();
   });
 
   it('refuses bytes that are not an ONNX model', () => {

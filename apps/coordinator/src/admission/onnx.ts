@@ -9,6 +9,8 @@ interface Field {
   readonly number: number;
   readonly wire: number;
   readonly bytes?: Uint8Array;
+  /** A varint's value (wire 0). */
+  readonly value?: number;
 }
 
 /** The fields of one protobuf message, or null when the bytes are not one (a bad tag, a length past the end). */
@@ -33,8 +35,9 @@ export function protobufFields(bytes: Uint8Array): Field[] | null {
     const wire = tag % 8;
     if (number === 0) return null;
     if (wire === 0) {
-      if (varint() === null) return null;
-      fields.push({ number, wire });
+      const value = varint();
+      if (value === null) return null;
+      fields.push({ number, wire, value });
     } else if (wire === 1 || wire === 5) {
       at += wire === 1 ? 8 : 4;
       if (at > bytes.length) return null;
@@ -90,6 +93,33 @@ function fixedFirstDimension(value: readonly Field[]): boolean {
   return first?.some((f) => f.number === DIM_VALUE && f.wire === 0) ?? false;
 }
 
+/**
+ * A graph input's or output's dimensions as the model declares them: each a fixed size, or null (symbolic or
+ * unsaid); null for the whole when the model declares no shape (it then takes any).
+ */
+function declaredShape(value: readonly Field[]): (number | null)[] | null {
+  const shape = child(child(child(value, VALUE_TYPE), TYPE_TENSOR), TENSOR_SHAPE);
+  if (!shape) return null;
+  return shape
+    .filter((f) => f.number === SHAPE_DIM && f.bytes)
+    .map(
+      (f) => protobufFields(f.bytes as Uint8Array)?.find((d) => d.number === DIM_VALUE && d.wire === 0)?.value ?? null,
+    );
+}
+
+/** Where the spec's shape of `tensor` contradicts the model's declared one, said; null when it does not. */
+function shapeProblem(
+  kind: 'input' | 'output',
+  tensor: { name: string; shape: readonly number[] },
+  value: readonly Field[],
+): string | null {
+  const declared = declaredShape(value);
+  if (!declared) return null;
+  const shown = `[${declared.map((d) => d ?? '?').join(', ')}]`;
+  const fits = declared.length === tensor.shape.length && declared.every((d, i) => d === null || d === tensor.shape[i]);
+  return fits ? null : `${kind} ${tensor.name} is ${shown} in the model, not [${tensor.shape.join(', ')}]`;
+}
+
 /** Why the model cannot serve the spec, or null. */
 export function onnxModelProblem(spec: OnnxSpec, model: Uint8Array): Failure | null {
   const refuse = (why: string) => fail('bad_request', `spec.model: ${why}`).error;
@@ -120,5 +150,11 @@ export function onnxModelProblem(spec: OnnxSpec, model: Uint8Array): Failure | n
         `spec.stackable: the model's ${fixed.join(', ')} ${fixed.length > 1 ? 'have' : 'has'} a fixed first dimension; stacking units needs a symbolic one (or set stackable to false)`,
       ).error;
   }
+  // A shape the model contradicts fails every unit at the volunteers ("invalid dimensions"): said here instead.
+  const shapes = [
+    ...spec.inputs.map((t) => shapeProblem('input', t, inputs.get(t.name)!)),
+    ...spec.outputs.map((t) => shapeProblem('output', t, outputs.get(t.name)!)),
+  ].filter((p) => p !== null);
+  if (shapes.length > 0) return refuse(`the spec's shapes do not fit the model: ${shapes.join('; ')}`);
   return null;
 }

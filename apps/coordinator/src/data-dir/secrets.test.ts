@@ -49,8 +49,8 @@ describe('the data directory and the coordinator keys', () => {
       expect(mode(join(layout.keys, file))).toBe(0o600);
       expect(readFileSync(join(layout.keys, file))).toHaveLength(32);
     }
-    // Only the coordinator's heartbeat is left there.
-    expect(metaKeys(layout.database)).toEqual(['alive_at']);
+    // Only the coordinator's heartbeat and the log's public key (steps/log-key.ts) are there: no secret.
+    expect(metaKeys(layout.database)).toEqual(['alive_at', 'log_key']);
     const seed = readFileSync(join(layout.keys, 'coordinator.key'));
     expect(first.publicKey).toBe(coordinatorKeyFromSeed(seed).publicKey);
     const again = await startCoordinator({ dataDir, log: () => undefined });
@@ -91,8 +91,8 @@ describe('the data directory and the coordinator keys', () => {
     expect(readFileSync(join(layout.keys, 'coordinator.key'))).toEqual(Buffer.from(seed));
     expect(readFileSync(join(layout.keys, 'token.key'))).toEqual(Buffer.from(tokenKey));
     expect([mode(dataDir), mode(layout.database)]).toEqual([0o700, 0o600]);
-    // Only the coordinator's heartbeat is left there.
-    expect(metaKeys(layout.database)).toEqual(['alive_at']);
+    // Only the coordinator's heartbeat and the log's public key (steps/log-key.ts) are there: no secret.
+    expect(metaKeys(layout.database)).toEqual(['alive_at', 'log_key']);
     expect(inDatabaseFiles(layout.database, seed)).toBe(false);
     expect(inDatabaseFiles(layout.database, tokenKey)).toBe(false);
 
