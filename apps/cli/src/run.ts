@@ -96,11 +96,6 @@ async function dispatch(argv: readonly string[], io: Io): Promise<ExitCode> {
   }
   const [noun, verb, ...rest] = positionals;
   const wrong = () => out.usage(`unknown command: ${positionals.join(' ')}`, USAGE);
-  const jobArg = (text: string | undefined): JobId | null => {
-    const id = JobId.safeParse(text);
-    return id.success ? id.data : null;
-  };
-
   if (noun === 'login') {
     if (verb === undefined || rest.length > 0) return out.usage('login takes one URL', USAGE);
     return loginCommand(out, verb, flags);
@@ -112,6 +107,29 @@ async function dispatch(argv: readonly string[], io: Io): Promise<ExitCode> {
   if (noun === 'project' && verb !== 'key') {
     if (verb !== 'create' || rest.length !== 1) return wrong();
     return projectCreate(out, rest[0] as string, flags);
+  }
+
+  // A command's JOB is checked before connecting: a missing one is a usage mistake whether or not there is a login.
+  let id: JobId | undefined;
+  if (noun === 'job' && (verb === 'show' || verb === 'pause' || verb === 'resume' || verb === 'cancel')) {
+    if (rest.length > 1) return out.usage(`job ${verb} takes one job id`, USAGE);
+    const arg = jobArg(`job ${verb}`, rest[0]);
+    if (!arg.ok) return out.usage(arg.problem, USAGE);
+    id = arg.id;
+  }
+  if (noun === 'wus') {
+    if (verb !== 'add' || rest.length > 2) return wrong();
+    // `wus add FILE` is what a shell leaves of `wus add $JOB FILE` when JOB is empty: the id is what is missing.
+    const arg = jobArg('wus add', rest.length === 2 || JobId.safeParse(rest[0]).success ? rest[0] : undefined);
+    if (!arg.ok) return out.usage(arg.problem, USAGE);
+    if (rest.length < 2) return out.usage('wus add takes a job id and FILE, DIR or - (stdin)', USAGE);
+    id = arg.id;
+  }
+  if (noun === 'watch' || noun === 'results') {
+    if (rest.length > 0) return out.usage(`${noun} takes one job id`, USAGE);
+    const arg = jobArg(noun, verb);
+    if (!arg.ok) return out.usage(arg.problem, USAGE);
+    id = arg.id;
   }
 
   // Every other command works on the project of the token.
@@ -132,25 +150,36 @@ async function dispatch(argv: readonly string[], io: Io): Promise<ExitCode> {
   if (noun === 'job') {
     if (verb === 'create' && rest.length === 1) return jobCreate(out, c, rest[0] as string, flags);
     if (verb === 'list' && rest.length === 0) return jobList(out, c);
-    if ((verb === 'show' || verb === 'pause' || verb === 'resume' || verb === 'cancel') && rest.length === 1) {
-      const id = jobArg(rest[0]);
-      if (!id) return out.usage(`not a job id: ${rest[0]} (job ids look like job_0123456789abcdef)`, USAGE);
-      return verb === 'show' ? jobShow(out, c, id) : jobAction(out, c, verb, id);
-    }
-    return wrong();
+    if (id === undefined) return wrong();
+    return verb === 'show' ? jobShow(out, c, id) : jobAction(out, c, verb as 'pause' | 'resume' | 'cancel', id);
   }
+  if (id === undefined) return wrong();
   if (noun === 'wus') {
-    if (verb !== 'add' || rest.length !== 2) return wrong();
-    const id = jobArg(rest[0]);
-    if (!id) return out.usage(`not a job id: ${rest[0]}`, USAGE);
     const batch = flags.batch === undefined ? undefined : Number(flags.batch);
     if (batch !== undefined && !(Number.isInteger(batch) && batch >= 1 && batch <= 100_000))
       return out.usage(`--batch must be a whole number of units from 1 to 100000, not ${flags.batch}`, USAGE);
     return wusAdd(out, c, id, rest[1] as string, { batch, restart: flags.restart });
   }
-  const id = jobArg(verb);
-  if (!id || rest.length > 0) return out.usage(`${noun} takes one job id`, USAGE);
   if (noun === 'watch') return watch(out, c, id);
   if (!flags.out) return out.usage('results needs --out FILE (it appends, and resumes from the last line)', USAGE);
   return results(out, c, id, flags.out);
+}
+
+const JOB_ID_LOOKS = 'job ids look like job_0123456789abcdef';
+
+/**
+ * The JOB argument of `command`, or what is wrong with it. An empty or missing one is what
+ * `JOB=$(bricolage job create … --quiet)` leaves when the create failed, so it is said as such.
+ */
+function jobArg(command: string, text: string | undefined): { ok: true; id: JobId } | { ok: false; problem: string } {
+  if (text === undefined)
+    return { ok: false, problem: `${command} takes a job id, and none was given (${JOB_ID_LOOKS})` };
+  if (text.trim() === '')
+    return {
+      ok: false,
+      problem: `${command} takes a job id, and it was empty: if it came from \`job create --quiet\`, that create failed (${JOB_ID_LOOKS})`,
+    };
+  const id = JobId.safeParse(text);
+  if (!id.success) return { ok: false, problem: `${command} takes one job id: ${text} is not one (${JOB_ID_LOOKS})` };
+  return { ok: true, id: id.data };
 }
