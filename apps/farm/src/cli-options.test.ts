@@ -23,6 +23,37 @@ describe('farm --coordinator', () => {
   });
 });
 
+describe('farm --coordinator twice', () => {
+  it('refuses the same coordinator given twice, by origin, before Chromium starts', () => {
+    const run = farm(
+      '--coordinator',
+      'http://localhost:8851',
+      '--coordinator',
+      'HTTP://LocalHost:8851/',
+      '--chromium',
+      '/nonexistent/chromium',
+    );
+    expect(run.stderr).toContain(
+      'farm: --coordinator HTTP://LocalHost:8851/ is the same coordinator as --coordinator http://localhost:8851 (http://localhost:8851)',
+    );
+    expect(run.stderr).toContain('usage: npm run farm');
+    expect(run.status).toBe(2);
+  });
+
+  it('takes two different ones on to the next check (here: no Chromium, exit 4)', () => {
+    const run = farm(
+      '--coordinator',
+      'http://localhost:8851',
+      '--coordinator',
+      'http://localhost:8852',
+      '--chromium',
+      '/nonexistent/chromium',
+    );
+    expect(run.stderr).not.toContain('same coordinator');
+    expect(run.status).toBe(4);
+  });
+});
+
 describe('farm options it does not know', () => {
   it('are a usage mistake, said in a line with the usage and exit 2, not a stack trace', () => {
     for (const args of [['--bogus'], ['--wus', '-3']]) {

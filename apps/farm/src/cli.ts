@@ -90,6 +90,15 @@ const coordinators = values.coordinator.map((text) => {
     return fail(`--coordinator ${text} is not an http:// or https:// URL (e.g. http://localhost:8787)`);
   return url;
 });
+// The same coordinator twice asks the page to add a grid it already has: every tab then failed, after Chromium
+// had started, with "the page would not add the grid". Compared by origin: the farm talks to each at its origin.
+coordinators.forEach((url, i) => {
+  const first = coordinators.findIndex((other) => other.origin === url.origin);
+  if (first !== i)
+    fail(
+      `--coordinator ${values.coordinator[i]} is the same coordinator as --coordinator ${values.coordinator[first]} (${url.origin}): give each one once`,
+    );
+});
 const [coordinator = fail('--coordinator is required'), ...others] = coordinators;
 const browser = findChromium(values.chromium);
 if (!browser.ok) fail(browser.message, EXIT.noChromium);
