@@ -6,7 +6,8 @@ import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT } from './exit';
-import { type Grid, REPO, SQUARES, startGrid, volunteer } from './testing/grid';
+import { fromBase64, toBase64 } from '@bricolage/protocol';
+import { type Grid, REPO, SQUARES, squaresTwin, startGrid, volunteer } from './testing/grid';
 
 const units = (n: number) =>
   execFileSync(process.execPath, [join(SQUARES, 'make-units.mjs'), String(n)], { encoding: 'utf8' });
@@ -117,6 +118,31 @@ describe('job commands', () => {
     const refused = await grid.cli(['job', 'resume', job, '--json']);
     expect(refused.exit).toBe(EXIT.refused);
     expect(refused.json()).toMatchObject({ ok: false, error: { code: 'job_not_active' }, exit: EXIT.refused });
+  });
+
+  it('show and watch count known-answer units with the others, so that the figures add up', async () => {
+    const twin = await squaresTwin();
+    const lines = units(16)
+      .trim()
+      .split('\n')
+      .map((line, i) => {
+        if (i >= 5) return line;
+        const unit = JSON.parse(line) as { input: string };
+        return JSON.stringify({ ...unit, expected: toBase64(twin(fromBase64(unit.input))) });
+      });
+    expect((await grid.cli(['wus', 'add', job, '-'], { stdin: `${lines.join('\n')}\n` })).exit).toBe(EXIT.ok);
+    const before = await grid.cli(['job', 'show', job]);
+    expect(before.stdout).toContain('16 work units: 5 known answers, 0 validated, 0 failed, 0 in progress, 11 waiting');
+    await volunteer(
+      grid.url,
+      2,
+      async () => (await grid.coordinator.store.getJob(job as never))?.state === 'completed',
+    );
+    const after = await grid.cli(['job', 'show', job]);
+    expect(after.stdout).toContain('16 work units: 5 known answers, 11 validated, 0 failed, 0 in progress, 0 waiting');
+    const watched = await grid.cli(['watch', job]);
+    expect(watched.exit, watched.stderr).toBe(EXIT.ok);
+    expect(watched.stdout).toContain(`${job} completed: 5 known answers, 11 validated, 0 failed`);
   });
 
   it('says which job it cannot find, and what a job id looks like', async () => {

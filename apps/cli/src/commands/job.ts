@@ -28,8 +28,16 @@ function describe(job: Job): string {
   return `${kernel}, ${sizes.input} bytes in, ${sizes.output} out, quorum ${d.redundancy.minQuorum}`;
 }
 
+/**
+ * All the job's work units. The known-answer ones (lines with `expected`) are not in `counts`: the progress
+ * reports them apart, as `knownAnswer`, and their results are there from the moment they are added.
+ */
 export const total = (p: JobProgress): number =>
-  p.counts.unsent + p.counts.in_progress + p.counts.validated + p.counts.failed + p.counts.cancelled;
+  p.knownAnswer + p.counts.unsent + p.counts.in_progress + p.counts.validated + p.counts.failed + p.counts.cancelled;
+
+/** `5 known answers, ` for a job that has any, so that the counts after it add up to `total`. */
+export const knownAnswers = (p: JobProgress): string =>
+  p.knownAnswer > 0 ? `${p.knownAnswer} known answer${p.knownAnswer === 1 ? '' : 's'}, ` : '';
 
 export async function jobCreate(
   out: Output,
@@ -129,7 +137,7 @@ export async function jobShow(out: Output, client: BricolageClient, id: JobId): 
   return out.done({ job, progress }, [
     `${job.id}  ${job.definition.name}  (${job.state})`,
     `  ${describe(job)}`,
-    `  ${total(progress)} work units: ${c.validated} validated, ${c.failed} failed, ${c.in_progress} in progress, ${c.unsent} waiting, ${c.cancelled} cancelled`,
+    `  ${total(progress)} work units: ${knownAnswers(progress)}${c.validated} validated, ${c.failed} failed, ${c.in_progress} in progress, ${c.unsent} waiting, ${c.cancelled} cancelled`,
     `  ${progress.diagnosis.stalled ? 'stalled: ' : ''}${progress.diagnosis.why}`,
   ]);
 }
