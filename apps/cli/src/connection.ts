@@ -39,14 +39,34 @@ export function urlProblem(url: string): string | null {
   return null;
 }
 
+/** A project's client, and what to say when the coordinator refuses its token. */
+export interface Researcher extends BricolageClient {
+  readonly refusedToken: string;
+}
+
+/**
+ * How to get a new token: log in with one, or, for a login that `project open` made from `keyBackup`, open the
+ * project again (its user was never shown a brk_ token, and opening it on the volunteer page replaced this one).
+ */
+export function refusedToken(url: string, keyBackup?: string): string {
+  if (keyBackup === undefined)
+    return `The coordinator at ${url} refused the project token: log in again with \`bricolage login ${url} --token brk_…\`.`;
+  const file = /^[\w@%+=:,./-]+$/.test(keyBackup) ? keyBackup : `'${keyBackup.replaceAll("'", `'\\''`)}'`;
+  return (
+    `The coordinator at ${url} refused the project token, as it does once the project is opened on the volunteer ` +
+    `page: run \`bricolage project open --key-backup ${file}\` again for a new one.`
+  );
+}
+
 /** A client for a project's routes: --token, else BRICOLAGE_TOKEN, else the login's token. */
-export function researcher(io: Io, flags: ConnectionFlags): ClientResult<BricolageClient> {
+export function researcher(io: Io, flags: ConnectionFlags): ClientResult<Researcher> {
   const config = login(io);
   if (!config.ok) return config;
   const url = coordinatorUrl(io, flags, config.value);
   const bad = urlProblem(url);
   if (bad) return { ok: false, error: { code: 'invalid_input', message: bad } };
-  const token = flags.token ?? envVar(io, 'BRICOLAGE_TOKEN') ?? config.value?.token;
+  const given = flags.token ?? envVar(io, 'BRICOLAGE_TOKEN');
+  const token = given ?? config.value?.token;
   if (!token)
     return {
       ok: false,
@@ -55,13 +75,14 @@ export function researcher(io: Io, flags: ConnectionFlags): ClientResult<Bricola
         message: 'not logged in: run `bricolage login URL --token brk_…` (or pass --token, or set BRICOLAGE_TOKEN)',
       },
     };
-  return { ok: true, value: createClient({ url, token }) };
+  const keyBackup = given === undefined ? config.value?.keyBackup : undefined;
+  return { ok: true, value: { ...createClient({ url, token }), refusedToken: refusedToken(url, keyBackup) } };
 }
 
 /** A refused project token, said so that the fix is obvious. */
-export function explain(error: ClientError, url: string): string | undefined {
-  if (error.code === 'unauthorized')
-    return `The coordinator at ${url} refused the project token: log in again with \`bricolage login ${url} --token brk_…\`.`;
+export function explain(error: ClientError, client: Pick<Researcher, 'url' | 'refusedToken'>): string | undefined {
+  const { url } = client;
+  if (error.code === 'unauthorized') return client.refusedToken;
   if (error.code === 'network') return `Is the coordinator running at ${url}? (--url, BRICOLAGE_URL, or log in.)`;
   return undefined;
 }

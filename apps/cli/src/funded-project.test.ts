@@ -2,6 +2,7 @@
 // credit, and logs the CLI in to it; the project's jobs are made and listed as any project's are.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createClient } from '@bricolage/client';
 import { generateSigningKeyPair } from '@bricolage/protocol';
 import { createKeyBackup } from '@bricolage/receipts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -13,10 +14,12 @@ const PASSPHRASE = 'correct horse battery';
 describe('project open, with a volunteer key backup', () => {
   let grid: Grid;
   let key: string;
+  let privateKey: CryptoKey;
   beforeEach(async () => {
     grid = await startGrid();
     const pair = await generateSigningKeyPair(true);
     key = pair.publicKeyText;
+    privateKey = pair.privateKey;
     const backup = await createKeyBackup(
       { publicKey: key, privateKey: pair.privateKey, createdAt: Date.now() },
       PASSPHRASE,
@@ -43,6 +46,27 @@ describe('project open, with a volunteer key backup', () => {
     expect(listed.stdout).toContain(job.stdout.trim());
     const again = await grid.cli(args, { env });
     expect(again.json<{ project: { id: string } }>().project.id).toBe(project.project.id);
+  });
+
+  it('once the project is opened on the page, a refused token says to open it here again, not to log in', async () => {
+    const env = { BRICOLAGE_KEY_PASSPHRASE: PASSPHRASE };
+    const args = ['project', 'open', '--key-backup', 'key.json', '--url', grid.url];
+    expect((await grid.cli(args, { env })).exit).toBe(EXIT.ok);
+    // "Open my project" on the volunteer page: the same request, signed with the key, and a new token.
+    const page = await createClient({ url: grid.url }).openFundedProject({ publicKey: key, privateKey }, { name: 'x' });
+    expect(page.ok).toBe(true);
+    const refused = await grid.cli(['job', 'list']);
+    expect(refused.exit).toBe(EXIT.unauthorized);
+    expect(refused.stderr).toContain(
+      `run \`bricolage project open --key-backup ${join(grid.dir, 'key.json')}\` again for a new one`,
+    );
+    expect(refused.stderr).not.toContain('bricolage login');
+    // A token given on the command line is not the one `project open` stored: logging in is what fixes that.
+    const given = await grid.cli(['job', 'list', '--token', 'brk_wrong']);
+    expect(given.stderr).toContain(`log in again with \`bricolage login ${grid.url} --token brk_…\``);
+    // Opening it again here works.
+    expect((await grid.cli(args, { env })).exit).toBe(EXIT.ok);
+    expect((await grid.cli(['job', 'list'])).exit).toBe(EXIT.ok);
   });
 
   it('refuses a wrong passphrase, or none, and opens nothing', async () => {

@@ -2,22 +2,23 @@
 // as it does for a cut download, instead of throwing the write's error from the middle of the download.
 import { existsSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
-import type { BricolageClient, ResultItem } from '@bricolage/client';
+import type { ResultItem } from '@bricolage/client';
 import type { JobId } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
 import { results } from './commands/results';
+import type { Researcher } from './connection';
 import { EXIT } from './exit';
 import { Output } from './io';
 
 const JOB = 'job_0123456789abcdef' as JobId;
 
 /** A coordinator whose job has `n` results, each line as it would send it. */
-function client(n: number): BricolageClient {
+function client(n: number): Researcher {
   return {
     url: 'http://grid.test',
     getJob: async () => ({
       ok: true,
-      value: { job: { state: 'completed' }, progress: { counts: { validated: n, failed: 0 } } },
+      value: { job: { state: 'completed' }, progress: { counts: { validated: n, failed: 0 }, knownAnswer: 0 } },
     }),
     async *results(): AsyncGenerator<ResultItem> {
       for (let cursor = 1; cursor <= n; cursor++) {
@@ -25,7 +26,7 @@ function client(n: number): BricolageClient {
         yield { type: 'result', line, text: JSON.stringify(line) } as unknown as ResultItem;
       }
     },
-  } as unknown as BricolageClient;
+  } as unknown as Researcher;
 }
 
 function io() {

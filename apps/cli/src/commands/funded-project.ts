@@ -59,7 +59,13 @@ export async function projectOpen(out: Output, flags: FundedProjectFlags): Promi
         : undefined,
     );
   const { project, token } = opened.value;
-  writeConfig(configDir(io.env), { url: client.url, token, project: { id: project.id, name: project.name } });
+  // The key backup is kept so that a refused token (the project opened again on the page) says to run this again.
+  writeConfig(configDir(io.env), {
+    url: client.url,
+    token,
+    project: { id: project.id, name: project.name },
+    keyBackup: resolve(io.cwd, file),
+  });
   return out.done({ project, token, volunteer: identity.publicKey }, [
     `project ${project.id} (${project.name}) is paid from the credit of key ${identity.publicKey}`,
     `logged in to ${client.url} as this project (${configPath(configDir(io.env))})`,

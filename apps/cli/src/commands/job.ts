@@ -1,6 +1,6 @@
 // `bricolage job create|list|show|pause|resume|cancel`.
 import { resolve } from 'node:path';
-import type { BricolageClient, ClientError } from '@bricolage/client';
+import type { ClientError } from '@bricolage/client';
 import { configDir, projectKeyPath, readJob, readProjectKey } from '@bricolage/client/node';
 import {
   type CreateJobRequest,
@@ -10,7 +10,7 @@ import {
   type JobProgress,
   keyFingerprint,
 } from '@bricolage/protocol';
-import { explain } from '../connection';
+import { explain, type Researcher } from '../connection';
 import type { ExitCode } from '../exit';
 import type { Output } from '../io';
 import { keyMismatch, publishedKey } from '../published-key';
@@ -41,7 +41,7 @@ export const knownAnswers = (p: JobProgress): string =>
 
 export async function jobCreate(
   out: Output,
-  client: BricolageClient,
+  client: Researcher,
   path: string,
   flags: { readonly quiet?: boolean | undefined },
 ): Promise<ExitCode> {
@@ -58,7 +58,7 @@ export async function jobCreate(
     if (!stored.ok)
       return out.fail(
         named(stored.error),
-        `${explain(stored.error, client.url) ?? `Uploading ${file.name} failed.`} No job was created.`,
+        `${explain(stored.error, client) ?? `Uploading ${file.name} failed.`} No job was created.`,
       );
     out.note(`uploaded ${file.name} (${file.bytes.length} bytes, sha256 ${file.hash.slice(0, 12)}…)`);
   }
@@ -86,11 +86,11 @@ export async function jobCreate(
  */
 export async function createSigned(
   out: Output,
-  client: BricolageClient,
+  client: Researcher,
   request: CreateJobRequest,
 ): Promise<{ ok: true; value: Job } | { ok: false; error: ClientError; hint: string | undefined }> {
   const project = await client.myProject(call(out));
-  if (!project.ok) return { ok: false, error: project.error, hint: explain(project.error, client.url) ?? '' };
+  if (!project.ok) return { ok: false, error: project.error, hint: explain(project.error, client) ?? '' };
   const dir = configDir(out.io.env);
   const key = await readProjectKey(dir, project.value.id);
   if (!key.ok) return { ok: false, error: key.error, hint: '' };
@@ -112,7 +112,7 @@ export async function createSigned(
         );
       if (mismatch) return { ok: false, error: created.error, hint: `${mismatch.error.message}. ${mismatch.hint}` };
     }
-    return { ok: false, error: created.error, hint: explain(created.error, client.url) };
+    return { ok: false, error: created.error, hint: explain(created.error, client) };
   }
   // Said only once the coordinator took an unsigned job: the project has no key yet, so `project key` can make it.
   if (!key.value)
@@ -120,18 +120,18 @@ export async function createSigned(
   return created;
 }
 
-export async function jobList(out: Output, client: BricolageClient): Promise<ExitCode> {
+export async function jobList(out: Output, client: Researcher): Promise<ExitCode> {
   const jobs = await client.listJobs(call(out));
-  if (!jobs.ok) return out.fail(jobs.error, explain(jobs.error, client.url));
+  if (!jobs.ok) return out.fail(jobs.error, explain(jobs.error, client));
   const lines = jobs.value.map(
     (j) => `${j.id}  ${j.state.padEnd(9)}  ${new Date(j.createdAt).toISOString().slice(0, 16)}  ${j.definition.name}`,
   );
   return out.done({ jobs: jobs.value }, lines.length > 0 ? lines : ['no jobs yet: bricolage job create DIR']);
 }
 
-export async function jobShow(out: Output, client: BricolageClient, id: JobId): Promise<ExitCode> {
+export async function jobShow(out: Output, client: Researcher, id: JobId): Promise<ExitCode> {
   const shown = await client.getJob(id, call(out));
-  if (!shown.ok) return out.fail(shown.error, explain(shown.error, client.url));
+  if (!shown.ok) return out.fail(shown.error, explain(shown.error, client));
   const { job, progress } = shown.value;
   const c = progress.counts;
   return out.done({ job, progress }, [
@@ -144,12 +144,12 @@ export async function jobShow(out: Output, client: BricolageClient, id: JobId): 
 
 export async function jobAction(
   out: Output,
-  client: BricolageClient,
+  client: Researcher,
   action: 'pause' | 'resume' | 'cancel',
   id: JobId,
 ): Promise<ExitCode> {
   const run = { pause: client.pauseJob, resume: client.resumeJob, cancel: client.cancelJob }[action];
   const done = await run(id, call(out));
-  if (!done.ok) return out.fail(done.error, explain(done.error, client.url));
+  if (!done.ok) return out.fail(done.error, explain(done.error, client));
   return out.done({ job: done.value }, [`${done.value.id} is ${done.value.state}`]);
 }

@@ -2,7 +2,7 @@
 import { createClient } from '@bricolage/client';
 import { configDir, configPath, writeConfig } from '@bricolage/client/node';
 import { createInterface } from 'node:readline/promises';
-import { envVar, explain, urlProblem } from '../connection';
+import { envVar, explain, refusedToken, urlProblem } from '../connection';
 import type { ExitCode } from '../exit';
 import type { Io, Output } from '../io';
 
@@ -32,7 +32,10 @@ export async function loginCommand(
   const client = createClient({ url, token });
   const project = await client.myProject(io.signal ? { signal: io.signal } : {});
   if (!project.ok)
-    return out.fail(project.error, `${explain(project.error, client.url) ?? ''} Nothing was stored.`.trim());
+    return out.fail(
+      project.error,
+      `${explain(project.error, { url: client.url, refusedToken: refusedToken(client.url) }) ?? ''} Nothing was stored.`.trim(),
+    );
   const dir = configDir(io.env);
   writeConfig(dir, { url: client.url, token, project: { id: project.value.id, name: project.value.name } });
   return out.done({ url: client.url, project: project.value, config: configPath(dir) }, [

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
-import { type BricolageClient, newUploadId, uploadWorkUnits, workUnitLine } from '@bricolage/client';
+import { newUploadId, uploadWorkUnits, workUnitLine } from '@bricolage/client';
 import { fromBase64, type JobId } from '@bricolage/protocol';
 import {
   type Box,
@@ -23,7 +23,7 @@ import {
   recognitionJob,
 } from '@bricolage/workloads';
 import { loadOcrModels, type OcrModels } from '@bricolage/workloads/node';
-import { explain } from '../connection';
+import { explain, type Researcher } from '../connection';
 import { outFileProblem, writeWholeFile } from '../out-file';
 import { EXIT, type ExitCode } from '../exit';
 import { Output } from '../io';
@@ -83,7 +83,7 @@ function readPages(dir: string): { ok: true; pages: Page[] } | { ok: false; mess
 /** Stores the model, creates the job, uploads the units, and waits for the grid to finish it. */
 async function runStage(
   out: Output,
-  client: BricolageClient,
+  client: Researcher,
   bundle: JobBundle,
   units: { input: Uint8Array; tag: string }[],
 ): Promise<
@@ -93,7 +93,7 @@ async function runStage(
   const call = out.io.signal ? { signal: out.io.signal } : {};
   for (const blob of bundle.blobs) {
     const stored = await client.putBlob(blob, call);
-    if (!stored.ok) return { ok: false, exit: out.fail(stored.error, explain(stored.error, client.url)) };
+    if (!stored.ok) return { ok: false, exit: out.fail(stored.error, explain(stored.error, client)) };
   }
   const created = await createSigned(out, client, bundle.request);
   if (!created.ok) return { ok: false, exit: out.fail(created.error, created.hint) };
@@ -105,7 +105,7 @@ async function runStage(
     units.map((u) => workUnitLine(u)),
     { ...call, uploadId: newUploadId(), batchUnits: 100 },
   );
-  if (!uploaded.ok) return { ok: false, exit: out.fail(uploaded.error, explain(uploaded.error, client.url)) };
+  if (!uploaded.ok) return { ok: false, exit: out.fail(uploaded.error, explain(uploaded.error, client)) };
   const watched = await watch(stageOutput(out), client, job);
   if (watched !== EXIT.ok) {
     const message = `job ${job} (${created.value.definition.name}) did not complete`;
@@ -117,7 +117,7 @@ async function runStage(
   const outputs = new Map<string, Uint8Array>();
   const failed = new Map<string, string>();
   for await (const item of client.results(job, call)) {
-    if (item.type === 'error') return { ok: false, exit: out.fail(item.error, explain(item.error, client.url)) };
+    if (item.type === 'error') return { ok: false, exit: out.fail(item.error, explain(item.error, client)) };
     const { tag, state, output, reason } = item.line;
     if (tag === null) continue;
     if (state === 'validated' && output !== null) outputs.set(tag, fromBase64(output));
@@ -135,7 +135,7 @@ const stageOutput = (out: Output): Output =>
 
 export async function ocr(
   out: Output,
-  client: BricolageClient,
+  client: Researcher,
   dir: string,
   flags: { readonly out?: string | undefined; readonly name?: string | undefined },
 ): Promise<ExitCode> {

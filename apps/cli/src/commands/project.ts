@@ -11,9 +11,8 @@ import {
   readProjectKey,
   writeConfig,
 } from '@bricolage/client/node';
-import type { BricolageClient } from '@bricolage/client';
 import { keyFingerprint } from '@bricolage/protocol';
-import { coordinatorUrl, envVar, explain, login, urlProblem } from '../connection';
+import { coordinatorUrl, envVar, explain, login, type Researcher, urlProblem } from '../connection';
 import type { ExitCode } from '../exit';
 import type { Output } from '../io';
 import { keyMismatch, publishedKey } from '../published-key';
@@ -86,12 +85,12 @@ export async function projectCreate(out: Output, name: string, flags: ProjectFla
  * once the first signed job exists, and from then on refuses jobs not signed by it: so once it publishes one,
  * no other is made here, and a key file that is not that one is refused.
  */
-export async function projectKey(out: Output, client: BricolageClient): Promise<ExitCode> {
+export async function projectKey(out: Output, client: Researcher): Promise<ExitCode> {
   const call = out.io.signal ? { signal: out.io.signal } : {};
   const project = await client.myProject(call);
-  if (!project.ok) return out.fail(project.error, explain(project.error, client.url));
+  if (!project.ok) return out.fail(project.error, explain(project.error, client));
   const published = await publishedKey(client, project.value.id, call);
-  if (!published.ok) return out.fail(published.error, explain(published.error, client.url));
+  if (!published.ok) return out.fail(published.error, explain(published.error, client));
   const dir = configDir(out.io.env);
   const path = projectKeyPath(dir, project.value.id);
   const local = await readProjectKey(dir, project.value.id);

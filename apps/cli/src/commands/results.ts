@@ -14,9 +14,9 @@ import {
   writeSync,
 } from 'node:fs';
 import { resolve } from 'node:path';
-import type { BricolageClient, ClientError } from '@bricolage/client';
+import type { ClientError } from '@bricolage/client';
 import type { JobId, JobState, ResultLine } from '@bricolage/protocol';
-import { explain } from '../connection';
+import { explain, type Researcher } from '../connection';
 import type { ExitCode } from '../exit';
 import type { Output } from '../io';
 import { progress } from '../progress';
@@ -100,7 +100,7 @@ export function resumePoint(
  * many of this job's, or all of them, and say it was complete.
  */
 async function checkOwner(
-  client: BricolageClient,
+  client: Researcher,
   job: JobId,
   file: string,
   last: LastLine,
@@ -108,7 +108,7 @@ async function checkOwner(
 ): Promise<{ ok: true } | { ok: false; error: ClientError; hint: string | undefined }> {
   let found: ResultLine | null = null;
   for await (const item of client.results(job, { after: last.cursor - 1, limit: 1, ...(signal ? { signal } : {}) })) {
-    if (item.type === 'error') return { ok: false, error: item.error, hint: explain(item.error, client.url) };
+    if (item.type === 'error') return { ok: false, error: item.error, hint: explain(item.error, client) };
     found ??= item.line;
   }
   const same =
@@ -137,11 +137,11 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
 }
 
-export async function results(out: Output, client: BricolageClient, job: JobId, file: string): Promise<ExitCode> {
+export async function results(out: Output, client: Researcher, job: JobId, file: string): Promise<ExitCode> {
   const io = out.io;
   const call = io.signal ? { signal: io.signal } : {};
   const shown = await client.getJob(job, call);
-  if (!shown.ok) return out.fail(shown.error, explain(shown.error, client.url));
+  if (!shown.ok) return out.fail(shown.error, explain(shown.error, client));
   const path = resolve(io.cwd, file);
   const found = resumePoint(path);
   if ('problem' in found)

@@ -1,9 +1,9 @@
 // `bricolage watch JOB`: the job's event stream as a live bar with rate and ETA, the stall diagnosis and the
 // volunteers' errors as they change; it ends when the job completes (exit 0) or is cancelled (exit 6), and
 // reconnects when the stream drops (a coordinator restart), giving up after a few failed tries.
-import type { BricolageClient, ClientError } from '@bricolage/client';
+import type { ClientError } from '@bricolage/client';
 import type { JobId, JobProgress } from '@bricolage/protocol';
-import { explain } from '../connection';
+import { explain, type Researcher } from '../connection';
 import { EXIT, type ExitCode } from '../exit';
 import type { Output } from '../io';
 import { duration, progress } from '../progress';
@@ -42,7 +42,7 @@ export const finished = (p: JobProgress): number => p.knownAnswer + p.counts.val
 
 export async function watch(
   out: Output,
-  client: BricolageClient,
+  client: Researcher,
   job: JobId,
   now: () => number = Date.now,
 ): Promise<ExitCode> {
@@ -125,7 +125,7 @@ export async function watch(
   const error = lastError ?? { code: 'network' as const, message: 'the event stream ended' };
   return out.fail(
     error,
-    explain(error, client.url) ?? (last ? `Last seen: ${finished(last)} of ${total(last)} finished.` : undefined),
+    explain(error, client) ?? (last ? `Last seen: ${finished(last)} of ${total(last)} finished.` : undefined),
   );
 }
 

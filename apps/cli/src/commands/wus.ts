@@ -2,13 +2,7 @@
 // then batches go up with Idempotency-Keys, and each committed batch is recorded under the config dir, so
 // that after a cut the same command resumes where the upload stopped (adding nothing twice).
 import { resolve } from 'node:path';
-import {
-  type BricolageClient,
-  DEFAULT_BATCH_BYTES,
-  newUploadId,
-  uploadWorkUnits,
-  workUnitProblem,
-} from '@bricolage/client';
+import { DEFAULT_BATCH_BYTES, newUploadId, uploadWorkUnits, workUnitProblem } from '@bricolage/client';
 import {
   clearUploadState,
   configDir,
@@ -21,7 +15,7 @@ import {
   writeUploadState,
 } from '@bricolage/client/node';
 import { ioSizes, type JobId } from '@bricolage/protocol';
-import { explain } from '../connection';
+import { explain, type Researcher } from '../connection';
 import type { ExitCode } from '../exit';
 import type { Output } from '../io';
 import { progress } from '../progress';
@@ -35,7 +29,7 @@ export interface WusFlags {
 
 export async function wusAdd(
   out: Output,
-  client: BricolageClient,
+  client: Researcher,
   job: JobId,
   path: string,
   flags: WusFlags,
@@ -43,7 +37,7 @@ export async function wusAdd(
   const io = out.io;
   const call = io.signal ? { signal: io.signal } : {};
   const shown = await client.getJob(job, call);
-  if (!shown.ok) return out.fail(shown.error, explain(shown.error, client.url));
+  if (!shown.ok) return out.fail(shown.error, explain(shown.error, client));
   const { spec } = shown.value.job.definition;
   const sizes = ioSizes(spec);
 
@@ -112,7 +106,7 @@ export async function wusAdd(
           ? `The upload was cut: ${where}. Run the same command again to resume; nothing is added twice.`
           : outcome.error.code === 'invalid_input'
             ? `Run with --restart to upload this input as a new upload (the ${state.units} units already added stay).`
-            : `${explain(outcome.error, client.url) ?? ''} ${where}; the refused batch added nothing.`.trim();
+            : `${explain(outcome.error, client) ?? ''} ${where}; the refused batch added nothing.`.trim();
       return out.fail(outcome.error, hint);
     }
     clearUploadState(statePath);

@@ -12,6 +12,11 @@ export const Config = z.object({
   token: z.string().min(1),
   /** The project the token is for, as the coordinator named it at login. */
   project: z.object({ id: z.string(), name: z.string() }).optional(),
+  /**
+   * The key backup (absolute path) that `bricolage project open` logged in with: its token is replaced when the
+   * volunteer opens the project on the page, and opening it again here is how to get the new one.
+   */
+  keyBackup: z.string().optional(),
 });
 export type Config = z.infer<typeof Config>;
 
