@@ -1,7 +1,31 @@
-import type { VolunteerStore } from '@bricolage/receipts';
+import type { ListedProject } from '@bricolage/protocol';
+import type { StoredIdentity, VolunteerStore } from '@bricolage/receipts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PublicApi } from '../api';
 import { Grid, gridDatabase, gridOrigin } from './grid';
+
+// A computing grid's volunteer without a worker: it asks the grid for its counters through the grid's fetch (as the
+// real one asks for leases and counters), and holds no receipts.
+vi.mock('@bricolage/runtime', () => ({
+  createVolunteer: async (options: { fetch: typeof fetch; coordinator: string }) => ({
+    id: 'volunteer',
+    on: () => () => undefined,
+    start: async () => undefined,
+    stop: async () => undefined,
+    close: async () => undefined,
+    pause: () => undefined,
+    resume: () => undefined,
+    setThrottle: () => undefined,
+    setProjects: () => undefined,
+    flush: async () => true,
+    status: async () => ({ counts: { leased: 0, computed: 0, failed: 0 } }),
+    stats: async () => {
+      await options.fetch(`${options.coordinator}/stats`);
+      return { ok: true, value: { valid: 0 } };
+    },
+    receipts: async () => ({ ok: true, value: { receipts: [], next: null } }),
+  }),
+}));
 
 describe('gridOrigin', () => {
   it('keeps the origin of an http(s) address, whatever follows it', () => {
@@ -54,6 +78,7 @@ describe('Grid', () => {
 
   afterEach(() => {
     vi.useRealTimers();
+    vi.unstubAllGlobals();
   });
 
   it('asks one thing at a time: a poll that outlasts the interval is not joined by the next ones', async () => {
@@ -89,6 +114,46 @@ describe('Grid', () => {
     answer();
     await vi.advanceTimersByTimeAsync(3_000);
     expect(asked).toBe(6);
+    await grid.close();
+  });
+
+  it('computing after a reload while its grid was down, lists its projects once the grid answers again', async () => {
+    vi.useFakeTimers();
+    let up = false;
+    vi.stubGlobal('fetch', async () => {
+      if (!up) throw new TypeError('Failed to fetch');
+      return new Response('{}');
+    });
+    const project = { id: 'p1', name: 'One' } as unknown as ListedProject;
+    const grid = new Grid({
+      deps: {
+        publicApi: (base, fetcher) =>
+          ({
+            wellKnown: () => fetcher(`${base}/.well-known`).then(() => ({ publicKey: 'k' })),
+            projects: () => fetcher(`${base}/projects`).then(() => [project]),
+          }) as unknown as PublicApi,
+        openStore: async () =>
+          ({
+            closed: false,
+            totals: async () => [],
+            lastIndex: async () => -1,
+            close: () => undefined,
+          }) as unknown as VolunteerStore,
+      },
+      setting: { url: 'https://b.example', key: 'k', share: 100, servedProjects: null },
+      identity: async () => ({ publicKey: 'volunteer', privateKey: {} as CryptoKey }) as StoredIdentity,
+      pauseWhenHidden: () => false,
+      onChange: () => undefined,
+    });
+    await grid.open();
+    await grid.start();
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(grid.view.online).toBe(false);
+    expect(grid.view.projects).toEqual([]);
+    up = true;
+    await vi.advanceTimersByTimeAsync(2 * 3_000);
+    expect(grid.view.online).toBe(true);
+    expect(grid.view.projects).toEqual([project]);
     await grid.close();
   });
 });

@@ -88,6 +88,13 @@ export class Grid {
   #opened: Promise<void> | null = null;
   /** A poll is under way (`#poll`). */
   #polling = false;
+  /**
+   * Its key and projects were read since it last failed to answer: after an outage (or a page loaded while it was
+   * down) they are read again as soon as it answers, computing or not.
+   */
+  #publicRead = false;
+  /** The reading of its key and projects under way (`readPublic`): one at a time. */
+  #readingPublic: Promise<void> | null = null;
   #view: GridView;
 
   constructor(options: GridOptions) {
@@ -148,9 +155,17 @@ export class Grid {
   }
 
   /** Its published key and projects; a failure only marks it offline. */
-  async readPublic(): Promise<void> {
+  readPublic(): Promise<void> {
+    this.#readingPublic ??= this.#readPublic().finally(() => {
+      this.#readingPublic = null;
+    });
+    return this.#readingPublic;
+  }
+
+  async #readPublic(): Promise<void> {
     try {
       const [known, projects] = await Promise.all([this.api.wellKnown(), this.api.projects()]);
+      this.#publicRead = true;
       this.#set({ keyChanged: known.publicKey === this.#setting.key ? null : known.publicKey, projects });
     } catch (error) {
       console.warn(`grid ${this.#setting.url} did not answer`, error);
@@ -218,11 +233,14 @@ export class Grid {
       const response = await fetch(input, init);
       if (this.#view.online !== true) {
         this.#set({ online: true });
-        // Back: deliver what waited without sitting out the submitter's backoff.
+        // Back: deliver what waited without sitting out the submitter's backoff, and show its projects again
+        // (a computing grid's polls only sync receipts, so nothing else would read them).
         if (this.#volunteer) void this.#volunteer.flush(15_000);
+        if (!this.#publicRead) void this.readPublic();
       }
       return response;
     } catch (error) {
+      this.#publicRead = false;
       if (this.#view.online !== false) this.#set({ online: false });
       throw error;
     }
@@ -264,8 +282,11 @@ export class Grid {
     if (this.#closed || this.#polling) return;
     this.#polling = true;
     try {
-      if (this.#started && this.#volunteer) await this.#sync(this.#volunteer);
-      else if (this.#view.online !== true) await this.readPublic();
+      const volunteer = this.#started ? this.#volunteer : null;
+      // Its key and projects while it answers but they are unread (the last reading got an error back); and,
+      // while it does not compute, the check of whether it answers at all.
+      if (this.#view.online === true ? !this.#publicRead : !volunteer) await this.readPublic();
+      if (volunteer) await this.#sync(volunteer);
     } catch (error) {
       void error; // Offline, or a refused request: `#fetch` has recorded which; the next poll asks again.
     } finally {
