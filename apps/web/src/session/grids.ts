@@ -70,6 +70,13 @@ export class Grids {
       const known = await this.#o.publicApi(url, fetch).wellKnown();
       if (typeof known.publicKey !== 'string' || known.publicKey === '')
         return this.#refuse(`${url} publishes no key.`);
+      // The same coordinator under another name (127.0.0.1 for localhost, a second domain): a second pipeline
+      // would lease from it with the same key, and the same credit would show twice.
+      const { coordinatorKey, settings } = this.#o.model.view();
+      if (known.publicKey === coordinatorKey || known.publicKey === settings.coordinatorKey)
+        return this.#refuse('That is the coordinator this page came from.');
+      const same = this.#settings().find((s) => s.key === known.publicKey);
+      if (same) return this.#refuse(`That grid is already here, as ${same.url}.`);
       const setting: GridSetting = { url, key: known.publicKey, share: 100, servedProjects: null };
       await this.#save([...this.#settings(), setting]);
       const grid = await this.#open(setting);
