@@ -1,5 +1,5 @@
-// A command that takes a JOB, given none or an empty one (what `JOB=$(bricolage job create … --quiet)` leaves when
-// the create failed): a usage mistake, said before connecting, not "unknown command".
+// A command given fewer arguments than it takes (a JOB missing or empty, as `JOB=$(bricolage job create … --quiet)`
+// leaves when the create failed; job create without its DIR): a usage mistake, said before connecting, not "unknown command".
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from './exit';
@@ -56,5 +56,18 @@ describe('a missing or empty job id', () => {
     const run = await cli(['job', 'show', 'squares']);
     expect(run.exit).toBe(EXIT.usage);
     expect(run.stderr).toContain('job show takes one job id: squares is not one');
+  });
+
+  it('job create without a DIR, or with two, says so before connecting, exit 2', async () => {
+    const none = await cli(['job', 'create']);
+    expect(none.exit).toBe(EXIT.usage);
+    expect(none.stderr).toContain('job create takes one DIR or job.json, and none was given');
+    expect(none.stderr).not.toContain('unknown command:');
+    const two = await cli(['job', 'create', 'a', 'b']);
+    expect(two.exit).toBe(EXIT.usage);
+    expect(two.stderr).toContain('job create takes one DIR or job.json, not 2');
+    const list = await cli(['job', 'list', 'extra']);
+    expect(list.exit).toBe(EXIT.usage);
+    expect(list.stderr).toContain('job list takes nothing more');
   });
 });

@@ -117,6 +117,13 @@ async function dispatch(argv: readonly string[], io: Io): Promise<ExitCode> {
     if (!arg.ok) return out.usage(arg.problem, USAGE);
     id = arg.id;
   }
+  // Said before connecting too: without a login, "unknown command" or "run login first" would hide the mistake.
+  if (noun === 'job' && verb === 'create' && rest.length !== 1)
+    return out.usage(
+      `job create takes one DIR or job.json, ${rest.length === 0 ? 'and none was given' : `not ${rest.length}`}`,
+      USAGE,
+    );
+  if (noun === 'job' && verb === 'list' && rest.length > 0) return out.usage('job list takes nothing more', USAGE);
   if (noun === 'wus') {
     if (verb !== 'add' || rest.length > 2) return wrong();
     // `wus add FILE` is what a shell leaves of `wus add $JOB FILE` when JOB is empty: the id is what is missing.
