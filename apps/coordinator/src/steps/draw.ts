@@ -3,7 +3,7 @@
 // order, two keys leasing back to back received the same replicas: a cabal needed nothing more.
 import type { JobId, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
 import { Draw, type Holder, mayHold, networkOf } from '../rules/assignment';
-import type { Candidate, UnitHolder, VolunteerOrigin } from '../store/records';
+import type { Candidate, UnitHolder, VolunteerOrigin, WindowUnits } from '../store/records';
 import type { StepContext, StepLimits } from './context';
 import type { InlineBudget } from './inline-budget';
 
@@ -26,7 +26,7 @@ export function holderOf(volunteer: VolunteerKey, origin: VolunteerOrigin | null
 }
 
 /**
- * Up to `want` units of the job `me` may hold, drawn at random from each window. Only the units drawn have their
+ * Up to `want` units of the job `me` may hold, of those `units` says, drawn at random from each window. Only the units drawn have their
  * holders read and checked, as many as are still wanted at a time (twice as many after a round that found some
  * it may not hold, so that a crowded window takes a few statements, not one per unit): a unit at a time had all
  * 64 of its window's holders read (holdersOf, 7.5 % of the coordinator's time at batch 1). Which units are drawn
@@ -39,13 +39,14 @@ export async function drawUnits(
   me: Holder,
   want: number,
   budget: InlineBudget,
+  units: WindowUnits,
 ): Promise<{ units: Candidate[]; full: boolean }> {
   const { tx, limits, now, random } = ctx;
   const size = Math.max(WINDOW_MIN, WINDOW_FACTOR * want);
   const drawn: WorkUnitNumber[] = [];
   let after: WorkUnitNumber | 0 = 0;
   for (let i = 0; i < WINDOWS && drawn.length < want; i++) {
-    const window = await tx.leaseWindow(job, backend, me.volunteer as VolunteerKey, size, after);
+    const window = await tx.leaseWindow(job, backend, me.volunteer as VolunteerKey, size, after, units);
     const last = window[window.length - 1];
     if (last === undefined) break;
     after = last;
@@ -68,8 +69,7 @@ export async function drawUnits(
   // lease's time (190 of 300 ms).
   drawn.sort((x, y) => x - y);
   const fit = budget.fitting(await tx.inlineSizes(drawn, limits.inlineInputBytes));
-  const units = await tx.drawnUnits(drawn.slice(0, fit), limits.inlineInputBytes);
-  return { units, full: fit < drawn.length };
+  return { units: await tx.drawnUnits(drawn.slice(0, fit), limits.inlineInputBytes), full: fit < drawn.length };
 }
 
 function byUnit(rows: readonly UnitHolder[], limits: StepLimits): Map<WorkUnitNumber, Holder[]> {

@@ -150,7 +150,7 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
       }
     }
     if (jobRoom > 0 && !answerFull) {
-      const drawn = await drawUnits(ctx, job.id, backend, me, jobRoom, budget);
+      const drawn = await drawUnits(ctx, job.id, backend, me, jobRoom, budget, 'any');
       for (const candidate of drawn.units) if (!grant(candidate, false)) break;
       if (drawn.full) answerFull = true;
     }

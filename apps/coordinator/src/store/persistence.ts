@@ -34,6 +34,7 @@ import type {
   ImportClaim,
   VolunteerRecord,
   UnitHolder,
+  WindowUnits,
   WorkUnitChange,
 } from './records';
 import type { BatchSummary, ResultRow, StagedWorkUnit, StoredReceipt, UploadKey } from './store';
@@ -63,6 +64,11 @@ export interface ProjectRows {
   claimImports(rows: readonly ImportClaim[]): Promise<ImportClaim[]>;
   /** Replicas issued so far of the jobs' unfinished work units: what the funder may still be debited. */
   issuedUnfinished(jobs: readonly JobId[]): Promise<number>;
+  /**
+   * Replicas the job's started units (one issued at least) still want before they can validate: what its funder's
+   * balance keeps for them before it starts new units (rules/funding.ts). From an index of those units alone.
+   */
+  startedWant(job: JobId): Promise<number>;
   replaceEmbeddingOrigins(project: ProjectId, origins: readonly string[]): Promise<void>;
 }
 
@@ -137,9 +143,9 @@ export interface LeaseRows {
   volunteer(key: VolunteerKey): Promise<VolunteerRecord | null>;
   /**
    * The ids of up to `limit` units of the job above `after` that want a replica, lowest first, of this backend
-   * class when the unit is bound to one, that this volunteer never held; locked, skipping rows another
-   * transaction holds. Leasing draws from them at random (rules/assignment.ts `sample`): ids alone, from an
-   * index, since most of the window is not drawn.
+   * class when the unit is bound to one, that this volunteer never held, of those `units` says; locked, skipping
+   * rows another transaction holds. Leasing draws from them at random (rules/assignment.ts `sample`): ids alone,
+   * from an index, since most of the window is not drawn.
    */
   leaseWindow(
     job: JobId,
@@ -147,6 +153,7 @@ export interface LeaseRows {
     volunteer: VolunteerKey,
     limit: number,
     after: WorkUnitNumber | 0,
+    units: WindowUnits,
   ): Promise<WorkUnitNumber[]>;
   /**
    * The units drawn, in id order, each with its tag and its input when that is at most `inlineBytes` long (to

@@ -110,6 +110,13 @@ export interface ReturnedRow {
   readonly voting: boolean;
 }
 
+/**
+ * Which of a job's wanting units a lease window reads: any; those started (a replica issued, a result or a lease
+ * out or expired, still short of their quorum); or those never issued. A funded job whose balance is short
+ * finishes its started units first (rules/funding.ts).
+ */
+export type WindowUnits = 'any' | 'started' | 'new';
+
 /** A work unit offered for leasing, with its input when it is small enough to travel in the lease. */
 export interface Candidate {
   readonly workUnit: WorkUnitRecord;

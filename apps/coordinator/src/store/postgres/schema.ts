@@ -116,4 +116,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   -- A key's open leases, lowest first: what a page starting afresh takes back (steps/lease.ts heldBack).
   CREATE INDEX replicas_volunteer_leased ON replicas(volunteer, id) WHERE state = 'leased';
   `,
+  `
+  -- A job's started units still short of their quorum (see the SQLite schema).
+  CREATE INDEX work_units_started ON work_units(job, id, hr_class) WHERE need > 0 AND issued > 0;
+  `,
 ];

@@ -11,6 +11,7 @@ import type {
   UnitHolder,
   VolunteerDelta,
   VolunteerRecord,
+  WindowUnits,
   WorkUnitChange,
 } from '../records';
 import { byShape } from '../change-shapes';
@@ -36,6 +37,9 @@ import { REPLICA_COLUMNS, UNIT_COLUMNS, type Column } from './pg-rows';
 import type { LeaseRows, ResultRows } from '../persistence';
 import type { PgQueries } from './queries';
 
+/** Which units each kind of window reads, by how many replicas they were issued. */
+const ISSUED: Record<WindowUnits, string> = { any: '', started: 'AND w.issued > 0', new: 'AND w.issued = 0' };
+
 export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
   async lockVolunteer(key: VolunteerKey): Promise<VolunteerRecord> {
     // An upsert that always updates: it locks the row whether it was there or not.
@@ -58,10 +62,12 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
     volunteer: VolunteerKey,
     limit: number,
     after: WorkUnitNumber | 0,
+    units: WindowUnits,
   ): Promise<WorkUnitNumber[]> {
+    // Started units are found in their own index (work_units_started), whose condition this one implies.
     const rows = await db.q<{ id: number }>(
       `SELECT w.id FROM work_units w
-       WHERE w.job = $1 AND w.id > $5 AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = $2)
+       WHERE w.job = $1 AND w.id > $5 AND w.need > 0 ${ISSUED[units]} AND (w.hr_class IS NULL OR w.hr_class = $2)
          AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = $3)
        ORDER BY w.id LIMIT $4 FOR UPDATE OF w SKIP LOCKED`,
       [job, backend, volunteer, limit, after],

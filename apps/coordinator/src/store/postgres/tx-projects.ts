@@ -73,6 +73,14 @@ export const projectRows = (db: PgQueries): ProjectRows & BlobRows => ({
     return Number(row?.n ?? 0);
   },
 
+  async startedWant(job: JobId): Promise<number> {
+    const row = await db.one<{ n: string }>(
+      'SELECT COALESCE(SUM(need), 0) AS n FROM work_units WHERE job = $1 AND need > 0 AND issued > 0',
+      [job],
+    );
+    return Number(row?.n ?? 0);
+  },
+
   async embeddingOrigins(project: ProjectId): Promise<string[]> {
     const rows = await db.q<{ origin: string }>(
       'SELECT origin FROM project_embedding WHERE project = $1 ORDER BY origin COLLATE "C"',

@@ -199,4 +199,9 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE staged_blobs;
   ALTER TABLE staged_by_rowid RENAME TO staged_blobs;
   `,
+  `
+  -- A job's started units still short of their quorum: what a funded job whose balance is short leases first, and
+  -- what its funder's balance keeps back for them (steps/fund.ts), found without reading every wanting unit.
+  CREATE INDEX work_units_started ON work_units(job, id, hr_class) WHERE need > 0 AND issued > 0;
+  `,
 ];

@@ -11,6 +11,7 @@ import type {
   UnitHolder,
   VolunteerDelta,
   VolunteerRecord,
+  WindowUnits,
   WorkUnitChange,
 } from '../records';
 import { byShape } from '../change-shapes';
@@ -36,6 +37,17 @@ import { bindable, UNIT_COLUMNS, REPLICA_COLUMNS } from './sqlite-rows';
 import { chunks, type SqliteStatements } from './statements';
 import type { LeaseRows, ResultRows } from '../persistence';
 
+/**
+ * The index and condition of each kind of window: the started units from their own index (a funded job short of
+ * credit may have a handful among a million wanting); units never issued from the window's, skipping the few
+ * started ones.
+ */
+const WINDOW_SQL: Record<WindowUnits, { readonly index: string; readonly issued: string }> = {
+  any: { index: 'work_units_window', issued: '' },
+  started: { index: 'work_units_started', issued: 'AND w.issued > 0' },
+  new: { index: 'work_units_window', issued: 'AND w.issued = 0' },
+};
+
 export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
   async lockVolunteer(key: VolunteerKey): Promise<VolunteerRecord> {
     // The group's transaction holds SQLite's one write lock already: reading the row is holding it. A key seen
@@ -58,11 +70,12 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
     volunteer: VolunteerKey,
     limit: number,
     after: WorkUnitNumber | 0,
+    units: WindowUnits,
   ): Promise<WorkUnitNumber[]> {
     return db
       .statement(
-        `SELECT w.id FROM work_units w INDEXED BY work_units_window
-       WHERE w.job = ? AND w.id > ? AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = ?)
+        `SELECT w.id FROM work_units w INDEXED BY ${WINDOW_SQL[units].index}
+       WHERE w.job = ? AND w.id > ? AND w.need > 0 ${WINDOW_SQL[units].issued} AND (w.hr_class IS NULL OR w.hr_class = ?)
          AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?)
        ORDER BY w.id LIMIT ?`,
       )

@@ -66,6 +66,15 @@ export const projectRows = (db: SqliteStatements): ProjectRows & BlobRows => ({
     return total;
   },
 
+  async startedWant(job: JobId): Promise<number> {
+    return db
+      .statement(
+        'SELECT COALESCE(SUM(need), 0) FROM work_units INDEXED BY work_units_started WHERE job = ? AND need > 0 AND issued > 0',
+      )
+      .pluck()
+      .get(job) as number;
+  },
+
   async embeddingOrigins(project: ProjectId): Promise<string[]> {
     return db
       .statement('SELECT origin FROM project_embedding WHERE project = ? ORDER BY origin')
