@@ -1,6 +1,6 @@
 // Credits that buy compute (issue 19), over real HTTP with a manual clock: a volunteer earns credit on an
-// operator's job, opens its own project with its key, and its job runs only as far as its balance pays;
-// each validated unit debits it in the log, and the balance recomputed from its own entries, verified offline,
+// operator's job, opens its own project with its key, and its job runs only as far as its balance pays, units
+// it started first; each validated unit debits it in the log, and the balance recomputed from its own entries, verified offline,
 // is the coordinator's.
 import {
   API,
@@ -50,19 +50,19 @@ describeBackends('jobs paid from a volunteer’s credit', (backend) => {
     const mine = await openProject(funder!);
     const job = await mine.createSquareJob({ name: 'paid by my credit' });
     await mine.addSquares(job, 100, 5);
-    // Quorum 2 at 10 a replica: 60 pays for 6 replicas, whoever takes them.
+    // Quorum 2 at 10 a replica: 60 pays for 6 replicas, whoever takes them: three units seen through, not
+    // five started and one finished.
     const first = await x!.lease(10);
-    expect(first.leases).toHaveLength(5);
+    expect(first.leases).toHaveLength(3);
     const second = await y!.lease(10);
-    expect(second.leases).toHaveLength(1);
+    expect(second.leases).toHaveLength(3);
     expect((await y!.lease(10)).leases).toHaveLength(0);
     await x!.computeAndSubmit(first.leases, square);
     await y!.computeAndSubmit(second.leases, square);
-    expect((await mine.progress(job)).counts.validated).toBe(1);
-    expect(await funder!.stats()).toMatchObject({ spent: 20, balance: 40 });
+    expect((await mine.progress(job)).counts).toMatchObject({ validated: 3, in_progress: 0 });
+    expect(await funder!.stats()).toMatchObject({ spent: 60, balance: 0 });
 
-    // The other four units hold a replica each, 40 committed: nothing is left to lease on, and the sweep
-    // pauses the job with that reason.
+    // Nothing is left to lease on, and the sweep pauses the job with that reason.
     await grid.coordinator.sweep();
     const paused = await progressOf(mine, job);
     expect(paused.state).toBe('paused');
@@ -72,7 +72,7 @@ describeBackends('jobs paid from a volunteer’s credit', (backend) => {
     // Earning more and resuming finishes it: 5 units × 2 replicas × 10.
     await earn(funder!, x!, 4);
     expect((await mine.request('POST', API.resume(job))).status).toBe(200);
-    await y!.computeAndSubmit((await y!.lease(10)).leases, square);
+    for (const v of [y!, x!]) await v.computeAndSubmit((await v.lease(10)).leases, square);
     expect((await mine.progress(job)).counts.validated).toBe(5);
     const stats = await funder!.stats();
     expect(stats).toMatchObject({ credit: 100, spent: 100, unspendable: 0, balance: 0 });
@@ -93,6 +93,34 @@ describeBackends('jobs paid from a volunteer’s credit', (backend) => {
     const paidFor = (await x!.receipts()).receipts.map((r) => r.receipt.body).filter((b) => b.job === job);
     expect(paidFor.length).toBeGreaterThan(0);
     for (const b of paidFor) expect(b).toMatchObject({ type: 'credit', funder: funder!.key });
+  });
+
+  it('spends a short balance on units seen through to validation, not on first replicas of many', async () => {
+    const volunteers = await Promise.all([1, 2, 3, 4, 5].map(() => SimVolunteer.create(grid.coordinator.url)));
+    const [funder, ...workers] = volunteers as [SimVolunteer, ...SimVolunteer[]];
+    // 150 credit at 10 a replica: 15 replicas, 7 units of quorum 2 and one replica over.
+    await earn(funder, workers[0]!, 15);
+    const mine = await openProject(funder);
+    const job = await mine.createSquareJob({ name: 'more units than credit' });
+    await mine.addSquares(job, 1, 100);
+    // Each in turn leases what it may and returns it, until a whole round gets nothing.
+    for (let got = true; got; ) {
+      got = false;
+      for (const v of workers) {
+        const { leases } = await v.lease(10);
+        got ||= leases.length > 0;
+        await v.computeAndSubmit(leases, square);
+      }
+    }
+    // Drawn at random from the lowest wanting units, the 15 replicas went to 15 units of which one or two
+    // validated; started units first, they buy 7 validated units and leave none half done.
+    expect((await mine.progress(job)).counts).toMatchObject({ validated: 7, in_progress: 0, unsent: 93 });
+    expect(await funder.stats()).toMatchObject({ spent: 140, balance: 10 });
+    // The 10 left cannot see a new unit through: the sweep pauses the job, saying why.
+    await grid.coordinator.sweep();
+    const paused = await progressOf(mine, job);
+    expect(paused.state).toBe('paused');
+    expect(paused.diagnosis.why).toMatch(/10 credit left uncommitted, a new unit's 2 replicas cost 20/);
   });
 
   it('keeps credit a key earned on its own job out of its balance', async () => {

@@ -1,12 +1,14 @@
 // Fund: jobs a volunteer pays for with its credit (issue 19). Each validated work unit of such a job debits
 // its funder the job's cost per work unit for every replica the unit took, in the log like a credit; a lease
-// hands out only the replicas the funder's balance still covers, counting those already out; a job whose
-// funder cannot pay for one more replica is paused with that reason by the sweep.
+// hands out only the replicas the funder's balance still covers, counting those already out, and when it is
+// short, replicas of started units first (rules/funding.ts); a job whose funder cannot pay for one more replica
+// (or for a new unit, when no started one wants any) is paused with that reason by the sweep.
 //
 // Balance = credit earned − credit earned on the key's own jobs (not spendable) − debits. Credit is only ever
 // minted by operators' jobs: a funded unit debits its cost for every replica and credits each valid one at
 // most that cost, so moving credit between keys through funded jobs never creates any.
 import type { JobId, Project, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
+import { type Funds, unfunded } from '../rules/funding';
 import type { Tx } from '../store/persistence';
 import type { VolunteerRecord } from '../store/records';
 import type { JobFacts, StepContext } from './context';
@@ -28,29 +30,28 @@ export function chargeFunder(ctx: StepContext, job: JobFacts, workUnit: WorkUnit
   });
 }
 
-/** What the funder's balance still covers once every replica already out on its jobs is paid for. */
-export async function uncommitted(
-  ctx: StepContext,
-  funder: VolunteerKey,
-  project: JobFacts['project'],
-): Promise<number> {
+/**
+ * What the funder's balance still covers once every replica already out on its jobs is paid for, and how much of
+ * that the replicas its started units still want keep back (rules/funding.ts).
+ */
+export async function fundsOf(ctx: StepContext, funder: VolunteerKey, project: JobFacts['project']): Promise<Funds> {
   const { tx } = ctx;
   const balance = balanceOf(await tx.volunteer(funder));
   let committed = 0;
+  let kept = 0;
   for (const id of await tx.jobIds({ project })) {
-    const job = await ctx.catalog.require(tx, id);
-    committed += job.definition.costPerWorkUnit * (await tx.issuedUnfinished([id]));
+    const cost = (await ctx.catalog.require(tx, id)).definition.costPerWorkUnit;
+    committed += cost * (await tx.issuedUnfinished([id]));
+    kept += cost * (await tx.startedWant(id));
   }
-  return balance - committed;
+  return { left: balance - committed, kept };
 }
 
 /** Why a funded job cannot lease another replica now, or null when it can (or is not funded). */
 export async function unfundedReason(ctx: StepContext, job: JobFacts): Promise<string | null> {
   if (!job.funder) return null;
-  const left = await uncommitted(ctx, job.funder, job.project);
-  const cost = job.definition.costPerWorkUnit;
-  if (left >= cost) return null;
-  return `its funder's balance is spent: ${round(left)} credit left uncommitted, a replica costs ${cost}`;
+  const funds = await fundsOf(ctx, job.funder, job.project);
+  return unfunded(funds, job.definition.costPerWorkUnit, job.definition.redundancy.minQuorum);
 }
 
 /** Pauses the active funded jobs whose funder cannot pay for another replica; returns them. */
@@ -67,8 +68,6 @@ export async function pauseUnfunded(ctx: StepContext): Promise<JobId[]> {
   }
   return paused;
 }
-
-const round = (n: number) => Math.round(n * 1000) / 1000;
 
 /**
  * The key's personal project, whose jobs its credit pays for: opened on its first ask, and on every later one

@@ -3,7 +3,9 @@
 // speed on a job gets a target time of work; one that did not, up to the request's `max`), within the key's
 // lease room (rules/lease-limits.ts); within a job, known-answer units at the job's rate, then units that want
 // a replica, that this volunteer never held and that the separation rule lets it hold, drawn at random
-// (draw.ts), no more of those with inline inputs than one answer carries. Each granted unit's counters move
+// (draw.ts), no more of those with inline inputs than one answer carries. A job paid from a volunteer's credit
+// gets only the replicas its funder's balance covers; when that is short, replicas of its started units first,
+// still drawn at random among them (rules/funding.ts). Each granted unit's counters move
 // (the first replica also draws its quorum: adaptive replication, rules/reputation.ts). A key past its error
 // allowance gets nothing until it refills (rules/error-budget.ts), and a key that stopped voting nothing at all.
 // A page starting afresh (`resume`) first takes back the key's open leases, unchanged (heldBack below).
@@ -14,9 +16,10 @@ import { DEFAULT_SIZING, fastestSpeed, keyCeiling, leaseSize, speedOf, volunteer
 import { DEFAULT_ERROR_BUDGET, leaseAgainAt, mayLease } from '../rules/error-budget';
 import { quorumFor } from '../rules/reputation';
 import { standingAt, trustPolicyOf } from '../rules/standing';
-import { uncommitted } from './fund';
+import { type Funds, fundedRoom } from '../rules/funding';
+import { fundsOf } from './fund';
 import { replicasWanted } from '../rules/validation';
-import type { Candidate, NewReplica, VolunteerRecord } from '../store/records';
+import type { Candidate, NewReplica, VolunteerRecord, WindowUnits } from '../store/records';
 import type { GrantedLease, LeaseOutcome, LeaseQuery, NoLease } from '../store/store';
 import type { JobFacts, StepContext } from './context';
 import { drawUnits, holderOf } from './draw';
@@ -71,8 +74,8 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
   for (const id of await tx.jobIds({ state: 'active', ...(q.project ? { project: q.project } : {}) }))
     open.push(await ctx.catalog.require(tx, id));
   const grants: { candidate: Candidate; replica: NewReplica; probe: boolean }[] = [];
-  /** Credit committed by this lease to replicas of funded jobs, per funder. */
-  const committedHere = new Map<string, number>();
+  /** Each funder's funds as the grants of this lease leave them. */
+  const fundsHere = new Map<string, { left: number; kept: number }>();
   let answerFull = false;
   // Jobs in a random order (within leaseOrder's groups): the first job fills a lease's 30 s, so in creation order a
   // researcher's new job waited behind the seeded demo's thousands of units for as long as they lasted. Each
@@ -95,11 +98,13 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
     });
     if (size.count <= 0) continue;
     let jobRoom = size.count;
+    let funds: { left: number; kept: number } | null = null;
     if (job.funder) {
       // Only the replicas its funder can still pay for, counting those out already and those granted above.
       await tx.lockVolunteer(job.funder);
-      const left = (await uncommitted(ctx, job.funder, job.project)) - (committedHere.get(job.funder) ?? 0);
-      jobRoom = Math.min(jobRoom, Math.floor(left / def.costPerWorkUnit));
+      funds = fundsHere.get(job.funder) ?? { ...(await fundsOf(ctx, job.funder, job.project)) };
+      fundsHere.set(job.funder, funds);
+      jobRoom = Math.min(jobRoom, fundedRoom(funds, def.costPerWorkUnit, def.redundancy.minQuorum).replicas);
       if (jobRoom <= 0) continue;
     }
     const planned = jobRoom;
@@ -129,7 +134,10 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
           need,
           ...(def.redundancy.homogeneous && wu.hrClass === null ? { hrClass: backend } : {}),
         });
+        // What its started units still want, as fundsOf would read it after this grant.
+        if (funds) funds.kept += def.costPerWorkUnit * (need - (wu.issued > 0 ? wu.need : 0));
       }
+      if (funds) funds.left -= def.costPerWorkUnit;
       grants.push({
         probe,
         candidate,
@@ -149,13 +157,13 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
         if (pick && !grant(pick, true)) break;
       }
     }
-    if (jobRoom > 0 && !answerFull) {
-      const drawn = await drawUnits(ctx, job.id, backend, me, jobRoom, budget, 'any');
+    for (const [units, most] of windowsFor(funds, def, jobRoom)) {
+      if (jobRoom <= 0 || answerFull) break;
+      const drawn = await drawUnits(ctx, job.id, backend, me, Math.min(jobRoom, most), budget, units);
       for (const candidate of drawn.units) if (!grant(candidate, false)) break;
       if (drawn.full) answerFull = true;
     }
     const n = planned - jobRoom;
-    if (job.funder) committedHere.set(job.funder, (committedHere.get(job.funder) ?? 0) + n * def.costPerWorkUnit);
     if (speed === null) wanted -= n;
     else seconds -= n / speed;
   }
@@ -175,6 +183,23 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
     tag: g.candidate.tag,
   }));
   return answer(granted, null);
+}
+
+/**
+ * Which units to draw from, and at most how many of each: any wanting unit, unless the job's funder cannot pay
+ * for all it would start, when its started units come first and new ones take only what their quorums leave.
+ */
+function windowsFor(
+  funds: Funds | null,
+  def: JobFacts['definition'],
+  room: number,
+): readonly (readonly [WindowUnits, number])[] {
+  const fresh = funds ? fundedRoom(funds, def.costPerWorkUnit, def.redundancy.minQuorum).fresh : room;
+  if (fresh >= room) return [['any', room]];
+  return [
+    ['started', room],
+    ['new', fresh],
+  ];
 }
 
 /** Held leases read per answer at most (a key's room is far below it by default). */
