@@ -4,4 +4,12 @@ export { buildJob, readKernelFiles, readMandelbrotWgsl, readPrimesWgsl, readWgsl
 export { MODEL_NAMES, type ModelName, modelPath } from './onnx/node';
 export { readWasm, wasmPath } from './wasm-abi/node';
 export { loadOcrModels, OCR_SOURCES, type OcrModels, ocrAssetsDir, readOcrSource } from './ocr/models';
-export { LINES_PER_PAGE, PAGE_HEIGHT, PAGE_WIDTH, type RenderedPage, renderPage } from './ocr/render';
+export {
+  LINES_PER_PAGE,
+  PAGE_HEIGHT,
+  PAGE_WIDTH,
+  type RenderedPage,
+  renderPage,
+  renderText,
+  type TextLayout,
+} from './ocr/render';
