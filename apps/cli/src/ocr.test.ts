@@ -7,8 +7,8 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { API, fromBase64, type Lease, type LeaseResponse, sha256Hex } from '@bricolage/protocol';
-import { blankImage, cerOfPage, encodePng, sumCer } from '@bricolage/workloads';
-import { loadOcrModels, renderPage } from '@bricolage/workloads/node';
+import { blankImage, cerOfPage, encodePng, sumCer, textLines } from '@bricolage/workloads';
+import { loadOcrModels, renderPage, renderText } from '@bricolage/workloads/node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GPU_CAPABILITIES, okResult, SimVolunteer } from '../../coordinator/src/testing/sim-volunteer';
 import type { PageText } from './commands/ocr';
@@ -78,7 +78,7 @@ describe('bricolage ocr', () => {
     await grid.close();
   });
 
-  it('reads a folder of pages through detection and recognition jobs, each unit validated by two volunteers', async () => {
+  it('reads a folder of pages, one tiled with long lines, through detection and recognition jobs, each unit validated by two volunteers', async () => {
     const pages = join(grid.dir, 'pages');
     mkdirSync(pages);
     const truth = [0, 1].map((i) => renderPage(18, i));
@@ -88,6 +88,11 @@ describe('bricolage ocr', () => {
       join(pages, 'page-1.jpg'),
       execFileSync('convert', ['png:-', '-quality', '90', 'jpg:-'], { input: truth[1]!.png }),
     );
+    // The third wider than the detector's canvas (4 tiles) with 3 lines of 120+ characters (read in pieces).
+    truth.push(
+      renderText(textLines(8, 3, 140), { width: 1700, height: 220, pointSize: 20, dpi: 72, margin: 30, linePitch: 60 }),
+    );
+    writeFileSync(join(pages, 'page-2.png'), truth[2]!.png);
 
     let finished = false;
     const computing = ocrVolunteers(grid.url, 2, () => finished);
@@ -107,7 +112,7 @@ describe('bricolage ocr', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as PageText);
-    expect(read.map((p) => p.page)).toEqual(['page-0.png', 'page-1.jpg']);
+    expect(read.map((p) => p.page)).toEqual(['page-0.png', 'page-1.jpg', 'page-2.png']);
     for (const page of read) {
       expect(page.failed).toBeUndefined();
       for (const { box } of page.lines) expect(box[2]).toBeGreaterThan(box[0]);
@@ -120,10 +125,12 @@ describe('bricolage ocr', () => {
         ),
       ),
     );
-    expect(cer.lines).toBe(20);
+    expect(cer.lines).toBe(23);
+    expect(read[2]?.lines).toHaveLength(3);
     expect(cer.errors / cer.characters).toBeLessThanOrEqual(0.03);
 
     // Quorum 2 on both stages: every unit validated, each by two agreeing results and none more.
+    const units: number[] = [];
     for (const job of [summary.detection, summary.recognition]) {
       const shown = await grid.cli(['job', 'show', job, '--json']);
       const { progress } = shown.json<{
@@ -132,9 +139,12 @@ describe('bricolage ocr', () => {
       expect(progress.counts.failed).toBe(0);
       expect(progress.replicas.valid).toBe(2 * progress.counts.validated);
       expect(progress.replicas.invalid).toBe(0);
+      units.push(progress.counts.validated);
     }
-    // 2 pages, and 20 lines in 3 units of 8: two replicas each.
-    expect(submitted).toBe(2 * (2 + 3));
+    // 2 pages of one unit and one of 4 tiles; 20 lines and the long lines' pieces in units of 8: two replicas each.
+    expect(units[0]).toBe(2 + 4);
+    expect(units[1]).toBeGreaterThan(3);
+    expect(submitted).toBe(2 * ((units[0] ?? 0) + (units[1] ?? 0)));
   }, 300_000);
 
   it('refuses an --out it could not write before anything is sent, not once the grid has done the work', async () => {

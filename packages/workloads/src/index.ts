@@ -17,16 +17,29 @@ export { MANDELBROT_COMPARATOR, MANDELBROT_DEEP_ZOOM, type MandelbrotParams, man
 export { compileAbi, runAbi } from './wasm-abi/host';
 export { extractBoxes } from './ocr/boxes';
 export { type CerTally, cerOfPage, editDistance, sumCer } from './ocr/cer';
-export { ctcDecode, parseAlphabet } from './ocr/ctc';
+export { textLines } from './ocr/corpus';
+export { ctcDecode, ctcSymbols, parseAlphabet } from './ocr/ctc';
 export { blankImage, type Box, type GreyImage, resize } from './ocr/image';
 export {
   decodeRecognition,
-  DET_OUTPUT_CELLS,
-  detectionInput,
-  lineImage,
-  pageBoxes,
+  type OcrRunner,
+  planTexts,
+  readPage,
+  recognitionClasses,
   recognitionInputs,
+  type RecognitionPlan,
+  recognitionPlan,
 } from './ocr/pipeline';
+export { type LinePiece, lineImage, linePieces, readLine } from './ocr/pieces';
+export {
+  DET_MAX_SIDE,
+  DET_OUTPUT_CELLS,
+  DET_TILE_OVERLAP,
+  type DetectionTile,
+  detectionInput,
+  detectionTiles,
+  tiledPageBoxes,
+} from './ocr/tiles';
 export { decodeJpeg, isJpeg } from './ocr/jpeg';
 export { decodePageImage } from './ocr/page-image';
 export { decodePng, encodePng, type ImageProblem, isPng, type Zlib } from './ocr/png';

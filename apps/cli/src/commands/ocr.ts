@@ -1,6 +1,7 @@
 // `bricolage ocr DIR --out FILE`: the OCR workload's two stages for a folder of page images. Detection runs
-// as one job (a unit per page); when the grid has validated it, this command turns the agreed probability maps
-// into line boxes and line images and runs recognition as a second job; then it decodes the agreed class
+// as one job (a unit per page, or per overlapping tile of a large page); when the grid has validated it, this
+// command turns the agreed probability maps into line boxes and line images (a long line cut into pieces) and
+// runs recognition as a second job; then it decodes the agreed class
 // indices into text and writes each page's lines with their boxes. Everything between the stages happens
 // here, on the researcher's machine, from validated results only (docs/ARCHITECTURE.md, Two-stage jobs).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -11,16 +12,15 @@ import { fromBase64, type JobId } from '@bricolage/protocol';
 import {
   type Box,
   decodePageImage,
-  decodeRecognition,
-  detectionInput,
   detectionJob,
+  detectionTiles,
   type GreyImage,
   type JobBundle,
-  lineImage,
-  pageBoxes,
+  planTexts,
   REC_BATCH,
-  recognitionInputs,
   recognitionJob,
+  recognitionPlan,
+  tiledPageBoxes,
 } from '@bricolage/workloads';
 import { loadOcrModels, type OcrModels } from '@bricolage/workloads/node';
 import { explain, type Researcher } from '../connection';
@@ -153,49 +153,58 @@ export async function ocr(
   const { pages } = read;
   const options = { name: flags.name ?? `OCR of ${dir}` };
 
-  out.note(`stage 1 of 2: text detection on ${pages.length} pages`);
-  const detection = await runStage(
-    out,
-    client,
-    await detectionJob(models.detection, options),
-    pages.map((p) => ({ input: detectionInput(p.image).input, tag: p.file })),
+  // A page larger than the detector's canvas is several units (overlapping tiles); a page's one unit keeps the
+  // file's name as its tag, a tile's adds its number.
+  const tiles = pages.map((p) => detectionTiles(p.image));
+  const tileTag = (index: number, t: number) =>
+    (tiles[index] ?? []).length === 1 ? (pages[index]?.file ?? '') : `${pages[index]?.file} tile ${t + 1}`;
+  const detectionUnits = tiles.flatMap((own, index) =>
+    own.map((tile, t) => ({ input: tile.input, tag: tileTag(index, t) })),
   );
+  out.note(`stage 1 of 2: text detection on ${pages.length} pages (${detectionUnits.length} work units)`);
+  const detection = await runStage(out, client, await detectionJob(models.detection, options), detectionUnits);
   if (!detection.ok) return detection.exit;
 
   const lines: { page: number; box: Box }[] = [];
-  const images: GreyImage[] = [];
+  const detFailed = new Map<number, string>();
   pages.forEach((page, index) => {
-    const map = detection.outputs.get(page.file);
-    if (!map) return;
-    for (const box of pageBoxes(map, page.image)) {
-      lines.push({ page: index, box });
-      images.push(lineImage(page.image, box));
-    }
+    const own = tiles[index] ?? [];
+    const maps = own.map((_, t) => detection.outputs.get(tileTag(index, t)));
+    const why = own.map((_, t) => detection.failed.get(tileTag(index, t))).find((r) => r !== undefined);
+    if (why !== undefined || maps.some((m) => m === undefined)) detFailed.set(index, why ?? 'no result');
+    for (const box of tiledPageBoxes(maps, own, page.image)) lines.push({ page: index, box });
   });
   const texts: string[] = [];
   const recFailed = new Map<number, string>();
   let recognition: JobId | null = null;
   if (lines.length > 0) {
-    out.note(`stage 2 of 2: text recognition of ${lines.length} lines (${REC_BATCH} a work unit)`);
-    const units = recognitionInputs(images).map((input, i) => ({
+    // A line too long for the recogniser is read as several pieces, each a line of a unit.
+    const plan = recognitionPlan(lines.map((l) => ({ page: (pages[l.page] as Page).image, box: l.box })));
+    out.note(
+      `stage 2 of 2: text recognition of ${lines.length} lines (${plan.units.length} work units of ${REC_BATCH} lines or pieces of lines)`,
+    );
+    const units = plan.units.map((input, i) => ({
       input,
       tag: `lines ${i * REC_BATCH}-${i * REC_BATCH + REC_BATCH - 1}`,
     }));
     const stage = await runStage(out, client, await recognitionJob(models.recognition, options), units);
     if (!stage.ok) return stage.exit;
     recognition = stage.job;
-    units.forEach((unit, i) => {
-      const output = stage.outputs.get(unit.tag);
-      const decoded = output ? decodeRecognition(output, models.alphabet) : Array<string>(REC_BATCH).fill('');
-      texts.push(...decoded);
-      if (!output)
-        for (let l = 0; l < REC_BATCH; l++) recFailed.set(i * REC_BATCH + l, stage.failed.get(unit.tag) ?? 'no result');
+    const read = planTexts(
+      plan,
+      units.map((unit) => stage.outputs.get(unit.tag)),
+      models.alphabet,
+    );
+    read.forEach((text, i) => {
+      texts.push(text ?? '');
+      const unit = plan.lines[i]?.units.find((u) => !stage.outputs.has(units[u]?.tag ?? ''));
+      if (unit !== undefined) recFailed.set(i, stage.failed.get(units[unit]?.tag ?? '') ?? 'no result');
     });
   }
 
   const result: PageText[] = pages.map((page, index) => {
     const own = lines.map((l, i) => ({ ...l, i })).filter((l) => l.page === index);
-    const why = detection.failed.get(page.file) ?? own.map((l) => recFailed.get(l.i)).find((r) => r !== undefined);
+    const why = detFailed.get(index) ?? own.map((l) => recFailed.get(l.i)).find((r) => r !== undefined);
     return {
       page: page.file,
       width: page.image.width,

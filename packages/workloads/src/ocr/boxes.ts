@@ -18,13 +18,19 @@ export interface MapGeometry {
   /** The page's size, to clip boxes to. */
   readonly pageWidth: number;
   readonly pageHeight: number;
+  /** Where the map's first cell lies on the page, in its pixels (a tile of a larger page); 0 when absent. */
+  readonly left?: number;
+  readonly top?: number;
 }
 
-/** Line boxes, top to bottom then left to right. */
+/** Line boxes in the page's pixels, clipped to the part of the page the map covers; in reading order. */
 export function extractBoxes(prob: Float32Array, g: MapGeometry): Box[] {
   const { cols, rows } = g;
+  const [left, top] = [g.left ?? 0, g.top ?? 0];
+  const right = Math.min(g.pageWidth, left + cols * g.cellPixels);
+  const bottom = Math.min(g.pageHeight, top + rows * g.cellPixels);
   const label = new Int32Array(cols * rows).fill(-1);
-  const boxes: (Box & { top: number })[] = [];
+  const boxes: Box[] = [];
   const stack: number[] = [];
   for (let start = 0; start < cols * rows; start++) {
     if (label[start] !== -1 || (prob[start] as number) <= DB_THRESHOLD) continue;
@@ -57,15 +63,20 @@ export function extractBoxes(prob: Float32Array, g: MapGeometry): Box[] {
     const w = (maxX - minX + 1) * g.cellPixels;
     const h = (maxY - minY + 1) * g.cellPixels;
     const grow = (w * h * DB_UNCLIP) / (2 * (w + h));
-    const x0 = Math.max(0, Math.floor(minX * g.cellPixels - grow));
-    const y0 = Math.max(0, Math.floor(minY * g.cellPixels - grow));
-    const x1 = Math.min(g.pageWidth, Math.ceil((maxX + 1) * g.cellPixels + grow));
-    const y1 = Math.min(g.pageHeight, Math.ceil((maxY + 1) * g.cellPixels + grow));
-    if (x1 - x0 >= 2 && y1 - y0 >= 2) boxes.push({ x0, y0, x1, y1, top: minY });
+    const x0 = Math.max(left, Math.floor(left + minX * g.cellPixels - grow));
+    const y0 = Math.max(top, Math.floor(top + minY * g.cellPixels - grow));
+    const x1 = Math.min(right, Math.ceil(left + (maxX + 1) * g.cellPixels + grow));
+    const y1 = Math.min(bottom, Math.ceil(top + (maxY + 1) * g.cellPixels + grow));
+    if (x1 - x0 >= 2 && y1 - y0 >= 2) boxes.push({ x0, y0, x1, y1 });
   }
-  // Reading order: by line (boxes whose vertical centres lie within half a box of each other), then across.
+  return readingOrder(boxes);
+}
+
+/** Boxes in reading order: by line (vertical centres within half a box of each other), then across. */
+export function readingOrder(unordered: readonly Box[]): Box[] {
+  const boxes = [...unordered];
   boxes.sort((a, b) => (a.y0 + a.y1) / 2 - (b.y0 + b.y1) / 2);
-  const lines: (Box & { top: number })[][] = [];
+  const lines: Box[][] = [];
   for (const box of boxes) {
     const line = lines.at(-1);
     const first = line?.[0];
@@ -73,5 +84,5 @@ export function extractBoxes(prob: Float32Array, g: MapGeometry): Box[] {
       line.push(box);
     else lines.push([box]);
   }
-  return lines.flatMap((line) => line.sort((a, b) => a.x0 - b.x0)).map(({ x0, y0, x1, y1 }) => ({ x0, y0, x1, y1 }));
+  return lines.flatMap((line) => line.sort((a, b) => a.x0 - b.x0));
 }

@@ -8,8 +8,10 @@ import { textLines } from './corpus';
 import { blankImage } from './image';
 import { decodePageImage } from './page-image';
 import { decodePng, encodePng } from './png';
-import { decodeRecognition, detectionInput, lineImage, recognitionInputs } from './pipeline';
-import { DET_SIZE, REC_BATCH, REC_HEIGHT, REC_STEPS, REC_WIDTH } from './surgery';
+import { LONG_LINE_SQUEEZE, lineImage, linePieces, PIECE_CONTEXT, readLine } from './pieces';
+import { decodeRecognition, recognitionInputs, recognitionPlan } from './pipeline';
+import { DET_POOL, DET_SIZE, REC_BATCH, REC_HEIGHT, REC_STEPS, REC_WIDTH } from './surgery';
+import { DET_TILE_OVERLAP, detectionInput, detectionTiles, tiledPageBoxes, tileStarts } from './tiles';
 
 const zlib = { inflate: (b: Uint8Array) => inflateSync(b), deflate: (b: Uint8Array) => deflateSync(b) };
 
@@ -102,6 +104,148 @@ describe('unit inputs', () => {
     const units = recognitionInputs(Array.from({ length: REC_BATCH + 1 }, () => line));
     expect(units).toHaveLength(2);
     expect(units[1]?.[REC_HEIGHT * REC_WIDTH]).toBe(255);
+  });
+});
+
+describe('detection tiles', () => {
+  test('tiles cover a side with neighbours sharing at least the overlap', () => {
+    expect(tileStarts(600, DET_SIZE, DET_TILE_OVERLAP)).toEqual([0]);
+    const starts = tileStarts(1754, DET_SIZE, DET_TILE_OVERLAP);
+    expect(starts).toEqual([0, 371, 743, 1114]);
+    expect(starts.at(-1)).toBe(1754 - DET_SIZE);
+    for (let i = 1; i < starts.length; i++)
+      expect((starts[i - 1] as number) + DET_SIZE - (starts[i] as number)).toBeGreaterThanOrEqual(DET_TILE_OVERLAP);
+  });
+
+  test('a page up to the canvas is one unit, fitted as before; an A4 page at 150 dpi is 12 tiles at its own size', () => {
+    const small = blankImage(640, 400, 0);
+    const [only, ...rest] = detectionTiles(small);
+    expect(rest).toHaveLength(0);
+    expect(only?.input).toEqual(detectionInput(small).input);
+    const tiles = detectionTiles(blankImage(1240, 1754));
+    expect(tiles).toHaveLength(12);
+    expect(tiles.every((t) => t.scale === 1 && t.input.length === DET_SIZE * DET_SIZE)).toBe(true);
+    expect(tiles.at(-1)?.region).toEqual({ x0: 600, y0: 1114, x1: 1240, y1: 1754 });
+    // A page longer than DET_MAX_SIDE (here a 600 dpi strip of A4's height) is shrunk to it before it is cut.
+    expect(detectionTiles(blankImage(300, 7016))[0]?.scale).toBeCloseTo(2048 / 7016, 6);
+  });
+
+  /** A pooled map with text cells in [x0, x1) × [y0, y1) (cells), as a detection unit returns it. */
+  const map = (...rects: [number, number, number, number][]): Uint8Array => {
+    const side = DET_SIZE / DET_POOL;
+    const prob = new Float32Array(side * side);
+    for (const [x0, x1, y0, y1] of rects)
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) prob[y * side + x] = 0.9;
+    return new Uint8Array(prob.buffer);
+  };
+
+  test('a line across two tiles becomes one box; a line cut by a tile edge is taken from the tile that holds it', () => {
+    const page = { width: 1000, height: 1000 };
+    const tiles = detectionTiles(blankImage(page.width, page.height));
+    expect(tiles.map((t) => [t.region.x0, t.region.y0])).toEqual([
+      [0, 0],
+      [360, 0],
+      [0, 360],
+      [360, 360],
+    ]);
+    const boxes = tiledPageBoxes(
+      [
+        // Tile 1: a line from x 40 to its right edge at y 100–112, and the top of a line its bottom edge cuts
+        // (y 620–640, which would pull the line's box up to 611 if it were kept).
+        map([10, 160, 25, 28], [10, 100, 155, 160]),
+        // Tile 2 (from x 360): the same line's end, x 360–900.
+        map([0, 135, 25, 28]),
+        // Tile 3 (from y 360): the cut line whole, at y 632–648 of the page (624–656 grown).
+        map([10, 100, 68, 72]),
+        undefined, // a tile whose unit failed: its part of the page goes unread
+      ],
+      tiles,
+      page,
+    );
+    expect(boxes).toHaveLength(2);
+    const [line, whole] = boxes;
+    expect(line?.x0).toBeLessThan(40);
+    expect(line?.x1).toBeGreaterThan(900);
+    expect(whole?.y0).toBeGreaterThan(620);
+    expect(whole?.y1).toBeLessThan(660);
+  });
+});
+
+describe('long lines', () => {
+  // A line 48 px high and 3,000 px wide: black words of 90 px with 30 px gaps, so cuts have gaps to fall into.
+  const page = { width: 3000, height: 48, data: new Uint8Array(3000 * 48).fill(255) };
+  for (let y = 10; y < 38; y++) for (let x = 0; x < 3000; x++) if (x % 120 < 90) page.data[y * 3000 + x] = 0;
+  const box = { x0: 0, y0: 0, x1: 3000, y1: 48 };
+
+  test('a line wider than the recogniser is cut into overlapping pieces, each cut in a gap, nothing squeezed away', () => {
+    expect(linePieces(page, { x0: 0, y0: 0, x1: 600, y1: 48 })).toHaveLength(1);
+    const pieces = linePieces(page, box);
+    expect(pieces.length).toBeGreaterThan(3);
+    pieces.forEach((piece, i) => {
+      expect([piece.image.width, piece.image.height]).toEqual([REC_WIDTH, REC_HEIGHT]);
+      if (i === 0) return;
+      const before = pieces[i - 1];
+      expect(piece.from).toBe(before?.to);
+      expect(piece.offset).toBe(piece.from - PIECE_CONTEXT);
+    });
+    // Narrowed to LONG_LINE_SQUEEZE, a word and its gap are 96 px, the gap the last 24 of them: every cut is in
+    // one, and the last piece reaches the line's end.
+    for (const piece of pieces.slice(1)) expect(piece.from % 96).toBeGreaterThanOrEqual(72);
+    expect((pieces.at(-1)?.offset ?? 0) + REC_WIDTH).toBeGreaterThanOrEqual(3000 * LONG_LINE_SQUEEZE);
+  });
+
+  test('pieces read a character in their overlap once, and keep a space either one read at the cut', () => {
+    const alphabet = ['a', 'b', 'c'];
+    const space = alphabet.length + 1;
+    const steps = (symbols: [number, number][]) => {
+      const classes = new Int32Array(REC_STEPS);
+      for (const [step, c] of symbols) classes[step] = c;
+      return classes;
+    };
+    // The cut at 400 px of the line; the second piece starts at 352 (step t of it is at 352 + 8t + 4).
+    const pieces = [
+      { offset: 0, from: -Infinity, to: 400 },
+      { offset: 352, from: 400, to: Infinity },
+    ];
+    // The first piece reads "a" at 100 px, "b" at 300, a space at 404 (past the cut: the second piece missed it)
+    // and "c" at 420; the second reads the same "c" at 420, then "a" at 516.
+    const first = steps([
+      [12, 1],
+      [37, 2],
+      [50, space],
+      [52, 3],
+    ]);
+    const second = steps([
+      [8, 3],
+      [20, 1],
+    ]);
+    expect(readLine(pieces, [first, second], alphabet)).toBe('ab ca');
+    // Without a space near the cut, the two sides join as one word.
+    expect(
+      readLine(
+        pieces,
+        [
+          steps([
+            [12, 1],
+            [37, 2],
+          ]),
+          second,
+        ],
+        alphabet,
+      ),
+    ).toBe('abca');
+  });
+
+  test("a plan puts every line's pieces in order into units of REC_BATCH and knows which units each line needs", () => {
+    const plan = recognitionPlan([
+      { page, box },
+      { page, box: { x0: 0, y0: 0, x1: 300, y1: 48 } },
+    ]);
+    const long = plan.lines[0];
+    const short = plan.lines[1];
+    expect(short?.first).toBe(long?.pieces.length);
+    expect(short?.pieces).toHaveLength(1);
+    expect(plan.units).toHaveLength(Math.ceil(((long?.pieces.length ?? 0) + 1) / REC_BATCH));
   });
 });
 

@@ -1,52 +1,12 @@
 // What happens on the researcher's side of each stage, as pure functions over grey pixels: a page → the
-// detection unit's input; the validated probability map → line boxes → recognition units' inputs; their
-// validated class indices → text. Browser-safe; the CLI (and the bench) call them.
-import { extractBoxes } from './boxes';
+// detection units' inputs (tiles.ts for a large page); the validated probability maps → line boxes → line
+// pieces (pieces.ts) → recognition units' inputs; their validated class indices → text. Browser-safe; the CLI
+// (and the bench) call them.
 import { ctcDecode } from './ctc';
-import { type Box, blankImage, type GreyImage, paste, resize, WHITE } from './image';
-import { DET_POOL, DET_SIZE, REC_BATCH, REC_HEIGHT, REC_STEPS, REC_WIDTH } from './surgery';
-
-/** The page fitted into the DET_SIZE square canvas (shrunk or grown to fit, top-left, white around it). */
-export function detectionInput(page: GreyImage): { input: Uint8Array; scale: number } {
-  const scale = Math.min(DET_SIZE / page.width, DET_SIZE / page.height);
-  const canvas = blankImage(DET_SIZE, DET_SIZE);
-  const w = Math.max(1, Math.min(DET_SIZE, Math.round(page.width * scale)));
-  const h = Math.max(1, Math.min(DET_SIZE, Math.round(page.height * scale)));
-  paste(canvas, resize(page, w, h), 0, 0);
-  return { input: canvas.data, scale };
-}
-
-export const DET_OUTPUT_CELLS = (DET_SIZE / DET_POOL) ** 2;
-
-/** A detection unit's validated output (the pooled map, f32 little-endian) → the page's line boxes. */
-export function pageBoxes(output: Uint8Array, page: { width: number; height: number }): Box[] {
-  if (output.length !== DET_OUTPUT_CELLS * 4)
-    throw new Error(`a detection result is ${DET_OUTPUT_CELLS * 4} bytes, not ${output.length}`);
-  const view = new DataView(output.buffer, output.byteOffset, output.byteLength);
-  const prob = new Float32Array(DET_OUTPUT_CELLS);
-  for (let i = 0; i < prob.length; i++) prob[i] = view.getFloat32(i * 4, true);
-  const scale = Math.min(DET_SIZE / page.width, DET_SIZE / page.height);
-  const side = DET_SIZE / DET_POOL;
-  return extractBoxes(prob, {
-    cols: side,
-    rows: side,
-    cellPixels: DET_POOL / scale,
-    pageWidth: page.width,
-    pageHeight: page.height,
-  });
-}
-
-/**
- * One line, cut from the page at its own resolution, as PaddleOCR feeds its recogniser: REC_HEIGHT high, its
- * width in proportion (squeezed if it would pass REC_WIDTH), on the left, white to the right.
- */
-export function lineImage(page: GreyImage, box: Box): GreyImage {
-  const ratio = (box.x1 - box.x0) / (box.y1 - box.y0);
-  const width = Math.max(1, Math.min(REC_WIDTH, Math.ceil(REC_HEIGHT * ratio)));
-  const line = blankImage(REC_WIDTH, REC_HEIGHT, WHITE);
-  paste(line, resize(page, width, REC_HEIGHT, box), 0, 0);
-  return line;
-}
+import { type Box, type GreyImage, WHITE } from './image';
+import { type LinePiece, linePieces, readLine } from './pieces';
+import { REC_BATCH, REC_HEIGHT, REC_STEPS, REC_WIDTH } from './surgery';
+import { detectionTiles, tiledPageBoxes } from './tiles';
 
 /** Line images → recognition inputs of REC_BATCH lines each (the last one filled with white lines). */
 export function recognitionInputs(lines: readonly GreyImage[]): Uint8Array[] {
@@ -62,15 +22,77 @@ export function recognitionInputs(lines: readonly GreyImage[]): Uint8Array[] {
   return units;
 }
 
-/** A recognition unit's validated output (int32 class indices, REC_STEPS a line) → its lines' text. */
-export function decodeRecognition(output: Uint8Array, alphabet: readonly string[]): string[] {
+/** A recognition unit's validated output (int32 class indices, REC_STEPS a line) → each line's indices. */
+export function recognitionClasses(output: Uint8Array): Int32Array[] {
   if (output.length !== REC_BATCH * REC_STEPS * 4)
     throw new Error(`a recognition result is ${REC_BATCH * REC_STEPS * 4} bytes, not ${output.length}`);
   const view = new DataView(output.buffer, output.byteOffset, output.byteLength);
-  const lines: string[] = [];
-  for (let line = 0; line < REC_BATCH; line++) {
-    const classes = Array.from({ length: REC_STEPS }, (_, t) => view.getInt32((line * REC_STEPS + t) * 4, true));
-    lines.push(ctcDecode(classes, alphabet));
-  }
-  return lines;
+  return Array.from({ length: REC_BATCH }, (_, line) =>
+    Int32Array.from({ length: REC_STEPS }, (_, t) => view.getInt32((line * REC_STEPS + t) * 4, true)),
+  );
+}
+
+/** A recognition unit's validated output → its lines' text, each line read on its own. */
+export const decodeRecognition = (output: Uint8Array, alphabet: readonly string[]): string[] =>
+  recognitionClasses(output).map((classes) => ctcDecode(classes, alphabet));
+
+/** The recognition stage for some lines: its units' inputs, and where each line's pieces went. */
+export interface RecognitionPlan {
+  /** The units' inputs: every line's pieces in order, REC_BATCH a unit. */
+  readonly units: Uint8Array[];
+  /** Per line: the index of its first piece among all pieces, the units its pieces are in, and how to join them. */
+  readonly lines: readonly {
+    readonly first: number;
+    readonly units: readonly number[];
+    readonly pieces: readonly Omit<LinePiece, 'image'>[];
+  }[];
+}
+
+/** Line boxes, each on its page → the recognition units that read them (a long line as several pieces). */
+export function recognitionPlan(lines: readonly { readonly page: GreyImage; readonly box: Box }[]): RecognitionPlan {
+  const images: GreyImage[] = [];
+  const placed = lines.map(({ page, box }) => {
+    const pieces = linePieces(page, box);
+    const first = images.length;
+    images.push(...pieces.map((p) => p.image));
+    const units = [...new Set(pieces.map((_, k) => Math.floor((first + k) / REC_BATCH)))];
+    return { first, units, pieces: pieces.map(({ offset, from, to }) => ({ offset, from, to })) };
+  });
+  return { units: recognitionInputs(images), lines: placed };
+}
+
+/** Each line's text from the plan's units' validated outputs; null for a line a unit of which has no output. */
+export function planTexts(
+  plan: RecognitionPlan,
+  outputs: readonly (Uint8Array | undefined)[],
+  alphabet: readonly string[],
+): (string | null)[] {
+  const classes = outputs.map((output) => (output ? recognitionClasses(output) : undefined));
+  return plan.lines.map(({ first, pieces }) => {
+    const own = pieces.map((_, k) => classes[Math.floor((first + k) / REC_BATCH)]?.[(first + k) % REC_BATCH]);
+    return own.every((c) => c !== undefined) ? readLine(pieces, own as Int32Array[], alphabet) : null;
+  });
+}
+
+/** Runs a unit's input through a stage's model and returns its output bytes (the bench and tests, in Node). */
+export interface OcrRunner {
+  detect(input: Uint8Array): Promise<Uint8Array>;
+  recognise(input: Uint8Array): Promise<Uint8Array>;
+}
+
+/** One page through both stages as the CLI takes it through the grid, with `run` in the volunteers' place. */
+export async function readPage(
+  page: GreyImage,
+  run: OcrRunner,
+  alphabet: readonly string[],
+): Promise<{ boxes: Box[]; lines: string[]; detectionUnits: number; recognitionUnits: number }> {
+  const tiles = detectionTiles(page);
+  const maps: Uint8Array[] = [];
+  for (const tile of tiles) maps.push(await run.detect(tile.input));
+  const boxes = tiledPageBoxes(maps, tiles, page);
+  const plan = recognitionPlan(boxes.map((box) => ({ page, box })));
+  const outputs: Uint8Array[] = [];
+  for (const unit of plan.units) outputs.push(await run.recognise(unit));
+  const lines = planTexts(plan, outputs, alphabet).map((text) => text ?? '');
+  return { boxes, lines, detectionUnits: tiles.length, recognitionUnits: plan.units.length };
 }

@@ -4,7 +4,8 @@
 //
 // Where each step lives, and why:
 // - On the researcher's side (pipeline.ts, run by the CLI): decoding the page (PNG or JPEG), fitting a page into the
-//   detector's canvas, cutting and scaling line images, DB's box extraction, CTC decoding with the alphabet.
+//   detector's canvas or cutting a large one into tiles of it (tiles.ts), DB's box extraction and joining the
+//   tiles' boxes, cutting and scaling line images (a long line in pieces: pieces.ts), CTC decoding with the alphabet.
 //   Each is cheap, needs the original image (crops at full resolution) or the alphabet, and is a deterministic
 //   function of validated results, so it needs no quorum of its own.
 // - In the graph, by model surgery at build time (surgery.ts): normalisation in front (units carry grey uint8
@@ -54,12 +55,13 @@ const common = (o: OcrJobOptions) => ({
   leaseSeconds: 1200,
 });
 
-/** The detection job: one unit per page, [1, DET_SIZE, DET_SIZE] uint8 in, the pooled map out. */
+/** The detection job: one unit per page or tile (tiles.ts), [1, DET_SIZE, DET_SIZE] uint8 in, the pooled map out. */
 export async function detectionJob(model: Uint8Array, o: OcrJobOptions): Promise<JobBundle> {
   const side = DET_SIZE / DET_POOL;
   const request: CreateJobRequest = {
     name: `${o.name} · detection`,
-    description: 'PP-OCRv4 text detection (PaddleOCR): one page per work unit; returns its text probability map.',
+    description:
+      'PP-OCRv4 text detection (PaddleOCR): one page, or one tile of a large page, per work unit; returns its text probability map.',
     spec: {
       kind: 'onnx',
       model: await sha256Hex(model),
@@ -74,7 +76,10 @@ export async function detectionJob(model: Uint8Array, o: OcrJobOptions): Promise
   return { request, blobs: [model] };
 }
 
-/** The recognition job: REC_BATCH line images per unit, [REC_BATCH, 48, REC_WIDTH] uint8 in, class indices out. */
+/**
+ * The recognition job: REC_BATCH line images (lines, or pieces of long lines: pieces.ts) per unit,
+ * [REC_BATCH, 48, REC_WIDTH] uint8 in, class indices out.
+ */
 export async function recognitionJob(model: Uint8Array, o: OcrJobOptions): Promise<JobBundle> {
   const request: CreateJobRequest = {
     name: `${o.name} · recognition`,
