@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../clock';
 import {
+  afterReprieve,
   afterValid,
   afterWrong,
   DEFAULT_TRUST,
@@ -77,6 +78,26 @@ describe('reputation', () => {
     // A key that no longer votes never becomes trusted again, whatever it does.
     const silenced = earn(afterWrong(NEW_KEY, 0, policy, 'known_answer_failed').reputation, 100, 1);
     expect(isTrusted(silenced, 200_000, policy)).toBe(false);
+  });
+
+  it('gives back the vote a suspect known answer took, unless another failure still stands', () => {
+    const caught = afterWrong(earn(NEW_KEY, 50, 0), 50_000, policy, 'known_answer_failed').reputation;
+    const reprieved = afterReprieve(caught, policy);
+    expect(reprieved).toMatchObject({ voting: true, strikes: 0, caught: 0 });
+    // Its trust stays lost: it earns it again.
+    expect(isTrusted(reprieved, 50_000, policy)).toBe(false);
+    // Caught by two known answers, one of them suspect: still silenced.
+    const twice = afterWrong(caught, 50_001, policy, 'known_answer_failed').reputation;
+    expect(afterReprieve(twice, policy)).toMatchObject({ voting: false, caught: 1 });
+    // An invalid result before the suspect answer and one after: two strikes stand.
+    const struck = afterWrong(NEW_KEY, 0, policy, 'invalid').reputation;
+    const then = afterWrong(afterWrong(struck, 1, policy, 'known_answer_failed').reputation, 2, policy, 'invalid');
+    expect(afterReprieve(then.reputation, policy)).toMatchObject({ voting: false, strikes: 2 });
+    // One strike before it: the key votes again.
+    expect(afterReprieve(afterWrong(struck, 1, policy, 'known_answer_failed').reputation, policy)).toMatchObject({
+      voting: true,
+      strikes: 1,
+    });
   });
 
   it('re-checks the single-replica results since trust was earned, newest first, up to a limit', () => {

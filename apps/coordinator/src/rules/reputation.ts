@@ -2,7 +2,8 @@
 // validated work that includes passed known-answer units, it fades when the key stops earning it, and one
 // wrong answer loses it at once. A key that fails a known answer, or is wrong again and again, stops voting:
 // its results count towards no quorum. The results it had validated alone since it was trusted are checked
-// again by others (`recheck`). Sarmenta (2002) shows why the known answers matter: voting alone cannot tell
+// again by others (`recheck`). A known answer later found suspect (rules/known-answers.ts) takes back what it
+// did to the keys that failed it (`afterReprieve`), all but their trust. Sarmenta (2002) shows why the known answers matter: voting alone cannot tell
 // a cabal that agrees with itself from honest volunteers who agree.
 import type { Random } from '../clock';
 
@@ -17,6 +18,8 @@ export interface Reputation {
   readonly trustedSince: number | null;
   /** Wrong answers in its whole history: invalid results and failed known answers. */
   readonly strikes: number;
+  /** Known answers it failed that still stand (not found suspect since): any one of them ends its vote. */
+  readonly caught: number;
   /** False once the key failed a known answer, or had `maxStrikes` invalid results. */
   readonly voting: boolean;
 }
@@ -52,7 +55,15 @@ export const DEFAULT_TRUST: TrustPolicy = {
   maxStrikes: 2,
 };
 
-export const NEW_KEY: Reputation = { record: 0, probesPassed: 0, at: 0, trustedSince: null, strikes: 0, voting: true };
+export const NEW_KEY: Reputation = {
+  record: 0,
+  probesPassed: 0,
+  at: 0,
+  trustedSince: null,
+  strikes: 0,
+  caught: 0,
+  voting: true,
+};
 
 /** The record as of `now`, halved for every half-life since it was last updated. */
 export function decayedRecord(rep: Reputation, now: number, policy: TrustPolicy): number {
@@ -114,10 +125,23 @@ export function afterWrong(rep: Reputation, now: number, policy: TrustPolicy, ki
       at: now,
       trustedSince: null,
       strikes,
+      caught: rep.caught + (kind === 'known_answer_failed' ? 1 : 0),
       voting: rep.voting && kind === 'invalid' && strikes < policy.maxStrikes,
     },
     recheckSince: rep.trustedSince,
   };
+}
+
+/**
+ * After a known answer the key failed was found suspect (rules/known-answers.ts): the failure is no longer
+ * its strike nor its catch, and it votes again unless something else still stands against it (another known
+ * answer failed, or its strikes). Its trust, already lost, is not given back: it earns it again, as after
+ * any loss, and what was re-checked when it lost it stays re-checked.
+ */
+export function afterReprieve(rep: Reputation, policy: TrustPolicy): Reputation {
+  const strikes = Math.max(0, rep.strikes - 1);
+  const caught = Math.max(0, rep.caught - 1);
+  return { ...rep, strikes, caught, voting: caught === 0 && strikes < policy.maxStrikes };
 }
 
 export interface SingleResult<U> {

@@ -12,7 +12,15 @@ import {
   type ErrorBudget,
   type ErrorBudgetPolicy,
 } from './error-budget';
-import { afterValid, afterWrong, DEFAULT_TRUST, NEW_KEY, type Reputation, type TrustPolicy } from './reputation';
+import {
+  afterReprieve,
+  afterValid,
+  afterWrong,
+  DEFAULT_TRUST,
+  NEW_KEY,
+  type Reputation,
+  type TrustPolicy,
+} from './reputation';
 
 export interface Standing {
   readonly reputation: Reputation;
@@ -23,6 +31,8 @@ export interface Standing {
 export type StandingEvent =
   | { readonly kind: 'valid'; readonly probe: boolean; readonly trust: TrustPolicy }
   | { readonly kind: 'invalid' | 'known_answer_failed'; readonly trust: TrustPolicy }
+  /** A known answer it failed was found suspect since (rules/known-answers.ts): that failure is taken back. */
+  | { readonly kind: 'reprieved'; readonly trust: TrustPolicy }
   | { readonly kind: 'error' }
   /** A lease that ran out: charged like an error, but never past the allowance (error-budget.ts `chargeExpiry`). */
   | { readonly kind: 'expired' };
@@ -95,6 +105,9 @@ export function foldMore(
           recheckSince = recheckSince === null ? loss.recheckSince : Math.min(recheckSince, loss.recheckSince);
         break;
       }
+      case 'reprieved':
+        reputation = afterReprieve(reputation, e.trust);
+        break;
       case 'error':
       case 'expired': {
         const charge = (e.kind === 'error' ? chargeError : chargeExpiry)(budget, now, budgetPolicy);

@@ -42,7 +42,8 @@ interface VolunteerTally {
   standing: Standing | null;
 }
 
-const FINISHED = new Set(['validated', 'failed']);
+// A known-answer unit found suspect finishes too: it takes a later result place, where its researcher sees why.
+const FINISHED = new Set(['validated', 'failed', 'suspect']);
 
 export class Changes {
   readonly #units = new Map<WorkUnitNumber, { record: WorkUnitRecord; set: WorkUnitChange }>();

@@ -26,7 +26,7 @@ export async function progress(ctx: StepContext, id: JobId): Promise<JobCounts> 
   let reissued = 0;
   for (const r of await ctx.tx.countByState(id)) {
     reissued += r.reissued;
-    if (r.state === 'probe') knownAnswer = r.n;
+    if (r.state === 'probe' || r.state === 'suspect') knownAnswer += r.n;
     else if (r.state in counts) {
       counts[r.state] = r.n;
       wanting += r.wanting;

@@ -5,6 +5,7 @@
 // either: a key never holds a unit it held before, nor does its address (draw.ts reads every holder). A
 // known-answer unit given back counts as an expiry, as it would have: a key that could tell one must not dodge it.
 import type { LeaseNumber, VolunteerKey } from '@bricolage/protocol';
+import { isKnownAnswer } from '../store/records';
 import type { StepContext } from './context';
 import { onError, onRefusal, waitingBallots } from './validate';
 
@@ -23,7 +24,7 @@ export async function releaseLeases(
     ctx,
     rows.map((r) => r.workUnit),
   );
-  const probes = rows.some((r) => r.workUnit.state === 'probe');
+  const probes = rows.some((r) => isKnownAnswer(r.workUnit.state));
   // Its standing, for the known-answer units among them (charged as expiries).
   if (probes) {
     const v = await tx.volunteer(volunteer);
@@ -37,7 +38,7 @@ export async function releaseLeases(
     const job = await ctx.catalog.require(tx, r.job);
     const wu = changes.unit(row.workUnit);
     const earlier = returned.get(wu.id) ?? [];
-    if (wu.state === 'probe') {
+    if (isKnownAnswer(wu.state)) {
       tally.errors++;
       onError(ctx, job, wu, volunteer, earlier, 'expired');
     } else onRefusal(ctx, job, wu, earlier);

@@ -13,10 +13,11 @@ import {
   ok,
 } from '@bricolage/protocol';
 import type { Ballot } from './credit';
-import type { ReplicaInContext, WorkUnitRecord } from '../store/records';
+import { isKnownAnswer, type ReplicaInContext, type WorkUnitRecord } from '../store/records';
 import type { SubmitItem } from '../store/store';
 import type { StepContext } from './context';
-import { judgeLate, judgeProbe, judgeQuorum, onError, onRefusal, waitingBallots } from './validate';
+import { judgeProbe } from './known-answers';
+import { judgeLate, judgeQuorum, onError, onRefusal, waitingBallots } from './validate';
 
 type OkItem = Extract<SubmitItem, { kind: 'ok' }>;
 
@@ -83,8 +84,8 @@ export async function submit(
       backend: item.backend,
     });
     const current = returnedOf(r.id, volunteer, item, now - row.leasedAt, own?.standing.reputation.voting ?? true);
-    if (wu.state === 'probe')
-      judgeProbe(ctx, job, wu, current, inputs.expected.get(wu.expectedHash as string) as Uint8Array);
+    if (isKnownAnswer(wu.state))
+      await judgeProbe(ctx, job, wu, current, own?.origin ?? null, inputs.expected.get(wu.expectedHash as string));
     else if (wu.state === 'validated')
       judgeLate(ctx, job, wu, current, inputs.canonical.get(wu.canonicalReplica as LeaseNumber) ?? null);
     else if (wu.state === 'in_progress' || wu.state === 'unsent') judgeQuorum(ctx, job, wu, earlier, current);

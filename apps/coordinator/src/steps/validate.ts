@@ -1,5 +1,5 @@
 // Validate: the verdicts on a work unit (BOINC's validator). A returned result joins the unit's earlier ones
-// until a quorum agrees; a known-answer unit is judged against its expected output; a result that arrives
+// until a quorum agrees (a known-answer unit is judged in known-answers.ts); a result that arrives
 // after its unit validated is judged against the canonical one, and one that re-checks a unit validated on a
 // suspect key's result alone (recheck.ts) takes that unit back from the results when it disagrees. Results of
 // a key that stopped voting (rules/reputation.ts) count towards no quorum. A unit that can no longer validate
@@ -7,7 +7,7 @@
 import type { VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
 import { agree } from '../rules/compare';
 import { failureReason, replicasWanted, validate } from '../rules/validation';
-import type { WorkUnitRecord } from '../store/records';
+import { isKnownAnswer, type WorkUnitRecord } from '../store/records';
 import type { JobFacts, StepContext } from './context';
 import { type Ballot, counts as votes, credit, discredit } from './credit';
 import { chargeFunder } from './fund';
@@ -141,7 +141,7 @@ export function onError(
 ): void {
   const charged = ctx.changes.verdict(volunteer, { kind }, ctx.now);
   const countsForUnit = charged?.errorCountsForUnit ?? true;
-  if (wu.state === 'probe') return;
+  if (isKnownAnswer(wu.state)) return;
   if (wu.state !== 'in_progress' && wu.state !== 'unsent') {
     releaseSettled(ctx, job, wu);
     return;
@@ -165,7 +165,7 @@ export function onError(
  * unfinished, its refusals listed by code in its progress, rather than failing unit by unit.
  */
 export function onRefusal(ctx: StepContext, job: JobFacts, wu: WorkUnitRecord, returned: readonly Ballot[]): void {
-  if (wu.state === 'probe') return;
+  if (isKnownAnswer(wu.state)) return;
   if (wu.state !== 'in_progress' && wu.state !== 'unsent') {
     releaseSettled(ctx, job, wu);
     return;
@@ -181,29 +181,6 @@ function releaseSettled(ctx: StepContext, job: JobFacts, wu: WorkUnitRecord): vo
   const next = ctx.changes.setUnit(wu, { inFlight: wu.inFlight - 1 });
   if (next.state === 'validated' && next.agree < next.quorum)
     ctx.changes.setUnit(next, { need: replicasWanted(countsOf(next), job.definition.redundancy) });
-}
-
-/** A known-answer unit: the result must agree with the expected output the researcher gave. */
-export function judgeProbe(
-  ctx: StepContext,
-  job: JobFacts,
-  wu: WorkUnitRecord,
-  current: Ballot,
-  expected: Uint8Array,
-): void {
-  const good = agree(job.definition.comparator, current, {
-    outputHash: wu.expectedHash as string,
-    output: expected,
-  });
-  if (good) {
-    credit(ctx, job, wu.id, current, current.outputHash, true);
-    chargeFunder(ctx, job, wu.id, 1);
-  } else if (job.funder !== null)
-    // A volunteer-paid project is anyone's with some credit, and so are its answers: a wrong one taking away the
-    // vote of every key that computed it would let one volunteer silence the honest grid. The result is refused;
-    // the key's standing is left to the operators' projects' known answers and to quorums.
-    ctx.changes.setReplica(current.replica, { state: 'invalid', output: null });
-  else discredit(ctx, job, current.replica, current.volunteer, 'known_answer_failed');
 }
 
 /**

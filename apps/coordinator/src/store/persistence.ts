@@ -27,6 +27,7 @@ import type {
   ReplicaChange,
   ReplicaInContext,
   ReplicaRecord,
+  ProbeResult,
   ReturnedRow,
   DecidedUnit,
   StoredWorkUnitState,
@@ -198,6 +199,8 @@ export interface ResultRows {
   expiredInContext(now: number, limit: number): Promise<ReplicaInContext[]>;
   /** The returned results waiting for a verdict on these units, in the order they came back. */
   returnedFor(units: readonly WorkUnitNumber[]): Promise<ReturnedRow[]>;
+  /** The results judged against a known-answer unit so far (valid or invalid), with their keys' origins. */
+  probeResults(unit: WorkUnitNumber): Promise<ProbeResult[]>;
   /**
    * Work units of active or paused jobs validated on this key's result alone (quorum 1) at `since` or later, newest first,
    * up to `limit`, locked until commit: what a loss of its trust checks again (steps/recheck.ts).

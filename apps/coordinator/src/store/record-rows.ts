@@ -17,6 +17,7 @@ import type {
   ReplicaInContext,
   ReturnedRow,
   StoredWorkUnitState,
+  ProbeResult,
   VolunteerOrigin,
   VolunteerRecord,
   WorkUnitRecord,
@@ -86,6 +87,7 @@ export interface VolunteerRow {
   rep_at: number;
   trusted_since: number | null;
   strikes: number;
+  rep_caught: number;
   voting: Flag;
   error_allowance: number;
   error_allowance_at: number | null;
@@ -178,6 +180,7 @@ export const toVolunteer = (r: VolunteerRow): VolunteerRecord => ({
       at: r.rep_at,
       trustedSince: r.trusted_since,
       strikes: r.strikes,
+      caught: r.rep_caught,
       voting: isSet(r.voting),
     },
     budget: { allowance: r.error_allowance, at: r.error_allowance_at },
@@ -192,6 +195,31 @@ export const toVolunteer = (r: VolunteerRow): VolunteerRecord => ({
   spent: r.spent,
   ownCredit: r.own_credit,
   origin: toOrigin(r),
+});
+
+/** A result judged against a known answer, with its key's origin (`probeResults`). */
+export interface ProbeResultSqlRow {
+  id: number;
+  volunteer: string;
+  state: string;
+  output_hash: string | null;
+  address: string | null;
+  bucket: string | null;
+  first_seen: number | null;
+}
+
+/** One query for both stores: `$1` (or `?`) is the unit; its replicas are found through (wu, volunteer). */
+export const PROBE_RESULTS_SQL = (unit: string) =>
+  `SELECT r.id, r.volunteer, r.state, r.output_hash, v.address, v.bucket, v.first_seen
+   FROM replicas r LEFT JOIN volunteers v ON v.key = r.volunteer
+   WHERE r.wu = ${unit} AND r.state IN ('valid', 'invalid')`;
+
+export const toProbeResult = (r: ProbeResultSqlRow): ProbeResult => ({
+  replica: r.id as LeaseNumber,
+  volunteer: r.volunteer as VolunteerKey,
+  origin: toOrigin(r),
+  passed: r.state === 'valid',
+  outputHash: r.output_hash,
 });
 
 /** A key's origin from its row's columns; null for a key that never took a token (they are written together). */

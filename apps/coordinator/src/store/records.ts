@@ -16,10 +16,15 @@ import type {
 import type { Standing } from '../rules/standing';
 
 /**
- * A work unit's state as stored: the wire states, plus `staged` (uploaded, not yet committed: invisible)
- * and `probe` (a known-answer unit: leased to test volunteers, never part of the job's results).
+ * A work unit's state as stored: the wire states, plus `staged` (uploaded, not yet committed: invisible),
+ * `probe` (a known-answer unit: leased to test volunteers, never part of the job's results) and `suspect` (a
+ * known-answer unit whose answer keys of several networks contradicted alike: rules/known-answers.ts; leased to
+ * no one and judging no one, it is a failed unit in its researcher's results).
  */
-export type StoredWorkUnitState = WorkUnitState | 'staged' | 'probe';
+export type StoredWorkUnitState = WorkUnitState | 'staged' | 'probe' | 'suspect';
+
+/** Whether a unit is a known-answer unit: its replicas test their keys and count towards nothing else. */
+export const isKnownAnswer = (state: StoredWorkUnitState): boolean => state === 'probe' || state === 'suspect';
 
 export interface JobRecord {
   readonly id: JobId;
@@ -199,6 +204,16 @@ export interface UnitHolder {
   readonly workUnit: WorkUnitNumber;
   readonly volunteer: VolunteerKey;
   readonly origin: VolunteerOrigin | null;
+}
+
+/** A result judged against a known answer, with its key's origin (`probeResults`). */
+export interface ProbeResult {
+  readonly replica: LeaseNumber;
+  readonly volunteer: VolunteerKey;
+  readonly origin: VolunteerOrigin | null;
+  /** Whether it agreed with the known answer (valid) or not (invalid). */
+  readonly passed: boolean;
+  readonly outputHash: string | null;
 }
 
 export interface StoredStanding {

@@ -1,6 +1,7 @@
 // A job's results as both stores read them: the same query (placeholders aside) and the same row. A unit's
 // output is its canonical replica's; a known-answer unit's is the expected output its researcher gave,
-// which is its result (it is a unit of the job like any other: volunteers cannot tell it apart).
+// which is its result (it is a unit of the job like any other: volunteers cannot tell it apart), unless it was
+// found suspect (rules/known-answers.ts): then it is a failed unit, with the reason.
 import type { WorkUnitNumber } from '@bricolage/protocol';
 import type { ResultRow } from './store';
 
@@ -34,6 +35,6 @@ export function toResultRow<Bytes>(r: ResultSqlRow<Bytes>, bytes: (b: Bytes) => 
     output: r.output ? bytes(r.output) : null,
     reason: r.reason,
     at: r.finished_at,
-    knownAnswer: r.state === 'probe',
+    knownAnswer: r.state === 'probe' || r.state === 'suspect',
   };
 }

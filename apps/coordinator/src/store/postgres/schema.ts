@@ -120,4 +120,9 @@ export const PG_MIGRATIONS: readonly string[] = [
   -- A job's started units still short of their quorum (see the SQLite schema).
   CREATE INDEX work_units_started ON work_units(job, id, hr_class) WHERE need > 0 AND issued > 0;
   `,
+  `
+  -- Known answers failed that still stand, per key (see the SQLite schema).
+  ALTER TABLE volunteers ADD COLUMN rep_caught INTEGER NOT NULL DEFAULT 0;
+  UPDATE volunteers SET rep_caught = 1 WHERE NOT voting AND strikes < 2;
+  `,
 ];

@@ -5,6 +5,7 @@ import type {
   NewReplica,
   ReplicaChange,
   ReplicaInContext,
+  ProbeResult,
   ReplicaRecord,
   ReturnedRow,
   DecidedUnit,
@@ -23,10 +24,13 @@ import {
   type CandidateRow,
   type HolderSqlRow,
   type InContextRow,
+  PROBE_RESULTS_SQL,
+  type ProbeResultSqlRow,
   type ReturnedSqlRow,
   toCandidate,
   toInContext,
   toOrigin,
+  toProbeResult,
   toReturned,
   toUnit,
   toVolunteer,
@@ -198,6 +202,10 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
     return rows.map(toReturned);
   },
 
+  async probeResults(unit: WorkUnitNumber): Promise<ProbeResult[]> {
+    return (await db.q<ProbeResultSqlRow>(PROBE_RESULTS_SQL('$1'), [unit])).map(toProbeResult);
+  },
+
   async singleResultsOf(volunteer: VolunteerKey, since: number, limit: number): Promise<DecidedUnit[]> {
     const rows = await db.q<UnitRow & { validated_at: number }>(
       `SELECT ${UNIT}, w.finished_at AS validated_at
@@ -258,14 +266,16 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
          rep_at = CASE WHEN d.stand THEN d.rep_at ELSE v.rep_at END,
          trusted_since = CASE WHEN d.stand THEN d.trusted_since ELSE v.trusted_since END,
          strikes = CASE WHEN d.stand THEN d.strikes ELSE v.strikes END,
+         rep_caught = CASE WHEN d.stand THEN d.caught ELSE v.rep_caught END,
          voting = CASE WHEN d.stand THEN d.voting ELSE v.voting END,
          error_allowance = CASE WHEN d.stand THEN d.allowance ELSE v.error_allowance END,
          error_allowance_at = CASE WHEN d.stand THEN d.allowance_at ELSE v.error_allowance_at END
        FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
                    $7::float8[], $8::bigint[], $9::float8[], $10::float8[], $11::bool[], $12::float8[], $13::int[],
-                   $14::bigint[], $15::bigint[], $16::int[], $17::bool[], $18::float8[], $19::bigint[])
+                   $14::bigint[], $15::bigint[], $16::int[], $17::bool[], $18::float8[], $19::bigint[],
+                   $20::int[])
          AS d(key, leased, returned, errors, valid, invalid, credit, pending, spent, own,
-              stand, record, probes, rep_at, trusted_since, strikes, voting, allowance, allowance_at)
+              stand, record, probes, rep_at, trusted_since, strikes, voting, allowance, allowance_at, caught)
        WHERE v.key = d.key`,
       [
         deltas.map((d) => d.key),
@@ -288,6 +298,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
         deltas.map((d) => d.standing?.reputation.voting ?? true),
         deltas.map((d) => d.standing?.budget.allowance ?? 0),
         deltas.map((d) => d.standing?.budget.at ?? null),
+        deltas.map((d) => d.standing?.reputation.caught ?? 0),
       ],
     );
   },

@@ -204,4 +204,12 @@ export const MIGRATIONS: readonly string[] = [
   -- what its funder's balance keeps back for them (steps/fund.ts), found without reading every wanting unit.
   CREATE INDEX work_units_started ON work_units(job, id, hr_class) WHERE need > 0 AND issued > 0;
   `,
+  `
+  -- Known answers that turned out suspect (rules/known-answers.ts). A key's standing counts the known answers it
+  -- failed that still stand: a suspect one gives back the vote it took unless another still stands against the
+  -- key. Before this a key that had stopped voting with fewer strikes than two (rules/reputation.ts maxStrikes)
+  -- had failed a known answer; one with two or more may have as well, and keeps the strikes that silence it.
+  ALTER TABLE volunteers ADD COLUMN rep_caught INTEGER NOT NULL DEFAULT 0;
+  UPDATE volunteers SET rep_caught = 1 WHERE voting = 0 AND strikes < 2;
+  `,
 ];

@@ -5,6 +5,7 @@ import type {
   NewReplica,
   ReplicaChange,
   ReplicaInContext,
+  ProbeResult,
   ReplicaRecord,
   ReturnedRow,
   DecidedUnit,
@@ -23,10 +24,13 @@ import {
   type CandidateRow,
   type HolderSqlRow,
   type InContextRow,
+  PROBE_RESULTS_SQL,
+  type ProbeResultSqlRow,
   type ReturnedSqlRow,
   toCandidate,
   toInContext,
   toOrigin,
+  toProbeResult,
   toReturned,
   toUnit,
   toVolunteer,
@@ -221,6 +225,10 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
     return rows;
   },
 
+  async probeResults(unit: WorkUnitNumber): Promise<ProbeResult[]> {
+    return (db.statement(PROBE_RESULTS_SQL('?')).all(unit) as ProbeResultSqlRow[]).map(toProbeResult);
+  },
+
   async singleResultsOf(volunteer: VolunteerKey, since: number, limit: number): Promise<DecidedUnit[]> {
     const rows = db
       .statement(
@@ -285,8 +293,8 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
     );
     // The standing as folded on the row this transaction holds (steps/recheck.ts): written whole.
     const stand = db.statement(
-      `UPDATE volunteers SET rep_record = ?, rep_probes = ?, rep_at = ?, trusted_since = ?, strikes = ?, voting = ?,
-         error_allowance = ?, error_allowance_at = ? WHERE key = ?`,
+      `UPDATE volunteers SET rep_record = ?, rep_probes = ?, rep_at = ?, trusted_since = ?, strikes = ?, rep_caught = ?,
+         voting = ?, error_allowance = ?, error_allowance_at = ? WHERE key = ?`,
     );
     for (const d of deltas) {
       add.run(d.leased, d.returned, d.pending, d.errors, d.valid, d.invalid, d.credit, d.spent, d.ownCredit, d.key);
@@ -299,6 +307,7 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
           r.at,
           r.trustedSince,
           r.strikes,
+          r.caught,
           r.voting ? 1 : 0,
           s.budget.allowance,
           s.budget.at,

@@ -1,0 +1,94 @@
+// Known answers in the real coordinator, over HTTP on every store backend, with keys of distinct networks (they
+// claim their addresses through X-Forwarded-For, which the coordinator trusts from loopback): a wrong expected
+// answer of the operator's project silences no honest key for good, and a cabal cannot get a true one set aside.
+import { API, toBase64 } from '@bricolage/protocol';
+import { expect, it } from 'vitest';
+import { ManualClock, seededRandom } from './clock';
+import { describeBackends } from './testing/backends';
+import { square, squareInput, wrongSquare } from './testing/fixtures';
+import { useGrid } from './testing/grid-fixture';
+import { SimVolunteer } from './testing/sim-volunteer';
+
+const quiet = () => undefined;
+
+describeBackends('known answers', (backend) => {
+  const grid = useGrid(backend, {
+    name: 'known-answers',
+    start: () => ({
+      clock: new ManualClock(),
+      random: seededRandom(17),
+      config: { trustProxy: 'loopback' },
+      log: quiet,
+      project: 'known-answers',
+    }),
+  });
+  /** A key of its own network (10.0.1.0/24, 10.0.2.0/24 and so on): the networks a known answer counts are distinct. */
+  const enrol = (network: number) => SimVolunteer.create(grid.coordinator.url, `10.0.${network}.1`);
+
+  /** A job of the operator's project whose one unit is a known answer expecting `expected` of input 7. */
+  async function knownAnswerJob(expected: Uint8Array): Promise<string> {
+    const job = await grid.researcher.createSquareJob({ name: 'known', knownAnswerRate: 1 });
+    const line = { input: toBase64(squareInput(7)), expected: toBase64(expected) };
+    const res = await grid.researcher.request(
+      'POST',
+      API.workUnits(job),
+      `${JSON.stringify(line)}\n`,
+      'application/x-ndjson',
+    );
+    expect(res.ok).toBe(true);
+    return job;
+  }
+
+  it('sets aside a wrong known answer that keys of three networks contradict alike, and gives back their votes', async () => {
+    const job = await knownAnswerJob(wrongSquare(squareInput(7)));
+    const [a, b, c, d] = await Promise.all([1, 2, 3, 4].map(enrol));
+    // The first two honest keys are caught by it: one answer against it could be a saboteur's.
+    for (const v of [a!, b!]) {
+      const probe = await v.lease(1);
+      expect(probe.leases).toHaveLength(1);
+      await v.computeAndSubmit(probe.leases, square);
+      expect(await v.stats()).toMatchObject({ flagged: true, invalid: 1 });
+    }
+    // A third network agrees with them: the answer is suspect, and what it did to them is taken back.
+    await c!.computeAndSubmit((await c!.lease(1)).leases, square);
+    for (const v of [a!, b!, c!]) expect(await v.stats()).toMatchObject({ flagged: false, invalid: 0, credit: 0 });
+    // Its researcher sees it at a later place in the results (one following them meets it again), failed, with
+    // the reason; it is leased to no one any more.
+    const [line] = await grid.researcher.results(job);
+    expect(line).toMatchObject({ workUnit: 'wu_1', cursor: 2, state: 'failed' });
+    expect(String(line?.reason)).toContain('known answer suspect: keys of 3 networks');
+    expect((await d!.lease(1)).leases).toEqual([]);
+    // The keys it caught vote again: two of them validate the operator's next unit.
+    const next = await grid.researcher.createSquareJob({ name: 'next' });
+    await grid.researcher.addSquares(next, 20, 1);
+    for (const v of [a!, b!]) await v.computeAndSubmit((await v.lease(1)).leases, square);
+    expect((await grid.researcher.progress(next)).counts).toMatchObject({ validated: 1 });
+  });
+
+  it('keeps a known answer that as many networks passed as a cabal contradicts, and silences the cabal', async () => {
+    const job = await knownAnswerJob(square(squareInput(7)));
+    const honest = await Promise.all([1, 2, 3].map(enrol));
+    const cabal = await Promise.all([4, 5, 6].map(enrol));
+    for (const v of honest) await v.computeAndSubmit((await v.lease(1)).leases, square);
+    // Three networks answer it with one and the same wrong output: no more than passed it.
+    for (const v of cabal) {
+      await v.computeAndSubmit((await v.lease(1)).leases, wrongSquare);
+      expect(await v.stats()).toMatchObject({ flagged: true });
+    }
+    const [line] = await grid.researcher.results(job);
+    expect(line).toMatchObject({ workUnit: 'wu_1', cursor: 1, state: 'validated' });
+    // Still judging: a fourth honest network is leased it and passes.
+    const fourth = await enrol(7);
+    await fourth.computeAndSubmit((await fourth.lease(1)).leases, square);
+    expect(await fourth.stats()).toMatchObject({ flagged: false, valid: 1 });
+  });
+
+  it('counts keys of one network once: a Sybil’s keys cannot set a known answer aside', async () => {
+    await knownAnswerJob(square(squareInput(7)));
+    const sybils = await Promise.all([1, 1, 1, 2, 2].map(enrol));
+    for (const v of sybils) {
+      await v.computeAndSubmit((await v.lease(1)).leases, wrongSquare);
+      expect(await v.stats()).toMatchObject({ flagged: true });
+    }
+  });
+});
