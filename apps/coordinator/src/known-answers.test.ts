@@ -4,6 +4,7 @@
 import { API, toBase64 } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
+import { SUSPECT_VOUCH } from './rules/known-answers';
 import { describeBackends } from './testing/backends';
 import { square, squareInput, wrongSquare } from './testing/fixtures';
 import { useGrid } from './testing/grid-fixture';
@@ -25,6 +26,20 @@ describeBackends('known answers', (backend) => {
   /** A key of its own network (10.0.1.0/24, 10.0.2.0/24 and so on): the networks a known answer counts are distinct. */
   const enrol = (network: number) => SimVolunteer.create(grid.coordinator.url, `10.0.${network}.1`);
 
+  /** Gives each key SUSPECT_VOUCH validated results (a job whose results need no second one), and its say. */
+  async function vouch(keys: readonly SimVolunteer[]): Promise<void> {
+    const job = await grid.researcher.createSquareJob({
+      name: 'vouch',
+      redundancy: { minQuorum: 1, maxTotalResults: 2, maxErrorResults: 1, homogeneous: false },
+    });
+    await grid.researcher.addSquares(job, 100, SUSPECT_VOUCH * keys.length);
+    for (const v of keys) {
+      const leases = (await v.lease(SUSPECT_VOUCH)).leases;
+      expect(leases).toHaveLength(SUSPECT_VOUCH);
+      await v.computeAndSubmit(leases, square);
+    }
+  }
+
   /** A job of the operator's project whose one unit is a known answer expecting `expected` of input 7. */
   async function knownAnswerJob(expected: Uint8Array): Promise<string> {
     const job = await grid.researcher.createSquareJob({ name: 'known', knownAnswerRate: 1 });
@@ -39,44 +54,54 @@ describeBackends('known answers', (backend) => {
     return job;
   }
 
-  it('sets aside a wrong known answer that keys of three networks contradict alike, and gives back their votes', async () => {
+  it('sets aside a wrong known answer that vouched keys of three networks contradict alike, and gives back the votes it took', async () => {
+    const [newcomer, a, b, c, d] = await Promise.all([1, 2, 3, 4, 5].map(enrol));
+    await vouch([a!, b!, c!]);
     const job = await knownAnswerJob(wrongSquare(squareInput(7)));
-    const [a, b, c, d] = await Promise.all([1, 2, 3, 4].map(enrol));
-    // The first two honest keys are caught by it: one answer against it could be a saboteur's.
-    for (const v of [a!, b!]) {
+    // The first honest keys are caught by it: one answer against it could be a saboteur's.
+    for (const v of [newcomer!, a!, b!]) {
       const probe = await v.lease(1);
-      expect(probe.leases).toHaveLength(1);
+      expect(probe.leases.map((l) => l.job)).toEqual([job]);
       await v.computeAndSubmit(probe.leases, square);
       expect(await v.stats()).toMatchObject({ flagged: true, invalid: 1 });
     }
-    // A third network agrees with them: the answer is suspect, and what it did to them is taken back.
+    // A third vouched network agrees with them: the answer is suspect, and what it did to every key that
+    // returned that output is taken back, the newcomer's too.
     await c!.computeAndSubmit((await c!.lease(1)).leases, square);
-    for (const v of [a!, b!, c!]) expect(await v.stats()).toMatchObject({ flagged: false, invalid: 0, credit: 0 });
+    for (const v of [newcomer!, a!, b!, c!]) expect(await v.stats()).toMatchObject({ flagged: false, invalid: 0 });
     // Its researcher sees it at a later place in the results (one following them meets it again), failed, with
     // the reason; it is leased to no one any more.
     const [line] = await grid.researcher.results(job);
-    expect(line).toMatchObject({ workUnit: 'wu_1', cursor: 2, state: 'failed' });
-    expect(String(line?.reason)).toContain('known answer suspect: keys of 3 networks');
+    expect(line).toMatchObject({ workUnit: `wu_${SUSPECT_VOUCH * 3 + 1}`, cursor: 2, state: 'failed' });
+    expect(String(line?.reason)).toContain('known answer suspect: keys of 4 networks');
     expect((await d!.lease(1)).leases).toEqual([]);
     // The keys it caught vote again: two of them validate the operator's next unit.
     const next = await grid.researcher.createSquareJob({ name: 'next' });
     await grid.researcher.addSquares(next, 20, 1);
-    for (const v of [a!, b!]) await v.computeAndSubmit((await v.lease(1)).leases, square);
+    for (const v of [newcomer!, a!]) await v.computeAndSubmit((await v.lease(1)).leases, square);
     expect((await grid.researcher.progress(next)).counts).toMatchObject({ validated: 1 });
   });
 
-  it('keeps a known answer that as many networks passed as a cabal contradicts, and silences the cabal', async () => {
+  it('keeps a fresh known answer that a cabal of new keys of three networks reaches first', async () => {
     const job = await knownAnswerJob(square(squareInput(7)));
+    for (const v of await Promise.all([1, 2, 3].map(enrol))) {
+      await v.computeAndSubmit((await v.lease(1)).leases, wrongSquare);
+      expect(await v.stats()).toMatchObject({ flagged: true });
+    }
+    expect((await grid.researcher.results(job))[0]).toMatchObject({ cursor: 1, state: 'validated' });
+  });
+
+  it('keeps a known answer that as many vouched networks passed as vouched ones contradict', async () => {
     const honest = await Promise.all([1, 2, 3].map(enrol));
     const cabal = await Promise.all([4, 5, 6].map(enrol));
+    await vouch([...honest, ...cabal]);
+    const job = await knownAnswerJob(square(squareInput(7)));
     for (const v of honest) await v.computeAndSubmit((await v.lease(1)).leases, square);
-    // Three networks answer it with one and the same wrong output: no more than passed it.
     for (const v of cabal) {
       await v.computeAndSubmit((await v.lease(1)).leases, wrongSquare);
       expect(await v.stats()).toMatchObject({ flagged: true });
     }
-    const [line] = await grid.researcher.results(job);
-    expect(line).toMatchObject({ workUnit: 'wu_1', cursor: 1, state: 'validated' });
+    expect((await grid.researcher.results(job))[0]).toMatchObject({ cursor: 1, state: 'validated' });
     // Still judging: a fourth honest network is leased it and passes.
     const fourth = await enrol(7);
     await fourth.computeAndSubmit((await fourth.lease(1)).leases, square);
@@ -84,8 +109,9 @@ describeBackends('known answers', (backend) => {
   });
 
   it('counts keys of one network once: a Sybil’s keys cannot set a known answer aside', async () => {
-    await knownAnswerJob(square(squareInput(7)));
     const sybils = await Promise.all([1, 1, 1, 2, 2].map(enrol));
+    await vouch(sybils);
+    await knownAnswerJob(square(squareInput(7)));
     for (const v of sybils) {
       await v.computeAndSubmit((await v.lease(1)).leases, wrongSquare);
       expect(await v.stats()).toMatchObject({ flagged: true });

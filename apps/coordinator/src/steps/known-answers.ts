@@ -8,19 +8,19 @@
 import { agree } from '../rules/compare';
 import { suspectFor } from '../rules/known-answers';
 import { judgingPolicy } from '../rules/standing';
-import type { VolunteerOrigin, WorkUnitRecord } from '../store/records';
+import type { VolunteerOrigin, VolunteerRecord, WorkUnitRecord } from '../store/records';
 import type { JobFacts, StepContext } from './context';
 import { type Ballot, credit, discredit } from './credit';
 import { holderOf } from './draw';
 import { chargeFunder } from './fund';
 
-/** A result for a known-answer unit; `origin` is where its key comes from, as its row says. */
+/** A result for a known-answer unit; `own` is its key's row as read before this batch's verdicts. */
 export async function judgeProbe(
   ctx: StepContext,
   job: JobFacts,
   wu: WorkUnitRecord,
   current: Ballot,
-  origin: VolunteerOrigin | null,
+  own: VolunteerRecord | null,
   expected: Uint8Array | undefined,
 ): Promise<void> {
   // Its answer is no longer believed (a lease granted before it was found suspect): the result is set aside.
@@ -35,12 +35,18 @@ export async function judgeProbe(
     return;
   }
   const results = await ctx.tx.probeResults(wu.id);
+  const origin = own?.origin ?? null;
   const network = (r: { volunteer: Ballot['volunteer']; origin: VolunteerOrigin | null }) =>
     holderOf(r.volunteer, r.origin, ctx.limits).network;
   const suspect = suspectFor(
     [
-      ...results.map((r) => ({ passed: r.passed, outputHash: r.outputHash, network: network(r) })),
-      { passed: false, outputHash: current.outputHash, network: network({ volunteer: current.volunteer, origin }) },
+      ...results.map((r) => ({ ...r, network: network(r) })),
+      {
+        passed: false,
+        outputHash: current.outputHash,
+        network: network({ volunteer: current.volunteer, origin }),
+        validated: own?.valid ?? 0,
+      },
     ],
     job.definition.redundancy.minQuorum,
   );
@@ -53,7 +59,8 @@ export async function judgeProbe(
     else discredit(ctx, job, current.replica, current.volunteer, 'known_answer_failed');
     return;
   }
-  // This result tips it: it is set aside unjudged, and the earlier failures alike are taken back.
+  // This result tips it: it is set aside unjudged, and the earlier failures alike are taken back, of keys vouched
+  // for or not (an honest key caught before it had the results to be heard was no less right).
   ctx.changes.setReplica(current.replica, { state: 'superseded', output: null });
   const against = results.filter((r) => !r.passed && r.outputHash === suspect);
   for (const r of against) {

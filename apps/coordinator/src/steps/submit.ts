@@ -85,7 +85,7 @@ export async function submit(
     });
     const current = returnedOf(r.id, volunteer, item, now - row.leasedAt, own?.standing.reputation.voting ?? true);
     if (isKnownAnswer(wu.state))
-      await judgeProbe(ctx, job, wu, current, own?.origin ?? null, inputs.expected.get(wu.expectedHash as string));
+      await judgeProbe(ctx, job, wu, current, own ?? null, inputs.expected.get(wu.expectedHash as string));
     else if (wu.state === 'validated')
       judgeLate(ctx, job, wu, current, inputs.canonical.get(wu.canonicalReplica as LeaseNumber) ?? null);
     else if (wu.state === 'in_progress' || wu.state === 'unsent') judgeQuorum(ctx, job, wu, earlier, current);

@@ -206,11 +206,12 @@ export interface ProbeResultSqlRow {
   address: string | null;
   bucket: string | null;
   first_seen: number | null;
+  valid: number | null;
 }
 
 /** One query for both stores: `$1` (or `?`) is the unit; its replicas are found through (wu, volunteer). */
 export const PROBE_RESULTS_SQL = (unit: string) =>
-  `SELECT r.id, r.volunteer, r.state, r.output_hash, v.address, v.bucket, v.first_seen
+  `SELECT r.id, r.volunteer, r.state, r.output_hash, v.address, v.bucket, v.first_seen, v.valid
    FROM replicas r LEFT JOIN volunteers v ON v.key = r.volunteer
    WHERE r.wu = ${unit} AND r.state IN ('valid', 'invalid')`;
 
@@ -220,6 +221,7 @@ export const toProbeResult = (r: ProbeResultSqlRow): ProbeResult => ({
   origin: toOrigin(r),
   passed: r.state === 'valid',
   outputHash: r.output_hash,
+  validated: Number(r.valid ?? 0),
 });
 
 /** A key's origin from its row's columns; null for a key that never took a token (they are written together). */

@@ -214,6 +214,8 @@ export interface ProbeResult {
   /** Whether it agreed with the known answer (valid) or not (invalid). */
   readonly passed: boolean;
   readonly outputHash: string | null;
+  /** Its key's validated results, ever. */
+  readonly validated: number;
 }
 
 export interface StoredStanding {
