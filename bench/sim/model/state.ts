@@ -3,7 +3,7 @@ import type { TrustRecord } from '../../../apps/coordinator/src/rules/trust';
 import type { ErrorBudget } from '../../../apps/coordinator/src/rules/error-budget';
 import type { Reputation } from '../../../apps/coordinator/src/rules/reputation';
 
-export type UnitState = 'unsent' | 'in_progress' | 'validated' | 'failed' | 'probe';
+export type UnitState = 'unsent' | 'in_progress' | 'validated' | 'failed' | 'probe' | 'suspect';
 export type ReplicaState = 'leased' | 'returned' | 'valid' | 'invalid' | 'error' | 'expired' | 'superseded' | 'void';
 
 export interface MUnit {

@@ -2,13 +2,20 @@
 // key, under each policy. The shipped policies follow the coordinator's steps (steps/validate.ts, recheck.ts:
 // validate, replicasWanted, failureReason, the key's standing by rules/reputation and rules/error-budget, a
 // re-checked unit keeping its result until a re-check disagrees); the proposed ones (`results: 'proposed'`)
-// differ where policies.ts says; `adaptive-copies` and `id-order` judge as before phase 2 (rules/trust.ts).
+// differ where policies.ts says (a known answer found suspect, steps/known-answers.ts, is the shipped ones' only); `adaptive-copies` and `id-order` judge as before phase 2 (rules/trust.ts).
 // The model knows the right answer only to count what got through, never to decide.
 import type { LeaseNumber, VolunteerKey } from '@bricolage/protocol';
 import type { Random } from '../../../apps/coordinator/src/clock';
 import { credibleGroup, volunteerCredibility } from '../../../apps/coordinator/src/rules/credibility';
 import { chargeError, chargeExpiry, creditValid } from '../../../apps/coordinator/src/rules/error-budget';
-import { afterValid, afterWrong, type WrongAnswer, recheck } from '../../../apps/coordinator/src/rules/reputation';
+import { suspectFor } from '../../../apps/coordinator/src/rules/known-answers';
+import {
+  afterReprieve,
+  afterValid,
+  afterWrong,
+  type WrongAnswer,
+  recheck,
+} from '../../../apps/coordinator/src/rules/reputation';
 import { nextTrust } from '../../../apps/coordinator/src/rules/trust';
 import {
   failureReason,
@@ -39,8 +46,13 @@ export function judge(ctx: VerdictContext, replica: MReplica, output: Uint8Array
   const { unit, key } = replica;
   replica.output = output;
   replica.state = 'returned';
+  if (unit.state === 'suspect') {
+    replica.state = 'superseded';
+    return;
+  }
   if (unit.state === 'probe') {
     const good = sameBytes(output, unit.expected as Uint8Array);
+    if (!good && ctx.policy.results === 'coordinator' && foundSuspect(ctx, replica, output)) return;
     replica.state = good ? 'valid' : 'invalid';
     if (good) onValid(ctx, key, true);
     else onWrong(ctx, key, 'known_answer_failed');
@@ -59,6 +71,33 @@ export function judge(ctx: VerdictContext, replica: MReplica, output: Uint8Array
   decide(ctx, unit);
 }
 
+/**
+ * As the coordinator judges a failed known answer (steps/known-answers.ts): when this failure makes vouched keys
+ * of enough networks contradict the answer alike, the unit is suspect, this result is set aside and the earlier
+ * failures alike are taken back (rules/reputation.ts `afterReprieve`). Returns whether it did.
+ */
+function foundSuspect(ctx: VerdictContext, replica: MReplica, output: Uint8Array): boolean {
+  const { unit } = replica;
+  const judged = unit.replicas.filter((r) => r.state === 'valid' || r.state === 'invalid');
+  const votes = [...judged, { ...replica, state: 'invalid' as const, output }].map((r) => ({
+    passed: r.state === 'valid',
+    outputHash: r.output ? hex(r.output) : null,
+    network: r.key.network,
+    validated: r.key.validated,
+  }));
+  const suspect = suspectFor(votes, ctx.policy.minQuorum);
+  if (suspect === null) return false;
+  replica.state = 'superseded';
+  unit.state = 'suspect';
+  const { trust } = ctx.policy;
+  for (const r of judged)
+    if (r.state === 'invalid' && r.output && hex(r.output) === suspect) {
+      r.state = 'superseded';
+      if (trust.kind === 'reputation') r.key.reputation = afterReprieve(r.key.reputation, trust.policy);
+    }
+  return true;
+}
+
 /** An error result (`expired`: a lease that ran out, which counts as one). */
 export function onError(ctx: VerdictContext, replica: MReplica, expired: boolean): void {
   const { unit, key } = replica;
@@ -70,7 +109,7 @@ export function onError(ctx: VerdictContext, replica: MReplica, expired: boolean
     key.budget = charge.budget;
     countsForUnit = charge.countsForUnit;
   } else key.trust = nextTrust(key.trust, 'error');
-  if (unit.state === 'probe') return;
+  if (unit.state === 'probe' || unit.state === 'suspect') return;
   unit.inFlight--;
   // A re-check that did not come back is asked for again.
   if (unit.state === 'validated') wantAgain(ctx, unit);
