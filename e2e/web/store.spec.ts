@@ -117,8 +117,8 @@ test('keeps the identity, settings and receipts across a reload; the key stays e
   });
   expect(second.totals).toEqual(
     expect.arrayContaining([
-      { project: 'prj_aaaaaaaaaaaaaaaa', receipts: 1, credit: 1, failed: 0 },
-      { project: 'prj_bbbbbbbbbbbbbbbb', receipts: 1, credit: 4, failed: 0 },
+      { project: 'prj_aaaaaaaaaaaaaaaa', receipts: 1, credit: 1, debits: 0, spent: 0, failed: 0 },
+      { project: 'prj_bbbbbbbbbbbbbbbb', receipts: 1, credit: 4, debits: 0, spent: 0, failed: 0 },
     ]),
   );
   expect(second.byJob).toBe(1);
@@ -244,7 +244,7 @@ test('opens a database written by schema version 1 and upgrades its receipts, ou
     raw.close();
     return { ...result, version, indexes };
   }, written);
-  expect(upgraded.version).toBe(4);
+  expect(upgraded.version).toBe(5);
   expect(upgraded.indexes).toEqual(['by-job', 'by-log-index', 'by-project', 'by-time']);
   expect(upgraded.identity).toBe(written.volunteer);
   expect(upgraded.receipts).toEqual([
@@ -255,8 +255,10 @@ test('opens a database written by schema version 1 and upgrades its receipts, ou
   expect(upgraded.lastIndex).toBe(1);
   expect(upgraded.outbox).toEqual(['ls_9']);
   expect(upgraded.settings.throttle).toBe(55);
-  // Version 3's tallies are counted from the receipts version 1 left.
-  expect(upgraded.totals).toEqual([{ project: expect.stringMatching(/^prj_/), receipts: 2, credit: 4, failed: 0 }]);
+  // The tallies are counted from the receipts version 1 left.
+  expect(upgraded.totals).toEqual([
+    { project: expect.stringMatching(/^prj_/), receipts: 2, credit: 4, debits: 0, spent: 0, failed: 0 },
+  ]);
 });
 
 test('keeps an outbox written by schema version 3, counts its failures and sets results aside, durably', async ({
@@ -346,6 +348,54 @@ test('keeps an outbox written by schema version 3, counts its failures and sets 
   });
 });
 
+test('counts the tallies of a database written by schema version 4 again, debits apart from receipts', async ({
+  page,
+}) => {
+  const project = 'prj_mmmmmmmmmmmmmmmm';
+  await page.evaluate(async (project) => {
+    const { receipts, testing, protocol } = window.harness;
+    const log = await testing.createTestLog();
+    const me = (await protocol.generateSigningKeyPair()).publicKeyText;
+    const entries = [await log.append(me, { project, credit: 2 }), await log.append(me, { project, debit: 50 })];
+    // Exactly what release 4 wrote: each entry's net credit, and a tally that counted the debit as a receipt
+    // and netted its cost against the credit.
+    const db = await receipts.openDatabase('t-tallies', 4);
+    const tx = db.transaction(['receipts', 'tallies'], 'readwrite');
+    for (const proven of entries) {
+      const body = proven.receipt.body;
+      tx.objectStore('receipts').put({
+        id: `${body.log}/${body.index}`,
+        log: body.log,
+        index: body.index,
+        volunteer: body.volunteer,
+        project: body.project,
+        job: body.job,
+        workUnit: body.workUnit,
+        credit: protocol.netCredit(body),
+        at: body.at,
+        proven,
+        storedAt: 1,
+        check: { at: 1, ok: true, message: 'verified', against: 'stored', treeSize: proven.treeHead.head.size },
+      });
+    }
+    tx.objectStore('tallies').put({ project, receipts: 2, credit: -48, failed: 0 });
+    await new Promise((resolve, reject) => {
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+  }, project);
+  await page.reload();
+  await page.waitForFunction(() => window.harnessReady === true);
+  const totals = await page.evaluate(async () => {
+    const store = await window.harness.receipts.VolunteerStore.open('t-tallies');
+    const totals = await store.totals();
+    store.close();
+    return totals;
+  });
+  expect(totals).toEqual([{ project, receipts: 1, credit: 2, debits: 1, spent: 50, failed: 0 }]);
+});
+
 test('keeps per-project tallies with the receipts: added once, failed checks counted, newest read first', async ({
   page,
 }) => {
@@ -385,11 +435,25 @@ test('keeps per-project tallies with the receipts: added once, failed checks cou
     return { afterAdd, newest, none, afterFail, afterPass };
   });
   expect(seen.afterAdd).toEqual([
-    { project: 'prj_aaaaaaaaaaaaaaaa', receipts: 2, credit: 3, failed: 0 },
-    { project: 'prj_bbbbbbbbbbbbbbbb', receipts: 1, credit: 4, failed: 0 },
+    { project: 'prj_aaaaaaaaaaaaaaaa', receipts: 2, credit: 3, debits: 0, spent: 0, failed: 0 },
+    { project: 'prj_bbbbbbbbbbbbbbbb', receipts: 1, credit: 4, debits: 0, spent: 0, failed: 0 },
   ]);
   expect(seen.newest).toEqual([2, 4]);
   expect(seen.none).toEqual([]);
-  expect(seen.afterFail[0]).toEqual({ project: 'prj_aaaaaaaaaaaaaaaa', receipts: 2, credit: 3, failed: 1 });
-  expect(seen.afterPass[0]).toEqual({ project: 'prj_aaaaaaaaaaaaaaaa', receipts: 2, credit: 3, failed: 0 });
+  expect(seen.afterFail[0]).toEqual({
+    project: 'prj_aaaaaaaaaaaaaaaa',
+    receipts: 2,
+    credit: 3,
+    debits: 0,
+    spent: 0,
+    failed: 1,
+  });
+  expect(seen.afterPass[0]).toEqual({
+    project: 'prj_aaaaaaaaaaaaaaaa',
+    receipts: 2,
+    credit: 3,
+    debits: 0,
+    spent: 0,
+    failed: 0,
+  });
 });

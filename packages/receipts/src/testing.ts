@@ -47,10 +47,13 @@ async function subproof(m: number, leaves: Uint8Array[], known: boolean): Promis
 export interface TestLog extends LogSource {
   readonly key: Ed25519KeyPair;
   readonly receipts: Receipt[];
-  /** Appends a credit for `volunteer` and returns it proven against the tree head of the new size. */
+  /**
+   * Appends a credit for `volunteer` (a debit of that amount when `debit` is given: its own job paid) and
+   * returns it proven against the tree head of the new size.
+   */
   append(
     volunteer: string,
-    options?: { project?: string; job?: string; credit?: number; at?: number },
+    options?: { project?: string; job?: string; credit?: number; debit?: number; at?: number },
   ): Promise<ProvenReceipt>;
   proven(index: number, size?: number): Promise<ProvenReceipt>;
   head(size?: number): Promise<SignedTreeHead>;
@@ -89,19 +92,22 @@ export async function createTestLog(): Promise<TestLog> {
     proven,
     async append(volunteer, options = {}) {
       const index = receipts.length;
-      const receipt = await signReceiptBody(key.privateKey, {
-        v: 1,
-        type: 'credit',
+      const header = {
+        v: 1 as const,
         log: key.publicKeyText,
         index,
         volunteer: volunteer as VolunteerKey,
         project: (options.project ?? 'prj_0123456789abcdef') as ProjectId,
         job: (options.job ?? 'job_0123456789abcdef') as JobId,
         workUnit: `wu_${index + 1}` as WorkUnitId,
-        outputHash: 'ab'.repeat(32) as BlobHash,
-        credit: options.credit ?? 1,
         at: options.at ?? 1_700_000_000_000 + index * 1000,
-      });
+      };
+      const receipt = await signReceiptBody(
+        key.privateKey,
+        options.debit === undefined
+          ? { ...header, type: 'credit', outputHash: 'ab'.repeat(32) as BlobHash, credit: options.credit ?? 1 }
+          : { ...header, type: 'debit', replicas: 1, debit: options.debit },
+      );
       receipts.push(receipt);
       leaves.push(await leafHash(canonicalBytes(receipt.body)));
       return proven(index);
