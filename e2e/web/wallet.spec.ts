@@ -84,6 +84,17 @@ test('a volunteer’s credit pays for its own job: computed by a farm until it r
   expect(spent).toBeCloseTo(3 * cost, 9);
   expect(Number(await wallet.getByTestId('wallet-balance').getAttribute('data-value'))).toBeCloseTo(earned - spent, 9);
   await expect(wallet.getByTestId('wallet-history').locator('li[data-type="debit"]')).toHaveCount(3);
+  // The page's headline is that balance, named so; the receipts panel counts the debits apart from the receipts
+  // of work, as spent, and lists each as spent.
+  const headline = page.getByTestId('stats').locator('div', { has: page.getByTestId('stat-credit') });
+  await expect(headline.locator('dt')).toHaveText('Credit balance');
+  await expect(page.getByTestId('stat-credit')).toHaveText(await wallet.getByTestId('wallet-balance').innerText());
+  await expect(page.getByTestId('receipt-count')).toContainText(
+    new RegExp(`^${EARNING_UNITS} receipts · [\\d.,]+ credits earned · 3 debits, [\\d.,]+ spent`),
+  );
+  const debitRows = page.locator('[data-testid="receipt-row"][data-type="debit"]');
+  await expect(debitRows).toHaveCount(3);
+  await expect(debitRows.first().locator('td').nth(4)).toHaveText(/ spent$/);
 
   // Offline: the exported file's entries verify against the coordinator's key alone and give the same wallet.
   const exported = JSON.parse((await downloadText(page, 'Export')).text) as { receipts: unknown[]; volunteer: string };

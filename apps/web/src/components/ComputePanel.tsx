@@ -20,7 +20,6 @@ const LABELS: Record<View['phase'], string> = {
 export function ComputePanel({ view, session }: { view: View; session: Session }) {
   const { phase } = view;
   const running = view.active;
-  const validatedCredit = view.totals.reduce((sum, t) => sum + t.credit, 0);
   return (
     <section className="card compute" aria-labelledby="compute-h" data-phase={phase}>
       <div className="card-head">
@@ -95,7 +94,13 @@ export function ComputePanel({ view, session }: { view: View; session: Session }
           testId="stat-rejected"
           title="Results that disagreed with the quorum, or ended in an error"
         />
-        <Stat label="Credits (verified receipts)" value={formatCredit(validatedCredit)} testId="stat-credit" />
+        {/* The Wallet's balance, as the coordinator counts it (walletOf's rules): what the volunteer may spend. */}
+        <Stat
+          label="Credit balance"
+          value={view.stats ? formatCredit(view.stats.balance) : '—'}
+          testId="stat-credit"
+          title="What your own jobs may still spend: see Wallet"
+        />
         <Stat label="Rate" value={formatRate(view.wuPerMinute)} testId="stat-rate" />
         <Stat
           label="Time spent computing"

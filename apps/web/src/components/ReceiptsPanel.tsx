@@ -1,5 +1,5 @@
-// What this tab has earned: every receipt with its proof status, totals per project, and the file that
-// takes them elsewhere.
+// What this tab has earned: every receipt with its proof status (and every debit, what the key's own jobs cost,
+// shown as spent), totals per project, and the file that takes them elsewhere.
 import type { Project } from '@bricolage/protocol';
 import type { StoredReceipt } from '@bricolage/receipts';
 import { memo, useMemo } from 'react';
@@ -19,9 +19,12 @@ export const ReceiptsPanel = memo(function ReceiptsPanel({ session, ...view }: R
   const names = useProjectNames(view.projects);
   const rows = view.receipts;
   const count = view.totals.reduce((sum, t) => sum + t.receipts, 0);
-  const total = view.totals.reduce((sum, t) => sum + t.credit, 0);
+  const earned = view.totals.reduce((sum, t) => sum + t.credit, 0);
+  const debits = view.totals.reduce((sum, t) => sum + t.debits, 0);
+  const spent = view.totals.reduce((sum, t) => sum + t.spent, 0);
   const failed = view.totals.reduce((sum, t) => sum + t.failed, 0);
-  const hidden = count - rows.length;
+  const entries = count + debits;
+  const hidden = entries - rows.length;
 
   const onExport = async () => {
     const file = await session.exportReceipts();
@@ -39,20 +42,22 @@ export const ReceiptsPanel = memo(function ReceiptsPanel({ session, ...view }: R
       <div className="card-head">
         <h2 id="receipts-h">Receipts</h2>
         <span className="muted" data-testid="receipt-count">
-          {count} receipt{count === 1 ? '' : 's'} · {formatCredit(total)} credits
+          {count} receipt{count === 1 ? '' : 's'} · {formatCredit(earned)} credits earned
+          {debits > 0 ? ` · ${debits} debit${debits === 1 ? '' : 's'}, ${formatCredit(spent)} spent` : ''}
           {failed > 0 ? ` · ${failed} failed verification` : ''}
         </span>
       </div>
       <p className="muted">
         Each credit is a receipt signed by the coordinator and entered in its public append-only log. They are kept in
         this browser, and you can check them yourself: <strong>Verify all</strong> re-checks every signature and Merkle
-        inclusion proof against the coordinator’s published key and its current signed tree head.
+        inclusion proof against the coordinator’s published key and its current signed tree head. Debits (what your own
+        jobs cost, in the same log) are listed as spent.
       </p>
       <div className="actions">
-        <button type="button" onClick={() => void session.verifyAll()} disabled={view.busy.verifying || count === 0}>
+        <button type="button" onClick={() => void session.verifyAll()} disabled={view.busy.verifying || entries === 0}>
           {view.busy.verifying ? 'Verifying…' : 'Verify all'}
         </button>
-        <button type="button" onClick={() => void onExport()} disabled={count === 0 || !view.identity}>
+        <button type="button" onClick={() => void onExport()} disabled={entries === 0 || !view.identity}>
           Export
         </button>
         <span className="file-button">
@@ -88,8 +93,13 @@ export const ReceiptsPanel = memo(function ReceiptsPanel({ session, ...view }: R
                 Receipts
               </th>
               <th scope="col" className="num">
-                Credits
+                Earned
               </th>
+              {debits > 0 && (
+                <th scope="col" className="num">
+                  Spent
+                </th>
+              )}
             </tr>
           </thead>
           <tbody>
@@ -98,6 +108,11 @@ export const ReceiptsPanel = memo(function ReceiptsPanel({ session, ...view }: R
                 <th scope="row">{names.get(t.project) ?? t.project}</th>
                 <td className="num">{t.receipts}</td>
                 <td className="num">{formatCredit(t.credit)}</td>
+                {debits > 0 && (
+                  <td className="num" title={`${t.debits} debit${t.debits === 1 ? '' : 's'}`}>
+                    {formatCredit(t.spent)}
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>
@@ -171,7 +186,7 @@ const ReceiptRows = memo(function ReceiptRows({
   return (
     <tbody>
       {receipts.map((r) => (
-        <tr key={r.id} data-testid="receipt-row">
+        <tr key={r.id} data-testid="receipt-row" data-type={r.proven.receipt.body.type}>
           <td>{formatTime(r.at)}</td>
           <td>{names.get(r.project) ?? r.project}</td>
           <td>
@@ -180,7 +195,12 @@ const ReceiptRows = memo(function ReceiptRows({
           <td>
             <code>{r.workUnit}</code>
           </td>
-          <td className="num">{formatCredit(r.credit)}</td>
+          <td className="num">
+            {/* A debit is no receipt of work: what the key's own job cost, spent, not earned. */}
+            {r.proven.receipt.body.type === 'debit'
+              ? `${formatCredit(r.proven.receipt.body.debit)} spent`
+              : formatCredit(r.credit)}
+          </td>
           <td>
             <span
               className={r.check.ok ? 'pill ok' : 'pill bad'}
