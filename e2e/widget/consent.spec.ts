@@ -79,7 +79,10 @@ test('nothing runs before the reader’s yes; after it, units are computed and c
   // The frame computes alone: it never asks for a peer room nor opens the signaling socket (README, Peers).
   expect(grid.log.filter((r) => r.path === API.peerRoom)).toEqual([]);
   expect(grid.coordinator.signaling.stats()).toMatchObject({ accepted: 0, refused: { unauthorized: 0 } });
-  await expect(frame.getByTestId('widget-counts')).toContainText(/credited on this site/);
+  // Two scopes, each named: this page view's units, every visit's receipts (which may outnumber them).
+  await expect(frame.getByTestId('widget-counts')).toContainText(
+    /^\d+ work units? computed since this page opened · \d+ credited on this site in all, every visit \(/,
+  );
   expect(await axeFindings(await frameOf(page, grid))).toEqual([]);
 
   // Credited by the coordinator, in its log, to a key the host page never saw.

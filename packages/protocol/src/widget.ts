@@ -84,7 +84,10 @@ export const FrameMessage = z.discriminatedUnion('type', [
     pauseReason: z.enum(['hidden', 'offscreen', 'battery']).nullable(),
     /** Work units computed since the frame loaded. */
     computed: z.number().int().nonnegative(),
-    /** Receipts held for this site, and their credit. */
+    /**
+     * Receipts held for this site, and their credit: of every visit, and only once results validate, so not a
+     * share of `computed` (after a reload they outnumber it).
+     */
     credited: z.number().int().nonnegative(),
     credit: z.number().nonnegative(),
     /** Whether the frame keeps the reader's yes for the next visit (not where the browser refuses it storage). */

@@ -169,7 +169,9 @@ export function drawCard(
       running.hidden = asking || status.state === 'failed';
       state.textContent = LABELS[status.state];
       pause.textContent = status.pauseReason ? PAUSES[status.pauseReason] : '';
-      counts.textContent = `${status.computed} work unit${status.computed === 1 ? '' : 's'} computed · ${status.credited} credited on this site (${formatCredit(status.credit)} credit)`;
+      // Two scopes, said so: the receipts are of every visit (and arrive only as results validate), so they may
+      // outnumber the units computed since this page opened.
+      counts.textContent = `${status.computed} work unit${status.computed === 1 ? '' : 's'} computed since this page opened · ${status.credited} credited on this site in all, every visit (${formatCredit(status.credit)} credit)`;
       const active = view.active;
       stop.hidden = !active;
       again.hidden = active;
