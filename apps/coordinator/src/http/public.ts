@@ -17,6 +17,7 @@ import type { Deps, Env } from './env';
 import { listedProjects } from './progress';
 import { chargeLogReads, logReadLimit, perAddressLimit } from './middleware';
 import { resultsStream } from './results-stream';
+import { queryInteger } from './query';
 import { parseWith, route } from './route';
 
 export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
@@ -35,8 +36,8 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
         'What a volunteer page reads to show the picture a demo job is making. A job that does not publish its results answers 403.',
       tag: 'public',
       query: z.object({
-        after: z.coerce.number().int().nonnegative().default(0),
-        limit: z.coerce.number().int().positive().max(10_000).default(500),
+        after: queryInteger(z.number().int().nonnegative()).default(0),
+        limit: queryInteger(z.number().int().positive().max(10_000)).default(500),
       }),
       response: { contentType: 'application/x-ndjson', schema: ResultLine, description: 'One ResultLine per line' },
     },
@@ -125,7 +126,10 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       operationId: 'getInclusionProof',
       summary: 'Inclusion proof of the receipt at `index` in the tree of `size` leaves',
       tag: 'log',
-      query: z.object({ index: z.coerce.number().int().nonnegative(), size: z.coerce.number().int().positive() }),
+      query: z.object({
+        index: queryInteger(z.number().int().nonnegative()),
+        size: queryInteger(z.number().int().positive()),
+      }),
       response: { schema: InclusionProof, description: 'Audit path, leaf to root' },
     },
     [logReads],
@@ -145,7 +149,10 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       operationId: 'getConsistencyProof',
       summary: 'Consistency proof between the trees of `from` and `to` leaves',
       tag: 'log',
-      query: z.object({ from: z.coerce.number().int().nonnegative(), to: z.coerce.number().int().nonnegative() }),
+      query: z.object({
+        from: queryInteger(z.number().int().nonnegative()),
+        to: queryInteger(z.number().int().nonnegative()),
+      }),
       response: { schema: ConsistencyProof, description: 'Consistency proof' },
     },
     [logReads],
@@ -168,7 +175,7 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       summary: 'Log entries [start, end): signed receipts, at most 1000',
       tag: 'log',
       query: z
-        .object({ start: z.coerce.number().int().nonnegative(), end: z.coerce.number().int().positive() })
+        .object({ start: queryInteger(z.number().int().nonnegative()), end: queryInteger(z.number().int().positive()) })
         .refine((q) => q.end > q.start && q.end - q.start <= 1000, 'need start < end and at most 1000 entries'),
       response: { schema: z.object({ entries: z.array(Receipt) }), description: 'Receipts in log order' },
     },

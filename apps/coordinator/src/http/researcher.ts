@@ -33,6 +33,7 @@ import { limitBody, projectAuth } from './middleware';
 import { ndjsonLines } from './ndjson';
 import { progressOf } from './progress';
 import { resultsStream } from './results-stream';
+import { queryInteger } from './query';
 import { parseWith, route } from './route';
 
 const hono = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
@@ -269,8 +270,8 @@ export function researcherRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       tag: 'researcher',
       auth: 'project',
       query: z.object({
-        after: z.coerce.number().int().nonnegative().default(0),
-        limit: z.coerce.number().int().positive().max(10_000_000).optional(),
+        after: queryInteger(z.number().int().nonnegative()).default(0),
+        limit: queryInteger(z.number().int().positive().max(10_000_000)).optional(),
       }),
       response: { contentType: 'application/x-ndjson', schema: ResultLine, description: 'One ResultLine per line' },
     },

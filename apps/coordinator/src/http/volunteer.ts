@@ -29,6 +29,7 @@ import {
   writeLeaseFrame,
 } from '@bricolage/protocol';
 import { z } from 'zod';
+import { queryInteger } from './query';
 import { decodeBase64, encodeBase64, sha256Hex } from '../hash';
 import type { GrantedLease, LeaseOutcome, LeaseQuery, NoLease, SubmitItem } from '../store/store';
 import { bucketOf } from './client-address';
@@ -303,8 +304,8 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       tag: 'volunteer',
       auth: 'volunteer',
       query: z.object({
-        after: z.coerce.number().int().min(-1).default(-1),
-        limit: z.coerce.number().int().min(1).max(1000).default(100),
+        after: queryInteger(z.number().int().min(-1)).default(-1),
+        limit: queryInteger(z.number().int().min(1).max(1000)).default(100),
       }),
       response: { schema: ReceiptsPage, description: 'A page of proven receipts' },
     },

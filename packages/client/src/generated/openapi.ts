@@ -1294,7 +1294,7 @@ export interface operations {
     downloadPublicResults: {
         parameters: {
             query?: {
-                after?: number | null;
+                after?: number;
                 limit?: number;
             };
             header?: never;
@@ -1480,7 +1480,7 @@ export interface operations {
     getInclusionProof: {
         parameters: {
             query: {
-                index?: number | null;
+                index: number;
                 size: number;
             };
             header?: never;
@@ -1511,9 +1511,9 @@ export interface operations {
     };
     getConsistencyProof: {
         parameters: {
-            query?: {
-                from?: number | null;
-                to?: number | null;
+            query: {
+                from: number;
+                to: number;
             };
             header?: never;
             path?: never;
@@ -1544,7 +1544,7 @@ export interface operations {
     getLogEntries: {
         parameters: {
             query: {
-                start?: number | null;
+                start: number;
                 end: number;
             };
             header?: never;
@@ -1901,7 +1901,7 @@ export interface operations {
     downloadResults: {
         parameters: {
             query?: {
-                after?: number | null;
+                after?: number;
                 limit?: number;
             };
             header?: never;
@@ -2326,7 +2326,7 @@ export interface operations {
     listReceipts: {
         parameters: {
             query?: {
-                after?: number | null;
+                after?: number;
                 limit?: number;
             };
             header?: never;

@@ -152,6 +152,32 @@ export const PROJECT_CASES: readonly Case[] = [
     code: 'bad_request',
   },
   {
+    name: 'results after an empty cursor (not read as 0)',
+    req: (w) => get(`${API.results(w.job)}?after=`, w.token),
+    status: 400,
+    code: 'bad_request',
+    message: /after: expected a whole number in digits/,
+  },
+  {
+    name: 'results with a hexadecimal limit',
+    req: (w) => get(`${API.results(w.job)}?limit=0x10`, w.token),
+    status: 400,
+    code: 'bad_request',
+  },
+  {
+    name: 'an inclusion proof of index 1e0',
+    req: () => get(`${API.inclusion}?index=1e0&size=2`),
+    status: 400,
+    code: 'bad_request',
+    message: /index: expected a whole number in digits, not "1e0"/,
+  },
+  {
+    name: 'log entries from an empty start',
+    req: () => get(`${API.entries}?start=&end=1`),
+    status: 400,
+    code: 'bad_request',
+  },
+  {
     name: 'results with limit 0',
     req: (w) => get(`${API.results(w.job)}?limit=0`, w.token),
     status: 400,
