@@ -75,6 +75,8 @@ describeBackends('known answers', (backend) => {
     expect(line).toMatchObject({ workUnit: `wu_${SUSPECT_VOUCH * 3 + 1}`, cursor: 2, state: 'failed' });
     expect(String(line?.reason)).toContain('known answer suspect: keys of 4 networks');
     expect((await d!.lease(1)).leases).toEqual([]);
+    // Its diagnosis says so too: the researcher's expected output is what to mend.
+    expect((await grid.researcher.progress(job)).diagnosis.why).toContain('1 known answer found suspect');
     // The keys it caught vote again: two of them validate the operator's next unit.
     const next = await grid.researcher.createSquareJob({ name: 'next' });
     await grid.researcher.addSquares(next, 20, 1);

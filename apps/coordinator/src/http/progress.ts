@@ -46,6 +46,7 @@ export async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgres
       counts: p.counts,
       wanting: p.wanting,
       unfunded: p.unfunded,
+      suspectAnswers: p.suspectAnswers,
       online,
       windowMinutes: Math.round(deps.recent.windowMs / 60_000),
       anyEligibleHasWork,

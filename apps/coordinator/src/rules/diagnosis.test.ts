@@ -42,6 +42,18 @@ const facts = (f: Partial<DiagnosisFacts>): DiagnosisFacts => ({
 });
 
 describe('diagnose', () => {
+  it('tells the researcher of known answers found suspect, whatever the job is doing', () => {
+    const running = diagnose(facts({ counts: counts({ unsent: 8, in_progress: 2 }), suspectAnswers: 2 }));
+    expect(running.code).toBe('running');
+    expect(running.why).toMatch(/^running: .*; 2 known answers found suspect \(volunteers of several networks/);
+    expect(running.why).toContain('check the expected outputs you gave');
+    const done = diagnose(facts({ state: 'completed', counts: counts({ validated: 9 }), suspectAnswers: 1 }));
+    expect(done.why).toMatch(/^completed: 9 validated, 0 failed; 1 known answer found suspect/);
+    expect(diagnose(facts({ counts: counts({ unsent: 8, in_progress: 2 }), suspectAnswers: 0 })).why).not.toContain(
+      'suspect',
+    );
+  });
+
   it('says a job with eligible volunteers and work for them is running', () => {
     expect(diagnose(facts({ counts: counts({ unsent: 8, in_progress: 2 }) }))).toEqual({
       code: 'running',

@@ -20,6 +20,8 @@ export interface DiagnosisFacts {
   readonly wanting: number;
   /** Why the job's funder cannot pay for another replica (a volunteer-funded job), or null. */
   readonly unfunded?: string | null;
+  /** Its known answers found suspect (rules/known-answers.ts): the researcher's to mend, whatever else is said. */
+  readonly suspectAnswers?: number;
   /** Volunteers seen within the last `windowMinutes`. */
   readonly online: readonly SeenVolunteer[];
   readonly windowMinutes: number;
@@ -72,10 +74,18 @@ export const needsWorkCheck = (state: JobState, wanting: number, eligible: numbe
 export function diagnose(f: DiagnosisFacts): JobDiagnosis {
   const { eligible, reasons } = eligibleVolunteers(f.spec, f.project, f.online);
   const volunteers = { connected: f.online.length, eligible: eligible.length };
+  // A wrong expected output judges no one once found out, but only its researcher can mend it: said with every
+  // diagnosis, since the job may run or even complete meanwhile.
+  const suspect = f.suspectAnswers ?? 0;
+  const mend =
+    suspect > 0
+      ? `; ${plural(suspect, 'known answer')} found suspect (volunteers of several networks returned one other ` +
+        'output): failed in the results, with why; check the expected outputs you gave'
+      : '';
   const result = (code: JobDiagnosis['code'], stalled: boolean, why: string): JobDiagnosis => ({
     code,
     stalled,
-    why,
+    why: why + mend,
     volunteers,
   });
   const c = f.counts;

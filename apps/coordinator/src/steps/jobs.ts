@@ -22,10 +22,12 @@ export async function setJobState(ctx: StepContext, id: JobId, wanted: JobState)
 export async function progress(ctx: StepContext, id: JobId): Promise<JobCounts> {
   const counts = Object.fromEntries(WORK_UNIT_STATES.map((s) => [s, 0])) as Record<string, number>;
   let knownAnswer = 0;
+  let suspectAnswers = 0;
   let wanting = 0;
   let reissued = 0;
   for (const r of await ctx.tx.countByState(id)) {
     reissued += r.reissued;
+    if (r.state === 'suspect') suspectAnswers = r.n;
     if (r.state === 'probe' || r.state === 'suspect') knownAnswer += r.n;
     else if (r.state in counts) {
       counts[r.state] = r.n;
@@ -37,6 +39,7 @@ export async function progress(ctx: StepContext, id: JobId): Promise<JobCounts> 
   return {
     counts: counts as WorkUnitCounts,
     knownAnswer,
+    suspectAnswers,
     credit: await ctx.tx.jobCredit(id),
     wanting,
     reissued,

@@ -28,6 +28,8 @@ export interface JobCounts {
   readonly counts: WorkUnitCounts;
   /** Known-answer work units. */
   readonly knownAnswer: number;
+  /** Of them, those found suspect (rules/known-answers.ts): their expected output is likely wrong. */
+  readonly suspectAnswers: number;
   readonly credit: number;
   /** Work units that want another replica now. */
   readonly wanting: number;

@@ -1,6 +1,6 @@
 // A small job for tests: "square each u32", four numbers in, four out. Its WGSL is real, though the
 // simulated volunteers compute it in JavaScript.
-import { API, type CreateJobRequest, type WorkUnitCounts, toBase64 } from '@bricolage/protocol';
+import { API, type CreateJobRequest, type JobProgress, toBase64 } from '@bricolage/protocol';
 import { sha256Hex } from '../hash';
 
 export const SQUARE_WGSL = `@group(0) @binding(0) var<storage, read> xs: array<u32, 4>;
@@ -87,10 +87,9 @@ export class Researcher {
     return this.request('POST', API.workUnits(job), body, 'application/x-ndjson');
   }
 
-  async progress(job: string): Promise<{ counts: WorkUnitCounts; knownAnswer: number; credit: number }> {
+  async progress(job: string): Promise<JobProgress> {
     const res = await this.request('GET', API.job(job));
-    return ((await res.json()) as { progress: { counts: WorkUnitCounts; knownAnswer: number; credit: number } })
-      .progress;
+    return ((await res.json()) as { progress: JobProgress }).progress;
   }
 
   async results(job: string, after = 0): Promise<Record<string, unknown>[]> {
