@@ -123,6 +123,26 @@ describeBackends('jobs paid from a volunteer’s credit', (backend) => {
     expect(paused.diagnosis.why).toMatch(/10 credit left uncommitted, a new unit's 2 replicas cost 20/);
   });
 
+  it('keeps nothing back for a paused job’s started units: its funder’s other job runs on the balance', async () => {
+    const [funder, x, y] = await Promise.all([1, 2, 3].map(() => SimVolunteer.create(grid.coordinator.url)));
+    await earn(funder!, x!, 4);
+    const mine = await openProject(funder!);
+    // Job A: two units started by x (their second replicas would cost 20 of the 40), then paused.
+    const a = await mine.createSquareJob({ name: 'A' });
+    await mine.addSquares(a, 1, 10);
+    const started = await x!.lease(10);
+    expect(started.leases).toHaveLength(2);
+    await x!.computeAndSubmit(started.leases, square);
+    expect((await mine.request('POST', API.pause(a))).status).toBe(200);
+    // Job B runs on the 20 left (one new unit's two replicas; y may hold one of them): A's started units, paused,
+    // keep nothing back from it.
+    const b = await mine.createSquareJob({ name: 'B' });
+    await mine.addSquares(b, 1, 10);
+    expect((await y!.lease(10)).leases).toHaveLength(1);
+    await grid.coordinator.sweep();
+    expect((await progressOf(mine, b)).state).toBe('active');
+  });
+
   it('keeps credit a key earned on its own job out of its balance', async () => {
     const [funder, x] = await Promise.all([1, 2].map(() => SimVolunteer.create(grid.coordinator.url)));
     await earn(funder!, x!, 4);

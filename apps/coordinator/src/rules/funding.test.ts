@@ -23,15 +23,17 @@ describe('a funded job’s room in a lease', () => {
 
 describe('why a funded job is stopped', () => {
   it('says so when no replica is paid for', () => {
-    expect(unfunded({ left: 5, kept: 0 }, 10, 2)).toMatch(/balance is spent: 5 credit left uncommitted/);
+    expect(unfunded({ left: 5, kept: 0 }, 10, 2, 0)).toMatch(/balance is spent: 5 credit left uncommitted/);
   });
 
-  it('says so when nothing started wants a replica and a new unit’s quorum is not paid for', () => {
-    expect(unfunded({ left: 10, kept: 0 }, 10, 2)).toMatch(/a new unit's 2 replicas cost 20/);
+  it('says so when none of its started units wants a replica and a new unit’s quorum is not paid for', () => {
+    expect(unfunded({ left: 10, kept: 0 }, 10, 2, 0)).toMatch(/a new unit's 2 replicas cost 20/);
+    // What is left is kept for another job's started units: this one is stopped, and says why.
+    expect(unfunded({ left: 30, kept: 20 }, 10, 2, 0)).toMatch(/20 of it kept for started units of its other jobs/);
   });
 
-  it('lets the job run while a started unit wants a replica it can pay for, or a new unit is paid for', () => {
-    expect(unfunded({ left: 10, kept: 10 }, 10, 2)).toBeNull();
-    expect(unfunded({ left: 20, kept: 0 }, 10, 2)).toBeNull();
+  it('lets the job run while its own started unit wants a replica it can pay for, or a new unit is paid for', () => {
+    expect(unfunded({ left: 10, kept: 10 }, 10, 2, 10)).toBeNull();
+    expect(unfunded({ left: 20, kept: 0 }, 10, 2, 0)).toBeNull();
   });
 });

@@ -30,16 +30,20 @@ export function fundedRoom(funds: Funds, cost: number, quorum: number): FundedRo
   return { replicas, fresh };
 }
 
-/** Why the funds cannot carry the job further now, or null when a lease may still give it a replica. */
-export function unfunded(funds: Funds, cost: number, quorum: number): string | null {
+/**
+ * Why the funds cannot carry the job further now, or null when a lease may still give it a replica. `own` is what
+ * the job's own started units still want, in credit.
+ */
+export function unfunded(funds: Funds, cost: number, quorum: number, own: number): string | null {
   if (funds.left < cost)
     return `its funder's balance is spent: ${round(funds.left)} credit left uncommitted, a replica costs ${cost}`;
-  // Nothing started wants a replica, and what is left cannot see a new unit through: the job would wait for
-  // nothing, active and stalled.
-  if (funds.kept <= 0 && fundedRoom(funds, cost, quorum).fresh === 0)
+  // None of its started units wants a replica, and what is left cannot see a new unit through: the job would wait
+  // for nothing, active and stalled (what is left may be kept for the started units of the funder's other jobs).
+  if (own <= 0 && fundedRoom(funds, cost, quorum).fresh === 0)
     return (
-      `its funder's balance is spent: ${round(funds.left)} credit left uncommitted, a new unit's ` +
-      `${quorum} replicas cost ${cost * quorum}`
+      `its funder's balance is spent: ${round(funds.left)} credit left uncommitted` +
+      (funds.kept > 0 ? ` (${round(funds.kept)} of it kept for started units of its other jobs)` : '') +
+      `, a new unit's ${quorum} replicas cost ${cost * quorum}`
     );
   return null;
 }

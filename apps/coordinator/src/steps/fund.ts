@@ -32,18 +32,18 @@ export function chargeFunder(ctx: StepContext, job: JobFacts, workUnit: WorkUnit
 
 /**
  * What the funder's balance still covers once every replica already out on its jobs is paid for, and how much of
- * that the replicas its started units still want keep back (rules/funding.ts).
+ * that the replicas its active jobs' started units still want keep back (rules/funding.ts). A paused or cancelled
+ * job's started units keep nothing: they cannot be leased, and credit kept for them would starve its other jobs.
  */
 export async function fundsOf(ctx: StepContext, funder: VolunteerKey, project: JobFacts['project']): Promise<Funds> {
   const { tx } = ctx;
   const balance = balanceOf(await tx.volunteer(funder));
   let committed = 0;
+  for (const id of await tx.jobIds({ project }))
+    committed += (await ctx.catalog.require(tx, id)).definition.costPerWorkUnit * (await tx.issuedUnfinished([id]));
   let kept = 0;
-  for (const id of await tx.jobIds({ project })) {
-    const cost = (await ctx.catalog.require(tx, id)).definition.costPerWorkUnit;
-    committed += cost * (await tx.issuedUnfinished([id]));
-    kept += cost * (await tx.startedWant(id));
-  }
+  for (const id of await tx.jobIds({ project, state: 'active' }))
+    kept += (await ctx.catalog.require(tx, id)).definition.costPerWorkUnit * (await tx.startedWant(id));
   return { left: balance - committed, kept };
 }
 
@@ -51,7 +51,10 @@ export async function fundsOf(ctx: StepContext, funder: VolunteerKey, project: J
 export async function unfundedReason(ctx: StepContext, job: JobFacts): Promise<string | null> {
   if (!job.funder) return null;
   const funds = await fundsOf(ctx, job.funder, job.project);
-  return unfunded(funds, job.definition.costPerWorkUnit, job.definition.redundancy.minQuorum);
+  const cost = job.definition.costPerWorkUnit;
+  // Its own started units, not its funder's others: a job whose units none wants is not kept going by another's.
+  const own = cost * (await ctx.tx.startedWant(job.id));
+  return unfunded(funds, cost, job.definition.redundancy.minQuorum, own);
 }
 
 /** Pauses the active funded jobs whose funder cannot pay for another replica; returns them. */
