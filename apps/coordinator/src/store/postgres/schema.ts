@@ -124,5 +124,9 @@ export const PG_MIGRATIONS: readonly string[] = [
   -- Known answers failed that still stand, per key (see the SQLite schema).
   ALTER TABLE volunteers ADD COLUMN rep_caught INTEGER NOT NULL DEFAULT 0;
   UPDATE volunteers SET rep_caught = 1 WHERE NOT voting AND strikes < 2;
+  UPDATE volunteers v SET rep_caught = GREATEST(v.rep_caught, c.n)
+    FROM (SELECT r.volunteer, COUNT(*)::int AS n FROM replicas r JOIN work_units w ON w.id = r.wu
+          WHERE r.state = 'invalid' AND w.state = 'probe' GROUP BY r.volunteer) AS c
+    WHERE c.volunteer = v.key AND NOT v.voting;
   `,
 ];

@@ -207,9 +207,14 @@ export const MIGRATIONS: readonly string[] = [
   `
   -- Known answers that turned out suspect (rules/known-answers.ts). A key's standing counts the known answers it
   -- failed that still stand: a suspect one gives back the vote it took unless another still stands against the
-  -- key. Before this a key that had stopped voting with fewer strikes than two (rules/reputation.ts maxStrikes)
-  -- had failed a known answer; one with two or more may have as well, and keeps the strikes that silence it.
+  -- key. A silenced key's catches are counted from its invalid results on known-answer units (of any project: under
+  -- the rules of their time each silenced it), and at least one if it stopped voting with fewer strikes than two
+  -- (rules/reputation.ts maxStrikes): a known answer did that, whatever is left of its results.
   ALTER TABLE volunteers ADD COLUMN rep_caught INTEGER NOT NULL DEFAULT 0;
   UPDATE volunteers SET rep_caught = 1 WHERE voting = 0 AND strikes < 2;
+  UPDATE volunteers SET rep_caught = MAX(volunteers.rep_caught, c.n)
+    FROM (SELECT r.volunteer AS key, COUNT(*) AS n FROM replicas r JOIN work_units w ON w.id = r.wu
+          WHERE r.state = 'invalid' AND w.state = 'probe' GROUP BY r.volunteer) AS c
+    WHERE c.key = volunteers.key AND volunteers.voting = 0;
   `,
 ];
