@@ -30,6 +30,7 @@ test('the yes is remembered per host site, and revoking forgets it', async ({ st
   await expect.poll(async () => (await lastStatus(page))?.credited ?? 0, { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
   const credited = (await lastStatus(page))?.credited ?? 0;
   expect((await lastStatus(page))?.remembered).toBe(true);
+  await expect(frame.getByTestId('widget-counts')).toContainText('credited on this site in all, every visit (');
 
   // The next visit: the frame opens and computes with no click, and this site's receipts are still there.
   await page.reload();

@@ -170,8 +170,10 @@ export function drawCard(
       state.textContent = LABELS[status.state];
       pause.textContent = status.pauseReason ? PAUSES[status.pauseReason] : '';
       // Two scopes, said so: the receipts are of every visit (and arrive only as results validate), so they may
-      // outnumber the units computed since this page opened.
-      counts.textContent = `${status.computed} work unit${status.computed === 1 ? '' : 's'} computed since this page opened · ${status.credited} credited on this site in all, every visit (${formatCredit(status.credit)} credit)`;
+      // outnumber the units computed since this page opened; where the browser keeps the frame no storage, they are
+      // this visit's alone (held in memory), and the card says that instead.
+      const receipts = status.remembered ? 'credited on this site in all, every visit' : 'credited during this visit';
+      counts.textContent = `${status.computed} work unit${status.computed === 1 ? '' : 's'} computed since this page opened · ${status.credited} ${receipts} (${formatCredit(status.credit)} credit)`;
       const active = view.active;
       stop.hidden = !active;
       again.hidden = active;
