@@ -39,7 +39,12 @@ const sets: Record<string, { describe: string; count: number; page: (i: number) 
     count: 3,
     page: (i) =>
       renderText(textLines(seed * 7919 + i, 45, 80), {
-        ...{ width: 1240, height: 1754, pointSize: 10, dpi: 150, margin: 110, linePitch: 31 },
+        width: 1240,
+        height: 1754,
+        pointSize: 10,
+        dpi: 150,
+        margin: 110,
+        linePitch: 31,
       }),
   },
   long: {
@@ -47,7 +52,12 @@ const sets: Record<string, { describe: string; count: number; page: (i: number) 
     count: 3,
     page: (i) =>
       renderText(textLines(seed * 7919 + i, 12, 140), {
-        ...{ width: 1700, height: 780, pointSize: 20, dpi: 72, margin: 30, linePitch: 60 },
+        width: 1700,
+        height: 780,
+        pointSize: 20,
+        dpi: 72,
+        margin: 30,
+        linePitch: 60,
       }),
   },
 };

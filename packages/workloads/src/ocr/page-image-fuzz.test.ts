@@ -3,21 +3,11 @@
 import { deflateSync, inflateSync } from 'node:zlib';
 import { encode } from 'jpeg-js';
 import { describe, expect, test } from 'vitest';
+import { mulberry32 } from '../onnx/prng';
 import { encodePng } from './png';
 import { decodePageImage } from './page-image';
 
 const zlib = { inflate: (b: Uint8Array) => inflateSync(b), deflate: (b: Uint8Array) => deflateSync(b) };
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const W = 40;
 const H = 24;
@@ -46,7 +36,7 @@ describe('a damaged page image', () => {
   for (const [kind, sample] of Object.entries(SAMPLES))
     test(`${kind}: 3,000 seeded damaged copies each decode or are refused, none throws`, () => {
       expect(decodePageImage(sample, zlib, 1e6).ok).toBe(true);
-      const random = seeded(kind.length * 977);
+      const random = mulberry32(kind.length * 977);
       const thrown: string[] = [];
       for (let i = 0; i < 3000; i++) {
         const bytes = mutate(sample, random);
