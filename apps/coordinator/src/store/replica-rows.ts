@@ -3,6 +3,14 @@
 import type { BackendClass, JobId, LeaseNumber, ProjectId, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
 import type { Candidate, HeldLease, ReplicaRecord } from './records';
 
+/**
+ * Whether replica `r` still ties its key to its unit: out, answered or erred. A lease given back or run out ties
+ * it no more: the key holds nothing of the unit and gave no answer, so it may be leased the unit again (a new
+ * replica; the schema's `replicas_tie` keeps one tied replica per key and unit). Else a grid of few keys could be
+ * left with a unit none of them may take, and a job that never completes (grid-life.test.ts).
+ */
+export const TIES_KEY = "r.state NOT IN ('released', 'expired')";
+
 /** A work unit's columns, as `w`. */
 export const UNIT = `w.id, w.job, w.state, w.input_hash, w.expected_hash, w.quorum, w.need, w.in_flight, w.issued,
   w.errors, w.agree, w.hr_class, w.canonical_replica, w.output_hash`;
