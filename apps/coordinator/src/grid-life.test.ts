@@ -1,0 +1,290 @@
+// A random life of a grid, on both stores: seeded volunteers (honest, lying, erring, deserting) lease, submit,
+// heartbeat and give back; researchers add units, pause, resume and cancel; the clock jumps past deadlines; the
+// coordinator restarts. After every step the books must balance (testing/books.ts), every request is answered
+// below 500, and the log only grows (each signed tree head consistent with the one before). At the end the honest
+// keys alone must be able to finish every job that is not cancelled. The scenario tests check each rule; this
+// checks that no sequence of them tears the rows apart. LIFE_SEED=n LIFE_STEPS=m for a longer hunt.
+import {
+  API,
+  type Lease,
+  type SignedTreeHead,
+  type SubmittedResult,
+  fromBase64,
+  verifyConsistentHeads,
+  verifyTreeHead,
+} from '@bricolage/protocol';
+import { expect, it } from 'vitest';
+import { ManualClock, type Random, seededRandom } from './clock';
+import { checkBooks } from './testing/books';
+import { describeBackends } from './testing/backends';
+import { square, squareInput } from './testing/fixtures';
+import { useGrid } from './testing/grid-fixture';
+import { errorResult, GPU_CAPABILITIES, type HttpReply, okResult, SimVolunteer } from './testing/sim-volunteer';
+
+const SEEDS = process.env.LIFE_SEED ? [Number(process.env.LIFE_SEED)] : [1, 2];
+const STEPS = Number(process.env.LIFE_STEPS ?? 150);
+
+type Kind = 'honest' | 'liar' | 'flaky' | 'deserter';
+const KINDS: readonly Kind[] = ['honest', 'honest', 'honest', 'honest', 'honest', 'liar', 'liar', 'flaky', 'deserter'];
+
+interface Member {
+  readonly kind: Kind;
+  readonly index: number;
+  volunteer: SimVolunteer;
+  readonly held: Map<string, Lease>;
+}
+
+/** The right answer of a unit by its tag (`n=<first number>`); a known answer's unit has no tag and its own check. */
+function rightAnswer(tag: string | null, output: Uint8Array): boolean {
+  if (tag === null) return true;
+  const expected = square(squareInput(Number(tag.slice(2))));
+  return output.length === expected.length && output.every((b, i) => b === expected[i]);
+}
+
+/** A liar's answer: wrong, and never the same as another liar's, so no two of them make a quorum. */
+function lie(input: Uint8Array, liar: number, r: Random): Uint8Array {
+  const out = square(input);
+  out[0] = (out[0] ?? 0) ^ (liar + 1);
+  out[1] = (out[1] ?? 0) ^ (1 + Math.floor(r() * 255));
+  return out;
+}
+
+describeBackends('a random life of a grid', (backend) => {
+  const grid = useGrid(backend, { name: 'life' });
+  const quiet = () => undefined;
+
+  async function life(seed: number): Promise<void> {
+    const r = seededRandom(seed);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+    const clock = new ManualClock();
+    let restarts = 0;
+    const options = () => ({
+      clock,
+      random: seededRandom(seed * 1000 + restarts),
+      // The test sweeps; the grid believes the addresses its volunteers claim, each of its own network.
+      config: { trustProxy: 'loopback', sweepMs: 3_600_000 },
+      log: quiet,
+    });
+    await grid.start({ ...options(), project: 'life' });
+    const trail: string[] = [];
+    const heads: SignedTreeHead[] = [];
+    const problems: string[] = [];
+    const answered = (what: string, status: number) => {
+      if (status >= 500) problems.push(`${what} answered ${status}`);
+    };
+
+    const members: Member[] = [];
+    for (const [index, kind] of KINDS.entries())
+      members.push({
+        kind,
+        index,
+        volunteer: await SimVolunteer.create(grid.coordinator.url, `2001:db8:${index + 1}::5`),
+        held: new Map(),
+      });
+
+    const jobs: { id: string; state: 'active' | 'paused' | 'cancelled'; next: number }[] = [];
+    let nextTag = 1;
+    async function newJob(): Promise<void> {
+      const minQuorum = pick([2, 2, 3]);
+      const id = await grid.researcher.createSquareJob({
+        name: `life ${jobs.length}`,
+        leaseSeconds: pick([60, 300, 600]),
+        redundancy: {
+          minQuorum,
+          maxTotalResults: minQuorum + pick([2, 4]),
+          maxErrorResults: pick([1, 3]),
+          homogeneous: false,
+        },
+        adaptive: { enabled: r() < 0.5, trustAfter: 4, spotCheckRate: 0.2 },
+        knownAnswerRate: 0,
+      });
+      jobs.push({ id, state: 'active', next: 0 });
+      await addUnits(jobs[jobs.length - 1] as (typeof jobs)[number]);
+    }
+    async function addUnits(job: (typeof jobs)[number]): Promise<void> {
+      const count = 1 + Math.floor(r() * 12);
+      const known = r() < 0.4 ? 1 + Math.floor(r() * 2) : 0;
+      const res = await grid.researcher.addSquares(job.id, nextTag, count, known);
+      answered('upload', res.status);
+      await res.body?.cancel();
+      nextTag += count;
+    }
+
+    /** A volunteer's request, signed in again when its token ran out with the clock (as the page does). */
+    async function send<T>(m: Member, what: string, path: string, body: unknown): Promise<HttpReply<T>> {
+      let reply = await m.volunteer.post<T>(path, body);
+      if (reply.status === 401 && (reply.body as { error?: { code?: string } }).error?.code === 'token_expired') {
+        await m.volunteer.authenticate();
+        reply = await m.volunteer.post<T>(path, body);
+      }
+      answered(what, reply.status);
+      return reply;
+    }
+
+    async function lease(m: Member): Promise<void> {
+      const reply = await send<{ leases?: Lease[] }>(m, 'lease', API.lease, {
+        capabilities: GPU_CAPABILITIES,
+        max: 1 + Math.floor(r() * 8),
+      });
+      for (const l of reply.body.leases ?? []) m.held.set(l.lease, l);
+    }
+
+    function resultOf(m: Member, l: Lease): SubmittedResult {
+      const input = fromBase64(l.input ?? '');
+      if (m.kind === 'liar' && r() < 0.6) return okResult(l, lie(input, m.index, r));
+      if (m.kind === 'flaky' && r() < 0.4) return errorResult(l);
+      return okResult(l, square(input));
+    }
+
+    async function submit(m: Member): Promise<void> {
+      const chosen = [...m.held.values()].filter(() => r() < 0.7);
+      if (chosen.length === 0) return;
+      for (const l of chosen) m.held.delete(l.lease);
+      // A deserter forgets some of its leases for good.
+      const sent = m.kind === 'deserter' ? chosen.filter(() => r() < 0.5) : chosen;
+      if (sent.length === 0) return;
+      await send(m, 'submit', API.submit, { results: sent.map((l) => resultOf(m, l)) });
+    }
+
+    async function giveBack(m: Member): Promise<void> {
+      const chosen = [...m.held.keys()].filter(() => r() < 0.5);
+      if (chosen.length === 0) return;
+      for (const l of chosen) m.held.delete(l);
+      await send(m, 'release', API.release, { leases: chosen });
+    }
+
+    async function heartbeat(m: Member): Promise<void> {
+      const leases = [...m.held.keys()];
+      if (leases.length > 0) await send(m, 'heartbeat', API.heartbeat, { leases });
+    }
+
+    async function researcher(): Promise<void> {
+      const live = jobs.filter((j) => j.state !== 'cancelled');
+      const roll = r();
+      if (live.length === 0 || roll < 0.25) return newJob();
+      const job = pick(live);
+      if (roll < 0.6) {
+        if (job.state === 'active') await addUnits(job);
+      } else if (roll < 0.8) {
+        const to = job.state === 'active' ? 'paused' : 'active';
+        const res = await grid.researcher.request('POST', to === 'paused' ? API.pause(job.id) : API.resume(job.id));
+        answered(to, res.status);
+        if (res.ok) job.state = to;
+      } else if (roll < 0.87) {
+        const res = await grid.researcher.request('POST', API.cancel(job.id));
+        answered('cancel', res.status);
+        if (res.ok) job.state = 'cancelled';
+      }
+    }
+
+    async function head(): Promise<void> {
+      const res = await fetch(grid.coordinator.url + API.treeHead);
+      answered('tree head', res.status);
+      const sth = (await res.json()) as SignedTreeHead;
+      const verified = await verifyTreeHead(sth, grid.coordinator.publicKey);
+      if (!verified.ok) problems.push(`tree head: ${verified.error.message}`);
+      const last = heads[heads.length - 1];
+      if (last && sth.head.size < last.head.size)
+        problems.push(`the log shrank from ${last.head.size} to ${sth.head.size}`);
+      if (last && last.head.size > 0 && sth.head.size > last.head.size) {
+        const proof = await (
+          await fetch(`${grid.coordinator.url}${API.consistency}?from=${last.head.size}&to=${sth.head.size}`)
+        ).json();
+        const consistent = await verifyConsistentHeads(last, sth, proof, grid.coordinator.publicKey);
+        if (!consistent.ok) problems.push(`heads ${last.head.size} → ${sth.head.size}: ${consistent.error.message}`);
+      }
+      if (!last || sth.head.size !== last.head.size) heads.push(sth);
+    }
+
+    const balanced = async (when: string) => {
+      const found = await checkBooks(grid.db.query, rightAnswer);
+      expect({ when, found, problems }, trail.slice(-12).join('\n')).toEqual({ when, found: [], problems: [] });
+    };
+
+    await newJob();
+    for (let step = 0; step < STEPS; step++) {
+      const roll = r();
+      const m = pick(members);
+      let what: string;
+      if (roll < 0.3) {
+        what = `${m.kind} ${m.index} leases`;
+        await lease(m);
+      } else if (roll < 0.6) {
+        what = `${m.kind} ${m.index} submits`;
+        await submit(m);
+      } else if (roll < 0.66) {
+        what = `${m.kind} ${m.index} gives back`;
+        await giveBack(m);
+      } else if (roll < 0.7) {
+        what = `${m.kind} ${m.index} heartbeats`;
+        await heartbeat(m);
+      } else if (roll < 0.85) {
+        const ms = Math.floor(r() * 400_000);
+        what = `the clock moves ${ms} ms, a sweep`;
+        clock.advance(ms);
+        answered('sweep', (await grid.coordinator.sweep()) >= 0 ? 200 : 500);
+      } else if (roll < 0.98) {
+        what = 'the researcher';
+        await researcher();
+      } else {
+        what = 'the coordinator restarts';
+        restarts++;
+        await grid.restart(options());
+        for (const x of members) x.volunteer = x.volunteer.at(grid.coordinator.url);
+      }
+      trail.push(`${step}: ${what}`);
+      await head();
+      await balanced(`after step ${step} (${what})`);
+    }
+
+    // The end: liars and deserters leave; the rest resume what is paused and work until nothing is left.
+    for (const job of jobs.filter((j) => j.state === 'paused')) {
+      answered('resume', (await grid.researcher.request('POST', API.resume(job.id))).status);
+      job.state = 'active';
+    }
+    const workers = members.filter((m) => m.kind === 'honest' || m.kind === 'flaky');
+    const open = async () =>
+      Number(
+        (
+          await grid.db.query<{ n: number }>(
+            `SELECT COUNT(*) AS n FROM work_units w JOIN jobs j ON j.id = w.job
+             WHERE j.state <> 'cancelled'
+               AND (w.state IN ('unsent', 'in_progress') OR (w.state = 'validated' AND w.agree < w.quorum))`,
+          )
+        )[0]?.n,
+      );
+    for (let round = 0; round < 80 && (await open()) > 0; round++) {
+      for (const m of workers) {
+        await lease(m);
+        const leases = [...m.held.values()];
+        m.held.clear();
+        if (leases.length > 0) await send(m, 'submit', API.submit, { results: leases.map((l) => resultOf(m, l)) });
+      }
+      clock.advance(round % 5 === 4 ? 700_000 : 5_000);
+      await grid.coordinator.sweep();
+      trail.push(`drain round ${round}`);
+    }
+    await head();
+    await balanced('after the drain');
+    const stuck = await grid.db.query(
+      `SELECT w.id, w.job, j.state AS job_state, w.state, w.quorum, w.need, w.in_flight, w.issued, w.errors, w.agree,
+         (SELECT string_agg(r.volunteer || ':' || r.state, ' ') FROM replicas r WHERE r.wu = w.id) AS replicas
+       FROM work_units w JOIN jobs j ON j.id = w.job
+       WHERE j.state <> 'cancelled'
+         AND (w.state IN ('unsent', 'in_progress') OR (w.state = 'validated' AND w.agree < w.quorum))`.replace(
+        'string_agg',
+        backend.name === 'sqlite' ? 'group_concat' : 'string_agg',
+      ),
+    );
+    expect(stuck, 'units the honest keys could not finish').toEqual([]);
+    const unfinished = await grid.db.query<{ id: string; state: string }>(
+      `SELECT j.id, j.state FROM jobs j WHERE j.state NOT IN ('completed', 'cancelled')`,
+    );
+    expect(unfinished, 'jobs with every unit done and not completed').toEqual([]);
+  }
+
+  for (const seed of SEEDS)
+    it(`keeps its books at every step, and the honest keys finish every job (seed ${seed})`, async () => {
+      await life(seed);
+    }, 240_000);
+});

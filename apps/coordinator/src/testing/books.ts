@@ -1,0 +1,169 @@
+// The books of a grid, read from its rows in either backend's SQL: what must hold after any sequence of requests,
+// however its volunteers behave. Every counter agrees with the rows it counts; the log is contiguous, its stored
+// tree is the tree of its receipts and its head names that tree; no replica is credited twice, and every credit is
+// in the log and in its key's and job's totals; a validated unit's answer is one its checker accepts.
+// crash-checks.ts checks an honest run after kills; this checks any run, at any step (grid-life.test.ts).
+import { type ReceiptBody, leafHash, netCredit, rootFromLeafHashes, toHex, workUnitNumber } from '@bricolage/protocol';
+import { rootAt } from '../log/merkle-tree';
+
+export type Query = <T>(sql: string, params?: readonly unknown[]) => Promise<T[]>;
+
+/** Whether a validated unit's canonical output is right: given its tag and output. */
+export type Checker = (tag: string | null, output: Uint8Array) => boolean;
+
+/** Replica states after a verdict that accepted it: only these may carry a credit receipt. */
+const ACCEPTED = new Set(['valid', 'invalid', 'superseded']);
+
+/** The problems found, each a sentence naming the rows; empty when the books balance. */
+export async function checkBooks(q: Query, correct: Checker): Promise<string[]> {
+  const problems: string[] = [];
+  const n = (v: unknown) => Number(v ?? 0);
+
+  // Each unit's counters against its replicas. A replica counts against the unit's maxTotalResults while it is out
+  // or has a result; an error or an expired lease only when the key's error budget charged it to the unit (`errors`);
+  // a lease given back not at all.
+  const units = await q<{
+    id: number;
+    state: string;
+    in_flight: number;
+    issued: number;
+    errors: number;
+    leased: number;
+    counted: number;
+    failed: number;
+  }>(
+    `SELECT w.id, w.state, w.in_flight, w.issued, w.errors,
+       (SELECT COUNT(*) FROM replicas r WHERE r.wu = w.id AND r.state = 'leased') AS leased,
+       (SELECT COUNT(*) FROM replicas r WHERE r.wu = w.id
+          AND r.state IN ('leased', 'returned', 'valid', 'invalid', 'superseded')) AS counted,
+       (SELECT COUNT(*) FROM replicas r WHERE r.wu = w.id AND r.state IN ('error', 'expired')) AS failed
+     FROM work_units w WHERE w.state <> 'staged'`,
+  );
+  for (const u of units) {
+    const where = `wu_${u.id} (${u.state})`;
+    if (n(u.in_flight) !== n(u.leased)) problems.push(`${where}: in_flight ${u.in_flight}, ${u.leased} leased`);
+    // Once settled, a lease that runs out or errs leaves the unit's flight but not its count.
+    const open = u.state === 'unsent' || u.state === 'in_progress';
+    const least = n(u.counted) + n(u.errors);
+    if (open ? n(u.issued) !== least : n(u.issued) < least || n(u.issued) > n(u.counted) + n(u.failed))
+      problems.push(
+        `${where}: issued ${u.issued}, ${u.counted} replicas out or answered, ${u.errors} errors of ${u.failed} failed`,
+      );
+    if (n(u.errors) > n(u.failed)) problems.push(`${where}: ${u.errors} errors counted, ${u.failed} replicas failed`);
+  }
+
+  // The per-job replica tallies SQLite's triggers keep, against the replicas (Postgres counts the rows).
+  const tallies = await q<{ job: string; state: string; n: number }>(
+    'SELECT job, state, n FROM job_replica_states',
+  ).catch(() => null);
+  const tallied = new Map((tallies ?? []).filter((r) => n(r.n) !== 0).map((r) => [`${r.job} ${r.state}`, n(r.n)]));
+  const counted = new Map(
+    (
+      await q<{ job: string; state: string; n: number }>(
+        'SELECT job, state, COUNT(*) AS n FROM replicas GROUP BY job, state',
+      )
+    ).map((r) => [`${r.job} ${r.state}`, n(r.n)]),
+  );
+  for (const k of tallies ? new Set([...tallied.keys(), ...counted.keys()]) : [])
+    if (tallied.get(k) !== counted.get(k))
+      problems.push(`replica tally ${k}: ${tallied.get(k) ?? 0} counted, ${counted.get(k) ?? 0} rows`);
+
+  // The log: contiguous, each body naming its own place, the stored tree the tree of the bodies, the head that tree.
+  const receipts = await q<{ idx: number; volunteer: string; body: string; leaf: Uint8Array | null }>(
+    'SELECT idx, volunteer, body, leaf FROM receipts ORDER BY idx',
+  );
+  const bodies = receipts.map((r) => JSON.parse(r.body) as ReceiptBody);
+  receipts.forEach((r, i) => {
+    if (n(r.idx) !== i) problems.push(`the log has a gap before index ${r.idx}`);
+    const b = bodies[i];
+    if (b && (b.index !== n(r.idx) || b.volunteer !== r.volunteer))
+      problems.push(`receipt ${r.idx} names index ${b.index} and key ${b.volunteer}`);
+  });
+  const leaves = await Promise.all(receipts.map((r) => leafHash(new TextEncoder().encode(r.body))));
+  const root = toHex(await rootFromLeafHashes(leaves));
+  const nodes = new Map<string, Uint8Array>(
+    (await q<{ level: number; idx: number; hash: Uint8Array }>('SELECT level, idx, hash FROM merkle_nodes')).map(
+      (x) => [`${x.level}:${x.idx}`, new Uint8Array(x.hash)],
+    ),
+  );
+  // The tree's level 0 is each receipt's own leaf column.
+  receipts.forEach((r, i) => {
+    const stored = r.leaf ? toHex(new Uint8Array(r.leaf)) : null;
+    if (stored !== toHex(leaves[i] as Uint8Array))
+      problems.push(`receipt ${r.idx} stores another leaf than its body's`);
+    else nodes.set(`0:${i}`, leaves[i] as Uint8Array);
+  });
+  const tree = { getNode: (l: number, i: number) => nodes.get(`${l}:${i}`), putNode: () => undefined };
+  if (receipts.length > 0 && toHex(rootAt(tree, receipts.length)) !== root)
+    problems.push(`the stored tree of ${receipts.length} receipts is not their tree`);
+  const [head] = await q<{ size: number; root: Uint8Array | string }>('SELECT size, root FROM log_head');
+  if (head && n(head.size) !== receipts.length) problems.push(`the log head says ${head.size} of ${receipts.length}`);
+  if (head && receipts.length > 0) {
+    const headRoot = typeof head.root === 'string' ? head.root : toHex(new Uint8Array(head.root));
+    if (headRoot !== root) problems.push(`the log head's root is not the tree of ${receipts.length} receipts`);
+  }
+
+  // Credit: each accepted replica credited once, every valid one credited, and each total the sum of its receipts.
+  // A key ties itself to a unit by one replica at most (out, answered or erred); those given back or run out do not.
+  const replicas = new Map<string, string>();
+  for (const r of await q<{ wu: number; volunteer: string; state: string }>(
+    "SELECT wu, volunteer, state FROM replicas WHERE state NOT IN ('released', 'expired')",
+  )) {
+    const k = `${n(r.wu)} ${r.volunteer}`;
+    if (replicas.has(k)) problems.push(`${r.volunteer} is tied to wu_${r.wu} twice`);
+    replicas.set(k, r.state);
+  }
+  const credited = new Set<string>();
+  const byKey = new Map<string, number>();
+  const byJob = new Map<string, number>();
+  for (const b of bodies) {
+    byKey.set(b.volunteer, (byKey.get(b.volunteer) ?? 0) + netCredit(b));
+    if (b.type !== 'credit') continue;
+    byJob.set(b.job, (byJob.get(b.job) ?? 0) + b.credit);
+    const k = `${workUnitNumber(b.workUnit)} ${b.volunteer}`;
+    if (credited.has(k)) problems.push(`${b.workUnit} credited to ${b.volunteer} twice`);
+    credited.add(k);
+    const state = replicas.get(k);
+    if (!state || !ACCEPTED.has(state))
+      problems.push(`${b.workUnit} credited to ${b.volunteer}, whose replica is ${state}`);
+  }
+  for (const [k, state] of replicas)
+    if (state === 'valid' && !credited.has(k)) problems.push(`a valid replica (wu ${k}) has no receipt`);
+  const keys = await q<{ key: string; credit: number; leased: number; returned: number; all: number; ended: number }>(
+    `SELECT v.key, v.credit, v.leased, v.returned,
+       (SELECT COUNT(*) FROM replicas r WHERE r.volunteer = v.key) AS "all",
+       (SELECT COUNT(*) FROM replicas r WHERE r.volunteer = v.key AND r.state <> 'leased') AS ended
+     FROM volunteers v`,
+  );
+  const near = (a: number, b: number) => Math.abs(a - b) < 1e-6;
+  for (const k of keys) {
+    if (!near(n(k.credit), byKey.get(k.key) ?? 0))
+      problems.push(`key ${k.key}: credit ${k.credit}, its receipts ${byKey.get(k.key) ?? 0}`);
+    if (n(k.leased) !== n(k.all)) problems.push(`key ${k.key}: leased ${k.leased}, ${k.all} replicas`);
+    if (n(k.returned) !== n(k.ended)) problems.push(`key ${k.key}: returned ${k.returned}, ${k.ended} ended`);
+  }
+  for (const j of await q<{ id: string; credit: number }>('SELECT id, credit FROM jobs'))
+    if (!near(n(j.credit), byJob.get(j.id) ?? 0))
+      problems.push(`job ${j.id}: credit ${j.credit}, its receipts ${byJob.get(j.id) ?? 0}`);
+
+  // A validated unit: its canonical replica valid, of the unit's answer, and that answer right.
+  const validated = await q<{
+    id: number;
+    tag: string | null;
+    output_hash: string;
+    rstate: string | null;
+    rhash: string | null;
+    output: Uint8Array | null;
+  }>(
+    `SELECT w.id, w.tag, w.output_hash, r.state AS rstate, r.output_hash AS rhash, r.output
+     FROM work_units w LEFT JOIN replicas r ON r.id = w.canonical_replica
+     WHERE w.state = 'validated'`,
+  );
+  for (const w of validated) {
+    if (w.rstate !== 'valid' || w.rhash !== w.output_hash)
+      problems.push(`wu_${w.id} validated, its canonical replica ${w.rstate} of another output`);
+    else if (w.output && !correct(w.tag, new Uint8Array(w.output)))
+      problems.push(`wu_${w.id} validated a wrong answer`);
+  }
+  return problems;
+}
