@@ -13,15 +13,20 @@ import { SimVolunteer } from './testing/sim-volunteer';
 const quiet = () => undefined;
 
 describeBackends('known answers', (backend) => {
+  /** Each test's own, made anew with its grid. */
+  let clock = new ManualClock();
   const grid = useGrid(backend, {
     name: 'known-answers',
-    start: () => ({
-      clock: new ManualClock(),
-      random: seededRandom(17),
-      config: { trustProxy: 'loopback' },
-      log: quiet,
-      project: 'known-answers',
-    }),
+    start: () => {
+      clock = new ManualClock();
+      return {
+        clock,
+        random: seededRandom(17),
+        config: { trustProxy: 'loopback' },
+        log: quiet,
+        project: 'known-answers',
+      };
+    },
   });
   /** A key of its own network (10.0.1.0/24, 10.0.2.0/24 and so on): the networks a known answer counts are distinct. */
   const enrol = (network: number) => SimVolunteer.create(grid.coordinator.url, `10.0.${network}.1`);
@@ -82,6 +87,39 @@ describeBackends('known answers', (backend) => {
     await grid.researcher.addSquares(next, 20, 1);
     for (const v of [newcomer!, a!]) await v.computeAndSubmit((await v.lease(1)).leases, square);
     expect((await grid.researcher.progress(next)).counts).toMatchObject({ validated: 1 });
+  });
+
+  it('charges no key for its lease of a known answer found suspect meanwhile, given back or run out', async () => {
+    const [newcomer, a, b, c, giver, sleeper] = await Promise.all([1, 2, 3, 4, 5, 6].map(enrol));
+    await vouch([a!, b!, c!]);
+    const job = await knownAnswerJob(wrongSquare(squareInput(7)));
+    // Two keys hold it while four others find it out.
+    const held = [(await giver!.lease(1)).leases, (await sleeper!.lease(1)).leases];
+    for (const leases of held) expect(leases.map((l) => l.job)).toEqual([job]);
+    for (const v of [newcomer!, a!, b!, c!]) await v.computeAndSubmit((await v.lease(1)).leases, square);
+    expect((await grid.researcher.results(job))[0]).toMatchObject({ state: 'failed' });
+    const standing = () =>
+      grid.db.query('SELECT key, errors, error_allowance, error_allowance_at FROM volunteers WHERE key IN (?, ?)', [
+        giver!.key,
+        sleeper!.key,
+      ]);
+    const before = await standing();
+    // One gives its lease back; the other's runs out.
+    const given = await giver!.post(API.release, { leases: held[0]!.map((l) => l.lease) });
+    expect(given.body).toEqual({ released: 1 });
+    clock.advance(3_600_000);
+    await grid.coordinator.sweep();
+    const states = await grid.db.query<{ state: string }>('SELECT state FROM replicas WHERE volunteer IN (?, ?)', [
+      giver!.key,
+      sleeper!.key,
+    ]);
+    expect(states.map((r) => r.state).sort()).toEqual(['expired', 'released']);
+    // Neither is charged an error or an expiry for it: the grid withdrew the unit, not they.
+    expect(await standing()).toEqual(before);
+    for (const v of [giver!, sleeper!]) {
+      await v.authenticate(); // its token ran out with the hour
+      expect(await v.stats()).toMatchObject({ leased: 1, returned: 1, errors: 0 });
+    }
   });
 
   it('keeps a fresh known answer that a cabal of new keys of three networks reaches first', async () => {

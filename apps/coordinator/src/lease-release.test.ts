@@ -1,5 +1,6 @@
 // A page that leaves gives back the leases it will not compute (API.release), over real HTTP on both stores, on a
-// manual clock: they go to other keys at once rather than after their deadline, and nobody is charged an error.
+// manual clock: they go to other keys at once rather than after their deadline, and nobody is charged an error;
+// nor is anyone for the leases of a job cancelled while they held them, given back or run out.
 import { API, type Lease, fromBase64 } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
@@ -90,5 +91,33 @@ describeBackends('a page giving back its leases', (backend) => {
     expect(probes.length).toBeGreaterThan(0);
     expect((await release(v, probes)).body).toEqual({ released: probes.length });
     expect(await v.stats()).toMatchObject({ returned: probes.length, errors: probes.length });
+  });
+
+  it('charges no one for the leases of a cancelled job, given back or run out, known answers included', async () => {
+    const job = await start(4, 2);
+    const [giver, sleeper] = [
+      await SimVolunteer.create(grid.coordinator.url),
+      await SimVolunteer.create(grid.coordinator.url),
+    ];
+    // Each holds both known answers and two of the job's other units.
+    const given = (await giver.lease(4)).leases;
+    const slept = (await sleeper.lease(4)).leases;
+    expect([given.length, slept.length]).toEqual([4, 4]);
+    const standing = () =>
+      grid.db.query('SELECT key, errors, error_allowance, error_allowance_at FROM volunteers WHERE key IN (?, ?)', [
+        giver.key,
+        sleeper.key,
+      ]);
+    const before = await standing();
+    expect((await grid.researcher.request('POST', API.cancel(job))).status).toBe(200);
+    // One gives its leases back; the other's run out (its results would be refused: the job is cancelled).
+    expect((await release(giver, given)).body).toEqual({ released: 4 });
+    clock.advance(3_600_000);
+    expect(await grid.coordinator.sweep()).toBe(4);
+    expect(await standing()).toEqual(before);
+    for (const v of [giver, sleeper]) {
+      await v.authenticate(); // its token ran out with the hour
+      expect(await v.stats()).toMatchObject({ leased: 4, returned: 4, errors: 0 });
+    }
   });
 });

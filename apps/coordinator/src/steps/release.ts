@@ -4,8 +4,10 @@
 // untouched (validate.ts `onRefusal`; a reader moving on is nobody's fault). It is no way to choose one's units
 // either: a key never holds a unit it held before, nor does its address (draw.ts reads every holder). A
 // known-answer unit given back counts as an expiry, as it would have: a key that could tell one must not dodge it.
+// A unit the grid withdrew meanwhile (a known answer found suspect, a cancelled job's: records.ts `isWithdrawn`)
+// is no one's to dodge: given back, it costs its key nothing.
 import type { LeaseNumber, VolunteerKey } from '@bricolage/protocol';
-import { isKnownAnswer } from '../store/records';
+import { isKnownAnswer, isWithdrawn, type ReplicaInContext } from '../store/records';
 import type { StepContext } from './context';
 import { onError, onRefusal, waitingBallots } from './validate';
 
@@ -24,9 +26,10 @@ export async function releaseLeases(
     ctx,
     rows.map((r) => r.workUnit),
   );
-  const probes = rows.some((r) => isKnownAnswer(r.workUnit.state));
+  /** A known answer still judging: given back, it is charged as the expiry it would have been. */
+  const dodged = (r: ReplicaInContext) => isKnownAnswer(r.workUnit.state) && !isWithdrawn(r.workUnit.state, r.jobState);
   // Its standing, for the known-answer units among them (charged as expiries).
-  if (probes) {
+  if (rows.some(dodged)) {
     const v = await tx.volunteer(volunteer);
     if (v) changes.know(v);
   }
@@ -38,7 +41,7 @@ export async function releaseLeases(
     const job = await ctx.catalog.require(tx, r.job);
     const wu = changes.unit(row.workUnit);
     const earlier = returned.get(wu.id) ?? [];
-    if (isKnownAnswer(wu.state)) {
+    if (dodged(row)) {
       tally.errors++;
       onError(ctx, job, wu, volunteer, earlier, 'expired');
     } else onRefusal(ctx, job, wu, earlier);

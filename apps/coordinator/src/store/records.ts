@@ -26,6 +26,14 @@ export type StoredWorkUnitState = WorkUnitState | 'staged' | 'probe' | 'suspect'
 /** Whether a unit is a known-answer unit: its replicas test their keys and count towards nothing else. */
 export const isKnownAnswer = (state: StoredWorkUnitState): boolean => state === 'probe' || state === 'suspect';
 
+/**
+ * Whether the grid took a unit back from whoever holds a lease of it: a known answer found suspect (leased to no
+ * one, judging no one) or any unit of a cancelled job (its results refused). A lease of it that is given back or
+ * runs out is no fault of its key's: it is charged no error and no expiry (steps/release.ts, steps/expire.ts).
+ */
+export const isWithdrawn = (unit: StoredWorkUnitState, job: JobState): boolean =>
+  unit === 'suspect' || job === 'cancelled';
+
 export interface JobRecord {
   readonly id: JobId;
   readonly project: ProjectId;
