@@ -80,8 +80,15 @@ describeBackends('known answers', (backend) => {
     expect(line).toMatchObject({ workUnit: `wu_${SUSPECT_VOUCH * 3 + 1}`, cursor: 2, state: 'failed' });
     expect(String(line?.reason)).toContain('known answer suspect: keys of 4 networks');
     expect((await d!.lease(1)).leases).toEqual([]);
-    // Its diagnosis says so too: the researcher's expected output is what to mend.
-    expect((await grid.researcher.progress(job)).diagnosis.why).toContain('1 known answer found suspect');
+    // Its progress counts it as the results list it, a failed unit, and says whose it is: a known answer found
+    // suspect (the researcher's expected output to mend), no volunteer's error; its diagnosis says so too.
+    const progress = await grid.researcher.progress(job);
+    const results = await grid.researcher.results(job, 0);
+    expect(progress).toMatchObject({ knownAnswer: 0, suspectAnswers: 1, counts: { validated: 0, failed: 1 } });
+    expect(results.filter((r) => r.state === 'failed')).toHaveLength(progress.counts.failed);
+    expect(progress.errors).toEqual([]);
+    expect(progress.replicas.errors).toBe(0);
+    expect(progress.diagnosis.why).toContain('1 known answer found suspect');
     // The keys it caught vote again: two of them validate the operator's next unit.
     const next = await grid.researcher.createSquareJob({ name: 'next' });
     await grid.researcher.addSquares(next, 20, 1);

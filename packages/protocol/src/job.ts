@@ -222,8 +222,16 @@ export const JobProgress = z
   .object({
     job: JobId,
     state: JobState,
+    /** Work units by state as the results show them; known answers still judging are not among them. */
     counts: WorkUnitCounts,
+    /** Known-answer units still judging: their results (their expected outputs) are there from the start. */
     knownAnswer: Count,
+    /**
+     * Known-answer units found suspect (volunteers of several networks returned one other output): counted in
+     * `counts.failed`, as the results list them, but their researcher's expected outputs to check, not volunteers'
+     * failures (these are `errors` and `replicas.errors`).
+     */
+    suspectAnswers: Count,
     credit: z.number().nonnegative(),
     diagnosis: JobDiagnosis,
     /** Distinct volunteers holding a lease of this job now. */

@@ -37,6 +37,7 @@ function progress(job: JobId, validated: number, at: number): JobProgress {
     state: 'active',
     counts: { unsent: 0, in_progress: 0, validated, failed: 0, cancelled: 0 } as JobProgress['counts'],
     knownAnswer: 0,
+    suspectAnswers: 0,
     credit: 0,
     diagnosis: { code: 'running', stalled: false, why: 'running', volunteers: { connected: 0, eligible: 0 } },
     activeVolunteers: 0,

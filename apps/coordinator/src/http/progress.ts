@@ -37,6 +37,7 @@ export async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgres
     state: job.state,
     counts: p.counts,
     knownAnswer: p.knownAnswer,
+    suspectAnswers: p.suspectAnswers,
     credit: p.credit,
     diagnosis: diagnose({
       state: job.state,

@@ -47,11 +47,20 @@ describe('diagnose', () => {
     expect(running.code).toBe('running');
     expect(running.why).toMatch(/^running: .*; 2 known answers found suspect \(volunteers of several networks/);
     expect(running.why).toContain('check the expected outputs you gave');
-    const done = diagnose(facts({ state: 'completed', counts: counts({ validated: 9 }), suspectAnswers: 1 }));
-    expect(done.why).toMatch(/^completed: 9 validated, 0 failed; 1 known answer found suspect/);
+    // Among the failed, as in the results.
+    const done = diagnose(
+      facts({ state: 'completed', counts: counts({ validated: 9, failed: 1 }), suspectAnswers: 1 }),
+    );
+    expect(done.why).toMatch(/^completed: 9 validated, 1 failed; 1 known answer found suspect/);
     expect(diagnose(facts({ counts: counts({ unsent: 8, in_progress: 2 }), suspectAnswers: 0 })).why).not.toContain(
       'suspect',
     );
+  });
+
+  it('does not call a job of known answers alone completed when they are found suspect: they finish no job', () => {
+    const only = diagnose(facts({ counts: counts({ failed: 1 }), wanting: 0, suspectAnswers: 1 }));
+    expect(only.code).toBe('no_work_units');
+    expect(only.why).toMatch(/^no work units: add some to the job; 1 known answer found suspect/);
   });
 
   it('says a job with eligible volunteers and work for them is running', () => {

@@ -15,12 +15,16 @@ export interface DiagnosisFacts {
   readonly spec: JobSpec;
   readonly project: string;
   readonly minQuorum: number;
+  /** As the results show them: known answers found suspect are among the failed (`suspectAnswers`). */
   readonly counts: WorkUnitCounts;
   /** Units that want another replica now (need > 0). */
   readonly wanting: number;
   /** Why the job's funder cannot pay for another replica (a volunteer-funded job), or null. */
   readonly unfunded?: string | null;
-  /** Its known answers found suspect (rules/known-answers.ts): the researcher's to mend, whatever else is said. */
+  /**
+   * Its known answers found suspect (rules/known-answers.ts), of `counts.failed`: the researcher's to mend,
+   * whatever else is said.
+   */
   readonly suspectAnswers?: number;
   /** Volunteers seen within the last `windowMinutes`. */
   readonly online: readonly SeenVolunteer[];
@@ -90,7 +94,8 @@ export function diagnose(f: DiagnosisFacts): JobDiagnosis {
   });
   const c = f.counts;
   const unfinished = c.unsent + c.in_progress;
-  const finished = c.validated + c.failed + c.cancelled;
+  // Known answers, found suspect or not, never finish a job (store hasFinished): only its other units do.
+  const finished = c.validated + c.failed - suspect + c.cancelled;
   if (f.state === 'cancelled') return result('cancelled', false, `cancelled: ${c.validated} validated before it was`);
   if (f.state === 'completed' || (unfinished === 0 && finished > 0))
     return result('completed', false, `completed: ${c.validated} validated, ${c.failed} failed`);

@@ -19,6 +19,12 @@ export async function setJobState(ctx: StepContext, id: JobId, wanted: JobState)
   return state;
 }
 
+/**
+ * The job's units by state as its results show them. A known answer still judging is counted apart
+ * (`knownAnswer`: its result is its expected output from the start); one found suspect is a failed unit in the
+ * results, and so in `counts.failed` here, and `suspectAnswers` says how many of those it is: the researcher's
+ * expected outputs to check, not volunteers' failures.
+ */
 export async function progress(ctx: StepContext, id: JobId): Promise<JobCounts> {
   const counts = Object.fromEntries(WORK_UNIT_STATES.map((s) => [s, 0])) as Record<string, number>;
   let knownAnswer = 0;
@@ -27,13 +33,14 @@ export async function progress(ctx: StepContext, id: JobId): Promise<JobCounts> 
   let reissued = 0;
   for (const r of await ctx.tx.countByState(id)) {
     reissued += r.reissued;
-    if (r.state === 'suspect') suspectAnswers = r.n;
-    if (r.state === 'probe' || r.state === 'suspect') knownAnswer += r.n;
+    if (r.state === 'probe') knownAnswer = r.n;
+    else if (r.state === 'suspect') suspectAnswers = r.n;
     else if (r.state in counts) {
       counts[r.state] = r.n;
       wanting += r.wanting;
     }
   }
+  counts.failed = (counts.failed ?? 0) + suspectAnswers;
   const facts = await ctx.catalog.facts(ctx.tx, id);
   const unfunded = facts ? await unfundedReason(ctx, facts) : null;
   return {

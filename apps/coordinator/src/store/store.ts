@@ -25,10 +25,11 @@ import type { JobRecord } from './records';
 export type { JobRecord } from './records';
 
 export interface JobCounts {
+  /** Units by state as the results show them: a known answer found suspect is one of `failed`. */
   readonly counts: WorkUnitCounts;
-  /** Known-answer work units. */
+  /** Known-answer work units still judging (not found suspect): their results are their expected outputs. */
   readonly knownAnswer: number;
-  /** Of them, those found suspect (rules/known-answers.ts): their expected output is likely wrong. */
+  /** Known answers found suspect (rules/known-answers.ts), counted in `counts.failed`: their expected output is likely wrong. */
   readonly suspectAnswers: number;
   readonly credit: number;
   /** Work units that want another replica now. */

@@ -12,6 +12,7 @@ function progress(state: JobState, validated: number, at: number): JobProgress {
     state,
     counts: { unsent: 1000 - validated, in_progress: 0, validated, failed: 0, cancelled: 0 },
     knownAnswer: 0,
+    suspectAnswers: 0,
     credit: 0,
     diagnosis: { code: 'running', stalled: false, why: '', volunteers: { connected: 1, eligible: 1 } },
     activeVolunteers: state === 'active' ? 1 : 0,

@@ -1051,6 +1051,7 @@ export interface components {
             state: components["schemas"]["JobState"];
             counts: components["schemas"]["WorkUnitCounts"];
             knownAnswer: number;
+            suspectAnswers: number;
             credit: number;
             diagnosis: components["schemas"]["JobDiagnosis"];
             activeVolunteers: number;
