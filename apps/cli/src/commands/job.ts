@@ -30,7 +30,8 @@ function describe(job: Job): string {
 
 /**
  * All the job's work units. The known-answer ones (lines with `expected`) are not in `counts`: the progress
- * reports them apart, as `knownAnswer`, and their results are there from the moment they are added.
+ * reports them apart, as `knownAnswer`, and their results are there from the moment they are added; one found
+ * suspect is a failed unit, in `counts.failed`, as the results list it.
  */
 export const total = (p: JobProgress): number =>
   p.knownAnswer + p.counts.unsent + p.counts.in_progress + p.counts.validated + p.counts.failed + p.counts.cancelled;
@@ -38,6 +39,16 @@ export const total = (p: JobProgress): number =>
 /** `5 known answers, ` for a job that has any, so that the counts after it add up to `total`. */
 export const knownAnswers = (p: JobProgress): string =>
   p.knownAnswer > 0 ? `${p.knownAnswer} known answer${p.knownAnswer === 1 ? '' : 's'}, ` : '';
+
+/**
+ * `3 failed`, as many as the results list, saying how many of them are known answers found suspect: those are
+ * the researcher's expected outputs to check, not volunteers' failures.
+ */
+export const failed = (p: JobProgress): string => {
+  const suspect = p.suspectAnswers;
+  if (suspect === 0) return `${p.counts.failed} failed`;
+  return `${p.counts.failed} failed (${suspect} of them ${suspect === 1 ? 'a known answer' : 'known answers'} found suspect)`;
+};
 
 export async function jobCreate(
   out: Output,
@@ -137,7 +148,7 @@ export async function jobShow(out: Output, client: Researcher, id: JobId): Promi
   return out.done({ job, progress }, [
     `${job.id}  ${job.definition.name}  (${job.state})`,
     `  ${describe(job)}`,
-    `  ${total(progress)} work units: ${knownAnswers(progress)}${c.validated} validated, ${c.failed} failed, ${c.in_progress} in progress, ${c.unsent} waiting, ${c.cancelled} cancelled`,
+    `  ${total(progress)} work units: ${knownAnswers(progress)}${c.validated} validated, ${failed(progress)}, ${c.in_progress} in progress, ${c.unsent} waiting, ${c.cancelled} cancelled`,
     `  ${progress.diagnosis.stalled ? 'stalled: ' : ''}${progress.diagnosis.why}`,
   ]);
 }

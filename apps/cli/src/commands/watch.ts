@@ -7,7 +7,7 @@ import { explain, type Researcher } from '../connection';
 import { EXIT, type ExitCode } from '../exit';
 import type { Output } from '../io';
 import { duration, progress } from '../progress';
-import { knownAnswers, total } from './job';
+import { failed, knownAnswers, total } from './job';
 
 /** Tries in a row without an event before watch gives up; waits 1, 2, 4, 8 s between them. */
 const MAX_TRIES = 5;
@@ -58,15 +58,15 @@ export async function watch(
 
   const show = (p: JobProgress) => {
     const done = finished(p);
-    // Volunteers' pace: known answers added while watching are not work done.
-    rate.add(now(), p.counts.validated + p.counts.failed);
+    // Volunteers' pace: known answers added while watching, or found suspect, are not work done.
+    rate.add(now(), p.counts.validated + p.counts.failed - p.suspectAnswers);
     const r = rate.perSecond();
     const left = total(p) - done - p.counts.cancelled;
     const eta = r && r > 0 ? duration(left / r) : '?';
     bar.update(
       done,
       total(p),
-      `· ${p.knownAnswer > 0 ? `${p.knownAnswer} known · ` : ''}${p.counts.validated} validated · ${p.counts.failed} failed · ${r === null ? '–' : r.toFixed(1)}/s · ETA ${eta}`,
+      `· ${p.knownAnswer > 0 ? `${p.knownAnswer} known · ` : ''}${p.counts.validated} validated · ${failed(p)} · ${r === null ? '–' : r.toFixed(1)}/s · ETA ${eta}`,
     );
     // The diagnosis names its own state ("running: …", "completed: …"); a stall is said outright.
     const why = p.diagnosis.stalled ? `stalled: ${p.diagnosis.why}` : p.diagnosis.why;
@@ -100,11 +100,11 @@ export async function watch(
         }
         if (event.progress.state === 'cancelled') {
           bar.stop();
-          const c = event.progress.counts;
+          const p = event.progress;
           return out.fail(
             {
               code: 'job_not_active',
-              message: `${job} was cancelled: ${knownAnswers(event.progress)}${c.validated} validated, ${c.failed} failed`,
+              message: `${job} was cancelled: ${knownAnswers(p)}${p.counts.validated} validated, ${failed(p)}`,
             },
             `Its results so far: bricolage results ${job} --out FILE`,
             EXIT.cancelled,
@@ -132,9 +132,16 @@ export async function watch(
 function summary(out: Output, p: JobProgress, ms: number): ExitCode {
   const c = p.counts;
   return out.done(
-    { job: p.job, state: p.state, counts: c, knownAnswer: p.knownAnswer, seconds: Math.round(ms / 1000) },
+    {
+      job: p.job,
+      state: p.state,
+      counts: c,
+      knownAnswer: p.knownAnswer,
+      suspectAnswers: p.suspectAnswers,
+      seconds: Math.round(ms / 1000),
+    },
     [
-      `${p.job} completed: ${knownAnswers(p)}${c.validated} validated, ${c.failed} failed (watched ${duration(ms / 1000)})`,
+      `${p.job} completed: ${knownAnswers(p)}${c.validated} validated, ${failed(p)} (watched ${duration(ms / 1000)})`,
       `results: bricolage results ${p.job} --out results-${p.job}.ndjson`,
     ],
   );

@@ -237,6 +237,13 @@ function Figures({
           <dt>Known-answer units</dt>
           <dd>{count(progress.knownAnswer)}</dd>
         </div>
+        {/* Failed in the results, so counted there, but the researcher's expected outputs to check, not volunteers' failures. */}
+        {progress.suspectAnswers > 0 ? (
+          <div>
+            <dt>Of the failed: known answers found suspect</dt>
+            <dd data-testid="suspect-answers">{count(progress.suspectAnswers)}</dd>
+          </div>
+        ) : null}
       </dl>
       <dl className="stats" data-testid="figures">
         <div>
