@@ -6,7 +6,6 @@ export {
   DEFAULT_SETTINGS,
   type GridSetting,
   openDatabase,
-  type ProjectTally,
   type ReceiptCheck,
   type ReceiptV1,
   type Settings,
@@ -16,6 +15,7 @@ export {
   type StoredSetAsideEntry,
   type VolunteerSchema,
 } from './schema';
+export type { ProjectTally } from './tally';
 export {
   BACKUP_FORMAT,
   MIN_PASSPHRASE,

@@ -1,8 +1,9 @@
 // The volunteer's database: its layout at each version and the steps that upgrade one version to the
 // next. A browser may hold a database written by any earlier release; opening it runs the missing steps
 // inside the upgrade transaction, so an interrupted upgrade leaves the old version intact.
-import { netCredit, type ProvenReceipt, type SubmittedResult, walletOf } from '@bricolage/protocol';
+import { netCredit, type ProvenReceipt, type SubmittedResult } from '@bricolage/protocol';
 import { type DBSchema, type IDBPDatabase, type IDBPTransaction, openDB, type StoreNames, unwrap } from 'idb';
+import { type ProjectTally, tallied } from './tally';
 
 export const DB_NAME = 'bricolage';
 export const DB_VERSION = 5;
@@ -109,26 +110,6 @@ export const DEFAULT_SETTINGS: Settings = {
 };
 
 export type SettingKey = keyof Settings;
-
-/**
- * Running sums over one project's log entries, written in the same transaction as the entries they count, so
- * that the page can show totals without reading every entry (a volunteer may hold hundreds of thousands).
- * Credit earned and credit spent are kept apart, as `walletOf` counts them: a debit (the key's own job paid)
- * is no receipt of work, and netting it against the credit would show neither.
- */
-export interface ProjectTally {
-  readonly project: string;
-  /** Receipts of work: credit entries, and imports of credit earned on another grid. */
-  readonly receipts: number;
-  /** Their credit (`walletOf`'s earned). */
-  readonly credit: number;
-  /** Debits: validated work units of the key's own jobs, paid for. */
-  readonly debits: number;
-  /** What they cost (`walletOf`'s spent). */
-  readonly spent: number;
-  /** Entries, of either kind, whose last verification failed. */
-  readonly failed: number;
-}
 
 /** The current layout (version 4), as `idb` types it. */
 export interface BricolageDB extends DBSchema {
@@ -237,21 +218,6 @@ async function countTallies(tx: UpgradeTransaction): Promise<void> {
   for (const record of await tx.objectStore('receipts').getAll())
     tallies.set(record.project, tallied(tallies.get(record.project), record, 1));
   await Promise.all([...tallies.values()].map((t) => tx.objectStore('tallies').put(t)));
-}
-
-/** `tally` (or an empty one for the receipt's project) with `receipt` added (`sign` 1) or taken away (−1). */
-export function tallied(tally: ProjectTally | undefined, receipt: StoredReceipt, sign: 1 | -1): ProjectTally {
-  const body = receipt.proven.receipt.body;
-  const { earned, spent } = walletOf([body], body.volunteer);
-  const debit = body.type === 'debit' ? 1 : 0;
-  return {
-    project: receipt.project,
-    receipts: (tally?.receipts ?? 0) + sign * (1 - debit),
-    credit: (tally?.credit ?? 0) + sign * earned,
-    debits: (tally?.debits ?? 0) + sign * debit,
-    spent: (tally?.spent ?? 0) + sign * spent,
-    failed: (tally?.failed ?? 0) + (receipt.check.ok ? 0 : sign),
-  };
 }
 
 /**

@@ -9,7 +9,6 @@ import {
   DB_NAME,
   DEFAULT_SETTINGS,
   openBricolageDB,
-  type ProjectTally,
   type Settings,
   type SettingKey,
   type StoredIdentity,
@@ -17,8 +16,8 @@ import {
   type StoredReceipt,
   type StoredSetAsideEntry,
   receiptRecord,
-  tallied,
 } from './schema';
+import { type ProjectTally, tallied } from './tally';
 
 /** Why a receipt was not stored: its position in what was offered, and a sentence a person can read. */
 export interface Rejection {

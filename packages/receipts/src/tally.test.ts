@@ -1,6 +1,7 @@
 import { generateSigningKeyPair, type ProvenReceipt } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
-import { type ProjectTally, receiptRecord, type StoredReceipt, tallied } from './schema';
+import { receiptRecord, type StoredReceipt } from './schema';
+import { type ProjectTally, tallied } from './tally';
 import { createTestLog } from './testing';
 
 const stored = (proven: ProvenReceipt, ok = true): StoredReceipt =>
