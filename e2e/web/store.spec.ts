@@ -117,8 +117,28 @@ test('keeps the identity, settings and receipts across a reload; the key stays e
   });
   expect(second.totals).toEqual(
     expect.arrayContaining([
-      { project: 'prj_aaaaaaaaaaaaaaaa', receipts: 1, credit: 1, debits: 0, spent: 0, failed: 0 },
-      { project: 'prj_bbbbbbbbbbbbbbbb', receipts: 1, credit: 4, debits: 0, spent: 0, failed: 0 },
+      {
+        project: 'prj_aaaaaaaaaaaaaaaa',
+        receipts: 1,
+        credit: 1,
+        debits: 0,
+        spent: 0,
+        failed: 0,
+        failedReceipts: 0,
+        failedCredit: 0,
+        failedSpent: 0,
+      },
+      {
+        project: 'prj_bbbbbbbbbbbbbbbb',
+        receipts: 1,
+        credit: 4,
+        debits: 0,
+        spent: 0,
+        failed: 0,
+        failedReceipts: 0,
+        failedCredit: 0,
+        failedSpent: 0,
+      },
     ]),
   );
   expect(second.byJob).toBe(1);
@@ -244,7 +264,7 @@ test('opens a database written by schema version 1 and upgrades its receipts, ou
     raw.close();
     return { ...result, version, indexes };
   }, written);
-  expect(upgraded.version).toBe(5);
+  expect(upgraded.version).toBe(6);
   expect(upgraded.indexes).toEqual(['by-job', 'by-log-index', 'by-project', 'by-time']);
   expect(upgraded.identity).toBe(written.volunteer);
   expect(upgraded.receipts).toEqual([
@@ -257,7 +277,17 @@ test('opens a database written by schema version 1 and upgrades its receipts, ou
   expect(upgraded.settings.throttle).toBe(55);
   // The tallies are counted from the receipts version 1 left.
   expect(upgraded.totals).toEqual([
-    { project: expect.stringMatching(/^prj_/), receipts: 2, credit: 4, debits: 0, spent: 0, failed: 0 },
+    {
+      project: expect.stringMatching(/^prj_/),
+      receipts: 2,
+      credit: 4,
+      debits: 0,
+      spent: 0,
+      failed: 0,
+      failedReceipts: 0,
+      failedCredit: 0,
+      failedSpent: 0,
+    },
   ]);
 });
 
@@ -393,7 +423,92 @@ test('counts the tallies of a database written by schema version 4 again, debits
     store.close();
     return totals;
   });
-  expect(totals).toEqual([{ project, receipts: 1, credit: 2, debits: 1, spent: 50, failed: 0 }]);
+  expect(totals).toEqual([
+    {
+      project,
+      receipts: 1,
+      credit: 2,
+      debits: 1,
+      spent: 50,
+      failed: 0,
+      failedReceipts: 0,
+      failedCredit: 0,
+      failedSpent: 0,
+    },
+  ]);
+});
+
+test('counts the tallies of a database written by schema version 5 again, the failed entries by kind', async ({
+  page,
+}) => {
+  const project = 'prj_mmmmmmmmmmmmmmmm';
+  await page.evaluate(async (project) => {
+    const { receipts, testing, protocol } = window.harness;
+    const log = await testing.createTestLog();
+    const me = (await protocol.generateSigningKeyPair()).publicKeyText;
+    // Two receipts of work and two debits, one of each whose last re-check failed.
+    const entries: [Awaited<ReturnType<typeof log.append>>, boolean][] = [
+      [await log.append(me, { project, credit: 2 }), true],
+      [await log.append(me, { project, credit: 3 }), false],
+      [await log.append(me, { project, debit: 50 }), false],
+      [await log.append(me, { project, debit: 20 }), true],
+    ];
+    // Exactly what release 5 wrote: a tally that counted how many entries failed, of either kind, and no more.
+    const db = await receipts.openDatabase('t-tallies-5', 5);
+    const tx = db.transaction(['receipts', 'tallies'], 'readwrite');
+    for (const [proven, ok] of entries) {
+      const body = proven.receipt.body;
+      tx.objectStore('receipts').put({
+        id: `${body.log}/${body.index}`,
+        log: body.log,
+        index: body.index,
+        volunteer: body.volunteer,
+        project: body.project,
+        job: body.job,
+        workUnit: body.workUnit,
+        credit: protocol.netCredit(body),
+        at: body.at,
+        proven,
+        storedAt: 1,
+        check: {
+          at: 1,
+          ok,
+          message: ok ? 'verified' : 'bad proof',
+          against: 'current',
+          treeSize: proven.treeHead.head.size,
+        },
+      });
+    }
+    tx.objectStore('tallies').put({ project, receipts: 2, credit: 5, debits: 2, spent: 70, failed: 2 });
+    await new Promise((resolve, reject) => {
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+  }, project);
+  await page.reload();
+  await page.waitForFunction(() => window.harnessReady === true);
+  const seen = await page.evaluate(async () => {
+    const { receipts } = window.harness;
+    const store = await receipts.VolunteerStore.open('t-tallies-5');
+    const totals = await store.totals();
+    store.close();
+    return { totals, held: receipts.heldTotals(totals) };
+  });
+  expect(seen.totals).toEqual([
+    {
+      project,
+      receipts: 2,
+      credit: 5,
+      debits: 2,
+      spent: 70,
+      failed: 2,
+      failedReceipts: 1,
+      failedCredit: 3,
+      failedSpent: 50,
+    },
+  ]);
+  expect(seen.held).toEqual({ receipts: 1, credit: 2, debits: 1, spent: 20, failed: 2 });
 });
 
 test('keeps per-project tallies with the receipts: added once, failed checks counted, newest read first', async ({
@@ -415,7 +530,7 @@ test('keeps per-project tallies with the receipts: added once, failed checks cou
     await store.addReceipts(offered, key, me.publicKey);
     // Offered again (a sync that overlaps the last one): nothing is counted twice.
     await store.addReceipts(offered.slice(1), key, me.publicKey);
-    const sorted = (t: { project: string }[]) => [...t].sort((x, y) => x.project.localeCompare(y.project));
+    const sorted = <T extends { project: string }>(t: T[]) => [...t].sort((x, y) => x.project.localeCompare(y.project));
     const afterAdd = sorted(await store.totals());
     const newest = (await store.recentReceipts(2)).map((r) => r.credit);
     const none = await store.recentReceipts(0);
@@ -429,14 +544,35 @@ test('keeps per-project tallies with the receipts: added once, failed checks cou
     await store.recordChecks(new Map([[id, check(false)]]));
     await store.recordChecks(new Map([[id, check(false)]]));
     const afterFail = sorted(await store.totals());
+    const heldAfterFail = receipts.heldTotals(afterFail);
     await store.recordChecks(new Map([[id, check(true)]]));
     const afterPass = sorted(await store.totals());
     store.close();
-    return { afterAdd, newest, none, afterFail, afterPass };
+    return { afterAdd, newest, none, afterFail, heldAfterFail, afterPass };
   });
   expect(seen.afterAdd).toEqual([
-    { project: 'prj_aaaaaaaaaaaaaaaa', receipts: 2, credit: 3, debits: 0, spent: 0, failed: 0 },
-    { project: 'prj_bbbbbbbbbbbbbbbb', receipts: 1, credit: 4, debits: 0, spent: 0, failed: 0 },
+    {
+      project: 'prj_aaaaaaaaaaaaaaaa',
+      receipts: 2,
+      credit: 3,
+      debits: 0,
+      spent: 0,
+      failed: 0,
+      failedReceipts: 0,
+      failedCredit: 0,
+      failedSpent: 0,
+    },
+    {
+      project: 'prj_bbbbbbbbbbbbbbbb',
+      receipts: 1,
+      credit: 4,
+      debits: 0,
+      spent: 0,
+      failed: 0,
+      failedReceipts: 0,
+      failedCredit: 0,
+      failedSpent: 0,
+    },
   ]);
   expect(seen.newest).toEqual([2, 4]);
   expect(seen.none).toEqual([]);
@@ -447,7 +583,13 @@ test('keeps per-project tallies with the receipts: added once, failed checks cou
     debits: 0,
     spent: 0,
     failed: 1,
+    // The one that failed is the newest: a receipt of work, of 2 credit.
+    failedReceipts: 1,
+    failedCredit: 2,
+    failedSpent: 0,
   });
+  // What still verifies, over both projects: the failed receipt and its credit counted in neither.
+  expect(seen.heldAfterFail).toEqual({ receipts: 2, credit: 5, debits: 0, spent: 0, failed: 1 });
   expect(seen.afterPass[0]).toEqual({
     project: 'prj_aaaaaaaaaaaaaaaa',
     receipts: 2,
@@ -455,5 +597,8 @@ test('keeps per-project tallies with the receipts: added once, failed checks cou
     debits: 0,
     spent: 0,
     failed: 0,
+    failedReceipts: 0,
+    failedCredit: 0,
+    failedSpent: 0,
   });
 });

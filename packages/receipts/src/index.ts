@@ -15,7 +15,7 @@ export {
   type StoredSetAsideEntry,
   type VolunteerSchema,
 } from './schema';
-export type { ProjectTally } from './tally';
+export { type HeldTotals, heldTotals, type ProjectTally } from './tally';
 export {
   BACKUP_FORMAT,
   MIN_PASSPHRASE,

@@ -6,7 +6,7 @@ import { type DBSchema, type IDBPDatabase, type IDBPTransaction, openDB, type St
 import { type ProjectTally, tallied } from './tally';
 
 export const DB_NAME = 'bricolage';
-export const DB_VERSION = 5;
+export const DB_VERSION = 6;
 
 /** The volunteer's key pair; the private key is extractable only so that it can be backed up. */
 export interface StoredIdentity {
@@ -111,7 +111,7 @@ export const DEFAULT_SETTINGS: Settings = {
 
 export type SettingKey = keyof Settings;
 
-/** The current layout (version 4), as `idb` types it. */
+/** The current layout (`DB_VERSION`), as `idb` types it. */
 export interface BricolageDB extends DBSchema {
   identity: { key: 'self'; value: StoredIdentity };
   receipts: {
@@ -206,6 +206,13 @@ export const STEPS: readonly Step[] = [
   },
   // 5: tallies keep credit earned and credit spent apart (version 3's counted a debit as a receipt and netted its
   // cost against the credit): counted again from the entries kept.
+  async (_db, tx) => {
+    await tx.objectStore('tallies').clear();
+    await countTallies(tx);
+  },
+  // 6: tallies also count, of the entries whose last verification failed, the receipts of work, their credit and
+  // what the failed debits cost (version 5's counted only how many failed, of either kind), so that what still
+  // holds can be told from them: counted again from the entries kept.
   async (_db, tx) => {
     await tx.objectStore('tallies').clear();
     await countTallies(tx);

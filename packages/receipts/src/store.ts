@@ -17,7 +17,7 @@ import {
   type StoredSetAsideEntry,
   receiptRecord,
 } from './schema';
-import { type ProjectTally, tallied } from './tally';
+import { type HeldTotals, heldTotals, type ProjectTally, tallied } from './tally';
 
 /** Why a receipt was not stored: its position in what was offered, and a sentence a person can read. */
 export interface Rejection {
@@ -204,6 +204,11 @@ export class VolunteerStore {
   /** Receipts, credit and failed checks per project, kept as receipts are added and checked. */
   totals(): Promise<ProjectTally[]> {
     return this.#db.getAll('tallies');
+  }
+
+  /** The totals of the entries that still verify, over every project (`heldTotals` of `totals()`). */
+  async heldTotals(): Promise<HeldTotals> {
+    return heldTotals(await this.totals());
   }
 
   /** Records the outcome of re-verifying receipts (see `auditReceipts`). */

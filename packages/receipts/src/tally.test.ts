@@ -1,7 +1,7 @@
 import { generateSigningKeyPair, type ProvenReceipt } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
 import { receiptRecord, type StoredReceipt } from './schema';
-import { type ProjectTally, tallied } from './tally';
+import { heldTotals, type ProjectTally, tallied } from './tally';
 import { createTestLog } from './testing';
 
 const stored = (proven: ProvenReceipt, ok = true): StoredReceipt =>
@@ -16,6 +16,13 @@ const stored = (proven: ProvenReceipt, ok = true): StoredReceipt =>
 const tally = (records: StoredReceipt[]): ProjectTally | undefined =>
   records.reduce<ProjectTally | undefined>((t, r) => tallied(t, r, 1), undefined);
 
+/** `record` with its last check's outcome `ok`. */
+const checked = (record: StoredReceipt, ok: boolean): StoredReceipt => ({ ...record, check: { ...record.check, ok } });
+
+/** `t` after `record` was checked again with outcome `ok`, as the store records it: taken away as it was, added as it is. */
+const rechecked = (t: ProjectTally | undefined, record: StoredReceipt, ok: boolean): ProjectTally =>
+  tallied(tallied(t, record, -1), checked(record, ok), 1);
+
 describe('a project’s tally', () => {
   it('counts debits apart from receipts of work: credit earned and credit spent, never netted', async () => {
     const log = await createTestLog();
@@ -29,7 +36,17 @@ describe('a project’s tally', () => {
       stored(await log.append(me, { project, debit: 50 })),
       stored(await log.append(me, { project, debit: 50 }), false),
     ];
-    expect(tally(records)).toEqual({ project, receipts: 2, credit: 3, debits: 3, spent: 150, failed: 1 });
+    expect(tally(records)).toEqual({
+      project,
+      receipts: 2,
+      credit: 3,
+      debits: 3,
+      spent: 150,
+      failed: 1,
+      failedReceipts: 0,
+      failedCredit: 0,
+      failedSpent: 50,
+    });
   });
 
   it('takes an entry away as it added it', async () => {
@@ -37,14 +54,72 @@ describe('a project’s tally', () => {
     const me = (await generateSigningKeyPair()).publicKeyText;
     const earned = stored(await log.append(me, { credit: 4 }));
     const paid = stored(await log.append(me, { debit: 7 }));
-    const both = tally([earned, paid]);
-    expect(tallied(tallied(both, paid, -1), earned, -1)).toEqual({
+    const lost = stored(await log.append(me, { credit: 3 }), false);
+    const all = tally([earned, paid, lost]);
+    expect(tallied(tallied(tallied(all, lost, -1), paid, -1), earned, -1)).toEqual({
       project: earned.project,
       receipts: 0,
       credit: 0,
       debits: 0,
       spent: 0,
       failed: 0,
+      failedReceipts: 0,
+      failedCredit: 0,
+      failedSpent: 0,
     });
+  });
+});
+
+describe('the totals that hold', () => {
+  it('count only receipts of work that verify, and their credit; debits that verify apart, as spent', async () => {
+    const log = await createTestLog();
+    const me = (await generateSigningKeyPair()).publicKeyText;
+    const a = 'prj_aaaaaaaaaaaaaaaa';
+    const b = 'prj_bbbbbbbbbbbbbbbb';
+    const tallies = [
+      tally([
+        stored(await log.append(me, { project: a, credit: 2 })),
+        stored(await log.append(me, { project: a, credit: 5 }), false),
+        stored(await log.append(me, { project: a, debit: 10 })),
+        stored(await log.append(me, { project: a, debit: 20 }), false),
+      ]),
+      tally([
+        stored(await log.append(me, { project: b, credit: 1 })),
+        stored(await log.append(me, { project: b, credit: 0.5 })),
+        stored(await log.append(me, { project: b, credit: 4 }), false),
+      ]),
+    ].filter((t) => t !== undefined);
+    expect(heldTotals(tallies)).toEqual({ receipts: 3, credit: 3.5, debits: 1, spent: 10, failed: 3 });
+    expect(heldTotals([])).toEqual({ receipts: 0, credit: 0, debits: 0, spent: 0, failed: 0 });
+  });
+
+  it('follow a receipt whose later re-check fails, and count it again once it verifies', async () => {
+    const log = await createTestLog();
+    const me = (await generateSigningKeyPair()).publicKeyText;
+    const kept = stored(await log.append(me, { credit: 2 }));
+    const later = stored(await log.append(me, { credit: 3 }));
+    const debit = stored(await log.append(me, { debit: 8 }));
+    const before = tally([kept, later, debit]);
+    expect(heldTotals([before as ProjectTally])).toEqual({ receipts: 2, credit: 5, debits: 1, spent: 8, failed: 0 });
+    const failed = rechecked(rechecked(before, later, false), debit, false);
+    expect(heldTotals([failed])).toEqual({ receipts: 1, credit: 2, debits: 0, spent: 0, failed: 2 });
+    const passed = rechecked(rechecked(failed, checked(later, false), true), checked(debit, false), true);
+    expect(heldTotals([passed])).toEqual({ receipts: 2, credit: 5, debits: 1, spent: 8, failed: 0 });
+  });
+
+  it('show no credit below zero when every entry failed, whatever order the sums were kept in', async () => {
+    const log = await createTestLog();
+    const me = (await generateSigningKeyPair()).publicKeyText;
+    const records = [
+      stored(await log.append(me, { credit: 0.3 })),
+      stored(await log.append(me, { credit: 0.2 })),
+      stored(await log.append(me, { credit: 0.1 })),
+    ];
+    // Added 0.3 + 0.2 + 0.1, failed 0.1 + 0.2 + 0.3: the two sums differ in their last bit.
+    const failed = [...records]
+      .reverse()
+      .reduce<ProjectTally>((t, r) => rechecked(t, r, false), tally(records) as ProjectTally);
+    expect(failed.credit - failed.failedCredit).toBeLessThan(0);
+    expect(heldTotals([failed])).toEqual({ receipts: 0, credit: 0, debits: 0, spent: 0, failed: 3 });
   });
 });
