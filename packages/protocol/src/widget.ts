@@ -85,9 +85,9 @@ export const FrameMessage = z.discriminatedUnion('type', [
     /** Work units computed since the frame loaded. */
     computed: z.number().int().nonnegative(),
     /**
-     * Receipts held for this site, and their credit: of every visit (of this visit alone when `remembered` is
-     * false: the browser keeps the frame no storage), and only once results validate, so not a share of
-     * `computed` (after a reload they outnumber it).
+     * Receipts of work held for this site that still verify (not one whose later re-check failed), and their
+     * credit: of every visit (of this visit alone when `remembered` is false: the browser keeps the frame no
+     * storage), and only once results validate, so not a share of `computed` (after a reload they outnumber it).
      */
     credited: z.number().int().nonnegative(),
     credit: z.number().nonnegative(),

@@ -73,9 +73,15 @@ function GridItem({ grid, session }: { grid: GridView; session: Grids }) {
         </p>
       )}
       <p data-testid="grid-counts">
-        <span data-testid="grid-receipts">{grid.receipts}</span> verified receipts (
-        {grid.credit.toLocaleString(undefined, { maximumFractionDigits: 3 })} credit),{' '}
-        <span data-testid="grid-validated">{grid.validated ?? 0}</span> validated results
+        <span data-testid="grid-receipts">{grid.receipts}</span> verified receipts ({amount(grid.credit)} credit
+        {grid.debits > 0 && (
+          <span data-testid="grid-debits">
+            {' '}
+            · {grid.debits} debit{grid.debits === 1 ? '' : 's'}, {amount(grid.spent)} spent
+          </span>
+        )}
+        ), <span data-testid="grid-validated">{grid.validated ?? 0}</span> validated results
+        {grid.failed > 0 && <span className="bad"> · {grid.failed} failed a later check</span>}
         {grid.rejected > 0 && <span className="bad"> · {grid.rejected} refused: did not verify</span>}
       </p>
       <div className="field">
@@ -119,4 +125,8 @@ function ShareInput({ id, value, onChange }: { id: string; value: number; onChan
       }}
     />
   );
+}
+
+function amount(credit: number): string {
+  return credit.toLocaleString(undefined, { maximumFractionDigits: 3 });
 }

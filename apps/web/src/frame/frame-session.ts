@@ -2,7 +2,7 @@
 // page (apps/web/src/session/), composed around one more fact, the reader's consent for this host site.
 // Nothing computes, and no volunteer request is made, until the reader has said yes inside this frame.
 import type { FrameStatus, HostCommand, WidgetState } from '@bricolage/protocol/widget';
-import { exportReceipts, signReceiptsFile, VolunteerStore } from '@bricolage/receipts';
+import { exportReceipts, heldTotals, signReceiptsFile, VolunteerStore } from '@bricolage/receipts';
 import { watchBattery } from '../battery';
 import { Computing, identityView } from '../session/computing';
 import { Connectivity } from '../session/connectivity';
@@ -251,7 +251,8 @@ export class FrameSession {
 
   /** What the host page may know: the state and counts, nothing that identifies the reader. */
   status(view: View = this.model.view()): FrameStatus {
-    const totals = view.totals;
+    // Credited: the receipts of work that still verify (one whose later re-check failed credits nothing).
+    const held = heldTotals(view.totals);
     return {
       type: 'bricolage:status',
       state: view.fatal
@@ -267,8 +268,8 @@ export class FrameSession {
                 : STATE_OF[view.phase],
       pauseReason: view.pauseReason,
       computed: view.session?.computed ?? 0,
-      credited: totals.reduce((n, t) => n + t.receipts, 0),
-      credit: totals.reduce((n, t) => n + t.credit, 0),
+      credited: held.receipts,
+      credit: held.credit,
       // Only a yes read from the database is one to remember: before it is read, or without one, there is none.
       remembered: this.#persistent && this.#consented,
     };

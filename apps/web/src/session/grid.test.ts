@@ -1,5 +1,7 @@
 import type { ListedProject } from '@bricolage/protocol';
-import type { StoredIdentity, VolunteerStore } from '@bricolage/receipts';
+import 'fake-indexeddb/auto';
+import { type HeldTotals, type StoredIdentity, VolunteerStore } from '@bricolage/receipts';
+import { createTestLog } from '@bricolage/receipts/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PublicApi } from '../api';
 import { Grid, gridDatabase, gridOrigin } from './grid';
@@ -26,6 +28,8 @@ vi.mock('@bricolage/runtime', () => ({
     receipts: async () => ({ ok: true, value: { receipts: [], next: null } }),
   }),
 }));
+
+const NOTHING_HELD: HeldTotals = { receipts: 0, credit: 0, debits: 0, spent: 0, failed: 0 };
 
 describe('gridOrigin', () => {
   it('keeps the origin of an http(s) address, whatever follows it', () => {
@@ -70,7 +74,12 @@ describe('Grid', () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await Promise.race([started, Promise.resolve('waiting')])).toBe('waiting');
-    release({ closed: false, totals: async () => [], close: () => undefined } as unknown as VolunteerStore);
+    release({
+      closed: false,
+      totals: async () => [],
+      heldTotals: async () => NOTHING_HELD,
+      close: () => undefined,
+    } as unknown as VolunteerStore);
     await opening;
     expect(await started).toBe('asked for the key');
     await grid.close();
@@ -96,7 +105,12 @@ describe('Grid', () => {
       deps: {
         publicApi: () => ({ wellKnown: slow, projects: slow }) as unknown as PublicApi,
         openStore: async () =>
-          ({ closed: false, totals: async () => [], close: () => undefined }) as unknown as VolunteerStore,
+          ({
+            closed: false,
+            totals: async () => [],
+            heldTotals: async () => NOTHING_HELD,
+            close: () => undefined,
+          }) as unknown as VolunteerStore,
       },
       setting: { url: 'https://slow.example', key: 'k', share: 100, servedProjects: null },
       identity: async () => {
@@ -136,6 +150,7 @@ describe('Grid', () => {
           ({
             closed: false,
             totals: async () => [],
+            heldTotals: async () => NOTHING_HELD,
             lastIndex: async () => -1,
             close: () => undefined,
           }) as unknown as VolunteerStore,
@@ -154,6 +169,51 @@ describe('Grid', () => {
     await vi.advanceTimersByTimeAsync(2 * 3_000);
     expect(grid.view.online).toBe(true);
     expect(grid.view.projects).toEqual([project]);
+    await grid.close();
+  });
+
+  it('counts the receipts of work that still verify and their credit, debits apart, and the failed ones by themselves', async () => {
+    const offline = async () => {
+      throw new Error('offline');
+    };
+    // The grid's own database (IndexedDB in memory here), holding what its coordinator signed for this key.
+    const log = await createTestLog();
+    const store = await VolunteerStore.open('bricolage grid https://c.example');
+    const me = (await store.ensureIdentity()).publicKey;
+    const project = 'prj_aaaaaaaaaaaaaaaa';
+    const lost = await log.append(me, { project, credit: 3 });
+    const unpaid = await log.append(me, { project, debit: 20 });
+    const entries = [
+      await log.append(me, { project, credit: 1 }),
+      await log.append(me, { project, credit: 2 }),
+      lost,
+      await log.append(me, { project, debit: 50 }),
+      unpaid,
+    ];
+    expect((await store.addReceipts(entries, log.key.publicKeyText, me)).added).toBe(5);
+    // A later re-check fails for the receipt of 3 credit and for the debit of 20.
+    const failed = { ok: false, message: 'bad proof', against: 'current' as const, treeSize: 5 };
+    const id = ({ receipt: { body } }: typeof lost) => `${body.log}/${body.index}`;
+    await store.recordChecks(
+      new Map([
+        [id(lost), failed],
+        [id(unpaid), failed],
+      ]),
+    );
+    const grid = new Grid({
+      deps: {
+        publicApi: () => ({ wellKnown: offline, projects: offline }) as unknown as PublicApi,
+        openStore: async () => store,
+      },
+      setting: { url: 'https://c.example', key: log.key.publicKeyText, share: 100, servedProjects: null },
+      identity: async () => {
+        throw new Error('not started');
+      },
+      pauseWhenHidden: () => false,
+      onChange: () => undefined,
+    });
+    await grid.open();
+    expect(grid.view).toMatchObject({ receipts: 2, credit: 3, debits: 1, spent: 50, failed: 2 });
     await grid.close();
   });
 });

@@ -23,9 +23,14 @@ export interface GridView {
   readonly servedProjects: readonly string[] | null;
   readonly share: number;
   readonly state: VolunteerState;
-  /** Receipts verified against `key` and kept, and their credit. */
+  /** Receipts of work kept that verify against `key` (their last check held), and their credit. */
   readonly receipts: number;
   readonly credit: number;
+  /** Debits (this key's own jobs there, paid for) kept that verify, and what they cost: shown apart, as spent. */
+  readonly debits: number;
+  readonly spent: number;
+  /** Entries kept whose later re-check failed: counted in none of the above. */
+  readonly failed: number;
   /** Receipts it sent that did not verify (not kept). */
   readonly rejected: number;
   /** Its own count of this volunteer's validated results, when read. */
@@ -113,6 +118,9 @@ export class Grid {
       state: 'idle',
       receipts: 0,
       credit: 0,
+      debits: 0,
+      spent: 0,
+      failed: 0,
       rejected: 0,
       validated: null,
       duty: null,
@@ -311,11 +319,10 @@ export class Grid {
   async #readTotals(): Promise<void> {
     const store = this.#store;
     if (!store || store.closed) return;
-    const totals = await store.totals();
-    this.#set({
-      receipts: totals.reduce((sum, t) => sum + t.receipts - t.failed, 0),
-      credit: totals.reduce((sum, t) => sum + t.credit, 0),
-    });
+    // Through the store, not `heldTotals` imported here: a value import from the receipts package into this chunk
+    // split the page's shared chunk in two, and the page loaded 345 B (gzip) more.
+    const { receipts, credit, debits, spent, failed } = await store.heldTotals();
+    this.#set({ receipts, credit, debits, spent, failed });
   }
 
   #set(patch: Partial<GridView>): void {

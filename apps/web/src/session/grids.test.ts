@@ -19,6 +19,7 @@ function grids(): { grids: Grids; model: ViewModel } {
     closed: false,
     saveSettings: async () => undefined,
     totals: async () => [],
+    heldTotals: async () => ({ receipts: 0, credit: 0, debits: 0, spent: 0, failed: 0 }),
     close: () => undefined,
   } as unknown as VolunteerStore;
   const grids = new Grids({
