@@ -6,7 +6,6 @@
 // `--pages N` (default 24, 3 for a4 and long), `--seed S`; `--json` ends with one JSON line.
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { deflateSync, inflateSync } from 'node:zlib';
 import {
   cerOfPage,
   DET_SIZE,
@@ -19,7 +18,7 @@ import {
   sumCer,
   textLines,
 } from '@bricolage/workloads';
-import { loadOcrModels, type RenderedPage, renderPage, renderText } from '@bricolage/workloads/node';
+import { loadOcrModels, nodeZlib, type RenderedPage, renderPage, renderText } from '@bricolage/workloads/node';
 import * as ort from 'onnxruntime-web';
 
 const { values: args } = parseArgs({
@@ -64,7 +63,6 @@ const sets: Record<string, { describe: string; count: number; page: (i: number) 
 const set = sets[args.set];
 if (!set) throw new Error(`--set is one of ${Object.keys(sets).join(', ')}`);
 const pages = Number(args.pages ?? set.count);
-const zlib = { inflate: (b: Uint8Array) => inflateSync(b), deflate: (b: Uint8Array) => deflateSync(b) };
 
 ort.env.wasm.numThreads = 1;
 ort.env.logLevel = 'error';
@@ -104,7 +102,7 @@ const tallies = [];
 const worst: { truth: string; read: string }[] = [];
 for (let p = 0; p < pages; p++) {
   const rendered = set.page(p);
-  const decoded = decodePng(rendered.png, zlib, 1e8);
+  const decoded = decodePng(rendered.png, nodeZlib, 1e8);
   if (!decoded.ok) throw new Error(decoded.error.message);
   const { boxes, lines } = await readPage(decoded.image, run, models.alphabet);
   const tally = cerOfPage(lines, rendered.lines);

@@ -20,8 +20,7 @@ import {
   recognitionInputs,
   recognitionJob,
 } from '@bricolage/workloads';
-import { buildJob, loadOcrModels, renderPage } from '@bricolage/workloads/node';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { buildJob, loadOcrModels, nodeZlib, renderPage } from '@bricolage/workloads/node';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../e2e/support/chromium';
 import { type Grid, type JobBundleLike, startGrid } from '../../e2e/support/grid';
@@ -111,9 +110,8 @@ const WORKLOADS: BenchWorkload[] = [
 
 /** Rendered pages of known text (the OCR workload's ground truth), decoded to grey. */
 function ocrPages(count: number): GreyImage[] {
-  const zlib = { inflate: (b: Uint8Array) => inflateSync(b), deflate: (b: Uint8Array) => deflateSync(b) };
   return Array.from({ length: count }, (_, i) => {
-    const decoded = decodePng(renderPage(18, i).png, zlib, 1e8);
+    const decoded = decodePng(renderPage(18, i).png, nodeZlib, 1e8);
     if (!decoded.ok) throw new Error(decoded.error.message);
     return decoded.image;
   });

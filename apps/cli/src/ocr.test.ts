@@ -5,18 +5,15 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateSync, inflateSync } from 'node:zlib';
 import { API, fromBase64, type Lease, type LeaseResponse, sha256Hex } from '@bricolage/protocol';
 import { blankImage, cerOfPage, encodePng, sumCer, textLines } from '@bricolage/workloads';
-import { loadOcrModels, renderPage, renderText } from '@bricolage/workloads/node';
+import { loadOcrModels, nodeZlib, renderPage, renderText } from '@bricolage/workloads/node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GPU_CAPABILITIES, okResult, SimVolunteer } from '../../coordinator/src/testing/sim-volunteer';
 import type { PageText } from './commands/ocr';
 import { EXIT } from './exit';
 import { startOcrInference } from './testing/ocr-inference';
 import { type Grid, startGrid } from './testing/grid';
-
-const zlib = { inflate: (b: Uint8Array) => inflateSync(b), deflate: (b: Uint8Array) => deflateSync(b) };
 
 /**
  * Volunteers computing with the real models on another thread, as a browser's worker does: each input is
@@ -179,7 +176,7 @@ describe('bricolage ocr', () => {
   it('refuses an image too large to be a page before decoding its pixels', async () => {
     const pages = join(grid.dir, 'pages');
     mkdirSync(pages);
-    writeFileSync(join(pages, 'poster.png'), encodePng(blankImage(8000, 6000), zlib));
+    writeFileSync(join(pages, 'poster.png'), encodePng(blankImage(8000, 6000), nodeZlib));
     const run = await grid.cli(['ocr', 'pages', '--json']);
     expect(run.exit).toBe(EXIT.invalidInput);
     expect(run.json()).toMatchObject({

@@ -3,6 +3,7 @@
 export { buildJob, readKernelFiles, readMandelbrotWgsl, readPrimesWgsl, readWgsl } from './kernel-files';
 export { MODEL_NAMES, type ModelName, modelPath } from './onnx/node';
 export { readWasm, wasmPath } from './wasm-abi/node';
+export { nodeZlib } from './ocr/node-zlib';
 export { loadOcrModels, OCR_SOURCES, type OcrModels, ocrAssetsDir, readOcrSource } from './ocr/models';
 export {
   LINES_PER_PAGE,

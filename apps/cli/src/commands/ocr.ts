@@ -6,7 +6,6 @@
 // here, on the researcher's machine, from validated results only (docs/ARCHITECTURE.md, Two-stage jobs).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { deflateSync, inflateSync } from 'node:zlib';
 import { newUploadId, uploadWorkUnits, workUnitLine } from '@bricolage/client';
 import { fromBase64, type JobId } from '@bricolage/protocol';
 import {
@@ -22,7 +21,7 @@ import {
   recognitionPlan,
   tiledPageBoxes,
 } from '@bricolage/workloads';
-import { loadOcrModels, type OcrModels } from '@bricolage/workloads/node';
+import { loadOcrModels, nodeZlib, type OcrModels } from '@bricolage/workloads/node';
 import { explain, type Researcher } from '../connection';
 import { outFileProblem, writeWholeFile } from '../out-file';
 import { EXIT, type ExitCode } from '../exit';
@@ -34,8 +33,6 @@ import { watch } from './watch';
 export const MAX_PAGE_PIXELS = 40_000_000;
 /** Files above this are not read at all. */
 export const MAX_PAGE_BYTES = 64 * 1024 * 1024;
-
-const zlib = { inflate: (b: Uint8Array) => inflateSync(b), deflate: (b: Uint8Array) => deflateSync(b) };
 
 interface Page {
   readonly file: string;
@@ -72,7 +69,7 @@ function readPages(dir: string): { ok: true; pages: Page[] } | { ok: false; mess
         ok: false,
         message: `${file}: ${stat.size} bytes is more than a page image may have (${MAX_PAGE_BYTES})`,
       };
-    const decoded = decodePageImage(new Uint8Array(readFileSync(path)), zlib, MAX_PAGE_PIXELS);
+    const decoded = decodePageImage(new Uint8Array(readFileSync(path)), nodeZlib, MAX_PAGE_PIXELS);
     if (!decoded.ok) return { ok: false, message: `${file}: ${decoded.error.message}` };
     pages.push({ file, image: decoded.image });
   }

@@ -1,6 +1,5 @@
 // Scanned pages as JPEG: a rendered page of known text, compressed as a scanner would, decodes to the same
 // grey page; a JPEG too large is refused from its header; a broken one says so.
-import { deflateSync, inflateSync } from 'node:zlib';
 import { encode } from 'jpeg-js';
 import { describe, expect, test } from 'vitest';
 import type { GreyImage } from './image';
@@ -8,8 +7,7 @@ import { decodeJpeg, jpegSize } from './jpeg';
 import { decodePageImage } from './page-image';
 import { decodePng } from './png';
 import { renderPage } from './render';
-
-const zlib = { inflate: (b: Uint8Array) => inflateSync(b), deflate: (b: Uint8Array) => deflateSync(b) };
+import { nodeZlib } from './node-zlib';
 
 /** `image` as an RGB JPEG of `quality`, as jpeg-js's encoder writes it (JFIF header, baseline). */
 function asJpeg(image: GreyImage, quality: number): Uint8Array {
@@ -20,11 +18,11 @@ function asJpeg(image: GreyImage, quality: number): Uint8Array {
 
 describe('JPEG', () => {
   test('a page of text compressed at quality 90 decodes to the same grey page, within a few levels', () => {
-    const png = decodePng(renderPage(3, 0).png, zlib, 1e8);
+    const png = decodePng(renderPage(3, 0).png, nodeZlib, 1e8);
     if (!png.ok) throw new Error(png.error.message);
     const jpeg = asJpeg(png.image, 90);
     expect(jpegSize(jpeg)).toEqual({ width: png.image.width, height: png.image.height });
-    const decoded = decodePageImage(jpeg, zlib, 1e8);
+    const decoded = decodePageImage(jpeg, nodeZlib, 1e8);
     if (!decoded.ok) throw new Error(decoded.error.message);
     expect([decoded.image.width, decoded.image.height]).toEqual([png.image.width, png.image.height]);
     let diff = 0;

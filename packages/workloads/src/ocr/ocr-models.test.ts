@@ -3,7 +3,6 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync, inflateSync } from 'node:zlib';
 import { CreateJobRequest } from '@bricolage/protocol';
 import * as ort from 'onnxruntime-web';
 import { beforeAll, expect, test } from 'vitest';
@@ -15,8 +14,7 @@ import { decodePng } from './png';
 import { type RenderedPage, renderPage, renderText } from './render';
 import { DET_SIZE, REC_BATCH, REC_HEIGHT, REC_WIDTH } from './surgery';
 import { detectionJob, recognitionJob } from './workload';
-
-const zlib = { inflate: (b: Uint8Array) => inflateSync(b), deflate: (b: Uint8Array) => deflateSync(b) };
+import { nodeZlib } from './node-zlib';
 
 beforeAll(() => {
   ort.env.wasm.numThreads = 1;
@@ -66,7 +64,7 @@ async function wasmRunner(): Promise<OcrRunner & { release(): Promise<void> }> {
 
 /** Reads a rendered page as the CLI would, returning its character error rate and what it took. */
 async function readRendered(rendered: RenderedPage) {
-  const decoded = decodePng(rendered.png, zlib, 1e8);
+  const decoded = decodePng(rendered.png, nodeZlib, 1e8);
   if (!decoded.ok) throw new Error(decoded.error.message);
   const runner = await wasmRunner();
   try {

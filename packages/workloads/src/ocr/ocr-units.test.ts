@@ -1,5 +1,4 @@
 // The researcher-side steps of the OCR pipeline, each on inputs whose answer is known.
-import { deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { extractBoxes } from './boxes';
 import { cerOfPage, editDistance } from './cer';
@@ -12,32 +11,31 @@ import { LONG_LINE_SQUEEZE, lineImage, linePieces, PIECE_CONTEXT, readLine } fro
 import { decodeRecognition, recognitionInputs, recognitionPlan } from './pipeline';
 import { DET_POOL, DET_SIZE, REC_BATCH, REC_HEIGHT, REC_STEPS, REC_WIDTH } from './surgery';
 import { DET_TILE_OVERLAP, detectionInput, detectionTiles, tiledPageBoxes, tileStarts } from './tiles';
-
-const zlib = { inflate: (b: Uint8Array) => inflateSync(b), deflate: (b: Uint8Array) => deflateSync(b) };
+import { nodeZlib } from './node-zlib';
 
 describe('PNG', () => {
   test('a grey image survives encode and decode byte for byte', () => {
     const image = { width: 37, height: 5, data: Uint8Array.from({ length: 185 }, (_, i) => (i * 7) % 256) };
-    const decoded = decodePng(encodePng(image, zlib), zlib, 1e6);
+    const decoded = decodePng(encodePng(image, nodeZlib), nodeZlib, 1e6);
     expect(decoded).toEqual({ ok: true, image });
   });
 
   test('bytes that are neither PNG nor JPEG are refused as not_an_image, saying what was expected', () => {
-    expect(decodePageImage(new TextEncoder().encode('{"input": "AAAA"}'), zlib, 1e6)).toMatchObject({
+    expect(decodePageImage(new TextEncoder().encode('{"input": "AAAA"}'), nodeZlib, 1e6)).toMatchObject({
       ok: false,
       error: { code: 'not_an_image', message: /not a PNG or JPEG image/ },
     });
     // A JPEG's first bytes and nothing after them: no frame to read.
-    expect(decodePageImage(Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 0, 0), zlib, 1e6)).toMatchObject({
+    expect(decodePageImage(Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 0, 0), nodeZlib, 1e6)).toMatchObject({
       ok: false,
       error: { code: 'not_an_image', message: /JPEG without a readable frame header/ },
     });
   });
 
   test('an image with more pixels than allowed is refused from its header, before inflating', () => {
-    const png = encodePng(blankImage(300, 200), zlib);
-    expect(decodePng(png, zlib, 300 * 200)).toMatchObject({ ok: true });
-    const refused = decodePng(png, zlib, 300 * 200 - 1);
+    const png = encodePng(blankImage(300, 200), nodeZlib);
+    expect(decodePng(png, nodeZlib, 300 * 200)).toMatchObject({ ok: true });
+    const refused = decodePng(png, nodeZlib, 300 * 200 - 1);
     expect(refused).toMatchObject({ ok: false, error: { code: 'image_too_large', message: /300×200/ } });
   });
 });

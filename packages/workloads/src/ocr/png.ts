@@ -3,7 +3,11 @@
 import type { GreyImage } from './image';
 
 export interface Zlib {
-  inflate(bytes: Uint8Array): Uint8Array;
+  /**
+   * Inflates `bytes`, or returns null as soon as the output would pass `maxLength` bytes: the header says how
+   * many bytes the pixels take, and a few hundred kilobytes of IDAT can otherwise inflate to gigabytes.
+   */
+  inflate(bytes: Uint8Array, maxLength: number): Uint8Array | null;
   deflate(bytes: Uint8Array): Uint8Array;
 }
 
@@ -90,7 +94,10 @@ export function decodePng(
         message: `a ${depth}-bit${interlace ? ' interlaced' : ''} PNG: only 8-bit non-interlaced PNGs are read`,
       },
     };
-  let raw: Uint8Array;
+  const stride = width * channels;
+  // One filter byte before each row: exactly what 8-bit non-interlaced pixels of this header inflate to.
+  const declared = height * (stride + 1);
+  let raw: Uint8Array | null;
   try {
     const joined = new Uint8Array(idat.reduce((n, d) => n + d.length, 0));
     let at = 0;
@@ -98,14 +105,21 @@ export function decodePng(
       joined.set(d, at);
       at += d.length;
     }
-    raw = zlib.inflate(joined);
+    raw = zlib.inflate(joined, declared);
   } catch (error) {
     return {
       ok: false,
       error: { code: 'not_an_image', message: `a PNG whose pixels do not inflate: ${(error as Error).message}` },
     };
   }
-  const stride = width * channels;
+  if (raw === null)
+    return {
+      ok: false,
+      error: {
+        code: 'not_an_image',
+        message: `a PNG whose pixels inflate to more than the ${declared.toLocaleString('en')} bytes its ${width}×${height} header declares`,
+      },
+    };
   if (raw.length < height * (stride + 1))
     return { ok: false, error: { code: 'not_an_image', message: 'a PNG with fewer pixels than its header says' } };
   const pixels = unfilter(raw, width, height, channels);
