@@ -163,8 +163,6 @@ export class ModelGrid implements Grid {
       if (r.deadline < this.now) {
         this.release(r);
         onError(ctx, r, true);
-        // A lease that ran out ties its key to the unit no more (the coordinator's TIES_KEY): it may have it again.
-        if (r.unit.state === 'probe') r.key.probed.delete(r.unit);
       }
   }
 
@@ -250,7 +248,7 @@ export class ModelGrid implements Grid {
     const separate = (unit: MUnit) =>
       !policy.separation ||
       mayHold(
-        unit.replicas.filter(ties).map((r) => holder(r.key)),
+        unit.replicas.map((r) => holder(r.key)),
         holder(key),
         now,
         policy.separation,
@@ -329,11 +327,8 @@ export class ModelGrid implements Grid {
   }
 }
 
-/** Whether a replica still ties its key to its unit (apps/coordinator's replica-rows.ts TIES_KEY). */
-const ties = (r: MReplica): boolean => r.state !== 'expired';
-
 const heldBy = (unit: MUnit, key: MKey): boolean =>
-  unit.state === 'probe' ? key.probed.has(unit) : unit.replicas.some((r) => r.key === key && ties(r));
+  unit.state === 'probe' ? key.probed.has(unit) : unit.replicas.some((r) => r.key === key);
 
 const holder = (key: MKey): Holder => ({
   volunteer: key.key,

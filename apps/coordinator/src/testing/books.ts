@@ -104,10 +104,10 @@ export async function checkBooks(q: Query, correct: Checker): Promise<string[]> 
   }
 
   // Credit: each accepted replica credited once, every valid one credited, and each total the sum of its receipts.
-  // A key ties itself to a unit by one replica at most (out, answered or erred); those given back or run out do not.
+  // A key ties itself to a unit by one replica at most; one given back does not tie it (replica-rows.ts TIES_KEY).
   const replicas = new Map<string, string>();
   for (const r of await q<{ wu: number; volunteer: string; state: string }>(
-    "SELECT wu, volunteer, state FROM replicas WHERE state NOT IN ('released', 'expired')",
+    "SELECT wu, volunteer, state FROM replicas WHERE state <> 'released'",
   )) {
     const k = `${n(r.wu)} ${r.volunteer}`;
     if (replicas.has(k)) problems.push(`${r.volunteer} is tied to wu_${r.wu} twice`);

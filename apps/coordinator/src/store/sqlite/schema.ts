@@ -218,9 +218,9 @@ export const MIGRATIONS: readonly string[] = [
     WHERE c.key = volunteers.key AND volunteers.voting = 0;
   `,
   `
-  -- A key may be leased a unit again once its replica of it was given back or ran out (replica-rows.ts TIES_KEY):
-  -- one replica per key and unit holds only among those that tie it (out, answered or erred), so the table loses
-  -- its UNIQUE (wu, volunteer) — SQLite drops a table constraint only by copying the table — for a partial index.
+  -- A key may be leased a unit again once its page gave its lease of it back (replica-rows.ts TIES_KEY): one
+  -- replica per key and unit holds only among those not given back, so the table loses its UNIQUE (wu, volunteer)
+  -- — SQLite drops a table constraint only by copying the table — for a partial index.
   CREATE TABLE replicas_by_tie (
     id INTEGER PRIMARY KEY, wu INTEGER NOT NULL, job TEXT NOT NULL, volunteer TEXT NOT NULL,
     state TEXT NOT NULL, leased_at INTEGER NOT NULL, deadline INTEGER NOT NULL,
@@ -233,7 +233,7 @@ export const MIGRATIONS: readonly string[] = [
       backend, error_code, error_message, paused_ms FROM replicas;
   DROP TABLE replicas;
   ALTER TABLE replicas_by_tie RENAME TO replicas;
-  CREATE UNIQUE INDEX replicas_tie ON replicas(wu, volunteer) WHERE state NOT IN ('released', 'expired');
+  CREATE UNIQUE INDEX replicas_tie ON replicas(wu, volunteer) WHERE state <> 'released';
   CREATE INDEX replicas_unit ON replicas(wu, volunteer);
   CREATE INDEX replicas_leased ON replicas(deadline) WHERE state = 'leased';
   CREATE INDEX replicas_job_leased ON replicas(job, volunteer) WHERE state = 'leased';

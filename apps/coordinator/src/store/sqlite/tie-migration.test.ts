@@ -1,6 +1,6 @@
-// A data directory from before a key could be leased a unit again (replica-rows.ts TIES_KEY) opens with every
-// replica kept, ids and all, the table's UNIQUE (wu, volunteer) narrowed to the replicas that tie a key to a unit,
-// and the per-job replica tallies still kept by their triggers.
+// A data directory from before a key could be leased a unit it gave back (replica-rows.ts TIES_KEY) opens with every
+// replica kept, ids and all, the table's UNIQUE (wu, volunteer) narrowed to the replicas that tie a key to a unit
+// (all but those given back), and the per-job replica tallies still kept by their triggers.
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { useSqliteFile } from '../../testing/sqlite-file';
@@ -11,7 +11,7 @@ const TIE = MIGRATIONS.findIndex((m) => m.includes('replicas_tie'));
 describe('the replica tie migration', () => {
   const file = useSqliteFile('tie');
 
-  it('keeps every replica and its id, and holds one tied replica per key and unit, given-back ones aside', async () => {
+  it('keeps every replica and its id, and holds one tied replica per key and unit, those given back aside', async () => {
     const db = file.atVersion(TIE);
     db.prepare(
       "INSERT INTO work_units (id, job, state, input_hash, quorum, need) VALUES (1, 'job_a', 'in_progress', 'h', 2, 1)",
@@ -33,12 +33,14 @@ describe('the replica tie migration', () => {
       const insert = migrated.prepare(
         "INSERT INTO replicas (wu, job, volunteer, state, leased_at, deadline) VALUES (1, 'job_a', ?, ?, 10, 20)",
       );
-      // The key that gave its lease back may hold a new one; the key that answered may not.
+      // The key that gave its lease back may hold a new one; the key that answered may not, nor one twice.
       expect(Number(insert.run('gave-back', 'leased').lastInsertRowid)).toBe(13);
       expect(() => insert.run('answered', 'leased')).toThrow(/UNIQUE/);
       expect(() => insert.run('gave-back', 'leased')).toThrow(/UNIQUE/);
-      // The triggers came back with the table: the new lease is counted, and so is its expiry.
+      // A lease that ran out still ties its key.
       migrated.prepare("UPDATE replicas SET state = 'expired' WHERE id = 13").run();
+      expect(() => insert.run('gave-back', 'leased')).toThrow(/UNIQUE/);
+      // The triggers came back with the table: the new lease is counted, and so is its expiry.
       expect(
         migrated.prepare("SELECT state, n FROM job_replica_states WHERE job = 'job_a' AND n > 0 ORDER BY state").all(),
       ).toEqual([
