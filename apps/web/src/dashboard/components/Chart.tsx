@@ -26,7 +26,9 @@ export function Chart({ title, summary, times, values, unit, colour, testId, dra
   useEffect(() => {
     const target = box.current;
     if (!drawn || !target) return;
-    const width = () => Math.max(240, target.clientWidth);
+    // The box's own width, however narrow (a floor wider than the card scrolls the page sideways at 320 px);
+    // 240 only before it is laid out, until the ResizeObserver says.
+    const width = () => target.clientWidth || 240;
     const chart = new uPlot(
       {
         width: width(),
