@@ -1,5 +1,6 @@
-// The job page for keyboard and small-screen users, in real Chromium against a real coordinator: at 320 CSS px
-// wide (WCAG 1.4.10 reflow) the page does not scroll sideways.
+// The job page driven from the keyboard, in real Chromium against a real coordinator: wherever a control is
+// replaced or made unavailable, focus lands on something that says what happened rather than falling to <body>;
+// and at 320 CSS px wide (WCAG 1.4.10 reflow) the page does not scroll sideways.
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,7 +8,7 @@ import { join } from 'node:path';
 import { createClient, jobFromManifest } from '@bricolage/client';
 import type { Coordinator } from '@bricolage/coordinator';
 import type { JobId } from '@bricolage/protocol';
-import { expect, test } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 import { buildWeb, WEB_DIST } from '../web/support';
 import { signIn, writeJobFolder } from './support';
 
@@ -48,6 +49,48 @@ async function activeJob(): Promise<JobId> {
   expect(added.ok, JSON.stringify(added)).toBe(true);
   return created.value.id;
 }
+
+/** What has keyboard focus, as "TAG text" (BODY when focus was lost). */
+const focused = (page: Page) =>
+  page.evaluate(() => {
+    const e = document.activeElement;
+    return !e || e === document.body ? 'BODY' : `${e.tagName} ${(e.textContent ?? '').trim()}`;
+  });
+
+test('focus stays on the job page: opening a job, Pause, Resume, Cancel job…, Keep it, and the cancel itself', async ({
+  page,
+}) => {
+  await activeJob();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await signIn(page, coordinator.url, token);
+  await page.getByTestId('job-list').getByRole('link', { name: 'Mandelbrot overview' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('job-state')).toHaveText('active');
+  // The loading heading had focus; the job's own heading takes it over.
+  await expect.poll(() => focused(page)).toBe('H2 Mandelbrot overview');
+
+  await page.getByRole('button', { name: 'Pause' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('job-state')).toHaveText('paused');
+  await expect.poll(() => focused(page)).toBe('BUTTON Resume');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('job-state')).toHaveText('active');
+  await expect.poll(() => focused(page)).toBe('BUTTON Pause');
+
+  // Asking first: focus goes to the harmless answer, so a second Enter cancels nothing.
+  await page.getByRole('button', { name: 'Cancel job…' }).focus();
+  await page.keyboard.press('Enter');
+  await expect.poll(() => focused(page)).toBe('BUTTON Keep it');
+  await page.keyboard.press('Enter');
+  await expect.poll(() => focused(page)).toBe('BUTTON Cancel job…');
+  await expect(page.getByTestId('job-state')).toHaveText('active');
+
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Yes, cancel the job' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('job-state')).toHaveText('cancelled');
+  await expect.poll(() => focused(page)).toBe('P Cancelled: its accepted results are kept and can be downloaded.');
+});
 
 test('at 320 px wide the job page, charts drawn, does not scroll sideways', async ({ page }) => {
   await activeJob();

@@ -3,11 +3,12 @@
 // the results download.
 import { ioSizes, type Job, type JobProgress, WORK_UNIT_STATES, type WorkUnitState } from '@bricolage/protocol';
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import type { JobAction, ResearcherApi } from '../api';
+import type { ResearcherApi } from '../api';
 import { at, count, duration, percent, perMinute, total } from '../format';
 import { eta, throughput, throughputChart } from '../series';
 import { JobWatch } from '../watch';
 import { Chart } from './Chart';
+import { JobControls } from './JobControls';
 import { Mosaic, type MosaicHandle } from './Mosaic';
 import { UploadPanel } from './UploadPanel';
 
@@ -23,6 +24,7 @@ export function JobPage({ api, id }: { api: ResearcherApi; id: string }) {
   const [job, setJob] = useState<Job | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const mosaic = useRef<MosaicHandle>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
   const watch = useMemo(() => new JobWatch(api, id, (tiles) => mosaic.current?.paint(tiles)), [api, id]);
   const view = useSyncExternalStore(watch.subscribe, watch.view);
 
@@ -42,6 +44,13 @@ export function JobPage({ api, id }: { api: ResearcherApi; id: string }) {
       watch.stop();
     };
   }, [api, id, watch]);
+
+  // The dashboard focuses the page's heading on arrival, the "Loading…" one until the job is read: its own
+  // heading takes the focus over, unless the person has moved it elsewhere meanwhile.
+  const loaded = job !== null;
+  useEffect(() => {
+    if (loaded && document.activeElement === document.body) heading.current?.focus();
+  }, [loaded]);
 
   if (problem)
     return (
@@ -66,7 +75,7 @@ export function JobPage({ api, id }: { api: ResearcherApi; id: string }) {
     <div className="job-page" data-testid="job-page" data-state={state}>
       <section className="card" aria-labelledby="job-h">
         <div className="card-head">
-          <h2 id="job-h" tabIndex={-1}>
+          <h2 id="job-h" tabIndex={-1} ref={heading}>
             {job.definition.name}
           </h2>
           <span className={`badge job-${state}`} data-testid="job-state">
@@ -79,7 +88,7 @@ export function JobPage({ api, id }: { api: ResearcherApi; id: string }) {
           {job.definition.redundancy.minQuorum} agreeing result(s) per unit
         </p>
         {job.definition.description && <p className="description">{job.definition.description}</p>}
-        <Controls api={api} job={job} state={state} onProgress={(q) => watch.accept(q)} />
+        <JobControls api={api} job={job} state={state} onProgress={(q) => watch.accept(q)} />
         {p && <Diagnosis progress={p} connection={view.connection} problem={view.problem} />}
       </section>
       {p && <Figures progress={p} samples={view.samples} watchedRunning={view.watchedRunning} />}
@@ -94,72 +103,6 @@ export function JobPage({ api, id }: { api: ResearcherApi; id: string }) {
       )}
       <Results api={api} job={job} progress={p} />
     </div>
-  );
-}
-
-function Controls({
-  api,
-  job,
-  state,
-  onProgress,
-}: {
-  api: ResearcherApi;
-  job: Job;
-  state: Job['state'];
-  onProgress: (p: JobProgress) => void;
-}) {
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [confirming, setConfirming] = useState(false);
-  const act = async (action: JobAction) => {
-    setBusy(true);
-    setProblem(null);
-    setConfirming(false);
-    const r = await api.control(job.id, action);
-    if (!r.ok) setProblem(r.error.message);
-    else {
-      const fresh = await api.job(job.id);
-      if (fresh.ok) onProgress(fresh.value.progress);
-    }
-    setBusy(false);
-  };
-  if (state === 'cancelled')
-    return <p className="muted">Cancelled: its accepted results are kept and can be downloaded.</p>;
-  return (
-    <>
-      <div className="actions">
-        {state === 'active' && (
-          <button type="button" disabled={busy} onClick={() => void act('pause')}>
-            Pause
-          </button>
-        )}
-        {state === 'paused' && (
-          <button type="button" disabled={busy} onClick={() => void act('resume')}>
-            Resume
-          </button>
-        )}
-        {!confirming ? (
-          <button type="button" className="danger" disabled={busy} onClick={() => setConfirming(true)}>
-            Cancel job…
-          </button>
-        ) : (
-          <fieldset className="confirm">
-            <legend>Cancel for good? Unfinished work units stop; accepted results are kept.</legend>
-            <button type="button" className="danger" disabled={busy} onClick={() => void act('cancel')}>
-              Yes, cancel the job
-            </button>
-            <button type="button" onClick={() => setConfirming(false)}>
-              Keep it
-            </button>
-          </fieldset>
-        )}
-      </div>
-      {problem && (
-        <p className="error-text" role="alert">
-          {problem}
-        </p>
-      )}
-    </>
   );
 }
 
@@ -388,7 +331,13 @@ function Results({ api, job, progress }: { api: ResearcherApi; job: Job; progres
         <code>output</code> the {count(output)} bytes of the canonical result in base64.
       </p>
       <div className="actions">
-        <button type="button" disabled={busy || finished === 0} onClick={() => void save()}>
+        {/* aria-disabled while preparing, so the focus stays on the button (a disabled one loses it). */}
+        <button
+          type="button"
+          disabled={finished === 0}
+          aria-disabled={busy || undefined}
+          onClick={() => busy || void save()}
+        >
           {busy ? 'Preparing…' : 'Download results'}
         </button>
       </div>
