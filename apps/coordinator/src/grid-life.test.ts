@@ -17,7 +17,7 @@ import { expect, it } from 'vitest';
 import { ManualClock, type Random, seededRandom } from './clock';
 import { checkBooks } from './testing/books';
 import { describeBackends } from './testing/backends';
-import { square, squareInput } from './testing/fixtures';
+import { Researcher, square, squareInput } from './testing/fixtures';
 import { useGrid } from './testing/grid-fixture';
 import { errorResult, GPU_CAPABILITIES, type HttpReply, okResult, SimVolunteer } from './testing/sim-volunteer';
 
@@ -82,11 +82,12 @@ describeBackends('a random life of a grid', (backend) => {
         held: new Map(),
       });
 
-    const jobs: { id: string; state: 'active' | 'paused' | 'cancelled'; next: number }[] = [];
+    /** The jobs, each with the researcher who made it: the operator's project's, or a volunteer's own paid one. */
+    const jobs: { id: string; state: 'active' | 'paused' | 'cancelled'; by: () => Researcher; funded: boolean }[] = [];
     let nextTag = 1;
-    async function newJob(): Promise<void> {
+    async function newJob(by = () => grid.researcher, funded = false): Promise<void> {
       const minQuorum = pick([2, 2, 3]);
-      const id = await grid.researcher.createSquareJob({
+      const id = await by().createSquareJob({
         name: `life ${jobs.length}`,
         leaseSeconds: pick([60, 300, 600]),
         redundancy: {
@@ -97,25 +98,33 @@ describeBackends('a random life of a grid', (backend) => {
         },
         adaptive: { enabled: r() < 0.5, trustAfter: 4, spotCheckRate: 0.2 },
         knownAnswerRate: 0,
+        costPerWorkUnit: funded ? pick([1, 2]) : 10,
       });
-      jobs.push({ id, state: 'active', next: 0 });
+      jobs.push({ id, state: 'active', by, funded });
       await addUnits(jobs[jobs.length - 1] as (typeof jobs)[number]);
     }
     async function addUnits(job: (typeof jobs)[number]): Promise<void> {
       const count = 1 + Math.floor(r() * 12);
       const known = r() < 0.4 ? 1 + Math.floor(r() * 2) : 0;
-      const res = await grid.researcher.addSquares(job.id, nextTag, count, known);
+      const res = await job.by().addSquares(job.id, nextTag, count, known);
       answered('upload', res.status);
       await res.body?.cancel();
       nextTag += count;
     }
 
     /** A volunteer's request, signed in again when its token ran out with the clock (as the page does). */
-    async function send<T>(m: Member, what: string, path: string, body: unknown): Promise<HttpReply<T>> {
-      let reply = await m.volunteer.post<T>(path, body);
+    async function send<T>(
+      m: Member,
+      what: string,
+      path: string,
+      body: unknown,
+      method = 'POST',
+    ): Promise<HttpReply<T>> {
+      const call = () => (method === 'GET' ? m.volunteer.get<T>(path) : m.volunteer.post<T>(path, body));
+      let reply = await call();
       if (reply.status === 401 && (reply.body as { error?: { code?: string } }).error?.code === 'token_expired') {
         await m.volunteer.authenticate();
-        reply = await m.volunteer.post<T>(path, body);
+        reply = await call();
       }
       answered(what, reply.status);
       return reply;
@@ -158,20 +167,37 @@ describeBackends('a random life of a grid', (backend) => {
       if (leases.length > 0) await send(m, 'heartbeat', API.heartbeat, { leases });
     }
 
+    /** An honest key's own project, paid from its credit, opened by the first that has some. */
+    let own: (() => Researcher) | null = null;
+    async function fund(): Promise<void> {
+      for (const funder of own ? [] : members.filter((m) => m.kind === 'honest')) {
+        const balance = (await send<{ balance?: number }>(funder, 'me', API.me, undefined, 'GET')).body.balance ?? 0;
+        if (balance < 10) continue;
+        const opened = await send<{ token: string }>(funder, 'own project', API.myFundedProject, { name: 'mine' });
+        if (opened.status !== 200) return;
+        const token = opened.body.token;
+        // At the running coordinator's address, which a restart changes.
+        own = () => new Researcher(grid.coordinator.url, token);
+        break;
+      }
+      if (own) await newJob(own, true);
+    }
+
     async function researcher(): Promise<void> {
       const live = jobs.filter((j) => j.state !== 'cancelled');
       const roll = r();
+      if (roll >= 0.85) return fund();
       if (live.length === 0 || roll < 0.25) return newJob();
       const job = pick(live);
       if (roll < 0.6) {
         if (job.state === 'active') await addUnits(job);
       } else if (roll < 0.8) {
         const to = job.state === 'active' ? 'paused' : 'active';
-        const res = await grid.researcher.request('POST', to === 'paused' ? API.pause(job.id) : API.resume(job.id));
+        const res = await job.by().request('POST', to === 'paused' ? API.pause(job.id) : API.resume(job.id));
         answered(to, res.status);
         if (res.ok) job.state = to;
-      } else if (roll < 0.87) {
-        const res = await grid.researcher.request('POST', API.cancel(job.id));
+      } else if (roll < 0.83) {
+        const res = await job.by().request('POST', API.cancel(job.id));
         answered('cancel', res.status);
         if (res.ok) job.state = 'cancelled';
       }
@@ -240,7 +266,7 @@ describeBackends('a random life of a grid', (backend) => {
     // The end: liars and deserters leave; the rest resume what is paused and work until nothing is left. Newcomers
     // join as a grid's do: a unit whose leases ran out with every key here waits for a key it never had.
     for (const job of jobs.filter((j) => j.state === 'paused')) {
-      answered('resume', (await grid.researcher.request('POST', API.resume(job.id))).status);
+      answered('resume', (await job.by().request('POST', API.resume(job.id))).status);
       job.state = 'active';
     }
     const workers = members.filter((m) => m.kind === 'honest' || m.kind === 'flaky');
@@ -249,7 +275,7 @@ describeBackends('a random life of a grid', (backend) => {
         (
           await grid.db.query<{ n: number }>(
             `SELECT COUNT(*) AS n FROM work_units w JOIN jobs j ON j.id = w.job
-             WHERE j.state <> 'cancelled'
+             WHERE j.state = 'active'
                AND (w.state IN ('unsent', 'in_progress') OR (w.state = 'validated' AND w.agree < w.quorum))`,
           )
         )[0]?.n,
@@ -278,7 +304,7 @@ describeBackends('a random life of a grid', (backend) => {
       `SELECT w.id, w.job, j.state AS job_state, w.state, w.quorum, w.need, w.in_flight, w.issued, w.errors, w.agree,
          (SELECT string_agg(r.volunteer || ':' || r.state, ' ') FROM replicas r WHERE r.wu = w.id) AS replicas
        FROM work_units w JOIN jobs j ON j.id = w.job
-       WHERE j.state <> 'cancelled'
+       WHERE j.state = 'active'
          AND (w.state IN ('unsent', 'in_progress') OR (w.state = 'validated' AND w.agree < w.quorum))`.replace(
         'string_agg',
         backend.name === 'sqlite' ? 'group_concat' : 'string_agg',
@@ -288,7 +314,12 @@ describeBackends('a random life of a grid', (backend) => {
     const unfinished = await grid.db.query<{ id: string; state: string }>(
       `SELECT j.id, j.state FROM jobs j WHERE j.state NOT IN ('completed', 'cancelled')`,
     );
-    expect(unfinished, 'jobs with every unit done and not completed').toEqual([]);
+    // Only a job its funder's balance no longer pays for may stay paused (the grid pauses it, and a resume is refused).
+    const unpaid = new Set(jobs.filter((j) => j.funded).map((j) => j.id));
+    expect(
+      unfinished.filter((j) => !(j.state === 'paused' && unpaid.has(j.id))),
+      'jobs with every unit done and not completed',
+    ).toEqual([]);
   }
 
   for (const seed of SEEDS)

@@ -1,9 +1,10 @@
 // The books of a grid, read from its rows in either backend's SQL: what must hold after any sequence of requests,
 // however its volunteers behave. Every counter agrees with the rows it counts; the log is contiguous, its stored
 // tree is the tree of its receipts and its head names that tree; no replica is credited twice, and every credit is
-// in the log and in its key's and job's totals; a validated unit's answer is one its checker accepts.
+// in the log and in its key's and job's totals, each wallet the one its log gives and never below zero; a validated
+// unit's answer is one its checker accepts.
 // crash-checks.ts checks an honest run after kills; this checks any run, at any step (grid-life.test.ts).
-import { type ReceiptBody, leafHash, netCredit, rootFromLeafHashes, toHex, workUnitNumber } from '@bricolage/protocol';
+import { type ReceiptBody, leafHash, rootFromLeafHashes, toHex, walletOf, workUnitNumber } from '@bricolage/protocol';
 import { rootAt } from '../log/merkle-tree';
 
 export type Query = <T>(sql: string, params?: readonly unknown[]) => Promise<T[]>;
@@ -114,10 +115,8 @@ export async function checkBooks(q: Query, correct: Checker): Promise<string[]> 
     replicas.set(k, r.state);
   }
   const credited = new Set<string>();
-  const byKey = new Map<string, number>();
   const byJob = new Map<string, number>();
   for (const b of bodies) {
-    byKey.set(b.volunteer, (byKey.get(b.volunteer) ?? 0) + netCredit(b));
     if (b.type !== 'credit') continue;
     byJob.set(b.job, (byJob.get(b.job) ?? 0) + b.credit);
     const k = `${workUnitNumber(b.workUnit)} ${b.volunteer}`;
@@ -129,16 +128,38 @@ export async function checkBooks(q: Query, correct: Checker): Promise<string[]> 
   }
   for (const [k, state] of replicas)
     if (state === 'valid' && !credited.has(k)) problems.push(`a valid replica (wu ${k}) has no receipt`);
-  const keys = await q<{ key: string; credit: number; leased: number; returned: number; all: number; ended: number }>(
-    `SELECT v.key, v.credit, v.leased, v.returned,
+  // A funded job's unit is debited once, when it validates.
+  const debited = new Set<string>();
+  for (const b of bodies)
+    if (b.type === 'debit') {
+      if (debited.has(b.workUnit)) problems.push(`${b.workUnit} debited twice`);
+      debited.add(b.workUnit);
+    }
+  const keys = await q<{
+    key: string;
+    credit: number;
+    spent: number;
+    own_credit: number;
+    leased: number;
+    returned: number;
+    all: number;
+    ended: number;
+  }>(
+    `SELECT v.key, v.credit, v.spent, v.own_credit, v.leased, v.returned,
        (SELECT COUNT(*) FROM replicas r WHERE r.volunteer = v.key) AS "all",
        (SELECT COUNT(*) FROM replicas r WHERE r.volunteer = v.key AND r.state <> 'leased') AS ended
      FROM volunteers v`,
   );
   const near = (a: number, b: number) => Math.abs(a - b) < 1e-6;
   for (const k of keys) {
-    if (!near(n(k.credit), byKey.get(k.key) ?? 0))
-      problems.push(`key ${k.key}: credit ${k.credit}, its receipts ${byKey.get(k.key) ?? 0}`);
+    // The wallet anyone recomputes from the log is the one the coordinator keeps, and never below zero.
+    const wallet = walletOf(bodies, k.key);
+    if (!near(n(k.credit), wallet.earned)) problems.push(`key ${k.key}: credit ${k.credit}, its log ${wallet.earned}`);
+    if (!near(n(k.spent), wallet.spent) || !near(n(k.own_credit), wallet.unspendable))
+      problems.push(
+        `key ${k.key}: spent ${k.spent}, own ${k.own_credit}; its log ${wallet.spent}, ${wallet.unspendable}`,
+      );
+    if (wallet.balance < -1e-6) problems.push(`key ${k.key}: balance ${wallet.balance}`);
     if (n(k.leased) !== n(k.all)) problems.push(`key ${k.key}: leased ${k.leased}, ${k.all} replicas`);
     if (n(k.returned) !== n(k.ended)) problems.push(`key ${k.key}: returned ${k.returned}, ${k.ended} ended`);
   }
