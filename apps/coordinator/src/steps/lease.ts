@@ -2,8 +2,8 @@
 // its device; how many units of each, and for how long, rules/lease-size.ts decides (a device that reported its
 // speed on a job gets a target time of work; one that did not, up to the request's `max`), within the key's
 // lease room (rules/lease-limits.ts); within a job, known-answer units at the job's rate, then units that want
-// a replica, that this volunteer is not tied to (replica-rows.ts TIES_KEY) and that the separation rule lets it
-// hold, drawn at random (draw.ts), no more of those with inline inputs than one answer carries. A job paid from a volunteer's credit
+// a replica, that this volunteer never held and that the separation rule lets it hold, drawn at random
+// (draw.ts), no more of those with inline inputs than one answer carries. A job paid from a volunteer's credit
 // gets only the replicas its funder's balance covers; when that is short, replicas of its started units first,
 // still drawn at random among them (rules/funding.ts). Each granted unit's counters move
 // (the first replica also draws its quorum: adaptive replication, rules/reputation.ts). A key past its error

@@ -167,9 +167,9 @@ export interface LeaseRows {
    */
   inlineSizes(units: readonly WorkUnitNumber[], inlineBytes: number): Promise<(number | null)[]>;
   /**
-   * The keys tied to these units (replica-rows.ts TIES_KEY: leased, returned, judged, failed or expired; not given
-   * back), with their origins: a lease that ran out still keeps its address off the unit, so that keys of one
-   * address cannot take turns holding it until its error budget is spent.
+   * The keys that were ever given a replica of these units (leased, returned, judged, failed or expired), with
+   * their origins: a lease that ran out still keeps its address off the unit, so that keys of one address
+   * cannot take turns holding it until its error budget is spent.
    */
   holdersOf(units: readonly WorkUnitNumber[]): Promise<UnitHolder[]>;
   /** Leases held now by all the keys whose origin is in this bucket (rules/lease-limits.ts' per-address ceiling). */
@@ -186,7 +186,7 @@ export interface LeaseRows {
     limit: number,
     inlineBytes: number,
   ): Promise<HeldLease[]>;
-  /** Known-answer units of the job this volunteer is not tied to (replica-rows.ts TIES_KEY; up to `limit`). */
+  /** Known-answer units of the job this volunteer never held (up to `limit`). */
   probeCandidates(job: JobId, volunteer: VolunteerKey, limit: number, inlineBytes: number): Promise<Candidate[]>;
   /** Inserts the replicas in order and returns their lease numbers in the same order. */
   insertReplicas(rows: readonly NewReplica[]): Promise<LeaseNumber[]>;

@@ -3,17 +3,6 @@
 import type { BackendClass, JobId, LeaseNumber, ProjectId, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
 import type { Candidate, HeldLease, ReplicaRecord } from './records';
 
-/**
- * Whether replica `r` still ties its key to its unit: every replica but one given back. A page that leaves gives back
- * what it will not compute (steps/release.ts): its key holds nothing of the unit and gave no answer, so it may be
- * leased the unit again (a new replica; the schema's `replicas_tie` keeps one tied replica per key and unit) — else
- * a grid of few keys whose pages came and went is left with units none of them may take, and a job that never
- * completes (grid-life.test.ts). A lease that ran out still ties its key, and keeps its address off the unit: a
- * key that hoards leases and lets them run out must not be drawn the same units again and again (the adversary
- * simulation's `hoarders` took 23–28 minutes with this rule, 88 minutes to never without it: BENCHMARKS.md).
- */
-export const TIES_KEY = "r.state <> 'released'";
-
 /** A work unit's columns, as `w`. */
 export const UNIT = `w.id, w.job, w.state, w.input_hash, w.expected_hash, w.quorum, w.need, w.in_flight, w.issued,
   w.errors, w.agree, w.hr_class, w.canonical_replica, w.output_hash`;

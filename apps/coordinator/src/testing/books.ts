@@ -105,13 +105,13 @@ export async function checkBooks(q: Query, correct: Checker): Promise<string[]> 
   }
 
   // Credit: each accepted replica credited once, every valid one credited, and each total the sum of its receipts.
-  // A key ties itself to a unit by one replica at most; one given back does not tie it (replica-rows.ts TIES_KEY).
+  // One replica per key and unit (the schema's UNIQUE (wu, volunteer)), whatever became of it.
   const replicas = new Map<string, string>();
   for (const r of await q<{ wu: number; volunteer: string; state: string }>(
-    "SELECT wu, volunteer, state FROM replicas WHERE state <> 'released'",
+    'SELECT wu, volunteer, state FROM replicas',
   )) {
     const k = `${n(r.wu)} ${r.volunteer}`;
-    if (replicas.has(k)) problems.push(`${r.volunteer} is tied to wu_${r.wu} twice`);
+    if (replicas.has(k)) problems.push(`${r.volunteer} holds two replicas of wu_${r.wu}`);
     replicas.set(k, r.state);
   }
   const credited = new Set<string>();

@@ -129,10 +129,4 @@ export const PG_MIGRATIONS: readonly string[] = [
           WHERE r.state = 'invalid' AND w.state = 'probe' GROUP BY r.volunteer) AS c
     WHERE c.volunteer = v.key AND NOT v.voting;
   `,
-  `
-  -- A key may be leased a unit again once its page gave its lease of it back (see the SQLite schema).
-  ALTER TABLE replicas DROP CONSTRAINT replicas_wu_volunteer_key;
-  CREATE UNIQUE INDEX replicas_tie ON replicas(wu, volunteer) WHERE state <> 'released';
-  CREATE INDEX replicas_unit ON replicas(wu, volunteer);
-  `,
 ];

@@ -16,16 +16,7 @@ import type {
   WorkUnitChange,
 } from '../records';
 import { byShape } from '../change-shapes';
-import {
-  HELD,
-  type HeldSqlRow,
-  IN_CONTEXT,
-  type ReplicaSqlRow,
-  TIES_KEY,
-  toHeld,
-  toReplica,
-  UNIT,
-} from '../replica-rows';
+import { HELD, type HeldSqlRow, IN_CONTEXT, type ReplicaSqlRow, toHeld, toReplica, UNIT } from '../replica-rows';
 import { RESULTS_SQL, type ResultSqlRow, toResultRow } from '../result-rows';
 import type { ResultRow } from '../store';
 import {
@@ -81,7 +72,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
     const rows = await db.q<{ id: number }>(
       `SELECT w.id FROM work_units w
        WHERE w.job = $1 AND w.id > $5 AND w.need > 0 ${ISSUED[units]} AND (w.hr_class IS NULL OR w.hr_class = $2)
-         AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = $3 AND ${TIES_KEY})
+         AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = $3)
        ORDER BY w.id LIMIT $4 FOR UPDATE OF w SKIP LOCKED`,
       [job, backend, volunteer, limit, after],
     );
@@ -115,7 +106,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
     const rows = await db.q<HolderSqlRow>(
       `SELECT r.wu, r.volunteer, v.address, v.bucket, v.first_seen
        FROM replicas r LEFT JOIN volunteers v ON v.key = r.volunteer
-       WHERE r.wu = ANY($1::bigint[]) AND ${TIES_KEY}`,
+       WHERE r.wu = ANY($1::bigint[])`,
       [units],
     );
     return rows.map((r) => ({
@@ -156,7 +147,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
       `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= $4 THEN b.bytes END AS input, w.tag AS tag
        FROM work_units w JOIN blobs b ON b.hash = w.input_hash
        WHERE w.job = $1 AND w.state = 'probe'
-         AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = $2 AND ${TIES_KEY})
+         AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = $2)
        LIMIT $3`,
       [job, volunteer, limit, inline],
     );

@@ -217,40 +217,4 @@ export const MIGRATIONS: readonly string[] = [
           WHERE r.state = 'invalid' AND w.state = 'probe' GROUP BY r.volunteer) AS c
     WHERE c.key = volunteers.key AND volunteers.voting = 0;
   `,
-  `
-  -- A key may be leased a unit again once its page gave its lease of it back (replica-rows.ts TIES_KEY): one
-  -- replica per key and unit holds only among those not given back, so the table loses its UNIQUE (wu, volunteer)
-  -- — SQLite drops a table constraint only by copying the table — for a partial index.
-  CREATE TABLE replicas_by_tie (
-    id INTEGER PRIMARY KEY, wu INTEGER NOT NULL, job TEXT NOT NULL, volunteer TEXT NOT NULL,
-    state TEXT NOT NULL, leased_at INTEGER NOT NULL, deadline INTEGER NOT NULL,
-    returned_at INTEGER, output_hash TEXT, output BLOB, backend TEXT, error_code TEXT, error_message TEXT,
-    paused_ms INTEGER NOT NULL DEFAULT 0
-  );
-  INSERT INTO replicas_by_tie (id, wu, job, volunteer, state, leased_at, deadline, returned_at, output_hash, output,
-      backend, error_code, error_message, paused_ms)
-    SELECT id, wu, job, volunteer, state, leased_at, deadline, returned_at, output_hash, output,
-      backend, error_code, error_message, paused_ms FROM replicas;
-  DROP TABLE replicas;
-  ALTER TABLE replicas_by_tie RENAME TO replicas;
-  CREATE UNIQUE INDEX replicas_tie ON replicas(wu, volunteer) WHERE state <> 'released';
-  CREATE INDEX replicas_unit ON replicas(wu, volunteer);
-  CREATE INDEX replicas_leased ON replicas(deadline) WHERE state = 'leased';
-  CREATE INDEX replicas_job_leased ON replicas(job, volunteer) WHERE state = 'leased';
-  CREATE INDEX replicas_volunteer_valid ON replicas(volunteer, id) WHERE state = 'valid';
-  CREATE TRIGGER replicas_count_insert AFTER INSERT ON replicas BEGIN
-    INSERT INTO job_replica_states (job, state, n) VALUES (NEW.job, NEW.state, 1)
-      ON CONFLICT (job, state) DO UPDATE SET n = n + 1;
-  END;
-  CREATE TRIGGER replicas_count_state AFTER UPDATE OF state ON replicas WHEN OLD.state <> NEW.state BEGIN
-    UPDATE job_replica_states SET n = n - 1 WHERE job = OLD.job AND state = OLD.state;
-    INSERT INTO job_replica_states (job, state, n) VALUES (NEW.job, NEW.state, 1)
-      ON CONFLICT (job, state) DO UPDATE SET n = n + 1;
-  END;
-  CREATE TRIGGER replicas_count_failure AFTER UPDATE OF state ON replicas
-    WHEN NEW.state IN ('error', 'expired') AND OLD.state NOT IN ('error', 'expired') BEGIN
-    INSERT INTO job_failures (job, code, n, latest) VALUES (NEW.job, COALESCE(NEW.error_code, 'lease_expired'), 1, NEW.id)
-      ON CONFLICT (job, code) DO UPDATE SET n = n + 1, latest = excluded.latest;
-  END;
-  `,
 ];

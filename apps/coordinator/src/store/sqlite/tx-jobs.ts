@@ -2,7 +2,6 @@ import type { JobId, JobState, ProjectId, VolunteerKey, WorkUnitNumber } from '@
 import type { FailureRow, JobDelta, JobRecord, JobTotals, StoredWorkUnitState } from '../records';
 import type { BatchSummary, StagedWorkUnit, UploadKey } from '../store';
 import { buffer } from '../record-rows';
-import { TIES_KEY } from '../replica-rows';
 import type { UploadKeyRow } from './sqlite-rows';
 import { chunks, type SqliteStatements } from './statements';
 import type { JobRows, UploadRows } from '../persistence';
@@ -154,7 +153,7 @@ export const jobRows = (db: SqliteStatements): JobRows & UploadRows & { dropStag
         db
           .statement(
             `SELECT 1 FROM work_units w WHERE w.job = ? AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = ?)
-           AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ? AND ${TIES_KEY}) LIMIT 1`,
+           AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?) LIMIT 1`,
           )
           .get(job, backend, volunteer) !== undefined
       );

@@ -16,16 +16,7 @@ import type {
   WorkUnitChange,
 } from '../records';
 import { byShape } from '../change-shapes';
-import {
-  HELD,
-  type HeldSqlRow,
-  IN_CONTEXT,
-  type ReplicaSqlRow,
-  TIES_KEY,
-  toHeld,
-  toReplica,
-  UNIT,
-} from '../replica-rows';
+import { HELD, type HeldSqlRow, IN_CONTEXT, type ReplicaSqlRow, toHeld, toReplica, UNIT } from '../replica-rows';
 import { RESULTS_SQL, type ResultSqlRow, toResultRow } from '../result-rows';
 import type { ResultRow } from '../store';
 import {
@@ -89,7 +80,7 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
       .statement(
         `SELECT w.id FROM work_units w INDEXED BY ${WINDOW_SQL[units].index}
        WHERE w.job = ? AND w.id > ? AND w.need > 0 ${WINDOW_SQL[units].issued} AND (w.hr_class IS NULL OR w.hr_class = ?)
-         AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ? AND ${TIES_KEY})
+         AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?)
        ORDER BY w.id LIMIT ?`,
       )
       .pluck()
@@ -136,7 +127,7 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
           chunk.length,
           `SELECT r.wu, r.volunteer, v.address, v.bucket, v.first_seen
          FROM replicas r LEFT JOIN volunteers v ON v.key = r.volunteer
-         WHERE r.wu IN ($ROWS) AND ${TIES_KEY}`,
+         WHERE r.wu IN ($ROWS)`,
         )
         .all(...chunk) as HolderSqlRow[])
         rows.push({ workUnit: r.wu as WorkUnitNumber, volunteer: r.volunteer as VolunteerKey, origin: toOrigin(r) });
@@ -176,7 +167,7 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
         `SELECT ${UNIT}, CASE WHEN length(b.bytes) <= ? THEN b.bytes END AS input, w.tag AS tag
        FROM work_units w JOIN blobs b ON b.hash = w.input_hash
        WHERE w.job = ? AND w.state = 'probe'
-         AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ? AND ${TIES_KEY})
+         AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?)
        LIMIT ?`,
       )
       .all(inline, job, volunteer, limit) as CandidateRow[];
@@ -189,8 +180,7 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
       const insert = db.sized(
         'insertReplicas',
         chunk.length,
-        `INSERT INTO replicas (wu, job, volunteer, state, leased_at, deadline, backend) VALUES $ROWS
-         RETURNING id, wu`,
+        `INSERT INTO replicas (wu, job, volunteer, state, leased_at, deadline, backend) VALUES $ROWS RETURNING id, wu`,
         "(?, ?, ?, 'leased', ?, ?, ?)",
       );
       const values = chunk.flatMap((r) => [r.workUnit, r.job, r.volunteer, r.leasedAt, r.deadline, r.backend]);
