@@ -167,7 +167,9 @@ export function onError(
 export function onRefusal(ctx: StepContext, job: JobFacts, wu: WorkUnitRecord, returned: readonly Ballot[]): void {
   if (isKnownAnswer(wu.state)) return;
   if (wu.state !== 'in_progress' && wu.state !== 'unsent') {
-    releaseSettled(ctx, job, wu);
+    // Taken back as if never issued here too: a re-check given back must not use up the unit's maxTotalResults,
+    // or a page that comes and goes leaves the re-check unasked for good, and its job never completes.
+    releaseSettled(ctx, job, ctx.changes.setUnit(wu, { issued: wu.issued - 1 }));
     return;
   }
   settle(ctx, job, ctx.changes.setUnit(wu, { inFlight: wu.inFlight - 1, issued: wu.issued - 1 }), returned);
