@@ -1,5 +1,6 @@
+import type { JobProgress } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
-import { addSample, eta, type Sample, throughput, throughputChart } from './series';
+import { addSample, eta, type Sample, sampleOf, throughput, throughputChart } from './series';
 
 const s = (at: number, finished: number, active = 1): Sample => ({ at, finished, active });
 
@@ -56,5 +57,21 @@ describe('throughputChart', () => {
       drawn: true,
       caption: '120 / min work units finished, over the last 15 s',
     });
+  });
+});
+
+describe('samples', () => {
+  it('do not count a known answer found suspect as work finished, so the pace and the ETA ignore it', () => {
+    const at = (t: number, failed: number, suspectAnswers: number) =>
+      sampleOf({
+        at: t,
+        counts: { unsent: 10, in_progress: 0, validated: 0, failed, cancelled: 0 },
+        suspectAnswers,
+        activeVolunteers: 1,
+      } as unknown as JobProgress);
+    // Nothing computed in the minute; two known answers turned suspect.
+    const samples = [at(0, 0, 0), at(60_000, 2, 2)];
+    expect(samples.map((s) => s.finished)).toEqual([0, 0]);
+    expect(eta(samples, 10)).toBeNull();
   });
 });

@@ -6,7 +6,7 @@ import { perMinute } from './format';
 export interface Sample {
   /** Coordinator time, ms. */
   readonly at: number;
-  /** Work units finished (validated or failed). */
+  /** Work units volunteers finished (validated or failed; a known answer found suspect is not their work). */
   readonly finished: number;
   readonly active: number;
 }
@@ -15,7 +15,8 @@ export interface Sample {
 const MAX_SAMPLES = 4000;
 
 export function sampleOf(p: JobProgress): Sample {
-  return { at: p.at, finished: p.counts.validated + p.counts.failed, active: p.activeVolunteers };
+  // As `bricolage watch` counts its pace: a known answer found suspect turns failed without anyone computing it.
+  return { at: p.at, finished: p.counts.validated + p.counts.failed - p.suspectAnswers, active: p.activeVolunteers };
 }
 
 /** Appends a sample (replacing one at the same instant), thinning the older half when there are too many. */
