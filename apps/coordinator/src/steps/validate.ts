@@ -143,7 +143,9 @@ export function onError(
   const countsForUnit = charged?.errorCountsForUnit ?? true;
   if (isKnownAnswer(wu.state)) return;
   if (wu.state !== 'in_progress' && wu.state !== 'unsent') {
-    releaseSettled(ctx, job, wu);
+    // A settled unit cannot fail: its error is the key's (charged above), and the replica is taken back, so that keys
+    // that lease a re-check and never answer cannot use up its maxTotalResults and keep its job from completing.
+    releaseSettled(ctx, job, ctx.changes.setUnit(wu, { issued: wu.issued - 1 }));
     return;
   }
   // A trusted volunteer's unreplicated work unit that errs goes back to a full quorum.

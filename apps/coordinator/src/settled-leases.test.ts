@@ -1,5 +1,6 @@
-// A lease given back of a unit already settled (failed, or validated and under re-check) is taken back as if it had
-// never been issued, as one of an open unit is: it must not count against the unit's maxTotalResults. Else a page
+// A lease given back, or run out, of a unit already settled (failed, or validated and under re-check) is taken back
+// as if it had never been issued, as one given back of an open unit is: it must not count against the unit's
+// maxTotalResults. Else a page
 // that comes and goes uses up a re-check's replicas for good (a newcomer is offered none, and the job never
 // completes), and the unit's `issued` counts replicas nobody holds or answered (testing/books.ts). Both stores.
 import { API, type Lease } from '@bricolage/protocol';
@@ -13,7 +14,7 @@ import { errorResult, SimVolunteer } from './testing/sim-volunteer';
 
 const ADAPTIVE = { enabled: true, trustAfter: 5, spotCheckRate: 0.1 };
 
-describeBackends('a lease given back of a settled unit', (backend) => {
+describeBackends('a lease of a settled unit, given back or run out', (backend) => {
   const clock = new ManualClock();
   const grid = useGrid(backend, { name: 'release-settled' });
   const start = () =>
@@ -78,5 +79,43 @@ describeBackends('a lease given back of a settled unit', (backend) => {
     // Another key is still offered every re-check.
     const offered = (await late?.lease(100))?.leases.filter((l) => alone.includes(l.workUnit)) ?? [];
     expect(offered).toHaveLength(alone.length);
+  }, 60_000);
+  it('leaves a re-check wanted, however many keys let their leases of it run out', async () => {
+    await start();
+    const [trusted, partner, other, third, late, ...hoarders] = await Promise.all(
+      Array.from({ length: 9 }, () => enrol()),
+    );
+    const earn = await grid.researcher.createSquareJob({ name: 'earn', adaptive: ADAPTIVE, knownAnswerRate: 1 });
+    await grid.researcher.addSquares(earn, 1, 5, 3);
+    for (const v of [trusted, partner]) await v?.computeAndSubmit((await v.lease(8)).leases, square);
+    const job = await grid.researcher.createSquareJob({
+      leaseSeconds: 60,
+      adaptive: ADAPTIVE,
+      redundancy: { minQuorum: 2, maxTotalResults: 3, maxErrorResults: 3, homogeneous: false },
+    });
+    await grid.researcher.addSquares(job, 10, 40);
+    await trusted?.computeAndSubmit((await trusted.lease(40)).leases, square);
+    const alone = (await grid.researcher.results(job))
+      .filter((r) => r.state === 'validated')
+      .map((r) => String(r.workUnit));
+    expect(alone.length).toBeGreaterThan(5);
+    await partner?.computeAndSubmit((await partner.lease(40)).leases.slice(1), square);
+    const strict = await grid.researcher.createSquareJob({ name: 'strict', adaptive: { ...ADAPTIVE, enabled: false } });
+    await grid.researcher.addSquares(strict, 1, 1);
+    expect((await grid.researcher.request('POST', API.pause(job))).ok).toBe(true);
+    await trusted?.computeAndSubmit((await trusted.lease(1)).leases, wrongSquare);
+    for (const v of [other, third]) await v?.computeAndSubmit((await v.lease(1)).leases, square);
+    expect((await grid.researcher.request('POST', API.resume(job))).ok).toBe(true);
+
+    // Keys that hoard: each is leased the re-checks and never answers; the leases run out.
+    for (const hoarder of hoarders) {
+      const held = (await hoarder.lease(alone.length)).leases.filter((l) => alone.includes(l.workUnit));
+      expect(held.length).toBeGreaterThan(0);
+      clock.advance(61_000);
+      expect(await grid.coordinator.sweep()).toBeGreaterThan(0);
+    }
+    const offered = (await late?.lease(100))?.leases.filter((l) => alone.includes(l.workUnit)) ?? [];
+    expect(offered).toHaveLength(alone.length);
+    expect(await checkBooks(grid.db.query, () => true)).toEqual([]);
   }, 60_000);
 });
