@@ -1,0 +1,139 @@
+// The widget for every reader: readable in dark mode whatever the host page declares, in English on any page, and
+// its focus ring visible.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Frame, Page } from '@playwright/test';
+import { expect, frameOf, hostPage, test, widgetFrame } from './support';
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's serious and critical findings in one document (its frames left out: each is checked on its own). */
+async function axeFindings(frame: Frame): Promise<string[]> {
+  await frame.evaluate(AXE);
+  return frame.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            d: Document,
+            o: object,
+          ): Promise<{ violations: { id: string; impact: string | null; nodes: { target: unknown }[] }[] }>;
+        };
+      }
+    ).axe;
+    return (await axe.run(document, { iframes: false })).violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.impact} ${v.id} ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+  });
+}
+
+type Rgb = readonly [number, number, number];
+
+/** WCAG contrast ratio of two sRGB colours. */
+function contrast(a: Rgb, b: Rgb): number {
+  const lum = (c: Rgb) => {
+    const [r, g, b] = c.map((v) => {
+      const s = v / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    }) as unknown as Rgb;
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+const rgb = (css: string): Rgb => {
+  const m = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(css);
+  if (!m) throw new Error(`not an rgb colour: ${css}`);
+  return [Number(m[1]), Number(m[2]), Number(m[3])];
+};
+
+/** The colour the reader sees at (x, y) of the page: a screenshot's pixel, decoded by a blank page's canvas. */
+async function pixel(page: Page, x: number, y: number): Promise<Rgb> {
+  const png = await page.screenshot({ clip: { x: Math.round(x), y: Math.round(y), width: 1, height: 1 } });
+  const decoder = await page.context().newPage();
+  try {
+    return await decoder.evaluate(
+      async (src) => {
+        const image = new Image();
+        image.src = src;
+        await image.decode();
+        const canvas = document.createElement('canvas');
+        canvas.width = canvas.height = 1;
+        const context = canvas.getContext('2d');
+        if (!context) throw new Error('no 2d context');
+        context.drawImage(image, 0, 0);
+        const [r = 0, g = 0, b = 0] = context.getImageData(0, 0, 1, 1).data;
+        return [r, g, b] as const;
+      },
+      `data:image/png;base64,${png.toString('base64')}`,
+    );
+  } finally {
+    await decoder.close();
+  }
+}
+
+const offer = (page: Page) =>
+  page.locator('bricolage-widget').getByRole('button', { name: 'Contribute while I read…' });
+
+async function openFrame(page: Page, url: string) {
+  await page.goto(url);
+  await offer(page).click();
+  const start = widgetFrame(page).getByRole('button', { name: 'Start contributing' });
+  return start;
+}
+
+for (const declared of [true, false])
+  test(`in dark mode the frame is readable and one with its card on a host that ${declared ? 'declares' : 'does not declare'} color-scheme`, async ({
+    page,
+    startEmbedding,
+  }) => {
+    const { grid, host } = await startEmbedding({ units: 1 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    let html = hostPage(grid);
+    if (declared) html = html.replace('<head>', '<head><meta name="color-scheme" content="light dark">');
+    const start = await openFrame(page, host.page('/dark', html));
+    await expect(start).toBeEnabled();
+    const frame = await frameOf(page, grid);
+
+    // What the reader sees: the frame's background is the card's, and a dark one, not a box of another colour.
+    const iframe = page.locator('bricolage-widget iframe');
+    const box = await iframe.boundingBox();
+    if (!box) throw new Error('the frame has no box');
+    const card = await pixel(page, box.x - 6, box.y + 10);
+    const inFrame = await pixel(page, box.x + 1, box.y + 1);
+    for (let i = 0; i < 3; i++) expect(Math.abs((inFrame[i] ?? 0) - (card[i] ?? 0))).toBeLessThanOrEqual(2);
+    expect(contrast(card, [255, 255, 255])).toBeGreaterThan(10);
+    // The consent question against what is really behind it.
+    const ink = rgb(await frame.evaluate(() => getComputedStyle(document.querySelector('section p') as Element).color));
+    expect(contrast(ink, inFrame)).toBeGreaterThanOrEqual(4.5);
+
+    expect(await axeFindings(frame)).toEqual([]);
+    expect(await axeFindings(page.mainFrame())).toEqual([]);
+  });
+
+test('the card speaks English on a French page', async ({ page, startEmbedding }) => {
+  const { grid, host } = await startEmbedding({ units: 1 });
+  await page.goto(host.page('/fr', hostPage(grid).replace('<html lang="en">', '<html lang="fr">')));
+  await expect(offer(page)).toBeVisible();
+  expect(await offer(page).evaluate((b) => b.closest('[lang]')?.getAttribute('lang'))).toBe('en');
+});
+
+test('the card’s focus ring stands out against it, in light and dark', async ({ page, startEmbedding }) => {
+  const { grid, host } = await startEmbedding({ units: 1 });
+  await page.goto(host.page('/article', hostPage(grid)));
+  await expect(offer(page)).toBeVisible();
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    await page.keyboard.press('Tab');
+    await expect(offer(page)).toBeFocused();
+    const [ring, behind] = await offer(page).evaluate((b) => [
+      getComputedStyle(b).outlineColor,
+      getComputedStyle(b.closest('.card') as Element).backgroundColor,
+    ]);
+    expect(contrast(rgb(ring ?? ''), rgb(behind ?? '')), `${colorScheme}: ${ring} on ${behind}`).toBeGreaterThanOrEqual(
+      3,
+    );
+    await page.keyboard.press('Shift+Tab');
+  }
+});
