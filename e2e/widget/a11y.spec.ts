@@ -1,9 +1,20 @@
-// The widget for every reader: readable in dark mode whatever the host page declares, in English on any page, and
-// its focus ring visible.
+// The widget for every reader: readable in dark mode whatever the host page declares, its state heard as it
+// changes, its controls named, keyboard focus kept where the reader is, and a Start the host's layout blocks
+// that still says why. The anti-clickjacking check itself is malicious.spec's.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Frame, Page } from '@playwright/test';
-import { expect, frameOf, hostPage, test, widgetFrame } from './support';
+import {
+  expect,
+  frameOf,
+  hostPage,
+  isVolunteerRequest,
+  LONG_ARTICLE,
+  optIn,
+  test,
+  type WidgetGrid,
+  widgetFrame,
+} from './support';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -136,4 +147,126 @@ test('the card’s focus ring stands out against it, in light and dark', async (
     );
     await page.keyboard.press('Shift+Tab');
   }
+});
+
+test('the state line is a live region', async ({ page, startEmbedding }) => {
+  const { grid, host } = await startEmbedding();
+  const frame = await optIn(page, host.page('/article', hostPage(grid)));
+  const line = frame.getByRole('status').filter({ has: frame.getByTestId('widget-state') });
+  await expect(line).toHaveText(/^(Computing|No work right now)/);
+  // Start again is not shown, so neither is any reason it could not be pressed.
+  await expect(frame.locator('#why-again')).toBeHidden();
+  await frame.getByRole('button', { name: 'Stop', exact: true }).click();
+  await expect(line).toHaveText(/^Stopped/);
+});
+
+test('the share control is named for what it sets', async ({ page, startEmbedding }) => {
+  const { grid, host } = await startEmbedding({ units: 1 });
+  const frame = await optIn(page, host.page('/article', hostPage(grid)));
+  await expect(frame.getByRole('combobox', { name: 'Share of one core' })).toHaveValue('25');
+});
+
+test('keyboard focus follows the reader from the card into the frame, through Start and Stop', async ({
+  page,
+  startEmbedding,
+}) => {
+  const { grid, host } = await startEmbedding();
+  await page.goto(host.page('/article', hostPage(grid)));
+  const frame = widgetFrame(page);
+  await expect(offer(page)).toBeVisible();
+  await page.keyboard.press('Tab');
+  await expect(offer(page)).toBeFocused();
+  await page.keyboard.press('Enter');
+  // Into the frame, whose first stop is its Start.
+  await expect(page.locator('bricolage-widget iframe')).toBeFocused();
+  const start = frame.getByRole('button', { name: 'Start contributing' });
+  await expect(start).toBeEnabled();
+  await page.keyboard.press('Tab');
+  await expect(start).toBeFocused();
+  await page.keyboard.press('Enter');
+  const stop = frame.getByRole('button', { name: 'Stop', exact: true });
+  await expect(stop).toBeFocused();
+  await expect(frame.getByTestId('widget-state')).toHaveText(/Computing|No work right now/);
+  await page.keyboard.press('Enter');
+  const again = frame.getByRole('button', { name: 'Start again' });
+  await expect(again).toBeFocused();
+  await expect(frame.getByTestId('widget-state')).toHaveText('Stopped');
+  await page.keyboard.press('Enter');
+  await expect(stop).toBeFocused();
+  await expect(frame.getByTestId('widget-state')).toHaveText(/Computing|No work right now/);
+});
+
+test('after Stop and forget this site, focus is back on the card’s button, which says what happened', async ({
+  page,
+  startEmbedding,
+}) => {
+  const { grid, host } = await startEmbedding();
+  const frame = await optIn(page, host.page('/article', hostPage(grid)));
+  await frame.getByRole('button', { name: 'Stop and forget this site' }).focus();
+  await page.keyboard.press('Enter');
+  // The frame is gone: focus is back on the card's button, which the note saying what happened describes.
+  await expect(page.locator('bricolage-widget iframe')).toHaveCount(0);
+  await expect(offer(page)).toBeFocused();
+  await expect(offer(page)).toHaveAccessibleDescription('Stopped. This site no longer runs anything for you.');
+});
+
+/** The card inside a column the test can transform or scroll past. */
+const columnPage = (grid: WidgetGrid) =>
+  hostPage(grid, { before: '<main id="column">', after: `</main>${LONG_ARTICLE}` });
+
+test('a Start the host’s layout keeps from starting stays reachable by keyboard and says why', async ({
+  page,
+  startEmbedding,
+}) => {
+  const { grid, host } = await startEmbedding();
+  await page.goto(host.page('/transform', columnPage(grid)));
+  // As a host whose article column is scaled a little: nothing sinister, but the frame cannot tell.
+  await page.evaluate(() => {
+    (document.getElementById('column') as HTMLElement).style.transform = 'scale(0.98)';
+  });
+  await offer(page).click();
+  const frame = widgetFrame(page);
+  const start = frame.getByRole('button', { name: 'Start contributing' });
+  const why = "This site's layout covers, fades or transforms part of the widget, so it cannot start here.";
+  // Shown beside it (the frame's one hint for Start; Start again has its own).
+  const hint = frame.locator('#why-start');
+  await expect(hint).toBeVisible();
+  await expect(hint).toHaveText(why);
+  await expect(start).toBeDisabled();
+  await expect(start).toHaveAccessibleDescription(why);
+  // Reachable by Tab (the frame's first stop), and a press says why, in the frame's live region.
+  await frame.getByRole('heading').click();
+  await page.keyboard.press('Tab');
+  await expect(start).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(frame.getByRole('status').filter({ hasText: 'Nothing started.' })).toHaveText(`Nothing started. ${why}`);
+  expect(grid.log.filter(isVolunteerRequest)).toEqual([]);
+
+  // Untransformed, it starts.
+  await page.evaluate(() => {
+    (document.getElementById('column') as HTMLElement).style.transform = '';
+  });
+  await expect(start).toBeEnabled();
+  await expect(hint).toBeHidden();
+  await start.click();
+  await expect(frame.getByTestId('widget-state')).toHaveText(/Computing|No work right now/);
+});
+
+test('a Start partly scrolled out of view asks to be scrolled into view', async ({ page, startEmbedding }) => {
+  const { grid, host } = await startEmbedding({ units: 1 });
+  await page.setViewportSize({ width: 800, height: 600 });
+  const start = await openFrame(page, host.page('/scroll', columnPage(grid)));
+  await expect(start).toBeEnabled();
+  const box = await start.boundingBox();
+  if (!box) throw new Error('Start has no box');
+  // Only the bottom half of Start left at the top of the viewport.
+  await page.evaluate((y) => window.scrollBy(0, y), box.y + box.height / 2);
+  const why = widgetFrame(page).locator('#why-start');
+  await expect(why).toBeVisible();
+  await expect(why).toHaveText('Scroll the widget fully into view to start.');
+  await expect(start).toBeDisabled();
+  await expect(start).toHaveAccessibleDescription('Scroll the widget fully into view to start.');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await expect(start).toBeEnabled();
+  await expect(why).toBeHidden();
 });

@@ -62,7 +62,7 @@ test('the frame stops within a second of the reader’s press, by its own clock'
   await frame.getByRole('button', { name: 'Start contributing' }).click();
   const state = frame.getByTestId('widget-state');
   await expect(state).toHaveText(/Computing|No work right now/);
-  await frame.getByLabel('Use').selectOption('100');
+  await frame.getByLabel('Share of one core').selectOption('100');
   await expect(frame.getByTestId('widget-counts')).toContainText(/^([2-9]|\d\d+) work units computed/);
 
   await frame.getByRole('button', { name: 'Stop and forget this site' }).click();

@@ -50,6 +50,9 @@ export function drawCard(host: HTMLElement): CardParts {
   button.type = 'button';
   button.hidden = true;
   const note = el('p', 'note');
+  // The note says what the button will (or did) do: read with it when it gets focus, as after "Stop and forget".
+  note.id = 'note';
+  button.setAttribute('aria-describedby', note.id);
   const slot = el('div');
   card.append(by, title, text, button, note, slot);
   root.append(card);

@@ -98,18 +98,31 @@ function define(base: string): void {
       this.#fromHint = fromHint;
       this.#frame = frame;
       addEventListener('message', this.#onMessage);
+      // Hiding the focused button would drop the reader's focus to the page's start: it goes to the frame instead,
+      // and once the frame's document is there (unless the reader went elsewhere meanwhile) into it, so that the
+      // next Tab reaches its Start.
+      const focused = card.root.activeElement === card.button;
       card.button.hidden = true;
       card.note.textContent = '';
       card.slot.append(frame);
+      if (!focused) return;
+      frame.focus();
+      frame.addEventListener('load', () => card.root.activeElement === frame && frame.contentWindow?.focus(), {
+        once: true,
+      });
     }
 
     #close(note: string): void {
       removeEventListener('message', this.#onMessage);
+      const card = this.#card;
+      const focused = !!card && !!this.#frame && card.root.activeElement === this.#frame;
       this.#frame?.remove();
       this.#frame = null;
-      if (!this.#card) return;
-      this.#card.button.hidden = false;
-      this.#card.note.textContent = note;
+      if (!card) return;
+      card.button.hidden = false;
+      card.note.textContent = note;
+      // The reader was in the frame (its "Stop and forget this site"): back to the button, which the note describes.
+      if (focused) card.button.focus();
     }
 
     #post(type: 'bricolage:start' | 'bricolage:stop'): void {

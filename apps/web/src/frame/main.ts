@@ -30,33 +30,16 @@ if (!place.ok) {
   });
   session.onRefused((command, reason) => link.send({ type: 'bricolage:refused', command, reason }));
 
-  const unseen = (button: string) =>
-    `${button} was not visible when it was pressed (covered or transparent), so nothing started.`;
-  // Whether each Start is shown unobscured: a host page could otherwise have the reader press one unknowingly.
-  let seen: boolean | null = false;
-  let seenAgain: boolean | null = false;
+  // The card obeys a Start only while it is shown unobscured (watchUnobscured below): a host page could otherwise
+  // have the reader press one unknowingly.
   const card = drawCard(
     root,
     { ...place, base },
     {
-      consent: () => {
-        if (seen === false) {
-          card.say(unseen('Start'));
-          return;
-        }
-        card.say('');
-        void session.consent();
-      },
+      consent: () => void session.consent(),
       decline: () => session.decline(),
       stop: () => void session.stopByReader(),
-      start: () => {
-        if (seenAgain === false) {
-          card.say(unseen('Start again'));
-          return;
-        }
-        card.say('');
-        void session.startByReader();
-      },
+      start: () => void session.startByReader(),
       revoke: () => {
         // Marks for the browser's performance tools (and the revoke test): how long withdrawing took here.
         performance.mark('bricolage:revoke');
@@ -70,14 +53,8 @@ if (!place.ok) {
         }),
     },
   );
-  watchUnobscured(card.startButton, (visible) => {
-    seen = visible;
-    card.setStartable(visible);
-  });
-  watchUnobscured(card.againButton, (visible) => {
-    seenAgain = visible;
-    card.setAgainStartable(visible);
-  });
+  watchUnobscured(card.startButton, (sight) => card.setStartable(sight));
+  watchUnobscured(card.againButton, (sight) => card.setAgainStartable(sight));
 
   // The host hears of every change of state or counts, and of the height the content needs.
   let sent = '';
