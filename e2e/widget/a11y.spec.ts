@@ -270,3 +270,25 @@ test('a Start partly scrolled out of view asks to be scrolled into view', async 
   await expect(start).toBeEnabled();
   await expect(why).toBeHidden();
 });
+
+test('a Stop pressed while the frame is still starting is obeyed', async ({ page, startEmbedding }) => {
+  const { grid, host } = await startEmbedding();
+  await page.goto(host.page('/article', hostPage(grid)));
+  const frame = widgetFrame(page);
+  await offer(page).click();
+  const start = frame.getByRole('button', { name: 'Start contributing' });
+  await expect(start).toBeEnabled();
+  await start.press('Enter');
+  // Focus lands on Stop as soon as the question folds, before the volunteer has signed in: a reader who
+  // presses it at once has stopped, and stays stopped.
+  const stop = frame.getByRole('button', { name: 'Stop', exact: true });
+  await expect(stop).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(frame.getByTestId('widget-state')).toHaveText('Stopped');
+  await expect(frame.getByRole('button', { name: 'Start again' })).toBeVisible();
+  const leases = grid.log.filter((r) => r.path === '/v1/volunteer/lease').length;
+  await expect
+    .poll(() => grid.log.filter((r) => r.path === '/v1/volunteer/lease').length, { timeout: 3000 })
+    .toBe(leases);
+  await expect(frame.getByTestId('widget-state')).toHaveText('Stopped');
+});
