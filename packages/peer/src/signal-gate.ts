@@ -109,9 +109,7 @@ export function readingOf(room: GatedRoom, maxConns: number, signal: RoomSignal)
   if (signal.type === 'announce') return known || room.webrtcConns.size >= maxConns ? 'ignored' : 'opens';
   // y-webrtc reads `signal.type` of any signal: one without would throw in its handler.
   if (signal.type !== 'signal' || to === undefined || signal.signal === undefined) return 'ignored';
-  if (known) return 'existing';
-  // An answer to an offer this tab never made opens nothing: y-webrtc throws on it, reading its missing connection.
-  return signal.signal.type === 'answer' ? 'ignored' : 'opens';
+  return known ? 'existing' : 'opens';
 }
 
 /** A connection as y-webrtc keeps it (its WebrtcConn), as far as the count reads it. */
