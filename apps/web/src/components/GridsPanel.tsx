@@ -4,7 +4,6 @@ import { keyFingerprint } from '@bricolage/protocol';
 import { type FormEvent, useState, useSyncExternalStore } from 'react';
 import type { GridView } from '../session/grid';
 import { type Grids, HOME } from '../session/grids';
-import { whileBusy } from './busy';
 
 export function GridsPanel({ grids: session }: { grids: Grids }) {
   const grids = useSyncExternalStore(session.subscribe, session.view);
@@ -33,8 +32,7 @@ export function GridsPanel({ grids: session }: { grids: Grids }) {
           value={url}
           onChange={(e) => setUrl(e.currentTarget.value)}
         />
-        {/* Unavailable while adding, and once added (the field empties): aria-disabled, so the focus stays. */}
-        <button type="submit" {...whileBusy(grids.adding || url.trim() === '')}>
+        <button type="submit" disabled={grids.adding || url.trim() === ''}>
           {grids.adding ? 'Adding…' : 'Add grid'}
         </button>
       </form>

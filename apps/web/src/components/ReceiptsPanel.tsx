@@ -5,7 +5,6 @@ import type { StoredReceipt } from '@bricolage/receipts';
 import { memo, useMemo } from 'react';
 import { download, formatCredit, formatTime } from '../format';
 import { RECEIPTS_SHOWN, type Session, type View } from '../session';
-import { whileBusy } from './busy';
 
 /** Rows each "show more" adds. */
 const MORE = 200;
@@ -55,11 +54,7 @@ export const ReceiptsPanel = memo(function ReceiptsPanel({ session, ...view }: R
         jobs cost, in the same log) are listed as spent.
       </p>
       <div className="actions">
-        <button
-          type="button"
-          disabled={entries === 0}
-          {...whileBusy(view.busy.verifying, () => void session.verifyAll())}
-        >
+        <button type="button" onClick={() => void session.verifyAll()} disabled={view.busy.verifying || entries === 0}>
           {view.busy.verifying ? 'Verifying…' : 'Verify all'}
         </button>
         <button type="button" onClick={() => void onExport()} disabled={entries === 0 || !view.identity}>
@@ -71,7 +66,7 @@ export const ReceiptsPanel = memo(function ReceiptsPanel({ session, ...view }: R
             type="file"
             accept=".json,application/json"
             className="visually-hidden"
-            {...whileBusy(view.busy.importing)}
+            disabled={view.busy.importing}
             onChange={(e) => void onImport(e.currentTarget)}
           />
           <label htmlFor="import-receipts" className="button">
