@@ -26,7 +26,8 @@ export function holderOf(volunteer: VolunteerKey, origin: VolunteerOrigin | null
 }
 
 /**
- * Up to `want` units of the job `me` may hold, of those `units` says, drawn at random from each window. Only the units drawn have their
+ * Up to `want` units of the job `me` may hold, of those `units` says, drawn at random from each window: units it
+ * never held, or with `retake`, units it may retake (its one replica of each came back with no answer). Only the units drawn have their
  * holders read and checked, as many as are still wanted at a time (twice as many after a round that found some
  * it may not hold, so that a crowded window takes a few statements, not one per unit): a unit at a time had all
  * 64 of its window's holders read (holdersOf, 7.5 % of the coordinator's time at batch 1). Which units are drawn
@@ -40,20 +41,24 @@ export async function drawUnits(
   want: number,
   budget: InlineBudget,
   units: WindowUnits,
+  retake = false,
 ): Promise<{ units: Candidate[]; full: boolean }> {
   const { tx, limits, now, random } = ctx;
   const size = Math.max(WINDOW_MIN, WINDOW_FACTOR * want);
   const drawn: WorkUnitNumber[] = [];
   let after: WorkUnitNumber | 0 = 0;
   for (let i = 0; i < WINDOWS && drawn.length < want; i++) {
-    const window = await tx.leaseWindow(job, backend, me.volunteer as VolunteerKey, size, after, units);
+    const key = me.volunteer as VolunteerKey;
+    const window: WorkUnitNumber[] = retake
+      ? await tx.retakeWindow(job, backend, key, size, after, units)
+      : await tx.leaseWindow(job, backend, key, size, after, units);
     const last = window[window.length - 1];
     if (last === undefined) break;
     after = last;
     const draw = new Draw(window, random);
     for (let batch = want - drawn.length; drawn.length < want && draw.left > 0; ) {
       const picked = draw.take(batch);
-      const holders = byUnit(await tx.holdersOf(picked), limits);
+      const holders = byUnit(await tx.holdersOf(picked), me, limits);
       const before = drawn.length;
       for (const id of picked)
         if (drawn.length < want && mayHold(holders.get(id) ?? [], me, now, limits.separation)) drawn.push(id);
@@ -72,9 +77,14 @@ export async function drawUnits(
   return { units: await tx.drawnUnits(drawn.slice(0, fit), limits.inlineInputBytes), full: fit < drawn.length };
 }
 
-function byUnit(rows: readonly UnitHolder[], limits: StepLimits): Map<WorkUnitNumber, Holder[]> {
+/**
+ * The other keys that held each unit. The key's own replica is not held against it: a unit it never held has none,
+ * and one it retakes came back from it with no answer (the separation rule keeps keys apart, not a key from itself).
+ */
+function byUnit(rows: readonly UnitHolder[], me: Holder, limits: StepLimits): Map<WorkUnitNumber, Holder[]> {
   const holders = new Map<WorkUnitNumber, Holder[]>();
   for (const r of rows) {
+    if (r.volunteer === me.volunteer) continue;
     const list = holders.get(r.workUnit) ?? [];
     list.push(holderOf(r.volunteer, r.origin, limits));
     holders.set(r.workUnit, list);

@@ -3,7 +3,11 @@
 // speed on a job gets a target time of work; one that did not, up to the request's `max`), within the key's
 // lease room (rules/lease-limits.ts); within a job, known-answer units at the job's rate, then units that want
 // a replica, that this volunteer never held and that the separation rule lets it hold, drawn at random
-// (draw.ts), no more of those with inline inputs than one answer carries. A job paid from a volunteer's credit
+// (draw.ts), no more of those with inline inputs than one answer carries. Only when a job has none of those for
+// the key, units it may retake: a key holds at most two replicas of a unit, the second only if the first came back
+// with no answer (given back or run out). Else a grid of few keys, whose pages come and go, is left with units none
+// of them may take and a job that never completes; as a fallback, a key that lets leases run out or gives them back
+// gets its units back only once, and only when nothing else of the job is left for it (BENCHMARKS.md, Adversaries). A job paid from a volunteer's credit
 // gets only the replicas its funder's balance covers; when that is short, replicas of its started units first,
 // still drawn at random among them (rules/funding.ts). Each granted unit's counters move
 // (the first replica also draws its quorum: adaptive replication, rules/reputation.ts). A key past its error
@@ -110,7 +114,7 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
     const planned = jobRoom;
     const deadline = now + size.leaseMs;
     /** Grants `candidate`, or answers false when its input no longer fits in the answer. */
-    const grant = (candidate: Candidate, probe: boolean): boolean => {
+    const grant = (candidate: Candidate, probe: boolean, retake = false): boolean => {
       if (!fits(candidate)) {
         answerFull = true;
         return false;
@@ -141,7 +145,7 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
       grants.push({
         probe,
         candidate,
-        replica: { workUnit: wu.id, job: job.id, volunteer: q.volunteer, leasedAt: now, deadline, backend },
+        replica: { workUnit: wu.id, job: job.id, volunteer: q.volunteer, leasedAt: now, deadline, backend, retake },
       });
       room--;
       plainRoom--;
@@ -157,11 +161,19 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
         if (pick && !grant(pick, true)) break;
       }
     }
-    for (const [units, most] of windowsFor(funds, def, jobRoom)) {
-      if (jobRoom <= 0 || answerFull) break;
-      const drawn = await drawUnits(ctx, job.id, backend, me, Math.min(jobRoom, most), budget, units);
-      for (const candidate of drawn.units) if (!grant(candidate, false)) break;
-      if (drawn.full) answerFull = true;
+    // Units the key never held; only when there are none for it, units it may retake (a grid of few keys).
+    let fresh = 0;
+    for (const retake of [false, true]) {
+      if (retake && fresh > 0) break;
+      for (const [units, most] of windowsFor(funds, def, jobRoom)) {
+        if (jobRoom <= 0 || answerFull) break;
+        const drawn = await drawUnits(ctx, job.id, backend, me, Math.min(jobRoom, most), budget, units, retake);
+        for (const candidate of drawn.units) {
+          if (!grant(candidate, false, retake)) break;
+          fresh++;
+        }
+        if (drawn.full) answerFull = true;
+      }
     }
     const n = planned - jobRoom;
     if (speed === null) wanted -= n;

@@ -157,6 +157,19 @@ export interface LeaseRows {
     units: WindowUnits,
   ): Promise<WorkUnitNumber[]>;
   /**
+   * The ids of up to `limit` units of the job above `after` that want a replica, of this backend class when bound to
+   * one, of those `units` says, that this volunteer may retake: its one replica of each was given back or ran out,
+   * with no answer, and it has not retaken it. Lowest first, locked, skipping rows another transaction holds.
+   */
+  retakeWindow(
+    job: JobId,
+    backend: string,
+    volunteer: VolunteerKey,
+    limit: number,
+    after: WorkUnitNumber | 0,
+    units: WindowUnits,
+  ): Promise<WorkUnitNumber[]>;
+  /**
    * The units drawn, in id order, each with its tag and its input when that is at most `inlineBytes` long (to
    * travel in the lease).
    */

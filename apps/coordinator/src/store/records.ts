@@ -161,6 +161,8 @@ export interface NewReplica {
   readonly leasedAt: number;
   readonly deadline: number;
   readonly backend: BackendClass;
+  /** The key's second replica of the unit, its first having come back with no answer (steps/lease.ts). */
+  readonly retake: boolean;
 }
 
 /** Another grid's receipt credited here: its log's key and its index there. */

@@ -3,6 +3,13 @@
 import type { BackendClass, JobId, LeaseNumber, ProjectId, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
 import type { Candidate, HeldLease, ReplicaRecord } from './records';
 
+/**
+ * Whether replica `r` bars its key from another lease of its unit: any replica but a first one that came back with
+ * no answer (given back or run out), which the key may retake once (steps/lease.ts, retakeable units). Both stores
+ * keep `retake` as 0/1 or false/true, which compare alike with 1.
+ */
+export const BARS_KEY = "(r.retake = true OR r.state NOT IN ('released', 'expired'))";
+
 /** A work unit's columns, as `w`. */
 export const UNIT = `w.id, w.job, w.state, w.input_hash, w.expected_hash, w.quorum, w.need, w.in_flight, w.issued,
   w.errors, w.agree, w.hr_class, w.canonical_replica, w.output_hash`;

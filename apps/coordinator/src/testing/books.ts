@@ -13,6 +13,8 @@ export type Query = <T>(sql: string, params?: readonly unknown[]) => Promise<T[]
 export type Checker = (tag: string | null, output: Uint8Array) => boolean;
 
 /** Replica states after a verdict that accepted it: only these may carry a credit receipt. */
+/** A replica that came back with no answer: its key may retake the unit. */
+const UNANSWERED = new Set(['released', 'expired']);
 const ACCEPTED = new Set(['valid', 'invalid', 'superseded']);
 
 /** The problems found, each a sentence naming the rows; empty when the books balance. */
@@ -104,13 +106,24 @@ export async function checkBooks(q: Query, correct: Checker): Promise<string[]> 
   }
 
   // Credit: each accepted replica credited once, every valid one credited, and each total the sum of its receipts.
-  // One replica per key and unit (the schema's UNIQUE (wu, volunteer)), whatever became of it.
+  // At most two replicas per key and unit: its first, and a retake only once the first came back with no answer
+  // (given back or run out). The state that counts for credit is the last one's.
   const replicas = new Map<string, string>();
-  for (const r of await q<{ wu: number; volunteer: string; state: string }>(
-    'SELECT wu, volunteer, state FROM replicas',
+  const firsts = new Map<string, string>();
+  const retaken = new Set<string>();
+  for (const r of await q<{ wu: number; volunteer: string; state: string; retake: unknown }>(
+    'SELECT wu, volunteer, state, retake FROM replicas ORDER BY id',
   )) {
     const k = `${n(r.wu)} ${r.volunteer}`;
-    if (replicas.has(k)) problems.push(`${r.volunteer} holds two replicas of wu_${r.wu}`);
+    const retake = r.retake === true || Number(r.retake) === 1;
+    const first = firsts.get(k);
+    if (!retake) {
+      if (first !== undefined) problems.push(`${r.volunteer} holds two first replicas of wu_${r.wu}`);
+      firsts.set(k, r.state);
+    } else if (first === undefined || !UNANSWERED.has(first))
+      problems.push(`${r.volunteer} retook wu_${r.wu} after a first replica ${first ?? 'missing'}`);
+    else if (retaken.has(k)) problems.push(`${r.volunteer} retook wu_${r.wu} twice`);
+    if (retake) retaken.add(k);
     replicas.set(k, r.state);
   }
   const credited = new Set<string>();

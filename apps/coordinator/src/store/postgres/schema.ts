@@ -129,4 +129,11 @@ export const PG_MIGRATIONS: readonly string[] = [
           WHERE r.state = 'invalid' AND w.state = 'probe' GROUP BY r.volunteer) AS c
     WHERE c.volunteer = v.key AND NOT v.voting;
   `,
+  `
+  -- A key may be leased a unit a second time, once (see the SQLite schema): at most two replicas per key and unit.
+  ALTER TABLE replicas ADD COLUMN retake BOOLEAN NOT NULL DEFAULT false;
+  ALTER TABLE replicas DROP CONSTRAINT replicas_wu_volunteer_key;
+  ALTER TABLE replicas ADD CONSTRAINT replicas_wu_volunteer_retake_key UNIQUE (wu, volunteer, retake);
+  CREATE INDEX replicas_retakeable ON replicas(volunteer, job, wu) WHERE NOT retake AND state IN ('released', 'expired');
+  `,
 ];

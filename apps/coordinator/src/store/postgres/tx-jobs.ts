@@ -2,6 +2,7 @@ import type { JobId, JobState, ProjectId, VolunteerKey, WorkUnitNumber } from '@
 import type { FailureRow, JobDelta, JobRecord, JobTotals, StoredWorkUnitState } from '../records';
 import type { BatchSummary, StagedWorkUnit, UploadKey } from '../store';
 import type { JobRows, UploadRows } from '../persistence';
+import { BARS_KEY } from '../replica-rows';
 import type { PgQueries } from './queries';
 
 export const jobRows = (db: PgQueries): JobRows & UploadRows => {
@@ -143,7 +144,7 @@ export const jobRows = (db: PgQueries): JobRows & UploadRows => {
       return (
         (await db.one(
           `SELECT 1 FROM work_units w WHERE w.job = $1 AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = $2)
-           AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = $3) LIMIT 1`,
+           AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = $3 AND ${BARS_KEY}) LIMIT 1`,
           [job, backend, volunteer],
         )) !== undefined
       );

@@ -79,6 +79,26 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
     return rows.map((r) => r.id as WorkUnitNumber);
   },
 
+  async retakeWindow(
+    job: JobId,
+    backend: string,
+    volunteer: VolunteerKey,
+    limit: number,
+    after: WorkUnitNumber | 0,
+    units: WindowUnits,
+  ): Promise<WorkUnitNumber[]> {
+    // From the key's own unanswered first replicas (replicas_retakeable), not from the job's wanting units.
+    const rows = await db.q<{ id: number }>(
+      `SELECT w.id FROM replicas r JOIN work_units w ON w.id = r.wu
+       WHERE r.volunteer = $3 AND r.job = $1 AND NOT r.retake AND r.state IN ('released', 'expired') AND r.wu > $5
+         AND w.state <> 'probe' AND w.need > 0 ${ISSUED[units]} AND (w.hr_class IS NULL OR w.hr_class = $2)
+         AND NOT EXISTS (SELECT 1 FROM replicas t WHERE t.wu = r.wu AND t.volunteer = r.volunteer AND t.retake)
+       ORDER BY r.wu LIMIT $4 FOR UPDATE OF w SKIP LOCKED`,
+      [job, backend, volunteer, limit, after],
+    );
+    return rows.map((r) => r.id as WorkUnitNumber);
+  },
+
   async drawnUnits(units: readonly WorkUnitNumber[], inline: number): Promise<Candidate[]> {
     // Locked already, by leaseWindow.
     const rows = await db.q<CandidateRow>(
@@ -156,10 +176,10 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
 
   async insertReplicas(rows: readonly NewReplica[]): Promise<LeaseNumber[]> {
     const inserted = await db.q<{ id: number; wu: number }>(
-      `INSERT INTO replicas (wu, job, volunteer, state, leased_at, deadline, backend)
-       SELECT wu, job, volunteer, 'leased', leased_at, deadline, backend
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[])
-         AS s(wu, job, volunteer, leased_at, deadline, backend)
+      `INSERT INTO replicas (wu, job, volunteer, state, leased_at, deadline, backend, retake)
+       SELECT wu, job, volunteer, 'leased', leased_at, deadline, backend, retake
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::boolean[])
+         AS s(wu, job, volunteer, leased_at, deadline, backend, retake)
        RETURNING id, wu`,
       [
         rows.map((r) => r.workUnit),
@@ -168,6 +188,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
         rows.map((r) => r.leasedAt),
         rows.map((r) => r.deadline),
         rows.map((r) => r.backend),
+        rows.map((r) => r.retake),
       ],
     );
     // One volunteer's leases name each unit once: the unit tells which id is whose, whatever the order.

@@ -217,4 +217,42 @@ export const MIGRATIONS: readonly string[] = [
           WHERE r.state = 'invalid' AND w.state = 'probe' GROUP BY r.volunteer) AS c
     WHERE c.key = volunteers.key AND volunteers.voting = 0;
   `,
+  `
+  -- A key may be leased a unit a second time, once, if its first replica of it was given back or ran out (steps/
+  -- retake.ts): a grid of few keys is otherwise left with units none of them may take. One replica per key and unit
+  -- becomes at most two, the second marked retake; SQLite drops a table's UNIQUE only by copying the table
+  -- (rows, ids, indexes and triggers kept).
+  CREATE TABLE replicas_with_retake (
+    id INTEGER PRIMARY KEY, wu INTEGER NOT NULL, job TEXT NOT NULL, volunteer TEXT NOT NULL,
+    state TEXT NOT NULL, leased_at INTEGER NOT NULL, deadline INTEGER NOT NULL,
+    returned_at INTEGER, output_hash TEXT, output BLOB, backend TEXT, error_code TEXT, error_message TEXT,
+    paused_ms INTEGER NOT NULL DEFAULT 0, retake INTEGER NOT NULL DEFAULT 0 CHECK (retake IN (0, 1)),
+    UNIQUE (wu, volunteer, retake)
+  );
+  INSERT INTO replicas_with_retake (id, wu, job, volunteer, state, leased_at, deadline, returned_at, output_hash,
+      output, backend, error_code, error_message, paused_ms)
+    SELECT id, wu, job, volunteer, state, leased_at, deadline, returned_at, output_hash, output, backend, error_code,
+      error_message, paused_ms FROM replicas;
+  DROP TABLE replicas;
+  ALTER TABLE replicas_with_retake RENAME TO replicas;
+  CREATE INDEX replicas_leased ON replicas(deadline) WHERE state = 'leased';
+  CREATE INDEX replicas_job_leased ON replicas(job, volunteer) WHERE state = 'leased';
+  CREATE INDEX replicas_volunteer_valid ON replicas(volunteer, id) WHERE state = 'valid';
+  -- A key's first replicas that came back with no answer: what it may retake, found without reading its others.
+  CREATE INDEX replicas_retakeable ON replicas(volunteer, job, wu) WHERE retake = 0 AND state IN ('released', 'expired');
+  CREATE TRIGGER replicas_count_insert AFTER INSERT ON replicas BEGIN
+    INSERT INTO job_replica_states (job, state, n) VALUES (NEW.job, NEW.state, 1)
+      ON CONFLICT (job, state) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER replicas_count_state AFTER UPDATE OF state ON replicas WHEN OLD.state <> NEW.state BEGIN
+    UPDATE job_replica_states SET n = n - 1 WHERE job = OLD.job AND state = OLD.state;
+    INSERT INTO job_replica_states (job, state, n) VALUES (NEW.job, NEW.state, 1)
+      ON CONFLICT (job, state) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER replicas_count_failure AFTER UPDATE OF state ON replicas
+    WHEN NEW.state IN ('error', 'expired') AND OLD.state NOT IN ('error', 'expired') BEGIN
+    INSERT INTO job_failures (job, code, n, latest) VALUES (NEW.job, COALESCE(NEW.error_code, 'lease_expired'), 1, NEW.id)
+      ON CONFLICT (job, code) DO UPDATE SET n = n + 1, latest = excluded.latest;
+  END;
+  `,
 ];

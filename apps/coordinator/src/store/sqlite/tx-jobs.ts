@@ -5,6 +5,7 @@ import { buffer } from '../record-rows';
 import type { UploadKeyRow } from './sqlite-rows';
 import { chunks, type SqliteStatements } from './statements';
 import type { JobRows, UploadRows } from '../persistence';
+import { BARS_KEY } from '../replica-rows';
 
 /** Job and upload rows; `dropStagedSync` also runs outside any transaction, when the store opens. */
 export const jobRows = (db: SqliteStatements): JobRows & UploadRows & { dropStagedSync(): number } => {
@@ -153,7 +154,7 @@ export const jobRows = (db: SqliteStatements): JobRows & UploadRows & { dropStag
         db
           .statement(
             `SELECT 1 FROM work_units w WHERE w.job = ? AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = ?)
-           AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?) LIMIT 1`,
+           AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ? AND ${BARS_KEY}) LIMIT 1`,
           )
           .get(job, backend, volunteer) !== undefined
       );

@@ -87,6 +87,27 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
       .all(job, after, backend, volunteer, limit) as WorkUnitNumber[];
   },
 
+  async retakeWindow(
+    job: JobId,
+    backend: string,
+    volunteer: VolunteerKey,
+    limit: number,
+    after: WorkUnitNumber | 0,
+    units: WindowUnits,
+  ): Promise<WorkUnitNumber[]> {
+    // From the key's own unanswered first replicas (an index of those alone), not from the job's wanting units.
+    return db
+      .statement(
+        `SELECT w.id FROM replicas r INDEXED BY replicas_retakeable JOIN work_units w ON w.id = r.wu
+       WHERE r.volunteer = ? AND r.job = ? AND r.retake = 0 AND r.state IN ('released', 'expired') AND r.wu > ?
+         AND w.state <> 'probe' AND w.need > 0 ${WINDOW_SQL[units].issued} AND (w.hr_class IS NULL OR w.hr_class = ?)
+         AND NOT EXISTS (SELECT 1 FROM replicas t WHERE t.wu = r.wu AND t.volunteer = r.volunteer AND t.retake = 1)
+       ORDER BY r.wu LIMIT ?`,
+      )
+      .pluck()
+      .all(volunteer, job, after, backend, limit) as WorkUnitNumber[];
+  },
+
   async drawnUnits(units: readonly WorkUnitNumber[], inline: number): Promise<Candidate[]> {
     const found: Candidate[] = [];
     for (const chunk of chunks(units))
@@ -180,10 +201,19 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
       const insert = db.sized(
         'insertReplicas',
         chunk.length,
-        `INSERT INTO replicas (wu, job, volunteer, state, leased_at, deadline, backend) VALUES $ROWS RETURNING id, wu`,
-        "(?, ?, ?, 'leased', ?, ?, ?)",
+        `INSERT INTO replicas (wu, job, volunteer, state, leased_at, deadline, backend, retake) VALUES $ROWS
+         RETURNING id, wu`,
+        "(?, ?, ?, 'leased', ?, ?, ?, ?)",
       );
-      const values = chunk.flatMap((r) => [r.workUnit, r.job, r.volunteer, r.leasedAt, r.deadline, r.backend]);
+      const values = chunk.flatMap((r) => [
+        r.workUnit,
+        r.job,
+        r.volunteer,
+        r.leasedAt,
+        r.deadline,
+        r.backend,
+        r.retake ? 1 : 0,
+      ]);
       for (const r of insert.all(...values) as { id: number; wu: number }[]) ids.set(r.wu, r.id as LeaseNumber);
     }
     // One volunteer's leases name each unit once: the unit tells which id is whose, whatever the order.

@@ -1,0 +1,127 @@
+// A key may be leased a unit a second time, once, when its first lease of it came back with no answer (given back
+// or run out), and only when nothing else of the job is left for it. Before, any replica tied a key to its unit
+// for good, so a grid of few keys (a lab's farm, two machines whose pages come and go) could be left with units
+// none of them might take and a job that never completed (found by grid-life.test.ts). Unbounded, the same freedom
+// let a hoarder hold the same units again and again (BENCHMARKS.md, Adversaries): hence once, and as a fallback.
+import { API, type Lease, fromBase64 } from '@bricolage/protocol';
+import { expect, it } from 'vitest';
+import { ManualClock, seededRandom } from './clock';
+import { describeBackends } from './testing/backends';
+import { square } from './testing/fixtures';
+import { useGrid } from './testing/grid-fixture';
+import { errorResult, okResult, SimVolunteer } from './testing/sim-volunteer';
+
+describeBackends('retaking a unit', (backend) => {
+  const clock = new ManualClock();
+  const grid = useGrid(backend, { name: 'retake' });
+
+  async function start(units: number, minQuorum: number): Promise<string> {
+    await grid.start({
+      clock,
+      random: seededRandom(11),
+      config: { sweepMs: 3_600_000 },
+      log: () => undefined,
+      project: 'retake',
+    });
+    const id = await grid.researcher.createSquareJob({
+      leaseSeconds: 60,
+      redundancy: { minQuorum, maxTotalResults: minQuorum + 2, maxErrorResults: 3, homogeneous: false },
+    });
+    expect((await grid.researcher.addSquares(id, 1, units)).status).toBe(200);
+    return id;
+  }
+  const enrol = () => SimVolunteer.create(grid.coordinator.url);
+  const right = (l: Lease) => okResult(l, square(fromBase64(l.input ?? '')));
+  const giveBack = async (v: SimVolunteer, l: Lease) =>
+    expect((await v.post(API.release, { leases: [l.lease] })).body).toEqual({ released: 1 });
+  const expire = async () => {
+    clock.advance(61_000);
+    return grid.coordinator.sweep();
+  };
+  const replicasOf = async (workUnit: string) =>
+    (
+      await grid.db.query<{ volunteer: string; state: string; retake: unknown }>(
+        `SELECT volunteer, state, retake FROM replicas WHERE wu = ${Number(workUnit.slice('wu_'.length))} ORDER BY id`,
+      )
+    ).map((r) => ({ state: r.state, retake: Boolean(Number(r.retake)) }));
+
+  it('gives a key back a unit it gave back only once nothing else of the job is left for it, as a new lease', async () => {
+    const job = await start(2, 1);
+    const alone = await enrol();
+    const [first] = (await alone.lease(1)).leases as [Lease];
+    await giveBack(alone, first);
+
+    // The other unit first: a key is not handed back what it let go while the job has units it never held.
+    const [other] = (await alone.lease(1)).leases as [Lease];
+    expect(other.workUnit).not.toBe(first.workUnit);
+    expect((await alone.submit([right(other)])).body).toMatchObject({ accepted: 1 });
+
+    const [again] = (await alone.lease(1)).leases as [Lease];
+    expect(again).toMatchObject({ workUnit: first.workUnit });
+    expect(again.lease).not.toBe(first.lease);
+    expect((await alone.submit([right(first)])).status).toBe(410);
+    expect((await alone.submit([right(again)])).body).toMatchObject({ accepted: 1 });
+    expect((await grid.researcher.progress(job)).counts).toMatchObject({ validated: 2 });
+    expect((await alone.receipts()).receipts).toHaveLength(2);
+    expect(await replicasOf(first.workUnit)).toEqual([
+      { state: 'released', retake: false },
+      { state: 'valid', retake: true },
+    ]);
+  });
+
+  it('lets a small grid finish a unit whose leases ran out with every one of its keys', async () => {
+    const job = await start(1, 2);
+    const [a, b] = [await enrol(), await enrol()];
+    expect((await a.lease(1)).leases).toHaveLength(1);
+    expect((await b.lease(1)).leases).toHaveLength(1);
+    expect(await expire()).toBe(2);
+
+    const [la] = (await a.lease(1)).leases as [Lease];
+    const [lb] = (await b.lease(1)).leases as [Lease];
+    expect(la.workUnit).toBe(lb.workUnit);
+    expect((await a.submit([right(la)])).body).toMatchObject({ accepted: 1 });
+    expect((await b.submit([right(lb)])).body).toMatchObject({ accepted: 1 });
+    expect((await grid.researcher.progress(job)).counts).toMatchObject({ validated: 1, in_progress: 0 });
+    // Each key holds one receipt: a unit's credit goes to a key once, however many leases it took.
+    expect((await a.receipts()).receipts).toHaveLength(1);
+    expect((await b.receipts()).receipts).toHaveLength(1);
+  });
+
+  it('retakes a unit once: a key that let its retake go too is never leased the unit a third time', async () => {
+    await start(1, 1);
+    const a = await enrol();
+    const [first] = (await a.lease(1)).leases as [Lease];
+    await giveBack(a, first);
+    const [second] = (await a.lease(1)).leases as [Lease];
+    expect(second.workUnit).toBe(first.workUnit);
+    expect(await expire()).toBe(1);
+    expect((await a.lease(1)).leases).toEqual([]);
+    // Another key still may: the unit waits for a key that has not had it twice.
+    const b = await enrol();
+    expect((await b.lease(1)).leases).toMatchObject([{ workUnit: first.workUnit }]);
+  });
+
+  it('never gives a unit again to a key that answered it, with a result or an error', async () => {
+    await start(2, 2);
+    const [answers, errs] = [await enrol(), await enrol()];
+    const held = (await answers.lease(2)).leases;
+    expect(held).toHaveLength(2);
+    expect((await answers.submit(held.map(right))).body).toMatchObject({ accepted: 2 });
+    expect((await answers.lease(2)).leases).toEqual([]);
+
+    const other = (await errs.lease(2)).leases;
+    expect(other).toHaveLength(2);
+    expect((await errs.submit(other.map((l) => errorResult(l)))).body).toMatchObject({ accepted: 2 });
+    expect((await errs.lease(2)).leases).toEqual([]);
+  });
+
+  it('keeps one open lease per key and unit: a key holding a lease of a unit is not leased it again', async () => {
+    await start(1, 2);
+    const a = await enrol();
+    expect((await a.lease(1)).leases).toHaveLength(1);
+    expect((await a.lease(1)).leases).toEqual([]);
+    expect(await expire()).toBe(1);
+    expect((await a.lease(1)).leases).toHaveLength(1);
+    expect((await a.lease(1)).leases).toEqual([]);
+  });
+});

@@ -1,0 +1,71 @@
+// A data directory from before a key could retake a unit (steps/lease.ts) opens with every replica kept, ids and
+// all, each a first one (retake 0), the table's UNIQUE (wu, volunteer) widened to (wu, volunteer, retake), and the
+// per-job replica tallies still kept by their triggers.
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { useSqliteFile } from '../../testing/sqlite-file';
+import { MIGRATIONS } from './schema';
+
+const RETAKE = MIGRATIONS.findIndex((m) => m.includes('replicas_with_retake'));
+
+describe('the retake migration', () => {
+  const file = useSqliteFile('retake');
+
+  it('keeps every replica and its id, and holds at most a first replica and a retake per key and unit', async () => {
+    const db = file.atVersion(RETAKE);
+    db.prepare(
+      "INSERT INTO work_units (id, job, state, input_hash, quorum, need) VALUES (1, 'job_a', 'in_progress', 'h', 2, 1)",
+    ).run();
+    const replica = db.prepare(
+      "INSERT INTO replicas (id, wu, job, volunteer, state, leased_at, deadline, paused_ms) VALUES (?, 1, 'job_a', ?, ?, 5, 9, ?)",
+    );
+    replica.run(7, 'gave-back', 'released', 0);
+    replica.run(12, 'answered', 'returned', 3);
+    db.close();
+
+    await file.openStore().close();
+    const migrated = new Database(file.path);
+    try {
+      expect(
+        migrated.prepare('SELECT id, volunteer, state, paused_ms, retake FROM replicas ORDER BY id').all(),
+      ).toEqual([
+        { id: 7, volunteer: 'gave-back', state: 'released', paused_ms: 0, retake: 0 },
+        { id: 12, volunteer: 'answered', state: 'returned', paused_ms: 3, retake: 0 },
+      ]);
+      const insert = migrated.prepare(
+        "INSERT INTO replicas (wu, job, volunteer, state, leased_at, deadline, retake) VALUES (1, 'job_a', ?, 'leased', 10, 20, ?)",
+      );
+      expect(Number(insert.run('gave-back', 1).lastInsertRowid)).toBe(13);
+      // A third replica, or a second first one, the schema refuses whatever the state machine asks.
+      expect(() => insert.run('gave-back', 1)).toThrow(/UNIQUE/);
+      expect(() => insert.run('answered', 0)).toThrow(/UNIQUE/);
+      expect(() => insert.run('answered', 2)).toThrow(/CHECK/);
+      // The triggers came back with the table: the new lease is counted, and so is its expiry.
+      migrated.prepare("UPDATE replicas SET state = 'expired' WHERE id = 13").run();
+      expect(
+        migrated.prepare("SELECT state, n FROM job_replica_states WHERE job = 'job_a' AND n > 0 ORDER BY state").all(),
+      ).toEqual([
+        { state: 'expired', n: 1 },
+        { state: 'released', n: 1 },
+        { state: 'returned', n: 1 },
+      ]);
+      expect(migrated.prepare("SELECT code, n FROM job_failures WHERE job = 'job_a'").all()).toEqual([
+        { code: 'lease_expired', n: 1 },
+      ]);
+      const indexes = migrated
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'replicas' AND sql IS NOT NULL ORDER BY name",
+        )
+        .pluck()
+        .all();
+      expect(indexes).toEqual([
+        'replicas_job_leased',
+        'replicas_leased',
+        'replicas_retakeable',
+        'replicas_volunteer_valid',
+      ]);
+    } finally {
+      migrated.close();
+    }
+  });
+});
