@@ -1,8 +1,9 @@
 // A key may be leased a unit a second time, once, when its first lease of it came back with no answer (given back
-// or run out), and only when nothing else of the job is left for it. Before, any replica tied a key to its unit
+// or run out) a whole lease period ago, and only when nothing else of the job is left for it. Before, any replica tied a key to its unit
 // for good, so a grid of few keys (a lab's farm, two machines whose pages come and go) could be left with units
 // none of them might take and a job that never completed (found by grid-life.test.ts). Unbounded, the same freedom
-// let a hoarder hold the same units again and again (BENCHMARKS.md, Adversaries): hence once, and as a fallback.
+// let a hoarder hold the same units again and again (BENCHMARKS.md, Adversaries): hence once, as a fallback, and
+// after a lease period in which any other key could take the unit.
 import { API, type Lease, fromBase64 } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
@@ -38,6 +39,8 @@ describeBackends('retaking a unit', (backend) => {
     clock.advance(61_000);
     return grid.coordinator.sweep();
   };
+  /** The job's lease period (leaseSeconds): what a unit waits, offered to every other key, before a key retakes it. */
+  const wait = () => clock.advance(60_000);
   const replicasOf = async (workUnit: string) =>
     (
       await grid.db.query<{ volunteer: string; state: string; retake: unknown }>(
@@ -45,7 +48,7 @@ describeBackends('retaking a unit', (backend) => {
       )
     ).map((r) => ({ state: r.state, retake: Boolean(Number(r.retake)) }));
 
-  it('gives a key back a unit it gave back only once nothing else of the job is left for it, as a new lease', async () => {
+  it('gives a key back a unit it gave back only once nothing else of the job is left for it, a lease period later, as a new lease', async () => {
     const job = await start(2, 1);
     const alone = await enrol();
     const [first] = (await alone.lease(1)).leases as [Lease];
@@ -56,6 +59,10 @@ describeBackends('retaking a unit', (backend) => {
     expect(other.workUnit).not.toBe(first.workUnit);
     expect((await alone.submit([right(other)])).body).toMatchObject({ accepted: 1 });
 
+    // Not before a lease period has passed since it gave the unit back: another key may take it meanwhile.
+    clock.advance(59_000);
+    expect((await alone.lease(1)).leases).toEqual([]);
+    clock.advance(1_000);
     const [again] = (await alone.lease(1)).leases as [Lease];
     expect(again).toMatchObject({ workUnit: first.workUnit });
     expect(again.lease).not.toBe(first.lease);
@@ -75,6 +82,8 @@ describeBackends('retaking a unit', (backend) => {
     expect((await a.lease(1)).leases).toHaveLength(1);
     expect((await b.lease(1)).leases).toHaveLength(1);
     expect(await expire()).toBe(2);
+    expect((await a.lease(1)).leases).toEqual([]);
+    wait();
 
     const [la] = (await a.lease(1)).leases as [Lease];
     const [lb] = (await b.lease(1)).leases as [Lease];
@@ -92,9 +101,11 @@ describeBackends('retaking a unit', (backend) => {
     const a = await enrol();
     const [first] = (await a.lease(1)).leases as [Lease];
     await giveBack(a, first);
+    wait();
     const [second] = (await a.lease(1)).leases as [Lease];
     expect(second.workUnit).toBe(first.workUnit);
     expect(await expire()).toBe(1);
+    wait();
     expect((await a.lease(1)).leases).toEqual([]);
     // Another key still may: the unit waits for a key that has not had it twice.
     const b = await enrol();
@@ -121,7 +132,18 @@ describeBackends('retaking a unit', (backend) => {
     expect((await a.lease(1)).leases).toHaveLength(1);
     expect((await a.lease(1)).leases).toEqual([]);
     expect(await expire()).toBe(1);
+    wait();
     expect((await a.lease(1)).leases).toHaveLength(1);
+    expect((await a.lease(1)).leases).toEqual([]);
+  });
+
+  it('lets another key take a unit given back while the key that gave it back waits', async () => {
+    await start(1, 1);
+    const [a, b] = [await enrol(), await enrol()];
+    const [first] = (await a.lease(1)).leases as [Lease];
+    await giveBack(a, first);
+    expect((await b.lease(1)).leases).toMatchObject([{ workUnit: first.workUnit }]);
+    wait();
     expect((await a.lease(1)).leases).toEqual([]);
   });
 });

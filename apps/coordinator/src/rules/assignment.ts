@@ -56,6 +56,14 @@ export function networkOf(address: string): string {
   return address.split('.').slice(0, 3).join('.');
 }
 
+/**
+ * The latest a key's first replica of a unit may have ended, given back or run out with no answer, for the key to
+ * retake the unit now (steps/lease.ts): a whole lease period later, in which every other key could take it. Without
+ * the wait, keys that hoarded the last units of a job until their leases ran out took them straight back, and the
+ * job finished twice as late (`npm run sim:adversary`, hoarders); a grid of few keys waits one lease period more.
+ */
+export const retakeEndedBy = (now: number, leaseSeconds: number): number => now - leaseSeconds * 1000;
+
 /** Whether `candidate` may be leased a replica of a unit whose replicas `holders` hold (or returned). */
 export function mayHold(holders: readonly Holder[], candidate: Holder, now: number, policy: SeparationPolicy): boolean {
   return holders.every((h) => conflict(h, candidate, now, policy) === null);

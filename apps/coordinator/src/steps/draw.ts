@@ -27,7 +27,7 @@ export function holderOf(volunteer: VolunteerKey, origin: VolunteerOrigin | null
 
 /**
  * Up to `want` units of the job `me` may hold, of those `units` says, drawn at random from each window: units it
- * never held, or with `retake`, units it may retake (its one replica of each came back with no answer). Only the units drawn have their
+ * never held, or with `retake`, units it may retake (its one replica of each came back with no answer by then). Only the units drawn have their
  * holders read and checked, as many as are still wanted at a time (twice as many after a round that found some
  * it may not hold, so that a crowded window takes a few statements, not one per unit): a unit at a time had all
  * 64 of its window's holders read (holdersOf, 7.5 % of the coordinator's time at batch 1). Which units are drawn
@@ -41,7 +41,7 @@ export async function drawUnits(
   want: number,
   budget: InlineBudget,
   units: WindowUnits,
-  retake = false,
+  retake: { readonly endedBy: number } | null = null,
 ): Promise<{ units: Candidate[]; full: boolean }> {
   const { tx, limits, now, random } = ctx;
   const size = Math.max(WINDOW_MIN, WINDOW_FACTOR * want);
@@ -50,7 +50,7 @@ export async function drawUnits(
   for (let i = 0; i < WINDOWS && drawn.length < want; i++) {
     const key = me.volunteer as VolunteerKey;
     const window: WorkUnitNumber[] = retake
-      ? await tx.retakeWindow(job, backend, key, size, after, units)
+      ? await tx.retakeWindow(job, backend, key, size, after, units, retake.endedBy)
       : await tx.leaseWindow(job, backend, key, size, after, units);
     const last = window[window.length - 1];
     if (last === undefined) break;

@@ -5,7 +5,7 @@
 // a replica, that this volunteer never held and that the separation rule lets it hold, drawn at random
 // (draw.ts), no more of those with inline inputs than one answer carries. Only when a job has none of those for
 // the key, units it may retake: a key holds at most two replicas of a unit, the second only if the first came back
-// with no answer (given back or run out). Else a grid of few keys, whose pages come and go, is left with units none
+// with no answer (given back or run out), a whole lease period ago (rules/assignment.ts retakeEndedBy). Else a grid of few keys, whose pages come and go, is left with units none
 // of them may take and a job that never completes; as a fallback, a key that lets leases run out or gives them back
 // gets its units back only once, and only when nothing else of the job is left for it (BENCHMARKS.md, Adversaries). A job paid from a volunteer's credit
 // gets only the replicas its funder's balance covers; when that is short, replicas of its started units first,
@@ -14,6 +14,7 @@
 // allowance gets nothing until it refills (rules/error-budget.ts), and a key that stopped voting nothing at all.
 // A page starting afresh (`resume`) first takes back the key's open leases, unchanged (heldBack below).
 import type { JobId, LeaseNumber } from '@bricolage/protocol';
+import { retakeEndedBy } from '../rules/assignment';
 import { eligibility, leaseOrder } from '../rules/eligibility';
 import { leaseRoom } from '../rules/lease-limits';
 import { DEFAULT_SIZING, fastestSpeed, keyCeiling, leaseSize, speedOf, volunteerRoom } from '../rules/lease-size';
@@ -167,7 +168,8 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
       if (retake && fresh > 0) break;
       for (const [units, most] of windowsFor(funds, def, jobRoom)) {
         if (jobRoom <= 0 || answerFull) break;
-        const drawn = await drawUnits(ctx, job.id, backend, me, Math.min(jobRoom, most), budget, units, retake);
+        const again = retake ? { endedBy: retakeEndedBy(now, def.leaseSeconds) } : null;
+        const drawn = await drawUnits(ctx, job.id, backend, me, Math.min(jobRoom, most), budget, units, again);
         for (const candidate of drawn.units) {
           if (!grant(candidate, false, retake)) break;
           fresh++;

@@ -159,7 +159,8 @@ export interface LeaseRows {
   /**
    * The ids of up to `limit` units of the job above `after` that want a replica, of this backend class when bound to
    * one, of those `units` says, that this volunteer may retake: its one replica of each was given back or ran out,
-   * with no answer, and it has not retaken it. Lowest first, locked, skipping rows another transaction holds.
+   * with no answer, at `endedBy` or before (a replica run out ended at its deadline), and it has not retaken it.
+   * Lowest first, locked, skipping rows another transaction holds.
    */
   retakeWindow(
     job: JobId,
@@ -168,6 +169,7 @@ export interface LeaseRows {
     limit: number,
     after: WorkUnitNumber | 0,
     units: WindowUnits,
+    endedBy: number,
   ): Promise<WorkUnitNumber[]>;
   /**
    * The units drawn, in id order, each with its tag and its input when that is at most `inlineBytes` long (to

@@ -86,6 +86,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
     limit: number,
     after: WorkUnitNumber | 0,
     units: WindowUnits,
+    endedBy: number,
   ): Promise<WorkUnitNumber[]> {
     // From the key's own unanswered first replicas (replicas_retakeable), not from the job's wanting units.
     const rows = await db.q<{ id: number }>(
@@ -93,8 +94,9 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
        WHERE r.volunteer = $3 AND r.job = $1 AND NOT r.retake AND r.state IN ('released', 'expired') AND r.wu > $5
          AND w.state <> 'probe' AND w.need > 0 ${ISSUED[units]} AND (w.hr_class IS NULL OR w.hr_class = $2)
          AND NOT EXISTS (SELECT 1 FROM replicas t WHERE t.wu = r.wu AND t.volunteer = r.volunteer AND t.retake)
+         AND COALESCE(r.returned_at, r.deadline) <= $6
        ORDER BY r.wu LIMIT $4 FOR UPDATE OF w SKIP LOCKED`,
-      [job, backend, volunteer, limit, after],
+      [job, backend, volunteer, limit, after, endedBy],
     );
     return rows.map((r) => r.id as WorkUnitNumber);
   },

@@ -94,6 +94,7 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
     limit: number,
     after: WorkUnitNumber | 0,
     units: WindowUnits,
+    endedBy: number,
   ): Promise<WorkUnitNumber[]> {
     // From the key's own unanswered first replicas (an index of those alone), not from the job's wanting units.
     return db
@@ -102,10 +103,11 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
        WHERE r.volunteer = ? AND r.job = ? AND r.retake = 0 AND r.state IN ('released', 'expired') AND r.wu > ?
          AND w.state <> 'probe' AND w.need > 0 ${WINDOW_SQL[units].issued} AND (w.hr_class IS NULL OR w.hr_class = ?)
          AND NOT EXISTS (SELECT 1 FROM replicas t WHERE t.wu = r.wu AND t.volunteer = r.volunteer AND t.retake = 1)
+         AND COALESCE(r.returned_at, r.deadline) <= ?
        ORDER BY r.wu LIMIT ?`,
       )
       .pluck()
-      .all(volunteer, job, after, backend, limit) as WorkUnitNumber[];
+      .all(volunteer, job, after, backend, endedBy, limit) as WorkUnitNumber[];
   },
 
   async drawnUnits(units: readonly WorkUnitNumber[], inline: number): Promise<Candidate[]> {
