@@ -39,7 +39,13 @@ export interface Grid {
   /** A new key from `address`, or null when the grid refuses it (too many new keys from there). */
   join(address: string): Promise<Member | null>;
   lease(member: Member, max: number): Promise<LeasedUnit[]>;
-  heartbeat(member: Member, leases: readonly string[]): Promise<void>;
+  /** Renews leases; the time left on each of them still open (ms, by the grid's clock), by lease. */
+  heartbeat(member: Member, leases: readonly string[]): Promise<ReadonlyMap<string, number>>;
+  /**
+   * Gives leases back uncomputed, as a page that stops does (API.release): no result, no error. Returns how many
+   * were open and given back.
+   */
+  release(member: Member, leases: readonly string[]): Promise<number>;
   /** Returns results; how many the grid accepted. */
   submit(member: Member, results: readonly Returned[]): Promise<number>;
   /** Replaces the active job by a new one with these units; earlier jobs are finished or abandoned. */

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   API,
+  type HeartbeatResponse,
   type LeaseResponse,
+  type ReleaseResponse,
   type ResultLine,
   fromBase64,
   generateSigningKeyPair,
@@ -83,9 +85,29 @@ export class CoordinatorGrid implements Grid {
     return reply.body.leases.map((l) => ({ lease: l.lease, unit: l.workUnit, input: fromBase64(l.input ?? '') }));
   }
 
-  async heartbeat(member: Member, leases: readonly string[]): Promise<void> {
-    for (let i = 0; i < leases.length; i += 1000)
-      await this.volunteerRequest(member, API.heartbeat, { leases: leases.slice(i, i + 1000) });
+  async heartbeat(member: Member, leases: readonly string[]): Promise<ReadonlyMap<string, number>> {
+    const left = new Map<string, number>();
+    for (let i = 0; i < leases.length; i += 1000) {
+      const reply = await this.volunteerRequest<ReturnType<typeof HeartbeatResponse.parse>>(member, API.heartbeat, {
+        leases: leases.slice(i, i + 1000),
+      });
+      if (reply.status !== 200) throw new Error(`heartbeat failed: ${reply.status} ${JSON.stringify(reply.body)}`);
+      for (const l of reply.body.leases)
+        if (l.state === 'leased' && l.deadline !== null) left.set(l.lease, l.deadline - this.clock.now());
+    }
+    return left;
+  }
+
+  async release(member: Member, leases: readonly string[]): Promise<number> {
+    let released = 0;
+    for (let i = 0; i < leases.length; i += 1000) {
+      const reply = await this.volunteerRequest<ReleaseResponse>(member, API.release, {
+        leases: leases.slice(i, i + 1000),
+      });
+      if (reply.status !== 200) throw new Error(`release failed: ${reply.status} ${JSON.stringify(reply.body)}`);
+      released += reply.body.released;
+    }
+    return released;
   }
 
   async submit(member: Member, results: readonly Returned[]): Promise<number> {

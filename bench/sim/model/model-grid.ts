@@ -1,5 +1,5 @@
-// A model of the coordinator's store, in memory, for the simulation: leasing, heartbeats, results and expiry
-// as the coordinator's steps do them (units drawn at random and separated, lease room and lifetimes:
+// A model of the coordinator's store, in memory, for the simulation: leasing, heartbeats, results, give-backs and
+// expiry as the coordinator's steps do them (units drawn at random and separated, lease room and lifetimes:
 // rules/assignment, rules/lease-limits), as the store did before issue 17's phase 2 (`id-order`: units in id
 // order, probes drawn per lease slot, 256 leases a key, heartbeats that renew without limit); the keys'
 // standing (rules/error-budget, rules/reputation) as the coordinator judges it, or as proposed (policies.ts
@@ -17,7 +17,7 @@ import type { FinishedUnit, Grid, LeasedUnit, Member, Returned, UploadUnit } fro
 import type { Policy } from '../policies';
 import { square } from '../../../apps/coordinator/src/testing/fixtures';
 import { type MKey, type MReplica, type MUnit, sameBytes } from './state';
-import { judge, onError, type VerdictContext, votes } from './verdicts';
+import { judge, onError, onGiveBack, type VerdictContext, votes } from './verdicts';
 
 const LEASE_SECONDS = 600;
 const TIME_BUDGET_MS = 60_000;
@@ -80,11 +80,12 @@ export class ModelGrid implements Grid {
     }));
   }
 
-  async heartbeat(member: Member, leases: readonly string[]): Promise<void> {
+  async heartbeat(member: Member, leases: readonly string[]): Promise<ReadonlyMap<string, number>> {
     const key = this.requireKey(member);
+    const left = new Map<string, number>();
     for (const id of leases) {
       const r = this.replicas.get(id);
-      if (!r || r.key !== key || r.state !== 'leased' || r.deadline < this.now) continue;
+      if (!this.open(r, key)) continue;
       r.deadline =
         this.policy.leasing === 'id-order'
           ? this.now + LEASE_SECONDS * 1000
@@ -92,7 +93,23 @@ export class ModelGrid implements Grid {
               { leasedAt: r.leasedAt, leaseSeconds: LEASE_SECONDS, timeBudgetMs: TIME_BUDGET_MS },
               this.now,
             );
+      left.set(id, r.deadline - this.now);
     }
+    return left;
+  }
+
+  async release(member: Member, leases: readonly string[]): Promise<number> {
+    const key = this.requireKey(member);
+    const ctx = this.context();
+    let released = 0;
+    for (const id of leases) {
+      const r = this.replicas.get(id);
+      if (!this.open(r, key)) continue;
+      this.drop(r);
+      onGiveBack(ctx, r);
+      released++;
+    }
+    return released;
   }
 
   async submit(member: Member, results: readonly Returned[]): Promise<number> {
@@ -101,8 +118,8 @@ export class ModelGrid implements Grid {
     let accepted = 0;
     for (const result of results) {
       const r = this.replicas.get(result.lease);
-      if (!r || r.key !== key || r.state !== 'leased' || r.deadline < this.now) continue;
-      this.release(r);
+      if (!this.open(r, key)) continue;
+      this.drop(r);
       if (result.kind === 'error') onError(ctx, r, false);
       else judge(ctx, r, result.output);
       accepted++;
@@ -161,7 +178,7 @@ export class ModelGrid implements Grid {
     const ctx = this.context();
     for (const r of [...this.live])
       if (r.deadline < this.now) {
-        this.release(r);
+        this.drop(r);
         onError(ctx, r, true);
       }
   }
@@ -179,6 +196,11 @@ export class ModelGrid implements Grid {
         if (unit.index < this.lowWater) this.lowWater = unit.index;
       },
     };
+  }
+
+  /** Whether `r` is a lease of `key` still open (not ended, not past its deadline). */
+  private open(r: MReplica | undefined, key: MKey): r is MReplica {
+    return r !== undefined && r.key === key && r.state === 'leased' && r.deadline >= this.now;
   }
 
   private requireKey(member: Member): MKey {
@@ -320,7 +342,8 @@ export class ModelGrid implements Grid {
     return r;
   }
 
-  private release(r: MReplica): void {
+  /** The replica leaves its key's holdings and the live set (however it ended). */
+  private drop(r: MReplica): void {
     r.key.held.delete(r);
     this.live.delete(r);
     this.heldByAddress.set(r.key.address, (this.heldByAddress.get(r.key.address) ?? 1) - 1);

@@ -4,7 +4,17 @@ import type { ErrorBudget } from '../../../apps/coordinator/src/rules/error-budg
 import type { Reputation } from '../../../apps/coordinator/src/rules/reputation';
 
 export type UnitState = 'unsent' | 'in_progress' | 'validated' | 'failed' | 'probe' | 'suspect';
-export type ReplicaState = 'leased' | 'returned' | 'valid' | 'invalid' | 'error' | 'expired' | 'superseded' | 'void';
+export type ReplicaState =
+  | 'leased'
+  | 'returned'
+  | 'valid'
+  | 'invalid'
+  | 'error'
+  | 'expired'
+  /** Given back uncomputed (Grid.release). */
+  | 'released'
+  | 'superseded'
+  | 'void';
 
 export interface MUnit {
   readonly index: number;

@@ -122,6 +122,23 @@ export function onError(ctx: VerdictContext, replica: MReplica, expired: boolean
   settle(ctx, unit, largestGroup(unit));
 }
 
+/**
+ * A lease given back uncomputed (steps/release.ts): the unit takes the replica back as if it had never been
+ * issued, and the key is charged nothing (validate.ts `onRefusal`); a known answer still judging is charged as
+ * the expiry it would have been, and one the grid withdrew (found suspect) costs nothing.
+ */
+export function onGiveBack(ctx: VerdictContext, replica: MReplica): void {
+  const { unit } = replica;
+  if (unit.state === 'probe') onError(ctx, replica, true);
+  replica.state = 'released';
+  // A known-answer unit (tag null) takes no count of its replicas, whatever its state.
+  if (unit.tag === null) return;
+  unit.inFlight--;
+  unit.issued--;
+  if (unit.state === 'validated') wantAgain(ctx, unit);
+  else if (unit.state === 'in_progress' || unit.state === 'unsent') settle(ctx, unit, largestGroup(unit));
+}
+
 /** Validates the unit if a group of its results qualifies; otherwise asks for more replicas or fails it. */
 export function decide(ctx: VerdictContext, unit: MUnit): void {
   const { policy } = ctx;
