@@ -26,6 +26,11 @@ export const ROLES = [
   'griefer',
   /** Leases as much as it may and keeps it with heartbeats, never returning anything. */
   'hoarder',
+  /**
+   * A give-back hoarder: leases as much as it may, keeps it with heartbeats, gives each lease back just before it
+   * would run out and leases again at once, never returning anything.
+   */
+  'returner',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -68,7 +73,7 @@ export interface SimVolunteer {
   /** For `lazy`: a constant, or a replay of its previous output. */
   readonly lazyMode: 'constant' | 'replay';
   member: Member | null;
-  /** Leases it keeps (hoarders). */
+  /** Leases it keeps (hoarders, give-back hoarders). */
   held: string[];
   last: Uint8Array | null;
   /** The round before which it does not ask again (it was told there was no work). */
@@ -103,6 +108,7 @@ export function answer(v: SimVolunteer, unit: LeasedUnit, sabotageRate: number, 
     case 'flaker':
       return random() < 0.5 ? { kind: 'abandon' } : ok(square(unit.input));
     case 'hoarder':
+    case 'returner':
       return { kind: 'abandon' };
     case 'griefer':
       return { kind: 'error' };

@@ -6,7 +6,7 @@
 import { seededRandom, type Random } from '../../apps/coordinator/src/clock';
 import { square, squareInput } from '../../apps/coordinator/src/testing/fixtures';
 import { answer, Cabal, type Role, type SimVolunteer } from './behaviours';
-import type { Grid, Returned, UploadUnit } from './grid';
+import type { Grid, Member, Returned, UploadUnit } from './grid';
 import type { Policy } from './policies';
 import type { Scale, Scenario } from './scenarios';
 
@@ -158,6 +158,10 @@ async function act(
     if (v.held.length > 0) await grid.heartbeat(member, v.held);
     return 0;
   }
+  if (v.role === 'returner') {
+    await giveBackAndLease(grid, v, member);
+    return 0;
+  }
   const leases = await grid.lease(member, v.role === 'griefer' ? 256 : v.speed * pace);
   if (leases.length === 0) {
     // Told there is no work: ask again later, backing off up to 8 rounds as the page does.
@@ -174,6 +178,21 @@ async function act(
   const accepted = await grid.submit(member, returned);
   // Computed results count; error results computed nothing (their cost is the units' failures and delays).
   return Math.min(accepted, returned.filter((r) => r.kind === 'ok').length);
+}
+
+/**
+ * A give-back hoarder's turn: renews what it holds, gives back the leases the grid would end before its next turn
+ * (the sweep after this round), and leases again at once.
+ */
+async function giveBackAndLease(grid: Grid, v: SimVolunteer, member: Member): Promise<void> {
+  if (v.held.length > 0) {
+    const left = await grid.heartbeat(member, v.held);
+    const due = v.held.filter((l) => left.has(l) && (left.get(l) as number) <= ROUND_MS);
+    v.held = v.held.filter((l) => left.has(l) && (left.get(l) as number) > ROUND_MS);
+    if (due.length > 0) await grid.release(member, due);
+  }
+  const leases = await grid.lease(member, 256);
+  v.held.push(...leases.map((l) => l.lease));
 }
 
 /** A random order each round, every cabal's members together: they coordinate to lease back to back. */

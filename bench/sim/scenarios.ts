@@ -112,5 +112,16 @@ export function scenarios(scale: Scale): Scenario[] {
       oneAddress: ['hoarder'],
       newcomerRound: 2,
     },
+    {
+      name: 'give-back hoarders',
+      about:
+        'keys of one address lease all they may, give each back before it runs out and lease again; a newcomer in round 2',
+      mix: {},
+      attackerKeys: Math.max(10, Math.ceil(scale.units / 256)),
+      warmup: 0,
+      sabotageRate: 0,
+      oneAddress: ['returner'],
+      newcomerRound: 2,
+    },
   ];
 }
