@@ -57,6 +57,13 @@ describe('adversary simulation', () => {
     expect(hardened.wrong).toBe(0);
   });
 
+  it('leaves a small flaky grid stalled: units that none of its keys may take', async () => {
+    // Four flakers: a unit is stuck once fewer than two of them returned a result for it (5 units in 16).
+    const today = await run('small flaky grid', policy('quorum-2'), new ModelGrid(policy('quorum-2'), 7));
+    expect(today.minutes).toBeNull();
+    expect(today.units - today.validated - today.failed).toBeGreaterThan(0.2 * today.units);
+  });
+
   it('prints one JSON line with the figures the issue asks for', async () => {
     const result = await run('cold', policy('hardened'), new ModelGrid(policy('hardened'), 7));
     const line = JSON.parse(jsonLine([result])) as { scenarios: Record<string, unknown>[] };

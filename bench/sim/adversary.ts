@@ -98,6 +98,11 @@ else {
   console.log(
     `\n${scale.volunteers} volunteers, ${scale.units} units per measured job, ${scale.warmup} results each in a warm-up; seed ${seed}`,
   );
+  for (const s of chosenScenarios)
+    if (s.volunteers || s.units)
+      console.log(
+        `${s.name}: ${s.volunteers ?? scale.volunteers} volunteers, ${s.units ?? scale.units} units, its own`,
+      );
   console.log(
     '"model": a model of the coordinator\'s store running the same rules (those it ships, or proposed ones: policies.ts)\n',
   );

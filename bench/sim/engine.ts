@@ -56,7 +56,12 @@ export interface RunOptions {
 const hasHistory = (p: Policy): boolean => p.trust.kind !== 'none' || p.leasing === 'hardened';
 
 export async function runScenario(o: RunOptions): Promise<RunResult> {
-  const { scenario, policy, grid, scale } = o;
+  const { scenario, policy, grid } = o;
+  const scale: Scale = {
+    ...o.scale,
+    volunteers: scenario.volunteers ?? o.scale.volunteers,
+    units: scenario.units ?? o.scale.units,
+  };
   const random = seededRandom(o.seed);
   const volunteers = makeVolunteers(scenario, scale, random);
   let nextAddress = volunteers.length;

@@ -16,7 +16,7 @@ export function table(results: readonly RunResult[]): string {
     rate(r),
     Number.isFinite(r.results_per_validated) ? r.results_per_validated.toFixed(2) : '–',
     `${((100 * r.failed) / r.units).toFixed(1)} %`,
-    r.minutes === null ? 'stalled' : `${r.minutes} min`,
+    r.minutes === null ? `stalled, ${r.units - r.validated - r.failed} left` : `${r.minutes} min`,
     [
       r.corrected ? `${r.corrected} corrected by re-checks` : '',
       r.newcomer_served === null ? '' : r.newcomer_served ? 'newcomer served' : 'newcomer got nothing',

@@ -19,6 +19,9 @@ export interface Scenario {
   readonly attackerKeys?: number;
   /** An honest volunteer arrives in this round of the measured job and asks for work once. */
   readonly newcomerRound?: number;
+  /** Volunteers and units of the measured job, when the scenario is about a grid of its own size, not the scale's. */
+  readonly volunteers?: number;
+  readonly units?: number;
 }
 
 export interface Scale {
@@ -30,6 +33,12 @@ export interface Scale {
 }
 
 export const DEFAULT_SCALE: Scale = { volunteers: 1000, units: 10_000, warmup: 100 };
+
+/**
+ * A grid of few keys whose leases run out (a lab's few machines, tabs closed, laptops asleep): every replica ties
+ * its key to its unit, so a unit can be left that no key present may take, whatever the scale's figures.
+ */
+const SMALL_GRID = { volunteers: 4, units: 300 } as const;
 
 /** The scenarios at a scale; `only` picks some by name. */
 export function scenarios(scale: Scale): Scenario[] {
@@ -122,6 +131,15 @@ export function scenarios(scale: Scale): Scenario[] {
       sabotageRate: 0,
       oneAddress: ['returner'],
       newcomerRound: 2,
+    },
+    {
+      name: 'small flaky grid',
+      about: `${SMALL_GRID.volunteers} keys, each its own address, all flakers abandoning half their leases; ${SMALL_GRID.units} units`,
+      mix: { flaker: 1 },
+      warmup: 0,
+      sabotageRate: 0,
+      oneAddress: [],
+      ...SMALL_GRID,
     },
   ];
 }
