@@ -11,8 +11,12 @@ import type { Policy } from './policies';
 import type { Scale, Scenario } from './scenarios';
 
 export const ROUND_MS = 60_000;
-/** Rounds without an accepted result after which a job counts as stalled. */
-const STALL_ROUNDS = 30;
+/**
+ * Rounds without an accepted result after which a job counts as stalled: more than two lease lifetimes (2 × 21
+ * minutes), the longest a key may keep a unit from the others when it retakes it (policies.ts `retake`), so
+ * that a job waiting out a hoarder's retakes is not taken for one that no key may finish.
+ */
+const STALL_ROUNDS = 60;
 const MAX_ROUNDS = 2000;
 /** Known-answer units: one per this many ordinary units (as the demo's primes job has them). */
 const PROBE_EVERY = 25;

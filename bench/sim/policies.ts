@@ -67,6 +67,13 @@ export interface Policy {
    * re-opened unit out of the results until it validates again). Absent before phase 2.
    */
   readonly results?: 'coordinator' | 'proposed';
+  /**
+   * The retake rule (`hardened` leasing only; model/retake.ts): a key may be leased a second replica of a unit
+   * whose first it gave back or let run out (never one it returned a result or an error for), once, and only
+   * when the ordinary draw gave it nothing of the job; known answers never. Off: every replica ties its key to
+   * its unit for good, as the coordinator does (so that a grid of few keys can leave a unit none may take).
+   */
+  readonly retake?: boolean;
 }
 
 /** The coordinator's leasing (steps/lease.ts, steps/draw.ts, steps/heartbeat.ts), with its default settings. */
@@ -213,4 +220,9 @@ export function jobSettings(p: Policy): Partial<CreateJobRequest> {
     knownAnswerRate: p.knownAnswerRate,
     leaseSeconds: 600,
   };
+}
+
+/** The policy with the retake rule on, named apart so that both show in one table (model only). */
+export function withRetake(p: Policy): Policy {
+  return { ...p, name: `${p.name}+retake`, shipped: false, retake: true };
 }

@@ -1,9 +1,9 @@
-// The model grid's give-back, driven through the Grid interface on a grid of a few keys: what a lease given back
-// costs.
+// The model grid's give-back and the retake rule (policies.ts `retake`), driven through the Grid interface on
+// grids of two to four keys: what a key may be leased again, and what a lease given back costs.
 import { describe, expect, it } from 'vitest';
-import { squareInput } from '../../../apps/coordinator/src/testing/fixtures';
+import { square, squareInput } from '../../../apps/coordinator/src/testing/fixtures';
 import type { Member } from '../grid';
-import { POLICIES, type Policy } from '../policies';
+import { POLICIES, type Policy, withRetake } from '../policies';
 import { ModelGrid } from './model-grid';
 
 const quorum2 = POLICIES.find((p) => p.name === 'quorum-2') as Policy;
@@ -18,6 +18,65 @@ async function grid(policy: Policy, units: number, keys: number) {
   for (let i = 0; i < keys; i++) members.push((await g.join(`11.0.${i}.7`)) as Member);
   return { g, members };
 }
+
+const ok = (lease: { lease: string; input: Uint8Array }) => ({
+  kind: 'ok' as const,
+  lease: lease.lease,
+  output: square(lease.input),
+});
+
+describe('the model grid, two keys and quorum 2', () => {
+  for (const policy of [quorum2, withRetake(quorum2)])
+    it(`${policy.retake ? 'finishes' : 'stalls'} when one key's lease ran out (retake ${policy.retake ? 'on' : 'off'})`, async () => {
+      const { g, members } = await grid(policy, 1, 2);
+      const [a, b] = members as [Member, Member];
+      expect(await g.lease(a, 4)).toHaveLength(1);
+      await g.advance(RUN_OUT_MS);
+      const [other] = await g.lease(b, 4);
+      expect(await g.submit(b, [ok(other!)])).toBe(1);
+      const again = await g.lease(a, 4);
+      if (!policy.retake) {
+        // The unit wants one more result, and neither key may ever hold it again.
+        expect(again).toEqual([]);
+        expect(await g.finished()).toBe(false);
+        return;
+      }
+      expect(again.map((l) => l.unit)).toEqual(['u0']);
+      expect(await g.submit(a, [ok(again[0]!)])).toBe(1);
+      expect(await g.finished()).toBe(true);
+    });
+
+  it('retakes a unit at most once: a key that lost it twice is not leased it a third time', async () => {
+    const { g, members } = await grid(withRetake(quorum2), 1, 2);
+    const [a] = members as [Member, Member];
+    const [first] = await g.lease(a, 4);
+    expect(await g.release(a, [first!.lease])).toBe(1);
+    const [second] = await g.lease(a, 4);
+    expect(second?.unit).toBe('u0');
+    await g.advance(RUN_OUT_MS);
+    expect(await g.lease(a, 4)).toEqual([]);
+  });
+
+  it('never retakes a unit the key returned an error for', async () => {
+    const { g, members } = await grid(withRetake(quorum2), 1, 2);
+    const [a] = members as [Member, Member];
+    const [first] = await g.lease(a, 4);
+    expect(await g.submit(a, [{ kind: 'error', lease: first!.lease }])).toBe(1);
+    expect(await g.lease(a, 4)).toEqual([]);
+  });
+
+  it('retakes only when the ordinary draw has nothing of the job for the key', async () => {
+    const { g, members } = await grid(withRetake(quorum2), 2, 2);
+    const [a] = members as [Member, Member];
+    const [first] = await g.lease(a, 1);
+    await g.release(a, [first!.lease]);
+    // The other unit, never held, comes first; only then the one given back.
+    const [next] = await g.lease(a, 1);
+    expect(next?.unit).not.toBe(first?.unit);
+    const [last] = await g.lease(a, 1);
+    expect(last?.unit).toBe(first?.unit);
+  });
+});
 
 describe('the model grid, a lease given back', () => {
   it('costs the unit nothing, where as many leases run out fail it', async () => {

@@ -1,10 +1,11 @@
 // A model of the coordinator's store, in memory, for the simulation: leasing, heartbeats, results, give-backs and
 // expiry as the coordinator's steps do them (units drawn at random and separated, lease room and lifetimes:
-// rules/assignment, rules/lease-limits), as the store did before issue 17's phase 2 (`id-order`: units in id
-// order, probes drawn per lease slot, 256 leases a key, heartbeats that renew without limit); the keys'
-// standing (rules/error-budget, rules/reputation) as the coordinator judges it, or as proposed (policies.ts
-// `results`). It is a model, labelled so in every report: the real coordinator's runs are the truth for what
-// is shipped, and adversary.test.ts holds the two against each other.
+// rules/assignment, rules/lease-limits; the retake rule as proposed, policies.ts `retake`), as the store did
+// before issue 17's phase 2 (`id-order`: units in id order, probes drawn per lease slot, 256 leases a key,
+// heartbeats that renew without limit); the keys' standing (rules/error-budget, rules/reputation) as the
+// coordinator judges it, or as proposed (policies.ts `results`). It is a model, labelled so in every report: the
+// real coordinator's runs are the truth for what is shipped, and adversary.test.ts holds the two against each
+// other.
 import { type Random, seededRandom } from '../../../apps/coordinator/src/clock';
 import { DEFAULT_CONFIG } from '../../../apps/coordinator/src/config';
 import { RateLimiter } from '../../../apps/coordinator/src/http/rate-limit';
@@ -17,6 +18,7 @@ import type { FinishedUnit, Grid, LeasedUnit, Member, Returned, UploadUnit } fro
 import type { Policy } from '../policies';
 import { square } from '../../../apps/coordinator/src/testing/fixtures';
 import { type MKey, type MReplica, type MUnit, sameBytes } from './state';
+import { noteLost, retakeable } from './retake';
 import { judge, onError, onGiveBack, type VerdictContext, votes } from './verdicts';
 
 const LEASE_SECONDS = 600;
@@ -65,6 +67,7 @@ export class ModelGrid implements Grid {
       spotChecks: 0,
       held: new Set(),
       probed: new Set(),
+      lost: new Set(),
       votes: [],
     });
     return { key, address };
@@ -107,6 +110,7 @@ export class ModelGrid implements Grid {
       if (!this.open(r, key)) continue;
       this.drop(r);
       onGiveBack(ctx, r);
+      noteLost(r);
       released++;
     }
     return released;
@@ -180,6 +184,7 @@ export class ModelGrid implements Grid {
       if (r.deadline < this.now) {
         this.drop(r);
         onError(ctx, r, true);
+        noteLost(r);
       }
   }
 
@@ -277,7 +282,13 @@ export class ModelGrid implements Grid {
       );
     const want = room - granted.length;
     const window = this.wantingUnits(key, Math.max(64, 4 * want), separate);
-    for (const unit of sample(window, want, this.random)) {
+    let drawn = sample(window, want, this.random);
+    // The retake rule's fallback: only when the ordinary draw gave the key nothing (known answers aside).
+    if (policy.retake && drawn.length === 0 && want > 0) {
+      drawn = sample(retakeable(key, holder, policy.separation, now), want, this.random);
+      for (const unit of drawn) key.lost.delete(unit);
+    }
+    for (const unit of drawn) {
       if (unit.issued === 0 && policy.trust.kind === 'reputation' && policy.trust.replicate)
         unit.quorum = reputationQuorum(key.reputation, now, policy.trust.policy, policy.minQuorum, this.random);
       if (unit.issued === 0 && policy.trust.kind === 'adaptive')
