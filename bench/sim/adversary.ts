@@ -2,23 +2,23 @@
 // and lease hoarders against each checking policy, on the model of the coordinator's store (bench/sim/model,
 // the default: it runs the coordinator's rules for the policies that ship, and reaches 10^5 units in minutes)
 // and, with --grid coordinator or both, on the real coordinator over HTTP where the policy ships (hours at the
-// default scale). --retake runs the policies with the retake rule on (policies.ts `retake`; on the model only), or
-// name a policy with +retake to run it beside the plain one. Prints a table, or one JSON line (--json).
+// default scale). --without-retake runs the policies with the retake rule off, as before it shipped (policies.ts
+// `retake`; on the model only), or name a policy with -retake to run it beside the plain one. Prints a table, or one JSON line (--json).
 import { parseArgs } from 'node:util';
 import { type RunResult, runScenario } from './engine';
 import type { Grid } from './grid';
 import { ModelGrid } from './model/model-grid';
-import { POLICIES, type Policy, withRetake } from './policies';
+import { POLICIES, type Policy, withoutRetake } from './policies';
 import { CoordinatorGrid } from './real-grid';
 import { jsonLine, table } from './report';
 import { DEFAULT_SCALE, type Scale, scenarios } from './scenarios';
 
 const USAGE = `usage: npm run sim:adversary -- [--scenarios a,b] [--policies x,y] [--grid model|coordinator|both]
-  [--volunteers N] [--units N] [--warmup N] [--seed N] [--retake] [--json]
+  [--volunteers N] [--units N] [--warmup N] [--seed N] [--without-retake] [--json]
 scenarios: ${scenarios(DEFAULT_SCALE)
   .map((s) => s.name)
   .join(', ')}
-policies: ${POLICIES.map((p) => p.name).join(', ')}; each also as NAME+retake (the retake rule on, model only)`;
+policies: ${POLICIES.map((p) => p.name).join(', ')}; each also as NAME-retake (the retake rule off, model only)`;
 
 const { values } = parseArgs({
   options: {
@@ -29,7 +29,7 @@ const { values } = parseArgs({
     units: { type: 'string', default: String(DEFAULT_SCALE.units) },
     warmup: { type: 'string', default: String(DEFAULT_SCALE.warmup) },
     seed: { type: 'string', default: '1' },
-    retake: { type: 'boolean', default: false },
+    'without-retake': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -65,8 +65,8 @@ const pick = <T extends { name: string }>(all: readonly T[], list: string | unde
 };
 const chosenScenarios = pick(scenarios(scale), values.scenarios, 'scenario');
 const chosenPolicies = (
-  values.policies ? pick([...POLICIES, ...POLICIES.map(withRetake)], values.policies, 'policy') : [...POLICIES]
-).map((p) => (values.retake && !p.retake ? withRetake(p) : p));
+  values.policies ? pick([...POLICIES, ...POLICIES.map(withoutRetake)], values.policies, 'policy') : [...POLICIES]
+).map((p) => (values['without-retake'] && p.retake ? withoutRetake(p) : p));
 if (!['both', 'coordinator', 'model'].includes(values.grid)) {
   console.error(`--grid must be both, coordinator or model\n${USAGE}`);
   process.exit(2);

@@ -68,10 +68,11 @@ export interface Policy {
    */
   readonly results?: 'coordinator' | 'proposed';
   /**
-   * The retake rule (`hardened` leasing only; model/retake.ts): a key may be leased a second replica of a unit
-   * whose first it gave back or let run out (never one it returned a result or an error for), once, and only
-   * when the ordinary draw gave it nothing of the job; known answers never. Off: every replica ties its key to
-   * its unit for good, as the coordinator does (so that a grid of few keys can leave a unit none may take).
+   * The retake rule (`hardened` leasing only; model/retake.ts), as the coordinator leases: a key may be leased a
+   * second replica of a unit whose first it gave back or let run out (never one it returned a result or an error
+   * for), once, a lease period after, and only when the ordinary draw gave it nothing of the job; known answers
+   * never. Off: every replica ties its key to its unit for good, as the coordinator did before 2026-12-04 (a grid
+   * of few keys could be left with a unit none of them may take).
    */
   readonly retake?: boolean;
 }
@@ -79,6 +80,7 @@ export interface Policy {
 /** The coordinator's leasing (steps/lease.ts, steps/draw.ts, steps/heartbeat.ts), with its default settings. */
 const today = {
   leasing: 'hardened' as const,
+  retake: true,
   separation: DEFAULT_SEPARATION,
   leaseRoom: DEFAULT_LEASE_ROOM,
   maxTotalResults: 6,
@@ -169,6 +171,7 @@ export const POLICIES: readonly Policy[] = [
       "Sarmenta's credibility-based voting (f = 0.2, error ≤ 10^-4), fresh known answers in 10 % of leases, blacklisting",
     shipped: false,
     leasing: 'hardened',
+    retake: true,
     minQuorum: 1,
     maxTotalResults: 12,
     maxErrorResults: 3,
@@ -187,6 +190,7 @@ export const POLICIES: readonly Policy[] = [
       'phase 2 default: quorum 2, trust from known answers that fades and is lost at once, re-checks, separation, error budget, lease limits',
     shipped: false,
     leasing: 'hardened',
+    retake: true,
     minQuorum: 2,
     maxTotalResults: 6,
     maxErrorResults: 3,
@@ -222,7 +226,7 @@ export function jobSettings(p: Policy): Partial<CreateJobRequest> {
   };
 }
 
-/** The policy with the retake rule on, named apart so that both show in one table (model only). */
-export function withRetake(p: Policy): Policy {
-  return { ...p, name: `${p.name}+retake`, shipped: false, retake: true };
+/** The policy with the retake rule off, as before it shipped, named apart so that both show in one table (model only). */
+export function withoutRetake(p: Policy): Policy {
+  return { ...p, name: `${p.name}-retake`, shipped: false, retake: false };
 }

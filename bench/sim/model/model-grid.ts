@@ -1,6 +1,6 @@
 // A model of the coordinator's store, in memory, for the simulation: leasing, heartbeats, results, give-backs and
 // expiry as the coordinator's steps do them (units drawn at random and separated, lease room and lifetimes:
-// rules/assignment, rules/lease-limits; the retake rule as proposed, policies.ts `retake`), as the store did
+// rules/assignment, rules/lease-limits; the retake rule, policies.ts `retake`), as the store did
 // before issue 17's phase 2 (`id-order`: units in id order, probes drawn per lease slot, 256 leases a key,
 // heartbeats that renew without limit); the keys' standing (rules/error-budget, rules/reputation) as the
 // coordinator judges it, or as proposed (policies.ts `results`). It is a model, labelled so in every report: the
@@ -9,7 +9,7 @@
 import { type Random, seededRandom } from '../../../apps/coordinator/src/clock';
 import { DEFAULT_CONFIG } from '../../../apps/coordinator/src/config';
 import { RateLimiter } from '../../../apps/coordinator/src/http/rate-limit';
-import { type Holder, mayHold, networkOf, sample } from '../../../apps/coordinator/src/rules/assignment';
+import { type Holder, mayHold, networkOf, retakeEndedBy, sample } from '../../../apps/coordinator/src/rules/assignment';
 import { mayLease, newBudget } from '../../../apps/coordinator/src/rules/error-budget';
 import { leaseRoom, renewedDeadline } from '../../../apps/coordinator/src/rules/lease-limits';
 import { isTrusted, NEW_KEY, quorumFor as reputationQuorum } from '../../../apps/coordinator/src/rules/reputation';
@@ -67,7 +67,7 @@ export class ModelGrid implements Grid {
       spotChecks: 0,
       held: new Set(),
       probed: new Set(),
-      lost: new Set(),
+      lost: new Map(),
       votes: [],
     });
     return { key, address };
@@ -110,7 +110,7 @@ export class ModelGrid implements Grid {
       if (!this.open(r, key)) continue;
       this.drop(r);
       onGiveBack(ctx, r);
-      noteLost(r);
+      noteLost(r, this.now);
       released++;
     }
     return released;
@@ -184,7 +184,7 @@ export class ModelGrid implements Grid {
       if (r.deadline < this.now) {
         this.drop(r);
         onError(ctx, r, true);
-        noteLost(r);
+        noteLost(r, r.deadline);
       }
   }
 
@@ -285,7 +285,8 @@ export class ModelGrid implements Grid {
     let drawn = sample(window, want, this.random);
     // The retake rule's fallback: only when the ordinary draw gave the key nothing (known answers aside).
     if (policy.retake && drawn.length === 0 && want > 0) {
-      drawn = sample(retakeable(key, holder, policy.separation, now), want, this.random);
+      const endedBy = retakeEndedBy(now, LEASE_SECONDS);
+      drawn = sample(retakeable(key, holder, policy.separation, now, endedBy), want, this.random);
       for (const unit of drawn) key.lost.delete(unit);
     }
     for (const unit of drawn) {
