@@ -3,7 +3,7 @@
 // the default: it runs the coordinator's rules for the policies that ship, and reaches 10^5 units in minutes)
 // and, with --grid coordinator or both, on the real coordinator over HTTP where the policy ships (hours at the
 // default scale). --without-retake runs the policies with the retake rule off, as before it shipped (policies.ts
-// `retake`; on the model only), or name a policy with -retake to run it beside the plain one. Prints a table, or one JSON line (--json).
+// `retake`; on the model only), or name a policy NAME-no-retake to run it beside the plain one. Prints a table, or one JSON line (--json).
 import { parseArgs } from 'node:util';
 import { type RunResult, runScenario } from './engine';
 import type { Grid } from './grid';
@@ -18,7 +18,7 @@ const USAGE = `usage: npm run sim:adversary -- [--scenarios a,b] [--policies x,y
 scenarios: ${scenarios(DEFAULT_SCALE)
   .map((s) => s.name)
   .join(', ')}
-policies: ${POLICIES.map((p) => p.name).join(', ')}; each also as NAME-retake (the retake rule off, model only)`;
+policies: ${POLICIES.map((p) => p.name).join(', ')}; each also as NAME-no-retake (the retake rule off, model only)`;
 
 const { values } = parseArgs({
   options: {

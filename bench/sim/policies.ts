@@ -228,5 +228,5 @@ export function jobSettings(p: Policy): Partial<CreateJobRequest> {
 
 /** The policy with the retake rule off, as before it shipped, named apart so that both show in one table (model only). */
 export function withoutRetake(p: Policy): Policy {
-  return { ...p, name: `${p.name}-retake`, shipped: false, retake: false };
+  return { ...p, name: `${p.name}-no-retake`, shipped: false, retake: false };
 }
