@@ -146,4 +146,36 @@ describeBackends('retaking a unit', (backend) => {
     wait();
     expect((await a.lease(1)).leases).toEqual([]);
   });
+
+  it('does not hand a key back a unit while the job has units it never held beyond the windows a draw reads', async () => {
+    // Found by review: the ordinary draw reads a few windows of the lowest wanting units; all of them refused to
+    // the key (held by keys of its own burst) is not "nothing else of the job left for it".
+    await grid.start({
+      clock,
+      random: seededRandom(5),
+      config: { trustProxy: 'loopback', sweepMs: 3_600_000 },
+      log: () => undefined,
+      project: 'retake',
+    });
+    const job = await grid.researcher.createSquareJob({
+      leaseSeconds: 60,
+      redundancy: { minQuorum: 2, maxTotalResults: 8, maxErrorResults: 3, homogeneous: false },
+    });
+    const from = (address: string) => SimVolunteer.create(grid.coordinator.url, address);
+    // One unit first: a key of another network and A both hold it, so it wants nothing while A's burst leases.
+    expect((await grid.researcher.addSquares(job, 1, 1)).status).toBe(200);
+    const c = await from('198.51.100.7');
+    const a = await from('203.0.113.5');
+    expect((await c.lease(1)).leases).toHaveLength(1);
+    const [first] = (await a.lease(1)).leases as [Lease];
+    expect((await grid.researcher.addSquares(job, 2, 600)).status).toBe(200);
+    // New keys of A's network (one burst with A) take the lowest 256 units: each refused to A by separation.
+    let siblings = 0;
+    for (let i = 0; i < 16; i++) siblings += (await (await from(`203.0.113.${10 + i}`)).lease(16)).leases.length;
+    expect(siblings).toBe(256);
+    await giveBack(a, first);
+    wait();
+    // Nothing this time (its windows were all refused to it), but not the unit it gave back.
+    expect((await a.lease(1)).leases.map((l) => l.workUnit)).not.toContain(first.workUnit);
+  });
 });

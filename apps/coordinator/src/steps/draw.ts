@@ -42,8 +42,10 @@ export async function drawUnits(
   budget: InlineBudget,
   units: WindowUnits,
   retake: { readonly endedBy: number } | null = null,
-): Promise<{ units: Candidate[]; full: boolean }> {
+): Promise<{ units: Candidate[]; full: boolean; exhausted: boolean }> {
   const { tx, limits, now, random } = ctx;
+  /** Whether the windows read reached the last unit the key may be drawn: none left unread. */
+  let exhausted = false;
   const size = Math.max(WINDOW_MIN, WINDOW_FACTOR * want);
   const drawn: WorkUnitNumber[] = [];
   let after: WorkUnitNumber | 0 = 0;
@@ -53,7 +55,10 @@ export async function drawUnits(
       ? await tx.retakeWindow(job, backend, key, size, after, units, retake.endedBy)
       : await tx.leaseWindow(job, backend, key, size, after, units);
     const last = window[window.length - 1];
-    if (last === undefined) break;
+    if (last === undefined) {
+      exhausted = true;
+      break;
+    }
     after = last;
     const draw = new Draw(window, random);
     for (let batch = want - drawn.length; drawn.length < want && draw.left > 0; ) {
@@ -65,16 +70,20 @@ export async function drawUnits(
       const refused = picked.length - (drawn.length - before);
       batch = Math.max(want - drawn.length, refused > 0 ? 2 * batch : batch);
     }
-    if (window.length < size) break;
+    if (window.length < size) {
+      exhausted = true;
+      break;
+    }
   }
-  if (drawn.length === 0) return { units: [], full: false };
+  if (drawn.length === 0) return { units: [], full: false, exhausted };
   // In id order, which is the order they are handed out in (which units is chance; their order need not be: lease
   // numbers follow ids). Only those whose inputs fit in the answer are read, rows and inputs: a fast device's
   // 30 s of cnn is 4,096 units, of which one answer carries 512, and reading all their inputs was most of the
   // lease's time (190 of 300 ms).
   drawn.sort((x, y) => x - y);
   const fit = budget.fitting(await tx.inlineSizes(drawn, limits.inlineInputBytes));
-  return { units: await tx.drawnUnits(drawn.slice(0, fit), limits.inlineInputBytes), full: fit < drawn.length };
+  const candidates = await tx.drawnUnits(drawn.slice(0, fit), limits.inlineInputBytes);
+  return { units: candidates, full: fit < drawn.length, exhausted };
 }
 
 /**

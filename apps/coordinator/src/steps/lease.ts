@@ -162,14 +162,19 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
         if (pick && !grant(pick, true)) break;
       }
     }
-    // Units the key never held; only when there are none for it, units it may retake (a grid of few keys).
+    // Units the key never held; only when there are none left for it (every window read to its end, not just the
+    // few a draw reads: a crowded job's first windows may all be units the separation rule keeps it off), units it
+    // may retake (a grid of few keys).
     let fresh = 0;
+    let noneLeft = true;
     for (const retake of [false, true]) {
-      if (retake && fresh > 0) break;
+      if (retake && (fresh > 0 || !noneLeft)) break;
       for (const [units, most] of windowsFor(funds, def, jobRoom)) {
         if (jobRoom <= 0 || answerFull) break;
+        const want = Math.min(jobRoom, most);
         const again = retake ? { endedBy: retakeEndedBy(now, def.leaseSeconds) } : null;
-        const drawn = await drawUnits(ctx, job.id, backend, me, Math.min(jobRoom, most), budget, units, again);
+        const drawn = await drawUnits(ctx, job.id, backend, me, want, budget, units, again);
+        if (want > 0 && !drawn.exhausted) noneLeft = false;
         for (const candidate of drawn.units) {
           if (!grant(candidate, false, retake)) break;
           fresh++;

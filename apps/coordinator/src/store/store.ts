@@ -227,7 +227,7 @@ export interface Store {
   progress(id: JobId): Promise<JobCounts>;
   /** The job's replicas: volunteers holding its leases, results by verdict, failures by code (at most `limit`). */
   activity(id: JobId, limit: number): Promise<JobActivity>;
-  /** Whether the volunteer could be leased a work unit of the job now (one it never held), on this backend class. */
+  /** Whether the volunteer could be leased a work unit of the job now (one it never held, or may retake), on this backend class. */
   hasWorkFor(job: JobId, volunteer: VolunteerKey, backend: string): Promise<boolean>;
   /** Calls `listener` after any coordinator of this grid committed a change to a job's work units or state. */
   onJobChange(listener: (job: JobId) => void): () => void;

@@ -12,9 +12,9 @@ export type Query = <T>(sql: string, params?: readonly unknown[]) => Promise<T[]
 /** Whether a validated unit's canonical output is right: given its tag and output. */
 export type Checker = (tag: string | null, output: Uint8Array) => boolean;
 
-/** Replica states after a verdict that accepted it: only these may carry a credit receipt. */
 /** A replica that came back with no answer: its key may retake the unit. */
 const UNANSWERED = new Set(['released', 'expired']);
+/** Replica states after a verdict that accepted it: only these may carry a credit receipt. */
 const ACCEPTED = new Set(['valid', 'invalid', 'superseded']);
 
 /** The problems found, each a sentence naming the rows; empty when the books balance. */

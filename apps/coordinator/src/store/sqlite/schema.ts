@@ -219,7 +219,7 @@ export const MIGRATIONS: readonly string[] = [
   `,
   `
   -- A key may be leased a unit a second time, once, if its first replica of it was given back or ran out (steps/
-  -- retake.ts): a grid of few keys is otherwise left with units none of them may take. One replica per key and unit
+  -- lease.ts): a grid of few keys is otherwise left with units none of them may take. One replica per key and unit
   -- becomes at most two, the second marked retake; SQLite drops a table's UNIQUE only by copying the table
   -- (rows, ids, indexes and triggers kept).
   CREATE TABLE replicas_with_retake (
