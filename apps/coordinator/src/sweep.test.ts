@@ -1,7 +1,8 @@
 // The coordinator's sweep runs one at a time, and an explicit sweep called while another is under way still
 // sweeps once that one is done: it must see what changed since the running one read the rows (a test's sweep
 // once returned at once, beside the timer's, and a job it expected paused stayed active).
-// It also drops what a dead upload left staged, once stale.
+// It charges a key's leases that ran out in the order they ran out, on either store: when its error budget covers
+// only some of them, those are the ones its units count. It also drops what a dead upload left staged, once stale.
 import { API } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
@@ -36,6 +37,33 @@ describeBackends('the sweep', (backend) => {
     // Their units are issued again.
     const other = await SimVolunteer.create(grid.coordinator.url);
     expect((await other.lease(3)).leases).toHaveLength(3);
+  });
+
+  it('charges the leases that ran out first to their units when a key can pay for only some of them', async () => {
+    const researcher = new Researcher(grid.coordinator.url, (await grid.coordinator.createProject('expiry')).token);
+    // The lower unit is leased for longer: the order the leases run out is not the order of their units.
+    const long = await researcher.createSquareJob({ leaseSeconds: 600 });
+    expect((await researcher.addSquares(long, 1, 1)).status).toBe(200);
+    const short = await researcher.createSquareJob({ leaseSeconds: 60 });
+    expect((await researcher.addSquares(short, 2, 1)).status).toBe(200);
+    const volunteer = await SimVolunteer.create(grid.coordinator.url);
+    expect((await researcher.request('POST', API.pause(short))).status).toBe(200);
+    const [first] = (await volunteer.lease(1)).leases;
+    expect((await researcher.request('POST', API.resume(short))).status).toBe(200);
+    const [second] = (await volunteer.lease(1)).leases;
+    expect([first?.job, second?.job]).toEqual([long, short]);
+
+    // Both run out before one sweep. A new key's error budget covers one expiry (rules/error-budget.ts): the
+    // short lease's, which ran out first; the other unit is simply issued again, charged nothing.
+    clock.advance(601_000);
+    expect(await grid.coordinator.sweep()).toBe(2);
+    const errors = await grid.db.query<{ job: string; errors: number }>('SELECT job, errors FROM work_units');
+    expect(new Map(errors.map((u) => [u.job, Number(u.errors)]))).toEqual(
+      new Map([
+        [long, 0],
+        [short, 1],
+      ]),
+    );
   });
 
   it('drops the rows an upload staged once it is older than any request may last, and not before', async () => {

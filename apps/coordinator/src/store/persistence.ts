@@ -210,7 +210,11 @@ export interface LeaseRows {
 export interface ResultRows {
   /** The replicas (those that exist) with their units and jobs' states, locked until commit, lowest unit first. */
   replicasInContext(leases: readonly LeaseNumber[]): Promise<ReplicaInContext[]>;
-  /** Leases whose deadline passed before `now` (up to `limit`), in context and locked, skipping locked rows. */
+  /**
+   * Leases whose deadline passed before `now` (up to `limit`), in context and locked, skipping locked rows, in the
+   * order they ran out (earliest deadline, then lowest lease, first): a key whose error budget covers only some of
+   * them is charged for those (steps/expire.ts), so both stores must read them in one order.
+   */
   expiredInContext(now: number, limit: number): Promise<ReplicaInContext[]>;
   /** The returned results waiting for a verdict on these units, in the order they came back. */
   returnedFor(units: readonly WorkUnitNumber[]): Promise<ReturnedRow[]>;

@@ -208,7 +208,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
 
   async expiredInContext(now: number, limit: number): Promise<ReplicaInContext[]> {
     const rows = await db.q<InContextRow>(
-      `${IN_CONTEXT} WHERE r.state = 'leased' AND r.deadline < $1 ORDER BY w.id, r.id LIMIT $2 FOR UPDATE OF r, w SKIP LOCKED`,
+      `${IN_CONTEXT} WHERE r.state = 'leased' AND r.deadline < $1 ORDER BY r.deadline, r.id LIMIT $2 FOR UPDATE OF r, w SKIP LOCKED`,
       [now, limit],
     );
     return rows.map(toInContext);

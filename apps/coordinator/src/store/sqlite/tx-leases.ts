@@ -235,7 +235,7 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
   async expiredInContext(now: number, limit: number): Promise<ReplicaInContext[]> {
     return (
       db
-        .statement(`${IN_CONTEXT} WHERE r.state = 'leased' AND r.deadline < ? LIMIT ?`)
+        .statement(`${IN_CONTEXT} WHERE r.state = 'leased' AND r.deadline < ? ORDER BY r.deadline, r.id LIMIT ?`)
         .all(now, limit) as InContextRow[]
     ).map(toInContext);
   },
