@@ -15,7 +15,7 @@ import { ortWasmFiles, WithPublishedFiles } from './blobs/published/published-fi
 import { Challenges } from './http/challenges';
 import { bucketOf, clientAddress, listCheck, parseAddressList, parseTrustedProxies } from './http/client-address';
 import { guardConnections, serverOptions } from './http/connections';
-import { answerClientError, requestErrorResponse } from './http/malformed';
+import { clientErrorAnswer, requestErrorResponse } from './http/malformed';
 import { progressOf } from './http/progress';
 import { ProgressFeeds } from './http/progress-feed';
 import { RateLimiter } from './http/rate-limit';
@@ -262,7 +262,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   });
   const server: ServerType = await new Promise((resolve) => {
     const s = createServer(serverOptions(config), listener);
-    s.on('clientError', answerClientError);
+    s.on('clientError', clientErrorAnswer());
     s.listen(options.port ?? 0, host, () => resolve(s));
   });
   guardConnections(server as Server, config, proxies.value, logger);

@@ -8,24 +8,52 @@ import type { ErrorCode } from '@bricolage/protocol';
 
 const body = (code: ErrorCode, message: string) => JSON.stringify({ error: { code, message } });
 
-/** The `clientError` listener: answers once, when nothing of a response was written yet, and closes. */
-export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
-  const started = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
-  if (error.code === 'ECONNRESET' || !socket.writable || started) {
-    socket.destroy();
-    return;
-  }
-  const [status, reason, code, message] =
-    error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'Request Header Fields Too Large', 'payload_too_large' as const, 'the request head is too large']
-      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'Request Timeout', 'bad_request' as const, 'the request did not arrive in time']
-        : [400, 'Bad Request', 'bad_request' as const, `malformed HTTP request (${error.code ?? error.message})`];
-  const text = body(code, message);
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
-      `Connection: close\r\n\r\n${text}`,
-  );
+/**
+ * After answering, what the client still sends is read and dropped, up to these bounds, before the socket closes: a
+ * socket closed with bytes still arriving is reset, and a client reset while it writes the rest of its request (a
+ * head too large arrives in several reads, each a parse error of its own) may lose the answer (RFC 9112 §9.6).
+ */
+const LINGER_MS = 2_000;
+const LINGER_BYTES = 1024 * 1024;
+
+const bytesRead = (socket: Duplex) => (socket as Duplex & { bytesRead?: number }).bytesRead ?? 0;
+
+/**
+ * A server's `clientError` listener: answers once, when nothing of a response was written yet, and closes once the
+ * client has stopped sending (or after LINGER_MS or LINGER_BYTES more). Node's parser reports every later read of an
+ * answered socket as another error: those are the bytes being dropped.
+ */
+export function clientErrorAnswer(): (error: Error & { code?: string }, socket: Duplex) => void {
+  /** The sockets answered, each with what it had read then. */
+  const answered = new WeakMap<Duplex, number>();
+  return (error, socket) => {
+    const since = answered.get(socket);
+    if (since !== undefined) {
+      if (error.code === 'ECONNRESET' || bytesRead(socket) - since > LINGER_BYTES) socket.destroy();
+      return;
+    }
+    const started = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+    if (error.code === 'ECONNRESET' || !socket.writable || started) {
+      socket.destroy();
+      return;
+    }
+    const [status, reason, code, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'payload_too_large' as const, 'the request head is too large']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', 'bad_request' as const, 'the request did not arrive in time']
+          : [400, 'Bad Request', 'bad_request' as const, `malformed HTTP request (${error.code ?? error.message})`];
+    const text = body(code, message);
+    answered.set(socket, bytesRead(socket));
+    const linger = setTimeout(() => socket.destroy(), LINGER_MS);
+    linger.unref();
+    socket.once('close', () => clearTimeout(linger));
+    // Half-closed: the client reads the answer and ends its side, and the socket closes with nothing left unread.
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
+        `Connection: close\r\n\r\n${text}`,
+    );
+  };
 }
 
 /** The adapter's error handler: a request it could not build is the client's error; anything else is ours. */
