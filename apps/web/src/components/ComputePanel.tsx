@@ -3,6 +3,7 @@ import { keyFingerprint } from '@bricolage/protocol';
 import { useEffect, useState } from 'react';
 import { formatCredit, formatDuration, formatRate } from '../format';
 import type { Session, View } from '../session';
+import { whileBusy } from './busy';
 
 const LABELS: Record<View['phase'], string> = {
   loading: 'Loading',
@@ -33,17 +34,20 @@ export function ComputePanel({ view, session }: { view: View; session: Session }
           <button
             type="button"
             className="primary stop"
-            onClick={() => void session.stop()}
-            disabled={phase === 'stopping'}
+            {...whileBusy(phase === 'stopping', () => void session.stop())}
           >
             Stop
           </button>
         ) : (
+          // The same element as Stop, so the focus stays on it from one to the other; a Start that cannot be pressed
+          // yet is aria-disabled (see busy.ts), not disabled, so that a Stop pressed from the keyboard keeps it.
           <button
             type="button"
             className="primary start"
-            onClick={() => void session.start()}
-            disabled={phase === 'loading' || phase === 'stopping' || phase === 'failed'}
+            {...whileBusy(
+              phase === 'loading' || phase === 'stopping' || phase === 'failed',
+              () => void session.start(),
+            )}
           >
             {phase === 'stopped' ? 'Start again' : 'Start'}
           </button>

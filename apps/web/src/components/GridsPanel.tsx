@@ -4,6 +4,7 @@ import { keyFingerprint } from '@bricolage/protocol';
 import { type FormEvent, useState, useSyncExternalStore } from 'react';
 import type { GridView } from '../session/grid';
 import { type Grids, HOME } from '../session/grids';
+import { whileBusy } from './busy';
 
 export function GridsPanel({ grids: session }: { grids: Grids }) {
   const grids = useSyncExternalStore(session.subscribe, session.view);
@@ -32,7 +33,8 @@ export function GridsPanel({ grids: session }: { grids: Grids }) {
           value={url}
           onChange={(e) => setUrl(e.currentTarget.value)}
         />
-        <button type="submit" disabled={grids.adding || url.trim() === ''}>
+        {/* Unavailable while adding, and once added (the field empties): aria-disabled, so the focus stays. */}
+        <button type="submit" {...whileBusy(grids.adding || url.trim() === '')}>
           {grids.adding ? 'Adding…' : 'Add grid'}
         </button>
       </form>

@@ -3,6 +3,7 @@ import { MIN_PASSPHRASE } from '@bricolage/receipts';
 import { type FormEvent, memo, useState } from 'react';
 import { download } from '../format';
 import type { Session, View } from '../session';
+import { whileBusy } from './busy';
 
 /** What the panel shows of the view; it renders again only when one of these changes. */
 export type IdentityView = Pick<View, 'active' | 'busy' | 'identity' | 'stats'>;
@@ -96,7 +97,7 @@ export const IdentityPanel = memo(function IdentityPanel({ session, ...view }: I
               </p>
             )}
           </div>
-          <button type="submit" disabled={!view.identity || view.busy.backup || mismatch}>
+          <button type="submit" disabled={!view.identity || mismatch} {...whileBusy(view.busy.backup)}>
             {view.busy.backup ? 'Encrypting…' : 'Download key backup'}
           </button>
         </form>
@@ -127,7 +128,7 @@ export const IdentityPanel = memo(function IdentityPanel({ session, ...view }: I
               onChange={(e) => setRestorePass(e.currentTarget.value)}
             />
           </div>
-          <button type="submit" disabled={view.busy.restoring || view.active}>
+          <button type="submit" disabled={view.active} {...whileBusy(view.busy.restoring)}>
             {view.busy.restoring ? 'Decrypting…' : 'Restore key'}
           </button>
           {view.active && <p className="muted small">Stop computing to restore a key.</p>}

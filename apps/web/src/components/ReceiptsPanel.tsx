@@ -5,6 +5,7 @@ import type { StoredReceipt } from '@bricolage/receipts';
 import { memo, useMemo } from 'react';
 import { download, formatCredit, formatTime } from '../format';
 import { RECEIPTS_SHOWN, type Session, type View } from '../session';
+import { whileBusy } from './busy';
 
 /** Rows each "show more" adds. */
 const MORE = 200;
@@ -54,7 +55,11 @@ export const ReceiptsPanel = memo(function ReceiptsPanel({ session, ...view }: R
         jobs cost, in the same log) are listed as spent.
       </p>
       <div className="actions">
-        <button type="button" onClick={() => void session.verifyAll()} disabled={view.busy.verifying || entries === 0}>
+        <button
+          type="button"
+          disabled={entries === 0}
+          {...whileBusy(view.busy.verifying, () => void session.verifyAll())}
+        >
           {view.busy.verifying ? 'Verifying…' : 'Verify all'}
         </button>
         <button type="button" onClick={() => void onExport()} disabled={entries === 0 || !view.identity}>
@@ -66,7 +71,7 @@ export const ReceiptsPanel = memo(function ReceiptsPanel({ session, ...view }: R
             type="file"
             accept=".json,application/json"
             className="visually-hidden"
-            disabled={view.busy.importing}
+            {...whileBusy(view.busy.importing)}
             onChange={(e) => void onImport(e.currentTarget)}
           />
           <label htmlFor="import-receipts" className="button">

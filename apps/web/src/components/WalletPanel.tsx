@@ -4,6 +4,7 @@
 import { memo, useEffect, useState } from 'react';
 import { formatCredit, formatTime } from '../format';
 import type { LocalWallet, Session, View } from '../session';
+import { whileBusy } from './busy';
 
 /** What the panel shows of the view; it renders again only when one of these changes. */
 export type WalletView = Pick<View, 'identity' | 'stats' | 'totals'>;
@@ -81,7 +82,7 @@ export const WalletPanel = memo(function WalletPanel({ session, ...view }: Walle
         <button type="button" onClick={() => void session.syncReceipts()} disabled={!view.identity}>
           Update
         </button>
-        <button type="button" onClick={() => void onOpen()} disabled={opening || !view.identity}>
+        <button type="button" disabled={!view.identity} {...whileBusy(opening, () => void onOpen())}>
           {stats?.fundedProject ? 'Open my project' : 'Spend my credit: open my project'}
         </button>
       </div>

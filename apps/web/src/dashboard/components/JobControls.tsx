@@ -2,6 +2,7 @@
 // through each change, so a keyboard or screen-reader user is never dropped back to the top of the page.
 import type { Job, JobProgress } from '@bricolage/protocol';
 import { useEffect, useRef, useState } from 'react';
+import { whileBusy } from '../../components/busy';
 import type { JobAction, ResearcherApi } from '../api';
 
 export function JobControls({
@@ -59,13 +60,13 @@ export function JobControls({
       </p>
     );
   const toggle = state === 'active' ? 'pause' : state === 'paused' ? 'resume' : null;
-  // While a request is under way the buttons say so with aria-disabled rather than disabled: a disabled button
-  // loses the keyboard focus. One button for Pause and Resume, so the focus stays on it when it turns over.
+  // While a request is under way the buttons are unavailable without losing the focus (busy.ts). One button for
+  // Pause and Resume, so the focus stays on it when it turns over.
   return (
     <>
       <div className="actions">
         {toggle && (
-          <button type="button" aria-disabled={busy || undefined} onClick={() => busy || void act(toggle)}>
+          <button type="button" {...whileBusy(busy, () => void act(toggle))}>
             {toggle === 'pause' ? 'Pause' : 'Resume'}
           </button>
         )}
@@ -74,27 +75,20 @@ export function JobControls({
             type="button"
             className="danger"
             ref={ask}
-            aria-disabled={busy || undefined}
-            onClick={() => {
-              if (busy) return;
+            {...whileBusy(busy, () => {
               setConfirming(true);
               setFocusNext('keep');
-            }}
+            })}
           >
             Cancel job…
           </button>
         ) : (
           <fieldset className="confirm">
             <legend>Cancel for good? Unfinished work units stop; accepted results are kept.</legend>
-            <button
-              type="button"
-              className="danger"
-              aria-disabled={busy || undefined}
-              onClick={() => busy || void act('cancel')}
-            >
+            <button type="button" className="danger" {...whileBusy(busy, () => void act('cancel'))}>
               Yes, cancel the job
             </button>
-            <button type="button" ref={keep} aria-disabled={busy || undefined} onClick={() => busy || close()}>
+            <button type="button" ref={keep} {...whileBusy(busy, close)}>
               Keep it
             </button>
           </fieldset>

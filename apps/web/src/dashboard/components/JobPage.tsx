@@ -3,6 +3,7 @@
 // the results download.
 import { ioSizes, type Job, type JobProgress, WORK_UNIT_STATES, type WorkUnitState } from '@bricolage/protocol';
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { whileBusy } from '../../components/busy';
 import type { ResearcherApi } from '../api';
 import { at, count, duration, percent, perMinute, total } from '../format';
 import { eta, throughput, throughputChart } from '../series';
@@ -331,13 +332,7 @@ function Results({ api, job, progress }: { api: ResearcherApi; job: Job; progres
         <code>output</code> the {count(output)} bytes of the canonical result in base64.
       </p>
       <div className="actions">
-        {/* aria-disabled while preparing, so the focus stays on the button (a disabled one loses it). */}
-        <button
-          type="button"
-          disabled={finished === 0}
-          aria-disabled={busy || undefined}
-          onClick={() => busy || void save()}
-        >
+        <button type="button" disabled={finished === 0} {...whileBusy(busy, () => void save())}>
           {busy ? 'Preparing…' : 'Download results'}
         </button>
       </div>
