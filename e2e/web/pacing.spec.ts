@@ -166,6 +166,36 @@ test('a hidden tab pauses and stops leasing, unless the volunteer says otherwise
   await expect(page.getByTestId('phase')).toHaveText('Computing');
 });
 
+test('hiding a plugged-in tab says it is hidden from the first word, never that it is on battery', async ({
+  page,
+  scratch,
+  startGrid,
+}) => {
+  const grid = await gridWithWorkThatLasts({ scratch, startGrid }, 18793);
+  await fakeBattery(page);
+  await openPage(page, grid.url);
+  await expect(page.getByTestId('battery-note')).toHaveText('Plugged in now.');
+  await page.getByRole('button', { name: 'Start' }).click();
+  await expect.poll(() => computed(page), { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+  // Every text the live region shows, however briefly: a wrong one lasted 5–80 ms, too short to poll for.
+  await page.evaluate(() => {
+    const region = document.querySelector('[data-testid="phase-text"]') as HTMLElement;
+    const said: string[] = [];
+    (window as unknown as { said: string[] }).said = said;
+    new MutationObserver(() => said.push(region.textContent ?? '')).observe(region, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+    });
+  });
+  await setHidden(page, true);
+  await expect(page.getByTestId('phase-text')).toContainText('Paused while this tab is hidden', { timeout: 30_000 });
+  const said = await page.evaluate(() => (window as unknown as { said: string[] }).said);
+  const pauses = said.filter((text) => text.startsWith('Paus'));
+  expect(pauses.length).toBeGreaterThan(0);
+  for (const text of pauses) expect(text).toMatch(/this tab is hidden/);
+});
+
 test('on battery it pauses by default, and carries on when plugged in', async ({ page, scratch, startGrid }) => {
   const grid = await gridWithWorkThatLasts({ scratch, startGrid }, 18788);
   await fakeBattery(page);

@@ -18,6 +18,23 @@ const LABELS: Record<View['phase'], string> = {
   failed: 'Cannot run',
 };
 
+/** How each known pause reason is worded, briefly while the work unit in hand finishes, then in full. */
+const PAUSED_BECAUSE: Record<NonNullable<View['pauseReason']>, { short: string; long: string; testId?: string }> = {
+  hidden: {
+    short: 'this tab is hidden',
+    long: 'Paused while this tab is hidden; it carries on when you come back. (Turn off “pause when hidden” to keep going.)',
+  },
+  offscreen: {
+    short: 'this card is out of view',
+    long: 'Paused while this card is out of view; it carries on when it is back in view.',
+  },
+  battery: {
+    short: 'this device is on battery',
+    long: 'Paused: this device is running on battery (no computing, no peer connections). It carries on when it is plugged in.',
+    testId: 'battery-pause',
+  },
+};
+
 export function ComputePanel({ view, session }: { view: View; session: Session }) {
   const { phase } = view;
   const running = view.active;
@@ -172,27 +189,16 @@ function PhaseText({ view }: { view: View }) {
           and uses no processor time meanwhile.
         </p>
       );
-    case 'paused':
+    case 'paused': {
       // Pausing lets the work unit already in the worker finish: say so until it has, so no one waits for a quiet
-      // device that is still computing.
+      // device that is still computing. A reason is named only when it is known: never a guess.
+      const why = view.pauseReason ? PAUSED_BECAUSE[view.pauseReason] : null;
       if (view.runtimeState === 'pausing')
         return (
-          <p data-testid="pausing">
-            Pausing: finishing the work unit in hand first (
-            {view.pauseReason === 'hidden' ? 'this tab is hidden' : 'this device is on battery'}).
-          </p>
+          <p data-testid="pausing">Pausing: finishing the work unit in hand first{why ? ` (${why.short})` : ''}.</p>
         );
-      return view.pauseReason === 'hidden' ? (
-        <p>
-          Paused while this tab is hidden; it carries on when you come back. (Turn off “pause when hidden” to keep
-          going.)
-        </p>
-      ) : (
-        <p data-testid="battery-pause">
-          Paused: this device is running on battery (no computing, no peer connections). It carries on when it is
-          plugged in.
-        </p>
-      );
+      return why ? <p data-testid={why.testId}>{why.long}</p> : <p>Paused.</p>;
+    }
     case 'offline':
       if (!view.active)
         return (

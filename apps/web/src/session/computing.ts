@@ -60,6 +60,9 @@ export class Computing {
   #unsubscribe: (() => void)[] = [];
   #poll: ReturnType<typeof setInterval> | null = null;
   #currentLease: string | null = null;
+  /** Status reads started, and the latest one applied: an older read answered late must not undo a newer one. */
+  #reads = 0;
+  #applied = 0;
   /** The coordinator's counters for this volunteer when Start was first pressed; undefined before. */
   #statsAtStart: VolunteerStats | null | undefined = undefined;
 
@@ -106,10 +109,9 @@ export class Computing {
       ...(this.#o.blobSource ? { blobSource: this.#o.blobSource } : {}),
     });
     this.#unsubscribe = [
-      volunteer.on('state', (e) => {
-        model.set({ runtimeState: e.state });
-        void this.refreshStatus();
-      }),
+      // The new state is shown together with its pause reason, both read from one status: set alone, a pause
+      // showed for a moment with the reason not yet known (and worded as the battery's when the tab was hidden).
+      volunteer.on('state', () => void this.refreshStatus()),
       volunteer.on('leased', (e) => {
         this.#jobs.set(e.job, { project: e.project, name: e.jobName });
         this.#serve(e.job);
@@ -297,7 +299,10 @@ export class Computing {
     const volunteer = this.#volunteer;
     const { model, store } = this.#o;
     if (!volunteer || store.closed) return;
+    const read = ++this.#reads;
     const status = await volunteer.status();
+    if (read < this.#applied) return;
+    this.#applied = read;
     const view = model.view();
     let current: CurrentWork | null = null;
     if (status.current) {
@@ -332,10 +337,11 @@ export class Computing {
     });
   }
 
+  /** Why the volunteer is paused, as far as it is known for sure; null rather than a guess. */
   #pauseReason(status: VolunteerStatus): PauseReason {
     if (status.state !== 'paused' && status.state !== 'pausing') return null;
     if (status.pauseWhenHidden && status.hidden) return this.#o.visibility?.reason?.() ?? 'hidden';
-    return 'battery';
+    return pausedOnBattery(this.#o.model.view()) ? 'battery' : null;
   }
 
   /** The runtime's live status and the coordinator's counters, for automation (headless farms). */
