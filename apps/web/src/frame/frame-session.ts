@@ -187,9 +187,8 @@ export class FrameSession {
 
   async start(): Promise<void> {
     if (!this.#consented) return;
+    // A Stop (the reader's or the host's) while this start is under way is obeyed: Computing keeps the latest.
     await this.#parts?.computing.start();
-    // A Stop pressed while this start was under way (signing in, examining the device) found nothing to stop yet.
-    if (this.#stoppedByReader) await this.stop();
   }
 
   /** Stops at once: the work unit in the worker is abandoned (its lease expires and it is issued again). */

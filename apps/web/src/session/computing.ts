@@ -65,6 +65,12 @@ export class Computing {
   #applied = 0;
   /** The coordinator's counters for this volunteer when Start was first pressed; undefined before. */
   #statsAtStart: VolunteerStats | null | undefined = undefined;
+  /**
+   * Which of Start and Stop came last. A Stop while a start creates the runtime's volunteer or reads its counters
+   * finds nothing under way to stop (the runtime's own start, not called yet, is what obeys a Stop later): that
+   * start sees it here and goes no further.
+   */
+  #latest: 'start' | 'stop' = 'stop';
 
   constructor(options: ComputingOptions) {
     this.#o = options;
@@ -166,6 +172,7 @@ export class Computing {
 
   async start(): Promise<void> {
     const { model } = this.#o;
+    this.#latest = 'start';
     const state = model.view().runtimeState;
     if (state === 'running' || state === 'starting') return;
     if (model.view().timing.startPressed === null) {
@@ -174,6 +181,7 @@ export class Computing {
     }
     try {
       const volunteer = await this.ensureVolunteer();
+      if (this.#stopCameLast()) return;
       model.set({ runtimeState: 'starting' });
       this.#startPolling();
       // What this identity had earned before this page computed anything (farms count their run from it).
@@ -181,6 +189,7 @@ export class Computing {
         const before = await volunteer.stats();
         this.#statsAtStart = before.ok ? before.value : null;
       }
+      if (this.#stopCameLast()) return;
       // Paused first where the battery says so: a Start on battery then examines the device and leases only once
       // it is plugged in.
       this.applyBattery();
@@ -198,12 +207,18 @@ export class Computing {
 
   /** `finish` lets the work unit in the worker complete; `now` ends it at once (the widget's Stop and revoke). */
   async stop(mode: 'finish' | 'now' = 'finish'): Promise<void> {
+    this.#latest = 'stop';
     const volunteer = this.#volunteer;
     if (!volunteer) return;
     await volunteer.stop(mode);
     await this.refreshStatus();
     this.#stopPolling();
     this.#o.syncSoon(0);
+  }
+
+  /** Read through a call: after `#latest = 'start'`, TypeScript would take it for 'start' across the awaits. */
+  #stopCameLast(): boolean {
+    return this.#latest === 'stop';
   }
 
   async setThrottle(percent: number): Promise<void> {
