@@ -292,3 +292,25 @@ test('a Stop pressed while the frame is still starting is obeyed', async ({ page
     .toBe(leases);
   await expect(frame.getByTestId('widget-state')).toHaveText('Stopped');
 });
+
+test('a Start that cannot be pressed yet still reads at 4.5:1 or more, in light and dark', async ({
+  page,
+  startEmbedding,
+}) => {
+  const { grid, host } = await startEmbedding({ units: 1 });
+  await page.goto(host.page('/transform', columnPage(grid)));
+  // Held unavailable by the host's layout (as above), so its colours are the unavailable ones for as long as needed.
+  await page.evaluate(() => {
+    (document.getElementById('column') as HTMLElement).style.transform = 'scale(0.98)';
+  });
+  await offer(page).click();
+  const start = widgetFrame(page).getByRole('button', { name: 'Start contributing' });
+  await expect(start).toBeDisabled();
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const [ink, behind] = await start.evaluate((b) => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]);
+    expect(contrast(rgb(ink ?? ''), rgb(behind ?? '')), `${colorScheme}: ${ink} on ${behind}`).toBeGreaterThanOrEqual(
+      4.5,
+    );
+  }
+});
