@@ -46,10 +46,15 @@ function replicaStates(dataDir: string, leases: readonly string[]): string[] {
 }
 
 /**
- * Cuts the tab off while work is in hand (released just before: a tab out of work asks again within 10 s), and
- * waits until the page has computed it into the outbox. Polled often: a quick machine computes 8 units in a second.
+ * Cuts the tab off while work released just before is in hand, and waits until the page has computed it into the
+ * outbox. The tab first runs out of work, so that what it holds after the release was leased after it (a tab out
+ * of work asks again within 10 s): work in hand from before could be computed and answered with "no work" before
+ * the release landed, and the tab was then cut off with that answer standing, which it still gave once back
+ * (CI: "No work right now" with the 20 held-back units never leased). Polled often: a quick machine computes 8
+ * units in a second.
  */
 async function outage(page: Page, release: () => Promise<void>, cut: () => Promise<void>): Promise<number> {
+  await expect(page.getByTestId('phase')).toHaveText('No work right now', { timeout: 60_000 });
   await release();
   await expect.poll(() => inHand(page), { timeout: 30_000, intervals: [25] }).toBeGreaterThan(0);
   await cut();
