@@ -87,7 +87,8 @@ export interface Volunteer {
   flush(timeoutMs?: number): Promise<boolean>;
   /**
    * The coordinator answers again after an outage (the page's own check saw it): a lease request that got no
-   * answer is retried now, not at the end of its backoff (up to 30 s). `flush` delivers what waited.
+   * answer is retried now, not at the end of its backoff (up to 30 s), and so is one answered "no work" before the
+   * outage (work may have come meanwhile). `flush` delivers what waited.
    */
   coordinatorBack(): void;
   /** This volunteer's receipts logged after index `after`, at most `limit` (the coordinator's default: 100). */

@@ -366,7 +366,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
     },
 
     coordinatorBack() {
-      pipeline?.coordinatorBack();
+      pipeline?.outageOver();
     },
 
     receipts: (after, limit) => client.receipts(after, limit),

@@ -204,6 +204,19 @@ export class LeaseQueue {
     return true;
   }
 
+  /**
+   * The page saw the coordinator out of reach and back: as `reachable`, and a "no work" answer from before no longer
+   * stands either (work may have come meanwhile, and the page would say "No work right now" on the strength of it
+   * until its wait ended, up to 10 s): it is asked again now. True when it woke.
+   */
+  outageOver(): boolean {
+    const woke = this.reachable();
+    if (!this.#waiting) return woke;
+    this.#waiting = false;
+    this.#noWorkUntil = 0;
+    return true;
+  }
+
   /** Asks for leases again at once (the projects chosen changed): a "no work" wait no longer holds. */
   wake(): void {
     this.#noWorkUntil = 0;

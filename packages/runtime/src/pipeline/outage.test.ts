@@ -1,6 +1,6 @@
 // The pipeline through a coordinator outage: lease requests that get no answer back off (up to 30 s), and the
-// coordinator answering again (the page's check saw it, or it took results) ends that wait; an error answer's
-// backoff (429, 5xx) stands.
+// coordinator answering again (the page's check saw it, or it took results) ends that wait, as it ends a "no work"
+// wait from before the outage when the page saw it; an error answer's backoff (429, 5xx) stands.
 import { describe, expect, it } from 'vitest';
 import type { ClientFailure } from '../client/coordinator-client';
 import { fakeClient, fakeCompute, pipelineFor, until } from './fakes';
@@ -53,6 +53,25 @@ describe('pipeline through an outage', () => {
     await until(() => log.includes('done 1'), 5_000);
     // Told twice (the check and an accepted submit), it wakes once: the backoff is already over.
     expect(pipeline.coordinatorBack()).toBe(false);
+    await pipeline.stop();
+  });
+
+  it('asks again as soon as the page sees the coordinator back, though its last answer before was no work', async () => {
+    const { client, log } = await fakeClient(4);
+    const state = { empty: true };
+    const lease = client.lease.bind(client);
+    client.lease = async (request) =>
+      state.empty ? { ok: true, value: { leases: [], jobs: [], retryAfter: 10 } } : lease({ ...request, max: 1 });
+    const clock = { now: () => Date.now(), monotonic: () => 0 };
+    const { pipeline } = await pipelineFor(client, fakeCompute(log), { clock, prefetch: false });
+    pipeline.start();
+    await until(() => pipeline.waiting);
+    // Work came while the page was cut off, before its "no work" wait ended (a clock that stands still: never).
+    state.empty = false;
+    pipeline.outageOver();
+    // That answer no longer stands: the page does not say "No work right now" on the strength of it.
+    expect(pipeline.waiting).toBe(false);
+    await until(() => log.includes('done 1'), 5_000);
     await pipeline.stop();
   });
 

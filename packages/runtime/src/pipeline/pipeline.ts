@@ -207,6 +207,14 @@ export class Pipeline {
     return true;
   }
 
+  /**
+   * The page saw the coordinator out of reach and back (not an accepted submit: where the grid had no work, each one
+   * would ask again for nothing): as `coordinatorBack`, and a "no work" answer from before is asked again now too.
+   */
+  outageOver(): void {
+    if (this.#queue.outageOver()) this.#sleeps.wakeAll();
+  }
+
   setPrefetch(prefetch: boolean): void {
     this.#prefetch = prefetch;
   }
