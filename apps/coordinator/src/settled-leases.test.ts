@@ -42,34 +42,48 @@ describeBackends('a lease of a settled unit, given back or run out', (backend) =
     expect(await checkBooks(grid.db.query, () => true)).toEqual([]);
   });
 
-  it('leaves a re-check wanted, however many pages gave it back', async () => {
+  /**
+   * A job whose units one key validated alone, each wanting a re-check now: the key earned trust on an adaptive
+   * job, then lost it, outvoted on a strict one. Returns those units, a key that was never leased any of them,
+   * and `count` more fresh keys.
+   */
+  async function recheckWanted(count: number, leaseSeconds?: number) {
     await start();
-    const [trusted, partner, other, third, late, ...pages] = await Promise.all(
-      Array.from({ length: 8 }, () => enrol()),
-    );
+    const [[trusted, partner, other, third, late], keys] = await Promise.all([
+      Promise.all([enrol(), enrol(), enrol(), enrol(), enrol()]),
+      Promise.all(Array.from({ length: count }, () => enrol())),
+    ]);
     // A key earns trust, then validates units alone on an adaptive job.
     const earn = await grid.researcher.createSquareJob({ name: 'earn', adaptive: ADAPTIVE, knownAnswerRate: 1 });
     await grid.researcher.addSquares(earn, 1, 5, 3);
-    for (const v of [trusted, partner]) await v?.computeAndSubmit((await v.lease(8)).leases, square);
+    for (const v of [trusted, partner]) await v.computeAndSubmit((await v.lease(8)).leases, square);
     const job = await grid.researcher.createSquareJob({
+      ...(leaseSeconds === undefined ? {} : { leaseSeconds }),
       adaptive: ADAPTIVE,
       redundancy: { minQuorum: 2, maxTotalResults: 3, maxErrorResults: 3, homogeneous: false },
     });
     await grid.researcher.addSquares(job, 10, 40);
-    await trusted?.computeAndSubmit((await trusted.lease(40)).leases, square);
+    await trusted.computeAndSubmit((await trusted.lease(40)).leases, square);
     const alone = (await grid.researcher.results(job))
       .filter((r) => r.state === 'validated')
       .map((r) => String(r.workUnit));
     expect(alone.length).toBeGreaterThan(5);
-    await partner?.computeAndSubmit((await partner.lease(40)).leases.slice(1), square);
+    await partner.computeAndSubmit((await partner.lease(40)).leases.slice(1), square);
     // It then loses trust, outvoted on a strict job: the units it validated alone each want a re-check.
     const strict = await grid.researcher.createSquareJob({ name: 'strict', adaptive: { ...ADAPTIVE, enabled: false } });
     await grid.researcher.addSquares(strict, 1, 1);
     expect((await grid.researcher.request('POST', API.pause(job))).ok).toBe(true);
-    await trusted?.computeAndSubmit((await trusted.lease(1)).leases, wrongSquare);
-    for (const v of [other, third]) await v?.computeAndSubmit((await v.lease(1)).leases, square);
+    await trusted.computeAndSubmit((await trusted.lease(1)).leases, wrongSquare);
+    for (const v of [other, third]) await v.computeAndSubmit((await v.lease(1)).leases, square);
     expect((await grid.researcher.request('POST', API.resume(job))).ok).toBe(true);
+    return { alone, late, keys };
+  }
+  /** The re-checks among the units `v` is offered now. */
+  const offered = async (v: SimVolunteer, alone: readonly string[]) =>
+    (await v.lease(100)).leases.filter((l) => alone.includes(l.workUnit));
 
+  it('leaves a re-check wanted, however many pages gave it back', async () => {
+    const { alone, late, keys: pages } = await recheckWanted(3);
     // Pages of three keys are leased the re-checks, one after another, and leave: as many as maxTotalResults.
     for (const page of pages) {
       const audit = (await page.lease(alone.length)).leases.filter((l) => alone.includes(l.workUnit));
@@ -77,36 +91,11 @@ describeBackends('a lease of a settled unit, given back or run out', (backend) =
       expect((await release(page, audit)).status).toBe(200);
     }
     // Another key is still offered every re-check.
-    const offered = (await late?.lease(100))?.leases.filter((l) => alone.includes(l.workUnit)) ?? [];
-    expect(offered).toHaveLength(alone.length);
+    expect(await offered(late, alone)).toHaveLength(alone.length);
   }, 60_000);
-  it('leaves a re-check wanted, however many keys let their leases of it run out', async () => {
-    await start();
-    const [trusted, partner, other, third, late, ...hoarders] = await Promise.all(
-      Array.from({ length: 9 }, () => enrol()),
-    );
-    const earn = await grid.researcher.createSquareJob({ name: 'earn', adaptive: ADAPTIVE, knownAnswerRate: 1 });
-    await grid.researcher.addSquares(earn, 1, 5, 3);
-    for (const v of [trusted, partner]) await v?.computeAndSubmit((await v.lease(8)).leases, square);
-    const job = await grid.researcher.createSquareJob({
-      leaseSeconds: 60,
-      adaptive: ADAPTIVE,
-      redundancy: { minQuorum: 2, maxTotalResults: 3, maxErrorResults: 3, homogeneous: false },
-    });
-    await grid.researcher.addSquares(job, 10, 40);
-    await trusted?.computeAndSubmit((await trusted.lease(40)).leases, square);
-    const alone = (await grid.researcher.results(job))
-      .filter((r) => r.state === 'validated')
-      .map((r) => String(r.workUnit));
-    expect(alone.length).toBeGreaterThan(5);
-    await partner?.computeAndSubmit((await partner.lease(40)).leases.slice(1), square);
-    const strict = await grid.researcher.createSquareJob({ name: 'strict', adaptive: { ...ADAPTIVE, enabled: false } });
-    await grid.researcher.addSquares(strict, 1, 1);
-    expect((await grid.researcher.request('POST', API.pause(job))).ok).toBe(true);
-    await trusted?.computeAndSubmit((await trusted.lease(1)).leases, wrongSquare);
-    for (const v of [other, third]) await v?.computeAndSubmit((await v.lease(1)).leases, square);
-    expect((await grid.researcher.request('POST', API.resume(job))).ok).toBe(true);
 
+  it('leaves a re-check wanted, however many keys let their leases of it run out', async () => {
+    const { alone, late, keys: hoarders } = await recheckWanted(4, 60);
     // Keys that hoard: each is leased the re-checks and never answers; the leases run out.
     for (const hoarder of hoarders) {
       const held = (await hoarder.lease(alone.length)).leases.filter((l) => alone.includes(l.workUnit));
@@ -114,8 +103,7 @@ describeBackends('a lease of a settled unit, given back or run out', (backend) =
       clock.advance(61_000);
       expect(await grid.coordinator.sweep()).toBeGreaterThan(0);
     }
-    const offered = (await late?.lease(100))?.leases.filter((l) => alone.includes(l.workUnit)) ?? [];
-    expect(offered).toHaveLength(alone.length);
+    expect(await offered(late, alone)).toHaveLength(alone.length);
     expect(await checkBooks(grid.db.query, () => true)).toEqual([]);
   }, 60_000);
 });
