@@ -120,13 +120,38 @@ describeBackends('known answers', (backend) => {
       giver!.key,
       sleeper!.key,
     ]);
-    expect(states.map((r) => r.state).sort()).toEqual(['expired', 'released']);
+    expect(states.map((r) => r.state).sort()).toEqual(['released', 'withdrawn']);
     // Neither is charged an error or an expiry for it: the grid withdrew the unit, not they.
     expect(await standing()).toEqual(before);
     for (const v of [giver!, sleeper!]) {
       await v.authenticate(); // its token ran out with the hour
       expect(await v.stats()).toMatchObject({ leased: 1, returned: 1, errors: 0 });
     }
+    // Nor does its job list the lease that ran out among its volunteers' errors.
+    const progress = await grid.researcher.progress(job);
+    expect(progress.errors).toEqual([]);
+    expect(progress.replicas.errors).toBe(0);
+  });
+
+  it('ends at its key’s next heartbeat a lease of a known answer found suspect meanwhile, and tells the page', async () => {
+    const [newcomer, a, b, c, holder] = await Promise.all([1, 2, 3, 4, 5].map(enrol));
+    await vouch([a!, b!, c!]);
+    const job = await knownAnswerJob(wrongSquare(squareInput(7)));
+    const [held] = (await holder!.lease(1)).leases;
+    expect(held?.job).toBe(job);
+    for (const v of [newcomer!, a!, b!, c!]) await v.computeAndSubmit((await v.lease(1)).leases, square);
+    expect((await grid.researcher.results(job))[0]).toMatchObject({ state: 'failed' });
+    const heartbeat = async () => (await holder!.post(API.heartbeat, { leases: [held?.lease] })).body;
+    // Not renewed, and why: with no deadline, the page drops it (packages/runtime lease-queue.ts renew).
+    const withdrawn = { leases: [{ lease: held?.lease, deadline: null, state: 'withdrawn' }] };
+    expect(await heartbeat()).toEqual(withdrawn);
+    // Ended there and then, as no one's error; asked again, it says the same.
+    expect(await holder!.stats()).toMatchObject({ leased: 1, returned: 1, errors: 0 });
+    expect(await heartbeat()).toEqual(withdrawn);
+    // Nothing is left of it to run out, and its job lists no volunteer's error.
+    clock.advance(3_600_000);
+    expect(await grid.coordinator.sweep()).toBe(0);
+    expect((await grid.researcher.progress(job)).errors).toEqual([]);
   });
 
   it('keeps a fresh known answer that a cabal of new keys of three networks reaches first', async () => {

@@ -15,6 +15,8 @@ export type WorkUnitState = z.infer<typeof WorkUnitState>;
 
 /** How one replica of a work unit ended up. */
 // `released`: given back uncomputed by the page that held it (API.release): no result, and no error either.
+// `withdrawn`: taken back by the grid, its unit withdrawn while the lease was held (a known answer found suspect, a
+// cancelled job's unit): ended at its key's heartbeat or when it ran out, no result wanted, and no one's error.
 export const REPLICA_STATES = [
   'leased',
   'returned',
@@ -24,6 +26,7 @@ export const REPLICA_STATES = [
   'expired',
   'superseded',
   'released',
+  'withdrawn',
 ] as const;
 export const ReplicaState = z.enum(REPLICA_STATES);
 export type ReplicaState = z.infer<typeof ReplicaState>;

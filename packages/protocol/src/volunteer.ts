@@ -171,6 +171,12 @@ export const HeartbeatRequest = z
   .meta({ id: 'HeartbeatRequest' });
 export const HeartbeatResponse = z
   .object({
+    /**
+     * For each lease asked about: `leased` with its new deadline, or no deadline and how it ended, which the page
+     * takes as leave to drop it: a replica state (`expired`, `released`, `withdrawn` when the grid took its unit
+     * back, a result's `returned` ...) or `unknown` (no lease of this key's). A string, not an enum, so that a
+     * state added later reaches older pages as one more ended lease.
+     */
     leases: z.array(z.object({ lease: LeaseId, deadline: z.number().int().nullable(), state: z.string() })),
   })
   .meta({ id: 'HeartbeatResponse' });

@@ -50,6 +50,11 @@ export async function submit(
         return reject('lease_expired', `lease ls_${item.lease} expired before its result arrived`);
       if (r.state === 'released')
         return reject('lease_expired', `lease ls_${item.lease} was given back before its result arrived`);
+      // Taken back by the grid at a heartbeat or as it ran out (withdrawn.ts): nobody wants its result.
+      if (r.state === 'withdrawn')
+        return row.jobState === 'cancelled'
+          ? reject('job_not_active', `job ${row.replica.job} was cancelled`)
+          : reject('lease_expired', `lease ls_${item.lease} was withdrawn with its unit before its result arrived`);
       const same = item.kind === 'ok' ? r.outputHash === item.outputHash : r.errorCode === item.code;
       if (same) {
         repeated++;

@@ -29,7 +29,8 @@ export const isKnownAnswer = (state: StoredWorkUnitState): boolean => state === 
 /**
  * Whether the grid took a unit back from whoever holds a lease of it: a known answer found suspect (leased to no
  * one, judging no one) or any unit of a cancelled job (its results refused). A lease of it that is given back or
- * runs out is no fault of its key's: it is charged no error and no expiry (steps/release.ts, steps/expire.ts).
+ * runs out is no fault of its key's: it is charged no error and no expiry (steps/release.ts, steps/expire.ts); the
+ * key's next heartbeat ends it rather than renew it (steps/heartbeat.ts, steps/withdrawn.ts).
  */
 export const isWithdrawn = (unit: StoredWorkUnitState, job: JobState): boolean =>
   unit === 'suspect' || job === 'cancelled';

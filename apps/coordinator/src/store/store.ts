@@ -11,6 +11,7 @@ import type {
   Project,
   ProjectId,
   ReceiptBody,
+  ReplicaState,
   CreditBody,
   ImportResponse,
   SubmitResponse,
@@ -173,7 +174,8 @@ export interface StoredReceipt {
 export interface HeartbeatRow {
   readonly lease: LeaseNumber;
   readonly deadline: number | null;
-  readonly state: string;
+  /** `leased` (renewed to `deadline`), how it ended (its replica state), or `unknown`: not the key's lease. */
+  readonly state: ReplicaState | 'unknown';
 }
 
 /** The log's head as every coordinator of one grid signs it: the same size gives the same bytes. */
