@@ -152,7 +152,7 @@ export async function seedOnnxJob(
   });
   if (!job.ok) throw new Error(`job: ${job.status} ${await job.text()}`);
   const { id } = (await job.json()) as { id: string };
-  await addWorkUnits(url, token, id, [...cnn.workUnits(params)]);
+  await addWorkUnits(url, token, id, cnn.workUnits(params));
   return { project: project.id, token, job: id };
 }
 
@@ -181,13 +181,28 @@ async function putBlobs(url: string, token: string, blobs: readonly Uint8Array[]
   }
 }
 
+/** Units made (and written out) between two turns of the event loop: see addWorkUnits. */
+const UNITS_PER_TURN = 50;
+
+/**
+ * Uploads the units as NDJSON. They are made and written out a few at a time, letting the event loop turn between:
+ * the coordinator runs in this process, and the CNN's 2,000 units (22 MB of NDJSON) made in one go held the loop for
+ * 3 s here, longer on a loaded machine. Held past the coordinator's keep-alive timeout (5 s), the upload went out on
+ * the connection the last request had left open, and the coordinator's timer, due meanwhile, closed that connection
+ * before reading it: `fetch failed` (ECONNRESET), mesh.spec's ONNX test failing before any page had started.
+ */
 async function addWorkUnits(
   url: string,
   token: string,
   job: string,
-  units: readonly { input: Uint8Array; tag?: string }[],
+  units: Iterable<{ input: Uint8Array; tag?: string }>,
 ): Promise<void> {
-  const body = units.map((u) => `${JSON.stringify({ input: toBase64(u.input), tag: u.tag })}\n`).join('');
+  const lines: string[] = [];
+  for (const u of units) {
+    lines.push(`${JSON.stringify({ input: toBase64(u.input), tag: u.tag })}\n`);
+    if (lines.length % UNITS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  const body = lines.join('');
   const added = await fetch(url + API.workUnits(job), {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
