@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { EXPECTED_AT_MOST, QUIET_MS, RoomSettle } from './room-settle';
 
-const conns = (...entries: [string, boolean][]) => new Map(entries.map(([id, heard]) => [id, { heard }]));
+/** Connections by id: heard from or not, and opened by the remote peer (answering this tab) unless said otherwise. */
+const conns = (...entries: ([string, boolean] | [string, boolean, boolean])[]) =>
+  new Map(entries.map(([id, heard, answered = true]) => [id, { heard, answered }]));
 
 describe('when a room is known well enough to ask it for an asset', () => {
   it('alone: once nobody answered the announcement for a while after the signaling connected', () => {
@@ -48,6 +50,16 @@ describe('when a room is known well enough to ask it for an asset', () => {
     expect(room.settled(6_000 + 2 * QUIET_MS, true, conns(['b', true]), 2)).toBe(false);
     room.settled(7_000, true, conns(['b', true], ['a', true]), 2);
     expect(room.settled(7_000 + QUIET_MS, true, conns(['b', true], ['a', true]), 2)).toBe(true);
+  });
+
+  it("not on a newcomer's connection: the peers there before it must answer, however long they take", () => {
+    const room = new RoomSettle();
+    // One other (the holder) was there; a tab that joined just after connects first, this tab opening to it.
+    room.settled(0, true, conns(), 1);
+    room.settled(100, true, conns(['newcomer', true, false]), 1);
+    expect(room.settled(100 + 4 * QUIET_MS, true, conns(['newcomer', true, false]), 1)).toBe(false);
+    room.settled(2_100, true, conns(['newcomer', true, false], ['holder', true]), 1);
+    expect(room.settled(2_100 + QUIET_MS, true, conns(['newcomer', true, false], ['holder', true]), 1)).toBe(true);
   });
 
   it('waits for a few of a crowded room, not for all of it', () => {

@@ -6,7 +6,10 @@
 // loaded machine the peers already there took longer than QUIET_MS to answer at all, and a tab settled alone
 // beside them (the ONNX mesh test in CI; 1 run in 4 here with the cores kept busy). So the signaling server says,
 // as it takes the subscription, how many others the room has (`SignalJoined`): the room is not known before that
-// many connections (up to EXPECTED_AT_MOST) are open and heard from, or until the swarm's deadline.
+// many connections (up to EXPECTED_AT_MOST) are open and heard from, or until the swarm's deadline. Only connections
+// those others opened count: a tab that joined just after this one connects too, and may come first (the ONNX mesh
+// test, the first of two tabs started together: the other tab's connection was heard, the holder's came 670 ms
+// after it, QUIET_MS had passed, the tab knew of no holder and fetched the .wasm from the coordinator).
 
 /** Others waited for at most: awareness is relayed, so a few peers tell of the whole room; all may be too many. */
 export const EXPECTED_AT_MOST = 4;
@@ -20,6 +23,11 @@ export interface SeenConnection {
    * synced (watchdog.ts), and a peer's first messages on a connection are its sync step and its awareness.
    */
   readonly heard: boolean;
+  /**
+   * The remote peer opened it, answering this tab's announcement: a peer that was in the room when this tab joined.
+   * (A peer that joins later announces itself, and this tab opens the connection to it.)
+   */
+  readonly answered: boolean;
 }
 
 export class RoomSettle {
@@ -31,7 +39,8 @@ export class RoomSettle {
    * Whether the room is settled, from what is seen at `now`: the signaling up or a connection open, every
    * connection heard from, and none added or gone for QUIET_MS (nor the signaling just come up: its announcement is
    * still being answered), and at least as many connections as the server said others were there when this tab
-   * joined (`others`, up to EXPECTED_AT_MOST). Alone, that is nobody there QUIET_MS after the signaling connected.
+   * joined (`others`, up to EXPECTED_AT_MOST) opened by them (`answered`). Alone, that is nobody there QUIET_MS
+   * after the signaling connected.
    */
   settled(now: number, signaling: boolean, conns: ReadonlyMap<string, SeenConnection>, others = 0): boolean {
     const ids = [...conns.keys()].sort().join(' ');
@@ -39,7 +48,8 @@ export class RoomSettle {
     this.#ids = ids;
     this.#signaling = signaling;
     if (!signaling && conns.size === 0) return false;
-    if (conns.size < Math.min(others, EXPECTED_AT_MOST)) return false;
+    const answered = [...conns.values()].filter((c) => c.answered).length;
+    if (answered < Math.min(others, EXPECTED_AT_MOST)) return false;
     return [...conns.values()].every((c) => c.heard) && now - this.#since >= QUIET_MS;
   }
 }

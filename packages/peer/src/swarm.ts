@@ -41,6 +41,8 @@ interface ConnWithPeer {
   readonly closed: boolean;
   readonly peer: {
     readonly _pc?: RTCPeerConnection;
+    /** Whether this tab opened the connection (simple-peer's): false for one the remote peer offered. */
+    readonly initiator: boolean;
     on(event: 'data', listener: () => void): void;
     send(data: Uint8Array): void;
   };
@@ -296,7 +298,12 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       const room = new RoomSettle();
       while (Date.now() < deadline && !left) {
         const signaling = provider.signalingConns.some((c) => c.connected);
-        const seen = new Map([...conns()].map(([id, c]) => [id, { heard: c.synced || heard.has(c) }]));
+        const seen = new Map(
+          [...conns()].map(([id, c]) => [
+            id,
+            { heard: c.synced || heard.has(c), answered: c.peer.initiator === false },
+          ]),
+        );
         if (room.settled(Date.now(), signaling, seen, others)) return;
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
