@@ -1,7 +1,16 @@
 // Per-project tallies of the receipts kept: running sums written with the entries they count, so that totals
 // are read without reading every entry. `heldTotals` is the one sum over them that a display may call verified.
-import { walletOf } from '@bricolage/protocol';
-import type { StoredReceipt } from './schema';
+import { type ProvenReceipt, walletOf } from '@bricolage/protocol';
+
+/**
+ * What a tally reads of a stored receipt (schema.ts's StoredReceipt is one): named here rather than imported, since
+ * the schema's upgrades call `tallied` and the two files would import each other.
+ */
+interface TalliedReceipt {
+  readonly project: string;
+  readonly proven: ProvenReceipt;
+  readonly check: { readonly ok: boolean };
+}
 
 /**
  * Running sums over one project's log entries, written in the same transaction as the entries they count, so
@@ -31,7 +40,7 @@ export interface ProjectTally {
 }
 
 /** `tally` (or an empty one for the receipt's project) with `receipt` added (`sign` 1) or taken away (−1). */
-export function tallied(tally: ProjectTally | undefined, receipt: StoredReceipt, sign: 1 | -1): ProjectTally {
+export function tallied(tally: ProjectTally | undefined, receipt: TalliedReceipt, sign: 1 | -1): ProjectTally {
   const body = receipt.proven.receipt.body;
   const { earned, spent } = walletOf([body], body.volunteer);
   const debit = body.type === 'debit' ? 1 : 0;
