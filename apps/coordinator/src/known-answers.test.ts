@@ -1,14 +1,14 @@
 // Known answers in the real coordinator, over HTTP on every store backend, with keys of distinct networks (they
 // claim their addresses through X-Forwarded-For, which the coordinator trusts from loopback): a wrong expected
 // answer of the operator's project silences no honest key for good, and a cabal cannot get a true one set aside.
-import { API, toBase64 } from '@bricolage/protocol';
+import { API, type LeaseResponse, toBase64 } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
 import { SUSPECT_VOUCH } from './rules/known-answers';
 import { describeBackends } from './testing/backends';
 import { square, squareInput, wrongSquare } from './testing/fixtures';
 import { useGrid } from './testing/grid-fixture';
-import { SimVolunteer } from './testing/sim-volunteer';
+import { GPU_CAPABILITIES, SimVolunteer } from './testing/sim-volunteer';
 
 const quiet = () => undefined;
 
@@ -152,6 +152,25 @@ describeBackends('known answers', (backend) => {
     clock.advance(3_600_000);
     expect(await grid.coordinator.sweep()).toBe(0);
     expect((await grid.researcher.progress(job)).errors).toEqual([]);
+  });
+
+  it('does not hand a key’s fresh page back its lease of a known answer found suspect meanwhile', async () => {
+    const [newcomer, a, b, c, holder] = await Promise.all([1, 2, 3, 4, 5].map(enrol));
+    await vouch([a!, b!, c!]);
+    const job = await knownAnswerJob(wrongSquare(squareInput(7)));
+    const [held] = (await holder!.lease(1)).leases;
+    expect(held?.job).toBe(job);
+    for (const v of [newcomer!, a!, b!, c!]) await v.computeAndSubmit((await v.lease(1)).leases, square);
+    expect((await grid.researcher.results(job))[0]).toMatchObject({ state: 'failed' });
+    // The holder's page went before its heartbeat; its next page takes back what the key holds: not this.
+    const back = await holder!.post<LeaseResponse>(API.lease, {
+      capabilities: GPU_CAPABILITIES,
+      max: 4,
+      resumeAfter: null,
+    });
+    expect(back.status).toBe(200);
+    expect(back.body.leases.map((l) => l.lease)).not.toContain(held?.lease);
+    expect(back.body.resumed ?? 0).toBe(0);
   });
 
   it('keeps a fresh known answer that a cabal of new keys of three networks reaches first', async () => {

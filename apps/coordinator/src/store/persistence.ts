@@ -192,7 +192,8 @@ export interface LeaseRows {
   /**
    * The key's open leases (leased, deadline at `now` or later) of active jobs, ids above `after`, lowest first, up
    * to `limit`, each with its unit, tag and input when that is at most `inlineBytes` long: what a page starting
-   * afresh takes back (steps/lease.ts). Read only: nothing of them changes.
+   * afresh takes back (steps/lease.ts). None of a unit the grid withdrew (records.ts `isWithdrawn`: a known answer
+   * found suspect; a cancelled job is not active): nobody wants its result. Read only: nothing of them changes.
    */
   heldLeases(
     volunteer: VolunteerKey,

@@ -158,6 +158,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
        FROM replicas r JOIN work_units w ON w.id = r.wu JOIN jobs j ON j.id = r.job
          LEFT JOIN blobs b ON b.hash = w.input_hash
        WHERE r.volunteer = $1 AND r.state = 'leased' AND r.id > $2 AND r.deadline >= $3 AND j.state = 'active'
+         AND w.state <> 'suspect'
        ORDER BY r.id LIMIT $4`,
       [volunteer, after, now, limit, inline],
     );

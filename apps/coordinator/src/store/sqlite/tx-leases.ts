@@ -178,6 +178,7 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
        FROM jobs j JOIN replicas r INDEXED BY replicas_job_leased ON r.job = j.id
          JOIN work_units w ON w.id = r.wu LEFT JOIN blobs b ON b.hash = w.input_hash
        WHERE j.state = 'active' AND r.volunteer = ? AND r.state = 'leased' AND r.id > ? AND r.deadline >= ?
+         AND w.state <> 'suspect'
        ORDER BY r.id LIMIT ?`,
       )
       .all(inline, volunteer, after, now, limit) as (CandidateRow & HeldSqlRow)[];
