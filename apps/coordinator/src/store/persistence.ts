@@ -202,7 +202,10 @@ export interface LeaseRows {
     limit: number,
     inlineBytes: number,
   ): Promise<HeldLease[]>;
-  /** Known-answer units of the job this volunteer never held (up to `limit`). */
+  /**
+   * Known-answer units of the job this volunteer never held, lowest id first, up to `limit`: the same ones on every
+   * store, so that the lease's draw among them (steps/lease.ts) is the same on both.
+   */
   probeCandidates(job: JobId, volunteer: VolunteerKey, limit: number, inlineBytes: number): Promise<Candidate[]>;
   /** Inserts the replicas in order and returns their lease numbers in the same order. */
   insertReplicas(rows: readonly NewReplica[]): Promise<LeaseNumber[]>;

@@ -171,7 +171,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
        FROM work_units w JOIN blobs b ON b.hash = w.input_hash
        WHERE w.job = $1 AND w.state = 'probe'
          AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = $2)
-       LIMIT $3`,
+       ORDER BY w.id LIMIT $3`,
       [job, volunteer, limit, inline],
     );
     return rows.map(toCandidate);

@@ -192,7 +192,7 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
        FROM work_units w JOIN blobs b ON b.hash = w.input_hash
        WHERE w.job = ? AND w.state = 'probe'
          AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ?)
-       LIMIT ?`,
+       ORDER BY w.id LIMIT ?`,
       )
       .all(inline, job, volunteer, limit) as CandidateRow[];
     return rows.map(toCandidate);
