@@ -212,7 +212,10 @@ export interface LeaseRows {
 }
 
 export interface ResultRows {
-  /** The replicas (those that exist) with their units and jobs' states, locked until commit, lowest unit first. */
+  /**
+   * The replicas (those that exist) with their units and jobs' states, locked until commit, lowest unit first (then
+   * lowest lease): the order Postgres locks them in, so that two transactions cannot lock them in turn crosswise.
+   */
   replicasInContext(leases: readonly LeaseNumber[]): Promise<ReplicaInContext[]>;
   /**
    * Leases whose deadline passed before `now` (up to `limit`), in context and locked, skipping locked rows, in the

@@ -1,8 +1,8 @@
-// The orders the store contract (persistence.ts) names for reads whose rows a step takes in turn, held on both
-// stores: a read with a LIMIT and no ORDER BY returns what the store's plan finds first, which differs between
+// The orders the store contract (persistence.ts) names for reads whose rows a step takes in turn (or locks in
+// turn), held on both stores: a read with a LIMIT and no ORDER BY returns what the store's plan finds first, which differs between
 // SQLite (index order) and Postgres (heap order, which an update of a row changes), and so would what the steps
 // decide from it.
-import { API, type JobId, toBase64, type VolunteerKey } from '@bricolage/protocol';
+import { API, type JobId, type LeaseId, leaseNumber, toBase64, type VolunteerKey } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from '../clock';
 import { DEFAULT_CONFIG } from '../config';
@@ -11,6 +11,7 @@ import { describeBackends } from '../testing/backends';
 import { square, squareInput } from '../testing/fixtures';
 import { useGrid } from '../testing/grid-fixture';
 import type { Tx } from './persistence';
+import { SimVolunteer } from '../testing/sim-volunteer';
 
 describeBackends('the store’s read orders', (backend) => {
   const grid = useGrid(backend, {
@@ -48,5 +49,22 @@ describeBackends('the store’s read orders', (backend) => {
       (await tx.probeCandidates(job as JobId, 'someone-else' as VolunteerKey, 2, 0)).map((c) => Number(c.workUnit.id)),
     );
     expect(read).toEqual(ids.slice(0, 2));
+  });
+
+  it('reads replicas in context lowest unit first, whatever the order of their leases', async () => {
+    // Two one-unit jobs; the second job's unit is leased first, so the lower unit has the higher lease.
+    const first = await grid.researcher.createSquareJob({ name: 'first' });
+    expect((await grid.researcher.addSquares(first, 1, 1)).status).toBe(200);
+    const second = await grid.researcher.createSquareJob({ name: 'second' });
+    expect((await grid.researcher.addSquares(second, 2, 1)).status).toBe(200);
+    const v = await SimVolunteer.create(grid.coordinator.url);
+    expect((await grid.researcher.request('POST', API.pause(first))).status).toBe(200);
+    const [early] = (await v.lease(1)).leases;
+    expect((await grid.researcher.request('POST', API.resume(first))).status).toBe(200);
+    const [late] = (await v.lease(1)).leases;
+    expect([early?.job, late?.job]).toEqual([second, first]);
+    const leases = [early!.lease, late!.lease].map((l) => leaseNumber(l as LeaseId));
+    const read = await inTx(async (tx) => (await tx.replicasInContext(leases)).map((r) => Number(r.replica.id)));
+    expect(read).toEqual([...leases].reverse());
   });
 });

@@ -230,7 +230,8 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
         .sized('inContext', chunk.length, `${IN_CONTEXT} WHERE r.id IN ($ROWS)`)
         .all(...chunk) as InContextRow[])
         rows.push(toInContext(row));
-    return rows;
+    // Lowest unit first over all the chunks, as the contract says (and Postgres locks them).
+    return rows.sort((a, b) => a.workUnit.id - b.workUnit.id || a.replica.id - b.replica.id);
   },
 
   async expiredInContext(now: number, limit: number): Promise<ReplicaInContext[]> {
