@@ -1,7 +1,7 @@
 // Leases of units the grid withdrew while keys held them (here a cancelled job's; a known answer found suspect in
 // known-answers.test.ts), over real HTTP on both stores, on a manual clock: the key's next heartbeat ends them and
-// tells its page to drop them, its room free at once, and one that runs out is no volunteer's error in its job's
-// tallies. Volunteers claim their addresses through X-Forwarded-For, so that the lease room holds them.
+// tells its page to drop them (those it names, or of a cancelled job it names), its room free at once, and one that
+// runs out is no volunteer's error in its job's tallies. Volunteers claim their addresses through X-Forwarded-For, so that the lease room holds them.
 import { API, type Lease, fromBase64 } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
@@ -76,6 +76,41 @@ describeBackends('leases of units the grid withdrew', (backend) => {
     expect(await grid.coordinator.sweep()).toBe(4);
     const states = await grid.db.query<{ state: string }>('SELECT state FROM replicas WHERE job = ?', [doomed]);
     expect(states.map((r) => r.state)).toEqual(['withdrawn', 'withdrawn', 'withdrawn']);
+  });
+
+  it('ends the key’s leases of a cancelled job at a heartbeat that names the job, none of them named, nothing renewed', async () => {
+    await start();
+    const v = await enrol(5);
+    const doomed = await job('doomed', 3);
+    const held = (await v.lease(4)).leases;
+    const kept = await job('kept', 4);
+    const [live] = (await v.lease(1)).leases as [Lease];
+    await cancel(doomed);
+
+    // The page asks about the jobs it holds units of, renewing nothing (no lease is past half its life).
+    clock.advance(5_000);
+    const ask = async (body: object) =>
+      (await v.post<{ leases: unknown[]; withdrawn?: string[] }>(API.heartbeat, body)).body;
+    expect(await ask({ leases: [], jobs: [doomed, kept] })).toEqual({
+      leases: [],
+      withdrawn: held.map((l) => l.lease),
+    });
+    // Ended as no one's error, the room free; the other job's lease is neither ended nor renewed.
+    expect(await v.stats()).toMatchObject({ leased: 4, returned: 3, errors: 0 });
+    const states = await grid.db.query<{ state: string; deadline: number }>(
+      'SELECT state, deadline FROM replicas WHERE volunteer = ? ORDER BY id',
+      [v.key],
+    );
+    expect(states.map((r) => r.state)).toEqual(['withdrawn', 'withdrawn', 'withdrawn', 'leased']);
+    expect(Number(states[3]?.deadline)).toBe(live.deadline);
+    // Asked again, nothing is left of them to end; a heartbeat that names no jobs is answered as it always was.
+    expect(await ask({ leases: [live.lease], jobs: [doomed] })).toEqual({
+      leases: [{ lease: live.lease, deadline: clock.now() + 60_000, state: 'leased' }],
+      withdrawn: [],
+    });
+    expect(await ask({ leases: [held[0]?.lease] })).toEqual({
+      leases: [{ lease: held[0]?.lease, deadline: null, state: 'withdrawn' }],
+    });
   });
 
   it('does not list a cancelled job’s lease that ran out as a volunteer’s error, as it does an active job’s', async () => {

@@ -108,6 +108,7 @@ export {
   LeasedJob,
   LeaseRequest,
   LeaseResponse,
+  MAX_HEARTBEAT_JOBS,
   MAX_LEASE_REQUEST,
   SubmitRequest,
   SubmitResponse,

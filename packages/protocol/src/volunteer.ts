@@ -166,8 +166,19 @@ export const LeaseResponse = z
   .meta({ id: 'LeaseResponse' });
 export type LeaseResponse = z.infer<typeof LeaseResponse>;
 
+/** Jobs a heartbeat may ask about: more than the jobs one page holds units of at once. */
+export const MAX_HEARTBEAT_JOBS = 64;
+
 export const HeartbeatRequest = z
-  .object({ leases: z.array(LeaseId).min(1).max(1000) })
+  .object({
+    /** Leases to renew (none: the heartbeat only asks about `jobs`). */
+    leases: z.array(LeaseId).max(1000),
+    /**
+     * The jobs the page holds units of: the answer's `withdrawn` names the key's leases of those of them the grid
+     * withdrew whole (a cancelled job's), so that a page learns of it within a heartbeat, not at a lease's half-life.
+     */
+    jobs: z.array(JobId).max(MAX_HEARTBEAT_JOBS).optional(),
+  })
   .meta({ id: 'HeartbeatRequest' });
 export const HeartbeatResponse = z
   .object({
@@ -178,6 +189,11 @@ export const HeartbeatResponse = z
      * state added later reaches older pages as one more ended lease.
      */
     leases: z.array(z.object({ lease: LeaseId, deadline: z.number().int().nullable(), state: z.string() })),
+    /**
+     * When the request named `jobs`: the key's leases of those the grid withdrew whole (a cancelled job's), not
+     * named in `leases`, ended now as `withdrawn`. The page drops them: not to start them, and to stop one running.
+     */
+    withdrawn: z.array(LeaseId).optional(),
   })
   .meta({ id: 'HeartbeatResponse' });
 

@@ -226,8 +226,17 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     },
     [auth, json],
     async (c, { body }) => {
-      const rows = await deps.store.heartbeat(c.get('volunteer'), body.leases.map(leaseNumber), deps.clock.now());
-      return c.json({ leases: rows.map((r) => ({ lease: leaseId(r.lease), deadline: r.deadline, state: r.state })) });
+      const answer = await deps.store.heartbeat(
+        c.get('volunteer'),
+        body.leases.map(leaseNumber),
+        deps.clock.now(),
+        body.jobs ?? [],
+      );
+      return c.json({
+        leases: answer.leases.map((r) => ({ lease: leaseId(r.lease), deadline: r.deadline, state: r.state })),
+        // Only to a page that asked about jobs: others see the answer they always did.
+        ...(body.jobs ? { withdrawn: answer.withdrawn.map(leaseId) } : {}),
+      });
     },
   );
 

@@ -44,7 +44,7 @@ import type {
   BatchSummary,
   CommittedUpload,
   LeaseOutcome,
-  HeartbeatRow,
+  HeartbeatAnswer,
   JobActivity,
   JobCounts,
   LeaseQuery,
@@ -255,8 +255,13 @@ export class CoordinatorStore implements Store {
     return this.#write(now, (ctx) => lease(ctx, q));
   }
 
-  heartbeat(volunteer: VolunteerKey, leases: readonly LeaseNumber[], now: number): Promise<HeartbeatRow[]> {
-    return this.#write(now, (ctx) => heartbeat(ctx, volunteer, leases));
+  heartbeat(
+    volunteer: VolunteerKey,
+    leases: readonly LeaseNumber[],
+    now: number,
+    jobs: readonly JobId[] = [],
+  ): Promise<HeartbeatAnswer> {
+    return this.#write(now, (ctx) => heartbeat(ctx, volunteer, leases, jobs));
   }
 
   release(volunteer: VolunteerKey, leases: readonly LeaseNumber[], now: number): Promise<number> {

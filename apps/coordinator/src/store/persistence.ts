@@ -213,6 +213,11 @@ export interface LeaseRows {
 
 export interface ResultRows {
   /**
+   * The key's open leases (leased, whatever their deadline) of these jobs, in context, locked until commit, lowest
+   * unit first (then lowest lease): those a heartbeat ends when their jobs were withdrawn whole (steps/heartbeat.ts).
+   */
+  leasedOfJobs(volunteer: VolunteerKey, jobs: readonly JobId[]): Promise<ReplicaInContext[]>;
+  /**
    * The replicas (those that exist) with their units and jobs' states, locked until commit, lowest unit first (then
    * lowest lease): the order Postgres locks them in, so that two transactions cannot lock them in turn crosswise.
    */

@@ -33,7 +33,10 @@ export const isKnownAnswer = (state: StoredWorkUnitState): boolean => state === 
  * key's next heartbeat ends it rather than renew it (steps/heartbeat.ts, steps/withdrawn.ts).
  */
 export const isWithdrawn = (unit: StoredWorkUnitState, job: JobState): boolean =>
-  unit === 'suspect' || job === 'cancelled';
+  unit === 'suspect' || isWithdrawnWhole(job);
+
+/** Whether the grid took back every unit of a job in this state (`isWithdrawn` of any unit of it): a cancelled job. */
+export const isWithdrawnWhole = (job: JobState): boolean => job === 'cancelled';
 
 export interface JobRecord {
   readonly id: JobId;

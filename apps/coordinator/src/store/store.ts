@@ -178,6 +178,12 @@ export interface HeartbeatRow {
   readonly state: ReplicaState | 'unknown';
 }
 
+/** A heartbeat's answer: one row per lease named, and the key's leases of withdrawn jobs it ended besides. */
+export interface HeartbeatAnswer {
+  readonly leases: readonly HeartbeatRow[];
+  readonly withdrawn: readonly LeaseNumber[];
+}
+
 /** The log's head as every coordinator of one grid signs it: the same size gives the same bytes. */
 export interface LogState {
   readonly size: number;
@@ -255,7 +261,13 @@ export interface Store {
 
   // volunteers
   lease(q: LeaseQuery, now: number): Promise<LeaseOutcome>;
-  heartbeat(volunteer: VolunteerKey, leases: readonly LeaseNumber[], now: number): Promise<HeartbeatRow[]>;
+  /** Renews these leases of the key's; ends its leases of those `jobs` the grid withdrew whole (steps/heartbeat.ts). */
+  heartbeat(
+    volunteer: VolunteerKey,
+    leases: readonly LeaseNumber[],
+    now: number,
+    jobs?: readonly JobId[],
+  ): Promise<HeartbeatAnswer>;
   /** Gives back the key's open leases among these (steps/release.ts); returns how many were. */
   release(volunteer: VolunteerKey, leases: readonly LeaseNumber[], now: number): Promise<number>;
   submit(volunteer: VolunteerKey, items: readonly SubmitItem[], now: number): Promise<Result<SubmitResponse>>;

@@ -1184,9 +1184,11 @@ export interface components {
                 deadline: number | null;
                 state: string;
             }[];
+            withdrawn?: string[];
         };
         HeartbeatRequest: {
             leases: string[];
+            jobs?: string[];
         };
         ReleaseResponse: {
             released: number;

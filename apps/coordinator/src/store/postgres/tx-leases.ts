@@ -207,6 +207,16 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
     return rows.map(toInContext);
   },
 
+  async leasedOfJobs(volunteer: VolunteerKey, jobs: readonly JobId[]): Promise<ReplicaInContext[]> {
+    if (jobs.length === 0) return [];
+    const rows = await db.q<InContextRow>(
+      `${IN_CONTEXT} WHERE r.volunteer = $1 AND r.state = 'leased' AND r.job = ANY($2::text[])
+       ORDER BY w.id, r.id FOR UPDATE OF r, w`,
+      [volunteer, [...jobs]],
+    );
+    return rows.map(toInContext);
+  },
+
   async expiredInContext(now: number, limit: number): Promise<ReplicaInContext[]> {
     const rows = await db.q<InContextRow>(
       `${IN_CONTEXT} WHERE r.state = 'leased' AND r.deadline < $1 ORDER BY r.deadline, r.id LIMIT $2 FOR UPDATE OF r, w SKIP LOCKED`,

@@ -234,6 +234,20 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
     return rows.sort((a, b) => a.workUnit.id - b.workUnit.id || a.replica.id - b.replica.id);
   },
 
+  async leasedOfJobs(volunteer: VolunteerKey, jobs: readonly JobId[]): Promise<ReplicaInContext[]> {
+    if (jobs.length === 0) return [];
+    // Each job's leases of the key, from replicas_job_leased (job, volunteer): no index follows a key's leases alone.
+    return (
+      db
+        .sized(
+          'leasedOfJobs',
+          jobs.length,
+          `${IN_CONTEXT} WHERE r.job IN ($ROWS) AND r.volunteer = ? AND r.state = 'leased' ORDER BY w.id, r.id`,
+        )
+        .all(...jobs, volunteer) as InContextRow[]
+    ).map(toInContext);
+  },
+
   async expiredInContext(now: number, limit: number): Promise<ReplicaInContext[]> {
     return (
       db
