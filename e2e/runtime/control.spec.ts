@@ -108,6 +108,59 @@ test('a kernel that never finishes is killed at its time budget, reported as an 
     expect(fromBase64(r.output!)).toEqual(inputs[Number(r.tag!.split('-')[1])]);
 });
 
+test('a unit of a job cancelled while it computes is stopped within seconds, not at its budget, and the page goes on', async ({
+  browser,
+}) => {
+  // A unit that would run its whole 5-minute budget, in a 10-minute lease: no heartbeat is due for 5 minutes.
+  const doomed = await abiJob('loop', {
+    name: 'cancelled while it runs',
+    timeBudgetMs: 300_000,
+    leaseSeconds: 600,
+    redundancy: single,
+    adaptive: noAdaptive,
+  });
+  await grid.researcher.addWorkUnits(doomed, [{ input: new Uint8Array(16).fill(1), tag: 'doomed' }]);
+  const page = await volunteer(browser, { backends: { wgsl: 'wasm' } });
+  await expect.poll(async () => (await volunteerStatus(page)).current?.job, { timeout: 30_000 }).toBe(doomed);
+  // Work of another job waits for the page meanwhile.
+  const copy = await abiJob('copy', { name: 'copies after', redundancy: single, adaptive: noAdaptive });
+  const inputs = [5, 6, 7].map((v) => new Uint8Array(16).fill(v));
+  await grid.researcher.addWorkUnits(
+    copy,
+    inputs.map((input, i) => ({ input, tag: `copy-${i}` })),
+  );
+
+  // When the worker is ended, on the clock the worker's spans are on.
+  await page.evaluate(() => {
+    const w = window as unknown as HarnessWindow;
+    (w.state.volunteer as import('@bricolage/runtime').Volunteer).on('worker-restarted', () => {
+      w.state.restartedAt ??= performance.timeOrigin + performance.now();
+    });
+  });
+  const cancelled = Date.now();
+  await grid.researcher.cancel(doomed);
+  // The page asks about its jobs every 10 s: the unit is stopped (its worker ended) within that and a check.
+  await expect.poll(async () => (await volunteerStatus(page)).workerRestarts, { timeout: 20_000 }).toBe(1);
+  const stoppedMs = Date.now() - cancelled;
+  await waitValidated(grid, copy, 3, [page], 60_000);
+  // What a stop costs: from the worker's end to the first unit computed on the next one (its start, the job
+  // prepared again, the unit run), from the worker's own clock (ABORT_WORTH_MS in pipeline.ts).
+  const events = await volunteerEvents(page);
+  const restartedAt = await page.evaluate(() => (window as unknown as HarnessWindow).state.restartedAt as number);
+  const firstAfter = events.find((e) => e.type === 'computed' && e.job === copy);
+  console.log(
+    `cancel → unit stopped: ${stoppedMs} ms; worker ended → next unit computed: ${Math.round(
+      (firstAfter?.endedAt as number) - restartedAt,
+    )} ms`,
+  );
+  // Stopped, not timed out or failed; nothing of it was sent; the copies computed on the new worker.
+  expect(events.filter((e) => e.type === 'failed')).toEqual([]);
+  expect(await volunteerStatus(page)).toMatchObject({ counts: { failed: 0 } });
+  expect((await grid.researcher.results(doomed)).filter((r) => r.output)).toEqual([]);
+  for (const r of await grid.researcher.results(copy))
+    expect(fromBase64(r.output!)).toEqual(inputs[Number(r.tag!.split('-')[1])]);
+});
+
 test('a WebGPU device lost mid-dispatch loses no work unit and submits no wrong result', async ({ browser }) => {
   const params = { limit: 8 * 2 ** 20, segment: 2 ** 20 };
   const job = await grid.researcher.createJob(await buildJob(primes, params), { name: 'primes, device loss' });

@@ -92,6 +92,37 @@ describe('compute host', () => {
     expect(workers).toBe(2);
   });
 
+  it('stops one unit of a call alone: the worker is ended once, those after it come back restarted', async () => {
+    const restarts: string[] = [];
+    const host = new ComputeHost({ config: {}, createWorker: standIn([]), onRestart: (why) => restarts.push(why) });
+    // The first unit ends; the second never would; the third waits behind it.
+    const stops = [1, 99, 3].map(() => new AbortController());
+    const outcomes = host.runMany(
+      'job',
+      [1, 99, 3].map((b) => new Uint8Array([b])),
+      5000,
+      stops.map((s) => s.signal),
+    );
+    expect(await outcomes[0]).toMatchObject({ ok: true });
+    // Its lease withdrawn, and the unit behind it's too, together: one worker ended for both.
+    stops[1]!.abort();
+    stops[2]!.abort();
+    expect(await outcomes[1]).toMatchObject({ ok: false, code: 'aborted' });
+    expect(await outcomes[2]).toMatchObject({ ok: false, code: 'aborted' });
+    expect(restarts).toEqual(['computation aborted']);
+    // A unit stopped alone leaves the units behind it to run again on the next worker.
+    const stop = new AbortController();
+    const [alone, after] = host.runMany('job', [new Uint8Array([99]), new Uint8Array([5])], 5000, [
+      stop.signal,
+      new AbortController().signal,
+    ]);
+    stop.abort();
+    expect(await alone).toMatchObject({ ok: false, code: 'aborted' });
+    expect(await after).toMatchObject({ ok: false, code: 'restarted' });
+    expect(restarts).toHaveLength(2);
+    host.close();
+  });
+
   it("starts a call's time budget when the call before it ends, on a worker just started too", async () => {
     const host = new ComputeHost({ config: {}, createWorker: standIn([]) });
     // The first call takes 300 ms; the second's 200 ms budget is its own unit's, not the wait behind the first.

@@ -144,13 +144,14 @@ export class ComputeHost {
   /**
    * Runs several work units of one job in one call to the worker, which computes them back to back and
    * tells each outcome as it ends: one outcome per input, each held to its own `budgetMs` exactly as
-   * `run` holds one (a stuck unit times out alone; those after it come back `restarted`).
+   * `run` holds one (a stuck unit times out alone; those after it come back `restarted`). `signal` aborts
+   * them all, or, one per input, each unit alone (those after it come back `restarted` too).
    */
   runMany(
     job: string,
     inputs: readonly Uint8Array[],
     budgetMs: number,
-    signal?: AbortSignal,
+    signal?: AbortSignal | readonly AbortSignal[],
   ): Promise<ComputeOutcome | Interrupted>[] {
     const told = inputs.map(() => {
       let tell: (outcome: ComputeOutcome) => void = () => undefined;
@@ -203,7 +204,8 @@ export class ComputeHost {
       });
       return sentTo;
     })();
-    return told.map((t, i) => this.#budgeted(posted, t.promise, slots[i]!, budgetMs, signal));
+    const signalOf = (i: number): AbortSignal | undefined => (signal instanceof AbortSignal ? signal : signal?.[i]);
+    return told.map((t, i) => this.#budgeted(posted, t.promise, slots[i]!, budgetMs, signalOf(i)));
   }
 
   /** A place in the chain of time budgets: `previous` settles when the unit before it has settled. */
@@ -236,7 +238,7 @@ export class ComputeHost {
       const sent = await posted;
       generation = sent.generation;
       gone = watchEnd(sent.end);
-      if ((await Promise.race([previous, aborted])) === 'aborted') return this.#abort();
+      if ((await Promise.race([previous, aborted])) === 'aborted') return this.#abort(generation);
       if (generation !== this.#generation)
         return { ok: false, code: 'restarted', message: 'the worker was replaced before this work unit started' };
       const budget = new Promise<'timeout'>((resolve) => {
@@ -251,7 +253,7 @@ export class ComputeHost {
           message: `the kernel ran past its time budget of ${budgetMs} ms and was killed`,
         };
       }
-      if (outcome === 'aborted') return this.#abort();
+      if (outcome === 'aborted') return this.#abort(generation);
       if (!outcome.ok && outcome.code === 'device_lost') this.#losses++;
       return outcome;
     } catch (error) {
@@ -268,8 +270,9 @@ export class ComputeHost {
     }
   }
 
-  #abort(): Interrupted {
-    this.restart('computation aborted');
+  /** Ends the worker the aborted unit was sent to, once: several units aborted together restart it once. */
+  #abort(generation: number): Interrupted {
+    if (generation === this.#generation) this.restart('computation aborted');
     return { ok: false, code: 'aborted', message: 'the computation was aborted' };
   }
 

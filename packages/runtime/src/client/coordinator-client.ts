@@ -124,8 +124,11 @@ export class CoordinatorClient {
     return this.#authed(API.lease, leaseAnswer, { method: 'POST', json: request, accept: LEASE_FRAME_ACCEPT });
   }
 
-  heartbeat(leases: readonly string[]): Promise<ClientResult<HeartbeatReply>> {
-    return this.#authed(API.heartbeat, HeartbeatResponse, { method: 'POST', json: { leases } });
+  heartbeat(leases: readonly string[], jobs?: readonly string[]): Promise<ClientResult<HeartbeatReply>> {
+    return this.#authed(API.heartbeat, HeartbeatResponse, {
+      method: 'POST',
+      json: { leases, ...(jobs ? { jobs } : {}) },
+    });
   }
 
   /**

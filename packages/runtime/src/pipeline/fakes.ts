@@ -115,6 +115,8 @@ export async function pipelineFor(
     resume?: boolean;
     outbox?: Outbox;
     pausedHoldMs?: number;
+    heartbeatCheckMs?: number;
+    jobCheckMs?: number;
   } = {},
 ) {
   const outbox = extra.outbox ?? new MemoryOutbox();
@@ -225,10 +227,10 @@ export function oneMillisecondUnits(log: string[], t: { t: number }): { compute:
     },
     runMany(jobId, inputs, budget, signal) {
       calls.push(inputs.length);
-      return inputs.map(async (input) => {
+      return inputs.map(async (input, i) => {
         const startedAt = t.t;
         t.t += 1;
-        const outcome = await inner.run(jobId, input, budget, signal);
+        const outcome = await inner.run(jobId, input, budget, signal instanceof AbortSignal ? signal : signal?.[i]);
         return outcome.ok ? { ...outcome, startedAt, endedAt: startedAt + 1 } : outcome;
       });
     },

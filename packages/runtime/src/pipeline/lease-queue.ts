@@ -1,6 +1,6 @@
 // The work units leased ahead of the compute loop: asking the coordinator for more when the queue runs
-// low, getting the first few ready (input fetched, job prepared in the worker) while others compute,
-// and renewing the leases held. The compute loop (pipeline.ts) takes them from the front.
+// low, and getting the first few ready (input fetched, job prepared in the worker) while others compute.
+// The compute loop (pipeline.ts) takes them from the front; lease-renewal.ts keeps their leases.
 import type { BackendClass, Capabilities, LeaseAnswer, LeaseRequest, LeasedJob, LeasedUnit } from '@bricolage/protocol';
 import { MAX_LEASE_REQUEST, fromBase64, sha256Hex } from '@bricolage/protocol';
 import { leasedBackend } from '../capabilities';
@@ -16,7 +16,8 @@ import type { Outbox } from '../outbox';
 export interface LeaseClient {
   lease(request: LeaseRequest): Promise<ClientResult<LeaseAnswer>>;
   blob(hash: string): Promise<ClientResult<Uint8Array>>;
-  heartbeat(leases: readonly string[]): Promise<ClientResult<HeartbeatReply>>;
+  /** Renews `leases`; with `jobs`, also learns which of the key's leases of them were withdrawn (lease-renewal.ts). */
+  heartbeat(leases: readonly string[], jobs?: readonly string[]): Promise<ClientResult<HeartbeatReply>>;
   /** Gives leases back in requests that outlive the page (coordinator-client.ts). */
   releaseOnLeave?(leases: readonly string[], budget: LeaveBudget): void;
 }
@@ -376,32 +377,6 @@ export class LeaseQueue {
       if (attempt >= 4 || !this.#o.running())
         return { ok: false, code: 'skip', message: `input ${hash} unavailable: ${blob.error.message}` };
       await this.#o.sleep(backoffDelay(attempt));
-    }
-  }
-
-  /**
-   * Renews those of `held` past half their life, and marks those the coordinator no longer holds for
-   * us as gone.
-   */
-  async renew(held: Iterable<Work>): Promise<void> {
-    const now = this.#o.clock.now();
-    const due = [...held].filter((w) => !w.gone && now > w.leasedAt + (w.deadline - w.leasedAt) / 2);
-    // The coordinator takes at most 1000 leases per heartbeat.
-    for (let i = 0; i < due.length; i += 1000) {
-      const batch = due.slice(i, i + 1000);
-      const answer = await this.#o.client.heartbeat(batch.map((w) => w.lease.lease));
-      if (!answer.ok) {
-        this.#o.emit({ type: 'warning', message: `heartbeat failed: ${answer.error.message}` });
-        return;
-      }
-      const rows = new Map(answer.value.leases.map((r) => [r.lease as string, r]));
-      for (const work of batch) {
-        const row = rows.get(work.lease.lease);
-        if (row?.deadline != null) {
-          work.leasedAt = now;
-          work.deadline = row.deadline;
-        } else if (row) work.gone = `the coordinator reports the lease as ${row.state}`;
-      }
     }
   }
 }

@@ -14,12 +14,15 @@ export interface PipelineCompute {
   prepare(job: string, spec: LeasedJob['spec'], backend: BackendClass, assets: AssetSource): Promise<PrepareOutcome>;
   /** May be called again before the previous run settled: runs execute in call order. */
   run(job: string, input: Uint8Array, budgetMs: number, signal?: AbortSignal): Promise<ComputeOutcome | Interrupted>;
-  /** Several units of one job in one call, each with its own outcome and budget (ComputeHost.runMany). */
+  /**
+   * Several units of one job in one call, each with its own outcome and budget (ComputeHost.runMany), and its own
+   * abort signal when given one per input.
+   */
   runMany?(
     job: string,
     inputs: readonly Uint8Array[],
     budgetMs: number,
-    signal?: AbortSignal,
+    signal?: AbortSignal | readonly AbortSignal[],
   ): Promise<ComputeOutcome | Interrupted>[];
 }
 
@@ -44,6 +47,8 @@ export interface PipelineOptions {
   readonly maxIdleWaitMs?: number;
   /** How often held leases are checked for renewal. */
   readonly heartbeatCheckMs?: number;
+  /** How often the jobs of the units held are asked about, at a check (lease-renewal.ts JOB_CHECK_MS). */
+  readonly jobCheckMs?: number;
   /** How long a pause keeps the units fetched ahead before they are given back (default 15 s). */
   readonly pausedHoldMs?: number;
   readonly clock?: PipelineClock;

@@ -3,6 +3,8 @@
 import type { BackendClass, Capabilities } from '@bricolage/protocol';
 import { IN_FLIGHT } from '../compute/api';
 import { LeaseQueue, type Work } from './lease-queue';
+import { LeaseRenewal } from './lease-renewal';
+import { UnitStops } from './unit-stops';
 import { OutcomeRecorder } from './outcome-recorder';
 import { ComputeTimes } from './compute-times';
 import { batchSize, handoffSize, leaseDepth, readyDepth } from './pacing';
@@ -36,7 +38,9 @@ export class Pipeline {
   #running = false;
   #paused = false;
   #loop: Promise<void> | null = null;
-  #abort = new AbortController();
+  readonly #renewal: LeaseRenewal;
+  /** Stops each unit handed to the worker alone: on stop('now'), or once its lease is withdrawn. */
+  readonly #stops = new UnitStops();
   #heartbeat: ReturnType<typeof setInterval> | null = null;
   readonly #hold: PauseHold;
   #current: (Work & { backend: BackendClass }) | null = null;
@@ -98,6 +102,12 @@ export class Pipeline {
       },
       ahead: () => this.#readyAhead(),
       ...(options.resume ? { resume: options.outbox } : {}),
+    });
+    this.#renewal = new LeaseRenewal({
+      client: options.client,
+      clock: this.#clock,
+      emit: options.emit,
+      ...(options.jobCheckMs !== undefined ? { jobCheckMs: options.jobCheckMs } : {}),
     });
     this.#posting = { queue: this.#queue, clock: this.#clock, compute: options.compute, assets: options.assets };
     this.#finishing = {
@@ -241,7 +251,6 @@ export class Pipeline {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#abort = new AbortController();
     this.#startedAt = this.#clock.monotonic();
     this.#heartbeat = setInterval(() => this.#renewLeases(), this.#o.heartbeatCheckMs ?? 5000);
     this.#loop = this.#run().catch((error: Error) => {
@@ -264,7 +273,7 @@ export class Pipeline {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     this.#heartbeat = null;
     this.#hold.end();
-    if (mode === 'now') this.#abort.abort();
+    if (mode === 'now') this.#stops.stopAll(this.#inWorker);
     this.#sleeps.wakeAll();
     await this.#loop;
     this.#queue.giveBack();
@@ -283,7 +292,7 @@ export class Pipeline {
       // Counted as the worker's from the moment they leave the queue: a page that goes while they are being
       // made ready (their input checked, their job prepared) gives them back too, instead of holding them.
       for (const work of works) this.#inWorker.add(work);
-      const started = posted.then(() => postWorks(works, this.#posting, this.#abort.signal));
+      const started = posted.then(() => postWorks(works, this.#posting, (work) => this.#stops.signal(work)));
       posted = started;
       for (const i of works.keys()) inWorker.push(started.then((all) => all[i]!));
       this.#refill();
@@ -391,9 +400,13 @@ export class Pipeline {
     }
   }
 
-  /** Renews leases past half their life, and forgets those the coordinator no longer holds for us. */
+  /**
+   * Renews leases past half their life, asks every few seconds whether their jobs were withdrawn, and forgets those
+   * the coordinator no longer holds for us, stopping those in the worker that would run on for long.
+   */
   async #renewLeases(): Promise<void> {
     if (this.#paused) return;
-    await this.#queue.renew([...this.#queue.held, ...this.#inWorker]);
+    const gone = await this.#renewal.renew([...this.#queue.held, ...this.#inWorker]);
+    this.#stops.stopGone(gone, this.#inWorker, (job) => this.#times.speeds.msPerUnit(job));
   }
 }

@@ -23,6 +23,12 @@ export class JobSpeeds {
     if (this.#jobs.size > KEPT) this.#jobs.delete(this.#jobs.keys().next().value as string);
   }
 
+  /** The job's measured time per unit (ms), or null before a unit of it past the first was measured. */
+  msPerUnit(job: string): number | null {
+    const ms = this.#jobs.get(job)?.ms;
+    return ms === undefined || Number.isNaN(ms) ? null : ms;
+  }
+
   /** Units per second on each job measured enough, at `duty` (a throttled device computes part of the time). */
   report(duty: number): JobSpeed[] {
     const speeds: JobSpeed[] = [];

@@ -36,8 +36,10 @@ export async function recordOutcome(ran: Ran, deps: FinishDeps): Promise<number>
   const { job } = work;
   if (isInterrupted(outcome)) {
     deps.inWorker.delete(work);
+    // Stopped, or never ran, once no longer ours (its lease withdrawn): said, and not run again.
+    if (work.gone) deps.outcomes.skip(work, work.gone);
     // Never ran (another work unit's timeout replaced the worker): run it again on the new worker.
-    if (outcome.code === 'restarted' && deps.running()) deps.queue.unshift(work);
+    else if (outcome.code === 'restarted' && deps.running()) deps.queue.unshift(work);
     return 0;
   }
   if (work.gone) {

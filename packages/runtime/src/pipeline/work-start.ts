@@ -82,7 +82,11 @@ export interface PostDeps extends StartDeps {
  * them after any before them: several in one call when the compute side can, so that the worker goes
  * from one to the next without a message in between.
  */
-export async function postWorks(works: readonly Work[], deps: PostDeps, signal: AbortSignal): Promise<Started[]> {
+export async function postWorks(
+  works: readonly Work[],
+  deps: PostDeps,
+  signalOf: (work: Work) => AbortSignal,
+): Promise<Started[]> {
   const { compute } = deps;
   const checked = await Promise.all(works.map((work) => checkStart(work, deps)));
   const runnable = checked.filter((c): c is Runnable => 'input' in c);
@@ -90,10 +94,12 @@ export async function postWorks(works: readonly Work[], deps: PostDeps, signal: 
   // Copies go to the worker (transferred, so detached here): the originals stay for a re-run.
   const inputs = runnable.map((r) => r.input.slice());
   const job = works[0]!.job;
+  // Each unit may be stopped alone (its lease withdrawn while it runs: pipeline.ts).
+  const signals = runnable.map((r) => signalOf(r.work));
   const outcomes =
     runnable.length > 1 && compute.runMany
-      ? compute.runMany(job.id, inputs, job.timeBudgetMs, signal)
-      : inputs.map((input) => compute.run(job.id, input, job.timeBudgetMs, signal));
+      ? compute.runMany(job.id, inputs, job.timeBudgetMs, signals)
+      : inputs.map((input, i) => compute.run(job.id, input, job.timeBudgetMs, signals[i]));
   let next = 0;
   return checked.map((c) =>
     'input' in c ? { kind: 'run', work: c.work, backend: c.backend, issuedAt, outcome: outcomes[next++]! } : c,
