@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runScenario } from './engine';
 import type { Grid } from './grid';
 import { ModelGrid } from './model/model-grid';
-import { POLICIES, type Policy, withoutRetake } from './policies';
+import { POLICIES, type Policy, withoutRetake, withRetakeOnce } from './policies';
 import { CoordinatorGrid } from './real-grid';
 import { jsonLine } from './report';
 import { scenarios } from './scenarios';
@@ -57,16 +57,23 @@ describe('adversary simulation', () => {
     expect(hardened.wrong).toBe(0);
   });
 
-  it('leaves a small flaky grid stalled, and the retake rule leaves it far fewer units it cannot finish', async () => {
+  it('finishes a small flaky grid with retakes that wait longer each time, where none or one leave it stalled', async () => {
     // Four flakers: a unit is stuck once fewer than two of them returned a result for it, which each does with
-    // probability 1/2 without retakes (5 units in 16 stuck) and 3/4 with one retake (13 in 256): not none, so still a stall.
+    // probability 1/2 without retakes (5 units in 16 stuck), 3/4 with one retake (13 in 256): not none, so still a
+    // stall; with up to four, 31/32 (about 1 in 8,000).
     const left = (r: { units: number; validated: number; failed: number }) => r.units - r.validated - r.failed;
     const before = withoutRetake(policy('quorum-2'));
-    const today = await run('small flaky grid', before, new ModelGrid(before, 7));
+    const once = withRetakeOnce(policy('quorum-2'));
+    const none = await run('small flaky grid', before, new ModelGrid(before, 7));
+    const one = await run('small flaky grid', once, new ModelGrid(once, 7));
     const retaking = await run('small flaky grid', policy('quorum-2'), new ModelGrid(policy('quorum-2'), 7));
-    expect(today.minutes).toBeNull();
-    expect(left(today)).toBeGreaterThan(0.2 * today.units);
-    expect(left(retaking)).toBeLessThan(left(today) / 3);
+    expect(none.minutes).toBeNull();
+    expect(left(none)).toBeGreaterThan(0.2 * none.units);
+    expect(one.minutes).toBeNull();
+    expect(left(one)).toBeLessThan(left(none) / 3);
+    expect(retaking.minutes).not.toBeNull();
+    expect(left(retaking)).toBe(0);
+    expect(retaking.wrong).toBe(0);
   });
 
   it('prints one JSON line with the figures the issue asks for', async () => {

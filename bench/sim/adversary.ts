@@ -3,12 +3,13 @@
 // the default: it runs the coordinator's rules for the policies that ship, and reaches 10^5 units in minutes)
 // and, with --grid coordinator or both, on the real coordinator over HTTP where the policy ships (hours at the
 // default scale). --without-retake runs the policies with the retake rule off, as before it shipped (policies.ts
-// `retake`; on the model only), or name a policy NAME-no-retake to run it beside the plain one. Prints a table, or one JSON line (--json).
+// `retake`; on the model only), or name a policy NAME-no-retake to run it beside the plain one
+// (NAME-retake-once: one retake per key and unit, the rule of 2026-12-04). Prints a table, or one JSON line (--json).
 import { parseArgs } from 'node:util';
 import { type RunResult, runScenario } from './engine';
 import type { Grid } from './grid';
 import { ModelGrid } from './model/model-grid';
-import { POLICIES, type Policy, withoutRetake } from './policies';
+import { POLICIES, type Policy, withoutRetake, withRetakeOnce } from './policies';
 import { CoordinatorGrid } from './real-grid';
 import { jsonLine, table } from './report';
 import { DEFAULT_SCALE, type Scale, scenarios } from './scenarios';
@@ -18,7 +19,8 @@ const USAGE = `usage: npm run sim:adversary -- [--scenarios a,b] [--policies x,y
 scenarios: ${scenarios(DEFAULT_SCALE)
   .map((s) => s.name)
   .join(', ')}
-policies: ${POLICIES.map((p) => p.name).join(', ')}; each also as NAME-no-retake (the retake rule off, model only)`;
+policies: ${POLICIES.map((p) => p.name).join(', ')}; each also as NAME-no-retake (the retake rule off, model only)
+  or NAME-retake-once (one retake per key and unit, as on 2026-12-04; model only)`;
 
 const { values } = parseArgs({
   options: {
@@ -65,7 +67,9 @@ const pick = <T extends { name: string }>(all: readonly T[], list: string | unde
 };
 const chosenScenarios = pick(scenarios(scale), values.scenarios, 'scenario');
 const chosenPolicies = (
-  values.policies ? pick([...POLICIES, ...POLICIES.map(withoutRetake)], values.policies, 'policy') : [...POLICIES]
+  values.policies
+    ? pick([...POLICIES, ...POLICIES.map(withoutRetake), ...POLICIES.map(withRetakeOnce)], values.policies, 'policy')
+    : [...POLICIES]
 ).map((p) => (values['without-retake'] && p.retake ? withoutRetake(p) : p));
 if (!['both', 'coordinator', 'model'].includes(values.grid)) {
   console.error(`--grid must be both, coordinator or model\n${USAGE}`);

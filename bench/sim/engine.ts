@@ -4,6 +4,7 @@
 // and Sybils farm it. Then it counts what the researcher received: wrong results among the validated ones,
 // results computed per validated unit, failed units, and simulated time.
 import { seededRandom, type Random } from '../../apps/coordinator/src/clock';
+import { retakeWaitPeriods } from '../../apps/coordinator/src/rules/assignment';
 import { square, squareInput } from '../../apps/coordinator/src/testing/fixtures';
 import { answer, Cabal, type Role, type SimVolunteer } from './behaviours';
 import type { Grid, Member, Returned, UploadUnit } from './grid';
@@ -14,9 +15,14 @@ export const ROUND_MS = 60_000;
 /**
  * Rounds without an accepted result after which a job counts as stalled: more than two lease lifetimes (2 × 21
  * minutes), the longest a key may keep a unit from the others when it retakes it (policies.ts `retake`), so
- * that a job waiting out a hoarder's retakes is not taken for one that no key may finish.
+ * that a job waiting out a hoarder's retakes is not taken for one that no key may finish; plus, under the retake
+ * rule, its longest wait (`stallRounds`), so that a unit waiting for its last retake is not taken for one either.
  */
 const STALL_ROUNDS = 60;
+/** The jobs' lease period (policies.ts jobRequest `leaseSeconds`), in rounds. */
+const LEASE_ROUNDS = 10;
+const stallRounds = (policy: Policy): number =>
+  STALL_ROUNDS + (policy.retake ? retakeWaitPeriods(policy.retake.most, policy.retake) * LEASE_ROUNDS : 0);
 const MAX_ROUNDS = 2000;
 /** Known-answer units: one per this many ordinary units (as the demo's primes job has them). */
 const PROBE_EVERY = 25;
@@ -71,7 +77,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
   let nextAddress = volunteers.length;
   if (scenario.warmup > 0 && hasHistory(policy)) {
     await grid.startJob(makeUnits(Math.ceil((scale.volunteers * scenario.warmup) / 2), 0, policy));
-    await play(grid, volunteers, scenario, random, null, WARMUP_PACE);
+    await play(grid, volunteers, scenario, random, null, stallRounds(policy), WARMUP_PACE);
   }
   for (const v of volunteers) if (v.cabal && v.role === 'defector') v.cabal.defecting = true;
   const base = 400_000_000;
@@ -81,7 +87,7 @@ export async function runScenario(o: RunOptions): Promise<RunResult> {
     served: null,
     address: () => addressOf(nextAddress++),
   };
-  const played = await play(grid, volunteers, scenario, random, newcomer);
+  const played = await play(grid, volunteers, scenario, random, newcomer, stallRounds(policy));
   const found = await grid.results();
   let validated = 0;
   let failed = 0;
@@ -126,6 +132,7 @@ async function play(
   scenario: Scenario,
   random: Random,
   newcomer: Newcomer | null,
+  stall: number,
   pace = 1,
 ): Promise<{ rounds: number; results: number; finished: boolean }> {
   let results = 0;
@@ -145,7 +152,7 @@ async function play(
     await grid.advance(ROUND_MS);
     if (await grid.finished()) return { rounds: round + 1, results, finished: true };
     quiet = accepted > 0 ? 0 : quiet + 1;
-    if (quiet >= STALL_ROUNDS) return { rounds: round + 1, results, finished: false };
+    if (quiet >= stall) return { rounds: round + 1, results, finished: false };
   }
   return { rounds: MAX_ROUNDS, results, finished: false };
 }

@@ -10,7 +10,12 @@
 // rules/reputation.ts; the shipped policies run that on the model too (`results: 'coordinator'`), so the model
 // can take the figures to sizes HTTP cannot reach. `adaptive-copies` and `id-order` keep what ran before.
 import type { CreateJobRequest } from '@bricolage/protocol';
-import { type SeparationPolicy, DEFAULT_SEPARATION } from '../../apps/coordinator/src/rules/assignment';
+import {
+  DEFAULT_RETAKE,
+  DEFAULT_SEPARATION,
+  type RetakeRule,
+  type SeparationPolicy,
+} from '../../apps/coordinator/src/rules/assignment';
 import type { CredibilityPolicy } from '../../apps/coordinator/src/rules/credibility';
 import { DEFAULT_ERROR_BUDGET, type ErrorBudgetPolicy } from '../../apps/coordinator/src/rules/error-budget';
 import { DEFAULT_LEASE_ROOM, type LeaseRoomPolicy } from '../../apps/coordinator/src/rules/lease-limits';
@@ -68,19 +73,20 @@ export interface Policy {
    */
   readonly results?: 'coordinator' | 'proposed';
   /**
-   * The retake rule (`hardened` leasing only; model/retake.ts), as the coordinator leases: a key may be leased a
-   * second replica of a unit whose first it gave back or let run out (never one it returned a result or an error
-   * for), once, a lease period after, and only when the ordinary draw gave it nothing of the job; known answers
-   * never. Off: every replica ties its key to its unit for good, as the coordinator did before 2026-12-04 (a grid
-   * of few keys could be left with a unit none of them may take).
+   * The retake rule (`hardened` leasing only; model/retake.ts), as the coordinator leases: a key may be leased
+   * another replica of a unit whose replicas of its own it all gave back or let run out (never after a result or an
+   * error), up to `most` times, the k-th after its wait (rules/assignment.ts RetakeRule), and only when the
+   * ordinary draw gave it nothing of the job; known answers never. Absent: every replica ties its key to its unit
+   * for good, as the coordinator did before 2026-12-04 (a grid of few keys could be left with a unit none of them
+   * may take).
    */
-  readonly retake?: boolean;
+  readonly retake?: RetakeRule;
 }
 
 /** The coordinator's leasing (steps/lease.ts, steps/draw.ts, steps/heartbeat.ts), with its default settings. */
 const today = {
   leasing: 'hardened' as const,
-  retake: true,
+  retake: DEFAULT_RETAKE,
   separation: DEFAULT_SEPARATION,
   leaseRoom: DEFAULT_LEASE_ROOM,
   maxTotalResults: 6,
@@ -171,7 +177,7 @@ export const POLICIES: readonly Policy[] = [
       "Sarmenta's credibility-based voting (f = 0.2, error ≤ 10^-4), fresh known answers in 10 % of leases, blacklisting",
     shipped: false,
     leasing: 'hardened',
-    retake: true,
+    retake: DEFAULT_RETAKE,
     minQuorum: 1,
     maxTotalResults: 12,
     maxErrorResults: 3,
@@ -190,7 +196,7 @@ export const POLICIES: readonly Policy[] = [
       'phase 2 default: quorum 2, trust from known answers that fades and is lost at once, re-checks, separation, error budget, lease limits',
     shipped: false,
     leasing: 'hardened',
-    retake: true,
+    retake: DEFAULT_RETAKE,
     minQuorum: 2,
     maxTotalResults: 6,
     maxErrorResults: 3,
@@ -228,5 +234,14 @@ export function jobSettings(p: Policy): Partial<CreateJobRequest> {
 
 /** The policy with the retake rule off, as before it shipped, named apart so that both show in one table (model only). */
 export function withoutRetake(p: Policy): Policy {
-  return { ...p, name: `${p.name}-no-retake`, shipped: false, retake: false };
+  const { retake: _off, ...rest } = p;
+  return { ...rest, name: `${p.name}-no-retake`, shipped: false };
+}
+
+/**
+ * The policy with the retake rule of the sixth session (2026-12-04): one retake per key and unit, a lease period
+ * after, named apart so that both show in one table (model only).
+ */
+export function withRetakeOnce(p: Policy): Policy {
+  return { ...p, name: `${p.name}-retake-once`, shipped: false, retake: { most: 1, growth: 'doubling' } };
 }

@@ -283,8 +283,9 @@ describeBackends('a random life of a grid', (backend) => {
     }
 
     // The end: liars and deserters leave; the rest resume what is paused and work until nothing is left. Newcomers
-    // join as a grid's do: a key retakes a unit whose lease it let run out once only (steps/lease.ts), so a unit
-    // whose leases ran out twice with every key here waits for a key it never had.
+    // join as a grid's do: a key retakes a unit whose leases it let run out a few times only, each after a longer
+    // wait (steps/lease.ts, rules/assignment.ts RetakeRule), so a unit whose leases ran out that often with every
+    // key here waits for a key it never had.
     for (const job of jobs.filter((j) => j.state === 'paused')) {
       answered('resume', (await job.by().request('POST', API.resume(job.id))).status);
       job.state = 'active';

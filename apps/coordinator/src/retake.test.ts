@@ -1,9 +1,10 @@
-// A key may be leased a unit a second time, once, when its first lease of it came back with no answer (given back
-// or run out) a whole lease period ago, and only when nothing else of the job is left for it. Before, any replica tied a key to its unit
-// for good, so a grid of few keys (a lab's farm, two machines whose pages come and go) could be left with units
-// none of them might take and a job that never completed (found by grid-life.test.ts). Unbounded, the same freedom
-// let a hoarder hold the same units again and again (BENCHMARKS.md, Adversaries): hence once, as a fallback, and
-// after a lease period in which any other key could take the unit.
+// A key may be leased a unit again when every lease of it it held came back with no answer (given back or run out),
+// a few times at most, the k-th time 2^(k-1) lease periods after its previous lease of it ended, and only when
+// nothing else of the job is left for it. Before, any replica tied a key to its unit for good, so a grid of few keys
+// (a lab's farm, two machines whose pages come and go) could be left with units none of them might take and a job
+// that never completed (found by grid-life.test.ts); with one retake, four keys that keep losing leases still were
+// (BENCHMARKS.md, Adversaries). Unbounded and at once, the same freedom let a hoarder hold the same units again and
+// again: hence a fallback, after waits in which any other key could take the unit, growing, and capped.
 import { API, type Lease, fromBase64 } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
@@ -43,10 +44,10 @@ describeBackends('retaking a unit', (backend) => {
   const wait = () => clock.advance(60_000);
   const replicasOf = async (workUnit: string) =>
     (
-      await grid.db.query<{ volunteer: string; state: string; retake: unknown }>(
-        `SELECT volunteer, state, retake FROM replicas WHERE wu = ${Number(workUnit.slice('wu_'.length))} ORDER BY id`,
+      await grid.db.query<{ volunteer: string; state: string; attempt: unknown }>(
+        `SELECT volunteer, state, attempt FROM replicas WHERE wu = ${Number(workUnit.slice('wu_'.length))} ORDER BY id`,
       )
-    ).map((r) => ({ state: r.state, retake: Boolean(Number(r.retake)) }));
+    ).map((r) => ({ state: r.state, attempt: Number(r.attempt) }));
 
   it('gives a key back a unit it gave back only once nothing else of the job is left for it, a lease period later, as a new lease', async () => {
     const job = await start(2, 1);
@@ -71,8 +72,8 @@ describeBackends('retaking a unit', (backend) => {
     expect((await grid.researcher.progress(job)).counts).toMatchObject({ validated: 2 });
     expect((await alone.receipts()).receipts).toHaveLength(2);
     expect(await replicasOf(first.workUnit)).toEqual([
-      { state: 'released', retake: false },
-      { state: 'valid', retake: true },
+      { state: 'released', attempt: 0 },
+      { state: 'valid', attempt: 1 },
     ]);
   });
 
@@ -96,20 +97,58 @@ describeBackends('retaking a unit', (backend) => {
     expect((await b.receipts()).receipts).toHaveLength(1);
   });
 
-  it('retakes a unit once: a key that let its retake go too is never leased the unit a third time', async () => {
+  it('retakes a unit again after each loss, the k-th time 2^(k-1) lease periods after its lease before ended, four times at most', async () => {
+    /** The lease periods each retake waits (rules/assignment.ts DEFAULT_RETAKE), written out: the rule, pinned. */
+    const WAITS = [1, 2, 4, 8];
     await start(1, 1);
     const a = await enrol();
     const [first] = (await a.lease(1)).leases as [Lease];
+    const leases = [first];
     await giveBack(a, first);
-    wait();
-    const [second] = (await a.lease(1)).leases as [Lease];
-    expect(second.workUnit).toBe(first.workUnit);
-    expect(await expire()).toBe(1);
-    wait();
+    for (const [i, periods] of WAITS.entries()) {
+      const k = i + 1;
+      // Its lease before ended now (given back, or run out a second ago): not a moment before its wait is over.
+      clock.advance(periods * 60_000 - (k % 2 === 0 ? 1_001 : 1));
+      await a.authenticate(); // the waits outlast a token
+      expect((await a.lease(1)).leases).toEqual([]);
+      clock.advance(1);
+      const [again] = (await a.lease(1)).leases as [Lease];
+      expect(again).toMatchObject({ workUnit: first.workUnit });
+      leases.push(again as Lease);
+      // Lost again: given back, or run out (every other time).
+      if (k % 2 === 1) expect(await expire()).toBe(1);
+      else await giveBack(a, again as Lease);
+    }
+    expect(new Set(leases.map((l) => l.lease)).size).toBe(5);
+    expect((await replicasOf(first.workUnit)).map((r) => r.attempt)).toEqual([0, 1, 2, 3, 4]);
+    // Past its last retake, never again, however long it waits.
+    clock.advance(1_000 * 60_000);
+    await a.authenticate();
     expect((await a.lease(1)).leases).toEqual([]);
-    // Another key still may: the unit waits for a key that has not had it twice.
+    // Another key still may: the unit waits for a key that has not lost it that often.
     const b = await enrol();
     expect((await b.lease(1)).leases).toMatchObject([{ workUnit: first.workUnit }]);
+  });
+
+  it('never retakes a unit after its retake was answered, with a result or an error', async () => {
+    await start(2, 2);
+    const [answers, errs] = [await enrol(), await enrol()];
+    for (const [v, answer] of [
+      [answers, right],
+      [errs, (l: Lease) => errorResult(l)],
+    ] as const) {
+      await v.authenticate();
+      const held = (await v.lease(2)).leases;
+      expect(held).toHaveLength(2);
+      for (const l of held) await giveBack(v, l);
+      wait();
+      const again = (await v.lease(2)).leases;
+      expect(again.map((l) => l.workUnit).sort()).toEqual(held.map((l) => l.workUnit).sort());
+      expect((await v.submit(again.map(answer))).body).toMatchObject({ accepted: 2 });
+      clock.advance(100 * 60_000);
+      await v.authenticate();
+      expect((await v.lease(2)).leases).toEqual([]);
+    }
   });
 
   it('never gives a unit again to a key that answered it, with a result or an error', async () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { square, squareInput } from '../../../apps/coordinator/src/testing/fixtures';
 import type { Member } from '../grid';
-import { POLICIES, type Policy, withoutRetake } from '../policies';
+import { POLICIES, type Policy, withoutRetake, withRetakeOnce } from '../policies';
 import { ModelGrid } from './model-grid';
 
 const quorum2 = POLICIES.find((p) => p.name === 'quorum-2') as Policy;
@@ -50,15 +50,34 @@ describe('the model grid, two keys and quorum 2', () => {
       expect(await g.finished()).toBe(true);
     });
 
-  it('retakes a unit at most once: a key that lost it twice is not leased it a third time', async () => {
+  it('retakes a unit four times at most, the k-th 2^(k-1) lease periods after the key lost it before', async () => {
     const { g, members } = await grid(quorum2, 1, 2);
+    const [a] = members as [Member, Member];
+    const [first] = await g.lease(a, 4);
+    expect(await g.release(a, [first!.lease])).toBe(1);
+    // The lease periods each retake waits (rules/assignment.ts DEFAULT_RETAKE), written out: the rule, pinned.
+    for (const periods of [1, 2, 4, 8]) {
+      // Given back a moment ago: not before its wait is over.
+      await g.advance(periods * PERIOD_MS - 60_000);
+      expect(await g.lease(a, 4)).toEqual([]);
+      await g.advance(60_000);
+      const [again] = await g.lease(a, 4);
+      expect(again?.unit).toBe('u0');
+      expect(await g.release(a, [again!.lease])).toBe(1);
+    }
+    await g.advance(100 * PERIOD_MS);
+    expect(await g.lease(a, 4)).toEqual([]);
+  });
+
+  it('retakes a unit once under the rule of 2026-12-04 (NAME-retake-once)', async () => {
+    const { g, members } = await grid(withRetakeOnce(quorum2), 1, 2);
     const [a] = members as [Member, Member];
     const [first] = await g.lease(a, 4);
     expect(await g.release(a, [first!.lease])).toBe(1);
     await g.advance(PERIOD_MS);
     const [second] = await g.lease(a, 4);
     expect(second?.unit).toBe('u0');
-    await g.advance(RUN_OUT_MS + PERIOD_MS);
+    await g.advance(RUN_OUT_MS + 100 * PERIOD_MS);
     expect(await g.lease(a, 4)).toEqual([]);
   });
 

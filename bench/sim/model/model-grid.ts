@@ -285,7 +285,7 @@ export class ModelGrid implements Grid {
     let drawn = sample(window, want, this.random);
     // The retake rule's fallback: only when the ordinary draw gave the key nothing (known answers aside).
     if (policy.retake && drawn.length === 0 && want > 0) {
-      const endedBy = retakeEndedBy(now, LEASE_SECONDS);
+      const endedBy = retakeEndedBy(now, LEASE_SECONDS, policy.retake);
       drawn = sample(retakeable(key, holder, policy.separation, now, endedBy), want, this.random);
       for (const unit of drawn) key.lost.delete(unit);
     }

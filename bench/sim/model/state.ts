@@ -61,11 +61,12 @@ export interface MKey {
   /** Known-answer units it was ever leased (each is leased to a key once). */
   readonly probed: Set<MUnit>;
   /**
-   * Ordinary units whose one replica of this key was given back or ran out, with when it ended (its deadline, or
-   * when it was given back): those it may take once more under the retake rule (policies.ts `retake`), a lease
-   * period later. A unit leaves the map when retaken or failed.
+   * Ordinary units whose latest replica of this key was given back or ran out (and none before it answered), with
+   * when it ended (its deadline, or when it was given back) and which attempt it was (0 the first, k the k-th
+   * retake): those it may take again under the retake rule (policies.ts `retake`), once its wait is over. A unit
+   * leaves the map when retaken or failed.
    */
-  readonly lost: Map<MUnit, number>;
+  readonly lost: Map<MUnit, { readonly ended: number; readonly attempt: number }>;
   /** Units whose validation this key's vote was needed for (single replicas and minimal quorums), oldest first. */
   readonly votes: { readonly unit: MUnit; readonly at: number; readonly single: boolean }[];
 }

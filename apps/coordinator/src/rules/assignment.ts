@@ -57,12 +57,40 @@ export function networkOf(address: string): string {
 }
 
 /**
- * The latest a key's first replica of a unit may have ended, given back or run out with no answer, for the key to
- * retake the unit now (steps/lease.ts): a whole lease period later, in which every other key could take it. Without
- * the wait, keys that hoarded the last units of a job until their leases ran out took them straight back, and the
- * job finished twice as late (`npm run sim:adversary`, hoarders); a grid of few keys waits one lease period more.
+ * How often, and how long after, a key may retake a unit whose replicas of its own all came back with no answer
+ * (given back or run out; steps/lease.ts, only when the job has nothing else for the key). The k-th retake waits
+ * `2^(k-1)` whole lease periods after the key's previous replica of the unit ended: in each wait every other key
+ * may take the unit. With one retake a lease period after, four keys that each lose half their leases left 2-5 %
+ * of their units for good; with up to three retakes, doubling, every run on the model finished (two left a few,
+ * and so did three with waits growing by one period); four keep one in hand. A wait that doubles keeps a hoarder
+ * off a unit a growing share of the time, and `most` bounds the rows a key adds per unit and the time it may hold
+ * one to five lease lifetimes (BENCHMARKS.md, Adversaries).
  */
-export const retakeEndedBy = (now: number, leaseSeconds: number): number => now - leaseSeconds * 1000;
+export interface RetakeRule {
+  /** Retakes per key and unit at most: a key holds at most `most + 1` replicas of a unit. */
+  readonly most: number;
+  /** The lease periods the k-th retake waits after the key's previous replica of the unit ended. */
+  readonly growth: 'doubling' | 'linear';
+}
+
+export const DEFAULT_RETAKE: RetakeRule = { most: 4, growth: 'doubling' };
+
+/** Lease periods the `k`-th retake (k >= 1) waits after the key's previous replica of the unit ended. */
+export const retakeWaitPeriods = (k: number, rule: RetakeRule): number =>
+  rule.growth === 'doubling' ? 2 ** (k - 1) : k;
+
+/**
+ * For each attempt a key's latest replica of a unit was (index 0: its first replica; k: its k-th retake), the latest
+ * that replica may have ended for the key to retake the unit now. An attempt past the list may not be followed.
+ * Without a wait, keys that hoarded the last units of a job until their leases ran out took them straight back,
+ * and the job finished twice as late (`npm run sim:adversary`, hoarders).
+ */
+export function retakeEndedBy(now: number, leaseSeconds: number, rule: RetakeRule = DEFAULT_RETAKE): number[] {
+  return Array.from(
+    { length: rule.most },
+    (_, attempt) => now - retakeWaitPeriods(attempt + 1, rule) * leaseSeconds * 1000,
+  );
+}
 
 /** Whether `candidate` may be leased a replica of a unit whose replicas `holders` hold (or returned). */
 export function mayHold(holders: readonly Holder[], candidate: Holder, now: number, policy: SeparationPolicy): boolean {

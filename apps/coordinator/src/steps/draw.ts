@@ -27,7 +27,8 @@ export function holderOf(volunteer: VolunteerKey, origin: VolunteerOrigin | null
 
 /**
  * Up to `want` units of the job `me` may hold, of those `units` says, drawn at random from each window: units it
- * never held, or with `retake`, units it may retake (its one replica of each came back with no answer by then). Only the units drawn have their
+ * never held, or with `retake`, units it may retake (its latest replica of each came back with no answer by then,
+ * `retake.endedBy` by its attempt), each with the attempt its replica would be (`attempts`). Only the units drawn have their
  * holders read and checked, as many as are still wanted at a time (twice as many after a round that found some
  * it may not hold, so that a crowded window takes a few statements, not one per unit): a unit at a time had all
  * 64 of its window's holders read (holdersOf, 7.5 % of the coordinator's time at batch 1). Which units are drawn
@@ -41,18 +42,22 @@ export async function drawUnits(
   want: number,
   budget: InlineBudget,
   units: WindowUnits,
-  retake: { readonly endedBy: number } | null = null,
-): Promise<{ units: Candidate[]; full: boolean; exhausted: boolean }> {
+  retake: { readonly endedBy: readonly number[] } | null = null,
+): Promise<{ units: Candidate[]; attempts: ReadonlyMap<WorkUnitNumber, number>; full: boolean; exhausted: boolean }> {
   const { tx, limits, now, random } = ctx;
   /** Whether the windows read reached the last unit the key may be drawn: none left unread. */
   let exhausted = false;
   const size = Math.max(WINDOW_MIN, WINDOW_FACTOR * want);
   const drawn: WorkUnitNumber[] = [];
   let after: WorkUnitNumber | 0 = 0;
+  const attempts = new Map<WorkUnitNumber, number>();
   for (let i = 0; i < WINDOWS && drawn.length < want; i++) {
     const key = me.volunteer as VolunteerKey;
     const window: WorkUnitNumber[] = retake
-      ? await tx.retakeWindow(job, backend, key, size, after, units, retake.endedBy)
+      ? (await tx.retakeWindow(job, backend, key, size, after, units, retake.endedBy)).map((r) => {
+          attempts.set(r.workUnit, r.attempt);
+          return r.workUnit;
+        })
       : await tx.leaseWindow(job, backend, key, size, after, units);
     const last = window[window.length - 1];
     if (last === undefined) {
@@ -75,7 +80,7 @@ export async function drawUnits(
       break;
     }
   }
-  if (drawn.length === 0) return { units: [], full: false, exhausted };
+  if (drawn.length === 0) return { units: [], attempts, full: false, exhausted };
   // In id order, which is the order they are handed out in (which units is chance; their order need not be: lease
   // numbers follow ids). Only those whose inputs fit in the answer are read, rows and inputs: a fast device's
   // 30 s of cnn is 4,096 units, of which one answer carries 512, and reading all their inputs was most of the
@@ -83,12 +88,12 @@ export async function drawUnits(
   drawn.sort((x, y) => x - y);
   const fit = budget.fitting(await tx.inlineSizes(drawn, limits.inlineInputBytes));
   const candidates = await tx.drawnUnits(drawn.slice(0, fit), limits.inlineInputBytes);
-  return { units: candidates, full: fit < drawn.length, exhausted };
+  return { units: candidates, attempts, full: fit < drawn.length, exhausted };
 }
 
 /**
  * The other keys that held each unit. The key's own replica is not held against it: a unit it never held has none,
- * and one it retakes came back from it with no answer (the separation rule keeps keys apart, not a key from itself).
+ * and those of one it retakes came back from it with no answer (the separation rule keeps keys apart, not a key from itself).
  */
 function byUnit(rows: readonly UnitHolder[], me: Holder, limits: StepLimits): Map<WorkUnitNumber, Holder[]> {
   const holders = new Map<WorkUnitNumber, Holder[]>();

@@ -4,10 +4,12 @@
 // lease room (rules/lease-limits.ts); within a job, known-answer units at the job's rate, then units that want
 // a replica, that this volunteer never held and that the separation rule lets it hold, drawn at random
 // (draw.ts), no more of those with inline inputs than one answer carries. Only when a job has none of those for
-// the key, units it may retake: a key holds at most two replicas of a unit, the second only if the first came back
-// with no answer (given back or run out), a whole lease period ago (rules/assignment.ts retakeEndedBy). Else a grid of few keys, whose pages come and go, is left with units none
-// of them may take and a job that never completes; as a fallback, a key that lets leases run out or gives them back
-// gets its units back only once, and only when nothing else of the job is left for it (BENCHMARKS.md, Adversaries). A job paid from a volunteer's credit
+// the key, units it may retake: a key may be leased a unit again only if every replica of it it held came back with
+// no answer (given back or run out), at most `most` times, the k-th retake 2^(k-1) lease periods after its previous
+// replica ended (rules/assignment.ts RetakeRule, retakeEndedBy). Else a grid of few keys, whose pages come and go,
+// is left with units none of them may take and a job that never completes; as a fallback, a key that lets leases run
+// out or gives them back gets its units back less and less often, and only when nothing else of the job is left for
+// it (BENCHMARKS.md, Adversaries). A job paid from a volunteer's credit
 // gets only the replicas its funder's balance covers; when that is short, replicas of its started units first,
 // still drawn at random among them (rules/funding.ts). Each granted unit's counters move
 // (the first replica also draws its quorum: adaptive replication, rules/reputation.ts). A key past its error
@@ -115,7 +117,7 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
     const planned = jobRoom;
     const deadline = now + size.leaseMs;
     /** Grants `candidate`, or answers false when its input no longer fits in the answer. */
-    const grant = (candidate: Candidate, probe: boolean, retake = false): boolean => {
+    const grant = (candidate: Candidate, probe: boolean, attempt = 0): boolean => {
       if (!fits(candidate)) {
         answerFull = true;
         return false;
@@ -146,7 +148,7 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
       grants.push({
         probe,
         candidate,
-        replica: { workUnit: wu.id, job: job.id, volunteer: q.volunteer, leasedAt: now, deadline, backend, retake },
+        replica: { workUnit: wu.id, job: job.id, volunteer: q.volunteer, leasedAt: now, deadline, backend, attempt },
       });
       room--;
       plainRoom--;
@@ -176,7 +178,7 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
         const drawn = await drawUnits(ctx, job.id, backend, me, want, budget, units, again);
         if (want > 0 && !drawn.exhausted) noneLeft = false;
         for (const candidate of drawn.units) {
-          if (!grant(candidate, false, retake)) break;
+          if (!grant(candidate, false, drawn.attempts.get(candidate.workUnit.id) ?? 0)) break;
           fresh++;
         }
         if (drawn.full) answerFull = true;

@@ -3,7 +3,7 @@
 // no error: the unit takes the replica back as if it had never been issued and the key's error allowance is
 // untouched (validate.ts `onRefusal`; a reader moving on is nobody's fault). It is no way to choose one's units
 // either: no other key of its address is drawn the unit (draw.ts reads every holder), and the key itself only as a
-// retake, once, a lease period later and only when the job has nothing else for it (lease.ts). A
+// retake, a few times at most, each after a longer wait and only when the job has nothing else for it (lease.ts). A
 // known-answer unit given back counts as an expiry, as it would have: a key that could tell one must not dodge it.
 // A unit the grid withdrew meanwhile (a known answer found suspect, a cancelled job's: records.ts `isWithdrawn`)
 // is no one's to dodge: given back, it costs its key nothing.

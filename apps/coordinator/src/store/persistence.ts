@@ -35,6 +35,7 @@ import type {
   ImportClaim,
   VolunteerRecord,
   UnitHolder,
+  RetakeUnit,
   WindowUnits,
   WorkUnitChange,
 } from './records';
@@ -158,9 +159,10 @@ export interface LeaseRows {
   ): Promise<WorkUnitNumber[]>;
   /**
    * The ids of up to `limit` units of the job above `after` that want a replica, of this backend class when bound to
-   * one, of those `units` says, that this volunteer may retake: its one replica of each was given back or ran out,
-   * with no answer, at `endedBy` or before (a replica run out ended at its deadline), and it has not retaken it.
-   * Lowest first, locked, skipping rows another transaction holds.
+   * one, of those `units` says, that this volunteer may retake, each with the attempt its retake would be: its latest
+   * replica of each was given back or ran out, with no answer, at `endedBy[its attempt]` or before (a replica run out
+   * ended at its deadline; an attempt past the list is the last the key may make). Lowest first, locked, skipping
+   * rows another transaction holds.
    */
   retakeWindow(
     job: JobId,
@@ -169,8 +171,8 @@ export interface LeaseRows {
     limit: number,
     after: WorkUnitNumber | 0,
     units: WindowUnits,
-    endedBy: number,
-  ): Promise<WorkUnitNumber[]>;
+    endedBy: readonly number[],
+  ): Promise<RetakeUnit[]>;
   /**
    * The units drawn, in id order, each with its tag and its input when that is at most `inlineBytes` long (to
    * travel in the lease).

@@ -134,6 +134,12 @@ export interface ReturnedRow {
  */
 export type WindowUnits = 'any' | 'started' | 'new';
 
+/** A unit a key may retake, with the attempt its next replica of it would be (1 for its first retake). */
+export interface RetakeUnit {
+  readonly workUnit: WorkUnitNumber;
+  readonly attempt: number;
+}
+
 /** A work unit offered for leasing, with its input when it is small enough to travel in the lease. */
 export interface Candidate {
   readonly workUnit: WorkUnitRecord;
@@ -165,8 +171,11 @@ export interface NewReplica {
   readonly leasedAt: number;
   readonly deadline: number;
   readonly backend: BackendClass;
-  /** The key's second replica of the unit, its first having come back with no answer (steps/lease.ts). */
-  readonly retake: boolean;
+  /**
+   * 0 for the key's first replica of the unit; k for its k-th retake, every earlier one having come back with no
+   * answer (steps/lease.ts, rules/assignment.ts RetakeRule).
+   */
+  readonly attempt: number;
 }
 
 /** Another grid's receipt credited here: its log's key and its index there. */

@@ -1,14 +1,14 @@
 // A replica's row as both stores read it: the same columns, and the same record made of them (the Postgres
 // pool reads BIGINT as a number, pg-persistence.ts, so that rows of both stores are alike).
 import type { BackendClass, JobId, LeaseNumber, ProjectId, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
+import { DEFAULT_RETAKE } from '../rules/assignment';
 import type { Candidate, HeldLease, ReplicaRecord } from './records';
 
 /**
- * Whether replica `r` bars its key from another lease of its unit: any replica but a first one that came back with
- * no answer (given back or run out), which the key may retake once (steps/lease.ts, retakeable units). Both stores
- * keep `retake` as 0/1 or false/true, which compare alike with 1.
+ * Whether replica `r` bars its key from another lease of its unit: any replica but one that came back with no answer
+ * (given back or run out) before the key's last retake the rule allows (steps/lease.ts, retakeable units).
  */
-export const BARS_KEY = "(r.retake = true OR r.state NOT IN ('released', 'expired'))";
+export const BARS_KEY = `(r.attempt >= ${DEFAULT_RETAKE.most} OR r.state NOT IN ('released', 'expired'))`;
 
 /** A work unit's columns, as `w`. */
 export const UNIT = `w.id, w.job, w.state, w.input_hash, w.expected_hash, w.quorum, w.need, w.in_flight, w.issued,

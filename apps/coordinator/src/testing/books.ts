@@ -6,6 +6,7 @@
 // crash-checks.ts checks an honest run after kills; this checks any run, at any step (grid-life.test.ts).
 import { type ReceiptBody, leafHash, rootFromLeafHashes, toHex, walletOf, workUnitNumber } from '@bricolage/protocol';
 import { rootAt } from '../log/merkle-tree';
+import { DEFAULT_RETAKE, retakeWaitPeriods } from '../rules/assignment';
 
 export type Query = <T>(sql: string, params?: readonly unknown[]) => Promise<T[]>;
 
@@ -106,24 +107,42 @@ export async function checkBooks(q: Query, correct: Checker): Promise<string[]> 
   }
 
   // Credit: each accepted replica credited once, every valid one credited, and each total the sum of its receipts.
-  // At most two replicas per key and unit: its first, and a retake only once the first came back with no answer
-  // (given back or run out). The state that counts for credit is the last one's.
+  // Per key and unit, its first replica (attempt 0) and at most DEFAULT_RETAKE.most retakes, attempts 1, 2, ... in
+  // lease order, each only once the one before came back with no answer (given back or run out) and its wait since
+  // had passed (rules/assignment.ts retakeEndedBy). The state that counts for credit is the last one's.
+  const leaseMs = new Map<string, number>();
+  for (const j of await q<{ id: string; definition: unknown }>('SELECT id, definition FROM jobs')) {
+    const def = (typeof j.definition === 'string' ? JSON.parse(j.definition) : j.definition) as {
+      leaseSeconds: number;
+    };
+    leaseMs.set(j.id, def.leaseSeconds * 1000);
+  }
   const replicas = new Map<string, string>();
-  const firsts = new Map<string, string>();
-  const retaken = new Set<string>();
-  for (const r of await q<{ wu: number; volunteer: string; state: string; retake: unknown }>(
-    'SELECT wu, volunteer, state, retake FROM replicas ORDER BY id',
-  )) {
+  const latest = new Map<string, { attempt: number; state: string; ended: number }>();
+  for (const r of await q<{
+    wu: number;
+    job: string;
+    volunteer: string;
+    state: string;
+    attempt: number;
+    leased_at: number;
+    returned_at: number | null;
+    deadline: number;
+  }>('SELECT wu, job, volunteer, state, attempt, leased_at, returned_at, deadline FROM replicas ORDER BY id')) {
     const k = `${n(r.wu)} ${r.volunteer}`;
-    const retake = r.retake === true || Number(r.retake) === 1;
-    const first = firsts.get(k);
-    if (!retake) {
-      if (first !== undefined) problems.push(`${r.volunteer} holds two first replicas of wu_${r.wu}`);
-      firsts.set(k, r.state);
-    } else if (first === undefined || !UNANSWERED.has(first))
-      problems.push(`${r.volunteer} retook wu_${r.wu} after a first replica ${first ?? 'missing'}`);
-    else if (retaken.has(k)) problems.push(`${r.volunteer} retook wu_${r.wu} twice`);
-    if (retake) retaken.add(k);
+    const attempt = n(r.attempt);
+    const before = latest.get(k);
+    if (attempt !== (before ? before.attempt + 1 : 0))
+      problems.push(`${r.volunteer}'s replica of wu_${r.wu} is attempt ${attempt} after ${before?.attempt ?? 'none'}`);
+    else if (attempt > DEFAULT_RETAKE.most) problems.push(`${r.volunteer} retook wu_${r.wu} ${attempt} times`);
+    else if (before && !UNANSWERED.has(before.state))
+      problems.push(`${r.volunteer} retook wu_${r.wu} after a replica ${before.state}`);
+    else if (
+      before &&
+      n(r.leased_at) < before.ended + retakeWaitPeriods(attempt, DEFAULT_RETAKE) * (leaseMs.get(r.job) ?? 0)
+    )
+      problems.push(`${r.volunteer} retook wu_${r.wu} (attempt ${attempt}) before its wait was over`);
+    latest.set(k, { attempt, state: r.state, ended: n(r.returned_at ?? r.deadline) });
     replicas.set(k, r.state);
   }
   const credited = new Set<string>();

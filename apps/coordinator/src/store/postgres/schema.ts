@@ -136,4 +136,15 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE replicas ADD CONSTRAINT replicas_wu_volunteer_retake_key UNIQUE (wu, volunteer, retake);
   CREATE INDEX replicas_retakeable ON replicas(volunteer, job, wu) WHERE NOT retake AND state IN ('released', 'expired');
   `,
+  `
+  -- A key may retake a unit more than once, each time after a longer wait (see the SQLite schema): the boolean
+  -- retake becomes the attempt, 0 for a key's first replica of a unit and k for its k-th retake.
+  ALTER TABLE replicas ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0 CHECK (attempt >= 0);
+  UPDATE replicas SET attempt = 1 WHERE retake;
+  DROP INDEX replicas_retakeable;
+  ALTER TABLE replicas DROP CONSTRAINT replicas_wu_volunteer_retake_key;
+  ALTER TABLE replicas DROP COLUMN retake;
+  ALTER TABLE replicas ADD CONSTRAINT replicas_wu_volunteer_attempt_key UNIQUE (wu, volunteer, attempt);
+  CREATE INDEX replicas_retakeable ON replicas(volunteer, job, wu) WHERE state IN ('released', 'expired');
+  `,
 ];

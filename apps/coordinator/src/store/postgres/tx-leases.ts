@@ -12,6 +12,7 @@ import type {
   UnitHolder,
   VolunteerDelta,
   VolunteerRecord,
+  RetakeUnit,
   WindowUnits,
   WorkUnitChange,
 } from '../records';
@@ -86,19 +87,20 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
     limit: number,
     after: WorkUnitNumber | 0,
     units: WindowUnits,
-    endedBy: number,
-  ): Promise<WorkUnitNumber[]> {
-    // From the key's own unanswered first replicas (replicas_retakeable), not from the job's wanting units.
-    const rows = await db.q<{ id: number }>(
-      `SELECT w.id FROM replicas r JOIN work_units w ON w.id = r.wu
-       WHERE r.volunteer = $3 AND r.job = $1 AND NOT r.retake AND r.state IN ('released', 'expired') AND r.wu > $5
+    endedBy: readonly number[],
+  ): Promise<RetakeUnit[]> {
+    // From the key's own unanswered replicas (replicas_retakeable), not from the job's wanting units: the latest of
+    // each unit, its wait read from `endedBy` by its attempt (none past the array: NULL compares false).
+    const rows = await db.q<{ id: number; attempt: number }>(
+      `SELECT w.id, r.attempt + 1 AS attempt FROM replicas r JOIN work_units w ON w.id = r.wu
+       WHERE r.volunteer = $3 AND r.job = $1 AND r.state IN ('released', 'expired') AND r.wu > $5
          AND w.state <> 'probe' AND w.need > 0 ${ISSUED[units]} AND (w.hr_class IS NULL OR w.hr_class = $2)
-         AND NOT EXISTS (SELECT 1 FROM replicas t WHERE t.wu = r.wu AND t.volunteer = r.volunteer AND t.retake)
-         AND COALESCE(r.returned_at, r.deadline) <= $6
+         AND NOT EXISTS (SELECT 1 FROM replicas t WHERE t.wu = r.wu AND t.volunteer = r.volunteer AND t.attempt > r.attempt)
+         AND COALESCE(r.returned_at, r.deadline) <= ($6::bigint[])[r.attempt + 1]
        ORDER BY r.wu LIMIT $4 FOR UPDATE OF w SKIP LOCKED`,
       [job, backend, volunteer, limit, after, endedBy],
     );
-    return rows.map((r) => r.id as WorkUnitNumber);
+    return rows.map((r) => ({ workUnit: r.id as WorkUnitNumber, attempt: r.attempt }));
   },
 
   async drawnUnits(units: readonly WorkUnitNumber[], inline: number): Promise<Candidate[]> {
@@ -179,10 +181,10 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
 
   async insertReplicas(rows: readonly NewReplica[]): Promise<LeaseNumber[]> {
     const inserted = await db.q<{ id: number; wu: number }>(
-      `INSERT INTO replicas (wu, job, volunteer, state, leased_at, deadline, backend, retake)
-       SELECT wu, job, volunteer, 'leased', leased_at, deadline, backend, retake
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::boolean[])
-         AS s(wu, job, volunteer, leased_at, deadline, backend, retake)
+      `INSERT INTO replicas (wu, job, volunteer, state, leased_at, deadline, backend, attempt)
+       SELECT wu, job, volunteer, 'leased', leased_at, deadline, backend, attempt
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::int[])
+         AS s(wu, job, volunteer, leased_at, deadline, backend, attempt)
        RETURNING id, wu`,
       [
         rows.map((r) => r.workUnit),
@@ -191,7 +193,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
         rows.map((r) => r.leasedAt),
         rows.map((r) => r.deadline),
         rows.map((r) => r.backend),
-        rows.map((r) => r.retake),
+        rows.map((r) => r.attempt),
       ],
     );
     // One volunteer's leases name each unit once: the unit tells which id is whose, whatever the order.

@@ -1,6 +1,6 @@
 // A data directory from before a key could retake a unit (steps/lease.ts) opens with every replica kept, ids and
-// all, each a first one (retake 0), the table's UNIQUE (wu, volunteer) widened to (wu, volunteer, retake), and the
-// per-job replica tallies still kept by their triggers.
+// all, each a first one (attempt 0), the table's UNIQUE (wu, volunteer) widened to (wu, volunteer, attempt), and
+// the per-job replica tallies still kept by their triggers (attempt-migration.test.ts: from the boolean `retake`).
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { useSqliteFile } from '../../testing/sqlite-file';
@@ -11,7 +11,7 @@ const RETAKE = MIGRATIONS.findIndex((m) => m.includes('replicas_with_retake'));
 describe('the retake migration', () => {
   const file = useSqliteFile('retake');
 
-  it('keeps every replica and its id, and holds at most a first replica and a retake per key and unit', async () => {
+  it('keeps every replica and its id, each a first one, and holds one replica per key, unit and attempt', async () => {
     const db = file.atVersion(RETAKE);
     db.prepare(
       "INSERT INTO work_units (id, job, state, input_hash, quorum, need) VALUES (1, 'job_a', 'in_progress', 'h', 2, 1)",
@@ -27,19 +27,19 @@ describe('the retake migration', () => {
     const migrated = new Database(file.path);
     try {
       expect(
-        migrated.prepare('SELECT id, volunteer, state, paused_ms, retake FROM replicas ORDER BY id').all(),
+        migrated.prepare('SELECT id, volunteer, state, paused_ms, attempt FROM replicas ORDER BY id').all(),
       ).toEqual([
-        { id: 7, volunteer: 'gave-back', state: 'released', paused_ms: 0, retake: 0 },
-        { id: 12, volunteer: 'answered', state: 'returned', paused_ms: 3, retake: 0 },
+        { id: 7, volunteer: 'gave-back', state: 'released', paused_ms: 0, attempt: 0 },
+        { id: 12, volunteer: 'answered', state: 'returned', paused_ms: 3, attempt: 0 },
       ]);
       const insert = migrated.prepare(
-        "INSERT INTO replicas (wu, job, volunteer, state, leased_at, deadline, retake) VALUES (1, 'job_a', ?, 'leased', 10, 20, ?)",
+        "INSERT INTO replicas (wu, job, volunteer, state, leased_at, deadline, attempt) VALUES (1, 'job_a', ?, 'leased', 10, 20, ?)",
       );
       expect(Number(insert.run('gave-back', 1).lastInsertRowid)).toBe(13);
-      // A third replica, or a second first one, the schema refuses whatever the state machine asks.
+      // A second replica of one attempt the schema refuses whatever the state machine asks.
       expect(() => insert.run('gave-back', 1)).toThrow(/UNIQUE/);
       expect(() => insert.run('answered', 0)).toThrow(/UNIQUE/);
-      expect(() => insert.run('answered', 2)).toThrow(/CHECK/);
+      expect(() => insert.run('answered', -1)).toThrow(/CHECK/);
       // The triggers came back with the table: the new lease is counted, and so is its expiry.
       migrated.prepare("UPDATE replicas SET state = 'expired' WHERE id = 13").run();
       expect(

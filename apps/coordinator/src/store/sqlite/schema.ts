@@ -255,4 +255,43 @@ export const MIGRATIONS: readonly string[] = [
       ON CONFLICT (job, code) DO UPDATE SET n = n + 1, latest = excluded.latest;
   END;
   `,
+  `
+  -- A key may retake a unit more than once (steps/lease.ts, rules/assignment.ts RetakeRule), each time after a
+  -- longer wait: the boolean retake becomes the attempt, 0 for a key's first replica of a unit and k for its k-th
+  -- retake, and UNIQUE (wu, volunteer, attempt) keeps one replica per key, unit and attempt. Copied as before (rows,
+  -- ids, indexes and triggers kept).
+  CREATE TABLE replicas_with_attempt (
+    id INTEGER PRIMARY KEY, wu INTEGER NOT NULL, job TEXT NOT NULL, volunteer TEXT NOT NULL,
+    state TEXT NOT NULL, leased_at INTEGER NOT NULL, deadline INTEGER NOT NULL,
+    returned_at INTEGER, output_hash TEXT, output BLOB, backend TEXT, error_code TEXT, error_message TEXT,
+    paused_ms INTEGER NOT NULL DEFAULT 0, attempt INTEGER NOT NULL DEFAULT 0 CHECK (attempt >= 0),
+    UNIQUE (wu, volunteer, attempt)
+  );
+  INSERT INTO replicas_with_attempt (id, wu, job, volunteer, state, leased_at, deadline, returned_at, output_hash,
+      output, backend, error_code, error_message, paused_ms, attempt)
+    SELECT id, wu, job, volunteer, state, leased_at, deadline, returned_at, output_hash, output, backend, error_code,
+      error_message, paused_ms, retake FROM replicas;
+  DROP TABLE replicas;
+  ALTER TABLE replicas_with_attempt RENAME TO replicas;
+  CREATE INDEX replicas_leased ON replicas(deadline) WHERE state = 'leased';
+  CREATE INDEX replicas_job_leased ON replicas(job, volunteer) WHERE state = 'leased';
+  CREATE INDEX replicas_volunteer_valid ON replicas(volunteer, id) WHERE state = 'valid';
+  -- A key's replicas that came back with no answer: what it may retake (its latest of a unit), found without
+  -- reading its others.
+  CREATE INDEX replicas_retakeable ON replicas(volunteer, job, wu) WHERE state IN ('released', 'expired');
+  CREATE TRIGGER replicas_count_insert AFTER INSERT ON replicas BEGIN
+    INSERT INTO job_replica_states (job, state, n) VALUES (NEW.job, NEW.state, 1)
+      ON CONFLICT (job, state) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER replicas_count_state AFTER UPDATE OF state ON replicas WHEN OLD.state <> NEW.state BEGIN
+    UPDATE job_replica_states SET n = n - 1 WHERE job = OLD.job AND state = OLD.state;
+    INSERT INTO job_replica_states (job, state, n) VALUES (NEW.job, NEW.state, 1)
+      ON CONFLICT (job, state) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER replicas_count_failure AFTER UPDATE OF state ON replicas
+    WHEN NEW.state IN ('error', 'expired') AND OLD.state NOT IN ('error', 'expired') BEGIN
+    INSERT INTO job_failures (job, code, n, latest) VALUES (NEW.job, COALESCE(NEW.error_code, 'lease_expired'), 1, NEW.id)
+      ON CONFLICT (job, code) DO UPDATE SET n = n + 1, latest = excluded.latest;
+  END;
+  `,
 ];

@@ -12,6 +12,7 @@ import type {
   UnitHolder,
   VolunteerDelta,
   VolunteerRecord,
+  RetakeUnit,
   WindowUnits,
   WorkUnitChange,
 } from '../records';
@@ -94,20 +95,21 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
     limit: number,
     after: WorkUnitNumber | 0,
     units: WindowUnits,
-    endedBy: number,
-  ): Promise<WorkUnitNumber[]> {
-    // From the key's own unanswered first replicas (an index of those alone), not from the job's wanting units.
+    endedBy: readonly number[],
+  ): Promise<RetakeUnit[]> {
+    // From the key's own unanswered replicas (an index of those alone), not from the job's wanting units: the
+    // latest of each unit, its wait read from `endedBy` by its attempt (none past the list: NULL compares false).
     return db
       .statement(
-        `SELECT w.id FROM replicas r INDEXED BY replicas_retakeable JOIN work_units w ON w.id = r.wu
-       WHERE r.volunteer = ? AND r.job = ? AND r.retake = 0 AND r.state IN ('released', 'expired') AND r.wu > ?
+        `SELECT w.id AS workUnit, r.attempt + 1 AS attempt FROM replicas r INDEXED BY replicas_retakeable
+         JOIN work_units w ON w.id = r.wu
+       WHERE r.volunteer = ? AND r.job = ? AND r.state IN ('released', 'expired') AND r.wu > ?
          AND w.state <> 'probe' AND w.need > 0 ${WINDOW_SQL[units].issued} AND (w.hr_class IS NULL OR w.hr_class = ?)
-         AND NOT EXISTS (SELECT 1 FROM replicas t WHERE t.wu = r.wu AND t.volunteer = r.volunteer AND t.retake = 1)
-         AND COALESCE(r.returned_at, r.deadline) <= ?
+         AND NOT EXISTS (SELECT 1 FROM replicas t WHERE t.wu = r.wu AND t.volunteer = r.volunteer AND t.attempt > r.attempt)
+         AND COALESCE(r.returned_at, r.deadline) <= json_extract(?, '$[' || r.attempt || ']')
        ORDER BY r.wu LIMIT ?`,
       )
-      .pluck()
-      .all(volunteer, job, after, backend, endedBy, limit) as WorkUnitNumber[];
+      .all(volunteer, job, after, backend, JSON.stringify(endedBy), limit) as RetakeUnit[];
   },
 
   async drawnUnits(units: readonly WorkUnitNumber[], inline: number): Promise<Candidate[]> {
@@ -204,7 +206,7 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
       const insert = db.sized(
         'insertReplicas',
         chunk.length,
-        `INSERT INTO replicas (wu, job, volunteer, state, leased_at, deadline, backend, retake) VALUES $ROWS
+        `INSERT INTO replicas (wu, job, volunteer, state, leased_at, deadline, backend, attempt) VALUES $ROWS
          RETURNING id, wu`,
         "(?, ?, ?, 'leased', ?, ?, ?, ?)",
       );
@@ -215,7 +217,7 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
         r.leasedAt,
         r.deadline,
         r.backend,
-        r.retake ? 1 : 0,
+        r.attempt,
       ]);
       for (const r of insert.all(...values) as { id: number; wu: number }[]) ids.set(r.wu, r.id as LeaseNumber);
     }
