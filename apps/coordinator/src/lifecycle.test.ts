@@ -179,6 +179,31 @@ describeBackends('job lifecycle', (backend) => {
     expect(await publicDiagnosis()).toMatchObject({ code: 'paused', stalled: true });
   });
 
+  it('counts a volunteer busy with its leases online while it submits or heartbeats, and not one silent past the window', async () => {
+    const job = await grid.researcher.createSquareJob();
+    await grid.researcher.addSquares(job, 1, 10);
+    const busy = await SimVolunteer.create(grid.coordinator.url);
+    const silent = await SimVolunteer.create(grid.coordinator.url);
+    const held = (await busy.lease(2)).leases;
+    expect(held).toHaveLength(2);
+    expect((await silent.lease(1)).leases).toHaveLength(1);
+    const connected = async () => (await diagnosis(job))?.volunteers?.connected;
+    expect(await connected()).toBe(2);
+    // Neither asks for work again (the busy one computes a long lease); the window is two minutes.
+    clock.advance(70_000);
+    expect((await busy.post(API.heartbeat, { leases: [held[0]?.lease] })).status).toBe(200);
+    clock.advance(70_000);
+    expect(await connected()).toBe(1);
+    expect((await busy.computeAndSubmit(held.slice(1), square)).status).toBe(200);
+    clock.advance(70_000);
+    expect(await connected()).toBe(1);
+    clock.advance(60_000);
+    expect(await diagnosis(job)).toMatchObject({
+      code: 'no_volunteers',
+      why: 'no volunteer online: none has been heard from in the last 2 minutes',
+    });
+  });
+
   it('does not call a job running while every volunteer online is shut out for its errors', async () => {
     const job = await grid.researcher.createSquareJob();
     await grid.researcher.addSquares(job, 1, 20);

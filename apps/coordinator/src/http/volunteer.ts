@@ -226,6 +226,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     },
     [auth, json],
     async (c, { body }) => {
+      deps.recent.heard(c.get('volunteer'), deps.clock.now());
       const answer = await deps.store.heartbeat(
         c.get('volunteer'),
         body.leases.map(leaseNumber),
@@ -282,6 +283,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
           throw new ApiError('hash_mismatch', `results[${index}]: output does not hash to outputHash`, index);
         return { kind: 'ok', lease: leaseNumber(r.lease), output, outputHash: r.outputHash, backend: r.backend };
       });
+      deps.recent.heard(c.get('volunteer'), deps.clock.now());
       const result = await deps.store.submit(c.get('volunteer'), items, deps.clock.now());
       if (!result.ok) throw ApiError.from(result.error);
       return c.json(result.value);

@@ -121,7 +121,7 @@ describe('diagnose', () => {
     expect(diagnose(facts({ online: [] }))).toMatchObject({
       code: 'no_volunteers',
       stalled: true,
-      why: 'no volunteer online: none has asked for work in the last 5 minutes',
+      why: 'no volunteer online: none has been heard from in the last 5 minutes',
     });
   });
 

@@ -118,7 +118,7 @@ export function diagnose(f: DiagnosisFacts): JobDiagnosis {
     return result(
       'no_volunteers',
       true,
-      `no volunteer online: none has asked for work in the last ${plural(f.windowMinutes, 'minute')}`,
+      `no volunteer online: none has been heard from in the last ${plural(f.windowMinutes, 'minute')}`,
     );
   if (eligible.length === 0) {
     const kind = f.spec.kind === 'wgsl' ? 'WGSL' : 'ONNX model';

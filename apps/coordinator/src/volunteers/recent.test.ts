@@ -13,6 +13,15 @@ describe('RecentVolunteers', () => {
     expect(recent.online(2000).map((v) => v.key)).toEqual([]);
   });
 
+  it('keeps a volunteer heard from by a submit or heartbeat online, and adds none it never saw ask for work', () => {
+    const recent = new RecentVolunteers(1000);
+    recent.seen('a', GPU_CAPABILITIES, 'prj_x', 0);
+    recent.seen('b', GPU_CAPABILITIES, null, 100);
+    recent.heard('a', 800);
+    recent.heard('stranger', 800);
+    expect(recent.online(1500).map((v) => [v.key, v.project, v.seenAt])).toEqual([['a', 'prj_x', 800]]);
+  });
+
   it('forgets the longest unseen first beyond its capacity', () => {
     const recent = new RecentVolunteers(1000, 2);
     for (const [i, key] of ['a', 'b', 'c'].entries()) recent.seen(key, GPU_CAPABILITIES, null, i);

@@ -1,6 +1,9 @@
-// The volunteers that asked for work lately, with the capabilities they reported: kept in memory (a
-// restart forgets them, and they come back with their next lease request), so that a job that cannot
-// progress can say whether anyone online could run it.
+// The volunteers heard from lately (a lease request, a submit, a heartbeat), with the capabilities their last lease
+// request reported: kept in memory (a restart forgets them, and they come back with their next lease request), so
+// that a job that cannot progress can say whether anyone online could run it. A tab computing a lease of many
+// units asks for no work for minutes, but it heartbeats every 10 s while it holds units (packages/runtime
+// lease-renewal.ts) and submits as it goes: those count, so a busy tab is online, and a tab closed drops out within
+// the window, not five minutes later.
 import type { Capabilities } from '@bricolage/protocol';
 
 /**
@@ -24,8 +27,11 @@ export class RecentVolunteers {
   readonly #seen = new Map<string, SeenVolunteer>();
 
   constructor(
-    /** How long a volunteer counts as online after its last lease request. */
-    readonly windowMs = 5 * 60_000,
+    /**
+     * How long a volunteer counts as online after it was last heard from: a working tab is heard from every 10 s
+     * at least, a tab with no work asks again within 10 s, one backing off from errors within 30 s.
+     */
+    readonly windowMs = 2 * 60_000,
     /** At most this many are remembered; the longest unseen go first. */
     readonly max = 10_000,
   ) {}
@@ -39,6 +45,17 @@ export class RecentVolunteers {
       if (this.#seen.size <= this.max) break;
       this.#seen.delete(oldest);
     }
+  }
+
+  /**
+   * The key was heard from otherwise than by a lease request (a submit, a heartbeat): still online, with the
+   * capabilities it last reported. A key not seen asking for work is not added: its capabilities are unknown.
+   */
+  heard(key: string, now: number): void {
+    const v = this.#seen.get(key);
+    if (!v) return;
+    this.#seen.delete(key);
+    this.#seen.set(key, { ...v, seenAt: now });
   }
 
   /** What the answer to its lease request said of the key's own standing: shut out, or not (null). */
