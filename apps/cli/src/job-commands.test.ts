@@ -98,6 +98,13 @@ describe('results --out', () => {
 });
 
 describe('job commands', () => {
+  it('says how many units and batches it uploaded, one in the singular', async () => {
+    const one = await grid.cli(['wus', 'add', job, '-'], { stdin: units(1) });
+    expect(one.stdout).toContain(`${job}: 1 work unit uploaded in 1 batch\n`);
+    const more = await grid.cli(['wus', 'add', job, '-', '--batch', '2'], { stdin: units(3) });
+    expect(more.stdout).toContain(`${job}: 3 work units uploaded in 2 batches\n`);
+  });
+
   it('lists, shows, pauses, resumes and cancels; watch of a cancelled job exits 6', async () => {
     expect((await grid.cli(['wus', 'add', job, '-'], { stdin: units(5) })).exit).toBe(EXIT.ok);
     const listed = await grid.cli(['job', 'list']);

@@ -123,7 +123,7 @@ export async function wusAdd(
         uploadId: state.uploadId,
       },
       [
-        `${job}: ${p.units} work units uploaded in ${p.batches} batches` +
+        `${job}: ${p.units} work ${p.units === 1 ? 'unit' : 'units'} uploaded in ${p.batches} ${p.batches === 1 ? 'batch' : 'batches'}` +
           (p.resumedUnits > 0 ? ` (${p.resumedUnits} committed before this run)` : ''),
         `next: bricolage watch ${job}`,
       ],
