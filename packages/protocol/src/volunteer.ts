@@ -179,6 +179,10 @@ export const HeartbeatRequest = z
      */
     jobs: z.array(JobId).max(MAX_HEARTBEAT_JOBS).optional(),
   })
+  // A heartbeat that names nothing asks nothing: refused, as it was before it could ask about jobs.
+  .refine((r) => r.leases.length > 0 || (r.jobs?.length ?? 0) > 0, {
+    message: 'a heartbeat names at least one lease or one job',
+  })
   .meta({ id: 'HeartbeatRequest' });
 export const HeartbeatResponse = z
   .object({

@@ -259,8 +259,14 @@ export const VOLUNTEER_CASES: readonly Case[] = [
 
   // Heartbeats.
   {
-    name: 'heartbeat: no leases',
+    name: 'heartbeat: no leases, no jobs',
     req: (w) => json('POST', API.heartbeat, { leases: [] }, w.alice.bearer),
+    status: 400,
+    code: 'bad_request',
+  },
+  {
+    name: 'heartbeat: no leases, an empty list of jobs',
+    req: (w) => json('POST', API.heartbeat, { leases: [], jobs: [] }, w.alice.bearer),
     status: 400,
     code: 'bad_request',
   },
