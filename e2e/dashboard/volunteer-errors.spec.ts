@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Coordinator } from '@bricolage/coordinator';
 import { SimVolunteer } from '@bricolage/coordinator/testing';
-import type { Lease, SubmittedResult } from '@bricolage/protocol';
+import { API, type Lease, type SubmittedResult } from '@bricolage/protocol';
 import { expect, test } from '@playwright/test';
 import { expectAccessible } from '../support/axe';
 import { buildWeb, WEB_DIST } from '../web/support';
@@ -71,4 +71,11 @@ test('volunteers’ errors appear by code with their latest example, live', asyn
   await expect(page.getByTestId('error-count')).toHaveText('5');
   await shooter(page, info, join(import.meta.dirname, '__screenshots__'))('volunteer-errors');
   await expectAccessible(page, 'volunteer errors');
+
+  // A third volunteer's page leaves, giving one of its leases back uncomputed: issued, not an error, said apart.
+  const third = await SimVolunteer.create(coordinator.url);
+  const c = (await third.lease(2)).leases;
+  expect((await third.post(API.release, { leases: [c[0]?.lease] })).status).toBe(200);
+  await expect(page.getByTestId('reissued')).toHaveText(/of 7 issued, 1 given back$/);
+  await expect(page.getByTestId('error-count')).toHaveText('5');
 });

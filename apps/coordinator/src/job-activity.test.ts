@@ -77,7 +77,15 @@ describeBackends('job activity in progress reports', (backend) => {
     expect(expired.activeVolunteers).toBe(0);
     // c's first expiry is within its error allowance and counts against unit 2; its second is past it and costs
     // unit 3 nothing, the replica not counted as issued to the unit (rules/error-budget.ts).
-    expect(expired.replicas).toEqual({ issued: 8, reissued: 1, valid: 2, invalid: 0, errors: 3 });
+    expect(expired.replicas).toEqual({
+      issued: 8,
+      reissued: 1,
+      valid: 2,
+      invalid: 0,
+      errors: 3,
+      givenBack: 0,
+      withdrawn: 0,
+    });
     expect(expired.errors).toEqual([
       {
         code: 'lease_expired',
@@ -93,7 +101,39 @@ describeBackends('job activity in progress reports', (backend) => {
     await d.computeAndSubmit(dLeases, square);
     const done = await progress(job);
     expect(done).toMatchObject({ state: 'completed', counts: { validated: 3 }, activeVolunteers: 0 });
-    expect(done.replicas).toEqual({ issued: 10, reissued: 3, valid: 6, invalid: 1, errors: 3 });
+    expect(done.replicas).toEqual({
+      issued: 10,
+      reissued: 3,
+      valid: 6,
+      invalid: 1,
+      errors: 3,
+      givenBack: 0,
+      withdrawn: 0,
+    });
+  });
+
+  it('counts leases given back and leases withdrawn apart from errors, so that what was issued adds up', async () => {
+    const job = await grid.researcher.createSquareJob({ redundancy: pair });
+    await grid.researcher.addSquares(job, 1, 3);
+    const v = await SimVolunteer.create(grid.coordinator.url);
+    const leases = (await v.lease(3)).leases;
+    expect(leases).toHaveLength(3);
+    // The page leaves: it gives one back uncomputed; the unit is back in the queue, no one's error.
+    expect((await v.post(API.release, { leases: [leases[0]?.lease] })).status).toBe(200);
+    expect((await progress(job)).replicas).toEqual({
+      issued: 3,
+      reissued: 0,
+      valid: 0,
+      invalid: 0,
+      errors: 0,
+      givenBack: 1,
+      withdrawn: 0,
+    });
+    // The job is cancelled: the key's next heartbeat ends its other two leases as withdrawn.
+    expect((await grid.researcher.request('POST', API.cancel(job))).status).toBe(200);
+    const beat = await v.post(API.heartbeat, { leases: leases.slice(1).map((l) => l.lease) });
+    expect(beat.status).toBe(200);
+    expect((await progress(job)).replicas).toMatchObject({ issued: 3, errors: 0, givenBack: 1, withdrawn: 2 });
   });
 
   it('sends the same figures on the event stream', async () => {

@@ -214,6 +214,13 @@ export const ReplicaTally = z
     invalid: Count,
     /** Error results and leases that expired without a result. */
     errors: Count,
+    /**
+     * Leases given back uncomputed (a page leaving or stopping): their units went back in the queue at once, no
+     * one's error, and the replicas that replace them are not counted as reissued.
+     */
+    givenBack: Count,
+    /** Leases the grid took back before a result came (their job cancelled, a known answer found suspect). */
+    withdrawn: Count,
   })
   .meta({ id: 'ReplicaTally' });
 export type ReplicaTally = z.infer<typeof ReplicaTally>;

@@ -13,7 +13,7 @@ const progress = (p: Pick<JobProgress, 'knownAnswer' | 'suspectAnswers'> & { fai
   credit: 0,
   diagnosis: { code: 'running', stalled: false, why: '', volunteers: { connected: 1, eligible: 1 } },
   activeVolunteers: 1,
-  replicas: { issued: 13, reissued: 0, valid: 10, invalid: 0, errors: 0 },
+  replicas: { issued: 13, reissued: 0, valid: 10, invalid: 0, errors: 0, givenBack: 0, withdrawn: 0 },
   errors: [],
   at: 0,
 });

@@ -41,7 +41,7 @@ function progress(job: JobId, validated: number, at: number): JobProgress {
     credit: 0,
     diagnosis: { code: 'running', stalled: false, why: 'running', volunteers: { connected: 0, eligible: 0 } },
     activeVolunteers: 0,
-    replicas: { issued: validated, reissued: 0, valid: validated, invalid: 0, errors: 0 },
+    replicas: { issued: validated, reissued: 0, valid: validated, invalid: 0, errors: 0, givenBack: 0, withdrawn: 0 },
     errors: [],
     at,
   };

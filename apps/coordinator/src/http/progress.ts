@@ -59,6 +59,8 @@ export async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgres
       valid: activity.valid,
       invalid: activity.invalid,
       errors: activity.errors,
+      givenBack: activity.givenBack,
+      withdrawn: activity.withdrawn,
     },
     errors: activity.errorCodes.map((e) => ({
       code: e.code,

@@ -14,6 +14,8 @@ export async function jobActivity(tx: Tx, id: JobId, limit: number): Promise<Job
     valid: n('valid'),
     invalid: n('invalid'),
     errors: n('error') + n('expired'),
+    givenBack: n('released'),
+    withdrawn: n('withdrawn'),
     errorCodes: (await tx.failures(id, limit)).map((f) => ({
       code: f.code,
       count: f.count,

@@ -58,6 +58,9 @@ export interface JobActivity {
   readonly invalid: number;
   /** Error results and expired leases. */
   readonly errors: number;
+  /** Leases given back uncomputed, and leases the grid withdrew. */
+  readonly givenBack: number;
+  readonly withdrawn: number;
   /** The `limit` most frequent failure codes, most frequent first. */
   readonly errorCodes: readonly ErrorRow[];
 }

@@ -16,7 +16,7 @@ function progress(state: JobState, validated: number, at: number): JobProgress {
     credit: 0,
     diagnosis: { code: 'running', stalled: false, why: '', volunteers: { connected: 1, eligible: 1 } },
     activeVolunteers: state === 'active' ? 1 : 0,
-    replicas: { issued: validated, reissued: 0, valid: validated, invalid: 0, errors: 0 },
+    replicas: { issued: validated, reissued: 0, valid: validated, invalid: 0, errors: 0, givenBack: 0, withdrawn: 0 },
     errors: [],
     at,
   } as JobProgress;

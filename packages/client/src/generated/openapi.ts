@@ -1065,6 +1065,8 @@ export interface components {
             valid: number;
             invalid: number;
             errors: number;
+            givenBack: number;
+            withdrawn: number;
         };
         ErrorTally: {
             code: string;

@@ -222,7 +222,11 @@ function Figures({
           <dt>Reissued replicas</dt>
           <dd data-testid="reissued">
             {count(r.reissued)}
-            <span className="sub">of {count(r.issued)} issued</span>
+            <span className="sub">
+              of {count(r.issued)} issued
+              {r.givenBack > 0 ? `, ${count(r.givenBack)} given back` : ''}
+              {r.withdrawn > 0 ? `, ${count(r.withdrawn)} withdrawn` : ''}
+            </span>
           </dd>
         </div>
         <div>
