@@ -40,7 +40,7 @@ describe('grid status after a farm found no work', () => {
         job: waiting,
         name: 'waiting',
         unfinished: 3,
-        why: 'no volunteer online: none has asked for work in the last 5 minutes',
+        why: 'no volunteer online: none has been heard from in the last 2 minutes',
       },
       {
         project: 'farm status',
@@ -52,7 +52,7 @@ describe('grid status after a farm found no work', () => {
     ]);
     expect(describeUnfinished(jobs)).toEqual([
       'The grid still has 5 unfinished work units, but none for this farm:',
-      `  ${waiting} "waiting" (farm status): 3 left; no volunteer online: none has asked for work in the last 5 minutes`,
+      `  ${waiting} "waiting" (farm status): 3 left; no volunteer online: none has been heard from in the last 2 minutes`,
       `  ${paused} "paused" (farm status): 2 left; paused: 2 work units wait; resume the job to lease them`,
     ]);
 

@@ -38,6 +38,8 @@ describe('replica counters', () => {
         valid: 1,
         invalid: 0,
         errors: 3,
+        givenBack: 0,
+        withdrawn: 0,
         errorCodes: [
           { code: 'lease_expired', count: 2, workUnit: b, message: 'no result arrived before the lease ran out' },
           { code: 'compile_failed', count: 1, workUnit: b, message: 'line 3: expected ;' },
