@@ -38,6 +38,34 @@ export const SignalJoined = z.object({
 export type SignalJoined = z.infer<typeof SignalJoined>;
 
 /**
+ * A publish as /signal relays it: the sender's message re-serialised, and `sender`, which the coordinator adds: an
+ * opaque tag of the volunteer key whose signaling connection sent it, the same for every connection of that key
+ * (and no other) for as long as the coordinator process runs, and not the key itself. The stock y-webrtc client
+ * ignores it; packages/peer counts a page's unestablished WebRTC connections by it, because the peer id inside an
+ * encrypted message is whatever its sender says it is. A client cannot set it: anything but `topic` and `data` is
+ * dropped from what it publishes.
+ */
+export const SignalRelay = z.object({
+  type: z.literal('publish'),
+  topic: z.string().max(256),
+  data: z.unknown(),
+  sender: z.string().max(64),
+});
+export type SignalRelay = z.infer<typeof SignalRelay>;
+
+/**
+ * What y-webrtc puts inside a publish, once the room secret decrypts it: an `announce` (a tab looking for peers)
+ * or a `signal` (simple-peer's offer, answer or ICE candidate) from one peer id, to one. Read only as far as the
+ * page needs to know whether it would open a connection; any other field passes through unread.
+ */
+export const RoomSignal = z.looseObject({
+  type: z.string().max(32),
+  from: z.string().max(256),
+  to: z.string().max(256).optional(),
+});
+export type RoomSignal = z.infer<typeof RoomSignal>;
+
+/**
  * Close codes of /signal (the 4000–4999 range is the application's): the WebSocket form of a 4xx. A refused
  * handshake (no or bad ticket, too many connections) is an HTTP 4xx with the usual JSON error instead.
  */

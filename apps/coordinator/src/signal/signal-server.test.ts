@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API } from '@bricolage/protocol';
-import { type PeerRoom, roomName, SIGNAL_CLOSE, SignalJoined } from '@bricolage/protocol/peer';
+import { type PeerRoom, roomName, SIGNAL_CLOSE, SignalJoined, SignalRelay } from '@bricolage/protocol/peer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ManualClock } from '../clock';
@@ -61,8 +61,8 @@ async function start(
   };
 }
 
-async function peerRoom(s: Started, project: string): Promise<PeerRoom> {
-  const reply = await s.volunteer.get<PeerRoom>(`${API.peerRoom}?project=${project}`);
+async function peerRoom(s: Started, project: string, volunteer = s.volunteer): Promise<PeerRoom> {
+  const reply = await volunteer.get<PeerRoom>(`${API.peerRoom}?project=${project}`);
   if (reply.status !== 200) throw new Error(`peer-room: ${reply.status} ${JSON.stringify(reply.body)}`);
   return reply.body;
 }
@@ -130,8 +130,8 @@ function connect(
   });
 }
 
-async function enter(s: Started, project: string): Promise<Client> {
-  const room = await peerRoom(s, project);
+async function enter(s: Started, project: string, volunteer = s.volunteer): Promise<Client> {
+  const room = await peerRoom(s, project, volunteer);
   const handshake = await connect(wsUrl(s, room.signaling));
   if (!handshake.ok) throw new Error(`refused: ${handshake.status} ${JSON.stringify(handshake.body)}`);
   handshake.client.send({ type: 'subscribe', topics: [room.room] });
@@ -195,7 +195,12 @@ describe('the signaling server', () => {
     a.send({ type: 'publish', topic: roomName(project), data: { from: 'a', n: 1 }, extra: 'dropped' });
     const atB = await b.next((m) => m.type === 'publish');
     const atC = await c.next((m) => m.type === 'publish');
-    expect(atB).toEqual({ type: 'publish', topic: roomName(project), data: { from: 'a', n: 1 } });
+    expect(atB).toEqual({
+      type: 'publish',
+      topic: roomName(project),
+      data: { from: 'a', n: 1 },
+      sender: expect.any(String),
+    });
     expect(atC).toEqual(atB);
     a.send({ type: 'ping' });
     await a.next((m) => m.type === 'pong');
@@ -212,6 +217,30 @@ describe('the signaling server', () => {
     expect(c.received.filter((m) => m.data === 'late')).toEqual([]);
     expect(s.coordinator.signaling.stats().dropped.unsubscribed).toBeGreaterThanOrEqual(1);
     for (const client of [a, b, c, elsewhere]) client.ws.close();
+  });
+
+  it("names each relay's sender by a tag of its key: one for all of a key's connections, another for another key, never the key, never the client's own", async () => {
+    const project = s.projects[0] as string;
+    const topic = roomName(project);
+    const other = await SimVolunteer.create(s.coordinator.url);
+    const [mine, mineAgain, theirs, listener] = [
+      await enter(s, project),
+      await enter(s, project),
+      await enter(s, project, other),
+      await enter(s, project, other),
+    ];
+    const heard = async (from: Client, data: string) => {
+      from.send({ type: 'publish', topic, data, sender: 'chosen-by-the-client' });
+      return (await listener.next((m) => m.data === data)).sender;
+    };
+    const [first, second, third] = [await heard(mine, 'm1'), await heard(mineAgain, 'm2'), await heard(theirs, 't1')];
+    expect(SignalRelay.parse(await listener.next((m) => m.data === 'm1')).sender).toBe(first);
+    expect(first).toBe(second);
+    expect(third).not.toBe(first);
+    expect([first, third]).not.toContain('chosen-by-the-client');
+    expect(JSON.stringify(listener.received)).not.toContain(s.volunteer.key);
+    expect(JSON.stringify(listener.received)).not.toContain(other.key);
+    for (const client of [mine, mineAgain, theirs, listener]) client.ws.close();
   });
 
   it('answers each subscription it takes with how many others the room has, and a full room with nothing', async () => {

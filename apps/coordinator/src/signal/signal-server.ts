@@ -1,10 +1,12 @@
 // /signal: y-webrtc's signaling protocol (subscribe, unsubscribe, publish, ping → pong; a publish relayed to
 // every other subscriber of its topic), spoken by the coordinator on its own HTTP port so that the stock y-webrtc
 // client finds peers through it unmodified; a subscription taken is answered with how many others the room has
-// (`joined`, which that client ignores and packages/peer reads). Unlike the package's own server it admits only
+// (`joined`, which that client ignores and packages/peer reads), and each publish relayed names its sender's key by
+// an opaque tag (`sender`, which packages/peer counts a page's connections by). Unlike the package's own server it admits only
 // signed-in volunteers (a ticket in the URL, checked at the handshake), only the rooms of this grid's projects,
 // and within limits: a client past one is closed with a 4xxx code and a log line (a full room is only not
 // joined), and everyone else is served on.
+import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { API, type ErrorCode } from '@bricolage/protocol';
@@ -14,6 +16,7 @@ import {
   type SignalCloseCode,
   type SignalJoined,
   SignalMessage,
+  type SignalRelay,
 } from '@bricolage/protocol/peer';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Clock } from '../clock';
@@ -48,6 +51,8 @@ const CLOSE_CODE: Record<Closure, SignalCloseCode> = {
 interface Peer {
   readonly ws: WebSocket;
   readonly volunteer: string;
+  /** The volunteer's key as the peers see it on this process's relays (senderTag). */
+  readonly sender: string;
   readonly address: string;
   readonly topics: Set<string>;
   /** Token bucket for messages per second. */
@@ -70,6 +75,11 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
   const perAddress = new Map<string, number>();
   const peers = new Set<Peer>();
   const counts = zeroSignalCounts();
+  // New with each process: a tag links the connections of one key only while they share a process, and no
+  // peer can turn it back into the key.
+  const tagKey = randomBytes(32);
+  const senderTag = (volunteer: string): string =>
+    createHmac('sha256', tagKey).update(volunteer).digest('base64url').slice(0, 22);
 
   function refuse(socket: Duplex, reason: Refusal, code: ErrorCode, message: string, address: string): void {
     counts.refused[reason]++;
@@ -162,8 +172,9 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
           counts.dropped.unsubscribed++;
           return;
         }
-        // Re-serialised from the parsed message: nothing but the protocol's fields is passed on.
-        const text = relayText(message.topic, message.data);
+        // Re-serialised from the parsed message: nothing but the protocol's fields is passed on, and the sender's
+        // tag, which a client cannot set (its own `sender`, if any, was dropped by the parse).
+        const text = relayText({ type: 'publish', topic: message.topic, data: message.data, sender: peer.sender });
         if (text === null) {
           // JSON.parse takes any depth; JSON.stringify recurses, and thousands of nested arrays overflow it.
           shut(peer, 'bad_message', 'data nested too deep to pass on');
@@ -226,6 +237,7 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     const peer: Peer = {
       ws,
       volunteer,
+      sender: senderTag(volunteer),
       address,
       topics: new Set(),
       tokens: limits.messageBurst,
@@ -365,9 +377,9 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
 }
 
 /** The publish as relayed, or null when its data cannot be written out again (nested past the stack's depth). */
-function relayText(topic: string, data: unknown): string | null {
+function relayText(relay: SignalRelay): string | null {
   try {
-    return JSON.stringify({ type: 'publish', topic, data });
+    return JSON.stringify(relay);
   } catch (error) {
     if (error instanceof RangeError) return null;
     throw error;

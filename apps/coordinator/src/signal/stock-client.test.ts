@@ -128,7 +128,13 @@ describe('the stock y-webrtc client against /signal', () => {
       await pong;
       const arrived = nextMessage(b, (m) => m.type === 'publish');
       a.send({ type: 'publish', topic: room.room, data: { type: 'announce', from: 'a' } });
-      expect(await arrived).toEqual({ type: 'publish', topic: room.room, data: { type: 'announce', from: 'a' } });
+      // With its sender's tag, which the stock client takes as it is.
+      expect(await arrived).toEqual({
+        type: 'publish',
+        topic: room.room,
+        data: { type: 'announce', from: 'a' },
+        sender: expect.any(String),
+      });
       expect(coordinator.signaling.stats().closed).toEqual({
         bad_message: 0,
         forbidden_topic: 0,
