@@ -26,6 +26,11 @@ export interface SwarmOptions {
   readonly identity?: { readonly key: string; sign(message: Uint8Array): Promise<string> };
   /** Most WebRTC connections (default 16). */
   readonly maxConns?: number;
+  /**
+   * Most connections not yet established that one volunteer key may have with this tab (default 4, of the 32
+   * this tab answers and starts): what one key's fake offers can hold while real peers still get in.
+   */
+  readonly maxPendingPerKey?: number;
   /** Bytes of verified blobs kept to serve (default 128 MiB). */
   readonly shelfBytes?: number;
   /**
@@ -62,6 +67,11 @@ export interface SwarmView {
   readonly witness: WitnessStats;
   /** Connections the watchdog reset. */
   readonly resets: number;
+  /**
+   * Signaling messages kept from y-webrtc (signal-gate.ts): a key past its share of unestablished connections,
+   * speaking as another key's peer id, or not as /signal relays and y-webrtc sends them.
+   */
+  readonly refusedSignals: Readonly<{ overShare: number; notTheirs: number; unreadable: number }>;
   /** Presence states that did not parse (ignored). */
   readonly invalidPresence: number;
   /** Presence states past the most read (presence.ts, MAX_PEERS_READ): neither listed nor counted. */

@@ -1,7 +1,8 @@
 // One project's room: a Yjs doc and its awareness, shared over the stock y-webrtc provider, signaled through the
 // coordinator's /signal, encrypted with the room secret the coordinator hands signed-in volunteers. Around it:
-// presence, the held units, the blob exchange on each connection, the log witness, and a watchdog for stuck
-// connections. Everything peers say is parsed and checked here before the page sees it.
+// presence, the held units, the blob exchange on each connection, the log witness, a watchdog for stuck
+// connections, and a gate on signaling that keeps one volunteer key to a small share of the unestablished ones.
+// Everything peers say is parsed and checked here before the page sees it.
 import { sha256Hex } from '@bricolage/protocol';
 import { type PeerPresence, type PeerRoom, SignalJoined } from '@bricolage/protocol/peer';
 import { WebrtcProvider } from 'y-webrtc';
@@ -16,6 +17,7 @@ import { combinedRate, readPeers } from './presence';
 import { PresenceProofs } from './presence-proofs';
 import { RoomAwareness } from './room-awareness';
 import { RoomSettle } from './room-settle';
+import { SignalGates } from './signal-gate';
 import { BlobShelf } from './shelf';
 import { Watchdog } from './watchdog';
 import type { OwnPresence, Swarm, SwarmOptions } from './swarm-api';
@@ -121,6 +123,10 @@ export function joinSwarm(options: SwarmOptions): Swarm {
   // Connections the remote peer has sent something over: the watchdog's evidence that one is not stuck.
   const heard = new WeakSet<object>();
   const listening = new WeakSet<object>();
+  const gates = new SignalGates({
+    maxPendingPerSender: options.maxPendingPerKey ?? 4,
+    heard: (conn) => heard.has(conn),
+  });
   function listen(): void {
     for (const conn of conns().values()) {
       if (listening.has(conn)) continue;
@@ -182,6 +188,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     });
     next.on('synced', changed);
     hearJoined(next, r.room);
+    deafen.push(gates.gate(next, r.room));
     return next;
   }
   provider = connect(room);
@@ -330,6 +337,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
         alarms: witness.alarms(),
         witness: witness.stats(),
         resets: watchdog.resets,
+        refusedSignals: gates.refused,
         invalidPresence: invalid,
         unreadPresence: unread,
       };

@@ -62,6 +62,8 @@ export const RoomSignal = z.looseObject({
   type: z.string().max(32),
   from: z.string().max(256),
   to: z.string().max(256).optional(),
+  /** simple-peer's signal (an offer, an answer, a candidate), passed on unread. */
+  signal: z.looseObject({}).optional(),
 });
 export type RoomSignal = z.infer<typeof RoomSignal>;
 

@@ -1,0 +1,92 @@
+import type { RoomSignal } from '@bricolage/protocol/peer';
+import { describe, expect, it, vi } from 'vitest';
+import { gateSignaling, readingOf } from './signal-gate';
+import { roomKey, seal } from './testing/signal-bus';
+
+const TOPIC = 'bricolage/v1/prj_00000000000000a1';
+
+/** A lib0 Observable's emit, as y-webrtc's listener sees it. */
+function socket() {
+  const seen: [string, unknown][] = [];
+  return { seen, emit: (name: string, args: unknown[]) => seen.push([name, args[0]]) };
+}
+
+describe('the signaling gate', () => {
+  it('passes what is not a publish to its room at once, and the room publishes it admits in order', async () => {
+    const key = await roomKey('secret', TOPIC);
+    const s = socket();
+    const admitted: [string, string][] = [];
+    gateSignaling(s, {
+      topic: TOPIC,
+      key: async () => key,
+      admit: (sender, signal) => {
+        admitted.push([sender, signal.from]);
+        return signal.from !== 'refused';
+      },
+    });
+    const relay = async (from: string, sender = 'tag') => ({
+      type: 'publish',
+      topic: TOPIC,
+      data: await seal({ type: 'announce', from }, key),
+      sender,
+    });
+    const [first, refused, last] = [await relay('first'), await relay('refused'), await relay('last', 'other')];
+    s.emit('message', [first]);
+    s.emit('message', [refused]);
+    s.emit('message', [{ type: 'pong' }]);
+    s.emit('message', [{ type: 'publish', topic: 'another room', data: 'theirs' }]);
+    s.emit('message', [last]);
+    s.emit('connect', [{ type: 'connect' }]);
+    expect(s.seen.map(([name]) => name)).toEqual(['message', 'message', 'connect']);
+    await vi.waitFor(() => expect(s.seen).toHaveLength(5));
+    expect(s.seen.slice(3)).toEqual([
+      ['message', first],
+      ['message', last],
+    ]);
+    expect(admitted).toEqual([
+      ['tag', 'first'],
+      ['tag', 'refused'],
+      ['other', 'last'],
+    ]);
+  });
+
+  it('drops, unread, a publish without a sender, not sealed with the key, or not a y-webrtc message; lets all through once closed', async () => {
+    const key = await roomKey('secret', TOPIC);
+    const s = socket();
+    const unreadable: string[] = [];
+    const gate = gateSignaling(s, {
+      topic: TOPIC,
+      key: async () => key,
+      admit: () => true,
+      unreadable: (why) => unreadable.push(why),
+    });
+    const data = await seal({ type: 'announce', from: 'a' }, key);
+    s.emit('message', [{ type: 'publish', topic: TOPIC, data }]);
+    s.emit('message', [{ type: 'publish', topic: TOPIC, data: 'bm90IHNlYWxlZA==', sender: 't' }]);
+    s.emit('message', [{ type: 'publish', topic: TOPIC, data: { type: 'announce', from: 'a' }, sender: 't' }]);
+    s.emit('message', [{ type: 'publish', topic: TOPIC, data: await seal({ from: 7 }, key), sender: 't' }]);
+    await vi.waitFor(() => expect(unreadable).toHaveLength(4));
+    expect(unreadable).toEqual(['not_a_relay', 'undecryptable', 'undecryptable', 'not_a_signal']);
+    expect(s.seen).toEqual([]);
+    gate.close();
+    s.emit('message', [{ type: 'publish', topic: TOPIC, data }]);
+    expect(s.seen).toHaveLength(1);
+  });
+
+  it('reads a message as y-webrtc does: ignored, opening a connection, or for one it has', () => {
+    const room = { peerId: 'me', webrtcConns: new Map([['known', {}]]), bcConns: new Set(['same-browser']) };
+    const offer = { type: 'offer', sdp: 'v=0' };
+    const read = (signal: RoomSignal, maxConns = 16) => readingOf(room, maxConns, signal);
+    expect(read({ type: 'announce', from: 'new' })).toBe('opens');
+    expect(read({ type: 'announce', from: 'new' }, 1)).toBe('ignored');
+    expect(read({ type: 'announce', from: 'known' })).toBe('ignored');
+    expect(read({ type: 'signal', from: 'new', to: 'me', signal: offer })).toBe('opens');
+    expect(read({ type: 'signal', from: 'known', to: 'me', signal: { candidate: {} } })).toBe('existing');
+    expect(read({ type: 'signal', from: 'new', to: 'someone else', signal: offer })).toBe('ignored');
+    expect(read({ type: 'signal', from: 'new', signal: offer })).toBe('ignored');
+    expect(read({ type: 'signal', from: 'new', to: 'me' })).toBe('ignored');
+    expect(read({ type: 'signal', from: 'me', to: 'me', signal: offer })).toBe('ignored');
+    expect(read({ type: 'signal', from: 'same-browser', to: 'me', signal: offer })).toBe('ignored');
+    expect(read({ type: 'hello', from: 'new', to: 'me' })).toBe('ignored');
+  });
+});

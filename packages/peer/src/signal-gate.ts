@@ -1,0 +1,160 @@
+// Stands between a y-webrtc signaling socket and y-webrtc, for one room: each publish relayed to the room is read
+// as y-webrtc will read it (decrypted with the room's key) and passed on only when the sender's share of this
+// page's connections allows it (sender-slots.ts). y-webrtc has no hook there, so the socket's `emit` is wrapped:
+// it is the one way the socket's messages reach y-webrtc's listener.
+import { fromBase64 } from '@bricolage/protocol';
+import { RoomSignal, SignalRelay } from '@bricolage/protocol/peer';
+import * as decoding from 'lib0/decoding';
+import type { WebrtcProvider } from 'y-webrtc';
+import { SenderSlots, type SlotConn } from './sender-slots';
+
+/** A lib0 Observable as far as the gate wraps it (y-webrtc's SignalingConn). */
+export interface GatedSocket {
+  emit(name: string, args: unknown[]): void;
+}
+
+export type Unreadable = 'not_a_relay' | 'undecryptable' | 'not_a_signal';
+
+export interface SignalGateOptions {
+  readonly topic: string;
+  /** The room's key (y-webrtc's `provider.key`); null when the room has no secret. */
+  key(): PromiseLike<CryptoKey | null>;
+  /** Whether y-webrtc may have this message, from this sender. */
+  admit(sender: string, signal: RoomSignal): boolean;
+  /** A publish to the room dropped unread: not as /signal relays it, or not what y-webrtc sends. */
+  unreadable?(why: Unreadable): void;
+}
+
+/** Wraps the socket's emit for the room's publishes; `close` lets them all through again. */
+export function gateSignaling(socket: GatedSocket, options: SignalGateOptions): { close(): void } {
+  const emit = socket.emit.bind(socket);
+  let open = true;
+  let queue: Promise<void> = Promise.resolve();
+  socket.emit = (name, args) => {
+    const message = args[0] as { type?: unknown; topic?: unknown } | null | undefined;
+    if (!open || name !== 'message' || message?.type !== 'publish' || message.topic !== options.topic)
+      return emit(name, args);
+    // One at a time, in the order they came: an ICE candidate must not overtake the offer before it.
+    queue = queue.then(async () => {
+      const read = await readRelay(message, await options.key());
+      if (!open) return;
+      if (!read.ok) options.unreadable?.(read.why);
+      else if (options.admit(read.sender, read.signal)) emit(name, args);
+    });
+  };
+  return {
+    close: () => {
+      open = false;
+    },
+  };
+}
+
+type Read = { ok: true; sender: string; signal: RoomSignal } | { ok: false; why: Unreadable };
+
+async function readRelay(message: unknown, key: CryptoKey | null): Promise<Read> {
+  const relay = SignalRelay.safeParse(message);
+  if (!relay.success) return { ok: false, why: 'not_a_relay' };
+  let data = relay.data.data;
+  if (key) {
+    if (typeof data !== 'string') return { ok: false, why: 'undecryptable' };
+    const decrypted = await decryptAny(data, key);
+    if (!decrypted.ok) return { ok: false, why: 'undecryptable' };
+    data = decrypted.value;
+  }
+  const signal = RoomSignal.safeParse(data);
+  return signal.success
+    ? { ok: true, sender: relay.data.sender, signal: signal.data }
+    : { ok: false, why: 'not_a_signal' };
+}
+
+/** y-webrtc's crypto.js decryptJson: base64 of lib0's `AES-GCM`, iv, ciphertext; the plaintext a lib0 `any`. */
+async function decryptAny(text: string, key: CryptoKey): Promise<{ ok: true; value: unknown } | { ok: false }> {
+  try {
+    const decoder = decoding.createDecoder(fromBase64(text));
+    if (decoding.readVarString(decoder) !== 'AES-GCM') return { ok: false };
+    const iv = decoding.readVarUint8Array(decoder);
+    const cipher = decoding.readVarUint8Array(decoder);
+    const plain = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: iv as Uint8Array<ArrayBuffer> },
+      key,
+      cipher as Uint8Array<ArrayBuffer>,
+    );
+    return { ok: true, value: decoding.readAny(decoding.createDecoder(new Uint8Array(plain))) };
+  } catch (error) {
+    // Not base64, cut short, or not sealed with this room's key: nothing y-webrtc could read either.
+    void error;
+    return { ok: false };
+  }
+}
+
+/** y-webrtc's room as far as the gate reads it. */
+export interface GatedRoom {
+  readonly peerId: string;
+  readonly webrtcConns: ReadonlyMap<string, unknown>;
+  readonly bcConns: ReadonlySet<string>;
+}
+
+/**
+ * What y-webrtc does with a signaling message (y-webrtc.js, SignalingConn's `execMessage`): nothing (not for this
+ * tab, from itself, or from a tab it reaches by BroadcastChannel), open a connection (an announce while it has
+ * room, or a signal to this tab, from a peer id it has none with), or pass it to the connection it has.
+ */
+export function readingOf(room: GatedRoom, maxConns: number, signal: RoomSignal): 'ignored' | 'opens' | 'existing' {
+  const { from, to } = signal;
+  if (from === room.peerId || (to !== undefined && to !== room.peerId) || room.bcConns.has(from)) return 'ignored';
+  const known = room.webrtcConns.has(from);
+  if (signal.type === 'announce') return known || room.webrtcConns.size >= maxConns ? 'ignored' : 'opens';
+  // y-webrtc reads `signal.type` of any signal: one without would throw in its handler.
+  if (signal.type !== 'signal' || to === undefined || signal.signal === undefined) return 'ignored';
+  return known ? 'existing' : 'opens';
+}
+
+/** A connection as y-webrtc keeps it (its WebrtcConn), as far as the count reads it. */
+interface RoomConn {
+  readonly closed: boolean;
+  readonly synced: boolean;
+}
+
+/**
+ * The gates of one swarm: each provider's signaling sockets gated for its room, a message y-webrtc would ignore
+ * dropped, one that would open a connection counted against its sender's share (sender-slots.ts), one share for
+ * the swarm's life (it carries over to a renewed provider, as the connections do).
+ */
+export class SignalGates {
+  readonly #slots: SenderSlots;
+  readonly #heard: (conn: object) => boolean;
+  #unreadable = 0;
+
+  constructor(options: { maxPendingPerSender: number; heard(conn: object): boolean }) {
+    this.#slots = new SenderSlots({ maxPendingPerSender: options.maxPendingPerSender, now: Date.now });
+    this.#heard = options.heard;
+  }
+
+  get refused(): Readonly<{ overShare: number; notTheirs: number; unreadable: number }> {
+    return { ...this.#slots.refused, unreadable: this.#unreadable };
+  }
+
+  /** Gates the provider's sockets for `topic`; returns what lifts the gates. */
+  gate(provider: WebrtcProvider, topic: string): () => void {
+    const gates = (provider.signalingConns as unknown as GatedSocket[]).map((socket) =>
+      gateSignaling(socket, {
+        topic,
+        key: () => provider.key,
+        unreadable: () => this.#unreadable++,
+        admit: (sender, signal) => {
+          const room = provider.room;
+          if (!room) return false;
+          const reading = readingOf(room, provider.maxConns, signal);
+          if (reading === 'ignored') return false;
+          const conns = new Map<string, SlotConn>();
+          for (const [peer, conn] of room.webrtcConns as unknown as Map<string, RoomConn>)
+            conns.set(peer, { established: !conn.closed && (conn.synced || this.#heard(conn)) });
+          return this.#slots.admit(sender, signal.from, reading === 'opens', conns) === 'pass';
+        },
+      }),
+    );
+    return () => {
+      for (const gate of gates) gate.close();
+    };
+  }
+}
