@@ -2,7 +2,7 @@
 // WebSocket client (subscribe, publish relayed to the topic's others with the sender's tag, ping → pong), a
 // y-webrtc message sealed as y-webrtc seals it, and RTCPeerConnections that never connect (what a fake offer
 // leaves behind): enough to run joinSwarm's real y-webrtc and count the connections it opens.
-import { toBase64 } from '@bricolage/protocol';
+import { fromBase64, toBase64 } from '@bricolage/protocol';
 import type { SignalRelay } from '@bricolage/protocol/peer';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -113,7 +113,7 @@ export async function seal(message: unknown, key: CryptoKey): Promise<string> {
 
 /** What `seal` sealed. */
 export async function unseal(text: string, key: CryptoKey): Promise<unknown> {
-  const decoder = decoding.createDecoder(Uint8Array.from(Buffer.from(text, 'base64')));
+  const decoder = decoding.createDecoder(fromBase64(text));
   decoding.readVarString(decoder);
   const iv = decoding.readVarUint8Array(decoder) as Uint8Array<ArrayBuffer>;
   const cipher = decoding.readVarUint8Array(decoder) as Uint8Array<ArrayBuffer>;
