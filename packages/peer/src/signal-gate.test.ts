@@ -73,6 +73,25 @@ describe('the signaling gate', () => {
     expect(s.seen).toHaveLength(1);
   });
 
+  it('goes on to the next message when one throws in the listener it is passed to', async () => {
+    const key = await roomKey('secret', TOPIC);
+    const seen: unknown[] = [];
+    const s = {
+      emit: (_name: string, args: unknown[]) => {
+        if ((args[0] as { sender: string }).sender === 'breaks') throw new Error('a listener broke');
+        seen.push(args[0]);
+      },
+    };
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    gateSignaling(s, { topic: TOPIC, key: async () => key, admit: () => true });
+    const data = await seal({ type: 'announce', from: 'a' }, key);
+    s.emit('message', [{ type: 'publish', topic: TOPIC, data, sender: 'breaks' }]);
+    s.emit('message', [{ type: 'publish', topic: TOPIC, data, sender: 'fine' }]);
+    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    expect(warn).toHaveBeenCalledWith('a signaling message was dropped: a listener broke');
+    warn.mockRestore();
+  });
+
   it('reads a message as y-webrtc does: ignored, opening a connection, or for one it has', () => {
     const room = { peerId: 'me', webrtcConns: new Map([['known', {}]]), bcConns: new Set(['same-browser']) };
     const offer = { type: 'offer', sdp: 'v=0' };

@@ -35,12 +35,15 @@ export function gateSignaling(socket: GatedSocket, options: SignalGateOptions): 
     if (!open || name !== 'message' || message?.type !== 'publish' || message.topic !== options.topic)
       return emit(name, args);
     // One at a time, in the order they came: an ICE candidate must not overtake the offer before it.
-    queue = queue.then(async () => {
-      const read = await readRelay(message, await options.key());
-      if (!open) return;
-      if (!read.ok) options.unreadable?.(read.why);
-      else if (options.admit(read.sender, read.signal)) emit(name, args);
-    });
+    queue = queue
+      .then(async () => {
+        const read = await readRelay(message, await options.key());
+        if (!open) return;
+        if (!read.ok) options.unreadable?.(read.why);
+        else if (options.admit(read.sender, read.signal)) emit(name, args);
+      })
+      // One message that breaks a rule or y-webrtc's listener must not stop the queue for every one after it.
+      .catch((error: Error) => console.warn(`a signaling message was dropped: ${error.message}`));
   };
   return {
     close: () => {
