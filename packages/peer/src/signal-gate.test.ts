@@ -101,6 +101,8 @@ describe('the signaling gate', () => {
     expect(read({ type: 'announce', from: 'known' })).toBe('ignored');
     expect(read({ type: 'signal', from: 'new', to: 'me', signal: offer })).toBe('opens');
     expect(read({ type: 'signal', from: 'known', to: 'me', signal: { candidate: {} } })).toBe('existing');
+    expect(read({ type: 'signal', from: 'known', to: 'me', signal: { type: 'answer', sdp: 'v=0' } })).toBe('existing');
+    expect(read({ type: 'signal', from: 'new', to: 'me', signal: { type: 'answer', sdp: 'v=0' } })).toBe('ignored');
     expect(read({ type: 'signal', from: 'new', to: 'someone else', signal: offer })).toBe('ignored');
     expect(read({ type: 'signal', from: 'new', signal: offer })).toBe('ignored');
     expect(read({ type: 'signal', from: 'new', to: 'me' })).toBe('ignored');

@@ -109,7 +109,9 @@ export function readingOf(room: GatedRoom, maxConns: number, signal: RoomSignal)
   if (signal.type === 'announce') return known || room.webrtcConns.size >= maxConns ? 'ignored' : 'opens';
   // y-webrtc reads `signal.type` of any signal: one without would throw in its handler.
   if (signal.type !== 'signal' || to === undefined || signal.signal === undefined) return 'ignored';
-  return known ? 'existing' : 'opens';
+  if (known) return 'existing';
+  // An answer to an offer this tab never made opens nothing: y-webrtc throws on it, reading its missing connection.
+  return signal.signal.type === 'answer' ? 'ignored' : 'opens';
 }
 
 /** A connection as y-webrtc keeps it (its WebrtcConn), as far as the count reads it. */
