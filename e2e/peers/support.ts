@@ -226,6 +226,13 @@ export async function results(
 }
 
 /** Opens the volunteer page for one project in a context of its own, and waits until it has booted. */
+/**
+ * BRICOLAGE_PEER_TRACE=1: each volunteer page traces its peer room (`?trace=peers`), and the trace comes out here,
+ * each line under the page's name: who offered to whom, connections opened, connected and closed, what the signal
+ * gate dropped, the watchdog's resets.
+ */
+const TRACE = process.env.BRICOLAGE_PEER_TRACE === '1';
+
 export async function openVolunteer(
   browser: Browser,
   url: string,
@@ -240,8 +247,10 @@ export async function openVolunteer(
     // While a test holds the coordinator down, every tab's signaling socket retries and fails: not news.
     if (message.type() === 'error' && !/WebSocket connection to .*\/signal/.test(message.text()))
       console.error(`[${options.name} console] ${message.text()}`);
+    else if (TRACE && message.type() === 'debug' && message.text().startsWith('[peers '))
+      console.error(`[${options.name}] ${message.text()}`);
   });
-  await page.goto(`${url}/?project=${project}`);
+  await page.goto(`${url}/?project=${project}${TRACE ? '&trace=peers' : ''}`);
   await page.getByRole('button', { name: /^Start/ }).waitFor();
   await page.waitForFunction(() => document.querySelector('[data-testid="phase"]')?.textContent !== 'Loading');
   return { context, page };

@@ -6,7 +6,7 @@ import { fromBase64 } from '@bricolage/protocol';
 import { RoomSignal, SignalRelay } from '@bricolage/protocol/peer';
 import * as decoding from 'lib0/decoding';
 import type { WebrtcProvider } from 'y-webrtc';
-import { SenderSlots, type SlotConn } from './sender-slots';
+import { SenderSlots, type SlotConn, type SlotVerdict } from './sender-slots';
 
 /** A lib0 Observable as far as the gate wraps it (y-webrtc's SignalingConn). */
 export interface GatedSocket {
@@ -130,9 +130,17 @@ export class SignalGates {
   readonly #heard: (conn: object) => boolean;
   #unreadable = 0;
 
-  constructor(options: { maxPendingPerSender: number; heard(conn: object): boolean }) {
+  readonly #trace: ((line: string) => void) | undefined;
+
+  constructor(options: {
+    maxPendingPerSender: number;
+    heard(conn: object): boolean;
+    /** Told each publish read and what became of it (the swarm's `trace`). */
+    trace?(line: string): void;
+  }) {
     this.#slots = new SenderSlots({ maxPendingPerSender: options.maxPendingPerSender, now: Date.now });
     this.#heard = options.heard;
+    this.#trace = options.trace;
   }
 
   get refused(): Readonly<{ overShare: number; notTheirs: number; unreadable: number }> {
@@ -145,16 +153,20 @@ export class SignalGates {
       gateSignaling(socket, {
         topic,
         key: () => provider.key,
-        unreadable: () => this.#unreadable++,
+        unreadable: (why) => {
+          this.#unreadable++;
+          this.#trace?.(`signal dropped: ${why}`);
+        },
         admit: (sender, signal) => {
           const room = provider.room;
           if (!room) return false;
           const reading = readingOf(room, provider.maxConns, signal);
-          if (reading === 'ignored') return false;
-          const conns = new Map<string, SlotConn>();
-          for (const [peer, conn] of room.webrtcConns as unknown as Map<string, RoomConn>)
-            conns.set(peer, { established: !conn.closed && (conn.synced || this.#heard(conn)) });
-          return this.#slots.admit(sender, signal.from, reading === 'opens', conns) === 'pass';
+          const verdict = reading === 'ignored' ? reading : this.#admit(room, sender, signal, reading === 'opens');
+          if (this.#trace && (signal.to === undefined || signal.to === room.peerId))
+            this.#trace(
+              `in ${describe(signal)} from ${signal.from} (key ${sender.slice(0, 8)}): ${reading}, ${verdict}`,
+            );
+          return verdict === 'pass';
         },
       }),
     );
@@ -162,4 +174,17 @@ export class SignalGates {
       for (const gate of gates) gate.close();
     };
   }
+
+  #admit(room: GatedRoom, sender: string, signal: RoomSignal, opens: boolean): SlotVerdict {
+    const conns = new Map<string, SlotConn>();
+    for (const [peer, conn] of room.webrtcConns as unknown as Map<string, RoomConn>)
+      conns.set(peer, { established: !conn.closed && (conn.synced || this.#heard(conn)) });
+    return this.#slots.admit(sender, signal.from, opens, conns);
+  }
+}
+
+/** A signal as a trace line names it: `announce`, or `signal` and simple-peer's kind (offer, answer, candidate). */
+function describe(signal: RoomSignal): string {
+  const kind = signal.signal?.['type'];
+  return typeof kind === 'string' ? `${signal.type} ${kind}` : signal.type;
 }

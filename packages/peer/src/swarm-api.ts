@@ -38,6 +38,12 @@ export interface SwarmOptions {
    * room of eight took seconds to form on a busy machine, and every fetch that gives up costs the coordinator).
    */
   readonly settleMs?: number;
+  /**
+   * Told, a line at a time, what the room's connections and signaling do (conn-trace.ts, signal-gate.ts, the
+   * watchdog): for debugging a mesh that does not form. Absent, only a page opened with `?trace=peers` traces
+   * (into the console, at debug level).
+   */
+  trace?(line: string): void;
 }
 
 /**

@@ -9,6 +9,7 @@ import { WebrtcProvider } from 'y-webrtc';
 import * as Y from 'yjs';
 import { tappedWebRtc } from './blob-channel';
 import { BlobExchange, type Channel } from './blob-exchange';
+import { addressTrace, traceConn } from './conn-trace';
 import { HeadGossip } from './head-gossip';
 import { HeldUnits } from './held-units';
 import { dropStuckPending, syncStep1 } from './pending-updates';
@@ -52,6 +53,7 @@ interface ConnWithPeer {
 }
 
 export function joinSwarm(options: SwarmOptions): Swarm {
+  const trace = options.trace ?? addressTrace();
   const doc = new Y.Doc();
   const project = options.room.project;
   const listeners = new Set<() => void>();
@@ -126,12 +128,15 @@ export function joinSwarm(options: SwarmOptions): Swarm {
   const gates = new SignalGates({
     maxPendingPerSender: options.maxPendingPerKey ?? 4,
     heard: (conn) => heard.has(conn),
+    ...(trace ? { trace } : {}),
   });
   function listen(): void {
-    for (const conn of conns().values()) {
+    for (const [id, conn] of conns()) {
       if (listening.has(conn)) continue;
       listening.add(conn);
+      if (trace) traceConn(id, conn, trace);
       conn.peer.on('data', () => {
+        if (!heard.has(conn)) trace?.(`conn ${id}: first data`);
         heard.add(conn);
         boundPending();
       });
@@ -189,6 +194,8 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     next.on('synced', changed);
     hearJoined(next, r.room);
     deafen.push(gates.gate(next, r.room));
+    // y-webrtc opens its room (and picks this tab's peer id) once the room's key is derived.
+    void next.key.then(() => trace?.(`joined ${r.room} as ${next.room?.peerId}`));
     return next;
   }
   provider = connect(room);
@@ -224,7 +231,10 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     conns: () => conns().entries(),
     now: Date.now,
     heard: (conn) => heard.has(conn),
-    onReset: changed,
+    onReset: (peer, why) => {
+      trace?.(`watchdog reset ${peer}: ${why}`);
+      changed();
+    },
   });
   let renewing = false;
   const tick = setInterval(() => {
