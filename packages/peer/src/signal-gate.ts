@@ -6,6 +6,7 @@ import { fromBase64 } from '@bricolage/protocol';
 import { RoomSignal, SignalRelay } from '@bricolage/protocol/peer';
 import * as decoding from 'lib0/decoding';
 import type { WebrtcProvider } from 'y-webrtc';
+import { closeLosing, losingOffer } from './glare';
 import { SenderSlots, type SlotConn, type SlotVerdict } from './sender-slots';
 
 /** A lib0 Observable as far as the gate wraps it (y-webrtc's SignalingConn). */
@@ -19,8 +20,8 @@ export interface SignalGateOptions {
   readonly topic: string;
   /** The room's key (y-webrtc's `provider.key`); null when the room has no secret. */
   key(): PromiseLike<CryptoKey | null>;
-  /** Whether y-webrtc may have this message, from this sender. */
-  admit(sender: string, signal: RoomSignal): boolean;
+  /** Whether y-webrtc may have this message, from this sender (the queue waits for the answer). */
+  admit(sender: string, signal: RoomSignal): boolean | PromiseLike<boolean>;
   /** A publish to the room dropped unread: not as /signal relays it, or not what y-webrtc sends. */
   unreadable?(why: Unreadable): void;
 }
@@ -40,7 +41,7 @@ export function gateSignaling(socket: GatedSocket, options: SignalGateOptions): 
         const read = await readRelay(message, await options.key());
         if (!open) return;
         if (!read.ok) options.unreadable?.(read.why);
-        else if (options.admit(read.sender, read.signal)) emit(name, args);
+        else if ((await options.admit(read.sender, read.signal)) && open) emit(name, args);
       })
       // One message that breaks a rule or y-webrtc's listener must not stop the queue for every one after it.
       .catch((error: Error) => console.warn(`a signaling message was dropped: ${error.message}`));
@@ -157,7 +158,7 @@ export class SignalGates {
           this.#unreadable++;
           this.#trace?.(`signal dropped: ${why}`);
         },
-        admit: (sender, signal) => {
+        admit: async (sender, signal) => {
           const room = provider.room;
           if (!room) return false;
           const reading = readingOf(room, provider.maxConns, signal);
@@ -166,7 +167,14 @@ export class SignalGates {
             this.#trace(
               `in ${describe(signal)} from ${signal.from} (key ${sender.slice(0, 8)}): ${reading}, ${verdict}`,
             );
-          return verdict === 'pass';
+          if (verdict !== 'pass') return false;
+          // Crossing offers: this tab's loses, and is closed before y-webrtc reads the winning one (glare.ts).
+          const losing = reading === 'existing' ? losingOffer(room.webrtcConns, signal) : null;
+          if (losing) {
+            const closed = await closeLosing(room.webrtcConns, signal.from, losing);
+            this.#trace?.(`glare with ${signal.from}: this tab's offer lost, ${closed ? 'closed' : 'still open'}`);
+          }
+          return true;
         },
       }),
     );
@@ -185,6 +193,6 @@ export class SignalGates {
 
 /** A signal as a trace line names it: `announce`, or `signal` and simple-peer's kind (offer, answer, candidate). */
 function describe(signal: RoomSignal): string {
-  const kind = signal.signal?.['type'];
+  const kind = (signal.signal as { type?: unknown } | undefined)?.type;
   return typeof kind === 'string' ? `${signal.type} ${kind}` : signal.type;
 }

@@ -133,6 +133,8 @@ export function stalledWebRtc() {
     iceConnectionState = 'new';
     signalingState = 'stable';
     remoteSdp: string | null = null;
+    /** Labels of the data channels made on it: simple-peer's own only where it offers (an answer takes the remote's). */
+    channels: string[] = [];
     constructor() {
       super();
       live.add(this);
@@ -141,7 +143,8 @@ export function stalledWebRtc() {
       this.remoteSdp = description.sdp ?? null;
       return never();
     }
-    createDataChannel() {
+    createDataChannel(label: string) {
+      this.channels.push(label);
       const channel = new EventTarget() as EventTarget & Record<string, unknown>;
       channel.readyState = 'connecting';
       channel.close = () => undefined;
