@@ -1,6 +1,6 @@
-// Resets WebRTC connections that are stuck: connected but never synced (a y-webrtc flake after an offer
-// collision, seen here in about 1 of 20 simultaneous starts) or never connected at all. A reset connection is
-// closed; y-webrtc then announces itself again and the pair starts over.
+// Resets WebRTC connections that are stuck: connected but never synced (what crossing offers left, about 1 in 20
+// simultaneous starts, until the signal gate settled them: glare.ts) or never connected at all. A reset connection
+// is closed; y-webrtc then announces itself again and the pair starts over.
 
 /** The part of y-webrtc's WebrtcConn the watchdog reads. */
 export interface WatchedConn {
