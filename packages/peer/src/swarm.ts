@@ -321,9 +321,13 @@ export function joinSwarm(options: SwarmOptions): Swarm {
             { heard: c.synced || heard.has(c), answered: c.peer.initiator === false },
           ]),
         );
-        if (room.settled(Date.now(), signaling, seen, others)) return;
+        if (room.settled(Date.now(), signaling, seen, others)) {
+          trace?.(`room settled after ${Date.now() - joinedAt} ms: ${seen.size} conns, ${others} others at join`);
+          return;
+        }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
+      trace?.(`room not settled after ${Date.now() - joinedAt} ms: ${conns().size} conns, ${others} others at join`);
     })();
     return settled;
   }
@@ -365,7 +369,11 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       const cached = shelf.get(hash);
       if (cached) return cached;
       await settle();
-      if (!(await linkedHolder(hash))) return null;
+      const linked = await linkedHolder(hash);
+      trace?.(
+        `blob ${hash.slice(0, 12)}: ${linked ? 'asked of a holder' : 'no holder linked'}, ${present().size} in the room's presence`,
+      );
+      if (!linked) return null;
       const manifest = await options.manifest(hash);
       if (!manifest) return null;
       const result = await exchange.fetch(hash, manifest);
