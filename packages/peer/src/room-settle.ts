@@ -11,6 +11,8 @@
 // test, the first of two tabs started together: the other tab's connection was heard, the holder's came 670 ms
 // after it, QUIET_MS had passed, the tab knew of no holder and fetched the .wasm from the coordinator).
 
+import type { ConnHearing } from './conn-hearing';
+
 /** Others waited for at most: awareness is relayed, so a few peers tell of the whole room; all may be too many. */
 export const EXPECTED_AT_MOST = 4;
 
@@ -52,4 +54,50 @@ export class RoomSettle {
     if (answered < Math.min(others, EXPECTED_AT_MOST)) return false;
     return [...conns.values()].every((c) => c.heard) && now - this.#since >= QUIET_MS;
   }
+}
+
+/** Between two looks at the room. */
+const POLL_MS = 50;
+
+/** The part of y-webrtc's WebrtcConn the settling reads. */
+export interface SettlingConn {
+  readonly synced: boolean;
+  /** simple-peer's Peer: `initiator` false for a connection the remote peer offered. */
+  readonly peer: { readonly initiator: boolean };
+}
+
+/** The room as the swarm sees it, each time it is looked at. */
+export interface RoomView {
+  /** When the wait ends, settled or not (the swarm's join plus `settleMs`). */
+  readonly deadline: number;
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  /** Whether the signaling socket is up. */
+  signaling(): boolean;
+  /** The room's WebRTC connections, by remote peer id. */
+  conns(): Iterable<[string, SettlingConn]>;
+  /** How many others the signaling server said the room had as this tab joined (0 until it says). */
+  others(): number;
+  /** What each connection carried from its peer. */
+  readonly hearing: ConnHearing;
+  /** Whether the swarm was left meanwhile. */
+  left(): boolean;
+}
+
+/** Looks at the room until RoomSettle says it is settled, or the deadline; says which, and how many connections. */
+export async function untilSettled(room: RoomView): Promise<{ readonly settled: boolean; readonly conns: number }> {
+  const settle = new RoomSettle();
+  let size = 0;
+  while (room.now() < room.deadline && !room.left()) {
+    const seen = new Map(
+      [...room.conns()].map(([id, c]) => [
+        id,
+        { heard: c.synced || room.hearing.heard(c), answered: c.peer.initiator === false },
+      ]),
+    );
+    size = seen.size;
+    if (settle.settled(room.now(), room.signaling(), seen, room.others())) return { settled: true, conns: size };
+    await room.sleep(POLL_MS);
+  }
+  return { settled: false, conns: size };
 }

@@ -9,6 +9,7 @@ import { WebrtcProvider } from 'y-webrtc';
 import * as Y from 'yjs';
 import { tappedWebRtc } from './blob-channel';
 import { BlobExchange, type Channel } from './blob-exchange';
+import { ConnHearing } from './conn-hearing';
 import { addressTrace, traceConn } from './conn-trace';
 import { HeadGossip } from './head-gossip';
 import { HeldUnits } from './held-units';
@@ -17,7 +18,7 @@ import { PresencePublisher } from './presence-publisher';
 import { combinedRate, readPeers } from './presence';
 import { PresenceProofs } from './presence-proofs';
 import { RoomAwareness } from './room-awareness';
-import { RoomSettle } from './room-settle';
+import { untilSettled } from './room-settle';
 import { SignalGates } from './signal-gate';
 import { BlobShelf } from './shelf';
 import { Watchdog } from './watchdog';
@@ -46,7 +47,7 @@ interface ConnWithPeer {
     readonly _pc?: RTCPeerConnection;
     /** Whether this tab opened the connection (simple-peer's): false for one the remote peer offered. */
     readonly initiator: boolean;
-    on(event: 'data', listener: () => void): void;
+    on(event: 'data', listener: (message: unknown) => void): void;
     send(data: Uint8Array): void;
   };
   destroy(): void;
@@ -122,12 +123,11 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     return (provider.room?.webrtcConns ?? new Map()) as unknown as Map<string, ConnWithPeer>;
   }
 
-  // Connections the remote peer has sent something over: the watchdog's evidence that one is not stuck.
-  const heard = new WeakSet<object>();
+  const carried = new ConnHearing();
   const listening = new WeakSet<object>();
   const gates = new SignalGates({
     maxPendingPerSender: options.maxPendingPerKey ?? 4,
-    heard: (conn) => heard.has(conn),
+    heard: (conn) => carried.heard(conn),
     ...(trace ? { trace } : {}),
   });
   function listen(): void {
@@ -135,9 +135,8 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       if (listening.has(conn)) continue;
       listening.add(conn);
       if (trace) traceConn(id, conn, trace);
-      conn.peer.on('data', () => {
-        if (!heard.has(conn)) trace?.(`conn ${id}: first data`);
-        heard.add(conn);
+      conn.peer.on('data', (message) => {
+        if (carried.receive(conn, message).firstData) trace?.(`conn ${id}: first data`);
         boundPending();
       });
     }
@@ -230,7 +229,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
   const watchdog = new Watchdog({
     conns: () => conns().entries(),
     now: Date.now,
-    heard: (conn) => heard.has(conn),
+    heard: (conn) => carried.heard(conn),
     onReset: (peer, why) => {
       trace?.(`watchdog reset ${peer}: ${why}`);
       changed();
@@ -305,29 +304,25 @@ export function joinSwarm(options: SwarmOptions): Swarm {
   let settled: Promise<void> | null = null;
   const joinedAt = Date.now();
   /**
-   * Until the room is known (room-settle.ts: its connections synced, none new for a while, and at least as many as
-   * the signaling server said others were there; or nobody there a while after the signaling connected), or settleMs. A lone volunteer's first asset fetch waits that long for
-   * nothing; one with peers waits until they can serve it.
+   * Until the room is known (room-settle.ts: its connections heard from, none new for a while, and at least as many
+   * as the signaling server said others were there; or nobody there a while after the signaling connected), or
+   * settleMs. A lone volunteer's first asset fetch waits that long for nothing; one with peers waits until they can
+   * serve it.
    */
   function settle(): Promise<void> {
     settled ??= (async () => {
-      const deadline = joinedAt + (options.settleMs ?? 10_000);
-      const room = new RoomSettle();
-      while (Date.now() < deadline && !left) {
-        const signaling = provider.signalingConns.some((c) => c.connected);
-        const seen = new Map(
-          [...conns()].map(([id, c]) => [
-            id,
-            { heard: c.synced || heard.has(c), answered: c.peer.initiator === false },
-          ]),
-        );
-        if (room.settled(Date.now(), signaling, seen, others)) {
-          trace?.(`room settled after ${Date.now() - joinedAt} ms: ${seen.size} conns, ${others} others at join`);
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      trace?.(`room not settled after ${Date.now() - joinedAt} ms: ${conns().size} conns, ${others} others at join`);
+      const { settled, conns: seen } = await untilSettled({
+        deadline: joinedAt + (options.settleMs ?? 10_000),
+        now: Date.now,
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        signaling: () => provider.signalingConns.some((c) => c.connected),
+        conns,
+        others: () => others,
+        hearing: carried,
+        left: () => left,
+      });
+      const after = `after ${Date.now() - joinedAt} ms: ${seen} conns, ${others} others at join`;
+      trace?.(settled ? `room settled ${after}` : `room not settled ${after}`);
     })();
     return settled;
   }
