@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { EXPECTED_AT_MOST, QUIET_MS, RoomSettle } from './room-settle';
+import { Awareness } from 'y-protocols/awareness';
+import { afterAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { ConnHearing } from './conn-hearing';
+import { EXPECTED_AT_MOST, QUIET_MS, type RoomView, RoomSettle, type SettlingConn, untilSettled } from './room-settle';
+import { awarenessOf, syncStep1, syncStep2 } from './testing/y-messages';
 
 /** Connections by id: heard from or not, and opened by the remote peer (answering this tab) unless said otherwise. */
 const conns = (...entries: ([string, boolean] | [string, boolean, boolean])[]) =>
@@ -67,5 +71,111 @@ describe('when a room is known well enough to ask it for an asset', () => {
     const some = conns(...Array.from({ length: EXPECTED_AT_MOST }, (_, i): [string, boolean] => [`p${i}`, true]));
     room.settled(0, true, some, 200);
     expect(room.settled(QUIET_MS, true, some, 200)).toBe(true);
+  });
+});
+
+describe("the first fetch's wait for the room, over y-webrtc's messages", () => {
+  const holderDoc = new Y.Doc();
+  const holderAwareness = new Awareness(holderDoc);
+  holderAwareness.setLocalState({ blobs: ['the .wasm'] });
+  afterAll(() => holderDoc.destroy());
+
+  /** A connection the holder opened in answer to this tab's announcement; `synced` set as y-webrtc sets it. */
+  const answered = () => ({ synced: false, peer: { initiator: false } });
+
+  /** The room at a simulated time: `events` happen as their time is passed, between the wait's looks. */
+  function room(
+    events: [number, () => void][],
+    others: number,
+    conns: Map<string, SettlingConn>,
+    hearing = new ConnHearing(),
+  ) {
+    let now = 0;
+    const due = () => {
+      while (events[0] && events[0][0] <= now) events.shift()?.[1]();
+    };
+    due();
+    const view: RoomView = {
+      deadline: 10_000,
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+        due();
+      },
+      signaling: () => true,
+      conns: () => conns,
+      others: () => others,
+      hearing,
+      left: () => false,
+    };
+    return { view, now: () => now };
+  }
+
+  it("waits for the holder's awareness, not its sync reply, which comes first when the holder connects late", async () => {
+    // The ONNX mesh test, run final-1: the holder answered this tab's sync step 1 as it arrived, and connected (and
+    // sent its awareness) 1.8 s later; the tab settled 28 ms before that, knew of no holder, and asked the coordinator.
+    const hearing = new ConnHearing();
+    const conns = new Map<string, SettlingConn>();
+    const holder = answered();
+    const { view, now } = room(
+      [
+        [600, () => conns.set('holder', holder)],
+        [
+          650,
+          () => {
+            holder.synced = true;
+            hearing.receive(holder, syncStep2(holderDoc));
+          },
+        ],
+        [2_450, () => hearing.receive(holder, awarenessOf(holderAwareness))],
+      ],
+      1,
+      conns,
+      hearing,
+    );
+    expect(await untilSettled(view)).toEqual({ settled: true, conns: 1 });
+    expect(now()).toBeGreaterThanOrEqual(2_450);
+    expect(now()).toBeLessThan(2_450 + 100);
+  });
+
+  it('counts a connection whose awareness came though y-webrtc never marks it synced (one made after the room synced)', async () => {
+    const hearing = new ConnHearing();
+    const conns = new Map<string, SettlingConn>();
+    const peer = answered();
+    const { view, now } = room(
+      [
+        [300, () => conns.set('peer', peer)],
+        [400, () => hearing.receive(peer, syncStep1(holderDoc))],
+        [420, () => hearing.receive(peer, awarenessOf(holderAwareness))],
+      ],
+      1,
+      conns,
+      hearing,
+    );
+    expect(await untilSettled(view)).toEqual({ settled: true, conns: 1 });
+    expect(now()).toBe(300 + QUIET_MS);
+  });
+
+  it('holds the first fetch no longer than the deadline for a peer that never sends its awareness', async () => {
+    const hearing = new ConnHearing();
+    const conns = new Map<string, SettlingConn>();
+    const silent = answered();
+    const { view, now } = room(
+      [
+        [300, () => conns.set('silent', silent)],
+        [
+          400,
+          () => {
+            silent.synced = true;
+            hearing.receive(silent, syncStep2(holderDoc));
+          },
+        ],
+      ],
+      1,
+      conns,
+      hearing,
+    );
+    expect(await untilSettled(view)).toEqual({ settled: false, conns: 1 });
+    expect(now()).toBe(view.deadline);
   });
 });

@@ -9,7 +9,9 @@
 // many connections (up to EXPECTED_AT_MOST) are open and heard from, or until the swarm's deadline. Only connections
 // those others opened count: a tab that joined just after this one connects too, and may come first (the ONNX mesh
 // test, the first of two tabs started together: the other tab's connection was heard, the holder's came 670 ms
-// after it, QUIET_MS had passed, the tab knew of no holder and fetched the .wasm from the coordinator).
+// after it, QUIET_MS had passed, the tab knew of no holder and fetched the .wasm from the coordinator). A connection is
+// heard from once the peer's awareness came over it, not its first data: the holder's sync reply came 1.8 s before
+// its presence, and a tab settled in between (conn-hearing.ts).
 
 import type { ConnHearing } from './conn-hearing';
 
@@ -21,8 +23,9 @@ export const QUIET_MS = 500;
 
 export interface SeenConnection {
   /**
-   * Synced with, or heard from: y-webrtc marks a connection synced only if it was made before the room first
-   * synced (watchdog.ts), and a peer's first messages on a connection are its sync step and its awareness.
+   * The peer's awareness has come over it (conn-hearing.ts): its presence, and those it relays, are known. Not its
+   * sync reply, nor y-webrtc's `synced`: a peer answers this tab's sync step 1 at once, but sends its awareness only
+   * when its own side says connected, seconds later on a loaded machine.
    */
   readonly heard: boolean;
   /**
@@ -61,7 +64,6 @@ const POLL_MS = 50;
 
 /** The part of y-webrtc's WebrtcConn the settling reads. */
 export interface SettlingConn {
-  readonly synced: boolean;
   /** simple-peer's Peer: `initiator` false for a connection the remote peer offered. */
   readonly peer: { readonly initiator: boolean };
 }
@@ -78,7 +80,7 @@ export interface RoomView {
   conns(): Iterable<[string, SettlingConn]>;
   /** How many others the signaling server said the room had as this tab joined (0 until it says). */
   others(): number;
-  /** What each connection carried from its peer. */
+  /** What each connection carried from its peer: it counts once the peer's awareness came over it. */
   readonly hearing: ConnHearing;
   /** Whether the swarm was left meanwhile. */
   left(): boolean;
@@ -92,7 +94,7 @@ export async function untilSettled(room: RoomView): Promise<{ readonly settled: 
     const seen = new Map(
       [...room.conns()].map(([id, c]) => [
         id,
-        { heard: c.synced || room.hearing.heard(c), answered: c.peer.initiator === false },
+        { heard: room.hearing.presenceFrom(c), answered: c.peer.initiator === false },
       ]),
     );
     size = seen.size;

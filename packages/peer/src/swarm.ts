@@ -136,7 +136,9 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       listening.add(conn);
       if (trace) traceConn(id, conn, trace);
       conn.peer.on('data', (message) => {
-        if (carried.receive(conn, message).firstData) trace?.(`conn ${id}: first data`);
+        const { firstData, firstAwareness } = carried.receive(conn, message);
+        if (firstData) trace?.(`conn ${id}: first data`);
+        if (firstAwareness) trace?.(`conn ${id}: first awareness`);
         boundPending();
       });
     }
@@ -304,10 +306,10 @@ export function joinSwarm(options: SwarmOptions): Swarm {
   let settled: Promise<void> | null = null;
   const joinedAt = Date.now();
   /**
-   * Until the room is known (room-settle.ts: its connections heard from, none new for a while, and at least as many
-   * as the signaling server said others were there; or nobody there a while after the signaling connected), or
-   * settleMs. A lone volunteer's first asset fetch waits that long for nothing; one with peers waits until they can
-   * serve it.
+   * Until the room is known (room-settle.ts: each connection's peer's awareness come over it, none new for a while,
+   * and at least as many as the signaling server said others were there; or nobody there a while after the
+   * signaling connected), or settleMs. A lone volunteer's first asset fetch waits that long for nothing; one with
+   * peers waits until they can serve it.
    */
   function settle(): Promise<void> {
     settled ??= (async () => {
