@@ -4,7 +4,7 @@
 // connections, and a gate on signaling that keeps one volunteer key to a small share of the unestablished ones.
 // Everything peers say is parsed and checked here before the page sees it.
 import { sha256Hex } from '@bricolage/protocol';
-import { type PeerPresence, type PeerRoom, SignalJoined } from '@bricolage/protocol/peer';
+import type { PeerPresence, PeerRoom } from '@bricolage/protocol/peer';
 import { WebrtcProvider } from 'y-webrtc';
 import * as Y from 'yjs';
 import { tappedWebRtc } from './blob-channel';
@@ -13,6 +13,7 @@ import { ConnHearing } from './conn-hearing';
 import { addressTrace, traceConn } from './conn-trace';
 import { HeadGossip } from './head-gossip';
 import { HeldUnits } from './held-units';
+import { JoinedCount } from './joined-count';
 import { dropStuckPending, syncStep1 } from './pending-updates';
 import { PresencePublisher } from './presence-publisher';
 import { combinedRate, readPeers } from './presence';
@@ -26,12 +27,6 @@ import type { OwnPresence, Swarm, SwarmOptions } from './swarm-api';
 import { LogWitness } from './witness';
 
 export type { OwnPresence, Swarm, SwarmOptions, SwarmPeer, SwarmView } from './swarm-api';
-
-/** A y-webrtc signaling socket as far as it is read here (lib0's Observable; untyped in y-webrtc's .d.ts). */
-interface SignalingSocket {
-  on(name: 'message', f: (message: unknown) => void): void;
-  off(name: 'message', f: (message: unknown) => void): void;
-}
 
 const SWEEP_MS = 30_000;
 const TICK_MS = 1000;
@@ -156,23 +151,8 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       }
   }
 
-  /** How many others the room had as this tab joined, as the signaling server counted them (0 until it says). */
-  let others = 0;
-  const hearing = new WeakSet<object>();
+  const joined = new JoinedCount();
   const deafen: (() => void)[] = [];
-  /** Reads `joined` off the provider's signaling sockets (shared by URL, so each is listened to once). */
-  function hearJoined(next: WebrtcProvider, topic: string): void {
-    for (const socket of next.signalingConns as SignalingSocket[]) {
-      if (hearing.has(socket)) continue;
-      hearing.add(socket);
-      const onMessage = (message: unknown) => {
-        const joined = SignalJoined.safeParse(message);
-        if (joined.success && joined.data.topic === topic) others = joined.data.others;
-      };
-      socket.on('message', onMessage);
-      deafen.push(() => socket.off('message', onMessage));
-    }
-  }
 
   function connect(r: PeerRoom): WebrtcProvider {
     const signaling = options.coordinator.replace(/^http/, 'ws').replace(/\/+$/, '') + r.signaling;
@@ -193,7 +173,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       changed();
     });
     next.on('synced', changed);
-    hearJoined(next, r.room);
+    deafen.push(...joined.hear(next.signalingConns, r.room));
     deafen.push(gates.gate(next, r.room));
     // y-webrtc opens its room (and picks this tab's peer id) once the room's key is derived.
     void next.key.then(() => trace?.(`joined ${r.room} as ${next.room?.peerId}`));
@@ -319,11 +299,11 @@ export function joinSwarm(options: SwarmOptions): Swarm {
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
         signaling: () => provider.signalingConns.some((c) => c.connected),
         conns,
-        others: () => others,
+        others: () => joined.others,
         hearing: carried,
         left: () => left,
       });
-      const after = `after ${Date.now() - joinedAt} ms: ${seen} conns, ${others} others at join`;
+      const after = `after ${Date.now() - joinedAt} ms: ${seen} conns, ${joined.others} others at join`;
       trace?.(settled ? `room settled ${after}` : `room not settled ${after}`);
     })();
     return settled;
