@@ -3,6 +3,7 @@
 // retake) become (wu, volunteer, attempt), and its indexes and the per-job tallies' triggers kept.
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { REPLICA_INDEXES, replicaTableAfterExpiry } from '../../testing/replica-table';
 import { useSqliteFile } from '../../testing/sqlite-file';
 import { MIGRATIONS } from './schema';
 
@@ -43,29 +44,14 @@ describe('the attempt migration', () => {
       expect(() => insert.run('lost-twice', 1)).toThrow(/UNIQUE/);
       expect(() => insert.run('answered', -1)).toThrow(/CHECK/);
       // The triggers came back with the table: the new lease is counted, and so is its expiry.
-      migrated.prepare("UPDATE replicas SET state = 'expired' WHERE id = 13").run();
-      expect(
-        migrated.prepare("SELECT state, n FROM job_replica_states WHERE job = 'job_a' AND n > 0 ORDER BY state").all(),
-      ).toEqual([
+      const kept = replicaTableAfterExpiry(migrated, 13, 'job_a');
+      expect(kept.states).toEqual([
         { state: 'expired', n: 2 },
         { state: 'released', n: 1 },
         { state: 'returned', n: 1 },
       ]);
-      expect(migrated.prepare("SELECT code, n FROM job_failures WHERE job = 'job_a'").all()).toEqual([
-        { code: 'lease_expired', n: 1 },
-      ]);
-      const indexes = migrated
-        .prepare(
-          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'replicas' AND sql IS NOT NULL ORDER BY name",
-        )
-        .pluck()
-        .all();
-      expect(indexes).toEqual([
-        'replicas_job_leased',
-        'replicas_leased',
-        'replicas_retakeable',
-        'replicas_volunteer_valid',
-      ]);
+      expect(kept.failures).toEqual([{ code: 'lease_expired', n: 1 }]);
+      expect(kept.indexes).toEqual(REPLICA_INDEXES);
       // The retakeable index now holds every unanswered replica, retakes too: a key's latest of a unit is read there.
       expect(
         migrated.prepare("SELECT sql FROM sqlite_master WHERE name = 'replicas_retakeable'").pluck().get(),

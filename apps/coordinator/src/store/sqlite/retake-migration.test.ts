@@ -3,6 +3,7 @@
 // the per-job replica tallies still kept by their triggers (attempt-migration.test.ts: from the boolean `retake`).
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { REPLICA_INDEXES, replicaTableAfterExpiry } from '../../testing/replica-table';
 import { useSqliteFile } from '../../testing/sqlite-file';
 import { MIGRATIONS } from './schema';
 
@@ -41,29 +42,14 @@ describe('the retake migration', () => {
       expect(() => insert.run('answered', 0)).toThrow(/UNIQUE/);
       expect(() => insert.run('answered', -1)).toThrow(/CHECK/);
       // The triggers came back with the table: the new lease is counted, and so is its expiry.
-      migrated.prepare("UPDATE replicas SET state = 'expired' WHERE id = 13").run();
-      expect(
-        migrated.prepare("SELECT state, n FROM job_replica_states WHERE job = 'job_a' AND n > 0 ORDER BY state").all(),
-      ).toEqual([
+      const kept = replicaTableAfterExpiry(migrated, 13, 'job_a');
+      expect(kept.states).toEqual([
         { state: 'expired', n: 1 },
         { state: 'released', n: 1 },
         { state: 'returned', n: 1 },
       ]);
-      expect(migrated.prepare("SELECT code, n FROM job_failures WHERE job = 'job_a'").all()).toEqual([
-        { code: 'lease_expired', n: 1 },
-      ]);
-      const indexes = migrated
-        .prepare(
-          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'replicas' AND sql IS NOT NULL ORDER BY name",
-        )
-        .pluck()
-        .all();
-      expect(indexes).toEqual([
-        'replicas_job_leased',
-        'replicas_leased',
-        'replicas_retakeable',
-        'replicas_volunteer_valid',
-      ]);
+      expect(kept.failures).toEqual([{ code: 'lease_expired', n: 1 }]);
+      expect(kept.indexes).toEqual(REPLICA_INDEXES);
     } finally {
       migrated.close();
     }
