@@ -1,7 +1,7 @@
 // Known answers in the real coordinator, over HTTP on every store backend, with keys of distinct networks (they
 // claim their addresses through X-Forwarded-For, which the coordinator trusts from loopback): a wrong expected
 // answer of the operator's project silences no honest key for good, and a cabal cannot get a true one set aside.
-import { API, type LeaseResponse, toBase64 } from '@bricolage/protocol';
+import { API, type Lease, type LeaseResponse, toBase64 } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
 import { SUSPECT_VOUCH } from './rules/known-answers';
@@ -59,6 +59,27 @@ describeBackends('known answers', (backend) => {
     return job;
   }
 
+  /**
+   * A known answer expecting a wrong square, leased by `holders` keys, then found out (failed) by a newcomer and three
+   * vouched keys: its job, the holding keys (networks 5, 6, …) and the lease each holds.
+   */
+  async function suspectWhileHeld(holders: number): Promise<{ job: string; holding: SimVolunteer[]; held: Lease[] }> {
+    const [newcomer, a, b, c, ...holding] = await Promise.all(
+      Array.from({ length: 4 + holders }, (_, i) => enrol(i + 1)),
+    );
+    await vouch([a!, b!, c!]);
+    const job = await knownAnswerJob(wrongSquare(squareInput(7)));
+    const held: Lease[] = [];
+    for (const holder of holding) {
+      const { leases } = await holder.lease(1);
+      expect(leases.map((l) => l.job)).toEqual([job]);
+      held.push(leases[0]!);
+    }
+    for (const v of [newcomer!, a!, b!, c!]) await v.computeAndSubmit((await v.lease(1)).leases, square);
+    expect((await grid.researcher.results(job))[0]).toMatchObject({ state: 'failed' });
+    return { job, holding, held };
+  }
+
   it('sets aside a wrong known answer that vouched keys of three networks contradict alike, and gives back the votes it took', async () => {
     const [newcomer, a, b, c, d] = await Promise.all([1, 2, 3, 4, 5].map(enrol));
     await vouch([a!, b!, c!]);
@@ -97,14 +118,12 @@ describeBackends('known answers', (backend) => {
   });
 
   it('charges no key for its lease of a known answer found suspect meanwhile, given back or run out', async () => {
-    const [newcomer, a, b, c, giver, sleeper] = await Promise.all([1, 2, 3, 4, 5, 6].map(enrol));
-    await vouch([a!, b!, c!]);
-    const job = await knownAnswerJob(wrongSquare(squareInput(7)));
     // Two keys hold it while four others find it out.
-    const held = [(await giver!.lease(1)).leases, (await sleeper!.lease(1)).leases];
-    for (const leases of held) expect(leases.map((l) => l.job)).toEqual([job]);
-    for (const v of [newcomer!, a!, b!, c!]) await v.computeAndSubmit((await v.lease(1)).leases, square);
-    expect((await grid.researcher.results(job))[0]).toMatchObject({ state: 'failed' });
+    const {
+      job,
+      holding: [giver, sleeper],
+      held,
+    } = await suspectWhileHeld(2);
     const standing = () =>
       grid.db.query('SELECT key, errors, error_allowance, error_allowance_at FROM volunteers WHERE key IN (?, ?)', [
         giver!.key,
@@ -112,7 +131,7 @@ describeBackends('known answers', (backend) => {
       ]);
     const before = await standing();
     // One gives its lease back; the other's runs out.
-    const given = await giver!.post(API.release, { leases: held[0]!.map((l) => l.lease) });
+    const given = await giver!.post(API.release, { leases: [held[0]!.lease] });
     expect(given.body).toEqual({ released: 1 });
     clock.advance(3_600_000);
     await grid.coordinator.sweep();
@@ -134,13 +153,11 @@ describeBackends('known answers', (backend) => {
   });
 
   it('ends at its key’s next heartbeat a lease of a known answer found suspect meanwhile, and tells the page', async () => {
-    const [newcomer, a, b, c, holder] = await Promise.all([1, 2, 3, 4, 5].map(enrol));
-    await vouch([a!, b!, c!]);
-    const job = await knownAnswerJob(wrongSquare(squareInput(7)));
-    const [held] = (await holder!.lease(1)).leases;
-    expect(held?.job).toBe(job);
-    for (const v of [newcomer!, a!, b!, c!]) await v.computeAndSubmit((await v.lease(1)).leases, square);
-    expect((await grid.researcher.results(job))[0]).toMatchObject({ state: 'failed' });
+    const {
+      job,
+      holding: [holder],
+      held: [held],
+    } = await suspectWhileHeld(1);
     const heartbeat = async () => (await holder!.post(API.heartbeat, { leases: [held?.lease] })).body;
     // Not renewed, and why: with no deadline, the page drops it (packages/runtime lease-queue.ts renew).
     const withdrawn = { leases: [{ lease: held?.lease, deadline: null, state: 'withdrawn' }] };
@@ -155,13 +172,10 @@ describeBackends('known answers', (backend) => {
   });
 
   it('does not hand a key’s fresh page back its lease of a known answer found suspect meanwhile', async () => {
-    const [newcomer, a, b, c, holder] = await Promise.all([1, 2, 3, 4, 5].map(enrol));
-    await vouch([a!, b!, c!]);
-    const job = await knownAnswerJob(wrongSquare(squareInput(7)));
-    const [held] = (await holder!.lease(1)).leases;
-    expect(held?.job).toBe(job);
-    for (const v of [newcomer!, a!, b!, c!]) await v.computeAndSubmit((await v.lease(1)).leases, square);
-    expect((await grid.researcher.results(job))[0]).toMatchObject({ state: 'failed' });
+    const {
+      holding: [holder],
+      held: [held],
+    } = await suspectWhileHeld(1);
     // The holder's page went before its heartbeat; its next page takes back what the key holds: not this.
     const back = await holder!.post<LeaseResponse>(API.lease, {
       capabilities: GPU_CAPABILITIES,
