@@ -2,14 +2,15 @@
 // the current one computes. Runs on the page, so that a stuck kernel can be killed with its worker.
 import type { BackendClass, Capabilities } from '@bricolage/protocol';
 import { IN_FLIGHT } from '../compute/api';
-import { LeaseQueue, type Work } from './lease-queue';
-import { LeaseRenewal } from './lease-renewal';
+import type { LeaseQueue, Work } from './lease-queue';
+import type { LeaseRenewal } from './lease-renewal';
 import { UnitStops } from './unit-stops';
-import { OutcomeRecorder } from './outcome-recorder';
+import type { OutcomeRecorder } from './outcome-recorder';
 import { ComputeTimes } from './compute-times';
 import { batchSize, handoffSize, leaseDepth, readyDepth } from './pacing';
 import { PAUSED_HOLD_MS, PauseHold } from './pause-hold';
 import { type PipelineClock, type PipelineCounts, type PipelineOptions, systemClock } from './pipeline-options';
+import { pipelineParts } from './pipeline-parts';
 import { Sleeps } from './sleeps';
 import { clampDuty, restAfter } from './throttle';
 import { type FinishDeps, recordOutcome } from './work-finish';
@@ -50,9 +51,7 @@ export class Pipeline {
    * outbox).
    */
   readonly #inWorker = new Set<Work>();
-  /** What recording an outcome touches: made once, not per unit (a cnn tab records ~1,000 a second). */
   readonly #finishing: FinishDeps;
-  /** What posting units to the worker touches, likewise. */
   readonly #posting: PostDeps;
   #startedAt = 0;
   #lastError: string | null = null;
@@ -67,56 +66,26 @@ export class Pipeline {
     this.#hold = new PauseHold(options.pausedHoldMs ?? PAUSED_HOLD_MS, () => {
       if (this.#paused && this.#running) this.#queue.giveBack();
     });
-    this.#outcomes = new OutcomeRecorder({
-      outbox: options.outbox,
+    const parts = pipelineParts(options, {
       clock: this.#clock,
-      emit: options.emit,
-      onResult: options.onResult,
       counts: this.counts,
-      settled: (work) => {
-        this.#inWorker.delete(work);
-      },
-      onError: (message) => {
-        this.#lastError = message;
-      },
-    });
-    this.#queue = new LeaseQueue({
-      client: options.client,
-      compute: options.compute,
-      assets: options.assets,
+      times: this.#times,
+      sleeps: this.#sleeps,
+      inWorker: this.#inWorker,
       capabilities: () => this.#capabilityReport(),
-      ...(options.project ? { project: options.project } : {}),
       projects: () => this.#projects,
-      ...(options.verify ? { verify: options.verify } : {}),
-      emit: options.emit,
-      clock: this.#clock,
-      ...(options.maxIdleWaitMs !== undefined ? { maxIdleWaitMs: options.maxIdleWaitMs } : {}),
-      sleep: (ms) => this.#sleeps.sleep(ms),
       running: () => this.#running,
       keeps: () => this.#running && !this.#hold.gaveBack,
+      readyAhead: () => this.#readyAhead(),
       onError: (message) => {
         this.#lastError = message;
       },
-      onLeased: () => {
-        this.counts.leased++;
-      },
-      ahead: () => this.#readyAhead(),
-      ...(options.resume ? { resume: options.outbox } : {}),
     });
-    this.#renewal = new LeaseRenewal({
-      client: options.client,
-      clock: this.#clock,
-      emit: options.emit,
-      ...(options.jobCheckMs !== undefined ? { jobCheckMs: options.jobCheckMs } : {}),
-    });
-    this.#posting = { queue: this.#queue, clock: this.#clock, compute: options.compute, assets: options.assets };
-    this.#finishing = {
-      queue: this.#queue,
-      times: this.#times,
-      outcomes: this.#outcomes,
-      inWorker: this.#inWorker,
-      running: () => this.#running,
-    };
+    this.#queue = parts.queue;
+    this.#outcomes = parts.outcomes;
+    this.#renewal = parts.renewal;
+    this.#posting = parts.posting;
+    this.#finishing = parts.finishing;
   }
 
   get running(): boolean {
