@@ -192,6 +192,17 @@ export class LeaseQueue {
     if (leases.length > 0) this.#o.client.releaseOnLeave?.(leases, leaveBudget());
   }
 
+  /** Gives back the last `n` units held, not started: leased beyond what this page will compute soon (queue-trim.ts). */
+  trim(n: number): void {
+    if (n <= 0) return;
+    const given = this.#queue.splice(Math.max(0, this.#queue.length - n));
+    for (const work of given) work.gone = 'given back: more than this page would compute soon';
+    this.#o.client.releaseOnLeave?.(
+      given.map((w) => w.lease.lease),
+      leaveBudget(),
+    );
+  }
+
   /**
    * The coordinator answered another request (it accepted results): if the last lease request got no answer, ask
    * again now rather than at the end of its backoff, which grows to 30 s over an outage. Not after an error

@@ -9,6 +9,7 @@ import type { OutcomeRecorder } from './outcome-recorder';
 import { ComputeTimes } from './compute-times';
 import { batchSize, handoffSize, leaseDepth, readyDepth } from './pacing';
 import { PAUSED_HOLD_MS, PauseHold } from './pause-hold';
+import { unitsToTrim } from './queue-trim';
 import { type PipelineClock, type PipelineCounts, type PipelineOptions, systemClock } from './pipeline-options';
 import { pipelineParts } from './pipeline-parts';
 import { Sleeps } from './sleeps';
@@ -371,11 +372,14 @@ export class Pipeline {
 
   /**
    * Renews leases past half their life, asks every few seconds whether their jobs were withdrawn, and forgets those
-   * the coordinator no longer holds for us, stopping those in the worker that would run on for long.
+   * the coordinator no longer holds for us, stopping those in the worker that would run on for long; then gives
+   * back the units held beyond what the page will compute soon at the speeds now measured (queue-trim.ts).
    */
   async #renewLeases(): Promise<void> {
     if (this.#paused) return;
+    const msPerUnit = (job: string) => this.#times.speeds.msPerUnit(job);
     const gone = await this.#renewal.renew([...this.#queue.held, ...this.#inWorker]);
-    this.#stops.stopGone(gone, this.#inWorker, (job) => this.#times.speeds.msPerUnit(job));
+    this.#stops.stopGone(gone, this.#inWorker, msPerUnit);
+    this.#queue.trim(unitsToTrim(this.#queue.held, msPerUnit, this.#duty, this.#inWorker));
   }
 }
