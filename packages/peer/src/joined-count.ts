@@ -1,6 +1,6 @@
-// How many others a room had as this tab joined, as the signaling server counted them when it took the subscription
-// (`SignalJoined`, read off y-webrtc's signaling sockets): how many connections the room's settling waits for
-// (room-settle.ts).
+// How many others a room had as this tab joined, and the sender tags of the first few, as the signaling server
+// counted them when it took the subscription (`SignalJoined`, read off y-webrtc's signaling sockets): whose
+// connections the room's settling waits for (room-settle.ts).
 import { SignalJoined } from '@bricolage/protocol/peer';
 
 /** A y-webrtc signaling socket as far as it is read here (lib0's Observable; untyped in y-webrtc's .d.ts). */
@@ -11,11 +11,17 @@ export interface SignalingSocket {
 
 export class JoinedCount {
   #others = 0;
+  #senders: readonly string[] | null = null;
   readonly #hearing = new WeakSet<object>();
 
   /** The others the server last said the room had as this tab joined (0 until it says). */
   get others(): number {
     return this.#others;
+  }
+
+  /** The sender tags of the first few of those others, or null when the server named none. */
+  get senders(): readonly string[] | null {
+    return this.#senders;
   }
 
   /**
@@ -29,7 +35,9 @@ export class JoinedCount {
       this.#hearing.add(socket);
       const onMessage = (message: unknown) => {
         const joined = SignalJoined.safeParse(message);
-        if (joined.success && joined.data.topic === topic) this.#others = joined.data.others;
+        if (!joined.success || joined.data.topic !== topic) return;
+        this.#others = joined.data.others;
+        this.#senders = joined.data.senders ?? null;
       };
       socket.on('message', onMessage);
       offs.push(() => socket.off('message', onMessage));

@@ -66,6 +66,47 @@ describe('when a room is known well enough to ask it for an asset', () => {
     expect(room.settled(2_100 + QUIET_MS, true, conns(['newcomer', true, false], ['holder', true]), 1)).toBe(true);
   });
 
+  it('with the senders named: not on the connection of a tab that joined after, even one it answered (crossing offers)', () => {
+    const room = new RoomSettle();
+    const seen = (...entries: [string, string, boolean][]) =>
+      new Map(entries.map(([id, sender, answered]) => [id, { heard: true, answered, sender }]));
+    // The holder (key H) was there; the newcomer (key N) won a crossing of offers, so this tab answered it.
+    room.settled(0, true, seen(), 1, ['H']);
+    const newcomer = seen(['newcomer', 'N', true]);
+    room.settled(100, true, newcomer, 1, ['H']);
+    expect(room.settled(100 + 4 * QUIET_MS, true, newcomer, 1, ['H'])).toBe(false);
+    // The holder's connection, whoever opened it, is the one waited for.
+    const both = seen(['newcomer', 'N', true], ['holder', 'H', false]);
+    room.settled(2_100, true, both, 1, ['H']);
+    expect(room.settled(2_100 + QUIET_MS, true, both, 1, ['H'])).toBe(true);
+  });
+
+  it('with the senders named: a tab that joined with this one is waited for though this tab opened its connection', () => {
+    const room = new RoomSettle();
+    const both = new Map([
+      ['holder', { heard: true, answered: true, sender: 'H' }],
+      ['sibling', { heard: true, answered: false, sender: 'S' }],
+    ]);
+    room.settled(0, true, both, 2, ['H', 'S']);
+    // Counting only the connections the others opened, this waited for the deadline.
+    expect(room.settled(QUIET_MS, true, both, 2, ['H', 'S'])).toBe(true);
+  });
+
+  it("with the senders named: one from each of a key's tabs, and from the first few of a crowded room", () => {
+    const room = new RoomSettle();
+    const from = (...senders: string[]) =>
+      new Map(senders.map((sender, i) => [`p${i}`, { heard: true, answered: true, sender }]));
+    room.settled(0, true, from('A', 'B'), 3, ['A', 'A', 'B']);
+    expect(room.settled(QUIET_MS, true, from('A', 'B'), 3, ['A', 'A', 'B'])).toBe(false);
+    room.settled(1_000, true, from('A', 'B', 'A'), 3, ['A', 'A', 'B']);
+    expect(room.settled(1_000 + QUIET_MS, true, from('A', 'B', 'A'), 3, ['A', 'A', 'B'])).toBe(true);
+    const crowd = Array.from({ length: 16 }, (_, i) => `k${i}`);
+    const first = from(...crowd.slice(0, EXPECTED_AT_MOST));
+    const other = new RoomSettle();
+    other.settled(0, true, first, 200, crowd);
+    expect(other.settled(QUIET_MS, true, first, 200, crowd)).toBe(true);
+  });
+
   it('waits for a few of a crowded room, not for all of it', () => {
     const room = new RoomSettle();
     const some = conns(...Array.from({ length: EXPECTED_AT_MOST }, (_, i): [string, boolean] => [`p${i}`, true]));

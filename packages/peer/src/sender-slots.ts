@@ -63,6 +63,11 @@ export class SenderSlots {
     return 'pass';
   }
 
+  /** The sender whose message first spoke as peer id `peer` (while a connection with it lasts), if any. */
+  senderOf(peer: string): string | undefined {
+    return this.#owners.get(peer)?.sender;
+  }
+
   /** The sender's connections not established (and those let through but not yet made), other than `except`'s. */
   #pending(sender: string, except: string, now: number, conns: ReadonlyMap<string, SlotConn>): number {
     let pending = 0;

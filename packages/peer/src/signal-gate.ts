@@ -148,6 +148,11 @@ export class SignalGates {
     return { ...this.#slots.refused, unreadable: this.#unreadable };
   }
 
+  /** The sender tag of the peer id's connection: whose message opened it (SenderSlots). */
+  senderOf(peer: string): string | undefined {
+    return this.#slots.senderOf(peer);
+  }
+
   /** Gates the provider's sockets for `topic`; returns what lifts the gates. */
   gate(provider: WebrtcProvider, topic: string): () => void {
     const gates = (provider.signalingConns as unknown as GatedSocket[]).map((socket) =>

@@ -300,6 +300,8 @@ export function joinSwarm(options: SwarmOptions): Swarm {
         signaling: () => provider.signalingConns.some((c) => c.connected),
         conns,
         others: () => joined.others,
+        senders: () => joined.senders,
+        senderOf: (peer) => gates.senderOf(peer),
         hearing: carried,
         left: () => left,
       });

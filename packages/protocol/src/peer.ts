@@ -23,6 +23,9 @@ export const SignalMessage = z.discriminatedUnion('type', [
 ]);
 export type SignalMessage = z.infer<typeof SignalMessage>;
 
+/** Others whose sender tags a `joined` names: a joining tab waits for connections from a few, not from a crowd. */
+export const JOINED_SENDERS = 4;
+
 /**
  * The one message of /signal's own beyond y-webrtc's protocol (whose client ignores types it does not know): on
  * taking a subscription, how many others the topic had on this coordinator process. A joining tab waits for that
@@ -34,6 +37,12 @@ export const SignalJoined = z.object({
   type: z.literal('joined'),
   topic: z.string().max(256),
   others: z.number().int().min(0),
+  /**
+   * The sender tags (as `SignalRelay.sender`) of the first JOINED_SENDERS of those others, earliest subscribed first:
+   * the joining tab waits for a connection from each, not for as many connections from anyone (a tab that joined a
+   * moment later may connect first, even on a connection it opened: crossing offers).
+   */
+  senders: z.array(z.string().max(64)).max(16).optional(),
 });
 export type SignalJoined = z.infer<typeof SignalJoined>;
 

@@ -246,12 +246,21 @@ describe('the signaling server', () => {
   it('answers each subscription it takes with how many others the room has, and a full room with nothing', async () => {
     const project = s.projects[0] as string;
     const topic = roomName(project);
-    const [a, b, c] = [await enter(s, project), await enter(s, project), await enter(s, project)];
+    // a and c of one key, b of another.
+    const other = await SimVolunteer.create(s.coordinator.url);
+    const [a, b, c] = [await enter(s, project), await enter(s, project, other), await enter(s, project)];
     const joined = (client: Client) => client.received.filter((m) => m.type === 'joined');
+    // Each names the others' sender tags, the earliest first: the tags their relayed publishes carry.
+    const tagOf = async (from: Client, to: Client, data: string) => {
+      from.send({ type: 'publish', topic, data });
+      return SignalRelay.parse(await to.next((m) => m.data === data)).sender;
+    };
+    const [tagA, tagB] = [await tagOf(a, c, 'from a'), await tagOf(b, c, 'from b')];
+    expect(tagA).not.toBe(tagB);
     expect([joined(a), joined(b), joined(c)]).toEqual([
-      [{ type: 'joined', topic, others: 0 }],
-      [{ type: 'joined', topic, others: 1 }],
-      [{ type: 'joined', topic, others: 2 }],
+      [{ type: 'joined', topic, others: 0, senders: [] }],
+      [{ type: 'joined', topic, others: 1, senders: [tagA] }],
+      [{ type: 'joined', topic, others: 2, senders: [tagA, tagB] }],
     ]);
     // A subscription already held is not taken again, nor answered; one that goes is not counted.
     a.send({ type: 'subscribe', topics: [topic] });
@@ -261,9 +270,11 @@ describe('the signaling server', () => {
     await b.next((m) => m.type === 'pong' && pongs(b) >= 2);
     expect(joined(a)).toHaveLength(1);
     const d = await enter(s, project);
-    expect(joined(d)).toEqual([{ type: 'joined', topic, others: 2 }]);
+    // d joins with a and c there (b left), both of one key: its tag twice.
+    expect(joined(d)).toEqual([{ type: 'joined', topic, others: 2, senders: [tagA, tagA] }]);
+    expect(await tagOf(c, d, 'from c')).toBe(tagA);
     // The message parses with the protocol's schema, which packages/peer reads it with.
-    expect(SignalJoined.parse(joined(d)[0])).toEqual({ type: 'joined', topic, others: 2 });
+    expect(SignalJoined.parse(joined(d)[0])).toEqual({ type: 'joined', topic, others: 2, senders: [tagA, tagA] });
     const full = await start({ maxPeersPerRoom: 1 });
     try {
       const fullProject = full.projects[0] as string;

@@ -14,6 +14,7 @@ import {
   projectOfRoom,
   SIGNAL_CLOSE,
   type SignalCloseCode,
+  JOINED_SENDERS,
   type SignalJoined,
   SignalMessage,
   type SignalRelay,
@@ -155,7 +156,13 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
           peer.topics.add(topic);
           topics.set(topic, subscribers);
           subscribers.add(peer);
-          const joined: SignalJoined = { type: 'joined', topic, others: subscribers.size - 1 };
+          const others = [...subscribers].filter((p) => p !== peer);
+          const joined: SignalJoined = {
+            type: 'joined',
+            topic,
+            others: others.length,
+            senders: others.slice(0, JOINED_SENDERS).map((p) => p.sender),
+          };
           peer.ws.send(JSON.stringify(joined));
         }
         return;
