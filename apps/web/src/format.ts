@@ -13,9 +13,12 @@ export function formatCredit(credit: number): string {
 }
 
 export function formatRate(perMinute: number | null): string {
-  if (perMinute === null) return '—';
-  if (perMinute >= 100) return `${wholeRates.format(Math.round(perMinute))} WU/min`;
-  return `${rates.format(perMinute)} WU/min`;
+  return perMinute === null ? '—' : `${formatPerMinute(perMinute)} WU/min`;
+}
+
+/** A rate's number alone, for a column headed with its unit. */
+export function formatPerMinute(perMinute: number): string {
+  return perMinute >= 100 ? wholeRates.format(Math.round(perMinute)) : rates.format(perMinute);
 }
 
 export function formatDuration(ms: number): string {

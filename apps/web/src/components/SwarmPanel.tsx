@@ -4,7 +4,7 @@
 import type { SwarmPeer, SwarmView } from '@bricolage/peer';
 import type { Project } from '@bricolage/protocol';
 import { memo } from 'react';
-import { formatDuration, formatRate, shortKey } from '../format';
+import { formatDuration, formatPerMinute, formatRate, shortKey } from '../format';
 import type { AssetFetch } from '../session';
 
 const decimal = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
@@ -88,9 +88,8 @@ function Swarm({ swarm, project }: { swarm: SwarmView; project: Project | null }
             <tr>
               <th scope="col">Volunteer</th>
               <th scope="col">Device</th>
-              <th scope="col">Runs on</th>
               <th scope="col" className="num">
-                Rate
+                WU/min
               </th>
               <th scope="col">Now</th>
             </tr>
@@ -105,9 +104,12 @@ function Swarm({ swarm, project }: { swarm: SwarmView; project: Project | null }
                     <span className="pill bad"> dropped</span>
                   )}
                 </td>
-                <td>{peer.presence.device ? DEVICE[peer.presence.device] : '—'}</td>
-                <td>{peer.presence.backend ?? '—'}</td>
-                <td className="num">{formatRate(peer.presence.rate)}</td>
+                {/* The device, and what it runs on below it: five columns did not fit the card beside the page's. */}
+                <td>
+                  {peer.presence.device ? DEVICE[peer.presence.device] : '—'}
+                  <div className="muted small">{peer.presence.backend ?? '—'}</div>
+                </td>
+                <td className="num">{peer.presence.rate === null ? '—' : formatPerMinute(peer.presence.rate)}</td>
                 <td>{peer.presence.state}</td>
               </tr>
             ))}
