@@ -191,6 +191,9 @@ test('keyboard focus follows the reader from the card into the frame, through St
   const again = frame.getByRole('button', { name: 'Start again' });
   await expect(again).toBeFocused();
   await expect(frame.getByTestId('widget-state')).toHaveText('Stopped');
+  // The state reads Stopped once the reader's Stop is taken; Start again waits until the units in the worker are done
+  // (it says "Still stopping" to a press before: CI, 2026-12-05, pressed then and no Stop came).
+  await expect(again).toBeEnabled();
   await page.keyboard.press('Enter');
   await expect(stop).toBeFocused();
   await expect(frame.getByTestId('widget-state')).toHaveText(/Computing|No work right now/);
