@@ -1,7 +1,8 @@
 // What the page claims, and what a volunteer refuses, in real Chromium: the project list describes each job's
 // checking as its own settings give it and shows the key its jobs are signed with; a signed job runs and the
 // page names its signer; and when the job's shader hash is swapped in the coordinator's database after it was
-// signed, every volunteer refuses it before fetching or running anything, and says so.
+// signed, every volunteer refuses it before fetching or running anything, and says so; and a key seen once is
+// kept across visits, so a coordinator that drops it in between gets no unsigned job run.
 import type { Coordinator } from '@bricolage/coordinator';
 import {
   API,
@@ -185,4 +186,62 @@ test('a job whose shader the coordinator swapped after signing is refused by eve
   for (const page of pages) await expect(page.getByTestId('stat-computed')).toHaveText('0');
   expect(blobReads).toEqual([]);
   for (const page of pages) await page.context().close();
+});
+
+test('a project’s key is kept across visits: a coordinator that drops it in between gets no unsigned job run', async ({
+  browser,
+  scratch,
+  startGrid,
+}) => {
+  const dataDir = await scratch('integrity-kept-key');
+  let grid = await startGrid({ dataDir, port: 0 });
+  // The same address after the restart: the page's database, and what it kept, belongs to its origin.
+  const port = Number(new URL(grid.url).port);
+  const key = await generateSigningKeyPair();
+  const { project, token, jobs } = await seedSigned(grid, key, [quorum(1), quorum(1)], 2);
+  const [first, second] = jobs as [string, string];
+  const auth = { authorization: `Bearer ${token}` };
+  await fetch(grid.url + API.pause(second), { method: 'POST', headers: auth });
+
+  // First visit: the page runs the project's signed job, and keeps the key it was signed with.
+  const context = await browser.newContext();
+  const visit = await context.newPage();
+  await openPage(visit, grid.url);
+  await visit.getByRole('button', { name: 'Start' }).click();
+  await expect(visit.getByTestId('signer')).toHaveText(
+    `Code signed by the project’s key ${keyFingerprint(key.publicKeyText)}, checked before it ran.`,
+  );
+  await expect.poll(() => jobCounts(grid, first), { timeout: 60_000 }).toMatchObject({ validated: 2 });
+  await visit.getByRole('button', { name: 'Stop' }).click();
+  await visit.close();
+
+  // Between the visits the operator drops the project's signatures: the list names no key, jobs go out unsigned.
+  await grid.close();
+  const { tamperDropSignatures } = await import('@bricolage/coordinator');
+  tamperDropSignatures(dataDir, project);
+  grid = await startGrid({ dataDir, port });
+  const listed = (await (await fetch(grid.url + API.projects)).json()) as {
+    projects: { id: string; signingKey: string | null }[];
+  };
+  expect(listed.projects.find((p) => p.id === project)?.signingKey).toBeNull();
+  await fetch(grid.url + API.resume(second), { method: 'POST', headers: auth });
+
+  // Second visit, same browser: the kept key holds, and the unsigned job is refused, saying why.
+  const again = await context.newPage();
+  await openPage(again, grid.url);
+  await again.getByRole('button', { name: 'Start' }).click();
+  const notice = again.getByTestId('notice').filter({ hasText: 'A job was refused' });
+  await expect(notice).toContainText(`(${second}) of project ${project}: it is not signed`);
+  await expect(notice).toContainText(
+    'this volunteer holds the key it first saw for the project, and the coordinator now lists none',
+  );
+  await expect.poll(async () => (await grid.store.activity(second as JobId, 10)).errors, { timeout: 60_000 }).toBe(2);
+  expect(await jobCounts(grid, second)).toMatchObject({ validated: 0 });
+
+  // What the kept key stopped: a browser that never saw it is served the same job unsigned, and runs it.
+  const stranger = await volunteerPage(browser, grid.url);
+  await stranger.getByRole('button', { name: 'Start' }).click();
+  await expect.poll(() => jobCounts(grid, second), { timeout: 60_000 }).toMatchObject({ validated: 2 });
+  await stranger.context().close();
+  await context.close();
 });

@@ -97,6 +97,8 @@ test('keeps the identity, settings and receipts across a reload; the key stays e
     // No other grid, and the home grid's default share (issue 19's several grids).
     grids: [],
     homeShare: 100,
+    // No project's key yet: the page keeps one once it verifies a signed job of the project.
+    projectKeys: {},
   });
   expect(second.totals).toEqual(
     expect.arrayContaining([

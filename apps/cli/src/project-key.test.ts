@@ -49,7 +49,7 @@ describe('project key', () => {
     const elsewhere = { XDG_CONFIG_HOME: join(grid.dir, 'elsewhere') };
     const refused = await grid.cli(['job', 'create', SQUARES, '--url', grid.url, '--token', token], { env: elsewhere });
     expect(refused.exit).not.toBe(EXIT.ok);
-    expect(refused.stderr).toMatch(/it is not signed, and its project publishes the key/);
+    expect(refused.stderr).toMatch(/it is not signed, and its project's key is/);
   });
 
   it('makes no second key once the project signs with one, and says where that key is, not to run project key', async () => {

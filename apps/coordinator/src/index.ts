@@ -4,4 +4,4 @@ export { ManualClock, seededRandom, type Clock } from './clock';
 export { DEMO_FRAME, seedDemo, seedPrimesDemo } from './seed';
 export type { RequestRecord } from './http/app';
 /** Tests only: rewrites a stopped coordinator's stored job, as a dishonest operator could. */
-export { tamperJobShader } from './testing/tamper';
+export { tamperDropSignatures, tamperJobShader } from './testing/tamper';

@@ -84,7 +84,7 @@ describe('signed jobs', async () => {
   it('fails unsigned, or signed by another key, once the project has a key; passes anything when it has none', async () => {
     const unsigned = { ...stored, project: manifest.project, signature: null };
     expect(await jobSignatureProblem(unsigned, pair.publicKeyText)).toBe(
-      `it is not signed, and its project publishes the key ${keyFingerprint(pair.publicKeyText)}`,
+      `it is not signed, and its project's key is ${keyFingerprint(pair.publicKeyText)}`,
     );
     const forged = await signJob(other.privateKey, other.publicKeyText, manifest);
     expect(await jobSignatureProblem({ ...unsigned, signature: forged }, pair.publicKeyText)).toMatch(

@@ -41,7 +41,7 @@ export async function jobSignatureProblem(
   projectKey: string | null,
 ): Promise<string | null> {
   if (projectKey === null) return null;
-  if (!job.signature) return `it is not signed, and its project publishes the key ${keyFingerprint(projectKey)}`;
+  if (!job.signature) return `it is not signed, and its project's key is ${keyFingerprint(projectKey)}`;
   if (job.signature.key !== projectKey)
     return `it is signed by the key ${keyFingerprint(job.signature.key)}, not its project's key ${keyFingerprint(projectKey)}`;
   let message: Uint8Array;

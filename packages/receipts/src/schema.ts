@@ -96,6 +96,11 @@ export interface Settings {
   readonly grids: readonly GridSetting[];
   /** The home coordinator's resource share (the one that served the page). */
   readonly homeShare: number;
+  /**
+   * Each project's signing key as this volunteer first saw it (project id → key; trusted on first use): its jobs
+   * run only when signed by that key, whatever the coordinator lists on a later visit.
+   */
+  readonly projectKeys: Readonly<Record<string, string>>;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -107,6 +112,7 @@ export const DEFAULT_SETTINGS: Settings = {
   servedProjects: null,
   grids: [],
   homeShare: 100,
+  projectKeys: {},
 };
 
 export type SettingKey = keyof Settings;

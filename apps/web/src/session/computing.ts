@@ -109,6 +109,7 @@ export class Computing {
       throttle: settings.throttle / 100,
       pauseWhenHidden: settings.pauseWhenHidden,
       projects: settings.servedProjects,
+      projectKeys: new Map(Object.entries(settings.projectKeys)),
       fetch: this.#o.fetch,
       ...(this.#o.project ? { project: this.#o.project } : {}),
       ...(this.#o.visibility ? { visibility: this.#o.visibility } : {}),
@@ -131,6 +132,7 @@ export class Computing {
       volunteer.on('verified', (e) => {
         this.#signers.set(e.job, e.signer);
         this.#serve(e.job);
+        if (e.signer !== null) void this.#keepProjectKey(e.project, e.signer);
       }),
       volunteer.on('failed', (e) => {
         if (e.code !== 'untrusted_job' || this.#refused.has(e.job)) return;
@@ -153,6 +155,21 @@ export class Computing {
     ];
     this.#volunteer = volunteer;
     return volunteer;
+  }
+
+  /**
+   * Keeps the key a project's first verified job was signed with, for every later visit: the runtime then holds
+   * the project's jobs to it (its JobVerifier's pinned keys), so a coordinator that drops or replaces the key
+   * between two visits does not get an unsigned or re-signed job run here.
+   */
+  async #keepProjectKey(project: string, key: string): Promise<void> {
+    const { model, store } = this.#o;
+    const settings = model.view().settings;
+    if (settings.projectKeys[project] !== undefined) return;
+    const projectKeys = { ...settings.projectKeys, [project]: key };
+    model.set({ settings: { ...settings, projectKeys } });
+    // Not kept (the database closed as the page went): the next visit learns it from the list again.
+    await store.saveSettings({ projectKeys }).catch(() => undefined);
   }
 
   /** Which project the tab is serving, from the job of the latest lease. */

@@ -1,32 +1,47 @@
 import type { ListedProject } from '@bricolage/protocol';
 import 'fake-indexeddb/auto';
-import { type HeldTotals, type StoredIdentity, VolunteerStore } from '@bricolage/receipts';
+import { DEFAULT_SETTINGS, type HeldTotals, type StoredIdentity, VolunteerStore } from '@bricolage/receipts';
 import { createTestLog } from '@bricolage/receipts/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PublicApi } from '../api';
 import { Grid, gridDatabase, gridOrigin } from './grid';
 
 // A computing grid's volunteer without a worker: it asks the grid for its counters through the grid's fetch (as the
-// real one asks for leases and counters), and holds no receipts.
+// real one asks for leases and counters), and holds no receipts. The options it was made with and the listeners
+// given it are kept, for a test to read and to call as the runtime would.
+const made = vi.hoisted(() => ({
+  options: [] as { coordinator: string; projectKeys?: ReadonlyMap<string, string> }[],
+  listeners: new Map<string, ((event: unknown) => void)[]>(),
+}));
 vi.mock('@bricolage/runtime', () => ({
-  createVolunteer: async (options: { fetch: typeof fetch; coordinator: string }) => ({
-    id: 'volunteer',
-    on: () => () => undefined,
-    start: async () => undefined,
-    stop: async () => undefined,
-    close: async () => undefined,
-    pause: () => undefined,
-    resume: () => undefined,
-    setThrottle: () => undefined,
-    setProjects: () => undefined,
-    flush: async () => true,
-    status: async () => ({ counts: { leased: 0, computed: 0, failed: 0 } }),
-    stats: async () => {
-      await options.fetch(`${options.coordinator}/stats`);
-      return { ok: true, value: { valid: 0 } };
-    },
-    receipts: async () => ({ ok: true, value: { receipts: [], next: null } }),
-  }),
+  createVolunteer: async (options: {
+    fetch: typeof fetch;
+    coordinator: string;
+    projectKeys?: ReadonlyMap<string, string>;
+  }) => {
+    made.options.push(options);
+    return {
+      id: 'volunteer',
+      on: (type: string, listener: (event: unknown) => void) => {
+        made.listeners.set(type, [...(made.listeners.get(type) ?? []), listener]);
+        return () => undefined;
+      },
+      start: async () => undefined,
+      stop: async () => undefined,
+      close: async () => undefined,
+      pause: () => undefined,
+      resume: () => undefined,
+      setThrottle: () => undefined,
+      setProjects: () => undefined,
+      flush: async () => true,
+      status: async () => ({ counts: { leased: 0, computed: 0, failed: 0 } }),
+      stats: async () => {
+        await options.fetch(`${options.coordinator}/stats`);
+        return { ok: true, value: { valid: 0 } };
+      },
+      receipts: async () => ({ ok: true, value: { receipts: [], next: null } }),
+    };
+  },
 }));
 
 const NOTHING_HELD: HeldTotals = { receipts: 0, credit: 0, debits: 0, spent: 0, failed: 0 };
@@ -152,6 +167,7 @@ describe('Grid', () => {
             totals: async () => [],
             heldTotals: async () => NOTHING_HELD,
             lastIndex: async () => -1,
+            settings: async () => DEFAULT_SETTINGS,
             close: () => undefined,
           }) as unknown as VolunteerStore,
       },
@@ -214,6 +230,41 @@ describe('Grid', () => {
     });
     await grid.open();
     expect(grid.view).toMatchObject({ receipts: 2, credit: 3, debits: 1, spent: 50, failed: 2 });
+    await grid.close();
+  });
+
+  it('holds its projects to the keys kept in its database, and keeps the key of a project it first verifies', async () => {
+    const store = await VolunteerStore.open('bricolage grid https://d.example');
+    await store.saveSettings({ projectKeys: { prj_kept: 'key-kept' } });
+    const offline = async () => {
+      throw new Error('offline');
+    };
+    const grid = new Grid({
+      deps: {
+        publicApi: () => ({ wellKnown: offline, projects: offline }) as unknown as PublicApi,
+        openStore: async () => store,
+      },
+      setting: { url: 'https://d.example', key: 'k', share: 100, servedProjects: null },
+      identity: async () => ({ publicKey: 'volunteer', privateKey: {} as CryptoKey }) as StoredIdentity,
+      pauseWhenHidden: () => false,
+      onChange: () => undefined,
+    });
+    await grid.open();
+    made.options.length = 0;
+    made.listeners.clear();
+    await grid.start();
+    expect([...(made.options[0]?.projectKeys ?? [])]).toEqual([['prj_kept', 'key-kept']]);
+    // The runtime verified jobs: one of a new project (its key kept), one of the kept project under the key held, one
+    // unsigned (nothing to keep).
+    for (const event of [
+      { type: 'verified', job: 'job_a', project: 'prj_new', signer: 'key-new' },
+      { type: 'verified', job: 'job_b', project: 'prj_kept', signer: 'key-other' },
+      { type: 'verified', job: 'job_c', project: 'prj_plain', signer: null },
+    ])
+      for (const listener of made.listeners.get('verified') ?? []) listener(event);
+    await vi.waitFor(async () =>
+      expect((await store.settings()).projectKeys).toEqual({ prj_kept: 'key-kept', prj_new: 'key-new' }),
+    );
     await grid.close();
   });
 });

@@ -83,6 +83,7 @@ export class Grid {
   #volunteer: Volunteer | null = null;
   #creating: Promise<Volunteer> | null = null;
   #offState: () => void = () => undefined;
+  #offVerified: () => void = () => undefined;
   #inHand = 0;
   #timer: ReturnType<typeof setInterval> | null = null;
   #started = false;
@@ -222,6 +223,7 @@ export class Grid {
     if (!old || old.id === keepKey) return;
     this.#volunteer = null;
     this.#offState();
+    this.#offVerified();
     // Its outbox stays: the next volunteer of this grid delivers what the old key computed, as the home grid does.
     await old.close(2000);
   }
@@ -269,6 +271,7 @@ export class Grid {
     const store = this.#store;
     if (!store) throw new Error('the grid is not open');
     const identity = await this.#o.identity();
+    const kept: Record<string, string> = { ...(await store.settings()).projectKeys };
     const { createVolunteer } = await import('@bricolage/runtime');
     const volunteer = await createVolunteer({
       coordinator: this.#setting.url,
@@ -277,9 +280,16 @@ export class Grid {
       throttle: this.#view.duty ?? 1,
       pauseWhenHidden: this.#o.pauseWhenHidden(),
       projects: this.#setting.servedProjects,
+      projectKeys: new Map(Object.entries(kept)),
       fetch: this.#fetch,
     });
     this.#offState = volunteer.on('state', (e) => this.#set({ state: e.state }));
+    // Each project's key as first verified, kept in this grid's database for later visits (as the home grid's).
+    this.#offVerified = volunteer.on('verified', (e) => {
+      if (e.signer === null || kept[e.project] !== undefined) return;
+      kept[e.project] = e.signer;
+      void store.saveSettings({ projectKeys: { ...kept } }).catch(() => undefined);
+    });
     this.#volunteer = volunteer;
     return volunteer;
   }

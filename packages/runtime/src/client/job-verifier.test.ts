@@ -3,6 +3,7 @@
 import {
   generateSigningKeyPair,
   type JobId,
+  keyFingerprint,
   type LeasedJob,
   type ListedProject,
   type ProjectId,
@@ -77,18 +78,38 @@ describe('JobVerifier', async () => {
     const verifier = new JobVerifier(list);
     expect((await verifier.check(signed)).ok).toBe(true);
     list.signingKey = null;
-    expect(await verifier.check(base)).toMatchObject({ ok: false, message: /it is not signed/ });
+    await verifier.listed();
+    expect(await verifier.check(base)).toMatchObject({
+      ok: false,
+      message:
+        /it is not signed.*; this volunteer holds the key it first saw for the project, and the coordinator now lists none$/,
+    });
     const other = await generateSigningKeyPair();
     list.signingKey = other.publicKeyText;
+    await verifier.listed();
     const forged = { ...base, signature: await signJob(other.privateKey, other.publicKeyText, base) };
-    expect(await verifier.check(forged)).toMatchObject({ ok: false, message: /not its project's key/ });
+    expect(await verifier.check(forged)).toMatchObject({
+      ok: false,
+      message: new RegExp(
+        `not its project's key .*the coordinator now lists another, ${keyFingerprint(other.publicKeyText)}$`,
+      ),
+    });
   });
 
   it('holds a pinned key against the list from the start', async () => {
     const list = new List(); // publishes no key at all
     const verifier = new JobVerifier(list, new Map([[PROJECT, key.publicKeyText]]));
-    expect(await verifier.check(base)).toMatchObject({ ok: false, message: /it is not signed/ });
+    await verifier.listed();
+    expect(await verifier.check(base)).toMatchObject({ ok: false, message: /it is not signed.*now lists none$/ });
     expect(await verifier.check(signed)).toEqual({ ok: true, signer: key.publicKeyText });
+  });
+
+  it('says nothing of the list when it names the key held', async () => {
+    const list = new List();
+    list.signingKey = key.publicKeyText;
+    const verifier = new JobVerifier(list);
+    const swapped = { ...signed, spec: { ...signed.spec, shader: 'b'.repeat(64) as never } };
+    expect(await verifier.check(swapped)).toMatchObject({ ok: false, message: /does not verify\)$/ });
   });
 
   it('runs an unsigned project’s jobs, reading the list once, and reads it again for a signed job', async () => {

@@ -1,8 +1,9 @@
 // Checks a leased job's signature against its project's published key before anything of it is fetched or
-// run. The key is read from the public project list and remembered for the session: once a project has shown
-// a key, a job of that project unsigned or signed by another key is refused even if the list later says
-// otherwise, so a coordinator cannot drop or replace a project's key while this volunteer is serving it.
-import { type LeasedJob, type ListedProject, jobSignatureProblem } from '@bricolage/protocol';
+// run. The key is read from the public project list and remembered: once a project has shown a key, a job of
+// that project unsigned or signed by another key is refused even if the list later says otherwise, so a
+// coordinator cannot drop or replace a project's key while this volunteer is serving it. The page keeps the
+// keys it saw across visits and hands them back as pinned (apps/web session/computing.ts).
+import { type LeasedJob, type ListedProject, jobSignatureProblem, keyFingerprint } from '@bricolage/protocol';
 import type { ClientResult } from './coordinator-client';
 
 export interface ProjectKeySource {
@@ -19,6 +20,8 @@ export class JobVerifier {
   readonly #keys = new Map<string, string>();
   /** Projects the list was read for and found without a key. */
   readonly #unsigned = new Set<string>();
+  /** The key each project has in the list as last read (null: none), to say so when it is not the key held. */
+  readonly #listedKeys = new Map<string, string | null>();
 
   constructor(source: ProjectKeySource, pinned: ReadonlyMap<string, string> = new Map()) {
     this.#source = source;
@@ -33,6 +36,7 @@ export class JobVerifier {
     const listed = await this.#source.projects();
     if (!listed.ok) return listed;
     for (const p of listed.value) {
+      this.#listedKeys.set(p.id, p.signingKey);
       if (p.signingKey === null) {
         if (!this.#keys.has(p.id)) this.#unsigned.add(p.id);
       } else if (!this.#keys.has(p.id)) {
@@ -54,10 +58,16 @@ export class JobVerifier {
     }
     const problem = await jobSignatureProblem(job, key);
     if (problem === null) return { ok: true, signer: key };
+    // Held against the list: say that the key is the one first seen, not the one the coordinator lists now.
+    const listed = this.#listedKeys.get(job.project);
+    const held =
+      key !== null && listed !== undefined && listed !== key
+        ? `; this volunteer holds the key it first saw for the project, and the coordinator now lists ${listed === null ? 'none' : `another, ${keyFingerprint(listed)}`}`
+        : '';
     return {
       ok: false,
       transient: false,
-      message: `refused job “${job.name}” (${job.id}) of project ${job.project}: ${problem}`,
+      message: `refused job “${job.name}” (${job.id}) of project ${job.project}: ${problem}${held}`,
     };
   }
 }
