@@ -1,75 +1,20 @@
 // Crossing offers in joinSwarm's real y-webrtc, signaled through a bus that speaks /signal, over connections that
 // never connect: a peer announces itself (the page opens a connection and starts an offer) and offers to the page
 // at the same time. The page answers that offer on a fresh answering connection, not on the one that offered.
-import { roomName } from '@bricolage/protocol/peer';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BLOB_CHANNEL_LABEL } from './blob-channel';
-import { joinSwarm, type Swarm } from './swarm';
-import { roomKey, SignalBus, seal, stalledWebRtc, unseal } from './testing/signal-bus';
-
-const PROJECT = 'prj_00000000000000a1';
-const ROOM = roomName(PROJECT);
-const SECRET = 'the room secret';
-
-const globals = globalThis as Record<string, unknown>;
-const saved = ['WebSocket', 'RTCPeerConnection', 'RTCSessionDescription', 'RTCIceCandidate'].map(
-  (name) => [name, globals[name]] as const,
-);
+import { seal } from './testing/signal-bus';
+import { ROOM, useStalledSwarm } from './testing/stalled-swarm';
 
 /** Whether the connection offers: it made simple-peer's data channel (every one makes the blob channel). */
 const offers = (pc: { channels: string[] }) => pc.channels.some((label) => label !== BLOB_CHANNEL_LABEL);
 
 describe('offers that cross', () => {
-  let bus: SignalBus;
-  let webrtc: ReturnType<typeof stalledWebRtc>;
-  let swarm: Swarm;
-  let key: CryptoKey;
-
-  beforeEach(async () => {
-    bus = new SignalBus();
-    webrtc = stalledWebRtc();
-    Object.assign(globals, {
-      WebSocket: bus.WebSocket,
-      RTCPeerConnection: webrtc.RTCPeerConnection,
-      RTCSessionDescription: webrtc.RTCSessionDescription,
-      RTCIceCandidate: webrtc.RTCIceCandidate,
-    });
-    key = await roomKey(SECRET, ROOM);
-    swarm = joinSwarm({
-      room: {
-        project: PROJECT as never,
-        room: ROOM,
-        secret: SECRET,
-        signaling: '/signal?ticket=page',
-        ticketExpiresAt: Date.now() + 3_600_000,
-        iceServers: [],
-      },
-      coordinator: 'http://bus.invalid',
-      coordinatorKey: 'unused',
-      manifest: async () => null,
-      consistency: async () => {
-        throw new Error('not asked');
-      },
-      renewRoom: async () => null,
-      settleMs: 0,
-    });
-  });
-
-  afterEach(() => {
-    swarm.leave();
-    for (const [name, value] of saved) globals[name] = value;
-  });
+  const joined = useStalledSwarm('page');
 
   it("answers a peer's offer that crossed its own on a fresh connection, and closes the one that offered", async () => {
-    const announce = await vi.waitFor(
-      () => {
-        const found = bus.published.find((p) => p.key === 'page' && p.topic === ROOM);
-        if (!found) throw new Error('no announce yet');
-        return found;
-      },
-      { timeout: 5000 },
-    );
-    const page = ((await unseal(announce.data as string, key)) as { from: string }).from;
+    const { bus, webrtc, key } = joined;
+    const page = await joined.peerId();
     // Bob's announce reaches the page as the page's reached Bob: each opens a connection and offers.
     bus.publish('bob', ROOM, await seal({ type: 'announce', from: 'bob-tab' }, key));
     await vi.waitFor(() => expect([...webrtc.live].filter(offers)).toHaveLength(1), { timeout: 5000 });

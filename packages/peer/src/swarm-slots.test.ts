@@ -1,83 +1,28 @@
 // A page's WebRTC slots against one signed-in key's fake offers: joinSwarm's real y-webrtc, signaling through a
 // bus that speaks /signal, connections that never connect. The key makes up a peer id per offer; the page still
 // answers at most its share, and a real peer's offer still opens a connection.
-import { roomName } from '@bricolage/protocol/peer';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { joinSwarm, type Swarm } from './swarm';
-import { roomKey, SignalBus, seal, stalledWebRtc, unseal } from './testing/signal-bus';
+import { describe, expect, it, vi } from 'vitest';
+import { roomKey, seal } from './testing/signal-bus';
+import { ROOM, useStalledSwarm } from './testing/stalled-swarm';
 
-const PROJECT = 'prj_00000000000000a1';
-const ROOM = roomName(PROJECT);
-const SECRET = 'the room secret';
 const OFFER = (who: string) => ({ type: 'offer', sdp: `v=0\r\no=${who} 1 1 IN IP4 0.0.0.0\r\n` });
 
-const globals = globalThis as Record<string, unknown>;
-const saved = ['WebSocket', 'RTCPeerConnection', 'RTCSessionDescription', 'RTCIceCandidate'].map(
-  (name) => [name, globals[name]] as const,
-);
-
 describe("a page's WebRTC slots", () => {
-  let bus: SignalBus;
-  let webrtc: ReturnType<typeof stalledWebRtc>;
-  let swarm: Swarm;
-  let key: CryptoKey;
-
-  beforeEach(async () => {
-    bus = new SignalBus();
-    webrtc = stalledWebRtc();
-    Object.assign(globals, {
-      WebSocket: bus.WebSocket,
-      RTCPeerConnection: webrtc.RTCPeerConnection,
-      RTCSessionDescription: webrtc.RTCSessionDescription,
-      RTCIceCandidate: webrtc.RTCIceCandidate,
-    });
-    key = await roomKey(SECRET, ROOM);
-    swarm = joinSwarm({
-      room: {
-        project: PROJECT as never,
-        room: ROOM,
-        secret: SECRET,
-        signaling: '/signal?ticket=victim',
-        ticketExpiresAt: Date.now() + 3_600_000,
-        iceServers: [],
-      },
-      coordinator: 'http://bus.invalid',
-      coordinatorKey: 'unused',
-      manifest: async () => null,
-      consistency: async () => {
-        throw new Error('not asked');
-      },
-      renewRoom: async () => null,
-      settleMs: 0,
-    });
-  });
-
-  afterEach(() => {
-    swarm.leave();
-    for (const [name, value] of saved) globals[name] = value;
-  });
-
-  /** The page's peer id, from the announce it publishes as it joins. */
-  async function victimPeerId(): Promise<string> {
-    const announce = await vi.waitFor(
-      () => {
-        const found = bus.published.find((p) => p.key === 'victim' && p.topic === ROOM);
-        if (!found) throw new Error('no announce yet');
-        return found;
-      },
-      { timeout: 5000 },
-    );
-    return ((await unseal(announce.data as string, key)) as { from: string }).from;
-  }
+  const victim = useStalledSwarm('victim');
 
   const offer = async (sender: string, from: string, to: string) =>
-    bus.publish(sender, ROOM, await seal({ type: 'signal', from, to, token: Date.now(), signal: OFFER(from) }, key));
+    victim.bus.publish(
+      sender,
+      ROOM,
+      await seal({ type: 'signal', from, to, token: Date.now(), signal: OFFER(from) }, victim.key),
+    );
 
   /** Connections the page holds, by whose offer made them (its SDP names the offering peer id). */
-  const opened = () => [...webrtc.live].map((pc) => pc.remoteSdp ?? '');
+  const opened = () => [...victim.webrtc.live].map((pc) => pc.remoteSdp ?? '');
 
   it("holds one key's fake offers to its share of the page's connections, and still answers a real peer", async () => {
-    const to = await victimPeerId();
+    const { bus, webrtc, swarm, key } = victim;
+    const to = await victim.peerId();
     for (let i = 0; i < 40; i++) await offer('mallory', `fake-${i}`, to);
     // Announces from made-up peer ids would have the page start connections itself: the same share holds.
     for (let i = 0; i < 20; i++) bus.publish('mallory', ROOM, await seal({ type: 'announce', from: `ann-${i}` }, key));
@@ -92,7 +37,8 @@ describe("a page's WebRTC slots", () => {
   });
 
   it("refuses a key speaking as another key's peer id, and what is not sealed with the room's key", async () => {
-    const to = await victimPeerId();
+    const { bus, webrtc, swarm } = victim;
+    const to = await victim.peerId();
     await offer('alice', 'alice-tab', to);
     await vi.waitFor(() => expect(webrtc.live.size).toBe(1), { timeout: 5000 });
     await offer('mallory', 'alice-tab', to);
