@@ -5,9 +5,15 @@ import { ConnHearing } from './conn-hearing';
 import { EXPECTED_AT_MOST, QUIET_MS, type RoomView, RoomSettle, type SettlingConn, untilSettled } from './room-settle';
 import { awarenessOf, syncStep1, syncStep2 } from './testing/y-messages';
 
-/** Connections by id: heard from or not, and opened by the remote peer (answering this tab) unless said otherwise. */
-const conns = (...entries: ([string, boolean] | [string, boolean, boolean])[]) =>
-  new Map(entries.map(([id, heard, answered = true]) => [id, { heard, answered }]));
+/**
+ * A connection as the settling sees it: its id, heard from or not, opened by the remote peer (answering this tab)
+ * unless said otherwise, and the sender tag of whoever opened it where the signal gate saw one.
+ */
+type Conn = [id: string, heard: boolean, answered?: boolean, sender?: string];
+
+/** The room's connections by id. */
+const conns = (...entries: Conn[]) =>
+  new Map(entries.map(([id, heard, answered = true, sender]) => [id, { heard, answered, sender }]));
 
 describe('when a room is known well enough to ask it for an asset', () => {
   it('alone: once nobody answered the announcement for a while after the signaling connected', () => {
@@ -68,25 +74,20 @@ describe('when a room is known well enough to ask it for an asset', () => {
 
   it('with the senders named: not on the connection of a tab that joined after, even one it answered (crossing offers)', () => {
     const room = new RoomSettle();
-    const seen = (...entries: [string, string, boolean][]) =>
-      new Map(entries.map(([id, sender, answered]) => [id, { heard: true, answered, sender }]));
     // The holder (key H) was there; the newcomer (key N) won a crossing of offers, so this tab answered it.
-    room.settled(0, true, seen(), 1, ['H']);
-    const newcomer = seen(['newcomer', 'N', true]);
+    room.settled(0, true, conns(), 1, ['H']);
+    const newcomer = conns(['newcomer', true, true, 'N']);
     room.settled(100, true, newcomer, 1, ['H']);
     expect(room.settled(100 + 4 * QUIET_MS, true, newcomer, 1, ['H'])).toBe(false);
     // The holder's connection, whoever opened it, is the one waited for.
-    const both = seen(['newcomer', 'N', true], ['holder', 'H', false]);
+    const both = conns(['newcomer', true, true, 'N'], ['holder', true, false, 'H']);
     room.settled(2_100, true, both, 1, ['H']);
     expect(room.settled(2_100 + QUIET_MS, true, both, 1, ['H'])).toBe(true);
   });
 
   it('with the senders named: a tab that joined with this one is waited for though this tab opened its connection', () => {
     const room = new RoomSettle();
-    const both = new Map([
-      ['holder', { heard: true, answered: true, sender: 'H' }],
-      ['sibling', { heard: true, answered: false, sender: 'S' }],
-    ]);
+    const both = conns(['holder', true, true, 'H'], ['sibling', true, false, 'S']);
     room.settled(0, true, both, 2, ['H', 'S']);
     // Counting only the connections the others opened, this waited for the deadline.
     expect(room.settled(QUIET_MS, true, both, 2, ['H', 'S'])).toBe(true);
@@ -94,14 +95,15 @@ describe('when a room is known well enough to ask it for an asset', () => {
 
   it("with the senders named: one from each of a key's tabs, and from the first few of a crowded room", () => {
     const room = new RoomSettle();
-    const from = (...senders: string[]) =>
-      new Map(senders.map((sender, i) => [`p${i}`, { heard: true, answered: true, sender }]));
-    room.settled(0, true, from('A', 'B'), 3, ['A', 'A', 'B']);
-    expect(room.settled(QUIET_MS, true, from('A', 'B'), 3, ['A', 'A', 'B'])).toBe(false);
-    room.settled(1_000, true, from('A', 'B', 'A'), 3, ['A', 'A', 'B']);
-    expect(room.settled(1_000 + QUIET_MS, true, from('A', 'B', 'A'), 3, ['A', 'A', 'B'])).toBe(true);
+    // Connections heard from, each opened by one of A's two tabs or B's.
+    const ab = conns(['p0', true, true, 'A'], ['p1', true, true, 'B']);
+    const aba = conns(['p0', true, true, 'A'], ['p1', true, true, 'B'], ['p2', true, true, 'A']);
+    room.settled(0, true, ab, 3, ['A', 'A', 'B']);
+    expect(room.settled(QUIET_MS, true, ab, 3, ['A', 'A', 'B'])).toBe(false);
+    room.settled(1_000, true, aba, 3, ['A', 'A', 'B']);
+    expect(room.settled(1_000 + QUIET_MS, true, aba, 3, ['A', 'A', 'B'])).toBe(true);
     const crowd = Array.from({ length: 16 }, (_, i) => `k${i}`);
-    const first = from(...crowd.slice(0, EXPECTED_AT_MOST));
+    const first = conns(...crowd.slice(0, EXPECTED_AT_MOST).map((sender, i): Conn => [`p${i}`, true, true, sender]));
     const other = new RoomSettle();
     other.settled(0, true, first, 200, crowd);
     expect(other.settled(QUIET_MS, true, first, 200, crowd)).toBe(true);
@@ -109,7 +111,7 @@ describe('when a room is known well enough to ask it for an asset', () => {
 
   it('waits for a few of a crowded room, not for all of it', () => {
     const room = new RoomSettle();
-    const some = conns(...Array.from({ length: EXPECTED_AT_MOST }, (_, i): [string, boolean] => [`p${i}`, true]));
+    const some = conns(...Array.from({ length: EXPECTED_AT_MOST }, (_, i): Conn => [`p${i}`, true]));
     room.settled(0, true, some, 200);
     expect(room.settled(QUIET_MS, true, some, 200)).toBe(true);
   });
