@@ -1,6 +1,5 @@
 // A page paused on battery does nothing for the grid, peers included: it leaves its room (its peer sees it go,
 // its swarm view empties) and joins it again once plugged in, over real WebRTC between two browser contexts.
-import type { Page } from '@playwright/test';
 import { fakeBatteryScript, setCharging } from '../support/battery';
 import {
   expect,
@@ -8,14 +7,13 @@ import {
   openVolunteer,
   outsideNamespace,
   seedTableJob,
+  start,
   swarmPeers,
   test,
   throttle,
 } from './support';
 
 test.skip(outsideNamespace() !== null, outsideNamespace() ?? '');
-
-const start = (page: Page) => page.getByRole('button', { name: 'Start' }).click();
 
 test('a page on battery leaves its peer room, and joins it again once plugged in', async ({ browser, grid }) => {
   const { coordinator } = grid;

@@ -13,14 +13,13 @@ import {
   openVolunteer,
   outsideNamespace,
   seedTableJob,
+  start,
   swarmConnections,
   test,
   throttle,
 } from './support';
 
 test.skip(outsideNamespace() !== null, outsideNamespace() ?? '');
-
-const start = (page: Page) => page.getByRole('button', { name: 'Start' }).click();
 
 /** What signalingClient leaves on the attacker's window. */
 interface Heard {

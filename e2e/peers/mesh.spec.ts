@@ -19,6 +19,7 @@ import {
   results,
   seedOnnxJob,
   seedTableJob,
+  start,
   TABLE_BYTES,
   table,
   tableInput,
@@ -28,8 +29,6 @@ import {
 } from './support';
 
 test.skip(outsideNamespace() !== null, outsideNamespace() ?? '');
-
-const start = (page: Page) => page.getByRole('button', { name: 'Start' }).click();
 
 /** Every result the coordinator holds is what the kernel gives with the true table; how many there are. */
 async function allCorrect(url: string, token: string, job: string): Promise<number> {

@@ -278,6 +278,9 @@ export const bytesFromPeers = (page: Page) => attribute(page, 'swarm-from-peers'
 export const bytesServed = (page: Page) => attribute(page, 'swarm-served', 'data-bytes');
 export const computed = async (page: Page) => Number(await page.getByTestId('stat-computed').textContent());
 
+/** Presses the page's Start: the volunteer starts computing, and joins its project's peer room. */
+export const start = (page: Page) => page.getByRole('button', { name: 'Start' }).click();
+
 /** Sets the page's "Use of this device" (10–100%). */
 export const throttle = (page: Page, percent: number) => page.getByLabel(/Use of this device/).fill(String(percent));
 

@@ -4,11 +4,20 @@
 // never raises the alarm, though the heads were compared and proven.
 import { API, canonicalJson, type SignedTreeHead, sha256Hex, utf8 } from '@bricolage/protocol';
 import type { Page } from '@playwright/test';
-import { computed, expect, meshFormed, openVolunteer, outsideNamespace, seedTableJob, test, throttle } from './support';
+import {
+  computed,
+  expect,
+  meshFormed,
+  openVolunteer,
+  outsideNamespace,
+  seedTableJob,
+  start,
+  test,
+  throttle,
+} from './support';
 
 test.skip(outsideNamespace() !== null, outsideNamespace() ?? '');
 
-const start = (page: Page) => page.getByRole('button', { name: 'Start' }).click();
 const witness = async (page: Page, name: 'data-agreements' | 'data-proofs') =>
   Number(await page.getByTestId('swarm-witness').getAttribute(name));
 
