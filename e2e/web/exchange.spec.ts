@@ -31,7 +31,7 @@ test('import rejects a tampered receipt and receipts signed by another key, and 
   await expect(notice).toContainText('Imported tampered.json with 1 rejected receipt(s)');
   await expect(notice).toContainText(`0 added, ${UNITS - 1} already here, 1 rejected`);
   await expect(notice).toContainText(
-    `Rejected entry 3 (${file.receipts[2]?.receipt.body.workUnit}): receipt signature does not verify`,
+    `Rejected entry 3 (${(file.receipts[2]!.receipt.body as CreditBody).workUnit}): receipt signature does not verify`,
   );
 
   // Signed by another key: a whole other log, and a forgery that claims the real coordinator's log.
@@ -51,7 +51,7 @@ test('import rejects a tampered receipt and receipts signed by another key, and 
   await expect(notice).toContainText('Imported others.json with 2 rejected receipt(s)');
   await expect(notice).toContainText('Rejected entry 1 (wu_1): receipt belongs to another log');
   await expect(notice).toContainText(
-    `Rejected entry 2 (${real.receipt.body.workUnit}): receipt signature does not verify`,
+    `Rejected entry 2 (${(real.receipt.body as CreditBody).workUnit}): receipt signature does not verify`,
   );
   await expect(notice).toContainText(`0 added, ${UNITS} already here, 2 rejected`);
 

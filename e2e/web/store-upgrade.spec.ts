@@ -28,7 +28,7 @@ test('opens a database written by schema version 1 and upgrades its receipts, ou
     proven.forEach((p, i) => {
       const v1: import('@bricolage/receipts').ReceiptV1 = {
         id: `r${i}`,
-        project: p.receipt.body.project,
+        project: (p.receipt.body as import('@bricolage/protocol').CreditBody).project,
         proven: p,
         storedAt: 100 + i,
       };
@@ -210,7 +210,8 @@ test('counts the tallies of a database written by schema version 4 again, debits
     const db = await receipts.openDatabase('t-tallies', 4);
     const tx = db.transaction(['receipts', 'tallies'], 'readwrite');
     for (const proven of entries) {
-      const body = proven.receipt.body;
+      // Written by releases before exports: every entry of a work unit.
+      const body = proven.receipt.body as import('@bricolage/protocol').CreditBody;
       tx.objectStore('receipts').put({
         id: `${body.log}/${body.index}`,
         log: body.log,
@@ -275,7 +276,8 @@ test('counts the tallies of a database written by schema version 5 again, the fa
     const db = await receipts.openDatabase('t-tallies-5', 5);
     const tx = db.transaction(['receipts', 'tallies'], 'readwrite');
     for (const [proven, ok] of entries) {
-      const body = proven.receipt.body;
+      // Written by releases before exports: every entry of a work unit.
+      const body = proven.receipt.body as import('@bricolage/protocol').CreditBody;
       tx.objectStore('receipts').put({
         id: `${body.log}/${body.index}`,
         log: body.log,

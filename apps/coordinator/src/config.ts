@@ -60,8 +60,9 @@ export interface CoordinatorConfig extends ConnectionLimits {
    */
   readonly separationExempt: string;
   /**
-   * Other grids' logs (their coordinators' public keys) whose credit receipts this one honours: a volunteer
-   * presents one once and it is credited here (HONOURED_LOGS, comma separated). Empty: none.
+   * Other grids' logs (their coordinators' public keys) whose exports to this grid it honours: a volunteer moves
+   * credit out of such a grid, presents the export here once, and it is credited here (HONOURED_LOGS, comma
+   * separated). Empty: none.
    */
   readonly honouredLogs: readonly string[];
   /** Requests that prove no identity (public routes, challenges, tokens, failed sign-ins), per client address. */

@@ -90,7 +90,9 @@ describeBackends('jobs paid from a volunteer’s credit', (backend) => {
     for (const d of debits) expect(d).toMatchObject({ job, replicas: 2, debit: 20 });
     expect(walletOf(bodies, funder!.key)).toEqual({ earned: 100, unspendable: 0, spent: 100, balance: 0 });
     // Those who computed it hold receipts that name who paid.
-    const paidFor = (await x!.receipts()).receipts.map((r) => r.receipt.body).filter((b) => b.job === job);
+    const paidFor = (await x!.receipts()).receipts
+      .map((r) => r.receipt.body)
+      .filter((b) => 'job' in b && b.job === job);
     expect(paidFor.length).toBeGreaterThan(0);
     for (const b of paidFor) expect(b).toMatchObject({ type: 'credit', funder: funder!.key });
   });

@@ -1,13 +1,16 @@
-// Portable credit (issue 19), over real HTTP between two coordinators (two ports, two keys): a volunteer
-// earns receipts on grid A and presents them to grid B, which honours A's log; B checks them offline,
-// credits them once, and refuses them the second time, forged, from a log it does not honour, or presented by
-// another key. What B credited is an `import` entry of B's own log, which verifies against B's key.
+// Portable credit (issue 19), over real HTTP between coordinators (their own ports and keys): a volunteer earns
+// credit on grid A, moves some of it to grid B with an export on A (a debit there, addressed to B), and presents the
+// proven export to B, which honours A's log: B checks it offline, credits it once, and refuses it the second time,
+// forged, from a log it does not honour, addressed to another grid, or presented by another key; and refuses A's
+// plain credit receipts, which stay spendable on A. What B credited is an `import` entry of B's own log, which
+// verifies against B's key; what A debited is an `export` entry of A's.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   API,
-  type CreditBody,
+  type ExportBody,
+  type ExportResponse,
   type ImportResponse,
   type ProvenReceipt,
   generateSigningKeyPair,
@@ -32,6 +35,9 @@ describeBackends('receipts of another grid', (backend) => {
   let a: Coordinator;
   let b: Coordinator;
   let c: Coordinator;
+  let bDir = '';
+  /** Coordinators a test starts beside these (closed after it). */
+  const more: Coordinator[] = [];
   const clock = new ManualClock();
 
   const scratch = () => {
@@ -43,10 +49,10 @@ describeBackends('receipts of another grid', (backend) => {
   beforeEach(async () => {
     a = await startCoordinator({ dataDir: scratch(), port: 0, clock, random: seededRandom(1) });
     c = await startCoordinator({ dataDir: scratch(), port: 0, clock, random: seededRandom(3) });
-    const dir = scratch();
-    db = await backend.open(dir);
+    bDir = scratch();
+    db = await backend.open(bDir);
     b = await startCoordinator({
-      dataDir: dir,
+      dataDir: bDir,
       databaseUrl: db?.databaseUrl,
       port: 0,
       clock,
@@ -56,7 +62,7 @@ describeBackends('receipts of another grid', (backend) => {
   });
 
   afterEach(async () => {
-    for (const x of [a, b, c]) await x.close();
+    for (const x of [a, b, c, ...more.splice(0)]) await x.close();
     await db?.close();
     db = null;
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -72,53 +78,67 @@ describeBackends('receipts of another grid', (backend) => {
     return (await me.receipts()).receipts;
   }
 
-  it('credits a receipt of a grid it honours once, as an entry of its own log, and refuses it the second time', async () => {
+  /** `me` moves `amount` of its credit on its grid to the grid whose key is `to`. */
+  const move = (me: SimVolunteer, to: string, amount: number) =>
+    me.post<ExportResponse & ErrorReply>(API.exports, { to, amount });
+
+  it('moves credit: an export debits it on its grid, and the grid it names credits it once', async () => {
     const onA = await SimVolunteer.create(a.url);
-    const receipts = await earnOn(a, onA, 3);
-    expect(receipts).toHaveLength(3);
+    await earnOn(a, onA, 3);
     const onB = onA.at(b.url);
     await onB.authenticate();
-    expect(await onB.stats()).toMatchObject({ credit: 0, balance: 0 });
 
-    const first = await onB.post<ImportResponse>(API.imports, { receipts });
-    expect(first).toMatchObject({ status: 200, body: { accepted: 3, credit: 30 } });
-    expect(await onB.stats()).toMatchObject({ credit: 30, balance: 30 });
-    // B's own log says so, in entries that verify against B's key and name the receipts in A's log.
-    const entries = (await onB.receipts()).receipts;
-    expect(entries).toHaveLength(3);
-    for (const [i, e] of entries.entries()) {
-      const checked = await verifyReceipt(e, b.publicKey);
-      expect(checked.ok).toBe(true);
-      expect(e.receipt.body).toMatchObject({
-        type: 'import',
-        from: a.publicKey,
-        fromIndex: receipts[i]!.receipt.body.index,
-      });
-    }
-    expect(
-      walletOf(
-        entries.map((e) => e.receipt.body),
-        onA.key,
-      ),
-    ).toMatchObject({ earned: 30, balance: 30 });
+    const moved = await move(onA, b.publicKey, 20);
+    expect(moved.status).toBe(200);
+    const exported = moved.body.receipt;
+    expect(await verifyReceipt(exported, a.publicKey)).toMatchObject({ ok: true });
+    expect(exported.receipt.body).toMatchObject({ type: 'export', volunteer: onA.key, to: b.publicKey, debit: 20 });
+    // A debited it: what A's log gives the key is what A's counters say.
+    expect(await onA.stats()).toMatchObject({ credit: 30, spent: 20, balance: 10 });
+    const onALog = (await onA.receipts()).receipts.map((r) => r.receipt.body);
+    expect(walletOf(onALog, onA.key)).toEqual({ earned: 30, unspendable: 0, spent: 20, balance: 10 });
+
+    const first = await onB.post<ImportResponse>(API.imports, { receipts: [exported] });
+    expect(first).toMatchObject({ status: 200, body: { accepted: 1, credit: 20 } });
+    expect(await onB.stats()).toMatchObject({ credit: 20, balance: 20 });
+    // B's own log says so, in an entry that verifies against B's key and names the export in A's log.
+    const [entry] = (await onB.receipts()).receipts;
+    expect(await verifyReceipt(entry, b.publicKey)).toMatchObject({ ok: true });
+    expect(entry!.receipt.body).toEqual({
+      v: 1,
+      type: 'import',
+      log: b.publicKey,
+      index: entry!.receipt.body.index,
+      volunteer: onA.key,
+      from: a.publicKey,
+      fromIndex: exported.receipt.body.index,
+      credit: 20,
+      at: entry!.receipt.body.at,
+    });
 
     // Again, or again among new ones: refused whole, naming it; nothing more credited.
-    const again = await onB.post<ErrorReply>(API.imports, { receipts: [receipts[1]] });
+    const again = await onB.post<ErrorReply>(API.imports, { receipts: [exported] });
     expect(again.status).toBe(409);
     expect(again.body.error).toMatchObject({ code: 'conflict', index: 0 });
-    const more = await earnOn(a, onA, 1);
-    const mixed = await onB.post<ErrorReply>(API.imports, { receipts: [more.at(-1), receipts[0]] });
-    expect(mixed.status).toBe(409);
-    expect(mixed.body.error.index).toBe(1);
-    expect(await onB.stats()).toMatchObject({ credit: 30 });
+    const more = (await move(onA, b.publicKey, 10)).body.receipt;
+    const mixed = await onB.post<ErrorReply>(API.imports, { receipts: [more, exported] });
+    expect(mixed).toMatchObject({ status: 409, body: { error: { index: 1 } } });
+    expect(await onB.stats()).toMatchObject({ credit: 20 });
     // The new one alone goes through: the refused request claimed nothing.
-    expect(await onB.post(API.imports, { receipts: [more.at(-1)] })).toMatchObject({ status: 200 });
-    expect(await onB.stats()).toMatchObject({ credit: 40 });
+    expect(await onB.post(API.imports, { receipts: [more] })).toMatchObject({ status: 200 });
+    expect(await onB.stats()).toMatchObject({ credit: 30, balance: 30 });
+
+    // A has nothing left to move, and says so; its log took no entry for the refusal.
+    const size = (await onA.receipts()).receipts.length;
+    const broke = await move(onA, b.publicKey, 1);
+    expect(broke).toMatchObject({ status: 409, body: { error: { code: 'conflict', message: /may move: 0/ } } });
+    expect((await onA.receipts()).receipts).toHaveLength(size);
+    expect(await onA.stats()).toMatchObject({ spent: 30, balance: 0 });
   });
 
-  it('refuses a forged receipt, one of a log it does not honour, another key’s, and its own grid’s', async () => {
+  it('refuses a credit receipt, a forged export, one to another grid or of a log it does not honour, another key’s, and its own', async () => {
     const onA = await SimVolunteer.create(a.url);
-    const [real] = await earnOn(a, onA, 1);
+    const [credit] = await earnOn(a, onA, 2);
     const onB = onA.at(b.url);
     await onB.authenticate();
     const refused = async (receipt: unknown) => {
@@ -126,37 +146,52 @@ describeBackends('receipts of another grid', (backend) => {
       return { status: reply.status, code: reply.body.error.code, message: reply.body.error.message };
     };
 
+    // A credit receipt stays spendable on A: honoured here, it would count twice.
+    expect(await refused(credit)).toMatchObject({ status: 400, message: /credit receipt.*export/ });
+    const real = (await move(onA, b.publicKey, 5)).body.receipt;
     // Forged: the amount raised after A signed it.
     const inflated = {
-      ...real!,
-      receipt: { ...real!.receipt, body: { ...(real!.receipt.body as CreditBody), credit: 1e6 } },
+      ...real,
+      receipt: { ...real.receipt, body: { ...(real.receipt.body as ExportBody), debit: 1e6 } },
     };
     expect(await refused(inflated)).toMatchObject({ status: 400, message: /signature does not verify/ });
     // Signed by a key that is not A's, naming A's log.
     const impostor = await generateSigningKeyPair();
-    const resigned = { ...real!, receipt: await signReceiptBody(impostor.privateKey, real!.receipt.body) };
+    const resigned = { ...real, receipt: await signReceiptBody(impostor.privateKey, real.receipt.body) };
     expect(await refused(resigned)).toMatchObject({ status: 400, message: /signature does not verify/ });
-    // A real receipt of grid C, which B does not honour.
+    // A real export of A's, addressed to C.
+    const toC = (await move(onA, c.publicKey, 5)).body.receipt;
+    expect(await refused(toC)).toMatchObject({ status: 403, message: /to another grid/ });
+    // A real export of grid C, which B does not honour.
     const onC = onA.at(c.url);
     await onC.authenticate();
-    const [fromC] = await earnOn(c, onC, 1);
+    await earnOn(c, onC, 1);
+    const fromC = (await move(onC, b.publicKey, 5)).body.receipt;
     expect(await refused(fromC)).toMatchObject({ status: 403, message: /does not honour/ });
-    // A's receipt presented by another key.
+    // A's export presented by another key.
     const thief = await SimVolunteer.create(b.url);
     const stolen = await thief.post<ErrorReply>(API.imports, { receipts: [real] });
     expect(stolen).toMatchObject({ status: 403, body: { error: { message: /another volunteer/ } } });
-    // B's own receipts are counted on B already.
+    // B's own entries are counted on B already.
     const local = await earnOn(b, onB, 1);
     expect(await refused(local[0])).toMatchObject({ status: 400, message: /this grid's own/ });
     // Not a receipt at all.
     expect(await refused({ hello: 'world' })).toMatchObject({ status: 403 });
     expect(await onB.stats()).toMatchObject({ credit: 10 });
+    // The real one goes through.
+    expect(await onB.post(API.imports, { receipts: [real] })).toMatchObject({ status: 200, body: { credit: 5 } });
+
+    // And A refuses exports that make no sense: to itself, to no key, of nothing.
+    expect(await move(onA, a.publicKey, 1)).toMatchObject({ status: 400, body: { error: { message: /own key/ } } });
+    expect(await move(onA, 'grid-b', 1)).toMatchObject({ status: 400, body: { error: { code: 'bad_request' } } });
+    for (const amount of [0, -5, 'ten'])
+      expect(await move(onA, b.publicKey, amount as number)).toMatchObject({ status: 400 });
   });
 
-  it('refuses credit a key earned on a job it paid for: not spendable where it was earned, nor here', async () => {
+  it('moves only what the key may spend: not credit earned on its own jobs, nor what the replicas out on them will cost', async () => {
     const onA = await SimVolunteer.create(a.url);
     await earnOn(a, onA, 2);
-    // onA pays a job with its credit on A and computes it too, with another volunteer (quorum 2).
+    // onA pays a job with its credit on A and computes it too, with another volunteer (quorum 2, 10 a replica).
     const opened = await onA.post<{ token: string }>(API.myFundedProject, { name: 'mine' });
     expect(opened.status).toBe(200);
     const mine = new Researcher(a.url, opened.body.token);
@@ -164,23 +199,56 @@ describeBackends('receipts of another grid', (backend) => {
     await mine.addSquares(job, 100, 1);
     const other = await SimVolunteer.create(a.url);
     for (const v of [onA, other]) await v.computeAndSubmit((await v.lease(1)).leases, square);
-    expect(await onA.stats()).toMatchObject({ unspendable: 10 });
-    const credits = (await onA.receipts()).receipts.filter((r) => r.receipt.body.type === 'credit');
-    const own = credits.findIndex((r) => (r.receipt.body as CreditBody).funder === onA.key);
-    expect(credits).toHaveLength(3);
-    expect(own).toBeGreaterThanOrEqual(0);
+    // Earned 30 (10 of it on its own job: not spendable), spent 20 on that job: nothing to move.
+    expect(await onA.stats()).toMatchObject({ credit: 30, unspendable: 10, spent: 20, balance: 0 });
+    expect(await move(onA, b.publicKey, 10)).toMatchObject({
+      status: 409,
+      body: { error: { message: /may move: 0/ } },
+    });
 
+    // Earned 20 more; then another unit of its job is leased to a volunteer: that replica's 10 is spoken for.
+    await earnOn(a, onA, 2);
+    await mine.addSquares(job, 200, 1);
+    expect((await other.lease(1)).leases).toHaveLength(1);
+    expect(await move(onA, b.publicKey, 20)).toMatchObject({
+      status: 409,
+      body: { error: { message: /may move: 10/ } },
+    });
+    expect(await move(onA, b.publicKey, 10)).toMatchObject({ status: 200 });
+    expect(await onA.stats()).toMatchObject({ spent: 30, balance: 10 });
+  });
+
+  it('moves the same credit once when several exports ask for it at the same moment, of one grid’s coordinators', async () => {
+    // B (this suite's backend) holds 30 of the key's credit, moved in from A; eight exports of all of it race, on
+    // Postgres through two coordinators sharing B's database (one process runs its transactions one at a time).
+    const onA = await SimVolunteer.create(a.url);
+    await earnOn(a, onA, 3);
     const onB = onA.at(b.url);
     await onB.authenticate();
-    const refused = await onB.post<ErrorReply>(API.imports, { receipts: credits });
-    expect(refused).toMatchObject({
-      status: 400,
-      body: { error: { code: 'bad_request', index: own, message: /a job this key paid for/ } },
-    });
-    expect(await onB.stats()).toMatchObject({ credit: 0 });
-    // The others, earned on jobs others paid for, are honoured.
-    const spendable = credits.filter((_, i) => i !== own);
-    expect(await onB.post(API.imports, { receipts: spendable })).toMatchObject({ status: 200, body: { accepted: 2 } });
-    expect(await onB.stats()).toMatchObject({ credit: 20, balance: 20 });
+    const exported = (await move(onA, b.publicKey, 30)).body.receipt;
+    expect(await onB.post(API.imports, { receipts: [exported] })).toMatchObject({ status: 200 });
+    const doors = [onB];
+    if (backend.name === 'postgres') {
+      const twin = await startCoordinator({
+        dataDir: bDir,
+        databaseUrl: db?.databaseUrl,
+        port: 0,
+        clock,
+        random: seededRandom(4),
+        config: { honouredLogs: [a.publicKey] },
+      });
+      more.push(twin);
+      const onTwin = onA.at(twin.url);
+      await onTwin.authenticate();
+      doors.push(onTwin);
+    }
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => move(doors[i % doors.length]!, c.publicKey, 30)),
+    );
+    expect(replies.map((r) => r.status).sort()).toEqual([200, ...Array<number>(7).fill(409)]);
+    expect(await onB.stats()).toMatchObject({ credit: 30, spent: 30, balance: 0 });
+    const entries = (await onB.receipts()).receipts.map((r) => r.receipt.body);
+    expect(entries.filter((e) => e.type === 'export')).toHaveLength(1);
+    expect(walletOf(entries, onB.key)).toMatchObject({ earned: 30, spent: 30, balance: 0 });
   });
 });

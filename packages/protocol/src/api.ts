@@ -50,7 +50,8 @@ export const API = {
   submit: '/v1/volunteer/submit',
   receipts: '/v1/volunteer/receipts', // ?after=index
   me: '/v1/volunteer/me',
-  imports: '/v1/volunteer/imports', // POST {receipts}: other grids' receipts this coordinator honours, credited once
+  exports: '/v1/volunteer/exports', // POST {to, amount}: credit moved to another grid, as a proven export receipt
+  imports: '/v1/volunteer/imports', // POST {receipts}: other grids' exports to this one, credited once
   myFundedProject: '/v1/volunteer/project', // POST {name}: the key's personal project, paid from its credit; a new token
   peerRoom: '/v1/volunteer/peer-room', // ?project=: the project's room, its secret and a signaling ticket
 

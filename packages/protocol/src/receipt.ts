@@ -58,10 +58,33 @@ export const DebitBody = z
   .meta({ id: 'DebitBody' });
 export type DebitBody = z.infer<typeof DebitBody>;
 
+/** A coordinator's public key, which names its log: 32 bytes of Ed25519 in unpadded base64url. */
+export const LogKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, "expected a coordinator's 32-byte Ed25519 public key in base64url");
+
 /**
- * An import: a credit receipt of another grid's log, which this coordinator honours, credited here once to the
- * volunteer it names (`volunteer`). `from` and `fromIndex` name the receipt in its own log, where anyone can
- * check that it exists; `project`, `job`, `workUnit` and `credit` are the original's.
+ * An export: credit the volunteer `volunteer` moved out of this grid, to the grid whose log is `to` (its
+ * coordinator's public key). A debit here, of `debit`, in the same log as the credits; the grid `to` credits it once,
+ * as an import, when the volunteer presents this receipt there. Addressed to one grid, it is spendable on no other,
+ * and no longer here.
+ */
+export const ExportBody = z
+  .strictObject({
+    ...entry('export'),
+    volunteer: VolunteerKey,
+    to: LogKey,
+    debit: z.number().positive(),
+    at,
+  })
+  .meta({ id: 'ExportBody' });
+export type ExportBody = z.infer<typeof ExportBody>;
+
+/**
+ * An import: credit another grid's log granted the volunteer it names (`volunteer`), credited here once. `from` and
+ * `fromIndex` name the receipt in its own log, where anyone can check that it exists: an export addressed to this
+ * grid (its amount is `credit`; no work unit), or, in entries made before exports existed, a credit receipt (its
+ * `project`, `job`, `workUnit` and `credit` copied).
  */
 export const ImportBody = z
   .strictObject({
@@ -70,16 +93,18 @@ export const ImportBody = z
     /** The other grid's log (its coordinator's public key). */
     from: z.string(),
     fromIndex: z.number().int().nonnegative(),
-    ...unit,
+    project: unit.project.optional(),
+    job: unit.job.optional(),
+    workUnit: unit.workUnit.optional(),
     credit: z.number().positive(),
     at,
   })
   .meta({ id: 'ImportBody' });
 export type ImportBody = z.infer<typeof ImportBody>;
 
-/** The signed body of a log entry: a credit, a debit, or a credit imported from another grid. */
+/** The signed body of a log entry: a credit, a debit, credit moved to another grid, or credit moved in from one. */
 export const ReceiptBody = z
-  .discriminatedUnion('type', [CreditBody, DebitBody, ImportBody])
+  .discriminatedUnion('type', [CreditBody, DebitBody, ExportBody, ImportBody])
   .meta({ id: 'ReceiptBody' });
 export type ReceiptBody = z.infer<typeof ReceiptBody>;
 

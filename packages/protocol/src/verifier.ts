@@ -10,6 +10,7 @@ import {
   ConsistencyProof,
   CreditBody,
   DebitBody,
+  ExportBody,
   ImportBody,
   ProvenReceipt,
   type Receipt,
@@ -24,7 +25,7 @@ import { domainMessage, sign, verify } from './signing';
 
 /** Signs exactly the schema's fields: extra keys are stripped first, or the receipt could never verify. */
 export async function signReceiptBody(privateKey: CryptoKey, body: ReceiptBody): Promise<Receipt> {
-  const schema = body.type === 'debit' ? DebitBody : body.type === 'import' ? ImportBody : CreditBody;
+  const schema = { credit: CreditBody, debit: DebitBody, export: ExportBody, import: ImportBody }[body.type];
   const clean = schema.strip().parse(body);
   return { body: clean, signature: await sign(privateKey, domainMessage('receipt', canonicalJson(clean))) };
 }

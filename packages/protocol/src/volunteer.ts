@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Comparator, JobSignature, Text } from './job';
 import { BackendClass, JobSpec } from './job-spec';
 import { BlobHash, Ed25519Signature, JobId, LeaseId, ProjectId, VolunteerKey, WorkUnitId } from './ids';
+import { LogKey, ProvenReceipt } from './receipt';
 
 /** Step 1 of authentication: ask for a single-use challenge. */
 export const ChallengeRequest = z.object({ volunteer: VolunteerKey }).meta({ id: 'ChallengeRequest' });
@@ -254,7 +255,24 @@ export const SubmitResponse = z
   .meta({ id: 'SubmitResponse' });
 export type SubmitResponse = z.infer<typeof SubmitResponse>;
 
-/** Other grids' proven credit receipts, presented by the volunteer they credit (issue 19). */
+/**
+ * Moves credit out of this grid: `amount` of what the volunteer may spend here, to the grid whose coordinator's
+ * public key is `to` (it names that grid's log). The answer is the proven export receipt, which the volunteer
+ * presents to that grid (ImportRequest).
+ */
+export const ExportRequest = z
+  .object({
+    /** The receiving coordinator's public key, as its `/.well-known/bricolage.json` publishes it. */
+    to: LogKey,
+    amount: z.number().positive().finite(),
+  })
+  .meta({ id: 'ExportRequest' });
+export type ExportRequest = z.infer<typeof ExportRequest>;
+
+export const ExportResponse = z.object({ receipt: ProvenReceipt }).meta({ id: 'ExportResponse' });
+export type ExportResponse = z.infer<typeof ExportResponse>;
+
+/** Other grids' proven export receipts addressed to this grid, presented by the volunteer they name (issue 19). */
 export const ImportRequest = z
   .object({ receipts: z.array(z.unknown()).min(1).max(1000) })
   .meta({ id: 'ImportRequest' });
@@ -279,11 +297,11 @@ export const VolunteerStats = z
     errors: z.number().int().nonnegative(),
     pending: z.number().int().nonnegative(),
     credit: z.number().nonnegative(),
-    /** What the key's own jobs cost it so far (its debits in the log). */
+    /** What the key's own jobs cost it so far, and the credit it moved to other grids (its debits and exports). */
     spent: z.number().nonnegative(),
     /** Credit earned on jobs the key paid for itself: kept, not spendable. */
     unspendable: z.number().nonnegative(),
-    /** credit − unspendable − spent: what the key's jobs may still cost. */
+    /** credit − unspendable − spent: what the key's jobs may still cost, or it may move to another grid. */
     balance: z.number(),
     /** The key's personal project, whose jobs its balance pays for; null until it opens one. */
     fundedProject: ProjectId.nullable(),

@@ -30,6 +30,9 @@ const imported = (index: number, volunteer: string, amount: number): ReceiptBody
     credit: amount,
   }) as ReceiptBody;
 
+const exported = (index: number, volunteer: string, amount: number): ReceiptBody =>
+  ({ v: 1, log: 'L', at: 0, type: 'export', index, volunteer, to: 'B'.repeat(43), debit: amount }) as ReceiptBody;
+
 describe('a wallet recomputed from log entries', () => {
   it('earns credits and imports, keeps credit from its own jobs out of the balance, and takes debits away', () => {
     const entries = [
@@ -46,9 +49,15 @@ describe('a wallet recomputed from log entries', () => {
     expect(walletOf([], ME)).toEqual({ earned: 0, unspendable: 0, spent: 0, balance: 0 });
   });
 
-  it('counts a debit against the credit of its key', () => {
+  it('counts credit moved to another grid as spent here', () => {
+    const entries = [credit(0, ME, 10), exported(1, ME, 4), exported(2, OTHER, 1)];
+    expect(walletOf(entries, ME)).toEqual({ earned: 10, unspendable: 0, spent: 4, balance: 6 });
+  });
+
+  it('counts a debit, or an export, against the credit of its key', () => {
     expect(netCredit(credit(0, ME, 3))).toBe(3);
     expect(netCredit(imported(0, ME, 2))).toBe(2);
     expect(netCredit(debit(0, ME, 7))).toBe(-7);
+    expect(netCredit(exported(0, ME, 5))).toBe(-5);
   });
 });

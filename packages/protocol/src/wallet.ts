@@ -8,7 +8,7 @@ export interface Wallet {
   readonly earned: number;
   /** The part of `earned` made on jobs the key itself paid for: kept, but not spendable. */
   readonly unspendable: number;
-  /** What the key's own jobs cost it. */
+  /** What the key's own jobs cost it, and the credit it moved to other grids. */
   readonly spent: number;
   /** earned − unspendable − spent: what its jobs may still cost. */
   readonly balance: number;
@@ -21,7 +21,7 @@ export function walletOf(entries: Iterable<ReceiptBody>, key: string): Wallet {
   let spent = 0;
   for (const e of entries) {
     if (e.volunteer !== key) continue;
-    if (e.type === 'debit') spent += e.debit;
+    if (e.type === 'debit' || e.type === 'export') spent += e.debit;
     else if (e.type === 'import') earned += e.credit;
     else {
       earned += e.credit;
@@ -31,5 +31,5 @@ export function walletOf(entries: Iterable<ReceiptBody>, key: string): Wallet {
   return { earned, unspendable, spent, balance: earned - unspendable - spent };
 }
 
-/** What one entry adds to its key's credit: a credit's amount, or a debit's taken away. */
-export const netCredit = (e: ReceiptBody): number => (e.type === 'debit' ? -e.debit : e.credit);
+/** What one entry adds to its key's credit: a credit's amount, or a debit's (or an export's) taken away. */
+export const netCredit = (e: ReceiptBody): number => ('debit' in e ? -e.debit : e.credit);

@@ -37,11 +37,12 @@ export interface StoredReceipt {
   readonly log: string;
   readonly index: number;
   readonly volunteer: string;
+  /** The entry's project, job and work unit; '' for credit moved between grids (an export, or the import of one). */
   readonly project: string;
   readonly job: string;
   readonly workUnit: string;
   readonly credit: number;
-  /** When the work unit was validated (ms since the epoch). */
+  /** When the work unit was validated, or the credit moved (ms since the epoch). */
   readonly at: number;
   readonly proven: ProvenReceipt;
   readonly storedAt: number;
@@ -149,15 +150,17 @@ type Step = (db: IDBPDatabase<BricolageDB>, tx: UpgradeTransaction) => Promise<v
 /** The stored record of a proven receipt: its body's fields copied out so they can be indexed. */
 export function receiptRecord(proven: ProvenReceipt, storedAt: number, check: ReceiptCheck): StoredReceipt {
   const body = proven.receipt.body;
+  // Credit moved between grids (an export, or the import of one) is of no work unit: '' for each.
+  const unit = body.type === 'export' ? null : body;
   return {
     id: `${body.log}/${body.index}`,
     log: body.log,
     index: body.index,
     volunteer: body.volunteer,
-    project: body.project,
-    job: body.job,
-    workUnit: body.workUnit,
-    // A debit (the volunteer's own job paid) counts against the credit.
+    project: unit?.project ?? '',
+    job: unit?.job ?? '',
+    workUnit: unit?.workUnit ?? '',
+    // A debit (the volunteer's own job paid) or an export (credit moved to another grid) counts against the credit.
     credit: netCredit(body),
     at: body.at,
     proven,

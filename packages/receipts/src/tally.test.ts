@@ -49,6 +49,27 @@ describe('a project’s tally', () => {
     });
   });
 
+  it('counts credit moved between grids under no project: an export as spent, the import of one as earned', async () => {
+    const log = await createTestLog();
+    const me = (await generateSigningKeyPair()).publicKeyText;
+    const grid = (await generateSigningKeyPair()).publicKeyText;
+    const out = stored(await log.append(me, { movedTo: grid, debit: 7 }));
+    const into = stored(await log.append(me, { movedFrom: grid, credit: 4 }));
+    expect(out).toMatchObject({ project: '', job: '', workUnit: '', credit: -7 });
+    expect(into).toMatchObject({ project: '', job: '', workUnit: '', credit: 4 });
+    expect(tally([out, into])).toEqual({
+      project: '',
+      receipts: 1,
+      credit: 4,
+      debits: 1,
+      spent: 7,
+      failed: 0,
+      failedReceipts: 0,
+      failedCredit: 0,
+      failedSpent: 0,
+    });
+  });
+
   it('takes an entry away as it added it', async () => {
     const log = await createTestLog();
     const me = (await generateSigningKeyPair()).publicKeyText;

@@ -22,11 +22,11 @@ interface TalliedReceipt {
  */
 export interface ProjectTally {
   readonly project: string;
-  /** Receipts of work: credit entries, and imports of credit earned on another grid. */
+  /** Receipts of work: credit entries; and imports of credit moved in from another grid (project ''). */
   readonly receipts: number;
   /** Their credit (`walletOf`'s earned). */
   readonly credit: number;
-  /** Debits: validated work units of the key's own jobs, paid for. */
+  /** Debits: validated work units of the key's own jobs, paid for; and credit moved to other grids (project ''). */
   readonly debits: number;
   /** What they cost (`walletOf`'s spent). */
   readonly spent: number;
@@ -43,7 +43,8 @@ export interface ProjectTally {
 export function tallied(tally: ProjectTally | undefined, receipt: TalliedReceipt, sign: 1 | -1): ProjectTally {
   const body = receipt.proven.receipt.body;
   const { earned, spent } = walletOf([body], body.volunteer);
-  const debit = body.type === 'debit' ? 1 : 0;
+  // Entries that take credit away: debits, and exports (credit moved to another grid).
+  const debit = body.type === 'debit' || body.type === 'export' ? 1 : 0;
   const failed = receipt.check.ok ? 0 : sign;
   return {
     project: receipt.project,

@@ -48,12 +48,21 @@ export interface TestLog extends LogSource {
   readonly key: Ed25519KeyPair;
   readonly receipts: Receipt[];
   /**
-   * Appends a credit for `volunteer` (a debit of that amount when `debit` is given: its own job paid) and
-   * returns it proven against the tree head of the new size.
+   * Appends a credit for `volunteer` (a debit of that amount when `debit` is given: its own job paid; with
+   * `movedTo` as well, an export of it to that grid's key; with `movedFrom` and `credit`, the import of another
+   * grid's export) and returns it proven against the tree head of the new size.
    */
   append(
     volunteer: string,
-    options?: { project?: string; job?: string; credit?: number; debit?: number; at?: number },
+    options?: {
+      project?: string;
+      job?: string;
+      credit?: number;
+      debit?: number;
+      at?: number;
+      movedTo?: string;
+      movedFrom?: string;
+    },
   ): Promise<ProvenReceipt>;
   proven(index: number, size?: number): Promise<ProvenReceipt>;
   head(size?: number): Promise<SignedTreeHead>;
@@ -102,11 +111,26 @@ export async function createTestLog(): Promise<TestLog> {
         workUnit: `wu_${index + 1}` as WorkUnitId,
         at: options.at ?? 1_700_000_000_000 + index * 1000,
       };
+      const { v, log, volunteer: owner, at } = header;
       const receipt = await signReceiptBody(
         key.privateKey,
-        options.debit === undefined
-          ? { ...header, type: 'credit', outputHash: 'ab'.repeat(32) as BlobHash, credit: options.credit ?? 1 }
-          : { ...header, type: 'debit', replicas: 1, debit: options.debit },
+        options.movedTo !== undefined
+          ? { v, log, index, volunteer: owner, at, type: 'export', to: options.movedTo, debit: options.debit ?? 1 }
+          : options.movedFrom !== undefined
+            ? {
+                v,
+                log,
+                index,
+                volunteer: owner,
+                at,
+                type: 'import',
+                from: options.movedFrom,
+                fromIndex: 0,
+                credit: options.credit ?? 1,
+              }
+            : options.debit === undefined
+              ? { ...header, type: 'credit', outputHash: 'ab'.repeat(32) as BlobHash, credit: options.credit ?? 1 }
+              : { ...header, type: 'debit', replicas: 1, debit: options.debit },
       );
       receipts.push(receipt);
       leaves.push(await leafHash(canonicalBytes(receipt.body)));

@@ -12,6 +12,7 @@ import { resolveClient } from './middleware';
 import { operatorRoutes } from './operator';
 import { peerRoutes } from './peers';
 import { fundedProjectRoutes } from './funded-projects';
+import { exportRoutes } from './exports';
 import { importRoutes } from './imports';
 import { projectRoutes } from './projects';
 import { publicRoutes } from './public';
@@ -59,6 +60,7 @@ export function createApp(deps: Deps, options: AppOptions = {}): OpenAPIHono<Env
   blobRoutes(app, deps);
   volunteerRoutes(app, deps);
   fundedProjectRoutes(app, deps);
+  exportRoutes(app, deps);
   importRoutes(app, deps);
   peerRoutes(app, deps);
   widgetRoutes(app, deps, {

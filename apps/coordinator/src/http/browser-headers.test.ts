@@ -87,6 +87,7 @@ describe('browser headers', () => {
       API.heartbeat,
       API.release,
       API.submit,
+      API.exports,
       API.imports,
       API.receipts,
       API.me,

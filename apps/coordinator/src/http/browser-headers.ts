@@ -51,11 +51,14 @@ const CROSS_ORIGIN: readonly { readonly path: string | RegExp; readonly methods:
   { path: /^\/v1\/projects\/[^/]+\/status$/, methods: READ },
   { path: /^\/v1\/blobs\/[^/]+(\/manifest)?$/, methods: READ },
   { path: API.ortWasm, methods: READ },
-  // Imports: a page of another grid presents that grid's receipts here (portable credit, http/imports.ts).
-  ...[API.challenge, API.token, API.lease, API.heartbeat, API.release, API.submit, API.imports].map((path) => ({
-    path,
-    methods: ['POST'],
-  })),
+  // Exports and imports: a page of another grid moves credit from this grid to its own, and presents that grid's
+  // exports here (portable credit, http/exports.ts and http/imports.ts).
+  ...[API.challenge, API.token, API.lease, API.heartbeat, API.release, API.submit, API.exports, API.imports].map(
+    (path) => ({
+      path,
+      methods: ['POST'],
+    }),
+  ),
   ...[API.receipts, API.me].map((path) => ({ path, methods: READ })),
 ];
 

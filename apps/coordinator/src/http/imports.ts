@@ -1,10 +1,11 @@
-// Portable credit (issue 19): a volunteer presents credit receipts of other grids that this coordinator
-// honours (config `honouredLogs`, by public key); each is checked offline here — its signature and its
-// inclusion proof against its own log's signed tree head — and credited to its volunteer once, as an
-// `import` entry of this grid's log. The other grid's log proves the receipt exists; this one's table of
-// imported receipts (steps/import.ts) stops it being spent here twice.
+// Portable credit (issue 19), the receiving side: a volunteer presents exports of other grids this coordinator
+// honours (config `honouredLogs`, by public key), addressed to this grid; each is checked offline here — its
+// signature and its inclusion proof against its own log's signed tree head — and credited to its volunteer once,
+// as an `import` entry of this grid's log. The other grid's log proves the export exists and debited it there; this
+// one's table of imported receipts (steps/import.ts) stops it being credited here twice. A plain credit receipt is
+// not honoured: it stays spendable where it was earned, so crediting it here would count it twice.
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { API, type CreditBody, ImportRequest, ImportResponse, verifyReceipt } from '@bricolage/protocol';
+import { API, type ExportBody, ImportRequest, ImportResponse, verifyReceipt } from '@bricolage/protocol';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
 import { limitBody, volunteerAuth } from './middleware';
@@ -18,7 +19,7 @@ export function importRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       path: API.imports,
       operationId: 'importReceipts',
       summary:
-        'Credit this volunteer with its credit receipts from other grids this coordinator honours: each once, all or none',
+        'Credit this volunteer with its exports to this grid from other grids this coordinator honours: each once, all or none',
       tag: 'volunteer',
       auth: 'volunteer',
       body: ImportRequest,
@@ -28,7 +29,7 @@ export function importRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     async (c, { body }) => {
       const holder = c.get('volunteer');
       const honoured = new Set(deps.config.honouredLogs);
-      const accepted: CreditBody[] = [];
+      const accepted: ExportBody[] = [];
       const seen = new Map<string, number>();
       for (const [i, proven] of body.receipts.entries()) {
         const claimed = (proven as { receipt?: { body?: { log?: unknown } } })?.receipt?.body?.log;
@@ -45,18 +46,18 @@ export function importRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
         // 400, not bad_signature's 401: the volunteer's credentials are fine, the document it presents is not.
         if (!checked.ok) throw new ApiError('bad_request', `receipts[${i}]: ${checked.error.message}`, i);
         const b = checked.value;
-        if (b.type !== 'credit')
-          throw new ApiError('bad_request', `receipts[${i}] is a ${b.type}: only credit receipts are honoured`, i);
-        if (b.volunteer !== holder)
-          throw new ApiError('forbidden', `receipts[${i}] credits another volunteer: only its own may present it`, i);
-        // Credit earned on a job the key paid for is kept but not spendable where it was earned (a key may not pay
-        // its jobs with what they paid it); honoured here it would become spendable, minting what it spent.
-        if (b.funder === holder)
+        if (b.type === 'credit')
           throw new ApiError(
             'bad_request',
-            `receipts[${i}] is credit earned on a job this key paid for: not spendable on its grid, so not honoured here`,
+            `receipts[${i}] is a credit receipt, still spendable on the grid that granted it: move credit with an export there (POST ${API.exports} with "to": "${deps.key.publicKey}") and present that`,
             i,
           );
+        if (b.type !== 'export')
+          throw new ApiError('bad_request', `receipts[${i}] is a ${b.type}: only exports to this grid are honoured`, i);
+        if (b.to !== deps.key.publicKey)
+          throw new ApiError('forbidden', `receipts[${i}] is an export to another grid (${b.to}), not to this one`, i);
+        if (b.volunteer !== holder)
+          throw new ApiError('forbidden', `receipts[${i}] is another volunteer's: only its own may present it`, i);
         const id = `${b.log}/${b.index}`;
         const earlier = seen.get(id);
         if (earlier !== undefined) throw new ApiError('bad_request', `receipts[${i}] repeats receipts[${earlier}]`, i);

@@ -21,7 +21,7 @@ import type {
   WorkUnitChange,
   WorkUnitRecord,
 } from '../store/records';
-import type { Credit, Debit, Import, LogEntry } from './log-entries';
+import type { Credit, Debit, Export, Import, LogEntry } from './log-entries';
 
 interface VolunteerTally {
   leased: number;
@@ -163,6 +163,12 @@ export class Changes {
   imported(entry: Omit<Import, 'kind'>): void {
     this.#entries.push({ kind: 'import', ...entry });
     this.volunteer(entry.volunteer).credit += entry.amount;
+  }
+
+  /** Credit a volunteer moves to another grid: an entry of the log, and spent from its balance here. */
+  exported(entry: Omit<Export, 'kind'>): void {
+    this.#entries.push({ kind: 'export', ...entry });
+    this.volunteer(entry.volunteer).spent += entry.amount;
   }
 
   /** A debit of a volunteer-funded job's funder, for the log and its counters. */

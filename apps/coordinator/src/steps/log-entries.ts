@@ -1,4 +1,4 @@
-// The entries a transaction's steps add to the log, as they decide them: a credit, a debit, an import. Each
+// The entries a transaction's steps add to the log, as they decide them: a credit, a debit, an import, an export. Each
 // gets its place in the log, and becomes a signed body, when the changes are written (receipt.ts).
 import type { JobId, ProjectId, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
 
@@ -26,16 +26,21 @@ export interface Debit {
   readonly amount: number;
 }
 
-/** Another grid's credit receipt, honoured here once: credited to its volunteer. */
+/** Another grid's export addressed to this one, honoured here once: credited to its volunteer. */
 export interface Import {
   readonly kind: 'import';
   readonly volunteer: VolunteerKey;
   readonly from: string;
   readonly fromIndex: number;
-  readonly project: ProjectId;
-  readonly job: JobId;
-  readonly workUnit: string;
   readonly amount: number;
 }
 
-export type LogEntry = Credit | Debit | Import;
+/** Credit a volunteer moves out of this grid, to the grid whose log is `to`: a debit here. */
+export interface Export {
+  readonly kind: 'export';
+  readonly volunteer: VolunteerKey;
+  readonly to: string;
+  readonly amount: number;
+}
+
+export type LogEntry = Credit | Debit | Import | Export;

@@ -1,7 +1,7 @@
-// Receipt: each credit (and each debit of a volunteer-funded job) becomes an entry appended to the public Merkle log, in the transaction that grants
-// it. The log has one appender at a time (its head is locked until commit), and its head carries the tree's
-// frontier, so an append reads one row and writes its receipts, their nodes and the new head: nothing of the
-// tree is read back.
+// Receipt: each credit (and each debit, export and import) becomes an entry appended to the public Merkle log,
+// in the transaction that grants it. The log has one appender at a time (its head is locked until commit), and
+// its head carries the tree's frontier, so an append reads one row and writes its receipts, their nodes and the
+// new head: nothing of the tree is read back.
 import { type CreditBody, type ReceiptBody, canonicalJson, workUnitId } from '@bricolage/protocol';
 import { appendToFrontier, leafHashSync, rootOfFrontier } from '../log/merkle-tree';
 import type { MerkleNode, NewReceipt } from '../store/records';
@@ -20,12 +20,11 @@ function bodyOf(e: LogEntry, log: string, index: number, at: number): ReceiptBod
       volunteer: e.volunteer,
       from: e.from,
       fromIndex: e.fromIndex,
-      project: e.project,
-      job: e.job,
-      workUnit: e.workUnit as CreditBody['workUnit'],
       credit: e.amount,
       at,
     };
+  if (e.kind === 'export')
+    return { v: 1, type: 'export', log, index, volunteer: e.volunteer, to: e.to, debit: e.amount, at };
   const common = { v: 1 as const, log, index, project: e.project, job: e.job, workUnit: workUnitId(e.workUnit) };
   if (e.kind === 'debit')
     return { ...common, type: 'debit', volunteer: e.funder, replicas: e.replicas, debit: e.amount, at };
@@ -40,7 +39,8 @@ function bodyOf(e: LogEntry, log: string, index: number, at: number): ReceiptBod
   };
 }
 
-export async function appendReceipts(ctx: StepContext, entries: readonly LogEntry[]): Promise<void> {
+/** Appends the entries to the log, in order; returns the index of the first. */
+export async function appendReceipts(ctx: StepContext, entries: readonly LogEntry[]): Promise<number> {
   const { tx, now } = ctx;
   const head = await tx.lockLogHead();
   let frontier = head.frontier.slice();
@@ -62,4 +62,5 @@ export async function appendReceipts(ctx: StepContext, entries: readonly LogEntr
   if (nodes.length > 0) await tx.insertMerkleNodes(nodes);
   // Never earlier than the head it extends, whatever the clocks of the processes appending.
   await tx.setLogHead({ size, frontier, root: rootOfFrontier(frontier), at: Math.max(head.at, now) });
+  return head.size;
 }

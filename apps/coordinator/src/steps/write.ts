@@ -4,13 +4,14 @@ import { appendReceipts } from './receipt';
 import { foldStandings } from './recheck';
 
 /**
- * Writes what the transaction's steps decided. The order is the lock order every transaction keeps, so that
- * coordinators sharing one Postgres cannot deadlock: (replicas and work units were locked when read) → jobs
- * → volunteers → the log's head, last and held the shortest. One path breaks it, and rarely: a trusted key's
- * loss of trust locks the units it validated alone after its own row (recheck.ts); a deadlock that makes
- * there is broken by Postgres and the transaction retried (pg-persistence.ts), losing nothing.
+ * Writes what the transaction's steps decided; returns where its log entries start, if it made any. The order is
+ * the lock order every transaction keeps, so that coordinators sharing one Postgres cannot deadlock: (replicas
+ * and work units were locked when read) → jobs → volunteers → the log's head, last and held the shortest. One
+ * path breaks it, and rarely: a trusted key's loss of trust locks the units it validated alone after its own row
+ * (recheck.ts); a deadlock that makes there is broken by Postgres and the transaction retried
+ * (pg-persistence.ts), losing nothing.
  */
-export async function writeChanges(ctx: StepContext): Promise<void> {
+export async function writeChanges(ctx: StepContext): Promise<{ readonly firstEntry: number | null }> {
   const { tx, changes } = ctx;
   const deltas = changes.jobDeltas();
   const totals = deltas.length > 0 ? await tx.addJobTotals(deltas) : [];
@@ -33,5 +34,5 @@ export async function writeChanges(ctx: StepContext): Promise<void> {
     }
   const volunteers = changes.volunteerDeltas();
   if (volunteers.length > 0) await tx.addVolunteerCounts(volunteers);
-  if (changes.entries.length > 0) await appendReceipts(ctx, changes.entries);
+  return { firstEntry: changes.entries.length > 0 ? await appendReceipts(ctx, changes.entries) : null };
 }

@@ -4,7 +4,7 @@
 // every coordinator re-read them).
 import {
   type Ban,
-  type CreditBody,
+  type ExportBody,
   type Failure,
   fail,
   type ImportResponse,
@@ -30,6 +30,7 @@ import { heartbeat } from '../steps/heartbeat';
 import { releaseLeases } from '../steps/release';
 import { progress, setJobState } from '../steps/jobs';
 import { openFundedProject, pauseUnfunded } from '../steps/fund';
+import { exportCredit } from '../steps/export';
 import { AlreadyImported, importCredits } from '../steps/import';
 import { lease } from '../steps/lease';
 import { claimLogKey } from '../steps/log-key';
@@ -309,7 +310,7 @@ export class CoordinatorStore implements Store {
 
   async importCredits(
     holder: VolunteerKey,
-    receipts: readonly CreditBody[],
+    receipts: readonly ExportBody[],
     now: number,
   ): Promise<Result<ImportResponse>> {
     try {
@@ -319,6 +320,15 @@ export class CoordinatorStore implements Store {
       if (e instanceof AlreadyImported) return fail('conflict', e.message, e.position);
       throw e;
     }
+  }
+
+  exportCredit(holder: VolunteerKey, to: string, amount: number, now: number): Promise<Result<number>> {
+    return this.#step(now, async (ctx): Promise<Result<number>> => {
+      const refused = await exportCredit(ctx, holder, to, amount);
+      if (refused) return { ok: false, error: refused };
+      const { firstEntry } = await writeChanges(ctx);
+      return ok(firstEntry as number);
+    });
   }
 
   volunteerStats(volunteer: VolunteerKey): Promise<VolunteerStats> {

@@ -12,7 +12,7 @@ import type {
   ProjectId,
   ReceiptBody,
   ReplicaState,
-  CreditBody,
+  ExportBody,
   ImportResponse,
   SubmitResponse,
   VolunteerKey,
@@ -297,10 +297,15 @@ export interface Store {
   resumeLeases(now: number, graceMs?: number): Promise<{ readonly downtimeMs: number; readonly extended: number }>;
   volunteerStats(volunteer: VolunteerKey): Promise<VolunteerStats>;
   /**
-   * Credits `holder` with other grids' credit receipts, verified by the caller: all of them, or none when one
+   * Credits `holder` with other grids' exports to this one, verified by the caller: all of them, or none when one
    * was credited here before (`conflict`, naming it).
    */
-  importCredits(holder: VolunteerKey, receipts: readonly CreditBody[], now: number): Promise<Result<ImportResponse>>;
+  importCredits(holder: VolunteerKey, receipts: readonly ExportBody[], now: number): Promise<Result<ImportResponse>>;
+  /**
+   * Moves `amount` of `holder`'s credit to the grid whose log is `to`: a debit, as an entry of the log, whose index
+   * is the value. `conflict` when the volunteer may not spend that much here.
+   */
+  exportCredit(holder: VolunteerKey, to: string, amount: number, now: number): Promise<Result<number>>;
   /** Whether this key has ever traded a challenge for a token. */
   isVolunteer(volunteer: VolunteerKey): Promise<boolean>;
 

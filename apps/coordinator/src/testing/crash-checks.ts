@@ -125,7 +125,9 @@ export async function checkRows(
     "SELECT wu, volunteer FROM replicas WHERE state = 'valid' ORDER BY wu, volunteer",
   );
   const key = (wu: number, volunteer: string) => `${wu}:${volunteer}`;
-  const credited = bodies.map((b) => key(workUnitNumber(b.workUnit), b.volunteer)).sort();
+  const credited = bodies
+    .flatMap((b) => (b.type === 'credit' ? [key(workUnitNumber(b.workUnit), b.volunteer)] : []))
+    .sort();
   const expected = valid.map((r) => key(Number(r.wu), r.volunteer)).sort();
   check(new Set(credited).size === credited.length, `${credited.length - new Set(credited).size} credits given twice`);
   check(JSON.stringify(credited) === JSON.stringify(expected), 'receipts and valid replicas differ');

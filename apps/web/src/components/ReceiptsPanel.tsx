@@ -110,7 +110,7 @@ export const ReceiptsPanel = memo(function ReceiptsPanel({ session, ...view }: R
           <tbody>
             {view.totals.map((t) => (
               <tr key={t.project}>
-                <th scope="row">{names.get(t.project) ?? t.project}</th>
+                <th scope="row">{projectName(names, t.project)}</th>
                 <td className="num">{t.receipts}</td>
                 <td className="num">{formatCredit(t.credit)}</td>
                 {debits > 0 && (
@@ -172,6 +172,10 @@ export const ReceiptsPanel = memo(function ReceiptsPanel({ session, ...view }: R
   );
 });
 
+/** A project's name; entries of no project ('') are credit moved between grids (exports and their imports). */
+const projectName = (names: ReadonlyMap<string, string>, project: string): string =>
+  project === '' ? 'Moved between grids' : (names.get(project) ?? project);
+
 /** Project names by id, the same Map for as long as the project list is the same. */
 function useProjectNames(projects: readonly Project[]): ReadonlyMap<string, string> {
   return useMemo(() => new Map(projects.map((p) => [p.id as string, p.name])), [projects]);
@@ -193,7 +197,7 @@ const ReceiptRows = memo(function ReceiptRows({
       {receipts.map((r) => (
         <tr key={r.id} data-testid="receipt-row" data-type={r.proven.receipt.body.type}>
           <td>{formatTime(r.at)}</td>
-          <td>{names.get(r.project) ?? r.project}</td>
+          <td>{projectName(names, r.project)}</td>
           <td>
             <code>{r.job}</code>
           </td>
@@ -204,7 +208,9 @@ const ReceiptRows = memo(function ReceiptRows({
             {/* A debit is no receipt of work: what the key's own job cost, spent, not earned. */}
             {r.proven.receipt.body.type === 'debit'
               ? `${formatCredit(r.proven.receipt.body.debit)} spent`
-              : formatCredit(r.credit)}
+              : r.proven.receipt.body.type === 'export'
+                ? `${formatCredit(r.proven.receipt.body.debit)} moved out`
+                : formatCredit(r.credit)}
           </td>
           <td>
             <span

@@ -1,6 +1,7 @@
 // The wallet: what this key earned, what its own jobs cost it, and what it may still spend — the coordinator's
 // figures beside the same figures recomputed from the receipts and debits this browser verified — and the way
 // to spend it: the key's personal project, opened in the researcher dashboard of this tab.
+import { keyFingerprint } from '@bricolage/protocol';
 import { memo, useEffect, useState } from 'react';
 import { formatCredit, formatTime } from '../format';
 import type { LocalWallet, Session, View } from '../session';
@@ -91,10 +92,14 @@ export const WalletPanel = memo(function WalletPanel({ session, ...view }: Walle
         <ul className="wallet-history" data-testid="wallet-history">
           {local.history.map((e) => (
             <li key={e.index} data-type={e.type}>
-              {formatTime(e.at)} · {e.type === 'debit' ? `−${formatCredit(e.debit)}` : `+${formatCredit(e.credit)}`} ·{' '}
-              {e.job}
+              {formatTime(e.at)} · {'debit' in e ? `−${formatCredit(e.debit)}` : `+${formatCredit(e.credit)}`} ·{' '}
+              {e.type === 'export'
+                ? `moved to the grid ${keyFingerprint(e.to)}`
+                : e.type === 'import' && e.job === undefined
+                  ? `moved in from the grid ${keyFingerprint(e.from)}`
+                  : e.job}
               {e.type === 'debit' ? ` · ${e.replicas} replica${e.replicas === 1 ? '' : 's'}` : ''}
-              {e.type === 'import' ? ' · earned on another grid' : ''}
+              {e.type === 'import' && e.job !== undefined ? ' · earned on another grid' : ''}
             </li>
           ))}
         </ul>

@@ -540,6 +540,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/volunteer/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move credit this volunteer may spend here to another grid: a debit here, answered with the proven export receipt to present there */
+        post: operations["exportCredit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/volunteer/imports": {
         parameters: {
             query?: never;
@@ -549,7 +566,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Credit this volunteer with its credit receipts from other grids this coordinator honours: each once, all or none */
+        /** Credit this volunteer with its exports to this grid from other grids this coordinator honours: each once, all or none */
         post: operations["importReceipts"];
         delete?: never;
         options?: never;
@@ -784,7 +801,7 @@ export interface components {
             body: components["schemas"]["ReceiptBody"];
             signature: string;
         };
-        ReceiptBody: components["schemas"]["CreditBody"] | components["schemas"]["DebitBody"] | components["schemas"]["ImportBody"];
+        ReceiptBody: components["schemas"]["CreditBody"] | components["schemas"]["DebitBody"] | components["schemas"]["ExportBody"] | components["schemas"]["ImportBody"];
         CreditBody: {
             /** @enum {number} */
             v: 1;
@@ -822,6 +839,21 @@ export interface components {
             debit: number;
             at: number;
         };
+        ExportBody: {
+            /** @enum {number} */
+            v: 1;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "export";
+            log: string;
+            index: number;
+            volunteer: string;
+            to: string;
+            debit: number;
+            at: number;
+        };
         ImportBody: {
             /** @enum {number} */
             v: 1;
@@ -835,9 +867,9 @@ export interface components {
             volunteer: string;
             from: string;
             fromIndex: number;
-            project: string;
-            job: string;
-            workUnit: string;
+            project?: string;
+            job?: string;
+            workUnit?: string;
             credit: number;
             at: number;
         };
@@ -1253,6 +1285,13 @@ export interface components {
             name?: string;
             /** @default  */
             description?: string;
+        };
+        ExportResponse: {
+            receipt: components["schemas"]["ProvenReceipt"];
+        };
+        ExportRequest: {
+            to: string;
+            amount: number;
         };
         ImportResponse: {
             accepted: number;
@@ -2380,6 +2419,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CreatedProject"];
+                };
+            };
+            /** @description Rejected request */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    exportCredit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportRequest"];
+            };
+        };
+        responses: {
+            /** @description The export, proven against this log’s newest tree head */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportResponse"];
                 };
             };
             /** @description Rejected request */
