@@ -100,7 +100,7 @@ describeBackends('retaking a unit', (backend) => {
   it('retakes a unit again after each loss, the k-th time 2^(k-1) lease periods after its lease before ended, four times at most', async () => {
     /** The lease periods each retake waits (rules/assignment.ts DEFAULT_RETAKE), written out: the rule, pinned. */
     const WAITS = [1, 2, 4, 8];
-    await start(1, 1);
+    const job = await start(1, 1);
     const a = await enrol();
     const [first] = (await a.lease(1)).leases as [Lease];
     const leases = [first];
@@ -121,13 +121,44 @@ describeBackends('retaking a unit', (backend) => {
     }
     expect(new Set(leases.map((l) => l.lease)).size).toBe(5);
     expect((await replicasOf(first.workUnit)).map((r) => r.attempt)).toEqual([0, 1, 2, 3, 4]);
-    // Past its last retake, never again, however long it waits.
+    // Past its last retake, never again, however long it waits; and the job's diagnosis no longer says it may.
     clock.advance(1_000 * 60_000);
     await a.authenticate();
     expect((await a.lease(1)).leases).toEqual([]);
+    expect((await grid.researcher.progress(job)).diagnosis).toMatchObject({
+      code: 'waiting_for_volunteers',
+      stalled: true,
+    });
     // Another key still may: the unit waits for a key that has not lost it that often.
     const b = await enrol();
     expect((await b.lease(1)).leases).toMatchObject([{ workUnit: first.workUnit }]);
+  });
+
+  it("says in the job's diagnosis that its units wait for a key to retake them, and until when, as a lease would", async () => {
+    // Found by review: the diagnosis asked the store whether a key online could be leased a unit, and it counted
+    // a unit the key gave back a moment ago, so a job whose every unit waited out a retake was called queued.
+    const job = await start(1, 1);
+    const a = await enrol();
+    const diagnosis = async () => (await grid.researcher.progress(job)).diagnosis;
+    const [first] = (await a.lease(1)).leases as [Lease];
+    await giveBack(a, first);
+    expect((await a.lease(1)).leases).toEqual([]);
+    expect(await diagnosis()).toMatchObject({
+      code: 'waiting_for_retake',
+      stalled: false,
+      why: '1 work unit waits: the eligible volunteers online (1) hold or returned every unit that wants one, and one of them may retake a unit it gave back or let run out in 1 minute (each retake waits longer); any other volunteer may take one now',
+    });
+    clock.advance(59_999);
+    expect((await diagnosis()).code).toBe('waiting_for_retake');
+    clock.advance(1);
+    expect((await diagnosis()).code).toBe('running');
+    const [again] = (await a.lease(1)).leases as [Lease];
+    expect(again).toMatchObject({ workUnit: first.workUnit });
+
+    // Run out: its second retake waits two lease periods after the deadline, a minute ago.
+    expect(await expire()).toBe(1);
+    expect((await a.lease(1)).leases).toEqual([]);
+    expect((await diagnosis()).why).toContain('may retake a unit it gave back or let run out in 2 minutes');
   });
 
   it('never retakes a unit after its retake was answered, with a result or an error', async () => {

@@ -175,6 +175,7 @@ export const DIAGNOSIS_CODES = [
   'no_volunteers', // no volunteer has asked for work lately
   'no_eligible_volunteer', // volunteers are online, none can run this job
   'waiting_for_volunteers', // the eligible volunteers online already hold or returned every unit that wants one
+  'waiting_for_retake', // as waiting_for_volunteers, but one of them may retake a unit it gave back, after a wait
 ] as const;
 export const JobDiagnosis = z
   .object({

@@ -10,6 +10,7 @@ import {
   workUnitId,
 } from '@bricolage/protocol';
 import { projectSigningKey } from '../admission/signature';
+import { retakeEndedBy } from '../rules/assignment';
 import { diagnose, eligibleVolunteers, needsWorkCheck } from '../rules/diagnosis';
 import type { JobRecord } from '../store/store';
 import type { Deps } from './env';
@@ -24,12 +25,22 @@ export async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgres
   const online = deps.recent.online(now);
   const { eligible } = eligibleVolunteers(job.definition.spec, job.project, online);
   let anyEligibleHasWork = true;
+  let retakeOpensAt: number | null = null;
   if (p.counts.unsent + p.counts.in_progress > 0 && needsWorkCheck(job.state, p.wanting, eligible.length)) {
     anyEligibleHasWork = false;
-    for (const e of eligible.slice(-MAX_ASKED))
-      if (await deps.store.hasWorkFor(job.id, e.volunteer.key as VolunteerKey, e.backend)) {
+    // What a lease would give them now: a unit a key gave back only once its wait is over (steps/lease.ts).
+    const endedBy = retakeEndedBy(now, job.definition.leaseSeconds);
+    const asked = eligible.slice(-MAX_ASKED);
+    for (const e of asked)
+      if (await deps.store.hasWorkFor(job.id, e.volunteer.key as VolunteerKey, e.backend, endedBy)) {
         anyEligibleHasWork = true;
         break;
+      }
+    // None has: whether the job only waits for one of them to retake a unit, and until when.
+    if (!anyEligibleHasWork)
+      for (const e of asked) {
+        const at = await deps.store.retakeOpensAt(job.id, e.volunteer.key as VolunteerKey, e.backend, now, endedBy);
+        if (at !== null && (retakeOpensAt === null || at < retakeOpensAt)) retakeOpensAt = at;
       }
   }
   return {
@@ -51,6 +62,7 @@ export async function progressOf(deps: Deps, job: JobRecord): Promise<JobProgres
       online,
       windowMinutes: Math.round(deps.recent.windowMs / 60_000),
       anyEligibleHasWork,
+      retakeOpensInMs: retakeOpensAt === null ? null : retakeOpensAt - now,
     }),
     activeVolunteers: activity.activeVolunteers,
     replicas: {

@@ -145,6 +145,30 @@ describe('diagnose', () => {
     });
   });
 
+  it('says the units wait for a volunteer to retake one it gave back, and when the first may: not stalled', () => {
+    const waiting = (ms: number | null) =>
+      diagnose(
+        facts({
+          counts: counts({ unsent: 2, in_progress: 1 }),
+          wanting: 3,
+          anyEligibleHasWork: false,
+          retakeOpensInMs: ms,
+        }),
+      );
+    expect(waiting(90_000)).toEqual({
+      code: 'waiting_for_retake',
+      stalled: false,
+      why: '3 work units wait: the eligible volunteers online (1) hold or returned every unit that wants one, and one of them may retake a unit it gave back or let run out in 2 minutes (each retake waits longer); any other volunteer may take one now',
+      volunteers: { connected: 1, eligible: 1 },
+    });
+    expect(waiting(1).why).toContain(' in 1 minute ');
+    expect(waiting(119 * 60_000).why).toContain(' in 119 minutes ');
+    // A retake may wait 8 lease periods: of a day-long lease, in hours.
+    expect(waiting(8 * 24 * 3_600_000).why).toContain(' in 192 hours ');
+    // None may retake any: only another volunteer can take them.
+    expect(waiting(null)).toMatchObject({ code: 'waiting_for_volunteers', stalled: true });
+  });
+
   it('reports paused, empty, completed and cancelled jobs for what they are', () => {
     expect(diagnose(facts({ state: 'paused' }))).toMatchObject({
       code: 'paused',

@@ -34,6 +34,11 @@ export interface DiagnosisFacts {
    * held): the shell asks the store only when `needsWorkCheck` says the answer matters.
    */
   readonly anyEligibleHasWork: boolean;
+  /**
+   * When none has: how long until the first unit opens to one of them to retake (one it gave back or let run out:
+   * rules/assignment.ts RetakeRule), in ms; null when none may retake any.
+   */
+  readonly retakeOpensInMs?: number | null;
 }
 
 export interface EligibleVolunteer {
@@ -42,6 +47,12 @@ export interface EligibleVolunteer {
 }
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** A wait in whole minutes, rounded up, or in hours past two of them (a retake may wait 8 lease periods). */
+const inWords = (ms: number): string => {
+  const minutes = Math.max(1, Math.ceil(ms / 60_000));
+  return minutes < 120 ? plural(minutes, 'minute') : plural(Math.ceil(minutes / 60), 'hour');
+};
 
 /**
  * The volunteers online that would be leased this job: same project (when they asked for one), able to run it, and
@@ -130,6 +141,16 @@ export function diagnose(f: DiagnosisFacts): JobDiagnosis {
         (top ? ` (${top[1]}: ${top[0]})` : ''),
     );
   }
+  // A key that gave a unit back (or let it run out) may retake it, but only after a wait that grows with each retake:
+  // meanwhile a lease gives it nothing, yet the job is not stuck. Any other volunteer may take the units now.
+  if (!f.anyEligibleHasWork && f.retakeOpensInMs != null)
+    return result(
+      'waiting_for_retake',
+      false,
+      `${plural(f.wanting, 'work unit')} ${f.wanting === 1 ? 'waits' : 'wait'}: the eligible volunteers online ` +
+        `(${eligible.length}) hold or returned every unit that wants one, and one of them may retake a unit it gave ` +
+        `back or let run out in ${inWords(f.retakeOpensInMs)} (each retake waits longer); any other volunteer may take one now`,
+    );
   if (!f.anyEligibleHasWork)
     return result(
       'waiting_for_volunteers',

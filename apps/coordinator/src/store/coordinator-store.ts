@@ -221,8 +221,18 @@ export class CoordinatorStore implements Store {
     return this.#read((tx) => jobActivity(tx, id, limit));
   }
 
-  hasWorkFor(job: JobId, volunteer: VolunteerKey, backend: string): Promise<boolean> {
-    return this.#read((tx) => tx.hasWorkFor(job, volunteer, backend));
+  hasWorkFor(job: JobId, volunteer: VolunteerKey, backend: string, endedBy: readonly number[]): Promise<boolean> {
+    return this.#read((tx) => tx.hasWorkFor(job, volunteer, backend, endedBy));
+  }
+
+  retakeOpensAt(
+    job: JobId,
+    volunteer: VolunteerKey,
+    backend: string,
+    now: number,
+    endedBy: readonly number[],
+  ): Promise<number | null> {
+    return this.#read((tx) => tx.retakeOpensAt(job, volunteer, backend, now, endedBy));
   }
 
   // ---- work units ----

@@ -114,7 +114,24 @@ export interface JobRows {
    * below it, so result cursors follow commit order.
    */
   addJobTotals(deltas: readonly JobDelta[]): Promise<JobTotals[]>;
-  hasWorkFor(job: JobId, volunteer: VolunteerKey, backend: string): Promise<boolean>;
+  /**
+   * Whether a lease would find a unit of the job for this volunteer now: one that wants a replica, of this backend
+   * class when bound to one, that it never held, or that it may retake (as `retakeWindow` reads it, `endedBy` by
+   * attempt), the separation rule aside.
+   */
+  hasWorkFor(job: JobId, volunteer: VolunteerKey, backend: string, endedBy: readonly number[]): Promise<boolean>;
+  /**
+   * When the first unit of the job that wants a replica, of this backend class when bound to one, opens to this
+   * volunteer to retake: its latest replica of it came back with no answer, and the unit opens once that end is as
+   * far behind as `now - endedBy[its attempt]`. Null when it may retake none (none past the list).
+   */
+  retakeOpensAt(
+    job: JobId,
+    volunteer: VolunteerKey,
+    backend: string,
+    now: number,
+    endedBy: readonly number[],
+  ): Promise<number | null>;
 }
 
 export interface UploadRows {

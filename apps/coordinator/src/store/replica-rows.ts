@@ -10,6 +10,10 @@ import type { Candidate, HeldLease, ReplicaRecord } from './records';
  */
 export const BARS_KEY = `(r.attempt >= ${DEFAULT_RETAKE.most} OR r.state NOT IN ('released', 'expired'))`;
 
+/** Whether replica `r` is its key's latest of its unit: the one whose end starts the wait before a retake. */
+export const LATEST =
+  'NOT EXISTS (SELECT 1 FROM replicas t WHERE t.wu = r.wu AND t.volunteer = r.volunteer AND t.attempt > r.attempt)';
+
 /** A work unit's columns, as `w`. */
 export const UNIT = `w.id, w.job, w.state, w.input_hash, w.expected_hash, w.quorum, w.need, w.in_flight, w.issued,
   w.errors, w.agree, w.hr_class, w.canonical_replica, w.output_hash`;

@@ -238,8 +238,19 @@ export interface Store {
   progress(id: JobId): Promise<JobCounts>;
   /** The job's replicas: volunteers holding its leases, results by verdict, failures by code (at most `limit`). */
   activity(id: JobId, limit: number): Promise<JobActivity>;
-  /** Whether the volunteer could be leased a work unit of the job now (one it never held, or may retake), on this backend class. */
-  hasWorkFor(job: JobId, volunteer: VolunteerKey, backend: string): Promise<boolean>;
+  /**
+   * Whether the volunteer could be leased a work unit of the job now, on this backend class: one it never held, or
+   * one it may retake (`endedBy`, rules/assignment.ts retakeEndedBy).
+   */
+  hasWorkFor(job: JobId, volunteer: VolunteerKey, backend: string, endedBy: readonly number[]): Promise<boolean>;
+  /** When the first unit of the job opens to the volunteer to retake (`endedBy` as of `now`), or null if none will. */
+  retakeOpensAt(
+    job: JobId,
+    volunteer: VolunteerKey,
+    backend: string,
+    now: number,
+    endedBy: readonly number[],
+  ): Promise<number | null>;
   /** Calls `listener` after any coordinator of this grid committed a change to a job's work units or state. */
   onJobChange(listener: (job: JobId) => void): () => void;
 

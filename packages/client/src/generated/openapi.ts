@@ -913,7 +913,7 @@ export interface components {
         };
         JobDiagnosis: {
             /** @enum {string} */
-            code: "running" | "queued" | "waiting_for_results" | "completed" | "cancelled" | "paused" | "no_work_units" | "no_volunteers" | "no_eligible_volunteer" | "waiting_for_volunteers";
+            code: "running" | "queued" | "waiting_for_results" | "completed" | "cancelled" | "paused" | "no_work_units" | "no_volunteers" | "no_eligible_volunteer" | "waiting_for_volunteers" | "waiting_for_retake";
             stalled: boolean;
             why: string;
             volunteers: {

@@ -2,7 +2,7 @@ import type { JobId, JobState, ProjectId, VolunteerKey, WorkUnitNumber } from '@
 import type { FailureRow, JobDelta, JobRecord, JobTotals, StoredWorkUnitState } from '../records';
 import type { BatchSummary, StagedWorkUnit, UploadKey } from '../store';
 import type { JobRows, UploadRows } from '../persistence';
-import { BARS_KEY } from '../replica-rows';
+import { BARS_KEY, LATEST } from '../replica-rows';
 import type { PgQueries } from './queries';
 
 export const jobRows = (db: PgQueries): JobRows & UploadRows => {
@@ -140,14 +140,41 @@ export const jobRows = (db: PgQueries): JobRows & UploadRows => {
       return totals;
     },
 
-    async hasWorkFor(job: JobId, volunteer: VolunteerKey, backend: string): Promise<boolean> {
+    async hasWorkFor(
+      job: JobId,
+      volunteer: VolunteerKey,
+      backend: string,
+      endedBy: readonly number[],
+    ): Promise<boolean> {
+      // As a lease reads it (tx-leases.ts leaseWindow, retakeWindow): a unit the key never held, or one whose latest
+      // replica of the key's came back with no answer by `endedBy[its attempt]`.
       return (
         (await db.one(
           `SELECT 1 FROM work_units w WHERE w.job = $1 AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = $2)
-           AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = $3 AND ${BARS_KEY}) LIMIT 1`,
-          [job, backend, volunteer],
+           AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = $3 AND (${BARS_KEY}
+             OR (COALESCE(r.returned_at, r.deadline) > ($4::bigint[])[r.attempt + 1] AND ${LATEST})))
+           LIMIT 1`,
+          [job, backend, volunteer, endedBy],
         )) !== undefined
       );
+    },
+
+    async retakeOpensAt(
+      job: JobId,
+      volunteer: VolunteerKey,
+      backend: string,
+      now: number,
+      endedBy: readonly number[],
+    ): Promise<number | null> {
+      // A unit opens to the key once its latest replica's end is `now - endedBy[attempt]` (the wait) behind.
+      const row = await db.one<{ at: number | null }>(
+        `SELECT MIN(COALESCE(r.returned_at, r.deadline) + $4::bigint - ($5::bigint[])[r.attempt + 1]) AS at
+         FROM replicas r JOIN work_units w ON w.id = r.wu
+         WHERE r.volunteer = $2 AND r.job = $1 AND r.state IN ('released', 'expired')
+           AND w.state <> 'probe' AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = $3) AND ${LATEST}`,
+        [job, volunteer, backend, now, endedBy],
+      );
+      return row?.at ?? null;
     },
 
     async stageWorkUnits(

@@ -5,7 +5,7 @@ import { buffer } from '../record-rows';
 import type { UploadKeyRow } from './sqlite-rows';
 import { chunks, type SqliteStatements } from './statements';
 import type { JobRows, UploadRows } from '../persistence';
-import { BARS_KEY } from '../replica-rows';
+import { BARS_KEY, LATEST } from '../replica-rows';
 
 /** Job and upload rows; `dropStagedSync` also runs outside any transaction, when the store opens. */
 export const jobRows = (db: SqliteStatements): JobRows & UploadRows & { dropStagedSync(): number } => {
@@ -149,14 +149,44 @@ export const jobRows = (db: SqliteStatements): JobRows & UploadRows & { dropStag
       });
     },
 
-    async hasWorkFor(job: JobId, volunteer: VolunteerKey, backend: string): Promise<boolean> {
+    async hasWorkFor(
+      job: JobId,
+      volunteer: VolunteerKey,
+      backend: string,
+      endedBy: readonly number[],
+    ): Promise<boolean> {
+      // As a lease reads it (tx-leases.ts leaseWindow, retakeWindow): a unit the key never held, or one whose latest
+      // replica of the key's came back with no answer by `endedBy[its attempt]`.
       return (
         db
           .statement(
             `SELECT 1 FROM work_units w WHERE w.job = ? AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = ?)
-           AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ? AND ${BARS_KEY}) LIMIT 1`,
+           AND NOT EXISTS (SELECT 1 FROM replicas r WHERE r.wu = w.id AND r.volunteer = ? AND (${BARS_KEY}
+             OR (COALESCE(r.returned_at, r.deadline) > json_extract(?, '$[' || r.attempt || ']') AND ${LATEST})))
+           LIMIT 1`,
           )
-          .get(job, backend, volunteer) !== undefined
+          .get(job, backend, volunteer, JSON.stringify(endedBy)) !== undefined
+      );
+    },
+
+    async retakeOpensAt(
+      job: JobId,
+      volunteer: VolunteerKey,
+      backend: string,
+      now: number,
+      endedBy: readonly number[],
+    ): Promise<number | null> {
+      // A unit opens to the key once its latest replica's end is `now - endedBy[attempt]` (the wait) behind.
+      return (
+        (db
+          .statement(
+            `SELECT MIN(COALESCE(r.returned_at, r.deadline) + ? - json_extract(?, '$[' || r.attempt || ']'))
+           FROM replicas r INDEXED BY replicas_retakeable JOIN work_units w ON w.id = r.wu
+           WHERE r.volunteer = ? AND r.job = ? AND r.state IN ('released', 'expired')
+             AND w.state <> 'probe' AND w.need > 0 AND (w.hr_class IS NULL OR w.hr_class = ?) AND ${LATEST}`,
+          )
+          .pluck()
+          .get(now, JSON.stringify(endedBy), volunteer, job, backend) as number | null) ?? null
       );
     },
 
