@@ -17,7 +17,16 @@ import type {
   WorkUnitChange,
 } from '../records';
 import { byShape } from '../change-shapes';
-import { HELD, type HeldSqlRow, IN_CONTEXT, type ReplicaSqlRow, toHeld, toReplica, UNIT } from '../replica-rows';
+import {
+  HELD,
+  type HeldSqlRow,
+  IN_CONTEXT,
+  LATEST,
+  type ReplicaSqlRow,
+  toHeld,
+  toReplica,
+  UNIT,
+} from '../replica-rows';
 import { RESULTS_SQL, type ResultSqlRow, toResultRow } from '../result-rows';
 import type { ResultRow } from '../store';
 import {
@@ -95,7 +104,7 @@ export const leaseRows = (db: PgQueries): LeaseRows & ResultRows => ({
       `SELECT w.id, r.attempt + 1 AS attempt FROM replicas r JOIN work_units w ON w.id = r.wu
        WHERE r.volunteer = $3 AND r.job = $1 AND r.state IN ('released', 'expired') AND r.wu > $5
          AND w.state <> 'probe' AND w.need > 0 ${ISSUED[units]} AND (w.hr_class IS NULL OR w.hr_class = $2)
-         AND NOT EXISTS (SELECT 1 FROM replicas t WHERE t.wu = r.wu AND t.volunteer = r.volunteer AND t.attempt > r.attempt)
+         AND ${LATEST}
          AND COALESCE(r.returned_at, r.deadline) <= ($6::bigint[])[r.attempt + 1]
        ORDER BY r.wu LIMIT $4 FOR UPDATE OF w SKIP LOCKED`,
       [job, backend, volunteer, limit, after, endedBy],

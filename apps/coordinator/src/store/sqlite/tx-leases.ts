@@ -17,7 +17,16 @@ import type {
   WorkUnitChange,
 } from '../records';
 import { byShape } from '../change-shapes';
-import { HELD, type HeldSqlRow, IN_CONTEXT, type ReplicaSqlRow, toHeld, toReplica, UNIT } from '../replica-rows';
+import {
+  HELD,
+  type HeldSqlRow,
+  IN_CONTEXT,
+  LATEST,
+  type ReplicaSqlRow,
+  toHeld,
+  toReplica,
+  UNIT,
+} from '../replica-rows';
 import { RESULTS_SQL, type ResultSqlRow, toResultRow } from '../result-rows';
 import type { ResultRow } from '../store';
 import {
@@ -105,7 +114,7 @@ export const leaseRows = (db: SqliteStatements): LeaseRows & ResultRows => ({
          JOIN work_units w ON w.id = r.wu
        WHERE r.volunteer = ? AND r.job = ? AND r.state IN ('released', 'expired') AND r.wu > ?
          AND w.state <> 'probe' AND w.need > 0 ${WINDOW_SQL[units].issued} AND (w.hr_class IS NULL OR w.hr_class = ?)
-         AND NOT EXISTS (SELECT 1 FROM replicas t WHERE t.wu = r.wu AND t.volunteer = r.volunteer AND t.attempt > r.attempt)
+         AND ${LATEST}
          AND COALESCE(r.returned_at, r.deadline) <= json_extract(?, '$[' || r.attempt || ']')
        ORDER BY r.wu LIMIT ?`,
       )
