@@ -46,7 +46,8 @@ test('a page that goes gives back the units it held: the next reader’s page co
   // the ~195 units it held would wait 10 minutes.
   await expect.poll(() => validated(grid, job), { timeout: 120_000 }).toBe(UNITS);
   // Given back, not failed: the job's activity shows no error of anyone's.
-  expect(await errors(grid, job)).toBe(0);
+  const activity = await grid.store.activity(job as JobId, 10);
+  expect(activity.errors, `errors by code: ${JSON.stringify(activity.errorCodes)}`).toBe(0);
 });
 
 test('after a crash, the key’s next page takes back the units the crashed one held and computes them', async ({
