@@ -46,9 +46,17 @@ describeBackends('receipts of another grid', (backend) => {
     return dir;
   };
 
+  /** Starts a SQLite grid on `dir` (its key made there at the first start) honouring `honoured`. */
+  const sqliteGrid = (dir: string, seed: number, honoured: readonly string[] = []) =>
+    startCoordinator({ dataDir: dir, port: 0, clock, random: seededRandom(seed), config: { honouredLogs: honoured } });
+
   beforeEach(async () => {
-    a = await startCoordinator({ dataDir: scratch(), port: 0, clock, random: seededRandom(1) });
-    c = await startCoordinator({ dataDir: scratch(), port: 0, clock, random: seededRandom(3) });
+    // A and C first, to make their keys; B (this suite's backend) honours A; then A honours B and C, and C honours B
+    // (a grid moves credit only to grids it honours), restarted on their directories with the same keys.
+    const aDir = scratch();
+    const cDir = scratch();
+    a = await sqliteGrid(aDir, 1);
+    c = await sqliteGrid(cDir, 3);
     bDir = scratch();
     db = await backend.open(bDir);
     b = await startCoordinator({
@@ -59,6 +67,10 @@ describeBackends('receipts of another grid', (backend) => {
       random: seededRandom(2),
       config: { honouredLogs: [a.publicKey] },
     });
+    await a.close();
+    a = await sqliteGrid(aDir, 1, [b.publicKey, c.publicKey]);
+    await c.close();
+    c = await sqliteGrid(cDir, 3, [b.publicKey]);
   });
 
   afterEach(async () => {
@@ -181,11 +193,17 @@ describeBackends('receipts of another grid', (backend) => {
     // The real one goes through.
     expect(await onB.post(API.imports, { receipts: [real] })).toMatchObject({ status: 200, body: { credit: 5 } });
 
-    // And A refuses exports that make no sense: to itself, to no key, of nothing.
+    // And A refuses exports that make no sense: to itself, to no key, to a grid it does not honour (nothing there
+    // would credit it), of nothing, or of less than a thousandth (lost in the balance's rounding, yet an entry of
+    // each log). Its log took none of them.
+    const size = (await onA.receipts()).receipts.length;
     expect(await move(onA, a.publicKey, 1)).toMatchObject({ status: 400, body: { error: { message: /own key/ } } });
     expect(await move(onA, 'grid-b', 1)).toMatchObject({ status: 400, body: { error: { code: 'bad_request' } } });
-    for (const amount of [0, -5, 'ten'])
+    const stranger = (await generateSigningKeyPair()).publicKeyText;
+    expect(await move(onA, stranger, 1)).toMatchObject({ status: 403, body: { error: { message: /honours/ } } });
+    for (const amount of [0, -5, 'ten', 1e-20, 0.0009])
       expect(await move(onA, b.publicKey, amount as number)).toMatchObject({ status: 400 });
+    expect((await onA.receipts()).receipts).toHaveLength(size);
   });
 
   it('moves only what the key may spend: not credit earned on its own jobs, nor what the replicas out on them will cost', async () => {
@@ -206,8 +224,9 @@ describeBackends('receipts of another grid', (backend) => {
       body: { error: { message: /may move: 0/ } },
     });
 
-    // Earned 20 more; then another unit of its job is leased to a volunteer: that replica's 10 is spoken for.
-    await earnOn(a, onA, 2);
+    // Earned 30 more; then another unit of its job is leased to a volunteer: that replica's 10 is spoken for, and
+    // the 10 of the second replica the started unit still wants is kept for it.
+    await earnOn(a, onA, 3);
     await mine.addSquares(job, 200, 1);
     expect((await other.lease(1)).leases).toHaveLength(1);
     expect(await move(onA, b.publicKey, 20)).toMatchObject({
@@ -215,7 +234,31 @@ describeBackends('receipts of another grid', (backend) => {
       body: { error: { message: /may move: 10/ } },
     });
     expect(await move(onA, b.publicKey, 10)).toMatchObject({ status: 200 });
-    expect(await onA.stats()).toMatchObject({ spent: 30, balance: 10 });
+    expect(await onA.stats()).toMatchObject({ spent: 30, balance: 20 });
+  });
+
+  it('keeps back what the known-answer replicas out on the key’s own job will cost, and leases no more than it covers', async () => {
+    const onA = await SimVolunteer.create(a.url);
+    await earnOn(a, onA, 2);
+    const opened = await onA.post<{ token: string }>(API.myFundedProject, { name: 'mine' });
+    const mine = new Researcher(a.url, opened.body.token);
+    // Known answers in every lease slot they may take: six of them (each debits its funder once per replica that
+    // passes), leased one at a time by one key.
+    const job = await mine.createSquareJob({ knownAnswerRate: 1 });
+    expect((await mine.addSquares(job, 100, 1, 6)).status).toBe(200);
+    const other = await SimVolunteer.create(a.url);
+    const leased = [];
+    for (let i = 0; i < 6; i++) leased.push(...(await other.lease(1)).leases);
+    // Its 20 pays for two replicas: no more are leased (each known answer out counted against the balance, not only
+    // within one lease), and those out are spoken for: nothing moves.
+    expect(leased.length).toBeGreaterThan(0);
+    expect(leased.length).toBeLessThanOrEqual(2);
+    expect(await move(onA, b.publicKey, 20)).toMatchObject({
+      status: 409,
+      body: { error: { message: /may move: 0/ } },
+    });
+    await other.computeAndSubmit(leased, square);
+    expect((await onA.stats()).balance).toBeGreaterThanOrEqual(0);
   });
 
   it('moves the same credit once when several exports ask for it at the same moment, of one grid’s coordinators', async () => {
@@ -243,7 +286,7 @@ describeBackends('receipts of another grid', (backend) => {
       doors.push(onTwin);
     }
     const replies = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => move(doors[i % doors.length]!, c.publicKey, 30)),
+      Array.from({ length: 8 }, (_, i) => move(doors[i % doors.length]!, a.publicKey, 30)),
     );
     expect(replies.map((r) => r.status).sort()).toEqual([200, ...Array<number>(7).fill(409)]);
     expect(await onB.stats()).toMatchObject({ credit: 30, spent: 30, balance: 0 });

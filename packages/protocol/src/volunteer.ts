@@ -257,14 +257,15 @@ export type SubmitResponse = z.infer<typeof SubmitResponse>;
 
 /**
  * Moves credit out of this grid: `amount` of what the volunteer may spend here, to the grid whose coordinator's
- * public key is `to` (it names that grid's log). The answer is the proven export receipt, which the volunteer
- * presents to that grid (ImportRequest).
+ * public key is `to` (it names that grid's log; one this grid honours). The answer is the proven export receipt,
+ * which the volunteer presents to that grid (ImportRequest).
  */
 export const ExportRequest = z
   .object({
     /** The receiving coordinator's public key, as its `/.well-known/bricolage.json` publishes it. */
     to: LogKey,
-    amount: z.number().positive().finite(),
+    /** At least a thousandth: a smaller amount would be lost in the balance's rounding, yet take an entry of each log. */
+    amount: z.number().min(0.001, 'amount: at least 0.001 credit moves at once').finite(),
   })
   .meta({ id: 'ExportRequest' });
 export type ExportRequest = z.infer<typeof ExportRequest>;

@@ -64,7 +64,10 @@ export interface ProjectRows {
    * once, whichever transaction gets there first).
    */
   claimImports(rows: readonly ImportClaim[]): Promise<ImportClaim[]>;
-  /** Replicas issued so far of the jobs' unfinished work units: what the funder may still be debited. */
+  /**
+   * Replicas issued so far of the jobs' unfinished work units, and those out on their known-answer units (a probe is
+   * debited once for each replica that passes): what the funder may still be debited.
+   */
   issuedUnfinished(jobs: readonly JobId[]): Promise<number>;
   /**
    * Replicas the job's started units (one issued at least) still want before they can validate: what its funder's

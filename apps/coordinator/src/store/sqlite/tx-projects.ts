@@ -58,11 +58,16 @@ export const projectRows = (db: SqliteStatements): ProjectRows & BlobRows => ({
   },
 
   async issuedUnfinished(jobs: readonly JobId[]): Promise<number> {
+    // A known-answer unit stays a probe whatever its replicas did: what may still be debited of it is its replicas out.
     const sum = db
-      .statement(`SELECT COALESCE(SUM(issued), 0) FROM work_units WHERE job = ? AND state IN ('unsent', 'in_progress')`)
+      .statement(
+        `SELECT (SELECT COALESCE(SUM(issued), 0) FROM work_units WHERE job = ? AND state IN ('unsent', 'in_progress'))
+          + (SELECT COUNT(*) FROM replicas r INDEXED BY replicas_job_leased JOIN work_units w ON w.id = r.wu
+             WHERE r.job = ? AND r.state = 'leased' AND w.state = 'probe')`,
+      )
       .pluck();
     let total = 0;
-    for (const job of jobs) total += sum.get(job) as number;
+    for (const job of jobs) total += sum.get(job, job) as number;
     return total;
   },
 
