@@ -106,6 +106,21 @@ export class VolunteerStore {
     });
   }
 
+  /**
+   * Keeps `key` as `project`'s signing key unless one is kept already (trusted on first use), in one transaction,
+   * so that two tabs keeping two projects' keys at once both stay; returns the keys kept after it.
+   */
+  async keepProjectKey(project: string, key: string): Promise<Readonly<Record<string, string>>> {
+    const tx = this.#db.transaction('settings', 'readwrite');
+    return committed(tx, async () => {
+      const kept = ((await tx.store.get('projectKeys')) as Settings['projectKeys'] | undefined) ?? {};
+      if (kept[project] !== undefined) return kept;
+      const more = { ...kept, [project]: key };
+      await tx.store.put(more, 'projectKeys');
+      return more;
+    });
+  }
+
   // receipts
 
   /**

@@ -164,12 +164,11 @@ export class Computing {
    */
   async #keepProjectKey(project: string, key: string): Promise<void> {
     const { model, store } = this.#o;
-    const settings = model.view().settings;
-    if (settings.projectKeys[project] !== undefined) return;
-    const projectKeys = { ...settings.projectKeys, [project]: key };
-    model.set({ settings: { ...settings, projectKeys } });
+    if (model.view().settings.projectKeys[project] !== undefined) return;
+    // Read and written in one transaction: another tab of this origin keeps its projects' keys beside these.
+    const projectKeys = await store.keepProjectKey(project, key).catch(() => null);
     // Not kept (the database closed as the page went): the next visit learns it from the list again.
-    await store.saveSettings({ projectKeys }).catch(() => undefined);
+    if (projectKeys) model.set({ settings: { ...model.view().settings, projectKeys } });
   }
 
   /** Which project the tab is serving, from the job of the latest lease. */

@@ -267,4 +267,39 @@ describe('Grid', () => {
     );
     await grid.close();
   });
+
+  it('keeps the keys two tabs of one grid verify, each beside the other’s', async () => {
+    const name = 'bricolage grid https://e.example';
+    const offline = async () => {
+      throw new Error('offline');
+    };
+    const tab = async () => {
+      const store = await VolunteerStore.open(name);
+      const grid = new Grid({
+        deps: {
+          publicApi: () => ({ wellKnown: offline, projects: offline }) as unknown as PublicApi,
+          openStore: async () => store,
+        },
+        setting: { url: 'https://e.example', key: 'k', share: 100, servedProjects: null },
+        identity: async () => ({ publicKey: 'volunteer', privateKey: {} as CryptoKey }) as StoredIdentity,
+        pauseWhenHidden: () => false,
+        onChange: () => undefined,
+      });
+      await grid.open();
+      made.listeners.clear();
+      await grid.start();
+      return { grid, store, verified: [...(made.listeners.get('verified') ?? [])] };
+    };
+    // Both tabs started before either kept anything: each read the database empty.
+    const one = await tab();
+    const two = await tab();
+    for (const l of one.verified) l({ type: 'verified', job: 'job_1', project: 'prj_one', signer: 'key-one' });
+    await vi.waitFor(async () => expect((await one.store.settings()).projectKeys).toHaveProperty('prj_one'));
+    for (const l of two.verified) l({ type: 'verified', job: 'job_2', project: 'prj_two', signer: 'key-two' });
+    await vi.waitFor(async () =>
+      expect((await two.store.settings()).projectKeys).toEqual({ prj_one: 'key-one', prj_two: 'key-two' }),
+    );
+    await one.grid.close();
+    await two.grid.close();
+  });
 });

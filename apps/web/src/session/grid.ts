@@ -271,7 +271,8 @@ export class Grid {
     const store = this.#store;
     if (!store) throw new Error('the grid is not open');
     const identity = await this.#o.identity();
-    const kept: Record<string, string> = { ...(await store.settings()).projectKeys };
+    const { projectKeys } = await store.settings();
+    const kept = new Set(Object.keys(projectKeys));
     const { createVolunteer } = await import('@bricolage/runtime');
     const volunteer = await createVolunteer({
       coordinator: this.#setting.url,
@@ -280,15 +281,16 @@ export class Grid {
       throttle: this.#view.duty ?? 1,
       pauseWhenHidden: this.#o.pauseWhenHidden(),
       projects: this.#setting.servedProjects,
-      projectKeys: new Map(Object.entries(kept)),
+      projectKeys: new Map(Object.entries(projectKeys)),
       fetch: this.#fetch,
     });
     this.#offState = volunteer.on('state', (e) => this.#set({ state: e.state }));
-    // Each project's key as first verified, kept in this grid's database for later visits (as the home grid's).
+    // Each project's key as first verified, kept in this grid's database for later visits (as the home grid's; in one
+    // transaction, beside what other tabs keep there).
     this.#offVerified = volunteer.on('verified', (e) => {
-      if (e.signer === null || kept[e.project] !== undefined) return;
-      kept[e.project] = e.signer;
-      void store.saveSettings({ projectKeys: { ...kept } }).catch(() => undefined);
+      if (e.signer === null || kept.has(e.project)) return;
+      kept.add(e.project);
+      void store.keepProjectKey(e.project, e.signer).catch(() => undefined);
     });
     this.#volunteer = volunteer;
     return volunteer;
