@@ -71,6 +71,11 @@ export class Computing {
    * start sees it here and goes no further.
    */
   #latest: 'start' | 'stop' = 'stop';
+  /**
+   * From Start until the runtime's own start has returned: meanwhile the runtime still says what it was before
+   * (idle, or a past Stop's stopped), which a status read must not show over the page's "Starting".
+   */
+  #handingOver = false;
 
   constructor(options: ComputingOptions) {
     this.#o = options;
@@ -198,6 +203,7 @@ export class Computing {
     try {
       const volunteer = await this.ensureVolunteer();
       if (this.#stopCameLast()) return;
+      this.#handingOver = true;
       model.set({ runtimeState: 'starting' });
       this.#startPolling();
       // What this identity had earned before this page computed anything (farms count their run from it).
@@ -218,6 +224,8 @@ export class Computing {
     } catch (error) {
       model.notify('error', 'Could not start', [(error as Error).message]);
       model.set({ runtimeState: 'stopped' });
+    } finally {
+      this.#handingOver = false;
     }
   }
 
@@ -352,8 +360,9 @@ export class Computing {
     const { counts } = status;
     if (view.timing.firstCompute === null && status.firstComputeMs !== null)
       performance.mark('bricolage:first-compute', { startTime: status.firstComputeMs });
+    const before = status.state === 'idle' || status.state === 'stopped';
     model.set({
-      runtimeState: status.state,
+      runtimeState: this.#handingOver && before && this.#latest === 'start' ? 'starting' : status.state,
       inHand: Math.max(0, counts.leased - counts.computed - counts.failed),
       pauseReason: this.#pauseReason(status),
       current,

@@ -1,0 +1,95 @@
+// What the page says while Start hands over to the runtime: the runtime still reads as it was (idle, or a past Stop's
+// stopped) until its own start is called, and a status read then must not show "Not running" over "Starting".
+import 'fake-indexeddb/auto';
+import { VolunteerStore } from '@bricolage/receipts';
+import type { VolunteerState, VolunteerStatus } from '@bricolage/runtime';
+import { describe, expect, it, vi } from 'vitest';
+import { Computing } from './computing';
+import { ViewModel } from './view';
+
+/** The runtime's volunteer, as far as Computing reads it: its state moves only when its own start is called. */
+const runtime = vi.hoisted(() => ({
+  state: 'idle' as string,
+  /** Resolves the counters read at the first Start (the test holds it, to read the status meanwhile). */
+  release: (): void => undefined,
+}));
+
+vi.mock('@bricolage/runtime', () => ({
+  createVolunteer: async () => ({
+    id: 'volunteer',
+    on: () => () => undefined,
+    start: async () => {
+      runtime.state = 'running';
+    },
+    stop: async () => {
+      runtime.state = 'stopped';
+    },
+    pause: () => undefined,
+    resume: () => undefined,
+    setThrottle: () => undefined,
+    close: async () => undefined,
+    stats: () =>
+      new Promise((resolve) => {
+        runtime.release = () => resolve({ ok: false, error: { code: 'internal', message: 'held' } });
+      }),
+    status: async () => statusOf(runtime.state as VolunteerState),
+    capabilities: async () => ({ webgpu: null, backends: { wgsl: 'wasm' }, hardwareConcurrency: 2 }),
+  }),
+}));
+
+const statusOf = (state: VolunteerState): VolunteerStatus =>
+  ({
+    state,
+    current: null,
+    pauseWhenHidden: false,
+    hidden: false,
+    counts: { leased: 0, computed: 0, failed: 0, accepted: 0, repeated: 0, dropped: 0, setAside: 0, outbox: 0 },
+    dropped: 0,
+    wuPerSecond: null,
+    dutyCycle: null,
+    firstComputeMs: null,
+  }) as unknown as VolunteerStatus;
+
+describe('Computing', () => {
+  it('shows Starting from Start until the runtime has started, whatever a status read in between says', async () => {
+    runtime.state = 'idle';
+    const model = new ViewModel();
+    const store = await VolunteerStore.open('bricolage computing test');
+    const computing = new Computing({
+      base: 'https://grid.example',
+      project: null,
+      model,
+      store,
+      fetch,
+      syncSoon: () => undefined,
+      reloadProjects: async () => undefined,
+    });
+    const seen: string[] = [model.view().runtimeState];
+    model.subscribe(() => {
+      const state = model.view().runtimeState;
+      if (seen.at(-1) !== state) seen.push(state);
+    });
+    const started = computing.start();
+    await vi.waitFor(() => expect(model.view().runtimeState).toBe('starting'));
+    // A poll while the counters are read: the runtime, not started yet, says idle.
+    await computing.refreshStatus();
+    expect(model.view().runtimeState).toBe('starting');
+    runtime.release();
+    await started;
+    await computing.refreshStatus();
+    expect(seen).toEqual(['idle', 'starting', 'running']);
+
+    // Stopped, then started again: the stop's "stopped" is not shown over the new Start either.
+    await computing.stop();
+    expect(model.view().runtimeState).toBe('stopped');
+    seen.splice(0, seen.length, 'stopped');
+    const again = computing.start();
+    await vi.waitFor(() => expect(model.view().runtimeState).toBe('starting'));
+    await computing.refreshStatus();
+    await again;
+    await computing.refreshStatus();
+    expect(seen).toEqual(['stopped', 'starting', 'running']);
+    await computing.close();
+    store.close();
+  });
+});
