@@ -1,5 +1,6 @@
 // @bricolage/receipts against Chromium's real IndexedDB: a database written by an older schema version opens and
 // upgrades — its receipts, outbox and settings kept, its tallies counted again.
+import type { CreditBody } from '@bricolage/protocol';
 import { openStoreHarness } from './store-harness';
 import { expect, test } from './support';
 
@@ -28,7 +29,7 @@ test('opens a database written by schema version 1 and upgrades its receipts, ou
     proven.forEach((p, i) => {
       const v1: import('@bricolage/receipts').ReceiptV1 = {
         id: `r${i}`,
-        project: (p.receipt.body as import('@bricolage/protocol').CreditBody).project,
+        project: (p.receipt.body as CreditBody).project,
         proven: p,
         storedAt: 100 + i,
       };
@@ -211,7 +212,7 @@ test('counts the tallies of a database written by schema version 4 again, debits
     const tx = db.transaction(['receipts', 'tallies'], 'readwrite');
     for (const proven of entries) {
       // Written by releases before exports: every entry of a work unit.
-      const body = proven.receipt.body as import('@bricolage/protocol').CreditBody;
+      const body = proven.receipt.body as CreditBody;
       tx.objectStore('receipts').put({
         id: `${body.log}/${body.index}`,
         log: body.log,
@@ -277,7 +278,7 @@ test('counts the tallies of a database written by schema version 5 again, the fa
     const tx = db.transaction(['receipts', 'tallies'], 'readwrite');
     for (const [proven, ok] of entries) {
       // Written by releases before exports: every entry of a work unit.
-      const body = proven.receipt.body as import('@bricolage/protocol').CreditBody;
+      const body = proven.receipt.body as CreditBody;
       tx.objectStore('receipts').put({
         id: `${body.log}/${body.index}`,
         log: body.log,

@@ -16,6 +16,7 @@ import {
   generateSigningKeyPair,
   leafHash,
   rootFromLeafHashes,
+  type ReceiptBody,
   signReceiptBody,
   signTreeHead,
   toHex,
@@ -44,6 +45,16 @@ async function subproof(m: number, leaves: Uint8Array[], known: boolean): Promis
     : [...(await subproof(m - k, leaves.slice(k), false)), await rootFromLeafHashes(leaves.slice(0, k))];
 }
 
+export interface AppendOptions {
+  readonly project?: string;
+  readonly job?: string;
+  readonly credit?: number;
+  readonly debit?: number;
+  readonly at?: number;
+  readonly movedTo?: string;
+  readonly movedFrom?: string;
+}
+
 export interface TestLog extends LogSource {
   readonly key: Ed25519KeyPair;
   readonly receipts: Receipt[];
@@ -52,18 +63,7 @@ export interface TestLog extends LogSource {
    * `movedTo` as well, an export of it to that grid's key; with `movedFrom` and `credit`, the import of another
    * grid's export) and returns it proven against the tree head of the new size.
    */
-  append(
-    volunteer: string,
-    options?: {
-      project?: string;
-      job?: string;
-      credit?: number;
-      debit?: number;
-      at?: number;
-      movedTo?: string;
-      movedFrom?: string;
-    },
-  ): Promise<ProvenReceipt>;
+  append(volunteer: string, options?: AppendOptions): Promise<ProvenReceipt>;
   proven(index: number, size?: number): Promise<ProvenReceipt>;
   head(size?: number): Promise<SignedTreeHead>;
   treeHead(): Promise<SignedTreeHead>;
@@ -101,37 +101,7 @@ export async function createTestLog(): Promise<TestLog> {
     proven,
     async append(volunteer, options = {}) {
       const index = receipts.length;
-      const header = {
-        v: 1 as const,
-        log: key.publicKeyText,
-        index,
-        volunteer: volunteer as VolunteerKey,
-        project: (options.project ?? 'prj_0123456789abcdef') as ProjectId,
-        job: (options.job ?? 'job_0123456789abcdef') as JobId,
-        workUnit: `wu_${index + 1}` as WorkUnitId,
-        at: options.at ?? 1_700_000_000_000 + index * 1000,
-      };
-      const { v, log, volunteer: owner, at } = header;
-      const receipt = await signReceiptBody(
-        key.privateKey,
-        options.movedTo !== undefined
-          ? { v, log, index, volunteer: owner, at, type: 'export', to: options.movedTo, debit: options.debit ?? 1 }
-          : options.movedFrom !== undefined
-            ? {
-                v,
-                log,
-                index,
-                volunteer: owner,
-                at,
-                type: 'import',
-                from: options.movedFrom,
-                fromIndex: 0,
-                credit: options.credit ?? 1,
-              }
-            : options.debit === undefined
-              ? { ...header, type: 'credit', outputHash: 'ab'.repeat(32) as BlobHash, credit: options.credit ?? 1 }
-              : { ...header, type: 'debit', replicas: 1, debit: options.debit },
-      );
+      const receipt = await signReceiptBody(key.privateKey, bodyOf(key.publicKeyText, index, volunteer, options));
       receipts.push(receipt);
       leaves.push(await leafHash(canonicalBytes(receipt.body)));
       return proven(index);
@@ -143,4 +113,27 @@ export async function createTestLog(): Promise<TestLog> {
       return { from, to, path };
     },
   };
+}
+
+/** What `append` signs: an export or an import when `movedTo` or `movedFrom` says so, else a debit or a credit. */
+function bodyOf(log: string, index: number, volunteer: string, options: AppendOptions): ReceiptBody {
+  const entry = {
+    v: 1 as const,
+    log,
+    index,
+    volunteer: volunteer as VolunteerKey,
+    at: options.at ?? 1_700_000_000_000 + index * 1000,
+  };
+  if (options.movedTo !== undefined)
+    return { ...entry, type: 'export', to: options.movedTo, debit: options.debit ?? 1 };
+  if (options.movedFrom !== undefined)
+    return { ...entry, type: 'import', from: options.movedFrom, fromIndex: 0, credit: options.credit ?? 1 };
+  const unit = {
+    project: (options.project ?? 'prj_0123456789abcdef') as ProjectId,
+    job: (options.job ?? 'job_0123456789abcdef') as JobId,
+    workUnit: `wu_${index + 1}` as WorkUnitId,
+  };
+  return options.debit === undefined
+    ? { ...entry, ...unit, type: 'credit', outputHash: 'ab'.repeat(32) as BlobHash, credit: options.credit ?? 1 }
+    : { ...entry, ...unit, type: 'debit', replicas: 1, debit: options.debit };
 }
