@@ -91,8 +91,21 @@ describeBackends('receipts of another grid', (backend) => {
   }
 
   /** `me` moves `amount` of its credit on its grid to the grid whose key is `to`. */
-  const move = (me: SimVolunteer, to: string, amount: number) =>
-    me.post<ExportResponse & ErrorReply>(API.exports, { to, amount });
+  const move = (me: SimVolunteer, to: string, amount: number, requestId?: string) =>
+    me.post<ExportResponse & ErrorReply>(API.exports, { to, amount, requestId });
+
+  /** A key with 30 credit on B (this suite's backend), which moves it to A (B honours A). */
+  async function earnedOnB(): Promise<SimVolunteer> {
+    const onB = await SimVolunteer.create(b.url);
+    await earnOn(b, onB, 3);
+    return onB;
+  }
+
+  /** The `export_requests` rows of B's database, as (request id, log index). */
+  const recorded = async () =>
+    (await db!.query<{ request_id: string; idx: number }>('SELECT request_id, idx FROM export_requests'))
+      .map((r) => [r.request_id, Number(r.idx)])
+      .sort();
 
   it('moves credit: an export debits it on its grid, and the grid it names credits it once', async () => {
     const onA = await SimVolunteer.create(a.url);
@@ -259,6 +272,113 @@ describeBackends('receipts of another grid', (backend) => {
     });
     await other.computeAndSubmit(leased, square);
     expect((await onA.stats()).balance).toBeGreaterThanOrEqual(0);
+  });
+
+  it('answers an export sent again with the same requestId with the first one’s receipt, moving nothing more', async () => {
+    const onB = await earnedOnB();
+    const onA = onB.at(a.url);
+    await onA.authenticate();
+    const id = 'retry-0123456789abcdef';
+    const first = await move(onB, a.publicKey, 10, id);
+    expect(first.status).toBe(200);
+    const index = first.body.receipt.receipt.body.index;
+    expect(await recorded()).toEqual([[id, index]]);
+    // The log grows in between (another move, without a requestId): the repeat is proven against the newest head.
+    expect(await move(onB, a.publicKey, 5)).toMatchObject({ status: 200 });
+    const size = (await onB.receipts()).receipts.length;
+
+    const again = await move(onB, a.publicKey, 10, id);
+    expect(again.status).toBe(200);
+    expect(again.body.receipt.receipt).toEqual(first.body.receipt.receipt);
+    expect(again.body.receipt.treeHead.head.size).toBeGreaterThan(first.body.receipt.treeHead.head.size);
+    expect(await verifyReceipt(again.body.receipt, b.publicKey)).toMatchObject({ ok: true });
+    expect((await onB.receipts()).receipts).toHaveLength(size);
+    expect(await onB.stats()).toMatchObject({ credit: 30, spent: 15, balance: 15 });
+    expect(await recorded()).toEqual([[id, index]]);
+    // Either answer credits A once.
+    expect(await onA.post(API.imports, { receipts: [again.body.receipt] })).toMatchObject({ body: { credit: 10 } });
+    expect(await onA.post(API.imports, { receipts: [first.body.receipt] })).toMatchObject({ status: 409 });
+  });
+
+  it('refuses a requestId used before for another export, moving nothing', async () => {
+    const onB = await earnedOnB();
+    const id = 'used-once-0123456789';
+    expect(await move(onB, a.publicKey, 10, id)).toMatchObject({ status: 200 });
+    const size = (await onB.receipts()).receipts.length;
+    expect(await move(onB, a.publicKey, 11, id)).toMatchObject({
+      status: 409,
+      body: { error: { code: 'conflict', message: /requestId .* was used for another export \(to .*, amount 10\)/ } },
+    });
+    expect((await onB.receipts()).receipts).toHaveLength(size);
+    expect(await onB.stats()).toMatchObject({ spent: 10, balance: 20 });
+    expect(await recorded()).toHaveLength(1);
+
+    // Another `to` under a used requestId: on A (SQLite), which honours both B and C.
+    const onA = await SimVolunteer.create(a.url);
+    await earnOn(a, onA, 2);
+    expect(await move(onA, b.publicKey, 5, id)).toMatchObject({ status: 200 });
+    expect(await move(onA, c.publicKey, 5, id)).toMatchObject({
+      status: 409,
+      body: { error: { code: 'conflict', message: /was used for another export \(to .*, amount 5\)/ } },
+    });
+    expect(await onA.stats()).toMatchObject({ spent: 5, balance: 15 });
+  });
+
+  it('moves twice for two requestIds, and refuses a malformed one', async () => {
+    const onB = await earnedOnB();
+    const one = await move(onB, a.publicKey, 10, 'first-move-0123456789');
+    const two = await move(onB, a.publicKey, 10, 'second-move-012345678');
+    expect([one.status, two.status]).toEqual([200, 200]);
+    expect(two.body.receipt.receipt.body.index).not.toBe(one.body.receipt.receipt.body.index);
+    expect(await onB.stats()).toMatchObject({ spent: 20, balance: 10 });
+    const size = (await onB.receipts()).receipts.length;
+    for (const bad of [
+      'short-012345678',
+      'x'.repeat(65),
+      'has space 0123456789',
+      'dots.0123456789.abc',
+      'é'.repeat(20),
+      42,
+      '',
+    ])
+      expect(await move(onB, a.publicKey, 1, bad as string)).toMatchObject({
+        status: 400,
+        body: { error: { code: 'bad_request' } },
+      });
+    expect((await onB.receipts()).receipts).toHaveLength(size);
+    expect(await onB.stats()).toMatchObject({ spent: 20, balance: 10 });
+    expect((await recorded()).map(([id]) => id)).toEqual(['first-move-0123456789', 'second-move-012345678']);
+  });
+
+  it('moves once when copies of one request race, of one grid’s coordinators', async () => {
+    // 30 on B; eight copies of a move of 10 under one requestId, on Postgres through two coordinators sharing B's
+    // database: each answered with the one export, which leaves 20.
+    const onB = await earnedOnB();
+    const doors = [onB];
+    if (backend.name === 'postgres') {
+      const twin = await startCoordinator({
+        dataDir: bDir,
+        databaseUrl: db?.databaseUrl,
+        port: 0,
+        clock,
+        random: seededRandom(4),
+        config: { honouredLogs: [a.publicKey] },
+      });
+      more.push(twin);
+      const onTwin = onB.at(twin.url);
+      await onTwin.authenticate();
+      doors.push(onTwin);
+    }
+    const id = 'racing-0123456789abcdef';
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => move(doors[i % doors.length]!, a.publicKey, 10, id)),
+    );
+    expect(replies.map((r) => r.status)).toEqual(Array<number>(8).fill(200));
+    expect(new Set(replies.map((r) => r.body.receipt.receipt.body.index)).size).toBe(1);
+    expect(await onB.stats()).toMatchObject({ credit: 30, spent: 10, balance: 20 });
+    const entries = (await onB.receipts()).receipts.map((r) => r.receipt.body);
+    expect(entries.filter((e) => e.type === 'export')).toHaveLength(1);
+    expect(await recorded()).toEqual([[id, replies[0]!.body.receipt.receipt.body.index]]);
   });
 
   it('moves the same credit once when several exports ask for it at the same moment, of one grid’s coordinators', async () => {

@@ -266,6 +266,16 @@ export const ExportRequest = z
     to: LogKey,
     /** At least a thousandth: a smaller amount would be lost in the balance's rounding, yet take an entry of each log. */
     amount: z.number().min(0.001, 'amount: at least 0.001 credit moves at once').finite(),
+    /**
+     * A client-chosen id of this move, 16–64 characters of `A–Z a–z 0–9 _ -` (a random UUID will do): the same
+     * requestId from the same key returns the first export's receipt instead of moving credit again; reuse it when
+     * retrying a request whose answer was lost; a new one for each move. Used again for another `to` or amount, it
+     * is refused (409). Without it, every request is a new move.
+     */
+    requestId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,64}$/, 'requestId: 16 to 64 characters of A-Z, a-z, 0-9, _ and -')
+      .optional(),
   })
   .meta({ id: 'ExportRequest' });
 export type ExportRequest = z.infer<typeof ExportRequest>;

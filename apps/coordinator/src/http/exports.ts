@@ -1,7 +1,8 @@
 // Portable credit (issue 19), the sending side: a volunteer moves credit out of this grid, to another grid named by
 // its coordinator's public key (steps/export.ts), and gets the export back as a proven receipt of this grid's log —
 // the document it presents to the receiving grid (http/imports.ts there). The export is a debit here: the credit
-// it moves is spendable on the receiving grid alone.
+// it moves is spendable on the receiving grid alone. With a `requestId`, the same request again (its answer lost) is
+// answered with the first export's entry, proven against the newest tree head, and moves nothing (steps/export.ts).
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { API, ExportRequest, ExportResponse } from '@bricolage/protocol';
 import { ApiError } from './errors';
@@ -33,7 +34,7 @@ export function exportRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
           'forbidden',
           `this grid moves credit only to the grids whose logs it honours (HONOURED_LOGS), and ${body.to} is not one`,
         );
-      const exported = await deps.store.exportCredit(holder, body.to, body.amount, deps.clock.now());
+      const exported = await deps.store.exportCredit(holder, body, deps.clock.now());
       if (!exported.ok) throw ApiError.from(exported.error);
       const [receipt] = await deps.log.prove(await deps.store.receiptsBetween(exported.value, exported.value + 1));
       if (!receipt) throw new Error(`the export at ${exported.value} is not in the log`);

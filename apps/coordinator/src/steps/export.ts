@@ -4,31 +4,52 @@
 // may spend: its balance less what the replicas already out on its own jobs will cost and what their started units
 // still want (fund.ts), read under its row's lock, which a lease of its jobs takes too, so that two exports, or an
 // export and a lease, cannot both spend the same credit.
-import type { Failure, VolunteerKey } from '@bricolage/protocol';
+//
+// A request may carry a client's requestId: the same one from the same key again (a retry whose first answer was
+// lost) is answered with the first export's entry, nothing moved; looked up under the same row lock, so that two
+// copies racing move once. The facade records it with the entry's index in the transaction of the debit.
+import type { ExportRequest, Failure, VolunteerKey } from '@bricolage/protocol';
 import type { StepContext } from './context';
 import { balanceOf, fundsOf } from './fund';
 
-/** Moves `amount` of `holder`'s credit to the grid `to`; a failure when it may not. */
+/** What an export request comes to: refused, answered by an earlier export of the same request, or moved now. */
+export type ExportDecision =
+  | { readonly kind: 'refused'; readonly failure: Failure }
+  | { readonly kind: 'repeated'; readonly index: number }
+  | { readonly kind: 'moved' };
+
+/** Moves `amount` of `holder`'s credit to the grid `to`, unless it may not or this request moved it before. */
 export async function exportCredit(
   ctx: StepContext,
   holder: VolunteerKey,
-  to: string,
-  amount: number,
-): Promise<Failure | null> {
-  if (to === ctx.logKey)
-    return { code: 'bad_request', message: "`to` is this grid's own key: credit moves to another grid" };
+  { to, amount, requestId }: ExportRequest,
+): Promise<ExportDecision> {
+  const refused = (code: Failure['code'], message: string): ExportDecision => ({
+    kind: 'refused',
+    failure: { code, message },
+  });
+  if (to === ctx.logKey) return refused('bad_request', "`to` is this grid's own key: credit moves to another grid");
   const { tx } = ctx;
   const row = await tx.lockVolunteer(holder);
+  if (requestId !== undefined) {
+    const earlier = await tx.exportRequest(holder, requestId);
+    if (earlier && earlier.to === to && earlier.amount === amount) return { kind: 'repeated', index: earlier.index };
+    if (earlier)
+      return refused(
+        'conflict',
+        `requestId ${requestId} was used for another export (to ${earlier.to}, amount ${earlier.amount}): a new move takes a new requestId`,
+      );
+  }
   const project = await tx.projectFundedBy(holder);
   // What is left once the replicas out are paid for, less what the started units of its active jobs still want:
   // moved, it would leave those units half done.
   const funds = project ? await fundsOf(ctx, holder, project) : null;
   const movable = funds ? funds.left - funds.kept : balanceOf(row);
   if (amount > movable)
-    return {
-      code: 'conflict',
-      message: `${amount} is more than this volunteer may move: ${Math.max(0, movable)} (its balance here, less what the replicas out on its own jobs will cost and their started units still want)`,
-    };
+    return refused(
+      'conflict',
+      `${amount} is more than this volunteer may move: ${Math.max(0, movable)} (its balance here, less what the replicas out on its own jobs will cost and their started units still want)`,
+    );
   ctx.changes.exported({ volunteer: holder, to, amount });
-  return null;
+  return { kind: 'moved' };
 }

@@ -5,6 +5,7 @@
 import {
   type Ban,
   type ExportBody,
+  type ExportRequest,
   type Failure,
   fail,
   type ImportResponse,
@@ -332,12 +333,17 @@ export class CoordinatorStore implements Store {
     }
   }
 
-  exportCredit(holder: VolunteerKey, to: string, amount: number, now: number): Promise<Result<number>> {
+  exportCredit(holder: VolunteerKey, request: ExportRequest, now: number): Promise<Result<number>> {
     return this.#step(now, async (ctx): Promise<Result<number>> => {
-      const refused = await exportCredit(ctx, holder, to, amount);
-      if (refused) return { ok: false, error: refused };
-      const { firstEntry } = await writeChanges(ctx);
-      return ok(firstEntry as number);
+      const decided = await exportCredit(ctx, holder, request);
+      if (decided.kind === 'refused') return { ok: false, error: decided.failure };
+      if (decided.kind === 'repeated') return ok(decided.index);
+      const index = (await writeChanges(ctx)).firstEntry as number;
+      // In the debit's transaction: a crash keeps both or neither.
+      const { to, amount, requestId } = request;
+      if (requestId !== undefined)
+        await ctx.tx.insertExportRequest({ volunteer: holder, requestId, to, amount, index, at: now });
+      return ok(index);
     });
   }
 

@@ -33,6 +33,7 @@ import type {
   StoredWorkUnitState,
   VolunteerDelta,
   ImportClaim,
+  ExportRequestRecord,
   VolunteerRecord,
   UnitHolder,
   RetakeUnit,
@@ -64,6 +65,13 @@ export interface ProjectRows {
    * once, whichever transaction gets there first).
    */
   claimImports(rows: readonly ImportClaim[]): Promise<ImportClaim[]>;
+  /** The export this key made with `requestId`, or null. Read under the key's row lock (`lockVolunteer`). */
+  exportRequest(volunteer: VolunteerKey, requestId: string): Promise<ExportRequestRecord | null>;
+  /**
+   * Records an export made with a requestId, in the transaction that made it; (volunteer, requestId) is a primary
+   * key, so that a second record of one request fails the transaction rather than pass unnoticed.
+   */
+  insertExportRequest(row: ExportRequestRecord): Promise<void>;
   /**
    * Replicas issued so far of the jobs' unfinished work units, and those out on their known-answer units (a probe is
    * debited once for each replica that passes): what the funder may still be debited.

@@ -186,6 +186,20 @@ export interface ImportClaim {
   readonly at: number;
 }
 
+/**
+ * An export made with a client's requestId: that key's request, what it asked for, and the log entry that answered
+ * it, so that the same request again is answered with that entry instead of moving credit twice.
+ */
+export interface ExportRequestRecord {
+  readonly volunteer: VolunteerKey;
+  readonly requestId: string;
+  readonly to: string;
+  readonly amount: number;
+  /** The `export` entry's index in this grid's log. */
+  readonly index: number;
+  readonly at: number;
+}
+
 export interface VolunteerRecord {
   readonly key: VolunteerKey;
   /**

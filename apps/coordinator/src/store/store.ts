@@ -13,6 +13,7 @@ import type {
   ReceiptBody,
   ReplicaState,
   ExportBody,
+  ExportRequest,
   ImportResponse,
   SubmitResponse,
   VolunteerKey,
@@ -314,9 +315,11 @@ export interface Store {
   importCredits(holder: VolunteerKey, receipts: readonly ExportBody[], now: number): Promise<Result<ImportResponse>>;
   /**
    * Moves `amount` of `holder`'s credit to the grid whose log is `to`: a debit, as an entry of the log, whose index
-   * is the value. `conflict` when the volunteer may not spend that much here.
+   * is the value. `conflict` when the volunteer may not spend that much here. With a `requestId` this key used
+   * before for the same `to` and amount, the index of that export's entry, nothing moved; used for another,
+   * `conflict`.
    */
-  exportCredit(holder: VolunteerKey, to: string, amount: number, now: number): Promise<Result<number>>;
+  exportCredit(holder: VolunteerKey, request: ExportRequest, now: number): Promise<Result<number>>;
   /** Whether this key has ever traded a challenge for a token. */
   isVolunteer(volunteer: VolunteerKey): Promise<boolean>;
 

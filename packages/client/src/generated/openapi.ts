@@ -1292,6 +1292,7 @@ export interface components {
         ExportRequest: {
             to: string;
             amount: number;
+            requestId?: string;
         };
         ImportResponse: {
             accepted: number;

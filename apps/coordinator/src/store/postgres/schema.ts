@@ -147,4 +147,12 @@ export const PG_MIGRATIONS: readonly string[] = [
   ALTER TABLE replicas ADD CONSTRAINT replicas_wu_volunteer_attempt_key UNIQUE (wu, volunteer, attempt);
   CREATE INDEX replicas_retakeable ON replicas(volunteer, job, wu) WHERE state IN ('released', 'expired');
   `,
+  `
+  -- Exports made with a client's requestId, each answered by one log entry (see the SQLite schema). The primary
+  -- key holds should two transactions ever record one request: the second fails, its debit rolled back.
+  CREATE TABLE export_requests (
+    volunteer TEXT NOT NULL, request_id TEXT NOT NULL, to_key TEXT NOT NULL, amount DOUBLE PRECISION NOT NULL,
+    idx BIGINT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (volunteer, request_id)
+  );
+  `,
 ];

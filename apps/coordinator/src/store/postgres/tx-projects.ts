@@ -1,5 +1,5 @@
 import type { JobId, Project, ProjectId, VolunteerKey } from '@bricolage/protocol';
-import type { ImportClaim } from '../records';
+import type { ExportRequestRecord, ImportClaim } from '../records';
 import { bytes, PROJECT, type ProjectRow, toProject } from '../record-rows';
 import type { ProjectRows, BlobRows } from '../persistence';
 import type { PgQueries } from './queries';
@@ -62,6 +62,21 @@ export const projectRows = (db: PgQueries): ProjectRows & BlobRows => ({
     );
     const got = new Set(claimed.map((c) => `${c.log}/${Number(c.idx)}`));
     return rows.filter((r) => got.has(`${r.log}/${r.index}`));
+  },
+
+  async exportRequest(volunteer: VolunteerKey, requestId: string): Promise<ExportRequestRecord | null> {
+    const row = await db.one<{ to_key: string; amount: number; idx: number; at: number }>(
+      'SELECT to_key, amount, idx, at FROM export_requests WHERE volunteer = $1 AND request_id = $2',
+      [volunteer, requestId],
+    );
+    return row ? { volunteer, requestId, to: row.to_key, amount: row.amount, index: row.idx, at: row.at } : null;
+  },
+
+  async insertExportRequest(r: ExportRequestRecord): Promise<void> {
+    await db.q(
+      'INSERT INTO export_requests (volunteer, request_id, to_key, amount, idx, at) VALUES ($1, $2, $3, $4, $5, $6)',
+      [r.volunteer, r.requestId, r.to, r.amount, r.index, r.at],
+    );
   },
 
   async issuedUnfinished(jobs: readonly JobId[]): Promise<number> {

@@ -294,4 +294,14 @@ export const MIGRATIONS: readonly string[] = [
       ON CONFLICT (job, code) DO UPDATE SET n = n + 1, latest = excluded.latest;
   END;
   `,
+  `
+  -- Issue 19: exports made with a client's requestId (steps/export.ts), so that a request sent again (its answer
+  -- lost) is answered with its first export's log entry (idx) instead of moving the credit twice; to_key and
+  -- amount are what it asked for, a request id used again for another export is refused. Written in the
+  -- transaction of the debit.
+  CREATE TABLE export_requests (
+    volunteer TEXT NOT NULL, request_id TEXT NOT NULL, to_key TEXT NOT NULL, amount REAL NOT NULL,
+    idx INTEGER NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (volunteer, request_id)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -1,5 +1,5 @@
 import type { JobId, Project, ProjectId, VolunteerKey } from '@bricolage/protocol';
-import type { ImportClaim } from '../records';
+import type { ExportRequestRecord, ImportClaim } from '../records';
 import { bytes, PROJECT, type ProjectRow, toProject } from '../record-rows';
 import { chunks, type SqliteStatements } from './statements';
 import type { ProjectRows, BlobRows } from '../persistence';
@@ -55,6 +55,19 @@ export const projectRows = (db: SqliteStatements): ProjectRows & BlobRows => ({
       'INSERT OR IGNORE INTO imported_receipts (log, idx, volunteer, at) VALUES (?, ?, ?, ?)',
     );
     return rows.filter((r) => insert.run(r.log, r.index, r.volunteer, r.at).changes === 1);
+  },
+
+  async exportRequest(volunteer: VolunteerKey, requestId: string): Promise<ExportRequestRecord | null> {
+    const row = db
+      .statement('SELECT to_key, amount, idx, at FROM export_requests WHERE volunteer = ? AND request_id = ?')
+      .get(volunteer, requestId) as { to_key: string; amount: number; idx: number; at: number } | undefined;
+    return row ? { volunteer, requestId, to: row.to_key, amount: row.amount, index: row.idx, at: row.at } : null;
+  },
+
+  async insertExportRequest(r: ExportRequestRecord): Promise<void> {
+    db.statement(
+      'INSERT INTO export_requests (volunteer, request_id, to_key, amount, idx, at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(r.volunteer, r.requestId, r.to, r.amount, r.index, r.at);
   },
 
   async issuedUnfinished(jobs: readonly JobId[]): Promise<number> {
