@@ -17,6 +17,7 @@ import {
   signReceiptBody,
   verifyReceipt,
   walletOf,
+  type WellKnown,
 } from '@bricolage/protocol';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
@@ -106,6 +107,12 @@ describeBackends('receipts of another grid', (backend) => {
     (await db!.query<{ request_id: string; idx: number }>('SELECT request_id, idx FROM export_requests'))
       .map((r) => [r.request_id, Number(r.idx)])
       .sort();
+
+  it('publishes the logs each grid honours, where the volunteer page reads which way credit may move', async () => {
+    const known = async (grid: Coordinator) => (await (await fetch(grid.url + API.wellKnown)).json()) as WellKnown;
+    expect((await known(a)).honouredLogs).toEqual([b.publicKey, c.publicKey]);
+    expect((await known(b)).honouredLogs).toEqual([a.publicKey]);
+  });
 
   it('moves credit: an export debits it on its grid, and the grid it names credits it once', async () => {
     const onA = await SimVolunteer.create(a.url);

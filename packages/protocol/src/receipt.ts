@@ -172,6 +172,11 @@ export const WellKnown = z
      * the page neither asks for one nor says it connects to peers. Optional: older coordinators do not say.
      */
     peers: z.boolean().optional(),
+    /**
+     * The other grids' logs (their coordinators' keys) this grid honours (its HONOURED_LOGS setting): it credits
+     * their exports addressed to it, and moves credit only to them. Optional: older coordinators do not say.
+     */
+    honouredLogs: z.array(z.string()).optional(),
   })
   .meta({ id: 'WellKnown' });
 export type WellKnown = z.infer<typeof WellKnown>;

@@ -87,6 +87,7 @@ export function publicRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
         api: API.openapi,
         log: { treeHead: API.treeHead, inclusion: API.inclusion, consistency: API.consistency },
         peers: deps.config.peers,
+        honouredLogs: [...deps.config.honouredLogs],
       }),
   );
 

@@ -745,6 +745,7 @@ export interface components {
                 consistency: string;
             };
             peers?: boolean;
+            honouredLogs?: string[];
         };
         ProjectList: {
             projects: components["schemas"]["ListedProject"][];
