@@ -1,6 +1,14 @@
 // What createVolunteer (volunteer.ts) is given and what it returns: the runtime's public surface for a volunteer
 // page or a headless farm, apart from the code that makes it.
-import type { Capabilities, CreatedProject, ReceiptsPage, VolunteerStats } from '@bricolage/protocol';
+import type {
+  Capabilities,
+  CreatedProject,
+  ExportRequest,
+  ExportResponse,
+  ImportResponse,
+  ReceiptsPage,
+  VolunteerStats,
+} from '@bricolage/protocol';
 import type { PeerRoom } from '@bricolage/protocol/peer';
 import type { CalibrationStore } from './calibration/cache';
 import type { CalibrationOptions, CalibrationReport } from './calibration/calibrate';
@@ -96,6 +104,13 @@ export interface Volunteer {
   stats(): Promise<ClientResult<VolunteerStats>>;
   /** Opens this key's personal project (its credit pays for its jobs): the project and a new project token. */
   openFundedProject(name: string): Promise<ClientResult<CreatedProject>>;
+  /**
+   * Moves credit of this key to another grid (one this grid honours): the proven export receipt to present there.
+   * The same `requestId` again returns the first export's receipt: a retry never moves credit twice.
+   */
+  exportCredit(request: ExportRequest): Promise<ClientResult<ExportResponse>>;
+  /** Presents other grids' proven exports addressed to this grid: each credited here once. */
+  importCredit(receipts: readonly unknown[]): Promise<ClientResult<ImportResponse>>;
   /** A project's peer room (its secret, a signaling ticket), asked as this volunteer. */
   peerRoom(project: string): Promise<ClientResult<PeerRoom>>;
   /** Stops, submits what it can within `timeoutMs` (0: sends nothing more, the outbox keeps it), and terminates the worker. */

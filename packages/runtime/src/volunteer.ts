@@ -373,6 +373,8 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
     stats: () => client.me(),
     openFundedProject: (name) => client.openFundedProject(name),
     peerRoom: (project) => client.peerRoom(project),
+    exportCredit: (request) => client.exportCredit(request),
+    importCredit: (receipts) => client.importCredit(receipts),
 
     async close(timeoutMs = 5000) {
       // No time to submit (consent withdrawn): nothing more is sent. Stop's kick, or a result written as the

@@ -6,7 +6,10 @@ import {
   ChallengeResponse,
   type ErrorCode,
   ErrorBody,
+  type ExportRequest,
+  ExportResponse,
   HeartbeatResponse,
+  ImportResponse,
   LEASE_FRAME_ACCEPT,
   LEASE_FRAME_TYPE,
   type LeaseAnswer,
@@ -184,6 +187,20 @@ export class CoordinatorClient {
   /** This key's personal project, whose jobs its credit pays for, with a new project token. */
   openFundedProject(name: string): Promise<ClientResult<CreatedProject>> {
     return this.#authed(API.myFundedProject, CreatedProject, { method: 'POST', json: { name } });
+  }
+
+  /**
+   * Moves `amount` of this key's credit to the grid whose key is `to` (one this grid honours): a debit here,
+   * answered with the proven export receipt to present there (`importCredit`). Retrying with the same `requestId`
+   * returns the first answer's receipt instead of moving the credit again.
+   */
+  exportCredit(request: ExportRequest): Promise<ClientResult<ExportResponse>> {
+    return this.#authed(API.exports, ExportResponse, { method: 'POST', json: request });
+  }
+
+  /** Other grids' proven exports addressed to this grid, credited here once each. */
+  importCredit(receipts: readonly unknown[]): Promise<ClientResult<ImportResponse>> {
+    return this.#authed(API.imports, ImportResponse, { method: 'POST', json: { receipts } });
   }
 
   /** The public project list: each project's published signing key and open jobs. */
