@@ -54,15 +54,23 @@ export interface SeededJob {
   release(count: number): Promise<void>;
 }
 
+export interface GridOptions {
+  readonly dataDir: string;
+  readonly port: number;
+  /** Other grids' keys whose exports it credits, and to which it moves credit (HONOURED_LOGS). */
+  readonly honouredLogs?: readonly string[];
+}
+
 /** Starts a coordinator serving the built page (imported lazily: only the grid tests need it). Closing twice is harmless. */
-async function start(options: { dataDir: string; port: number; webRoot: string }): Promise<Coordinator> {
+async function start(options: GridOptions & { webRoot: string }): Promise<Coordinator> {
   const { startCoordinator } = await import('@bricolage/coordinator');
+  const { honouredLogs = [], ...rest } = options;
   const coordinator = await startCoordinator({
-    ...options,
+    ...rest,
     log: (message) => console.error(`[coordinator] ${message}`),
     // Outside a network namespace of their own, pages must not try WebRTC on the machine's real network
     // (Chromium would look for peers with mDNS on the LAN): the peer tests are e2e/peers/.
-    config: { peers: false },
+    config: { peers: false, honouredLogs },
   });
   let closing: Promise<void> | null = null;
   return { ...coordinator, close: () => (closing ??= coordinator.close()) };
@@ -271,7 +279,7 @@ export interface TestFixtures {
   /** A fresh directory, removed after the test. */
   scratch(prefix: string): Promise<string>;
   /** A coordinator on a fixed port serving the built page; every one started is closed after the test. */
-  startGrid(options: { dataDir: string; port: number }): Promise<Coordinator>;
+  startGrid(options: GridOptions): Promise<Coordinator>;
   /**
    * A browser with a profile directory that outlives it: closing it and calling this again with the same
    * directory is a browser restart. Every one launched is closed after the test.

@@ -96,7 +96,7 @@ export function App({ session }: { session: Session }) {
           />
           {view.booted && session.grids && (
             <Suspense fallback={null}>
-              <GridsPanel grids={session.grids} />
+              <GridsPanel grids={session.grids} homeKey={view.coordinatorKey} />
             </Suspense>
           )}
           <ReceiptsPanel

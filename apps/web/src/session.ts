@@ -112,6 +112,8 @@ export class Session {
       store,
       model,
       setHomeDuty: (duty) => computing.setDuty(duty),
+      homeVolunteer: () => computing.ensureVolunteer(),
+      syncHome: () => receipts.syncFromNow(),
       onBattery: () => pausedOnBattery(model.view()),
       publicApi,
       openStore: (name) => VolunteerStore.open(name),

@@ -3,10 +3,10 @@
 import { keyFingerprint } from '@bricolage/protocol';
 import { type FormEvent, useState, useSyncExternalStore } from 'react';
 import type { GridView } from '../session/grid';
-import { type Grids, HOME } from '../session/grids';
+import { type GridMoves, type Grids, HOME, type MoveDirection } from '../session/grids';
 import { whileBusy } from './busy';
 
-export function GridsPanel({ grids: session }: { grids: Grids }) {
+export function GridsPanel({ grids: session, homeKey }: { grids: Grids; homeKey: string | null }) {
   const grids = useSyncExternalStore(session.subscribe, session.view);
   const [url, setUrl] = useState('');
   const add = (e: FormEvent) => {
@@ -45,14 +45,29 @@ export function GridsPanel({ grids: session }: { grids: Grids }) {
       )}
       <ul className="grid-list">
         {grids.grids.map((g) => (
-          <GridItem key={g.url} grid={g} session={session} />
+          <GridItem
+            key={g.url}
+            grid={g}
+            session={session}
+            homeKey={homeKey}
+            homeHonours={grids.homeHonours}
+            moves={grids.moves[g.url]}
+          />
         ))}
       </ul>
     </section>
   );
 }
 
-function GridItem({ grid, session }: { grid: GridView; session: Grids }) {
+interface GridItemProps {
+  readonly grid: GridView;
+  readonly session: Grids;
+  readonly homeKey: string | null;
+  readonly homeHonours: readonly string[] | null;
+  readonly moves: GridMoves | undefined;
+}
+
+function GridItem({ grid, session, homeKey, homeHonours, moves }: GridItemProps) {
   const status = grid.online === null ? 'asking' : grid.online ? 'online' : 'offline';
   const id = (s: string) => `${grid.url.replace(/[^a-z0-9]/gi, '-')}-${s}`;
   return (
@@ -105,10 +120,105 @@ function GridItem({ grid, session }: { grid: GridView; session: Grids }) {
           </li>
         ))}
       </ul>
+      <MoveCredit
+        grid={grid}
+        session={session}
+        toGrid={homeHonours?.includes(grid.key) ?? false}
+        toHome={homeKey !== null && (grid.honouredLogs?.includes(homeKey) ?? false)}
+        moves={moves}
+        id={id}
+      />
       <button type="button" onClick={() => void session.remove(grid.url)}>
         Remove {grid.url}
       </button>
     </li>
+  );
+}
+
+interface MoveCreditProps {
+  readonly grid: GridView;
+  readonly session: Grids;
+  /** Credit may move from the home grid to this one (the home grid honours it), and back (it honours the home's). */
+  readonly toGrid: boolean;
+  readonly toHome: boolean;
+  readonly moves: GridMoves | undefined;
+  readonly id: (s: string) => string;
+}
+
+/**
+ * Credit moved between the home grid and this one: what the volunteer may spend on one becomes spendable on the
+ * other alone (an export there, credited here once). Offered only the ways the grids honour each other's logs.
+ */
+function MoveCredit({ grid, session, toGrid, toHome, moves, id }: MoveCreditProps) {
+  const [direction, setDirection] = useState<MoveDirection>(toGrid ? 'toGrid' : 'toHome');
+  const [amountText, setAmountText] = useState('');
+  const ways = { toGrid, toHome };
+  // The way chosen while it is open; else the open one (a grid's list of honoured logs may change as it is read).
+  const chosen: MoveDirection | null = ways[direction] ? direction : toGrid ? 'toGrid' : toHome ? 'toHome' : null;
+  const value = Number(amountText);
+  const valid = amountText.trim() !== '' && Number.isFinite(value) && value >= 0.001;
+  const busy = moves?.busy ?? false;
+  const move = (e: FormEvent) => {
+    e.preventDefault();
+    if (chosen && valid && !busy) void session.move(grid.url, chosen, value).then(() => setAmountText(''));
+  };
+  const waiting = (n: number, d: MoveDirection, text: string) =>
+    n > 0 && (
+      <p className="notice" data-testid={`grid-waiting-${d}`}>
+        {amount(n)} credit {text}{' '}
+        <button type="button" {...whileBusy(busy)} onClick={() => void session.creditWaiting(grid.url, d)}>
+          Present it again
+        </button>
+      </p>
+    );
+  if (!chosen && !moves?.waitingToGrid && !moves?.waitingToHome) return null;
+  return (
+    <div className="moves" data-testid="grid-moves">
+      {chosen && (
+        <form className="field" onSubmit={move}>
+          <label htmlFor={id('move-amount')}>Move credit</label>
+          <input
+            id={id('move-amount')}
+            type="number"
+            min={0.001}
+            step="any"
+            placeholder="Amount"
+            value={amountText}
+            onChange={(e) => setAmountText(e.currentTarget.value)}
+          />
+          <select
+            aria-label="Which way"
+            value={chosen}
+            onChange={(e) => setDirection(e.currentTarget.value as MoveDirection)}
+          >
+            {toGrid && <option value="toGrid">from this coordinator to {grid.url}</option>}
+            {toHome && <option value="toHome">from {grid.url} to this coordinator</option>}
+          </select>
+          <button type="submit" {...whileBusy(busy || !valid)}>
+            {busy ? 'Moving…' : 'Move'}
+          </button>
+        </form>
+      )}
+      {waiting(
+        moves?.waitingToGrid ?? 0,
+        'toGrid',
+        `moved out of this coordinator waits to be credited by ${grid.url}.`,
+      )}
+      {waiting(
+        moves?.waitingToHome ?? 0,
+        'toHome',
+        `moved out of ${grid.url} waits to be credited by this coordinator.`,
+      )}
+      {moves?.message && (
+        <p
+          className={moves.failed ? 'notice error' : 'notice'}
+          role={moves.failed ? 'alert' : 'status'}
+          data-testid="grid-move-message"
+        >
+          {moves.message}
+        </p>
+      )}
+    </div>
   );
 }
 

@@ -20,6 +20,8 @@ export interface GridView {
   /** null until it was first asked. */
   readonly online: boolean | null;
   readonly projects: readonly ListedProject[];
+  /** The logs it honours, as it publishes them (it takes credit moved from them and moves credit only to them). */
+  readonly honouredLogs: readonly string[] | null;
   readonly servedProjects: readonly string[] | null;
   readonly share: number;
   readonly state: VolunteerState;
@@ -114,6 +116,7 @@ export class Grid {
       keyChanged: null,
       online: null,
       projects: [],
+      honouredLogs: null,
       servedProjects,
       share,
       state: 'idle',
@@ -175,7 +178,11 @@ export class Grid {
     try {
       const [known, projects] = await Promise.all([this.api.wellKnown(), this.api.projects()]);
       this.#publicRead = true;
-      this.#set({ keyChanged: known.publicKey === this.#setting.key ? null : known.publicKey, projects });
+      this.#set({
+        keyChanged: known.publicKey === this.#setting.key ? null : known.publicKey,
+        projects,
+        honouredLogs: known.honouredLogs ?? null,
+      });
     } catch (error) {
       console.warn(`grid ${this.#setting.url} did not answer`, error);
     }
@@ -255,6 +262,23 @@ export class Grid {
       throw error;
     }
   };
+
+  /** Its database, once open. */
+  async database(): Promise<VolunteerStore> {
+    await this.open();
+    if (!this.#store) throw new Error('the grid is not open');
+    return this.#store;
+  }
+
+  /** Its volunteer for the tab's key, made (not started) if there is none yet: credit moves ask in its name. */
+  volunteer(): Promise<Volunteer> {
+    return this.#ensureVolunteer();
+  }
+
+  /** Reads its new receipts now, computing or not (a move of credit ends with one there). */
+  async syncReceipts(): Promise<void> {
+    await this.#sync(await this.#ensureVolunteer());
+  }
 
   #ensureVolunteer(): Promise<Volunteer> {
     if (this.#volunteer) return Promise.resolve(this.#volunteer);

@@ -27,6 +27,10 @@ function grids(): { grids: Grids; model: ViewModel } {
     store,
     model,
     setHomeDuty: () => undefined,
+    homeVolunteer: async () => {
+      throw new Error('no volunteer in these tests');
+    },
+    syncHome: async () => undefined,
     onBattery: () => false,
     publicApi: (base) =>
       ({

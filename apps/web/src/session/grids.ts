@@ -2,6 +2,8 @@
 // (the home grid), kept in the home store's settings, each run as a `Grid`, and the volunteer's throttle split
 // between them all by their resource shares (`dutyShares`). Nothing computes for any of them before Start.
 import type { GridSetting, StoredIdentity, VolunteerStore } from '@bricolage/receipts';
+import type { Volunteer } from '@bricolage/runtime';
+import { type CreditSide, creditWaiting, moveCredit, waitingMoves } from './credit-moves';
 import { Grid, type GridDeps, type GridView, gridOrigin, hasWork } from './grid';
 import { dutyShares } from './shares';
 import type { ViewModel } from './view';
@@ -16,13 +18,37 @@ export interface GridsView {
   readonly adding: boolean;
   /** Why the last grid could not be added. */
   readonly error: string | null;
+  /** The logs the home grid honours (credit moves from it only to them), as it publishes them; null: unknown. */
+  readonly homeHonours: readonly string[] | null;
+  /** Credit moved, or moving, between the home grid and each other grid (by its URL). */
+  readonly moves: Readonly<Record<string, GridMoves>>;
 }
+
+/** Which way credit moves: out of the home grid to the other one, or back. */
+export type MoveDirection = 'toGrid' | 'toHome';
+
+export interface GridMoves {
+  /** Credit moved out of the home grid (of the other grid) that the other grid (the home grid) has not credited. */
+  readonly waitingToGrid: number;
+  readonly waitingToHome: number;
+  /** A move, or the presenting of what waits, is under way. */
+  readonly busy: boolean;
+  /** What the last one did, or why it failed. */
+  readonly message: string | null;
+  readonly failed: boolean;
+}
+
+const NO_MOVES: GridMoves = { waitingToGrid: 0, waitingToHome: 0, busy: false, message: null, failed: false };
 
 export interface GridsOptions extends GridDeps {
   /** The home grid's origin (the page's). */
   readonly home: string;
   readonly store: VolunteerStore;
   readonly model: ViewModel;
+  /** The home grid's volunteer for the tab's key (made, not started, if there is none yet). */
+  readonly homeVolunteer: () => Promise<Volunteer>;
+  /** Reads the home grid's new receipts now. */
+  readonly syncHome: () => Promise<void>;
   /** Sets the home volunteer's duty cycle (its pipeline only: the volunteer's throttle setting stays). */
   readonly setHomeDuty: (duty: number) => void;
   /**
@@ -36,7 +62,7 @@ export class Grids {
   readonly #o: GridsOptions;
   readonly #grids = new Map<string, Grid>();
   readonly #listeners = new Set<() => void>();
-  #view: GridsView = { grids: [], homeShare: 100, adding: false, error: null };
+  #view: GridsView = { grids: [], homeShare: 100, adding: false, error: null, homeHonours: null, moves: {} };
   #started = false;
   #timer: ReturnType<typeof setInterval> | null = null;
   #rebalancing = false;
@@ -56,7 +82,95 @@ export class Grids {
   async boot(): Promise<void> {
     const { grids, homeShare } = this.#o.model.view().settings;
     this.#set({ homeShare });
-    await Promise.all(grids.map((setting) => this.#open(setting)));
+    await Promise.all([...grids.map((setting) => this.#open(setting)), this.#readHomeHonours()]);
+    await Promise.all(grids.map((setting) => this.#readMoves(setting.url)));
+  }
+
+  /**
+   * Moves `amount` of the volunteer's credit between the home grid and the grid at `url`, then reads both grids'
+   * receipts (the export, the import). What the receiving grid did not credit waits, shown, to be presented again.
+   */
+  async move(url: string, direction: MoveDirection, amount: number): Promise<void> {
+    await this.#moving(url, async (home, grid) => {
+      const [from, to] = direction === 'toGrid' ? [home, grid] : [grid, home];
+      return moveCredit(from, to, amount);
+    });
+  }
+
+  /** Presents again what was moved to or from the grid at `url` and not credited at the other end. */
+  async creditWaiting(url: string, direction: MoveDirection): Promise<void> {
+    await this.#moving(url, async (home, grid, volunteer) => {
+      const [from, to] = direction === 'toGrid' ? [home, grid] : [grid, home];
+      return creditWaiting(await waitingMoves(from, to, volunteer), to);
+    });
+  }
+
+  async #moving(
+    url: string,
+    act: (home: CreditSide, grid: CreditSide, volunteer: string) => Promise<{ ok: boolean; message: string }>,
+  ): Promise<void> {
+    const grid = this.#grids.get(url);
+    const sides = grid ? await this.#sides(grid) : null;
+    if (!grid || !sides || this.#moves(url).busy) return;
+    this.#setMoves(url, { busy: true, message: null, failed: false });
+    let outcome: { ok: boolean; message: string };
+    try {
+      const identity = await this.#identity();
+      outcome = await act(sides.home, sides.grid, identity.publicKey);
+    } catch (error) {
+      outcome = { ok: false, message: (error as Error).message };
+    }
+    // Both grids' new receipts, so that the wallets show the move and what waits is counted from them.
+    await Promise.allSettled([this.#o.syncHome(), grid.syncReceipts()]);
+    this.#setMoves(url, { busy: false, message: outcome.message, failed: !outcome.ok });
+    await this.#readMoves(url);
+  }
+
+  /** The two ends of a move between the home grid and `grid`; null while the home grid's key is unknown. */
+  async #sides(grid: Grid): Promise<{ home: CreditSide; grid: CreditSide } | null> {
+    const homeKey = this.#o.model.view().coordinatorKey;
+    if (!homeKey) return null;
+    return {
+      home: { name: 'this coordinator', key: homeKey, store: this.#o.store, volunteer: this.#o.homeVolunteer },
+      grid: {
+        name: grid.setting.url,
+        key: grid.setting.key,
+        store: await grid.database(),
+        volunteer: () => grid.volunteer(),
+      },
+    };
+  }
+
+  /** Counts what waits to be credited, each way, from what both databases keep. */
+  async #readMoves(url: string): Promise<void> {
+    const grid = this.#grids.get(url);
+    const identity = await this.#o.store.identity();
+    const sides = grid && identity ? await this.#sides(grid) : null;
+    if (!sides || !identity) return;
+    // An export's kept record counts its debit against the credit (negative): what waits is what it moved.
+    const sum = (rs: readonly { credit: number }[]) => rs.reduce((total, r) => total - r.credit, 0);
+    const [toGrid, toHome] = await Promise.all([
+      waitingMoves(sides.home, sides.grid, identity.publicKey),
+      waitingMoves(sides.grid, sides.home, identity.publicKey),
+    ]);
+    this.#setMoves(url, { waitingToGrid: sum(toGrid), waitingToHome: sum(toHome) });
+  }
+
+  async #readHomeHonours(): Promise<void> {
+    try {
+      const known = await this.#o.publicApi(this.#o.home, fetch).wellKnown();
+      this.#set({ homeHonours: known.honouredLogs ?? null });
+    } catch {
+      // Unknown while the home grid does not answer: the page offers no move until it does.
+    }
+  }
+
+  #moves(url: string): GridMoves {
+    return this.#view.moves[url] ?? NO_MOVES;
+  }
+
+  #setMoves(url: string, patch: Partial<GridMoves>): void {
+    this.#set({ moves: { ...this.#view.moves, [url]: { ...this.#moves(url), ...patch } } });
   }
 
   /** Adds the coordinator at `text`: reads its key (kept from now on) and projects, then serves it. */

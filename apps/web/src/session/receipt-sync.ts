@@ -49,6 +49,12 @@ export class ReceiptSync {
     return this.#syncing;
   }
 
+  /** A sync that starts from now: one under way may have asked before what is wanted (a moved credit) was logged. */
+  async syncFromNow(): Promise<void> {
+    await this.#syncing;
+    await this.sync();
+  }
+
   async #sync(): Promise<void> {
     const { model, store } = this.#o;
     const key = model.view().coordinatorKey;

@@ -1,0 +1,167 @@
+import type { ExportRequest, ReceiptBody } from '@bricolage/protocol';
+import type { StoredReceipt } from '@bricolage/receipts';
+import type { ClientFailure } from '@bricolage/runtime';
+import { describe, expect, it } from 'vitest';
+import { type CreditSide, creditWaiting, moveCredit, waitingMoves } from './credit-moves';
+
+const ME = 'volunteer-key';
+type Answer = { ok: true; value: unknown } | { ok: false; error: ClientFailure };
+const failure = (code: ClientFailure['code'], message: string = code): Answer => ({
+  ok: false,
+  error: { code, message, status: code === 'network' ? 0 : 409, transient: code === 'network' },
+});
+
+/** A kept record of `body` (only the fields the moves read). */
+function record(body: ReceiptBody, ok = true): StoredReceipt {
+  return {
+    id: `${body.log}/${body.index}`,
+    log: body.log,
+    index: body.index,
+    volunteer: body.volunteer,
+    project: '',
+    job: '',
+    workUnit: '',
+    credit: body.type === 'export' ? -body.debit : 0,
+    at: body.at,
+    proven: { receipt: { body, signature: 'sig' } },
+    storedAt: 0,
+    check: { ok },
+  } as unknown as StoredReceipt;
+}
+
+const exported = (index: number, to: string, debit = 2, volunteer = ME): ReceiptBody =>
+  ({ type: 'export', log: 'a-key', index, volunteer, to, debit, at: 1 }) as ReceiptBody;
+const imported = (index: number, from: string, fromIndex: number): ReceiptBody =>
+  ({ type: 'import', log: 'b-key', index, volunteer: ME, from, fromIndex, credit: 2, at: 1 }) as ReceiptBody;
+
+/** One grid: its kept records, and the answers its volunteer gives (recorded as asked). */
+function side(name: string, key: string, kept: StoredReceipt[] = []) {
+  const exports: ExportRequest[] = [];
+  const imports: unknown[][] = [];
+  const answers = { exports: [] as Answer[], imports: [] as Answer[], keep: true };
+  const grid: CreditSide = {
+    name,
+    key,
+    store: {
+      receiptsOfProject: async (project: string) => kept.filter((r) => r.project === project),
+      addReceipts: async (offered: readonly unknown[]) => {
+        if (!answers.keep)
+          return { added: 0, alreadyHere: 0, rejected: [{ position: 0, workUnit: null, message: 'bad signature' }] };
+        kept.push(record((offered[0] as { receipt: { body: ReceiptBody } }).receipt.body));
+        return { added: 1, alreadyHere: 0, rejected: [] };
+      },
+    },
+    volunteer: async () =>
+      ({
+        id: ME,
+        exportCredit: async (request: ExportRequest) => {
+          exports.push(request);
+          return answers.exports.shift() ?? failure('network');
+        },
+        importCredit: async (receipts: readonly unknown[]) => {
+          imports.push([...receipts]);
+          return answers.imports.shift() ?? { ok: true, value: { accepted: receipts.length, credit: 2 } };
+        },
+      }) as never,
+  };
+  return { grid, exports, imports, answers, kept };
+}
+
+const proven = (body: ReceiptBody) => ({ ok: true as const, value: { receipt: { receipt: { body } } } });
+
+describe('moveCredit', () => {
+  it('exports from one grid, keeps the export there, and presents it to the other', async () => {
+    const a = side('this coordinator', 'a-key');
+    const b = side('https://b.example', 'b-key');
+    a.answers.exports.push(proven(exported(7, 'b-key', 2.5)));
+    const outcome = await moveCredit(a.grid, b.grid, 2.5, 'request-0123456789');
+    expect(outcome).toEqual({
+      ok: true,
+      credited: true,
+      message: 'Moved 2.5 credit from this coordinator to https://b.example.',
+    });
+    expect(a.exports).toEqual([{ to: 'b-key', amount: 2.5, requestId: 'request-0123456789' }]);
+    expect(a.kept.map((r) => r.index)).toEqual([7]);
+    expect(b.imports).toHaveLength(1);
+  });
+
+  it('retries an export whose answer was lost with the same request id, so that it moves once', async () => {
+    const a = side('this coordinator', 'a-key');
+    const b = side('https://b.example', 'b-key');
+    a.answers.exports.push(failure('network'), failure('network'), proven(exported(3, 'b-key')));
+    const outcome = await moveCredit(a.grid, b.grid, 2);
+    expect(outcome.ok).toBe(true);
+    expect(a.exports).toHaveLength(3);
+    expect(new Set(a.exports.map((r) => r.requestId)).size).toBe(1);
+    expect(a.exports[0]?.requestId).toMatch(/^[A-Za-z0-9_-]{16,64}$/);
+  });
+
+  it('says why when the grid refuses the export, and presents nothing', async () => {
+    const a = side('this coordinator', 'a-key');
+    const b = side('https://b.example', 'b-key');
+    a.answers.exports.push(failure('conflict', '5 is more than this volunteer may move: 1'));
+    expect(await moveCredit(a.grid, b.grid, 5)).toEqual({
+      ok: false,
+      message: 'this coordinator did not move it: 5 is more than this volunteer may move: 1',
+    });
+    expect(b.imports).toEqual([]);
+  });
+
+  it('refuses an export answer that does not verify, and presents nothing', async () => {
+    const a = side('this coordinator', 'a-key');
+    const b = side('https://b.example', 'b-key');
+    a.answers.exports.push(proven(exported(3, 'b-key')));
+    a.answers.keep = false;
+    const outcome = await moveCredit(a.grid, b.grid, 2);
+    expect(outcome).toMatchObject({ ok: false, message: expect.stringContaining('does not verify against its key') });
+    expect(b.imports).toEqual([]);
+  });
+
+  it('keeps an export the other grid did not credit, and says it waits', async () => {
+    const a = side('this coordinator', 'a-key');
+    const b = side('https://b.example', 'b-key');
+    a.answers.exports.push(proven(exported(3, 'b-key')));
+    b.answers.imports.push(failure('network', 'Failed to fetch'));
+    const outcome = await moveCredit(a.grid, b.grid, 2);
+    expect(outcome).toMatchObject({ ok: true, credited: false });
+    expect(outcome.message).toContain('has not credited it yet (Failed to fetch)');
+    expect(await waitingMoves(a.grid, b.grid, ME)).toHaveLength(1);
+  });
+
+  it('counts an export the other grid credited before (its answer lost) as credited', async () => {
+    const a = side('this coordinator', 'a-key');
+    const b = side('https://b.example', 'b-key');
+    a.answers.exports.push(proven(exported(3, 'b-key')));
+    b.answers.imports.push(failure('conflict', 'receipts[0] was already credited here'));
+    expect(await moveCredit(a.grid, b.grid, 2)).toMatchObject({ ok: true, credited: true });
+  });
+});
+
+describe('waitingMoves', () => {
+  it("lists this key's verified exports to the other grid that the other grid's records hold no import of", async () => {
+    const a = side('this coordinator', 'a-key', [
+      record(exported(1, 'b-key')), // credited below
+      record(exported(2, 'b-key')), // waits
+      record(exported(3, 'c-key')), // to another grid
+      record(exported(4, 'b-key'), false), // its check failed
+      record(exported(5, 'b-key', 2, 'someone-else')),
+    ]);
+    const b = side('https://b.example', 'b-key', [record(imported(9, 'a-key', 1)), record(imported(10, 'c-key', 2))]);
+    expect((await waitingMoves(a.grid, b.grid, ME)).map((r) => r.index)).toEqual([2]);
+  });
+});
+
+describe('creditWaiting', () => {
+  it('presents each waiting export on its own, and stops at the first the grid does not take', async () => {
+    const a = side('this coordinator', 'a-key', [record(exported(1, 'b-key')), record(exported(2, 'b-key'))]);
+    const b = side('https://b.example', 'b-key');
+    b.answers.imports.push(failure('conflict'), failure('network', 'Failed to fetch'));
+    const outcome = await creditWaiting(await waitingMoves(a.grid, b.grid, ME), b.grid);
+    expect(outcome).toEqual({
+      ok: false,
+      message: 'https://b.example has not credited what waits: Failed to fetch',
+    });
+    expect(b.imports).toHaveLength(2);
+    expect(b.imports.every((r) => r.length === 1)).toBe(true);
+  });
+});
