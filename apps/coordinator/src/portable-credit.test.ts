@@ -36,6 +36,7 @@ describeBackends('receipts of another grid', (backend) => {
   let a: Coordinator;
   let b: Coordinator;
   let c: Coordinator;
+  let aDir = '';
   let bDir = '';
   /** Coordinators a test starts beside these (closed after it). */
   const more: Coordinator[] = [];
@@ -54,7 +55,7 @@ describeBackends('receipts of another grid', (backend) => {
   beforeEach(async () => {
     // A and C first, to make their keys; B (this suite's backend) honours A; then A honours B and C, and C honours B
     // (a grid moves credit only to grids it honours), restarted on their directories with the same keys.
-    const aDir = scratch();
+    aDir = scratch();
     const cDir = scratch();
     a = await sqliteGrid(aDir, 1);
     c = await sqliteGrid(cDir, 3);
@@ -305,6 +306,27 @@ describeBackends('receipts of another grid', (backend) => {
     // Either answer credits A once.
     expect(await onA.post(API.imports, { receipts: [again.body.receipt] })).toMatchObject({ body: { credit: 10 } });
     expect(await onA.post(API.imports, { receipts: [first.body.receipt] })).toMatchObject({ status: 409 });
+  });
+
+  it('answers a retry with its receipt after the operator took the receiving grid off the list, and refuses a new move there', async () => {
+    const onA = await SimVolunteer.create(a.url);
+    await earnOn(a, onA, 3);
+    const id = 'before-the-list-changed';
+    const first = await move(onA, c.publicKey, 10, id);
+    expect(first.status).toBe(200);
+    // A's operator stops honouring C (restarted on its directory: the same key, the same log).
+    await a.close();
+    a = await sqliteGrid(aDir, 1, [b.publicKey]);
+    const onA2 = onA.at(a.url);
+    await onA2.authenticate();
+    const again = await move(onA2, c.publicKey, 10, id);
+    expect(again.status).toBe(200);
+    expect(again.body.receipt.receipt).toEqual(first.body.receipt.receipt);
+    expect(await move(onA2, c.publicKey, 10, 'a-new-move-0123456789')).toMatchObject({
+      status: 403,
+      body: { error: { code: 'forbidden' } },
+    });
+    expect(await onA2.stats()).toMatchObject({ spent: 10 });
   });
 
   it('refuses a requestId used before for another export, moving nothing', async () => {

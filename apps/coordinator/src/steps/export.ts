@@ -23,6 +23,8 @@ export async function exportCredit(
   ctx: StepContext,
   holder: VolunteerKey,
   { to, amount, requestId }: ExportRequest,
+  /** The logs this grid honours (HONOURED_LOGS): credit moves only to them. */
+  honoured: readonly string[],
 ): Promise<ExportDecision> {
   const refused = (code: Failure['code'], message: string): ExportDecision => ({
     kind: 'refused',
@@ -40,6 +42,14 @@ export async function exportCredit(
         `requestId ${requestId} was used for another export (to ${earlier.to}, amount ${earlier.amount}): a new move takes a new requestId`,
       );
   }
+  // Only to a grid whose log this one honours: operators who honour each other's logs let credit move both ways,
+  // and an export to a grid that will not credit it would be credit gone for nothing. Checked after the lookup: a
+  // retry of a move made before the operator took that grid off the list gets its receipt, not a refusal.
+  if (!honoured.includes(to))
+    return refused(
+      'forbidden',
+      `this grid moves credit only to the grids whose logs it honours (HONOURED_LOGS), and ${to} is not one`,
+    );
   const project = await tx.projectFundedBy(holder);
   // What is left once the replicas out are paid for, less what the started units of its active jobs still want:
   // moved, it would leave those units half done.

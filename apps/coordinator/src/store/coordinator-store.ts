@@ -333,9 +333,14 @@ export class CoordinatorStore implements Store {
     }
   }
 
-  exportCredit(holder: VolunteerKey, request: ExportRequest, now: number): Promise<Result<number>> {
+  exportCredit(
+    holder: VolunteerKey,
+    request: ExportRequest,
+    honoured: readonly string[],
+    now: number,
+  ): Promise<Result<number>> {
     return this.#step(now, async (ctx): Promise<Result<number>> => {
-      const decided = await exportCredit(ctx, holder, request);
+      const decided = await exportCredit(ctx, holder, request, honoured);
       if (decided.kind === 'refused') return { ok: false, error: decided.failure };
       if (decided.kind === 'repeated') return ok(decided.index);
       const index = (await writeChanges(ctx)).firstEntry as number;

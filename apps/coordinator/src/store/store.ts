@@ -319,7 +319,13 @@ export interface Store {
    * before for the same `to` and amount, the index of that export's entry, nothing moved; used for another,
    * `conflict`.
    */
-  exportCredit(holder: VolunteerKey, request: ExportRequest, now: number): Promise<Result<number>>;
+  /** `honoured`: the grids' logs credit may move to (HONOURED_LOGS). */
+  exportCredit(
+    holder: VolunteerKey,
+    request: ExportRequest,
+    honoured: readonly string[],
+    now: number,
+  ): Promise<Result<number>>;
   /** Whether this key has ever traded a challenge for a token. */
   isVolunteer(volunteer: VolunteerKey): Promise<boolean>;
 
