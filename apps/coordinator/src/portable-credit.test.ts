@@ -103,6 +103,26 @@ describeBackends('receipts of another grid', (backend) => {
     return onB;
   }
 
+  /**
+   * `onB` and, on Postgres, the same key signed in at a second coordinator sharing B's database: racing requests
+   * through both contend across processes (one process runs its transactions one at a time).
+   */
+  async function doorsOfB(onB: SimVolunteer): Promise<SimVolunteer[]> {
+    if (backend.name !== 'postgres') return [onB];
+    const twin = await startCoordinator({
+      dataDir: bDir,
+      databaseUrl: db?.databaseUrl,
+      port: 0,
+      clock,
+      random: seededRandom(4),
+      config: { honouredLogs: [a.publicKey] },
+    });
+    more.push(twin);
+    const onTwin = onB.at(twin.url);
+    await onTwin.authenticate();
+    return [onB, onTwin];
+  }
+
   /** The `export_requests` rows of B's database, as (request id, log index). */
   const recorded = async () =>
     (await db!.query<{ request_id: string; idx: number }>('SELECT request_id, idx FROM export_requests'))
@@ -383,21 +403,7 @@ describeBackends('receipts of another grid', (backend) => {
     // 30 on B; eight copies of a move of 10 under one requestId, on Postgres through two coordinators sharing B's
     // database: each answered with the one export, which leaves 20.
     const onB = await earnedOnB();
-    const doors = [onB];
-    if (backend.name === 'postgres') {
-      const twin = await startCoordinator({
-        dataDir: bDir,
-        databaseUrl: db?.databaseUrl,
-        port: 0,
-        clock,
-        random: seededRandom(4),
-        config: { honouredLogs: [a.publicKey] },
-      });
-      more.push(twin);
-      const onTwin = onB.at(twin.url);
-      await onTwin.authenticate();
-      doors.push(onTwin);
-    }
+    const doors = await doorsOfB(onB);
     const id = 'racing-0123456789abcdef';
     const replies = await Promise.all(
       Array.from({ length: 8 }, (_, i) => move(doors[i % doors.length]!, a.publicKey, 10, id)),
@@ -419,21 +425,7 @@ describeBackends('receipts of another grid', (backend) => {
     await onB.authenticate();
     const exported = (await move(onA, b.publicKey, 30)).body.receipt;
     expect(await onB.post(API.imports, { receipts: [exported] })).toMatchObject({ status: 200 });
-    const doors = [onB];
-    if (backend.name === 'postgres') {
-      const twin = await startCoordinator({
-        dataDir: bDir,
-        databaseUrl: db?.databaseUrl,
-        port: 0,
-        clock,
-        random: seededRandom(4),
-        config: { honouredLogs: [a.publicKey] },
-      });
-      more.push(twin);
-      const onTwin = onA.at(twin.url);
-      await onTwin.authenticate();
-      doors.push(onTwin);
-    }
+    const doors = await doorsOfB(onB);
     const replies = await Promise.all(
       Array.from({ length: 8 }, (_, i) => move(doors[i % doors.length]!, a.publicKey, 30)),
     );
