@@ -18,7 +18,8 @@ test('the page moves credit between two grids that honour each other, and finish
   const firstOther = await startGrid({ dataDir: otherDir, port: 0 });
   await Promise.all([firstHome.close(), firstOther.close()]);
   const home = await startGrid({ dataDir: homeDir, port: 0, honouredLogs: [firstOther.publicKey] });
-  let other = await startGrid({ dataDir: otherDir, port: 0, honouredLogs: [home.publicKey] });
+  // The other grid honours no one at first: credit could leave the home grid for it, but it would credit none.
+  let other = await startGrid({ dataDir: otherDir, port: 0 });
   await seedPrimes(home, { limit: 400 * 1_000_000, segment: 1_000_000, minQuorum: 1, projectName: 'Home primes' });
 
   const context = await launchProfile(await scratch('moves-profile'));
@@ -36,6 +37,16 @@ test('the page moves credit between two grids that honour each other, and finish
   await page.getByRole('button', { name: 'Add grid' }).click();
   const grid = page.getByTestId('grid');
   const moves = grid.getByTestId('grid-moves');
+  await expect(grid.getByTestId('grid-status')).toHaveText('online');
+  await page.waitForTimeout(1_000);
+  await expect(moves).toHaveCount(0);
+  // Its operator now honours the home grid (restarted: same address, same key): the page, loaded again, reads each
+  // grid's list and offers moves both ways.
+  const port = other.port;
+  await other.close();
+  other = await startGrid({ dataDir: otherDir, port, honouredLogs: [home.publicKey] });
+  await page.reload();
+  await openPage(page, home.url);
   await expect(moves.getByLabel('Which way')).toBeVisible();
 
   // Home → other: a debit at home, the same credit at the other grid, and both grids' entries kept in the page.
@@ -47,10 +58,13 @@ test('the page moves credit between two grids that honour each other, and finish
   expect((await stats(home, key)).spent).toBeCloseTo(earned.spent + 0.5, 9);
   expect((await stats(other, key)).balance).toBeCloseTo(0.5, 9);
   await expect(grid.getByTestId('grid-receipts')).toHaveText('1');
-  expect(await movedEntries(page, 'bricolage')).toEqual([{ type: 'export', to: other.publicKey, debit: 0.5 }]);
-  expect(await movedEntries(page, `bricolage grid ${other.url}`)).toEqual([
-    { type: 'import', from: home.publicKey, credit: 0.5 },
-  ]);
+  // Kept by each grid's receipt sync, verified, after the move.
+  await expect
+    .poll(() => movedEntries(page, 'bricolage'))
+    .toEqual([{ type: 'export', to: other.publicKey, debit: 0.5 }]);
+  await expect
+    .poll(() => movedEntries(page, `bricolage grid ${other.url}`))
+    .toEqual([{ type: 'import', from: home.publicKey, credit: 0.5 }]);
 
   // Other → home.
   await moves.getByLabel('Which way').selectOption({ label: `from ${other.url} to this coordinator` });
@@ -61,10 +75,12 @@ test('the page moves credit between two grids that honour each other, and finish
   );
   expect((await stats(other, key)).balance).toBeCloseTo(0.25, 9);
   // The home grid's credit also grows with results delivered after the Stop: the import is what is checked there.
-  expect(await movedEntries(page, 'bricolage')).toEqual([
-    { type: 'export', to: other.publicKey, debit: 0.5 },
-    { type: 'import', from: other.publicKey, credit: 0.25 },
-  ]);
+  await expect
+    .poll(() => movedEntries(page, 'bricolage'))
+    .toEqual([
+      { type: 'export', to: other.publicKey, debit: 0.5 },
+      { type: 'import', from: other.publicKey, credit: 0.25 },
+    ]);
 
   // More than may move: refused by the grid, nothing moved, and the page says why.
   await moves.getByLabel('Move credit').fill('5');
@@ -73,7 +89,6 @@ test('the page moves credit between two grids that honour each other, and finish
   expect((await stats(other, key)).balance).toBeCloseTo(0.25, 9);
 
   // The receiving grid down: the export is made and kept, and the page says the credit waits.
-  const port = other.port;
   await other.close();
   await moves.getByLabel('Which way').selectOption({ label: `from this coordinator to ${other.url}` });
   await moves.getByLabel('Move credit').fill('0.125');
@@ -86,7 +101,7 @@ test('the page moves credit between two grids that honour each other, and finish
 
   // Back (same address, same key): presented again, credited once, and nothing waits any more.
   other = await startGrid({ dataDir: otherDir, port, honouredLogs: [home.publicKey] });
-  await grid.getByRole('button', { name: 'Present it again' }).click();
+  await grid.getByRole('button', { name: `Present it again to ${other.url}` }).click();
   await expect(grid.getByTestId('grid-move-message')).toHaveText(`${other.url} credited what waited.`);
   await expect(grid.getByTestId('grid-waiting-toGrid')).toHaveCount(0);
   expect((await stats(other, key)).balance).toBeCloseTo(0.25 + 0.125, 9);

@@ -96,7 +96,11 @@ export function App({ session }: { session: Session }) {
           />
           {view.booted && session.grids && (
             <Suspense fallback={null}>
-              <GridsPanel grids={session.grids} homeKey={view.coordinatorKey} />
+              <GridsPanel
+                grids={session.grids}
+                homeKey={view.keyChanged ? null : view.coordinatorKey}
+                homeHonours={view.honouredLogs}
+              />
             </Suspense>
           )}
           <ReceiptsPanel

@@ -6,7 +6,15 @@ import type { GridView } from '../session/grid';
 import { type GridMoves, type Grids, HOME, type MoveDirection } from '../session/grids';
 import { whileBusy } from './busy';
 
-export function GridsPanel({ grids: session, homeKey }: { grids: Grids; homeKey: string | null }) {
+interface GridsPanelProps {
+  readonly grids: Grids;
+  /** The home grid's key, as kept (null while unknown, or when it now publishes another). */
+  readonly homeKey: string | null;
+  /** The logs the home grid honours, as it publishes them. */
+  readonly homeHonours: readonly string[] | null;
+}
+
+export function GridsPanel({ grids: session, homeKey, homeHonours }: GridsPanelProps) {
   const grids = useSyncExternalStore(session.subscribe, session.view);
   const [url, setUrl] = useState('');
   const add = (e: FormEvent) => {
@@ -50,7 +58,7 @@ export function GridsPanel({ grids: session, homeKey }: { grids: Grids; homeKey:
             grid={g}
             session={session}
             homeKey={homeKey}
-            homeHonours={grids.homeHonours}
+            homeHonours={homeHonours}
             moves={grids.moves[g.url]}
           />
         ))}
@@ -123,8 +131,14 @@ function GridItem({ grid, session, homeKey, homeHonours, moves }: GridItemProps)
       <MoveCredit
         grid={grid}
         session={session}
-        toGrid={homeHonours?.includes(grid.key) ?? false}
-        toHome={homeKey !== null && (grid.honouredLogs?.includes(homeKey) ?? false)}
+        // Each grid must honour the other's log: the sending grid exports only to a grid it honours, and the
+        // receiving one credits only exports of a log it honours. A grid that changed its key moves nothing.
+        open={
+          homeKey !== null &&
+          grid.keyChanged === null &&
+          (homeHonours?.includes(grid.key) ?? false) &&
+          (grid.honouredLogs?.includes(homeKey) ?? false)
+        }
         moves={moves}
         id={id}
       />
@@ -138,43 +152,49 @@ function GridItem({ grid, session, homeKey, homeHonours, moves }: GridItemProps)
 interface MoveCreditProps {
   readonly grid: GridView;
   readonly session: Grids;
-  /** Credit may move from the home grid to this one (the home grid honours it), and back (it honours the home's). */
-  readonly toGrid: boolean;
-  readonly toHome: boolean;
+  /** Credit may move between the home grid and this one: each honours the other's log. */
+  readonly open: boolean;
   readonly moves: GridMoves | undefined;
   readonly id: (s: string) => string;
 }
 
 /**
- * Credit moved between the home grid and this one: what the volunteer may spend on one becomes spendable on the
- * other alone (an export there, credited here once). Offered only the ways the grids honour each other's logs.
+ * Credit moved between the home grid and this one, either way: what the volunteer may spend on one becomes
+ * spendable on the other alone (an export there, credited here once). What one grid moved out and the other has
+ * not credited waits, shown, with a button to present it again.
  */
-function MoveCredit({ grid, session, toGrid, toHome, moves, id }: MoveCreditProps) {
-  const [direction, setDirection] = useState<MoveDirection>(toGrid ? 'toGrid' : 'toHome');
+function MoveCredit({ grid, session, open, moves, id }: MoveCreditProps) {
+  const [direction, setDirection] = useState<MoveDirection>('toGrid');
   const [amountText, setAmountText] = useState('');
-  const ways = { toGrid, toHome };
-  // The way chosen while it is open; else the open one (a grid's list of honoured logs may change as it is read).
-  const chosen: MoveDirection | null = ways[direction] ? direction : toGrid ? 'toGrid' : toHome ? 'toHome' : null;
   const value = Number(amountText);
   const valid = amountText.trim() !== '' && Number.isFinite(value) && value >= 0.001;
   const busy = moves?.busy ?? false;
   const move = (e: FormEvent) => {
     e.preventDefault();
-    if (chosen && valid && !busy) void session.move(grid.url, chosen, value).then(() => setAmountText(''));
+    if (valid && !busy) void session.move(grid.url, direction, value).then((moved) => moved && setAmountText(''));
   };
-  const waiting = (n: number, d: MoveDirection, text: string) =>
+  const waiting = (n: number, d: MoveDirection, text: string, to: string) =>
     n > 0 && (
       <p className="notice" data-testid={`grid-waiting-${d}`}>
-        {amount(n)} credit {text}{' '}
-        <button type="button" {...whileBusy(busy)} onClick={() => void session.creditWaiting(grid.url, d)}>
-          Present it again
+        <span id={id(`waiting-${d}`)}>
+          {amount(n)} credit {text}
+        </span>{' '}
+        <button
+          type="button"
+          aria-describedby={id(`waiting-${d}`)}
+          {...whileBusy(busy)}
+          onClick={() => void session.creditWaiting(grid.url, d)}
+        >
+          Present it again to {to}
         </button>
       </p>
     );
-  if (!chosen && !moves?.waitingToGrid && !moves?.waitingToHome) return null;
+  const toGrid = moves?.waitingToGrid ?? 0;
+  const toHome = moves?.waitingToHome ?? 0;
+  if (!open && toGrid === 0 && toHome === 0 && !moves?.message) return null;
   return (
     <div className="moves" data-testid="grid-moves">
-      {chosen && (
+      {open && (
         <form className="field" onSubmit={move}>
           <label htmlFor={id('move-amount')}>Move credit</label>
           <input
@@ -188,36 +208,28 @@ function MoveCredit({ grid, session, toGrid, toHome, moves, id }: MoveCreditProp
           />
           <select
             aria-label="Which way"
-            value={chosen}
+            value={direction}
             onChange={(e) => setDirection(e.currentTarget.value as MoveDirection)}
           >
-            {toGrid && <option value="toGrid">from this coordinator to {grid.url}</option>}
-            {toHome && <option value="toHome">from {grid.url} to this coordinator</option>}
+            <option value="toGrid">from this coordinator to {grid.url}</option>
+            <option value="toHome">from {grid.url} to this coordinator</option>
           </select>
           <button type="submit" {...whileBusy(busy || !valid)}>
             {busy ? 'Moving…' : 'Move'}
           </button>
         </form>
       )}
+      {waiting(toGrid, 'toGrid', `moved out of this coordinator waits to be credited by ${grid.url}.`, grid.url)}
       {waiting(
-        moves?.waitingToGrid ?? 0,
-        'toGrid',
-        `moved out of this coordinator waits to be credited by ${grid.url}.`,
-      )}
-      {waiting(
-        moves?.waitingToHome ?? 0,
+        toHome,
         'toHome',
         `moved out of ${grid.url} waits to be credited by this coordinator.`,
+        'this coordinator',
       )}
-      {moves?.message && (
-        <p
-          className={moves.failed ? 'notice error' : 'notice'}
-          role={moves.failed ? 'alert' : 'status'}
-          data-testid="grid-move-message"
-        >
-          {moves.message}
-        </p>
-      )}
+      {/* Mounted throughout, so that what a move did is announced when it is written in. */}
+      <p className={moves?.failed ? 'notice error' : 'notice'} role="status" data-testid="grid-move-message">
+        {moves?.message ?? ''}
+      </p>
     </div>
   );
 }

@@ -46,7 +46,10 @@ export class Connectivity {
   async publishedKey(): Promise<string | null> {
     try {
       const known = await this.api.wellKnown();
-      this.#model.set({ peersOn: typeof known.peers === 'boolean' ? known.peers : null });
+      this.#model.set({
+        peersOn: typeof known.peers === 'boolean' ? known.peers : null,
+        honouredLogs: known.honouredLogs ?? null,
+      });
       return known.publicKey;
     } catch (error) {
       console.warn('coordinator discovery failed', error);

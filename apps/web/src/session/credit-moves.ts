@@ -1,9 +1,10 @@
-// Moving credit between two grids this tab serves (the home grid and one added by URL): an export on the grid the
-// credit leaves (a debit there, answered with a proven receipt, kept in that grid's database once it verifies
-// against its key), then that receipt presented to the grid the credit goes to, which credits it once. An export
-// the receiving grid has not credited yet (it did not answer, or the tab closed in between) stays in the sending
-// grid's database, where `waitingMoves` finds it so that it can be presented again: credit is never left halfway
-// without the page saying so.
+// Moving credit between two grids this tab serves (the home grid and one added by URL), which must honour each
+// other's logs: an export on the grid the credit leaves (a debit there, answered with a proven receipt), presented
+// to the grid it goes to, which verifies it and credits it once. The export is an entry of the sending grid's log,
+// listed with the key's receipts: the page's receipt sync keeps it (verified) like any other, so it is not written
+// into the database here (a record written out of order would move the sync's resume point past receipts not yet
+// fetched). An export the receiving grid has not credited (it did not answer, or the tab closed in between) is
+// found from the two databases by `waitingMoves` and presented again: credit is never left halfway unsaid.
 import type { ReceiptBody } from '@bricolage/protocol';
 import type { StoredReceipt, VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer } from '@bricolage/runtime';
@@ -13,44 +14,50 @@ export interface CreditSide {
   /** How the page names it: "this coordinator" or the grid's URL. */
   readonly name: string;
   readonly key: string;
-  readonly store: Pick<VolunteerStore, 'addReceipts' | 'receiptsOfProject'>;
-  readonly volunteer: () => Promise<Pick<Volunteer, 'id' | 'exportCredit' | 'importCredit'>>;
+  readonly store: Pick<VolunteerStore, 'receiptsOfProject'>;
+  readonly volunteer: () => Promise<Pick<Volunteer, 'exportCredit' | 'importCredit'>>;
 }
 
 export type MoveOutcome =
   | { readonly ok: true; readonly credited: boolean; readonly message: string }
-  | { readonly ok: false; readonly message: string };
+  /** `unsure`: the sending grid never answered; the same request (its id) may be sent again, moving at most once. */
+  | { readonly ok: false; readonly message: string; readonly unsure?: boolean };
 
-/** Tries of one export whose answer did not arrive (or a 5xx): the same request id each time, so it moves at most once. */
-const EXPORT_TRIES = 3;
+/** Waits before the second and third try of an export whose answer did not arrive (or a 5xx): the same request id each time. */
+const EXPORT_RETRY_MS = [1_000, 3_000];
 
-/** Moves `amount` of the volunteer's credit from `from` to `to`. */
+/** Moves `amount` of the volunteer's credit from `from` to `to`; `requestId` names the move (the same on a retry). */
 export async function moveCredit(
   from: CreditSide,
   to: CreditSide,
   amount: number,
-  requestId: string = crypto.randomUUID(),
+  requestId: string,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
 ): Promise<MoveOutcome> {
   const volunteer = await from.volunteer();
-  let exported = await volunteer.exportCredit({ to: to.key, amount, requestId });
-  for (let tries = 1; !exported.ok && exported.error.transient && tries < EXPORT_TRIES; tries++)
-    exported = await volunteer.exportCredit({ to: to.key, amount, requestId });
-  if (!exported.ok) return { ok: false, message: `${from.name} did not move it: ${exported.error.message}` };
-  const receipt = exported.value.receipt;
-  const kept = await from.store.addReceipts([receipt], from.key, volunteer.id);
-  if (kept.added + kept.alreadyHere === 0)
-    return {
-      ok: false,
-      message: `${from.name} answered with an export that does not verify against its key (${kept.rejected[0]?.message ?? 'not kept'}): it may have taken the credit without proof`,
-    };
-  const credited = await present(to, receipt);
+  const request = { to: to.key, amount, requestId };
+  let exported = await volunteer.exportCredit(request);
+  for (const wait of EXPORT_RETRY_MS) {
+    if (exported.ok || !exported.error.transient) break;
+    await sleep(wait);
+    exported = await volunteer.exportCredit(request);
+  }
+  if (!exported.ok)
+    return exported.error.transient
+      ? {
+          ok: false,
+          unsure: true,
+          message: `${from.name} did not answer (${exported.error.message}): it may have moved the credit. Move again with the same amount and way: the same request is sent, so it moves at most once.`,
+        }
+      : { ok: false, message: `${from.name} did not move it: ${exported.error.message}` };
+  const credited = await present(to, exported.value.receipt);
   const moved = `Moved ${amount} credit from ${from.name} to ${to.name}`;
   return credited.ok
     ? { ok: true, credited: true, message: `${moved}.` }
     : {
         ok: true,
         credited: false,
-        message: `${moved}, but ${to.name} has not credited it yet (${credited.message}): it waits, kept here, to be presented again.`,
+        message: `${moved}, but ${to.name} has not credited it yet (${credited.message}): it waits, to be presented again.`,
       };
 }
 
@@ -76,6 +83,7 @@ export async function waitingMoves(from: CreditSide, to: CreditSide, volunteer: 
  * lost) must not hold up the others, and a request with it would be refused whole.
  */
 export async function creditWaiting(waiting: readonly StoredReceipt[], to: CreditSide): Promise<MoveOutcome> {
+  if (waiting.length === 0) return { ok: true, credited: true, message: 'Nothing waited to be credited.' };
   for (const r of waiting) {
     const credited = await present(to, r.proven);
     if (!credited.ok) return { ok: false, message: `${to.name} has not credited what waits: ${credited.message}` };

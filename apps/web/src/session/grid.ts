@@ -75,6 +75,8 @@ export interface GridOptions {
   readonly identity: () => Promise<StoredIdentity>;
   readonly pauseWhenHidden: () => boolean;
   readonly onChange: () => void;
+  /** Receipts were kept (or the database opened): what waits of credit moved is counted again. */
+  readonly onReceipts?: () => void;
 }
 
 export class Grid {
@@ -275,9 +277,14 @@ export class Grid {
     return this.#ensureVolunteer();
   }
 
-  /** Reads its new receipts now, computing or not (a move of credit ends with one there). */
+  /**
+   * Reads its new receipts now, computing or not (a move of credit ends with one there), on until none is left: the
+   * entry wanted is the newest, behind every receipt not fetched yet.
+   */
   async syncReceipts(): Promise<void> {
-    await this.#sync(await this.#ensureVolunteer());
+    const volunteer = await this.#ensureVolunteer();
+    // Bounded: a grid this key computes for earns receipts all the while, and its polls go on syncing.
+    for (let rounds = 0; rounds < 20 && (await this.#sync(volunteer)); rounds++);
   }
 
   #ensureVolunteer(): Promise<Volunteer> {
@@ -338,18 +345,22 @@ export class Grid {
     }
   }
 
-  /** New receipts, each kept only once it verifies against the key first read from this grid; its counters. */
-  async #sync(volunteer: Volunteer): Promise<void> {
+  /**
+   * New receipts, each kept only once it verifies against the key first read from this grid; its counters. True when
+   * it stopped with more to fetch.
+   */
+  async #sync(volunteer: Volunteer): Promise<boolean> {
     const store = this.#store;
-    if (!store || store.closed) return;
+    if (!store || store.closed) return false;
     // The counters first, on their own: one request, where the receipts behind them may take long to verify.
     const stats = await volunteer.stats();
     if (stats.ok && stats.value.valid !== this.#view.validated) this.#set({ validated: stats.value.valid });
-    const { rejected } = await fetchNewReceipts(volunteer, store, this.#setting.key, () => this.#readTotals());
+    const { rejected, more } = await fetchNewReceipts(volunteer, store, this.#setting.key, () => this.#readTotals());
     if (rejected.length > 0) {
       console.warn(`${rejected.length} receipt(s) from ${this.#setting.url} did not verify against its key; not kept`);
       this.#set({ rejected: this.#view.rejected + rejected.length });
     }
+    return more;
   }
 
   async #readTotals(): Promise<void> {
@@ -359,6 +370,7 @@ export class Grid {
     // split the page's shared chunk in two, and the page loaded 345 B (gzip) more.
     const { receipts, credit, debits, spent, failed } = await store.heldTotals();
     this.#set({ receipts, credit, debits, spent, failed });
+    this.#o.onReceipts?.();
   }
 
   #set(patch: Partial<GridView>): void {

@@ -1,5 +1,6 @@
 import type { VolunteerStore } from '@bricolage/receipts';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { Volunteer } from '@bricolage/runtime';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PublicApi } from '../api';
 import { Grids } from './grids';
 import { ViewModel } from './view';
@@ -12,7 +13,7 @@ const KEYS: Record<string, string> = {
   'https://b2.example': 'b-key',
 };
 
-function grids(): { grids: Grids; model: ViewModel } {
+function grids(homeVolunteer: object = {}): { grids: Grids; model: ViewModel } {
   const model = new ViewModel();
   model.set({ coordinatorKey: 'home-key' });
   const store = {
@@ -21,15 +22,15 @@ function grids(): { grids: Grids; model: ViewModel } {
     totals: async () => [],
     heldTotals: async () => ({ receipts: 0, credit: 0, debits: 0, spent: 0, failed: 0 }),
     close: () => undefined,
+    identity: async () => ({ publicKey: 'volunteer-key' }),
+    receiptsOfProject: async () => [],
   } as unknown as VolunteerStore;
   const grids = new Grids({
     home: 'http://localhost:8851/',
     store,
     model,
     setHomeDuty: () => undefined,
-    homeVolunteer: async () => {
-      throw new Error('no volunteer in these tests');
-    },
+    homeVolunteer: async () => homeVolunteer as Volunteer,
     syncHome: async () => undefined,
     onBattery: () => false,
     publicApi: (base) =>
@@ -65,5 +66,46 @@ describe('Grids.add', () => {
     expect(await g.add('https://b2.example')).toBe(false);
     expect(g.view().error).toBe('That grid is already here, as https://b.example.');
     expect(g.view().grids.map((v) => v.url)).toEqual(['https://b.example']);
+  });
+});
+
+describe('Grids.move', () => {
+  let opened: Grids | null = null;
+  afterEach(async () => {
+    vi.useRealTimers();
+    await opened?.close();
+    opened = null;
+  });
+
+  it('sends a move that got no answer again under the same request id, and a new move under a new one', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    const sent: { to: string; amount: number; requestId?: string }[] = [];
+    const { grids: g } = grids({
+      exportCredit: async (request: { to: string; amount: number; requestId?: string }) => {
+        sent.push(request);
+        return { ok: false, error: { code: 'network', message: 'Failed to fetch', status: 0, transient: true } };
+      },
+    });
+    opened = g;
+    expect(await g.add('https://b.example')).toBe(true);
+    const moving = (amount: number) => {
+      const done = g.move('https://b.example', 'toGrid', amount);
+      return vi.runAllTimersAsync().then(() => done);
+    };
+    // A second press while the first is under way does nothing.
+    const first = g.move('https://b.example', 'toGrid', 2);
+    expect(g.view().moves['https://b.example']?.busy).toBe(true);
+    expect(await g.move('https://b.example', 'toGrid', 2)).toBe(false);
+    await vi.runAllTimersAsync();
+    expect(await first).toBe(false);
+    expect(g.view().moves['https://b.example']).toMatchObject({ busy: false, failed: true });
+    expect(g.view().moves['https://b.example']?.message).toContain('it may have moved the credit');
+    expect(await moving(2)).toBe(false);
+    expect(await moving(3)).toBe(false);
+    const ids = sent.map((r) => r.requestId);
+    expect(sent.map((r) => [r.to, r.amount])).toEqual([...Array(6).fill(['b-key', 2]), ...Array(3).fill(['b-key', 3])]);
+    expect(new Set(ids.slice(0, 6)).size).toBe(1);
+    expect(new Set(ids.slice(6)).size).toBe(1);
+    expect(ids[6]).not.toBe(ids[0]);
   });
 });

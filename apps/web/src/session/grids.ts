@@ -3,7 +3,7 @@
 // between them all by their resource shares (`dutyShares`). Nothing computes for any of them before Start.
 import type { GridSetting, StoredIdentity, VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer } from '@bricolage/runtime';
-import { type CreditSide, creditWaiting, moveCredit, waitingMoves } from './credit-moves';
+import { type CreditSide, creditWaiting, type MoveOutcome, moveCredit, waitingMoves } from './credit-moves';
 import { Grid, type GridDeps, type GridView, gridOrigin, hasWork } from './grid';
 import { dutyShares } from './shares';
 import type { ViewModel } from './view';
@@ -18,8 +18,6 @@ export interface GridsView {
   readonly adding: boolean;
   /** Why the last grid could not be added. */
   readonly error: string | null;
-  /** The logs the home grid honours (credit moves from it only to them), as it publishes them; null: unknown. */
-  readonly homeHonours: readonly string[] | null;
   /** Credit moved, or moving, between the home grid and each other grid (by its URL). */
   readonly moves: Readonly<Record<string, GridMoves>>;
 }
@@ -36,9 +34,21 @@ export interface GridMoves {
   /** What the last one did, or why it failed. */
   readonly message: string | null;
   readonly failed: boolean;
+  /**
+   * A move whose export got no answer: it may have moved. Moving the same amount the same way again sends the same
+   * request (its id), which moves at most once; what did move shows as waiting once the sending grid's receipts are read.
+   */
+  readonly unsure: { readonly direction: MoveDirection; readonly amount: number; readonly requestId: string } | null;
 }
 
-const NO_MOVES: GridMoves = { waitingToGrid: 0, waitingToHome: 0, busy: false, message: null, failed: false };
+const NO_MOVES: GridMoves = {
+  waitingToGrid: 0,
+  waitingToHome: 0,
+  busy: false,
+  message: null,
+  failed: false,
+  unsure: null,
+};
 
 export interface GridsOptions extends GridDeps {
   /** The home grid's origin (the page's). */
@@ -62,7 +72,10 @@ export class Grids {
   readonly #o: GridsOptions;
   readonly #grids = new Map<string, Grid>();
   readonly #listeners = new Set<() => void>();
-  #view: GridsView = { grids: [], homeShare: 100, adding: false, error: null, homeHonours: null, moves: {} };
+  #view: GridsView = { grids: [], homeShare: 100, adding: false, error: null, moves: {} };
+  /** The home grid's receipt totals as last seen: when they change, what waits is counted again. */
+  #homeTotals: unknown = null;
+  #unwatchHome: () => void = () => undefined;
   #started = false;
   #timer: ReturnType<typeof setInterval> | null = null;
   #rebalancing = false;
@@ -82,48 +95,64 @@ export class Grids {
   async boot(): Promise<void> {
     const { grids, homeShare } = this.#o.model.view().settings;
     this.#set({ homeShare });
-    await Promise.all([...grids.map((setting) => this.#open(setting)), this.#readHomeHonours()]);
-    await Promise.all(grids.map((setting) => this.#readMoves(setting.url)));
+    await Promise.all(grids.map((setting) => this.#open(setting)));
+    // The home grid's receipts kept (a sync's page, an import of a file): what waits is counted again.
+    this.#homeTotals = this.#o.model.view().totals;
+    this.#unwatchHome = this.#o.model.subscribe(() => {
+      const { totals } = this.#o.model.view();
+      if (totals === this.#homeTotals) return;
+      this.#homeTotals = totals;
+      this.#readAllMoves();
+    });
   }
 
   /**
-   * Moves `amount` of the volunteer's credit between the home grid and the grid at `url`, then reads both grids'
-   * receipts (the export, the import). What the receiving grid did not credit waits, shown, to be presented again.
+   * Moves `amount` of the volunteer's credit between the home grid and the grid at `url`; true when it moved. Then,
+   * in the background, reads both grids' receipts (the export, the import), from which what waits is counted.
    */
-  async move(url: string, direction: MoveDirection, amount: number): Promise<void> {
-    await this.#moving(url, async (home, grid) => {
-      const [from, to] = direction === 'toGrid' ? [home, grid] : [grid, home];
-      return moveCredit(from, to, amount);
-    });
+  async move(url: string, direction: MoveDirection, amount: number): Promise<boolean> {
+    const unsure = this.#moves(url).unsure;
+    const requestId =
+      unsure && unsure.direction === direction && unsure.amount === amount ? unsure.requestId : crypto.randomUUID();
+    const outcome = await this.#moving(url, direction, (from, to) => moveCredit(from, to, amount, requestId));
+    if (!outcome) return false;
+    this.#setMoves(url, { unsure: !outcome.ok && outcome.unsure ? { direction, amount, requestId } : null });
+    return outcome.ok;
   }
 
   /** Presents again what was moved to or from the grid at `url` and not credited at the other end. */
   async creditWaiting(url: string, direction: MoveDirection): Promise<void> {
-    await this.#moving(url, async (home, grid, volunteer) => {
-      const [from, to] = direction === 'toGrid' ? [home, grid] : [grid, home];
-      return creditWaiting(await waitingMoves(from, to, volunteer), to);
-    });
+    await this.#moving(url, direction, async (from, to, volunteer) =>
+      creditWaiting(await waitingMoves(from, to, volunteer), to),
+    );
   }
 
   async #moving(
     url: string,
-    act: (home: CreditSide, grid: CreditSide, volunteer: string) => Promise<{ ok: boolean; message: string }>,
-  ): Promise<void> {
+    direction: MoveDirection,
+    act: (from: CreditSide, to: CreditSide, volunteer: string) => Promise<MoveOutcome>,
+  ): Promise<MoveOutcome | null> {
     const grid = this.#grids.get(url);
-    const sides = grid ? await this.#sides(grid) : null;
-    if (!grid || !sides || this.#moves(url).busy) return;
+    // Busy before anything is awaited: a second press meanwhile does nothing.
+    if (!grid || this.#moves(url).busy) return null;
     this.#setMoves(url, { busy: true, message: null, failed: false });
-    let outcome: { ok: boolean; message: string };
+    let outcome: MoveOutcome;
     try {
-      const identity = await this.#identity();
-      outcome = await act(sides.home, sides.grid, identity.publicKey);
+      const sides = await this.#sides(grid);
+      const identity = await this.#o.store.identity();
+      if (!sides || !identity) outcome = { ok: false, message: 'This coordinator’s key, or yours, is not known yet.' };
+      else {
+        const [from, to] = direction === 'toGrid' ? [sides.home, sides.grid] : [sides.grid, sides.home];
+        outcome = await act(from, to, identity.publicKey);
+      }
     } catch (error) {
       outcome = { ok: false, message: (error as Error).message };
     }
-    // Both grids' new receipts, so that the wallets show the move and what waits is counted from them.
-    await Promise.allSettled([this.#o.syncHome(), grid.syncReceipts()]);
     this.#setMoves(url, { busy: false, message: outcome.message, failed: !outcome.ok });
-    await this.#readMoves(url);
+    // Both grids' new receipts, not waited for (a sync may take long on a busy machine): the wallets show the move,
+    // and each page kept counts what waits again.
+    void Promise.allSettled([this.#o.syncHome(), grid.syncReceipts()]);
+    return outcome;
   }
 
   /** The two ends of a move between the home grid and `grid`; null while the home grid's key is unknown. */
@@ -141,28 +170,23 @@ export class Grids {
     };
   }
 
+  #readAllMoves(): void {
+    for (const url of this.#grids.keys()) void this.#readMoves(url);
+  }
+
   /** Counts what waits to be credited, each way, from what both databases keep. */
   async #readMoves(url: string): Promise<void> {
     const grid = this.#grids.get(url);
     const identity = await this.#o.store.identity();
     const sides = grid && identity ? await this.#sides(grid) : null;
-    if (!sides || !identity) return;
+    if (!sides || !identity || !this.#grids.has(url)) return;
     // An export's kept record counts its debit against the credit (negative): what waits is what it moved.
     const sum = (rs: readonly { credit: number }[]) => rs.reduce((total, r) => total - r.credit, 0);
     const [toGrid, toHome] = await Promise.all([
       waitingMoves(sides.home, sides.grid, identity.publicKey),
       waitingMoves(sides.grid, sides.home, identity.publicKey),
     ]);
-    this.#setMoves(url, { waitingToGrid: sum(toGrid), waitingToHome: sum(toHome) });
-  }
-
-  async #readHomeHonours(): Promise<void> {
-    try {
-      const known = await this.#o.publicApi(this.#o.home, fetch).wellKnown();
-      this.#set({ homeHonours: known.honouredLogs ?? null });
-    } catch {
-      // Unknown while the home grid does not answer: the page offers no move until it does.
-    }
+    if (this.#grids.has(url)) this.#setMoves(url, { waitingToGrid: sum(toGrid), waitingToHome: sum(toHome) });
   }
 
   #moves(url: string): GridMoves {
@@ -207,6 +231,8 @@ export class Grids {
   async remove(url: string): Promise<void> {
     const grid = this.#grids.get(url);
     this.#grids.delete(url);
+    const { [url]: _forgotten, ...moves } = this.#view.moves;
+    this.#set({ moves });
     await this.#save(this.#settings().filter((s) => s.url !== url));
     this.#publish();
     // The last other grid gone: the home pipeline has the whole throttle again (rebalancing stops with none).
@@ -257,10 +283,13 @@ export class Grids {
   /** Retires every grid's volunteer bound to another key than `keepKey` (a restored key backup). */
   async retire(keepKey: string): Promise<void> {
     await Promise.all([...this.#grids.values()].map((g) => g.retire(keepKey)));
+    // What waits is the restored key's now.
+    this.#readAllMoves();
   }
 
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
+    this.#unwatchHome();
     await Promise.all([...this.#grids.values()].map((g) => g.close()));
   }
 
@@ -305,6 +334,7 @@ export class Grids {
       identity: () => this.#identity(),
       pauseWhenHidden: () => this.#o.model.view().settings.pauseWhenHidden,
       onChange: () => this.#publish(),
+      onReceipts: () => void this.#readMoves(setting.url),
     });
     this.#grids.set(setting.url, grid);
     this.#publish();

@@ -74,6 +74,8 @@ export interface View {
   readonly coordinatorKey: string | null;
   /** Whether the grid lets volunteers meet (its discovery document says): null until read, or when it does not say. */
   readonly peersOn: boolean | null;
+  /** The other grids' logs the coordinator honours (`honouredLogs` of its well-known): credit moves only between grids that honour each other. */
+  readonly honouredLogs: readonly string[] | null;
   readonly keyChanged: { readonly was: string; readonly now: string } | null;
   readonly projects: readonly ListedProject[];
   readonly identity: { readonly publicKey: string; readonly fingerprint: string; readonly restored: boolean } | null;
@@ -137,6 +139,7 @@ export const INITIAL_VIEW: View = {
   unreachableSince: null,
   coordinatorKey: null,
   peersOn: null,
+  honouredLogs: null,
   keyChanged: null,
   projects: [],
   identity: null,
