@@ -108,6 +108,18 @@ describe('moveCredit', () => {
     expect(b.imports).toEqual([]);
   });
 
+  it('does not try again at once an export left unanswered for the whole timeout: it says so, and how to move again', async () => {
+    const a = side('this coordinator', 'a-key');
+    const b = side('https://b.example', 'b-key');
+    const unanswered = failure('network', 'no answer within 30 s');
+    if (!unanswered.ok) a.answers.exports.push({ ok: false, error: { ...unanswered.error, timedOut: true } });
+    const outcome = await move(a.grid, b.grid, 2);
+    expect(outcome).toMatchObject({ ok: false, unsure: true });
+    expect(outcome.message).toContain('did not answer (no answer within 30 s): it may have moved the credit');
+    expect(a.exports).toHaveLength(1);
+    expect(waits).toEqual([]);
+  });
+
   it('says why when the grid refuses the export, and presents nothing', async () => {
     const a = side('this coordinator', 'a-key');
     const b = side('https://b.example', 'b-key');

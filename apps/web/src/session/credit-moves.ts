@@ -38,7 +38,9 @@ export async function moveCredit(
   const request = { to: to.key, amount, requestId };
   let exported = await volunteer.exportCredit(request);
   for (const wait of EXPORT_RETRY_MS) {
-    if (exported.ok || !exported.error.transient) break;
+    // One that went unanswered for the client's whole timeout is not tried again at once: the volunteer was kept waiting
+    // long enough, and says when to try again (the same request id).
+    if (exported.ok || !exported.error.transient || exported.error.timedOut) break;
     await sleep(wait);
     exported = await volunteer.exportCredit(request);
   }

@@ -55,6 +55,8 @@ export interface ClientFailure {
   readonly status: number;
   /** Whether the same request may succeed later (network failure, 5xx, 429). */
   readonly transient: boolean;
+  /** No answer came within the client's `requestTimeoutMs` (a `network` failure): the request may still have been done. */
+  readonly timedOut?: true;
 }
 
 export type ClientResult<T> =
@@ -67,7 +69,15 @@ export interface ClientOptions {
   readonly identity: VolunteerIdentity;
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
+  /**
+   * How long a request may go unanswered (a blob: until its response begins) before it counts as a transient
+   * `network` failure: a coordinator that takes the connection and never answers would otherwise hold the caller
+   * forever. 30 s by default, far past the coordinator's answers under load (seconds at p99, BENCHMARKS.md).
+   */
+  readonly requestTimeoutMs?: number;
 }
+
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 const isTransient = (status: number) => status === 0 || status === 408 || status === 429 || status >= 500;
 
@@ -80,6 +90,7 @@ export class CoordinatorClient {
   readonly #identity: VolunteerIdentity;
   readonly #fetch: typeof fetch;
   readonly #now: () => number;
+  readonly #timeoutMs: number;
   #token: { value: string; renewAt: number } | null = null;
   #authenticating: Promise<ClientResult<string>> | null = null;
 
@@ -88,6 +99,7 @@ export class CoordinatorClient {
     this.#identity = options.identity;
     this.#fetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.#now = options.now ?? Date.now;
+    this.#timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   }
 
   get volunteer(): string {
@@ -224,11 +236,15 @@ export class CoordinatorClient {
 
   /** A content-addressed blob, checked against its hash before it is returned. */
   async blob(hash: string): Promise<ClientResult<Uint8Array>> {
+    // Only the wait for the response to begin is bounded: a large model's bytes may take long on a slow link.
+    const deadline = new Deadline(this.#timeoutMs);
     let response: Response;
     try {
-      response = await this.#fetch(this.#base + API.blob(hash));
+      response = await this.#fetch(this.#base + API.blob(hash), { signal: deadline.signal });
     } catch (error) {
-      return networkFailure(error);
+      return deadline.failure(error);
+    } finally {
+      deadline.clear();
     }
     if (!response.ok) return { ok: false, error: await failureOf(response) };
     const bytes = new Uint8Array(await response.arrayBuffer());
@@ -267,18 +283,56 @@ export class CoordinatorClient {
     if (init.json !== undefined) headers['content-type'] = 'application/json';
     if (init.accept) headers.accept = init.accept;
     if (token) headers.authorization = `Bearer ${token}`;
-    let response: Response;
+    const deadline = new Deadline(this.#timeoutMs);
     try {
-      response = await this.#fetch(this.#base + path, {
-        method: init.method,
-        headers,
-        ...(init.json !== undefined ? { body: bodyOf(init.json) } : {}),
-      });
-    } catch (error) {
-      return networkFailure(error);
+      let response: Response;
+      try {
+        response = await this.#fetch(this.#base + path, {
+          method: init.method,
+          headers,
+          signal: deadline.signal,
+          ...(init.json !== undefined ? { body: bodyOf(init.json) } : {}),
+        });
+      } catch (error) {
+        return deadline.failure(error);
+      }
+      if (!response.ok) return { ok: false, error: await failureOf(response) };
+      const answer = await (typeof read === 'function' ? read(response, path) : readJson(response, path, read));
+      // A body cut off by the deadline reads as unreadable: say what cut it.
+      return !answer.ok && deadline.expired ? deadline.failure(null) : answer;
+    } finally {
+      deadline.clear();
     }
-    if (!response.ok) return { ok: false, error: await failureOf(response) };
-    return typeof read === 'function' ? read(response, path) : readJson(response, path, read);
+  }
+}
+
+/** Aborts a request left unanswered for `ms`; its failure then says so. */
+class Deadline {
+  readonly #controller = new AbortController();
+  readonly #timer: ReturnType<typeof setTimeout>;
+  readonly #ms: number;
+  expired = false;
+
+  constructor(ms: number) {
+    this.#ms = ms;
+    this.#timer = setTimeout(() => {
+      this.expired = true;
+      this.#controller.abort();
+    }, ms);
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+  }
+
+  failure(error: unknown): { ok: false; error: ClientFailure } {
+    if (!this.expired) return networkFailure(error);
+    const seconds = this.#ms >= 1000 ? `${Math.round(this.#ms / 1000)} s` : `${this.#ms} ms`;
+    return fail({ code: 'network', message: `no answer within ${seconds}`, status: 0, timedOut: true });
   }
 }
 
