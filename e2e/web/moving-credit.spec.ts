@@ -57,7 +57,9 @@ test('the page moves credit between two grids that honour each other, and finish
   );
   expect((await stats(home, key)).spent).toBeCloseTo(earned.spent + 0.5, 9);
   expect((await stats(other, key)).balance).toBeCloseTo(0.5, 9);
-  await expect(grid.getByTestId('grid-receipts')).toHaveText('1');
+  // Counted as moved in, not as a receipt of work there.
+  await expect(grid.getByTestId('grid-moved-in')).toContainText('0.5 moved in');
+  await expect(grid.getByTestId('grid-receipts')).toHaveText('0');
   // Kept by each grid's receipt sync, verified, after the move.
   await expect
     .poll(() => movedEntries(page, 'bricolage'))
@@ -81,6 +83,9 @@ test('the page moves credit between two grids that honour each other, and finish
       { type: 'export', to: other.publicKey, debit: 0.5 },
       { type: 'import', from: other.publicKey, credit: 0.25 },
     ]);
+  // Each side counts what moved apart from work and spending.
+  await expect(page.getByTestId('receipt-count')).toContainText('· 0.25 moved in · 0.5 moved out');
+  await expect(grid.getByTestId('grid-moved-out')).toContainText('0.25 moved out');
 
   // More than may move: refused by the grid, nothing moved, and the page says why.
   await moves.getByLabel('Move credit').fill('5');

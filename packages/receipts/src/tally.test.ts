@@ -110,8 +110,32 @@ describe('the totals that hold', () => {
         stored(await log.append(me, { project: b, credit: 4 }), false),
       ]),
     ].filter((t) => t !== undefined);
-    expect(heldTotals(tallies)).toEqual({ receipts: 3, credit: 3.5, debits: 1, spent: 10, failed: 3 });
-    expect(heldTotals([])).toEqual({ receipts: 0, credit: 0, debits: 0, spent: 0, failed: 0 });
+    const none = { movedIn: 0, movedOut: 0 };
+    expect(heldTotals(tallies)).toEqual({ receipts: 3, credit: 3.5, debits: 1, spent: 10, ...none, failed: 3 });
+    expect(heldTotals([])).toEqual({ receipts: 0, credit: 0, debits: 0, spent: 0, ...none, failed: 0 });
+  });
+
+  it('count credit moved between grids apart, as moved in and moved out: no receipt of work, nothing spent', async () => {
+    const log = await createTestLog();
+    const me = (await generateSigningKeyPair()).publicKeyText;
+    const [b, c] = [(await generateSigningKeyPair()).publicKeyText, (await generateSigningKeyPair()).publicKeyText];
+    const tallies = [
+      tally([stored(await log.append(me, { project: 'prj_aaaaaaaaaaaaaaaa', credit: 2 }))]),
+      tally([
+        stored(await log.append(me, { movedTo: b, debit: 0.5 })),
+        stored(await log.append(me, { movedFrom: b, credit: 0.25 })),
+        stored(await log.append(me, { movedFrom: c, credit: 4 }), false),
+      ]),
+    ].filter((t) => t !== undefined);
+    expect(heldTotals(tallies)).toEqual({
+      receipts: 1,
+      credit: 2,
+      debits: 0,
+      spent: 0,
+      movedIn: 0.25,
+      movedOut: 0.5,
+      failed: 1,
+    });
   });
 
   it('follow a receipt whose later re-check fails, and count it again once it verifies', async () => {
@@ -121,11 +145,35 @@ describe('the totals that hold', () => {
     const later = stored(await log.append(me, { credit: 3 }));
     const debit = stored(await log.append(me, { debit: 8 }));
     const before = tally([kept, later, debit]);
-    expect(heldTotals([before as ProjectTally])).toEqual({ receipts: 2, credit: 5, debits: 1, spent: 8, failed: 0 });
+    expect(heldTotals([before as ProjectTally])).toEqual({
+      receipts: 2,
+      credit: 5,
+      debits: 1,
+      spent: 8,
+      movedIn: 0,
+      movedOut: 0,
+      failed: 0,
+    });
     const failed = rechecked(rechecked(before, later, false), debit, false);
-    expect(heldTotals([failed])).toEqual({ receipts: 1, credit: 2, debits: 0, spent: 0, failed: 2 });
+    expect(heldTotals([failed])).toEqual({
+      receipts: 1,
+      credit: 2,
+      debits: 0,
+      spent: 0,
+      movedIn: 0,
+      movedOut: 0,
+      failed: 2,
+    });
     const passed = rechecked(rechecked(failed, checked(later, false), true), checked(debit, false), true);
-    expect(heldTotals([passed])).toEqual({ receipts: 2, credit: 5, debits: 1, spent: 8, failed: 0 });
+    expect(heldTotals([passed])).toEqual({
+      receipts: 2,
+      credit: 5,
+      debits: 1,
+      spent: 8,
+      movedIn: 0,
+      movedOut: 0,
+      failed: 0,
+    });
   });
 
   it('show no credit below zero when every entry failed, whatever order the sums were kept in', async () => {
@@ -141,6 +189,14 @@ describe('the totals that hold', () => {
       .reverse()
       .reduce<ProjectTally>((t, r) => rechecked(t, r, false), tally(records) as ProjectTally);
     expect(failed.credit - failed.failedCredit).toBeLessThan(0);
-    expect(heldTotals([failed])).toEqual({ receipts: 0, credit: 0, debits: 0, spent: 0, failed: 3 });
+    expect(heldTotals([failed])).toEqual({
+      receipts: 0,
+      credit: 0,
+      debits: 0,
+      spent: 0,
+      movedIn: 0,
+      movedOut: 0,
+      failed: 3,
+    });
   });
 });

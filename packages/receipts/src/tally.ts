@@ -59,15 +59,21 @@ export function tallied(tally: ProjectTally | undefined, receipt: TalliedReceipt
   };
 }
 
+/** The project of credit moved between grids (exports, and the imports of other grids' exports): no work unit's. */
+export const MOVED_PROJECT = '';
+
 /** Totals over every project of the entries whose last verification held, and how many did not. */
 export interface HeldTotals {
   /** Receipts of work that hold, and their credit. */
   readonly receipts: number;
   readonly credit: number;
-  /** Debits that hold, and what they cost. */
+  /** Debits that hold (the key's own jobs paid for), and what they cost. */
   readonly debits: number;
   readonly spent: number;
-  /** Entries, of either kind, whose last verification failed: counted in none of the above. */
+  /** Credit moved in from other grids (imports that hold) and moved out to them (exports): neither work nor spending. */
+  readonly movedIn: number;
+  readonly movedOut: number;
+  /** Entries, of any kind, whose last verification failed: counted in none of the above. */
   readonly failed: number;
 }
 
@@ -80,15 +86,31 @@ export function heldTotals(tallies: readonly ProjectTally[]): HeldTotals {
   let credit = 0;
   let debits = 0;
   let spent = 0;
+  let movedIn = 0;
+  let movedOut = 0;
   let failed = 0;
   for (const t of tallies) {
+    failed += t.failed;
+    if (t.project === MOVED_PROJECT) {
+      movedIn += t.credit - t.failedCredit;
+      movedOut += t.spent - t.failedSpent;
+      continue;
+    }
     receipts += t.receipts - t.failedReceipts;
     credit += t.credit - t.failedCredit;
     debits += t.debits - (t.failed - t.failedReceipts);
     spent += t.spent - t.failedSpent;
-    failed += t.failed;
   }
   // Credit is fractional and its sums are kept by adding and taking away: every entry failed may leave a hair
   // below zero, which is none (and a negative credit is no status the widget may send).
-  return { receipts, credit: Math.max(0, credit), debits, spent: Math.max(0, spent), failed };
+  const atLeast0 = (x: number) => Math.max(0, x);
+  return {
+    receipts,
+    credit: atLeast0(credit),
+    debits,
+    spent: atLeast0(spent),
+    movedIn: atLeast0(movedIn),
+    movedOut: atLeast0(movedOut),
+    failed,
+  };
 }

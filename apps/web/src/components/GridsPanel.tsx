@@ -105,6 +105,8 @@ function GridItem({ grid, session, homeKey, homeHonours, moves }: GridItemProps)
             · {grid.debits} debit{grid.debits === 1 ? '' : 's'}, {amount(grid.spent)} spent
           </span>
         )}
+        {grid.movedIn > 0 && <span data-testid="grid-moved-in"> · {amount(grid.movedIn)} moved in</span>}
+        {grid.movedOut > 0 && <span data-testid="grid-moved-out"> · {amount(grid.movedOut)} moved out</span>}
         ), <span data-testid="grid-validated">{grid.validated ?? 0}</span> validated results
         {grid.failed > 0 && <span className="bad"> · {grid.failed} failed a later check</span>}
         {grid.rejected > 0 && <span className="bad"> · {grid.rejected} refused: did not verify</span>}

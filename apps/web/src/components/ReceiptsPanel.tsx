@@ -1,7 +1,7 @@
 // What this tab has earned: every receipt with its proof status (and every debit, what the key's own jobs cost,
 // shown as spent), totals per project, and the file that takes them elsewhere.
 import type { Project } from '@bricolage/protocol';
-import type { StoredReceipt } from '@bricolage/receipts';
+import type { ProjectTally, StoredReceipt } from '@bricolage/receipts';
 import { memo, useMemo } from 'react';
 import { download, formatCredit, formatTime } from '../format';
 import { RECEIPTS_SHOWN, type Session, type View } from '../session';
@@ -19,12 +19,18 @@ export type ReceiptsView = Pick<
 export const ReceiptsPanel = memo(function ReceiptsPanel({ session, ...view }: ReceiptsView & { session: Session }) {
   const names = useProjectNames(view.projects);
   const rows = view.receipts;
-  const count = view.totals.reduce((sum, t) => sum + t.receipts, 0);
-  const earned = view.totals.reduce((sum, t) => sum + t.credit, 0);
-  const debits = view.totals.reduce((sum, t) => sum + t.debits, 0);
-  const spent = view.totals.reduce((sum, t) => sum + t.spent, 0);
-  const failed = view.totals.reduce((sum, t) => sum + t.failed, 0);
-  const entries = count + debits;
+  // Credit moved between grids (project '') is neither work nor spending: counted apart, as moved in and out.
+  const work = view.totals.filter((t) => t.project !== '');
+  const moved = view.totals.filter((t) => t.project === '');
+  const count = total(work, (t) => t.receipts);
+  const earned = total(work, (t) => t.credit);
+  const debits = total(work, (t) => t.debits);
+  const spent = total(work, (t) => t.spent);
+  const movedIn = total(moved, (t) => t.credit);
+  const movedOut = total(moved, (t) => t.spent);
+  const failed = total(view.totals, (t) => t.failed);
+  const entries = total(view.totals, (t) => t.receipts + t.debits);
+  const anySpent = debits > 0 || movedOut > 0;
   const hidden = entries - rows.length;
 
   const onExport = async () => {
@@ -45,6 +51,8 @@ export const ReceiptsPanel = memo(function ReceiptsPanel({ session, ...view }: R
         <span className="muted" data-testid="receipt-count">
           {count} receipt{count === 1 ? '' : 's'} · {formatCredit(earned)} credits earned
           {debits > 0 ? ` · ${debits} debit${debits === 1 ? '' : 's'}, ${formatCredit(spent)} spent` : ''}
+          {movedIn > 0 ? ` · ${formatCredit(movedIn)} moved in` : ''}
+          {movedOut > 0 ? ` · ${formatCredit(movedOut)} moved out` : ''}
           {failed > 0 ? ` · ${failed} failed verification` : ''}
         </span>
       </div>
@@ -52,7 +60,7 @@ export const ReceiptsPanel = memo(function ReceiptsPanel({ session, ...view }: R
         Each credit is a receipt signed by the coordinator and entered in its public append-only log. They are kept in
         this browser, and you can check them yourself: <strong>Verify all</strong> re-checks every signature and Merkle
         inclusion proof against the coordinator’s published key and its current signed tree head. Debits (what your own
-        jobs cost, in the same log) are listed as spent.
+        jobs cost, in the same log) are listed as spent, and credit moved to or from another grid as moved.
       </p>
       <div className="actions">
         <button
@@ -100,7 +108,7 @@ export const ReceiptsPanel = memo(function ReceiptsPanel({ session, ...view }: R
               <th scope="col" className="num">
                 Earned
               </th>
-              {debits > 0 && (
+              {anySpent && (
                 <th scope="col" className="num">
                   Spent
                 </th>
@@ -113,8 +121,11 @@ export const ReceiptsPanel = memo(function ReceiptsPanel({ session, ...view }: R
                 <th scope="row">{projectName(names, t.project)}</th>
                 <td className="num">{t.receipts}</td>
                 <td className="num">{formatCredit(t.credit)}</td>
-                {debits > 0 && (
-                  <td className="num" title={`${t.debits} debit${t.debits === 1 ? '' : 's'}`}>
+                {anySpent && (
+                  <td
+                    className="num"
+                    title={t.project === '' ? 'moved out' : `${t.debits} debit${t.debits === 1 ? '' : 's'}`}
+                  >
                     {formatCredit(t.spent)}
                   </td>
                 )}
@@ -171,6 +182,9 @@ export const ReceiptsPanel = memo(function ReceiptsPanel({ session, ...view }: R
     </section>
   );
 });
+
+const total = (tallies: readonly ProjectTally[], of: (t: ProjectTally) => number): number =>
+  tallies.reduce((sum, t) => sum + of(t), 0);
 
 /** A project's name; entries of no project ('') are credit moved between grids (exports and their imports). */
 const projectName = (names: ReadonlyMap<string, string>, project: string): string =>

@@ -44,7 +44,7 @@ vi.mock('@bricolage/runtime', () => ({
   },
 }));
 
-const NOTHING_HELD: HeldTotals = { receipts: 0, credit: 0, debits: 0, spent: 0, failed: 0 };
+const NOTHING_HELD: HeldTotals = { receipts: 0, credit: 0, debits: 0, spent: 0, movedIn: 0, movedOut: 0, failed: 0 };
 
 describe('gridOrigin', () => {
   it('keeps the origin of an http(s) address, whatever follows it', () => {

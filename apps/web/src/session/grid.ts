@@ -31,6 +31,9 @@ export interface GridView {
   /** Debits (this key's own jobs there, paid for) kept that verify, and what they cost: shown apart, as spent. */
   readonly debits: number;
   readonly spent: number;
+  /** Credit moved in from the home grid (imports that verify) and moved out to it (exports): no work, nothing spent. */
+  readonly movedIn: number;
+  readonly movedOut: number;
   /** Entries kept whose later re-check failed: counted in none of the above. */
   readonly failed: number;
   /** Receipts it sent that did not verify (not kept). */
@@ -126,6 +129,8 @@ export class Grid {
       credit: 0,
       debits: 0,
       spent: 0,
+      movedIn: 0,
+      movedOut: 0,
       failed: 0,
       rejected: 0,
       validated: null,
@@ -368,8 +373,8 @@ export class Grid {
     if (!store || store.closed) return;
     // Through the store, not `heldTotals` imported here: a value import from the receipts package into this chunk
     // split the page's shared chunk in two, and the page loaded 345 B (gzip) more.
-    const { receipts, credit, debits, spent, failed } = await store.heldTotals();
-    this.#set({ receipts, credit, debits, spent, failed });
+    const { receipts, credit, debits, spent, movedIn, movedOut, failed } = await store.heldTotals();
+    this.#set({ receipts, credit, debits, spent, movedIn, movedOut, failed });
     this.#o.onReceipts?.();
   }
 

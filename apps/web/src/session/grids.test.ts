@@ -20,7 +20,7 @@ function grids(homeVolunteer: object = {}): { grids: Grids; model: ViewModel } {
     closed: false,
     saveSettings: async () => undefined,
     totals: async () => [],
-    heldTotals: async () => ({ receipts: 0, credit: 0, debits: 0, spent: 0, failed: 0 }),
+    heldTotals: async () => ({ receipts: 0, credit: 0, debits: 0, spent: 0, movedIn: 0, movedOut: 0, failed: 0 }),
     close: () => undefined,
     identity: async () => ({ publicKey: 'volunteer-key' }),
     receiptsOfProject: async () => [],
