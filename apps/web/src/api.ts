@@ -19,9 +19,19 @@ export interface PublicApi extends LogSource {
   health(): Promise<boolean>;
 }
 
+/** How long a read may go unanswered: a coordinator that takes the connection and never answers is down to the page. */
+const READ_TIMEOUT_MS = 30_000;
+
+/**
+ * The public reads, as the coordinator answers them: the page's own coordinator served this page's code, so its
+ * answers are taken as they come; another grid's go through `checkedApi` (session/checked-api.ts) first.
+ */
 export function publicApi(base: string, fetcher: typeof fetch): PublicApi {
   const get = async (path: string): Promise<unknown> => {
-    const response = await fetcher(base + path, { headers: { accept: 'application/json' } });
+    const response = await fetcher(base + path, {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(READ_TIMEOUT_MS),
+    });
     if (!response.ok) {
       const text = await response.text();
       let message = text.slice(0, 200) || `HTTP ${response.status}`;

@@ -1,10 +1,10 @@
-import type { ListedProject } from '@bricolage/protocol';
 import 'fake-indexeddb/auto';
 import { DEFAULT_SETTINGS, type HeldTotals, type StoredIdentity, VolunteerStore } from '@bricolage/receipts';
 import { createTestLog } from '@bricolage/receipts/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PublicApi } from '../api';
 import { Grid, gridDatabase, gridOrigin } from './grid';
+import { listedProject, wellKnownOf } from './testing';
 
 // A computing grid's volunteer without a worker: it asks the grid for its counters through the grid's fetch (as the
 // real one asks for leases and counters), and holds no receipts. The options it was made with and the listeners
@@ -153,12 +153,12 @@ describe('Grid', () => {
       if (!up) throw new TypeError('Failed to fetch');
       return new Response('{}');
     });
-    const project = { id: 'p1', name: 'One' } as unknown as ListedProject;
+    const project = listedProject('prj_aaaaaaaaaaaaaaaa', 'One');
     const grid = new Grid({
       deps: {
         publicApi: (base, fetcher) =>
           ({
-            wellKnown: () => fetcher(`${base}/.well-known`).then(() => ({ publicKey: 'k' })),
+            wellKnown: () => fetcher(`${base}/.well-known`).then(() => wellKnownOf('k')),
             projects: () => fetcher(`${base}/projects`).then(() => [project]),
           }) as unknown as PublicApi,
         openStore: async () =>

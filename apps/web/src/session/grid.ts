@@ -5,6 +5,7 @@ import type { ListedProject } from '@bricolage/protocol';
 import type { GridSetting, StoredIdentity, VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer, VolunteerState } from '@bricolage/runtime';
 import type { PublicApi } from '../api';
+import { checkedApi } from './checked-api';
 import { fetchNewReceipts } from './receipt-pages';
 
 /** How often a grid is asked for news: receipts and counters while computing, its health otherwise. */
@@ -113,7 +114,7 @@ export class Grid {
   constructor(options: GridOptions) {
     this.#o = options;
     this.#setting = options.setting;
-    this.api = options.deps.publicApi(options.setting.url, this.#fetch);
+    this.api = checkedApi(options.deps.publicApi(options.setting.url, this.#fetch));
     const { url, key, share, servedProjects } = options.setting;
     this.#view = {
       url,

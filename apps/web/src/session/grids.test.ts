@@ -3,10 +3,11 @@ import type { Volunteer } from '@bricolage/runtime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PublicApi } from '../api';
 import { Grids } from './grids';
+import { wellKnownOf } from './testing';
 import { ViewModel } from './view';
 
 /** Coordinators by origin, each publishing its key; the page came from http://localhost:8851. */
-const KEYS: Record<string, string> = {
+const KEYS: Record<string, string | undefined> = {
   'http://localhost:8851': 'home-key',
   'http://127.0.0.1:8851': 'home-key',
   'https://b.example': 'b-key',
@@ -35,7 +36,8 @@ function grids(homeVolunteer: object = {}): { grids: Grids; model: ViewModel } {
     onBattery: () => false,
     publicApi: (base) =>
       ({
-        wellKnown: async () => ({ publicKey: KEYS[base] }),
+        // An origin that is no coordinator answers some other JSON.
+        wellKnown: async () => (KEYS[base] ? wellKnownOf(KEYS[base]) : { hello: 'world' }),
         projects: async () => [],
       }) as unknown as PublicApi,
     openStore: async () => store,
@@ -48,6 +50,16 @@ describe('Grids.add', () => {
   afterEach(async () => {
     await opened?.close();
     opened = null;
+  });
+
+  it("refuses an address whose answers are not a coordinator's, and says why", async () => {
+    const { grids: g, model } = grids();
+    opened = g;
+    expect(await g.add('https://not-a-grid.example')).toBe(false);
+    expect(g.view().error).toMatch(
+      /^https:\/\/not-a-grid\.example did not answer as a coordinator: its answer to \/\.well-known\/bricolage\.json is not what the protocol says/,
+    );
+    expect(model.view().settings.grids).toEqual([]);
   });
 
   it("refuses the page's own coordinator under another host name, by its key", async () => {

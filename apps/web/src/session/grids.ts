@@ -3,6 +3,7 @@
 // between them all by their resource shares (`dutyShares`). Nothing computes for any of them before Start.
 import type { GridSetting, StoredIdentity, VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer } from '@bricolage/runtime';
+import { checkedApi } from './checked-api';
 import { type CreditSide, creditWaiting, type MoveOutcome, moveCredit, waitingMoves } from './credit-moves';
 import { Grid, type GridDeps, type GridView, gridOrigin, hasWork } from './grid';
 import { dutyShares } from './shares';
@@ -205,9 +206,8 @@ export class Grids {
     if (this.#grids.has(url)) return this.#refuse('That grid is already here.');
     this.#set({ adding: true, error: null });
     try {
-      const known = await this.#o.publicApi(url, fetch).wellKnown();
-      if (typeof known.publicKey !== 'string' || known.publicKey === '')
-        return this.#refuse(`${url} publishes no key.`);
+      const known = await checkedApi(this.#o.publicApi(url, fetch)).wellKnown();
+      if (known.publicKey === '') return this.#refuse(`${url} publishes no key.`);
       // The same coordinator under another name (127.0.0.1 for localhost, a second domain): a second pipeline
       // would lease from it with the same key, and the same credit would show twice.
       const { coordinatorKey, settings } = this.#o.model.view();
