@@ -329,5 +329,5 @@ test('counts the tallies of a database written by schema version 5 again, the fa
       failedSpent: 50,
     },
   ]);
-  expect(seen.held).toEqual({ receipts: 1, credit: 2, debits: 1, spent: 20, failed: 2 });
+  expect(seen.held).toEqual({ receipts: 1, credit: 2, debits: 1, spent: 20, movedIn: 0, movedOut: 0, failed: 2 });
 });

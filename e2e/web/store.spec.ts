@@ -252,7 +252,15 @@ test('keeps per-project tallies with the receipts: added once, failed checks cou
     failedSpent: 0,
   });
   // What still verifies, over both projects: the failed receipt and its credit counted in neither.
-  expect(seen.heldAfterFail).toEqual({ receipts: 2, credit: 5, debits: 0, spent: 0, failed: 1 });
+  expect(seen.heldAfterFail).toEqual({
+    receipts: 2,
+    credit: 5,
+    debits: 0,
+    spent: 0,
+    movedIn: 0,
+    movedOut: 0,
+    failed: 1,
+  });
   expect(seen.afterPass[0]).toEqual({
     project: 'prj_aaaaaaaaaaaaaaaa',
     receipts: 2,
