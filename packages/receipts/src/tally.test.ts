@@ -16,6 +16,9 @@ const stored = (proven: ProvenReceipt, ok = true): StoredReceipt =>
 const tally = (records: StoredReceipt[]): ProjectTally | undefined =>
   records.reduce<ProjectTally | undefined>((t, r) => tallied(t, r, 1), undefined);
 
+/** `heldTotals`' moved figures for entries of work alone. */
+const NONE_MOVED = { movedIn: 0, movedOut: 0 };
+
 /** `record` with its last check's outcome `ok`. */
 const checked = (record: StoredReceipt, ok: boolean): StoredReceipt => ({ ...record, check: { ...record.check, ok } });
 
@@ -110,9 +113,8 @@ describe('the totals that hold', () => {
         stored(await log.append(me, { project: b, credit: 4 }), false),
       ]),
     ].filter((t) => t !== undefined);
-    const none = { movedIn: 0, movedOut: 0 };
-    expect(heldTotals(tallies)).toEqual({ receipts: 3, credit: 3.5, debits: 1, spent: 10, ...none, failed: 3 });
-    expect(heldTotals([])).toEqual({ receipts: 0, credit: 0, debits: 0, spent: 0, ...none, failed: 0 });
+    expect(heldTotals(tallies)).toEqual({ receipts: 3, credit: 3.5, debits: 1, spent: 10, ...NONE_MOVED, failed: 3 });
+    expect(heldTotals([])).toEqual({ receipts: 0, credit: 0, debits: 0, spent: 0, ...NONE_MOVED, failed: 0 });
   });
 
   it('count credit moved between grids apart, as moved in and moved out: no receipt of work, nothing spent', async () => {
@@ -150,30 +152,13 @@ describe('the totals that hold', () => {
       credit: 5,
       debits: 1,
       spent: 8,
-      movedIn: 0,
-      movedOut: 0,
+      ...NONE_MOVED,
       failed: 0,
     });
     const failed = rechecked(rechecked(before, later, false), debit, false);
-    expect(heldTotals([failed])).toEqual({
-      receipts: 1,
-      credit: 2,
-      debits: 0,
-      spent: 0,
-      movedIn: 0,
-      movedOut: 0,
-      failed: 2,
-    });
+    expect(heldTotals([failed])).toEqual({ receipts: 1, credit: 2, debits: 0, spent: 0, ...NONE_MOVED, failed: 2 });
     const passed = rechecked(rechecked(failed, checked(later, false), true), checked(debit, false), true);
-    expect(heldTotals([passed])).toEqual({
-      receipts: 2,
-      credit: 5,
-      debits: 1,
-      spent: 8,
-      movedIn: 0,
-      movedOut: 0,
-      failed: 0,
-    });
+    expect(heldTotals([passed])).toEqual({ receipts: 2, credit: 5, debits: 1, spent: 8, ...NONE_MOVED, failed: 0 });
   });
 
   it('show no credit below zero when every entry failed, whatever order the sums were kept in', async () => {
@@ -189,14 +174,6 @@ describe('the totals that hold', () => {
       .reverse()
       .reduce<ProjectTally>((t, r) => rechecked(t, r, false), tally(records) as ProjectTally);
     expect(failed.credit - failed.failedCredit).toBeLessThan(0);
-    expect(heldTotals([failed])).toEqual({
-      receipts: 0,
-      credit: 0,
-      debits: 0,
-      spent: 0,
-      movedIn: 0,
-      movedOut: 0,
-      failed: 3,
-    });
+    expect(heldTotals([failed])).toEqual({ receipts: 0, credit: 0, debits: 0, spent: 0, ...NONE_MOVED, failed: 3 });
   });
 });

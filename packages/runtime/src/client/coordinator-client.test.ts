@@ -11,7 +11,7 @@ import {
   verify,
   writeLeaseFrame,
 } from '@bricolage/protocol';
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CoordinatorClient, renewAt, type VolunteerIdentity } from './coordinator-client';
@@ -46,6 +46,19 @@ function fakeCoordinator(handlers: Record<string, (call: Call, n: number) => Res
     return handler(call, n);
   }) as typeof globalThis.fetch;
   return { fetch, calls };
+}
+
+/** Runs `test` with a client (a 300 ms timeout) of a real HTTP server on loopback answering with `handler`. */
+async function onLoopback(handler: RequestListener, test: (client: CoordinatorClient) => Promise<void>): Promise<void> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    await test(new CoordinatorClient({ coordinator: `http://127.0.0.1:${port}`, identity, requestTimeoutMs: 300 }));
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
 }
 
 let identity: VolunteerIdentity;
@@ -155,57 +168,41 @@ describe('coordinator client', () => {
 
   it('gives up on a coordinator that takes the request and never answers, as a transient failure that says so', async () => {
     // A real server on loopback that reads requests and answers none of them.
-    const silent = createServer(() => undefined);
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    try {
-      const { port } = silent.address() as AddressInfo;
-      const client = new CoordinatorClient({
-        coordinator: `http://127.0.0.1:${port}`,
-        identity,
-        requestTimeoutMs: 300,
-      });
-      const started = performance.now();
-      const blob = await client.blob('0'.repeat(64));
-      const lease = await client.lease({ capabilities, max: 1 });
-      expect(performance.now() - started).toBeLessThan(5_000);
-      for (const answer of [blob, lease])
-        expect(answer).toMatchObject({
-          ok: false,
-          error: { code: 'network', status: 0, transient: true, timedOut: true, message: 'no answer within 300 ms' },
-        });
-    } finally {
-      silent.closeAllConnections();
-      await new Promise((resolve) => silent.close(resolve));
-    }
+    await onLoopback(
+      () => undefined,
+      async (client) => {
+        const started = performance.now();
+        const blob = await client.blob('0'.repeat(64));
+        const lease = await client.lease({ capabilities, max: 1 });
+        expect(performance.now() - started).toBeLessThan(5_000);
+        for (const answer of [blob, lease])
+          expect(answer).toMatchObject({
+            ok: false,
+            error: { code: 'network', status: 0, transient: true, timedOut: true, message: 'no answer within 300 ms' },
+          });
+      },
+    );
   });
 
   it('gives up on an answer whose body stops coming, and a blob only on one that never starts', async () => {
     const bytes = new TextEncoder().encode('a model too large to come at once');
     const hash = await sha256Hex(bytes);
-    const stalled = createServer((req, res) => {
-      res.writeHead(200, {
-        'content-type': req.url?.startsWith('/v1/blobs/') ? 'application/octet-stream' : 'application/json',
-      });
-      res.flushHeaders();
-      // A blob's bytes come, slowly (past the timeout); any other answer's body stops and never ends.
-      if (req.url === API.blob(hash)) setTimeout(() => res.end(bytes), 600);
-      else res.write('{"projects": [');
-    });
-    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
-    try {
-      const { port } = stalled.address() as AddressInfo;
-      const client = new CoordinatorClient({
-        coordinator: `http://127.0.0.1:${port}`,
-        identity,
-        requestTimeoutMs: 300,
-      });
-      expect(await client.projects()).toMatchObject({ ok: false, error: { code: 'network', timedOut: true } });
-      const blob = await client.blob(hash);
-      expect(blob.ok && toBase64(blob.value)).toBe(toBase64(bytes));
-    } finally {
-      stalled.closeAllConnections();
-      await new Promise((resolve) => stalled.close(resolve));
-    }
+    await onLoopback(
+      (req, res) => {
+        res.writeHead(200, {
+          'content-type': req.url?.startsWith('/v1/blobs/') ? 'application/octet-stream' : 'application/json',
+        });
+        res.flushHeaders();
+        // A blob's bytes come, slowly (past the timeout); any other answer's body stops and never ends.
+        if (req.url === API.blob(hash)) setTimeout(() => res.end(bytes), 600);
+        else res.write('{"projects": [');
+      },
+      async (client) => {
+        expect(await client.projects()).toMatchObject({ ok: false, error: { code: 'network', timedOut: true } });
+        const blob = await client.blob(hash);
+        expect(blob.ok && toBase64(blob.value)).toBe(toBase64(bytes));
+      },
+    );
   });
 
   it('returns a blob only when it hashes to its name', async () => {
