@@ -109,6 +109,44 @@ describe('ReceiptSync', () => {
     expect(calls).toEqual(['receipts after 41', 'stats']);
   });
 
+  it('a sync asked for while one is under way runs again after it, from what that one kept', async () => {
+    vi.useFakeTimers();
+    try {
+      const calls: string[] = [];
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let first = true;
+      const volunteer = fakeVolunteer(calls, {
+        receipts: () => ({ ok: true, value: { receipts: [], next: null } }),
+        stats: () => ({ ok: false, error: { code: 'unavailable', message: 'down' } }),
+      });
+      const slow = {
+        ...volunteer,
+        receipts: async (after: number) => {
+          if (first) {
+            first = false;
+            await held;
+          }
+          return volunteer.receipts(after);
+        },
+      } as unknown as Volunteer;
+      const sync = syncFor(signedInModel(), fakeStore(41), async () => slow);
+      const under = sync.sync();
+      await vi.advanceTimersByTimeAsync(0);
+      // The results a Stop delivered: a sync is asked for while the one above waits on its answer.
+      sync.schedule(0);
+      await vi.advanceTimersByTimeAsync(0);
+      release();
+      await under;
+      await vi.advanceTimersByTimeAsync(10);
+      expect(calls.filter((c) => c.startsWith('receipts'))).toEqual(['receipts after 41', 'receipts after 41']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('shows the counters while a sync is still verifying new receipts, and reads them again once they are stored', async () => {
     const model = signedInModel();
     let valid = 10;

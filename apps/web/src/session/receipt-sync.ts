@@ -120,7 +120,9 @@ export class ReceiptSync {
     this.#syncSoon = setTimeout(() => {
       this.#syncSoon = null;
       this.counters().catch((error: Error) => console.warn('reading the counters failed', error));
-      this.sync().catch((error: Error) => console.warn('receipt sync failed', error));
+      // From now: a sync under way may have asked before the receipts this one is for were logged (the results a
+      // Stop delivered, after which no periodic sync follows), so it would not find them.
+      this.syncFromNow().catch((error: Error) => console.warn('receipt sync failed', error));
     }, delayMs);
   };
 
