@@ -31,6 +31,7 @@ import {
   sign,
 } from '@bricolage/protocol';
 import type { OrtWasmFiles, PeerRoom } from '@bricolage/protocol/peer';
+import { Watchdog } from './watchdog';
 
 /** The part of a zod schema the client uses (zod itself stays a dependency of the protocol package). */
 interface Schema<T> {
@@ -70,14 +71,24 @@ export interface ClientOptions {
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
   /**
-   * How long a request may go unanswered (a blob: until its response begins) before it counts as a transient
-   * `network` failure: a coordinator that takes the connection and never answers would otherwise hold the caller
-   * forever. 30 s by default, far past the coordinator's answers under load (seconds at p99, BENCHMARKS.md).
+   * How long a request may wait with nothing coming before it counts as a transient `network` failure that says
+   * so (`timedOut`): a coordinator that takes the connection and never answers, or stops mid-answer, would
+   * otherwise hold the caller forever. Only waiting is bounded, never a transfer that is moving: the wait for an
+   * answer to begin is this plus the time the request's body takes at `SLOWEST_UPLINK_BYTES_PER_S`, and an answer's
+   * body may take as long as it likes while its bytes keep coming, each within this of the last. 30 s by default,
+   * far past the coordinator's answers under load (seconds at p99, BENCHMARKS.md).
    */
   readonly requestTimeoutMs?: number;
 }
 
 export const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * The slowest uplink a request's body is given time for (16 KiB/s, 128 kbit/s: a poor mobile link): fetch() cannot
+ * tell how much of a body has gone, so a 4 MB submit is waited on for 30 s + 256 s before it counts as unanswered.
+ * A submit that still times out is sent again in smaller batches (Submitter).
+ */
+export const SLOWEST_UPLINK_BYTES_PER_S = 16 * 1024;
 
 const isTransient = (status: number) => status === 0 || status === 408 || status === 429 || status >= 500;
 
@@ -236,18 +247,17 @@ export class CoordinatorClient {
 
   /** A content-addressed blob, checked against its hash before it is returned. */
   async blob(hash: string): Promise<ClientResult<Uint8Array>> {
-    // Only the wait for the response to begin is bounded: a large model's bytes may take long on a slow link.
-    const deadline = new Deadline(this.#timeoutMs);
-    let response: Response;
+    const watchdog = new Watchdog(this.#timeoutMs, 0);
+    let bytes: Uint8Array;
     try {
-      response = await this.#fetch(this.#base + API.blob(hash), { signal: deadline.signal });
+      const response = watchdog.watch(await this.#fetch(this.#base + API.blob(hash), { signal: watchdog.signal }));
+      if (!response.ok) return { ok: false, error: await failureOf(response) };
+      bytes = new Uint8Array(await response.arrayBuffer());
     } catch (error) {
-      return deadline.failure(error);
+      return cut(watchdog, error);
     } finally {
-      deadline.clear();
+      watchdog.clear();
     }
-    if (!response.ok) return { ok: false, error: await failureOf(response) };
-    const bytes = new Uint8Array(await response.arrayBuffer());
     if ((await sha256Hex(bytes)) !== hash)
       return fail({ code: 'hash_mismatch', message: `blob ${hash} does not hash to its name`, status: 200 });
     return ok(bytes);
@@ -283,56 +293,29 @@ export class CoordinatorClient {
     if (init.json !== undefined) headers['content-type'] = 'application/json';
     if (init.accept) headers.accept = init.accept;
     if (token) headers.authorization = `Bearer ${token}`;
-    const deadline = new Deadline(this.#timeoutMs);
+    const body = init.json !== undefined ? JSON.stringify(init.json) : undefined;
+    const watchdog = new Watchdog(this.#timeoutMs, ((body?.length ?? 0) / SLOWEST_UPLINK_BYTES_PER_S) * 1000);
     try {
       let response: Response;
       try {
-        response = await this.#fetch(this.#base + path, {
-          method: init.method,
-          headers,
-          signal: deadline.signal,
-          ...(init.json !== undefined ? { body: bodyOf(init.json) } : {}),
-        });
+        response = watchdog.watch(
+          await this.#fetch(this.#base + path, {
+            method: init.method,
+            headers,
+            signal: watchdog.signal,
+            ...(body !== undefined ? { body: bodyOf(body) } : {}),
+          }),
+        );
       } catch (error) {
-        return deadline.failure(error);
+        return cut(watchdog, error);
       }
       if (!response.ok) return { ok: false, error: await failureOf(response) };
       const answer = await (typeof read === 'function' ? read(response, path) : readJson(response, path, read));
-      // A body cut off by the deadline reads as unreadable: say what cut it.
-      return !answer.ok && deadline.expired ? deadline.failure(null) : answer;
+      // A body cut off by the watchdog reads as unreadable: say what cut it.
+      return !answer.ok && watchdog.why ? cut(watchdog, null) : answer;
     } finally {
-      deadline.clear();
+      watchdog.clear();
     }
-  }
-}
-
-/** Aborts a request left unanswered for `ms`; its failure then says so. */
-class Deadline {
-  readonly #controller = new AbortController();
-  readonly #timer: ReturnType<typeof setTimeout>;
-  readonly #ms: number;
-  expired = false;
-
-  constructor(ms: number) {
-    this.#ms = ms;
-    this.#timer = setTimeout(() => {
-      this.expired = true;
-      this.#controller.abort();
-    }, ms);
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
-
-  clear(): void {
-    clearTimeout(this.#timer);
-  }
-
-  failure(error: unknown): { ok: false; error: ClientFailure } {
-    if (!this.expired) return networkFailure(error);
-    const seconds = this.#ms >= 1000 ? `${Math.round(this.#ms / 1000)} s` : `${this.#ms} ms`;
-    return fail({ code: 'network', message: `no answer within ${seconds}`, status: 0, timedOut: true });
   }
 }
 
@@ -391,13 +374,18 @@ export const leaveBudget = (): LeaveBudget => ({ bytes: 60 * 1024 });
  * 30-60 ms to make; the worker waits on the main thread for its next units meanwhile.
  */
 const BLOB_FROM_CHARS = 64 * 1024;
-function bodyOf(json: unknown): string | Blob {
-  const text = JSON.stringify(json);
+function bodyOf(text: string): string | Blob {
   return text.length < BLOB_FROM_CHARS ? text : new Blob([text], { type: 'application/json' });
 }
 
 function fail(error: Omit<ClientFailure, 'transient'> & { transient?: boolean }): { ok: false; error: ClientFailure } {
   return { ok: false, error: { ...error, transient: error.transient ?? isTransient(error.status) } };
+}
+
+/** A request the watchdog cut says why; any other that failed to reach or be read says what broke. */
+function cut(watchdog: Watchdog, error: unknown): { ok: false; error: ClientFailure } {
+  const why = watchdog.why;
+  return why ? fail({ code: 'network', message: why, status: 0, timedOut: true }) : networkFailure(error);
 }
 
 function networkFailure(error: unknown): { ok: false; error: ClientFailure } {

@@ -123,6 +123,33 @@ describe('the submitter', () => {
     expect(await outbox.size()).toBe(0);
   });
 
+  it('sends a batch that timed out again in halves, and lets batches grow back as they go', async () => {
+    // A link on which a request of more than two results times out (CoordinatorClient gives up waiting).
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 8);
+    const sizes: number[] = [];
+    const timedOut: ClientResult<never> = {
+      ok: false,
+      error: { code: 'network', message: 'no answer within 30 s', status: 0, transient: true, timedOut: true },
+    };
+    const submitter = new Submitter({
+      outbox,
+      events: recorder().events,
+      backoff: { baseMs: 1, maxMs: 2, factor: 2 },
+      transport: {
+        async submit(results) {
+          sizes.push(results.length);
+          return results.length > 2 ? timedOut : { ok: true, value: { accepted: results.length, repeated: 0 } };
+        },
+      },
+    });
+    await submitter.kick();
+    // 8 time out, 4 too, 2 go; after each success twice as many are tried (4, which time out, then 2 that go)
+    // until the last 2 go.
+    expect(sizes).toEqual([8, 4, 2, 4, 2, 4, 2, 2]);
+    expect(await outbox.size()).toBe(0);
+  });
+
   it('drops the rejected item, records why, and resubmits the rest of the batch', async () => {
     const outbox = new MemoryOutbox();
     await fill(outbox, 4);

@@ -88,12 +88,14 @@ export class Submitter {
 
   async #drain(): Promise<void> {
     let failures = 0;
+    const mostBytes = this.#o.batchBytes ?? DEFAULT_BATCH_BYTES;
+    // A batch that timed out goes again in halves, and batches grow back as they go: on an uplink too slow for
+    // the time the client gives a body (CoordinatorClient's SLOWEST_UPLINK_BYTES_PER_S), the same batch would
+    // time out for ever.
+    let bytes = mostBytes;
     while (!this.#closed) {
       this.#again = false;
-      const batch = withinBytes(
-        await this.#o.outbox.peek(this.#o.batchSize ?? DEFAULT_BATCH_SIZE),
-        this.#o.batchBytes ?? DEFAULT_BATCH_BYTES,
-      );
+      const batch = withinBytes(await this.#o.outbox.peek(this.#o.batchSize ?? DEFAULT_BATCH_SIZE), bytes);
       if (batch.length === 0) {
         if (this.#again) continue;
         return;
@@ -104,6 +106,7 @@ export class Submitter {
       if (suspects.length > 0 && (await this.#judge(suspects)) && outcome === 'done')
         outcome = (suspects[0] as Suspects[number]).reason;
       if (outcome !== 'done') {
+        if (outcome.timedOut && batch.length > 1) bytes = Math.floor(bytesOf(batch) / 2);
         const delay = backoffDelay(failures++, this.#o.backoff ?? DEFAULT_BACKOFF, this.#o.random);
         this.#o.events.retrying(outcome, delay);
         await new Promise<void>((resolve) => {
@@ -114,7 +117,10 @@ export class Submitter {
           };
         });
         this.#wake = null;
-      } else failures = 0;
+      } else {
+        failures = 0;
+        bytes = Math.min(mostBytes, bytes * 2);
+      }
     }
   }
 
@@ -208,6 +214,8 @@ export class Submitter {
 /** What an entry adds to a request's body, near enough: its output's base64, or its error message, and the rest. */
 const sizeOf = (e: OutboxEntry): number =>
   (e.result.kind === 'ok' ? e.result.output.length : e.result.message.length) + 200;
+
+const bytesOf = (entries: readonly OutboxEntry[]): number => entries.reduce((total, e) => total + sizeOf(e), 0);
 
 /** The first entries that fit in `bytes`; the first entry always, however large (it must go some time). */
 export function withinBytes(entries: OutboxEntry[], bytes: number): OutboxEntry[] {
