@@ -3,7 +3,8 @@
 import { keyFingerprint } from '@bricolage/protocol';
 import { type FormEvent, useState, useSyncExternalStore } from 'react';
 import type { GridView } from '../session/grid';
-import { type GridMoves, type Grids, HOME, type MoveDirection } from '../session/grids';
+import type { GridMoves, MoveDirection } from '../session/grid-moves';
+import { type Grids, HOME } from '../session/grids';
 import { whileBusy } from './busy';
 
 interface GridsPanelProps {

@@ -82,6 +82,8 @@ describe('moveCredit', () => {
       ok: true,
       credited: true,
       message: 'Moved 2.5 credit from this coordinator to https://b.example.',
+      exported: 7,
+      creditedExports: [7],
     });
     expect(a.exports).toEqual([{ to: 'b-key', amount: 2.5, requestId: ID }]);
     expect(b.imports).toEqual([[answer.value.receipt]]);
@@ -163,6 +165,12 @@ describe('waitingMoves', () => {
     const b = side('https://b.example', 'b-key', [record(imported(9, 'a-key', 1)), record(imported(10, 'c-key', 2))]);
     expect((await waitingMoves(a.grid, b.grid, ME)).map((r) => r.index)).toEqual([2]);
   });
+
+  it('leaves out the exports the other grid was seen crediting, its receipts of them not read yet', async () => {
+    const a = side('this coordinator', 'a-key', [record(exported(1, 'b-key')), record(exported(2, 'b-key'))]);
+    const b = side('https://b.example', 'b-key');
+    expect((await waitingMoves(a.grid, b.grid, ME, new Set([1]))).map((r) => r.index)).toEqual([2]);
+  });
 });
 
 describe('creditWaiting', () => {
@@ -184,6 +192,8 @@ describe('creditWaiting', () => {
     expect(outcome).toEqual({
       ok: false,
       message: 'https://b.example has not credited what waits: Failed to fetch',
+      // The first had been credited before (its 409): it no longer waits.
+      creditedExports: [1],
     });
     expect(b.imports).toHaveLength(2);
     expect(b.imports.every((r) => r.length === 1)).toBe(true);

@@ -18,10 +18,23 @@ export interface CreditSide {
   readonly volunteer: () => Promise<Pick<Volunteer, 'exportCredit' | 'importCredit'>>;
 }
 
-export type MoveOutcome =
-  | { readonly ok: true; readonly credited: boolean; readonly message: string }
+export type MoveOutcome = (
+  | {
+      readonly ok: true;
+      readonly credited: boolean;
+      readonly message: string;
+      /** The export's index in the sending grid's log, when this move made (or found) one. */
+      readonly exported?: number;
+    }
   /** `unsure`: the sending grid never answered; the same request (its id) may be sent again, moving at most once. */
-  | { readonly ok: false; readonly message: string; readonly unsure?: boolean };
+  | { readonly ok: false; readonly message: string; readonly unsure?: boolean }
+) & {
+  /**
+   * The exports (their indices in the sending grid's log) the receiving grid credited, or had credited: what
+   * waits no longer counts them, though that grid's receipts of it may not have been read yet.
+   */
+  readonly creditedExports?: readonly number[];
+};
 
 /** Waits before the second and third try of an export whose answer did not arrive (or a 5xx): the same request id each time. */
 const EXPORT_RETRY_MS = [1_000, 3_000];
@@ -52,32 +65,46 @@ export async function moveCredit(
           message: `${from.name} did not answer (${exported.error.message}): it may have moved the credit. Move again with the same amount and way: the same request is sent, so it moves at most once.`,
         }
       : { ok: false, message: `${from.name} did not move it: ${exported.error.message}` };
+  const index = exported.value.receipt.receipt.body.index;
   const credited = await present(to, exported.value.receipt);
   const moved = `Moved ${amount} credit from ${from.name} to ${to.name}`;
   return credited.ok
-    ? { ok: true, credited: true, message: `${moved}.` }
+    ? { ok: true, credited: true, message: `${moved}.`, exported: index, creditedExports: [index] }
     : {
         ok: true,
         credited: false,
+        exported: index,
         message: `${moved}, but ${to.name} has not credited it yet (${credited.message}): it waits, to be presented again.`,
       };
 }
 
-/** The exports kept in `from`'s database that are addressed to `to` and that `to`'s database holds no import of. */
-export async function waitingMoves(from: CreditSide, to: CreditSide, volunteer: string): Promise<StoredReceipt[]> {
-  // Credit moved between grids is kept under project '' (no work unit): both lists are short.
-  const [sent, received] = await Promise.all([from.store.receiptsOfProject(''), to.store.receiptsOfProject('')]);
-  const credited = new Set<number>();
-  for (const r of received) {
-    const body: ReceiptBody = r.proven.receipt.body;
-    if (r.check.ok && body.type === 'import' && body.from === from.key) credited.add(body.fromIndex);
-  }
+/** This key's verified exports kept in `from`'s database that are addressed to `to`, credited there or not. */
+export async function keptExports(from: CreditSide, to: CreditSide, volunteer: string): Promise<StoredReceipt[]> {
+  // Credit moved between grids is kept under project '' (no work unit): the list is short.
+  const sent = await from.store.receiptsOfProject('');
   return sent.filter((r) => {
     const body: ReceiptBody = r.proven.receipt.body;
-    return (
-      r.check.ok && r.volunteer === volunteer && body.type === 'export' && body.to === to.key && !credited.has(r.index)
-    );
+    return r.check.ok && r.volunteer === volunteer && body.type === 'export' && body.to === to.key;
   });
+}
+
+/**
+ * The exports kept in `from`'s database that are addressed to `to` and that `to`'s database holds no import of, nor
+ * `credited` names (exports `to` was seen crediting, whose import may not be kept yet).
+ */
+export async function waitingMoves(
+  from: CreditSide,
+  to: CreditSide,
+  volunteer: string,
+  credited: ReadonlySet<number> = new Set(),
+): Promise<StoredReceipt[]> {
+  const [sent, received] = await Promise.all([keptExports(from, to, volunteer), to.store.receiptsOfProject('')]);
+  const imported = new Set<number>();
+  for (const r of received) {
+    const body: ReceiptBody = r.proven.receipt.body;
+    if (r.check.ok && body.type === 'import' && body.from === from.key) imported.add(body.fromIndex);
+  }
+  return sent.filter((r) => !imported.has(r.index) && !credited.has(r.index));
 }
 
 /**
@@ -86,11 +113,14 @@ export async function waitingMoves(from: CreditSide, to: CreditSide, volunteer: 
  */
 export async function creditWaiting(waiting: readonly StoredReceipt[], to: CreditSide): Promise<MoveOutcome> {
   if (waiting.length === 0) return { ok: true, credited: true, message: 'Nothing waited to be credited.' };
+  const creditedExports: number[] = [];
   for (const r of waiting) {
     const credited = await present(to, r.proven);
-    if (!credited.ok) return { ok: false, message: `${to.name} has not credited what waits: ${credited.message}` };
+    if (!credited.ok)
+      return { ok: false, message: `${to.name} has not credited what waits: ${credited.message}`, creditedExports };
+    creditedExports.push(r.index);
   }
-  return { ok: true, credited: true, message: `${to.name} credited what waited.` };
+  return { ok: true, credited: true, message: `${to.name} credited what waited.`, creditedExports };
 }
 
 /** Presents one export to the grid it is addressed to; one credited there before counts (its 409 says so). */

@@ -146,6 +146,45 @@ describe('Grid', () => {
     await grid.close();
   });
 
+  it('reads its receipts one sync at a time: one asked for while a poll syncs runs after it', async () => {
+    const offline = async () => {
+      throw new Error('offline');
+    };
+    // A grid whose counters come only when the test lets them: how many syncs ask at once is counted.
+    let asking = 0;
+    let most = 0;
+    const waiting: (() => void)[] = [];
+    vi.stubGlobal('fetch', async () => {
+      most = Math.max(most, ++asking);
+      await new Promise<void>((resolve) => waiting.push(resolve));
+      asking--;
+      return new Response('{}');
+    });
+    const store = await VolunteerStore.open('bricolage grid https://sync.example');
+    const grid = new Grid({
+      deps: {
+        publicApi: () => ({ wellKnown: offline, projects: offline }) as unknown as PublicApi,
+        openStore: async () => store,
+      },
+      setting: { url: 'https://sync.example', key: 'k', share: 100, servedProjects: null },
+      identity: () => store.ensureIdentity(),
+      pauseWhenHidden: () => false,
+      onChange: () => undefined,
+    });
+    await grid.open();
+    // Two moves of credit end at once, each asking for the grid's receipts.
+    const syncs = Promise.all([grid.syncReceipts(), grid.syncReceipts()]);
+    await vi.waitFor(() => expect(waiting).toHaveLength(1));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(most).toBe(1);
+    waiting.shift()?.();
+    await vi.waitFor(() => expect(waiting).toHaveLength(1));
+    waiting.shift()?.();
+    await syncs;
+    expect(most).toBe(1);
+    await grid.close();
+  });
+
   it('computing after a reload while its grid was down, lists its projects once the grid answers again', async () => {
     vi.useFakeTimers();
     let up = false;

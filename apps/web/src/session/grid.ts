@@ -102,6 +102,8 @@ export class Grid {
   #opened: Promise<void> | null = null;
   /** A poll is under way (`#poll`). */
   #polling = false;
+  /** The receipt sync under way (`#sync`). */
+  #syncing: Promise<boolean> | null = null;
   /**
    * Its key and projects were read since it last failed to answer: after an outage (or a page loaded while it was
    * down) they are read again as soon as it answers, computing or not.
@@ -353,9 +355,22 @@ export class Grid {
 
   /**
    * New receipts, each kept only once it verifies against the key first read from this grid; its counters. True when
-   * it stopped with more to fetch.
+   * it stopped with more to fetch. One at a time: a poll's and a move's side by side would verify the same receipts
+   * twice, and count one refused twice; one asked for meanwhile runs after the one under way (which may have asked
+   * before the receipts it is for were logged).
    */
   async #sync(volunteer: Volunteer): Promise<boolean> {
+    while (this.#syncing) await this.#syncing.catch(() => false);
+    const syncing = this.#fetchReceipts(volunteer);
+    this.#syncing = syncing;
+    try {
+      return await syncing;
+    } finally {
+      if (this.#syncing === syncing) this.#syncing = null;
+    }
+  }
+
+  async #fetchReceipts(volunteer: Volunteer): Promise<boolean> {
     const store = this.#store;
     if (!store || store.closed) return false;
     // The counters first, on their own: one request, where the receipts behind them may take long to verify.

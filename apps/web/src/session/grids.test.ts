@@ -1,4 +1,4 @@
-import type { VolunteerStore } from '@bricolage/receipts';
+import type { StoredReceipt, VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer } from '@bricolage/runtime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PublicApi } from '../api';
@@ -14,7 +14,33 @@ const KEYS: Record<string, string | undefined> = {
   'https://b2.example': 'b-key',
 };
 
-function grids(homeVolunteer: object = {}): { grids: Grids; model: ViewModel } {
+/** The volunteers the grids added by URL make (the runtime's own would ask the network): what `gridVolunteer` says. */
+const gridVolunteer: Record<string, unknown> = {};
+vi.mock('@bricolage/runtime', () => ({
+  createVolunteer: async () => ({ on: () => () => undefined, close: async () => undefined, ...gridVolunteer }),
+}));
+
+/** A kept record of an export of `debit` credit from the home grid to grid b (the fields the moves read). */
+const keptExport = (index: number, debit: number): StoredReceipt =>
+  ({
+    index,
+    volunteer: 'volunteer-key',
+    project: '',
+    credit: -debit,
+    check: { ok: true },
+    proven: {
+      receipt: {
+        body: { type: 'export', log: 'home-key', index, volunteer: 'volunteer-key', to: 'b-key', debit, at: 1 },
+      },
+    },
+  }) as unknown as StoredReceipt;
+
+/** The home grid's receipts as read anew (a sync kept some): each time other totals, so that the page looks again. */
+let syncs = 0;
+const homeSynced = (model: ViewModel) => model.set({ totals: [{ project: `p${++syncs}` } as never] });
+
+/** The grids of a page whose home grid's volunteer is `homeVolunteer`; its databases (one here) keep `kept`. */
+function grids(homeVolunteer: object = {}, kept: StoredReceipt[] = []): { grids: Grids; model: ViewModel } {
   const model = new ViewModel();
   model.set({ coordinatorKey: 'home-key' });
   const store = {
@@ -24,7 +50,9 @@ function grids(homeVolunteer: object = {}): { grids: Grids; model: ViewModel } {
     heldTotals: async () => ({ receipts: 0, credit: 0, debits: 0, spent: 0, movedIn: 0, movedOut: 0, failed: 0 }),
     close: () => undefined,
     identity: async () => ({ publicKey: 'volunteer-key' }),
-    receiptsOfProject: async () => [],
+    ensureIdentity: async () => ({ publicKey: 'volunteer-key' }),
+    settings: async () => ({ projectKeys: {} }),
+    receiptsOfProject: async (project: string) => kept.filter((r) => r.project === project),
   } as unknown as VolunteerStore;
   const grids = new Grids({
     home: 'http://localhost:8851/',
@@ -119,5 +147,77 @@ describe('Grids.move', () => {
     expect(new Set(ids.slice(0, 6)).size).toBe(1);
     expect(new Set(ids.slice(6)).size).toBe(1);
     expect(ids[6]).not.toBe(ids[0]);
+  });
+
+  it('takes a move that got no answer for one that went through once its export shows up, and moves anew after', async () => {
+    const kept: StoredReceipt[] = [keptExport(3, 2)];
+    const sent: { amount: number; requestId?: string }[] = [];
+    const { grids: g, model } = grids(
+      {
+        exportCredit: async (request: { amount: number; requestId?: string }) => {
+          sent.push(request);
+          const error = {
+            code: 'network',
+            message: 'no answer within 30 s',
+            status: 0,
+            transient: true,
+            timedOut: true,
+          };
+          return { ok: false, error };
+        },
+      },
+      kept,
+    );
+    opened = g;
+    await g.boot();
+    expect(await g.add('https://b.example')).toBe(true);
+    expect(await g.move('https://b.example', 'toGrid', 2)).toBe(false);
+    expect(g.view().moves['https://b.example']?.unsure).toMatchObject({ amount: 2, known: [3] });
+    // The export kept before (index 3, the same amount) is not taken for it; the receipts read later hold a new one.
+    homeSynced(model);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(g.view().moves['https://b.example']?.unsure).not.toBeNull();
+    kept.push(keptExport(8, 2));
+    homeSynced(model);
+    await vi.waitFor(() => expect(g.view().moves['https://b.example']?.unsure).toBeNull());
+    expect(g.view().moves['https://b.example']).toMatchObject({
+      failed: false,
+      waitingToGrid: 2 + 2,
+      message:
+        'The move of 2 credit that got no answer went through: this coordinator exported it to https://b.example.',
+    });
+    // The volunteer moving 2 again now means 2 more: a new request.
+    expect(await g.move('https://b.example', 'toGrid', 2)).toBe(false);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]?.requestId).not.toBe(sent[0]?.requestId);
+  });
+
+  it("counts a move the other grid credited as not waiting before that grid's receipts of it are read", async () => {
+    const kept: StoredReceipt[] = [];
+    const exportOf = (index: number) => ({
+      receipt: { receipt: { body: keptExport(index, 1.5).proven.receipt.body } },
+    });
+    const { grids: g, model } = grids(
+      {
+        exportCredit: async () => {
+          // The home grid's receipt sync keeps the export; grid b's import of it is never read (b syncs nothing).
+          kept.push(keptExport(5, 1.5));
+          return { ok: true, value: exportOf(5) };
+        },
+      },
+      kept,
+    );
+    gridVolunteer.importCredit = async () => ({ ok: true, value: { accepted: 1, credit: 1.5 } });
+    opened = g;
+    await g.boot();
+    expect(await g.add('https://b.example')).toBe(true);
+    expect(await g.move('https://b.example', 'toGrid', 1.5)).toBe(true);
+    homeSynced(model);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(g.view().moves['https://b.example']).toMatchObject({
+      waitingToGrid: 0,
+      message: 'Moved 1.5 credit from this coordinator to https://b.example.',
+    });
+    delete gridVolunteer.importCredit;
   });
 });

@@ -4,8 +4,8 @@
 import type { GridSetting, StoredIdentity, VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer } from '@bricolage/runtime';
 import { checkedApi } from './checked-api';
-import { type CreditSide, creditWaiting, type MoveOutcome, moveCredit, waitingMoves } from './credit-moves';
 import { Grid, type GridDeps, type GridView, gridOrigin, hasWork } from './grid';
+import { type GridMoves, type MoveDirection, Moves } from './grid-moves';
 import { dutyShares } from './shares';
 import type { ViewModel } from './view';
 
@@ -22,34 +22,6 @@ export interface GridsView {
   /** Credit moved, or moving, between the home grid and each other grid (by its URL). */
   readonly moves: Readonly<Record<string, GridMoves>>;
 }
-
-/** Which way credit moves: out of the home grid to the other one, or back. */
-export type MoveDirection = 'toGrid' | 'toHome';
-
-export interface GridMoves {
-  /** Credit moved out of the home grid (of the other grid) that the other grid (the home grid) has not credited. */
-  readonly waitingToGrid: number;
-  readonly waitingToHome: number;
-  /** A move, or the presenting of what waits, is under way. */
-  readonly busy: boolean;
-  /** What the last one did, or why it failed. */
-  readonly message: string | null;
-  readonly failed: boolean;
-  /**
-   * A move whose export got no answer: it may have moved. Moving the same amount the same way again sends the same
-   * request (its id), which moves at most once; what did move shows as waiting once the sending grid's receipts are read.
-   */
-  readonly unsure: { readonly direction: MoveDirection; readonly amount: number; readonly requestId: string } | null;
-}
-
-const NO_MOVES: GridMoves = {
-  waitingToGrid: 0,
-  waitingToHome: 0,
-  busy: false,
-  message: null,
-  failed: false,
-  unsure: null,
-};
 
 export interface GridsOptions extends GridDeps {
   /** The home grid's origin (the page's). */
@@ -80,9 +52,15 @@ export class Grids {
   #started = false;
   #timer: ReturnType<typeof setInterval> | null = null;
   #rebalancing = false;
+  readonly #moves: Moves;
 
   constructor(options: GridsOptions) {
     this.#o = options;
+    this.#moves = new Moves({
+      ...options,
+      grid: (url) => this.#grids.get(url),
+      onChange: (moves) => this.#set({ moves }),
+    });
   }
 
   readonly subscribe = (listener: () => void): (() => void) => {
@@ -111,91 +89,13 @@ export class Grids {
    * Moves `amount` of the volunteer's credit between the home grid and the grid at `url`; true when it moved. Then,
    * in the background, reads both grids' receipts (the export, the import), from which what waits is counted.
    */
-  async move(url: string, direction: MoveDirection, amount: number): Promise<boolean> {
-    const unsure = this.#moves(url).unsure;
-    const requestId =
-      unsure && unsure.direction === direction && unsure.amount === amount ? unsure.requestId : crypto.randomUUID();
-    const outcome = await this.#moving(url, direction, (from, to) => moveCredit(from, to, amount, requestId));
-    if (!outcome) return false;
-    this.#setMoves(url, { unsure: !outcome.ok && outcome.unsure ? { direction, amount, requestId } : null });
-    return outcome.ok;
+  move(url: string, direction: MoveDirection, amount: number): Promise<boolean> {
+    return this.#moves.move(url, direction, amount);
   }
 
   /** Presents again what was moved to or from the grid at `url` and not credited at the other end. */
-  async creditWaiting(url: string, direction: MoveDirection): Promise<void> {
-    await this.#moving(url, direction, async (from, to, volunteer) =>
-      creditWaiting(await waitingMoves(from, to, volunteer), to),
-    );
-  }
-
-  async #moving(
-    url: string,
-    direction: MoveDirection,
-    act: (from: CreditSide, to: CreditSide, volunteer: string) => Promise<MoveOutcome>,
-  ): Promise<MoveOutcome | null> {
-    const grid = this.#grids.get(url);
-    // Busy before anything is awaited: a second press meanwhile does nothing.
-    if (!grid || this.#moves(url).busy) return null;
-    this.#setMoves(url, { busy: true, message: null, failed: false });
-    let outcome: MoveOutcome;
-    try {
-      const sides = await this.#sides(grid);
-      const identity = await this.#o.store.identity();
-      if (!sides || !identity) outcome = { ok: false, message: 'This coordinator’s key, or yours, is not known yet.' };
-      else {
-        const [from, to] = direction === 'toGrid' ? [sides.home, sides.grid] : [sides.grid, sides.home];
-        outcome = await act(from, to, identity.publicKey);
-      }
-    } catch (error) {
-      outcome = { ok: false, message: (error as Error).message };
-    }
-    this.#setMoves(url, { busy: false, message: outcome.message, failed: !outcome.ok });
-    // Both grids' new receipts, not waited for (a sync may take long on a busy machine): the wallets show the move,
-    // and each page kept counts what waits again.
-    void Promise.allSettled([this.#o.syncHome(), grid.syncReceipts()]);
-    return outcome;
-  }
-
-  /** The two ends of a move between the home grid and `grid`; null while the home grid's key is unknown. */
-  async #sides(grid: Grid): Promise<{ home: CreditSide; grid: CreditSide } | null> {
-    const homeKey = this.#o.model.view().coordinatorKey;
-    if (!homeKey) return null;
-    return {
-      home: { name: 'this coordinator', key: homeKey, store: this.#o.store, volunteer: this.#o.homeVolunteer },
-      grid: {
-        name: grid.setting.url,
-        key: grid.setting.key,
-        store: await grid.database(),
-        volunteer: () => grid.volunteer(),
-      },
-    };
-  }
-
-  #readAllMoves(): void {
-    for (const url of this.#grids.keys()) void this.#readMoves(url);
-  }
-
-  /** Counts what waits to be credited, each way, from what both databases keep. */
-  async #readMoves(url: string): Promise<void> {
-    const grid = this.#grids.get(url);
-    const identity = await this.#o.store.identity();
-    const sides = grid && identity ? await this.#sides(grid) : null;
-    if (!sides || !identity || !this.#grids.has(url)) return;
-    // An export's kept record counts its debit against the credit (negative): what waits is what it moved.
-    const sum = (rs: readonly { credit: number }[]) => rs.reduce((total, r) => total - r.credit, 0);
-    const [toGrid, toHome] = await Promise.all([
-      waitingMoves(sides.home, sides.grid, identity.publicKey),
-      waitingMoves(sides.grid, sides.home, identity.publicKey),
-    ]);
-    if (this.#grids.has(url)) this.#setMoves(url, { waitingToGrid: sum(toGrid), waitingToHome: sum(toHome) });
-  }
-
-  #moves(url: string): GridMoves {
-    return this.#view.moves[url] ?? NO_MOVES;
-  }
-
-  #setMoves(url: string, patch: Partial<GridMoves>): void {
-    this.#set({ moves: { ...this.#view.moves, [url]: { ...this.#moves(url), ...patch } } });
+  creditWaiting(url: string, direction: MoveDirection): Promise<void> {
+    return this.#moves.creditWaiting(url, direction);
   }
 
   /** Adds the coordinator at `text`: reads its key (kept from now on) and projects, then serves it. */
@@ -231,8 +131,7 @@ export class Grids {
   async remove(url: string): Promise<void> {
     const grid = this.#grids.get(url);
     this.#grids.delete(url);
-    const { [url]: _forgotten, ...moves } = this.#view.moves;
-    this.#set({ moves });
+    this.#moves.forget(url);
     await this.#save(this.#settings().filter((s) => s.url !== url));
     this.#publish();
     // The last other grid gone: the home pipeline has the whole throttle again (rebalancing stops with none).
@@ -334,12 +233,16 @@ export class Grids {
       identity: () => this.#identity(),
       pauseWhenHidden: () => this.#o.model.view().settings.pauseWhenHidden,
       onChange: () => this.#publish(),
-      onReceipts: () => void this.#readMoves(setting.url),
+      onReceipts: () => void this.#moves.read(setting.url),
     });
     this.#grids.set(setting.url, grid);
     this.#publish();
     await grid.open();
     return grid;
+  }
+
+  #readAllMoves(): void {
+    for (const url of this.#grids.keys()) void this.#moves.read(url);
   }
 
   /** The tab's one key, made on the first Start like the home grid's (the same record). */

@@ -1,0 +1,220 @@
+// Credit moved between the home grid and each other grid of the tab, as the page shows it: a move (`moveCredit`) and
+// the presenting of what waits (`creditWaiting`), one at a time per grid; what waits each way, counted from both
+// databases; and a move that got no answer, sent again under its request id until its export shows up.
+import type { VolunteerStore } from '@bricolage/receipts';
+import type { Volunteer } from '@bricolage/runtime';
+import {
+  type CreditSide,
+  creditWaiting,
+  keptExports,
+  type MoveOutcome,
+  moveCredit,
+  waitingMoves,
+} from './credit-moves';
+import type { Grid } from './grid';
+import type { ViewModel } from './view';
+
+/** Which way credit moves: out of the home grid to the other one, or back. */
+export type MoveDirection = 'toGrid' | 'toHome';
+
+export interface GridMoves {
+  /** Credit moved out of the home grid (of the other grid) that the other grid (the home grid) has not credited. */
+  readonly waitingToGrid: number;
+  readonly waitingToHome: number;
+  /** A move, or the presenting of what waits, is under way. */
+  readonly busy: boolean;
+  /** What the last one did, or why it failed. */
+  readonly message: string | null;
+  readonly failed: boolean;
+  /**
+   * A move whose export got no answer: it may have moved. Moving the same amount the same way again sends the same
+   * request (its id), which moves at most once; what did move shows as waiting once the sending grid's receipts are
+   * read, and from then on a move is a new one (`known`: the exports that way known before it was sent).
+   */
+  readonly unsure: UnsureMove | null;
+}
+
+export interface UnsureMove {
+  readonly direction: MoveDirection;
+  readonly amount: number;
+  readonly requestId: string;
+  readonly known: readonly number[];
+}
+
+const NO_MOVES: GridMoves = {
+  waitingToGrid: 0,
+  waitingToHome: 0,
+  busy: false,
+  message: null,
+  failed: false,
+  unsure: null,
+};
+
+export interface MovesOptions {
+  /** The home grid's database and view (its key). */
+  readonly store: VolunteerStore;
+  readonly model: ViewModel;
+  /** The home grid's volunteer for the tab's key. */
+  readonly homeVolunteer: () => Promise<Volunteer>;
+  /** Reads the home grid's new receipts now. */
+  readonly syncHome: () => Promise<void>;
+  /** The grid at `url`, while the tab serves it. */
+  readonly grid: (url: string) => Grid | undefined;
+  readonly onChange: (moves: Readonly<Record<string, GridMoves>>) => void;
+}
+
+/** The moves of credit between the home grid and each other grid (by its URL). */
+export class Moves {
+  readonly #o: MovesOptions;
+  #view: Readonly<Record<string, GridMoves>> = {};
+  /**
+   * Exports (their indices in the sending grid's log, by `${url} ${direction}`) the page saw made, and saw credited
+   * at the other end: an export made is not taken for an unsure one that went through, and one credited does not
+   * show as waiting while the receiving grid's receipts of it are unread (they may stay so: an idle grid syncs none).
+   */
+  readonly #exported = new Map<string, Set<number>>();
+  readonly #credited = new Map<string, Set<number>>();
+
+  constructor(options: MovesOptions) {
+    this.#o = options;
+  }
+
+  /** Forgets the grid at `url` (removed from the tab). */
+  forget(url: string): void {
+    const { [url]: _forgotten, ...moves } = this.#view;
+    this.#view = moves;
+    for (const seen of [this.#exported, this.#credited])
+      for (const direction of ['toGrid', 'toHome'] as const) seen.delete(`${url} ${direction}`);
+    this.#o.onChange(this.#view);
+  }
+
+  /** Moves `amount` of the volunteer's credit between the home grid and the grid at `url`; true when it moved. */
+  async move(url: string, direction: MoveDirection, amount: number): Promise<boolean> {
+    const earlier = this.#moves(url).unsure;
+    let unsure = earlier && earlier.direction === direction && earlier.amount === amount ? earlier : null;
+    const outcome = await this.#moving(url, direction, async (from, to, volunteer) => {
+      // What was exported this way before this move is sent, to tell its export by when it shows up.
+      unsure ??= {
+        direction,
+        amount,
+        requestId: crypto.randomUUID(),
+        known: [
+          ...(await keptExports(from, to, volunteer)).map((r) => r.index),
+          ...this.#seen(this.#exported, url, direction),
+        ],
+      };
+      return moveCredit(from, to, amount, unsure.requestId);
+    });
+    if (!outcome) return false;
+    if (outcome.ok && outcome.exported !== undefined) this.#seen(this.#exported, url, direction).add(outcome.exported);
+    this.#setMoves(url, { unsure: !outcome.ok && outcome.unsure ? unsure : null });
+    return outcome.ok;
+  }
+
+  /** Presents again what was moved to or from the grid at `url` and not credited at the other end. */
+  async creditWaiting(url: string, direction: MoveDirection): Promise<void> {
+    await this.#moving(url, direction, async (from, to, volunteer) =>
+      creditWaiting(await waitingMoves(from, to, volunteer, this.#seen(this.#credited, url, direction)), to),
+    );
+  }
+
+  async #moving(
+    url: string,
+    direction: MoveDirection,
+    act: (from: CreditSide, to: CreditSide, volunteer: string) => Promise<MoveOutcome>,
+  ): Promise<MoveOutcome | null> {
+    const grid = this.#o.grid(url);
+    // Busy before anything is awaited: a second press meanwhile does nothing.
+    if (!grid || this.#moves(url).busy) return null;
+    this.#setMoves(url, { busy: true, message: null, failed: false });
+    let outcome: MoveOutcome;
+    try {
+      const sides = await this.#sides(grid);
+      const identity = await this.#o.store.identity();
+      if (!sides || !identity) outcome = { ok: false, message: 'This coordinator’s key, or yours, is not known yet.' };
+      else {
+        const [from, to] = direction === 'toGrid' ? [sides.home, sides.grid] : [sides.grid, sides.home];
+        outcome = await act(from, to, identity.publicKey);
+      }
+    } catch (error) {
+      outcome = { ok: false, message: (error as Error).message };
+    }
+    const credited = this.#seen(this.#credited, url, direction);
+    for (const index of outcome.creditedExports ?? []) credited.add(index);
+    this.#setMoves(url, { busy: false, message: outcome.message, failed: !outcome.ok });
+    // Both grids' new receipts, not waited for (a sync may take long on a busy machine): the wallets show the move,
+    // and each page kept counts what waits again.
+    void Promise.allSettled([this.#o.syncHome(), grid.syncReceipts()]);
+    return outcome;
+  }
+
+  /** The two ends of a move between the home grid and `grid`; null while the home grid's key is unknown. */
+  async #sides(grid: Grid): Promise<{ home: CreditSide; grid: CreditSide } | null> {
+    const homeKey = this.#o.model.view().coordinatorKey;
+    if (!homeKey) return null;
+    return {
+      home: { name: 'this coordinator', key: homeKey, store: this.#o.store, volunteer: this.#o.homeVolunteer },
+      grid: {
+        name: grid.setting.url,
+        key: grid.setting.key,
+        store: await grid.database(),
+        volunteer: () => grid.volunteer(),
+      },
+    };
+  }
+
+  /** Counts what waits to be credited, each way, from what both databases keep (and what this page saw credited). */
+  async read(url: string): Promise<void> {
+    const grid = this.#o.grid(url);
+    const identity = await this.#o.store.identity();
+    const sides = grid && identity ? await this.#sides(grid) : null;
+    if (!sides || !identity || !this.#o.grid(url)) return;
+    // An export's kept record counts its debit against the credit (negative): what waits is what it moved.
+    const sum = (rs: readonly { credit: number }[]) => rs.reduce((total, r) => total - r.credit, 0);
+    const [toGrid, toHome] = await Promise.all([
+      waitingMoves(sides.home, sides.grid, identity.publicKey, this.#seen(this.#credited, url, 'toGrid')),
+      waitingMoves(sides.grid, sides.home, identity.publicKey, this.#seen(this.#credited, url, 'toHome')),
+    ]);
+    const went = await this.#unsureWent(url, sides, identity.publicKey);
+    if (!this.#o.grid(url)) return;
+    this.#setMoves(url, { waitingToGrid: sum(toGrid), waitingToHome: sum(toHome) });
+    if (went) this.#setMoves(url, { unsure: null, message: went, failed: false });
+  }
+
+  /**
+   * Whether the move that got no answer went through after all, as the sending grid's receipts now show (an export of
+   * its amount that way, not known before it was sent): then what it says, and a move from then on is a new one.
+   */
+  async #unsureWent(
+    url: string,
+    sides: { home: CreditSide; grid: CreditSide },
+    volunteer: string,
+  ): Promise<string | null> {
+    const unsure = this.#moves(url).unsure;
+    if (!unsure) return null;
+    const [from, to] = unsure.direction === 'toGrid' ? [sides.home, sides.grid] : [sides.grid, sides.home];
+    const known = new Set(unsure.known);
+    const exports = await keptExports(from, to, volunteer);
+    const went = exports.some((r) => !known.has(r.index) && -r.credit === unsure.amount);
+    // Still the same unsure move (not one sent since): only then is it settled here.
+    if (!went || this.#moves(url).unsure !== unsure) return null;
+    return `The move of ${unsure.amount} credit that got no answer went through: ${from.name} exported it to ${to.name}.`;
+  }
+
+  /** The set of export indices `seen` keeps for moves to or from `url` going `direction`. */
+  #seen(seen: Map<string, Set<number>>, url: string, direction: MoveDirection): Set<number> {
+    const key = `${url} ${direction}`;
+    const set = seen.get(key) ?? new Set<number>();
+    seen.set(key, set);
+    return set;
+  }
+
+  #moves(url: string): GridMoves {
+    return this.#view[url] ?? NO_MOVES;
+  }
+
+  #setMoves(url: string, patch: Partial<GridMoves>): void {
+    this.#view = { ...this.#view, [url]: { ...this.#moves(url), ...patch } };
+    this.#o.onChange(this.#view);
+  }
+}
