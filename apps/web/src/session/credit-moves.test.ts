@@ -128,6 +128,7 @@ describe('moveCredit', () => {
     a.answers.exports.push(failure('conflict', '5 is more than this volunteer may move: 1'));
     expect(await move(a.grid, b.grid, 5)).toEqual({
       ok: false,
+      refused: true,
       message: 'this coordinator did not move it: 5 is more than this volunteer may move: 1',
     });
     expect(a.exports).toHaveLength(1);

@@ -26,8 +26,11 @@ export type MoveOutcome = (
       /** The export's index in the sending grid's log, when this move made (or found) one. */
       readonly exported?: number;
     }
-  /** `unsure`: the sending grid never answered; the same request (its id) may be sent again, moving at most once. */
-  | { readonly ok: false; readonly message: string; readonly unsure?: boolean }
+  /**
+   * `unsure`: the sending grid never answered; the same request (its id) may be sent again, moving at most once.
+   * `refused`: it answered that it did not move it.
+   */
+  | { readonly ok: false; readonly message: string; readonly unsure?: boolean; readonly refused?: boolean }
 ) & {
   /**
    * The exports (their indices in the sending grid's log) the receiving grid credited, or had credited: what
@@ -64,7 +67,7 @@ export async function moveCredit(
           unsure: true,
           message: `${from.name} did not answer (${exported.error.message}): it may have moved the credit. Move again with the same amount and way: the same request is sent, so it moves at most once.`,
         }
-      : { ok: false, message: `${from.name} did not move it: ${exported.error.message}` };
+      : { ok: false, refused: true, message: `${from.name} did not move it: ${exported.error.message}` };
   const index = exported.value.receipt.receipt.body.index;
   const credited = await present(to, exported.value.receipt);
   const moved = `Moved ${amount} credit from ${from.name} to ${to.name}`;

@@ -39,7 +39,15 @@ export interface UnsureMove {
   readonly amount: number;
   readonly requestId: string;
   readonly known: readonly number[];
+  /** When it was first sent (the page's clock). */
+  readonly sentAt: number;
 }
+
+/**
+ * How far the sending grid's clock may run behind the page's: an export it dated earlier than this before the move
+ * was sent is an older one (another tab's, another device's, caught up by a sync), not the move's.
+ */
+const CLOCK_SKEW_MS = 2 * 60_000;
 
 const NO_MOVES: GridMoves = {
   waitingToGrid: 0,
@@ -98,6 +106,7 @@ export class Moves {
         direction,
         amount,
         requestId: crypto.randomUUID(),
+        sentAt: Date.now(),
         known: [
           ...(await keptExports(from, to, volunteer)).map((r) => r.index),
           ...this.#seen(this.#exported, url, direction),
@@ -107,7 +116,10 @@ export class Moves {
     });
     if (!outcome) return false;
     if (outcome.ok && outcome.exported !== undefined) this.#seen(this.#exported, url, direction).add(outcome.exported);
-    this.#setMoves(url, { unsure: !outcome.ok && outcome.unsure ? unsure : null });
+    // An unsure move is forgotten only once the sending grid answered (it moved, or refused): a failure of the
+    // page's own (its database not open yet) says nothing of whether the earlier request went through.
+    const settled = outcome.ok || outcome.refused === true;
+    this.#setMoves(url, { unsure: !outcome.ok && outcome.unsure ? unsure : settled ? null : earlier });
     return outcome.ok;
   }
 
@@ -139,6 +151,8 @@ export class Moves {
     } catch (error) {
       outcome = { ok: false, message: (error as Error).message };
     }
+    // Removed meanwhile (and maybe added again, a new grid at the same address): nothing of this move is kept.
+    if (this.#o.grid(url) !== grid) return null;
     const credited = this.#seen(this.#credited, url, direction);
     for (const index of outcome.creditedExports ?? []) credited.add(index);
     this.#setMoves(url, { busy: false, message: outcome.message, failed: !outcome.ok });
@@ -195,7 +209,9 @@ export class Moves {
     const [from, to] = unsure.direction === 'toGrid' ? [sides.home, sides.grid] : [sides.grid, sides.home];
     const known = new Set(unsure.known);
     const exports = await keptExports(from, to, volunteer);
-    const went = exports.some((r) => !known.has(r.index) && -r.credit === unsure.amount);
+    const went = exports.some(
+      (r) => !known.has(r.index) && -r.credit === unsure.amount && r.at >= unsure.sentAt - CLOCK_SKEW_MS,
+    );
     // Still the same unsure move (not one sent since): only then is it settled here.
     if (!went || this.#moves(url).unsure !== unsure) return null;
     return `The move of ${unsure.amount} credit that got no answer went through: ${from.name} exported it to ${to.name}.`;

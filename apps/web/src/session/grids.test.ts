@@ -21,16 +21,17 @@ vi.mock('@bricolage/runtime', () => ({
 }));
 
 /** A kept record of an export of `debit` credit from the home grid to grid b (the fields the moves read). */
-const keptExport = (index: number, debit: number): StoredReceipt =>
+const keptExport = (index: number, debit: number, at = Date.now()): StoredReceipt =>
   ({
     index,
+    at,
     volunteer: 'volunteer-key',
     project: '',
     credit: -debit,
     check: { ok: true },
     proven: {
       receipt: {
-        body: { type: 'export', log: 'home-key', index, volunteer: 'volunteer-key', to: 'b-key', debit, at: 1 },
+        body: { type: 'export', log: 'home-key', index, volunteer: 'volunteer-key', to: 'b-key', debit, at },
       },
     },
   }) as unknown as StoredReceipt;
@@ -173,7 +174,9 @@ describe('Grids.move', () => {
     expect(await g.add('https://b.example')).toBe(true);
     expect(await g.move('https://b.example', 'toGrid', 2)).toBe(false);
     expect(g.view().moves['https://b.example']?.unsure).toMatchObject({ amount: 2, known: [3] });
-    // The export kept before (index 3, the same amount) is not taken for it; the receipts read later hold a new one.
+    // Not taken for it: the export kept before (index 3, the same amount), nor one dated well before the move was sent
+    // that a sync catches up with (made from another device); the receipts read later hold its own.
+    kept.push(keptExport(6, 2, Date.now() - 10 * 60_000));
     homeSynced(model);
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(g.view().moves['https://b.example']?.unsure).not.toBeNull();
@@ -182,7 +185,7 @@ describe('Grids.move', () => {
     await vi.waitFor(() => expect(g.view().moves['https://b.example']?.unsure).toBeNull());
     expect(g.view().moves['https://b.example']).toMatchObject({
       failed: false,
-      waitingToGrid: 2 + 2,
+      waitingToGrid: 2 + 2 + 2,
       message:
         'The move of 2 credit that got no answer went through: this coordinator exported it to https://b.example.',
     });
@@ -190,6 +193,27 @@ describe('Grids.move', () => {
     expect(await g.move('https://b.example', 'toGrid', 2)).toBe(false);
     expect(sent).toHaveLength(2);
     expect(sent[1]?.requestId).not.toBe(sent[0]?.requestId);
+  });
+
+  it("keeps a move that got no answer through a failure of the page's own: the next move still sends its request id", async () => {
+    const sent: (string | undefined)[] = [];
+    let calls = 0;
+    const { grids: g } = grids({
+      exportCredit: async (request: { requestId?: string }) => {
+        if (++calls === 2) throw new Error('the database is not open');
+        sent.push(request.requestId);
+        const error = { code: 'network', message: 'no answer within 30 s', status: 0, transient: true, timedOut: true };
+        return { ok: false, error };
+      },
+    });
+    opened = g;
+    expect(await g.add('https://b.example')).toBe(true);
+    expect(await g.move('https://b.example', 'toGrid', 2)).toBe(false);
+    expect(await g.move('https://b.example', 'toGrid', 2)).toBe(false);
+    expect(g.view().moves['https://b.example']?.message).toBe('the database is not open');
+    expect(await g.move('https://b.example', 'toGrid', 2)).toBe(false);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toBe(sent[0]);
   });
 
   it("counts a move the other grid credited as not waiting before that grid's receipts of it are read", async () => {

@@ -22,6 +22,8 @@ const MAX_ROOMS = 4;
 const JOIN_WAIT_MS = 5_000;
 /** Asset fetches listed in the view. */
 const FETCHES_SHOWN = 8;
+/** How long the blob manifest may go unanswered (it is small JSON): as long as the page's other public reads. */
+const MANIFEST_TIMEOUT_MS = 30_000;
 
 export interface PeersOptions {
   readonly base: string;
@@ -253,7 +255,11 @@ export class Peers {
 
   async #manifest(hash: string): Promise<BlobManifest | null> {
     try {
-      const response = await this.#o.fetch(this.#o.base + API.blobManifest(hash));
+      // Bounded like every request of the page: a coordinator that never answers must not hold the model's loading,
+      // which falls back to the coordinator's own blob once this gives up.
+      const response = await this.#o.fetch(this.#o.base + API.blobManifest(hash), {
+        signal: AbortSignal.timeout(MANIFEST_TIMEOUT_MS),
+      });
       if (!response.ok) return null;
       // The peer protocol's schemas load with the peer layer, not with the page.
       const { BlobManifest } = await import('@bricolage/protocol/peer');
