@@ -191,19 +191,20 @@ describe('coordinator client', () => {
     );
   });
 
-  it('gives up on an answer whose body stops coming, a blob too', async () => {
+  it('gives up on an answer whose body stops coming, a blob and an error answer too', async () => {
     const bytes = new TextEncoder().encode('a model too large to come at once');
     const hash = await sha256Hex(bytes);
     await onLoopback(
       (req, res) => {
-        res.writeHead(200, {
+        // An error answer too (a proxy stalled after its headers): not a refusal to act on, a cut to retry.
+        res.writeHead(req.url === API.ortWasm ? 400 : 200, {
           'content-type': req.url?.startsWith('/v1/blobs/') ? 'application/octet-stream' : 'application/json',
         });
         res.write(req.url === API.blob(hash) ? bytes.slice(0, 8) : '{"projects": [');
         // ...and nothing more: the body never ends.
       },
       async (client) => {
-        for (const answer of [await client.projects(), await client.blob(hash)])
+        for (const answer of [await client.projects(), await client.blob(hash), await client.ortWasm()])
           expect(answer).toMatchObject({
             ok: false,
             error: { code: 'network', timedOut: true, message: 'the answer stopped coming for 300 ms' },
@@ -262,6 +263,10 @@ describe('coordinator client', () => {
       async (client) => {
         const result = { lease: 'l'.repeat(32), output: 'x'.repeat(40 * 1024) };
         expect(await client.submit([result] as never)).toEqual({ ok: true, value: { accepted: 1, repeated: 0 } });
+        // 4 KiB is given 250 ms more at 16 KiB/s, and is cut; told the uplink is 4 KiB/s, a second more, and goes.
+        const small = { lease: 'l'.repeat(32), output: 'x'.repeat(4 * 1024) };
+        expect(await client.submit([small] as never)).toMatchObject({ ok: false, error: { timedOut: true } });
+        expect(await client.submit([small] as never, 4096)).toEqual({ ok: true, value: { accepted: 1, repeated: 0 } });
         expect(await client.heartbeat(['l'.repeat(32)])).toMatchObject({
           ok: false,
           error: { code: 'network', timedOut: true, message: expect.stringMatching(/^no answer within 30\d ms$/) },

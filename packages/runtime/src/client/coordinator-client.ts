@@ -195,8 +195,13 @@ export class CoordinatorClient {
     return true;
   }
 
-  submit(results: SubmitRequest['results']): Promise<ClientResult<SubmitResponse>> {
-    return this.#authed(API.submit, SubmitResponse, { method: 'POST', json: { results } });
+  /** `uplinkBytesPerS`: the slowest uplink the body is given time for, when not `SLOWEST_UPLINK_BYTES_PER_S`. */
+  submit(results: SubmitRequest['results'], uplinkBytesPerS?: number): Promise<ClientResult<SubmitResponse>> {
+    return this.#authed(API.submit, SubmitResponse, {
+      method: 'POST',
+      json: { results },
+      ...(uplinkBytesPerS ? { uplinkBytesPerS } : {}),
+    });
   }
 
   receipts(after = -1, limit = 100): Promise<ClientResult<ReceiptsPage>> {
@@ -251,7 +256,7 @@ export class CoordinatorClient {
     let bytes: Uint8Array;
     try {
       const response = watchdog.watch(await this.#fetch(this.#base + API.blob(hash), { signal: watchdog.signal }));
-      if (!response.ok) return { ok: false, error: await failureOf(response) };
+      if (!response.ok) return refusal(watchdog, await failureOf(response));
       bytes = new Uint8Array(await response.arrayBuffer());
     } catch (error) {
       return cut(watchdog, error);
@@ -263,11 +268,7 @@ export class CoordinatorClient {
     return ok(bytes);
   }
 
-  async #authed<T>(
-    path: string,
-    read: Schema<T> | Reader<T>,
-    init: { method: string; json?: unknown; accept?: string },
-  ): Promise<ClientResult<T>> {
+  async #authed<T>(path: string, read: Schema<T> | Reader<T>, init: Init): Promise<ClientResult<T>> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.token(attempt > 0);
       if (!token.ok) return token;
@@ -283,18 +284,14 @@ export class CoordinatorClient {
     }
   }
 
-  async #send<T>(
-    path: string,
-    read: Schema<T> | Reader<T>,
-    init: { method: string; json?: unknown; accept?: string },
-    token?: string,
-  ): Promise<ClientResult<T>> {
+  async #send<T>(path: string, read: Schema<T> | Reader<T>, init: Init, token?: string): Promise<ClientResult<T>> {
     const headers: Record<string, string> = {};
     if (init.json !== undefined) headers['content-type'] = 'application/json';
     if (init.accept) headers.accept = init.accept;
     if (token) headers.authorization = `Bearer ${token}`;
     const body = init.json !== undefined ? JSON.stringify(init.json) : undefined;
-    const watchdog = new Watchdog(this.#timeoutMs, ((body?.length ?? 0) / SLOWEST_UPLINK_BYTES_PER_S) * 1000);
+    const uplink = init.uplinkBytesPerS ?? SLOWEST_UPLINK_BYTES_PER_S;
+    const watchdog = new Watchdog(this.#timeoutMs, ((body?.length ?? 0) / uplink) * 1000);
     try {
       let response: Response;
       try {
@@ -309,7 +306,7 @@ export class CoordinatorClient {
       } catch (error) {
         return cut(watchdog, error);
       }
-      if (!response.ok) return { ok: false, error: await failureOf(response) };
+      if (!response.ok) return refusal(watchdog, await failureOf(response));
       const answer = await (typeof read === 'function' ? read(response, path) : readJson(response, path, read));
       // A body cut off by the watchdog reads as unreadable: say what cut it.
       return !answer.ok && watchdog.why ? cut(watchdog, null) : answer;
@@ -317,6 +314,14 @@ export class CoordinatorClient {
       watchdog.clear();
     }
   }
+}
+
+/** A request to send: its method, JSON body, what it accepts, and how slow an uplink its body is given time for. */
+interface Init {
+  readonly method: string;
+  readonly json?: unknown;
+  readonly accept?: string;
+  readonly uplinkBytesPerS?: number;
 }
 
 /** Reads a successful response into a value, or says why it cannot. */
@@ -380,6 +385,11 @@ function bodyOf(text: string): string | Blob {
 
 function fail(error: Omit<ClientFailure, 'transient'> & { transient?: boolean }): { ok: false; error: ClientFailure } {
   return { ok: false, error: { ...error, transient: error.transient ?? isTransient(error.status) } };
+}
+
+/** An error answer, unless its body was cut (a proxy that stalled after its headers): then the cut, worth a retry. */
+function refusal(watchdog: Watchdog, failure: ClientFailure): { ok: false; error: ClientFailure } {
+  return watchdog.why ? cut(watchdog, null) : { ok: false, error: failure };
 }
 
 /** A request the watchdog cut says why; any other that failed to reach or be read says what broke. */

@@ -1,7 +1,7 @@
 import type { BlobHash, LeaseId, SubmitResponse, SubmittedResult } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
 import { MemoryOutbox, type OutboxEntry } from '../outbox';
-import type { ClientFailure, ClientResult } from './coordinator-client';
+import { type ClientFailure, type ClientResult, SLOWEST_UPLINK_BYTES_PER_S } from './coordinator-client';
 import { judgeBatch } from './submit-batch';
 import { DEFAULT_BATCH_SIZE, Submitter } from './submitter';
 
@@ -56,6 +56,12 @@ describe('judging a submitted batch', () => {
     expect(judgeBatch(2, failure(507, 'internal'))).toMatchObject({ kind: 'suspect' });
   });
 });
+
+/** CoordinatorClient gave up waiting for the answer. */
+const TIMED_OUT: ClientResult<never> = {
+  ok: false,
+  error: { code: 'network', message: 'no answer within 30 s', status: 0, transient: true, timedOut: true },
+};
 
 const result = (n: number, output = 'AAAA'): SubmittedResult => ({
   kind: 'ok',
@@ -123,15 +129,11 @@ describe('the submitter', () => {
     expect(await outbox.size()).toBe(0);
   });
 
-  it('sends a batch that timed out again in halves, and lets batches grow back as they go', async () => {
+  it('sends a batch that timed out again in halves, and no larger until batches have gone for a while', async () => {
     // A link on which a request of more than two results times out (CoordinatorClient gives up waiting).
     const outbox = new MemoryOutbox();
-    await fill(outbox, 8);
+    await fill(outbox, 20);
     const sizes: number[] = [];
-    const timedOut: ClientResult<never> = {
-      ok: false,
-      error: { code: 'network', message: 'no answer within 30 s', status: 0, transient: true, timedOut: true },
-    };
     const submitter = new Submitter({
       outbox,
       events: recorder().events,
@@ -139,14 +141,36 @@ describe('the submitter', () => {
       transport: {
         async submit(results) {
           sizes.push(results.length);
-          return results.length > 2 ? timedOut : { ok: true, value: { accepted: results.length, repeated: 0 } };
+          return results.length > 2 ? TIMED_OUT : { ok: true, value: { accepted: results.length, repeated: 0 } };
         },
       },
     });
     await submitter.kick();
-    // 8 time out, 4 too, 2 go; after each success twice as many are tried (4, which time out, then 2 that go)
-    // until the last 2 go.
-    expect(sizes).toEqual([8, 4, 2, 4, 2, 4, 2, 2]);
+    // 20 time out, 10 too, 5 too, then 2 at a time; after 8 batches of 2 have gone, the last 4 are tried together
+    // (and time out), then go 2 at a time.
+    expect(sizes).toEqual([20, 10, 5, ...Array(8).fill(2), 4, 2, 2]);
+    expect(await outbox.size()).toBe(0);
+  });
+
+  it('gives a lone result that timed out twice the time for its body each time, until it goes', async () => {
+    const outbox = new MemoryOutbox();
+    await outbox.put({ id: 'large', result: result(1, 'A'.repeat(100_000)), createdAt: 1 });
+    const uplinks: (number | undefined)[] = [];
+    const submitter = new Submitter({
+      outbox,
+      events: recorder().events,
+      backoff: { baseMs: 1, maxMs: 2, factor: 2 },
+      transport: {
+        // An uplink of 4 KiB/s: a body given time only at a faster one times out.
+        async submit(results, uplinkBytesPerS) {
+          uplinks.push(uplinkBytesPerS);
+          if ((uplinkBytesPerS ?? SLOWEST_UPLINK_BYTES_PER_S) > 4096) return TIMED_OUT;
+          return { ok: true, value: { accepted: results.length, repeated: 0 } };
+        },
+      },
+    });
+    await submitter.kick();
+    expect(uplinks).toEqual([undefined, SLOWEST_UPLINK_BYTES_PER_S / 2, SLOWEST_UPLINK_BYTES_PER_S / 4]);
     expect(await outbox.size()).toBe(0);
   });
 

@@ -4,11 +4,12 @@
 import type { SubmitResponse, SubmittedResult } from '@bricolage/protocol';
 import type { Outbox, OutboxEntry } from '../outbox';
 import { backoffDelay, type BackoffPolicy, DEFAULT_BACKOFF } from './backoff';
-import type { ClientFailure, ClientResult } from './coordinator-client';
+import { type ClientFailure, type ClientResult, SLOWEST_UPLINK_BYTES_PER_S } from './coordinator-client';
 import { judgeBatch } from './submit-batch';
 
 export interface SubmitTransport {
-  submit(results: SubmittedResult[]): Promise<ClientResult<SubmitResponse>>;
+  /** `uplinkBytesPerS`: the slowest uplink the request's body is given time for (the client's own when absent). */
+  submit(results: SubmittedResult[], uplinkBytesPerS?: number): Promise<ClientResult<SubmitResponse>>;
 }
 
 export interface SubmitterEvents {
@@ -32,6 +33,10 @@ export const DEFAULT_MAX_FAILURES = 5;
 export const DEFAULT_BATCH_SIZE = 200;
 /** Characters of results in one request at most: a batch of large outputs stays far below the coordinator's 16 MiB. */
 export const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
+/** Batches that must go in a row, after one timed out, before batches may be twice as large again. */
+const GROW_AFTER = 8;
+/** The slowest uplink a lone result that keeps timing out is given time for: 1 KiB/s (a 4 MB result: 68 minutes). */
+const SLOWEST_UPLINK_GIVEN = 1024;
 
 export interface SubmitterOptions {
   readonly outbox: Outbox;
@@ -61,9 +66,16 @@ export class Submitter {
    * nothing here.
    */
   #working: boolean | null = null;
+  /** Characters of results a batch may hold now: less after a batch timed out (`#timedOut`). */
+  #bytes: number;
+  /** Batches that went since the last that timed out. */
+  #calm = 0;
+  /** The slowest uplink a request's body is given time for, when a lone result timed out at the client's own. */
+  #uplink: number | undefined;
 
   constructor(options: SubmitterOptions) {
     this.#o = options;
+    this.#bytes = options.batchBytes ?? DEFAULT_BATCH_BYTES;
   }
 
   /** Starts draining unless already draining; resolves when the outbox is empty or the submitter closed. */
@@ -88,14 +100,9 @@ export class Submitter {
 
   async #drain(): Promise<void> {
     let failures = 0;
-    const mostBytes = this.#o.batchBytes ?? DEFAULT_BATCH_BYTES;
-    // A batch that timed out goes again in halves, and batches grow back as they go: on an uplink too slow for
-    // the time the client gives a body (CoordinatorClient's SLOWEST_UPLINK_BYTES_PER_S), the same batch would
-    // time out for ever.
-    let bytes = mostBytes;
     while (!this.#closed) {
       this.#again = false;
-      const batch = withinBytes(await this.#o.outbox.peek(this.#o.batchSize ?? DEFAULT_BATCH_SIZE), bytes);
+      const batch = withinBytes(await this.#o.outbox.peek(this.#o.batchSize ?? DEFAULT_BATCH_SIZE), this.#bytes);
       if (batch.length === 0) {
         if (this.#again) continue;
         return;
@@ -106,7 +113,7 @@ export class Submitter {
       if (suspects.length > 0 && (await this.#judge(suspects)) && outcome === 'done')
         outcome = (suspects[0] as Suspects[number]).reason;
       if (outcome !== 'done') {
-        if (outcome.timedOut && batch.length > 1) bytes = Math.floor(bytesOf(batch) / 2);
+        if (outcome.timedOut) this.#timedOut(batch);
         const delay = backoffDelay(failures++, this.#o.backoff ?? DEFAULT_BACKOFF, this.#o.random);
         this.#o.events.retrying(outcome, delay);
         await new Promise<void>((resolve) => {
@@ -119,7 +126,7 @@ export class Submitter {
         this.#wake = null;
       } else {
         failures = 0;
-        bytes = Math.min(mostBytes, bytes * 2);
+        this.#went();
       }
     }
   }
@@ -147,6 +154,25 @@ export class Submitter {
     return waiting;
   }
 
+  /**
+   * A batch timed out: on an uplink too slow for the time the client gives a body (CoordinatorClient's
+   * SLOWEST_UPLINK_BYTES_PER_S) the same batch would time out for ever. Batches of several are sent in halves from
+   * now on; a lone result (it cannot be halved, and every one behind it waits) is given twice the time for its body.
+   */
+  #timedOut(batch: readonly OutboxEntry[]): void {
+    this.#calm = 0;
+    if (batch.length > 1) this.#bytes = Math.floor(bytesOf(batch) / 2);
+    else this.#uplink = Math.max(SLOWEST_UPLINK_GIVEN, (this.#uplink ?? SLOWEST_UPLINK_BYTES_PER_S) / 2);
+  }
+
+  /** A batch went: after enough of them in a row, batches may be twice as large again (the link may have got better). */
+  #went(): void {
+    this.#uplink = undefined;
+    if (++this.#calm < GROW_AFTER) return;
+    this.#calm = 0;
+    this.#bytes = Math.min(this.#o.batchBytes ?? DEFAULT_BATCH_BYTES, this.#bytes * 2);
+  }
+
   #now(): number {
     return (this.#o.now ?? Date.now)();
   }
@@ -163,7 +189,10 @@ export class Submitter {
     let probeFailed = false;
     while (parts.length > 0 && !this.#closed) {
       const part = parts.shift() as OutboxEntry[];
-      const answer = await this.#o.transport.submit(part.map((e) => e.result));
+      const answer = await this.#o.transport.submit(
+        part.map((e) => e.result),
+        this.#uplink,
+      );
       const verdict = judgeBatch(part.length, answer);
       switch (verdict.kind) {
         case 'settled':

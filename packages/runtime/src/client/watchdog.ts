@@ -12,6 +12,7 @@ export class Watchdog {
   readonly #waited: number;
   #answering = false;
   #expired = false;
+  #cleared = false;
 
   constructor(ms: number, sendMs: number) {
     this.#ms = ms;
@@ -41,7 +42,9 @@ export class Watchdog {
     return new Response(body, { status, statusText, headers });
   }
 
+  /** Done with the request: nothing read of it after this starts the clock again. */
   clear(): void {
+    this.#cleared = true;
     clearTimeout(this.#timer);
   }
 
@@ -54,7 +57,7 @@ export class Watchdog {
   }
 
   #restart(): void {
-    if (this.#expired) return;
+    if (this.#expired || this.#cleared) return;
     clearTimeout(this.#timer);
     this.#timer = this.#arm(this.#ms);
   }
