@@ -45,7 +45,9 @@ export function publicApi(base: string, fetcher: typeof fetch): PublicApi {
     return response.json();
   };
   return {
-    projects: async () => ((await get(API.projects)) as { projects: ListedProject[] }).projects,
+    // `?.`: a body of `null` (a proxy's, another grid's) leaves the list undefined for `checkedApi` to refuse, saying why.
+    projects: async () =>
+      ((await get(API.projects)) as { projects: ListedProject[] } | null)?.projects as ListedProject[],
     wellKnown: async () => (await get(API.wellKnown)) as WellKnown,
     health: async () => {
       await get(API.health);

@@ -1,6 +1,6 @@
 import { API } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
-import type { PublicApi } from '../api';
+import { type PublicApi, publicApi } from '../api';
 import { checkedApi } from './checked-api';
 import { listedProject, wellKnownOf } from './testing';
 
@@ -28,5 +28,10 @@ describe("another grid's public answers", () => {
     // A web page's JSON, not a coordinator's.
     await expect(checkedApi(answering({ hello: 'world' }, undefined)).wellKnown()).rejects.toThrow('publicKey');
     await expect(checkedApi(answering({}, undefined)).projects()).rejects.toThrow(API.projects);
+  });
+
+  it("are refused when another grid answers its project list with null, as any other answer not the protocol's", async () => {
+    const api = checkedApi(publicApi('https://b.example', (async () => Response.json(null)) as typeof fetch));
+    await expect(api.projects()).rejects.toThrow(`its answer to ${API.projects} is not what the protocol says`);
   });
 });
