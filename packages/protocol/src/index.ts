@@ -167,4 +167,5 @@ export { signReceiptBody, signTreeHead, verifyConsistentHeads, verifyReceipt, ve
 // routes, and the volunteer page's automation contract
 export { API } from './api';
 export type { GridSnapshot, PageAutomation, TabSnapshot } from './automation';
+export type { Parsed, Schema } from './schema';
 export { unknownFields, unknownFieldsProblem } from './unknown-fields';

@@ -1,12 +1,8 @@
 // Another grid's public answers, checked against the protocol's schemas: it is a coordinator the volunteer named by
 // URL, not the one that served this page, and its answers are untrusted input like any other (its log's answers are
 // the receipts package's verifier's to check). In the grids' own chunk: the schemas load only with other grids.
-import { API, ProjectList, WellKnown } from '@bricolage/protocol';
+import { API, ProjectList, type Schema, WellKnown } from '@bricolage/protocol';
 import type { PublicApi } from '../api';
-
-interface Schema<T> {
-  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { message: string } };
-}
 
 /** `body` as `schema` says, or an error that says which answer was not what the protocol says. */
 function checked<T>(schema: Schema<T>, body: unknown, path: string): T {

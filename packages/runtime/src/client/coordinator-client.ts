@@ -16,8 +16,10 @@ import {
   type LeaseRequest,
   LeaseResponse,
   type ListedProject,
+  type Parsed,
   ProjectList,
   ReceiptsPage,
+  type Schema,
   type SubmitRequest,
   type SubmittedResult,
   SubmitResponse,
@@ -33,11 +35,6 @@ import {
 import type { OrtWasmFiles, PeerRoom } from '@bricolage/protocol/peer';
 import { Watchdog } from './watchdog';
 
-/** The part of a zod schema the client uses (zod itself stays a dependency of the protocol package). */
-interface Schema<T> {
-  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { message: string } };
-}
-type Parsed<S> = S extends Schema<infer T> ? T : never;
 export type HeartbeatReply = Parsed<typeof HeartbeatResponse>;
 
 /** The volunteer's key pair. `generateSigningKeyPair()` makes one; a persistent store can supply its own. */
