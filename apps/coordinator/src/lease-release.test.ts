@@ -1,13 +1,15 @@
 // A page that leaves gives back the leases it will not compute (API.release), over real HTTP on both stores, on a
 // manual clock: they go to other keys at once rather than after their deadline, and nobody is charged an error;
-// nor is anyone for the leases of a job cancelled while they held them, given back or run out.
-import { API, type Lease, fromBase64 } from '@bricolage/protocol';
+// nor is anyone for the leases of a job cancelled while they held them, given back or run out. A page that goes while
+// a lease request is out names it, and what was granted under it goes back too, whichever arrives first.
+import { API, type Lease, type LeaseResponse, fromBase64 } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
+import { LEASE_REQUEST_KEPT_MS } from './steps/lease-requests';
 import { describeBackends } from './testing/backends';
 import { square } from './testing/fixtures';
 import { useGrid } from './testing/grid-fixture';
-import { SimVolunteer, okResult } from './testing/sim-volunteer';
+import { GPU_CAPABILITIES, SimVolunteer, okResult } from './testing/sim-volunteer';
 
 describeBackends('a page giving back its leases', (backend) => {
   const clock = new ManualClock();
@@ -31,6 +33,14 @@ describeBackends('a page giving back its leases', (backend) => {
   }
   const release = (v: SimVolunteer, leases: readonly (Lease | string)[]) =>
     v.post<{ released: number }>(API.release, { leases: leases.map((l) => (typeof l === 'string' ? l : l.lease)) });
+  /** A lease request named as a page names it (LeaseRequest.request). */
+  const leaseNamed = async (v: SimVolunteer, max: number, request: string) => {
+    const reply = await v.post<LeaseResponse>(API.lease, { capabilities: GPU_CAPABILITIES, max, request });
+    expect(reply.status).toBe(200);
+    return reply.body;
+  };
+  const giveUp = (v: SimVolunteer, requests: readonly string[], leases: readonly string[] = []) =>
+    v.post<{ released: number }>(API.release, { leases, requests });
   const submitAll = (v: SimVolunteer, leases: readonly Lease[]) =>
     v.submit(leases.map((l) => okResult(l, square(fromBase64(l.input ?? '')))));
 
@@ -72,11 +82,83 @@ describeBackends('a page giving back its leases', (backend) => {
     expect((await submitAll(stranger, theirs)).status).toBe(200);
   });
 
+  it('gives back what a lease request the page will not read was granted, charging no error', async () => {
+    const job = await start(6);
+    const [leaving, next] = [
+      await SimVolunteer.create(grid.coordinator.url),
+      await SimVolunteer.create(grid.coordinator.url),
+    ];
+    const read = (await leaseNamed(leaving, 2, 'page-1-request-000001')).leases;
+    // The answer of the request out as the page went: granted, never read.
+    const unread = (await leaseNamed(leaving, 4, 'page-1-request-000002')).leases;
+    expect([read.length, unread.length]).toEqual([2, 4]);
+    expect((await giveUp(leaving, ['page-1-request-000002'], [read[0]!.lease])).body).toEqual({ released: 5 });
+    // Named again (a second page-hide), it gives back nothing twice.
+    expect((await giveUp(leaving, ['page-1-request-000002'])).body).toEqual({ released: 0 });
+    const taken = (await next.lease(6)).leases;
+    expect(taken.map((l) => l.workUnit).sort()).toEqual([read[0]!, ...unread].map((l) => l.workUnit).sort());
+    expect((await submitAll(next, taken)).status).toBe(200);
+    expect((await submitAll(leaving, read.slice(1))).status).toBe(200);
+    expect((await grid.researcher.progress(job)).counts).toMatchObject({ validated: 6, failed: 0 });
+    expect(await leaving.stats()).toMatchObject({ leased: 6, returned: 6, errors: 0 });
+  });
+
+  it('grants nothing under a lease request whose release came first, and the units stay for others', async () => {
+    await start(3);
+    const [leaving, next] = [
+      await SimVolunteer.create(grid.coordinator.url),
+      await SimVolunteer.create(grid.coordinator.url),
+    ];
+    expect((await giveUp(leaving, ['page-2-request-000001'])).body).toEqual({ released: 0 });
+    expect((await leaseNamed(leaving, 3, 'page-2-request-000001')).leases).toEqual([]);
+    // Another request of the same key's (its next page) is served as ever.
+    expect((await leaseNamed(leaving, 1, 'page-3-request-000001')).leases).toHaveLength(1);
+    expect((await next.lease(3)).leases).toHaveLength(2);
+    expect(await leaving.stats()).toMatchObject({ leased: 1, errors: 0 });
+  });
+
+  it('gives back nothing of another key’s lease request of the same name', async () => {
+    await start(4);
+    const [mine, stranger] = [
+      await SimVolunteer.create(grid.coordinator.url),
+      await SimVolunteer.create(grid.coordinator.url),
+    ];
+    const leases = (await leaseNamed(mine, 2, 'shared-name-000000001')).leases;
+    expect((await giveUp(stranger, ['shared-name-000000001'])).body).toEqual({ released: 0 });
+    // Nor does it stop the key's next use of the name getting units.
+    expect((await leaseNamed(mine, 2, 'shared-name-000000001')).leases).toHaveLength(2);
+    expect((await submitAll(mine, leases)).status).toBe(200);
+  });
+
+  it('forgets lease requests once the sweep finds them older than they are kept', async () => {
+    await start(2);
+    const v = await SimVolunteer.create(grid.coordinator.url);
+    await leaseNamed(v, 1, 'kept-for-a-while-0001');
+    await giveUp(v, ['kept-for-a-while-0002']);
+    const kept = async () => Number((await grid.db.query('SELECT COUNT(*) AS n FROM lease_requests'))[0]?.n);
+    expect(await kept()).toBe(2);
+    clock.advance(LEASE_REQUEST_KEPT_MS - 1);
+    await grid.coordinator.sweep();
+    expect(await kept()).toBe(2);
+    clock.advance(2);
+    await grid.coordinator.sweep();
+    expect(await kept()).toBe(0);
+  });
+
   it('refuses a malformed list with a 400 and changes nothing', async () => {
     await start(2);
     const v = await SimVolunteer.create(grid.coordinator.url);
     const held = (await v.lease(2)).leases;
-    for (const body of [{ leases: [] }, { leases: ['wu_1'] }, {}, { leases: Array(1001).fill(held[0]!.lease) }]) {
+    for (const body of [
+      { leases: [] },
+      { leases: ['wu_1'] },
+      {},
+      { leases: Array(1001).fill(held[0]!.lease) },
+      { leases: [], requests: [] },
+      { leases: [], requests: ['short'] },
+      { leases: [], requests: ['not a request name!!'] },
+      { leases: [], requests: Array.from({ length: 5 }, (_, i) => `request-name-0000000${i}`) },
+    ]) {
       const reply = await v.post<{ error: { code: string } }>(API.release, body);
       expect(reply.status).toBe(400);
       expect(reply.body.error.code).toBe('bad_request');

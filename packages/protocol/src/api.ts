@@ -46,7 +46,7 @@ export const API = {
   token: '/v1/auth/token',
   lease: '/v1/volunteer/lease',
   heartbeat: '/v1/volunteer/heartbeat',
-  release: '/v1/volunteer/release', // POST {leases}: a page that leaves gives back what it will not compute
+  release: '/v1/volunteer/release', // POST {leases, requests?}: a page that leaves gives back what it will not compute
   submit: '/v1/volunteer/submit',
   receipts: '/v1/volunteer/receipts', // ?after=index
   me: '/v1/volunteer/me',

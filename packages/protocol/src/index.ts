@@ -110,6 +110,7 @@ export {
   LeaseResponse,
   MAX_HEARTBEAT_JOBS,
   MAX_LEASE_REQUEST,
+  MAX_RELEASED_REQUESTS,
   SubmitRequest,
   SubmitResponse,
   SubmittedResult,

@@ -75,6 +75,13 @@ export type Capabilities = z.infer<typeof Capabilities>;
 /** The most work units one lease request may ask for (`LeaseRequest.max`). */
 export const MAX_LEASE_REQUEST = 1000;
 
+/** A client-chosen name of one request: 16–64 characters of `A–Z a–z 0–9 _ -` (a random UUID will do). */
+const RequestName = (field: string) =>
+  z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, `${field}: 16 to 64 characters of A-Z, a-z, 0-9, _ and -`);
+
+/** The most lease requests one release may name (`ReleaseRequest.requests`): a page has one out at a time. */
+export const MAX_RELEASED_REQUESTS = 4;
+
 export const LeaseRequest = z
   .object({
     capabilities: Capabilities,
@@ -97,6 +104,13 @@ export const LeaseRequest = z
      * a page that left strands its key's leases until they expire, and the key's room with them.
      */
     resumeAfter: LeaseId.nullable().optional(),
+    /**
+     * A name for this request, new for each (random), so that a page that goes while it is out can give back
+     * what it is granted without ever seeing the answer: a release naming it in `requests` gives back the leases
+     * granted under it, or, arriving first, has none granted under it. The same key naming a request twice is
+     * granted nothing the second time.
+     */
+    request: RequestName('request').optional(),
   })
   .meta({ id: 'LeaseRequest' });
 export type LeaseRequest = z.input<typeof LeaseRequest>;
@@ -206,7 +220,20 @@ export const HeartbeatResponse = z
  * Leases a page gives back uncomputed as it leaves (pagehide, a stop): each goes back into the queue at once,
  * as no error of the key's or the unit's. Leases not the key's or not open are left as they are.
  */
-export const ReleaseRequest = z.object({ leases: z.array(LeaseId).min(1).max(1000) }).meta({ id: 'ReleaseRequest' });
+export const ReleaseRequest = z
+  .object({
+    leases: z.array(LeaseId).max(1000),
+    /**
+     * Lease requests of the key's (`LeaseRequest.request`) whose answers the page will never read (it is going
+     * while they are out): the open leases granted under them are given back too, and a request named here
+     * before the coordinator took it is granted nothing.
+     */
+    requests: z.array(RequestName('requests')).max(MAX_RELEASED_REQUESTS).optional(),
+  })
+  .refine((r) => r.leases.length > 0 || (r.requests?.length ?? 0) > 0, {
+    message: 'a release names at least one lease or one lease request',
+  })
+  .meta({ id: 'ReleaseRequest' });
 export type ReleaseRequest = z.infer<typeof ReleaseRequest>;
 export const ReleaseResponse = z.object({ released: z.number().int().nonnegative() }).meta({ id: 'ReleaseResponse' });
 export type ReleaseResponse = z.infer<typeof ReleaseResponse>;
@@ -272,10 +299,7 @@ export const ExportRequest = z
      * retrying a request whose answer was lost; a new one for each move. Used again for another `to` or amount, it
      * is refused (409). Without it, every request is a new move.
      */
-    requestId: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{16,64}$/, 'requestId: 16 to 64 characters of A-Z, a-z, 0-9, _ and -')
-      .optional(),
+    requestId: RequestName('requestId').optional(),
   })
   .meta({ id: 'ExportRequest' });
 export type ExportRequest = z.infer<typeof ExportRequest>;

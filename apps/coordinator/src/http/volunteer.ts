@@ -150,6 +150,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
           max: body.max - granted.length,
           ...(project ? { project: project as ProjectId } : {}),
           ...(resume ? { resume } : {}),
+          ...(body.request ? { request: body.request } : {}),
         };
         resume = undefined;
         const outcome = await deps.store.lease(query, now);
@@ -247,7 +248,8 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       method: 'post',
       path: API.release,
       operationId: 'releaseLeases',
-      summary: 'Give back leases this page will not compute (it is leaving): they go back into the queue at once',
+      summary:
+        'Give back leases this page will not compute (it is leaving), and those granted under its lease requests still out: they go back into the queue at once',
       tag: 'volunteer',
       auth: 'volunteer',
       body: ReleaseRequest,
@@ -255,7 +257,12 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     },
     [auth, json],
     async (c, { body }) => {
-      const released = await deps.store.release(c.get('volunteer'), body.leases.map(leaseNumber), deps.clock.now());
+      const released = await deps.store.release(
+        c.get('volunteer'),
+        body.leases.map(leaseNumber),
+        deps.clock.now(),
+        body.requests ?? [],
+      );
       return c.json({ released });
     },
   );

@@ -14,7 +14,8 @@
 // still drawn at random among them (rules/funding.ts). Each granted unit's counters move
 // (the first replica also draws its quorum: adaptive replication, rules/reputation.ts). A key past its error
 // allowance gets nothing until it refills (rules/error-budget.ts), and a key that stopped voting nothing at all.
-// A page starting afresh (`resume`) first takes back the key's open leases, unchanged (heldBack below).
+// A page starting afresh (`resume`) first takes back the key's open leases, unchanged (heldBack below). What a
+// named request is granted is kept under its name, for the page's release to give back (lease-requests.ts).
 import type { JobId, LeaseNumber } from '@bricolage/protocol';
 import { retakeEndedBy } from '../rules/assignment';
 import { eligibility, leaseOrder } from '../rules/eligibility';
@@ -31,6 +32,7 @@ import type { GrantedLease, LeaseOutcome, LeaseQuery, NoLease } from '../store/s
 import type { JobFacts, StepContext } from './context';
 import { drawUnits, holderOf } from './draw';
 import { InlineBudget } from './inline-budget';
+import { grantedUnder, leaseRequestOf } from './lease-requests';
 
 /** Known-answer units read per job and lease, to draw from. */
 const PROBES_READ = 64;
@@ -38,6 +40,9 @@ const PROBES_READ = 64;
 export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutcome> {
   const { tx, changes, now, random, limits } = ctx;
   const volunteer = await tx.lockVolunteer(q.volunteer);
+  // A request its page gave up before it came (the page went meanwhile: lease-requests.ts) gets nothing.
+  const named = q.request ? await leaseRequestOf(ctx, q.volunteer, q.request) : null;
+  if (named?.givenUp) return { granted: [], none: { why: 'no_work' } };
   const me = holderOf(q.volunteer, volunteer.origin, limits);
   const fastest = fastestSpeed(q.capabilities.speeds);
   const rooms = await roomsOf(ctx, volunteer, me.exempt === true, fastest);
@@ -57,8 +62,17 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
   // (they were granted under it): a page starting afresh computes them rather than leaving them to expire.
   const back = q.resume ? await heldBack(ctx, q, q.resume, fits, carry) : null;
   /** The answer: the leases taken back, then those granted now; why none when there are none. */
-  const answer = (granted: readonly GrantedLease[], none: NoLease | null): LeaseOutcome => {
+  const answer = async (granted: readonly GrantedLease[], none: NoLease | null): Promise<LeaseOutcome> => {
     const all = [...(back?.leases ?? []), ...granted];
+    // Under the request's name, for a release that names it to give back.
+    if (q.request)
+      await grantedUnder(
+        ctx,
+        q.volunteer,
+        q.request,
+        named,
+        all.map((l) => l.lease),
+      );
     return {
       granted: all,
       none: all.length > 0 ? null : none,

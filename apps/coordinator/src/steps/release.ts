@@ -6,20 +6,27 @@
 // retake, a few times at most, each after a longer wait and only when the job has nothing else for it (lease.ts). A
 // known-answer unit given back counts as an expiry, as it would have: a key that could tell one must not dodge it.
 // A unit the grid withdrew meanwhile (a known answer found suspect, a cancelled job's: records.ts `isWithdrawn`)
-// is no one's to dodge: given back, it costs its key nothing.
+// is no one's to dodge: given back, it costs its key nothing. A page that goes while a lease request is out names
+// it too: the leases granted under it go back with the rest (lease-requests.ts).
 import type { LeaseNumber, VolunteerKey } from '@bricolage/protocol';
 import { isKnownAnswer, isWithdrawn, type ReplicaInContext } from '../store/records';
 import type { StepContext } from './context';
+import { giveUpRequests } from './lease-requests';
 import { onError, onRefusal, waitingBallots } from './validate';
 
-/** Gives back the key's open leases among `leases`; returns how many there were. */
+/**
+ * Gives back the key's open leases among `leases` and those granted under its lease `requests` (which are given up:
+ * lease-requests.ts); returns how many there were.
+ */
 export async function releaseLeases(
   ctx: StepContext,
   volunteer: VolunteerKey,
   leases: readonly LeaseNumber[],
+  requests: readonly string[] = [],
 ): Promise<number> {
   const { tx, changes, now } = ctx;
-  const rows = (await tx.replicasInContext(leases)).filter(
+  const named = requests.length > 0 ? await giveUpRequests(ctx, volunteer, requests) : [];
+  const rows = (await tx.replicasInContext([...new Set([...leases, ...named])])).filter(
     (r) => r.replica.volunteer === volunteer && r.replica.state === 'leased' && r.replica.deadline >= now,
   );
   if (rows.length === 0) return 0;

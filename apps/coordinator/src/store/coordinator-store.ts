@@ -276,8 +276,13 @@ export class CoordinatorStore implements Store {
     return this.#write(now, (ctx) => heartbeat(ctx, volunteer, leases, jobs));
   }
 
-  release(volunteer: VolunteerKey, leases: readonly LeaseNumber[], now: number): Promise<number> {
-    return this.#write(now, (ctx) => releaseLeases(ctx, volunteer, leases));
+  release(
+    volunteer: VolunteerKey,
+    leases: readonly LeaseNumber[],
+    now: number,
+    requests: readonly string[] = [],
+  ): Promise<number> {
+    return this.#write(now, (ctx) => releaseLeases(ctx, volunteer, leases, requests));
   }
 
   submit(volunteer: VolunteerKey, items: readonly SubmitItem[], now: number): Promise<Result<SubmitResponse>> {
@@ -307,6 +312,7 @@ export class CoordinatorStore implements Store {
     const expired = await this.expireLeases(now);
     await this.#step(now, (ctx) => pauseUnfunded(ctx));
     await this.#read((tx) => tx.dropStagedBatches(now - this.#options.staleUploadMs));
+    await this.#read((tx) => tx.pruneLeaseRequests(now));
     await this.markAlive(now);
     return expired;
   }

@@ -241,6 +241,21 @@ export interface LeaseRows {
   insertReplicas(rows: readonly NewReplica[]): Promise<LeaseNumber[]>;
 }
 
+/** What a key's named lease request was granted, and whether a release gave it up (steps/lease-requests.ts). */
+export interface LeaseRequestRecord {
+  readonly leases: readonly LeaseNumber[];
+  readonly givenUp: boolean;
+}
+
+/** Lease requests a page named (LeaseRequest.request), kept a few minutes; read and written under the key's lock. */
+export interface LeaseRequestRows {
+  leaseRequest(volunteer: VolunteerKey, request: string): Promise<LeaseRequestRecord | null>;
+  /** Writes the request's row whole (created if new), to be kept until `expiresAt`. */
+  putLeaseRequest(volunteer: VolunteerKey, request: string, row: LeaseRequestRecord, expiresAt: number): Promise<void>;
+  /** Drops the rows kept until before `now`. */
+  pruneLeaseRequests(now: number): Promise<void>;
+}
+
 export interface ResultRows {
   /**
    * The key's open leases (leased, whatever their deadline) of these jobs, in context, locked until commit, lowest
@@ -333,6 +348,7 @@ export interface Tx
     JobRows,
     UploadRows,
     LeaseRows,
+    LeaseRequestRows,
     ResultRows,
     LogRows,
     MetaRows,

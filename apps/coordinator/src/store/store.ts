@@ -143,6 +143,8 @@ export interface LeaseQuery {
    * any) that the device runs on the backend they were leased for come back first (steps/lease.ts).
    */
   readonly resume?: { readonly after: LeaseNumber | 0; readonly projects: readonly ProjectId[] | null };
+  /** The page's name for this request (LeaseRequest.request): what it is granted is kept under it (steps/lease-requests.ts). */
+  readonly request?: string;
 }
 
 export type SubmitItem =
@@ -283,8 +285,16 @@ export interface Store {
     now: number,
     jobs?: readonly JobId[],
   ): Promise<HeartbeatAnswer>;
-  /** Gives back the key's open leases among these (steps/release.ts); returns how many were. */
-  release(volunteer: VolunteerKey, leases: readonly LeaseNumber[], now: number): Promise<number>;
+  /**
+   * Gives back the key's open leases among these and those granted under its lease `requests`, which are given up
+   * (steps/release.ts); returns how many were.
+   */
+  release(
+    volunteer: VolunteerKey,
+    leases: readonly LeaseNumber[],
+    now: number,
+    requests?: readonly string[],
+  ): Promise<number>;
   submit(volunteer: VolunteerKey, items: readonly SubmitItem[], now: number): Promise<Result<SubmitResponse>>;
   /** Whether this coordinator is the one of its grid that sweeps (always, alone on SQLite). */
   lead(): Promise<boolean>;

@@ -464,7 +464,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Give back leases this page will not compute (it is leaving): they go back into the queue at once */
+        /** Give back leases this page will not compute (it is leaving), and those granted under its lease requests still out: they go back into the queue at once */
         post: operations["releaseLeases"];
         delete?: never;
         options?: never;
@@ -1169,6 +1169,7 @@ export interface components {
             project?: string;
             projects?: string[];
             resumeAfter?: string | null;
+            request?: string;
         };
         Capabilities: {
             webgpu: components["schemas"]["WebGpuCapability"];
@@ -1230,6 +1231,7 @@ export interface components {
         };
         ReleaseRequest: {
             leases: string[];
+            requests?: string[];
         };
         SubmitResponse: {
             accepted: number;

@@ -5,6 +5,7 @@ import type { PoolClient } from 'pg';
 import type { Tx } from '../persistence';
 import { PgQueries } from './queries';
 import { jobRows } from './tx-jobs';
+import { leaseRequestRows } from './tx-lease-requests';
 import { leaseRows } from './tx-leases';
 import { logRows } from './tx-log';
 import { metaRows } from './tx-meta';
@@ -17,7 +18,14 @@ export const pgTx = (client: PoolClient): Tx => {
   let tx = txs.get(client);
   if (!tx) {
     const db = new PgQueries(client);
-    tx = { ...projectRows(db), ...jobRows(db), ...leaseRows(db), ...logRows(db), ...metaRows(db) };
+    tx = {
+      ...projectRows(db),
+      ...jobRows(db),
+      ...leaseRows(db),
+      ...leaseRequestRows(db),
+      ...logRows(db),
+      ...metaRows(db),
+    };
     txs.set(client, tx);
   }
   return tx;

@@ -155,4 +155,13 @@ export const PG_MIGRATIONS: readonly string[] = [
     idx BIGINT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (volunteer, request_id)
   );
   `,
+  `
+  -- Lease requests a page named, with the leases granted under each (see the SQLite schema). Written and read
+  -- only under the key's volunteers row lock, so that a release and a lease of one key's request take turns.
+  CREATE TABLE lease_requests (
+    volunteer TEXT NOT NULL, request TEXT NOT NULL, leases TEXT NOT NULL, given_up BOOLEAN NOT NULL,
+    expires_at BIGINT NOT NULL, PRIMARY KEY (volunteer, request)
+  );
+  CREATE INDEX lease_requests_expiry ON lease_requests(expires_at);
+  `,
 ];

@@ -304,4 +304,15 @@ export const MIGRATIONS: readonly string[] = [
     idx INTEGER NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (volunteer, request_id)
   ) WITHOUT ROWID;
   `,
+  `
+  -- Lease requests a page named (LeaseRequest.request), so that a page going while one is out can give back what
+  -- it was granted without reading the answer (steps/lease-requests.ts): the leases granted under it (a JSON array
+  -- of lease numbers), and whether a release gave it up (nothing more is granted under it). Kept a few minutes.
+  CREATE TABLE lease_requests (
+    volunteer TEXT NOT NULL, request TEXT NOT NULL, leases TEXT NOT NULL,
+    given_up INTEGER NOT NULL CHECK (given_up IN (0, 1)), expires_at INTEGER NOT NULL,
+    PRIMARY KEY (volunteer, request)
+  ) WITHOUT ROWID;
+  CREATE INDEX lease_requests_expiry ON lease_requests(expires_at);
+  `,
 ];

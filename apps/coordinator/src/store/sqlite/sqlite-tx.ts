@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3';
 import type { Tx } from '../persistence';
 import { SqliteStatements } from './statements';
 import { jobRows } from './tx-jobs';
+import { leaseRequestRows } from './tx-lease-requests';
 import { leaseRows } from './tx-leases';
 import { logRows } from './tx-log';
 import { metaRows } from './tx-meta';
@@ -18,6 +19,7 @@ export const sqliteTx = (db: Database.Database): SqliteTx => {
     ...projectRows(statements),
     ...jobRows(statements),
     ...leaseRows(statements),
+    ...leaseRequestRows(statements),
     ...logRows(statements),
     ...metaRows(statements),
   };

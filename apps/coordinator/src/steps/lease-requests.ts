@@ -1,0 +1,55 @@
+// Named lease requests: a page that goes (pagehide) while its lease request is out never reads the answer, and the
+// units granted in it stayed its key's until their deadlines, then were charged to the key as expiries (a reader
+// moving on at the wrong moment: 143 units a minute late and 143 errors, e2e/web/page-leases.spec.ts). So a page
+// names each lease request (LeaseRequest.request), and its release on leaving names those still out
+// (ReleaseRequest.requests): what was granted under them goes back with the rest (release.ts), and a request the
+// release reached first (both are in flight at once) is granted nothing (lease.ts). Both read and write the row
+// under the key's lock (lockVolunteer), so that on Postgres a lease and a release of one request take turns.
+import type { LeaseNumber, VolunteerKey } from '@bricolage/protocol';
+import type { LeaseRequestRecord } from '../store/persistence';
+import type { StepContext } from './context';
+
+/**
+ * How long a request's row is kept: far longer than a request is in flight (the page gives one up after 30 s
+ * without an answer), so that a release naming it finds it, and a lease arriving after its release finds it
+ * given up. The sweep drops it after (CoordinatorStore.sweep).
+ */
+export const LEASE_REQUEST_KEPT_MS = 10 * 60_000;
+
+/** The key's request of this name, as leases granted under it and releases left it; the key must be locked. */
+export const leaseRequestOf = (ctx: StepContext, volunteer: VolunteerKey, request: string) =>
+  ctx.tx.leaseRequest(volunteer, request);
+
+/** Adds `leases` to those granted under the request (`before`: its row as the lease read it). */
+export async function grantedUnder(
+  ctx: StepContext,
+  volunteer: VolunteerKey,
+  request: string,
+  before: LeaseRequestRecord | null,
+  leases: readonly LeaseNumber[],
+): Promise<void> {
+  if (leases.length === 0) return;
+  const row = { leases: [...(before?.leases ?? []), ...leases], givenUp: false };
+  await ctx.tx.putLeaseRequest(volunteer, request, row, ctx.now + LEASE_REQUEST_KEPT_MS);
+}
+
+/**
+ * Gives up the key's requests of these names: nothing more is granted under them, and the leases granted under
+ * them so far are returned, for the release to give back (those still open).
+ */
+export async function giveUpRequests(
+  ctx: StepContext,
+  volunteer: VolunteerKey,
+  requests: readonly string[],
+): Promise<LeaseNumber[]> {
+  await ctx.tx.lockVolunteer(volunteer);
+  const leases: LeaseNumber[] = [];
+  for (const request of new Set(requests)) {
+    const row = await leaseRequestOf(ctx, volunteer, request);
+    if (row?.givenUp) continue;
+    leases.push(...(row?.leases ?? []));
+    const givenUp = { leases: row?.leases ?? [], givenUp: true };
+    await ctx.tx.putLeaseRequest(volunteer, request, givenUp, ctx.now + LEASE_REQUEST_KEPT_MS);
+  }
+  return leases;
+}
