@@ -1,9 +1,10 @@
 // A page's leases outlive it no longer than they must. A page that goes sends the results it has not delivered and
 // gives back what it held (pagehide, keepalive requests), so its units are wanted again at once rather than when their 10-minute leases run out; a
-// page that crashed (no pagehide) leaves them held, and the key's next page takes them back and computes them.
+// page that crashed (no pagehide) leaves them held, and the key's next page takes them back and computes them. A
+// page that goes while a lease request is out names it as it goes, and what the request was granted comes back too.
 import { execFileSync } from 'node:child_process';
 import type { Coordinator } from '@bricolage/coordinator';
-import type { JobId } from '@bricolage/protocol';
+import { API, type JobId } from '@bricolage/protocol';
 import type { Page } from '@playwright/test';
 import { expect, jobCounts, openPage, seedPrimes, test } from './support';
 
@@ -24,7 +25,8 @@ async function computingAndHolding(grid: Coordinator, job: string): Promise<bool
   const counts = await jobCounts(grid, job);
   return counts.validated > 2 && counts.in_progress > 0;
 }
-const errors = async (grid: Coordinator, job: string) => (await grid.store.activity(job as JobId, 10)).errors;
+const activity = (grid: Coordinator, job: string) => grid.store.activity(job as JobId, 10);
+const errors = async (grid: Coordinator, job: string) => (await activity(grid, job)).errors;
 
 /** Opens the page and presses Start, as a volunteer does. */
 async function contribute(page: Page, url: string): Promise<void> {
@@ -53,6 +55,37 @@ test('a page that goes gives back the units it held: the next reader’s page co
   // Given back, not failed: the job's activity shows no error of anyone's.
   const activity = await grid.store.activity(job as JobId, 10);
   expect(activity.errors, `errors by code: ${JSON.stringify(activity.errorCodes)}`).toBe(0);
+});
+
+test('a page that goes while its lease request is out gives back what the request was granted', async ({
+  scratch,
+  startGrid,
+  launchProfile,
+}) => {
+  const grid = await startGrid({ dataDir: await scratch('unread-data'), port: PORT });
+  const job = await seed(grid);
+  const page = await (await launchProfile(await scratch('unread-profile'))).newPage();
+  // The page's first lease request reaches the coordinator, which grants it units; the page goes before it reads
+  // the answer. It never knew those leases: only the request's name, given back as it goes, can return them.
+  let granted = -1;
+  let gone: Promise<unknown> | null = null;
+  await page.route(`**${API.lease}`, async (route) => {
+    if (gone) return route.continue();
+    await route.fetch();
+    granted = (await activity(grid, job)).issued;
+    gone = page.goto('about:blank');
+  });
+  await contribute(page, grid.url);
+  await expect.poll(() => gone !== null, { timeout: 60_000 }).toBe(true);
+  await gone;
+  expect(granted).toBeGreaterThan(0);
+  // Back at once, not at their 10-minute deadlines, and charged to no one.
+  await expect
+    .poll(async () => {
+      const { activeVolunteers, givenBack, errors } = await activity(grid, job);
+      return { activeVolunteers, givenBack, errors };
+    })
+    .toEqual({ activeVolunteers: 0, givenBack: granted, errors: 0 });
 });
 
 test('after a crash, the key’s next page takes back the units the crashed one held and computes them', async ({

@@ -5,10 +5,11 @@
 import type { SubmittedResult } from '@bricolage/protocol';
 import { type LeaveBudget, leaveBudget } from './client/coordinator-client';
 import type { Outbox, OutboxEntry, SetAsideEntry } from './outbox';
+import type { GivenUp } from './pipeline/lease-queue';
 
 export interface LeavingClient {
   submitOnLeave(results: readonly SubmittedResult[], budget: LeaveBudget): number;
-  releaseOnLeave(leases: readonly string[], budget: LeaveBudget): void;
+  releaseOnLeave(leases: readonly string[], budget: LeaveBudget, requests?: readonly string[]): void;
 }
 
 /**
@@ -60,12 +61,12 @@ export class UnsentResults implements Outbox {
 
 /**
  * The page is going: its unsent results go first (as many as one request carries), then the leases it will not
- * compute — all it holds but those whose results went.
+ * compute — all it holds but those whose results went, and those granted under its lease request still out.
  */
 export function leavePage(
   results: UnsentResults,
   client: LeavingClient,
-  pipeline: { leave(sent: ReadonlySet<string>): string[] } | null,
+  pipeline: { leave(sent: ReadonlySet<string>): GivenUp } | null,
 ): void {
   const budget = leaveBudget();
   const unsent = results.unsent;
@@ -76,6 +77,7 @@ export function leavePage(
           budget,
         )
       : 0;
-  const leases = pipeline?.leave(new Set(unsent.slice(0, n).map((e) => e.id))) ?? [];
-  if (leases.length > 0) client.releaseOnLeave(leases, budget);
+  const given = pipeline?.leave(new Set(unsent.slice(0, n).map((e) => e.id)));
+  if (given && given.leases.length + given.requests.length > 0)
+    client.releaseOnLeave(given.leases, budget, given.requests);
 }

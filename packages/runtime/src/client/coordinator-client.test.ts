@@ -14,7 +14,7 @@ import {
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CoordinatorClient, renewAt, type VolunteerIdentity } from './coordinator-client';
+import { CoordinatorClient, leaveBudget, renewAt, type VolunteerIdentity } from './coordinator-client';
 
 interface Call {
   method: string;
@@ -329,5 +329,31 @@ describe('coordinator client', () => {
       ok: false,
       error: { code: 'internal', message: expect.stringMatching(/runs past the end of the frame/) },
     });
+  });
+
+  it('gives back, as the page goes, its leases and its lease request still out, in keepalive requests', async () => {
+    const { fetch, calls } = fakeCoordinator({
+      ...auth(['tok-1']),
+      'POST /v1/volunteer/lease': emptyLease,
+      'POST /v1/volunteer/release': () => Response.json({ released: 0 }),
+    });
+    const client = new CoordinatorClient({ coordinator: 'http://coord.test', identity, fetch });
+    await client.lease({ capabilities, max: 1 }); // the token a page going uses
+    const request = 'a'.repeat(32);
+    const leases = Array.from({ length: 1500 }, (_, i) => `ls_${i + 1}`);
+    client.releaseOnLeave(leases, leaveBudget(), [request]);
+    client.releaseOnLeave([], leaveBudget(), [request]);
+    client.releaseOnLeave(['ls_1'], leaveBudget());
+    client.releaseOnLeave([], leaveBudget());
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const released = calls.filter((c) => c.path === API.release);
+    // 1000 leases a request, the request named with the first; alone when there are no leases; nothing for nothing.
+    expect(released.map((c) => c.body)).toEqual([
+      { leases: leases.slice(0, 1000), requests: [request] },
+      { leases: leases.slice(1000) },
+      { leases: [], requests: [request] },
+      { leases: ['ls_1'] },
+    ]);
+    expect(released.every((c) => c.auth === 'Bearer tok-1')).toBe(true);
   });
 });

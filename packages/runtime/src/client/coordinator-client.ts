@@ -15,6 +15,7 @@ import {
   type LeaseAnswer,
   type LeaseRequest,
   LeaseResponse,
+  MAX_RELEASED_REQUESTS,
   type ListedProject,
   type Parsed,
   ProjectList,
@@ -168,10 +169,17 @@ export class CoordinatorClient {
     return n > 0 && this.#sendOnLeave(API.submit, body, budget) ? n : 0;
   }
 
-  /** Gives leases back as the page goes, 1000 a request, while the budget lasts. See `#sendOnLeave`. */
-  releaseOnLeave(leases: readonly string[], budget: LeaveBudget): void {
-    for (let i = 0; i < leases.length; i += 1000)
-      if (!this.#sendOnLeave(API.release, JSON.stringify({ leases: leases.slice(i, i + 1000) }), budget)) return;
+  /**
+   * Gives leases back as the page goes, 1000 a request, while the budget lasts, and with the first, those granted
+   * under the lease `requests` still out (ReleaseRequest.requests). See `#sendOnLeave`.
+   */
+  releaseOnLeave(leases: readonly string[], budget: LeaveBudget, requests: readonly string[] = []): void {
+    const named = requests.slice(0, MAX_RELEASED_REQUESTS);
+    for (let i = 0; i === 0 || i < leases.length; i += 1000) {
+      const body = { leases: leases.slice(i, i + 1000), ...(i === 0 && named.length > 0 ? { requests: named } : {}) };
+      if (body.leases.length === 0 && !body.requests) return;
+      if (!this.#sendOnLeave(API.release, JSON.stringify(body), budget)) return;
+    }
   }
 
   /**

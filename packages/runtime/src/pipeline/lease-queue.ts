@@ -1,29 +1,29 @@
 // The work units leased ahead of the compute loop: asking the coordinator for more when the queue runs
-// low, and getting the first few ready (input fetched, job prepared in the worker) while others compute.
+// low, and getting the first few ready (unit-ready.ts: input fetched, job prepared in the worker) while others
+// compute.
 // The compute loop (pipeline.ts) takes them from the front; lease-renewal.ts keeps their leases.
-import type { BackendClass, Capabilities, LeaseAnswer, LeaseRequest, LeasedJob, LeasedUnit } from '@bricolage/protocol';
-import { MAX_LEASE_REQUEST, fromBase64, sha256Hex } from '@bricolage/protocol';
-import { leasedBackend } from '../capabilities';
+import type { Capabilities, LeaseAnswer, LeaseRequest, LeasedJob, LeasedUnit } from '@bricolage/protocol';
+import { MAX_LEASE_REQUEST } from '@bricolage/protocol';
 import { backoffDelay } from '../client/backoff';
 import { type ClientResult, type HeartbeatReply, type LeaveBudget, leaveBudget } from '../client/coordinator-client';
 import type { JobCheck } from '../client/job-verifier';
-import type { PrepareOutcome } from '../compute/api';
 import type { VolunteerEvent } from '../events';
-import type { ComputeErrorCode } from '../executors/executor';
 import type { AssetSource } from '../host';
 import type { Outbox } from '../outbox';
+import { type Preparer, type Ready, UnitReadier } from './unit-ready';
+
+export type { Preparer, Ready } from './unit-ready';
 
 export interface LeaseClient {
   lease(request: LeaseRequest): Promise<ClientResult<LeaseAnswer>>;
   blob(hash: string): Promise<ClientResult<Uint8Array>>;
   /** Renews `leases`; with `jobs`, also learns which of the key's leases of them were withdrawn (lease-renewal.ts). */
   heartbeat(leases: readonly string[], jobs?: readonly string[]): Promise<ClientResult<HeartbeatReply>>;
-  /** Gives leases back in requests that outlive the page (coordinator-client.ts). */
-  releaseOnLeave?(leases: readonly string[], budget: LeaveBudget): void;
-}
-
-export interface Preparer {
-  prepare(job: string, spec: LeasedJob['spec'], backend: BackendClass, assets: AssetSource): Promise<PrepareOutcome>;
+  /**
+   * Gives leases back in requests that outlive the page (coordinator-client.ts), with those granted under the
+   * lease `requests` still out (LeaseRequest.request), whose answers the page will not read.
+   */
+  releaseOnLeave?(leases: readonly string[], budget: LeaveBudget, requests?: readonly string[]): void;
 }
 
 export interface LeaseClock {
@@ -32,15 +32,6 @@ export interface LeaseClock {
   /** Monotonic ms for durations. */
   monotonic(): number;
 }
-
-export type Ready =
-  | { readonly ok: true; readonly backend: BackendClass; readonly input: Uint8Array }
-  | {
-      readonly ok: false;
-      readonly code: ComputeErrorCode | 'skip';
-      readonly message: string;
-      readonly backend?: BackendClass;
-    };
 
 export interface Work {
   readonly lease: LeasedUnit;
@@ -90,21 +81,25 @@ export interface LeaseQueueOptions {
 /** Results in the outbox looked at when leases are taken back: more than a page computes between sends. */
 const RESUME_PEEK = 1000;
 
-const ema = (previous: number | null, sample: number) => (previous === null ? sample : previous * 0.7 + sample * 0.3);
+/** A lease request's name (LeaseRequest.request): 128 random bits, hex, from what every browser and Node has. */
+const requestName = (): string =>
+  Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 
-/** Base64 as a coordinator sent it, or null where it is not (the pipeline goes on with the next unit). */
-function decoded(text: string): Uint8Array | null {
-  try {
-    return fromBase64(text);
-  } catch {
-    return null;
-  }
+/** What a page that goes gives back: the leases it holds, and its lease requests still out (their answers unread). */
+export interface GivenUp {
+  readonly leases: string[];
+  readonly requests: string[];
 }
+
+const ema = (previous: number | null, sample: number) => (previous === null ? sample : previous * 0.7 + sample * 0.3);
 
 export class LeaseQueue {
   readonly #o: LeaseQueueOptions;
   readonly #queue: Work[] = [];
   #leasing: Promise<void> | null = null;
+  /** The lease request out now, if one is: its name, and whether the page gave it up (it went). */
+  #out: { readonly name: string; givenUp: boolean } | null = null;
+  readonly #readier: UnitReadier;
   #noWorkUntil = 0;
   #failures = 0;
   /** The last lease request got no answer at all (the coordinator down, or the network): its retry waits a backoff. */
@@ -115,13 +110,12 @@ export class LeaseQueue {
   #leaseEma: number | null = null;
   /** Moving average of the time a unit takes to get ready once started (its input fetched, its job prepared). */
   #readyEma: number | null = null;
-  /** Jobs whose signer was announced (each lease is checked; the event is sent once a job). */
-  readonly #announced = new Set<string>();
   /** Where taking back the key's open leases goes on (null: from the first); undefined once all came back. */
   #resumeAfter: string | null | undefined;
 
   constructor(options: LeaseQueueOptions) {
     this.#o = options;
+    this.#readier = new UnitReadier({ ...options, blob: (hash) => options.client.blob(hash) });
     this.#resumeAfter = options.resume ? null : undefined;
   }
 
@@ -176,20 +170,33 @@ export class LeaseQueue {
   }
 
   /**
-   * Lets go of the units held and `running`, but for those whose results were sent (`sent`): nothing is held after,
-   * and what was running yields no result. Returns their leases, for the caller to give back (page-leave.ts).
+   * Lets go of the units held and `running`, but for those whose results were sent (`sent`), and of the lease
+   * request out, if one is: nothing is held after, what was running yields no result, and what the request brings
+   * is dropped. Returns their leases and the request's name, for the caller to give back (page-leave.ts): a page
+   * that went while its request was out left the units granted in it held until their deadlines, each then charged
+   * to its key as an expiry.
    */
-  giveUp(running: Iterable<Work>, sent: ReadonlySet<string> = new Set()): string[] {
-    const given = [...this.#queue, ...running].filter((w) => !sent.has(w.lease.lease));
+  giveUp(running: Iterable<Work>, sent: ReadonlySet<string> = new Set()): GivenUp {
+    const leases = this.#letGo([...this.#queue, ...running].filter((w) => !sent.has(w.lease.lease)));
+    const out = this.#out;
+    if (out) out.givenUp = true;
+    return { leases, requests: out ? [out.name] : [] };
+  }
+
+  /**
+   * Gives back the units held, not started (a stop): other volunteers get them now, not at their deadlines. A
+   * request still out is not named: the page is here to give back what it brings (`#lease`).
+   */
+  giveBack(): void {
+    const leases = this.#letGo([...this.#queue]);
+    if (leases.length > 0) this.#o.client.releaseOnLeave?.(leases, leaveBudget());
+  }
+
+  /** Marks `given` gone and empties the queue; returns their leases. */
+  #letGo(given: readonly Work[]): string[] {
     for (const work of given) work.gone = 'given back as the page went';
     this.clear();
     return given.map((w) => w.lease.lease);
-  }
-
-  /** Gives back the units held, not started (a stop): other volunteers get them now, not at their deadlines. */
-  giveBack(): void {
-    const leases = this.giveUp([]);
-    if (leases.length > 0) this.#o.client.releaseOnLeave?.(leases, leaveBudget());
   }
 
   /** Gives back the last `n` units held, not started: leased beyond what this page will compute soon (queue-trim.ts). */
@@ -243,7 +250,7 @@ export class LeaseQueue {
   ready(work: Work): Promise<Ready> {
     if (work.ready) return work.ready;
     const started = this.#o.clock.monotonic();
-    work.ready = this.#ready(work.lease, work.job).then((ready) => {
+    work.ready = this.#readier.ready(work.lease, work.job).then((ready) => {
       this.#readyEma = ema(this.#readyEma, this.#o.clock.monotonic() - started);
       return ready;
     });
@@ -260,6 +267,7 @@ export class LeaseQueue {
   leaseMore(max: number): Promise<void> {
     this.#leasing ??= this.#lease(max).finally(() => {
       this.#leasing = null;
+      this.#out = null;
     });
     return this.#leasing;
   }
@@ -268,7 +276,10 @@ export class LeaseQueue {
     const asked = this.#o.clock.monotonic();
     const chosen = this.#o.projects?.() ?? null;
     const resumeAfter = this.#resumeAfter;
+    const out = { name: requestName(), givenUp: false };
+    this.#out = out;
     const answer = await this.#o.client.lease({
+      request: out.name,
       capabilities: this.#o.capabilities(),
       // More is refused whole (400), and asked again, forever: a page leasing far ahead stopped computing.
       max: Math.min(max, MAX_LEASE_REQUEST),
@@ -300,6 +311,9 @@ export class LeaseQueue {
     }
     this.#waiting = false;
     if (resumed > 0) leases = await this.#takenBack(leases, resumed);
+    // The page went while the request was out (and came back from the back-forward cache): it gave them back by
+    // the request's name.
+    if (out.givenUp) return;
     if (!this.#o.running() || this.#o.keeps?.() === false) {
       // Stopped (or paused for long) while the request was out: what was held then went back, and these came
       // after it. Queued, they would stay the key's until their deadlines (a farm stopping held hundreds for 10
@@ -345,49 +359,5 @@ export class LeaseQueue {
     const back = leases.slice(0, resumed).filter((l) => !answered.has(l.lease));
     this.#o.emit({ type: 'resumed', count: back.length });
     return [...back, ...leases.slice(resumed)];
-  }
-
-  /** Fetches the input and assets and prepares the job in the worker: all of it while another WU computes. */
-  async #ready(lease: LeasedUnit, job: LeasedJob): Promise<Ready> {
-    if (this.#o.verify) {
-      const checked = await this.#o.verify(job);
-      if (!checked.ok)
-        return { ok: false, code: checked.transient ? 'skip' : 'untrusted_job', message: checked.message };
-      if (!this.#announced.has(job.id)) {
-        this.#announced.add(job.id);
-        this.#o.emit({ type: 'verified', job: job.id, project: job.project, signer: checked.signer });
-      }
-    }
-    const choice = leasedBackend(job, this.#o.capabilities());
-    if (!choice.ok) return { ok: false, code: 'unsupported', message: choice.why };
-    const { backend } = choice;
-    let input: Uint8Array;
-    if (lease.inline !== undefined || lease.input !== null) {
-      const carried = lease.inline ?? decoded(lease.input!);
-      if (!carried) return { ok: false, code: 'runtime_error', message: 'the inline input is not base64', backend };
-      input = carried;
-      if ((await sha256Hex(input)) !== lease.inputHash)
-        return { ok: false, code: 'runtime_error', message: 'the inline input does not match its hash', backend };
-    } else {
-      const fetched = await this.#fetchWithRetry(lease.inputHash);
-      if (!fetched.ok) return fetched;
-      input = fetched.bytes;
-    }
-    const prepared = await this.#o.compute.prepare(job.id, job.spec, backend, this.#o.assets);
-    if (!prepared.ok) return { ...prepared, backend };
-    return { ok: true, backend, input };
-  }
-
-  async #fetchWithRetry(hash: string): Promise<{ ok: true; bytes: Uint8Array } | (Ready & { ok: false })> {
-    for (let attempt = 0; ; attempt++) {
-      const blob = await this.#o.client.blob(hash);
-      if (blob.ok) return { ok: true, bytes: blob.value };
-      if (!blob.error.transient)
-        return { ok: false, code: 'runtime_error', message: `input ${hash} unavailable: ${blob.error.message}` };
-      // Offline or overloaded: give up quietly after a few tries and let the lease expire.
-      if (attempt >= 4 || !this.#o.running())
-        return { ok: false, code: 'skip', message: `input ${hash} unavailable: ${blob.error.message}` };
-      await this.#o.sleep(backoffDelay(attempt));
-    }
   }
 }

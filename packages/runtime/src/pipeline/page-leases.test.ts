@@ -251,3 +251,59 @@ it('gives back a lease answer that arrives once a lasting pause has given back w
   const sent = (await outbox.peek(100_000)).map((e) => e.id);
   expect([...sent, ...released].sort()).toEqual([...leased].sort());
 });
+
+it('names, as the page goes, its lease request still out, and computes nothing its answer brings after', async () => {
+  const { client: plain, log } = await fakeClient(50);
+  let answer: (() => void) | null = null;
+  const asked: LeaseRequest[] = [];
+  const client: PipelineClient = {
+    ...plain,
+    // The second request (a refill, sent while the first units compute) is answered only when the test says.
+    async lease(request) {
+      asked.push(request);
+      if (asked.length === 2) await new Promise<void>((resolve) => (answer = resolve));
+      return plain.lease(request);
+    },
+  };
+  const computed: number[] = [];
+  const base = fakeCompute([], { delayMs: 20 });
+  const compute: PipelineCompute = {
+    ...base,
+    run(jobId, input, budget, signal) {
+      computed.push(input[0]!);
+      return base.run(jobId, input, budget, signal);
+    },
+  };
+  const results = new UnsentResults(new MemoryOutbox());
+  const { pipeline } = await pipelineFor(client, compute, { outbox: results });
+  pipeline.start();
+  await until(() => answer !== null);
+  const released: string[] = [];
+  const named: string[] = [];
+  leavePage(
+    results,
+    {
+      submitOnLeave: (r) => r.length,
+      releaseOnLeave: (leases, _budget, requests = []) => {
+        released.push(...leases);
+        named.push(...requests);
+      },
+    },
+    pipeline,
+  );
+  // Every request has a name of its own, and the one out as the page went is named for the coordinator.
+  expect(new Set(asked.map((r) => r.request)).size).toBe(2);
+  expect(asked.every((r) => /^[0-9a-f]{32}$/.test(r.request ?? ''))).toBe(true);
+  expect(named).toEqual([asked[1]!.request]);
+  const before = log.length;
+  (answer as unknown as () => void)();
+  await until(() => log.length > before);
+  const late = log.slice(before).map((l) => Number(l.slice('lease '.length)));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await pipeline.stop('now');
+  // The answer's units are the coordinator's again (given back by the request's name): none computed, none
+  // given back a second time by number.
+  expect(late.length).toBeGreaterThan(0);
+  expect(released.filter((lease) => late.includes(Number(lease.slice(3))))).toEqual([]);
+  expect(computed.filter((unit) => late.includes(unit))).toEqual([]);
+});

@@ -2,7 +2,7 @@
 // the current one computes. Runs on the page, so that a stuck kernel can be killed with its worker.
 import type { BackendClass, Capabilities } from '@bricolage/protocol';
 import { IN_FLIGHT } from '../compute/api';
-import type { LeaseQueue, Work } from './lease-queue';
+import type { GivenUp, LeaseQueue, Work } from './lease-queue';
 import type { LeaseRenewal } from './lease-renewal';
 import { UnitStops } from './unit-stops';
 import type { OutcomeRecorder } from './outcome-recorder';
@@ -249,8 +249,11 @@ export class Pipeline {
     this.#queue.giveBack();
   }
 
-  /** The page is going: the leases it will not compute, but those whose results were `sent` (page-leave.ts). */
-  leave(sent: ReadonlySet<string>): string[] {
+  /**
+   * The page is going: the leases it will not compute, but those whose results were `sent`, and its lease request
+   * still out (page-leave.ts).
+   */
+  leave(sent: ReadonlySet<string>): GivenUp {
     return this.#queue.giveUp(this.#inWorker, sent);
   }
 
