@@ -276,7 +276,7 @@ export class CoordinatorClient {
   async #authed<T>(path: string, read: Schema<T> | Reader<T>, init: Init): Promise<ClientResult<T>> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.token(attempt > 0);
-      if (!token.ok) return token;
+      if (!token.ok) return unsent(token.error);
       const result = await this.#send(path, read, init, token.value);
       // A token can expire (or the coordinator restart with a new key) between check and use: renew once.
       if (
@@ -401,6 +401,14 @@ function refusal(watchdog: Watchdog, failure: ClientFailure): { ok: false; error
 function cut(watchdog: Watchdog, error: unknown): { ok: false; error: ClientFailure } {
   const why = watchdog.why;
   return why ? fail({ code: 'network', message: why, status: 0, timedOut: true }) : networkFailure(error);
+}
+
+/**
+ * The failure of a request that was never sent (its token could not be had): not `timedOut` even when the token's
+ * request was, which would say that this one may have been done (a submit batch was halved for it).
+ */
+function unsent({ timedOut: _timedOut, ...error }: ClientFailure): { ok: false; error: ClientFailure } {
+  return { ok: false, error };
 }
 
 function networkFailure(error: unknown): { ok: false; error: ClientFailure } {
