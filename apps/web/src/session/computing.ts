@@ -1,10 +1,14 @@
 // Computing: the runtime's volunteer for the stored identity, created on first need (Start, delivery,
-// receipts), and what it is doing turned into the view: state, current work unit, counts, pauses.
+// receipts), and what it is doing turned into the view: state, current work unit, counts, pauses. What its events
+// say of the jobs it computes for is job-events.ts'.
 import type { Capabilities, VolunteerStats } from '@bricolage/protocol';
 import { fingerprint, type StoredIdentity, type VolunteerStore } from '@bricolage/receipts';
 import type { BlobSource, VisibilitySource, Volunteer, VolunteerStatus } from '@bricolage/runtime';
 import { type BatteryView, watchBattery } from '../battery';
+import { JobEvents, type OwnResult } from './job-events';
 import { type CurrentWork, type DeviceView, type PauseReason, pausedOnBattery, type ViewModel } from './view';
+
+export type { OwnResult } from './job-events';
 
 const POLL_MS = 500;
 
@@ -26,17 +30,6 @@ export interface ComputingOptions {
   readonly blobSource?: (coordinator: BlobSource) => BlobSource;
 }
 
-/** A result this tab computed for a job that publishes its results: where it goes, and what it is. */
-export interface OwnResult {
-  readonly job: string;
-  readonly workUnit: string;
-  readonly tag: string;
-  readonly output: Uint8Array;
-}
-
-/** Tags of work units in hand, kept only until computed or failed: bounded all the same. */
-const MAX_TAGS = 1000;
-
 export async function identityView(identity: StoredIdentity) {
   return {
     publicKey: identity.publicKey,
@@ -47,14 +40,7 @@ export async function identityView(identity: StoredIdentity) {
 
 export class Computing {
   readonly #o: ComputingOptions;
-  readonly #jobs = new Map<string, { project: string; name: string }>();
-  /** Signers of the jobs checked this session (the runtime checks each lease; it announces a job once). */
-  readonly #signers = new Map<string, string | null>();
-  /** Jobs refused for their signature, told once each. */
-  readonly #refused = new Set<string>();
-  readonly #tags = new Map<string, string>();
-  readonly #ownResults = new Set<(r: OwnResult) => void>();
-  readonly #recentMs: number[] = [];
+  readonly #jobs: JobEvents;
   #volunteer: Volunteer | null = null;
   #creating: Promise<Volunteer> | null = null;
   #unsubscribe: (() => void)[] = [];
@@ -79,6 +65,7 @@ export class Computing {
 
   constructor(options: ComputingOptions) {
     this.#o = options;
+    this.#jobs = new JobEvents(options);
   }
 
   get volunteer(): Volunteer | null {
@@ -87,8 +74,7 @@ export class Computing {
 
   /** Each result this tab computes for a job that publishes its results, as it is computed. */
   onOwnResult(listener: (r: OwnResult) => void): () => void {
-    this.#ownResults.add(listener);
-    return () => this.#ownResults.delete(listener);
+    return this.#jobs.onOwnResult(listener);
   }
 
   /** The runtime's volunteer for the stored identity, created on first need (Start, delivery, receipts). */
@@ -124,71 +110,13 @@ export class Computing {
       // The new state is shown together with its pause reason, both read from one status: set alone, a pause
       // showed for a moment with the reason not yet known (and worded as the battery's when the tab was hidden).
       volunteer.on('state', () => void this.refreshStatus()),
-      volunteer.on('leased', (e) => {
-        this.#jobs.set(e.job, { project: e.project, name: e.jobName });
-        this.#serve(e.job);
-        // A tag comes only with a job that publishes its results: its picture can be shown.
-        if (e.tag !== undefined) {
-          this.#tags.set(e.workUnit, e.tag);
-          if (this.#tags.size > MAX_TAGS) this.#tags.delete(this.#tags.keys().next().value as string);
-          if (model.view().picture?.job !== e.job) model.set({ picture: { job: e.job, name: e.jobName } });
-        }
-      }),
-      volunteer.on('verified', (e) => {
-        this.#signers.set(e.job, e.signer);
-        this.#serve(e.job);
-        if (e.signer !== null) void this.#keepProjectKey(e.project, e.signer);
-      }),
-      volunteer.on('failed', (e) => {
-        if (e.code !== 'untrusted_job' || this.#refused.has(e.job)) return;
-        this.#refused.add(e.job);
-        model.notify('error', 'A job was refused', [e.message, 'Nothing of it ran on this device.']);
-      }),
-      volunteer.on('computed', (e) => {
-        this.#recentMs.push(e.elapsedMs);
-        if (this.#recentMs.length > 8) this.#recentMs.shift();
-        model.set({ last: { workUnit: e.workUnit, elapsedMs: e.elapsedMs } });
-        const tag = this.#tags.get(e.workUnit);
-        this.#tags.delete(e.workUnit);
-        if (tag !== undefined)
-          for (const l of this.#ownResults) l({ job: e.job, workUnit: e.workUnit, tag, output: e.output });
-      }),
-      volunteer.on('failed', (e) => this.#tags.delete(e.workUnit)),
+      ...this.#jobs.follow(volunteer),
       volunteer.on('submitted', () => this.#o.syncSoon(500)),
       volunteer.on('dropped', () => void this.refreshStatus()),
       volunteer.on('set-aside', () => void this.refreshStatus()),
     ];
     this.#volunteer = volunteer;
     return volunteer;
-  }
-
-  /**
-   * Keeps the key a project's first verified job was signed with, for every later visit: the runtime then holds
-   * the project's jobs to it (its JobVerifier's pinned keys), so a coordinator that drops or replaces the key
-   * between two visits does not get an unsigned or re-signed job run here.
-   */
-  async #keepProjectKey(project: string, key: string): Promise<void> {
-    const { model, store } = this.#o;
-    if (model.view().settings.projectKeys[project] !== undefined) return;
-    // Read and written in one transaction: another tab of this origin keeps its projects' keys beside these.
-    const projectKeys = await store.keepProjectKey(project, key).catch(() => null);
-    // Not kept (the database closed as the page went): the next visit learns it from the list again.
-    if (projectKeys) model.set({ settings: { ...model.view().settings, projectKeys } });
-  }
-
-  /** Which project the tab is serving, from the job of the latest lease. */
-  #serve(job: string): void {
-    const { model } = this.#o;
-    const known = this.#jobs.get(job);
-    const project = model.view().projects.find((p) => p.id === known?.project) ?? null;
-    const signed = this.#signers.has(job) ? { signer: this.#signers.get(job) ?? null } : {};
-    if (project || known) model.set({ serving: { project, jobName: known?.name ?? null, ...signed } });
-    // A project created since the list was loaded: fetch the list again.
-    if (known && !project)
-      void this.#o.reloadProjects().then(() => {
-        const found = model.view().projects.find((p) => p.id === known.project);
-        if (found) model.set({ serving: { project: found, jobName: known.name, ...signed } });
-      });
   }
 
   async start(): Promise<void> {
@@ -345,7 +273,7 @@ export class Computing {
     const view = model.view();
     let current: CurrentWork | null = null;
     if (status.current) {
-      const job = this.#jobs.get(status.current.job);
+      const job = this.#jobs.job(status.current.job);
       const previous = view.current;
       current = {
         workUnit: status.current.workUnit,
@@ -356,7 +284,6 @@ export class Computing {
       };
       this.#currentLease = status.current.lease;
     }
-    const recent = this.#recentMs;
     const { counts } = status;
     if (view.timing.firstCompute === null && status.firstComputeMs !== null)
       performance.mark('bricolage:first-compute', { startTime: status.firstComputeMs });
@@ -366,7 +293,7 @@ export class Computing {
       inHand: Math.max(0, counts.leased - counts.computed - counts.failed),
       pauseReason: this.#pauseReason(status),
       current,
-      typicalMs: recent.length > 0 ? recent.reduce((a, b) => a + b, 0) / recent.length : null,
+      typicalMs: this.#jobs.typicalMs,
       session: status.counts,
       outbox: status.counts.outbox,
       dropped: status.dropped,
