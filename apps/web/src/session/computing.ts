@@ -5,7 +5,7 @@ import type { Capabilities, VolunteerStats } from '@bricolage/protocol';
 import { fingerprint, type StoredIdentity, type VolunteerStore } from '@bricolage/receipts';
 import type { BlobSource, VisibilitySource, Volunteer, VolunteerStatus } from '@bricolage/runtime';
 import { type BatteryView, watchBattery } from '../battery';
-import { JobEvents, type OwnResult } from './job-events';
+import type { JobEvents, OwnResult } from './job-events';
 import { type CurrentWork, type DeviceView, type PauseReason, pausedOnBattery, type ViewModel } from './view';
 
 export type { OwnResult } from './job-events';
@@ -40,7 +40,9 @@ export async function identityView(identity: StoredIdentity) {
 
 export class Computing {
   readonly #o: ComputingOptions;
-  readonly #jobs: JobEvents;
+  /** What the volunteer's events say of its jobs: loaded with the runtime (job-events.ts). */
+  #jobs: JobEvents | null = null;
+  readonly #ownResults = new Set<(r: OwnResult) => void>();
   #volunteer: Volunteer | null = null;
   #creating: Promise<Volunteer> | null = null;
   #unsubscribe: (() => void)[] = [];
@@ -65,7 +67,6 @@ export class Computing {
 
   constructor(options: ComputingOptions) {
     this.#o = options;
-    this.#jobs = new JobEvents(options);
   }
 
   get volunteer(): Volunteer | null {
@@ -74,7 +75,8 @@ export class Computing {
 
   /** Each result this tab computes for a job that publishes its results, as it is computed. */
   onOwnResult(listener: (r: OwnResult) => void): () => void {
-    return this.#jobs.onOwnResult(listener);
+    this.#ownResults.add(listener);
+    return () => this.#ownResults.delete(listener);
   }
 
   /** The runtime's volunteer for the stored identity, created on first need (Start, delivery, receipts). */
@@ -92,7 +94,10 @@ export class Computing {
     model.set({ identity: await identityView(identity) });
     const { settings } = model.view();
     // The runtime loads with the first Start (or delivery), not with the page.
-    const { createVolunteer } = await import('@bricolage/runtime');
+    const [{ createVolunteer }, { jobEvents }] = await Promise.all([
+      import('@bricolage/runtime'),
+      import('./job-events'),
+    ]);
     const volunteer = await createVolunteer({
       coordinator: this.#o.base,
       identity: { publicKeyText: identity.publicKey, privateKey: identity.privateKey },
@@ -110,7 +115,7 @@ export class Computing {
       // The new state is shown together with its pause reason, both read from one status: set alone, a pause
       // showed for a moment with the reason not yet known (and worded as the battery's when the tab was hidden).
       volunteer.on('state', () => void this.refreshStatus()),
-      ...this.#jobs.follow(volunteer),
+      ...(this.#jobs ??= jobEvents({ ...this.#o, ownResults: this.#ownResults })).follow(volunteer),
       volunteer.on('submitted', () => this.#o.syncSoon(500)),
       volunteer.on('dropped', () => void this.refreshStatus()),
       volunteer.on('set-aside', () => void this.refreshStatus()),
@@ -273,7 +278,7 @@ export class Computing {
     const view = model.view();
     let current: CurrentWork | null = null;
     if (status.current) {
-      const job = this.#jobs.job(status.current.job);
+      const job = this.#jobs?.job(status.current.job);
       const previous = view.current;
       current = {
         workUnit: status.current.workUnit,
@@ -293,7 +298,7 @@ export class Computing {
       inHand: Math.max(0, counts.leased - counts.computed - counts.failed),
       pauseReason: this.#pauseReason(status),
       current,
-      typicalMs: this.#jobs.typicalMs,
+      typicalMs: this.#jobs?.typicalMs() ?? null,
       session: status.counts,
       outbox: status.counts.outbox,
       dropped: status.dropped,
