@@ -111,11 +111,13 @@ export class Computing {
       ...(this.#o.visibility ? { visibility: this.#o.visibility } : {}),
       ...(this.#o.blobSource ? { blobSource: this.#o.blobSource } : {}),
     });
+    this.#jobs ??= jobEvents({ ...this.#o, ownResults: this.#ownResults });
+    const jobs = this.#jobs;
     this.#unsubscribe = [
       // The new state is shown together with its pause reason, both read from one status: set alone, a pause
       // showed for a moment with the reason not yet known (and worded as the battery's when the tab was hidden).
       volunteer.on('state', () => void this.refreshStatus()),
-      ...(this.#jobs ??= jobEvents({ ...this.#o, ownResults: this.#ownResults })).follow(volunteer),
+      ...jobs.follow(volunteer),
       volunteer.on('submitted', () => this.#o.syncSoon(500)),
       volunteer.on('dropped', () => void this.refreshStatus()),
       volunteer.on('set-aside', () => void this.refreshStatus()),
