@@ -117,6 +117,27 @@ describeBackends('a page giving back its leases', (backend) => {
     expect(await leaving.stats()).toMatchObject({ leased: 1, errors: 0 });
   });
 
+  it('leaves the leases a named request took back on a resume held, for the key’s next page', async () => {
+    await start(4);
+    const v = await SimVolunteer.create(grid.coordinator.url);
+    const held = (await v.lease(2)).leases;
+    // The next page's first request takes them back and is granted two more; the page goes before reading it
+    // (it may be sending the results of those it took back as it goes).
+    const reply = await v.post<LeaseResponse>(API.lease, {
+      capabilities: GPU_CAPABILITIES,
+      max: 2,
+      resumeAfter: null,
+      request: 'resuming-request-0001',
+    });
+    expect(reply.body.resumed).toBe(2);
+    const fresh = reply.body.leases.slice(2);
+    expect(fresh).toHaveLength(2);
+    expect((await giveUp(v, ['resuming-request-0001'])).body).toEqual({ released: 2 });
+    // Those taken back are still the key's: their results are accepted.
+    expect((await submitAll(v, held)).status).toBe(200);
+    expect((await submitAll(v, fresh)).status).toBe(410);
+  });
+
   it('gives back nothing of another key’s lease request of the same name', async () => {
     await start(4);
     const [mine, stranger] = [

@@ -107,8 +107,8 @@ export const LeaseRequest = z
     /**
      * A name for this request, new for each (random), so that a page that goes while it is out can give back
      * what it is granted without ever seeing the answer: a release naming it in `requests` gives back the leases
-     * granted under it, or, arriving first, has none granted under it. The same key naming a request twice is
-     * granted nothing the second time.
+     * granted under it, or, arriving first, has none granted under it. The coordinator keeps a name's grants for
+     * 2 minutes from its first use.
      */
     request: RequestName('request').optional(),
   })

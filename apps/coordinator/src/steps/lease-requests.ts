@@ -4,23 +4,29 @@
 // names each lease request (LeaseRequest.request), and its release on leaving names those still out
 // (ReleaseRequest.requests): what was granted under them goes back with the rest (release.ts), and a request the
 // release reached first (both are in flight at once) is granted nothing (lease.ts). Both read and write the row
-// under the key's lock (lockVolunteer), so that on Postgres a lease and a release of one request take turns.
+// under the key's lock (lockVolunteer), so that on Postgres a lease and a release of one request take turns. A row
+// lives a fixed time from its first write and holds a bounded number of leases, however often a key names it again.
+// A page's leases taken back on a resume are not kept under it: a page going while such a request is out leaves
+// them held for its key's next page, as before (it may be sending their results as it goes).
 import type { LeaseNumber, VolunteerKey } from '@bricolage/protocol';
 import type { LeaseRequestRecord } from '../store/persistence';
 import type { StepContext } from './context';
 
 /**
- * How long a request's row is kept: far longer than a request is in flight (the page gives one up after 30 s
- * without an answer), so that a release naming it finds it, and a lease arriving after its release finds it
- * given up. The sweep drops it after (CoordinatorStore.sweep).
+ * How long a request's row is kept: longer than a request is in flight (the page gives one up after 30 s without
+ * an answer, and then gives it up here too), so that a release naming it finds it, and a lease arriving after its
+ * release finds it given up. The sweep drops it after (CoordinatorStore.sweep).
  */
-export const LEASE_REQUEST_KEPT_MS = 10 * 60_000;
+export const LEASE_REQUEST_KEPT_MS = 2 * 60_000;
+
+/** The most leases kept under one name: more than one answer holds (the per-key ceiling, 4,096). */
+export const LEASE_REQUEST_MAX_LEASES = 5_000;
 
 /** The key's request of this name, as leases granted under it and releases left it; the key must be locked. */
 export const leaseRequestOf = (ctx: StepContext, volunteer: VolunteerKey, request: string) =>
   ctx.tx.leaseRequest(volunteer, request);
 
-/** Adds `leases` to those granted under the request (`before`: its row as the lease read it). */
+/** Adds `leases` to those granted under the request (`before`: its row as the lease read it), up to the bound. */
 export async function grantedUnder(
   ctx: StepContext,
   volunteer: VolunteerKey,
@@ -28,8 +34,9 @@ export async function grantedUnder(
   before: LeaseRequestRecord | null,
   leases: readonly LeaseNumber[],
 ): Promise<void> {
-  if (leases.length === 0) return;
-  const row = { leases: [...(before?.leases ?? []), ...leases], givenUp: false };
+  const kept = before?.leases ?? [];
+  if (leases.length === 0 || kept.length >= LEASE_REQUEST_MAX_LEASES) return;
+  const row = { leases: [...kept, ...leases].slice(0, LEASE_REQUEST_MAX_LEASES), givenUp: false };
   await ctx.tx.putLeaseRequest(volunteer, request, row, ctx.now + LEASE_REQUEST_KEPT_MS);
 }
 

@@ -64,14 +64,14 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
   /** The answer: the leases taken back, then those granted now; why none when there are none. */
   const answer = async (granted: readonly GrantedLease[], none: NoLease | null): Promise<LeaseOutcome> => {
     const all = [...(back?.leases ?? []), ...granted];
-    // Under the request's name, for a release that names it to give back.
+    // Under the request's name, for a release that names it to give back: those granted now, not those taken back.
     if (q.request)
       await grantedUnder(
         ctx,
         q.volunteer,
         q.request,
         named,
-        all.map((l) => l.lease),
+        granted.map((l) => l.lease),
       );
     return {
       granted: all,

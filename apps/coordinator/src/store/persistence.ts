@@ -250,7 +250,7 @@ export interface LeaseRequestRecord {
 /** Lease requests a page named (LeaseRequest.request), kept a few minutes; read and written under the key's lock. */
 export interface LeaseRequestRows {
   leaseRequest(volunteer: VolunteerKey, request: string): Promise<LeaseRequestRecord | null>;
-  /** Writes the request's row whole (created if new), to be kept until `expiresAt`. */
+  /** Writes the request's row whole; created if new, to be kept until `expiresAt` (a row's stays as first written). */
   putLeaseRequest(volunteer: VolunteerKey, request: string, row: LeaseRequestRecord, expiresAt: number): Promise<void>;
   /** Drops the rows kept until before `now`. */
   pruneLeaseRequests(now: number): Promise<void>;

@@ -19,8 +19,7 @@ export const leaseRequestRows = (db: PgQueries): LeaseRequestRows => ({
   ): Promise<void> {
     await db.q(
       `INSERT INTO lease_requests (volunteer, request, leases, given_up, expires_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (volunteer, request) DO UPDATE SET leases = EXCLUDED.leases, given_up = EXCLUDED.given_up,
-         expires_at = EXCLUDED.expires_at`,
+       ON CONFLICT (volunteer, request) DO UPDATE SET leases = EXCLUDED.leases, given_up = EXCLUDED.given_up`,
       [volunteer, request, JSON.stringify(row.leases), row.givenUp, expiresAt],
     );
   },

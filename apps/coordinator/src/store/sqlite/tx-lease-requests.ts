@@ -18,8 +18,7 @@ export const leaseRequestRows = (db: SqliteStatements): LeaseRequestRows => ({
   ): Promise<void> {
     db.statement(
       `INSERT INTO lease_requests (volunteer, request, leases, given_up, expires_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (volunteer, request) DO UPDATE SET leases = excluded.leases, given_up = excluded.given_up,
-         expires_at = excluded.expires_at`,
+       ON CONFLICT (volunteer, request) DO UPDATE SET leases = excluded.leases, given_up = excluded.given_up`,
     ).run(volunteer, request, JSON.stringify(row.leases), row.givenUp ? 1 : 0, expiresAt);
   },
 
