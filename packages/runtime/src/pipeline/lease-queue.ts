@@ -287,8 +287,15 @@ export class LeaseQueue {
       ...(chosen ? { projects: [...chosen] } : {}),
       ...(resumeAfter !== undefined ? { resumeAfter } : {}),
     });
+    // The page went while the request was out (and came back from the back-forward cache): it gave back by the
+    // request's name what the answer brings, and an answer of nothing says nothing of the grid now.
+    if (out.givenUp) return;
     this.#unreachable = !answer.ok && answer.error.status === 0;
     if (!answer.ok) {
+      // No answer read (none came in time, or the connection broke): the coordinator may have granted it all the
+      // same. Given up by its name, what it granted goes back now, charged to no one, rather than at its deadlines
+      // as expiries; and if it has not reached the coordinator yet, it will be granted nothing.
+      if (answer.error.status === 0) this.#o.client.releaseOnLeave?.([], leaveBudget(), [out.name]);
       const delay = backoffDelay(this.#failures++);
       this.#noWorkUntil = this.#o.clock.monotonic() + delay;
       const message = `lease failed: ${answer.error.message}`;
@@ -311,8 +318,7 @@ export class LeaseQueue {
     }
     this.#waiting = false;
     if (resumed > 0) leases = await this.#takenBack(leases, resumed);
-    // The page went while the request was out (and came back from the back-forward cache): it gave them back by
-    // the request's name.
+    // The page went while the leases taken back were checked against the outbox.
     if (out.givenUp) return;
     if (!this.#o.running() || this.#o.keeps?.() === false) {
       // Stopped (or paused for long) while the request was out: what was held then went back, and these came

@@ -280,7 +280,7 @@ it('names, as the page goes, its lease request still out, and computes nothing i
     },
   };
   const results = new UnsentResults(new MemoryOutbox());
-  const { pipeline } = await pipelineFor(client, compute, { outbox: results });
+  const { pipeline, events } = await pipelineFor(client, compute, { outbox: results });
   pipeline.start();
   await until(() => answer !== null);
   const released: string[] = [];
@@ -303,11 +303,40 @@ it('names, as the page goes, its lease request still out, and computes nothing i
   (answer as unknown as () => void)();
   await until(() => late !== null);
   const brought = late as unknown as number[];
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  const isBrought = (lease: string) => brought.includes(Number(lease.slice('ls_'.length)));
+  // Past the answer's handling (it awaits nothing more), and past the next request's, whose units are leased.
+  await until(() => asked.length > 2);
   await pipeline.stop('now');
-  // The answer's units are the coordinator's again (given back by the request's name): none computed, none
-  // given back a second time by number. (The pipeline, not gone in this test, leases and computes others after.)
+  // The answer's units are the coordinator's again (given back by the request's name): none taken into the queue,
+  // none computed, none given back a second time by number. (The pipeline, not gone in this test, goes on after.)
   expect(brought.length).toBeGreaterThan(0);
-  expect(released.filter((lease) => brought.includes(Number(lease.slice('ls_'.length))))).toEqual([]);
+  expect(events.filter((e) => e.type === 'leased' && isBrought(e.lease))).toEqual([]);
+  expect(released.filter(isBrought)).toEqual([]);
   expect(computed.filter((unit) => brought.includes(unit))).toEqual([]);
+});
+
+it('gives up by its name a lease request that got no answer, so that what it was granted comes back at once', async () => {
+  const { client: plain } = await fakeClient(50);
+  const asked: LeaseRequest[] = [];
+  const givenUp: string[][] = [];
+  const client: PipelineClient = {
+    ...plain,
+    // The first request's answer never comes (the coordinator granted it, say, and the connection broke).
+    async lease(request) {
+      asked.push(request);
+      if (asked.length > 1) return plain.lease(request);
+      return {
+        ok: false,
+        error: { code: 'network', message: 'no answer within 30 s', status: 0, transient: true, timedOut: true },
+      };
+    },
+    releaseOnLeave: (leases, _budget, requests = []) => {
+      if (leases.length === 0) givenUp.push([...requests]);
+    },
+  };
+  const { pipeline, outbox } = await pipelineFor(client, fakeCompute([]));
+  pipeline.start();
+  await until(async () => (await outbox.size()) > 0, 5_000);
+  await pipeline.stop();
+  expect(givenUp).toEqual([[asked[0]!.request]]);
 });
