@@ -22,10 +22,6 @@ export const LEASE_REQUEST_KEPT_MS = 2 * 60_000;
 /** The most leases kept under one name: more than one answer holds (the per-key ceiling, 4,096). */
 export const LEASE_REQUEST_MAX_LEASES = 5_000;
 
-/** The key's request of this name, as leases granted under it and releases left it; the key must be locked. */
-export const leaseRequestOf = (ctx: StepContext, volunteer: VolunteerKey, request: string) =>
-  ctx.tx.leaseRequest(volunteer, request);
-
 /** Adds `leases` to those granted under the request (`before`: its row as the lease read it), up to the bound. */
 export async function grantedUnder(
   ctx: StepContext,
@@ -52,7 +48,7 @@ export async function giveUpRequests(
   await ctx.tx.lockVolunteer(volunteer);
   const leases: LeaseNumber[] = [];
   for (const request of new Set(requests)) {
-    const row = await leaseRequestOf(ctx, volunteer, request);
+    const row = await ctx.tx.leaseRequest(volunteer, request);
     if (row?.givenUp) continue;
     leases.push(...(row?.leases ?? []));
     const givenUp = { leases: row?.leases ?? [], givenUp: true };

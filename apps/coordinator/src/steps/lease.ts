@@ -32,7 +32,7 @@ import type { GrantedLease, LeaseOutcome, LeaseQuery, NoLease } from '../store/s
 import type { JobFacts, StepContext } from './context';
 import { drawUnits, holderOf } from './draw';
 import { InlineBudget } from './inline-budget';
-import { grantedUnder, leaseRequestOf } from './lease-requests';
+import { grantedUnder } from './lease-requests';
 
 /** Known-answer units read per job and lease, to draw from. */
 const PROBES_READ = 64;
@@ -41,7 +41,7 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
   const { tx, changes, now, random, limits } = ctx;
   const volunteer = await tx.lockVolunteer(q.volunteer);
   // A request its page gave up before it came (the page went meanwhile: lease-requests.ts) gets nothing.
-  const named = q.request ? await leaseRequestOf(ctx, q.volunteer, q.request) : null;
+  const named = q.request ? await tx.leaseRequest(q.volunteer, q.request) : null;
   if (named?.givenUp) return { granted: [], none: { why: 'no_work' } };
   const me = holderOf(q.volunteer, volunteer.origin, limits);
   const fastest = fastestSpeed(q.capabilities.speeds);
