@@ -65,11 +65,15 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
   let lastState: VolunteerState = 'idle';
   let pipeline: Pipeline | null = null;
   let claim: KeyClaim | null = null;
-  // A page that goes (a link followed, a reload, its tab closed) sends what it has and gives back what it will not compute.
-  (globalThis as { addEventListener?: (type: 'pagehide', listener: () => void) => void }).addEventListener?.(
-    'pagehide',
-    () => leavePage(outbox, client, pipeline),
-  );
+  const page = globalThis as {
+    addEventListener?: (type: 'pagehide' | 'pageshow', listener: (event: { persisted?: boolean }) => void) => void;
+  };
+  // A page that goes (a link followed, a reload, its tab closed) sends what it has and gives back what it will not
+  // compute, and asks for nothing more; shown again from the back-forward cache, it carries on.
+  page.addEventListener?.('pagehide', () => leavePage(outbox, client, pipeline));
+  page.addEventListener?.('pageshow', (event) => {
+    if (event.persisted) pipeline?.back();
+  });
   let probing: Promise<DeviceProbe> | null = null;
   let device: Promise<{
     probe: DeviceProbe;

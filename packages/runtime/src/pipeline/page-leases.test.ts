@@ -6,7 +6,7 @@ import { sha256Hex, toBase64 } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
 import type { PipelineClient, PipelineCompute } from './pipeline';
 import { MemoryOutbox } from '../outbox';
-import { UnsentResults, leavePage } from '../page-leave';
+import { type LeavingClient, UnsentResults, leavePage } from '../page-leave';
 import { fakeClient, fakeCompute, job, pipelineFor, until } from './fakes';
 
 /** A coordinator holding leases 1–5 for the key, two per answer when taken back, then new ones from 6 to 8. */
@@ -304,11 +304,13 @@ it('names, as the page goes, its lease request still out, and computes nothing i
   await until(() => late !== null);
   const brought = late as unknown as number[];
   const isBrought = (lease: string) => brought.includes(Number(lease.slice('ls_'.length)));
-  // Past the answer's handling (it awaits nothing more), and past the next request's, whose units are leased.
-  await until(() => asked.length > 2);
+  // Past the answer's handling (it awaits nothing more), and past the units in the worker as the page went.
+  await until(() => !pipeline.busy);
+  await new Promise((r) => setTimeout(r, 50));
   await pipeline.stop('now');
   // The answer's units are the coordinator's again (given back by the request's name): none taken into the queue,
-  // none computed, none given back a second time by number. (The pipeline, not gone in this test, goes on after.)
+  // none computed, none given back a second time by number; and the page, gone, asked for nothing more.
+  expect(asked).toHaveLength(2);
   expect(brought.length).toBeGreaterThan(0);
   expect(events.filter((e) => e.type === 'leased' && isBrought(e.lease))).toEqual([]);
   expect(released.filter(isBrought)).toEqual([]);
@@ -339,4 +341,38 @@ it('gives up by its name a lease request that got no answer, so that what it was
   await until(async () => (await outbox.size()) > 0, 5_000);
   await pipeline.stop();
   expect(givenUp).toEqual([[asked[0]!.request]]);
+});
+
+it('asks for nothing more once the page went, though its request out fails as it goes; shown again, it carries on', async () => {
+  const { client: plain } = await fakeClient(6);
+  const asked: LeaseRequest[] = [];
+  const named: string[] = [];
+  let drop: (() => void) | null = null;
+  const client: PipelineClient = {
+    ...plain,
+    // The first request is out as the page goes; the browser then drops it (no answer: status 0).
+    async lease(request) {
+      asked.push(request);
+      if (asked.length > 1) return plain.lease(request);
+      await new Promise<void>((resolve) => (drop = resolve));
+      return { ok: false, error: { code: 'network', message: 'Failed to fetch', status: 0, transient: true } };
+    },
+    releaseOnLeave: (_leases, _budget, requests = []) => named.push(...requests),
+  };
+  const results = new UnsentResults(new MemoryOutbox());
+  const { pipeline } = await pipelineFor(client, fakeCompute([]), { outbox: results });
+  pipeline.start();
+  await until(() => drop !== null);
+  const leaving: LeavingClient = { submitOnLeave: (r) => r.length, releaseOnLeave: client.releaseOnLeave! };
+  leavePage(results, leaving, pipeline);
+  (drop as unknown as () => void)();
+  // Given time to ask again, it does not: a request sent now would be granted units no one gives back.
+  await new Promise((r) => setTimeout(r, 100));
+  expect(asked).toHaveLength(1);
+  expect(named).toEqual([asked[0]!.request]);
+  // Back from the back-forward cache, it leases and computes again.
+  pipeline.back();
+  await until(async () => (await results.size()) === 6);
+  await pipeline.stop();
+  expect(asked.length).toBeGreaterThan(1);
 });

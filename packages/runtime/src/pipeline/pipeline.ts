@@ -39,6 +39,11 @@ export class Pipeline {
   #prefetch: boolean;
   #running = false;
   #paused = false;
+  /**
+   * The page went (pagehide) and is not shown again (pageshow): it asks for nothing and computes nothing. What it
+   * held went back as it went; a lease request sent after would hold its grants until their deadlines.
+   */
+  #left = false;
   #loop: Promise<void> | null = null;
   readonly #renewal: LeaseRenewal;
   /** Stops each unit handed to the worker alone: on stop('now'), or once its lease is withdrawn. */
@@ -254,7 +259,23 @@ export class Pipeline {
    * still out (page-leave.ts).
    */
   leave(sent: ReadonlySet<string>): GivenUp {
+    // Before the request out is given up: its failure (the browser drops it as the page goes) would otherwise free
+    // the loop to send the next one while the page is still there, granted units that no one gives back.
+    this.#left = true;
     return this.#queue.giveUp(this.#inWorker, sent);
+  }
+
+  /** The page is shown again (back from the back-forward cache): it carries on, with what it gave back gone. */
+  back(): void {
+    if (!this.#left) return;
+    this.#left = false;
+    this.#times.meter.reset();
+    this.#sleeps.wakeAll();
+  }
+
+  /** Paused, or gone with the page: nothing is leased, started or renewed. */
+  get #idle(): boolean {
+    return this.#paused || this.#left;
   }
 
   async #run(): Promise<void> {
@@ -272,7 +293,7 @@ export class Pipeline {
     };
     while (this.#running) {
       if (inWorker.length === 0) {
-        if (this.#paused) {
+        if (this.#idle) {
           await this.#sleeps.sleep(60_000);
           continue;
         }
@@ -285,7 +306,7 @@ export class Pipeline {
       // not paused.
       for (;;) {
         const next = this.#queue.held[0];
-        if (!next || this.#paused || !this.#running) break;
+        if (!next || this.#idle || !this.#running) break;
         const room = this.#handoff() + 1 - inWorker.length;
         const batch = batchSize(this.#times.average, IN_FLIGHT[next.job.backend]);
         // Short units go a whole batch at a time, unless the worker is running low: topped up one per unit done,
@@ -314,7 +335,7 @@ export class Pipeline {
 
   /** The next work unit to compute, leasing when the queue is empty; null when stopped or paused. */
   async #take(): Promise<Work | null> {
-    while (this.#running && !this.#paused) {
+    while (this.#running && !this.#idle) {
       const next = this.#queue.shift();
       if (next) return next;
       const wait = this.#queue.holdOffMs;
@@ -340,6 +361,7 @@ export class Pipeline {
   }
 
   #refill(): void {
+    if (this.#left) return;
     this.#queue.refill(this.#depth() - this.#queue.length);
   }
 
@@ -379,7 +401,7 @@ export class Pipeline {
    * back the units held beyond what the page will compute soon at the speeds now measured (queue-trim.ts).
    */
   async #renewLeases(): Promise<void> {
-    if (this.#paused) return;
+    if (this.#idle) return;
     const msPerUnit = (job: string) => this.#times.speeds.msPerUnit(job);
     const gone = await this.#renewal.renew([...this.#queue.held, ...this.#inWorker]);
     this.#stops.stopGone(gone, this.#inWorker, msPerUnit);
