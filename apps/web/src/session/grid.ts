@@ -1,12 +1,12 @@
 // One more coordinator served from this tab (several grids): its public state, its own runtime volunteer
-// (client, outbox, compute worker) for the tab's one key, and its receipts, kept in a database of its own and
-// verified against the key first read from it. Nothing computes before start().
+// (client, outbox, compute worker) for the tab's one key, and its receipts (grid-receipts.ts), kept in a database
+// of its own and verified against the key first read from it. Nothing computes before start().
 import type { ListedProject } from '@bricolage/protocol';
 import type { GridSetting, StoredIdentity, VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer, VolunteerState } from '@bricolage/runtime';
 import type { PublicApi } from '../api';
 import { checkedApi } from './checked-api';
-import { fetchNewReceipts } from './receipt-pages';
+import { GridReceipts } from './grid-receipts';
 
 /** How often a grid is asked for news: receipts and counters while computing, its health otherwise. */
 const POLL_MS = 3_000;
@@ -102,8 +102,7 @@ export class Grid {
   #opened: Promise<void> | null = null;
   /** A poll is under way (`#poll`). */
   #polling = false;
-  /** The receipt sync under way (`#sync`). */
-  #syncing: Promise<boolean> | null = null;
+  readonly #receipts: GridReceipts;
   /**
    * Its key and projects were read since it last failed to answer: after an outage (or a page loaded while it was
    * down) they are read again as soon as it answers, computing or not.
@@ -117,6 +116,13 @@ export class Grid {
     this.#o = options;
     this.#setting = options.setting;
     this.api = checkedApi(options.deps.publicApi(options.setting.url, this.#fetch));
+    this.#receipts = new GridReceipts({
+      store: () => this.#store,
+      grid: () => this.#setting,
+      view: () => this.#view,
+      set: (patch) => this.#set(patch),
+      ...(options.onReceipts ? { onReceipts: options.onReceipts } : {}),
+    });
     const { url, key, share, servedProjects } = options.setting;
     this.#view = {
       url,
@@ -170,7 +176,7 @@ export class Grid {
 
   async #open(): Promise<void> {
     this.#store = await this.#o.deps.openStore(gridDatabase(this.#setting.url));
-    await this.#readTotals();
+    await this.#receipts.readTotals();
     this.#timer = setInterval(() => void this.#poll(), POLL_MS);
     // Not awaited: a grid that does not answer must not hold up the page (or the other grids).
     void this.readPublic();
@@ -292,7 +298,7 @@ export class Grid {
   async syncReceipts(): Promise<void> {
     const volunteer = await this.#ensureVolunteer();
     // Bounded: a grid this key computes for earns receipts all the while, and its polls go on syncing.
-    for (let rounds = 0; rounds < 20 && (await this.#sync(volunteer)); rounds++);
+    for (let rounds = 0; rounds < 20 && (await this.#receipts.sync(volunteer)); rounds++);
   }
 
   #ensureVolunteer(): Promise<Volunteer> {
@@ -345,53 +351,12 @@ export class Grid {
       // Its key and projects while it answers but they are unread (the last reading got an error back); and,
       // while it does not compute, the check of whether it answers at all.
       if (this.#view.online === true ? !this.#publicRead : !volunteer) await this.readPublic();
-      if (volunteer) await this.#sync(volunteer);
+      if (volunteer) await this.#receipts.sync(volunteer);
     } catch (error) {
       void error; // Offline, or a refused request: `#fetch` has recorded which; the next poll asks again.
     } finally {
       this.#polling = false;
     }
-  }
-
-  /**
-   * New receipts, each kept only once it verifies against the key first read from this grid; its counters. True when
-   * it stopped with more to fetch. One at a time: a poll's and a move's side by side would verify the same receipts
-   * twice, and count one refused twice; one asked for meanwhile runs after the one under way (which may have asked
-   * before the receipts it is for were logged).
-   */
-  async #sync(volunteer: Volunteer): Promise<boolean> {
-    while (this.#syncing) await this.#syncing.catch(() => false);
-    const syncing = this.#fetchReceipts(volunteer);
-    this.#syncing = syncing;
-    try {
-      return await syncing;
-    } finally {
-      if (this.#syncing === syncing) this.#syncing = null;
-    }
-  }
-
-  async #fetchReceipts(volunteer: Volunteer): Promise<boolean> {
-    const store = this.#store;
-    if (!store || store.closed) return false;
-    // The counters first, on their own: one request, where the receipts behind them may take long to verify.
-    const stats = await volunteer.stats();
-    if (stats.ok && stats.value.valid !== this.#view.validated) this.#set({ validated: stats.value.valid });
-    const { rejected, more } = await fetchNewReceipts(volunteer, store, this.#setting.key, () => this.#readTotals());
-    if (rejected.length > 0) {
-      console.warn(`${rejected.length} receipt(s) from ${this.#setting.url} did not verify against its key; not kept`);
-      this.#set({ rejected: this.#view.rejected + rejected.length });
-    }
-    return more;
-  }
-
-  async #readTotals(): Promise<void> {
-    const store = this.#store;
-    if (!store || store.closed) return;
-    // Through the store, not `heldTotals` imported here: a value import from the receipts package into this chunk
-    // split the page's shared chunk in two, and the page loaded 345 B (gzip) more.
-    const { receipts, credit, debits, spent, movedIn, movedOut, failed } = await store.heldTotals();
-    this.#set({ receipts, credit, debits, spent, movedIn, movedOut, failed });
-    this.#o.onReceipts?.();
   }
 
   #set(patch: Partial<GridView>): void {
