@@ -95,6 +95,45 @@ test('a page that goes while its lease request is out gives back what the reques
   expect(askedAfter).toBe(0);
 });
 
+test('a page back from the back-forward cache carries on computing', async ({ scratch, startGrid, launchProfile }) => {
+  const grid = await startGrid({ dataDir: await scratch('cached-data'), port: PORT });
+  const page = await (await launchProfile(await scratch('cached-profile'), { backForwardCache: true })).newPage();
+  await page.addInitScript(() => {
+    addEventListener('pageshow', (event) => {
+      (window as { restored?: boolean }).restored = event.persisted;
+    });
+  });
+  await openPage(page, grid.url);
+  // Chromium may still evict a page from its cache (an answer arriving for a request it had out, say); the Back
+  // button then loads it afresh, and the test goes round again.
+  for (let round = 1; ; round++) {
+    // Short units (≈ 12 ms), many of them: the page hands the worker hundreds at once, as a fast tab does.
+    const { job: first } = await seedPrimes(grid, {
+      limit: 1500 * 2 ** 22,
+      segment: 2 ** 22,
+      leaseSeconds: LEASE_SECONDS,
+    });
+    await page.getByRole('button', { name: 'Start' }).click();
+    await expect.poll(() => computingAndHolding(grid, first), { timeout: 60_000, intervals: [50] }).toBe(true);
+    await page.goto(`${grid.url}/healthz`);
+    // It went, giving back what it held (its key may not take those again for a while: the retake rule), and new
+    // work comes meanwhile.
+    await expect.poll(async () => (await activity(grid, first)).activeVolunteers).toBe(0);
+    const next = await seed(grid);
+    await page.goBack({ waitUntil: 'commit' });
+    await page.waitForFunction(() => (window as { restored?: boolean }).restored !== undefined);
+    if (!(await page.evaluate(() => (window as { restored?: boolean }).restored))) {
+      expect(round, 'restored from the cache in one of 3 rounds').toBeLessThan(3);
+      await openPage(page, grid.url);
+      continue;
+    }
+    // Before, the page came back saying "Computing" and computed nothing: it waited on the units the worker held as
+    // it went (given back), whose outcomes never came.
+    await expect.poll(() => validated(grid, next), { timeout: 60_000 }).toBe(UNITS);
+    return;
+  }
+});
+
 test('after a crash, the key’s next page takes back the units the crashed one held and computes them', async ({
   scratch,
   startGrid,

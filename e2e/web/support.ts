@@ -186,10 +186,12 @@ export async function openPage(page: Page, url: string): Promise<void> {
   await page.waitForFunction(() => document.querySelector('[data-testid="phase"]')?.textContent !== 'Loading');
 }
 
-function launch(dir: string): Promise<BrowserContext> {
+function launch(dir: string, options: LaunchOptions = {}): Promise<BrowserContext> {
   return chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
     args: CHROMIUM_ARGS,
+    // Playwright turns Chromium's back-forward cache off; browsers keep it on.
+    ...(options.backForwardCache ? { ignoreDefaultArgs: ['--disable-back-forward-cache'] } : {}),
     headless: true,
     acceptDownloads: true,
     viewport: { width: 1280, height: 900 },
@@ -284,7 +286,12 @@ export interface TestFixtures {
    * A browser with a profile directory that outlives it: closing it and calling this again with the same
    * directory is a browser restart. Every one launched is closed after the test.
    */
-  launchProfile(dir: string): Promise<BrowserContext>;
+  launchProfile(dir: string, options?: LaunchOptions): Promise<BrowserContext>;
+}
+
+export interface LaunchOptions {
+  /** Pages that go are kept frozen for the Back button, as browsers do (Playwright's default is off). */
+  readonly backForwardCache?: boolean;
 }
 
 export const test = base.extend<TestFixtures, { webDist: string; storeHarnessUrl: string }>({
@@ -326,8 +333,8 @@ export const test = base.extend<TestFixtures, { webDist: string; storeHarnessUrl
   // biome-ignore lint/correctness/noEmptyPattern: Playwright requires the fixture argument to be destructured.
   launchProfile: async ({}, use) => {
     const launched: BrowserContext[] = [];
-    await use(async (dir) => {
-      const context = await launch(dir);
+    await use(async (dir, options) => {
+      const context = await launch(dir, options);
       launched.push(context);
       return context;
     });

@@ -376,3 +376,34 @@ it('asks for nothing more once the page went, though its request out fails as it
   await pipeline.stop();
   expect(asked.length).toBeGreaterThan(1);
 });
+
+it('shown again, stops the units the worker held as the page went, whose outcomes may never come, and carries on', async () => {
+  const { client } = await fakeClient(4);
+  // The first unit's outcome never comes unless it is stopped (a page frozen in the back-forward cache with it in
+  // the worker waited for it ever after); the others compute.
+  const stopped: number[] = [];
+  const base = fakeCompute([]);
+  const compute: PipelineCompute = {
+    ...base,
+    run(jobId, input, budget, signal) {
+      const unit = input[0]!;
+      if (unit !== 1) return base.run(jobId, input, budget, signal);
+      return new Promise((resolve) => {
+        signal?.addEventListener('abort', () => {
+          stopped.push(unit);
+          resolve({ ok: false, code: 'aborted', message: 'stopped' });
+        });
+      });
+    },
+  };
+  const results = new UnsentResults(new MemoryOutbox());
+  const { pipeline } = await pipelineFor(client, compute, { outbox: results, prefetch: false });
+  pipeline.start();
+  await until(() => pipeline.current !== null);
+  leavePage(results, { submitOnLeave: (r) => r.length, releaseOnLeave: () => undefined }, pipeline);
+  pipeline.back();
+  // The given-back unit is stopped, and the page goes on to the units it leases next.
+  await until(async () => (await results.size()) === 3);
+  await pipeline.stop();
+  expect(stopped).toEqual([1]);
+});

@@ -269,6 +269,9 @@ export class Pipeline {
   back(): void {
     if (!this.#left) return;
     this.#left = false;
+    // The units the worker held went back as the page went: stopped, not awaited. Their outcomes may never come (the
+    // page frozen in the cache with them in the worker was seen waiting for them ever after, computing nothing).
+    this.#stops.stopAll([...this.#inWorker].filter((work) => work.gone));
     this.#times.meter.reset();
     this.#sleeps.wakeAll();
   }
