@@ -26,6 +26,11 @@ test('Start, Stop, Verify all and Download key backup pressed with the keyboard 
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('phase')).toHaveText('Computing', { timeout: 30_000 });
   await expect.poll(() => focused(page)).toBe('BUTTON Stop');
+  // A unit computed before Stop, for the receipt below: "Computing" shows as the page starts, and a Stop pressed
+  // before its first unit got under way left nothing to deliver (a clean-clone CI run saw that once).
+  await expect
+    .poll(async () => Number(await page.getByTestId('stat-computed').textContent()), { timeout: 30_000 })
+    .toBeGreaterThan(0);
 
   // Stop lets the work unit under way finish: the button is unavailable meanwhile, then turns into Start again.
   await page.keyboard.press('Enter');
