@@ -2,7 +2,7 @@
 // tab's time, and the receipts it issued (verified against its own key).
 import { keyFingerprint } from '@bricolage/protocol';
 import { type FormEvent, useState, useSyncExternalStore } from 'react';
-import type { GridView } from '../session/grid';
+import type { GridView } from '../session/grid-view';
 import type { GridMoves, MoveDirection } from '../session/grid-moves';
 import { type Grids, HOME } from '../session/grids';
 import { whileBusy } from './busy';

@@ -2,7 +2,7 @@
 // key first read from the grid, and the totals of what is kept read back from its database for the page.
 import type { VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer } from '@bricolage/runtime';
-import type { GridView } from './grid';
+import type { GridView } from './grid-view';
 import { fetchNewReceipts } from './receipt-pages';
 
 export interface GridReceiptsOptions {

@@ -1,48 +1,15 @@
 // One more coordinator served from this tab (several grids): its public state, its own runtime volunteer
 // (client, outbox, compute worker) for the tab's one key, and its receipts (grid-receipts.ts), kept in a database
 // of its own and verified against the key first read from it. Nothing computes before start().
-import type { ListedProject } from '@bricolage/protocol';
 import type { GridSetting, StoredIdentity, VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer, VolunteerState } from '@bricolage/runtime';
 import type { PublicApi } from '../api';
 import { checkedApi } from './checked-api';
 import { GridReceipts } from './grid-receipts';
+import type { GridView } from './grid-view';
 
 /** How often a grid is asked for news: receipts and counters while computing, its health otherwise. */
 const POLL_MS = 3_000;
-
-/** What the page shows of a grid. */
-export interface GridView {
-  readonly url: string;
-  /** The key its receipts are verified against (first read, kept). */
-  readonly key: string;
-  /** The key it publishes now, when that is not `key`. */
-  readonly keyChanged: string | null;
-  /** null until it was first asked. */
-  readonly online: boolean | null;
-  readonly projects: readonly ListedProject[];
-  /** The logs it honours, as it publishes them (it takes credit moved from them and moves credit only to them). */
-  readonly honouredLogs: readonly string[] | null;
-  readonly servedProjects: readonly string[] | null;
-  readonly share: number;
-  readonly state: VolunteerState;
-  /** Receipts of work kept that verify against `key` (their last check held), and their credit. */
-  readonly receipts: number;
-  readonly credit: number;
-  /** Debits (this key's own jobs there, paid for) kept that verify, and what they cost: shown apart, as spent. */
-  readonly debits: number;
-  readonly spent: number;
-  /** Credit moved in from the home grid (imports that verify) and moved out to it (exports): no work, nothing spent. */
-  readonly movedIn: number;
-  readonly movedOut: number;
-  /** Entries kept whose later re-check failed: counted in none of the above. */
-  readonly failed: number;
-  /** Receipts it sent that did not verify (not kept). */
-  readonly rejected: number;
-  /** Its own count of this volunteer's validated results, when read. */
-  readonly validated: number | null;
-  readonly duty: number | null;
-}
 
 /**
  * Whether a pipeline in `state` holding work units counts as having work: computing, or resting between units at

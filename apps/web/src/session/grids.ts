@@ -4,7 +4,8 @@
 import type { GridSetting, StoredIdentity, VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer } from '@bricolage/runtime';
 import { checkedApi } from './checked-api';
-import { Grid, type GridDeps, type GridView, gridOrigin, hasWork } from './grid';
+import { Grid, type GridDeps, gridOrigin, hasWork } from './grid';
+import type { GridView } from './grid-view';
 import { type GridMoves, type MoveDirection, Moves } from './grid-moves';
 import { dutyShares } from './shares';
 import type { ViewModel } from './view';
