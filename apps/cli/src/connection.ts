@@ -11,7 +11,26 @@ export const envVar = (io: Io, name: string): string | undefined => io.env[name]
 export interface ConnectionFlags {
   readonly url?: string | undefined;
   readonly token?: string | undefined;
+  /** --timeout, else BRICOLAGE_TIMEOUT, in ms (run.ts checks it); else the client's default. */
+  readonly timeoutMs?: number | undefined;
 }
+
+/**
+ * --timeout SECONDS, else BRICOLAGE_TIMEOUT: how long a quiet coordinator is waited for (0: as long as the network
+ * allows), in ms; undefined when neither is given; a string saying what is wrong with one that is not a number.
+ */
+export function timeoutFlag(io: Io, flag: string | undefined): number | undefined | string {
+  const text = flag ?? envVar(io, 'BRICOLAGE_TIMEOUT');
+  if (text === undefined) return undefined;
+  const seconds = Number(text);
+  if (text.trim() === '' || !Number.isFinite(seconds) || seconds < 0)
+    return `--timeout takes seconds (0 or more; 0 waits as long as the network does), not ${text}${flag === undefined ? ' (BRICOLAGE_TIMEOUT)' : ''}`;
+  return seconds * 1000;
+}
+
+/** The client options of a connection: its timeout when one was given. */
+export const timing = (flags: ConnectionFlags): { timeoutMs?: number } =>
+  flags.timeoutMs === undefined ? {} : { timeoutMs: flags.timeoutMs };
 
 /** The stored login, or null; an unreadable config file is an error rather than silently ignored. */
 export function login(io: Io): ClientResult<Config | null> {
@@ -76,7 +95,10 @@ export function researcher(io: Io, flags: ConnectionFlags): ClientResult<Researc
       },
     };
   const keyBackup = given === undefined ? config.value?.keyBackup : undefined;
-  return { ok: true, value: { ...createClient({ url, token }), refusedToken: refusedToken(url, keyBackup) } };
+  return {
+    ok: true,
+    value: { ...createClient({ url, token, ...timing(flags) }), refusedToken: refusedToken(url, keyBackup) },
+  };
 }
 
 /** A refused project token, said so that the fix is obvious. */
@@ -84,5 +106,10 @@ export function explain(error: ClientError, client: Pick<Researcher, 'url' | 're
   const { url } = client;
   if (error.code === 'unauthorized') return client.refusedToken;
   if (error.code === 'network') return `Is the coordinator running at ${url}? (--url, BRICOLAGE_URL, or log in.)`;
+  if (error.code === 'timeout') return overloaded(url);
   return undefined;
 }
+
+/** What to say when the coordinator took the request and went quiet: it is there, but slow. */
+export const overloaded = (url: string): string =>
+  `The coordinator at ${url} took the request and did not answer in time: it may be overloaded. Run the command again, or wait longer with --timeout SECONDS.`;

@@ -11,7 +11,7 @@ export const EXIT = {
   unauthorized: 3,
   /** Checked here, before anything was sent: a manifest, a file, a work-unit line, a changed input on resume. */
   invalidInput: 4,
-  /** No answer, or the connection was cut: run the same command again (uploads and downloads resume). */
+  /** No answer (or none within --timeout), or the connection was cut: run the same command again (uploads and downloads resume). */
   unreachable: 5,
   /** `watch`: the job was cancelled, so it will never complete. */
   cancelled: 6,
@@ -29,6 +29,7 @@ export function exitFor(error: ClientError): ExitCode {
     case 'invalid_input':
       return EXIT.invalidInput;
     case 'network':
+    case 'timeout':
       return EXIT.unreachable;
     case 'aborted':
       return EXIT.interrupted;
@@ -43,6 +44,7 @@ export const EXIT_HELP = `exit codes:
   2    usage: unknown command or option
   3    no token, or the coordinator refused it (log in again; for project create, the operator token)
   4    bad input, found before anything was sent (manifest, files, work-unit lines)
-  5    the coordinator did not answer, or the connection was cut: run the same command again to resume
+  5    the coordinator did not answer (or not within --timeout), or the connection was cut: run the same
+       command again to resume
   6    watch: the job was cancelled
   130  interrupted (Ctrl-C): run the same command again to resume`;

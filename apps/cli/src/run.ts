@@ -1,7 +1,7 @@
 // `bricolage …`: parses the command line (node:util parseArgs) and runs one command; returns its exit code.
 import { parseArgs } from 'node:util';
 import { JobId } from '@bricolage/protocol';
-import { researcher } from './connection';
+import { researcher, timeoutFlag } from './connection';
 import { EXIT, EXIT_HELP, type ExitCode } from './exit';
 import { type Io, Output } from './io';
 import { jobAction, jobCreate, jobList, jobShow } from './commands/job';
@@ -40,6 +40,9 @@ export const USAGE = `usage: bricolage COMMAND [options]
 
 options: --url URL (else BRICOLAGE_URL, else the login's, else http://localhost:8787)
          --token T (else BRICOLAGE_TOKEN, else the login's)   --json (one JSON line per command)
+         --timeout SECONDS (else BRICOLAGE_TIMEOUT, else 60): how long a coordinator that sends nothing is
+                   waited for, for its answer or between pieces of it (an upload adds time for its size);
+                   0 waits as long as the network does
 login is stored in $XDG_CONFIG_HOME/bricolage (else ~/.config/bricolage), mode 0600.
 
 ${EXIT_HELP}`;
@@ -47,6 +50,7 @@ ${EXIT_HELP}`;
 const OPTIONS = {
   url: { type: 'string' },
   token: { type: 'string' },
+  timeout: { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
@@ -88,12 +92,15 @@ async function dispatch(argv: readonly string[], io: Io): Promise<ExitCode> {
   } catch (e) {
     return new Output(io, argv.includes('--json')).usage((e as Error).message, USAGE);
   }
-  const { values: flags, positionals } = parsed;
-  const out = new Output(io, flags.json === true, flags.quiet === true);
-  if (flags.help || positionals.length === 0) {
+  const { values, positionals } = parsed;
+  const out = new Output(io, values.json === true, values.quiet === true);
+  if (values.help || positionals.length === 0) {
     io.stdout.write(`${USAGE}\n`);
-    return flags.help ? EXIT.ok : EXIT.usage;
+    return values.help ? EXIT.ok : EXIT.usage;
   }
+  const timeoutMs = timeoutFlag(io, values.timeout);
+  if (typeof timeoutMs === 'string') return out.usage(timeoutMs, USAGE);
+  const flags = { ...values, timeoutMs };
   const [noun, verb, ...rest] = positionals;
   const wrong = () => out.usage(`unknown command: ${positionals.join(' ')}`, USAGE);
   if (noun === 'login') {

@@ -30,6 +30,7 @@ import { type ClientError, type ClientResult, answeredError, failure, success, t
 import type { paths } from './generated/openapi';
 import { serverSentEvents, textLines } from './lines';
 import { DEFAULT_RETRY, type Fetch, type RetryOptions, retrying } from './retry';
+import { DEFAULT_TIMEOUT_MS, quietLimited } from './timeout';
 
 export interface ClientOptions {
   /** The coordinator, e.g. `http://localhost:8787`. */
@@ -39,6 +40,12 @@ export interface ClientOptions {
   /** Defaults to the global fetch. */
   readonly fetch?: Fetch;
   readonly retry?: Partial<RetryOptions>;
+  /**
+   * How long a call waits on a coordinator that sends nothing, in ms (default 60 s; 0: as long as the transport
+   * does): for its answer to begin (longer for a large upload), then between pieces of it. A quiet coordinator
+   * ends the call with a `timeout` error.
+   */
+  readonly timeoutMs?: number;
 }
 
 export interface CallOptions {
@@ -135,9 +142,13 @@ function checked<S extends z.ZodType>(schema: S, data: unknown, what: string): C
 export function createClient(options: ClientOptions): BricolageClient {
   const url = options.url.replace(/\/+$/, '');
   const baseFetch: Fetch = options.fetch ?? ((request) => globalThis.fetch(request));
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  /** Each attempt timed on its own (a 429's wait is not the coordinator's silence); an upload's by its size. */
+  const sending = (bodyBytes: number): Fetch => retrying(quietLimited(baseFetch, timeoutMs, bodyBytes), retry);
   const api = createFetchClient<paths>({
     baseUrl: url,
-    fetch: retrying(baseFetch, { ...DEFAULT_RETRY, ...options.retry }),
+    fetch: sending(0),
     headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
   });
 
@@ -266,6 +277,7 @@ export function createClient(options: ClientOptions): BricolageClient {
             bodySerializer: (b: unknown) => b,
             headers: { 'content-type': 'application/octet-stream' },
             signal: o.signal,
+            fetch: sending(bytes.byteLength),
           }),
         StoredBlob,
         'blob answer',
@@ -287,6 +299,8 @@ export function createClient(options: ClientOptions): BricolageClient {
               ...(o.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : {}),
             },
             signal: o.signal,
+            // Its UTF-8 size is at most three bytes per UTF-16 unit: allowed for without encoding it twice.
+            fetch: sending(ndjson.length * 3),
           });
           replayed = answer.response.headers.get('idempotent-replayed') === 'true';
           return answer;

@@ -1,11 +1,14 @@
 // What a call to the coordinator can end in, as a value: the server's own error (its stable code and
 // message), or one of the client's (the network failed, the call was aborted, the answer made no sense).
 import { ErrorBody, type ErrorCode } from '@bricolage/protocol';
+import { CoordinatorQuiet } from './timeout';
 
 export type ClientErrorCode =
   | ErrorCode
   /** No answer: the coordinator is unreachable, or the connection was cut mid-request. */
   | 'network'
+  /** The coordinator took the request and then sent nothing for the client's timeout (overloaded, or gone quiet). */
+  | 'timeout'
   /** The caller's AbortSignal fired. */
   | 'aborted'
   /** An answer that is not what the API document promises (another server, or another version). */
@@ -36,6 +39,7 @@ export const failure = (error: ClientError): { readonly ok: false; readonly erro
 export function thrownError(e: unknown, signal?: AbortSignal): ClientError {
   const err = e as Error;
   if (signal?.aborted || err?.name === 'AbortError') return { code: 'aborted', message: 'aborted' };
+  if (err instanceof CoordinatorQuiet) return { code: 'timeout', message: err.message };
   // undici puts the reason (ECONNREFUSED, socket closed, …) in `cause`.
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
   const reason = cause?.code ?? cause?.message ?? err?.message ?? String(e);

@@ -11,6 +11,7 @@ export {
   type VolunteerSigningKey,
 } from './client';
 export type { ClientError, ClientErrorCode, ClientResult } from './errors';
+export { DEFAULT_TIMEOUT_MS } from './timeout';
 export type { components, operations, paths } from './generated/openapi';
 export {
   batches,

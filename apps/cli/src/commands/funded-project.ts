@@ -7,12 +7,11 @@ import { resolve } from 'node:path';
 import { createClient } from '@bricolage/client';
 import { configDir, configPath, writeConfig } from '@bricolage/client/node';
 import { restoreKeyBackup } from '@bricolage/receipts';
-import { coordinatorUrl, envVar, login, urlProblem } from '../connection';
+import { type ConnectionFlags, coordinatorUrl, envVar, login, overloaded, timing, urlProblem } from '../connection';
 import type { ExitCode } from '../exit';
 import type { Output } from '../io';
 
-export interface FundedProjectFlags {
-  readonly url?: string | undefined;
+export interface FundedProjectFlags extends ConnectionFlags {
   readonly 'key-backup'?: string | undefined;
   readonly name?: string | undefined;
 }
@@ -44,7 +43,7 @@ export async function projectOpen(out: Output, flags: FundedProjectFlags): Promi
   const url = coordinatorUrl(io, flags, config.value);
   const bad = urlProblem(url);
   if (bad) return out.fail({ code: 'invalid_input', message: bad });
-  const client = createClient({ url });
+  const client = createClient({ url, ...timing(flags) });
   const { identity } = restored.value;
   const opened = await client.openFundedProject(
     { publicKey: identity.publicKey, privateKey: identity.privateKey },
@@ -56,7 +55,9 @@ export async function projectOpen(out: Output, flags: FundedProjectFlags): Promi
       opened.error,
       opened.error.code === 'network'
         ? `Is the coordinator running at ${client.url}? (--url or BRICOLAGE_URL.)`
-        : undefined,
+        : opened.error.code === 'timeout'
+          ? overloaded(client.url)
+          : undefined,
     );
   const { project, token } = opened.value;
   // The key backup is kept so that a refused token (the project opened again on the page) says to run this again.

@@ -2,7 +2,7 @@
 import { createClient } from '@bricolage/client';
 import { configDir, configPath, writeConfig } from '@bricolage/client/node';
 import { createInterface } from 'node:readline/promises';
-import { envVar, explain, refusedToken, urlProblem } from '../connection';
+import { type ConnectionFlags, envVar, explain, refusedToken, timing, urlProblem } from '../connection';
 import type { ExitCode } from '../exit';
 import type { Io, Output } from '../io';
 
@@ -18,18 +18,14 @@ async function readToken(io: Io): Promise<string> {
   }
 }
 
-export async function loginCommand(
-  out: Output,
-  url: string,
-  flags: { readonly token?: string | undefined },
-): Promise<ExitCode> {
+export async function loginCommand(out: Output, url: string, flags: ConnectionFlags): Promise<ExitCode> {
   const io = out.io;
   const bad = urlProblem(url);
   if (bad) return out.fail({ code: 'invalid_input', message: bad });
   const token = flags.token ?? envVar(io, 'BRICOLAGE_TOKEN') ?? (await readToken(io));
   if (!token)
     return out.fail({ code: 'unauthorized', message: 'no project token given (--token, BRICOLAGE_TOKEN or stdin)' });
-  const client = createClient({ url, token });
+  const client = createClient({ url, token, ...timing(flags) });
   const project = await client.myProject(io.signal ? { signal: io.signal } : {});
   if (!project.ok)
     return out.fail(

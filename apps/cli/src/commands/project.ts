@@ -12,13 +12,22 @@ import {
   writeConfig,
 } from '@bricolage/client/node';
 import { keyFingerprint } from '@bricolage/protocol';
-import { coordinatorUrl, envVar, explain, login, type Researcher, urlProblem } from '../connection';
+import {
+  type ConnectionFlags,
+  coordinatorUrl,
+  envVar,
+  explain,
+  login,
+  overloaded,
+  type Researcher,
+  timing,
+  urlProblem,
+} from '../connection';
 import type { ExitCode } from '../exit';
 import type { Output } from '../io';
 import { keyMismatch, publishedKey } from '../published-key';
 
-export interface ProjectFlags {
-  readonly url?: string | undefined;
+export interface ProjectFlags extends ConnectionFlags {
   readonly 'operator-token'?: string | undefined;
   readonly 'data-dir'?: string | undefined;
   readonly description?: string | undefined;
@@ -55,7 +64,7 @@ export async function projectCreate(out: Output, name: string, flags: ProjectFla
       { code: 'unauthorized', message: `no operator token: ${operator.missing} not found` },
       "Pass --data-dir with the coordinator's data directory, --operator-token, or set BRICOLAGE_OPERATOR_TOKEN (`npm run coordinator -- operator-token` prints it). Nothing was created.",
     );
-  const client = createClient({ url });
+  const client = createClient({ url, ...timing(flags) });
   const created = await client.createProject(
     { name, description: flags.description ?? '', owner: flags.owner ?? '' },
     operator.token,
@@ -67,7 +76,9 @@ export async function projectCreate(out: Output, name: string, flags: ProjectFla
         ? `The coordinator at ${client.url} refused the operator token from ${operator.from}: it runs with another data directory, or the token was rotated. Nothing was created.`
         : created.error.code === 'network'
           ? `Is the coordinator running at ${client.url}? (--url or BRICOLAGE_URL.) Nothing was created.`
-          : undefined;
+          : created.error.code === 'timeout'
+            ? `${overloaded(client.url)} If it created the project, its token never reached you: that project stays unused.`
+            : undefined;
     return out.fail(created.error, hint);
   }
   const { project, token } = created.value;

@@ -111,8 +111,9 @@ export async function watch(
           );
         }
       }
-      // Only a dropped connection is worth another try; a refused token or an unknown job is not.
-      if (lastError?.code !== 'network') break;
+      // Only a dropped or silent stream is worth another try (the coordinator sends a keep-alive at least every
+      // 15 s); a refused token or an unknown job is not.
+      if (lastError?.code !== 'network' && lastError?.code !== 'timeout') break;
       failures++;
       if (failures < MAX_TRIES) {
         bar.log(`event stream lost (${lastError.message}); reconnecting`);

@@ -102,7 +102,7 @@ export async function wusAdd(
       const p = outcome.progress;
       const where = `${p.units} of ${units} units are committed (${p.batches} batches)`;
       const hint =
-        outcome.error.code === 'network' || outcome.error.code === 'aborted'
+        outcome.error.code === 'network' || outcome.error.code === 'timeout' || outcome.error.code === 'aborted'
           ? `The upload was cut: ${where}. Run the same command again to resume; nothing is added twice.`
           : outcome.error.code === 'invalid_input'
             ? `Run with --restart to upload this input as a new upload (the ${state.units} units already added stay).`

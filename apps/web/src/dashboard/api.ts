@@ -64,7 +64,7 @@ export interface ResearcherApi {
 
 /** The client's error as the screens take it. */
 export function failureOf(e: ClientError): ApiFailure {
-  const status = e.status ?? (e.code === 'aborted' ? -1 : e.code === 'network' ? 0 : 200);
+  const status = e.status ?? (e.code === 'aborted' ? -1 : e.code === 'network' || e.code === 'timeout' ? 0 : 200);
   const code = e.code === 'aborted' ? 'cancelled' : e.code;
   return e.index === undefined
     ? { status, code, message: e.message }

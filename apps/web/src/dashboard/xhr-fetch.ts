@@ -42,9 +42,12 @@ export function xhrFetch(onSent: (sent: number, total: number) => void): Fetch {
         done();
         reject(new TypeError('the connection broke during the upload'));
       };
+      // Its signal's reason when it has one, as fetch does: the client's own timeout is told from a caller's abort so.
       xhr.onabort = () => {
         done();
-        reject(new DOMException('The upload was aborted', 'AbortError'));
+        reject(
+          request.signal.aborted ? request.signal.reason : new DOMException('The upload was aborted', 'AbortError'),
+        );
       };
       if (request.signal.aborted) return xhr.onabort?.(new ProgressEvent('abort'));
       xhr.send(body);

@@ -1,0 +1,68 @@
+// A proxy on loopback between the CLI and the coordinator that goes quiet on the requests a test picks: it
+// takes them and answers nothing, or (with `headersFirst`) sends the answer's headers and nothing after — a
+// coordinator overloaded or gone with the connection still open. Everything else passes through, streamed
+// (the event stream included).
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export interface QuietProxy {
+  readonly url: string;
+  /** The requests it went quiet on. */
+  readonly held: readonly string[];
+  close(): Promise<void>;
+}
+
+export interface Silence {
+  /** Which requests to go quiet on, by method and path; `n` counts the requests so far, from 1. */
+  readonly when: (req: IncomingMessage, n: number) => boolean;
+  /** Send a 200's headers (an event stream's) before going quiet. */
+  readonly headersFirst?: boolean;
+}
+
+async function body(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+export async function quietProxy(target: string, silence: Silence): Promise<QuietProxy> {
+  const held: string[] = [];
+  let n = 0;
+  const server: Server = createServer(async (req, res) => {
+    const bytes = await body(req);
+    if (silence.when(req, ++n)) {
+      held.push(`${req.method} ${req.url}`);
+      if (silence.headersFirst) res.writeHead(200, { 'content-type': 'text/event-stream' }).flushHeaders();
+      return;
+    }
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection' && k !== 'content-length'),
+    ) as Record<string, string>;
+    const answer = await fetch(new URL(req.url ?? '/', target), {
+      method: req.method ?? 'GET',
+      headers,
+      ...(bytes.length > 0 ? { body: new Uint8Array(bytes) } : {}),
+    });
+    res.writeHead(
+      answer.status,
+      Object.fromEntries(
+        [...answer.headers].filter(([k]) => k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection'),
+      ),
+    );
+    // A stream still open when the test closes the coordinator ends here, not as an unhandled error.
+    if (answer.body) await pipeline(Readable.fromWeb(answer.body as never), res).catch(() => res.destroy());
+    else res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    held,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,152 @@
+// The client gives up on a coordinator that has gone quiet — before its answer, or in the middle of it — and on
+// nothing else: not a long answer that keeps coming, not a slow reader, not a 429's wait, not a large upload.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { JobId } from '@bricolage/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClient, type ResultItem } from './client';
+import type { Fetch } from './retry';
+import { CoordinatorQuiet, quietLimited, UPLOAD_FLOOR_BYTES_PER_S } from './timeout';
+
+const JOB = 'job_0123456789abcdef' as JobId;
+const line = (cursor: number) =>
+  JSON.stringify({
+    cursor,
+    workUnit: `wu_${cursor}`,
+    tag: 'a',
+    state: 'validated',
+    outputHash: '0'.repeat(64),
+    output: 'AAAA',
+    reason: null,
+    at: 1,
+  });
+const JOBS = JSON.stringify({ jobs: [] });
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+let server: Server | null = null;
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = null;
+});
+
+async function serve(respond: Parameters<typeof createServer>[1]): Promise<string> {
+  server = createServer(respond);
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function all(items: AsyncIterable<ResultItem>, eachMs = 0): Promise<ResultItem[]> {
+  const out: ResultItem[] = [];
+  for await (const item of items) {
+    out.push(item);
+    if (eachMs > 0) await sleep(eachMs);
+  }
+  return out;
+}
+
+describe('a client with a timeout', () => {
+  it('gives up on a coordinator that takes the request and never answers, as a timeout', async () => {
+    const url = await serve(() => undefined);
+    const started = performance.now();
+    const listed = await createClient({ url, token: 't', timeoutMs: 200 }).listJobs();
+    const waited = performance.now() - started;
+    expect(listed).toEqual({
+      ok: false,
+      error: { code: 'timeout', message: 'the coordinator sent nothing for 0.2 s (waiting for its answer)' },
+    });
+    expect(waited).toBeGreaterThanOrEqual(190);
+    expect(waited).toBeLessThan(5000);
+  });
+
+  it('gives up on a download that stops in the middle, after the lines that came', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write(`${line(1)}\n`);
+    });
+    const items = await all(createClient({ url, token: 't', timeoutMs: 200 }).results(JOB));
+    expect(items.map((i) => i.type)).toEqual(['result', 'error']);
+    expect(items[1]).toEqual({
+      type: 'error',
+      error: { code: 'timeout', message: 'the coordinator sent nothing for 0.2 s (in the middle of its answer)' },
+    });
+  });
+
+  it('never cuts an answer that keeps coming, however long it takes in all', async () => {
+    const url = await serve(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      for (let c = 1; c <= 8; c++) {
+        res.write(`${line(c)}\n`);
+        await sleep(100);
+      }
+      res.end();
+    });
+    const items = await all(createClient({ url, token: 't', timeoutMs: 300 }).results(JOB));
+    expect(items.map((i) => (i.type === 'result' ? i.line.cursor : i.error.message))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('does not take a slow reader for a quiet coordinator', async () => {
+    // The second line comes 250 ms after the first; the reader asks for it 300 ms after the first. Read ahead of
+    // the reader, the wait would have started at the first line and run out at 200 ms.
+    const url = await serve(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write(`${line(1)}\n`);
+      await sleep(250);
+      res.end(`${line(2)}\n`);
+    });
+    const items = await all(createClient({ url, token: 't', timeoutMs: 200 }).results(JOB), 300);
+    expect(items.map((i) => i.type)).toEqual(['result', 'result']);
+  });
+
+  it("does not count a 429's wait as the coordinator's silence", async () => {
+    let asked = 0;
+    const url = await serve((_req, res) => {
+      if (++asked === 1) {
+        res.writeHead(429, { 'retry-after': '1' });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JOBS);
+    });
+    const client = createClient({ url, token: 't', timeoutMs: 200, retry: { sleep: () => sleep(400) } });
+    expect(await client.listJobs()).toEqual({ ok: true, value: [] });
+    expect(asked).toBe(2);
+  });
+
+  it('still says aborted when the caller aborts while it waits', async () => {
+    const url = await serve(() => undefined);
+    const caller = new AbortController();
+    setTimeout(() => caller.abort(), 50);
+    const listed = await createClient({ url, token: 't', timeoutMs: 5000 }).listJobs({ signal: caller.signal });
+    expect(listed).toMatchObject({ ok: false, error: { code: 'aborted' } });
+  });
+});
+
+describe('quietLimited', () => {
+  /** A transport whose answer begins `ms` after the request, unless the request is aborted first. */
+  const answeringAfter =
+    (ms: number): Fetch =>
+    (request) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => resolve(new Response('ok')), ms);
+        request.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(request.signal.reason);
+        });
+      });
+
+  it("waits longer for the answer to a large upload: the body's time at the upload floor", async () => {
+    const request = () => new Request('http://x/', { method: 'PUT', body: 'b' });
+    await expect(quietLimited(answeringAfter(300), 100)(request())).rejects.toBeInstanceOf(CoordinatorQuiet);
+    // 64 KiB at the floor is one second more.
+    const answer = await quietLimited(answeringAfter(300), 100, UPLOAD_FLOOR_BYTES_PER_S)(request());
+    expect(await answer.text()).toBe('ok');
+  });
+
+  it('with no limit, is the transport itself', () => {
+    const transport = answeringAfter(0);
+    expect(quietLimited(transport, 0)).toBe(transport);
+    expect(quietLimited(transport, Number.POSITIVE_INFINITY)).toBe(transport);
+  });
+});

@@ -1,0 +1,75 @@
+// A fetch that gives up on a coordinator that has gone quiet. Without it a call waits as long as the
+// transport does (undici: 300 s for the answer to begin and again between pieces of it; a browser: longer),
+// and a coordinator that accepted the connection and then hung — overloaded, or its machine gone with the
+// TCP connection still open — kept a command silent for minutes. The limit is on silence, not on the
+// whole call: a long download or event stream that keeps coming is never cut, and a 429's wait (the retry
+// layer above this one) is not counted.
+import type { Fetch } from './retry';
+
+/** What the client waits by default for a quiet coordinator: the event stream's keep-alives come every 15 s. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+/**
+ * The slowest upload allowed for: a request's body is sent before its answer can begin, so the wait for the
+ * answer grows by the body's size at this rate (64 KiB/s, about 0.5 Mbit/s; a 256 MiB blob: about 68 min).
+ */
+export const UPLOAD_FLOOR_BYTES_PER_S = 64 * 1024;
+
+/** Why a call was given up: the coordinator sent nothing for the client's timeout. */
+export class CoordinatorQuiet extends Error {
+  override readonly name = 'CoordinatorQuiet';
+}
+
+/**
+ * `fetch` with a limit on the coordinator's silence: its answer must begin within `timeoutMs` (plus the time
+ * `bodyBytes` take at the upload floor), and each later piece of the body within `timeoutMs` of being asked
+ * for. A quiet coordinator ends the call with a `CoordinatorQuiet` error, as a cut connection ends it with
+ * its own. `timeoutMs` 0 or Infinity: no limit but the transport's.
+ */
+export function quietLimited(fetch: Fetch, timeoutMs: number, bodyBytes = 0): Fetch {
+  if (!(timeoutMs > 0 && Number.isFinite(timeoutMs))) return fetch;
+  return async (request) => {
+    const quiet = new AbortController();
+    const signal = AbortSignal.any([request.signal, quiet.signal]);
+    const giveUp = (what: string) => () =>
+      quiet.abort(new CoordinatorQuiet(`the coordinator sent nothing for ${seconds(timeoutMs)} (${what})`));
+    const answerMs = timeoutMs + Math.ceil((bodyBytes * 1000) / UPLOAD_FLOOR_BYTES_PER_S);
+    const timer = setTimeout(giveUp('waiting for its answer'), answerMs);
+    let response: Response;
+    try {
+      response = await fetch(new Request(request, { signal }));
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!response.body) return response;
+    const body = quietLimitedBody(response.body, timeoutMs, giveUp('in the middle of its answer'));
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+}
+
+/** The body read on demand only, so that a slow reader (writing to a full disk, say) is not taken for a quiet server. */
+function quietLimitedBody(
+  body: ReadableStream<Uint8Array>,
+  timeoutMs: number,
+  giveUp: () => void,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const timer = setTimeout(giveUp, timeoutMs);
+        try {
+          const { value, done } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
