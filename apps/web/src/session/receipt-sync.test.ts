@@ -3,7 +3,7 @@ import type { Volunteer } from '@bricolage/runtime';
 import { describe, expect, it, vi } from 'vitest';
 import type { PublicApi } from '../api';
 import { RECEIPTS_PAGE } from './receipt-pages';
-import { ReceiptSync } from './receipt-sync';
+import { AFTER_STOP_MS, ReceiptSync } from './receipt-sync';
 import { ViewModel } from './view';
 
 /** A store or client that fails the test if anything of it is used. */
@@ -241,5 +241,74 @@ describe('ReceiptSync', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  describe('after a Stop', () => {
+    const statsWith = (pending: number) => ({ ok: true, value: { volunteer: 'p', valid: 3, pending } as unknown });
+    const emptyPages = () => ({ ok: true, value: { receipts: [], next: null } });
+
+    it('goes on fetching receipts while results wait for their quorum, and stops once none do', async () => {
+      vi.useFakeTimers();
+      try {
+        const model = signedInModel();
+        let pending = 2;
+        const calls: string[] = [];
+        const volunteer = fakeVolunteer(calls, { receipts: emptyPages, stats: () => statsWith(pending) });
+        const sync = syncFor(model, fakeStore(-1), async () => volunteer);
+        sync.syncPeriodically();
+        model.set({ runtimeState: 'running' });
+        model.set({ runtimeState: 'stopped', stats: statsWith(pending).value as never });
+        await vi.advanceTimersByTimeAsync(16_000);
+        expect(calls).toContain('receipts after -1');
+        // The second volunteer's results came: none wait any more, and the next sync's counters say so.
+        pending = 0;
+        await vi.advanceTimersByTimeAsync(15_000);
+        calls.length = 0;
+        await vi.advanceTimersByTimeAsync(60_000);
+        expect(calls).toEqual([]);
+        sync.close();
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('gives up waiting for them some minutes after the tab last computed', async () => {
+      vi.useFakeTimers();
+      try {
+        const model = signedInModel();
+        const calls: string[] = [];
+        const volunteer = fakeVolunteer(calls, { receipts: emptyPages, stats: () => statsWith(1) });
+        const sync = syncFor(model, fakeStore(-1), async () => volunteer);
+        sync.syncPeriodically();
+        model.set({ runtimeState: 'running' });
+        model.set({ runtimeState: 'stopped', stats: statsWith(1).value as never });
+        await vi.advanceTimersByTimeAsync(AFTER_STOP_MS - 15_000);
+        expect(calls.filter((c) => c.startsWith('receipts')).length).toBeGreaterThan(30);
+        await vi.advanceTimersByTimeAsync(30_000);
+        calls.length = 0;
+        await vi.advanceTimersByTimeAsync(5 * 60_000);
+        expect(calls).toEqual([]);
+        sync.close();
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('asks nothing of its own accord in a tab that never computed, results pending or not', async () => {
+      vi.useFakeTimers();
+      try {
+        const model = signedInModel();
+        model.set({ runtimeState: 'stopped', stats: statsWith(4).value as never });
+        const calls: string[] = [];
+        const volunteer = fakeVolunteer(calls, { receipts: emptyPages, stats: () => statsWith(4) });
+        const sync = syncFor(model, fakeStore(-1), async () => volunteer);
+        sync.syncPeriodically();
+        await vi.advanceTimersByTimeAsync(60_000);
+        expect(calls).toEqual([]);
+        sync.close();
+      } finally {
+        vi.useRealTimers();
+      }
+    });
   });
 });

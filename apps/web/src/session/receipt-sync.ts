@@ -9,6 +9,11 @@ import { fetchNewReceipts } from './receipt-pages';
 import { pausedOnBattery, RECEIPTS_SHOWN, type ViewModel } from './view';
 
 const SYNC_MS = 15_000;
+/**
+ * After a Stop, results sent before it may still wait for a second volunteer to agree, and their receipts come only
+ * then: the tab goes on fetching them while the coordinator counts some pending, for this long after it last computed.
+ */
+export const AFTER_STOP_MS = 10 * 60_000;
 
 export interface ReceiptSyncOptions {
   readonly model: ViewModel;
@@ -27,17 +32,24 @@ export class ReceiptSync {
   #syncSoon: ReturnType<typeof setTimeout> | null = null;
   #counting: Promise<void> | null = null;
   #periodic: ReturnType<typeof setInterval> | null = null;
+  /** When the tab was last seen started (Date.now()); never, before. */
+  #activeAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: ReceiptSyncOptions) {
     this.#o = options;
+    // For as long as the model: the page's, or the widget frame's, which this sync lives and ends with.
+    options.model.subscribe(() => {
+      if (options.model.view().active) this.#activeAt = Date.now();
+    });
   }
 
   /** Receipts arrive when results validate, which may be long after they were sent (a quorum of two). */
   syncPeriodically(): void {
     this.#periodic ??= setInterval(() => {
       const view = this.#o.model.view();
+      const awaited = view.stats?.pending && Date.now() - this.#activeAt < AFTER_STOP_MS;
       // On battery the tab does nothing of its own accord: a sync (pages of proofs to verify) waits for the charger.
-      if (view.active && view.reachable && !pausedOnBattery(view)) this.schedule(0);
+      if ((view.active || awaited) && view.reachable && !pausedOnBattery(view)) this.schedule(0);
     }, SYNC_MS);
   }
 
