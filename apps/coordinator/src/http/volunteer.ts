@@ -132,6 +132,7 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       deps.recent.seen(c.get('volunteer'), body.capabilities, scopes.length === 1 ? (scopes[0] ?? null) : null, now);
       // One store lease per chosen project, until `max` are granted: the choice needs nothing of the store.
       const granted: GrantedLease[] = [];
+      const described: LeaseOutcome['jobs'][number][] = [];
       const refusals: NoLease[] = [];
       // The key's held leases come back once, with the first scope's answer, for all the scopes chosen.
       let resume: LeaseQuery['resume'] =
@@ -156,26 +157,27 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
         const outcome = await deps.store.lease(query, now);
         if (query.resume) resumed = { resumed: outcome.resumed ?? 0, resumeNext: outcome.resumeNext };
         granted.push(...outcome.granted);
+        described.push(...outcome.jobs);
         if (outcome.none) refusals.push(outcome.none);
       }
       deps.recent.standing(c.get('volunteer'), granted.length > 0 ? null : shutOut(refusals));
-      const jobs: LeasedJob[] = [];
       const backends = new Map(granted.map((g) => [g.job, g.backend]));
+      const jobs: LeasedJob[] = [];
       const publishing = new Set<string>();
       for (const [id, backend] of backends) {
-        const job = await deps.store.getJob(id);
-        if (job?.definition.publicResults === true) publishing.add(id);
-        if (job)
-          jobs.push({
-            id: job.id,
-            project: job.project,
-            name: job.definition.name,
-            spec: job.definition.spec,
-            comparator: job.definition.comparator,
-            timeBudgetMs: job.definition.timeBudgetMs,
-            backend,
-            signature: job.definition.signature ?? null,
-          });
+        const job = described.find((j) => j.id === id);
+        if (!job) continue;
+        if (job.definition.publicResults === true) publishing.add(id);
+        jobs.push({
+          id: job.id,
+          project: job.project,
+          name: job.definition.name,
+          spec: job.definition.spec,
+          comparator: job.definition.comparator,
+          timeBudgetMs: job.definition.timeBudgetMs,
+          backend,
+          signature: job.definition.signature ?? null,
+        });
       }
       // Inputs past the response's inline budget are fetched by hash, as the volunteer comes to them.
       let inline = deps.config.inlineLeaseBytes;

@@ -42,7 +42,7 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
   const volunteer = await tx.lockVolunteer(q.volunteer);
   // A request its page gave up before it came (the page went meanwhile: lease-requests.ts) gets nothing.
   const named = q.request ? await tx.leaseRequest(q.volunteer, q.request) : null;
-  if (named?.givenUp) return { granted: [], none: { why: 'no_work' } };
+  if (named?.givenUp) return { granted: [], none: { why: 'no_work' }, jobs: [] };
   const me = holderOf(q.volunteer, volunteer.origin, limits);
   const fastest = fastestSpeed(q.capabilities.speeds);
   const rooms = await roomsOf(ctx, volunteer, me.exempt === true, fastest);
@@ -53,7 +53,7 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
   let plainRoom = rooms.plain;
   const standing = standingAt(volunteer.standing, now);
   // A key that stopped voting gets nothing: its results would be set aside, the replicas wasted.
-  if (!standing.reputation.voting) return { granted: [], none: { why: 'not_voting' } };
+  if (!standing.reputation.voting) return { granted: [], none: { why: 'not_voting' }, jobs: [] };
   /** Bytes of inline inputs the answer may still carry (StepLimits.inlineLeaseBytes); the first unit always goes. */
   const budget = new InlineBudget(limits.inlineLeaseBytes);
   const fits = (c: Candidate) => budget.fits(c.input?.length ?? null);
@@ -73,9 +73,15 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
         named,
         granted.map((l) => l.lease),
       );
+    const jobs: LeaseOutcome['jobs'][number][] = [];
+    for (const id of new Set(all.map((l) => l.job))) {
+      const { project, definition, createdAt } = await ctx.catalog.require(tx, id);
+      jobs.push({ id, project, definition, createdAt });
+    }
     return {
       granted: all,
       none: all.length > 0 ? null : none,
+      jobs,
       ...(back ? { resumed: back.leases.length } : {}),
       ...(back?.next != null ? { resumeNext: back.next } : {}),
     };

@@ -127,6 +127,11 @@ export interface LeaseOutcome {
   readonly granted: readonly GrantedLease[];
   /** Why none were granted; null when some were. */
   readonly none: NoLease | null;
+  /**
+   * The jobs `granted` names, as the answer describes them: definitions never change, so the step's own reading
+   * serves (the route read each again, a transaction of its own, before the answer could go).
+   */
+  readonly jobs: readonly Omit<JobRecord, 'state'>[];
   /** On a resume: how many of `granted`, at the front, the key held already. */
   readonly resumed?: number;
   /** On a resume that could not carry back all the key holds: the last lease it carried back. */
