@@ -1,8 +1,9 @@
 // The parts a pipeline runs on, built once from its options: the lease queue, the outcome recorder, lease renewal,
-// and what posting and finishing a unit touch. Kept apart from pipeline.ts, which decides when each is used; the
-// pipeline's own state reaches them only through the callbacks in `PipelineState`.
+// how far ahead of the worker it works, and what posting and finishing a unit touch. Kept apart from pipeline.ts,
+// which decides when each is used; the pipeline's own state reaches them only through the callbacks in `PipelineState`.
 import type { Capabilities } from '@bricolage/protocol';
 import type { ComputeTimes } from './compute-times';
+import { LeaseAhead } from './lease-ahead';
 import { LeaseQueue, type Work } from './lease-queue';
 import { LeaseRenewal } from './lease-renewal';
 import { OutcomeRecorder } from './outcome-recorder';
@@ -25,8 +26,10 @@ export interface PipelineState {
   readonly running: () => boolean;
   /** Whether units leased ahead are kept (not while a long pause has given them back). */
   readonly keeps: () => boolean;
-  /** Units at the front of the queue to keep ready. */
-  readonly readyAhead: () => number;
+  readonly prefetch: () => boolean;
+  readonly duty: () => number;
+  /** The unit computing, if any. */
+  readonly current: () => Work | null;
   readonly onError: (message: string) => void;
 }
 
@@ -34,6 +37,7 @@ export interface PipelineParts {
   readonly queue: LeaseQueue;
   readonly outcomes: OutcomeRecorder;
   readonly renewal: LeaseRenewal;
+  readonly ahead: LeaseAhead;
   /** What posting units to the worker touches: made once, not per unit. */
   readonly posting: PostDeps;
   /** What recording an outcome touches, likewise (a cnn tab records ~1,000 a second). */
@@ -71,8 +75,15 @@ export function pipelineParts(options: PipelineOptions, state: PipelineState): P
     onLeased: () => {
       state.counts.leased++;
     },
-    ahead: state.readyAhead,
+    ahead: () => ahead.readyAhead(),
     ...(options.resume ? { resume: options.outbox } : {}),
+  });
+  const ahead = new LeaseAhead({
+    queue,
+    times: state.times,
+    prefetch: state.prefetch,
+    duty: state.duty,
+    current: state.current,
   });
   const renewal = new LeaseRenewal({
     client: options.client,
@@ -84,6 +95,7 @@ export function pipelineParts(options: PipelineOptions, state: PipelineState): P
     queue,
     outcomes,
     renewal,
+    ahead,
     posting: { queue, clock, compute: options.compute, assets: options.assets },
     finishing: { queue, times: state.times, outcomes, inWorker: state.inWorker, running: state.running },
   };

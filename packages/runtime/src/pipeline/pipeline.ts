@@ -1,13 +1,12 @@
 // lease → fetch inputs → compute → outbox, with the next work unit leased, fetched and prepared while
 // the current one computes. Runs on the page, so that a stuck kernel can be killed with its worker.
 import type { BackendClass, Capabilities } from '@bricolage/protocol';
-import { IN_FLIGHT } from '../compute/api';
+import type { LeaseAhead } from './lease-ahead';
 import type { GivenUp, LeaseQueue, Work } from './lease-queue';
 import type { LeaseRenewal } from './lease-renewal';
 import { UnitStops } from './unit-stops';
 import type { OutcomeRecorder } from './outcome-recorder';
 import { ComputeTimes } from './compute-times';
-import { batchSize, handoffSize, leaseDepth, readyDepth } from './pacing';
 import { PAUSED_HOLD_MS, PauseHold } from './pause-hold';
 import { unitsToTrim } from './queue-trim';
 import { type PipelineClock, type PipelineCounts, type PipelineOptions, systemClock } from './pipeline-options';
@@ -31,6 +30,7 @@ export class Pipeline {
   readonly #times = new ComputeTimes();
   readonly #outcomes: OutcomeRecorder;
   readonly #queue: LeaseQueue;
+  readonly #ahead: LeaseAhead;
   readonly #sleeps = new Sleeps();
   readonly counts: PipelineCounts = { leased: 0, computed: 0, failed: 0 };
   #capabilities: Capabilities;
@@ -82,12 +82,15 @@ export class Pipeline {
       projects: () => this.#projects,
       running: () => this.#running,
       keeps: () => this.#running && !this.#hold.gaveBack,
-      readyAhead: () => this.#readyAhead(),
+      prefetch: () => this.#prefetch,
+      duty: () => this.#duty,
+      current: () => this.#current,
       onError: (message) => {
         this.#lastError = message;
       },
     });
     this.#queue = parts.queue;
+    this.#ahead = parts.ahead;
     this.#outcomes = parts.outcomes;
     this.#renewal = parts.renewal;
     this.#posting = parts.posting;
@@ -310,15 +313,10 @@ export class Pipeline {
       for (;;) {
         const next = this.#queue.held[0];
         if (!next || this.#idle || !this.#running) break;
-        const room = this.#handoff() + 1 - inWorker.length;
-        const batch = batchSize(this.#times.average, IN_FLIGHT[next.job.backend]);
-        // Short units go a whole batch at a time, unless the worker is running low: topped up one per unit done,
-        // each was a call to the worker of its own, and the worker spent ~70 µs between units on them (cnn's
-        // 0.3 ms units: duty 0.78, bench:runtime --gaps, 2026-12-01).
-        if (room <= 0 || (room < batch && inWorker.length > batch)) break;
+        const count = this.#ahead.toHand(next, inWorker.length);
+        if (count === 0) break;
         const units: Work[] = [];
-        while (units.length < Math.min(batch, room) && this.#queue.held[0]?.job.id === next.job.id)
-          units.push(this.#queue.shift()!);
+        while (units.length < count && this.#queue.held[0]?.job.id === next.job.id) units.push(this.#queue.shift()!);
         post(units);
       }
       const computeMs = await this.#finish(await inWorker.shift()!);
@@ -327,13 +325,6 @@ export class Pipeline {
     // Stopped with work units already in the worker: finish them (stop('now') has aborted them).
     for (const started of inWorker) await this.#finish(await started);
     await this.#outcomes.flush();
-  }
-
-  /** Units to hand the worker beyond the one it computes: none when throttled or not prefetching. */
-  #handoff(): number {
-    if (!this.#prefetch || this.#duty < 1) return 0;
-    const next = this.#queue.held[0] ?? this.#current;
-    return handoffSize(this.#times.average, next ? IN_FLIGHT[next.job.backend] : 1);
   }
 
   /** The next work unit to compute, leasing when the queue is empty; null when stopped or paused. */
@@ -346,26 +337,14 @@ export class Pipeline {
         await this.#sleeps.sleep(wait);
         continue;
       }
-      await this.#queue.leaseMore(this.#prefetch ? this.#depth() + 1 : 1);
+      await this.#queue.leaseMore(this.#prefetch ? this.#ahead.depth() + 1 : 1);
     }
     return null;
   }
 
-  /** Work units to keep leased ahead, those handed to the worker included. */
-  #depth(): number {
-    if (!this.#prefetch) return 0;
-    return leaseDepth(this.#times.average, this.#queue.leadMs, this.#handoff());
-  }
-
-  /** Work units at the front of the queue to keep ready (fetched, prepared), those handed to the worker included. */
-  #readyAhead(): number {
-    if (!this.#prefetch) return 0;
-    return readyDepth(this.#times.average, this.#queue.readyMs, this.#handoff());
-  }
-
   #refill(): void {
     if (this.#left) return;
-    this.#queue.refill(this.#depth() - this.#queue.length);
+    this.#queue.refill(this.#ahead.depth() - this.#queue.length);
   }
 
   /** Waits for a work unit's outcome and puts its result, or its error result, in the outbox. Returns compute time. */
