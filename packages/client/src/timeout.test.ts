@@ -6,7 +6,7 @@ import type { JobId } from '@bricolage/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, type ResultItem } from './client';
 import type { Fetch } from './retry';
-import { CoordinatorQuiet, quietLimited, UPLOAD_FLOOR_BYTES_PER_S } from './timeout';
+import { CoordinatorQuiet, either, quietLimited, UPLOAD_FLOOR_BYTES_PER_S } from './timeout';
 
 const JOB = 'job_0123456789abcdef' as JobId;
 const line = (cursor: number) =>
@@ -148,5 +148,23 @@ describe('quietLimited', () => {
     const transport = answeringAfter(0);
     expect(quietLimited(transport, 0)).toBe(transport);
     expect(quietLimited(transport, Number.POSITIVE_INFINITY)).toBe(transport);
+  });
+
+  it('combines the two signals without AbortSignal.any too (browsers before 2024)', async () => {
+    const any = AbortSignal.any;
+    try {
+      (AbortSignal as { any?: unknown }).any = undefined;
+      const caller = new AbortController();
+      const quiet = new AbortController();
+      const combined = either(caller.signal, quiet.signal);
+      expect(combined.aborted).toBe(false);
+      quiet.abort(new CoordinatorQuiet('x'));
+      expect(combined.reason).toBeInstanceOf(CoordinatorQuiet);
+      const already = new AbortController();
+      already.abort('gone');
+      expect(either(already.signal, new AbortController().signal).reason).toBe('gone');
+    } finally {
+      AbortSignal.any = any;
+    }
   });
 });

@@ -30,7 +30,7 @@ export function quietLimited(fetch: Fetch, timeoutMs: number, bodyBytes = 0): Fe
   if (!(timeoutMs > 0 && Number.isFinite(timeoutMs))) return fetch;
   return async (request) => {
     const quiet = new AbortController();
-    const signal = AbortSignal.any([request.signal, quiet.signal]);
+    const signal = either(request.signal, quiet.signal);
     const giveUp = (what: string) => () =>
       quiet.abort(new CoordinatorQuiet(`the coordinator sent nothing for ${seconds(timeoutMs)} (${what})`));
     const answerMs = timeoutMs + Math.ceil((bodyBytes * 1000) / UPLOAD_FLOOR_BYTES_PER_S);
@@ -70,6 +70,20 @@ function quietLimitedBody(
     },
     { highWaterMark: 0 },
   );
+}
+
+/**
+ * Aborted when either is. `AbortSignal.any` where the platform has it (Node 20.3, Chromium 116, Safari 17.4); before
+ * that, a forwarding listener, left on `a` — the caller's signal, which lives no longer than its calls in practice.
+ */
+export function either(a: AbortSignal, b: AbortSignal): AbortSignal {
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any([a, b]);
+  const both = new AbortController();
+  for (const s of [a, b]) {
+    if (s.aborted) both.abort(s.reason);
+    else s.addEventListener('abort', () => both.abort(s.reason), { once: true });
+  }
+  return both.signal;
 }
 
 const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(1))} s`;
