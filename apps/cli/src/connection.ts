@@ -112,4 +112,4 @@ export function explain(error: ClientError, client: Pick<Researcher, 'url' | 're
 
 /** What to say when the coordinator took the request and went quiet: it is there, but slow. */
 export const overloaded = (url: string): string =>
-  `The coordinator at ${url} took the request and did not answer in time: it may be overloaded. Run the command again, or wait longer with --timeout SECONDS.`;
+  `The coordinator at ${url} took the request and did not answer in time: it may be overloaded (wait longer with --timeout SECONDS).`;

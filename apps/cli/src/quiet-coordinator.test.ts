@@ -42,19 +42,25 @@ describe('a coordinator that goes quiet', () => {
       2,
       async () => (await grid.coordinator.store.getJob(job as never))?.state === 'completed',
     );
-    // The first event stream sends its headers and then nothing; the second is the coordinator's own.
+    // The first request for the event stream is taken and never answered; the second is the coordinator's own.
+    // (A stream that answered and then went quiet is waited for at least 30 s: the client's tests check that.)
     let quiet = 0;
-    proxy = await quietProxy(grid.url, {
-      when: (req) => req.url?.endsWith('/events') === true && quiet++ === 0,
-      headersFirst: true,
-    });
+    proxy = await quietProxy(grid.url, { when: (req) => req.url?.endsWith('/events') === true && quiet++ === 0 });
     const watched = await grid.cli(['watch', job, '--url', proxy.url, '--timeout', '0.5']);
     expect(watched.exit, watched.stderr).toBe(EXIT.ok);
     expect(watched.stderr).toContain(
-      'event stream lost (the coordinator sent nothing for 0.5 s (in the middle of its answer)); reconnecting',
+      'event stream lost (the coordinator sent nothing for 0.5 s (waiting for its answer)); reconnecting',
     );
     expect(watched.stdout).toContain(`${job} completed: 6 validated, 0 failed`);
     expect(proxy.held).toEqual([`GET /v1/jobs/${job}/events`]);
+  });
+
+  it('job create that timed out says the job may exist, not that none was created', async () => {
+    proxy = await quietProxy(grid.url, { when: (req) => req.method === 'POST' && req.url === '/v1/jobs' });
+    const run = await grid.cli(['job', 'create', SQUARES, '--url', proxy.url, '--timeout', '0.5']);
+    expect(run.exit).toBe(EXIT.unreachable);
+    expect(run.stderr).toContain('It may have created the job all the same: see `bricolage job list`');
+    expect(run.stderr).not.toContain('No job was created');
   });
 
   it('a --timeout or BRICOLAGE_TIMEOUT that is not seconds is a usage error, before anything is sent', async () => {

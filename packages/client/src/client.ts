@@ -30,7 +30,7 @@ import { type ClientError, type ClientResult, answeredError, failure, success, t
 import type { paths } from './generated/openapi';
 import { serverSentEvents, textLines } from './lines';
 import { DEFAULT_RETRY, type Fetch, type RetryOptions, retrying } from './retry';
-import { DEFAULT_TIMEOUT_MS, quietLimited } from './timeout';
+import { DEFAULT_TIMEOUT_MS, EVENTS_QUIET_FLOOR_MS, type QuietLimits, quietLimited } from './timeout';
 
 export interface ClientOptions {
   /** The coordinator, e.g. `http://localhost:8787`. */
@@ -145,10 +145,10 @@ export function createClient(options: ClientOptions): BricolageClient {
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   /** Each attempt timed on its own (a 429's wait is not the coordinator's silence); an upload's by its size. */
-  const sending = (bodyBytes: number): Fetch => retrying(quietLimited(baseFetch, timeoutMs, bodyBytes), retry);
+  const sending = (limits: QuietLimits = {}): Fetch => retrying(quietLimited(baseFetch, timeoutMs, limits), retry);
   const api = createFetchClient<paths>({
     baseUrl: url,
-    fetch: sending(0),
+    fetch: sending(),
     headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
   });
 
@@ -277,7 +277,7 @@ export function createClient(options: ClientOptions): BricolageClient {
             bodySerializer: (b: unknown) => b,
             headers: { 'content-type': 'application/octet-stream' },
             signal: o.signal,
-            fetch: sending(bytes.byteLength),
+            fetch: sending({ bodyBytes: bytes.byteLength }),
           }),
         StoredBlob,
         'blob answer',
@@ -300,7 +300,7 @@ export function createClient(options: ClientOptions): BricolageClient {
             },
             signal: o.signal,
             // Its UTF-8 size is at most three bytes per UTF-16 unit: allowed for without encoding it twice.
-            fetch: sending(ndjson.length * 3),
+            fetch: sending({ bodyBytes: ndjson.length * 3 }),
           });
           replayed = answer.response.headers.get('idempotent-replayed') === 'true';
           return answer;
@@ -318,6 +318,8 @@ export function createClient(options: ClientOptions): BricolageClient {
           params: { path: { job } },
           parseAs: 'stream',
           signal: o.signal,
+          // Quiet up to 15 s between keep-alives: a shorter wait would cut every stream of a job without news.
+          fetch: sending({ betweenPiecesMs: Math.max(timeoutMs, EVENTS_QUIET_FLOOR_MS) }),
         });
         if (!answer.response.ok || !answer.data) {
           yield { type: 'error', error: answeredError(answer.response.status, answer.error) };

@@ -140,14 +140,40 @@ describe('quietLimited', () => {
     const request = () => new Request('http://x/', { method: 'PUT', body: 'b' });
     await expect(quietLimited(answeringAfter(300), 100)(request())).rejects.toBeInstanceOf(CoordinatorQuiet);
     // 64 KiB at the floor is one second more.
-    const answer = await quietLimited(answeringAfter(300), 100, UPLOAD_FLOOR_BYTES_PER_S)(request());
+    const answer = await quietLimited(answeringAfter(300), 100, { bodyBytes: UPLOAD_FLOOR_BYTES_PER_S })(request());
     expect(await answer.text()).toBe('ok');
   });
 
-  it('with no limit, is the transport itself', () => {
+  it('with no limit, or one longer than a timer can wait (it would fire at once), is the transport itself', () => {
     const transport = answeringAfter(0);
     expect(quietLimited(transport, 0)).toBe(transport);
     expect(quietLimited(transport, Number.POSITIVE_INFINITY)).toBe(transport);
+    expect(quietLimited(transport, 3_600_000_000)).toBe(transport);
+  });
+
+  it('says the wait it gave an upload, body time included', async () => {
+    const request = new Request('http://x/', { method: 'PUT', body: 'b' });
+    const failed = quietLimited(answeringAfter(5000), 100, { bodyBytes: UPLOAD_FLOOR_BYTES_PER_S / 10 })(request);
+    await expect(failed).rejects.toThrow('the coordinator sent nothing for 0.2 s (waiting for its answer)');
+  });
+
+  it('waits between pieces as long as it is told: an event stream quiet between its keep-alives is not cut', async () => {
+    const url = await serve(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(': hello\n\n');
+      await sleep(250);
+      res.end(': keep-alive\n\n');
+    });
+    const fetch = quietLimited((r) => globalThis.fetch(r), 100, { betweenPiecesMs: 400 });
+    expect(await (await fetch(new Request(url))).text()).toBe(': hello\n\n: keep-alive\n\n');
+  });
+
+  it('reports a quiet coordinator as such, though the transport said only AbortError', async () => {
+    const abortOnly: Fetch = (request) =>
+      new Promise((_, reject) =>
+        request.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))),
+      );
+    await expect(quietLimited(abortOnly, 50)(new Request('http://x/'))).rejects.toBeInstanceOf(CoordinatorQuiet);
   });
 
   it('combines the two signals without AbortSignal.any too (browsers before 2024)', async () => {

@@ -76,7 +76,8 @@ export async function jobCreate(
   const created = await createSigned(out, client, job.value.request);
   if (!created.ok) {
     const hint = created.hint ?? `The coordinator refused ${job.value.manifest}.`;
-    return out.fail(named(created.error), `${hint} No job was created.`.trim());
+    const unsure = created.error.code === 'timeout';
+    return out.fail(named(created.error), unsure ? hint : `${hint} No job was created.`.trim());
   }
   const made = created.value;
   if (flags.quiet) {
@@ -123,6 +124,13 @@ export async function createSigned(
         );
       if (mismatch) return { ok: false, error: created.error, hint: `${mismatch.error.message}. ${mismatch.hint}` };
     }
+    // Taken and not answered: the job may well exist. Said, for a second create would make a second job.
+    if (created.error.code === 'timeout')
+      return {
+        ok: false,
+        error: created.error,
+        hint: `${explain(created.error, client)} It may have created the job all the same: see \`bricolage job list\` before creating it again.`,
+      };
     return { ok: false, error: created.error, hint: explain(created.error, client) };
   }
   // Said only once the coordinator took an unsigned job: the project has no key yet, so `project key` can make it.

@@ -1,6 +1,5 @@
 // A proxy on loopback between the CLI and the coordinator that goes quiet on the requests a test picks: it
-// takes them and answers nothing, or (with `headersFirst`) sends the answer's headers and nothing after — a
-// coordinator overloaded or gone with the connection still open. Everything else passes through, streamed
+// takes them and answers nothing — a coordinator overloaded or gone with the connection still open. Everything else passes through, streamed
 // (the event stream included).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,8 +16,6 @@ export interface QuietProxy {
 export interface Silence {
   /** Which requests to go quiet on, by method and path; `n` counts the requests so far, from 1. */
   readonly when: (req: IncomingMessage, n: number) => boolean;
-  /** Send a 200's headers (an event stream's) before going quiet. */
-  readonly headersFirst?: boolean;
 }
 
 async function body(req: IncomingMessage): Promise<Buffer> {
@@ -34,7 +31,6 @@ export async function quietProxy(target: string, silence: Silence): Promise<Quie
     const bytes = await body(req);
     if (silence.when(req, ++n)) {
       held.push(`${req.method} ${req.url}`);
-      if (silence.headersFirst) res.writeHead(200, { 'content-type': 'text/event-stream' }).flushHeaders();
       return;
     }
     const headers = Object.fromEntries(
