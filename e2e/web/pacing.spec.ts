@@ -76,8 +76,8 @@ test('the throttle slider sets the duty cycle the runtime keeps, and the tab goe
   await page.getByLabel(/Use of this device/).fill('25');
   await expect(page.getByTestId('throttle-value')).toHaveText('25%');
   await expect.poll(async () => (await snapshot(page)).throttle).toBe(0.25);
-  // How the runtime keeps a duty cycle (rests in proportion to compute time) is tested on its own
-  // (e2e/runtime/control.spec.ts, pipeline.test.ts), where its timings can be asserted whatever the load.
+  // How the runtime keeps a duty cycle (rests in proportion to compute time) is tested on its own, where its timings
+  // can be asserted whatever the load: e2e/runtime/control.spec.ts, the runtime's throttle-pipeline.test.ts.
   const afterChange = async () => (await creditedAt(grid)).filter((t) => t > changed + 500);
   await expect.poll(async () => (await afterChange()).length, { timeout: 60_000 }).toBeGreaterThanOrEqual(4);
   // For the record, not asserted: a shared 2-core machine's load moves these figures run to run.
