@@ -1,41 +1,16 @@
 // createClient against answers a coordinator should never give, served on loopback: a download cut mid-line,
 // an answer that does not match the API, a server error body, a coordinator that is not there.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { JobId } from '@bricolage/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient, type ResultItem } from './client';
+import { createClient } from './client';
+import { collect as all, Loopback, resultLine } from './testing/loopback';
 
 const JOB = 'job_0123456789abcdef' as JobId;
-const LINE = JSON.stringify({
-  cursor: 1,
-  workUnit: 'wu_1',
-  tag: 'a',
-  state: 'validated',
-  outputHash: '0'.repeat(64),
-  output: 'AAAA',
-  reason: null,
-  at: 1,
-});
+const LINE = resultLine(1);
 
-let server: Server | null = null;
-afterEach(async () => {
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  server = null;
-});
-
-/** A one-route server: `respond` writes whatever it likes. */
-async function serve(respond: Parameters<typeof createServer>[1]): Promise<string> {
-  server = createServer(respond);
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-async function all(items: AsyncIterable<ResultItem>): Promise<ResultItem[]> {
-  const out: ResultItem[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
+const loopback = new Loopback();
+afterEach(() => loopback.close());
+const serve = (respond: Parameters<Loopback['serve']>[0]) => loopback.serve(respond);
 
 describe('createClient', () => {
   it('ends a results download cut mid-line with a network error after the whole lines', async () => {
@@ -81,8 +56,7 @@ describe('createClient', () => {
 
   it('says network when nothing listens, and aborted when the caller aborts', async () => {
     const url = await serve((_req, res) => res.end());
-    await new Promise<void>((resolve) => server?.close(() => resolve()));
-    server = null;
+    await loopback.close();
     expect(await createClient({ url, token: 't' }).listJobs()).toMatchObject({ ok: false, error: { code: 'network' } });
     const aborted = new AbortController();
     aborted.abort();

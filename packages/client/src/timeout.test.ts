@@ -1,50 +1,20 @@
 // The client gives up on a coordinator that has gone quiet — before its answer, or in the middle of it — and on
 // nothing else: not a long answer that keeps coming, not a slow reader, not a 429's wait, not a large upload.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { JobId } from '@bricolage/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient, type ResultItem } from './client';
+import { createClient } from './client';
 import type { Fetch } from './retry';
+import { collect as all, Loopback, resultLine } from './testing/loopback';
 import { CoordinatorQuiet, either, quietLimited, UPLOAD_FLOOR_BYTES_PER_S } from './timeout';
 
 const JOB = 'job_0123456789abcdef' as JobId;
-const line = (cursor: number) =>
-  JSON.stringify({
-    cursor,
-    workUnit: `wu_${cursor}`,
-    tag: 'a',
-    state: 'validated',
-    outputHash: '0'.repeat(64),
-    output: 'AAAA',
-    reason: null,
-    at: 1,
-  });
+const line = resultLine;
 const JOBS = JSON.stringify({ jobs: [] });
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-let server: Server | null = null;
-afterEach(async () => {
-  server?.closeAllConnections();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  server = null;
-});
-
-async function serve(respond: Parameters<typeof createServer>[1]): Promise<string> {
-  server = createServer(respond);
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-async function all(items: AsyncIterable<ResultItem>, eachMs = 0): Promise<ResultItem[]> {
-  const out: ResultItem[] = [];
-  for await (const item of items) {
-    out.push(item);
-    if (eachMs > 0) await sleep(eachMs);
-  }
-  return out;
-}
-
+const loopback = new Loopback();
+afterEach(() => loopback.close());
+const serve = (respond: Parameters<Loopback['serve']>[0]) => loopback.serve(respond);
 describe('a client with a timeout', () => {
   it('gives up on a coordinator that takes the request and never answers, as a timeout', async () => {
     const url = await serve(() => undefined);

@@ -1,9 +1,10 @@
 // A proxy on loopback between the CLI and the coordinator that cuts one work-unit upload, in one of the two
 // ways a connection dies: mid-body (the coordinator never commits the batch) or after the coordinator
 // answered (it committed the batch, and the client never hears so).
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { answerHeaders, forward, requestBody } from './forward';
 
 export type Cut = 'mid-body' | 'reply-lost';
 
@@ -14,12 +15,6 @@ export interface CuttingProxy {
   close(): Promise<void>;
 }
 
-async function body(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 /** Forwards everything to `target`, except that the upload number `at` (1-based) is cut as `how`. */
 export async function cuttingProxy(target: string, at: number, how: Cut): Promise<CuttingProxy> {
   const upstream = new URL(target);
@@ -27,7 +22,7 @@ export async function cuttingProxy(target: string, at: number, how: Cut): Promis
   const server: Server = createServer(async (req, res) => {
     const isUpload = req.method === 'POST' && /\/workunits$/.test(req.url ?? '');
     const n = isUpload ? ++uploads : 0;
-    const bytes = await body(req);
+    const bytes = await requestBody(req);
     if (n === at && how === 'mid-body') {
       // Half the body, then the connection dies: to the coordinator, a client that went away mid-upload.
       const socket = connect(Number(upstream.port), upstream.hostname);
@@ -42,24 +37,14 @@ export async function cuttingProxy(target: string, at: number, how: Cut): Promis
       });
       return;
     }
-    const headers = Object.fromEntries(
-      Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection' && k !== 'content-length'),
-    ) as Record<string, string>;
-    const answer = await fetch(new URL(req.url ?? '/', target), {
-      method: req.method ?? 'GET',
-      headers,
-      ...(bytes.length > 0 ? { body: new Uint8Array(bytes) } : {}),
-    });
+    const answer = await forward(req, bytes, target);
     const reply = Buffer.from(await answer.arrayBuffer());
     // The coordinator has answered, so it committed the batch; the client never hears it.
     if (n === at && how === 'reply-lost') {
       req.socket.destroy();
       return;
     }
-    const replyHeaders = Object.fromEntries(
-      [...answer.headers].filter(([k]) => k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection'),
-    );
-    res.writeHead(answer.status, replyHeaders);
+    res.writeHead(answer.status, answerHeaders(answer));
     res.end(reply);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,10 +1,11 @@
 // A proxy on loopback between the CLI and the coordinator that goes quiet on the requests a test picks: it
-// takes them and answers nothing — a coordinator overloaded or gone with the connection still open. Everything else passes through, streamed
-// (the event stream included).
+// takes them and answers nothing — a coordinator overloaded or gone with the connection still open.
+// Everything else passes through, streamed (the event stream included).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { answerHeaders, forward, requestBody } from './forward';
 
 export interface QuietProxy {
   readonly url: string;
@@ -18,35 +19,17 @@ export interface Silence {
   readonly when: (req: IncomingMessage, n: number) => boolean;
 }
 
-async function body(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 export async function quietProxy(target: string, silence: Silence): Promise<QuietProxy> {
   const held: string[] = [];
   let n = 0;
   const server: Server = createServer(async (req, res) => {
-    const bytes = await body(req);
+    const bytes = await requestBody(req);
     if (silence.when(req, ++n)) {
       held.push(`${req.method} ${req.url}`);
       return;
     }
-    const headers = Object.fromEntries(
-      Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection' && k !== 'content-length'),
-    ) as Record<string, string>;
-    const answer = await fetch(new URL(req.url ?? '/', target), {
-      method: req.method ?? 'GET',
-      headers,
-      ...(bytes.length > 0 ? { body: new Uint8Array(bytes) } : {}),
-    });
-    res.writeHead(
-      answer.status,
-      Object.fromEntries(
-        [...answer.headers].filter(([k]) => k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection'),
-      ),
-    );
+    const answer = await forward(req, bytes, target);
+    res.writeHead(answer.status, answerHeaders(answer));
     // A stream still open when the test closes the coordinator ends here, not as an unhandled error.
     if (answer.body) await pipeline(Readable.fromWeb(answer.body as never), res).catch(() => res.destroy());
     else res.end();
