@@ -72,6 +72,8 @@ export class Submitter {
   #calm = 0;
   /** The slowest uplink a request's body is given time for, when a lone result timed out at the client's own. */
   #uplink: number | undefined;
+  /** `retryNow` was called since the drain last failed or delivered: the failures before it say nothing of now. */
+  #toldToRetry = false;
 
   constructor(options: SubmitterOptions) {
     this.#o = options;
@@ -88,8 +90,12 @@ export class Submitter {
     return this.#running;
   }
 
-  /** Retry now instead of waiting out the backoff (e.g. the page came back online). */
+  /**
+   * Retry now instead of waiting out the backoff (the coordinator is back, the page came online), and start the
+   * backoff over: a failure just after it waits the shortest time, not what the outage had grown it to (30 s).
+   */
   retryNow(): void {
+    this.#toldToRetry = true;
     this.#wake?.();
   }
 
@@ -114,6 +120,10 @@ export class Submitter {
         outcome = (suspects[0] as Suspects[number]).reason;
       if (outcome !== 'done') {
         if (outcome.timedOut) this.#timedOut(batch);
+        // Told to retry now while this batch was on its way: it may have left before the coordinator was back, and
+        // the wait after it must not be the outage's (there is no sleep for that call to cut short).
+        if (this.#toldToRetry) failures = 0;
+        this.#toldToRetry = false;
         const delay = backoffDelay(failures++, this.#o.backoff ?? DEFAULT_BACKOFF, this.#o.random);
         this.#o.events.retrying(outcome, delay);
         await new Promise<void>((resolve) => {
@@ -126,6 +136,7 @@ export class Submitter {
         this.#wake = null;
       } else {
         failures = 0;
+        this.#toldToRetry = false;
         this.#went();
       }
     }

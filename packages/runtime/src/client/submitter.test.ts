@@ -1,0 +1,414 @@
+import type { BlobHash, LeaseId, SubmitResponse, SubmittedResult } from '@bricolage/protocol';
+import { describe, expect, it } from 'vitest';
+import { MemoryOutbox, type OutboxEntry } from '../outbox';
+import { type ClientFailure, type ClientResult, SLOWEST_UPLINK_BYTES_PER_S } from './coordinator-client';
+import { failure } from './fakes';
+import { DEFAULT_BATCH_SIZE, Submitter } from './submitter';
+
+/** CoordinatorClient gave up waiting for the answer. */
+const TIMED_OUT: ClientResult<never> = {
+  ok: false,
+  error: { code: 'network', message: 'no answer within 30 s', status: 0, transient: true, timedOut: true },
+};
+
+const result = (n: number, output = 'AAAA'): SubmittedResult => ({
+  kind: 'ok',
+  lease: `ls_${n}` as LeaseId,
+  output,
+  outputHash: 'a'.repeat(64) as BlobHash,
+  backend: 'wasm',
+  elapsedMs: 1,
+});
+
+async function fill(outbox: MemoryOutbox, n: number): Promise<void> {
+  for (let i = 1; i <= n; i++) await outbox.put({ id: `ls_${i}`, result: result(i), createdAt: i });
+}
+
+function recorder() {
+  const log = {
+    settled: [] as string[][],
+    dropped: [] as string[],
+    setAside: [] as string[],
+    accepted: 0,
+    repeated: 0,
+    retries: 0,
+  };
+  return {
+    log,
+    events: {
+      setAside: (entry: OutboxEntry, reason: ClientFailure, failures: number) =>
+        log.setAside.push(`${entry.id}:${reason.code}:${failures}`),
+      settled: (entries: readonly OutboxEntry[], accepted: number, repeated: number) => {
+        log.settled.push(entries.map((e) => e.id));
+        log.accepted += accepted;
+        log.repeated += repeated;
+      },
+      dropped: (entry: OutboxEntry, reason: ClientFailure) => log.dropped.push(`${entry.id}:${reason.code}`),
+      retrying: () => {
+        log.retries++;
+      },
+    },
+  };
+}
+
+describe('the submitter', () => {
+  it('sends the results waiting together, up to its batch size and bytes', async () => {
+    const outbox = new MemoryOutbox();
+    await fill(outbox, DEFAULT_BATCH_SIZE + 50);
+    for (let i = 1; i <= 5; i++)
+      await outbox.put({ id: `big_${i}`, result: result(i, 'A'.repeat(1_000_000)), createdAt: 1000 + i });
+    // One result larger than the budget still goes, alone.
+    await outbox.put({ id: 'huge', result: result(0, 'A'.repeat(5_000_000)), createdAt: 2000 });
+    const sizes: number[] = [];
+    const submitter = new Submitter({
+      outbox,
+      events: recorder().events,
+      batchBytes: 4_000_000,
+      transport: {
+        async submit(results) {
+          sizes.push(results.length);
+          return { ok: true, value: { accepted: results.length, repeated: 0 } };
+        },
+      },
+    });
+    await submitter.kick();
+    // 250 small, then 5 of 1 MB: the 200 first, then 50 small with 3 big (4 MB), the last 2 big, the huge one.
+    expect(sizes).toEqual([DEFAULT_BATCH_SIZE, 53, 2, 1]);
+    expect(await outbox.size()).toBe(0);
+  });
+
+  it('sends a batch that timed out again in halves, and no larger until batches have gone for a while', async () => {
+    // A link on which a request of more than two results times out (CoordinatorClient gives up waiting).
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 20);
+    const sizes: number[] = [];
+    const submitter = new Submitter({
+      outbox,
+      events: recorder().events,
+      backoff: { baseMs: 1, maxMs: 2, factor: 2 },
+      transport: {
+        async submit(results) {
+          sizes.push(results.length);
+          return results.length > 2 ? TIMED_OUT : { ok: true, value: { accepted: results.length, repeated: 0 } };
+        },
+      },
+    });
+    await submitter.kick();
+    // 20 time out, 10 too, 5 too, then 2 at a time; after 8 batches of 2 have gone, the last 4 are tried together
+    // (and time out), then go 2 at a time.
+    expect(sizes).toEqual([20, 10, 5, ...Array(8).fill(2), 4, 2, 2]);
+    expect(await outbox.size()).toBe(0);
+  });
+
+  it('gives a lone result that timed out twice the time for its body each time, until it goes', async () => {
+    const outbox = new MemoryOutbox();
+    await outbox.put({ id: 'large', result: result(1, 'A'.repeat(100_000)), createdAt: 1 });
+    const uplinks: (number | undefined)[] = [];
+    const submitter = new Submitter({
+      outbox,
+      events: recorder().events,
+      backoff: { baseMs: 1, maxMs: 2, factor: 2 },
+      transport: {
+        // An uplink of 4 KiB/s: a body given time only at a faster one times out.
+        async submit(results, uplinkBytesPerS) {
+          uplinks.push(uplinkBytesPerS);
+          if ((uplinkBytesPerS ?? SLOWEST_UPLINK_BYTES_PER_S) > 4096) return TIMED_OUT;
+          return { ok: true, value: { accepted: results.length, repeated: 0 } };
+        },
+      },
+    });
+    await submitter.kick();
+    expect(uplinks).toEqual([undefined, SLOWEST_UPLINK_BYTES_PER_S / 2, SLOWEST_UPLINK_BYTES_PER_S / 4]);
+    expect(await outbox.size()).toBe(0);
+  });
+
+  it('drops the rejected item, records why, and resubmits the rest of the batch', async () => {
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 4);
+    const sent: string[][] = [];
+    const { log, events } = recorder();
+    const submitter = new Submitter({
+      outbox,
+      events,
+      transport: {
+        async submit(results) {
+          sent.push(results.map((r) => r.lease));
+          const bad = results.findIndex((r) => r.lease === 'ls_3');
+          if (bad >= 0) return failure(410, 'lease_expired', bad);
+          return { ok: true, value: { accepted: results.length - 1, repeated: 1 } };
+        },
+      },
+    });
+    await submitter.kick();
+    expect(sent).toEqual([
+      ['ls_1', 'ls_2', 'ls_3', 'ls_4'],
+      ['ls_1', 'ls_2', 'ls_4'],
+    ]);
+    expect(log.dropped).toEqual(['ls_3:lease_expired']);
+    expect(log).toMatchObject({ accepted: 2, repeated: 1 });
+    expect(await outbox.size()).toBe(0);
+  });
+
+  it('finds an unnamed bad item by sending one at a time', async () => {
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 3);
+    const { log, events } = recorder();
+    const submitter = new Submitter({
+      outbox,
+      events,
+      transport: {
+        async submit(results) {
+          if (results.some((r) => r.lease === 'ls_2')) return failure(400, 'bad_request');
+          return { ok: true, value: { accepted: results.length, repeated: 0 } };
+        },
+      },
+    });
+    await submitter.kick();
+    expect(log.dropped).toEqual(['ls_2:bad_request']);
+    expect(log.settled).toEqual([['ls_1'], ['ls_3']]);
+    expect(await outbox.size()).toBe(0);
+  });
+
+  it('keeps results through transient failures and retries with backoff until accepted', async () => {
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 2);
+    let calls = 0;
+    const { log, events } = recorder();
+    const submitter = new Submitter({
+      outbox,
+      events,
+      backoff: { baseMs: 1, maxMs: 4, factor: 2 },
+      transport: {
+        async submit(results) {
+          calls++;
+          if (calls <= 3) return failure(calls === 2 ? 503 : 0, calls === 2 ? 'internal' : 'network');
+          return { ok: true, value: { accepted: results.length, repeated: 0 } };
+        },
+      },
+    });
+    await submitter.kick();
+    expect(calls).toBe(4);
+    expect(log.retries).toBe(3);
+    expect(log.accepted).toBe(2);
+    expect(log.dropped).toEqual([]);
+  });
+
+  it('picks up results added while a batch is in flight', async () => {
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 1);
+    const sent: string[][] = [];
+    const { events } = recorder();
+    const submitter = new Submitter({
+      outbox,
+      events,
+      transport: {
+        async submit(results) {
+          sent.push(results.map((r) => r.lease));
+          if (sent.length === 1) await outbox.put({ id: 'ls_9', result: result(9), createdAt: 9 });
+          return { ok: true, value: { accepted: results.length, repeated: 0 } };
+        },
+      },
+    });
+    await submitter.kick();
+    expect(sent).toEqual([['ls_1'], ['ls_9']]);
+  });
+
+  /** A coordinator that answers 500 to every batch holding one of `poisoned`, and accepts every other batch. */
+  const poisonedBy =
+    (poisoned: string | readonly string[], sent: string[][], limit: { calls: number; onExceeded: () => void }) =>
+    async (results: SubmittedResult[]): Promise<ClientResult<SubmitResponse>> => {
+      sent.push(results.map((r) => r.lease));
+      // Ends a drain that would otherwise never end, so that a submitter without the rule fails, not hangs.
+      if (sent.length > limit.calls) limit.onExceeded();
+      const bad = typeof poisoned === 'string' ? [poisoned] : poisoned;
+      if (results.some((r) => bad.includes(r.lease))) return failure(500, 'internal');
+      return { ok: true, value: { accepted: results.length, repeated: 0 } };
+    };
+
+  it('sets aside an item the coordinator keeps failing on, and delivers every other one', async () => {
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 50);
+    const sent: string[][] = [];
+    const { log, events } = recorder();
+    let submitter: Submitter | null = null;
+    const transport = {
+      submit: poisonedBy('ls_17', sent, { calls: 200, onExceeded: () => submitter?.close() }),
+    };
+    submitter = new Submitter({
+      outbox,
+      events,
+      transport,
+      maxFailures: 3,
+      backoff: { baseMs: 1, maxMs: 2, factor: 2 },
+    });
+    await submitter.kick();
+    expect(log.setAside).toEqual(['ls_17:internal:3']);
+    expect(log.accepted).toBe(49);
+    expect(log.dropped).toEqual([]);
+    expect(await outbox.size()).toBe(0);
+    const aside = await outbox.setAsideEntries();
+    expect(aside.map((e) => [e.id, e.failures, e.reason.code])).toEqual([['ls_17', 3, 'internal']]);
+    // Halving finds it: the first pass costs about two requests per halving, not one per item.
+    expect(sent.length).toBeLessThan(40);
+  });
+
+  it('sets aside a run of bad items at the head of the outbox, and delivers the items behind them', async () => {
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 20);
+    const sent: string[][] = [];
+    const { log, events } = recorder();
+    let submitter: Submitter | null = null;
+    const bad = ['ls_1', 'ls_2', 'ls_3', 'ls_4'];
+    const transport = { submit: poisonedBy(bad, sent, { calls: 300, onExceeded: () => submitter?.close() }) };
+    submitter = new Submitter({
+      outbox,
+      events,
+      transport,
+      maxFailures: 2,
+      backoff: { baseMs: 1, maxMs: 2, factor: 2 },
+    });
+    await submitter.kick();
+    expect(log.accepted).toBe(16);
+    expect(log.setAside.sort()).toEqual(bad.map((id) => `${id}:internal:2`));
+    expect(await outbox.size()).toBe(0);
+  });
+
+  it('counts failures in the outbox, so that a reload goes on from where the last page stopped', async () => {
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 4);
+    const sent: string[][] = [];
+    const first = recorder();
+    let submitter: Submitter | null = null;
+    const transport = { submit: poisonedBy('ls_1', sent, { calls: 1000, onExceeded: () => undefined }) };
+    submitter = new Submitter({
+      outbox,
+      events: {
+        ...first.events,
+        retrying: () => {
+          // The page is closed after the first pass that blamed ls_1.
+          submitter?.close();
+        },
+      },
+      transport,
+      maxFailures: 2,
+      backoff: { baseMs: 1, maxMs: 2, factor: 2 },
+    });
+    await submitter.kick();
+    expect(first.log.setAside).toEqual([]);
+    expect((await outbox.peek(10)).map((e) => [e.id, e.failures ?? 0])).toEqual([['ls_1', 1]]);
+    await outbox.put({ id: 'ls_9', result: result(9), createdAt: 9 });
+
+    const second = recorder();
+    const reloaded = new Submitter({
+      outbox,
+      events: second.events,
+      transport,
+      maxFailures: 2,
+      backoff: { baseMs: 1, maxMs: 2, factor: 2 },
+    });
+    await reloaded.kick();
+    expect(second.log.setAside).toEqual(['ls_1:internal:2']);
+    expect(second.log.settled.flat()).toEqual(['ls_9']);
+    expect(await outbox.size()).toBe(0);
+  });
+
+  it('blames no item while the coordinator fails for everyone, and delivers them all once it is back', async () => {
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 20);
+    let calls = 0;
+    const { log, events } = recorder();
+    const passes: number[] = [];
+    const submitter = new Submitter({
+      outbox,
+      events: {
+        ...events,
+        retrying: () => {
+          passes.push(calls);
+        },
+      },
+      maxFailures: 2,
+      backoff: { baseMs: 1, maxMs: 2, factor: 2 },
+      transport: {
+        async submit(results) {
+          // A full disk, say: 500 to everything for a good while.
+          if (++calls <= 60) return failure(500, 'internal');
+          return { ok: true, value: { accepted: results.length, repeated: 0 } };
+        },
+      },
+    });
+    await submitter.kick();
+    expect(log.setAside).toEqual([]);
+    expect(log.accepted).toBe(20);
+    expect(await outbox.setAsideEntries()).toEqual([]);
+    expect((await outbox.peek(20)).length).toBe(0);
+    // Each failing pass stops after a handful of requests: halvings down to one entry, its neighbour, one probe.
+    expect(passes[0]).toBeLessThanOrEqual(8);
+  });
+
+  describe('told to retry now (the coordinator is back)', () => {
+    // Waits of 2 ms, 200 ms, then 20 s: an outage of three failures has grown them to the longest.
+    const backoff = { baseMs: 2, maxMs: 20_000, factor: 100 };
+    const accept = (results: SubmittedResult[]): ClientResult<SubmitResponse> => ({
+      ok: true,
+      value: { accepted: results.length, repeated: 0 },
+    });
+    /** Whether the drain ends within `ms`: a wait of the outage's length (20 s) would not. */
+    const endsWithin = (drain: Promise<void>, ms: number) =>
+      Promise.race([drain.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+
+    it('starts its backoff over: a first failure after it waits the shortest time, not as long as the outage’s last', async () => {
+      const outbox = new MemoryOutbox();
+      await fill(outbox, 2);
+      let calls = 0;
+      let submitter: Submitter | undefined;
+      submitter = new Submitter({
+        outbox,
+        events: recorder().events,
+        backoff,
+        random: () => 1,
+        transport: {
+          async submit(results) {
+            calls++;
+            // Three failures while the coordinator is down (the last wait is 20 s); it is back 50 ms into that wait,
+            // and the first request after it fails all the same (a connection the old process left half open).
+            if (calls === 3) setTimeout(() => submitter?.retryNow(), 50);
+            if (calls <= 4) return failure(0, 'network');
+            return accept(results);
+          },
+        },
+      });
+      expect(await endsWithin(submitter.kick(), 2_000)).toBe(true);
+      expect(calls).toBe(5);
+      expect(await outbox.size()).toBe(0);
+      submitter.close();
+    });
+
+    it('is not lost when it comes while a batch is on its way', async () => {
+      const outbox = new MemoryOutbox();
+      await fill(outbox, 2);
+      let calls = 0;
+      let submitter: Submitter | undefined;
+      submitter = new Submitter({
+        outbox,
+        events: recorder().events,
+        backoff,
+        random: () => 1,
+        transport: {
+          async submit(results) {
+            calls++;
+            if (calls < 3) return failure(0, 'network');
+            if (calls > 3) return accept(results);
+            // The third request left before the coordinator was back and fails after it, with no wait to cut short:
+            // the page saw the coordinator back while the request was on its way. The wait after it would be 20 s.
+            submitter?.retryNow();
+            await new Promise((r) => setTimeout(r, 20));
+            return failure(0, 'network');
+          },
+        },
+      });
+      expect(await endsWithin(submitter.kick(), 2_000)).toBe(true);
+      expect(calls).toBe(4);
+      submitter.close();
+    });
+  });
+});
