@@ -21,6 +21,8 @@ export class GridReceipts {
   readonly #o: GridReceiptsOptions;
   /** The sync under way (`sync`). */
   #syncing: Promise<boolean> | null = null;
+  /** Results of this key the grid counts waiting for a quorum, as of the last sync; null before, or once forgotten. */
+  pending: number | null = null;
 
   constructor(options: GridReceiptsOptions) {
     this.#o = options;
@@ -48,6 +50,7 @@ export class GridReceipts {
     if (!store || store.closed) return false;
     // The counters first, on their own: one request, where the receipts behind them may take long to verify.
     const stats = await volunteer.stats();
+    if (stats.ok) this.pending = stats.value.pending;
     if (stats.ok && stats.value.valid !== this.#o.view().validated) this.#o.set({ validated: stats.value.valid });
     const { url, key } = this.#o.grid();
     const { rejected, more } = await fetchNewReceipts(volunteer, store, key, () => this.readTotals());

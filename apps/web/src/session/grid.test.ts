@@ -3,46 +3,11 @@ import { DEFAULT_SETTINGS, type HeldTotals, type StoredIdentity, VolunteerStore 
 import { createTestLog } from '@bricolage/receipts/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PublicApi } from '../api';
+import { made } from './fake-runtime';
 import { Grid, gridDatabase, gridOrigin } from './grid';
 import { listedProject, wellKnownOf } from './testing';
 
-// A computing grid's volunteer without a worker: it asks the grid for its counters through the grid's fetch (as the
-// real one asks for leases and counters), and holds no receipts. The options it was made with and the listeners
-// given it are kept, for a test to read and to call as the runtime would.
-const made = vi.hoisted(() => ({
-  options: [] as { coordinator: string; projectKeys?: ReadonlyMap<string, string> }[],
-  listeners: new Map<string, ((event: unknown) => void)[]>(),
-}));
-vi.mock('@bricolage/runtime', () => ({
-  createVolunteer: async (options: {
-    fetch: typeof fetch;
-    coordinator: string;
-    projectKeys?: ReadonlyMap<string, string>;
-  }) => {
-    made.options.push(options);
-    return {
-      id: 'volunteer',
-      on: (type: string, listener: (event: unknown) => void) => {
-        made.listeners.set(type, [...(made.listeners.get(type) ?? []), listener]);
-        return () => undefined;
-      },
-      start: async () => undefined,
-      stop: async () => undefined,
-      close: async () => undefined,
-      pause: () => undefined,
-      resume: () => undefined,
-      setThrottle: () => undefined,
-      setProjects: () => undefined,
-      flush: async () => true,
-      status: async () => ({ counts: { leased: 0, computed: 0, failed: 0 } }),
-      stats: async () => {
-        await options.fetch(`${options.coordinator}/stats`);
-        return { ok: true, value: { valid: 0 } };
-      },
-      receipts: async () => ({ ok: true, value: { receipts: [], next: null } }),
-    };
-  },
-}));
+vi.mock('@bricolage/runtime', () => import('./fake-runtime'));
 
 const NOTHING_HELD: HeldTotals = { receipts: 0, credit: 0, debits: 0, spent: 0, movedIn: 0, movedOut: 0, failed: 0 };
 

@@ -8,7 +8,8 @@ import { readPicked } from './picked-file';
 import { fetchNewReceipts } from './receipt-pages';
 import { pausedOnBattery, RECEIPTS_SHOWN, type ViewModel } from './view';
 
-const SYNC_MS = 15_000;
+/** How often receipts are fetched while they may come: the tab computing, or results of it pending. */
+export const SYNC_MS = 15_000;
 /**
  * After a Stop, results sent before it may still wait for a second volunteer to agree, and their receipts come only
  * then: the tab goes on fetching them while the coordinator counts some pending, for this long after it last computed.

@@ -1,0 +1,41 @@
+// The runtime as the page's grid tests see it (`vi.mock('@bricolage/runtime', () => import('./fake-runtime'))`): a
+// computing grid's volunteer without a worker. It asks the grid for its counters through the grid's fetch (as the
+// real one asks for leases and counters), answers them with `made.stats`, and holds no receipts. The options it was
+// made with and the listeners given it are kept, for a test to read and to call as the runtime would.
+import type { VolunteerStats } from '@bricolage/protocol';
+
+export const made = {
+  options: [] as { coordinator: string; projectKeys?: ReadonlyMap<string, string> }[],
+  listeners: new Map<string, ((event: unknown) => void)[]>(),
+  /** What the volunteer's `stats` answers: its counters at the grid. */
+  stats: { valid: 0, pending: 0 } as Partial<VolunteerStats>,
+};
+
+export const createVolunteer = async (options: {
+  fetch: typeof fetch;
+  coordinator: string;
+  projectKeys?: ReadonlyMap<string, string>;
+}) => {
+  made.options.push(options);
+  return {
+    id: 'volunteer',
+    on: (type: string, listener: (event: unknown) => void) => {
+      made.listeners.set(type, [...(made.listeners.get(type) ?? []), listener]);
+      return () => undefined;
+    },
+    start: async () => undefined,
+    stop: async () => undefined,
+    close: async () => undefined,
+    pause: () => undefined,
+    resume: () => undefined,
+    setThrottle: () => undefined,
+    setProjects: () => undefined,
+    flush: async () => true,
+    status: async () => ({ counts: { leased: 0, computed: 0, failed: 0 } }),
+    stats: async () => {
+      await options.fetch(`${options.coordinator}/stats`);
+      return { ok: true, value: { ...made.stats } };
+    },
+    receipts: async () => ({ ok: true, value: { receipts: [], next: null } }),
+  };
+};

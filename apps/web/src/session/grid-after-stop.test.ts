@@ -1,0 +1,115 @@
+import 'fake-indexeddb/auto';
+import { VolunteerStore } from '@bricolage/receipts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { PublicApi } from '../api';
+import { made } from './fake-runtime';
+import { AFTER_STOP, Grid } from './grid';
+import { AFTER_STOP_MS, SYNC_MS } from './receipt-sync';
+import { wellKnownOf } from './testing';
+
+vi.mock('@bricolage/runtime', () => import('./fake-runtime'));
+
+// A grid the tab computed for and stopped: the results its Stop delivered validate only once a second volunteer
+// agrees, and their receipts come then. How often the grid's counters are asked for (each sync asks first) is
+// counted on its fetch.
+describe('a grid stopped with results waiting for a quorum', () => {
+  let asked = 0;
+  let n = 0;
+
+  beforeEach(() => {
+    // The grid's clock only: IndexedDB (fake-indexeddb) schedules its own work with setImmediate.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    asked = 0;
+    made.stats = { valid: 0, pending: 2 };
+    vi.stubGlobal('fetch', async () => {
+      asked++;
+      return new Response('{}');
+    });
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+  });
+
+  async function stoppedGrid(): Promise<Grid> {
+    const url = `https://after-stop-${++n}.example`;
+    const store = await VolunteerStore.open(`bricolage grid ${url}`);
+    const grid = new Grid({
+      deps: {
+        publicApi: () =>
+          ({ wellKnown: async () => wellKnownOf('k'), projects: async () => [] }) as unknown as PublicApi,
+        openStore: async () => store,
+      },
+      setting: { url, key: 'k', share: 100, servedProjects: null },
+      identity: () => store.ensureIdentity(),
+      pauseWhenHidden: () => false,
+      onChange: () => undefined,
+    });
+    await grid.open();
+    await grid.start();
+    await vi.advanceTimersByTimeAsync(3_000);
+    await grid.stop();
+    asked = 0;
+    return grid;
+  }
+
+  it('goes on fetching their receipts every 15 s, and no more once the grid counts none pending', async () => {
+    const grid = await stoppedGrid();
+    // Its polls come every 3 s; the first after the Stop syncs, the next ones only 15 s after it.
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(asked).toBe(1);
+    await vi.advanceTimersByTimeAsync(12_000);
+    expect(asked).toBe(1);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(asked).toBe(2);
+    // Both validated: nothing more comes.
+    made.stats = { valid: 2, pending: 0 };
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(asked).toBe(3);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(asked).toBe(3);
+    await grid.close();
+  });
+
+  it('gives up 10 minutes after the Stop, and fetches nothing while paused on battery', async () => {
+    const grid = await stoppedGrid();
+    await vi.advanceTimersByTimeAsync(AFTER_STOP_MS);
+    const within = asked;
+    expect(within).toBeGreaterThanOrEqual(AFTER_STOP_MS / 15_000 - 2);
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    expect(asked).toBe(within);
+    await grid.close();
+
+    const onBattery = await stoppedGrid();
+    onBattery.setPaused(true);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(asked).toBe(0);
+    await onBattery.close();
+  });
+
+  it('fetches them as long and as often as the home grid does', () => {
+    expect(AFTER_STOP).toEqual({ forMs: AFTER_STOP_MS, everyMs: SYNC_MS });
+  });
+
+  it('fetches nothing for a grid never started', async () => {
+    const url = 'https://never-started.example';
+    const store = await VolunteerStore.open(`bricolage grid ${url}`);
+    const grid = new Grid({
+      deps: {
+        publicApi: () =>
+          ({ wellKnown: async () => wellKnownOf('k'), projects: async () => [] }) as unknown as PublicApi,
+        openStore: async () => store,
+      },
+      setting: { url, key: 'k', share: 100, servedProjects: null },
+      identity: () => store.ensureIdentity(),
+      pauseWhenHidden: () => false,
+      onChange: () => undefined,
+    });
+    await grid.open();
+    await grid.stop();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(asked).toBe(0);
+    await grid.close();
+  });
+});
