@@ -1,0 +1,51 @@
+import type { VolunteerStore } from '@bricolage/receipts';
+import { describe, expect, it } from 'vitest';
+import { Connectivity } from './connectivity';
+import { ViewModel } from './view';
+
+const A = 'a'.repeat(64);
+const B = 'b'.repeat(64);
+
+/** A page whose database keeps the coordinator key `saved` (null: none yet), and what it is asked to keep. */
+function page(saved: string | null) {
+  const model = new ViewModel();
+  model.set({ settings: { ...model.view().settings, coordinatorKey: saved } });
+  const kept: unknown[] = [];
+  const store = { saveSettings: async (patch: unknown) => void kept.push(patch) } as unknown as VolunteerStore;
+  const connectivity = new Connectivity({ base: 'http://127.0.0.1:1', model, onBack: () => undefined });
+  return { model, store, kept, connectivity };
+}
+
+describe("the coordinator's key, trusted on first use", () => {
+  it('keeps the first key it sees, and checks receipts against it', async () => {
+    const { model, store, kept, connectivity } = page(null);
+    await connectivity.adoptCoordinatorKey(store, A);
+    expect(kept).toEqual([{ coordinatorKey: A }]);
+    expect(model.view()).toMatchObject({ coordinatorKey: A, keyChanged: null, settings: { coordinatorKey: A } });
+  });
+
+  it('says nothing more when the coordinator publishes the key kept', async () => {
+    const { model, store, kept, connectivity } = page(A);
+    await connectivity.adoptCoordinatorKey(store, A);
+    expect(kept).toEqual([]);
+    expect(model.view()).toMatchObject({ coordinatorKey: A, keyChanged: null });
+  });
+
+  it('shows another key as a change, checks new receipts against it, and keeps the first', async () => {
+    const { model, store, kept, connectivity } = page(A);
+    await connectivity.adoptCoordinatorKey(store, B);
+    expect(kept).toEqual([]);
+    expect(model.view()).toMatchObject({
+      coordinatorKey: B,
+      keyChanged: { was: A, now: B },
+      settings: { coordinatorKey: A },
+    });
+  });
+
+  it('checks receipts against the key kept while the coordinator does not answer', async () => {
+    const { model, store, kept, connectivity } = page(A);
+    await connectivity.adoptCoordinatorKey(store, null);
+    expect(kept).toEqual([]);
+    expect(model.view()).toMatchObject({ coordinatorKey: A, keyChanged: null });
+  });
+});
