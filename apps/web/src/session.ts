@@ -145,20 +145,12 @@ export class Session {
     if (outbox > 0 && identity) void computing.deliver();
   }
 
-  /**
-   * Back after being unreachable: deliver what waited, catch up on receipts, and read what may have changed — its
-   * key too, known or not: a coordinator that came back with another one (its data lost, another server at its
-   * address) is shown as such now, not at the next visit, and its new receipts are checked against the key it
-   * publishes (`adoptCoordinatorKey`).
-   */
+  /** Back after being unreachable: deliver what waited, catch up on receipts, and read what may have changed. */
   #coordinatorBack(): void {
     const parts = this.#parts;
     parts?.computing.coordinatorBack();
     parts?.peers.coordinatorBack();
-    if (parts)
-      void this.#connectivity
-        .publishedKey()
-        .then((key) => (key ? this.#connectivity.adoptCoordinatorKey(parts.store, key) : undefined));
+    if (parts) void this.#connectivity.readKeyAgain(parts.store);
     void this.#connectivity.loadProjects();
   }
 

@@ -97,7 +97,10 @@ export class FrameSession {
     this.#connectivity = new Connectivity({
       base: options.base,
       model: this.model,
-      onBack: () => this.#parts?.computing.coordinatorBack(),
+      onBack: () => {
+        this.#parts?.computing.coordinatorBack();
+        if (this.#parts) void this.#connectivity.readKeyAgain(this.#parts.store);
+      },
     });
   }
 

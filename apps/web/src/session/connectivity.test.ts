@@ -1,6 +1,7 @@
 import type { VolunteerStore } from '@bricolage/receipts';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Connectivity } from './connectivity';
+import { wellKnownOf } from './testing';
 import { ViewModel } from './view';
 
 const A = 'a'.repeat(64);
@@ -47,5 +48,40 @@ describe("the coordinator's key, trusted on first use", () => {
     await connectivity.adoptCoordinatorKey(store, null);
     expect(kept).toEqual([]);
     expect(model.view()).toMatchObject({ coordinatorKey: A, keyChanged: null });
+  });
+
+  describe('read again once the coordinator answers after it did not', () => {
+    afterEach(() => vi.unstubAllGlobals());
+    const publishing = (key: string) =>
+      vi.stubGlobal('fetch', async () => new Response(JSON.stringify(wellKnownOf(key))));
+
+    it('gives a page loaded while it was down a key to check receipts against', async () => {
+      const { model, store, kept, connectivity } = page(null);
+      await connectivity.adoptCoordinatorKey(store, null);
+      expect(model.view().coordinatorKey).toBeNull();
+      publishing(A);
+      await connectivity.readKeyAgain(store);
+      expect(kept).toEqual([{ coordinatorKey: A }]);
+      expect(model.view()).toMatchObject({ coordinatorKey: A, keyChanged: null });
+    });
+
+    it('shows a coordinator back with another key as such', async () => {
+      const { model, store, connectivity } = page(A);
+      await connectivity.adoptCoordinatorKey(store, A);
+      publishing(B);
+      await connectivity.readKeyAgain(store);
+      expect(model.view()).toMatchObject({ coordinatorKey: B, keyChanged: { was: A, now: B } });
+    });
+
+    it('keeps the key it has when the coordinator does not answer after all', async () => {
+      const { model, store, kept, connectivity } = page(A);
+      await connectivity.adoptCoordinatorKey(store, A);
+      vi.stubGlobal('fetch', async () => {
+        throw new TypeError('Failed to fetch');
+      });
+      await connectivity.readKeyAgain(store);
+      expect(kept).toEqual([]);
+      expect(model.view()).toMatchObject({ coordinatorKey: A, keyChanged: null });
+    });
   });
 });

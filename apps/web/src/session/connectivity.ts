@@ -74,6 +74,16 @@ export class Connectivity {
     });
   }
 
+  /**
+   * Reads the key again (the coordinator answers after it did not) and adopts it: a page that loaded while it was
+   * down gets one to check receipts against, and one back with another key is shown as such now, not at the next
+   * visit. Kept as it was when it still does not answer.
+   */
+  async readKeyAgain(store: VolunteerStore): Promise<void> {
+    const published = await this.publishedKey();
+    if (published) await this.adoptCoordinatorKey(store, published);
+  }
+
   async loadProjects(): Promise<void> {
     try {
       this.#model.set({ projects: await this.api.projects() });
