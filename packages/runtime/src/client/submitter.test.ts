@@ -410,5 +410,67 @@ describe('the submitter', () => {
       expect(calls).toBe(4);
       submitter.close();
     });
+
+    /** Records each wait the submitter takes, and ends its drain after `n` of them. */
+    const waits = (n: number, submitter: () => Submitter | undefined) => {
+      const taken: number[] = [];
+      return {
+        taken,
+        events: {
+          ...recorder().events,
+          retrying: (_: ClientFailure, delay: number) => {
+            taken.push(delay);
+            // Closed once the wait has begun, which the close cuts short.
+            if (taken.length >= n) setTimeout(() => submitter()?.close(), 0);
+          },
+        },
+      };
+    };
+
+    it('starts over once until a batch goes: a coordinator seen back again and again while submits fail waits longer each time', async () => {
+      const outbox = new MemoryOutbox();
+      await fill(outbox, 2);
+      let submitter: Submitter | undefined;
+      const { taken, events } = waits(3, () => submitter);
+      submitter = new Submitter({
+        outbox,
+        events,
+        backoff,
+        random: () => 1,
+        transport: {
+          async submit() {
+            // Its health check answers, so the page sees it back at every try; its submits fail all the same.
+            submitter?.retryNow();
+            return failure(0, 'network');
+          },
+        },
+      });
+      await submitter.kick();
+      expect(taken).toEqual([2, 200, 20_000]);
+    });
+
+    it('leaves an error answer’s wait as it was', async () => {
+      const outbox = new MemoryOutbox();
+      await fill(outbox, 2);
+      let calls = 0;
+      let submitter: Submitter | undefined;
+      const { taken, events } = waits(3, () => submitter);
+      submitter = new Submitter({
+        outbox,
+        events,
+        backoff,
+        random: () => 1,
+        transport: {
+          async submit() {
+            // Down twice, then back but overloaded: its 503 keeps the wait the outage grew.
+            if (++calls < 3) return failure(0, 'network');
+            submitter?.retryNow();
+            return failure(503, 'internal');
+          },
+        },
+      });
+      await submitter.kick();
+      expect(taken).toEqual([2, 200, 20_000]);
+    });
   });
 });

@@ -74,6 +74,12 @@ export class Submitter {
   #uplink: number | undefined;
   /** `retryNow` was called since the drain last failed or delivered: the failures before it say nothing of now. */
   #toldToRetry = false;
+  /**
+   * The backoff was started over since a batch last went. Once per outage: a coordinator whose health check answers
+   * while its submits fail is seen "back" every few seconds, and would otherwise be retried at the shortest wait for
+   * ever, by every volunteer at once.
+   */
+  #startedOver = false;
 
   constructor(options: SubmitterOptions) {
     this.#o = options;
@@ -92,7 +98,8 @@ export class Submitter {
 
   /**
    * Retry now instead of waiting out the backoff (the coordinator is back, the page came online), and start the
-   * backoff over: a failure just after it waits the shortest time, not what the outage had grown it to (30 s).
+   * backoff over: a failure just after it that got no answer at all waits the shortest time, not what the outage had
+   * grown it to (30 s). Once until a batch goes; an error answer's backoff (429, 5xx) stands.
    */
   retryNow(): void {
     this.#toldToRetry = true;
@@ -120,9 +127,12 @@ export class Submitter {
         outcome = (suspects[0] as Suspects[number]).reason;
       if (outcome !== 'done') {
         if (outcome.timedOut) this.#timedOut(batch);
-        // Told to retry now while this batch was on its way: it may have left before the coordinator was back, and
-        // the wait after it must not be the outage's (there is no sleep for that call to cut short).
-        if (this.#toldToRetry) failures = 0;
+        // Told to retry now, maybe while this batch was on its way: it may have left before the coordinator was back,
+        // and the wait after it must not be the outage's (there is no sleep for that call to cut short).
+        if (this.#toldToRetry && !this.#startedOver && outcome.status === 0) {
+          failures = 0;
+          this.#startedOver = true;
+        }
         this.#toldToRetry = false;
         const delay = backoffDelay(failures++, this.#o.backoff ?? DEFAULT_BACKOFF, this.#o.random);
         this.#o.events.retrying(outcome, delay);
@@ -137,6 +147,7 @@ export class Submitter {
       } else {
         failures = 0;
         this.#toldToRetry = false;
+        this.#startedOver = false;
         this.#went();
       }
     }
