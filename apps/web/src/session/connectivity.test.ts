@@ -7,6 +7,12 @@ import { ViewModel } from './view';
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
 
+const made: Connectivity[] = [];
+// A failed read starts the health check's timer: it ends with the test.
+afterEach(() => {
+  for (const connectivity of made.splice(0)) connectivity.close();
+});
+
 /** A page whose database keeps the coordinator key `saved` (null: none yet), and what it is asked to keep. */
 function page(saved: string | null) {
   const model = new ViewModel();
@@ -14,6 +20,7 @@ function page(saved: string | null) {
   const kept: unknown[] = [];
   const store = { saveSettings: async (patch: unknown) => void kept.push(patch) } as unknown as VolunteerStore;
   const connectivity = new Connectivity({ base: 'http://127.0.0.1:1', model, onBack: () => undefined });
+  made.push(connectivity);
   return { model, store, kept, connectivity };
 }
 

@@ -7,6 +7,8 @@ import type { VolunteerStats } from '@bricolage/protocol';
 export const made = {
   options: [] as { coordinator: string; projectKeys?: ReadonlyMap<string, string> }[],
   listeners: new Map<string, ((event: unknown) => void)[]>(),
+  /** How many times a volunteer was started. */
+  starts: 0,
   /** What the volunteer's `stats` answers: its counters at the grid. */
   stats: { valid: 0, pending: 0 } as Partial<VolunteerStats>,
 };
@@ -23,7 +25,9 @@ export const createVolunteer = async (options: {
       made.listeners.set(type, [...(made.listeners.get(type) ?? []), listener]);
       return () => undefined;
     },
-    start: async () => undefined,
+    start: async () => {
+      made.starts++;
+    },
     stop: async () => undefined,
     close: async () => undefined,
     pause: () => undefined,

@@ -21,11 +21,27 @@ export class GridReceipts {
   readonly #o: GridReceiptsOptions;
   /** The sync under way (`sync`). */
   #syncing: Promise<boolean> | null = null;
-  /** Results of this key the grid counts waiting for a quorum, as of the last sync; null before, or once forgotten. */
-  pending: number | null = null;
+  /** `pending`'s value: null before a sync read it, or since it was forgotten. */
+  #pending: number | null = null;
+  /** Bumped by `forgetPending`: a sync that asked before it does not set `pending`. */
+  #asOf = 0;
 
   constructor(options: GridReceiptsOptions) {
     this.#o = options;
+  }
+
+  /**
+   * Results of this key the grid counts waiting for a quorum, as the last sync that asked after `forgetPending` read
+   * them; null before.
+   */
+  get pending(): number | null {
+    return this.#pending;
+  }
+
+  /** Results were delivered (a Stop delivers what it holds): what the grid counted pending before says nothing now. */
+  forgetPending(): void {
+    this.#pending = null;
+    this.#asOf++;
   }
 
   /**
@@ -49,8 +65,9 @@ export class GridReceipts {
     const store = this.#o.store();
     if (!store || store.closed) return false;
     // The counters first, on their own: one request, where the receipts behind them may take long to verify.
+    const asOf = this.#asOf;
     const stats = await volunteer.stats();
-    if (stats.ok) this.pending = stats.value.pending;
+    if (stats.ok && asOf === this.#asOf) this.#pending = stats.value.pending;
     if (stats.ok && stats.value.valid !== this.#o.view().validated) this.#o.set({ validated: stats.value.valid });
     const { url, key } = this.#o.grid();
     const { rejected, more } = await fetchNewReceipts(volunteer, store, key, () => this.readTotals());

@@ -65,10 +65,14 @@ export class Grid {
   #creating: Promise<Volunteer> | null = null;
   #offState: () => void = () => undefined;
   #offVerified: () => void = () => undefined;
+  #offSubmitted: () => void = () => undefined;
   #inHand = 0;
   #timer: ReturnType<typeof setInterval> | null = null;
   #started = false;
-  /** When it was last stopped (Date.now()): receipts of what it sent before may still come (`#awaitingReceipts`). */
+  /**
+   * When it last stopped, or since then delivered results (Date.now()): receipts of what it sent may still come
+   * (`#awaitingReceipts`).
+   */
   #stoppedAt = Number.NEGATIVE_INFINITY;
   /** When a poll last synced its receipts after a Stop. */
   #syncedAfterStop = Number.NEGATIVE_INFINITY;
@@ -191,6 +195,8 @@ export class Grid {
     if (this.#closed) return;
     this.#started = true;
     const volunteer = await this.#ensureVolunteer();
+    // Stopped (or closed) while its volunteer was being made: that Stop holds.
+    if (!this.#started || this.#closed) return;
     // Paused before it starts where the battery says so: it then examines the device and leases only once it may.
     if (this.#paused) volunteer.pause();
     await volunteer.start();
@@ -202,10 +208,9 @@ export class Grid {
     this.#started = false;
     await this.#volunteer?.stop();
     if (!wasStarted) return;
-    // What the Stop delivered is not counted yet: the next poll reads whether any of it waits for a quorum.
     this.#stoppedAt = Date.now();
     this.#syncedAfterStop = Number.NEGATIVE_INFINITY;
-    this.#receipts.pending = null;
+    this.#receipts.forgetPending();
   }
 
   setDuty(duty: number): void {
@@ -230,6 +235,7 @@ export class Grid {
     this.#volunteer = null;
     this.#offState();
     this.#offVerified();
+    this.#offSubmitted();
     // Its outbox stays: the next volunteer of this grid delivers what the old key computed, as the home grid does.
     await old.close(2000);
   }
@@ -313,6 +319,13 @@ export class Grid {
       fetch: this.#fetch,
     });
     this.#offState = volunteer.on('state', (e) => this.#set({ state: e.state }));
+    // A Stop only starts delivering what it holds, and an outage delays it further: results delivered while stopped
+    // may wait for a quorum however few the grid counted before, and their receipts are fetched from then on.
+    this.#offSubmitted = volunteer.on('submitted', () => {
+      if (this.#started || this.#stoppedAt === Number.NEGATIVE_INFINITY) return;
+      this.#stoppedAt = Date.now();
+      this.#receipts.forgetPending();
+    });
     // Each project's key as first verified, kept in this grid's database for later visits (as the home grid's; in one
     // transaction, beside what other tabs keep there).
     this.#offVerified = volunteer.on('verified', (e) => {
@@ -345,8 +358,9 @@ export class Grid {
 
   /**
    * Stopped, with results it sent still waiting for a second volunteer: their receipts come only when they validate,
-   * so they are fetched as the home grid's are (receipt-sync.ts), every 15 s, for at most 10 minutes after the Stop,
-   * and not on battery (nothing of the tab's own accord then). Nothing computes for it.
+   * so they are fetched as the home grid's are (receipt-sync.ts), every 15 s, for at most 10 minutes after the Stop
+   * or the last results delivered since, and not on battery (nothing of the tab's own accord then). Nothing computes
+   * for it.
    */
   #awaitingReceipts(): boolean {
     const now = Date.now();

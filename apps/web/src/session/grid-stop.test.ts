@@ -1,9 +1,12 @@
 import 'fake-indexeddb/auto';
 import { VolunteerStore } from '@bricolage/receipts';
+import type { Volunteer } from '@bricolage/runtime';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PublicApi } from '../api';
 import { made } from './fake-runtime';
 import { AFTER_STOP, Grid } from './grid';
+import { GridReceipts } from './grid-receipts';
+import type { GridView } from './grid-view';
 import { AFTER_STOP_MS, SYNC_MS } from './receipt-sync';
 import { wellKnownOf } from './testing';
 
@@ -72,6 +75,24 @@ describe('a grid stopped with results waiting for a quorum', () => {
     await grid.close();
   });
 
+  it('reads again what waits once results are delivered after the Stop: a count of none read before does not end it', async () => {
+    const grid = await stoppedGrid();
+    // The first poll after the Stop asks before what the Stop sends has reached the grid: none pending.
+    made.stats = { valid: 0, pending: 0 };
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(asked).toBe(1);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(asked).toBe(1);
+    // Then they go, and wait for a second volunteer.
+    made.stats = { valid: 0, pending: 2 };
+    for (const listener of made.listeners.get('submitted') ?? []) listener({ type: 'submitted' });
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(asked).toBe(2);
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(asked).toBe(3);
+    await grid.close();
+  });
+
   it('gives up 10 minutes after the Stop, and fetches nothing while paused on battery', async () => {
     const grid = await stoppedGrid();
     await vi.advanceTimersByTimeAsync(AFTER_STOP_MS);
@@ -111,5 +132,67 @@ describe('a grid stopped with results waiting for a quorum', () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(asked).toBe(0);
     await grid.close();
+  });
+});
+
+describe('a grid stopped', () => {
+  it('while its volunteer is being made stays stopped', async () => {
+    const url = 'https://stopped-early.example';
+    const store = await VolunteerStore.open(`bricolage grid ${url}`);
+    let release: (() => void) | undefined;
+    const grid = new Grid({
+      deps: {
+        publicApi: () =>
+          ({ wellKnown: async () => wellKnownOf('k'), projects: async () => [] }) as unknown as PublicApi,
+        openStore: async () => store,
+      },
+      setting: { url, key: 'k', share: 100, servedProjects: null },
+      // Making its volunteer waits for the key until the test lets it.
+      identity: async () => {
+        await new Promise<void>((resolve) => (release = resolve));
+        return store.ensureIdentity();
+      },
+      pauseWhenHidden: () => false,
+      onChange: () => undefined,
+    });
+    await grid.open();
+    const starts = made.starts;
+    const started = grid.start();
+    await vi.waitFor(() => expect(release).toBeDefined());
+    await grid.stop();
+    release?.();
+    await started;
+    expect(made.starts).toBe(starts);
+    await grid.close();
+  });
+
+  it('does not take the count of pending results from a sync that asked before the Stop', async () => {
+    let answer: (pending: number) => void = () => undefined;
+    const volunteer = {
+      stats: () =>
+        new Promise((resolve) => {
+          answer = (pending) => resolve({ ok: true, value: { valid: 0, pending } });
+        }),
+      receipts: async () => ({ ok: true, value: { receipts: [], next: null } }),
+    } as unknown as Volunteer;
+    const store = await VolunteerStore.open('bricolage grid https://asked-before.example');
+    const receipts = new GridReceipts({
+      store: () => store,
+      grid: () => ({ url: 'https://asked-before.example', key: 'k' }),
+      view: () => ({ validated: null, rejected: 0 }) as GridView,
+      set: () => undefined,
+    });
+    const sync = receipts.sync(volunteer);
+    await vi.waitFor(() => expect(answer).not.toBe(undefined));
+    receipts.forgetPending();
+    answer(0);
+    await sync;
+    expect(receipts.pending).toBeNull();
+    // A sync that asks after it is taken.
+    const next = receipts.sync(volunteer);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    answer(3);
+    await next;
+    expect(receipts.pending).toBe(3);
   });
 });
