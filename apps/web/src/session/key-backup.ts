@@ -55,6 +55,14 @@ export class KeyBackup {
       ]);
       return false;
     }
+    if (!model.view().coordinatorKey) {
+      // The backup's receipts are kept only once they verify against the coordinator's key, and this browser has none
+      // yet (its data cleared, the coordinator not reached since): restored now, they would be lost.
+      model.notify('error', 'Key not restored', [
+        'Its receipts are kept only once checked against the coordinator’s key, not known here until it answers. Nothing changed: try again once it is reachable.',
+      ]);
+      return false;
+    }
     model.set({ busy: { ...model.view().busy, restoring: true } });
     try {
       const picked = await readPicked(file);
@@ -72,13 +80,14 @@ export class KeyBackup {
       await Promise.all([computing.retire(identity.publicKey), grids?.retire(identity.publicKey)]);
       await store.replaceIdentity(identity);
       model.set({ identity: await identityView(identity) });
-      const key = model.view().coordinatorKey;
-      const added = key ? await store.addReceipts(restored.value.receipts, key, identity.publicKey) : null;
+      const added = await store.addReceipts(
+        restored.value.receipts,
+        model.view().coordinatorKey as string,
+        identity.publicKey,
+      );
       await receipts.refresh();
       model.notify('success', `Key ${model.view().identity?.fingerprint} restored`, [
-        added
-          ? `${added.added} receipt(s) restored from the backup${added.rejected.length ? `, ${added.rejected.length} did not verify and were left out` : ''}.`
-          : 'Receipts will be checked once the coordinator is reachable.',
+        `${added.added} receipt(s) restored from the backup${added.rejected.length ? `, ${added.rejected.length} did not verify and were left out` : ''}.`,
       ]);
       if (model.view().reachable) receipts.schedule(0);
       return true;

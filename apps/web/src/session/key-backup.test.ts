@@ -1,0 +1,48 @@
+import 'fake-indexeddb/auto';
+import { createKeyBackup, VolunteerStore } from '@bricolage/receipts';
+import { describe, expect, it } from 'vitest';
+import type { Computing } from './computing';
+import { KeyBackup } from './key-backup';
+import type { ReceiptSync } from './receipt-sync';
+import { ViewModel } from './view';
+
+const PASSPHRASE = 'tabs donate cycles 42';
+
+/** A cleared browser (a key of its own, made by a Start) and a backup of another key. */
+async function clearedBrowser(name: string) {
+  const other = await VolunteerStore.open(`${name} backed up`);
+  const backup = await createKeyBackup(await other.ensureIdentity(), PASSPHRASE, [], { iterations: 1000 });
+  if (!backup.ok) throw new Error(backup.error.message);
+  const store = await VolunteerStore.open(name);
+  const own = await store.ensureIdentity();
+  const model = new ViewModel();
+  const retired: string[] = [];
+  const keyBackup = new KeyBackup({
+    model,
+    store,
+    computing: { retire: async (key: string) => void retired.push(key) } as unknown as Computing,
+    receipts: { refresh: async () => undefined, schedule: () => undefined } as unknown as ReceiptSync,
+  });
+  const file = new Blob([JSON.stringify(backup.value)], { type: 'application/json' });
+  return { model, store, own, retired, keyBackup, file };
+}
+
+describe('restoring a key backup', () => {
+  it('is refused, changing nothing, while the coordinator’s key is unknown here: its receipts would be dropped', async () => {
+    const { model, store, own, retired, keyBackup, file } = await clearedBrowser('restore-unknown-key');
+    expect(model.view().coordinatorKey).toBeNull();
+    expect(await keyBackup.restore(file, PASSPHRASE)).toBe(false);
+    expect(model.view().notices.at(-1)).toMatchObject({ kind: 'error', title: 'Key not restored' });
+    expect(model.view().notices.at(-1)?.lines.join(' ')).toContain('try again once it is reachable');
+    expect((await store.identity())?.publicKey).toBe(own.publicKey);
+    expect(retired).toEqual([]);
+  });
+
+  it('goes ahead once the coordinator’s key is known', async () => {
+    const { model, store, own, keyBackup, file } = await clearedBrowser('restore-known-key');
+    model.set({ coordinatorKey: 'k'.repeat(64) });
+    expect(await keyBackup.restore(file, PASSPHRASE)).toBe(true);
+    expect(model.view().notices.at(-1)?.title).toMatch(/^Key .* restored$/);
+    expect((await store.identity())?.publicKey).not.toBe(own.publicKey);
+  });
+});
