@@ -105,10 +105,14 @@ export function researcher(io: Io, flags: ConnectionFlags): ClientResult<Researc
 export function explain(error: ClientError, client: Pick<Researcher, 'url' | 'refusedToken'>): string | undefined {
   const { url } = client;
   if (error.code === 'unauthorized') return client.refusedToken;
-  if (error.code === 'network') return `Is the coordinator running at ${url}? (--url, BRICOLAGE_URL, or log in.)`;
+  if (error.code === 'network')
+    return error.unsent ? `Is the coordinator running at ${url}? (--url, BRICOLAGE_URL, or log in.)` : cut(url);
   if (error.code === 'timeout') return overloaded(url);
   return undefined;
 }
+
+/** What to say when the connection broke after the request went: the coordinator may have done it. */
+export const cut = (url: string): string => `The connection to the coordinator at ${url} broke before its answer came.`;
 
 /** What to say when the coordinator took the request and went quiet: it is there, but slow. */
 export const overloaded = (url: string): string =>

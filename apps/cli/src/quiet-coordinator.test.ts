@@ -1,6 +1,7 @@
 // A coordinator that takes a request and then sends nothing (overloaded, or gone with the connection open):
 // the CLI says so after its --timeout instead of waiting minutes, and `watch` goes on once its event stream
-// goes quiet, as it does after a drop.
+// goes quiet, as it does after a drop. A create whose answer never came (quiet, or the connection cut) may have
+// happened, and is said so.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -61,6 +62,32 @@ describe('a coordinator that goes quiet', () => {
     expect(run.exit).toBe(EXIT.unreachable);
     expect(run.stderr).toContain('It may have created the job all the same: see `bricolage job list`');
     expect(run.stderr).not.toContain('No job was created');
+  });
+
+  it('job create whose connection broke once the coordinator took it says the job may exist, and it does', async () => {
+    proxy = await quietProxy(grid.url, { when: (req) => req.method === 'POST' && req.url === '/v1/jobs', cut: true });
+    const run = await grid.cli(['job', 'create', SQUARES, '--url', proxy.url]);
+    expect(run.exit).toBe(EXIT.unreachable);
+    expect(run.stderr).toContain(`The connection to the coordinator at ${proxy.url} broke before its answer came.`);
+    expect(run.stderr).toContain('It may have created the job all the same: see `bricolage job list`');
+    expect(run.stderr).not.toContain('No job was created');
+    expect((await grid.cli(['job', 'list', '--json'])).json()).toMatchObject({ jobs: [{}, {}] });
+  });
+
+  it('project create whose connection broke says the project may exist; a coordinator not running, that nothing was', async () => {
+    proxy = await quietProxy(grid.url, { when: (req) => req.method === 'POST', cut: true });
+    const run = await grid.cli(['project', 'create', 'Cut', '--url', proxy.url]);
+    expect(run.exit).toBe(EXIT.unreachable);
+    expect(run.stderr).toContain('If it created the project, its token never reached you');
+    expect(run.stderr).not.toContain('Nothing was created');
+    const url = proxy.url;
+    await proxy.close();
+    proxy = null;
+    const refused = await grid.cli(['project', 'create', 'Nope', '--url', url]);
+    expect(refused.exit).toBe(EXIT.unreachable);
+    expect(refused.stderr).toContain(
+      `Is the coordinator running at ${url}? (--url or BRICOLAGE_URL.) Nothing was created.`,
+    );
   });
 
   it('a --timeout or BRICOLAGE_TIMEOUT that is not seconds is a usage error, before anything is sent', async () => {

@@ -23,6 +23,12 @@ export interface ClientError {
   readonly status?: number;
   /** Where in a batch the offending item sits, when the server said. */
   readonly index?: number;
+  /**
+   * A `network` failure before any connection was made (refused, no such host, unreachable): nothing reached the
+   * coordinator, so nothing asked of it was done. Without it, a `network` failure may have come after the request
+   * went (a connection cut before the answer): `mayHaveBeenDone`.
+   */
+  readonly unsent?: true;
 }
 
 export type ClientResult<T> =
@@ -35,6 +41,23 @@ export const failure = (error: ClientError): { readonly ok: false; readonly erro
   error,
 });
 
+/** undici's `cause.code`s for a connection never made. */
+const NOT_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * Whether the coordinator may have done what a failed call asked: it took the request and went quiet, or the
+ * connection broke before its answer came. A create is then said to have maybe happened, not to have failed.
+ */
+export const mayHaveBeenDone = (error: ClientError): boolean =>
+  error.code === 'timeout' || (error.code === 'network' && error.unsent !== true);
+
 /** A thrown fetch error as a value: an abort is the caller's doing, anything else is the network's. */
 export function thrownError(e: unknown, signal?: AbortSignal): ClientError {
   const err = e as Error;
@@ -43,7 +66,10 @@ export function thrownError(e: unknown, signal?: AbortSignal): ClientError {
   // undici puts the reason (ECONNREFUSED, socket closed, …) in `cause`.
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
   const reason = cause?.code ?? cause?.message ?? err?.message ?? String(e);
-  return { code: 'network', message: `no answer from the coordinator (${reason})` };
+  const message = `no answer from the coordinator (${reason})`;
+  return NOT_CONNECTED.has(cause?.code ?? '')
+    ? { code: 'network', message, unsent: true }
+    : { code: 'network', message };
 }
 
 /** A non-2xx answer as a value: the server's `{ error: { code, message } }` when it sent one. */

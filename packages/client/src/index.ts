@@ -10,7 +10,7 @@ export {
   type ResultItem,
   type VolunteerSigningKey,
 } from './client';
-export type { ClientError, ClientErrorCode, ClientResult } from './errors';
+export { type ClientError, type ClientErrorCode, type ClientResult, mayHaveBeenDone } from './errors';
 export { DEFAULT_TIMEOUT_MS } from './timeout';
 export type { components, operations, paths } from './generated/openapi';
 export {

@@ -1,6 +1,6 @@
 // `bricolage job create|list|show|pause|resume|cancel`.
 import { resolve } from 'node:path';
-import type { ClientError } from '@bricolage/client';
+import { type ClientError, mayHaveBeenDone } from '@bricolage/client';
 import { configDir, projectKeyPath, readJob, readProjectKey } from '@bricolage/client/node';
 import {
   type CreateJobRequest,
@@ -76,7 +76,7 @@ export async function jobCreate(
   const created = await createSigned(out, client, job.value.request);
   if (!created.ok) {
     const hint = created.hint ?? `The coordinator refused ${job.value.manifest}.`;
-    const unsure = created.error.code === 'timeout';
+    const unsure = mayHaveBeenDone(created.error);
     return out.fail(named(created.error), unsure ? hint : `${hint} No job was created.`.trim());
   }
   const made = created.value;
@@ -124,8 +124,9 @@ export async function createSigned(
         );
       if (mismatch) return { ok: false, error: created.error, hint: `${mismatch.error.message}. ${mismatch.hint}` };
     }
-    // Taken and not answered: the job may well exist. Said, for a second create would make a second job.
-    if (created.error.code === 'timeout')
+    // Taken and not answered, or the connection cut before the answer: the job may well exist. Said, for a second
+    // create would make a second job.
+    if (mayHaveBeenDone(created.error))
       return {
         ok: false,
         error: created.error,

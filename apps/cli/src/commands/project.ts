@@ -2,7 +2,7 @@
 // the project is made in the database that coordinator serves and nowhere else.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createClient } from '@bricolage/client';
+import { createClient, mayHaveBeenDone } from '@bricolage/client';
 import {
   configDir,
   configPath,
@@ -15,6 +15,7 @@ import { keyFingerprint } from '@bricolage/protocol';
 import {
   type ConnectionFlags,
   coordinatorUrl,
+  cut,
   envVar,
   explain,
   login,
@@ -74,10 +75,10 @@ export async function projectCreate(out: Output, name: string, flags: ProjectFla
     const hint =
       created.error.code === 'unauthorized'
         ? `The coordinator at ${client.url} refused the operator token from ${operator.from}: it runs with another data directory, or the token was rotated. Nothing was created.`
-        : created.error.code === 'network'
+        : created.error.code === 'network' && created.error.unsent
           ? `Is the coordinator running at ${client.url}? (--url or BRICOLAGE_URL.) Nothing was created.`
-          : created.error.code === 'timeout'
-            ? `${overloaded(client.url)} If it created the project, its token never reached you: that project stays unused.`
+          : mayHaveBeenDone(created.error)
+            ? `${created.error.code === 'timeout' ? overloaded(client.url) : cut(client.url)} If it created the project, its token never reached you: that project stays unused.`
             : undefined;
     return out.fail(created.error, hint);
   }

@@ -1,5 +1,6 @@
 // A proxy on loopback between the CLI and the coordinator that goes quiet on the requests a test picks: it
-// takes them and answers nothing — a coordinator overloaded or gone with the connection still open.
+// takes them and answers nothing — a coordinator overloaded or gone with the connection still open — or passes them
+// on and cuts the connection instead of answering.
 // Everything else passes through, streamed (the event stream included).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +18,11 @@ export interface QuietProxy {
 export interface Silence {
   /** Which requests to go quiet on, by method and path; `n` counts the requests so far, from 1. */
   readonly when: (req: IncomingMessage, n: number) => boolean;
+  /**
+   * Pass such a request on, and cut the connection once the coordinator has answered, instead of holding it: the
+   * coordinator did what was asked, and its answer never came.
+   */
+  readonly cut?: boolean;
 }
 
 export async function quietProxy(target: string, silence: Silence): Promise<QuietProxy> {
@@ -26,6 +32,10 @@ export async function quietProxy(target: string, silence: Silence): Promise<Quie
     const bytes = await requestBody(req);
     if (silence.when(req, ++n)) {
       held.push(`${req.method} ${req.url}`);
+      if (silence.cut) {
+        await (await forward(req, bytes, target)).arrayBuffer();
+        req.socket.destroy();
+      }
       return;
     }
     const answer = await forward(req, bytes, target);
