@@ -192,6 +192,38 @@ describe('Grid', () => {
     await grid.close();
   });
 
+  it('shows a grid that answers again with another key as changed, and keeps checking its receipts against the first', async () => {
+    let published = 'k';
+    const grid = new Grid({
+      deps: {
+        publicApi: () =>
+          ({ wellKnown: async () => wellKnownOf(published), projects: async () => [] }) as unknown as PublicApi,
+        openStore: async () =>
+          ({
+            closed: false,
+            heldTotals: async () => NOTHING_HELD,
+            close: () => undefined,
+          }) as unknown as VolunteerStore,
+      },
+      setting: { url: 'https://rekeyed.example', key: 'k', share: 100, servedProjects: null },
+      identity: async () => {
+        throw new Error('not started');
+      },
+      pauseWhenHidden: () => false,
+      onChange: () => undefined,
+    });
+    await grid.open();
+    await grid.readPublic();
+    expect(grid.view.keyChanged).toBeNull();
+    published = 'k2';
+    await grid.readPublic();
+    expect(grid.view.keyChanged).toBe('k2');
+    // What its receipts are verified against (GridReceipts' `grid().key`): the key first read.
+    expect(grid.view.key).toBe('k');
+    expect(grid.setting.key).toBe('k');
+    await grid.close();
+  });
+
   it('counts the receipts of work that still verify and their credit, debits apart, and the failed ones by themselves', async () => {
     const offline = async () => {
       throw new Error('offline');
