@@ -164,8 +164,12 @@ export class Session {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.#parts?.computing.stop(), this.#parts?.grids.stop()]);
-    this.#parts?.peers.leave();
+    // The rooms are left whatever the stopping met: the page says it connects to peers only from Start to Stop.
+    try {
+      await Promise.all([this.#parts?.computing.stop(), this.#parts?.grids.stop()]);
+    } finally {
+      this.#parts?.peers.leave();
+    }
   }
 
   async setThrottle(percent: number): Promise<void> {
