@@ -1,5 +1,6 @@
 // What the page says while Start hands over to the runtime: the runtime still reads as it was (idle, or a past Stop's
-// stopped) until its own start is called, and a status read then must not show "Not running" over "Starting".
+// stopped) until its own start is called, and a status read then must not show "Not running" over "Starting". And
+// the projects served: once the volunteer has chosen, a project added later waits for its tick (the page says so).
 import 'fake-indexeddb/auto';
 import { VolunteerStore } from '@bricolage/receipts';
 import type { VolunteerState, VolunteerStatus } from '@bricolage/runtime';
@@ -89,6 +90,34 @@ describe('Computing', () => {
     await again;
     await computing.refreshStatus();
     expect(seen).toEqual(['stopped', 'starting', 'running']);
+    await computing.close();
+    store.close();
+  });
+
+  it('once the volunteer has chosen, serves a project added later only when it is ticked', async () => {
+    const model = new ViewModel();
+    const store = await VolunteerStore.open('bricolage served projects test');
+    const computing = new Computing({
+      base: 'https://grid.example',
+      project: null,
+      model,
+      store,
+      fetch,
+      syncSoon: () => undefined,
+      reloadProjects: async () => undefined,
+    });
+    const listed = (...ids: string[]) => ids.map((id) => ({ id, name: id }) as never);
+    model.set({ projects: listed('prj_a', 'prj_b') });
+    // Before any choice, every project: one added later is served too.
+    expect(model.view().settings.servedProjects).toBeNull();
+    await computing.setServed('prj_b', false);
+    expect(model.view().settings.servedProjects).toEqual(['prj_a']);
+    // Added later: not served until ticked, here and in what the next visit reads.
+    model.set({ projects: listed('prj_a', 'prj_b', 'prj_c') });
+    expect(model.view().settings.servedProjects).toEqual(['prj_a']);
+    expect((await store.settings()).servedProjects).toEqual(['prj_a']);
+    await computing.setServed('prj_c', true);
+    expect((await store.settings()).servedProjects).toEqual(['prj_a', 'prj_c']);
     await computing.close();
     store.close();
   });
