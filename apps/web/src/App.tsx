@@ -35,7 +35,7 @@ export function App({ session }: { session: Session }) {
           <div>
             <h1>Bricolage</h1>
             <p className="tagline">
-              Donate this tab’s spare compute to open research — and keep a signed receipt for every result.
+              Donate this tab’s spare compute to open research — and keep a signed receipt for every validated result.
             </p>
           </div>
         </div>

@@ -168,7 +168,7 @@ function PhaseText({ view }: { view: View }) {
           Nothing runs until you press <strong>Start</strong>. Then this tab creates a key for you (the first time),
           spends a second or two checking whether WebGPU or WebAssembly is faster here, and computes work units for the
           projects listed below in a background worker, at the pace you set. <strong>Stop</strong> lets the work unit
-          under way finish (usually well under a second) and stops; closing the tab stops at once.
+          under way finish and stops; closing the tab stops at once.
         </p>
       );
     case 'starting':
@@ -184,9 +184,9 @@ function PhaseText({ view }: { view: View }) {
       return (
         <p data-testid="no-work">
           <strong>No work right now.</strong> The coordinator has nothing to hand this tab at the moment: every work
-          unit is done or being computed by someone else, or it is holding work back from this key for a while (see Your
-          key). This tab asks again by itself when the coordinator says to (within seconds when there is simply no work)
-          and uses no processor time meanwhile.
+          unit is done or being computed by someone else, or it is holding work back from this key for a while. This tab
+          asks again by itself when the coordinator says to (within seconds when there is simply no work) and uses no
+          processor time meanwhile.
         </p>
       );
     case 'paused': {
