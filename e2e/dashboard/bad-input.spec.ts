@@ -62,6 +62,22 @@ test('a wrong token is refused with the coordinator’s reason, and nothing is s
   await expectAccessible(page, 'wrong token');
 });
 
+test('a good token stays in this tab’s sessionStorage, through a reload, until Sign out; never in localStorage', async ({
+  page,
+}) => {
+  const stored = () =>
+    page.evaluate(() => ({ session: Object.values(sessionStorage), local: Object.values(localStorage) }));
+  await signIn(page, coordinator.url, token);
+  expect(await stored()).toEqual({ session: [token], local: [] });
+  await page.reload();
+  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  expect(await stored()).toEqual({ session: [], local: [] });
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+});
+
 test('a kernel that does not compile shows its line before anything is uploaded; nothing is created', async ({
   page,
 }, info) => {
