@@ -122,12 +122,24 @@ export async function failureOf(response: Response): Promise<ClientFailure> {
     // Not JSON (a proxy's error page): fall through to the stand-in below.
   }
   const fallbackCode: ErrorCode =
-    status === 429 ? 'rate_limited' : status >= 500 ? 'internal' : status === 401 ? 'unauthorized' : 'bad_request';
+    status === 429
+      ? 'rate_limited'
+      : status >= 500
+        ? 'internal'
+        : status === 401
+          ? 'unauthorized'
+          : status === 413
+            ? 'payload_too_large'
+            : 'bad_request';
   return {
     code: parsed?.error.code ?? fallbackCode,
     message: parsed?.error.message ?? (text.slice(0, 200) || `HTTP ${status}`),
     ...(parsed?.error.index !== undefined ? { index: parsed.error.index } : {}),
     status,
-    transient: isTransient(status),
+    // The coordinator says every refusal in its error body: a 4xx without one is a proxy's or a gateway's page (a
+    // 404 while a deploy moves the route, a firewall's 403), which says nothing of the request and may pass later.
+    // Taken as final, it had a submit drop every result it held. A proxy's 413 still says the body is too large, and a
+    // 401 is answered by signing in again.
+    transient: isTransient(status) || (parsed === null && status !== 413 && status !== 401),
   };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { failureOf } from './answers';
 import { failure } from './fakes';
 import { judgeBatch } from './submit-batch';
 
@@ -40,5 +41,21 @@ describe('judging a submitted batch', () => {
     for (const size of [1, 2, 50])
       expect(judgeBatch(size, failure(500, 'internal'))).toMatchObject({ kind: 'suspect' });
     expect(judgeBatch(2, failure(507, 'internal'))).toMatchObject({ kind: 'suspect' });
+  });
+
+  it('retries a batch a proxy refused with a page of its own (a 4xx with no error body): it drops nothing', async () => {
+    const proxy = await failureOf(new Response('<html><h1>404 Not Found</h1></html>', { status: 404 }));
+    expect(judgeBatch(3, { ok: false, error: proxy })).toMatchObject({ kind: 'retry' });
+    expect(judgeBatch(1, { ok: false, error: proxy })).toMatchObject({ kind: 'retry' });
+    const firewall = await failureOf(new Response('Forbidden', { status: 403 }));
+    expect(judgeBatch(1, { ok: false, error: firewall })).toMatchObject({ kind: 'retry' });
+    // The coordinator's own refusal, in its error body, is final for the item it names.
+    const refused = await failureOf(
+      Response.json({ error: { code: 'not_found', message: 'no such lease' } }, { status: 404 }),
+    );
+    expect(judgeBatch(1, { ok: false, error: refused })).toMatchObject({ kind: 'drop', index: 0 });
+    // A proxy's 413 still says the body is too large: the batch goes in smaller parts.
+    const tooLarge = await failureOf(new Response('Request Entity Too Large', { status: 413 }));
+    expect(judgeBatch(3, { ok: false, error: tooLarge })).toMatchObject({ kind: 'split' });
   });
 });
