@@ -9,7 +9,7 @@ import { publicApi } from './api';
 import { Computing, identityView, type OwnResult } from './session/computing';
 import { Connectivity } from './session/connectivity';
 import type { Grids } from './session/grids';
-import { KeyBackup } from './session/key-backup';
+import type { KeyBackup } from './session/key-backup';
 import { Peers } from './session/peers';
 import { ReceiptSync } from './session/receipt-sync';
 import { pausedOnBattery, ViewModel } from './session/view';
@@ -34,7 +34,8 @@ interface Parts {
   readonly store: VolunteerStore;
   readonly computing: Computing;
   readonly receipts: ReceiptSync;
-  readonly keys: KeyBackup;
+  /** Loaded at the first backup or restore: nothing of it is needed before. */
+  readonly keys: () => Promise<KeyBackup>;
   readonly peers: Peers;
   readonly grids: Grids;
 }
@@ -122,7 +123,9 @@ export class Session {
       store,
       computing,
       receipts,
-      keys: new KeyBackup({ model, store, computing, receipts, grids }),
+      keys: once(
+        async () => new (await import('./session/key-backup')).KeyBackup({ model, store, computing, receipts, grids }),
+      ),
       peers,
       grids,
     };
@@ -143,6 +146,9 @@ export class Session {
     performance.mark('bricolage:ready');
     // Results computed before a reload or a browser restart are delivered now; nothing new is computed.
     if (outbox > 0 && identity) void computing.deliver();
+    // Key backup and restore load after the first paint, not at the first click: they must work with the
+    // coordinator, which serves the page's code, gone.
+    void this.#parts.keys().catch(() => undefined);
   }
 
   /** Back after being unreachable: deliver what waited, catch up on receipts, and read what may have changed. */
@@ -247,11 +253,21 @@ export class Session {
   }
 
   async backupKey(passphrase: string): Promise<{ name: string; text: string } | null> {
-    return (await this.#parts?.keys.backup(passphrase)) ?? null;
+    return (await (await this.#keys())?.backup(passphrase)) ?? null;
   }
 
   async restoreKey(file: Blob, passphrase: string): Promise<boolean> {
-    return (await this.#parts?.keys.restore(file, passphrase)) ?? false;
+    return (await (await this.#keys())?.restore(file, passphrase)) ?? false;
+  }
+
+  /** Key backup and restore, loaded; null, said, when their code could not be (the coordinator gone since the load). */
+  async #keys(): Promise<KeyBackup | null> {
+    try {
+      return (await this.#parts?.keys()) ?? null;
+    } catch (error) {
+      this.#model.notify('error', 'Key backup unavailable', [(error as Error).message]);
+      return null;
+    }
   }
 
   dismiss(id: number): void {
@@ -287,4 +303,16 @@ export class Session {
     await Promise.all([parts.computing.close(2000), parts.grids.close()]);
     parts.store.close();
   }
+}
+
+/** `make`, called at the first call only; later calls get the same promise, unless it failed (then made again). */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | null = null;
+  return () => {
+    made ??= make().catch((error: unknown) => {
+      made = null;
+      throw error;
+    });
+    return made;
+  };
 }

@@ -180,6 +180,12 @@ export class Grids {
     await Promise.all([...this.#grids.values()].map((g) => g.stop()));
   }
 
+  /** Results waiting in the grids' outboxes, to be delivered under the key that computed them. */
+  async waiting(): Promise<number> {
+    const sizes = await Promise.all([...this.#grids.values()].map(async (g) => (await g.database()).outbox.size()));
+    return sizes.reduce((total, n) => total + n, 0);
+  }
+
   /** Retires every grid's volunteer bound to another key than `keepKey` (a restored key backup). */
   async retire(keepKey: string): Promise<void> {
     await Promise.all([...this.#grids.values()].map((g) => g.retire(keepKey)));

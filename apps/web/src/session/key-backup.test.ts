@@ -9,7 +9,7 @@ import { ViewModel } from './view';
 const PASSPHRASE = 'tabs donate cycles 42';
 
 /** A cleared browser (a key of its own, made by a Start) and a backup of another key. */
-async function clearedBrowser(name: string) {
+async function clearedBrowser(name: string, gridsWaiting = 0) {
   const other = await VolunteerStore.open(`${name} backed up`);
   const backup = await createKeyBackup(await other.ensureIdentity(), PASSPHRASE, [], { iterations: 1000 });
   if (!backup.ok) throw new Error(backup.error.message);
@@ -22,6 +22,7 @@ async function clearedBrowser(name: string) {
     store,
     computing: { retire: async (key: string) => void retired.push(key) } as unknown as Computing,
     receipts: { refresh: async () => undefined, schedule: () => undefined } as unknown as ReceiptSync,
+    grids: { retire: async (key: string) => void retired.push(key), waiting: async () => gridsWaiting },
   });
   const file = new Blob([JSON.stringify(backup.value)], { type: 'application/json' });
   return { model, store, own, retired, keyBackup, file };
@@ -44,5 +45,22 @@ describe('restoring a key backup', () => {
     expect(await keyBackup.restore(file, PASSPHRASE)).toBe(true);
     expect(model.view().notices.at(-1)?.title).toMatch(/^Key .* restored$/);
     expect((await store.identity())?.publicKey).not.toBe(own.publicKey);
+  });
+
+  it('is refused, changing nothing, while results computed with the key here wait to be delivered', async () => {
+    const home = await clearedBrowser('restore-home-outbox');
+    home.model.set({ coordinatorKey: 'k'.repeat(64) });
+    const result = { kind: 'error', lease: 'ls_1', message: 'x', backend: 'wasm', elapsedMs: 1 } as never;
+    await home.store.outbox.put({ id: 'ls_1', result, createdAt: 1 });
+    expect(await home.keyBackup.restore(home.file, PASSPHRASE)).toBe(false);
+    expect(home.model.view().notices.at(-1)?.lines.join(' ')).toContain('would be refused under another key');
+    expect((await home.store.identity())?.publicKey).toBe(home.own.publicKey);
+    expect(home.retired).toEqual([]);
+    expect(await home.store.outbox.size()).toBe(1);
+
+    const grid = await clearedBrowser('restore-grid-outbox', 2);
+    grid.model.set({ coordinatorKey: 'k'.repeat(64) });
+    expect(await grid.keyBackup.restore(grid.file, PASSPHRASE)).toBe(false);
+    expect((await grid.store.identity())?.publicKey).toBe(grid.own.publicKey);
   });
 });

@@ -11,8 +11,8 @@ export interface KeyBackupOptions {
   readonly store: VolunteerStore;
   readonly computing: Computing;
   readonly receipts: ReceiptSync;
-  /** The other grids' volunteers, bound to the key too (several grids). */
-  readonly grids?: { retire(keepKey: string): Promise<void> };
+  /** The other grids' volunteers, bound to the key too (several grids), and the results waiting in their outboxes. */
+  readonly grids?: { retire(keepKey: string): Promise<void>; waiting(): Promise<number> };
 }
 
 export class KeyBackup {
@@ -49,7 +49,7 @@ export class KeyBackup {
 
   async restore(file: Blob, passphrase: string): Promise<boolean> {
     const { model, store, computing, receipts, grids } = this.#o;
-    if (['running', 'waiting', 'paused', 'pausing'].includes(model.view().runtimeState)) {
+    if (['starting', 'running', 'waiting', 'paused', 'pausing', 'stopping'].includes(model.view().runtimeState)) {
       model.notify('error', 'Stop computing first', [
         'The key cannot be replaced while this tab is computing with it.',
       ]);
@@ -60,6 +60,14 @@ export class KeyBackup {
       // yet (its data cleared, the coordinator not reached since): restored now, they would be lost.
       model.notify('error', 'Key not restored', [
         'Its receipts are kept only once checked against the coordinator’s key, not known here until it answers. Nothing changed: try again once it is reachable.',
+      ]);
+      return false;
+    }
+    // Results computed under the key here are delivered under it alone: the coordinator refuses them from another
+    // key's tab (lease_foreign), and they were dropped as the restored key sent them.
+    if ((await store.outbox.size()) + ((await grids?.waiting()) ?? 0) > 0) {
+      model.notify('error', 'Key not restored', [
+        'Results computed with the key here still wait to be delivered, and would be refused under another key. Try again once they have gone.',
       ]);
       return false;
     }
