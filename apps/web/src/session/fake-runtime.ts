@@ -7,8 +7,9 @@ import type { VolunteerStats } from '@bricolage/protocol';
 export const made = {
   options: [] as { coordinator: string; projectKeys?: ReadonlyMap<string, string> }[],
   listeners: new Map<string, ((event: unknown) => void)[]>(),
-  /** How many times a volunteer was started. */
+  /** How many times a volunteer was started, and asked to deliver what it holds. */
   starts: 0,
+  flushes: 0,
   /** What the volunteer's `stats` answers: its counters at the grid. */
   stats: { valid: 0, pending: 0 } as Partial<VolunteerStats>,
 };
@@ -34,7 +35,10 @@ export const createVolunteer = async (options: {
     resume: () => undefined,
     setThrottle: () => undefined,
     setProjects: () => undefined,
-    flush: async () => true,
+    flush: async () => {
+      made.flushes++;
+      return true;
+    },
     status: async () => ({ counts: { leased: 0, computed: 0, failed: 0 } }),
     stats: async () => {
       await options.fetch(`${options.coordinator}/stats`);

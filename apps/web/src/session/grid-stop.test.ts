@@ -196,3 +196,38 @@ describe('a grid stopped', () => {
     expect(receipts.pending).toBe(3);
   });
 });
+
+describe('a grid with results kept from an earlier visit', () => {
+  async function gridWith(kept: number): Promise<{ grid: Grid; store: VolunteerStore }> {
+    const url = `https://kept-${kept}-${Math.random()}.example`;
+    const store = await VolunteerStore.open(`bricolage grid ${url}`);
+    await store.ensureIdentity();
+    const result = { kind: 'error', lease: 'ls_1', message: 'x', backend: 'wasm', elapsedMs: 1 } as never;
+    for (let i = 0; i < kept; i++) await store.outbox.put({ id: `ls_${i}`, result, createdAt: i });
+    const grid = new Grid({
+      deps: {
+        publicApi: () =>
+          ({ wellKnown: async () => wellKnownOf('k'), projects: async () => [] }) as unknown as PublicApi,
+        openStore: async () => store,
+      },
+      setting: { url, key: 'k', share: 100, servedProjects: null },
+      identity: () => store.ensureIdentity(),
+      pauseWhenHidden: () => false,
+      onChange: () => undefined,
+    });
+    return { grid, store };
+  }
+
+  it('delivers them at load without computing, and nothing when none was kept', async () => {
+    const { starts, flushes } = made;
+    const kept = await gridWith(2);
+    await kept.grid.deliverKept();
+    expect(made.flushes).toBe(flushes + 1);
+    const none = await gridWith(0);
+    await none.grid.deliverKept();
+    expect(made.flushes).toBe(flushes + 1);
+    expect(made.starts).toBe(starts);
+    await kept.grid.close();
+    await none.grid.close();
+  });
+});

@@ -213,6 +213,24 @@ export class Grid {
     this.#receipts.forgetPending();
   }
 
+  /**
+   * Delivers what its outbox kept from before a reload or a browser restart, as the home grid does at load: left for
+   * the next Start, those results could outlive their leases. Nothing computes; their receipts are then fetched as
+   * after a Stop.
+   */
+  async deliverKept(): Promise<void> {
+    try {
+      await this.open();
+      if (this.#started || !this.#store || (await this.#store.outbox.size()) === 0) return;
+      const volunteer = await this.#ensureVolunteer();
+      this.#stoppedAt = Date.now();
+      this.#receipts.forgetPending();
+      await volunteer.flush(15_000);
+    } catch (error) {
+      console.warn(`grid ${this.#setting.url}: results kept from before not delivered yet`, error);
+    }
+  }
+
   setDuty(duty: number): void {
     this.#volunteer?.setThrottle(duty);
     if (this.#view.duty !== duty) this.#set({ duty });

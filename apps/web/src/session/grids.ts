@@ -76,6 +76,9 @@ export class Grids {
     const { grids, homeShare } = this.#o.model.view().settings;
     this.#set({ homeShare });
     await Promise.all(grids.map((setting) => this.#open(setting)));
+    // Results computed before a reload or a browser restart are delivered now, as the home grid's are (a key exists
+    // when there are any: none is made here).
+    if (await this.#o.store.identity()) for (const grid of this.#grids.values()) void grid.deliverKept();
     // The home grid's receipts kept (a sync's page, an import of a file): what waits is counted again.
     this.#homeTotals = this.#o.model.view().totals;
     this.#unwatchHome = this.#o.model.subscribe(() => {
