@@ -74,12 +74,15 @@ export type VolunteerEvent =
 export type VolunteerEventType = VolunteerEvent['type'];
 export type VolunteerEventOf<T extends VolunteerEventType> = Extract<VolunteerEvent, { type: T }>;
 
-/** A result that will not be delivered: refused by the coordinator, or set aside after failing too often. */
+/**
+ * A result that will not be delivered: refused by the coordinator, set aside after failing too often, or not stored
+ * (the browser refused to write it to the outbox, again and again).
+ */
 export interface DroppedResult {
   readonly lease: string;
   readonly code: string;
   readonly message: string;
-  readonly kind: 'refused' | 'set-aside';
+  readonly kind: 'refused' | 'set-aside' | 'not-stored';
 }
 
 export interface VolunteerStatus {

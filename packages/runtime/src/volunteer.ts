@@ -240,7 +240,14 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
         outbox,
         capabilities,
         onResult: kick,
-        emit,
+        emit: (event) => {
+          // A result the outbox would not take: counted and listed with the results not delivered.
+          if (event.type === 'dropped') {
+            submitted.dropped++;
+            remember({ lease: event.lease, code: event.code, message: event.message, kind: 'not-stored' });
+          }
+          emit(event);
+        },
         verify: (job) => verifier.check(job),
         projects,
         prefetch,

@@ -146,7 +146,7 @@ export function ComputePanel({ view, session }: { view: View; session: Session }
           <ul>
             {view.dropped.slice(-5).map((d) => (
               <li key={d.lease} data-kind={d.kind}>
-                {d.lease} {d.kind === 'set-aside' ? 'set aside' : 'refused'}: <code>{d.code}</code> — {d.message}
+                {d.lease} {d.kind.replace('-', ' ')}: <code>{d.code}</code> — {d.message}
               </li>
             ))}
           </ul>

@@ -25,6 +25,8 @@ export interface OutcomeRecorderOptions {
   readonly settled: (work: Work) => void;
   /** What went wrong last, for the pipeline's `lastError`. */
   readonly onError: (message: string) => void;
+  /** The waits before each new try of an outbox write that failed (result-writer.ts's by default). */
+  readonly writeRetryMs?: readonly number[];
 }
 
 export class OutcomeRecorder {
@@ -33,7 +35,7 @@ export class OutcomeRecorder {
 
   constructor(options: OutcomeRecorderOptions) {
     this.#o = options;
-    this.#writer = new ResultWriter(options.outbox);
+    this.#writer = new ResultWriter(options.outbox, options.writeRetryMs);
   }
 
   /** A unit that will not run and needs no result (its lease is gone or expired): told as a warning. */
@@ -113,7 +115,13 @@ export class OutcomeRecorder {
       (error: Error) => {
         this.#o.settled(work);
         this.#o.onError(`outbox write failed: ${error.message}`);
-        this.#o.emit({ type: 'warning', message: `the result for lease ${entry.id} was not stored: ${error.message}` });
+        // Told as a result not delivered, which the page lists: it is in this page's memory only, and goes with it.
+        this.#o.emit({
+          type: 'dropped',
+          lease: entry.id,
+          code: 'not_stored',
+          message: `this browser would not store it (${error.message}): is its storage full?`,
+        });
       },
     );
   }

@@ -1,7 +1,11 @@
 // Results on their way into the outbox. While one write is under way, the results that finish meanwhile
 // wait and go in the next write together: a work unit of a millisecond must not wait for a storage
-// transaction of its own, or the page, not the device, sets the pace.
+// transaction of its own, or the page, not the device, sets the pace. A write that fails (the browser's storage
+// full for a moment, a transaction aborted) is tried again a few times before its results are given up.
 import type { Outbox, OutboxEntry } from '../outbox';
+
+/** The waits before each new try of a write that failed: 15.5 s in all, then its results are given up. */
+export const WRITE_RETRY_MS: readonly number[] = [500, 1000, 2000, 4000, 8000];
 
 interface Waiting {
   readonly entry: OutboxEntry;
@@ -14,8 +18,11 @@ export class ResultWriter {
   #waiting: Waiting[] = [];
   #writing: Promise<void> | null = null;
 
-  constructor(outbox: Outbox) {
+  readonly #retryMs: readonly number[];
+
+  constructor(outbox: Outbox, retryMs: readonly number[] = WRITE_RETRY_MS) {
     this.#outbox = outbox;
+    this.#retryMs = retryMs;
   }
 
   /** Resolves once the entry is in the outbox. */
@@ -38,11 +45,20 @@ export class ResultWriter {
     while (this.#waiting.length > 0) {
       const batch = this.#waiting;
       this.#waiting = [];
-      try {
-        await this.#outbox.putMany(batch.map((w) => w.entry));
-        for (const w of batch) w.written();
-      } catch (error) {
-        for (const w of batch) w.failed(error);
+      const entries = batch.map((w) => w.entry);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.#outbox.putMany(entries);
+          for (const w of batch) w.written();
+          break;
+        } catch (error) {
+          const wait = this.#retryMs[attempt];
+          if (wait === undefined) {
+            for (const w of batch) w.failed(error);
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, wait));
+        }
       }
     }
   }
