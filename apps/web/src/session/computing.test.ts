@@ -121,4 +121,35 @@ describe('Computing', () => {
     await computing.close();
     store.close();
   });
+
+  it('asks the browser to keep its storage at the first Start, and only then', async () => {
+    runtime.state = 'idle';
+    const persist = vi.fn(async () => true);
+    vi.stubGlobal('navigator', { storage: { persist } });
+    try {
+      const model = new ViewModel();
+      const store = await VolunteerStore.open('bricolage persist test');
+      const computing = new Computing({
+        base: 'https://grid.example',
+        project: null,
+        model,
+        store,
+        fetch,
+        syncSoon: () => undefined,
+        reloadProjects: async () => undefined,
+      });
+      expect(persist).not.toHaveBeenCalled();
+      const started = computing.start();
+      await vi.waitFor(() => expect(model.view().runtimeState).toBe('starting'));
+      runtime.release();
+      await started;
+      await computing.stop();
+      await computing.start();
+      expect(persist).toHaveBeenCalledTimes(1);
+      await computing.close();
+      store.close();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
 });

@@ -134,6 +134,9 @@ export class Computing {
     if (model.view().timing.startPressed === null) {
       model.set({ timing: { ...model.view().timing, startPressed: performance.now() } });
       performance.mark('bricolage:start');
+      // The key, its receipts and the results waiting are the volunteer's: the browser is asked to keep them under
+      // storage pressure (Chrome decides by itself, Firefox asks), at the first Start, where the key is made.
+      void globalThis.navigator?.storage?.persist?.().catch(() => undefined);
     }
     try {
       const volunteer = await this.ensureVolunteer();
