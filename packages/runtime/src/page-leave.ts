@@ -29,13 +29,16 @@ export class UnsentResults implements Outbox {
     return [...this.#unsent.values()];
   }
 
+  // Unsent from the moment they are handed over, not once written: a page that goes while a write is under way (the
+  // writer is busy most of the time with short units) sends them too, and keeps their leases; one the outbox would not
+  // take at all has no other copy.
   async put(entry: OutboxEntry): Promise<void> {
-    await this.#outbox.put(entry);
     if (!this.#unsent.has(entry.id)) this.#unsent.set(entry.id, entry);
+    await this.#outbox.put(entry);
   }
   async putMany(entries: readonly OutboxEntry[]): Promise<void> {
-    await this.#outbox.putMany(entries);
     for (const e of entries) if (!this.#unsent.has(e.id)) this.#unsent.set(e.id, e);
+    await this.#outbox.putMany(entries);
   }
   peek(limit: number): Promise<OutboxEntry[]> {
     return this.#outbox.peek(limit);

@@ -54,6 +54,37 @@ it('sends, as the page goes, its unsent results, and gives back every other unit
   expect([delivered!.id, ...sent, ...released].sort()).toEqual([...leased].sort());
 });
 
+it('sends, as the page goes, a result still being written to the outbox, and keeps its lease', async () => {
+  const { client, log } = await fakeClient(1);
+  const outbox = new MemoryOutbox();
+  // The write never lands before the page goes (IndexedDB busy).
+  let writing = false;
+  outbox.putMany = () => {
+    writing = true;
+    return new Promise<void>(() => undefined);
+  };
+  const results = new UnsentResults(outbox);
+  const { pipeline } = await pipelineFor(client, fakeCompute(log), { outbox: results });
+  pipeline.start();
+  await until(() => writing);
+  const sent: string[] = [];
+  const released: string[] = [];
+  leavePage(
+    results,
+    {
+      submitOnLeave: (r) => {
+        sent.push(...r.map((x) => x.lease));
+        return r.length;
+      },
+      releaseOnLeave: (leases) => void released.push(...leases),
+    },
+    pipeline,
+  );
+  expect(sent).toEqual(['ls_1']);
+  expect(released).toEqual([]);
+  void pipeline.stop('now');
+});
+
 it('gives back, as the page goes, a unit taken from the queue and not yet in the worker', async () => {
   const { client, log } = await fakeClient(50);
   const base = fakeCompute([]);
