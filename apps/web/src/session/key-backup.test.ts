@@ -64,3 +64,28 @@ describe('restoring a key backup', () => {
     expect((await grid.store.identity())?.publicKey).toBe(grid.own.publicKey);
   });
 });
+
+describe('backing up the key', () => {
+  it('says how many receipts of another key of the volunteer’s (a widget’s, imported) it leaves out', async () => {
+    const identity = await (await VolunteerStore.open('backup-left-out')).ensureIdentity();
+    const model = new ViewModel();
+    const store = {
+      identity: async () => identity,
+      receipts: async () => [
+        { volunteer: identity.publicKey, proven: { own: 1 } },
+        { volunteer: 'widget-key', proven: { widget: 1 } },
+        { volunteer: 'widget-key', proven: { widget: 2 } },
+      ],
+    } as unknown as VolunteerStore;
+    const keyBackup = new KeyBackup({
+      model,
+      store,
+      computing: {} as Computing,
+      receipts: {} as ReceiptSync,
+    });
+    expect(await keyBackup.backup(PASSPHRASE)).not.toBeNull();
+    const lines = model.view().notices.at(-1)?.lines ?? [];
+    expect(lines[0]).toContain('your key and 1 receipt(s)');
+    expect(lines[1]).toContain('2 receipt(s) earned with another key of yours');
+  });
+});

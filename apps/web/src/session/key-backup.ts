@@ -31,7 +31,11 @@ export class KeyBackup {
     }
     model.set({ busy: { ...model.view().busy, backup: true } });
     try {
-      const receipts = (await store.receipts()).filter((r) => r.volunteer === identity.publicKey).map((r) => r.proven);
+      const held = await store.receipts();
+      const receipts = held.filter((r) => r.volunteer === identity.publicKey).map((r) => r.proven);
+      // Receipts imported from a file another key of the volunteer's signed (a widget's): only that key can vouch for
+      // them in a file, so they are not in the backup, and the volunteer is told to keep that file.
+      const others = held.length - receipts.length;
       const backup = await createKeyBackup(identity, passphrase, receipts);
       if (!backup.ok) {
         model.notify('error', 'No backup made', [backup.error.message]);
@@ -40,6 +44,11 @@ export class KeyBackup {
       const fp = (await fingerprint(identity.publicKey)).replace(/ /g, '');
       model.notify('success', 'Key backup ready', [
         `It holds your key and ${receipts.length} receipt(s), encrypted with your passphrase. Keep the file and the passphrase apart.`,
+        ...(others > 0
+          ? [
+              `${others} receipt(s) earned with another key of yours (imported from a file it signed, a widget's) are not in it: keep that file too.`,
+            ]
+          : []),
       ]);
       return { name: `bricolage-key-${fp}.json`, text: `${JSON.stringify(backup.value, null, 1)}\n` };
     } finally {
