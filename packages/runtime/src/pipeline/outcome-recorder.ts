@@ -96,6 +96,11 @@ export class OutcomeRecorder {
     });
   }
 
+  /** Stopping: an outbox write that fails is given up at once rather than tried again (result-writer.ts). */
+  stopRetrying(): void {
+    this.#writer.stopRetrying();
+  }
+
   /** Resolves once every result handed over so far is written (or failed to be). */
   flush(): Promise<void> {
     return this.#writer.flush();

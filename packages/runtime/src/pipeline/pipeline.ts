@@ -252,6 +252,7 @@ export class Pipeline {
     this.#heartbeat = null;
     this.#hold.end();
     if (mode === 'now') this.#stops.stopAll(this.#inWorker);
+    this.#outcomes.stopRetrying();
     this.#sleeps.wakeAll();
     await this.#loop;
     this.#queue.giveBack();

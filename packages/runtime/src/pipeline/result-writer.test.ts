@@ -34,6 +34,19 @@ describe('writing results to the outbox', () => {
     expect(await outbox.size()).toBe(2);
   });
 
+  it('gives a failing write up at once when told to stop, rather than wait out its tries', async () => {
+    const writer = new ResultWriter(fullFor(Number.POSITIVE_INFINITY), [60_000, 60_000]);
+    const written = writer.add(entry(1)).then(
+      () => 'written',
+      () => 'given up',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const asked = performance.now();
+    writer.stopRetrying();
+    expect(await written).toBe('given up');
+    expect(performance.now() - asked).toBeLessThan(1_000);
+  });
+
   it('gives the results up after its last try, and the page is told which, as results not delivered', async () => {
     const events: VolunteerEvent[] = [];
     const settled: string[] = [];

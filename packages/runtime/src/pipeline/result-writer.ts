@@ -19,6 +19,9 @@ export class ResultWriter {
   #writing: Promise<void> | null = null;
 
   readonly #retryMs: readonly number[];
+  /** The pipeline is stopping: a write that fails is not tried again, and a wait for the next try ends now. */
+  #stopping = false;
+  #wake: (() => void) | null = null;
 
   constructor(outbox: Outbox, retryMs: readonly number[] = WRITE_RETRY_MS) {
     this.#outbox = outbox;
@@ -34,6 +37,15 @@ export class ResultWriter {
       this.#writing = null;
     });
     return written;
+  }
+
+  /**
+   * No more tries: a Stop, a close or a withdrawal must not wait out the retries (15 s). What fails from now on is
+   * given up at once; it stays with the page's unsent results for the send as the page goes.
+   */
+  stopRetrying(): void {
+    this.#stopping = true;
+    this.#wake?.();
   }
 
   /** Resolves once everything added so far is written (or has failed). */
@@ -53,11 +65,18 @@ export class ResultWriter {
           break;
         } catch (error) {
           const wait = this.#retryMs[attempt];
-          if (wait === undefined) {
+          if (wait === undefined || this.#stopping) {
             for (const w of batch) w.failed(error);
             break;
           }
-          await new Promise((resolve) => setTimeout(resolve, wait));
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, wait);
+            this.#wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.#wake = null;
         }
       }
     }
