@@ -7,9 +7,12 @@ import type { VolunteerStats } from '@bricolage/protocol';
 export const made = {
   options: [] as { coordinator: string; projectKeys?: ReadonlyMap<string, string> }[],
   listeners: new Map<string, ((event: unknown) => void)[]>(),
-  /** How many times a volunteer was started, and asked to deliver what it holds. */
+  /** How many times a volunteer was started, asked to deliver what it holds, and closed. */
   starts: 0,
   flushes: 0,
+  closes: 0,
+  /** What making a volunteer waits for once asked (the runtime's code loading). */
+  loading: Promise.resolve() as Promise<void>,
   /** What the volunteer's `stats` answers: its counters at the grid. */
   stats: { valid: 0, pending: 0 } as Partial<VolunteerStats>,
 };
@@ -20,6 +23,7 @@ export const createVolunteer = async (options: {
   projectKeys?: ReadonlyMap<string, string>;
 }) => {
   made.options.push(options);
+  await made.loading;
   return {
     id: 'volunteer',
     on: (type: string, listener: (event: unknown) => void) => {
@@ -30,7 +34,9 @@ export const createVolunteer = async (options: {
       made.starts++;
     },
     stop: async () => undefined,
-    close: async () => undefined,
+    close: async () => {
+      made.closes++;
+    },
     pause: () => undefined,
     resume: () => undefined,
     setThrottle: () => undefined,

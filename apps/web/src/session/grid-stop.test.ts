@@ -230,4 +230,21 @@ describe('a grid with results kept from an earlier visit', () => {
     await kept.grid.close();
     await none.grid.close();
   });
+
+  it('removed while its volunteer is being made, closes that volunteer and delivers nothing', async () => {
+    const { grid } = await gridWith(1);
+    let loaded: () => void = () => undefined;
+    made.loading = new Promise<void>((resolve) => (loaded = resolve));
+    const { flushes, closes } = made;
+    const asked = made.options.length;
+    const delivering = grid.deliverKept();
+    // Its volunteer is being made (the runtime's code loading) when the grid is removed.
+    await vi.waitFor(() => expect(made.options.length).toBe(asked + 1));
+    await grid.close();
+    loaded();
+    made.loading = Promise.resolve();
+    await delivering;
+    expect(made.flushes).toBe(flushes);
+    expect(made.closes).toBe(closes + 1);
+  });
 });

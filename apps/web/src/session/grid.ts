@@ -336,6 +336,11 @@ export class Grid {
       projectKeys: new Map(Object.entries(projectKeys)),
       fetch: this.#fetch,
     });
+    // Removed while it was being made (the runtime's code still loading): it goes at once, having sent nothing.
+    if (this.#closed) {
+      await volunteer.close(0);
+      throw new Error('the grid was removed');
+    }
     this.#offState = volunteer.on('state', (e) => this.#set({ state: e.state }));
     // A Stop only starts delivering what it holds, and an outage delays it further: results delivered while stopped
     // may wait for a quorum however few the grid counted before, and their receipts are fetched from then on.
