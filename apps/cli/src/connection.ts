@@ -108,6 +108,8 @@ export function explain(error: ClientError, client: Pick<Researcher, 'url' | 're
   if (error.code === 'network')
     return error.unsent ? `Is the coordinator running at ${url}? (--url, BRICOLAGE_URL, or log in.)` : cut(url);
   if (error.code === 'timeout') return overloaded(url);
+  if (error.code === 'bad_response' && (error.status ?? 0) >= 500)
+    return `What answered at ${url} was not the coordinator (HTTP ${error.status}): a proxy in front of it, perhaps.`;
   return undefined;
 }
 

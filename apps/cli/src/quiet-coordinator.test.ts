@@ -74,6 +74,18 @@ describe('a coordinator that goes quiet', () => {
     expect((await grid.cli(['job', 'list', '--json'])).json()).toMatchObject({ jobs: [{}, {}] });
   });
 
+  it('job create that a proxy answered 502 after the coordinator took it says the job may exist', async () => {
+    proxy = await quietProxy(grid.url, {
+      when: (req) => req.method === 'POST' && req.url === '/v1/jobs',
+      gateway: 502,
+    });
+    const run = await grid.cli(['job', 'create', SQUARES, '--url', proxy.url]);
+    expect(run.stderr).toContain(`What answered at ${proxy.url} was not the coordinator (HTTP 502)`);
+    expect(run.stderr).toContain('It may have created the job all the same');
+    expect(run.stderr).not.toContain('No job was created');
+    expect((await grid.cli(['job', 'list', '--json'])).json()).toMatchObject({ jobs: [{}, {}] });
+  });
+
   it('project create whose connection broke says the project may exist; a coordinator not running, that nothing was', async () => {
     proxy = await quietProxy(grid.url, { when: (req) => req.method === 'POST', cut: true });
     const run = await grid.cli(['project', 'create', 'Cut', '--url', proxy.url]);

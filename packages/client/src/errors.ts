@@ -52,11 +52,14 @@ const NOT_CONNECTED = new Set([
 ]);
 
 /**
- * Whether the coordinator may have done what a failed call asked: it took the request and went quiet, or the
- * connection broke before its answer came. A create is then said to have maybe happened, not to have failed.
+ * Whether the coordinator may have done what a failed call asked: it took the request and went quiet, the connection
+ * broke before its answer came, or a proxy in front of it answered a 5xx of its own (502 when the coordinator died
+ * mid-request, 504 when it was slower than the proxy waits). A create is then said to have maybe happened.
  */
 export const mayHaveBeenDone = (error: ClientError): boolean =>
-  error.code === 'timeout' || (error.code === 'network' && error.unsent !== true);
+  error.code === 'timeout' ||
+  (error.code === 'network' && error.unsent !== true) ||
+  (error.code === 'bad_response' && (error.status ?? 0) >= 500);
 
 /** A thrown fetch error as a value: an abort is the caller's doing, anything else is the network's. */
 export function thrownError(e: unknown, signal?: AbortSignal): ClientError {

@@ -76,8 +76,7 @@ export async function jobCreate(
   const created = await createSigned(out, client, job.value.request);
   if (!created.ok) {
     const hint = created.hint ?? `The coordinator refused ${job.value.manifest}.`;
-    const unsure = mayHaveBeenDone(created.error);
-    return out.fail(named(created.error), unsure ? hint : `${hint} No job was created.`.trim());
+    return out.fail(named(created.error), created.maybe ? hint : `${hint} No job was created.`.trim());
   }
   const made = created.value;
   if (flags.quiet) {
@@ -100,7 +99,11 @@ export async function createSigned(
   out: Output,
   client: Researcher,
   request: CreateJobRequest,
-): Promise<{ ok: true; value: Job } | { ok: false; error: ClientError; hint: string | undefined }> {
+): Promise<
+  | { ok: true; value: Job }
+  /** `maybe`: the create was sent and its answer never came, so the job may exist. */
+  | { ok: false; error: ClientError; hint: string | undefined; maybe?: true }
+> {
   const project = await client.myProject(call(out));
   if (!project.ok) return { ok: false, error: project.error, hint: explain(project.error, client) ?? '' };
   const dir = configDir(out.io.env);
@@ -130,6 +133,7 @@ export async function createSigned(
       return {
         ok: false,
         error: created.error,
+        maybe: true,
         hint: `${explain(created.error, client)} It may have created the job all the same: see \`bricolage job list\` before creating it again.`,
       };
     return { ok: false, error: created.error, hint: explain(created.error, client) };

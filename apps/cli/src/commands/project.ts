@@ -15,11 +15,9 @@ import { keyFingerprint } from '@bricolage/protocol';
 import {
   type ConnectionFlags,
   coordinatorUrl,
-  cut,
   envVar,
   explain,
   login,
-  overloaded,
   type Researcher,
   timing,
   urlProblem,
@@ -78,7 +76,7 @@ export async function projectCreate(out: Output, name: string, flags: ProjectFla
         : created.error.code === 'network' && created.error.unsent
           ? `Is the coordinator running at ${client.url}? (--url or BRICOLAGE_URL.) Nothing was created.`
           : mayHaveBeenDone(created.error)
-            ? `${created.error.code === 'timeout' ? overloaded(client.url) : cut(client.url)} If it created the project, its token never reached you: that project stays unused.`
+            ? `${explain(created.error, { url: client.url, refusedToken: '' })} If it created the project, its token never reached you: that project stays unused.`
             : undefined;
     return out.fail(created.error, hint);
   }

@@ -23,6 +23,8 @@ export interface Silence {
    * coordinator did what was asked, and its answer never came.
    */
   readonly cut?: boolean;
+  /** Pass such a request on, and answer this status with a page of the proxy's own (502: the coordinator died). */
+  readonly gateway?: number;
 }
 
 export async function quietProxy(target: string, silence: Silence): Promise<QuietProxy> {
@@ -32,9 +34,11 @@ export async function quietProxy(target: string, silence: Silence): Promise<Quie
     const bytes = await requestBody(req);
     if (silence.when(req, ++n)) {
       held.push(`${req.method} ${req.url}`);
-      if (silence.cut) {
+      if (silence.cut || silence.gateway) {
         await (await forward(req, bytes, target)).arrayBuffer();
-        req.socket.destroy();
+        if (silence.gateway)
+          res.writeHead(silence.gateway, { 'content-type': 'text/html' }).end('<h1>Bad Gateway</h1>');
+        else req.socket.destroy();
       }
       return;
     }
