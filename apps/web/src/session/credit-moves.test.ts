@@ -135,6 +135,18 @@ describe('moveCredit', () => {
     expect(b.imports).toEqual([]);
   });
 
+  it('says a proxy’s refusal (a 4xx page of its own) moved nothing, though it may pass later', async () => {
+    const a = side('this coordinator', 'a-key');
+    const b = side('https://b.example', 'b-key');
+    const proxied: Answer = {
+      ok: false,
+      error: { code: 'bad_request', message: '404 Not Found', status: 404, transient: true },
+    };
+    a.answers.exports.push(proxied, proxied, proxied);
+    expect(await move(a.grid, b.grid, 5)).toMatchObject({ ok: false, refused: true });
+    expect(b.imports).toEqual([]);
+  });
+
   it('says the credit waits when the other grid did not credit it', async () => {
     const a = side('this coordinator', 'a-key');
     const b = side('https://b.example', 'b-key');

@@ -60,8 +60,11 @@ export async function moveCredit(
     await sleep(wait);
     exported = await volunteer.exportCredit(request);
   }
+  // A 4xx (but 408 and 429) was never done, whoever answered it: a proxy's page (transient, for the submitter's sake)
+  // never reached the export.
+  const status = exported.ok ? 0 : exported.error.status;
   if (!exported.ok)
-    return exported.error.transient
+    return exported.error.transient && !(status >= 400 && status < 500 && status !== 408 && status !== 429)
       ? {
           ok: false,
           unsure: true,
