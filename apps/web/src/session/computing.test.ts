@@ -122,7 +122,7 @@ describe('Computing', () => {
     store.close();
   });
 
-  it('asks the browser to keep its storage at the first Start, and only then', async () => {
+  it('asks the browser to keep its storage at a visit’s first Start, not at every Start', async () => {
     runtime.state = 'idle';
     const persist = vi.fn(async () => true);
     vi.stubGlobal('navigator', { storage: { persist } });

@@ -135,7 +135,8 @@ export class Computing {
       model.set({ timing: { ...model.view().timing, startPressed: performance.now() } });
       performance.mark('bricolage:start');
       // The key, its receipts and the results waiting are the volunteer's: the browser is asked to keep them under
-      // storage pressure (Chrome decides by itself, Firefox asks), at the first Start, where the key is made.
+      // storage pressure (Chrome decides by itself, Firefox asks) at a visit's first Start (the first makes the key;
+      // asking again is harmless, and a cross-origin frame is simply told no).
       void globalThis.navigator?.storage?.persist?.().catch(() => undefined);
     }
     try {

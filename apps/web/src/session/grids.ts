@@ -183,10 +183,11 @@ export class Grids {
     await Promise.all([...this.#grids.values()].map((g) => g.stop()));
   }
 
-  /** Results waiting in the grids' outboxes, to be delivered under the key that computed them. */
-  async waiting(): Promise<number> {
-    const sizes = await Promise.all([...this.#grids.values()].map(async (g) => (await g.database()).outbox.size()));
-    return sizes.reduce((total, n) => total + n, 0);
+  /** The grids whose outboxes hold results, to be delivered under the key that computed them. */
+  async waiting(): Promise<string[]> {
+    const grids = [...this.#grids.values()];
+    const sizes = await Promise.all(grids.map(async (g) => (await g.database()).outbox.size()));
+    return grids.filter((_, i) => (sizes[i] ?? 0) > 0).map((g) => g.setting.url);
   }
 
   /** Retires every grid's volunteer bound to another key than `keepKey` (a restored key backup). */

@@ -9,7 +9,7 @@ import { ViewModel } from './view';
 const PASSPHRASE = 'tabs donate cycles 42';
 
 /** A cleared browser (a key of its own, made by a Start) and a backup of another key. */
-async function clearedBrowser(name: string, gridsWaiting = 0) {
+async function clearedBrowser(name: string, gridsWaiting: readonly string[] = []) {
   const other = await VolunteerStore.open(`${name} backed up`);
   const backup = await createKeyBackup(await other.ensureIdentity(), PASSPHRASE, [], { iterations: 1000 });
   if (!backup.ok) throw new Error(backup.error.message);
@@ -58,10 +58,34 @@ describe('restoring a key backup', () => {
     expect(home.retired).toEqual([]);
     expect(await home.store.outbox.size()).toBe(1);
 
-    const grid = await clearedBrowser('restore-grid-outbox', 2);
+    expect(home.model.view().notices.at(-1)?.lines.join(' ')).toContain('(to this coordinator)');
+
+    const grid = await clearedBrowser('restore-grid-outbox', ['https://b.example']);
     grid.model.set({ coordinatorKey: 'k'.repeat(64) });
     expect(await grid.keyBackup.restore(grid.file, PASSPHRASE)).toBe(false);
+    expect(grid.model.view().notices.at(-1)?.lines.join(' ')).toContain('(to https://b.example)');
     expect((await grid.store.identity())?.publicKey).toBe(grid.own.publicKey);
+  });
+});
+
+describe('restoring the key the browser has', () => {
+  it('goes ahead with results waiting: they are that key’s', async () => {
+    const store = await VolunteerStore.open('restore-same-key');
+    const own = await store.ensureIdentity();
+    const backup = await createKeyBackup(own, PASSPHRASE, [], { iterations: 1000 });
+    if (!backup.ok) throw new Error(backup.error.message);
+    await store.outbox.put({ id: 'ls_1', result: { kind: 'error', lease: 'ls_1' } as never, createdAt: 1 });
+    const model = new ViewModel();
+    model.set({ coordinatorKey: 'k'.repeat(64) });
+    const keyBackup = new KeyBackup({
+      model,
+      store,
+      computing: { retire: async () => undefined } as unknown as Computing,
+      receipts: { refresh: async () => undefined, schedule: () => undefined } as unknown as ReceiptSync,
+      grids: { retire: async () => undefined, waiting: async () => ['https://b.example'] },
+    });
+    expect(await keyBackup.restore(new Blob([JSON.stringify(backup.value)]), PASSPHRASE)).toBe(true);
+    expect(await store.outbox.size()).toBe(1);
   });
 });
 

@@ -11,8 +11,8 @@ export interface KeyBackupOptions {
   readonly store: VolunteerStore;
   readonly computing: Computing;
   readonly receipts: ReceiptSync;
-  /** The other grids' volunteers, bound to the key too (several grids), and the results waiting in their outboxes. */
-  readonly grids?: { retire(keepKey: string): Promise<void>; waiting(): Promise<number> };
+  /** The other grids' volunteers, bound to the key too (several grids), and those whose outboxes hold results. */
+  readonly grids?: { retire(keepKey: string): Promise<void>; waiting(): Promise<readonly string[]> };
 }
 
 export class KeyBackup {
@@ -58,25 +58,12 @@ export class KeyBackup {
 
   async restore(file: Blob, passphrase: string): Promise<boolean> {
     const { model, store, computing, receipts, grids } = this.#o;
-    if (['starting', 'running', 'waiting', 'paused', 'pausing', 'stopping'].includes(model.view().runtimeState)) {
-      model.notify('error', 'Stop computing first', [
-        'The key cannot be replaced while this tab is computing with it.',
-      ]);
-      return false;
-    }
+    if (this.#computing()) return false;
     if (!model.view().coordinatorKey) {
       // The backup's receipts are kept only once they verify against the coordinator's key, and this browser has none
       // yet (its data cleared, the coordinator not reached since): restored now, they would be lost.
       model.notify('error', 'Key not restored', [
         'Its receipts are kept only once checked against the coordinator’s key, not known here until it answers. Nothing changed: try again once it is reachable.',
-      ]);
-      return false;
-    }
-    // Results computed under the key here are delivered under it alone: the coordinator refuses them from another
-    // key's tab (lease_foreign), and they were dropped as the restored key sent them.
-    if ((await store.outbox.size()) + ((await grids?.waiting()) ?? 0) > 0) {
-      model.notify('error', 'Key not restored', [
-        'Results computed with the key here still wait to be delivered, and would be refused under another key. Try again once they have gone.',
       ]);
       return false;
     }
@@ -93,6 +80,10 @@ export class KeyBackup {
         return false;
       }
       const { identity } = restored.value;
+      // Asked again now that the file is open (a Start may have been pressed while it was decrypted), right before the
+      // key is replaced: the same key may always be restored.
+      if ((await store.identity())?.publicKey !== identity.publicKey && (this.#computing() || (await this.#waiting())))
+        return false;
       // The old volunteer is bound to the old key: retire it (its outbox stays and is still delivered).
       await Promise.all([computing.retire(identity.publicKey), grids?.retire(identity.publicKey)]);
       await store.replaceIdentity(identity);
@@ -111,5 +102,33 @@ export class KeyBackup {
     } finally {
       model.set({ busy: { ...model.view().busy, restoring: false } });
     }
+  }
+  /** The tab computes with the key here: it cannot be replaced (said). */
+  #computing(): boolean {
+    if (
+      !['starting', 'running', 'waiting', 'paused', 'pausing', 'stopping'].includes(this.#o.model.view().runtimeState)
+    )
+      return false;
+    this.#o.model.notify('error', 'Stop computing first', [
+      'The key cannot be replaced while this tab is computing with it.',
+    ]);
+    return true;
+  }
+
+  /**
+   * Results computed with the key here wait to be delivered (said, with where): they go under that key alone, the
+   * coordinator refusing them from another key's tab (lease_foreign), so they were dropped as the restored key sent them.
+   */
+  async #waiting(): Promise<boolean> {
+    const { model, store, grids } = this.#o;
+    const where = [
+      ...((await store.outbox.size()) > 0 ? ['this coordinator'] : []),
+      ...((await grids?.waiting()) ?? []),
+    ];
+    if (where.length === 0) return false;
+    model.notify('error', 'Key not restored', [
+      `Results computed with the key here still wait to be delivered (to ${where.join(', ')}), and would be refused under another key. Try again once they have gone; a grid that will not take them back can be removed under Other grids.`,
+    ]);
+    return true;
   }
 }
