@@ -378,6 +378,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
 
     coordinatorBack() {
       pipeline?.outageOver();
+      submitter.coordinatorBack();
     },
 
     receipts: (after, limit) => client.receipts(after, limit),

@@ -41,6 +41,7 @@ export const createVolunteer = async (options: {
     resume: () => undefined,
     setThrottle: () => undefined,
     setProjects: () => undefined,
+    coordinatorBack: () => undefined,
     flush: async () => {
       made.flushes++;
       return true;

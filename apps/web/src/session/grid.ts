@@ -275,7 +275,10 @@ export class Grid {
         this.#set({ online: true });
         // Back: deliver what waited without sitting out the submitter's backoff, and show its projects again
         // (a computing grid's polls only sync receipts, so nothing else would read them).
-        if (this.#volunteer) void this.#volunteer.flush(15_000);
+        if (this.#volunteer) {
+          this.#volunteer.coordinatorBack();
+          void this.#volunteer.flush(15_000);
+        }
         if (!this.#publicRead) void this.readPublic();
       }
       return response;

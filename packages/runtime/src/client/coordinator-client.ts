@@ -191,12 +191,20 @@ export class CoordinatorClient {
     return true;
   }
 
-  /** `uplinkBytesPerS`: the slowest uplink the body is given time for, when not `SLOWEST_UPLINK_BYTES_PER_S`. */
-  submit(results: SubmitRequest['results'], uplinkBytesPerS?: number): Promise<ClientResult<SubmitResponse>> {
+  /**
+   * `uplinkBytesPerS`: the slowest uplink the body is given time for, when not `SLOWEST_UPLINK_BYTES_PER_S`; `signal`:
+   * the caller's giving up (a network failure then, which the same results may be sent again after: repeats are).
+   */
+  submit(
+    results: SubmitRequest['results'],
+    uplinkBytesPerS?: number,
+    signal?: AbortSignal,
+  ): Promise<ClientResult<SubmitResponse>> {
     return this.#authed(API.submit, SubmitResponse, {
       method: 'POST',
       json: { results },
       ...(uplinkBytesPerS ? { uplinkBytesPerS } : {}),
+      ...(signal ? { signal } : {}),
     });
   }
 
@@ -288,6 +296,7 @@ export class CoordinatorClient {
     const body = init.json !== undefined ? JSON.stringify(init.json) : undefined;
     const uplink = init.uplinkBytesPerS ?? SLOWEST_UPLINK_BYTES_PER_S;
     const watchdog = new Watchdog(this.#timeoutMs, ((body?.length ?? 0) / uplink) * 1000);
+    watchdog.follow(init.signal);
     try {
       let response: Response;
       try {
@@ -318,6 +327,8 @@ interface Init {
   readonly json?: unknown;
   readonly accept?: string;
   readonly uplinkBytesPerS?: number;
+  /** The caller's giving up on the request. */
+  readonly signal?: AbortSignal;
 }
 
 /** Bytes of keepalive bodies a page going may still send: what the browser allows, less a margin for headers. */

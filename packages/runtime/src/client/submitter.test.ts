@@ -472,5 +472,31 @@ describe('the submitter', () => {
       await submitter.kick();
       expect(taken).toEqual([2, 200, 20_000]);
     });
+
+    it('gives up a batch stuck on its way when the coordinator is seen back, and sends it again at once', async () => {
+      const outbox = new MemoryOutbox();
+      await fill(outbox, 2);
+      let calls = 0;
+      let submitter: Submitter | undefined;
+      submitter = new Submitter({
+        outbox,
+        events: recorder().events,
+        backoff,
+        random: () => 1,
+        transport: {
+          async submit(results, _uplink, signal) {
+            if (++calls > 1) return accept(results);
+            // Sent as the coordinator went, on a connection that will never answer: only giving up ends it.
+            setTimeout(() => submitter?.coordinatorBack(), 20);
+            await new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve()));
+            return failure(0, 'network');
+          },
+        },
+      });
+      expect(await endsWithin(submitter.kick(), 2_000)).toBe(true);
+      expect(calls).toBe(2);
+      expect(await outbox.size()).toBe(0);
+      submitter.close();
+    });
   });
 });

@@ -8,8 +8,15 @@ import { type ClientFailure, type ClientResult, SLOWEST_UPLINK_BYTES_PER_S } fro
 import { judgeBatch } from './submit-batch';
 
 export interface SubmitTransport {
-  /** `uplinkBytesPerS`: the slowest uplink the request's body is given time for (the client's own when absent). */
-  submit(results: SubmittedResult[], uplinkBytesPerS?: number): Promise<ClientResult<SubmitResponse>>;
+  /**
+   * `uplinkBytesPerS`: the slowest uplink the request's body is given time for (the client's own when absent);
+   * `signal`: the submitter's giving up on the request (`coordinatorBack`).
+   */
+  submit(
+    results: SubmittedResult[],
+    uplinkBytesPerS?: number,
+    signal?: AbortSignal,
+  ): Promise<ClientResult<SubmitResponse>>;
 }
 
 export interface SubmitterEvents {
@@ -72,6 +79,8 @@ export class Submitter {
   #calm = 0;
   /** The slowest uplink a request's body is given time for, when a lone result timed out at the client's own. */
   #uplink: number | undefined;
+  /** The batch on its way, to give up on when the coordinator is seen back (`coordinatorBack`). */
+  #inFlight: AbortController | null = null;
   /** `retryNow` was called since the drain last failed or delivered: the failures before it say nothing of now. */
   #toldToRetry = false;
   /**
@@ -104,6 +113,17 @@ export class Submitter {
   retryNow(): void {
     this.#toldToRetry = true;
     this.#wake?.();
+  }
+
+  /**
+   * The coordinator answers again: a batch sent before it did (as it went, or while it was gone) may be stuck on a
+   * connection that will never answer, and would hold every result behind it for the client's whole timeout (30 s).
+   * It is given up and sent again now (a result the coordinator took already comes back as a repeat), and the backoff
+   * starts over (`retryNow`).
+   */
+  coordinatorBack(): void {
+    this.#inFlight?.abort();
+    this.retryNow();
   }
 
   close(): void {
@@ -211,10 +231,17 @@ export class Submitter {
     let probeFailed = false;
     while (parts.length > 0 && !this.#closed) {
       const part = parts.shift() as OutboxEntry[];
-      const answer = await this.#o.transport.submit(
-        part.map((e) => e.result),
-        this.#uplink,
-      );
+      const inFlight = new AbortController();
+      this.#inFlight = inFlight;
+      const answer = await this.#o.transport
+        .submit(
+          part.map((e) => e.result),
+          this.#uplink,
+          inFlight.signal,
+        )
+        .finally(() => {
+          if (this.#inFlight === inFlight) this.#inFlight = null;
+        });
       const verdict = judgeBatch(part.length, answer);
       switch (verdict.kind) {
         case 'settled':

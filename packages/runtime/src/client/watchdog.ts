@@ -42,6 +42,13 @@ export class Watchdog {
     return new Response(body, { status, statusText, headers });
   }
 
+  /** The request is also cut when `signal` aborts (the caller gave up on it): not a timeout, `why` stays null. */
+  follow(signal: AbortSignal | undefined): void {
+    if (!signal) return;
+    if (signal.aborted) this.#controller.abort();
+    else signal.addEventListener('abort', () => this.#controller.abort(), { once: true });
+  }
+
   /** Done with the request: nothing read of it after this starts the clock again. */
   clear(): void {
     this.#cleared = true;
