@@ -394,6 +394,10 @@ describeBackends('receipts of another grid', (backend) => {
         status: 400,
         body: { error: { code: 'bad_request' } },
       });
+    // A misspelt requestId is refused, not dropped: the move would have gone without an id to be retried under.
+    expect(
+      await onB.post(API.exports, { to: a.publicKey, amount: 1, requestID: 'third-move-0123456789' }),
+    ).toMatchObject({ status: 400, body: { error: { code: 'bad_request', message: /requestID/ } } });
     expect((await onB.receipts()).receipts).toHaveLength(size);
     expect(await onB.stats()).toMatchObject({ spent: 20, balance: 10 });
     expect((await recorded()).map(([id]) => id)).toEqual(['first-move-0123456789', 'second-move-012345678']);

@@ -22,6 +22,9 @@ export function exportRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       tag: 'volunteer',
       auth: 'volunteer',
       body: ExportRequest,
+      // A field it does not know is refused, not dropped: a misspelt requestId would move credit without the id that
+      // makes a retry safe.
+      strict: true,
       response: { schema: ExportResponse, description: 'The export, proven against this log’s newest tree head' },
     },
     [volunteerAuth(deps), limitBody(deps.config.maxJsonBytes)],

@@ -21,7 +21,10 @@ export interface RouteSpec<Body extends ZodType | undefined, Query extends ZodTy
   readonly tag: 'public' | 'researcher' | 'volunteer' | 'log' | 'operator';
   readonly auth?: 'project' | 'volunteer' | 'operator';
   readonly body?: Body;
-  /** A body a person writes (a job's manifest): a field the schema does not know is refused, not dropped. */
+  /**
+   * A field the schema does not know is refused, not dropped: for a body a person writes (a job's manifest), and one
+   * whose misspelt field would change what it does (an export's requestId).
+   */
   readonly strict?: boolean;
   /** For bodies that are not JSON (NDJSON, raw bytes): documented, read by the handler itself. */
   readonly rawBody?: { readonly contentType: string; readonly description: string };
