@@ -51,20 +51,24 @@ const statusOf = (state: VolunteerState): VolunteerStatus =>
     firstComputeMs: null,
   }) as unknown as VolunteerStatus;
 
+/** The page's computing part over `model` and `store`, for a coordinator it never reaches here. */
+const computingOn = (model: ViewModel, store: VolunteerStore): Computing =>
+  new Computing({
+    base: 'https://grid.example',
+    project: null,
+    model,
+    store,
+    fetch,
+    syncSoon: () => undefined,
+    reloadProjects: async () => undefined,
+  });
+
 describe('Computing', () => {
   it('shows Starting from Start until the runtime has started, whatever a status read in between says', async () => {
     runtime.state = 'idle';
     const model = new ViewModel();
     const store = await VolunteerStore.open('bricolage computing test');
-    const computing = new Computing({
-      base: 'https://grid.example',
-      project: null,
-      model,
-      store,
-      fetch,
-      syncSoon: () => undefined,
-      reloadProjects: async () => undefined,
-    });
+    const computing = computingOn(model, store);
     const seen: string[] = [model.view().runtimeState];
     model.subscribe(() => {
       const state = model.view().runtimeState;
@@ -97,15 +101,7 @@ describe('Computing', () => {
   it('once the volunteer has chosen, serves a project added later only when it is ticked', async () => {
     const model = new ViewModel();
     const store = await VolunteerStore.open('bricolage served projects test');
-    const computing = new Computing({
-      base: 'https://grid.example',
-      project: null,
-      model,
-      store,
-      fetch,
-      syncSoon: () => undefined,
-      reloadProjects: async () => undefined,
-    });
+    const computing = computingOn(model, store);
     const listed = (...ids: string[]) => ids.map((id) => ({ id, name: id }) as never);
     model.set({ projects: listed('prj_a', 'prj_b') });
     // Before any choice, every project: one added later is served too.
@@ -129,15 +125,7 @@ describe('Computing', () => {
     try {
       const model = new ViewModel();
       const store = await VolunteerStore.open('bricolage persist test');
-      const computing = new Computing({
-        base: 'https://grid.example',
-        project: null,
-        model,
-        store,
-        fetch,
-        syncSoon: () => undefined,
-        reloadProjects: async () => undefined,
-      });
+      const computing = computingOn(model, store);
       expect(persist).not.toHaveBeenCalled();
       const started = computing.start();
       await vi.waitFor(() => expect(model.view().runtimeState).toBe('starting'));

@@ -12,6 +12,19 @@ import { wellKnownOf } from './testing';
 
 vi.mock('@bricolage/runtime', () => import('./fake-runtime'));
 
+/** A grid at `url` whose database is `store`, answering its public reads; its key is `identity`'s (the store's). */
+const gridOn = (url: string, store: VolunteerStore, identity = () => store.ensureIdentity()): Grid =>
+  new Grid({
+    deps: {
+      publicApi: () => ({ wellKnown: async () => wellKnownOf('k'), projects: async () => [] }) as unknown as PublicApi,
+      openStore: async () => store,
+    },
+    setting: { url, key: 'k', share: 100, servedProjects: null },
+    identity,
+    pauseWhenHidden: () => false,
+    onChange: () => undefined,
+  });
+
 // A grid the tab computed for and stopped: the results its Stop delivered validate only once a second volunteer
 // agrees, and their receipts come then. How often the grid's counters are asked for (each sync asks first) is
 // counted on its fetch.
@@ -38,17 +51,7 @@ describe('a grid stopped with results waiting for a quorum', () => {
   async function stoppedGrid(): Promise<Grid> {
     const url = `https://after-stop-${++n}.example`;
     const store = await VolunteerStore.open(`bricolage grid ${url}`);
-    const grid = new Grid({
-      deps: {
-        publicApi: () =>
-          ({ wellKnown: async () => wellKnownOf('k'), projects: async () => [] }) as unknown as PublicApi,
-        openStore: async () => store,
-      },
-      setting: { url, key: 'k', share: 100, servedProjects: null },
-      identity: () => store.ensureIdentity(),
-      pauseWhenHidden: () => false,
-      onChange: () => undefined,
-    });
+    const grid = gridOn(url, store);
     await grid.open();
     await grid.start();
     await vi.advanceTimersByTimeAsync(3_000);
@@ -116,17 +119,7 @@ describe('a grid stopped with results waiting for a quorum', () => {
   it('fetches nothing for a grid never started', async () => {
     const url = 'https://never-started.example';
     const store = await VolunteerStore.open(`bricolage grid ${url}`);
-    const grid = new Grid({
-      deps: {
-        publicApi: () =>
-          ({ wellKnown: async () => wellKnownOf('k'), projects: async () => [] }) as unknown as PublicApi,
-        openStore: async () => store,
-      },
-      setting: { url, key: 'k', share: 100, servedProjects: null },
-      identity: () => store.ensureIdentity(),
-      pauseWhenHidden: () => false,
-      onChange: () => undefined,
-    });
+    const grid = gridOn(url, store);
     await grid.open();
     await grid.stop();
     await vi.advanceTimersByTimeAsync(60_000);
@@ -140,20 +133,10 @@ describe('a grid stopped', () => {
     const url = 'https://stopped-early.example';
     const store = await VolunteerStore.open(`bricolage grid ${url}`);
     let release: (() => void) | undefined;
-    const grid = new Grid({
-      deps: {
-        publicApi: () =>
-          ({ wellKnown: async () => wellKnownOf('k'), projects: async () => [] }) as unknown as PublicApi,
-        openStore: async () => store,
-      },
-      setting: { url, key: 'k', share: 100, servedProjects: null },
+    const grid = gridOn(url, store, async () => {
       // Making its volunteer waits for the key until the test lets it.
-      identity: async () => {
-        await new Promise<void>((resolve) => (release = resolve));
-        return store.ensureIdentity();
-      },
-      pauseWhenHidden: () => false,
-      onChange: () => undefined,
+      await new Promise<void>((resolve) => (release = resolve));
+      return store.ensureIdentity();
     });
     await grid.open();
     const starts = made.starts;
@@ -204,17 +187,7 @@ describe('a grid with results kept from an earlier visit', () => {
     await store.ensureIdentity();
     const result = { kind: 'error', lease: 'ls_1', message: 'x', backend: 'wasm', elapsedMs: 1 } as never;
     for (let i = 0; i < kept; i++) await store.outbox.put({ id: `ls_${i}`, result, createdAt: i });
-    const grid = new Grid({
-      deps: {
-        publicApi: () =>
-          ({ wellKnown: async () => wellKnownOf('k'), projects: async () => [] }) as unknown as PublicApi,
-        openStore: async () => store,
-      },
-      setting: { url, key: 'k', share: 100, servedProjects: null },
-      identity: () => store.ensureIdentity(),
-      pauseWhenHidden: () => false,
-      onChange: () => undefined,
-    });
+    const grid = gridOn(url, store);
     return { grid, store };
   }
 

@@ -9,6 +9,24 @@ import { MemoryOutbox } from '../outbox';
 import { type LeavingClient, UnsentResults, leavePage } from '../page-leave';
 import { fakeClient, fakeCompute, pipelineFor, until } from './fakes';
 
+/** The page goes: what it sends (every unsent result, the budget allowing) and what it gives back, recorded. */
+function leaves(results: UnsentResults, pipeline: Parameters<typeof leavePage>[2]) {
+  const sent: string[] = [];
+  const released: string[] = [];
+  leavePage(
+    results,
+    {
+      submitOnLeave: (r) => {
+        sent.push(...r.map((x) => x.lease));
+        return r.length;
+      },
+      releaseOnLeave: (leases) => void released.push(...leases),
+    },
+    pipeline,
+  );
+  return { sent, released };
+}
+
 it('sends, as the page goes, its unsent results, and gives back every other unit it held, none twice', async () => {
   const { client, log } = await fakeClient(50);
   // Units past the third wait until the page has gone: the fake computes a batch's units at once, not one after
@@ -31,19 +49,7 @@ it('sends, as the page goes, its unsent results, and gives back every other unit
   // The first result was delivered: only the others are unsent.
   const [delivered] = await results.peek(1);
   await results.remove([delivered!.id]);
-  const sent: string[] = [];
-  const released: string[] = [];
-  leavePage(
-    results,
-    {
-      submitOnLeave: (r) => {
-        sent.push(...r.map((x) => x.lease));
-        return r.length;
-      },
-      releaseOnLeave: (leases) => void released.push(...leases),
-    },
-    pipeline,
-  );
+  const { sent, released } = leaves(results, pipeline);
   gone();
   await pipeline.stop('now');
   const leased = log.filter((l) => l.startsWith('lease')).map((l) => `ls_${l.slice(6)}`);
@@ -67,19 +73,7 @@ it('sends, as the page goes, a result still being written to the outbox, and kee
   const { pipeline } = await pipelineFor(client, fakeCompute(log), { outbox: results });
   pipeline.start();
   await until(() => writing);
-  const sent: string[] = [];
-  const released: string[] = [];
-  leavePage(
-    results,
-    {
-      submitOnLeave: (r) => {
-        sent.push(...r.map((x) => x.lease));
-        return r.length;
-      },
-      releaseOnLeave: (leases) => void released.push(...leases),
-    },
-    pipeline,
-  );
+  const { sent, released } = leaves(results, pipeline);
   expect(sent).toEqual(['ls_1']);
   expect(released).toEqual([]);
   void pipeline.stop('now');
