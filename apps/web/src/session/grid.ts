@@ -6,16 +6,11 @@ import type { Volunteer, VolunteerState } from '@bricolage/runtime';
 import type { PublicApi } from '../api';
 import { checkedApi } from './checked-api';
 import { GridReceipts } from './grid-receipts';
+import { AfterStop } from './grid-after-stop';
 import type { GridView } from './grid-view';
 
 /** How often a grid is asked for news: receipts and counters while computing, its health otherwise. */
 const POLL_MS = 3_000;
-/**
- * After a Stop, how long and how often a grid's receipts are fetched while results it was sent wait for a quorum: the
- * home grid's (receipt-sync.ts; equal, by a test). Said here, not imported: an import from the page's first load
- * split its chunks, and the page loaded 32 B (gzip) more.
- */
-export const AFTER_STOP = { forMs: 10 * 60_000, everyMs: 15_000 } as const;
 
 /**
  * Whether a pipeline in `state` holding work units counts as having work: computing, or resting between units at
@@ -69,13 +64,8 @@ export class Grid {
   #inHand = 0;
   #timer: ReturnType<typeof setInterval> | null = null;
   #started = false;
-  /**
-   * When it last stopped, or since then delivered results (Date.now()): receipts of what it sent may still come
-   * (`#awaitingReceipts`).
-   */
-  #stoppedAt = Number.NEGATIVE_INFINITY;
-  /** When a poll last synced its receipts after a Stop. */
-  #syncedAfterStop = Number.NEGATIVE_INFINITY;
+  /** When its polls sync after a Stop: receipts of what it sent may still come (grid-after-stop.ts). */
+  readonly #afterStop = new AfterStop();
   #closed = false;
   /** Paused by the volunteer's settings (on battery): applied before a start, too. */
   #paused = false;
@@ -208,8 +198,7 @@ export class Grid {
     this.#started = false;
     await this.#volunteer?.stop();
     if (!wasStarted) return;
-    this.#stoppedAt = Date.now();
-    this.#syncedAfterStop = Number.NEGATIVE_INFINITY;
+    this.#afterStop.stopped(Date.now());
     this.#receipts.forgetPending();
   }
 
@@ -223,7 +212,7 @@ export class Grid {
       await this.open();
       if (this.#started || !this.#store || (await this.#store.outbox.size()) === 0) return;
       const volunteer = await this.#ensureVolunteer();
-      this.#stoppedAt = Date.now();
+      this.#afterStop.stopped(Date.now());
       this.#receipts.forgetPending();
       await volunteer.flush(15_000);
     } catch (error) {
@@ -348,9 +337,7 @@ export class Grid {
     // A Stop only starts delivering what it holds, and an outage delays it further: results delivered while stopped
     // may wait for a quorum however few the grid counted before, and their receipts are fetched from then on.
     this.#offSubmitted = volunteer.on('submitted', () => {
-      if (this.#started || this.#stoppedAt === Number.NEGATIVE_INFINITY) return;
-      this.#stoppedAt = Date.now();
-      this.#receipts.forgetPending();
+      if (!this.#started && this.#afterStop.delivered(Date.now())) this.#receipts.forgetPending();
     });
     // Each project's key as first verified, kept in this grid's database for later visits (as the home grid's; in one
     // transaction, beside what other tabs keep there).
@@ -369,8 +356,10 @@ export class Grid {
     if (this.#closed || this.#polling) return;
     this.#polling = true;
     try {
-      const volunteer = this.#started || this.#awaitingReceipts() ? this.#volunteer : null;
-      if (!this.#started && volunteer) this.#syncedAfterStop = Date.now();
+      const now = Date.now();
+      const after = !this.#started && this.#afterStop.due(now, this.#receipts.pending, this.#paused);
+      const volunteer = this.#started || after ? this.#volunteer : null;
+      if (after && volunteer) this.#afterStop.synced(now);
       // Its key and projects while it answers but they are unread (the last reading got an error back); and,
       // while it does not compute, the check of whether it answers at all.
       if (this.#view.online === true ? !this.#publicRead : !volunteer) await this.readPublic();
@@ -380,22 +369,6 @@ export class Grid {
     } finally {
       this.#polling = false;
     }
-  }
-
-  /**
-   * Stopped, with results it sent still waiting for a second volunteer: their receipts come only when they validate,
-   * so they are fetched as the home grid's are (receipt-sync.ts), every 15 s, for at most 10 minutes after the Stop
-   * or the last results delivered since, and not on battery (nothing of the tab's own accord then). Nothing computes
-   * for it.
-   */
-  #awaitingReceipts(): boolean {
-    const now = Date.now();
-    return (
-      !this.#paused &&
-      this.#receipts.pending !== 0 &&
-      now - this.#stoppedAt < AFTER_STOP.forMs &&
-      now - this.#syncedAfterStop >= AFTER_STOP.everyMs
-    );
   }
 
   #set(patch: Partial<GridView>): void {
