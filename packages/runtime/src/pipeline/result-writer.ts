@@ -3,6 +3,7 @@
 // transaction of its own, or the page, not the device, sets the pace. A write that fails (the browser's storage
 // full for a moment, a transaction aborted) is tried again a few times before its results are given up.
 import type { Outbox, OutboxEntry } from '../outbox';
+import { Sleeps } from './sleeps';
 
 /** The waits before each new try of a write that failed: 15.5 s in all, then its results are given up. */
 export const WRITE_RETRY_MS: readonly number[] = [500, 1000, 2000, 4000, 8000];
@@ -21,7 +22,7 @@ export class ResultWriter {
   readonly #retryMs: readonly number[];
   /** The pipeline is stopping: a write that fails is not tried again, and a wait for the next try ends now. */
   #stopping = false;
-  #wake: (() => void) | null = null;
+  readonly #sleeps = new Sleeps();
 
   constructor(outbox: Outbox, retryMs: readonly number[] = WRITE_RETRY_MS) {
     this.#outbox = outbox;
@@ -45,7 +46,7 @@ export class ResultWriter {
    */
   stopRetrying(): void {
     this.#stopping = true;
-    this.#wake?.();
+    this.#sleeps.wakeAll();
   }
 
   /** Resolves once everything added so far is written (or has failed). */
@@ -69,14 +70,7 @@ export class ResultWriter {
             for (const w of batch) w.failed(error);
             break;
           }
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, wait);
-            this.#wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-          this.#wake = null;
+          await this.#sleeps.sleep(wait);
         }
       }
     }
