@@ -1,5 +1,7 @@
 // Fund: jobs a volunteer pays for with its credit (issue 19). Each validated work unit of such a job debits
-// its funder the job's cost per work unit for every replica the unit took, in the log like a credit; a lease
+// its funder the job's cost per work unit for every replica the unit took, in the log like a credit, each replica
+// once (a late result or a re-check as it comes back, a unit validated anew after a dispute only for what it took
+// since: the unit's `charged`); a lease
 // hands out only the replicas the funder's balance still covers, counting those already out, and when it is
 // short, replicas of started units first (rules/funding.ts); a job whose funder cannot pay for one more replica
 // (or for a new unit, when no started one wants any) is paused with that reason by the sweep.
@@ -10,16 +12,33 @@
 import type { JobId, Project, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
 import { type Funds, unfunded } from '../rules/funding';
 import type { Tx } from '../store/persistence';
-import type { VolunteerRecord } from '../store/records';
+import type { VolunteerRecord, WorkUnitRecord } from '../store/records';
 import type { JobFacts, StepContext } from './context';
 
 /** What a key may still spend. */
 export const balanceOf = (v: Pick<VolunteerRecord, 'credit' | 'ownCredit' | 'spent'> | null): number =>
   v ? v.credit - v.ownCredit - v.spent : 0;
 
-/** Debits the funder of `job` (if a volunteer funds it) for a unit that validated after taking `replicas`. */
-export function chargeFunder(ctx: StepContext, job: JobFacts, workUnit: WorkUnitNumber, replicas: number): void {
-  if (!job.funder || replicas <= 0) return;
+/**
+ * Debits the funder of `job` (if a volunteer funds it) for the replicas of a validated `unit` (as this transaction
+ * left it) that are no longer out and not paid for yet: as it validates, every replica it took whatever became of
+ * it; after, each that comes back (a late result, a re-check). A replica still out when its unit validated is paid
+ * for when it comes back, and not at all if it is taken back (an error past the key's allowance, a release).
+ */
+export function payFor(ctx: StepContext, job: JobFacts, unit: WorkUnitRecord): void {
+  const due = unit.issued - unit.inFlight - unit.charged;
+  if (!job.funder || due <= 0) return;
+  debit(ctx, job, unit.id, due);
+  ctx.changes.setUnit(unit, { charged: unit.charged + due });
+}
+
+/** Debits the funder of a known-answer unit's job for a replica that passed (its `issued` is not kept). */
+export function payForProbe(ctx: StepContext, job: JobFacts, workUnit: WorkUnitNumber): void {
+  if (job.funder) debit(ctx, job, workUnit, 1);
+}
+
+function debit(ctx: StepContext, job: JobFacts, workUnit: WorkUnitNumber, replicas: number): void {
+  if (!job.funder) return;
   ctx.changes.debit({
     job: job.id,
     project: job.project,
@@ -40,7 +59,7 @@ export async function fundsOf(ctx: StepContext, funder: VolunteerKey, project: J
   const balance = balanceOf(await tx.volunteer(funder));
   let committed = 0;
   for (const id of await tx.jobIds({ project }))
-    committed += (await ctx.catalog.require(tx, id)).definition.costPerWorkUnit * (await tx.issuedUnfinished([id]));
+    committed += (await ctx.catalog.require(tx, id)).definition.costPerWorkUnit * (await tx.unpaidReplicas([id]));
   let kept = 0;
   for (const id of await tx.jobIds({ project, state: 'active' }))
     kept += (await ctx.catalog.require(tx, id)).definition.costPerWorkUnit * (await tx.startedWant(id));

@@ -12,7 +12,7 @@ import type { VolunteerOrigin, VolunteerRecord, WorkUnitRecord } from '../store/
 import type { JobFacts, StepContext } from './context';
 import { type Ballot, credit, discredit } from './credit';
 import { holderOf } from './draw';
-import { chargeFunder } from './fund';
+import { payForProbe } from './fund';
 
 /** A result for a known-answer unit; `own` is its key's row as read before this batch's verdicts. */
 export async function judgeProbe(
@@ -31,7 +31,7 @@ export async function judgeProbe(
   const good = agree(job.definition.comparator, current, { outputHash: wu.expectedHash as string, output: expected });
   if (good) {
     credit(ctx, job, wu.id, current, current.outputHash, true);
-    chargeFunder(ctx, job, wu.id, 1);
+    payForProbe(ctx, job, wu.id);
     return;
   }
   const results = await ctx.tx.probeResults(wu.id);

@@ -10,7 +10,7 @@ import { failureReason, replicasWanted, validate } from '../rules/validation';
 import { isKnownAnswer, type WorkUnitRecord } from '../store/records';
 import type { JobFacts, StepContext } from './context';
 import { type Ballot, counts as votes, credit, discredit } from './credit';
-import { chargeFunder } from './fund';
+import { payFor } from './fund';
 
 const countsOf = (w: WorkUnitRecord) => ({
   quorum: w.quorum,
@@ -73,9 +73,7 @@ export function judgeQuorum(
       discredit(ctx, job, id, r.volunteer, 'invalid');
       if (id !== current.replica) ctx.changes.setReplica(id, { output: null });
     }
-    // Every replica the unit took is paid for, whatever became of it.
-    chargeFunder(ctx, job, wu.id, wu.issued);
-    ctx.changes.setUnit(wu, {
+    const validated = ctx.changes.setUnit(wu, {
       state: 'validated',
       inFlight,
       need: 0,
@@ -84,6 +82,8 @@ export function judgeQuorum(
       outputHash: c.outputHash,
       finishedAt: ctx.now,
     });
+    // Every replica the unit took is paid for, whatever became of it (those still out as they come back).
+    payFor(ctx, job, validated);
     return;
   }
   const waiting = settle(
@@ -204,6 +204,7 @@ export function judgeLate(
     ctx.changes.setReplica(current.replica, { state: 'superseded' });
     if (unit.agree < unit.quorum)
       ctx.changes.setUnit(unit, { need: replicasWanted(countsOf(unit), job.definition.redundancy) });
+    payFor(ctx, job, unit);
     return;
   }
   const good =
@@ -216,8 +217,13 @@ export function judgeLate(
       ctx.changes.setUnit(unit, { agree: unit.agree + 1 });
       if (unit.agree + 1 >= unit.quorum) ctx.changes.confirmed(job.id);
     }
-  } else if (recheck) withdraw(ctx, job, unit, current);
-  else discredit(ctx, job, current.replica, current.volunteer, 'invalid');
+  } else if (recheck) {
+    // Back in progress: this replica, and any other since it was paid for, is paid for when it validates anew.
+    withdraw(ctx, job, unit, current);
+    return;
+  } else discredit(ctx, job, current.replica, current.volunteer, 'invalid');
+  // A replica of a validated unit is paid for as it comes back, as those before its validation were then.
+  payFor(ctx, job, unit);
 }
 
 /**

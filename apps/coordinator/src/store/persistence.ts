@@ -73,10 +73,11 @@ export interface ProjectRows {
    */
   insertExportRequest(row: ExportRequestRecord): Promise<void>;
   /**
-   * Replicas issued so far of the jobs' unfinished work units, and those out on their known-answer units (a probe is
-   * debited once for each replica that passes): what the funder may still be debited.
+   * Replicas of the jobs' units their funder may still be debited for (steps/fund.ts): those of each unfinished unit
+   * not paid for yet (`issued − charged`), and those out on validated units (a late result or a re-check, paid for as
+   * it comes back) and on known-answer units (a probe is debited once for each replica that passes).
    */
-  issuedUnfinished(jobs: readonly JobId[]): Promise<number>;
+  unpaidReplicas(jobs: readonly JobId[]): Promise<number>;
   /**
    * Replicas the job's started units (one issued at least) still want before they can validate: what its funder's
    * balance keeps for them before it starts new units (rules/funding.ts). From an index of those units alone.

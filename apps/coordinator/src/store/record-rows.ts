@@ -48,6 +48,7 @@ export interface UnitRow {
   need: number;
   in_flight: number;
   issued: number;
+  charged: number;
   errors: number;
   agree: number;
   hr_class: string | null;
@@ -140,6 +141,7 @@ export const toUnit = (r: UnitRow): WorkUnitRecord => ({
   need: r.need,
   inFlight: r.in_flight,
   issued: r.issued,
+  charged: r.charged,
   errors: r.errors,
   agree: r.agree,
   hrClass: r.hr_class as BackendClass | null,

@@ -58,6 +58,11 @@ export interface WorkUnitRecord {
   readonly need: number;
   readonly inFlight: number;
   readonly issued: number;
+  /**
+   * Of its replicas, those its job's funder has been debited for (steps/fund.ts `payFor`): every replica not out
+   * once it validates, and each that comes back after. Always 0 on an operator's job, which nobody pays for.
+   */
+  readonly charged: number;
   readonly errors: number;
   /** The largest group of agreeing results so far. */
   readonly agree: number;
@@ -71,7 +76,16 @@ export interface WorkUnitRecord {
 export type WorkUnitChange = Partial<
   Pick<
     WorkUnitRecord,
-    'state' | 'quorum' | 'need' | 'inFlight' | 'issued' | 'errors' | 'agree' | 'hrClass' | 'canonicalReplica'
+    | 'state'
+    | 'quorum'
+    | 'need'
+    | 'inFlight'
+    | 'issued'
+    | 'charged'
+    | 'errors'
+    | 'agree'
+    | 'hrClass'
+    | 'canonicalReplica'
   >
 > & {
   readonly outputHash?: string | null;

@@ -16,7 +16,7 @@ export const LATEST =
 
 /** A work unit's columns, as `w`. */
 export const UNIT = `w.id, w.job, w.state, w.input_hash, w.expected_hash, w.quorum, w.need, w.in_flight, w.issued,
-  w.errors, w.agree, w.hr_class, w.canonical_replica, w.output_hash`;
+  w.charged, w.errors, w.agree, w.hr_class, w.canonical_replica, w.output_hash`;
 
 /** Replicas with their work units and their jobs' states; the replica's columns prefixed `r_`. */
 export const IN_CONTEXT = `SELECT r.id AS r_id, r.volunteer AS r_volunteer, r.state AS r_state, r.deadline AS r_deadline,

@@ -159,13 +159,29 @@ export async function checkBooks(q: Query, correct: Checker): Promise<string[]> 
   }
   for (const [k, state] of replicas)
     if (state === 'valid' && !credited.has(k)) problems.push(`a valid replica (wu ${k}) has no receipt`);
-  // A funded job's unit is debited once, when it validates.
-  const debited = new Set<string>();
+  // A funded job's unit is debited for each replica once (steps/fund.ts): in all, the replicas its row says were
+  // paid for, never more than it took; and what its job's volunteers were credited, its funder paid (credit is made
+  // only on operators' jobs).
+  const debited = new Map<number, number>();
+  const debitedByJob = new Map<string, number>();
   for (const b of bodies)
     if (b.type === 'debit') {
-      if (debited.has(b.workUnit)) problems.push(`${b.workUnit} debited twice`);
-      debited.add(b.workUnit);
+      const unit = workUnitNumber(b.workUnit);
+      debited.set(unit, (debited.get(unit) ?? 0) + b.replicas);
+      debitedByJob.set(b.job, (debitedByJob.get(b.job) ?? 0) + b.debit);
     }
+  for (const u of await q<{ id: number; state: string; issued: number; charged: number }>(
+    "SELECT id, state, issued, charged FROM work_units WHERE state NOT IN ('probe', 'suspect')",
+  )) {
+    const paid = debited.get(n(u.id)) ?? 0;
+    if (paid !== n(u.charged)) problems.push(`wu_${u.id} (${u.state}): charged ${u.charged}, ${paid} debited`);
+    if (paid > n(u.issued)) problems.push(`wu_${u.id} (${u.state}): ${paid} replicas debited of ${u.issued} issued`);
+  }
+  for (const { id } of await q<{ id: string }>(
+    'SELECT j.id FROM jobs j JOIN project_funders f ON f.project = j.project',
+  ))
+    if ((byJob.get(id) ?? 0) > (debitedByJob.get(id) ?? 0) + 1e-6)
+      problems.push(`funded job ${id}: ${byJob.get(id)} credited, ${debitedByJob.get(id) ?? 0} debited`);
   const keys = await q<{
     key: string;
     credit: number;

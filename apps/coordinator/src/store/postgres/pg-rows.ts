@@ -13,6 +13,7 @@ export const UNIT_COLUMNS: Record<keyof WorkUnitChange, Column> = {
   need: { name: 'need', type: 'int' },
   inFlight: { name: 'in_flight', type: 'int' },
   issued: { name: 'issued', type: 'int' },
+  charged: { name: 'charged', type: 'int' },
   errors: { name: 'errors', type: 'int' },
   agree: { name: 'agree', type: 'int' },
   hrClass: { name: 'hr_class', type: 'text' },

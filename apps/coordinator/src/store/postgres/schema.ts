@@ -164,4 +164,12 @@ export const PG_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX lease_requests_expiry ON lease_requests(expires_at);
   `,
+  `
+  -- The replicas of each unit its job's funder was debited for, read from the log (see the SQLite schema).
+  ALTER TABLE work_units ADD COLUMN charged INTEGER NOT NULL DEFAULT 0;
+  UPDATE work_units w SET charged = d.n
+    FROM (SELECT body::json->>'workUnit' AS unit, SUM((body::json->>'replicas')::int)::int AS n
+          FROM receipts WHERE position('"debit"' in body) > 0 AND body::json->>'type' = 'debit' GROUP BY 1) AS d
+    WHERE d.unit = 'wu_' || w.id;
+  `,
 ];

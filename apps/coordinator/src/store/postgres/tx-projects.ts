@@ -79,13 +79,15 @@ export const projectRows = (db: PgQueries): ProjectRows & BlobRows => ({
     );
   },
 
-  async issuedUnfinished(jobs: readonly JobId[]): Promise<number> {
+  async unpaidReplicas(jobs: readonly JobId[]): Promise<number> {
     if (jobs.length === 0) return 0;
-    // A known-answer unit stays a probe whatever its replicas did: what may still be debited of it is its replicas out.
+    // A known-answer unit stays a probe whatever its replicas did, and a validated unit is paid for but for the
+    // replicas it has out: what may still be debited of either is its replicas out.
     const row = await db.one<{ n: string }>(
-      `SELECT (SELECT COALESCE(SUM(issued), 0) FROM work_units WHERE job = ANY($1::text[]) AND state IN ('unsent', 'in_progress'))
+      `SELECT (SELECT COALESCE(SUM(issued - charged), 0) FROM work_units
+               WHERE job = ANY($1::text[]) AND state IN ('unsent', 'in_progress'))
         + (SELECT COUNT(*) FROM replicas r JOIN work_units w ON w.id = r.wu
-           WHERE r.job = ANY($1::text[]) AND r.state = 'leased' AND w.state = 'probe') AS n`,
+           WHERE r.job = ANY($1::text[]) AND r.state = 'leased' AND w.state IN ('probe', 'validated')) AS n`,
       [jobs],
     );
     return Number(row?.n ?? 0);

@@ -315,4 +315,15 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX lease_requests_expiry ON lease_requests(expires_at);
   `,
+  `
+  -- The replicas of each unit its job's funder was debited for (steps/fund.ts payFor), so that each is paid for
+  -- once: a unit paid for as it validated and then taken back by a re-check that disputed it (steps/validate.ts
+  -- withdraw) is debited anew only for its replicas since, and a re-check is paid for as it comes back. Read from
+  -- the log, whose debit entries name their unit and replicas.
+  ALTER TABLE work_units ADD COLUMN charged INTEGER NOT NULL DEFAULT 0;
+  UPDATE work_units SET charged = d.n
+    FROM (SELECT json_extract(body, '$.workUnit') AS unit, SUM(json_extract(body, '$.replicas')) AS n
+          FROM receipts WHERE instr(body, '"debit"') > 0 AND json_extract(body, '$.type') = 'debit' GROUP BY 1) AS d
+    WHERE d.unit = 'wu_' || work_units.id;
+  `,
 ];

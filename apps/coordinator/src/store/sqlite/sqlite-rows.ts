@@ -10,6 +10,7 @@ export const UNIT_COLUMNS: Record<keyof WorkUnitChange, string> = {
   need: 'need',
   inFlight: 'in_flight',
   issued: 'issued',
+  charged: 'charged',
   errors: 'errors',
   agree: 'agree',
   hrClass: 'hr_class',

@@ -70,13 +70,15 @@ export const projectRows = (db: SqliteStatements): ProjectRows & BlobRows => ({
     ).run(r.volunteer, r.requestId, r.to, r.amount, r.index, r.at);
   },
 
-  async issuedUnfinished(jobs: readonly JobId[]): Promise<number> {
-    // A known-answer unit stays a probe whatever its replicas did: what may still be debited of it is its replicas out.
+  async unpaidReplicas(jobs: readonly JobId[]): Promise<number> {
+    // A known-answer unit stays a probe whatever its replicas did, and a validated unit is paid for but for the
+    // replicas it has out: what may still be debited of either is its replicas out.
     const sum = db
       .statement(
-        `SELECT (SELECT COALESCE(SUM(issued), 0) FROM work_units WHERE job = ? AND state IN ('unsent', 'in_progress'))
+        `SELECT (SELECT COALESCE(SUM(issued - charged), 0) FROM work_units
+                 WHERE job = ? AND state IN ('unsent', 'in_progress'))
           + (SELECT COUNT(*) FROM replicas r INDEXED BY replicas_job_leased JOIN work_units w ON w.id = r.wu
-             WHERE r.job = ? AND r.state = 'leased' AND w.state = 'probe')`,
+             WHERE r.job = ? AND r.state = 'leased' AND w.state IN ('probe', 'validated'))`,
       )
       .pluck();
     let total = 0;
