@@ -104,12 +104,11 @@ describe('leases sized to the device', () => {
     expect(await gpu!.lease(1)).toMatchObject({ leases: [], retryAfter: FULL_RETRY_S, full: true });
     await gpu!.computeAndSubmit(held.leases.slice(0, 10), square);
     expect((await gpu!.lease(100)).leases).toHaveLength(10);
-    // A device that cannot run the job is told the grid has nothing for it (no adapter, no wasm twin).
-    expect(await other!.lease(1, { ...GPU_CAPABILITIES, webgpu: null })).toMatchObject({
-      leases: [],
-      retryAfter: NO_WORK_RETRY_S,
-      full: false,
-    });
+    // A device that cannot run the job is told the grid has nothing for it (no adapter, no wasm twin), and that
+    // nothing of its own holds it back.
+    const none = await other!.lease(1, { ...GPU_CAPABILITIES, webgpu: null });
+    expect(none).toMatchObject({ leases: [], retryAfter: NO_WORK_RETRY_S, full: false });
+    expect(none.heldBack).toBeUndefined();
   });
 
   it('grants no more units with inline inputs than one answer carries; a measured device leases again for more', async () => {

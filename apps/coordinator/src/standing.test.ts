@@ -60,7 +60,11 @@ describeBackends('a volunteer’s standing', (backend) => {
     // It gets no more work: its results would count for nothing.
     const next = await grid.researcher.createSquareJob({ name: 'next' });
     await grid.researcher.addSquares(next, 10, 1);
-    expect(await liar!.lease(1)).toMatchObject({ leases: [], retryAfter: NOT_VOTING_RETRY_S });
+    expect(await liar!.lease(1)).toMatchObject({
+      leases: [],
+      retryAfter: NOT_VOTING_RETRY_S,
+      heldBack: { why: 'not_voting' },
+    });
     expect((await grid.researcher.request('POST', API.pause(next))).ok).toBe(true);
     // Its accomplice passes the known answer and gives the liar's wrong answer on wu_1: alone, it is no quorum.
     const a = await accomplice!.lease(2);
@@ -290,8 +294,12 @@ describeBackends('a volunteer’s standing', (backend) => {
       firstHit.add(leases[start]!.workUnit);
       const order = [...leases.slice(start), ...leases.slice(0, start)];
       expect((await griefer.submit(order.map(errorResult))).status).toBe(200);
-      // Past its allowance it gets no more work (units are there), and is told to come back in an hour.
-      expect(await griefer.lease(5)).toMatchObject({ leases: [], retryAfter: 3600 });
+      // Past its allowance it gets no more work (units are there), and is told why and to come back in an hour.
+      expect(await griefer.lease(5)).toMatchObject({
+        leases: [],
+        retryAfter: 3600,
+        heldBack: { why: 'errors', until: clock.now() + 3_600_000 },
+      });
     }
     expect((await grid.researcher.progress(job)).counts.failed).toBe(0);
     // An hour later a griefer may lease again (however many errors it made, it is out an hour at most), and

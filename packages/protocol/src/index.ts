@@ -108,6 +108,7 @@ export {
   LeasedJob,
   LeaseRequest,
   LeaseResponse,
+  HeldBack,
   MAX_HEARTBEAT_JOBS,
   MAX_LEASE_REQUEST,
   MAX_RELEASED_REQUESTS,

@@ -158,6 +158,19 @@ export const Lease = z
   .meta({ id: 'Lease' });
 export type Lease = z.infer<typeof Lease>;
 
+/**
+ * Why a key was given nothing whatever the grid has, from its own standing: `errors`, too many of its recent results
+ * were errors, and it may lease again at `until` (ms since the epoch); `not_voting`, its results no longer count (a
+ * failed known answer, or too many disagreements), so it gets no work at all.
+ */
+export const HeldBack = z
+  .discriminatedUnion('why', [
+    z.object({ why: z.literal('errors'), until: z.number().int().nonnegative() }),
+    z.object({ why: z.literal('not_voting') }),
+  ])
+  .meta({ id: 'HeldBack' });
+export type HeldBack = z.infer<typeof HeldBack>;
+
 export const LeaseResponse = z
   .object({
     leases: z.array(Lease),
@@ -170,6 +183,8 @@ export const LeaseResponse = z
      * because the grid has nothing for it. Absent from coordinators that do not say.
      */
     full: z.boolean().optional(),
+    /** When nothing could be leased because of the key's own standing: why. Absent from coordinators that do not say. */
+    heldBack: HeldBack.optional(),
     /** On `resumeAfter`: how many of `leases`, at the front, the key held already. */
     resumed: z.number().int().nonnegative().optional(),
     /**

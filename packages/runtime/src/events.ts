@@ -1,6 +1,6 @@
 // What a volunteer reports to whoever drives it (a React page, a headless farm, a test): events as they
 // happen, and a status snapshot on demand.
-import type { BackendClass } from '@bricolage/protocol';
+import type { BackendClass, HeldBack } from '@bricolage/protocol';
 import type { ComputeErrorCode } from './executors/executor';
 
 /** `pausing`: paused, but the work units already in the worker are still finishing. */
@@ -68,6 +68,8 @@ export type VolunteerEvent =
       readonly message: string;
       readonly failures: number;
     }
+  /** The coordinator holds work back from this key, or no longer does (null), whatever the grid has: see `heldBack`. */
+  | { readonly type: 'held-back'; readonly heldBack: HeldBack | null }
   | { readonly type: 'worker-restarted'; readonly reason: string }
   | { readonly type: 'warning'; readonly message: string };
 
@@ -93,6 +95,11 @@ export interface VolunteerStatus {
   readonly pauseWhenHidden: boolean;
   readonly hidden: boolean;
   readonly prefetch: boolean;
+  /**
+   * Why the coordinator's last answer gave this key nothing whatever the grid has (too many recent errors, until
+   * when; its results no longer counted); null when it gave work, or nothing for want of work.
+   */
+  readonly heldBack: HeldBack | null;
   readonly current: {
     readonly lease: string;
     readonly workUnit: string;

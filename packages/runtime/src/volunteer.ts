@@ -323,6 +323,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
         pauseWhenHidden,
         hidden: hidden(),
         prefetch,
+        heldBack: p?.heldBack ?? null,
         current: p?.current ?? null,
         counts: {
           leased: p?.counts.leased ?? 0,

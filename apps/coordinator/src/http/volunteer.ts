@@ -160,7 +160,8 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
         described.push(...outcome.jobs);
         if (outcome.none) refusals.push(outcome.none);
       }
-      deps.recent.standing(c.get('volunteer'), granted.length > 0 ? null : shutOut(refusals));
+      const heldBack = granted.length > 0 ? null : shutOut(refusals);
+      deps.recent.standing(c.get('volunteer'), heldBack);
       const backends = new Map(granted.map((g) => [g.job, g.backend]));
       const jobs: LeasedJob[] = [];
       const publishing = new Set<string>();
@@ -204,6 +205,8 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
         retryAfter: granted.length === 0 ? retryAfter(refusals, now) : null,
         // The key's room is one over all projects: full in one scope is full in all.
         ...(granted.length === 0 ? { full: refusals.some((r) => r.why === 'full') } : {}),
+        // The page says why it is given nothing, rather than "no work" while the grid has plenty.
+        ...(heldBack ? { heldBack } : {}),
         ...(resumed.resumed !== undefined ? { resumed: resumed.resumed } : {}),
         ...(resumed.resumeNext !== undefined ? { resumeNext: leaseId(resumed.resumeNext) } : {}),
       };

@@ -14,7 +14,7 @@
 // still drawn at random among them (rules/funding.ts). Each granted unit's counters move
 // (the first replica also draws its quorum: adaptive replication, rules/reputation.ts). A key past its error
 // allowance gets nothing until it refills (rules/error-budget.ts), and a key that stopped voting nothing at all.
-// A page starting afresh (`resume`) first takes back the key's open leases, unchanged (heldBack below). What a
+// A page starting afresh (`resume`) first takes back the key's open leases, unchanged (resumeHeld below). What a
 // named request is granted is kept under its name, for the page's release to give back (lease-requests.ts).
 import type { JobId, LeaseNumber } from '@bricolage/protocol';
 import { retakeEndedBy } from '../rules/assignment';
@@ -60,7 +60,7 @@ export async function lease(ctx: StepContext, q: LeaseQuery): Promise<LeaseOutco
   const carry = (c: Candidate) => budget.carry(c.input?.length ?? null);
   // Leases it holds already come back first, whatever its room (they count in it already) and its error allowance
   // (they were granted under it): a page starting afresh computes them rather than leaving them to expire.
-  const back = q.resume ? await heldBack(ctx, q, q.resume, fits, carry) : null;
+  const back = q.resume ? await resumeHeld(ctx, q, q.resume, fits, carry) : null;
   /** The answer: the leases taken back, then those granted now; why none when there are none. */
   const answer = async (granted: readonly GrantedLease[], none: NoLease | null): Promise<LeaseOutcome> => {
     const all = [...(back?.leases ?? []), ...granted];
@@ -251,7 +251,7 @@ const HELD_READ = 1000;
  * projects it serves that the device runs on the backend they were leased for (a lease's backend binds its
  * result), as many as the answer carries; `next` is the last lease looked at when more may be held.
  */
-async function heldBack(
+async function resumeHeld(
   ctx: StepContext,
   q: LeaseQuery,
   resume: NonNullable<LeaseQuery['resume']>,

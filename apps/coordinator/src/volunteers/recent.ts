@@ -4,13 +4,14 @@
 // units asks for no work for minutes, but it heartbeats every 10 s while it holds units (packages/runtime
 // lease-renewal.ts) and submits as it goes: those count, so a busy tab is online, and a tab closed drops out within
 // the window, not five minutes later.
-import type { Capabilities } from '@bricolage/protocol';
+import type { Capabilities, HeldBack } from '@bricolage/protocol';
 
 /**
- * Why its last lease request got nothing whatever the jobs: the key itself may not lease (steps/lease.ts).
- * Such a key is online but runs nothing, so a job's diagnosis does not count it as able to.
+ * Why its last lease request got nothing whatever the jobs: the key itself may not lease (steps/lease.ts), as its
+ * lease answer said (`heldBack`). Such a key is online but runs nothing, so a job's diagnosis does not count it as
+ * able to.
  */
-export type ShutOut = { readonly why: 'errors'; readonly until: number } | { readonly why: 'not_voting' };
+export type ShutOut = HeldBack;
 
 export interface SeenVolunteer {
   readonly key: string;

@@ -43,7 +43,7 @@ export function ComputePanel({ view, session }: { view: View; session: Session }
       <div className="card-head">
         <h2 id="compute-h">Donate this tab</h2>
         <span className={`badge ${phase}`} data-testid="phase">
-          {LABELS[phase]}
+          {phase === 'waiting' && view.heldBack ? 'Held back' : LABELS[phase]}
         </span>
       </div>
       <div className="actions">
@@ -181,12 +181,27 @@ function PhaseText({ view }: { view: View }) {
         </p>
       );
     case 'waiting':
+      // The coordinator says when it holds work back from this key: its own errors, not the grid, are why.
+      if (view.heldBack?.why === 'errors')
+        return (
+          <p data-testid="held-back">
+            <strong>Held back for now.</strong> Too many of this key's recent results were errors, so the coordinator
+            gives it no work until {new Date(view.heldBack.until).toLocaleTimeString()}. This tab asks again then by
+            itself.
+          </p>
+        );
+      if (view.heldBack)
+        return (
+          <p data-testid="held-back">
+            <strong>No work for this key.</strong> The coordinator no longer counts its results (after a failed
+            known-answer check or repeated disagreement with other volunteers).
+          </p>
+        );
       return (
         <p data-testid="no-work">
           <strong>No work right now.</strong> The coordinator has nothing to hand this tab at the moment: every work
-          unit is done or being computed by someone else, or it is holding work back from this key for a while. This tab
-          asks again by itself when the coordinator says to (within seconds when there is simply no work) and uses no
-          processor time meanwhile.
+          unit is done or being computed by someone else. This tab asks again by itself when the coordinator says to
+          (within seconds when there is simply no work) and uses no processor time meanwhile.
         </p>
       );
     case 'paused': {

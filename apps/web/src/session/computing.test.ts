@@ -1,6 +1,7 @@
 // What the page says while Start hands over to the runtime: the runtime still reads as it was (idle, or a past Stop's
 // stopped) until its own start is called, and a status read then must not show "Not running" over "Starting". And
 // the projects served: once the volunteer has chosen, a project added later waits for its tick (the page says so).
+// And why the coordinator holds work back from the key, shown as the runtime says it.
 import 'fake-indexeddb/auto';
 import { VolunteerStore } from '@bricolage/receipts';
 import type { VolunteerState, VolunteerStatus } from '@bricolage/runtime';
@@ -11,6 +12,8 @@ import { ViewModel } from './view';
 /** The runtime's volunteer, as far as Computing reads it: its state moves only when its own start is called. */
 const runtime = vi.hoisted(() => ({
   state: 'idle' as string,
+  heldBack: null as unknown,
+  listeners: new Map<string, () => void>(),
   /** Resolves the counters read at the first Start (the test holds it, to read the status meanwhile). */
   release: (): void => undefined,
 }));
@@ -18,7 +21,10 @@ const runtime = vi.hoisted(() => ({
 vi.mock('@bricolage/runtime', () => ({
   createVolunteer: async () => ({
     id: 'volunteer',
-    on: () => () => undefined,
+    on: (type: string, listener: () => void) => {
+      runtime.listeners.set(type, listener);
+      return () => undefined;
+    },
     start: async () => {
       runtime.state = 'running';
     },
@@ -41,6 +47,7 @@ vi.mock('@bricolage/runtime', () => ({
 const statusOf = (state: VolunteerState): VolunteerStatus =>
   ({
     state,
+    heldBack: runtime.heldBack,
     current: null,
     pauseWhenHidden: false,
     hidden: false,
@@ -139,5 +146,26 @@ describe('Computing', () => {
     } finally {
       vi.unstubAllGlobals();
     }
+  });
+
+  it('shows why the coordinator holds work back from the key as soon as the runtime says it changed', async () => {
+    runtime.state = 'idle';
+    const model = new ViewModel();
+    const store = await VolunteerStore.open('bricolage held back test');
+    const computing = computingOn(model, store);
+    const started = computing.start();
+    await vi.waitFor(() => expect(model.view().runtimeState).toBe('starting'));
+    runtime.release();
+    await started;
+    expect(model.view().heldBack).toBeNull();
+    runtime.state = 'waiting';
+    runtime.heldBack = { why: 'errors', until: 1_700_000_000_000 };
+    runtime.listeners.get('held-back')?.();
+    await vi.waitFor(() => expect(model.view().heldBack).toEqual({ why: 'errors', until: 1_700_000_000_000 }));
+    runtime.heldBack = null;
+    runtime.listeners.get('held-back')?.();
+    await vi.waitFor(() => expect(model.view().heldBack).toBeNull());
+    await computing.close();
+    store.close();
   });
 });

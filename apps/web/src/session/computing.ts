@@ -121,6 +121,7 @@ export class Computing {
       volunteer.on('submitted', () => this.#o.syncSoon(500)),
       volunteer.on('dropped', () => void this.refreshStatus()),
       volunteer.on('set-aside', () => void this.refreshStatus()),
+      volunteer.on('held-back', () => void this.refreshStatus()),
     ];
     this.#volunteer = volunteer;
     return volunteer;
@@ -308,6 +309,7 @@ export class Computing {
       session: status.counts,
       outbox: status.counts.outbox,
       dropped: status.dropped,
+      heldBack: status.heldBack,
       wuPerMinute: status.wuPerSecond === null ? null : status.wuPerSecond * 60,
       dutyCycle: status.dutyCycle,
       // The runtime stamps the first compute with performance.now(): ms since this page started loading.

@@ -1,7 +1,7 @@
 // The view model: one immutable view of a volunteer session for whoever draws it (the volunteer page's React
 // tree, the widget's frame), changed only through `set`, with listeners told only when something changed.
 import type { SwarmView } from '@bricolage/peer';
-import type { ListedProject, Project, VolunteerStats } from '@bricolage/protocol';
+import type { HeldBack, ListedProject, Project, VolunteerStats } from '@bricolage/protocol';
 import {
   type AuditReport,
   DEFAULT_SETTINGS,
@@ -101,6 +101,8 @@ export interface View {
   readonly session: VolunteerStatus['counts'] | null;
   readonly outbox: number;
   readonly dropped: readonly DroppedResult[];
+  /** Why the coordinator gives this key no work whatever it has (its recent errors, until when), as it said. */
+  readonly heldBack: HeldBack | null;
   readonly stats: VolunteerStats | null;
   readonly wuPerMinute: number | null;
   readonly dutyCycle: number | null;
@@ -155,6 +157,7 @@ export const INITIAL_VIEW: View = {
   session: null,
   outbox: 0,
   dropped: [],
+  heldBack: null,
   stats: null,
   wuPerMinute: null,
   dutyCycle: null,

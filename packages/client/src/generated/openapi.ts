@@ -1137,6 +1137,7 @@ export interface components {
             jobs: components["schemas"]["LeasedJob"][];
             retryAfter: number | null;
             full?: boolean;
+            heldBack?: components["schemas"]["HeldBack"];
             resumed?: number;
             resumeNext?: string;
         };
@@ -1162,6 +1163,14 @@ export interface components {
         };
         /** @enum {string} */
         BackendClass: "webgpu" | "wasm" | "onnx-wasm" | "onnx-webgpu";
+        HeldBack: {
+            /** @enum {string} */
+            why: "errors";
+            until: number;
+        } | {
+            /** @enum {string} */
+            why: "not_voting";
+        };
         LeaseRequest: {
             capabilities: components["schemas"]["Capabilities"];
             /** @default 1 */

@@ -2,7 +2,7 @@
 // low, and getting the first few ready (unit-ready.ts: input fetched, job prepared in the worker) while others
 // compute.
 // The compute loop (pipeline.ts) takes them from the front; lease-renewal.ts keeps their leases.
-import type { Capabilities, LeaseAnswer, LeaseRequest, LeasedJob, LeasedUnit } from '@bricolage/protocol';
+import type { Capabilities, HeldBack, LeaseAnswer, LeaseRequest, LeasedJob, LeasedUnit } from '@bricolage/protocol';
 import { MAX_LEASE_REQUEST } from '@bricolage/protocol';
 import { backoffDelay } from '../client/backoff';
 import { type ClientResult, type HeartbeatReply, type LeaveBudget, leaveBudget } from '../client/coordinator-client';
@@ -106,6 +106,8 @@ export class LeaseQueue {
   #unreachable = false;
   #waiting = false;
   #full = false;
+  /** Why the last answer gave nothing whatever the grid has, from the key's own standing; null when it did not say. */
+  #heldBack: HeldBack | null = null;
   /** Moving average of a lease request's round trip (asked → answered). */
   #leaseEma: number | null = null;
   /** Moving average of the time a unit takes to get ready once started (its input fetched, its job prepared). */
@@ -132,6 +134,10 @@ export class LeaseQueue {
    */
   get full(): boolean {
     return this.#full;
+  }
+  /** Why the coordinator holds work back from this key (its errors, its results no longer counted); null if not. */
+  get heldBack(): HeldBack | null {
+    return this.#heldBack;
   }
   /** Moving average of the time a unit takes to get ready once started. */
   get readyMs(): number | null {
@@ -306,6 +312,7 @@ export class LeaseQueue {
     this.#failures = 0;
     this.#leaseEma = ema(this.#leaseEma, this.#o.clock.monotonic() - asked);
     const { jobs, retryAfter, full, resumed = 0, resumeNext } = answer.value;
+    this.#holdBack(answer.value.leases.length === 0 ? (answer.value.heldBack ?? null) : null);
     let leases = answer.value.leases;
     // A coordinator that does not know the field says nothing of it: nothing to go on with.
     if (resumeAfter !== undefined) this.#resumeAfter = resumeNext;
@@ -365,5 +372,12 @@ export class LeaseQueue {
     const back = leases.slice(0, resumed).filter((l) => !answered.has(l.lease));
     this.#o.emit({ type: 'resumed', count: back.length });
     return [...back, ...leases.slice(resumed)];
+  }
+
+  /** Keeps why work is held back from the key, and says so when that changes (the page shows it). */
+  #holdBack(heldBack: HeldBack | null): void {
+    if (JSON.stringify(heldBack) === JSON.stringify(this.#heldBack)) return;
+    this.#heldBack = heldBack;
+    this.#o.emit({ type: 'held-back', heldBack });
   }
 }

@@ -85,4 +85,34 @@ describe('pipeline without work to lease', () => {
     expect(asked).toBe(before);
     await pipeline.stop();
   });
+
+  it('says why the coordinator holds work back from the key, once, and that it no longer does once it leases again', async () => {
+    // The page tells "no work" from "your key is held back until 14:05": the coordinator says which in its answer.
+    const { client, log } = await fakeClient(2);
+    const until_ = 1_700_000_000_000;
+    let held = 2;
+    const lease = client.lease.bind(client);
+    client.lease = async (request) => {
+      if (held-- > 0)
+        return {
+          ok: true,
+          value: { leases: [], jobs: [], retryAfter: 0, full: false, heldBack: { why: 'errors', until: until_ } },
+        };
+      return lease(request);
+    };
+    const { pipeline, outbox, events } = await pipelineFor(client, fakeCompute(log));
+    const told = () => events.filter((e) => e.type === 'held-back');
+    pipeline.start();
+    await until(() => held < 0 && pipeline.heldBack === null);
+    expect(told()).toEqual([
+      { type: 'held-back', heldBack: { why: 'errors', until: until_ } },
+      { type: 'held-back', heldBack: null },
+    ]);
+    await until(async () => (await outbox.size()) === 2);
+    // An answer of nothing that says nothing of the key (the grid has no work) holds nothing back.
+    await until(() => pipeline.waiting);
+    expect(pipeline.heldBack).toBeNull();
+    expect(told()).toHaveLength(2);
+    await pipeline.stop();
+  });
 });

@@ -1,6 +1,6 @@
 // lease → fetch inputs → compute → outbox, with the next work unit leased, fetched and prepared while
 // the current one computes. Runs on the page, so that a stuck kernel can be killed with its worker.
-import type { BackendClass, Capabilities } from '@bricolage/protocol';
+import type { BackendClass, Capabilities, HeldBack } from '@bricolage/protocol';
 import type { LeaseAhead } from './lease-ahead';
 import type { GivenUp, LeaseQueue, Work } from './lease-queue';
 import type { LeaseRenewal } from './lease-renewal';
@@ -109,6 +109,10 @@ export class Pipeline {
    */
   get waiting(): boolean {
     return this.#queue.waiting && this.#queue.length === 0 && !this.busy;
+  }
+  /** Why the coordinator holds work back from the key, when it said so (lease-queue.ts). */
+  get heldBack(): HeldBack | null {
+    return this.#queue.heldBack;
   }
   get throttle(): number {
     return this.#duty;

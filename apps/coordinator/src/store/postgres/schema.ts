@@ -113,7 +113,7 @@ export const PG_MIGRATIONS: readonly string[] = [
   DROP INDEX work_units_need;
   `,
   `
-  -- A key's open leases, lowest first: what a page starting afresh takes back (steps/lease.ts heldBack).
+  -- A key's open leases, lowest first: what a page starting afresh takes back (steps/lease.ts resumeHeld).
   CREATE INDEX replicas_volunteer_leased ON replicas(volunteer, id) WHERE state = 'leased';
   `,
   `
