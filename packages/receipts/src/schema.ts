@@ -74,6 +74,11 @@ export interface GridSetting {
   readonly share: number;
   /** The projects served there; null: every project. */
   readonly servedProjects: readonly string[] | null;
+  /**
+   * Removed while its outbox still held results: it computes no more and is forgotten once they are delivered (or
+   * refused, or set aside). Absent from what earlier versions saved, and from a grid being served: not leaving.
+   */
+  readonly leaving?: true;
 }
 
 export interface Settings {

@@ -28,4 +28,8 @@ export interface GridView extends HeldTotals {
   /** Its own count of this volunteer's validated results, when read. */
   readonly validated: number | null;
   readonly duty: number | null;
+  /** Removed, still delivering what its outbox holds (`GridSetting.leaving`): it computes no more. */
+  readonly leaving: boolean;
+  /** The results its outbox holds, as last counted (while it is leaving); null: not counted. */
+  readonly undelivered: number | null;
 }

@@ -49,6 +49,8 @@ export interface GridOptions {
   readonly onChange: () => void;
   /** Receipts were kept (or the database opened): what waits of credit moved is counted again. */
   readonly onReceipts?: () => void;
+  /** Results left its outbox (delivered, refused by the grid, or set aside): a leaving grid may be done. */
+  readonly onSent?: () => void;
 }
 
 export class Grid {
@@ -61,6 +63,7 @@ export class Grid {
   #offState: () => void = () => undefined;
   #offVerified: () => void = () => undefined;
   #offSubmitted: () => void = () => undefined;
+  #offGone: () => void = () => undefined;
   #inHand = 0;
   #timer: ReturnType<typeof setInterval> | null = null;
   #started = false;
@@ -115,6 +118,8 @@ export class Grid {
       rejected: 0,
       validated: null,
       duty: null,
+      leaving: options.setting.leaving === true,
+      undelivered: null,
     };
   }
 
@@ -178,7 +183,7 @@ export class Grid {
   update(setting: GridSetting): void {
     this.#setting = setting;
     this.#volunteer?.setProjects(setting.servedProjects);
-    this.#set({ share: setting.share, servedProjects: setting.servedProjects });
+    this.#set({ share: setting.share, servedProjects: setting.servedProjects, leaving: setting.leaving === true });
   }
 
   async start(): Promise<void> {
@@ -243,6 +248,7 @@ export class Grid {
     this.#offState();
     this.#offVerified();
     this.#offSubmitted();
+    this.#offGone();
     // Its outbox stays: the next volunteer of this grid delivers what the old key computed, as the home grid does.
     await old.close(2000);
   }
@@ -277,6 +283,13 @@ export class Grid {
       throw error;
     }
   };
+
+  /** Counts the results its outbox holds now (shown while it is leaving). */
+  async countUndelivered(): Promise<number> {
+    const undelivered = await (await this.database()).outbox.size();
+    if (this.#view.undelivered !== undelivered) this.#set({ undelivered });
+    return undelivered;
+  }
 
   /** Its database, once open. */
   async database(): Promise<VolunteerStore> {
@@ -338,7 +351,14 @@ export class Grid {
     // may wait for a quorum however few the grid counted before, and their receipts are fetched from then on.
     this.#offSubmitted = volunteer.on('submitted', () => {
       if (!this.#started && this.#afterStop.delivered(Date.now())) this.#receipts.forgetPending();
+      this.#o.onSent?.();
     });
+    const offDropped = volunteer.on('dropped', () => this.#o.onSent?.());
+    const offSetAside = volunteer.on('set-aside', () => this.#o.onSent?.());
+    this.#offGone = () => {
+      offDropped();
+      offSetAside();
+    };
     // Each project's key as first verified, kept in this grid's database for later visits (as the home grid's; in one
     // transaction, beside what other tabs keep there).
     this.#offVerified = volunteer.on('verified', (e) => {
