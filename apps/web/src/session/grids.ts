@@ -1,6 +1,7 @@
 // Several grids in one tab: the coordinators the volunteer added by URL besides the one that served the page
 // (the home grid), kept in the home store's settings, each run as a `Grid`, and the volunteer's throttle split
-// between them all by their resource shares (`dutyShares`). Nothing computes for any of them before Start.
+// between them all by their resource shares (`dutyShares`). Nothing computes for any of them before Start. A grid
+// removed while its outbox holds results is kept, leaving, until it has delivered them (`remove`).
 import type { GridSetting, StoredIdentity, VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer } from '@bricolage/runtime';
 import { checkedApi } from './checked-api';
@@ -53,13 +54,18 @@ export class Grids {
   #started = false;
   #timer: ReturnType<typeof setInterval> | null = null;
   #rebalancing = false;
+  #closed = false;
   readonly #moves: Moves;
 
   constructor(options: GridsOptions) {
     this.#o = options;
     this.#moves = new Moves({
       ...options,
-      grid: (url) => this.#grids.get(url),
+      // A leaving grid moves no credit: what moved or waits to be credited was forgotten when it was removed.
+      grid: (url) => {
+        const grid = this.#grids.get(url);
+        return grid?.setting.leaving ? undefined : grid;
+      },
       onChange: (moves) => this.#set({ moves }),
     });
   }
@@ -78,7 +84,9 @@ export class Grids {
     await Promise.all(grids.map((setting) => this.#open(setting)));
     // Results computed before a reload or a browser restart are delivered now, as the home grid's are (a key exists
     // when there are any: none is made here).
-    if (await this.#o.store.identity()) for (const grid of this.#grids.values()) void grid.deliverKept();
+    if (await this.#o.store.identity()) for (const grid of this.#serving()) void grid.deliverKept();
+    // Grids removed with results still to deliver when the page was left: they go on delivering them.
+    for (const grid of this.#grids.values()) if (grid.setting.leaving) void this.#deliverLeaving(grid);
     // The home grid's receipts kept (a sync's page, an import of a file): what waits is counted again.
     this.#homeTotals = this.#o.model.view().totals;
     this.#unwatchHome = this.#o.model.subscribe(() => {
@@ -102,12 +110,17 @@ export class Grids {
     return this.#moves.creditWaiting(url, direction);
   }
 
-  /** Adds the coordinator at `text`: reads its key (kept from now on) and projects, then serves it. */
+  /**
+   * Adds the coordinator at `text`: reads its key (kept from now on) and projects, then serves it. A grid still
+   * leaving (removed, delivering what it holds) is served again as it was, with its key, share and projects.
+   */
   async add(text: string): Promise<boolean> {
     const url = gridOrigin(text);
     if (url === null) return this.#refuse('That is not an http(s) address.');
     if (url === new URL(this.#o.home).origin) return this.#refuse('That is the coordinator this page came from.');
-    if (this.#grids.has(url)) return this.#refuse('That grid is already here.');
+    const here = this.#grids.get(url);
+    if (here?.setting.leaving) return this.#serveAgain(here);
+    if (here) return this.#refuse('That grid is already here.');
     this.#set({ adding: true, error: null });
     try {
       const known = await checkedApi(this.#o.publicApi(url, fetch)).wellKnown();
@@ -118,6 +131,7 @@ export class Grids {
       if (known.publicKey === coordinatorKey || known.publicKey === settings.coordinatorKey)
         return this.#refuse('That is the coordinator this page came from.');
       const same = this.#settings().find((s) => s.key === known.publicKey);
+      if (same?.leaving) return this.#refuse(`That grid is being removed, as ${same.url}: add ${same.url} to keep it.`);
       if (same) return this.#refuse(`That grid is already here, as ${same.url}.`);
       const setting: GridSetting = { url, key: known.publicKey, share: 100, servedProjects: null };
       await this.#save([...this.#settings(), setting]);
@@ -131,16 +145,29 @@ export class Grids {
     }
   }
 
-  /** Stops serving a grid and forgets it; its database (receipts, undelivered results) stays in the browser. */
+  /**
+   * Stops serving a grid: it computes no more (as at a Stop: it gives back its leases and sends what it has). With
+   * results in its outbox it stays, leaving, delivering them, and is forgotten once none is left; with none it is
+   * forgotten now. Its database (receipts, results set aside) stays in the browser.
+   */
   async remove(url: string): Promise<void> {
     const grid = this.#grids.get(url);
-    this.#grids.delete(url);
+    if (!grid || grid.setting.leaving) return;
+    // Kept as leaving before it stops: a page left from here on goes on delivering at its next load.
+    await this.#change(url, (s) => ({ ...s, leaving: true }));
     this.#moves.forget(url);
-    await this.#save(this.#settings().filter((s) => s.url !== url));
-    this.#publish();
-    // The last other grid gone: the home pipeline has the whole throttle again (rebalancing stops with none).
-    if (this.#grids.size === 0) this.#o.setHomeDuty(this.#o.model.view().settings.throttle / 100);
-    await grid?.close();
+    this.#homeAlone();
+    await grid.stop();
+    await this.#deliverLeaving(grid);
+  }
+
+  /**
+   * Forgets the grid at `url` now, leaving or not: nothing more is sent to it, and the results its outbox holds are
+   * not delivered (they stay in its database, with its receipts).
+   */
+  async forget(url: string): Promise<void> {
+    const grid = this.#grids.get(url);
+    if (grid) await this.#forget(grid, 0);
   }
 
   /** A grid's share (`HOME` for the home grid): a positive integer weight. */
@@ -168,12 +195,12 @@ export class Grids {
     for (const grid of this.#grids.values()) grid.setPauseWhenHidden(enabled);
   }
 
-  /** The volunteer pressed Start: every grid computes from now on. */
+  /** The volunteer pressed Start: every grid served computes from now on (a leaving one does not). */
   async start(): Promise<void> {
     this.#started = true;
     this.#timer ??= setInterval(() => void this.#rebalance(), REBALANCE_MS);
     void this.#rebalance();
-    await Promise.all([...this.#grids.values()].map((g) => this.#startGrid(g)));
+    await Promise.all(this.#serving().map((g) => this.#startGrid(g)));
   }
 
   async stop(): Promise<void> {
@@ -183,7 +210,7 @@ export class Grids {
     await Promise.all([...this.#grids.values()].map((g) => g.stop()));
   }
 
-  /** The grids whose outboxes hold results, to be delivered under the key that computed them. */
+  /** The grids whose outboxes hold results, to be delivered under the key that computed them (leaving ones too). */
   async waiting(): Promise<string[]> {
     const grids = [...this.#grids.values()];
     const sizes = await Promise.all(grids.map(async (g) => (await g.database()).outbox.size()));
@@ -198,6 +225,7 @@ export class Grids {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#unwatchHome();
     await Promise.all([...this.#grids.values()].map((g) => g.close()));
@@ -205,10 +233,10 @@ export class Grids {
 
   /** The shares applied to every pipeline; with no other grid the home one keeps the whole throttle as before. */
   async #rebalance(): Promise<void> {
-    if (this.#grids.size === 0 || this.#rebalancing) return;
+    const grids = this.#serving();
+    if (grids.length === 0 || this.#rebalancing) return;
     this.#rebalancing = true;
     try {
-      const grids = [...this.#grids.values()];
       await Promise.all(grids.map((g) => g.readStatus()));
       const { settings, runtimeState, inHand } = this.#o.model.view();
       const demands = [
@@ -238,13 +266,14 @@ export class Grids {
   }
 
   async #open(setting: GridSetting): Promise<Grid> {
-    const grid = new Grid({
+    const grid: Grid = new Grid({
       deps: this.#o,
       setting,
       identity: () => this.#identity(),
       pauseWhenHidden: () => this.#o.model.view().settings.pauseWhenHidden,
       onChange: () => this.#publish(),
       onReceipts: () => void this.#moves.read(setting.url),
+      onSent: () => void this.#leftNothing(grid),
     });
     this.#grids.set(setting.url, grid);
     this.#publish();
@@ -252,8 +281,61 @@ export class Grids {
     return grid;
   }
 
+  /** A leaving grid added again: served as before (started if the others are). */
+  async #serveAgain(grid: Grid): Promise<true> {
+    this.#set({ error: null });
+    await this.#change(grid.setting.url, ({ leaving: _, ...setting }) => setting);
+    void this.#moves.read(grid.setting.url);
+    if (this.#started) await this.#startGrid(grid);
+    return true;
+  }
+
+  /** A leaving grid: forgotten if its outbox is empty, else delivering what it holds (nothing is computed). */
+  async #deliverLeaving(grid: Grid): Promise<void> {
+    if (await this.#leftNothing(grid)) return;
+    void grid.deliverKept().then(() => this.#leftNothing(grid));
+  }
+
+  /**
+   * Counts what a leaving grid's outbox holds (shown) and forgets the grid once that is nothing (delivered, refused
+   * or set aside); true when it forgot it. Its submitter goes on delivering in between, retrying while it is down.
+   */
+  async #leftNothing(grid: Grid): Promise<boolean> {
+    const leaving = () => !this.#closed && grid.setting.leaving === true && this.#grids.get(grid.setting.url) === grid;
+    if (!leaving()) return false;
+    try {
+      if ((await grid.countUndelivered()) > 0 || !leaving()) return false;
+    } catch (error) {
+      console.warn(`grid ${grid.setting.url}: its outbox could not be counted`, error);
+      return false;
+    }
+    await this.#forget(grid, 2000);
+    return true;
+  }
+
+  async #forget(grid: Grid, timeoutMs: number): Promise<void> {
+    const { url } = grid.setting;
+    if (this.#grids.get(url) !== grid) return;
+    this.#grids.delete(url);
+    this.#moves.forget(url);
+    await this.#save(this.#settings());
+    this.#publish();
+    this.#homeAlone();
+    await grid.close(timeoutMs);
+  }
+
+  /** No other grid served: the home pipeline has the whole throttle again (rebalancing skips, with none). */
+  #homeAlone(): void {
+    if (this.#serving().length === 0) this.#o.setHomeDuty(this.#o.model.view().settings.throttle / 100);
+  }
+
+  /** The grids served: not leaving. They compute after Start and share the throttle. */
+  #serving(): Grid[] {
+    return [...this.#grids.values()].filter((g) => !g.setting.leaving);
+  }
+
   #readAllMoves(): void {
-    for (const url of this.#grids.keys()) void this.#moves.read(url);
+    for (const grid of this.#serving()) void this.#moves.read(grid.setting.url);
   }
 
   /** The tab's one key, made on the first Start like the home grid's (the same record). */

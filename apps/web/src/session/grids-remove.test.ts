@@ -1,0 +1,202 @@
+import 'fake-indexeddb/auto';
+import { VolunteerStore } from '@bricolage/receipts';
+import type { Volunteer } from '@bricolage/runtime';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { PublicApi } from '../api';
+import { made } from './fake-runtime';
+import { gridDatabase } from './grid';
+import { Grids } from './grids';
+import { wellKnownOf } from './testing';
+import { ViewModel } from './view';
+
+vi.mock('@bricolage/runtime', () => import('./fake-runtime'));
+
+const KEYS: Record<string, string | undefined> = { 'https://b.example': 'b-key', 'https://b2.example': 'b-key' };
+
+/** A page's grids over the home database `home` (its settings as kept), each grid's database open beside it. */
+async function page(home: VolunteerStore): Promise<{ grids: Grids; model: ViewModel; homeDuties: number[] }> {
+  const model = new ViewModel();
+  model.set({ coordinatorKey: 'home-key', settings: await home.settings() });
+  const homeDuties: number[] = [];
+  const grids = new Grids({
+    home: 'http://localhost:8851/',
+    store: home,
+    model,
+    setHomeDuty: (duty) => homeDuties.push(duty),
+    homeVolunteer: async () => ({}) as Volunteer,
+    syncHome: async () => undefined,
+    onBattery: () => false,
+    publicApi: (base) =>
+      ({ wellKnown: async () => wellKnownOf(KEYS[base] ?? ''), projects: async () => [] }) as unknown as PublicApi,
+    openStore: (name) => VolunteerStore.open(name),
+  });
+  await grids.boot();
+  return { grids, model, homeDuties };
+}
+
+/** Results computed for the grid at `url`, kept in its outbox. */
+async function computed(url: string, ...leases: string[]): Promise<VolunteerStore> {
+  const store = await VolunteerStore.open(gridDatabase(url));
+  const result = (lease: string) => ({ kind: 'error', lease, message: 'x', backend: 'wasm', elapsedMs: 1 }) as never;
+  await store.outbox.putMany(leases.map((id) => ({ id, result: result(id), createdAt: 1 })));
+  return store;
+}
+
+/** The grid took `leases`: they leave its outbox, and its volunteer says so as the runtime does. */
+async function delivered(store: VolunteerStore, ...leases: string[]): Promise<void> {
+  await store.outbox.remove(leases);
+  const event = { type: 'submitted', leases, accepted: leases.length, repeated: 0 };
+  for (const listener of made.listeners.get('submitted') ?? []) listener(event);
+}
+
+const B = 'https://b.example';
+const listed = (grids: Grids) => grids.view().grids.find((g) => g.url === B);
+
+// Removing a grid whose outbox still holds results: it computes no more at once, and stays, leaving, until it has
+// delivered them (across reloads too); or the volunteer forgets it at once, giving them up; or adds it again.
+describe('a grid removed', () => {
+  let n = 0;
+  let home: VolunteerStore;
+  let open: Grids[] = [];
+
+  beforeEach(async () => {
+    home = await VolunteerStore.open(`remove-home-${++n}`);
+    await home.ensureIdentity();
+    // Each test's grid database starts empty (one name for every test: it is the grid's URL).
+    await (await VolunteerStore.open(gridDatabase(B))).outbox.remove(['ls_1', 'ls_2', 'ls_3']);
+    made.listeners.clear();
+    made.starts = 0;
+    made.flushes = 0;
+    made.closes = 0;
+  });
+
+  afterEach(async () => {
+    await Promise.all(open.map((g) => g.close()));
+    open = [];
+  });
+
+  async function opened(): Promise<{ grids: Grids; model: ViewModel; homeDuties: number[] }> {
+    const p = await page(home);
+    open.push(p.grids);
+    return p;
+  }
+
+  it('with no results waiting is forgotten at once', async () => {
+    const { grids, model } = await opened();
+    expect(await grids.add(B)).toBe(true);
+    await grids.remove(B);
+    expect(grids.view().grids).toEqual([]);
+    expect(model.view().settings.grids).toEqual([]);
+    expect((await home.settings()).grids).toEqual([]);
+  });
+
+  it('with results waiting stops computing, stays as leaving while it delivers them, and is forgotten once none is left', async () => {
+    const { grids, model, homeDuties } = await opened();
+    expect(await grids.add(B)).toBe(true);
+    await grids.start();
+    expect(made.starts).toBe(1);
+    const store = await computed(B, 'ls_1', 'ls_2');
+    await grids.remove(B);
+    expect(listed(grids)).toMatchObject({ leaving: true, undelivered: 2 });
+    expect((await home.settings()).grids).toEqual([expect.objectContaining({ url: B, leaving: true })]);
+    // It delivers them (nothing computes): a flush, not a start; the home grid has the whole throttle again.
+    await vi.waitFor(() => expect(made.flushes).toBeGreaterThan(0));
+    expect(homeDuties.at(-1)).toBe(1);
+    // Still named while its results wait: a key backup is not restored over them.
+    expect(await grids.waiting()).toEqual([B]);
+    // A Start computes nothing for it.
+    await grids.stop();
+    await grids.start();
+    expect(made.starts).toBe(1);
+
+    await delivered(store, 'ls_1');
+    await vi.waitFor(() => expect(listed(grids)?.undelivered).toBe(1));
+    expect(listed(grids)?.leaving).toBe(true);
+    await delivered(store, 'ls_2');
+    await vi.waitFor(() => expect(grids.view().grids).toEqual([]));
+    expect(model.view().settings.grids).toEqual([]);
+    expect((await home.settings()).grids).toEqual([]);
+    expect(await grids.waiting()).toEqual([]);
+  });
+
+  it('goes on delivering after a reload, and is forgotten there once none is left', async () => {
+    const first = await opened();
+    expect(await first.grids.add(B)).toBe(true);
+    const store = await computed(B, 'ls_1', 'ls_2');
+    await first.grids.remove(B);
+    await vi.waitFor(() => expect(made.flushes).toBe(1));
+    await first.grids.close();
+    made.flushes = 0;
+
+    const { grids } = await opened();
+    expect(listed(grids)?.leaving).toBe(true);
+    await vi.waitFor(() => expect(listed(grids)?.undelivered).toBe(2));
+    await vi.waitFor(() => expect(made.flushes).toBe(1));
+    expect(await grids.waiting()).toEqual([B]);
+    await grids.start();
+    expect(made.starts).toBe(0);
+    await delivered(store, 'ls_1', 'ls_2');
+    await vi.waitFor(() => expect(grids.view().grids).toEqual([]));
+    expect((await home.settings()).grids).toEqual([]);
+  });
+
+  it('is forgotten at the next load when what it held went meanwhile', async () => {
+    const first = await opened();
+    expect(await first.grids.add(B)).toBe(true);
+    const store = await computed(B, 'ls_1');
+    await first.grids.remove(B);
+    await vi.waitFor(() => expect(made.flushes).toBe(1));
+    await first.grids.close();
+    await store.outbox.remove(['ls_1']);
+
+    const { grids } = await opened();
+    await vi.waitFor(() => expect(grids.view().grids).toEqual([]));
+    expect((await home.settings()).grids).toEqual([]);
+  });
+
+  it('can be forgotten at once, its results left undelivered in its database', async () => {
+    const { grids, model } = await opened();
+    expect(await grids.add(B)).toBe(true);
+    const store = await computed(B, 'ls_1', 'ls_2');
+    await grids.remove(B);
+    expect(listed(grids)?.leaving).toBe(true);
+    await vi.waitFor(() => expect(made.flushes).toBe(1));
+    await grids.forget(B);
+    expect(grids.view().grids).toEqual([]);
+    expect(model.view().settings.grids).toEqual([]);
+    expect((await home.settings()).grids).toEqual([]);
+    expect(await grids.waiting()).toEqual([]);
+    expect(await store.outbox.size()).toBe(2);
+  });
+
+  it('is served again when added again, as it was', async () => {
+    const { grids, model } = await opened();
+    expect(await grids.add(B)).toBe(true);
+    await grids.setShare(B, 300);
+    await grids.start();
+    const store = await computed(B, 'ls_1');
+    await grids.remove(B);
+    // Under another name with the same key: the volunteer is told which address to add.
+    expect(await grids.add('https://b2.example')).toBe(false);
+    expect(grids.view().error).toBe(`That grid is being removed, as ${B}: add ${B} to keep it.`);
+
+    expect(await grids.add(B)).toBe(true);
+    expect(grids.view().error).toBeNull();
+    expect(listed(grids)).toMatchObject({ leaving: false, share: 300 });
+    expect(model.view().settings.grids).toEqual([{ url: B, key: 'b-key', share: 300, servedProjects: null }]);
+    expect((await home.settings()).grids).toEqual([{ url: B, key: 'b-key', share: 300, servedProjects: null }]);
+    // Computing for it again (it was started before), and not forgotten once its outbox is empty.
+    expect(made.starts).toBe(2);
+    await delivered(store, 'ls_1');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(listed(grids)?.leaving).toBe(false);
+  });
+
+  it('as kept by an earlier version (no leaving flag) is served', async () => {
+    await home.saveSettings({ grids: [{ url: B, key: 'b-key', share: 100, servedProjects: null }] });
+    const { grids } = await opened();
+    expect(listed(grids)?.leaving).toBe(false);
+    await grids.start();
+    expect(made.starts).toBe(1);
+  });
+});
