@@ -51,8 +51,8 @@ export function publishAutomation(session: Session): void {
     async addGrid(url: string): Promise<boolean> {
       const grids = session.grids;
       if (!grids) return false;
-      // A kept profile already serves it: that is what was asked.
-      if (grids.view().grids.some((g) => URL.canParse(url) && g.url === new URL(url).origin)) return true;
+      // A kept profile already serves it: that is what was asked (a grid being removed is served again by an add).
+      if (grids.view().grids.some((g) => URL.canParse(url) && g.url === new URL(url).origin && !g.leaving)) return true;
       return grids.add(url);
     },
   };

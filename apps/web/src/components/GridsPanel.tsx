@@ -1,5 +1,5 @@
 // Other grids: coordinators the volunteer adds by URL, each with its key, its projects, a share of this
-// tab's time, and the receipts it issued (verified against its own key).
+// tab's time, and the receipts it issued (verified against its own key); and those removed, while they deliver.
 import { keyFingerprint } from '@bricolage/protocol';
 import { type FormEvent, useState, useSyncExternalStore } from 'react';
 import type { GridView } from '../session/grid-view';
@@ -112,6 +112,40 @@ function GridItem({ grid, session, homeKey, homeHonours, moves }: GridItemProps)
         {grid.failed > 0 && <span className="bad"> · {grid.failed} failed a later check</span>}
         {grid.rejected > 0 && <span className="bad"> · {grid.rejected} refused: did not verify</span>}
       </p>
+      {grid.leaving ? (
+        <Leaving grid={grid} session={session} id={id} />
+      ) : (
+        <Served {...{ grid, session, homeKey, homeHonours, moves, id }} />
+      )}
+    </li>
+  );
+}
+
+/** What a removed grid still holding results shows: what it has left to deliver, and a way to give them up. */
+function Leaving({ grid, session, id }: { grid: GridView; session: Grids; id: (s: string) => string }) {
+  const n = grid.undelivered;
+  const results = n === null ? 'results' : `${n} result${n === 1 ? '' : 's'}`;
+  return (
+    <p className="notice" data-testid="grid-leaving">
+      <span id={id('leaving')}>
+        Removing: {results} still to deliver. Nothing more is computed for it; it is forgotten once they have gone (add
+        it again to keep it).
+      </span>{' '}
+      <button type="button" aria-describedby={id('leaving')} onClick={() => void session.forget(grid.url)}>
+        Forget it now: {results} will not be delivered
+      </button>
+    </p>
+  );
+}
+
+interface ServedProps extends GridItemProps {
+  readonly id: (s: string) => string;
+}
+
+/** A grid served: its share, its projects, credit moved, and its Remove. */
+function Served({ grid, session, homeKey, homeHonours, moves, id }: ServedProps) {
+  return (
+    <>
       <div className="field">
         <label htmlFor={id('share')}>Share</label>
         <ShareInput id={id('share')} value={grid.share} onChange={(n) => void session.setShare(grid.url, n)} />
@@ -148,7 +182,7 @@ function GridItem({ grid, session, homeKey, homeHonours, moves }: GridItemProps)
       <button type="button" onClick={() => void session.remove(grid.url)}>
         Remove {grid.url}
       </button>
-    </li>
+    </>
   );
 }
 

@@ -127,7 +127,7 @@ export class KeyBackup {
     ];
     if (where.length === 0) return false;
     model.notify('error', 'Key not restored', [
-      `Results computed with the key here still wait to be delivered (to ${where.join(', ')}), and would be refused under another key. Try again once they have gone; a grid that will not take them back can be removed under Other grids.`,
+      `Results computed with the key here still wait to be delivered (to ${where.join(', ')}), and would be refused under another key. Try again once they have gone (a removed grid still delivers them). A grid that will not take them back can be removed under Other grids, then forgotten there: its results are then not delivered.`,
     ]);
     return true;
   }
