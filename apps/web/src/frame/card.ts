@@ -238,8 +238,16 @@ export function drawCard(
       booted = view.booted;
       gateStart();
       running.hidden = asking || status.state === 'failed';
-      state.textContent = LABELS[status.state];
-      pause.textContent = status.pauseReason ? PAUSES[status.pauseReason] : '';
+      // Given nothing because of the reader's key itself (its recent errors), not for want of work: said so.
+      const held = status.state === 'waiting' ? view.heldBack : null;
+      state.textContent = held ? 'Held back' : LABELS[status.state];
+      pause.textContent = status.pauseReason
+        ? PAUSES[status.pauseReason]
+        : held
+          ? held.why === 'errors'
+            ? `until ${new Date(held.until).toLocaleTimeString()}: too many recent errors`
+            : 'its results no longer count'
+          : '';
       // Two scopes, said so: the receipts are of every visit (and arrive only as results validate), so they may
       // outnumber the units computed since this page opened; where the browser keeps the frame no storage, they are
       // this visit's alone (held in memory), and the card says that instead.
