@@ -295,6 +295,17 @@ export class VolunteerStore {
       });
     },
     setAsideEntries: (): Promise<StoredSetAsideEntry[]> => this.#db.getAllFromIndex('set-aside', 'by-set-aside'),
+    retryAside: async (): Promise<number> => {
+      const tx = this.#db.transaction(['outbox', 'set-aside'], 'readwrite');
+      const aside = tx.objectStore('set-aside');
+      return committed(tx, async () => {
+        const entries = await aside.getAll();
+        // One transaction, as in setAside; with no failures counted, as a new entry.
+        for (const { id, result, createdAt } of entries) await tx.objectStore('outbox').put({ id, result, createdAt });
+        await aside.clear();
+        return entries.length;
+      });
+    },
   };
 }
 

@@ -34,6 +34,11 @@ export interface Outbox {
   setAside(id: string, reason: SetAsideEntry['reason'], at: number): Promise<void>;
   /** The entries set aside, oldest first. */
   setAsideEntries(): Promise<SetAsideEntry[]>;
+  /**
+   * Puts every set-aside entry back into delivery with no failures counted, so that it is allowed as many as a new
+   * one before it is set aside again; resolves with how many moved.
+   */
+  retryAside(): Promise<number>;
 }
 
 export class MemoryOutbox implements Outbox {
@@ -77,5 +82,12 @@ export class MemoryOutbox implements Outbox {
 
   async setAsideEntries(): Promise<SetAsideEntry[]> {
     return [...this.#aside.values()];
+  }
+
+  async retryAside(): Promise<number> {
+    const moved = this.#aside.size;
+    for (const { id, result, createdAt } of this.#aside.values()) this.#entries.set(id, { id, result, createdAt });
+    this.#aside.clear();
+    return moved;
   }
 }

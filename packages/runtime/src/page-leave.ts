@@ -60,6 +60,10 @@ export class UnsentResults implements Outbox {
   setAsideEntries(): Promise<SetAsideEntry[]> {
     return this.#outbox.setAsideEntries();
   }
+  // Not unsent of this page: put back by the volunteer, they wait in the outbox like those of an earlier page.
+  retryAside(): Promise<number> {
+    return this.#outbox.retryAside();
+  }
 }
 
 /**
