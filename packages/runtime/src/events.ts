@@ -114,9 +114,12 @@ export interface VolunteerStatus {
     readonly failed: number;
     readonly accepted: number;
     readonly repeated: number;
-    /** Results that will not be delivered: refused, or set aside. */
+    /** Results that will not be delivered: refused or not stored (by this page), or set aside. */
     readonly dropped: number;
-    /** Of those, the ones set aside after failing too often. */
+    /**
+     * Of those, the ones set aside after failing too often and still in the outbox: by an earlier page too where the
+     * outbox is durable; none once put back into delivery (`retrySetAside`).
+     */
     readonly setAside: number;
     readonly outbox: number;
   };
@@ -131,7 +134,7 @@ export interface VolunteerStatus {
   readonly workerRestarts: number;
   readonly deviceLosses: number;
   readonly lastError: string | null;
-  /** The most recent results that will not be delivered, and why (the last 50). */
+  /** The most recent results that will not be delivered, and why (the last 50); the set-aside ones last. */
   readonly dropped: readonly DroppedResult[];
 }
 

@@ -99,6 +99,12 @@ export interface Volunteer {
    * outage (work may have come meanwhile). `flush` delivers what waited.
    */
   coordinatorBack(): void;
+  /**
+   * Puts the results set aside (the coordinator failed on them too often, in this page or an earlier one) back into
+   * delivery, each allowed as many failures again, and starts delivering them: one the coordinator refuses now is
+   * dropped, one it keeps failing on is set aside again. Resolves with how many went back.
+   */
+  retrySetAside(): Promise<number>;
   /** This volunteer's receipts logged after index `after`, at most `limit` (the coordinator's default: 100). */
   receipts(after?: number, limit?: number): Promise<ClientResult<ReceiptsPage>>;
   stats(): Promise<ClientResult<VolunteerStats>>;

@@ -12,7 +12,8 @@ import { JobVerifier } from './client/job-verifier';
 import { ortWasmSource } from './client/ort-wasm-source';
 import { Submitter } from './client/submitter';
 import type { DeviceProbe } from './compute/api';
-import { type DroppedResult, Emitter, type VolunteerEvent, type VolunteerState } from './events';
+import { DeliveryTally } from './delivery-tally';
+import { Emitter, type VolunteerEvent, type VolunteerState } from './events';
 import { ComputeHost } from './host';
 import { readyOnnxForListedWork } from './onnx-warm-up';
 import type { VisibilitySource, Volunteer, VolunteerOptions } from './volunteer-api';
@@ -54,8 +55,10 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
     onRestart: (reason) => emit({ type: 'worker-restarted', reason }),
   });
   const visibility = options.visibility ?? documentVisibility();
-  const submitted = { accepted: 0, repeated: 0, dropped: 0, setAside: 0 };
-  const dropped: DroppedResult[] = [];
+  const delivery = new DeliveryTally();
+  // Results set aside by an earlier page, still in a durable outbox: shown, and retried on request, from the start.
+  // An outbox that cannot be read stops nothing here: a page computes even where its results are not stored.
+  await delivery.readAside(outbox).catch((error: Error) => console.warn('set-aside results not read', error));
   let throttle = clampDuty(options.throttle ?? 1);
   let projects = options.projects ?? null;
   let pauseWhenHidden = options.pauseWhenHidden ?? true;
@@ -135,32 +138,23 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
     ...(options.submitBatchSize ? { batchSize: options.submitBatchSize } : {}),
     events: {
       settled: (entries, accepted, repeated) => {
-        submitted.accepted += accepted;
-        submitted.repeated += repeated;
+        delivery.accepted += accepted;
+        delivery.repeated += repeated;
         emit({ type: 'submitted', leases: entries.map((e) => e.id), accepted, repeated });
         pipeline?.resultsAccepted();
       },
       dropped: (entry, reason) => {
-        submitted.dropped++;
-        remember({ lease: entry.id, code: reason.code, message: reason.message, kind: 'refused' });
+        delivery.lost({ lease: entry.id, code: reason.code, message: reason.message, kind: 'refused' });
         emit({ type: 'dropped', lease: entry.id, code: reason.code, message: reason.message });
       },
       setAside: (entry, reason, failures) => {
-        submitted.dropped++;
-        submitted.setAside++;
-        const message = `${reason.message} (failed ${failures} times; kept aside in this browser)`;
-        remember({ lease: entry.id, code: reason.code, message, kind: 'set-aside' });
+        delivery.setAside(entry.id, reason, failures);
         emit({ type: 'set-aside', lease: entry.id, code: reason.code, message: reason.message, failures });
       },
       retrying: (reason, delayMs) =>
         emit({ type: 'warning', message: `submit failed (${reason.message}); retrying in ${Math.round(delayMs)} ms` }),
     },
   });
-
-  function remember(result: DroppedResult): void {
-    dropped.push(result);
-    if (dropped.length > 50) dropped.shift();
-  }
 
   const kick = () => {
     submitter.kick().catch((error: Error) => emit({ type: 'warning', message: `submitter failed: ${error.message}` }));
@@ -242,10 +236,8 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
         onResult: kick,
         emit: (event) => {
           // A result the outbox would not take: counted and listed with the results not delivered.
-          if (event.type === 'dropped') {
-            submitted.dropped++;
-            remember({ lease: event.lease, code: event.code, message: event.message, kind: 'not-stored' });
-          }
+          if (event.type === 'dropped')
+            delivery.lost({ lease: event.lease, code: event.code, message: event.message, kind: 'not-stored' });
           emit(event);
         },
         verify: (job) => verifier.check(job),
@@ -329,10 +321,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
           leased: p?.counts.leased ?? 0,
           computed: p?.counts.computed ?? 0,
           failed: p?.counts.failed ?? 0,
-          accepted: submitted.accepted,
-          repeated: submitted.repeated,
-          dropped: submitted.dropped,
-          setAside: submitted.setAside,
+          ...delivery.counts,
           outbox: await outbox.size(),
         },
         computeMs: p?.computeMs ?? 0,
@@ -343,7 +332,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
         workerRestarts: host.restarts,
         deviceLosses: host.deviceLosses,
         lastError: p?.lastError ?? null,
-        dropped: [...dropped],
+        dropped: delivery.dropped,
       };
     },
 
@@ -375,6 +364,13 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
         if ((await outbox.size()) === 0) return true;
         if (!finished) return false;
       }
+    },
+
+    async retrySetAside() {
+      const moved = await outbox.retryAside();
+      await delivery.readAside(outbox);
+      kick();
+      return moved;
     },
 
     coordinatorBack() {

@@ -42,6 +42,7 @@ export const createVolunteer = async (options: {
     setThrottle: () => undefined,
     setProjects: () => undefined,
     coordinatorBack: () => undefined,
+    retrySetAside: async () => 0,
     flush: async () => {
       made.flushes++;
       return true;
