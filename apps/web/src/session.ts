@@ -144,8 +144,9 @@ export class Session {
     model.set({ booted: true });
     // User Timing marks: visible in the browser's performance tools, and read by bench/web.
     performance.mark('bricolage:ready');
-    // Results computed before a reload or a browser restart are delivered now; nothing new is computed.
-    if (outbox > 0 && identity) void computing.deliver();
+    // Results computed before a reload or a browser restart are delivered now, those set aside shown; nothing new is
+    // computed.
+    void computing.deliver('kept');
     // Key backup and restore load after the first paint, not at the first click: they must work with the
     // coordinator, which serves the page's code, gone.
     void this.#parts.keys().catch(() => undefined);
@@ -210,9 +211,9 @@ export class Session {
     return this.#base;
   }
 
-  /** Submits what waits in the outbox now (after a reload or when the coordinator is back). */
-  async deliver(): Promise<void> {
-    await this.#parts?.computing.deliver();
+  /** Submits what waits in the outbox now; `retry`: the results set aside too (listed with those not delivered). */
+  async deliver(how?: 'retry'): Promise<void> {
+    await this.#parts?.computing.deliver(how);
   }
 
   /** Fetches new receipts from the coordinator; each is stored only once it verifies. */

@@ -138,9 +138,10 @@ export function ComputePanel({ view, session }: { view: View; session: Session }
             <span data-testid="dropped-count">{view.session?.dropped ?? view.dropped.length}</span>
           </h3>
           <p className="muted">
-            These were not counted (and are not retried). Usually the coordinator refused a result because its lease ran
-            out while this tab could not reach it, and the work unit went to someone else. A result the coordinator
-            failed on again and again is set aside, kept in this browser, so that the results after it still go through.
+            These were not counted. Usually the coordinator refused a result because its lease ran out while this tab
+            could not reach it, and the work unit went to someone else: that is final. A result the coordinator failed
+            on again and again is set aside instead, kept in this browser, so that the results after it still go
+            through: once the coordinator is fixed, Retry sends it again.
             {view.dropped.length > 5 ? ' The last five:' : ''}
           </p>
           <ul>
@@ -150,6 +151,11 @@ export function ComputePanel({ view, session }: { view: View; session: Session }
               </li>
             ))}
           </ul>
+          {(view.session?.setAside ?? 0) > 0 && (
+            <button type="button" data-testid="retry-set-aside" onClick={() => void session.deliver('retry')}>
+              Retry the results set aside
+            </button>
+          )}
         </div>
       )}
     </section>

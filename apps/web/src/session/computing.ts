@@ -240,10 +240,22 @@ export class Computing {
     void this.refreshStatus();
   }
 
-  /** Submits what waits in the outbox now (after a reload or when the coordinator is back). */
-  async deliver(): Promise<void> {
+  /**
+   * Submits what waits in the outbox now (when the coordinator is back, say). `kept`: at load, only where it holds
+   * results from before a reload, to deliver or set aside (the runtime, which shows those set aside, loads for them);
+   * `retry`: the set-aside ones go back into delivery first (the coordinator may have been fixed since).
+   */
+  async deliver(how?: 'kept' | 'retry'): Promise<void> {
+    const { store } = this.#o;
     try {
+      if (how === 'kept') {
+        const kept = (await store.outbox.size()) + (await store.outbox.setAsideEntries()).length;
+        if (kept === 0 || !(await store.identity())) return;
+      }
       const volunteer = await this.ensureVolunteer();
+      if (how === 'retry') await volunteer.retrySetAside();
+      // What it holds set aside is shown at once, not once a delivery that may wait on the coordinator ends.
+      await this.refreshStatus();
       await volunteer.flush(15_000);
       await this.refreshStatus();
       this.#o.syncSoon(0);

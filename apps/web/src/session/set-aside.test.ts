@@ -1,0 +1,76 @@
+// Results the coordinator failed on too often, set aside in the page's IndexedDB outbox: after a reload the page shows
+// them (the runtime reads them at load), and its Retry delivers them. The real runtime, over a scripted coordinator.
+import 'fake-indexeddb/auto';
+import { API, type BlobHash, type LeaseId, type SubmittedResult } from '@bricolage/protocol';
+import { VolunteerStore } from '@bricolage/receipts';
+import { describe, expect, it } from 'vitest';
+import { Computing } from './computing';
+import { ViewModel } from './view';
+
+const result = (lease: string): SubmittedResult => ({
+  kind: 'ok',
+  lease: lease as LeaseId,
+  output: 'AAAA',
+  outputHash: 'a'.repeat(64) as BlobHash,
+  backend: 'wasm',
+  elapsedMs: 1,
+});
+
+/** A coordinator that signs the volunteer in and accepts every result submitted, recording their leases. */
+function coordinator() {
+  const submitted: string[] = [];
+  const fetch = (async (url: string | URL, init?: RequestInit) => {
+    const path = new URL(String(url)).pathname;
+    if (path === API.challenge)
+      return Response.json({ challenge: 'challenge-abcdefghijkl', expiresAt: Date.now() + 60_000 });
+    if (path === API.token) return Response.json({ token: 'tok', expiresAt: Date.now() + 600_000 });
+    if (path === API.submit) {
+      const { results } = JSON.parse(String(init?.body)) as { results: SubmittedResult[] };
+      submitted.push(...results.map((r) => r.lease));
+      return Response.json({ accepted: results.length, repeated: 0 });
+    }
+    return Response.json({ error: { code: 'not_found', message: path } }, { status: 404 });
+  }) as typeof globalThis.fetch;
+  return { fetch, submitted };
+}
+
+/** The database as an earlier page left it: a key, and one result set aside after 5 failures. */
+async function reloaded(name: string): Promise<VolunteerStore> {
+  const store = await VolunteerStore.open(name);
+  await store.ensureIdentity();
+  await store.outbox.put({ id: 'ls_poison', result: result('ls_poison'), createdAt: 1 });
+  for (let i = 0; i < 5; i++) await store.outbox.recordFailure('ls_poison');
+  await store.outbox.setAside('ls_poison', { code: 'internal', message: 'internal error' }, 2);
+  return store;
+}
+
+describe('results set aside by an earlier page', () => {
+  it('are shown at load, and Retry delivers them', async () => {
+    const store = await reloaded('bricolage set aside test');
+    const model = new ViewModel();
+    const { fetch, submitted } = coordinator();
+    const computing = new Computing({
+      base: 'https://grid.example',
+      project: null,
+      model,
+      store,
+      fetch,
+      syncSoon: () => undefined,
+      reloadProjects: async () => undefined,
+    });
+
+    // Nothing waits to be delivered: the page loads the runtime for the one set aside alone.
+    await computing.deliver('kept');
+    expect(model.view().dropped).toMatchObject([{ lease: 'ls_poison', code: 'internal', kind: 'set-aside' }]);
+    expect(model.view().session).toMatchObject({ dropped: 1, setAside: 1 });
+    expect(submitted).toEqual([]);
+
+    await computing.deliver('retry');
+    expect(submitted).toEqual(['ls_poison']);
+    expect(model.view().dropped).toEqual([]);
+    expect(model.view().session).toMatchObject({ accepted: 1, dropped: 0, setAside: 0, outbox: 0 });
+    expect(await store.outbox.setAsideEntries()).toEqual([]);
+    await computing.close();
+    store.close();
+  });
+});
