@@ -212,6 +212,40 @@ describe('the submitter', () => {
     expect(sent.length).toBeLessThan(40);
   });
 
+  it('sets a retried item aside again after as many failures, and delivers it once the coordinator is fixed', async () => {
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 10);
+    const sent: string[][] = [];
+    const { log, events } = recorder();
+    let submitter: Submitter | null = null;
+    let fixed = false;
+    const poisoned = poisonedBy('ls_4', sent, { calls: 100, onExceeded: () => submitter?.close() });
+    const transport = {
+      submit: (results: SubmittedResult[]) =>
+        fixed
+          ? Promise.resolve({ ok: true as const, value: { accepted: results.length, repeated: 0 } })
+          : poisoned(results),
+    };
+    submitter = new Submitter({
+      outbox,
+      events,
+      transport,
+      maxFailures: 3,
+      backoff: { baseMs: 1, maxMs: 2, factor: 2 },
+    });
+    await submitter.kick();
+    expect(await outbox.retryAside()).toBe(1);
+    await submitter.kick();
+    // Not set aside at its first failure after the retry: its count started again.
+    expect(log.setAside).toEqual(['ls_4:internal:3', 'ls_4:internal:3']);
+    fixed = true;
+    await outbox.retryAside();
+    await submitter.kick();
+    expect(log.accepted).toBe(10);
+    expect(await outbox.size()).toBe(0);
+    expect(await outbox.setAsideEntries()).toEqual([]);
+  });
+
   it('sets aside a run of bad items at the head of the outbox, and delivers the items behind them', async () => {
     const outbox = new MemoryOutbox();
     await fill(outbox, 20);
