@@ -170,12 +170,24 @@ export async function checkBooks(q: Query, correct: Checker): Promise<string[]> 
       debited.set(unit, (debited.get(unit) ?? 0) + b.replicas);
       debitedByJob.set(b.job, (debitedByJob.get(b.job) ?? 0) + b.debit);
     }
-  for (const u of await q<{ id: number; state: string; issued: number; charged: number }>(
-    "SELECT id, state, issued, charged FROM work_units WHERE state NOT IN ('probe', 'suspect')",
+  for (const u of await q<{
+    id: number;
+    state: string;
+    issued: number;
+    in_flight: number;
+    charged: number;
+    funded: number;
+  }>(
+    `SELECT w.id, w.state, w.issued, w.in_flight, w.charged,
+       (SELECT COUNT(*) FROM jobs j JOIN project_funders f ON f.project = j.project WHERE j.id = w.job) AS funded
+     FROM work_units w WHERE w.state NOT IN ('probe', 'suspect')`,
   )) {
     const paid = debited.get(n(u.id)) ?? 0;
     if (paid !== n(u.charged)) problems.push(`wu_${u.id} (${u.state}): charged ${u.charged}, ${paid} debited`);
     if (paid > n(u.issued)) problems.push(`wu_${u.id} (${u.state}): ${paid} replicas debited of ${u.issued} issued`);
+    // A funded unit that validated has paid for every replica it holds but those still out (a late one, a re-check).
+    if (n(u.funded) > 0 && u.state === 'validated' && paid !== n(u.issued) - n(u.in_flight))
+      problems.push(`wu_${u.id} (validated): ${paid} replicas debited, ${u.issued} issued, ${u.in_flight} out`);
   }
   for (const { id } of await q<{ id: string }>(
     'SELECT j.id FROM jobs j JOIN project_funders f ON f.project = j.project',

@@ -82,9 +82,10 @@ export const projectRows = (db: PgQueries): ProjectRows & BlobRows => ({
   async unpaidReplicas(jobs: readonly JobId[]): Promise<number> {
     if (jobs.length === 0) return 0;
     // A known-answer unit stays a probe whatever its replicas did, and a validated unit is paid for but for the
-    // replicas it has out: what may still be debited of either is its replicas out.
+    // replicas it has out: what may still be debited of either is its replicas out. A unit paid for more than it
+    // holds now (see the SQLite store) owes nothing.
     const row = await db.one<{ n: string }>(
-      `SELECT (SELECT COALESCE(SUM(issued - charged), 0) FROM work_units
+      `SELECT (SELECT COALESCE(SUM(GREATEST(issued - charged, 0)), 0) FROM work_units
                WHERE job = ANY($1::text[]) AND state IN ('unsent', 'in_progress'))
         + (SELECT COUNT(*) FROM replicas r JOIN work_units w ON w.id = r.wu
            WHERE r.job = ANY($1::text[]) AND r.state = 'leased' AND w.state IN ('probe', 'validated')) AS n`,

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { useSqliteFile } from '../../testing/sqlite-file';
 import { MIGRATIONS } from './schema';
 import { SqlitePersistence } from './sqlite-persistence';
+import { SqliteStatements } from './statements';
+import { projectRows } from './tx-projects';
 
 const CHARGED = MIGRATIONS.findIndex((m) => m.includes('ADD COLUMN charged'));
 
@@ -53,6 +55,32 @@ describe('the charged migration', () => {
         { id: 2, charged: 2 },
         { id: 3, charged: 0 },
       ]);
+    } finally {
+      migrated.close();
+    }
+  });
+
+  it('counts a unit debited in full twice before (charged past what it holds) as owing nothing, hiding no other', async () => {
+    const db = file.atVersion(CHARGED);
+    const unit = db.prepare(
+      "INSERT INTO work_units (id, job, state, input_hash, quorum, need, issued, in_flight) VALUES (?, 'job_a', ?, 'h', 2, 0, ?, ?)",
+    );
+    // Debited 2 as it validated, disputed, then 4 as it validated anew (the old rule); another unit, 2 replicas out.
+    unit.run(1, 'validated', 4, 0);
+    unit.run(2, 'in_progress', 2, 2);
+    const receipt = db.prepare('INSERT INTO receipts (idx, volunteer, body) VALUES (?, ?, ?)');
+    const debit = { job: 'job_a', project: 'p', at: 5, type: 'debit', volunteer: 'f', workUnit: 'wu_1' };
+    receipt.run(0, 'f', body({ ...debit, index: 0, replicas: 2, debit: 20 }));
+    receipt.run(1, 'f', body({ ...debit, index: 1, replicas: 4, debit: 40 }));
+    db.prepare("INSERT INTO log_head (id, size, frontier, root, at) VALUES (1, 2, x'', x'', 6)").run();
+    db.close();
+    await new SqlitePersistence({ path: file.path }).close();
+
+    const migrated = new Database(file.path);
+    try {
+      // A re-check disputes wu_1 once more: in progress again, 5 issued, 6 paid for.
+      migrated.prepare("UPDATE work_units SET state = 'in_progress', issued = 5, agree = 1 WHERE id = 1").run();
+      expect(await projectRows(new SqliteStatements(migrated)).unpaidReplicas(['job_a' as never])).toBe(2);
     } finally {
       migrated.close();
     }

@@ -72,10 +72,12 @@ export const projectRows = (db: SqliteStatements): ProjectRows & BlobRows => ({
 
   async unpaidReplicas(jobs: readonly JobId[]): Promise<number> {
     // A known-answer unit stays a probe whatever its replicas did, and a validated unit is paid for but for the
-    // replicas it has out: what may still be debited of either is its replicas out.
+    // replicas it has out: what may still be debited of either is its replicas out. A unit paid for more than it
+    // holds now (debited in full, replicas out included, by a coordinator before `charged`: the migration reads
+    // what the log debited) owes nothing, and hides nothing another one owes.
     const sum = db
       .statement(
-        `SELECT (SELECT COALESCE(SUM(issued - charged), 0) FROM work_units
+        `SELECT (SELECT COALESCE(SUM(MAX(issued - charged, 0)), 0) FROM work_units
                  WHERE job = ? AND state IN ('unsent', 'in_progress'))
           + (SELECT COUNT(*) FROM replicas r INDEXED BY replicas_job_leased JOIN work_units w ON w.id = r.wu
              WHERE r.job = ? AND r.state = 'leased' AND w.state IN ('probe', 'validated'))`,
