@@ -214,7 +214,7 @@ test('results whose lease expired while the tab was offline are refused, shown, 
   expect(new Set(units).size).toBe(units.length);
 });
 
-test('a result the coordinator keeps failing on is set aside and shown, and every result after it is delivered', async ({
+test('a result the coordinator keeps failing on is set aside and shown, every result after it is delivered, and Retry sends it once fixed', async ({
   page,
   scratch,
   startGrid,
@@ -226,10 +226,11 @@ test('a result the coordinator keeps failing on is set aside and shown, and ever
   // 3.35 MB before its base64 decoder was fixed, and handles every other result as usual.
   let poison: string | null = null;
   let failedOnPoison = 0;
+  let fixed = false;
   await page.route(`**${API.submit}`, async (route) => {
     const { results } = route.request().postDataJSON() as { results: { lease: string }[] };
     poison ??= results[0]?.lease ?? null;
-    if (!results.some((r) => r.lease === poison)) return route.continue();
+    if (fixed || !results.some((r) => r.lease === poison)) return route.continue();
     failedOnPoison++;
     return route.fulfill({ status: 500, json: { error: { code: 'internal', message: 'internal error' } } });
   });
@@ -248,4 +249,13 @@ test('a result the coordinator keeps failing on is set aside and shown, and ever
   await expect(page.getByTestId('dropped-count')).toHaveText('1');
   await expect(page.getByTestId('stat-validated')).toHaveText(String(UNITS - 1));
   expect(failedOnPoison).toBeGreaterThanOrEqual(5);
+
+  // After a reload it is still shown, kept in this browser; once the coordinator is fixed, Retry delivers it.
+  await page.reload();
+  await expect(setAside).toHaveCount(1, { timeout: 30_000 });
+  await expect(setAside).toContainText(`${poison} set aside`);
+  fixed = true;
+  await page.getByTestId('retry-set-aside').click();
+  await expect.poll(async () => (await jobCounts(grid, job)).validated, { timeout: 60_000 }).toBe(UNITS);
+  await expect(page.getByTestId('retry-set-aside')).toHaveCount(0);
 });
