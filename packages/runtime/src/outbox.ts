@@ -35,11 +35,16 @@ export interface Outbox {
   /** The entries set aside, oldest first. */
   setAsideEntries(): Promise<SetAsideEntry[]>;
   /**
-   * Puts every set-aside entry back into delivery with no failures counted, so that it is allowed as many as a new
-   * one before it is set aside again; resolves with how many moved.
+   * Puts every set-aside entry back into delivery, its failures counted as one: allowed nearly as many again before it
+   * is set aside again, and still marked as once failing on its own, so that a failure of it alone counts even from a
+   * page whose submitter has not seen the coordinator handle anything yet (client/submitter.ts `#judge`: else a result
+   * still failing was retried for ever, never set aside again). Resolves with how many moved.
    */
   retryAside(): Promise<number>;
 }
+
+/** The failures a set-aside entry put back into delivery counts (see `Outbox.retryAside`). */
+const RETRIED_FAILURES = 1;
 
 export class MemoryOutbox implements Outbox {
   readonly #entries = new Map<string, OutboxEntry>();
@@ -86,7 +91,8 @@ export class MemoryOutbox implements Outbox {
 
   async retryAside(): Promise<number> {
     const moved = this.#aside.size;
-    for (const { id, result, createdAt } of this.#aside.values()) this.#entries.set(id, { id, result, createdAt });
+    for (const { id, result, createdAt } of this.#aside.values())
+      this.#entries.set(id, { id, result, createdAt, failures: RETRIED_FAILURES });
     this.#aside.clear();
     return moved;
   }

@@ -101,8 +101,8 @@ export interface Volunteer {
   coordinatorBack(): void;
   /**
    * Puts the results set aside (the coordinator failed on them too often, in this page or an earlier one) back into
-   * delivery, each allowed as many failures again, and starts delivering them: one the coordinator refuses now is
-   * dropped, one it keeps failing on is set aside again. Resolves with how many went back.
+   * delivery, each allowed nearly as many failures again (Outbox.retryAside), and starts delivering them: one the
+   * coordinator refuses now is dropped, one it keeps failing on is set aside again. Resolves with how many went back.
    */
   retrySetAside(): Promise<number>;
   /** This volunteer's receipts logged after index `after`, at most `limit` (the coordinator's default: 100). */

@@ -212,7 +212,7 @@ describe('the submitter', () => {
     expect(sent.length).toBeLessThan(40);
   });
 
-  it('sets a retried item aside again after as many failures, and delivers it once the coordinator is fixed', async () => {
+  it('sets a retried item aside again after nearly as many failures, and delivers it once the coordinator is fixed', async () => {
     const outbox = new MemoryOutbox();
     await fill(outbox, 10);
     const sent: string[][] = [];
@@ -244,6 +244,30 @@ describe('the submitter', () => {
     expect(log.accepted).toBe(10);
     expect(await outbox.size()).toBe(0);
     expect(await outbox.setAsideEntries()).toEqual([]);
+  });
+
+  it('sets a retried item aside again from a page that has seen the coordinator handle nothing, when it is all it sends', async () => {
+    // A reload, then Retry: a new submitter, the retried result the only one to send, the coordinator still failing on
+    // it. Its failure counts though nothing else showed the coordinator working: it was shown bad before.
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 1);
+    await outbox.setAside('ls_1', { code: 'internal', message: 'internal error' }, 0);
+    expect(await outbox.retryAside()).toBe(1);
+    const sent: string[][] = [];
+    const { log, events } = recorder();
+    let submitter: Submitter | null = null;
+    const transport = { submit: poisonedBy('ls_1', sent, { calls: 50, onExceeded: () => submitter?.close() }) };
+    submitter = new Submitter({
+      outbox,
+      events,
+      transport,
+      maxFailures: 3,
+      backoff: { baseMs: 1, maxMs: 2, factor: 2 },
+    });
+    await submitter.kick();
+    expect(log.setAside).toEqual(['ls_1:internal:3']);
+    expect(sent.length).toBeLessThan(50);
+    expect(await outbox.size()).toBe(0);
   });
 
   it('sets aside a run of bad items at the head of the outbox, and delivers the items behind them', async () => {
