@@ -64,6 +64,7 @@ describe('a grid removed', () => {
     await home.ensureIdentity();
     // Each test's grid database starts empty (one name for every test: it is the grid's URL).
     const { outbox } = await VolunteerStore.open(gridDatabase(B));
+    await outbox.retryAside();
     await outbox.remove((await outbox.peek(100)).map((e) => e.id));
     made.listeners.clear();
     made.starts = 0;
@@ -81,6 +82,15 @@ describe('a grid removed', () => {
     open.push(p.grids);
     return p;
   }
+
+  it('names a grid whose results are set aside among those a key backup is not restored over', async () => {
+    const { grids } = await opened();
+    expect(await grids.add(B)).toBe(true);
+    const store = await computed(B, 'ls_1');
+    await store.outbox.setAside('ls_1', { code: 'internal', message: 'internal error' }, 2);
+    expect(await store.outbox.size()).toBe(0);
+    expect(await grids.waiting()).toEqual([B]);
+  });
 
   it('with no results waiting is forgotten at once', async () => {
     const { grids, model } = await opened();

@@ -213,7 +213,13 @@ export class Grids {
   /** The grids whose outboxes hold results, to be delivered under the key that computed them (leaving ones too). */
   async waiting(): Promise<string[]> {
     const grids = [...this.#grids.values()];
-    const sizes = await Promise.all(grids.map(async (g) => (await g.database()).outbox.size()));
+    // Those set aside too: retried under another key, they would be refused as well.
+    const sizes = await Promise.all(
+      grids.map(async (g) => {
+        const { outbox } = await g.database();
+        return (await outbox.size()) + (await outbox.setAsideEntries()).length;
+      }),
+    );
     return grids.filter((_, i) => (sizes[i] ?? 0) > 0).map((g) => g.setting.url);
   }
 

@@ -60,6 +60,17 @@ describe('restoring a key backup', () => {
 
     expect(home.model.view().notices.at(-1)?.lines.join(' ')).toContain('(to this coordinator)');
 
+    // Set aside (the coordinator failed on it), it would be dropped as well, retried under the restored key.
+    const aside = await clearedBrowser('restore-set-aside');
+    aside.model.set({ coordinatorKey: 'k'.repeat(64) });
+    await aside.store.outbox.put({ id: 'ls_1', result, createdAt: 1 });
+    await aside.store.outbox.setAside('ls_1', { code: 'internal', message: 'internal error' }, 2);
+    expect(await aside.keyBackup.restore(aside.file, PASSPHRASE)).toBe(false);
+    expect(aside.model.view().notices.at(-1)?.lines.join(' ')).toContain(
+      '1 result computed with the key here is set aside',
+    );
+    expect((await aside.store.identity())?.publicKey).toBe(aside.own.publicKey);
+
     const grid = await clearedBrowser('restore-grid-outbox', ['https://b.example']);
     grid.model.set({ coordinatorKey: 'k'.repeat(64) });
     expect(await grid.keyBackup.restore(grid.file, PASSPHRASE)).toBe(false);

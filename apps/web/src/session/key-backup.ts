@@ -118,16 +118,27 @@ export class KeyBackup {
   /**
    * Results computed with the key here wait to be delivered (said, with where): they go under that key alone, the
    * coordinator refusing them from another key's tab (lease_foreign), so they were dropped as the restored key sent them.
+   * Those set aside count too: retried under the restored key, they would be dropped the same way.
    */
   async #waiting(): Promise<boolean> {
     const { model, store, grids } = this.#o;
+    const aside = (await store.outbox.setAsideEntries()).length;
     const where = [
       ...((await store.outbox.size()) > 0 ? ['this coordinator'] : []),
       ...((await grids?.waiting()) ?? []),
     ];
-    if (where.length === 0) return false;
+    if (where.length === 0 && aside === 0) return false;
     model.notify('error', 'Key not restored', [
-      `Results computed with the key here still wait to be delivered (to ${where.join(', ')}), and would be refused under another key. Try again once they have gone (a removed grid still delivers them). A grid that will not take them back can be removed under Other grids, then forgotten there: its results are then not delivered.`,
+      ...(where.length > 0
+        ? [
+            `Results computed with the key here still wait to be delivered (to ${where.join(', ')}), and would be refused under another key. Try again once they have gone (a removed grid still delivers them). A grid that will not take them back can be removed under Other grids, then forgotten there: its results are then not delivered.`,
+          ]
+        : []),
+      ...(aside > 0
+        ? [
+            `${aside} result${aside === 1 ? '' : 's'} computed with the key here ${aside === 1 ? 'is' : 'are'} set aside (under Results not delivered), and would be refused under another key: retry ${aside === 1 ? 'it' : 'them'} first.`,
+          ]
+        : []),
     ]);
     return true;
   }
