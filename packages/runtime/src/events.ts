@@ -97,7 +97,8 @@ export interface VolunteerStatus {
   readonly prefetch: boolean;
   /**
    * Why the coordinator's last answer gave this key nothing whatever the grid has (too many recent errors, until
-   * when; its results no longer counted); null when it gave work, or nothing for want of work.
+   * when, on this device's clock: from the wait the answer asks for; its results no longer counted); null when it
+   * gave work, or nothing for want of work.
    */
   readonly heldBack: HeldBack | null;
   readonly current: {

@@ -146,6 +146,17 @@ describe('a grid removed', () => {
     expect((await home.settings()).grids).toEqual([]);
   });
 
+  it('at a load with no key here makes none and sends nothing: it is counted and shown, still leaving', async () => {
+    const bare = await VolunteerStore.open(`remove-bare-${n}`);
+    await bare.saveSettings({ grids: [{ url: B, key: 'b-key', share: 100, servedProjects: null, leaving: true }] });
+    await computed(B, 'ls_1');
+    const { grids } = await page(bare);
+    open.push(grids);
+    await vi.waitFor(() => expect(listed(grids)).toMatchObject({ leaving: true, undelivered: 1 }));
+    expect(made.flushes).toBe(0);
+    expect(await bare.identity()).toBeNull();
+  });
+
   it('goes on delivering after a reload, and is forgotten there once none is left', async () => {
     const first = await opened();
     expect(await first.grids.add(B)).toBe(true);

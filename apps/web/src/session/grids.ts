@@ -84,9 +84,12 @@ export class Grids {
     await Promise.all(grids.map((setting) => this.#open(setting)));
     // Results computed before a reload or a browser restart are delivered now, as the home grid's are (a key exists
     // when there are any: none is made here).
-    if (await this.#o.store.identity()) for (const grid of this.#serving()) void grid.deliverKept();
-    // Grids removed with results still to deliver when the page was left: they go on delivering them.
-    for (const grid of this.#grids.values()) if (grid.setting.leaving) void this.#deliverLeaving(grid);
+    const keyed = (await this.#o.store.identity()) !== null;
+    if (keyed) for (const grid of this.#serving()) void grid.deliverKept();
+    // Grids removed with results still to deliver when the page was left: they go on delivering them (with no key
+    // here, none is made: they are only counted, and forgotten if nothing is left).
+    for (const grid of this.#grids.values())
+      if (grid.setting.leaving) void (keyed ? this.#deliverLeaving(grid) : this.#leftNothing(grid));
     // The home grid's receipts kept (a sync's page, an import of a file): what waits is counted again.
     this.#homeTotals = this.#o.model.view().totals;
     this.#unwatchHome = this.#o.model.subscribe(() => {

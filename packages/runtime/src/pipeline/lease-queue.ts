@@ -312,7 +312,13 @@ export class LeaseQueue {
     this.#failures = 0;
     this.#leaseEma = ema(this.#leaseEma, this.#o.clock.monotonic() - asked);
     const { jobs, retryAfter, full, resumed = 0, resumeNext } = answer.value;
-    this.#holdBack(answer.value.leases.length === 0 ? (answer.value.heldBack ?? null) : null);
+    const held = answer.value.leases.length === 0 ? (answer.value.heldBack ?? null) : null;
+    // Until when, on this device's clock (the coordinator's may differ): from the wait it asks for, which is that.
+    this.#holdBack(
+      held?.why === 'errors' && retryAfter !== null
+        ? { why: 'errors', until: this.#o.clock.now() + retryAfter * 1000 }
+        : held,
+    );
     let leases = answer.value.leases;
     // A coordinator that does not know the field says nothing of it: nothing to go on with.
     if (resumeAfter !== undefined) this.#resumeAfter = resumeNext;
@@ -374,9 +380,14 @@ export class LeaseQueue {
     return [...back, ...leases.slice(resumed)];
   }
 
-  /** Keeps why work is held back from the key, and says so when that changes (the page shows it). */
+  /**
+   * Keeps why work is held back from the key, and says so when that changes (the page shows it); an `until` moved by
+   * less than a few seconds (the wait is in whole seconds, asked again every few) is no change.
+   */
   #holdBack(heldBack: HeldBack | null): void {
-    if (JSON.stringify(heldBack) === JSON.stringify(this.#heldBack)) return;
+    const was = this.#heldBack;
+    if (was?.why === 'errors' && heldBack?.why === 'errors' && Math.abs(heldBack.until - was.until) < 5000) return;
+    if (JSON.stringify(heldBack) === JSON.stringify(was)) return;
     this.#heldBack = heldBack;
     this.#o.emit({ type: 'held-back', heldBack });
   }

@@ -89,25 +89,31 @@ describe('pipeline without work to lease', () => {
   it('says why the coordinator holds work back from the key, once, and that it no longer does once it leases again', async () => {
     // The page tells "no work" from "your key is held back until 14:05": the coordinator says which in its answer.
     const { client, log } = await fakeClient(2);
-    const until_ = 1_700_000_000_000;
+    // The coordinator's clock may be off this device's: until when is read from the wait it asks for (60 s).
+    const theirs = 1_700_000_000_000;
     let held = 2;
     const lease = client.lease.bind(client);
     client.lease = async (request) => {
       if (held-- > 0)
         return {
           ok: true,
-          value: { leases: [], jobs: [], retryAfter: 0, full: false, heldBack: { why: 'errors', until: until_ } },
+          value: { leases: [], jobs: [], retryAfter: 60, full: false, heldBack: { why: 'errors', until: theirs } },
         };
       return lease(request);
     };
     const { pipeline, outbox, events } = await pipelineFor(client, fakeCompute(log));
     const told = () => events.filter((e) => e.type === 'held-back');
+    const asked = Date.now();
     pipeline.start();
     await until(() => held < 0 && pipeline.heldBack === null);
+    // Told once for two answers alike, then once it leased again.
     expect(told()).toEqual([
-      { type: 'held-back', heldBack: { why: 'errors', until: until_ } },
+      { type: 'held-back', heldBack: { why: 'errors', until: expect.any(Number) } },
       { type: 'held-back', heldBack: null },
     ]);
+    const shown = (told()[0] as { heldBack: { until: number } }).heldBack.until;
+    expect(shown).toBeGreaterThanOrEqual(asked + 60_000);
+    expect(shown).toBeLessThan(Date.now() + 60_000);
     await until(async () => (await outbox.size()) === 2);
     // An answer of nothing that says nothing of the key (the grid has no work) holds nothing back.
     await until(() => pipeline.waiting);
