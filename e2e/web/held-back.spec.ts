@@ -1,7 +1,7 @@
 // A key whose results keep failing is held back by the coordinator (its error allowance spent: rules/error-budget.ts),
 // and the page says so, and until when, instead of "No work right now" while the grid has work. The tab's results are
 // turned into error results on their way to the real coordinator: a device on which every unit fails.
-import { API } from '@bricolage/protocol';
+import { failEveryResult } from '../support/failing-device';
 import { expect, openPage, seedPrimes, test } from './support';
 
 const PORT = 18796;
@@ -13,18 +13,7 @@ test('a key held back for its errors is told so, and until when, while the grid 
 }) => {
   const grid = await startGrid({ dataDir: await scratch('held-back'), port: PORT });
   await seedPrimes(grid, { limit: 2 ** 30, segment: 2 ** 25 });
-  let errors = 0;
-  await page.route(`**${API.submit}`, async (route) => {
-    const { results } = route.request().postDataJSON() as { results: { lease: string }[] };
-    errors += results.length;
-    const failed = results.map((r) => ({
-      kind: 'error',
-      lease: r.lease,
-      code: 'runtime_error',
-      message: 'this device fails every work unit',
-    }));
-    await route.continue({ postData: JSON.stringify({ results: failed }) });
-  });
+  const device = await failEveryResult(page);
   await openPage(page, grid.url);
   await page.getByRole('button', { name: 'Start' }).click();
 
@@ -35,5 +24,5 @@ test('a key held back for its errors is told so, and until when, while the grid 
   const until = (await held.textContent())?.match(/no work until (.+?)\. This tab/)?.[1] ?? '';
   expect(until).not.toBe('');
   await expect(page.getByTestId('no-work')).toHaveCount(0);
-  expect(errors).toBeGreaterThanOrEqual(2);
+  expect(device.errors()).toBeGreaterThanOrEqual(2);
 });

@@ -185,22 +185,34 @@ describe('the submitter', () => {
       return { ok: true, value: { accepted: results.length, repeated: 0 } };
     };
 
-  it('sets aside an item the coordinator keeps failing on, and delivers every other one', async () => {
-    const outbox = new MemoryOutbox();
-    await fill(outbox, 50);
+  /**
+   * A submitter over `outbox` (set aside at `maxFailures`, a backoff of milliseconds) against a coordinator that fails
+   * on `poisoned` until `fixed()` says it was fixed; closed after `calls` batches, so that a drain that would never end
+   * fails its test rather than hang it.
+   */
+  function againstPoison(
+    outbox: MemoryOutbox,
+    poisoned: string | readonly string[],
+    { calls, maxFailures = 3, fixed = () => false }: { calls: number; maxFailures?: number; fixed?: () => boolean },
+  ) {
     const sent: string[][] = [];
     const { log, events } = recorder();
     let submitter: Submitter | null = null;
+    const failing = poisonedBy(poisoned, sent, { calls, onExceeded: () => submitter?.close() });
     const transport = {
-      submit: poisonedBy('ls_17', sent, { calls: 200, onExceeded: () => submitter?.close() }),
+      submit: (results: SubmittedResult[]) =>
+        fixed()
+          ? Promise.resolve({ ok: true as const, value: { accepted: results.length, repeated: 0 } })
+          : failing(results),
     };
-    submitter = new Submitter({
-      outbox,
-      events,
-      transport,
-      maxFailures: 3,
-      backoff: { baseMs: 1, maxMs: 2, factor: 2 },
-    });
+    submitter = new Submitter({ outbox, events, transport, maxFailures, backoff: { baseMs: 1, maxMs: 2, factor: 2 } });
+    return { submitter, sent, log };
+  }
+
+  it('sets aside an item the coordinator keeps failing on, and delivers every other one', async () => {
+    const outbox = new MemoryOutbox();
+    await fill(outbox, 50);
+    const { submitter, sent, log } = againstPoison(outbox, 'ls_17', { calls: 200 });
     await submitter.kick();
     expect(log.setAside).toEqual(['ls_17:internal:3']);
     expect(log.accepted).toBe(49);
@@ -215,24 +227,8 @@ describe('the submitter', () => {
   it('sets a retried item aside again after nearly as many failures, and delivers it once the coordinator is fixed', async () => {
     const outbox = new MemoryOutbox();
     await fill(outbox, 10);
-    const sent: string[][] = [];
-    const { log, events } = recorder();
-    let submitter: Submitter | null = null;
     let fixed = false;
-    const poisoned = poisonedBy('ls_4', sent, { calls: 100, onExceeded: () => submitter?.close() });
-    const transport = {
-      submit: (results: SubmittedResult[]) =>
-        fixed
-          ? Promise.resolve({ ok: true as const, value: { accepted: results.length, repeated: 0 } })
-          : poisoned(results),
-    };
-    submitter = new Submitter({
-      outbox,
-      events,
-      transport,
-      maxFailures: 3,
-      backoff: { baseMs: 1, maxMs: 2, factor: 2 },
-    });
+    const { submitter, log } = againstPoison(outbox, 'ls_4', { calls: 100, fixed: () => fixed });
     await submitter.kick();
     expect(await outbox.retryAside()).toBe(1);
     await submitter.kick();
@@ -253,17 +249,7 @@ describe('the submitter', () => {
     await fill(outbox, 1);
     await outbox.setAside('ls_1', { code: 'internal', message: 'internal error' }, 0);
     expect(await outbox.retryAside()).toBe(1);
-    const sent: string[][] = [];
-    const { log, events } = recorder();
-    let submitter: Submitter | null = null;
-    const transport = { submit: poisonedBy('ls_1', sent, { calls: 50, onExceeded: () => submitter?.close() }) };
-    submitter = new Submitter({
-      outbox,
-      events,
-      transport,
-      maxFailures: 3,
-      backoff: { baseMs: 1, maxMs: 2, factor: 2 },
-    });
+    const { submitter, sent, log } = againstPoison(outbox, 'ls_1', { calls: 50 });
     await submitter.kick();
     expect(log.setAside).toEqual(['ls_1:internal:3']);
     expect(sent.length).toBeLessThan(50);
@@ -273,18 +259,8 @@ describe('the submitter', () => {
   it('sets aside a run of bad items at the head of the outbox, and delivers the items behind them', async () => {
     const outbox = new MemoryOutbox();
     await fill(outbox, 20);
-    const sent: string[][] = [];
-    const { log, events } = recorder();
-    let submitter: Submitter | null = null;
     const bad = ['ls_1', 'ls_2', 'ls_3', 'ls_4'];
-    const transport = { submit: poisonedBy(bad, sent, { calls: 300, onExceeded: () => submitter?.close() }) };
-    submitter = new Submitter({
-      outbox,
-      events,
-      transport,
-      maxFailures: 2,
-      backoff: { baseMs: 1, maxMs: 2, factor: 2 },
-    });
+    const { submitter, log } = againstPoison(outbox, bad, { calls: 300, maxFailures: 2 });
     await submitter.kick();
     expect(log.accepted).toBe(16);
     expect(log.setAside.sort()).toEqual(bad.map((id) => `${id}:internal:2`));
