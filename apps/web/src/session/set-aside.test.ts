@@ -1,20 +1,12 @@
 // Results the coordinator failed on too often, set aside in the page's IndexedDB outbox: after a reload the page shows
 // them (the runtime reads them at load), and its Retry delivers them. The real runtime, over a scripted coordinator.
 import 'fake-indexeddb/auto';
-import { API, type BlobHash, type LeaseId, type SubmittedResult } from '@bricolage/protocol';
+import { API, type SubmittedResult } from '@bricolage/protocol';
 import { VolunteerStore } from '@bricolage/receipts';
+import { resultFor } from '@bricolage/runtime/testing';
 import { describe, expect, it } from 'vitest';
 import { Computing } from './computing';
 import { ViewModel } from './view';
-
-const result = (lease: string): SubmittedResult => ({
-  kind: 'ok',
-  lease: lease as LeaseId,
-  output: 'AAAA',
-  outputHash: 'a'.repeat(64) as BlobHash,
-  backend: 'wasm',
-  elapsedMs: 1,
-});
 
 /** A coordinator that signs the volunteer in and accepts every result submitted, recording their leases. */
 function coordinator() {
@@ -38,7 +30,7 @@ function coordinator() {
 async function reloaded(name: string): Promise<VolunteerStore> {
   const store = await VolunteerStore.open(name);
   await store.ensureIdentity();
-  await store.outbox.put({ id: 'ls_poison', result: result('ls_poison'), createdAt: 1 });
+  await store.outbox.put({ id: 'ls_poison', result: resultFor('ls_poison'), createdAt: 1 });
   for (let i = 0; i < 5; i++) await store.outbox.recordFailure('ls_poison');
   await store.outbox.setAside('ls_poison', { code: 'internal', message: 'internal error' }, 2);
   return store;

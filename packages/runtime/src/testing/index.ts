@@ -2,4 +2,4 @@
 export { type AbiModuleOptions, abiModule, type RunBody } from './abi-modules';
 /** How many work units the pipeline hands the worker ahead at most, beyond the one computing. */
 export { MAX_HANDOFF } from '../pipeline/pacing';
-export { describeOutbox } from './outbox-cases';
+export { describeOutbox, resultFor } from './outbox-cases';

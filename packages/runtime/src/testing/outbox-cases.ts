@@ -4,7 +4,8 @@ import type { BlobHash, LeaseId, SubmittedResult } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
 import type { Outbox } from '../outbox';
 
-const result = (lease: string): SubmittedResult => ({
+/** A result for `lease`, as an outbox holds one (its bytes stand for nothing). */
+export const resultFor = (lease: string): SubmittedResult => ({
   kind: 'ok',
   lease: lease as LeaseId,
   output: 'AAAA',
@@ -22,7 +23,11 @@ export function describeOutbox(name: string, open: () => Promise<Outbox>): void 
     async function filled(n: number, aside: readonly string[], failures = 5): Promise<Outbox> {
       const outbox = await open();
       await outbox.putMany(
-        Array.from({ length: n }, (_, i) => ({ id: `ls_${i + 1}`, result: result(`ls_${i + 1}`), createdAt: i + 1 })),
+        Array.from({ length: n }, (_, i) => ({
+          id: `ls_${i + 1}`,
+          result: resultFor(`ls_${i + 1}`),
+          createdAt: i + 1,
+        })),
       );
       for (const id of aside) {
         for (let i = 0; i < failures; i++) await outbox.recordFailure(id);
@@ -36,10 +41,10 @@ export function describeOutbox(name: string, open: () => Promise<Outbox>): void 
       expect((await outbox.peek(10)).map((e) => e.id)).toEqual(['ls_1', 'ls_3']);
       expect(await outbox.size()).toBe(2);
       expect(await outbox.setAsideEntries()).toEqual([
-        { id: 'ls_2', result: result('ls_2'), createdAt: 2, failures: 5, reason: REASON, setAsideAt: 100 },
+        { id: 'ls_2', result: resultFor('ls_2'), createdAt: 2, failures: 5, reason: REASON, setAsideAt: 100 },
       ]);
       // First one wins: a set-aside entry is not replaced by a put of its lease.
-      await outbox.put({ id: 'ls_2', result: result('ls_2'), createdAt: 50 });
+      await outbox.put({ id: 'ls_2', result: resultFor('ls_2'), createdAt: 50 });
       expect(await outbox.size()).toBe(2);
     });
 
@@ -53,8 +58,8 @@ export function describeOutbox(name: string, open: () => Promise<Outbox>): void 
         back.map(({ id, result, createdAt, failures }) => ({ id, result, createdAt, failures: failures ?? 0 })),
       ).toEqual(
         expect.arrayContaining([
-          { id: 'ls_1', result: result('ls_1'), createdAt: 1, failures: 1 },
-          { id: 'ls_3', result: result('ls_3'), createdAt: 3, failures: 1 },
+          { id: 'ls_1', result: resultFor('ls_1'), createdAt: 1, failures: 1 },
+          { id: 'ls_3', result: resultFor('ls_3'), createdAt: 3, failures: 1 },
         ]),
       );
       expect(back).toHaveLength(2);
