@@ -1,7 +1,7 @@
 // What the page shows of one grid it serves: read by the Other grids panel, kept by `Grid` (grid.ts) and its
 // receipt syncs (grid-receipts.ts).
 import type { ListedProject } from '@bricolage/protocol';
-import type { HeldTotals } from '@bricolage/receipts';
+import type { GridSetting, HeldTotals } from '@bricolage/receipts';
 import type { VolunteerState } from '@bricolage/runtime';
 
 /**
@@ -33,3 +33,28 @@ export interface GridView extends HeldTotals {
   /** The results its outbox holds, as last counted (while it is leaving); null: not counted. */
   readonly undelivered: number | null;
 }
+
+/** What a grid shows before anything is read: its setting, nothing counted, not asked yet. */
+export const initialView = ({ url, key, share, servedProjects, leaving }: GridSetting): GridView => ({
+  url,
+  key,
+  keyChanged: null,
+  online: null,
+  projects: [],
+  honouredLogs: null,
+  servedProjects,
+  share,
+  state: 'idle',
+  receipts: 0,
+  credit: 0,
+  debits: 0,
+  spent: 0,
+  movedIn: 0,
+  movedOut: 0,
+  failed: 0,
+  rejected: 0,
+  validated: null,
+  duty: null,
+  leaving: leaving === true,
+  undelivered: null,
+});

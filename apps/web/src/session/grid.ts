@@ -7,7 +7,8 @@ import type { PublicApi } from '../api';
 import { checkedApi } from './checked-api';
 import { GridReceipts } from './grid-receipts';
 import { AfterStop } from './grid-after-stop';
-import type { GridView } from './grid-view';
+import { GridOutbox } from './grid-outbox';
+import { type GridView, initialView } from './grid-view';
 
 /** How often a grid is asked for news: receipts and counters while computing, its health otherwise. */
 const POLL_MS = 3_000;
@@ -85,6 +86,7 @@ export class Grid {
   /** The reading of its key and projects under way (`readPublic`): one at a time. */
   #readingPublic: Promise<void> | null = null;
   #view: GridView;
+  readonly #outbox: GridOutbox;
 
   constructor(options: GridOptions) {
     this.#o = options;
@@ -97,30 +99,19 @@ export class Grid {
       set: (patch) => this.#set(patch),
       ...(options.onReceipts ? { onReceipts: options.onReceipts } : {}),
     });
-    const { url, key, share, servedProjects } = options.setting;
-    this.#view = {
-      url,
-      key,
-      keyChanged: null,
-      online: null,
-      projects: [],
-      honouredLogs: null,
-      servedProjects,
-      share,
-      state: 'idle',
-      receipts: 0,
-      credit: 0,
-      debits: 0,
-      spent: 0,
-      movedIn: 0,
-      movedOut: 0,
-      failed: 0,
-      rejected: 0,
-      validated: null,
-      duty: null,
-      leaving: options.setting.leaving === true,
-      undelivered: null,
-    };
+    this.#view = initialView(options.setting);
+    this.#outbox = new GridOutbox({
+      url: () => this.#setting.url,
+      database: () => this.database(),
+      volunteer: () => this.#ensureVolunteer(),
+      started: () => this.#started,
+      deliveringStopped: () => {
+        this.#afterStop.stopped(Date.now());
+        this.#receipts.forgetPending();
+      },
+      view: () => this.#view,
+      set: (patch) => this.#set(patch),
+    });
   }
 
   get view(): GridView {
@@ -208,21 +199,11 @@ export class Grid {
   }
 
   /**
-   * Delivers what its outbox kept from before a reload or a browser restart, as the home grid does at load: left for
-   * the next Start, those results could outlive their leases. Nothing computes; their receipts are then fetched as
-   * after a Stop.
+   * Delivers what its outbox kept from before a reload or a browser restart (grid-outbox.ts); their receipts are then
+   * fetched as after a Stop.
    */
-  async deliverKept(): Promise<void> {
-    try {
-      await this.open();
-      if (this.#started || !this.#store || (await this.#store.outbox.size()) === 0) return;
-      const volunteer = await this.#ensureVolunteer();
-      this.#afterStop.stopped(Date.now());
-      this.#receipts.forgetPending();
-      await volunteer.flush(15_000);
-    } catch (error) {
-      console.warn(`grid ${this.#setting.url}: results kept from before not delivered yet`, error);
-    }
+  deliverKept(): Promise<void> {
+    return this.#outbox.deliverKept();
   }
 
   setDuty(duty: number): void {
@@ -285,10 +266,8 @@ export class Grid {
   };
 
   /** Counts the results its outbox holds now (shown while it is leaving). */
-  async countUndelivered(): Promise<number> {
-    const undelivered = await (await this.database()).outbox.size();
-    if (this.#view.undelivered !== undelivered) this.#set({ undelivered });
-    return undelivered;
+  countUndelivered(): Promise<number> {
+    return this.#outbox.countUndelivered();
   }
 
   /** Its database, once open. */
