@@ -16,7 +16,7 @@ interface GridsPanelProps {
 }
 
 export function GridsPanel({ grids: session, homeKey, homeHonours }: GridsPanelProps) {
-  const grids = useSyncExternalStore(session.subscribe, session.view);
+  const grids = useSyncExternalStore(session.subscribe, session.view, session.view);
   const [url, setUrl] = useState('');
   const add = (e: FormEvent) => {
     e.preventDefault();
@@ -112,12 +112,34 @@ function GridItem({ grid, session, homeKey, homeHonours, moves }: GridItemProps)
         {grid.failed > 0 && <span className="bad"> · {grid.failed} failed a later check</span>}
         {grid.rejected > 0 && <span className="bad"> · {grid.rejected} refused: did not verify</span>}
       </p>
+      <SetAside grid={grid} session={session} id={id} />
       {grid.leaving ? (
         <Leaving grid={grid} session={session} id={id} />
       ) : (
         <Served {...{ grid, session, homeKey, homeHonours, moves, id }} />
       )}
     </li>
+  );
+}
+
+/**
+ * Results the grid failed on again and again, set aside in this browser (not sent again, so that those after them
+ * still go through), with a Retry for a grid fixed since: as the home grid's, a leaving grid's too.
+ */
+function SetAside({ grid, session, id }: { grid: GridView; session: Grids; id: (s: string) => string }) {
+  const n = grid.setAside ?? 0;
+  if (n === 0) return null;
+  return (
+    <p className="notice" data-testid="grid-set-aside">
+      <span id={id('set-aside')}>
+        <span data-testid="grid-set-aside-count">{n}</span> result{n === 1 ? '' : 's'} set aside: the grid failed on{' '}
+        {n === 1 ? 'it' : 'them'} again and again. Kept in this browser and not sent again, so that the results after{' '}
+        {n === 1 ? 'it' : 'them'} still go through; once the grid is fixed, Retry sends {n === 1 ? 'it' : 'them'} again.
+      </span>{' '}
+      <button type="button" aria-describedby={id('set-aside')} onClick={() => void session.retrySetAside(grid.url)}>
+        Retry the results set aside
+      </button>
+    </p>
   );
 }
 

@@ -7,9 +7,10 @@ import type { VolunteerStats } from '@bricolage/protocol';
 export const made = {
   options: [] as { coordinator: string; projectKeys?: ReadonlyMap<string, string> }[],
   listeners: new Map<string, ((event: unknown) => void)[]>(),
-  /** How many times a volunteer was started, asked to deliver what it holds, and closed. */
+  /** How many times a volunteer was started, asked to deliver what it holds, to retry what it set aside, and closed. */
   starts: 0,
   flushes: 0,
+  retries: 0,
   closes: 0,
   /** What making a volunteer waits for once asked (the runtime's code loading). */
   loading: Promise.resolve() as Promise<void>,
@@ -21,6 +22,7 @@ export const createVolunteer = async (options: {
   fetch: typeof fetch;
   coordinator: string;
   projectKeys?: ReadonlyMap<string, string>;
+  outbox?: { retryAside(): Promise<number> };
 }) => {
   made.options.push(options);
   await made.loading;
@@ -42,7 +44,11 @@ export const createVolunteer = async (options: {
     setThrottle: () => undefined,
     setProjects: () => undefined,
     coordinatorBack: () => undefined,
-    retrySetAside: async () => 0,
+    // As the runtime's: what its outbox set aside goes back into delivery.
+    retrySetAside: async () => {
+      made.retries++;
+      return (await options.outbox?.retryAside()) ?? 0;
+    },
     flush: async () => {
       made.flushes++;
       return true;

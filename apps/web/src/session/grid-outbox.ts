@@ -1,6 +1,6 @@
 // What one grid's outbox holds, and its delivery while the grid does not compute: results kept from before a reload,
-// and the count shown of them. The part of `Grid` (grid.ts) that reads its outbox; computing grids deliver from their
-// running pipeline instead.
+// results set aside (the grid failed on them again and again) and their Retry, and the counts shown of both. The part
+// of `Grid` (grid.ts) that reads its outbox; computing grids deliver from their running pipeline instead.
 import type { VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer } from '@bricolage/runtime';
 import type { GridView } from './grid-view';
@@ -20,6 +20,12 @@ export interface GridOutboxHost {
   readonly set: (patch: Partial<GridView>) => void;
 }
 
+/** What an outbox holds: results still to deliver, and those set aside. */
+export interface OutboxCount {
+  readonly undelivered: number;
+  readonly setAside: number;
+}
+
 export class GridOutbox {
   readonly #host: GridOutboxHost;
 
@@ -35,18 +41,54 @@ export class GridOutbox {
     try {
       const { outbox } = await this.#host.database();
       if (this.#host.started() || (await outbox.size()) === 0) return;
-      const volunteer = await this.#host.volunteer();
-      this.#host.deliveringStopped();
-      await volunteer.flush(15_000);
+      await this.#deliverStopped(await this.#host.volunteer());
     } catch (error) {
       console.warn(`grid ${this.#host.url()}: results kept from before not delivered yet`, error);
     }
   }
 
-  /** Counts the results its outbox holds now (shown while it is leaving). */
-  async countUndelivered(): Promise<number> {
-    const undelivered = await (await this.#host.database()).outbox.size();
-    if (this.#host.view().undelivered !== undelivered) this.#host.set({ undelivered });
-    return undelivered;
+  /**
+   * Puts the results set aside back into delivery, their failures counted as one (the grid may have been fixed
+   * since), and delivers them now where it does not compute (else its pipeline does); resolves with how many went.
+   */
+  async retrySetAside(): Promise<number> {
+    const volunteer = await this.#host.volunteer();
+    const moved = await volunteer.retrySetAside();
+    await this.count();
+    if (moved > 0 && !this.#host.started()) await this.#deliverStopped(volunteer);
+    return moved;
+  }
+
+  /** Counts what its outbox holds now, both shown. */
+  async count(): Promise<OutboxCount> {
+    const { outbox } = await this.#host.database();
+    const [undelivered, setAside] = await Promise.all([
+      outbox.size(),
+      outbox.setAsideEntries().then((entries) => entries.length),
+    ]);
+    const view = this.#host.view();
+    if (view.undelivered !== undelivered || view.setAside !== setAside) this.#host.set({ undelivered, setAside });
+    return { undelivered, setAside };
+  }
+
+  /**
+   * Follows what leaves its volunteer's outbox other than delivered (refused by the grid, or set aside), and counts
+   * again what is set aside; `onGone` is told of each. Returns what stops following.
+   */
+  follow(volunteer: Volunteer, onGone: () => void): () => void {
+    const offDropped = volunteer.on('dropped', onGone);
+    const offSetAside = volunteer.on('set-aside', () => {
+      void this.count().catch((error: Error) => console.warn(`grid ${this.#host.url()}: not counted`, error));
+      onGone();
+    });
+    return () => {
+      offDropped();
+      offSetAside();
+    };
+  }
+
+  async #deliverStopped(volunteer: Volunteer): Promise<void> {
+    this.#host.deliveringStopped();
+    await volunteer.flush(15_000);
   }
 }

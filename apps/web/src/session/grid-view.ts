@@ -30,8 +30,13 @@ export interface GridView extends HeldTotals {
   readonly duty: number | null;
   /** Removed, still delivering what its outbox holds (`GridSetting.leaving`): it computes no more. */
   readonly leaving: boolean;
-  /** The results its outbox holds, as last counted (while it is leaving); null: not counted. */
+  /** The results its outbox holds to deliver, as last counted (shown while it is leaving); null: not counted. */
   readonly undelivered: number | null;
+  /**
+   * The results set aside in its outbox (the grid failed on them again and again: kept, not sent again unless
+   * retried), as last counted: when its database opened, and whenever one was set aside or retried; null: not counted.
+   */
+  readonly setAside: number | null;
 }
 
 /** What a grid shows before anything is read: its setting, nothing counted, not asked yet. */
@@ -57,4 +62,5 @@ export const initialView = ({ url, key, share, servedProjects, leaving }: GridSe
   duty: null,
   leaving: leaving === true,
   undelivered: null,
+  setAside: null,
 });

@@ -7,7 +7,7 @@ import type { PublicApi } from '../api';
 import { checkedApi } from './checked-api';
 import { GridReceipts } from './grid-receipts';
 import { AfterStop } from './grid-after-stop';
-import { GridOutbox } from './grid-outbox';
+import { GridOutbox, type OutboxCount } from './grid-outbox';
 import { type GridView, initialView } from './grid-view';
 
 /** How often a grid is asked for news: receipts and counters while computing, its health otherwise. */
@@ -147,6 +147,9 @@ export class Grid {
     this.#timer = setInterval(() => void this.#poll(), POLL_MS);
     // Not awaited: a grid that does not answer must not hold up the page (or the other grids).
     void this.readPublic();
+    // What it set aside before a reload is shown from the start, as the home grid's is (counted once open: not awaited
+    // here, where the opening is not done).
+    void this.#outbox.count().catch((error: Error) => console.warn(`grid ${this.#setting.url}: not counted`, error));
   }
 
   /** Its published key and projects; a failure only marks it offline. */
@@ -265,9 +268,17 @@ export class Grid {
     }
   };
 
-  /** Counts the results its outbox holds now (shown while it is leaving). */
-  countUndelivered(): Promise<number> {
-    return this.#outbox.countUndelivered();
+  /** Counts what its outbox holds now, results to deliver and set aside (both shown). */
+  countOutbox(): Promise<OutboxCount> {
+    return this.#outbox.count();
+  }
+
+  /**
+   * Puts the results set aside back into delivery and delivers them (grid-outbox.ts). Its volunteer is made if there
+   * is none, with the tab's key: the caller makes sure there is one.
+   */
+  retrySetAside(): Promise<number> {
+    return this.#outbox.retrySetAside();
   }
 
   /** Its database, once open. */
@@ -332,12 +343,7 @@ export class Grid {
       if (!this.#started && this.#afterStop.delivered(Date.now())) this.#receipts.forgetPending();
       this.#o.onSent?.();
     });
-    const offDropped = volunteer.on('dropped', () => this.#o.onSent?.());
-    const offSetAside = volunteer.on('set-aside', () => this.#o.onSent?.());
-    this.#offGone = () => {
-      offDropped();
-      offSetAside();
-    };
+    this.#offGone = this.#outbox.follow(volunteer, () => this.#o.onSent?.());
     // Each project's key as first verified, kept in this grid's database for later visits (as the home grid's; in one
     // transaction, beside what other tabs keep there).
     this.#offVerified = volunteer.on('verified', (e) => {

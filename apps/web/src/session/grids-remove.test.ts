@@ -1,56 +1,12 @@
 import 'fake-indexeddb/auto';
 import { VolunteerStore } from '@bricolage/receipts';
-import type { Volunteer } from '@bricolage/runtime';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { PublicApi } from '../api';
 import { made } from './fake-runtime';
-import { gridDatabase } from './grid';
-import { Grids } from './grids';
-import { wellKnownOf } from './testing';
-import { ViewModel } from './view';
+import type { Grids } from './grids';
+import { B, computed, delivered, fresh, listed, page } from './grids-testing';
+import type { ViewModel } from './view';
 
 vi.mock('@bricolage/runtime', () => import('./fake-runtime'));
-
-const KEYS: Record<string, string | undefined> = { 'https://b.example': 'b-key', 'https://b2.example': 'b-key' };
-
-/** A page's grids over the home database `home` (its settings as kept), each grid's database open beside it. */
-async function page(home: VolunteerStore): Promise<{ grids: Grids; model: ViewModel; homeDuties: number[] }> {
-  const model = new ViewModel();
-  model.set({ coordinatorKey: 'home-key', settings: await home.settings() });
-  const homeDuties: number[] = [];
-  const grids = new Grids({
-    home: 'http://localhost:8851/',
-    store: home,
-    model,
-    setHomeDuty: (duty) => homeDuties.push(duty),
-    homeVolunteer: async () => ({}) as Volunteer,
-    syncHome: async () => undefined,
-    onBattery: () => false,
-    publicApi: (base) =>
-      ({ wellKnown: async () => wellKnownOf(KEYS[base] ?? ''), projects: async () => [] }) as unknown as PublicApi,
-    openStore: (name) => VolunteerStore.open(name),
-  });
-  await grids.boot();
-  return { grids, model, homeDuties };
-}
-
-/** Results computed for the grid at `url`, kept in its outbox. */
-async function computed(url: string, ...leases: string[]): Promise<VolunteerStore> {
-  const store = await VolunteerStore.open(gridDatabase(url));
-  const result = (lease: string) => ({ kind: 'error', lease, message: 'x', backend: 'wasm', elapsedMs: 1 }) as never;
-  await store.outbox.putMany(leases.map((id) => ({ id, result: result(id), createdAt: 1 })));
-  return store;
-}
-
-/** The grid took `leases`: they leave its outbox, and its volunteer says so as the runtime does. */
-async function delivered(store: VolunteerStore, ...leases: string[]): Promise<void> {
-  await store.outbox.remove(leases);
-  const event = { type: 'submitted', leases, accepted: leases.length, repeated: 0 };
-  for (const listener of made.listeners.get('submitted') ?? []) listener(event);
-}
-
-const B = 'https://b.example';
-const listed = (grids: Grids) => grids.view().grids.find((g) => g.url === B);
 
 // Removing a grid whose outbox still holds results: it computes no more at once, and stays, leaving, until it has
 // delivered them (across reloads too); or the volunteer forgets it at once, giving them up; or adds it again.
@@ -62,14 +18,7 @@ describe('a grid removed', () => {
   beforeEach(async () => {
     home = await VolunteerStore.open(`remove-home-${++n}`);
     await home.ensureIdentity();
-    // Each test's grid database starts empty (one name for every test: it is the grid's URL).
-    const { outbox } = await VolunteerStore.open(gridDatabase(B));
-    await outbox.retryAside();
-    await outbox.remove((await outbox.peek(100)).map((e) => e.id));
-    made.listeners.clear();
-    made.starts = 0;
-    made.flushes = 0;
-    made.closes = 0;
+    await fresh();
   });
 
   afterEach(async () => {

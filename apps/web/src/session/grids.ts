@@ -173,6 +173,24 @@ export class Grids {
     if (grid) await this.#forget(grid, 0);
   }
 
+  /**
+   * Puts the results the grid at `url` set aside (it failed on them again and again) back into delivery, a leaving
+   * grid's too: for a grid fixed since. They go under the key here, which computed them: none is made for them.
+   */
+  async retrySetAside(url: string): Promise<void> {
+    const grid = this.#grids.get(url);
+    if (!grid) return;
+    const failed = (why: string) =>
+      this.#o.model.notify('error', `Could not retry the results set aside for ${url}`, [why]);
+    try {
+      if ((await this.#o.store.identity()) === null)
+        return failed('There is no key in this browser to send them with.');
+      await grid.retrySetAside();
+    } catch (error) {
+      failed((error as Error).message);
+    }
+  }
+
   /** A grid's share (`HOME` for the home grid): a positive integer weight. */
   async setShare(url: string, share: number): Promise<void> {
     const weight = Math.max(1, Math.min(10_000, Math.round(share)));
@@ -313,7 +331,7 @@ export class Grids {
     const leaving = () => !this.#closed && grid.setting.leaving === true && this.#grids.get(grid.setting.url) === grid;
     if (!leaving()) return false;
     try {
-      if ((await grid.countUndelivered()) > 0 || !leaving()) return false;
+      if ((await grid.countOutbox()).undelivered > 0 || !leaving()) return false;
     } catch (error) {
       console.warn(`grid ${grid.setting.url}: its outbox could not be counted`, error);
       return false;
