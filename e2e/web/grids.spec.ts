@@ -89,13 +89,15 @@ test('one page serves two coordinators, each receipt verified against its own ke
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByTestId('phase')).toHaveText('Stopped');
 
-  // Removed, it stays removed; its receipts stay in the browser. Gone away, it cannot take results it still holds:
-  // they keep it listed, leaving, until they are delivered or the volunteer forgets it.
-  const held = ((await storedInPage(page, `bricolage grid ${other.url}`, 'outbox')) as unknown[]).length;
+  // Removed, it stays removed; its receipts stay in the browser. Gone away, it cannot take results it still holds
+  // (to deliver, or set aside): they keep it listed, leaving, until they are delivered or the volunteer forgets it.
+  const db = `bricolage grid ${other.url}`;
+  const held = ((await storedInPage(page, db, 'outbox')) as unknown[]).length;
+  const aside = ((await storedInPage(page, db, 'set-aside')) as unknown[]).length;
   await page.getByRole('button', { name: `Remove ${other.url}` }).click();
-  if (held > 0) {
+  if (held + aside > 0) {
     await expect(grid.getByTestId('grid-leaving')).toContainText(`Removing: ${held} result`);
-    await grid.getByRole('button', { name: /^Forget it now/ }).click();
+    await grid.getByRole('button', { name: `Forget it now: ${held + aside} result` }).click();
   }
   await expect(page.getByTestId('grid')).toHaveCount(0);
   await page.reload();

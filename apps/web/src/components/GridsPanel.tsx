@@ -143,18 +143,22 @@ function SetAside({ grid, session, id }: { grid: GridView; session: Grids; id: (
   );
 }
 
-/** What a removed grid still holding results shows: what it has left to deliver, and a way to give them up. */
+/**
+ * What a removed grid still holding results shows: what it has left to deliver, and a way to give them up. Results
+ * set aside keep it listed too (shown above, with their Retry): the Forget counts them among those given up.
+ */
 function Leaving({ grid, session, id }: { grid: GridView; session: Grids; id: (s: string) => string }) {
-  const n = grid.undelivered;
-  const results = n === null ? 'results' : `${n} result${n === 1 ? '' : 's'}`;
+  const results = (n: number | null) => (n === null ? 'results' : `${n} result${n === 1 ? '' : 's'}`);
+  const aside = grid.setAside ?? 0;
+  const given = grid.undelivered === null ? null : grid.undelivered + aside;
   return (
     <p className="notice" data-testid="grid-leaving">
       <span id={id('leaving')}>
-        Removing: {results} still to deliver. Nothing more is computed for it; it is forgotten once they have gone (add
-        it again to keep it).
+        Removing: {results(grid.undelivered)} still to deliver{aside > 0 ? `, ${aside} set aside` : ''}. Nothing more is
+        computed for it; it is forgotten once none is left (add it again to keep it).
       </span>{' '}
       <button type="button" aria-describedby={id('leaving')} onClick={() => void session.forget(grid.url)}>
-        Forget it now: {results} will not be delivered
+        Forget it now: {results(given)} will not be delivered
       </button>
     </p>
   );

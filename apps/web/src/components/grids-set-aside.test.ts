@@ -30,3 +30,11 @@ describe('a grid with results set aside', () => {
     expect(panel({ setAside: null })).not.toContain('Retry');
   });
 });
+
+describe('a removed grid with results set aside', () => {
+  it('says they are kept, and its Forget counts them with those still to deliver', () => {
+    const html = panel({ leaving: true, undelivered: 1, setAside: 2 });
+    expect(html).toContain('Removing: 1 result still to deliver, 2 set aside.');
+    expect(html).toContain('Forget it now: 3 results will not be delivered');
+  });
+});

@@ -81,4 +81,34 @@ describe("another grid's results set aside", () => {
     expect((await store.outbox.setAsideEntries()).length).toBe(1);
     expect(model.view().notices.at(-1)).toMatchObject({ kind: 'error' });
   });
+
+  it('keep a removed grid listed, leaving, until they are retried and delivered', async () => {
+    const grids = await opened();
+    expect(await grids.add(B)).toBe(true);
+    const store = await computed(B, 'ls_9');
+    await grids.remove(B);
+    await vi.waitFor(() => expect(made.flushes).toBe(1));
+    await store.outbox.setAside('ls_9', { code: 'server', message: 'x' }, 1);
+    saidSetAside('ls_9');
+    await vi.waitFor(() => expect(listed(grids)).toMatchObject({ leaving: true, undelivered: 0, setAside: 1 }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(listed(grids)?.leaving).toBe(true);
+    expect((await home.settings()).grids).toEqual([expect.objectContaining({ url: B, leaving: true })]);
+
+    await grids.retrySetAside(B);
+    expect(listed(grids)).toMatchObject({ leaving: true, undelivered: 1, setAside: 0 });
+    await delivered(store, 'ls_9');
+    await vi.waitFor(() => expect(grids.view().grids).toEqual([]));
+    expect((await home.settings()).grids).toEqual([]);
+  });
+
+  it('keep a grid removed before a reload listed there, leaving', async () => {
+    await home.saveSettings({ grids: [{ url: B, key: 'b-key', share: 100, servedProjects: null, leaving: true }] });
+    await setAside(B, 'ls_1');
+    const grids = await opened();
+    await vi.waitFor(() => expect(listed(grids)).toMatchObject({ leaving: true, undelivered: 0, setAside: 1 }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(listed(grids)?.leaving).toBe(true);
+    expect(await grids.waiting()).toEqual([B]);
+  });
 });

@@ -150,8 +150,8 @@ export class Grids {
 
   /**
    * Stops serving a grid: it computes no more (as at a Stop: it gives back its leases and sends what it has). With
-   * results in its outbox it stays, leaving, delivering them, and is forgotten once none is left; with none it is
-   * forgotten now. Its database (receipts, results set aside) stays in the browser.
+   * results in its outbox (to deliver, or set aside) it stays, leaving, delivering them, and is forgotten once none is
+   * left; with none it is forgotten now. Its database (receipts) stays in the browser.
    */
   async remove(url: string): Promise<void> {
     const grid = this.#grids.get(url);
@@ -165,8 +165,8 @@ export class Grids {
   }
 
   /**
-   * Forgets the grid at `url` now, leaving or not: nothing more is sent to it, and the results its outbox holds are
-   * not delivered (they stay in its database, with its receipts).
+   * Forgets the grid at `url` now, leaving or not: nothing more is sent to it, and the results its outbox holds, to
+   * deliver or set aside, are not delivered (they stay in its database, with its receipts).
    */
   async forget(url: string): Promise<void> {
     const grid = this.#grids.get(url);
@@ -317,21 +317,24 @@ export class Grids {
     return true;
   }
 
-  /** A leaving grid: forgotten if its outbox is empty, else delivering what it holds (nothing is computed). */
+  /** A leaving grid: forgotten if its outbox holds nothing, else delivering what it holds (nothing is computed). */
   async #deliverLeaving(grid: Grid): Promise<void> {
     if (await this.#leftNothing(grid)) return;
     void grid.deliverKept().then(() => this.#leftNothing(grid));
   }
 
   /**
-   * Counts what a leaving grid's outbox holds (shown) and forgets the grid once that is nothing (delivered, refused
-   * or set aside); true when it forgot it. Its submitter goes on delivering in between, retrying while it is down.
+   * Counts what a leaving grid's outbox holds (shown) and forgets the grid once that is nothing (delivered or refused);
+   * true when it forgot it. Its submitter goes on delivering in between, retrying while it is down. Results set aside
+   * keep it too: forgotten, it would give them up unseen; listed, they are shown, with their Retry (not retried of
+   * its own accord: the grid failed on them again and again), until the volunteer retries or forgets them.
    */
   async #leftNothing(grid: Grid): Promise<boolean> {
     const leaving = () => !this.#closed && grid.setting.leaving === true && this.#grids.get(grid.setting.url) === grid;
     if (!leaving()) return false;
     try {
-      if ((await grid.countOutbox()).undelivered > 0 || !leaving()) return false;
+      const { undelivered, setAside } = await grid.countOutbox();
+      if (undelivered + setAside > 0 || !leaving()) return false;
     } catch (error) {
       console.warn(`grid ${grid.setting.url}: its outbox could not be counted`, error);
       return false;
