@@ -1,13 +1,14 @@
 // Several grids in one tab: the coordinators the volunteer added by URL besides the one that served the page
 // (the home grid), kept in the home store's settings, each run as a `Grid`, and the volunteer's throttle split
 // between them all by their resource shares (`dutyShares`). Nothing computes for any of them before Start. A grid
-// removed while its outbox holds results is kept, leaving, until it has delivered them (`remove`).
+// removed while its outbox holds results is kept, leaving, until it has delivered them (`remove`, grids-leaving.ts).
 import type { GridSetting, StoredIdentity, VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer } from '@bricolage/runtime';
 import { checkedApi } from './checked-api';
 import { Grid, type GridDeps, gridOrigin, hasWork } from './grid';
 import type { GridView } from './grid-view';
 import { type GridMoves, type MoveDirection, Moves } from './grid-moves';
+import { Leaving } from './grids-leaving';
 import { dutyShares } from './shares';
 import type { ViewModel } from './view';
 
@@ -56,6 +57,10 @@ export class Grids {
   #rebalancing = false;
   #closed = false;
   readonly #moves: Moves;
+  readonly #leavingGrids = new Leaving({
+    leaving: (grid) => this.#leaving(grid),
+    forget: (grid, timeoutMs) => this.#forget(grid, timeoutMs),
+  });
 
   constructor(options: GridsOptions) {
     this.#o = options;
@@ -89,7 +94,7 @@ export class Grids {
     // Grids removed with results still to deliver when the page was left: they go on delivering them (with no key
     // here, none is made: they are only counted, and forgotten if nothing is left).
     for (const grid of this.#grids.values())
-      if (grid.setting.leaving) void (keyed ? this.#deliverLeaving(grid) : this.#leftNothing(grid));
+      if (grid.setting.leaving) void (keyed ? this.#leavingGrids.deliver(grid) : this.#leavingGrids.leftNothing(grid));
     // The home grid's receipts kept (a sync's page, an import of a file): what waits is counted again.
     this.#homeTotals = this.#o.model.view().totals;
     this.#unwatchHome = this.#o.model.subscribe(() => {
@@ -161,7 +166,7 @@ export class Grids {
     this.#moves.forget(url);
     this.#homeAlone();
     await grid.stop();
-    await this.#deliverLeaving(grid);
+    await this.#leavingGrids.deliver(grid);
   }
 
   /**
@@ -300,7 +305,7 @@ export class Grids {
       pauseWhenHidden: () => this.#o.model.view().settings.pauseWhenHidden,
       onChange: () => this.#publish(),
       onReceipts: () => void this.#moves.read(setting.url),
-      onSent: () => void this.#leftNothing(grid),
+      onSent: () => void this.#leavingGrids.leftNothing(grid),
     });
     this.#grids.set(setting.url, grid);
     this.#publish();
@@ -317,30 +322,9 @@ export class Grids {
     return true;
   }
 
-  /** A leaving grid: forgotten if its outbox holds nothing, else delivering what it holds (nothing is computed). */
-  async #deliverLeaving(grid: Grid): Promise<void> {
-    if (await this.#leftNothing(grid)) return;
-    void grid.deliverKept().then(() => this.#leftNothing(grid));
-  }
-
-  /**
-   * Counts what a leaving grid's outbox holds (shown) and forgets the grid once that is nothing (delivered or refused);
-   * true when it forgot it. Its submitter goes on delivering in between, retrying while it is down. Results set aside
-   * keep it too: forgotten, it would give them up unseen; listed, they are shown, with their Retry (not retried of
-   * its own accord: the grid failed on them again and again), until the volunteer retries or forgets them.
-   */
-  async #leftNothing(grid: Grid): Promise<boolean> {
-    const leaving = () => !this.#closed && grid.setting.leaving === true && this.#grids.get(grid.setting.url) === grid;
-    if (!leaving()) return false;
-    try {
-      const { undelivered, setAside } = await grid.countOutbox();
-      if (undelivered + setAside > 0 || !leaving()) return false;
-    } catch (error) {
-      console.warn(`grid ${grid.setting.url}: its outbox could not be counted`, error);
-      return false;
-    }
-    await this.#forget(grid, 2000);
-    return true;
+  /** Whether `grid` is still listed here, leaving (not added again, nor forgotten, since). */
+  #leaving(grid: Grid): boolean {
+    return !this.#closed && grid.setting.leaving === true && this.#grids.get(grid.setting.url) === grid;
   }
 
   async #forget(grid: Grid, timeoutMs: number): Promise<void> {
