@@ -7,8 +7,12 @@ import type { VolunteerStats } from '@bricolage/protocol';
 export const made = {
   options: [] as { coordinator: string; projectKeys?: ReadonlyMap<string, string> }[],
   listeners: new Map<string, ((event: unknown) => void)[]>(),
-  /** How many times a volunteer was started, asked to deliver what it holds, to retry what it set aside, and closed. */
+  /**
+   * How many times a volunteer was started, stopped, asked to deliver what it holds, to retry what it set aside, and
+   * closed.
+   */
   starts: 0,
+  stops: 0,
   flushes: 0,
   retries: 0,
   closes: 0,
@@ -35,7 +39,9 @@ export const createVolunteer = async (options: {
     start: async () => {
       made.starts++;
     },
-    stop: async () => undefined,
+    stop: async () => {
+      made.stops++;
+    },
     close: async () => {
       made.closes++;
     },

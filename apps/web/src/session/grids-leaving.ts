@@ -20,7 +20,8 @@ export class Leaving {
 
   /** A leaving grid: forgotten if its outbox holds nothing, else delivering what it holds (nothing is computed). */
   async deliver(grid: Grid): Promise<void> {
-    if (await this.leftNothing(grid)) return;
+    // Added again meanwhile (while its removal was saved, or stopped), it is served: not delivered from here.
+    if (!this.#host.leaving(grid) || (await this.leftNothing(grid))) return;
     void grid.deliverKept().then(() => this.leftNothing(grid));
   }
 

@@ -183,3 +183,64 @@ describe('a grid removed', () => {
     expect(made.starts).toBe(1);
   });
 });
+
+/** Holds what follows the next save of `store`'s settings (once written) until `release` is called. */
+function holdNextSave(store: VolunteerStore): () => void {
+  const save = store.saveSettings.bind(store);
+  let release = () => undefined as void;
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let first = true;
+  store.saveSettings = async (patch) => {
+    await save(patch);
+    if (!first) return;
+    first = false;
+    await held;
+  };
+  return release;
+}
+
+// Remove and Add of one grid in quick succession, each awaiting its save of the settings: the last one holds.
+describe('a grid removed and added again at once', () => {
+  let n = 0;
+  let home: VolunteerStore;
+  let grids: Grids;
+
+  beforeEach(async () => {
+    home = await VolunteerStore.open(`race-home-${++n}`);
+    await home.ensureIdentity();
+    await fresh();
+    ({ grids } = await page(home));
+    expect(await grids.add(B)).toBe(true);
+    await grids.start();
+    await computed(B, 'ls_1');
+  });
+
+  afterEach(() => grids.close());
+
+  it('added again while its removal is saved, is served and computing', async () => {
+    const release = holdNextSave(home);
+    const removing = grids.remove(B);
+    expect(await grids.add(B)).toBe(true);
+    release();
+    await removing;
+    expect(listed(grids)?.leaving).toBe(false);
+    expect(made.stops).toBe(0);
+    expect(made.starts).toBe(2);
+    expect((await home.settings()).grids).toEqual([{ url: B, key: 'b-key', share: 100, servedProjects: null }]);
+  });
+
+  it('removed again while its adding is saved, stays removed and computes nothing', async () => {
+    await grids.remove(B);
+    expect(made.starts).toBe(1);
+    const release = holdNextSave(home);
+    const adding = grids.add(B);
+    await grids.remove(B);
+    release();
+    await adding;
+    expect(listed(grids)?.leaving).toBe(true);
+    expect(made.starts).toBe(1);
+    expect((await home.settings()).grids).toEqual([expect.objectContaining({ url: B, leaving: true })]);
+  });
+});

@@ -43,6 +43,7 @@ export async function fresh(): Promise<void> {
   await outbox.remove((await outbox.peek(100)).map((e) => e.id));
   made.listeners.clear();
   made.starts = 0;
+  made.stops = 0;
   made.flushes = 0;
   made.retries = 0;
   made.closes = 0;

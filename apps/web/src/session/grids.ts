@@ -143,8 +143,7 @@ export class Grids {
       if (same) return this.#refuse(`That grid is already here, as ${same.url}.`);
       const setting: GridSetting = { url, key: known.publicKey, share: 100, servedProjects: null };
       await this.#save([...this.#settings(), setting]);
-      const grid = await this.#open(setting);
-      if (this.#started) await this.#startGrid(grid);
+      await this.#startIfServed(await this.#open(setting));
       return true;
     } catch (error) {
       return this.#refuse(`${url} did not answer as a coordinator: ${(error as Error).message}`);
@@ -163,6 +162,8 @@ export class Grids {
     if (!grid || grid.setting.leaving) return;
     // Kept as leaving before it stops: a page left from here on goes on delivering at its next load.
     await this.#change(url, (s) => ({ ...s, leaving: true }));
+    // Added again while that was saved: the Add came last and holds (a Stop now would leave it served but stopped).
+    if (!this.#leaving(grid)) return;
     this.#moves.forget(url);
     this.#homeAlone();
     await grid.stop();
@@ -318,8 +319,14 @@ export class Grids {
     this.#set({ error: null });
     await this.#change(grid.setting.url, ({ leaving: _, ...setting }) => setting);
     void this.#moves.read(grid.setting.url);
-    if (this.#started) await this.#startGrid(grid);
+    await this.#startIfServed(grid);
     return true;
+  }
+
+  /** Starts a grid added (again) if the others compute, unless it was removed while its setting was saved. */
+  async #startIfServed(grid: Grid): Promise<void> {
+    const served = !this.#closed && !grid.setting.leaving && this.#grids.get(grid.setting.url) === grid;
+    if (this.#started && served) await this.#startGrid(grid);
   }
 
   /** Whether `grid` is still listed here, leaving (not added again, nor forgotten, since). */
