@@ -58,6 +58,7 @@ export class Grids {
   #closed = false;
   readonly #moves: Moves;
   readonly #leavingGrids = new Leaving({
+    grids: () => [...this.#grids.values()],
     leaving: (grid) => this.#leaving(grid),
     forget: (grid, timeoutMs) => this.#forget(grid, timeoutMs),
   });
@@ -95,6 +96,7 @@ export class Grids {
     // here, none is made: they are only counted, and forgotten if nothing is left).
     for (const grid of this.#grids.values())
       if (grid.setting.leaving) void (keyed ? this.#leavingGrids.deliver(grid) : this.#leavingGrids.leftNothing(grid));
+    this.#leavingGrids.watch();
     // The home grid's receipts kept (a sync's page, an import of a file): what waits is counted again.
     this.#homeTotals = this.#o.model.view().totals;
     this.#unwatchHome = this.#o.model.subscribe(() => {
@@ -261,6 +263,7 @@ export class Grids {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#unwatchHome();
+    this.#leavingGrids.stop();
     await Promise.all([...this.#grids.values()].map((g) => g.close()));
   }
 
@@ -378,6 +381,8 @@ export class Grids {
   async #save(grids: readonly GridSetting[]): Promise<void> {
     const { model, store } = this.#o;
     model.set({ settings: { ...model.view().settings, grids } });
+    // Every change of which grids leave (a remove, an add again, a forget) is saved here.
+    this.#leavingGrids.watch();
     await store.saveSettings({ grids });
   }
 
