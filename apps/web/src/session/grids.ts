@@ -9,6 +9,7 @@ import { Grid, type GridDeps, gridOrigin, hasWork } from './grid';
 import type { GridView } from './grid-view';
 import { type GridMoves, type MoveDirection, Moves } from './grid-moves';
 import { Leaving } from './grids-leaving';
+import { holdingResults, retrySetAside } from './grids-outboxes';
 import { dutyShares } from './shares';
 import type { ViewModel } from './view';
 
@@ -181,22 +182,10 @@ export class Grids {
     if (grid) await this.#forget(grid, 0);
   }
 
-  /**
-   * Puts the results the grid at `url` set aside (it failed on them again and again) back into delivery, a leaving
-   * grid's too: for a grid fixed since. They go under the key here, which computed them: none is made for them.
-   */
+  /** Puts the results the grid at `url` set aside back into delivery (grids-outboxes.ts). */
   async retrySetAside(url: string): Promise<void> {
     const grid = this.#grids.get(url);
-    if (!grid) return;
-    const failed = (why: string) =>
-      this.#o.model.notify('error', `Could not retry the results set aside for ${url}`, [why]);
-    try {
-      if ((await this.#o.store.identity()) === null)
-        return failed('There is no key in this browser to send them with.');
-      await grid.retrySetAside();
-    } catch (error) {
-      failed((error as Error).message);
-    }
+    if (grid) await retrySetAside(grid, this.#o.store, this.#o.model);
   }
 
   /** A grid's share (`HOME` for the home grid): a positive integer weight. */
@@ -241,15 +230,7 @@ export class Grids {
 
   /** The grids whose outboxes hold results, to be delivered under the key that computed them (leaving ones too). */
   async waiting(): Promise<string[]> {
-    const grids = [...this.#grids.values()];
-    // Those set aside too: retried under another key, they would be refused as well.
-    const sizes = await Promise.all(
-      grids.map(async (g) => {
-        const { outbox } = await g.database();
-        return (await outbox.size()) + (await outbox.setAsideEntries()).length;
-      }),
-    );
-    return grids.filter((_, i) => (sizes[i] ?? 0) > 0).map((g) => g.setting.url);
+    return holdingResults([...this.#grids.values()]);
   }
 
   /** Retires every grid's volunteer bound to another key than `keepKey` (a restored key backup). */
