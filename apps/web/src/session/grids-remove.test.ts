@@ -208,7 +208,7 @@ describe('a grid removed', () => {
 /** Holds what follows the next save of `store`'s settings (once written) until `release` is called. */
 function holdNextSave(store: VolunteerStore): () => void {
   const save = store.saveSettings.bind(store);
-  let release = () => undefined as void;
+  let release: () => void = () => undefined;
   const held = new Promise<void>((resolve) => {
     release = resolve;
   });
