@@ -177,7 +177,11 @@ export class Grid {
   update(setting: GridSetting): void {
     this.#setting = setting;
     this.#volunteer?.setProjects(setting.servedProjects);
-    this.#set({ share: setting.share, servedProjects: setting.servedProjects, leaving: setting.leaving === true });
+    const leaving = setting.leaving === true;
+    // Removed now: what it holds to deliver was counted at its opening, before it computed; "Removing: 0 results"
+    // would show until it is counted again, so it shows as not counted.
+    const recount = leaving && !this.#view.leaving ? { undelivered: null } : {};
+    this.#set({ share: setting.share, servedProjects: setting.servedProjects, leaving, ...recount });
   }
 
   async start(): Promise<void> {

@@ -56,8 +56,12 @@ describe('a grid removed', () => {
     expect(await grids.add(B)).toBe(true);
     await grids.start();
     expect(made.starts).toBe(1);
+    await vi.waitFor(() => expect(listed(grids)?.undelivered).toBe(0));
     const store = await computed(B, 'ls_1', 'ls_2');
-    await grids.remove(B);
+    const removing = grids.remove(B);
+    // Not the count taken at its opening, before it computed: not counted until it is counted again.
+    expect(listed(grids)).toMatchObject({ leaving: true, undelivered: null });
+    await removing;
     expect(listed(grids)).toMatchObject({ leaving: true, undelivered: 2 });
     expect((await home.settings()).grids).toEqual([expect.objectContaining({ url: B, leaving: true })]);
     // It delivers them (nothing computes): a flush, not a start; the home grid has the whole throttle again.
