@@ -18,6 +18,8 @@ export const made = {
   closes: 0,
   /** What making a volunteer waits for once asked (the runtime's code loading). */
   loading: Promise.resolve() as Promise<void>,
+  /** What a volunteer's stop waits for once asked (the work unit in its worker finishing). */
+  stopping: Promise.resolve() as Promise<void>,
   /** What the volunteer's `stats` answers: its counters at the grid. */
   stats: { valid: 0, pending: 0 } as Partial<VolunteerStats>,
 };
@@ -41,6 +43,7 @@ export const createVolunteer = async (options: {
     },
     stop: async () => {
       made.stops++;
+      await made.stopping;
     },
     close: async () => {
       made.closes++;

@@ -68,6 +68,8 @@ export class Grid {
   #inHand = 0;
   #timer: ReturnType<typeof setInterval> | null = null;
   #started = false;
+  /** The Stop under way, if one is. */
+  #stopping: Promise<unknown> | null = null;
   /** When its polls sync after a Stop: receipts of what it sent may still come (grid-after-stop.ts). */
   readonly #afterStop = new AfterStop();
   #closed = false;
@@ -143,7 +145,13 @@ export class Grid {
 
   async #open(): Promise<void> {
     this.#store = await this.#o.deps.openStore(gridDatabase(this.#setting.url));
+    // Closed (forgotten, the page closing) while its database opened: nothing more is started for it.
+    if (this.#closed) {
+      this.#store.close();
+      return;
+    }
     await this.#receipts.readTotals();
+    if (this.#closed) return;
     this.#timer = setInterval(() => void this.#poll(), POLL_MS);
     // Not awaited: a grid that does not answer must not hold up the page (or the other grids).
     void this.readPublic();
@@ -187,6 +195,10 @@ export class Grid {
   async start(): Promise<void> {
     if (this.#closed) return;
     this.#started = true;
+    // A Stop under way (a Remove, then an Add at once) ends first: its volunteer, started meanwhile, would compute while
+    // it reads stopped, out of reach of every later Stop.
+    await this.settled();
+    if (!this.#started || this.#closed) return;
     const volunteer = await this.#ensureVolunteer();
     // Stopped (or closed) while its volunteer was being made: that Stop holds.
     if (!this.#started || this.#closed) return;
@@ -199,10 +211,25 @@ export class Grid {
   async stop(): Promise<void> {
     const wasStarted = this.#started;
     this.#started = false;
-    await this.#volunteer?.stop();
-    if (!wasStarted) return;
+    const stopping = Promise.resolve(this.#volunteer?.stop());
+    this.#stopping = stopping;
+    try {
+      await stopping;
+    } finally {
+      if (this.#stopping === stopping) this.#stopping = null;
+    }
+    // Started again meanwhile: that Start holds, and its receipts are fetched as a computing grid's.
+    if (!wasStarted || this.#started) return;
     this.#afterStop.stopped(Date.now());
     this.#receipts.forgetPending();
+  }
+
+  /**
+   * Resolves once no Stop is under way: a stopping volunteer may still put the result of the unit in its worker into
+   * the outbox, so what the outbox holds is judged after it (grids-leaving.ts).
+   */
+  async settled(): Promise<void> {
+    while (this.#stopping) await this.#stopping.catch(() => undefined);
   }
 
   /**

@@ -5,7 +5,8 @@ import type { Grid } from './grid';
 
 /**
  * How often leaving grids are counted again: a tab hears of the results its own volunteer delivers, not of those
- * another tab of this browser delivers from the same outbox. Light (two counts per grid), and only while any leaves.
+ * another tab of this browser delivers from the same outbox. Two counts per leaving grid in one transaction, no
+ * result read, and only while any leaves.
  */
 export const RECOUNT_MS = 15_000;
 
@@ -59,6 +60,8 @@ export class Leaving {
    */
   async leftNothing(grid: Grid): Promise<boolean> {
     if (!this.#host.leaving(grid)) return false;
+    // Its Stop may still be under way (the unit in its worker finishing): what that puts in the outbox counts too.
+    await grid.settled();
     try {
       const { undelivered, setAside } = await grid.countOutbox();
       if (undelivered + setAside > 0 || !this.#host.leaving(grid)) return false;

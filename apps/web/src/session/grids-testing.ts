@@ -48,6 +48,7 @@ export async function fresh(): Promise<void> {
   made.retries = 0;
   made.closes = 0;
   made.options.length = 0;
+  made.stopping = Promise.resolve();
 }
 
 /** Results computed for the grid at `url`, kept in its outbox. */
