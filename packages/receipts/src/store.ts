@@ -273,6 +273,19 @@ export class VolunteerStore {
       });
     },
     size: (): Promise<number> => this.#db.count('outbox'),
+    /**
+     * How many results wait to be delivered and how many are set aside, read in one transaction (a retry or a set-aside
+     * in another tab moves one between them: two reads could see it in neither), without reading their bytes.
+     */
+    counts: async (): Promise<{ undelivered: number; setAside: number }> => {
+      const tx = this.#db.transaction(['outbox', 'set-aside'], 'readonly');
+      const [undelivered, setAside] = await Promise.all([
+        tx.objectStore('outbox').count(),
+        tx.objectStore('set-aside').count(),
+      ]);
+      await tx.done;
+      return { undelivered, setAside };
+    },
     recordFailure: async (id: string): Promise<number> => {
       const tx = this.#db.transaction('outbox', 'readwrite');
       return committed(tx, async () => {

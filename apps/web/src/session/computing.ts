@@ -249,8 +249,8 @@ export class Computing {
     const { store } = this.#o;
     try {
       if (how === 'kept') {
-        const kept = (await store.outbox.size()) + (await store.outbox.setAsideEntries()).length;
-        if (kept === 0 || !(await store.identity())) return;
+        const { undelivered, setAside } = await store.outbox.counts();
+        if (undelivered + setAside === 0 || !(await store.identity())) return;
       }
       const volunteer = await this.ensureVolunteer();
       if (how === 'retry') await volunteer.retrySetAside();

@@ -62,10 +62,7 @@ export class GridOutbox {
   /** Counts what its outbox holds now, both shown. */
   async count(): Promise<OutboxCount> {
     const { outbox } = await this.#host.database();
-    const [undelivered, setAside] = await Promise.all([
-      outbox.size(),
-      outbox.setAsideEntries().then((entries) => entries.length),
-    ]);
+    const { undelivered, setAside } = await outbox.counts();
     const view = this.#host.view();
     if (view.undelivered !== undelivered || view.setAside !== setAside) this.#host.set({ undelivered, setAside });
     return { undelivered, setAside };

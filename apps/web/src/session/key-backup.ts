@@ -122,11 +122,8 @@ export class KeyBackup {
    */
   async #waiting(): Promise<boolean> {
     const { model, store, grids } = this.#o;
-    const aside = (await store.outbox.setAsideEntries()).length;
-    const where = [
-      ...((await store.outbox.size()) > 0 ? ['this coordinator'] : []),
-      ...((await grids?.waiting()) ?? []),
-    ];
+    const { undelivered, setAside: aside } = await store.outbox.counts();
+    const where = [...(undelivered > 0 ? ['this coordinator'] : []), ...((await grids?.waiting()) ?? [])];
     if (where.length === 0 && aside === 0) return false;
     model.notify('error', 'Key not restored', [
       ...(where.length > 0
