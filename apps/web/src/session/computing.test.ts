@@ -6,7 +6,7 @@ import 'fake-indexeddb/auto';
 import { VolunteerStore } from '@bricolage/receipts';
 import type { VolunteerState, VolunteerStatus } from '@bricolage/runtime';
 import { describe, expect, it, vi } from 'vitest';
-import { Computing } from './computing';
+import { computingOn } from './testing';
 import { ViewModel } from './view';
 
 /** The runtime's volunteer, as far as Computing reads it: its state moves only when its own start is called. */
@@ -57,18 +57,6 @@ const statusOf = (state: VolunteerState): VolunteerStatus =>
     dutyCycle: null,
     firstComputeMs: null,
   }) as unknown as VolunteerStatus;
-
-/** The page's computing part over `model` and `store`, for a coordinator it never reaches here. */
-const computingOn = (model: ViewModel, store: VolunteerStore): Computing =>
-  new Computing({
-    base: 'https://grid.example',
-    project: null,
-    model,
-    store,
-    fetch,
-    syncSoon: () => undefined,
-    reloadProjects: async () => undefined,
-  });
 
 describe('Computing', () => {
   it('shows Starting from Start until the runtime has started, whatever a status read in between says', async () => {

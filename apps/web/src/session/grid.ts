@@ -107,10 +107,7 @@ export class Grid {
       database: () => this.database(),
       volunteer: () => this.#ensureVolunteer(),
       started: () => this.#started,
-      deliveringStopped: () => {
-        this.#afterStop.stopped(Date.now());
-        this.#receipts.forgetPending();
-      },
+      deliveringStopped: () => this.#stoppedNow(),
       view: () => this.#view,
       set: (patch) => this.#set(patch),
     });
@@ -220,6 +217,11 @@ export class Grid {
     }
     // Started again meanwhile: that Start holds, and its receipts are fetched as a computing grid's.
     if (!wasStarted || this.#started) return;
+    this.#stoppedNow();
+  }
+
+  /** It stopped (or delivers while stopped): receipts of what it sent are fetched from now on as after a Stop. */
+  #stoppedNow(): void {
     this.#afterStop.stopped(Date.now());
     this.#receipts.forgetPending();
   }

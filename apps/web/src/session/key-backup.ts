@@ -103,6 +103,7 @@ export class KeyBackup {
       model.set({ busy: { ...model.view().busy, restoring: false } });
     }
   }
+
   /** The tab computes with the key here: it cannot be replaced (said). */
   #computing(): boolean {
     if (

@@ -5,7 +5,7 @@ import { API, type SubmittedResult } from '@bricolage/protocol';
 import { VolunteerStore } from '@bricolage/receipts';
 import { resultFor } from '@bricolage/runtime/testing';
 import { describe, expect, it } from 'vitest';
-import { Computing } from './computing';
+import { computingOn } from './testing';
 import { ViewModel } from './view';
 
 /** A coordinator that signs the volunteer in and accepts every result submitted, recording their leases. */
@@ -41,15 +41,7 @@ describe('results set aside by an earlier page', () => {
     const store = await reloaded('bricolage set aside test');
     const model = new ViewModel();
     const { fetch, submitted } = coordinator();
-    const computing = new Computing({
-      base: 'https://grid.example',
-      project: null,
-      model,
-      store,
-      fetch,
-      syncSoon: () => undefined,
-      reloadProjects: async () => undefined,
-    });
+    const computing = computingOn(model, store, fetch);
 
     // Nothing waits to be delivered: the page loads the runtime for the one set aside alone.
     await computing.deliver('kept');

@@ -1,5 +1,9 @@
-// What a coordinator's public reads answer, for tests of the page's grids: documents the protocol's schemas accept.
+// What a coordinator's public reads answer, for tests of the page's grids: documents the protocol's schemas accept;
+// and the page's computing part over a test's model and store.
 import { API, type ListedProject, type WellKnown } from '@bricolage/protocol';
+import type { VolunteerStore } from '@bricolage/receipts';
+import { Computing } from './computing';
+import type { ViewModel } from './view';
 
 export const wellKnownOf = (publicKey: string, more: Partial<WellKnown> = {}): WellKnown => ({
   name: 'Bricolage coordinator',
@@ -12,3 +16,15 @@ export const wellKnownOf = (publicKey: string, more: Partial<WellKnown> = {}): W
 
 export const listedProject = (id: string, name: string): ListedProject =>
   ({ id, name, description: '', owner: '', createdAt: 0, signingKey: null, jobs: [] }) as unknown as ListedProject;
+
+/** The page's computing part over `model` and `store`, for a coordinator at https://grid.example reached by `fetch`. */
+export const computingOn = (model: ViewModel, store: VolunteerStore, fetch = globalThis.fetch): Computing =>
+  new Computing({
+    base: 'https://grid.example',
+    project: null,
+    model,
+    store,
+    fetch,
+    syncSoon: () => undefined,
+    reloadProjects: async () => undefined,
+  });
