@@ -167,7 +167,9 @@ export function volunteerRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       const publishing = new Set<string>();
       for (const [id, backend] of backends) {
         const job = described.find((j) => j.id === id);
-        if (!job) continue;
+        // The lease step describes every job it grants a lease of (LeaseOutcome.jobs): a lease sent without its job
+        // could not be run, so a step that broke that is a bug to surface, not a lease to drop from the answer.
+        if (!job) throw new Error(`the lease step granted a lease of job ${id} without describing it`);
         if (job.definition.publicResults === true) publishing.add(id);
         jobs.push({
           id: job.id,
