@@ -77,7 +77,7 @@ function measure(schema: Floor['schema'], results: number): Floor {
 
     const rows = (n: number, row: string) => Array(n).fill(row).join(', ');
     // `UPDATE t SET … = v.columnN FROM (VALUES …) AS v WHERE t.id = v.column1`; of one row, a plain UPDATE with
-    // the same parameters (SQLite materialises a one-row VALUES list first, as store/sqlite/tx-leases.ts says).
+    // the same parameters (SQLite materialises a one-row VALUES list first, as store/sqlite/tx-results.ts says).
     const update = (table: string, set: string, width: number, n: number): { run(...params: unknown[]): unknown } => {
       if (n > 1)
         return db.prepare(

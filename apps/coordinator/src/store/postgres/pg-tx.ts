@@ -7,6 +7,7 @@ import { PgQueries } from './queries';
 import { jobRows } from './tx-jobs';
 import { leaseRequestRows } from './tx-lease-requests';
 import { leaseRows } from './tx-leases';
+import { resultRows } from './tx-results';
 import { logRows } from './tx-log';
 import { metaRows } from './tx-meta';
 import { projectRows } from './tx-projects';
@@ -22,6 +23,7 @@ export const pgTx = (client: PoolClient): Tx => {
       ...projectRows(db),
       ...jobRows(db),
       ...leaseRows(db),
+      ...resultRows(db),
       ...leaseRequestRows(db),
       ...logRows(db),
       ...metaRows(db),

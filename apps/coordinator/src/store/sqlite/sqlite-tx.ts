@@ -7,6 +7,7 @@ import { SqliteStatements } from './statements';
 import { jobRows } from './tx-jobs';
 import { leaseRequestRows } from './tx-lease-requests';
 import { leaseRows } from './tx-leases';
+import { resultRows } from './tx-results';
 import { logRows } from './tx-log';
 import { metaRows } from './tx-meta';
 import { projectRows } from './tx-projects';
@@ -19,6 +20,7 @@ export const sqliteTx = (db: Database.Database): SqliteTx => {
     ...projectRows(statements),
     ...jobRows(statements),
     ...leaseRows(statements),
+    ...resultRows(statements),
     ...leaseRequestRows(statements),
     ...logRows(statements),
     ...metaRows(statements),
