@@ -5,10 +5,20 @@
 import type { ExportBody, VolunteerKey } from '@bricolage/protocol';
 import type { StepContext } from './context';
 
-/** Thrown inside the transaction so that it rolls back: the receipt at `position` was credited here before. */
+/**
+ * Thrown inside the transaction so that it rolls back: the receipt at `position` was credited here before, or is
+ * credited by an earlier receipt of the same request (`repeats`).
+ */
 export class AlreadyImported extends Error {
-  constructor(readonly position: number) {
-    super(`receipts[${position}] was already credited here`);
+  constructor(
+    readonly position: number,
+    repeats?: number,
+  ) {
+    super(
+      repeats === undefined
+        ? `receipts[${position}] was already credited here`
+        : `receipts[${position}] repeats receipts[${repeats}]`,
+    );
   }
 }
 
@@ -17,6 +27,14 @@ export async function importCredits(
   holder: VolunteerKey,
   receipts: readonly ExportBody[],
 ): Promise<{ accepted: number; credit: number }> {
+  // One export named twice is refused here, whatever the route checked: the stores claim distinct exports (a claim
+  // matched back by its log and index could not tell two copies apart, and both would be credited).
+  const first = new Map<string, number>();
+  receipts.forEach((b, i) => {
+    const earlier = first.get(`${b.log}/${b.index}`);
+    if (earlier !== undefined) throw new AlreadyImported(i, earlier);
+    first.set(`${b.log}/${b.index}`, i);
+  });
   const claims = receipts.map((b) => ({ log: b.log, index: b.index, volunteer: holder, at: ctx.now }));
   const claimed = await ctx.tx.claimImports(claims);
   if (claimed.length < claims.length) {

@@ -62,7 +62,7 @@ export interface ProjectRows {
   funderOf(project: ProjectId): Promise<VolunteerKey | null>;
   /**
    * Records other grids' receipts as credited here; returns those that were not already (a receipt is claimed
-   * once, whichever transaction gets there first).
+   * once, whichever transaction gets there first). `rows` name distinct receipts (steps/import.ts refuses repeats).
    */
   claimImports(rows: readonly ImportClaim[]): Promise<ImportClaim[]>;
   /** The export this key made with `requestId`, or null. Read under the key's row lock (`lockVolunteer`). */
