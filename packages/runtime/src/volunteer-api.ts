@@ -105,6 +105,11 @@ export interface Volunteer {
    * coordinator refuses now is dropped, one it keeps failing on is set aside again. Resolves with how many went back.
    */
   retrySetAside(): Promise<number>;
+  /**
+   * Reads again which results the outbox holds set aside, for its status: another page sharing the outbox (a tab of the
+   * same browser) set some aside or put them back into delivery, and no event of that reaches this one.
+   */
+  readSetAside(): Promise<void>;
   /** This volunteer's receipts logged after index `after`, at most `limit` (the coordinator's default: 100). */
   receipts(after?: number, limit?: number): Promise<ClientResult<ReceiptsPage>>;
   stats(): Promise<ClientResult<VolunteerStats>>;

@@ -1,5 +1,6 @@
 // The volunteer and results set aside in its outbox: those an earlier page set aside are reported as soon as the
-// volunteer is made (a reload shows them), and retrying puts them back into delivery.
+// volunteer is made (a reload shows them), retrying puts them back into delivery, and what another page sharing the
+// outbox did to them is read again when asked.
 import { API, generateSigningKeyPair, type SubmittedResult } from '@bricolage/protocol';
 import { describe, expect, it } from 'vitest';
 import { result } from './client/fakes';
@@ -72,6 +73,27 @@ describe('a volunteer over an outbox holding results set aside', () => {
     expect(submitted.flat().sort()).toEqual(['ls_1', 'ls_2']);
     expect(await outbox.setAsideEntries()).toEqual([]);
     expect(await volunteer.retrySetAside()).toBe(0);
+    await volunteer.close(0);
+  });
+
+  it('reads them again when told that another page sharing the outbox put them back or set more aside', async () => {
+    const { fetch } = coordinator(() =>
+      Response.json({ error: { code: 'internal', message: 'down' } }, { status: 503 }),
+    );
+    const outbox = await leftByEarlierPage();
+    const volunteer = await volunteerOver(outbox, fetch);
+    // Another tab's Retry: no event of it reaches this volunteer, whose status shows what it last read until told.
+    await outbox.retryAside();
+    expect((await volunteer.status()).counts).toMatchObject({ setAside: 1 });
+    await volunteer.readSetAside();
+    expect((await volunteer.status()).counts).toMatchObject({ setAside: 0, dropped: 0, outbox: 2 });
+    expect((await volunteer.status()).dropped).toEqual([]);
+
+    await outbox.setAside('ls_2', { code: 'internal', message: 'internal error' }, 11);
+    await volunteer.readSetAside();
+    const status = await volunteer.status();
+    expect(status.counts).toMatchObject({ setAside: 1, dropped: 1, outbox: 1 });
+    expect(status.dropped).toMatchObject([{ lease: 'ls_2', kind: 'set-aside' }]);
     await volunteer.close(0);
   });
 

@@ -373,6 +373,10 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
       return moved;
     },
 
+    readSetAside() {
+      return delivery.readAside(outbox);
+    },
+
     coordinatorBack() {
       pipeline?.outageOver();
       submitter.coordinatorBack();
