@@ -107,7 +107,7 @@ export class Session {
       blobSource: peers.blobSource,
     });
     // The other grids' code is its own chunk: the first paint does not wait for it.
-    const { Grids } = await import('./session/grids');
+    const { Grids, outboxNews } = await import('./session/grids');
     const grids: Grids = new Grids({
       home: this.#base,
       store,
@@ -118,6 +118,7 @@ export class Session {
       onBattery: () => pausedOnBattery(model.view()),
       publicApi,
       openStore: (name) => VolunteerStore.open(name),
+      outboxNews,
     });
     this.#parts = {
       store,

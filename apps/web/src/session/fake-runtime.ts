@@ -3,9 +3,10 @@
 // real one asks for leases and counters), answers them with `made.stats`, and holds no receipts. The options it was
 // made with and the listeners given it are kept, for a test to read and to call as the runtime would.
 import type { VolunteerStats } from '@bricolage/protocol';
+import type { Outbox } from '@bricolage/runtime';
 
 export const made = {
-  options: [] as { coordinator: string; projectKeys?: ReadonlyMap<string, string> }[],
+  options: [] as { coordinator: string; projectKeys?: ReadonlyMap<string, string>; outbox?: Outbox }[],
   listeners: new Map<string, ((event: unknown) => void)[]>(),
   /**
    * How many times a volunteer was started, stopped, asked to deliver what it holds, to retry what it set aside, and
@@ -28,7 +29,7 @@ export const createVolunteer = async (options: {
   fetch: typeof fetch;
   coordinator: string;
   projectKeys?: ReadonlyMap<string, string>;
-  outbox?: { retryAside(): Promise<number> };
+  outbox?: Outbox;
 }) => {
   made.options.push(options);
   await made.loading;

@@ -1,9 +1,11 @@
 // What one grid's outbox holds, and its delivery while the grid does not compute: results kept from before a reload,
-// results set aside (the grid failed on them again and again) and their Retry, and the counts shown of both. The part
-// of `Grid` (grid.ts) that reads its outbox; computing grids deliver from their running pipeline instead.
+// results set aside (the grid failed on them again and again) and their Retry, the counts shown of both, and the other
+// tabs' news of it (outbox-news.ts). The part of `Grid` (grid.ts) that reads its outbox; computing grids deliver from
+// their running pipeline instead.
 import type { VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer } from '@bricolage/runtime';
 import type { GridView } from './grid-view';
+import type { OutboxNews } from './outbox-news';
 
 /** What the outbox part is given by its grid. */
 export interface GridOutboxHost {
@@ -18,6 +20,10 @@ export interface GridOutboxHost {
   readonly deliveringStopped: () => void;
   readonly view: () => GridView;
   readonly set: (patch: Partial<GridView>) => void;
+  /** The other tabs' news of its outbox, `heard` called when one changed it. */
+  readonly news: (heard: () => Promise<unknown>) => OutboxNews;
+  /** Another tab changed its outbox (and it was counted again). */
+  readonly changedElsewhere: () => void;
 }
 
 /** What an outbox holds: results still to deliver, and those set aside. */
@@ -28,9 +34,25 @@ export interface OutboxCount {
 
 export class GridOutbox {
   readonly #host: GridOutboxHost;
+  /** Opened with the grid, before its outbox is first counted: no other tab's change after that is missed. */
+  readonly #news: OutboxNews;
 
   constructor(host: GridOutboxHost) {
     this.#host = host;
+    this.#news = host.news(async () => {
+      await this.count();
+      host.changedElsewhere();
+    });
+  }
+
+  /** Its database's outbox, telling the other tabs of each change its volunteer makes there. */
+  announcing(outbox: VolunteerStore['outbox']): VolunteerStore['outbox'] {
+    return this.#news.announcing(outbox);
+  }
+
+  /** Once its volunteer is closed: nothing more goes through its outbox from this tab. */
+  closeNews(): void {
+    this.#news.close();
   }
 
   /**

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PublicApi } from '../api';
 import { made } from './fake-runtime';
 import { Grid } from './grid';
+import { outboxNews } from './outbox-news';
 import { AFTER_STOP } from './grid-after-stop';
 import { GridReceipts } from './grid-receipts';
 import type { GridView } from './grid-view';
@@ -19,6 +20,7 @@ const gridOn = (url: string, store: VolunteerStore, identity = () => store.ensur
     deps: {
       publicApi: () => ({ wellKnown: async () => wellKnownOf('k'), projects: async () => [] }) as unknown as PublicApi,
       openStore: async () => store,
+      outboxNews,
     },
     setting: { url, key: 'k', share: 100, servedProjects: null },
     identity,

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PublicApi } from '../api';
 import { made } from './fake-runtime';
 import { Grid, gridDatabase, gridOrigin } from './grid';
+import { outboxNews } from './outbox-news';
 import { listedProject, wellKnownOf } from './testing';
 
 vi.mock('@bricolage/runtime', () => import('./fake-runtime'));
@@ -38,6 +39,7 @@ describe('Grid', () => {
       deps: {
         publicApi: () => ({ wellKnown: offline, projects: offline }) as unknown as PublicApi,
         openStore: () => new Promise<VolunteerStore>((resolve) => (release = resolve)),
+        outboxNews,
       },
       setting: { url: 'https://other.example', key: 'k', share: 100, servedProjects: null },
       // Where making its volunteer begins: reached only once the database is open.
@@ -56,6 +58,8 @@ describe('Grid', () => {
     expect(await Promise.race([started, Promise.resolve('waiting')])).toBe('waiting');
     release({
       closed: false,
+      // Its outbox is never written in this test: only handed to the volunteer, announcing (outbox-news.ts).
+      outbox: {},
       totals: async () => [],
       heldTotals: async () => NOTHING_HELD,
       close: () => undefined,
@@ -87,10 +91,13 @@ describe('Grid', () => {
         openStore: async () =>
           ({
             closed: false,
+            // Its outbox is never written in this test: only handed to the volunteer, announcing (outbox-news.ts).
+            outbox: {},
             totals: async () => [],
             heldTotals: async () => NOTHING_HELD,
             close: () => undefined,
           }) as unknown as VolunteerStore,
+        outboxNews,
       },
       setting: { url: 'https://slow.example', key: 'k', share: 100, servedProjects: null },
       identity: async () => {
@@ -130,6 +137,7 @@ describe('Grid', () => {
       deps: {
         publicApi: () => ({ wellKnown: offline, projects: offline }) as unknown as PublicApi,
         openStore: async () => store,
+        outboxNews,
       },
       setting: { url: 'https://sync.example', key: 'k', share: 100, servedProjects: null },
       identity: () => store.ensureIdentity(),
@@ -168,12 +176,15 @@ describe('Grid', () => {
         openStore: async () =>
           ({
             closed: false,
+            // Its outbox is never written in this test: only handed to the volunteer, announcing (outbox-news.ts).
+            outbox: {},
             totals: async () => [],
             heldTotals: async () => NOTHING_HELD,
             lastIndex: async () => -1,
             settings: async () => DEFAULT_SETTINGS,
             close: () => undefined,
           }) as unknown as VolunteerStore,
+        outboxNews,
       },
       setting: { url: 'https://b.example', key: 'k', share: 100, servedProjects: null },
       identity: async () => ({ publicKey: 'volunteer', privateKey: {} as CryptoKey }) as StoredIdentity,
@@ -201,9 +212,12 @@ describe('Grid', () => {
         openStore: async () =>
           ({
             closed: false,
+            // Its outbox is never written in this test: only handed to the volunteer, announcing (outbox-news.ts).
+            outbox: {},
             heldTotals: async () => NOTHING_HELD,
             close: () => undefined,
           }) as unknown as VolunteerStore,
+        outboxNews,
       },
       setting: { url: 'https://rekeyed.example', key: 'k', share: 100, servedProjects: null },
       identity: async () => {
@@ -256,6 +270,7 @@ describe('Grid', () => {
       deps: {
         publicApi: () => ({ wellKnown: offline, projects: offline }) as unknown as PublicApi,
         openStore: async () => store,
+        outboxNews,
       },
       setting: { url: 'https://c.example', key: log.key.publicKeyText, share: 100, servedProjects: null },
       identity: async () => {
@@ -279,6 +294,7 @@ describe('Grid', () => {
       deps: {
         publicApi: () => ({ wellKnown: offline, projects: offline }) as unknown as PublicApi,
         openStore: async () => store,
+        outboxNews,
       },
       setting: { url: 'https://d.example', key: 'k', share: 100, servedProjects: null },
       identity: async () => ({ publicKey: 'volunteer', privateKey: {} as CryptoKey }) as StoredIdentity,
@@ -315,6 +331,7 @@ describe('Grid', () => {
         deps: {
           publicApi: () => ({ wellKnown: offline, projects: offline }) as unknown as PublicApi,
           openStore: async () => store,
+          outboxNews,
         },
         setting: { url: 'https://e.example', key: 'k', share: 100, servedProjects: null },
         identity: async () => ({ publicKey: 'volunteer', privateKey: {} as CryptoKey }) as StoredIdentity,

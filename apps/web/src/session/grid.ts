@@ -9,6 +9,7 @@ import { GridReceipts } from './grid-receipts';
 import { AfterStop } from './grid-after-stop';
 import { GridOutbox, type OutboxCount } from './grid-outbox';
 import { type GridView, initialView } from './grid-view';
+import type { OutboxNews } from './outbox-news';
 
 /** How often a grid is asked for news: receipts and counters while computing, its health otherwise. */
 const POLL_MS = 3_000;
@@ -39,6 +40,8 @@ export function gridOrigin(text: string): string | null {
 export interface GridDeps {
   readonly publicApi: (base: string, fetcher: typeof fetch) => PublicApi;
   readonly openStore: (name: string) => Promise<VolunteerStore>;
+  /** The other tabs' news of the outbox in `database`, and this tab's to them (outbox-news.ts). */
+  readonly outboxNews: (database: string, heard: () => Promise<unknown>) => OutboxNews;
 }
 
 export interface GridOptions {
@@ -50,7 +53,7 @@ export interface GridOptions {
   readonly onChange: () => void;
   /** Receipts were kept (or the database opened): what waits of credit moved is counted again. */
   readonly onReceipts?: () => void;
-  /** Results left its outbox (delivered, refused by the grid, or set aside): a leaving grid may be done. */
+  /** Results left its outbox (delivered, refused, or set aside), or another tab changed it: a leaving grid may be done. */
   readonly onSent?: () => void;
 }
 
@@ -110,6 +113,8 @@ export class Grid {
       deliveringStopped: () => this.#stoppedNow(),
       view: () => this.#view,
       set: (patch) => this.#set(patch),
+      news: (heard) => options.deps.outboxNews(gridDatabase(options.setting.url), heard),
+      changedElsewhere: () => this.#o.onSent?.(),
     });
   }
 
@@ -276,6 +281,7 @@ export class Grid {
     this.#started = false;
     if (this.#timer) clearInterval(this.#timer);
     await this.#volunteer?.close(timeoutMs);
+    this.#outbox.closeNews();
     this.#store?.close();
   }
 
@@ -357,7 +363,7 @@ export class Grid {
     const volunteer = await createVolunteer({
       coordinator: this.#setting.url,
       identity: { publicKeyText: identity.publicKey, privateKey: identity.privateKey },
-      outbox: store.outbox,
+      outbox: this.#outbox.announcing(store.outbox),
       throttle: this.#view.duty ?? 1,
       pauseWhenHidden: this.#o.pauseWhenHidden(),
       projects: this.#setting.servedProjects,

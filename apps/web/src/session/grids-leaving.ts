@@ -1,19 +1,10 @@
 // Grids removed while their outboxes held results (`GridSetting.leaving`): each is kept, delivering them (nothing
-// computes for it), and forgotten once its outbox holds nothing. The part of `Grids` (grids.ts) that says when a
-// leaving grid goes, counting again while any is left what another tab may have delivered from the same outbox.
+// computes for it), and forgotten once its outbox holds nothing: emptied by this tab, or by another (its news, heard
+// by the grid: outbox-news.ts). The part of `Grids` (grids.ts) that says when a leaving grid goes.
 import type { Grid } from './grid';
-
-/**
- * How often leaving grids are counted again: a tab hears of the results its own volunteer delivers, not of those
- * another tab of this browser delivers from the same outbox. Two counts per leaving grid in one transaction, no
- * result read, and only while any leaves.
- */
-export const RECOUNT_MS = 15_000;
 
 /** What the leaving grids are given by the page's grids. */
 export interface LeavingHost {
-  /** Every grid listed here. */
-  readonly grids: () => readonly Grid[];
   /** Whether `grid` is still listed here, leaving (not added again, nor forgotten, since). */
   readonly leaving: (grid: Grid) => boolean;
   /** Forgets `grid`, its volunteer given `timeoutMs` to finish what it sends. */
@@ -22,27 +13,9 @@ export interface LeavingHost {
 
 export class Leaving {
   readonly #host: LeavingHost;
-  #timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(host: LeavingHost) {
     this.#host = host;
-  }
-
-  /** Counts the leaving grids again every `RECOUNT_MS` while any is listed; call whenever which ones leave changed. */
-  watch(): void {
-    const any = this.#host.grids().some((grid) => this.#host.leaving(grid));
-    if (!any) this.stop();
-    else this.#timer ??= setInterval(() => this.#recount(), RECOUNT_MS);
-  }
-
-  stop(): void {
-    if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
-  }
-
-  #recount(): void {
-    // Each one forgotten saves the settings, whose watch stops this once none is left.
-    for (const grid of this.#host.grids()) void this.leftNothing(grid);
   }
 
   /** A leaving grid: forgotten if its outbox holds nothing, else delivering what it holds (nothing is computed). */

@@ -3,7 +3,6 @@ import { VolunteerStore } from '@bricolage/receipts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { made } from './fake-runtime';
 import type { Grids } from './grids';
-import { RECOUNT_MS } from './grids-leaving';
 import { B, computed, delivered, fresh, listed, page } from './grids-testing';
 import type { ViewModel } from './view';
 
@@ -140,26 +139,6 @@ describe('a grid removed', () => {
     const { grids } = await opened();
     await vi.waitFor(() => expect(grids.view().grids).toEqual([]));
     expect((await home.settings()).grids).toEqual([]);
-  });
-
-  it('is forgotten once another tab delivered what it held, though this tab heard nothing of it', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    try {
-      await home.saveSettings({ grids: [{ url: B, key: 'b-key', share: 100, servedProjects: null, leaving: true }] });
-      const store = await computed(B, 'ls_1');
-      const { grids } = await opened();
-      await vi.waitFor(() => expect(made.flushes).toBe(1));
-      await vi.waitFor(() => expect(listed(grids)?.undelivered).toBe(1));
-      // The other tab's volunteer delivered it from the outbox both share: no event of it comes here.
-      await store.outbox.remove(['ls_1']);
-      await vi.advanceTimersByTimeAsync(RECOUNT_MS);
-      await vi.waitFor(() => expect(grids.view().grids).toEqual([]));
-      expect((await home.settings()).grids).toEqual([]);
-      // None leaving: nothing is counted again any more (the grid's own polls went with it).
-      expect(vi.getTimerCount()).toBe(0);
-    } finally {
-      vi.useRealTimers();
-    }
   });
 
   it('can be forgotten at once, its results left undelivered in its database', async () => {

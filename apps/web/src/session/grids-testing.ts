@@ -5,6 +5,7 @@ import type { Volunteer } from '@bricolage/runtime';
 import type { PublicApi } from '../api';
 import { made } from './fake-runtime';
 import { gridDatabase } from './grid';
+import { outboxNews } from './outbox-news';
 import type { GridView } from './grid-view';
 import { Grids } from './grids';
 import { wellKnownOf } from './testing';
@@ -31,6 +32,7 @@ export async function page(home: VolunteerStore): Promise<{ grids: Grids; model:
     publicApi: (base) =>
       ({ wellKnown: async () => wellKnownOf(KEYS[base] ?? ''), projects: async () => [] }) as unknown as PublicApi,
     openStore: (name) => VolunteerStore.open(name),
+    outboxNews,
   });
   await grids.boot();
   return { grids, model, homeDuties };

@@ -3,6 +3,7 @@ import type { Volunteer } from '@bricolage/runtime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PublicApi } from '../api';
 import { Grids } from './grids';
+import { outboxNews } from './outbox-news';
 import { wellKnownOf } from './testing';
 import { ViewModel } from './view';
 
@@ -46,6 +47,8 @@ function grids(homeVolunteer: object = {}, kept: StoredReceipt[] = []): { grids:
   model.set({ coordinatorKey: 'home-key' });
   const store = {
     closed: false,
+    // Its outbox is never written in these tests: only handed to the volunteers, announcing (outbox-news.ts).
+    outbox: {},
     saveSettings: async () => undefined,
     totals: async () => [],
     heldTotals: async () => ({ receipts: 0, credit: 0, debits: 0, spent: 0, movedIn: 0, movedOut: 0, failed: 0 }),
@@ -70,6 +73,7 @@ function grids(homeVolunteer: object = {}, kept: StoredReceipt[] = []): { grids:
         projects: async () => [],
       }) as unknown as PublicApi,
     openStore: async () => store,
+    outboxNews,
   });
   return { grids, model };
 }

@@ -13,6 +13,9 @@ import { holdingResults, retrySetAside } from './grids-outboxes';
 import { dutyShares } from './shares';
 import type { ViewModel } from './view';
 
+// Given to each grid (GridDeps): loaded with the grids' code, so the page's first load carries none of it.
+export { outboxNews } from './outbox-news';
+
 const REBALANCE_MS = 500;
 export const HOME = 'home';
 
@@ -59,7 +62,6 @@ export class Grids {
   #closed = false;
   readonly #moves: Moves;
   readonly #leavingGrids = new Leaving({
-    grids: () => [...this.#grids.values()],
     leaving: (grid) => this.#leaving(grid),
     forget: (grid, timeoutMs) => this.#forget(grid, timeoutMs),
   });
@@ -97,7 +99,6 @@ export class Grids {
     // here, none is made: they are only counted, and forgotten if nothing is left).
     for (const grid of this.#grids.values())
       if (grid.setting.leaving) void (keyed ? this.#leavingGrids.deliver(grid) : this.#leavingGrids.leftNothing(grid));
-    this.#leavingGrids.watch();
     // The home grid's receipts kept (a sync's page, an import of a file): what waits is counted again.
     this.#homeTotals = this.#o.model.view().totals;
     this.#unwatchHome = this.#o.model.subscribe(() => {
@@ -244,7 +245,6 @@ export class Grids {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#unwatchHome();
-    this.#leavingGrids.stop();
     await Promise.all([...this.#grids.values()].map((g) => g.close()));
   }
 
@@ -290,6 +290,7 @@ export class Grids {
       pauseWhenHidden: () => this.#o.model.view().settings.pauseWhenHidden,
       onChange: () => this.#publish(),
       onReceipts: () => void this.#moves.read(setting.url),
+      // Results its volunteer sent, or another tab's news of its outbox: a leaving grid may be done.
       onSent: () => void this.#leavingGrids.leftNothing(grid),
     });
     this.#grids.set(setting.url, grid);
@@ -362,8 +363,6 @@ export class Grids {
   async #save(grids: readonly GridSetting[]): Promise<void> {
     const { model, store } = this.#o;
     model.set({ settings: { ...model.view().settings, grids } });
-    // Every change of which grids leave (a remove, an add again, a forget) is saved here.
-    this.#leavingGrids.watch();
     await store.saveSettings({ grids });
   }
 
