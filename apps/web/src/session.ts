@@ -2,7 +2,7 @@
 // sync, key backup and peers (apps/web/src/session/) into the one object the page's React tree and its automation
 // hook drive. Nothing here computes, and no peer is met, until start().
 import type { AuditReport } from '@bricolage/receipts';
-import { VolunteerStore } from '@bricolage/receipts';
+import { DB_NAME, VolunteerStore } from '@bricolage/receipts';
 import { ProjectId, type VolunteerStats } from '@bricolage/protocol';
 import type { VolunteerStatus } from '@bricolage/runtime';
 import { publicApi } from './api';
@@ -96,6 +96,9 @@ export class Session {
       volunteer: () => computing.ensureVolunteer(),
       identity: () => store.ensureIdentity(),
     });
+    // The other grids' code is its own chunk: the first paint does not wait for it. The other tabs' news of the outboxes
+    // comes with it, before any outbox is counted.
+    const { Grids, outboxNews } = await import('./session/grids');
     const computing = new Computing({
       base: this.#base,
       project: this.#project,
@@ -105,9 +108,8 @@ export class Session {
       syncSoon: receipts.schedule,
       reloadProjects: () => connectivity.loadProjects(),
       blobSource: peers.blobSource,
+      news: (heard) => outboxNews(DB_NAME, heard),
     });
-    // The other grids' code is its own chunk: the first paint does not wait for it.
-    const { Grids, outboxNews } = await import('./session/grids');
     const grids: Grids = new Grids({
       home: this.#base,
       store,

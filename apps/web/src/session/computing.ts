@@ -6,6 +6,7 @@ import { fingerprint, type StoredIdentity, type VolunteerStore } from '@bricolag
 import type { BlobSource, VisibilitySource, Volunteer, VolunteerStatus } from '@bricolage/runtime';
 import { type BatteryView, watchBattery } from '../battery';
 import type { JobEvents, OwnResult } from './job-events';
+import type { OutboxNews } from './outbox-news';
 import { type CurrentWork, type DeviceView, type PauseReason, pausedOnBattery, type ViewModel } from './view';
 
 export type { OwnResult } from './job-events';
@@ -28,6 +29,11 @@ export interface ComputingOptions {
   readonly visibility?: VisibilitySource & { readonly reason?: () => PauseReason };
   /** Where job assets come from first (the page's peers); the coordinator otherwise. */
   readonly blobSource?: (coordinator: BlobSource) => BlobSource;
+  /**
+   * The other tabs' news of the store's outbox (outbox-news.ts, for the store's database; passed in, not imported: it
+   * loads after the page, with the grids' code), `heard` called when one changed it.
+   */
+  readonly news?: (heard: () => Promise<unknown>) => OutboxNews;
 }
 
 export async function identityView(identity: StoredIdentity) {
@@ -64,9 +70,12 @@ export class Computing {
    * (idle, or a past Stop's stopped), which a status read must not show over the page's "Starting".
    */
   #handingOver = false;
+  /** Opened before the page first counts its outbox (outbox-news.ts): no other tab's change after that is missed. */
+  readonly #news: OutboxNews | null;
 
   constructor(options: ComputingOptions) {
     this.#o = options;
+    this.#news = options.news?.(() => this.#heard()) ?? null;
   }
 
   get volunteer(): Volunteer | null {
@@ -101,7 +110,7 @@ export class Computing {
     const volunteer = await createVolunteer({
       coordinator: this.#o.base,
       identity: { publicKeyText: identity.publicKey, privateKey: identity.privateKey },
-      outbox: store.outbox,
+      outbox: this.#news?.announcing(store.outbox) ?? store.outbox,
       throttle: settings.throttle / 100,
       pauseWhenHidden: settings.pauseWhenHidden,
       projects: settings.servedProjects,
@@ -286,6 +295,22 @@ export class Computing {
     await old.close(2000);
   }
 
+  /**
+   * Another tab changed the outbox: what waits is counted again, and the results set aside are read again (with their
+   * reasons, which are listed, and their bytes) only where their number changed, not at each result another computing
+   * tab puts in or delivers.
+   */
+  async #heard(): Promise<void> {
+    const { model, store } = this.#o;
+    if (store.closed) return;
+    const { undelivered, setAside } = await store.outbox.counts();
+    if (model.view().outbox !== undelivered) model.set({ outbox: undelivered });
+    const volunteer = this.#volunteer;
+    if (!volunteer || setAside === model.view().session?.setAside) return;
+    await volunteer.readSetAside();
+    await this.refreshStatus();
+  }
+
   async refreshStatus(): Promise<void> {
     const volunteer = this.#volunteer;
     const { model, store } = this.#o;
@@ -359,6 +384,7 @@ export class Computing {
   async close(timeoutMs = 2000): Promise<void> {
     this.#stopPolling();
     await this.#volunteer?.close(timeoutMs);
+    this.#news?.close();
   }
 
   #startPolling(): void {

@@ -13,7 +13,8 @@ import { holdingResults, retrySetAside } from './grids-outboxes';
 import { dutyShares } from './shares';
 import type { ViewModel } from './view';
 
-// Given to each grid (GridDeps): loaded with the grids' code, so the page's first load carries none of it.
+// Given to each grid (GridDeps) and to the home grid's computing: loaded with the grids' code, which the page awaits
+// before it counts any outbox, so that its first load carries none of it.
 export { outboxNews } from './outbox-news';
 
 const REBALANCE_MS = 500;

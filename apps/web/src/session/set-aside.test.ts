@@ -1,10 +1,11 @@
 // Results the coordinator failed on too often, set aside in the page's IndexedDB outbox: after a reload the page shows
-// them (the runtime reads them at load), and its Retry delivers them. The real runtime, over a scripted coordinator.
+// them (the runtime reads them at load), and its Retry delivers them, in another tab of the browser too. The real
+// runtime, over a scripted coordinator.
 import 'fake-indexeddb/auto';
 import { API, type SubmittedResult } from '@bricolage/protocol';
 import { VolunteerStore } from '@bricolage/receipts';
 import { resultFor } from '@bricolage/runtime/testing';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { computingOn } from './testing';
 import { ViewModel } from './view';
 
@@ -56,5 +57,26 @@ describe('results set aside by an earlier page', () => {
     expect(await store.outbox.setAsideEntries()).toEqual([]);
     await computing.close();
     store.close();
+  });
+
+  it("shown in two tabs, are shown in neither once one tab's Retry delivered them", async () => {
+    const name = 'bricolage set aside two tabs test';
+    await reloaded(name);
+    const [here, there] = [new ViewModel(), new ViewModel()];
+    const { fetch, submitted } = coordinator();
+    const computingHere = computingOn(here, await VolunteerStore.open(name), fetch, name);
+    const computingThere = computingOn(there, await VolunteerStore.open(name), fetch, name);
+    await computingHere.deliver('kept');
+    await computingThere.deliver('kept');
+    expect(here.view().session).toMatchObject({ dropped: 1, setAside: 1 });
+
+    await computingThere.deliver('retry');
+    expect(submitted).toEqual(['ls_poison']);
+    expect(there.view().session).toMatchObject({ setAside: 0, outbox: 0 });
+    // No event of the other tab's volunteer reaches this one: its news of the outbox does.
+    await vi.waitFor(() => expect(here.view().session).toMatchObject({ dropped: 0, setAside: 0, outbox: 0 }));
+    expect(here.view().dropped).toEqual([]);
+    expect(here.view().outbox).toBe(0);
+    await Promise.all([computingHere.close(), computingThere.close()]);
   });
 });

@@ -3,6 +3,7 @@
 import { API, type ListedProject, type WellKnown } from '@bricolage/protocol';
 import type { VolunteerStore } from '@bricolage/receipts';
 import { Computing } from './computing';
+import { outboxNews } from './outbox-news';
 import type { ViewModel } from './view';
 
 export const wellKnownOf = (publicKey: string, more: Partial<WellKnown> = {}): WellKnown => ({
@@ -17,8 +18,11 @@ export const wellKnownOf = (publicKey: string, more: Partial<WellKnown> = {}): W
 export const listedProject = (id: string, name: string): ListedProject =>
   ({ id, name, description: '', owner: '', createdAt: 0, signingKey: null, jobs: [] }) as unknown as ListedProject;
 
-/** The page's computing part over `model` and `store`, for a coordinator at https://grid.example reached by `fetch`. */
-export const computingOn = (model: ViewModel, store: VolunteerStore, fetch = globalThis.fetch): Computing =>
+/**
+ * The page's computing part over `model` and `store`, for a coordinator at https://grid.example reached by `fetch`;
+ * with `database`, the store's name, it hears of other tabs' changes to its outbox, and they of its.
+ */
+export const computingOn = (model: ViewModel, store: VolunteerStore, fetch = globalThis.fetch, database?: string) =>
   new Computing({
     base: 'https://grid.example',
     project: null,
@@ -27,4 +31,5 @@ export const computingOn = (model: ViewModel, store: VolunteerStore, fetch = glo
     fetch,
     syncSoon: () => undefined,
     reloadProjects: async () => undefined,
+    ...(database ? { news: (heard: () => Promise<unknown>) => outboxNews(database, heard) } : {}),
   });
