@@ -214,7 +214,7 @@ test('results whose lease expired while the tab was offline are refused, shown, 
   expect(new Set(units).size).toBe(units.length);
 });
 
-test('a result the coordinator keeps failing on is set aside and shown, every result after it is delivered, and Retry sends it once fixed', async ({
+test('a result the coordinator keeps failing on is set aside and shown, every result after it is delivered, and Retry in one tab sends it once fixed, shown no longer in another', async ({
   page,
   scratch,
   startGrid,
@@ -250,12 +250,20 @@ test('a result the coordinator keeps failing on is set aside and shown, every re
   await expect(page.getByTestId('stat-validated')).toHaveText(String(UNITS - 1));
   expect(failedOnPoison).toBeGreaterThanOrEqual(5);
 
-  // After a reload it is still shown, kept in this browser; once the coordinator is fixed, Retry delivers it.
+  // After a reload it is still shown, kept in this browser, and in a second tab too; once the coordinator is fixed,
+  // Retry in one tab delivers it, and the other, which did nothing, shows it no longer (the tabs share the outbox).
   await page.reload();
   await expect(setAside).toHaveCount(1, { timeout: 30_000 });
   await expect(setAside).toContainText(`${poison} set aside`);
+  const other = await page.context().newPage();
+  await openPage(other, grid.url);
+  await expect(other.getByTestId('dropped').locator('li[data-kind="set-aside"]')).toHaveCount(1, { timeout: 30_000 });
+  await expect(other.getByTestId('retry-set-aside')).toHaveCount(1);
   fixed = true;
   await page.getByTestId('retry-set-aside').click();
   await expect.poll(async () => (await jobCounts(grid, job)).validated, { timeout: 60_000 }).toBe(UNITS);
   await expect(page.getByTestId('retry-set-aside')).toHaveCount(0);
+  await expect(other.getByTestId('retry-set-aside')).toHaveCount(0);
+  await expect(other.getByTestId('dropped')).toHaveCount(0);
+  await expect(other.getByTestId('stat-outbox')).toHaveText('0');
 });
