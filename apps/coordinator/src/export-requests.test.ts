@@ -1,12 +1,12 @@
 // Exports named by a client's requestId (issue 19), over real HTTP between coordinators (testing/honouring-grids.ts):
 // an export sent again under its requestId (its answer lost) is answered with the first one's receipt and moves
 // nothing more, even after the receiving grid left the honoured list; a requestId used for another export is
-// refused; and copies of one request, or exports of the same credit, that race through one grid's coordinators move
-// it once.
-import { API, verifyReceipt, walletOf } from '@bricolage/protocol';
+// refused; copies of one request, or exports of the same credit, that race through one grid's coordinators move it
+// once; and a key may ask what became of its request, by its id alone.
+import { API, type ExportRequestState, verifyReceipt, walletOf } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
 import { describeBackends } from './testing/backends';
-import { useHonouringGrids } from './testing/honouring-grids';
+import { type ErrorReply, useHonouringGrids } from './testing/honouring-grids';
 import { SimVolunteer } from './testing/sim-volunteer';
 
 describeBackends('exports named by a requestId', (backend) => {
@@ -115,6 +115,46 @@ describeBackends('exports named by a requestId', (backend) => {
     expect((await onB.receipts()).receipts).toHaveLength(size);
     expect(await onB.stats()).toMatchObject({ spent: 20, balance: 10 });
     expect((await recorded()).map(([id]) => id)).toEqual(['first-move-0123456789', 'second-move-012345678']);
+  });
+
+  it('tells a key what became of its export request by its requestId: the export it made, or none', async () => {
+    const { a, b } = grids;
+    const onB = await earnedOnB();
+    const id = 'asked-after-0123456789';
+    const state = (me: SimVolunteer, requestId: string) =>
+      me.get<ExportRequestState & ErrorReply>(API.exportRequest(encodeURIComponent(requestId)));
+    expect(await state(onB, id)).toMatchObject({ status: 200, body: { kind: 'none' } });
+    const first = await move(onB, a.publicKey, 10, id);
+    expect(first.status).toBe(200);
+    // Another move of the same amount the same way (another tab's) is not this request's.
+    expect(await move(onB, a.publicKey, 10, 'another-tab-0123456789')).toMatchObject({ status: 200 });
+    const asked = await state(onB, id);
+    expect(asked.status).toBe(200);
+    if (asked.body.kind !== 'exported') throw new Error(`no export: ${JSON.stringify(asked.body)}`);
+    expect(asked.body.receipt.receipt).toEqual(first.body.receipt.receipt);
+    expect(await verifyReceipt(asked.body.receipt, b.publicKey)).toMatchObject({ ok: true });
+    // Asking moves nothing; another key's request of the same id is not this one.
+    expect(await onB.stats()).toMatchObject({ spent: 20, balance: 10 });
+    const other = await SimVolunteer.create(b.url);
+    expect(await state(other, id)).toMatchObject({ status: 200, body: { kind: 'none' } });
+  });
+
+  it('refuses to say what became of a malformed requestId, or to anyone without a token', async () => {
+    const onB = await earnedOnB();
+    for (const bad of [
+      'short-012345678',
+      'x'.repeat(65),
+      'has space 0123456789',
+      'dots.0123456789.abc',
+      'é'.repeat(20),
+    ])
+      expect(await onB.get(API.exportRequest(encodeURIComponent(bad)))).toMatchObject({
+        status: 400,
+        body: { error: { code: 'bad_request', message: /requestId/ } },
+      });
+    const anonymous = await fetch(grids.b.url + API.exportRequest('asked-after-0123456789'));
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ error: { code: 'unauthorized' } });
   });
 
   it('moves once when copies of one request race, of one grid’s coordinators', async () => {

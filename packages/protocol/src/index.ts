@@ -118,6 +118,8 @@ export {
   TokenRequest,
   TokenResponse,
   ExportRequest,
+  ExportRequestId,
+  ExportRequestState,
   ExportResponse,
   ImportRequest,
   ImportResponse,

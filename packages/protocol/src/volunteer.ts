@@ -302,6 +302,9 @@ export type SubmitResponse = z.infer<typeof SubmitResponse>;
  * public key is `to` (it names that grid's log; one this grid honours). The answer is the proven export receipt,
  * which the volunteer presents to that grid (ImportRequest).
  */
+/** An export's client-chosen requestId (ExportRequest.requestId): what names the move, in the body and in a path. */
+export const ExportRequestId = RequestName('requestId');
+
 export const ExportRequest = z
   .object({
     /** The receiving coordinator's public key, as its `/.well-known/bricolage.json` publishes it. */
@@ -314,13 +317,27 @@ export const ExportRequest = z
      * retrying a request whose answer was lost; a new one for each move. Used again for another `to` or amount, it
      * is refused (409). Without it, every request is a new move.
      */
-    requestId: RequestName('requestId').optional(),
+    requestId: ExportRequestId.optional(),
   })
   .meta({ id: 'ExportRequest' });
 export type ExportRequest = z.infer<typeof ExportRequest>;
 
 export const ExportResponse = z.object({ receipt: ProvenReceipt }).meta({ id: 'ExportResponse' });
 export type ExportResponse = z.infer<typeof ExportResponse>;
+
+/**
+ * What became of an export request of this key (GET API.exportRequest): `exported`, the export its requestId moved,
+ * proven as the export's own answer was; `none`, no export was made under it (not yet: one still on its way may
+ * land later, and sending it again moves it at most once). An answer, not a 404, so that a proxy's or an older
+ * grid's 404 is never taken for "not carried out".
+ */
+export const ExportRequestState = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('exported'), receipt: ProvenReceipt }),
+    z.object({ kind: z.literal('none') }),
+  ])
+  .meta({ id: 'ExportRequestState' });
+export type ExportRequestState = z.infer<typeof ExportRequestState>;
 
 /** Other grids' proven export receipts addressed to this grid, presented by the volunteer they name (issue 19). */
 export const ImportRequest = z

@@ -91,6 +91,7 @@ describe('browser headers', () => {
       API.imports,
       API.receipts,
       API.me,
+      API.exportRequest('a-request-0123456789'),
     ]) {
       const preflight = await fetch(coordinator.url + path, {
         method: 'OPTIONS',

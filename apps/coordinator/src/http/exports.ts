@@ -2,15 +2,23 @@
 // its coordinator's public key (steps/export.ts), and gets the export back as a proven receipt of this grid's log —
 // the document it presents to the receiving grid (http/imports.ts there). The export is a debit here: the credit
 // it moves is spendable on the receiving grid alone. With a `requestId`, the same request again (its answer lost) is
-// answered with the first export's entry, proven against the newest tree head, and moves nothing (steps/export.ts).
+// answered with the first export's entry, proven against the newest tree head, and moves nothing (steps/export.ts);
+// and the volunteer may ask what became of it without sending it again: the export it made, or none.
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { API, ExportRequest, ExportResponse } from '@bricolage/protocol';
+import { API, ExportRequest, ExportRequestId, ExportRequestState, ExportResponse } from '@bricolage/protocol';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
 import { limitBody, volunteerAuth } from './middleware';
-import { route } from './route';
+import { parseWith, route } from './route';
 
 export function exportRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
+  /** The export entry at `index`, proven against the newest tree head. */
+  const proven = async (index: number) => {
+    const [receipt] = await deps.log.prove(await deps.store.receiptsBetween(index, index + 1));
+    if (!receipt) throw new Error(`the export at ${index} is not in the log`);
+    return receipt;
+  };
+
   route(
     app,
     {
@@ -32,9 +40,33 @@ export function exportRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
       const holder = c.get('volunteer');
       const exported = await deps.store.exportCredit(holder, body, deps.config.honouredLogs, deps.clock.now());
       if (!exported.ok) throw ApiError.from(exported.error);
-      const [receipt] = await deps.log.prove(await deps.store.receiptsBetween(exported.value, exported.value + 1));
-      if (!receipt) throw new Error(`the export at ${exported.value} is not in the log`);
-      return c.json({ receipt });
+      return c.json({ receipt: await proven(exported.value) });
+    },
+  );
+
+  // A page whose export got no answer learns from this whether its own request moved the credit, by its id: its
+  // receipts alone cannot tell its export from another tab's of the same amount.
+  route(
+    app,
+    {
+      method: 'get',
+      path: API.exportRequest(':requestId'),
+      operationId: 'getExportRequest',
+      summary: 'What became of an export request of this volunteer, by its requestId: the export it made, or none',
+      description:
+        'Asked by a client whose export got no answer. `none` means no export was made under that requestId so far; sending the request again (the same requestId) moves the credit at most once either way.',
+      tag: 'volunteer',
+      auth: 'volunteer',
+      response: {
+        schema: ExportRequestState,
+        description: 'The export, proven against this log’s newest tree head, or none',
+      },
+    },
+    [volunteerAuth(deps)],
+    async (c) => {
+      const requestId = parseWith(ExportRequestId, c.req.param('requestId'), 'requestId');
+      const index = await deps.store.exportOfRequest(c.get('volunteer'), requestId);
+      return c.json(index === null ? { kind: 'none' } : { kind: 'exported', receipt: await proven(index) });
     },
   );
 }

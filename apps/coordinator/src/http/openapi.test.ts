@@ -71,6 +71,7 @@ const PLACEHOLDERS: Record<string, string> = {
   hash: '0'.repeat(64),
   project: 'prj_0000000000000000',
   volunteer: 'A'.repeat(43),
+  requestId: 'no-such-request-0123456789',
 };
 const fillPath = (path: string) =>
   path.replace(/\{(\w+)\}/g, (_, name: string) => {

@@ -358,6 +358,12 @@ export class CoordinatorStore implements Store {
     });
   }
 
+  async exportOfRequest(holder: VolunteerKey, requestId: string): Promise<number | null> {
+    // Recorded in the debit's transaction (exportCredit): a row read here is an export made.
+    const recorded = await this.#read((tx) => tx.exportRequest(holder, requestId));
+    return recorded?.index ?? null;
+  }
+
   volunteerStats(volunteer: VolunteerKey): Promise<VolunteerStats> {
     return this.#read((tx) => volunteerStats(tx, volunteer));
   }

@@ -341,6 +341,8 @@ export interface Store {
     honoured: readonly string[],
     now: number,
   ): Promise<Result<number>>;
+  /** The index of the export entry `holder`'s `requestId` made (exportCredit), or null when none was made under it. */
+  exportOfRequest(holder: VolunteerKey, requestId: string): Promise<number | null>;
   /** Whether this key has ever traded a challenge for a token. */
   isVolunteer(volunteer: VolunteerKey): Promise<boolean>;
 

@@ -557,6 +557,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/volunteer/exports/{requestId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What became of an export request of this volunteer, by its requestId: the export it made, or none
+         * @description Asked by a client whose export got no answer. `none` means no export was made under that requestId so far; sending the request again (the same requestId) moves the credit at most once either way.
+         */
+        get: operations["getExportRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/volunteer/imports": {
         parameters: {
             query?: never;
@@ -1305,6 +1325,14 @@ export interface components {
             to: string;
             amount: number;
             requestId?: string;
+        };
+        ExportRequestState: {
+            /** @enum {string} */
+            kind: "exported";
+            receipt: components["schemas"]["ProvenReceipt"];
+        } | {
+            /** @enum {string} */
+            kind: "none";
         };
         ImportResponse: {
             accepted: number;
@@ -2465,6 +2493,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExportResponse"];
+                };
+            };
+            /** @description Rejected request */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getExportRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export, proven against this log’s newest tree head, or none */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportRequestState"];
                 };
             };
             /** @description Rejected request */
