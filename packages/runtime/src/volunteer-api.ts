@@ -4,6 +4,7 @@ import type {
   Capabilities,
   CreatedProject,
   ExportRequest,
+  ExportRequestState,
   ExportResponse,
   ImportResponse,
   ReceiptsPage,
@@ -120,6 +121,11 @@ export interface Volunteer {
    * The same `requestId` again returns the first export's receipt: a retry never moves credit twice.
    */
   exportCredit(request: ExportRequest): Promise<ClientResult<ExportResponse>>;
+  /**
+   * What became of this key's export request `requestId` whose answer was lost: the export it made, or `none` so far
+   * (sending it again still moves at most once).
+   */
+  exportState(requestId: string): Promise<ClientResult<ExportRequestState>>;
   /** Presents other grids' proven exports addressed to this grid: each credited here once. */
   importCredit(receipts: readonly unknown[]): Promise<ClientResult<ImportResponse>>;
   /** A project's peer room (its secret, a signaling ticket), asked as this volunteer. */

@@ -5,6 +5,7 @@ import {
   API,
   ChallengeResponse,
   type ExportRequest,
+  ExportRequestState,
   ExportResponse,
   HeartbeatResponse,
   ImportResponse,
@@ -228,6 +229,11 @@ export class CoordinatorClient {
    */
   exportCredit(request: ExportRequest): Promise<ClientResult<ExportResponse>> {
     return this.#authed(API.exports, ExportResponse, { method: 'POST', json: request });
+  }
+
+  /** What became of this key's export request `requestId` (its answer lost): the export it made, or none so far. */
+  exportState(requestId: string): Promise<ClientResult<ExportRequestState>> {
+    return this.#authed(API.exportRequest(encodeURIComponent(requestId)), ExportRequestState, { method: 'GET' });
   }
 
   /** Other grids' proven exports addressed to this grid, credited here once each. */
