@@ -2,7 +2,7 @@ import type { ExportRequest, ReceiptBody } from '@bricolage/protocol';
 import type { StoredReceipt } from '@bricolage/receipts';
 import type { ClientFailure } from '@bricolage/runtime';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type CreditSide, creditWaiting, moveCredit, waitingMoves } from './credit-moves';
+import { type CreditSide, creditWaiting, moveCredit, unsureMoveState, waitingMoves } from './credit-moves';
 
 const ME = 'volunteer-key';
 type Answer = { ok: true; value: unknown } | { ok: false; error: ClientFailure };
@@ -38,7 +38,8 @@ const imported = (index: number, from: string, fromIndex: number): ReceiptBody =
 function side(name: string, key: string, kept: StoredReceipt[] = []) {
   const exports: ExportRequest[] = [];
   const imports: unknown[][] = [];
-  const answers = { exports: [] as Answer[], imports: [] as Answer[] };
+  const asked: string[] = [];
+  const answers = { exports: [] as Answer[], imports: [] as Answer[], states: [] as Answer[] };
   const grid: CreditSide = {
     name,
     key,
@@ -49,13 +50,17 @@ function side(name: string, key: string, kept: StoredReceipt[] = []) {
           exports.push(request);
           return answers.exports.shift() ?? failure('network');
         },
+        exportState: async (requestId: string) => {
+          asked.push(requestId);
+          return answers.states.shift() ?? failure('network');
+        },
         importCredit: async (receipts: readonly unknown[]) => {
           imports.push([...receipts]);
           return answers.imports.shift() ?? { ok: true, value: { accepted: receipts.length, credit: 2 } };
         },
       }) as never,
   };
-  return { grid, exports, imports, answers, kept };
+  return { grid, exports, imports, asked, answers, kept };
 }
 
 const proven = (body: ReceiptBody) => ({ ok: true as const, value: { receipt: { receipt: { body } } } });
@@ -82,7 +87,6 @@ describe('moveCredit', () => {
       ok: true,
       credited: true,
       message: 'Moved 2.5 credit from this coordinator to https://b.example.',
-      exported: 7,
       creditedExports: [7],
     });
     expect(a.exports).toEqual([{ to: 'b-key', amount: 2.5, requestId: ID }]);
@@ -163,6 +167,23 @@ describe('moveCredit', () => {
     a.answers.exports.push(proven(exported(3, 'b-key')));
     b.answers.imports.push(failure('conflict', 'receipts[0] was already credited here'));
     expect(await move(a.grid, b.grid, 2)).toMatchObject({ ok: true, credited: true });
+  });
+});
+
+describe('unsureMoveState', () => {
+  it('asks the grid the move left what became of its request, by its id, and says when it did not say', async () => {
+    const a = side('this coordinator', 'a-key');
+    a.answers.states.push(
+      { ok: true, value: { kind: 'exported', receipt: { receipt: { body: exported(3, 'b-key') } } } },
+      { ok: true, value: { kind: 'none' } },
+      failure('network', 'Failed to fetch'),
+    );
+    expect(await unsureMoveState(a.grid, ID)).toEqual({ kind: 'exported' });
+    expect(await unsureMoveState(a.grid, ID)).toEqual({ kind: 'none' });
+    expect(await unsureMoveState(a.grid, ID)).toEqual({ kind: 'unanswered', message: 'Failed to fetch' });
+    expect(a.asked).toEqual([ID, ID, ID]);
+    const closed: CreditSide = { ...a.grid, volunteer: () => Promise.reject(new Error('the database is not open')) };
+    expect(await unsureMoveState(closed, ID)).toEqual({ kind: 'unanswered', message: 'the database is not open' });
   });
 });
 

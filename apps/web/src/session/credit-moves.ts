@@ -15,17 +15,11 @@ export interface CreditSide {
   readonly name: string;
   readonly key: string;
   readonly store: Pick<VolunteerStore, 'receiptsOfProject'>;
-  readonly volunteer: () => Promise<Pick<Volunteer, 'exportCredit' | 'importCredit'>>;
+  readonly volunteer: () => Promise<Pick<Volunteer, 'exportCredit' | 'exportState' | 'importCredit'>>;
 }
 
 export type MoveOutcome = (
-  | {
-      readonly ok: true;
-      readonly credited: boolean;
-      readonly message: string;
-      /** The export's index in the sending grid's log, when this move made (or found) one. */
-      readonly exported?: number;
-    }
+  | { readonly ok: true; readonly credited: boolean; readonly message: string }
   /**
    * `unsure`: the sending grid never answered; the same request (its id) may be sent again, moving at most once.
    * `refused`: it answered that it did not move it.
@@ -75,17 +69,34 @@ export async function moveCredit(
   const credited = await present(to, exported.value.receipt);
   const moved = `Moved ${amount} credit from ${from.name} to ${to.name}`;
   return credited.ok
-    ? { ok: true, credited: true, message: `${moved}.`, exported: index, creditedExports: [index] }
+    ? { ok: true, credited: true, message: `${moved}.`, creditedExports: [index] }
     : {
         ok: true,
         credited: false,
-        exported: index,
         message: `${moved}, but ${to.name} has not credited it yet (${credited.message}): it waits, to be presented again.`,
       };
 }
 
+/**
+ * What became of a move whose export got no answer, asked of the grid it left by its request id: `exported`, it
+ * moved; `none`, no export was made under it so far; `unanswered`, that grid did not say (an older grid without the
+ * route, or no answer again). Asked, not read off the receipts: another tab's or device's export of the same amount
+ * the same way looks just like this move's there.
+ */
+export async function unsureMoveState(
+  from: CreditSide,
+  requestId: string,
+): Promise<{ readonly kind: 'exported' | 'none' } | { readonly kind: 'unanswered'; readonly message: string }> {
+  try {
+    const state = await (await from.volunteer()).exportState(requestId);
+    return state.ok ? { kind: state.value.kind } : { kind: 'unanswered', message: state.error.message };
+  } catch (error) {
+    return { kind: 'unanswered', message: (error as Error).message };
+  }
+}
+
 /** This key's verified exports kept in `from`'s database that are addressed to `to`, credited there or not. */
-export async function keptExports(from: CreditSide, to: CreditSide, volunteer: string): Promise<StoredReceipt[]> {
+async function keptExports(from: CreditSide, to: CreditSide, volunteer: string): Promise<StoredReceipt[]> {
   // Credit moved between grids is kept under project '' (no work unit): the list is short.
   const sent = await from.store.receiptsOfProject('');
   return sent.filter((r) => {

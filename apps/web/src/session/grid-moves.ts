@@ -1,14 +1,15 @@
 // Credit moved between the home grid and each other grid of the tab, as the page shows it: a move (`moveCredit`) and
 // the presenting of what waits (`creditWaiting`), one at a time per grid; what waits each way, counted from both
-// databases; and a move that got no answer, sent again under its request id until its export shows up.
+// databases; and a move that got no answer, sent again under its request id until the grid it left says what became
+// of it.
 import type { VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer } from '@bricolage/runtime';
 import {
   type CreditSide,
   creditWaiting,
-  keptExports,
   type MoveOutcome,
   moveCredit,
+  unsureMoveState,
   waitingMoves,
 } from './credit-moves';
 import type { Grid } from './grid';
@@ -28,8 +29,8 @@ export interface GridMoves {
   readonly failed: boolean;
   /**
    * A move whose export got no answer: it may have moved. Moving the same amount the same way again sends the same
-   * request (its id), which moves at most once; what did move shows as waiting once the sending grid's receipts are
-   * read, and from then on a move is a new one (`known`: the exports that way known before it was sent).
+   * request (its id), which moves at most once. The sending grid is asked what became of that request (by its id) as
+   * the page reads its moves: once it made the export, the move went through, and from then on a move is a new one.
    */
   readonly unsure: UnsureMove | null;
 }
@@ -38,16 +39,12 @@ export interface UnsureMove {
   readonly direction: MoveDirection;
   readonly amount: number;
   readonly requestId: string;
-  readonly known: readonly number[];
-  /** When it was first sent (the page's clock). */
-  readonly sentAt: number;
+  /**
+   * The sending grid said it made no export under the request (so far: one still on its way may land later, so the
+   * request is kept and still asked after), and the page said so.
+   */
+  readonly notMade?: true;
 }
-
-/**
- * How far the sending grid's clock may run behind the page's: an export it dated earlier than this before the move
- * was sent is an older one (another tab's, another device's, caught up by a sync), not the move's.
- */
-const CLOCK_SKEW_MS = 2 * 60_000;
 
 const NO_MOVES: GridMoves = {
   waitingToGrid: 0,
@@ -76,11 +73,10 @@ export class Moves {
   readonly #o: MovesOptions;
   #view: Readonly<Record<string, GridMoves>> = {};
   /**
-   * Exports (their indices in the sending grid's log, by `${url} ${direction}`) the page saw made, and saw credited
-   * at the other end: an export made is not taken for an unsure one that went through, and one credited does not
-   * show as waiting while the receiving grid's receipts of it are unread (they may stay so: an idle grid syncs none).
+   * Exports (their indices in the sending grid's log, by `${url} ${direction}`) the page saw credited at the other
+   * end: one does not show as waiting while the receiving grid's receipts of it are unread (they may stay so: an idle
+   * grid syncs none).
    */
-  readonly #exported = new Map<string, Set<number>>();
   readonly #credited = new Map<string, Set<number>>();
 
   constructor(options: MovesOptions) {
@@ -91,31 +87,23 @@ export class Moves {
   forget(url: string): void {
     const { [url]: _forgotten, ...moves } = this.#view;
     this.#view = moves;
-    for (const seen of [this.#exported, this.#credited])
-      for (const direction of ['toGrid', 'toHome'] as const) seen.delete(`${url} ${direction}`);
+    for (const direction of ['toGrid', 'toHome'] as const) this.#credited.delete(`${url} ${direction}`);
     this.#o.onChange(this.#view);
   }
 
   /** Moves `amount` of the volunteer's credit between the home grid and the grid at `url`; true when it moved. */
   async move(url: string, direction: MoveDirection, amount: number): Promise<boolean> {
     const earlier = this.#moves(url).unsure;
-    let unsure = earlier && earlier.direction === direction && earlier.amount === amount ? earlier : null;
-    const outcome = await this.#moving(url, direction, async (from, to, volunteer) => {
-      // What was exported this way before this move is sent, to tell its export by when it shows up.
-      unsure ??= {
-        direction,
-        amount,
-        requestId: crypto.randomUUID(),
-        sentAt: Date.now(),
-        known: [
-          ...(await keptExports(from, to, volunteer)).map((r) => r.index),
-          ...this.#seen(this.#exported, url, direction),
-        ],
-      };
+    // The same request again, news again: sent once more, it may land this time.
+    let unsure: UnsureMove | null =
+      earlier && earlier.direction === direction && earlier.amount === amount
+        ? { direction, amount, requestId: earlier.requestId }
+        : null;
+    const outcome = await this.#moving(url, direction, async (from, to) => {
+      unsure ??= { direction, amount, requestId: crypto.randomUUID() };
       return moveCredit(from, to, amount, unsure.requestId);
     });
     if (!outcome) return false;
-    if (outcome.ok && outcome.exported !== undefined) this.#seen(this.#exported, url, direction).add(outcome.exported);
     // An unsure move is forgotten only once the sending grid answered (it moved, or refused): a failure of the
     // page's own (its database not open yet) says nothing of whether the earlier request went through.
     const settled = outcome.ok || outcome.refused === true;
@@ -189,32 +177,34 @@ export class Moves {
       waitingMoves(sides.home, sides.grid, identity.publicKey, this.#seen(this.#credited, url, 'toGrid')),
       waitingMoves(sides.grid, sides.home, identity.publicKey, this.#seen(this.#credited, url, 'toHome')),
     ]);
-    const went = await this.#unsureWent(url, sides, identity.publicKey);
+    const settled = await this.#unsureSettled(url, sides);
     if (!this.#o.grid(url)) return;
     this.#setMoves(url, { waitingToGrid: sum(toGrid), waitingToHome: sum(toHome) });
-    if (went) this.#setMoves(url, { unsure: null, message: went, failed: false });
+    if (settled) this.#setMoves(url, settled);
   }
 
   /**
-   * Whether the move that got no answer went through after all, as the sending grid's receipts now show (an export of
-   * its amount that way, not known before it was sent): then what it says, and a move from then on is a new one.
+   * What the grid the move that got no answer left says became of its request, as a change of the view: it went
+   * through (a move from then on is a new one), or it was not made (said once; the request is kept, and asked after
+   * at each read, as one still on its way may land). Null when there is nothing new to say.
    */
-  async #unsureWent(
-    url: string,
-    sides: { home: CreditSide; grid: CreditSide },
-    volunteer: string,
-  ): Promise<string | null> {
+  async #unsureSettled(url: string, sides: { home: CreditSide; grid: CreditSide }): Promise<Partial<GridMoves> | null> {
     const unsure = this.#moves(url).unsure;
     if (!unsure) return null;
     const [from, to] = unsure.direction === 'toGrid' ? [sides.home, sides.grid] : [sides.grid, sides.home];
-    const known = new Set(unsure.known);
-    const exports = await keptExports(from, to, volunteer);
-    const went = exports.some(
-      (r) => !known.has(r.index) && -r.credit === unsure.amount && r.at >= unsure.sentAt - CLOCK_SKEW_MS,
-    );
-    // Still the same unsure move (not one sent since): only then is it settled here.
-    if (!went || this.#moves(url).unsure !== unsure) return null;
-    return `The move of ${unsure.amount} credit that got no answer went through: ${from.name} exported it to ${to.name}.`;
+    const state = await unsureMoveState(from, unsure.requestId);
+    // Still the same unsure move (not one sent since): only then is it settled here. Unanswered, it is asked again at
+    // the next read.
+    if (this.#moves(url).unsure !== unsure || state.kind === 'unanswered') return null;
+    const about = `The move of ${unsure.amount} credit that got no answer`;
+    if (state.kind === 'exported')
+      return { unsure: null, failed: false, message: `${about} went through: ${from.name} exported it to ${to.name}.` };
+    if (unsure.notMade) return null;
+    return {
+      unsure: { ...unsure, notMade: true },
+      failed: false,
+      message: `${about} did not go through: ${from.name} made no export under it. Moving ${unsure.amount} the same way sends that request again, which moves it at most once.`,
+    };
   }
 
   /** The set of export indices `seen` keeps for moves to or from `url` going `direction`. */

@@ -154,49 +154,84 @@ describe('Grids.move', () => {
     expect(ids[6]).not.toBe(ids[0]);
   });
 
-  it('takes a move that got no answer for one that went through once its export shows up, and moves anew after', async () => {
-    const kept: StoredReceipt[] = [keptExport(3, 2)];
+  /** A home volunteer whose exports go unanswered, and which says of each request id what `states` holds (else none). */
+  const unanswered = (states: Map<string, unknown>) => {
     const sent: { amount: number; requestId?: string }[] = [];
-    const { grids: g, model } = grids(
-      {
-        exportCredit: async (request: { amount: number; requestId?: string }) => {
-          sent.push(request);
-          const error = {
-            code: 'network',
-            message: 'no answer within 30 s',
-            status: 0,
-            transient: true,
-            timedOut: true,
-          };
-          return { ok: false, error };
-        },
+    const asked: string[] = [];
+    const volunteer = {
+      exportCredit: async (request: { amount: number; requestId?: string }) => {
+        sent.push(request);
+        const error = { code: 'network', message: 'no answer within 30 s', status: 0, transient: true, timedOut: true };
+        return { ok: false, error };
       },
-      kept,
-    );
+      exportState: async (requestId: string) => {
+        asked.push(requestId);
+        return states.get(requestId) ?? { ok: true, value: { kind: 'none' } };
+      },
+    };
+    return { volunteer, sent, asked };
+  };
+
+  it('does not take another move of the same amount the same way for the one that got no answer', async () => {
+    const kept: StoredReceipt[] = [keptExport(3, 2)];
+    const states = new Map<string, unknown>();
+    const home = unanswered(states);
+    const { grids: g, model } = grids(home.volunteer, kept);
     opened = g;
     await g.boot();
     expect(await g.add('https://b.example')).toBe(true);
     expect(await g.move('https://b.example', 'toGrid', 2)).toBe(false);
-    expect(g.view().moves['https://b.example']?.unsure).toMatchObject({ amount: 2, known: [3] });
-    // Not taken for it: the export kept before (index 3, the same amount), nor one dated well before the move was sent
-    // that a sync catches up with (made from another device); the receipts read later hold its own.
-    kept.push(keptExport(6, 2, Date.now() - 10 * 60_000));
+    const requestId = home.sent[0]?.requestId as string;
+    expect(g.view().moves['https://b.example']?.unsure).toMatchObject({ direction: 'toGrid', amount: 2, requestId });
+    // Another tab moves 2 the same way, just after: its export, new and dated now, is all the receipts show.
+    kept.push(keptExport(8, 2));
+    homeSynced(model);
+    await vi.waitFor(() =>
+      expect(g.view().moves['https://b.example']?.message).toBe(
+        'The move of 2 credit that got no answer did not go through: this coordinator made no export under it. Moving 2 the same way sends that request again, which moves it at most once.',
+      ),
+    );
+    expect(new Set(home.asked)).toEqual(new Set([requestId]));
+    expect(g.view().moves['https://b.example']).toMatchObject({ failed: false, waitingToGrid: 2 + 2 });
+    expect(g.view().moves['https://b.example']?.unsure).toMatchObject({ requestId, notMade: true });
+    // Moving 2 again sends the same request: whatever became of it, it moves at most once.
+    expect(await g.move('https://b.example', 'toGrid', 2)).toBe(false);
+    expect(home.sent.map((r) => r.requestId)).toEqual([requestId, requestId]);
+  });
+
+  it('takes a move that got no answer for one that went through once its grid says it made the export, and moves anew after', async () => {
+    const kept: StoredReceipt[] = [];
+    const states = new Map<string, unknown>();
+    const home = unanswered(states);
+    const { grids: g, model } = grids(home.volunteer, kept);
+    opened = g;
+    await g.boot();
+    expect(await g.add('https://b.example')).toBe(true);
+    expect(await g.move('https://b.example', 'toGrid', 2)).toBe(false);
+    const requestId = home.sent[0]?.requestId as string;
+    // A grid that does not say (an older one, without the route) settles nothing.
+    states.set(requestId, { ok: false, error: { code: 'not_found', message: 'no route', status: 404 } });
     homeSynced(model);
     await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(g.view().moves['https://b.example']?.unsure).not.toBeNull();
-    kept.push(keptExport(8, 2));
+    expect(g.view().moves['https://b.example']?.unsure).toMatchObject({ direction: 'toGrid', amount: 2, requestId });
+    // It did move: the receipt sync keeps the export, and the grid says it was this request's. Its clock runs 10
+    // minutes behind the page's: the export's date says nothing of whose it is.
+    const export8 = keptExport(8, 2, Date.now() - 10 * 60_000);
+    kept.push(export8);
+    states.set(requestId, { ok: true, value: { kind: 'exported', receipt: export8.proven } });
     homeSynced(model);
     await vi.waitFor(() => expect(g.view().moves['https://b.example']?.unsure).toBeNull());
     expect(g.view().moves['https://b.example']).toMatchObject({
       failed: false,
-      waitingToGrid: 2 + 2 + 2,
+      waitingToGrid: 2,
       message:
         'The move of 2 credit that got no answer went through: this coordinator exported it to https://b.example.',
     });
     // The volunteer moving 2 again now means 2 more: a new request.
     expect(await g.move('https://b.example', 'toGrid', 2)).toBe(false);
-    expect(sent).toHaveLength(2);
-    expect(sent[1]?.requestId).not.toBe(sent[0]?.requestId);
+    expect(home.sent).toHaveLength(2);
+    expect(home.sent[1]?.requestId).not.toBe(requestId);
+    expect(home.asked[0]).toBe(requestId);
   });
 
   it("keeps a move that got no answer through a failure of the page's own: the next move still sends its request id", async () => {
