@@ -8,6 +8,7 @@ import type { SeparationPolicy } from '../rules/assignment';
 import type { CreditPolicy } from '../rules/credit';
 import type { LeaseRoomPolicy } from '../rules/lease-limits';
 import type { Tx } from '../store/persistence';
+import type { JobRecord } from '../store/records';
 import type { Changes } from './changes';
 
 export interface StepLimits {
@@ -82,5 +83,22 @@ export class JobCatalog {
     const facts = await this.facts(tx, id);
     if (!facts) throw new Error(`unknown job ${id}`);
     return facts;
+  }
+
+  /** The job as the routes show it: its facts, and its state as this transaction reads it (that one changes). */
+  async record(tx: Tx, id: JobId): Promise<JobRecord | null> {
+    const state = await tx.jobState(id);
+    const facts = state && (await this.facts(tx, id));
+    return state && facts ? { ...facts, state: state.state } : null;
+  }
+
+  /** Every job of `project`, as `record` reads each. */
+  async recordsOf(tx: Tx, project: ProjectId): Promise<JobRecord[]> {
+    const jobs: JobRecord[] = [];
+    for (const id of await tx.jobIds({ project })) {
+      const job = await this.record(tx, id);
+      if (job) jobs.push(job);
+    }
+    return jobs;
   }
 }

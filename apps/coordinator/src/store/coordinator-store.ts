@@ -1,7 +1,6 @@
-// The Store the routes use, for every backend: each method one transaction over the backend's Persistence,
-// running the work unit's steps (../steps) with a fresh StepContext and writing what they decided once at
-// the end. After a commit, the jobs it touched are announced on the grid's broadcast (progress streams of
-// every coordinator re-read them).
+// The Store the routes use, for every backend: each method one transaction over the backend's Persistence, running
+// the work unit's steps (../steps) through the step runner (step-runner.ts: a fresh StepContext, what the steps
+// decided written once at the end, the jobs they touched announced after the commit).
 import {
   type Ban,
   type ExportBody,
@@ -20,12 +19,9 @@ import {
   type VolunteerKey,
   type VolunteerStats,
 } from '@bricolage/protocol';
-import type { Random } from '../clock';
 import { type MerkleNodeStore, consistencyPath, inclusionPath, rootAt } from '../log/merkle-tree';
 import { overStoredTree } from '../log/stored-tree';
-import { Changes } from '../steps/changes';
 import { writeChanges } from '../steps/write';
-import { JobCatalog, type StepContext, type StepLimits } from '../steps/context';
 import { expireLeases } from '../steps/expire';
 import { heartbeat } from '../steps/heartbeat';
 import { releaseLeases } from '../steps/release';
@@ -34,12 +30,12 @@ import { openFundedProject, pauseUnfunded } from '../steps/fund';
 import { exportCredit } from '../steps/export';
 import { AlreadyImported, importCredits } from '../steps/import';
 import { lease } from '../steps/lease';
-import { claimLogKey } from '../steps/log-key';
 import { markAlive, resumeLeases } from '../steps/restart';
 import { consumeChallenge } from '../steps/sign-in';
 import { submit } from '../steps/submit';
 import { commitBatch, stageWorkUnits } from '../steps/upload';
-import type { Persistence, Tx } from './persistence';
+import type { Persistence } from './persistence';
+import { StepRunner, type StepRunnerOptions } from './step-runner';
 import type { JobRecord } from './records';
 import { jobActivity, volunteerStats } from './reports';
 import type {
@@ -61,11 +57,7 @@ import type {
 
 /** Leases expired per transaction, so that a long outage's backlog does not make one huge transaction. */
 const EXPIRE_PER_ROUND = 1000;
-/** The broadcast topic on which committed changes to a job's units or state are announced (message: its id). */
-const JOB_CHANGES = 'jobs';
-
-export interface CoordinatorStoreOptions extends StepLimits {
-  readonly random: Random;
+export interface CoordinatorStoreOptions extends StepRunnerOptions {
   /** A staged upload older than this was cut short by a crash (no request lives this long): the sweep drops it. */
   readonly staleUploadMs: number;
 }
@@ -73,12 +65,12 @@ export interface CoordinatorStoreOptions extends StepLimits {
 export class CoordinatorStore implements Store {
   readonly #db: Persistence;
   readonly #options: CoordinatorStoreOptions;
-  readonly #catalog = new JobCatalog();
-  #logKey = '';
+  readonly #run: StepRunner;
 
   constructor(db: Persistence, options: CoordinatorStoreOptions) {
     this.#db = db;
     this.#options = options;
+    this.#run = new StepRunner(db, options);
   }
 
   get persistence(): Persistence {
@@ -86,82 +78,46 @@ export class CoordinatorStore implements Store {
   }
 
   /** Makes `key` the log's (the grid's) key, unless the log has another: then that one, and nothing changes. */
-  async claimLogKey(key: string): Promise<string | null> {
-    const held = await this.#db.transaction((tx) => claimLogKey(tx, key));
-    if (held === null) this.#logKey = key;
-    return held;
-  }
-
-  /** Runs steps in one transaction; announces the jobs they touched once it has committed. */
-  async #step<T>(now: number, work: (ctx: StepContext) => Promise<T>): Promise<T> {
-    let touched: ReadonlySet<JobId> = new Set();
-    const value = await this.#db.transaction(async (tx) => {
-      const ctx: StepContext = {
-        tx,
-        changes: new Changes(),
-        now,
-        random: this.#options.random,
-        catalog: this.#catalog,
-        limits: this.#options,
-        logKey: this.#logKey,
-      };
-      const v = await work(ctx);
-      touched = ctx.changes.touched;
-      return v;
-    });
-    for (const job of touched) this.#db.broadcast.publish(JOB_CHANGES, job);
-    return value;
-  }
-
-  /** A step whose decisions are written at the end of its transaction; all of them, or none when `keep` says so. */
-  #write<T>(now: number, work: (ctx: StepContext) => Promise<T>, keep: (value: T) => boolean = () => true): Promise<T> {
-    return this.#step(now, async (ctx) => {
-      const value = await work(ctx);
-      if (keep(value)) await writeChanges(ctx);
-      return value;
-    });
-  }
-
-  #read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.#db.transaction(work);
+  claimLogKey(key: string): Promise<string | null> {
+    return this.#run.claimLogKey(key);
   }
 
   onJobChange(listener: (job: JobId) => void): () => void {
-    return this.#db.broadcast.subscribe(JOB_CHANGES, (job) => listener(job as JobId));
+    return this.#run.onJobChange(listener);
   }
 
   // ---- projects and blobs ----
 
   createProject(p: Project, tokenHash: string): Promise<void> {
-    return this.#read((tx) => tx.insertProject(p, tokenHash));
+    return this.#run.read((tx) => tx.insertProject(p, tokenHash));
   }
 
   openFundedProject(funder: VolunteerKey, fresh: Project, tokenHash: string): Promise<Project> {
-    return this.#read((tx) => openFundedProject(tx, funder, fresh, tokenHash));
+    return this.#run.read((tx) => openFundedProject(tx, funder, fresh, tokenHash));
   }
 
   projectByTokenHash(tokenHash: string): Promise<Project | null> {
-    return this.#read((tx) => tx.projectByTokenHash(tokenHash));
+    return this.#run.read((tx) => tx.projectByTokenHash(tokenHash));
   }
 
   listProjects(): Promise<Project[]> {
-    return this.#read((tx) => tx.projects());
+    return this.#run.read((tx) => tx.projects());
   }
 
   getProject(id: ProjectId): Promise<Project | null> {
-    return this.#read((tx) => tx.project(id));
+    return this.#run.read((tx) => tx.project(id));
   }
 
   embeddingOrigins(project: ProjectId): Promise<string[]> {
-    return this.#read((tx) => tx.embeddingOrigins(project));
+    return this.#run.read((tx) => tx.embeddingOrigins(project));
   }
 
   setEmbeddingOrigins(project: ProjectId, origins: readonly string[]): Promise<void> {
-    return this.#read((tx) => tx.replaceEmbeddingOrigins(project, origins));
+    return this.#run.read((tx) => tx.replaceEmbeddingOrigins(project, origins));
   }
 
   getBlob(hash: string): Promise<Uint8Array | null> {
-    return this.#read((tx) => tx.blob(hash));
+    return this.#run.read((tx) => tx.blob(hash));
   }
 
   async hasBlob(hash: string): Promise<boolean> {
@@ -169,7 +125,7 @@ export class CoordinatorStore implements Store {
   }
 
   blobSize(hash: string): Promise<number | null> {
-    return this.#read((tx) => tx.blobSize(hash));
+    return this.#run.read((tx) => tx.blobSize(hash));
   }
 
   // ---- jobs ----
@@ -178,9 +134,9 @@ export class CoordinatorStore implements Store {
     job: JobRecord,
     admit: (existing: readonly JobRecord[]) => Promise<Failure | null> = async () => null,
   ): Promise<Failure | null> {
-    return this.#read(async (tx) => {
+    return this.#run.read(async (tx) => {
       await tx.lockProject(job.project);
-      const problem = await admit(await this.#jobsOf(tx, job.project));
+      const problem = await admit(await this.#run.catalog.recordsOf(tx, job.project));
       // Not remembered here: the catalog reads the job back once, with its project's funder.
       if (problem === null) await tx.insertJob(job);
       return problem;
@@ -188,42 +144,27 @@ export class CoordinatorStore implements Store {
   }
 
   getJob(id: JobId): Promise<JobRecord | null> {
-    return this.#read((tx) => this.#job(tx, id));
-  }
-
-  async #job(tx: Tx, id: JobId): Promise<JobRecord | null> {
-    const state = await tx.jobState(id);
-    const facts = state && (await this.#catalog.facts(tx, id));
-    return state && facts ? { ...facts, state: state.state } : null;
+    return this.#run.read((tx) => this.#run.catalog.record(tx, id));
   }
 
   listJobs(project: ProjectId): Promise<JobRecord[]> {
-    return this.#read((tx) => this.#jobsOf(tx, project));
-  }
-
-  async #jobsOf(tx: Tx, project: ProjectId): Promise<JobRecord[]> {
-    const jobs: JobRecord[] = [];
-    for (const id of await tx.jobIds({ project })) {
-      const job = await this.#job(tx, id);
-      if (job) jobs.push(job);
-    }
-    return jobs;
+    return this.#run.read((tx) => this.#run.catalog.recordsOf(tx, project));
   }
 
   setJobState(id: JobId, state: JobState): Promise<JobState> {
-    return this.#step(0, (ctx) => setJobState(ctx, id, state));
+    return this.#run.step(0, (ctx) => setJobState(ctx, id, state));
   }
 
   progress(id: JobId): Promise<JobCounts> {
-    return this.#step(0, (ctx) => progress(ctx, id));
+    return this.#run.step(0, (ctx) => progress(ctx, id));
   }
 
   activity(id: JobId, limit: number): Promise<JobActivity> {
-    return this.#read((tx) => jobActivity(tx, id, limit));
+    return this.#run.read((tx) => jobActivity(tx, id, limit));
   }
 
   hasWorkFor(job: JobId, volunteer: VolunteerKey, backend: string, endedBy: readonly number[]): Promise<boolean> {
-    return this.#read((tx) => tx.hasWorkFor(job, volunteer, backend, endedBy));
+    return this.#run.read((tx) => tx.hasWorkFor(job, volunteer, backend, endedBy));
   }
 
   retakeOpensAt(
@@ -233,13 +174,13 @@ export class CoordinatorStore implements Store {
     now: number,
     endedBy: readonly number[],
   ): Promise<number | null> {
-    return this.#read((tx) => tx.retakeOpensAt(job, volunteer, backend, now, endedBy));
+    return this.#run.read((tx) => tx.retakeOpensAt(job, volunteer, backend, now, endedBy));
   }
 
   // ---- work units ----
 
   stageWorkUnits(job: JobId, batch: string, units: readonly StagedWorkUnit[], now: number): Promise<void> {
-    return this.#step(now, (ctx) => stageWorkUnits(ctx, job, batch, units));
+    return this.#run.step(now, (ctx) => stageWorkUnits(ctx, job, batch, units));
   }
 
   commitBatch(
@@ -250,21 +191,21 @@ export class CoordinatorStore implements Store {
     key?: UploadKey & { readonly at: number },
   ): Promise<Result<CommittedUpload>> {
     // `now` is when the batch's known-answer units are finished (their results' time), as uploaded.
-    return this.#step(now, (ctx) => commitBatch(ctx, job, batch, staged, key));
+    return this.#run.step(now, (ctx) => commitBatch(ctx, job, batch, staged, key));
   }
 
   uploadByKey(job: JobId, key: string): Promise<(UploadKey & { readonly summary: BatchSummary }) | null> {
-    return this.#read((tx) => tx.uploadKey(job, key));
+    return this.#run.read((tx) => tx.uploadKey(job, key));
   }
 
   abortBatch(_job: JobId, batch: string): Promise<void> {
-    return this.#read((tx) => tx.dropBatch(batch));
+    return this.#run.read((tx) => tx.dropBatch(batch));
   }
 
   // ---- volunteers ----
 
   lease(q: LeaseQuery, now: number): Promise<LeaseOutcome> {
-    return this.#write(now, (ctx) => lease(ctx, q));
+    return this.#run.write(now, (ctx) => lease(ctx, q));
   }
 
   heartbeat(
@@ -273,7 +214,7 @@ export class CoordinatorStore implements Store {
     now: number,
     jobs: readonly JobId[] = [],
   ): Promise<HeartbeatAnswer> {
-    return this.#write(now, (ctx) => heartbeat(ctx, volunteer, leases, jobs));
+    return this.#run.write(now, (ctx) => heartbeat(ctx, volunteer, leases, jobs));
   }
 
   release(
@@ -282,12 +223,12 @@ export class CoordinatorStore implements Store {
     now: number,
     requests: readonly string[] = [],
   ): Promise<number> {
-    return this.#write(now, (ctx) => releaseLeases(ctx, volunteer, leases, requests));
+    return this.#run.write(now, (ctx) => releaseLeases(ctx, volunteer, leases, requests));
   }
 
   submit(volunteer: VolunteerKey, items: readonly SubmitItem[], now: number): Promise<Result<SubmitResponse>> {
     // A refused batch wrote nothing and writes nothing.
-    return this.#write(
+    return this.#run.write(
       now,
       (ctx) => submit(ctx, volunteer, items),
       (result) => result.ok,
@@ -297,7 +238,7 @@ export class CoordinatorStore implements Store {
   async expireLeases(now: number): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = await this.#write(now, (ctx) => expireLeases(ctx, EXPIRE_PER_ROUND));
+      const n = await this.#run.write(now, (ctx) => expireLeases(ctx, EXPIRE_PER_ROUND));
       total += n;
       if (n < EXPIRE_PER_ROUND) return total;
     }
@@ -310,19 +251,19 @@ export class CoordinatorStore implements Store {
   async sweep(now: number): Promise<number | null> {
     if (!(await this.#db.lead('sweep'))) return null;
     const expired = await this.expireLeases(now);
-    await this.#step(now, (ctx) => pauseUnfunded(ctx));
-    await this.#read((tx) => tx.dropStagedBatches(now - this.#options.staleUploadMs));
-    await this.#read((tx) => tx.pruneLeaseRequests(now));
+    await this.#run.step(now, (ctx) => pauseUnfunded(ctx));
+    await this.#run.read((tx) => tx.dropStagedBatches(now - this.#options.staleUploadMs));
+    await this.#run.read((tx) => tx.pruneLeaseRequests(now));
     await this.markAlive(now);
     return expired;
   }
 
   markAlive(now: number): Promise<void> {
-    return this.#read((tx) => markAlive(tx, now));
+    return this.#run.read((tx) => markAlive(tx, now));
   }
 
   resumeLeases(now: number, graceMs = 0): Promise<{ readonly downtimeMs: number; readonly extended: number }> {
-    return this.#read((tx) => resumeLeases(tx, now, graceMs));
+    return this.#run.read((tx) => resumeLeases(tx, now, graceMs));
   }
 
   async importCredits(
@@ -331,7 +272,7 @@ export class CoordinatorStore implements Store {
     now: number,
   ): Promise<Result<ImportResponse>> {
     try {
-      return ok(await this.#write(now, (ctx) => importCredits(ctx, holder, receipts)));
+      return ok(await this.#run.write(now, (ctx) => importCredits(ctx, holder, receipts)));
     } catch (e) {
       // Thrown so that the transaction's claims roll back; a value from here on.
       if (e instanceof AlreadyImported) return fail('conflict', e.message, e.position);
@@ -345,7 +286,7 @@ export class CoordinatorStore implements Store {
     honoured: readonly string[],
     now: number,
   ): Promise<Result<number>> {
-    return this.#step(now, async (ctx): Promise<Result<number>> => {
+    return this.#run.step(now, async (ctx): Promise<Result<number>> => {
       const decided = await exportCredit(ctx, holder, request, honoured);
       if (decided.kind === 'refused') return { ok: false, error: decided.failure };
       if (decided.kind === 'repeated') return ok(decided.index);
@@ -360,16 +301,16 @@ export class CoordinatorStore implements Store {
 
   async exportOfRequest(holder: VolunteerKey, requestId: string): Promise<number | null> {
     // Recorded in the debit's transaction (exportCredit): a row read here is an export made.
-    const recorded = await this.#read((tx) => tx.exportRequest(holder, requestId));
+    const recorded = await this.#run.read((tx) => tx.exportRequest(holder, requestId));
     return recorded?.index ?? null;
   }
 
   volunteerStats(volunteer: VolunteerKey): Promise<VolunteerStats> {
-    return this.#read((tx) => volunteerStats(tx, volunteer));
+    return this.#run.read((tx) => volunteerStats(tx, volunteer));
   }
 
   isVolunteer(volunteer: VolunteerKey): Promise<boolean> {
-    return this.#read((tx) => tx.isVolunteer(volunteer));
+    return this.#run.read((tx) => tx.isVolunteer(volunteer));
   }
 
   async banVolunteer(
@@ -377,7 +318,7 @@ export class CoordinatorStore implements Store {
     reason: string,
     now: number,
   ): Promise<{ readonly ban: Ban; readonly released: number }> {
-    const { ban, released } = await this.#read(async (tx) => {
+    const { ban, released } = await this.#run.read(async (tx) => {
       await tx.putBan(volunteer, reason, now);
       // Due at once: the expiry below (or, after a crash, the next sweep) ends them as it ends any late lease.
       const released = await tx.endLeasesOf(volunteer, now);
@@ -388,15 +329,15 @@ export class CoordinatorStore implements Store {
   }
 
   unbanVolunteer(volunteer: VolunteerKey): Promise<boolean> {
-    return this.#read((tx) => tx.deleteBan(volunteer));
+    return this.#run.read((tx) => tx.deleteBan(volunteer));
   }
 
   banOf(volunteer: VolunteerKey): Promise<Ban | null> {
-    return this.#read((tx) => tx.ban(volunteer));
+    return this.#run.read((tx) => tx.ban(volunteer));
   }
 
   bans(): Promise<Ban[]> {
-    return this.#read((tx) => tx.bans());
+    return this.#run.read((tx) => tx.bans());
   }
 
   consumeChallenge(
@@ -406,29 +347,29 @@ export class CoordinatorStore implements Store {
     now: number,
     from: { readonly address: string; readonly bucket: string },
   ): Promise<boolean> {
-    return this.#read((tx) => consumeChallenge(tx, nonce, volunteer, expiresAt, now, from));
+    return this.#run.read((tx) => consumeChallenge(tx, nonce, volunteer, expiresAt, now, from));
   }
 
   // ---- results and the log ----
 
   results(job: JobId, after: number, limit: number): Promise<ResultRow[]> {
-    return this.#read((tx) => tx.results(job, after, limit));
+    return this.#run.read((tx) => tx.results(job, after, limit));
   }
 
   receiptsFor(volunteer: VolunteerKey, after: number, limit: number): Promise<StoredReceipt[]> {
-    return this.#read((tx) => tx.receiptsFor(volunteer, after, limit));
+    return this.#run.read((tx) => tx.receiptsFor(volunteer, after, limit));
   }
 
   receiptsBetween(start: number, end: number): Promise<StoredReceipt[]> {
-    return this.#read((tx) => tx.receiptsBetween(start, end));
+    return this.#run.read((tx) => tx.receiptsBetween(start, end));
   }
 
   setReceiptSignatures(signatures: ReadonlyMap<number, string>): Promise<void> {
-    return this.#read((tx) => tx.setReceiptSignatures(signatures));
+    return this.#run.read((tx) => tx.setReceiptSignatures(signatures));
   }
 
   async logState(): Promise<LogState> {
-    const head = await this.#read((tx) => tx.logHead());
+    const head = await this.#run.read((tx) => tx.logHead());
     return { size: head.size, root: head.root, at: head.at };
   }
 
@@ -451,13 +392,13 @@ export class CoordinatorStore implements Store {
   }
 
   #tree<T>(compute: (store: MerkleNodeStore) => T): Promise<T> {
-    return overStoredTree((work) => this.#read(work), compute);
+    return overStoredTree((work) => this.#run.read(work), compute);
   }
 
   // ---- meta ----
 
   getMeta(key: string): Promise<Uint8Array | null> {
-    return this.#read((tx) => tx.meta(key));
+    return this.#run.read((tx) => tx.meta(key));
   }
 
   deleteMeta(key: string): Promise<void> {
