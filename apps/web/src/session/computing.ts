@@ -298,7 +298,8 @@ export class Computing {
   /**
    * Another tab changed the outbox: what waits is counted again, and the results set aside are read again (with their
    * reasons, which are listed, and their bytes) only where their number changed, not at each result another computing
-   * tab puts in or delivers.
+   * tab puts in or delivers. A tab with no volunteer yet (nothing waited at its load, never started) makes one for
+   * results set aside, as its load would have: they are shown with their Retry (nothing computes).
    */
   async #heard(): Promise<void> {
     const { model, store } = this.#o;
@@ -306,7 +307,8 @@ export class Computing {
     const { undelivered, setAside } = await store.outbox.counts();
     if (model.view().outbox !== undelivered) model.set({ outbox: undelivered });
     const volunteer = this.#volunteer;
-    if (!volunteer || setAside === model.view().session?.setAside) return;
+    if (setAside === (model.view().session?.setAside ?? 0)) return;
+    if (!volunteer) return this.deliver('kept');
     await volunteer.readSetAside();
     await this.refreshStatus();
   }

@@ -7,7 +7,11 @@ type StoreOutbox = VolunteerStore['outbox'];
 
 const CHANNEL = 'bricolage outbox news';
 
-/** A computing tab changes its outbox many times a second: news is counted once it has been quiet this long. */
+/**
+ * A computing tab changes its outbox many times a second: news is counted this long after the first of a burst, then
+ * again this long after the first news heard since (at most one count in flight). Not after a quiet spell: beside a tab
+ * that computes all the time, that would never come.
+ */
 const SETTLE_MS = 100;
 
 /** One tab's news of one outbox: what it tells the others, and what it hears from them. */

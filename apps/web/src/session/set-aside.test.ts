@@ -6,6 +6,7 @@ import { API, type SubmittedResult } from '@bricolage/protocol';
 import { VolunteerStore } from '@bricolage/receipts';
 import { resultFor } from '@bricolage/runtime/testing';
 import { describe, expect, it, vi } from 'vitest';
+import { outboxNews } from './outbox-news';
 import { computingOn } from './testing';
 import { ViewModel } from './view';
 
@@ -78,5 +79,32 @@ describe('results set aside by an earlier page', () => {
     expect(here.view().dropped).toEqual([]);
     expect(here.view().outbox).toBe(0);
     await Promise.all([computingHere.close(), computingThere.close()]);
+  });
+
+  it('set aside in another tab, are shown in a tab that had nothing waiting at its load (found by a review)', async () => {
+    const name = 'bricolage set aside idle tab test';
+    const store = await VolunteerStore.open(name);
+    await store.ensureIdentity();
+    const here = new ViewModel();
+    const { fetch, submitted } = coordinator();
+    const computingHere = computingOn(here, await VolunteerStore.open(name), fetch, name);
+    // Nothing waits: no volunteer is made, as at a page's load.
+    await computingHere.deliver('kept');
+    expect(computingHere.volunteer).toBeNull();
+
+    // The other tab's volunteer puts a result in and, failing on it again and again, sets it aside.
+    const there = outboxNews(name, async () => undefined);
+    const outbox = there.announcing(store.outbox);
+    await outbox.put({ id: 'ls_poison', result: resultFor('ls_poison'), createdAt: 1 });
+    await outbox.setAside('ls_poison', { code: 'internal', message: 'internal error' }, 2);
+    await vi.waitFor(() => expect(here.view().session).toMatchObject({ setAside: 1 }));
+    expect(here.view().dropped).toMatchObject([{ lease: 'ls_poison', kind: 'set-aside' }]);
+    // Shown, not sent: its Retry sends it.
+    expect(submitted).toEqual([]);
+    await computingHere.deliver('retry');
+    expect(submitted).toEqual(['ls_poison']);
+    there.close();
+    await computingHere.close();
+    store.close();
   });
 });
