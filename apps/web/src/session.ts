@@ -6,13 +6,13 @@ import { DB_NAME, VolunteerStore } from '@bricolage/receipts';
 import { ProjectId, type VolunteerStats } from '@bricolage/protocol';
 import type { VolunteerStatus } from '@bricolage/runtime';
 import { publicApi } from './api';
-import { Computing, identityView, type OwnResult } from './session/computing';
+import { Computing, type OwnResult } from './session/computing';
 import { Connectivity } from './session/connectivity';
 import type { Grids } from './session/grids';
 import type { KeyBackup } from './session/key-backup';
 import { Peers } from './session/peers';
 import { ReceiptSync } from './session/receipt-sync';
-import { pausedOnBattery, ViewModel } from './session/view';
+import { identityView, pausedOnBattery, ViewModel } from './session/view';
 import { type LocalWallet, localWallet, openFundedProject } from './session/wallet';
 
 export {

@@ -4,10 +4,10 @@
 import type { FrameStatus, HostCommand, WidgetState } from '@bricolage/protocol/widget';
 import { exportReceipts, heldTotals, signReceiptsFile, VolunteerStore } from '@bricolage/receipts';
 import { watchBattery } from '../battery';
-import { Computing, identityView } from '../session/computing';
+import { Computing } from '../session/computing';
 import { Connectivity } from '../session/connectivity';
 import { ReceiptSync } from '../session/receipt-sync';
-import { type Phase, type View, ViewModel } from '../session/view';
+import { identityView, type Phase, type View, ViewModel } from '../session/view';
 import type { FrameVisibility } from './in-view';
 
 /** The widget's default share of the device: a quarter of one core's time. */

@@ -1,13 +1,13 @@
 // Computing: the runtime's volunteer for the stored identity, created on first need (Start, delivery,
 // receipts), and what it is doing turned into the view: state, current work unit, counts, pauses. What its events
 // say of the jobs it computes for is job-events.ts'.
-import type { Capabilities, VolunteerStats } from '@bricolage/protocol';
-import { fingerprint, type StoredIdentity, type VolunteerStore } from '@bricolage/receipts';
+import type { VolunteerStats } from '@bricolage/protocol';
+import type { VolunteerStore } from '@bricolage/receipts';
 import type { BlobSource, VisibilitySource, Volunteer, VolunteerStatus } from '@bricolage/runtime';
 import { type BatteryView, watchBattery } from '../battery';
 import type { JobEvents, OwnResult } from './job-events';
 import type { OutboxNews } from './outbox-news';
-import { type CurrentWork, type DeviceView, type PauseReason, pausedOnBattery, type ViewModel } from './view';
+import { type CurrentWork, deviceView, identityView, type PauseReason, pausedOnBattery, type ViewModel } from './view';
 
 export type { OwnResult } from './job-events';
 
@@ -34,14 +34,6 @@ export interface ComputingOptions {
    * loads after the page, with the grids' code), `heard` called when one changed it.
    */
   readonly news?: (heard: () => Promise<unknown>) => OutboxNews;
-}
-
-export async function identityView(identity: StoredIdentity) {
-  return {
-    publicKey: identity.publicKey,
-    fingerprint: await fingerprint(identity.publicKey),
-    restored: identity.restoredAt !== undefined,
-  };
 }
 
 export class Computing {
@@ -398,18 +390,4 @@ export class Computing {
     if (this.#poll) clearInterval(this.#poll);
     this.#poll = null;
   }
-}
-
-function deviceView(capabilities: Capabilities): DeviceView {
-  const gpu = capabilities.webgpu;
-  const adapter = gpu
-    ? [gpu.vendor, gpu.architecture, gpu.description].filter(Boolean).join(' ') || 'WebGPU adapter'
-    : null;
-  const backend = capabilities.backends.wgsl;
-  return {
-    backend: backend === 'webgpu' || backend === 'wasm' ? backend : null,
-    adapter,
-    fallbackAdapter: gpu?.isFallbackAdapter ?? false,
-    cores: capabilities.hardwareConcurrency,
-  };
 }

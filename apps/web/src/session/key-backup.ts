@@ -1,10 +1,10 @@
 // Key backup and restore: the identity and its receipts in one passphrase-encrypted file, and that file
 // made this browser's identity again (the volunteer bound to the old key is retired first).
 import { createKeyBackup, fingerprint, restoreKeyBackup, type VolunteerStore } from '@bricolage/receipts';
-import { type Computing, identityView } from './computing';
+import type { Computing } from './computing';
 import { readPicked } from './picked-file';
 import type { ReceiptSync } from './receipt-sync';
-import type { ViewModel } from './view';
+import { identityView, type ViewModel } from './view';
 
 export interface KeyBackupOptions {
   readonly model: ViewModel;

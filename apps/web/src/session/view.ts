@@ -1,10 +1,12 @@
 // The view model: one immutable view of a volunteer session for whoever draws it (the volunteer page's React
 // tree, the widget's frame), changed only through `set`, with listeners told only when something changed.
 import type { SwarmView } from '@bricolage/peer';
-import type { HeldBack, ListedProject, Project, VolunteerStats } from '@bricolage/protocol';
+import type { Capabilities, HeldBack, ListedProject, Project, VolunteerStats } from '@bricolage/protocol';
 import {
   type AuditReport,
   DEFAULT_SETTINGS,
+  fingerprint,
+  type StoredIdentity,
   type ProjectTally,
   type Settings,
   type StoredReceipt,
@@ -34,6 +36,30 @@ export interface DeviceView {
   readonly adapter: string | null;
   readonly fallbackAdapter: boolean;
   readonly cores: number;
+}
+
+/** The device as the page shows it: the backend WGSL jobs run on, the adapter, the cores. */
+export function deviceView(capabilities: Capabilities): DeviceView {
+  const gpu = capabilities.webgpu;
+  const adapter = gpu
+    ? [gpu.vendor, gpu.architecture, gpu.description].filter(Boolean).join(' ') || 'WebGPU adapter'
+    : null;
+  const backend = capabilities.backends.wgsl;
+  return {
+    backend: backend === 'webgpu' || backend === 'wasm' ? backend : null,
+    adapter,
+    fallbackAdapter: gpu?.isFallbackAdapter ?? false,
+    cores: capabilities.hardwareConcurrency,
+  };
+}
+
+/** The volunteer's key as the page shows it: the key, its fingerprint, and whether it was restored from a backup. */
+export async function identityView(identity: StoredIdentity) {
+  return {
+    publicKey: identity.publicKey,
+    fingerprint: await fingerprint(identity.publicKey),
+    restored: identity.restoredAt !== undefined,
+  };
 }
 
 export interface CurrentWork {
