@@ -64,3 +64,9 @@ export const initialView = ({ url, key, share, servedProjects, leaving }: GridSe
   undelivered: null,
   setAside: null,
 });
+
+/**
+ * Whether a pipeline in `state` holding work units counts as having work: computing, or resting between units at
+ * its duty cycle (`waiting` then only means its last lease request got nothing more, e.g. it holds all it may).
+ */
+export const hasWork = (state: VolunteerState): boolean => state === 'running' || state === 'waiting';

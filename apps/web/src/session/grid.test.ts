@@ -4,7 +4,8 @@ import { createTestLog } from '@bricolage/receipts/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PublicApi } from '../api';
 import { made } from './fake-runtime';
-import { Grid, gridDatabase, gridOrigin } from './grid';
+import { Grid } from './grid';
+import { gridDatabase, gridOrigin } from './grid-address';
 import { outboxNews } from './outbox-news';
 import { listedProject, wellKnownOf } from './testing';
 

@@ -2,36 +2,18 @@
 // (client, outbox, compute worker) for the tab's one key, and its receipts (grid-receipts.ts), kept in a database
 // of its own and verified against the key first read from it. Nothing computes before start().
 import type { GridSetting, StoredIdentity, VolunteerStore } from '@bricolage/receipts';
-import type { Volunteer, VolunteerState } from '@bricolage/runtime';
+import type { Volunteer } from '@bricolage/runtime';
 import type { PublicApi } from '../api';
 import { checkedApi } from './checked-api';
 import { GridReceipts } from './grid-receipts';
 import { AfterStop } from './grid-after-stop';
 import { GridOutbox, type OutboxCount } from './grid-outbox';
-import { type GridView, initialView } from './grid-view';
+import { gridDatabase } from './grid-address';
+import { type GridView, hasWork, initialView } from './grid-view';
 import type { OutboxNews } from './outbox-news';
 
 /** How often a grid is asked for news: receipts and counters while computing, its health otherwise. */
 const POLL_MS = 3_000;
-
-/**
- * Whether a pipeline in `state` holding work units counts as having work: computing, or resting between units at
- * its duty cycle (`waiting` then only means its last lease request got nothing more, e.g. it holds all it may).
- */
-export const hasWork = (state: VolunteerState): boolean => state === 'running' || state === 'waiting';
-
-/** The database that keeps one grid's outbox and receipts: results for one coordinator never go to another. */
-export const gridDatabase = (url: string): string => `bricolage grid ${url}`;
-
-/** `https://host[:port]` of what the volunteer typed, or null when it is no http(s) URL. */
-export function gridOrigin(text: string): string | null {
-  try {
-    const url = new URL(text.trim());
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * What a grid is given by the page rather than importing it, so that this lazily loaded code shares no module

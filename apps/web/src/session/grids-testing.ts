@@ -4,7 +4,7 @@ import { VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer } from '@bricolage/runtime';
 import type { PublicApi } from '../api';
 import { made } from './fake-runtime';
-import { gridDatabase } from './grid';
+import { gridDatabase } from './grid-address';
 import { outboxNews } from './outbox-news';
 import type { GridView } from './grid-view';
 import { Grids } from './grids';

@@ -5,7 +5,9 @@
 import type { GridSetting, StoredIdentity, VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer } from '@bricolage/runtime';
 import { checkedApi } from './checked-api';
-import { Grid, type GridDeps, gridOrigin, hasWork } from './grid';
+import { Grid, type GridDeps } from './grid';
+import { gridOrigin } from './grid-address';
+import { hasWork } from './grid-view';
 import type { GridView } from './grid-view';
 import { type GridMoves, type MoveDirection, Moves } from './grid-moves';
 import { Leaving } from './grids-leaving';
