@@ -31,12 +31,13 @@ import {
   B,
   tokenFor,
 } from './hostile/harness';
+import { JOB_CASES } from './hostile/job-cases';
 import { PROJECT_CASES } from './hostile/project-cases';
 import { SUBMIT_CASES } from './hostile/submit-cases';
 import { UPLOAD_CASES } from './hostile/upload-cases';
 import { VOLUNTEER_CASES } from './hostile/volunteer-cases';
 
-const CASES: readonly Case[] = [...PROJECT_CASES, ...UPLOAD_CASES, ...VOLUNTEER_CASES, ...SUBMIT_CASES];
+const CASES: readonly Case[] = [...PROJECT_CASES, ...JOB_CASES, ...UPLOAD_CASES, ...VOLUNTEER_CASES, ...SUBMIT_CASES];
 
 describeBackends('hostile requests', (backend) => {
   const clock = new ManualClock();
