@@ -1,19 +1,12 @@
-// createVolunteer: the one object a volunteer page or a headless farm drives. It probes and calibrates
-// the device, authenticates, and runs the pipeline; results drain to the coordinator in the background.
-import type { BackendClass, Capabilities } from '@bricolage/protocol';
 import { generateSigningKeyPair } from '@bricolage/protocol';
-import { calibrationKey, defaultCalibrationStore, readCalibration, writeCalibration } from './calibration/cache';
-import type { CalibrationReport } from './calibration/calibrate';
-import { measuresOnnx } from './calibration/onnx-mode';
-import { capabilitiesFrom } from './capabilities';
 import { AssetCache } from './client/assets';
 import { CoordinatorClient } from './client/coordinator-client';
 import { JobVerifier } from './client/job-verifier';
 import { ortWasmSource } from './client/ort-wasm-source';
 import { Submitter } from './client/submitter';
-import type { DeviceProbe } from './compute/api';
 import { DeliveryTally } from './delivery-tally';
 import { Emitter, type VolunteerEvent, type VolunteerState } from './events';
+import { DeviceExam } from './device-exam';
 import { ComputeHost } from './host';
 import { readyOnnxForListedWork } from './onnx-warm-up';
 import type { VisibilitySource, Volunteer, VolunteerOptions } from './volunteer-api';
@@ -77,12 +70,8 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
   page.addEventListener?.('pageshow', (event) => {
     if (event.persisted) pipeline?.back();
   });
-  let probing: Promise<DeviceProbe> | null = null;
-  let device: Promise<{
-    probe: DeviceProbe;
-    calibration: CalibrationReport | null;
-    capabilities: Capabilities;
-  }> | null = null;
+  const device = new DeviceExam(host, options);
+  const examine = () => device.examine();
 
   function emit(event: VolunteerEvent): void {
     emitter.emit(event);
@@ -160,41 +149,6 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
     submitter.kick().catch((error: Error) => emit({ type: 'warning', message: `submitter failed: ${error.message}` }));
   };
 
-  function probed(): Promise<DeviceProbe> {
-    probing ??= host.probe();
-    return probing;
-  }
-
-  function examine() {
-    device ??= (async () => {
-      const probe = await probed();
-      let calibration: CalibrationReport | null = null;
-      if (options.calibration !== false) {
-        const store =
-          options.calibrationCache === false ? null : (options.calibrationCache ?? defaultCalibrationStore());
-        const key = calibrationKey(probe, typeof navigator === 'undefined' ? '' : navigator.userAgent);
-        calibration = store ? readCalibration(store, key, Date.now()) : null;
-        if (!calibration) {
-          calibration = await host.calibrate(options.calibration ?? {});
-          if (store) writeCalibration(store, key, calibration, Date.now());
-        }
-      }
-      return { probe, calibration, capabilities: capabilitiesFrom(probe, calibration, options.backends) };
-    })();
-    return device;
-  }
-
-  /** The ONNX backend this device will use, as soon as it is known: from the probe when calibration cannot change it. */
-  async function onnxBackend(): Promise<BackendClass | null> {
-    const found = await probed();
-    const calibrated =
-      options.calibration !== false &&
-      options.backends?.onnx === undefined &&
-      measuresOnnx(found.webgpu, options.calibration?.onnx);
-    return (calibrated ? (await examine()).capabilities : capabilitiesFrom(found, null, options.backends)).backends
-      .onnx;
-  }
-
   const volunteer: Volunteer = {
     id: identity.publicKeyText,
 
@@ -207,7 +161,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
       // is leased, until the pause lifts.
       if (!(await untilMayStart()) || attempt !== starts) return;
       void readyOnnxForListedWork({
-        backend: onnxBackend,
+        backend: device.onnxBackend,
         listed: () => verifier.listed(),
         served: () => projects,
         ...(options.project ? { only: options.project } : {}),
