@@ -21,10 +21,15 @@ export const RECHECK_MAX = 1000;
 export async function foldStandings(ctx: StepContext): Promise<void> {
   const { tx, changes, now } = ctx;
   const again = new Map<WorkUnitRecord['id'], WorkUnitChange>();
+  // A unit as this fold has left it so far: several keys that voted on it may stop voting in one transaction (one
+  // result outvoting them all), and each one's vote is taken off.
+  const asLeft = (wu: WorkUnitRecord): WorkUnitRecord => ({ ...wu, ...again.get(wu.id) });
   for (const [key, tally] of changes.judged()) {
     const row = await tx.lockVolunteer(key);
     const folded = fold(standingAt(row.standing, now), tally.events, now);
     tally.standing = folded.standing;
+    // The units this key's result is checked again on: its vote is taken off each once.
+    const checked = new Set<WorkUnitRecord['id']>();
     if (folded.recheckSince !== null) {
       const singles = await tx.singleResultsOf(key, folded.recheckSince, RECHECK_MAX);
       const units = recheck(
@@ -32,23 +37,27 @@ export async function foldStandings(ctx: StepContext): Promise<void> {
         folded.recheckSince,
         RECHECK_MAX,
       );
-      for (const wu of units) {
+      for (const read of units) {
+        const wu = asLeft(read);
         const job = await ctx.catalog.require(tx, wu.job);
         // Its own result is one vote of the job's full quorum now (none, once it stopped voting); the others are
         // to come.
         const quorum = Math.max(2, job.definition.redundancy.minQuorum);
         const agree = folded.silenced ? wu.agree - 1 : wu.agree;
         changes.touched.add(wu.job);
+        checked.add(wu.id);
         again.set(wu.id, { quorum, agree, need: Math.max(0, quorum - agree - wu.inFlight) });
       }
     }
     if (folded.silenced)
-      for (const { workUnit: wu } of await tx.quorumVotesOf(key, RECHECK_MAX)) {
-        if (again.has(wu.id)) continue;
+      for (const { workUnit: read } of await tx.quorumVotesOf(key, RECHECK_MAX)) {
+        if (checked.has(read.id)) continue;
+        const wu = asLeft(read);
         // Its vote no longer counts: the quorum lacks one agreeing result.
         const agree = wu.agree - 1;
         changes.touched.add(wu.job);
-        again.set(wu.id, { agree, need: Math.max(0, wu.quorum - agree - wu.inFlight) });
+        checked.add(wu.id);
+        again.set(wu.id, { ...again.get(wu.id), agree, need: Math.max(0, wu.quorum - agree - wu.inFlight) });
       }
   }
   if (again.size > 0) await tx.updateWorkUnits([...again].map(([id, set]) => ({ id, set })));
