@@ -1,6 +1,7 @@
 // Sarmenta's backtracking in the real coordinator, on every store backend: when keys stop voting, each one's vote
-// is taken off the quorums that counted it, once. Two cabal keys caught in one transaction leave their shared unit
-// wanting two honest results, not one.
+// is taken off the quorums that counted it, once, and only from the quorum that counts it now. Two cabal keys caught
+// in one transaction leave their shared unit wanting two honest results, not one; a unit taken back by a re-check
+// and validated anew by others keeps that new quorum when a key of its old one is caught later.
 import { API, type Lease } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
 import { ManualClock, seededRandom } from './clock';
@@ -87,6 +88,35 @@ describeBackends('a silenced key’s quorum votes', (backend) => {
     expect(await validatedIds(job)).toEqual([lied]);
     await honest!.computeAndSubmit(audit, square);
     expect(await validatedIds(job)).toEqual([]);
+    expect(await checkBooks(grid.db.query, () => true)).toEqual([]);
+  });
+
+  it('takes off no vote of a key from a quorum that no longer counted it: a unit validated anew keeps its quorum', async () => {
+    const [a, b, h1, h2, late] = await volunteers(5);
+    const { job, lied } = await sharedLie(a!, b!);
+    // The known answers that catch each cabal key in turn, paused between whiles.
+    const probes = await grid.researcher.createSquareJob({ name: 'probes', knownAnswerRate: 1 });
+    await grid.researcher.addSquares(probes, 1000, 0, 1);
+    const failProbe = async (v: SimVolunteer) => {
+      await setState(probes, 'resume');
+      await v.computeAndSubmit((await v.lease(1)).leases, wrongSquare);
+      expect(await v.stats()).toMatchObject({ flagged: true });
+      await setState(probes, 'pause');
+    };
+    // `a`, whose result is the canonical one, is caught: its vote no longer counts; an honest re-check disputes the
+    // lie and takes the unit back; a second honest key validates it anew, with the right answer.
+    await failProbe(a!);
+    for (const v of [h1!, h2!]) {
+      const { leases } = await v.lease(2);
+      expect(leases.map((l) => l.workUnit)).toEqual([lied]);
+      await v.computeAndSubmit(leases, square);
+    }
+    expect(await validatedIds(job)).toEqual([lied]);
+    // `b`, caught later, voted only in the old quorum: the new one stands, wanting nobody.
+    await failProbe(b!);
+    expect((await late!.lease(2)).leases).toEqual([]);
+    const [line] = await grid.researcher.results(job);
+    expect(line).toMatchObject({ workUnit: lied, state: 'validated' });
     expect(await checkBooks(grid.db.query, () => true)).toEqual([]);
   });
 });

@@ -364,11 +364,13 @@ function recheckVote(ctx: VerdictContext, unit: MUnit, key: MKey): void {
 }
 
 /**
- * A re-check disagreed (validate.ts `withdraw`): the unit leaves the results, the suspect's result is set aside,
- * and `current` waits as the first vote of a new quorum.
+ * A re-check disagreed (validate.ts `withdraw`): the unit leaves the results, the suspect's result and those that
+ * agreed with it are set aside (the new quorum counts none of them), and `current` waits as the first vote of a new
+ * quorum.
  */
 function withdraw(ctx: VerdictContext, unit: MUnit, current: MReplica): void {
   if (unit.canonical) unit.canonical.state = 'superseded';
+  for (const r of unit.replicas) if (r.state === 'valid') r.state = 'superseded';
   unit.state = 'in_progress';
   unit.canonical = null;
   current.state = 'returned';

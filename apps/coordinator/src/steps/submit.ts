@@ -9,6 +9,7 @@ import {
   type Result,
   type SubmitResponse,
   type VolunteerKey,
+  type WorkUnitNumber,
   ioSizes,
   ok,
 } from '@bricolage/protocol';
@@ -92,7 +93,14 @@ export async function submit(
     if (isKnownAnswer(wu.state))
       await judgeProbe(ctx, job, wu, current, own ?? null, inputs.expected.get(wu.expectedHash as string));
     else if (wu.state === 'validated')
-      judgeLate(ctx, job, wu, current, inputs.canonical.get(wu.canonicalReplica as LeaseNumber) ?? null);
+      judgeLate(
+        ctx,
+        job,
+        wu,
+        current,
+        inputs.canonical.get(wu.canonicalReplica as LeaseNumber) ?? null,
+        inputs.votes.get(wu.id) ?? [],
+      );
     else if (wu.state === 'in_progress' || wu.state === 'unsent') judgeQuorum(ctx, job, wu, earlier, current);
     else {
       // Its unit failed or was cancelled meanwhile: the result is taken and set aside.
@@ -106,7 +114,8 @@ export async function submit(
 
 /**
  * What the verdicts will read besides the rows themselves, fetched in one query each: the results already
- * waiting on these units, known answers' expected outputs, and canonical outputs for late results.
+ * waiting on these units, known answers' expected outputs, canonical outputs for late results, and the votes of
+ * units under re-check (a re-check that disputes one sets them all aside).
  */
 async function preload(
   ctx: StepContext,
@@ -117,19 +126,27 @@ async function preload(
   const open: WorkUnitRecord[] = [];
   const expected = new Set<string>();
   const canonical: LeaseNumber[] = [];
+  const rechecked: WorkUnitNumber[] = [];
   for (const item of items) {
     const row = rows.get(item.lease);
     if (!row || row.replica.volunteer !== volunteer || row.replica.state !== 'leased') continue;
     const wu = row.workUnit;
     if (wu.state === 'in_progress' || wu.state === 'unsent') open.push(wu);
     else if (item.kind === 'ok' && wu.state === 'probe' && wu.expectedHash) expected.add(wu.expectedHash);
-    else if (item.kind === 'ok' && wu.state === 'validated' && wu.canonicalReplica !== null)
+    else if (item.kind === 'ok' && wu.state === 'validated' && wu.canonicalReplica !== null) {
       canonical.push(wu.canonicalReplica);
+      if (wu.agree < wu.quorum) rechecked.push(wu.id);
+    }
   }
+  const votes = new Map<WorkUnitNumber, LeaseNumber[]>();
+  if (rechecked.length > 0)
+    for (const v of await ctx.tx.validReplicasOf(rechecked))
+      votes.set(v.workUnit, [...(votes.get(v.workUnit) ?? []), v.replica]);
   return {
     returned: await waitingBallots(ctx, open),
     expected: expected.size > 0 ? await ctx.tx.blobs([...expected]) : new Map<string, Uint8Array>(),
     canonical: canonical.length > 0 ? await ctx.tx.outputsOf(canonical) : new Map<LeaseNumber, Uint8Array>(),
+    votes,
   };
 }
 

@@ -4,7 +4,7 @@
 // suspect key's result alone (recheck.ts) takes that unit back from the results when it disagrees. Results of
 // a key that stopped voting (rules/reputation.ts) count towards no quorum. A unit that can no longer validate
 // fails (rules/validation.ts decides which); one that can wants replicas again.
-import type { VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
+import type { LeaseNumber, VolunteerKey, WorkUnitNumber } from '@bricolage/protocol';
 import { agree } from '../rules/compare';
 import { failureReason, replicasWanted, validate } from '../rules/validation';
 import { isKnownAnswer, type WorkUnitRecord } from '../store/records';
@@ -189,8 +189,9 @@ function releaseSettled(ctx: StepContext, job: JobFacts, wu: WorkUnitRecord): vo
 
 /**
  * A replica returned after its unit validated: judged against the canonical result. On a unit under re-check
- * (validated on one key's result alone, that key's trust since lost: recheck.ts) the canonical result is the
- * suspect one: agreement confirms it, disagreement takes the unit back (`withdraw`).
+ * (validated on one key's result alone, that key's trust since lost, or by a quorum one of whose keys stopped
+ * voting: recheck.ts) the canonical result is the suspect one: agreement confirms it, disagreement takes the unit
+ * back (`withdraw`, which sets aside `valid`, the unit's valid replicas, read for a unit under re-check).
  */
 export function judgeLate(
   ctx: StepContext,
@@ -198,6 +199,7 @@ export function judgeLate(
   wu: WorkUnitRecord,
   current: Ballot,
   canonical: Uint8Array | null,
+  valid: readonly LeaseNumber[],
 ): void {
   const unit = ctx.changes.setUnit(wu, { inFlight: wu.inFlight - 1 });
   if (!votes(ctx, current)) {
@@ -219,7 +221,7 @@ export function judgeLate(
     }
   } else if (recheck) {
     // Back in progress: this replica, and any other since it was paid for, is paid for when it validates anew.
-    withdraw(ctx, job, unit, current);
+    withdraw(ctx, job, unit, current, valid);
     return;
   } else discredit(ctx, job, current.replica, current.volunteer, 'invalid');
   // A replica of a validated unit is paid for as it comes back, as those before its validation were then.
@@ -230,10 +232,20 @@ export function judgeLate(
  * Takes a unit under re-check back from the job's results: its result, from a key that has since lost trust,
  * is disputed by `current`. The unit is in progress again, without a place in the results (a researcher
  * following the results sees it again, at a later place, when it validates anew); the suspect's result is set
- * aside, its credit (already signed in the log) stays; `current` waits as the first vote of a new quorum.
+ * aside, and so are the other `valid` results that agreed with it (their credit, like the suspect's, already signed in
+ * the log, stays): the new quorum counts none of them, so none is a vote a later silencing may take off it
+ * (recheck.ts); `current` waits as the first vote of a new quorum.
  */
-function withdraw(ctx: StepContext, job: JobFacts, wu: WorkUnitRecord, current: Ballot): void {
-  if (wu.canonicalReplica !== null) ctx.changes.setReplica(wu.canonicalReplica, { state: 'superseded', output: null });
+function withdraw(
+  ctx: StepContext,
+  job: JobFacts,
+  wu: WorkUnitRecord,
+  current: Ballot,
+  valid: readonly LeaseNumber[],
+): void {
+  const setAside = new Set(valid);
+  if (wu.canonicalReplica !== null) setAside.add(wu.canonicalReplica);
+  for (const id of setAside) ctx.changes.setReplica(id, { state: 'superseded', output: null });
   ctx.changes.withdrawn(job.id);
   const unit = ctx.changes.setUnit(wu, {
     state: 'in_progress',

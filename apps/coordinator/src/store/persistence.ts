@@ -289,6 +289,13 @@ export interface ResultRows {
    * (steps/recheck.ts).
    */
   quorumVotesOf(volunteer: VolunteerKey, limit: number): Promise<DecidedUnit[]>;
+  /**
+   * The valid results of these units, the votes their quorums counted (and late ones that agreed): what a re-check
+   * that takes a unit back sets aside (steps/validate.ts `withdraw`), lowest unit, then lowest lease, first.
+   */
+  validReplicasOf(
+    units: readonly WorkUnitNumber[],
+  ): Promise<{ readonly workUnit: WorkUnitNumber; readonly replica: LeaseNumber }[]>;
   /** Stored outputs of these replicas (canonical results, for late replicas). */
   outputsOf(replicas: readonly LeaseNumber[]): Promise<Map<LeaseNumber, Uint8Array>>;
   /** These replicas (those that exist), locked until commit. */

@@ -96,6 +96,14 @@ export const resultRows = (db: PgQueries): ResultRows => ({
     return rows.map((r) => ({ workUnit: toUnit(r), validatedAt: r.validated_at }));
   },
 
+  async validReplicasOf(units: readonly WorkUnitNumber[]) {
+    const rows = await db.q<{ id: number; wu: number }>(
+      "SELECT id, wu FROM replicas WHERE wu = ANY($1::bigint[]) AND state = 'valid' ORDER BY wu, id",
+      [units],
+    );
+    return rows.map((r) => ({ workUnit: r.wu as WorkUnitNumber, replica: r.id as LeaseNumber }));
+  },
+
   async outputsOf(replicas: readonly LeaseNumber[]): Promise<Map<LeaseNumber, Uint8Array>> {
     const rows = await db.q<{ id: number; output: Buffer | null }>(
       'SELECT id, output FROM replicas WHERE id = ANY($1::bigint[])',

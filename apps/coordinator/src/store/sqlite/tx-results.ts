@@ -112,6 +112,16 @@ export const resultRows = (db: SqliteStatements): ResultRows => ({
     return rows.map((r) => ({ workUnit: toUnit(r), validatedAt: r.validated_at }));
   },
 
+  async validReplicasOf(units: readonly WorkUnitNumber[]) {
+    const rows: { workUnit: WorkUnitNumber; replica: LeaseNumber }[] = [];
+    for (const chunk of chunks(units))
+      for (const r of db
+        .sized('validReplicasOf', chunk.length, "SELECT id, wu FROM replicas WHERE wu IN ($ROWS) AND state = 'valid'")
+        .all(...chunk) as { id: number; wu: number }[])
+        rows.push({ workUnit: r.wu as WorkUnitNumber, replica: r.id as LeaseNumber });
+    return rows.sort((a, b) => a.workUnit - b.workUnit || a.replica - b.replica);
+  },
+
   async outputsOf(replicas: readonly LeaseNumber[]): Promise<Map<LeaseNumber, Uint8Array>> {
     const found = new Map<LeaseNumber, Uint8Array>();
     for (const chunk of chunks(replicas))
