@@ -172,4 +172,10 @@ export const PG_MIGRATIONS: readonly string[] = [
           FROM receipts WHERE position('"debit"' in body) > 0 AND body::json->>'type' = 'debit' GROUP BY 1) AS d
     WHERE d.unit = 'wu_' || w.id;
   `,
+  `
+  -- A re-check that takes a unit back sets aside every vote of its old quorum: those still valid on units taken
+  -- back before, and neither validated since nor known answers, are set aside (see the SQLite schema).
+  UPDATE replicas SET state = 'superseded', output = NULL
+    WHERE state = 'valid' AND wu IN (SELECT id FROM work_units WHERE state NOT IN ('validated', 'probe', 'suspect'));
+  `,
 ];

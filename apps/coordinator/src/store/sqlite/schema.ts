@@ -326,4 +326,13 @@ export const MIGRATIONS: readonly string[] = [
           FROM receipts WHERE instr(body, '"debit"') > 0 AND json_extract(body, '$.type') = 'debit' GROUP BY 1) AS d
     WHERE d.unit = 'wu_' || work_units.id;
   `,
+  `
+  -- A re-check that takes a unit back sets aside every vote of its old quorum (steps/validate.ts withdraw), so that
+  -- a valid replica is one its unit's current quorum counts: what a silencing takes off (steps/recheck.ts). Units
+  -- taken back before, and neither validated since nor known answers, still hold the votes that agreed with the
+  -- disputed result: set aside as the canonical one was. (Those of units validated anew since are not told apart
+  -- from the new quorum's by their rows, and stay.)
+  UPDATE replicas SET state = 'superseded', output = NULL
+    WHERE state = 'valid' AND wu IN (SELECT id FROM work_units WHERE state NOT IN ('validated', 'probe', 'suspect'));
+  `,
 ];
