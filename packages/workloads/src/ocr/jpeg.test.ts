@@ -39,13 +39,16 @@ describe('JPEG', () => {
     expect(decodeJpeg(jpeg, 300 * 200)).toMatchObject({ ok: true });
     expect(decodeJpeg(jpeg, 300 * 200 - 1)).toMatchObject({
       ok: false,
-      error: { code: 'image_too_large', message: /300×200/ },
+      error: { code: 'image_too_large', message: expect.stringMatching(/300×200/) },
     });
   });
 
   test('a JPEG whose data is cut short is refused as not_an_image, not decoded to garbage', () => {
     const jpeg = asJpeg({ width: 64, height: 64, data: new Uint8Array(64 * 64).fill(0) }, 80);
     const cut = jpeg.subarray(0, Math.floor(jpeg.length / 2));
-    expect(decodeJpeg(cut, 1e6)).toMatchObject({ ok: false, error: { code: 'not_an_image', message: /JPEG/ } });
+    expect(decodeJpeg(cut, 1e6)).toMatchObject({
+      ok: false,
+      error: { code: 'not_an_image', message: expect.stringMatching(/JPEG/) },
+    });
   });
 });

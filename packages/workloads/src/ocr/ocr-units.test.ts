@@ -23,12 +23,12 @@ describe('PNG', () => {
   test('bytes that are neither PNG nor JPEG are refused as not_an_image, saying what was expected', () => {
     expect(decodePageImage(new TextEncoder().encode('{"input": "AAAA"}'), nodeZlib, 1e6)).toMatchObject({
       ok: false,
-      error: { code: 'not_an_image', message: /not a PNG or JPEG image/ },
+      error: { code: 'not_an_image', message: expect.stringMatching(/not a PNG or JPEG image/) },
     });
     // A JPEG's first bytes and nothing after them: no frame to read.
     expect(decodePageImage(Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 0, 0), nodeZlib, 1e6)).toMatchObject({
       ok: false,
-      error: { code: 'not_an_image', message: /JPEG without a readable frame header/ },
+      error: { code: 'not_an_image', message: expect.stringMatching(/JPEG without a readable frame header/) },
     });
   });
 
@@ -36,7 +36,10 @@ describe('PNG', () => {
     const png = encodePng(blankImage(300, 200), nodeZlib);
     expect(decodePng(png, nodeZlib, 300 * 200)).toMatchObject({ ok: true });
     const refused = decodePng(png, nodeZlib, 300 * 200 - 1);
-    expect(refused).toMatchObject({ ok: false, error: { code: 'image_too_large', message: /300×200/ } });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'image_too_large', message: expect.stringMatching(/300×200/) },
+    });
   });
 });
 
