@@ -7,8 +7,11 @@
 //
 // A request may carry a client's requestId: the same one from the same key again (a retry whose first answer was
 // lost) is answered with the first export's entry, nothing moved; looked up under the same row lock, so that two
-// copies racing move once. The facade records it with the entry's index in the transaction of the debit.
+// copies racing move once. The facade records it with the entry's index in the transaction of the debit. A client
+// whose request got no answer settles it (settleExport): the export made under it, or, none made, the id closed for
+// good, so that the request landing later (held up on its way) is refused and "it did not move" stays true.
 import type { ExportRequest, Failure, VolunteerKey } from '@bricolage/protocol';
+import type { ExportSettlement } from '../store/store';
 import type { StepContext } from './context';
 import { balanceOf, fundsOf } from './fund';
 
@@ -41,6 +44,11 @@ export async function exportCredit(
         'conflict',
         `requestId ${requestId} was used for another export (to ${earlier.to}, amount ${earlier.amount}): a new move takes a new requestId`,
       );
+    if (await tx.exportRequestClosed(holder, requestId))
+      return refused(
+        'conflict',
+        `requestId ${requestId} was settled as not made: no export is made under it, and nothing was moved; a new move takes a new requestId`,
+      );
   }
   // Only to a grid whose log this one honours: operators who honour each other's logs let credit move both ways,
   // and an export to a grid that will not credit it would be credit gone for nothing. Checked after the lookup: a
@@ -62,4 +70,22 @@ export async function exportCredit(
     );
   ctx.changes.exported({ volunteer: holder, to, amount });
   return { kind: 'moved' };
+}
+
+/**
+ * Settles `holder`'s export request `requestId` for good: the export made under it, if one was; if not, the id is
+ * closed, and an export sent under it from then on is refused (exportCredit). Under the key's row lock, as an export
+ * takes it: whichever of the two comes first, the other sees what it did. Settled again, it answers the same.
+ */
+export async function settleExport(
+  ctx: StepContext,
+  holder: VolunteerKey,
+  requestId: string,
+): Promise<ExportSettlement> {
+  const { tx } = ctx;
+  await tx.lockVolunteer(holder);
+  const made = await tx.exportRequest(holder, requestId);
+  if (made) return { kind: 'exported', index: made.index };
+  if (!(await tx.exportRequestClosed(holder, requestId))) await tx.closeExportRequest(holder, requestId, ctx.now);
+  return { kind: 'closed' };
 }

@@ -27,7 +27,7 @@ import { heartbeat } from '../steps/heartbeat';
 import { releaseLeases } from '../steps/release';
 import { progress, setJobState } from '../steps/jobs';
 import { openFundedProject, pauseUnfunded } from '../steps/fund';
-import { exportCredit } from '../steps/export';
+import { exportCredit, settleExport } from '../steps/export';
 import { AlreadyImported, importCredits } from '../steps/import';
 import { lease } from '../steps/lease';
 import { markAlive, resumeLeases } from '../steps/restart';
@@ -41,6 +41,7 @@ import { jobActivity, volunteerStats } from './reports';
 import type {
   BatchSummary,
   CommittedUpload,
+  ExportSettlement,
   LeaseOutcome,
   HeartbeatAnswer,
   JobActivity,
@@ -303,6 +304,10 @@ export class CoordinatorStore implements Store {
     // Recorded in the debit's transaction (exportCredit): a row read here is an export made.
     const recorded = await this.#run.read((tx) => tx.exportRequest(holder, requestId));
     return recorded?.index ?? null;
+  }
+
+  settleExportRequest(holder: VolunteerKey, requestId: string, now: number): Promise<ExportSettlement> {
+    return this.#run.step(now, (ctx) => settleExport(ctx, holder, requestId));
   }
 
   volunteerStats(volunteer: VolunteerKey): Promise<VolunteerStats> {

@@ -72,6 +72,13 @@ export interface ProjectRows {
    * key, so that a second record of one request fails the transaction rather than pass unnoticed.
    */
   insertExportRequest(row: ExportRequestRecord): Promise<void>;
+  /** Whether this key settled `requestId` as not made (closeExportRequest). Read under the key's row lock. */
+  exportRequestClosed(volunteer: VolunteerKey, requestId: string): Promise<boolean>;
+  /**
+   * Records that no export is ever made under this key's `requestId` (none was when it was settled), under the key's
+   * row lock; (volunteer, requestId) is a primary key, so that closing one twice fails rather than pass unnoticed.
+   */
+  closeExportRequest(volunteer: VolunteerKey, requestId: string, at: number): Promise<void>;
   /**
    * Replicas of the jobs' units their funder may still be debited for (steps/fund.ts): those of each unfinished unit
    * not paid for yet (`issued − charged`), and those out on validated units (a late result or a re-check, paid for as

@@ -26,6 +26,9 @@ import type { JobRecord } from './records';
 
 export type { JobRecord } from './records';
 
+/** What settling an export request comes to: the export made under it (its log index), or closed: none was, and none will be. */
+export type ExportSettlement = { readonly kind: 'exported'; readonly index: number } | { readonly kind: 'closed' };
+
 export interface JobCounts {
   /** Units by state as the results show them: a known answer found suspect is one of `failed`. */
   readonly counts: WorkUnitCounts;
@@ -343,6 +346,11 @@ export interface Store {
   ): Promise<Result<number>>;
   /** The index of the export entry `holder`'s `requestId` made (exportCredit), or null when none was made under it. */
   exportOfRequest(holder: VolunteerKey, requestId: string): Promise<number | null>;
+  /**
+   * Settles `holder`'s export request `requestId` (steps/export.ts settleExport): the index of the export entry made
+   * under it, or closed: none was, and an export under it is refused from now on.
+   */
+  settleExportRequest(holder: VolunteerKey, requestId: string, now: number): Promise<ExportSettlement>;
   /** Whether this key has ever traded a challenge for a token. */
   isVolunteer(volunteer: VolunteerKey): Promise<boolean>;
 

@@ -178,4 +178,11 @@ export const PG_MIGRATIONS: readonly string[] = [
   UPDATE replicas SET state = 'superseded', output = NULL
     WHERE state = 'valid' AND wu IN (SELECT id FROM work_units WHERE state NOT IN ('validated', 'probe', 'suspect'));
   `,
+  `
+  -- Export requests a key settled as not made, refused if they land later (see the SQLite schema). Written and read
+  -- only under the key's volunteers row lock, as export_requests is: a settle and its request's export take turns.
+  CREATE TABLE closed_export_requests (
+    volunteer TEXT NOT NULL, request_id TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (volunteer, request_id)
+  );
+  `,
 ];

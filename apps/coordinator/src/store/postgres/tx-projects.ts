@@ -79,6 +79,22 @@ export const projectRows = (db: PgQueries): ProjectRows & BlobRows => ({
     );
   },
 
+  async exportRequestClosed(volunteer: VolunteerKey, requestId: string): Promise<boolean> {
+    const row = await db.one('SELECT 1 FROM closed_export_requests WHERE volunteer = $1 AND request_id = $2', [
+      volunteer,
+      requestId,
+    ]);
+    return row !== undefined;
+  },
+
+  async closeExportRequest(volunteer: VolunteerKey, requestId: string, at: number): Promise<void> {
+    await db.q('INSERT INTO closed_export_requests (volunteer, request_id, at) VALUES ($1, $2, $3)', [
+      volunteer,
+      requestId,
+      at,
+    ]);
+  },
+
   async unpaidReplicas(jobs: readonly JobId[]): Promise<number> {
     if (jobs.length === 0) return 0;
     // A known-answer unit stays a probe whatever its replicas did, and a validated unit is paid for but for the

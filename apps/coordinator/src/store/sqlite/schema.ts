@@ -335,4 +335,13 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE replicas SET state = 'superseded', output = NULL
     WHERE state = 'valid' AND wu IN (SELECT id FROM work_units WHERE state NOT IN ('validated', 'probe', 'suspect'));
   `,
+  `
+  -- Export requests a key settled as not made (steps/export.ts settleExport): a page whose export got no answer
+  -- asks for the request to be settled, and one with no export under it is closed, so that the same request landing
+  -- later (held up in a proxy, or on a busy database) is refused rather than move credit the page said did not move.
+  -- Kept for good, like export_requests: such a request may land any time after.
+  CREATE TABLE closed_export_requests (
+    volunteer TEXT NOT NULL, request_id TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (volunteer, request_id)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -70,6 +70,23 @@ export const projectRows = (db: SqliteStatements): ProjectRows & BlobRows => ({
     ).run(r.volunteer, r.requestId, r.to, r.amount, r.index, r.at);
   },
 
+  async exportRequestClosed(volunteer: VolunteerKey, requestId: string): Promise<boolean> {
+    return (
+      db
+        .statement('SELECT 1 FROM closed_export_requests WHERE volunteer = ? AND request_id = ?')
+        .pluck()
+        .get(volunteer, requestId) !== undefined
+    );
+  },
+
+  async closeExportRequest(volunteer: VolunteerKey, requestId: string, at: number): Promise<void> {
+    db.statement('INSERT INTO closed_export_requests (volunteer, request_id, at) VALUES (?, ?, ?)').run(
+      volunteer,
+      requestId,
+      at,
+    );
+  },
+
   async unpaidReplicas(jobs: readonly JobId[]): Promise<number> {
     // A known-answer unit stays a probe whatever its replicas did, and a validated unit is paid for but for the
     // replicas it has out: what may still be debited of either is its replicas out. A unit paid for more than it
