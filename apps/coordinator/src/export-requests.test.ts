@@ -2,16 +2,16 @@
 // an export sent again under its requestId (its answer lost) is answered with the first one's receipt and moves
 // nothing more, even after the receiving grid left the honoured list; a requestId used for another export is
 // refused; copies of one request, or exports of the same credit, that race through one grid's coordinators move it
-// once; and a key may ask what became of its request, by its id alone.
-import { API, type ExportRequestState, verifyReceipt, walletOf } from '@bricolage/protocol';
+// once; and a key may settle its request by its id alone: the export it made, or closed, and then never made.
+import { API, verifyReceipt, walletOf } from '@bricolage/protocol';
 import { expect, it } from 'vitest';
 import { describeBackends } from './testing/backends';
-import { type ErrorReply, useHonouringGrids } from './testing/honouring-grids';
+import { useHonouringGrids } from './testing/honouring-grids';
 import { SimVolunteer } from './testing/sim-volunteer';
 
 describeBackends('exports named by a requestId', (backend) => {
   const grids = useHonouringGrids(backend);
-  const { earnOn, move, earnedOnB, doorsOfB, recorded } = grids;
+  const { earnOn, move, settle, earnedOnB, doorsOfB, recorded } = grids;
   it('answers an export sent again with the same requestId with the first one’s receipt, moving nothing more', async () => {
     const { a, b } = grids;
     const onB = await earnedOnB();
@@ -117,29 +117,78 @@ describeBackends('exports named by a requestId', (backend) => {
     expect((await recorded()).map(([id]) => id)).toEqual(['first-move-0123456789', 'second-move-012345678']);
   });
 
-  it('tells a key what became of its export request by its requestId: the export it made, or none', async () => {
+  it('settles a request made before with its export, the same each time, and moves nothing', async () => {
     const { a, b } = grids;
     const onB = await earnedOnB();
-    const id = 'asked-after-0123456789';
-    const state = (me: SimVolunteer, requestId: string) =>
-      me.get<ExportRequestState & ErrorReply>(API.exportRequest(encodeURIComponent(requestId)));
-    expect(await state(onB, id)).toMatchObject({ status: 200, body: { kind: 'none' } });
+    const id = 'made-then-settled-0123';
     const first = await move(onB, a.publicKey, 10, id);
     expect(first.status).toBe(200);
     // Another move of the same amount the same way (another tab's) is not this request's.
     expect(await move(onB, a.publicKey, 10, 'another-tab-0123456789')).toMatchObject({ status: 200 });
-    const asked = await state(onB, id);
-    expect(asked.status).toBe(200);
-    if (asked.body.kind !== 'exported') throw new Error(`no export: ${JSON.stringify(asked.body)}`);
-    expect(asked.body.receipt.receipt).toEqual(first.body.receipt.receipt);
-    expect(await verifyReceipt(asked.body.receipt, b.publicKey)).toMatchObject({ ok: true });
-    // Asking moves nothing; another key's request of the same id is not this one.
+    for (let i = 0; i < 2; i++) {
+      const settled = await settle(onB, id);
+      expect(settled.status).toBe(200);
+      if (settled.body.kind !== 'exported') throw new Error(`no export: ${JSON.stringify(settled.body)}`);
+      expect(settled.body.receipt.receipt).toEqual(first.body.receipt.receipt);
+      expect(await verifyReceipt(settled.body.receipt, b.publicKey)).toMatchObject({ ok: true });
+    }
+    // Settling moves nothing, and a retry of the request itself is still answered with its export.
     expect(await onB.stats()).toMatchObject({ spent: 20, balance: 10 });
-    const other = await SimVolunteer.create(b.url);
-    expect(await state(other, id)).toMatchObject({ status: 200, body: { kind: 'none' } });
+    const again = await move(onB, a.publicKey, 10, id);
+    expect(again.body.receipt.receipt).toEqual(first.body.receipt.receipt);
+    expect(await onB.stats()).toMatchObject({ spent: 20, balance: 10 });
   });
 
-  it('refuses to say what became of a malformed requestId, or to anyone without a token', async () => {
+  it('closes a request settled before it landed: the request landing late is refused, nothing moved', async () => {
+    const { a } = grids;
+    const onB = await earnedOnB();
+    const id = 'settled-then-late-0123';
+    expect(await settle(onB, id)).toMatchObject({ status: 200, body: { kind: 'closed' } });
+    const size = (await onB.receipts()).receipts.length;
+    expect(await move(onB, a.publicKey, 10, id)).toMatchObject({
+      status: 409,
+      body: { error: { code: 'conflict', message: /requestId settled-then-late-0123 was settled as not made/ } },
+    });
+    // Settled again: closed, as before; the key's other moves go on as ever.
+    expect(await settle(onB, id)).toMatchObject({ status: 200, body: { kind: 'closed' } });
+    expect((await onB.receipts()).receipts).toHaveLength(size);
+    expect(await onB.stats()).toMatchObject({ spent: 0, balance: 30 });
+    expect(await recorded()).toEqual([]);
+    expect(await move(onB, a.publicKey, 10, 'a-new-move-0123456789')).toMatchObject({ status: 200 });
+    // Another key's request of the same id is its own: not closed by this one's settle.
+    const other = await SimVolunteer.create(grids.b.url);
+    await earnOn(grids.b, other, 1);
+    expect(await move(other, a.publicKey, 5, id)).toMatchObject({ status: 200 });
+  });
+
+  it('gives one answer when a request and its settle race, of one grid’s coordinators: moved and exported, or refused and closed', async () => {
+    const { a } = grids;
+    const onB = await earnedOnB();
+    const doors = await doorsOfB(onB);
+    // Six requests of 1, each raced by its settle (through the other door on Postgres).
+    const ids = Array.from({ length: 6 }, (_, i) => `raced-by-settle-${i}-0123456789`);
+    const raced = await Promise.all(
+      ids.map((id, i) =>
+        Promise.all([move(doors[i % doors.length]!, a.publicKey, 1, id), settle(doors[(i + 1) % doors.length]!, id)]),
+      ),
+    );
+    let moved = 0;
+    for (const [exported, settled] of raced) {
+      if (exported.status === 200) {
+        moved++;
+        expect(settled.body).toMatchObject({ kind: 'exported' });
+        if (settled.body.kind === 'exported')
+          expect(settled.body.receipt.receipt).toEqual(exported.body.receipt.receipt);
+      } else {
+        expect(exported).toMatchObject({ status: 409, body: { error: { message: /settled as not made/ } } });
+        expect(settled.body).toEqual({ kind: 'closed' });
+      }
+    }
+    expect(await onB.stats()).toMatchObject({ spent: moved, balance: 30 - moved });
+    expect(await recorded()).toHaveLength(moved);
+  });
+
+  it('refuses to settle a malformed requestId, or for anyone without a token', async () => {
     const onB = await earnedOnB();
     for (const bad of [
       'short-012345678',
@@ -148,13 +197,15 @@ describeBackends('exports named by a requestId', (backend) => {
       'dots.0123456789.abc',
       'é'.repeat(20),
     ])
-      expect(await onB.get(API.exportRequest(encodeURIComponent(bad)))).toMatchObject({
+      expect(await settle(onB, bad)).toMatchObject({
         status: 400,
         body: { error: { code: 'bad_request', message: /requestId/ } },
       });
-    const anonymous = await fetch(grids.b.url + API.exportRequest('asked-after-0123456789'));
+    const anonymous = await fetch(grids.b.url + API.settleExport('asked-after-0123456789'), { method: 'POST' });
     expect(anonymous.status).toBe(401);
     expect(await anonymous.json()).toMatchObject({ error: { code: 'unauthorized' } });
+    // The read it replaces is gone: a GET of the request settles nothing.
+    expect((await onB.get(API.settleExport('asked-after-0123456789'))).status).toBe(404);
   });
 
   it('moves once when copies of one request race, of one grid’s coordinators', async () => {

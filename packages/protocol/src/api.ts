@@ -51,7 +51,7 @@ export const API = {
   receipts: '/v1/volunteer/receipts', // ?after=index
   me: '/v1/volunteer/me',
   exports: '/v1/volunteer/exports', // POST {to, amount}: credit moved to another grid, as a proven export receipt
-  exportRequest: (requestId: string) => `/v1/volunteer/exports/${requestId}`, // GET: what became of that request
+  settleExport: (requestId: string) => `/v1/volunteer/exports/${requestId}/settle`, // POST: its export, or closed for good
   imports: '/v1/volunteer/imports', // POST {receipts}: other grids' exports to this one, credited once
   myFundedProject: '/v1/volunteer/project', // POST {name}: the key's personal project, paid from its credit; a new token
   peerRoom: '/v1/volunteer/peer-room', // ?project=: the project's room, its secret and a signaling ticket

@@ -119,7 +119,7 @@ export {
   TokenResponse,
   ExportRequest,
   ExportRequestId,
-  ExportRequestState,
+  ExportSettled,
   ExportResponse,
   ImportRequest,
   ImportResponse,

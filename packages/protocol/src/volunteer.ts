@@ -297,14 +297,14 @@ export const SubmitResponse = z
   .meta({ id: 'SubmitResponse' });
 export type SubmitResponse = z.infer<typeof SubmitResponse>;
 
+/** An export's client-chosen requestId (ExportRequest.requestId): what names the move, in the body and in a path. */
+export const ExportRequestId = RequestName('requestId');
+
 /**
  * Moves credit out of this grid: `amount` of what the volunteer may spend here, to the grid whose coordinator's
  * public key is `to` (it names that grid's log; one this grid honours). The answer is the proven export receipt,
  * which the volunteer presents to that grid (ImportRequest).
  */
-/** An export's client-chosen requestId (ExportRequest.requestId): what names the move, in the body and in a path. */
-export const ExportRequestId = RequestName('requestId');
-
 export const ExportRequest = z
   .object({
     /** The receiving coordinator's public key, as its `/.well-known/bricolage.json` publishes it. */
@@ -314,8 +314,9 @@ export const ExportRequest = z
     /**
      * A client-chosen id of this move, 16–64 characters of `A–Z a–z 0–9 _ -` (a random UUID will do): the same
      * requestId from the same key returns the first export's receipt instead of moving credit again; reuse it when
-     * retrying a request whose answer was lost; a new one for each move. Used again for another `to` or amount, it
-     * is refused (409). Without it, every request is a new move.
+     * retrying a request whose answer was lost; a new one for each move. Used again for another `to` or amount, or
+     * after it was settled with no export made (ExportSettled), it is refused (409). Without it, every request is a
+     * new move.
      */
     requestId: ExportRequestId.optional(),
   })
@@ -326,18 +327,18 @@ export const ExportResponse = z.object({ receipt: ProvenReceipt }).meta({ id: 'E
 export type ExportResponse = z.infer<typeof ExportResponse>;
 
 /**
- * What became of an export request of this key (GET API.exportRequest): `exported`, the export its requestId moved,
- * proven as the export's own answer was; `none`, no export was made under it (not yet: one still on its way may
- * land later, and sending it again moves it at most once). An answer, not a 404, so that a proxy's or an older
- * grid's 404 is never taken for "not carried out".
+ * An export request of this key settled for good (POST API.settleExport), asked by a client whose export got no
+ * answer: `exported`, the export its requestId moved, proven as the export's own answer was; `closed`, none was made
+ * under it, and none will be: the request landing later (held up on its way) is refused (409), nothing moved. An
+ * answer, not a 404, so that a proxy's or an older grid's 404 is never taken for "not carried out".
  */
-export const ExportRequestState = z
+export const ExportSettled = z
   .discriminatedUnion('kind', [
     z.object({ kind: z.literal('exported'), receipt: ProvenReceipt }),
-    z.object({ kind: z.literal('none') }),
+    z.object({ kind: z.literal('closed') }),
   ])
-  .meta({ id: 'ExportRequestState' });
-export type ExportRequestState = z.infer<typeof ExportRequestState>;
+  .meta({ id: 'ExportSettled' });
+export type ExportSettled = z.infer<typeof ExportSettled>;
 
 /** Other grids' proven export receipts addressed to this grid, presented by the volunteer they name (issue 19). */
 export const ImportRequest = z

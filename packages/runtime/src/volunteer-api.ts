@@ -4,7 +4,7 @@ import type {
   Capabilities,
   CreatedProject,
   ExportRequest,
-  ExportRequestState,
+  ExportSettled,
   ExportResponse,
   ImportResponse,
   ReceiptsPage,
@@ -122,10 +122,10 @@ export interface Volunteer {
    */
   exportCredit(request: ExportRequest): Promise<ClientResult<ExportResponse>>;
   /**
-   * What became of this key's export request `requestId` whose answer was lost: the export it made, or `none` so far
-   * (sending it again still moves at most once).
+   * Settles this key's export request `requestId` whose answer was lost, for good: the export it made, or `closed`:
+   * none was made, and the request landing later is refused (it moves nothing).
    */
-  exportState(requestId: string): Promise<ClientResult<ExportRequestState>>;
+  settleExport(requestId: string): Promise<ClientResult<ExportSettled>>;
   /** Presents other grids' proven exports addressed to this grid: each credited here once. */
   importCredit(receipts: readonly unknown[]): Promise<ClientResult<ImportResponse>>;
   /** A project's peer room (its secret, a signaling ticket), asked as this volunteer. */

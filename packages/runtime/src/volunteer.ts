@@ -341,7 +341,7 @@ export async function createVolunteer(options: VolunteerOptions): Promise<Volunt
     openFundedProject: (name) => client.openFundedProject(name),
     peerRoom: (project) => client.peerRoom(project),
     exportCredit: (request) => client.exportCredit(request),
-    exportState: (requestId) => client.exportState(requestId),
+    settleExport: (requestId) => client.settleExport(requestId),
     importCredit: (receipts) => client.importCredit(receipts),
 
     async close(timeoutMs = 5000) {

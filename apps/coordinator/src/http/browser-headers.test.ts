@@ -91,7 +91,7 @@ describe('browser headers', () => {
       API.imports,
       API.receipts,
       API.me,
-      API.exportRequest('a-request-0123456789'),
+      API.settleExport('a-request-0123456789'),
     ]) {
       const preflight = await fetch(coordinator.url + path, {
         method: 'OPTIONS',
@@ -109,6 +109,12 @@ describe('browser headers', () => {
       // Bearer tokens only: a browser must never be told to send cookies along.
       expect(preflight.headers.get('access-control-allow-credentials'), path).toBeNull();
     }
+    // Settling an export request is a write: POST, never a GET a prefetch could make.
+    const settle = await fetch(coordinator.url + API.settleExport('a-request-0123456789'), {
+      method: 'OPTIONS',
+      headers: { ...AUDITOR, 'access-control-request-method': 'POST' },
+    });
+    expect(settle.headers.get('access-control-allow-methods')).toBe('POST');
     // The actual requests: a challenge, and a refused token, both readable by the other origin.
     const challenge = await fetch(coordinator.url + API.challenge, {
       method: 'POST',

@@ -60,8 +60,8 @@ const CROSS_ORIGIN: readonly { readonly path: string | RegExp; readonly methods:
     }),
   ),
   ...[API.receipts, API.me].map((path) => ({ path, methods: READ })),
-  // What became of an export request (its answer lost): asked by the same page of another grid that sent it.
-  { path: /^\/v1\/volunteer\/exports\/[^/]+$/, methods: READ },
+  // An export request settled (its answer lost): by the same page of another grid that sent it.
+  { path: /^\/v1\/volunteer\/exports\/[^/]+\/settle$/, methods: ['POST'] },
 ];
 
 /** The request headers a cross-origin volunteer or reader may send. */

@@ -3,9 +3,10 @@
 // the document it presents to the receiving grid (http/imports.ts there). The export is a debit here: the credit
 // it moves is spendable on the receiving grid alone. With a `requestId`, the same request again (its answer lost) is
 // answered with the first export's entry, proven against the newest tree head, and moves nothing (steps/export.ts);
-// and the volunteer may ask what became of it without sending it again: the export it made, or none.
+// and the volunteer whose request got no answer settles it without sending it again: the export it made, or, none
+// made, the id closed for good, so that the request landing later moves nothing.
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { API, ExportRequest, ExportRequestId, ExportRequestState, ExportResponse } from '@bricolage/protocol';
+import { API, ExportRequest, ExportRequestId, ExportResponse, ExportSettled } from '@bricolage/protocol';
 import { ApiError } from './errors';
 import type { Deps, Env } from './env';
 import { limitBody, volunteerAuth } from './middleware';
@@ -44,29 +45,33 @@ export function exportRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     },
   );
 
-  // A page whose export got no answer learns from this whether its own request moved the credit, by its id: its
-  // receipts alone cannot tell its export from another tab's of the same amount.
+  // A page whose export got no answer learns from this whether its own request moved the credit, by its id (its
+  // receipts alone cannot tell its export from another tab's of the same amount), and for good: "not made" is only
+  // true once the request, still on its way perhaps, can no longer land. So it is a settle, not a read.
   route(
     app,
     {
-      method: 'get',
-      path: API.exportRequest(':requestId'),
-      operationId: 'getExportRequest',
-      summary: 'What became of an export request of this volunteer, by its requestId: the export it made, or none',
+      method: 'post',
+      path: API.settleExport(':requestId'),
+      operationId: 'settleExportRequest',
+      summary:
+        'Settle an export request of this volunteer by its requestId: the export it made, or, none made, closed for good',
       description:
-        'Asked by a client whose export got no answer. `none` means no export was made under that requestId so far; sending the request again (the same requestId) moves the credit at most once either way.',
+        'Sent by a client whose export got no answer. `exported`: the export made under that requestId. `closed`: none was made, and none will be: an export sent under it from then on (the request itself, landing late) is refused with 409 `conflict` and moves nothing. Settling again answers the same.',
       tag: 'volunteer',
       auth: 'volunteer',
       response: {
-        schema: ExportRequestState,
-        description: 'The export, proven against this log’s newest tree head, or none',
+        schema: ExportSettled,
+        description: 'The export, proven against this log’s newest tree head, or closed',
       },
     },
     [volunteerAuth(deps)],
     async (c) => {
       const requestId = parseWith(ExportRequestId, c.req.param('requestId'), 'requestId');
-      const index = await deps.store.exportOfRequest(c.get('volunteer'), requestId);
-      return c.json(index === null ? { kind: 'none' } : { kind: 'exported', receipt: await proven(index) });
+      const settled = await deps.store.settleExportRequest(c.get('volunteer'), requestId, deps.clock.now());
+      return c.json(
+        settled.kind === 'closed' ? { kind: 'closed' } : { kind: 'exported', receipt: await proven(settled.index) },
+      );
     },
   );
 }

@@ -300,12 +300,6 @@ export class CoordinatorStore implements Store {
     });
   }
 
-  async exportOfRequest(holder: VolunteerKey, requestId: string): Promise<number | null> {
-    // Recorded in the debit's transaction (exportCredit): a row read here is an export made.
-    const recorded = await this.#run.read((tx) => tx.exportRequest(holder, requestId));
-    return recorded?.index ?? null;
-  }
-
   settleExportRequest(holder: VolunteerKey, requestId: string, now: number): Promise<ExportSettlement> {
     return this.#run.step(now, (ctx) => settleExport(ctx, holder, requestId));
   }

@@ -344,8 +344,6 @@ export interface Store {
     honoured: readonly string[],
     now: number,
   ): Promise<Result<number>>;
-  /** The index of the export entry `holder`'s `requestId` made (exportCredit), or null when none was made under it. */
-  exportOfRequest(holder: VolunteerKey, requestId: string): Promise<number | null>;
   /**
    * Settles `holder`'s export request `requestId` (steps/export.ts settleExport): the index of the export entry made
    * under it, or closed: none was, and an export under it is refused from now on.

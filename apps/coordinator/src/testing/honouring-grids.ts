@@ -1,11 +1,11 @@
 // Three grids that honour each other's logs, for the tests of portable credit (issue 19): A and C on SQLite, B on
 // the suite's backend, each on its own port, directory and key. B honours A; A honours B and C; C honours B (a grid
 // moves credit only to grids it honours). Made before each test and closed after it, with the helpers those tests
-// share: earning credit on a grid, moving it, and B's second door on Postgres.
+// share: earning credit on a grid, moving it, settling a move, and B's second door on Postgres.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { API, type ExportResponse, type ProvenReceipt } from '@bricolage/protocol';
+import { API, type ExportResponse, type ExportSettled, type ProvenReceipt } from '@bricolage/protocol';
 import { afterEach, beforeEach } from 'vitest';
 import { ManualClock, seededRandom } from '../clock';
 import { type Coordinator, startCoordinator } from '../server';
@@ -33,6 +33,8 @@ export interface HonouringGrids {
     amount: number,
     requestId?: string,
   ): Promise<{ status: number; body: ExportResponse & ErrorReply }>;
+  /** `me` settles its export request `requestId` on its grid: the export made under it, or closed. */
+  settle(me: SimVolunteer, requestId: string): Promise<{ status: number; body: ExportSettled & ErrorReply }>;
   /** A key with 30 credit on B, which it may move to A (B honours A). */
   earnedOnB(): Promise<SimVolunteer>;
   /**
@@ -120,6 +122,8 @@ export function useHonouringGrids(backend: Backend): HonouringGrids {
       return (await me.receipts()).receipts;
     },
     move: (me, to, amount, requestId) => me.post<ExportResponse & ErrorReply>(API.exports, { to, amount, requestId }),
+    settle: (me, requestId) =>
+      me.post<ExportSettled & ErrorReply>(API.settleExport(encodeURIComponent(requestId)), undefined),
     async earnedOnB() {
       const onB = await SimVolunteer.create(b.url);
       await grids.earnOn(b, onB, 3);

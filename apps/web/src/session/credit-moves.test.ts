@@ -50,7 +50,7 @@ function side(name: string, key: string, kept: StoredReceipt[] = []) {
           exports.push(request);
           return answers.exports.shift() ?? failure('network');
         },
-        exportState: async (requestId: string) => {
+        settleExport: async (requestId: string) => {
           asked.push(requestId);
           return answers.states.shift() ?? failure('network');
         },
@@ -175,11 +175,11 @@ describe('unsureMoveState', () => {
     const a = side('this coordinator', 'a-key');
     a.answers.states.push(
       { ok: true, value: { kind: 'exported', receipt: { receipt: { body: exported(3, 'b-key') } } } },
-      { ok: true, value: { kind: 'none' } },
+      { ok: true, value: { kind: 'closed' } },
       failure('network', 'Failed to fetch'),
     );
     expect(await unsureMoveState(a.grid, ID)).toEqual({ kind: 'exported' });
-    expect(await unsureMoveState(a.grid, ID)).toEqual({ kind: 'none' });
+    expect(await unsureMoveState(a.grid, ID)).toEqual({ kind: 'closed' });
     expect(await unsureMoveState(a.grid, ID)).toEqual({ kind: 'unanswered', message: 'Failed to fetch' });
     expect(a.asked).toEqual([ID, ID, ID]);
     const closed: CreditSide = { ...a.grid, volunteer: () => Promise.reject(new Error('the database is not open')) };

@@ -15,7 +15,7 @@ export interface CreditSide {
   readonly name: string;
   readonly key: string;
   readonly store: Pick<VolunteerStore, 'receiptsOfProject'>;
-  readonly volunteer: () => Promise<Pick<Volunteer, 'exportCredit' | 'exportState' | 'importCredit'>>;
+  readonly volunteer: () => Promise<Pick<Volunteer, 'exportCredit' | 'settleExport' | 'importCredit'>>;
 }
 
 export type MoveOutcome = (
@@ -86,9 +86,9 @@ export async function moveCredit(
 export async function unsureMoveState(
   from: CreditSide,
   requestId: string,
-): Promise<{ readonly kind: 'exported' | 'none' } | { readonly kind: 'unanswered'; readonly message: string }> {
+): Promise<{ readonly kind: 'exported' | 'closed' } | { readonly kind: 'unanswered'; readonly message: string }> {
   try {
-    const state = await (await from.volunteer()).exportState(requestId);
+    const state = await (await from.volunteer()).settleExport(requestId);
     return state.ok ? { kind: state.value.kind } : { kind: 'unanswered', message: state.error.message };
   } catch (error) {
     return { kind: 'unanswered', message: (error as Error).message };

@@ -164,9 +164,9 @@ describe('Grids.move', () => {
         const error = { code: 'network', message: 'no answer within 30 s', status: 0, transient: true, timedOut: true };
         return { ok: false, error };
       },
-      exportState: async (requestId: string) => {
+      settleExport: async (requestId: string) => {
         asked.push(requestId);
-        return states.get(requestId) ?? { ok: true, value: { kind: 'none' } };
+        return states.get(requestId) ?? { ok: true, value: { kind: 'closed' } };
       },
     };
     return { volunteer, sent, asked };

@@ -557,20 +557,20 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/volunteer/exports/{requestId}": {
+    "/v1/volunteer/exports/{requestId}/settle": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /**
-         * What became of an export request of this volunteer, by its requestId: the export it made, or none
-         * @description Asked by a client whose export got no answer. `none` means no export was made under that requestId so far; sending the request again (the same requestId) moves the credit at most once either way.
-         */
-        get: operations["getExportRequest"];
+        get?: never;
         put?: never;
-        post?: never;
+        /**
+         * Settle an export request of this volunteer by its requestId: the export it made, or, none made, closed for good
+         * @description Sent by a client whose export got no answer. `exported`: the export made under that requestId. `closed`: none was made, and none will be: an export sent under it from then on (the request itself, landing late) is refused with 409 `conflict` and moves nothing. Settling again answers the same.
+         */
+        post: operations["settleExportRequest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1326,13 +1326,13 @@ export interface components {
             amount: number;
             requestId?: string;
         };
-        ExportRequestState: {
+        ExportSettled: {
             /** @enum {string} */
             kind: "exported";
             receipt: components["schemas"]["ProvenReceipt"];
         } | {
             /** @enum {string} */
-            kind: "none";
+            kind: "closed";
         };
         ImportResponse: {
             accepted: number;
@@ -2506,7 +2506,7 @@ export interface operations {
             };
         };
     };
-    getExportRequest: {
+    settleExportRequest: {
         parameters: {
             query?: never;
             header?: never;
@@ -2517,13 +2517,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The export, proven against this log’s newest tree head, or none */
+            /** @description The export, proven against this log’s newest tree head, or closed */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ExportRequestState"];
+                    "application/json": components["schemas"]["ExportSettled"];
                 };
             };
             /** @description Rejected request */

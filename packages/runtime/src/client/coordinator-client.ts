@@ -5,7 +5,7 @@ import {
   API,
   ChallengeResponse,
   type ExportRequest,
-  ExportRequestState,
+  ExportSettled,
   ExportResponse,
   HeartbeatResponse,
   ImportResponse,
@@ -231,9 +231,9 @@ export class CoordinatorClient {
     return this.#authed(API.exports, ExportResponse, { method: 'POST', json: request });
   }
 
-  /** What became of this key's export request `requestId` (its answer lost): the export it made, or none so far. */
-  exportState(requestId: string): Promise<ClientResult<ExportRequestState>> {
-    return this.#authed(API.exportRequest(encodeURIComponent(requestId)), ExportRequestState, { method: 'GET' });
+  /** Settles this key's export request `requestId` (its answer lost) for good: the export it made, or closed. */
+  settleExport(requestId: string): Promise<ClientResult<ExportSettled>> {
+    return this.#authed(API.settleExport(encodeURIComponent(requestId)), ExportSettled, { method: 'POST' });
   }
 
   /** Other grids' proven exports addressed to this grid, credited here once each. */
