@@ -171,7 +171,7 @@ describe('moveCredit', () => {
 });
 
 describe('unsureMoveState', () => {
-  it('asks the grid the move left what became of its request, by its id, and says when it did not say', async () => {
+  it('has the grid the move left settle its request, by its id, and says when it did not say', async () => {
     const a = side('this coordinator', 'a-key');
     a.answers.states.push(
       { ok: true, value: { kind: 'exported', receipt: { receipt: { body: exported(3, 'b-key') } } } },

@@ -78,10 +78,10 @@ export async function moveCredit(
 }
 
 /**
- * What became of a move whose export got no answer, asked of the grid it left by its request id: `exported`, it
- * moved; `none`, no export was made under it so far; `unanswered`, that grid did not say (an older grid without the
- * route, or no answer again). Asked, not read off the receipts: another tab's or device's export of the same amount
- * the same way looks just like this move's there.
+ * A move whose export got no answer, settled by the grid it left by its request id: `exported`, it moved; `closed`,
+ * no export was made under it and none will be (the request landing late is refused); `unanswered`, that grid did not
+ * say (an older grid without the route, or no answer again). Asked, not read off the receipts: another tab's or
+ * device's export of the same amount the same way looks just like this move's there.
  */
 export async function unsureMoveState(
   from: CreditSide,

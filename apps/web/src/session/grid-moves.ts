@@ -1,7 +1,7 @@
 // Credit moved between the home grid and each other grid of the tab, as the page shows it: a move (`moveCredit`) and
 // the presenting of what waits (`creditWaiting`), one at a time per grid; what waits each way, counted from both
-// databases; and a move that got no answer, sent again under its request id until the grid it left says what became
-// of it.
+// databases; and a move that got no answer, sent again under its request id until the grid it left settles it: the
+// export it made, or closed (none was, and none will be: the request landing late is refused there).
 import type { VolunteerStore } from '@bricolage/receipts';
 import type { Volunteer } from '@bricolage/runtime';
 import {
@@ -29,8 +29,9 @@ export interface GridMoves {
   readonly failed: boolean;
   /**
    * A move whose export got no answer: it may have moved. Moving the same amount the same way again sends the same
-   * request (its id), which moves at most once. The sending grid is asked what became of that request (by its id) as
-   * the page reads its moves: once it made the export, the move went through, and from then on a move is a new one.
+   * request (its id), which moves at most once. The sending grid settles that request (by its id) as the page reads
+   * its moves: it made the export (the move went through), or it closes the request (it did not, and never will);
+   * either way a move from then on is a new one.
    */
   readonly unsure: UnsureMove | null;
 }
@@ -39,11 +40,6 @@ export interface UnsureMove {
   readonly direction: MoveDirection;
   readonly amount: number;
   readonly requestId: string;
-  /**
-   * The sending grid said it made no export under the request (so far: one still on its way may land later, so the
-   * request is kept and still asked after), and the page said so.
-   */
-  readonly notMade?: true;
 }
 
 const NO_MOVES: GridMoves = {
@@ -91,22 +87,41 @@ export class Moves {
     this.#o.onChange(this.#view);
   }
 
-  /** Moves `amount` of the volunteer's credit between the home grid and the grid at `url`; true when it moved. */
+  /**
+   * Moves `amount` of the volunteer's credit between the home grid and the grid at `url`; true when it moved. While a
+   * move of another amount or way is unsure, that one is settled first: dropped unsettled, it could still land after
+   * this one, and the credit move twice where the volunteer meant once.
+   */
   async move(url: string, direction: MoveDirection, amount: number): Promise<boolean> {
     const earlier = this.#moves(url).unsure;
     // The same request again, news again: sent once more, it may land this time.
-    let unsure: UnsureMove | null =
-      earlier && earlier.direction === direction && earlier.amount === amount
-        ? { direction, amount, requestId: earlier.requestId }
-        : null;
+    const again = earlier && earlier.direction === direction && earlier.amount === amount;
+    let unsure: UnsureMove | null = again ? { direction, amount, requestId: earlier.requestId } : null;
+    let earlierSettled = false;
     const outcome = await this.#moving(url, direction, async (from, to) => {
+      if (earlier && !again) {
+        const [earlierFrom, earlierTo] = earlier.direction === direction ? [from, to] : [to, from];
+        const state = await unsureMoveState(earlierFrom, earlier.requestId);
+        if (state.kind === 'unanswered')
+          return {
+            ok: false,
+            message: `The move of ${earlier.amount} credit that got no answer is not settled yet (${state.message}), so nothing more was moved: try again later, or move ${earlier.amount} the same way to send that request again (it moves at most once).`,
+          };
+        earlierSettled = true;
+        // It moved: whether the volunteer still means this move too, it says, pressing again.
+        if (state.kind === 'exported')
+          return {
+            ok: false,
+            message: `${settledMessage(earlier, state.kind, earlierFrom, earlierTo)} Nothing more was moved.`,
+          };
+      }
       unsure ??= { direction, amount, requestId: crypto.randomUUID() };
       return moveCredit(from, to, amount, unsure.requestId);
     });
     if (!outcome) return false;
-    // An unsure move is forgotten only once the sending grid answered (it moved, or refused): a failure of the
-    // page's own (its database not open yet) says nothing of whether the earlier request went through.
-    const settled = outcome.ok || outcome.refused === true;
+    // An unsure move is forgotten only once the sending grid answered (it moved, refused, or settled the earlier
+    // request): a failure of the page's own (its database not open yet) says nothing of whether it went through.
+    const settled = outcome.ok || outcome.refused === true || earlierSettled;
     this.#setMoves(url, { unsure: !outcome.ok && outcome.unsure ? unsure : settled ? null : earlier });
     return outcome.ok;
   }
@@ -184,27 +199,19 @@ export class Moves {
   }
 
   /**
-   * What the grid the move that got no answer left says became of its request, as a change of the view: it went
-   * through (a move from then on is a new one), or it was not made (said once; the request is kept, and asked after
-   * at each read, as one still on its way may land). Null when there is nothing new to say.
+   * The move that got no answer settled by the grid it left, as a change of the view: it went through, or that grid
+   * closed its request (none was made, and the request landing late is refused), so that "did not go through" is
+   * true for good. Either way a move from then on is a new one. Null when there is nothing new to say.
    */
   async #unsureSettled(url: string, sides: { home: CreditSide; grid: CreditSide }): Promise<Partial<GridMoves> | null> {
     const unsure = this.#moves(url).unsure;
     if (!unsure) return null;
     const [from, to] = unsure.direction === 'toGrid' ? [sides.home, sides.grid] : [sides.grid, sides.home];
     const state = await unsureMoveState(from, unsure.requestId);
-    // Still the same unsure move (not one sent since): only then is it settled here. Unanswered, it is asked again at
-    // the next read.
+    // Still the same unsure move (not one sent since): only then is it settled here. Unanswered, it is settled at the
+    // next read.
     if (this.#moves(url).unsure !== unsure || state.kind === 'unanswered') return null;
-    const about = `The move of ${unsure.amount} credit that got no answer`;
-    if (state.kind === 'exported')
-      return { unsure: null, failed: false, message: `${about} went through: ${from.name} exported it to ${to.name}.` };
-    if (unsure.notMade) return null;
-    return {
-      unsure: { ...unsure, notMade: true },
-      failed: false,
-      message: `${about} did not go through: ${from.name} made no export under it. Moving ${unsure.amount} the same way sends that request again, which moves it at most once.`,
-    };
+    return { unsure: null, failed: false, message: settledMessage(unsure, state.kind, from, to) };
   }
 
   /** The set of export indices `seen` keeps for moves to or from `url` going `direction`. */
@@ -223,4 +230,12 @@ export class Moves {
     this.#view = { ...this.#view, [url]: { ...this.#moves(url), ...patch } };
     this.#o.onChange(this.#view);
   }
+}
+
+/** What the page says of a move that got no answer once the grid it left settled it. */
+function settledMessage(move: UnsureMove, kind: 'exported' | 'closed', from: CreditSide, to: CreditSide): string {
+  const about = `The move of ${move.amount} credit that got no answer`;
+  return kind === 'exported'
+    ? `${about} went through: ${from.name} exported it to ${to.name}.`
+    : `${about} did not go through, and will not: ${from.name} made no export under it, and refuses it should it still arrive. Moving again is a new move.`;
 }

@@ -122,13 +122,18 @@ describe('Grids.move', () => {
     opened = null;
   });
 
-  it('sends a move that got no answer again under the same request id, and a new move under a new one', async () => {
+  it('sends a move that got no answer again under the same request id, and a new move under a new one once it is settled', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout'] });
     const sent: { to: string; amount: number; requestId?: string }[] = [];
+    const settled: string[] = [];
     const { grids: g } = grids({
       exportCredit: async (request: { to: string; amount: number; requestId?: string }) => {
         sent.push(request);
         return { ok: false, error: { code: 'network', message: 'Failed to fetch', status: 0, transient: true } };
+      },
+      settleExport: async (requestId: string) => {
+        settled.push(requestId);
+        return { ok: true, value: { kind: 'closed' } };
       },
     });
     opened = g;
@@ -152,24 +157,61 @@ describe('Grids.move', () => {
     expect(new Set(ids.slice(0, 6)).size).toBe(1);
     expect(new Set(ids.slice(6)).size).toBe(1);
     expect(ids[6]).not.toBe(ids[0]);
+    // The move of 3 waited for the grid to settle the move of 2 (closed: it will never move).
+    expect(settled).toEqual([ids[0]]);
   });
 
-  /** A home volunteer whose exports go unanswered, and which says of each request id what `states` holds (else none). */
-  const unanswered = (states: Map<string, unknown>) => {
+  /**
+   * A home grid that keeps export requests as a coordinator does (steps/export.ts): a settle answers the export made
+   * under the id, or closes the id, and a request landing under a closed id moves nothing. Its exports' answers are
+   * lost unless `answering`: each such request is held on its way (a proxy, a busy database) until `land`. `states`
+   * overrides what a settle of an id answers (a grid that does not say).
+   */
+  const unanswered = (states = new Map<string, unknown>()) => {
     const sent: { amount: number; requestId?: string }[] = [];
+    const held: { amount: number; requestId?: string }[] = [];
     const asked: string[] = [];
-    const volunteer = {
-      exportCredit: async (request: { amount: number; requestId?: string }) => {
-        sent.push(request);
-        const error = { code: 'network', message: 'no answer within 30 s', status: 0, transient: true, timedOut: true };
-        return { ok: false, error };
-      },
-      settleExport: async (requestId: string) => {
-        asked.push(requestId);
-        return states.get(requestId) ?? { ok: true, value: { kind: 'closed' } };
-      },
+    const moved = new Map<string, number>();
+    const closed = new Set<string>();
+    const made = ({ amount, requestId = '' }: { amount: number; requestId?: string }) => {
+      if (!closed.has(requestId) && !moved.has(requestId)) moved.set(requestId, amount);
     };
-    return { volunteer, sent, asked };
+    const home = {
+      answering: false,
+      volunteer: {
+        exportCredit: async (request: { amount: number; requestId?: string }) => {
+          sent.push(request);
+          if (home.answering) {
+            made(request);
+            return { ok: true, value: { receipt: keptExport(10 + sent.length, request.amount).proven } };
+          }
+          held.push(request);
+          const error = {
+            code: 'network',
+            message: 'no answer within 30 s',
+            status: 0,
+            transient: true,
+            timedOut: true,
+          };
+          return { ok: false, error };
+        },
+        settleExport: async (requestId: string) => {
+          asked.push(requestId);
+          const amount = moved.get(requestId);
+          if (states.has(requestId)) return states.get(requestId);
+          if (amount !== undefined)
+            return { ok: true, value: { kind: 'exported', receipt: keptExport(9, amount).proven } };
+          closed.add(requestId);
+          return { ok: true, value: { kind: 'closed' } };
+        },
+      },
+      sent,
+      asked,
+      moved,
+      /** The requests held on their way land. */
+      land: () => held.splice(0).forEach(made),
+    };
+    return home;
   };
 
   it('does not take another move of the same amount the same way for the one that got no answer', async () => {
@@ -188,15 +230,80 @@ describe('Grids.move', () => {
     homeSynced(model);
     await vi.waitFor(() =>
       expect(g.view().moves['https://b.example']?.message).toBe(
-        'The move of 2 credit that got no answer did not go through: this coordinator made no export under it. Moving 2 the same way sends that request again, which moves it at most once.',
+        'The move of 2 credit that got no answer did not go through, and will not: this coordinator made no export under it, and refuses it should it still arrive. Moving again is a new move.',
       ),
     );
     expect(new Set(home.asked)).toEqual(new Set([requestId]));
-    expect(g.view().moves['https://b.example']).toMatchObject({ failed: false, waitingToGrid: 2 + 2 });
-    expect(g.view().moves['https://b.example']?.unsure).toMatchObject({ requestId, notMade: true });
-    // Moving 2 again sends the same request: whatever became of it, it moves at most once.
+    expect(g.view().moves['https://b.example']).toMatchObject({ failed: false, waitingToGrid: 2 + 2, unsure: null });
+    // Moving 2 again is a new move, under a new request; the first, landing late, moves nothing.
     expect(await g.move('https://b.example', 'toGrid', 2)).toBe(false);
-    expect(home.sent.map((r) => r.requestId)).toEqual([requestId, requestId]);
+    expect(home.sent[1]?.requestId).not.toBe(requestId);
+    home.land();
+    expect([...home.moved.keys()]).toEqual([home.sent[1]?.requestId]);
+  });
+
+  it('says a move that got no answer did not go through once its grid closed the request, which landing late moves nothing', async () => {
+    // The review's case: the page said "did not go through" of a request still on its way, and the volunteer, told
+    // so, moved another amount; the first request landed after, and the credit moved twice.
+    const home = unanswered();
+    const { grids: g, model } = grids(home.volunteer, []);
+    opened = g;
+    await g.boot();
+    expect(await g.add('https://b.example')).toBe(true);
+    expect(await g.move('https://b.example', 'toGrid', 2)).toBe(false);
+    const first = home.sent[0]?.requestId as string;
+    homeSynced(model);
+    await vi.waitFor(() =>
+      expect(g.view().moves['https://b.example']?.message).toMatch(/did not go through, and will not/),
+    );
+    expect(home.asked).toEqual([first]);
+    home.answering = true;
+    expect(await g.move('https://b.example', 'toGrid', 3)).toBe(true);
+    // The first request lands now: closed, it moves nothing. 3 left the home grid, the one move the volunteer meant.
+    home.land();
+    expect([...home.moved.values()]).toEqual([3]);
+    homeSynced(model);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // Settled for good: not asked after again, and nothing said of it since.
+    expect(home.asked).toEqual([first]);
+    expect(g.view().moves['https://b.example']?.message).toMatch(/^Moved 3 credit from this coordinator/);
+  });
+
+  it('settles a move that got no answer before one of another amount or way: nothing more moves until its grid says', async () => {
+    const states = new Map<string, unknown>();
+    const home = unanswered(states);
+    const { grids: g } = grids(home.volunteer, []);
+    opened = g;
+    expect(await g.add('https://b.example')).toBe(true);
+    expect(await g.move('https://b.example', 'toGrid', 2)).toBe(false);
+    const first = home.sent[0]?.requestId as string;
+    // The home grid, which the first move left, does not say: a move back (grid b's volunteer) is not made.
+    states.set(first, {
+      ok: false,
+      error: { code: 'network', message: 'Failed to fetch', status: 0, transient: true },
+    });
+    expect(await g.move('https://b.example', 'toHome', 2)).toBe(false);
+    expect(home.asked).toEqual([first]);
+    expect(g.view().moves['https://b.example']).toMatchObject({
+      failed: true,
+      unsure: { direction: 'toGrid', amount: 2, requestId: first },
+      message:
+        'The move of 2 credit that got no answer is not settled yet (Failed to fetch), so nothing more was moved: try again later, or move 2 the same way to send that request again (it moves at most once).',
+    });
+    // It landed, and the grid now says so: a move of 3 is not made either, and the page says the first went through.
+    states.delete(first);
+    home.land();
+    expect(await g.move('https://b.example', 'toGrid', 3)).toBe(false);
+    expect(home.sent).toHaveLength(1);
+    expect(g.view().moves['https://b.example']).toMatchObject({
+      unsure: null,
+      message:
+        'The move of 2 credit that got no answer went through: this coordinator exported it to https://b.example. Nothing more was moved.',
+    });
+    // Pressed again, 3 is a new move.
+    expect(await g.move('https://b.example', 'toGrid', 3)).toBe(false);
+    expect(home.sent[1]).toMatchObject({ amount: 3 });
+    expect(home.sent[1]?.requestId).not.toBe(first);
   });
 
   it('takes a move that got no answer for one that went through once its grid says it made the export, and moves anew after', async () => {
