@@ -69,7 +69,12 @@ describeBackends('exports named by a requestId', (backend) => {
     const size = (await onB.receipts()).receipts.length;
     expect(await move(onB, a.publicKey, 11, id)).toMatchObject({
       status: 409,
-      body: { error: { code: 'conflict', message: /requestId .* was used for another export \(to .*, amount 10\)/ } },
+      body: {
+        error: {
+          code: 'conflict',
+          message: expect.stringMatching(/requestId .* was used for another export \(to .*, amount 10\)/),
+        },
+      },
     });
     expect((await onB.receipts()).receipts).toHaveLength(size);
     expect(await onB.stats()).toMatchObject({ spent: 10, balance: 20 });
@@ -81,7 +86,9 @@ describeBackends('exports named by a requestId', (backend) => {
     expect(await move(onA, b.publicKey, 5, id)).toMatchObject({ status: 200 });
     expect(await move(onA, c.publicKey, 5, id)).toMatchObject({
       status: 409,
-      body: { error: { code: 'conflict', message: /was used for another export \(to .*, amount 5\)/ } },
+      body: {
+        error: { code: 'conflict', message: expect.stringMatching(/was used for another export \(to .*, amount 5\)/) },
+      },
     });
     expect(await onA.stats()).toMatchObject({ spent: 5, balance: 15 });
   });
@@ -111,7 +118,10 @@ describeBackends('exports named by a requestId', (backend) => {
     // A misspelt requestId is refused, not dropped: the move would have gone without an id to be retried under.
     expect(
       await onB.post(API.exports, { to: a.publicKey, amount: 1, requestID: 'third-move-0123456789' }),
-    ).toMatchObject({ status: 400, body: { error: { code: 'bad_request', message: /requestID/ } } });
+    ).toMatchObject({
+      status: 400,
+      body: { error: { code: 'bad_request', message: expect.stringMatching(/requestID/) } },
+    });
     expect((await onB.receipts()).receipts).toHaveLength(size);
     expect(await onB.stats()).toMatchObject({ spent: 20, balance: 10 });
     expect((await recorded()).map(([id]) => id)).toEqual(['first-move-0123456789', 'second-move-012345678']);
@@ -147,7 +157,12 @@ describeBackends('exports named by a requestId', (backend) => {
     const size = (await onB.receipts()).receipts.length;
     expect(await move(onB, a.publicKey, 10, id)).toMatchObject({
       status: 409,
-      body: { error: { code: 'conflict', message: /requestId settled-then-late-0123 was settled as not made/ } },
+      body: {
+        error: {
+          code: 'conflict',
+          message: expect.stringMatching(/requestId settled-then-late-0123 was settled as not made/),
+        },
+      },
     });
     // Settled again: closed, as before; the key's other moves go on as ever.
     expect(await settle(onB, id)).toMatchObject({ status: 200, body: { kind: 'closed' } });
@@ -180,7 +195,10 @@ describeBackends('exports named by a requestId', (backend) => {
         if (settled.body.kind === 'exported')
           expect(settled.body.receipt.receipt).toEqual(exported.body.receipt.receipt);
       } else {
-        expect(exported).toMatchObject({ status: 409, body: { error: { message: /settled as not made/ } } });
+        expect(exported).toMatchObject({
+          status: 409,
+          body: { error: { message: expect.stringMatching(/settled as not made/) } },
+        });
         expect(settled.body).toEqual({ kind: 'closed' });
       }
     }
@@ -199,7 +217,7 @@ describeBackends('exports named by a requestId', (backend) => {
     ])
       expect(await settle(onB, bad)).toMatchObject({
         status: 400,
-        body: { error: { code: 'bad_request', message: /requestId/ } },
+        body: { error: { code: 'bad_request', message: expect.stringMatching(/requestId/) } },
       });
     const anonymous = await fetch(grids.b.url + API.settleExport('asked-after-0123456789'), { method: 'POST' });
     expect(anonymous.status).toBe(401);
