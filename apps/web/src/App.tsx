@@ -132,7 +132,7 @@ export function App({ session }: { session: Session }) {
             <span data-testid="footer-peers">
               {' '}
               From Start to Stop it {view.peersOn ? 'also connects' : 'may also connect'} directly (WebRTC) to other
-              volunteers of the same projects to share job files, each checked against its hash
+              volunteers of the projects it serves to share job files, each checked against its hash
               {view.peersOn ? '' : ', if this grid lets volunteers meet'}.
             </span>
           )}

@@ -28,12 +28,19 @@ afterEach(() => {
   rooms.left.length = 0;
 });
 
-/** A page that knows the coordinator's key and serves one project. */
-const modelWithProject = (): ViewModel => {
+/** A page that knows the coordinator's key and whose grid lists these projects (all served: nothing chosen yet). */
+const modelWithProjects = (ids: string[]): ViewModel => {
   const model = new ViewModel();
-  model.set({ coordinatorKey: 'k'.repeat(64), projects: [{ id: 'p1' } as never] });
+  model.set({ coordinatorKey: 'k'.repeat(64), projects: ids.map((id) => ({ id }) as never) });
   return model;
 };
+
+/** A page that knows the coordinator's key and serves one project. */
+const modelWithProject = (): ViewModel => modelWithProjects(['p1']);
+
+/** The volunteer's ticks, as the projects panel sets them. */
+const serve = (model: ViewModel, servedProjects: string[] | null) =>
+  model.set({ settings: { ...model.view().settings, servedProjects } });
 
 /**
  * The coordinator's answer to a room request is a round trip over the network: a real wait, longer than the
@@ -110,6 +117,56 @@ describe('Peers', () => {
     await settle();
     expect(counts.asked).toBe(2);
     expect(rooms.joined).toEqual(['p1', 'p1']);
+  });
+
+  it('joins only the rooms of the projects the volunteer chose to serve', async () => {
+    // Review finding 5: the grid's first four projects were joined whatever the volunteer had unticked.
+    const model = modelWithProjects(['p1', 'p2', 'p3', 'p4', 'p5']);
+    serve(model, ['p5']);
+    const peers = peersFor(model, fakeVolunteer().volunteer);
+    peers.start();
+    await joined(['p5']);
+    await settle();
+    peers.leave();
+    expect(rooms.joined).toEqual(['p5']);
+  });
+
+  it('serving every project (nothing chosen) joins the rooms of the first four the grid lists', async () => {
+    const peers = peersFor(modelWithProjects(['p1', 'p2', 'p3', 'p4', 'p5']), fakeVolunteer().volunteer);
+    peers.start();
+    await joined(['p1', 'p2', 'p3', 'p4']);
+    peers.leave();
+  });
+
+  it('follows the projects served while started: an unticked room is left at once, a ticked one joined', async () => {
+    const model = modelWithProjects(['p1', 'p2']);
+    const peers = peersFor(model, fakeVolunteer().volunteer);
+    peers.start();
+    await joined(['p1', 'p2']);
+    serve(model, ['p2']);
+    expect(rooms.left).toEqual(['p1']);
+    serve(model, ['p2', 'p1']);
+    await joined(['p1', 'p2', 'p1']);
+    peers.leave();
+    // Stopped: a tick no longer joins anything.
+    serve(model, ['p2']);
+    serve(model, ['p1', 'p2']);
+    await settle();
+    expect(rooms.joined).toEqual(['p1', 'p2', 'p1']);
+  });
+
+  it('joins no room of a project unticked while its room was being asked for', async () => {
+    let answer: () => void = () => undefined;
+    const { volunteer, counts } = fakeVolunteer(() => new Promise<void>((resolve) => (answer = resolve)));
+    const model = modelWithProject();
+    const peers = peersFor(model, volunteer);
+    peers.start();
+    await vi.waitFor(() => expect(counts.asked).toBe(1));
+    serve(model, []);
+    answer();
+    await settle();
+    expect(rooms.joined).toEqual([]);
+    peers.leave();
   });
 
   it('adds no room from a join that was under way when the rooms were left', async () => {

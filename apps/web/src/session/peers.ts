@@ -1,5 +1,5 @@
-// Peers: after Start, the page joins its project's room (packages/peer, loaded then) and stays in it until Stop,
-// through coordinator outages too. It tells the room what this tab is (presence) and which work units it holds,
+// Peers: after Start, the page joins the rooms of the projects it serves (packages/peer, loaded then), follows the
+// volunteer's choice of projects while started, and stays in them until Stop, through coordinator outages too. It tells the room what this tab is (presence) and which work units it holds,
 // asks peers first for job assets (the runtime's blob source; the coordinator is the fallback), reads the log's
 // tree head so that the room witnesses it, and puts the swarm in the view. Nothing peers say is trusted: assets
 // are checked chunk by chunk, heads by signature and proof, and results only ever go to the coordinator.
@@ -8,6 +8,7 @@ import { API, sign } from '@bricolage/protocol';
 import type { BlobManifest, PeerRoom } from '@bricolage/protocol/peer';
 import type { BlobSource, ClientResult, Volunteer } from '@bricolage/runtime';
 import { HttpError, type PublicApi } from '../api';
+import { servedRooms } from './served-rooms';
 import type { AssetFetch, View, ViewModel } from './view';
 
 /** How often the log's tree head is read while in a room (each peer announces the newest it read). */
@@ -16,8 +17,6 @@ const HEAD_MS = 10_000;
 const HEAD_AFTER_SUBMIT_MS = 1_000;
 /** How often this tab's presence is refreshed (rates change continually; the room need not hear each change). */
 const PRESENCE_MS = 2_000;
-/** Rooms one tab joins at most, when it serves every project of the grid. */
-const MAX_ROOMS = 4;
 /** How long an asset fetch waits for the rooms being joined before it asks the coordinator. */
 const JOIN_WAIT_MS = 5_000;
 /** Asset fetches listed in the view. */
@@ -27,7 +26,7 @@ const MANIFEST_TIMEOUT_MS = 30_000;
 
 export interface PeersOptions {
   readonly base: string;
-  /** `?project=`: the one project this tab serves; otherwise the grid's projects (at most four rooms). */
+  /** `?project=`: the one project this tab may serve; otherwise those of the grid it serves (served-rooms.ts). */
   readonly project: string | null;
   readonly model: ViewModel;
   readonly api: PublicApi;
@@ -41,7 +40,17 @@ export interface PeersOptions {
 export class Peers {
   readonly #o: PeersOptions;
   readonly #swarms = new Map<string, Swarm>();
+  /** Each room's subscription to its swarm's changes, ended when that room alone is left. */
+  readonly #offs = new Map<string, () => void>();
   #joining: Promise<void> | null = null;
+  /** The served projects changed while a join was under way: once it ends, the rooms are compared again. */
+  #again = false;
+  /** The rooms last compared with the served projects (their ids, joined): a view change that leaves them alone is ignored. */
+  #followed = '';
+  /** Following the view for changes of the served projects, from Start (or the charger) to Stop (or the battery). */
+  #following: (() => void) | null = null;
+  /** The runtime's events and the timers are set up once for the rooms of one Start, however many joins follow. */
+  #setUp = false;
   #timers: ReturnType<typeof setInterval>[] = [];
   #unsubscribe: (() => void)[] = [];
   #viewQueued = false;
@@ -60,7 +69,36 @@ export class Peers {
   /** Joins the rooms (after Start): returns at once; asset fetches wait for it, up to a few seconds. */
   start(): void {
     this.#wanted = true;
-    if (this.#paused || this.#joining) return;
+    if (this.#paused) return;
+    this.#following ??= this.#o.model.subscribe(() => this.#follow());
+    this.#sync();
+  }
+
+  /** The rooms of the projects served now (the volunteer's ticks, the grid's list, `?project=`). */
+  #rooms(): string[] {
+    const view = this.#o.model.view();
+    return servedRooms(
+      view.projects.map((p) => p.id as string),
+      view.settings.servedProjects,
+      this.#o.project,
+    );
+  }
+
+  /** A view change: the rooms follow the projects served when those changed (a tick, or the grid's list). */
+  #follow(): void {
+    if (!this.#wanted || this.#paused) return;
+    if (this.#rooms().join(' ') !== this.#followed) this.#sync();
+  }
+
+  /** Leaves the rooms of projects no longer served, at once, and joins those of projects served now. */
+  #sync(): void {
+    const rooms = this.#rooms();
+    this.#followed = rooms.join(' ');
+    for (const project of [...this.#swarms.keys()]) if (!rooms.includes(project)) this.#leaveRoom(project);
+    if (this.#joining) {
+      this.#again = true;
+      return;
+    }
     const joining: Promise<void> = this.#join()
       .catch((error: Error) => {
         console.warn('could not join the peers', error);
@@ -68,7 +106,12 @@ export class Peers {
       })
       .finally(() => {
         // Not a later join's (the rooms were left and joined again meanwhile).
-        if (this.#joining === joining && this.#swarms.size === 0) this.#joining = null;
+        if (this.#joining !== joining) return;
+        this.#joining = null;
+        if (this.#again && this.#wanted && !this.#paused) {
+          this.#again = false;
+          this.#sync();
+        }
       });
     this.#joining = joining;
   }
@@ -82,9 +125,9 @@ export class Peers {
     }
     const key = model.view().coordinatorKey;
     if (!key) throw new Error("the coordinator's key is not known yet, so its log could not be witnessed");
-    const projects = this.#o.project ? [this.#o.project] : model.view().projects.map((p) => p.id);
     const left = this.#left;
     const volunteer = await this.#o.volunteer();
+    if (this.#left !== left) return;
     const identity = {
       key: volunteer.id,
       // Read when the swarm signs: awaited before the join, it shifted when the rooms formed, enough for a test's
@@ -95,8 +138,10 @@ export class Peers {
         return sign(stored.privateKey, message);
       },
     };
-    for (const project of projects.slice(0, MAX_ROOMS)) {
-      if (this.#swarms.has(project)) continue;
+    // The projects served are read again before each room: a tick changed meanwhile counts at once.
+    for (;;) {
+      const project = this.#rooms().find((p) => !this.#swarms.has(p));
+      if (project === undefined) break;
       const room = await volunteer.peerRoom(project);
       if (this.#left !== left) return;
       // The operator turned peers off: this tab works alone, as it would have before there were peers.
@@ -108,6 +153,8 @@ export class Peers {
       // The peer layer (yjs, y-webrtc) loads only now, once there is a room to join.
       const { joinSwarm } = await import('@bricolage/peer');
       if (this.#left !== left) return;
+      // Unticked while its room was asked for: not joined.
+      if (!this.#rooms().includes(project) || this.#swarms.has(project)) continue;
       const swarm = joinSwarm({
         room: room.value,
         coordinator: this.#o.base,
@@ -118,13 +165,19 @@ export class Peers {
         identity,
       });
       this.#swarms.set(project, swarm);
-      this.#unsubscribe.push(swarm.subscribe(() => this.#queueView()));
+      this.#offs.set(
+        project,
+        swarm.subscribe(() => this.#queueView()),
+      );
     }
-    this.#unsubscribe.push(...this.#watch(volunteer));
-    this.#timers.push(
-      setInterval(() => this.#publish(), PRESENCE_MS),
-      setInterval(() => void this.#readHead(), HEAD_MS),
-    );
+    if (!this.#setUp) {
+      this.#setUp = true;
+      this.#unsubscribe.push(...this.#watch(volunteer));
+      this.#timers.push(
+        setInterval(() => this.#publish(), PRESENCE_MS),
+        setInterval(() => void this.#readHead(), HEAD_MS),
+      );
+    }
     this.#publish();
     void this.#readHead();
     this.#queueView();
@@ -162,7 +215,8 @@ export class Peers {
   /** The coordinator answers again: the witness checks what it could not. */
   coordinatorBack(): void {
     if (this.#paused) return;
-    if (this.#wanted && this.#swarms.size === 0 && !this.#joining) this.start();
+    // A room not joined (the coordinator was unreachable when it was asked for) is asked for again.
+    if (this.#wanted) this.#sync();
     for (const swarm of this.#swarms.values()) swarm.coordinatorBack();
     void this.#readHead();
   }
@@ -185,16 +239,28 @@ export class Peers {
   leave(): void {
     this.#wanted = false;
     this.#left++;
+    this.#following?.();
+    this.#following = null;
+    this.#again = false;
+    this.#setUp = false;
     for (const timer of this.#timers) clearInterval(timer);
     if (this.#headSoon) clearTimeout(this.#headSoon);
     this.#headSoon = null;
     for (const off of this.#unsubscribe) off();
-    for (const swarm of this.#swarms.values()) swarm.leave();
+    for (const project of [...this.#swarms.keys()]) this.#leaveRoom(project);
     this.#timers = [];
     this.#unsubscribe = [];
-    this.#swarms.clear();
     this.#joining = null;
     this.#o.model.set({ swarms: [] });
+  }
+
+  /** Leaves one room: its project is no longer served, or every room is being left. */
+  #leaveRoom(project: string): void {
+    this.#offs.get(project)?.();
+    this.#offs.delete(project);
+    this.#swarms.get(project)?.leave();
+    this.#swarms.delete(project);
+    this.#queueView();
   }
 
   /** Which units this tab holds, from the runtime's events, in the room of the unit's project. */
