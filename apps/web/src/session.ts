@@ -174,12 +174,7 @@ export class Session {
   }
 
   async stop(): Promise<void> {
-    // The rooms are left whatever the stopping met: the page says it connects to peers only from Start to Stop.
-    try {
-      await Promise.all([this.#parts?.computing.stop(), this.#parts?.grids.stop()]);
-    } finally {
-      this.#parts?.peers.leave();
-    }
+    if (this.#parts) await stopParts(this.#parts);
   }
 
   async setThrottle(percent: number): Promise<void> {
@@ -310,6 +305,20 @@ export class Session {
 }
 
 /** `make`, called at the first call only; later calls get the same promise, unless it failed (then made again). */
+/**
+ * Stop. The rooms are left at the press, not once the units under way have finished: the page says it connects to
+ * peers only from Start to Stop. Those units need no peer: their assets were fetched before they computed, and a
+ * fetch still under way loses its links as the rooms go and takes the rest from the coordinator.
+ */
+export async function stopParts(parts: {
+  readonly peers: { leave(): void };
+  readonly computing: { stop(): Promise<void> };
+  readonly grids: { stop(): Promise<void> };
+}): Promise<void> {
+  parts.peers.leave();
+  await Promise.all([parts.computing.stop(), parts.grids.stop()]);
+}
+
 function once<T>(make: () => Promise<T>): () => Promise<T> {
   let made: Promise<T> | null = null;
   return () => {
