@@ -1,7 +1,7 @@
 // Starts a coordinator: opens the store, loads the key, serves HTTP, sweeps expired leases.
 import { createServer, type Server } from 'node:http';
 import { getRequestListener, type ServerType } from '@hono/node-server';
-import type { ProjectId } from '@bricolage/protocol';
+import type { ProjectId, VolunteerKey } from '@bricolage/protocol';
 import { type Clock, type Random, systemClock } from './clock';
 import { type CoordinatorConfig, DEFAULT_CONFIG } from './config';
 import { layoutOf, privateDatabase, privateDirectory } from './data-dir/layout';
@@ -16,6 +16,7 @@ import { Challenges } from './http/challenges';
 import { bucketOf, clientAddress, listCheck, parseAddressList, parseTrustedProxies } from './http/client-address';
 import { guardConnections, serverOptions } from './http/connections';
 import { clientErrorAnswer, requestErrorResponse } from './http/malformed';
+import { bannedMessage } from './http/middleware';
 import { progressOf } from './http/progress';
 import { ProgressFeeds } from './http/progress-feed';
 import { RateLimiter } from './http/rate-limit';
@@ -27,6 +28,7 @@ import { createLogger, type Logger, messageLogger } from './logger';
 import { newProject } from './new-project';
 import { ensureOperatorToken, isOperatorToken, operatorTokenPath } from './operator-token';
 import { PeerKeys } from './peers/peer-keys';
+import { announceBan, closeBannedSignaling } from './signal/ban-news';
 import { attachSignaling } from './signal/signal-server';
 import { NO_SIGNALING, type Signaling } from './signal/signaling';
 import { DEFAULT_SEPARATION } from './rules/assignment';
@@ -205,6 +207,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   }
   const deps: Deps = {
     store,
+    announceBan: (volunteer) => announceBan(store.persistence.broadcast, volunteer),
     blobs: new WithPublishedFiles(new FileBlobStore(layout.blobs), ortWasm),
     ortWasm,
     log: new ReceiptLog(store, key),
@@ -271,6 +274,10 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     ? attachSignaling(server as Server, {
         limits: config.signal,
         tickets: deps.peers.tickets,
+        banOf: async (volunteer) => {
+          const ban = await store.banOf(volunteer as VolunteerKey);
+          return ban ? bannedMessage(ban.reason) : null;
+        },
         projectExists: async (project) => (await store.getProject(project as ProjectId)) !== null,
         clock,
         addressOf: (request) => {
@@ -282,6 +289,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         log: (line) => logger.warn({ component: 'signal' }, line),
       })
     : NO_SIGNALING;
+  // A ban made on any coordinator of the grid closes the key's open signaling connections here.
+  const unlistenBans = closeBannedSignaling(store.persistence.broadcast, signaling);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
   /** The sweep under way, which a close waits for before it closes the store. */
@@ -323,6 +332,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     close: async () => {
       closing = true;
       clearInterval(timer);
+      unlistenBans();
       await signaling.close();
       await (sweeping as Promise<number> | null)?.catch(() => 0);
       deps.progress.close();

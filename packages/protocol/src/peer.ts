@@ -91,6 +91,8 @@ export const SIGNAL_CLOSE = {
   tooLarge: 4413,
   /** More messages per second, or more topics, than the limits allow. */
   tooMany: 4429,
+  /** The grid's operator banned the key (its handshakes are refused 403 from then on). */
+  banned: 4401,
   /** The coordinator is shutting down. */
   goingAway: 1001,
 } as const;

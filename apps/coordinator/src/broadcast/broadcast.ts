@@ -1,7 +1,7 @@
-// Messages to every coordinator process of one grid, per topic: job progress changes today (SSE streams are
-// held by whichever process a researcher reached), the y-webrtc signalling rooms when they come. One
-// process alone uses the in-process implementation; several on one Postgres use LISTEN/NOTIFY
-// (../store/postgres/pg-broadcast.ts).
+// Messages to every coordinator process of one grid, per topic: job progress changes (SSE streams are held by
+// whichever process a researcher reached) and bans (each process closes the key's signaling), the y-webrtc
+// signalling rooms when they come. One process alone uses the in-process implementation; several on one Postgres
+// use LISTEN/NOTIFY (../store/postgres/pg-broadcast.ts).
 
 export type BroadcastListener = (message: string) => void;
 

@@ -19,6 +19,8 @@ import type { VolunteerTokens } from './tokens';
 
 export interface Deps {
   readonly store: Store;
+  /** Tells every coordinator of the grid of a ban made here (signal/ban-news.ts): each closes the key's signaling. */
+  readonly announceBan: (volunteer: VolunteerKey) => void;
   readonly blobs: BlobStore;
   /** onnxruntime-web's .wasm files of the page served here, which `blobs` serves too (by hash). */
   readonly ortWasm: readonly PublishedFile[];

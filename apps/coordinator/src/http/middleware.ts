@@ -112,8 +112,12 @@ export const volunteerAuth =
 /** Throws 403 `forbidden` when the operator banned this volunteer key. */
 export async function refuseBanned(deps: Deps, volunteer: string): Promise<void> {
   const ban = await deps.store.banOf(volunteer as VolunteerKey);
-  if (ban) throw new ApiError('forbidden', `this volunteer key is banned by the grid's operator: ${ban.reason}`);
+  if (ban) throw new ApiError('forbidden', bannedMessage(ban.reason));
 }
+
+/** What a banned key is told with its 403, at the HTTP edge and at /signal's handshake alike. */
+export const bannedMessage = (reason: string): string =>
+  `this volunteer key is banned by the grid's operator: ${reason}`;
 
 /**
  * Refuses a body whose declared Content-Length is over `maxSize`, without reading it, and leaves a body of

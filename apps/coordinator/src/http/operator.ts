@@ -1,5 +1,6 @@
 // The operator's routes beyond creating projects (projects.ts): the ban list of volunteer keys. A banned key
-// gets 403 on the token exchange and on every volunteer request, and its open leases go back to the queue.
+// gets 403 on the token exchange and on every volunteer request, its open leases go back to the queue, and its open
+// signaling connections are closed on every coordinator of the grid.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { API, BanList, BanRequest, BanResponse, UnbanResponse, VolunteerKey } from '@bricolage/protocol';
 import type { Deps, Env } from './env';
@@ -27,7 +28,10 @@ export function operatorRoutes(app: OpenAPIHono<Env>, deps: Deps): void {
     [...guard, limitBody(deps.config.maxJsonBytes)],
     async (c, { body }) => {
       const volunteer = key(c.req.param('volunteer'));
-      return c.json(await deps.store.banVolunteer(volunteer, body.reason, deps.clock.now()));
+      const made = await deps.store.banVolunteer(volunteer, body.reason, deps.clock.now());
+      // Once committed: a coordinator told of it before could let the key's next handshake in.
+      deps.announceBan(volunteer);
+      return c.json(made);
     },
   );
 

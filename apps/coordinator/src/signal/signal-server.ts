@@ -3,13 +3,11 @@
 // client finds peers through it unmodified; a subscription taken is answered with how many others the room has
 // (`joined`, which that client ignores and packages/peer reads), and each publish relayed names its sender's key by
 // an opaque tag (`sender`, which packages/peer counts a page's connections by). Unlike the package's own server it admits only
-// signed-in volunteers (a ticket in the URL, checked at the handshake), only the rooms of this grid's projects,
-// and within limits: a client past one is closed with a 4xxx code and a log line (a full room is only not
-// joined), and everyone else is served on.
+// signed-in volunteers whose key is not banned (signal-handshake.ts; a ban closes the key's open connections too),
+// only the rooms of this grid's projects, and within limits: a client past one is closed with a 4xxx code and a log
+// line (a full room is only not joined), and everyone else is served on.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { API, type ErrorCode } from '@bricolage/protocol';
 import {
   projectOfRoom,
   SIGNAL_CLOSE,
@@ -22,14 +20,19 @@ import {
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Clock } from '../clock';
 import type { SignalLimits } from '../config';
-import { httpStatus } from '../http/errors';
 import type { VolunteerTokens } from '../http/tokens';
 import { LogThrottle } from './log-throttle';
-import { type Closure, type Refusal, type Signaling, zeroSignalCounts } from './signaling';
+import { clientGone, handshakes } from './signal-handshake';
+import { type Closure, type Signaling, zeroSignalCounts } from './signaling';
 
 export interface SignalingOptions {
   readonly limits: SignalLimits;
   readonly tickets: VolunteerTokens;
+  /**
+   * Why the operator banned this key, as its HTTP requests are refused (403 `forbidden`), or null: read at each
+   * handshake, as the HTTP edge reads it at each request, so that a ticket minted before a ban opens nothing after.
+   */
+  readonly banOf: (volunteer: string) => Promise<string | null>;
   /** Whether a project exists: only its room may be joined. */
   readonly projectExists: (project: string) => Promise<boolean>;
   readonly clock: Clock;
@@ -47,6 +50,7 @@ const CLOSE_CODE: Record<Closure, SignalCloseCode> = {
   too_large: SIGNAL_CLOSE.tooLarge,
   too_many: SIGNAL_CLOSE.tooMany,
   timeout: SIGNAL_CLOSE.timeout,
+  banned: SIGNAL_CLOSE.banned,
 };
 
 interface Peer {
@@ -81,15 +85,8 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
   const tagKey = randomBytes(32);
   const senderTag = (volunteer: string): string =>
     createHmac('sha256', tagKey).update(volunteer).digest('base64url').slice(0, 22);
-
-  function refuse(socket: Duplex, reason: Refusal, code: ErrorCode, message: string, address: string): void {
-    counts.refused[reason]++;
-    log.line(`refused:${reason}`, `signal: refused a connection from ${address}: ${message}`);
-    const body = JSON.stringify({ error: { code, message } });
-    socket.end(
-      `HTTP/1.1 ${httpStatus(code)} Refused\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  }
+  /** Bans announced here so far: a handshake whose lookup was out meanwhile may have read the list before it. */
+  let bansAnnounced = 0;
 
   function shut(peer: Peer, reason: Closure, detail: string): void {
     if (peer.closing) return;
@@ -276,67 +273,19 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     });
   }
 
-  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const address = options.addressOf(request);
-    socket.on('error', (error: Error & { code?: string }) => {
-      if (!clientGone(error)) log.line('error', `signal: socket error from ${address}: ${error.message}`);
-    });
-    // A request target that is no URL path (`//`, say) must be refused, not thrown: nothing catches a throw in
-    // an `upgrade` listener, and it ended the process.
-    const target = request.url ?? '/';
-    const url = URL.canParse(target, 'http://coordinator') ? new URL(target, 'http://coordinator') : null;
-    if (url === null) {
-      refuse(socket, 'not_found', 'not_found', 'no WebSocket at that address', address);
-      return;
-    }
-    if (url.pathname !== API.signal) {
-      refuse(socket, 'not_found', 'not_found', `no WebSocket at ${url.pathname.slice(0, 60)}`, address);
-      return;
-    }
-    const ticket = url.searchParams.get('ticket');
-    const checked = ticket ? tickets.check(ticket, clock.now()) : null;
-    if (!checked?.ok) {
-      const expired = checked !== null && !checked.ok && checked.expired;
-      refuse(
-        socket,
-        'unauthorized',
-        expired ? 'token_expired' : 'unauthorized',
-        ticket === null
-          ? 'missing ticket: GET /v1/volunteer/peer-room hands one to signed-in volunteers'
-          : expired
-            ? 'signaling ticket expired: ask /v1/volunteer/peer-room for a new one'
-            : 'invalid signaling ticket',
-        address,
-      );
-      return;
-    }
-    if ((perAddress.get(address) ?? 0) >= limits.maxConnectionsPerAddress) {
-      refuse(
-        socket,
-        'too_many_connections',
-        'rate_limited',
-        `more than ${limits.maxConnectionsPerAddress} signaling connections from this address`,
-        address,
-      );
-      return;
-    }
-    if (peers.size >= limits.maxConnections) {
-      refuse(socket, 'too_many_connections', 'rate_limited', 'the signaling server is full', address);
-      return;
-    }
-    // Synchronous up to the callback (no extensions, no async verifyClient): no other handshake can slip
-    // past the counts checked above before this one is counted.
-    wss.handleUpgrade(request, socket, head, (ws) => connected(ws, checked.volunteer, address));
-  };
-  const onUpgradeGuarded = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    // Whatever a handshake does wrong ends that connection, never the coordinator.
-    try {
-      onUpgrade(request, socket, head);
-    } catch (error) {
-      log.line('error', `signal: a handshake failed: ${(error as Error).message}`);
-      socket.destroy();
-    }
-  };
+  const onUpgradeGuarded = handshakes({
+    limits,
+    tickets,
+    banOf: options.banOf,
+    clock,
+    addressOf: options.addressOf,
+    log,
+    refused: counts.refused,
+    open: (address) => ({ fromAddress: perAddress.get(address) ?? 0, all: peers.size }),
+    bansAnnounced: () => bansAnnounced,
+    upgrade: (request, socket, head, volunteer, address) =>
+      wss.handleUpgrade(request, socket, head, (ws) => connected(ws, volunteer, address)),
+  });
   server.on('upgrade', onUpgradeGuarded);
 
   const pinger = setInterval(() => {
@@ -362,6 +311,16 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
       relayed: counts.relayed,
       dropped: { ...counts.dropped },
     }),
+    closeBanned(volunteer) {
+      bansAnnounced++;
+      let open = 0;
+      for (const peer of peers)
+        if (peer.volunteer === volunteer && !peer.closing) {
+          open++;
+          shut(peer, 'banned', "the grid's operator banned this key");
+        }
+      return open;
+    },
     async close() {
       server.off('upgrade', onUpgradeGuarded);
       clearInterval(pinger);
@@ -391,9 +350,4 @@ function relayText(relay: SignalRelay): string | null {
     if (error instanceof RangeError) return null;
     throw error;
   }
-}
-
-/** A tab closed or a network dropped: the socket is gone, which is no one's fault and nothing to log. */
-function clientGone(error: Error & { code?: string }): boolean {
-  return error.code === 'ECONNRESET' || error.code === 'EPIPE';
 }

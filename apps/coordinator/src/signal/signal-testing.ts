@@ -1,5 +1,5 @@
 // A real coordinator over loopback with its signaling WebSocket, and raw clients of it: what the signaling tests
-// (signal-server.test.ts, signal-hostile.test.ts) share.
+// (signal-server.test.ts, signal-hostile.test.ts, signal-bans.test.ts) share.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,8 +1,8 @@
 // What the signaling server is to the rest of the coordinator: its counts, its close, and the stand-in for a
 // coordinator with peers turned off.
 
-export type Refusal = 'not_found' | 'unauthorized' | 'too_many_connections';
-export type Closure = 'bad_message' | 'forbidden_topic' | 'too_large' | 'too_many' | 'timeout';
+export type Refusal = 'not_found' | 'unauthorized' | 'banned' | 'too_many_connections';
+export type Closure = 'bad_message' | 'forbidden_topic' | 'too_large' | 'too_many' | 'timeout' | 'banned';
 
 /** What the signaling server has done since it started: tests and operators read it. */
 export interface SignalStats {
@@ -25,6 +25,11 @@ export interface SignalStats {
 
 export interface Signaling {
   stats(): SignalStats;
+  /**
+   * Closes the key's open connections (4401): the operator banned it. Its handshakes look the ban up themselves;
+   * this is for the sockets that opened before. Returns how many were open here.
+   */
+  closeBanned(volunteer: string): number;
   /** Closes every connection (1001) and stops accepting new ones. */
   close(): Promise<void>;
 }
@@ -43,8 +48,8 @@ interface SignalCounts {
 export function zeroSignalCounts(): SignalCounts {
   return {
     accepted: 0,
-    refused: { not_found: 0, unauthorized: 0, too_many_connections: 0 },
-    closed: { bad_message: 0, forbidden_topic: 0, too_large: 0, too_many: 0, timeout: 0 },
+    refused: { not_found: 0, unauthorized: 0, banned: 0, too_many_connections: 0 },
+    closed: { bad_message: 0, forbidden_topic: 0, too_large: 0, too_many: 0, timeout: 0, banned: 0 },
     roomFull: 0,
     relayed: 0,
     dropped: { unsubscribed: 0, slowReceiver: 0 },
@@ -54,5 +59,6 @@ export function zeroSignalCounts(): SignalCounts {
 /** A coordinator with peers turned off: nothing listens for /signal (an upgrade request finds no handler). */
 export const NO_SIGNALING: Signaling = {
   stats: () => ({ connections: 0, ...zeroSignalCounts() }),
+  closeBanned: () => 0,
   close: async () => undefined,
 };

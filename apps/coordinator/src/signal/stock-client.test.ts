@@ -141,6 +141,7 @@ describe('the stock y-webrtc client against /signal', () => {
         too_large: 0,
         too_many: 0,
         timeout: 0,
+        banned: 0,
       });
     } finally {
       a.destroy();
