@@ -169,6 +169,32 @@ describe('Peers', () => {
     peers.leave();
   });
 
+  it('asks again, once the coordinator is back, for the rooms it could not get, and only for those', async () => {
+    const asked: string[] = [];
+    let reachable = false;
+    const volunteer = {
+      peerRoom: async (project: string) => {
+        asked.push(project);
+        await roundTrip();
+        if (project === 'p2' && !reachable)
+          return { ok: false, error: { code: 'unreachable', message: 'the coordinator did not answer' } };
+        return { ok: true, value: { project } };
+      },
+      on: () => () => undefined,
+    } as unknown as Volunteer;
+    const model = modelWithProjects(['p1', 'p2']);
+    const peers = peersFor(model, volunteer);
+    peers.start();
+    await joined(['p1']);
+    // The refusal was met (and said), not only asked for.
+    await vi.waitFor(() => expect(model.view().notices.map((n) => n.title)).toContain('Working without peers'));
+    reachable = true;
+    peers.coordinatorBack();
+    await joined(['p1', 'p2']);
+    expect(asked).toEqual(['p1', 'p2', 'p2']);
+    peers.leave();
+  });
+
   it('adds no room from a join that was under way when the rooms were left', async () => {
     let answer: () => void = () => undefined;
     const { volunteer, counts } = fakeVolunteer(() => new Promise<void>((resolve) => (answer = resolve)));

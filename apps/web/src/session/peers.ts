@@ -216,7 +216,7 @@ export class Peers {
   coordinatorBack(): void {
     if (this.#paused) return;
     // A room not joined (the coordinator was unreachable when it was asked for) is asked for again.
-    if (this.#wanted) this.#sync();
+    if (this.#wanted && this.#rooms().some((p) => !this.#swarms.has(p))) this.#sync();
     for (const swarm of this.#swarms.values()) swarm.coordinatorBack();
     void this.#readHead();
   }
