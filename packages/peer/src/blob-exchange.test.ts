@@ -58,21 +58,21 @@ describe('the blob exchange', () => {
     const result = await net.run(me.exchange.fetch(manifest.hash, manifest));
     expect(result.ok && Buffer.from(result.bytes).equals(Buffer.from(bytes))).toBe(true);
     expect(me.drops).toEqual([{ peer: 3, reason: expect.stringContaining('wrong chunk') }]);
-    expect(me.exchange.stats().dropped).toMatchObject([{ peer: 3 }]);
+    expect(me.exchange.stats().dropped).toMatchObject([{ sender: liar.sender, claimed: 3 }]);
     expect(me.exchange.stats().rejectedChunks).toBeGreaterThanOrEqual(1);
-    expect(me.exchange.denied(3)).toBe(true);
+    expect(me.exchange.denied(liar.sender)).toBe(true);
     expect(myEndToLiar.closed).toBe(true);
     await net.advance(100);
     expect(liarEnd.closed).toBe(true);
 
-    // The liar comes back on a new connection: it is refused at its hello and asked nothing.
+    // The liar's key comes back on a new connection: it is closed at once and asked nothing.
     const [, mine] = connect(net, liar, me);
     await net.advance(100);
     expect(mine.closed).toBe(true);
     const again = await net.run(me.exchange.fetch(manifest.hash, manifest));
     expect(again.ok).toBe(true);
     expect(chunksAskedBy(mine)).toBe(0);
-    // Reported once: the refusal at hello is not a new report.
+    // Reported once: the refusal is not a new report.
     expect(me.exchange.stats().dropped).toHaveLength(1);
   });
 

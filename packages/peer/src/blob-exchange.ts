@@ -1,8 +1,10 @@
 // The peer-to-peer blob cache's protocol over one data channel per peer: serve chunks of the blobs on the shelf,
 // and fetch a blob's chunks from the peers that hold it, a few requests in flight per peer, each chunk checked
 // against the coordinator's manifest before it is kept. A peer that sends a wrong chunk (or anything outside
-// the protocol) is dropped and reported, and its chunks are asked of another peer. Knows nothing of WebRTC:
-// the swarm hands it channels, the tests hand it a simulated network.
+// the protocol) is dropped and reported, and its chunks are asked of another peer. A link is known by the sender
+// tag of the key whose connection it is (the relay's, which no peer can choose), not by the awareness id its
+// hello claims (which any peer can): misbehaviour is held against the key. Knows nothing of WebRTC: the swarm
+// hands it channels, the tests hand it a simulated network.
 import type { BlobManifest } from '@bricolage/protocol/peer';
 import { BLOB_CHUNK_BYTES } from '@bricolage/protocol/peer';
 import { BlobFetch, type ChunkRequests, type FetchResult, manifestProblem } from './blob-fetch';
@@ -30,8 +32,10 @@ export const realTimers: Timers = {
 
 /** A peer dropped for misbehaving: shown on the page, never acted on beyond this volunteer. */
 export interface PeerReport {
-  /** Its awareness client id as it said in its hello (null when it never said). */
-  readonly peer: number | null;
+  /** The sender tag of the key whose connection it was (null where the swarm could not say). */
+  readonly sender: string | null;
+  /** The awareness client id its hello claimed: a claim only, any peer may say any id (null when it said none). */
+  readonly claimed: number | null;
   readonly reason: string;
   readonly at: number;
 }
@@ -60,8 +64,10 @@ export interface ExchangeOptions {
   readonly chunkTimeoutMs?: number;
   /** Requests in flight per peer. */
   readonly window?: number;
+  /** How long a channel may stay without a hello before it is closed (default 10 s). */
+  readonly helloTimeoutMs?: number;
   /** A peer was dropped: the swarm closes its connection. */
-  onDrop?(peer: number | null, channel: Channel, reason: string): void;
+  onDrop?(report: PeerReport, channel: Channel): void;
   /** A peer said hello, left, or was dropped. */
   onChange?(): void;
 }
@@ -80,8 +86,10 @@ interface Request {
 
 /** One peer's end of the exchange, created when its channel opens. */
 export class Link {
+  /** The awareness id its hello claimed, which its presence (what it holds) is read under. */
   peer: number | null = null;
   dead = false;
+  helloTimer: unknown = null;
   /**
    * When this peer last answered one of our requests still open: a peer still delivering is busy, not gone. Only
    * answers count: a peer that withheld a chunk while sending anything else would have held the fetch for ever.
@@ -93,6 +101,8 @@ export class Link {
 
   constructor(
     readonly channel: Channel,
+    /** The sender tag of the key whose connection this is; null where not known (then only the link is dropped). */
+    readonly sender: string | null,
     private readonly exchange: BlobExchange,
   ) {}
 
@@ -112,7 +122,8 @@ export class BlobExchange implements ChunkRequests {
   readonly #timers: Timers;
   readonly #now: () => number;
   readonly #links = new Set<Link>();
-  readonly #denied = new Set<number>();
+  /** Sender tags of the keys dropped: their later connections are closed at once. */
+  readonly #denied = new Set<string>();
   readonly #dropped: PeerReport[] = [];
   #nextId = 1;
   #stats = { bytesFromPeers: 0, bytesServed: 0, fetched: 0, fellBack: 0, rejectedChunks: 0 };
@@ -123,10 +134,19 @@ export class BlobExchange implements ChunkRequests {
     this.#now = options.now ?? Date.now;
   }
 
-  /** A channel to a peer opened: say who we are, and take its messages. */
-  connect(channel: Channel): Link {
-    const link = new Link(channel, this);
+  /**
+   * A channel to a peer opened, on a connection from the key whose sender tag is `sender`: say who we are, take
+   * its messages, and wait for its hello a while. A key dropped before is closed at once, unreported.
+   */
+  connect(channel: Channel, sender: string | null = null): Link {
+    const link = new Link(channel, sender, this);
     this.#links.add(link);
+    if (sender !== null && this.#denied.has(sender)) {
+      this.drop(link, 'was dropped before', false);
+      return link;
+    }
+    const wait = this.#o.helloTimeoutMs ?? 10_000;
+    link.helloTimer = this.#timers.set(() => this.drop(link, `said no hello in ${wait} ms`, true, false), wait);
     this.#send(link, encodeFrame({ t: 'hello', peer: this.#o.self }));
     return link;
   }
@@ -136,8 +156,9 @@ export class BlobExchange implements ChunkRequests {
     return [...this.#links].filter((l) => !l.dead && l.peer !== null).map((l) => l.peer as number);
   }
 
-  denied(peer: number): boolean {
-    return this.#denied.has(peer);
+  /** Whether the key with this sender tag was dropped (for the swarm's life). */
+  denied(sender: string): boolean {
+    return this.#denied.has(sender);
   }
 
   stats(): ExchangeStats {
@@ -156,9 +177,7 @@ export class BlobExchange implements ChunkRequests {
   async fetch(hash: string, manifest: BlobManifest): Promise<FetchResult> {
     const problem = manifestProblem(hash, manifest);
     if (problem) return { ok: false, reason: problem };
-    const candidates = [...this.#links].filter(
-      (l) => !l.dead && l.peer !== null && !this.#denied.has(l.peer) && this.#o.holds(l.peer, hash),
-    );
+    const candidates = [...this.#links].filter((l) => !l.dead && l.peer !== null && this.#o.holds(l.peer, hash));
     if (candidates.length === 0) return { ok: false, reason: 'no peer holds it' };
     const result = await new BlobFetch(this, manifest, candidates, this.#o.window ?? 8).run();
     if (!result.ok) return result;
@@ -182,17 +201,16 @@ export class BlobExchange implements ChunkRequests {
         this.drop(link, 'said hello twice');
         return;
       }
-      // An id is only a claim: one that this volunteer or another open link already is, is refused without
-      // taking it as the link's, or an impostor's misbehaviour would get the real peer denied and blamed.
-      if (header.peer === this.#o.self || this.#claimed(header.peer)) {
-        this.drop(link, `said it was peer ${header.peer}, which another connection already is`);
+      this.#timers.clear(link.helloTimer);
+      // An id is only a claim, and another link's claim to the same id is no reason to refuse this one (the first
+      // to say an id may be an impostor) nor to drop that one: both are asked for what the id's presence lists,
+      // each chunk is checked, and a link that misbehaves is held against its own key. Only this tab's own id is
+      // surely not theirs.
+      if (header.peer === this.#o.self) {
+        this.drop(link, `said it was peer ${header.peer}, this tab's own id`);
         return;
       }
       link.peer = header.peer;
-      if (this.#denied.has(header.peer)) {
-        this.drop(link, 'was dropped before', false);
-        return;
-      }
       this.#o.onChange?.();
       return;
     }
@@ -260,11 +278,6 @@ export class BlobExchange implements ChunkRequests {
     });
   }
 
-  #claimed(peer: number): boolean {
-    for (const l of this.#links) if (!l.dead && l.peer === peer) return true;
-    return false;
-  }
-
   /** @internal Asks `link` for a chunk; false when the link is gone. */
   request(link: Link, fetch: BlobFetch, index: number): boolean {
     if (link.dead) return false;
@@ -291,17 +304,21 @@ export class BlobExchange implements ChunkRequests {
     return false;
   }
 
-  /** Drops a peer for good: its channel closes, its requests go elsewhere, and it is reported. */
-  drop(link: Link, reason: string, report = true): void {
+  /**
+   * Drops a peer: its channel closes, its requests go elsewhere, it is reported, and (`deny`) its key's later
+   * connections are closed at once.
+   */
+  drop(link: Link, reason: string, report = true, deny = true): void {
     if (link.dead) return;
     this.#forget(link);
-    if (link.peer !== null) this.#denied.add(link.peer);
+    if (deny && link.sender !== null) this.#denied.add(link.sender);
+    const dropped: PeerReport = { sender: link.sender, claimed: link.peer, reason, at: this.#now() };
     if (report) {
-      this.#dropped.push({ peer: link.peer, reason, at: this.#now() });
+      this.#dropped.push(dropped);
       if (this.#dropped.length > 20) this.#dropped.shift();
     }
     link.channel.close();
-    this.#o.onDrop?.(link.peer, link.channel, reason);
+    this.#o.onDrop?.(dropped, link.channel);
     this.#o.onChange?.();
   }
 
@@ -314,6 +331,7 @@ export class BlobExchange implements ChunkRequests {
 
   #forget(link: Link): void {
     link.dead = true;
+    this.#timers.clear(link.helloTimer);
     this.#links.delete(link);
     const requests = [...link.requests.values()];
     link.requests.clear();

@@ -26,7 +26,7 @@ describe('the blob exchange, serving', () => {
     }
   });
 
-  it('refuses a hello that claims the id of a peer already linked, so an impostor cannot get that peer dropped', async () => {
+  it("holds an impostor's claim of a linked peer's id against the impostor's key only: the peer stays linked, undenied and unblamed", async () => {
     const net = new SimNetwork(12);
     const presence = new Presence();
     const bytes = randomBlob(3 * BLOB_CHUNK_BYTES, 6);
@@ -35,13 +35,14 @@ describe('the blob exchange, serving', () => {
     const honest = makeNode(net, 2, presence);
     honest.shelf.put(manifest.hash, bytes);
     presence.say(2, manifest.hash);
-    connect(net, honest, me);
+    const [, honestAtMe] = connect(net, honest, me);
     await net.advance(100);
 
-    // Another connection says it is peer 2 (awareness ids are anyone's to claim), then breaks the protocol.
+    // Another key's connection says it is peer 2 (awareness ids are anyone's to claim), or this tab, then breaks
+    // the protocol.
     for (const claimed of [2, 1]) {
       const [impostor, mine] = net.pair();
-      const link = me.exchange.connect(mine);
+      const link = me.exchange.connect(mine, `mallory-${claimed}`);
       mine.onMessage = (m) => link.receive(m);
       impostor.send(encodeFrame({ t: 'hello', peer: claimed }));
       impostor.send(new Uint8Array([1, 2, 3]));
@@ -49,11 +50,12 @@ describe('the blob exchange, serving', () => {
       expect(mine.closed).toBe(true);
     }
 
-    // The real peer 2 is neither denied nor blamed, and still serves the blob.
-    expect(me.exchange.denied(2)).toBe(false);
-    expect(me.exchange.denied(1)).toBe(false);
-    expect(me.exchange.stats().dropped.map((d) => d.peer)).toEqual([null, null]);
-    expect(me.exchange.stats().dropped[0]?.reason).toContain('peer 2');
+    // The real peer 2 is neither denied nor blamed, still linked, and still serves the blob.
+    expect(honestAtMe.closed).toBe(false);
+    expect(me.exchange.denied(honest.sender)).toBe(false);
+    expect(me.exchange.denied('mallory-2')).toBe(true);
+    expect(me.exchange.stats().dropped.map((d) => d.sender)).toEqual(['mallory-2', 'mallory-1']);
+    expect(me.exchange.stats().dropped[1]?.reason).toContain("this tab's own id");
     const result = await net.run(me.exchange.fetch(manifest.hash, manifest));
     expect(result.ok && result.peers).toEqual([2]);
   });

@@ -3,12 +3,9 @@
 // presence, the held units, the blob exchange on each connection, the log witness, a watchdog for stuck
 // connections, and a gate on signaling that keeps one volunteer key to a small share of the unestablished ones.
 // Everything peers say is parsed and checked here before the page sees it.
-import { sha256Hex } from '@bricolage/protocol';
 import type { PeerPresence, PeerRoom } from '@bricolage/protocol/peer';
 import { WebrtcProvider } from 'y-webrtc';
 import * as Y from 'yjs';
-import { tappedWebRtc } from './blob-channel';
-import { BlobExchange, type Channel } from './blob-exchange';
 import { ConnHearing } from './conn-hearing';
 import { addressTrace, traceConn } from './conn-trace';
 import { HeadGossip } from './head-gossip';
@@ -21,6 +18,7 @@ import { PresenceProofs } from './presence-proofs';
 import { RoomAwareness } from './room-awareness';
 import { untilSettled } from './room-settle';
 import { SignalGates } from './signal-gate';
+import { blobLinks, type ConnWithPeer } from './swarm-blobs';
 import { BlobShelf } from './shelf';
 import { Watchdog } from './watchdog';
 import type { OwnPresence, Swarm, SwarmOptions } from './swarm-api';
@@ -32,21 +30,6 @@ const SWEEP_MS = 30_000;
 const TICK_MS = 1000;
 const MAX_ANNOUNCED_BLOBS = 64;
 const LINK_WAIT_MS = 10_000;
-
-/** simple-peer's RTCPeerConnection, reached to close a peer dropped by the blob exchange. */
-interface ConnWithPeer {
-  readonly connected: boolean;
-  readonly synced: boolean;
-  readonly closed: boolean;
-  readonly peer: {
-    readonly _pc?: RTCPeerConnection;
-    /** Whether this tab opened the connection (simple-peer's): false for one the remote peer offered. */
-    readonly initiator: boolean;
-    on(event: 'data', listener: (message: unknown) => void): void;
-    send(data: Uint8Array): void;
-  };
-  destroy(): void;
-}
 
 export function joinSwarm(options: SwarmOptions): Swarm {
   const trace = options.trace ?? addressTrace();
@@ -73,46 +56,16 @@ export function joinSwarm(options: SwarmOptions): Swarm {
   });
 
   const witness = new LogWitness({ publicKey: options.coordinatorKey, consistency: options.consistency });
-  const exchange = new BlobExchange({
+  const maxConns = options.maxConns ?? 16;
+  const { exchange, wrtc } = blobLinks({
     self: doc.clientID,
     shelf,
     holds: (peer, hash) => presenceOf(peer)?.blobs.includes(hash as never) ?? false,
-    sha256Hex,
-    onDrop: (_peer, channel) => closeConnection(channel),
-    onChange: changed,
+    changed,
+    maxConns,
+    conns,
+    senderOf: (peer) => gates.senderOf(peer),
   });
-  const pcs = new Map<Channel, RTCPeerConnection>();
-  const maxConns = options.maxConns ?? 16;
-  const wrtc = tappedWebRtc(
-    {
-      open(channel, pc) {
-        pcs.set(channel, pc);
-        const link = exchange.connect(channel);
-        return {
-          receive: (bytes) => link.receive(bytes),
-          closed: () => {
-            pcs.delete(channel);
-            link.closed();
-          },
-        };
-      },
-    },
-    // y-webrtc starts maxConns itself and answers whoever offers: twice that leaves a large room its answers.
-    2 * maxConns,
-  );
-
-  /** Closes the WebRTC connection a dropped peer's channel belongs to, through y-webrtc so that it forgets it. */
-  function closeConnection(channel: Channel): void {
-    const pc = pcs.get(channel);
-    pcs.delete(channel);
-    if (!pc) return;
-    for (const conn of conns().values())
-      if (conn.peer._pc === pc) {
-        conn.destroy();
-        return;
-      }
-    pc.close();
-  }
 
   function conns(): Map<string, ConnWithPeer> {
     return (provider.room?.webrtcConns ?? new Map()) as unknown as Map<string, ConnWithPeer>;
@@ -266,7 +219,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     const linked = () => exchange.peers().some(holds);
     if (linked()) return true;
     const connected = readPeers(provider.awareness.getStates(), project, doc.clientID).peers.some(
-      (p) => !p.self && !exchange.denied(p.id) && p.presence.blobs.includes(hash as never),
+      (p) => !p.self && p.presence.blobs.includes(hash as never),
     );
     if (!connected) return false;
     return new Promise((resolve) => {

@@ -100,9 +100,6 @@ function Swarm({ swarm, project }: { swarm: SwarmView; project: Project | null }
                 <td data-proven={String(peer.proven)}>
                   <Volunteer peer={peer} />
                   {peer.self && <span className="pill ok"> you</span>}
-                  {!peer.self && blobs.dropped.some((d) => d.peer === peer.id) && (
-                    <span className="pill bad"> dropped</span>
-                  )}
                 </td>
                 {/* The device, and what it runs on below it: five columns did not fit the card beside the page's. */}
                 <td>
@@ -157,9 +154,11 @@ function Swarm({ swarm, project }: { swarm: SwarmView; project: Project | null }
         <div className="dropped" data-testid="dropped-peers" data-count={blobs.dropped.length}>
           <h3>Peers dropped</h3>
           <ul>
+            {/* Its awareness id is only what it said (anyone may say any id): named as a claim, not marked on a row. */}
             {blobs.dropped.map((d) => (
-              <li key={`${d.peer}-${d.at}`}>
-                Peer {d.peer ?? '?'} {d.reason}; its connection was closed and nothing more is taken from it.
+              <li key={`${d.sender}-${d.at}`}>
+                A peer{d.claimed === null ? '' : ` (it said it was ${d.claimed})`} {d.reason}; its connection was closed
+                and nothing more is taken from its volunteer key.
               </li>
             ))}
           </ul>

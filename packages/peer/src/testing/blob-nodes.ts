@@ -33,8 +33,11 @@ export function manifestOf(bytes: Uint8Array): BlobManifest {
 
 export interface Node {
   readonly id: number;
+  /** The sender tag its connections come with, as the swarm has it from the signaling relay. */
+  readonly sender: string;
   readonly shelf: BlobShelf;
   readonly exchange: BlobExchange;
+  /** Who it dropped: the awareness id each claimed, and why. */
   readonly drops: { peer: number | null; reason: string }[];
 }
 
@@ -60,17 +63,17 @@ export function makeNode(net: SimNetwork, id: number, presence: Presence, extra:
     timers: net.timers,
     now: net.now,
     chunkTimeoutMs: 1000,
-    onDrop: (peer, _channel, reason) => drops.push({ peer, reason }),
+    onDrop: (report) => drops.push({ peer: report.claimed, reason: report.reason }),
     ...extra,
   });
-  return { id, shelf, exchange, drops };
+  return { id, sender: `key-${id}`, shelf, exchange, drops };
 }
 
 /** Connects two nodes; the first end is `a`'s (PairOptions.tamperA rewrites what `a` sends). */
 export function connect(net: SimNetwork, a: Node, b: Node, options: PairOptions = {}): [SimEnd, SimEnd] {
   const [ea, eb] = net.pair(options);
-  const la = a.exchange.connect(ea);
-  const lb = b.exchange.connect(eb);
+  const la = a.exchange.connect(ea, b.sender);
+  const lb = b.exchange.connect(eb, a.sender);
   ea.onMessage = (m) => la.receive(m);
   ea.onClose = () => la.closed();
   eb.onMessage = (m) => lb.receive(m);
