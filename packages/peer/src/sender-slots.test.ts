@@ -3,10 +3,10 @@ import { SenderSlots, type SlotConn } from './sender-slots';
 import { seededRandom } from './testing/sim-network';
 
 /** y-webrtc's connections as the count sees them, and a tab's clock. */
-function setup(maxPendingPerSender = 4) {
+function setup(maxPendingPerSender = 4, maxPerSender = 32) {
   let now = 0;
   const conns = new Map<string, { established: boolean }>();
-  const slots = new SenderSlots({ maxPendingPerSender, now: () => now });
+  const slots = new SenderSlots({ maxPendingPerSender, maxPerSender, now: () => now });
   /** A message that would open a connection: let through, y-webrtc makes it (unestablished). */
   const offer = (sender: string, from: string) => {
     const verdict = slots.admit(sender, from, !conns.has(from), conns as ReadonlyMap<string, SlotConn>);
@@ -34,6 +34,21 @@ describe("a page's connections per volunteer key", () => {
     conns.set('a', { established: true });
     expect(offer('k', 'c')).toBe('pass');
     expect(offer('k', 'd')).toBe('over_share');
+  });
+
+  it('holds one key to its share of working connections too, so that connections it completes cannot fill the page', () => {
+    const { conns, offer, advance } = setup(2, 4);
+    for (const peer of ['a', 'b', 'c', 'd']) {
+      expect(offer('k', peer)).toBe('pass');
+      conns.set(peer, { established: true });
+    }
+    expect(offer('k', 'e')).toBe('over_share');
+    // Another key still gets in; one of the key's connections closed (past the grace) frees its place.
+    expect(offer('other', 'x')).toBe('pass');
+    conns.delete('a');
+    expect(offer('k', 'e')).toBe('over_share');
+    advance(5000);
+    expect(offer('k', 'e')).toBe('pass');
   });
 
   it('passes what goes to a connection the key already has, and an offer again from a peer id it holds', () => {
@@ -67,9 +82,9 @@ describe("a page's connections per volunteer key", () => {
     expect(slots.admit('other', 'a', true, conns)).toBe('pass');
   });
 
-  it('keeps every key to its share under a seeded storm of offers, establishments and closes', () => {
+  it('keeps every key to its shares under a seeded storm of offers, establishments and closes', () => {
     const random = seededRandom(7);
-    const { conns, offer, advance } = setup(4);
+    const { conns, offer, advance } = setup(4, 6);
     const owner = new Map<string, string>();
     const keys = ['k0', 'k1', 'k2', 'k3', 'k4'];
     for (let step = 0; step < 5000; step++) {
@@ -90,6 +105,7 @@ describe("a page's connections per volunteer key", () => {
       for (const k of keys) {
         const pending = [...conns].filter(([peer, c]) => owner.get(peer) === k && !c.established).length;
         expect(pending).toBeLessThanOrEqual(4);
+        expect([...conns.keys()].filter((peer) => owner.get(peer) === k).length).toBeLessThanOrEqual(6);
       }
     }
   });

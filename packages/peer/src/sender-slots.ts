@@ -2,8 +2,9 @@
 // a connection for every announce or offer from a peer id it has none with, and a peer id is whatever the sender
 // writes: one signed-in key could fill every slot with offers it never completes, and the watchdog frees each
 // only after seconds. The coordinator names each relay's sender by a tag of its key (SignalRelay.sender); here a
-// sender may have at most `maxPendingPerSender` connections not yet established, and a peer id belongs to the
-// sender that opened it, so that no key can speak for another's.
+// sender may have at most `maxPendingPerSender` connections not yet established and `maxPerSender` in all (working
+// ones too: a key that completes its connections could otherwise still take every slot), and a peer id belongs to
+// the sender that opened it, so that no key can speak for another's.
 
 /** A connection y-webrtc has now, as far as the count reads it. */
 export interface SlotConn {
@@ -15,6 +16,8 @@ export type SlotVerdict = 'pass' | 'over_share' | 'not_theirs';
 
 export interface SenderSlotsOptions {
   readonly maxPendingPerSender: number;
+  /** Connections a sender may have in all, established or not: a volunteer's tabs, each a peer id. */
+  readonly maxPerSender: number;
   now(): number;
   /**
    * How long a peer id let through counts as pending while y-webrtc has not yet made its connection (it decrypts
@@ -55,7 +58,10 @@ export class SenderSlots {
       return 'not_theirs';
     }
     if (!opens) return 'pass';
-    if (this.#pending(sender, from, now, conns) >= this.#o.maxPendingPerSender) {
+    if (
+      this.#count(sender, from, now, conns, true) >= this.#o.maxPendingPerSender ||
+      this.#count(sender, from, now, conns, false) >= this.#o.maxPerSender
+    ) {
       this.#refused.overShare++;
       return 'over_share';
     }
@@ -68,15 +74,18 @@ export class SenderSlots {
     return this.#owners.get(peer)?.sender;
   }
 
-  /** The sender's connections not established (and those let through but not yet made), other than `except`'s. */
-  #pending(sender: string, except: string, now: number, conns: ReadonlyMap<string, SlotConn>): number {
-    let pending = 0;
+  /**
+   * The sender's connections (`pending`: only those not established), and those let through but not yet made,
+   * other than `except`'s.
+   */
+  #count(sender: string, except: string, now: number, conns: ReadonlyMap<string, SlotConn>, pending: boolean): number {
+    let count = 0;
     for (const [peer, owner] of this.#owners) {
       if (owner.sender !== sender || peer === except) continue;
       const conn = conns.get(peer);
-      if (conn ? !conn.established : now - owner.at < this.#grace) pending++;
+      if (conn ? !(pending && conn.established) : now - owner.at < this.#grace) count++;
     }
-    return pending;
+    return count;
   }
 
   /** Peer ids with no connection past the grace: the sender's no longer (peer ids are random, never reused). */

@@ -135,11 +135,16 @@ export class SignalGates {
 
   constructor(options: {
     maxPendingPerSender: number;
+    maxPerSender: number;
     heard(conn: object): boolean;
     /** Told each publish read and what became of it (the swarm's `trace`). */
     trace?(line: string): void;
   }) {
-    this.#slots = new SenderSlots({ maxPendingPerSender: options.maxPendingPerSender, now: Date.now });
+    this.#slots = new SenderSlots({
+      maxPendingPerSender: options.maxPendingPerSender,
+      maxPerSender: options.maxPerSender,
+      now: Date.now,
+    });
     this.#heard = options.heard;
     this.#trace = options.trace;
   }

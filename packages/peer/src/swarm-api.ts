@@ -31,6 +31,11 @@ export interface SwarmOptions {
    * this tab answers and starts): what one key's fake offers can hold while real peers still get in.
    */
   readonly maxPendingPerKey?: number;
+  /**
+   * Most connections, working or not, that one volunteer key may have with this tab (default 4: a volunteer's few
+   * tabs), so that no key fills the tab's connections with ones it completes.
+   */
+  readonly maxConnsPerKey?: number;
   /** Bytes of verified blobs kept to serve (default 128 MiB). */
   readonly shelfBytes?: number;
   /**

@@ -75,6 +75,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
   const listening = new WeakSet<object>();
   const gates = new SignalGates({
     maxPendingPerSender: options.maxPendingPerKey ?? 4,
+    maxPerSender: options.maxConnsPerKey ?? 4,
     heard: (conn) => carried.heard(conn),
     ...(trace ? { trace } : {}),
   });
