@@ -43,8 +43,25 @@ export const SignalJoined = z.object({
    * moment later may connect first, even on a connection it opened: crossing offers).
    */
   senders: z.array(z.string().max(64)).max(16).optional(),
+  /**
+   * The sender tag this connection's own publishes are relayed with. Signals are sealed with a key the whole room
+   * shares, so anyone reads any tab's y-webrtc peer id; a page therefore names itself by a peer id under its tag
+   * (`taggedPeerId`) and takes a relayed signal only when the peer id in it names the tag it was relayed with
+   * (`peerIdSender`), so that no key can speak as another's tab. Sent before anything relayed in the topic. Absent
+   * from an older coordinator: a page then keeps a peer id no peer takes, and connects to none.
+   */
+  self: z.string().max(64).optional(),
 });
 export type SignalJoined = z.infer<typeof SignalJoined>;
+
+/** A y-webrtc peer id under a sender tag (`SignalJoined.self`): `<tag>.<id>` (tags are base64url, y-webrtc's ids uuids: neither has a dot). */
+export const taggedPeerId = (sender: string, id: string): string => `${sender}.${id}`;
+
+/** The sender tag a peer id names (what comes before its last dot), or null when it names none. */
+export function peerIdSender(peerId: string): string | null {
+  const dot = peerId.lastIndexOf('.');
+  return dot > 0 ? peerId.slice(0, dot) : null;
+}
 
 /**
  * A publish as /signal relays it: the sender's message re-serialised, and `sender`, which the coordinator adds: an

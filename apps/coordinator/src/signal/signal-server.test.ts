@@ -113,10 +113,11 @@ describe('the signaling server', () => {
     };
     const [tagA, tagB] = [await tagOf(a, c, 'from a'), await tagOf(b, c, 'from b')];
     expect(tagA).not.toBe(tagB);
+    // And each its own tag (c's is a's: one key), by which its peer id is known.
     expect([joined(a), joined(b), joined(c)]).toEqual([
-      [{ type: 'joined', topic, others: 0, senders: [] }],
-      [{ type: 'joined', topic, others: 1, senders: [tagA] }],
-      [{ type: 'joined', topic, others: 2, senders: [tagA, tagB] }],
+      [{ type: 'joined', topic, others: 0, senders: [], self: tagA }],
+      [{ type: 'joined', topic, others: 1, senders: [tagA], self: tagB }],
+      [{ type: 'joined', topic, others: 2, senders: [tagA, tagB], self: tagA }],
     ]);
     // A subscription already held is not taken again, nor answered; one that goes is not counted.
     a.send({ type: 'subscribe', topics: [topic] });
@@ -127,10 +128,16 @@ describe('the signaling server', () => {
     expect(joined(a)).toHaveLength(1);
     const d = await enter(s, project);
     // d joins with a and c there (b left), both of one key: its tag twice.
-    expect(joined(d)).toEqual([{ type: 'joined', topic, others: 2, senders: [tagA, tagA] }]);
+    expect(joined(d)).toEqual([{ type: 'joined', topic, others: 2, senders: [tagA, tagA], self: tagA }]);
     expect(await tagOf(c, d, 'from c')).toBe(tagA);
     // The message parses with the protocol's schema, which packages/peer reads it with.
-    expect(SignalJoined.parse(joined(d)[0])).toEqual({ type: 'joined', topic, others: 2, senders: [tagA, tagA] });
+    expect(SignalJoined.parse(joined(d)[0])).toEqual({
+      type: 'joined',
+      topic,
+      others: 2,
+      senders: [tagA, tagA],
+      self: tagA,
+    });
     const full = await start({ maxPeersPerRoom: 1 });
     try {
       const fullProject = full.projects[0] as string;

@@ -1,12 +1,11 @@
 // /signal: y-webrtc's signaling protocol (subscribe, unsubscribe, publish, ping → pong; a publish relayed to
 // every other subscriber of its topic), spoken by the coordinator on its own HTTP port so that the stock y-webrtc
 // client finds peers through it unmodified; a subscription taken is answered with how many others the room has
-// (`joined`, which that client ignores and packages/peer reads), and each publish relayed names its sender's key by
+// and the connection's own sender tag (`joined`, which that client ignores and packages/peer reads), and each publish relayed names its sender's key by
 // an opaque tag (`sender`, which packages/peer counts a page's connections by). Unlike the package's own server it admits only
 // signed-in volunteers whose key is not banned (signal-handshake.ts; a ban closes the key's open connections too),
 // only the rooms of this grid's projects, and within limits: a client past one is closed with a 4xxx code and a log
 // line (a full room is only not joined), and everyone else is served on.
-import { createHmac, randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import {
   projectOfRoom,
@@ -23,6 +22,7 @@ import type { SignalLimits } from '../config';
 import type { VolunteerTokens } from '../http/tokens';
 import { LogThrottle } from './log-throttle';
 import { clientGone, handshakes } from './signal-handshake';
+import { type Peer, senderTagger, takeToken } from './signal-peer';
 import { type Closure, type Signaling, zeroSignalCounts } from './signaling';
 
 export interface SignalingOptions {
@@ -53,23 +53,6 @@ const CLOSE_CODE: Record<Closure, SignalCloseCode> = {
   banned: SIGNAL_CLOSE.banned,
 };
 
-interface Peer {
-  readonly ws: WebSocket;
-  readonly volunteer: string;
-  /** The volunteer's key as the peers see it on this process's relays (senderTag). */
-  readonly sender: string;
-  readonly address: string;
-  readonly topics: Set<string>;
-  /** Token bucket for messages per second. */
-  tokens: number;
-  refilledAt: number;
-  /** Answered the last ping. */
-  alive: boolean;
-  closing: boolean;
-  /** Messages are handled one after another: a subscribe must take effect before the publish behind it. */
-  queue: Promise<void>;
-}
-
 export function attachSignaling(server: Server, options: SignalingOptions): Signaling {
   const { limits, tickets, clock } = options;
   const log = new LogThrottle(options.log, clock);
@@ -80,11 +63,7 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
   const perAddress = new Map<string, number>();
   const peers = new Set<Peer>();
   const counts = zeroSignalCounts();
-  // New with each process: a tag links the connections of one key only while they share a process, and no
-  // peer can turn it back into the key.
-  const tagKey = randomBytes(32);
-  const senderTag = (volunteer: string): string =>
-    createHmac('sha256', tagKey).update(volunteer).digest('base64url').slice(0, 22);
+  const senderTag = senderTagger();
   /** Bans announced here so far: a handshake whose lookup was out meanwhile may have read the list before it. */
   let bansAnnounced = 0;
 
@@ -105,18 +84,6 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     const subscribers = topics.get(topic);
     subscribers?.delete(peer);
     if (subscribers?.size === 0) topics.delete(topic);
-  }
-
-  function take(peer: Peer): boolean {
-    const now = clock.now();
-    peer.tokens = Math.min(
-      limits.messageBurst,
-      peer.tokens + ((now - peer.refilledAt) / 1000) * limits.messagesPerSecond,
-    );
-    peer.refilledAt = now;
-    if (peer.tokens < 1) return false;
-    peer.tokens -= 1;
-    return true;
   }
 
   async function handle(peer: Peer, message: SignalMessage): Promise<void> {
@@ -159,6 +126,8 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
             topic,
             others: others.length,
             senders: others.slice(0, JOINED_SENDERS).map((p) => p.sender),
+            // Before anything relayed in the topic: the tag its own publishes carry, which its peer id must name.
+            self: peer.sender,
           };
           peer.ws.send(JSON.stringify(joined));
         }
@@ -212,7 +181,7 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
       shut(peer, 'too_large', `a ${bytes.length}-byte message (limit ${limits.maxMessageBytes})`);
       return;
     }
-    if (!take(peer)) {
+    if (!takeToken(peer, clock.now(), limits)) {
       shut(peer, 'too_many', `more than ${limits.messagesPerSecond} messages per second`);
       return;
     }
@@ -253,6 +222,7 @@ export function attachSignaling(server: Server, options: SignalingOptions): Sign
     peers.add(peer);
     perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
     counts.accepted++;
+
     ws.on('message', (data, isBinary) => receive(peer, data, isBinary));
     ws.on('pong', () => {
       peer.alive = true;
