@@ -19,67 +19,70 @@ function setup(maxPendingPerSender = 4, maxPerSender = 32) {
 describe("a page's connections per volunteer key", () => {
   it('lets one key hold at most its share of unestablished connections, whatever peer ids it makes up, while other keys still get in', () => {
     const { conns, slots, offer } = setup(4);
-    const verdicts = Array.from({ length: 32 }, (_, i) => offer('mallory', `fake-${i}`));
+    const verdicts = Array.from({ length: 32 }, (_, i) => offer('mallory', `mallory.fake-${i}`));
     expect(verdicts.filter((v) => v === 'pass')).toHaveLength(4);
     expect(verdicts.slice(4).every((v) => v === 'over_share')).toBe(true);
     expect(conns.size).toBe(4);
-    for (const honest of ['alice', 'bob', 'carol']) expect(offer(honest, `${honest}-tab`)).toBe('pass');
+    for (const honest of ['alice', 'bob', 'carol']) expect(offer(honest, `${honest}.tab`)).toBe('pass');
     expect(conns.size).toBe(7);
     expect(slots.refused).toEqual({ overShare: 28, notTheirs: 0 });
   });
 
   it('counts only connections not yet established: one that carries data frees its place in the share', () => {
     const { conns, offer } = setup(2);
-    expect([offer('k', 'a'), offer('k', 'b'), offer('k', 'c')]).toEqual(['pass', 'pass', 'over_share']);
-    conns.set('a', { established: true });
-    expect(offer('k', 'c')).toBe('pass');
-    expect(offer('k', 'd')).toBe('over_share');
+    expect([offer('k', 'k.a'), offer('k', 'k.b'), offer('k', 'k.c')]).toEqual(['pass', 'pass', 'over_share']);
+    conns.set('k.a', { established: true });
+    expect(offer('k', 'k.c')).toBe('pass');
+    expect(offer('k', 'k.d')).toBe('over_share');
   });
 
   it('holds one key to its share of working connections too, so that connections it completes cannot fill the page', () => {
     const { conns, offer, advance } = setup(2, 4);
-    for (const peer of ['a', 'b', 'c', 'd']) {
+    for (const peer of ['k.a', 'k.b', 'k.c', 'k.d']) {
       expect(offer('k', peer)).toBe('pass');
       conns.set(peer, { established: true });
     }
-    expect(offer('k', 'e')).toBe('over_share');
+    expect(offer('k', 'k.e')).toBe('over_share');
     // Another key still gets in; one of the key's connections closed (past the grace) frees its place.
-    expect(offer('other', 'x')).toBe('pass');
-    conns.delete('a');
-    expect(offer('k', 'e')).toBe('over_share');
+    expect(offer('other', 'other.x')).toBe('pass');
+    conns.delete('k.a');
+    expect(offer('k', 'k.e')).toBe('over_share');
     advance(5000);
-    expect(offer('k', 'e')).toBe('pass');
+    expect(offer('k', 'k.e')).toBe('pass');
   });
 
   it('passes what goes to a connection the key already has, and an offer again from a peer id it holds', () => {
     const { slots, conns, offer } = setup(1);
-    expect(offer('k', 'a')).toBe('pass');
+    expect(offer('k', 'k.a')).toBe('pass');
     // An ICE candidate, or a renegotiation, for the connection y-webrtc has: nothing opens.
-    expect(slots.admit('k', 'a', false, conns)).toBe('pass');
+    expect(slots.admit('k', 'k.a', false, conns)).toBe('pass');
     // The connection closed, and its peer offers again: it is not counted twice.
-    conns.delete('a');
-    expect(offer('k', 'a')).toBe('pass');
+    conns.delete('k.a');
+    expect(offer('k', 'k.a')).toBe('pass');
   });
 
-  it("refuses a key speaking as another key's peer id, even to a connection that exists", () => {
+  it("refuses a key speaking as a peer id another key's tag names, whether or not that key has spoken", () => {
     const { slots, conns, offer } = setup(4);
-    expect(offer('alice', 'alice-tab')).toBe('pass');
-    expect(slots.admit('mallory', 'alice-tab', false, conns)).toBe('not_theirs');
-    expect(offer('alice', 'alice-tab')).toBe('pass');
-    expect(slots.refused.notTheirs).toBe(1);
+    // Before Alice has said anything: her peer ids are hers alone (they name her tag), and nobody's unnamed.
+    expect(offer('mallory', 'alice.tab')).toBe('not_theirs');
+    expect(offer('mallory', 'tab')).toBe('not_theirs');
+    expect(offer('alice', 'alice.tab')).toBe('pass');
+    // And to a connection that exists.
+    expect(slots.admit('mallory', 'alice.tab', false, conns)).toBe('not_theirs');
+    expect(offer('alice', 'alice.tab')).toBe('pass');
+    expect(slots.refused.notTheirs).toBe(3);
   });
 
   it('counts a peer id let through before y-webrtc has made its connection, and forgets it once closed a while', () => {
     const { slots, conns, advance } = setup(2);
     // y-webrtc decrypts before it opens: two offers admitted, no connection yet.
-    expect(slots.admit('k', 'a', true, conns)).toBe('pass');
-    expect(slots.admit('k', 'b', true, conns)).toBe('pass');
-    expect(slots.admit('k', 'c', true, conns)).toBe('over_share');
-    // Never made (y-webrtc refused them, or the watchdog closed them): after the grace they no longer count,
-    // and their peer ids are anyone's again.
+    expect(slots.admit('k', 'k.a', true, conns)).toBe('pass');
+    expect(slots.admit('k', 'k.b', true, conns)).toBe('pass');
+    expect(slots.admit('k', 'k.c', true, conns)).toBe('over_share');
+    // Never made (y-webrtc refused them, or the watchdog closed them): after the grace they no longer count.
     advance(5000);
-    expect(slots.admit('k', 'c', true, conns)).toBe('pass');
-    expect(slots.admit('other', 'a', true, conns)).toBe('pass');
+    expect(slots.admit('k', 'k.c', true, conns)).toBe('pass');
+    expect(slots.senderOf('k.a')).toBeUndefined();
   });
 
   it('keeps every key to its shares under a seeded storm of offers, establishments and closes', () => {
@@ -92,7 +95,7 @@ describe("a page's connections per volunteer key", () => {
       const key = keys[Math.floor(random() * keys.length)] as string;
       const roll = random();
       if (roll < 0.6) {
-        const from = `${key}-${Math.floor(random() * 40)}`;
+        const from = `${key}.${Math.floor(random() * 40)}`;
         if (offer(key, from) === 'pass') owner.set(from, key);
       } else if (roll < 0.8) {
         const mine = [...conns.keys()].filter((peer) => owner.get(peer) === key);

@@ -4,7 +4,9 @@
 // only after seconds. The coordinator names each relay's sender by a tag of its key (SignalRelay.sender); here a
 // sender may have at most `maxPendingPerSender` connections not yet established and `maxPerSender` in all (working
 // ones too: a key that completes its connections could otherwise still take every slot), and a peer id belongs to
-// the sender that opened it, so that no key can speak for another's.
+// the sender it names (`taggedPeerId`: each tab names itself under its own tag, own-peer-id.ts), so that no key can
+// speak for another's, even before that other has spoken.
+import { peerIdSender } from '@bricolage/protocol/peer';
 
 /** A connection y-webrtc has now, as far as the count reads it. */
 export interface SlotConn {
@@ -40,7 +42,7 @@ export class SenderSlots {
     this.#o = options;
   }
 
-  /** Signaling messages not let through: past a sender's share, or speaking as another sender's peer id. */
+  /** Signaling messages not let through: past a sender's share, or speaking as a peer id another sender's tag names. */
   get refused(): Readonly<{ overShare: number; notTheirs: number }> {
     return { ...this.#refused };
   }
@@ -52,8 +54,7 @@ export class SenderSlots {
   admit(sender: string, from: string, opens: boolean, conns: ReadonlyMap<string, SlotConn>): SlotVerdict {
     const now = this.#o.now();
     this.#forget(now, conns);
-    const owner = this.#owners.get(from);
-    if (owner && owner.sender !== sender) {
+    if (peerIdSender(from) !== sender) {
       this.#refused.notTheirs++;
       return 'not_theirs';
     }
@@ -69,7 +70,7 @@ export class SenderSlots {
     return 'pass';
   }
 
-  /** The sender whose message first spoke as peer id `peer` (while a connection with it lasts), if any. */
+  /** The sender whose message opened a connection with peer id `peer` (while it lasts), if any. */
   senderOf(peer: string): string | undefined {
     return this.#owners.get(peer)?.sender;
   }

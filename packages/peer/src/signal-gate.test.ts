@@ -92,22 +92,28 @@ describe('the signaling gate', () => {
     warn.mockRestore();
   });
 
-  it('reads a message as y-webrtc does: ignored, opening a connection, or for one it has', () => {
-    const room = { peerId: 'me', webrtcConns: new Map([['known', {}]]), bcConns: new Set(['same-browser']) };
+  it('reads a message as y-webrtc does: ignored (a peer id under no tag too), opening a connection, or for one it has', () => {
+    const room = { peerId: 't.me', webrtcConns: new Map([['t.known', {}]]), bcConns: new Set(['t.same-browser']) };
     const offer = { type: 'offer', sdp: 'v=0' };
     const read = (signal: RoomSignal, maxConns = 16) => readingOf(room, maxConns, signal);
-    expect(read({ type: 'announce', from: 'new' })).toBe('opens');
-    expect(read({ type: 'announce', from: 'new' }, 1)).toBe('ignored');
-    expect(read({ type: 'announce', from: 'known' })).toBe('ignored');
-    expect(read({ type: 'signal', from: 'new', to: 'me', signal: offer })).toBe('opens');
-    expect(read({ type: 'signal', from: 'known', to: 'me', signal: { candidate: {} } })).toBe('existing');
-    expect(read({ type: 'signal', from: 'known', to: 'me', signal: { type: 'answer', sdp: 'v=0' } })).toBe('existing');
-    expect(read({ type: 'signal', from: 'new', to: 'me', signal: { type: 'answer', sdp: 'v=0' } })).toBe('ignored');
-    expect(read({ type: 'signal', from: 'new', to: 'someone else', signal: offer })).toBe('ignored');
-    expect(read({ type: 'signal', from: 'new', signal: offer })).toBe('ignored');
-    expect(read({ type: 'signal', from: 'new', to: 'me' })).toBe('ignored');
-    expect(read({ type: 'signal', from: 'me', to: 'me', signal: offer })).toBe('ignored');
-    expect(read({ type: 'signal', from: 'same-browser', to: 'me', signal: offer })).toBe('ignored');
-    expect(read({ type: 'hello', from: 'new', to: 'me' })).toBe('ignored');
+    expect(read({ type: 'announce', from: 't.new' })).toBe('opens');
+    expect(read({ type: 'announce', from: 't.new' }, 1)).toBe('ignored');
+    expect(read({ type: 'announce', from: 't.known' })).toBe('ignored');
+    expect(read({ type: 'signal', from: 't.new', to: 't.me', signal: offer })).toBe('opens');
+    expect(read({ type: 'signal', from: 't.known', to: 't.me', signal: { candidate: {} } })).toBe('existing');
+    expect(read({ type: 'signal', from: 't.known', to: 't.me', signal: { type: 'answer', sdp: 'v=0' } })).toBe(
+      'existing',
+    );
+    expect(read({ type: 'signal', from: 't.new', to: 't.me', signal: { type: 'answer', sdp: 'v=0' } })).toBe('ignored');
+    expect(read({ type: 'signal', from: 't.new', to: 'someone else', signal: offer })).toBe('ignored');
+    expect(read({ type: 'signal', from: 't.new', signal: offer })).toBe('ignored');
+    expect(read({ type: 'signal', from: 't.new', to: 't.me' })).toBe('ignored');
+    expect(read({ type: 'signal', from: 't.me', to: 't.me', signal: offer })).toBe('ignored');
+    expect(read({ type: 'signal', from: 't.same-browser', to: 't.me', signal: offer })).toBe('ignored');
+    expect(read({ type: 'hello', from: 't.new', to: 't.me' })).toBe('ignored');
+    // A peer id under no sender tag: an older page's, or a page's that has not heard its tag; no peer takes it.
+    expect(read({ type: 'announce', from: 'new' })).toBe('ignored');
+    expect(read({ type: 'signal', from: 'new', to: 't.me', signal: offer })).toBe('ignored');
+    expect(readingOf({ ...room, peerId: 'me' }, 16, { type: 'announce', from: 't.new' })).toBe('ignored');
   });
 });

@@ -3,7 +3,7 @@
 // page's connections allows it (sender-slots.ts). y-webrtc has no hook there, so the socket's `emit` is wrapped:
 // it is the one way the socket's messages reach y-webrtc's listener.
 import { fromBase64 } from '@bricolage/protocol';
-import { RoomSignal, SignalRelay } from '@bricolage/protocol/peer';
+import { peerIdSender, RoomSignal, SignalRelay } from '@bricolage/protocol/peer';
 import * as decoding from 'lib0/decoding';
 import type { WebrtcProvider } from 'y-webrtc';
 import { closeLosing, losingOffer } from './glare';
@@ -99,13 +99,17 @@ export interface GatedRoom {
 }
 
 /**
- * What y-webrtc does with a signaling message (y-webrtc.js, SignalingConn's `execMessage`): nothing (not for this
- * tab, from itself, or from a tab it reaches by BroadcastChannel), open a connection (an announce while it has
+ * What y-webrtc does with a signaling message (y-webrtc.js, SignalingConn's `execMessage`), as far as the gate lets
+ * it: nothing (not for this tab, from itself, from a tab it reaches by BroadcastChannel, or from or to a peer id
+ * under no sender tag), open a connection (an announce while it has
  * room, or a signal to this tab, from a peer id it has none with), or pass it to the connection it has.
  */
 export function readingOf(room: GatedRoom, maxConns: number, signal: RoomSignal): 'ignored' | 'opens' | 'existing' {
   const { from, to } = signal;
   if (from === room.peerId || (to !== undefined && to !== room.peerId) || room.bcConns.has(from)) return 'ignored';
+  // A peer id under no sender tag (an older page's, or a page's before /signal told it its tag): no peer takes it,
+  // this tab's included, and no peer would take this tab's answers while its own is one.
+  if (peerIdSender(from) === null || peerIdSender(room.peerId) === null) return 'ignored';
   const known = room.webrtcConns.has(from);
   if (signal.type === 'announce') return known || room.webrtcConns.size >= maxConns ? 'ignored' : 'opens';
   // y-webrtc reads `signal.type` of any signal: one without would throw in its handler.

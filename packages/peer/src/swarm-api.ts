@@ -72,6 +72,11 @@ export interface SwarmView {
   /** WebRTC connections open now, and whether the signaling WebSocket is. */
   readonly connections: number;
   readonly signaling: boolean;
+  /**
+   * Whether /signal told this tab the sender tag its messages carry, and its peer id names it (own-peer-id.ts).
+   * Without it (a coordinator older than this page) no peer takes this tab's signals: it connects to none.
+   */
+  readonly tagged: boolean;
   readonly units: HeldCounts;
   readonly blobs: ExchangeStats & { readonly bytesFromCoordinator: number };
   readonly alarms: readonly WitnessAlarm[];

@@ -16,12 +16,16 @@ describe('offers that cross', () => {
     const { bus, webrtc, key } = joined;
     const page = await joined.peerId();
     // Bob's announce reaches the page as the page's reached Bob: each opens a connection and offers.
-    bus.publish('bob', ROOM, await seal({ type: 'announce', from: 'bob-tab' }, key));
+    bus.publish('bob', ROOM, await seal({ type: 'announce', from: 'tag:bob.tab' }, key));
     await vi.waitFor(() => expect([...webrtc.live].filter(offers)).toHaveLength(1), { timeout: 5000 });
     const offering = [...webrtc.live][0];
-    const sdp = 'v=0\r\no=bob-tab 1 1 IN IP4 0.0.0.0\r\n';
+    const sdp = 'v=0\r\no=bob.tab 1 1 IN IP4 0.0.0.0\r\n';
     const signal = { type: 'offer', sdp };
-    bus.publish('bob', ROOM, await seal({ type: 'signal', from: 'bob-tab', to: page, token: Date.now(), signal }, key));
+    bus.publish(
+      'bob',
+      ROOM,
+      await seal({ type: 'signal', from: 'tag:bob.tab', to: page, token: Date.now(), signal }, key),
+    );
     // Bob's offer is answered by a connection that did not offer (it made no data channel of its own: it takes
     // Bob's), and the page's own offer is withdrawn: simple-peer's offering side would never hear Bob's channel.
     await vi.waitFor(() => expect([...webrtc.live].map((pc) => [pc.remoteSdp, offers(pc)])).toEqual([[sdp, false]]), {

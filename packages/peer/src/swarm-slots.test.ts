@@ -23,12 +23,13 @@ describe("a page's WebRTC slots", () => {
   it("holds one key's fake offers to its share of the page's connections, and still answers a real peer", async () => {
     const { bus, webrtc, swarm, key } = victim;
     const to = await victim.peerId();
-    for (let i = 0; i < 40; i++) await offer('mallory', `fake-${i}`, to);
+    for (let i = 0; i < 40; i++) await offer('mallory', `tag:mallory.fake-${i}`, to);
     // Announces from made-up peer ids would have the page start connections itself: the same share holds.
-    for (let i = 0; i < 20; i++) bus.publish('mallory', ROOM, await seal({ type: 'announce', from: `ann-${i}` }, key));
-    await offer('alice', 'alice-tab', to);
+    for (let i = 0; i < 20; i++)
+      bus.publish('mallory', ROOM, await seal({ type: 'announce', from: `tag:mallory.ann-${i}` }, key));
+    await offer('alice', 'tag:alice.tab', to);
     // Relayed and read in order: once Alice's offer has its connection, everything before it was dealt with.
-    await vi.waitFor(() => expect(opened().filter((sdp) => sdp.includes('alice-tab'))).toHaveLength(1), {
+    await vi.waitFor(() => expect(opened().filter((sdp) => sdp.includes('tag:alice.tab'))).toHaveLength(1), {
       timeout: 5000,
     });
     expect(opened().filter((sdp) => sdp.includes('fake-'))).toHaveLength(4);
@@ -39,11 +40,15 @@ describe("a page's WebRTC slots", () => {
   it("refuses a key speaking as another key's peer id, and what is not sealed with the room's key", async () => {
     const { bus, webrtc, swarm } = victim;
     const to = await victim.peerId();
-    await offer('alice', 'alice-tab', to);
+    await offer('alice', 'tag:alice.tab', to);
     await vi.waitFor(() => expect(webrtc.live.size).toBe(1), { timeout: 5000 });
-    await offer('mallory', 'alice-tab', to);
+    await offer('mallory', 'tag:alice.tab', to);
     const otherKey = await roomKey('another secret', ROOM);
-    bus.publish('mallory', ROOM, await seal({ type: 'signal', from: 'x', to, signal: OFFER('x') }, otherKey));
+    bus.publish(
+      'mallory',
+      ROOM,
+      await seal({ type: 'signal', from: 'tag:mallory.x', to, signal: OFFER('x') }, otherKey),
+    );
     bus.publish('mallory', ROOM, { type: 'signal', from: 'y', to, signal: OFFER('y') });
     await vi.waitFor(() => expect(swarm.view().refusedSignals).toEqual({ overShare: 0, notTheirs: 1, unreadable: 2 }), {
       timeout: 5000,

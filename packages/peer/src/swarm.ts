@@ -11,6 +11,7 @@ import { addressTrace, traceConn } from './conn-trace';
 import { HeadGossip } from './head-gossip';
 import { HeldUnits } from './held-units';
 import { JoinedCount } from './joined-count';
+import { OwnPeerId } from './own-peer-id';
 import { dropStuckPending, syncStep1 } from './pending-updates';
 import { PresencePublisher } from './presence-publisher';
 import { combinedRate, readPeers } from './presence';
@@ -107,6 +108,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
 
   const joined = new JoinedCount();
   const deafen: (() => void)[] = [];
+  let named: OwnPeerId;
 
   function connect(r: PeerRoom): WebrtcProvider {
     const signaling = options.coordinator.replace(/^http/, 'ws').replace(/\/+$/, '') + r.signaling;
@@ -129,6 +131,9 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     next.on('synced', changed);
     deafen.push(...joined.hear(next.signalingConns, r.room));
     deafen.push(gates.gate(next, r.room));
+    named = new OwnPeerId(next, r.room, trace);
+    const naming = named;
+    deafen.push(() => naming.close());
     // y-webrtc opens its room (and picks this tab's peer id) once the room's key is derived.
     void next.key.then(() => trace?.(`joined ${r.room} as ${next.room?.peerId}`));
     return next;
@@ -279,6 +284,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
         combinedRate: combinedRate(peers),
         connections: [...conns().values()].filter((c) => c.connected).length,
         signaling: provider.signalingConns.some((c) => c.connected),
+        tagged: named.tagged,
         units: held.counts(new Set(peers.map((p) => p.id))).total,
         blobs: { ...exchange.stats(), bytesFromCoordinator },
         alarms: witness.alarms(),

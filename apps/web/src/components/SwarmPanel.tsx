@@ -76,8 +76,12 @@ function Swarm({ swarm, project }: { swarm: SwarmView; project: Project | null }
         in {project?.name ?? swarm.project} (you and {others} {others === 1 ? 'other' : 'others'}
         {swarm.unreadPresence > 0 && `, and ${swarm.unreadPresence} more not read`}), together{' '}
         <span data-testid="swarm-rate">{formatRate(swarm.combinedRate)}</span>.{' '}
-        <span className={swarm.signaling ? 'pill ok' : 'pill warn'} data-testid="swarm-signaling">
-          {swarm.signaling ? 'introductions open' : 'no introductions: coordinator unreachable'}
+        <span className={swarm.signaling && swarm.tagged ? 'pill ok' : 'pill warn'} data-testid="swarm-signaling">
+          {!swarm.signaling
+            ? 'no introductions: coordinator unreachable'
+            : swarm.tagged
+              ? 'introductions open'
+              : 'no introductions: the coordinator is older than this page'}
         </span>
       </p>
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard (WCAG 2.1.1). */}

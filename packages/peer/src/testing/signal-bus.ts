@@ -1,9 +1,10 @@
 // Test-only: the page's side of signaling and WebRTC, in Node. A bus that speaks /signal's protocol to lib0's
-// WebSocket client (subscribe, publish relayed to the topic's others with the sender's tag, ping → pong), a
+// WebSocket client (subscribe answered with `joined` and the socket's own tag, publish relayed to the topic's others
+// with the sender's tag, ping → pong), a
 // y-webrtc message sealed as y-webrtc seals it, and RTCPeerConnections that never connect (what a fake offer
 // leaves behind): enough to run joinSwarm's real y-webrtc and count the connections it opens.
 import { fromBase64, toBase64 } from '@bricolage/protocol';
-import type { SignalRelay } from '@bricolage/protocol/peer';
+import type { SignalJoined, SignalRelay } from '@bricolage/protocol/peer';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 
@@ -14,6 +15,12 @@ export class SignalBus {
   readonly #topics = new Map<string, Set<BusSocket>>();
   /** Every publish a key's sockets sent, for reading the victim's announce. */
   readonly published: { key: string; topic: string; data: unknown }[] = [];
+  /** Whether `joined` names the socket's own tag (a coordinator from before tagged peer ids does not). */
+  readonly #tellsSelf: boolean;
+
+  constructor(options: { tellsSelf?: boolean } = {}) {
+    this.#tellsSelf = options.tellsSelf ?? true;
+  }
 
   /** The WebSocket class lib0 takes from the global scope. */
   get WebSocket(): new (
@@ -31,8 +38,16 @@ export class SignalBus {
     if (message.type === 'subscribe')
       for (const topic of message.topics ?? []) {
         const subscribers = this.#topics.get(topic) ?? new Set();
+        if (subscribers.has(from)) continue;
         subscribers.add(from);
         this.#topics.set(topic, subscribers);
+        const joined: SignalJoined = {
+          type: 'joined',
+          topic,
+          others: subscribers.size - 1,
+          ...(this.#tellsSelf ? { self: tagOf(from.key) } : {}),
+        };
+        from.deliver(joined);
       }
     else if (message.type === 'publish' && typeof message.topic === 'string') {
       this.published.push({ key: from.key, topic: message.topic, data: message.data });
@@ -42,7 +57,7 @@ export class SignalBus {
 
   /** Relays to the topic's subscribers, as the coordinator does: with the key's tag (here, the key itself). */
   publish(key: string, topic: string, data: unknown, except?: BusSocket): void {
-    const relay: SignalRelay = { type: 'publish', topic, data, sender: `tag:${key}` };
+    const relay: SignalRelay = { type: 'publish', topic, data, sender: tagOf(key) };
     for (const socket of this.#topics.get(topic) ?? []) if (socket !== except) socket.deliver(relay);
   }
 
@@ -50,6 +65,9 @@ export class SignalBus {
     for (const subscribers of this.#topics.values()) subscribers.delete(socket);
   }
 }
+
+/** The sender tag the bus relays a key's publishes with. */
+export const tagOf = (key: string): string => `tag:${key}`;
 
 export class BusSocket {
   onopen: (() => void) | null = null;

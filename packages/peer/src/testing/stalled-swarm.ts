@@ -1,10 +1,10 @@
 // Test-only: a page in a room through joinSwarm's real y-webrtc, in Node, around each test of a describe block: its
 // signaling through a SignalBus that speaks /signal, its RTCPeerConnections stalled (signal-bus.ts). For tests of
 // what the page does with the signals others send it.
-import { roomName } from '@bricolage/protocol/peer';
+import { peerIdSender, roomName } from '@bricolage/protocol/peer';
 import { afterEach, beforeEach, vi } from 'vitest';
 import { joinSwarm, type Swarm } from '../swarm';
-import { roomKey, SignalBus, stalledWebRtc, unseal } from './signal-bus';
+import { roomKey, SignalBus, stalledWebRtc, tagOf, unseal } from './signal-bus';
 
 const PROJECT = 'prj_00000000000000a1';
 /** The room the page joins. */
@@ -22,15 +22,15 @@ export interface StalledSwarm {
   readonly swarm: Swarm;
   /** The room's key, to seal and unseal signaling messages as y-webrtc does. */
   readonly key: CryptoKey;
-  /** The page's peer id, from the announce it publishes as it joins. */
+  /** The page's peer id, from the announce it publishes under its tag as it joins. */
   peerId(): Promise<string>;
 }
 
 /**
  * Registers the hooks that have a page join ROOM before each test, signaling with `ticket` (the key the bus tags
- * its publishes with), and leave it after, the globals put back.
+ * its publishes with) through a bus made with `bus`, and leave it after, the globals put back.
  */
-export function useStalledSwarm(ticket: string): StalledSwarm {
+export function useStalledSwarm(ticket: string, bus: { tellsSelf?: boolean } = {}): StalledSwarm {
   let joined: { bus: SignalBus; webrtc: ReturnType<typeof stalledWebRtc>; swarm: Swarm; key: CryptoKey } | null = null;
   let saved: (readonly [string, unknown])[] = [];
   const globals = globalThis as Record<string, unknown>;
@@ -41,10 +41,10 @@ export function useStalledSwarm(ticket: string): StalledSwarm {
 
   beforeEach(async () => {
     saved = GLOBALS.map((name) => [name, globals[name]] as const);
-    const bus = new SignalBus();
+    const signals = new SignalBus(bus);
     const webrtc = stalledWebRtc();
     Object.assign(globals, {
-      WebSocket: bus.WebSocket,
+      WebSocket: signals.WebSocket,
       RTCPeerConnection: webrtc.RTCPeerConnection,
       RTCSessionDescription: webrtc.RTCSessionDescription,
       RTCIceCandidate: webrtc.RTCIceCandidate,
@@ -68,7 +68,7 @@ export function useStalledSwarm(ticket: string): StalledSwarm {
       renewRoom: async () => null,
       settleMs: 0,
     });
-    joined = { bus, webrtc, swarm, key };
+    joined = { bus: signals, webrtc, swarm, key };
   });
 
   afterEach(() => {
@@ -90,17 +90,18 @@ export function useStalledSwarm(ticket: string): StalledSwarm {
     get key() {
       return current().key;
     },
-    peerId: async () => {
+    peerId: () => {
       const { bus, key } = current();
-      const announce = await vi.waitFor(
-        () => {
-          const found = bus.published.find((p) => p.key === ticket && p.topic === ROOM);
-          if (!found) throw new Error('no announce yet');
-          return found;
+      return vi.waitFor(
+        async () => {
+          for (const p of bus.published.filter((p) => p.key === ticket && p.topic === ROOM)) {
+            const { type, from } = (await unseal(p.data as string, key)) as { type: string; from: string };
+            if (type === 'announce' && peerIdSender(from) === tagOf(ticket)) return from;
+          }
+          throw new Error('no announce under its tag yet');
         },
         { timeout: 5000 },
       );
-      return ((await unseal(announce.data as string, key)) as { from: string }).from;
     },
   };
 }
