@@ -4,7 +4,7 @@
 // a second volunteer's page meets it at once.
 import { SimVolunteer } from '@bricolage/coordinator/testing';
 import { API } from '@bricolage/protocol';
-import type { PeerRoom } from '@bricolage/protocol/peer';
+import { type PeerRoom, peerIdSender, SignalJoined, taggedPeerId } from '@bricolage/protocol/peer';
 import { roomKey, seal, unseal } from '@bricolage/peer/testing';
 import type { Page } from '@playwright/test';
 import {
@@ -70,13 +70,27 @@ test("one key's fake offers do not keep a real peer out of a page's connections"
   const victim = await openVolunteer(browser, coordinator.url, seeded.project, { name: 'victim' });
   await throttle(victim.page, 30);
   await start(victim.page);
-  // The page's peer id, from the announce it publishes as it joins the room.
+  // The attacker's own tag, from /signal's answer to its subscription: its fake peer ids must name it, or every
+  // page ignores them (a peer id under another tag, or none, is never taken).
+  const ownTag = async (): Promise<string | null> => {
+    const heard = await attacker.evaluate(() => (window as never as Heard).heard);
+    for (const message of heard) {
+      const joined = SignalJoined.safeParse(message);
+      if (joined.success && joined.data.self !== undefined) return joined.data.self;
+    }
+    return null;
+  };
+  await expect.poll(ownTag, { timeout: 10_000 }).not.toBeNull();
+  const tag = (await ownTag()) as string;
+  // The page's peer id, from the announce it publishes under its tag as it joins the room (the one before it, under
+  // y-webrtc's own id, names no tag).
   const announced = async (): Promise<string | null> => {
     const heard = await attacker.evaluate(() => (window as never as Heard).heard);
     for (const message of heard)
       if (message.type === 'publish' && typeof message.data === 'string') {
         const signal = (await unseal(message.data, key)) as { type?: unknown; from?: unknown };
-        if (signal.type === 'announce' && typeof signal.from === 'string') return signal.from;
+        if (signal.type === 'announce' && typeof signal.from === 'string' && peerIdSender(signal.from) !== null)
+          return signal.from;
       }
     return null;
   };
@@ -90,7 +104,7 @@ test("one key's fake offers do not keep a real peer out of a page's connections"
     for (const message of heard)
       if (message.type === 'publish' && typeof message.data === 'string') {
         const signal = (await unseal(message.data, key)) as { to?: unknown };
-        if (typeof signal.to === 'string' && signal.to.startsWith('fake-')) fakes.add(signal.to);
+        if (typeof signal.to === 'string' && signal.to.startsWith(taggedPeerId(tag, 'fake-'))) fakes.add(signal.to);
       }
     return fakes.size;
   };
@@ -102,7 +116,7 @@ test("one key's fake offers do not keep a real peer out of a page's connections"
   for (let i = 0; i < 40; i++) {
     const signal = {
       type: 'signal',
-      from: `fake-${i}`,
+      from: taggedPeerId(tag, `fake-${i}`),
       to: victimId,
       token: Date.now(),
       signal: { type: 'offer', sdp },

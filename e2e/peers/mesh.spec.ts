@@ -140,7 +140,8 @@ test('a peer that serves corrupted chunks is dropped and reported, and the asset
   const dropped = victim.page.getByTestId('dropped-peers');
   await expect(dropped).toHaveAttribute('data-count', '1');
   await expect(dropped).toContainText('wrong chunk');
-  await expect(victim.page.locator('[data-testid="swarm-peer"] .pill.bad')).toHaveCount(1);
+  // Held against the liar's key, not pinned on the row of the id its hello claimed (any peer can claim any id).
+  await expect(victim.page.locator('[data-testid="swarm-peer"] .pill.bad')).toHaveCount(0);
   await expect.poll(() => bytesFromPeers(victim.page), { timeout: 30_000 }).toBeGreaterThanOrEqual(TABLE_BYTES);
   // The honest peer served the table twice over; the coordinator sent it once in all.
   expect(traffic.count('GET', tablePath)).toBe(1);
