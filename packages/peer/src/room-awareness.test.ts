@@ -1,7 +1,7 @@
-import { applyAwarenessUpdate, Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
-import { afterEach, describe, expect, it } from 'vitest';
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
-import { MAX_STATELESS_CLOCKS, RoomAwareness } from './room-awareness';
+import { MAX_CLOCK_STEP, MAX_STATELESS_CLOCKS, RoomAwareness, STALE_CLOCK_MS } from './room-awareness';
 
 /** An awareness update as a peer may write it by hand: any ids, any clocks, any states. */
 function update(entries: readonly { id: number; clock: number; state: unknown }[]): Uint8Array {
@@ -32,7 +32,12 @@ function awareness(make: (doc: Y.Doc) => Awareness = (doc) => new RoomAwareness(
 }
 afterEach(() => {
   for (const a of made.splice(0)) a.destroy();
+  vi.useRealTimers();
 });
+
+/** Hands `from`'s own entry to `to`, as the room would. */
+const hear = (to: Awareness, from: Awareness) =>
+  applyAwarenessUpdate(to, encodeAwarenessUpdate(from, [from.clientID]), 'peer');
 
 describe('the room awareness', () => {
   it('forgets the clocks of ids a peer only said were gone, past a bound, and keeps those with a state', () => {
@@ -87,5 +92,77 @@ describe('the room awareness', () => {
     mine.setLocalState(null);
     applyAwarenessUpdate(peer, encodeAwarenessUpdate(mine, [mine.clientID]), 'mine');
     expect(peer.getStates().has(mine.clientID)).toBe(false);
+  });
+
+  for (const forged of [null, { head: 'forged', blobs: [] }])
+    it(`a peer cannot keep another peer's newer states (its head, its blobs) from this tab: ${forged ? 'a state' : 'gone'} at 2^52`, () => {
+      // From the review (peer-review.md, finding 2): every later state of the honest peer was ignored, here and by
+      // every tab this one relayed the forged clock to.
+      const tab = awareness();
+      const honest = awareness();
+      honest.setLocalState({ head: null, blobs: [] });
+      hear(tab, honest);
+
+      applyAwarenessUpdate(tab, update([{ id: honest.clientID, clock: 2 ** 52, state: forged }]), 'mallory');
+      expect(tab.getStates().get(honest.clientID)).toEqual({ head: null, blobs: [] });
+
+      honest.setLocalState({ head: 'signed head #42', blobs: ['ab'.repeat(32)] });
+      hear(tab, honest);
+      expect(tab.getStates().get(honest.clientID)).toEqual({ head: 'signed head #42', blobs: ['ab'.repeat(32)] });
+    });
+
+  it("a peer's clock pinned ahead within the step holds its owner off only until it goes stale", () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const tab = awareness();
+    const honest = awareness();
+    honest.setLocalState({ n: 1 });
+    hear(tab, honest);
+    const clock = honest.meta.get(honest.clientID)?.clock as number;
+    applyAwarenessUpdate(tab, update([{ id: honest.clientID, clock: clock + MAX_CLOCK_STEP, state: null }]), 'mallory');
+    expect(tab.getStates().has(honest.clientID)).toBe(false);
+    honest.setLocalState({ n: 2 });
+    hear(tab, honest);
+    expect(tab.getStates().has(honest.clientID)).toBe(false);
+
+    // (y-protocols stamps updates with the real Date.now, taken before it was faked: a second's slack.)
+    vi.setSystemTime(Date.now() + STALE_CLOCK_MS + 1_000);
+    honest.setLocalState({ n: 3 });
+    hear(tab, honest);
+    expect(tab.getStates().get(honest.clientID)).toEqual({ n: 3 });
+  });
+
+  it("takes an honest peer's every state, its missed ones caught up, and its leaving and coming back", () => {
+    const tab = awareness();
+    const honest = awareness();
+    for (let n = 0; n < 200; n++) {
+      honest.setLocalState({ n });
+      hear(tab, honest);
+      expect(tab.getStates().get(honest.clientID)).toEqual({ n });
+    }
+    // A link down a while: the updates between are missed, the next one carries the clock on.
+    for (let n = 0; n < MAX_CLOCK_STEP; n++) honest.setLocalState({ missed: n });
+    hear(tab, honest);
+    expect(tab.getStates().get(honest.clientID)).toEqual({ missed: MAX_CLOCK_STEP - 1 });
+    // Its provider renewed: gone, then back under the same id.
+    honest.setLocalState(null);
+    hear(tab, honest);
+    expect(tab.getStates().has(honest.clientID)).toBe(false);
+    honest.setLocalState({ back: true });
+    hear(tab, honest);
+    expect(tab.getStates().get(honest.clientID)).toEqual({ back: true });
+  });
+
+  it('takes a peer heard again after a long silence at any clock', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const tab = awareness();
+    const honest = awareness();
+    honest.setLocalState({ n: 0 });
+    hear(tab, honest);
+    // This tab cut off for an hour: the peer's state timed out here; it went on, a renewal every 15 s and more.
+    removeAwarenessStates(tab, [honest.clientID], 'timeout');
+    vi.setSystemTime(Date.now() + 3_600_000);
+    for (let n = 1; n <= 1_000; n++) honest.setLocalState({ n });
+    hear(tab, honest);
+    expect(tab.getStates().get(honest.clientID)).toEqual({ n: 1_000 });
   });
 });
