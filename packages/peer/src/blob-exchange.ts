@@ -60,8 +60,13 @@ export interface ExchangeOptions {
   sha256Hex(bytes: Uint8Array): Promise<string>;
   readonly timers?: Timers;
   readonly now?: () => number;
-  /** A chunk not answered in this time is asked of another peer; a peer that times out twice is not asked again. */
+  /**
+   * A peer's oldest open request not answered in this time from when it was sent, or from when the one before it
+   * was answered, is asked of another peer; a peer that times out twice is not asked again.
+   */
   readonly chunkTimeoutMs?: number;
+  /** A fetch averaging less than this from three chunk timeouts on gives up (see MIN_FETCH_BYTES_PER_SECOND). */
+  readonly minFetchBytesPerSecond?: number;
   /** Requests in flight per peer. */
   readonly window?: number;
   /** How long a channel may stay without a hello before it is closed (default 10 s). */
@@ -76,11 +81,20 @@ export interface ExchangeOptions {
 const HIGH_WATER = 1024 * 1024;
 /** Requests a peer may have queued with us; beyond it they are answered `none`. */
 const MAX_SERVING_QUEUE = 64;
+/**
+ * The least a fetch from peers must average, from three chunk timeouts (30 s) on, or the coordinator is asked for
+ * the blob: 96 KiB/s, 1.5 chunks a second. An honest slow link (a few hundred KB/s) is far above it, and a 14 MB
+ * onnxruntime .wasm takes at most about 2.5 minutes at it; a holder dripping one chunk per 10 s timeout (6.5
+ * KiB/s) held that fetch 36 minutes, past leases. A fetch sharing one slow holder with others may fall under it
+ * and go to the coordinator: egress, not a failure.
+ */
+export const MIN_FETCH_BYTES_PER_SECOND = 96 * 1024;
 
 interface Request {
   readonly id: number;
   readonly index: number;
   readonly fetch: BlobFetch;
+  /** Set while it is its link's oldest open request: only that one is timed. */
   timer: unknown;
 }
 
@@ -91,10 +105,10 @@ export class Link {
   dead = false;
   helloTimer: unknown = null;
   /**
-   * When this peer last answered one of our requests still open: a peer still delivering is busy, not gone. Only
-   * answers count: a peer that withheld a chunk while sending anything else would have held the fetch for ever.
+   * Open requests, in the order sent. A peer answers in order: the oldest is timed from when it was sent or the
+   * one before it was answered, so that a peer working through a queue is busy, not gone, while an answer to
+   * any other request (a peer withholding that one, or trickling) resets nothing.
    */
-  heardAt = 0;
   readonly requests = new Map<number, Request>();
   serving: Promise<void> = Promise.resolve();
   queued = 0;
@@ -179,7 +193,16 @@ export class BlobExchange implements ChunkRequests {
     if (problem) return { ok: false, reason: problem };
     const candidates = [...this.#links].filter((l) => !l.dead && l.peer !== null && this.#o.holds(l.peer, hash));
     if (candidates.length === 0) return { ok: false, reason: 'no peer holds it' };
-    const result = await new BlobFetch(this, manifest, candidates, this.#o.window ?? 8).run();
+    const fetch = new BlobFetch(this, manifest, candidates, this.#o.window ?? 8, {
+      chunkTimeoutMs: this.#o.chunkTimeoutMs ?? 10_000,
+      minBytesPerSecond: this.#o.minFetchBytesPerSecond ?? MIN_FETCH_BYTES_PER_SECOND,
+      timers: this.#timers,
+      now: this.#now,
+    });
+    const result = await fetch.run();
+    // Its requests still out (asked twice, or the fetch gave up) are no longer waited for.
+    for (const link of this.#links)
+      for (const r of [...link.requests.values()]) if (r.fetch === fetch) this.#close(link, r);
     if (!result.ok) return result;
     // The manifest came from the coordinator and every chunk matched it; this catches a wrong manifest.
     if ((await this.#o.sha256Hex(result.bytes)) !== hash)
@@ -227,9 +250,7 @@ export class BlobExchange implements ChunkRequests {
         const request = link.requests.get(header.id);
         // A late answer to a request already asked of another peer (it timed out): nothing to do.
         if (!request) return;
-        link.heardAt = this.#now();
-        link.requests.delete(header.id);
-        this.#timers.clear(request.timer);
+        this.#close(link, request);
         if (header.t === 'none' || header.hash !== request.fetch.manifest.hash) {
           request.fetch.refused(link, request.index);
           return;
@@ -283,25 +304,39 @@ export class BlobExchange implements ChunkRequests {
     if (link.dead) return false;
     const id = this.#nextId++;
     const request: Request = { id, index, fetch, timer: null };
-    const timeout = this.#o.chunkTimeoutMs ?? 10_000;
-    // A chunk late behind others on a busy link is waited for as long as the link keeps delivering; only a peer
-    // silent for the whole timeout loses the chunk to another peer (and, twice, its place in the fetch).
-    const arm = (): unknown =>
-      this.#timers.set(() => {
-        if (!link.requests.has(id)) return;
-        if (this.#now() - link.heardAt < timeout) {
-          request.timer = arm();
-          return;
-        }
-        link.requests.delete(id);
-        fetch.timedOut(link, index);
-      }, timeout);
-    request.timer = arm();
     link.requests.set(id, request);
+    if (link.requests.size === 1) this.#time(link, request);
     if (this.#send(link, encodeFrame({ t: 'get', id, hash: fetch.manifest.hash, index }))) return true;
-    link.requests.delete(id);
-    this.#timers.clear(request.timer);
+    this.#close(link, request);
     return false;
+  }
+
+  /**
+   * Times `link`'s oldest request: unanswered in the chunk timeout, it is asked of another peer, and a peer
+   * given up on (its second time) has the rest of that fetch's requests asked of the others at once. A peer
+   * answering slowly but in time is the fetch's to give up on (its pace, blob-fetch.ts).
+   */
+  #time(link: Link, request: Request): void {
+    request.timer = this.#timers.set(() => {
+      if (link.requests.get(request.id) !== request) return;
+      this.#close(link, request);
+      const { fetch } = request;
+      if (!fetch.timedOut(link, request.index)) return;
+      for (const r of [...link.requests.values()])
+        if (r.fetch === fetch) {
+          this.#close(link, r);
+          fetch.withdrawn(link, r.index);
+        }
+    }, this.#o.chunkTimeoutMs ?? 10_000);
+  }
+
+  /** A request answered or given up on: the next one on its link is timed from now. */
+  #close(link: Link, request: Request): void {
+    const oldest = link.requests.keys().next().value === request.id;
+    link.requests.delete(request.id);
+    this.#timers.clear(request.timer);
+    const next = link.requests.values().next().value;
+    if (oldest && next && !link.dead) this.#time(link, next);
   }
 
   /**
