@@ -152,6 +152,25 @@ describe('the room awareness', () => {
     expect(tab.getStates().get(honest.clientID)).toEqual({ back: true });
   });
 
+  it("relays a peer timed out here as y-webrtc does, with the peer's clock", () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const tab = awareness();
+    const honest = awareness();
+    honest.setLocalState({ n: 0 });
+    hear(tab, honest);
+    const relayed: Uint8Array[] = [];
+    tab.on('update', ({ added, updated, removed }: Record<string, number[]>) =>
+      relayed.push(encodeAwarenessUpdate(tab, [...(added ?? []), ...(updated ?? []), ...(removed ?? [])])),
+    );
+    // y-protocols times a peer out 30 to 33 s after it was last heard, and y-webrtc relays that.
+    vi.setSystemTime(Date.now() + 35_000);
+    removeAwarenessStates(tab, [honest.clientID], 'timeout');
+    const peer = awareness((doc) => new Awareness(doc));
+    hear(peer, honest);
+    applyAwarenessUpdate(peer, relayed[0] as Uint8Array, 'tab');
+    expect(peer.getStates().has(honest.clientID)).toBe(false);
+  });
+
   it('takes a peer heard again after a long silence at any clock', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const tab = awareness();

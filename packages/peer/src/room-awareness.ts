@@ -10,15 +10,17 @@ export const MAX_STATELESS_CLOCKS = 1024;
  * How far another id's clock may move in one update. A tab adds one per state it sets: a rate at most every 2 s
  * (presence-publisher.ts), a renewal every 15 s (y-protocols), a blob or a head now and then, and one each when its
  * provider leaves and rejoins; an update missed (a link down) is caught up by the next. 64 is over 30 s of that at
- * one a second, and a peer silent longer has its clock forgotten (STALE_CLOCK_MS) and is taken at any clock.
+ * one a second; a peer silent longer has its state timed out here, then its clock forgotten (STALE_CLOCK_MS), and
+ * is taken at any clock.
  */
 export const MAX_CLOCK_STEP = 64;
 /**
- * A clock of an id with no state, not moved for this long, is forgotten: y-protocols' own timeout, after which a
- * peer's state is gone here anyway. A clock pinned ahead by a peer (up to MAX_CLOCK_STEP, or under a made-up id
- * before its owner was heard) holds its owner off this long after the last such update, not for good.
+ * A clock of an id with no state, not moved for this long, is forgotten: twice y-protocols' 30 s timeout, so that
+ * y-webrtc relaying a state timed out here (it reads the clock) still finds it. A clock pinned ahead by a peer (up
+ * to MAX_CLOCK_STEP, or under its owner's id before the owner was heard) holds its owner off this long after the
+ * last such update, not for good.
  */
-export const STALE_CLOCK_MS = 30_000;
+export const STALE_CLOCK_MS = 60_000;
 
 type Meta = { clock: number; lastUpdated: number };
 
@@ -109,10 +111,11 @@ class Clocks extends Map<number, Meta> {
 
   override get(id: number): Meta | undefined {
     const meta = super.get(id);
-    // Read by y-protocols before each update of `id`: a stale clock forgotten takes the update at any clock.
+    // Read by y-protocols before each update of `id`: a stale clock is forgotten and read as 0, so the update is
+    // taken at any clock (not undefined: an update being encoded reads it too).
     if (meta && id !== this.self && !this.states.has(id) && Date.now() - meta.lastUpdated >= STALE_CLOCK_MS) {
       this.delete(id);
-      return undefined;
+      return { clock: 0, lastUpdated: meta.lastUpdated };
     }
     return meta;
   }
