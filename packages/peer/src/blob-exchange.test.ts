@@ -55,8 +55,11 @@ describe('the blob exchange', () => {
     const [liarEnd, myEndToLiar] = connect(net, liar, me, { tamperA: corruptChunks });
     await net.advance(100);
 
+    const started = net.now();
     const result = await net.run(me.exchange.fetch(manifest.hash, manifest));
     expect(result.ok && Buffer.from(result.bytes).equals(Buffer.from(bytes))).toBe(true);
+    // Its wrong chunk asked of the honest peer at once, not once it is late (half the 1 s timeout).
+    expect(net.now() - started).toBeLessThan(300);
     expect(me.drops).toEqual([{ peer: 3, reason: expect.stringContaining('wrong chunk') }]);
     expect(me.exchange.stats().dropped).toMatchObject([{ sender: liar.sender, claimed: 3 }]);
     expect(me.exchange.stats().rejectedChunks).toBeGreaterThanOrEqual(1);

@@ -47,6 +47,8 @@ export class BlobFetch {
   #received = 0;
   #done: ((result: FetchResult) => void) | null = null;
   readonly #timers = new Set<unknown>();
+  /** When the final stretch looks again at chunks not yet late (one wake-up at a time). */
+  #wake = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly exchange: ChunkRequests,
@@ -120,8 +122,13 @@ export class BlobFetch {
 
   retry(index: number): void {
     if (!this.#done || this.#have[index] || this.#todo.includes(index)) return;
-    // Still asked of another peer (asked twice in the final stretch): that one is waited for.
-    if (!this.#out.has(index)) this.#todo.unshift(index);
+    // Still asked of another peer (asked twice in the final stretch): that one is waited for. (A peer that sent
+    // a wrong chunk was dropped before this: it is not waited for.)
+    const askedOf = this.#out.get(index)?.askedOf ?? [];
+    if (![...askedOf].some((link) => !link.dead)) {
+      this.#out.delete(index);
+      this.#todo.unshift(index);
+    }
     this.#pump();
   }
 
@@ -196,7 +203,13 @@ export class BlobFetch {
         if (best === undefined || !this.#ask(link, best)) break;
       }
     }
-    if (next !== Number.POSITIVE_INFINITY) this.#after(next - now, () => this.#pump());
+    if (next < this.#wake) {
+      this.#wake = next;
+      this.#after(next - now, () => {
+        this.#wake = Number.POSITIVE_INFINITY;
+        this.#pump();
+      });
+    }
   }
 
   #watch(began: number): void {
