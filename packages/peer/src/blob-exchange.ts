@@ -65,7 +65,7 @@ export interface ExchangeOptions {
    * was answered, is asked of another peer; a peer that times out twice is not asked again.
    */
   readonly chunkTimeoutMs?: number;
-  /** A fetch averaging less than this from three chunk timeouts on gives up (see MIN_FETCH_BYTES_PER_SECOND). */
+  /** A fetch receiving less than this over three chunk timeouts gives up (see MIN_FETCH_BYTES_PER_SECOND). */
   readonly minFetchBytesPerSecond?: number;
   /** Requests in flight per peer. */
   readonly window?: number;
@@ -82,13 +82,23 @@ const HIGH_WATER = 1024 * 1024;
 /** Requests a peer may have queued with us; beyond it they are answered `none`. */
 const MAX_SERVING_QUEUE = 64;
 /**
- * The least a fetch from peers must average, from three chunk timeouts (30 s) on, or the coordinator is asked for
- * the blob: 96 KiB/s, 1.5 chunks a second. An honest slow link (a few hundred KB/s) is far above it, and a 14 MB
- * onnxruntime .wasm takes at most about 2.5 minutes at it; a holder dripping one chunk per 10 s timeout (6.5
- * KiB/s) held that fetch 36 minutes, past leases. A fetch sharing one slow holder with others may fall under it
- * and go to the coordinator: egress, not a failure.
+ * The least a fetch from peers must receive over its last three chunk timeouts (30 s), checked from 30 s on, or
+ * the coordinator is asked for the blob: 96 KiB/s, 1.5 chunks a second. An honest slow link (a few hundred KB/s)
+ * is far above it; a holder dripping one chunk per 10 s timeout (6.5 KiB/s) held a 14 MB fetch 36 minutes, and
+ * one that sent most of a blob at once and then dripped is cut 30 to 40 s after it began to drip. A fetch sharing
+ * one slow holder with others may fall under it and go to the coordinator: egress, not a failure.
  */
 export const MIN_FETCH_BYTES_PER_SECOND = 96 * 1024;
+/**
+ * However it keeps pace, a fetch gives up FETCH_BASE_MS + size / FETCH_DEADLINE_BYTES_PER_SECOND after the blob was
+ * first asked for (across the page's rooms: `fetch`'s `spentMs`): 2 min + 1 s per MiB. The project's assets
+ * (the onnxruntime .wasm ~14 MB, OCR models 4.7 and 10.8 MB) get 2 min 13 s at most, nearly twice what an honest
+ * 200 KB/s link takes for the biggest (70 s): for them it cuts only a link barely over the minimum pace; a
+ * 64 MiB blob gets ~3 min, a 256 MiB one (maxBlobBytes) ~6.3 min, within a 600 s lease, where a holder just over
+ * the minimum pace held it ~45 min. A blob that big needs ~700 KiB/s from peers, or comes from the coordinator.
+ */
+export const FETCH_BASE_MS = 120_000;
+const FETCH_DEADLINE_BYTES_PER_SECOND = 1024 * 1024;
 
 interface Request {
   readonly id: number;
@@ -186,16 +196,20 @@ export class BlobExchange implements ChunkRequests {
 
   /**
    * The blob, from the peers whose presence says they hold it, each chunk checked against `manifest`;
-   * or why not (no peer holds it, or every peer that did failed), so that the caller asks the coordinator.
+   * or why not (no peer holds it, every peer that did failed, too slow, out of time), so that the caller asks the
+   * coordinator. `spentMs`: how long ago the blob was first asked for (of other rooms), taken from its deadline.
    */
-  async fetch(hash: string, manifest: BlobManifest): Promise<FetchResult> {
+  async fetch(hash: string, manifest: BlobManifest, spentMs = 0): Promise<FetchResult> {
     const problem = manifestProblem(hash, manifest);
     if (problem) return { ok: false, reason: problem };
+    const until = this.#now() - spentMs + FETCH_BASE_MS + (manifest.size / FETCH_DEADLINE_BYTES_PER_SECOND) * 1000;
+    if (until <= this.#now()) return { ok: false, reason: `out of time: asked ${Math.round(spentMs / 1000)} s ago` };
     const candidates = [...this.#links].filter((l) => !l.dead && l.peer !== null && this.#o.holds(l.peer, hash));
     if (candidates.length === 0) return { ok: false, reason: 'no peer holds it' };
     const fetch = new BlobFetch(this, manifest, candidates, this.#o.window ?? 8, {
       chunkTimeoutMs: this.#o.chunkTimeoutMs ?? 10_000,
       minBytesPerSecond: this.#o.minFetchBytesPerSecond ?? MIN_FETCH_BYTES_PER_SECOND,
+      until,
       timers: this.#timers,
       now: this.#now,
     });

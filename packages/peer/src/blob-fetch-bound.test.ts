@@ -3,6 +3,7 @@
 // still waited for. makeNode's chunk timeout is 1 s (10 s in the swarm); the minimum pace is the swarm's.
 import { BLOB_CHUNK_BYTES } from '@bricolage/protocol/peer';
 import { describe, expect, it } from 'vitest';
+import { FETCH_BASE_MS } from './blob-exchange';
 import { decodeFrame, encodeFrame } from './frames';
 import { connect, makeNode, manifestOf, Presence, randomBlob } from './testing/blob-nodes';
 import { type SimEnd, SimNetwork } from './testing/sim-network';
@@ -19,6 +20,34 @@ function handHolder(net: SimNetwork, me: ReturnType<typeof makeNode>, id: number
   };
   theirs.send(encodeFrame({ t: 'hello', peer: id }));
   return { theirs, asked };
+}
+
+/** A holder by hand that answers its first `first` requests at once, then its oldest one every `everyMs`. */
+function paced(
+  net: SimNetwork,
+  me: ReturnType<typeof makeNode>,
+  bytes: Uint8Array,
+  hash: string,
+  everyMs: number,
+  first = 0,
+) {
+  const { theirs, asked } = handHolder(net, me, 2);
+  const heard = theirs.onMessage;
+  let sent = 0;
+  theirs.onMessage = (m) => {
+    heard(m);
+    if (sent < first && asked.length > 0) {
+      answer(theirs, bytes, hash, asked.shift() as { id: number; index: number });
+      sent++;
+    }
+  };
+  const serve = () => {
+    const r = asked.shift();
+    if (r) answer(theirs, bytes, hash, r);
+    net.timers.set(serve, everyMs);
+  };
+  net.timers.set(serve, everyMs);
+  return asked;
 }
 
 function answer(end: SimEnd, bytes: Uint8Array, hash: string, r: { id: number; index: number }): void {
@@ -122,5 +151,62 @@ describe('a fetch from slow holders', () => {
     const result = await net.run(me.exchange.fetch(manifest.hash, manifest), 100_000);
     expect(result.ok && Buffer.from(result.bytes).equals(Buffer.from(bytes))).toBe(true);
     expect(me.drops).toEqual([]);
+  });
+
+  it('gives up on a holder that sends most of a blob at once and then trickles, well within a lease', async () => {
+    // From the review: 56 of 64 MiB at once, then one chunk per 9.5 s (under the 10 s timeout). Averaged from the
+    // start, the pace held the fetch ~645 s, past a 600 s lease.
+    const net = new SimNetwork(7);
+    const presence = new Presence();
+    const bytes = randomBlob(1024 * BLOB_CHUNK_BYTES, 7);
+    const manifest = manifestOf(bytes);
+    const me = makeNode(net, 1, presence, { chunkTimeoutMs: 10_000 });
+    presence.say(2, manifest.hash);
+    paced(net, me, bytes, manifest.hash, 9_500, 900);
+    await net.advance(100);
+
+    const started = net.now();
+    const result = await net.run(me.exchange.fetch(manifest.hash, manifest), 600_000);
+    expect(result.ok || result.reason).toMatch(/^peers too slow/);
+    // The front-load answered in the first 9.5 s; the last 30 s measured from the check after it.
+    expect(net.now() - started).toBeLessThan(60_000);
+  }, 60_000);
+
+  it('gives up at a deadline scaled to the size on a holder keeping just over the minimum pace', async () => {
+    // Two chunks a second (128 KiB/s) would take 512 s for 64 MiB; its deadline is 2 min + 64 s.
+    const net = new SimNetwork(8);
+    const presence = new Presence();
+    const bytes = randomBlob(1024 * BLOB_CHUNK_BYTES, 8);
+    const manifest = manifestOf(bytes);
+    const me = makeNode(net, 1, presence, { chunkTimeoutMs: 10_000 });
+    presence.say(2, manifest.hash);
+    paced(net, me, bytes, manifest.hash, 500);
+    await net.advance(100);
+
+    const started = net.now();
+    const result = await net.run(me.exchange.fetch(manifest.hash, manifest), 600_000);
+    expect(result.ok || result.reason).toMatch(/^out of time/);
+    expect(net.now() - started).toBe(FETCH_BASE_MS + 64_000);
+  }, 60_000);
+
+  it('takes the time already spent asking other rooms from its deadline', async () => {
+    const net = new SimNetwork(9);
+    const presence = new Presence();
+    const bytes = randomBlob(64 * BLOB_CHUNK_BYTES, 9);
+    const manifest = manifestOf(bytes);
+    const me = makeNode(net, 1, presence, { chunkTimeoutMs: 10_000 });
+    presence.say(2, manifest.hash);
+    const asked = paced(net, me, bytes, manifest.hash, 500);
+    await net.advance(100);
+
+    // Its deadline (2 min + 4 s) spent in another room: not asked at all.
+    const spent = await net.run(me.exchange.fetch(manifest.hash, manifest, FETCH_BASE_MS + 4_000));
+    expect(spent.ok || spent.reason).toMatch(/^out of time/);
+    expect(asked).toEqual([]);
+    // All but 20 s of it spent: given up on after those 20 s (64 chunks at two a second take 32 s).
+    const started = net.now();
+    const rest = await net.run(me.exchange.fetch(manifest.hash, manifest, FETCH_BASE_MS - 16_000));
+    expect(rest.ok || rest.reason).toMatch(/^out of time/);
+    expect(net.now() - started).toBe(20_000);
   });
 });

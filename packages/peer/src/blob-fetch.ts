@@ -21,13 +21,16 @@ export interface ChunkRequests {
 }
 
 /**
- * A fetch's clock and pace: from three chunk timeouts after it began, checked every timeout, it must have averaged
- * `minBytesPerSecond` or it gives up, so that the caller asks the coordinator (which serves it in seconds); and a
- * chunk out for half a timeout once nothing is left to ask is asked of another peer too.
+ * A fetch's clock and pace: from three chunk timeouts after it began, checked every timeout, it must have received
+ * `minBytesPerSecond` over the last three timeouts, and be done by `until`, or it gives up, so that the caller asks
+ * the coordinator (which serves it in seconds); and a chunk out for half a timeout once nothing is left to ask is
+ * asked of another peer too.
  */
 export interface FetchPace {
   readonly chunkTimeoutMs: number;
   readonly minBytesPerSecond: number;
+  /** When the fetch gives up whatever its pace (on `now`'s clock). */
+  readonly until: number;
   readonly timers: { set(callback: () => void, ms: number): unknown; clear(handle: unknown): void };
   readonly now: () => number;
 }
@@ -68,7 +71,7 @@ export class BlobFetch {
     if (this.#left === 0) return Promise.resolve({ ok: true, bytes: this.#bytes, peers: [] });
     return new Promise((resolve) => {
       this.#done = resolve;
-      this.#watch(this.pace.now());
+      this.#watch();
       this.#pump();
     });
   }
@@ -212,18 +215,35 @@ export class BlobFetch {
     }
   }
 
-  #watch(began: number): void {
-    const { chunkTimeoutMs, minBytesPerSecond, now } = this.pace;
+  #watch(): void {
+    const { chunkTimeoutMs, minBytesPerSecond, now, until } = this.pace;
+    // The pace is over the last three timeouts, not from the start: a holder that sent most of a blob at once
+    // then trickled on that credit for size / minBytesPerSecond (a 64 MiB blob past a 600 s lease).
+    const window = 3;
+    const marks = [this.#received];
     const check = () => {
-      const seconds = (now() - began) / 1000;
-      if (this.#received >= minBytesPerSecond * seconds) this.#after(chunkTimeoutMs, check);
-      else
-        this.#finish({
-          ok: false,
-          reason: `peers too slow: ${Math.round(this.#received / 1024)} KiB in ${seconds.toFixed(1)} s`,
-        });
+      if (marks.length === window) {
+        const got = this.#received - (marks.shift() as number);
+        if (got < (minBytesPerSecond * window * chunkTimeoutMs) / 1000) {
+          this.#finish({
+            ok: false,
+            reason: `peers too slow: ${Math.round(got / 1024)} KiB in the last ${(window * chunkTimeoutMs) / 1000} s`,
+          });
+          return;
+        }
+      }
+      marks.push(this.#received);
+      this.#after(chunkTimeoutMs, check);
     };
-    this.#after(3 * chunkTimeoutMs, check);
+    this.#after(chunkTimeoutMs, check);
+    // A holder keeping just over the pace still cannot hold a big blob for long (its deadline, blob-exchange.ts).
+    const began = now();
+    this.#after(until - began, () =>
+      this.#finish({
+        ok: false,
+        reason: `out of time: ${Math.round(this.#received / 1024)} of ${Math.round(this.manifest.size / 1024)} KiB in ${((now() - began) / 1000).toFixed(1)} s`,
+      }),
+    );
   }
 
   /** Runs `callback` in `ms` while the fetch is under way. */
