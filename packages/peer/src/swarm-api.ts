@@ -102,8 +102,11 @@ export interface Swarm {
   setPresence(presence: OwnPresence): void;
   /** Resolves once the room is known (peers found and synced, or nobody there), or after `settleMs`. */
   ready(): Promise<void>;
-  /** The blob from peers (checked chunk by chunk), or null: then ask the coordinator, and `keep` what it sends. */
-  fetchBlob(hash: string): Promise<Uint8Array | null>;
+  /**
+   * The blob from peers (checked chunk by chunk), or null: then ask the coordinator, and `keep` what it sends.
+   * `spentMs`: how long ago it was first asked for (of other rooms): its fetch's deadline counts from then.
+   */
+  fetchBlob(hash: string, spentMs?: number): Promise<Uint8Array | null>;
   /** A blob this volunteer got from the coordinator (already checked against its hash): served to peers. */
   keep(hash: string, bytes: Uint8Array): void;
   hold(lease: string, unit: { workUnit: string | null; job: string | null; state: HeldUnit['state'] }): void;

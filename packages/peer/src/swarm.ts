@@ -304,9 +304,10 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       publish();
     },
     ready: settle,
-    async fetchBlob(hash) {
+    async fetchBlob(hash, spentMs = 0) {
       const cached = shelf.get(hash);
       if (cached) return cached;
+      const asked = Date.now();
       await settle();
       const linked = await linkedHolder(hash);
       trace?.(
@@ -315,7 +316,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       if (!linked) return null;
       const manifest = await options.manifest(hash);
       if (!manifest) return null;
-      const result = await exchange.fetch(hash, manifest);
+      const result = await exchange.fetch(hash, manifest, spentMs + Date.now() - asked);
       if (!result.ok) return null;
       shelf.put(hash, result.bytes);
       publish();
