@@ -7,6 +7,7 @@ import { peerIdSender, RoomSignal, SignalRelay } from '@bricolage/protocol/peer'
 import * as decoding from 'lib0/decoding';
 import type { WebrtcProvider } from 'y-webrtc';
 import { closeLosing, losingOffer } from './glare';
+import { type ScopedSocket, scopeSignaling } from './signal-scope';
 import { SenderSlots, type SlotConn, type SlotVerdict } from './sender-slots';
 
 /** A lib0 Observable as far as the gate wraps it (y-webrtc's SignalingConn). */
@@ -162,9 +163,15 @@ export class SignalGates {
     return this.#slots.senderOf(peer);
   }
 
-  /** Gates the provider's sockets for `topic`; returns what lifts the gates. */
+  /**
+   * Gates the provider's sockets for `topic`; returns what lifts the gates. Each socket is first kept to its own
+   * providers' rooms (signal-scope.ts): y-webrtc would have it carry every room of the page, and another room's
+   * socket passes this room's signals by no gate of this room's.
+   */
   gate(provider: WebrtcProvider, topic: string): () => void {
-    const gates = (provider.signalingConns as unknown as GatedSocket[]).map((socket) =>
+    const sockets = provider.signalingConns as unknown as ScopedSocket[];
+    for (const socket of sockets) scopeSignaling(socket);
+    const gates = sockets.map((socket) =>
       gateSignaling(socket, {
         topic,
         key: () => provider.key,
