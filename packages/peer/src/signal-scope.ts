@@ -3,10 +3,10 @@
 // 'connect', announceSignalingInfo), while a room's gate (signal-gate.ts) wraps only its own provider's sockets: a
 // page in two rooms would take room A's signals through room B's socket ungated, and count as a subscriber of
 // each room once per socket. Scoped, a socket carries only its own rooms' topics, out and in.
-import type { GatedSocket } from './signal-gate';
 
 /** y-webrtc's SignalingConn as far as the scope reads it (lib0's WebsocketClient, its `providers`). */
-export interface ScopedSocket extends GatedSocket {
+export interface ScopedSocket {
+  emit(name: string, args: unknown[]): void;
   send(message: unknown): void;
   readonly providers: ReadonlySet<{ readonly roomName: string }>;
 }
