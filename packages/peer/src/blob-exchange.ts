@@ -100,6 +100,14 @@ export const MIN_FETCH_BYTES_PER_SECOND = 96 * 1024;
 export const FETCH_BASE_MS = 120_000;
 const FETCH_DEADLINE_BYTES_PER_SECOND = 1024 * 1024;
 
+/** How long a fetch of a blob of `size` bytes may take from when it was first asked for, across the rooms. */
+export const fetchDeadlineMs = (size: number): number =>
+  FETCH_BASE_MS + (size / FETCH_DEADLINE_BYTES_PER_SECOND) * 1000;
+
+/** What is left of that once `spentMs` went (0 or less: none; a spent time that is no number, or negative, is none). */
+export const fetchTimeLeftMs = (size: number, spentMs: number): number =>
+  fetchDeadlineMs(size) - (Number.isFinite(spentMs) ? Math.max(0, spentMs) : 0);
+
 interface Request {
   readonly id: number;
   readonly index: number;
@@ -202,7 +210,7 @@ export class BlobExchange implements ChunkRequests {
   async fetch(hash: string, manifest: BlobManifest, spentMs = 0): Promise<FetchResult> {
     const problem = manifestProblem(hash, manifest);
     if (problem) return { ok: false, reason: problem };
-    const until = this.#now() - spentMs + FETCH_BASE_MS + (manifest.size / FETCH_DEADLINE_BYTES_PER_SECOND) * 1000;
+    const until = this.#now() + fetchTimeLeftMs(manifest.size, spentMs);
     if (until <= this.#now()) return { ok: false, reason: `out of time: asked ${Math.round(spentMs / 1000)} s ago` };
     const candidates = [...this.#links].filter((l) => !l.dead && l.peer !== null && this.#o.holds(l.peer, hash));
     if (candidates.length === 0) return { ok: false, reason: 'no peer holds it' };

@@ -3,7 +3,7 @@
 // still waited for. makeNode's chunk timeout is 1 s (10 s in the swarm); the minimum pace is the swarm's.
 import { BLOB_CHUNK_BYTES } from '@bricolage/protocol/peer';
 import { describe, expect, it } from 'vitest';
-import { FETCH_BASE_MS } from './blob-exchange';
+import { FETCH_BASE_MS, fetchTimeLeftMs } from './blob-exchange';
 import { decodeFrame, encodeFrame } from './frames';
 import { connect, makeNode, manifestOf, Presence, randomBlob } from './testing/blob-nodes';
 import { type SimEnd, SimNetwork } from './testing/sim-network';
@@ -172,8 +172,9 @@ describe('a fetch from slow holders', () => {
     expect(net.now() - started).toBeLessThan(60_000);
   }, 60_000);
 
-  it('gives up at a deadline scaled to the size on a holder keeping just over the minimum pace', async () => {
-    // Two chunks a second (128 KiB/s) would take 512 s for 64 MiB; its deadline is 2 min + 64 s.
+  it('gives up at its first pace check on a holder keeping just over the minimum pace that could not finish by its deadline', async () => {
+    // Two chunks a second (128 KiB/s) would take 512 s for 64 MiB; its deadline is 2 min + 64 s: the coordinator is
+    // asked 30 s in (the first check of the pace), not at the deadline with most of the blob thrown away.
     const net = new SimNetwork(8);
     const presence = new Presence();
     const bytes = randomBlob(1024 * BLOB_CHUNK_BYTES, 8);
@@ -185,9 +186,20 @@ describe('a fetch from slow holders', () => {
 
     const started = net.now();
     const result = await net.run(me.exchange.fetch(manifest.hash, manifest), 600_000);
-    expect(result.ok || result.reason).toMatch(/^out of time/);
-    expect(net.now() - started).toBe(FETCH_BASE_MS + 64_000);
+    expect(result.ok || result.reason).toMatch(/^cannot finish by its deadline/);
+    expect(net.now() - started).toBe(30_000);
+    expect(net.now() - started).toBeLessThan(FETCH_BASE_MS + 64_000);
   }, 60_000);
+
+  it("bounds what is left of a fetch's deadline, which bounds a room's wait for its holder's link too", () => {
+    const wasm = 14 * 2 ** 20;
+    expect(fetchTimeLeftMs(wasm, 0)).toBe(FETCH_BASE_MS + 14_000);
+    expect(fetchTimeLeftMs(wasm, 100_000)).toBe(FETCH_BASE_MS + 14_000 - 100_000);
+    expect(fetchTimeLeftMs(wasm, FETCH_BASE_MS + 14_000)).toBe(0);
+    // A spent time that is no number takes nothing off, nor does a negative one (a clock stepped back).
+    expect(fetchTimeLeftMs(wasm, Number.NaN)).toBe(FETCH_BASE_MS + 14_000);
+    expect(fetchTimeLeftMs(wasm, -5_000)).toBe(FETCH_BASE_MS + 14_000);
+  });
 
   it('takes the time already spent asking other rooms from its deadline', async () => {
     const net = new SimNetwork(9);

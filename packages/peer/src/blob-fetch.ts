@@ -231,6 +231,16 @@ export class BlobFetch {
           });
           return;
         }
+        // At this pace it would not be done by its deadline: the coordinator is asked now, not once the deadline
+        // has thrown away most of the blob (an honest link between the minimum pace and what a big blob needs).
+        const left = this.manifest.size - this.#received;
+        if ((got / (window * chunkTimeoutMs)) * (until - now()) < left) {
+          this.#finish({
+            ok: false,
+            reason: `cannot finish by its deadline: ${Math.round(left / 1024)} KiB left at ${Math.round((got * 1000) / (window * chunkTimeoutMs) / 1024)} KiB/s`,
+          });
+          return;
+        }
       }
       marks.push(this.#received);
       this.#after(chunkTimeoutMs, check);

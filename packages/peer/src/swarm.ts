@@ -6,6 +6,7 @@
 import type { PeerPresence, PeerRoom } from '@bricolage/protocol/peer';
 import { WebrtcProvider } from 'y-webrtc';
 import * as Y from 'yjs';
+import { fetchTimeLeftMs } from './blob-exchange';
 import { ConnHearing } from './conn-hearing';
 import { addressTrace, traceConn } from './conn-trace';
 import { HeadGossip } from './head-gossip';
@@ -214,20 +215,24 @@ export function joinSwarm(options: SwarmOptions): Swarm {
     return new Set(readPeers(provider.awareness.getStates(), project, doc.clientID).peers.map((p) => p.id));
   }
 
+  /** Whether any peer of the room (heard through any peer: awareness is relayed) says it holds the blob. */
+  function heldByAnyone(hash: string): boolean {
+    return readPeers(provider.awareness.getStates(), project, doc.clientID).peers.some(
+      (p) => !p.self && p.presence.blobs.includes(hash as never),
+    );
+  }
+
   /**
    * Whether a peer that says it holds the blob has its blob channel open. One whose presence says so (heard
    * through any peer: awareness is relayed) but whose connection is still forming is waited for, up to
    * LINK_WAIT_MS: in a room of eight the mesh takes seconds to form here, and the wait is what saves the
    * coordinator sending the blob again.
    */
-  async function linkedHolder(hash: string): Promise<boolean> {
+  async function linkedHolder(hash: string, waitMs: number): Promise<boolean> {
     const holds = (peer: number) => presenceOf(peer)?.blobs.includes(hash as never) ?? false;
     const linked = () => exchange.peers().some(holds);
     if (linked()) return true;
-    const connected = readPeers(provider.awareness.getStates(), project, doc.clientID).peers.some(
-      (p) => !p.self && p.presence.blobs.includes(hash as never),
-    );
-    if (!connected) return false;
+    if (!heldByAnyone(hash)) return false;
     return new Promise((resolve) => {
       const done = (found: boolean) => {
         clearTimeout(timer);
@@ -237,7 +242,7 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       const check = () => {
         if (linked()) done(true);
       };
-      const timer = setTimeout(() => done(linked()), LINK_WAIT_MS);
+      const timer = setTimeout(() => done(linked()), waitMs);
       listeners.add(check);
     });
   }
@@ -309,13 +314,16 @@ export function joinSwarm(options: SwarmOptions): Swarm {
       if (cached) return cached;
       const asked = Date.now();
       await settle();
-      const linked = await linkedHolder(hash);
+      // The manifest first, where some peer says it holds the blob: its size says how long is left of the fetch's
+      // one deadline across the rooms (blob-exchange.ts), which bounds the wait for that peer's link too.
+      const someone = heldByAnyone(hash) || exchange.peers().some((p) => presenceOf(p)?.blobs.includes(hash as never));
+      const manifest = someone ? await options.manifest(hash) : null;
+      const left = manifest ? fetchTimeLeftMs(manifest.size, spentMs + Date.now() - asked) : 0;
+      const linked = left > 0 && (await linkedHolder(hash, Math.min(LINK_WAIT_MS, left)));
       trace?.(
         `blob ${hash.slice(0, 12)}: ${linked ? 'asked of a holder' : 'no holder linked'}, ${present().size} in the room's presence`,
       );
-      if (!linked) return null;
-      const manifest = await options.manifest(hash);
-      if (!manifest) return null;
+      if (!linked || !manifest) return null;
       const result = await exchange.fetch(hash, manifest, spentMs + Date.now() - asked);
       if (!result.ok) return null;
       shelf.put(hash, result.bytes);
