@@ -1,10 +1,6 @@
-// The page's asset source: the rooms are asked in turn within one deadline for the blob (blob-exchange.ts), so
-// that a slow holder in each room does not hold the fetch once per room.
-import { generateSigningKeyPair } from '@bricolage/protocol';
 import type { Volunteer } from '@bricolage/runtime';
 import { describe, expect, it, vi } from 'vitest';
-import type { PublicApi } from '../api';
-import { Peers } from './peers';
+import { peersFor } from './testing';
 import { ViewModel } from './view';
 
 // Rooms that fail each fetch after `ROOM_MS` and record the time each was told was spent already.
@@ -39,18 +35,7 @@ describe('the page asset source', () => {
       peerRoom: async (project: string) => ({ ok: true, value: { project } }),
       on: () => () => undefined,
     } as unknown as Volunteer;
-    const peers = new Peers({
-      base: 'http://127.0.0.1:1',
-      project: null,
-      model,
-      api: { treeHead: async () => ({}) } as unknown as PublicApi,
-      fetch: (() => Promise.reject(new Error('no network in this test'))) as unknown as typeof fetch,
-      volunteer: async () => volunteer,
-      identity: async () => {
-        const pair = await generateSigningKeyPair();
-        return { publicKey: pair.publicKeyText, privateKey: pair.privateKey };
-      },
-    });
+    const peers = peersFor(model, volunteer);
     peers.start();
     await vi.waitFor(() => expect(rooms.joined).toEqual(['p1', 'p2']), { timeout: 5_000, interval: 5 });
 

@@ -1,8 +1,6 @@
-import { generateSigningKeyPair } from '@bricolage/protocol';
 import type { Volunteer } from '@bricolage/runtime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { PublicApi } from '../api';
-import { Peers } from './peers';
+import { peersFor } from './testing';
 import { ViewModel } from './view';
 
 // The peer layer (yjs, y-webrtc) is replaced by rooms that only record what was done with them: these tests are
@@ -61,20 +59,6 @@ const fakeVolunteer = (answer: () => Promise<void> = roundTrip) => {
   } as unknown as Volunteer;
   return { volunteer, counts };
 };
-
-const peersFor = (model: ViewModel, volunteer: Volunteer): Peers =>
-  new Peers({
-    base: 'http://127.0.0.1:1',
-    project: null,
-    model,
-    api: { treeHead: async () => ({}) } as unknown as PublicApi,
-    fetch: (() => Promise.reject(new Error('no network in this test'))) as unknown as typeof fetch,
-    volunteer: async () => volunteer,
-    identity: async () => {
-      const pair = await generateSigningKeyPair();
-      return { publicKey: pair.publicKeyText, privateKey: pair.privateKey };
-    },
-  });
 
 /** Long enough for what runs at once (no room is asked for while paused); a join itself is awaited with `joined`. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));

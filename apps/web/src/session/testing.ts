@@ -1,9 +1,12 @@
 // What a coordinator's public reads answer, for tests of the page's grids: documents the protocol's schemas accept;
-// and the page's computing part over a test's model and store.
-import { API, type ListedProject, type WellKnown } from '@bricolage/protocol';
+// the page's computing part over a test's model and store; and its peers for a test's volunteer, offline.
+import { API, generateSigningKeyPair, type ListedProject, type WellKnown } from '@bricolage/protocol';
 import type { VolunteerStore } from '@bricolage/receipts';
+import type { Volunteer } from '@bricolage/runtime';
+import type { PublicApi } from '../api';
 import { Computing } from './computing';
 import { outboxNews } from './outbox-news';
+import { Peers } from './peers';
 import type { ViewModel } from './view';
 
 export const wellKnownOf = (publicKey: string, more: Partial<WellKnown> = {}): WellKnown => ({
@@ -32,4 +35,19 @@ export const computingOn = (model: ViewModel, store: VolunteerStore, fetch = glo
     syncSoon: () => undefined,
     reloadProjects: async () => undefined,
     ...(database ? { news: (heard: () => Promise<unknown>) => outboxNews(database, heard) } : {}),
+  });
+
+/** The page's peers for `volunteer`, with no network: the coordinator's address answers nothing. */
+export const peersFor = (model: ViewModel, volunteer: Volunteer): Peers =>
+  new Peers({
+    base: 'http://127.0.0.1:1',
+    project: null,
+    model,
+    api: { treeHead: async () => ({}) } as unknown as PublicApi,
+    fetch: (() => Promise.reject(new Error('no network in this test'))) as unknown as typeof fetch,
+    volunteer: async () => volunteer,
+    identity: async () => {
+      const pair = await generateSigningKeyPair();
+      return { publicKey: pair.publicKeyText, privateKey: pair.privateKey };
+    },
   });
